@@ -1,0 +1,184 @@
+/*
+ * veritee crypto layer: a thin layer over OpenSSL 3 for digests, signatures,
+ * keys, X.509 certificates, CRLs and chain verification at a given time.
+ * OpenSSL types never appear in this header.
+ */
+#ifndef VERITEE_CRYPTO_H
+#define VERITEE_CRYPTO_H
+
+#include "veritee/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- digests ---- */
+typedef enum vt_md { VT_MD_SHA256 = 1, VT_MD_SHA384 = 2, VT_MD_SHA512 = 3 } vt_md;
+#define VT_MD_MAX 64
+/* Digest length in bytes (32/48/64), 0 for an unknown algorithm. */
+VT_API size_t vt_md_len(vt_md md);
+VT_API const char *vt_md_name(vt_md md); /* "sha256", ... */
+/* One-shot digest; out must hold vt_md_len(md) bytes. */
+VT_NODISCARD VT_API vt_status vt_digest(vt_md md, const void *p, size_t len, uint8_t *out, vt_err *err);
+/* Digest over several pieces (p[i], len[i]) without copying them together. */
+VT_NODISCARD VT_API vt_status vt_digestv(vt_md md, const void *const *p, const size_t *len,
+                                         size_t count, uint8_t *out, vt_err *err);
+
+/* Streaming digest; caller owns, free with vt_digest_ctx_free(). */
+typedef struct vt_digest_ctx vt_digest_ctx;
+VT_NODISCARD VT_API vt_status vt_digest_ctx_new(vt_digest_ctx **out, vt_md md, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_digest_ctx_update(vt_digest_ctx *c, const void *p, size_t len, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_digest_ctx_final(vt_digest_ctx *c, uint8_t *out, vt_err *err);
+VT_API void vt_digest_ctx_free(vt_digest_ctx *c);
+
+/* Fills p with len cryptographically random bytes. */
+VT_NODISCARD VT_API vt_status vt_random(void *p, size_t len, vt_err *err);
+
+/* ---- keys ---- */
+typedef enum vt_key_type {
+    VT_KEY_NONE = 0,
+    VT_KEY_EC_P256 = 1,
+    VT_KEY_EC_P384 = 2,
+    VT_KEY_ED25519 = 3,
+    VT_KEY_RSA = 4,
+} vt_key_type;
+
+/* A public or private key; caller owns, free with vt_pkey_free() (wipes). */
+typedef struct vt_pkey vt_pkey;
+
+VT_NODISCARD VT_API vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, vt_err *err);
+/* Public EC key from raw big-endian X||Y (64 bytes for P-256, 96 for P-384). */
+VT_NODISCARD VT_API vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy,
+                                                  size_t len, vt_err *err);
+/* Key from PEM text (public or private, PKCS#8 or SubjectPublicKeyInfo). */
+VT_NODISCARD VT_API vt_status vt_pkey_from_pem(vt_pkey **out, const char *pem, size_t len, vt_err *err);
+/* PEM of the private key (PKCS#8, unencrypted) or of the public key, appended to out. */
+VT_NODISCARD VT_API vt_status vt_pkey_to_pem(vt_buf *out, const vt_pkey *k, bool priv, vt_err *err);
+/* Raw public key: X||Y for EC, 32 bytes for Ed25519.  Appended to out. */
+VT_NODISCARD VT_API vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err);
+VT_API vt_key_type vt_pkey_type(const vt_pkey *k);
+VT_API void vt_pkey_free(vt_pkey *k);
+/* Another reference to the same key (cheap); free each with vt_pkey_free(). */
+VT_API vt_pkey *vt_pkey_ref(vt_pkey *k);
+
+/* ---- signatures ---- */
+/*
+ * ECDSA with the signature as raw r||s, big-endian, each half the curve size
+ * (64 bytes for P-256, 96 for P-384).  VT_E_CRYPTO when it does not verify.
+ */
+VT_NODISCARD VT_API vt_status vt_ecdsa_verify_raw(const vt_pkey *k, vt_md md, const void *msg, size_t len,
+                                                  const uint8_t *rs, size_t rs_len, vt_err *err);
+/* Signs; appends raw r||s to out. */
+VT_NODISCARD VT_API vt_status vt_ecdsa_sign_raw(vt_buf *out, const vt_pkey *k, vt_md md, const void *msg,
+                                                size_t len, vt_err *err);
+/* Generic verify of a DER/native signature: ECDSA (DER), Ed25519, RSA PKCS#1 v1.5
+ * or RSA-PSS (pss=true, salt length = digest length). */
+VT_NODISCARD VT_API vt_status vt_sig_verify(const vt_pkey *k, vt_md md, bool pss, const void *msg,
+                                            size_t len, const uint8_t *sig, size_t sig_len, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_sig_sign(vt_buf *out, const vt_pkey *k, vt_md md, bool pss,
+                                          const void *msg, size_t len, vt_err *err);
+
+/* ---- X.509 certificates ---- */
+/* A parsed certificate; caller owns, free with vt_x509_free(). */
+typedef struct vt_x509 vt_x509;
+
+VT_NODISCARD VT_API vt_status vt_x509_from_der(vt_x509 **out, const uint8_t *der, size_t len, vt_err *err);
+/*
+ * Parses every certificate in PEM text (tolerating one trailing NUL and text
+ * between blocks).  Appends to out[*count..max); VT_E_LIMIT beyond max.
+ * Each out[i] is caller-owned.
+ */
+VT_NODISCARD VT_API vt_status vt_x509_list_from_pem(vt_x509 **out, size_t *count, size_t max,
+                                                    const char *pem, size_t len, vt_err *err);
+VT_API void vt_x509_free(vt_x509 *c);
+VT_API vt_x509 *vt_x509_ref(vt_x509 *c);
+/* Borrowed, valid while c lives. */
+VT_API const uint8_t *vt_x509_der(const vt_x509 *c, size_t *len);
+/* SHA-256 of the DER. */
+VT_API void vt_x509_fingerprint(const vt_x509 *c, uint8_t out[32]);
+/* Public key of the certificate (a new reference; free with vt_pkey_free). */
+VT_NODISCARD VT_API vt_status vt_x509_pubkey(vt_pkey **out, const vt_x509 *c, vt_err *err);
+VT_API void vt_x509_validity(const vt_x509 *c, vt_time *not_before, vt_time *not_after);
+/* One-line RFC 2253 subject / issuer (truncated to fit). */
+VT_API void vt_x509_subject(const vt_x509 *c, char *out, size_t out_len);
+VT_API void vt_x509_issuer(const vt_x509 *c, char *out, size_t out_len);
+/* Subject common name (empty if none). */
+VT_API void vt_x509_subject_cn(const vt_x509 *c, char *out, size_t out_len);
+/* Serial as lowercase hex. */
+VT_API void vt_x509_serial_hex(const vt_x509 *c, char *out, size_t out_len);
+/* The DER value (contents of the OCTET STRING) of the extension with this
+ * dotted OID, borrowed while c lives.  VT_E_NOTFOUND when absent. */
+VT_NODISCARD VT_API vt_status vt_x509_ext(const vt_x509 *c, const char *oid, const uint8_t **val,
+                                          size_t *len, vt_err *err);
+
+/* ---- CRLs ---- */
+typedef struct vt_crl vt_crl; /* caller owns, free with vt_crl_free() */
+/* DER or PEM, recognized by content. */
+VT_NODISCARD VT_API vt_status vt_crl_parse(vt_crl **out, const uint8_t *p, size_t len, vt_err *err);
+VT_API void vt_crl_free(vt_crl *c);
+VT_API void vt_crl_validity(const vt_crl *c, vt_time *this_update, vt_time *next_update);
+VT_API void vt_crl_issuer(const vt_crl *c, char *out, size_t out_len);
+
+/* ---- chain verification ---- */
+/*
+ * Verifies chain[0] (leaf) .. chain[n-1] at time `now`:
+ *   - each certificate's signature by the next one's key, names chained,
+ *     CA basic constraints on issuers, every certificate valid at now;
+ *   - the last certificate must be byte-identical to one of `roots`, or be
+ *     issued by one of them (then the root is appended implicitly);
+ *   - for each CRL whose issuer is a certificate in the chain: its signature by
+ *     that certificate, validity at now (thisUpdate <= now <= nextUpdate), and
+ *     that no certificate it covers is revoked.  CRLs issued by someone else
+ *     are ignored; crls_checked counts those that applied.
+ * Fails with VT_E_CRYPTO and a message naming the certificate and the check.
+ */
+typedef struct vt_chain_result {
+    size_t root_index;   /* which of roots anchored the chain */
+    size_t crls_checked; /* CRLs that applied and were checked */
+    vt_time not_before;  /* intersection of the validity of all certificates */
+    vt_time not_after;   /*  and CRLs used */
+} vt_chain_result;
+
+VT_NODISCARD VT_API vt_status vt_chain_verify(vt_chain_result *out, vt_x509 *const *chain, size_t n,
+                                              vt_x509 *const *roots, size_t root_count,
+                                              vt_crl *const *crls, size_t crl_count, vt_time now,
+                                              vt_err *err);
+
+/* ---- issuing certificates and CRLs (simulation roots, tests) ---- */
+/* One extension to put in a certificate: dotted OID and its DER value. */
+typedef struct vt_x509_ext_spec {
+    const char *oid;
+    const uint8_t *der;
+    size_t len;
+    bool critical;
+} vt_x509_ext_spec;
+
+typedef struct vt_x509_spec {
+    const char *subject_cn;    /* required */
+    const char *subject_o;     /* optional organization */
+    uint64_t serial;           /* non-zero */
+    vt_time not_before;
+    vt_time not_after;
+    bool ca;                   /* basicConstraints CA:TRUE + keyCertSign/cRLSign */
+    int pathlen;               /* for CAs; -1 = unlimited */
+    const vt_x509_ext_spec *exts; /* borrowed; extra extensions */
+    size_t ext_count;
+} vt_x509_spec;
+
+/*
+ * Issues a certificate for subject_key signed by issuer_key (ECDSA with
+ * SHA-256 for P-256 keys, SHA-384 for P-384).  issuer NULL = self-signed.
+ */
+VT_NODISCARD VT_API vt_status vt_x509_issue(vt_x509 **out, const vt_x509_spec *spec, const vt_pkey *subject_key,
+                                            const vt_x509 *issuer, const vt_pkey *issuer_key, vt_err *err);
+/* PEM of a certificate, appended to out. */
+VT_NODISCARD VT_API vt_status vt_x509_to_pem(vt_buf *out, const vt_x509 *c, vt_err *err);
+/* Issues a DER CRL listing `serials` (appended to der_out). */
+VT_NODISCARD VT_API vt_status vt_crl_issue(vt_buf *der_out, const vt_x509 *issuer, const vt_pkey *issuer_key,
+                                           const uint64_t *serials, size_t serial_count, vt_time this_update,
+                                           vt_time next_update, vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERITEE_CRYPTO_H */

@@ -1,0 +1,45 @@
+/*
+ * veritee simulation: evidence in each platform's real binary format, signed
+ * by a local simulation root that lives in the state directory and is made on
+ * first use.  A verifier accepts it only with vt_verify_opts.trust_sim, and
+ * even then reports hardware_attested = false.
+ */
+#ifndef VERITEE_SIM_H
+#define VERITEE_SIM_H
+
+#include "veritee/base.h"
+#include "veritee/tee.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vt_sim_tdx_opts {
+    int version;          /* 4, or 5 (body type 3, TDX 1.5) */
+    bool debug;           /* set TD_ATTRIBUTES.DEBUG */
+    bool out_of_date;     /* collateral rates the platform TCB OutOfDate, with advisories */
+    bool revoked;         /* the PCK CRL lists the simulated PCK certificate */
+    bool no_crl;          /* leave the CRLs out of the collateral */
+    uint8_t report_data[VT_REPORT_DATA_LEN];
+    vt_time now;          /* certificates and collateral are valid around this time */
+    const char *state_dir; /* borrowed; the simulation root lives in <state_dir>/sim */
+} vt_sim_tdx_opts;
+
+/*
+ * Makes a TDX quote (appended to quote_out) and, when coll_out is non-NULL,
+ * collateral in Intel PCS formats added to it (tcb_info_<fmspc>.json,
+ * td_qe_identity.json, tcb_signing_chain.pem, pck_crl_platform.der,
+ * root_ca_crl.der).
+ */
+VT_NODISCARD VT_API vt_status vt_sim_tdx(vt_buf *quote_out, vt_collateral *coll_out,
+                                         const vt_sim_tdx_opts *opts, vt_err *err);
+
+/* Path of the simulation root certificate (PEM) in the state directory,
+ * creating the simulation CA on first use.  out gets a NUL-terminated path. */
+VT_NODISCARD VT_API vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir,
+                                               vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERITEE_SIM_H */

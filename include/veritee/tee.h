@@ -1,0 +1,203 @@
+/*
+ * veritee unified evidence API: one way to detect the TEE, collect evidence
+ * bound to a nonce, and verify evidence from any supported platform.
+ *
+ * Platforms are plugins registered in src/lib/tee/registry.c.  Whatever the
+ * platform, verification yields the same vt_result: normalized claims, the
+ * outcome of each check, and a verdict.  Nonce binding, debug policy,
+ * missing-collateral policy and --strict are enforced here once for all
+ * platforms, after the plugin has run.
+ */
+#ifndef VERITEE_TEE_H
+#define VERITEE_TEE_H
+
+#include "veritee/base.h"
+#include "veritee/crypto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum vt_tee_kind {
+    VT_TEE_NONE = 0, /* "auto" where a kind is asked for */
+    VT_TEE_MOCK = 1,
+    VT_TEE_TDX = 2,
+    VT_TEE_SEVSNP = 3,
+    VT_TEE_NITRO = 4,
+    VT_TEE_TPM = 5,
+    VT_TEE_NVGPU = 6,
+} vt_tee_kind;
+
+/* "mock", "tdx", ...; "auto" for VT_TEE_NONE. */
+VT_API const char *vt_tee_name(vt_tee_kind kind);
+/* Parses a platform name ("auto" gives VT_TEE_NONE).  VT_E_ARG when unknown. */
+VT_NODISCARD VT_API vt_status vt_tee_parse(vt_tee_kind *out, const char *name, vt_err *err);
+
+/* EAR-style verdicts. */
+typedef enum vt_verdict {
+    VT_VERDICT_AFFIRMING = 0,
+    VT_VERDICT_WARNING = 1,
+    VT_VERDICT_CONTRAINDICATED = 2,
+} vt_verdict;
+VT_API const char *vt_verdict_name(vt_verdict v); /* "affirming", ... */
+
+#define VT_REPORT_DATA_LEN 64
+#define VT_CLAIM_NAME_MAX 24
+#define VT_CLAIM_VALUE_MAX 64
+#define VT_CLAIMS_MAX 40
+#define VT_ADVISORIES_MAX 64
+#define VT_SIGNERS_MAX 6
+#define VT_FINDINGS_MAX 24
+
+/* A binary claim under its platform name ("mrtd", "rtmr0", "fmspc", ...). */
+typedef struct vt_claim {
+    char name[VT_CLAIM_NAME_MAX];
+    uint8_t value[VT_CLAIM_VALUE_MAX];
+    size_t len;
+} vt_claim;
+
+/* A signer identity: which key or certificate vouched for the evidence. */
+typedef struct vt_signer {
+    char role[24];   /* "pck", "qe", "tcb_info", "mock_key", ... */
+    char value[232]; /* subject DN, or hex measurement of the signer */
+} vt_signer;
+
+/* Normalized claims, identical in shape for every platform. */
+typedef struct vt_claims {
+    vt_tee_kind platform;
+    bool hardware_attested; /* false for mock and for simulation roots */
+    uint32_t version;       /* evidence format version (quote v4/v5, ...) */
+    vt_claim fields[VT_CLAIMS_MAX]; /* registers and other hex claims */
+    size_t field_count;
+    uint8_t report_data[VT_REPORT_DATA_LEN];
+    bool debug;
+    char tcb_status[48];    /* "UpToDate", ..., or "unknown" without collateral */
+    char advisory_ids[VT_ADVISORIES_MAX][24];
+    size_t advisory_count;
+    vt_signer signers[VT_SIGNERS_MAX];
+    size_t signer_count;
+    vt_time not_before;     /* window in which every certificate and */
+    vt_time not_after;      /*  collateral item used was valid */
+} vt_claims;
+
+/* Borrowed pointer into claims, or NULL. */
+VT_API const vt_claim *vt_claims_get(const vt_claims *c, const char *name);
+
+/* One failed check (or warning): `check` is a stable identifier. */
+typedef struct vt_finding {
+    char check[32]; /* "quote_signature", "pck_chain", "report_data", "tcb_status", ... */
+    char msg[224];
+} vt_finding;
+
+/* The outcome of verifying one piece of evidence. */
+typedef struct vt_result {
+    bool valid;            /* verdict is affirming or warning */
+    vt_verdict verdict;
+    bool signature_valid;  /* the evidence's own signature(s) verify */
+    bool chain_valid;      /* the signing key chains to a trusted root */
+    bool collateral_verified; /* TCB collateral present, signed, current */
+    vt_claims claims;
+    vt_finding errors[VT_FINDINGS_MAX];
+    size_t error_count;
+    vt_finding warnings[VT_FINDINGS_MAX];
+    size_t warning_count;
+} vt_result;
+
+/* ---- collateral: named blobs, each recognized by its content ---- */
+typedef struct vt_collateral vt_collateral; /* caller owns, vt_collateral_free() */
+VT_NODISCARD VT_API vt_status vt_collateral_new(vt_collateral **out, vt_err *err);
+/* Copies the bytes. */
+VT_NODISCARD VT_API vt_status vt_collateral_add(vt_collateral *c, const char *name, const uint8_t *p,
+                                                size_t len, vt_err *err);
+/* Adds every regular file of a directory (not recursive; at most 64 files of 4 MiB). */
+VT_NODISCARD VT_API vt_status vt_collateral_load_dir(vt_collateral *c, const char *dir, vt_err *err);
+/* Writes every blob as dir/name. */
+VT_NODISCARD VT_API vt_status vt_collateral_save_dir(const vt_collateral *c, const char *dir, vt_err *err);
+VT_API size_t vt_collateral_count(const vt_collateral *c);
+/* Borrowed, valid while c lives. */
+VT_API const uint8_t *vt_collateral_get(const vt_collateral *c, size_t i, const char **name, size_t *len);
+VT_API void vt_collateral_free(vt_collateral *c);
+
+/*
+ * Cache of verified certificate chains and verified collateral, keyed by a
+ * SHA-256 of their bytes and by the validity window.  Thread-safe.  Optional:
+ * pass NULL to verify everything every time.  Caller owns, vt_verify_cache_free().
+ */
+typedef struct vt_verify_cache vt_verify_cache;
+VT_NODISCARD VT_API vt_status vt_verify_cache_new(vt_verify_cache **out, vt_err *err);
+VT_API void vt_verify_cache_free(vt_verify_cache *c);
+
+typedef struct vt_verify_opts {
+    vt_tee_kind platform;        /* VT_TEE_NONE: recognize from the bytes */
+    vt_time now;                 /* verification time; required */
+    const vt_collateral *collateral; /* borrowed; NULL = none */
+    const uint8_t *expected_report_data; /* borrowed; NULL = not checked */
+    size_t expected_report_data_len;     /* <= 64; zero-padded to 64 before comparing */
+    bool allow_missing_collateral; /* without collateral: warning instead of rejection */
+    bool allow_debug;              /* accept debug TEEs (insecure) */
+    bool strict;                   /* warnings become rejections */
+    bool trust_sim;                /* trust the simulation root and mock key in state_dir */
+    const char *state_dir;         /* borrowed; where simulation roots live (needed for trust_sim) */
+    vt_verify_cache *cache;        /* borrowed; optional */
+} vt_verify_opts;
+
+/*
+ * Verifies evidence.  Returns VT_OK when the evidence could be examined (the
+ * verdict is then in out, accepted or not), VT_E_FORMAT / VT_E_LIMIT /
+ * VT_E_UNSUPPORTED when the bytes are not evidence we can read (out then
+ * holds a contraindicated result with the reason), VT_E_ARG for bad options.
+ */
+VT_NODISCARD VT_API vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len,
+                                                 const vt_verify_opts *opts, vt_err *err);
+
+/* Parses without verifying: every field as a JSON object (caller frees with free()). */
+VT_NODISCARD VT_API vt_status vt_evidence_inspect(char **json_out, vt_tee_kind platform,
+                                                  const uint8_t *evidence, size_t len, vt_err *err);
+
+/* Recognizes the platform of evidence bytes; VT_TEE_NONE when none matches. */
+VT_API vt_tee_kind vt_evidence_probe(const uint8_t *evidence, size_t len);
+
+/* The result as one JSON object (caller frees with free()).  Fields: valid,
+ * verdict, platform, hardware_attested, signature_valid, chain_valid,
+ * collateral_verified, tcb_status, advisory_ids, claims, signers,
+ * validity, errors, warnings. */
+VT_NODISCARD VT_API vt_status vt_result_to_json(char **json_out, const vt_result *r, vt_err *err);
+/* Claims alone as a JSON object (caller frees with free()). */
+VT_NODISCARD VT_API vt_status vt_claims_to_json(char **json_out, const vt_claims *c, vt_err *err);
+
+/* report_data = SHA-512(nonce || public key): the binding every platform uses. */
+VT_NODISCARD VT_API vt_status vt_report_data_bind(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t *nonce,
+                                                  size_t nonce_len, const uint8_t *pub, size_t pub_len,
+                                                  vt_err *err);
+
+/* ---- detection and collection ---- */
+typedef struct vt_hw_entry {
+    vt_tee_kind kind;
+    bool present;
+    char evidence[160]; /* what was found: device nodes, configfs provider */
+} vt_hw_entry;
+
+typedef struct vt_hw_info {
+    vt_hw_entry entries[8];
+    size_t count;
+    vt_tee_kind selected; /* what collection would use; VT_TEE_MOCK when none */
+} vt_hw_info;
+
+/* Looks for TEE interfaces under sysroot ("" or NULL for "/"). */
+VT_API void vt_tee_detect(vt_hw_info *out, const char *sysroot);
+
+typedef struct vt_collect_opts {
+    vt_tee_kind platform;      /* VT_TEE_NONE: the detected one, else mock */
+    uint8_t report_data[VT_REPORT_DATA_LEN];
+    const char *state_dir;     /* borrowed; mock key location */
+    const char *sysroot;       /* borrowed; "" or NULL = "/" (tests use a fake tree) */
+} vt_collect_opts;
+
+/* Collects evidence; appends it to out and tells which platform made it. */
+VT_NODISCARD VT_API vt_status vt_evidence_collect(vt_buf *out, vt_tee_kind *kind_out,
+                                                  const vt_collect_opts *opts, vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERITEE_TEE_H */

@@ -1,0 +1,12 @@
+/* veritee: verifiable confidential AI.  Include this for the whole public API. */
+#ifndef VERITEE_H
+#define VERITEE_H
+
+#include "veritee/base.h"
+#include "veritee/crypto.h"
+#include "veritee/tee.h"
+#include "veritee/sim.h"
+
+#define VT_VERSION_STRING "0.1.0"
+
+#endif

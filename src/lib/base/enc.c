@@ -1,0 +1,161 @@
+/* Hex and base64.  Decoders take untrusted text: every character is checked,
+ * lengths are checked before anything is written. */
+#include <string.h>
+
+#include "veritee/base.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+void vt_hex_encode(char *out, const uint8_t *in, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hexdig[in[i] >> 4];
+        out[2 * i + 1] = hexdig[in[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static vt_status hex_into(uint8_t *out, const char *hex, size_t n, vt_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return vt_err_set(err, VT_E_FORMAT, "hex: invalid character at position %zu",
+                              hi < 0 ? 2 * i : 2 * i + 1);
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return VT_OK;
+}
+
+vt_status vt_hex_decode(uint8_t *out, size_t out_len, const char *hex, size_t hex_len, vt_err *err)
+{
+    if (hex_len != 2 * out_len)
+        return vt_err_set(err, VT_E_FORMAT, "hex: expected %zu characters, got %zu", 2 * out_len, hex_len);
+    return hex_into(out, hex, out_len, err);
+}
+
+vt_status vt_hex_decode_buf(vt_buf *out, const char *hex, size_t hex_len, size_t max, vt_err *err)
+{
+    vt_status rc;
+
+    if (hex_len % 2 != 0)
+        return vt_err_set(err, VT_E_FORMAT, "hex: odd number of characters (%zu)", hex_len);
+    if (hex_len / 2 > max)
+        return vt_err_set(err, VT_E_LIMIT, "hex: %zu bytes exceed the limit of %zu", hex_len / 2, max);
+    rc = vt_buf_reserve(out, hex_len / 2, err);
+    if (rc != VT_OK)
+        return rc;
+    rc = hex_into(out->data + out->len, hex, hex_len / 2, err);
+    if (rc == VT_OK)
+        out->len += hex_len / 2;
+    return rc;
+}
+
+static const char b64std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+vt_status vt_base64_encode(vt_buf *out, const uint8_t *in, size_t len, bool url, vt_err *err)
+{
+    const char *al = url ? b64url : b64std;
+    size_t need = (len + 2) / 3 * 4;
+    vt_status rc;
+    char *o;
+
+    if (len > ((size_t)1 << 29))
+        return vt_err_set(err, VT_E_LIMIT, "base64: input of %zu bytes too large", len);
+    rc = vt_buf_reserve(out, need, err);
+    if (rc != VT_OK)
+        return rc;
+    o = (char *)out->data + out->len;
+    size_t i = 0, j = 0;
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        o[j++] = al[v >> 18];
+        o[j++] = al[(v >> 12) & 63];
+        o[j++] = al[(v >> 6) & 63];
+        o[j++] = al[v & 63];
+    }
+    if (len - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        o[j++] = al[v >> 18];
+        o[j++] = al[(v >> 12) & 63];
+        if (!url) {
+            o[j++] = '=';
+            o[j++] = '=';
+        }
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        o[j++] = al[v >> 18];
+        o[j++] = al[(v >> 12) & 63];
+        o[j++] = al[(v >> 6) & 63];
+        if (!url)
+            o[j++] = '=';
+    }
+    out->len += j;
+    out->data[out->len] = 0;
+    return VT_OK;
+}
+
+static int b64val(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+vt_status vt_base64_decode(vt_buf *out, const char *in, size_t len, vt_err *err)
+{
+    size_t n = len, start = out->len;
+    uint32_t acc = 0;
+    int bits = 0;
+    vt_status rc;
+
+    while (n > 0 && in[n - 1] == '=')
+        n--;
+    if (len - n > 2)
+        return vt_err_set(err, VT_E_FORMAT, "base64: too much padding");
+    if (n % 4 == 1)
+        return vt_err_set(err, VT_E_FORMAT, "base64: impossible length %zu", n);
+    rc = vt_buf_reserve(out, n / 4 * 3 + 2, err);
+    if (rc != VT_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64val(in[i]);
+        if (v < 0) {
+            out->len = start;
+            return vt_err_set(err, VT_E_FORMAT, "base64: invalid character at position %zu", i);
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out->data[out->len++] = (uint8_t)(acc >> bits);
+        }
+    }
+    /* Leftover bits must be zero so that each byte string has one encoding. */
+    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+        out->len = start;
+        return vt_err_set(err, VT_E_FORMAT, "base64: non-zero trailing bits");
+    }
+    out->data[out->len] = 0;
+    return VT_OK;
+}

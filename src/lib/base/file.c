@@ -1,0 +1,115 @@
+/* Whole-file reads with a size cap, atomic writes, mkdir -p. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "veritee/base.h"
+
+vt_status vt_file_read(vt_buf *out, const char *path, size_t max, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    size_t start = out->len;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return vt_err_set(err, errno == ENOENT ? VT_E_NOTFOUND : VT_E_IO, "file: cannot open %s: %s", path,
+                          strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = vt_err_set(err, VT_E_IO, "file: %s is not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = vt_err_set(err, VT_E_LIMIT, "file: %s has %lld bytes, more than the limit of %zu", path,
+                        (long long)st.st_size, max);
+        goto out;
+    }
+    for (;;) {
+        ssize_t n;
+        rc = vt_buf_reserve(out, 65536, err);
+        if (rc != VT_OK)
+            goto out;
+        n = read(fd, out->data + out->len, 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = vt_err_set(err, VT_E_IO, "file: read %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+        if (out->len - start > max) {
+            rc = vt_err_set(err, VT_E_LIMIT, "file: %s grew past the limit of %zu bytes", path, max);
+            goto out;
+        }
+    }
+    out->data[out->len] = 0;
+    rc = VT_OK;
+out:
+    if (rc != VT_OK)
+        out->len = start;
+    close(fd);
+    return rc;
+}
+
+vt_status vt_file_write(const char *path, const void *p, size_t len, unsigned mode, vt_err *err)
+{
+    char tmp[4096];
+    const uint8_t *b = p;
+    int fd, n;
+
+    n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return vt_err_set(err, VT_E_ARG, "file: path too long");
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return vt_err_set(err, VT_E_IO, "file: cannot create %s: %s", tmp, strerror(errno));
+    while (len > 0) {
+        ssize_t w = write(fd, b, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return vt_err_set(err, VT_E_IO, "file: write %s: %s", tmp, strerror(e));
+        }
+        b += w;
+        len -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return vt_err_set(err, VT_E_IO, "file: sync %s: %s", tmp, strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return vt_err_set(err, VT_E_IO, "file: rename to %s: %s", path, strerror(e));
+    }
+    return VT_OK;
+}
+
+vt_status vt_mkdir_p(const char *path, unsigned mode, vt_err *err)
+{
+    char p[4096];
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= sizeof(p))
+        return vt_err_set(err, VT_E_ARG, "file: bad directory path");
+    memcpy(p, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
+                return vt_err_set(err, VT_E_IO, "file: mkdir %s: %s", p, strerror(errno));
+            p[i] = c;
+        }
+    }
+    return VT_OK;
+}

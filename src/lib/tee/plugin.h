@@ -1,0 +1,72 @@
+/*
+ * Internal: the platform plugin interface (HS-11).  Each tee/<platform>.c ends
+ * with one `const vt__tee_ops`; tee/registry.c is the only file that lists
+ * them.  No platform file includes another.
+ */
+#ifndef VT_TEE_PLUGIN_H
+#define VT_TEE_PLUGIN_H
+
+#include "veritee/tee.h"
+
+#define VT_TEE_OPS_ABI 1u
+
+#define VT_TEE_CAN_DETECT 0x1u
+#define VT_TEE_CAN_COLLECT 0x2u
+#define VT_TEE_CAN_VERIFY 0x4u
+
+/* Everything a plugin needs to verify one piece of evidence. */
+typedef struct vt__verify_req {
+    const uint8_t *evidence;
+    size_t len;
+    const vt_verify_opts *opts;     /* now, collateral, cache, trust_sim */
+    vt_x509 *const *roots;          /* trusted roots for this platform (pinned, plus sim when trusted) */
+    size_t root_count;
+    const uint8_t *mock_pub;        /* trusted mock public key (raw X||Y) or NULL */
+    size_t mock_pub_len;
+} vt__verify_req;
+
+typedef struct vt__collect_req {
+    const vt_collect_opts *opts;
+} vt__collect_req;
+
+typedef struct vt__tee_ops {
+    uint32_t abi;       /* VT_TEE_OPS_ABI */
+    vt_tee_kind kind;
+    const char *name;
+    uint32_t caps;
+    /* True when these bytes look like this platform's evidence (cheap, no crypto). */
+    bool (*probe)(const uint8_t *p, size_t len);
+    /* Fills hw with what this machine offers for the platform. */
+    void (*detect)(vt_hw_entry *hw, const char *sysroot);
+    vt_status (*collect)(const vt__collect_req *req, vt_buf *evidence_out, vt_err *err);
+    /*
+     * Parses and verifies.  Fills res->claims and the signature/chain/collateral
+     * flags, and records every failed check with vt__result_fail() (or a
+     * warning with vt__result_warn()).  Returns VT_OK when the evidence could
+     * be examined, VT_E_FORMAT/LIMIT/UNSUPPORTED when it could not be read.
+     * The registry computes the verdict afterwards.
+     */
+    vt_status (*verify)(const vt__verify_req *req, vt_result *res, vt_err *err);
+    /* Every parsed field as JSON text (malloc'd). */
+    vt_status (*inspect)(const uint8_t *p, size_t len, char **json_out, vt_err *err);
+} vt__tee_ops;
+
+/* Record a failed check / a warning on a result (messages are truncated to fit). */
+void vt__result_fail(vt_result *r, const char *check, const char *fmt, ...) VT_PRINTF(3, 4);
+void vt__result_warn(vt_result *r, const char *check, const char *fmt, ...) VT_PRINTF(3, 4);
+/* Add a binary claim; silently ignores overflow past VT_CLAIMS_MAX (a bug, asserted in debug). */
+void vt__claims_add(vt_claims *c, const char *name, const uint8_t *value, size_t len);
+void vt__claims_add_signer(vt_claims *c, const char *role, const char *value);
+/* Narrow the validity window to [nb, na]. */
+void vt__claims_window(vt_claims *c, vt_time nb, vt_time na);
+
+/* Pinned production roots (tee/roots.c).  Borrowed, parsed once, process-lifetime. */
+vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err);
+
+/* Simulation root and mock key in the state directory (tee/sim_root.c). */
+vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err);
+
+extern const vt__tee_ops vt__tee_mock;
+extern const vt__tee_ops vt__tee_tdx;
+
+#endif
