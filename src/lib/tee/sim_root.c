@@ -1,0 +1,330 @@
+/*
+ * The simulation CA in <state_dir>/sim/ (see sim_root.h): made on first use,
+ * reused afterwards.  Creation holds an exclusive flock on sim/.lock so that
+ * two processes starting together end up with one CA; each file is written
+ * atomically (temp + rename) and a certificate is written only after its key,
+ * so a certificate on disk always has its key beside it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "tee/plugin.h"
+#include "tee/sim_root.h"
+#include "veritee/sim.h"
+
+#define SIM_FILE_MAX (64 * 1024)
+#define SIM_PATH_MAX 4096
+
+typedef struct sim_item {
+    const char *file;      /* base name: <file>.pem and <file>.key */
+    const char *cn;
+    bool ca;
+    int pathlen;
+} sim_item;
+
+static const sim_item SIM_ROOT = { "root_ca", VT_SIM_ROOT_CN, true, 1 };
+static const sim_item SIM_PCK_CA = { "tdx_pck_platform_ca", VT_SIM_PCK_CA_CN, true, 0 };
+static const sim_item SIM_TCB = { "tdx_tcb_signing", VT_SIM_TCB_CN, false, -1 };
+#define SIM_QE_KEY_FILE "tdx_qe_attestation"
+
+static vt_status sim_path(char out[SIM_PATH_MAX], const char *state_dir, const char *file, const char *ext,
+                          vt_err *err)
+{
+    int n = snprintf(out, SIM_PATH_MAX, "%s/sim%s%s%s", state_dir, file != NULL ? "/" : "",
+                     file != NULL ? file : "", ext != NULL ? ext : "");
+    if (n < 0 || n >= SIM_PATH_MAX)
+        return vt_err_set(err, VT_E_ARG, "sim: state_dir path is too long");
+    return VT_OK;
+}
+
+static vt_status load_cert(vt_x509 **out, const char *path, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf b = { 0 };
+    size_t count = 0;
+
+    *out = NULL;
+    rc = vt_file_read(&b, path, SIM_FILE_MAX, err);
+    if (rc == VT_OK)
+        rc = vt_x509_list_from_pem(out, &count, 1, (const char *)b.data, b.len, err);
+    if (rc == VT_OK && count != 1)
+        rc = vt_err_set(err, VT_E_FORMAT, "sim: %s holds no certificate", path);
+    if (rc != VT_OK) {
+        if (count == 1)
+            vt_x509_free(*out);
+        *out = NULL;
+    }
+    vt_buf_free(&b);
+    return rc;
+}
+
+static vt_status load_key(vt_pkey **out, const char *path, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf b = { 0 };
+
+    *out = NULL;
+    rc = vt_file_read(&b, path, SIM_FILE_MAX, err);
+    if (rc == VT_OK)
+        rc = vt_pkey_from_pem(out, (const char *)b.data, b.len, err);
+    if (rc == VT_OK && vt_pkey_type(*out) != VT_KEY_EC_P256) {
+        rc = vt_err_set(err, VT_E_FORMAT, "sim: %s is not a P-256 key", path);
+        vt_pkey_free(*out);
+        *out = NULL;
+    }
+    vt_buf_free(&b); /* wipes the private key PEM */
+    return rc;
+}
+
+static vt_status save_key(const char *path, const vt_pkey *k, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf b = { 0 };
+
+    rc = vt_pkey_to_pem(&b, k, true, err);
+    if (rc == VT_OK)
+        rc = vt_file_write(path, b.data, b.len, 0600, err);
+    vt_buf_free(&b);
+    return rc;
+}
+
+static vt_status save_cert(const char *path, const vt_x509 *c, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf b = { 0 };
+
+    rc = vt_x509_to_pem(&b, c, err);
+    if (rc == VT_OK)
+        rc = vt_file_write(path, b.data, b.len, 0644, err);
+    vt_buf_free(&b);
+    return rc;
+}
+
+static vt_status random_serial(uint64_t *out, vt_err *err)
+{
+    uint8_t r[8];
+    uint64_t v = 0;
+    vt_status rc = vt_random(r, sizeof(r), err);
+
+    if (rc != VT_OK)
+        return rc;
+    for (size_t i = 0; i < sizeof(r); i++)
+        v = (v << 8) | r[i];
+    v &= 0x7fffffffffffffffull; /* a positive INTEGER of at most 8 bytes */
+    *out = v != 0 ? v : 1;
+    return VT_OK;
+}
+
+/* Loads <item>.pem and <item>.key, or makes and saves them when the certificate is absent. */
+static vt_status load_or_make(vt_x509 **cert, vt_pkey **key, const char *state_dir, const sim_item *it,
+                              const vt_x509 *issuer, const vt_pkey *issuer_key, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    char cpath[SIM_PATH_MAX], kpath[SIM_PATH_MAX];
+    vt_x509 *c = NULL;
+    vt_pkey *k = NULL;
+    vt_x509_spec spec;
+
+    *cert = NULL;
+    *key = NULL;
+    rc = sim_path(cpath, state_dir, it->file, ".pem", err);
+    if (rc == VT_OK)
+        rc = sim_path(kpath, state_dir, it->file, ".key", err);
+    if (rc != VT_OK)
+        goto out;
+    rc = load_cert(&c, cpath, err);
+    if (rc == VT_OK) {
+        rc = load_key(&k, kpath, err);
+        if (rc == VT_E_NOTFOUND)
+            rc = vt_err_set(err, VT_E_IO, "sim: %s has no key beside it; remove %s/sim to start over", cpath,
+                            state_dir);
+        goto done;
+    }
+    if (rc != VT_E_NOTFOUND)
+        goto out;
+
+    memset(&spec, 0, sizeof(spec));
+    spec.subject_cn = it->cn;
+    spec.subject_o = VT_SIM_ORG;
+    spec.not_before = vt_time_from_utc(2020, 1, 1, 0, 0, 0);
+    spec.not_after = vt_time_from_utc(2050, 1, 1, 0, 0, 0);
+    spec.ca = it->ca;
+    spec.pathlen = it->pathlen;
+    rc = random_serial(&spec.serial, err);
+    if (rc == VT_OK)
+        rc = vt_pkey_generate(&k, VT_KEY_EC_P256, err);
+    if (rc == VT_OK)
+        rc = vt_x509_issue(&c, &spec, k, issuer, issuer != NULL ? issuer_key : k, err);
+    if (rc == VT_OK)
+        rc = save_key(kpath, k, err);
+    if (rc == VT_OK)
+        rc = save_cert(cpath, c, err); /* last: the certificate marks the pair complete */
+done:
+    if (rc != VT_OK)
+        goto out;
+    *cert = c;
+    *key = k;
+    c = NULL;
+    k = NULL;
+out:
+    vt_x509_free(c);
+    vt_pkey_free(k);
+    return rc;
+}
+
+static vt_status load_or_make_key(vt_pkey **key, const char *state_dir, const char *file, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    char kpath[SIM_PATH_MAX];
+    vt_pkey *k = NULL;
+
+    *key = NULL;
+    rc = sim_path(kpath, state_dir, file, ".key", err);
+    if (rc == VT_OK)
+        rc = load_key(&k, kpath, err);
+    if (rc == VT_E_NOTFOUND) {
+        rc = vt_pkey_generate(&k, VT_KEY_EC_P256, err);
+        if (rc == VT_OK)
+            rc = save_key(kpath, k, err);
+    }
+    if (rc != VT_OK)
+        goto out;
+    *key = k;
+    k = NULL;
+out:
+    vt_pkey_free(k);
+    return rc;
+}
+
+/* Creates <state_dir>/sim (0700) and takes the creation lock; *fd = -1 when the
+ * directory is read-only (then nothing can be created, only loaded). */
+static vt_status sim_lock(int *fd, const char *state_dir, vt_err *err)
+{
+    char path[SIM_PATH_MAX];
+    vt_status rc;
+
+    *fd = -1;
+    rc = sim_path(path, state_dir, NULL, NULL, err);
+    if (rc == VT_OK)
+        rc = vt_mkdir_p(path, 0700, err);
+    if (rc == VT_OK)
+        rc = sim_path(path, state_dir, ".lock", NULL, err);
+    if (rc != VT_OK)
+        return rc;
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0) {
+        if (errno == EROFS || errno == EACCES || errno == EPERM)
+            return VT_OK;
+        return vt_err_set(err, VT_E_IO, "sim: cannot open %s: %s", path, strerror(errno));
+    }
+    while (flock(*fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            close(*fd);
+            *fd = -1;
+            return vt_err_set(err, VT_E_IO, "sim: cannot lock %s: %s", path, strerror(e));
+        }
+    }
+    return VT_OK;
+}
+
+void vt__sim_ca_clear(vt__sim_ca *ca)
+{
+    if (ca == NULL)
+        return;
+    vt_x509_free(ca->root);
+    vt_pkey_free(ca->root_key);
+    vt_x509_free(ca->pck_ca);
+    vt_pkey_free(ca->pck_ca_key);
+    vt_x509_free(ca->tcb);
+    vt_pkey_free(ca->tcb_key);
+    vt_pkey_free(ca->qe_key);
+    memset(ca, 0, sizeof(*ca));
+}
+
+vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt__sim_ca ca;
+    int fd = -1;
+
+    memset(out, 0, sizeof(*out));
+    memset(&ca, 0, sizeof(ca));
+    if (state_dir == NULL || state_dir[0] == '\0')
+        return vt_err_set(err, VT_E_ARG, "sim: state_dir is required");
+    rc = sim_lock(&fd, state_dir, err);
+    if (rc == VT_OK)
+        rc = load_or_make(&ca.root, &ca.root_key, state_dir, &SIM_ROOT, NULL, NULL, err);
+    if (rc == VT_OK)
+        rc = load_or_make(&ca.pck_ca, &ca.pck_ca_key, state_dir, &SIM_PCK_CA, ca.root, ca.root_key, err);
+    if (rc == VT_OK)
+        rc = load_or_make(&ca.tcb, &ca.tcb_key, state_dir, &SIM_TCB, ca.root, ca.root_key, err);
+    if (rc == VT_OK)
+        rc = load_or_make_key(&ca.qe_key, state_dir, SIM_QE_KEY_FILE, err);
+    if (rc != VT_OK)
+        goto out;
+    *out = ca;
+    memset(&ca, 0, sizeof(ca));
+out:
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+    vt__sim_ca_clear(&ca);
+    return rc;
+}
+
+vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt__sim_ca ca;
+
+    char path[SIM_PATH_MAX];
+
+    *out = NULL;
+    if (state_dir == NULL || state_dir[0] == '\0')
+        return vt_err_set(err, VT_E_ARG, "sim: state_dir is required");
+    /* A verifier needs only the certificate: no private key is read when it exists. */
+    rc = sim_path(path, state_dir, SIM_ROOT.file, ".pem", err);
+    if (rc == VT_OK)
+        rc = load_cert(out, path, err);
+    if (rc != VT_E_NOTFOUND)
+        return rc;
+    vt_err_clear(err);
+    rc = vt__sim_ca_load(&ca, state_dir, err);
+    if (rc != VT_OK)
+        return rc;
+    *out = ca.root;
+    ca.root = NULL;
+    vt__sim_ca_clear(&ca);
+    return VT_OK;
+}
+
+vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    char path[SIM_PATH_MAX];
+    vt_x509 *root = NULL;
+    size_t n;
+
+    if (out == NULL || out_len == 0)
+        return vt_err_set(err, VT_E_ARG, "sim: no room for the root path");
+    out[0] = '\0';
+    rc = vt__sim_root_load(&root, state_dir, err);
+    if (rc == VT_OK)
+        rc = sim_path(path, state_dir, SIM_ROOT.file, ".pem", err);
+    if (rc != VT_OK)
+        goto out;
+    n = strlen(path);
+    if (n >= out_len) {
+        rc = vt_err_set(err, VT_E_LIMIT, "sim: root path needs %zu bytes, %zu given", n + 1, out_len);
+        goto out;
+    }
+    memcpy(out, path, n + 1);
+    rc = VT_OK;
+out:
+    vt_x509_free(root);
+    return rc;
+}
