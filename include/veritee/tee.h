@@ -191,6 +191,7 @@ typedef struct vt_collect_opts {
     uint8_t report_data[VT_REPORT_DATA_LEN];
     const char *state_dir;     /* borrowed; mock key location */
     const char *sysroot;       /* borrowed; "" or NULL = "/" (tests use a fake tree) */
+    const char *tsm_instance;  /* borrowed; NULL = a fresh configfs-tsm instance (tests pre-create one) */
 } vt_collect_opts;
 
 /* Collects evidence; appends it to out and tells which platform made it. */

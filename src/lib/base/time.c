@@ -103,8 +103,12 @@ void vt_time_format(char out[32], vt_time t)
     int64_t d = doy - (153 * mp + 2) / 5 + 1;
     int64_t m = mp + (mp < 10 ? 3 : -9);
     y += (m <= 2);
-    snprintf(out, 32, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m,
-             (long long)d, (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
+    if (y < 0 || y > 9999) {
+        snprintf(out, 32, "%s", y < 0 ? "0000-01-01T00:00:00Z" : "9999-12-31T23:59:59Z");
+        return;
+    }
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d, (int)(secs / 3600),
+             (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
 vt_time vt_time_now(void)

@@ -21,8 +21,7 @@ typedef struct vt__verify_req {
     const vt_verify_opts *opts;     /* now, collateral, cache, trust_sim */
     vt_x509 *const *roots;          /* trusted roots for this platform (pinned, plus sim when trusted) */
     size_t root_count;
-    const uint8_t *mock_pub;        /* trusted mock public key (raw X||Y) or NULL */
-    size_t mock_pub_len;
+    size_t prod_root_count;         /* roots[0..prod_root_count) are pinned production roots */
 } vt__verify_req;
 
 typedef struct vt__collect_req {
@@ -57,6 +56,8 @@ void vt__result_warn(vt_result *r, const char *check, const char *fmt, ...) VT_P
 /* Add a binary claim; silently ignores overflow past VT_CLAIMS_MAX (a bug, asserted in debug). */
 void vt__claims_add(vt_claims *c, const char *name, const uint8_t *value, size_t len);
 void vt__claims_add_signer(vt_claims *c, const char *role, const char *value);
+/* Add an advisory ID once (duplicates ignored; silently capped at VT_ADVISORIES_MAX). */
+void vt__claims_add_advisory(vt_claims *c, const char *id);
 /* Narrow the validity window to [nb, na]. */
 void vt__claims_window(vt_claims *c, vt_time nb, vt_time na);
 

@@ -1,0 +1,46 @@
+# veritee: the two commands are `make demo` and `make test`.
+# Everything else: make (build), make bench, make fuzz, make clean.
+
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD     ?= build
+ASAN      ?= build-asan
+FUZZB     ?= build-fuzz
+FUZZ_SECS ?= 60
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test test-release test-asan demo bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The whole suite twice: an optimized -Werror build, then ASan+UBSan.
+test: test-release test-asan
+
+test-release: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DVT_SANITIZE=ON -DVT_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN) -j $(JOBS)
+	@cd $(ASAN) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@VERITEE_BIN=$(BUILD)/veritee scripts/demo.sh
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVT_FUZZ=ON -DVT_SANITIZE=ON \
+	  -DVT_TESTS=OFF -DVT_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZB) -j $(JOBS)
+	@scripts/fuzz.sh $(FUZZB) $(FUZZ_SECS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(FUZZB)

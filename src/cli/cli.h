@@ -1,0 +1,34 @@
+/* Shared helpers of the veritee program's commands. */
+#ifndef VT_CLI_H
+#define VT_CLI_H
+
+#include <stdio.h>
+
+#include "veritee/veritee.h"
+
+/* Exit statuses: 0 ok, 1 verification failed / rejected, 2 usage or input error. */
+#define VT_EXIT_OK 0
+#define VT_EXIT_REJECTED 1
+#define VT_EXIT_USAGE 2
+
+/* Maps a library status to an exit status (the one place that does, HS-7). */
+int vt_cli_exit(vt_status rc);
+/* Prints "veritee: <msg>" to stderr and returns VT_EXIT_USAGE. */
+int vt_cli_usage_error(const char *fmt, ...) VT_PRINTF(1, 2);
+/* Prints the library error and returns its exit status. */
+int vt_cli_fail(vt_status rc, const vt_err *err);
+/* The state directory: --state, else $VERITEE_STATE, else ~/.local/state/veritee. */
+const char *vt_cli_state_dir(const char *flag);
+/* Reads a file ("-" = stdin) with a size cap. */
+vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err);
+/* Parses --report-data HEX / --nonce HEX [--pubkey HEX] into 64 bytes. */
+vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_hex, const char *nonce_hex,
+                             const char *pub_hex, vt_err *err);
+
+int vt_cmd_verify(int argc, char **argv);
+int vt_cmd_inspect(int argc, char **argv);
+int vt_cmd_attest(int argc, char **argv);
+int vt_cmd_hardware(int argc, char **argv);
+int vt_cmd_sim(int argc, char **argv);
+
+#endif

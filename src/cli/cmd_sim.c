@@ -1,0 +1,121 @@
+/* veritee sim: evidence in a platform's real binary format under a local
+ * simulation root (never hardware attested). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE };
+
+static void sim_usage(FILE *f)
+{
+    fprintf(f, "usage: veritee sim tdx --out DIR [options]\n\n"
+               "Makes a TDX quote in Intel's real v4/v5 binary format and collateral in Intel PCS\n"
+               "formats, signed under a simulation root kept in the state directory (made on first\n"
+               "use).  Verify with: veritee verify --trust-sim --collateral DIR/collateral DIR/quote.bin\n\n"
+               "  --version 4|5              quote version (default 4; 5 = TDX 1.5 body)\n"
+               "  --nonce HEX [--pubkey HEX] report_data = SHA-512(nonce || pubkey)\n"
+               "  --report-data HEX          raw report_data (zero-padded to 64 bytes)\n"
+               "  --debug                    a debug TD (TD_ATTRIBUTES.DEBUG set)\n"
+               "  --out-of-date              collateral rates the TCB OutOfDate, with advisories\n"
+               "  --revoked                  the PCK CRL revokes the PCK certificate\n"
+               "  --no-crl                   leave the CRLs out of the collateral\n"
+               "  --at TIME                  issue certificates and collateral around TIME (default now)\n"
+               "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n");
+}
+
+int vt_cmd_sim(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "version", required_argument, NULL, O_V },
+        { "debug", no_argument, NULL, O_DEBUG },
+        { "out-of-date", no_argument, NULL, O_OOD },
+        { "revoked", no_argument, NULL, O_REVOKED },
+        { "no-crl", no_argument, NULL, O_NOCRL },
+        { "report-data", required_argument, NULL, O_RD },
+        { "nonce", required_argument, NULL, O_NONCE },
+        { "pubkey", required_argument, NULL, O_PUB },
+        { "at", required_argument, NULL, O_AT },
+        { "out", required_argument, NULL, O_OUT },
+        { "state", required_argument, NULL, O_STATE },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_sim_tdx_opts o;
+    vt_err err = { 0 };
+    vt_buf quote;
+    vt_collateral *coll = NULL;
+    const char *rd = NULL, *nonce = NULL, *pub = NULL, *out = NULL, *state = NULL;
+    char path[4096];
+    size_t rd_len;
+    vt_status rc;
+    int ch;
+
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        sim_usage(stdout);
+        return VT_EXIT_OK;
+    }
+    if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
+        sim_usage(stderr);
+        return vt_cli_usage_error("sim: name a platform (tdx)");
+    }
+    memset(&o, 0, sizeof(o));
+    o.version = 4;
+    o.now = vt_time_now();
+    argc--;
+    argv++;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_V:
+            if (strcmp(optarg, "4") != 0 && strcmp(optarg, "5") != 0)
+                return vt_cli_usage_error("sim: --version must be 4 or 5");
+            o.version = optarg[0] - '0';
+            break;
+        case O_DEBUG: o.debug = true; break;
+        case O_OOD: o.out_of_date = true; break;
+        case O_REVOKED: o.revoked = true; break;
+        case O_NOCRL: o.no_crl = true; break;
+        case O_RD: rd = optarg; break;
+        case O_NONCE: nonce = optarg; break;
+        case O_PUB: pub = optarg; break;
+        case O_AT:
+            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("--at: %s", err.msg);
+            break;
+        case O_OUT: out = optarg; break;
+        case O_STATE: state = optarg; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (out == NULL)
+        return vt_cli_usage_error("sim: --out DIR is required");
+    if (vt_cli_report_data(o.report_data, &rd_len, rd, nonce, pub, &err) != VT_OK)
+        return vt_cli_usage_error("%s", err.msg);
+    o.state_dir = vt_cli_state_dir(state);
+    vt_buf_init(&quote);
+    rc = vt_collateral_new(&coll, &err);
+    if (rc == VT_OK)
+        rc = vt_sim_tdx(&quote, coll, &o, &err);
+    if (rc == VT_OK)
+        rc = vt_mkdir_p(out, 0755, &err);
+    if (rc == VT_OK) {
+        snprintf(path, sizeof(path), "%s/quote.bin", out);
+        rc = vt_file_write(path, quote.data, quote.len, 0644, &err);
+    }
+    if (rc == VT_OK) {
+        snprintf(path, sizeof(path), "%s/collateral", out);
+        rc = vt_collateral_save_dir(coll, path, &err);
+    }
+    vt_buf_free(&quote);
+    vt_collateral_free(coll);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    printf("wrote %s/quote.bin (TDX quote v%d, simulated) and %s/collateral/\n", out, o.version, out);
+    return VT_EXIT_OK;
+}

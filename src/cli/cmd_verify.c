@@ -1,0 +1,234 @@
+/* veritee verify / veritee inspect */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define EVIDENCE_MAX (1u << 20)
+
+static void verify_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: veritee verify [options] FILE\n\n"
+            "Verifies TEE evidence (a raw TDX quote, mock evidence, ...) down to the vendor's\n"
+            "root certificate and prints the verdict.  FILE may be - for standard input.\n\n"
+            "options:\n"
+            "  --platform P               auto (default), tdx or mock\n"
+            "  --at TIME                  verification time, RFC 3339 or @unix (default: now)\n"
+            "  --collateral DIR           TCB info, QE identity, CRLs and signing chains as served\n"
+            "                             by Intel PCS, each recognized by content\n"
+            "  --report-data HEX          expected report_data (zero-padded to 64 bytes)\n"
+            "  --nonce HEX [--pubkey HEX] expected binding: report_data = SHA-512(nonce || pubkey)\n"
+            "  --allow-missing-collateral accept without collateral (TCB status unknown) as a warning\n"
+            "  --allow-debug              accept a debug TEE (insecure)\n"
+            "  --strict                   reject warnings (out-of-date TCB, ...)\n"
+            "  --trust-sim                trust the simulation root and mock key of the state directory\n"
+            "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
+            "  --json                     print one JSON object\n"
+            "  -h, --help                 this help\n\n"
+            "Exit status: 0 accepted (affirming or warning), 1 rejected, 2 usage or input error.\n");
+}
+
+static void print_report(const vt_result *r)
+{
+    const vt_claims *c = &r->claims;
+    char t1[32], t2[32], hex[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    printf("%s evidence: %s (%s)\n", vt_tee_name(c->platform), r->valid ? "ACCEPTED" : "REJECTED",
+           vt_verdict_name(r->verdict));
+    printf("  %-20s %s\n", "hardware attested", c->hardware_attested ? "yes" : "no (simulation or mock)");
+    printf("  %-20s %s\n", "signature", r->signature_valid ? "valid" : "INVALID");
+    printf("  %-20s %s\n", "certificate chain", r->chain_valid ? "valid" : "INVALID");
+    printf("  %-20s %s\n", "collateral", r->collateral_verified ? "verified" : "not verified");
+    printf("  %-20s %s\n", "tcb status", c->tcb_status);
+    if (c->advisory_count > 0) {
+        printf("  %-20s", "advisories");
+        for (size_t i = 0; i < c->advisory_count; i++)
+            printf("%s%s", i % 4 == 0 ? (i ? "\n                       " : " ") : " ", c->advisory_ids[i]);
+        printf("\n");
+    }
+    printf("  %-20s %s\n", "debug", c->debug ? "YES" : "no");
+    if (c->not_before != 0 || c->not_after != 0) {
+        vt_time_format(t1, c->not_before);
+        vt_time_format(t2, c->not_after);
+        printf("  %-20s %s .. %s\n", "valid", t1, t2);
+    }
+    for (size_t i = 0; i < c->signer_count; i++)
+        printf("  %-20s %s\n", c->signers[i].role, c->signers[i].value);
+    vt_hex_encode(hex, c->report_data, sizeof(c->report_data));
+    printf("  %-20s %s\n", "report_data", hex);
+    for (size_t i = 0; i < c->field_count; i++) {
+        vt_hex_encode(hex, c->fields[i].value, c->fields[i].len);
+        printf("  %-20s %s\n", c->fields[i].name, hex);
+    }
+    for (size_t i = 0; i < r->error_count; i++)
+        printf("  error   [%s] %s\n", r->errors[i].check, r->errors[i].msg);
+    for (size_t i = 0; i < r->warning_count; i++)
+        printf("  warning [%s] %s\n", r->warnings[i].check, r->warnings[i].msg);
+}
+
+enum { O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE, O_JSON };
+
+int vt_cmd_verify(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "platform", required_argument, NULL, O_PLATFORM },
+        { "at", required_argument, NULL, O_AT },
+        { "collateral", required_argument, NULL, O_COLL },
+        { "report-data", required_argument, NULL, O_RD },
+        { "nonce", required_argument, NULL, O_NONCE },
+        { "pubkey", required_argument, NULL, O_PUB },
+        { "allow-missing-collateral", no_argument, NULL, O_AMC },
+        { "allow-debug", no_argument, NULL, O_DEBUG },
+        { "strict", no_argument, NULL, O_STRICT },
+        { "trust-sim", no_argument, NULL, O_SIM },
+        { "state", required_argument, NULL, O_STATE },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_verify_opts o;
+    vt_err err = { 0 };
+    vt_status rc;
+    vt_buf ev;
+    vt_collateral *coll = NULL;
+    vt_result *res = NULL;
+    const char *coll_dir = NULL, *rd = NULL, *nonce = NULL, *pub = NULL, *state = NULL;
+    uint8_t want[64];
+    bool json = false;
+    char *text = NULL;
+    int ch, ex = VT_EXIT_USAGE;
+
+    memset(&o, 0, sizeof(o));
+    o.now = vt_time_now();
+    vt_buf_init(&ev);
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_PLATFORM:
+            if (vt_tee_parse(&o.platform, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("%s", err.msg);
+            break;
+        case O_AT:
+            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("--at: %s", err.msg);
+            break;
+        case O_COLL: coll_dir = optarg; break;
+        case O_RD: rd = optarg; break;
+        case O_NONCE: nonce = optarg; break;
+        case O_PUB: pub = optarg; break;
+        case O_AMC: o.allow_missing_collateral = true; break;
+        case O_DEBUG: o.allow_debug = true; break;
+        case O_STRICT: o.strict = true; break;
+        case O_SIM: o.trust_sim = true; break;
+        case O_STATE: state = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': verify_usage(stdout); return VT_EXIT_OK;
+        default: verify_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        verify_usage(stderr);
+        return vt_cli_usage_error("verify: expected exactly one evidence FILE");
+    }
+    if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK)
+        return vt_cli_usage_error("%s", err.msg);
+    if (o.expected_report_data_len > 0)
+        o.expected_report_data = want;
+    o.state_dir = vt_cli_state_dir(state);
+    rc = vt_cli_read(&ev, argv[optind], EVIDENCE_MAX, &err);
+    if (rc != VT_OK) {
+        ex = vt_cli_fail(rc, &err);
+        goto out;
+    }
+    if (coll_dir != NULL) {
+        rc = vt_collateral_new(&coll, &err);
+        if (rc == VT_OK)
+            rc = vt_collateral_load_dir(coll, coll_dir, &err);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc, &err);
+            goto out;
+        }
+        o.collateral = coll;
+    }
+    res = calloc(1, sizeof(*res));
+    if (res == NULL) {
+        ex = vt_cli_usage_error("out of memory");
+        goto out;
+    }
+    rc = vt_evidence_verify(res, ev.data, ev.len, &o, &err);
+    if (rc == VT_E_ARG) {
+        ex = vt_cli_fail(rc, &err);
+        goto out;
+    }
+    if (json) {
+        if (vt_result_to_json(&text, res, &err) != VT_OK) {
+            ex = vt_cli_fail(VT_E_NOMEM, &err);
+            goto out;
+        }
+        printf("%s\n", text);
+    } else {
+        print_report(res);
+    }
+    /* Unreadable evidence is an input error (2); readable but rejected is 1. */
+    if (rc != VT_OK)
+        ex = VT_EXIT_USAGE;
+    else
+        ex = res->valid ? VT_EXIT_OK : VT_EXIT_REJECTED;
+out:
+    free(text);
+    free(res);
+    vt_collateral_free(coll);
+    vt_buf_free(&ev);
+    return ex;
+}
+
+int vt_cmd_inspect(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "platform", required_argument, NULL, O_PLATFORM },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_tee_kind kind = VT_TEE_NONE;
+    vt_err err = { 0 };
+    vt_buf ev;
+    vt_status rc;
+    char *text = NULL;
+    int ch, ex;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_PLATFORM:
+            if (vt_tee_parse(&kind, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("%s", err.msg);
+            break;
+        case O_JSON: break; /* inspect always prints JSON */
+        case 'h':
+            printf("usage: veritee inspect [--platform P] FILE\n\n"
+                   "Parses evidence WITHOUT verifying it and prints every field as JSON.\n"
+                   "Nothing printed here is trustworthy until 'veritee verify' accepts the file.\n");
+            return VT_EXIT_OK;
+        default: return vt_cli_usage_error("inspect: see 'veritee inspect --help'");
+        }
+    }
+    if (optind != argc - 1)
+        return vt_cli_usage_error("inspect: expected exactly one evidence FILE");
+    vt_buf_init(&ev);
+    rc = vt_cli_read(&ev, argv[optind], EVIDENCE_MAX, &err);
+    if (rc == VT_OK)
+        rc = vt_evidence_inspect(&text, kind, ev.data, ev.len, &err);
+    if (rc == VT_OK) {
+        printf("%s\n", text);
+        ex = VT_EXIT_OK;
+    } else {
+        ex = vt_cli_fail(rc, &err);
+    }
+    free(text);
+    vt_buf_free(&ev);
+    return ex;
+}

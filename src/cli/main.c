@@ -1,0 +1,54 @@
+/* veritee: one program, many roles.  Each command group lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "verify", vt_cmd_verify, "verify TEE evidence down to the vendor root and print the verdict" },
+    { "inspect", vt_cmd_inspect, "parse evidence without verifying it; every field as JSON" },
+    { "attest", vt_cmd_attest, "collect evidence from this machine's TEE (mock when there is none)" },
+    { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers" },
+    { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: veritee <command> [options]\n\n"
+               "veritee makes confidential AI verifiable: it collects and verifies TEE evidence.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-10s %s\n\n", "version", "print the version");
+    fprintf(f, "Run 'veritee <command> --help' for a command's options.\n"
+               "Exit status: 0 accepted/ok, 1 rejected, 2 usage or input error.\n"
+               "Environment: VERITEE_STATE (state directory, default ~/.local/state/veritee).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return VT_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return VT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("veritee %s\n", VT_VERSION_STRING);
+        return VT_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "veritee: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return VT_EXIT_USAGE;
+}

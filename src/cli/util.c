@@ -1,0 +1,106 @@
+/* Helpers shared by the commands: exit statuses, errors, state dir, input. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int vt_cli_exit(vt_status rc)
+{
+    switch (rc) {
+    case VT_OK: return VT_EXIT_OK;
+    case VT_E_CRYPTO:
+    case VT_E_POLICY: return VT_EXIT_REJECTED;
+    default: return VT_EXIT_USAGE;
+    }
+}
+
+int vt_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("veritee: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return VT_EXIT_USAGE;
+}
+
+int vt_cli_fail(vt_status rc, const vt_err *err)
+{
+    fprintf(stderr, "veritee: %s\n", err->msg[0] ? err->msg : vt_status_str(rc));
+    return vt_cli_exit(rc);
+}
+
+const char *vt_cli_state_dir(const char *flag)
+{
+    static char buf[4096];
+    const char *v = flag, *home;
+
+    if (v == NULL || *v == '\0')
+        v = getenv("VERITEE_STATE");
+    if (v != NULL && *v != '\0')
+        return v;
+    home = getenv("HOME");
+    snprintf(buf, sizeof(buf), "%s/.local/state/veritee", home != NULL && *home ? home : "/tmp");
+    return buf;
+}
+
+vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err)
+{
+    if (strcmp(path, "-") != 0)
+        return vt_file_read(out, path, max, err);
+    for (;;) {
+        ssize_t n;
+        vt_status rc = vt_buf_reserve(out, 65536, err);
+        if (rc != VT_OK)
+            return rc;
+        n = read(0, out->data + out->len, 65536);
+        if (n < 0)
+            return vt_err_set(err, VT_E_IO, "cli: cannot read standard input");
+        if (n == 0)
+            return VT_OK;
+        out->len += (size_t)n;
+        if (out->len > max)
+            return vt_err_set(err, VT_E_LIMIT, "cli: standard input exceeds %zu bytes", max);
+    }
+}
+
+vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_hex, const char *nonce_hex,
+                             const char *pub_hex, vt_err *err)
+{
+    vt_buf a, b;
+    vt_status rc = VT_OK;
+
+    memset(out, 0, 64);
+    *len_out = 0;
+    if (rd_hex != NULL && nonce_hex != NULL)
+        return vt_err_set(err, VT_E_ARG, "cli: give --report-data or --nonce, not both");
+    if (pub_hex != NULL && nonce_hex == NULL)
+        return vt_err_set(err, VT_E_ARG, "cli: --pubkey needs --nonce");
+    vt_buf_init(&a);
+    vt_buf_init(&b);
+    if (rd_hex != NULL) {
+        rc = vt_hex_decode_buf(&a, rd_hex, strlen(rd_hex), 64, err);
+        if (rc == VT_OK) {
+            memcpy(out, a.data, a.len);
+            *len_out = 64; /* zero-padded: the whole slot is compared */
+        }
+    } else if (nonce_hex != NULL) {
+        rc = vt_hex_decode_buf(&a, nonce_hex, strlen(nonce_hex), 1024, err);
+        if (rc == VT_OK && a.len == 0)
+            rc = vt_err_set(err, VT_E_ARG, "cli: --nonce is empty");
+        if (rc == VT_OK && pub_hex != NULL)
+            rc = vt_hex_decode_buf(&b, pub_hex, strlen(pub_hex), 1024, err);
+        if (rc == VT_OK)
+            rc = vt_report_data_bind(out, a.data, a.len, b.data, b.len, err);
+        if (rc == VT_OK)
+            *len_out = 64;
+    }
+    vt_buf_free(&a);
+    vt_buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,11 @@
+/* Internal: per-platform detection and collection on Linux guests, wired into
+ * the platform plugins' ops tables. */
+#ifndef VT_ATTEST_COLLECT_H
+#define VT_ATTEST_COLLECT_H
+
+#include "tee/plugin.h"
+
+void vt__tdx_detect(vt_hw_entry *hw, const char *sysroot);
+vt_status vt__tdx_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * The platform registry: the only file that lists every platform (HS-2).  It
+ * dispatches to the plugin and then enforces, once for all platforms, what no
+ * plugin may decide alone: nonce binding, debug policy, missing collateral,
+ * strictness, and the final verdict.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tee/plugin.h"
+
+static const vt__tee_ops *const registry[] = {
+    &vt__tee_tdx,
+    &vt__tee_mock,
+};
+#define REGISTRY_COUNT (sizeof(registry) / sizeof(registry[0]))
+
+static const vt__tee_ops *find_ops(vt_tee_kind kind)
+{
+    for (size_t i = 0; i < REGISTRY_COUNT; i++)
+        if (registry[i]->abi == VT_TEE_OPS_ABI && registry[i]->kind == kind)
+            return registry[i];
+    return NULL;
+}
+
+vt_tee_kind vt_evidence_probe(const uint8_t *evidence, size_t len)
+{
+    for (size_t i = 0; i < REGISTRY_COUNT; i++)
+        if (registry[i]->abi == VT_TEE_OPS_ABI && registry[i]->probe != NULL && registry[i]->probe(evidence, len))
+            return registry[i]->kind;
+    return VT_TEE_NONE;
+}
+
+vt_status vt_report_data_bind(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t *nonce, size_t nonce_len,
+                              const uint8_t *pub, size_t pub_len, vt_err *err)
+{
+    const void *parts[2] = { nonce, pub };
+    size_t lens[2] = { nonce_len, pub_len };
+
+    return vt_digestv(VT_MD_SHA512, parts, lens, 2, out, err);
+}
+
+/* Production roots for a platform, then (when trusted) the simulation root. */
+static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x509 **sim_owned,
+                              vt_tee_kind kind, const vt_verify_opts *opts, vt_result *res, vt_err *err)
+{
+    vt_status rc;
+
+    *count = 0;
+    *prod = 0;
+    *sim_owned = NULL;
+    if (kind == VT_TEE_TDX) {
+        rc = vt__roots_intel_sgx(&roots[(*count)++], err);
+        if (rc != VT_OK)
+            return rc;
+    }
+    *prod = *count;
+    if (opts->trust_sim && kind != VT_TEE_MOCK) {
+        vt_err e2 = { 0 };
+        if (opts->state_dir == NULL)
+            return vt_err_set(err, VT_E_ARG, "verify: trust_sim needs a state directory");
+        if (vt__sim_root_load(sim_owned, opts->state_dir, &e2) == VT_OK)
+            roots[(*count)++] = *sim_owned;
+        else
+            vt__result_warn(res, "sim_root", "%s", e2.msg);
+    }
+    return VT_OK;
+}
+
+/* The verdict follows from the findings: any error rejects; warnings (TCB
+ * status, missing collateral when allowed) give "warning"; strict turns
+ * warnings into rejection. */
+static void finish(vt_result *res, const vt_verify_opts *opts)
+{
+    vt_claims *c = &res->claims;
+
+    if (c->debug && !opts->allow_debug)
+        vt__result_fail(res, "debug", "%s: debug TEE: its memory and registers can be read and changed by the host",
+                        vt_tee_name(c->platform));
+    else if (c->debug)
+        vt__result_warn(res, "debug", "%s: debug TEE accepted because debug was explicitly allowed",
+                        vt_tee_name(c->platform));
+    if (strcmp(c->tcb_status, "unknown") == 0 || c->tcb_status[0] == '\0') {
+        snprintf(c->tcb_status, sizeof(c->tcb_status), "%s", "unknown");
+        if (opts->allow_missing_collateral)
+            vt__result_warn(res, "collateral", "%s: no verified collateral: TCB status unknown (allowed)",
+                            vt_tee_name(c->platform));
+        else
+            vt__result_fail(res, "collateral",
+                            "%s: no verified collateral: TCB status unknown (pass collateral, or allow it missing)",
+                            vt_tee_name(c->platform));
+    }
+    if (res->error_count > 0)
+        res->verdict = VT_VERDICT_CONTRAINDICATED;
+    else if (res->warning_count > 0)
+        res->verdict = opts->strict ? VT_VERDICT_CONTRAINDICATED : VT_VERDICT_WARNING;
+    else
+        res->verdict = VT_VERDICT_AFFIRMING;
+    if (res->verdict == VT_VERDICT_CONTRAINDICATED && res->error_count == 0)
+        vt__result_fail(res, "strict", "verify: warnings are rejected in strict mode");
+    res->valid = res->verdict != VT_VERDICT_CONTRAINDICATED;
+}
+
+static void check_report_data(vt_result *res, const vt_verify_opts *opts)
+{
+    uint8_t want[VT_REPORT_DATA_LEN] = { 0 };
+
+    if (opts->expected_report_data == NULL)
+        return;
+    memcpy(want, opts->expected_report_data, opts->expected_report_data_len);
+    if (!vt_ct_equal(want, res->claims.report_data, sizeof(want)))
+        vt__result_fail(res, "report_data",
+                        "%s: report_data does not match the expected nonce binding (stale or replayed evidence?)",
+                        vt_tee_name(res->claims.platform));
+}
+
+vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len, const vt_verify_opts *opts,
+                             vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    const vt__tee_ops *ops;
+    vt_tee_kind kind;
+    vt_x509 *roots[4], *sim_root = NULL;
+    vt__verify_req req;
+    vt_err perr = { 0 };
+
+    memset(out, 0, sizeof(*out));
+    out->verdict = VT_VERDICT_CONTRAINDICATED;
+    if (opts == NULL || (evidence == NULL && len > 0))
+        return vt_err_set(err, VT_E_ARG, "verify: missing evidence or options");
+    if (opts->expected_report_data_len > VT_REPORT_DATA_LEN ||
+        (opts->expected_report_data == NULL && opts->expected_report_data_len > 0))
+        return vt_err_set(err, VT_E_ARG, "verify: expected report_data longer than 64 bytes");
+    if (opts->now <= 0)
+        return vt_err_set(err, VT_E_ARG, "verify: a verification time is required");
+    kind = opts->platform != VT_TEE_NONE ? opts->platform : vt_evidence_probe(evidence, len);
+    snprintf(out->claims.tcb_status, sizeof(out->claims.tcb_status), "%s", "unknown");
+    if (kind == VT_TEE_NONE) {
+        vt__result_fail(out, "format", "verify: %zu bytes are not evidence of any supported platform", len);
+        return vt_err_set(err, VT_E_FORMAT, "verify: %zu bytes are not evidence of any supported platform", len);
+    }
+    out->claims.platform = kind;
+    ops = find_ops(kind);
+    if (ops == NULL || ops->verify == NULL || !(ops->caps & VT_TEE_CAN_VERIFY)) {
+        vt__result_fail(out, "platform", "verify: %s evidence is not supported yet", vt_tee_name(kind));
+        return vt_err_set(err, VT_E_UNSUPPORTED, "verify: %s evidence is not supported yet", vt_tee_name(kind));
+    }
+    memset(&req, 0, sizeof(req));
+    req.evidence = evidence;
+    req.len = len;
+    req.opts = opts;
+    rc = gather_roots(roots, &req.root_count, &req.prod_root_count, &sim_root, kind, opts, out, err);
+    if (rc != VT_OK)
+        goto out;
+    req.roots = roots;
+    rc = ops->verify(&req, out, &perr);
+    out->claims.platform = kind;
+    if (rc != VT_OK) {
+        /* Unreadable evidence: a rejection that also tells the caller why. */
+        vt__result_fail(out, "format", "%s", perr.msg[0] ? perr.msg : vt_status_str(rc));
+        out->verdict = VT_VERDICT_CONTRAINDICATED;
+        out->valid = false;
+        vt_err_set(err, rc, "%s", perr.msg[0] ? perr.msg : "verify: evidence could not be read");
+        goto out;
+    }
+    check_report_data(out, opts);
+    finish(out, opts);
+out:
+    vt_x509_free(sim_root);
+    return rc;
+}
+
+vt_status vt_evidence_inspect(char **json_out, vt_tee_kind platform, const uint8_t *evidence, size_t len,
+                              vt_err *err)
+{
+    vt_tee_kind kind = platform != VT_TEE_NONE ? platform : vt_evidence_probe(evidence, len);
+    const vt__tee_ops *ops = find_ops(kind);
+
+    *json_out = NULL;
+    if (kind == VT_TEE_NONE)
+        return vt_err_set(err, VT_E_FORMAT, "inspect: %zu bytes are not evidence of any supported platform", len);
+    if (ops == NULL || ops->inspect == NULL)
+        return vt_err_set(err, VT_E_UNSUPPORTED, "inspect: %s evidence is not supported yet", vt_tee_name(kind));
+    return ops->inspect(evidence, len, json_out, err);
+}
+
+void vt_tee_detect(vt_hw_info *out, const char *sysroot)
+{
+    memset(out, 0, sizeof(*out));
+    out->selected = VT_TEE_MOCK;
+    for (size_t i = 0; i < REGISTRY_COUNT && out->count < sizeof(out->entries) / sizeof(out->entries[0]); i++) {
+        const vt__tee_ops *ops = registry[i];
+        vt_hw_entry *e;
+
+        if (ops->kind == VT_TEE_MOCK || ops->detect == NULL)
+            continue;
+        e = &out->entries[out->count++];
+        e->kind = ops->kind;
+        ops->detect(e, sysroot == NULL ? "" : sysroot);
+        /* The first hardware TEE that can also collect is what attest uses. */
+        if (e->present && out->selected == VT_TEE_MOCK && (ops->caps & VT_TEE_CAN_COLLECT))
+            out->selected = ops->kind;
+    }
+}
+
+vt_status vt_evidence_collect(vt_buf *out, vt_tee_kind *kind_out, const vt_collect_opts *opts, vt_err *err)
+{
+    vt_tee_kind kind = opts->platform;
+    const vt__tee_ops *ops;
+    vt__collect_req req = { .opts = opts };
+
+    if (kind == VT_TEE_NONE) {
+        vt_hw_info hw;
+        vt_tee_detect(&hw, opts->sysroot);
+        kind = hw.selected;
+    }
+    ops = find_ops(kind);
+    if (ops == NULL || ops->collect == NULL || !(ops->caps & VT_TEE_CAN_COLLECT))
+        return vt_err_set(err, VT_E_UNSUPPORTED, "attest: collecting %s evidence is not supported", vt_tee_name(kind));
+    *kind_out = kind;
+    return ops->collect(&req, out, err);
+}
