@@ -82,9 +82,15 @@ vt_status vt_file_write(const char *path, const void *p, size_t len, unsigned mo
         b += w;
         len -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
         unlink(tmp);
-        return vt_err_set(err, VT_E_IO, "file: sync %s: %s", tmp, strerror(errno));
+        return vt_err_set(err, VT_E_IO, "file: sync %s: %s", tmp, strerror(e));
+    }
+    if (close(fd) != 0) {
+        unlink(tmp);
+        return vt_err_set(err, VT_E_IO, "file: close %s: %s", tmp, strerror(errno));
     }
     if (rename(tmp, path) != 0) {
         int e = errno;
