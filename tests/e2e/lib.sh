@@ -1,0 +1,28 @@
+# Shared helpers for the end-to-end tests: they run the real program.
+set -u
+VT="${VERITEE_BIN:?VERITEE_BIN must point at the veritee program}"
+TMP="$(mktemp -d "${VERITEE_TEST_TMP:-/tmp}/e2e-XXXXXX" 2>/dev/null || mktemp -d)"
+export VERITEE_STATE="$TMP/state"
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+# expect STATUS DESCRIPTION -- command...  (stdout+stderr saved in $TMP/out)
+expect() {
+  local want="$1" what="$2"; shift 3
+  "$@" >"$TMP/out" 2>&1
+  local got=$?
+  if [ "$got" -eq "$want" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $what: exit $got, wanted $want: $*"; sed 's/^/    /' "$TMP/out" | head -20; fi
+}
+
+# contains TEXT DESCRIPTION: the last command's output contains TEXT
+contains() {
+  if grep -qF -- "$1" "$TMP/out"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: output lacks '$1'"; sed 's/^/    /' "$TMP/out" | head -20; fi
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The CLI over a process boundary: usage, mock evidence, simulated TDX.
+. "$(dirname "$0")/lib.sh"
+
+N=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+BAD=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+
+expect 0 "help" -- "$VT" --help
+contains "verify" "help lists verify"
+expect 2 "unknown command" -- "$VT" frobnicate
+expect 2 "verify without file" -- "$VT" verify
+expect 0 "verify --help" -- "$VT" verify --help
+contains "--trust-sim" "verify help names --trust-sim"
+expect 2 "missing file" -- "$VT" verify "$TMP/nope"
+expect 2 "bad --at" -- "$VT" verify --at yesterday "$TMP/nope"
+expect 2 "bad platform" -- "$VT" verify --platform vax "$TMP/nope"
+printf 'not evidence at all' >"$TMP/junk"
+expect 2 "junk is an input error" -- "$VT" verify --json "$TMP/junk"
+contains '"valid": false' "junk json says invalid"
+
+# Mock evidence: trusted only with --trust-sim, bound to the nonce.
+expect 0 "hardware" -- "$VT" hardware --json
+contains '"selected"' "hardware json"
+expect 0 "attest mock" -- "$VT" attest --platform mock --nonce $N --out "$TMP/mock.bin"
+contains "MOCK" "attest says mock"
+expect 0 "verify mock" -- "$VT" verify --trust-sim --nonce $N --json "$TMP/mock.bin"
+contains '"verdict": "affirming"' "mock affirming"
+contains '"hardware_attested": false' "mock not hardware"
+expect 1 "mock without trust" -- "$VT" verify --nonce $N "$TMP/mock.bin"
+expect 1 "mock wrong nonce" -- "$VT" verify --trust-sim --nonce $BAD --json "$TMP/mock.bin"
+contains '"check": "report_data"' "wrong nonce names report_data"
+head -c 100 "$TMP/mock.bin" >"$TMP/mock-short.bin"
+expect 2 "truncated mock" -- "$VT" verify --trust-sim --platform mock "$TMP/mock-short.bin"
+expect 0 "inspect mock" -- "$VT" inspect "$TMP/mock.bin"
+contains '"platform": "mock"' "inspect json"
+
+# Simulated TDX in the real quote format, verified by the real TDX code.
+for v in 4 5; do
+  expect 0 "sim tdx v$v" -- "$VT" sim tdx --version $v --nonce $N --out "$TMP/sim$v"
+  expect 0 "verify sim v$v" -- "$VT" verify --trust-sim --collateral "$TMP/sim$v/collateral" --nonce $N --json "$TMP/sim$v/quote.bin"
+  contains '"verdict": "affirming"' "sim v$v affirming"
+  contains '"tcb_status": "UpToDate"' "sim v$v up to date"
+  contains '"hardware_attested": false' "sim v$v not hardware"
+  contains '"mrtd"' "sim v$v claims"
+done
+expect 1 "sim without --trust-sim" -- "$VT" verify --collateral "$TMP/sim4/collateral" --json "$TMP/sim4/quote.bin"
+contains '"chain_valid": false' "untrusted sim root"
+expect 1 "sim wrong nonce" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --nonce $BAD "$TMP/sim4/quote.bin"
+expect 1 "sim without collateral" -- "$VT" verify --trust-sim "$TMP/sim4/quote.bin"
+expect 0 "sim allow missing collateral" -- "$VT" verify --trust-sim --allow-missing-collateral --json "$TMP/sim4/quote.bin"
+contains '"verdict": "warning"' "missing collateral is a warning"
+contains '"tcb_status": "unknown"' "unknown tcb"
+
+expect 0 "sim out of date" -- "$VT" sim tdx --out-of-date --nonce $N --out "$TMP/ood"
+expect 0 "verify out of date" -- "$VT" verify --trust-sim --collateral "$TMP/ood/collateral" --json "$TMP/ood/quote.bin"
+contains '"verdict": "warning"' "out of date is a warning"
+contains '"tcb_status": "OutOfDate"' "OutOfDate status"
+contains 'INTEL-SA-' "advisories listed"
+expect 1 "out of date under --strict" -- "$VT" verify --strict --trust-sim --collateral "$TMP/ood/collateral" "$TMP/ood/quote.bin"
+
+expect 0 "sim revoked" -- "$VT" sim tdx --revoked --out "$TMP/rev"
+expect 1 "verify revoked" -- "$VT" verify --trust-sim --collateral "$TMP/rev/collateral" --json "$TMP/rev/quote.bin"
+contains 'revoked' "revocation named"
+
+expect 0 "sim debug" -- "$VT" sim tdx --debug --out "$TMP/dbg"
+expect 1 "verify debug" -- "$VT" verify --trust-sim --collateral "$TMP/dbg/collateral" --json "$TMP/dbg/quote.bin"
+contains '"check": "debug"' "debug named"
+expect 0 "debug allowed" -- "$VT" verify --allow-debug --trust-sim --collateral "$TMP/dbg/collateral" "$TMP/dbg/quote.bin"
+
+# Collateral outside its window: 60 days later the TCB info has expired.
+expect 1 "expired collateral" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --at "@$(( $(date +%s) + 60*86400 ))" "$TMP/sim4/quote.bin"
+
+# A tampered quote (one bit in MRTD) is rejected.
+cp "$TMP/sim4/quote.bin" "$TMP/tampered.bin"
+printf '\x01' | dd of="$TMP/tampered.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect 1 "tampered quote" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --json "$TMP/tampered.bin"
+contains '"signature_valid": false' "tampered signature"
+
+finish
