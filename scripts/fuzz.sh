@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a bounded time.  Seeds come from the simulator
+# (always) and from the real vectors (when present); nothing is committed.
+set -euo pipefail
+build="$1"; secs="${2:-60}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+vectors="${VERITEE_VECTORS:-$root/../shared/vectors}"
+work="$root/fuzz/corpus-run"
+mkdir -p "$work"
+export VERITEE_STATE="$work/state"
+
+seed_dir() { mkdir -p "$work/$1"; echo "$work/$1"; }
+
+# Seeds: simulated quotes and collateral, and the real ones when available.
+q=$(seed_dir quote); c=$(seed_dir collateral)
+"$build/../build/veritee" --help >/dev/null 2>&1 || true
+for f in "$root"/fuzz/seeds/*; do [ -f "$f" ] && cp "$f" "$q/"; done
+if [ -d "$vectors/tdx" ]; then
+  i=0
+  for f in "$vectors"/tdx/*/quote.bin; do i=$((i+1)); cp "$f" "$q/real-$i.bin"; done
+  for f in "$vectors"/tdx/*/collateral-*/*.json "$vectors"/tdx/*/collateral-*/*.pem "$vectors"/tdx/*/collateral-*/*.der; do
+    i=$((i+1)); cp "$f" "$c/real-$i"; done
+fi
+status=0
+for t in "$build"/fuzz/fuzz_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t"); corpus=$(seed_dir "$name")
+  case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
+  echo "fuzz: $name for ${secs}s"
+  if ! "$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
+    echo "fuzz: $name FAILED; see $work/$name.log"; tail -30 "$work/$name.log"; status=1
+  else
+    grep -E 'stat::number_of_executed_units|stat::peak_rss' "$work/$name.log" | sed "s/^/  $name /"
+  fi
+done
+exit $status
