@@ -13,7 +13,6 @@ seed_dir() { mkdir -p "$work/$1"; echo "$work/$1"; }
 
 # Seeds: simulated quotes and collateral, and the real ones when available.
 q=$(seed_dir quote); c=$(seed_dir collateral)
-"$build/../build/veritee" --help >/dev/null 2>&1 || true
 for f in "$root"/fuzz/seeds/*; do [ -f "$f" ] && cp "$f" "$q/"; done
 if [ -d "$vectors/tdx" ]; then
   i=0
