@@ -1,0 +1,58 @@
+/*
+ * Internals of the crypto module shared with other library files (HS-1):
+ * access to the OpenSSL objects behind the opaque public types.  Never
+ * exported (vt__ prefix, hidden by the version script).
+ */
+#ifndef VT_CRYPTO_INT_H
+#define VT_CRYPTO_INT_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "veritee/crypto.h"
+
+/* Largest DER certificate or CRL we accept (Intel PCK CRLs are a few KiB). */
+#define VT__X509_MAX_DER (64u * 1024u)
+#define VT__CRL_MAX (4u * 1024u * 1024u)
+
+/* The fetched EVP_MD for md (fetched once per process), NULL when unknown.
+ * Borrowed for the life of the process. */
+const EVP_MD *vt__md_get(vt_md md);
+
+/* The EVP_PKEY inside k, borrowed while k lives. */
+EVP_PKEY *vt__pkey_get(const vt_pkey *k);
+/* Wraps pk, taking ownership of it (also on failure: pk is freed and NULL
+ * returned when out of memory).  Caller owns the result, free with
+ * vt_pkey_free().  Keys of other types wrap with vt_pkey_type() == VT_KEY_NONE. */
+vt_pkey *vt__pkey_wrap(EVP_PKEY *pk);
+
+/* The X509 inside c, borrowed while c lives. */
+X509 *vt__x509_get(const vt_x509 *c);
+/* Wraps x, taking ownership of it (also on failure: x is freed and NULL
+ * returned when out of memory or when x cannot be DER-encoded).  Caller
+ * owns the result, free with vt_x509_free(). */
+vt_x509 *vt__x509_wrap(X509 *x);
+
+/* The X509_CRL inside c, borrowed while c lives. */
+X509_CRL *vt__crl_get(const vt_crl *c);
+
+/* ASN1_TIME to unix seconds; false when t is missing or malformed. */
+bool vt__asn1_time(const ASN1_TIME *t, vt_time *out);
+
+/* RFC 2253 one-line form of a name into out (always NUL-terminated,
+ * truncated to fit, non-printable bytes replaced by '?'). */
+void vt__name_oneline(const X509_NAME *name, char *out, size_t out_len);
+/* "CN=<common name>" of a name, or its RFC 2253 form when it has no CN. */
+void vt__name_label(const X509_NAME *name, char *out, size_t out_len);
+
+/*
+ * Finds the next "-----BEGIN <label>-----" ... "-----END <label>-----"
+ * block in text[*pos..len) and appends its decoded body to der.  Text
+ * outside blocks is skipped.  Returns VT_E_NOTFOUND (without touching err)
+ * when no further BEGIN line exists, VT_E_FORMAT for a broken block.
+ * On success *pos is just past the END line.
+ */
+vt_status vt__pem_next(vt_buf *der, const char *text, size_t len, size_t *pos,
+                       const char *label, vt_err *err);
+
+#endif /* VT_CRYPTO_INT_H */

@@ -1,0 +1,203 @@
+/* Digests (SHA-2), streaming digests and the CSPRNG. */
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "crypto_int.h"
+
+struct vt_digest_ctx {
+    EVP_MD_CTX *ctx; /* owned */
+    vt_md md;
+    bool done;       /* final was called; further use is refused */
+};
+
+/* Fetched once: implicit fetches inside EVP_DigestInit cost a lookup each call. */
+static EVP_MD *md_sha256, *md_sha384, *md_sha512;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_fetch_all(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    md_sha384 = EVP_MD_fetch(NULL, "SHA2-384", NULL);
+    md_sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+}
+
+const EVP_MD *vt__md_get(vt_md md)
+{
+    if (pthread_once(&md_once, md_fetch_all) != 0)
+        return NULL;
+    switch (md) {
+    case VT_MD_SHA256: return md_sha256;
+    case VT_MD_SHA384: return md_sha384;
+    case VT_MD_SHA512: return md_sha512;
+    }
+    return NULL;
+}
+
+size_t vt_md_len(vt_md md)
+{
+    switch (md) {
+    case VT_MD_SHA256: return 32;
+    case VT_MD_SHA384: return 48;
+    case VT_MD_SHA512: return 64;
+    }
+    return 0;
+}
+
+const char *vt_md_name(vt_md md)
+{
+    switch (md) {
+    case VT_MD_SHA256: return "sha256";
+    case VT_MD_SHA384: return "sha384";
+    case VT_MD_SHA512: return "sha512";
+    }
+    return "unknown";
+}
+
+static vt_status md_lookup(const EVP_MD **out, vt_md md, vt_err *err)
+{
+    *out = vt__md_get(md);
+    if (*out == NULL) {
+        if (vt_md_len(md) == 0)
+            return vt_err_set(err, VT_E_ARG, "digest: algorithm %d unknown", (int)md);
+        return vt_err_set(err, VT_E_INTERNAL, "digest: %s unavailable in OpenSSL", vt_md_name(md));
+    }
+    return VT_OK;
+}
+
+vt_status vt_digestv(vt_md md, const void *const *p, const size_t *len, size_t count, uint8_t *out,
+                     vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    const EVP_MD *m = NULL;
+    EVP_MD_CTX *ctx = NULL;
+    unsigned int n = 0;
+
+    rc = md_lookup(&m, md, err);
+    if (rc != VT_OK)
+        goto out;
+    rc = VT_E_INTERNAL;
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "digest: out of memory");
+        goto out;
+    }
+    if (EVP_DigestInit_ex2(ctx, m, NULL) != 1) {
+        vt_err_set(err, rc, "digest: %s init failed", vt_md_name(md));
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (len[i] > 0 && EVP_DigestUpdate(ctx, p[i], len[i]) != 1) {
+            vt_err_set(err, rc, "digest: %s update failed", vt_md_name(md));
+            goto out;
+        }
+    }
+    if (EVP_DigestFinal_ex(ctx, out, &n) != 1 || n != vt_md_len(md)) {
+        vt_err_set(err, rc, "digest: %s final failed", vt_md_name(md));
+        goto out;
+    }
+    rc = VT_OK;
+out:
+    EVP_MD_CTX_free(ctx);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_digest(vt_md md, const void *p, size_t len, uint8_t *out, vt_err *err)
+{
+    const void *ps[1] = { p };
+    size_t ls[1] = { len };
+
+    return vt_digestv(md, ps, ls, 1, out, err);
+}
+
+vt_status vt_digest_ctx_new(vt_digest_ctx **out, vt_md md, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    const EVP_MD *m = NULL;
+    vt_digest_ctx *c = NULL;
+
+    *out = NULL;
+    rc = md_lookup(&m, md, err);
+    if (rc != VT_OK)
+        goto out;
+    rc = VT_E_INTERNAL;
+    c = calloc(1, sizeof(*c));
+    if (c != NULL)
+        c->ctx = EVP_MD_CTX_new();
+    if (c == NULL || c->ctx == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "digest: out of memory");
+        goto out;
+    }
+    c->md = md;
+    if (EVP_DigestInit_ex2(c->ctx, m, NULL) != 1) {
+        vt_err_set(err, rc, "digest: %s init failed", vt_md_name(md));
+        goto out;
+    }
+    *out = c;
+    c = NULL;
+    rc = VT_OK;
+out:
+    vt_digest_ctx_free(c);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_digest_ctx_update(vt_digest_ctx *c, const void *p, size_t len, vt_err *err)
+{
+    if (c == NULL || c->done)
+        return vt_err_set(err, VT_E_ARG, "digest: context already finished");
+    if (len == 0)
+        return VT_OK;
+    if (EVP_DigestUpdate(c->ctx, p, len) != 1) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_INTERNAL, "digest: %s update failed", vt_md_name(c->md));
+    }
+    return VT_OK;
+}
+
+vt_status vt_digest_ctx_final(vt_digest_ctx *c, uint8_t *out, vt_err *err)
+{
+    unsigned int n = 0;
+
+    if (c == NULL || c->done)
+        return vt_err_set(err, VT_E_ARG, "digest: context already finished");
+    c->done = true;
+    if (EVP_DigestFinal_ex(c->ctx, out, &n) != 1 || n != vt_md_len(c->md)) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_INTERNAL, "digest: %s final failed", vt_md_name(c->md));
+    }
+    return VT_OK;
+}
+
+void vt_digest_ctx_free(vt_digest_ctx *c)
+{
+    if (c == NULL)
+        return;
+    EVP_MD_CTX_free(c->ctx); /* cleanses the hash state */
+    free(c);
+}
+
+vt_status vt_random(void *p, size_t len, vt_err *err)
+{
+    uint8_t *q = p;
+
+    while (len > 0) {
+        int n = len > INT_MAX ? INT_MAX : (int)len;
+
+        if (RAND_bytes(q, n) != 1) {
+            ERR_clear_error();
+            return vt_err_set(err, VT_E_INTERNAL, "random: RAND_bytes failed");
+        }
+        q += n;
+        len -= (size_t)n;
+    }
+    return VT_OK;
+}

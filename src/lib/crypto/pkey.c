@@ -1,0 +1,344 @@
+/* Public and private keys: a refcounted wrapper around an EVP_PKEY. */
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "crypto_int.h"
+
+#define PKEY_PEM_MAX (64u * 1024u)
+
+struct vt_pkey {
+    EVP_PKEY *pk;     /* owned; freed with the last reference */
+    vt_key_type type; /* VT_KEY_NONE for key types we do not use */
+    atomic_int refs;
+};
+
+static vt_key_type pkey_kind(EVP_PKEY *pk)
+{
+    char group[64];
+    size_t glen = 0;
+
+    if (EVP_PKEY_is_a(pk, "EC")) {
+        if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                           &glen) != 1) {
+            ERR_clear_error();
+            return VT_KEY_NONE; /* explicit curve parameters: refused */
+        }
+        if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+            return VT_KEY_EC_P256;
+        if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+            return VT_KEY_EC_P384;
+        return VT_KEY_NONE;
+    }
+    if (EVP_PKEY_is_a(pk, "ED25519"))
+        return VT_KEY_ED25519;
+    if (EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "RSA-PSS"))
+        return VT_KEY_RSA;
+    return VT_KEY_NONE;
+}
+
+static const char *key_type_name(vt_key_type t)
+{
+    switch (t) {
+    case VT_KEY_EC_P256: return "P-256";
+    case VT_KEY_EC_P384: return "P-384";
+    case VT_KEY_ED25519: return "Ed25519";
+    case VT_KEY_RSA: return "RSA";
+    case VT_KEY_NONE: break;
+    }
+    return "unknown";
+}
+
+EVP_PKEY *vt__pkey_get(const vt_pkey *k)
+{
+    return k == NULL ? NULL : k->pk;
+}
+
+vt_pkey *vt__pkey_wrap(EVP_PKEY *pk)
+{
+    vt_pkey *k;
+
+    if (pk == NULL)
+        return NULL;
+    k = calloc(1, sizeof(*k));
+    if (k == NULL) {
+        EVP_PKEY_free(pk);
+        return NULL;
+    }
+    k->pk = pk;
+    k->type = pkey_kind(pk);
+    atomic_init(&k->refs, 1);
+    return k;
+}
+
+vt_key_type vt_pkey_type(const vt_pkey *k)
+{
+    return k == NULL ? VT_KEY_NONE : k->type;
+}
+
+vt_pkey *vt_pkey_ref(vt_pkey *k)
+{
+    if (k != NULL)
+        atomic_fetch_add(&k->refs, 1);
+    return k;
+}
+
+void vt_pkey_free(vt_pkey *k)
+{
+    if (k == NULL)
+        return;
+    if (atomic_fetch_sub(&k->refs, 1) != 1)
+        return;
+    EVP_PKEY_free(k->pk); /* OpenSSL clears private key material on free */
+    free(k);
+}
+
+vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    EVP_PKEY *pk = NULL;
+
+    *out = NULL;
+    switch (type) {
+    case VT_KEY_EC_P256: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
+    case VT_KEY_EC_P384: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
+    case VT_KEY_ED25519: pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); break;
+    case VT_KEY_RSA: pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072); break;
+    case VT_KEY_NONE:
+    default:
+        rc = vt_err_set(err, VT_E_ARG, "pkey: type %d cannot be generated", (int)type);
+        goto out;
+    }
+    if (pk == NULL) {
+        vt_err_set(err, rc, "pkey: %s key generation failed", key_type_name(type));
+        goto out;
+    }
+    *out = vt__pkey_wrap(pk);
+    pk = NULL; /* owned by the wrapper, or freed by it */
+    if (*out == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    rc = VT_OK;
+out:
+    EVP_PKEY_free(pk);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    uint8_t pt[1 + 96];
+    const char *group;
+    size_t want;
+    OSSL_PARAM params[3];
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *pk = NULL;
+
+    *out = NULL;
+    if (type == VT_KEY_EC_P256) {
+        group = "prime256v1";
+        want = 64;
+    } else if (type == VT_KEY_EC_P384) {
+        group = "secp384r1";
+        want = 96;
+    } else {
+        rc = vt_err_set(err, VT_E_ARG, "pkey: raw key type %s is not an EC curve", key_type_name(type));
+        goto out;
+    }
+    if (len != want) {
+        rc = vt_err_set(err, VT_E_FORMAT, "pkey: raw %s public key is %zu bytes, want %zu",
+                        key_type_name(type), len, want);
+        goto out;
+    }
+    pt[0] = 0x04; /* uncompressed point */
+    memcpy(pt + 1, xy, len);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + len);
+    params[2] = OSSL_PARAM_construct_end();
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (ctx == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    /* Import decodes the point and refuses one that is not on the curve. */
+    if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "pkey: raw %s public key is not a point on the curve",
+                        key_type_name(type));
+        goto out;
+    }
+    *out = vt__pkey_wrap(pk);
+    pk = NULL;
+    if (*out == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    rc = VT_OK;
+out:
+    EVP_PKEY_free(pk);
+    EVP_PKEY_CTX_free(ctx);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+/* Never prompts for a passphrase: encrypted keys are refused. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
+vt_status vt_pkey_from_pem(vt_pkey **out, const char *pem, size_t len, vt_err *err)
+{
+    static const char priv_tag[] = "PRIVATE KEY-----";
+    vt_status rc = VT_E_INTERNAL;
+    BIO *bio = NULL;
+    EVP_PKEY *pk = NULL;
+    vt_pkey *k = NULL;
+    bool priv;
+
+    *out = NULL;
+    if (len > 0 && pem[len - 1] == '\0')
+        len--;
+    if (len > PKEY_PEM_MAX) {
+        rc = vt_err_set(err, VT_E_LIMIT, "pkey: pem of %zu bytes exceeds %u", len, PKEY_PEM_MAX);
+        goto out;
+    }
+    priv = memmem(pem, len, priv_tag, sizeof(priv_tag) - 1) != NULL;
+    bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    if (priv)
+        pk = PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
+    else
+        pk = PEM_read_bio_PUBKEY_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
+    if (pk == NULL) {
+        rc = vt_err_set(err, VT_E_FORMAT, "pkey: pem holds no readable %s key (encrypted keys are refused)",
+                        priv ? "private" : "public");
+        goto out;
+    }
+    k = vt__pkey_wrap(pk);
+    pk = NULL;
+    if (k == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    if (k->type == VT_KEY_NONE) {
+        rc = vt_err_set(err, VT_E_UNSUPPORTED, "pkey: key type %s is not supported",
+                        EVP_PKEY_get0_type_name(k->pk) != NULL ? EVP_PKEY_get0_type_name(k->pk) : "?");
+        goto out;
+    }
+    *out = k;
+    k = NULL;
+    rc = VT_OK;
+out:
+    vt_pkey_free(k);
+    EVP_PKEY_free(pk);
+    BIO_free(bio);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_pkey_to_pem(vt_buf *out, const vt_pkey *k, bool priv, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    BIO *bio = NULL;
+    char *data = NULL;
+    long n;
+    int ok;
+
+    if (k == NULL) {
+        rc = vt_err_set(err, VT_E_ARG, "pkey: no key");
+        goto out;
+    }
+    /* The secure-memory BIO wipes its buffer when freed. */
+    bio = BIO_new(priv ? BIO_s_secmem() : BIO_s_mem());
+    if (bio == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    if (priv)
+        ok = PEM_write_bio_PKCS8PrivateKey(bio, k->pk, NULL, NULL, 0, NULL, NULL);
+    else
+        ok = PEM_write_bio_PUBKEY(bio, k->pk);
+    if (ok != 1) {
+        rc = vt_err_set(err, priv ? VT_E_ARG : VT_E_INTERNAL, "pkey: %s key cannot be written as PEM%s",
+                        priv ? "private" : "public", priv ? " (no private part?)" : "");
+        goto out;
+    }
+    n = BIO_get_mem_data(bio, &data);
+    if (n <= 0 || data == NULL) {
+        vt_err_set(err, rc, "pkey: PEM writer produced nothing");
+        goto out;
+    }
+    rc = vt_buf_append(out, data, (size_t)n, err);
+out:
+    BIO_free(bio);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    BIGNUM *x = NULL, *y = NULL;
+    uint8_t raw[96];
+    size_t half, rlen = 0;
+
+    if (k == NULL) {
+        rc = vt_err_set(err, VT_E_ARG, "pkey: no key");
+        goto out;
+    }
+    switch (k->type) {
+    case VT_KEY_EC_P256:
+    case VT_KEY_EC_P384:
+        half = k->type == VT_KEY_EC_P256 ? 32 : 48;
+        if (EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_EC_PUB_X, &x) != 1 ||
+            EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_EC_PUB_Y, &y) != 1 ||
+            BN_bn2binpad(x, raw, (int)half) != (int)half ||
+            BN_bn2binpad(y, raw + half, (int)half) != (int)half) {
+            vt_err_set(err, rc, "pkey: EC public point unavailable");
+            goto out;
+        }
+        rlen = 2 * half;
+        break;
+    case VT_KEY_ED25519:
+        rlen = 32;
+        if (EVP_PKEY_get_raw_public_key(k->pk, raw, &rlen) != 1 || rlen != 32) {
+            vt_err_set(err, rc, "pkey: Ed25519 public key unavailable");
+            goto out;
+        }
+        break;
+    case VT_KEY_RSA:
+    case VT_KEY_NONE:
+    default:
+        rc = vt_err_set(err, VT_E_UNSUPPORTED, "pkey: %s key has no raw public form", key_type_name(k->type));
+        goto out;
+    }
+    rc = vt_buf_append(out, raw, rlen, err);
+out:
+    BN_free(x);
+    BN_free(y);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
