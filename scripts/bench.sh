@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make bench: every benchmark in bench/, each printing ours next to its limit
+# measured in the same run.  Timing never decides a test; this only reports.
+set -euo pipefail
+build="${1:-build}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+export VERITEE_VECTORS="${VERITEE_VECTORS:-$root/../shared/vectors}"
+for b in "$build"/bench/bench_*; do
+  [ -x "$b" ] || continue
+  echo "== $(basename "$b")"
+  "$b" "${BENCH_SECS:-3}"
+  echo
+done
