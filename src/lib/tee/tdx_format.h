@@ -34,6 +34,7 @@
 #define TDX_B_MRSERVICETD 600   /* 48, body type 3 only */
 
 #define TDX_TD_ATTR_DEBUG 0x1u  /* TD_ATTRIBUTES byte 0 bit 0 */
+#define TDX_TD_ATTR_SEPT_VE_DISABLE 0x10000000u /* TD_ATTRIBUTES bit 28 (byte 3, 0x10) */
 
 /* Signature data: quote sig (r||s BE) + attestation key (X||Y BE) + cert data. */
 #define TDX_SIG_LEN 64
@@ -63,5 +64,8 @@
 #define SGX_EXT_TCB_OID "1.2.840.113741.1.13.1.2"
 #define SGX_EXT_PCEID_OID "1.2.840.113741.1.13.1.3"
 #define SGX_EXT_FMSPC_OID "1.2.840.113741.1.13.1.4"
+#define SGX_EXT_PPID_OID "1.2.840.113741.1.13.1.1"
+#define SGX_EXT_TYPE_OID "1.2.840.113741.1.13.1.5"
+#define TDX_QE_AUTH_DATA_LEN 32 /* what Intel's QE emits (observed) */
 
 #endif
