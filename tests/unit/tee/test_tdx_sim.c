@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "tee/plugin.h"
+#include "tee/sim_root.h"
 #include "tee/tdx_format.h"
 #include "tee/tdx_pck.h"
 
@@ -210,6 +213,80 @@ static void test_tee_tdx_sim__root_reused_by_quotes(void **state)
     free_certs(c2, n2);
     vt_buf_free(&q1);
     vt_buf_free(&q2);
+}
+
+/* Several processes making the CA at once end up with one consistent CA. */
+static void test_tee_tdx_sim__root_race(void **state)
+{
+    struct fx *f = *state;
+    char dir[600];
+    int fds[2];
+    pid_t pids[4];
+    uint8_t got[4][64], want[64];
+    vt__sim_ca ca;
+    vt_x509 *chain[1];
+    vt_chain_result cr;
+    vt_err err = { 0 };
+
+    snprintf(dir, sizeof(dir), "%s/race", f->state);
+    assert_int_equal(pipe(fds), 0);
+    for (int i = 0; i < 4; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            vt__sim_ca c;
+            uint8_t out[64];
+            close(fds[0]);
+            if (vt__sim_ca_load(&c, dir, NULL) != VT_OK)
+                _exit(1);
+            vt_x509_fingerprint(c.root, out);
+            vt_x509_fingerprint(c.pck_ca, out + 32);
+            vt__sim_ca_clear(&c);
+            _exit(write(fds[1], out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+        }
+    }
+    close(fds[1]);
+    for (int i = 0; i < 4; i++) {
+        int st = 0;
+        assert_int_equal(read(fds[0], got[i], 64), 64);
+        assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    close(fds[0]);
+    assert_int_equal(vt__sim_ca_load(&ca, dir, &err), VT_OK);
+    vt_x509_fingerprint(ca.root, want);
+    vt_x509_fingerprint(ca.pck_ca, want + 32);
+    for (int i = 0; i < 4; i++)
+        assert_memory_equal(got[i], want, 64);
+    /* Keys and certificates on disk belong together. */
+    chain[0] = ca.pck_ca;
+    assert_int_equal(vt_chain_verify(&cr, chain, 1, &ca.root, 1, NULL, 0, T0, &err), VT_OK);
+    vt__sim_ca_clear(&ca);
+}
+
+/* A certificate without its key is an error that says how to recover, not a silent new CA. */
+static void test_tee_tdx_sim__root_missing_key(void **state)
+{
+    struct fx *f = *state;
+    char dir[600], path[700];
+    vt__sim_ca ca;
+    vt_x509 *root = NULL;
+    vt_err err = { 0 };
+
+    snprintf(dir, sizeof(dir), "%s/broken", f->state);
+    assert_int_equal(vt__sim_ca_load(&ca, dir, &err), VT_OK);
+    vt__sim_ca_clear(&ca);
+    snprintf(path, sizeof(path), "%s/sim/tdx_pck_platform_ca.key", dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(vt__sim_ca_load(&ca, dir, &err), VT_E_IO);
+    assert_non_null(strstr(err.msg, "no key"));
+    assert_null(ca.root);
+    /* The root alone (what a verifier needs) still loads. */
+    assert_int_equal(vt__sim_root_load(&root, dir, &err), VT_OK);
+    vt_x509_free(root);
+    /* A state_dir that is a file cannot hold a CA. */
+    snprintf(path, sizeof(path), "%s/sim/root_ca.pem", dir);
+    assert_int_not_equal(vt__sim_ca_load(&ca, path, &err), VT_OK);
 }
 
 /* ---- quote layout and signatures ---- */
@@ -530,6 +607,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tee_tdx_sim__root_created_once),
         cmocka_unit_test(test_tee_tdx_sim__root_reused_by_quotes),
+        cmocka_unit_test(test_tee_tdx_sim__root_race),
+        cmocka_unit_test(test_tee_tdx_sim__root_missing_key),
         cmocka_unit_test(test_tee_tdx_sim__v4_quote),
         cmocka_unit_test(test_tee_tdx_sim__v5_quote),
         cmocka_unit_test(test_tee_tdx_sim__v4_debug),
