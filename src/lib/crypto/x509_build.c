@@ -119,6 +119,8 @@ static vt_status check_spec(const vt_x509_spec *spec, const vt_pkey *subject_key
         return vt_err_set(err, VT_E_ARG, "x509: pathlen %d is invalid", spec->pathlen);
     if (issuer != NULL && X509_check_private_key(vt__x509_get(issuer), vt__pkey_get(issuer_key)) != 1)
         return vt_err_set(err, VT_E_ARG, "x509: issuer key does not match the issuer certificate");
+    if (issuer == NULL && EVP_PKEY_eq(vt__pkey_get(subject_key), vt__pkey_get(issuer_key)) != 1)
+        return vt_err_set(err, VT_E_ARG, "x509: a self-signed certificate must be signed by its own key");
     return VT_OK;
 }
 

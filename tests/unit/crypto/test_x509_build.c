@@ -181,6 +181,9 @@ static void test_crypto_x509_build__bad_spec(void **state)
     assert_int_equal(vt_x509_issue(&x, &s, c->leaf_key, c->inter, c->root_key, &err), VT_E_ARG);
     assert_non_null(strstr(err.msg, "issuer key"));
     assert_null(x);
+    /* Self-signed means signed by the subject key. */
+    assert_int_equal(vt_x509_issue(&x, &s, c->leaf_key, NULL, c->root_key, &err), VT_E_ARG);
+    assert_null(x);
 }
 
 static void test_crypto_x509_build__p384_issuer(void **state)
