@@ -1,0 +1,173 @@
+/* Simulated TDX evidence through the real verifier (vt_evidence_verify ->
+ * tee/tdx.c): the same code path as Intel quotes, anchored in the simulation
+ * root only with trust_sim, and never hardware_attested. */
+#include "vt_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define T0 1775001600 /* 2026-04-01T00:00:00Z */
+
+struct fx {
+    char state[512];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    vt_test_mkdtemp(f->state, sizeof(f->state));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    vt_test_rmdir(f->state);
+    free(f);
+    return 0;
+}
+
+struct run {
+    bool debug, out_of_date, revoked, untrusted;
+    int version;
+};
+
+static void verify_sim(vt_result *res, const struct fx *f, const struct run *r)
+{
+    vt_sim_tdx_opts so;
+    vt_verify_opts vo;
+    vt_buf q = { 0 };
+    vt_collateral *c = NULL;
+    vt_err err = { 0 };
+
+    memset(&so, 0, sizeof(so));
+    so.version = r->version != 0 ? r->version : 4;
+    so.debug = r->debug;
+    so.out_of_date = r->out_of_date;
+    so.revoked = r->revoked;
+    so.now = T0;
+    so.state_dir = f->state;
+    for (int i = 0; i < 64; i++)
+        so.report_data[i] = (uint8_t)(i + 1);
+    assert_int_equal(vt_collateral_new(&c, &err), VT_OK);
+    if (vt_sim_tdx(&q, c, &so, &err) != VT_OK)
+        fail_msg("vt_sim_tdx: %s", err.msg);
+
+    memset(&vo, 0, sizeof(vo));
+    vo.now = T0;
+    vo.collateral = c;
+    vo.expected_report_data = so.report_data;
+    vo.expected_report_data_len = 64;
+    vo.trust_sim = !r->untrusted;
+    vo.state_dir = f->state;
+    assert_int_equal(vt_evidence_verify(res, q.data, q.len, &vo, &err), VT_OK);
+    assert_int_equal(res->claims.platform, VT_TEE_TDX);
+    assert_false(res->claims.hardware_attested);
+    vt_collateral_free(c);
+    vt_buf_free(&q);
+}
+
+static bool has_error(const vt_result *res, const char *check)
+{
+    for (size_t i = 0; i < res->error_count; i++)
+        if (strcmp(res->errors[i].check, check) == 0)
+            return true;
+    return false;
+}
+
+static void dump(const vt_result *res)
+{
+    for (size_t i = 0; i < res->error_count; i++)
+        print_message("error %s: %s\n", res->errors[i].check, res->errors[i].msg);
+    for (size_t i = 0; i < res->warning_count; i++)
+        print_message("warning %s: %s\n", res->warnings[i].check, res->warnings[i].msg);
+}
+
+static void check_affirming(const struct fx *f, int version)
+{
+    static vt_result res;
+    struct run r = { .version = version };
+
+    verify_sim(&res, f, &r);
+    if (res.verdict != VT_VERDICT_AFFIRMING)
+        dump(&res);
+    assert_int_equal(res.verdict, VT_VERDICT_AFFIRMING);
+    assert_true(res.valid);
+    assert_true(res.signature_valid);
+    assert_true(res.chain_valid);
+    assert_true(res.collateral_verified);
+    assert_string_equal(res.claims.tcb_status, "UpToDate");
+    assert_int_equal(res.claims.version, (uint32_t)version);
+    assert_false(res.claims.debug);
+    assert_int_equal(res.claims.advisory_count, 0);
+    assert_non_null(vt_claims_get(&res.claims, "mrtd"));
+}
+
+static void test_tee_tdx_sim__verify_v4_affirming(void **state) { check_affirming(*state, 4); }
+static void test_tee_tdx_sim__verify_v5_affirming(void **state) { check_affirming(*state, 5); }
+
+static void test_tee_tdx_sim__verify_out_of_date(void **state)
+{
+    static vt_result res;
+    struct run r = { .out_of_date = true };
+
+    verify_sim(&res, *state, &r);
+    if (res.verdict != VT_VERDICT_WARNING)
+        dump(&res);
+    assert_int_equal(res.verdict, VT_VERDICT_WARNING);
+    assert_string_equal(res.claims.tcb_status, "OutOfDate");
+    assert_int_equal(res.claims.advisory_count, 2);
+    assert_string_equal(res.claims.advisory_ids[0], "INTEL-SA-00000");
+    assert_string_equal(res.claims.advisory_ids[1], "INTEL-SA-00001");
+}
+
+static void test_tee_tdx_sim__verify_revoked(void **state)
+{
+    static vt_result res;
+    struct run r = { .revoked = true };
+
+    verify_sim(&res, *state, &r);
+    assert_int_equal(res.verdict, VT_VERDICT_CONTRAINDICATED);
+    assert_false(res.valid);
+    assert_false(res.chain_valid);
+    assert_true(has_error(&res, "pck_chain"));
+}
+
+static void test_tee_tdx_sim__verify_debug(void **state)
+{
+    static vt_result res;
+    struct run r = { .debug = true };
+
+    verify_sim(&res, *state, &r);
+    assert_int_equal(res.verdict, VT_VERDICT_CONTRAINDICATED);
+    assert_true(res.claims.debug);
+    assert_true(has_error(&res, "debug"));
+}
+
+static void test_tee_tdx_sim__verify_untrusted(void **state)
+{
+    static vt_result res;
+    struct run r = { .untrusted = true };
+
+    verify_sim(&res, *state, &r);
+    assert_int_equal(res.verdict, VT_VERDICT_CONTRAINDICATED);
+    assert_false(res.chain_valid);
+    assert_true(has_error(&res, "pck_chain"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tee_tdx_sim__verify_v4_affirming),
+        cmocka_unit_test(test_tee_tdx_sim__verify_v5_affirming),
+        cmocka_unit_test(test_tee_tdx_sim__verify_out_of_date),
+        cmocka_unit_test(test_tee_tdx_sim__verify_revoked),
+        cmocka_unit_test(test_tee_tdx_sim__verify_debug),
+        cmocka_unit_test(test_tee_tdx_sim__verify_untrusted),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
