@@ -1,5 +1,6 @@
 #include "vt_test.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
