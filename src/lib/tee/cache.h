@@ -1,0 +1,41 @@
+/*
+ * Internal: the verification cache behind vt_verify_cache (tee.h).  Values
+ * are immutable once stored and reference-counted, so a lookup hands back a
+ * reference that stays valid after the lock is released, even if the entry
+ * is evicted meanwhile.  Entries carry the window [not_before, not_after] in
+ * which the cached verification holds; lookups outside it miss.
+ */
+#ifndef VT_TEE_CACHE_H
+#define VT_TEE_CACHE_H
+
+#include <stdatomic.h>
+
+#include "veritee/tee.h"
+
+#define VT_CACHE_ENTRIES 256
+
+/* Embed as the first member of a cached value. */
+typedef struct vt__cached {
+    atomic_int refs;
+    void (*destroy)(struct vt__cached *self); /* frees the whole value */
+} vt__cached;
+
+/* Sets refs to 1 (the creator's reference). */
+void vt__cached_init(vt__cached *v, void (*destroy)(vt__cached *self));
+/* Drops one reference; destroys at zero.  NULL-safe. */
+void vt__cached_release(vt__cached *v);
+
+/* Cache kinds: part of the key, so different platforms never collide. */
+enum {
+    VT_CACHE_TDX_PCK = 1,
+    VT_CACHE_TDX_COLLATERAL = 2,
+};
+
+/* A new reference to the value under (kind, key) when now is inside its window; NULL otherwise or when c is NULL. */
+vt__cached *vt__cache_get(vt_verify_cache *c, uint32_t kind, const uint8_t key[32], vt_time now);
+/* Stores v under (kind, key) for [nb, na] (the cache takes its own reference; replaces an equal key; evicts the oldest when full). NULL c: no-op. */
+void vt__cache_put(vt_verify_cache *c, uint32_t kind, const uint8_t key[32], vt_time nb, vt_time na, vt__cached *v);
+/* Entries currently held (tests). */
+size_t vt__cache_count(vt_verify_cache *c);
+
+#endif

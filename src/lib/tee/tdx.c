@@ -1,0 +1,648 @@
+/*
+ * Intel TDX plugin: verifies DCAP quotes v4/v5 (ECDSA P-256 attestation key,
+ * QE report certification data wrapping a PEM PCK chain) against the pinned
+ * Intel SGX Root CA and, when given, Intel PCS collateral (TCB info v3, TD
+ * QE identity v2, CRLs).  Order of checks and the verdict mapping are in
+ * docs/formats/tdx.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tee/cache.h"
+#include "tee/plugin.h"
+#include "tee/sim_root.h"
+#include "tee/tdx_collateral.h"
+#include "tee/tdx_format.h"
+#include "tee/tdx_pck.h"
+#include "tee/tdx_quote.h"
+
+#define PCK_LEAF_CN "Intel SGX PCK Certificate"
+#define PCK_PLATFORM_CA_CN "Intel SGX PCK Platform CA"
+#define PCK_PROCESSOR_CA_CN "Intel SGX PCK Processor CA"
+#define PCK_CHAIN_CERTS 3
+
+/* A verified (or at least parsed) PCK chain: cacheable once verified. */
+typedef struct tdx_pck {
+    vt__cached base;
+    vt_pkey *leaf_key;
+    bool ext_ok;
+    vt__tdx_pck_ext ext;
+    char leaf_subject[232];
+    vt_time not_before, not_after;
+    size_t root_index;
+    size_t crls_checked;
+} tdx_pck;
+
+typedef struct tdx_ctx {
+    const vt__verify_req *req;
+    vt_result *res;
+    vt_time now;
+    vt__tdx_quote q;
+    bool have_coll;
+    uint8_t coll_digest[32];
+    vt__tdx_coll_set set;
+    bool set_loaded, set_failed;
+    tdx_pck *pck;
+    bool chain_ok;
+    vt__tdx_coll *coll;
+} tdx_ctx;
+
+static void pck_destroy(vt__cached *base)
+{
+    tdx_pck *p = (tdx_pck *)base;
+
+    vt_pkey_free(p->leaf_key);
+    free(p);
+}
+
+/* ---- digests used as cache keys ---- */
+
+static vt_status roots_digest(uint8_t out[32], vt_x509 *const *roots, size_t count, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_digest_ctx *d = NULL;
+    uint8_t fp[32];
+
+    rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
+    for (size_t i = 0; rc == VT_OK && i < count; i++) {
+        vt_x509_fingerprint(roots[i], fp);
+        rc = vt_digest_ctx_update(d, fp, sizeof(fp), err);
+    }
+    if (rc == VT_OK)
+        rc = vt_digest_ctx_final(d, out, err);
+    vt_digest_ctx_free(d);
+    return rc;
+}
+
+static vt_status collateral_digest(uint8_t out[32], const vt_collateral *c, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_digest_ctx *d = NULL;
+    size_t n = vt_collateral_count(c);
+
+    rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
+    for (size_t i = 0; rc == VT_OK && i < n; i++) {
+        size_t len = 0;
+        const uint8_t *p = vt_collateral_get(c, i, NULL, &len);
+        uint8_t lenb[8];
+
+        for (size_t k = 0; k < 8; k++)
+            lenb[k] = (uint8_t)((uint64_t)len >> (8 * k));
+        rc = vt_digest_ctx_update(d, lenb, sizeof(lenb), err);
+        if (rc == VT_OK && len > 0)
+            rc = vt_digest_ctx_update(d, p, len, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_digest_ctx_final(d, out, err);
+    vt_digest_ctx_free(d);
+    return rc;
+}
+
+/* ---- claims ---- */
+
+static void add_claims(tdx_ctx *x)
+{
+    vt_claims *c = &x->res->claims;
+    const vt__tdx_quote *q = &x->q;
+    static const char *const rtmr[4] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+
+    c->platform = VT_TEE_TDX;
+    c->version = q->version;
+    memcpy(c->report_data, vt__tdx_body(q, TDX_B_REPORTDATA), VT_REPORT_DATA_LEN);
+    c->debug = (vt__tdx_body(q, TDX_B_TD_ATTRIBUTES)[0] & TDX_TD_ATTR_DEBUG) != 0;
+    vt__claims_add(c, "mrtd", vt__tdx_body(q, TDX_B_MRTD), 48);
+    for (size_t i = 0; i < 4; i++)
+        vt__claims_add(c, rtmr[i], vt__tdx_body(q, TDX_B_RTMR0 + 48 * i), 48);
+    vt__claims_add(c, "mrconfigid", vt__tdx_body(q, TDX_B_MRCONFIGID), 48);
+    vt__claims_add(c, "mrowner", vt__tdx_body(q, TDX_B_MROWNER), 48);
+    vt__claims_add(c, "mrownerconfig", vt__tdx_body(q, TDX_B_MROWNERCONFIG), 48);
+    vt__claims_add(c, "mrseam", vt__tdx_body(q, TDX_B_MRSEAM), 48);
+    vt__claims_add(c, "mrsignerseam", vt__tdx_body(q, TDX_B_MRSIGNERSEAM), 48);
+    vt__claims_add(c, "td_attributes", vt__tdx_body(q, TDX_B_TD_ATTRIBUTES), 8);
+    vt__claims_add(c, "seam_attributes", vt__tdx_body(q, TDX_B_SEAM_ATTRIBUTES), 8);
+    vt__claims_add(c, "xfam", vt__tdx_body(q, TDX_B_XFAM), 8);
+    vt__claims_add(c, "tee_tcb_svn", vt__tdx_body(q, TDX_B_TEE_TCB_SVN), 16);
+    if (q->body_type == TDX_V5_BODY_TDX15) {
+        vt__claims_add(c, "tee_tcb_svn2", vt__tdx_body(q, TDX_B_TEE_TCB_SVN2), 16);
+        vt__claims_add(c, "mrservicetd", vt__tdx_body(q, TDX_B_MRSERVICETD), 48);
+    }
+    vt__claims_add(c, "qe_mrenclave", q->qe_report + SGX_R_MRENCLAVE, 32);
+    vt__claims_add(c, "qe_mrsigner", q->qe_report + SGX_R_MRSIGNER, 32);
+}
+
+/* ---- signatures over the quote ---- */
+
+static bool check_quote_signature(tdx_ctx *x)
+{
+    vt_pkey *k = NULL;
+    vt_err e = { 0 };
+    bool ok = false;
+
+    if (vt_pkey_from_ec_raw(&k, VT_KEY_EC_P256, x->q.att_key, sizeof(x->q.att_key), &e) != VT_OK) {
+        vt__result_fail(x->res, "quote_signature", "tdx: attestation_key is not a P-256 point (%s)", e.msg);
+        goto out;
+    }
+    if (vt_ecdsa_verify_raw(k, VT_MD_SHA256, x->q.signed_bytes, x->q.signed_len, x->q.sig, sizeof(x->q.sig), &e) !=
+        VT_OK) {
+        vt__result_fail(x->res, "quote_signature", "tdx: quote signature does not verify with the attestation key");
+        goto out;
+    }
+    ok = true;
+out:
+    vt_pkey_free(k);
+    return ok;
+}
+
+static bool check_binding(tdx_ctx *x)
+{
+    const void *parts[2] = { x->q.att_key, x->q.qe_auth };
+    size_t lens[2] = { sizeof(x->q.att_key), x->q.qe_auth_len };
+    uint8_t want[64] = { 0 };
+
+    if (vt_digestv(VT_MD_SHA256, parts, lens, 2, want, NULL) != VT_OK) {
+        vt__result_fail(x->res, "qe_report_binding", "tdx: cannot hash the attestation key");
+        return false;
+    }
+    if (!vt_ct_equal(want, x->q.qe_report + SGX_R_REPORTDATA, sizeof(want))) {
+        vt__result_fail(x->res, "qe_report_binding",
+                        "tdx: QE report_data is not SHA-256(attestation_key || qe_auth_data) || 32 zero bytes");
+        return false;
+    }
+    return true;
+}
+
+/* ---- collateral set (CRLs, signing chains) ---- */
+
+static void load_set(tdx_ctx *x)
+{
+    vt_err e = { 0 };
+
+    if (x->set_loaded || !x->have_coll)
+        return;
+    x->set_loaded = true;
+    if (vt__tdx_coll_set_load(&x->set, x->req->opts->collateral, &e) != VT_OK) {
+        vt__result_fail(x->res, "collateral", "%s", e.msg);
+        x->set_failed = true;
+    }
+}
+
+/* ---- the PCK chain ---- */
+
+static void pck_key(uint8_t key[32], tdx_ctx *x, const uint8_t rdig[32])
+{
+    static const char tag[] = "veritee/tdx/pck-chain";
+    const void *parts[4] = { tag, x->q.pck_pem, rdig, x->coll_digest };
+    size_t lens[4] = { sizeof(tag), x->q.pck_pem_len, 32, 32 };
+
+    if (vt_digestv(VT_MD_SHA256, parts, lens, 4, key, NULL) != VT_OK)
+        memset(key, 0, 32); /* never matches a stored key (put is skipped below) */
+}
+
+/* Parses and verifies the PCK chain; on failure records pck_chain / pck_extension. */
+static void pck_build(tdx_ctx *x, tdx_pck *p)
+{
+    const vt__verify_req *req = x->req;
+    vt_x509 *certs[PCK_CHAIN_CERTS + 1] = { NULL };
+    size_t n = 0;
+    vt_err e = { 0 };
+    char cn[128];
+    const uint8_t *ext = NULL;
+    size_t ext_len = 0;
+    vt_chain_result cr;
+    uint8_t fp_last[32], fp_root[32];
+    bool prod;
+
+    if (vt_x509_list_from_pem(certs, &n, PCK_CHAIN_CERTS + 1, x->q.pck_pem, x->q.pck_pem_len, &e) != VT_OK) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
+        goto out;
+    }
+    if (n != PCK_CHAIN_CERTS) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain has %zu certificates (need 3: PCK, PCK CA, root)", n);
+        goto out;
+    }
+    vt_x509_subject(certs[0], p->leaf_subject, sizeof(p->leaf_subject));
+    if (vt_x509_pubkey(&p->leaf_key, certs[0], &e) != VT_OK || vt_pkey_type(p->leaf_key) != VT_KEY_EC_P256) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256");
+        vt_pkey_free(p->leaf_key);
+        p->leaf_key = NULL;
+        goto out;
+    }
+    if (vt_x509_ext(certs[0], SGX_EXT_OID, &ext, &ext_len, &e) != VT_OK)
+        vt__result_fail(x->res, "pck_extension", "tdx: pck_extension (SGX extensions %s) missing from the PCK leaf",
+                        SGX_EXT_OID);
+    else if (vt__tdx_pck_ext_parse(&p->ext, ext, ext_len, &e) != VT_OK)
+        vt__result_fail(x->res, "pck_extension", "%s", e.msg);
+    else
+        p->ext_ok = true;
+    load_set(x);
+    if (vt_chain_verify(&cr, certs, n, req->roots, req->root_count, x->set.crls, x->set.crl_count, x->now, &e) !=
+        VT_OK) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
+        goto out;
+    }
+    vt_x509_fingerprint(certs[PCK_CHAIN_CERTS - 1], fp_last);
+    if (cr.root_index >= req->root_count) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain anchored at an unknown root");
+        goto out;
+    }
+    vt_x509_fingerprint(req->roots[cr.root_index], fp_root);
+    if (!vt_ct_equal(fp_last, fp_root, sizeof(fp_root))) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain third certificate is not the trusted root itself");
+        goto out;
+    }
+    /* Names: Intel's under the Intel root; the simulator's also accepted under a simulation root. */
+    prod = cr.root_index < req->prod_root_count;
+    vt_x509_subject_cn(certs[0], cn, sizeof(cn));
+    if (strcmp(cn, PCK_LEAF_CN) != 0 && (prod || strcmp(cn, VT_SIM_PCK_CN) != 0)) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf CN \"%s\" is not \"%s\"", cn, PCK_LEAF_CN);
+        goto out;
+    }
+    vt_x509_subject_cn(certs[1], cn, sizeof(cn));
+    if (strcmp(cn, PCK_PLATFORM_CA_CN) != 0 && strcmp(cn, PCK_PROCESSOR_CA_CN) != 0 &&
+        (prod || strcmp(cn, VT_SIM_PCK_CA_CN) != 0)) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain intermediate CN \"%s\" is not an Intel SGX PCK CA", cn);
+        goto out;
+    }
+    p->not_before = cr.not_before;
+    p->not_after = cr.not_after;
+    p->root_index = cr.root_index;
+    p->crls_checked = cr.crls_checked;
+    x->chain_ok = true;
+out:
+    for (size_t i = 0; i < n; i++)
+        vt_x509_free(certs[i]);
+}
+
+static void pck_obtain(tdx_ctx *x, const uint8_t rdig[32])
+{
+    vt_verify_cache *cache = x->req->opts->cache;
+    uint8_t key[32];
+    tdx_pck *p = NULL;
+
+    pck_key(key, x, rdig);
+    p = (tdx_pck *)vt__cache_get(cache, VT_CACHE_TDX_PCK, key, x->now);
+    if (p != NULL) {
+        x->pck = p;
+        x->chain_ok = true;
+        return;
+    }
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        vt__result_fail(x->res, "pck_chain", "tdx: out of memory");
+        return;
+    }
+    vt__cached_init(&p->base, pck_destroy);
+    pck_build(x, p);
+    if (x->chain_ok && p->ext_ok && !x->set_failed)
+        vt__cache_put(cache, VT_CACHE_TDX_PCK, key, p->not_before, p->not_after, &p->base);
+    x->pck = p;
+}
+
+static bool check_qe_report_signature(tdx_ctx *x)
+{
+    if (x->pck == NULL || x->pck->leaf_key == NULL) {
+        vt__result_fail(x->res, "qe_report_signature", "tdx: QE report signature not checked: no usable PCK leaf key");
+        return false;
+    }
+    if (vt_ecdsa_verify_raw(x->pck->leaf_key, VT_MD_SHA256, x->q.qe_report, sizeof(x->q.qe_report),
+                            x->q.qe_report_sig, sizeof(x->q.qe_report_sig), NULL) != VT_OK) {
+        vt__result_fail(x->res, "qe_report_signature", "tdx: QE report signature does not verify with the PCK leaf key");
+        return false;
+    }
+    return true;
+}
+
+/* ---- collateral ---- */
+
+static void coll_obtain(tdx_ctx *x)
+{
+    static const char tag[] = "veritee/tdx/collateral";
+    const vt__verify_req *req = x->req;
+    vt_x509 *const *roots = req->roots;
+    size_t root_count = req->root_count;
+    uint8_t rdig[32], key[32];
+    vt__tdx_coll *c = NULL;
+
+    size_t prod_count = req->prod_root_count;
+
+    /* Collateral must be signed under the same root as the PCK chain. */
+    if (x->chain_ok) {
+        roots = &req->roots[x->pck->root_index];
+        root_count = 1;
+        prod_count = x->pck->root_index < req->prod_root_count ? 1 : 0;
+    }
+    if (roots_digest(rdig, roots, root_count, NULL) != VT_OK) {
+        vt__result_fail(x->res, "collateral", "tdx: cannot digest the trusted roots");
+        return;
+    }
+    {
+        uint8_t pc = (uint8_t)prod_count;
+        const void *parts[6] = { tag, x->coll_digest, rdig, x->pck->ext.fmspc, x->pck->ext.pceid, &pc };
+        size_t lens[6] = { sizeof(tag), 32, 32, 6, 2, 1 };
+        if (vt_digestv(VT_MD_SHA256, parts, lens, 6, key, NULL) != VT_OK) {
+            vt__result_fail(x->res, "collateral", "tdx: cannot digest the collateral");
+            return;
+        }
+    }
+    c = (vt__tdx_coll *)vt__cache_get(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, x->now);
+    if (c != NULL) {
+        x->coll = c;
+        return;
+    }
+    load_set(x);
+    if (x->set_failed)
+        return;
+    vt__tdx_coll_verify(&c, &x->set, x->pck->ext.fmspc, x->pck->ext.pceid, roots, root_count, prod_count, x->now,
+                        x->res);
+    if (c == NULL)
+        return;
+    vt__cache_put(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, c->not_before, c->not_after, &c->base);
+    x->coll = c;
+}
+
+static void evaluate_tcb(tdx_ctx *x)
+{
+    vt_claims *cl = &x->res->claims;
+    const vt__tdx_quote *q = &x->q;
+    vt__tdx_tcb_input in;
+    vt__tdx_tcb_eval ev;
+    char module[48] = "";
+
+    memset(&in, 0, sizeof(in));
+    memcpy(in.pck_comp_svn, x->pck->ext.comp_svn, 16);
+    in.pck_pcesvn = x->pck->ext.pcesvn;
+    memcpy(in.tee_tcb_svn, vt__tdx_body(q, TDX_B_TEE_TCB_SVN), 16);
+    memcpy(in.mrsignerseam, vt__tdx_body(q, TDX_B_MRSIGNERSEAM), 48);
+    memcpy(in.seam_attributes, vt__tdx_body(q, TDX_B_SEAM_ATTRIBUTES), 8);
+    memcpy(in.qe_miscselect, q->qe_report + SGX_R_MISCSELECT, 4);
+    memcpy(in.qe_attributes, q->qe_report + SGX_R_ATTRIBUTES, 16);
+    memcpy(in.qe_mrsigner, q->qe_report + SGX_R_MRSIGNER, 32);
+    in.qe_isvprodid = (uint16_t)(q->qe_report[SGX_R_ISVPRODID] | (q->qe_report[SGX_R_ISVPRODID + 1] << 8));
+    in.qe_isvsvn = (uint16_t)(q->qe_report[SGX_R_ISVSVN] | (q->qe_report[SGX_R_ISVSVN + 1] << 8));
+    vt__tdx_tcb_evaluate(&ev, &x->coll->tcb, &x->coll->qe, &in);
+
+    if (!ev.module_ok)
+        vt__result_fail(x->res, "tdx_module", "%s", ev.module_problem);
+    if (!ev.qe_ok)
+        vt__result_fail(x->res, "qe_identity", "%s", ev.qe_problem);
+    snprintf(cl->tcb_status, sizeof(cl->tcb_status), "%s", vt__tdx_status_name(ev.combined));
+    for (size_t i = 0; i < ev.advisory_count; i++)
+        vt__claims_add_advisory(cl, ev.advisories[i]);
+    if (ev.module_id[0] != '\0')
+        snprintf(module, sizeof(module), "module %s %s", ev.module_id, vt__tdx_status_name(ev.module));
+    else
+        snprintf(module, sizeof(module), "module (TDX 1.0) %s", vt__tdx_status_name(ev.module));
+    if (ev.combined == TDX_ST_UP_TO_DATE)
+        return;
+    if (ev.combined == TDX_ST_REVOKED || ev.combined == TDX_ST_NO_MATCH)
+        vt__result_fail(x->res, "tcb_status", "tdx: tcb_status %s (platform %s, %s, QE %s)",
+                        vt__tdx_status_name(ev.combined), vt__tdx_status_name(ev.platform), module,
+                        vt__tdx_status_name(ev.qe));
+    else
+        vt__result_warn(x->res, "tcb_status", "tdx: tcb_status %s (platform %s, %s, QE %s; %zu advisories)",
+                        vt__tdx_status_name(ev.combined), vt__tdx_status_name(ev.platform), module,
+                        vt__tdx_status_name(ev.qe), ev.advisory_count);
+}
+
+/* ---- the plugin ---- */
+
+static bool tdx_probe(const uint8_t *p, size_t len)
+{
+    return vt__tdx_quote_probe(p, len);
+}
+
+static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    tdx_ctx *x = NULL;
+    vt_err e = { 0 };
+    uint8_t rdig[32];
+    bool sig_ok, bind_ok, qe_ok;
+    char hex[65];
+
+    if (req == NULL || res == NULL || req->opts == NULL || (req->evidence == NULL && req->len > 0))
+        return vt_err_set(err, VT_E_ARG, "tdx: verify request incomplete");
+    snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "unknown");
+    res->claims.platform = VT_TEE_TDX;
+    x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
+    x->req = req;
+    x->res = res;
+    x->now = req->opts->now;
+    rc = vt__tdx_quote_parse(&x->q, req->evidence, req->len, &e);
+    if (rc != VT_OK) {
+        vt__result_fail(res, "quote_format", "%s", e.msg);
+        rc = vt_err_set(err, rc, "%s", e.msg);
+        goto out;
+    }
+    add_claims(x);
+    x->have_coll = req->opts->collateral != NULL && vt_collateral_count(req->opts->collateral) > 0;
+    if (x->have_coll && collateral_digest(x->coll_digest, req->opts->collateral, &e) != VT_OK) {
+        rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
+        goto out;
+    }
+    if (roots_digest(rdig, req->roots, req->root_count, &e) != VT_OK) {
+        rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
+        goto out;
+    }
+
+    sig_ok = check_quote_signature(x);
+    bind_ok = check_binding(x);
+    pck_obtain(x, rdig);
+    qe_ok = check_qe_report_signature(x);
+    res->signature_valid = sig_ok && bind_ok && qe_ok;
+    res->chain_valid = x->chain_ok;
+    res->claims.hardware_attested = x->chain_ok && x->pck->root_index < req->prod_root_count;
+
+    vt_hex_encode(hex, x->q.qe_report + SGX_R_MRSIGNER, 32);
+    if (x->pck != NULL && x->pck->leaf_subject[0] != '\0')
+        vt__claims_add_signer(&res->claims, "pck", x->pck->leaf_subject);
+    vt__claims_add_signer(&res->claims, "qe", hex);
+    if (x->pck != NULL && x->pck->ext_ok) {
+        vt__claims_add(&res->claims, "fmspc", x->pck->ext.fmspc, 6);
+        vt__claims_add(&res->claims, "pceid", x->pck->ext.pceid, 2);
+    }
+    if (x->chain_ok)
+        vt__claims_window(&res->claims, x->pck->not_before, x->pck->not_after);
+
+    if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
+        coll_obtain(x);
+    if (x->coll != NULL) {
+        res->collateral_verified = true;
+        vt__claims_add_signer(&res->claims, "tcb_signer", x->coll->tcb_signer);
+        vt__claims_window(&res->claims, x->coll->not_before, x->coll->not_after);
+        evaluate_tcb(x);
+    }
+    rc = VT_OK;
+out:
+    if (x != NULL) {
+        vt__tdx_coll_set_free(&x->set);
+        if (x->pck != NULL)
+            vt__cached_release(&x->pck->base);
+        vt__tdx_coll_release(x->coll);
+        free(x);
+    }
+    return rc;
+}
+
+/* ---- inspect ---- */
+
+static json_t *jhex(const uint8_t *p, size_t n)
+{
+    char buf[2 * TDX_QE_AUTH_MAX + 1];
+
+    if (n > TDX_QE_AUTH_MAX)
+        return json_null();
+    vt_hex_encode(buf, p, n);
+    return json_string(buf);
+}
+
+static json_t *jtime(vt_time t)
+{
+    char buf[32];
+
+    vt_time_format(buf, t);
+    return json_string(buf);
+}
+
+static json_t *inspect_pck(const vt__tdx_quote *q)
+{
+    json_t *arr = json_array(), *o;
+    vt_x509 *certs[PCK_CHAIN_CERTS + 1] = { NULL };
+    size_t n = 0;
+    char s[256];
+
+    if (vt_x509_list_from_pem(certs, &n, PCK_CHAIN_CERTS + 1, q->pck_pem, q->pck_pem_len, NULL) != VT_OK) {
+        for (size_t i = 0; i < n; i++)
+            vt_x509_free(certs[i]);
+        return arr;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vt_time nb, na;
+        const uint8_t *ext = NULL;
+        size_t ext_len = 0;
+        vt__tdx_pck_ext pe;
+
+        o = json_object();
+        vt_x509_subject(certs[i], s, sizeof(s));
+        json_object_set_new(o, "subject", json_string(s));
+        vt_x509_issuer(certs[i], s, sizeof(s));
+        json_object_set_new(o, "issuer", json_string(s));
+        vt_x509_serial_hex(certs[i], s, sizeof(s));
+        json_object_set_new(o, "serial", json_string(s));
+        vt_x509_validity(certs[i], &nb, &na);
+        json_object_set_new(o, "not_before", jtime(nb));
+        json_object_set_new(o, "not_after", jtime(na));
+        if (i == 0 && vt_x509_ext(certs[i], SGX_EXT_OID, &ext, &ext_len, NULL) == VT_OK &&
+            vt__tdx_pck_ext_parse(&pe, ext, ext_len, NULL) == VT_OK) {
+            json_t *e = json_object();
+            json_object_set_new(e, "ppid", jhex(pe.ppid, 16));
+            json_object_set_new(e, "fmspc", jhex(pe.fmspc, 6));
+            json_object_set_new(e, "pceid", jhex(pe.pceid, 2));
+            json_object_set_new(e, "pcesvn", json_integer(pe.pcesvn));
+            json_object_set_new(e, "cpusvn", jhex(pe.cpusvn, 16));
+            json_object_set_new(e, "tcb_comp_svn", jhex(pe.comp_svn, 16));
+            json_object_set_new(e, "sgx_type", json_integer(pe.sgx_type));
+            json_object_set_new(o, "sgx_extension", e);
+        }
+        json_array_append_new(arr, o);
+        vt_x509_free(certs[i]);
+    }
+    return arr;
+}
+
+static vt_status tdx_inspect(const uint8_t *p, size_t len, char **json_out, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt__tdx_quote *q = NULL;
+    json_t *o = NULL, *h, *b, *s, *r;
+    static const char *const rtmr[4] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+
+    *json_out = NULL;
+    q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
+    rc = vt__tdx_quote_parse(q, p, len, err);
+    if (rc != VT_OK)
+        goto out;
+    o = json_object();
+    h = json_object();
+    b = json_object();
+    s = json_object();
+    r = json_object();
+    json_object_set_new(o, "platform", json_string("tdx"));
+    json_object_set_new(h, "version", json_integer(q->version));
+    json_object_set_new(h, "attestation_key_type", json_integer(q->att_key_type));
+    json_object_set_new(h, "tee_type", json_integer(q->tee_type));
+    json_object_set_new(h, "qe_vendor_id", jhex(q->qe_vendor_id, 16));
+    json_object_set_new(h, "user_data", jhex(q->user_data, 20));
+    json_object_set_new(o, "header", h);
+    json_object_set_new(b, "body_type", json_integer(q->body_type));
+    json_object_set_new(b, "body_size", json_integer(q->body_len));
+    json_object_set_new(b, "tee_tcb_svn", jhex(vt__tdx_body(q, TDX_B_TEE_TCB_SVN), 16));
+    json_object_set_new(b, "mrseam", jhex(vt__tdx_body(q, TDX_B_MRSEAM), 48));
+    json_object_set_new(b, "mrsignerseam", jhex(vt__tdx_body(q, TDX_B_MRSIGNERSEAM), 48));
+    json_object_set_new(b, "seam_attributes", jhex(vt__tdx_body(q, TDX_B_SEAM_ATTRIBUTES), 8));
+    json_object_set_new(b, "td_attributes", jhex(vt__tdx_body(q, TDX_B_TD_ATTRIBUTES), 8));
+    json_object_set_new(b, "debug", json_boolean(vt__tdx_body(q, TDX_B_TD_ATTRIBUTES)[0] & TDX_TD_ATTR_DEBUG));
+    json_object_set_new(b, "xfam", jhex(vt__tdx_body(q, TDX_B_XFAM), 8));
+    json_object_set_new(b, "mrtd", jhex(vt__tdx_body(q, TDX_B_MRTD), 48));
+    json_object_set_new(b, "mrconfigid", jhex(vt__tdx_body(q, TDX_B_MRCONFIGID), 48));
+    json_object_set_new(b, "mrowner", jhex(vt__tdx_body(q, TDX_B_MROWNER), 48));
+    json_object_set_new(b, "mrownerconfig", jhex(vt__tdx_body(q, TDX_B_MROWNERCONFIG), 48));
+    for (size_t i = 0; i < 4; i++)
+        json_object_set_new(b, rtmr[i], jhex(vt__tdx_body(q, TDX_B_RTMR0 + 48 * i), 48));
+    json_object_set_new(b, "report_data", jhex(vt__tdx_body(q, TDX_B_REPORTDATA), 64));
+    if (q->body_type == TDX_V5_BODY_TDX15) {
+        json_object_set_new(b, "tee_tcb_svn2", jhex(vt__tdx_body(q, TDX_B_TEE_TCB_SVN2), 16));
+        json_object_set_new(b, "mrservicetd", jhex(vt__tdx_body(q, TDX_B_MRSERVICETD), 48));
+    }
+    json_object_set_new(o, "body", b);
+    json_object_set_new(r, "cpusvn", jhex(q->qe_report + SGX_R_CPUSVN, 16));
+    json_object_set_new(r, "miscselect", jhex(q->qe_report + SGX_R_MISCSELECT, 4));
+    json_object_set_new(r, "attributes", jhex(q->qe_report + SGX_R_ATTRIBUTES, 16));
+    json_object_set_new(r, "mrenclave", jhex(q->qe_report + SGX_R_MRENCLAVE, 32));
+    json_object_set_new(r, "mrsigner", jhex(q->qe_report + SGX_R_MRSIGNER, 32));
+    json_object_set_new(r, "isvprodid",
+                        json_integer(q->qe_report[SGX_R_ISVPRODID] | (q->qe_report[SGX_R_ISVPRODID + 1] << 8)));
+    json_object_set_new(r, "isvsvn", json_integer(q->qe_report[SGX_R_ISVSVN] | (q->qe_report[SGX_R_ISVSVN + 1] << 8)));
+    json_object_set_new(r, "report_data", jhex(q->qe_report + SGX_R_REPORTDATA, 64));
+    json_object_set_new(s, "length", json_integer(q->sig_data_len));
+    json_object_set_new(s, "quote_signature", jhex(q->sig, sizeof(q->sig)));
+    json_object_set_new(s, "attestation_key", jhex(q->att_key, sizeof(q->att_key)));
+    json_object_set_new(s, "certification_data_type", json_integer(q->cert_type));
+    json_object_set_new(s, "qe_report", r);
+    json_object_set_new(s, "qe_report_signature", jhex(q->qe_report_sig, sizeof(q->qe_report_sig)));
+    json_object_set_new(s, "qe_auth_data", jhex(q->qe_auth, q->qe_auth_len));
+    json_object_set_new(s, "pck_cert_chain_type", json_integer(q->pck_cert_type));
+    json_object_set_new(s, "pck_cert_chain", json_stringn(q->pck_pem, q->pck_pem_len));
+    json_object_set_new(s, "pck_certificates", inspect_pck(q));
+    json_object_set_new(o, "signature_data", s);
+    json_object_set_new(o, "trailing_bytes", json_integer((json_int_t)q->trailing_len));
+    *json_out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (*json_out == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "tdx: cannot serialize the quote as JSON");
+        goto out;
+    }
+    rc = VT_OK;
+out:
+    json_decref(o);
+    free(q);
+    return rc;
+}
+
+const vt__tee_ops vt__tee_tdx = {
+    .abi = VT_TEE_OPS_ABI,
+    .kind = VT_TEE_TDX,
+    .name = "tdx",
+    .caps = VT_TEE_CAN_VERIFY,
+    .probe = tdx_probe,
+    .detect = NULL,
+    .collect = NULL,
+    .verify = tdx_verify,
+    .inspect = tdx_inspect,
+};
