@@ -101,7 +101,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench: %s\n", err.msg);
             return 1;
         }
-        (void)vt_time_parse(&o.now, "2026-04-01T00:00:00Z", NULL);
+        if (vt_time_parse(&o.now, "2026-04-01T00:00:00Z", NULL) != VT_OK)
+            return 1;
         source = "real v5 quote (gotdx-v5-tdx15), Intel PCS collateral with CRLs";
     } else {
         vt_sim_tdx_opts so;
