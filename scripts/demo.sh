@@ -22,14 +22,16 @@ say "2. The (simulated) TDX guest produces a quote in Intel's v4 format, plus PC
 ls -l "$work/td" "$work/td/collateral" | sed 's/^/  /'
 
 say "3. What the quote claims (parsed, not yet verified)"
-"$VT" inspect "$work/td/quote.bin" | head -n 24
+"$VT" inspect "$work/td/quote.bin" >"$work/inspect.json"
+head -n 24 "$work/inspect.json"
 
 say "4. Verify: signatures, PCK chain, QE binding, collateral, TCB level, nonce binding"
 "$VT" verify --trust-sim --collateral "$work/td/collateral" --nonce "$nonce" --pubkey "$pub" "$work/td/quote.bin"
 
 say "5. The same verification as JSON, for scripts"
 "$VT" verify --json --trust-sim --collateral "$work/td/collateral" --nonce "$nonce" --pubkey "$pub" \
-  "$work/td/quote.bin" | head -n 12
+  "$work/td/quote.bin" >"$work/verify.json"
+head -n 12 "$work/verify.json"
 
 say "6. A replayed quote (someone else's nonce) is rejected"
 set +e
@@ -53,7 +55,8 @@ vectors="${VERITEE_VECTORS:-../shared/vectors}"
 if [ -f "$vectors/tdx/gotdx-v5-tdx15/quote.bin" ]; then
   say "9. A real Intel TDX 1.5 quote, verified to the pinned Intel SGX Root CA at its collateral's time"
   "$VT" verify --at 2026-04-01T00:00:00Z --collateral "$vectors/tdx/gotdx-v5-tdx15/collateral-2026-03-lunal" \
-    "$vectors/tdx/gotdx-v5-tdx15/quote.bin" | head -n 12
+    "$vectors/tdx/gotdx-v5-tdx15/quote.bin" >"$work/real.txt"
+  head -n 12 "$work/real.txt"
 fi
 set -e
 
