@@ -927,7 +927,7 @@ static void signer_why(why *w, const char *what, const vt__tdx_coll_set *set, vt
         why_set(w, WHY_SIGNATURE, "tdx: %s signature cannot be checked: no signing certificate chain in the collateral",
                 what);
     else if (problem != NULL && problem[0] != '\0')
-        why_set(w, WHY_SIGNATURE, "tdx: %s signature cannot be checked: no TCB signing chain verifies at %s (%s)", what,
+        why_set(w, WHY_SIGNATURE, "tdx: %s signature cannot be checked: no usable TCB signing chain at %s (%s)", what,
                 t, problem);
     else
         why_set(w, WHY_SIGNATURE, "tdx: %s signature does not verify with the TCB signing key", what);
