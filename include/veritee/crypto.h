@@ -64,7 +64,8 @@ VT_API vt_pkey *vt_pkey_ref(vt_pkey *k);
 /* ---- signatures ---- */
 /*
  * ECDSA with the signature as raw r||s, big-endian, each half the curve size
- * (64 bytes for P-256, 96 for P-384).  VT_E_CRYPTO when it does not verify.
+ * (64 bytes for P-256, 96 for P-384).  VT_E_CRYPTO when it does not verify,
+ * VT_E_FORMAT when rs_len is not twice the curve size.
  */
 VT_NODISCARD VT_API vt_status vt_ecdsa_verify_raw(const vt_pkey *k, vt_md md, const void *msg, size_t len,
                                                   const uint8_t *rs, size_t rs_len, vt_err *err);
@@ -72,7 +73,8 @@ VT_NODISCARD VT_API vt_status vt_ecdsa_verify_raw(const vt_pkey *k, vt_md md, co
 VT_NODISCARD VT_API vt_status vt_ecdsa_sign_raw(vt_buf *out, const vt_pkey *k, vt_md md, const void *msg,
                                                 size_t len, vt_err *err);
 /* Generic verify of a DER/native signature: ECDSA (DER), Ed25519, RSA PKCS#1 v1.5
- * or RSA-PSS (pss=true, salt length = digest length). */
+ * or RSA-PSS (pss=true, salt length = digest length, MGF1 with md).  md is not
+ * used for Ed25519 (PureEdDSA); pss with a non-RSA key is VT_E_ARG. */
 VT_NODISCARD VT_API vt_status vt_sig_verify(const vt_pkey *k, vt_md md, bool pss, const void *msg,
                                             size_t len, const uint8_t *sig, size_t sig_len, vt_err *err);
 VT_NODISCARD VT_API vt_status vt_sig_sign(vt_buf *out, const vt_pkey *k, vt_md md, bool pss,
