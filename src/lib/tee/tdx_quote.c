@@ -41,13 +41,16 @@ static vt_status read_cert_data(vt__tdx_quote *q, vt_rd *c, vt_err *err)
     q->pck_cert_len = vt_rd_u32le(c);
     if (!vt_rd_ok(c))
         return vt_err_set(err, VT_E_FORMAT, "tdx: certification_data truncated inside qe_auth_data or PCK header");
+    if (q->pck_cert_len > c->left)
+        return vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain_len %u exceeds the %zu bytes left",
+                          (unsigned)q->pck_cert_len, c->left);
+    if (q->pck_cert_len != c->left)
+        return vt_err_set(err, VT_E_FORMAT, "tdx: certification_data_len %u disagrees with its contents",
+                          (unsigned)q->cert_len);
     if (q->pck_cert_type != TDX_CERT_PCK_CHAIN)
         return vt_err_set(err, VT_E_UNSUPPORTED,
                           "tdx: inner certification_data_type %u unsupported (need 5, PCK chain)",
                           (unsigned)q->pck_cert_type);
-    if (q->pck_cert_len > c->left)
-        return vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain_len %u exceeds the %zu bytes left",
-                          (unsigned)q->pck_cert_len, c->left);
     if (q->pck_cert_len > TDX_PCK_CHAIN_MAX)
         return vt_err_set(err, VT_E_LIMIT, "tdx: pck_chain_len %u above the %u-byte limit",
                           (unsigned)q->pck_cert_len, (unsigned)TDX_PCK_CHAIN_MAX);
@@ -77,10 +80,6 @@ static vt_status read_sig_data(vt__tdx_quote *q, vt_rd *s, vt_err *err)
     q->cert_len = vt_rd_u32le(s);
     if (!vt_rd_ok(s))
         return vt_err_set(err, VT_E_FORMAT, "tdx: signature_data truncated (%u bytes)", (unsigned)q->sig_data_len);
-    if (q->cert_type != TDX_CERT_QE_REPORT)
-        return vt_err_set(err, VT_E_UNSUPPORTED,
-                          "tdx: certification_data_type %u unsupported (need 6, QE report certification data)",
-                          (unsigned)q->cert_type);
     if (q->cert_len > s->left)
         return vt_err_set(err, VT_E_FORMAT, "tdx: certification_data_len %u exceeds the %zu bytes left",
                           (unsigned)q->cert_len, s->left);
@@ -88,6 +87,10 @@ static vt_status read_sig_data(vt__tdx_quote *q, vt_rd *s, vt_err *err)
     if (!vt_rd_ok_and_empty(s))
         return vt_err_set(err, VT_E_FORMAT, "tdx: signature_data_len %u disagrees with certification_data_len %u",
                           (unsigned)q->sig_data_len, (unsigned)q->cert_len);
+    if (q->cert_type != TDX_CERT_QE_REPORT)
+        return vt_err_set(err, VT_E_UNSUPPORTED,
+                          "tdx: certification_data_type %u unsupported (need 6, QE report certification data)",
+                          (unsigned)q->cert_type);
     return read_cert_data(q, &c, err);
 }
 
