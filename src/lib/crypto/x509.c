@@ -1,5 +1,6 @@
 /* X.509 certificates: parsing (DER, PEM lists), accessors, extensions. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
