@@ -468,6 +468,12 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
     }
     if (x->chain_ok)
         vt__claims_window(&res->claims, x->pck->not_before, x->pck->not_after);
+    /* With collateral, both CRLs (PCK CA's and the root's) should have applied. */
+    if (x->have_coll && x->chain_ok && !x->set_failed && x->pck->crls_checked < 2)
+        vt__result_warn(res, "revocation",
+                        "tdx: revocation not fully checked: %zu of 2 CRLs (PCK CA, root CA) in the collateral apply "
+                        "to the PCK chain",
+                        x->pck->crls_checked);
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);

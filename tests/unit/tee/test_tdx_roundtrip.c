@@ -3,7 +3,11 @@
  * Runs everywhere (no vectors needed). */
 #include "test_tdx_util.h"
 
+#include <pthread.h>
+
 #include "veritee/sim.h"
+
+#include "tee/cache.h"
 
 typedef struct fx {
     char state[4096];
@@ -152,6 +156,7 @@ static void test_tee_tdx__sim_no_crl(void **state)
     tdx_test_dump(f->r);
     assert_true(tdx_test_accepted(VT_OK, f->r));
     assert_true(f->r->collateral_verified);
+    assert_true(tdx_has_warning(f->r, "revocation"));
     vt_collateral_free(c);
     vt_buf_free(&q);
 }
@@ -203,6 +208,67 @@ static void test_tee_tdx__sim_registry_verdicts(void **state)
     vt_buf_free(&q);
 }
 
+/* Many threads, one cache: every verification still gives the full answer. */
+typedef struct worker {
+    fx *f;
+    const vt_buf *q;
+    const vt_collateral *c;
+    vt_verify_cache *cache;
+    int bad;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    vt_result *r = calloc(1, sizeof(*r));
+
+    for (int i = 0; r != NULL && i < 60; i++) {
+        /* every third call is outside the PCK validity: it must miss the cache and fail */
+        bool late = i % 3 == 2;
+        vt_time at = late ? vt_test_time("2040-01-01T00:00:00Z") : w->f->now;
+        vt_status rc = tdx_test_run(r, w->q->data, w->q->len, w->c, at, w->f->roots, 2, 1, w->cache);
+        bool ok = tdx_test_accepted(rc, r) && strcmp(r->claims.tcb_status, "UpToDate") == 0;
+        if (ok == late)
+            w->bad++;
+    }
+    if (r == NULL)
+        w->bad++;
+    free(r);
+    return NULL;
+}
+
+static void test_tee_tdx__sim_cache_threads(void **state)
+{
+    fx *f = *state;
+    vt_buf q4, q5;
+    vt_collateral *c4, *c5;
+    vt_verify_cache *cache = NULL;
+    pthread_t th[6];
+    worker w[6];
+
+    make(f, &q4, &c4, 4, false, false, false, false);
+    make(f, &q5, &c5, 5, false, false, false, false);
+    assert_int_equal(vt_verify_cache_new(&cache, NULL), VT_OK);
+    for (int i = 0; i < 6; i++) {
+        w[i].f = f;
+        w[i].q = i % 2 ? &q5 : &q4;
+        w[i].c = i % 2 ? c5 : c4;
+        w[i].cache = cache;
+        w[i].bad = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].bad, 0);
+    }
+    assert_int_equal(vt__cache_count(cache), 4); /* a chain and a collateral entry per quote */
+    vt_verify_cache_free(cache);
+    vt_collateral_free(c4);
+    vt_collateral_free(c5);
+    vt_buf_free(&q4);
+    vt_buf_free(&q5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +279,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_no_crl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_untrusted_without_sim_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_registry_verdicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tee_tdx__sim_cache_threads, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
