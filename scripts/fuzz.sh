@@ -26,7 +26,7 @@ for t in "$build"/fuzz/fuzz_*; do
   name=$(basename "$t"); corpus=$(seed_dir "$name")
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
-  if ! "$t" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
+  if ! "$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$work/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
     echo "fuzz: $name FAILED; see $work/$name.log"; tail -30 "$work/$name.log"; status=1
   else
     grep -E 'stat::number_of_executed_units|stat::peak_rss' "$work/$name.log" | sed "s/^/  $name /"

@@ -44,6 +44,7 @@ const char *vt_verdict_name(vt_verdict v)
     return "contraindicated";
 }
 
+VT_PRINTF(4, 0)
 static void add_finding(vt_finding *arr, size_t *count, const char *check, const char *fmt, va_list ap)
 {
     vt_finding *f;
