@@ -31,9 +31,11 @@ enum {
     VT_CACHE_TDX_COLLATERAL = 2,
 };
 
-/* A new reference to the value under (kind, key) when now is inside its window; NULL otherwise or when c is NULL. */
+/* A new reference to the value under (kind, key) when now is inside its
+ * window; NULL otherwise or when c is NULL.  Release with vt__cached_release(). */
 vt__cached *vt__cache_get(vt_verify_cache *c, uint32_t kind, const uint8_t key[32], vt_time now);
-/* Stores v under (kind, key) for [nb, na] (the cache takes its own reference; replaces an equal key; evicts the oldest when full). NULL c: no-op. */
+/* Stores v under (kind, key) for [nb, na]: the cache takes its own reference,
+ * replaces an equal key, evicts the oldest entry when full.  NULL c: no-op. */
 void vt__cache_put(vt_verify_cache *c, uint32_t kind, const uint8_t key[32], vt_time nb, vt_time na, vt__cached *v);
 /* Entries currently held (tests). */
 size_t vt__cache_count(vt_verify_cache *c);

@@ -309,7 +309,8 @@ static bool check_qe_report_signature(tdx_ctx *x)
     }
     if (vt_ecdsa_verify_raw(x->pck->leaf_key, VT_MD_SHA256, x->q.qe_report, sizeof(x->q.qe_report),
                             x->q.qe_report_sig, sizeof(x->q.qe_report_sig), NULL) != VT_OK) {
-        vt__result_fail(x->res, "qe_report_signature", "tdx: QE report signature does not verify with the PCK leaf key");
+        vt__result_fail(x->res, "qe_report_signature",
+                        "tdx: QE report signature does not verify with the PCK leaf key");
         return false;
     }
     return true;

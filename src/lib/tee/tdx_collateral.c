@@ -1056,7 +1056,8 @@ void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_
     }
     if (!tcb_ok)
         vt__result_fail(res, "tcb_info", "%s",
-                        tw.rank > 0 ? tw.msg : "tdx: tcb_info missing from the collateral (TDX TCB info for the PCK FMSPC)");
+                        tw.rank > 0 ? tw.msg
+                                    : "tdx: tcb_info missing from the collateral (TDX TCB info for the PCK FMSPC)");
     if (!qe_ok)
         vt__result_fail(res, "qe_identity", "%s",
                         qw.rank > 0 ? qw.msg : "tdx: qe_identity missing from the collateral (TD_QE identity)");
