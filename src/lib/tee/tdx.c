@@ -191,14 +191,13 @@ static void load_set(tdx_ctx *x)
 
 /* ---- the PCK chain ---- */
 
-static void pck_key(uint8_t key[32], tdx_ctx *x, const uint8_t rdig[32])
+static bool pck_key(uint8_t key[32], tdx_ctx *x, const uint8_t rdig[32])
 {
     static const char tag[] = "veritee/tdx/pck-chain";
     const void *parts[4] = { tag, x->q.pck_pem, rdig, x->coll_digest };
     size_t lens[4] = { sizeof(tag), x->q.pck_pem_len, 32, 32 };
 
-    if (vt_digestv(VT_MD_SHA256, parts, lens, 4, key, NULL) != VT_OK)
-        memset(key, 0, 32); /* never matches a stored key (put is skipped below) */
+    return vt_digestv(VT_MD_SHA256, parts, lens, 4, key, NULL) == VT_OK;
 }
 
 /* Parses and verifies the PCK chain; on failure records pck_chain / pck_extension. */
@@ -282,7 +281,8 @@ static void pck_obtain(tdx_ctx *x, const uint8_t rdig[32])
     uint8_t key[32];
     tdx_pck *p = NULL;
 
-    pck_key(key, x, rdig);
+    if (!pck_key(key, x, rdig))
+        cache = NULL; /* no key: verify without the cache */
     p = (tdx_pck *)vt__cache_get(cache, VT_CACHE_TDX_PCK, key, x->now);
     if (p != NULL) {
         x->pck = p;
