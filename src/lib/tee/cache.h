@@ -29,6 +29,7 @@ void vt__cached_release(vt__cached *v);
 enum {
     VT_CACHE_TDX_PCK = 1,
     VT_CACHE_TDX_COLLATERAL = 2,
+    VT_CACHE_TDX_ATT_KEY = 3, /* imported attestation keys: a decoded point, no trust */
 };
 
 /* A new reference to the value under (kind, key) when now is inside its

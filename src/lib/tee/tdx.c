@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "attest/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/sim_root.h"
@@ -135,13 +136,66 @@ static void add_claims(tdx_ctx *x)
 
 /* ---- signatures over the quote ---- */
 
+/* An imported attestation key.  Caching it is safe: it is only a decoded
+ * point, trusted through the QE report binding checked on every quote. */
+typedef struct tdx_attkey {
+    vt__cached base;
+    vt_pkey *key;
+} tdx_attkey;
+
+static void attkey_destroy(vt__cached *base)
+{
+    tdx_attkey *a = (tdx_attkey *)base;
+
+    vt_pkey_free(a->key);
+    free(a);
+}
+
+/* The attestation key as a vt_pkey: from the cache when there is one.
+ * Returns a held reference in *held (release it) and the key in *out. */
+static vt_status attkey_get(vt_pkey **out, vt__cached **held, tdx_ctx *x, vt_err *err)
+{
+    vt_verify_cache *cache = x->req->opts->cache;
+    uint8_t key[32];
+    tdx_attkey *a;
+    vt_status rc;
+
+    *out = NULL;
+    *held = NULL;
+    if (cache != NULL && vt_digest(VT_MD_SHA256, x->q.att_key, sizeof(x->q.att_key), key, NULL) == VT_OK) {
+        a = (tdx_attkey *)vt__cache_get(cache, VT_CACHE_TDX_ATT_KEY, key, x->now);
+        if (a != NULL) {
+            *held = &a->base;
+            *out = a->key;
+            return VT_OK;
+        }
+    } else {
+        cache = NULL;
+    }
+    a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
+    vt__cached_init(&a->base, attkey_destroy);
+    rc = vt_pkey_from_ec_raw(&a->key, VT_KEY_EC_P256, x->q.att_key, sizeof(x->q.att_key), err);
+    if (rc != VT_OK) {
+        vt__cached_release(&a->base);
+        return rc;
+    }
+    if (cache != NULL)
+        vt__cache_put(cache, VT_CACHE_TDX_ATT_KEY, key, INT64_MIN, INT64_MAX, &a->base);
+    *held = &a->base;
+    *out = a->key;
+    return VT_OK;
+}
+
 static bool check_quote_signature(tdx_ctx *x)
 {
     vt_pkey *k = NULL;
+    vt__cached *held = NULL;
     vt_err e = { 0 };
     bool ok = false;
 
-    if (vt_pkey_from_ec_raw(&k, VT_KEY_EC_P256, x->q.att_key, sizeof(x->q.att_key), &e) != VT_OK) {
+    if (attkey_get(&k, &held, x, &e) != VT_OK) {
         vt__result_fail(x->res, "quote_signature", "tdx: attestation_key is not a P-256 point (%s)", e.msg);
         goto out;
     }
@@ -152,7 +206,7 @@ static bool check_quote_signature(tdx_ctx *x)
     }
     ok = true;
 out:
-    vt_pkey_free(k);
+    vt__cached_release(held);
     return ok;
 }
 
@@ -646,10 +700,10 @@ const vt__tee_ops vt__tee_tdx = {
     .abi = VT_TEE_OPS_ABI,
     .kind = VT_TEE_TDX,
     .name = "tdx",
-    .caps = VT_TEE_CAN_VERIFY,
+    .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
     .probe = tdx_probe,
-    .detect = NULL,
-    .collect = NULL,
+    .detect = vt__tdx_detect,   /* attest/tdx_collect.c: configfs-tsm on a Linux guest */
+    .collect = vt__tdx_collect,
     .verify = tdx_verify,
     .inspect = tdx_inspect,
 };
