@@ -482,28 +482,21 @@ static void test_tee_tdx__cache_speed(void **state)
     vt_x509 *root = tdx_test_intel_root();
     vt_result *r = calloc(1, sizeof(*r));
     vt_verify_cache *cache = NULL;
-    struct timespec t0, t1, t2;
-    double cold, warm;
     const int n = 50;
 
     (void)state;
     assert_int_equal(vt_verify_cache_new(&cache, NULL), VT_OK);
     load_quote(&q, "gotdx-v5-tdx15");
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < n; i++)
         assert_int_equal(tdx_test_run(r, q.data, q.len, c, vt_test_time("2026-04-01T00:00:00Z"), &root, 1, 1, NULL),
                          VT_OK);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     for (int i = 0; i < n; i++)
         assert_int_equal(tdx_test_run(r, q.data, q.len, c, vt_test_time("2026-04-01T00:00:00Z"), &root, 1, 1, cache),
                          VT_OK);
-    clock_gettime(CLOCK_MONOTONIC, &t2);
     assert_string_equal(r->claims.tcb_status, "UpToDate");
-    assert_int_equal(vt__cache_count(cache), 2);
-    cold = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3) / n;
-    warm = ((double)(t2.tv_sec - t1.tv_sec) * 1e6 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e3) / n;
-    fprintf(stderr, "verify with collateral: %.0f us uncached, %.0f us cached\n", cold, warm);
-    assert_true(warm * 2 < cold);
+    /* One verified PCK chain, one verified collateral set, one attestation key;
+     * timing is for bench/, never for a test. */
+    assert_int_equal(vt__cache_count(cache), 3);
     free(r);
     vt_collateral_free(c);
     vt_buf_free(&q);
