@@ -106,6 +106,35 @@ static void test_attest_tsm__absent_interface(void **state)
     vt_test_rmdir(root);
 }
 
+/* The unified API collects a TDX quote through configfs-tsm, and detection
+ * selects TDX when /dev/tdx_guest is there. */
+static void test_attest_tsm__tdx_collect_through_registry(void **state)
+{
+    char root[512], inst[1024], dev[1100];
+    vt_collect_opts o;
+    vt_hw_info hw;
+    vt_tee_kind kind = VT_TEE_NONE;
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    make_tree(root, sizeof(root), inst, sizeof(inst), "tdx_guest");
+    snprintf(dev, sizeof(dev), "%s/dev", root);
+    assert_int_equal(vt_mkdir_p(dev, 0755, &err), VT_OK);
+    put(dev, "tdx_guest", "", 0);
+    vt_tee_detect(&hw, root);
+    assert_int_equal(hw.selected, VT_TEE_TDX);
+    memset(&o, 0, sizeof(o));
+    o.sysroot = root;
+    o.tsm_instance = "test0";
+    vt_buf_init(&out);
+    assert_int_equal(vt_evidence_collect(&out, &kind, &o, &err), VT_OK);
+    assert_int_equal(kind, VT_TEE_TDX);
+    assert_memory_equal(out.data, "QUOTE-BYTES", 11);
+    vt_buf_free(&out);
+    vt_test_rmdir(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_attest_tsm__wrong_provider_rejected),
         cmocka_unit_test(test_attest_tsm__empty_outblob_is_an_error),
         cmocka_unit_test(test_attest_tsm__absent_interface),
+        cmocka_unit_test(test_attest_tsm__tdx_collect_through_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
