@@ -8,4 +8,7 @@
 void vt__tdx_detect(vt_hw_entry *hw, const char *sysroot);
 vt_status vt__tdx_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
 
+/* Device-node detection for platforms without a plugin detect; false for an unknown kind. */
+bool vt__hw_detect_nodes(vt_hw_entry *hw, vt_tee_kind kind, const char *sysroot);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/collect.h"
 #include "tee/plugin.h"
 
 static const vt__tee_ops *const registry[] = {
@@ -201,6 +202,15 @@ void vt_tee_detect(vt_hw_info *out, const char *sysroot)
         /* The first hardware TEE that can also collect is what attest uses. */
         if (e->present && out->selected == VT_TEE_MOCK && (ops->caps & VT_TEE_CAN_COLLECT))
             out->selected = ops->kind;
+    }
+    /* Platforms veritee cannot collect from yet are still reported. */
+    for (vt_tee_kind k = VT_TEE_SEVSNP; k <= VT_TEE_NVGPU; k++) {
+        const vt__tee_ops *ops = find_ops(k);
+        if ((ops != NULL && ops->detect != NULL) || out->count >= sizeof(out->entries) / sizeof(out->entries[0]))
+            continue;
+        if (!vt__hw_detect_nodes(&out->entries[out->count], k, sysroot == NULL ? "" : sysroot))
+            continue;
+        out->count++;
     }
 }
 

@@ -135,6 +135,34 @@ static void test_attest_tsm__tdx_collect_through_registry(void **state)
     vt_test_rmdir(root);
 }
 
+/* A TEE veritee cannot collect from yet is reported, but never selected. */
+static void test_attest_tsm__detect_reports_uncollectable_platforms(void **state)
+{
+    char root[512], dev[600];
+    vt_hw_info hw;
+    vt_err err = { 0 };
+    bool seen = false;
+
+    (void)state;
+    vt_test_mkdtemp(root, sizeof(root));
+    snprintf(dev, sizeof(dev), "%s/dev", root);
+    assert_int_equal(vt_mkdir_p(dev, 0755, &err), VT_OK);
+    put(dev, "nsm", "", 0);
+    vt_tee_detect(&hw, root);
+    for (size_t i = 0; i < hw.count; i++) {
+        if (hw.entries[i].kind == VT_TEE_NITRO) {
+            assert_true(hw.entries[i].present);
+            assert_non_null(strstr(hw.entries[i].evidence, "not supported yet"));
+            seen = true;
+        } else {
+            assert_false(hw.entries[i].present);
+        }
+    }
+    assert_true(seen);
+    assert_int_equal(hw.selected, VT_TEE_MOCK);
+    vt_test_rmdir(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_attest_tsm__empty_outblob_is_an_error),
         cmocka_unit_test(test_attest_tsm__absent_interface),
         cmocka_unit_test(test_attest_tsm__tdx_collect_through_registry),
+        cmocka_unit_test(test_attest_tsm__detect_reports_uncollectable_platforms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
