@@ -104,7 +104,7 @@ static vt_status save_cert(const char *path, const vt_x509 *c, vt_err *err)
     return rc;
 }
 
-static vt_status random_serial(uint64_t *out, vt_err *err)
+vt_status vt__sim_random_serial(uint64_t *out, vt_err *err)
 {
     uint8_t r[8];
     uint64_t v = 0;
@@ -154,7 +154,7 @@ static vt_status load_or_make(vt_x509 **cert, vt_pkey **key, const char *state_d
     spec.not_after = vt_time_from_utc(2050, 1, 1, 0, 0, 0);
     spec.ca = it->ca;
     spec.pathlen = it->pathlen;
-    rc = random_serial(&spec.serial, err);
+    rc = vt__sim_random_serial(&spec.serial, err);
     if (rc == VT_OK)
         rc = vt_pkey_generate(&k, VT_KEY_EC_P256, err);
     if (rc == VT_OK)

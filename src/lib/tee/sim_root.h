@@ -38,4 +38,7 @@ vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err);
 /* Frees every member (keys are wiped) and zeroes the struct.  NULL-safe. */
 void vt__sim_ca_clear(vt__sim_ca *ca);
 
+/* A random positive certificate serial of at most 8 bytes. */
+vt_status vt__sim_random_serial(uint64_t *out, vt_err *err);
+
 #endif

@@ -259,21 +259,6 @@ static vt_status sim_derive(uint8_t *out, size_t len, vt_md md, const char *labe
     return rc;
 }
 
-static vt_status sim_random_serial(uint64_t *out, vt_err *err)
-{
-    uint8_t r[8];
-    uint64_t v = 0;
-    vt_status rc = vt_random(r, sizeof(r), err);
-
-    if (rc != VT_OK)
-        return rc;
-    for (size_t i = 0; i < sizeof(r); i++)
-        v = (v << 8) | r[i];
-    v &= 0x7fffffffffffffffull;
-    *out = v != 0 ? v : 1;
-    return VT_OK;
-}
-
 static void put_u16le(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
@@ -309,7 +294,7 @@ static vt_status sim_pck_issue(vt_x509 **leaf, vt_pkey **leaf_key, uint64_t *ser
     if (rc == VT_OK)
         rc = sim_sgx_ext(&ext, ppid, instance, err);
     if (rc == VT_OK)
-        rc = sim_random_serial(&spec.serial, err);
+        rc = vt__sim_random_serial(&spec.serial, err);
     if (rc == VT_OK)
         rc = vt_pkey_generate(&k, VT_KEY_EC_P256, err);
     if (rc != VT_OK)
