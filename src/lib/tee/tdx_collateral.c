@@ -17,6 +17,7 @@
 
 #include "tee/plugin.h"
 #include "tee/sim_root.h"
+#include "base/json.h"
 #include "tee/tdx_collateral.h"
 
 /* Copies a C string, truncating to fit (always terminated). */
@@ -95,156 +96,6 @@ vt__tdx_status vt__tdx_status_combine(vt__tdx_status a, vt__tdx_status b)
 
 /* ---- the signed byte range ---- */
 
-static int peek(const vt_rd *r)
-{
-    vt_rd c = *r;
-    const uint8_t *p = vt_rd_take(&c, 1);
-
-    return p == NULL ? -1 : p[0];
-}
-
-static void skip_ws(vt_rd *r)
-{
-    int ch = peek(r);
-
-    while (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-        vt_rd_skip(r, 1);
-        ch = peek(r);
-    }
-}
-
-/* A string starting at the opening quote; the raw bytes between the quotes. */
-static const uint8_t *scan_string(vt_rd *r, size_t *raw_len)
-{
-    const uint8_t *start;
-    size_t n = 0;
-    uint8_t ch;
-
-    if (vt_rd_u8(r) != '"')
-        goto bad;
-    start = r->p;
-    for (;;) {
-        ch = vt_rd_u8(r);
-        if (!vt_rd_ok(r))
-            goto bad;
-        if (ch == '"')
-            break;
-        n++;
-        if (ch == '\\') {
-            (void)vt_rd_u8(r);
-            n++;
-        }
-    }
-    if (!vt_rd_ok(r))
-        goto bad;
-    *raw_len = n;
-    return start;
-bad:
-    r->failed = true;
-    r->left = 0;
-    return NULL;
-}
-
-/* Any value: strings, nested objects/arrays (depth counted), scalars. */
-static void scan_value(vt_rd *r)
-{
-    size_t depth = 0, n;
-    int ch;
-
-    do {
-        skip_ws(r);
-        ch = peek(r);
-        if (ch == '"') {
-            (void)scan_string(r, &n);
-        } else if (ch == '{' || ch == '[') {
-            vt_rd_skip(r, 1);
-            depth++;
-        } else if (ch == '}' || ch == ']') {
-            if (depth == 0) {
-                r->failed = true;
-                return;
-            }
-            vt_rd_skip(r, 1);
-            depth--;
-        } else if (ch == ',' || ch == ':') {
-            if (depth == 0) {
-                r->failed = true;
-                return;
-            }
-            vt_rd_skip(r, 1);
-        } else if (ch < 0) {
-            r->failed = true;
-            return;
-        } else {
-            /* a scalar token: letters, digits, sign, dot */
-            while (ch >= 0 && ch != ',' && ch != '}' && ch != ']' && ch != ':' && ch != '"' && ch != '{' &&
-                   ch != '[' && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
-                vt_rd_skip(r, 1);
-                ch = peek(r);
-            }
-        }
-    } while (vt_rd_ok(r) && depth > 0);
-}
-
-static vt_status find_member(const uint8_t **val, size_t *val_len, const uint8_t *json, size_t len, const char *key,
-                             vt_err *err)
-{
-    vt_rd r;
-    size_t klen = strlen(key);
-    bool found = false;
-
-    *val = NULL;
-    *val_len = 0;
-    vt_rd_init(&r, json, len);
-    skip_ws(&r);
-    if (vt_rd_u8(&r) != '{')
-        return vt_err_set(err, VT_E_FORMAT, "tdx: collateral is not a JSON object");
-    skip_ws(&r);
-    if (peek(&r) == '}')
-        return vt_err_set(err, VT_E_NOTFOUND, "tdx: collateral has no \"%s\"", key);
-    for (;;) {
-        size_t n = 0;
-        const uint8_t *k, *vstart;
-
-        skip_ws(&r);
-        k = scan_string(&r, &n);
-        skip_ws(&r);
-        if (vt_rd_u8(&r) != ':' || !vt_rd_ok(&r))
-            return vt_err_set(err, VT_E_FORMAT, "tdx: collateral JSON malformed");
-        skip_ws(&r);
-        vstart = r.p;
-        {
-            size_t before = r.left;
-            scan_value(&r);
-            if (!vt_rd_ok(&r))
-                return vt_err_set(err, VT_E_FORMAT, "tdx: collateral JSON malformed");
-            if (k != NULL && n == klen && memcmp(k, key, klen) == 0) {
-                if (found)
-                    return vt_err_set(err, VT_E_FORMAT, "tdx: collateral has \"%s\" twice", key);
-                found = true;
-                *val = vstart;
-                *val_len = before - r.left;
-            }
-        }
-        skip_ws(&r);
-        {
-            uint8_t ch = vt_rd_u8(&r);
-            if (!vt_rd_ok(&r))
-                return vt_err_set(err, VT_E_FORMAT, "tdx: collateral JSON truncated");
-            if (ch == '}')
-                break;
-            if (ch != ',')
-                return vt_err_set(err, VT_E_FORMAT, "tdx: collateral JSON malformed");
-        }
-    }
-    skip_ws(&r);
-    if (!vt_rd_ok_and_empty(&r))
-        return vt_err_set(err, VT_E_FORMAT, "tdx: collateral JSON has bytes after the object");
-    if (!found)
-        return vt_err_set(err, VT_E_NOTFOUND, "tdx: collateral has no \"%s\"", key);
-    return VT_OK;
-}
-
 vt_status vt__tdx_signed_doc_split(vt__tdx_signed_doc *out, const uint8_t *json, size_t len, const char *key,
                                    vt_err *err)
 {
@@ -256,7 +107,7 @@ vt_status vt__tdx_signed_doc_split(vt__tdx_signed_doc *out, const uint8_t *json,
     memset(out, 0, sizeof(*out));
     if (len > TDX_COLL_JSON_MAX)
         return vt_err_set(err, VT_E_LIMIT, "tdx: collateral JSON of %zu bytes above the limit", len);
-    rc = find_member(&out->value, &out->value_len, json, len, key, err);
+    rc = vt__json_member_raw(&out->value, &out->value_len, json, len, key, err);
     if (rc != VT_OK)
         goto out;
     doc = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -735,11 +586,11 @@ static bool has_text(const uint8_t *p, size_t len, const char *needle)
 
 static bool looks_json(const uint8_t *p, size_t len)
 {
-    vt_rd r;
+    size_t i = 0;
 
-    vt_rd_init(&r, p, len);
-    skip_ws(&r);
-    return peek(&r) == '{';
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < len && p[i] == '{';
 }
 
 vt_status vt__tdx_coll_set_load(vt__tdx_coll_set *set, const vt_collateral *c, vt_err *err)

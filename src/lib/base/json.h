@@ -1,0 +1,18 @@
+/* Internal: raw JSON member spans (see json.c). */
+#ifndef VT_BASE_JSON_H
+#define VT_BASE_JSON_H
+
+#include "veritee/base.h"
+
+/*
+ * Finds the top-level member `key` of the JSON object in json[0..len) and
+ * points *val at the exact bytes of its value (borrowed from json).
+ * VT_E_NOTFOUND when the object has no such member, VT_E_FORMAT when the text
+ * is not one well-formed object or the member appears twice.  The scanner
+ * checks structure (strings, nesting, separators), not scalar grammar: parse
+ * the document with jansson as well before trusting any value.
+ */
+vt_status vt__json_member_raw(const uint8_t **val, size_t *val_len, const uint8_t *json, size_t len, const char *key,
+                              vt_err *err);
+
+#endif
