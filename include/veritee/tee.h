@@ -190,7 +190,7 @@ typedef struct vt_collect_opts {
     vt_tee_kind platform;      /* VT_TEE_NONE: the detected one, else mock */
     uint8_t report_data[VT_REPORT_DATA_LEN];
     const char *state_dir;     /* borrowed; mock key location */
-    const char *sysroot;       /* borrowed; "" or NULL = "/" (tests use a fake tree) */
+    const char *sysroot;       /* borrowed; "" or NULL = "/" (tests use a stand-in tree) */
     const char *tsm_instance;  /* borrowed; NULL = a fresh configfs-tsm instance (tests pre-create one) */
 } vt_collect_opts;
 

@@ -1,4 +1,4 @@
-/* configfs-tsm collection against a fake /sys tree: the kernel's files are
+/* configfs-tsm collection against a stand-in /sys tree: the kernel's files are
  * plain files here, so the test plays the kernel by pre-filling them. */
 #include "vt_test.h"
 

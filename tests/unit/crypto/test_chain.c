@@ -147,10 +147,10 @@ static void test_crypto_chain__untrusted_roots(void **state)
                 "issuer CN=Test Root of CN=Test Inter is not a trusted root");
     /* a "root" with the right name but another key */
     {
-        vt_x509 *fake = issue("Test Root", 1, T0, T0 + 3650 * DAY, true, -1, p->evil_key, NULL, p->evil_key);
+        vt_x509 *impostor = issue("Test Root", 1, T0, T0 + 3650 * DAY, true, -1, p->evil_key, NULL, p->evil_key);
 
-        expect_fail(vt_chain_verify(&r, chain, 2, &fake, 1, NULL, 0, T0 + 3 * DAY, &err), &err, "bad signature");
-        vt_x509_free(fake);
+        expect_fail(vt_chain_verify(&r, chain, 2, &impostor, 1, NULL, 0, T0 + 3 * DAY, &err), &err, "bad signature");
+        vt_x509_free(impostor);
     }
 }
 
