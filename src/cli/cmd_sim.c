@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
-enum { O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE };
+enum { O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE };
 
 static void sim_usage(FILE *f)
 {
@@ -23,7 +25,8 @@ static void sim_usage(FILE *f)
                "  --revoked                  the PCK CRL revokes the PCK certificate\n"
                "  --no-crl                   leave the CRLs out of the collateral\n"
                "  --at TIME                  issue certificates and collateral around TIME (default now)\n"
-               "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n");
+               "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
+               "  --json                     print what was written as JSON\n");
 }
 
 int vt_cmd_sim(int argc, char **argv)
@@ -40,10 +43,12 @@ int vt_cmd_sim(int argc, char **argv)
         { "at", required_argument, NULL, O_AT },
         { "out", required_argument, NULL, O_OUT },
         { "state", required_argument, NULL, O_STATE },
+        { "json", no_argument, NULL, O_JSON },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vt_sim_tdx_opts o;
+    bool json = false;
     vt_err err = { 0 };
     vt_buf quote;
     vt_collateral *coll = NULL;
@@ -87,6 +92,7 @@ int vt_cmd_sim(int argc, char **argv)
             break;
         case O_OUT: out = optarg; break;
         case O_STATE: state = optarg; break;
+        case O_JSON: json = true; break;
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -116,6 +122,20 @@ int vt_cmd_sim(int argc, char **argv)
     vt_collateral_free(coll);
     if (rc != VT_OK)
         return vt_cli_fail(rc, &err);
-    printf("wrote %s/quote.bin (TDX quote v%d, simulated) and %s/collateral/\n", out, o.version, out);
+    if (json) {
+        char rdhex[2 * VT_REPORT_DATA_LEN + 1], *text;
+        json_t *j;
+        snprintf(path, sizeof(path), "%s/quote.bin", out);
+        vt_hex_encode(rdhex, o.report_data, sizeof(o.report_data));
+        j = json_pack("{s:s, s:i, s:b, s:s, s:s, s:s+}", "platform", "tdx", "version", o.version,
+                      "hardware_attested", 0, "report_data", rdhex, "quote", path, "collateral", out, "/collateral");
+        text = j == NULL ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        printf("wrote %s/quote.bin (TDX quote v%d, simulated) and %s/collateral/\n", out, o.version, out);
+    }
     return VT_EXIT_OK;
 }

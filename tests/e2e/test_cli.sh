@@ -43,6 +43,11 @@ for v in 4 5; do
   contains '"hardware_attested": false' "sim v$v not hardware"
   contains '"mrtd"' "sim v$v claims"
 done
+expect 0 "sim --json" -- "$VT" sim tdx --json --out "$TMP/simjson"
+contains '"hardware_attested": false' "sim json"
+expect 2 "sim without --out" -- "$VT" sim tdx
+expect 2 "sim bad version" -- "$VT" sim tdx --version 3 --out "$TMP/x"
+expect 2 "sim unknown platform" -- "$VT" sim vax --out "$TMP/x"
 expect 1 "sim without --trust-sim" -- "$VT" verify --collateral "$TMP/sim4/collateral" --json "$TMP/sim4/quote.bin"
 contains '"chain_valid": false' "untrusted sim root"
 expect 1 "sim wrong nonce" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --nonce $BAD "$TMP/sim4/quote.bin"
