@@ -6,6 +6,7 @@
 #include "veritee/crypto.h"
 #include "veritee/tee.h"
 #include "veritee/sim.h"
+#include "veritee/measure.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

@@ -30,5 +30,6 @@ int vt_cmd_inspect(int argc, char **argv);
 int vt_cmd_attest(int argc, char **argv);
 int vt_cmd_hardware(int argc, char **argv);
 int vt_cmd_sim(int argc, char **argv);
+int vt_cmd_measure(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct command commands[] = {
     { "inspect", vt_cmd_inspect, "parse evidence without verifying it; every field as JSON" },
     { "attest", vt_cmd_attest, "collect evidence from this machine's TEE (mock when there is none)" },
     { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers" },
+    { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
 };
 

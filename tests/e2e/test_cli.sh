@@ -81,4 +81,22 @@ printf '\x01' | dd of="$TMP/tampered.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect 1 "tampered quote" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --json "$TMP/tampered.bin"
 contains '"signature_valid": false' "tampered signature"
 
+# Measuring a model directory, and re-checking it against its manifest.
+mkdir -p "$TMP/model/shards"
+printf '{"arch":"tiny"}' >"$TMP/model/config.json"
+head -c 300000 /dev/urandom >"$TMP/model/shards/model-00001.gguf"
+expect 0 "measure --json" -- "$VT" measure --json "$TMP/model"
+contains '"format": "veritee-measure-v1"' "measure format"
+contains '"path": "shards/model-00001.gguf"' "measure manifest"
+cp "$TMP/out" "$TMP/manifest.json"
+expect 0 "measure --check unchanged" -- "$VT" measure --check "$TMP/manifest.json" "$TMP/model"
+contains "OK" "check ok"
+printf 'x' >>"$TMP/model/config.json"
+expect 1 "measure --check changed" -- "$VT" measure --check "$TMP/manifest.json" "$TMP/model"
+contains "CHANGED  config.json" "check names the file"
+ln -s /etc/passwd "$TMP/model/link"
+expect 2 "measure refuses symlinks" -- "$VT" measure "$TMP/model"
+expect 2 "measure missing path" -- "$VT" measure "$TMP/nope"
+expect 2 "measure no path" -- "$VT" measure
+
 finish
