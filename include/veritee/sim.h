@@ -21,6 +21,7 @@ typedef struct vt_sim_tdx_opts {
     bool revoked;         /* the PCK CRL lists the simulated PCK certificate */
     bool no_crl;          /* leave the CRLs out of the collateral */
     uint8_t report_data[VT_REPORT_DATA_LEN];
+    const uint8_t *rtmr3; /* borrowed, 48 bytes: RTMR3 as a measurement log replays; NULL = derived */
     vt_time now;          /* certificates and collateral are valid around this time */
     const char *state_dir; /* borrowed; the simulation root lives in <state_dir>/sim */
 } vt_sim_tdx_opts;

@@ -18,6 +18,8 @@
 extern "C" {
 #endif
 
+struct vt_mlog;
+
 typedef enum vt_tee_kind {
     VT_TEE_NONE = 0, /* "auto" where a kind is asked for */
     VT_TEE_MOCK = 1,
@@ -139,6 +141,8 @@ typedef struct vt_verify_opts {
     bool trust_sim;                /* trust the simulation root and mock key in state_dir */
     const char *state_dir;         /* borrowed; where simulation roots live (needed for trust_sim) */
     vt_verify_cache *cache;        /* borrowed; optional */
+    const struct vt_mlog *mlog;    /* borrowed; optional measurement log (mlog.h), replayed
+                                      against the platform's runtime register */
 } vt_verify_opts;
 
 /*

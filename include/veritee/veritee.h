@@ -7,6 +7,7 @@
 #include "veritee/tee.h"
 #include "veritee/sim.h"
 #include "veritee/measure.h"
+#include "veritee/mlog.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

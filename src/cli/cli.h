@@ -31,5 +31,6 @@ int vt_cmd_attest(int argc, char **argv);
 int vt_cmd_hardware(int argc, char **argv);
 int vt_cmd_sim(int argc, char **argv);
 int vt_cmd_measure(int argc, char **argv);
+int vt_cmd_log(int argc, char **argv);
 
 #endif

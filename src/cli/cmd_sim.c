@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-enum { O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE };
+enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE };
 
 static void sim_usage(FILE *f)
 {
@@ -24,6 +24,7 @@ static void sim_usage(FILE *f)
                "  --out-of-date              collateral rates the TCB OutOfDate, with advisories\n"
                "  --revoked                  the PCK CRL revokes the PCK certificate\n"
                "  --no-crl                   leave the CRLs out of the collateral\n"
+               "  --log FILE                 RTMR3 = the replay of this measurement log (veritee log)\n"
                "  --at TIME                  issue certificates and collateral around TIME (default now)\n"
                "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
                "  --json                     print what was written as JSON\n");
@@ -44,11 +45,14 @@ int vt_cmd_sim(int argc, char **argv)
         { "out", required_argument, NULL, O_OUT },
         { "state", required_argument, NULL, O_STATE },
         { "json", no_argument, NULL, O_JSON },
+        { "log", required_argument, NULL, O_LOG },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vt_sim_tdx_opts o;
     bool json = false;
+    const char *logp = NULL;
+    uint8_t rtmr3[VT_REGISTER_LEN];
     vt_err err = { 0 };
     vt_buf quote;
     vt_collateral *coll = NULL;
@@ -93,6 +97,7 @@ int vt_cmd_sim(int argc, char **argv)
         case O_OUT: out = optarg; break;
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
+        case O_LOG: logp = optarg; break;
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -104,6 +109,21 @@ int vt_cmd_sim(int argc, char **argv)
     if (vt_cli_report_data(o.report_data, &rd_len, rd, nonce, pub, &err) != VT_OK)
         return vt_cli_usage_error("%s", err.msg);
     o.state_dir = vt_cli_state_dir(state);
+    if (logp != NULL) {
+        vt_buf lb;
+        vt_mlog *l = NULL;
+        vt_buf_init(&lb);
+        rc = vt_file_read(&lb, logp, VT_MLOG_MAX_BYTES, &err);
+        if (rc == VT_OK)
+            rc = vt_mlog_parse(&l, lb.data, lb.len, &err);
+        if (rc == VT_OK)
+            rc = vt_mlog_replay(rtmr3, l, &err);
+        vt_mlog_free(l);
+        vt_buf_free(&lb);
+        if (rc != VT_OK)
+            return vt_cli_fail(rc, &err);
+        o.rtmr3 = rtmr3;
+    }
     vt_buf_init(&quote);
     rc = vt_collateral_new(&coll, &err);
     if (rc == VT_OK)

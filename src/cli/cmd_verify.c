@@ -25,6 +25,8 @@ static void verify_usage(FILE *f)
             "  --allow-debug              accept a debug TEE (insecure)\n"
             "  --strict                   reject warnings (out-of-date TCB, ...)\n"
             "  --trust-sim                trust the simulation root and mock key of the state directory\n"
+            "  --log FILE                 measurement log that must replay to the runtime register\n"
+            "                             (TDX RTMR3, mock mr); see 'veritee log'\n"
             "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
             "  --json                     print one JSON object\n"
             "  -h, --help                 this help\n\n"
@@ -69,7 +71,7 @@ static void print_report(const vt_result *r)
         printf("  warning [%s] %s\n", r->warnings[i].check, r->warnings[i].msg);
 }
 
-enum { O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE, O_JSON };
+enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE, O_JSON };
 
 int vt_cmd_verify(int argc, char **argv)
 {
@@ -86,10 +88,13 @@ int vt_cmd_verify(int argc, char **argv)
         { "trust-sim", no_argument, NULL, O_SIM },
         { "state", required_argument, NULL, O_STATE },
         { "json", no_argument, NULL, O_JSON },
+        { "log", required_argument, NULL, O_LOG },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     vt_verify_opts o;
+    vt_mlog *mlog = NULL;
+    const char *logp = NULL;
     vt_err err = { 0 };
     vt_status rc;
     vt_buf ev;
@@ -125,6 +130,7 @@ int vt_cmd_verify(int argc, char **argv)
         case O_SIM: o.trust_sim = true; break;
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
+        case O_LOG: logp = optarg; break;
         case 'h': verify_usage(stdout); return VT_EXIT_OK;
         default: verify_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -152,6 +158,19 @@ int vt_cmd_verify(int argc, char **argv)
             goto out;
         }
         o.collateral = coll;
+    }
+    if (logp != NULL) {
+        vt_buf lb;
+        vt_buf_init(&lb);
+        rc = vt_cli_read(&lb, logp, VT_MLOG_MAX_BYTES, &err);
+        if (rc == VT_OK)
+            rc = vt_mlog_parse(&mlog, lb.data, lb.len, &err);
+        vt_buf_free(&lb);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc, &err);
+            goto out;
+        }
+        o.mlog = mlog;
     }
     res = calloc(1, sizeof(*res));
     if (res == NULL) {
@@ -181,6 +200,7 @@ out:
     free(text);
     free(res);
     vt_collateral_free(coll);
+    vt_mlog_free(mlog);
     vt_buf_free(&ev);
     return ex;
 }

@@ -16,6 +16,7 @@ static const struct command commands[] = {
     { "attest", vt_cmd_attest, "collect evidence from this machine's TEE (mock when there is none)" },
     { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers" },
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)" },
+    { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
 };
 

@@ -94,6 +94,28 @@ contains "OK" "check ok"
 printf 'x' >>"$TMP/model/config.json"
 expect 1 "measure --check changed" -- "$VT" measure --check "$TMP/manifest.json" "$TMP/model"
 contains "CHANGED  config.json" "check names the file"
+# The measurement log: a trusted loader's events, replayed against RTMR3 / mr.
+expect 0 "log append model" -- "$VT" log append --log "$TMP/boot.json" --component model --name tiny --measure "$TMP/model"
+expect 0 "log append config" -- "$VT" log append --log "$TMP/boot.json" --component config --name gateway.json \
+  --digest sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+expect 2 "log append bad component" -- "$VT" log append --log "$TMP/boot.json" --component weights --name x --digest 00
+expect 2 "log append bad digest" -- "$VT" log append --log "$TMP/boot.json" --component model --name x --digest 00
+expect 0 "log show" -- "$VT" log show "$TMP/boot.json"
+contains "gateway.json" "log lists events"
+reg=$(grep 'replayed register' "$TMP/out" | awk '{print $3}')
+expect 0 "log replay --expect" -- "$VT" log replay "$TMP/boot.json" --expect "$reg"
+expect 1 "log replay wrong --expect" -- "$VT" log replay "$TMP/boot.json" --expect "$(printf '%096d' 0)"
+printf '{"format":"veritee-mlog-v1"' >"$TMP/broken.json"
+expect 2 "log show broken" -- "$VT" log show "$TMP/broken.json"
+expect 0 "sim with log" -- "$VT" sim tdx --log "$TMP/boot.json" --out "$TMP/logged"
+expect 0 "verify with log" -- "$VT" verify --trust-sim --collateral "$TMP/logged/collateral" --log "$TMP/boot.json" "$TMP/logged/quote.bin"
+expect 1 "verify with another boot's log" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --log "$TMP/boot.json" --json "$TMP/sim4/quote.bin"
+contains '"check": "measurement_log"' "log mismatch named"
+# Mock: extend the software register as the events are logged.
+expect 0 "log extend mock" -- "$VT" log append --log "$TMP/mock-boot.json" --component runtime --name veritee --measure "$VT" --extend mock
+expect 0 "attest mock after extend" -- "$VT" attest --platform mock --nonce $N --out "$TMP/mock2.bin"
+expect 0 "verify mock with log" -- "$VT" verify --trust-sim --nonce $N --log "$TMP/mock-boot.json" "$TMP/mock2.bin"
+
 ln -s /etc/passwd "$TMP/model/link"
 expect 2 "measure refuses symlinks" -- "$VT" measure "$TMP/model"
 expect 2 "measure missing path" -- "$VT" measure "$TMP/nope"

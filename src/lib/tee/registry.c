@@ -10,6 +10,7 @@
 
 #include "attest/collect.h"
 #include "tee/plugin.h"
+#include "veritee/mlog.h"
 
 static const vt__tee_ops *const registry[] = {
     &vt__tee_tdx,
@@ -116,6 +117,35 @@ static void check_report_data(vt_result *res, const vt_verify_opts *opts)
                         vt_tee_name(res->claims.platform));
 }
 
+/* The measurement log must replay to the runtime register the evidence shows:
+ * otherwise the log does not describe what was measured into this TEE. */
+static void check_mlog(vt_result *res, const vt__tee_ops *ops, const vt_verify_opts *opts)
+{
+    const vt_claim *reg;
+    uint8_t want[VT_REGISTER_LEN];
+    char got_hex[2 * VT_REGISTER_LEN + 1], want_hex[2 * VT_REGISTER_LEN + 1];
+    vt_err e = { 0 };
+
+    if (opts->mlog == NULL)
+        return;
+    reg = ops->runtime_register != NULL ? vt_claims_get(&res->claims, ops->runtime_register) : NULL;
+    if (reg == NULL || reg->len != VT_REGISTER_LEN) {
+        vt__result_fail(res, "measurement_log", "%s: evidence has no runtime register to replay a log against",
+                        ops->name);
+        return;
+    }
+    if (vt_mlog_replay(want, opts->mlog, &e) != VT_OK) {
+        vt__result_fail(res, "measurement_log", "%s", e.msg);
+        return;
+    }
+    if (!vt_ct_equal(want, reg->value, VT_REGISTER_LEN)) {
+        vt_hex_encode(got_hex, reg->value, VT_REGISTER_LEN);
+        vt_hex_encode(want_hex, want, VT_REGISTER_LEN);
+        vt__result_fail(res, "measurement_log", "%s: %s is %.16s..., the log (%zu events) replays to %.16s...",
+                        ops->name, ops->runtime_register, got_hex, vt_mlog_count(opts->mlog), want_hex);
+    }
+}
+
 vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len, const vt_verify_opts *opts,
                              vt_err *err)
 {
@@ -166,6 +196,7 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
         goto out;
     }
     check_report_data(out, opts);
+    check_mlog(out, ops, opts);
     finish(out, opts);
 out:
     vt_x509_free(sim_root);

@@ -354,6 +354,8 @@ static vt_status sim_td_body(uint8_t *body, size_t body_len, const vt_sim_tdx_op
         (void)snprintf(label, sizeof(label), "veritee simulation RTMR%d", i);
         rc = sim_derive(body + TDX_B_RTMR0 + 48 * (size_t)i, 48, VT_MD_SHA384, label, err);
     }
+    if (opts->rtmr3 != NULL) /* the runtime register a measurement log extended */
+        memcpy(body + TDX_B_RTMR0 + 48 * 3, opts->rtmr3, 48);
     memcpy(body + TDX_B_REPORTDATA, opts->report_data, VT_REPORT_DATA_LEN);
     if (body_len == TDX_BODY15_LEN)
         memcpy(body + TDX_B_TEE_TCB_SVN2, SIM_TEE_TCB_SVN, 16); /* MRSERVICETD stays zero */
