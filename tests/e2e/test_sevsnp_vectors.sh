@@ -59,6 +59,11 @@ contains '"check": "report_signature"' "flip signature named"
 head -c 1183 "$S/trustee-milan-v2/report.bin" >"$TMP/short.bin"
 expect 2 "truncated" -- "$VT" verify --platform sevsnp --at 2024-01-01T00:00:00Z --collateral "$S/trustee-milan-v2" "$TMP/short.bin"
 
+# --certs FILE instead of a directory (repeatable; PEM ASK beside a DER VCEK).
+expect 0 "--certs" -- "$VT" verify --json --at 2024-01-01T00:00:00Z --certs "$S/virtee-milan-v2/vcek.der" \
+  --certs "$V/roots/amd_milan_ask.pem" "$S/virtee-milan-v2/report.bin"
+contains '"verdict": "affirming"' "--certs affirming"
+
 # inspect parses without verifying.
 expect 0 "inspect" -- "$VT" inspect "$S/lunal-genoa-v5/report.bin"
 contains 'd9912ba396ce409c2947841d93a5076b6839b898c22b4aae05edb3b2b058a99927f8cf9a4f8617ee695deb14795496c8' "inspect measurement"

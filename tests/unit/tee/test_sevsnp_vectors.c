@@ -417,6 +417,61 @@ static void test_tee_sevsnp_vectors__registry(void **state)
     free(r);
 }
 
+/* Turin: the VCEK-only vector chains to the pinned ARK-Turin through the pinned
+ * ASK; its 8-byte hwID and fmcSPL are read with the Turin layout (the Milan
+ * report does not fit it, which is the point). */
+static void test_tee_sevsnp_vectors__turin_chain(void **state)
+{
+    vt_buf b = { 0 };
+    vt_result *r = calloc(1, sizeof(*r));
+    vt_collateral *c = coll_with("sevsnp/virtee-turin-vcek-only/vcek.der", NULL);
+
+    (void)state;
+    assert_non_null(r);
+    load_report(&b, &samples[1]);
+    assert_int_equal(run(r, b.data, b.len, c, vt_test_time("2025-06-01T00:00:00Z"), NULL), VT_OK);
+    dump(r);
+    assert_true(r->chain_valid);
+    assert_false(r->signature_valid);
+    assert_true(has_error(r, "report_signature"));
+    assert_true(has_error(r, "vcek_tcb"));
+    assert_true(has_error(r, "chip_id"));
+    assert_string_equal(r->claims.tcb_status, "unknown");
+    /* Before its validity: chain rejected. */
+    assert_int_equal(run(r, b.data, b.len, c, vt_test_time("2024-01-01T00:00:00Z"), NULL), VT_OK);
+    assert_false(r->chain_valid);
+    vt_collateral_free(c);
+    vt_buf_free(&b);
+    free(r);
+}
+
+/* The pinned roots load and are the ones MANIFEST documents. */
+static void test_tee_sevsnp_vectors__pinned_roots(void **state)
+{
+    static const char *const files[3] = { "roots/amd_milan_ark.pem", "roots/amd_genoa_ark.pem",
+                                          "roots/amd_turin_ark.pem" };
+    vt_x509 *arks[VT_AMD_PRODUCTS], *inter[2 * VT_AMD_PRODUCTS];
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(vt__roots_amd_arks(arks, &err), VT_OK);
+    assert_int_equal(vt__roots_amd_intermediates(inter, &err), VT_OK);
+    for (size_t i = 0; i < 3; i++) {
+        vt_buf b = { 0 };
+        vt_x509 *x[1] = { NULL };
+        size_t n = 0;
+        uint8_t a[32], want[32];
+
+        vt_test_load(&b, files[i]);
+        assert_int_equal(vt_x509_list_from_pem(x, &n, 1, (const char *)b.data, b.len, &err), VT_OK);
+        vt_x509_fingerprint(x[0], want);
+        vt_x509_fingerprint(arks[i], a);
+        assert_memory_equal(a, want, 32);
+        vt_x509_free(x[0]);
+        vt_buf_free(&b);
+    }
+}
+
 static void test_tee_sevsnp_vectors__inspect(void **state)
 {
     vt_buf b = { 0 };
@@ -445,6 +500,8 @@ int main(void)
         cmocka_unit_test(test_tee_sevsnp_vectors__trustee_bytes),
         cmocka_unit_test(test_tee_sevsnp_vectors__wrong_certs),
         cmocka_unit_test(test_tee_sevsnp_vectors__registry),
+        cmocka_unit_test(test_tee_sevsnp_vectors__turin_chain),
+        cmocka_unit_test(test_tee_sevsnp_vectors__pinned_roots),
         cmocka_unit_test(test_tee_sevsnp_vectors__inspect),
     };
 
