@@ -237,10 +237,12 @@ static vt_status coll_load(snp_coll *out, const vt_collateral *c, vt_err *err)
         if (p == NULL || len == 0)
             continue;
         if (looks_pem(p, len, "-----BEGIN CERTIFICATE-----")) {
-            if (vt_x509_list_from_pem(out->certs, &out->cert_count, SNP_MAX_CERTS, (const char *)p, len, err) !=
+            vt_err e = { 0 };
+
+            if (vt_x509_list_from_pem(out->certs, &out->cert_count, SNP_MAX_CERTS, (const char *)p, len, &e) !=
                 VT_OK)
-                return vt_err_set(err, VT_E_FORMAT, "sevsnp: collateral %s: certificates do not parse (%s)",
-                                  name ? name : "?", err ? err->msg : "");
+                return vt_err_set(err, e.code == VT_E_LIMIT ? VT_E_LIMIT : VT_E_FORMAT,
+                                  "sevsnp: collateral %s: certificates do not parse (%s)", name ? name : "?", e.msg);
             continue;
         }
         if (looks_pem(p, len, "-----BEGIN X509 CRL-----")) {
