@@ -15,10 +15,12 @@ static void verify_usage(FILE *f)
             "Verifies TEE evidence (a raw TDX quote, mock evidence, ...) down to the vendor's\n"
             "root certificate and prints the verdict.  FILE may be - for standard input.\n\n"
             "options:\n"
-            "  --platform P               auto (default), tdx or mock\n"
+            "  --platform P               auto (default), tdx, sevsnp or mock\n"
             "  --at TIME                  verification time, RFC 3339 or @unix (default: now)\n"
             "  --collateral DIR           TCB info, QE identity, CRLs and signing chains as served\n"
-            "                             by Intel PCS, each recognized by content\n"
+            "                             by Intel PCS; SEV-SNP VCEK/VLEK, ASK/ASVK and CRLs (PEM or\n"
+            "                             DER); each recognized by content.  Nothing is fetched.\n"
+            "  --certs FILE               one more collateral file (repeatable), e.g. a VCEK\n"
             "  --report-data HEX          expected report_data (zero-padded to 64 bytes)\n"
             "  --nonce HEX [--pubkey HEX] expected binding: report_data = SHA-512(nonce || pubkey)\n"
             "  --allow-missing-collateral accept without collateral (TCB status unknown) as a warning\n"
@@ -71,7 +73,10 @@ static void print_report(const vt_result *r)
         printf("  warning [%s] %s\n", r->warnings[i].check, r->warnings[i].msg);
 }
 
-enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE, O_JSON };
+enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
+       O_JSON, O_CERTS };
+#define CERTS_MAX 16
+#define CERT_FILE_MAX (1024 * 1024)
 
 int vt_cmd_verify(int argc, char **argv)
 {
@@ -89,9 +94,12 @@ int vt_cmd_verify(int argc, char **argv)
         { "state", required_argument, NULL, O_STATE },
         { "json", no_argument, NULL, O_JSON },
         { "log", required_argument, NULL, O_LOG },
+        { "certs", required_argument, NULL, O_CERTS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *certs[CERTS_MAX];
+    size_t ncerts = 0;
     vt_verify_opts o;
     vt_mlog *mlog = NULL;
     const char *logp = NULL;
@@ -131,6 +139,11 @@ int vt_cmd_verify(int argc, char **argv)
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
         case O_LOG: logp = optarg; break;
+        case O_CERTS:
+            if (ncerts >= CERTS_MAX)
+                return vt_cli_usage_error("verify: at most %d --certs files", CERTS_MAX);
+            certs[ncerts++] = optarg;
+            break;
         case 'h': verify_usage(stdout); return VT_EXIT_OK;
         default: verify_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -153,6 +166,24 @@ int vt_cmd_verify(int argc, char **argv)
         rc = vt_collateral_new(&coll, &err);
         if (rc == VT_OK)
             rc = vt_collateral_load_dir(coll, coll_dir, &err);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc, &err);
+            goto out;
+        }
+        o.collateral = coll;
+    }
+    for (size_t i = 0; i < ncerts; i++) {
+        vt_buf cb;
+        char name[32];
+
+        vt_buf_init(&cb);
+        snprintf(name, sizeof(name), "certs-%zu", i);
+        rc = coll == NULL ? vt_collateral_new(&coll, &err) : VT_OK;
+        if (rc == VT_OK)
+            rc = vt_cli_read(&cb, certs[i], CERT_FILE_MAX, &err);
+        if (rc == VT_OK)
+            rc = vt_collateral_add(coll, name, cb.data, cb.len, &err);
+        vt_buf_free(&cb);
         if (rc != VT_OK) {
             ex = vt_cli_fail(rc, &err);
             goto out;

@@ -66,11 +66,19 @@ void vt__claims_window(vt_claims *c, vt_time nb, vt_time na);
 
 /* Pinned production roots (tee/roots.c).  Borrowed, parsed once, process-lifetime. */
 vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err);
+/* AMD SEV-SNP, one per product line in the order Milan, Genoa, Turin: the
+ * ARKs (trust anchors), and the ASKs then ASVKs (intermediates, anchored by
+ * the ARKs like any other intermediate; pinned so that the collateral need
+ * only carry the VCEK/VLEK).  Borrowed, parsed once, process-lifetime. */
+#define VT_AMD_PRODUCTS 3
+vt_status vt__roots_amd_arks(vt_x509 *out[VT_AMD_PRODUCTS], vt_err *err);
+vt_status vt__roots_amd_intermediates(vt_x509 *out[2 * VT_AMD_PRODUCTS], vt_err *err);
 
 /* Simulation root and mock key in the state directory (tee/sim_root.c). */
 vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err);
 
 extern const vt__tee_ops vt__tee_mock;
 extern const vt__tee_ops vt__tee_tdx;
+extern const vt__tee_ops vt__tee_sevsnp;
 
 #endif

@@ -14,6 +14,7 @@
 
 static const vt__tee_ops *const registry[] = {
     &vt__tee_tdx,
+    &vt__tee_sevsnp,
     &vt__tee_mock,
 };
 #define REGISTRY_COUNT (sizeof(registry) / sizeof(registry[0]))
@@ -56,6 +57,12 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
         rc = vt__roots_intel_sgx(&roots[(*count)++], err);
         if (rc != VT_OK)
             return rc;
+    }
+    if (kind == VT_TEE_SEVSNP) {
+        rc = vt__roots_amd_arks(&roots[*count], err);
+        if (rc != VT_OK)
+            return rc;
+        *count += VT_AMD_PRODUCTS;
     }
     *prod = *count;
     if (opts->trust_sim && kind != VT_TEE_MOCK) {
@@ -152,7 +159,7 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
     vt_status rc = VT_E_INTERNAL;
     const vt__tee_ops *ops;
     vt_tee_kind kind;
-    vt_x509 *roots[4], *sim_root = NULL;
+    vt_x509 *roots[VT_AMD_PRODUCTS + 1], *sim_root = NULL;
     vt__verify_req req;
     vt_err perr = { 0 };
 
