@@ -63,11 +63,13 @@ void vt__claims_window(vt_claims *c, vt_time nb, vt_time na);
 
 /* Pinned production roots (tee/roots.c).  Borrowed, parsed once, process-lifetime. */
 vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err);
+vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err);
 
 /* Simulation root and mock key in the state directory (tee/sim_root.c). */
 vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err);
 
 extern const vt__tee_ops vt__tee_mock;
 extern const vt__tee_ops vt__tee_tdx;
+extern const vt__tee_ops vt__tee_nitro;
 
 #endif
