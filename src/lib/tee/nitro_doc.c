@@ -15,7 +15,6 @@ typedef struct scan {
     size_t left;                      /* bytes not yet consumed */
     size_t depth;                     /* open arrays/maps */
     uint64_t pending[NITRO_DEPTH_MAX + 1]; /* items still expected at each level */
-    bool allow_tag;                   /* tag 18 only in front of the top item */
     bool failed;
     const char *why;
 } scan;
@@ -31,7 +30,6 @@ static void scan_fail(scan *s, const char *why)
 /* One complete item (scalar, string, or a closed container) at the current level. */
 static void scan_item_done(scan *s)
 {
-    s->allow_tag = false;
     while (s->depth > 0) {
         if (s->pending[s->depth] == 0) {
             scan_fail(s, "structure is inconsistent");
@@ -47,7 +45,6 @@ static void scan_item_done(scan *s)
 
 static void scan_open(scan *s, uint64_t items)
 {
-    s->allow_tag = false;
     if (s->depth >= NITRO_DEPTH_MAX) {
         scan_fail(s, "nests deeper than expected");
         return;
@@ -82,13 +79,11 @@ static void cb_map(void *c, size_t n)
     }
     scan_open(s, (uint64_t)n * 2);
 }
+/* The only tag allowed (18, in front) is stripped before scanning. */
 static void cb_tag(void *c, uint64_t v)
 {
-    scan *s = c;
-
-    if (!s->allow_tag || v != 18)
-        scan_fail(s, "has an unexpected CBOR tag");
-    s->allow_tag = false;
+    (void)v;
+    scan_fail(c, "has an unexpected CBOR tag");
 }
 static void cb_indef(void *c) { scan_fail(c, "uses an indefinite length"); }
 static void cb_float(void *c, float v) { (void)v; scan_fail(c, "contains a float"); }
@@ -109,13 +104,12 @@ static const struct cbor_callbacks scan_callbacks = {
 };
 
 /* Exactly one well-formed item, within limits, filling all len bytes. */
-static vt_status prescan(const uint8_t *p, size_t len, bool allow_tag, const char *what, vt_err *err)
+static vt_status prescan(const uint8_t *p, size_t len, const char *what, vt_err *err)
 {
     scan s;
     size_t off = 0;
 
     memset(&s, 0, sizeof(s));
-    s.allow_tag = allow_tag;
     while (off < len && !s.failed && s.pending[0] == 0) {
         struct cbor_decoder_result r;
 
@@ -136,14 +130,13 @@ static vt_status prescan(const uint8_t *p, size_t len, bool allow_tag, const cha
 }
 
 /* Pre-scans then loads; *out is a new item (cbor_decref) on VT_OK. */
-static vt_status load_item(cbor_item_t **out, const uint8_t *p, size_t len, bool allow_tag, const char *what,
-                           vt_err *err)
+static vt_status load_item(cbor_item_t **out, const uint8_t *p, size_t len, const char *what, vt_err *err)
 {
     struct cbor_load_result lr;
     vt_status rc;
 
     *out = NULL;
-    rc = prescan(p, len, allow_tag, what, err);
+    rc = prescan(p, len, what, err);
     if (rc != VT_OK)
         return rc;
     memset(&lr, 0, sizeof(lr));
@@ -236,7 +229,7 @@ static vt_status parse_protected(vt__nitro_doc *d, const uint8_t *p, size_t len,
 
     if (len == 0)
         return vt_err_set(err, VT_E_FORMAT, "nitro: protected header is empty (alg required)");
-    rc = load_item(&m, p, len, false, "protected header", err);
+    rc = load_item(&m, p, len, "protected header", err);
     if (rc != VT_OK)
         goto out;
     rc = VT_E_FORMAT;
@@ -408,7 +401,7 @@ static vt_status parse_payload(vt__nitro_doc *d, const uint8_t *p, size_t len, v
     struct cbor_pair *pairs;
     uint32_t seen = 0;
 
-    rc = load_item(&m, p, len, false, "payload", err);
+    rc = load_item(&m, p, len, "payload", err);
     if (rc != VT_OK)
         goto out;
     if (!cbor_isa_map(m)) {
@@ -486,10 +479,12 @@ bool vt__nitro_doc_probe(const uint8_t *p, size_t len)
 {
     size_t i = 0;
 
-    if (p == NULL || len < 4)
+    if (p == NULL || len < 5)
         return false;
     if (p[0] == 0xd2)
         i = 1;
+    else if (p[0] == 0xd8 && p[1] == 18)
+        i = 2;
     /* array(4), then a definite byte string (major type 2, lengths 0..23 or 1/2-byte). */
     return p[i] == 0x84 && p[i + 1] >= 0x40 && p[i + 1] <= 0x59;
 }
@@ -497,7 +492,7 @@ bool vt__nitro_doc_probe(const uint8_t *p, size_t len)
 static vt_status parse_doc(vt__nitro_doc *d, const uint8_t *p, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    cbor_item_t *root = NULL, *inner = NULL, *arr, **items;
+    cbor_item_t *root = NULL, *arr, **items;
     const uint8_t *prot, *payload;
     size_t prot_len, payload_len;
 
@@ -505,20 +500,26 @@ static vt_status parse_doc(vt__nitro_doc *d, const uint8_t *p, size_t len, vt_er
         return vt_err_set(err, VT_E_FORMAT, "nitro: document is empty");
     if (len > NITRO_DOC_MAX)
         return vt_err_set(err, VT_E_LIMIT, "nitro: document is %zu bytes (at most %d)", len, NITRO_DOC_MAX);
-    rc = load_item(&root, p, len, true, "document", err);
+    /* Tag 18 (COSE_Sign1) in front: stripped here, because libcbor 0.8's
+     * streaming decoder rejects the one-byte tag heads 0xc6..0xd4. */
+    if (p[0] == 0xd2) {
+        d->tagged = true;
+        p++;
+        len--;
+    } else if (len >= 2 && p[0] == 0xd8 && p[1] == 18) {
+        d->tagged = true;
+        p += 2;
+        len -= 2;
+    }
+    if (len == 0) {
+        rc = vt_err_set(err, VT_E_FORMAT, "nitro: document is truncated CBOR");
+        goto out;
+    }
+    rc = load_item(&root, p, len, "document", err);
     if (rc != VT_OK)
         goto out;
     rc = VT_E_FORMAT;
     arr = root;
-    if (cbor_isa_tag(root)) {
-        if (cbor_tag_value(root) != 18) {
-            vt_err_set(err, rc, "nitro: document tag is not 18 (COSE_Sign1)");
-            goto out;
-        }
-        d->tagged = true;
-        inner = cbor_tag_item(root); /* a new reference, dropped at out */
-        arr = inner;
-    }
     if (arr == NULL || !cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
         vt_err_set(err, rc, "nitro: document is not a COSE_Sign1 array of 4");
         goto out;
@@ -553,8 +554,6 @@ static vt_status parse_doc(vt__nitro_doc *d, const uint8_t *p, size_t len, vt_er
     if (rc == VT_OK)
         rc = build_tbs(d, prot, prot_len, payload, payload_len, err);
 out:
-    if (inner != NULL)
-        cbor_decref(&inner);
     if (root != NULL)
         cbor_decref(&root);
     return rc;
