@@ -20,11 +20,16 @@ if [ -d "$vectors/tdx" ]; then
   for f in "$vectors"/tdx/*/collateral-*/*.json "$vectors"/tdx/*/collateral-*/*.pem "$vectors"/tdx/*/collateral-*/*.der; do
     i=$((i+1)); cp "$f" "$c/real-$i"; done
 fi
+n=$(seed_dir nitro)
+if [ -d "$vectors/nitro" ]; then
+  for f in "$vectors"/nitro/*.cbor; do cp "$f" "$n/"; done
+fi
 status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t"); corpus=$(seed_dir "$name")
-  case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
+  case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
+    *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$work/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
     echo "fuzz: $name FAILED; see $work/$name.log"; tail -30 "$work/$name.log"; status=1

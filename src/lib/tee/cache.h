@@ -31,6 +31,7 @@ enum {
     VT_CACHE_TDX_COLLATERAL = 2,
     VT_CACHE_TDX_ATT_KEY = 3, /* imported attestation keys: a decoded point, no trust */
     VT_CACHE_SNP_CHAIN = 4,   /* SEV-SNP VCEK/VLEK chains verified to an AMD ARK */
+    VT_CACHE_NITRO_CHAIN = 5, /* verified Nitro leaf + cabundle chains */
 };
 
 /* A new reference to the value under (kind, key) when now is inside its

@@ -15,6 +15,7 @@
 static const vt__tee_ops *const registry[] = {
     &vt__tee_tdx,
     &vt__tee_sevsnp,
+    &vt__tee_nitro,
     &vt__tee_mock,
 };
 #define REGISTRY_COUNT (sizeof(registry) / sizeof(registry[0]))
@@ -63,6 +64,11 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
         if (rc != VT_OK)
             return rc;
         *count += VT_AMD_PRODUCTS;
+    }
+    if (kind == VT_TEE_NITRO) {
+        rc = vt__roots_aws_nitro(&roots[(*count)++], err);
+        if (rc != VT_OK)
+            return rc;
     }
     *prod = *count;
     if (opts->trust_sim && kind != VT_TEE_MOCK) {

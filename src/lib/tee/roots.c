@@ -541,3 +541,56 @@ vt_status vt__roots_amd_intermediates(vt_x509 *out[2 * VT_AMD_PRODUCTS], vt_err 
         out[i] = amd_certs[VT_AMD_PRODUCTS + i];
     return VT_OK;
 }
+
+/* AWS Nitro Enclaves Root G1: CN=aws.nitro-enclaves, OU=AWS, O=Amazon, C=US,
+ * P-384, valid 2019-10-28..2049-10-28, SHA-256(DER) 641a0321...8f79bb5b
+ * (docs/formats/nitro.md). */
+static const char aws_nitro_root_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIICETCCAZagAwIBAgIRAPkxdWgbkK/hHUbMtOTn+FYwCgYIKoZIzj0EAwMwSTEL\n"
+    "MAkGA1UEBhMCVVMxDzANBgNVBAoMBkFtYXpvbjEMMAoGA1UECwwDQVdTMRswGQYD\n"
+    "VQQDDBJhd3Mubml0cm8tZW5jbGF2ZXMwHhcNMTkxMDI4MTMyODA1WhcNNDkxMDI4\n"
+    "MTQyODA1WjBJMQswCQYDVQQGEwJVUzEPMA0GA1UECgwGQW1hem9uMQwwCgYDVQQL\n"
+    "DANBV1MxGzAZBgNVBAMMEmF3cy5uaXRyby1lbmNsYXZlczB2MBAGByqGSM49AgEG\n"
+    "BSuBBAAiA2IABPwCVOumCMHzaHDimtqQvkY4MpJzbolL//Zy2YlES1BR5TSksfbb\n"
+    "48C8WBoyt7F2Bw7eEtaaP+ohG2bnUs990d0JX28TcPQXCEPZ3BABIeTPYwEoCWZE\n"
+    "h8l5YoQwTcU/9KNCMEAwDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUkCW1DdkF\n"
+    "R+eWw5b6cp3PmanfS5YwDgYDVR0PAQH/BAQDAgGGMAoGCCqGSM49BAMDA2kAMGYC\n"
+    "MQCjfy+Rocm9Xue4YnwWmNJVA44fA0P5W2OpYow9OYCVRaEevL8uO1XYru5xtMPW\n"
+    "rfMCMQCi85sWBbJwKKXdS6BptQFuZbT73o/gBh1qUxl/nNr12UO8Yfwr6wPLb+6N\n"
+    "IwLz3/Y=\n"
+    "-----END CERTIFICATE-----\n";
+
+static const uint8_t aws_nitro_root_sha256[32] = {
+    0x64, 0x1a, 0x03, 0x21, 0xa3, 0xe2, 0x44, 0xef, 0xe4, 0x56, 0x46, 0x31, 0x95, 0xd6, 0x06, 0x31,
+    0x7e, 0xd7, 0xcd, 0xcc, 0x3c, 0x17, 0x56, 0xe0, 0x98, 0x93, 0xf3, 0xc6, 0x8f, 0x79, 0xbb, 0x5b,
+};
+
+static pthread_once_t aws_nitro_once = PTHREAD_ONCE_INIT;
+static vt_x509 *aws_nitro_root;
+
+static void aws_nitro_load(void)
+{
+    vt_x509 *certs[1] = { NULL };
+    size_t n = 0;
+    uint8_t fp[32];
+
+    if (vt_x509_list_from_pem(certs, &n, 1, aws_nitro_root_pem, sizeof(aws_nitro_root_pem) - 1, NULL) != VT_OK ||
+        n != 1)
+        return;
+    vt_x509_fingerprint(certs[0], fp);
+    if (!vt_ct_equal(fp, aws_nitro_root_sha256, sizeof(fp))) {
+        vt_x509_free(certs[0]);
+        return;
+    }
+    aws_nitro_root = certs[0];
+}
+
+vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err)
+{
+    pthread_once(&aws_nitro_once, aws_nitro_load);
+    *out = aws_nitro_root;
+    if (aws_nitro_root == NULL)
+        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned AWS Nitro Enclaves Root G1 failed to load");
+    return VT_OK;
+}
