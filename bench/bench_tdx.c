@@ -12,66 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/ec.h>
-#include <openssl/obj_mac.h>
 
-#include "veritee/veritee.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* OpenSSL ECDSA P-256/SHA-256 verifies per second over 632 bytes, key cached. */
-static double openssl_p256_rate(double secs)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char msg[632], sig[80];
-    size_t siglen = sizeof(sig);
-    long n = 0;
-    double t0, t;
-
-    memset(msg, 0x5a, sizeof(msg));
-    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key);
-    EVP_DigestSign(ctx, sig, &siglen, msg, sizeof(msg));
-    t0 = now_s();
-    do {
-        for (int i = 0; i < 100; i++) {
-            EVP_MD_CTX_reset(ctx);
-            EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key);
-            if (EVP_DigestVerify(ctx, sig, siglen, msg, sizeof(msg)) != 1)
-                abort();
-        }
-        n += 100;
-        t = now_s() - t0;
-    } while (t < secs);
-    EVP_MD_CTX_free(ctx);
-    EVP_PKEY_free(key);
-    return (double)n / t;
-}
-
-static double verify_rate(const vt_buf *q, const vt_verify_opts *o, double secs)
-{
-    vt_result *r = malloc(sizeof(*r));
-    long n = 0;
-    double t0 = now_s(), t;
-
-    do {
-        vt_err err = { 0 };
-        if (vt_evidence_verify(r, q->data, q->len, o, &err) != VT_OK || !r->valid) {
-            fprintf(stderr, "bench: verification failed: %s %s\n", err.msg, r->error_count ? r->errors[0].msg : "");
-            exit(1);
-        }
-        n++;
-        t = now_s() - t0;
-    } while (t < secs);
-    free(r);
-    return (double)n / t;
-}
+#include "bench_common.h"
 
 int main(int argc, char **argv)
 {
@@ -125,10 +67,10 @@ int main(int argc, char **argv)
     if (vt_verify_cache_new(&cache, &err) != VT_OK)
         return 1;
 
-    limit_p256 = openssl_p256_rate(secs);
-    cold = verify_rate(&q, &o, secs);
+    limit_p256 = bench_openssl_ecdsa_rate("P-256", EVP_sha256(), 632, secs);
+    cold = bench_verify_rate(&q, &o, secs);
     o.cache = cache;
-    warm = verify_rate(&q, &o, secs);
+    warm = bench_verify_rate(&q, &o, secs);
 
     printf("TDX quote verification, 1 core, %s\n", source);
     printf("| measurement | per second | vs limit |\n|---|---:|---:|\n");
