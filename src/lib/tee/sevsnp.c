@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "attest/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/sevsnp_report.h"
@@ -839,10 +840,10 @@ const vt__tee_ops vt__tee_sevsnp = {
     .abi = VT_TEE_OPS_ABI,
     .kind = VT_TEE_SEVSNP,
     .name = "sevsnp",
-    .caps = VT_TEE_CAN_VERIFY,
+    .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
     .probe = sevsnp_probe,
-    .detect = NULL, /* the registry still reports /dev/sev-guest; collection is not implemented */
-    .collect = NULL,
+    .detect = vt__sevsnp_detect,
+    .collect = vt__sevsnp_collect,
     .verify = sevsnp_verify,
     .inspect = sevsnp_inspect,
 };
