@@ -435,6 +435,14 @@ static void chain_build(snp_ctx *x, snp_chain *ch)
         if (strcmp(cn, want) == 0)
             ch->product = p;
     }
+    if (ch->product == SNP_UNKNOWN && cr.root_index >= req->prod_root_count) {
+        /* The simulation root (trusted only with trust_sim, never hardware
+         * attested) has no product line: its ASK's CN names it. */
+        char ask_cn[128];
+
+        vt_x509_subject_cn(inters[vi], ask_cn, sizeof(ask_cn));
+        ch->product = product_of_issuer(ask_cn, ch->vlek);
+    }
     if (ch->product == SNP_UNKNOWN) {
         vt__result_fail(x->res, "vcek_chain", "sevsnp: chain anchored at \"%s\", not an AMD ARK", cn);
         return;
