@@ -35,6 +35,23 @@ typedef struct vt_sim_tdx_opts {
 VT_NODISCARD VT_API vt_status vt_sim_tdx(vt_buf *quote_out, vt_collateral *coll_out,
                                          const vt_sim_tdx_opts *opts, vt_err *err);
 
+typedef struct vt_sim_sevsnp_opts {
+    bool debug;            /* set POLICY.DEBUG (bit 19) */
+    uint8_t report_data[VT_REPORT_DATA_LEN];
+    vt_time now;           /* the VCEK is valid around this time */
+    const char *state_dir; /* borrowed; the simulation root and ASK live in <state_dir>/sim */
+} vt_sim_sevsnp_opts;
+
+/*
+ * Makes an AMD SEV-SNP attestation report (version 3, Milan layout, 1184
+ * bytes, appended to report_out) signed by a fresh simulated VCEK (P-384)
+ * whose TCB and hwID extensions match the report, and, when coll_out is
+ * non-NULL, adds vcek.pem and ask.pem to it.  The ASK is issued by the
+ * simulation root.
+ */
+VT_NODISCARD VT_API vt_status vt_sim_sevsnp(vt_buf *report_out, vt_collateral *coll_out,
+                                            const vt_sim_sevsnp_opts *opts, vt_err *err);
+
 /* Path of the simulation root certificate (PEM) in the state directory,
  * creating the simulation CA on first use.  out gets a NUL-terminated path. */
 VT_NODISCARD VT_API vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir,

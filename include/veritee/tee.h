@@ -196,6 +196,11 @@ typedef struct vt_collect_opts {
     const char *state_dir;     /* borrowed; mock key location */
     const char *sysroot;       /* borrowed; "" or NULL = "/" (tests use a stand-in tree) */
     const char *tsm_instance;  /* borrowed; NULL = a fresh configfs-tsm instance (tests pre-create one) */
+    /* Borrowed; NULL = not wanted.  Certificates that come with the evidence
+     * (SEV-SNP: the configfs-tsm auxblob certificate table) are added here as
+     * DER blobs named vcek.der, vlek.der, ask.der, ark.der.  Never trusted by
+     * themselves: they are verification collateral like any other. */
+    vt_collateral *certs_out;
 } vt_collect_opts;
 
 /* Collects evidence; appends it to out and tells which platform made it. */

@@ -27,6 +27,8 @@ int vt_cmd_attest(int argc, char **argv)
     vt_collect_opts o;
     vt_err err = { 0 };
     vt_buf ev, b64;
+    vt_collateral *certs = NULL;
+    char certs_dir[4096];
     vt_tee_kind kind = VT_TEE_NONE;
     const char *nonce = NULL, *pub = NULL, *rd = NULL, *out = NULL, *state = NULL;
     char nonce_hex[65];
@@ -57,8 +59,9 @@ int vt_cmd_attest(int argc, char **argv)
                    "report_data = SHA-512(nonce || pubkey), or the raw --report-data.\n"
                    "Without a nonce a random one is made and printed.  Where the machine has\n"
                    "no TEE, mock evidence is made (and it says so): it is never hardware attested.\n\n"
-                   "  --platform P   auto (default), tdx or mock\n"
-                   "  --out FILE     write the evidence there (default: base64 on stdout)\n"
+                   "  --platform P   auto (default), tdx, sevsnp or mock\n"
+                   "  --out FILE     write the evidence there (default: base64 on stdout); certificates\n"
+                   "                 that come with it (SEV-SNP) go to FILE.certs/\n"
                    "  --state DIR    state directory (mock key)\n"
                    "  --json         print {platform, nonce, report_data, evidence(base64)}\n");
             return VT_EXIT_OK;
@@ -78,6 +81,11 @@ int vt_cmd_attest(int argc, char **argv)
     o.state_dir = vt_cli_state_dir(state);
     vt_buf_init(&ev);
     vt_buf_init(&b64);
+    if (out != NULL && vt_collateral_new(&certs, &err) != VT_OK) {
+        ex = vt_cli_fail(VT_E_NOMEM, &err);
+        goto done;
+    }
+    o.certs_out = certs;
     rc = vt_evidence_collect(&ev, &kind, &o, &err);
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
@@ -87,6 +95,16 @@ int vt_cmd_attest(int argc, char **argv)
         fprintf(stderr, "veritee: no hardware TEE in use: made MOCK evidence (hardware_attested: false)\n");
     if (out != NULL) {
         rc = vt_file_write(out, ev.data, ev.len, 0644, &err);
+        if (rc == VT_OK && vt_collateral_count(certs) > 0) {
+            /* Certificates that came with the evidence (SEV-SNP auxblob): collateral for verify. */
+            if (snprintf(certs_dir, sizeof(certs_dir), "%s.certs", out) >= (int)sizeof(certs_dir))
+                rc = vt_err_set(&err, VT_E_ARG, "attest: --out path too long");
+            else
+                rc = vt_collateral_save_dir(certs, certs_dir, &err);
+            if (rc == VT_OK && !json)
+                fprintf(stderr, "veritee: wrote %zu certificates to %s/ (pass it as --collateral)\n",
+                        vt_collateral_count(certs), certs_dir);
+        }
         if (rc != VT_OK) {
             ex = vt_cli_fail(rc, &err);
             goto done;
@@ -121,6 +139,7 @@ int vt_cmd_attest(int argc, char **argv)
 done:
     vt_buf_free(&ev);
     vt_buf_free(&b64);
+    vt_collateral_free(certs);
     return ex;
 }
 

@@ -13,7 +13,14 @@ enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL,
 
 static void sim_usage(FILE *f)
 {
-    fprintf(f, "usage: veritee sim tdx --out DIR [options]\n\n"
+    fprintf(f, "usage: veritee sim tdx --out DIR [options]\n"
+               "       veritee sim sevsnp --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
+               "                         [--at TIME] [--state DIR] [--json]\n\n"
+               "sevsnp: an AMD SEV-SNP report (v3, Milan layout) in DIR/report.bin, signed by a simulated\n"
+               "VCEK whose TCB and hwID extensions match it, and DIR/collateral/{vcek,ask}.pem under the\n"
+               "simulation root.  Verify with: veritee verify --trust-sim --collateral DIR/collateral\n"
+               "DIR/report.bin\n\n"
+               "tdx:\n"
                "Makes a TDX quote in Intel's real v4/v5 binary format and collateral in Intel PCS\n"
                "formats, signed under a simulation root kept in the state directory (made on first\n"
                "use).  Verify with: veritee verify --trust-sim --collateral DIR/collateral DIR/quote.bin\n\n"
@@ -28,6 +35,95 @@ static void sim_usage(FILE *f)
                "  --at TIME                  issue certificates and collateral around TIME (default now)\n"
                "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
                "  --json                     print what was written as JSON\n");
+}
+
+/* veritee sim sevsnp (argv[0] = "sevsnp"). */
+static int sim_sevsnp(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "debug", no_argument, NULL, O_DEBUG },
+        { "report-data", required_argument, NULL, O_RD },
+        { "nonce", required_argument, NULL, O_NONCE },
+        { "pubkey", required_argument, NULL, O_PUB },
+        { "at", required_argument, NULL, O_AT },
+        { "out", required_argument, NULL, O_OUT },
+        { "state", required_argument, NULL, O_STATE },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_sim_sevsnp_opts o;
+    bool json = false;
+    vt_err err = { 0 };
+    vt_buf rep;
+    vt_collateral *coll = NULL;
+    const char *rd = NULL, *nonce = NULL, *pub = NULL, *out = NULL, *state = NULL;
+    char path[4096];
+    size_t rd_len;
+    vt_status rc;
+    int ch;
+
+    memset(&o, 0, sizeof(o));
+    o.now = vt_time_now();
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_DEBUG: o.debug = true; break;
+        case O_RD: rd = optarg; break;
+        case O_NONCE: nonce = optarg; break;
+        case O_PUB: pub = optarg; break;
+        case O_AT:
+            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("--at: %s", err.msg);
+            break;
+        case O_OUT: out = optarg; break;
+        case O_STATE: state = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (out == NULL)
+        return vt_cli_usage_error("sim: --out DIR is required");
+    if (vt_cli_report_data(o.report_data, &rd_len, rd, nonce, pub, &err) != VT_OK)
+        return vt_cli_usage_error("%s", err.msg);
+    o.state_dir = vt_cli_state_dir(state);
+    vt_buf_init(&rep);
+    rc = vt_collateral_new(&coll, &err);
+    if (rc == VT_OK)
+        rc = vt_sim_sevsnp(&rep, coll, &o, &err);
+    if (rc == VT_OK)
+        rc = vt_mkdir_p(out, 0755, &err);
+    if (rc == VT_OK) {
+        snprintf(path, sizeof(path), "%s/report.bin", out);
+        rc = vt_file_write(path, rep.data, rep.len, 0644, &err);
+    }
+    if (rc == VT_OK) {
+        snprintf(path, sizeof(path), "%s/collateral", out);
+        rc = vt_collateral_save_dir(coll, path, &err);
+    }
+    vt_buf_free(&rep);
+    vt_collateral_free(coll);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    if (json) {
+        char rdhex[2 * VT_REPORT_DATA_LEN + 1], *text;
+        json_t *j;
+        snprintf(path, sizeof(path), "%s/report.bin", out);
+        vt_hex_encode(rdhex, o.report_data, sizeof(o.report_data));
+        j = json_pack("{s:s, s:i, s:b, s:s, s:s, s:s+}", "platform", "sevsnp", "version", 3, "hardware_attested", 0,
+                      "report_data", rdhex, "report", path, "collateral", out, "/collateral");
+        text = j == NULL ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        printf("wrote %s/report.bin (SEV-SNP report v3, simulated) and %s/collateral/\n", out, out);
+    }
+    return VT_EXIT_OK;
 }
 
 int vt_cmd_sim(int argc, char **argv)
@@ -66,9 +162,11 @@ int vt_cmd_sim(int argc, char **argv)
         sim_usage(stdout);
         return VT_EXIT_OK;
     }
+    if (argc >= 2 && strcmp(argv[1], "sevsnp") == 0)
+        return sim_sevsnp(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx)");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp)");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

@@ -72,6 +72,22 @@ expect 1 "verify debug" -- "$VT" verify --trust-sim --collateral "$TMP/dbg/colla
 contains '"check": "debug"' "debug named"
 expect 0 "debug allowed" -- "$VT" verify --allow-debug --trust-sim --collateral "$TMP/dbg/collateral" "$TMP/dbg/quote.bin"
 
+# Simulated SEV-SNP: a real-format v3 report under the simulation root.
+expect 0 "sim sevsnp" -- "$VT" sim sevsnp --nonce $N --out "$TMP/snp"
+expect 0 "verify sim sevsnp" -- "$VT" verify --trust-sim --collateral "$TMP/snp/collateral" --nonce $N --json "$TMP/snp/report.bin"
+contains '"verdict": "affirming"' "sim sevsnp affirming"
+contains '"hardware_attested": false' "sim sevsnp not hardware"
+contains '"measurement"' "sim sevsnp claims"
+expect 1 "sim sevsnp without --trust-sim" -- "$VT" verify --collateral "$TMP/snp/collateral" --json "$TMP/snp/report.bin"
+contains '"chain_valid": false' "sevsnp untrusted sim root"
+expect 1 "sim sevsnp wrong nonce" -- "$VT" verify --trust-sim --collateral "$TMP/snp/collateral" --nonce $BAD "$TMP/snp/report.bin"
+expect 0 "sim sevsnp debug" -- "$VT" sim sevsnp --debug --out "$TMP/snpdbg"
+expect 1 "verify sevsnp debug" -- "$VT" verify --trust-sim --collateral "$TMP/snpdbg/collateral" --json "$TMP/snpdbg/report.bin"
+contains '"check": "debug"' "sevsnp debug named"
+expect 0 "sim sevsnp --at" -- "$VT" sim sevsnp --at "@1775001600" --report-data 00ff --out "$TMP/snpat"
+expect 0 "verify sevsnp --at" -- "$VT" verify --trust-sim --at "@1775001600" --report-data 00ff --collateral "$TMP/snpat/collateral" "$TMP/snpat/report.bin"
+expect 2 "sim sevsnp without --out" -- "$VT" sim sevsnp
+
 # Collateral outside its window: 60 days later the TCB info has expired.
 expect 1 "expired collateral" -- "$VT" verify --trust-sim --collateral "$TMP/sim4/collateral" --at "@$(( $(date +%s) + 60*86400 ))" "$TMP/sim4/quote.bin"
 

@@ -8,6 +8,17 @@
 void vt__tdx_detect(vt_hw_entry *hw, const char *sysroot);
 vt_status vt__tdx_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
 
+/* AMD SEV-SNP: present when /dev/sev-guest is there.  Collection goes through
+ * configfs-tsm (provider sev_guest) when it is mounted, else through the
+ * /dev/sev-guest SNP_GET_REPORT ioctl.  The evidence is the bare 1184-byte
+ * report; with opts->certs_out the auxblob certificate table is added there. */
+void vt__sevsnp_detect(vt_hw_entry *hw, const char *sysroot);
+vt_status vt__sevsnp_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
+/* Adds the VCEK/VLEK/ASK/ARK of a GHCB certificate table (evidence-formats
+ * 4.4) to c as DER blobs; other entries are skipped.  VT_E_FORMAT for a table
+ * that is not well formed; nothing is added then. */
+VT_NODISCARD vt_status vt__sevsnp_cert_table(vt_collateral *c, const uint8_t *p, size_t len, vt_err *err);
+
 /* Device-node detection for platforms without a plugin detect; false for an unknown kind. */
 bool vt__hw_detect_nodes(vt_hw_entry *hw, vt_tee_kind kind, const char *sysroot);
 

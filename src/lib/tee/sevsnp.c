@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "attest/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/sevsnp_report.h"
@@ -434,6 +435,14 @@ static void chain_build(snp_ctx *x, snp_chain *ch)
         if (strcmp(cn, want) == 0)
             ch->product = p;
     }
+    if (ch->product == SNP_UNKNOWN && cr.root_index >= req->prod_root_count) {
+        /* The simulation root (trusted only with trust_sim, never hardware
+         * attested) has no product line: its ASK's CN names it. */
+        char ask_cn[128];
+
+        vt_x509_subject_cn(inters[vi], ask_cn, sizeof(ask_cn));
+        ch->product = product_of_issuer(ask_cn, ch->vlek);
+    }
     if (ch->product == SNP_UNKNOWN) {
         vt__result_fail(x->res, "vcek_chain", "sevsnp: chain anchored at \"%s\", not an AMD ARK", cn);
         return;
@@ -839,10 +848,10 @@ const vt__tee_ops vt__tee_sevsnp = {
     .abi = VT_TEE_OPS_ABI,
     .kind = VT_TEE_SEVSNP,
     .name = "sevsnp",
-    .caps = VT_TEE_CAN_VERIFY,
+    .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
     .probe = sevsnp_probe,
-    .detect = NULL, /* the registry still reports /dev/sev-guest; collection is not implemented */
-    .collect = NULL,
+    .detect = vt__sevsnp_detect,
+    .collect = vt__sevsnp_collect,
     .verify = sevsnp_verify,
     .inspect = sevsnp_inspect,
 };

@@ -24,11 +24,14 @@ typedef struct sim_item {
     const char *cn;
     bool ca;
     int pathlen;
+    vt_key_type type;
+    const char *org;
 } sim_item;
 
-static const sim_item SIM_ROOT = { "root_ca", VT_SIM_ROOT_CN, true, 1 };
-static const sim_item SIM_PCK_CA = { "tdx_pck_platform_ca", VT_SIM_PCK_CA_CN, true, 0 };
-static const sim_item SIM_TCB = { "tdx_tcb_signing", VT_SIM_TCB_CN, false, -1 };
+static const sim_item SIM_ROOT = { "root_ca", VT_SIM_ROOT_CN, true, 1, VT_KEY_EC_P256, VT_SIM_ORG };
+static const sim_item SIM_PCK_CA = { "tdx_pck_platform_ca", VT_SIM_PCK_CA_CN, true, 0, VT_KEY_EC_P256, VT_SIM_ORG };
+static const sim_item SIM_TCB = { "tdx_tcb_signing", VT_SIM_TCB_CN, false, -1, VT_KEY_EC_P256, VT_SIM_ORG };
+static const sim_item SIM_SNP_ASK = { "snp_ask", VT_SIM_SNP_ASK_CN, true, 0, VT_KEY_EC_P384, VT_SIM_SNP_ORG };
 #define SIM_QE_KEY_FILE "tdx_qe_attestation"
 
 static vt_status sim_path(char out[SIM_PATH_MAX], const char *state_dir, const char *file, const char *ext,
@@ -62,7 +65,7 @@ static vt_status load_cert(vt_x509 **out, const char *path, vt_err *err)
     return rc;
 }
 
-static vt_status load_key(vt_pkey **out, const char *path, vt_err *err)
+static vt_status load_key(vt_pkey **out, const char *path, vt_key_type type, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     vt_buf b = { 0 };
@@ -71,8 +74,8 @@ static vt_status load_key(vt_pkey **out, const char *path, vt_err *err)
     rc = vt_file_read(&b, path, SIM_FILE_MAX, err);
     if (rc == VT_OK)
         rc = vt_pkey_from_pem(out, (const char *)b.data, b.len, err);
-    if (rc == VT_OK && vt_pkey_type(*out) != VT_KEY_EC_P256) {
-        rc = vt_err_set(err, VT_E_FORMAT, "sim: %s is not a P-256 key", path);
+    if (rc == VT_OK && vt_pkey_type(*out) != type) {
+        rc = vt_err_set(err, VT_E_FORMAT, "sim: %s is not a %s key", path, type == VT_KEY_EC_P384 ? "P-384" : "P-256");
         vt_pkey_free(*out);
         *out = NULL;
     }
@@ -138,7 +141,7 @@ static vt_status load_or_make(vt_x509 **cert, vt_pkey **key, const char *state_d
         goto out;
     rc = load_cert(&c, cpath, err);
     if (rc == VT_OK) {
-        rc = load_key(&k, kpath, err);
+        rc = load_key(&k, kpath, it->type, err);
         if (rc == VT_E_NOTFOUND)
             rc = vt_err_set(err, VT_E_IO, "sim: %s has no key beside it; remove %s/sim to start over", cpath,
                             state_dir);
@@ -149,14 +152,14 @@ static vt_status load_or_make(vt_x509 **cert, vt_pkey **key, const char *state_d
 
     memset(&spec, 0, sizeof(spec));
     spec.subject_cn = it->cn;
-    spec.subject_o = VT_SIM_ORG;
+    spec.subject_o = it->org;
     spec.not_before = vt_time_from_utc(2020, 1, 1, 0, 0, 0);
     spec.not_after = vt_time_from_utc(2050, 1, 1, 0, 0, 0);
     spec.ca = it->ca;
     spec.pathlen = it->pathlen;
     rc = vt__sim_random_serial(&spec.serial, err);
     if (rc == VT_OK)
-        rc = vt_pkey_generate(&k, VT_KEY_EC_P256, err);
+        rc = vt_pkey_generate(&k, it->type, err);
     if (rc == VT_OK)
         rc = vt_x509_issue(&c, &spec, k, issuer, issuer != NULL ? issuer_key : k, err);
     if (rc == VT_OK)
@@ -185,7 +188,7 @@ static vt_status load_or_make_key(vt_pkey **key, const char *state_dir, const ch
     *key = NULL;
     rc = sim_path(kpath, state_dir, file, ".key", err);
     if (rc == VT_OK)
-        rc = load_key(&k, kpath, err);
+        rc = load_key(&k, kpath, VT_KEY_EC_P256, err);
     if (rc == VT_E_NOTFOUND) {
         rc = vt_pkey_generate(&k, VT_KEY_EC_P256, err);
         if (rc == VT_OK)
@@ -243,6 +246,8 @@ void vt__sim_ca_clear(vt__sim_ca *ca)
     vt_x509_free(ca->tcb);
     vt_pkey_free(ca->tcb_key);
     vt_pkey_free(ca->qe_key);
+    vt_x509_free(ca->snp_ask);
+    vt_pkey_free(ca->snp_ask_key);
     memset(ca, 0, sizeof(*ca));
 }
 
@@ -265,6 +270,8 @@ vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err)
         rc = load_or_make(&ca.tcb, &ca.tcb_key, state_dir, &SIM_TCB, ca.root, ca.root_key, err);
     if (rc == VT_OK)
         rc = load_or_make_key(&ca.qe_key, state_dir, SIM_QE_KEY_FILE, err);
+    if (rc == VT_OK)
+        rc = load_or_make(&ca.snp_ask, &ca.snp_ask_key, state_dir, &SIM_SNP_ASK, ca.root, ca.root_key, err);
     if (rc != VT_OK)
         goto out;
     *out = ca;

@@ -4,6 +4,7 @@
  *   veritee Simulation Root CA                (root_ca.pem / root_ca.key)
  *   +- veritee Simulation PCK Platform CA     (tdx_pck_platform_ca.pem / .key)
  *   +- veritee Simulation TCB Signing         (tdx_tcb_signing.pem / .key)
+ *   +- SEV-Milan, O=veritee simulation (not AMD)  (snp_ask.pem / .key, P-384)
  *   and the TDX QE attestation key            (tdx_qe_attestation.key)
  *
  * Made on first use (directory 0700, private keys 0600), reused afterwards.
@@ -20,6 +21,11 @@
 #define VT_SIM_TCB_CN "veritee Simulation TCB Signing"
 #define VT_SIM_PCK_CN "veritee Simulation PCK Certificate"
 #define VT_SIM_ORG "veritee simulation (not Intel, not hardware)"
+/* The SEV-SNP verifier names the product line by the ASK's CN under the
+ * simulation root, so the simulation ASK is called like AMD's Milan ASK; its
+ * organization (and its issuer) say it is not. */
+#define VT_SIM_SNP_ASK_CN "SEV-Milan"
+#define VT_SIM_SNP_ORG "veritee simulation (not AMD, not hardware)"
 
 /* Every member caller-owned; release with vt__sim_ca_clear(). */
 typedef struct vt__sim_ca {
@@ -30,6 +36,8 @@ typedef struct vt__sim_ca {
     vt_x509 *tcb;
     vt_pkey *tcb_key;
     vt_pkey *qe_key; /* TDX QE attestation key (P-256) */
+    vt_x509 *snp_ask;     /* SEV-SNP ASK (P-384), signs simulated VCEKs */
+    vt_pkey *snp_ask_key;
 } vt__sim_ca;
 
 /* Loads the simulation CA from <state_dir>/sim, creating what is missing.
