@@ -32,6 +32,7 @@ enum {
     VT_CACHE_TDX_ATT_KEY = 3, /* imported attestation keys: a decoded point, no trust */
     VT_CACHE_SNP_CHAIN = 4,   /* SEV-SNP VCEK/VLEK chains verified to an AMD ARK */
     VT_CACHE_NITRO_CHAIN = 5, /* verified Nitro leaf + cabundle chains */
+    VT_CACHE_NVGPU_CHAIN = 6, /* NVIDIA GPU/NVSwitch chains verified to the Device Identity CA */
 };
 
 /* A new reference to the value under (kind, key) when now is inside its

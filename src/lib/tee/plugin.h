@@ -74,6 +74,8 @@ vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err);
 vt_status vt__roots_amd_arks(vt_x509 *out[VT_AMD_PRODUCTS], vt_err *err);
 vt_status vt__roots_amd_intermediates(vt_x509 *out[2 * VT_AMD_PRODUCTS], vt_err *err);
 vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err);
+/* NVIDIA Device Identity CA (GPU and NVSwitch chains).  Borrowed, parsed once, process-lifetime. */
+vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err);
 
 /* Simulation root and mock key in the state directory (tee/sim_root.c). */
 vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err);
@@ -82,5 +84,6 @@ extern const vt__tee_ops vt__tee_mock;
 extern const vt__tee_ops vt__tee_tdx;
 extern const vt__tee_ops vt__tee_sevsnp;
 extern const vt__tee_ops vt__tee_nitro;
+extern const vt__tee_ops vt__tee_nvgpu;
 
 #endif

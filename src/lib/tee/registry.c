@@ -16,6 +16,7 @@ static const vt__tee_ops *const registry[] = {
     &vt__tee_tdx,
     &vt__tee_sevsnp,
     &vt__tee_nitro,
+    &vt__tee_nvgpu,
     &vt__tee_mock,
 };
 #define REGISTRY_COUNT (sizeof(registry) / sizeof(registry[0]))
@@ -67,6 +68,11 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
     }
     if (kind == VT_TEE_NITRO) {
         rc = vt__roots_aws_nitro(&roots[(*count)++], err);
+        if (rc != VT_OK)
+            return rc;
+    }
+    if (kind == VT_TEE_NVGPU) {
+        rc = vt__roots_nvidia_device(&roots[(*count)++], err);
         if (rc != VT_OK)
             return rc;
     }

@@ -594,3 +594,56 @@ vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err)
         return vt_err_set(err, VT_E_INTERNAL, "roots: pinned AWS Nitro Enclaves Root G1 failed to load");
     return VT_OK;
 }
+
+/* NVIDIA Device Identity CA: CN=NVIDIA Device Identity CA, O=NVIDIA, P-384,
+ * valid 2021-11-05..9999-12-31, SHA-256(DER) 102bf659...0b167b48; the root of
+ * every GPU (GH100) and NVSwitch (LS10) attestation chain (docs/formats/nvgpu.md). */
+static const char nvidia_device_root_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIICCzCCAZCgAwIBAgIQLTZwscoQBBHB/sDoKgZbVDAKBggqhkjOPQQDAzA1MSIw\n"
+    "IAYDVQQDDBlOVklESUEgRGV2aWNlIElkZW50aXR5IENBMQ8wDQYDVQQKDAZOVklE\n"
+    "SUEwIBcNMjExMTA1MDAwMDAwWhgPOTk5OTEyMzEyMzU5NTlaMDUxIjAgBgNVBAMM\n"
+    "GU5WSURJQSBEZXZpY2UgSWRlbnRpdHkgQ0ExDzANBgNVBAoMBk5WSURJQTB2MBAG\n"
+    "ByqGSM49AgEGBSuBBAAiA2IABA5MFKM7+KViZljbQSlgfky/RRnEQScW9NDZF8SX\n"
+    "gAW96r6u/Ve8ZggtcYpPi2BS4VFu6KfEIrhN6FcHG7WP05W+oM+hxj7nyA1r1jkB\n"
+    "2Ry70YfThX3Ba1zOryOP+MJ9vaNjMGEwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8B\n"
+    "Af8EBAMCAQYwHQYDVR0OBBYEFFeF/4PyY8xlfWi3Olv0jUrL+0lfMB8GA1UdIwQY\n"
+    "MBaAFFeF/4PyY8xlfWi3Olv0jUrL+0lfMAoGCCqGSM49BAMDA2kAMGYCMQCPeFM3\n"
+    "TASsKQVaT+8S0sO9u97PVGCpE9d/I42IT7k3UUOLSR/qvJynVOD1vQKVXf0CMQC+\n"
+    "EY55WYoDBvs2wPAH1Gw4LbcwUN8QCff8bFmV4ZxjCRr4WXTLFHBKjbfneGSBWwA=\n"
+    "-----END CERTIFICATE-----\n";
+
+static const uint8_t nvidia_device_root_sha256[32] = {
+    0x10, 0x2b, 0xf6, 0x59, 0xd5, 0x41, 0x96, 0x14, 0xc9, 0xd8, 0xe6, 0xae, 0xce, 0xbc, 0x80, 0x45,
+    0x4e, 0xb2, 0x6b, 0x1d, 0xf6, 0xa7, 0x69, 0xac, 0x72, 0x0b, 0x9a, 0x69, 0x0b, 0x16, 0x7b, 0x48,
+};
+
+static pthread_once_t nvidia_once = PTHREAD_ONCE_INIT;
+static vt_x509 *nvidia_root;
+
+static void nvidia_load(void)
+{
+    vt_x509 *certs[1] = { NULL };
+    size_t n = 0;
+    uint8_t fp[32];
+
+    if (vt_x509_list_from_pem(certs, &n, 1, nvidia_device_root_pem, sizeof(nvidia_device_root_pem) - 1, NULL) !=
+            VT_OK ||
+        n != 1)
+        return;
+    vt_x509_fingerprint(certs[0], fp);
+    if (!vt_ct_equal(fp, nvidia_device_root_sha256, sizeof(fp))) {
+        vt_x509_free(certs[0]);
+        return;
+    }
+    nvidia_root = certs[0];
+}
+
+vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err)
+{
+    pthread_once(&nvidia_once, nvidia_load);
+    *out = nvidia_root;
+    if (nvidia_root == NULL)
+        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned NVIDIA Device Identity CA failed to load");
+    return VT_OK;
+}

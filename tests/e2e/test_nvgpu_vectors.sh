@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Every real NVIDIA GPU (H100) and NVSwitch (LS10) SPDM evidence through the
+# CLI at its MANIFEST time (../shared/vectors/MANIFEST.md, nvgpu/): signature
+# and chain to the pinned NVIDIA Device Identity CA verify; without RIMs and
+# OCSP the TCB status is unknown, so acceptance needs --allow-missing-collateral
+# and gives a warning; the trustee negative chains are rejected.
+. "$(dirname "$0")/lib.sh"
+
+V="${VERITEE_VECTORS:-../shared/vectors}"
+if [ ! -d "$V/nvgpu" ]; then echo "skipped: no vectors at $V"; exit 77; fi
+N="$V/nvgpu"
+AT=2025-06-01T00:00:00Z
+
+for d in nvtrust-h100-sample ppcie-h100-gpu0 ppcie-h100-gpu1 ppcie-h100-gpu2 ppcie-h100-gpu3 ppcie-h100-gpu4 \
+         ppcie-h100-gpu5 ppcie-nvswitch-ls10-0 ppcie-nvswitch-ls10-1 ppcie-nvswitch-ls10-2; do
+  expect 0 "$d accepted" -- "$VT" verify --json --at "$AT" --certs "$N/$d/certchain.pem" \
+    --allow-missing-collateral "$N/$d/report.bin"
+  contains '"verdict": "warning"' "$d warning"
+  contains '"platform": "nvgpu"' "$d platform"
+  contains '"hardware_attested": true' "$d hardware"
+  contains '"signature_valid": true' "$d signature"
+  contains '"chain_valid": true' "$d chain"
+  contains 'reference measurements (RIM) and OCSP not checked' "$d RIM warning"
+done
+
+# Without --allow-missing-collateral: rejected for the unknown TCB status, not for the crypto.
+expect 1 "h100 without RIM" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
+  "$N/nvtrust-h100-sample/report.bin"
+contains '"check": "collateral"' "collateral named"
+contains '"signature_valid": true' "signature still valid"
+
+# report_data is the 32-byte request nonce, zero-padded.
+expect 0 "h100 nonce" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
+  --allow-missing-collateral --report-data 931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb \
+  "$N/nvtrust-h100-sample/report.bin"
+contains '"fwid": "f5c384aebb579217a2c66b17ed0f28e6a9b8d639041acd7b4721cec004f7275494ba94bb5cdfdb3055ee051762b1f75d"' "h100 fwid"
+expect 1 "h100 wrong nonce" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
+  --allow-missing-collateral --report-data 00 "$N/nvtrust-h100-sample/report.bin"
+contains '"check": "report_data"' "wrong nonce named"
+
+# The trustee negative chains (MANIFEST reasons).
+expect 1 "case2 root only" -- "$VT" verify --json --at "$AT" --allow-missing-collateral \
+  --certs "$N/negative/trustee-hopper-certchain-case2.pem" "$N/nvtrust-h100-sample/report.bin"
+contains 'must hold the signing certificate and the root' "case2 reason"
+expect 1 "case3 missing intermediate" -- "$VT" verify --json --at "$AT" --allow-missing-collateral \
+  --certs "$N/negative/trustee-hopper-certchain-case3.pem" "$N/nvtrust-h100-sample/report.bin"
+contains 'certificate chain does not verify' "case3 reason"
+expect 1 "case4 missing leaf" -- "$VT" verify --json --at "$AT" --allow-missing-collateral \
+  --certs "$N/negative/trustee-hopper-certchain-case4.pem" "$N/nvtrust-h100-sample/report.bin"
+contains 'fwid extension (2.23.133.5.4.1) not found' "case4 reason"
+# Another GPU's chain.
+expect 1 "gpu0 with gpu1 chain" -- "$VT" verify --json --at "$AT" --allow-missing-collateral \
+  --certs "$N/ppcie-h100-gpu1/certchain.pem" "$N/ppcie-h100-gpu0/report.bin"
+contains '"check": "signature"' "foreign chain: signature named"
+
+# A truncated report is unreadable (exit 2), never a crash.
+head -c 2000 "$N/nvtrust-h100-sample/report.bin" > "$TMP/trunc.bin"
+expect 2 "truncated" -- "$VT" verify --platform nvgpu --at "$AT" "$TMP/trunc.bin"
+
+# inspect: every field as JSON.
+expect 0 "inspect h100" -- "$VT" inspect "$N/nvtrust-h100-sample/report.bin"
+contains '"driver_version": "550.90.07"' "inspect driver"
+contains '"vbios_version": "96.00.9F.00.01"' "inspect vbios"
+contains '"number_of_blocks": 64' "inspect blocks"
+expect 0 "inspect switch" -- "$VT" inspect "$N/ppcie-nvswitch-ls10-0/report.bin"
+contains '"vbios_version": "96.10.73.00.01"' "inspect switch vbios"
+
+finish
