@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "veritee/tee.h"
+#include "tee/plugin.h"
 
 #define COLL_MAX_FILES 64
 #define COLL_MAX_FILE (4u << 20)
@@ -140,4 +140,34 @@ const uint8_t *vt_collateral_get(const vt_collateral *c, size_t i, const char **
     if (len != NULL)
         *len = c->items[i].data.len;
     return c->items[i].data.data;
+}
+
+vt_status vt__digest_update_lp(vt_digest_ctx *d, const void *p, size_t len, vt_err *err)
+{
+    uint8_t lenb[8];
+    vt_status rc;
+
+    for (size_t k = 0; k < 8; k++)
+        lenb[k] = (uint8_t)((uint64_t)len >> (8 * k));
+    rc = vt_digest_ctx_update(d, lenb, sizeof(lenb), err);
+    if (rc == VT_OK && len > 0)
+        rc = vt_digest_ctx_update(d, p, len, err);
+    return rc;
+}
+
+vt_status vt__collateral_digest(uint8_t out[32], const vt_collateral *c, vt_err *err)
+{
+    vt_digest_ctx *d = NULL;
+    size_t n = vt_collateral_count(c);
+    vt_status rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
+
+    for (size_t i = 0; rc == VT_OK && i < n; i++) {
+        size_t len = 0;
+        const uint8_t *p = vt_collateral_get(c, i, NULL, &len);
+        rc = vt__digest_update_lp(d, p, len, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_digest_ctx_final(d, out, err);
+    vt_digest_ctx_free(d);
+    return rc;
 }

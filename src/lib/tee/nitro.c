@@ -47,17 +47,6 @@ static void chain_destroy(vt__cached *base)
 
 /* ---- the certificate chain ---- */
 
-static vt_status digest_cert(vt_digest_ctx *d, const vt__nitro_cert *c, vt_err *err)
-{
-    uint8_t lenb[8];
-
-    for (size_t k = 0; k < 8; k++)
-        lenb[k] = (uint8_t)((uint64_t)c->len >> (8 * k));
-    if (vt_digest_ctx_update(d, lenb, sizeof(lenb), err) != VT_OK)
-        return VT_E_INTERNAL;
-    return vt_digest_ctx_update(d, c->der, c->len, err);
-}
-
 /* SHA-256 over a tag, the trusted roots' fingerprints and every certificate (length-prefixed). */
 static vt_status chain_key(uint8_t out[32], const nitro_ctx *x, vt_err *err)
 {
@@ -74,9 +63,9 @@ static vt_status chain_key(uint8_t out[32], const nitro_ctx *x, vt_err *err)
         rc = vt_digest_ctx_update(d, fp, sizeof(fp), err);
     }
     if (rc == VT_OK)
-        rc = digest_cert(d, &x->doc.certificate, err);
+        rc = vt__digest_update_lp(d, x->doc.certificate.der, x->doc.certificate.len, err);
     for (size_t i = 0; rc == VT_OK && i < x->doc.cabundle_count; i++)
-        rc = digest_cert(d, &x->doc.cabundle[i], err);
+        rc = vt__digest_update_lp(d, x->doc.cabundle[i].der, x->doc.cabundle[i].len, err);
     if (rc == VT_OK)
         rc = vt_digest_ctx_final(d, out, err);
     vt_digest_ctx_free(d);

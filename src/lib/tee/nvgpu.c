@@ -153,13 +153,7 @@ static vt_status chain_key(uint8_t out[32], const nvgpu_ctx *x, vt_err *err)
     for (size_t i = 0; rc == VT_OK && i < x->cert_count; i++) {
         size_t len = 0;
         const uint8_t *der = vt_x509_der(x->certs[i], &len);
-        uint8_t lenb[8];
-
-        for (size_t k = 0; k < 8; k++)
-            lenb[k] = (uint8_t)((uint64_t)len >> (8 * k));
-        rc = vt_digest_ctx_update(d, lenb, sizeof(lenb), err);
-        if (rc == VT_OK)
-            rc = vt_digest_ctx_update(d, der, len, err);
+        rc = vt__digest_update_lp(d, der, len, err);
     }
     if (rc == VT_OK)
         rc = vt_digest_ctx_final(d, out, err);

@@ -64,6 +64,12 @@ void vt__claims_add_advisory(vt_claims *c, const char *id);
 /* Narrow the validity window to [nb, na]. */
 void vt__claims_window(vt_claims *c, vt_time nb, vt_time na);
 
+/* Feeds u64le(len) || p to a digest: the framing every cache key uses, so
+ * that two inputs can never run into each other. */
+vt_status vt__digest_update_lp(vt_digest_ctx *d, const void *p, size_t len, vt_err *err);
+/* SHA-256 over every collateral blob, length-prefixed: the cache key of a collateral set. */
+vt_status vt__collateral_digest(uint8_t out[32], const vt_collateral *c, vt_err *err);
+
 /* Pinned production roots (tee/roots.c).  Borrowed, parsed once, process-lifetime. */
 vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err);
 /* AMD SEV-SNP, one per product line in the order Milan, Genoa, Turin: the

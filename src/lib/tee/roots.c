@@ -36,22 +36,28 @@ static const uint8_t intel_sgx_root_sha256[32] = {
 static pthread_once_t intel_once = PTHREAD_ONCE_INIT;
 static vt_x509 *intel_root;
 
-static void intel_load(void)
+/* Parses one compiled-in PEM certificate and checks it against its pinned
+ * SHA-256 (belt and braces: the text must be the root we documented).
+ * NULL on any mismatch. */
+static vt_x509 *load_pinned(const char *pem, size_t len, const uint8_t sha256[32])
 {
-    vt_x509 *certs[1] = { NULL };
+    vt_x509 *one[1] = { NULL };
     size_t n = 0;
     uint8_t fp[32];
 
-    if (vt_x509_list_from_pem(certs, &n, 1, intel_sgx_root_pem, sizeof(intel_sgx_root_pem) - 1, NULL) != VT_OK ||
-        n != 1)
-        return;
-    /* Belt and braces: the compiled-in text must be the root we documented. */
-    vt_x509_fingerprint(certs[0], fp);
-    if (!vt_ct_equal(fp, intel_sgx_root_sha256, sizeof(fp))) {
-        vt_x509_free(certs[0]);
-        return;
+    if (vt_x509_list_from_pem(one, &n, 1, pem, len, NULL) != VT_OK || n != 1)
+        return NULL;
+    vt_x509_fingerprint(one[0], fp);
+    if (!vt_ct_equal(fp, sha256, sizeof(fp))) {
+        vt_x509_free(one[0]);
+        return NULL;
     }
-    intel_root = certs[0];
+    return one[0];
+}
+
+static void intel_load(void)
+{
+    intel_root = load_pinned(intel_sgx_root_pem, sizeof(intel_sgx_root_pem) - 1, intel_sgx_root_sha256);
 }
 
 vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err)
@@ -496,21 +502,12 @@ static bool amd_loaded;
 static void amd_load(void)
 {
     vt_x509 *tmp[3 * VT_AMD_PRODUCTS] = { NULL };
-    uint8_t fp[32];
     size_t i;
 
     for (i = 0; i < 3 * VT_AMD_PRODUCTS; i++) {
-        vt_x509 *one[1] = { NULL };
-        size_t n = 0;
-
-        if (vt_x509_list_from_pem(one, &n, 1, amd_pins[i].pem, amd_pins[i].len, NULL) != VT_OK || n != 1)
+        tmp[i] = load_pinned(amd_pins[i].pem, amd_pins[i].len, amd_pins[i].sha256);
+        if (tmp[i] == NULL)
             break;
-        vt_x509_fingerprint(one[0], fp);
-        if (!vt_ct_equal(fp, amd_pins[i].sha256, sizeof(fp))) {
-            vt_x509_free(one[0]);
-            break;
-        }
-        tmp[i] = one[0];
     }
     if (i != 3 * VT_AMD_PRODUCTS) {
         /* All or nothing: one bad pin disables every AMD root. */
@@ -571,19 +568,7 @@ static vt_x509 *aws_nitro_root;
 
 static void aws_nitro_load(void)
 {
-    vt_x509 *certs[1] = { NULL };
-    size_t n = 0;
-    uint8_t fp[32];
-
-    if (vt_x509_list_from_pem(certs, &n, 1, aws_nitro_root_pem, sizeof(aws_nitro_root_pem) - 1, NULL) != VT_OK ||
-        n != 1)
-        return;
-    vt_x509_fingerprint(certs[0], fp);
-    if (!vt_ct_equal(fp, aws_nitro_root_sha256, sizeof(fp))) {
-        vt_x509_free(certs[0]);
-        return;
-    }
-    aws_nitro_root = certs[0];
+    aws_nitro_root = load_pinned(aws_nitro_root_pem, sizeof(aws_nitro_root_pem) - 1, aws_nitro_root_sha256);
 }
 
 vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err)
@@ -623,20 +608,7 @@ static vt_x509 *nvidia_root;
 
 static void nvidia_load(void)
 {
-    vt_x509 *certs[1] = { NULL };
-    size_t n = 0;
-    uint8_t fp[32];
-
-    if (vt_x509_list_from_pem(certs, &n, 1, nvidia_device_root_pem, sizeof(nvidia_device_root_pem) - 1, NULL) !=
-            VT_OK ||
-        n != 1)
-        return;
-    vt_x509_fingerprint(certs[0], fp);
-    if (!vt_ct_equal(fp, nvidia_device_root_sha256, sizeof(fp))) {
-        vt_x509_free(certs[0]);
-        return;
-    }
-    nvidia_root = certs[0];
+    nvidia_root = load_pinned(nvidia_device_root_pem, sizeof(nvidia_device_root_pem) - 1, nvidia_device_root_sha256);
 }
 
 vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err)

@@ -276,30 +276,6 @@ static vt_status coll_load(snp_coll *out, const vt_collateral *c, vt_err *err)
     return VT_OK;
 }
 
-static vt_status digest_collateral(uint8_t out[32], const vt_collateral *c, vt_err *err)
-{
-    vt_status rc = VT_E_INTERNAL;
-    vt_digest_ctx *d = NULL;
-    size_t n = vt_collateral_count(c);
-
-    rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
-    for (size_t i = 0; rc == VT_OK && i < n; i++) {
-        size_t len = 0;
-        const uint8_t *p = vt_collateral_get(c, i, NULL, &len);
-        uint8_t lenb[8];
-
-        for (size_t k = 0; k < 8; k++)
-            lenb[k] = (uint8_t)((uint64_t)len >> (8 * k));
-        rc = vt_digest_ctx_update(d, lenb, sizeof(lenb), err);
-        if (rc == VT_OK && len > 0)
-            rc = vt_digest_ctx_update(d, p, len, err);
-    }
-    if (rc == VT_OK)
-        rc = vt_digest_ctx_final(d, out, err);
-    vt_digest_ctx_free(d);
-    return rc;
-}
-
 /* ---- the chain ---- */
 
 static bool is_self_issued(const vt_x509 *c)
@@ -690,7 +666,7 @@ static vt_status sevsnp_verify(const vt__verify_req *req, vt_result *res, vt_err
     }
     add_claims(x);
     x->have_coll = req->opts->collateral != NULL && vt_collateral_count(req->opts->collateral) > 0;
-    if (x->have_coll && digest_collateral(x->coll_digest, req->opts->collateral, &e) != VT_OK) {
+    if (x->have_coll && vt__collateral_digest(x->coll_digest, req->opts->collateral, &e) != VT_OK) {
         rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
         goto out;
     }
