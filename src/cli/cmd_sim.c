@@ -38,6 +38,40 @@ static void sim_usage(FILE *f)
 }
 
 /* veritee sim sevsnp (argv[0] = "sevsnp"). */
+/* Writes DIR/<file> and DIR/collateral/, then says what was written. */
+static int sim_write(const char *out, const char *file, const char *what, const char *platform, int version,
+                     const uint8_t report_data[VT_REPORT_DATA_LEN], const vt_buf *ev, const vt_collateral *coll,
+                     bool json)
+{
+    char path[4096], cpath[4096];
+    vt_err err = { 0 };
+    vt_status rc = vt_mkdir_p(out, 0755, &err);
+
+    snprintf(path, sizeof(path), "%s/%s", out, file);
+    snprintf(cpath, sizeof(cpath), "%s/collateral", out);
+    if (rc == VT_OK)
+        rc = vt_file_write(path, ev->data, ev->len, 0644, &err);
+    if (rc == VT_OK)
+        rc = vt_collateral_save_dir(coll, cpath, &err);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    if (json) {
+        char rdhex[2 * VT_REPORT_DATA_LEN + 1], *text;
+        json_t *j;
+        vt_hex_encode(rdhex, report_data, VT_REPORT_DATA_LEN);
+        j = json_pack("{s:s, s:i, s:b, s:s, s:s, s:s}", "platform", platform, "version", version, "hardware_attested",
+                      0, "report_data", rdhex, "evidence", path, "collateral", cpath);
+        text = j == NULL ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        printf("wrote %s (%s v%d, simulated) and %s/\n", path, what, version, cpath);
+    }
+    return VT_EXIT_OK;
+}
+
 static int sim_sevsnp(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -58,7 +92,7 @@ static int sim_sevsnp(int argc, char **argv)
     vt_buf rep;
     vt_collateral *coll = NULL;
     const char *rd = NULL, *nonce = NULL, *pub = NULL, *out = NULL, *state = NULL;
-    char path[4096];
+    int ex;
     size_t rd_len;
     vt_status rc;
     int ch;
@@ -94,36 +128,11 @@ static int sim_sevsnp(int argc, char **argv)
     rc = vt_collateral_new(&coll, &err);
     if (rc == VT_OK)
         rc = vt_sim_sevsnp(&rep, coll, &o, &err);
-    if (rc == VT_OK)
-        rc = vt_mkdir_p(out, 0755, &err);
-    if (rc == VT_OK) {
-        snprintf(path, sizeof(path), "%s/report.bin", out);
-        rc = vt_file_write(path, rep.data, rep.len, 0644, &err);
-    }
-    if (rc == VT_OK) {
-        snprintf(path, sizeof(path), "%s/collateral", out);
-        rc = vt_collateral_save_dir(coll, path, &err);
-    }
+    ex = rc == VT_OK ? sim_write(out, "report.bin", "SEV-SNP report", "sevsnp", 3, o.report_data, &rep, coll, json)
+                     : vt_cli_fail(rc, &err);
     vt_buf_free(&rep);
     vt_collateral_free(coll);
-    if (rc != VT_OK)
-        return vt_cli_fail(rc, &err);
-    if (json) {
-        char rdhex[2 * VT_REPORT_DATA_LEN + 1], *text;
-        json_t *j;
-        snprintf(path, sizeof(path), "%s/report.bin", out);
-        vt_hex_encode(rdhex, o.report_data, sizeof(o.report_data));
-        j = json_pack("{s:s, s:i, s:b, s:s, s:s, s:s+}", "platform", "sevsnp", "version", 3, "hardware_attested", 0,
-                      "report_data", rdhex, "report", path, "collateral", out, "/collateral");
-        text = j == NULL ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (text != NULL)
-            printf("%s\n", text);
-        free(text);
-        json_decref(j);
-    } else {
-        printf("wrote %s/report.bin (SEV-SNP report v3, simulated) and %s/collateral/\n", out, out);
-    }
-    return VT_EXIT_OK;
+    return ex;
 }
 
 int vt_cmd_sim(int argc, char **argv)
@@ -153,7 +162,7 @@ int vt_cmd_sim(int argc, char **argv)
     vt_buf quote;
     vt_collateral *coll = NULL;
     const char *rd = NULL, *nonce = NULL, *pub = NULL, *out = NULL, *state = NULL;
-    char path[4096];
+    int ex;
     size_t rd_len;
     vt_status rc;
     int ch;
@@ -226,34 +235,9 @@ int vt_cmd_sim(int argc, char **argv)
     rc = vt_collateral_new(&coll, &err);
     if (rc == VT_OK)
         rc = vt_sim_tdx(&quote, coll, &o, &err);
-    if (rc == VT_OK)
-        rc = vt_mkdir_p(out, 0755, &err);
-    if (rc == VT_OK) {
-        snprintf(path, sizeof(path), "%s/quote.bin", out);
-        rc = vt_file_write(path, quote.data, quote.len, 0644, &err);
-    }
-    if (rc == VT_OK) {
-        snprintf(path, sizeof(path), "%s/collateral", out);
-        rc = vt_collateral_save_dir(coll, path, &err);
-    }
+    ex = rc == VT_OK ? sim_write(out, "quote.bin", "TDX quote", "tdx", o.version, o.report_data, &quote, coll, json)
+                     : vt_cli_fail(rc, &err);
     vt_buf_free(&quote);
     vt_collateral_free(coll);
-    if (rc != VT_OK)
-        return vt_cli_fail(rc, &err);
-    if (json) {
-        char rdhex[2 * VT_REPORT_DATA_LEN + 1], *text;
-        json_t *j;
-        snprintf(path, sizeof(path), "%s/quote.bin", out);
-        vt_hex_encode(rdhex, o.report_data, sizeof(o.report_data));
-        j = json_pack("{s:s, s:i, s:b, s:s, s:s, s:s+}", "platform", "tdx", "version", o.version,
-                      "hardware_attested", 0, "report_data", rdhex, "quote", path, "collateral", out, "/collateral");
-        text = j == NULL ? NULL : json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (text != NULL)
-            printf("%s\n", text);
-        free(text);
-        json_decref(j);
-    } else {
-        printf("wrote %s/quote.bin (TDX quote v%d, simulated) and %s/collateral/\n", out, o.version, out);
-    }
-    return VT_EXIT_OK;
+    return ex;
 }
