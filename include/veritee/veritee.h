@@ -8,6 +8,8 @@
 #include "veritee/sim.h"
 #include "veritee/measure.h"
 #include "veritee/mlog.h"
+#include "veritee/jws.h"
+#include "veritee/passport.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

@@ -1,0 +1,185 @@
+/*
+ * veritee appraisal: environments (reference values and policy of one
+ * deployment), the appraisal of verified evidence + measurement log against
+ * them, and AI Passports — EAR attestation results (draft-ietf-rats-ear,
+ * profile "tag:ietf.org,2026:rats/ear#03") serialized as ES256 JWTs.
+ * Documented in docs/passport.md.
+ */
+#ifndef VERITEE_PASSPORT_H
+#define VERITEE_PASSPORT_H
+
+#include "veritee/base.h"
+#include "veritee/crypto.h"
+#include "veritee/jws.h"
+#include "veritee/mlog.h"
+#include "veritee/tee.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VT_EAR_PROFILE "tag:ietf.org,2026:rats/ear#03"
+#define VT_PASSPORT_TYP "JWT"
+#define VT_ENV_ID_MAX 64
+#define VT_ENV_MAX_BYTES ((size_t)256 << 10)
+#define VT_ENV_MAX_VALUES 64   /* per list: registers, digests of one component */
+
+/* EAR trust tiers (their integer values are the draft's). */
+typedef enum vt_ear_status {
+    VT_EAR_NONE = 0,
+    VT_EAR_AFFIRMING = 2,
+    VT_EAR_WARNING = 32,
+    VT_EAR_CONTRAINDICATED = 96,
+} vt_ear_status;
+VT_API const char *vt_ear_status_name(vt_ear_status s); /* "affirming", ... */
+VT_NODISCARD VT_API vt_status vt_ear_status_parse(vt_ear_status *out, const char *name, vt_err *err);
+
+/* AR4SI trustworthiness vector, in the draft's key order. */
+typedef enum vt_ar4si {
+    VT_AR4SI_INSTANCE_IDENTITY = 0,
+    VT_AR4SI_CONFIGURATION = 1,
+    VT_AR4SI_EXECUTABLES = 2,
+    VT_AR4SI_FILE_SYSTEM = 3,
+    VT_AR4SI_HARDWARE = 4,
+    VT_AR4SI_RUNTIME_OPAQUE = 5,
+    VT_AR4SI_STORAGE_OPAQUE = 6,
+    VT_AR4SI_SOURCED_DATA = 7,
+    VT_AR4SI_COUNT = 8,
+} vt_ar4si;
+VT_API const char *vt_ar4si_name(vt_ar4si k); /* "instance-identity", ... */
+/* The tier of one vector value: |v| <= 1 none, 2..31 affirming, 32..95 warning, >= 96 contraindicated. */
+VT_API vt_ear_status vt_ar4si_tier(int8_t v);
+
+/* The passport's submodules, in this order. */
+typedef enum vt_submod {
+    VT_SUBMOD_TEE = 0,
+    VT_SUBMOD_MODEL = 1,
+    VT_SUBMOD_AUDITORS = 2,
+    VT_SUBMOD_RUNTIME = 3,
+    VT_SUBMOD_CONFIG = 4,
+    VT_SUBMOD_COUNT = 5,
+} vt_submod;
+VT_API const char *vt_submod_name(vt_submod s); /* "tee", "model", ... */
+
+/* ---- environments ----
+ * JSON form (docs/passport.md):
+ * {"id":"prod-llm","description":"...",
+ *  "platforms":["tdx","sevsnp"],               allowed; empty/absent = any
+ *  "registers":{"mrtd":"hex", "rtmr0":"hex"},   exact values required in the claims
+ *  "components":{"model":["hex",...], "auditors":[...], "runtime":[...], "config":[...]},
+ *                                               allowed digests per component; a component
+ *                                               listed here is required in the log
+ *  "min_tcb_status":"UpToDate",                 UpToDate | SWHardeningNeeded |
+ *                                               ConfigurationNeeded | OutOfDate | any
+ *  "allow_debug":false, "allow_simulated":false, (simulated/mock evidence is never
+ *                                               hardware_attested; refused unless allowed)
+ *  "max_evidence_age":300, "passport_lifetime":3600}   seconds
+ */
+typedef struct vt_env_register {
+    char name[VT_CLAIM_NAME_MAX];
+    uint8_t value[VT_CLAIM_VALUE_MAX];
+    size_t len;
+} vt_env_register;
+
+typedef struct vt_env_digest {
+    uint8_t value[VT_MD_MAX];
+    size_t len;
+} vt_env_digest;
+
+typedef struct vt_env {
+    char id[VT_ENV_ID_MAX];
+    char description[256];
+    uint32_t platforms;  /* bit (1u << vt_tee_kind); 0 = any */
+    vt_env_register registers[VT_ENV_MAX_VALUES];
+    size_t register_count;
+    vt_env_digest digests[VT_SUBMOD_COUNT][VT_ENV_MAX_VALUES]; /* [VT_SUBMOD_TEE] unused */
+    size_t digest_count[VT_SUBMOD_COUNT];
+    char min_tcb_status[32];
+    bool allow_debug;
+    bool allow_simulated;
+    int64_t max_evidence_age;  /* seconds, > 0 */
+    int64_t passport_lifetime; /* seconds, > 0 */
+} vt_env;
+
+/* Environment ids: 1..63 chars of [A-Za-z0-9._-], not starting with '.' or '-'. */
+VT_API bool vt_env_id_valid(const char *id);
+/* Parses and validates untrusted JSON (<= VT_ENV_MAX_BYTES); defaults:
+ * min_tcb_status "UpToDate", max_evidence_age 300, passport_lifetime 3600.
+ * If id_override is non-NULL it must be a valid id and replaces/fills "id". */
+VT_NODISCARD VT_API vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id_override,
+                                           vt_err *err);
+/* Canonical JSON form (every field present).  free() the string. */
+VT_NODISCARD VT_API vt_status vt_env_to_json(char **json_out, const vt_env *env, vt_err *err);
+
+/* ---- appraisal ---- */
+typedef struct vt_appraisal_sub {
+    vt_ear_status status;
+    int8_t tv[VT_AR4SI_COUNT];
+    char reason[224];   /* why it is not affirming; "" when it is */
+    /* For model/auditors/runtime/config: the measured digest(s) from the log,
+     * hex, comma-separated when a component has several events (auditors). */
+    char measured[512];
+} vt_appraisal_sub;
+
+typedef struct vt_appraisal {
+    vt_ear_status status;             /* worst of the submodules */
+    vt_appraisal_sub sub[VT_SUBMOD_COUNT];
+} vt_appraisal;
+
+/*
+ * Appraises evidence that vt_evidence_verify() already checked (result) and
+ * whose measurement log it replayed (log; NULL when none was given) against
+ * env.  evidence_time is when the evidence was produced (the challenge's issue
+ * time), compared with now and env->max_evidence_age.  The tee submodule
+ * carries the evidence verdict, platform, TCB, debug, simulated and register
+ * checks; each component submodule compares the log's events of that
+ * component with env's digests.  A passport is affirming only when every
+ * submodule is affirming or — for components env does not list — none.
+ */
+VT_NODISCARD VT_API vt_status vt_appraise(vt_appraisal *out, const vt_result *result, const vt_mlog *log,
+                                          const vt_env *env, vt_time evidence_time, vt_time now, vt_err *err);
+
+/* ---- passports ---- */
+typedef struct vt_passport_claims {
+    char id[48];                /* "pass-" + 32 hex; also the JWT "jti" */
+    char environment[VT_ENV_ID_MAX];
+    char issuer[128];           /* JWT "iss": the verifier's URL or name */
+    vt_tee_kind tee_type;
+    bool hardware_attested;
+    char measurement_name[VT_CLAIM_NAME_MAX];   /* primary measurement: "mrtd", "measurement", "pcr0", "mr" */
+    uint8_t measurement[VT_CLAIM_VALUE_MAX];
+    size_t measurement_len;
+    char *attester_jwk;         /* owned: public JWK JSON of the attester (enclave) key */
+    uint8_t nonce[64];
+    size_t nonce_len;
+    vt_time iat;
+    vt_time exp;
+    char verifier_build[64];    /* ear_verifier_id.build */
+    vt_appraisal appraisal;
+    char *platform_claims;      /* owned, optional: vt_claims_to_json() of the evidence */
+} vt_passport_claims;
+VT_API void vt_passport_claims_clear(vt_passport_claims *c);
+
+/* A fresh passport id "pass-<32 hex>". */
+VT_NODISCARD VT_API vt_status vt_passport_new_id(char out[48], vt_err *err);
+/* Signs the EAR JWT with key (ES256) under kid.  free() the token. */
+VT_NODISCARD VT_API vt_status vt_passport_issue(char **token_out, const vt_passport_claims *c, const vt_pkey *key,
+                                                const char *kid, vt_err *err);
+/*
+ * Verifies a passport token: JWS signature with the JWKS key named by its kid,
+ * eat_profile, iat <= now + 60 s skew, now < exp; fills out (which the caller
+ * clears).  Otherwise VT_E_CRYPTO (bad signature, unknown kid) or VT_E_POLICY
+ * (profile, not yet valid, expired) with a message naming the failed check.
+ * A validly signed but expired passport still fills out (so callers can show
+ * it) and returns VT_E_POLICY with "expired" in the message.
+ */
+VT_NODISCARD VT_API vt_status vt_passport_verify(vt_passport_claims *out, const char *token, size_t len,
+                                                 const vt_jwks *jwks, vt_time now, vt_err *err);
+/* Decodes without verifying (for display only). */
+VT_NODISCARD VT_API vt_status vt_passport_decode(vt_passport_claims *out, const char *token, size_t len,
+                                                 vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERITEE_PASSPORT_H */
