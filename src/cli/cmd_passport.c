@@ -1,0 +1,199 @@
+/* veritee passport: check and show AI Passports (EAR JWTs, docs/passport.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+enum { O_JWKS = 256, O_AT, O_JSON };
+
+static void passport_usage(FILE *f)
+{
+    fprintf(f, "usage: veritee passport verify TOKEN|FILE --jwks FILE [--at TIME] [--json]\n"
+               "       veritee passport decode TOKEN|FILE [--json]\n\n"
+               "An AI Passport is the verifier's signed attestation result (an EAR JWT): which TEE,\n"
+               "model, auditors, runtime and config it appraised, and its verdict on each.\n\n"
+               "  verify   checks the ES256 signature with the key named by the token's kid in the\n"
+               "           verifier's JWK Set, the EAR profile and the validity window; exit 0 when\n"
+               "           valid, 1 when not (bad signature, unknown key, expired).  Offline: pass the\n"
+               "           JWKS as a file (curl -o jwks.json <verifier>/.well-known/jwks.json).\n"
+               "  decode   prints the claims without checking anything.\n\n"
+               "  --jwks FILE  the verifier's JWK Set\n"
+               "  --at TIME    verify as of TIME (RFC 3339 or @unix seconds; default now)\n"
+               "  --json       print the claims as JSON\n"
+               "TOKEN|FILE is the token itself, a file holding it, or - for standard input.\n");
+}
+
+/* The token is either the argument itself or the contents of a file. */
+static vt_status load_token(vt_buf *out, const char *arg, vt_err *err)
+{
+    vt_status rc;
+
+    vt_buf_init(out);
+    if (strcmp(arg, "-") != 0 && strchr(arg, '.') != NULL && strchr(arg, '/') == NULL &&
+        strlen(arg) > 40 && strchr(arg, '.') != strrchr(arg, '.'))
+        rc = vt_buf_append_str(out, arg, err);
+    else
+        rc = vt_cli_read(out, arg, VT_JWS_MAX + 2, err);
+    while (rc == VT_OK && out->len > 0 &&
+           (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' || out->data[out->len - 1] == ' '))
+        out->len--;
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(out, err);
+    return rc;
+}
+
+static void print_text(const vt_passport_claims *c, bool verified)
+{
+    char t1[32], t2[32], hex[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    vt_time_format(t1, c->iat);
+    vt_time_format(t2, c->exp);
+    printf("passport     %s%s\n", c->id, verified ? "" : " (NOT verified)");
+    printf("status       %s\n", vt_ear_status_name(c->appraisal.status));
+    printf("environment  %s\n", c->environment);
+    printf("issuer       %s (veritee %s)\n", c->issuer, c->verifier_build);
+    printf("tee          %s, hardware_attested %s\n", vt_tee_name(c->tee_type), c->hardware_attested ? "true" : "false");
+    if (c->measurement_name[0]) {
+        vt_hex_encode(hex, c->measurement, c->measurement_len);
+        printf("measurement  %s %s\n", c->measurement_name, hex);
+    }
+    printf("valid        %s .. %s\n", t1, t2);
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *a = &c->appraisal.sub[s];
+        printf("  %-9s %-15s%s%s\n", vt_submod_name((vt_submod)s), vt_ear_status_name(a->status),
+               a->measured[0] ? " " : "", a->measured);
+        if (a->reason[0])
+            printf("            %s\n", a->reason);
+    }
+}
+
+static json_t *claims_json(const vt_passport_claims *c, bool verified, const char *error)
+{
+    json_t *subs = json_object(), *o;
+    char hex[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *a = &c->appraisal.sub[s];
+        json_t *tv = json_object();
+        for (int k = 0; k < VT_AR4SI_COUNT; k++)
+            if (a->tv[k] != 0)
+                json_object_set_new(tv, vt_ar4si_name((vt_ar4si)k), json_integer(a->tv[k]));
+        json_object_set_new(subs, vt_submod_name((vt_submod)s),
+                            json_pack("{s:s, s:o, s:s, s:s}", "status", vt_ear_status_name(a->status),
+                                      "trustworthiness_vector", tv, "reason", a->reason, "measured", a->measured));
+    }
+    vt_hex_encode(hex, c->measurement, c->measurement_len);
+    o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:s}, s:I, s:I, s:s, s:o}", "verified", verified,
+                  "id", c->id, "status", vt_ear_status_name(c->appraisal.status), "environment", c->environment,
+                  "issuer", c->issuer, "tee_type", vt_tee_name(c->tee_type), "hardware_attested",
+                  c->hardware_attested, "measurement", "name", c->measurement_name, "value", hex, "iat",
+                  (json_int_t)c->iat, "exp", (json_int_t)c->exp, "verifier_build", c->verifier_build, "submods", subs);
+    if (o != NULL && error != NULL)
+        json_object_set_new(o, "error", json_string(error));
+    if (o != NULL && c->attester_jwk != NULL)
+        json_object_set_new(o, "attester_jwk", json_loads(c->attester_jwk, 0, NULL));
+    return o;
+}
+
+static void print_json(const vt_passport_claims *c, bool verified, const char *error)
+{
+    json_t *o = claims_json(c, verified, error);
+    char *s = o != NULL ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+    if (s != NULL)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static int passport_run(int argc, char **argv, bool verify)
+{
+    static const struct option longopts[] = {
+        { "jwks", required_argument, NULL, O_JWKS }, { "at", required_argument, NULL, O_AT },
+        { "json", no_argument, NULL, O_JSON },       { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *jwks_path = NULL, *at = NULL;
+    bool json = false;
+    vt_time now = vt_time_now();
+    vt_buf tok, jw;
+    vt_jwks *set = NULL;
+    vt_passport_claims c;
+    vt_err err = { 0 };
+    vt_status rc;
+    int ch, ex;
+
+    memset(&c, 0, sizeof(c));
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_JWKS: jwks_path = optarg; break;
+        case O_AT: at = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': passport_usage(stdout); return VT_EXIT_OK;
+        default: passport_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        return vt_cli_usage_error("passport %s: needs one TOKEN or FILE", verify ? "verify" : "decode");
+    if (verify && jwks_path == NULL)
+        return vt_cli_usage_error("passport verify: --jwks FILE is required (the verifier's "
+                                  "/.well-known/jwks.json)");
+    if (verify && (strncmp(jwks_path, "http://", 7) == 0 || strncmp(jwks_path, "https://", 8) == 0))
+        return vt_cli_usage_error("passport verify: --jwks takes a file; fetch the URL first (curl -o jwks.json URL)");
+    if (at != NULL && vt_time_parse(&now, at, &err) != VT_OK)
+        return vt_cli_usage_error("--at: %s", err.msg);
+    rc = load_token(&tok, argv[optind], &err);
+    if (rc != VT_OK) {
+        vt_buf_free(&tok);
+        return vt_cli_fail(rc, &err);
+    }
+    vt_buf_init(&jw);
+    if (verify) {
+        rc = vt_cli_read(&jw, jwks_path, (size_t)64 << 10, &err);
+        if (rc == VT_OK)
+            rc = vt_jwks_parse(&set, (const char *)jw.data, jw.len, &err);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_E_FORMAT : rc, &err);
+            goto out;
+        }
+        rc = vt_passport_verify(&c, (const char *)tok.data, tok.len, set, now, &err);
+    } else {
+        rc = vt_passport_decode(&c, (const char *)tok.data, tok.len, &err);
+    }
+    /* An expired passport still has claims worth showing next to the reason. */
+    if (rc == VT_OK || (rc == VT_E_POLICY && c.id[0] != '\0')) {
+        if (json)
+            print_json(&c, verify && rc == VT_OK, rc == VT_OK ? NULL : err.msg);
+        else
+            print_text(&c, verify && rc == VT_OK);
+    }
+    ex = rc == VT_OK ? VT_EXIT_OK : vt_cli_fail(rc, &err);
+    if (rc == VT_OK && verify && !json)
+        printf("signature    valid (kid in %s)\n", jwks_path);
+out:
+    vt_passport_claims_clear(&c);
+    vt_jwks_free(set);
+    vt_buf_free(&jw);
+    vt_buf_free(&tok);
+    return ex;
+}
+
+int vt_cmd_passport(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        passport_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? VT_EXIT_USAGE : VT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "verify") == 0)
+        return passport_run(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "decode") == 0)
+        return passport_run(argc - 1, argv + 1, false);
+    fprintf(stderr, "veritee: passport: unknown subcommand '%s'\n", argv[1]);
+    passport_usage(stderr);
+    return VT_EXIT_USAGE;
+}
