@@ -1,0 +1,331 @@
+/*
+ * Receipts: the gateway's signed statement about one response (receipt.h,
+ * docs/receipts.md).  The payload is a flat JSON object; parsing it back is
+ * strict (every member known, every digest 32 bytes of lowercase hex) because
+ * a relying party acts on what it says.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veritee/jws.h"
+#include "veritee/receipt.h"
+
+#define RECEIPT_AUDITORS_MAX ((size_t)32 << 10)
+
+static const char *const members[] = {
+    "receipt", "passport", "environment", "enclave_key", "model", "request_received", "request_forwarded",
+    "response", "streamed", "endpoint", "upstream_status", "verdict", "auditors", "usage", "received_ms",
+    "completed_ms",
+};
+
+vt_status vt_receipt_init(vt_receipt *r, vt_err *err)
+{
+    uint8_t rnd[16];
+    char hex[33];
+    vt_status rc;
+
+    memset(r, 0, sizeof(*r));
+    r->prompt_tokens = r->completion_tokens = r->total_tokens = -1;
+    rc = vt_random(rnd, sizeof(rnd), err);
+    if (rc != VT_OK)
+        return rc;
+    vt_hex_encode(hex, rnd, sizeof(rnd));
+    snprintf(r->id, sizeof(r->id), "rcpt-%s", hex);
+    return VT_OK;
+}
+
+void vt_receipt_clear(vt_receipt *r)
+{
+    if (r == NULL)
+        return;
+    free(r->auditors);
+    memset(r, 0, sizeof(*r));
+}
+
+static json_t *hex_json(const uint8_t *p, size_t len)
+{
+    char hex[2 * 64 + 1];
+
+    vt_hex_encode(hex, p, len);
+    return json_string(hex);
+}
+
+static json_t *usage_json(const vt_receipt *r)
+{
+    if (r->prompt_tokens < 0 && r->completion_tokens < 0 && r->total_tokens < 0)
+        return json_null();
+    return json_pack("{s:I,s:I,s:I}", "prompt_tokens", (json_int_t)r->prompt_tokens, "completion_tokens",
+                     (json_int_t)r->completion_tokens, "total_tokens", (json_int_t)r->total_tokens);
+}
+
+static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
+{
+    json_t *aud, *o;
+
+    if (r->auditors != NULL && r->auditors[0] != '\0') {
+        json_error_t je;
+        aud = json_loads(r->auditors, JSON_REJECT_DUPLICATES, &je);
+        if (aud == NULL || !json_is_array(aud)) {
+            json_decref(aud);
+            return vt_err_set(err, VT_E_ARG, "receipt: auditors is not a JSON array");
+        }
+    } else {
+        aud = json_array();
+    }
+    o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:s,s:i,s:s,s:o,s:o,s:I,s:I}", "receipt", r->id,
+                  "passport", r->passport, "environment", r->environment, "enclave_key", r->enclave_key, "model",
+                  hex_json(r->model, 32), "request_received", hex_json(r->request_received, 32),
+                  "request_forwarded", hex_json(r->request_forwarded, 32), "response", hex_json(r->response, 32),
+                  "streamed", r->streamed, "endpoint", r->endpoint, "upstream_status", r->upstream_status,
+                  "verdict", r->verdict, "auditors", aud, "usage", usage_json(r), "received_ms",
+                  (json_int_t)r->received_ms, "completed_ms", (json_int_t)r->completed_ms);
+    if (o == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory building the payload");
+    *out = o;
+    return VT_OK;
+}
+
+vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclave_key, vt_err *err)
+{
+    json_t *o = NULL;
+    char *text = NULL;
+    vt_status rc;
+
+    *token_out = NULL;
+    rc = vt_jwk_thumbprint(r->enclave_key, enclave_key, err);
+    if (rc == VT_OK)
+        rc = payload_json(&o, r, err);
+    if (rc == VT_OK) {
+        text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        if (text == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory serializing the payload");
+    }
+    if (rc == VT_OK)
+        rc = vt_jws_sign(token_out, enclave_key, NULL, VT_RECEIPT_TYP, (const uint8_t *)text, strlen(text), err);
+    free(text);
+    json_decref(o);
+    return rc;
+}
+
+static vt_status get_str(char *out, size_t cap, json_t *o, const char *key, vt_err *err)
+{
+    json_t *v = json_object_get(o, key);
+    const char *s = json_string_value(v);
+
+    if (s == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "receipt: \"%s\" is missing or not a string", key);
+    if (strlen(s) >= cap)
+        return vt_err_set(err, VT_E_LIMIT, "receipt: \"%s\" is longer than %zu bytes", key, cap - 1);
+    memcpy(out, s, strlen(s) + 1);
+    return VT_OK;
+}
+
+static vt_status get_hex32(uint8_t out[32], json_t *o, const char *key, vt_err *err)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    if (s == NULL || strlen(s) != 64 || vt_hex_decode(out, 32, s, 64, NULL) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "receipt: \"%s\" is not a SHA-256 digest in hex", key);
+    return VT_OK;
+}
+
+static vt_status get_int(int64_t *out, json_t *o, const char *key, vt_err *err)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!json_is_integer(v))
+        return vt_err_set(err, VT_E_FORMAT, "receipt: \"%s\" is missing or not an integer", key);
+    *out = (int64_t)json_integer_value(v);
+    return VT_OK;
+}
+
+static vt_status parse_usage(vt_receipt *r, json_t *o, vt_err *err)
+{
+    json_t *u = json_object_get(o, "usage");
+    vt_status rc;
+
+    if (json_is_null(u))
+        return VT_OK;
+    if (!json_is_object(u) || json_object_size(u) != 3)
+        return vt_err_set(err, VT_E_FORMAT, "receipt: \"usage\" must be null or {prompt_tokens, "
+                                            "completion_tokens, total_tokens}");
+    rc = get_int(&r->prompt_tokens, u, "prompt_tokens", err);
+    if (rc == VT_OK)
+        rc = get_int(&r->completion_tokens, u, "completion_tokens", err);
+    if (rc == VT_OK)
+        rc = get_int(&r->total_tokens, u, "total_tokens", err);
+    return rc;
+}
+
+static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_err *err)
+{
+    json_error_t je;
+    json_t *o = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je), *aud;
+    const char *key;
+    json_t *v;
+    int64_t st = 0;
+    vt_status rc = VT_OK;
+
+    memset(r, 0, sizeof(*r));
+    r->prompt_tokens = r->completion_tokens = r->total_tokens = -1;
+    if (o == NULL || !json_is_object(o)) {
+        json_decref(o);
+        return vt_err_set(err, VT_E_FORMAT, "receipt: payload is not a JSON object");
+    }
+    json_object_foreach(o, key, v) {
+        size_t i, known = 0;
+        for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+            known |= strcmp(key, members[i]) == 0;
+        if (!known) {
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt: unknown member \"%.40s\"", key);
+            break;
+        }
+    }
+    if (rc == VT_OK)
+        rc = get_str(r->id, sizeof(r->id), o, "receipt", err);
+    if (rc == VT_OK)
+        rc = get_str(r->passport, sizeof(r->passport), o, "passport", err);
+    if (rc == VT_OK)
+        rc = get_str(r->environment, sizeof(r->environment), o, "environment", err);
+    if (rc == VT_OK)
+        rc = get_str(r->enclave_key, sizeof(r->enclave_key), o, "enclave_key", err);
+    if (rc == VT_OK)
+        rc = get_hex32(r->model, o, "model", err);
+    if (rc == VT_OK)
+        rc = get_hex32(r->request_received, o, "request_received", err);
+    if (rc == VT_OK)
+        rc = get_hex32(r->request_forwarded, o, "request_forwarded", err);
+    if (rc == VT_OK)
+        rc = get_hex32(r->response, o, "response", err);
+    if (rc == VT_OK && !json_is_boolean(json_object_get(o, "streamed")))
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"streamed\" is missing or not a boolean");
+    if (rc == VT_OK) {
+        r->streamed = json_is_true(json_object_get(o, "streamed"));
+        rc = get_str(r->endpoint, sizeof(r->endpoint), o, "endpoint", err);
+    }
+    if (rc == VT_OK)
+        rc = get_int(&st, o, "upstream_status", err);
+    if (rc == VT_OK && (st < 0 || st > 999))
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"upstream_status\" %lld is not an HTTP status", (long long)st);
+    r->upstream_status = (int)st;
+    if (rc == VT_OK)
+        rc = get_str(r->verdict, sizeof(r->verdict), o, "verdict", err);
+    if (rc == VT_OK)
+        rc = parse_usage(r, o, err);
+    if (rc == VT_OK)
+        rc = get_int(&r->received_ms, o, "received_ms", err);
+    if (rc == VT_OK)
+        rc = get_int(&r->completed_ms, o, "completed_ms", err);
+    aud = json_object_get(o, "auditors");
+    if (rc == VT_OK && !json_is_array(aud))
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"auditors\" is missing or not an array");
+    if (rc == VT_OK) {
+        r->auditors = json_dumps(aud, JSON_COMPACT | JSON_SORT_KEYS);
+        if (r->auditors == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+        else if (strlen(r->auditors) > RECEIPT_AUDITORS_MAX)
+            rc = vt_err_set(err, VT_E_LIMIT, "receipt: auditors exceed %zu bytes", RECEIPT_AUDITORS_MAX);
+    }
+    json_decref(o);
+    if (rc != VT_OK)
+        vt_receipt_clear(r);
+    return rc;
+}
+
+static vt_status parse_token(vt_jws *j, const char *token, size_t len, vt_err *err)
+{
+    vt_status rc;
+
+    if (len > VT_RECEIPT_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "receipt: token is larger than %zu bytes", VT_RECEIPT_MAX);
+    rc = vt_jws_parse(j, token, len, err);
+    if (rc == VT_OK && strcmp(j->typ, VT_RECEIPT_TYP) != 0)
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: header typ is \"%s\", expected \"%s\"", j->typ,
+                        VT_RECEIPT_TYP);
+    return rc;
+}
+
+vt_status vt_receipt_decode(vt_receipt *out, const char *token, size_t len, vt_err *err)
+{
+    vt_jws j;
+    vt_status rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = parse_token(&j, token, len, err);
+    if (rc == VT_OK)
+        rc = parse_payload(out, j.payload.data, j.payload.len, err);
+    vt_jws_clear(&j);
+    return rc;
+}
+
+vt_status vt_receipt_verify(vt_receipt *out, const char *token, size_t len, const vt_pkey *enclave_key,
+                            vt_err *err)
+{
+    vt_jws j;
+    char thumb[44];
+    vt_status rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = parse_token(&j, token, len, err);
+    if (rc == VT_OK)
+        rc = vt_jws_verify(&j, enclave_key, err);
+    if (rc == VT_OK)
+        rc = parse_payload(out, j.payload.data, j.payload.len, err);
+    if (rc == VT_OK)
+        rc = vt_jwk_thumbprint(thumb, enclave_key, err);
+    if (rc == VT_OK && strcmp(thumb, out->enclave_key) != 0)
+        rc = vt_err_set(err, VT_E_CRYPTO, "receipt: enclave_key %s does not name the verifying key %s",
+                        out->enclave_key, thumb);
+    if (rc != VT_OK)
+        vt_receipt_clear(out);
+    vt_jws_clear(&j);
+    return rc;
+}
+
+/* Is hex digest `d` one of the comma-separated digests in `list`? */
+static bool in_list(const char *list, const char *d)
+{
+    size_t n = strlen(d);
+
+    while (*list != '\0') {
+        const char *end = strchr(list, ',');
+        size_t len = end != NULL ? (size_t)(end - list) : strlen(list);
+        if (len == n && vt_ct_equal(list, d, n))
+            return true;
+        list += len;
+        if (*list == ',')
+            list++;
+    }
+    return false;
+}
+
+vt_status vt_receipt_check_passport(const vt_receipt *r, const vt_passport_claims *p, vt_err *err)
+{
+    char model[65];
+
+    if (strcmp(r->passport, p->id) != 0)
+        return vt_err_set(err, VT_E_POLICY, "receipt: issued under passport %s, not %s", r->passport, p->id);
+    if (strcmp(r->environment, p->environment) != 0)
+        return vt_err_set(err, VT_E_POLICY, "receipt: environment %s differs from the passport's %s",
+                          r->environment, p->environment);
+    vt_hex_encode(model, r->model, 32);
+    if (!in_list(p->appraisal.sub[VT_SUBMOD_MODEL].measured, model))
+        return vt_err_set(err, VT_E_POLICY, "receipt: model %.16s… is not the model the passport measured", model);
+    if (r->received_ms / 1000 < p->iat - 60 || r->completed_ms / 1000 > p->exp)
+        return vt_err_set(err, VT_E_POLICY, "receipt: served outside the passport's validity");
+    return VT_OK;
+}
+
+vt_status vt_receipt_to_json(char **json_out, const vt_receipt *r, vt_err *err)
+{
+    json_t *o = NULL;
+    vt_status rc = payload_json(&o, r, err);
+
+    *json_out = NULL;
+    if (rc != VT_OK)
+        return rc;
+    *json_out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(o);
+    return *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+}

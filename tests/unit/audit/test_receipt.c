@@ -1,0 +1,205 @@
+/* Receipts: sign → verify round trip, every tampering refused, strict payload
+ * parsing, and the check against the passport the receipt names. */
+#include "vt_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static vt_pkey *key(void)
+{
+    vt_pkey *k = NULL;
+
+    assert_int_equal(vt_pkey_generate(&k, VT_KEY_EC_P256, NULL), VT_OK);
+    return k;
+}
+
+static void sample(vt_receipt *r)
+{
+    assert_int_equal(vt_receipt_init(r, NULL), VT_OK);
+    snprintf(r->passport, sizeof(r->passport), "pass-0123456789abcdef0123456789abcdef");
+    snprintf(r->environment, sizeof(r->environment), "prod-llm");
+    memset(r->model, 0x11, 32);
+    memset(r->request_received, 0x22, 32);
+    memset(r->request_forwarded, 0x33, 32);
+    memset(r->response, 0x44, 32);
+    snprintf(r->endpoint, sizeof(r->endpoint), "/v1/chat/completions");
+    snprintf(r->verdict, sizeof(r->verdict), "redact");
+    r->upstream_status = 200;
+    r->auditors = strdup("[{\"name\":\"pii\",\"phase\":\"request\",\"verdict\":\"redact\",\"findings\":{\"email\":1}}]");
+    r->prompt_tokens = 12;
+    r->completion_tokens = 30;
+    r->total_tokens = 42;
+    r->received_ms = 1700000000123;
+    r->completed_ms = 1700000000456;
+}
+
+static char *signed_sample(vt_receipt *r, vt_pkey *k)
+{
+    char *tok = NULL;
+
+    sample(r);
+    assert_int_equal(vt_receipt_sign(&tok, r, k, NULL), VT_OK);
+    return tok;
+}
+
+static void test_audit_receipt__roundtrip(void **state)
+{
+    vt_pkey *k = key();
+    vt_receipt r, back;
+    char *tok = signed_sample(&r, k);
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, &err), VT_OK);
+    assert_string_equal(back.id, r.id);
+    assert_string_equal(back.passport, r.passport);
+    assert_string_equal(back.environment, "prod-llm");
+    assert_string_equal(back.enclave_key, r.enclave_key);
+    assert_memory_equal(back.model, r.model, 32);
+    assert_memory_equal(back.request_forwarded, r.request_forwarded, 32);
+    assert_memory_equal(back.response, r.response, 32);
+    assert_int_equal(back.upstream_status, 200);
+    assert_int_equal(back.total_tokens, 42);
+    assert_true(back.completed_ms == 1700000000456);
+    assert_non_null(strstr(back.auditors, "\"email\":1"));
+    assert_int_equal(strncmp(back.id, "rcpt-", 5), 0);
+    vt_receipt_clear(&back);
+    vt_receipt_clear(&r);
+    free(tok);
+    vt_pkey_free(k);
+}
+
+/* Any changed byte of any part, and another key, are refused. */
+static void test_audit_receipt__tamper_and_wrong_key(void **state)
+{
+    vt_pkey *k = key(), *other = key();
+    vt_receipt r, back;
+    char *tok = signed_sample(&r, k);
+    size_t n = strlen(tok);
+
+    (void)state;
+    for (size_t i = 0; i < n; i += 7) {
+        char saved = tok[i];
+        if (saved == '.')
+            continue;
+        tok[i] = saved == 'A' ? 'B' : 'A';
+        assert_int_not_equal(vt_receipt_verify(&back, tok, n, k, NULL), VT_OK);
+        tok[i] = saved;
+    }
+    {
+        vt_err err = { 0 };
+        assert_int_equal(vt_receipt_verify(&back, tok, n, other, &err), VT_E_CRYPTO);
+    }
+    /* truncations never verify and never crash */
+    for (size_t cut = 0; cut < n; cut += 5)
+        assert_int_not_equal(vt_receipt_verify(&back, tok, cut, k, NULL), VT_OK);
+    vt_receipt_clear(&r);
+    free(tok);
+    vt_pkey_free(k);
+    vt_pkey_free(other);
+}
+
+/* A validly signed token whose payload is not a receipt is refused. */
+static void test_audit_receipt__strict_payload(void **state)
+{
+    static const char *bad[] = {
+        "{}",
+        "[1]",
+        "{\"receipt\":\"rcpt-1\"}",
+    };
+    vt_pkey *k = key();
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *tok = NULL;
+        vt_receipt back;
+        vt_err err = { 0 };
+        assert_int_equal(vt_jws_sign(&tok, k, NULL, VT_RECEIPT_TYP, (const uint8_t *)bad[i], strlen(bad[i]), NULL),
+                         VT_OK);
+        assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, &err), VT_E_FORMAT);
+        free(tok);
+    }
+    /* the right payload under another typ is not a receipt either */
+    {
+        vt_receipt r;
+        char *tok = NULL, *json = NULL;
+        vt_receipt back;
+        sample(&r);
+        assert_int_equal(vt_jwk_thumbprint(r.enclave_key, k, NULL), VT_OK);
+        assert_int_equal(vt_receipt_to_json(&json, &r, NULL), VT_OK);
+        assert_int_equal(vt_jws_sign(&tok, k, NULL, "JWT", (const uint8_t *)json, strlen(json), NULL), VT_OK);
+        assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, NULL), VT_E_FORMAT);
+        free(tok);
+        free(json);
+        vt_receipt_clear(&r);
+    }
+    /* an unknown member is refused */
+    {
+        const char *extra = "{\"receipt\":\"rcpt-1\",\"surprise\":1}";
+        char *tok = NULL;
+        vt_receipt back;
+        vt_err err = { 0 };
+        assert_int_equal(vt_jws_sign(&tok, k, NULL, VT_RECEIPT_TYP, (const uint8_t *)extra, strlen(extra), NULL),
+                         VT_OK);
+        assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, &err), VT_E_FORMAT);
+        assert_non_null(strstr(err.msg, "surprise"));
+        free(tok);
+    }
+    vt_pkey_free(k);
+}
+
+static void test_audit_receipt__check_passport(void **state)
+{
+    vt_pkey *k = key();
+    vt_receipt r, back;
+    char *tok = signed_sample(&r, k);
+    vt_passport_claims p;
+    vt_err err = { 0 };
+    char model[65];
+
+    (void)state;
+    assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, NULL), VT_OK);
+    memset(&p, 0, sizeof(p));
+    snprintf(p.id, sizeof(p.id), "%s", back.passport);
+    snprintf(p.environment, sizeof(p.environment), "prod-llm");
+    vt_hex_encode(model, back.model, 32);
+    snprintf(p.appraisal.sub[VT_SUBMOD_MODEL].measured, sizeof(p.appraisal.sub[0].measured), "%s", model);
+    p.iat = 1700000000 - 100;
+    p.exp = 1700000000 + 3600;
+    assert_int_equal(vt_receipt_check_passport(&back, &p, &err), VT_OK);
+
+    snprintf(p.id, sizeof(p.id), "pass-ffffffffffffffffffffffffffffffff");
+    assert_int_equal(vt_receipt_check_passport(&back, &p, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "passport"));
+    snprintf(p.id, sizeof(p.id), "%s", back.passport);
+
+    snprintf(p.environment, sizeof(p.environment), "other");
+    assert_int_equal(vt_receipt_check_passport(&back, &p, &err), VT_E_POLICY);
+    snprintf(p.environment, sizeof(p.environment), "prod-llm");
+
+    memset(model, 'f', 64);
+    snprintf(p.appraisal.sub[VT_SUBMOD_MODEL].measured, sizeof(p.appraisal.sub[0].measured), "%s", model);
+    assert_int_equal(vt_receipt_check_passport(&back, &p, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "model"));
+    vt_hex_encode(model, back.model, 32);
+    snprintf(p.appraisal.sub[VT_SUBMOD_MODEL].measured, sizeof(p.appraisal.sub[0].measured), "%s", model);
+
+    p.exp = 1700000000 - 10; /* the passport had expired when the answer was served */
+    assert_int_equal(vt_receipt_check_passport(&back, &p, &err), VT_E_POLICY);
+
+    vt_receipt_clear(&back);
+    vt_receipt_clear(&r);
+    free(tok);
+    vt_pkey_free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_audit_receipt__roundtrip),
+        cmocka_unit_test(test_audit_receipt__tamper_and_wrong_key),
+        cmocka_unit_test(test_audit_receipt__strict_payload),
+        cmocka_unit_test(test_audit_receipt__check_passport),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
