@@ -2,6 +2,7 @@
  * parsing, and the check against the passport the receipt names. */
 #include "vt_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
