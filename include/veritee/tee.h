@@ -28,6 +28,7 @@ typedef enum vt_tee_kind {
     VT_TEE_NITRO = 4,
     VT_TEE_TPM = 5,
     VT_TEE_NVGPU = 6,
+    VT_TEE_COMPOSITE = 7, /* a CPU report bound to device reports (composite.h) */
 } vt_tee_kind;
 
 /* "mock", "tdx", ...; "auto" for VT_TEE_NONE. */
