@@ -225,7 +225,7 @@ vt_status vt_composite_build(vt_buf *out, const vt_composite_part *cpu, const vt
         goto out;
     }
     for (size_t i = 0; i < device_count; i++) {
-        snprintf(label, sizeof(label), "devices[%zu]", i);
+        snprintf(label, sizeof(label), "devices[%u]", (unsigned)(i % 100)); /* i < 16 */
         rc = build_part(&pj, &devices[i], true, label, err);
         if (rc != VT_OK)
             goto out;
