@@ -52,6 +52,26 @@ typedef struct vt_sim_sevsnp_opts {
 VT_NODISCARD VT_API vt_status vt_sim_sevsnp(vt_buf *report_out, vt_collateral *coll_out,
                                             const vt_sim_sevsnp_opts *opts, vt_err *err);
 
+typedef struct vt_sim_nitro_opts {
+    bool debug;                  /* PCR0..15 all zero, as debug-mode enclaves report */
+    const uint8_t *nonce;        /* borrowed; NULL = null in the document; <= 1024 bytes */
+    size_t nonce_len;
+    const uint8_t *user_data;    /* borrowed; NULL = null; <= 1024 bytes */
+    size_t user_data_len;
+    const uint8_t *public_key;   /* borrowed; NULL = null; <= 1024 bytes */
+    size_t public_key_len;
+    vt_time now;                 /* the document timestamp; the leaf is valid about 3 hours around it */
+    const char *state_dir;       /* borrowed; the simulation root lives in <state_dir>/sim */
+} vt_sim_nitro_opts;
+
+/*
+ * Makes an AWS Nitro Enclaves attestation document (appended to doc_out) in
+ * the NSM's format: untagged COSE_Sign1, ES384, payload with 16 PCRs, a fresh
+ * P-384 leaf and cabundle = [simulation root, a fresh simulated zonal CA].
+ * The report_data the verifier derives is the nonce (docs/formats/nitro.md).
+ */
+VT_NODISCARD VT_API vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *err);
+
 /* Path of the simulation root certificate (PEM) in the state directory,
  * creating the simulation CA on first use.  out gets a NUL-terminated path. */
 VT_NODISCARD VT_API vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir,

@@ -28,6 +28,7 @@ typedef enum vt_tee_kind {
     VT_TEE_NITRO = 4,
     VT_TEE_TPM = 5,
     VT_TEE_NVGPU = 6,
+    VT_TEE_COMPOSITE = 7, /* a CPU report bound to device reports (composite.h) */
 } vt_tee_kind;
 
 /* "mock", "tdx", ...; "auto" for VT_TEE_NONE. */
@@ -201,6 +202,13 @@ typedef struct vt_collect_opts {
      * DER blobs named vcek.der, vlek.der, ask.der, ark.der.  Never trusted by
      * themselves: they are verification collateral like any other. */
     vt_collateral *certs_out;
+    /* Borrowed; NULL = null in the request.  Nitro only: the NSM request's
+     * user_data and public_key (at most 1024 bytes each), signed into the
+     * document beside the nonce (= report_data). */
+    const uint8_t *user_data;
+    size_t user_data_len;
+    const uint8_t *public_key;
+    size_t public_key_len;
 } vt_collect_opts;
 
 /* Collects evidence; appends it to out and tells which platform made it. */

@@ -6,6 +6,7 @@
 #include "veritee/crypto.h"
 #include "veritee/tee.h"
 #include "veritee/sim.h"
+#include "veritee/composite.h"
 #include "veritee/measure.h"
 #include "veritee/mlog.h"
 #include "veritee/jws.h"

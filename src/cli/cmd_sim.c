@@ -9,13 +9,20 @@
 
 #include "cli.h"
 
-enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE };
+enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE, O_UD, O_PK };
 
 static void sim_usage(FILE *f)
 {
     fprintf(f, "usage: veritee sim tdx --out DIR [options]\n"
                "       veritee sim sevsnp --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
                "                         [--at TIME] [--state DIR] [--json]\n\n"
+               "       veritee sim nitro --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
+               "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
+               "nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1 ES384, as /dev/nsm returns it)\n"
+               "in DIR/attestation.cbor, under a simulated zonal CA and the simulation root.  Its nonce field\n"
+               "is SHA-512(nonce || pubkey) with --nonce (the pubkey also becomes public_key), or the raw\n"
+               "--report-data bytes; --debug zeroes the PCRs.  Verify with: veritee verify --trust-sim\n"
+               "--at TIME DIR/attestation.cbor (the leaf lives three hours)\n\n"
                "sevsnp: an AMD SEV-SNP report (v3, Milan layout) in DIR/report.bin, signed by a simulated\n"
                "VCEK whose TCB and hwID extensions match it, and DIR/collateral/{vcek,ask}.pem under the\n"
                "simulation root.  Verify with: veritee verify --trust-sim --collateral DIR/collateral\n"
@@ -135,6 +142,117 @@ static int sim_sevsnp(int argc, char **argv)
     return ex;
 }
 
+/* veritee sim nitro (argv[0] = "nitro"). */
+static int sim_nitro(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "debug", no_argument, NULL, O_DEBUG },
+        { "report-data", required_argument, NULL, O_RD },
+        { "nonce", required_argument, NULL, O_NONCE },
+        { "pubkey", required_argument, NULL, O_PUB },
+        { "user-data", required_argument, NULL, O_UD },
+        { "public-key", required_argument, NULL, O_PK },
+        { "at", required_argument, NULL, O_AT },
+        { "out", required_argument, NULL, O_OUT },
+        { "state", required_argument, NULL, O_STATE },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_sim_nitro_opts o;
+    bool json = false;
+    vt_err err = { 0 };
+    vt_buf doc, rd, ud, pk;
+    vt_collateral *coll = NULL;
+    uint8_t bound[VT_REPORT_DATA_LEN], shown[VT_REPORT_DATA_LEN];
+    const char *rd_hex = NULL, *nonce = NULL, *pub = NULL, *ud_hex = NULL, *pk_hex = NULL, *out = NULL, *state = NULL;
+    size_t bound_len = 0;
+    vt_status rc = VT_OK;
+    int ex, ch;
+
+    memset(&o, 0, sizeof(o));
+    o.now = vt_time_now();
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_DEBUG: o.debug = true; break;
+        case O_RD: rd_hex = optarg; break;
+        case O_NONCE: nonce = optarg; break;
+        case O_PUB: pub = optarg; break;
+        case O_UD: ud_hex = optarg; break;
+        case O_PK: pk_hex = optarg; break;
+        case O_AT:
+            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("--at: %s", err.msg);
+            break;
+        case O_OUT: out = optarg; break;
+        case O_STATE: state = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (out == NULL)
+        return vt_cli_usage_error("sim: --out DIR is required");
+    vt_buf_init(&doc);
+    vt_buf_init(&rd);
+    vt_buf_init(&ud);
+    vt_buf_init(&pk);
+    if (nonce != NULL) {
+        /* The veritee binding, so that verify --nonce/--pubkey matches. */
+        rc = vt_cli_report_data(bound, &bound_len, NULL, nonce, pub, &err);
+        if (rc == VT_OK) {
+            o.nonce = bound;
+            o.nonce_len = sizeof(bound);
+        }
+        if (rc == VT_OK && pub != NULL && pk_hex == NULL)
+            rc = vt_hex_decode_buf(&pk, pub, strlen(pub), 1024, &err);
+    } else if (pub != NULL) {
+        rc = vt_err_set(&err, VT_E_ARG, "sim: --pubkey needs --nonce");
+    }
+    if (rc == VT_OK && rd_hex != NULL && nonce != NULL)
+        rc = vt_err_set(&err, VT_E_ARG, "sim: give --report-data or --nonce, not both");
+    if (rc == VT_OK && rd_hex != NULL) {
+        rc = vt_hex_decode_buf(&rd, rd_hex, strlen(rd_hex), 1024, &err);
+        o.nonce = rd.data != NULL ? rd.data : (const uint8_t *)"";
+        o.nonce_len = rd.len;
+    }
+    if (rc == VT_OK && ud_hex != NULL) {
+        rc = vt_hex_decode_buf(&ud, ud_hex, strlen(ud_hex), 1024, &err);
+        o.user_data = ud.data != NULL ? ud.data : (const uint8_t *)"";
+        o.user_data_len = ud.len;
+    }
+    if (rc == VT_OK && pk_hex != NULL)
+        rc = vt_hex_decode_buf(&pk, pk_hex, strlen(pk_hex), 1024, &err);
+    if (rc == VT_OK && (pk_hex != NULL || pk.len > 0)) {
+        o.public_key = pk.data != NULL ? pk.data : (const uint8_t *)"";
+        o.public_key_len = pk.len;
+    }
+    if (rc != VT_OK) {
+        ex = vt_cli_usage_error("%s", err.msg);
+        goto out;
+    }
+    o.state_dir = vt_cli_state_dir(state);
+    memset(shown, 0, sizeof(shown));
+    if (o.nonce != NULL && o.nonce_len <= sizeof(shown))
+        memcpy(shown, o.nonce, o.nonce_len);
+    rc = vt_collateral_new(&coll, &err);
+    if (rc == VT_OK)
+        rc = vt_sim_nitro(&doc, &o, &err);
+    ex = rc == VT_OK ? sim_write(out, "attestation.cbor", "Nitro attestation document", "nitro", 1, shown, &doc, coll,
+                                 json)
+                     : vt_cli_fail(rc, &err);
+out:
+    vt_buf_free(&doc);
+    vt_buf_free(&rd);
+    vt_buf_free(&ud);
+    vt_buf_free(&pk);
+    vt_collateral_free(coll);
+    return ex;
+}
+
 int vt_cmd_sim(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -173,9 +291,11 @@ int vt_cmd_sim(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "sevsnp") == 0)
         return sim_sevsnp(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "nitro") == 0)
+        return sim_nitro(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp)");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro)");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

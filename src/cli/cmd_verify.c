@@ -15,7 +15,7 @@ static void verify_usage(FILE *f)
             "Verifies TEE evidence (a raw TDX quote, mock evidence, ...) down to the vendor's\n"
             "root certificate and prints the verdict.  FILE may be - for standard input.\n\n"
             "options:\n"
-            "  --platform P               auto (default), tdx, sevsnp, nitro, nvgpu or mock\n"
+            "  --platform P               auto (default), tdx, sevsnp, nitro, nvgpu, composite or mock\n"
             "  --at TIME                  verification time, RFC 3339 or @unix (default: now)\n"
             "  --collateral DIR           TCB info, QE identity, CRLs and signing chains as served\n"
             "                             by Intel PCS; SEV-SNP VCEK/VLEK, ASK/ASVK and CRLs (PEM or\n"

@@ -17,6 +17,7 @@ static const struct command commands[] = {
     { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers" },
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)" },
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
+    { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
     { "passport", vt_cmd_passport, "verify or decode an AI Passport (the verifier's EAR token)" },
 };

@@ -19,6 +19,19 @@ vt_status vt__sevsnp_collect(const vt__collect_req *req, vt_buf *out, vt_err *er
  * that is not well formed; nothing is added then. */
 VT_NODISCARD vt_status vt__sevsnp_cert_table(vt_collateral *c, const uint8_t *p, size_t len, vt_err *err);
 
+/* AWS Nitro Enclaves: present when /dev/nsm is there.  Collection sends an
+ * NSM Attestation request (nonce = opts->report_data, 64 bytes; user_data and
+ * public_key from opts) through NSM_IOCTL_RAW; the evidence is the document,
+ * checked to echo what was asked. */
+void vt__nitro_detect(vt_hw_entry *hw, const char *sysroot);
+vt_status vt__nitro_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
+/* The NSM request {"Attestation": {...}} in CBOR (NULL fields are CBOR null), appended to out. */
+VT_NODISCARD vt_status vt__nsm_request(vt_buf *out, const uint8_t *nonce, size_t nonce_len, const uint8_t *user_data,
+                                       size_t user_data_len, const uint8_t *public_key, size_t public_key_len,
+                                       vt_err *err);
+/* The document out of an NSM response; VT_E_IO naming the NSM's error code for {"Error": ...}. */
+VT_NODISCARD vt_status vt__nsm_response(vt_buf *doc_out, const uint8_t *p, size_t len, vt_err *err);
+
 /* Device-node detection for platforms without a plugin detect; false for an unknown kind. */
 bool vt__hw_detect_nodes(vt_hw_entry *hw, vt_tee_kind kind, const char *sysroot);
 

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "attest/collect.h"
 #include "tee/cache.h"
 #include "tee/nitro_doc.h"
 #include "tee/plugin.h"
@@ -418,10 +419,10 @@ const vt__tee_ops vt__tee_nitro = {
     .abi = VT_TEE_OPS_ABI,
     .kind = VT_TEE_NITRO,
     .name = "nitro",
-    .caps = VT_TEE_CAN_VERIFY,
+    .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
     .probe = nitro_probe,
-    .detect = NULL,   /* verify and inspect only: /dev/nsm collection is open work (issue 3); the registry reports the node */
-    .collect = NULL,
+    .detect = vt__nitro_detect,   /* attest/nitro_collect.c: /dev/nsm inside an enclave */
+    .collect = vt__nitro_collect,
     .verify = nitro_verify,
     .inspect = nitro_inspect,
 };

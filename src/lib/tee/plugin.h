@@ -13,6 +13,10 @@
 #define VT_TEE_CAN_DETECT 0x1u
 #define VT_TEE_CAN_COLLECT 0x2u
 #define VT_TEE_CAN_VERIFY 0x4u
+/* The plugin verifies its parts through vt_evidence_verify with the caller's
+ * policy (debug, missing collateral, measurement log): the registry then only
+ * checks report_data and derives the verdict from the findings. */
+#define VT_TEE_POLICY_IN_PARTS 0x8u
 
 /* Everything a plugin needs to verify one piece of evidence. */
 typedef struct vt__verify_req {
@@ -91,5 +95,6 @@ extern const vt__tee_ops vt__tee_tdx;
 extern const vt__tee_ops vt__tee_sevsnp;
 extern const vt__tee_ops vt__tee_nitro;
 extern const vt__tee_ops vt__tee_nvgpu;
+extern const vt__tee_ops vt__tee_composite;
 
 #endif

@@ -18,6 +18,7 @@ static const vt__tee_ops *const registry[] = {
     &vt__tee_nitro,
     &vt__tee_nvgpu,
     &vt__tee_mock,
+    &vt__tee_composite,
 };
 #define REGISTRY_COUNT (sizeof(registry) / sizeof(registry[0]))
 
@@ -77,7 +78,7 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
             return rc;
     }
     *prod = *count;
-    if (opts->trust_sim && kind != VT_TEE_MOCK) {
+    if (opts->trust_sim && kind != VT_TEE_MOCK && kind != VT_TEE_COMPOSITE) {
         vt_err e2 = { 0 };
         if (opts->state_dir == NULL)
             return vt_err_set(err, VT_E_ARG, "verify: trust_sim needs a state directory");
@@ -92,7 +93,7 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
 /* The verdict follows from the findings: any error rejects; warnings (TCB
  * status, missing collateral when allowed) give "warning"; strict turns
  * warnings into rejection. */
-static void finish(vt_result *res, const vt_verify_opts *opts)
+static void apply_policy(vt_result *res, const vt_verify_opts *opts)
 {
     vt_claims *c = &res->claims;
 
@@ -112,6 +113,13 @@ static void finish(vt_result *res, const vt_verify_opts *opts)
                             "%s: no verified collateral: TCB status unknown (pass collateral, or allow it missing)",
                             vt_tee_name(c->platform));
     }
+}
+
+static void finish(vt_result *res, const vt_verify_opts *opts, bool policy_in_parts)
+{
+    /* A composite's parts each had the debug and collateral rules applied. */
+    if (!policy_in_parts)
+        apply_policy(res, opts);
     if (res->error_count > 0)
         res->verdict = VT_VERDICT_CONTRAINDICATED;
     else if (res->warning_count > 0)
@@ -215,8 +223,9 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
         goto out;
     }
     check_report_data(out, opts);
-    check_mlog(out, ops, opts);
-    finish(out, opts);
+    if (!(ops->caps & VT_TEE_POLICY_IN_PARTS))
+        check_mlog(out, ops, opts);
+    finish(out, opts, (ops->caps & VT_TEE_POLICY_IN_PARTS) != 0);
 out:
     vt_x509_free(sim_root);
     return rc;

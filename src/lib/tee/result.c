@@ -11,7 +11,7 @@
 
 static const char *const tee_names[] = {
     [VT_TEE_NONE] = "auto", [VT_TEE_MOCK] = "mock",     [VT_TEE_TDX] = "tdx",  [VT_TEE_SEVSNP] = "sevsnp",
-    [VT_TEE_NITRO] = "nitro", [VT_TEE_TPM] = "tpm",     [VT_TEE_NVGPU] = "nvgpu",
+    [VT_TEE_NITRO] = "nitro", [VT_TEE_TPM] = "tpm",     [VT_TEE_NVGPU] = "nvgpu", [VT_TEE_COMPOSITE] = "composite",
 };
 
 const char *vt_tee_name(vt_tee_kind kind)
@@ -30,7 +30,7 @@ vt_status vt_tee_parse(vt_tee_kind *out, const char *name, vt_err *err)
         }
     }
     *out = VT_TEE_NONE;
-    return vt_err_set(err, VT_E_ARG, "tee: unknown platform '%.32s' (auto, mock, tdx, sevsnp, nitro, tpm, nvgpu)",
+    return vt_err_set(err, VT_E_ARG, "tee: unknown platform '%.32s' (auto, mock, tdx, sevsnp, nitro, tpm, nvgpu, composite)",
                       name);
 }
 

@@ -147,10 +147,10 @@ static void test_attest_tsm__detect_reports_uncollectable_platforms(void **state
     vt_test_mkdtemp(root, sizeof(root));
     snprintf(dev, sizeof(dev), "%s/dev", root);
     assert_int_equal(vt_mkdir_p(dev, 0755, &err), VT_OK);
-    put(dev, "nsm", "", 0);
+    put(dev, "tpmrm0", "", 0);
     vt_tee_detect(&hw, root);
     for (size_t i = 0; i < hw.count; i++) {
-        if (hw.entries[i].kind == VT_TEE_NITRO) {
+        if (hw.entries[i].kind == VT_TEE_TPM) {
             assert_true(hw.entries[i].present);
             assert_non_null(strstr(hw.entries[i].evidence, "not supported yet"));
             seen = true;
