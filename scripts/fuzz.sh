@@ -24,12 +24,19 @@ n=$(seed_dir nitro)
 if [ -d "$vectors/nitro" ]; then
   for f in "$vectors"/nitro/*.cbor; do cp "$f" "$n/"; done
 fi
+# Seeds for the auditor JSON walker: chat, completions, embeddings, responses.
+a=$(seed_dir audit)
+printf '%s' '{"model":"m","messages":[{"role":"user","content":"mail a\u0040example.com card 4111 1111 1111 1111"}]}' >"$a/chat"
+printf '%s' '{"model":"m","messages":[{"content":[{"type":"text","text":"ip 10.0.0.1 AKIAIOSFODNN7EXAMPLE"}]}]}' >"$a/parts"
+printf '%s' '{"prompt":["DE89 3704 0044 0532 0130 00","+1 415 555 2671"],"input":"123-45-6789"}' >"$a/prompt"
+printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
 status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t"); corpus=$(seed_dir "$name")
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
-    *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
+    *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;;
+    *audit*) cp -n "$a"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$work/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
     echo "fuzz: $name FAILED; see $work/$name.log"; tail -30 "$work/$name.log"; status=1

@@ -12,6 +12,7 @@
 #include "veritee/jws.h"
 #include "veritee/passport.h"
 #include "veritee/receipt.h"
+#include "veritee/audit.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

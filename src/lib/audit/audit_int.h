@@ -1,0 +1,133 @@
+/* Internal: the auditor chain's compiled form, shared by config.c, scan.c,
+ * walk.c and chain.c. */
+#ifndef VT_AUDIT_INT_H
+#define VT_AUDIT_INT_H
+
+#include <hs/hs.h>
+
+#include "veritee/audit.h"
+#include "veritee/crypto.h"
+
+enum { T_EMAIL, T_PHONE, T_CARD, T_SSN, T_IBAN, T_IP, T_SECRET, T_NBUILTIN };
+#define AUDIT_MAX_TYPES 32
+#define AUDIT_MAX_CUSTOM 16
+#define AUDIT_MAX_LIST 256   /* blocked terms, models, reference digests */
+#define TYPE_MARKER 0xffff   /* end line of a private-key block: not a finding */
+
+/* Actions reuse the verdict numbers; ALLOW means "not scanned at all". */
+typedef enum { ACT_ALLOW = 0, ACT_ANNOTATE = 1, ACT_REDACT = 2, ACT_BLOCK = 3 } audit_act;
+
+typedef enum { A_PII, A_POLICY, A_ARTIFACT, A_EXECUTION } audit_kind;
+
+/* Validators / extractors run on each Hyperscan match. */
+typedef enum {
+    CHK_NONE, CHK_EMAIL, CHK_PHONE_INTL, CHK_PHONE_NANP, CHK_CARD, CHK_SSN, CHK_IBAN, CHK_IPV4, CHK_IPV6,
+    CHK_WORD, CHK_TOKEN, CHK_JWT, CHK_PEM, CHK_MARK,
+} audit_chk;
+
+typedef struct audit_type {
+    char name[VT_AUDIT_NAME_MAX]; /* "email", custom name, "blocked_term" */
+    char tag[VT_AUDIT_NAME_MAX];  /* placeholder tag: "EMAIL" -> "[EMAIL_1]" */
+    uint8_t action;               /* audit_act */
+    uint8_t auditor;              /* index into the chain's auditors */
+} audit_type;
+
+/* One Hyperscan expression; its id is its index. */
+typedef struct audit_det {
+    uint16_t type;  /* index into types, or TYPE_MARKER */
+    uint8_t chk;    /* audit_chk */
+    uint16_t width; /* fixed width: start = end - width; 0 = start from SOM or the extractor */
+} audit_det;
+
+typedef struct audit_db {
+    hs_database_t *db; /* NULL when nothing scans in this phase */
+    audit_det *dets;
+    size_t det_len;
+} audit_db;
+
+typedef struct audit_auditor {
+    audit_kind kind;
+    unsigned phases;
+    char name[VT_AUDIT_NAME_MAX];
+    const char *version;
+    uint8_t digest[32];
+    /* policy */
+    char **models;
+    size_t model_len;
+    size_t max_input; /* 0 = no limit */
+    /* artifact */
+    uint8_t (*refs)[64];
+    size_t *ref_lens;
+    size_t ref_len;
+} audit_auditor;
+
+struct vt_audit_chain {
+    audit_auditor a[VT_AUDIT_MAX_AUDITORS];
+    vt_auditor_info info[VT_AUDIT_MAX_AUDITORS];
+    size_t len;
+    uint8_t set_digest[32];
+    audit_type types[AUDIT_MAX_TYPES];
+    size_t type_len;
+    audit_db req, resp;
+};
+
+typedef struct audit_cand {
+    size_t s, e;
+    uint16_t type;
+    uint8_t flags; /* CF_* */
+} audit_cand;
+#define CF_CONT 1 /* a token that runs on past the longest match: swallow the rest */
+#define CF_PEM 2  /* a private-key header: swallow through the END line */
+
+typedef struct audit_vec {
+    audit_cand *v;
+    size_t len, cap;
+} audit_vec;
+
+struct vt_audit_ctx {
+    const vt_audit_chain *c;
+    hs_scratch_t *scratch;
+    audit_vec cands, marks, groups;
+    vt_buf dec, red; /* decoded and redacted string, reused */
+};
+
+/* State of one scan: a request, a response body, or a stream. */
+enum { SW_NONE, SW_TOKEN, SW_PEM };
+typedef struct audit_state {
+    const audit_db *db;
+    vt_audit_phase phase;
+    uint32_t counts[AUDIT_MAX_TYPES];
+    uint32_t ph_next[AUDIT_MAX_TYPES];
+    int sw;
+    bool changed;
+} audit_state;
+
+/*
+ * Scans buf[0..n) and releases buf[rel..R) (R = n when final, else
+ * n - VT_AUDIT_HOLDBACK - 1) redacted into out; *rel_out is where the next
+ * release starts (>= R: a redacted match may end past R).  Policy hits are
+ * counted from cnt_from.  scan.c.
+ */
+vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, size_t n, size_t rel, size_t cnt_from,
+                        bool final, vt_buf *out, size_t *rel_out, vt_err *err);
+/* Compiles the expressions of one phase; config.c collects them.  scan.c. */
+typedef struct audit_expr {
+    const char *re;
+    unsigned flags;
+    audit_det det;
+} audit_expr;
+vt_status vt__audit_compile(audit_db *db, const audit_expr *ex, size_t n, vt_err *err);
+void vt__audit_db_free(audit_db *db);
+/* The built-in PII expressions of one type (scan.c). */
+size_t vt__audit_builtin(const audit_expr **out);
+
+/* Runs the scanner over every string the model reads (request) or wrote
+ * (response) in a JSON body; appends the body to forward.  walk.c. */
+vt_status vt__audit_walk(vt_audit_ctx *x, audit_state *st, bool response, const uint8_t *body, size_t len,
+                         vt_buf *forward, vt_err *err);
+
+/* Appends the entries of every auditor active in st->phase to rep (chain.c). */
+void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audit_state *st, const char *model,
+                       size_t body_len, bool have_body);
+
+#endif

@@ -1,0 +1,436 @@
+/* The auditor chain at run time: per-thread contexts, the four phases, the
+ * streaming scanner and the report with its receipt JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit/audit_int.h"
+
+#define H VT_AUDIT_HOLDBACK
+
+const char *vt_audit_phase_name(vt_audit_phase p)
+{
+    switch (p) {
+    case VT_AUDIT_ARTIFACT:
+        return "artifact";
+    case VT_AUDIT_REQUEST:
+        return "request";
+    case VT_AUDIT_EXECUTION:
+        return "execution";
+    case VT_AUDIT_RESPONSE:
+        return "response";
+    }
+    return "unknown";
+}
+
+const char *vt_audit_verdict_name(vt_audit_verdict v)
+{
+    static const char *const names[] = { "allow", "annotate", "redact", "block" };
+    return (unsigned)v < 4 ? names[v] : "unknown";
+}
+
+/* ---- contexts ---- */
+vt_status vt_audit_ctx_new(vt_audit_ctx **out, const vt_audit_chain *c, vt_err *err)
+{
+    vt_audit_ctx *x = calloc(1, sizeof(*x));
+
+    *out = NULL;
+    if (x == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    x->c = c;
+    /* One scratch sized for both databases; the databases stay shared. */
+    if ((c->req.db != NULL && hs_alloc_scratch(c->req.db, &x->scratch) != HS_SUCCESS) ||
+        (c->resp.db != NULL && hs_alloc_scratch(c->resp.db, &x->scratch) != HS_SUCCESS)) {
+        vt_audit_ctx_free(x);
+        return vt_err_set(err, VT_E_NOMEM, "audit: cannot allocate Hyperscan scratch");
+    }
+    *out = x;
+    return VT_OK;
+}
+
+void vt_audit_ctx_free(vt_audit_ctx *x)
+{
+    if (x == NULL)
+        return;
+    hs_free_scratch(x->scratch);
+    free(x->cands.v);
+    free(x->marks.v);
+    free(x->groups.v);
+    vt_buf_free(&x->dec); /* wipes: it held request text */
+    vt_buf_free(&x->red);
+    free(x);
+}
+
+/* ---- reports ---- */
+void vt_audit_report_init(vt_audit_report *r)
+{
+    r->verdict = VT_AUDIT_ALLOW;
+    r->entry_len = 0;
+}
+
+static vt_audit_entry *entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
+{
+    vt_audit_entry *e;
+
+    if (rep->entry_len == sizeof(rep->entries) / sizeof(rep->entries[0]))
+        return NULL;
+    e = &rep->entries[rep->entry_len++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->name, sizeof(e->name), "%s", a->name);
+    snprintf(e->version, sizeof(e->version), "%s", a->version);
+    memcpy(e->config_digest, a->digest, 32);
+    e->phase = phase;
+    e->verdict = VT_AUDIT_ALLOW;
+    return e;
+}
+
+static void entry_verdict(vt_audit_report *rep, vt_audit_entry *e, vt_audit_verdict v)
+{
+    if (v > e->verdict)
+        e->verdict = v;
+    if (v > rep->verdict)
+        rep->verdict = v;
+}
+
+static void entry_note(vt_audit_entry *e, const char *key, int64_t v)
+{
+    if (v < 0 || e->note_len == VT_AUDIT_MAX_NOTES)
+        return;
+    snprintf(e->notes[e->note_len].key, sizeof(e->notes[0].key), "%s", key);
+    e->notes[e->note_len++].value = v;
+}
+
+/* Appends "type xN" for every blocked type of auditor ai to the reason. */
+static void block_reason(vt_audit_entry *e, const vt_audit_chain *c, const audit_state *st, size_t ai)
+{
+    size_t off = strlen(e->reason);
+
+    for (size_t t = 0; t < c->type_len; t++) {
+        if (c->types[t].auditor != ai || c->types[t].action != ACT_BLOCK || st->counts[t] == 0)
+            continue;
+        if (off == 0)
+            off = (size_t)snprintf(e->reason, sizeof(e->reason), "%s: blocked in %s:", e->name,
+                                   vt_audit_phase_name(st->phase));
+        if (off < sizeof(e->reason))
+            off += (size_t)snprintf(e->reason + off, sizeof(e->reason) - off, " %s x%u", c->types[t].name,
+                                    st->counts[t]);
+    }
+}
+
+void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audit_state *st, const char *model,
+                       size_t body_len, bool have_body)
+{
+    for (size_t ai = 0; ai < c->len; ai++) {
+        const audit_auditor *a = &c->a[ai];
+        vt_audit_entry *e;
+
+        if (!(a->phases & st->phase) || (a->kind != A_PII && a->kind != A_POLICY))
+            continue;
+        e = entry_add(rep, a, st->phase);
+        if (e == NULL)
+            return;
+        for (size_t t = 0; t < c->type_len; t++) {
+            if (c->types[t].auditor != ai || st->counts[t] == 0)
+                continue;
+            if (e->count_len < VT_AUDIT_MAX_TYPES) {
+                snprintf(e->counts[e->count_len].type, sizeof(e->counts[0].type), "%s", c->types[t].name);
+                e->counts[e->count_len++].count = st->counts[t];
+            }
+            entry_verdict(rep, e, (vt_audit_verdict)c->types[t].action);
+        }
+        if (a->kind == A_POLICY && have_body && st->phase == VT_AUDIT_REQUEST) {
+            bool ok = a->model_len == 0;
+            if (a->max_input != 0 && body_len > a->max_input) {
+                snprintf(e->reason, sizeof(e->reason), "policy: input of %zu bytes exceeds max_input_bytes %zu",
+                         body_len, a->max_input);
+                entry_verdict(rep, e, VT_AUDIT_BLOCK);
+            }
+            for (size_t m = 0; !ok && model != NULL && m < a->model_len; m++)
+                ok = strcmp(model, a->models[m]) == 0;
+            if (!ok) {
+                if (e->reason[0] == '\0')
+                    snprintf(e->reason, sizeof(e->reason), "policy: model '%.64s' is not allowed",
+                             model != NULL ? model : "(none)");
+                entry_verdict(rep, e, VT_AUDIT_BLOCK);
+            }
+        }
+        if (e->verdict == VT_AUDIT_BLOCK && e->reason[0] == '\0')
+            block_reason(e, c, st, ai);
+    }
+}
+
+const char *vt_audit_report_block_reason(const vt_audit_report *r)
+{
+    for (size_t i = 0; i < r->entry_len; i++)
+        if (r->entries[i].verdict == VT_AUDIT_BLOCK)
+            return r->entries[i].reason;
+    return NULL;
+}
+
+vt_status vt_audit_report_json(vt_buf *out, const vt_audit_report *r, vt_err *err)
+{
+    json_t *o = json_object(), *arr = json_array();
+    char *s = NULL;
+    vt_status rc;
+
+    if (o == NULL || arr == NULL) {
+        json_decref(o);
+        json_decref(arr);
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    }
+    json_object_set_new(o, "verdict", json_string(vt_audit_verdict_name(r->verdict)));
+    for (size_t i = 0; i < r->entry_len; i++) {
+        const vt_audit_entry *e = &r->entries[i];
+        json_t *a = json_object(), *f = json_object(), *n = json_object();
+        char hex[65];
+        vt_hex_encode(hex, e->config_digest, 32);
+        json_object_set_new(a, "name", json_string(e->name));
+        json_object_set_new(a, "phase", json_string(vt_audit_phase_name(e->phase)));
+        json_object_set_new(a, "version", json_string(e->version));
+        json_object_set_new(a, "config_digest", json_string(hex));
+        json_object_set_new(a, "verdict", json_string(vt_audit_verdict_name(e->verdict)));
+        for (size_t k = 0; k < e->count_len; k++)
+            json_object_set_new(f, e->counts[k].type, json_integer(e->counts[k].count));
+        json_object_set_new(a, "findings", f);
+        for (size_t k = 0; k < e->note_len; k++)
+            json_object_set_new(n, e->notes[k].key, json_integer(e->notes[k].value));
+        json_object_set_new(a, "annotations", n);
+        if (e->verdict == VT_AUDIT_BLOCK)
+            json_object_set_new(a, "reason", json_string(e->reason));
+        json_array_append_new(arr, a);
+    }
+    json_object_set_new(o, "auditors", arr);
+    s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (s == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: cannot serialize the report");
+    rc = vt_buf_append(out, s, strlen(s), err);
+    free(s);
+    return rc;
+}
+
+/* ---- phases ---- */
+vt_status vt_audit_artifact(vt_audit_report *rep, const vt_audit_chain *c, const uint8_t *digest, size_t digest_len,
+                            vt_err *err)
+{
+    for (size_t ai = 0; ai < c->len; ai++) {
+        const audit_auditor *a = &c->a[ai];
+        vt_audit_entry *e;
+        bool ok = false;
+
+        if (a->kind != A_ARTIFACT || !(a->phases & VT_AUDIT_ARTIFACT))
+            continue;
+        if (digest_len == 0 || digest_len > 64)
+            return vt_err_set(err, VT_E_ARG, "audit: model digest of %zu bytes", digest_len);
+        e = entry_add(rep, a, VT_AUDIT_ARTIFACT);
+        if (e == NULL)
+            return vt_err_set(err, VT_E_LIMIT, "audit: report is full");
+        for (size_t i = 0; i < a->ref_len; i++)
+            ok |= a->ref_lens[i] == digest_len && vt_ct_equal(a->refs[i], digest, digest_len);
+        if (!ok) {
+            snprintf(e->reason, sizeof(e->reason),
+                     "artifact: measured model digest matches none of the %zu reference digests", a->ref_len);
+            entry_verdict(rep, e, VT_AUDIT_BLOCK);
+        }
+    }
+    return VT_OK;
+}
+
+static vt_status body_phase(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, vt_audit_phase phase,
+                            const uint8_t *body, size_t len, vt_err *err)
+{
+    const vt_audit_chain *c = x->c;
+    audit_state st;
+    json_error_t jerr;
+    json_t *doc = NULL;
+    size_t mark = forward->len;
+    bool too_large = false;
+    vt_status rc;
+
+    memset(&st, 0, sizeof(st));
+    st.db = phase == VT_AUDIT_REQUEST ? &c->req : &c->resp;
+    st.phase = phase;
+    if (len > VT_AUDIT_MAX_BODY)
+        return vt_err_set(err, VT_E_LIMIT, "audit: %s body of %zu bytes exceeds %zu", vt_audit_phase_name(phase), len,
+                          VT_AUDIT_MAX_BODY);
+    doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (doc == NULL || !json_is_object(doc)) {
+        json_decref(doc);
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s body is not a JSON object (%.80s)", vt_audit_phase_name(phase),
+                          doc == NULL ? jerr.text : "not an object");
+    }
+    for (size_t ai = 0; phase == VT_AUDIT_REQUEST && ai < c->len; ai++)
+        too_large |= c->a[ai].kind == A_POLICY && (c->a[ai].phases & phase) && c->a[ai].max_input != 0 &&
+                     len > c->a[ai].max_input;
+    /* An oversized request is refused unread. */
+    rc = too_large ? vt_buf_append(forward, body, len, err) : vt__audit_walk(x, &st, phase == VT_AUDIT_RESPONSE, body,
+                                                                            len, forward, err);
+    if (rc == VT_OK)
+        vt__audit_entries(rep, c, &st, json_string_value(json_object_get(doc, "model")), len, true);
+    else
+        forward->len = mark;
+    json_decref(doc);
+    return rc;
+}
+
+vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, const uint8_t *body, size_t len,
+                           vt_err *err)
+{
+    return body_phase(rep, forward, x, VT_AUDIT_REQUEST, body, len, err);
+}
+
+vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, const uint8_t *body, size_t len,
+                            vt_err *err)
+{
+    return body_phase(rep, forward, x, VT_AUDIT_RESPONSE, body, len, err);
+}
+
+vt_status vt_audit_text(vt_audit_report *rep, vt_buf *out, vt_audit_ctx *x, vt_audit_phase phase, const void *text,
+                        size_t len, vt_err *err)
+{
+    audit_state st;
+    size_t rel;
+    vt_status rc;
+
+    if (phase != VT_AUDIT_REQUEST && phase != VT_AUDIT_RESPONSE)
+        return vt_err_set(err, VT_E_ARG, "audit: text is scanned in the request or response phase");
+    if (len > VT_AUDIT_MAX_BODY)
+        return vt_err_set(err, VT_E_LIMIT, "audit: text of %zu bytes exceeds %zu", len, VT_AUDIT_MAX_BODY);
+    memset(&st, 0, sizeof(st));
+    st.db = phase == VT_AUDIT_REQUEST ? &x->c->req : &x->c->resp;
+    st.phase = phase;
+    rc = vt__audit_run(x, &st, text, len, 0, 0, true, out, &rel, err);
+    if (rc == VT_OK && rep != NULL)
+        vt__audit_entries(rep, x->c, &st, NULL, len, false);
+    return rc;
+}
+
+void vt_audit_exec_init(vt_audit_exec *e)
+{
+    e->latency_us = e->upstream_status = e->prompt_tokens = e->completion_tokens = e->total_tokens = -1;
+}
+
+void vt_audit_exec_usage(vt_audit_exec *e, const uint8_t *body, size_t len)
+{
+    json_t *doc = len <= VT_AUDIT_MAX_BODY ? json_loadb((const char *)body, len, 0, NULL) : NULL;
+    json_t *u = json_object_get(doc, "usage");
+
+    if (json_is_object(u)) {
+        json_t *p = json_object_get(u, "prompt_tokens"), *c = json_object_get(u, "completion_tokens");
+        json_t *t = json_object_get(u, "total_tokens");
+        if (json_is_integer(p))
+            e->prompt_tokens = json_integer_value(p);
+        if (json_is_integer(c))
+            e->completion_tokens = json_integer_value(c);
+        if (json_is_integer(t))
+            e->total_tokens = json_integer_value(t);
+    }
+    json_decref(doc);
+}
+
+vt_status vt_audit_execution(vt_audit_report *rep, const vt_audit_chain *c, const vt_audit_exec *in, vt_err *err)
+{
+    for (size_t ai = 0; ai < c->len; ai++) {
+        vt_audit_entry *e;
+        if (c->a[ai].kind != A_EXECUTION || !(c->a[ai].phases & VT_AUDIT_EXECUTION))
+            continue;
+        e = entry_add(rep, &c->a[ai], VT_AUDIT_EXECUTION);
+        if (e == NULL)
+            return vt_err_set(err, VT_E_LIMIT, "audit: report is full");
+        entry_note(e, "latency_us", in->latency_us);
+        entry_note(e, "upstream_status", in->upstream_status);
+        entry_note(e, "prompt_tokens", in->prompt_tokens);
+        entry_note(e, "completion_tokens", in->completion_tokens);
+        entry_note(e, "total_tokens", in->total_tokens);
+        entry_verdict(rep, e, e->note_len > 0 ? VT_AUDIT_ANNOTATE : VT_AUDIT_ALLOW);
+    }
+    return VT_OK;
+}
+
+/* ---- streams ---- */
+struct vt_audit_stream {
+    vt_audit_ctx *x;
+    audit_state st;
+    vt_buf win;     /* up to H released bytes of context, then the held-back text */
+    size_t rel;     /* offset in win of the first byte not yet released */
+    size_t cnt;     /* offset in win from which policy hits are still to be counted */
+    bool finished;
+};
+
+vt_status vt_audit_stream_new(vt_audit_stream **out, vt_audit_ctx *x, vt_err *err)
+{
+    vt_audit_stream *s = calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (s == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    s->x = x;
+    s->st.db = &x->c->resp;
+    s->st.phase = VT_AUDIT_RESPONSE;
+    *out = s;
+    return VT_OK;
+}
+
+void vt_audit_stream_free(vt_audit_stream *s)
+{
+    if (s == NULL)
+        return;
+    vt_buf_free(&s->win);
+    free(s);
+}
+
+bool vt_audit_stream_blocked(const vt_audit_stream *s)
+{
+    const vt_audit_chain *c = s->x->c;
+
+    for (size_t t = 0; t < c->type_len; t++)
+        if (c->types[t].action == ACT_BLOCK && s->st.counts[t] > 0)
+            return true;
+    return false;
+}
+
+vt_status vt_audit_stream_feed(vt_audit_stream *s, const void *text, size_t len, vt_buf *out, vt_err *err)
+{
+    size_t rel, keep;
+    vt_status rc;
+
+    if (s->finished)
+        return vt_err_set(err, VT_E_ARG, "audit: stream already finished");
+    if (len > VT_AUDIT_MAX_BODY)
+        return vt_err_set(err, VT_E_LIMIT, "audit: delta of %zu bytes exceeds %zu", len, VT_AUDIT_MAX_BODY);
+    rc = vt_buf_append(&s->win, text, len, err);
+    if (rc != VT_OK || s->win.len - s->rel <= H + 1)
+        return rc;
+    rc = vt__audit_run(s->x, &s->st, s->win.data, s->win.len, s->rel, s->cnt, false, out, &rel, err);
+    if (rc != VT_OK)
+        return rc;
+    s->cnt = s->win.len - H - 1;
+    s->rel = rel;
+    /* Keep H bytes of released text as context for the next scan. */
+    keep = s->rel > H ? s->rel - H : 0;
+    if (keep > 0) {
+        memmove(s->win.data, s->win.data + keep, s->win.len - keep);
+        s->win.len -= keep;
+        s->rel -= keep;
+        s->cnt -= keep;
+    }
+    return VT_OK;
+}
+
+vt_status vt_audit_stream_finish(vt_audit_stream *s, vt_buf *out, vt_audit_report *rep, vt_err *err)
+{
+    size_t rel;
+    vt_status rc;
+
+    if (s->finished)
+        return vt_err_set(err, VT_E_ARG, "audit: stream already finished");
+    rc = vt__audit_run(s->x, &s->st, s->win.data, s->win.len, s->rel, s->cnt, true, out, &rel, err);
+    if (rc != VT_OK)
+        return rc;
+    s->finished = true;
+    if (rep != NULL)
+        vt__audit_entries(rep, s->x->c, &s->st, NULL, 0, false);
+    return VT_OK;
+}

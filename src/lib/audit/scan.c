@@ -1,0 +1,598 @@
+/* The PII scanner: Hyperscan finds candidates, small validators confirm and
+ * delimit them, overlapping ones merge, and the release step writes the
+ * text with placeholders.  One engine serves whole strings (final scan) and
+ * streams (a window that holds back the longest possible match). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit_int.h"
+
+#define H VT_AUDIT_HOLDBACK
+#define MAX_CANDS ((size_t)1 << 22)
+
+/*
+ * Built-in patterns.  Each starts with a literal or a narrow class where it
+ * can (Hyperscan's speed comes from its literal prefilter), and the validator
+ * rather than the regex decides edges, checksums and ranges.  Fixed-width
+ * ones need no start-of-match tracking; extractors (email, IPv6, tokens) find
+ * the extent themselves from a short anchor.
+ */
+static const audit_expr builtin[] = {
+    { "[A-Za-z0-9._%+\\-]@[A-Za-z0-9]", 0, { T_EMAIL, CHK_EMAIL, 0 } },
+    { "\\+[1-9][0-9 ().\\-]{6,20}[0-9]", HS_FLAG_SOM_LEFTMOST, { T_PHONE, CHK_PHONE_INTL, 0 } },
+    { "\\(?[2-9][0-9]{2}\\)?[ .\\-]?[2-9][0-9]{2}[ .\\-][0-9]{4}", HS_FLAG_SOM_LEFTMOST,
+      { T_PHONE, CHK_PHONE_NANP, 0 } },
+    { "[0-9](?:[ \\-]?[0-9]){12,18}", HS_FLAG_SOM_LEFTMOST, { T_CARD, CHK_CARD, 0 } },
+    { "[0-9]{3}-[0-9]{2}-[0-9]{4}", 0, { T_SSN, CHK_SSN, 11 } },
+    { "[0-9]{3} [0-9]{2} [0-9]{4}", 0, { T_SSN, CHK_SSN, 11 } },
+    { "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}", HS_FLAG_SOM_LEFTMOST, { T_IBAN, CHK_IBAN, 0 } },
+    { "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", HS_FLAG_SOM_LEFTMOST, { T_IP, CHK_IPV4, 0 } },
+    { "[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:", 0, { T_IP, CHK_IPV6, 0 } },
+    { "::[0-9A-Fa-f]", 0, { T_IP, CHK_IPV6, 0 } },
+    { "(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}", 0, { T_SECRET, CHK_WORD, 20 } },
+    { "gh[pousr]_[A-Za-z0-9]{36}", 0, { T_SECRET, CHK_WORD, 40 } },
+    { "github_pat_[A-Za-z0-9_]{82}", 0, { T_SECRET, CHK_WORD, 93 } },
+    { "AIza[0-9A-Za-z_\\-]{35}", 0, { T_SECRET, CHK_WORD, 39 } },
+    { "xox[abposr]-[0-9A-Za-z]{8}", 0, { T_SECRET, CHK_TOKEN, 13 } },
+    { "sk-[A-Za-z0-9_\\-]{20}", 0, { T_SECRET, CHK_TOKEN, 23 } },
+    { "eyJ[A-Za-z0-9_\\-]{8}", 0, { T_SECRET, CHK_JWT, 11 } },
+    { "-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----", HS_FLAG_SOM_LEFTMOST, { T_SECRET, CHK_PEM, 0 } },
+    { "-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----", HS_FLAG_SOM_LEFTMOST, { TYPE_MARKER, CHK_MARK, 0 } },
+};
+
+size_t vt__audit_builtin(const audit_expr **out)
+{
+    *out = builtin;
+    return sizeof(builtin) / sizeof(builtin[0]);
+}
+
+/* ---- character classes (ASCII only: locale-independent) ---- */
+static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static bool is_alpha(uint8_t c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static bool is_alnum(uint8_t c) { return is_digit(c) || is_alpha(c); }
+static bool is_hex(uint8_t c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+static bool is_local(uint8_t c) { return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'; }
+static bool is_dom(uint8_t c) { return is_alnum(c) || c == '.' || c == '-'; }
+static bool is_tok(uint8_t c) { return is_alnum(c) || c == '_' || c == '-'; }
+static bool is_jwt(uint8_t c) { return is_tok(c) || c == '.'; }
+static bool is_v6(uint8_t c) { return is_hex(c) || c == ':' || c == '.'; }
+
+/* Byte at i, or 0 outside the buffer (0 is in no class). */
+static uint8_t at(const uint8_t *b, size_t n, size_t i) { return i < n ? b[i] : 0; }
+static uint8_t before(const uint8_t *b, size_t s) { return s > 0 ? b[s - 1] : 0; }
+
+static bool chk_email(const uint8_t *b, size_t n, size_t *s, size_t *e)
+{
+    size_t a = *e - 2, i = a, j = a + 1, lab = 0, labs = 0, last = a + 1;
+
+    while (i > 0 && a - i < 64 && is_local(b[i - 1]))
+        i--;
+    while (i < a && b[i] == '.')
+        i++;
+    if (i == a)
+        return false;
+    while (j < n && j - (a + 1) < 190 && is_dom(b[j]))
+        j++;
+    while (j > a + 1 && (b[j - 1] == '.' || b[j - 1] == '-'))
+        j--;
+    /* Labels: none empty, none starting or ending with '-', the last alphabetic. */
+    for (size_t k = a + 1; k <= j; k++) {
+        if (k == j || b[k] == '.') {
+            if (lab == 0 || b[k - lab] == '-' || b[k - 1] == '-')
+                return false;
+            labs++;
+            last = k - lab;
+            lab = 0;
+        } else {
+            lab++;
+        }
+    }
+    if (labs < 2 || j - last < 2)
+        return false;
+    for (size_t k = last; k < j; k++)
+        if (!is_alpha(b[k]))
+            return false;
+    *s = i;
+    *e = j;
+    return true;
+}
+
+static size_t count_digits(const uint8_t *b, size_t s, size_t e)
+{
+    size_t d = 0;
+    for (size_t i = s; i < e; i++)
+        d += is_digit(b[i]);
+    return d;
+}
+
+static bool chk_phone_intl(const uint8_t *b, size_t n, size_t s, size_t e)
+{
+    size_t d = count_digits(b, s, e);
+    int open = 0;
+
+    if (is_alnum(before(b, s)) || is_digit(at(b, n, e)))
+        return false;
+    for (size_t i = s; i < e; i++) {
+        if (b[i] == '(')
+            open++;
+        else if (b[i] == ')' && --open < 0)
+            return false;
+    }
+    return open == 0 && d >= 8 && d <= 15;
+}
+
+static bool chk_phone_nanp(const uint8_t *b, size_t n, size_t s, size_t e)
+{
+    size_t d = count_digits(b, s, e);
+    bool open = b[s] == '(', close = false;
+
+    for (size_t i = s; i < e; i++)
+        close |= b[i] == ')';
+    if (open != close)
+        return false;
+    if (is_alnum(before(b, s)) || before(b, s) == '+' || before(b, s) == '-' || before(b, s) == '.')
+        return false;
+    if (is_alnum(at(b, n, e)) || (at(b, n, e) == '-' && is_digit(at(b, n, e + 1))))
+        return false;
+    return d == 10;
+}
+
+static bool luhn(const uint8_t *b, size_t s, size_t e)
+{
+    unsigned sum = 0, k = 0;
+    bool nonzero = false;
+
+    for (size_t i = e; i > s; i--) {
+        unsigned v;
+        if (!is_digit(b[i - 1]))
+            continue;
+        v = b[i - 1] - '0';
+        nonzero |= v != 0;
+        if (k++ & 1) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        sum += v;
+    }
+    return nonzero && sum % 10 == 0;
+}
+
+/* Hyperscan reports the leftmost start for each end; a card preceded by
+ * another short number ("ref 12 4111 1111 ...") is found by retrying from
+ * each later digit group. */
+static bool chk_card(const uint8_t *b, size_t n, size_t *s, size_t e)
+{
+    size_t st = *s;
+
+    if (is_digit(at(b, n, e)) || is_alpha(at(b, n, e)) || is_digit(before(b, st)) || is_alpha(before(b, st)))
+        return false;
+    for (;;) {
+        size_t d = count_digits(b, st, e);
+        if (d < 13)
+            return false;
+        if (d <= 19 && luhn(b, st, e)) {
+            *s = st;
+            return true;
+        }
+        while (st < e && is_digit(b[st]))
+            st++;
+        while (st < e && !is_digit(b[st]))
+            st++;
+    }
+}
+
+static unsigned num(const uint8_t *p, size_t k)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < k; i++)
+        v = v * 10 + (unsigned)(p[i] - '0');
+    return v;
+}
+
+static bool chk_ssn(const uint8_t *b, size_t n, size_t s, size_t e)
+{
+    unsigned area = num(b + s, 3), grp = num(b + s + 4, 2), ser = num(b + s + 7, 4);
+    uint8_t p = before(b, s), q = at(b, n, e);
+
+    if (is_alnum(p) || p == '-' || is_alnum(q) || ((q == '-' || q == ' ') && is_digit(at(b, n, e + 1))))
+        return false;
+    return area != 0 && area != 666 && area < 900 && grp != 0 && ser != 0;
+}
+
+static bool chk_iban(const uint8_t *b, size_t n, size_t s, size_t e)
+{
+    uint8_t v[40];
+    size_t k = 0;
+    unsigned rem = 0;
+
+    if (is_alnum(before(b, s)) || is_alnum(at(b, n, e)))
+        return false;
+    for (size_t i = s; i < e; i++) {
+        if (b[i] == ' ')
+            continue;
+        if (k == sizeof(v))
+            return false;
+        v[k++] = b[i];
+    }
+    if (k < 15 || k > 34)
+        return false;
+    /* ISO 13616: move the first four characters to the end, letters count
+     * as 10..35, and the number is 1 mod 97. */
+    for (size_t i = 0; i < k; i++) {
+        uint8_t c = v[(i + 4) % k];
+        if (is_digit(c))
+            rem = (rem * 10 + (unsigned)(c - '0')) % 97;
+        else
+            rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
+    }
+    return rem == 1;
+}
+
+static bool chk_ipv4(const uint8_t *b, size_t n, size_t s, size_t e)
+{
+    uint8_t p = before(b, s), q = at(b, n, e);
+    size_t i = s;
+
+    if (is_alnum(p) || p == '.' || is_alnum(q) || (q == '.' && is_digit(at(b, n, e + 1))))
+        return false;
+    for (int oct = 0; oct < 4; oct++) {
+        size_t st = i;
+        unsigned v = 0;
+        while (i < e && is_digit(b[i]))
+            v = v * 10 + (unsigned)(b[i++] - '0');
+        if (i - st == 0 || i - st > 3 || v > 255 || (i - st > 1 && b[st] == '0'))
+            return false;
+        i++; /* the dot */
+    }
+    return true;
+}
+
+static bool chk_ipv6(const uint8_t *b, size_t n, size_t *s, size_t *e)
+{
+    size_t p = *e - 1, a = p, z = p, colons = 0, hex = 0;
+    char tmp[48];
+    struct in6_addr addr;
+
+    while (a > 0 && p - a < 45 && is_v6(b[a - 1]))
+        a--;
+    while (z < n && z - a < 46 && is_v6(b[z]))
+        z++;
+    if (z - a > 45 || (a > 0 && is_v6(b[a - 1])))
+        return false;
+    if (b[a] == '.' || (b[a] == ':' && at(b, n, a + 1) != ':'))
+        a++;
+    while (z > a && b[z - 1] == '.')
+        z--;
+    if (z - a >= 2 && b[z - 1] == ':' && b[z - 2] != ':')
+        z--;
+    if (z <= a || is_alnum(before(b, a)) || before(b, a) == '_' || is_alnum(at(b, n, z)) || at(b, n, z) == '_')
+        return false;
+    for (size_t i = a; i < z; i++) {
+        colons += b[i] == ':';
+        hex += is_hex(b[i]);
+    }
+    if (colons < 2 || hex < 4)
+        return false;
+    memcpy(tmp, b + a, z - a);
+    tmp[z - a] = '\0';
+    if (inet_pton(AF_INET6, tmp, &addr) != 1)
+        return false;
+    *s = a;
+    *e = z;
+    return true;
+}
+
+/* A token that may run on: extend over its class up to the longest match;
+ * if it goes on beyond that, the release step swallows the rest. */
+static bool chk_token(const uint8_t *b, size_t n, size_t s, size_t *e, bool (*cls)(uint8_t), size_t min,
+                      uint8_t *flags)
+{
+    size_t z = *e;
+
+    if (cls(before(b, s)))
+        return false;
+    while (z < n && z - s < H && cls(b[z]))
+        z++;
+    if (z - s < min)
+        return false;
+    if (z < n && cls(b[z]))
+        *flags |= CF_CONT;
+    *e = z;
+    return true;
+}
+
+static bool chk_jwt(const uint8_t *b, size_t n, size_t s, size_t *e, uint8_t *flags)
+{
+    size_t dots = 0, seg = 0;
+
+    if (!chk_token(b, n, s, e, is_jwt, 20, flags))
+        return false;
+    for (size_t i = s; i < *e; i++) {
+        if (b[i] == '.') {
+            if (dots < 2 && seg < 4)
+                return false;
+            dots++;
+            seg = 0;
+        } else {
+            seg++;
+        }
+    }
+    return dots >= 2;
+}
+
+/* Runs the validator of det d on a match; may move *s and *e. */
+static bool check(const audit_det *d, const uint8_t *b, size_t n, size_t *s, size_t *e, uint8_t *flags)
+{
+    switch ((audit_chk)d->chk) {
+    case CHK_NONE:
+    case CHK_MARK:
+    case CHK_PEM:
+        return true;
+    case CHK_EMAIL:
+        return chk_email(b, n, s, e);
+    case CHK_PHONE_INTL:
+        return chk_phone_intl(b, n, *s, *e);
+    case CHK_PHONE_NANP:
+        return chk_phone_nanp(b, n, *s, *e);
+    case CHK_CARD:
+        return chk_card(b, n, s, *e);
+    case CHK_SSN:
+        return chk_ssn(b, n, *s, *e);
+    case CHK_IBAN:
+        return chk_iban(b, n, *s, *e);
+    case CHK_IPV4:
+        return chk_ipv4(b, n, *s, *e);
+    case CHK_IPV6:
+        return chk_ipv6(b, n, s, e);
+    case CHK_WORD:
+        return !is_alnum(before(b, *s)) && !is_alnum(at(b, n, *e)) && before(b, *s) != '_' && at(b, n, *e) != '_';
+    case CHK_TOKEN:
+        return chk_token(b, n, *s, e, is_tok, 20, flags);
+    case CHK_JWT:
+        return chk_jwt(b, n, *s, e, flags);
+    }
+    return false;
+}
+
+static bool vec_push(audit_vec *v, const audit_cand *c)
+{
+    if (v->len == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        audit_cand *p;
+        if (cap > MAX_CANDS)
+            return false;
+        p = realloc(v->v, cap * sizeof(*p));
+        if (p == NULL)
+            return false;
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->len++] = *c;
+    return true;
+}
+
+typedef struct scan_cb {
+    vt_audit_ctx *x;
+    audit_state *st;
+    const uint8_t *b;
+    size_t n, cnt_from, R;
+    bool failed;
+} scan_cb;
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ctx)
+{
+    scan_cb *cb = ctx;
+    const audit_db *db = cb->st->db;
+    const audit_det *d;
+    audit_cand c = { 0 };
+
+    (void)flags;
+    if (id >= db->det_len || to > cb->n)
+        return 0;
+    d = &db->dets[id];
+    c.e = (size_t)to;
+    c.s = d->width ? c.e - d->width : (size_t)from;
+    c.type = d->type;
+    if (d->chk == CHK_PEM)
+        c.flags = CF_PEM;
+    if (!check(d, cb->b, cb->n, &c.s, &c.e, &c.flags))
+        return 0;
+    if (d->type == TYPE_MARKER) {
+        if (!vec_push(&cb->x->marks, &c))
+            goto fail;
+        return 0;
+    }
+    if (cb->x->c->a[cb->x->c->types[d->type].auditor].kind == A_POLICY) {
+        /* Policy terms and patterns only count; they never edit text. */
+        if (c.s >= cb->cnt_from && c.s < cb->R)
+            cb->st->counts[d->type]++;
+        return 0;
+    }
+    if (!vec_push(&cb->x->cands, &c))
+        goto fail;
+    return 0;
+fail:
+    cb->failed = true;
+    return 1;
+}
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const audit_cand *a = pa, *b = pb;
+
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    if (a->e != b->e)
+        return a->e > b->e ? -1 : 1;
+    return (int)a->type - (int)b->type;
+}
+
+static vt_status placeholder(vt_buf *out, const audit_type *t, uint32_t k, vt_err *err)
+{
+    char ph[VT_AUDIT_NAME_MAX + 16];
+    int m = snprintf(ph, sizeof(ph), "[%s_%u]", t->tag, k);
+
+    return vt_buf_append(out, ph, (size_t)m, err);
+}
+
+vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, size_t n, size_t rel, size_t cnt_from,
+                        bool final, vt_buf *out, size_t *rel_out, vt_err *err)
+{
+    const vt_audit_chain *c = x->c;
+    size_t R = final ? n : (n > H + 1 ? n - H - 1 : 0), pos, gi = 0, mi = 0;
+    scan_cb cb = { x, st, buf, n, cnt_from, R, false };
+    audit_vec *g = &x->groups;
+    vt_status rc;
+
+    *rel_out = rel;
+    if (R <= rel && !final)
+        return VT_OK;
+    x->cands.len = x->marks.len = g->len = 0;
+    if (st->db->db != NULL && n > 0) {
+        hs_error_t he = hs_scan(st->db->db, (const char *)buf, (unsigned)n, 0, x->scratch, on_match, &cb);
+        if (cb.failed)
+            return vt_err_set(err, VT_E_LIMIT, "audit: too many candidate matches in %zu bytes", n);
+        if (he != HS_SUCCESS)
+            return vt_err_set(err, VT_E_INTERNAL, "audit: hs_scan failed (%d)", he);
+    }
+    if (x->cands.len > 1)
+        qsort(x->cands.v, x->cands.len, sizeof(audit_cand), cand_cmp);
+    if (x->marks.len > 1)
+        qsort(x->marks.v, x->marks.len, sizeof(audit_cand), cand_cmp);
+
+    /* Overlapping candidates merge into one group; the group takes the
+     * strongest action and, among equals, the first (leftmost, longest) type. */
+    for (size_t i = 0; i < x->cands.len; i++) {
+        audit_cand k = x->cands.v[i];
+        uint8_t act = c->types[k.type].action;
+        if (k.e <= rel)
+            continue;
+        if (k.s < rel)
+            k.s = rel; /* began in text already released: redact the rest */
+        if (k.s >= R)
+            break;
+        if (g->len > 0 && k.s < g->v[g->len - 1].e) {
+            audit_cand *last = &g->v[g->len - 1];
+            if (act > c->types[last->type].action)
+                last->type = k.type;
+            if (k.e > last->e) {
+                last->e = k.e;
+                last->flags = (uint8_t)((last->flags & CF_PEM) | k.flags);
+            } else {
+                last->flags |= (uint8_t)(k.flags & CF_PEM);
+            }
+            continue;
+        }
+        if (!vec_push(g, &k))
+            return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    }
+
+    pos = rel;
+    while (pos < R) {
+        size_t next;
+        if (st->sw == SW_PEM) {
+            while (mi < x->marks.len && x->marks.v[mi].s < pos)
+                mi++;
+            if (mi < x->marks.len && x->marks.v[mi].s < R) {
+                pos = x->marks.v[mi].e;
+                st->sw = SW_NONE;
+            } else {
+                pos = R;
+            }
+            st->changed = true;
+            continue;
+        }
+        if (st->sw == SW_TOKEN) {
+            while (pos < R && is_jwt(buf[pos])) {
+                pos++;
+                st->changed = true;
+            }
+            if (pos < R)
+                st->sw = SW_NONE;
+            continue;
+        }
+        while (gi < g->len && g->v[gi].e <= pos)
+            gi++;
+        next = gi < g->len ? (g->v[gi].s > pos ? g->v[gi].s : pos) : R;
+        if (next > R)
+            next = R;
+        rc = vt_buf_append(out, buf + pos, next - pos, err);
+        if (rc != VT_OK)
+            return rc;
+        pos = next;
+        if (gi < g->len && g->v[gi].s <= pos && pos < R) {
+            const audit_cand *k = &g->v[gi++];
+            const audit_type *t = &c->types[k->type];
+            st->counts[k->type]++;
+            if (t->action >= ACT_REDACT) {
+                rc = placeholder(out, t, ++st->ph_next[k->type], err);
+                if (rc != VT_OK)
+                    return rc;
+                st->changed = true;
+                if (k->flags & CF_PEM)
+                    st->sw = SW_PEM;
+                else if (k->flags & CF_CONT)
+                    st->sw = SW_TOKEN;
+            } else {
+                rc = vt_buf_append(out, buf + pos, k->e - pos, err);
+                if (rc != VT_OK)
+                    return rc;
+            }
+            pos = k->e;
+        }
+    }
+    *rel_out = pos;
+    return VT_OK;
+}
+
+vt_status vt__audit_compile(audit_db *db, const audit_expr *ex, size_t n, vt_err *err)
+{
+    const char **res = NULL;
+    unsigned *flags = NULL, *ids = NULL;
+    hs_compile_error_t *ce = NULL;
+    vt_status rc = VT_E_INTERNAL;
+
+    memset(db, 0, sizeof(*db));
+    if (n == 0)
+        return VT_OK;
+    res = calloc(n, sizeof(*res));
+    flags = calloc(n, sizeof(*flags));
+    ids = calloc(n, sizeof(*ids));
+    db->dets = calloc(n, sizeof(*db->dets));
+    if (res == NULL || flags == NULL || ids == NULL || db->dets == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        res[i] = ex[i].re;
+        flags[i] = ex[i].flags;
+        ids[i] = (unsigned)i;
+        db->dets[i] = ex[i].det;
+    }
+    db->det_len = n;
+    if (hs_compile_multi(res, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &db->db, &ce) != HS_SUCCESS) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: pattern '%.60s' does not compile: %s",
+                        ce != NULL && ce->expression >= 0 ? ex[ce->expression].re : "?",
+                        ce != NULL ? ce->message : "unknown error");
+        hs_free_compile_error(ce);
+        goto out;
+    }
+    rc = VT_OK;
+out:
+    free(res);
+    free(flags);
+    free(ids);
+    if (rc != VT_OK)
+        vt__audit_db_free(db);
+    return rc;
+}
+
+void vt__audit_db_free(audit_db *db)
+{
+    hs_free_database(db->db);
+    free(db->dets);
+    memset(db, 0, sizeof(*db));
+}

@@ -1,0 +1,282 @@
+/* PII detection: every built-in type found and redacted, near misses left
+ * alone (checksums, ranges, edges), overlaps, and the streaming scanner
+ * giving the same output as a whole-text scan for every split. */
+#include "audit_util.h"
+
+typedef struct sample {
+    const char *pii;
+    const char *placeholder;
+} sample;
+
+static const sample positives[] = {
+    { "alice.smith+tag@example.co.uk", "[EMAIL_1]" },
+    { "bob@mail.example.com", "[EMAIL_1]" },
+    { "+1 415 555 2671", "[PHONE_1]" },
+    { "(415) 555-2671", "[PHONE_1]" },
+    { "415-555-2671", "[PHONE_1]" },
+    { "+44 20 7946 0958", "[PHONE_1]" },
+    { "4111 1111 1111 1111", "[CARD_1]" },
+    { "4111-1111-1111-1111", "[CARD_1]" },
+    { "5500005555555559", "[CARD_1]" },
+    { "378282246310005", "[CARD_1]" },
+    { "123-45-6789", "[SSN_1]" },
+    { "DE89 3704 0044 0532 0130 00", "[IBAN_1]" },
+    { "GB82WEST12345698765432", "[IBAN_1]" },
+    { "192.168.1.10", "[IP_1]" },
+    { "2001:db8::8a2e:370:7334", "[IP_1]" },
+    { "fe80::1ff:fe23:4567:890a", "[IP_1]" },
+    { "::ffff:192.0.2.128", "[IP_1]" },
+    { "AKIAIOSFODNN7EXAMPLE", "[SECRET_1]" },
+    { "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "[SECRET_1]" },
+    { "xoxb-1234567890-abcdefghijKLMN", "[SECRET_1]" },
+    { "sk-proj-abcdefghijklmnopqrstuvwx1234", "[SECRET_1]" },
+    { "AIzaSyA1234567890abcdefghijklmnopqrstuv", "[SECRET_1]" },
+    { "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk", "[SECRET_1]" },
+    { "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n"
+      "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----",
+      "[SECRET_1]" },
+    { "EMP-123456", "[EMPLOYEE_ID_1]" },
+};
+
+static const char *const negatives[] = {
+    "4111 1111 1111 1112",          /* Luhn fails */
+    "1234567890123",                /* Luhn fails */
+    "DE89 3704 0044 0532 0130 01",  /* mod-97 fails */
+    "GB82WEST12345698765431",       /* mod-97 fails */
+    "000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000", /* SSN area/group/serial */
+    "256.1.1.1", "1.2.3.4.5", "01.2.3.4", "10.0.0.300", /* IPv4 ranges and edges */
+    "12:30:45", "00:1a:2b:3c:4d:5e", "std::vector", "a::b",   /* not IPv6 */
+    "user@localhost", "a@b", "@example.com", "x@example.c0m",   /* not e-mail */
+    "call 12345", "version 1.2.3", "+12 34",                     /* not phones */
+    "AKIA123", "AKIAIOSFODNN7EXAMPLEX", "task-abcdefghijklmnopqrstuvwxyz", "eyJhbGciOiJIUzI1NiJ9", /* not secrets */
+    "EMP-12345", "-----BEGIN PUBLIC KEY-----",
+};
+
+static void test_audit_pii__every_type_is_redacted(void **state)
+{
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(positives) / sizeof(positives[0]); i++) {
+        char in[1024], want[256];
+        char *got;
+        snprintf(in, sizeof(in), "before %s after", positives[i].pii);
+        snprintf(want, sizeof(want), "before %s after", positives[i].placeholder);
+        got = scan_text(x, in, NULL);
+        if (strcmp(got, want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", positives[i].pii, got, want);
+        free(got);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+static void test_audit_pii__near_misses_are_left_alone(void **state)
+{
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(negatives) / sizeof(negatives[0]); i++) {
+        char in[256];
+        char *got;
+        vt_audit_report *rep = calloc(1, sizeof(*rep));
+        vt_audit_report_init(rep);
+        snprintf(in, sizeof(in), "before %s after", negatives[i]);
+        got = scan_text(x, in, rep);
+        if (strcmp(got, in) != 0)
+            fail_msg("'%s' changed to '%s'", negatives[i], got);
+        assert_int_equal(rep->entry_len, 1);
+        assert_int_equal(rep->entries[0].count_len, 0);
+        assert_int_equal(rep->verdict, VT_AUDIT_ALLOW);
+        free(got);
+        free(rep);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+static void test_audit_pii__numbering_counts_and_report(void **state)
+{
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    char *got;
+
+    (void)state;
+    vt_audit_report_init(rep);
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    got = scan_text(x, "a@example.com, b@example.org; card 4111111111111111 and 10.0.0.1", rep);
+    assert_string_equal(got, "[EMAIL_1], [EMAIL_2]; card [CARD_1] and [IP_1]");
+    assert_int_equal(rep->verdict, VT_AUDIT_REDACT);
+    assert_int_equal(rep->entries[0].count_len, 3);
+    assert_string_equal(rep->entries[0].counts[0].type, "email");
+    assert_int_equal(rep->entries[0].counts[0].count, 2);
+    free(got);
+    free(rep);
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* Default actions: ip annotates (kept), secret blocks (and is not released). */
+static void test_audit_pii__annotate_and_block(void **state)
+{
+    vt_audit_chain *c = chain_of("[{\"name\":\"pii\"}]");
+    vt_audit_ctx *x = NULL;
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    char *got;
+
+    (void)state;
+    vt_audit_report_init(rep);
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    got = scan_text(x, "host 10.1.2.3", rep);
+    assert_string_equal(got, "host 10.1.2.3");
+    assert_int_equal(rep->verdict, VT_AUDIT_ANNOTATE);
+    assert_string_equal(rep->entries[0].counts[0].type, "ip");
+    free(got);
+    vt_audit_report_init(rep);
+    got = scan_text(x, "key AKIAIOSFODNN7EXAMPLE", rep);
+    assert_null(strstr(got, "AKIA"));
+    assert_int_equal(rep->verdict, VT_AUDIT_BLOCK);
+    assert_non_null(strstr(vt_audit_report_block_reason(rep), "secret x1"));
+    assert_null(strstr(vt_audit_report_block_reason(rep), "AKIA"));
+    free(got);
+    free(rep);
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* A card preceded by another short number, and overlapping detections of
+ * different types merging into one placeholder of the stronger action. */
+static void test_audit_pii__overlaps(void **state)
+{
+    vt_audit_chain *c = chain_of("[{\"name\":\"pii\",\"actions\":{\"ip\":\"annotate\",\"card\":\"redact\"}}]");
+    vt_audit_ctx *x = NULL;
+    char *got;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    got = scan_text(x, "ref 12 4111 1111 1111 1111 ok", NULL);
+    assert_string_equal(got, "ref 12 [CARD_1] ok");
+    free(got);
+    got = scan_text(x, "a@b.example.com@c.example.org", NULL);
+    assert_null(strstr(got, "example"));
+    free(got);
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* A long token is swallowed entirely even past the longest match. */
+static void test_audit_pii__long_token_swallowed(void **state)
+{
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+    char in[1200];
+    char *got;
+    size_t k;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    k = (size_t)snprintf(in, sizeof(in), "tok sk-");
+    for (size_t i = 0; i < 700; i++)
+        in[k++] = (char)('a' + i % 26);
+    snprintf(in + k, sizeof(in) - k, " end");
+    got = scan_text(x, in, NULL);
+    assert_string_equal(got, "tok [SECRET_1] end");
+    free(got);
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+static char *padded(const char *pii)
+{
+    static const char filler[] = "The quick brown fox jumps over the lazy dog; 42 is an answer. ";
+    size_t n = 700 + strlen(pii) + 10;
+    char *s = malloc(n), *w = s;
+    for (size_t i = 0; i < 330; i++)
+        *w++ = filler[i % (sizeof(filler) - 1)];
+    w += snprintf(w, n - 330, " %s ", pii);
+    for (size_t i = 0; i < 330; i++)
+        *w++ = filler[(i + 7) % (sizeof(filler) - 1)];
+    *w = '\0';
+    return s;
+}
+
+/* Streaming: each sample inside 660 bytes of text, cut once at every
+ * position, then fed one byte at a time: the released text always equals
+ * the whole-text result, so no split lets a pattern through. */
+static void test_audit_pii__stream_split_at_every_position(void **state)
+{
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(positives) / sizeof(positives[0]); i++) {
+        char *text = padded(positives[i].pii), *want = scan_text(x, text, NULL), *got;
+        size_t n = strlen(text), *cuts = malloc(n * sizeof(size_t));
+        assert_non_null(strstr(want, positives[i].placeholder));
+        for (size_t at = 0; at <= n; at++) {
+            got = stream_text(x, text, &at, 1, NULL);
+            if (strcmp(got, want) != 0)
+                fail_msg("'%s' cut at %zu: got\n%s\nwant\n%s", positives[i].pii, at, got, want);
+            free(got);
+        }
+        for (size_t k = 0; k < n; k++)
+            cuts[k] = k;
+        got = stream_text(x, text, cuts, n, NULL);
+        if (strcmp(got, want) != 0)
+            fail_msg("'%s' byte by byte: got\n%s\nwant\n%s", positives[i].pii, got, want);
+        free(got);
+        free(cuts);
+        free(want);
+        free(text);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* The stream holds back at most VT_AUDIT_HOLDBACK + 1 bytes. */
+static void test_audit_pii__stream_holdback_is_bounded(void **state)
+{
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+    vt_audit_stream *s = NULL;
+    vt_buf out = { 0 };
+    size_t fed = 0;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    assert_int_equal(vt_audit_stream_new(&s, x, NULL), VT_OK);
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(vt_audit_stream_feed(s, "plain words ", 12, &out, NULL), VT_OK);
+        fed += 12;
+        assert_true(fed - out.len <= VT_AUDIT_HOLDBACK + 1);
+    }
+    assert_int_equal(vt_audit_stream_finish(s, &out, NULL, NULL), VT_OK);
+    assert_int_equal(out.len, fed);
+    assert_false(vt_audit_stream_blocked(s));
+    assert_int_equal(vt_audit_stream_feed(s, "x", 1, &out, NULL), VT_E_ARG);
+    vt_audit_stream_free(s);
+    vt_buf_free(&out);
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_audit_pii__every_type_is_redacted),
+        cmocka_unit_test(test_audit_pii__near_misses_are_left_alone),
+        cmocka_unit_test(test_audit_pii__numbering_counts_and_report),
+        cmocka_unit_test(test_audit_pii__annotate_and_block),
+        cmocka_unit_test(test_audit_pii__overlaps),
+        cmocka_unit_test(test_audit_pii__long_token_swallowed),
+        cmocka_unit_test(test_audit_pii__stream_split_at_every_position),
+        cmocka_unit_test(test_audit_pii__stream_holdback_is_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
