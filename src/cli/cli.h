@@ -32,5 +32,6 @@ int vt_cmd_hardware(int argc, char **argv);
 int vt_cmd_sim(int argc, char **argv);
 int vt_cmd_measure(int argc, char **argv);
 int vt_cmd_log(int argc, char **argv);
+int vt_cmd_gateway(int argc, char **argv);
 
 #endif

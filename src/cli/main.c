@@ -18,6 +18,7 @@ static const struct command commands[] = {
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)" },
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
+    { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)" },
 };
 
 static void usage(FILE *f)
