@@ -36,6 +36,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #define NOTE "veritee test stand-in; not a model"
@@ -406,6 +407,8 @@ static void embeddings(struct evhttp_request *req, json_t *body)
     json_t *input = json_object_get(body, "input"), *data = json_array(), *list;
     json_int_t dims = json_integer_value(json_object_get(body, "dimensions"));
     const char *model = json_string_value(json_object_get(body, "model"));
+    const char *enc = json_string_value(json_object_get(body, "encoding_format"));
+    bool b64 = enc != NULL && strcmp(enc, "base64") == 0; /* float32 little-endian, base64 (the npm client's default) */
     size_t i;
     json_t *item;
     unsigned tokens = 0;
@@ -430,6 +433,18 @@ static void embeddings(struct evhttp_request *req, json_t *body)
                 free(m);
             }
             json_array_append_new(vec, json_real(d[j % 32] / 127.5 - 1.0));
+        }
+        if (b64) {
+            size_t nd = json_array_size(vec);
+            float *f = calloc(nd, sizeof(float));
+            unsigned char *o = malloc(4 * ((nd * sizeof(float) + 2) / 3) + 1);
+            for (size_t j = 0; j < nd; j++)
+                f[j] = (float)json_real_value(json_array_get(vec, j));
+            EVP_EncodeBlock(o, (const unsigned char *)f, (int)(nd * sizeof(float)));
+            json_decref(vec);
+            vec = json_string((const char *)o);
+            free(f);
+            free(o);
         }
         tokens += s != NULL ? words(s) : 0;
         free(s);
