@@ -1104,7 +1104,16 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
         struct gw_loop *L = &gw->loops[i];
         L->gw = gw;
         L->index = i;
-        L->base = event_base_new();
+        {
+            /* The changelist folds the enable/disable pairs evhttp and bufferevents make within one
+             * loop pass into one epoll_ctl (6 calls per proxied request without it). */
+            struct event_config *ec = event_config_new();
+            if (ec != NULL)
+                event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+            L->base = ec != NULL ? event_base_new_with_config(ec) : NULL;
+            if (ec != NULL)
+                event_config_free(ec);
+        }
         L->http = L->base != NULL ? evhttp_new(L->base) : NULL;
         if (L->http == NULL) {
             rc = vt_err_set(err, VT_E_NOMEM, "gateway: cannot create event loop %u", i);

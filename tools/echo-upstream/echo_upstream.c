@@ -619,7 +619,12 @@ int main(int argc, char **argv)
         }
         getsockname(fd, (struct sockaddr *)&sa, &sl);
         port = ntohs(sa.sin_port);
-        loops[i].base = event_base_new();
+        {
+            struct event_config *ec = event_config_new();
+            event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+            loops[i].base = event_base_new_with_config(ec);
+            event_config_free(ec);
+        }
         loops[i].http = evhttp_new(loops[i].base);
         evhttp_set_max_body_size(loops[i].http, MAX_BODY);
         evhttp_set_gencb(loops[i].http, handle, NULL);
