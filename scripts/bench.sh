@@ -12,3 +12,9 @@ for b in "$build"/bench/bench_*; do
   "$b" "${BENCH_SECS:-3}"
   echo
 done
+# The gateway proxy against nginx and the bare upstream (skips when wrk or nginx is missing).
+if [ -x "$root/bench/bench_gateway.sh" ]; then
+  echo "== bench_gateway"
+  "$root/bench/bench_gateway.sh" "$build" "${BENCH_SECS:-3}"
+  echo
+fi

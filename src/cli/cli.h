@@ -34,5 +34,6 @@ int vt_cmd_measure(int argc, char **argv);
 int vt_cmd_log(int argc, char **argv);
 int vt_cmd_passport(int argc, char **argv);
 int vt_cmd_composite(int argc, char **argv);
+int vt_cmd_gateway(int argc, char **argv);
 
 #endif

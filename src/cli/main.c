@@ -20,6 +20,7 @@ static const struct command commands[] = {
     { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
     { "passport", vt_cmd_passport, "verify or decode an AI Passport (the verifier's EAR token)" },
+    { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Gateway proxy throughput and added latency, in one run, next to its peers:
+#   direct  wrk -> echo upstream
+#   nginx   wrk -> nginx (proxy_pass, keepalive upstream) -> echo upstream
+#   gateway wrk -> veritee gateway -> echo upstream
+# Small chat requests (POST, ~150 B body, ~330 B reply).  Throughput: wrk -t2 -c64;
+# latency: wrk -t1 -c1 (p50/p99), added latency = proxy minus direct.
+# usage: bench/bench_gateway.sh BUILD_DIR [SECONDS]
+set -euo pipefail
+build="${1:-build}"
+secs="${2:-${BENCH_SECS:-5}}"
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "bench_gateway: skipped ($tool not installed)"; exit 0; }
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+VT="$build/veritee"
+ECHO_BIN="$build/veritee-echo-upstream"
+[ -x "$VT" ] && [ -x "$ECHO_BIN" ] || { echo "bench_gateway: build first ($VT, $ECHO_BIN)"; exit 1; }
+T=$(mktemp -d)
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; return 1; }
+
+EP=$(free_port); NP=$(free_port); GP=$(free_port)
+"$ECHO_BIN" --listen "127.0.0.1:$EP" --threads 1 >/dev/null 2>&1 & PIDS="$PIDS $!"
+"$VT" gateway --listen "127.0.0.1:$GP" --upstream "http://127.0.0.1:$EP" --threads 1 >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"
+mkdir -p "$T/ngx/logs"
+cat >"$T/ngx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $T/ngx/nginx.pid;
+error_log $T/ngx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $T/ngx/body; proxy_temp_path $T/ngx/proxy;
+  fastcgi_temp_path $T/ngx/fcgi; uwsgi_temp_path $T/ngx/uwsgi; scgi_temp_path $T/ngx/scgi;
+  upstream echo { server 127.0.0.1:$EP; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NP;
+    location / {
+      proxy_pass http://echo;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+NGX
+"$NGINX" -p "$T/ngx" -c "$T/ngx/nginx.conf" -e "$T/ngx/logs/error.log" 2>/dev/null & PIDS="$PIDS $!"
+for p in $EP $NP $GP; do wait_port "$p" || { echo "bench_gateway: port $p did not open"; cat "$T/gw.err"; exit 1; }; done
+
+cat >"$T/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"echo","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"What is the capital of France?"}]}'
+LUA
+# run NAME PORT -> "rps p50_us p99_us" for the throughput run, and p50/p99 for the c1 run
+run() {
+  local port=$1 thr lat
+  thr=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$T/post.lua" "http://127.0.0.1:$port/v1/chat/completions")
+  lat=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$T/post.lua" "http://127.0.0.1:$port/v1/chat/completions")
+  echo "$thr" | grep -q "Non-2xx" && { echo "bench_gateway: errors through port $port" >&2; echo "$thr" >&2; }
+  rps=$(echo "$thr" | awk '/Requests\/sec/ {print $2}')
+  tp99=$(echo "$thr" | awk '$1=="99%" {print $2}')
+  p50=$(echo "$lat" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$lat" | awk '$1=="99%" {print $2}')
+  echo "$rps $tp99 $p50 $p99"
+}
+to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v+0 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } else print v }'; }
+
+read -r d_rps d_tp99 d_p50 d_p99 < <(run "$EP")
+read -r n_rps n_tp99 n_p50 n_p99 < <(run "$NP")
+read -r g_rps g_tp99 g_p50 g_p99 < <(run "$GP")
+d50=$(to_us "$d_p50"); d99=$(to_us "$d_p99")
+printf '%-30s %12s %14s %12s %12s %14s\n' "path (1 loop each)" "req/s c64" "p99 c64" "p50 c1" "p99 c1" "added p50 c1"
+printf '%-30s %12s %14s %12s %12s %14s\n' "direct to echo upstream" "$d_rps" "$d_tp99" "$d_p50" "$d_p99" "-"
+printf '%-30s %12s %14s %12s %12s %11.0fus\n' "nginx proxy_pass keepalive" "$n_rps" "$n_tp99" "$n_p50" "$n_p99" "$(awk -v a="$(to_us "$n_p50")" -v b="$d50" 'BEGIN{print a-b}')"
+printf '%-30s %12s %14s %12s %12s %11.0fus\n' "veritee gateway" "$g_rps" "$g_tp99" "$g_p50" "$g_p99" "$(awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN{print a-b}')"
+awk -v g="$g_rps" -v n="$n_rps" 'BEGIN { printf "gateway throughput / nginx: %.0f%% (goal >= 100%%)\n", 100*g/n }'
+awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN { printf "gateway added p50 latency: %.0f us (goal <= 200 us)\n", a-b }'

@@ -1,0 +1,119 @@
+/* veritee gateway: the confidential inference gateway (proxy core; docs/gateway.md). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gateway/config.h"
+#include "gateway/proxy.h"
+
+enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK };
+
+static void gateway_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: veritee gateway [--config FILE] [--listen HOST:PORT] [--upstream URL]\n"
+            "                       [--threads N] [--check-config] [--json]\n\n"
+            "Runs the confidential inference gateway in front of an OpenAI-compatible model server\n"
+            "(vLLM, llama.cpp's server, Ollama, TGI, or veritee-echo-upstream for tests).\n"
+            "Serves /v1/chat/completions (plain and streamed), /v1/completions, /v1/embeddings\n"
+            "and /v1/models; upstream statuses and error bodies pass through; limits and timeouts\n"
+            "answer with OpenAI-shaped JSON errors (413, 502, 503, 504).  See docs/gateway.md.\n\n"
+            "  --config FILE      gateway.json (unknown keys are refused)\n"
+            "  --listen HOST:PORT address to serve (default 127.0.0.1:8080; port 0 picks a free one)\n"
+            "  --upstream URL     model server root, http://host:port[/base]\n"
+            "  --threads N        event loops (default: one per core)\n"
+            "  --check-config     print the effective configuration as JSON and exit\n"
+            "  --json             print the listening address as one JSON line on stdout\n\n"
+            "Stops cleanly on SIGINT or SIGTERM.\n");
+}
+
+int vt_cmd_gateway(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, O_CONFIG },   { "listen", required_argument, NULL, O_LISTEN },
+        { "upstream", required_argument, NULL, O_UPSTREAM }, { "threads", required_argument, NULL, O_THREADS },
+        { "check-config", no_argument, NULL, O_CHECK },    { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
+    };
+    const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL;
+    bool json = false, check = false;
+    vt_gw_config cfg;
+    vt_gw *gw = NULL;
+    vt_buf text = { 0 };
+    vt_err err;
+    vt_status rc = VT_OK;
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_CONFIG: config = optarg; break;
+        case O_LISTEN: listen = optarg; break;
+        case O_UPSTREAM: upstream = optarg; break;
+        case O_THREADS: threads = optarg; break;
+        case O_CHECK: check = true; break;
+        case O_JSON: json = true; break;
+        case 'h': gateway_usage(stdout); return VT_EXIT_OK;
+        default: gateway_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("gateway: unexpected argument '%s'", argv[optind]);
+    vt_err_clear(&err);
+    vt_gw_config_defaults(&cfg);
+    if (config != NULL) {
+        rc = vt_cli_read(&text, config, 1 << 20, &err);
+        if (rc == VT_OK)
+            rc = vt_gw_config_parse(&cfg, (const char *)text.data, text.len, &err);
+    }
+    if (rc == VT_OK && listen != NULL)
+        rc = vt_gw_config_set_listen(&cfg, listen, &err);
+    if (rc == VT_OK && upstream != NULL)
+        rc = vt_gw_config_set_upstream(&cfg, upstream, &err);
+    if (rc == VT_OK && threads != NULL) {
+        char *end = NULL;
+        long t = strtol(threads, &end, 10);
+        if (end == threads || *end != '\0' || t < 0 || t > 256)
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --threads must be a number from 0 to 256");
+        else
+            cfg.threads = (unsigned)t;
+    }
+    if (rc == VT_OK)
+        rc = vt_gw_config_check(&cfg, &err);
+    if (rc == VT_OK && check) {
+        char *s = NULL;
+        rc = vt_gw_config_to_json(&s, &cfg, &err);
+        if (rc == VT_OK)
+            printf("%s\n", s);
+        free(s);
+        goto out;
+    }
+    if (rc == VT_OK) {
+        signal(SIGPIPE, SIG_IGN); /* a client that vanished mid-write is an error return, not a signal */
+        rc = vt_gw_new(&gw, &cfg, &vt_gw_hooks_passthrough, &err);
+    }
+    if (rc == VT_OK) {
+        const char *h = cfg.listen_host;
+        char addr[300];
+        if (strchr(h, ':') != NULL)
+            snprintf(addr, sizeof(addr), "[%s]:%u", h, (unsigned)vt_gw_port(gw));
+        else
+            snprintf(addr, sizeof(addr), "%s:%u", h, (unsigned)vt_gw_port(gw));
+        if (json)
+            printf("{\"event\":\"listening\",\"listen\":\"%s\",\"upstream\":\"%s\"}\n", addr, cfg.upstream_url);
+        else
+            printf("veritee gateway: listening on http://%s, upstream %s\n", addr, cfg.upstream_url);
+        fflush(stdout);
+        rc = vt_gw_run(gw, &err);
+    }
+out:
+    vt_gw_free(gw);
+    vt_gw_config_free(&cfg);
+    vt_buf_free(&text);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    return VT_EXIT_OK;
+}

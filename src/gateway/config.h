@@ -1,0 +1,63 @@
+/*
+ * The gateway's configuration: gateway.json (docs/gateway.md), overridden by
+ * command-line flags.  Parsing is strict: unknown keys, wrong types and
+ * out-of-range values are refused with a message naming the key.
+ */
+#ifndef VT_GW_CONFIG_H
+#define VT_GW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "veritee/base.h"
+
+typedef struct vt_gw_limits {
+    size_t max_request_bytes;   /* client request body; larger -> 413 */
+    size_t max_response_bytes;  /* upstream body of a non-streamed reply; larger -> 502 */
+    size_t max_event_bytes;     /* one server-sent event of a streamed reply */
+    size_t max_header_bytes;    /* request headers (client) and response headers (upstream) */
+    size_t stream_buffer_bytes; /* client output above this pauses reading the upstream */
+    unsigned upstream_connect_timeout_ms;
+    unsigned upstream_idle_timeout_ms; /* no byte from the upstream for this long -> 504 */
+    unsigned client_header_timeout_ms;
+    unsigned client_body_timeout_ms;
+    unsigned max_connections;   /* client requests in flight at once; more -> 503 */
+    unsigned upstream_keepalive; /* idle upstream connections kept per event loop */
+} vt_gw_limits;
+
+typedef struct vt_gw_config {
+    char *listen_host;   /* owned */
+    uint16_t listen_port;
+    char *upstream_url;  /* owned, as given */
+    char *upstream_host; /* owned */
+    uint16_t upstream_port;
+    char *upstream_base; /* owned: path prefix without a trailing '/', "" for none */
+    unsigned threads;    /* event loops; 0 in the file = one per core (resolved by load) */
+    vt_gw_limits limits;
+    /* Kept for trusted boot, auditors and receipts (parsed and validated here). */
+    char *verifier_url;  /* owned, NULL when absent */
+    char *environment;   /* owned, NULL when absent */
+    char **models;       /* owned array of owned paths */
+    size_t model_count;
+    json_t *auditors;    /* owned reference: array of objects, NULL when absent */
+    char *state_dir;     /* owned, NULL when absent */
+} vt_gw_config;
+
+/* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */
+void vt_gw_config_defaults(vt_gw_config *c);
+/* Frees everything c owns and leaves it zeroed.  NULL-safe. */
+void vt_gw_config_free(vt_gw_config *c);
+/* Parses JSON text (borrowed) over the values already in c. */
+VT_NODISCARD vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_err *err);
+/* "host:port", "[v6]:port" or ":port" (host kept when absent). */
+VT_NODISCARD vt_status vt_gw_config_set_listen(vt_gw_config *c, const char *s, vt_err *err);
+/* "http://host[:port][/base]"; https is refused for now (the upstream is local to the TEE). */
+VT_NODISCARD vt_status vt_gw_config_set_upstream(vt_gw_config *c, const char *url, vt_err *err);
+/* Checks the whole configuration is usable (an upstream is set, limits consistent). */
+VT_NODISCARD vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err);
+/* The effective configuration as JSON (caller frees with free()). */
+VT_NODISCARD vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err);
+
+#endif

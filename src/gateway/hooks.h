@@ -1,0 +1,87 @@
+/*
+ * Hook points of the proxy: where the auditor chain and receipts plug in.
+ *
+ * One vt_gw_hooks table per gateway, shared by every event loop, so the
+ * functions must be thread-safe with respect to `arg` (per-request state
+ * belongs in ctx->state).  For each proxied request the proxy calls, on the
+ * request's event loop thread:
+ *
+ *   on_request            once, before anything goes upstream
+ *   then either           on_response   once (a non-streamed reply, whole body)
+ *   or                    on_stream_event per event, then on_stream_end once
+ *                         (the upstream answered 2xx with text/event-stream)
+ *   on_finish             always exactly once at the end (also after a block,
+ *                         an upstream failure or a client that went away);
+ *                         free ctx->state here.
+ *
+ * A hook that returns a status other than VT_OK fails the exchange: before
+ * the reply has started the client gets a 500 JSON error; once a stream has
+ * started it gets a final error event and the stream ends.
+ */
+#ifndef VT_GW_HOOKS_H
+#define VT_GW_HOOKS_H
+
+#include <stdbool.h>
+
+#include "gateway/sse.h"
+#include "veritee/base.h"
+
+/* Per-request context (owned by the proxy; valid from on_request to on_finish). */
+typedef struct vt_gw_ctx {
+    const char *method;  /* "GET" / "POST" */
+    const char *path;    /* client request path, e.g. "/v1/chat/completions" (no query) */
+    unsigned long id;    /* per-process request number */
+    int upstream_status; /* 0 until the upstream answered */
+    bool streamed;       /* the reply is an event stream */
+    void *state;         /* the hooks' own per-request state */
+} vt_gw_ctx;
+
+/* Verdict of on_request. */
+typedef struct vt_gw_verdict {
+    bool block;        /* true: do not forward; reply status + message */
+    int status;        /* HTTP status for a block (e.g. 400, 403) */
+    char type[64];     /* OpenAI error "type", e.g. "invalid_request_error" */
+    char code[64];     /* OpenAI error "code", e.g. "content_blocked" */
+    char message[512]; /* shown to the client */
+} vt_gw_verdict;
+
+/* Extra response headers a hook adds (e.g. Veritee-Receipt).  Owned by the proxy. */
+#define VT_GW_MAX_EXTRA_HEADERS 8
+typedef struct vt_gw_headers {
+    size_t count;
+    char *name[VT_GW_MAX_EXTRA_HEADERS];  /* owned (malloc) */
+    char *value[VT_GW_MAX_EXTRA_HEADERS]; /* owned (malloc) */
+} vt_gw_headers;
+
+/* Adds a header (copies name and value).  VT_E_LIMIT past VT_GW_MAX_EXTRA_HEADERS,
+ * VT_E_ARG when either has a CR, LF or NUL. */
+VT_NODISCARD vt_status vt_gw_headers_add(vt_gw_headers *h, const char *name, const char *value, vt_err *err);
+void vt_gw_headers_free(vt_gw_headers *h);
+
+/* Read-only view of the upstream's response headers. */
+typedef struct vt_gw_header_view {
+    /* Returns the value of the first header named name (case-insensitive), or NULL. */
+    const char *(*get)(const struct vt_gw_header_view *v, const char *name);
+    const void *impl;
+} vt_gw_header_view;
+
+typedef struct vt_gw_hooks {
+    void *arg; /* borrowed; lives as long as the gateway */
+    /* body: in/out, the client's request body; rewrite it to forward something else. */
+    vt_status (*on_request)(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdict *verdict, vt_err *err);
+    /* body: in/out, the upstream's whole body; extra: headers to add to the reply. */
+    vt_status (*on_response)(void *arg, vt_gw_ctx *ctx, int status, const vt_gw_header_view *headers, vt_buf *body,
+                             vt_gw_headers *extra, vt_err *err);
+    /* ev: in/out; ev->data is the event's data (e.g. one chat.completion.chunk, or "[DONE]"). */
+    vt_status (*on_stream_event)(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err);
+    /* out: SSE text to send before the stream ends (use vt_gw_sse_write_str); the
+     * receipt goes here as `event: veritee-receipt`.  complete: the upstream finished. */
+    vt_status (*on_stream_end)(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err);
+    void (*on_finish)(void *arg, vt_gw_ctx *ctx);
+} vt_gw_hooks;
+
+/* Pass-through: forwards everything unchanged.  Any function pointer in a
+ * table may also be NULL, which means the same. */
+extern const vt_gw_hooks vt_gw_hooks_passthrough;
+
+#endif

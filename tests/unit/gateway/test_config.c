@@ -1,0 +1,123 @@
+/* gateway.json: defaults, strict keys, ranges, listen and upstream parsing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt_test.h"
+
+#include "gateway/config.h"
+
+static vt_status parse(vt_gw_config *c, const char *json)
+{
+    vt_err err;
+    vt_gw_config_defaults(c);
+    return vt_gw_config_parse(c, json, strlen(json), &err);
+}
+
+static void test_gateway_config__full(void **state)
+{
+    vt_gw_config c;
+    vt_err err;
+    char *js = NULL;
+    (void)state;
+    assert_int_equal(parse(&c, "{\"listen\":\"0.0.0.0:9000\",\"upstream\":\"http://model:8000/base/\","
+                               "\"threads\":3,\"limits\":{\"max_request_bytes\":1000,\"upstream_idle_timeout_ms\":50},"
+                               "\"verifier\":\"https://v.example\",\"environment\":\"env-1\","
+                               "\"models\":[\"/m/a.gguf\"],\"auditors\":[{\"name\":\"pii\",\"mode\":\"redact\"}],"
+                               "\"state_dir\":\"/var/lib/veritee\"}"),
+                     VT_OK);
+    assert_string_equal(c.listen_host, "0.0.0.0");
+    assert_int_equal(c.listen_port, 9000);
+    assert_string_equal(c.upstream_host, "model");
+    assert_int_equal(c.upstream_port, 8000);
+    assert_string_equal(c.upstream_base, "/base");
+    assert_int_equal(c.threads, 3);
+    assert_int_equal(c.limits.max_request_bytes, 1000);
+    assert_int_equal(c.limits.upstream_idle_timeout_ms, 50);
+    assert_int_equal(c.limits.upstream_connect_timeout_ms, 5000); /* default kept */
+    assert_string_equal(c.verifier_url, "https://v.example");
+    assert_string_equal(c.environment, "env-1");
+    assert_int_equal(c.model_count, 1);
+    assert_string_equal(c.models[0], "/m/a.gguf");
+    assert_int_equal(json_array_size(c.auditors), 1);
+    assert_string_equal(c.state_dir, "/var/lib/veritee");
+    assert_int_equal(vt_gw_config_check(&c, &err), VT_OK);
+    assert_int_equal(vt_gw_config_to_json(&js, &c, &err), VT_OK);
+    assert_non_null(strstr(js, "\"max_request_bytes\": 1000"));
+    free(js);
+    vt_gw_config_free(&c);
+}
+
+static void test_gateway_config__refused(void **state)
+{
+    static const char *bad[] = {
+        "[]",
+        "{\"listen\":\"127.0.0.1:8080\",\"listen\":\"127.0.0.1:8081\"}", /* duplicate key */
+        "{\"lisen\":\"127.0.0.1:1\"}",                                  /* unknown key */
+        "{\"limits\":{\"max_request_byte\":1}}",                          /* unknown limit */
+        "{\"limits\":{\"max_request_bytes\":0}}",
+        "{\"limits\":{\"max_request_bytes\":-1}}",
+        "{\"limits\":{\"max_request_bytes\":\"1\"}}",
+        "{\"limits\":{\"upstream_idle_timeout_ms\":999999999999}}",
+        "{\"threads\":1000}",
+        "{\"listen\":\"127.0.0.1\"}",
+        "{\"listen\":\"127.0.0.1:99999\"}",
+        "{\"listen\":\"::1:80\"}",
+        "{\"upstream\":\"https://x:1\"}",
+        "{\"upstream\":\"ftp://x\"}",
+        "{\"upstream\":\"http://:80\"}",
+        "{\"upstream\":\"http://x:0\"}",
+        "{\"upstream\":\"http://x:1/a?b\"}",
+        "{\"upstream\":\"http://us@er:1\"}",
+        "{\"verifier\":\"v.example\"}",
+        "{\"models\":\"/m\"}",
+        "{\"models\":[1]}",
+        "{\"auditors\":[{\"mode\":\"x\"}]}",
+        "{\"environment\":\"\"}",
+        "{\"state_dir\":5}",
+        "{",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vt_gw_config c;
+        vt_err err;
+        vt_gw_config_defaults(&c);
+        if (vt_gw_config_parse(&c, bad[i], strlen(bad[i]), &err) == VT_OK)
+            fail_msg("accepted: %s", bad[i]);
+        assert_true(strncmp(err.msg, "gateway config: ", 16) == 0);
+        vt_gw_config_free(&c);
+    }
+}
+
+static void test_gateway_config__addresses(void **state)
+{
+    vt_gw_config c;
+    vt_err err;
+    (void)state;
+    vt_gw_config_defaults(&c);
+    assert_int_equal(vt_gw_config_set_listen(&c, ":0", &err), VT_OK); /* port 0: pick one; host kept */
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 0);
+    assert_int_equal(vt_gw_config_set_listen(&c, "[::1]:81", &err), VT_OK);
+    assert_string_equal(c.listen_host, "::1");
+    assert_int_equal(vt_gw_config_set_upstream(&c, "http://[::1]:8000", &err), VT_OK);
+    assert_string_equal(c.upstream_host, "::1");
+    assert_string_equal(c.upstream_base, "");
+    assert_int_equal(vt_gw_config_set_upstream(&c, "http://localhost", &err), VT_OK);
+    assert_int_equal(c.upstream_port, 80);
+    /* No upstream at all is refused by the check. */
+    vt_gw_config_free(&c);
+    vt_gw_config_defaults(&c);
+    assert_int_equal(vt_gw_config_check(&c, &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "upstream"));
+    vt_gw_config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gateway_config__full),
+        cmocka_unit_test(test_gateway_config__refused),
+        cmocka_unit_test(test_gateway_config__addresses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
