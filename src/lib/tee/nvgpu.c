@@ -42,6 +42,14 @@ typedef struct nvgpu_ctx {
     vt__nvgpu_evidence ev;
     vt_x509 *certs[NVGPU_CHAIN_MAX];
     size_t cert_count;
+    /* The PEM collateral, parsed only when the chain is not cached: parsing
+     * five certificates costs more than the signature check itself. */
+    struct {
+        const uint8_t *p;
+        size_t len;
+        const char *name;
+    } pem[4];
+    size_t pem_count;
     json_t *ref; /* reference values, when the collateral holds them */
     nvgpu_chain *chain;
     bool chain_ok;
@@ -77,17 +85,19 @@ static bool coll_load(nvgpu_ctx *x)
         const char *name = NULL;
         size_t len = 0;
         const uint8_t *p = vt_collateral_get(c, i, &name, &len);
-        vt_err e = { 0 };
 
         if (p == NULL || len == 0)
             continue;
         if (contains(p, len, "-----BEGIN CERTIFICATE-----", 4096)) {
-            if (vt_x509_list_from_pem(x->certs, &x->cert_count, NVGPU_CHAIN_MAX, (const char *)p, len, &e) !=
-                VT_OK) {
-                vt__result_fail(x->res, "cert_chain", "nvgpu: collateral %s: certificates do not parse (%s)",
-                                name ? name : "?", e.msg);
+            if (x->pem_count == sizeof(x->pem) / sizeof(x->pem[0])) {
+                vt__result_fail(x->res, "cert_chain", "nvgpu: more than %zu certificate files in the collateral",
+                                sizeof(x->pem) / sizeof(x->pem[0]));
                 return false;
             }
+            x->pem[x->pem_count].p = p;
+            x->pem[x->pem_count].len = len;
+            x->pem[x->pem_count].name = name;
+            x->pem_count++;
             continue;
         }
         if (p[0] == '{' && contains(p, len, NVGPU_REF_FORMAT, len)) {
@@ -135,7 +145,7 @@ static bool leaf_fwid(uint8_t out[NVGPU_FWID_LEN], const vt_x509 *leaf)
     return false;
 }
 
-/* SHA-256 over a tag, the trusted roots' fingerprints and every certificate (length-prefixed). */
+/* SHA-256 over a tag, the trusted roots' fingerprints and every certificate file's bytes (length-prefixed). */
 static vt_status chain_key(uint8_t out[32], const nvgpu_ctx *x, vt_err *err)
 {
     static const char tag[] = "veritee/nvgpu/chain";
@@ -150,11 +160,8 @@ static vt_status chain_key(uint8_t out[32], const nvgpu_ctx *x, vt_err *err)
         vt_x509_fingerprint(x->req->roots[i], fp);
         rc = vt_digest_ctx_update(d, fp, sizeof(fp), err);
     }
-    for (size_t i = 0; rc == VT_OK && i < x->cert_count; i++) {
-        size_t len = 0;
-        const uint8_t *der = vt_x509_der(x->certs[i], &len);
-        rc = vt__digest_update_lp(d, der, len, err);
-    }
+    for (size_t i = 0; rc == VT_OK && i < x->pem_count; i++)
+        rc = vt__digest_update_lp(d, x->pem[i].p, x->pem[i].len, err);
     if (rc == VT_OK)
         rc = vt_digest_ctx_final(d, out, err);
     vt_digest_ctx_free(d);
@@ -210,6 +217,15 @@ static void chain_obtain(nvgpu_ctx *x)
         x->chain = c;
         x->chain_ok = true;
         return;
+    }
+    for (size_t i = 0; i < x->pem_count; i++) {
+        vt_err e = { 0 };
+        if (vt_x509_list_from_pem(x->certs, &x->cert_count, NVGPU_CHAIN_MAX, (const char *)x->pem[i].p,
+                                  x->pem[i].len, &e) != VT_OK) {
+            vt__result_fail(x->res, "cert_chain", "nvgpu: collateral %s: certificates do not parse (%s)",
+                            x->pem[i].name ? x->pem[i].name : "?", e.msg);
+            return;
+        }
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
