@@ -76,8 +76,11 @@ vt_status vt__snp_kds_vcek_url(char *out, size_t cap, const char *base, const ch
     else
         n = snprintf(out, cap, "%.*s/vcek/v1/%s/%s?blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u", (int)bl, base,
                      product, hwid, t.bl, t.tee, t.snp, t.ucode);
-    if (n < 0 || (size_t)n >= cap)
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0)
+            out[0] = '\0'; /* never a truncated URL */
         return vt_err_set(err, VT_E_ARG, "sevsnp: KDS URL does not fit %zu bytes", cap);
+    }
     return VT_OK;
 }
 
@@ -93,8 +96,11 @@ vt_status vt__snp_kds_chain_url(char *out, size_t cap, const char *base, const c
     if (base_len(&bl, base, err) != VT_OK)
         return VT_E_ARG;
     n = snprintf(out, cap, "%.*s/%s/v1/%s/cert_chain", (int)bl, base, vlek ? "vlek" : "vcek", product);
-    if (n < 0 || (size_t)n >= cap)
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0)
+            out[0] = '\0'; /* never a truncated URL */
         return vt_err_set(err, VT_E_ARG, "sevsnp: KDS URL does not fit %zu bytes", cap);
+    }
     return VT_OK;
 }
 
