@@ -3,8 +3,15 @@
  * the fetcher (no network: nothing here opens a socket). */
 #include "vt_test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tee/fetch.h"
 #include "tee/sevsnp_kds.h"
@@ -166,6 +173,107 @@ static void test_tee_sevsnp_kds__fetch_cache_only(void **state)
     vt_test_rmdir(dir);
 }
 
+/* ---- one request in flight across threads ---- */
+
+static int srv_fd = -1;
+static int srv_hits;
+
+/* Answers "abc" to every request, slowly, so that the clients overlap. */
+static void *serve(void *arg)
+{
+    const struct timespec nap = { 0, 300 * 1000 * 1000 };
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+
+    (void)arg;
+    for (;;) {
+        char buf[2048];
+        size_t got = 0;
+        int c = accept(srv_fd, NULL, NULL);
+
+        if (c < 0)
+            return NULL; /* the listening socket was shut down */
+        while (got < sizeof(buf) - 1) {
+            ssize_t n = read(c, buf + got, sizeof(buf) - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            buf[got] = '\0';
+            if (strstr(buf, "\r\n\r\n") != NULL)
+                break;
+        }
+        __atomic_add_fetch(&srv_hits, 1, __ATOMIC_SEQ_CST);
+        nanosleep(&nap, NULL);
+        if (write(c, resp, sizeof(resp) - 1) < 0) {
+            /* the client gave up: nothing to do */
+        }
+        close(c);
+    }
+}
+
+typedef struct client {
+    const char *url, *dir;
+    vt_status rc;
+    int source;
+} client;
+
+static void *fetch_one(void *arg)
+{
+    client *cl = arg;
+    vt__fetch_opts o;
+    vt_buf out;
+
+    memset(&o, 0, sizeof(o));
+    o.cache_dir = cl->dir;
+    o.network = true;
+    o.check = only_abc;
+    vt_buf_init(&out);
+    cl->rc = vt__fetch(&out, &cl->source, cl->url, &o, NULL);
+    if (cl->rc == VT_OK && (out.len != 3 || memcmp(out.data, "abc", 3) != 0))
+        cl->rc = VT_E_INTERNAL;
+    vt_buf_free(&out);
+    return NULL;
+}
+
+static void test_tee_sevsnp_kds__one_request_in_flight(void **state)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof(a);
+    pthread_t srv, th[4];
+    client cl[4];
+    char dir[512], url[128];
+    int net = 0, cache = 0;
+
+    (void)state;
+    srv_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(srv_fd >= 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(srv_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(srv_fd, 8), 0);
+    assert_int_equal(getsockname(srv_fd, (struct sockaddr *)&a, &al), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/vcek/v1/Milan/00", (unsigned)ntohs(a.sin_port));
+    assert_int_equal(pthread_create(&srv, NULL, serve, NULL), 0);
+    vt_test_mkdtemp(dir, sizeof(dir));
+    for (int i = 0; i < 4; i++) {
+        cl[i] = (client){ url, dir, VT_E_INTERNAL, VT_FETCH_NONE };
+        assert_int_equal(pthread_create(&th[i], NULL, fetch_one, &cl[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(cl[i].rc, VT_OK);
+        net += cl[i].source == VT_FETCH_FROM_NETWORK;
+        cache += cl[i].source == VT_FETCH_FROM_CACHE;
+    }
+    assert_int_equal(net, 1);
+    assert_int_equal(cache, 3);
+    assert_int_equal(__atomic_load_n(&srv_hits, __ATOMIC_SEQ_CST), 1);
+    shutdown(srv_fd, SHUT_RDWR);
+    close(srv_fd);
+    assert_int_equal(pthread_join(srv, NULL), 0);
+    vt_test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +283,13 @@ int main(void)
         cmocka_unit_test(test_tee_sevsnp_kds__refusals),
         cmocka_unit_test(test_tee_sevsnp_kds__chain_url),
         cmocka_unit_test(test_tee_sevsnp_kds__fetch_cache_only),
+        cmocka_unit_test(test_tee_sevsnp_kds__one_request_in_flight),
     };
+
+    /* the stand-in server is on 127.0.0.1: no proxy in between */
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    unsetenv("all_proxy");
+    unsetenv("ALL_PROXY");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
