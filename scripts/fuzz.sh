@@ -30,13 +30,33 @@ printf '%s' '{"model":"m","messages":[{"role":"user","content":"mail a\u0040exam
 printf '%s' '{"model":"m","messages":[{"content":[{"type":"text","text":"ip 10.0.0.1 AKIAIOSFODNN7EXAMPLE"}]}]}' >"$a/parts"
 printf '%s' '{"prompt":["DE89 3704 0044 0532 0130 00","+1 415 555 2671"],"input":"123-45-6789"}' >"$a/prompt"
 printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
+# SEV-SNP certificate tables: one made of placeholder blobs, and one per real
+# VCEK/VLEK (GUID entries, terminator, then the DER) when the vectors exist.
+t=$(seed_dir certtable)
+python3 - "$vectors/sevsnp" "$t" <<'PY' || true
+import glob, os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+G = {"vcek": "63da758de6644564adc5f4b93be8accd", "vlek": "a8074bc2a25a483eaae639c045a0b8a1",
+     "ask": "4ab7b379bbac4fe4a02f05aef327c782", "ark": "c0b406a4a803495297433fb6014cd0ae"}
+def table(blobs):
+    off = 24 * (len(blobs) + 1); hdr = b""; body = b""
+    for kind, data in blobs:
+        hdr += bytes.fromhex(G[kind]) + struct.pack("<II", off + len(body), len(data)); body += data
+    return hdr + b"\0" * 24 + body
+open(os.path.join(out, "placeholder"), "wb").write(table([("vcek", b"V" * 40), ("ask", b"A" * 30), ("ark", b"R" * 20)]))
+for i, f in enumerate(sorted(glob.glob(os.path.join(src, "*", "v*ek.der")))):
+    kind = os.path.basename(f)[:4]
+    open(os.path.join(out, "real-%d" % i), "wb").write(table([(kind, open(f, "rb").read())]))
+PY
 status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t"); corpus=$(seed_dir "$name")
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
     *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;;
-    *audit*) cp -n "$a"/* "$corpus/" 2>/dev/null || true ;; *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
+    *audit*) cp -n "$a"/* "$corpus/" 2>/dev/null || true ;;
+    *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
+    *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$work/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
     echo "fuzz: $name FAILED; see $work/$name.log"; tail -30 "$work/$name.log"; status=1

@@ -144,6 +144,15 @@ typedef struct vt_verify_opts {
     vt_verify_cache *cache;        /* borrowed; optional */
     const struct vt_mlog *mlog;    /* borrowed; optional measurement log (mlog.h), replayed
                                       against the platform's runtime register */
+    /* Collateral the evidence names but nobody passed (SEV-SNP: the VCEK and,
+     * when the pinned ASK does not fit, the ASK/ARK chain from AMD KDS).
+     * Whatever is fetched or cached is collateral like any other: it must
+     * still chain to a pinned root. */
+    bool fetch;                    /* may ask the vendor service over the network; off = offline */
+    const char *fetch_cache_dir;   /* borrowed; on-disk cache of fetched collateral, read even when
+                                      fetch is off; NULL = no cache (then fetch asks every time) */
+    const char *kds_url;           /* borrowed; AMD KDS base URL (mirrors, tests);
+                                      NULL = https://kdsintf.amd.com */
 } vt_verify_opts;
 
 /*

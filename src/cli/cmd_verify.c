@@ -20,9 +20,13 @@ static void verify_usage(FILE *f)
             "  --collateral DIR           TCB info, QE identity, CRLs and signing chains as served\n"
             "                             by Intel PCS; SEV-SNP VCEK/VLEK, ASK/ASVK and CRLs (PEM or\n"
             "                             DER); NVIDIA certchain.pem and reference values (JSON);\n"
-            "                             each recognized by content.  Nothing is fetched.\n"
+            "                             each recognized by content.\n"
             "  --certs FILE               one more collateral file (repeatable), e.g. a VCEK or\n"
             "                             an NVIDIA certchain.pem\n"
+            "  --fetch                    fetch a SEV-SNP VCEK missing from the collateral from AMD KDS\n"
+            "                             (cached in STATE/cache/kds; fetched certificates must still\n"
+            "                             chain to the pinned AMD root).  Default: offline, cache only\n"
+            "  --kds-url URL              AMD KDS base URL (default https://kdsintf.amd.com)\n"
             "  --report-data HEX          expected report_data (zero-padded to 64 bytes)\n"
             "  --nonce HEX [--pubkey HEX] expected binding: report_data = SHA-512(nonce || pubkey)\n"
             "  --allow-missing-collateral accept without collateral (TCB status unknown) as a warning\n"
@@ -76,7 +80,7 @@ static void print_report(const vt_result *r)
 }
 
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL };
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
 
@@ -97,6 +101,8 @@ int vt_cmd_verify(int argc, char **argv)
         { "json", no_argument, NULL, O_JSON },
         { "log", required_argument, NULL, O_LOG },
         { "certs", required_argument, NULL, O_CERTS },
+        { "fetch", no_argument, NULL, O_FETCH },
+        { "kds-url", required_argument, NULL, O_KDS_URL },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -114,6 +120,7 @@ int vt_cmd_verify(int argc, char **argv)
     uint8_t want[64];
     bool json = false;
     char *text = NULL;
+    char fetch_cache[4096];
     int ch, ex = VT_EXIT_USAGE;
 
     memset(&o, 0, sizeof(o));
@@ -141,6 +148,12 @@ int vt_cmd_verify(int argc, char **argv)
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
         case O_LOG: logp = optarg; break;
+        case O_FETCH: o.fetch = true; break;
+        case O_KDS_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--kds-url: %s is not an http(s) URL", optarg);
+            o.kds_url = optarg;
+            break;
         case O_CERTS:
             if (ncerts >= CERTS_MAX)
                 return vt_cli_usage_error("verify: at most %d --certs files", CERTS_MAX);
@@ -159,6 +172,9 @@ int vt_cmd_verify(int argc, char **argv)
     if (o.expected_report_data_len > 0)
         o.expected_report_data = want;
     o.state_dir = vt_cli_state_dir(state);
+    if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache))
+        return vt_cli_usage_error("verify: state directory path too long");
+    o.fetch_cache_dir = fetch_cache;
     rc = vt_cli_read(&ev, argv[optind], EVIDENCE_MAX, &err);
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);

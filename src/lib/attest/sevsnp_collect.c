@@ -1,13 +1,16 @@
 /* AMD SEV-SNP on a Linux guest: detection and report collection.  configfs-tsm
  * (provider sev_guest) first: it also hands over the host's certificate table
- * in auxblob.  Without configfs-tsm, the /dev/sev-guest SNP_GET_REPORT ioctl,
- * which returns the report alone.  The structs below are the kernel uapi
- * (include/uapi/linux/sev-guest.h) restated from evidence-formats 4.1, so the
- * build needs no kernel headers; the static asserts pin their sizes. */
+ * in auxblob.  Without configfs-tsm, /dev/sev-guest: SNP_GET_EXT_REPORT when
+ * the caller wants the certificate table (growing the buffer once to the size
+ * the firmware asks for), else SNP_GET_REPORT, which returns the report alone.
+ * The structs below are the kernel uapi (include/uapi/linux/sev-guest.h)
+ * restated from evidence-formats 4.1, so the build needs no kernel headers;
+ * the static asserts pin their sizes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -23,6 +26,10 @@
 #define SNP_RESP_HDR 32u
 #define SNP_CERT_ENTRY_LEN 24u
 #define SNP_CERT_ENTRIES_MAX 32u
+#define SNP_PAGE 4096u
+#define SNP_CERTS_FIRST (4u * SNP_PAGE) /* SEV_FW_BLOB_MAX_SIZE: what the driver takes in one go */
+#define SNP_CERTS_MAX (16u * SNP_PAGE)  /* a larger request from the firmware is refused */
+#define SNP_VMM_ERR_INVALID_LEN 1u      /* SNP_GUEST_VMM_ERR_INVALID_LEN: certs_len now holds the size needed */
 
 struct snp_report_req {
     uint8_t user_data[64];
@@ -41,12 +48,22 @@ struct snp_guest_request_ioctl {
     uint64_t exitinfo2; /* low 32 bits: firmware error, high: VMM error */
 };
 
+struct snp_ext_report_req {
+    struct snp_report_req data;
+    uint64_t certs_address; /* user buffer for the certificate table */
+    uint32_t certs_len;     /* a multiple of the page size; rewritten by the driver when too small */
+};
+
 _Static_assert(sizeof(struct snp_report_req) == 96, "snp_report_req is 96 bytes");
+_Static_assert(sizeof(struct snp_ext_report_req) == 112, "snp_ext_report_req is 112 bytes");
+_Static_assert(offsetof(struct snp_ext_report_req, certs_len) == 104, "certs_len at 104");
 _Static_assert(sizeof(struct snp_guest_request_ioctl) == 32, "snp_guest_request_ioctl is 32 bytes");
 _Static_assert(offsetof(struct snp_guest_request_ioctl, req_data) == 8, "req_data at 8");
 
 #define SNP_GET_REPORT _IOWR('S', 0x0, struct snp_guest_request_ioctl)
 _Static_assert(SNP_GET_REPORT == 0xC0205300u, "SNP_GET_REPORT is 0xC0205300");
+#define SNP_GET_EXT_REPORT _IOWR('S', 0x2, struct snp_guest_request_ioctl)
+_Static_assert(SNP_GET_EXT_REPORT == 0xC0205302u, "SNP_GET_EXT_REPORT is 0xC0205302");
 
 void vt__sevsnp_detect(vt_hw_entry *hw, const char *sysroot)
 {
@@ -132,22 +149,45 @@ vt_status vt__sevsnp_cert_table(vt_collateral *c, const uint8_t *p, size_t len, 
 
 /* ---- /dev/sev-guest ---- */
 
+/* The report from a response: status 0, report_size 1184, report at 32. */
+static vt_status resp_report(vt_buf *out, const struct snp_report_resp *resp, vt_err *err)
+{
+    uint32_t status, size;
+    vt_rd r;
+
+    vt_rd_init(&r, resp->data, sizeof(resp->data));
+    status = vt_rd_u32le(&r);
+    size = vt_rd_u32le(&r);
+    vt_rd_skip(&r, SNP_RESP_HDR - 8);
+    if (status != 0)
+        return vt_err_set(err, VT_E_IO, "sevsnp: firmware refused the report request: status 0x%x", status);
+    if (size != SNP_REPORT_SIZE)
+        return vt_err_set(err, VT_E_FORMAT, "sevsnp: firmware returned a %u-byte report, not %u", size,
+                          SNP_REPORT_SIZE);
+    return vt_buf_append(out, vt_rd_take(&r, SNP_REPORT_SIZE), SNP_REPORT_SIZE, err);
+}
+
+static vt_status dev_open(int *fd, char *path, size_t path_len, const char *sysroot, vt_err *err)
+{
+    snprintf(path, path_len, "%s" SNP_DEV, sysroot);
+    *fd = open(path, O_RDWR | O_CLOEXEC);
+    if (*fd < 0)
+        return vt_err_set(err, errno == ENOENT ? VT_E_UNSUPPORTED : VT_E_IO, "sevsnp: cannot open %s: %s", path,
+                          strerror(errno));
+    return VT_OK;
+}
+
 static vt_status ioctl_report(vt_buf *out, const char *sysroot, const uint8_t rd[64], vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
     struct snp_report_req req;
     struct snp_report_resp resp;
     struct snp_guest_request_ioctl io;
-    uint32_t status, size;
     char path[4096];
-    vt_rd r;
-    int fd, ret, e;
+    int fd = -1, ret, e;
+    vt_status rc = dev_open(&fd, path, sizeof(path), sysroot, err);
 
-    snprintf(path, sizeof(path), "%s" SNP_DEV, sysroot);
-    fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return vt_err_set(err, errno == ENOENT ? VT_E_UNSUPPORTED : VT_E_IO, "sevsnp: cannot open %s: %s", path,
-                          strerror(errno));
+    if (rc != VT_OK)
+        return rc;
     memset(&req, 0, sizeof(req));
     memset(&resp, 0, sizeof(resp));
     memset(&io, 0, sizeof(io));
@@ -162,16 +202,86 @@ static vt_status ioctl_report(vt_buf *out, const char *sysroot, const uint8_t rd
     if (ret != 0)
         return vt_err_set(err, VT_E_IO, "sevsnp: SNP_GET_REPORT on %s failed: %s (firmware error 0x%x, vmm error 0x%x)",
                           path, strerror(e), (unsigned)(io.exitinfo2 & 0xffffffffu), (unsigned)(io.exitinfo2 >> 32));
-    vt_rd_init(&r, resp.data, sizeof(resp.data));
-    status = vt_rd_u32le(&r);
-    size = vt_rd_u32le(&r);
-    vt_rd_skip(&r, SNP_RESP_HDR - 8);
-    if (status != 0)
-        return vt_err_set(err, VT_E_IO, "sevsnp: firmware refused the report request: status 0x%x", status);
-    if (size != SNP_REPORT_SIZE)
-        return vt_err_set(err, VT_E_FORMAT, "sevsnp: firmware returned a %u-byte report, not %u", size,
-                          SNP_REPORT_SIZE);
-    rc = vt_buf_append(out, vt_rd_take(&r, SNP_REPORT_SIZE), SNP_REPORT_SIZE, err);
+    return resp_report(out, &resp, err);
+}
+
+/*
+ * SNP_GET_EXT_REPORT: the report, and the host's certificate table appended
+ * to certs.  When the buffer is too small the driver fails with EIO, vmm
+ * error INVALID_LEN and the size it needs in certs_len: asked once more with
+ * that size, never in a loop (other failures make the driver drop the VMPCK,
+ * so nothing else is retried).  A kernel that refuses the request (EINVAL,
+ * ENOTTY) gets the plain SNP_GET_REPORT, and no certificates.
+ */
+static vt_status ioctl_ext_report(vt_buf *out, vt_buf *certs, const char *sysroot, const uint8_t rd[64], vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    struct snp_ext_report_req req;
+    struct snp_report_resp *resp = NULL;
+    struct snp_guest_request_ioctl io;
+    uint8_t *buf = NULL;
+    uint32_t len = SNP_CERTS_FIRST;
+    char path[4096];
+    int fd = -1, ret = -1, e = 0;
+
+    rc = dev_open(&fd, path, sizeof(path), sysroot, err);
+    if (rc != VT_OK)
+        return rc;
+    resp = calloc(1, sizeof(*resp));
+    if (resp == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "sevsnp: out of memory");
+        goto out;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        free(buf);
+        buf = calloc(1, len);
+        if (buf == NULL) {
+            rc = vt_err_set(err, VT_E_NOMEM, "sevsnp: out of memory");
+            goto out;
+        }
+        memset(&req, 0, sizeof(req));
+        memset(resp, 0, sizeof(*resp));
+        memset(&io, 0, sizeof(io));
+        memcpy(req.data.user_data, rd, 64);
+        req.certs_address = (uint64_t)(uintptr_t)buf;
+        req.certs_len = len;
+        io.msg_version = 1;
+        io.req_data = (uint64_t)(uintptr_t)&req;
+        io.resp_data = (uint64_t)(uintptr_t)resp;
+        ret = ioctl(fd, SNP_GET_EXT_REPORT, &io);
+        e = errno;
+        if (ret == 0 || attempt > 0 || e != EIO || (io.exitinfo2 >> 32) != SNP_VMM_ERR_INVALID_LEN)
+            break;
+        if (req.certs_len <= len || req.certs_len > SNP_CERTS_MAX || req.certs_len % SNP_PAGE != 0) {
+            rc = vt_err_set(err, VT_E_IO,
+                            "sevsnp: SNP_GET_EXT_REPORT asks for a %u-byte certificate buffer (had %u, at most %u)",
+                            req.certs_len, len, SNP_CERTS_MAX);
+            goto out;
+        }
+        len = req.certs_len; /* buffer too small: once more with the size the firmware asked for */
+    }
+    if (ret != 0 && (e == EINVAL || e == ENOTTY) && (io.exitinfo2 >> 32) != SNP_VMM_ERR_INVALID_LEN) {
+        close(fd);
+        fd = -1;
+        rc = ioctl_report(out, sysroot, rd, err);
+        goto out;
+    }
+    if (ret != 0) {
+        rc = vt_err_set(err, VT_E_IO,
+                        "sevsnp: SNP_GET_EXT_REPORT on %s failed: %s (firmware error 0x%x, vmm error 0x%x, "
+                        "certs_len %u)",
+                        path, strerror(e), (unsigned)(io.exitinfo2 & 0xffffffffu), (unsigned)(io.exitinfo2 >> 32),
+                        req.certs_len);
+        goto out;
+    }
+    rc = resp_report(out, resp, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(certs, buf, len, err);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    free(resp);
     return rc;
 }
 
@@ -192,6 +302,8 @@ vt_status vt__sevsnp_collect(const vt__collect_req *req, vt_buf *out, vt_err *er
     if (tsm)
         rc = vt__tsm_report(out, o->certs_out != NULL ? &aux : NULL, sysroot, o->tsm_instance, o->report_data,
                             "sev_guest", err);
+    else if (o->certs_out != NULL)
+        rc = ioctl_ext_report(out, &aux, sysroot, o->report_data, err);
     else
         rc = ioctl_report(out, sysroot, o->report_data, err);
     if (rc != VT_OK)

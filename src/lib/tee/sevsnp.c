@@ -3,8 +3,9 @@
  * 2..5; Milan, Genoa, Turin).  The VCEK or VLEK certificate comes from the
  * collateral (DER or PEM blobs, recognized by content; optional ASK/ASVK and
  * CRLs beside it); the ASK/ASVK are also pinned, and the chain must end at a
- * pinned AMD ARK.  Offline: nothing is fetched from AMD KDS.  Order of checks
- * and the verdict mapping are in docs/formats/sevsnp.md.
+ * pinned AMD ARK.  A VCEK nobody passed comes from the fetch cache or, with
+ * opts->fetch, from AMD KDS (tee/sevsnp_kds.c), and is verified the same way.
+ * Order of checks and the verdict mapping are in docs/formats/sevsnp.md.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "attest/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
+#include "tee/fetch.h"
+#include "tee/sevsnp_kds.h"
 #include "tee/sevsnp_report.h"
 
 #define SNP_MAX_CERTS 16
@@ -29,10 +32,7 @@
 enum { SNP_MILAN = 0, SNP_GENOA = 1, SNP_TURIN = 2, SNP_UNKNOWN = -1 };
 static const char *const product_names[VT_AMD_PRODUCTS] = { "Milan", "Genoa", "Turin" };
 
-/* SPL values of a TCB_VERSION, decoded for one product line. */
-typedef struct snp_tcb {
-    uint8_t fmc, bl, tee, snp, ucode; /* fmc: Turin only */
-} snp_tcb;
+typedef vt__snp_tcb snp_tcb;
 
 /* A verified VCEK/VLEK chain: cacheable.  Extension values are stored as
  * read; they are compared with each report on every verification. */
@@ -93,20 +93,7 @@ static void coll_free(snp_coll *c)
 
 static snp_tcb tcb_decode(const uint8_t b[8], int product)
 {
-    snp_tcb t = { 0 };
-
-    if (product == SNP_TURIN) {
-        t.fmc = b[0];
-        t.bl = b[1];
-        t.tee = b[2];
-        t.snp = b[3];
-    } else {
-        t.bl = b[0];
-        t.tee = b[1];
-        t.snp = b[6];
-    }
-    t.ucode = b[7];
-    return t;
+    return vt__snp_tcb_decode(b, product == SNP_TURIN);
 }
 
 static bool tcb_equal(const snp_tcb *a, const snp_tcb *b)
@@ -355,10 +342,16 @@ static void chain_build(snp_ctx *x, snp_chain *ch)
     ch->vlek = signing == SNP_SIGNING_VLEK;
     leaf = pick_leaf(x, ch->vlek);
     if (leaf == NULL) {
-        vt__result_fail(x->res, "vcek_chain",
-                        "sevsnp: %s certificate missing: pass it as collateral (CN=%s; veritee does not fetch "
-                        "from AMD KDS)",
-                        ch->vlek ? "vlek" : "vcek", ch->vlek ? SNP_VLEK_CN : SNP_VCEK_CN);
+        if (ch->vlek)
+            vt__result_fail(x->res, "vcek_chain",
+                            "sevsnp: vlek certificate missing: pass it as collateral (CN=%s); AMD KDS does not serve "
+                            "VLEKs, take it from the report's certificate table",
+                            SNP_VLEK_CN);
+        else
+            vt__result_fail(x->res, "vcek_chain",
+                            "sevsnp: vcek certificate missing: pass it as collateral (CN=%s), or allow fetching it "
+                            "from AMD KDS (--fetch)",
+                            SNP_VCEK_CN);
         return;
     }
     vt_x509_subject(leaf, ch->leaf_subject, sizeof(ch->leaf_subject));
@@ -440,6 +433,137 @@ static void chain_build(snp_ctx *x, snp_chain *ch)
     x->chain_ok = true;
 }
 
+/* ---- certificates from the fetch cache or AMD KDS ---- */
+
+static bool coll_push(snp_ctx *x, vt_x509 *c)
+{
+    if (x->coll.cert_count >= SNP_MAX_CERTS) {
+        vt_x509_free(c);
+        vt__result_fail(x->res, "collateral", "sevsnp: collateral holds more than %d certificates", SNP_MAX_CERTS);
+        return false;
+    }
+    x->coll.certs[x->coll.cert_count++] = c;
+    return true;
+}
+
+/* True when a pinned or collateral certificate is named as the leaf's issuer. */
+static bool issuer_known(snp_ctx *x, const vt_x509 *leaf)
+{
+    vt_x509 *pinned[2 * VT_AMD_PRODUCTS] = { NULL };
+    char issuer[256], subj[256];
+
+    vt_x509_issuer(leaf, issuer, sizeof(issuer));
+    if (vt__roots_amd_intermediates(pinned, NULL) == VT_OK)
+        for (size_t i = 0; i < 2 * VT_AMD_PRODUCTS; i++) {
+            vt_x509_subject(pinned[i], subj, sizeof(subj));
+            if (strcmp(subj, issuer) == 0)
+                return true;
+        }
+    for (size_t i = 0; i < x->coll.cert_count; i++) {
+        vt_x509_subject(x->coll.certs[i], subj, sizeof(subj));
+        if (x->coll.certs[i] != leaf && strcmp(subj, issuer) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* An ASK that AMD re-issued after this build pinned one: the product's
+ * cert_chain (ASK, ARK).  The ARK in it is not trusted; the ASK still has to
+ * chain to the pinned ARK. */
+static void kds_chain(snp_ctx *x, const char *product)
+{
+    const vt_verify_opts *o = x->req->opts;
+    char url[VT_FETCH_URL_MAX];
+    vt_x509 *c[4] = { NULL };
+    size_t n = 0;
+    vt_buf pem;
+    vt_err e = { 0 };
+
+    vt_buf_init(&pem);
+    if (vt__snp_kds_chain_url(url, sizeof(url), vt__snp_kds_base(o), product, false, &e) == VT_OK &&
+        vt__snp_kds_get_chain(&pem, NULL, url, o, &e) == VT_OK &&
+        vt_x509_list_from_pem(c, &n, 4, (const char *)pem.data, pem.len, &e) == VT_OK) {
+        for (size_t i = 0; i < n; i++) {
+            vt_x509 *t = c[i];
+
+            if (is_self_issued(t))
+                continue; /* roots come only from the pinned set */
+            c[i] = NULL;
+            if (!coll_push(x, t)) /* owns t now, even when it refuses */
+                break;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        vt_x509_free(c[i]);
+    vt_buf_free(&pem);
+}
+
+/*
+ * When no collateral VCEK fits the report: the one KDS names for this chip
+ * and REPORTED_TCB, from the disk cache or (opts->fetch) the network.  False
+ * when it recorded why verification cannot go on.
+ */
+static bool kds_supplement(snp_ctx *x)
+{
+    const vt_verify_opts *o = x->req->opts;
+    const char *base = vt__snp_kds_base(o), *product;
+    const vt_x509 *leaf;
+    char url[VT_FETCH_URL_MAX];
+    vt_x509 *vcek = NULL;
+    vt_buf der;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    if (SNP_INFO_SIGNING_KEY(x->r.signer_info) != SNP_SIGNING_VCEK)
+        return true; /* a VLEK is not served by KDS; chain_build says where to get it */
+    if (!o->fetch && (o->fetch_cache_dir == NULL || o->fetch_cache_dir[0] == '\0'))
+        return true;
+    leaf = pick_leaf(x, false);
+    if (leaf != NULL && leaf_fits(x, leaf, false))
+        return true;
+    product = vt__snp_kds_product(&x->r);
+    if (product == NULL) {
+        if (leaf != NULL)
+            return true;
+        vt__result_fail(x->res, "vcek_chain",
+                        "sevsnp: VCEK not in report or --certs, and CPUID family 0x%02x model 0x%02x names no "
+                        "product line AMD KDS serves",
+                        x->r.cpuid_fam, x->r.cpuid_mod);
+        return false;
+    }
+    if (vt__snp_kds_vcek_url(url, sizeof(url), base, product, &x->r, &e) != VT_OK) {
+        if (leaf != NULL)
+            return true;
+        vt__result_fail(x->res, "vcek_chain", "sevsnp: VCEK not in report or --certs, and cannot be fetched: %s",
+                        e.msg);
+        return false;
+    }
+    vt_buf_init(&der);
+    rc = vt__snp_kds_get_vcek(&der, NULL, url, o, &e);
+    if (rc == VT_E_NOTFOUND && !o->fetch) {
+        vt_buf_free(&der);
+        if (leaf != NULL)
+            return true; /* the errors about that leaf say more */
+        vt__result_fail(x->res, "vcek_chain",
+                        "sevsnp: VCEK not in report, --certs or cache, and fetching is off (--fetch asks %s)", base);
+        return false;
+    }
+    if (rc == VT_OK && vt_x509_from_der(&vcek, der.data, der.len, &e) != VT_OK)
+        rc = VT_E_FORMAT;
+    vt_buf_free(&der);
+    if (rc != VT_OK) {
+        vt__result_fail(x->res, "vcek_chain", "sevsnp: VCEK not in report, --certs or cache, and fetching from %s "
+                        "failed: %s", base, e.msg);
+        return false;
+    }
+    leaf = vcek;
+    if (!coll_push(x, vcek))
+        return false;
+    if (!issuer_known(x, leaf))
+        kds_chain(x, product);
+    return true;
+}
+
 static bool chain_key(uint8_t key[32], snp_ctx *x)
 {
     static const char tag[] = "veritee/sevsnp/chain";
@@ -490,6 +614,8 @@ static void chain_obtain(snp_ctx *x)
         vt__result_fail(x->res, "collateral", "%s", e.msg);
         return;
     }
+    if (!kds_supplement(x))
+        return;
     chain_build(x, ch);
     if (x->chain_ok)
         vt__cache_put(cache, VT_CACHE_SNP_CHAIN, key, ch->not_before, ch->not_after, &ch->base);

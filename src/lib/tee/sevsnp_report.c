@@ -42,6 +42,24 @@ static void rd_scalar(vt_rd *r, uint8_t out[48], size_t *bad_off, size_t base_le
         *bad_off = off + 48;
 }
 
+vt__snp_tcb vt__snp_tcb_decode(const uint8_t b[8], bool turin)
+{
+    vt__snp_tcb t = { 0 };
+
+    if (turin) {
+        t.fmc = b[0];
+        t.bl = b[1];
+        t.tee = b[2];
+        t.snp = b[3];
+    } else {
+        t.bl = b[0];
+        t.tee = b[1];
+        t.snp = b[6];
+    }
+    t.ucode = b[7];
+    return t;
+}
+
 bool vt__snp_report_probe(const uint8_t *p, size_t len)
 {
     vt_rd r;

@@ -61,6 +61,14 @@ typedef struct vt__snp_report {
     uint8_t sig_rs[96];          /* r || s, big-endian, 48 bytes each (converted from the LE fields) */
 } vt__snp_report;
 
+/* SPL values of a TCB_VERSION.  Byte layout per product line: Milan/Genoa
+ * [bl, tee, 0, 0, 0, 0, snp, ucode]; Turin [fmc, bl, tee, snp, 0, 0, 0, ucode]. */
+typedef struct vt__snp_tcb {
+    uint8_t fmc, bl, tee, snp, ucode; /* fmc: Turin only */
+} vt__snp_tcb;
+
+vt__snp_tcb vt__snp_tcb_decode(const uint8_t b[8], bool turin);
+
 /*
  * Parses exactly SNP_REPORT_LEN bytes.  VT_E_FORMAT for any other length or a
  * non-zero must-be-zero range (including the unsigned 0x330..0x4A0 and the

@@ -14,17 +14,60 @@
 
 #define REPORT_LEN 1184
 #define SNP_GET_REPORT 0xC0205300ul
+#define SNP_GET_EXT_REPORT 0xC0205302ul
 
 /* ---- the simulated device ---- */
-
-enum { DEV_OK, DEV_FW_ERROR, DEV_SHORT, DEV_ERRNO };
-static int dev_mode;
-static int dev_calls;
 
 struct fake_io {
     uint8_t msg_version;
     uint64_t req_data, resp_data, exitinfo2;
 };
+
+enum { DEV_OK, DEV_FW_ERROR, DEV_SHORT, DEV_ERRNO };
+static int dev_mode;
+static int dev_calls;
+
+/* The extended report: how the simulated firmware treats the certificate buffer. */
+enum { EXT_FITS, EXT_GROW, EXT_GROW_AGAIN, EXT_HUGE, EXT_EINVAL, EXT_EIO };
+static int ext_mode;
+static uint32_t ext_need = 20480; /* bytes the "host's" table needs with EXT_GROW */
+static uint32_t ext_lens[4];      /* certs_len of each call */
+static uint8_t ext_table[4096];   /* what the host hands over */
+static bool ext_corrupt;          /* an entry's length runs past the table */
+
+static size_t make_cert_table(uint8_t *t, size_t cap);
+
+static int fake_ext(struct fake_io *io)
+{
+    uint8_t *req = (uint8_t *)(uintptr_t)io->req_data;
+    uint64_t addr;
+    uint32_t len;
+
+    memcpy(&addr, req + 96, 8);
+    memcpy(&len, req + 104, 4);
+    if (dev_calls <= 4)
+        ext_lens[dev_calls - 1] = len;
+    assert_true(addr != 0);
+    assert_int_equal(len % 4096, 0);
+    if (ext_mode == EXT_EINVAL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (ext_mode == EXT_EIO) {
+        io->exitinfo2 = 0x27; /* a firmware error: the driver would wipe the VMPCK */
+        errno = EIO;
+        return -1;
+    }
+    if ((ext_mode == EXT_GROW && len < ext_need) || ext_mode == EXT_GROW_AGAIN || ext_mode == EXT_HUGE) {
+        uint32_t want = ext_mode == EXT_GROW ? ext_need : ext_mode == EXT_HUGE ? (1u << 20) : len + 4096;
+        memcpy(req + 104, &want, 4);
+        io->exitinfo2 = 1ull << 32; /* vmm error 1: SNP_GUEST_VMM_ERR_INVALID_LEN */
+        errno = EIO;
+        return -1;
+    }
+    memcpy((uint8_t *)(uintptr_t)addr, ext_table, sizeof(ext_table));
+    return 0;
+}
 
 int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
@@ -40,12 +83,17 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
     io = va_arg(ap, struct fake_io *);
     va_end(ap);
     dev_calls++;
-    assert_int_equal(request, SNP_GET_REPORT);
+    assert_true(request == SNP_GET_REPORT || request == SNP_GET_EXT_REPORT);
     assert_int_equal(io->msg_version, 1);
     req = (const uint8_t *)(uintptr_t)io->req_data;
     resp = (uint8_t *)(uintptr_t)io->resp_data;
     for (int i = 64; i < 96; i++)
         assert_int_equal(req[i], 0); /* vmpl 0, reserved zero */
+    if (request == SNP_GET_EXT_REPORT) {
+        int rc = fake_ext(io);
+        if (rc != 0)
+            return rc;
+    }
     if (dev_mode == DEV_ERRNO) {
         io->exitinfo2 = 0x16;
         errno = EIO;
@@ -367,6 +415,136 @@ static void test_attest_sevsnp_collect__no_device(void **state)
     vt_test_rmdir(root);
 }
 
+/* ---- /dev/sev-guest extended report ---- */
+
+static vt_status collect_ext(vt_collateral **c, vt_buf *out, int mode, vt_err *err)
+{
+    char root[512];
+    vt_collect_opts o;
+    vt_tee_kind kind = VT_TEE_NONE;
+    vt_status rc;
+
+    make_dev_tree(root, sizeof(root));
+    opts_init(&o, root, 0x42);
+    assert_int_equal(vt_collateral_new(c, err), VT_OK);
+    o.certs_out = *c;
+    make_cert_table(ext_table, sizeof(ext_table));
+    if (ext_corrupt) {
+        uint32_t bad = 0xfffffff0u;
+        memcpy(ext_table + 20, &bad, 4);
+    }
+    dev_mode = DEV_OK;
+    ext_mode = mode;
+    dev_calls = 0;
+    memset(ext_lens, 0, sizeof(ext_lens));
+    rc = vt_evidence_collect(out, &kind, &o, err);
+    if (rc == VT_OK) {
+        assert_int_equal(kind, VT_TEE_SEVSNP);
+        assert_int_equal(out->len, REPORT_LEN);
+        assert_memory_equal(out->data + 0x50, o.report_data, 64);
+    }
+    vt_test_rmdir(root);
+    return rc;
+}
+
+static void test_attest_sevsnp_collect__ext_report_certs(void **state)
+{
+    vt_collateral *c = NULL;
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    assert_int_equal(collect_ext(&c, &out, EXT_FITS, &err), VT_OK);
+    assert_int_equal(dev_calls, 1);
+    assert_int_equal(ext_lens[0], 16384);
+    assert_int_equal(vt_collateral_count(c), 3);
+    assert_true(coll_has(c, "vcek.der", "VCEK-DER"));
+    assert_true(coll_has(c, "ask.der", "ASK-DER!"));
+    assert_true(coll_has(c, "ark.der", "ARK-DER"));
+    vt_collateral_free(c);
+    vt_buf_free(&out);
+}
+
+static void test_attest_sevsnp_collect__ext_report_buffer_too_small(void **state)
+{
+    vt_collateral *c = NULL;
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    ext_need = 20480;
+    assert_int_equal(collect_ext(&c, &out, EXT_GROW, &err), VT_OK);
+    assert_int_equal(dev_calls, 2); /* once more, with the size the firmware asked for */
+    assert_int_equal(ext_lens[0], 16384);
+    assert_int_equal(ext_lens[1], 20480);
+    assert_int_equal(vt_collateral_count(c), 3);
+    vt_collateral_free(c);
+    vt_buf_free(&out);
+}
+
+static void test_attest_sevsnp_collect__ext_report_no_loop(void **state)
+{
+    vt_collateral *c = NULL;
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    /* still too small after the retry: an error, not a third request */
+    assert_int_equal(collect_ext(&c, &out, EXT_GROW_AGAIN, &err), VT_E_IO);
+    assert_int_equal(dev_calls, 2);
+    assert_non_null(strstr(err.msg, "SNP_GET_EXT_REPORT"));
+    assert_int_equal(out.len, 0);
+    assert_int_equal(vt_collateral_count(c), 0);
+    vt_collateral_free(c);
+    /* a size past the cap is refused without asking again */
+    assert_int_equal(collect_ext(&c, &out, EXT_HUGE, &err), VT_E_IO);
+    assert_int_equal(dev_calls, 1);
+    assert_non_null(strstr(err.msg, "1048576-byte"));
+    assert_int_equal(out.len, 0);
+    vt_collateral_free(c);
+    /* any other failure is final (the driver has dropped the VMPCK) */
+    assert_int_equal(collect_ext(&c, &out, EXT_EIO, &err), VT_E_IO);
+    assert_int_equal(dev_calls, 1);
+    assert_non_null(strstr(err.msg, "firmware error 0x27"));
+    vt_collateral_free(c);
+    vt_buf_free(&out);
+}
+
+static void test_attest_sevsnp_collect__ext_report_unsupported_falls_back(void **state)
+{
+    vt_collateral *c = NULL;
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    assert_int_equal(collect_ext(&c, &out, EXT_EINVAL, &err), VT_OK);
+    assert_int_equal(dev_calls, 2); /* EXT refused, then the plain report */
+    assert_int_equal(vt_collateral_count(c), 0);
+    vt_collateral_free(c);
+    vt_buf_free(&out);
+}
+
+static void test_attest_sevsnp_collect__ext_report_bad_table(void **state)
+{
+    vt_collateral *c = NULL;
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    ext_corrupt = true;
+    assert_int_equal(collect_ext(&c, &out, EXT_FITS, &err), VT_E_FORMAT);
+    ext_corrupt = false;
+    assert_int_equal(out.len, 0); /* no report without its well-formed table */
+    assert_int_equal(vt_collateral_count(c), 0);
+    vt_collateral_free(c);
+    vt_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +556,11 @@ int main(void)
         cmocka_unit_test(test_attest_sevsnp_collect__ioctl_firmware_error),
         cmocka_unit_test(test_attest_sevsnp_collect__ioctl_short_response),
         cmocka_unit_test(test_attest_sevsnp_collect__no_device),
+        cmocka_unit_test(test_attest_sevsnp_collect__ext_report_certs),
+        cmocka_unit_test(test_attest_sevsnp_collect__ext_report_buffer_too_small),
+        cmocka_unit_test(test_attest_sevsnp_collect__ext_report_no_loop),
+        cmocka_unit_test(test_attest_sevsnp_collect__ext_report_unsupported_falls_back),
+        cmocka_unit_test(test_attest_sevsnp_collect__ext_report_bad_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
