@@ -10,6 +10,7 @@
 #include "veritee/mlog.h"
 #include "veritee/jws.h"
 #include "veritee/passport.h"
+#include "veritee/http.h"
 
 #define VT_VERSION_STRING "0.1.0"
 
