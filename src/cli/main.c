@@ -17,6 +17,9 @@ static const struct command commands[] = {
     { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers" },
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)" },
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
+    { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)" },
+    { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport" },
+    { "passport", vt_cmd_passport, "show or verify an AI Passport" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
 };
 
