@@ -24,4 +24,9 @@ vt_status vt__jwk_object(json_t **out, const vt_pkey *key, const char *kid, vt_e
 /* A public EC key from a JWK object (members checked, point on the curve). */
 vt_status vt__jwk_from_object(vt_pkey **out, const json_t *o, vt_err *err);
 
+/* Rank of a TCB status, best first: UpToDate 0, SWHardeningNeeded 1,
+ * ConfigurationNeeded(AndSWHardeningNeeded) 2, OutOfDate(ConfigurationNeeded) 3,
+ * Revoked 4; -1 for anything else ("unknown", "none", ...). */
+int vt__tcb_rank(const char *status);
+
 #endif

@@ -1,0 +1,296 @@
+/*
+ * Appraisal of verified evidence and its measurement log against an
+ * environment.  Each submodule gets an AR4SI trustworthiness vector; its
+ * status is the worst tier in that vector, and the passport's status the
+ * worst of the submodules (a component the environment does not list is
+ * "none" and does not lower it).  Rules and values: docs/passport.md.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "appraise_int.h"
+#include "veritee/mlog.h"
+
+#define SKEW 60 /* seconds a clock may be ahead */
+
+/* AR4SI values used here (draft-ietf-rats-ar4si / ear). */
+enum {
+    TV_NONE = 0,
+    TV_OK = 2,          /* trustworthy instance, approved config/executables/files, genuine hardware, encrypted memory */
+    TV_WARN = 32,       /* unsafe configuration, known-vulnerable hardware (allowed by the environment) */
+    TV_BAD = 96,        /* contraindicated */
+    TV_UNRECOGNIZED = 97, /* hardware not recognized (untrusted root, platform not allowed, simulated) */
+    TV_CRYPTO = 99,     /* cryptographic validation of the evidence failed */
+};
+
+static void reason(vt_appraisal_sub *s, const char *fmt, ...) VT_PRINTF(2, 3);
+static void reason(vt_appraisal_sub *s, const char *fmt, ...)
+{
+    size_t used = strlen(s->reason);
+    va_list ap;
+
+    if (used + 3 >= sizeof(s->reason))
+        return;
+    if (used > 0) {
+        memcpy(s->reason + used, "; ", 3);
+        used += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s->reason + used, sizeof(s->reason) - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Raises a vector entry; a worse tier always wins over a better one. */
+static void tv_set(vt_appraisal_sub *s, vt_ar4si k, int v)
+{
+    if (s->tv[k] == TV_NONE || vt_ar4si_tier((int8_t)v) > vt_ar4si_tier(s->tv[k]) ||
+        (vt_ar4si_tier((int8_t)v) == vt_ar4si_tier(s->tv[k]) && v > s->tv[k]))
+        s->tv[k] = (int8_t)v;
+}
+
+static void sub_status(vt_appraisal_sub *s)
+{
+    s->status = VT_EAR_NONE;
+    for (int k = 0; k < VT_AR4SI_COUNT; k++)
+        if (vt_ar4si_tier(s->tv[k]) > s->status)
+            s->status = vt_ar4si_tier(s->tv[k]);
+}
+
+static void short_hex(char out[20], const uint8_t *p, size_t len)
+{
+    char full[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    vt_hex_encode(full, p, len > VT_CLAIM_VALUE_MAX ? VT_CLAIM_VALUE_MAX : len);
+    snprintf(out, 20, "%.16s%s", full, len > 8 ? "..." : "");
+}
+
+/* The register a platform's measurement log extends (mlog.h). */
+static const char *runtime_register(vt_tee_kind k)
+{
+    switch (k) {
+    case VT_TEE_MOCK: return "mr";
+    case VT_TEE_TDX: return "rtmr3";
+    default: return NULL;
+    }
+}
+
+static void tee_findings(vt_appraisal_sub *s, const vt_result *r)
+{
+    for (size_t i = 0; i < r->error_count && i < VT_FINDINGS_MAX; i++) {
+        const vt_finding *f = &r->errors[i];
+        if (strcmp(f->check, "measurement_log") == 0) {
+            tv_set(s, VT_AR4SI_EXECUTABLES, TV_BAD);
+            reason(s, "tee: the measurement log does not match the evidence (%s)", f->msg);
+        } else if (strcmp(f->check, "report_data") == 0) {
+            tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+            reason(s, "tee: evidence is not bound to this challenge (%s)", f->msg);
+        } else if (!r->signature_valid) {
+            tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_CRYPTO);
+            reason(s, "tee: evidence rejected: %s: %s", f->check, f->msg);
+        } else if (!r->chain_valid) {
+            tv_set(s, VT_AR4SI_HARDWARE, TV_UNRECOGNIZED);
+            reason(s, "tee: evidence rejected: %s: %s", f->check, f->msg);
+        } else if (strcmp(f->check, "debug") == 0) {
+            tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+            reason(s, "tee: evidence rejected: %s: %s", f->check, f->msg);
+        } else {
+            tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
+            reason(s, "tee: evidence rejected: %s: %s", f->check, f->msg);
+        }
+    }
+    if (r->verdict == VT_VERDICT_CONTRAINDICATED && r->error_count == 0) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: evidence rejected");
+    }
+    /* Warnings the environment decides on itself (TCB, debug, simulation,
+     * missing collateral) are judged below; any other lowers the tier. */
+    for (size_t i = 0; i < r->warning_count && i < VT_FINDINGS_MAX; i++) {
+        const vt_finding *f = &r->warnings[i];
+        if (strcmp(f->check, "tcb_status") == 0 || strcmp(f->check, "debug") == 0 ||
+            strcmp(f->check, "sim_root") == 0 || strcmp(f->check, "collateral") == 0)
+            continue;
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_WARN);
+        reason(s, "tee: %s: %s", f->check, f->msg);
+    }
+}
+
+static void tee_tcb(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+{
+    int rank = vt__tcb_rank(c->tcb_status), min;
+
+    if (rank == 4) {
+        tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
+        reason(s, "tee: tcb_status is Revoked");
+        return;
+    }
+    if (strcmp(env->min_tcb_status, "any") == 0)
+        return;
+    min = vt__tcb_rank(env->min_tcb_status);
+    if (rank < 0) {
+        /* Mock and simulated evidence have no vendor TCB to judge. */
+        if (!c->hardware_attested && env->allow_simulated)
+            return;
+        tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
+        reason(s, "tee: tcb_status %s; environment %s requires %s", c->tcb_status, env->id, env->min_tcb_status);
+    } else if (rank > min) {
+        tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
+        reason(s, "tee: tcb_status %s is below %s required by environment %s", c->tcb_status, env->min_tcb_status,
+               env->id);
+    } else if (rank > 0) {
+        tv_set(s, VT_AR4SI_HARDWARE, TV_WARN);
+        reason(s, "tee: tcb_status %s (accepted by environment %s)", c->tcb_status, env->id);
+    }
+}
+
+static void tee_registers(vt_appraisal_sub *s, const vt_claims *c, const vt_mlog *log, const vt_env *env)
+{
+    const char *rr = runtime_register(c->platform);
+    char got[20], want[20];
+
+    for (size_t i = 0; i < env->register_count && i < VT_ENV_MAX_VALUES; i++) {
+        const vt_env_register *er = &env->registers[i];
+        const vt_claim *cl = vt_claims_get(c, er->name);
+        if (cl == NULL) {
+            tv_set(s, VT_AR4SI_EXECUTABLES, TV_BAD);
+            reason(s, "tee: %s evidence has no register %s", vt_tee_name(c->platform), er->name);
+        } else if (cl->len != er->len || !vt_ct_equal(cl->value, er->value, er->len)) {
+            short_hex(got, cl->value, cl->len);
+            short_hex(want, er->value, er->len);
+            tv_set(s, VT_AR4SI_EXECUTABLES, TV_BAD);
+            reason(s, "tee: %s is %s, environment %s expects %s", er->name, got, env->id, want);
+        } else {
+            tv_set(s, VT_AR4SI_EXECUTABLES, TV_OK);
+        }
+    }
+    /* The registry replays the log when it is given one; replay here too, so an
+     * appraisal never rests on a log that was not checked against the evidence. */
+    if (log != NULL && rr != NULL) {
+        const vt_claim *cl = vt_claims_get(c, rr);
+        uint8_t reg[VT_REGISTER_LEN];
+        if (cl == NULL || cl->len != VT_REGISTER_LEN || vt_mlog_replay(reg, log, NULL) != VT_OK ||
+            !vt_ct_equal(reg, cl->value, VT_REGISTER_LEN)) {
+            tv_set(s, VT_AR4SI_EXECUTABLES, TV_BAD);
+            if (strstr(s->reason, "measurement log") == NULL)
+                reason(s, "tee: the measurement log does not replay to %s in the evidence", rr);
+        }
+    }
+}
+
+static void appraise_tee(vt_appraisal_sub *s, const vt_result *r, const vt_mlog *log, const vt_env *env,
+                         vt_time evidence_time, vt_time now)
+{
+    const vt_claims *c = &r->claims;
+    vt_tee_kind k = c->platform;
+
+    tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_OK);
+    if (c->hardware_attested)
+        tv_set(s, VT_AR4SI_HARDWARE, TV_OK);
+    if (c->hardware_attested && (k == VT_TEE_TDX || k == VT_TEE_SEVSNP))
+        tv_set(s, VT_AR4SI_RUNTIME_OPAQUE, TV_OK); /* memory encrypted against the host */
+    tee_findings(s, r);
+    if (env->platforms != 0 && (k <= VT_TEE_NONE || k > 31 || !(env->platforms & (1u << k)))) {
+        tv_set(s, VT_AR4SI_HARDWARE, TV_UNRECOGNIZED);
+        reason(s, "tee: platform %s is not allowed by environment %s", vt_tee_name(k), env->id);
+    }
+    if (!c->hardware_attested && !env->allow_simulated) {
+        tv_set(s, VT_AR4SI_HARDWARE, TV_UNRECOGNIZED);
+        reason(s, "tee: %s evidence is not hardware-attested and environment %s does not allow simulated evidence",
+               vt_tee_name(k), env->id);
+    }
+    if (c->debug) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, env->allow_debug ? TV_WARN : TV_BAD);
+        reason(s, "tee: the TEE is in debug mode%s", env->allow_debug ? " (allowed by the environment)" : "");
+    } else {
+        tv_set(s, VT_AR4SI_CONFIGURATION, TV_OK);
+    }
+    tee_tcb(s, c, env);
+    tee_registers(s, c, log, env);
+    if (evidence_time > now + SKEW) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: evidence time is %lld s in the future", (long long)(evidence_time - now));
+    } else if (now - evidence_time > env->max_evidence_age) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: evidence is %lld s old, environment %s accepts at most %lld s",
+               (long long)(now - evidence_time), env->id, (long long)env->max_evidence_age);
+    }
+    sub_status(s);
+}
+
+static const struct {
+    vt_component comp;
+    vt_ar4si key;
+} comp_map[VT_SUBMOD_COUNT] = {
+    [VT_SUBMOD_MODEL] = { VT_COMPONENT_MODEL, VT_AR4SI_FILE_SYSTEM },
+    [VT_SUBMOD_AUDITORS] = { VT_COMPONENT_AUDITOR, VT_AR4SI_EXECUTABLES },
+    [VT_SUBMOD_RUNTIME] = { VT_COMPONENT_RUNTIME, VT_AR4SI_EXECUTABLES },
+    [VT_SUBMOD_CONFIG] = { VT_COMPONENT_CONFIG, VT_AR4SI_CONFIGURATION },
+};
+
+static bool digest_allowed(const vt_env *env, vt_submod sm, const vt_mlog_event *e)
+{
+    for (size_t i = 0; i < env->digest_count[sm] && i < VT_ENV_MAX_VALUES; i++) {
+        const vt_env_digest *d = &env->digests[sm][i];
+        if (d->len == e->digest_len && vt_ct_equal(d->value, e->digest, d->len))
+            return true;
+    }
+    return false;
+}
+
+static void appraise_component(vt_appraisal_sub *s, vt_submod sm, const vt_mlog *log, const vt_env *env)
+{
+    const char *name = vt_submod_name(sm);
+    size_t n = log != NULL ? vt_mlog_count(log) : 0, seen = 0, used = 0;
+    bool listed = env->digest_count[sm] > 0, bad = false;
+
+    for (size_t i = 0; i < n; i++) {
+        const vt_mlog_event *e = vt_mlog_get(log, i);
+        char hex[2 * VT_MD_MAX + 1];
+
+        if (e == NULL || e->component != comp_map[sm].comp)
+            continue;
+        seen++;
+        vt_hex_encode(hex, e->digest, e->digest_len);
+        if (used + strlen(hex) + 2 < sizeof(s->measured)) {
+            used += (size_t)snprintf(s->measured + used, sizeof(s->measured) - used, "%s%s", used ? "," : "", hex);
+        }
+        if (listed && !digest_allowed(env, sm, e)) {
+            char sh[20];
+            short_hex(sh, e->digest, e->digest_len);
+            bad = true;
+            reason(s, "%s: digest %s (%.40s) is not a reference value of environment %s", name, sh, e->name,
+                   env->id);
+        }
+    }
+    if (!listed) {
+        if (seen > 0)
+            reason(s, "%s: environment %s has no reference values for %s (not appraised)", name, env->id, name);
+        s->status = VT_EAR_NONE;
+        return;
+    }
+    if (seen == 0) {
+        bad = true;
+        reason(s, "%s: not measured (%s)", name, log == NULL ? "no measurement log" : "no event in the measurement log");
+    }
+    tv_set(s, comp_map[sm].key, bad ? TV_BAD : TV_OK);
+    sub_status(s);
+}
+
+vt_status vt_appraise(vt_appraisal *out, const vt_result *result, const vt_mlog *log, const vt_env *env,
+                      vt_time evidence_time, vt_time now, vt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = VT_EAR_CONTRAINDICATED;
+    if (result == NULL || env == NULL)
+        return vt_err_set(err, VT_E_ARG, "appraise: missing result or environment");
+    if (now <= 0 || env->max_evidence_age <= 0)
+        return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age are required");
+    appraise_tee(&out->sub[VT_SUBMOD_TEE], result, log, env, evidence_time, now);
+    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++)
+        appraise_component(&out->sub[s], (vt_submod)s, log, env);
+    out->status = VT_EAR_AFFIRMING;
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++)
+        if (out->sub[s].status > out->status)
+            out->status = out->sub[s].status;
+    return VT_OK;
+}
