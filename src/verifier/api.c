@@ -486,7 +486,10 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     pc.appraisal = ap;
     pc.platform_claims = a.claims_json;
     pthread_rwlock_rdlock(&svc->kr_lock);
-    rc = vt_passport_issue(&a.token, &pc, vt_keyring_current(svc->kr, &kid), kid, &e);
+    {
+        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
+        rc = vt_passport_issue(&a.token, &pc, signer, kid, &e);
+    }
     pthread_rwlock_unlock(&svc->kr_lock);
     pc.attester_jwk = NULL; /* owned by a */
     pc.platform_claims = NULL;

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -39,6 +38,8 @@ struct worker {
     struct evhttp_bound_socket *bound;
     struct event *stop_ev;
     void *tctx;
+    struct evhttp_connection **conns;
+    size_t conn_cap;
 };
 
 struct vt_http_server {
@@ -145,6 +146,44 @@ static void record(const vt_http_server *s, const vt_http_req *r, const vt_http_
     vt_metrics_observe(s->o.metrics, "http_request_duration_seconds", labels, secs);
 }
 
+/* libevent 2.1 has no connection limit and no hook for a new connection, so a
+ * connection is counted at its first request (closecb tells when it goes);
+ * connections that never complete a request are bounded by the timeout. */
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+    struct worker *w = arg;
+
+    for (size_t i = 0; i < w->conn_cap; i++)
+        if (w->conns[i] == evcon) {
+            w->conns[i] = NULL;
+            atomic_fetch_sub(&w->s->conns, 1);
+            return;
+        }
+}
+
+/* false when this is a new connection beyond the limit. */
+static bool conn_admit(struct worker *w, struct evhttp_connection *evcon)
+{
+    size_t free_slot = w->conn_cap;
+
+    if (evcon == NULL)
+        return true;
+    for (size_t i = 0; i < w->conn_cap; i++) {
+        if (w->conns[i] == evcon)
+            return true;
+        if (w->conns[i] == NULL && free_slot == w->conn_cap)
+            free_slot = i;
+    }
+    if (free_slot == w->conn_cap || atomic_fetch_add(&w->s->conns, 1) >= w->s->o.max_connections) {
+        if (free_slot != w->conn_cap)
+            atomic_fetch_sub(&w->s->conns, 1);
+        return false;
+    }
+    w->conns[free_slot] = evcon;
+    evhttp_connection_set_closecb(evcon, conn_closed, w);
+    return true;
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct worker *w = arg;
@@ -182,7 +221,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
 
-    if (atomic_load(&s->conns) > s->o.max_connections) {
+    if (!conn_admit(w, evcon)) {
         evhttp_add_header(oh, "Connection", "close");
         vt_http_reply_error(&resp, 503, "too_many_connections", "the server has %u connections open; retry later",
                             s->o.max_connections);
@@ -216,30 +255,6 @@ static void on_request(struct evhttp_request *ev, void *arg)
     access_log(s, &r, &resp, mono_s() - t0, resp.body.len);
     vt_buf_free(&resp.body);
     vt_buf_free(&body);
-}
-
-/* A pass-through filter around each connection's socket: its free callback is
- * the one reliable "connection closed" hook libevent 2.1 offers the server. */
-static void conn_freed(void *arg)
-{
-    struct vt_http_server *s = arg;
-    atomic_fetch_sub(&s->conns, 1);
-}
-
-static struct bufferevent *make_bev(struct event_base *base, void *arg)
-{
-    struct worker *w = arg;
-    struct bufferevent *under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE), *f;
-
-    if (under == NULL)
-        return NULL;
-    f = bufferevent_filter_new(under, NULL, NULL, BEV_OPT_CLOSE_ON_FREE, conn_freed, w->s);
-    if (f == NULL) {
-        bufferevent_free(under);
-        return NULL;
-    }
-    atomic_fetch_add(&w->s->conns, 1);
-    return f;
 }
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
@@ -348,7 +363,10 @@ static vt_status worker_setup(struct worker *w, vt_err *err)
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_gencb(w->http, on_request, w);
-    evhttp_set_bevcb(w->http, make_bev, w);
+    w->conn_cap = s->o.max_connections;
+    w->conns = calloc(w->conn_cap, sizeof(*w->conns));
+    if (w->conns == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
     if (w->stop_ev == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: cannot create the stop event");
@@ -485,6 +503,7 @@ void vt_http_server_free(vt_http_server *s)
             evhttp_free(w->http);
         if (w->base != NULL)
             event_base_free(w->base);
+        free(w->conns);
     }
     if (s->fd >= 0)
         close(s->fd);
