@@ -68,7 +68,11 @@ VT_API void vt_jwks_free(vt_jwks *set);
  * makes a new current key; retired keys stay in the JWKS for `keep` seconds
  * (at least the longest passport lifetime) so unexpired passports still verify. */
 typedef struct vt_keyring vt_keyring; /* caller owns, vt_keyring_free() */
-/* Opens dir, creating it and a first P-256 key when empty. */
+/* Opens dir, creating it (0700) and a first P-256 key when empty.  kid = the
+ * key's RFC 7638 thumbprint.  Open and rotate hold an flock on dir/.lock, so
+ * processes may share dir; a ring sees another process's rotation when it is
+ * opened again (rotate itself always starts from what is on disk).  A key
+ * file readable by group/others is refused (VT_E_POLICY). */
 VT_NODISCARD VT_API vt_status vt_keyring_open(vt_keyring **out, const char *dir, vt_err *err);
 VT_NODISCARD VT_API vt_status vt_keyring_rotate(vt_keyring *kr, vt_time now, int64_t keep_seconds, vt_err *err);
 /* Borrowed, valid until the next rotate/free. */

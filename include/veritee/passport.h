@@ -166,7 +166,7 @@ VT_NODISCARD VT_API vt_status vt_passport_new_id(char out[48], vt_err *err);
 VT_NODISCARD VT_API vt_status vt_passport_issue(char **token_out, const vt_passport_claims *c, const vt_pkey *key,
                                                 const char *kid, vt_err *err);
 /*
- * Verifies a passport token: JWS signature with the JWKS key named by its kid,
+ * Verifies a passport token (header typ must be "JWT"): JWS signature with the JWKS key named by its kid,
  * eat_profile, iat <= now + 60 s skew, now < exp; fills out (which the caller
  * clears).  Otherwise VT_E_CRYPTO (bad signature, unknown kid) or VT_E_POLICY
  * (profile, not yet valid, expired) with a message naming the failed check.

@@ -1,24 +1,117 @@
-/* veritee passport: show a passport the verifier issued; verify a passport
- * token offline against a JWKS (file or URL). */
+/* veritee passport: check and show AI Passports (EAR JWTs, docs/passport.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "remote.h"
 
-enum { O_VERIFIER = 256, O_ATTEST, O_JSON, O_JWKS, O_AT };
+enum { O_JWKS = 256, O_AT, O_JSON, O_VERIFIER, O_ATTEST };
 
 static void passport_usage(FILE *f)
 {
-    fprintf(f, "usage: veritee passport show ID [--attestation] [--verifier URL] [--json]\n"
-               "       veritee passport verify TOKEN|FILE (--jwks URL|FILE | --verifier URL) [--at TIME] [--json]\n\n"
-               "show: the passport as the verifier stored it: environment, platform, measurement,\n"
-               "each component's status, validity; --attestation adds the platform claims.\n"
-               "verify: checks the token's ES256 signature with the verifier's published keys\n"
-               "(default: <verifier>/.well-known/jwks.json), its profile and validity at TIME (default\n"
-               "now).  Exit 0 when valid and affirming, 1 when invalid, expired or not affirming.\n");
+    fprintf(f, "usage: veritee passport verify TOKEN|FILE [--jwks FILE|URL | --verifier URL] [--at TIME] [--json]\n"
+               "       veritee passport show ID [--attestation] [--verifier URL] [--json]\n"
+               "       veritee passport decode TOKEN|FILE [--json]\n\n"
+               "An AI Passport is the verifier's signed attestation result (an EAR JWT): which TEE,\n"
+               "model, auditors, runtime and config it appraised, and its verdict on each.\n\n"
+               "  verify   checks the ES256 signature with the key named by the token's kid in the\n"
+               "           verifier's JWK Set, the EAR profile and the validity window; exit 0 when\n"
+               "           valid, 1 when not (bad signature, unknown key, expired).  Offline: pass the\n"
+               "           JWKS as a file (curl -o jwks.json <verifier>/.well-known/jwks.json).\n"
+               "  decode   prints the claims without checking anything.\n\n"
+               "  show     the passport as the verifier stored it (--attestation adds the platform claims).\n\n"
+               "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
+               "  --verifier URL   default $VERITEE_VERIFIER or http://127.0.0.1:8600\n"
+               "  --at TIME    verify as of TIME (RFC 3339 or @unix seconds; default now)\n"
+               "  --json       print the claims as JSON\n"
+               "TOKEN|FILE is the token itself, a file holding it, or - for standard input.\n");
+}
+
+/* The token is either the argument itself or the contents of a file. */
+static vt_status load_token(vt_buf *out, const char *arg, vt_err *err)
+{
+    vt_status rc;
+
+    vt_buf_init(out);
+    if (strcmp(arg, "-") != 0 && strchr(arg, '.') != NULL && strchr(arg, '/') == NULL &&
+        strlen(arg) > 40 && strchr(arg, '.') != strrchr(arg, '.'))
+        rc = vt_buf_append_str(out, arg, err);
+    else
+        rc = vt_cli_read(out, arg, VT_JWS_MAX + 2, err);
+    while (rc == VT_OK && out->len > 0 &&
+           (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' || out->data[out->len - 1] == ' '))
+        out->len--;
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(out, err);
+    return rc;
+}
+
+static void print_text(const vt_passport_claims *c, bool verified)
+{
+    char t1[32], t2[32], hex[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    vt_time_format(t1, c->iat);
+    vt_time_format(t2, c->exp);
+    printf("passport     %s%s\n", c->id, verified ? "" : " (NOT verified)");
+    printf("status       %s\n", vt_ear_status_name(c->appraisal.status));
+    printf("environment  %s\n", c->environment);
+    printf("issuer       %s (veritee %s)\n", c->issuer, c->verifier_build);
+    printf("tee          %s, hardware_attested %s\n", vt_tee_name(c->tee_type), c->hardware_attested ? "true" : "false");
+    if (c->measurement_name[0]) {
+        vt_hex_encode(hex, c->measurement, c->measurement_len);
+        printf("measurement  %s %s\n", c->measurement_name, hex);
+    }
+    printf("valid        %s .. %s\n", t1, t2);
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *a = &c->appraisal.sub[s];
+        printf("  %-9s %-15s%s%s\n", vt_submod_name((vt_submod)s), vt_ear_status_name(a->status),
+               a->measured[0] ? " " : "", a->measured);
+        if (a->reason[0])
+            printf("            %s\n", a->reason);
+    }
+}
+
+static json_t *claims_json(const vt_passport_claims *c, bool verified, const char *error)
+{
+    json_t *subs = json_object(), *o;
+    char hex[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *a = &c->appraisal.sub[s];
+        json_t *tv = json_object();
+        for (int k = 0; k < VT_AR4SI_COUNT; k++)
+            if (a->tv[k] != 0)
+                json_object_set_new(tv, vt_ar4si_name((vt_ar4si)k), json_integer(a->tv[k]));
+        json_object_set_new(subs, vt_submod_name((vt_submod)s),
+                            json_pack("{s:s, s:o, s:s, s:s}", "status", vt_ear_status_name(a->status),
+                                      "trustworthiness_vector", tv, "reason", a->reason, "measured", a->measured));
+    }
+    vt_hex_encode(hex, c->measurement, c->measurement_len);
+    o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:s}, s:I, s:I, s:s, s:o}", "verified", verified,
+                  "id", c->id, "status", vt_ear_status_name(c->appraisal.status), "environment", c->environment,
+                  "issuer", c->issuer, "tee_type", vt_tee_name(c->tee_type), "hardware_attested",
+                  c->hardware_attested, "measurement", "name", c->measurement_name, "value", hex, "iat",
+                  (json_int_t)c->iat, "exp", (json_int_t)c->exp, "verifier_build", c->verifier_build, "submods", subs);
+    if (o != NULL && error != NULL)
+        json_object_set_new(o, "error", json_string(error));
+    if (o != NULL && c->attester_jwk != NULL)
+        json_object_set_new(o, "attester_jwk", json_loads(c->attester_jwk, 0, NULL));
+    return o;
+}
+
+static void print_json(const vt_passport_claims *c, bool verified, const char *error)
+{
+    json_t *o = claims_json(c, verified, error);
+    char *s = o != NULL ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+    if (s != NULL)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
 }
 
 static void print_summary(json_t *p, bool attestation)
@@ -91,21 +184,19 @@ static int passport_show(int argc, char **argv)
     return VT_EXIT_OK;
 }
 
-static int passport_verify(int argc, char **argv)
+static int passport_run(int argc, char **argv, bool verify)
 {
     static const struct option longopts[] = {
+        { "jwks", required_argument, NULL, O_JWKS }, { "at", required_argument, NULL, O_AT },
         { "verifier", required_argument, NULL, O_VERIFIER },
-        { "jwks", required_argument, NULL, O_JWKS },
-        { "at", required_argument, NULL, O_AT },
-        { "json", no_argument, NULL, O_JSON },
-        { "help", no_argument, NULL, 'h' },
+        { "json", no_argument, NULL, O_JSON },       { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *url = NULL, *jwks = NULL, *arg;
-    char jwks_url[1200], mhex[2 * VT_CLAIM_VALUE_MAX + 1], ts1[32], ts2[32];
+    const char *jwks_path = NULL, *at = NULL, *url = NULL;
+    char jwks_url[1200];
     bool json = false;
     vt_time now = vt_time_now();
-    vt_buf tok, jb;
+    vt_buf tok, jw;
     vt_jwks *set = NULL;
     vt_passport_claims c;
     vt_err err = { 0 };
@@ -116,97 +207,55 @@ static int passport_verify(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
+        case O_JWKS: jwks_path = optarg; break;
         case O_VERIFIER: url = optarg; break;
-        case O_JWKS: jwks = optarg; break;
+        case O_AT: at = optarg; break;
         case O_JSON: json = true; break;
-        case O_AT:
-            if (vt_time_parse(&now, optarg, &err) != VT_OK)
-                return vt_cli_usage_error("--at: %s", err.msg);
-            break;
         case 'h': passport_usage(stdout); return VT_EXIT_OK;
         default: passport_usage(stderr); return VT_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1)
-        return vt_cli_usage_error("passport verify: expected one TOKEN or FILE");
-    arg = argv[optind];
-    if (jwks == NULL) {
+    if (optind + 1 != argc)
+        return vt_cli_usage_error("passport %s: needs one TOKEN or FILE", verify ? "verify" : "decode");
+    if (verify && jwks_path == NULL) {
         snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", vt_cli_verifier_url(url));
-        jwks = jwks_url;
+        jwks_path = jwks_url;
     }
-    vt_buf_init(&tok);
-    vt_buf_init(&jb);
-    /* A compact JWS has two dots and no slash; anything else is a file name. */
-    if (strchr(arg, '/') == NULL && strchr(arg, '.') != NULL && strchr(strchr(arg, '.') + 1, '.') != NULL)
-        rc = vt_buf_append_str(&tok, arg, &err);
-    else
-        rc = vt_cli_read(&tok, arg, VT_JWS_MAX, &err);
-    while (rc == VT_OK && tok.len > 0 && (tok.data[tok.len - 1] == '\n' || tok.data[tok.len - 1] == ' ' ||
-                                          tok.data[tok.len - 1] == '\r'))
-        tok.len--;
-    if (rc == VT_OK)
-        rc = vt_buf_terminate(&tok, &err);
+    if (at != NULL && vt_time_parse(&now, at, &err) != VT_OK)
+        return vt_cli_usage_error("--at: %s", err.msg);
+    rc = load_token(&tok, argv[optind], &err);
     if (rc != VT_OK) {
-        ex = vt_cli_fail(rc, &err);
-        goto out;
+        vt_buf_free(&tok);
+        return vt_cli_fail(rc, &err);
     }
-    rc = vt_cli_fetch_text(&jb, jwks, (size_t)1 << 20, &err);
-    if (rc == VT_OK)
-        rc = vt_jwks_parse(&set, (const char *)jb.data, jb.len, &err);
-    if (rc != VT_OK) {
-        ex = vt_cli_fail(rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_E_FORMAT : rc, &err);
-        goto out;
-    }
-    rc = vt_passport_verify(&c, (const char *)tok.data, tok.len, set, now, &err);
-    ex = rc == VT_OK && c.appraisal.status == VT_EAR_AFFIRMING ? VT_EXIT_OK
-         : rc == VT_OK || rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_EXIT_REJECTED
-                                                                 : VT_EXIT_USAGE;
-    if (rc != VT_OK && c.id[0] == '\0') {
-        if (json) {
-            json_t *j = json_pack("{s:b, s:s}", "valid", 0, "error", err.msg);
-            vt_cli_print_json(j);
-            json_decref(j);
+    vt_buf_init(&jw);
+    if (verify) {
+        rc = vt_cli_fetch_text(&jw, jwks_path, (size_t)64 << 10, &err);
+        if (rc == VT_OK)
+            rc = vt_jwks_parse(&set, (const char *)jw.data, jw.len, &err);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_E_FORMAT : rc, &err);
+            goto out;
         }
-        fprintf(stderr, "veritee: passport does not verify: %s\n", err.msg);
-        goto out;
-    }
-    vt_hex_encode(mhex, c.measurement, c.measurement_len);
-    vt_time_format(ts1, c.iat);
-    vt_time_format(ts2, c.exp);
-    if (json) {
-        json_t *subs = json_object();
-        json_t *j;
-        for (int s = 0; s < VT_SUBMOD_COUNT; s++)
-            json_object_set_new(subs, vt_submod_name((vt_submod)s),
-                                json_pack("{s:s, s:s}", "status", vt_ear_status_name(c.appraisal.sub[s].status),
-                                          "reason", c.appraisal.sub[s].reason));
-        j = json_pack("{s:b, s:s?, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o}", "valid", rc == VT_OK, "error",
-                      rc == VT_OK ? NULL : err.msg, "id", c.id, "environment", c.environment, "status",
-                      vt_ear_status_name(c.appraisal.status), "tee_type", vt_tee_name(c.tee_type),
-                      "hardware_attested", c.hardware_attested, "measurement_name", c.measurement_name,
-                      "measurement", mhex, "issued_at", ts1, "expires_at", ts2, "submods", subs);
-        vt_cli_print_json(j);
-        json_decref(j);
+        rc = vt_passport_verify(&c, (const char *)tok.data, tok.len, set, now, &err);
     } else {
-        printf("%s: %s\n", rc == VT_OK ? "VALID" : "INVALID", rc == VT_OK ? "signature, profile and validity check out"
-                                                                          : err.msg);
-        printf("passport    %s (environment %s, issuer %s)\n", c.id, c.environment, c.issuer);
-        printf("status      %s\n", vt_ear_status_name(c.appraisal.status));
-        printf("tee         %s (%s)\n", vt_tee_name(c.tee_type),
-               c.hardware_attested ? "hardware attested" : "NOT hardware attested");
-        printf("measurement %s:%s\n", c.measurement_name, mhex);
-        for (int s = 0; s < VT_SUBMOD_COUNT; s++)
-            printf("  %-9s %-16s %s\n", vt_submod_name((vt_submod)s), vt_ear_status_name(c.appraisal.sub[s].status),
-                   c.appraisal.sub[s].reason);
-        printf("valid       %s .. %s\n", ts1, ts2);
+        rc = vt_passport_decode(&c, (const char *)tok.data, tok.len, &err);
     }
-    if (rc != VT_OK)
-        fprintf(stderr, "veritee: passport does not verify: %s\n", err.msg);
+    /* An expired passport still has claims worth showing next to the reason. */
+    if (rc == VT_OK || (rc == VT_E_POLICY && c.id[0] != '\0')) {
+        if (json)
+            print_json(&c, verify && rc == VT_OK, rc == VT_OK ? NULL : err.msg);
+        else
+            print_text(&c, verify && rc == VT_OK);
+    }
+    ex = rc == VT_OK ? VT_EXIT_OK : vt_cli_fail(rc, &err);
+    if (rc == VT_OK && verify && !json)
+        printf("signature    valid (kid in %s)\n", jwks_path);
 out:
     vt_passport_claims_clear(&c);
     vt_jwks_free(set);
+    vt_buf_free(&jw);
     vt_buf_free(&tok);
-    vt_buf_free(&jb);
     return ex;
 }
 
@@ -216,9 +265,13 @@ int vt_cmd_passport(int argc, char **argv)
         passport_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? VT_EXIT_USAGE : VT_EXIT_OK;
     }
+    if (strcmp(argv[1], "verify") == 0)
+        return passport_run(argc - 1, argv + 1, true);
     if (strcmp(argv[1], "show") == 0)
         return passport_show(argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
-        return passport_verify(argc - 1, argv + 1);
-    return vt_cli_usage_error("passport: unknown subcommand '%s' (show, verify)", argv[1]);
+    if (strcmp(argv[1], "decode") == 0)
+        return passport_run(argc - 1, argv + 1, false);
+    fprintf(stderr, "veritee: passport: unknown subcommand '%s'\n", argv[1]);
+    passport_usage(stderr);
+    return VT_EXIT_USAGE;
 }

@@ -19,8 +19,8 @@ static const struct command commands[] = {
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
     { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)" },
     { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport" },
-    { "passport", vt_cmd_passport, "show or verify an AI Passport" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
+    { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)" },
 };
 
 static void usage(FILE *f)
