@@ -55,6 +55,7 @@ for t in "$build"/fuzz/fuzz_*; do
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
     *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;;
     *audit*) cp -n "$a"/* "$corpus/" 2>/dev/null || true ;;
+    *sse*) printf '\x05data: {"choices":[{"delta":{"content":"hi"}}]}\n\n: c\r\nevent: x\rdata: [DONE]\n\n' >"$corpus/seed" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
