@@ -808,6 +808,100 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     reply(resp, 200, json_pack("{s:o}", "environments", arr));
 }
 
+/* ---- receipts (minimal: kept in memory, the newest VF_RECEIPTS_MAX) ---- */
+
+#define VF_RECEIPTS_MAX 4096
+
+static struct {
+    char id[48];
+    char passport[48];
+    char *token;
+} rcpt_ring[VF_RECEIPTS_MAX];
+static size_t rcpt_next;
+static pthread_mutex_t rcpt_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names. */
+static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vs_store *st = store_of(req);
+    json_t *body = body_object(resp, req);
+    const char *tok = body != NULL ? json_string_value(json_object_get(body, "token")) : NULL;
+    vt_receipt r;
+    vs_passport p;
+    vt_passport_claims pc;
+    vt_pkey *k = NULL;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    (void)ctx;
+    memset(&r, 0, sizeof(r));
+    memset(&p, 0, sizeof(p));
+    memset(&pc, 0, sizeof(pc));
+    if (body == NULL)
+        return;
+    if (tok == NULL || strlen(tok) > VT_RECEIPT_MAX) {
+        vt_http_reply_error(resp, 400, "bad_request", "token: the receipt (compact JWS) is required");
+        goto out;
+    }
+    if (vt_receipt_decode(&r, tok, strlen(tok), &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_receipt", "%s", e.msg);
+        goto out;
+    }
+    rc = st->ops->passport_get(st, &p, r.passport, &e);
+    if (rc == VT_E_NOTFOUND) {
+        vt_http_reply_error(resp, 422, "passport_unknown", "the receipt names passport '%.64s', which this verifier did not issue", r.passport);
+        goto out;
+    }
+    if (rc != VT_OK) {
+        reply_store_error(resp, &e);
+        goto out;
+    }
+    vt_receipt_clear(&r);
+    memset(&r, 0, sizeof(r));
+    if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK || pc.attester_jwk == NULL ||
+        vt_jwk_to_pkey(&k, pc.attester_jwk, strlen(pc.attester_jwk), &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "stored passport has no usable enclave key");
+        goto out;
+    }
+    if (vt_receipt_verify(&r, tok, strlen(tok), k, &e) != VT_OK) {
+        vt_http_reply_error(resp, 422, "receipt_invalid", "%s", e.msg);
+        goto out;
+    }
+    pthread_mutex_lock(&rcpt_mu);
+    {
+        size_t i = rcpt_next++ % VF_RECEIPTS_MAX;
+        free(rcpt_ring[i].token);
+        rcpt_ring[i].token = strdup(tok);
+        snprintf(rcpt_ring[i].id, sizeof(rcpt_ring[i].id), "%s", r.id);
+        snprintf(rcpt_ring[i].passport, sizeof(rcpt_ring[i].passport), "%s", r.passport);
+    }
+    pthread_mutex_unlock(&rcpt_mu);
+    reply(resp, 201, json_pack("{s:s, s:s, s:s}", "id", r.id, "passport", r.passport, "verdict", r.verdict));
+out:
+    vt_pkey_free(k);
+    vt_passport_claims_clear(&pc);
+    vs_passport_clear(&p);
+    vt_receipt_clear(&r);
+    json_decref(body);
+}
+
+static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    json_t *j = NULL;
+
+    (void)ctx;
+    pthread_mutex_lock(&rcpt_mu);
+    for (size_t i = 0; i < VF_RECEIPTS_MAX && j == NULL; i++)
+        if (rcpt_ring[i].token != NULL && strcmp(rcpt_ring[i].id, req->params[0]) == 0)
+            j = json_pack("{s:s, s:s, s:s}", "id", rcpt_ring[i].id, "passport", rcpt_ring[i].passport, "token",
+                          rcpt_ring[i].token);
+    pthread_mutex_unlock(&rcpt_mu);
+    if (j == NULL)
+        vt_http_reply_error(resp, 404, "receipt_unknown", "no receipt '%.64s'", req->params[0]);
+    else
+        reply(resp, 200, j);
+}
+
 vt_status vf_routes(vf_service *svc, vt_err *err);
 vt_status vf_routes(vf_service *svc, vt_err *err)
 {
@@ -826,6 +920,8 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         { "GET", "/v1/environments", h_env_list },
         { "GET", "/v1/environments/{id}", h_env_get },
         { "PUT", "/v1/environments/{id}", h_env_put },
+        { "POST", "/v1/receipts", h_receipt_post },
+        { "GET", "/v1/receipts/{id}", h_receipt_get },
     };
     vt_status rc = VT_OK;
 

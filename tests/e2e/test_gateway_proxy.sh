@@ -16,8 +16,7 @@ cat >"$TMP/gw.json" <<JSON
   "limits": { "max_request_bytes": 4096, "max_response_bytes": 1048576,
               "upstream_idle_timeout_ms": 1000, "upstream_connect_timeout_ms": 1000,
               "stream_buffer_bytes": 16384 },
-  "environment": "test-env",
-  "auditors": [ { "name": "pii" } ]
+  "environment": "test-env"
 }
 JSON
 start_gateway gw "$TMP/gw.json"

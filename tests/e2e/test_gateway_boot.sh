@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The gateway's trusted boot, auditors, receipts and attestation endpoint over real
+# processes: a verifier (--trust-sim), the echo upstream, gateways under mock and the
+# TDX simulator.  Receipts are checked by the verifier's POST /v1/receipts, which keeps
+# a receipt only when it verifies under the enclave key of the passport it names.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+export VERITEE_STATE="$TMP/state"
+TOKEN=0123456789abcdef0123456789abcdef
+echo "$TOKEN" >"$TMP/admin"
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+"$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin" --trust-sim --state "$TMP/state" >"$TMP/v.out" 2>"$TMP/v.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
+V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; exit 1; }
+start_echo echo
+
+mkdir -p "$TMP/models"
+head -c 200000 /dev/urandom >"$TMP/models/model.bin"
+MD=$("$VT" measure --json "$TMP/models/model.bin" | jq -r .root)
+cat >"$TMP/g.json" <<JSON
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
+ "auditors":[{"name":"pii","actions":{"email":"redact","card":"redact","ssn":"block","secret":"block"}},
+             {"name":"artifact","reference_digests":["$MD"]},{"name":"execution"}]}
+JSON
+expect 0 "measure-only" -- "$VT" gateway --config "$TMP/g.json" --measure-only
+cp "$TMP/out" "$TMP/log.json"
+[ "$(jq -r '[.events[].component]|join(",")' "$TMP/log.json")" = "model,auditor,auditor,auditor,runtime,config" ] && ok || bad "boot log events: $(cat "$TMP/log.json")"
+[ "$(jq -r '.events[0].digest' "$TMP/log.json")" = "$MD" ] && ok || bad "model event digest is the measured root"
+
+put_env() { # ID MODEL-DIGEST
+  local e
+  e=$(jq --arg m "$2" '{allow_simulated:true, components:{model:[$m], auditors:[.events[]|select(.component=="auditor")|.digest],
+      runtime:[.events[]|select(.component=="runtime")|.digest], config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/log.json")
+  curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/$1"
+}
+[ "$(put_env gw "$MD")" = 200 ] && ok || bad "register environment"
+[ "$(put_env wrong "$(printf 'c%.0s' $(seq 64))")" = 200 ] && ok || bad "register wrong environment"
+
+# A wrong model reference: the passport is contraindicated, naming the model, and the gateway refuses to start.
+sed 's/"environment":"gw"/"environment":"wrong"/' "$TMP/g.json" >"$TMP/wrong.json"
+expect 1 "refuses to serve with a contraindicated passport" -- "$VT" gateway --config "$TMP/wrong.json" --listen 127.0.0.1:0 --platform mock
+contains "contraindicated" "refusal names the verdict"
+contains "model" "refusal names the model"
+
+receipt_ok() { # TOKEN DESCRIPTION: the verifier accepts it (signature under the passport's enclave key)
+  local code
+  code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -X POST -d "{\"token\":\"$1\"}" "$V/v1/receipts")
+  [ "$code" = 201 ] && ok || bad "$2: receipt refused: $code $(cat "$TMP/r.json")"
+}
+chat() { # BODY: headers in $TMP/h, body in $TMP/b
+  curl -s -D "$TMP/h" -o "$TMP/b" "http://$GW/v1/chat/completions" -H 'Content-Type: application/json' -d "$1"
+}
+hdr_receipt() { tr -d '\r' <"$TMP/h" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p'; }
+
+run_suite() { # NAME PLATFORM-FLAGS...
+  local name="$1"; shift
+  start_gateway "gw$name" "$TMP/g.json" --model-check-ms 0 "$@"
+  set -- "$name"
+  # plain chat with redaction
+  chat '{"model":"echo","messages":[{"role":"user","content":"mail bob@example.com card 4111 1111 1111 1111"}]}'
+  grep -q 'bob@example.com' "$TMP/b" && bad "$1: e-mail reached the upstream" || ok
+  grep -q '4111' "$TMP/b" && bad "$1: card reached the upstream" || ok
+  R=$(hdr_receipt); [ -n "$R" ] && ok || bad "$1: plain reply has no receipt"
+  receipt_ok "$R" "$1 plain"
+  # tampered receipt is refused
+  T2="${R%?}A"; [ "$T2" = "$R" ] && T2="${R%?}B"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "{\"token\":\"$T2\"}" "$V/v1/receipts")
+  [ "$code" = 422 ] || [ "$code" = 400 ] && ok || bad "$1: tampered receipt accepted ($code)"
+  # blocking
+  chat '{"model":"echo","messages":[{"role":"user","content":"my ssn is 123-45-6789"}]}'
+  grep -q '^HTTP/1.1 403' "$TMP/h" && ok || bad "$1: ssn not blocked: $(head -1 "$TMP/h")"
+  jq -e '.error.message|test("pii")' "$TMP/b" >/dev/null && ok || bad "$1: block reason does not name the auditor: $(cat "$TMP/b")"
+  R=$(hdr_receipt); receipt_ok "$R" "$1 blocked"
+  # streamed
+  curl -sN "http://$GW/v1/chat/completions" -H 'Content-Type: application/json' \
+    -d '{"model":"echo","stream":true,"messages":[{"role":"user","content":"write to alice@example.org please"}]}' >"$TMP/s"
+  grep -q 'alice@example.org' "$TMP/s" && bad "$1: e-mail in the stream" || ok
+  grep -q '^event: veritee-receipt' "$TMP/s" && ok || bad "$1: stream has no receipt event"
+  R=$(grep -A1 '^event: veritee-receipt' "$TMP/s" | sed -n 's/^data: //p')
+  receipt_ok "$R" "$1 stream"
+  # the receipt's response digest covers every byte before the receipt event
+  want=$(sed '/^event: veritee-receipt/,$d' "$TMP/s" | sha256sum | cut -c1-64)
+  got=$(echo "$R" | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r .response 2>/dev/null)
+  [ -z "$got" ] && got=$(echo "$R" | cut -d. -f2 | tr '_-' '/+' | { p=$(cat); while [ $(( ${#p} % 4 )) -ne 0 ]; do p="$p="; done; echo "$p"; } | base64 -d | jq -r .response)
+  [ "$got" = "$want" ] && ok || bad "$1: stream receipt digest $got != $want"
+  # attestation endpoint
+  N=00112233445566778899aabbccddeeff
+  curl -s "http://$GW/v1/attestation?nonce=$N" >"$TMP/att.json"
+  [ "$(jq -r .nonce "$TMP/att.json")" = "$N" ] && ok || bad "$1: attestation nonce"
+  [ "$(jq -r .passport_id "$TMP/att.json")" != null ] && ok || bad "$1: attestation passport"
+  jq -r .evidence "$TMP/att.json" | base64 -d >"$TMP/ev.bin"
+  jq .log "$TMP/att.json" >"$TMP/attlog.json"
+  X=$(jq -r .enclave_key.x "$TMP/att.json" | tr '_-' '/+'); Y=$(jq -r .enclave_key.y "$TMP/att.json" | tr '_-' '/+')
+  PUB=$( (echo "$X=" | base64 -d 2>/dev/null; echo "$Y=" | base64 -d 2>/dev/null) | od -An -tx1 | tr -d ' \n')
+  jq -r '.collateral|to_entries[]|"\(.key) \(.value)"' "$TMP/att.json" | while read -r n b; do mkdir -p "$TMP/coll$1"; echo "$b" | base64 -d >"$TMP/coll$1/$n"; done
+  COLL=(); [ -d "$TMP/coll$1" ] && COLL=(--collateral "$TMP/coll$1")
+  expect 0 "$1: evidence bound to the nonce and enclave key" -- "$VT" verify "$TMP/ev.bin" --nonce "$N" --pubkey "$PUB" --log "$TMP/attlog.json" --trust-sim --state "$TMP/state" "${COLL[@]}"
+  expect 1 "$1: evidence not bound to another nonce" -- "$VT" verify "$TMP/ev.bin" --nonce "ff${N#??}" --pubkey "$PUB" --trust-sim --state "$TMP/state" "${COLL[@]}"
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://$GW/v1/attestation?nonce=abc"); [ "$code" = 400 ] && ok || bad "$1: short nonce: $code"
+}
+
+run_suite mock --platform mock
+kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+run_suite tdx --platform tdx --simulate
+
+# The model file changes after boot: the artifact auditor blocks, the re-attestation is contraindicated.
+printf 'x' >>"$TMP/models/model.bin"
+chat '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
+grep -q '^HTTP/1.1 403' "$TMP/h" && ok || bad "changed model not blocked: $(head -1 "$TMP/h")"
+jq -e '.error.message|test("artifact")' "$TMP/b" >/dev/null && ok || bad "block does not name the artifact auditor: $(cat "$TMP/b")"
+for _ in $(seq 100); do grep -q '"passport".*contraindicated' "$TMP/gwtdx.err" && break; sleep 0.05; done
+grep -q '"passport".*contraindicated.*model' "$TMP/gwtdx.err" && ok || bad "re-attestation not contraindicated: $(tail -3 "$TMP/gwtdx.err")"
+kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+finish
