@@ -2,7 +2,10 @@
 # Gateway proxy throughput and added latency, in one run, next to its peers:
 #   direct  wrk -> echo upstream
 #   nginx   wrk -> nginx (proxy_pass, keepalive upstream) -> echo upstream
-#   gateway wrk -> veritee gateway -> echo upstream
+#   gateway wrk -> veritee gateway -> echo upstream (pass-through hooks)
+#   audited wrk -> veritee gateway with every auditor on (PII request+response, policy,
+#                  artifact, execution) and a signed receipt per response, under a
+#                  mock-platform passport from a local verifier -> echo upstream
 # Small chat requests (POST, ~150 B body, ~330 B reply).  Throughput: wrk -t2 -c64;
 # latency: wrk -t1 -c1 (p50/p99), added latency = proxy minus direct.
 # usage: bench/bench_gateway.sh BUILD_DIR [SECONDS]
@@ -50,7 +53,28 @@ http {
 }
 NGX
 "$NGINX" -p "$T/ngx" -c "$T/ngx/nginx.conf" -e "$T/ngx/logs/error.log" 2>/dev/null & PIDS="$PIDS $!"
-for p in $EP $NP $GP; do wait_port "$p" || { echo "bench_gateway: port $p did not open"; cat "$T/gw.err"; exit 1; }; done
+# The audited gateway needs a passport: a verifier, an environment made from the
+# gateway's own boot measurements, then the gateway under the mock platform.
+export VERITEE_STATE="$T/state"
+VP=$(free_port); AP=$(free_port)
+echo benchtoken0123456789abcdef >"$T/admin"
+"$VT" verifier --listen "127.0.0.1:$VP" --admin-token-file "$T/admin" --trust-sim --state "$T/state" >/dev/null 2>"$T/v.err" & PIDS="$PIDS $!"
+head -c 100000 /dev/urandom >"$T/model.bin"
+MD=$("$VT" measure --json "$T/model.bin" | jq -r .root)
+cat >"$T/g.json" <<JSON
+{"upstream":"http://127.0.0.1:$EP","verifier":"http://127.0.0.1:$VP","environment":"bench","models":["$T/model.bin"],
+ "auditors":[{"name":"pii","phases":["request","response"],"actions":{"email":"redact","card":"redact","ssn":"block","secret":"block","ip":"annotate"}},
+             {"name":"policy","blocked_terms":["forbidden-term"],"max_input_bytes":65536},
+             {"name":"artifact","reference_digests":["$MD"]},{"name":"execution"}]}
+JSON
+wait_port "$VP" || { echo "bench_gateway: verifier did not start"; cat "$T/v.err"; exit 1; }
+"$VT" gateway --config "$T/g.json" --measure-only >"$T/log.json"
+jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="model")|.digest],
+     auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
+     config:[.events[]|select(.component=="config")|.digest]}}' "$T/log.json" |
+  curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $(cat "$T/admin")" -d @- "http://127.0.0.1:$VP/v1/environments/bench"
+"$VT" gateway --config "$T/g.json" --listen "127.0.0.1:$AP" --threads 1 --platform mock >/dev/null 2>"$T/ga.err" & PIDS="$PIDS $!"
+for p in $EP $NP $GP $AP; do wait_port "$p" || { echo "bench_gateway: port $p did not open"; cat "$T/gw.err"; exit 1; }; done
 
 cat >"$T/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -74,10 +98,13 @@ to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v+0 } e
 read -r d_rps d_tp99 d_p50 d_p99 < <(run "$EP")
 read -r n_rps n_tp99 n_p50 n_p99 < <(run "$NP")
 read -r g_rps g_tp99 g_p50 g_p99 < <(run "$GP")
+read -r a_rps a_tp99 a_p50 a_p99 < <(run "$AP")
 d50=$(to_us "$d_p50"); d99=$(to_us "$d_p99")
 printf '%-30s %12s %14s %12s %12s %14s\n' "path (1 loop each)" "req/s c64" "p99 c64" "p50 c1" "p99 c1" "added p50 c1"
 printf '%-30s %12s %14s %12s %12s %14s\n' "direct to echo upstream" "$d_rps" "$d_tp99" "$d_p50" "$d_p99" "-"
 printf '%-30s %12s %14s %12s %12s %11.0fus\n' "nginx proxy_pass keepalive" "$n_rps" "$n_tp99" "$n_p50" "$n_p99" "$(awk -v a="$(to_us "$n_p50")" -v b="$d50" 'BEGIN{print a-b}')"
 printf '%-30s %12s %14s %12s %12s %11.0fus\n' "veritee gateway" "$g_rps" "$g_tp99" "$g_p50" "$g_p99" "$(awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN{print a-b}')"
+printf '%-30s %12s %14s %12s %12s %11.0fus\n' "gateway, auditors + receipts" "$a_rps" "$a_tp99" "$a_p50" "$a_p99" "$(awk -v a="$(to_us "$a_p50")" -v b="$d50" 'BEGIN{print a-b}')"
+awk -v g="$a_rps" -v n="$n_rps" 'BEGIN { printf "audited gateway throughput / nginx: %.0f%%\n", 100*g/n }'
 awk -v g="$g_rps" -v n="$n_rps" 'BEGIN { printf "gateway throughput / nginx: %.0f%% (goal >= 100%%)\n", 100*g/n }'
 awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN { printf "gateway added p50 latency: %.0f us (goal <= 200 us)\n", a-b }'
