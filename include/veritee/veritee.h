@@ -13,6 +13,7 @@
 #include "veritee/passport.h"
 #include "veritee/receipt.h"
 #include "veritee/audit.h"
+#include "veritee/http.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

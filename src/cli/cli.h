@@ -32,6 +32,8 @@ int vt_cmd_hardware(int argc, char **argv);
 int vt_cmd_sim(int argc, char **argv);
 int vt_cmd_measure(int argc, char **argv);
 int vt_cmd_log(int argc, char **argv);
+int vt_cmd_verifier(int argc, char **argv);
+int vt_cmd_env(int argc, char **argv);
 int vt_cmd_passport(int argc, char **argv);
 int vt_cmd_composite(int argc, char **argv);
 int vt_cmd_gateway(int argc, char **argv);

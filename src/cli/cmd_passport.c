@@ -7,12 +7,14 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "remote.h"
 
-enum { O_JWKS = 256, O_AT, O_JSON };
+enum { O_JWKS = 256, O_AT, O_JSON, O_VERIFIER, O_ATTEST };
 
 static void passport_usage(FILE *f)
 {
-    fprintf(f, "usage: veritee passport verify TOKEN|FILE --jwks FILE [--at TIME] [--json]\n"
+    fprintf(f, "usage: veritee passport verify TOKEN|FILE [--jwks FILE|URL | --verifier URL] [--at TIME] [--json]\n"
+               "       veritee passport show ID [--attestation] [--verifier URL] [--json]\n"
                "       veritee passport decode TOKEN|FILE [--json]\n\n"
                "An AI Passport is the verifier's signed attestation result (an EAR JWT): which TEE,\n"
                "model, auditors, runtime and config it appraised, and its verdict on each.\n\n"
@@ -21,7 +23,9 @@ static void passport_usage(FILE *f)
                "           valid, 1 when not (bad signature, unknown key, expired).  Offline: pass the\n"
                "           JWKS as a file (curl -o jwks.json <verifier>/.well-known/jwks.json).\n"
                "  decode   prints the claims without checking anything.\n\n"
-               "  --jwks FILE  the verifier's JWK Set\n"
+               "  show     the passport as the verifier stored it (--attestation adds the platform claims).\n\n"
+               "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
+               "  --verifier URL   default $VERITEE_VERIFIER or http://127.0.0.1:8600\n"
                "  --at TIME    verify as of TIME (RFC 3339 or @unix seconds; default now)\n"
                "  --json       print the claims as JSON\n"
                "TOKEN|FILE is the token itself, a file holding it, or - for standard input.\n");
@@ -110,14 +114,86 @@ static void print_json(const vt_passport_claims *c, bool verified, const char *e
     json_decref(o);
 }
 
+static void print_summary(json_t *p, bool attestation)
+{
+    json_t *m = json_object_get(p, "measurements"), *v;
+    const char *k;
+
+    printf("passport    %s\n", json_string_value(json_object_get(p, "id")));
+    printf("environment %s\n", json_string_value(json_object_get(p, "environment")));
+    printf("status      %s\n", json_string_value(json_object_get(p, "status")));
+    printf("tee         %s (%s)\n", json_string_value(json_object_get(p, "tee_type")),
+           json_is_true(json_object_get(p, "hardware_attested")) ? "hardware attested"
+                                                                  : "NOT hardware attested: mock or simulation");
+    printf("measurement %s\n", json_string_value(json_object_get(p, "measurement")));
+    json_object_foreach(m, k, v)
+    {
+        const char *d = json_string_value(json_object_get(v, "digest"));
+        printf("  %-9s %-16s %s\n", k, json_string_value(json_object_get(v, "status")), d != NULL && *d ? d : "-");
+    }
+    printf("issued      %s\nexpires     %s\n", json_string_value(json_object_get(p, "issued_at")),
+           json_string_value(json_object_get(p, "expires_at")));
+    if (attestation && json_object_get(p, "platform_claims") != NULL) {
+        char *s = json_dumps(json_object_get(p, "platform_claims"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("platform claims:\n%s\n", s != NULL ? s : "");
+        free(s);
+    }
+}
+
+static int passport_show(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "verifier", required_argument, NULL, O_VERIFIER },
+        { "attestation", no_argument, NULL, O_ATTEST },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *url = NULL, *id;
+    bool json = false, att = false;
+    json_t *reply = NULL;
+    char path[256];
+    vt_err err = { 0 };
+    vt_status rc;
+    int ch;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_VERIFIER: url = optarg; break;
+        case O_ATTEST: att = true; break;
+        case O_JSON: json = true; break;
+        case 'h': passport_usage(stdout); return VT_EXIT_OK;
+        default: passport_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        return vt_cli_usage_error("passport show: expected one passport ID");
+    id = argv[optind];
+    if (strncmp(id, "pass-", 5) != 0 || strlen(id) > 47 || strspn(id + 5, "0123456789abcdef") != strlen(id + 5))
+        return vt_cli_usage_error("passport show: '%s' is not a passport id (pass-<hex>)", id);
+    snprintf(path, sizeof(path), "/v1/passports/%s%s", id, att ? "?attestation=1" : "");
+    rc = vt_cli_call(&reply, "GET", vt_cli_verifier_url(url), path, NULL, NULL, &err);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    if (json)
+        vt_cli_print_json(reply);
+    else
+        print_summary(reply, att);
+    json_decref(reply);
+    return VT_EXIT_OK;
+}
+
 static int passport_run(int argc, char **argv, bool verify)
 {
     static const struct option longopts[] = {
         { "jwks", required_argument, NULL, O_JWKS }, { "at", required_argument, NULL, O_AT },
+        { "verifier", required_argument, NULL, O_VERIFIER },
         { "json", no_argument, NULL, O_JSON },       { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *jwks_path = NULL, *at = NULL;
+    const char *jwks_path = NULL, *at = NULL, *url = NULL;
+    char jwks_url[1200];
     bool json = false;
     vt_time now = vt_time_now();
     vt_buf tok, jw;
@@ -132,6 +208,7 @@ static int passport_run(int argc, char **argv, bool verify)
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case O_JWKS: jwks_path = optarg; break;
+        case O_VERIFIER: url = optarg; break;
         case O_AT: at = optarg; break;
         case O_JSON: json = true; break;
         case 'h': passport_usage(stdout); return VT_EXIT_OK;
@@ -140,11 +217,10 @@ static int passport_run(int argc, char **argv, bool verify)
     }
     if (optind + 1 != argc)
         return vt_cli_usage_error("passport %s: needs one TOKEN or FILE", verify ? "verify" : "decode");
-    if (verify && jwks_path == NULL)
-        return vt_cli_usage_error("passport verify: --jwks FILE is required (the verifier's "
-                                  "/.well-known/jwks.json)");
-    if (verify && (strncmp(jwks_path, "http://", 7) == 0 || strncmp(jwks_path, "https://", 8) == 0))
-        return vt_cli_usage_error("passport verify: --jwks takes a file; fetch the URL first (curl -o jwks.json URL)");
+    if (verify && jwks_path == NULL) {
+        snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", vt_cli_verifier_url(url));
+        jwks_path = jwks_url;
+    }
     if (at != NULL && vt_time_parse(&now, at, &err) != VT_OK)
         return vt_cli_usage_error("--at: %s", err.msg);
     rc = load_token(&tok, argv[optind], &err);
@@ -154,7 +230,7 @@ static int passport_run(int argc, char **argv, bool verify)
     }
     vt_buf_init(&jw);
     if (verify) {
-        rc = vt_cli_read(&jw, jwks_path, (size_t)64 << 10, &err);
+        rc = vt_cli_fetch_text(&jw, jwks_path, (size_t)64 << 10, &err);
         if (rc == VT_OK)
             rc = vt_jwks_parse(&set, (const char *)jw.data, jw.len, &err);
         if (rc != VT_OK) {
@@ -191,6 +267,8 @@ int vt_cmd_passport(int argc, char **argv)
     }
     if (strcmp(argv[1], "verify") == 0)
         return passport_run(argc - 1, argv + 1, true);
+    if (strcmp(argv[1], "show") == 0)
+        return passport_show(argc - 1, argv + 1);
     if (strcmp(argv[1], "decode") == 0)
         return passport_run(argc - 1, argv + 1, false);
     fprintf(stderr, "veritee: passport: unknown subcommand '%s'\n", argv[1]);

@@ -19,7 +19,9 @@ static const struct command commands[] = {
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
     { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container" },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
-    { "passport", vt_cmd_passport, "verify or decode an AI Passport (the verifier's EAR token)" },
+    { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)" },
+    { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport" },
+    { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)" },
     { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)" },
 };
 

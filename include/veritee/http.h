@@ -1,0 +1,182 @@
+/*
+ * veritee HTTP helpers: a small server over libevent (routing, JSON replies,
+ * limits, access log, metrics) shared by the verifier and the gateway, and a
+ * blocking JSON client over libcurl for the CLI.  Documented in
+ * docs/verifier.md ("HTTP layer").
+ *
+ * Handlers are plain functions of (request view, response): they never touch
+ * libevent, so tests drive them without sockets (HS-12).
+ */
+#ifndef VERITEE_HTTP_H
+#define VERITEE_HTTP_H
+
+#include "veritee/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VT_HTTP_MAX_PARAMS 4
+#define VT_HTTP_PARAM_MAX 128   /* bytes of one {param} segment */
+#define VT_HTTP_MAX_ROUTES 64
+
+/* ---- request and response seen by a handler ---- */
+typedef struct vt_http_req {
+    const char *method;          /* "GET", "POST", ... */
+    const char *path;            /* the path, without the query */
+    const char *query;           /* raw query string without '?', or NULL */
+    const char *route;           /* the matched route's pattern (metrics label) */
+    char params[VT_HTTP_MAX_PARAMS][VT_HTTP_PARAM_MAX]; /* {param} captures, in order */
+    size_t param_count;
+    const uint8_t *body;         /* borrowed for the call; NUL-terminated */
+    size_t body_len;
+    const char *authorization;   /* the Authorization header, or NULL */
+    const char *client;          /* client address as text */
+    const char *request_id;      /* 16 hex chars, also sent as X-Request-Id */
+    void *thread_ctx;            /* what opts.thread_init made for this worker */
+} vt_http_req;
+
+typedef struct vt_http_resp {
+    int status;                  /* 0 = not set yet */
+    vt_buf body;                 /* owned by the server; freed after sending */
+    const char *content_type;    /* static string; NULL = application/json */
+    char code[48];               /* stable error code of an error reply ("" on success) */
+} vt_http_resp;
+
+/* Fills resp->body with a copy of json (a complete JSON text). */
+VT_NODISCARD VT_API vt_status vt_http_reply_json(vt_http_resp *resp, int status, const char *json, vt_err *err);
+/* Plain text reply (metrics). */
+VT_NODISCARD VT_API vt_status vt_http_reply_text(vt_http_resp *resp, int status, const char *content_type,
+                                                 const char *text, size_t len, vt_err *err);
+/* {"error":{"code":code,"message":...}}.  code is a stable lowercase identifier;
+ * the message is for people and never contains secrets. */
+VT_API void vt_http_reply_error(vt_http_resp *resp, int status, const char *code, const char *fmt, ...)
+    VT_PRINTF(4, 5);
+/* Decodes the value of one query parameter (application/x-www-form-urlencoded)
+ * into out.  VT_E_NOTFOUND when absent, VT_E_LIMIT when longer than out_len-1. */
+VT_NODISCARD VT_API vt_status vt_http_query_get(char *out, size_t out_len, const char *query, const char *name,
+                                                vt_err *err);
+
+/* ---- routing ---- */
+typedef void (*vt_http_handler)(vt_http_resp *resp, const vt_http_req *req, void *ctx);
+
+typedef struct vt_http_route {
+    const char *method;          /* static; "GET", ... */
+    const char *pattern;         /* static; "/v1/passports/{id}"; a final "/" then "*" segment matches any rest */
+    vt_http_handler fn;
+    void *ctx;                   /* borrowed; passed to fn */
+} vt_http_route;
+
+typedef struct vt_http_router {
+    vt_http_route routes[VT_HTTP_MAX_ROUTES];
+    size_t count;
+} vt_http_router;
+
+VT_API void vt_http_router_init(vt_http_router *r);
+/* VT_E_LIMIT beyond VT_HTTP_MAX_ROUTES, VT_E_ARG for a malformed pattern. */
+VT_NODISCARD VT_API vt_status vt_http_router_add(vt_http_router *r, const char *method, const char *pattern,
+                                                 vt_http_handler fn, void *ctx, vt_err *err);
+/*
+ * Finds the route for method and path and fills req->params / param_count /
+ * route.  VT_OK with *route_out set; VT_E_NOTFOUND when no pattern matches the
+ * path (404); VT_E_UNSUPPORTED when a pattern matches but not the method (405).
+ * A {param} segment matches 1..VT_HTTP_PARAM_MAX-1 bytes without '/'.
+ */
+VT_NODISCARD VT_API vt_status vt_http_router_match(const vt_http_route **route_out, const vt_http_router *r,
+                                                   const char *method, const char *path, vt_http_req *req);
+
+/* ---- per-client token bucket ---- */
+typedef struct vt_ratelimit vt_ratelimit; /* caller owns, vt_ratelimit_free(); thread-safe */
+/* rate tokens per second, burst = bucket size; at most `clients` buckets are
+ * tracked (the least recently seen is evicted). */
+VT_NODISCARD VT_API vt_status vt_ratelimit_new(vt_ratelimit **out, double rate, double burst, size_t clients,
+                                               vt_err *err);
+/* Takes one token for key at time now_ms (monotonic milliseconds); false = over the limit. */
+VT_API bool vt_ratelimit_take(vt_ratelimit *rl, const char *key, int64_t now_ms);
+VT_API void vt_ratelimit_free(vt_ratelimit *rl);
+
+/* ---- Prometheus metrics ---- */
+typedef struct vt_metrics vt_metrics; /* caller owns, vt_metrics_free(); thread-safe */
+VT_NODISCARD VT_API vt_status vt_metrics_new(vt_metrics **out, vt_err *err);
+VT_API void vt_metrics_free(vt_metrics *m);
+/* Declares a family: type "counter" or "histogram"; name/help static strings.
+ * Histograms use fixed latency buckets (seconds, 0.0005 .. 10). */
+VT_NODISCARD VT_API vt_status vt_metrics_declare(vt_metrics *m, const char *name, const char *type, const char *help,
+                                                 vt_err *err);
+/* labels: rendered label pairs without braces, e.g. `route="/x",code="200"`
+ * (values must already be escaped; vt_metrics_label_escape helps).  A series
+ * is created on first use; at most 1024 series in all (then ignored). */
+VT_API void vt_metrics_inc(vt_metrics *m, const char *name, const char *labels, double v);
+VT_API void vt_metrics_observe(vt_metrics *m, const char *name, const char *labels, double seconds);
+/* Copies s into out escaping '\\', '"' and newlines; truncates to fit. */
+VT_API void vt_metrics_label_escape(char *out, size_t out_len, const char *s);
+/* The text exposition format (version 0.0.4), appended to out. */
+VT_NODISCARD VT_API vt_status vt_metrics_render(vt_buf *out, vt_metrics *m, vt_err *err);
+
+/* ---- the server ---- */
+typedef struct vt_http_server_opts {
+    const char *listen;          /* "127.0.0.1:8600", "[::1]:0", "localhost:0"; port 0 = any free */
+    unsigned threads;            /* event loops (workers); 0 = 2 */
+    size_t max_body;             /* bytes; 0 = 1 MiB */
+    size_t max_headers;          /* bytes of the request line + headers; 0 = 16 KiB */
+    int timeout_s;               /* read/write timeout for headers and body; 0 = 10 */
+    unsigned max_connections;    /* open connections in all; 0 = 512 */
+    double rate;                 /* requests per second per client address; 0 = unlimited */
+    double burst;                /* bucket size; 0 = 2 * rate */
+    const char *name;            /* service name in the access log ("verifier") */
+    bool access_log;             /* one JSON line per request on stderr */
+    vt_metrics *metrics;         /* borrowed; optional: http_requests_total and
+                                    http_request_duration_seconds are kept in it */
+    /* Optional per-worker state (e.g. a database connection): made on the
+     * worker's thread before it serves, freed after it stops. */
+    vt_status (*thread_init)(void **tctx, void *arg, unsigned index, vt_err *err);
+    void (*thread_fini)(void *tctx, void *arg);
+    void *thread_arg;
+} vt_http_server_opts;
+
+typedef struct vt_http_server vt_http_server; /* caller owns, vt_http_server_free() */
+
+/* Binds and prepares the workers (nothing is served until run). router is
+ * borrowed and must outlive the server. */
+VT_NODISCARD VT_API vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *opts,
+                                                 const vt_http_router *router, vt_err *err);
+/* The bound port (the chosen one when the listen port was 0). */
+VT_API int vt_http_server_port(const vt_http_server *s);
+/* Serves until vt_http_server_stop(); then waits for the workers.  Calls thread_init on each worker. */
+VT_NODISCARD VT_API vt_status vt_http_server_run(vt_http_server *s, vt_err *err);
+/* Asks every worker to stop after the requests in progress.  Safe from any thread (not from a signal handler). */
+VT_API void vt_http_server_stop(vt_http_server *s);
+VT_API void vt_http_server_free(vt_http_server *s);
+
+/* Dispatches one request through the router with the same error handling as
+ * the server (404/405 JSON, handler that forgot to reply → 500).  For tests. */
+VT_API void vt_http_dispatch(vt_http_resp *resp, const vt_http_router *r, vt_http_req *req);
+
+/* ---- the blocking client (CLI) ---- */
+typedef struct vt_http_client_opts {
+    const char *bearer;          /* borrowed; Authorization: Bearer <bearer>; NULL = none */
+    long timeout_ms;             /* whole request; 0 = 30000 */
+    size_t max_response;         /* bytes; 0 = 8 MiB */
+} vt_http_client_opts;
+
+typedef struct vt_http_response {
+    long status;                 /* HTTP status */
+    vt_buf body;                 /* NUL-terminated (terminator not counted); free with vt_http_response_clear */
+} vt_http_response;
+
+/*
+ * method "GET", "POST", "PUT", "DELETE"; body (JSON text) optional.  Any HTTP
+ * status is VT_OK (look at out->status); VT_E_IO with "cannot connect to
+ * <url>: <reason>" or "<url>: <reason>" when no response came; VT_E_LIMIT when
+ * the response exceeds max_response; VT_E_ARG for a URL that is not http(s).
+ */
+VT_NODISCARD VT_API vt_status vt_http_request(vt_http_response *out, const char *method, const char *url,
+                                              const char *body, const vt_http_client_opts *opts, vt_err *err);
+VT_API void vt_http_response_clear(vt_http_response *r);
+/* For an error reply: "<code>: <message>" from the JSON error body, else "HTTP <status>". */
+VT_API void vt_http_response_error(char *out, size_t out_len, const vt_http_response *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERITEE_HTTP_H */

@@ -1,0 +1,177 @@
+/* veritee verifier: run the RATS verifier service (src/verifier). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "verifier/verifier.h"
+
+enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_MAXBODY,
+       O_CONNS, O_TTL, O_KEEP, O_QUIET };
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: veritee verifier --listen HOST:PORT [options]\n\n"
+               "Runs the RATS verifier: challenges, evidence appraisal against registered\n"
+               "environments, AI Passports signed with a rotating key (docs/verifier.md).\n\n"
+               "  --listen HOST:PORT       e.g. 127.0.0.1:8600 or [::1]:8600; port 0 picks a free one\n"
+               "  --state DIR              keys, the SQLite database, simulation roots\n"
+               "                           (default $VERITEE_STATE or ~/.local/state/veritee)\n"
+               "  --db URL                 sqlite:PATH (default sqlite:STATE/verifier.db) or postgres://...\n"
+               "  --admin-token-file F     bearer token for PUT /v1/environments (or $VERITEE_ADMIN_TOKEN);\n"
+               "                           without one the admin API is disabled\n"
+               "  --issuer NAME            passport issuer (default veritee-verifier)\n"
+               "  --trust-sim              accept mock and simulated evidence (never hardware attested)\n"
+               "  --rotate-keys-every S    rotate the signing key every S seconds (also on SIGHUP)\n"
+               "  --key-keep S             publish retired keys for S seconds (default 604800)\n"
+               "  --challenge-ttl S        nonce lifetime (default 300)\n"
+               "  --threads N              event loops (default 4)\n"
+               "  --rate R --burst B       requests per second per client address (default 50, burst 2R)\n"
+               "  --max-body BYTES         request body limit (default 1048576)\n"
+               "  --max-connections N      open connection limit (default 512)\n"
+               "  --quiet                  no access log\n\n"
+               "Stops cleanly on SIGTERM or SIGINT.\n");
+}
+
+static int read_token(vt_buf *out, const char *file)
+{
+    vt_err err = { 0 };
+    const char *envtok = getenv("VERITEE_ADMIN_TOKEN");
+
+    if (file != NULL) {
+        if (vt_file_read(out, file, 4096, &err) != VT_OK)
+            return vt_cli_usage_error("--admin-token-file: %s", err.msg);
+    } else if (envtok != NULL && *envtok != '\0') {
+        if (vt_buf_append_str(out, envtok, &err) != VT_OK)
+            return vt_cli_fail(VT_E_NOMEM, &err);
+    } else {
+        return VT_EXIT_OK;
+    }
+    while (out->len > 0 && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' ||
+                            out->data[out->len - 1] == ' '))
+        out->len--;
+    if (out->len < 16)
+        return vt_cli_usage_error("the admin token must be at least 16 characters");
+    if (memchr(out->data, '\n', out->len) != NULL)
+        return vt_cli_usage_error("the admin token must be one line");
+    return VT_EXIT_OK;
+}
+
+static bool num(const char *s, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || !(v >= lo && v <= hi))
+        return false;
+    *out = v;
+    return true;
+}
+
+int vt_cmd_verifier(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "listen", required_argument, NULL, O_LISTEN },
+        { "state", required_argument, NULL, O_STATE },
+        { "db", required_argument, NULL, O_DB },
+        { "admin-token-file", required_argument, NULL, O_ADMIN },
+        { "issuer", required_argument, NULL, O_ISSUER },
+        { "trust-sim", no_argument, NULL, O_SIM },
+        { "rotate-keys-every", required_argument, NULL, O_ROTATE },
+        { "key-keep", required_argument, NULL, O_KEEP },
+        { "challenge-ttl", required_argument, NULL, O_TTL },
+        { "threads", required_argument, NULL, O_THREADS },
+        { "rate", required_argument, NULL, O_RATE },
+        { "burst", required_argument, NULL, O_BURST },
+        { "max-body", required_argument, NULL, O_MAXBODY },
+        { "max-connections", required_argument, NULL, O_CONNS },
+        { "quiet", no_argument, NULL, O_QUIET },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vf_config cfg;
+    const char *state = NULL, *token_file = NULL;
+    vt_buf token;
+    double v;
+    int ch, ex;
+
+    memset(&cfg, 0, sizeof(cfg));
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_LISTEN: cfg.listen = optarg; break;
+        case O_STATE: state = optarg; break;
+        case O_DB: cfg.db = optarg; break;
+        case O_ADMIN: token_file = optarg; break;
+        case O_ISSUER: cfg.issuer = optarg; break;
+        case O_SIM: cfg.trust_sim = true; break;
+        case O_QUIET: cfg.quiet = true; break;
+        case 'j': break; /* the service logs JSON lines already */
+        case O_ROTATE:
+            if (!num(optarg, 1, 1e9, &v))
+                return vt_cli_usage_error("--rotate-keys-every: seconds, 1 or more");
+            cfg.rotate_every = (int64_t)v;
+            break;
+        case O_KEEP:
+            if (!num(optarg, 1, 1e9, &v))
+                return vt_cli_usage_error("--key-keep: seconds, 1 or more");
+            cfg.key_keep = (int64_t)v;
+            break;
+        case O_TTL:
+            if (!num(optarg, 1, 86400, &v))
+                return vt_cli_usage_error("--challenge-ttl: 1..86400 seconds");
+            cfg.challenge_ttl = (int64_t)v;
+            break;
+        case O_THREADS:
+            if (!num(optarg, 1, 32, &v))
+                return vt_cli_usage_error("--threads: 1..32");
+            cfg.threads = (unsigned)v;
+            break;
+        case O_RATE:
+            if (!num(optarg, 0.001, 1e7, &v))
+                return vt_cli_usage_error("--rate: requests per second > 0");
+            cfg.rate = v;
+            break;
+        case O_BURST:
+            if (!num(optarg, 1, 1e7, &v))
+                return vt_cli_usage_error("--burst: 1 or more");
+            cfg.burst = v;
+            break;
+        case O_MAXBODY:
+            if (!num(optarg, 1024, 64.0 * 1024 * 1024, &v))
+                return vt_cli_usage_error("--max-body: 1024..67108864 bytes");
+            cfg.max_body = (size_t)v;
+            break;
+        case O_CONNS:
+            if (!num(optarg, 1, 1e6, &v))
+                return vt_cli_usage_error("--max-connections: 1 or more");
+            cfg.max_connections = (unsigned)v;
+            break;
+        case 'h': usage(stdout); return VT_EXIT_OK;
+        default: usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("verifier: unexpected argument '%s'", argv[optind]);
+    if (cfg.listen == NULL)
+        return vt_cli_usage_error("verifier: --listen HOST:PORT is required (e.g. 127.0.0.1:8600)");
+    cfg.state_dir = vt_cli_state_dir(state);
+    vt_buf_init(&token);
+    ex = read_token(&token, token_file);
+    if (ex != VT_EXIT_OK) {
+        vt_buf_free(&token);
+        return ex;
+    }
+    if (token.len > 0) {
+        cfg.admin_token = token.data;
+        cfg.admin_token_len = token.len;
+    } else {
+        fprintf(stderr, "veritee: no admin token (--admin-token-file or VERITEE_ADMIN_TOKEN): environments are read-only\n");
+    }
+    if (cfg.trust_sim)
+        fprintf(stderr, "veritee: --trust-sim: mock and simulated evidence is accepted (hardware_attested: false)\n");
+    ex = vf_run(&cfg);
+    vt_buf_free(&token); /* wipes */
+    return ex;
+}

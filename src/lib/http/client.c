@@ -1,0 +1,135 @@
+/* A blocking JSON client over libcurl for the CLI: one request per call,
+ * a cap on the response size, and errors that say which URL failed and why. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "veritee/http.h"
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+static void curl_setup(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct sink {
+    vt_buf *b;
+    size_t max;
+    bool over;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+    struct sink *s = arg;
+    size_t len = size * n;
+
+    if (s->b->len + len > s->max) {
+        s->over = true;
+        return 0; /* aborts the transfer */
+    }
+    if (vt_buf_append(s->b, p, len, NULL) != VT_OK)
+        return 0;
+    return len;
+}
+
+void vt_http_response_clear(vt_http_response *r)
+{
+    if (r == NULL)
+        return;
+    vt_buf_free(&r->body);
+    r->status = 0;
+}
+
+vt_status vt_http_request(vt_http_response *out, const char *method, const char *url, const char *body,
+                          const vt_http_client_opts *opts, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    CURL *c = NULL;
+    CURLcode cc;
+    struct curl_slist *hdr = NULL;
+    struct sink sink;
+    char auth[1100], ebuf[CURL_ERROR_SIZE] = "";
+    long timeout = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+
+    memset(out, 0, sizeof(*out));
+    if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+        return vt_err_set(err, VT_E_ARG, "http: URL must start with http:// or https:// (got '%s')",
+                          url != NULL ? url : "");
+    pthread_once(&curl_once, curl_setup);
+    if (curl_init_rc != CURLE_OK)
+        return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
+    c = curl_easy_init();
+    if (c == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: libcurl cannot start");
+    sink.b = &out->body;
+    sink.max = opts != NULL && opts->max_response > 0 ? opts->max_response : (size_t)8 << 20;
+    sink.over = false;
+    hdr = curl_slist_append(hdr, "Accept: application/json");
+    if (body != NULL)
+        hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    if (opts != NULL && opts->bearer != NULL) {
+        if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", opts->bearer) >= (int)sizeof(auth)) {
+            rc = vt_err_set(err, VT_E_ARG, "http: bearer token too long");
+            goto out;
+        }
+        hdr = curl_slist_append(hdr, auth);
+        vt_wipe(auth, sizeof(auth));
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    }
+    cc = curl_easy_perform(c);
+    if (sink.over) {
+        rc = vt_err_set(err, VT_E_LIMIT, "http: %s: response exceeds %zu bytes", url, sink.max);
+        goto out;
+    }
+    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) {
+        rc = vt_err_set(err, VT_E_IO, "cannot connect to %s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+        goto out;
+    }
+    if (cc != CURLE_OK) {
+        rc = vt_err_set(err, VT_E_IO, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+        goto out;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    rc = vt_buf_terminate(&out->body, err);
+out:
+    if (rc != VT_OK)
+        vt_http_response_clear(out);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+void vt_http_response_error(char *out, size_t out_len, const vt_http_response *r)
+{
+    json_t *j = NULL;
+    const char *code = NULL, *msg = NULL;
+
+    if (r->body.data != NULL)
+        j = json_loadb((const char *)r->body.data, r->body.len, 0, NULL);
+    if (j != NULL && json_unpack(j, "{s:{s:s, s:s}}", "error", "code", &code, "message", &msg) == 0)
+        snprintf(out, out_len, "%s: %s", code, msg);
+    else
+        snprintf(out, out_len, "HTTP %ld", r->status);
+    json_decref(j);
+}

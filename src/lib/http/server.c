@@ -1,0 +1,512 @@
+/* The HTTP server: N event loops (workers) accept from one listening socket,
+ * so a slow request (a P-384 chain) holds up only its own loop.  Every reply,
+ * including limits, is JSON; every request is counted, timed and logged. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+#include <jansson.h>
+
+#include "veritee/crypto.h"
+#include "veritee/http.h"
+
+#define MAX_WORKERS 32
+
+struct worker {
+    struct vt_http_server *s;
+    unsigned index;
+    pthread_t thread;
+    bool started;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    struct event *stop_ev;
+    void *tctx;
+    struct evhttp_connection **conns;
+    size_t conn_cap;
+};
+
+struct vt_http_server {
+    vt_http_server_opts o;
+    const vt_http_router *router;
+    int fd;
+    int port;
+    unsigned n;
+    struct worker w[MAX_WORKERS];
+    atomic_uint conns;
+    vt_ratelimit *rl;
+};
+
+static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
+static int evthread_rc;
+static void evthread_setup(void)
+{
+    evthread_rc = evthread_use_pthreads();
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : "Error";
+    }
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_TRACE: return "TRACE";
+    case EVHTTP_REQ_CONNECT: return "CONNECT";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    default: return "OTHER";
+    }
+}
+
+static void access_log(const vt_http_server *s, const vt_http_req *r, const vt_http_resp *resp, double secs,
+                       size_t bytes)
+{
+    json_t *j;
+    char *line, ts[32];
+
+    if (!s->o.access_log)
+        return;
+    vt_time_format(ts, vt_time_now());
+    j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:f, s:s}", "ts", ts, "level", "info",
+                  "service", s->o.name != NULL ? s->o.name : "http", "msg", "request", "request_id", r->request_id,
+                  "method", r->method, "path", r->path, "route", r->route != NULL ? r->route : "unmatched", "status",
+                  resp->status, "code", resp->code, "bytes", (json_int_t)bytes, "ms", secs * 1000.0, "client",
+                  r->client);
+    line = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (line != NULL)
+        fprintf(stderr, "%s\n", line);
+    free(line);
+    json_decref(j);
+}
+
+static void record(const vt_http_server *s, const vt_http_req *r, const vt_http_resp *resp, double secs)
+{
+    char route[96], labels[160];
+
+    if (s->o.metrics == NULL)
+        return;
+    vt_metrics_label_escape(route, sizeof(route), r->route != NULL ? r->route : "unmatched");
+    snprintf(labels, sizeof(labels), "route=\"%s\",method=\"%s\",code=\"%d\"", route, r->method, resp->status);
+    vt_metrics_inc(s->o.metrics, "http_requests_total", labels, 1);
+    snprintf(labels, sizeof(labels), "route=\"%s\"", route);
+    vt_metrics_observe(s->o.metrics, "http_request_duration_seconds", labels, secs);
+}
+
+/* libevent 2.1 has no connection limit and no hook for a new connection, so a
+ * connection is counted at its first request (closecb tells when it goes);
+ * connections that never complete a request are bounded by the timeout. */
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+    struct worker *w = arg;
+
+    for (size_t i = 0; i < w->conn_cap; i++)
+        if (w->conns[i] == evcon) {
+            w->conns[i] = NULL;
+            atomic_fetch_sub(&w->s->conns, 1);
+            return;
+        }
+}
+
+/* false when this is a new connection beyond the limit. */
+static bool conn_admit(struct worker *w, struct evhttp_connection *evcon)
+{
+    size_t free_slot = w->conn_cap;
+
+    if (evcon == NULL)
+        return true;
+    for (size_t i = 0; i < w->conn_cap; i++) {
+        if (w->conns[i] == evcon)
+            return true;
+        if (w->conns[i] == NULL && free_slot == w->conn_cap)
+            free_slot = i;
+    }
+    if (free_slot == w->conn_cap || atomic_fetch_add(&w->s->conns, 1) >= w->s->o.max_connections) {
+        if (free_slot != w->conn_cap)
+            atomic_fetch_sub(&w->s->conns, 1);
+        return false;
+    }
+    w->conns[free_slot] = evcon;
+    evhttp_connection_set_closecb(evcon, conn_closed, w);
+    return true;
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+    struct worker *w = arg;
+    struct vt_http_server *s = w->s;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    struct evbuffer *in = evhttp_request_get_input_buffer(ev), *out = NULL;
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(ev);
+    double t0 = mono_s();
+    vt_http_req r;
+    vt_http_resp resp;
+    vt_buf body;
+    char *peer = NULL, client[64] = "unknown", rid[17];
+    uint8_t rnd[8] = { 0 };
+    ev_uint16_t peer_port = 0;
+    size_t in_len = evbuffer_get_length(in);
+    const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+    memset(&r, 0, sizeof(r));
+    memset(&resp, 0, sizeof(resp));
+    vt_buf_init(&body);
+    if (vt_random(rnd, sizeof(rnd), NULL) != VT_OK)
+        memset(rnd, 0, sizeof(rnd));
+    vt_hex_encode(rid, rnd, sizeof(rnd));
+    if (evcon != NULL) {
+        evhttp_connection_get_peer(evcon, &peer, &peer_port);
+        if (peer != NULL)
+            snprintf(client, sizeof(client), "%s", peer);
+    }
+    r.method = method_name(evhttp_request_get_command(ev));
+    r.path = path != NULL && *path != '\0' ? path : "/";
+    r.query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+    r.client = client;
+    r.request_id = rid;
+    r.thread_ctx = w->tctx;
+    r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
+
+    if (!conn_admit(w, evcon)) {
+        evhttp_add_header(oh, "Connection", "close");
+        vt_http_reply_error(&resp, 503, "too_many_connections", "the server has %u connections open; retry later",
+                            s->o.max_connections);
+    } else if (s->rl != NULL && !vt_ratelimit_take(s->rl, client, mono_ms())) {
+        evhttp_add_header(oh, "Retry-After", "1");
+        vt_http_reply_error(&resp, 429, "rate_limited", "too many requests from %s; slow down", client);
+    } else if (in_len > s->o.max_body) {
+        evhttp_add_header(oh, "Connection", "close");
+        vt_http_reply_error(&resp, 413, "body_too_large", "request body of %zu bytes exceeds the %zu-byte limit",
+                            in_len, s->o.max_body);
+    } else if (vt_buf_append(&body, evbuffer_pullup(in, -1), in_len, NULL) != VT_OK ||
+               vt_buf_terminate(&body, NULL) != VT_OK) {
+        vt_http_reply_error(&resp, 503, "out_of_memory", "cannot hold the request body");
+    } else {
+        r.body = body.data != NULL ? body.data : (const uint8_t *)"";
+        r.body_len = body.len;
+        vt_http_dispatch(&resp, s->router, &r);
+    }
+
+    evhttp_add_header(oh, "Content-Type", resp.content_type != NULL ? resp.content_type : "application/json");
+    evhttp_add_header(oh, "X-Request-Id", rid);
+    evhttp_add_header(oh, "Cache-Control", "no-store");
+    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    out = evbuffer_new();
+    if (out != NULL && resp.body.len > 0)
+        evbuffer_add(out, resp.body.data, resp.body.len);
+    evhttp_send_reply(ev, resp.status, reason(resp.status), out);
+    if (out != NULL)
+        evbuffer_free(out);
+    record(s, &r, &resp, mono_s() - t0);
+    access_log(s, &r, &resp, mono_s() - t0, resp.body.len);
+    vt_buf_free(&resp.body);
+    vt_buf_free(&body);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct timeval tv = { 0, 100000 }; /* let replies in flight drain */
+
+    (void)fd;
+    (void)what;
+    if (w->bound != NULL) {
+        evhttp_del_accept_socket(w->http, w->bound);
+        w->bound = NULL;
+    }
+    event_base_loopexit(w->base, &tv);
+}
+
+static vt_status parse_listen(char *host, size_t host_len, char *port, size_t port_len, const char *spec,
+                              vt_err *err)
+{
+    const char *colon;
+    size_t hl;
+
+    if (spec == NULL || *spec == '\0')
+        return vt_err_set(err, VT_E_ARG, "http: --spec needs HOST:PORT");
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || close[1] != ':')
+            return vt_err_set(err, VT_E_ARG, "http: spec address %s: expected [IPv6]:PORT", spec);
+        hl = (size_t)(close - spec - 1);
+        colon = close + 1;
+        spec++;
+    } else {
+        colon = strrchr(spec, ':');
+        if (colon == NULL)
+            return vt_err_set(err, VT_E_ARG, "http: spec address %s: expected HOST:PORT", spec);
+        hl = (size_t)(colon - spec);
+    }
+    if (hl == 0 || hl >= host_len || strlen(colon + 1) == 0 || strlen(colon + 1) >= port_len ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return vt_err_set(err, VT_E_ARG, "http: spec address: bad host or port");
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    snprintf(port, port_len, "%s", colon + 1);
+    return VT_OK;
+}
+
+static vt_status bind_listen(int *fd_out, int *port_out, const char *addr, vt_err *err)
+{
+    char host[256], port[8];
+    struct addrinfo hints, *res = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    int fd = -1, one = 1, gai;
+    vt_status rc;
+
+    rc = parse_listen(host, sizeof(host), port, sizeof(port), addr, err);
+    if (rc != VT_OK)
+        return rc;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    gai = getaddrinfo(host, port, &hints, &res);
+    if (gai != 0)
+        return vt_err_set(err, VT_E_ARG, "http: cannot resolve %s: %s", host, gai_strerror(gai));
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        rc = vt_err_set(err, VT_E_IO, "http: socket: %s", strerror(errno));
+        goto out;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+        rc = vt_err_set(err, VT_E_IO, "http: cannot listen on %s: %s", addr, strerror(errno));
+        goto out;
+    }
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        rc = vt_err_set(err, VT_E_IO, "http: getsockname: %s", strerror(errno));
+        goto out;
+    }
+    *port_out = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                         : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    *fd_out = fd;
+    fd = -1;
+    rc = VT_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return rc;
+}
+
+static vt_status worker_setup(struct worker *w, vt_err *err)
+{
+    struct vt_http_server *s = w->s;
+    int fd;
+
+    w->base = event_base_new();
+    w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
+    if (w->http == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: cannot create an event loop");
+    /* libevent cuts off bodies beyond its own limit with a plain-text 413; ours
+     * is below it, so a body between the two gets the JSON error. */
+    evhttp_set_max_body_size(w->http, (ev_ssize_t)(s->o.max_body * 4 + 4096));
+    evhttp_set_max_headers_size(w->http, (ev_ssize_t)s->o.max_headers);
+    evhttp_set_timeout(w->http, s->o.timeout_s);
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(w->http, on_request, w);
+    w->conn_cap = s->o.max_connections;
+    w->conns = calloc(w->conn_cap, sizeof(*w->conns));
+    if (w->conns == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
+    w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
+    if (w->stop_ev == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: cannot create the stop event");
+    fd = dup(s->fd);
+    if (fd < 0)
+        return vt_err_set(err, VT_E_IO, "http: dup: %s", strerror(errno));
+    w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+    if (w->bound == NULL) {
+        close(fd);
+        return vt_err_set(err, VT_E_IO, "http: cannot accept on the listening socket");
+    }
+    return VT_OK;
+}
+
+vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *opts, const vt_http_router *router,
+                             vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    struct vt_http_server *s;
+
+    *out = NULL;
+    pthread_once(&evthread_once, evthread_setup);
+    if (evthread_rc != 0)
+        return vt_err_set(err, VT_E_INTERNAL, "http: libevent threading is unavailable");
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
+    s->fd = -1;
+    s->o = *opts;
+    s->router = router;
+    if (s->o.threads == 0)
+        s->o.threads = 2;
+    if (s->o.threads > MAX_WORKERS)
+        s->o.threads = MAX_WORKERS;
+    if (s->o.max_body == 0)
+        s->o.max_body = (size_t)1 << 20;
+    if (s->o.max_headers == 0)
+        s->o.max_headers = 16384;
+    if (s->o.timeout_s <= 0)
+        s->o.timeout_s = 10;
+    if (s->o.max_connections == 0)
+        s->o.max_connections = 512;
+    if (s->o.rate > 0) {
+        rc = vt_ratelimit_new(&s->rl, s->o.rate, s->o.burst > 0 ? s->o.burst : 2 * s->o.rate + 1, 4096, err);
+        if (rc != VT_OK)
+            goto fail;
+    }
+    if (s->o.metrics != NULL) {
+        rc = vt_metrics_declare(s->o.metrics, "http_requests_total", "counter",
+                                "HTTP requests by route, method and status code.", err);
+        if (rc == VT_OK)
+            rc = vt_metrics_declare(s->o.metrics, "http_request_duration_seconds", "histogram",
+                                    "Time from a complete request to its reply, by route.", err);
+        if (rc != VT_OK)
+            goto fail;
+    }
+    rc = bind_listen(&s->fd, &s->port, s->o.listen, err);
+    if (rc != VT_OK)
+        goto fail;
+    s->n = s->o.threads;
+    for (unsigned i = 0; i < s->n; i++) {
+        s->w[i].s = s;
+        s->w[i].index = i;
+        rc = worker_setup(&s->w[i], err);
+        if (rc != VT_OK)
+            goto fail;
+    }
+    *out = s;
+    return VT_OK;
+fail:
+    vt_http_server_free(s);
+    return rc;
+}
+
+int vt_http_server_port(const vt_http_server *s)
+{
+    return s->port;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    vt_err e = { 0 };
+
+    if (w->s->o.thread_init != NULL && w->s->o.thread_init(&w->tctx, w->s->o.thread_arg, w->index, &e) != VT_OK) {
+        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"worker %u cannot start\"}\n", w->index);
+        fprintf(stderr, "veritee: %s\n", e.msg);
+        vt_http_server_stop(w->s);
+        return NULL;
+    }
+    event_base_dispatch(w->base);
+    if (w->s->o.thread_fini != NULL)
+        w->s->o.thread_fini(w->tctx, w->s->o.thread_arg);
+    w->tctx = NULL;
+    return NULL;
+}
+
+vt_status vt_http_server_run(vt_http_server *s, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    for (unsigned i = 0; i < s->n; i++) {
+        if (pthread_create(&s->w[i].thread, NULL, worker_main, &s->w[i]) != 0) {
+            rc = vt_err_set(err, VT_E_INTERNAL, "http: cannot start worker %u", i);
+            vt_http_server_stop(s);
+            break;
+        }
+        s->w[i].started = true;
+    }
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->w[i].started) {
+            pthread_join(s->w[i].thread, NULL);
+            s->w[i].started = false;
+        }
+    return rc;
+}
+
+void vt_http_server_stop(vt_http_server *s)
+{
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->w[i].stop_ev != NULL)
+            event_active(s->w[i].stop_ev, EV_READ, 0);
+}
+
+void vt_http_server_free(vt_http_server *s)
+{
+    if (s == NULL)
+        return;
+    for (unsigned i = 0; i < MAX_WORKERS; i++) {
+        struct worker *w = &s->w[i];
+        if (w->stop_ev != NULL)
+            event_free(w->stop_ev);
+        if (w->http != NULL)
+            evhttp_free(w->http);
+        if (w->base != NULL)
+            event_base_free(w->base);
+        free(w->conns);
+    }
+    if (s->fd >= 0)
+        close(s->fd);
+    vt_ratelimit_free(s->rl);
+    free(s);
+}

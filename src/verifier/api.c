@@ -1,0 +1,836 @@
+/* The verifier's HTTP API.  Each handler is a pure function of the request
+ * view; the worker's store connection comes in req->thread_ctx. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "verifier/verifier.h"
+
+#define NONCE_LEN 32
+#define MAX_COLLATERAL 64
+#define MAX_EVIDENCE ((size_t)1 << 20)
+
+static vs_store *store_of(const vt_http_req *req)
+{
+    return (vs_store *)req->thread_ctx;
+}
+
+/* Replies with j (stolen) as JSON. */
+static void reply(vt_http_resp *resp, int status, json_t *j)
+{
+    char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+    if (s == NULL || vt_http_reply_json(resp, status, s, NULL) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot encode the reply");
+    free(s);
+    json_decref(j);
+}
+
+static void reply_store_error(vt_http_resp *resp, const vt_err *e)
+{
+    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"store failure\"}\n");
+    vt_http_reply_error(resp, 503, "store_unavailable", "%s", e->msg);
+}
+
+/* Parses the body as one JSON object; on failure replies 400 and returns NULL. */
+static json_t *body_object(vt_http_resp *resp, const vt_http_req *req)
+{
+    json_error_t je;
+    json_t *j;
+
+    if (req->body_len == 0) {
+        vt_http_reply_error(resp, 400, "bad_json", "the request needs a JSON object body");
+        return NULL;
+    }
+    j = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL) {
+        vt_http_reply_error(resp, 400, "bad_json", "body is not JSON: %s at line %d column %d", je.text, je.line,
+                            je.column);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        vt_http_reply_error(resp, 400, "bad_json", "body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+static char *fmt_time(char out[32], vt_time t)
+{
+    vt_time_format(out, t);
+    return out;
+}
+
+/* ---- health, metrics, keys ---- */
+
+static void h_healthz(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vs_store *st = store_of(req);
+    vt_err e = { 0 };
+
+    (void)ctx;
+    if (st->ops->ping(st, &e) != VT_OK) {
+        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        return;
+    }
+    reply(resp, 200, json_pack("{s:s, s:s, s:s}", "status", "ok", "store", st->backend, "version", VT_VERSION_STRING));
+}
+
+static void h_metrics(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vt_buf b;
+
+    (void)req;
+    vt_buf_init(&b);
+    if (vt_metrics_render(&b, svc->metrics, NULL) != VT_OK ||
+        vt_http_reply_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", (const char *)b.data, b.len, NULL) !=
+            VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot render metrics");
+    vt_buf_free(&b);
+}
+
+static void h_jwks(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    char *s = NULL;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    (void)req;
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    rc = vt_keyring_jwks(&s, svc->kr, vt_time_now(), &e);
+    pthread_rwlock_unlock(&svc->kr_lock);
+    if (rc != VT_OK || vt_http_reply_json(resp, 200, s, NULL) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot publish keys: %s", e.msg);
+    free(s);
+}
+
+/* ---- challenges ---- */
+
+static void h_challenge(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = store_of(req);
+    uint8_t n[NONCE_LEN];
+    char hex[2 * NONCE_LEN + 1], ts[32];
+    vt_time now = vt_time_now(), exp = now + svc->cfg.challenge_ttl;
+    vt_err e = { 0 };
+
+    if (vt_random(n, sizeof(n), &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "no randomness");
+        return;
+    }
+    vt_hex_encode(hex, n, sizeof(n));
+    if (st->ops->challenge_put(st, hex, now, exp, &e) != VT_OK) {
+        reply_store_error(resp, &e);
+        return;
+    }
+    vt_metrics_inc(svc->metrics, "verifier_challenges_total", "", 1);
+    reply(resp, 201, json_pack("{s:s, s:s, s:I}", "nonce", hex, "expires_at", fmt_time(ts, exp), "expires_in",
+                               (json_int_t)svc->cfg.challenge_ttl));
+}
+
+/* ---- evidence inputs shared by attest and verify ---- */
+
+static bool get_evidence(vt_http_resp *resp, vt_buf *out, json_t *body)
+{
+    const char *b64 = json_string_value(json_object_get(body, "evidence"));
+    vt_err e = { 0 };
+
+    if (b64 == NULL) {
+        vt_http_reply_error(resp, 400, "bad_request", "evidence (base64 string) is required");
+        return false;
+    }
+    if (strlen(b64) > MAX_EVIDENCE * 4 / 3 + 4 || vt_base64_decode(out, b64, strlen(b64), &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_request", "evidence: not base64 within %zu bytes%s%s", MAX_EVIDENCE,
+                            e.msg[0] ? ": " : "", e.msg);
+        return false;
+    }
+    return true;
+}
+
+static bool get_platform(vt_http_resp *resp, vt_tee_kind *out, json_t *body)
+{
+    json_t *p = json_object_get(body, "platform");
+    vt_err e = { 0 };
+
+    *out = VT_TEE_NONE;
+    if (p == NULL || json_is_null(p))
+        return true;
+    if (!json_is_string(p) || vt_tee_parse(out, json_string_value(p), &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_request", "platform: %s", e.msg[0] ? e.msg : "must be a string");
+        return false;
+    }
+    return true;
+}
+
+/* "collateral" (or "certs"): {"name": base64, ...}. */
+static bool get_collateral(vt_http_resp *resp, vt_collateral **out, json_t *body)
+{
+    json_t *m = json_object_get(body, "collateral"), *v;
+    const char *name;
+    vt_err e = { 0 };
+    vt_buf b;
+
+    *out = NULL;
+    if (m == NULL)
+        m = json_object_get(body, "certs");
+    if (m == NULL || json_is_null(m))
+        return true;
+    if (!json_is_object(m) || json_object_size(m) > MAX_COLLATERAL) {
+        vt_http_reply_error(resp, 400, "bad_request", "collateral: an object of at most %d name: base64 entries",
+                            MAX_COLLATERAL);
+        return false;
+    }
+    if (vt_collateral_new(out, &e) != VT_OK) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "cannot hold collateral");
+        return false;
+    }
+    json_object_foreach(m, name, v)
+    {
+        const char *s = json_string_value(v);
+        vt_status rc;
+        if (s == NULL || strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0') {
+            vt_http_reply_error(resp, 400, "bad_request", "collateral: entry '%.64s' must be a base64 string under a plain name", name);
+            goto fail;
+        }
+        vt_buf_init(&b);
+        rc = vt_base64_decode(&b, s, strlen(s), &e);
+        if (rc == VT_OK)
+            rc = vt_collateral_add(*out, name, b.data, b.len, &e);
+        vt_buf_free(&b);
+        if (rc != VT_OK) {
+            vt_http_reply_error(resp, 400, "bad_request", "collateral %.64s: %s", name, e.msg);
+            goto fail;
+        }
+    }
+    return true;
+fail:
+    vt_collateral_free(*out);
+    *out = NULL;
+    return false;
+}
+
+/* public_key: a JWK (object or its JSON text) or PEM text. */
+static bool get_pubkey(vt_http_resp *resp, vt_pkey **out, json_t *body)
+{
+    json_t *k = json_object_get(body, "public_key");
+    vt_err e = { 0 };
+    vt_status rc;
+    char *text = NULL;
+
+    *out = NULL;
+    if (k == NULL || json_is_null(k)) {
+        vt_http_reply_error(resp, 400, "bad_request", "public_key (JWK or PEM) is required");
+        return false;
+    }
+    if (json_is_object(k)) {
+        text = json_dumps(k, JSON_COMPACT);
+        rc = text != NULL ? vt_jwk_to_pkey(out, text, strlen(text), &e) : VT_E_NOMEM;
+        free(text);
+    } else if (json_is_string(k) && strncmp(json_string_value(k), "-----BEGIN", 10) == 0) {
+        rc = vt_pkey_from_pem(out, json_string_value(k), json_string_length(k), &e);
+    } else if (json_is_string(k)) {
+        rc = vt_jwk_to_pkey(out, json_string_value(k), json_string_length(k), &e);
+    } else {
+        rc = vt_err_set(&e, VT_E_FORMAT, "must be a JWK object or PEM text");
+    }
+    if (rc != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_public_key", "public_key: %s", e.msg);
+        return false;
+    }
+    return true;
+}
+
+/* report_data = SHA-512(nonce || raw public key), raw = vt_pkey_public_raw (EC: X||Y). */
+static bool bind_report_data(vt_http_resp *resp, uint8_t rd[VT_REPORT_DATA_LEN], const uint8_t *nonce,
+                             size_t nonce_len, const vt_pkey *k)
+{
+    vt_buf raw;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    vt_buf_init(&raw);
+    rc = vt_pkey_public_raw(&raw, k, &e);
+    if (rc == VT_OK)
+        rc = vt_report_data_bind(rd, nonce, nonce_len, raw.data, raw.len, &e);
+    vt_buf_free(&raw);
+    if (rc != VT_OK)
+        vt_http_reply_error(resp, 400, "bad_public_key", "public_key: %s", e.msg);
+    return rc == VT_OK;
+}
+
+static bool get_log(vt_http_resp *resp, vt_mlog **out, json_t *body)
+{
+    json_t *l = json_object_get(body, "log");
+    vt_err e = { 0 };
+    char *text = NULL;
+    vt_status rc;
+
+    *out = NULL;
+    if (l == NULL || json_is_null(l))
+        return true;
+    if (json_is_object(l)) {
+        text = json_dumps(l, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        rc = text == NULL ? vt_err_set(&e, VT_E_NOMEM, "out of memory")
+                          : vt_mlog_parse(out, (const uint8_t *)text, strlen(text), &e);
+        free(text);
+    } else if (json_is_string(l)) {
+        rc = vt_mlog_parse(out, (const uint8_t *)json_string_value(l), json_string_length(l), &e);
+    } else {
+        rc = vt_err_set(&e, VT_E_FORMAT, "must be the measurement log object or its JSON text");
+    }
+    if (rc != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_log", "log: %s", e.msg);
+        return false;
+    }
+    return true;
+}
+
+static void primary_measurement(vt_passport_claims *c, const vt_claims *cl)
+{
+    static const char *const names[] = { "mrtd", "measurement", "pcr0", "mr" };
+    const vt_claim *m = NULL;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && m == NULL; i++)
+        m = vt_claims_get(cl, names[i]);
+    if (m == NULL && cl->field_count > 0)
+        m = &cl->fields[0];
+    if (m == NULL)
+        return;
+    snprintf(c->measurement_name, sizeof(c->measurement_name), "%s", m->name);
+    memcpy(c->measurement, m->value, m->len);
+    c->measurement_len = m->len;
+}
+
+/* The JSON form of a stored passport (GET /v1/passports/{id}). */
+static json_t *passport_json(const vs_passport *p, bool with_claims)
+{
+    char a[32], b[32];
+    json_t *comp = json_loads(p->components, 0, NULL);
+    json_t *j = json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", p->id, "environment",
+                          p->environment, "hardware_attested", p->hardware_attested, "tee_type", p->tee_type,
+                          "measurement", p->measurement, "measurements", comp != NULL ? comp : json_object(),
+                          "status", p->status, "issued_at", fmt_time(a, p->issued_at), "expires_at",
+                          fmt_time(b, p->expires_at), "token", p->token);
+
+    if (j != NULL && with_claims && p->platform_claims != NULL) {
+        json_t *pc = json_loads(p->platform_claims, 0, NULL);
+        if (pc != NULL)
+            json_object_set_new(j, "platform_claims", pc);
+    }
+    return j;
+}
+
+/* ---- POST /v1/attest ---- */
+
+struct attest_in {
+    json_t *body;
+    vt_buf evidence;
+    vt_collateral *coll;
+    vt_pkey *pub;
+    vt_mlog *log;
+    char *env_json;
+    char *attester_jwk;
+    char *claims_json;
+    char *token;
+    char *components;
+};
+
+static void attest_free(struct attest_in *a)
+{
+    json_decref(a->body);
+    vt_buf_free(&a->evidence);
+    vt_collateral_free(a->coll);
+    vt_pkey_free(a->pub);
+    vt_mlog_free(a->log);
+    free(a->env_json);
+    free(a->attester_jwk);
+    free(a->claims_json);
+    free(a->token);
+    free(a->components);
+}
+
+static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = store_of(req);
+    struct attest_in a;
+    vt_env env;
+    vt_tee_kind platform;
+    vt_verify_opts vo;
+    vt_result *res = NULL;
+    vt_appraisal ap;
+    vt_passport_claims pc;
+    vs_passport row;
+    vs_take take;
+    vt_time issued = 0, now = vt_time_now();
+    uint8_t nonce[64], rd[VT_REPORT_DATA_LEN];
+    const char *nonce_hex, *env_id, *kid = NULL;
+    char labels[96];
+    json_t *reasons = NULL, *comp = NULL, *pj = NULL;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    memset(&a, 0, sizeof(a));
+    memset(&pc, 0, sizeof(pc));
+    memset(&row, 0, sizeof(row));
+    vt_buf_init(&a.evidence);
+    a.body = body_object(resp, req);
+    if (a.body == NULL)
+        goto out;
+    nonce_hex = json_string_value(json_object_get(a.body, "nonce"));
+    env_id = json_string_value(json_object_get(a.body, "environment"));
+    if (nonce_hex == NULL || strlen(nonce_hex) != 2 * NONCE_LEN ||
+        vt_hex_decode(nonce, NONCE_LEN, nonce_hex, strlen(nonce_hex), &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_request", "nonce: the %d hex characters from POST /v1/challenge",
+                            2 * NONCE_LEN);
+        goto out;
+    }
+    if (env_id == NULL || !vt_env_id_valid(env_id)) {
+        vt_http_reply_error(resp, 400, "bad_request", "environment: a registered environment id is required");
+        goto out;
+    }
+    if (!get_evidence(resp, &a.evidence, a.body) || !get_platform(resp, &platform, a.body) ||
+        !get_collateral(resp, &a.coll, a.body) || !get_pubkey(resp, &a.pub, a.body) || !get_log(resp, &a.log, a.body))
+        goto out;
+    rc = st->ops->env_get(st, &a.env_json, env_id, &e);
+    if (rc == VT_E_NOTFOUND) {
+        vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%s' (PUT /v1/environments/%s first)",
+                            env_id, env_id);
+        goto out;
+    }
+    if (rc != VT_OK) {
+        reply_store_error(resp, &e);
+        goto out;
+    }
+    if (vt_env_parse(&env, a.env_json, strlen(a.env_json), NULL, &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "stored environment %s does not parse: %s", env_id, e.msg);
+        goto out;
+    }
+    /* The nonce is spent before anything expensive: a replay cannot race the first use. */
+    rc = st->ops->challenge_take(st, &take, &issued, nonce_hex, now, &e);
+    if (rc != VT_OK) {
+        reply_store_error(resp, &e);
+        goto out;
+    }
+    if (take != VS_TAKE_OK) {
+        static const char *const code[] = { "", "nonce_unknown", "nonce_used", "nonce_expired" };
+        static const int status[] = { 200, 400, 409, 410 };
+        static const char *const msg[] = { "", "this verifier never issued that nonce (POST /v1/challenge)",
+                                           "the nonce was already used (replay)",
+                                           "the nonce expired; ask for a new challenge" };
+        vt_metrics_inc(svc->metrics, "verifier_nonce_rejections_total", take == VS_TAKE_USED ? "reason=\"used\""
+                                                                        : take == VS_TAKE_EXPIRED ? "reason=\"expired\""
+                                                                                                  : "reason=\"unknown\"",
+                       1);
+        vt_http_reply_error(resp, status[take], code[take], "%s", msg[take]);
+        goto out;
+    }
+    if (!bind_report_data(resp, rd, nonce, NONCE_LEN, a.pub))
+        goto out;
+
+    res = calloc(1, sizeof(*res));
+    if (res == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        goto out;
+    }
+    memset(&vo, 0, sizeof(vo));
+    vo.platform = platform;
+    vo.now = now;
+    vo.collateral = a.coll;
+    vo.expected_report_data = rd;
+    vo.expected_report_data_len = sizeof(rd);
+    vo.allow_debug = env.allow_debug;
+    vo.trust_sim = svc->cfg.trust_sim;
+    vo.state_dir = svc->cfg.state_dir;
+    vo.cache = svc->cache;
+    vo.mlog = a.log;
+    rc = vt_evidence_verify(res, a.evidence.data, a.evidence.len, &vo, &e);
+    if (rc != VT_OK && rc != VT_E_FORMAT && rc != VT_E_LIMIT && rc != VT_E_UNSUPPORTED) {
+        vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);
+        goto out;
+    }
+    if (rc != VT_OK) {
+        snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"unreadable\"", vt_tee_name(res->claims.platform));
+        vt_metrics_inc(svc->metrics, "verifier_verdicts_total", labels, 1);
+        vt_http_reply_error(resp, 422, "evidence_unreadable", "%s", e.msg);
+        goto out;
+    }
+    if (vt_appraise(&ap, res, a.log, &env, issued, now, &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "appraisal failed: %s", e.msg);
+        goto out;
+    }
+
+    /* The passport: claims, signature, then the row — committed before the reply. */
+    if (vt_passport_new_id(pc.id, &e) != VT_OK || vt_jwk_from_pkey(&a.attester_jwk, a.pub, NULL, &e) != VT_OK ||
+        vt_claims_to_json(&a.claims_json, &res->claims, &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "%s", e.msg);
+        goto out;
+    }
+    snprintf(pc.environment, sizeof(pc.environment), "%s", env.id);
+    snprintf(pc.issuer, sizeof(pc.issuer), "%s", svc->cfg.issuer);
+    pc.tee_type = res->claims.platform;
+    pc.hardware_attested = res->claims.hardware_attested;
+    primary_measurement(&pc, &res->claims);
+    pc.attester_jwk = a.attester_jwk;
+    memcpy(pc.nonce, nonce, NONCE_LEN);
+    pc.nonce_len = NONCE_LEN;
+    pc.iat = now;
+    pc.exp = now + env.passport_lifetime;
+    snprintf(pc.verifier_build, sizeof(pc.verifier_build), "veritee %s", VT_VERSION_STRING);
+    pc.appraisal = ap;
+    pc.platform_claims = a.claims_json;
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    {
+        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
+        rc = vt_passport_issue(&a.token, &pc, signer, kid, &e);
+    }
+    pthread_rwlock_unlock(&svc->kr_lock);
+    pc.attester_jwk = NULL; /* owned by a */
+    pc.platform_claims = NULL;
+    if (rc != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "cannot sign the passport: %s", e.msg);
+        goto out;
+    }
+
+    comp = json_object();
+    reasons = json_array();
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *sub = &ap.sub[s];
+        if (s != VT_SUBMOD_TEE)
+            json_object_set_new(comp, vt_submod_name((vt_submod)s),
+                                json_pack("{s:s, s:s}", "status", vt_ear_status_name(sub->status), "digest",
+                                          sub->measured));
+        if (sub->reason[0] != '\0')
+            json_array_append_new(reasons, json_pack("{s:s, s:s, s:s}", "component", vt_submod_name((vt_submod)s),
+                                                     "status", vt_ear_status_name(sub->status), "reason",
+                                                     sub->reason));
+    }
+    a.components = json_dumps(comp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    snprintf(row.id, sizeof(row.id), "%s", pc.id);
+    snprintf(row.environment, sizeof(row.environment), "%s", env.id);
+    snprintf(row.status, sizeof(row.status), "%s", vt_ear_status_name(ap.status));
+    snprintf(row.tee_type, sizeof(row.tee_type), "%s", vt_tee_name(pc.tee_type));
+    row.hardware_attested = pc.hardware_attested;
+    {
+        char hex[2 * VT_CLAIM_VALUE_MAX + 1];
+        vt_hex_encode(hex, pc.measurement, pc.measurement_len);
+        snprintf(row.measurement, sizeof(row.measurement), "%s%s%s", pc.measurement_name,
+                 pc.measurement_name[0] ? ":" : "", hex);
+    }
+    row.issued_at = pc.iat;
+    row.expires_at = pc.exp;
+    row.token = a.token;
+    row.components = a.components;
+    row.platform_claims = a.claims_json;
+    if (a.components == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        goto out;
+    }
+    if (st->ops->passport_put(st, &row, &e) != VT_OK) {
+        reply_store_error(resp, &e);
+        goto out;
+    }
+    snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", row.tee_type, row.status);
+    vt_metrics_inc(svc->metrics, "verifier_verdicts_total", labels, 1);
+    pj = passport_json(&row, false);
+    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O}", "id", row.id, "status", row.status, "token", row.token,
+                               "passport", pj, "reasons", reasons));
+out:
+    json_decref(pj);
+    json_decref(reasons);
+    json_decref(comp);
+    memset(&row, 0, sizeof(row)); /* its pointers belong to a */
+    vt_passport_claims_clear(&pc);
+    free(res);
+    attest_free(&a);
+}
+
+/* ---- POST /v1/verify (stateless) ---- */
+
+static void h_verify(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    json_t *body = body_object(resp, req);
+    vt_buf ev, nb;
+    vt_collateral *coll = NULL;
+    vt_pkey *pub = NULL;
+    vt_verify_opts vo;
+    vt_result *res = NULL;
+    uint8_t rd[VT_REPORT_DATA_LEN] = { 0 };
+    const char *rd_hex, *nonce_hex;
+    char *s = NULL, labels[96];
+    vt_err e = { 0 };
+    vt_status rc;
+
+    vt_buf_init(&ev);
+    vt_buf_init(&nb);
+    if (body == NULL)
+        goto out;
+    memset(&vo, 0, sizeof(vo));
+    if (!get_evidence(resp, &ev, body) || !get_platform(resp, &vo.platform, body) ||
+        !get_collateral(resp, &coll, body))
+        goto out;
+    rd_hex = json_string_value(json_object_get(body, "report_data"));
+    nonce_hex = json_string_value(json_object_get(body, "nonce"));
+    if (rd_hex != NULL && nonce_hex != NULL) {
+        vt_http_reply_error(resp, 400, "bad_request", "give report_data or nonce (+ public_key), not both");
+        goto out;
+    }
+    if (rd_hex != NULL) {
+        if (vt_hex_decode_buf(&nb, rd_hex, strlen(rd_hex), VT_REPORT_DATA_LEN, &e) != VT_OK) {
+            vt_http_reply_error(resp, 400, "bad_request", "report_data: %s", e.msg);
+            goto out;
+        }
+        memcpy(rd, nb.data, nb.len);
+        vo.expected_report_data = rd;
+        vo.expected_report_data_len = sizeof(rd);
+    } else if (nonce_hex != NULL) {
+        if (vt_hex_decode_buf(&nb, nonce_hex, strlen(nonce_hex), 1024, &e) != VT_OK || nb.len == 0) {
+            vt_http_reply_error(resp, 400, "bad_request", "nonce: hex of 1..1024 bytes");
+            goto out;
+        }
+        if (json_object_get(body, "public_key") != NULL) {
+            if (!get_pubkey(resp, &pub, body) || !bind_report_data(resp, rd, nb.data, nb.len, pub))
+                goto out;
+        } else if (vt_report_data_bind(rd, nb.data, nb.len, NULL, 0, &e) != VT_OK) {
+            vt_http_reply_error(resp, 400, "bad_request", "nonce: %s", e.msg);
+            goto out;
+        }
+        vo.expected_report_data = rd;
+        vo.expected_report_data_len = sizeof(rd);
+    }
+    res = calloc(1, sizeof(*res));
+    if (res == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        goto out;
+    }
+    vo.now = vt_time_now();
+    vo.collateral = coll;
+    vo.allow_debug = json_is_true(json_object_get(body, "allow_debug"));
+    vo.allow_missing_collateral = json_is_true(json_object_get(body, "allow_missing_collateral"));
+    vo.strict = json_is_true(json_object_get(body, "strict"));
+    vo.trust_sim = svc->cfg.trust_sim;
+    vo.state_dir = svc->cfg.state_dir;
+    vo.cache = svc->cache;
+    rc = vt_evidence_verify(res, ev.data, ev.len, &vo, &e);
+    if (rc == VT_E_ARG) {
+        vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);
+        goto out;
+    }
+    snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", vt_tee_name(res->claims.platform),
+             vt_verdict_name(res->verdict));
+    vt_metrics_inc(svc->metrics, "verifier_stateless_verdicts_total", labels, 1);
+    if (vt_result_to_json(&s, res, &e) != VT_OK || vt_http_reply_json(resp, 200, s, NULL) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot encode the result");
+out:
+    free(s);
+    free(res);
+    vt_pkey_free(pub);
+    vt_collateral_free(coll);
+    vt_buf_free(&ev);
+    vt_buf_free(&nb);
+    json_decref(body);
+}
+
+/* ---- passports ---- */
+
+static bool query_flag(const vt_http_req *req, const char *name)
+{
+    char v[8];
+    return vt_http_query_get(v, sizeof(v), req->query, name, NULL) == VT_OK &&
+           (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+static void h_passport_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vs_store *st = store_of(req);
+    vs_passport p;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    (void)ctx;
+    rc = st->ops->passport_get(st, &p, req->params[0], &e);
+    if (rc == VT_E_NOTFOUND)
+        vt_http_reply_error(resp, 404, "passport_unknown", "no passport '%.64s'", req->params[0]);
+    else if (rc != VT_OK)
+        reply_store_error(resp, &e);
+    else
+        reply(resp, 200, passport_json(&p, query_flag(req, "attestation")));
+    vs_passport_clear(&p);
+}
+
+static vt_status list_one(void *arg, const vs_passport *p, vt_err *err)
+{
+    json_t *j = passport_json(p, false);
+    if (j == NULL || json_array_append_new((json_t *)arg, j) != 0)
+        return vt_err_set(err, VT_E_NOMEM, "out of memory");
+    return VT_OK;
+}
+
+static void h_passport_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vs_store *st = store_of(req);
+    char env[VT_ENV_ID_MAX], lim[16];
+    size_t limit = 50;
+    bool has_env;
+    json_t *arr = json_array();
+    vt_err e = { 0 };
+
+    (void)ctx;
+    has_env = vt_http_query_get(env, sizeof(env), req->query, "environment", NULL) == VT_OK;
+    if (has_env && !vt_env_id_valid(env)) {
+        vt_http_reply_error(resp, 400, "bad_request", "environment: not a valid environment id");
+        json_decref(arr);
+        return;
+    }
+    if (vt_http_query_get(lim, sizeof(lim), req->query, "limit", NULL) == VT_OK) {
+        char *end = NULL;
+        unsigned long v = strtoul(lim, &end, 10);
+        if (end == lim || *end != '\0' || v == 0 || v > VS_LIST_MAX) {
+            vt_http_reply_error(resp, 400, "bad_request", "limit: 1..%d", VS_LIST_MAX);
+            json_decref(arr);
+            return;
+        }
+        limit = v;
+    }
+    if (st->ops->passport_list(st, has_env ? env : NULL, limit, list_one, arr, &e) != VT_OK) {
+        json_decref(arr);
+        reply_store_error(resp, &e);
+        return;
+    }
+    reply(resp, 200, json_pack("{s:o}", "passports", arr));
+}
+
+/* ---- environments ---- */
+
+static bool admin_ok(vt_http_resp *resp, const vt_http_req *req, const vf_service *svc)
+{
+    const char *h = req->authorization;
+    size_t n;
+
+    if (svc->cfg.admin_token == NULL) {
+        vt_http_reply_error(resp, 403, "admin_disabled",
+                            "no admin token is configured (--admin-token-file or VERITEE_ADMIN_TOKEN)");
+        return false;
+    }
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0) {
+        vt_http_reply_error(resp, 401, "unauthorized", "this endpoint needs Authorization: Bearer <admin token>");
+        return false;
+    }
+    h += 7;
+    n = strlen(h);
+    /* Length first (it is not secret: the token is random and fixed-size), then constant time. */
+    if (n != svc->cfg.admin_token_len || !vt_ct_equal(h, svc->cfg.admin_token, n)) {
+        vt_http_reply_error(resp, 403, "forbidden", "the admin token does not match");
+        return false;
+    }
+    return true;
+}
+
+static void h_env_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = store_of(req);
+    vt_env *env = NULL;
+    char *canon = NULL;
+    vt_err e = { 0 };
+
+    if (!admin_ok(resp, req, svc))
+        return;
+    if (!vt_env_id_valid(req->params[0])) {
+        vt_http_reply_error(resp, 400, "bad_request", "environment id: 1..63 of [A-Za-z0-9._-]");
+        return;
+    }
+    env = calloc(1, sizeof(*env));
+    if (env == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        return;
+    }
+    if (req->body_len > 0 && req->body[0] != '{' && req->body[0] != ' ' && req->body[0] != '\n') {
+        vt_http_reply_error(resp, 400, "bad_json", "body must be a JSON object");
+    } else if (vt_env_parse(env, (const char *)req->body, req->body_len, req->params[0], &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "invalid_environment", "%s", e.msg);
+    } else if (vt_env_to_json(&canon, env, &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "%s", e.msg);
+    } else if (st->ops->env_put(st, env->id, canon, vt_time_now(), &e) != VT_OK) {
+        reply_store_error(resp, &e);
+    } else if (vt_http_reply_json(resp, 200, canon, NULL) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "out of memory");
+    }
+    free(canon);
+    free(env);
+}
+
+static void h_env_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vs_store *st = store_of(req);
+    char *json = NULL;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    (void)ctx;
+    rc = st->ops->env_get(st, &json, req->params[0], &e);
+    if (rc == VT_E_NOTFOUND)
+        vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%.64s'", req->params[0]);
+    else if (rc != VT_OK)
+        reply_store_error(resp, &e);
+    else if (vt_http_reply_json(resp, 200, json, NULL) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "out of memory");
+    free(json);
+}
+
+static vt_status env_one(void *arg, const char *json, vt_err *err)
+{
+    json_t *j = json_loads(json, 0, NULL);
+    if (j == NULL || json_array_append_new((json_t *)arg, j) != 0)
+        return vt_err_set(err, VT_E_FORMAT, "stored environment does not parse");
+    return VT_OK;
+}
+
+static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vs_store *st = store_of(req);
+    json_t *arr = json_array();
+    vt_err e = { 0 };
+
+    (void)ctx;
+    if (st->ops->env_list(st, env_one, arr, &e) != VT_OK) {
+        json_decref(arr);
+        reply_store_error(resp, &e);
+        return;
+    }
+    reply(resp, 200, json_pack("{s:o}", "environments", arr));
+}
+
+vt_status vf_routes(vf_service *svc, vt_err *err);
+vt_status vf_routes(vf_service *svc, vt_err *err)
+{
+    static const struct {
+        const char *method, *pattern;
+        vt_http_handler fn;
+    } t[] = {
+        { "GET", "/healthz", h_healthz },
+        { "GET", "/metrics", h_metrics },
+        { "GET", "/.well-known/jwks.json", h_jwks },
+        { "POST", "/v1/challenge", h_challenge },
+        { "POST", "/v1/attest", h_attest },
+        { "POST", "/v1/verify", h_verify },
+        { "GET", "/v1/passports", h_passport_list },
+        { "GET", "/v1/passports/{id}", h_passport_get },
+        { "GET", "/v1/environments", h_env_list },
+        { "GET", "/v1/environments/{id}", h_env_get },
+        { "PUT", "/v1/environments/{id}", h_env_put },
+    };
+    vt_status rc = VT_OK;
+
+    vt_http_router_init(&svc->router);
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]) && rc == VT_OK; i++)
+        rc = vt_http_router_add(&svc->router, t[i].method, t[i].pattern, t[i].fn, svc, err);
+    return rc;
+}

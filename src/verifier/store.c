@@ -1,0 +1,31 @@
+/* Backend selection and the shared passport row helpers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier/store.h"
+
+void vs_passport_clear(vs_passport *p)
+{
+    if (p == NULL)
+        return;
+    free(p->token);
+    free(p->components);
+    free(p->platform_claims);
+    memset(p, 0, sizeof(*p));
+}
+
+vt_status vs_open(vs_store **out, const char *url, vt_err *err)
+{
+    *out = NULL;
+    if (strncmp(url, "sqlite:", 7) == 0)
+        return vs_sqlite_open(out, url + 7, err);
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return vs_pg_open(out, url, err);
+    return vt_err_set(err, VT_E_ARG, "verifier: --db must be sqlite:PATH or postgres://...");
+}
+
+void vs_close(vs_store *s)
+{
+    if (s != NULL)
+        s->ops->close(s);
+}

@@ -1,0 +1,71 @@
+/* The verifier's storage: challenges, environments, passports.  One
+ * connection per worker thread (vt_store is not shared between threads).
+ * Backends: SQLite (default, WAL) and PostgreSQL, with the same schema. */
+#ifndef VT_VERIFIER_STORE_H
+#define VT_VERIFIER_STORE_H
+
+#include "veritee/base.h"
+
+#define VS_NONCE_HEX 65
+#define VS_LIST_MAX 1000
+
+typedef struct vs_passport {
+    char id[48];
+    char environment[64];
+    char status[24];            /* "affirming", "warning", "contraindicated", "none" */
+    char tee_type[16];
+    bool hardware_attested;
+    char measurement[160];      /* "name:hex" of the primary measurement */
+    vt_time issued_at;
+    vt_time expires_at;
+    char *token;                /* owned */
+    char *components;           /* owned JSON object {model, auditors, runtime, config} */
+    char *platform_claims;      /* owned JSON object, or NULL */
+} vs_passport;
+void vs_passport_clear(vs_passport *p);
+
+/* Outcome of taking a challenge. */
+typedef enum vs_take {
+    VS_TAKE_OK = 0,
+    VS_TAKE_UNKNOWN = 1,
+    VS_TAKE_USED = 2,
+    VS_TAKE_EXPIRED = 3,
+} vs_take;
+
+typedef struct vs_store vs_store;
+
+struct vs_ops {
+    void (*close)(vs_store *s);
+    vt_status (*ping)(vs_store *s, vt_err *err);
+    vt_status (*challenge_put)(vs_store *s, const char *nonce_hex, vt_time issued, vt_time expires, vt_err *err);
+    /* Marks the challenge used in one atomic step; issued_out gets its issue time. */
+    vt_status (*challenge_take)(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce_hex, vt_time now,
+                                vt_err *err);
+    vt_status (*env_put)(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err);
+    /* VT_E_NOTFOUND when absent; *json_out freed with free(). */
+    vt_status (*env_get)(vs_store *s, char **json_out, const char *id, vt_err *err);
+    /* Calls fn for each environment in id order. */
+    vt_status (*env_list)(vs_store *s, vt_status (*fn)(void *arg, const char *json, vt_err *err), void *arg,
+                          vt_err *err);
+    vt_status (*passport_put)(vs_store *s, const vs_passport *p, vt_err *err);
+    /* VT_E_NOTFOUND when absent; caller clears out. */
+    vt_status (*passport_get)(vs_store *s, vs_passport *out, const char *id, vt_err *err);
+    /* Newest first; environment NULL = all.  fn borrows p for the call. */
+    vt_status (*passport_list)(vs_store *s, const char *environment, size_t limit,
+                               vt_status (*fn)(void *arg, const vs_passport *p, vt_err *err), void *arg,
+                               vt_err *err);
+};
+
+struct vs_store {
+    const struct vs_ops *ops;
+    const char *backend;        /* "sqlite" or "postgres" */
+};
+
+/* url: "sqlite:PATH" or "postgres://..." / "postgresql://...".  Creates the schema. */
+vt_status vs_open(vs_store **out, const char *url, vt_err *err);
+void vs_close(vs_store *s);
+
+vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err);
+vt_status vs_pg_open(vs_store **out, const char *conninfo, vt_err *err);
+
+#endif

@@ -1,0 +1,338 @@
+/* PostgreSQL backend: the same schema, so several verifier processes can
+ * serve one deployment.  Statements are prepared once per connection. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "verifier/store.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, issued_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL, used BOOLEAN NOT NULL DEFAULT FALSE);"
+    "CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges(expires_at);"
+    "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS passports (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " environment TEXT NOT NULL, token TEXT NOT NULL, status TEXT NOT NULL, issued_at BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL, tee_type TEXT NOT NULL, hardware_attested BOOLEAN NOT NULL,"
+    " measurement TEXT NOT NULL, components TEXT NOT NULL, platform_claims TEXT);"
+    "CREATE INDEX IF NOT EXISTS passports_env ON passports(environment, issued_at DESC, seq DESC);";
+
+#define P_COLS "id, environment, token, status, issued_at, expires_at, tee_type, hardware_attested, measurement," \
+               " components, platform_claims"
+
+static const struct {
+    const char *name;
+    const char *sql;
+} stmts[] = {
+    { "ch_gc", "DELETE FROM challenges WHERE expires_at < $1::bigint" },
+    { "ch_put", "INSERT INTO challenges (nonce, issued_at, expires_at, used) VALUES ($1, $2::bigint, $3::bigint, FALSE)" },
+    { "ch_take", "UPDATE challenges SET used = TRUE WHERE nonce = $1 AND NOT used AND expires_at > $2::bigint"
+                 " RETURNING issued_at" },
+    { "ch_peek", "SELECT used, expires_at FROM challenges WHERE nonce = $1" },
+    { "env_put", "INSERT INTO environments (id, json, updated_at) VALUES ($1, $2, $3::bigint)"
+                 " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at" },
+    { "env_get", "SELECT json FROM environments WHERE id = $1" },
+    { "env_list", "SELECT json FROM environments ORDER BY id" },
+    { "p_put", "INSERT INTO passports (" P_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7,"
+               " $8::boolean, $9, $10, $11)" },
+    { "p_get", "SELECT " P_COLS " FROM passports WHERE id = $1" },
+    { "p_list_env", "SELECT " P_COLS " FROM passports WHERE environment = $1 ORDER BY issued_at DESC, seq DESC"
+                    " LIMIT $2::bigint" },
+    { "p_list_all", "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT $1::bigint" },
+};
+
+struct pg {
+    vs_store base;
+    PGconn *c;
+};
+
+static vt_status pg_fail(struct pg *p, PGresult *r, vt_err *err, const char *what)
+{
+    vt_status rc = vt_err_set(err, VT_E_IO, "store: postgres %s: %s", what,
+                              r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(p->c));
+    PQclear(r);
+    return rc;
+}
+
+static PGresult *run(struct pg *p, const char *name, int n, const char *const *vals)
+{
+    return PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+}
+
+static void pg_close(vs_store *s)
+{
+    struct pg *p = (struct pg *)s;
+    PQfinish(p->c);
+    free(p);
+}
+
+static vt_status pg_ping(vs_store *s, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    PGresult *r = PQexec(p->c, "SELECT 1");
+
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "ping");
+    PQclear(r);
+    return VT_OK;
+}
+
+static void i64(char out[24], int64_t v)
+{
+    snprintf(out, 24, "%" PRId64, v);
+}
+
+static vt_status pg_challenge_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24], b[24];
+    const char *v[3];
+    PGresult *r;
+
+    i64(a, issued - 3600);
+    v[0] = a;
+    PQclear(run(p, "ch_gc", 1, v));
+    i64(a, issued);
+    i64(b, expires);
+    v[0] = nonce;
+    v[1] = a;
+    v[2] = b;
+    r = run(p, "ch_put", 3, v);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "challenge insert");
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_challenge_take(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce, vt_time now,
+                                   vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[2] = { nonce, a };
+    PGresult *r;
+
+    *out = VS_TAKE_UNKNOWN;
+    *issued_out = 0;
+    i64(a, now);
+    r = run(p, "ch_take", 2, v);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "challenge update");
+    if (PQntuples(r) == 1) {
+        *issued_out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        *out = VS_TAKE_OK;
+        PQclear(r);
+        return VT_OK;
+    }
+    PQclear(r);
+    r = run(p, "ch_peek", 1, v);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "challenge select");
+    if (PQntuples(r) == 1)
+        *out = PQgetvalue(r, 0, 0)[0] == 't' ? VS_TAKE_USED : VS_TAKE_EXPIRED;
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_env_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[3] = { id, json, a };
+    PGresult *r;
+
+    i64(a, now);
+    r = run(p, "env_put", 3, v);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "environment upsert");
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_env_get(vs_store *s, char **json_out, const char *id, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    const char *v[1] = { id };
+    PGresult *r = run(p, "env_get", 1, v);
+    vt_status rc = VT_OK;
+
+    *json_out = NULL;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "environment select");
+    if (PQntuples(r) == 0)
+        rc = vt_err_set(err, VT_E_NOTFOUND, "no environment '%s'", id);
+    else if ((*json_out = strdup(PQgetvalue(r, 0, 0))) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_env_list(vs_store *s, vt_status (*fn)(void *, const char *, vt_err *), void *arg, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    PGresult *r = run(p, "env_list", 0, NULL);
+    vt_status rc = VT_OK;
+
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "environment list");
+    for (int i = 0; i < PQntuples(r) && rc == VT_OK; i++)
+        rc = fn(arg, PQgetvalue(r, i, 0), err);
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_passport_put(vs_store *s, const vs_passport *ps, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24], b[24];
+    const char *v[11];
+    PGresult *r;
+
+    i64(a, ps->issued_at);
+    i64(b, ps->expires_at);
+    v[0] = ps->id;
+    v[1] = ps->environment;
+    v[2] = ps->token;
+    v[3] = ps->status;
+    v[4] = a;
+    v[5] = b;
+    v[6] = ps->tee_type;
+    v[7] = ps->hardware_attested ? "true" : "false";
+    v[8] = ps->measurement;
+    v[9] = ps->components != NULL ? ps->components : "{}";
+    v[10] = ps->platform_claims;
+    r = run(p, "p_put", 11, v);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "passport insert");
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status row(vs_passport *o, PGresult *r, int i, vt_err *err)
+{
+    memset(o, 0, sizeof(*o));
+    snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, i, 0));
+    snprintf(o->environment, sizeof(o->environment), "%s", PQgetvalue(r, i, 1));
+    o->token = strdup(PQgetvalue(r, i, 2));
+    snprintf(o->status, sizeof(o->status), "%s", PQgetvalue(r, i, 3));
+    o->issued_at = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+    o->expires_at = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+    snprintf(o->tee_type, sizeof(o->tee_type), "%s", PQgetvalue(r, i, 6));
+    o->hardware_attested = PQgetvalue(r, i, 7)[0] == 't';
+    snprintf(o->measurement, sizeof(o->measurement), "%s", PQgetvalue(r, i, 8));
+    o->components = strdup(PQgetvalue(r, i, 9));
+    if (!PQgetisnull(r, i, 10))
+        o->platform_claims = strdup(PQgetvalue(r, i, 10));
+    if (o->token == NULL || o->components == NULL) {
+        vs_passport_clear(o);
+        return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    }
+    return VT_OK;
+}
+
+static vt_status pg_passport_get(vs_store *s, vs_passport *out, const char *id, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    const char *v[1] = { id };
+    PGresult *r = run(p, "p_get", 1, v);
+    vt_status rc;
+
+    memset(out, 0, sizeof(*out));
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "passport select");
+    rc = PQntuples(r) == 0 ? vt_err_set(err, VT_E_NOTFOUND, "no passport '%s'", id) : row(out, r, 0, err);
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_passport_list(vs_store *s, const char *env, size_t limit,
+                                  vt_status (*fn)(void *, const vs_passport *, vt_err *), void *arg, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[2];
+    PGresult *r;
+    vt_status rc = VT_OK;
+
+    i64(a, (int64_t)limit);
+    if (env != NULL) {
+        v[0] = env;
+        v[1] = a;
+        r = run(p, "p_list_env", 2, v);
+    } else {
+        v[0] = a;
+        r = run(p, "p_list_all", 1, v);
+    }
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "passport list");
+    for (int i = 0; i < PQntuples(r) && rc == VT_OK; i++) {
+        vs_passport ps;
+        rc = row(&ps, r, i, err);
+        if (rc == VT_OK)
+            rc = fn(arg, &ps, err);
+        vs_passport_clear(&ps);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static const struct vs_ops pg_ops = {
+    .close = pg_close,
+    .ping = pg_ping,
+    .challenge_put = pg_challenge_put,
+    .challenge_take = pg_challenge_take,
+    .env_put = pg_env_put,
+    .env_get = pg_env_get,
+    .env_list = pg_env_list,
+    .passport_put = pg_passport_put,
+    .passport_get = pg_passport_get,
+    .passport_list = pg_passport_list,
+};
+
+vt_status vs_pg_open(vs_store **out, const char *conninfo, vt_err *err)
+{
+    struct pg *p;
+    PGresult *r;
+    vt_status rc = VT_E_INTERNAL;
+
+    *out = NULL;
+    p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    p->base.ops = &pg_ops;
+    p->base.backend = "postgres";
+    p->c = PQconnectdb(conninfo);
+    if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
+        /* libpq's message may name the host but never the password. */
+        rc = vt_err_set(err, VT_E_IO, "store: cannot connect to PostgreSQL: %s",
+                        p->c != NULL ? PQerrorMessage(p->c) : "out of memory");
+        goto fail;
+    }
+    /* Serialized so that replicas starting together do not race on CREATE. */
+    r = PQexec(p->c, "SELECT pg_advisory_lock(7365420001)");
+    PQclear(r);
+    r = PQexec(p->c, schema);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        rc = pg_fail(p, r, err, "schema");
+        PQclear(PQexec(p->c, "SELECT pg_advisory_unlock(7365420001)"));
+        goto fail;
+    }
+    PQclear(r);
+    PQclear(PQexec(p->c, "SELECT pg_advisory_unlock(7365420001)"));
+    for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+        r = PQprepare(p->c, stmts[i].name, stmts[i].sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            rc = pg_fail(p, r, err, "prepare");
+            goto fail;
+        }
+        PQclear(r);
+    }
+    *out = &p->base;
+    return VT_OK;
+fail:
+    pg_close(&p->base);
+    return rc;
+}

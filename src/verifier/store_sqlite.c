@@ -1,0 +1,344 @@
+/* SQLite backend: WAL, full fsync on commit (a passport returned to a client
+ * survives a crash), busy timeout for the other workers, prepared statements. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "verifier/store.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, issued_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges(expires_at);"
+    "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS passports (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+    " environment TEXT NOT NULL, token TEXT NOT NULL, status TEXT NOT NULL, issued_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL, tee_type TEXT NOT NULL, hardware_attested INTEGER NOT NULL,"
+    " measurement TEXT NOT NULL, components TEXT NOT NULL, platform_claims TEXT);"
+    "CREATE INDEX IF NOT EXISTS passports_env ON passports(environment, issued_at DESC, seq DESC);";
+
+enum {
+    Q_CH_PUT, Q_CH_GC, Q_CH_TAKE, Q_CH_PEEK, Q_ENV_PUT, Q_ENV_GET, Q_ENV_LIST, Q_P_PUT, Q_P_GET, Q_P_LIST_ENV,
+    Q_P_LIST_ALL, Q_COUNT
+};
+
+#define P_COLS "id, environment, token, status, issued_at, expires_at, tee_type, hardware_attested, measurement," \
+               " components, platform_claims"
+
+static const char *const sql[Q_COUNT] = {
+    [Q_CH_PUT] = "INSERT INTO challenges (nonce, issued_at, expires_at, used) VALUES (?1, ?2, ?3, 0)",
+    [Q_CH_GC] = "DELETE FROM challenges WHERE expires_at < ?1",
+    [Q_CH_TAKE] = "UPDATE challenges SET used = 1 WHERE nonce = ?1 AND used = 0 AND expires_at > ?2"
+                  " RETURNING issued_at",
+    [Q_CH_PEEK] = "SELECT used, expires_at FROM challenges WHERE nonce = ?1",
+    [Q_ENV_PUT] = "INSERT INTO environments (id, json, updated_at) VALUES (?1, ?2, ?3)"
+                  " ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
+    [Q_ENV_GET] = "SELECT json FROM environments WHERE id = ?1",
+    [Q_ENV_LIST] = "SELECT json FROM environments ORDER BY id",
+    [Q_P_PUT] = "INSERT INTO passports (" P_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_P_GET] = "SELECT " P_COLS " FROM passports WHERE id = ?1",
+    [Q_P_LIST_ENV] = "SELECT " P_COLS " FROM passports WHERE environment = ?1 ORDER BY issued_at DESC, seq DESC"
+                     " LIMIT ?2",
+    [Q_P_LIST_ALL] = "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT ?1",
+};
+
+struct lite {
+    vs_store base;
+    sqlite3 *db;
+    sqlite3_stmt *st[Q_COUNT];
+};
+
+static vt_status db_err(struct lite *l, vt_err *err, const char *what)
+{
+    return vt_err_set(err, VT_E_IO, "store: sqlite %s: %s", what, sqlite3_errmsg(l->db));
+}
+
+/* A prepared statement, reset and ready to bind. */
+static sqlite3_stmt *q(struct lite *l, int i)
+{
+    sqlite3_reset(l->st[i]);
+    sqlite3_clear_bindings(l->st[i]);
+    return l->st[i];
+}
+
+static void lite_close(vs_store *s)
+{
+    struct lite *l = (struct lite *)s;
+
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(l->st[i]);
+    sqlite3_close(l->db);
+    free(l);
+}
+
+static vt_status lite_ping(vs_store *s, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_ENV_GET);
+    int rc;
+
+    sqlite3_bind_text(st, 1, "", -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? VT_OK : db_err(l, err, "ping");
+}
+
+static vt_status lite_challenge_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_CH_GC);
+    int rc;
+
+    /* Expired challenges older than an hour are of no further use. */
+    sqlite3_bind_int64(st, 1, issued - 3600);
+    sqlite3_step(st);
+    st = q(l, Q_CH_PUT);
+    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, issued);
+    sqlite3_bind_int64(st, 3, expires);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, "challenge insert");
+}
+
+static vt_status lite_challenge_take(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce, vt_time now,
+                                     vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_CH_TAKE);
+    int rc;
+
+    *out = VS_TAKE_UNKNOWN;
+    *issued_out = 0;
+    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *issued_out = sqlite3_column_int64(st, 0);
+        *out = VS_TAKE_OK;
+        rc = sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(l, err, "challenge update");
+    if (*out == VS_TAKE_OK)
+        return VT_OK;
+    st = q(l, Q_CH_PEEK);
+    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0) != 0 ? VS_TAKE_USED : VS_TAKE_EXPIRED;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? VT_OK : db_err(l, err, "challenge select");
+}
+
+static vt_status lite_env_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_ENV_PUT);
+    int rc;
+
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, "environment upsert");
+}
+
+static vt_status lite_env_get(vs_store *s, char **json_out, const char *id, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_ENV_GET);
+    vt_status ret;
+    int rc;
+
+    *json_out = NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *json_out = strdup((const char *)sqlite3_column_text(st, 0));
+        ret = *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    } else if (rc == SQLITE_DONE) {
+        ret = vt_err_set(err, VT_E_NOTFOUND, "no environment '%s'", id);
+    } else {
+        ret = db_err(l, err, "environment select");
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+static vt_status lite_env_list(vs_store *s, vt_status (*fn)(void *, const char *, vt_err *), void *arg, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_ENV_LIST);
+    vt_status ret = VT_OK;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && ret == VT_OK)
+        ret = fn(arg, (const char *)sqlite3_column_text(st, 0), err);
+    sqlite3_reset(st);
+    if (ret == VT_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = db_err(l, err, "environment list");
+    return ret;
+}
+
+static vt_status lite_passport_put(vs_store *s, const vs_passport *p, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_P_PUT);
+    int rc;
+
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->environment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->token, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, p->issued_at);
+    sqlite3_bind_int64(st, 6, p->expires_at);
+    sqlite3_bind_text(st, 7, p->tee_type, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 8, p->hardware_attested ? 1 : 0);
+    sqlite3_bind_text(st, 9, p->measurement, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, p->components != NULL ? p->components : "{}", -1, SQLITE_STATIC);
+    if (p->platform_claims != NULL)
+        sqlite3_bind_text(st, 11, p->platform_claims, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 11);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, "passport insert");
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+static void col_copy(char *out, size_t n, sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(out, n, "%s", t != NULL ? (const char *)t : "");
+}
+
+static vt_status row(vs_passport *p, sqlite3_stmt *st, vt_err *err)
+{
+    memset(p, 0, sizeof(*p));
+    col_copy(p->id, sizeof(p->id), st, 0);
+    col_copy(p->environment, sizeof(p->environment), st, 1);
+    p->token = col_dup(st, 2);
+    col_copy(p->status, sizeof(p->status), st, 3);
+    p->issued_at = sqlite3_column_int64(st, 4);
+    p->expires_at = sqlite3_column_int64(st, 5);
+    col_copy(p->tee_type, sizeof(p->tee_type), st, 6);
+    p->hardware_attested = sqlite3_column_int(st, 7) != 0;
+    col_copy(p->measurement, sizeof(p->measurement), st, 8);
+    p->components = col_dup(st, 9);
+    p->platform_claims = col_dup(st, 10);
+    if (p->token == NULL || p->components == NULL) {
+        vs_passport_clear(p);
+        return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    }
+    return VT_OK;
+}
+
+static vt_status lite_passport_get(vs_store *s, vs_passport *out, const char *id, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_P_GET);
+    vt_status ret;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = row(out, st, err);
+    else if (rc == SQLITE_DONE)
+        ret = vt_err_set(err, VT_E_NOTFOUND, "no passport '%s'", id);
+    else
+        ret = db_err(l, err, "passport select");
+    sqlite3_reset(st);
+    return ret;
+}
+
+static vt_status lite_passport_list(vs_store *s, const char *env, size_t limit,
+                                    vt_status (*fn)(void *, const vs_passport *, vt_err *), void *arg, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st;
+    vt_status ret = VT_OK;
+    int rc;
+
+    if (env != NULL) {
+        st = q(l, Q_P_LIST_ENV);
+        sqlite3_bind_text(st, 1, env, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    } else {
+        st = q(l, Q_P_LIST_ALL);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+    }
+    while (ret == VT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        vs_passport p;
+        ret = row(&p, st, err);
+        if (ret == VT_OK)
+            ret = fn(arg, &p, err);
+        vs_passport_clear(&p);
+    }
+    if (ret == VT_OK && rc != SQLITE_DONE)
+        ret = db_err(l, err, "passport list");
+    sqlite3_reset(st);
+    return ret;
+}
+
+static const struct vs_ops lite_ops = {
+    .close = lite_close,
+    .ping = lite_ping,
+    .challenge_put = lite_challenge_put,
+    .challenge_take = lite_challenge_take,
+    .env_put = lite_env_put,
+    .env_get = lite_env_get,
+    .env_list = lite_env_list,
+    .passport_put = lite_passport_put,
+    .passport_get = lite_passport_get,
+    .passport_list = lite_passport_list,
+};
+
+vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
+{
+    struct lite *l;
+    char *msg = NULL;
+    vt_status rc = VT_E_INTERNAL;
+
+    *out = NULL;
+    l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    l->base.ops = &lite_ops;
+    l->base.backend = "sqlite";
+    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        rc = vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path,
+                        l->db != NULL ? sqlite3_errmsg(l->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(l->db, 5000);
+    if (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
+        sqlite3_exec(l->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        rc = vt_err_set(err, VT_E_IO, "store: %s: %s", path, msg != NULL ? msg : sqlite3_errmsg(l->db));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    for (int i = 0; i < Q_COUNT; i++)
+        if (sqlite3_prepare_v3(l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i], NULL) != SQLITE_OK) {
+            rc = db_err(l, err, "prepare");
+            goto fail;
+        }
+    *out = &l->base;
+    return VT_OK;
+fail:
+    lite_close(&l->base);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* veritee verifier: the RATS verifier service (docs/verifier.md). */
+#ifndef VT_VERIFIER_H
+#define VT_VERIFIER_H
+
+#include <pthread.h>
+
+#include "veritee/veritee.h"
+#include "verifier/store.h"
+
+typedef struct vf_config {
+    const char *listen;          /* "127.0.0.1:8600" */
+    const char *state_dir;       /* keys, default database, simulation roots (with trust_sim) */
+    const char *db;              /* "sqlite:PATH" or "postgres://..."; NULL = sqlite:<state>/verifier.db */
+    const char *issuer;          /* passport "iss"; NULL = "veritee-verifier" */
+    const uint8_t *admin_token;  /* borrowed; NULL = admin API disabled */
+    size_t admin_token_len;
+    bool trust_sim;              /* accept mock and simulated evidence (never hardware attested) */
+    int64_t rotate_every;        /* seconds between key rotations; 0 = only on SIGHUP */
+    int64_t key_keep;            /* how long a retired key stays published; 0 = 7 days */
+    int64_t challenge_ttl;       /* seconds; 0 = 300 */
+    unsigned threads;            /* 0 = 4 */
+    double rate;                 /* requests/s per client; 0 = 50 */
+    double burst;                /* 0 = 2 * rate */
+    size_t max_body;             /* 0 = 1 MiB */
+    unsigned max_connections;    /* 0 = 512 */
+    bool quiet;                  /* no access log */
+} vf_config;
+
+/* Shared by every worker: read-only after start except the key ring (rwlock). */
+typedef struct vf_service {
+    vf_config cfg;
+    char db_url[4200];
+    char key_dir[4200];
+    vt_keyring *kr;
+    pthread_rwlock_t kr_lock;
+    vt_verify_cache *cache;
+    vt_metrics *metrics;
+    vt_http_router router;
+} vf_service;
+
+/* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */
+int vf_run(const vf_config *cfg);
+
+/* For tests and the bench: set up the service (keys, store schema, router) without serving. */
+vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err);
+void vf_service_fini(vf_service *svc);
+/* Per-worker state (the store connection) for vt_http_server_opts.thread_init. */
+vt_status vf_thread_init(void **tctx, void *arg, unsigned index, vt_err *err);
+void vf_thread_fini(void *tctx, void *arg);
+/* Rotates the signing key now. */
+vt_status vf_rotate(vf_service *svc, vt_err *err);
+
+#endif

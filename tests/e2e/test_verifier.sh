@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The verifier service over HTTP: a real `veritee verifier` on 127.0.0.1 (free
+# port, temp state), driven with curl + jq and the veritee CLI.
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+TOKEN=0123456789abcdef0123456789abcdef
+echo "$TOKEN" >"$TMP/admin-token"
+# start NAME ARGS...: runs a verifier on a free port; sets URL_<NAME>
+start() {
+  local name="$1"; shift
+  "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+  local pid=$!
+  PIDS+=("$pid")
+  eval "PID_$name=$pid"
+  for _ in $(seq 100); do grep -q listening "$TMP/$name.out" 2>/dev/null && break; sleep 0.05; done
+  local port; port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$name.out")
+  [ -n "$port" ] || { echo "FAIL: verifier $name did not start"; cat "$TMP/$name.log"; exit 1; }
+  eval "URL_$name=http://127.0.0.1:$port"
+}
+# http METHOD URL [curl args...]: body in $TMP/body, status in $TMP/out
+http() {
+  local m="$1" u="$2"; shift 2
+  curl -s -o "$TMP/body" -w '%{http_code}' -X "$m" "$@" "$u" >"$TMP/out"
+  cat "$TMP/body" >>"$TMP/out"
+}
+status_is() { # WANT DESCRIPTION
+  if [ "$(head -c 3 "$TMP/out")" = "$1" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: wanted HTTP $1, got: $(head -c 300 "$TMP/out")"; fi
+}
+json_error_is() { # CODE DESCRIPTION: the body is {"error":{"code":CODE,"message":...}}
+  if [ "$(jq -r '.error.code' "$TMP/body" 2>/dev/null)" = "$1" ] && [ -n "$(jq -r '.error.message' "$TMP/body")" ]; then
+    passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $2: wanted error $1, got: $(head -c 300 "$TMP/body")"; fi
+}
+
+start main --trust-sim --threads 2 --rate 1000
+U=$URL_main
+A="Authorization: Bearer $TOKEN"
+MODEL=$(printf 'a%.0s' $(seq 64))
+OTHER=$(printf 'b%.0s' $(seq 64))
+
+expect 0 "help" -- "$VT" verifier --help
+expect 2 "verifier without --listen" -- "$VT" verifier
+http GET "$U/healthz"; status_is 200 "healthz"; contains '"sqlite"' "healthz names the store"
+
+# Environments: admin token required; bad input refused with JSON errors.
+http PUT "$U/v1/environments/dev" -d '{"allow_simulated":true}'; status_is 401 "PUT without token"; json_error_is unauthorized "401 body"
+http PUT "$U/v1/environments/dev" -H "Authorization: Bearer wrong-token-wrong-token" -d '{}'; status_is 403 "PUT wrong token"; json_error_is forbidden "403 body"
+http PUT "$U/v1/environments/dev" -H "$A" -d '{"allow_simulated":tru'; status_is 400 "bad JSON environment"
+http PUT "$U/v1/environments/dev" -H "$A" -d '{"allow_simulated":true,"bogus":1}'; status_is 400 "unknown field"; json_error_is invalid_environment "invalid env code"
+http PUT "$U/v1/environments/dev" -H "$A" -d "{\"allow_simulated\":true,\"components\":{\"model\":[\"$MODEL\"]}}"; status_is 200 "PUT dev"
+expect 0 "env create with flags" -- "$VT" env create strict --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated --model "$OTHER"
+expect 0 "env create short lifetime" -- "$VT" env create brief --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated --passport-lifetime 60
+echo "not-the-admin-token-at-all" >"$TMP/wrong-token"
+expect 1 "env create with a wrong token is refused" -- "$VT" env create x --verifier "$U" --admin-token-file "$TMP/wrong-token"
+contains "forbidden" "wrong token: forbidden"
+expect 0 "env show" -- "$VT" env show dev --verifier "$U"
+contains "$MODEL" "env show has the model digest"
+expect 0 "env list" -- "$VT" env list --verifier "$U"
+contains "strict" "env list"
+http GET "$U/v1/environments/nope"; status_is 404 "unknown environment"; json_error_is environment_unknown "404 code"
+
+# Attester side: mock register extended by the log, then a passport.
+expect 0 "log append (mock register)" -- "$VT" log append --log "$TMP/log.json" --component model --name llm --digest "$MODEL" --extend mock
+expect 0 "attest mock" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --out "$TMP/mock.jwt"
+contains "affirming" "mock passport affirming"
+MOCK_ID=$(sed -n 's/^passport \(pass-[0-9a-f]*\):.*/\1/p' "$TMP/out")
+expect 0 "passport show" -- "$VT" passport show "$MOCK_ID" --verifier "$U"
+contains "NOT hardware attested" "show says mock is not hardware"
+contains "$MODEL" "show lists the model digest"
+expect 0 "passport show --attestation --json" -- "$VT" passport show "$MOCK_ID" --attestation --json --verifier "$U"
+contains '"platform_claims"' "attestation adds platform claims"
+expect 0 "passport verify (served JWKS)" -- "$VT" passport verify "$TMP/mock.jwt" --jwks "$U/.well-known/jwks.json"
+contains "signature    valid" "passport verifies"
+expect 0 "env verify fresh" -- "$VT" env verify dev --verifier "$U"
+contains "fresh" "env verify says fresh"
+http GET "$U/v1/passports/$MOCK_ID"; status_is 200 "GET passport"
+[ "$(jq -r '.measurements.model.digest' "$TMP/body")" = "$MODEL" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: measurements.model"; }
+http GET "$U/v1/passports?environment=dev&limit=5"; status_is 200 "list passports"
+[ "$(jq -r '.passports[0].id' "$TMP/body")" = "$MOCK_ID" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: newest first"; }
+http GET "$U/v1/passports/pass-00"; status_is 404 "unknown passport"
+
+# Simulated TDX in the real quote format: RTMR3 = the log's replay.
+expect 0 "attest sim tdx" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --platform tdx --simulate --out "$TMP/tdx.jwt" --json
+contains '"tee_type": "tdx"' "tdx passport"
+contains '"status": "affirming"' "tdx affirming"
+expect 0 "verify tdx passport" -- "$VT" passport verify "$TMP/tdx.jwt" --verifier "$U" --json
+contains '"hardware_attested": false' "simulated is not hardware attested"
+
+# Refusals, each naming the component.
+expect 1 "debug TD" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --platform tdx --simulate --debug
+contains "contraindicated" "debug TD contraindicated"
+contains "debug" "debug named"
+expect 1 "wrong model digest" -- "$VT" attest --verifier "$U" --environment strict --log "$TMP/log.json"
+contains "contraindicated" "wrong model contraindicated"
+contains "model" "model named"
+jq ".events[0].digest = \"$OTHER\"" "$TMP/log.json" >"$TMP/tampered.json"
+expect 1 "tampered log" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/tampered.json"
+contains "contraindicated" "tampered log contraindicated"
+contains "measurement log does not match" "tampered log: the log check is named"
+expect 1 "env verify after a contraindicated passport" -- "$VT" env verify dev --verifier "$U"
+contains "contraindicated" "env verify contraindicated"
+
+# Expiry: a 60-second passport checked two hours later.
+expect 0 "attest brief" -- "$VT" attest --verifier "$U" --environment brief --log "$TMP/log.json" --out "$TMP/brief.jwt"
+LATER=$(( $(date +%s) + 7200 ))
+expect 1 "expired passport" -- "$VT" passport verify "$TMP/brief.jwt" --verifier "$U" --at "@$LATER"
+contains "expired" "expiry named"
+expect 1 "env verify expired" -- "$VT" env verify brief --verifier "$U" --at "@$LATER"
+contains "expired" "env verify expired"
+
+# Nonces over raw HTTP: the documented binding SHA-512(nonce || X||Y), a PEM key, replay.
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -out "$TMP/k.pem" 2>/dev/null
+openssl pkey -in "$TMP/k.pem" -pubout -out "$TMP/k.pub" 2>/dev/null
+XY=$(openssl pkey -pubin -in "$TMP/k.pub" -outform DER 2>/dev/null | tail -c 64 | od -An -tx1 | tr -d ' \n')
+http POST "$U/v1/challenge"; status_is 201 "challenge"
+N=$(jq -r .nonce "$TMP/body")
+[ ${#N} -eq 64 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: nonce is 32 bytes hex"; }
+expect 0 "mock evidence for the raw request" -- "$VT" attest --platform mock --nonce "$N" --pubkey "$XY" --out "$TMP/raw.bin"
+jq -n --arg ev "$(base64 -w0 "$TMP/raw.bin")" --arg n "$N" --rawfile pk "$TMP/k.pub" --slurpfile log "$TMP/log.json" \
+  '{evidence:$ev, platform:"mock", nonce:$n, public_key:$pk, environment:"dev", log:$log[0]}' >"$TMP/req.json"
+http POST "$U/v1/attest" --data-binary @"$TMP/req.json"; status_is 201 "raw attest"
+[ "$(jq -r .status "$TMP/body")" = affirming ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: raw attest affirming: $(head -c 400 "$TMP/body")"; }
+http POST "$U/v1/attest" --data-binary @"$TMP/req.json"; status_is 409 "replayed nonce"; json_error_is nonce_used "replay code"
+jq '.nonce = "00000000000000000000000000000000000000000000000000000000000000ff"' "$TMP/req.json" >"$TMP/req2.json"
+http POST "$U/v1/attest" --data-binary @"$TMP/req2.json"; status_is 400 "unknown nonce"; json_error_is nonce_unknown "unknown nonce code"
+
+# Stateless verification: the same JSON as `veritee verify --json`.
+jq -n --arg ev "$(base64 -w0 "$TMP/raw.bin")" --arg n "$N" --rawfile pk "$TMP/k.pub" '{evidence:$ev, nonce:$n, public_key:$pk}' >"$TMP/v.json"
+http POST "$U/v1/verify" --data-binary @"$TMP/v.json"; status_is 200 "stateless verify"
+[ "$(jq -r .verdict "$TMP/body")" = affirming ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: verify affirming"; }
+jq '.nonce = "ff"' "$TMP/v.json" >"$TMP/v2.json"
+http POST "$U/v1/verify" --data-binary @"$TMP/v2.json"; status_is 200 "stateless verify, wrong nonce"
+contains '"report_data"' "wrong nonce names report_data"
+
+# Limits and errors: every one a JSON body with a stable code.
+http POST "$U/v1/attest" -d '{"evidence":'; status_is 400 "bad JSON"; json_error_is bad_json "bad JSON code"
+head -c 1200000 /dev/zero | tr '\0' 'a' >"$TMP/big"
+http POST "$U/v1/verify" --data-binary @"$TMP/big"; status_is 413 "oversized body"; json_error_is body_too_large "413 code"
+http GET "$U/v1/nothing"; status_is 404 "unknown route"; json_error_is not_found "404 code"
+http DELETE "$U/v1/challenge"; status_is 405 "wrong method"; json_error_is method_not_allowed "405 code"
+
+# Key rotation (SIGHUP): the old passport still verifies, new ones use the new key.
+OLDKID=$(jq -r '.keys[0].kid' <(curl -s "$U/.well-known/jwks.json"))
+kill -HUP "$PID_main"
+for _ in $(seq 100); do grep -q "signing key rotated" "$TMP/main.log" && break; sleep 0.05; done
+http GET "$U/.well-known/jwks.json"; status_is 200 "jwks"
+[ "$(jq '.keys | length' "$TMP/body")" -ge 2 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: rotated JWKS keeps the old key"; }
+expect 0 "old passport verifies after rotation" -- "$VT" passport verify "$TMP/mock.jwt" --verifier "$U"
+expect 0 "attest after rotation" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --out "$TMP/new.jwt"
+NEWKID=$(cut -d. -f1 "$TMP/new.jwt" | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r .kid)
+[ -n "$NEWKID" ] && [ "$NEWKID" != "$OLDKID" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: new passports use the new key ($OLDKID / $NEWKID)"; }
+
+http GET "$U/metrics"; status_is 200 "metrics"
+contains 'verifier_verdicts_total{platform="tdx",status="affirming"}' "verdicts by platform"
+contains 'http_requests_total{route="/v1/attest"' "requests by route"
+contains 'http_request_duration_seconds_bucket' "latency histogram"
+grep -q '"request_id"' "$TMP/main.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: access log"; }
+
+# A second instance: rate limit and nonce expiry.
+start slow --trust-sim --threads 1 --rate 0.5 --burst 3 --challenge-ttl 1
+codes=""
+for _ in 1 2 3 4 5 6; do codes="$codes $(curl -s -o "$TMP/body" -w '%{http_code}' "$URL_slow/healthz")"; done
+case "$codes" in *429*) passed=$((passed + 1)); json_error_is rate_limited "429 code" ;; *) failed=$((failed + 1)); echo "FAIL: no 429 in:$codes" ;; esac
+
+# Clean shutdown on SIGTERM.
+kill -TERM "$PID_main"
+wait "$PID_main"; rc=$?
+[ "$rc" -eq 0 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: SIGTERM exit $rc"; }
+grep -q "shutting down" "$TMP/main.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: shutdown logged"; }
+finish

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The verifier on PostgreSQL: a throwaway cluster (temp dir, Unix socket, free
+# port) and two verifier processes sharing it.  Skipped when PostgreSQL's
+# server binaries are not installed.
+. "$(dirname "$0")/lib.sh"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ] || ! command -v jq >/dev/null; then
+  echo "skipped: PostgreSQL server binaries (initdb) or jq not installed (scripts/install-deps)"; exit 77; fi
+PGDIR=$(mktemp -d /tmp/veritee-pg-XXXXXX)
+AS=()
+if [ "$(id -u)" -eq 0 ]; then
+  command -v runuser >/dev/null || { echo "skipped: running as root without runuser"; rm -rf "$PGDIR"; exit 77; }
+  chown nobody "$PGDIR"; AS=(runuser -u nobody --)
+fi
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1
+  rm -rf "$PGDIR" "$TMP"
+}
+trap cleanup EXIT
+PORT=$(( 20000 + RANDOM % 20000 ))
+if ! "${AS[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U veritee >"$PGDIR/initdb.log" 2>&1; then
+  echo "skipped: initdb failed: $(tail -3 "$PGDIR/initdb.log")"; exit 77; fi
+if ! "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/pg.log" -w \
+     -o "-k $PGDIR -p $PORT -c listen_addresses='' -c fsync=off" start >/dev/null 2>&1; then
+  echo "skipped: PostgreSQL did not start: $(tail -3 "$PGDIR/pg.log")"; exit 77; fi
+DB="postgresql:///postgres?host=$PGDIR&port=$PORT&user=veritee"
+
+TOKEN=0123456789abcdef0123456789abcdef
+echo "$TOKEN" >"$TMP/admin-token"
+start() {
+  local name="$1"; shift
+  "$VT" verifier --listen 127.0.0.1:0 --db "$DB" --trust-sim --admin-token-file "$TMP/admin-token" --state "$TMP/$name-state" "$@" \
+    >"$TMP/$name.out" 2>"$TMP/$name.log" &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -q listening "$TMP/$name.out" 2>/dev/null && break; sleep 0.05; done
+  local port; port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$name.out")
+  [ -n "$port" ] || { echo "FAIL: verifier $name did not start"; cat "$TMP/$name.log"; exit 1; }
+  eval "URL_$name=http://127.0.0.1:$port"
+}
+# Both replicas trust the same simulation root and mock key (the attester's state).
+mkdir -p "$VERITEE_STATE"
+start a
+start b
+ln -s "$VERITEE_STATE/mock" "$TMP/a-state/mock" 2>/dev/null
+ln -s "$VERITEE_STATE/mock" "$TMP/b-state/mock" 2>/dev/null
+
+expect 0 "healthz a" -- curl -sf "$URL_a/healthz"
+contains '"postgres"' "store is postgres"
+MODEL=$(printf 'a%.0s' $(seq 64))
+expect 0 "env create on a" -- "$VT" env create dev --verifier "$URL_a" --admin-token-file "$TMP/admin-token" --allow-simulated --model "$MODEL"
+expect 0 "env visible on b" -- "$VT" env show dev --verifier "$URL_b"
+contains "$MODEL" "b reads a's environment"
+expect 0 "log append" -- "$VT" log append --log "$TMP/log.json" --component model --name llm --digest "$MODEL" --extend mock
+expect 0 "attest on a" -- "$VT" attest --verifier "$URL_a" --environment dev --log "$TMP/log.json" --out "$TMP/a.jwt"
+ID=$(sed -n 's/^passport \(pass-[0-9a-f]*\):.*/\1/p' "$TMP/out")
+expect 0 "passport from a shown by b" -- "$VT" passport show "$ID" --verifier "$URL_b"
+contains "affirming" "b shows a's passport"
+expect 0 "passport verify against a's JWKS" -- "$VT" passport verify "$TMP/a.jwt" --verifier "$URL_a"
+
+# A nonce from a, spent at b, cannot be spent again at a.
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -out "$TMP/k.pem" 2>/dev/null
+openssl pkey -in "$TMP/k.pem" -pubout -out "$TMP/k.pub" 2>/dev/null
+XY=$(openssl pkey -pubin -in "$TMP/k.pub" -outform DER 2>/dev/null | tail -c 64 | od -An -tx1 | tr -d ' \n')
+N=$(curl -s -X POST "$URL_a/v1/challenge" | jq -r .nonce)
+expect 0 "mock evidence" -- "$VT" attest --platform mock --nonce "$N" --pubkey "$XY" --out "$TMP/raw.bin"
+jq -n --arg ev "$(base64 -w0 "$TMP/raw.bin")" --arg n "$N" --rawfile pk "$TMP/k.pub" --slurpfile log "$TMP/log.json" \
+  '{evidence:$ev, nonce:$n, public_key:$pk, environment:"dev", log:$log[0]}' >"$TMP/req.json"
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST --data-binary @"$TMP/req.json" "$URL_b/v1/attest")
+[ "$code" = 201 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: attest at b with a's nonce: $code $(head -c 300 "$TMP/body")"; }
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST --data-binary @"$TMP/req.json" "$URL_a/v1/attest")
+[ "$code" = 409 ] && [ "$(jq -r .error.code "$TMP/body")" = nonce_used ] && passed=$((passed + 1)) || {
+  failed=$((failed + 1)); echo "FAIL: replay at a: $code $(head -c 300 "$TMP/body")"; }
+n=$(curl -s "$URL_a/v1/passports?environment=dev" | jq '.passports | length')
+[ "$n" = 2 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: two passports listed, got $n"; }
+finish
