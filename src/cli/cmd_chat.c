@@ -20,7 +20,8 @@
 #include "remote.h"
 #include "trust.h"
 
-enum { O_GATEWAY = 256, O_VERIFIER, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT };
+enum { O_GATEWAY = 256, O_VERIFIER, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
+       O_SAVE_RECEIPT, O_SAVE_RESPONSE };
 
 #define ATTESTATION_MAX ((size_t)8 << 20)
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -31,7 +32,8 @@ static void chat_usage(FILE *f)
 {
     fprintf(f,
             "usage: veritee chat --gateway URL [--verifier URL] [--environment ID] [--model M]\n"
-            "                    [--stream] [--trust-sim] [--json] \"prompt\"|-\n\n"
+            "                    [--stream] [--trust-sim] [--save-receipt F] [--save-response F]\n"
+            "                    [--json] \"prompt\"|-\n\n"
             "Verifies the gateway first, and only then sends the prompt:\n"
             "  1. GET <gateway>/v1/attestation with a fresh random nonce; the evidence must verify\n"
             "     to a trusted root with report_data = SHA-512(nonce || enclave public key), and the\n"
@@ -53,6 +55,8 @@ static void chat_usage(FILE *f)
             "  --trust-sim        accept simulated hardware (the local simulation root); says so\n"
             "  --state DIR        state directory holding the simulation root\n"
             "  --timeout SEC      per HTTP request (default 120)\n"
+            "  --save-receipt F   write the receipt token to F (for veritee receipt verify)\n"
+            "  --save-response F  write the response bytes the receipt covers to F (its --body)\n"
             "  --json             one JSON report on stdout\n"
             "Exit 0 when everything verified, 1 when a check failed (before the prompt is sent when\n"
             "it is a gateway check), 2 for usage or connection errors.\n");
@@ -60,7 +64,7 @@ static void chat_usage(FILE *f)
 
 typedef struct chat {
     /* options */
-    const char *gateway, *vflag, *env_id, *model, *state;
+    const char *gateway, *vflag, *env_id, *model, *state, *save_receipt, *save_response;
     bool stream, trust_sim, json;
     long timeout_ms;
     vt_cli_report rep;
@@ -589,6 +593,13 @@ static int check_receipt(chat *c)
     } else {
         rc = c->receipt.len > 0 ? VT_OK : vt_err_set(&err, VT_E_POLICY, "the answer has no Veritee-Receipt header");
     }
+    /* Saved before checking, so a receipt that fails can be examined. */
+    if (rc == VT_OK && c->save_receipt != NULL)
+        rc = vt_file_write(c->save_receipt, c->receipt.data, c->receipt.len, 0644, &err);
+    if (rc == VT_OK && c->save_response != NULL)
+        rc = vt_file_write(c->save_response, c->raw.data, resp_len, 0644, &err);
+    if (rc == VT_E_IO)
+        return vt_cli_fail(rc, &err);
     if (rc == VT_OK)
         rc = vt_cli_passport_key(&key, &c->pc, &err);
     if (rc == VT_OK)
@@ -677,6 +688,8 @@ int vt_cmd_chat(int argc, char **argv)
         { "stream", no_argument, NULL, O_STREAM },          { "trust-sim", no_argument, NULL, O_TRUST_SIM },
         { "json", no_argument, NULL, O_JSON },              { "state", required_argument, NULL, O_STATE },
         { "timeout", required_argument, NULL, O_TIMEOUT },  { "help", no_argument, NULL, 'h' },
+        { "save-receipt", required_argument, NULL, O_SAVE_RECEIPT },
+        { "save-response", required_argument, NULL, O_SAVE_RESPONSE },
         { NULL, 0, NULL, 0 },
     };
     chat c;
@@ -703,6 +716,8 @@ int vt_cmd_chat(int argc, char **argv)
         case O_TRUST_SIM: c.trust_sim = true; break;
         case O_JSON: c.json = true; break;
         case O_STATE: state = optarg; break;
+        case O_SAVE_RECEIPT: c.save_receipt = optarg; break;
+        case O_SAVE_RESPONSE: c.save_response = optarg; break;
         case O_TIMEOUT:
             t = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || t < 1 || t > 86400)

@@ -101,14 +101,19 @@ static int receipt_verify(int argc, char **argv)
     vt_buf_init(&ptok);
     rc = vt_cli_load_token(&tok, argv[optind], &err);
     if (rc == VT_OK)
-        rc = vt_receipt_decode(&r, (const char *)tok.data, tok.len, &err);
-    if (rc == VT_OK)
         rc = vt_cli_load_passport(&ptok, pass_arg, vt_cli_trusted_verifier(vflag, NULL), &err);
-    if (rc == VT_OK)
-        rc = vt_passport_decode(&c, (const char *)ptok.data, ptok.len, &err);
     if (rc != VT_OK) {
-        ex = vt_cli_fail(rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_E_FORMAT : rc, &err);
+        ex = vt_cli_fail(rc, &err);
         goto out;
+    }
+    /* Tokens that do not even parse are rejected like forged ones. */
+    rc = vt_receipt_decode(&r, (const char *)tok.data, tok.len, &err);
+    if (!vt_cli_check(&rep, "receipt", rc, &err, "%s decodes (not yet verified)", r.id))
+        goto done;
+    rc = vt_passport_decode(&c, (const char *)ptok.data, ptok.len, &err);
+    if (rc != VT_OK) {
+        vt_cli_check(&rep, "passport", rc, &err, "-");
+        goto done;
     }
     verifier = vt_cli_trusted_verifier(vflag, &c);
     if (jwks_src == NULL) {
