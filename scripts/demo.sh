@@ -25,9 +25,9 @@ unset VERITEE_VERIFIER VERITEE_ADMIN_TOKEN
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 indent() { sed 's/^/  /'; }
-# wait_for FILE PATTERN: prints the first match of PATTERN in FILE (5 s at most)
+# wait_for FILE PATTERN: prints the first match of PATTERN in FILE (5 s, or WAIT_STEPS/20 s)
 wait_for() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 "${WAIT_STEPS:-100}"); do
     m=$(grep -o "$2" "$1" 2>/dev/null | head -1) || true
     [ -n "$m" ] && { echo "$m"; return 0; }
     sleep 0.05
@@ -62,25 +62,24 @@ cat >"$work/gateway.json" <<EOF
   "auditors": [
     {"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}},
     {"name": "execution"}
-  ],
-  "state_dir": "$work/gateway-state"
+  ]
 }
 EOF
 MODEL=$("$VT" measure "$work/model" | awk '{print $1; exit}')
-echo "model     $MODEL  (veritee measure $work/model)"
-env_args=(--model "$MODEL")
-if "$VT" gateway --help 2>&1 | grep -q -- '--print-measurements'; then
-  # The digests the gateway will extend at boot: auditors, runtime and config too.
-  "$VT" gateway --config "$work/gateway.json" --listen 127.0.0.1:0 --platform tdx --simulate --print-measurements \
-    >"$work/measurements.json"
-  while IFS=$'\t' read -r comp digest; do
-    case "$comp" in
-      auditor | auditors) env_args+=(--auditor "$digest") ;;
-      runtime) env_args+=(--runtime "$digest") ;;
-      config) env_args+=(--config "$digest") ;;
-    esac
-  done < <(jq -r '(.events // .log.events // [])[] | [.component, .digest] | @tsv' "$work/measurements.json")
-fi
+echo "model $MODEL  (veritee measure $work/model); what the gateway will measure at boot:"
+# The digests the gateway will extend at boot (model, auditors, runtime, config),
+# printed without booting: these become the environment's reference values.
+"$VT" gateway --config "$work/gateway.json" --platform tdx --simulate --measure-only >"$work/measurements.json"
+env_args=()
+while IFS=$'\t' read -r comp digest name; do
+  echo "  $comp $digest $name"
+  case "$comp" in
+    model) env_args+=(--model "$digest") ;;
+    auditor) env_args+=(--auditor "$digest") ;;
+    runtime) env_args+=(--runtime "$digest") ;;
+    config) env_args+=(--config "$digest") ;;
+  esac
+done < <(jq -r '.events[] | [.component, .digest, .name] | @tsv' "$work/measurements.json")
 "$VT" env create demo --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated --min-tcb any \
   --description "make demo" "${env_args[@]}" >/dev/null
 "$VT" env show demo --verifier "$V" | indent
@@ -89,7 +88,7 @@ say "4. The gateway boots under the TDX simulator: measure, attest, get a passpo
 "$VT" gateway --config "$work/gateway.json" --listen 127.0.0.1:0 --platform tdx --simulate \
   >"$work/gateway.out" 2>"$work/gateway.out.err" &
 pids+=($!)
-GW="http://$(wait_for "$work/gateway.out" '127\.0\.0\.1:[0-9]*')"
+GW="http://$(WAIT_STEPS=400 wait_for "$work/gateway.out" '127\.0\.0\.1:[0-9]*')"
 echo "gateway   $GW"
 curl -s "$GW/v1/attestation?nonce=$(openssl rand -hex 32)" >"$work/att.json"
 PASS=$(jq -r .passport_id "$work/att.json")

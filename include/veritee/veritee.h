@@ -14,6 +14,7 @@
 #include "veritee/receipt.h"
 #include "veritee/audit.h"
 #include "veritee/http.h"
+#include "veritee/attester.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

@@ -54,27 +54,6 @@ static vt_status load_or_make_key(vt_pkey **out, const char *path, vt_err *err)
     return rc;
 }
 
-static vt_status collateral_json(json_t *obj, const vt_collateral *c, vt_err *err)
-{
-    for (size_t i = 0; c != NULL && i < vt_collateral_count(c); i++) {
-        const char *name;
-        size_t len;
-        const uint8_t *p = vt_collateral_get(c, i, &name, &len);
-        vt_buf b;
-        vt_status rc;
-        vt_buf_init(&b);
-        rc = vt_base64_encode(&b, p, len, false, err);
-        if (rc == VT_OK)
-            rc = vt_buf_terminate(&b, err);
-        if (rc == VT_OK)
-            json_object_set_new(obj, name, json_string((const char *)b.data));
-        vt_buf_free(&b);
-        if (rc != VT_OK)
-            return rc;
-    }
-    return VT_OK;
-}
-
 static int attest_remote(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -85,25 +64,21 @@ static int attest_remote(int argc, char **argv)
         { "out", required_argument, NULL, R_OUT },           { "json", no_argument, NULL, R_JSON },
         { "help", no_argument, NULL, 'h' },                  { NULL, 0, NULL, 0 },
     };
-    const char *url = NULL, *env = NULL, *logp = NULL, *keyp = NULL, *state = NULL, *outp = NULL, *nonce_hex;
-    vt_tee_kind platform = VT_TEE_NONE, kind = VT_TEE_NONE;
-    bool simulate = false, debug = false, json = false;
-    char keybuf[4096], outbuf[4096], *jwk = NULL;
-    uint8_t nonce[64], reg[VT_REGISTER_LEN];
-    vt_buf logb, raw, ev, b64;
+    const char *url = NULL, *env = NULL, *logp = NULL, *keyp = NULL, *state = NULL, *outp = NULL;
+    vt_attester_opts ao;
+    vt_attester_result ar;
+    bool json = false;
+    char keybuf[4096], outbuf[4096];
+    vt_buf logb;
     vt_mlog *log = NULL;
     vt_pkey *key = NULL;
-    vt_collateral *coll = NULL;
-    json_t *ch_reply = NULL, *body = NULL, *reply = NULL, *logj = NULL, *collj = json_object();
     vt_err err = { 0 };
     vt_status rc;
     int ch, ex = VT_EXIT_USAGE;
-    size_t nonce_len = 0;
 
+    memset(&ao, 0, sizeof(ao));
+    memset(&ar, 0, sizeof(ar));
     vt_buf_init(&logb);
-    vt_buf_init(&raw);
-    vt_buf_init(&ev);
-    vt_buf_init(&b64);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -112,13 +87,13 @@ static int attest_remote(int argc, char **argv)
         case R_LOG: logp = optarg; break;
         case R_KEY: keyp = optarg; break;
         case R_PLATFORM:
-            if (vt_tee_parse(&platform, optarg, &err) != VT_OK) {
+            if (vt_tee_parse(&ao.platform, optarg, &err) != VT_OK) {
                 vt_cli_usage_error("%s", err.msg);
                 goto out;
             }
             break;
-        case R_SIMULATE: simulate = true; break;
-        case R_DEBUG: debug = true; break;
+        case R_SIMULATE: ao.simulate = true; break;
+        case R_DEBUG: ao.debug = true; break;
         case R_STATE: state = optarg; break;
         case R_OUT: outp = optarg; break;
         case R_JSON: json = true; break;
@@ -130,11 +105,11 @@ static int attest_remote(int argc, char **argv)
         vt_cli_usage_error("attest --verifier: needs --environment ID and --log FILE (see --help)");
         goto out;
     }
-    if (simulate && platform != VT_TEE_TDX && platform != VT_TEE_SEVSNP) {
+    if (ao.simulate && ao.platform != VT_TEE_TDX && ao.platform != VT_TEE_SEVSNP) {
         vt_cli_usage_error("attest: --simulate needs --platform tdx or sevsnp");
         goto out;
     }
-    if (debug && !simulate) {
+    if (ao.debug && !ao.simulate) {
         vt_cli_usage_error("attest: --debug only applies to --simulate");
         goto out;
     }
@@ -147,145 +122,44 @@ static int attest_remote(int argc, char **argv)
         snprintf(outbuf, sizeof(outbuf), "%s/passport.jwt", state);
         outp = outbuf;
     }
-    url = vt_cli_verifier_url(url);
+    ao.verifier_url = vt_cli_verifier_url(url);
+    ao.environment = env;
+    ao.state_dir = state;
     rc = vt_mkdir_p(state, 0700, &err);
     if (rc == VT_OK)
         rc = vt_file_read(&logb, logp, VT_MLOG_MAX_BYTES, &err);
     if (rc == VT_OK)
         rc = vt_mlog_parse(&log, logb.data, logb.len, &err);
     if (rc == VT_OK)
-        rc = vt_mlog_replay(reg, log, &err);
-    if (rc == VT_OK)
         rc = load_or_make_key(&key, keyp, &err);
     if (rc == VT_OK)
-        rc = vt_pkey_public_raw(&raw, key, &err);
+        rc = vt_attester_run(&ar, &ao, log, key, &err);
     if (rc == VT_OK)
-        rc = vt_jwk_from_pkey(&jwk, key, NULL, &err);
+        rc = vt_file_write(outp, ar.token, strlen(ar.token), 0644, &err);
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
         goto out;
     }
-    logj = json_loadb((const char *)logb.data, logb.len, 0, NULL);
-
-    /* 1. challenge */
-    rc = vt_cli_call(&ch_reply, "POST", url, "/v1/challenge", NULL, NULL, &err);
-    nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch_reply, "nonce")) : NULL;
-    if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) % 2 != 0 || strlen(nonce_hex) > 128))
-        rc = vt_err_set(&err, VT_E_FORMAT, "the verifier's challenge has no usable nonce");
-    if (rc == VT_OK) {
-        nonce_len = strlen(nonce_hex) / 2;
-        rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), &err);
-    }
-    if (rc != VT_OK) {
-        ex = vt_cli_fail(rc, &err);
-        goto out;
-    }
-
-    /* 2. evidence bound to nonce and key */
-    rc = vt_collateral_new(&coll, &err);
-    if (rc == VT_OK && simulate && platform == VT_TEE_TDX) {
-        vt_sim_tdx_opts so;
-        memset(&so, 0, sizeof(so));
-        so.version = 4;
-        so.debug = debug;
-        so.rtmr3 = reg;
-        so.now = vt_time_now();
-        so.state_dir = state;
-        rc = vt_report_data_bind(so.report_data, nonce, nonce_len, raw.data, raw.len, &err);
-        if (rc == VT_OK)
-            rc = vt_sim_tdx(&ev, coll, &so, &err);
-        kind = VT_TEE_TDX;
-    } else if (rc == VT_OK && simulate) {
-        vt_sim_sevsnp_opts so;
-        memset(&so, 0, sizeof(so));
-        so.debug = debug;
-        so.now = vt_time_now();
-        so.state_dir = state;
-        rc = vt_report_data_bind(so.report_data, nonce, nonce_len, raw.data, raw.len, &err);
-        if (rc == VT_OK)
-            rc = vt_sim_sevsnp(&ev, coll, &so, &err);
-        kind = VT_TEE_SEVSNP;
-    } else if (rc == VT_OK) {
-        vt_collect_opts co;
-        memset(&co, 0, sizeof(co));
-        co.platform = platform;
-        co.state_dir = state;
-        co.certs_out = coll;
-        rc = vt_report_data_bind(co.report_data, nonce, nonce_len, raw.data, raw.len, &err);
-        if (rc == VT_OK)
-            rc = vt_evidence_collect(&ev, &kind, &co, &err);
-        if (rc == VT_OK && kind == VT_TEE_MOCK && !json)
-            fprintf(stderr, "veritee: no hardware TEE in use: MOCK evidence (hardware_attested: false)\n");
-    }
-    if (rc == VT_OK)
-        rc = vt_base64_encode(&b64, ev.data, ev.len, false, &err);
-    if (rc == VT_OK)
-        rc = vt_buf_terminate(&b64, &err);
-    if (rc == VT_OK)
-        rc = collateral_json(collj, coll, &err);
-    if (rc != VT_OK) {
-        ex = vt_cli_fail(rc, &err);
-        goto out;
-    }
-
-    /* 3. attest */
-    body = json_pack("{s:s, s:s, s:O?, s:s?, s:o, s:s, s:s, s:O}", "evidence", (const char *)b64.data, "platform",
-                     vt_tee_name(kind), "log", logj, "log_text", logj == NULL ? (const char *)logb.data : NULL,
-                     "public_key", json_loads(jwk, 0, NULL), "nonce", nonce_hex, "environment", env, "collateral",
-                     collj);
-    if (body != NULL && logj == NULL) {
-        /* The log text as given (the verifier parses either form). */
-        json_object_set(body, "log", json_object_get(body, "log_text"));
-    }
-    if (body != NULL)
-        json_object_del(body, "log_text");
-    rc = body == NULL ? vt_err_set(&err, VT_E_NOMEM, "cannot build the request")
-                      : vt_cli_call(&reply, "POST", url, "/v1/attest", body, NULL, &err);
-    if (rc != VT_OK) {
-        ex = vt_cli_fail(rc, &err);
-        goto out;
-    }
-    {
-        const char *token = json_string_value(json_object_get(reply, "token"));
-        const char *status = json_string_value(json_object_get(reply, "status"));
-        json_t *reasons = json_object_get(reply, "reasons"), *r;
+    if (ar.kind == VT_TEE_MOCK && !json)
+        fprintf(stderr, "veritee: no hardware TEE in use: MOCK evidence (hardware_attested: false)\n");
+    if (json) {
+        printf("%s\n", ar.reply_json);
+    } else {
+        json_t *reply = json_loads(ar.reply_json, 0, NULL), *r;
         size_t i;
-        if (token == NULL || status == NULL) {
-            fprintf(stderr, "veritee: the verifier's reply has no passport\n");
-            ex = VT_EXIT_USAGE;
-            goto out;
-        }
-        rc = vt_file_write(outp, token, strlen(token), 0644, &err);
-        if (rc != VT_OK) {
-            ex = vt_cli_fail(rc, &err);
-            goto out;
-        }
-        if (json) {
-            vt_cli_print_json(reply);
-        } else {
-            printf("passport %s: %s (%s evidence, environment %s)\n",
-                   json_string_value(json_object_get(reply, "id")), status, vt_tee_name(kind), env);
-            json_array_foreach(reasons, i, r)
-                printf("  %-9s %s\n", json_string_value(json_object_get(r, "component")),
-                       json_string_value(json_object_get(r, "reason")));
-            printf("token saved to %s\n", outp);
-        }
-        ex = strcmp(status, "affirming") == 0 ? VT_EXIT_OK : VT_EXIT_REJECTED;
+        printf("passport %s: %s (%s evidence, environment %s)\n", ar.id, ar.status, vt_tee_name(ar.kind), env);
+        json_array_foreach(json_object_get(reply, "reasons"), i, r)
+            printf("  %-9s %s\n", json_string_value(json_object_get(r, "component")),
+                   json_string_value(json_object_get(r, "reason")));
+        printf("token saved to %s\n", outp);
+        json_decref(reply);
     }
+    ex = strcmp(ar.status, "affirming") == 0 ? VT_EXIT_OK : VT_EXIT_REJECTED;
 out:
-    free(jwk);
+    vt_attester_result_clear(&ar);
     vt_mlog_free(log);
     vt_pkey_free(key);
-    vt_collateral_free(coll);
     vt_buf_free(&logb);
-    vt_buf_free(&raw);
-    vt_buf_free(&ev);
-    vt_buf_free(&b64);
-    json_decref(ch_reply);
-    json_decref(body);
-    json_decref(reply);
-    json_decref(logj);
-    json_decref(collj);
     return ex;
 }
 

@@ -8,8 +8,10 @@
 #include "cli.h"
 #include "gateway/config.h"
 #include "gateway/proxy.h"
+#include "gateway/trust.h"
 
-enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK };
+enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK, O_PLATFORM, O_SIMULATE, O_UNVERIFIED,
+       O_STATE, O_MODEL_CHECK, O_MEASURE };
 
 static void gateway_usage(FILE *f)
 {
@@ -26,6 +28,13 @@ static void gateway_usage(FILE *f)
             "  --upstream URL     model server root, http://host:port[/base]\n"
             "  --threads N        event loops (default: one per core)\n"
             "  --check-config     print the effective configuration as JSON and exit\n"
+            "  --platform P       auto (default), mock or tdx: where the boot measurements are extended\n"
+            "  --simulate         with --platform tdx: TDX simulator (RTMR3 = the log's replay; the\n"
+            "                     verifier must run with --trust-sim)\n"
+            "  --allow-unverified serve even without an affirming passport (development only; logged)\n"
+            "  --state DIR        state directory (default: config state_dir, else VERITEE_STATE)\n"
+            "  --model-check-ms N stat the model files at most every N ms (default 1000; 0 = every request)\n"
+            "  --measure-only     print the boot measurement log as JSON and exit (what to register)\n"
             "  --json             print the listening address as one JSON line on stdout\n\n"
             "Stops cleanly on SIGINT or SIGTERM.\n");
 }
@@ -36,8 +45,16 @@ int vt_cmd_gateway(int argc, char **argv)
         { "config", required_argument, NULL, O_CONFIG },   { "listen", required_argument, NULL, O_LISTEN },
         { "upstream", required_argument, NULL, O_UPSTREAM }, { "threads", required_argument, NULL, O_THREADS },
         { "check-config", no_argument, NULL, O_CHECK },    { "json", no_argument, NULL, O_JSON },
+        { "platform", required_argument, NULL, O_PLATFORM }, { "simulate", no_argument, NULL, O_SIMULATE },
+        { "allow-unverified", no_argument, NULL, O_UNVERIFIED }, { "state", required_argument, NULL, O_STATE },
+        { "model-check-ms", required_argument, NULL, O_MODEL_CHECK }, { "measure-only", no_argument, NULL, O_MEASURE },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
+    vt_gw_trust_opts to;
+    vt_gw_trust *trust = NULL;
+    vt_gw_hooks hooks = vt_gw_hooks_passthrough;
+    bool measure_only = false;
+    const char *state = NULL;
     const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL;
     bool json = false, check = false;
     vt_gw_config cfg;
@@ -47,9 +64,27 @@ int vt_cmd_gateway(int argc, char **argv)
     vt_status rc = VT_OK;
     int c;
 
+    memset(&to, 0, sizeof(to));
+    to.model_check_ms = 1000;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
+        case O_PLATFORM:
+            if (vt_tee_parse(&to.platform, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("%s", err.msg);
+            break;
+        case O_SIMULATE: to.simulate = true; break;
+        case O_UNVERIFIED: to.allow_unverified = true; break;
+        case O_STATE: state = optarg; break;
+        case O_MEASURE: measure_only = true; break;
+        case O_MODEL_CHECK: {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || v < 0 || v > 3600000)
+                return vt_cli_usage_error("gateway: --model-check-ms takes 0 to 3600000");
+            to.model_check_ms = (unsigned)v;
+            break;
+        }
         case O_CONFIG: config = optarg; break;
         case O_LISTEN: listen = optarg; break;
         case O_UPSTREAM: upstream = optarg; break;
@@ -91,10 +126,36 @@ int vt_cmd_gateway(int argc, char **argv)
         free(s);
         goto out;
     }
+    if (rc == VT_OK && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
+        /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
+        to.cfg = &cfg;
+        to.config_path = config;
+        to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);
+        to.attest = cfg.verifier_url != NULL && !measure_only;
+        if (to.simulate && to.platform != VT_TEE_TDX)
+            return vt_cli_usage_error("gateway: --simulate needs --platform tdx");
+        rc = vt_gw_trust_boot(&trust, &to, &err);
+        if (rc == VT_OK && measure_only) {
+            char *s = NULL;
+            rc = vt_gw_trust_log_json(&s, trust, &err);
+            if (rc == VT_OK)
+                printf("%s\n", s);
+            free(s);
+            goto out;
+        }
+        if (rc == VT_OK)
+            vt_gw_trust_hooks(&hooks, trust);
+        if (rc == VT_OK && !to.attest)
+            fprintf(stderr, "veritee gateway: no \"verifier\" configured: auditors run, but there is no passport and no receipts\n");
+    } else if (rc == VT_OK) {
+        fprintf(stderr, "veritee gateway: no \"verifier\" and no \"auditors\" configured: plain proxy, no trusted boot\n");
+    }
     if (rc == VT_OK) {
         signal(SIGPIPE, SIG_IGN); /* a client that vanished mid-write is an error return, not a signal */
-        rc = vt_gw_new(&gw, &cfg, &vt_gw_hooks_passthrough, &err);
+        rc = vt_gw_new(&gw, &cfg, &hooks, &err);
     }
+    if (rc == VT_OK && trust != NULL)
+        rc = vt_gw_trust_start(trust, vt_gw_loop_count(gw), &err);
     if (rc == VT_OK) {
         const char *h = cfg.listen_host;
         char addr[300];
@@ -111,6 +172,7 @@ int vt_cmd_gateway(int argc, char **argv)
     }
 out:
     vt_gw_free(gw);
+    vt_gw_trust_free(trust);
     vt_gw_config_free(&cfg);
     vt_buf_free(&text);
     if (rc != VT_OK)

@@ -149,7 +149,7 @@ static void record(vt_cli_report *r, const char *name, const char *status, const
     if (r->json)
         json_array_append_new(r->checks, json_pack("{s:s, s:s, s:s}", "check", name, "status", status, "detail", detail));
     else
-        printf("  %-4s %-12s %s\n", status, name, detail);
+        printf("  %-4s %-13s %s\n", status, name, detail);
     fflush(stdout);
 }
 

@@ -23,6 +23,8 @@
 
 #include <stdbool.h>
 
+#include <stdint.h>
+
 #include "gateway/sse.h"
 #include "veritee/base.h"
 
@@ -31,10 +33,13 @@ typedef struct vt_gw_ctx {
     const char *method;  /* "GET" / "POST" */
     const char *path;    /* client request path, e.g. "/v1/chat/completions" (no query) */
     unsigned long id;    /* per-process request number */
+    unsigned loop;       /* index of the event loop (thread) serving it: 0 .. vt_gw_loop_count()-1 */
     int upstream_status; /* 0 until the upstream answered */
     bool streamed;       /* the reply is an event stream */
     void *state;         /* the hooks' own per-request state */
 } vt_gw_ctx;
+
+struct vt_gw_headers;
 
 /* Verdict of on_request. */
 typedef struct vt_gw_verdict {
@@ -43,6 +48,10 @@ typedef struct vt_gw_verdict {
     char type[64];     /* OpenAI error "type", e.g. "invalid_request_error" */
     char code[64];     /* OpenAI error "code", e.g. "content_blocked" */
     char message[512]; /* shown to the client */
+    /* Optional, for a block: when body.len > 0 it is sent verbatim (JSON) instead of an
+     * error built from type/code/message, with these headers added.  Freed by the proxy. */
+    struct vt_buf body;
+    struct vt_gw_headers *headers;
 } vt_gw_verdict;
 
 /* Extra response headers a hook adds (e.g. Veritee-Receipt).  Owned by the proxy. */
@@ -69,8 +78,8 @@ typedef struct vt_gw_hooks {
     void *arg; /* borrowed; lives as long as the gateway */
     /* body: in/out, the client's request body; rewrite it to forward something else. */
     vt_status (*on_request)(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdict *verdict, vt_err *err);
-    /* body: in/out, the upstream's whole body; extra: headers to add to the reply. */
-    vt_status (*on_response)(void *arg, vt_gw_ctx *ctx, int status, const vt_gw_header_view *headers, vt_buf *body,
+    /* status, body: in/out, the upstream's status and whole body; extra: headers to add to the reply. */
+    vt_status (*on_response)(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw_header_view *headers, vt_buf *body,
                              vt_gw_headers *extra, vt_err *err);
     /* ev: in/out; ev->data is the event's data (e.g. one chat.completion.chunk, or "[DONE]"). */
     vt_status (*on_stream_event)(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err);
@@ -78,6 +87,11 @@ typedef struct vt_gw_hooks {
      * receipt goes here as `event: veritee-receipt`.  complete: the upstream finished. */
     vt_status (*on_stream_end)(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err);
     void (*on_finish)(void *arg, vt_gw_ctx *ctx);
+    /* Every byte of a streamed reply as it is queued for the client (events, error events,
+     * what on_stream_end added), so a hook can digest exactly what was sent. */
+    void (*on_stream_bytes)(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t len);
+    /* GET /v1/attestation?<query>: fill *status and body (JSON).  NULL = 404. */
+    vt_status (*on_attestation)(void *arg, const char *query, int *status, vt_buf *body, vt_err *err);
 } vt_gw_hooks;
 
 /* Pass-through: forwards everything unchanged.  Any function pointer in a

@@ -373,8 +373,12 @@ static void ex_fail(struct exchange *ex, int status, const char *type, const cha
                 while (n > 0 && ex->scratch.data[n - 1] == '\n')
                     n--;
                 vt_buf sse = { 0 };
-                if (vt_gw_sse_write_str(&sse, NULL, (const char *)ex->scratch.data, n, NULL) == VT_OK)
+                if (vt_gw_sse_write_str(&sse, NULL, (const char *)ex->scratch.data, n, NULL) == VT_OK) {
+                    const vt_gw_hooks *hooks = ex->loop->gw->hooks;
                     evbuffer_add(ex->out, sse.data, sse.len);
+                    if (hooks->on_stream_bytes != NULL)
+                        hooks->on_stream_bytes(hooks->arg, &ex->ctx, sse.data, sse.len);
+                }
                 vt_buf_free(&sse);
             }
             if (b != NULL)
@@ -414,6 +418,8 @@ static vt_status sse_event(void *arg, vt_gw_sse_event *ev, vt_err *err)
     rc = vt_gw_sse_write(&ex->scratch, ev, err);
     if (rc == VT_OK && evbuffer_add(ex->out, ex->scratch.data, ex->scratch.len) != 0)
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    if (rc == VT_OK && hooks->on_stream_bytes != NULL)
+        hooks->on_stream_bytes(hooks->arg, &ex->ctx, ex->scratch.data, ex->scratch.len);
     return rc;
 }
 
@@ -481,7 +487,12 @@ static bool ex_body(struct exchange *ex, struct evbuffer *in, size_t n)
         size_t used = 0;
         for (int i = 0; i < k && i < 16 && used < n; i++) {
             size_t l = vec[i].iov_len < n - used ? vec[i].iov_len : n - used;
-            if (vt_gw_sse_feed(&ex->sse, vec[i].iov_base, l, &err) != VT_OK) {
+            vt_status frc = vt_gw_sse_feed(&ex->sse, vec[i].iov_base, l, &err);
+            if (frc == VT_E_POLICY) { /* a response auditor ended the stream */
+                ex_fail(ex, 403, "invalid_request_error", "content_blocked", err.msg);
+                return false;
+            }
+            if (frc != VT_OK) {
                 gw_log("warn", "upstream_stream", err.msg);
                 ex_fail(ex, 502, "server_error", "upstream_bad_stream", err.msg);
                 return false;
@@ -533,7 +544,7 @@ static void ex_complete(struct exchange *ex, bool reusable)
         if (rc == VT_OK) {
             evbuffer_remove(ex->resp, body.data, n);
             body.len = n;
-            rc = hooks->on_response(hooks->arg, &ex->ctx, status, &view, &body, &extra, &err);
+            rc = hooks->on_response(hooks->arg, &ex->ctx, &status, &view, &body, &extra, &err);
         }
         if (rc == VT_OK)
             evbuffer_add(ex->resp, body.data, body.len);
@@ -868,7 +879,7 @@ static void ex_start_upstream(struct exchange *ex)
 
 /* ---- the front ---- */
 
-enum route { R_NONE, R_CHAT, R_COMPLETIONS, R_EMBEDDINGS, R_MODELS, R_MODEL, R_HEALTH };
+enum route { R_NONE, R_CHAT, R_COMPLETIONS, R_EMBEDDINGS, R_MODELS, R_MODEL, R_HEALTH, R_ATTESTATION };
 
 static bool model_id_ok(const char *s)
 {
@@ -899,6 +910,8 @@ static enum route route_of(const char *path, bool *post)
         return R_MODEL;
     if (strcmp(path, "/healthz") == 0)
         return R_HEALTH;
+    if (strcmp(path, "/v1/attestation") == 0)
+        return R_ATTESTATION;
     return R_NONE;
 }
 
@@ -929,6 +942,31 @@ static void handle(struct evhttp_request *req, void *arg)
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", post ? "POST" : "GET");
         reply_error(req, 405, "invalid_request_error", "method_not_allowed",
                     post ? "gateway: this URL takes POST" : "gateway: this URL takes GET");
+        return;
+    }
+    if (r == R_ATTESTATION) {
+        int st = 404;
+        vt_buf b = { 0 };
+        struct evbuffer *eb = NULL;
+        if (gw->hooks->on_attestation == NULL) {
+            reply_error(req, 404, "invalid_request_error", "unknown_url", "gateway: attestation is not enabled");
+            return;
+        }
+        if (gw->hooks->on_attestation(gw->hooks->arg, query, &st, &b, &err) != VT_OK) {
+            vt_buf_free(&b);
+            gw_log("error", "on_attestation", err.msg);
+            reply_error(req, 500, "server_error", "attestation_failed", "gateway: evidence could not be collected");
+            return;
+        }
+        eb = evbuffer_new();
+        if (eb != NULL)
+            evbuffer_add(eb, b.data, b.len);
+        vt_buf_free(&b);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+        evhttp_send_reply(req, st, NULL, eb);
+        if (eb != NULL)
+            evbuffer_free(eb);
         return;
     }
     if (r == R_HEALTH) {
@@ -978,6 +1016,7 @@ static void handle(struct evhttp_request *req, void *arg)
     ex->ctx.method = ex->method;
     ex->ctx.path = ex->path;
     ex->ctx.id = atomic_fetch_add(&gw->next_id, 1) + 1;
+    ex->ctx.loop = L->index;
     ex->body.len = evbuffer_get_length(in);
     if (ex->body.len > 0)
         evbuffer_remove(in, ex->body.data, ex->body.len);
@@ -988,9 +1027,32 @@ static void handle(struct evhttp_request *req, void *arg)
         memset(&v, 0, sizeof(v));
         if (gw->hooks->on_request(gw->hooks->arg, &ex->ctx, &ex->body, &v, &err) != VT_OK) {
             gw_log("error", "on_request", err.msg);
+            vt_buf_free(&v.body);
+            vt_gw_headers_free(v.headers);
+            free(v.headers);
             ex_fail(ex, 500, "server_error", "gateway_error", "gateway: the request could not be checked");
             return;
         }
+        if (v.block && v.body.len > 0) {
+            struct evbuffer *eb = evbuffer_new();
+            struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+            for (size_t i = 0; v.headers != NULL && i < v.headers->count; i++)
+                evhttp_add_header(oh, v.headers->name[i], v.headers->value[i]);
+            evhttp_add_header(oh, "Content-Type", "application/json");
+            if (eb != NULL)
+                evbuffer_add(eb, v.body.data, v.body.len);
+            evhttp_send_reply(ex_take_req(ex), v.status >= 400 && v.status <= 599 ? v.status : 403, NULL, eb);
+            if (eb != NULL)
+                evbuffer_free(eb);
+            vt_buf_free(&v.body);
+            vt_gw_headers_free(v.headers);
+            free(v.headers);
+            ex_finish(ex);
+            return;
+        }
+        vt_buf_free(&v.body);
+        vt_gw_headers_free(v.headers);
+        free(v.headers);
         if (v.block) {
             ex_fail(ex, v.status >= 400 && v.status <= 599 ? v.status : 403,
                     v.type[0] ? v.type : "invalid_request_error", v.code[0] ? v.code : "request_blocked",
@@ -1175,6 +1237,11 @@ out:
 uint16_t vt_gw_port(const vt_gw *gw)
 {
     return gw->port;
+}
+
+unsigned vt_gw_loop_count(const vt_gw *gw)
+{
+    return gw->nloops;
 }
 
 static void *loop_main(void *arg)

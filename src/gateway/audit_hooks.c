@@ -1,0 +1,511 @@
+/* The auditor chain, receipts and the attestation endpoint as proxy hooks (trust.h, hooks.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "gateway/trust.h"
+
+#define MAX_CHOICES 4
+
+struct xstate {
+    vt_audit_report *rep;
+    bool audited;               /* a POST to an inference endpoint */
+    uint8_t received[32], forwarded[32];
+    uint8_t model[32];
+    char passport_id[48];
+    vt_digest_ctx *sent;        /* streams: every byte sent before the receipt */
+    vt_audit_stream *streams[MAX_CHOICES];
+    bool finished;              /* response phase entries are in rep */
+    vt_audit_exec exec;
+    int64_t received_ms, start_us;
+    json_t *last_chunk;         /* id/model/created for a synthetic final chunk */
+    vt_buf tmp;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static bool inference_path(const char *p)
+{
+    return strcmp(p, "/v1/chat/completions") == 0 || strcmp(p, "/v1/completions") == 0 ||
+           strcmp(p, "/v1/embeddings") == 0;
+}
+
+static void xstate_free(struct xstate *x)
+{
+    if (x == NULL)
+        return;
+    free(x->rep);
+    vt_digest_ctx_free(x->sent);
+    for (int i = 0; i < MAX_CHOICES; i++)
+        vt_audit_stream_free(x->streams[i]);
+    json_decref(x->last_chunk);
+    vt_buf_free(&x->tmp);
+    free(x);
+}
+
+/* Blocking entry: "<auditor> (<phase>): <reason>". */
+static void block_message(char *out, size_t len, const vt_audit_report *r)
+{
+    for (size_t i = 0; i < r->entry_len; i++) {
+        const vt_audit_entry *e = &r->entries[i];
+        if (e->verdict == VT_AUDIT_BLOCK) {
+            snprintf(out, len, "gateway: blocked by the %s auditor (%s phase): %s", e->name,
+                     vt_audit_phase_name(e->phase), e->reason);
+            return;
+        }
+    }
+    snprintf(out, len, "gateway: blocked by an auditor");
+}
+
+/* Builds and signs the receipt; *token_out is free()d by the caller. */
+static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx,
+                              const uint8_t response[32], vt_err *err)
+{
+    vt_receipt r;
+    vt_buf aj;
+    vt_status rc;
+
+    vt_buf_init(&aj);
+    rc = vt_receipt_init(&r, err);
+    if (rc != VT_OK)
+        return rc;
+    snprintf(r.passport, sizeof(r.passport), "%s", x->passport_id);
+    snprintf(r.environment, sizeof(r.environment), "%s", t->o.cfg->environment != NULL ? t->o.cfg->environment : "");
+    memcpy(r.model, x->model, 32);
+    memcpy(r.request_received, x->received, 32);
+    memcpy(r.request_forwarded, x->forwarded, 32);
+    memcpy(r.response, response, 32);
+    r.streamed = ctx->streamed;
+    snprintf(r.endpoint, sizeof(r.endpoint), "%s", ctx->path);
+    r.upstream_status = ctx->upstream_status;
+    snprintf(r.verdict, sizeof(r.verdict), "%s", vt_audit_verdict_name(x->rep->verdict));
+    rc = vt_audit_report_json(&aj, x->rep, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(&aj, err);
+    if (rc == VT_OK) {
+        /* The receipt keeps the auditors array; the report's own verdict is r.verdict. */
+        json_t *o = json_loads((const char *)aj.data, 0, NULL);
+        r.auditors = json_dumps(json_object_get(o, "auditors"), JSON_COMPACT);
+        json_decref(o);
+        if (r.auditors == NULL)
+            rc = vt_err_set(err, VT_E_INTERNAL, "gateway: auditor report JSON");
+    }
+    r.prompt_tokens = x->exec.prompt_tokens;
+    r.completion_tokens = x->exec.completion_tokens;
+    r.total_tokens = x->exec.total_tokens;
+    r.received_ms = x->received_ms;
+    r.completed_ms = wall_ms();
+    if (rc == VT_OK)
+        rc = vt_receipt_sign(token_out, &r, t->key, err);
+    if (rc == VT_OK)
+        vt__gw_receipt_queue(t, *token_out);
+    vt_receipt_clear(&r);
+    vt_buf_free(&aj);
+    return rc;
+}
+
+static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdict *v, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    struct xstate *x;
+    bool changed;
+    vt_status rc;
+
+    changed = vt__gw_model_check(t);
+    if (strcmp(ctx->method, "POST") != 0 || !inference_path(ctx->path)) {
+        if (!atomic_load(&t->serving)) {
+            v->block = true;
+            v->status = 503;
+            snprintf(v->type, sizeof(v->type), "server_error");
+            snprintf(v->code, sizeof(v->code), "gateway_unattested");
+            snprintf(v->message, sizeof(v->message), "gateway: no affirming passport: not serving");
+        }
+        return VT_OK;
+    }
+    x = calloc(1, sizeof(*x));
+    if (x == NULL || (x->rep = malloc(sizeof(*x->rep))) == NULL) {
+        xstate_free(x);
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    ctx->state = x;
+    x->audited = true;
+    x->received_ms = wall_ms();
+    x->start_us = mono_us();
+    vt_audit_report_init(x->rep);
+    vt_audit_exec_init(&x->exec);
+    pthread_mutex_lock(&t->mu);
+    memcpy(x->model, t->model, 32);
+    if (t->model_unknown || changed) /* changed and not yet re-measured: nothing known matches */
+        memset(x->model, 0, 32);
+    snprintf(x->passport_id, sizeof(x->passport_id), "%s", t->passport_id);
+    pthread_mutex_unlock(&t->mu);
+
+    rc = vt_digest(VT_MD_SHA256, body->data, body->len, x->received, err);
+    if (rc == VT_OK && t->o.cfg->model_count > 0)
+        rc = vt_audit_artifact(x->rep, t->chain, x->model, 32, err);
+    if (rc == VT_OK && x->rep->verdict != VT_AUDIT_BLOCK) {
+        vt_status ar = vt_audit_request(x->rep, &x->tmp, t->ctxs[ctx->loop], body->data, body->len, err);
+        if (ar == VT_E_FORMAT || ar == VT_E_LIMIT) {
+            v->block = true;
+            v->status = 400;
+            snprintf(v->message, sizeof(v->message), "gateway: %s", err->msg);
+        } else {
+            rc = ar;
+        }
+    }
+    if (rc != VT_OK)
+        return rc;
+    if (!v->block && x->rep->verdict == VT_AUDIT_BLOCK) {
+        v->block = true;
+        v->status = 403;
+        block_message(v->message, sizeof(v->message), x->rep);
+    }
+    if (!v->block && !atomic_load(&t->serving)) {
+        v->block = true;
+        v->status = 503;
+        snprintf(v->message, sizeof(v->message), "gateway: no affirming passport: not serving");
+    }
+    if (v->block) {
+        /* Nothing is forwarded; the receipt covers the error body the client gets. */
+        json_t *o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", v->message, "type",
+                              v->status == 503 ? "server_error" : "invalid_request_error", "param", "code",
+                              v->status == 503 ? "gateway_unattested" : "content_blocked");
+        char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL, *tok = NULL;
+        uint8_t h[32];
+        json_decref(o);
+        memset(x->forwarded, 0, 32);
+        rc = s == NULL ? vt_err_set(err, VT_E_NOMEM, "gateway: out of memory") : VT_OK;
+        if (rc == VT_OK)
+            rc = vt_buf_append_str(&v->body, s, err);
+        if (rc == VT_OK)
+            rc = vt_buf_append(&v->body, "\n", 1, err);
+        if (rc == VT_OK)
+            rc = vt_digest(VT_MD_SHA256, v->body.data, v->body.len, h, err);
+        if (rc == VT_OK && t->key != NULL) {
+            rc = make_receipt(&tok, t, x, ctx, h, err);
+            if (rc == VT_OK && (v->headers = calloc(1, sizeof(*v->headers))) == NULL)
+                rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+            if (rc == VT_OK)
+                rc = vt_gw_headers_add(v->headers, "Veritee-Receipt", tok, err);
+        }
+        free(tok);
+        free(s);
+        return rc;
+    }
+    /* Forward the rewritten body. */
+    {
+        vt_buf swap = *body;
+        *body = x->tmp;
+        x->tmp = swap;
+        x->tmp.len = 0;
+    }
+    return vt_digest(VT_MD_SHA256, body->data, body->len, x->forwarded, err);
+}
+
+static vt_status execution(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_err *err)
+{
+    x->exec.latency_us = mono_us() - x->start_us;
+    x->exec.upstream_status = ctx->upstream_status;
+    return vt_audit_execution(x->rep, t->chain, &x->exec, err);
+}
+
+static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw_header_view *headers, vt_buf *body,
+                             vt_gw_headers *extra, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    struct xstate *x = ctx->state;
+    uint8_t h[32];
+    char *tok = NULL;
+    vt_status rc;
+
+    (void)headers;
+    if (x == NULL || !x->audited)
+        return VT_OK;
+    vt_audit_exec_usage(&x->exec, body->data, body->len);
+    rc = execution(t, x, ctx, err);
+    if (rc == VT_OK && *status >= 200 && *status < 300) {
+        x->tmp.len = 0;
+        vt_status ar = vt_audit_response(x->rep, &x->tmp, t->ctxs[ctx->loop], body->data, body->len, err);
+        if (ar == VT_OK && x->rep->verdict == VT_AUDIT_BLOCK) {
+            char msg[400];
+            json_t *o;
+            char *s;
+            block_message(msg, sizeof(msg), x->rep);
+            o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", msg, "type", "invalid_request_error",
+                          "param", "code", "content_blocked");
+            s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+            json_decref(o);
+            body->len = 0;
+            rc = s != NULL ? vt_buf_append_str(body, s, err) : vt_err_set(err, VT_E_NOMEM, "out of memory");
+            if (rc == VT_OK)
+                rc = vt_buf_append(body, "\n", 1, err);
+            free(s);
+            *status = 403;
+        } else if (ar == VT_OK) {
+            vt_buf swap = *body;
+            *body = x->tmp;
+            x->tmp = swap;
+        } else if (ar != VT_E_FORMAT) { /* a body that is not JSON passes unscanned, as the upstream sent it */
+            rc = ar;
+        }
+    }
+    if (rc == VT_OK)
+        rc = vt_digest(VT_MD_SHA256, body->data, body->len, h, err);
+    if (rc != VT_OK || t->key == NULL)
+        return rc;
+    rc = make_receipt(&tok, t, x, ctx, h, err);
+    if (rc == VT_OK)
+        rc = vt_gw_headers_add(extra, "Veritee-Receipt", tok, err);
+    free(tok);
+    return rc;
+}
+
+/* Rewrites one chat.completion.chunk / text_completion chunk with the released text. */
+static vt_status stream_chunk(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err)
+{
+    json_t *o = json_loadb((const char *)ev->data.data, ev->data.len, JSON_REJECT_DUPLICATES, NULL), *ch;
+    bool changed = false, final = false;
+    size_t i;
+    vt_status rc = VT_OK;
+
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return vt_err_set(err, VT_E_POLICY, "gateway: a stream event is not JSON: it cannot be audited");
+    }
+    vt_audit_exec_usage(&x->exec, ev->data.data, ev->data.len);
+    json_array_foreach(json_object_get(o, "choices"), i, ch) {
+        json_t *delta = json_object_get(ch, "delta"), *c;
+        json_int_t idx = json_integer_value(json_object_get(ch, "index"));
+        const char *key = json_is_object(delta) ? "content" : "text";
+        json_t *holder = json_is_object(delta) ? delta : ch;
+        if (idx < 0 || idx >= MAX_CHOICES) {
+            rc = vt_err_set(err, VT_E_POLICY, "gateway: more than %d choices cannot be audited", MAX_CHOICES);
+            break;
+        }
+        if (x->streams[idx] == NULL) {
+            rc = vt_audit_stream_new(&x->streams[idx], t->ctxs[ctx->loop], err);
+            if (rc != VT_OK)
+                break;
+        }
+        c = json_object_get(holder, key);
+        x->tmp.len = 0;
+        if (json_is_string(c)) {
+            rc = vt_audit_stream_feed(x->streams[idx], json_string_value(c), json_string_length(c), &x->tmp, err);
+            changed = true;
+        }
+        if (rc == VT_OK && json_is_string(json_object_get(ch, "finish_reason"))) {
+            rc = vt_audit_stream_finish(x->streams[idx], &x->tmp, x->rep, err);
+            final = true;
+            changed = true;
+        }
+        if (rc != VT_OK)
+            break;
+        if (vt_audit_stream_blocked(x->streams[idx])) {
+            char msg[400];
+            if (!final && vt_audit_stream_finish(x->streams[idx], &x->tmp, x->rep, NULL) != VT_OK)
+                vt__gw_log("error", "audit", "cannot finish the blocked stream");
+            block_message(msg, sizeof(msg), x->rep);
+            rc = vt_err_set(err, VT_E_POLICY, "%s", msg);
+            break;
+        }
+        if (json_is_string(c) || final)
+            json_object_set_new(holder, key, json_stringn((const char *)x->tmp.data, x->tmp.len));
+    }
+    if (final)
+        x->finished = true;
+    if (rc == VT_OK && changed) {
+        char *s = json_dumps(o, JSON_COMPACT);
+        ev->data.len = 0;
+        rc = s != NULL ? vt_buf_append_str(&ev->data, s, err) : vt_err_set(err, VT_E_NOMEM, "out of memory");
+        if (rc == VT_OK)
+            rc = vt_buf_terminate(&ev->data, err);
+        free(s);
+    }
+    json_decref(x->last_chunk);
+    x->last_chunk = o;
+    return rc;
+}
+
+static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    struct xstate *x = ctx->state;
+
+    if (x == NULL || !x->audited)
+        return VT_OK;
+    if (x->sent == NULL) {
+        vt_status rc = vt_digest_ctx_new(&x->sent, VT_MD_SHA256, err);
+        if (rc != VT_OK)
+            return rc;
+    }
+    if (ev->data.len == 6 && memcmp(ev->data.data, "[DONE]", 6) == 0)
+        return VT_OK;
+    return stream_chunk(t, x, ctx, ev, err);
+}
+
+static void on_stream_bytes(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t len)
+{
+    struct xstate *x = ctx->state;
+
+    (void)arg;
+    if (x != NULL && x->sent != NULL)
+        if (vt_digest_ctx_update(x->sent, p, len, NULL) != VT_OK)
+            vt__gw_log("error", "receipt", "cannot digest the stream");
+}
+
+static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    struct xstate *x = ctx->state;
+    uint8_t h[32];
+    char *tok = NULL;
+    vt_status rc = VT_OK;
+
+    (void)complete;
+    if (x == NULL || !x->audited || x->sent == NULL)
+        return VT_OK;
+    /* Text still held back (a stream without a finish_reason): release it as a last chunk. */
+    for (int i = 0; rc == VT_OK && i < MAX_CHOICES && !x->finished; i++) {
+        if (x->streams[i] == NULL)
+            continue;
+        x->tmp.len = 0;
+        rc = vt_audit_stream_finish(x->streams[i], &x->tmp, x->rep, err);
+        if (rc == VT_OK && x->tmp.len > 0 && !vt_audit_stream_blocked(x->streams[i])) {
+            json_t *o = json_pack("{s:O?, s:s, s:O?, s:O?, s:[{s:i, s:{s:s%}, s:n}]}", "id",
+                                  json_object_get(x->last_chunk, "id"), "object", "chat.completion.chunk", "created",
+                                  json_object_get(x->last_chunk, "created"), "model",
+                                  json_object_get(x->last_chunk, "model"), "choices", "index", i, "delta", "content",
+                                  (const char *)x->tmp.data, x->tmp.len, "finish_reason");
+            char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+            size_t before = out->len;
+            if (s != NULL)
+                rc = vt_gw_sse_write_str(out, NULL, s, strlen(s), err);
+            if (rc == VT_OK)
+                rc = vt_digest_ctx_update(x->sent, out->data + before, out->len - before, err);
+            free(s);
+            json_decref(o);
+        }
+    }
+    if (rc == VT_OK)
+        rc = execution(t, x, ctx, err);
+    if (rc == VT_OK)
+        rc = vt_digest_ctx_final(x->sent, h, err);
+    if (rc != VT_OK || t->key == NULL)
+        return rc;
+    rc = make_receipt(&tok, t, x, ctx, h, err);
+    if (rc == VT_OK)
+        rc = vt_gw_sse_write_str(out, "veritee-receipt", tok, strlen(tok), err);
+    free(tok);
+    return rc;
+}
+
+static void on_finish(void *arg, vt_gw_ctx *ctx)
+{
+    (void)arg;
+    xstate_free(ctx->state);
+    ctx->state = NULL;
+}
+
+static bool hex_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+static vt_status on_attestation(void *arg, const char *query, int *status, vt_buf *body, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    char nhex[160], *logtxt = NULL, *colltxt = NULL, *s = NULL;
+    uint8_t nonce[64];
+    size_t n;
+    vt_collateral *coll = NULL;
+    vt_tee_kind kind = VT_TEE_NONE;
+    vt_buf ev, b64;
+    json_t *o = NULL;
+    vt_status rc;
+
+    if (query == NULL || vt_http_query_get(nhex, sizeof(nhex), query, "nonce", NULL) != VT_OK ||
+        (n = strlen(nhex)) < 32 || n > 128 || n % 2 != 0 || !hex_ok(nhex, n)) {
+        *status = 400;
+        return vt_buf_append_str(body,
+                                 "{\"error\":{\"message\":\"gateway: nonce must be 16 to 64 bytes of hex "
+                                 "(?nonce=HEX)\",\"type\":\"invalid_request_error\",\"param\":\"nonce\","
+                                 "\"code\":\"bad_nonce\"}}\n",
+                                 err);
+    }
+    if (t->key == NULL) {
+        *status = 503;
+        return vt_buf_append_str(body, "{\"error\":{\"message\":\"gateway: no enclave key\",\"type\":\"server_error\","
+                                       "\"param\":null,\"code\":\"gateway_unattested\"}}\n", err);
+    }
+    rc = vt_hex_decode(nonce, n / 2, nhex, n, err);
+    vt_buf_init(&ev);
+    vt_buf_init(&b64);
+    if (rc == VT_OK)
+        rc = vt_collateral_new(&coll, err);
+    pthread_mutex_lock(&t->mu); /* the log and the register must agree with the evidence */
+    if (rc == VT_OK)
+        rc = vt_attester_evidence(&ev, coll, &kind, &t->ao, t->log, nonce, n / 2, t->key, err);
+    if (rc == VT_OK)
+        rc = vt_mlog_to_json(&logtxt, t->log, err);
+    if (rc == VT_OK)
+        rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(&b64, err);
+    if (rc == VT_OK)
+        rc = vt_attester_collateral_json(&colltxt, coll, err);
+    if (rc == VT_OK) {
+        o = json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:s?, s:o, s:s, s:b}", "platform", vt_tee_name(kind),
+                      "evidence", (const char *)b64.data, "collateral", json_loads(colltxt, 0, NULL), "log",
+                      json_loads(logtxt, 0, NULL), "passport", t->passport, "passport_id", t->passport_id,
+                      "environment", t->o.cfg->environment, "enclave_key", json_loads(t->jwk, 0, NULL), "nonce",
+                      nhex, "simulated", t->o.simulate || kind == VT_TEE_MOCK);
+        s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+        if (s == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(body, s, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(body, "\n", 1, err);
+    *status = 200;
+    free(s);
+    free(logtxt);
+    free(colltxt);
+    json_decref(o);
+    vt_collateral_free(coll);
+    vt_buf_free(&ev);
+    vt_buf_free(&b64);
+    return rc;
+}
+
+void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t)
+{
+    memset(h, 0, sizeof(*h));
+    h->arg = t;
+    h->on_request = on_request;
+    h->on_response = on_response;
+    h->on_stream_event = on_stream_event;
+    h->on_stream_end = on_stream_end;
+    h->on_finish = on_finish;
+    h->on_stream_bytes = on_stream_bytes;
+    h->on_attestation = on_attestation;
+}

@@ -1,0 +1,620 @@
+/* Trusted boot, passport upkeep, model watch, receipts sink and the attestation endpoint (trust.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gateway/trust.h"
+
+#define RECEIPTS_FILE_MAX ((long)16 << 20) /* receipts.jsonl rotates to .1 above this */
+
+void vt__gw_log(const char *level, const char *event, const char *detail)
+{
+    json_t *o = json_object();
+    char ts[32], *s;
+
+    if (o == NULL)
+        return;
+    vt_time_format(ts, vt_time_now());
+    json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "level", json_string(level));
+    json_object_set_new(o, "component", json_string("gateway"));
+    json_object_set_new(o, "event", json_string(event));
+    if (detail != NULL)
+        json_object_set_new(o, "detail", json_string(detail));
+    s = json_dumps(o, JSON_COMPACT);
+    if (s != NULL)
+        fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *base_name(const char *p)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    while (n > 0 && p[n - 1] != '/')
+        n--;
+    return p + n;
+}
+
+/* ---- the model files' boot snapshot ---- */
+
+static vt_status snap_add(vt_gw_trust *t, const char *path, vt_err *err)
+{
+    struct gw_model_file *f, *nf;
+    struct stat st;
+
+    if (lstat(path, &st) != 0)
+        return vt_err_set(err, VT_E_IO, "gateway: model %s: %s", path, strerror(errno));
+    nf = realloc(t->files, (t->file_count + 1) * sizeof(*t->files));
+    if (nf == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    t->files = nf;
+    f = &t->files[t->file_count];
+    memset(f, 0, sizeof(*f));
+    f->path = strdup(path);
+    if (f->path == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->size = st.st_size;
+    f->mtime = st.st_mtim;
+    f->ctime = st.st_ctim;
+    t->file_count++;
+    return VT_OK;
+}
+
+static bool snap_same(const struct gw_model_file *f)
+{
+    struct stat st;
+    if (lstat(f->path, &st) != 0)
+        return false;
+    return st.st_dev == f->dev && st.st_ino == f->ino && st.st_size == f->size &&
+           st.st_mtim.tv_sec == f->mtime.tv_sec && st.st_mtim.tv_nsec == f->mtime.tv_nsec &&
+           st.st_ctim.tv_sec == f->ctime.tv_sec && st.st_ctim.tv_nsec == f->ctime.tv_nsec;
+}
+
+bool vt__gw_model_check(vt_gw_trust *t)
+{
+    int64_t now, next;
+
+    if (atomic_load(&t->model_changed))
+        return true;
+    now = now_ms();
+    next = atomic_load(&t->next_check_ms);
+    if (t->o.model_check_ms > 0 && now < next)
+        return false;
+    atomic_store(&t->next_check_ms, now + t->o.model_check_ms);
+    for (size_t i = 0; i < t->file_count; i++) {
+        if (!snap_same(&t->files[i])) {
+            atomic_store(&t->model_changed, true);
+            vt__gw_log("warn", "model_changed", t->files[i].path);
+            pthread_mutex_lock(&t->mu);
+            t->model_unknown = true;
+            pthread_cond_broadcast(&t->cv);
+            pthread_mutex_unlock(&t->mu);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- measurement ---- */
+
+/* Appends an event and extends the platform register (mock/tdx; nothing for simulation). */
+static vt_status log_event(vt_gw_trust *t, vt_component c, const char *name, const uint8_t *d, size_t len,
+                           vt_err *err)
+{
+    uint8_t data48[48];
+    vt_status rc = vt_mlog_append(t->log, c, name, VT_MD_SHA256, d, len, data48, err);
+
+    if (rc == VT_OK && !t->o.simulate)
+        rc = vt_register_extend(t->kind, t->o.state_dir, t->o.sysroot, data48, NULL, err);
+    return rc;
+}
+
+static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
+{
+    const vt_gw_config *cfg = t->o.cfg;
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++) {
+        vt_measurement *m = NULL;
+        char name[VT_MLOG_NAME_MAX];
+        rc = vt_measure_path(&m, cfg->models[i], NULL, err);
+        if (rc != VT_OK)
+            break;
+        snprintf(name, sizeof(name), "%s", base_name(cfg->models[i]));
+        rc = log_event(t, VT_COMPONENT_MODEL, name, m->root, 32, err);
+        if (rc == VT_OK && i == 0)
+            memcpy(t->model, m->root, 32);
+        if (rc == VT_OK && snapshot) {
+            rc = snap_add(t, cfg->models[i], err);
+            for (size_t k = 0; rc == VT_OK && k < m->file_count && m->file_count > 1; k++) {
+                char p[4096];
+                if (snprintf(p, sizeof(p), "%s/%s", cfg->models[i], m->files[k].path) < (int)sizeof(p))
+                    rc = snap_add(t, p, err);
+            }
+        }
+        vt_measurement_free(m);
+    }
+    return rc;
+}
+
+/* The artifact auditor without reference_digests takes the environment's model digests. */
+static vt_status auditors_json(char **out, vt_gw_trust *t, vt_err *err)
+{
+    const vt_gw_config *cfg = t->o.cfg;
+    json_t *arr = cfg->auditors != NULL ? json_deep_copy(cfg->auditors) : json_array(), *a;
+    vt_status rc = arr == NULL ? vt_err_set(err, VT_E_NOMEM, "gateway: out of memory") : VT_OK;
+    size_t i;
+
+    json_array_foreach(arr, i, a) {
+        const char *n = json_string_value(json_object_get(a, "name"));
+        if (rc != VT_OK || n == NULL || strcmp(n, "artifact") != 0 || json_object_get(a, "reference_digests") != NULL)
+            continue;
+        if (cfg->verifier_url == NULL || cfg->environment == NULL) {
+            rc = vt_err_set(err, VT_E_ARG,
+                            "gateway: the artifact auditor has no reference_digests and there is no verifier/environment to take them from");
+            break;
+        }
+        {
+            vt_http_response r;
+            vt_http_client_opts co;
+            char url[2048];
+            json_t *env = NULL, *models;
+            memset(&co, 0, sizeof(co));
+            co.timeout_ms = 10000;
+            memset(&r, 0, sizeof(r));
+            snprintf(url, sizeof(url), "%s/v1/environments/%s", cfg->verifier_url, cfg->environment);
+            rc = vt_http_request(&r, "GET", url, NULL, &co, err);
+            if (rc == VT_OK && r.status != 200) {
+                char m[300];
+                vt_http_response_error(m, sizeof(m), &r);
+                rc = vt_err_set(err, VT_E_IO, "gateway: GET %s: %s", url, m);
+            }
+            if (rc == VT_OK)
+                env = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
+            models = json_object_get(json_object_get(env, "components"), "model");
+            if (rc == VT_OK && (!json_is_array(models) || json_array_size(models) == 0))
+                rc = vt_err_set(err, VT_E_POLICY, "gateway: environment %s lists no model digests for the artifact auditor",
+                                cfg->environment);
+            if (rc == VT_OK)
+                json_object_set(a, "reference_digests", models);
+            json_decref(env);
+            vt_http_response_clear(&r);
+        }
+    }
+    if (rc == VT_OK) {
+        *out = json_dumps(arr, JSON_COMPACT);
+        if (*out == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    json_decref(arr);
+    return rc;
+}
+
+static vt_status measure_all(vt_gw_trust *t, vt_err *err)
+{
+    char exe[4096], *aj = NULL;
+    vt_measurement *m = NULL;
+    vt_buf cfgb;
+    uint8_t d[32];
+    vt_status rc;
+    ssize_t n;
+
+    vt_buf_init(&cfgb);
+    rc = auditors_json(&aj, t, err);
+    if (rc == VT_OK)
+        rc = vt_audit_chain_new(&t->chain, aj, strlen(aj), err);
+    free(aj);
+    if (rc == VT_OK)
+        rc = vt_mlog_new(&t->log, err);
+    if (rc == VT_OK && t->kind == VT_TEE_MOCK && !t->o.simulate) {
+        /* A boot starts from a reset register, as a TD's RTMRs do; the mock register persists
+         * in the state directory, so the gateway resets it (mock only). */
+        char p[4096];
+        uint8_t zero[VT_REGISTER_LEN] = { 0 };
+        snprintf(p, sizeof(p), "%s/mock", t->o.state_dir);
+        rc = vt_mkdir_p(p, 0700, err);
+        snprintf(p, sizeof(p), "%s/mock/mr", t->o.state_dir);
+        if (rc == VT_OK)
+            rc = vt_file_write(p, zero, sizeof(zero), 0600, err);
+    }
+    if (rc == VT_OK)
+        rc = measure_models(t, true, err);
+    for (size_t i = 0; rc == VT_OK && i < vt_audit_chain_count(t->chain); i++) {
+        const vt_auditor_info *a = vt_audit_chain_get(t->chain, i);
+        char name[VT_MLOG_NAME_MAX];
+        snprintf(name, sizeof(name), "%s@%s", a->name, a->version);
+        rc = log_event(t, VT_COMPONENT_AUDITOR, name, a->config_digest, 32, err);
+    }
+    if (rc == VT_OK) {
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+            rc = vt_err_set(err, VT_E_IO, "gateway: /proc/self/exe: %s", strerror(errno));
+        else
+            exe[n] = '\0';
+    }
+    if (rc == VT_OK)
+        rc = vt_measure_path(&m, exe, NULL, err);
+    if (rc == VT_OK)
+        rc = log_event(t, VT_COMPONENT_RUNTIME, "veritee", m->root, 32, err);
+    vt_measurement_free(m);
+    if (rc == VT_OK) {
+        if (t->o.config_path != NULL) {
+            rc = vt_file_read(&cfgb, t->o.config_path, 1 << 20, err);
+        } else {
+            char *s = NULL;
+            rc = vt_gw_config_to_json(&s, t->o.cfg, err);
+            if (rc == VT_OK)
+                rc = vt_buf_append_str(&cfgb, s, err);
+            free(s);
+        }
+    }
+    if (rc == VT_OK)
+        rc = vt_digest(VT_MD_SHA256, cfgb.data, cfgb.len, d, err);
+    if (rc == VT_OK)
+        rc = log_event(t, VT_COMPONENT_CONFIG, t->o.config_path != NULL ? base_name(t->o.config_path) : "gateway.json",
+                       d, 32, err);
+    vt_buf_free(&cfgb);
+    return rc;
+}
+
+/* ---- passports ---- */
+
+/* Called with t->mu held; releases it while talking to the verifier. */
+static vt_status attest_locked(vt_gw_trust *t, vt_err *err)
+{
+    vt_attester_result ar;
+    vt_passport_claims pc;
+    vt_status rc;
+    char msg[400];
+
+    rc = vt_attester_run(&ar, &t->ao, t->log, t->key, err);
+    if (rc != VT_OK)
+        return rc;
+    memset(&pc, 0, sizeof(pc));
+    rc = vt_passport_decode(&pc, ar.token, strlen(ar.token), err);
+    if (rc == VT_OK) {
+        free(t->passport);
+        t->passport = ar.token;
+        ar.token = NULL;
+        snprintf(t->passport_id, sizeof(t->passport_id), "%s", ar.id);
+        snprintf(t->status, sizeof(t->status), "%s", ar.status);
+        snprintf(t->reason, sizeof(t->reason), "%s", ar.reason);
+        t->iat = pc.iat;
+        t->exp = pc.exp;
+        snprintf(msg, sizeof(msg), "%s %s (%s evidence, environment %s)%s%s", ar.id, ar.status, vt_tee_name(ar.kind),
+                 t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
+        vt__gw_log(strcmp(ar.status, "affirming") == 0 ? "info" : "error", "passport", msg);
+    }
+    vt_passport_claims_clear(&pc);
+    vt_attester_result_clear(&ar);
+    return rc;
+}
+
+static void update_serving(vt_gw_trust *t)
+{
+    bool ok = t->passport != NULL && vt_time_now() < t->exp && strcmp(t->status, "affirming") == 0;
+    atomic_store(&t->serving, ok || t->o.allow_unverified);
+}
+
+vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err *err)
+{
+    vt_gw_trust *t = calloc(1, sizeof(*t));
+    vt_status rc = VT_OK;
+
+    *out = NULL;
+    if (t == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    t->o = *o;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    pthread_mutex_init(&t->qmu, NULL);
+    pthread_cond_init(&t->qcv, NULL);
+    t->kind = o->platform;
+    if (t->kind == VT_TEE_NONE) {
+        vt_hw_info hw;
+        vt_tee_detect(&hw, o->sysroot);
+        t->kind = hw.selected;
+    }
+    if (o->simulate && t->kind != VT_TEE_TDX)
+        rc = vt_err_set(err, VT_E_ARG, "gateway: --simulate needs --platform tdx");
+    if (rc == VT_OK && o->attest && (o->cfg->verifier_url == NULL || o->cfg->environment == NULL))
+        rc = vt_err_set(err, VT_E_ARG, "gateway: trusted boot needs \"verifier\" and \"environment\" in the config");
+    t->ao.verifier_url = o->cfg->verifier_url;
+    t->ao.environment = o->cfg->environment;
+    t->ao.platform = t->kind;
+    t->ao.simulate = o->simulate;
+    t->ao.state_dir = o->state_dir;
+    t->ao.sysroot = o->sysroot;
+    t->ao.timeout_ms = 15000;
+    if (rc == VT_OK)
+        rc = vt_mkdir_p(o->state_dir, 0700, err);
+    if (rc == VT_OK)
+        rc = measure_all(t, err);
+    if (!o->attest)
+        atomic_store(&t->serving, true);
+    if (rc == VT_OK && o->attest) {
+        rc = vt_pkey_generate(&t->key, VT_KEY_EC_P256, err);
+        if (rc == VT_OK)
+            rc = vt_jwk_from_pkey(&t->jwk, t->key, NULL, err);
+        if (rc == VT_OK) {
+            pthread_mutex_lock(&t->mu);
+            rc = attest_locked(t, err);
+            update_serving(t);
+            pthread_mutex_unlock(&t->mu);
+        }
+        if (rc == VT_OK && !atomic_load(&t->serving))
+            rc = vt_err_set(err, VT_E_POLICY, "gateway: passport %s is %s%s%s: refusing to serve (--allow-unverified for development)",
+                            t->passport_id, t->status, t->reason[0] ? ": " : "", t->reason);
+        if (rc == VT_OK && strcmp(t->status, "affirming") != 0)
+            vt__gw_log("error", "unverified",
+                       "SERVING WITHOUT AN AFFIRMING PASSPORT (--allow-unverified): clients must not trust this gateway");
+    }
+    if (rc != VT_OK) {
+        vt_gw_trust_free(t);
+        return rc;
+    }
+    *out = t;
+    return VT_OK;
+}
+
+vt_status vt_gw_trust_log_json(char **out, vt_gw_trust *t, vt_err *err)
+{
+    vt_status rc;
+    pthread_mutex_lock(&t->mu);
+    rc = vt_mlog_to_json(out, t->log, err);
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+/* Re-measures the changed model and records it in the log (with t->mu held). */
+static void remeasure_locked(vt_gw_trust *t)
+{
+    vt_err e = { 0 };
+    vt_status rc;
+
+    pthread_mutex_unlock(&t->mu); /* hashing may take long; the log is appended under the lock below */
+    {
+        vt_measurement *m = NULL;
+        rc = t->o.cfg->model_count > 0 ? vt_measure_path(&m, t->o.cfg->models[0], NULL, &e) : VT_OK;
+        pthread_mutex_lock(&t->mu);
+        if (rc == VT_OK && m != NULL) {
+            memcpy(t->model, m->root, 32);
+            t->model_unknown = false;
+            rc = log_event(t, VT_COMPONENT_MODEL, base_name(t->o.cfg->models[0]), m->root, 32, &e);
+        }
+        vt_measurement_free(m);
+    }
+    if (rc != VT_OK)
+        vt__gw_log("error", "remeasure", e.msg);
+    else
+        vt__gw_log("warn", "remeasured", "the model changed since boot: new digest logged, re-attesting");
+}
+
+static void *upkeep_main(void *arg)
+{
+    vt_gw_trust *t = arg;
+    unsigned backoff = 1;
+    bool remeasured = false;
+    vt_time next;
+
+    pthread_mutex_lock(&t->mu);
+    next = t->iat + (t->exp - t->iat) * 2 / 3;
+    while (!t->stop) {
+        struct timespec ts;
+        vt_time now = vt_time_now();
+        if (t->model_unknown && !remeasured) {
+            remeasure_locked(t);
+            remeasured = true;
+            next = now;
+        }
+        if (now >= next) {
+            vt_err e = { 0 };
+            if (attest_locked(t, &e) == VT_OK) {
+                backoff = 1;
+                next = t->iat + (t->exp - t->iat) * 2 / 3;
+                if (next <= now)
+                    next = now + 1;
+            } else {
+                vt__gw_log("error", "reattest", e.msg);
+                next = now + backoff;
+                backoff = backoff < 60 ? backoff * 2 : 60;
+            }
+            update_serving(t);
+            if (!atomic_load(&t->serving))
+                vt__gw_log("error", "not_serving", "no affirming, unexpired passport: requests get 503");
+        }
+        update_serving(t);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        {
+            vt_time wake = next < t->exp ? next : t->exp;
+            long wait_s = (long)(wake - vt_time_now());
+            if (wait_s < 1)
+                wait_s = 1;
+            if (t->o.model_check_ms > 0 && t->file_count > 0 && (long)t->o.model_check_ms < wait_s * 1000) {
+                long ms = (long)t->o.model_check_ms;
+                ts.tv_sec += ms / 1000;
+                ts.tv_nsec += (ms % 1000) * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+            } else {
+                ts.tv_sec += wait_s;
+            }
+        }
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+        if (!t->stop && t->o.model_check_ms > 0 && !atomic_load(&t->model_changed)) {
+            pthread_mutex_unlock(&t->mu);
+            (void)vt__gw_model_check(t);
+            pthread_mutex_lock(&t->mu);
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* ---- receipts sink ---- */
+
+void vt__gw_receipt_queue(vt_gw_trust *t, const char *token)
+{
+    char *c = strdup(token);
+
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&t->qmu);
+    if (t->qlen == GW_RECEIPT_QUEUE) { /* bounded: the oldest is dropped */
+        free(t->queue[t->qhead]);
+        t->qhead = (t->qhead + 1) % GW_RECEIPT_QUEUE;
+        t->qlen--;
+        t->dropped++;
+    }
+    t->queue[(t->qhead + t->qlen) % GW_RECEIPT_QUEUE] = c;
+    t->qlen++;
+    pthread_cond_signal(&t->qcv);
+    pthread_mutex_unlock(&t->qmu);
+}
+
+static void sink_one(vt_gw_trust *t, const char *token)
+{
+    char path[4096], url[2048];
+    json_t *o = json_pack("{s:s}", "token", token);
+    char *line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    FILE *f;
+    long size;
+
+    snprintf(path, sizeof(path), "%s/receipts.jsonl", t->o.state_dir);
+    f = fopen(path, "a");
+    if (f != NULL && line != NULL) {
+        fprintf(f, "%s\n", line);
+        size = ftell(f);
+        fclose(f);
+        if (size > RECEIPTS_FILE_MAX) {
+            char old[4200];
+            snprintf(old, sizeof(old), "%s.1", path);
+            (void)rename(path, old);
+        }
+    } else if (f != NULL) {
+        fclose(f);
+    }
+    if (t->o.cfg->verifier_url != NULL && line != NULL) {
+        vt_http_response r;
+        vt_http_client_opts co;
+        vt_err e = { 0 };
+        memset(&co, 0, sizeof(co));
+        co.timeout_ms = 5000;
+        memset(&r, 0, sizeof(r));
+        snprintf(url, sizeof(url), "%s/v1/receipts", t->o.cfg->verifier_url);
+        if (vt_http_request(&r, "POST", url, line, &co, &e) != VT_OK)
+            vt__gw_log("warn", "receipt_send", e.msg);
+        else if (r.status != 201 && r.status != 200) {
+            char m[300];
+            vt_http_response_error(m, sizeof(m), &r);
+            vt__gw_log("warn", "receipt_send", m);
+        }
+        vt_http_response_clear(&r);
+    }
+    free(line);
+    json_decref(o);
+}
+
+static void *sink_main(void *arg)
+{
+    vt_gw_trust *t = arg;
+
+    pthread_mutex_lock(&t->qmu);
+    for (;;) {
+        char *tok;
+        while (t->qlen == 0 && !t->qstop)
+            pthread_cond_wait(&t->qcv, &t->qmu);
+        if (t->qlen == 0)
+            break;
+        tok = t->queue[t->qhead];
+        t->qhead = (t->qhead + 1) % GW_RECEIPT_QUEUE;
+        t->qlen--;
+        pthread_mutex_unlock(&t->qmu);
+        sink_one(t, tok);
+        free(tok);
+        pthread_mutex_lock(&t->qmu);
+    }
+    pthread_mutex_unlock(&t->qmu);
+    return NULL;
+}
+
+vt_status vt_gw_trust_start(vt_gw_trust *t, unsigned nloops, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    t->ctxs = calloc(nloops, sizeof(*t->ctxs));
+    if (t->ctxs == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    t->nctx = nloops;
+    for (unsigned i = 0; rc == VT_OK && i < nloops; i++)
+        rc = vt_audit_ctx_new(&t->ctxs[i], t->chain, err);
+    if (rc != VT_OK)
+        return rc;
+    if (t->key != NULL) {
+        if (pthread_create(&t->thread, NULL, upkeep_main, t) != 0)
+            return vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the upkeep thread");
+        t->thread_started = true;
+        if (pthread_create(&t->sink, NULL, sink_main, t) != 0)
+            return vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the receipts thread");
+        t->sink_started = true;
+    }
+    return VT_OK;
+}
+
+void vt_gw_trust_free(vt_gw_trust *t)
+{
+    if (t == NULL)
+        return;
+    if (t->thread_started) {
+        pthread_mutex_lock(&t->mu);
+        t->stop = true;
+        pthread_cond_broadcast(&t->cv);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->thread, NULL);
+    }
+    if (t->sink_started) {
+        pthread_mutex_lock(&t->qmu);
+        t->qstop = true; /* what is queued is still written and sent */
+        pthread_cond_signal(&t->qcv);
+        pthread_mutex_unlock(&t->qmu);
+        pthread_join(t->sink, NULL);
+    }
+    for (size_t i = 0; i < t->qlen; i++)
+        free(t->queue[(t->qhead + i) % GW_RECEIPT_QUEUE]);
+    for (unsigned i = 0; t->ctxs != NULL && i < t->nctx; i++)
+        vt_audit_ctx_free(t->ctxs[i]);
+    free(t->ctxs);
+    vt_audit_chain_free(t->chain);
+    vt_pkey_free(t->key); /* wipes the enclave key */
+    free(t->jwk);
+    vt_mlog_free(t->log);
+    free(t->passport);
+    for (size_t i = 0; i < t->file_count; i++)
+        free(t->files[i].path);
+    free(t->files);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->qmu);
+    pthread_cond_destroy(&t->qcv);
+    free(t);
+}

@@ -1,0 +1,233 @@
+/* The attester side of the verifier's /v1/attest (include/veritee/attester.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "veritee/attester.h"
+#include "veritee/http.h"
+#include "veritee/jws.h"
+#include "veritee/sim.h"
+
+vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_kind *kind_out,
+                               const vt_attester_opts *o, const vt_mlog *log, const uint8_t *nonce,
+                               size_t nonce_len, const vt_pkey *key, vt_err *err)
+{
+    uint8_t rd[VT_REPORT_DATA_LEN], reg[VT_REGISTER_LEN];
+    vt_buf raw;
+    vt_status rc;
+
+    vt_buf_init(&raw);
+    rc = vt_pkey_public_raw(&raw, key, err);
+    if (rc == VT_OK)
+        rc = vt_report_data_bind(rd, nonce, nonce_len, raw.data, raw.len, err);
+    vt_buf_free(&raw);
+    if (rc != VT_OK)
+        return rc;
+    if (o->simulate && o->platform == VT_TEE_TDX) {
+        vt_sim_tdx_opts so;
+        if (log == NULL)
+            return vt_err_set(err, VT_E_ARG, "attester: simulated TDX needs the measurement log (RTMR3)");
+        rc = vt_mlog_replay(reg, log, err);
+        if (rc != VT_OK)
+            return rc;
+        memset(&so, 0, sizeof(so));
+        so.version = 4;
+        so.debug = o->debug;
+        so.rtmr3 = reg;
+        so.now = vt_time_now();
+        so.state_dir = o->state_dir;
+        memcpy(so.report_data, rd, sizeof(rd));
+        *kind_out = VT_TEE_TDX;
+        return vt_sim_tdx(ev_out, coll_out, &so, err);
+    }
+    if (o->simulate && o->platform == VT_TEE_SEVSNP) {
+        vt_sim_sevsnp_opts so;
+        memset(&so, 0, sizeof(so));
+        so.debug = o->debug;
+        so.now = vt_time_now();
+        so.state_dir = o->state_dir;
+        memcpy(so.report_data, rd, sizeof(rd));
+        *kind_out = VT_TEE_SEVSNP;
+        return vt_sim_sevsnp(ev_out, coll_out, &so, err);
+    }
+    if (o->simulate)
+        return vt_err_set(err, VT_E_ARG, "attester: simulation needs platform tdx or sevsnp");
+    {
+        vt_collect_opts co;
+        memset(&co, 0, sizeof(co));
+        co.platform = o->platform;
+        co.state_dir = o->state_dir;
+        co.sysroot = o->sysroot;
+        co.certs_out = coll_out;
+        memcpy(co.report_data, rd, sizeof(rd));
+        return vt_evidence_collect(ev_out, kind_out, &co, err);
+    }
+}
+
+vt_status vt_attester_collateral_json(char **json_out, const vt_collateral *c, vt_err *err)
+{
+    json_t *obj = json_object();
+    vt_status rc = obj == NULL ? vt_err_set(err, VT_E_NOMEM, "attester: out of memory") : VT_OK;
+
+    *json_out = NULL;
+    for (size_t i = 0; rc == VT_OK && c != NULL && i < vt_collateral_count(c); i++) {
+        const char *name;
+        size_t len;
+        const uint8_t *p = vt_collateral_get(c, i, &name, &len);
+        vt_buf b;
+        vt_buf_init(&b);
+        rc = vt_base64_encode(&b, p, len, false, err);
+        if (rc == VT_OK)
+            rc = vt_buf_terminate(&b, err);
+        if (rc == VT_OK && json_object_set_new(obj, name, json_string((const char *)b.data)) != 0)
+            rc = vt_err_set(err, VT_E_NOMEM, "attester: out of memory");
+        vt_buf_free(&b);
+    }
+    if (rc == VT_OK) {
+        *json_out = json_dumps(obj, JSON_COMPACT);
+        if (*json_out == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "attester: out of memory");
+    }
+    json_decref(obj);
+    return rc;
+}
+
+/* POST base+path; *out gets the parsed 2xx JSON object reply. */
+static vt_status call(json_t **out, const vt_attester_opts *o, const char *path, const char *body, vt_err *err)
+{
+    vt_http_client_opts co;
+    vt_http_response r;
+    char url[2048], emsg[300];
+    vt_status rc;
+
+    *out = NULL;
+    if (snprintf(url, sizeof(url), "%s%s", o->verifier_url, path) >= (int)sizeof(url))
+        return vt_err_set(err, VT_E_ARG, "attester: verifier URL too long");
+    memset(&co, 0, sizeof(co));
+    co.timeout_ms = o->timeout_ms;
+    memset(&r, 0, sizeof(r));
+    rc = vt_http_request(&r, "POST", url, body, &co, err);
+    if (rc != VT_OK)
+        return rc;
+    if (r.status < 200 || r.status >= 300) {
+        vt_http_response_error(emsg, sizeof(emsg), &r);
+        rc = r.status == 401 || r.status == 403 || r.status == 409 || r.status == 410 || r.status == 422
+                 ? VT_E_POLICY
+             : r.status >= 500 || r.status == 429 ? VT_E_IO
+                                                   : VT_E_ARG;
+        rc = vt_err_set(err, rc, "POST %s: %s (HTTP %ld)", url, emsg, r.status);
+    } else {
+        *out = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
+        if (!json_is_object(*out)) {
+            json_decref(*out);
+            *out = NULL;
+            rc = vt_err_set(err, VT_E_FORMAT, "POST %s: the reply is not a JSON object", url);
+        }
+    }
+    vt_http_response_clear(&r);
+    return rc;
+}
+
+vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, const vt_mlog *log,
+                          const vt_pkey *key, vt_err *err)
+{
+    json_t *ch = NULL, *reply = NULL, *body = NULL;
+    char *jwk = NULL, *logtxt = NULL, *colltxt = NULL, *bodytxt = NULL;
+    const char *nonce_hex;
+    uint8_t nonce[64];
+    size_t nonce_len;
+    vt_collateral *coll = NULL;
+    vt_buf ev, b64;
+    vt_status rc;
+
+    memset(out, 0, sizeof(*out));
+    vt_buf_init(&ev);
+    vt_buf_init(&b64);
+    if (o->verifier_url == NULL || o->environment == NULL || log == NULL || key == NULL)
+        return vt_err_set(err, VT_E_ARG, "attester: verifier URL, environment, log and key are required");
+    rc = vt_jwk_from_pkey(&jwk, key, NULL, err);
+    if (rc == VT_OK)
+        rc = vt_mlog_to_json(&logtxt, log, err);
+    /* 1. challenge */
+    if (rc == VT_OK)
+        rc = call(&ch, o, "/v1/challenge", NULL, err);
+    nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch, "nonce")) : NULL;
+    if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
+                        strlen(nonce_hex) > 128))
+        rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's challenge has no usable nonce");
+    if (rc == VT_OK) {
+        nonce_len = strlen(nonce_hex) / 2;
+        rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), err);
+    }
+    /* 2. evidence bound to nonce and key */
+    if (rc == VT_OK)
+        rc = vt_collateral_new(&coll, err);
+    if (rc == VT_OK)
+        rc = vt_attester_evidence(&ev, coll, &out->kind, o, log, nonce, nonce_len, key, err);
+    if (rc == VT_OK)
+        rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(&b64, err);
+    if (rc == VT_OK)
+        rc = vt_attester_collateral_json(&colltxt, coll, err);
+    /* 3. attest */
+    if (rc == VT_OK) {
+        body = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "evidence", (const char *)b64.data, "platform",
+                         vt_tee_name(out->kind), "log", json_loads(logtxt, 0, NULL), "public_key",
+                         json_loads(jwk, 0, NULL), "nonce", nonce_hex, "environment", o->environment,
+                         "collateral", json_loads(colltxt, 0, NULL));
+        bodytxt = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+        if (bodytxt == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
+    }
+    if (rc == VT_OK)
+        rc = call(&reply, o, "/v1/attest", bodytxt, err);
+    if (rc == VT_OK) {
+        const char *token = json_string_value(json_object_get(reply, "token"));
+        const char *status = json_string_value(json_object_get(reply, "status"));
+        const char *id = json_string_value(json_object_get(reply, "id"));
+        json_t *r;
+        size_t i;
+        if (token == NULL || status == NULL || id == NULL || strlen(id) >= sizeof(out->id) ||
+            strlen(status) >= sizeof(out->status)) {
+            rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's reply has no passport");
+        } else {
+            snprintf(out->id, sizeof(out->id), "%s", id);
+            snprintf(out->status, sizeof(out->status), "%s", status);
+            out->token = strdup(token);
+            out->reply_json = json_dumps(reply, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            if (out->token == NULL || out->reply_json == NULL)
+                rc = vt_err_set(err, VT_E_NOMEM, "attester: out of memory");
+            json_array_foreach(json_object_get(reply, "reasons"), i, r) {
+                const char *c = json_string_value(json_object_get(r, "component"));
+                const char *m = json_string_value(json_object_get(r, "reason"));
+                if (out->reason[0] == '\0' && c != NULL && m != NULL)
+                    snprintf(out->reason, sizeof(out->reason), "%s: %s", c, m);
+            }
+        }
+    }
+    if (rc != VT_OK)
+        vt_attester_result_clear(out);
+    free(jwk);
+    free(logtxt);
+    free(colltxt);
+    free(bodytxt);
+    vt_collateral_free(coll);
+    vt_buf_free(&ev);
+    vt_buf_free(&b64);
+    json_decref(ch);
+    json_decref(reply);
+    json_decref(body);
+    return rc;
+}
+
+void vt_attester_result_clear(vt_attester_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->token);
+    free(r->reply_json);
+    memset(r, 0, sizeof(*r));
+}
