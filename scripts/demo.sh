@@ -103,9 +103,12 @@ echo "(the echo answer above is what the model received: placeholders, not the a
 
 say "6. The signed receipt of that answer, and its verification by anyone holding the passport"
 echo "receipt token: $(head -c 72 "$work/receipt.jwt")..."
-"$VT" receipt show "$work/receipt.jwt" | head -n 40 | indent
+"$VT" receipt show --json "$work/receipt.jwt" | jq -r '{receipt, passport, environment, model, request_received,
+  request_forwarded, response, verdict, auditors: [.auditors[] | {name, phase, verdict, findings}]} | to_entries[] |
+  "\(.key): \(.value | if type == "string" then . else tojson end)"' | indent
+echo "veritee receipt verify RECEIPT --passport $PASS --verifier $V --body response.json:"
 "$VT" receipt verify "$work/receipt.jwt" --passport "$PASS" --verifier "$V" --body "$work/response.json" |
-  sed -n '1,7p' | indent
+  grep -E '^  (ok|FAIL)|receipt verified' | indent
 echo "the same receipt with one character of its signature changed:"
 t=$(cat "$work/receipt.jwt"); hd=${t%.*}; i=$((${#hd} + 10)); c=A; [ "${t:i:1}" = A ] && c=B
 printf '%s%s%s\n' "${t:0:i}" "$c" "${t:i+1}" >"$work/tampered.jwt"
@@ -123,7 +126,7 @@ pub=$(openssl rand -hex 64)
 set +e
 echo "the same quote for someone else's nonce:"
 "$VT" verify --trust-sim --collateral "$work/td/collateral" --nonce "$(openssl rand -hex 32)" --pubkey "$pub" \
-  "$work/td/quote.bin" | grep -E 'REJECTED|report_data' | head -n 2 | indent
+  "$work/td/quote.bin" | grep -E 'REJECTED|\[report_data\]' | head -n 2 | indent
 cp "$work/td/quote.bin" "$work/flipped.bin"
 printf '\x42' | dd of="$work/flipped.bin" bs=1 seek=190 conv=notrunc 2>/dev/null
 echo "one flipped bit:"
