@@ -110,6 +110,78 @@ expect 1 "a passport signed by another verifier's key (JWKS mismatch) is refused
 contains "FAIL passport" "foreign passport fails"
 no_hits foreign "foreign passport"
 
+# --- a real gateway under the TDX simulator, in front of the echo upstream ---
+start_echo echo
+mkdir -p "$TMP/gwmodel"
+printf 'tiny test model\n' >"$TMP/gwmodel/m.gguf"
+cat >"$TMP/gw.json" <<JSON
+{"upstream": "http://$ECHO", "verifier": "$VMAIN", "environment": "gw",
+ "models": ["$TMP/gwmodel"],
+ "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]}
+JSON
+"$VT" gateway --config "$TMP/gw.json" --platform tdx --simulate --measure-only >"$TMP/gw-m.json" 2>"$TMP/gw-m.err" ||
+  { echo "FAIL: gateway --measure-only"; cat "$TMP/gw-m.err"; exit 1; }
+mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/gw-m.json")
+"$VT" env create gw --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+  "${envargs[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
+"$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+  >"$TMP/gw.out" 2>"$TMP/gw.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
+GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw.out" | head -1)
+[ -n "$GW" ] || { echo "FAIL: gateway did not start"; cat "$TMP/gw.err"; exit 1; }
+PROMPT="My email is jane.doe@example.com and my card is 4111 1111 1111 1111"
+
+expect 0 "chat against an honest gateway" -- "$VT" chat --gateway "http://$GW" --verifier "$VMAIN" --environment gw \
+  --trust-sim --model echo --save-receipt "$TMP/r.jwt" --save-response "$TMP/r.body" "$PROMPT"
+contains "[EMAIL_1]" "the model saw a placeholder for the e-mail address"
+contains "ok   response" "response digest checked"
+contains "verified: the answer came from the attested gateway" "verified"
+if grep -q "jane.doe@example.com" "$TMP/r.body"; then failed=$((failed + 1)); echo "FAIL: the address reached the answer"; else passed=$((passed + 1)); fi
+expect 0 "streamed chat against an honest gateway" -- "$VT" chat --stream --gateway "http://$GW" --verifier "$VMAIN" \
+  --trust-sim --model echo --save-receipt "$TMP/rs.jwt" --save-response "$TMP/rs.body" "$PROMPT"
+contains "before the receipt event" "stream digest covers the bytes before the receipt"
+contains "[CARD_1]" "streamed answer shows the card placeholder"
+expect 0 "chat --json" -- sh -c '"$0" chat --json --gateway "$1" --verifier "$2" --trust-sim --model echo hi >"$3"' \
+  "$VT" "http://$GW" "$VMAIN" "$TMP/ok.json"
+if jq -e '.verified == true and .prompt_sent == true and (.receipt.receipt | startswith("rcpt-"))' "$TMP/ok.json" >/dev/null; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: json success report"; head -c 600 "$TMP/ok.json"; fi
+
+PASS=$(jq -r .receipt.passport "$TMP/ok.json")
+expect 0 "receipt verify (passport by id)" -- "$VT" receipt verify "$TMP/r.jwt" --passport "$PASS" --verifier "$VMAIN" \
+  --body "$TMP/r.body"
+contains "receipt verified" "receipt verified"
+expect 0 "receipt verify of the stream's receipt" -- "$VT" receipt verify "$TMP/rs.jwt" --passport "$PASS" \
+  --verifier "$VMAIN" --body "$TMP/rs.body"
+curl -s "$VMAIN/v1/passports/$PASS" | jq -r .token >"$TMP/gw-pass.jwt"
+curl -s "$VMAIN/.well-known/jwks.json" >"$TMP/jwks.json"
+expect 0 "receipt verify offline (passport and JWKS files)" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/gw-pass.jwt" --jwks "$TMP/jwks.json" --json
+contains '"verified": true' "json says verified"
+expect 0 "receipt show" -- "$VT" receipt show "$TMP/r.jwt"
+contains "NOT verified" "show says it checks nothing"
+# flip one character: in the payload, then in the signature
+tok=$(cat "$TMP/r.jwt"); p1=${tok%%.*}; p2=${tok%.*}
+for at in $((${#p1} + 20)) $((${#p2} + 20)); do
+  c=A; [ "${tok:at:1}" = A ] && c=B
+  printf '%s%s%s\n' "${tok:0:at}" "$c" "${tok:at+1}" >"$TMP/bad.jwt"
+  expect 1 "a tampered receipt (character $at) is rejected" -- "$VT" receipt verify "$TMP/bad.jwt" \
+    --passport "$PASS" --verifier "$VMAIN"
+done
+expect 1 "a receipt checked against another passport is rejected" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/pass-main.jwt" --verifier "$VMAIN"
+contains "FAIL" "names the failed check"
+expect 1 "a receipt with a passport from an untrusted verifier is rejected" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/gw-pass.jwt" --verifier "$VOTHER"
+expect 1 "--body that differs from the response is rejected" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$PASS" --verifier "$VMAIN" --body "$TMP/rs.body"
+contains "FAIL response" "names the response digest"
+expect 2 "receipt verify without --passport" -- "$VT" receipt verify "$TMP/r.jwt"
+expect 2 "receipt verify of a missing file" -- "$VT" receipt verify "$TMP/nope.jwt" --passport "$PASS" --verifier "$VMAIN"
+expect 1 "the real gateway is not in environment 'elsewhere'" -- "$VT" chat --gateway "http://$GW" --verifier "$VMAIN" \
+  --environment elsewhere --trust-sim --model echo "secret"
+contains "prompt was not sent" "refused before sending"
+
 expect 2 "chat without --gateway" -- "$VT" chat "hello"
 expect 2 "chat to a closed port" -- "$VT" chat --gateway http://127.0.0.1:1 --verifier "$VMAIN" "hello"
 expect 0 "chat --help" -- "$VT" chat --help
