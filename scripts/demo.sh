@@ -1,63 +1,143 @@
 #!/usr/bin/env bash
 # make demo: the main job end to end on embedded defaults, no hardware needed.
-# A verifier hands out a fresh nonce; the simulated TDX machine answers with a
-# quote in Intel's real format bound to that nonce; the same code that checks
-# real Intel quotes verifies it down to the (simulation) root.
+#
+# A verifier (SQLite, temp state), a model server stand-in that echoes what it
+# receives, and the veritee gateway booting under the TDX simulator: it
+# measures the model, auditors, runtime and config, gets an AI Passport, and
+# serves.  `veritee chat` checks the gateway before it sends a prompt holding
+# an e-mail address and a card number, then checks the signed receipt.  The
+# echo shows what the model saw: placeholders.  Afterwards, a short tour of
+# the evidence itself (a simulated TDX quote, a replay, a flipped bit).
 set -euo pipefail
 VT="${VERITEE_BIN:-build/veritee}"
+ECHO_BIN="${VERITEE_ECHO_BIN:-$(dirname "$VT")/veritee-echo-upstream}"
 work="$(mktemp -d /tmp/veritee-demo-XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 export VERITEE_STATE="$work/state"
+unset VERITEE_VERIFIER VERITEE_ADMIN_TOKEN
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+indent() { sed 's/^/  /'; }
+# wait_for FILE PATTERN: prints the first match of PATTERN in FILE (5 s, or WAIT_STEPS/20 s)
+wait_for() {
+  for _ in $(seq 1 "${WAIT_STEPS:-100}"); do
+    m=$(grep -o "$2" "$1" 2>/dev/null | head -1) || true
+    [ -n "$m" ] && { echo "$m"; return 0; }
+    sleep 0.05
+  done
+  echo "demo: timed out waiting for $1" >&2; cat "$1" "$1.err" 2>/dev/null >&2; return 1
+}
 
-say "1. The relying party makes a fresh nonce and an enclave key is bound to it"
-nonce=$(openssl rand -hex 32)
-pub=$(openssl rand -hex 65)
-echo "nonce   $nonce"
-echo "pubkey  ${pub:0:32}...   report_data = SHA-512(nonce || pubkey)"
+say "1. A verifier (SQLite in a temp dir; --trust-sim: accepts the local TDX simulator, never as hardware)"
+openssl rand -hex 24 >"$work/admin-token"
+"$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$work/admin-token" --trust-sim --quiet \
+  >"$work/verifier.out" 2>"$work/verifier.out.err" &
+pids+=($!)
+V="http://$(wait_for "$work/verifier.out" '127\.0\.0\.1:[0-9]*')"
+echo "verifier  $V"
 
-say "2. The (simulated) TDX guest produces a quote in Intel's v4 format, plus PCS-format collateral"
-"$VT" sim tdx --nonce "$nonce" --pubkey "$pub" --out "$work/td"
-ls -l "$work/td" "$work/td/collateral" | sed 's/^/  /'
+say "2. A model server: veritee-echo-upstream, a test stand-in that answers with what it received"
+"$ECHO_BIN" --listen 127.0.0.1:0 >"$work/echo.out" 2>"$work/echo.out.err" &
+pids+=($!)
+UP="http://$(wait_for "$work/echo.out" '127\.0\.0\.1:[0-9]*')"
+echo "upstream  $UP   (llama.cpp: llama-server --port 8080 -> http://127.0.0.1:8080; vLLM -> http://127.0.0.1:8000)"
 
-say "3. What the quote claims (parsed, not yet verified)"
-"$VT" inspect "$work/td/quote.bin" >"$work/inspect.json"
-head -n 24 "$work/inspect.json"
+say "3. The deployment: a model file, the gateway's config, and the environment's reference values"
+mkdir -p "$work/model"
+printf 'GGUF demo weights: not a real model\n' >"$work/model/demo.gguf"
+head -c 65536 /dev/zero >>"$work/model/demo.gguf"
+cat >"$work/gateway.json" <<EOF
+{
+  "upstream": "$UP",
+  "verifier": "$V",
+  "environment": "demo",
+  "models": ["$work/model"],
+  "auditors": [
+    {"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}},
+    {"name": "execution"}
+  ]
+}
+EOF
+MODEL=$("$VT" measure "$work/model" | awk '{print $1; exit}')
+echo "model $MODEL  (veritee measure $work/model); what the gateway will measure at boot:"
+# The digests the gateway will extend at boot (model, auditors, runtime, config),
+# printed without booting: these become the environment's reference values.
+"$VT" gateway --config "$work/gateway.json" --platform tdx --simulate --measure-only >"$work/measurements.json"
+env_args=()
+while IFS=$'\t' read -r comp digest name; do
+  echo "  $comp $digest $name"
+  case "$comp" in
+    model) env_args+=(--model "$digest") ;;
+    auditor) env_args+=(--auditor "$digest") ;;
+    runtime) env_args+=(--runtime "$digest") ;;
+    config) env_args+=(--config "$digest") ;;
+  esac
+done < <(jq -r '.events[] | [.component, .digest, .name] | @tsv' "$work/measurements.json")
+"$VT" env create demo --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated --min-tcb any \
+  --description "make demo" "${env_args[@]}" >/dev/null
+"$VT" env show demo --verifier "$V" | indent
 
-say "4. Verify: signatures, PCK chain, QE binding, collateral, TCB level, nonce binding"
-"$VT" verify --trust-sim --collateral "$work/td/collateral" --nonce "$nonce" --pubkey "$pub" "$work/td/quote.bin"
+say "4. The gateway boots under the TDX simulator: measure, attest, get a passport, serve"
+"$VT" gateway --config "$work/gateway.json" --listen 127.0.0.1:0 --platform tdx --simulate \
+  >"$work/gateway.out" 2>"$work/gateway.out.err" &
+pids+=($!)
+GW="http://$(WAIT_STEPS=400 wait_for "$work/gateway.out" '127\.0\.0\.1:[0-9]*')"
+echo "gateway   $GW"
+curl -s "$GW/v1/attestation?nonce=$(openssl rand -hex 32)" >"$work/att.json"
+PASS=$(jq -r .passport_id "$work/att.json")
+"$VT" passport show "$PASS" --verifier "$V" | indent
 
-say "5. The same verification as JSON, for scripts"
-"$VT" verify --json --trust-sim --collateral "$work/td/collateral" --nonce "$nonce" --pubkey "$pub" \
-  "$work/td/quote.bin" >"$work/verify.json"
-head -n 12 "$work/verify.json"
+PROMPT="My email is jane.doe@example.com and my card is 4111 1111 1111 1111; what do you know about me?"
+say "5. veritee chat: verify the gateway, then send a prompt with an e-mail address and a card number"
+echo "prompt: $PROMPT"
+"$VT" chat --gateway "$GW" --verifier "$V" --environment demo --trust-sim --model echo \
+  --save-receipt "$work/receipt.jwt" --save-response "$work/response.json" "$PROMPT"
+echo "(the echo answer above is what the model received: placeholders, not the address and the number)"
 
-say "6. A replayed quote (someone else's nonce) is rejected"
+say "6. The signed receipt of that answer, and its verification by anyone holding the passport"
+echo "receipt token: $(head -c 72 "$work/receipt.jwt")..."
+"$VT" receipt show --json "$work/receipt.jwt" | jq -r '{receipt, passport, environment, model, request_received,
+  request_forwarded, response, verdict, auditors: [.auditors[] | {name, phase, verdict, findings}]} | to_entries[] |
+  "\(.key): \(.value | if type == "string" then . else tojson end)"' | indent
+echo "veritee receipt verify RECEIPT --passport $PASS --verifier $V --body response.json:"
+"$VT" receipt verify "$work/receipt.jwt" --passport "$PASS" --verifier "$V" --body "$work/response.json" |
+  grep -E '^  (ok|FAIL)|receipt verified' | indent
+echo "the same receipt with one character of its signature changed:"
+t=$(cat "$work/receipt.jwt"); hd=${t%.*}; i=$((${#hd} + 10)); c=A; [ "${t:i:1}" = A ] && c=B
+printf '%s%s%s\n' "${t:0:i}" "$c" "${t:i+1}" >"$work/tampered.jwt"
 set +e
+"$VT" receipt verify "$work/tampered.jwt" --passport "$PASS" --verifier "$V" 2>/dev/null | indent
+echo "(exit status ${PIPESTATUS[0]}: rejected)"
+set -e
+
+say "7. The evidence underneath: a simulated TDX quote in Intel's format, bound to a nonce"
+nonce=$(openssl rand -hex 32)
+pub=$(openssl rand -hex 64)
+"$VT" sim tdx --nonce "$nonce" --pubkey "$pub" --out "$work/td" >/dev/null
+"$VT" verify --trust-sim --collateral "$work/td/collateral" --nonce "$nonce" --pubkey "$pub" "$work/td/quote.bin" |
+  head -n 8 | indent
+set +e
+echo "the same quote for someone else's nonce:"
 "$VT" verify --trust-sim --collateral "$work/td/collateral" --nonce "$(openssl rand -hex 32)" --pubkey "$pub" \
-  "$work/td/quote.bin" >"$work/out"
-rc=$?
-grep -E 'REJECTED|error' "$work/out"
-echo "(veritee exit status $rc: rejected)"
-
-say "7. One flipped bit in the quote is rejected"
-cp "$work/td/quote.bin" "$work/tampered.bin"
-printf '\x42' | dd of="$work/tampered.bin" bs=1 seek=190 conv=notrunc 2>/dev/null
-"$VT" verify --trust-sim --collateral "$work/td/collateral" "$work/tampered.bin" | grep -E 'REJECTED|error'
-
-say "8. An out-of-date platform is accepted with a warning, and rejected under --strict"
-"$VT" sim tdx --out-of-date --nonce "$nonce" --out "$work/old" >/dev/null
-"$VT" verify --trust-sim --collateral "$work/old/collateral" "$work/old/quote.bin" | grep -E 'ACCEPTED|tcb status|advisories'
-"$VT" verify --strict --trust-sim --collateral "$work/old/collateral" "$work/old/quote.bin" | grep -E 'REJECTED'
+  "$work/td/quote.bin" | grep -E 'REJECTED|\[report_data\]' | head -n 2 | indent
+cp "$work/td/quote.bin" "$work/flipped.bin"
+printf '\x42' | dd of="$work/flipped.bin" bs=1 seek=190 conv=notrunc 2>/dev/null
+echo "one flipped bit:"
+"$VT" verify --trust-sim --collateral "$work/td/collateral" "$work/flipped.bin" | grep -E 'REJECTED|error' | head -n 2 | indent
+set -e
 
 vectors="${VERITEE_VECTORS:-../shared/vectors}"
 if [ -f "$vectors/tdx/gotdx-v5-tdx15/quote.bin" ]; then
-  say "9. A real Intel TDX 1.5 quote, verified to the pinned Intel SGX Root CA at its collateral's time"
+  say "8. A real Intel TDX 1.5 quote, verified to the pinned Intel SGX Root CA at its collateral's time"
   "$VT" verify --at 2026-04-01T00:00:00Z --collateral "$vectors/tdx/gotdx-v5-tdx15/collateral-2026-03-lunal" \
-    "$vectors/tdx/gotdx-v5-tdx15/quote.bin" >"$work/real.txt"
-  head -n 12 "$work/real.txt"
+    "$vectors/tdx/gotdx-v5-tdx15/quote.bin" | head -n 8 | indent
 fi
-set -e
 
-say "Done.  Real Intel quotes verify with the same command, without --trust-sim, against the pinned Intel SGX Root CA."
+say "Done.  Stopping the gateway, the echo upstream and the verifier."

@@ -173,6 +173,31 @@ typedef struct vt_http_response {
 VT_NODISCARD VT_API vt_status vt_http_request(vt_http_response *out, const char *method, const char *url,
                                               const char *body, const vt_http_client_opts *opts, vt_err *err);
 VT_API void vt_http_response_clear(vt_http_response *r);
+/*
+ * A request whose response body is handed to on_chunk piece by piece as it
+ * arrives (server-sent events), for callers that must show or hash the bytes
+ * exactly as received.  The request body is sent byte for byte as given.
+ */
+typedef bool (*vt_http_chunk_fn)(void *arg, const uint8_t *p, size_t len); /* false aborts */
+
+typedef struct vt_http_stream_opts {
+    const uint8_t *body;         /* borrowed; NULL = none */
+    size_t body_len;
+    const char *content_type;    /* of body; NULL = application/json */
+    const char *accept;          /* NULL = application/json */
+    vt_http_chunk_fn on_chunk;   /* optional; called with every piece of the body */
+    void *arg;
+    bool keep_body;              /* also collect the body in out->body (capped by max_response) */
+    const char *header;          /* one response header to capture (case-insensitive), NULL = none */
+    vt_buf *header_value;        /* borrowed: its value (trimmed) is appended here; left empty when absent */
+} vt_http_stream_opts;
+
+/* As vt_http_request, with the above.  VT_E_IO "...: aborted" when on_chunk
+ * returned false; VT_E_LIMIT when the kept body or the header exceeds the caps
+ * (max_response; header 64 KiB). */
+VT_NODISCARD VT_API vt_status vt_http_request_stream(vt_http_response *out, const char *method, const char *url,
+                                                     const vt_http_stream_opts *sopts,
+                                                     const vt_http_client_opts *opts, vt_err *err);
 /* For an error reply: "<code>: <message>" from the JSON error body, else "HTTP <status>". */
 VT_API void vt_http_response_error(char *out, size_t out_len, const vt_http_response *r);
 

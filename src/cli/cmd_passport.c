@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "remote.h"
+#include "trust.h"
 
 enum { O_JWKS = 256, O_AT, O_JSON, O_VERIFIER, O_ATTEST };
 
@@ -29,25 +30,6 @@ static void passport_usage(FILE *f)
                "  --at TIME    verify as of TIME (RFC 3339 or @unix seconds; default now)\n"
                "  --json       print the claims as JSON\n"
                "TOKEN|FILE is the token itself, a file holding it, or - for standard input.\n");
-}
-
-/* The token is either the argument itself or the contents of a file. */
-static vt_status load_token(vt_buf *out, const char *arg, vt_err *err)
-{
-    vt_status rc;
-
-    vt_buf_init(out);
-    if (strcmp(arg, "-") != 0 && strchr(arg, '.') != NULL && strchr(arg, '/') == NULL &&
-        strlen(arg) > 40 && strchr(arg, '.') != strrchr(arg, '.'))
-        rc = vt_buf_append_str(out, arg, err);
-    else
-        rc = vt_cli_read(out, arg, VT_JWS_MAX + 2, err);
-    while (rc == VT_OK && out->len > 0 &&
-           (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == '\r' || out->data[out->len - 1] == ' '))
-        out->len--;
-    if (rc == VT_OK)
-        rc = vt_buf_terminate(out, err);
-    return rc;
 }
 
 static void print_text(const vt_passport_claims *c, bool verified)
@@ -196,7 +178,7 @@ static int passport_run(int argc, char **argv, bool verify)
     char jwks_url[1200];
     bool json = false;
     vt_time now = vt_time_now();
-    vt_buf tok, jw;
+    vt_buf tok;
     vt_jwks *set = NULL;
     vt_passport_claims c;
     vt_err err = { 0 };
@@ -223,18 +205,15 @@ static int passport_run(int argc, char **argv, bool verify)
     }
     if (at != NULL && vt_time_parse(&now, at, &err) != VT_OK)
         return vt_cli_usage_error("--at: %s", err.msg);
-    rc = load_token(&tok, argv[optind], &err);
+    rc = vt_cli_load_token(&tok, argv[optind], &err);
     if (rc != VT_OK) {
         vt_buf_free(&tok);
         return vt_cli_fail(rc, &err);
     }
-    vt_buf_init(&jw);
     if (verify) {
-        rc = vt_cli_fetch_text(&jw, jwks_path, (size_t)64 << 10, &err);
-        if (rc == VT_OK)
-            rc = vt_jwks_parse(&set, (const char *)jw.data, jw.len, &err);
+        rc = vt_cli_load_jwks(&set, jwks_path, &err);
         if (rc != VT_OK) {
-            ex = vt_cli_fail(rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_E_FORMAT : rc, &err);
+            ex = vt_cli_fail(rc, &err);
             goto out;
         }
         rc = vt_passport_verify(&c, (const char *)tok.data, tok.len, set, now, &err);
@@ -254,7 +233,6 @@ static int passport_run(int argc, char **argv, bool verify)
 out:
     vt_passport_claims_clear(&c);
     vt_jwks_free(set);
-    vt_buf_free(&jw);
     vt_buf_free(&tok);
     return ex;
 }

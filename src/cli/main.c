@@ -23,6 +23,8 @@ static const struct command commands[] = {
     { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport" },
     { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)" },
     { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)" },
+    { "chat", vt_cmd_chat, "verify a gateway (evidence, passport, measurements), then chat and verify the receipt" },
+    { "receipt", vt_cmd_receipt, "verify or show a gateway receipt against its passport" },
 };
 
 static void usage(FILE *f)

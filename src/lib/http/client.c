@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -132,4 +133,153 @@ void vt_http_response_error(char *out, size_t out_len, const vt_http_response *r
     else
         snprintf(out, out_len, "HTTP %ld", r->status);
     json_decref(j);
+}
+
+/* ---- streaming responses ---- */
+#define HEADER_CAPTURE_MAX ((size_t)64 << 10)
+
+struct stream_sink {
+    const vt_http_stream_opts *so;
+    vt_buf *b;
+    size_t max;
+    bool over, aborted, header_over;
+};
+
+static size_t on_stream_data(char *p, size_t size, size_t n, void *arg)
+{
+    struct stream_sink *s = arg;
+    size_t len = size * n;
+
+    if (s->so->keep_body) {
+        if (s->b->len + len > s->max) {
+            s->over = true;
+            return 0;
+        }
+        if (vt_buf_append(s->b, p, len, NULL) != VT_OK)
+            return 0;
+    }
+    if (s->so->on_chunk != NULL && !s->so->on_chunk(s->so->arg, (const uint8_t *)p, len)) {
+        s->aborted = true;
+        return 0;
+    }
+    return len;
+}
+
+/* curl hands each header line "Name: value\r\n" separately, also those of
+ * interim (1xx) responses: the last match wins. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct stream_sink *s = arg;
+    size_t len = size * n, nl = strlen(s->so->header), i;
+
+    if (len > nl && p[nl] == ':' && strncasecmp(p, s->so->header, nl) == 0) {
+        i = nl + 1;
+        while (i < len && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        while (len > i && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        s->so->header_value->len = 0;
+        if (len - i > HEADER_CAPTURE_MAX) {
+            s->header_over = true;
+            return 0;
+        }
+        if (vt_buf_append(s->so->header_value, p + i, len - i, NULL) != VT_OK ||
+            vt_buf_terminate(s->so->header_value, NULL) != VT_OK)
+            return 0;
+    }
+    return size * n;
+}
+
+vt_status vt_http_request_stream(vt_http_response *out, const char *method, const char *url,
+                                 const vt_http_stream_opts *so, const vt_http_client_opts *opts, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    CURL *c = NULL;
+    CURLcode cc;
+    struct curl_slist *hdr = NULL;
+    struct stream_sink sink;
+    char line[1100], ebuf[CURL_ERROR_SIZE] = "";
+    long timeout = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+
+    memset(out, 0, sizeof(*out));
+    if (so == NULL || method == NULL || (so->header != NULL && (so->header_value == NULL || so->header[0] == '\0')))
+        return vt_err_set(err, VT_E_ARG, "http: stream options are incomplete");
+    if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+        return vt_err_set(err, VT_E_ARG, "http: URL must start with http:// or https:// (got '%s')",
+                          url != NULL ? url : "");
+    pthread_once(&curl_once, curl_setup);
+    if (curl_init_rc != CURLE_OK)
+        return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
+    c = curl_easy_init();
+    if (c == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: libcurl cannot start");
+    memset(&sink, 0, sizeof(sink));
+    sink.so = so;
+    sink.b = &out->body;
+    sink.max = opts != NULL && opts->max_response > 0 ? opts->max_response : (size_t)8 << 20;
+    snprintf(line, sizeof(line), "Accept: %.1000s", so->accept != NULL ? so->accept : "application/json");
+    hdr = curl_slist_append(hdr, line);
+    if (so->body != NULL) {
+        snprintf(line, sizeof(line), "Content-Type: %.1000s",
+                 so->content_type != NULL ? so->content_type : "application/json");
+        hdr = curl_slist_append(hdr, line);
+    }
+    if (opts != NULL && opts->bearer != NULL) {
+        if (snprintf(line, sizeof(line), "Authorization: Bearer %s", opts->bearer) >= (int)sizeof(line)) {
+            rc = vt_err_set(err, VT_E_ARG, "http: bearer token too long");
+            goto out;
+        }
+        hdr = curl_slist_append(hdr, line);
+        vt_wipe(line, sizeof(line));
+    }
+    if (so->header_value != NULL)
+        so->header_value->len = 0;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    if (so->header != NULL) {
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+    }
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    /* The bytes hashed by the caller must be the bytes on the wire: no
+     * transparent decompression. */
+    curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    if (so->body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)so->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)so->body_len);
+    }
+    cc = curl_easy_perform(c);
+    if (sink.over || sink.header_over) {
+        rc = vt_err_set(err, VT_E_LIMIT, "http: %s: response %s exceeds %zu bytes", url,
+                        sink.over ? "body" : "header", sink.over ? sink.max : HEADER_CAPTURE_MAX);
+        goto out;
+    }
+    if (sink.aborted) {
+        rc = vt_err_set(err, VT_E_IO, "%s: aborted", url);
+        goto out;
+    }
+    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) {
+        rc = vt_err_set(err, VT_E_IO, "cannot connect to %s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+        goto out;
+    }
+    if (cc != CURLE_OK) {
+        rc = vt_err_set(err, VT_E_IO, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+        goto out;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    rc = vt_buf_terminate(&out->body, err);
+out:
+    if (rc != VT_OK)
+        vt_http_response_clear(out);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
+    return rc;
 }

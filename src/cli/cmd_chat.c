@@ -1,0 +1,786 @@
+/*
+ * veritee chat: the relying party's side of a confidential request.  It checks
+ * the gateway before a single byte of the prompt leaves this machine — fresh
+ * evidence bound to our nonce and the enclave key, the measurement log replayed
+ * against the evidence, the passport's signature by the verifier we trust, its
+ * enclave key, its measurements, the environment's reference values — then
+ * sends the prompt and verifies the receipt of the answer against the bytes
+ * actually sent and received.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "remote.h"
+#include "trust.h"
+
+enum { O_GATEWAY = 256, O_VERIFIER, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
+       O_SAVE_RECEIPT, O_SAVE_RESPONSE };
+
+#define ATTESTATION_MAX ((size_t)8 << 20)
+#define ANSWER_MAX ((size_t)64 << 20)
+#define PROMPT_MAX ((size_t)1 << 20)
+#define RECEIPT_EVENT "veritee-receipt"
+
+static void chat_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: veritee chat --gateway URL [--verifier URL] [--environment ID] [--model M]\n"
+            "                    [--stream] [--trust-sim] [--save-receipt F] [--save-response F]\n"
+            "                    [--json] \"prompt\"|-\n\n"
+            "Verifies the gateway first, and only then sends the prompt:\n"
+            "  1. GET <gateway>/v1/attestation with a fresh random nonce; the evidence must verify\n"
+            "     to a trusted root with report_data = SHA-512(nonce || enclave public key), and the\n"
+            "     measurement log must replay to the evidence's runtime register;\n"
+            "  2. the passport must verify with the verifier's JWK Set, be affirming and unexpired;\n"
+            "  3. its enclave key (cnf.jwk) must be the attested key;\n"
+            "  4. the log's model, auditors, runtime and config must be those the passport appraised;\n"
+            "  5. with --environment, the passport's environment and the log's digests must be\n"
+            "     that environment's reference values, fetched from the verifier.\n"
+            "Then POST /v1/chat/completions, print the answer (as it arrives with --stream), and\n"
+            "verify the receipt: the enclave key's signature, the passport it names, and the\n"
+            "SHA-256 of the request sent and of the response received.\n\n"
+            "  --gateway URL      the gateway (required)\n"
+            "  --verifier URL     the verifier whose keys you trust (default $VERITEE_VERIFIER, else\n"
+            "                     the passport's issuer when that is a URL)\n"
+            "  --environment ID   the environment the gateway must be in\n"
+            "  --model M          model name sent upstream (default \"default\")\n"
+            "  --stream           stream the answer (server-sent events)\n"
+            "  --trust-sim        accept simulated hardware (the local simulation root); says so\n"
+            "  --state DIR        state directory holding the simulation root\n"
+            "  --timeout SEC      per HTTP request (default 120)\n"
+            "  --save-receipt F   write the receipt token to F (for veritee receipt verify)\n"
+            "  --save-response F  write the response bytes the receipt covers to F (its --body)\n"
+            "  --json             one JSON report on stdout\n"
+            "Exit 0 when everything verified, 1 when a check failed (before the prompt is sent when\n"
+            "it is a gateway check), 2 for usage or connection errors.\n");
+}
+
+typedef struct chat {
+    /* options */
+    const char *gateway, *vflag, *env_id, *model, *state, *save_receipt, *save_response;
+    bool stream, trust_sim, json;
+    long timeout_ms;
+    vt_cli_report rep;
+    /* the gateway check */
+    uint8_t nonce[32];
+    char nonce_hex[65];
+    json_t *att;
+    vt_pkey *enclave;
+    char enclave_tp[44];
+    vt_mlog *log;
+    vt_collateral *coll;
+    vt_result result;
+    vt_passport_claims pc;
+    vt_jwks *jwks;
+    const char *verifier;
+    char jwks_url[1200];
+    /* the request */
+    char *request;
+    size_t request_len;
+    /* the answer */
+    vt_buf raw;          /* every byte of the response body */
+    vt_buf answer;       /* the assistant's text */
+    vt_buf receipt;      /* the token: header or final SSE event */
+    size_t sse_pos;      /* raw bytes parsed as whole events so far */
+    size_t receipt_off;  /* where the receipt event starts in raw; SIZE_MAX = none */
+    bool after_receipt;  /* an event followed the receipt event */
+    bool print_live;
+    long status;
+    vt_receipt r;
+} chat;
+
+static int fail_usage(chat *c, vt_status rc, const vt_err *err)
+{
+    (void)c;
+    return vt_cli_fail(rc, err);
+}
+
+/* ---- step 1: evidence ---- */
+
+static vt_status json_to_text(char **out, json_t *v, const char *what, vt_err *err)
+{
+    *out = NULL;
+    if (json_is_string(v))
+        *out = strdup(json_string_value(v));
+    else if (json_is_object(v))
+        *out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    else
+        return vt_err_set(err, VT_E_FORMAT, "attestation: \"%s\" is missing or not an object", what);
+    return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "out of memory");
+}
+
+static vt_status parse_attestation(chat *c, vt_buf *evidence, vt_err *err)
+{
+    json_t *col = json_object_get(c->att, "collateral"), *v;
+    const char *s, *name;
+    char *text = NULL;
+    vt_buf tmp;
+    vt_status rc;
+
+    s = json_string_value(json_object_get(c->att, "nonce"));
+    if (s == NULL || strcasecmp(s, c->nonce_hex) != 0)
+        return vt_err_set(err, VT_E_POLICY, "attestation answers nonce %.64s, not ours (%s)", s ? s : "(none)",
+                          c->nonce_hex);
+    s = json_string_value(json_object_get(c->att, "evidence"));
+    if (s == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "attestation: \"evidence\" is missing");
+    rc = vt_base64_decode(evidence, s, strlen(s), err);
+    if (rc != VT_OK)
+        return rc;
+    rc = vt_collateral_new(&c->coll, err);
+    if (rc == VT_OK && col != NULL && !json_is_object(col))
+        rc = vt_err_set(err, VT_E_FORMAT, "attestation: \"collateral\" is not an object");
+    json_object_foreach(col, name, v)
+    {
+        if (rc != VT_OK)
+            break;
+        s = json_string_value(v);
+        if (s == NULL)
+            return vt_err_set(err, VT_E_FORMAT, "attestation: collateral \"%.64s\" is not base64 text", name);
+        vt_buf_init(&tmp);
+        rc = vt_base64_decode(&tmp, s, strlen(s), err);
+        if (rc == VT_OK)
+            rc = vt_collateral_add(c->coll, name, tmp.data, tmp.len, err);
+        vt_buf_free(&tmp);
+    }
+    if (rc == VT_OK)
+        rc = json_to_text(&text, json_object_get(c->att, "log"), "log", err);
+    if (rc == VT_OK)
+        rc = vt_mlog_parse(&c->log, (const uint8_t *)text, strlen(text), err);
+    free(text);
+    text = NULL;
+    if (rc == VT_OK)
+        rc = json_to_text(&text, json_object_get(c->att, "enclave_key"), "enclave_key", err);
+    if (rc == VT_OK)
+        rc = vt_jwk_to_pkey(&c->enclave, text, strlen(text), err);
+    free(text);
+    if (rc == VT_OK)
+        rc = vt_jwk_thumbprint(c->enclave_tp, c->enclave, err);
+    if (rc == VT_OK && json_string_value(json_object_get(c->att, "passport")) == NULL)
+        rc = vt_err_set(err, VT_E_FORMAT, "attestation: \"passport\" is missing");
+    return rc;
+}
+
+static vt_status first_finding(const vt_result *res, vt_err *err)
+{
+    if (res->error_count > 0)
+        return vt_err_set(err, VT_E_POLICY, "%s: %s", res->errors[0].check, res->errors[0].msg);
+    return vt_err_set(err, VT_E_POLICY, "evidence is %s", vt_verdict_name(res->verdict));
+}
+
+static int check_evidence(chat *c)
+{
+    vt_http_response resp;
+    vt_http_client_opts ho;
+    vt_verify_opts vo;
+    vt_buf evidence, raw;
+    uint8_t rd[VT_REPORT_DATA_LEN];
+    char url[1400], msg[300];
+    const char *platform;
+    vt_err err = { 0 };
+    vt_status rc;
+    int ex = VT_EXIT_REJECTED;
+
+    rc = vt_random(c->nonce, sizeof(c->nonce), &err);
+    if (rc != VT_OK)
+        return fail_usage(c, rc, &err);
+    vt_hex_encode(c->nonce_hex, c->nonce, sizeof(c->nonce));
+    snprintf(url, sizeof(url), "%s/v1/attestation?nonce=%s", c->gateway, c->nonce_hex);
+    memset(&ho, 0, sizeof(ho));
+    ho.timeout_ms = c->timeout_ms;
+    ho.max_response = ATTESTATION_MAX;
+    rc = vt_http_request(&resp, "GET", url, NULL, &ho, &err);
+    if (rc != VT_OK)
+        return fail_usage(c, rc, &err);
+    if (resp.status != 200) {
+        vt_http_response_error(msg, sizeof(msg), &resp);
+        vt_err_set(&err, VT_E_POLICY, "GET %s: %s", url, msg);
+        vt_http_response_clear(&resp);
+        vt_cli_check(&c->rep, "attestation", VT_E_POLICY, &err, "-");
+        return VT_EXIT_REJECTED;
+    }
+    c->att = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
+    vt_http_response_clear(&resp);
+    vt_buf_init(&evidence);
+    vt_buf_init(&raw);
+    rc = c->att != NULL && json_is_object(c->att)
+             ? parse_attestation(c, &evidence, &err)
+             : vt_err_set(&err, VT_E_FORMAT, "GET %s: the reply is not a JSON object", url);
+    if (!vt_cli_check(&c->rep, "attestation", rc, &err, "fresh evidence for nonce %.16s…, enclave key %.16s…",
+                      c->nonce_hex, c->enclave_tp))
+        goto out;
+    rc = vt_pkey_public_raw(&raw, c->enclave, &err);
+    if (rc == VT_OK)
+        rc = vt_report_data_bind(rd, c->nonce, sizeof(c->nonce), raw.data, raw.len, &err);
+    if (rc != VT_OK) {
+        ex = vt_cli_fail(rc, &err);
+        goto out;
+    }
+    memset(&vo, 0, sizeof(vo));
+    vo.platform = VT_TEE_NONE;
+    vo.now = vt_time_now();
+    vo.collateral = c->coll;
+    vo.expected_report_data = rd;
+    vo.expected_report_data_len = sizeof(rd);
+    vo.trust_sim = c->trust_sim;
+    vo.state_dir = c->state;
+    vo.mlog = c->log;
+    rc = vt_evidence_verify(&c->result, evidence.data, evidence.len, &vo, &err);
+    if (rc == VT_OK && !c->result.valid)
+        rc = first_finding(&c->result, &err);
+    else if (rc != VT_OK && c->result.error_count > 0)
+        rc = first_finding(&c->result, &err);
+    platform = json_string_value(json_object_get(c->att, "platform"));
+    if (rc == VT_OK && platform != NULL && strcmp(platform, vt_tee_name(c->result.claims.platform)) != 0)
+        rc = vt_err_set(&err, VT_E_POLICY, "the gateway says platform %.32s, the evidence is %s", platform,
+                        vt_tee_name(c->result.claims.platform));
+    if (!vt_cli_check(&c->rep, "evidence", rc, &err,
+                      "%s evidence verified to %s; report_data = SHA-512(our nonce || enclave key)",
+                      vt_tee_name(c->result.claims.platform),
+                      c->result.claims.hardware_attested ? "the vendor's root" : "the local simulation root"))
+        goto out;
+    if (!c->result.claims.hardware_attested)
+        vt_cli_note(&c->rep, "SIMULATED", "the hardware is simulated (%s): trusted only because of --trust-sim",
+                    vt_tee_name(c->result.claims.platform));
+    for (size_t i = 0; i < c->result.warning_count; i++)
+        vt_cli_note(&c->rep, "warning", "%s: %s", c->result.warnings[i].check, c->result.warnings[i].msg);
+    vt_cli_check(&c->rep, "log", VT_OK, NULL, "%zu events replay to the evidence's runtime register",
+                 vt_mlog_count(c->log));
+    ex = VT_EXIT_OK;
+out:
+    vt_buf_free(&raw);
+    vt_buf_free(&evidence);
+    return ex;
+}
+
+/* ---- step 2..5: passport, key, measurements, environment ---- */
+
+/* The log's digests of one component as the appraisal writes them. */
+static void measured_of(char *out, size_t out_len, const vt_mlog *log, vt_component comp)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < vt_mlog_count(log); i++) {
+        const vt_mlog_event *e = vt_mlog_get(log, i);
+        char hex[2 * VT_MD_MAX + 1];
+        if (e == NULL || e->component != comp)
+            continue;
+        vt_hex_encode(hex, e->digest, e->digest_len);
+        if (used + strlen(hex) + 2 < out_len)
+            used += (size_t)snprintf(out + used, out_len - used, "%s%s", used ? "," : "", hex);
+    }
+}
+
+static const vt_component submod_comp[VT_SUBMOD_COUNT] = {
+    [VT_SUBMOD_MODEL] = VT_COMPONENT_MODEL,
+    [VT_SUBMOD_AUDITORS] = VT_COMPONENT_AUDITOR,
+    [VT_SUBMOD_RUNTIME] = VT_COMPONENT_RUNTIME,
+    [VT_SUBMOD_CONFIG] = VT_COMPONENT_CONFIG,
+};
+
+static vt_status check_measurements(chat *c, vt_err *err)
+{
+    const vt_claim *m;
+    char mine[sizeof(c->pc.appraisal.sub[0].measured)];
+
+    if (c->pc.tee_type != c->result.claims.platform)
+        return vt_err_set(err, VT_E_POLICY, "passport is for a %s TEE, the evidence is %s", vt_tee_name(c->pc.tee_type),
+                          vt_tee_name(c->result.claims.platform));
+    if (c->pc.measurement_name[0] != '\0') {
+        m = vt_claims_get(&c->result.claims, c->pc.measurement_name);
+        if (m == NULL || m->len != c->pc.measurement_len || !vt_ct_equal(m->value, c->pc.measurement, m->len))
+            return vt_err_set(err, VT_E_POLICY, "tee: the evidence's %s differs from the passport's",
+                              c->pc.measurement_name);
+    }
+    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
+        measured_of(mine, sizeof(mine), c->log, submod_comp[s]);
+        if (strcmp(mine, c->pc.appraisal.sub[s].measured) != 0)
+            return vt_err_set(err, VT_E_POLICY, "%s: the log measures %.80s, the passport appraised %.80s",
+                              vt_submod_name((vt_submod)s), mine[0] ? mine : "nothing",
+                              c->pc.appraisal.sub[s].measured[0] ? c->pc.appraisal.sub[s].measured : "nothing");
+    }
+    return VT_OK;
+}
+
+static vt_status check_environment(chat *c, const vt_env *env, char *detail, size_t dlen, vt_err *err)
+{
+    size_t checked = 0;
+
+    if (strcmp(c->pc.environment, env->id) != 0)
+        return vt_err_set(err, VT_E_POLICY, "the passport is for environment %s, not %s", c->pc.environment, env->id);
+    if (env->digest_count[VT_SUBMOD_MODEL] == 0)
+        return vt_err_set(err, VT_E_POLICY, "environment %s lists no model reference values", env->id);
+    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
+        size_t seen = 0;
+        if (env->digest_count[s] == 0)
+            continue;
+        for (size_t i = 0; i < vt_mlog_count(c->log); i++) {
+            const vt_mlog_event *e = vt_mlog_get(c->log, i);
+            bool ok = false;
+            if (e == NULL || e->component != submod_comp[s])
+                continue;
+            seen++;
+            for (size_t k = 0; k < env->digest_count[s] && !ok; k++)
+                ok = env->digests[s][k].len == e->digest_len &&
+                     vt_ct_equal(env->digests[s][k].value, e->digest, e->digest_len);
+            if (!ok)
+                return vt_err_set(err, VT_E_POLICY, "%s %.60s: digest is not a reference value of environment %s",
+                                  vt_submod_name((vt_submod)s), e->name, env->id);
+        }
+        if (seen == 0)
+            return vt_err_set(err, VT_E_POLICY, "%s: the log measures none, environment %s requires one",
+                              vt_submod_name((vt_submod)s), env->id);
+        checked++;
+    }
+    snprintf(detail, dlen, "%s: the log's digests of %zu component%s are its reference values", env->id, checked,
+             checked == 1 ? "" : "s");
+    return VT_OK;
+}
+
+static int check_passport(chat *c)
+{
+    const char *tok = json_string_value(json_object_get(c->att, "passport")), *s;
+    vt_passport_claims dec;
+    vt_pkey *cnf = NULL;
+    char tp[44], detail[256], exp[32];
+    vt_err err = { 0 };
+    vt_status rc;
+
+    memset(&dec, 0, sizeof(dec));
+    rc = vt_passport_decode(&dec, tok, strlen(tok), &err);
+    if (rc != VT_OK) {
+        vt_cli_check(&c->rep, "passport", rc, &err, "-");
+        return VT_EXIT_REJECTED;
+    }
+    c->verifier = vt_cli_trusted_verifier(c->vflag, &dec);
+    vt_passport_claims_clear(&dec);
+    if (c->verifier == NULL)
+        return vt_cli_usage_error("chat: the passport's issuer is not a URL: give --verifier URL (the verifier "
+                                  "whose keys you trust)");
+    snprintf(c->jwks_url, sizeof(c->jwks_url), "%s/.well-known/jwks.json", c->verifier);
+    rc = vt_cli_load_jwks(&c->jwks, c->jwks_url, &err);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    rc = vt_passport_verify(&c->pc, tok, strlen(tok), c->jwks, vt_time_now(), &err);
+    if (rc == VT_OK)
+        rc = vt_cli_passport_affirming(&c->pc, &err);
+    s = json_string_value(json_object_get(c->att, "passport_id"));
+    if (rc == VT_OK && s != NULL && strcmp(s, c->pc.id) != 0)
+        rc = vt_err_set(&err, VT_E_POLICY, "the gateway names passport %.48s, its token is %s", s, c->pc.id);
+    s = json_string_value(json_object_get(c->att, "environment"));
+    if (rc == VT_OK && s != NULL && strcmp(s, c->pc.environment) != 0)
+        rc = vt_err_set(&err, VT_E_POLICY, "the gateway names environment %.64s, its passport %s", s,
+                        c->pc.environment);
+    vt_time_format(exp, c->pc.exp);
+    if (!vt_cli_check(&c->rep, "passport", rc, &err, "%s signed by %s, affirming, environment %s, expires %s",
+                      c->pc.id, c->verifier, c->pc.environment, exp))
+        return VT_EXIT_REJECTED;
+    rc = vt_cli_passport_key(&cnf, &c->pc, &err);
+    if (rc == VT_OK)
+        rc = vt_jwk_thumbprint(tp, cnf, &err);
+    if (rc == VT_OK && strcmp(tp, c->enclave_tp) != 0)
+        rc = vt_err_set(&err, VT_E_POLICY, "the passport's key %.16s… is not the attested enclave key %.16s…", tp,
+                        c->enclave_tp);
+    vt_pkey_free(cnf);
+    if (!vt_cli_check(&c->rep, "enclave key", rc, &err, "the passport's cnf key is the attested key (%.16s…)",
+                      c->enclave_tp))
+        return VT_EXIT_REJECTED;
+    rc = check_measurements(c, &err);
+    if (!vt_cli_check(&c->rep, "measurements", rc, &err,
+                      "the log's model, auditors, runtime and config are those the passport appraised"))
+        return VT_EXIT_REJECTED;
+    if (c->env_id != NULL) {
+        json_t *reply = NULL;
+        char path[128], *text = NULL;
+        vt_env env;
+        snprintf(path, sizeof(path), "/v1/environments/%s", c->env_id);
+        rc = vt_cli_call(&reply, "GET", c->verifier, path, NULL, NULL, &err);
+        if (rc == VT_E_IO)
+            return vt_cli_fail(rc, &err);
+        if (rc == VT_OK) {
+            text = json_dumps(reply, JSON_COMPACT);
+            rc = text != NULL ? vt_env_parse(&env, text, strlen(text), NULL, &err)
+                              : vt_err_set(&err, VT_E_NOMEM, "out of memory");
+        }
+        free(text);
+        json_decref(reply);
+        if (rc == VT_OK)
+            rc = check_environment(c, &env, detail, sizeof(detail), &err);
+        else if (rc != VT_E_POLICY)
+            rc = vt_err_set(&err, VT_E_POLICY, "environment %s: %s", c->env_id, err.msg);
+        if (!vt_cli_check(&c->rep, "environment", rc, &err, "%s", detail))
+            return VT_EXIT_REJECTED;
+    }
+    return VT_EXIT_OK;
+}
+
+/* ---- the request and its answer ---- */
+
+/* One SSE event (without its blank line): prints content deltas, notes the receipt. */
+static void on_event(chat *c, const char *ev, size_t len, size_t start)
+{
+    char name[48] = "";
+    const char *p = ev, *end = ev + len;
+    vt_buf data;
+
+    vt_buf_init(&data);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t ll = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        if (ll > 0 && p[ll - 1] == '\r')
+            ll--;
+        if (ll >= 6 && strncmp(p, "event:", 6) == 0) {
+            size_t o = 6 + (ll > 6 && p[6] == ' ');
+            snprintf(name, sizeof(name), "%.*s", (int)(ll - o), p + o);
+        } else if (ll >= 5 && strncmp(p, "data:", 5) == 0) {
+            size_t o = 5 + (ll > 5 && p[5] == ' ');
+            if (data.len > 0 && vt_buf_append(&data, "\n", 1, NULL) != VT_OK)
+                break;
+            if (vt_buf_append(&data, p + o, ll - o, NULL) != VT_OK)
+                break;
+        }
+        p = nl != NULL ? nl + 1 : end;
+    }
+    if (vt_buf_terminate(&data, NULL) != VT_OK) {
+        vt_buf_free(&data);
+        return;
+    }
+    if (c->receipt_off != SIZE_MAX) {
+        c->after_receipt = true;
+    } else if (strcmp(name, RECEIPT_EVENT) == 0) {
+        c->receipt_off = start;
+        c->receipt.len = 0;
+        if (vt_buf_append(&c->receipt, data.data, data.len, NULL) != VT_OK ||
+            vt_buf_terminate(&c->receipt, NULL) != VT_OK)
+            c->receipt.len = 0;
+    } else if (name[0] == '\0' && data.len > 0 && strcmp((const char *)data.data, "[DONE]") != 0) {
+        json_t *j = json_loadb((const char *)data.data, data.len, 0, NULL);
+        const char *t = json_string_value(
+            json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta"), "content"));
+        if (t != NULL) {
+            if (vt_buf_append_str(&c->answer, t, NULL) != VT_OK) { /* display only */
+            }
+            if (c->print_live) {
+                fputs(t, stdout);
+                fflush(stdout);
+            }
+        }
+        json_decref(j);
+    }
+    vt_buf_free(&data);
+}
+
+/* Parses every whole event in raw[sse_pos..]. */
+static void parse_events(chat *c)
+{
+    for (;;) {
+        const char *base = (const char *)c->raw.data + c->sse_pos;
+        size_t avail = c->raw.len - c->sse_pos, i, sep = 0;
+        for (i = 0; i + 1 < avail; i++) {
+            if (base[i] == '\n' && base[i + 1] == '\n') {
+                sep = 2;
+                break;
+            }
+            if (i + 3 < avail && base[i] == '\r' && base[i + 1] == '\n' && base[i + 2] == '\r' && base[i + 3] == '\n') {
+                sep = 4;
+                break;
+            }
+        }
+        if (sep == 0)
+            return;
+        on_event(c, base, i, c->sse_pos);
+        c->sse_pos += i + sep;
+    }
+}
+
+static bool on_chunk(void *arg, const uint8_t *p, size_t len)
+{
+    chat *c = arg;
+
+    if (c->raw.len + len > ANSWER_MAX || vt_buf_append(&c->raw, p, len, NULL) != VT_OK)
+        return false;
+    if (c->stream)
+        parse_events(c);
+    return true;
+}
+
+static int send_prompt(chat *c, const char *prompt)
+{
+    json_t *req = json_pack("{s:s, s:[{s:s, s:s}], s:b}", "model", c->model, "messages", "role", "user", "content",
+                            prompt, "stream", c->stream);
+    vt_http_stream_opts so;
+    vt_http_client_opts ho;
+    vt_http_response resp;
+    char url[1200];
+    vt_err err = { 0 };
+    vt_status rc;
+
+    c->request = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (c->request == NULL)
+        return vt_cli_fail(vt_err_set(&err, VT_E_NOMEM, "out of memory"), &err);
+    c->request_len = strlen(c->request);
+    snprintf(url, sizeof(url), "%s/v1/chat/completions", c->gateway);
+    memset(&so, 0, sizeof(so));
+    so.body = (const uint8_t *)c->request;
+    so.body_len = c->request_len;
+    so.accept = c->stream ? "text/event-stream" : "application/json";
+    so.on_chunk = on_chunk;
+    so.arg = c;
+    so.header = "Veritee-Receipt";
+    so.header_value = &c->receipt;
+    memset(&ho, 0, sizeof(ho));
+    ho.timeout_ms = c->timeout_ms;
+    c->print_live = c->stream && !c->json;
+    if (!c->json)
+        printf("\nprompt sent (%zu bytes) to %s\n\n", c->request_len, url);
+    fflush(stdout);
+    rc = vt_http_request_stream(&resp, "POST", url, &so, &ho, &err);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    c->status = resp.status;
+    vt_http_response_clear(&resp);
+    if (c->stream && c->status == 200) {
+        parse_events(c);
+        if (c->print_live)
+            printf("\n");
+    } else {
+        json_t *j = json_loadb((const char *)c->raw.data, c->raw.len, 0, NULL);
+        const char *t = json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message"), "content"));
+        const char *emsg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+        if (c->status == 200 && t != NULL && vt_buf_append_str(&c->answer, t, &err) != VT_OK) {
+            json_decref(j);
+            return vt_cli_fail(VT_E_NOMEM, &err);
+        }
+        if (!c->json) {
+            if (c->status == 200)
+                printf("%s\n", t != NULL ? t : "(no message content in the answer)");
+            else
+                printf("the gateway answered HTTP %ld: %s\n", c->status, emsg != NULL ? emsg : "(no message)");
+        }
+        json_decref(j);
+    }
+    if (!c->json)
+        printf("\n");
+    return VT_EXIT_OK;
+}
+
+static int check_receipt(chat *c)
+{
+    vt_pkey *key = NULL;
+    uint8_t sent[32], got[32];
+    size_t resp_len = c->raw.len;
+    vt_err err = { 0 };
+    vt_status rc;
+
+    if (c->stream && c->status == 200) {
+        if (c->receipt_off == SIZE_MAX)
+            rc = vt_err_set(&err, VT_E_POLICY, "the stream ended without a %s event", RECEIPT_EVENT);
+        else if (c->after_receipt || c->sse_pos != c->raw.len)
+            rc = vt_err_set(&err, VT_E_POLICY, "bytes follow the %s event", RECEIPT_EVENT);
+        else
+            rc = VT_OK;
+        resp_len = c->receipt_off;
+    } else {
+        rc = c->receipt.len > 0 ? VT_OK : vt_err_set(&err, VT_E_POLICY, "the answer has no Veritee-Receipt header");
+    }
+    /* Saved before checking, so a receipt that fails can be examined. */
+    if (rc == VT_OK && c->save_receipt != NULL)
+        rc = vt_file_write(c->save_receipt, c->receipt.data, c->receipt.len, 0644, &err);
+    if (rc == VT_OK && c->save_response != NULL)
+        rc = vt_file_write(c->save_response, c->raw.data, resp_len, 0644, &err);
+    if (rc == VT_E_IO)
+        return vt_cli_fail(rc, &err);
+    if (rc == VT_OK)
+        rc = vt_cli_passport_key(&key, &c->pc, &err);
+    if (rc == VT_OK)
+        rc = vt_receipt_verify(&c->r, (const char *)c->receipt.data, c->receipt.len, key, &err);
+    vt_pkey_free(key);
+    if (!vt_cli_check(&c->rep, "receipt", rc, &err, "%s signed by the enclave key of %s", c->r.id, c->pc.id))
+        return VT_EXIT_REJECTED;
+    rc = vt_receipt_check_passport(&c->r, &c->pc, &err);
+    if (!vt_cli_check(&c->rep, "receipt names", rc, &err, "passport %s, environment %s, the measured model",
+                      c->r.passport, c->r.environment))
+        return VT_EXIT_REJECTED;
+    rc = vt_digest(VT_MD_SHA256, c->request, c->request_len, sent, &err);
+    if (rc == VT_OK && !vt_ct_equal(sent, c->r.request_received, 32))
+        rc = vt_err_set(&err, VT_E_POLICY, "request_received is not the SHA-256 of the %zu bytes we sent",
+                        c->request_len);
+    if (!vt_cli_check(&c->rep, "request", rc, &err, "request_received = SHA-256 of the %zu bytes sent",
+                      c->request_len))
+        return VT_EXIT_REJECTED;
+    rc = vt_digest(VT_MD_SHA256, c->raw.data, resp_len, got, &err);
+    if (rc == VT_OK && !vt_ct_equal(got, c->r.response, 32))
+        rc = vt_err_set(&err, VT_E_POLICY, "response is not the SHA-256 of the %zu bytes we received", resp_len);
+    if (rc == VT_OK && c->r.streamed != (c->stream && c->status == 200))
+        rc = vt_err_set(&err, VT_E_POLICY, "the receipt says streamed=%s", c->r.streamed ? "true" : "false");
+    if (rc == VT_OK && strcmp(c->r.endpoint, "/v1/chat/completions") != 0)
+        rc = vt_err_set(&err, VT_E_POLICY, "the receipt is for %s", c->r.endpoint);
+    if (!vt_cli_check(&c->rep, "response", rc, &err, "response = SHA-256 of the %zu bytes received%s", resp_len,
+                      c->stream ? " before the receipt event" : ""))
+        return VT_EXIT_REJECTED;
+    if (!c->json) {
+        json_t *a = c->r.auditors != NULL ? json_loads(c->r.auditors, 0, NULL) : NULL, *v;
+        size_t i;
+        printf("  verdict      %s; auditors:", c->r.verdict);
+        json_array_foreach(a, i, v)
+        {
+            const char *n = json_string_value(json_object_get(v, "name"));
+            const char *vd = json_string_value(json_object_get(v, "verdict"));
+            printf("%s %s=%s", i ? "," : "", n != NULL ? n : "?", vd != NULL ? vd : "?");
+        }
+        printf("\n");
+        json_decref(a);
+    }
+    return c->status == 200 ? VT_EXIT_OK : VT_EXIT_REJECTED;
+}
+
+static void print_report(chat *c, int ex, bool sent)
+{
+    json_t *o;
+    const char *s;
+    if (!c->json) {
+        if (ex == VT_EXIT_OK)
+            printf("\nverified: the answer came from the attested gateway%s, under passport %s\n",
+                   c->result.claims.hardware_attested ? "" : " (SIMULATED hardware)", c->pc.id);
+        else if (!sent && c->rep.failed)
+            printf("\nNOT verified: the prompt was not sent\n");
+        else if (c->rep.failed)
+            printf("\nNOT verified: %s\n", c->rep.error);
+        return;
+    }
+    o = json_pack("{s:b, s:s, s:b, s:b, s:O}", "verified", ex == VT_EXIT_OK, "gateway", c->gateway, "prompt_sent", sent,
+                  "hardware_attested", c->result.claims.hardware_attested, "checks", c->rep.checks);
+    if (o == NULL)
+        return;
+    if (c->rep.failed)
+        json_object_set_new(o, "error", json_string(c->rep.error));
+    if (c->pc.id[0])
+        json_object_set_new(o, "passport", json_string(c->pc.id));
+    if ((s = json_string_value(json_object_get(c->att, "platform"))) != NULL)
+        json_object_set_new(o, "platform", json_string(s));
+    if (sent) {
+        json_object_set_new(o, "status", json_integer(c->status));
+        json_object_set_new(o, "answer", json_stringn((const char *)c->answer.data, c->answer.len));
+    }
+    if (c->r.id[0]) {
+        json_object_set_new(o, "receipt", vt_cli_receipt_json(&c->r));
+        json_object_set_new(o, "receipt_token", json_stringn((const char *)c->receipt.data, c->receipt.len));
+    }
+    vt_cli_print_json(o);
+    json_decref(o);
+}
+
+int vt_cmd_chat(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "gateway", required_argument, NULL, O_GATEWAY },  { "verifier", required_argument, NULL, O_VERIFIER },
+        { "environment", required_argument, NULL, O_ENV },  { "model", required_argument, NULL, O_MODEL },
+        { "stream", no_argument, NULL, O_STREAM },          { "trust-sim", no_argument, NULL, O_TRUST_SIM },
+        { "json", no_argument, NULL, O_JSON },              { "state", required_argument, NULL, O_STATE },
+        { "timeout", required_argument, NULL, O_TIMEOUT },  { "help", no_argument, NULL, 'h' },
+        { "save-receipt", required_argument, NULL, O_SAVE_RECEIPT },
+        { "save-response", required_argument, NULL, O_SAVE_RESPONSE },
+        { NULL, 0, NULL, 0 },
+    };
+    chat c;
+    char gw[1024], *end;
+    vt_buf prompt;
+    const char *state = NULL;
+    bool sent = false;
+    vt_err err = { 0 };
+    long t;
+    int ch, ex;
+
+    memset(&c, 0, sizeof(c));
+    c.model = "default";
+    c.timeout_ms = 120000;
+    c.receipt_off = SIZE_MAX;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_GATEWAY: c.gateway = optarg; break;
+        case O_VERIFIER: c.vflag = optarg; break;
+        case O_ENV: c.env_id = optarg; break;
+        case O_MODEL: c.model = optarg; break;
+        case O_STREAM: c.stream = true; break;
+        case O_TRUST_SIM: c.trust_sim = true; break;
+        case O_JSON: c.json = true; break;
+        case O_STATE: state = optarg; break;
+        case O_SAVE_RECEIPT: c.save_receipt = optarg; break;
+        case O_SAVE_RESPONSE: c.save_response = optarg; break;
+        case O_TIMEOUT:
+            t = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || t < 1 || t > 86400)
+                return vt_cli_usage_error("chat: --timeout must be 1..86400 seconds");
+            c.timeout_ms = t * 1000;
+            break;
+        case 'h': chat_usage(stdout); return VT_EXIT_OK;
+        default: chat_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (c.gateway == NULL)
+        return vt_cli_usage_error("chat: --gateway URL is required");
+    if (optind + 1 != argc)
+        return vt_cli_usage_error("chat: needs one prompt (or - to read it from standard input)");
+    if (strncmp(c.gateway, "http://", 7) != 0 && strncmp(c.gateway, "https://", 8) != 0)
+        return vt_cli_usage_error("chat: --gateway must be an http:// or https:// URL");
+    if (c.env_id != NULL && !vt_env_id_valid(c.env_id))
+        return vt_cli_usage_error("chat: '%s' is not an environment id", c.env_id);
+    snprintf(gw, sizeof(gw), "%s", c.gateway);
+    for (size_t n = strlen(gw); n > 0 && gw[n - 1] == '/'; n--)
+        gw[n - 1] = '\0';
+    c.gateway = gw;
+    c.state = vt_cli_state_dir(state);
+    vt_buf_init(&prompt);
+    if (strcmp(argv[optind], "-") == 0) {
+        if (vt_cli_read(&prompt, "-", PROMPT_MAX, &err) != VT_OK || vt_buf_terminate(&prompt, &err) != VT_OK) {
+            vt_buf_free(&prompt);
+            return vt_cli_fail(VT_E_ARG, &err);
+        }
+    } else if (vt_buf_append_str(&prompt, argv[optind], &err) != VT_OK ||
+               vt_buf_terminate(&prompt, &err) != VT_OK) {
+        vt_buf_free(&prompt);
+        return vt_cli_fail(VT_E_NOMEM, &err);
+    }
+    vt_cli_report_init(&c.rep, c.json);
+    vt_buf_init(&c.raw);
+    vt_buf_init(&c.answer);
+    vt_buf_init(&c.receipt);
+    if (!c.json)
+        printf("gateway %s\n", c.gateway);
+    ex = check_evidence(&c);
+    if (ex == VT_EXIT_OK)
+        ex = check_passport(&c);
+    if (ex == VT_EXIT_OK) {
+        ex = send_prompt(&c, (const char *)prompt.data);
+        sent = true;
+    }
+    if (ex == VT_EXIT_OK)
+        ex = check_receipt(&c);
+    if (ex != VT_EXIT_USAGE)
+        print_report(&c, ex, sent);
+    vt_buf_free(&prompt);
+    vt_cli_report_free(&c.rep);
+    json_decref(c.att);
+    vt_pkey_free(c.enclave);
+    vt_mlog_free(c.log);
+    vt_collateral_free(c.coll);
+    vt_passport_claims_clear(&c.pc);
+    vt_jwks_free(c.jwks);
+    free(c.request);
+    vt_buf_free(&c.raw);
+    vt_buf_free(&c.answer);
+    vt_buf_free(&c.receipt);
+    vt_receipt_clear(&c.r);
+    return ex;
+}

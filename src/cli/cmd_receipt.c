@@ -1,0 +1,259 @@
+/* veritee receipt: check and show the gateway's per-response receipts (docs/receipts.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "remote.h"
+#include "trust.h"
+
+enum { O_PASSPORT = 256, O_VERIFIER, O_JWKS, O_BODY, O_REQUEST, O_JSON };
+
+static void receipt_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: veritee receipt verify RECEIPT|FILE --passport TOKEN|FILE|pass-ID [--verifier URL]\n"
+            "                              [--jwks FILE|URL] [--body FILE] [--request FILE] [--json]\n"
+            "       veritee receipt show RECEIPT|FILE [--json]\n\n"
+            "A receipt is the gateway's signature, by its enclave key, over what one response was:\n"
+            "digests of the request and the response, the model, every auditor's verdict.\n\n"
+            "  verify  checks, in order: the passport's signature with the verifier's JWK Set, that it\n"
+            "          is affirming and was valid at the receipt's time; the receipt's signature with\n"
+            "          the passport's enclave key (cnf.jwk); that the receipt names that passport,\n"
+            "          environment and model; with --body / --request, that the digests match those\n"
+            "          bytes.  Exit 0 when all hold, 1 when one does not.\n"
+            "  show    prints the receipt's payload without checking anything.\n\n"
+            "  --passport X   the passport token, a file holding it, or its id (fetched from --verifier)\n"
+            "  --verifier URL the verifier whose keys you trust (default $VERITEE_VERIFIER, else the\n"
+            "                 passport's issuer when that is a URL)\n"
+            "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
+            "  --body FILE    the response body as received (streams: every byte before the receipt event)\n"
+            "  --request FILE the request body as sent\n"
+            "  --json         a JSON report\n"
+            "RECEIPT|FILE is the token itself, a file holding it, or - for standard input.\n");
+}
+
+static bool file_digest_matches(const char *path, const uint8_t want[32], char *detail, size_t dlen, vt_status *rc,
+                                vt_err *err)
+{
+    vt_buf b;
+    uint8_t got[32];
+    bool ok = false;
+
+    vt_buf_init(&b);
+    *rc = vt_cli_read(&b, path, (size_t)1 << 30, err);
+    if (*rc == VT_OK)
+        *rc = vt_digest(VT_MD_SHA256, b.data, b.len, got, err);
+    if (*rc == VT_OK) {
+        ok = vt_ct_equal(got, want, 32);
+        snprintf(dlen > 0 ? detail : NULL, dlen, "SHA-256 of %s (%zu bytes) %s the receipt's", path, b.len,
+                 ok ? "equals" : "differs from");
+    }
+    vt_buf_free(&b);
+    return ok;
+}
+
+static int receipt_verify(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "passport", required_argument, NULL, O_PASSPORT }, { "verifier", required_argument, NULL, O_VERIFIER },
+        { "jwks", required_argument, NULL, O_JWKS },         { "body", required_argument, NULL, O_BODY },
+        { "request", required_argument, NULL, O_REQUEST },   { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },                  { NULL, 0, NULL, 0 },
+    };
+    const char *pass_arg = NULL, *vflag = NULL, *jwks_src = NULL, *body = NULL, *request = NULL, *verifier;
+    char jwks_url[1200], detail[512];
+    bool json = false;
+    vt_buf tok, ptok;
+    vt_receipt r;
+    vt_passport_claims c;
+    vt_jwks *set = NULL;
+    vt_pkey *key = NULL;
+    vt_cli_report rep;
+    vt_err err = { 0 };
+    vt_status rc;
+    vt_time at;
+    int ch, ex = VT_EXIT_REJECTED;
+
+    memset(&r, 0, sizeof(r));
+    memset(&c, 0, sizeof(c));
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_PASSPORT: pass_arg = optarg; break;
+        case O_VERIFIER: vflag = optarg; break;
+        case O_JWKS: jwks_src = optarg; break;
+        case O_BODY: body = optarg; break;
+        case O_REQUEST: request = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': receipt_usage(stdout); return VT_EXIT_OK;
+        default: receipt_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        return vt_cli_usage_error("receipt verify: needs one RECEIPT or FILE");
+    if (pass_arg == NULL)
+        return vt_cli_usage_error("receipt verify: --passport TOKEN|FILE|pass-ID is required");
+    vt_cli_report_init(&rep, json);
+    vt_buf_init(&ptok);
+    rc = vt_cli_load_token(&tok, argv[optind], &err);
+    if (rc == VT_OK)
+        rc = vt_cli_load_passport(&ptok, pass_arg, vt_cli_trusted_verifier(vflag, NULL), &err);
+    if (rc != VT_OK) {
+        ex = vt_cli_fail(rc, &err);
+        goto out;
+    }
+    /* Tokens that do not even parse are rejected like forged ones. */
+    rc = vt_receipt_decode(&r, (const char *)tok.data, tok.len, &err);
+    if (!vt_cli_check(&rep, "receipt", rc, &err, "%s decodes (not yet verified)", r.id))
+        goto done;
+    rc = vt_passport_decode(&c, (const char *)ptok.data, ptok.len, &err);
+    if (rc != VT_OK) {
+        vt_cli_check(&rep, "passport", rc, &err, "-");
+        goto done;
+    }
+    verifier = vt_cli_trusted_verifier(vflag, &c);
+    if (jwks_src == NULL) {
+        if (verifier == NULL) {
+            ex = vt_cli_usage_error("receipt verify: the passport's issuer '%s' is not a URL: give --verifier URL "
+                                    "or --jwks FILE|URL",
+                                    c.issuer);
+            goto out;
+        }
+        snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", verifier);
+        jwks_src = jwks_url;
+    }
+    rc = vt_cli_load_jwks(&set, jwks_src, &err);
+    if (rc != VT_OK) {
+        ex = vt_cli_fail(rc, &err);
+        goto out;
+    }
+    vt_passport_claims_clear(&c);
+    memset(&c, 0, sizeof(c));
+    /* The passport must have been valid when the gateway served the response;
+     * the receipt's time is only trusted once its signature verifies below,
+     * and vt_receipt_check_passport checks it against the validity again. */
+    at = r.received_ms > 0 ? r.received_ms / 1000 : vt_time_now();
+    rc = vt_passport_verify(&c, (const char *)ptok.data, ptok.len, set, at, &err);
+    if (!vt_cli_check(&rep, "passport", rc, &err, "%s signed by the verifier (JWKS %s), valid at the receipt's time",
+                      c.id, jwks_src))
+        goto done;
+    rc = vt_cli_passport_affirming(&c, &err);
+    if (!vt_cli_check(&rep, "affirming", rc, &err, "environment %s, every appraised component affirming",
+                      c.environment))
+        goto done;
+    vt_receipt_clear(&r);
+    memset(&r, 0, sizeof(r));
+    rc = vt_cli_passport_key(&key, &c, &err);
+    if (rc == VT_OK)
+        rc = vt_receipt_verify(&r, (const char *)tok.data, tok.len, key, &err);
+    if (!vt_cli_check(&rep, "signature", rc, &err, "%s signed by the passport's enclave key %.12s…", r.id,
+                      r.enclave_key))
+        goto done;
+    rc = vt_receipt_check_passport(&r, &c, &err);
+    if (!vt_cli_check(&rep, "names", rc, &err, "same passport, environment %s and measured model", r.environment))
+        goto done;
+    if (request != NULL) {
+        bool ok = file_digest_matches(request, r.request_received, detail, sizeof(detail), &rc, &err);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc, &err);
+            goto out;
+        }
+        if (!ok)
+            vt_err_set(&err, VT_E_POLICY, "request_received: %s", detail);
+        if (!vt_cli_check(&rep, "request", ok ? VT_OK : VT_E_POLICY, &err, "%s", detail))
+            goto done;
+    }
+    if (body != NULL) {
+        bool ok = file_digest_matches(body, r.response, detail, sizeof(detail), &rc, &err);
+        if (rc != VT_OK) {
+            ex = vt_cli_fail(rc, &err);
+            goto out;
+        }
+        if (!ok)
+            vt_err_set(&err, VT_E_POLICY, "response: %s", detail);
+        if (!vt_cli_check(&rep, "response", ok ? VT_OK : VT_E_POLICY, &err, "%s", detail))
+            goto done;
+    }
+done:
+    ex = rep.failed ? VT_EXIT_REJECTED : VT_EXIT_OK;
+    if (json) {
+        json_t *o = json_pack("{s:b, s:O}", "verified", !rep.failed, "checks", rep.checks);
+        if (o != NULL && rep.failed)
+            json_object_set_new(o, "error", json_string(rep.error));
+        if (o != NULL && !rep.failed)
+            json_object_set_new(o, "receipt", vt_cli_receipt_json(&r));
+        vt_cli_print_json(o);
+        json_decref(o);
+    } else if (!rep.failed) {
+        printf("receipt verified\n");
+        vt_cli_print_receipt(&r);
+    }
+out:
+    vt_cli_report_free(&rep);
+    vt_pkey_free(key);
+    vt_jwks_free(set);
+    vt_passport_claims_clear(&c);
+    vt_receipt_clear(&r);
+    vt_buf_free(&ptok);
+    vt_buf_free(&tok);
+    return ex;
+}
+
+static int receipt_show(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_buf tok;
+    vt_receipt r;
+    vt_err err = { 0 };
+    vt_status rc;
+    bool json = false;
+    int ch;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_JSON: json = true; break;
+        case 'h': receipt_usage(stdout); return VT_EXIT_OK;
+        default: receipt_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc)
+        return vt_cli_usage_error("receipt show: needs one RECEIPT or FILE");
+    memset(&r, 0, sizeof(r));
+    rc = vt_cli_load_token(&tok, argv[optind], &err);
+    if (rc == VT_OK)
+        rc = vt_receipt_decode(&r, (const char *)tok.data, tok.len, &err);
+    vt_buf_free(&tok);
+    if (rc != VT_OK) {
+        vt_receipt_clear(&r);
+        return vt_cli_fail(rc == VT_E_CRYPTO || rc == VT_E_POLICY ? VT_E_FORMAT : rc, &err);
+    }
+    if (!json)
+        printf("receipt (decoded, NOT verified: use veritee receipt verify)\n");
+    vt_cli_print_receipt(&r);
+    vt_receipt_clear(&r);
+    return VT_EXIT_OK;
+}
+
+int vt_cmd_receipt(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        receipt_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? VT_EXIT_USAGE : VT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "verify") == 0)
+        return receipt_verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "show") == 0)
+        return receipt_show(argc - 1, argv + 1);
+    fprintf(stderr, "veritee: receipt: unknown subcommand '%s'\n", argv[1]);
+    receipt_usage(stderr);
+    return VT_EXIT_USAGE;
+}

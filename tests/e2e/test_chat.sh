@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# veritee chat and veritee receipt over real processes: a verifier (SQLite, temp
+# state, --trust-sim), the echo upstream and a gateway under the TDX simulator;
+# plus a small stand-in gateway (fake_gateway.py) that serves attestations a
+# client must refuse, and counts whether the prompt ever reached it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null && command -v python3 >/dev/null && command -v xxd >/dev/null ||
+  { echo "skipped: needs curl, jq, python3 and xxd"; exit 77; }
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+TOKEN=0123456789abcdef0123456789abcdef
+echo "$TOKEN" >"$TMP/admin-token"
+# start_verifier NAME STATE: a verifier on a free port (keys, database, simulation root in STATE); sets $V
+start_verifier() {
+  "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
+    >"$TMP/$1.out" 2>"$TMP/$1.log" &
+  PIDS="$PIDS $!"
+  for _ in $(seq 100); do grep -q listening "$TMP/$1.out" 2>/dev/null && break; sleep 0.05; done
+  local port; port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$1.out")
+  [ -n "$port" ] || { echo "FAIL: verifier $1 did not start"; cat "$TMP/$1.log"; exit 1; }
+  V="http://127.0.0.1:$port"
+}
+# start_fake NAME MODE PASSPORT: the stand-in gateway; sets $FAKE, hits in $TMP/NAME.hits
+start_fake() {
+  : >"$TMP/$1.hits"
+  python3 "$HERE/fake_gateway.py" --veritee "$VT" --passport "$3" --jwk "$TMP/enclave.jwk" --pubkey "$PUBHEX" \
+    --log "$TMP/log.json" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
+  PIDS="$PIDS $!"
+  FAKE=$(wait_addr "$TMP/$1.out") || { echo "FAIL: fake gateway did not start"; cat "$TMP/$1.err"; exit 1; }
+}
+no_hits() { # NAME DESCRIPTION: the stand-in never received a POST
+  if [ ! -s "$TMP/$1.hits" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: the prompt reached the gateway"; fi
+}
+
+start_verifier main "$VERITEE_STATE"
+VMAIN=$V
+start_verifier other "$TMP/other-state"
+VOTHER=$V
+
+# The components a gateway would measure at boot, logged as it logs them.
+mkdir -p "$TMP/model"
+head -c 100000 /dev/zero >"$TMP/model/weights.gguf"
+MODEL=$("$VT" measure "$TMP/model" | awk '{print $1; exit}')
+AUD=$(printf 'auditors' | sha256sum | cut -d' ' -f1)
+RUN=$(printf 'runtime' | sha256sum | cut -d' ' -f1)
+CFG=$(printf 'config' | sha256sum | cut -d' ' -f1)
+"$VT" log append --log "$TMP/log.json" --component model --name demo --digest "$MODEL" >/dev/null
+"$VT" log append --log "$TMP/log.json" --component auditor --name pii --digest "$AUD" >/dev/null
+"$VT" log append --log "$TMP/log.json" --component runtime --name veritee --digest "$RUN" >/dev/null
+"$VT" log append --log "$TMP/log.json" --component config --name gateway.json --digest "$CFG" >/dev/null
+for v in "$VMAIN" "$VOTHER"; do
+  "$VT" env create dev --verifier "$v" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+    --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" >/dev/null || { echo "FAIL: env create"; exit 1; }
+done
+"$VT" env create elsewhere --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated \
+  --model "$(printf 'x%.0s' $(seq 64) | tr x a)" >/dev/null
+
+# An enclave key and a passport for it from each verifier.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TMP/enclave.pem" 2>/dev/null
+chmod 600 "$TMP/enclave.pem"
+PUBHEX=$(openssl pkey -in "$TMP/enclave.pem" -pubout -outform DER 2>/dev/null | tail -c 64 | xxd -p -c 256)
+for n in main other; do
+  v=$VMAIN st=$VERITEE_STATE; [ $n = other ] && v=$VOTHER st=$TMP/other-state
+  expect 0 "attest ($n verifier)" -- "$VT" attest --verifier "$v" --environment dev --log "$TMP/log.json" \
+    --platform tdx --simulate --state "$st" --key "$TMP/enclave.pem" --out "$TMP/pass-$n.jwt"
+done
+"$VT" passport decode --json "$TMP/pass-main.jwt" | jq .attester_jwk >"$TMP/enclave.jwk"
+
+# --- chat against the stand-in: the honest one passes every gateway check ---
+start_fake honest honest "$TMP/pass-main.jwt"
+expect 1 "stand-in: all gateway checks pass, then its 500 answer has no receipt" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --environment dev --trust-sim "hello"
+contains "ok   evidence" "evidence check passes"
+contains "SIMULATED" "says the hardware is simulated"
+contains "ok   passport" "passport check passes"
+contains "ok   enclave key" "enclave key check passes"
+contains "ok   measurements" "measurement check passes"
+contains "ok   environment" "environment check passes"
+contains "no Veritee-Receipt header" "a reply without receipt fails"
+expect 1 "without --trust-sim the simulated evidence is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" "hello"
+contains "FAIL evidence" "evidence fails without --trust-sim"
+contains "prompt was not sent" "says the prompt was not sent"
+: >"$TMP/honest.hits"
+expect 1 "a passport from another verifier is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VOTHER" --trust-sim "my card is 4111 1111 1111 1111"
+contains "FAIL passport" "the passport check fails"
+no_hits honest "passport from an untrusted verifier"
+expect 1 "a gateway outside the requested environment is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --environment elsewhere --trust-sim "secret"
+contains "FAIL environment" "the environment check fails"
+no_hits honest "wrong environment"
+expect 1 "--json report of a refusal" -- \
+  sh -c '"$0" chat --json --gateway "$1" --verifier "$2" --trust-sim secret >"$3"' "$VT" "http://$FAKE" "$VOTHER" "$TMP/report.json"
+if jq -e '.verified == false and .prompt_sent == false and (.checks[] | select(.check=="passport") | .status) == "FAIL"' \
+  "$TMP/report.json" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: json refusal report"; head -c 600 "$TMP/out"; fi
+no_hits honest "json refusal"
+
+start_fake replay other-nonce "$TMP/pass-main.jwt"
+expect 1 "evidence bound to another nonce is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --trust-sim "my email is jane.doe@example.com"
+contains "report_data" "names the report_data binding"
+no_hits replay "evidence for another nonce"
+
+start_fake foreign honest "$TMP/pass-other.jwt"
+expect 1 "a passport signed by another verifier's key (JWKS mismatch) is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --trust-sim "secret"
+contains "FAIL passport" "foreign passport fails"
+no_hits foreign "foreign passport"
+
+# --- a real gateway under the TDX simulator, in front of the echo upstream ---
+start_echo echo
+mkdir -p "$TMP/gwmodel"
+printf 'tiny test model\n' >"$TMP/gwmodel/m.gguf"
+cat >"$TMP/gw.json" <<JSON
+{"upstream": "http://$ECHO", "verifier": "$VMAIN", "environment": "gw",
+ "models": ["$TMP/gwmodel"],
+ "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]}
+JSON
+"$VT" gateway --config "$TMP/gw.json" --platform tdx --simulate --measure-only >"$TMP/gw-m.json" 2>"$TMP/gw-m.err" ||
+  { echo "FAIL: gateway --measure-only"; cat "$TMP/gw-m.err"; exit 1; }
+mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/gw-m.json")
+"$VT" env create gw --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+  "${envargs[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
+"$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+  >"$TMP/gw.out" 2>"$TMP/gw.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
+GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw.out" | head -1)
+[ -n "$GW" ] || { echo "FAIL: gateway did not start"; cat "$TMP/gw.err"; exit 1; }
+PROMPT="My email is jane.doe@example.com and my card is 4111 1111 1111 1111"
+
+expect 0 "chat against an honest gateway" -- "$VT" chat --gateway "http://$GW" --verifier "$VMAIN" --environment gw \
+  --trust-sim --model echo --save-receipt "$TMP/r.jwt" --save-response "$TMP/r.body" "$PROMPT"
+contains "[EMAIL_1]" "the model saw a placeholder for the e-mail address"
+contains "ok   response" "response digest checked"
+contains "verified: the answer came from the attested gateway" "verified"
+if grep -q "jane.doe@example.com" "$TMP/r.body"; then failed=$((failed + 1)); echo "FAIL: the address reached the answer"; else passed=$((passed + 1)); fi
+expect 0 "streamed chat against an honest gateway" -- "$VT" chat --stream --gateway "http://$GW" --verifier "$VMAIN" \
+  --trust-sim --model echo --save-receipt "$TMP/rs.jwt" --save-response "$TMP/rs.body" "$PROMPT"
+contains "before the receipt event" "stream digest covers the bytes before the receipt"
+contains "[CARD_1]" "streamed answer shows the card placeholder"
+expect 0 "chat --json" -- sh -c '"$0" chat --json --gateway "$1" --verifier "$2" --trust-sim --model echo hi >"$3"' \
+  "$VT" "http://$GW" "$VMAIN" "$TMP/ok.json"
+if jq -e '.verified == true and .prompt_sent == true and (.receipt.receipt | startswith("rcpt-"))' "$TMP/ok.json" >/dev/null; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: json success report"; head -c 600 "$TMP/ok.json"; fi
+
+PASS=$(jq -r .receipt.passport "$TMP/ok.json")
+expect 0 "receipt verify (passport by id)" -- "$VT" receipt verify "$TMP/r.jwt" --passport "$PASS" --verifier "$VMAIN" \
+  --body "$TMP/r.body"
+contains "receipt verified" "receipt verified"
+expect 0 "receipt verify of the stream's receipt" -- "$VT" receipt verify "$TMP/rs.jwt" --passport "$PASS" \
+  --verifier "$VMAIN" --body "$TMP/rs.body"
+curl -s "$VMAIN/v1/passports/$PASS" | jq -r .token >"$TMP/gw-pass.jwt"
+curl -s "$VMAIN/.well-known/jwks.json" >"$TMP/jwks.json"
+expect 0 "receipt verify offline (passport and JWKS files)" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/gw-pass.jwt" --jwks "$TMP/jwks.json" --json
+contains '"verified": true' "json says verified"
+expect 0 "receipt show" -- "$VT" receipt show "$TMP/r.jwt"
+contains "NOT verified" "show says it checks nothing"
+# flip one character: in the payload, then in the signature
+tok=$(cat "$TMP/r.jwt"); p1=${tok%%.*}; p2=${tok%.*}
+for at in $((${#p1} + 20)) $((${#p2} + 20)); do
+  c=A; [ "${tok:at:1}" = A ] && c=B
+  printf '%s%s%s\n' "${tok:0:at}" "$c" "${tok:at+1}" >"$TMP/bad.jwt"
+  expect 1 "a tampered receipt (character $at) is rejected" -- "$VT" receipt verify "$TMP/bad.jwt" \
+    --passport "$PASS" --verifier "$VMAIN"
+done
+expect 1 "a receipt checked against another passport is rejected" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/pass-main.jwt" --verifier "$VMAIN"
+contains "FAIL" "names the failed check"
+expect 1 "a receipt with a passport from an untrusted verifier is rejected" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/gw-pass.jwt" --verifier "$VOTHER"
+expect 1 "--body that differs from the response is rejected" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$PASS" --verifier "$VMAIN" --body "$TMP/rs.body"
+contains "FAIL response" "names the response digest"
+expect 2 "receipt verify without --passport" -- "$VT" receipt verify "$TMP/r.jwt"
+expect 2 "receipt verify of a missing file" -- "$VT" receipt verify "$TMP/nope.jwt" --passport "$PASS" --verifier "$VMAIN"
+expect 1 "the real gateway is not in environment 'elsewhere'" -- "$VT" chat --gateway "http://$GW" --verifier "$VMAIN" \
+  --environment elsewhere --trust-sim --model echo "secret"
+contains "prompt was not sent" "refused before sending"
+
+expect 2 "chat without --gateway" -- "$VT" chat "hello"
+expect 2 "chat to a closed port" -- "$VT" chat --gateway http://127.0.0.1:1 --verifier "$VMAIN" "hello"
+expect 0 "chat --help" -- "$VT" chat --help
+expect 0 "receipt --help" -- "$VT" receipt --help
+
+finish
