@@ -621,97 +621,181 @@ static void iban_start(scan_cb *cb, size_t id, size_t s)
     }
 }
 
-/* The run of IPv6 characters around the colon at i, if it holds
- * [0-9A-Fa-f]:[0-9A-Fa-f]{0,4}: or ::[0-9A-Fa-f]; returns the run's end.
- * The validator's extent depends on the run only, not on which anchor
- * matched, so one candidate per run stands for all of them. */
+/* Whether a match of [0-9A-Fa-f]:[0-9A-Fa-f]{0,4}: or ::[0-9A-Fa-f] has its
+ * first colon at i. */
+static bool ipv6_anchor(const uint8_t *b, size_t n, size_t i)
+{
+    size_t m = i + 1;
+
+    if (at(b, n, m) == ':' && is_hex(at(b, n, m + 1)))
+        return true;
+    if (!is_hex(before(b, i)))
+        return false;
+    while (m - i - 1 < 4 && is_hex(at(b, n, m)))
+        m++;
+    return at(b, n, m) == ':';
+}
+
+/* Both anchors consist of IPv6 characters, so each lies in one run of
+ * them, and the validator's extent depends on that run only, not on which
+ * anchor matched or where: one candidate per run holding an anchor stands
+ * for all of its matches.  Returns the run's end. */
 static size_t ipv6_colon(scan_cb *cb, size_t id, size_t i)
 {
     const uint8_t *b = cb->b;
     size_t n = cb->n, a = i, z = i;
-    bool hit = false;
 
     while (a > 0 && is_v6(b[a - 1]))
         a--;
     while (z < n && is_v6(b[z]))
         z++;
-    if (z - a > 45)
-        return z;
-    for (size_t k = a; k < z && !hit; k++) {
-        size_t m = k + 1;
-        if (b[k] != ':')
-            continue;
-        if (m < z && b[m] == ':' && m + 1 < z && is_hex(b[m + 1]))
-            hit = true;
-        if (k > a && is_hex(b[k - 1])) {
-            while (m < z && m - k - 1 < 4 && is_hex(b[m]))
-                m++;
-            hit |= m < z && b[m] == ':';
-        }
-    }
-    if (hit)
+    if (z - a <= 45)
         found(cb, id, a, z);
     return z;
 }
 
-/* The first position at or after i holding a digit (if digits) or a colon
- * (if colons), or n. */
-static size_t next_mark(const uint8_t *b, size_t i, size_t n, bool digits, bool colons)
-{
-#if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi8((char)(0x80 - '0')), lim = _mm_set1_epi8((char)(0x80 + 10 - 0x100));
-    const __m128i col = _mm_set1_epi8(':'), dm = _mm_set1_epi8(digits ? -1 : 0), cm = _mm_set1_epi8(colons ? -1 : 0);
+/* Per 64 bytes, bit k set when byte k is of the class. */
+typedef struct hand_masks {
+    uint64_t digit, hex, colon, sep, dot, plus, upper;
+} hand_masks;
 
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i d = _mm_and_si128(_mm_cmplt_epi8(_mm_add_epi8(v, bias), lim), dm);
-        __m128i c = _mm_and_si128(_mm_cmpeq_epi8(v, col), cm);
-        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(d, c));
-        if (bits != 0)
-            return i + (size_t)__builtin_ctz(bits);
-    }
-#endif
-    for (; i < n; i++)
-        if ((digits && is_digit(b[i])) || (colons && b[i] == ':'))
-            return i;
-    return n;
+#if defined(__SSE2__)
+/* x in [lo, lo + cnt), bytewise */
+static inline __m128i in_range(__m128i x, int lo, int cnt)
+{
+    return _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - lo))), _mm_set1_epi8((char)(cnt - 0x80)));
 }
 
+static inline uint64_t bits16(__m128i x, unsigned k) { return (uint64_t)(unsigned)_mm_movemask_epi8(x) << k; }
+
+static inline void classify16(const uint8_t *w, unsigned k, hand_masks *m)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(w + k));
+    const __m128i dg = in_range(v, '0', 10);
+    const __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+
+    m->digit |= bits16(dg, k);
+    m->hex |= bits16(_mm_or_si128(dg, in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 6)), k);
+    m->upper |= bits16(in_range(v, 'A', 26), k);
+    m->colon |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), k);
+    m->dot |= bits16(dot, k);
+    m->sep |= bits16(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+                                  dot),
+                     k);
+    m->plus |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), k);
+}
+#endif
+
+static void hand_classify(const uint8_t *w, hand_masks *m)
+{
+    hand_masks r = { 0 };
+
+#if defined(__SSE2__)
+    classify16(w, 0, &r);
+    classify16(w, 16, &r);
+    classify16(w, 32, &r);
+    classify16(w, 48, &r);
+#else
+    for (unsigned k = 0; k < 64; k++) {
+        r.digit |= (uint64_t)is_digit(w[k]) << k;
+        r.hex |= (uint64_t)is_hex(w[k]) << k;
+        r.upper |= (uint64_t)is_upper(w[k]) << k;
+        r.colon |= (uint64_t)(w[k] == ':') << k;
+        r.sep |= (uint64_t)is_sep(w[k]) << k;
+        r.dot |= (uint64_t)(w[k] == '.') << k;
+        r.plus |= (uint64_t)(w[k] == '+') << k;
+    }
+#endif
+    *m = r;
+}
+
+/*
+ * One pass in windows of 64 bytes that advance by 48: the first 16 bytes
+ * are look-behind, so every test below that looks back up to 16 bytes is
+ * exact on the other 48.  Bitwise, necessary (not sufficient) conditions
+ * pick the few digit runs worth parsing; the parsers then check everything.
+ *   card end:  no two adjacent non-digits in the 12 bytes before the end
+ *              (13 digits with single separators cover them);
+ *   SSN/NANP:  four digits after a separator;
+ *   IPv4 end:  a dot 2 to 4 bytes back;
+ *   '+' phone / IBAN start: '+' or two capitals right before the run;
+ *   IPv6:      every colon (ipv6_anchor decides).
+ */
 static void scan_hand(scan_cb *cb)
 {
     const uint8_t *b = cb->b;
     const uint16_t *h = cb->st->db->hand;
-    size_t n = cb->n, i = 0, v6_done = 0;
-    bool starts = h[CHK_PHONE_INTL] || h[CHK_IBAN];
-    bool ends = h[CHK_CARD] || h[CHK_SSN] || h[CHK_PHONE_NANP] || h[CHK_IPV4];
+    size_t n = cb->n, v6_done = 0;
+    uint8_t pad[64];
+    hand_masks m;
 
-    while (!cb->failed) {
-        size_t j;
-        i = next_mark(b, i, n, starts || ends, h[CHK_IPV6] != 0);
-        if (i >= n)
-            break;
-        if (b[i] == ':') {
-            if (i >= v6_done)
-                v6_done = ipv6_colon(cb, h[CHK_IPV6] - 1u, i);
-            i++;
-            continue;
+    for (size_t p = 0; p <= n && !cb->failed; p += 48) {
+        const uint8_t *w;
+        uint64_t d, nd, ends, starts, pairs, q, sn, ip, card, want_s, want_e, colons, hx;
+
+        if (p >= 16 && n - p >= 48) {
+            w = b + p - 16;
+        } else {
+            size_t lo = p < 16 ? 16 - p : 0, hi = n - p < 48 ? 16 + (n - p) : 64;
+            memset(pad, 0, sizeof(pad));
+            memcpy(pad + lo, b + p + lo - 16, hi - lo);
+            w = pad;
         }
-        for (j = i + 1; j < n && is_digit(b[j]); j++)
-            ;
-        /* i starts a digit run, j ends it */
-        if (h[CHK_PHONE_INTL] && before(b, i) == '+' && b[i] != '0')
-            phone_start(cb, h[CHK_PHONE_INTL] - 1u, i - 1);
-        if (h[CHK_IBAN] && i >= 2 && is_upper(b[i - 1]) && is_upper(b[i - 2]) && is_digit(at(b, n, i + 1)))
-            iban_start(cb, h[CHK_IBAN] - 1u, i - 2);
-        if (h[CHK_CARD])
-            card_end(cb, h[CHK_CARD] - 1u, j);
-        if (h[CHK_SSN])
-            ssn_end(cb, h[CHK_SSN] - 1u, j);
-        if (h[CHK_PHONE_NANP])
-            nanp_end(cb, h[CHK_PHONE_NANP] - 1u, j);
-        if (h[CHK_IPV4])
-            ipv4_end(cb, h[CHK_IPV4] - 1u, j);
-        i = j;
+        hand_classify(w, &m);
+        d = m.digit;
+        nd = ~d;
+        ends = nd & (d << 1);
+        starts = d & ~(d << 1);
+        pairs = nd & (nd << 1);
+        /* pairs shifted by 1..12: a pair of non-digits in [e - 12, e - 1] */
+        q = pairs << 1;
+        q |= q << 1;
+        q |= q << 2;
+        q |= (q << 4) | (q << 8);
+        card = h[CHK_CARD] ? ends & ~q : 0;
+        sn = ends & (d << 1) & (d << 2) & (d << 3) & (d << 4) & (m.sep << 5);
+        sn = h[CHK_SSN] || h[CHK_PHONE_NANP] ? sn : 0;
+        ip = ends & (d << 1) & ((m.dot << 2) | ((d & (m.dot << 1)) << 2) | ((d & (d << 1) & (m.dot << 2)) << 2));
+        ip = h[CHK_IPV4] ? ip : 0;
+        want_s = starts & (((h[CHK_PHONE_INTL] ? m.plus : 0) << 1) |
+                           (h[CHK_IBAN] ? (m.upper << 1) & (m.upper << 2) : 0));
+        /* an anchor's first colon: "::", or a hex digit before and another
+         * colon within five bytes after, over hex digits (the last five
+         * bits cannot see that far: kept) */
+        hx = m.hex;
+        colons = (m.colon >> 1) | ((m.colon >> 2) & (hx >> 1)) | ((m.colon >> 3) & (hx >> 1) & (hx >> 2)) |
+                 ((m.colon >> 4) & (hx >> 1) & (hx >> 2) & (hx >> 3)) |
+                 ((m.colon >> 5) & (hx >> 1) & (hx >> 2) & (hx >> 3) & (hx >> 4));
+        colons = m.colon & ((m.colon >> 1) | ((hx << 1) & colons) | ((uint64_t)0x1f << 59));
+        colons = h[CHK_IPV6] ? colons : 0;
+        want_e = card | sn | ip;
+        for (uint64_t all = (want_e | want_s | colons) & ~(uint64_t)0xffff; all != 0 && !cb->failed; all &= all - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(all);
+            uint64_t bit = (uint64_t)1 << k;
+            size_t i = p + k - 16;
+            if (i > n)
+                break;
+            /* a colon may also end a digit run: no continue */
+            if ((colons & bit) && i >= v6_done && ipv6_anchor(b, n, i))
+                v6_done = ipv6_colon(cb, h[CHK_IPV6] - 1u, i);
+            if (want_s & bit) {
+                if (b[i - 1] == '+' && b[i] != '0')
+                    phone_start(cb, h[CHK_PHONE_INTL] - 1u, i - 1);
+                else if (is_upper(b[i - 1]) && is_digit(at(b, n, i + 1)))
+                    iban_start(cb, h[CHK_IBAN] - 1u, i - 2);
+                continue;
+            }
+            if (card & bit)
+                card_end(cb, h[CHK_CARD] - 1u, i);
+            if (sn & bit) {
+                if (h[CHK_SSN])
+                    ssn_end(cb, h[CHK_SSN] - 1u, i);
+                if (h[CHK_PHONE_NANP])
+                    nanp_end(cb, h[CHK_PHONE_NANP] - 1u, i);
+            }
+            if (ip & bit)
+                ipv4_end(cb, h[CHK_IPV4] - 1u, i);
+        }
     }
 }
 
