@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -654,10 +656,39 @@ static size_t ipv6_colon(scan_cb *cb, size_t id, size_t i)
     return z;
 }
 
-/* Per 64 bytes, bit k set when byte k is of the class. */
+/* Per 64 bytes, bit k set when byte k is of the class; lead: '+' or a
+ * capital (what may come right before a phone's or an IBAN's digits). */
 typedef struct hand_masks {
-    uint64_t digit, hex, colon, sep, dot, plus, upper;
+    uint64_t digit, colon, sep, dot, lead;
 } hand_masks;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define VT_HAND_AVX2 1
+/* The same classes 32 bytes at a time where the CPU has AVX2. */
+__attribute__((target("avx2"))) static void hand_classify_avx2(const uint8_t *w, hand_masks *m)
+{
+    hand_masks r = { 0 };
+
+    for (unsigned k = 0; k < 64; k += 32) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w + k));
+        const __m256i dg = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(10 - 0x80)),
+                                             _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - '0'))));
+        const __m256i up = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(26 - 0x80)),
+                                             _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - 'A'))));
+        const __m256i dot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
+        const __m256i sep = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
+                                                             _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-'))),
+                                            dot);
+        const __m256i lead = _mm256_or_si256(up, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('+')));
+        r.digit |= (uint64_t)(uint32_t)_mm256_movemask_epi8(dg) << k;
+        r.colon |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':'))) << k;
+        r.sep |= (uint64_t)(uint32_t)_mm256_movemask_epi8(sep) << k;
+        r.dot |= (uint64_t)(uint32_t)_mm256_movemask_epi8(dot) << k;
+        r.lead |= (uint64_t)(uint32_t)_mm256_movemask_epi8(lead) << k;
+    }
+    *m = r;
+}
+#endif
 
 #if defined(__SSE2__)
 /* x in [lo, lo + cnt), bytewise */
@@ -671,18 +702,15 @@ static inline uint64_t bits16(__m128i x, unsigned k) { return (uint64_t)(unsigne
 static inline void classify16(const uint8_t *w, unsigned k, hand_masks *m)
 {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(w + k));
-    const __m128i dg = in_range(v, '0', 10);
     const __m128i dot = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
 
-    m->digit |= bits16(dg, k);
-    m->hex |= bits16(_mm_or_si128(dg, in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 6)), k);
-    m->upper |= bits16(in_range(v, 'A', 26), k);
+    m->digit |= bits16(in_range(v, '0', 10), k);
     m->colon |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), k);
     m->dot |= bits16(dot, k);
     m->sep |= bits16(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
                                   dot),
                      k);
-    m->plus |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), k);
+    m->lead |= bits16(_mm_or_si128(in_range(v, 'A', 26), _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))), k);
 }
 #endif
 
@@ -698,12 +726,10 @@ static void hand_classify(const uint8_t *w, hand_masks *m)
 #else
     for (unsigned k = 0; k < 64; k++) {
         r.digit |= (uint64_t)is_digit(w[k]) << k;
-        r.hex |= (uint64_t)is_hex(w[k]) << k;
-        r.upper |= (uint64_t)is_upper(w[k]) << k;
         r.colon |= (uint64_t)(w[k] == ':') << k;
         r.sep |= (uint64_t)is_sep(w[k]) << k;
         r.dot |= (uint64_t)(w[k] == '.') << k;
-        r.plus |= (uint64_t)(w[k] == '+') << k;
+        r.lead |= (uint64_t)(is_upper(w[k]) || w[k] == '+') << k;
     }
 #endif
     *m = r;
@@ -716,10 +742,10 @@ static void hand_classify(const uint8_t *w, hand_masks *m)
  * pick the few digit runs worth parsing; the parsers then check everything.
  *   card end:  no two adjacent non-digits in the 12 bytes before the end
  *              (13 digits with single separators cover them);
- *   SSN/NANP:  four digits after a separator;
- *   IPv4 end:  a dot 2 to 4 bytes back;
- *   '+' phone / IBAN start: '+' or two capitals right before the run;
- *   IPv6:      every colon (ipv6_anchor decides).
+ *   SSN/NANP:  four digits after a separator after two digits;
+ *   IPv4 end:  the dotted-quad regex itself, bitwise;
+ *   '+' phone / IBAN start: '+' or a capital right before the run;
+ *   IPv6:      a colon with another one at most five bytes on.
  */
 static void scan_hand(scan_cb *cb)
 {
@@ -728,10 +754,13 @@ static void scan_hand(scan_cb *cb)
     size_t n = cb->n, v6_done = 0;
     uint8_t pad[64];
     hand_masks m;
+#ifdef VT_HAND_AVX2
+    bool avx2 = __builtin_cpu_supports("avx2");
+#endif
 
     for (size_t p = 0; p <= n && !cb->failed; p += 48) {
         const uint8_t *w;
-        uint64_t d, nd, ends, starts, pairs, q, sn, ip, card, want_s, want_e, colons, hx;
+        uint64_t d, nd, ends, starts, pairs, q, sn, ip, card, want_s, want_e, colons, r1, r2, r3, v;
 
         if (p >= 16 && n - p >= 48) {
             w = b + p - 16;
@@ -741,7 +770,12 @@ static void scan_hand(scan_cb *cb)
             memcpy(pad + lo, b + p + lo - 16, hi - lo);
             w = pad;
         }
-        hand_classify(w, &m);
+#ifdef VT_HAND_AVX2
+        if (avx2)
+            hand_classify_avx2(w, &m);
+        else
+#endif
+            hand_classify(w, &m);
         d = m.digit;
         nd = ~d;
         ends = nd & (d << 1);
@@ -753,20 +787,22 @@ static void scan_hand(scan_cb *cb)
         q |= q << 2;
         q |= (q << 4) | (q << 8);
         card = h[CHK_CARD] ? ends & ~q : 0;
-        sn = ends & (d << 1) & (d << 2) & (d << 3) & (d << 4) & (m.sep << 5);
+        sn = ends & (d << 1) & (d << 2) & (d << 3) & (d << 4) & (m.sep << 5) & (d << 6) & (d << 7);
         sn = h[CHK_SSN] || h[CHK_PHONE_NANP] ? sn : 0;
-        ip = ends & (d << 1) & ((m.dot << 2) | ((d & (m.dot << 1)) << 2) | ((d & (d << 1) & (m.dot << 2)) << 2));
-        ip = h[CHK_IPV4] ? ip : 0;
-        want_s = starts & (((h[CHK_PHONE_INTL] ? m.plus : 0) << 1) |
-                           (h[CHK_IBAN] ? (m.upper << 1) & (m.upper << 2) : 0));
-        /* an anchor's first colon: "::", or a hex digit before and another
-         * colon within five bytes after, over hex digits (the last five
-         * bits cannot see that far: kept) */
-        hx = m.hex;
-        colons = (m.colon >> 1) | ((m.colon >> 2) & (hx >> 1)) | ((m.colon >> 3) & (hx >> 1) & (hx >> 2)) |
-                 ((m.colon >> 4) & (hx >> 1) & (hx >> 2) & (hx >> 3)) |
-                 ((m.colon >> 5) & (hx >> 1) & (hx >> 2) & (hx >> 3) & (hx >> 4));
-        colons = m.colon & ((m.colon >> 1) | ((hx << 1) & colons) | ((uint64_t)0x1f << 59));
+        /* r1..r3: one to three digits after a dot end here; v: the dotted
+         * quad regex matches ending here (13 bytes of look-behind) */
+        r1 = (d << 1) & (m.dot << 2);
+        r2 = (d << 1) & (d << 2) & (m.dot << 3);
+        r3 = (d << 1) & (d << 2) & (d << 3) & (m.dot << 4);
+        v = d << 1;
+        for (int oct = 0; oct < 3; oct++)
+            v = (r1 & (v << 2)) | (r2 & (v << 3)) | (r3 & (v << 4));
+        ip = h[CHK_IPV4] ? ends & v : 0;
+        want_s = h[CHK_PHONE_INTL] || h[CHK_IBAN] ? starts & (m.lead << 1) : 0;
+        /* an anchor's first colon has another colon at most five bytes on
+         * (the last five bits cannot see that far: kept) */
+        colons = m.colon & ((m.colon >> 1) | (m.colon >> 2) | (m.colon >> 3) | (m.colon >> 4) | (m.colon >> 5) |
+                            ((uint64_t)0x1f << 59));
         colons = h[CHK_IPV6] ? colons : 0;
         want_e = card | sn | ip;
         for (uint64_t all = (want_e | want_s | colons) & ~(uint64_t)0xffff; all != 0 && !cb->failed; all &= all - 1) {
@@ -779,9 +815,9 @@ static void scan_hand(scan_cb *cb)
             if ((colons & bit) && i >= v6_done && ipv6_anchor(b, n, i))
                 v6_done = ipv6_colon(cb, h[CHK_IPV6] - 1u, i);
             if (want_s & bit) {
-                if (b[i - 1] == '+' && b[i] != '0')
+                if (h[CHK_PHONE_INTL] && b[i - 1] == '+' && b[i] != '0')
                     phone_start(cb, h[CHK_PHONE_INTL] - 1u, i - 1);
-                else if (is_upper(b[i - 1]) && is_digit(at(b, n, i + 1)))
+                else if (h[CHK_IBAN] && is_upper(b[i - 1]) && is_upper(bk(b, i, 2)) && is_digit(at(b, n, i + 1)))
                     iban_start(cb, h[CHK_IBAN] - 1u, i - 2);
                 continue;
             }
