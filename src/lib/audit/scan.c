@@ -665,7 +665,7 @@ typedef struct hand_masks {
 #if defined(__x86_64__) && defined(__GNUC__)
 #define VT_HAND_AVX2 1
 /* The same classes 32 bytes at a time where the CPU has AVX2. */
-__attribute__((target("avx2"))) static void hand_classify_avx2(const uint8_t *w, hand_masks *m)
+__attribute__((target("avx2"))) static inline void hand_classify_avx2(const uint8_t *w, hand_masks *m)
 {
     hand_masks r = { 0 };
 
@@ -747,16 +747,13 @@ static void hand_classify(const uint8_t *w, hand_masks *m)
  *   '+' phone / IBAN start: '+' or a capital right before the run;
  *   IPv6:      a colon with another one at most five bytes on.
  */
-static void scan_hand(scan_cb *cb)
+static inline __attribute__((always_inline)) void scan_hand_body(scan_cb *cb, bool avx2)
 {
     const uint8_t *b = cb->b;
     const uint16_t *h = cb->st->db->hand;
     size_t n = cb->n, v6_done = 0;
     uint8_t pad[64];
     hand_masks m;
-#ifdef VT_HAND_AVX2
-    bool avx2 = __builtin_cpu_supports("avx2");
-#endif
 
     for (size_t p = 0; p <= n && !cb->failed; p += 48) {
         const uint8_t *w;
@@ -776,6 +773,8 @@ static void scan_hand(scan_cb *cb)
         else
 #endif
             hand_classify(w, &m);
+        if ((m.digit | m.colon) == 0)
+            continue; /* most windows of prose */
         d = m.digit;
         nd = ~d;
         ends = nd & (d << 1);
@@ -833,6 +832,23 @@ static void scan_hand(scan_cb *cb)
                 ipv4_end(cb, h[CHK_IPV4] - 1u, i);
         }
     }
+}
+
+/* The scan compiled twice, so that the AVX2 classes inline into it. */
+#ifdef VT_HAND_AVX2
+__attribute__((target("avx2"))) static void scan_hand_avx2(scan_cb *cb) { scan_hand_body(cb, true); }
+#endif
+static void scan_hand_generic(scan_cb *cb) { scan_hand_body(cb, false); }
+
+static void scan_hand(scan_cb *cb)
+{
+#ifdef VT_HAND_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        scan_hand_avx2(cb);
+        return;
+    }
+#endif
+    scan_hand_generic(cb);
 }
 
 static int cand_cmp(const void *pa, const void *pb)
