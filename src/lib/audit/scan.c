@@ -735,17 +735,21 @@ static void hand_classify(const uint8_t *w, hand_masks *m)
     *m = r;
 }
 
+/* x << k with the top k bits of the previous window's px shifted in. */
+#define SH(x, px, k) (((x) << (k)) | ((px) >> (64 - (k))))
+
 /*
- * One pass in windows of 64 bytes that advance by 48: the first 16 bytes
- * are look-behind, so every test below that looks back up to 16 bytes is
- * exact on the other 48.  Bitwise, necessary (not sufficient) conditions
- * pick the few digit runs worth parsing; the parsers then check everything.
+ * One pass over the text in 64-byte windows; shifted masks carry in the
+ * previous window's bits (bytes before the text are 0, in no class).
+ * Bitwise, necessary (not sufficient) conditions pick the few digit runs
+ * worth parsing; the parsers then check everything.
  *   card end:  no two adjacent non-digits in the 12 bytes before the end
  *              (13 digits with single separators cover them);
  *   SSN/NANP:  four digits after a separator after two digits;
  *   IPv4 end:  the dotted-quad regex itself, bitwise;
  *   '+' phone / IBAN start: '+' or a capital right before the run;
- *   IPv6:      a colon with another one at most five bytes on.
+ *   IPv6:      a colon with another one at most five bytes on (the last
+ *              five of a window cannot see that far and are kept).
  */
 static inline __attribute__((always_inline)) void scan_hand_body(scan_cb *cb, bool avx2)
 {
@@ -754,18 +758,19 @@ static inline __attribute__((always_inline)) void scan_hand_body(scan_cb *cb, bo
     size_t n = cb->n, v6_done = 0;
     uint8_t pad[64];
     hand_masks m;
+    uint64_t pd = 0, psep = 0, pdot = 0, plead = 0, ppairs = ~(uint64_t)0, pq1 = ~(uint64_t)0, pq2 = ~(uint64_t)0,
+             pq4 = ~(uint64_t)0, pv0 = 0, pv1 = 0, pv2 = 0;
 
-    for (size_t p = 0; p <= n && !cb->failed; p += 48) {
-        const uint8_t *w;
-        uint64_t d, nd, ends, starts, pairs, q, sn, ip, card, want_s, want_e, colons, r1, r2, r3, v;
+    for (size_t p = 0; p <= n && !cb->failed; p += 64) {
+        const uint8_t *w = pad;
+        uint64_t d, nd, d1, d2, d3, ends, starts, pairs, q1, q2, q4, q, sn, ip, card, want_s, want_e, colons, r1, r2,
+            r3, v0, v1, v2, v3, dt;
 
-        if (p >= 16 && n - p >= 48) {
-            w = b + p - 16;
+        if (n - p >= 64) {
+            w = b + p;
         } else {
-            size_t lo = p < 16 ? 16 - p : 0, hi = n - p < 48 ? 16 + (n - p) : 64;
             memset(pad, 0, sizeof(pad));
-            memcpy(pad + lo, b + p + lo - 16, hi - lo);
-            w = pad;
+            memcpy(pad, b + p, n - p);
         }
 #ifdef VT_HAND_AVX2
         if (avx2)
@@ -773,41 +778,62 @@ static inline __attribute__((always_inline)) void scan_hand_body(scan_cb *cb, bo
         else
 #endif
             hand_classify(w, &m);
-        if ((m.digit | m.colon) == 0)
-            continue; /* most windows of prose */
         d = m.digit;
+        if ((d | m.colon | (pd >> 63)) == 0) {
+            /* most windows of prose: no run starts or ends here */
+            pd = pv0 = pv1 = pv2 = 0;
+            ppairs = pq1 = pq2 = pq4 = ~(uint64_t)0;
+            psep = m.sep;
+            pdot = m.dot;
+            plead = m.lead;
+            continue;
+        }
         nd = ~d;
-        ends = nd & (d << 1);
-        starts = d & ~(d << 1);
-        pairs = nd & (nd << 1);
+        d1 = SH(d, pd, 1);
+        d2 = SH(d, pd, 2);
+        d3 = SH(d, pd, 3);
+        ends = nd & d1;
+        starts = d & ~d1;
+        pairs = nd & SH(nd, ~pd, 1);
         /* pairs shifted by 1..12: a pair of non-digits in [e - 12, e - 1] */
-        q = pairs << 1;
-        q |= q << 1;
-        q |= q << 2;
-        q |= (q << 4) | (q << 8);
+        q1 = SH(pairs, ppairs, 1);
+        q2 = q1 | SH(q1, pq1, 1);
+        q4 = q2 | SH(q2, pq2, 2);
+        q = q4 | SH(q4, pq4, 4) | SH(q4, pq4, 8);
         card = h[CHK_CARD] ? ends & ~q : 0;
-        sn = ends & (d << 1) & (d << 2) & (d << 3) & (d << 4) & (m.sep << 5) & (d << 6) & (d << 7);
+        sn = ends & d1 & d2 & d3 & SH(d, pd, 4) & SH(m.sep, psep, 5) & SH(d, pd, 6) & SH(d, pd, 7);
         sn = h[CHK_SSN] || h[CHK_PHONE_NANP] ? sn : 0;
-        /* r1..r3: one to three digits after a dot end here; v: the dotted
-         * quad regex matches ending here (13 bytes of look-behind) */
-        r1 = (d << 1) & (m.dot << 2);
-        r2 = (d << 1) & (d << 2) & (m.dot << 3);
-        r3 = (d << 1) & (d << 2) & (d << 3) & (m.dot << 4);
-        v = d << 1;
-        for (int oct = 0; oct < 3; oct++)
-            v = (r1 & (v << 2)) | (r2 & (v << 3)) | (r3 & (v << 4));
-        ip = h[CHK_IPV4] ? ends & v : 0;
-        want_s = h[CHK_PHONE_INTL] || h[CHK_IBAN] ? starts & (m.lead << 1) : 0;
-        /* an anchor's first colon has another colon at most five bytes on
-         * (the last five bits cannot see that far: kept) */
+        /* r1..r3: one to three digits after a dot end here; v3: the dotted
+         * quad regex matches ending here */
+        dt = m.dot;
+        r1 = d1 & SH(dt, pdot, 2);
+        r2 = d1 & d2 & SH(dt, pdot, 3);
+        r3 = d1 & d2 & d3 & SH(dt, pdot, 4);
+        v0 = d1;
+        v1 = (r1 & SH(v0, pv0, 2)) | (r2 & SH(v0, pv0, 3)) | (r3 & SH(v0, pv0, 4));
+        v2 = (r1 & SH(v1, pv1, 2)) | (r2 & SH(v1, pv1, 3)) | (r3 & SH(v1, pv1, 4));
+        v3 = (r1 & SH(v2, pv2, 2)) | (r2 & SH(v2, pv2, 3)) | (r3 & SH(v2, pv2, 4));
+        ip = h[CHK_IPV4] ? ends & v3 : 0;
+        want_s = h[CHK_PHONE_INTL] || h[CHK_IBAN] ? starts & SH(m.lead, plead, 1) : 0;
         colons = m.colon & ((m.colon >> 1) | (m.colon >> 2) | (m.colon >> 3) | (m.colon >> 4) | (m.colon >> 5) |
                             ((uint64_t)0x1f << 59));
         colons = h[CHK_IPV6] ? colons : 0;
         want_e = card | sn | ip;
-        for (uint64_t all = (want_e | want_s | colons) & ~(uint64_t)0xffff; all != 0 && !cb->failed; all &= all - 1) {
+        pd = d;
+        psep = m.sep;
+        pdot = dt;
+        plead = m.lead;
+        ppairs = pairs;
+        pq1 = q1;
+        pq2 = q2;
+        pq4 = q4;
+        pv0 = v0;
+        pv1 = v1;
+        pv2 = v2;
+        for (uint64_t all = want_e | want_s | colons; all != 0 && !cb->failed; all &= all - 1) {
             unsigned k = (unsigned)__builtin_ctzll(all);
             uint64_t bit = (uint64_t)1 << k;
-            size_t i = p + k - 16;
+            size_t i = p + k;
             if (i > n)
                 break;
             /* a colon may also end a digit run: no continue */
@@ -833,6 +859,7 @@ static inline __attribute__((always_inline)) void scan_hand_body(scan_cb *cb, bo
         }
     }
 }
+#undef SH
 
 /* The scan compiled twice, so that the AVX2 classes inline into it. */
 #ifdef VT_HAND_AVX2
