@@ -1,4 +1,5 @@
-/* The PII scanner: Hyperscan finds candidates, small validators confirm and
+/* The PII scanner: Hyperscan finds the literal-led candidates, a hand
+ * scanner the digit-led ones (and IPv6), small validators confirm and
  * delimit them, overlapping ones merge, and the release step writes the
  * text with placeholders.  One engine serves whole strings (final scan) and
  * streams (a window that holds back the longest possible match). */
