@@ -22,7 +22,7 @@ typedef enum { A_PII, A_POLICY, A_ARTIFACT, A_EXECUTION } audit_kind;
 /* Validators / extractors run on each Hyperscan match. */
 typedef enum {
     CHK_NONE, CHK_EMAIL, CHK_PHONE_INTL, CHK_PHONE_NANP, CHK_CARD, CHK_SSN, CHK_IBAN, CHK_IPV4, CHK_IPV6,
-    CHK_WORD, CHK_TOKEN, CHK_JWT, CHK_PEM, CHK_MARK,
+    CHK_WORD, CHK_TOKEN, CHK_JWT, CHK_PEM, CHK_MARK, CHK_COUNT
 } audit_chk;
 
 typedef struct audit_type {
@@ -32,7 +32,7 @@ typedef struct audit_type {
     uint8_t auditor;              /* index into the chain's auditors */
 } audit_type;
 
-/* One Hyperscan expression; its id is its index. */
+/* One Hyperscan expression (or hand-scanned built-in); its id is its index. */
 typedef struct audit_det {
     uint16_t type;  /* index into types, or TYPE_MARKER */
     uint8_t chk;    /* audit_chk */
@@ -43,6 +43,10 @@ typedef struct audit_db {
     hs_database_t *db; /* NULL when nothing scans in this phase */
     audit_det *dets;
     size_t det_len;
+    /* Built-ins without a regex (scan.c's hand scanner): det index + 1 by
+     * validator, 0 = not scanned in this phase. */
+    uint16_t hand[CHK_COUNT];
+    bool hand_any;
 } audit_db;
 
 typedef struct audit_auditor {
@@ -112,7 +116,7 @@ vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, si
                         bool final, vt_buf *out, size_t *rel_out, vt_err *err);
 /* Compiles the expressions of one phase; config.c collects them.  scan.c. */
 typedef struct audit_expr {
-    const char *re;
+    const char *re; /* NULL: a built-in the hand scanner finds */
     unsigned flags;
     audit_det det;
 } audit_expr;

@@ -266,6 +266,90 @@ static void test_audit_pii__stream_holdback_is_bounded(void **state)
     vt_audit_chain_free(c);
 }
 
+/* Each sample at every offset from the start of the text (0..140: across
+ * the scanner's 64-byte windows), and at or near the end: the same single
+ * placeholder, nothing else changed. */
+static void test_audit_pii__every_offset_and_text_edge(void **state)
+{
+    static const char filler[] = "xy zw ";
+    static const size_t tails[] = { 0, 1, 6, 63, 64, 65 };
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(positives) / sizeof(positives[0]); i++) {
+        for (size_t off = 0; off <= 140; off++) {
+            for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+                char in[1024], want[512], pre[160], post[80];
+                char *got;
+                for (size_t k = 0; k < off; k++)
+                    pre[k] = filler[k % (sizeof(filler) - 1)];
+                if (off > 0)
+                    pre[off - 1] = ' ';
+                pre[off] = '\0';
+                for (size_t k = 0; k < tails[t]; k++)
+                    post[k] = filler[(k + 2) % (sizeof(filler) - 1)];
+                post[tails[t]] = '\0';
+                snprintf(in, sizeof(in), "%s%s%s", pre, positives[i].pii, post);
+                snprintf(want, sizeof(want), "%s%s%s", pre, positives[i].placeholder, post);
+                got = scan_text(x, in, NULL);
+                if (strcmp(got, want) != 0)
+                    fail_msg("'%s' at %zu, tail %zu: got '%s'", positives[i].pii, off, tails[t], got);
+                free(got);
+            }
+        }
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* Edges of the digit-led types, pinned: how each start is chosen (the
+ * leftmost start of the built-in regex for each end), what may follow. */
+static void test_audit_pii__digit_led_edges(void **state)
+{
+    static const sample cases[] = {
+        { "4111111111111111:x", "[CARD_1]:x" },             /* a colon after a card */
+        { "(415)555-2671", "[PHONE_1]" },                    /* no gap after ')' */
+        { "415.555.2671", "[PHONE_1]" },
+        { "415) 555-2671", "415) 555-2671" },                /* ')' without '(' */
+        { "415-555-2671-9", "415-555-2671-9" },              /* a longer number */
+        { "+1 415 555 2671 22", "[PHONE_1]" },               /* longest valid end */
+        { "123 45 6789", "[SSN_1]" },
+        { "123-45-6789-1", "123-45-6789-1" },
+        { "10.0.0.1:8080", "[IP_1]:8080" },
+        { "1.10.0.0.1", "1.10.0.0.1" },
+        { "ab.1.2.3.4", "ab.1.2.3.4" },
+        { "GB82WEST12345698765432.", "[IBAN_1]." },
+        /* the earlier start "XX00" reaches the same end, so it is the one
+         * validated (and fails); the same as the regex always did */
+        { "XX00 DE89 3704 0044 0532 0130 00", "XX00 DE89 3704 0044 0532 0130 00" },
+        { "fe80::1ff:fe23:4567:890a:1:2:3:4:5:6:7:8:9:a:b", "fe80::1ff:fe23:4567:890a:1:2:3:4:5:6:7:8:9:a:b" },
+        { "x ::1 y", "x ::1 y" },                            /* fewer than 4 hex digits */
+        { "-----BEGIN A B C PRIVATE KEY-----x-----END EC PRIVATE KEY-----", "[SECRET_1]" },
+        /* 19 single digits back from the end, then retried group by group
+         * until the Luhn sum holds */
+        { "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0", "1 2 [CARD_1]" },
+    };
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char in[256], want[256];
+        char *got;
+        snprintf(in, sizeof(in), "see %s ok", cases[i].pii);
+        snprintf(want, sizeof(want), "see %s ok", cases[i].placeholder);
+        got = scan_text(x, in, NULL);
+        if (strcmp(got, want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].pii, got, want);
+        free(got);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_audit_pii__long_token_swallowed),
         cmocka_unit_test(test_audit_pii__stream_split_at_every_position),
         cmocka_unit_test(test_audit_pii__stream_holdback_is_bounded),
+        cmocka_unit_test(test_audit_pii__every_offset_and_text_edge),
+        cmocka_unit_test(test_audit_pii__digit_led_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
