@@ -304,22 +304,9 @@ out:
 
 /* ---- inspect ---- */
 
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *buf = malloc(2 * n + 1);
-    json_t *j;
-
-    if (buf == NULL)
-        return json_null();
-    vt_hex_encode(buf, p, n);
-    j = json_string(buf);
-    free(buf);
-    return j;
-}
-
 static json_t *jopt(const vt__nitro_bytes *b)
 {
-    return b->present ? jhex(b->data, b->len) : json_null();
+    return b->present ? vt__json_hex(b->data, b->len) : json_null();
 }
 
 static json_t *jtime(vt_time t)
@@ -337,9 +324,9 @@ static json_t *jcert(const vt__nitro_cert *c)
     char s[256];
     uint8_t fp[32];
 
-    json_object_set_new(o, "der", jhex(c->der, c->len));
+    json_object_set_new(o, "der", vt__json_hex(c->der, c->len));
     if (vt_digest(VT_MD_SHA256, c->der, c->len, fp, NULL) == VT_OK)
-        json_object_set_new(o, "sha256", jhex(fp, sizeof(fp)));
+        json_object_set_new(o, "sha256", vt__json_hex(fp, sizeof(fp)));
     if (vt_x509_from_der(&x, c->der, c->len, NULL) == VT_OK) {
         vt_time nb, na;
 
@@ -387,7 +374,7 @@ static vt_status nitro_inspect(const uint8_t *p, size_t len, char **json_out, vt
         if (!(d->pcr_mask & (1u << i)))
             continue;
         snprintf(key, sizeof(key), "%u", i);
-        json_object_set_new(pcrs, key, jhex(d->pcrs[i], NITRO_PCR_LEN));
+        json_object_set_new(pcrs, key, vt__json_hex(d->pcrs[i], NITRO_PCR_LEN));
     }
     json_object_set_new(pl, "pcrs", pcrs);
     json_object_set_new(pl, "debug_pcrs_zero",
@@ -402,7 +389,7 @@ static vt_status nitro_inspect(const uint8_t *p, size_t len, char **json_out, vt
     json_object_set_new(pl, "nonce", jopt(&d->nonce));
     json_object_set_new(o, "payload", pl);
     json_object_set_new(o, "payload_length", json_integer((json_int_t)d->payload_len));
-    json_object_set_new(o, "signature", jhex(d->sig, sizeof(d->sig)));
+    json_object_set_new(o, "signature", vt__json_hex(d->sig, sizeof(d->sig)));
     *json_out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (*json_out == NULL) {
         rc = vt_err_set(err, VT_E_NOMEM, "nitro: cannot serialize the document as JSON");

@@ -437,19 +437,6 @@ out:
 
 /* ---- inspect ---- */
 
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *buf = malloc(2 * n + 1);
-    json_t *j;
-
-    if (buf == NULL)
-        return json_null();
-    vt_hex_encode(buf, p, n);
-    j = json_string(buf);
-    free(buf);
-    return j;
-}
-
 static const char *tlv_name(uint16_t t)
 {
     static const char *const names[] = {
@@ -492,7 +479,7 @@ static vt_status nvgpu_inspect(const uint8_t *p, size_t len, char **json_out, vt
     json_object_set_new(rq, "code", json_integer(e->req_code));
     json_object_set_new(rq, "param1", json_integer(e->req_param1));
     json_object_set_new(rq, "param2", json_integer(e->req_param2));
-    json_object_set_new(rq, "nonce", jhex(e->nonce, sizeof(e->nonce)));
+    json_object_set_new(rq, "nonce", vt__json_hex(e->nonce, sizeof(e->nonce)));
     json_object_set_new(rq, "slot", json_integer(e->slot));
     json_object_set_new(o, "request", rq);
     json_object_set_new(rs, "spdm_version", json_integer(e->rsp_version));
@@ -506,24 +493,24 @@ static vt_status nvgpu_inspect(const uint8_t *p, size_t len, char **json_out, vt
 
         json_array_append_new(ms, json_pack("{s:i, s:i, s:i, s:i, s:o}", "index", m->index, "specification",
                                             m->spec, "type", m->type, "size", m->len, "value",
-                                            jhex(m->value, m->len)));
+                                            vt__json_hex(m->value, m->len)));
     }
     json_object_set_new(rs, "measurements", ms);
-    json_object_set_new(rs, "responder_nonce", jhex(e->rsp_nonce, sizeof(e->rsp_nonce)));
+    json_object_set_new(rs, "responder_nonce", vt__json_hex(e->rsp_nonce, sizeof(e->rsp_nonce)));
     json_object_set_new(rs, "opaque_length", json_integer(e->opaque_len));
     for (size_t i = 0; i < e->tlv_count; i++) {
         const vt__nvgpu_tlv *t = &e->tlv[i];
 
         json_array_append_new(op, json_pack("{s:i, s:s, s:i, s:o}", "type", t->type, "name", tlv_name(t->type),
-                                            "length", t->len, "data", jhex(e->opaque + t->off, t->len)));
+                                            "length", t->len, "data", vt__json_hex(e->opaque + t->off, t->len)));
     }
     json_object_set_new(rs, "opaque", op);
     vt__nvgpu_driver_string(s, sizeof(s), e);
     json_object_set_new(rs, "driver_version", s[0] ? json_string(s) : json_null());
     vt__nvgpu_vbios_string(s, sizeof(s), e);
     json_object_set_new(rs, "vbios_version", s[0] ? json_string(s) : json_null());
-    json_object_set_new(rs, "fwid", e->fwid_present ? jhex(e->fwid, sizeof(e->fwid)) : json_null());
-    json_object_set_new(rs, "signature", jhex(e->sig, sizeof(e->sig)));
+    json_object_set_new(rs, "fwid", e->fwid_present ? vt__json_hex(e->fwid, sizeof(e->fwid)) : json_null());
+    json_object_set_new(rs, "signature", vt__json_hex(e->sig, sizeof(e->sig)));
     json_object_set_new(o, "response", rs);
     json_object_set_new(o, "signed_length", json_integer((json_int_t)e->signed_len));
     *json_out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

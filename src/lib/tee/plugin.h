@@ -59,6 +59,9 @@ typedef struct vt__tee_ops {
 
 /* Record a failed check / a warning on a result (messages are truncated to fit). */
 void vt__result_fail(vt_result *r, const char *check, const char *fmt, ...) VT_PRINTF(3, 4);
+/* Bytes as a lowercase hex JSON string, for the plugins' inspect output (JSON null on allocation failure). */
+struct json_t;
+struct json_t *vt__json_hex(const uint8_t *p, size_t n);
 void vt__result_warn(vt_result *r, const char *check, const char *fmt, ...) VT_PRINTF(3, 4);
 /* Add a binary claim; silently ignores overflow past VT_CLAIMS_MAX (a bug, asserted in debug). */
 void vt__claims_add(vt_claims *c, const char *name, const uint8_t *value, size_t len);

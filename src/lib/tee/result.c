@@ -120,6 +120,19 @@ const vt_claim *vt_claims_get(const vt_claims *c, const char *name)
 
 /* ---- JSON ---- */
 
+json_t *vt__json_hex(const uint8_t *p, size_t n)
+{
+    char *buf = malloc(2 * n + 1);
+    json_t *j;
+
+    if (buf == NULL)
+        return json_null();
+    vt_hex_encode(buf, p, n);
+    j = json_string(buf);
+    free(buf);
+    return j;
+}
+
 static json_t *hex_json(const uint8_t *p, size_t len)
 {
     char hex[2 * VT_CLAIM_VALUE_MAX + 1];

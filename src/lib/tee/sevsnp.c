@@ -829,23 +829,13 @@ out:
 
 /* ---- inspect ---- */
 
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char buf[2 * 96 + 1];
-
-    if (n > 96)
-        return json_null();
-    vt_hex_encode(buf, p, n);
-    return json_string(buf);
-}
-
 static json_t *jtcb(const uint8_t b[8])
 {
     json_t *o = json_object();
     snp_tcb l = tcb_decode(b, SNP_MILAN), t = tcb_decode(b, SNP_TURIN);
 
     /* The layout depends on the product line, which only the chain proves: show both. */
-    json_object_set_new(o, "raw", jhex(b, 8));
+    json_object_set_new(o, "raw", vt__json_hex(b, 8));
     json_object_set_new(o, "milan_genoa", json_pack("{s:i, s:i, s:i, s:i}", "bl", l.bl, "tee", l.tee, "snp", l.snp,
                                                     "ucode", l.ucode));
     json_object_set_new(o, "turin", json_pack("{s:i, s:i, s:i, s:i, s:i}", "fmc", t.fmc, "bl", t.bl, "tee", t.tee,
@@ -886,8 +876,8 @@ static vt_status sevsnp_inspect(const uint8_t *p, size_t len, char **json_out, v
     json_object_set_new(pol, "ciphertext_hiding", json_boolean(r->policy & (1ull << 24)));
     json_object_set_new(pol, "page_swap_disable", json_boolean(r->policy & (1ull << 25)));
     json_object_set_new(o, "policy", pol);
-    json_object_set_new(o, "family_id", jhex(r->family_id, 16));
-    json_object_set_new(o, "image_id", jhex(r->image_id, 16));
+    json_object_set_new(o, "family_id", vt__json_hex(r->family_id, 16));
+    json_object_set_new(o, "image_id", vt__json_hex(r->image_id, 16));
     json_object_set_new(o, "vmpl", json_integer(r->vmpl));
     json_object_set_new(o, "signature_algo", json_integer(r->sig_algo));
     json_object_set_new(o, "current_tcb", jtcb(r->current_tcb));
@@ -909,20 +899,20 @@ static vt_status sevsnp_inspect(const uint8_t *p, size_t len, char **json_out, v
                                                                  ? "vlek"
                                                                  : "none"));
     json_object_set_new(o, "signer_info", si);
-    json_object_set_new(o, "report_data", jhex(r->report_data, 64));
-    json_object_set_new(o, "measurement", jhex(r->measurement, 48));
-    json_object_set_new(o, "host_data", jhex(r->host_data, 32));
-    json_object_set_new(o, "id_key_digest", jhex(r->id_key_digest, 48));
-    json_object_set_new(o, "author_key_digest", jhex(r->author_key_digest, 48));
-    json_object_set_new(o, "report_id", jhex(r->report_id, 32));
-    json_object_set_new(o, "report_id_ma", jhex(r->report_id_ma, 32));
+    json_object_set_new(o, "report_data", vt__json_hex(r->report_data, 64));
+    json_object_set_new(o, "measurement", vt__json_hex(r->measurement, 48));
+    json_object_set_new(o, "host_data", vt__json_hex(r->host_data, 32));
+    json_object_set_new(o, "id_key_digest", vt__json_hex(r->id_key_digest, 48));
+    json_object_set_new(o, "author_key_digest", vt__json_hex(r->author_key_digest, 48));
+    json_object_set_new(o, "report_id", vt__json_hex(r->report_id, 32));
+    json_object_set_new(o, "report_id_ma", vt__json_hex(r->report_id_ma, 32));
     json_object_set_new(o, "reported_tcb", jtcb(r->reported_tcb));
     if (r->version >= 3) {
         json_object_set_new(o, "cpuid_fam_id", json_integer(r->cpuid_fam));
         json_object_set_new(o, "cpuid_mod_id", json_integer(r->cpuid_mod));
         json_object_set_new(o, "cpuid_step", json_integer(r->cpuid_step));
     }
-    json_object_set_new(o, "chip_id", jhex(r->chip_id, 64));
+    json_object_set_new(o, "chip_id", vt__json_hex(r->chip_id, 64));
     json_object_set_new(o, "committed_tcb", jtcb(r->committed_tcb));
     json_object_set_new(o, "current_version", json_pack("{s:i, s:i, s:i}", "major", r->current_major, "minor",
                                                         r->current_minor, "build", r->current_build));
@@ -933,7 +923,7 @@ static vt_status sevsnp_inspect(const uint8_t *p, size_t len, char **json_out, v
         json_object_set_new(o, "launch_mit_vector", json_integer((json_int_t)r->launch_mit_vector));
         json_object_set_new(o, "current_mit_vector", json_integer((json_int_t)r->current_mit_vector));
     }
-    json_object_set_new(o, "signature", json_pack("{s:o, s:o}", "r", jhex(r->sig_rs, 48), "s", jhex(r->sig_rs + 48, 48)));
+    json_object_set_new(o, "signature", json_pack("{s:o, s:o}", "r", vt__json_hex(r->sig_rs, 48), "s", vt__json_hex(r->sig_rs + 48, 48)));
     *json_out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (*json_out == NULL) {
         rc = vt_err_set(err, VT_E_NOMEM, "sevsnp: cannot serialize the report as JSON");
