@@ -116,17 +116,38 @@ typedef struct vt_audit_entry {
  * A plain struct: the caller allocates it (it is large: keep it on the heap)
  * and calls vt_audit_report_init() before the first phase.
  */
+#define VT_AUDIT_MAX_UNAUDITED 8 /* field names recorded as passed unaudited */
+
 typedef struct vt_audit_report {
     vt_audit_verdict verdict; /* the largest over all entries */
     size_t entry_len;
     vt_audit_entry entries[4 * VT_AUDIT_MAX_AUDITORS];
+    /* Coverage, for the receipt.  audited: VT_AUDIT_* phases in which every
+     * string the model (request) or the client (response) reads passed the
+     * auditors.  failed: phases whose body could not be audited (unparsable,
+     * unexpected encoding or type): the exchange was refused there.
+     * unaudited: fields the policy let through without auditing (e.g.
+     * "prompt_token_ids", an unknown field), by JSON name. */
+    unsigned audited;
+    unsigned failed;
+    size_t unaudited_len;
+    char unaudited[VT_AUDIT_MAX_UNAUDITED][VT_AUDIT_NAME_MAX];
 } vt_audit_report;
+
+/* Marks phase as audited / failed in the report's coverage. */
+VT_API void vt_audit_report_covered(vt_audit_report *r, vt_audit_phase phase);
+VT_API void vt_audit_report_failed(vt_audit_report *r, vt_audit_phase phase);
+/* Records a field name that passed unaudited (deduplicated; names past
+ * VT_AUDIT_MAX_UNAUDITED are summarised as "...").  Never the field's value. */
+VT_API void vt_audit_report_unaudited(vt_audit_report *r, const char *field);
 
 VT_API void vt_audit_report_init(vt_audit_report *r);
 /* Receipt JSON, appended to out (no NUL):
  * {"verdict":"redact","auditors":[{"name":..,"phase":..,"version":..,
  *  "config_digest":"hex","verdict":..,"findings":{"email":1},
- *  "annotations":{..},"reason":..}]}  ("reason" only when blocked). */
+ *  "annotations":{..},"reason":..}],
+ *  "coverage":{"audited":["request","response"],"failed":[],"unaudited":[]}}
+ * ("reason" only when blocked). */
 VT_NODISCARD VT_API vt_status vt_audit_report_json(vt_buf *out, const vt_audit_report *r, vt_err *err);
 /* The first block reason in the report, or NULL when nothing blocked. */
 VT_API const char *vt_audit_report_block_reason(const vt_audit_report *r);

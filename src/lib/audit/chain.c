@@ -68,6 +68,43 @@ void vt_audit_report_init(vt_audit_report *r)
 {
     r->verdict = VT_AUDIT_ALLOW;
     r->entry_len = 0;
+    r->audited = 0;
+    r->failed = 0;
+    r->unaudited_len = 0;
+}
+
+void vt_audit_report_covered(vt_audit_report *r, vt_audit_phase phase) { r->audited |= (unsigned)phase; }
+
+void vt_audit_report_failed(vt_audit_report *r, vt_audit_phase phase)
+{
+    r->failed |= (unsigned)phase;
+    r->audited &= ~(unsigned)phase;
+}
+
+void vt_audit_report_unaudited(vt_audit_report *r, const char *field)
+{
+    const char *name = field;
+
+    for (size_t i = 0; i < r->unaudited_len; i++)
+        if (strcmp(r->unaudited[i], field) == 0)
+            return;
+    if (r->unaudited_len == VT_AUDIT_MAX_UNAUDITED)
+        return;
+    if (r->unaudited_len == VT_AUDIT_MAX_UNAUDITED - 1)
+        name = "...";
+    snprintf(r->unaudited[r->unaudited_len++], VT_AUDIT_NAME_MAX, "%s", name);
+}
+
+static json_t *phase_list(unsigned bits)
+{
+    static const vt_audit_phase order[] = {VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
+                                           VT_AUDIT_RESPONSE};
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < sizeof(order) / sizeof(order[0]); i++)
+        if (bits & (unsigned)order[i])
+            json_array_append_new(a, json_string(vt_audit_phase_name(order[i])));
+    return a;
 }
 
 static vt_audit_entry *entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
@@ -202,6 +239,15 @@ vt_status vt_audit_report_json(vt_buf *out, const vt_audit_report *r, vt_err *er
         json_array_append_new(arr, a);
     }
     json_object_set_new(o, "auditors", arr);
+    {
+        json_t *cov = json_object(), *un = json_array();
+        for (size_t i = 0; un != NULL && i < r->unaudited_len; i++)
+            json_array_append_new(un, json_string(r->unaudited[i]));
+        json_object_set_new(cov, "audited", phase_list(r->audited));
+        json_object_set_new(cov, "failed", phase_list(r->failed));
+        json_object_set_new(cov, "unaudited", un);
+        json_object_set_new(o, "coverage", cov);
+    }
     s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (s == NULL)
