@@ -5,6 +5,7 @@
 
 #include <hs/hs.h>
 
+#include "audit/normalise.h"
 #include "veritee/audit.h"
 #include "veritee/crypto.h"
 
@@ -93,6 +94,7 @@ struct vt_audit_ctx {
     hs_scratch_t *scratch;
     audit_vec cands, marks, groups;
     vt_buf dec, red; /* decoded and redacted string, reused */
+    audit_norm norm; /* the scanned text with look-alikes folded, reused */
 };
 
 /* State of one scan: a request, a response body, or a stream. */

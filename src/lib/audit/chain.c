@@ -60,6 +60,7 @@ void vt_audit_ctx_free(vt_audit_ctx *x)
     free(x->groups.v);
     vt_buf_free(&x->dec); /* wipes: it held request text */
     vt_buf_free(&x->red);
+    vt__audit_norm_free(&x->norm);
     free(x);
 }
 

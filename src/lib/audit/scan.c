@@ -85,6 +85,7 @@ typedef struct scan_cb {
     const uint8_t *b;
     size_t n, cnt_from, R;
     bool failed;
+    const audit_norm *nm; /* b is folded text: map offsets back; NULL: b is the original */
 } scan_cb;
 
 /* Validates a match of det id over [s, e) and records it. */
@@ -100,6 +101,10 @@ static void found(scan_cb *cb, size_t id, size_t s, size_t e)
         c.flags = CF_PEM;
     if (!vt__audit_check(d, cb->b, cb->n, &c.s, &c.e, &c.flags))
         return;
+    if (cb->nm != NULL) {
+        c.s = vt__audit_norm_orig(cb->nm, c.s);
+        c.e = vt__audit_norm_orig(cb->nm, c.e);
+    }
     if (d->type == TYPE_MARKER) {
         if (!vec_push(&cb->x->marks, &c))
             cb->failed = true;
@@ -136,10 +141,12 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
  * small parsers recover from each run end the leftmost start the regex
  * would have: the same candidates as the regexes, without a regex.
  */
-static bool is_sep(uint8_t c) { return c == ' ' || c == '.' || c == '-'; }
+/* NANP separators: ' ', '.', '-' and the pasted-text ones '/', tab, newline
+ * (Unicode spaces arrive folded to ' '). */
+static bool is_sep(uint8_t c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\t' || c == '\n'; }
 static bool is_d29(uint8_t c) { return c >= '2' && c <= '9'; }
 static bool is_updig(uint8_t c) { return is_digit(c) || (c >= 'A' && c <= 'Z'); }
-static bool is_phone(uint8_t c) { return is_digit(c) || c == ' ' || c == '(' || c == ')' || c == '.' || c == '-'; }
+static bool is_phone(uint8_t c) { return is_digit(c) || c == '(' || c == ')' || is_sep(c); }
 
 /* b[e - k], or 0 before the buffer (0 is in no class). */
 static uint8_t bk(const uint8_t *b, size_t e, size_t k) { return k <= e ? b[e - k] : 0; }
@@ -152,8 +159,8 @@ static bool digits_bk(const uint8_t *b, size_t e, size_t from, size_t to)
     return true;
 }
 
-/* [0-9](?:[ \-]?[0-9]){12,18}: the leftmost start is as many digits back
- * (at most 19) as single separators allow. */
+/* [0-9](?:[ \-\t\n./]?[0-9]){12,18}: the leftmost start is as many digits
+ * back (at most 19) as single separators allow. */
 static void card_end(scan_cb *cb, size_t id, size_t e)
 {
     const uint8_t *b = cb->b;
@@ -162,7 +169,7 @@ static void card_end(scan_cb *cb, size_t id, size_t e)
     while (d < 19) {
         if (is_digit(bk(b, i, 1)))
             i -= 1;
-        else if ((bk(b, i, 1) == ' ' || bk(b, i, 1) == '-') && is_digit(bk(b, i, 2)))
+        else if (is_card_sep(bk(b, i, 1)) && is_digit(bk(b, i, 2)))
             i -= 2;
         else
             break;
@@ -183,7 +190,7 @@ static void ssn_end(scan_cb *cb, size_t id, size_t e)
         found(cb, id, e - 11, e);
 }
 
-/* \(?[2-9][0-9]{2}\)?[ .\-]?[2-9][0-9]{2}[ .\-][0-9]{4}: the byte before the
+/* \(?[2-9][0-9]{2}\)?S?[2-9][0-9]{2}S[0-9]{4}, S = [ .\-/\t\n]: the byte before the
  * exchange decides the gap ("", ")", sep, ")sep"), hence where the area
  * code starts; a '(' before it belongs to the leftmost match. */
 static void nanp_end(scan_cb *cb, size_t id, size_t e)
@@ -230,7 +237,7 @@ static void ipv4_end(scan_cb *cb, size_t id, size_t e)
         found(cb, id, i - k, e);
 }
 
-/* \+[1-9][0-9 ().\-]{6,20}[0-9] from the '+' at s: one match per end; no
+/* \+[1-9][0-9 ().\-/\t\n]{6,20}[0-9] from the '+' at s: one match per end; no
  * earlier start reaches an end past s, since '+' is not in the class. */
 static void phone_start(scan_cb *cb, size_t id, size_t s)
 {
@@ -339,9 +346,14 @@ __attribute__((target("avx2"))) static inline void hand_classify_avx2(const uint
         const __m256i up = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(26 - 0x80)),
                                              _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - 'A'))));
         const __m256i dot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
-        const __m256i sep = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
-                                                             _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-'))),
-                                            dot);
+        const __m256i sep = _mm256_or_si256(
+            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')),
+                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-'))),
+                            _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/')),
+                                            /* tab, newline */
+                                            _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(2 - 0x80)),
+                                                              _mm256_add_epi8(v, _mm256_set1_epi8((char)(0x80 - '\t')))))),
+            dot);
         const __m256i lead = _mm256_or_si256(up, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('+')));
         r.digit |= (uint64_t)(uint32_t)_mm256_movemask_epi8(dg) << k;
         r.colon |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':'))) << k;
@@ -370,7 +382,9 @@ static inline void classify16(const uint8_t *w, unsigned k, hand_masks *m)
     m->digit |= bits16(in_range(v, '0', 10), k);
     m->colon |= bits16(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), k);
     m->dot |= bits16(dot, k);
-    m->sep |= bits16(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+    m->sep |= bits16(_mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+                                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), in_range(v, '\t', 2))),
                                   dot),
                      k);
     m->lead |= bits16(_mm_or_si128(in_range(v, 'A', 26), _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))), k);
@@ -565,7 +579,7 @@ vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, si
 {
     const vt_audit_chain *c = x->c;
     size_t R = final ? n : (n > H + 1 ? n - H - 1 : 0), pos, gi = 0, mi = 0;
-    scan_cb cb = { x, st, buf, n, cnt_from, R, false };
+    scan_cb cb = { x, st, buf, n, cnt_from, R, false, NULL };
     audit_vec *g = &x->groups;
     vt_status rc;
 
@@ -573,14 +587,26 @@ vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, si
     if (R <= rel && !final)
         return VT_OK;
     x->cands.len = x->marks.len = g->len = 0;
-    if (st->db->db != NULL && n > 0) {
-        hs_error_t he = hs_scan(st->db->db, (const char *)buf, (unsigned)n, 0, x->scratch, on_match, &cb);
+    if ((st->db->db != NULL || st->db->hand_any) && n > 0) {
+        /* Look-alikes fold to ASCII first; candidates come back in
+         * original offsets, so all below works on the original text. */
+        rc = vt__audit_norm(&x->norm, buf, n, err);
+        if (rc != VT_OK)
+            return rc;
+        if (x->norm.folded) {
+            cb.b = x->norm.text.data;
+            cb.n = x->norm.text.len;
+            cb.nm = &x->norm;
+        }
+    }
+    if (st->db->db != NULL && cb.n > 0) {
+        hs_error_t he = hs_scan(st->db->db, (const char *)cb.b, (unsigned)cb.n, 0, x->scratch, on_match, &cb);
         if (cb.failed)
             return vt_err_set(err, VT_E_LIMIT, "audit: too many candidate matches in %zu bytes", n);
         if (he != HS_SUCCESS)
             return vt_err_set(err, VT_E_INTERNAL, "audit: hs_scan failed (%d)", he);
     }
-    if (st->db->hand_any && n > 0) {
+    if (st->db->hand_any && cb.n > 0) {
         scan_hand(&cb);
         if (cb.failed)
             return vt_err_set(err, VT_E_LIMIT, "audit: too many candidate matches in %zu bytes", n);

@@ -78,9 +78,10 @@ static bool chk_phone_nanp(const uint8_t *b, size_t n, size_t s, size_t e)
         close |= b[i] == ')';
     if (open != close)
         return false;
-    if (is_alnum(before(b, s)) || before(b, s) == '+' || before(b, s) == '-' || before(b, s) == '.')
+    if (is_alnum(before(b, s)) || before(b, s) == '+' || before(b, s) == '-' || before(b, s) == '.' ||
+        before(b, s) == '/')
         return false;
-    if (is_alnum(at(b, n, e)) || (at(b, n, e) == '-' && is_digit(at(b, n, e + 1))))
+    if (is_alnum(at(b, n, e)) || ((at(b, n, e) == '-' || at(b, n, e) == '/') && is_digit(at(b, n, e + 1))))
         return false;
     return d == 10;
 }
@@ -106,6 +107,31 @@ static bool luhn(const uint8_t *b, size_t s, size_t e)
     return nonzero && sum % 10 == 0;
 }
 
+/* Spaces and dashes may stand anywhere between a card's digits, as they
+ * always did.  A card that also uses a tab, newline, '.' or '/' must use
+ * that one separator throughout, between groups of 4 then 3 to 6 digits
+ * (4-4-4-4, 4-6-5, 4-4-4-4-3): so a date, a version, a decimal or a number
+ * with thousands separators is never a card. */
+static bool card_groups(const uint8_t *b, size_t s, size_t e)
+{
+    uint8_t sep = 0;
+    size_t g = 0, groups = 0;
+    bool weak = false, same = true, sized = true;
+
+    for (size_t i = s; i < e; i++) {
+        if (is_digit(b[i])) {
+            g++;
+            continue;
+        }
+        weak |= b[i] != ' ' && b[i] != '-';
+        same &= sep == 0 || b[i] == sep;
+        sep = b[i];
+        sized &= groups++ == 0 ? g == 4 : g >= 3 && g <= 6;
+        g = 0;
+    }
+    return !weak || (same && sized && g >= 3 && g <= 6);
+}
+
 /* Hyperscan reports the leftmost start for each end; a card preceded by
  * another short number ("ref 12 4111 1111 ...") is found by retrying from
  * each later digit group. */
@@ -119,7 +145,7 @@ static bool chk_card(const uint8_t *b, size_t n, size_t *s, size_t e)
         size_t d = count_digits(b, st, e);
         if (d < 13)
             return false;
-        if (d <= 19 && luhn(b, st, e)) {
+        if (d <= 19 && luhn(b, st, e) && card_groups(b, st, e)) {
             *s = st;
             return true;
         }

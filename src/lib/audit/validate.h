@@ -18,6 +18,13 @@ static inline bool is_dom(uint8_t c) { return is_alnum(c) || c == '.' || c == '-
 static inline bool is_tok(uint8_t c) { return is_alnum(c) || c == '_' || c == '-'; }
 static inline bool is_jwt(uint8_t c) { return is_tok(c) || c == '.'; }
 static inline bool is_v6(uint8_t c) { return is_hex(c) || c == ':' || c == '.'; }
+/* What may stand between two digits of a card: ' ' and '-' anywhere; tab,
+ * newline, '.' and '/' only as the card's one separator between groups
+ * (validate.c's card_groups).  Unicode spaces arrive folded to ' '. */
+static inline bool is_card_sep(uint8_t c)
+{
+    return c == ' ' || c == '-' || c == '\t' || c == '\n' || c == '.' || c == '/';
+}
 
 /* Byte at i, or 0 outside the buffer (0 is in no class). */
 static inline uint8_t at(const uint8_t *b, size_t n, size_t i) { return i < n ? b[i] : 0; }

@@ -36,6 +36,15 @@ static const sample positives[] = {
       "KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----",
       "[SECRET_1]" },
     { "EMP-123456", "[EMPLOYEE_ID_1]" },
+    /* separators of pasted text and Unicode look-alikes (U+00A0, U+2009,
+     * full-width digits, '＠' and '．') */
+    { "4111\xc2\xa0" "1111\xc2\xa0" "1111\xc2\xa0" "1111", "[CARD_1]" },
+    { "4111.1111.1111.1111", "[CARD_1]" },
+    { "+44\xe2\x80\x89" "20\xe2\x80\x89" "7946\xe2\x80\x89" "0958", "[PHONE_1]" },
+    { "415/555/2671", "[PHONE_1]" },
+    { "jane\xef\xbc\xa0" "example\xef\xbc\x8e" "com", "[EMAIL_1]" },
+    { "４１１１ １１１１ １１１１ １１１１", "[CARD_1]" },
+    { "１９２．１６８．１．１０", "[IP_1]" },
 };
 
 static const char *const negatives[] = {
@@ -50,6 +59,19 @@ static const char *const negatives[] = {
     "call 12345", "version 1.2.3", "+12 34",                     /* not phones */
     "AKIA123", "AKIAIOSFODNN7EXAMPLEX", "task-abcdefghijklmnopqrstuvwxyz", "eyJhbGciOiJIUzI1NiJ9", /* not secrets */
     "EMP-12345", "-----BEGIN PUBLIC KEY-----",
+    /* dates, versions, decimals and grouped numbers with the new separators */
+    "2024/01/15", "01/15/2024", "2024.01.15", "15.01.2024", "3.14159265", "1234.5678",
+    "4.111.111.111.111.111",        /* Luhn-valid digits with thousands separators */
+    "4111.1111/1111.1111",          /* Luhn-valid digits, two different separators */
+    "411.111.111.111.1111",         /* Luhn-valid digits, first group not 4 */
+    "4111/1111/1111/1112", "1234\t5678\t9012\t3456", "1234\n5678\n9012\n3456", /* Luhn fails */
+    "１．２．３．４．５", "２５６．１．１．１", "１０．０．０．３００", /* full-width IPv4 near misses */
+    "ｕｓｅｒ＠ｌｏｃａｌｈｏｓｔ", "４１１１ １１１１ １１１１ １１１２", /* full-width near misses */
+    "٤١١١ ١١١١ ١١١١ ١١١١",         /* Arabic-Indic digits: not folded (docs/auditors.md) */
+    "4111\xa0" "1111\xa0" "1111\xa0" "1111",     /* a lone continuation byte is no space */
+    "jane\xf0\x8f\xbc\xa0" "example.com",     /* an overlong '＠' is not '＠' */
+    "jane\xef\xbc" "example.com",             /* a truncated '＠' */
+    "12/415-555-2671",                        /* a NANP number after '/' and digits */
 };
 
 static void test_audit_pii__every_type_is_redacted(void **state)
@@ -350,6 +372,198 @@ static void test_audit_pii__digit_led_edges(void **state)
     vt_audit_chain_free(c);
 }
 
+/* Card and phone numbers separated by each Unicode space separator (Zs),
+ * the dash look-alikes, a tab, a newline, '.' or '/': found, and exactly
+ * the original bytes of the number replaced. */
+static void test_audit_pii__separators_in_cards_and_phones(void **state)
+{
+    static const char *const seps[] = {
+        "\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x89", "\xe3\x80\x80", "\xe2\x81\x9f", "\xe1\x9a\x80", "\t", "\n", ".",
+        "/", " ", "-", "\xe2\x80\x93" /* en dash */, "\xe2\x88\x92" /* minus */, "\xef\xbc\x8d" /* full-width - */,
+        "\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83", "\xe2\x80\x84", "\xe2\x80\x85",
+        "\xe2\x80\x86", "\xe2\x80\x87", "\xe2\x80\x88", "\xe2\x80\x8a", /* U+2000..U+200A */
+    };
+    static const sample forms[] = {
+        { "4111|1111|1111|1111", "[CARD_1]" },  /* Visa, 4-4-4-4 */
+        { "3782|822463|10005", "[CARD_1]" },    /* Amex, 4-6-5 */
+        { "6011|1111|1111|1117", "[CARD_1]" },  /* Discover */
+        { "415|555|2671", "[PHONE_1]" },        /* NANP */
+        { "(415)|555|2671", "[PHONE_1]" },
+        { "+44|20|7946|0958", "[PHONE_1]" },    /* international */
+        { "+1|415|555|2671", "[PHONE_1]" },
+    };
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) {
+        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+            char num[128] = "", in[256], want[256];
+            char *got;
+            for (const char *p = forms[f].pii; *p != '\0'; p++) {
+                size_t k = strlen(num);
+                if (*p == '|')
+                    snprintf(num + k, sizeof(num) - k, "%s", seps[i]);
+                else
+                    snprintf(num + k, sizeof(num) - k, "%c", *p);
+            }
+            snprintf(in, sizeof(in), "call \xc3\xa9 %s \xc3\xa9 now", num);
+            snprintf(want, sizeof(want), "call \xc3\xa9 %s \xc3\xa9 now", forms[f].placeholder);
+            got = scan_text(x, in, NULL);
+            if (strcmp(got, want) != 0)
+                fail_msg("separator %zu in '%s': got '%s', want '%s'", i, forms[f].pii, got, want);
+            free(got);
+        }
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* Full-width, small and mathematical forms of the characters the
+ * detectors key on fold to ASCII: e-mail addresses, cards, phones, IPs,
+ * SSNs, IBANs and keys written with them are found whole. */
+static void test_audit_pii__lookalikes_are_folded(void **state)
+{
+    static const sample cases[] = {
+        { "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "[EMAIL_1]" },
+        { "jane＠example．com", "[EMAIL_1]" },
+        { "jane\xef\xb9\xab" "example\xef\xb9\x92" "com", "[EMAIL_1]" }, /* small forms U+FE6B, U+FE52 */
+        { "jane@example\xe3\x80\x82" "com", "[EMAIL_1]" },                /* U+3002 ideographic full stop */
+        { "jane@example\xe2\x80\xa4" "com", "[EMAIL_1]" },                /* U+2024 one dot leader */
+        { "ｊａｎｅ.ｄｏｅ@ｅｘａｍｐｌｅ.ｃｏ.ｕｋ", "[EMAIL_1]" },
+        { "４１１１－１１１１－１１１１－１１１１", "[CARD_1]" },
+        { "４１１１１１１１１１１１１１１１", "[CARD_1]" },
+        { "\xf0\x9d\x9f\x92\xf0\x9d\x9f\x8f\xf0\x9d\x9f\x8f\xf0\x9d\x9f\x8f " /* mathematical bold digits */
+          "\xf0\x9d\x9f\x8f\xf0\x9d\x9f\x8f\xf0\x9d\x9f\x8f\xf0\x9d\x9f\x8f 1111 1111",
+          "[CARD_1]" },
+        { "＋４４ ２０ ７９４６ ０９５８", "[PHONE_1]" },
+        { "（４１５）５５５－２６７１", "[PHONE_1]" },
+        { "４１５．５５５．２６７１", "[PHONE_1]" },
+        { "１２３－４５－６７８９", "[SSN_1]" },
+        { "123\xc2\xa0" "45\xc2\xa0" "6789", "[SSN_1]" },
+        { "DE89\xc2\xa0" "3704\xc2\xa0" "0044\xc2\xa0" "0532\xc2\xa0" "0130\xc2\xa0" "00", "[IBAN_1]" },
+        { "２００１：ｄｂ８：：８ａ２ｅ：３７０：７３３４", "[IP_1]" },
+        { "ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ", "[SECRET_1]" },
+        { "ＥＭＰ－１２３４５６", "[EMPLOYEE_ID_1]" }, /* custom patterns see the folded text too */
+    };
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char in[512], want[256];
+        char *got;
+        snprintf(in, sizeof(in), "データ：%s。 ok", cases[i].pii);
+        snprintf(want, sizeof(want), "データ：%s。 ok", cases[i].placeholder);
+        got = scan_text(x, in, NULL);
+        if (strcmp(got, want) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].pii, got, want);
+        free(got);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* After a prefix of folded and unfolded multi-byte characters of every
+ * length 0..80 (so the folded text is shorter than the original by a
+ * different amount each time), each sample is still replaced exactly:
+ * offsets map back to the original bytes. */
+static void test_audit_pii__lookalike_offsets_map_back(void **state)
+{
+    static const char *const units[] = {
+        "x", " ", "\xc3\xa9", "\xc2\xa0", "\xef\xbc\xa0", "\xe2\x80\x94", "\t", "\xef\xbc\x8e", "\xe3\x80\x80",
+        "\xf0\x9f\x99\x82", "\xef\xbd\x81",
+    };
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+    const size_t nu = sizeof(units) / sizeof(units[0]);
+    const size_t np = sizeof(positives) / sizeof(positives[0]);
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (size_t si = np - 7; si < np; si++) { /* the look-alike samples */
+        const sample *sm = &positives[si];
+        for (size_t k = 0; k <= 80; k++) {
+            char pre[512] = "", post[512] = "", in[1400], want[1400];
+            char *got;
+            for (size_t j = 0; j < k; j++)
+                strcat(pre, units[(j + si) % nu]);
+            strcat(pre, " ");
+            strcat(post, " ");
+            for (size_t j = 0; j < k % 17; j++)
+                strcat(post, units[(j * 3 + si) % nu]);
+            snprintf(in, sizeof(in), "%s%s%s", pre, sm->pii, post);
+            snprintf(want, sizeof(want), "%s%s%s", pre, sm->placeholder, post);
+            got = scan_text(x, in, NULL);
+            if (strcmp(got, want) != 0)
+                fail_msg("'%s' after %zu units: got '%s'", sm->pii, k, got);
+            free(got);
+        }
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
+/* Ill-formed and mixed UTF-8 (truncated, overlong and stray bytes next to
+ * folded characters, digits and separators, cut anywhere): never an
+ * error, the text outside placeholders is kept byte for byte, and a stream
+ * cut at every 37th byte releases exactly the whole-text result. */
+static void test_audit_pii__ill_formed_utf8(void **state)
+{
+    static const char *const bits[] = {
+        "4", "1", "5", "0", " ", ".", "-", "/", "\t", "\n", "@", "a", "x", "(", ")", "+", ":",
+        "\xc2\xa0", "\xc2", "\xa0", "\xe2\x80", "\xe2\x80\xaf", "\xef\xbc\xa0", "\xef\xbc\x94", "\xef\xbc",
+        "\xf0\x9d\x9f\x92", "\xf0\x9d\x9f", "\xf0\x8f\xbc\xa0", "\xed\xa0\x80", "\xff", "\xc3\xa9", "\x80",
+        "4111 1111 1111 1111", "415 555 2671", "bob@example.com", "１９２．１６８．１．１０",
+    };
+    vt_audit_chain *c = chain_of(CFG_REDACT_ALL);
+    vt_audit_ctx *x = NULL;
+    uint64_t r = 0x2545f4914f6cdd1dull;
+
+    (void)state;
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (int round = 0; round < 400; round++) {
+        char in[2048] = "";
+        size_t cuts[64], nc = 0, len;
+        char *whole, *streamed;
+        int parts = 1 + round % 80;
+        for (int j = 0; j < parts; j++) {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            strcat(in, bits[r % (sizeof(bits) / sizeof(bits[0]))]);
+        }
+        len = strlen(in);
+        for (size_t at = 37; at < len && nc < 64; at += 37)
+            cuts[nc++] = at;
+        whole = scan_text(x, in, NULL);
+        streamed = stream_text(x, in, cuts, nc, NULL);
+        if (strcmp(whole, streamed) != 0)
+            fail_msg("round %d: whole '%s' but streamed '%s'", round, whole, streamed);
+        /* what is not a placeholder ('[' is in no input) is the input's
+         * own bytes, in order */
+        for (const char *p = whole, *q = in; *p != '\0';) {
+            if (*p == '[') {
+                p = strchr(p, ']');
+                assert_non_null(p);
+                p++;
+                continue;
+            }
+            q = strchr(q, *p);
+            if (q == NULL)
+                fail_msg("round %d: '%s' holds a byte not in '%s'", round, whole, in);
+            p++;
+            q++;
+        }
+        free(whole);
+        free(streamed);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +577,10 @@ int main(void)
         cmocka_unit_test(test_audit_pii__stream_holdback_is_bounded),
         cmocka_unit_test(test_audit_pii__every_offset_and_text_edge),
         cmocka_unit_test(test_audit_pii__digit_led_edges),
+        cmocka_unit_test(test_audit_pii__separators_in_cards_and_phones),
+        cmocka_unit_test(test_audit_pii__lookalikes_are_folded),
+        cmocka_unit_test(test_audit_pii__lookalike_offsets_map_back),
+        cmocka_unit_test(test_audit_pii__ill_formed_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
