@@ -44,7 +44,7 @@ static uint8_t fold_cp(uint32_t cp)
     return 0;
 }
 
-uint8_t vt__audit_fold_at(const uint8_t *b, size_t n, size_t i, size_t *len)
+static inline uint8_t fold_at(const uint8_t *b, size_t n, size_t i, size_t *len)
 {
     uint8_t c = b[i];
     uint32_t cp;
@@ -76,8 +76,25 @@ uint8_t vt__audit_fold_at(const uint8_t *b, size_t n, size_t i, size_t *len)
     return fold_cp(cp);
 }
 
-/* The first byte >= 0x80 in b[i..n), or n. */
-static size_t next_high(const uint8_t *b, size_t i, size_t n)
+uint8_t vt__audit_fold_at(const uint8_t *b, size_t n, size_t i, size_t *len) { return fold_at(b, n, i, len); }
+
+/* Whether c may begin a character that folds (vt__audit_fold_at's leads). */
+static bool is_lead(uint8_t c) { return c == 0xC2 || (c >= 0xE1 && c <= 0xE3) || c == 0xEF || c == 0xF0; }
+
+#if defined(__SSE2__)
+/* Bit k set when byte k of v is a lead. */
+static unsigned lead_mask(__m128i v)
+{
+    const __m128i e1 = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - 0xE1))), _mm_set1_epi8((char)(3 - 0x80)));
+    const __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2)), e1),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xEF)),
+                                                _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xF0))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* The first lead in b[i..n), or n.  ASCII text goes 64 bytes a step. */
+static size_t next_lead(const uint8_t *b, size_t i, size_t n)
 {
 #if defined(__SSE2__)
     for (; i + 64 <= n; i += 64) {
@@ -88,12 +105,12 @@ static size_t next_high(const uint8_t *b, size_t i, size_t n)
             break;
     }
     for (; i + 16 <= n; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(b + i)));
+        unsigned m = lead_mask(_mm_loadu_si128((const __m128i *)(const void *)(b + i)));
         if (m != 0)
             return i + (size_t)__builtin_ctz(m);
     }
 #endif
-    while (i < n && b[i] < 0x80)
+    while (i < n && !is_lead(b[i]))
         i++;
     return i;
 }
@@ -116,27 +133,27 @@ static vt_status fold_push(audit_norm *nm, size_t at, size_t cum, vt_err *err)
 
 vt_status vt__audit_norm(audit_norm *nm, const uint8_t *b, size_t n, vt_err *err)
 {
-    size_t i = next_high(b, 0, n), w, k = 0, cum = 0;
+    size_t i = next_lead(b, 0, n), w, k = 0, cum = 0;
     uint8_t *o;
     vt_status rc;
 
     nm->folded = false;
     nm->len = 0;
     nm->text.len = 0;
-    while (i < n && vt__audit_fold_at(b, n, i, &k) == 0)
-        i = next_high(b, i + 1, n);
+    while (i < n && fold_at(b, n, i, &k) == 0)
+        i = next_lead(b, i + 1, n);
     if (i >= n)
         return VT_OK; /* the common case: scan the original */
-    /* The folded text is never longer than the original. */
-    rc = vt_buf_reserve(&nm->text, n, err);
+    /* The folded text is never longer than the original; 16 more bytes
+     * let the copy below store whole vectors. */
+    rc = vt_buf_reserve(&nm->text, n + 16, err);
     if (rc != VT_OK)
         return rc;
     o = nm->text.data;
     memcpy(o, b, i);
     w = i;
-    while (i < n) {
-        size_t j;
-        uint8_t c = vt__audit_fold_at(b, n, i, &k);
+    for (;;) {
+        uint8_t c = fold_at(b, n, i, &k); /* b[i] is a lead */
         if (c != 0) {
             cum += k - 1;
             rc = fold_push(nm, w, cum, err);
@@ -147,10 +164,23 @@ vt_status vt__audit_norm(audit_norm *nm, const uint8_t *b, size_t n, vt_err *err
         } else {
             o[w++] = b[i++];
         }
-        j = next_high(b, i, n);
-        memcpy(o + w, b + i, j - i);
-        w += j - i;
-        i = j;
+        /* copy up to the next lead */
+#if defined(__SSE2__)
+        for (; i + 16 <= n; i += 16, w += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+            unsigned m = lead_mask(v);
+            _mm_storeu_si128((__m128i *)(void *)(o + w), v);
+            if (m != 0) {
+                i += (size_t)__builtin_ctz(m);
+                w += (size_t)__builtin_ctz(m);
+                break;
+            }
+        }
+#endif
+        while (i < n && !is_lead(b[i]))
+            o[w++] = b[i++];
+        if (i >= n)
+            break;
     }
     nm->text.len = w;
     nm->folded = true;

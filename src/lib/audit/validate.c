@@ -53,18 +53,32 @@ static size_t count_digits(const uint8_t *b, size_t s, size_t e)
     return d;
 }
 
+/* A tab, newline or '/' may stand inside a '+' number ("+44 20<LF>7946 0958",
+ * "+49 89/1234567", "+44<TAB>20<TAB>7946<TAB>0958") where the digits before
+ * it are not yet a number (fewer than 8), or where it is the one separator
+ * the number uses: otherwise a number on the next line or in the next
+ * field would be taken into the phone's span. */
 static bool chk_phone_intl(const uint8_t *b, size_t n, size_t s, size_t e)
 {
     size_t d = count_digits(b, s, e);
+    uint8_t sep = 0;
+    bool mixed = false;
     int open = 0;
 
     if (is_alnum(before(b, s)) || is_digit(at(b, n, e)))
         return false;
-    for (size_t i = s; i < e; i++) {
+    for (size_t i = s + 1; i < e; i++) {
         if (b[i] == '(')
             open++;
         else if (b[i] == ')' && --open < 0)
             return false;
+        if (is_digit(b[i]))
+            continue;
+        if ((b[i] == '\t' || b[i] == '\n' || b[i] == '/') && (mixed || (sep != 0 && sep != b[i])) &&
+            count_digits(b, s, i) >= 8)
+            return false;
+        mixed |= sep != 0 && sep != b[i];
+        sep = b[i];
     }
     return open == 0 && d >= 8 && d <= 15;
 }
@@ -78,10 +92,9 @@ static bool chk_phone_nanp(const uint8_t *b, size_t n, size_t s, size_t e)
         close |= b[i] == ')';
     if (open != close)
         return false;
-    if (is_alnum(before(b, s)) || before(b, s) == '+' || before(b, s) == '-' || before(b, s) == '.' ||
-        before(b, s) == '/')
+    if (is_alnum(before(b, s)) || before(b, s) == '+' || before(b, s) == '-' || before(b, s) == '.')
         return false;
-    if (is_alnum(at(b, n, e)) || ((at(b, n, e) == '-' || at(b, n, e) == '/') && is_digit(at(b, n, e + 1))))
+    if (is_alnum(at(b, n, e)) || (at(b, n, e) == '-' && is_digit(at(b, n, e + 1))))
         return false;
     return d == 10;
 }
@@ -138,17 +151,26 @@ static bool card_groups(const uint8_t *b, size_t s, size_t e)
 static bool chk_card(const uint8_t *b, size_t n, size_t *s, size_t e)
 {
     size_t st = *s;
+    bool glued = is_digit(before(b, st)) || is_alpha(before(b, st)), weak = false;
 
-    if (is_digit(at(b, n, e)) || is_alpha(at(b, n, e)) || is_digit(before(b, st)) || is_alpha(before(b, st)))
+    if (is_digit(at(b, n, e)) || is_alpha(at(b, n, e)))
+        return false;
+    /* A start glued to a letter or digit rejects the whole run, unless the
+     * run reached past a tab, newline, '.' or '/': those used to end it, so
+     * the groups after them are still tried. */
+    for (size_t i = st; i < e && glued; i++)
+        weak |= !is_digit(b[i]) && b[i] != ' ' && b[i] != '-';
+    if (glued && !weak)
         return false;
     for (;;) {
         size_t d = count_digits(b, st, e);
         if (d < 13)
             return false;
-        if (d <= 19 && luhn(b, st, e) && card_groups(b, st, e)) {
+        if (!glued && d <= 19 && luhn(b, st, e) && card_groups(b, st, e)) {
             *s = st;
             return true;
         }
+        glued = false;
         while (st < e && is_digit(b[st]))
             st++;
         while (st < e && !is_digit(b[st]))
