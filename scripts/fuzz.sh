@@ -30,6 +30,9 @@ printf '%s' '{"model":"m","messages":[{"role":"user","content":"mail a\u0040exam
 printf '%s' '{"model":"m","messages":[{"content":[{"type":"text","text":"ip 10.0.0.1 AKIAIOSFODNN7EXAMPLE"}]}]}' >"$a/parts"
 printf '%s' '{"prompt":["DE89 3704 0044 0532 0130 00","+1 415 555 2671"],"input":"123-45-6789"}' >"$a/prompt"
 printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
+# Unicode look-alikes and separators the scanner folds (NBSP, U+202F, full-width digits, '＠', '．').
+printf '%s' '{"messages":[{"content":"card 4111\u00a01111\u00a01111\u00a01111, +44\u202f20\u202f7946\u202f0958"}]}' >"$a/nbsp"
+printf 'jane\xef\xbc\xa0example\xef\xbc\x8ecom \xef\xbc\x94\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91 1111 1111 1111\t415/555/2671 caf\xc3\xa9\xef\xbc' >"$a/fullwidth"
 # SEV-SNP certificate tables: one made of placeholder blobs, and one per real
 # VCEK/VLEK (GUID entries, terminator, then the DER) when the vectors exist.
 t=$(seed_dir certtable)

@@ -9,7 +9,7 @@
 
 #include "audit/audit_int.h"
 
-#define AUDITOR_VERSION "1.0.0"
+#define AUDITOR_VERSION "1.1.0"
 
 static const char *const builtin_names[T_NBUILTIN] = { "email", "phone", "card", "ssn", "iban", "ip", "secret" };
 static const uint8_t builtin_default[T_NBUILTIN] = { ACT_REDACT, ACT_REDACT,   ACT_REDACT, ACT_REDACT,
