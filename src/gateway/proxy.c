@@ -582,6 +582,12 @@ static void ex_complete(struct exchange *ex, bool reusable)
     if (ex->streaming) {
         ex->up = NULL;
         up_release(c, reusable);
+        if (!vt_gw_sse_idle(&ex->sse)) { /* a partial line or event: never dispatched, never sent */
+            ex_unauditable(ex, "gateway: the upstream's event stream ended inside an event");
+            gw_log("warn", "upstream_unauditable", ex->why);
+            ex_fail(ex, 502, "server_error", "upstream_unauditable", ex->why);
+            return;
+        }
         stream_end(ex, true);
         ex_finish(ex);
         return;

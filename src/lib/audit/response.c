@@ -77,16 +77,19 @@ static vt_status audit_keys(vt_audit_ctx *x, audit_state *st, json_t *o, json_t 
         goto out;
     }
     json_object_keylen_foreach(o, key, klen, v) {
+        /* (key itself drives the iteration: the new name goes in nk) */
+        const char *nk = key;
+        size_t nlen = klen;
         k = json_array_get(renamed, i++);
         if (json_is_string(k)) {
-            key = json_string_value(k);
-            klen = json_string_length(k);
+            nk = json_string_value(k);
+            nlen = json_string_length(k);
         }
-        if (json_object_getn(n, key, klen) != NULL) {
+        if (json_object_getn(n, nk, nlen) != NULL) {
             rc = vt_err_set(err, VT_E_FORMAT, "audit: two response keys are the same after redaction");
             goto out;
         }
-        if (json_object_setn_new(n, key, klen, json_incref(v)) != 0) {
+        if (json_object_setn_new(n, nk, nlen, json_incref(v)) != 0) {
             rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
             goto out;
         }
