@@ -22,6 +22,7 @@ V="http://127.0.0.1:$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out")"
 
 python3 "$HERE/hostile_upstream.py" >"$TMP/h.out" 2>"$TMP/h.err" &
 PIDS="$PIDS $!"
+for _ in $(seq 300); do grep -q listening "$TMP/h.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
 HOSTILE=$(wait_addr "$TMP/h.out") || { echo "FAIL: hostile upstream did not start"; cat "$TMP/h.err"; exit 1; }
 
 mkdir -p "$TMP/model"

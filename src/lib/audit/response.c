@@ -561,14 +561,27 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
 vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep, vt_err *err)
 {
     audit_state total = s->st;
+    vt_buf rest[SSE_MAX_FIELDS];
     json_t *chunk = NULL, *chs = NULL;
-    bool release = out != NULL && !s->failed && !vt_audit_sse_blocked(s);
     vt_status rc = VT_OK;
 
     if (s->finished)
         return vt_err_set(err, VT_E_ARG, "audit: stream already finished");
     s->finished = true;
-    if (release) {
+    memset(rest, 0, sizeof(rest));
+    /* Every field's held-back text is scanned first: a block found there releases nothing. */
+    for (size_t i = 0; i < s->nf; i++) {
+        sse_field *f = &s->f[i];
+        if (!f->done) {
+            vt_status frc = vt_audit_stream_finish(f->s, &rest[i], NULL, err);
+            f->done = true;
+            if (frc != VT_OK && rc == VT_OK)
+                rc = frc;
+        }
+        for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+            total.counts[t] += vt__audit_stream_state(f->s)->counts[t];
+    }
+    if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s)) {
         const char *obj = json_string_value(json_object_get(s->last, "object"));
         chunk = json_pack("{s:O?, s:s, s:O?, s:O?, s:[]}", "id", json_object_get(s->last, "id"), "object",
                           obj != NULL ? obj : "chat.completion.chunk", "created", json_object_get(s->last, "created"),
@@ -576,40 +589,29 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
         chs = json_object_get(chunk, "choices");
         if (chunk == NULL)
             rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
-    }
-    for (size_t i = 0; i < s->nf; i++) {
-        sse_field *f = &s->f[i];
-        const audit_state *fs;
-        if (!f->done) {
-            vt_status frc;
-            s->txt.len = 0;
-            frc = vt_audit_stream_finish(f->s, &s->txt, NULL, err);
-            f->done = true;
-            if (frc != VT_OK && rc == VT_OK)
-                rc = frc;
-            if (frc == VT_OK && release && s->txt.len > 0 && !vt_audit_stream_blocked(f->s)) {
-                json_t *ch = NULL;
-                for (size_t k = 0; k < json_array_size(chs); k++)
-                    if (json_integer_value(json_object_get(json_array_get(chs, k), "index")) == f->choice)
-                        ch = json_array_get(chs, k);
-                if (ch == NULL) {
-                    ch = json_pack("{s:i, s:n}", "index", f->choice, "finish_reason");
-                    if (ch == NULL || json_array_append_new(chs, ch) != 0)
-                        ch = NULL;
-                }
-                if (rc == VT_OK)
-                    rc = ch != NULL ? put_text(ch, f->kind == F_TEXT ? NULL : "delta", SIZE_MAX, f, s->txt.data,
-                                               s->txt.len, err)
-                                    : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        for (size_t i = 0; rc == VT_OK && i < s->nf; i++) {
+            const sse_field *f = &s->f[i];
+            json_t *ch = NULL;
+            if (rest[i].len == 0)
+                continue;
+            for (size_t k = 0; k < json_array_size(chs); k++)
+                if (json_integer_value(json_object_get(json_array_get(chs, k), "index")) == f->choice)
+                    ch = json_array_get(chs, k);
+            if (ch == NULL) {
+                ch = json_pack("{s:i, s:n}", "index", f->choice, "finish_reason");
+                if (ch == NULL || json_array_append_new(chs, ch) != 0)
+                    ch = NULL;
             }
+            rc = ch != NULL ? put_text(ch, f->kind == F_TEXT ? NULL : "delta", SIZE_MAX, f, rest[i].data,
+                                       rest[i].len, err)
+                            : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
         }
-        fs = vt__audit_stream_state(f->s);
-        for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
-            total.counts[t] += fs->counts[t];
+        if (rc == VT_OK && json_array_size(chs) > 0)
+            rc = dump_to(out, chunk, err);
     }
-    if (rc == VT_OK && release && json_array_size(chs) > 0)
-        rc = dump_to(out, chunk, err);
     json_decref(chunk);
+    for (size_t i = 0; i < s->nf; i++)
+        vt_buf_free(&rest[i]);
     if (rep != NULL) {
         vt__audit_entries(rep, s->x->c, &total, NULL, 0, false);
         if (s->failed || rc != VT_OK)
