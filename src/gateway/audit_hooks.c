@@ -18,8 +18,8 @@ struct xstate {
     vt_audit_sse *sse;          /* streams: the response auditors over every event */
     bool finished;              /* response phase entries are in rep */
     bool done_seen;             /* the upstream sent [DONE]: re-sent after the held-back text */
-    int status;                 /* HTTP status the client gets */
-    const char *ctype;          /* Content-Type the client gets (static) */
+    int status;                 /* the HTTP status sent to the client */
+    const char *ctype;          /* the Content-Type sent to the client (static string) */
     vt_audit_exec exec;
     int64_t received_ms, start_us;
     vt_buf tmp;
@@ -354,9 +354,12 @@ static void on_stream_bytes(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t 
     struct xstate *x = ctx->state;
 
     (void)arg;
-    if (x != NULL && x->sent != NULL)
-        if (vt_digest_ctx_update(x->sent, p, len, NULL) != VT_OK)
-            vt__gw_log("error", "receipt", "cannot digest the stream");
+    if (x == NULL || !x->audited)
+        return;
+    /* Also bytes sent before any event reached on_stream_event (an error event). */
+    if ((x->sent == NULL && vt_digest_ctx_new(&x->sent, VT_MD_SHA256, NULL) != VT_OK) ||
+        vt_digest_ctx_update(x->sent, p, len, NULL) != VT_OK)
+        vt__gw_log("error", "receipt", "cannot digest the stream");
 }
 
 /* Appends one SSE event to out and to the digest of what was sent. */
@@ -380,8 +383,12 @@ static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf 
     vt_status rc = VT_OK;
 
     (void)complete;
-    if (x == NULL || !x->audited || x->sent == NULL)
+    if (x == NULL || !x->audited)
         return VT_OK;
+    if (x->sent == NULL) /* a stream that failed before any event: it still gets its receipt */
+        rc = vt_digest_ctx_new(&x->sent, VT_MD_SHA256, err);
+    if (rc != VT_OK)
+        return rc;
     /* Text still held back (choices without a finish_reason) goes out as a last chunk, unless the
      * stream failed or was blocked. */
     if (x->sse != NULL && !x->finished) {

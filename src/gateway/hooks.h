@@ -19,7 +19,10 @@
  *
  * A hook that returns a status other than VT_OK fails the exchange: before
  * the reply has started the client gets a 500 JSON error; once a stream has
- * started it gets a final error event and the stream ends.
+ * started it gets a final error event and the stream ends (on_stream_event:
+ * VT_E_POLICY means blocked, 403 content_blocked; VT_E_FORMAT or VT_E_LIMIT
+ * means the event cannot be audited, 502 upstream_unauditable, and
+ * ctx->unauditable is set before on_stream_end).
  */
 #ifndef VT_GW_HOOKS_H
 #define VT_GW_HOOKS_H

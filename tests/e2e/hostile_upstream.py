@@ -104,7 +104,9 @@ def reply(mode):
     if mode == "stream":
         return 200, {"Content-Type": "text/event-stream", "X-Leak": MARKER}, stream_events().encode()
     if mode == "stream-json":  # JSON labelled as an event stream
-        return 200, {"Content-Type": "text/event-stream"}, ok.encode()
+        return 200, {"Content-Type": "text/event-stream"}, (ok + "\n\n").encode()
+    if mode == "stream-partial":  # an event the stream never finishes
+        return 200, {"Content-Type": "text/event-stream"}, ("data: " + ok).encode()
     if mode == "stream-dupkey":
         return 200, {"Content-Type": "text/event-stream"}, (
             "data: " + chunk([{"index": 0, "delta": {"content": "fine"}}]) + "\n\n" +
