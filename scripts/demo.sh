@@ -104,7 +104,8 @@ echo "(the echo answer above is what the model received: placeholders, not the a
 say "6. The signed receipt of that answer, and its verification by anyone holding the passport"
 echo "receipt token: $(head -c 72 "$work/receipt.jwt")..."
 "$VT" receipt show --json "$work/receipt.jwt" | jq -r '{receipt, passport, environment, model, request_received,
-  request_forwarded, response, verdict, auditors: [.auditors[] | {name, phase, verdict, findings}]} | to_entries[] |
+  request_forwarded, response, status, content_type, coverage, verdict,
+  auditors: [.auditors[] | {name, phase, verdict, findings}]} | to_entries[] |
   "\(.key): \(.value | if type == "string" then . else tojson end)"' | indent
 echo "veritee receipt verify RECEIPT --passport $PASS --verifier $V --body response.json:"
 "$VT" receipt verify "$work/receipt.jwt" --passport "$PASS" --verifier "$V" --body "$work/response.json" |

@@ -29,6 +29,8 @@ a=$(seed_dir audit)
 printf '%s' '{"model":"m","messages":[{"role":"user","content":"mail a\u0040example.com card 4111 1111 1111 1111"}]}' >"$a/chat"
 printf '%s' '{"model":"m","messages":[{"content":[{"type":"text","text":"ip 10.0.0.1 AKIAIOSFODNN7EXAMPLE"}]}]}' >"$a/parts"
 printf '%s' '{"prompt":["DE89 3704 0044 0532 0130 00","+1 415 555 2671"],"input":"123-45-6789"}' >"$a/prompt"
+printf '%s\n%s\n' '{"choices":[{"index":0,"delta":{"content":"a bob.sm","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}' \
+  '{"choices":[{"index":0,"delta":{"content":"ith@example.com"},"finish_reason":"stop"}],"x":{"k@example.com":1}}' >"$a/stream"
 printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
 # Unicode look-alikes and separators the scanner folds (NBSP, U+202F, full-width digits, '＠', '．').
 printf '%s' '{"messages":[{"content":"card 4111\u00a01111\u00a01111\u00a01111, +44\u202f20\u202f7946\u202f0958"}]}' >"$a/nbsp"

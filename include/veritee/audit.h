@@ -174,10 +174,52 @@ VT_NODISCARD VT_API vt_status vt_audit_artifact(vt_audit_report *rep, const vt_a
  */
 VT_NODISCARD VT_API vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x,
                                                const uint8_t *body, size_t len, vt_err *err);
-/* Response phase over a JSON body: choices[].message.content,
- * choices[].delta.content and choices[].text.  Same contract as request. */
+/*
+ * Response phase over an upstream JSON body (any status: error bodies too).
+ * The body is parsed strictly (one JSON object; duplicate keys, bytes after
+ * it, invalid UTF-8, a NUL in a key, numbers out of range and nesting past 64
+ * are refused), then every string value and every object key anywhere in it
+ * is scanned and redacted, and `forward` receives (appended) the audited tree
+ * serialised again (compact JSON, key order kept), never the upstream's
+ * bytes.  On VT_OK the response phase is marked covered in rep and its
+ * entries appended; a block still returns VT_OK.  VT_E_FORMAT (err names the
+ * problem, never the body's text) means the body cannot be audited and must
+ * not be sent; VT_E_LIMIT above VT_AUDIT_MAX_BODY.  forward is unchanged on
+ * failure.
+ */
 VT_NODISCARD VT_API vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x,
                                                 const uint8_t *body, size_t len, vt_err *err);
+
+/*
+ * Response phase over a stream of events (the data of each SSE event).  Each
+ * event's JSON is parsed and audited as vt_audit_response does, except the
+ * text that continues across events, which goes through a holdback scanner
+ * (vt_audit_stream) per choice and per field: choices[].delta (or .message)
+ * content, refusal, reasoning_content, reasoning, tool_calls[].function.
+ * arguments (per tool-call index), function_call.arguments, and
+ * choices[].text.  A choice's held-back text is released in the event that
+ * carries its finish_reason; text still held at the end comes out of
+ * vt_audit_sse_finish as one last chunk.  Up to 1024 choices and 64 streamed
+ * fields per stream.  Caller owns *out, free with vt_audit_sse_free(); the
+ * ctx must outlive it.
+ */
+typedef struct vt_audit_sse vt_audit_sse;
+VT_NODISCARD VT_API vt_status vt_audit_sse_new(vt_audit_sse **out, vt_audit_ctx *x, vt_err *err);
+/* One event's data (not "[DONE]"): out receives (appended) the audited event
+ * JSON to send, nothing when the stream is blocked.  VT_E_FORMAT: the event
+ * cannot be audited (the stream must end; every later call fails);
+ * VT_E_LIMIT: too many choices or fields. */
+VT_NODISCARD VT_API vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, size_t len,
+                                                 vt_err *err);
+/* True once a block-action finding was made: end the stream, send nothing more. */
+VT_API bool vt_audit_sse_blocked(const vt_audit_sse *s);
+/* Ends the stream: appends to out (when non-NULL, not blocked and no event
+ * failed) the JSON of one last chunk holding every choice's held-back text,
+ * or nothing when none is held; appends the response-phase entries (one per
+ * auditor, counts summed over every field) to rep and marks the response
+ * phase covered, or failed when an event could not be audited. */
+VT_NODISCARD VT_API vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep, vt_err *err);
+VT_API void vt_audit_sse_free(vt_audit_sse *s);
 
 /* Execution phase input; -1 means unknown and is left out. */
 typedef struct vt_audit_exec {

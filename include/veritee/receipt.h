@@ -5,12 +5,14 @@
  * enclave key — the key whose public half the AI Passport carries in
  * cnf.jwk — over the passport id, the environment, the model digest, the
  * digests of the request as received and as forwarded, the digest of the
- * response as sent, every auditor's verdict and finding counts, token usage and
- * times.  Format and verification steps: docs/receipts.md.
+ * response as sent, the status and content type the client got, which phases
+ * were audited (coverage), every auditor's verdict and finding counts, token
+ * usage and times.  Format and verification steps: docs/receipts.md.
  */
 #ifndef VERITEE_RECEIPT_H
 #define VERITEE_RECEIPT_H
 
+#include "veritee/audit.h"
 #include "veritee/base.h"
 #include "veritee/crypto.h"
 #include "veritee/passport.h"
@@ -35,6 +37,14 @@ typedef struct vt_receipt {
     bool streamed;
     char endpoint[48];        /* "/v1/chat/completions", ... */
     int upstream_status;      /* 0 when the request never reached the upstream */
+    int status;               /* HTTP status the client got (e.g. 502 for an unauditable reply) */
+    char content_type[48];    /* media type the client got: "application/json", "text/event-stream" */
+    /* Coverage (docs/receipts.md): VT_AUDIT_* phase bits (audit.h).  audited: every string the
+     * model (request) or the client (response) reads passed the auditors.  failed: the body of
+     * that phase could not be audited and was not forwarded. */
+    unsigned audited;
+    unsigned failed;
+    char *unaudited;          /* owned: JSON array of field names the policy let through unaudited */
     char verdict[16];         /* "allow", "redact", "block", "annotate": the strongest */
     char *auditors;           /* owned: JSON array, one object per auditor run */
     int64_t prompt_tokens;    /* -1 when the upstream gave no usage */

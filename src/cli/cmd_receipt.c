@@ -24,7 +24,9 @@ static void receipt_usage(FILE *f)
             "          is affirming and was valid at the receipt's time; the receipt's signature with\n"
             "          the passport's enclave key (cnf.jwk); that the receipt names that passport,\n"
             "          environment and model; with --body / --request, that the digests match those\n"
-            "          bytes.  Exit 0 when all hold, 1 when one does not.\n"
+            "          bytes.  Exit 0 when all hold, 1 when one does not.  It also shows what the receipt\n"
+            "          states: the HTTP status and content type the client got, and which phases were\n"
+            "          audited or could not be (a refused, unauditable reply gets a genuine receipt).\n"
             "  show    prints the receipt's payload without checking anything.\n\n"
             "  --passport X   the passport token, a file holding it, or its id (fetched from --verifier)\n"
             "  --verifier URL the verifier whose keys you trust (default $VERITEE_VERIFIER, else the\n"
@@ -54,6 +56,22 @@ static bool file_digest_matches(const char *path, const uint8_t want[32], char *
     }
     vt_buf_free(&b);
     return ok;
+}
+
+/* "request, response" (or "none") from VT_AUDIT_* bits. */
+static void phase_list(char *out, size_t len, unsigned bits)
+{
+    static const vt_audit_phase order[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
+                                            VT_AUDIT_RESPONSE };
+    size_t off = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        if ((bits & (unsigned)order[i]) && off < len)
+            off += (size_t)snprintf(out + off, len - off, "%s%s", off > 0 ? ", " : "",
+                                    vt_audit_phase_name(order[i]));
+    if (off == 0)
+        snprintf(out, len, "none");
 }
 
 static int receipt_verify(int argc, char **argv)
@@ -156,6 +174,15 @@ static int receipt_verify(int argc, char **argv)
     rc = vt_receipt_check_passport(&r, &c, &err);
     if (!vt_cli_check(&rep, "names", rc, &err, "same passport, environment %s and measured model", r.environment))
         goto done;
+    {
+        /* What the receipt states about its exchange: shown, not judged (a receipt of a refused
+         * reply is a genuine receipt). */
+        char au[64], fa[64];
+        phase_list(au, sizeof(au), r.audited);
+        phase_list(fa, sizeof(fa), r.failed);
+        vt_cli_check(&rep, "coverage", VT_OK, &err, "HTTP %d %s; audited: %s; could not be audited: %s; unaudited "
+                     "fields: %s", r.status, r.content_type, au, fa, r.unaudited != NULL ? r.unaudited : "[]");
+    }
     if (request != NULL) {
         bool ok = file_digest_matches(request, r.request_received, detail, sizeof(detail), &rc, &err);
         if (rc != VT_OK) {

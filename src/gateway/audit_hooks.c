@@ -8,8 +8,6 @@
 
 #include "gateway/trust.h"
 
-#define MAX_CHOICES 4
-
 struct xstate {
     vt_audit_report *rep;
     bool audited;               /* a POST to an inference endpoint */
@@ -17,11 +15,13 @@ struct xstate {
     uint8_t model[32];
     char passport_id[48];
     vt_digest_ctx *sent;        /* streams: every byte sent before the receipt */
-    vt_audit_stream *streams[MAX_CHOICES];
+    vt_audit_sse *sse;          /* streams: the response auditors over every event */
     bool finished;              /* response phase entries are in rep */
+    bool done_seen;             /* the upstream sent [DONE]: re-sent after the held-back text */
+    int status;                 /* the HTTP status sent to the client */
+    const char *ctype;          /* the Content-Type sent to the client (static string) */
     vt_audit_exec exec;
     int64_t received_ms, start_us;
-    json_t *last_chunk;         /* id/model/created for a synthetic final chunk */
     vt_buf tmp;
 };
 
@@ -51,9 +51,7 @@ static void xstate_free(struct xstate *x)
         return;
     free(x->rep);
     vt_digest_ctx_free(x->sent);
-    for (int i = 0; i < MAX_CHOICES; i++)
-        vt_audit_stream_free(x->streams[i]);
-    json_decref(x->last_chunk);
+    vt_audit_sse_free(x->sse);
     vt_buf_free(&x->tmp);
     free(x);
 }
@@ -93,6 +91,10 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
     r.streamed = ctx->streamed;
     snprintf(r.endpoint, sizeof(r.endpoint), "%s", ctx->path);
     r.upstream_status = ctx->upstream_status;
+    r.status = x->status;
+    snprintf(r.content_type, sizeof(r.content_type), "%s", x->ctype != NULL ? x->ctype : "application/json");
+    r.audited = x->rep->audited;
+    r.failed = x->rep->failed;
     snprintf(r.verdict, sizeof(r.verdict), "%s", vt_audit_verdict_name(x->rep->verdict));
     rc = vt_audit_report_json(&aj, x->rep, err);
     if (rc == VT_OK)
@@ -101,8 +103,9 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
         /* The receipt keeps the auditors array; the report's own verdict is r.verdict. */
         json_t *o = json_loads((const char *)aj.data, 0, NULL);
         r.auditors = json_dumps(json_object_get(o, "auditors"), JSON_COMPACT);
+        r.unaudited = json_dumps(json_object_get(json_object_get(o, "coverage"), "unaudited"), JSON_COMPACT);
         json_decref(o);
-        if (r.auditors == NULL)
+        if (r.auditors == NULL || r.unaudited == NULL)
             rc = vt_err_set(err, VT_E_INTERNAL, "gateway: auditor report JSON");
     }
     r.prompt_tokens = x->exec.prompt_tokens;
@@ -189,6 +192,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         uint8_t h[32];
         json_decref(o);
         memset(x->forwarded, 0, 32);
+        x->status = v->status;
         rc = s == NULL ? vt_err_set(err, VT_E_NOMEM, "gateway: out of memory") : VT_OK;
         if (rc == VT_OK)
             rc = vt_buf_append_str(&v->body, s, err);
@@ -224,11 +228,30 @@ static vt_status execution(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_
     return vt_audit_execution(x->rep, t->chain, &x->exec, err);
 }
 
+/* An OpenAI-shaped error body (with a newline) into body. */
+static vt_status error_json(vt_buf *body, const char *type, const char *code, const char *msg, vt_err *err)
+{
+    json_t *o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", msg, "type", type, "param", "code", code);
+    char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    vt_status rc;
+
+    json_decref(o);
+    body->len = 0;
+    rc = s != NULL ? vt_buf_append_str(body, s, err) : vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    if (rc == VT_OK)
+        rc = vt_buf_append(body, "\n", 1, err);
+    free(s);
+    return rc;
+}
+
+/* A whole reply (any status: error bodies pass the response auditors too).  Fails closed: a
+ * body that cannot be audited is replaced by a 502 and the receipt says the response failed. */
 static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw_header_view *headers, vt_buf *body,
                              vt_gw_headers *extra, vt_err *err)
 {
     vt_gw_trust *t = arg;
     struct xstate *x = ctx->state;
+    char why[400] = "";
     uint8_t h[32];
     char *tok = NULL;
     vt_status rc;
@@ -236,34 +259,42 @@ static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw
     (void)headers;
     if (x == NULL || !x->audited)
         return VT_OK;
-    vt_audit_exec_usage(&x->exec, body->data, body->len);
+    if (ctx->unauditable != NULL)
+        snprintf(why, sizeof(why), "%s", ctx->unauditable);
+    else
+        vt_audit_exec_usage(&x->exec, body->data, body->len);
     rc = execution(t, x, ctx, err);
-    if (rc == VT_OK && *status >= 200 && *status < 300) {
+    if (rc == VT_OK && why[0] == '\0') {
+        vt_status ar;
         x->tmp.len = 0;
-        vt_status ar = vt_audit_response(x->rep, &x->tmp, t->ctxs[ctx->loop], body->data, body->len, err);
+        ar = vt_audit_response(x->rep, &x->tmp, t->ctxs[ctx->loop], body->data, body->len, err);
         if (ar == VT_OK && x->rep->verdict == VT_AUDIT_BLOCK) {
             char msg[400];
-            json_t *o;
-            char *s;
             block_message(msg, sizeof(msg), x->rep);
-            o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", msg, "type", "invalid_request_error",
-                          "param", "code", "content_blocked");
-            s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-            json_decref(o);
-            body->len = 0;
-            rc = s != NULL ? vt_buf_append_str(body, s, err) : vt_err_set(err, VT_E_NOMEM, "out of memory");
-            if (rc == VT_OK)
-                rc = vt_buf_append(body, "\n", 1, err);
-            free(s);
+            rc = error_json(body, "invalid_request_error", "content_blocked", msg, err);
             *status = 403;
         } else if (ar == VT_OK) {
             vt_buf swap = *body;
             *body = x->tmp;
             x->tmp = swap;
-        } else if (ar != VT_E_FORMAT) { /* a body that is not JSON passes unscanned, as the upstream sent it */
+        } else if (ar == VT_E_FORMAT || ar == VT_E_LIMIT) {
+            snprintf(why, sizeof(why), "%s", err->msg);
+        } else {
             rc = ar;
         }
     }
+    if (rc == VT_OK && why[0] != '\0') {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "gateway: the upstream's reply cannot be audited, so it is not forwarded (%s)",
+                 why);
+        vt__gw_log("warn", "upstream_unauditable", why);
+        vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
+        rc = error_json(body, "server_error", "upstream_unauditable", msg, err);
+        *status = 502;
+        ctx->unauditable = NULL; /* answered here, with a receipt */
+    }
+    x->status = *status;
+    x->ctype = "application/json";
     if (rc == VT_OK)
         rc = vt_digest(VT_MD_SHA256, body->data, body->len, h, err);
     if (rc != VT_OK || t->key == NULL)
@@ -275,87 +306,47 @@ static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw
     return rc;
 }
 
-/* Rewrites one chat.completion.chunk / text_completion chunk with the released text. */
-static vt_status stream_chunk(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err)
-{
-    json_t *o = json_loadb((const char *)ev->data.data, ev->data.len, JSON_REJECT_DUPLICATES, NULL), *ch;
-    bool changed = false, final = false;
-    size_t i;
-    vt_status rc = VT_OK;
-
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return vt_err_set(err, VT_E_POLICY, "gateway: a stream event is not JSON: it cannot be audited");
-    }
-    vt_audit_exec_usage(&x->exec, ev->data.data, ev->data.len);
-    json_array_foreach(json_object_get(o, "choices"), i, ch) {
-        json_t *delta = json_object_get(ch, "delta"), *c;
-        json_int_t idx = json_integer_value(json_object_get(ch, "index"));
-        const char *key = json_is_object(delta) ? "content" : "text";
-        json_t *holder = json_is_object(delta) ? delta : ch;
-        if (idx < 0 || idx >= MAX_CHOICES) {
-            rc = vt_err_set(err, VT_E_POLICY, "gateway: more than %d choices cannot be audited", MAX_CHOICES);
-            break;
-        }
-        if (x->streams[idx] == NULL) {
-            rc = vt_audit_stream_new(&x->streams[idx], t->ctxs[ctx->loop], err);
-            if (rc != VT_OK)
-                break;
-        }
-        c = json_object_get(holder, key);
-        x->tmp.len = 0;
-        if (json_is_string(c)) {
-            rc = vt_audit_stream_feed(x->streams[idx], json_string_value(c), json_string_length(c), &x->tmp, err);
-            changed = true;
-        }
-        if (rc == VT_OK && json_is_string(json_object_get(ch, "finish_reason"))) {
-            rc = vt_audit_stream_finish(x->streams[idx], &x->tmp, x->rep, err);
-            final = true;
-            changed = true;
-        }
-        if (rc != VT_OK)
-            break;
-        if (vt_audit_stream_blocked(x->streams[idx])) {
-            char msg[400];
-            if (!final && vt_audit_stream_finish(x->streams[idx], &x->tmp, x->rep, NULL) != VT_OK)
-                vt__gw_log("error", "audit", "cannot finish the blocked stream");
-            block_message(msg, sizeof(msg), x->rep);
-            rc = vt_err_set(err, VT_E_POLICY, "%s", msg);
-            break;
-        }
-        if (json_is_string(c) || final)
-            json_object_set_new(holder, key, json_stringn((const char *)x->tmp.data, x->tmp.len));
-    }
-    if (final)
-        x->finished = true;
-    if (rc == VT_OK && changed) {
-        char *s = json_dumps(o, JSON_COMPACT);
-        ev->data.len = 0;
-        rc = s != NULL ? vt_buf_append_str(&ev->data, s, err) : vt_err_set(err, VT_E_NOMEM, "out of memory");
-        if (rc == VT_OK)
-            rc = vt_buf_terminate(&ev->data, err);
-        free(s);
-    }
-    json_decref(x->last_chunk);
-    x->last_chunk = o;
-    return rc;
-}
-
+/* One event of a stream: its JSON audited (vt_audit_sse), "[DONE]" held until the end. */
 static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err)
 {
     vt_gw_trust *t = arg;
     struct xstate *x = ctx->state;
+    vt_status rc = VT_OK;
 
     if (x == NULL || !x->audited)
         return VT_OK;
-    if (x->sent == NULL) {
-        vt_status rc = vt_digest_ctx_new(&x->sent, VT_MD_SHA256, err);
-        if (rc != VT_OK)
-            return rc;
-    }
-    if (ev->data.len == 6 && memcmp(ev->data.data, "[DONE]", 6) == 0)
+    if (x->sent == NULL)
+        rc = vt_digest_ctx_new(&x->sent, VT_MD_SHA256, err);
+    if (rc == VT_OK && x->sse == NULL)
+        rc = vt_audit_sse_new(&x->sse, t->ctxs[ctx->loop], err);
+    if (rc != VT_OK)
+        return rc;
+    if (ev->data.len == 6 && memcmp(ev->data.data, "[DONE]", 6) == 0) {
+        x->done_seen = true; /* sent after the text still held back */
+        ev->drop = true;
         return VT_OK;
-    return stream_chunk(t, x, ctx, ev, err);
+    }
+    if (x->finished)
+        return vt_err_set(err, VT_E_FORMAT, "gateway: the upstream streamed on after its stream was ended");
+    x->tmp.len = 0;
+    rc = vt_audit_sse_event(x->sse, &x->tmp, ev->data.data, ev->data.len, err);
+    if (rc != VT_OK)
+        return rc; /* VT_E_FORMAT / VT_E_LIMIT: the proxy ends the stream as unauditable */
+    vt_audit_exec_usage(&x->exec, ev->data.data, ev->data.len);
+    if (vt_audit_sse_blocked(x->sse)) {
+        char msg[400];
+        if (vt_audit_sse_finish(x->sse, NULL, x->rep, NULL) != VT_OK)
+            vt__gw_log("error", "audit", "cannot finish the blocked stream");
+        x->finished = true;
+        block_message(msg, sizeof(msg), x->rep);
+        return vt_err_set(err, VT_E_POLICY, "%s", msg);
+    }
+    {
+        vt_buf swap = ev->data;
+        ev->data = x->tmp;
+        x->tmp = swap;
+    }
+    return vt_buf_terminate(&ev->data, err);
 }
 
 static void on_stream_bytes(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t len)
@@ -363,44 +354,58 @@ static void on_stream_bytes(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t 
     struct xstate *x = ctx->state;
 
     (void)arg;
-    if (x != NULL && x->sent != NULL)
-        if (vt_digest_ctx_update(x->sent, p, len, NULL) != VT_OK)
-            vt__gw_log("error", "receipt", "cannot digest the stream");
+    if (x == NULL || !x->audited)
+        return;
+    /* Also bytes sent before any event reached on_stream_event (an error event). */
+    if ((x->sent == NULL && vt_digest_ctx_new(&x->sent, VT_MD_SHA256, NULL) != VT_OK) ||
+        vt_digest_ctx_update(x->sent, p, len, NULL) != VT_OK)
+        vt__gw_log("error", "receipt", "cannot digest the stream");
+}
+
+/* Appends one SSE event to out and to the digest of what was sent. */
+static vt_status send_event(struct xstate *x, vt_buf *out, const char *data, size_t len, vt_err *err)
+{
+    size_t before = out->len;
+    vt_status rc = vt_gw_sse_write_str(out, NULL, data, len, err);
+
+    if (rc == VT_OK)
+        rc = vt_digest_ctx_update(x->sent, out->data + before, out->len - before, err);
+    return rc;
 }
 
 static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err)
 {
     vt_gw_trust *t = arg;
     struct xstate *x = ctx->state;
+    bool failed = ctx->unauditable != NULL;
     uint8_t h[32];
     char *tok = NULL;
     vt_status rc = VT_OK;
 
     (void)complete;
-    if (x == NULL || !x->audited || x->sent == NULL)
+    if (x == NULL || !x->audited)
         return VT_OK;
-    /* Text still held back (a stream without a finish_reason): release it as a last chunk. */
-    for (int i = 0; rc == VT_OK && i < MAX_CHOICES && !x->finished; i++) {
-        if (x->streams[i] == NULL)
-            continue;
+    if (x->sent == NULL) /* a stream that failed before any event: it still gets its receipt */
+        rc = vt_digest_ctx_new(&x->sent, VT_MD_SHA256, err);
+    if (rc != VT_OK)
+        return rc;
+    /* Text still held back (choices without a finish_reason) goes out as a last chunk, unless the
+     * stream failed or was blocked. */
+    if (x->sse != NULL && !x->finished) {
         x->tmp.len = 0;
-        rc = vt_audit_stream_finish(x->streams[i], &x->tmp, x->rep, err);
-        if (rc == VT_OK && x->tmp.len > 0 && !vt_audit_stream_blocked(x->streams[i])) {
-            json_t *o = json_pack("{s:O?, s:s, s:O?, s:O?, s:[{s:i, s:{s:s%}, s:n}]}", "id",
-                                  json_object_get(x->last_chunk, "id"), "object", "chat.completion.chunk", "created",
-                                  json_object_get(x->last_chunk, "created"), "model",
-                                  json_object_get(x->last_chunk, "model"), "choices", "index", i, "delta", "content",
-                                  (const char *)x->tmp.data, x->tmp.len, "finish_reason");
-            char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-            size_t before = out->len;
-            if (s != NULL)
-                rc = vt_gw_sse_write_str(out, NULL, s, strlen(s), err);
-            if (rc == VT_OK)
-                rc = vt_digest_ctx_update(x->sent, out->data + before, out->len - before, err);
-            free(s);
-            json_decref(o);
-        }
+        rc = vt_audit_sse_finish(x->sse, failed ? NULL : &x->tmp, x->rep, err);
+        x->finished = true;
+        if (rc == VT_OK && x->tmp.len > 0)
+            rc = send_event(x, out, (const char *)x->tmp.data, x->tmp.len, err);
     }
+    if (failed)
+        vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
+    else if (x->sse == NULL)
+        vt_audit_report_covered(x->rep, VT_AUDIT_RESPONSE); /* no event: nothing to read */
+    if (rc == VT_OK && x->done_seen && !failed && x->rep->verdict != VT_AUDIT_BLOCK)
+        rc = send_event(x, out, "[DONE]", 6, err);
+    x->status = ctx->upstream_status;
+    x->ctype = "text/event-stream";
     if (rc == VT_OK)
         rc = execution(t, x, ctx, err);
     if (rc == VT_OK)

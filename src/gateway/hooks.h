@@ -7,16 +7,22 @@
  * request's event loop thread:
  *
  *   on_request            once, before anything goes upstream
- *   then either           on_response   once (a non-streamed reply, whole body)
+ *   then either           on_response   once (a non-streamed reply, whole body;
+ *                         also an unauditable one: ctx->unauditable, empty body)
  *   or                    on_stream_event per event, then on_stream_end once
- *                         (the upstream answered 2xx with text/event-stream)
+ *                         (the upstream answered 2xx with text/event-stream and
+ *                         identity encoding; upstream event/id/retry fields and
+ *                         veritee-receipt events never reach the hooks or the client)
  *   on_finish             always exactly once at the end (also after a block,
  *                         an upstream failure or a client that went away);
  *                         free ctx->state here.
  *
  * A hook that returns a status other than VT_OK fails the exchange: before
  * the reply has started the client gets a 500 JSON error; once a stream has
- * started it gets a final error event and the stream ends.
+ * started it gets a final error event and the stream ends (on_stream_event:
+ * VT_E_POLICY means blocked, 403 content_blocked; VT_E_FORMAT or VT_E_LIMIT
+ * means the event cannot be audited, 502 upstream_unauditable, and
+ * ctx->unauditable is set before on_stream_end).
  */
 #ifndef VT_GW_HOOKS_H
 #define VT_GW_HOOKS_H
@@ -36,6 +42,11 @@ typedef struct vt_gw_ctx {
     unsigned loop;       /* index of the event loop (thread) serving it: 0 .. vt_gw_loop_count()-1 */
     int upstream_status; /* 0 until the upstream answered */
     bool streamed;       /* the reply is an event stream */
+    /* Set by the proxy when the upstream's reply cannot be audited (a reason such as
+     * "Content-Encoding gzip"; static storage); its body is then not forwarded.  on_response
+     * clears it when it built the reply itself (a 502 with a receipt); otherwise the proxy
+     * answers 502 upstream_unauditable. */
+    const char *unauditable;
     void *state;         /* the hooks' own per-request state */
 } vt_gw_ctx;
 

@@ -90,6 +90,7 @@ struct exchange {
     vt_buf scratch;
     bool streaming;
     bool paused;
+    char why[256];   /* ctx.unauditable points here */
     bool retried;
 };
 
@@ -194,18 +195,33 @@ static const char *view_get(const vt_gw_header_view *v, const char *name)
     return evhttp_find_header((const struct evkeyvalq *)v->impl, name);
 }
 
-/* Copies the upstream's end-to-end headers to the client reply. */
-static void copy_response_headers(struct evhttp_request *req, const struct evkeyvalq *from)
+/*
+ * The reply's headers (docs/gateway.md): the upstream's headers are strings
+ * the auditors do not see, so none passes except Retry-After as plain
+ * delta-seconds; the gateway sets Content-Type itself (the body is the
+ * audited JSON, or the audited event stream) and the hooks add
+ * Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
+ * Content-Encoding or X-... header never reaches the client.
+ */
+static void set_response_headers(struct evhttp_request *req, const struct evkeyvalq *from, bool stream)
 {
     struct evkeyvalq *to = evhttp_request_get_output_headers(req);
-    const struct evkeyval *kv;
+    const char *ra = evhttp_find_header(from, "Retry-After");
 
-    TAILQ_FOREACH(kv, from, next)
-    {
-        if (hop_by_hop(kv->key) || strcasecmp(kv->key, "date") == 0)
-            continue;
-        evhttp_add_header(to, kv->key, kv->value);
-    }
+    evhttp_clear_headers(to);
+    if (ra != NULL && *ra != '\0' && strlen(ra) <= 9 && strspn(ra, "0123456789") == strlen(ra))
+        evhttp_add_header(to, "Retry-After", ra);
+    evhttp_add_header(to, "Content-Type", stream ? "text/event-stream" : "application/json");
+    if (stream)
+        evhttp_add_header(to, "Cache-Control", "no-cache");
+}
+
+/* Is the media type of a Content-Type value `type` (parameters ignored)? */
+static bool media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+
+    return ct != NULL && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* ---- upstream connections ---- */
@@ -414,6 +430,8 @@ static vt_status sse_event(void *arg, vt_gw_sse_event *ev, vt_err *err)
         if (rc != VT_OK)
             return rc;
     }
+    if (ev->drop)
+        return VT_OK;
     ex->scratch.len = 0;
     rc = vt_gw_sse_write(&ex->scratch, ev, err);
     if (rc == VT_OK && evbuffer_add(ex->out, ex->scratch.data, ex->scratch.len) != 0)
@@ -436,16 +454,41 @@ static void client_drained(struct evhttp_connection *evcon, void *arg)
     up_process(ex->up);
 }
 
+static void ex_complete(struct exchange *ex, bool reusable);
+
+/* The upstream's reply cannot be audited: nothing of its body is forwarded. */
+static void ex_unauditable(struct exchange *ex, const char *why)
+{
+    snprintf(ex->why, sizeof(ex->why), "%s", why);
+    ex->ctx.unauditable = ex->why;
+}
+
 /* Upstream status line and headers are in. false: the exchange is gone. */
 static bool ex_headers(struct exchange *ex, struct upconn *c)
 {
     const vt_gw_limits *lim = &ex->loop->gw->cfg->limits;
     const char *ct = evhttp_find_header(&c->headers, "Content-Type");
+    const char *ce = evhttp_find_header(&c->headers, "Content-Encoding");
 
     ex->ctx.upstream_status = c->status;
-    ex->streaming = c->status >= 200 && c->status < 300 && ct != NULL &&
-                    strncasecmp(ct, "text/event-stream", 17) == 0;
+    /* Only bodies the gateway can read are forwarded: identity encoding (it asks for it),
+     * JSON, or an event stream on a 2xx. */
+    if (ce != NULL && strcasecmp(ce, "identity") != 0)
+        ex_unauditable(ex, "gateway: the upstream's reply has a Content-Encoding other than identity");
+    ex->streaming = ex->ctx.unauditable == NULL && c->status >= 200 && c->status < 300 &&
+                    media_type_is(ct, "text/event-stream");
+    if (!ex->streaming && ex->ctx.unauditable == NULL && !media_type_is(ct, "application/json"))
+        ex_unauditable(ex, "gateway: the upstream's reply is not application/json (nor an event stream on a 2xx)");
     ex->ctx.streamed = ex->streaming;
+    if (ex->ctx.unauditable != NULL) { /* the body is not needed: drop the connection */
+        ex->resp = evbuffer_new();
+        if (ex->resp == NULL) {
+            ex_fail(ex, 500, "server_error", "gateway_error", "gateway: out of memory");
+            return false;
+        }
+        ex_complete(ex, false);
+        return false;
+    }
     if (!ex->streaming) {
         ex->resp = evbuffer_new();
         if (ex->resp == NULL) {
@@ -459,8 +502,8 @@ static bool ex_headers(struct exchange *ex, struct upconn *c)
         ex_fail(ex, 500, "server_error", "gateway_error", "gateway: out of memory");
         return false;
     }
-    vt_gw_sse_init(&ex->sse, lim->max_event_bytes, sse_event, ex);
-    copy_response_headers(ex->req, &c->headers);
+    vt_gw_sse_init_upstream(&ex->sse, lim->max_event_bytes, sse_event, ex);
+    set_response_headers(ex->req, &c->headers, true);
     evhttp_send_reply_start(ex->req, c->status, NULL);
     return true;
 }
@@ -476,7 +519,9 @@ static bool ex_body(struct exchange *ex, struct evbuffer *in, size_t n)
         if (evbuffer_get_length(ex->resp) + n > lim->max_response_bytes) {
             char msg[160];
             snprintf(msg, sizeof(msg), "gateway: the upstream's response exceeds %zu bytes", lim->max_response_bytes);
-            ex_fail(ex, 502, "server_error", "upstream_response_too_large", msg);
+            ex_unauditable(ex, msg);
+            evbuffer_drain(ex->resp, evbuffer_get_length(ex->resp));
+            ex_complete(ex, false);
             return false;
         }
         evbuffer_remove_buffer(in, ex->resp, n);
@@ -490,6 +535,12 @@ static bool ex_body(struct exchange *ex, struct evbuffer *in, size_t n)
             vt_status frc = vt_gw_sse_feed(&ex->sse, vec[i].iov_base, l, &err);
             if (frc == VT_E_POLICY) { /* a response auditor ended the stream */
                 ex_fail(ex, 403, "invalid_request_error", "content_blocked", err.msg);
+                return false;
+            }
+            if (frc == VT_E_FORMAT || frc == VT_E_LIMIT) { /* an event the gateway cannot audit */
+                gw_log("warn", "upstream_unauditable", err.msg);
+                ex_unauditable(ex, err.msg);
+                ex_fail(ex, 502, "server_error", "upstream_unauditable", err.msg);
                 return false;
             }
             if (frc != VT_OK) {
@@ -531,11 +582,17 @@ static void ex_complete(struct exchange *ex, bool reusable)
     if (ex->streaming) {
         ex->up = NULL;
         up_release(c, reusable);
+        if (!vt_gw_sse_idle(&ex->sse)) { /* a partial line or event: never dispatched, never sent */
+            ex_unauditable(ex, "gateway: the upstream's event stream ended inside an event");
+            gw_log("warn", "upstream_unauditable", ex->why);
+            ex_fail(ex, 502, "server_error", "upstream_unauditable", ex->why);
+            return;
+        }
         stream_end(ex, true);
         ex_finish(ex);
         return;
     }
-    copy_response_headers(ex->req, &c->headers);
+    set_response_headers(ex->req, &c->headers, false);
     if (hooks->on_response != NULL) {
         vt_gw_header_view view = { view_get, &c->headers };
         size_t n = evbuffer_get_length(ex->resp);
@@ -559,6 +616,12 @@ static void ex_complete(struct exchange *ex, bool reusable)
         for (size_t i = 0; i < extra.count; i++)
             evhttp_add_header(evhttp_request_get_output_headers(ex->req), extra.name[i], extra.value[i]);
         vt_gw_headers_free(&extra);
+    }
+    if (ex->ctx.unauditable != NULL) { /* no hook answered for the unauditable reply */
+        gw_log("warn", "upstream_unauditable", ex->ctx.unauditable);
+        evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
+        ex_fail(ex, 502, "server_error", "upstream_unauditable", ex->ctx.unauditable);
+        return;
     }
     ex->up = NULL;
     up_release(c, reusable);
@@ -871,6 +934,7 @@ static void ex_start_upstream(struct exchange *ex)
     }
     if (strcmp(ex->method, "POST") == 0)
         evbuffer_add_printf(o, "Content-Length: %zu\r\n", ex->body.len);
+    evbuffer_add_printf(o, "Accept-Encoding: identity\r\n"); /* the reply must be readable to be audited */
     evbuffer_add(o, "\r\n", 2);
     if (ex->body.len > 0)
         evbuffer_add(o, ex->body.data, ex->body.len);

@@ -14,6 +14,12 @@ void vt_gw_sse_init(vt_gw_sse *p, size_t max_event_bytes, vt_gw_sse_cb cb, void 
     p->ev.retry_ms = -1;
 }
 
+void vt_gw_sse_init_upstream(vt_gw_sse *p, size_t max_event_bytes, vt_gw_sse_cb cb, void *arg)
+{
+    vt_gw_sse_init(p, max_event_bytes, cb, arg);
+    p->upstream = true;
+}
+
 void vt_gw_sse_free(vt_gw_sse *p)
 {
     if (p == NULL)
@@ -31,7 +37,9 @@ static void event_reset(vt_gw_sse *p)
     p->ev.id.len = 0;
     p->ev.has_id = false;
     p->ev.retry_ms = -1;
+    p->ev.drop = false;
     p->have_data = false;
+    p->drop_event = false;
     p->event_bytes = 0;
 }
 
@@ -47,7 +55,7 @@ static vt_status dispatch(vt_gw_sse *p, vt_err *err)
 {
     vt_status rc;
 
-    if (!p->have_data) { /* no data lines: nothing to dispatch (WHATWG) */
+    if (!p->have_data || p->drop_event) { /* no data lines: nothing to dispatch (WHATWG) */
         event_reset(p);
         return VT_OK;
     }
@@ -83,6 +91,16 @@ static vt_status process_line(vt_gw_sse *p, const uint8_t *l, size_t n, vt_err *
     }
     if (!vt_add_ok(p->event_bytes, n + 1, &p->event_bytes) || p->event_bytes > p->max_event_bytes)
         return vt_err_set(err, VT_E_LIMIT, "sse: event exceeds %zu bytes", p->max_event_bytes);
+    if (p->upstream && !(flen == 4 && memcmp(l, "data", 4) == 0)) {
+        static const char receipt[] = "veritee-receipt";
+        if (flen == 5 && memcmp(l, "event", 5) == 0) {
+            p->drop_event |= vlen == sizeof(receipt) - 1 && memcmp(v, receipt, vlen) == 0;
+            return VT_OK;
+        }
+        if ((flen == 2 && memcmp(l, "id", 2) == 0) || (flen == 5 && memcmp(l, "retry", 5) == 0))
+            return VT_OK;
+        return vt_err_set(err, VT_E_FORMAT, "sse: the upstream sent a line that is not an SSE field");
+    }
     if (flen == 4 && memcmp(l, "data", 4) == 0) {
         if (vt_buf_append(&p->ev.data, v, vlen, err) != VT_OK || vt_buf_append(&p->ev.data, "\n", 1, err) != VT_OK)
             return vt_err_set(err, VT_E_NOMEM, "sse: out of memory");

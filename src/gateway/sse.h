@@ -25,6 +25,7 @@ typedef struct vt_gw_sse_event {
     vt_buf id;    /* last "id" field of this event, when has_id */
     bool has_id;
     long retry_ms; /* -1 when absent */
+    bool drop;     /* a callback sets it: the event is not forwarded */
 } vt_gw_sse_event;
 
 /* Returns VT_OK to continue; anything else stops vt_gw_sse_feed with that status. */
@@ -39,12 +40,23 @@ typedef struct vt_gw_sse {
     bool skip_lf;           /* the last byte seen was '\r': a following '\n' belongs to it */
     bool have_data;         /* at least one data line in the current event */
     bool failed;            /* sticky: a limit was hit or the callback refused */
+    bool upstream;          /* parsing an upstream's stream: see vt_gw_sse_init_upstream */
+    bool drop_event;        /* upstream: the current event is named veritee-receipt */
     vt_gw_sse_event ev;
     unsigned long events;   /* events dispatched so far */
 } vt_gw_sse;
 
 /* Prepares p (owned by the caller; release with vt_gw_sse_free). */
 void vt_gw_sse_init(vt_gw_sse *p, size_t max_event_bytes, vt_gw_sse_cb cb, void *arg);
+/*
+ * Same for a stream from the upstream, which must neither forge nor break
+ * the gateway's receipt event nor carry text past the auditors: "event",
+ * "id" and "retry" fields are dropped (the callback never sees them, so they
+ * are never written back), an event named "veritee-receipt" is dropped
+ * whole, and a line that is not a comment or one of the four SSE fields is
+ * refused with VT_E_FORMAT (e.g. a JSON body labelled text/event-stream).
+ */
+void vt_gw_sse_init_upstream(vt_gw_sse *p, size_t max_event_bytes, vt_gw_sse_cb cb, void *arg);
 void vt_gw_sse_free(vt_gw_sse *p);
 /*
  * Feeds len bytes (borrowed for the call).  Calls cb for each completed

@@ -22,6 +22,12 @@ contains() {
     failed=$((failed + 1)); echo "FAIL: $2: output lacks '$1'"; sed 's/^/    /' "$TMP/out" | head -20; fi
 }
 
+# lacks TEXT DESCRIPTION: the last command's output does not contain TEXT
+lacks() {
+  if ! grep -qF -- "$1" "$TMP/out"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: output has '$1'"; sed 's/^/    /' "$TMP/out" | head -20; fi
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

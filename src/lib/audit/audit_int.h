@@ -132,6 +132,9 @@ size_t vt__audit_builtin(const audit_expr **out);
 vt_status vt__audit_walk(vt_audit_ctx *x, audit_state *st, bool response, const uint8_t *body, size_t len,
                          vt_buf *forward, vt_err *err);
 
+/* The scan state of a stream (its finding counts), for response.c. */
+const audit_state *vt__audit_stream_state(const vt_audit_stream *s);
+
 /* Appends the entries of every auditor active in st->phase to rep (chain.c). */
 void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audit_state *st, const char *model,
                        size_t body_len, bool have_body);

@@ -328,12 +328,6 @@ vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *
     return body_phase(rep, forward, x, VT_AUDIT_REQUEST, body, len, err);
 }
 
-vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, const uint8_t *body, size_t len,
-                            vt_err *err)
-{
-    return body_phase(rep, forward, x, VT_AUDIT_RESPONSE, body, len, err);
-}
-
 vt_status vt_audit_text(vt_audit_report *rep, vt_buf *out, vt_audit_ctx *x, vt_audit_phase phase, const void *text,
                         size_t len, vt_err *err)
 {
@@ -481,3 +475,5 @@ vt_status vt_audit_stream_finish(vt_audit_stream *s, vt_buf *out, vt_audit_repor
         vt__audit_entries(rep, s->x->c, &s->st, NULL, 0, false);
     return VT_OK;
 }
+
+const audit_state *vt__audit_stream_state(const vt_audit_stream *s) { return &s->st; }

@@ -15,9 +15,12 @@
 
 static const char *const members[] = {
     "receipt", "passport", "environment", "enclave_key", "model", "request_received", "request_forwarded",
-    "response", "streamed", "endpoint", "upstream_status", "verdict", "auditors", "usage", "received_ms",
-    "completed_ms",
+    "response", "streamed", "endpoint", "upstream_status", "status", "content_type", "coverage", "verdict",
+    "auditors", "usage", "received_ms", "completed_ms",
 };
+
+static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION, VT_AUDIT_RESPONSE };
+#define NPHASES (sizeof(phases) / sizeof(phases[0]))
 
 vt_status vt_receipt_init(vt_receipt *r, vt_err *err)
 {
@@ -40,6 +43,7 @@ void vt_receipt_clear(vt_receipt *r)
     if (r == NULL)
         return;
     free(r->auditors);
+    free(r->unaudited);
     memset(r, 0, sizeof(*r));
 }
 
@@ -59,9 +63,48 @@ static json_t *usage_json(const vt_receipt *r)
                      (json_int_t)r->completion_tokens, "total_tokens", (json_int_t)r->total_tokens);
 }
 
+static json_t *phase_names(unsigned bits)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < NPHASES; i++)
+        if (bits & (unsigned)phases[i])
+            json_array_append_new(a, json_string(vt_audit_phase_name(phases[i])));
+    return a;
+}
+
+static vt_status coverage_json(json_t **out, const vt_receipt *r, vt_err *err)
+{
+    json_t *un = NULL;
+
+    *out = NULL;
+    if (r->unaudited != NULL && r->unaudited[0] != '\0') {
+        size_t i;
+        json_t *v;
+        un = json_loads(r->unaudited, JSON_REJECT_DUPLICATES, NULL);
+        json_array_foreach(un, i, v) {
+            if (!json_is_string(v)) {
+                json_decref(un);
+                un = NULL;
+                break;
+            }
+        }
+        if (!json_is_array(un)) {
+            json_decref(un);
+            return vt_err_set(err, VT_E_ARG, "receipt: unaudited is not a JSON array of strings");
+        }
+    } else {
+        un = json_array();
+    }
+    *out = json_pack("{s:o, s:o, s:o}", "audited", phase_names(r->audited), "failed", phase_names(r->failed),
+                     "unaudited", un);
+    return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+}
+
 static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
 {
-    json_t *aud, *o;
+    json_t *aud, *o, *cov = NULL;
+    vt_status rc;
 
     if (r->auditors != NULL && r->auditors[0] != '\0') {
         json_error_t je;
@@ -73,6 +116,11 @@ static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
     } else {
         aud = json_array();
     }
+    rc = coverage_json(&cov, r, err);
+    if (rc != VT_OK) {
+        json_decref(aud);
+        return rc;
+    }
     o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:s,s:i,s:s,s:o,s:o,s:I,s:I}", "receipt", r->id,
                   "passport", r->passport, "environment", r->environment, "enclave_key", r->enclave_key, "model",
                   hex_json(r->model, 32), "request_received", hex_json(r->request_received, 32),
@@ -80,6 +128,16 @@ static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
                   "streamed", r->streamed, "endpoint", r->endpoint, "upstream_status", r->upstream_status,
                   "verdict", r->verdict, "auditors", aud, "usage", usage_json(r), "received_ms",
                   (json_int_t)r->received_ms, "completed_ms", (json_int_t)r->completed_ms);
+    if (o != NULL && (json_object_set_new(o, "status", json_integer(r->status)) != 0 ||
+                      json_object_set_new(o, "content_type", json_string(r->content_type)) != 0 ||
+                      json_object_set_new(o, "coverage", cov) != 0)) {
+        json_decref(o);
+        o = NULL;
+        cov = NULL;
+    } else if (o == NULL) {
+        json_decref(cov);
+        cov = NULL;
+    }
     if (o == NULL)
         return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory building the payload");
     *out = o;
@@ -158,6 +216,55 @@ static vt_status parse_usage(vt_receipt *r, json_t *o, vt_err *err)
     return rc;
 }
 
+/* A list of phase names into bits: each known, none twice. */
+static vt_status parse_phases(unsigned *out, json_t *a, const char *what, vt_err *err)
+{
+    size_t i;
+    json_t *v;
+
+    *out = 0;
+    if (!json_is_array(a))
+        return vt_err_set(err, VT_E_FORMAT, "receipt: \"coverage.%s\" is missing or not an array", what);
+    json_array_foreach(a, i, v) {
+        const char *s = json_string_value(v);
+        unsigned bit = 0;
+        for (size_t k = 0; s != NULL && k < NPHASES; k++)
+            if (strcmp(s, vt_audit_phase_name(phases[k])) == 0)
+                bit = (unsigned)phases[k];
+        if (bit == 0 || (*out & bit))
+            return vt_err_set(err, VT_E_FORMAT, "receipt: \"coverage.%s\" holds an unknown or repeated phase", what);
+        *out |= bit;
+    }
+    return VT_OK;
+}
+
+static vt_status parse_coverage(vt_receipt *r, json_t *o, vt_err *err)
+{
+    json_t *c = json_object_get(o, "coverage"), *un = json_object_get(c, "unaudited"), *v;
+    size_t i;
+    vt_status rc;
+
+    if (!json_is_object(c) || json_object_size(c) != 3)
+        return vt_err_set(err, VT_E_FORMAT, "receipt: \"coverage\" must be {audited, failed, unaudited}");
+    rc = parse_phases(&r->audited, json_object_get(c, "audited"), "audited", err);
+    if (rc == VT_OK)
+        rc = parse_phases(&r->failed, json_object_get(c, "failed"), "failed", err);
+    if (rc == VT_OK && (r->audited & r->failed))
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: a phase is both audited and failed");
+    if (rc == VT_OK && !json_is_array(un))
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"coverage.unaudited\" is missing or not an array");
+    json_array_foreach(un, i, v) {
+        if (rc == VT_OK && !json_is_string(v))
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"coverage.unaudited\" holds a non-string");
+    }
+    if (rc == VT_OK) {
+        r->unaudited = json_dumps(un, JSON_COMPACT);
+        if (r->unaudited == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    }
+    return rc;
+}
+
 static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_err *err)
 {
     json_error_t je;
@@ -209,6 +316,15 @@ static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_e
     if (rc == VT_OK && (st < 0 || st > 999))
         rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"upstream_status\" %lld is not an HTTP status", (long long)st);
     r->upstream_status = (int)st;
+    if (rc == VT_OK)
+        rc = get_int(&st, o, "status", err);
+    if (rc == VT_OK && (st < 100 || st > 599))
+        rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"status\" %lld is not an HTTP status", (long long)st);
+    r->status = (int)st;
+    if (rc == VT_OK)
+        rc = get_str(r->content_type, sizeof(r->content_type), o, "content_type", err);
+    if (rc == VT_OK)
+        rc = parse_coverage(r, o, err);
     if (rc == VT_OK)
         rc = get_str(r->verdict, sizeof(r->verdict), o, "verdict", err);
     if (rc == VT_OK)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 static vt_pkey *key(void)
 {
     vt_pkey *k = NULL;
@@ -26,6 +28,11 @@ static void sample(vt_receipt *r)
     snprintf(r->endpoint, sizeof(r->endpoint), "/v1/chat/completions");
     snprintf(r->verdict, sizeof(r->verdict), "redact");
     r->upstream_status = 200;
+    r->status = 200;
+    snprintf(r->content_type, sizeof(r->content_type), "application/json");
+    r->audited = VT_AUDIT_REQUEST | VT_AUDIT_RESPONSE;
+    r->failed = 0;
+    r->unaudited = strdup("[\"prompt_token_ids\"]");
     r->auditors = strdup("[{\"name\":\"pii\",\"phase\":\"request\",\"verdict\":\"redact\",\"findings\":{\"email\":1}}]");
     r->prompt_tokens = 12;
     r->completion_tokens = 30;
@@ -64,6 +71,12 @@ static void test_audit_receipt__roundtrip(void **state)
     assert_true(back.completed_ms == 1700000000456);
     assert_non_null(strstr(back.auditors, "\"email\":1"));
     assert_int_equal(strncmp(back.id, "rcpt-", 5), 0);
+    /* status, content type and coverage are signed and come back */
+    assert_int_equal(back.status, 200);
+    assert_string_equal(back.content_type, "application/json");
+    assert_int_equal(back.audited, VT_AUDIT_REQUEST | VT_AUDIT_RESPONSE);
+    assert_int_equal(back.failed, 0);
+    assert_string_equal(back.unaudited, "[\"prompt_token_ids\"]");
     vt_receipt_clear(&back);
     vt_receipt_clear(&r);
     free(tok);
@@ -133,6 +146,44 @@ static void test_audit_receipt__strict_payload(void **state)
         free(tok);
         free(json);
         vt_receipt_clear(&r);
+    }
+    /* coverage, status and content type are required and strict: a receipt cannot omit
+     * whether the response was audited, nor claim a phase both audited and failed */
+    {
+        static const char *const edits[][2] = {
+            { "\"coverage\":{\"audited\":[\"request\",\"response\"],\"failed\":[]", "\"coverage\":{\"audited\":[\"request\",\"response\"],\"failed\":[\"response\"]" },
+            { "\"audited\":[\"request\",\"response\"]", "\"audited\":[\"request\",\"reply\"]" },
+            { "\"audited\":[\"request\",\"response\"]", "\"audited\":[\"request\",\"request\"]" },
+            { "\"unaudited\":[\"prompt_token_ids\"]", "\"unaudited\":[7]" },
+            { "\"status\":200", "\"status\":99" },
+            { "\"content_type\":\"application/json\"", "\"content_type\":5" },
+            { ",\"status\":200", "" },
+        };
+        for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+            vt_receipt r, back;
+            char *tok = NULL, *json = NULL, *at, buf[4096];
+            vt_err err = { 0 };
+            sample(&r);
+            assert_int_equal(vt_jwk_thumbprint(r.enclave_key, k, NULL), VT_OK);
+            assert_int_equal(vt_receipt_to_json(&json, &r, NULL), VT_OK);
+            {   /* compact it, then edit */
+                json_t *j = json_loads(json, 0, NULL);
+                free(json);
+                json = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+                json_decref(j);
+            }
+            at = strstr(json, edits[i][0]);
+            if (at == NULL)
+                fail_msg("edit %zu: '%s' not in %s", i, edits[i][0], json);
+            snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - json), json, edits[i][1], at + strlen(edits[i][0]));
+            assert_int_equal(vt_jws_sign(&tok, k, NULL, VT_RECEIPT_TYP, (const uint8_t *)buf, strlen(buf), NULL),
+                             VT_OK);
+            if (vt_receipt_verify(&back, tok, strlen(tok), k, &err) != VT_E_FORMAT)
+                fail_msg("edit %zu accepted: %s", i, buf);
+            free(tok);
+            free(json);
+            vt_receipt_clear(&r);
+        }
     }
     /* an unknown member is refused */
     {

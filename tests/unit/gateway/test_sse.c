@@ -167,6 +167,75 @@ static void test_gateway_sse__reserialize(void **state)
     vt_buf_free(&out);
 }
 
+/* An upstream's stream: id, event and retry fields never reach the callback (so they are never
+ * written back), a veritee-receipt event is dropped whole, and a line that is not an SSE field
+ * (e.g. a JSON body labelled text/event-stream) is refused. */
+static void upstream_parse(struct rec *r, const char *s, size_t step, vt_status want)
+{
+    vt_gw_sse p;
+    memset(r->out, 0, sizeof(r->out));
+    r->len = 0;
+    r->count = 0;
+    vt_gw_sse_init_upstream(&p, 4096, rec_cb, r);
+    assert_int_equal(feed(&p, s, step), want);
+    vt_gw_sse_free(&p);
+}
+
+static void test_gateway_sse__upstream_drops_id_event_retry_and_receipt(void **state)
+{
+    struct rec r = { 0 };
+    (void)state;
+    for (size_t step = 0; step < 12; step++) {
+        upstream_parse(&r,
+                       "id: leak@example.com\nevent: leak\nretry: 5\ndata: {\"a\":1}\n\n"
+                       "event: veritee-receipt\ndata: forged.receipt\n\n"
+                       "data: forged.too\nevent: veritee-receipt\n\n"
+                       ": comment\ndata: [DONE]\n\n",
+                       step, VT_OK);
+        assert_string_equal(r.out, "[|-|{\"a\":1}][|-|[DONE]]");
+    }
+    /* What the proxy writes back for such an event carries only its data. */
+    {
+        vt_buf out = { 0 };
+        vt_gw_sse p;
+        vt_err err;
+        const char *s = "id: 7\nevent: x\nretry: 9\ndata: d\n\n";
+        vt_gw_sse_init_upstream(&p, 4096, rewrite_cb, &out);
+        assert_int_equal(vt_gw_sse_feed(&p, s, strlen(s), &err), VT_OK);
+        assert_int_equal(vt_buf_terminate(&out, &err), VT_OK);
+        assert_string_equal((char *)out.data, "data: d\n\n");
+        vt_gw_sse_free(&p);
+        vt_buf_free(&out);
+    }
+    /* A JSON body labelled as an event stream, or any unknown field, is refused. */
+    upstream_parse(&r, "{\"choices\":[{\"message\":{\"content\":\"x\"}}]}\n\n", 0, VT_E_FORMAT);
+    upstream_parse(&r, "foo: bar\ndata: x\n\n", 1, VT_E_FORMAT);
+    assert_int_equal(r.count, 0);
+    /* The same bytes are fine for the tolerant (client-facing) parser. */
+    parse(&r, "foo: bar\ndata: x\n\n", 1, 4096, VT_OK);
+    assert_string_equal(r.out, "[|-|x]");
+}
+
+/* A callback that drops an event. */
+static vt_status drop_cb(void *arg, vt_gw_sse_event *ev, vt_err *err)
+{
+    (void)arg;
+    (void)err;
+    assert_false(ev->drop); /* reset for every event */
+    ev->drop = true;
+    return VT_OK;
+}
+
+static void test_gateway_sse__drop_flag_resets(void **state)
+{
+    vt_gw_sse p;
+    vt_err err;
+    (void)state;
+    vt_gw_sse_init_upstream(&p, 4096, drop_cb, NULL);
+    assert_int_equal(vt_gw_sse_feed(&p, "data: 1\n\ndata: 2\n\n", 18, &err), VT_OK);
+    vt_gw_sse_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +246,8 @@ int main(void)
         cmocka_unit_test(test_gateway_sse__refusal_is_sticky),
         cmocka_unit_test(test_gateway_sse__write_roundtrip),
         cmocka_unit_test(test_gateway_sse__reserialize),
+        cmocka_unit_test(test_gateway_sse__upstream_drops_id_event_retry_and_receipt),
+        cmocka_unit_test(test_gateway_sse__drop_flag_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

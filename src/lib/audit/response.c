@@ -1,0 +1,623 @@
+/*
+ * The response walker (docs/auditors.md, "Response"): what the client reads
+ * passes the response auditors, or it is not sent.
+ *
+ * An upstream body is parsed strictly by jansson (duplicate keys, trailing
+ * bytes, invalid UTF-8, NUL in keys and numbers out of range are refused),
+ * every string value and every object key anywhere in the tree is scanned
+ * and redacted (keys too: legacy logprobs use tokens as keys), and the body
+ * sent on is the audited tree serialised again, never the upstream's bytes.
+ *
+ * Streams: each event's JSON is audited the same way, except the text
+ * fields that continue across events (content, refusal, reasoning, tool-call
+ * arguments, completion text), which go through a holdback scanner
+ * (vt_audit_stream) per choice and per field, so a match split across
+ * events is still caught and no choice's text is dropped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit/audit_int.h"
+
+#define MAX_DEPTH 64
+#define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
+#define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
+
+/* ---- one tree ---- */
+
+/* Scans one string; *repl is the redacted string (owned) when it changed, else NULL. */
+static vt_status scan_str(vt_audit_ctx *x, audit_state *st, const char *s, size_t n, json_t **repl, vt_err *err)
+{
+    size_t rel = 0;
+    vt_status rc;
+
+    *repl = NULL;
+    x->red.len = 0;
+    st->changed = false;
+    st->sw = SW_NONE;
+    rc = vt__audit_run(x, st, (const uint8_t *)s, n, 0, 0, true, &x->red, &rel, err);
+    st->sw = SW_NONE;
+    if (rc != VT_OK || !st->changed)
+        return rc;
+    *repl = json_stringn(x->red.len > 0 ? (const char *)x->red.data : "", x->red.len);
+    if (*repl == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "audit: a redacted response string is not valid UTF-8");
+    return VT_OK;
+}
+
+static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t **repl, int depth, vt_err *err);
+
+/* Object keys: scanned like values; when one changes the object is rebuilt (*repl). */
+static vt_status audit_keys(vt_audit_ctx *x, audit_state *st, json_t *o, json_t **repl, vt_err *err)
+{
+    json_t *renamed = NULL, *n = NULL, *v, *k;
+    const char *key;
+    size_t klen, i = 0;
+    bool any = false;
+    vt_status rc = VT_OK;
+
+    renamed = json_array();
+    if (renamed == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    json_object_keylen_foreach(o, key, klen, v) {
+        json_t *r = NULL;
+        rc = scan_str(x, st, key, klen, &r, err);
+        if (rc != VT_OK)
+            goto out;
+        any |= r != NULL;
+        json_array_append_new(renamed, r != NULL ? r : json_null());
+    }
+    if (!any)
+        goto out;
+    n = json_object();
+    if (n == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        goto out;
+    }
+    json_object_keylen_foreach(o, key, klen, v) {
+        /* (key itself drives the iteration: the new name goes in nk) */
+        const char *nk = key;
+        size_t nlen = klen;
+        k = json_array_get(renamed, i++);
+        if (json_is_string(k)) {
+            nk = json_string_value(k);
+            nlen = json_string_length(k);
+        }
+        if (json_object_getn(n, nk, nlen) != NULL) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: two response keys are the same after redaction");
+            goto out;
+        }
+        if (json_object_setn_new(n, nk, nlen, json_incref(v)) != 0) {
+            rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+            goto out;
+        }
+    }
+    *repl = n;
+    n = NULL;
+out:
+    json_decref(n);
+    json_decref(renamed);
+    return rc;
+}
+
+static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t **repl, int depth, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    *repl = NULL;
+    if (depth > MAX_DEPTH)
+        return vt_err_set(err, VT_E_LIMIT, "audit: response nests deeper than %d", MAX_DEPTH);
+    if (json_is_string(v))
+        return scan_str(x, st, json_string_value(v), json_string_length(v), repl, err);
+    if (json_is_array(v)) {
+        for (size_t i = 0; rc == VT_OK && i < json_array_size(v); i++) {
+            json_t *r = NULL;
+            rc = audit_value(x, st, json_array_get(v, i), &r, depth + 1, err);
+            if (rc == VT_OK && r != NULL && json_array_set_new(v, i, r) != 0)
+                rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        }
+        return rc;
+    }
+    if (json_is_object(v)) {
+        const char *key;
+        size_t klen;
+        json_t *c;
+        json_object_keylen_foreach(v, key, klen, c) {
+            json_t *r = NULL;
+            rc = audit_value(x, st, c, &r, depth + 1, err);
+            /* Replacing the value of an existing key keeps the iteration valid. */
+            if (rc == VT_OK && r != NULL && json_object_setn_new(v, key, klen, r) != 0)
+                rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+            if (rc != VT_OK)
+                return rc;
+        }
+        return audit_keys(x, st, v, repl, err);
+    }
+    return VT_OK; /* numbers, true, false, null */
+}
+
+/* Strict parse of an upstream JSON object; the error names the problem, never the bytes. */
+static vt_status parse_strict(json_t **out, const uint8_t *p, size_t len, const char *what, vt_err *err)
+{
+    json_error_t je;
+    const char *why;
+    json_t *doc;
+
+    *out = NULL;
+    if (len > VT_AUDIT_MAX_BODY)
+        return vt_err_set(err, VT_E_LIMIT, "audit: %s of %zu bytes exceeds %zu", what, len, VT_AUDIT_MAX_BODY);
+    doc = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (doc != NULL && json_is_object(doc)) {
+        *out = doc;
+        return VT_OK;
+    }
+    json_decref(doc);
+    if (doc != NULL)
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s is not a JSON object", what);
+    switch (json_error_code(&je)) {
+    case json_error_duplicate_key: why = "has a duplicate key"; break;
+    case json_error_end_of_input_expected: why = "has bytes after the JSON value"; break;
+    case json_error_invalid_utf8: why = "is not valid UTF-8"; break;
+    case json_error_premature_end_of_input: why = "is truncated"; break;
+    case json_error_null_byte_in_key: why = "has a NUL in a key"; break;
+    case json_error_numeric_overflow: why = "has a number out of range"; break;
+    case json_error_stack_overflow: why = "nests too deeply"; break;
+    case json_error_out_of_memory: return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    default: why = "is not valid JSON"; break;
+    }
+    return vt_err_set(err, VT_E_FORMAT, "audit: %s %s (byte %d)", what, why, je.position);
+}
+
+static vt_status dump_to(vt_buf *out, const json_t *doc, vt_err *err)
+{
+    char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    vt_status rc;
+
+    if (s == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: cannot serialise the audited response");
+    rc = vt_buf_append(out, s, strlen(s), err);
+    free(s);
+    return rc;
+}
+
+static void state_init(audit_state *st, const vt_audit_chain *c)
+{
+    memset(st, 0, sizeof(*st));
+    st->db = &c->resp;
+    st->phase = VT_AUDIT_RESPONSE;
+}
+
+vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, const uint8_t *body, size_t len,
+                            vt_err *err)
+{
+    audit_state st;
+    json_t *doc = NULL, *r = NULL;
+    size_t mark = forward->len;
+    vt_status rc;
+
+    state_init(&st, x->c);
+    rc = parse_strict(&doc, body, len, "response body", err);
+    if (rc == VT_OK)
+        rc = audit_value(x, &st, doc, &r, 0, err);
+    if (rc == VT_OK)
+        rc = dump_to(forward, r != NULL ? r : doc, err);
+    if (rc == VT_OK) {
+        vt__audit_entries(rep, x->c, &st, NULL, len, true);
+        vt_audit_report_covered(rep, VT_AUDIT_RESPONSE);
+    } else {
+        forward->len = mark;
+    }
+    json_decref(r);
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- streams ---- */
+
+/* Text fields that continue across events, by their JSON name. */
+enum { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING, F_TEXT, F_TOOL_ARGS, F_FUNC_ARGS, F_COUNT };
+static const char *const field_name[F_COUNT] = { "content", "refusal", "reasoning_content", "reasoning",
+                                                 "text",    "arguments", "arguments" };
+
+typedef struct sse_field {
+    int choice, tool; /* choices[].index; tool_calls[].index (-1: not a tool call) */
+    int kind;         /* F_* */
+    vt_audit_stream *s;
+    bool done;        /* its choice finished: no more text may follow */
+} sse_field;
+
+/* A streamed string taken out of an event while the rest of it is audited. */
+typedef struct taken {
+    size_t pos;       /* position in choices[] */
+    const char *holder; /* "delta", "message" or NULL (the choice itself) */
+    size_t tpos;      /* position in tool_calls[] */
+    sse_field *f;
+    json_t *text;     /* owned */
+} taken;
+
+struct vt_audit_sse {
+    vt_audit_ctx *x;
+    audit_state st; /* every string that is not a streamed field */
+    sse_field f[SSE_MAX_FIELDS];
+    size_t nf;
+    json_t *last; /* id, object, created, model of the last event: for the final chunk */
+    vt_buf txt;
+    bool failed, finished;
+};
+
+vt_status vt_audit_sse_new(vt_audit_sse **out, vt_audit_ctx *x, vt_err *err)
+{
+    vt_audit_sse *s = calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (s == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    s->x = x;
+    state_init(&s->st, x->c);
+    *out = s;
+    return VT_OK;
+}
+
+void vt_audit_sse_free(vt_audit_sse *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nf; i++)
+        vt_audit_stream_free(s->f[i].s);
+    json_decref(s->last);
+    vt_buf_free(&s->txt);
+    free(s);
+}
+
+static bool state_blocked(const vt_audit_chain *c, const audit_state *st)
+{
+    for (size_t t = 0; t < c->type_len; t++)
+        if (c->types[t].action == ACT_BLOCK && st->counts[t] > 0)
+            return true;
+    return false;
+}
+
+bool vt_audit_sse_blocked(const vt_audit_sse *s)
+{
+    if (state_blocked(s->x->c, &s->st))
+        return true;
+    for (size_t i = 0; i < s->nf; i++)
+        if (vt_audit_stream_blocked(s->f[i].s))
+            return true;
+    return false;
+}
+
+static vt_status field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err)
+{
+    sse_field *f;
+    vt_status rc;
+
+    for (size_t i = 0; i < s->nf; i++) {
+        f = &s->f[i];
+        if (f->choice == choice && f->kind == kind && f->tool == tool) {
+            *out = f;
+            return VT_OK;
+        }
+    }
+    if (s->nf == SSE_MAX_FIELDS)
+        return vt_err_set(err, VT_E_LIMIT, "audit: a stream with more than %d text fields cannot be audited",
+                          SSE_MAX_FIELDS);
+    f = &s->f[s->nf];
+    memset(f, 0, sizeof(*f));
+    rc = vt_audit_stream_new(&f->s, s->x, err);
+    if (rc != VT_OK)
+        return rc;
+    f->choice = choice;
+    f->kind = kind;
+    f->tool = tool;
+    s->nf++;
+    *out = f;
+    return VT_OK;
+}
+
+/* An integer "index" in [0, SSE_MAX_INDEX], or dflt when absent. */
+static vt_status index_of(int *out, const json_t *o, size_t dflt, const char *what, vt_err *err)
+{
+    json_t *v = json_object_get(o, "index");
+
+    if (v == NULL) {
+        if (dflt > SSE_MAX_INDEX)
+            return vt_err_set(err, VT_E_LIMIT, "audit: more than %d %s cannot be audited", SSE_MAX_INDEX + 1, what);
+        *out = (int)dflt;
+        return VT_OK;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SSE_MAX_INDEX)
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s index is not an integer in [0, %d]", what, SSE_MAX_INDEX);
+    *out = (int)json_integer_value(v);
+    return VT_OK;
+}
+
+static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, const char *key, int choice, int kind,
+                          int tool, size_t pos, const char *holder, size_t tpos, vt_err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    sse_field *f = NULL;
+    vt_status rc;
+
+    if (!json_is_string(v))
+        return VT_OK; /* null, absent or structured: audited with the rest of the event */
+    if (*nt == SSE_MAX_FIELDS)
+        return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
+                          SSE_MAX_FIELDS);
+    rc = field_get(&f, s, choice, kind, tool, err);
+    if (rc != VT_OK)
+        return rc;
+    if (f->done)
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams %s after its finish_reason", choice, key);
+    t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v) };
+    (*nt)++;
+    json_object_del(obj, key);
+    return VT_OK;
+}
+
+/* Takes the streamed text fields out of one choice. */
+static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int idx, size_t pos, vt_err *err)
+{
+    static const int held[] = { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING };
+    const char *hname = json_is_object(json_object_get(ch, "delta"))     ? "delta"
+                        : json_is_object(json_object_get(ch, "message")) ? "message"
+                                                                         : NULL;
+    json_t *h = hname != NULL ? json_object_get(ch, hname) : NULL, *tc, *fc;
+    vt_status rc = take_one(t, nt, s, ch, "text", idx, F_TEXT, -1, pos, NULL, 0, err);
+
+    for (size_t i = 0; rc == VT_OK && h != NULL && i < sizeof(held) / sizeof(held[0]); i++)
+        rc = take_one(t, nt, s, h, field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
+    tc = json_object_get(h, "tool_calls");
+    for (size_t k = 0; rc == VT_OK && k < json_array_size(tc); k++) {
+        json_t *call = json_array_get(tc, k);
+        int tool = 0;
+        if (!json_is_object(call))
+            continue;
+        rc = index_of(&tool, call, k, "tool calls", err);
+        if (rc == VT_OK && json_is_object(json_object_get(call, "function")))
+            rc = take_one(t, nt, s, json_object_get(call, "function"), "arguments", idx, F_TOOL_ARGS, tool, pos,
+                          hname, k, err);
+    }
+    fc = json_object_get(h, "function_call");
+    if (rc == VT_OK && json_is_object(fc))
+        rc = take_one(t, nt, s, fc, "arguments", idx, F_FUNC_ARGS, -1, pos, hname, 0, err);
+    return rc;
+}
+
+/* Child object named key of o, created when absent. */
+static json_t *child(json_t *o, const char *key)
+{
+    json_t *c = json_object_get(o, key);
+
+    if (json_is_object(c))
+        return c;
+    c = json_object();
+    if (c == NULL || json_object_set_new(o, key, c) != 0)
+        return NULL;
+    return c;
+}
+
+/* The tool call with the given index in h.tool_calls (position tpos when known), created when absent. */
+static json_t *tool_call(json_t *h, int tool, size_t tpos)
+{
+    json_t *tc = json_object_get(h, "tool_calls"), *call;
+
+    if (!json_is_array(tc)) {
+        tc = json_array();
+        if (tc == NULL || json_object_set_new(h, "tool_calls", tc) != 0)
+            return NULL;
+    }
+    call = json_array_get(tc, tpos);
+    if (json_is_object(call) && (json_object_get(call, "index") == NULL ||
+                                 json_integer_value(json_object_get(call, "index")) == tool))
+        return call;
+    for (size_t k = 0; k < json_array_size(tc); k++) {
+        call = json_array_get(tc, k);
+        if (json_is_object(call) && json_integer_value(json_object_get(call, "index")) == tool)
+            return call;
+    }
+    call = json_pack("{s:i}", "index", tool);
+    if (call == NULL || json_array_append_new(tc, call) != 0)
+        return NULL;
+    return call;
+}
+
+/* Puts released text for field f into choice ch (appending to what is there). */
+static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse_field *f, const uint8_t *p, size_t n,
+                          vt_err *err)
+{
+    json_t *o = ch, *old, *v;
+    vt_buf cat = { 0 };
+    vt_status rc = VT_OK;
+
+    if (f->kind != F_TEXT)
+        o = child(ch, holder != NULL ? holder : "delta");
+    if (o != NULL && f->kind == F_TOOL_ARGS) {
+        o = tool_call(o, f->tool, tpos);
+        o = o != NULL ? child(o, "function") : NULL;
+    } else if (o != NULL && f->kind == F_FUNC_ARGS) {
+        o = child(o, "function_call");
+    }
+    if (o == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    old = json_object_get(o, field_name[f->kind]);
+    if (json_is_string(old)) {
+        rc = vt_buf_append(&cat, json_string_value(old), json_string_length(old), err);
+        if (rc == VT_OK)
+            rc = vt_buf_append(&cat, p, n, err);
+        p = cat.data;
+        n = cat.len;
+    }
+    v = rc == VT_OK ? json_stringn(n > 0 ? (const char *)p : "", n) : NULL;
+    if (rc == VT_OK && (v == NULL || json_object_set_new(o, field_name[f->kind], v) != 0))
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: released stream text is not valid UTF-8");
+    vt_buf_free(&cat);
+    return rc;
+}
+
+/* Releases the rest of every field of choice idx into ch (its finish_reason arrived). */
+static vt_status finish_choice(vt_audit_sse *s, json_t *ch, int idx, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; rc == VT_OK && i < s->nf; i++) {
+        sse_field *f = &s->f[i];
+        if (f->choice != idx || f->done)
+            continue;
+        s->txt.len = 0;
+        rc = vt_audit_stream_finish(f->s, &s->txt, NULL, err);
+        f->done = true;
+        if (rc == VT_OK && s->txt.len > 0 && !vt_audit_stream_blocked(f->s)) {
+            const char *hn = json_is_object(json_object_get(ch, "message")) &&
+                                     !json_is_object(json_object_get(ch, "delta"))
+                                 ? "message"
+                                 : "delta";
+            rc = put_text(ch, hn, SIZE_MAX, f, s->txt.data, s->txt.len, err);
+        }
+    }
+    return rc;
+}
+
+static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
+{
+    taken t[SSE_MAX_FIELDS];
+    size_t nt = 0;
+    json_t *chs = json_object_get(doc, "choices"), *r = NULL, *ch;
+    int idx[SSE_MAX_INDEX + 1];
+    size_t nch = json_array_size(chs);
+    vt_status rc = VT_OK;
+
+    if (nch > SSE_MAX_INDEX + 1)
+        return vt_err_set(err, VT_E_LIMIT, "audit: more than %d choices cannot be audited", SSE_MAX_INDEX + 1);
+    for (size_t i = 0; rc == VT_OK && i < nch; i++) {
+        ch = json_array_get(chs, i);
+        idx[i] = -1;
+        if (!json_is_object(ch))
+            continue;
+        rc = index_of(&idx[i], ch, i, "choices", err);
+        if (rc == VT_OK)
+            rc = take_choice(t, &nt, s, ch, idx[i], i, err);
+    }
+    /* Everything else in the event: audited where it is. */
+    if (rc == VT_OK)
+        rc = audit_value(s->x, &s->st, doc, &r, 0, err);
+    if (rc == VT_OK && r != NULL) /* a key of the top-level object was redacted */
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: a stream event's top-level key holds a finding");
+    chs = json_object_get(doc, "choices");
+    for (size_t i = 0; rc == VT_OK && i < nt; i++) {
+        s->txt.len = 0;
+        rc = vt_audit_stream_feed(t[i].f->s, json_string_value(t[i].text), json_string_length(t[i].text), &s->txt,
+                                  err);
+        if (rc == VT_OK && vt_audit_stream_blocked(t[i].f->s))
+            break;
+        ch = json_array_get(chs, t[i].pos);
+        if (rc == VT_OK)
+            rc = ch != NULL ? put_text(ch, t[i].holder, t[i].tpos, t[i].f, s->txt.data, s->txt.len, err)
+                            : vt_err_set(err, VT_E_FORMAT, "audit: a choice changed shape while audited");
+    }
+    for (size_t i = 0; rc == VT_OK && i < nch && !vt_audit_sse_blocked(s); i++) {
+        ch = json_array_get(chs, i);
+        if (idx[i] >= 0 && json_is_string(json_object_get(ch, "finish_reason")))
+            rc = finish_choice(s, ch, idx[i], err);
+    }
+    for (size_t i = 0; i < nt; i++)
+        json_decref(t[i].text);
+    json_decref(r);
+    return rc;
+}
+
+vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, size_t len, vt_err *err)
+{
+    json_t *doc = NULL;
+    size_t mark = out->len;
+    vt_status rc;
+
+    if (s->finished || s->failed)
+        return vt_err_set(err, VT_E_ARG, "audit: stream already %s", s->failed ? "failed" : "finished");
+    rc = parse_strict(&doc, data, len, "stream event", err);
+    if (rc == VT_OK)
+        rc = sse_event(s, doc, err);
+    if (rc == VT_OK && !vt_audit_sse_blocked(s))
+        rc = dump_to(out, doc, err);
+    if (rc == VT_OK) {
+        json_t *l = json_pack("{s:O?, s:O?, s:O?, s:O?}", "id", json_object_get(doc, "id"), "object",
+                              json_object_get(doc, "object"), "created", json_object_get(doc, "created"), "model",
+                              json_object_get(doc, "model"));
+        if (l != NULL) {
+            json_decref(s->last);
+            s->last = l;
+        }
+    }
+    if (rc != VT_OK) {
+        out->len = mark;
+        s->failed = true;
+    }
+    json_decref(doc);
+    return rc;
+}
+
+vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep, vt_err *err)
+{
+    audit_state total = s->st;
+    vt_buf rest[SSE_MAX_FIELDS];
+    json_t *chunk = NULL, *chs = NULL;
+    vt_status rc = VT_OK;
+
+    if (s->finished)
+        return vt_err_set(err, VT_E_ARG, "audit: stream already finished");
+    s->finished = true;
+    memset(rest, 0, sizeof(rest));
+    /* Every field's held-back text is scanned first: a block found there releases nothing. */
+    for (size_t i = 0; i < s->nf; i++) {
+        sse_field *f = &s->f[i];
+        if (!f->done) {
+            vt_status frc = vt_audit_stream_finish(f->s, &rest[i], NULL, err);
+            f->done = true;
+            if (frc != VT_OK && rc == VT_OK)
+                rc = frc;
+        }
+        for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+            total.counts[t] += vt__audit_stream_state(f->s)->counts[t];
+    }
+    if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s)) {
+        const char *obj = json_string_value(json_object_get(s->last, "object"));
+        chunk = json_pack("{s:O?, s:s, s:O?, s:O?, s:[]}", "id", json_object_get(s->last, "id"), "object",
+                          obj != NULL ? obj : "chat.completion.chunk", "created", json_object_get(s->last, "created"),
+                          "model", json_object_get(s->last, "model"), "choices");
+        chs = json_object_get(chunk, "choices");
+        if (chunk == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        for (size_t i = 0; rc == VT_OK && i < s->nf; i++) {
+            const sse_field *f = &s->f[i];
+            json_t *ch = NULL;
+            if (rest[i].len == 0)
+                continue;
+            for (size_t k = 0; k < json_array_size(chs); k++)
+                if (json_integer_value(json_object_get(json_array_get(chs, k), "index")) == f->choice)
+                    ch = json_array_get(chs, k);
+            if (ch == NULL) {
+                ch = json_pack("{s:i, s:n}", "index", f->choice, "finish_reason");
+                if (ch == NULL || json_array_append_new(chs, ch) != 0)
+                    ch = NULL;
+            }
+            rc = ch != NULL ? put_text(ch, f->kind == F_TEXT ? NULL : "delta", SIZE_MAX, f, rest[i].data,
+                                       rest[i].len, err)
+                            : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        }
+        if (rc == VT_OK && json_array_size(chs) > 0)
+            rc = dump_to(out, chunk, err);
+    }
+    json_decref(chunk);
+    for (size_t i = 0; i < s->nf; i++)
+        vt_buf_free(&rest[i]);
+    if (rep != NULL) {
+        vt__audit_entries(rep, s->x->c, &total, NULL, 0, false);
+        if (s->failed || rc != VT_OK)
+            vt_audit_report_failed(rep, VT_AUDIT_RESPONSE);
+        else
+            vt_audit_report_covered(rep, VT_AUDIT_RESPONSE);
+    }
+    return rc;
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""A hostile OpenAI-compatible upstream for the gateway's response tests.
+
+It answers POST /v1/chat/completions with a reply that tries to carry the
+marker e-mail address past the gateway's response auditors, or to forge or
+break its receipt.  The trick is chosen by the request's model name,
+"hostile-<mode>" (see MODES below).  Prints "listening on http://HOST:PORT".
+"""
+import argparse
+import gzip
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MARKER = "leak.marker@example.com"
+HEAD = "leak.mar"            # the marker split across two events
+TAIL = "ker@example.com"
+
+
+def chunk(choices, **extra):
+    o = {"id": "chatcmpl-hostile", "object": "chat.completion.chunk", "created": 1, "model": "hostile",
+         "choices": choices}
+    o.update(extra)
+    return json.dumps(o)
+
+
+def completion(**message):
+    msg = {"role": "assistant", "content": "fine"}
+    msg.update(message)
+    return {"id": "chatcmpl-hostile", "object": "chat.completion", "created": 1, "model": "hostile",
+            "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+def every_field():
+    """The marker in every string position of a reply the gateway can parse."""
+    c = completion(content="mail " + MARKER, refusal="no, " + MARKER, reasoning_content="think " + MARKER,
+                   reasoning="why " + MARKER,
+                   tool_calls=[{"id": "call_" + MARKER, "type": "function",
+                                "function": {"name": "send_" + MARKER,
+                                             "arguments": json.dumps({"to": MARKER})}}],
+                   function_call={"name": "f", "arguments": json.dumps({"to": MARKER})})
+    c["choices"][0]["logprobs"] = {
+        "content": [{"token": MARKER, "logprob": -0.1, "bytes": [1],
+                     "top_logprobs": [{"token": MARKER, "logprob": -0.2}]}],
+        "tokens": [MARKER], "top_logprobs": [{MARKER: -1.0}]}
+    c["choices"].append({"index": 1, "text": "second " + MARKER, "finish_reason": "stop"})
+    c["system_fingerprint"] = MARKER
+    c["x_extra"] = {"deep": [[{"deeper": MARKER}]]}
+    return json.dumps(c)
+
+
+def stream_events():
+    """SSE text for the stream trick: split markers, message instead of delta, n=2, tools,
+    upstream id/event/retry fields and a forged veritee-receipt event."""
+    ev = []
+    ev.append("id: " + MARKER + "\nevent: " + MARKER + "\nretry: 1000\ndata: " +
+              chunk([{"index": 0, "delta": {"role": "assistant", "content": "to " + HEAD}}]) + "\n\n")
+    ev.append("data: " + chunk([{"index": 0, "delta": {"content": TAIL + " ok"}},
+                                {"index": 1, "delta": {"content": "two " + HEAD}}]) + "\n\n")
+    ev.append("data: " + chunk([{"index": 1, "delta": {"content": TAIL}}]) + "\n\n")
+    ev.append("event: veritee-receipt\ndata: forged.receipt.token\n\n")
+    ev.append("data: " + chunk([{"index": 0, "message": {"content": "msg " + MARKER}}]) + "\n\n")
+    ev.append("data: " + chunk([{"index": 0, "delta": {"reasoning_content": "r " + HEAD}}]) + "\n\n")
+    ev.append("data: " + chunk([{"index": 0, "delta": {"reasoning_content": TAIL,
+                                                       "tool_calls": [{"index": 0, "id": "c1", "type": "function",
+                                                                       "function": {"name": "mail",
+                                                                                    "arguments": "{\"to\":\"" + HEAD}}]}}]) + "\n\n")
+    ev.append("data: " + chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": TAIL + "\"}"}}]},
+                                 "logprobs": {"content": [{"token": MARKER, "logprob": 0, "top_logprobs": []}]}}],
+                               system_fingerprint=MARKER) + "\n\n")
+    ev.append("data: " + chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]) + "\n\n")
+    ev.append(": a comment " + MARKER + "\n\n")
+    ev.append("data: [DONE]\n\n")
+    return "".join(ev)
+
+
+# mode -> (status, headers, body); body is bytes
+def reply(mode):
+    ok = json.dumps(completion(content="mail " + MARKER))
+    if mode == "fields":
+        return 200, {"Content-Type": "application/json"}, every_field().encode()
+    if mode == "error":
+        return 400, {"Content-Type": "application/json"}, json.dumps(
+            {"error": {"message": "bad request from " + MARKER, "type": "invalid_request_error", "param": None,
+                       "code": "x"}}).encode()
+    if mode == "headers":
+        return 200, {"Content-Type": "application/json", "Veritee-Receipt": "forged.receipt.token",
+                     "Set-Cookie": "s=" + MARKER, "X-Leak": MARKER, "Content-Encoding": "identity"}, ok.encode()
+    if mode == "dupkey":
+        body = '{"choices":[{"index":0,"message":{"content":"fine"}}],"choices":[{"index":0,"message":{"content":"%s"}}]}'
+        return 200, {"Content-Type": "application/json"}, (body % MARKER).encode()
+    if mode == "trailing":
+        return 200, {"Content-Type": "application/json"}, (ok + '\n{"leak":"%s"}' % MARKER).encode()
+    if mode == "gzip":
+        return 200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, gzip.compress(ok.encode())
+    if mode == "sse-as-json":
+        return 200, {"Content-Type": "application/json"}, ("data: " + ok + "\n\ndata: [DONE]\n\n").encode()
+    if mode == "badutf8":
+        return 200, {"Content-Type": "application/json"}, ok.replace("mail ", "mail \\u00e9").encode().replace(
+            b"\\u00e9", b"\xff\xfe")
+    if mode == "text":
+        return 200, {"Content-Type": "text/plain"}, ("mail " + MARKER).encode()
+    if mode == "stream":
+        return 200, {"Content-Type": "text/event-stream", "X-Leak": MARKER}, stream_events().encode()
+    if mode == "stream-json":  # JSON labelled as an event stream
+        return 200, {"Content-Type": "text/event-stream"}, (ok + "\n\n").encode()
+    if mode == "stream-partial":  # an event the stream never finishes
+        return 200, {"Content-Type": "text/event-stream"}, ("data: " + ok).encode()
+    if mode == "stream-dupkey":
+        return 200, {"Content-Type": "text/event-stream"}, (
+            "data: " + chunk([{"index": 0, "delta": {"content": "fine"}}]) + "\n\n" +
+            'data: {"choices":[{"index":0,"delta":{"content":"x"}}],"choices":[{"index":0,"delta":{"content":"%s"}}]}\n\n'
+            % MARKER + "data: [DONE]\n\n").encode()
+    if mode == "stream-gzip":
+        return 200, {"Content-Type": "text/event-stream", "Content-Encoding": "gzip"}, gzip.compress(
+            stream_events().encode())
+    return 404, {"Content-Type": "application/json"}, b'{"error":{"message":"unknown hostile mode"}}'
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        try:
+            req = json.loads(self.rfile.read(n) or b"{}")
+        except ValueError:
+            req = {}
+        model = str(req.get("model", ""))
+        mode = model[len("hostile-"):] if model.startswith("hostile-") else ""
+        if self.headers.get("Accept-Encoding", "") != "identity":
+            mode = "gzip"  # the gateway did not ask for identity: punish it
+        status, headers, body = reply(mode)
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", default="127.0.0.1:0")
+    a = ap.parse_args()
+    host, port = a.listen.rsplit(":", 1)
+    srv = ThreadingHTTPServer((host, int(port)), Handler)
+    print("hostile upstream listening on http://%s:%d" % srv.server_address[:2], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# A hostile upstream (hostile_upstream.py) behind a real gateway with receipts
+# (verifier --trust-sim, TDX simulator): every response trick, plain and
+# streamed, and the client (curl, veritee chat) never reads the marker
+# address; a reply the gateway cannot audit becomes a 502 with a signed
+# receipt that says the response failed, and veritee chat does not call it
+# verified; the upstream can neither forge nor break the receipt.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null && command -v python3 >/dev/null ||
+  { echo "skipped: needs curl, jq and python3"; exit 77; }
+HERE="$(cd "$(dirname "$0")" && pwd)"
+MARK="leak.marker@example.com"
+
+TOKEN=0123456789abcdef0123456789abcdef
+echo "$TOKEN" >"$TMP/admin-token"
+"$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --state "$VERITEE_STATE" \
+  --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
+V="http://127.0.0.1:$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out")"
+
+python3 "$HERE/hostile_upstream.py" >"$TMP/h.out" 2>"$TMP/h.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 300); do grep -q listening "$TMP/h.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
+HOSTILE=$(wait_addr "$TMP/h.out") || { echo "FAIL: hostile upstream did not start"; cat "$TMP/h.err"; exit 1; }
+
+mkdir -p "$TMP/model"
+printf 'tiny test model\n' >"$TMP/model/m.gguf"
+cat >"$TMP/gw.json" <<JSON
+{"upstream": "http://$HOSTILE", "verifier": "$V", "environment": "gw", "models": ["$TMP/model"],
+ "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]}
+JSON
+"$VT" gateway --config "$TMP/gw.json" --platform tdx --simulate --measure-only >"$TMP/m.json" 2>"$TMP/m.err" ||
+  { echo "FAIL: gateway --measure-only"; cat "$TMP/m.err"; exit 1; }
+mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/m.json")
+"$VT" env create gw --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+  "${envargs[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
+"$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+  >"$TMP/gw.out" 2>"$TMP/gw.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
+GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw.out" | head -1)
+[ -n "$GW" ] || { echo "FAIL: gateway did not start"; cat "$TMP/gw.err"; exit 1; }
+
+post() { # post MODE [stream]: the reply with headers in $TMP/out
+  curl -sS -i --max-time 10 -H 'Content-Type: application/json' "http://$GW/v1/chat/completions" \
+    -d "{\"model\":\"hostile-$1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]${2:+,\"stream\":true}}" \
+    >"$TMP/out" 2>&1
+}
+clean() { # clean DESCRIPTION: no piece of the marker reached the client
+  lacks "$MARK" "$1: the marker address"
+  lacks "leak.mar" "$1: the marker's first half"
+  lacks "ker@example.com" "$1: the marker's second half"
+}
+receipt_says() { # receipt_says JQ-FILTER DESCRIPTION: the Veritee-Receipt header (or event) satisfies it
+  local tok
+  tok=$(tr -d '\r' <"$TMP/out" | sed -n 's/^Veritee-Receipt: //p' | head -1)
+  [ -n "$tok" ] || tok=$(tr -d '\r' <"$TMP/out" | sed -n '/^event: veritee-receipt$/{n;s/^data: //p}' | tail -1)
+  if [ -n "$tok" ] && "$VT" receipt show --json "$tok" 2>/dev/null | jq -e "$1" >/dev/null; then
+    passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2"; "$VT" receipt show --json "$tok" 2>&1 | head -30; fi
+}
+
+# Every string position of a parsable reply is audited: the client gets placeholders.
+post fields
+contains "HTTP/1.1 200" "fields: 200"
+clean "fields"
+contains "[EMAIL_" "fields: placeholders"
+receipt_says '.coverage.audited == ["response"] and .coverage.failed == [] and .status == 200 and .content_type == "application/json"' \
+  "fields: the receipt covers status, content type and the audited response"
+receipt_says '[.auditors[] | select(.phase == "response") | .findings.email] == [15]' \
+  "fields: the receipt counts every marker (15 positions)"
+
+# An error body passes the response auditors too.
+post error
+contains "HTTP/1.1 400" "error body: status kept"
+clean "error body"
+contains "bad request from [EMAIL_1]" "error body: redacted"
+receipt_says '.status == 400 and .coverage.audited == ["response"]' "error body: receipt"
+
+# Upstream headers: only the allow-list reaches the client; the upstream's receipt never does.
+post headers
+clean "headers"
+lacks "forged.receipt" "headers: the upstream's Veritee-Receipt is stripped"
+lacks "Set-Cookie" "headers: Set-Cookie is stripped"
+lacks "X-Leak" "headers: X- headers are stripped"
+n=$(grep -ci '^Veritee-Receipt:' "$TMP/out")
+if [ "$n" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $n Veritee-Receipt headers"; fi
+
+# Bodies the gateway cannot audit: 502 upstream_unauditable and a receipt that says the response failed.
+for m in dupkey trailing gzip sse-as-json badutf8 text stream-gzip; do
+  post "$m"
+  contains "HTTP/1.1 502" "$m: 502"
+  contains '"code":"upstream_unauditable"' "$m: upstream_unauditable"
+  clean "$m"
+  receipt_says '.coverage.failed == ["response"] and .coverage.audited == [] and .status == 502' \
+    "$m: the receipt says the response could not be audited"
+done
+post dupkey
+contains "duplicate key" "dupkey: the error names why"
+post gzip
+contains "Content-Encoding" "gzip: the error names why"
+
+# Streams: split markers, message chunks, n = 2, tool calls, logprobs, upstream id/event/retry
+# and a forged veritee-receipt event.
+post stream s
+contains "HTTP/1.1 200" "stream: 200"
+clean "stream"
+lacks "forged.receipt" "stream: the upstream's veritee-receipt event is dropped"
+lacks "id: " "stream: upstream id fields are dropped"
+lacks "retry:" "stream: upstream retry fields are dropped"
+lacks "X-Leak" "stream: headers are stripped"
+contains '"index":1' "stream: the second choice's text is not dropped"
+contains "data: [DONE]" "stream: [DONE] is kept"
+n=$(grep -c '^event: ' "$TMP/out")
+if [ "$n" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $n event: lines (want only the receipt)"; fi
+receipt_says '.coverage.audited == ["response"] and .streamed and .status == 200 and .content_type == "text/event-stream"' \
+  "stream: the receipt says the stream was audited"
+receipt_says '[.auditors[] | select(.phase == "response") | .findings.email] == [7]' \
+  "stream: every choice's and field's findings reach the receipt (7)"
+for m in stream-json stream-partial stream-dupkey; do
+  post "$m" s
+  clean "$m"
+  contains "upstream_unauditable" "$m: error event"
+  receipt_says '.coverage.failed == ["response"]' "$m: the receipt says the response failed"
+done
+
+# veritee chat: verified only when the answer was audited; never prints the marker.
+expect 0 "chat: every field" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --trust-sim --model hostile-fields hi
+clean "chat: every field"
+contains "verified: the answer came from the attested gateway" "chat: an audited answer verifies"
+expect 0 "chat --stream through a forged receipt event" -- "$VT" chat --stream --gateway "http://$GW" --verifier "$V" \
+  --trust-sim --model hostile-stream hi
+clean "chat --stream"
+contains "verified: the answer came from the attested gateway" "chat --stream: the upstream cannot break the receipt"
+expect 1 "chat: unauditable reply" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --trust-sim --model hostile-dupkey hi
+clean "chat: unauditable"
+contains "HTTP 502" "chat: shows the 502"
+lacks "verified: the answer" "chat: an unauditable answer is not verified"
+expect 1 "chat --stream: unauditable stream" -- "$VT" chat --stream --gateway "http://$GW" --verifier "$V" --trust-sim \
+  --model hostile-stream-dupkey hi
+clean "chat --stream: unauditable"
+contains "could not be audited" "chat --stream: names the failed coverage"
+lacks "verified: the answer" "chat --stream: not verified"
+finish

@@ -1,0 +1,317 @@
+/* The response walker and the stream auditor (response.c): every string
+ * position audited, keys too; what cannot be audited refused (duplicate keys,
+ * trailing bytes, invalid UTF-8, ...); streams held back per choice and per
+ * field, so a marker split across events or sent in a second choice never
+ * comes out. */
+#include "audit_util.h"
+
+#include <jansson.h>
+
+#define MARK "leak.marker@example.com"
+#define CFG                                                                                                            \
+    "[{\"name\":\"pii\",\"phases\":[\"request\",\"response\"],\"actions\":{\"email\":\"redact\",\"secret\":\"block\"}}]"
+
+typedef struct fixture {
+    vt_audit_chain *c;
+    vt_audit_ctx *x;
+    vt_audit_report *rep;
+    vt_buf out;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    f->c = chain_of(CFG);
+    assert_int_equal(vt_audit_ctx_new(&f->x, f->c, NULL), VT_OK);
+    f->rep = calloc(1, sizeof(*f->rep));
+    vt_audit_report_init(f->rep);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    vt_buf_free(&f->out);
+    free(f->rep);
+    vt_audit_ctx_free(f->x);
+    vt_audit_chain_free(f->c);
+    free(f);
+    return 0;
+}
+
+static uint32_t response_emails(const vt_audit_report *r)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < r->entry_len; i++)
+        for (size_t k = 0; r->entries[i].phase == VT_AUDIT_RESPONSE && k < r->entries[i].count_len; k++)
+            if (strcmp(r->entries[i].counts[k].type, "email") == 0)
+                n += r->entries[i].counts[k].count;
+    return n;
+}
+
+/* Runs vt_audit_response over body (len bytes); returns the output as a C string (borrowed). */
+static const char *response(fixture *f, const char *body, size_t len, vt_status want, vt_err *err)
+{
+    vt_status rc;
+
+    vt_audit_report_init(f->rep);
+    f->out.len = 0;
+    rc = vt_audit_response(f->rep, &f->out, f->x, (const uint8_t *)body, len, err);
+    if (rc != want)
+        fail_msg("response: got %s (%s), want %s", vt_status_str(rc), err->msg, vt_status_str(want));
+    assert_int_equal(vt_buf_terminate(&f->out, NULL), VT_OK);
+    return (const char *)f->out.data;
+}
+
+static void test_audit_response__every_string_position(void **state)
+{
+    fixture *f = *state;
+    const char *body =
+        "{\"id\":\"x\",\"object\":\"chat.completion\",\"system_fingerprint\":\"" MARK "\",\"choices\":[{\"index\":0,"
+        "\"message\":{\"role\":\"assistant\",\"content\":\"a " MARK "\",\"refusal\":\"" MARK "\","
+        "\"reasoning_content\":\"" MARK "\",\"reasoning\":\"" MARK "\",\"tool_calls\":[{\"id\":\"c\",\"type\":"
+        "\"function\",\"function\":{\"name\":\"" MARK "\",\"arguments\":\"{\\\"to\\\":\\\"" MARK "\\\"}\"}}],"
+        "\"function_call\":{\"name\":\"f\",\"arguments\":\"" MARK "\"}},\"logprobs\":{\"content\":[{\"token\":\"" MARK
+        "\",\"logprob\":-1,\"bytes\":[1,2],\"top_logprobs\":[{\"token\":\"" MARK "\",\"logprob\":-2}]}],"
+        "\"tokens\":[\"" MARK "\"],\"top_logprobs\":[{\"" MARK "\":-1.5}]},\"finish_reason\":\"stop\"},"
+        "{\"index\":1,\"text\":\"" MARK "\"}],\"x_new_field\":{\"deep\":[[\"" MARK "\"]]},\"n\":1.25,\"ok\":true,"
+        "\"none\":null}";
+    vt_err err = { 0 };
+    const char *out = response(f, body, strlen(body), VT_OK, &err);
+    json_t *j = json_loads(out, JSON_REJECT_DUPLICATES, NULL);
+
+    assert_non_null(j);
+    assert_null(strstr(out, "marker"));
+    assert_int_equal(response_emails(f->rep), 14);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    /* Keys are audited: the legacy top_logprobs token key is redacted in place. */
+    {
+        json_t *top = json_array_get(json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"), 0),
+                                                                     "logprobs"), "top_logprobs"), 0);
+        void *it = json_object_iter(top);
+        assert_non_null(it);
+        assert_int_equal(strncmp(json_object_iter_key(it), "[EMAIL_", 7), 0);
+        assert_true(json_real_value(json_object_iter_value(it)) == -1.5);
+    }
+    /* Everything else is kept: numbers, booleans, null, key order. */
+    assert_non_null(strstr(out, "\"n\":1.25,\"ok\":true,\"none\":null}"));
+    assert_int_equal(strncmp(out, "{\"id\":\"x\",\"object\":\"chat.completion\"", 35), 0);
+    json_decref(j);
+}
+
+static void test_audit_response__reserialised_not_raw(void **state)
+{
+    fixture *f = *state;
+    /* Escapes, whitespace and \u-encoded markers: the client gets what jansson read, audited. */
+    const char *body = " { \"choices\" : [ { \"message\" : { \"content\" : \"leak.marker\\u0040example.com \\u00e9\" } } ] } ";
+    vt_err err = { 0 };
+    const char *out = response(f, body, strlen(body), VT_OK, &err);
+
+    assert_string_equal(out, "{\"choices\":[{\"message\":{\"content\":\"[EMAIL_1] \xc3\xa9\"}}]}");
+}
+
+static void test_audit_response__unauditable_bodies_refused(void **state)
+{
+    static const struct {
+        const char *body;
+        const char *why;
+    } bad[] = {
+        { "{\"choices\":[],\"choices\":[{\"text\":\"" MARK "\"}]}", "duplicate key" },
+        { "{\"choices\":[]}\n{\"leak\":\"" MARK "\"}", "bytes after" },
+        { "{\"choices\":[]} x", "bytes after" },
+        { "data: {\"choices\":[]}\n\n", "not valid JSON" },
+        { "[\"" MARK "\"]", "not a JSON object" },
+        { "\"" MARK "\"", "not valid JSON" },
+        { "{\"text\":\"abc", "truncated" },
+        { "{\"text\":\"\\ud800\"}", "not valid JSON" },
+        { "{\"a\\u0000b\":1}", "NUL in a key" },
+        { "{\"n\":123456789012345678901234567890}", "out of range" },
+        { "", "truncated" },
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        vt_err err = { 0 };
+        f->out.len = 0;
+        vt_audit_report_init(f->rep);
+        if (vt_audit_response(f->rep, &f->out, f->x, (const uint8_t *)bad[i].body, strlen(bad[i].body), &err) !=
+            VT_E_FORMAT)
+            fail_msg("case %zu accepted", i);
+        if (strstr(err.msg, bad[i].why) == NULL)
+            fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, bad[i].why);
+        assert_null(strstr(err.msg, "marker")); /* the error never quotes the body */
+        assert_int_equal(f->out.len, 0);
+        assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
+    }
+    /* Invalid UTF-8 in a string, and deep nesting. */
+    {
+        char b[300];
+        vt_err err = { 0 };
+        snprintf(b, sizeof(b), "{\"content\":\"ok \xff\xfe %s\"}", MARK);
+        response(f, b, strlen(b), VT_E_FORMAT, &err);
+        assert_non_null(strstr(err.msg, "UTF-8"));
+        memset(b, '[', 100);
+        b[0] = '{';
+        memcpy(b + 1, "\"a\":", 4);
+        memset(b + 100, ']', 95);
+        b[195] = '}';
+        b[196] = '\0';
+        response(f, b, strlen(b), VT_E_LIMIT, &err);
+    }
+}
+
+static void test_audit_response__redacted_key_collision_refused(void **state)
+{
+    fixture *f = *state;
+    const char *body = "{\"top\":{\"[EMAIL_1]\":1,\"" MARK "\":2}}";
+    vt_err err = { 0 };
+
+    response(f, body, strlen(body), VT_E_FORMAT, &err);
+    assert_non_null(strstr(err.msg, "same after redaction"));
+}
+
+/* ---- streams ---- */
+
+typedef struct sse_run {
+    vt_buf all; /* every event sent, newline-separated */
+    vt_status last;
+    bool blocked;
+} sse_run;
+
+static void sse_events(fixture *f, sse_run *r, const char *const *ev, size_t n, bool finish)
+{
+    vt_audit_sse *s = NULL;
+    vt_err err = { 0 };
+
+    memset(r, 0, sizeof(*r));
+    vt_audit_report_init(f->rep);
+    assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+    for (size_t i = 0; i < n; i++) {
+        vt_buf one = { 0 };
+        r->last = vt_audit_sse_event(s, &one, (const uint8_t *)ev[i], strlen(ev[i]), &err);
+        if (one.len > 0) {
+            assert_int_equal(vt_buf_append(&r->all, one.data, one.len, NULL), VT_OK);
+            assert_int_equal(vt_buf_append(&r->all, "\n", 1, NULL), VT_OK);
+        }
+        vt_buf_free(&one);
+        if (r->last != VT_OK || vt_audit_sse_blocked(s))
+            break;
+    }
+    if (finish) {
+        vt_buf one = { 0 };
+        assert_int_equal(vt_audit_sse_finish(s, &one, f->rep, &err), VT_OK);
+        if (one.len > 0)
+            assert_int_equal(vt_buf_append(&r->all, one.data, one.len, NULL), VT_OK);
+        vt_buf_free(&one);
+    }
+    r->blocked = vt_audit_sse_blocked(s);
+    assert_int_equal(vt_buf_terminate(&r->all, NULL), VT_OK);
+    vt_audit_sse_free(s);
+}
+
+static void test_audit_response__stream_split_markers_every_field_and_choice(void **state)
+{
+    static const char *const ev[] = {
+        "{\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"to "
+        "leak.mar\",\"reasoning_content\":\"r leak.\"}},{\"index\":1,\"delta\":{\"content\":\"two leak.ma\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ker@example.com\",\"reasoning_content\":\"marker@example.com\","
+        "\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"mail\",\"arguments\":\"{\\\"to\\\":\\\"leak.mark\"}}]}}]}",
+        "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"rker@example.com\"}},{\"index\":0,\"delta\":{\"tool_calls\":"
+        "[{\"index\":0,\"function\":{\"arguments\":\"er@example.com\\\"}\"}}]}}]}",
+        "{\"choices\":[{\"index\":0,\"message\":{\"refusal\":\"" MARK "\"},\"logprobs\":{\"content\":[{\"token\":\""
+        MARK "\"}]}}]}",
+        "{\"choices\":[{\"index\":2,\"text\":\"leak.marker@exa\"}]}",
+        "{\"choices\":[{\"index\":2,\"text\":\"mple.com\"},{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    sse_events(f, &r, ev, sizeof(ev) / sizeof(ev[0]), true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "leak.ma"));
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    /* content, reasoning and tool arguments of choice 0, choice 1's content, the refusal, the logprob
+     * token and choice 2's text: seven, all in one entry per auditor. */
+    assert_int_equal(response_emails(f->rep), 7);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    /* Choice 1 (no finish_reason) and choice 2 are not dropped: they come out in the last chunk. */
+    assert_non_null(strstr((char *)r.all.data, "two [EMAIL_1]"));
+    assert_non_null(strstr((char *)r.all.data, "\"text\":\"[EMAIL_1]\""));
+    /* Choice 0's finish_reason released its text and tool arguments in that event. */
+    assert_non_null(strstr((char *)r.all.data, "\"arguments\":\"{\\\"to\\\":\\\"[EMAIL_1]\\\"}\""));
+    vt_buf_free(&r.all);
+}
+
+static void test_audit_response__stream_unauditable_events(void **state)
+{
+    static const char *const bad[] = {
+        "{\"choices\":[],\"choices\":[]}",
+        "{\"choices\":[]} trailing",
+        "not json",
+        "{\"choices\":[{\"index\":-1,\"delta\":{\"content\":\"x\"}}]}",
+        "{\"choices\":[{\"index\":\"0\",\"delta\":{\"content\":\"x\"}}]}",
+        "{\"" MARK "\":1}",
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *ev[2] = { "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"fine\"}}]}", bad[i] };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_null(strstr((char *)r.all.data, "marker"));
+        /* Held-back text of a failed stream is not released; the report says it failed. */
+        assert_null(strstr((char *)r.all.data, "fine"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+    }
+    /* Text for a choice after its finish_reason is refused. */
+    {
+        const char *ev[2] = { "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}]}",
+                              "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"more\"}}]}" };
+        sse_run r;
+        sse_events(f, &r, ev, 2, false);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+    }
+}
+
+static void test_audit_response__stream_block(void **state)
+{
+    static const char *const ev[] = {
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"key: AKIAIOSFO\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"DNN7EXAMPLE and more\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"after\"}}]}",
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    /* Short texts stay held back: the block is found when the stream ends, and then nothing of
+     * any field is released. */
+    sse_events(f, &r, ev, 3, true);
+    assert_true(r.blocked);
+    assert_null(strstr((char *)r.all.data, "key:"));
+    assert_null(strstr((char *)r.all.data, "more"));
+    assert_null(strstr((char *)r.all.data, "AKIA"));
+    assert_null(strstr((char *)r.all.data, "after"));
+    assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
+    vt_buf_free(&r.all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_audit_response__every_string_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__reserialised_not_raw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__unauditable_bodies_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__redacted_key_collision_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_split_markers_every_field_and_choice, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
