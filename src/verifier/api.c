@@ -388,7 +388,7 @@ static void reply_contraindicated(vt_http_resp *resp, const vt_appraisal *ap, co
                             json_pack("{s:s, s:o}", "status", vt_ear_status_name(sub->status),
                                       "trustworthiness_vector", tv));
         if (msg[0] == '\0' && sub->status == VT_EAR_CONTRAINDICATED)
-            snprintf(msg, sizeof(msg), "%s: %s", vt_submod_name((vt_submod)s), sub->reason);
+            snprintf(msg, sizeof(msg), "%s", sub->reason); /* reasons name their submodule */
     }
     snprintf(resp->code, sizeof(resp->code), "%s", "contraindicated");
     j = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:O, s:o}", "error", "code", "contraindicated", "message",

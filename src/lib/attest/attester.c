@@ -205,7 +205,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
             const char *m = json_string_value(json_object_get(r, "reason"));
             const char *st = json_string_value(json_object_get(r, "status"));
             if (out->reason[0] == '\0' && c != NULL && m != NULL && st != NULL && strcmp(st, "contraindicated") == 0)
-                snprintf(out->reason, sizeof(out->reason), "%s: %s", c, m);
+                snprintf(out->reason, sizeof(out->reason), "%s", m); /* names its component */
         }
         refused = true;
     }
@@ -229,7 +229,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
                 const char *c = json_string_value(json_object_get(r, "component"));
                 const char *m = json_string_value(json_object_get(r, "reason"));
                 if (out->reason[0] == '\0' && c != NULL && m != NULL)
-                    snprintf(out->reason, sizeof(out->reason), "%s: %s", c, m);
+                    snprintf(out->reason, sizeof(out->reason), "%s", m); /* names its component */
             }
         }
     }
