@@ -151,12 +151,17 @@ raw_attest() { # ENV PLATFORM OUT [x SIM-FLAGS...]: POST /v1/attest with a fresh
             ev="$3/report.bin"
             coll=$(jq -n --arg v "$(base64 -w0 "$3/collateral/vcek.pem")" --arg a "$(base64 -w0 "$3/collateral/ask.pem")" \
                    '{"vcek.pem":$v, "ask.pem":$a}') ;;
+    tdx) rm -rf "$3"; "$VT" sim tdx --nonce "$n" --pubkey "$XY" --log "$TMP/log.json" --out "$3" "${@:5}" >/dev/null
+         ev="$3/quote.bin"
+         for f in "$3"/collateral/*; do
+           coll=$(jq --arg k "${f##*/}" --arg v "$(base64 -w0 "$f")" '. + {($k): $v}' <<<"$coll")
+         done ;;
   esac
   # SEV-SNP has no runtime register a log could extend: no log, and its environments list no components.
   jq -n --arg ev "$(base64 -w0 "$ev")" --arg n "$n" --arg p "$2" --rawfile pk "$TMP/k.pub" --slurpfile log "$TMP/log.json" \
     --arg env "$1" --argjson coll "$coll" \
     '{evidence:$ev, platform:$p, nonce:$n, public_key:$pk, environment:$env, collateral:$coll}
-     + (if $p == "mock" then {log:$log[0]} else {} end)' >"$TMP/rawreq.json"
+     + (if $p == "sevsnp" then {} else {log:$log[0]} end)' >"$TMP/rawreq.json"
   http POST "$U/v1/attest" --data-binary @"$TMP/rawreq.json"
 }
 raw_attest strict mock "$TMP/raw2.bin"; status_is 403 "contraindicated: 403"; json_error_is contraindicated "403 code"
@@ -194,10 +199,19 @@ raw_attest snp-tcb sevsnp "$TMP/snpu" x; status_is 201 "REPORTED_TCB at the mini
 expect 2 "bad --sevsnp-min-tcb" -- "$VT" env create bad --verifier "$U" --admin-token-file "$TMP/admin-token" --sevsnp-min-tcb naples:bootloader=1
 contains "not a product line" "bad product named"
 
-# TDX TD_ATTRIBUTES under the default mask: SEPT_VE_DISABLE must be set.
+# TDX TD_ATTRIBUTES under the default mask: SEPT_VE_DISABLE must be set, DEBUG clear; PKS, KL and
+# PERFMON are not in the default mask.
 expect 0 "sim tdx without SEPT_VE_DISABLE" -- "$VT" sim tdx --td-attributes 0000000000000000 --out "$TMP/nosept"
 expect 0 "inspect" -- "$VT" inspect "$TMP/nosept/quote.bin"
 contains '"td_attributes": "0000000000000000"' "sim --td-attributes"
+raw_attest tdx tdx "$TMP/tdx0" x; status_is 201 "TD with SEPT_VE_DISABLE: passport"
+raw_attest tdx tdx "$TMP/tdx1" x --td-attributes 0000000000000000; status_is 403 "TD without SEPT_VE_DISABLE refused"
+contains "SEPT_VE_DISABLE clear" "attribute named"
+raw_attest tdx tdx "$TMP/tdx2" x --td-attributes 000000d000000080; status_is 201 "PKS, KL, PERFMON outside the default mask"
+expect 0 "env create tdx-strict" -- "$VT" env create tdx-strict --verifier "$U" --admin-token-file "$TMP/admin-token" \
+  --allow-simulated --model "$MODEL" "${image[@]}" --tdx-td-attributes 0000001000000000/010000d000000080
+raw_attest tdx-strict tdx "$TMP/tdx3" x --td-attributes 000000d000000080; status_is 403 "PKS, KL, PERFMON refused when the mask says so"
+contains "PKS set, KL set, PERFMON set" "each bit named"
 
 # Stateless verification: the same JSON as `veritee verify --json`.
 jq -n --arg ev "$(base64 -w0 "$TMP/raw.bin")" --arg n "$N" --rawfile pk "$TMP/k.pub" '{evidence:$ev, nonce:$n, public_key:$pk}' >"$TMP/v.json"
