@@ -80,6 +80,15 @@ while IFS=$'\t' read -r comp digest name; do
     config) env_args+=(--config "$digest") ;;
   esac
 done < <(jq -r '.events[] | [.component, .digest, .name] | @tsv' "$work/measurements.json")
+# The TD image too (MRTD = firmware, RTMR1 = kernel, RTMR2 = command line and initrd): an
+# environment that pins no image accepts any, and its passports are at most "warning".  A real
+# deployment takes these from its image build; here, from a quote of the simulated TD.
+"$VT" sim tdx --out "$work/image" >/dev/null
+while IFS=$'\t' read -r reg value; do
+  echo "  image $reg $value"
+  env_args+=(--register "$reg=$value")
+done < <("$VT" inspect "$work/image/quote.bin" |
+  jq -r '[.. | objects | select(has("mrtd"))][0] | {mrtd, rtmr1, rtmr2} | to_entries[] | [.key, .value] | @tsv')
 "$VT" env create demo --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated --min-tcb any \
   --description "make demo" "${env_args[@]}" >/dev/null
 "$VT" env show demo --verifier "$V" | indent

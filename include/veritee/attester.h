@@ -52,11 +52,13 @@ typedef struct vt_attester_result {
 } vt_attester_result;
 
 /*
- * The whole flow.  VT_OK whenever the verifier issued a passport, whatever its
- * status (look at out->status).  VT_E_IO when the verifier cannot be reached
- * or answers 5xx/429, VT_E_POLICY for 401/403/409/410/422, VT_E_ARG for other
- * 4xx, with the verifier's error code and message in err.  Clear out with
- * vt_attester_result_clear().
+ * The whole flow.  VT_OK whenever the verifier issued a passport (look at
+ * out->status: "affirming" or "warning").  A contraindicated appraisal gets no
+ * passport: VT_E_POLICY, with out->status "contraindicated", out->reason and
+ * out->reply_json (the appraisal) filled and out->token NULL.  VT_E_IO when
+ * the verifier cannot be reached or answers 5xx/429, VT_E_POLICY for
+ * 401/403/409/410/422, VT_E_ARG for other 4xx, with the verifier's error code
+ * and message in err.  Clear out with vt_attester_result_clear() in every case.
  */
 VT_NODISCARD VT_API vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o,
                                               const vt_mlog *log, const vt_pkey *key, vt_err *err);

@@ -73,7 +73,15 @@ VT_API const char *vt_submod_name(vt_submod s); /* "tee", "model", ... */
  *                                               ConfigurationNeeded | OutOfDate | any
  *  "allow_debug":false, "allow_simulated":false, (simulated/mock evidence is never
  *                                               hardware_attested; refused unless allowed)
- *  "max_evidence_age":300, "passport_lifetime":3600}   seconds
+ *  "max_evidence_age":300, "passport_lifetime":3600,   seconds
+ *  "sevsnp_min_tcb":{"milan":{"bootloader":3,"tee":0,"snp":8,"microcode":115}, "turin":{"fmc":1,...}},
+ *                                               minimum REPORTED_TCB per product line; absent:
+ *                                               the SEV-SNP TCB status is Unknown
+ *  "sevsnp_allow_smt":true, "sevsnp_max_vmpl":0, "sevsnp_allow_migration_agent":false,
+ *  "tdx_td_attributes":"0000001000000000",       TD_ATTRIBUTES value (quote byte order) ...
+ *  "tdx_td_attributes_mask":"0100001000000000"}  ... compared under this mask
+ * An environment that pins none of the platform's image registers (tdx: mrtd,
+ * rtmr1, rtmr2; sevsnp: measurement; nitro: pcr0) appraises at most warning.
  */
 typedef struct vt_env_register {
     char name[VT_CLAIM_NAME_MAX];
@@ -85,6 +93,18 @@ typedef struct vt_env_digest {
     uint8_t value[VT_MD_MAX];
     size_t len;
 } vt_env_digest;
+
+/* Minimum REPORTED_TCB of one AMD product line (SPL values). */
+typedef struct vt_env_snp_tcb {
+    bool set;
+    uint8_t fmc; /* Turin only */
+    uint8_t bootloader, tee, snp, microcode;
+} vt_env_snp_tcb;
+
+#define VT_ENV_SNP_PRODUCTS 3 /* milan, genoa, turin: the sevsnp plugin's amd_product claim */
+/* Default TD_ATTRIBUTES policy: DEBUG (bit 0) clear, SEPT_VE_DISABLE (bit 28) set. */
+#define VT_ENV_TDX_ATTR_DEFAULT UINT64_C(0x0000000010000000)
+#define VT_ENV_TDX_ATTR_MASK_DEFAULT UINT64_C(0x0000000010000001)
 
 typedef struct vt_env {
     char id[VT_ENV_ID_MAX];
@@ -99,12 +119,21 @@ typedef struct vt_env {
     bool allow_simulated;
     int64_t max_evidence_age;  /* seconds, > 0 */
     int64_t passport_lifetime; /* seconds, > 0 */
+    vt_env_snp_tcb snp_min_tcb[VT_ENV_SNP_PRODUCTS]; /* [0] milan, [1] genoa, [2] turin */
+    bool snp_allow_smt;              /* default true */
+    uint32_t snp_max_vmpl;           /* default 0 */
+    bool snp_allow_migration_agent;  /* default false */
+    uint64_t tdx_attributes;         /* TD_ATTRIBUTES & mask must equal this & mask */
+    uint64_t tdx_attributes_mask;
 } vt_env;
 
 /* Environment ids: 1..63 chars of [A-Za-z0-9._-], not starting with '.' or '-'. */
 VT_API bool vt_env_id_valid(const char *id);
 /* Parses and validates untrusted JSON (<= VT_ENV_MAX_BYTES); defaults:
- * min_tcb_status "UpToDate", max_evidence_age 300, passport_lifetime 3600.
+ * min_tcb_status "UpToDate", max_evidence_age 300, passport_lifetime 3600,
+ * no sevsnp_min_tcb, sevsnp_allow_smt true, sevsnp_max_vmpl 0,
+ * sevsnp_allow_migration_agent false, TD_ATTRIBUTES VT_ENV_TDX_ATTR_DEFAULT
+ * under VT_ENV_TDX_ATTR_MASK_DEFAULT.
  * If id_override is non-NULL it must be a valid id and replaces/fills "id". */
 VT_NODISCARD VT_API vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id_override,
                                            vt_err *err);
@@ -124,6 +153,10 @@ typedef struct vt_appraisal_sub {
 typedef struct vt_appraisal {
     vt_ear_status status;             /* worst of the submodules */
     vt_appraisal_sub sub[VT_SUBMOD_COUNT];
+    /* The TCB status the appraisal judged: the evidence's, except on SEV-SNP
+     * where REPORTED_TCB is compared with env's sevsnp_min_tcb ("UpToDate",
+     * "OutOfDate", or "Unknown" when env states no minimum for the product). */
+    char tcb_status[48];
 } vt_appraisal;
 
 /*
@@ -171,10 +204,25 @@ VT_NODISCARD VT_API vt_status vt_passport_issue(char **token_out, const vt_passp
  * clears).  Otherwise VT_E_CRYPTO (bad signature, unknown kid) or VT_E_POLICY
  * (profile, not yet valid, expired) with a message naming the failed check.
  * A validly signed but expired passport still fills out (so callers can show
- * it) and returns VT_E_POLICY with "expired" in the message.
+ * it) and returns VT_E_POLICY with "expired" in the message.  A passport whose
+ * ear_status is not "affirming" is refused (VT_E_POLICY, out filled): see
+ * vt_passport_verify_with to accept "warning".
  */
 VT_NODISCARD VT_API vt_status vt_passport_verify(vt_passport_claims *out, const char *token, size_t len,
                                                  const vt_jwks *jwks, vt_time now, vt_err *err);
+
+typedef struct vt_passport_verify_opts {
+    bool accept_warning; /* also accept ear_status "warning" (default: "affirming" only) */
+} vt_passport_verify_opts;
+/*
+ * vt_passport_verify with options (opts NULL = defaults).  Both require the
+ * passport's ear_status to be "affirming" (or "warning" with accept_warning):
+ * any other status returns VT_E_POLICY with the status and the first reason
+ * in the message, and — as for an expired passport — leaves out filled.
+ */
+VT_NODISCARD VT_API vt_status vt_passport_verify_with(vt_passport_claims *out, const char *token, size_t len,
+                                                      const vt_jwks *jwks, vt_time now,
+                                                      const vt_passport_verify_opts *opts, vt_err *err);
 /* Decodes without verifying (for display only). */
 VT_NODISCARD VT_API vt_status vt_passport_decode(vt_passport_claims *out, const char *token, size_t len,
                                                  vt_err *err);

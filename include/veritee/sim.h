@@ -17,6 +17,8 @@ extern "C" {
 typedef struct vt_sim_tdx_opts {
     int version;          /* 4, or 5 (body type 3, TDX 1.5) */
     bool debug;           /* set TD_ATTRIBUTES.DEBUG */
+    bool td_attributes_set; /* use td_attributes instead of SEPT_VE_DISABLE (| DEBUG) */
+    uint64_t td_attributes;
     bool out_of_date;     /* collateral rates the platform TCB OutOfDate, with advisories */
     bool revoked;         /* the PCK CRL lists the simulated PCK certificate */
     bool no_crl;          /* leave the CRLs out of the collateral */
@@ -37,6 +39,9 @@ VT_NODISCARD VT_API vt_status vt_sim_tdx(vt_buf *quote_out, vt_collateral *coll_
 
 typedef struct vt_sim_sevsnp_opts {
     bool debug;            /* set POLICY.DEBUG (bit 19) */
+    bool no_smt;           /* clear POLICY.SMT (bit 16) and PLATFORM_INFO.SMT_EN */
+    bool migrate_ma;       /* set POLICY.MIGRATE_MA (bit 18) */
+    uint32_t vmpl;         /* the report's VMPL, 0..3 */
     uint8_t report_data[VT_REPORT_DATA_LEN];
     vt_time now;           /* the VCEK is valid around this time */
     const char *state_dir; /* borrowed; the simulation root and ASK live in <state_dir>/sim */

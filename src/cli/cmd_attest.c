@@ -136,6 +136,22 @@ static int attest_remote(int argc, char **argv)
         rc = vt_attester_run(&ar, &ao, log, key, &err);
     if (rc == VT_OK)
         rc = vt_file_write(outp, ar.token, strlen(ar.token), 0644, &err);
+    if (rc == VT_E_POLICY && ar.reply_json != NULL && strcmp(ar.status, "contraindicated") == 0) {
+        /* Refused: no passport was issued; show the appraisal that refused it. */
+        if (json) {
+            printf("%s\n", ar.reply_json);
+        } else {
+            json_t *reply = json_loads(ar.reply_json, 0, NULL), *r;
+            size_t i;
+            printf("no passport: contraindicated (%s evidence, environment %s)\n", vt_tee_name(ar.kind), env);
+            json_array_foreach(json_object_get(reply, "reasons"), i, r)
+                printf("  %-9s %s\n", json_string_value(json_object_get(r, "component")),
+                       json_string_value(json_object_get(r, "reason")));
+            json_decref(reply);
+        }
+        ex = VT_EXIT_REJECTED;
+        goto out;
+    }
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
         goto out;

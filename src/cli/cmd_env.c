@@ -9,7 +9,8 @@
 #include "remote.h"
 
 enum { O_VERIFIER = 256, O_ADMIN, O_FILE, O_JSON, O_PLATFORM, O_REGISTER, O_MODEL, O_AUDITOR, O_RUNTIME, O_CONFIG,
-       O_DEBUG, O_SIM, O_TCB, O_AGE, O_LIFE, O_DESC, O_AT };
+       O_DEBUG, O_SIM, O_TCB, O_AGE, O_LIFE, O_DESC, O_AT, O_SNP_TCB, O_SNP_NOSMT, O_SNP_VMPL, O_SNP_MA,
+       O_TDX_ATTR };
 
 static void env_usage(FILE *f)
 {
@@ -24,6 +25,15 @@ static void env_usage(FILE *f)
                "  --model HEX  --auditor HEX  --runtime HEX  --config HEX   allowed digests (repeat)\n"
                "  --min-tcb STATUS        UpToDate (default), SWHardeningNeeded, ConfigurationNeeded, OutOfDate, any\n"
                "  --allow-debug  --allow-simulated\n"
+               "  --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]\n"
+               "                          minimum REPORTED_TCB of milan, genoa or turin (repeat per product;\n"
+               "                          without it the SEV-SNP TCB status is Unknown)\n"
+               "  --sevsnp-refuse-smt     refuse reports whose policy allows SMT (default: allowed)\n"
+               "  --sevsnp-max-vmpl N     highest VMPL accepted, 0..3 (default 0)\n"
+               "  --sevsnp-allow-migration-agent   accept policy MIGRATE_MA (default: refused)\n"
+               "  --tdx-td-attributes HEX/MASK     TD_ATTRIBUTES value and mask, 16 hex digits each in quote byte\n"
+               "                          order (default 0000001000000000/0100001000000000: DEBUG clear,\n"
+               "                          SEPT_VE_DISABLE set)\n"
                "  --max-evidence-age S    --passport-lifetime S    --description TEXT\n\n"
                "verify: the state of the environment's latest passport, checked against the verifier's\n"
                "JWKS: fresh, expired or contraindicated (with reasons).  Exit 0 only when fresh and affirming.\n"
@@ -40,6 +50,43 @@ static int add_str(json_t *obj, const char *list, const char *v)
     return json_array_append_new(a, json_string(v));
 }
 
+/* PRODUCT:name=N,name=N... into snp[PRODUCT] = {name: N}; the verifier checks names and ranges. */
+static int snp_min_tcb_flag(json_t *snp, const char *arg)
+{
+    char buf[256], *colon, *p, *next;
+    json_t *o;
+
+    if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || (colon = strchr(buf, ':')) == NULL ||
+        colon == buf || colon[1] == '\0') {
+        vt_cli_usage_error("env create: --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]");
+        return -1;
+    }
+    *colon = '\0';
+    o = json_object();
+    for (p = colon + 1; p != NULL; p = next) {
+        char *eq = strchr(p, '='), *end;
+        long v;
+        next = strchr(p, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        if (eq == NULL || eq == p) {
+            json_decref(o);
+            vt_cli_usage_error("env create: --sevsnp-min-tcb: '%s' is not NAME=N", p);
+            return -1;
+        }
+        *eq = '\0';
+        v = strtol(eq + 1, &end, 10);
+        if (*end != '\0' || eq[1] == '\0') {
+            json_decref(o);
+            vt_cli_usage_error("env create: --sevsnp-min-tcb: %s is not a number", p);
+            return -1;
+        }
+        json_object_set_new(o, p, json_integer(v));
+    }
+    json_object_set_new(snp, buf, o);
+    return 0;
+}
+
 static int env_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -52,10 +99,16 @@ static int env_create(int argc, char **argv)
         { "min-tcb", required_argument, NULL, O_TCB },       { "max-evidence-age", required_argument, NULL, O_AGE },
         { "passport-lifetime", required_argument, NULL, O_LIFE },
         { "description", required_argument, NULL, O_DESC },  { "help", no_argument, NULL, 'h' },
+        { "sevsnp-min-tcb", required_argument, NULL, O_SNP_TCB },
+        { "sevsnp-refuse-smt", no_argument, NULL, O_SNP_NOSMT },
+        { "sevsnp-max-vmpl", required_argument, NULL, O_SNP_VMPL },
+        { "sevsnp-allow-migration-agent", no_argument, NULL, O_SNP_MA },
+        { "tdx-td-attributes", required_argument, NULL, O_TDX_ATTR },
         { NULL, 0, NULL, 0 },
     };
     const char *url = NULL, *tokf = NULL, *file = NULL, *id;
-    json_t *env = json_object(), *comps = json_object(), *regs = json_object(), *reply = NULL, *body = NULL;
+    json_t *env = json_object(), *comps = json_object(), *regs = json_object(), *snp = json_object(), *reply = NULL,
+           *body = NULL;
     bool flags = false, json = false;
     vt_buf tok, fb;
     vt_err err = { 0 };
@@ -94,6 +147,25 @@ static int env_create(int argc, char **argv)
         case O_AGE: json_object_set_new(env, "max_evidence_age", json_integer(strtoll(optarg, NULL, 10))); flags = true; break;
         case O_LIFE: json_object_set_new(env, "passport_lifetime", json_integer(strtoll(optarg, NULL, 10))); flags = true; break;
         case O_DESC: json_object_set_new(env, "description", json_string(optarg)); flags = true; break;
+        case O_SNP_TCB:
+            if (snp_min_tcb_flag(snp, optarg) != 0)
+                goto out;
+            flags = true;
+            break;
+        case O_SNP_NOSMT: json_object_set_new(env, "sevsnp_allow_smt", json_false()); flags = true; break;
+        case O_SNP_VMPL: json_object_set_new(env, "sevsnp_max_vmpl", json_integer(strtoll(optarg, NULL, 10))); flags = true; break;
+        case O_SNP_MA: json_object_set_new(env, "sevsnp_allow_migration_agent", json_true()); flags = true; break;
+        case O_TDX_ATTR:
+            eq = strchr(optarg, '/');
+            if (eq == NULL) {
+                vt_cli_usage_error("env create: --tdx-td-attributes VALUE/MASK (16 hex digits each)");
+                goto out;
+            }
+            *eq = '\0';
+            json_object_set_new(env, "tdx_td_attributes", json_string(optarg));
+            json_object_set_new(env, "tdx_td_attributes_mask", json_string(eq + 1));
+            flags = true;
+            break;
         case 'h': env_usage(stdout); ex = VT_EXIT_OK; goto out;
         default: env_usage(stderr); goto out;
         }
@@ -128,6 +200,8 @@ static int env_create(int argc, char **argv)
             json_object_set(env, "components", comps);
         if (json_object_size(regs) > 0)
             json_object_set(env, "registers", regs);
+        if (json_object_size(snp) > 0)
+            json_object_set(env, "sevsnp_min_tcb", snp);
         body = json_incref(env);
     }
     rc = vt_cli_admin_token(&tok, tokf, &err);
@@ -152,6 +226,7 @@ out:
     json_decref(env);
     json_decref(comps);
     json_decref(regs);
+    json_decref(snp);
     json_decref(body);
     json_decref(reply);
     return ex;
@@ -269,7 +344,11 @@ static int env_verify(int argc, char **argv)
         ex = vt_cli_fail(rc, &err);
         goto out;
     }
-    prc = vt_passport_verify(&c, token, strlen(token), set, now, &perr);
+    {
+        /* The state names the status itself: verify accepts warning, refuses (and fills) the rest. */
+        vt_passport_verify_opts vo = { .accept_warning = true };
+        prc = vt_passport_verify_with(&c, token, strlen(token), set, now, &vo, &perr);
+    }
     if (prc != VT_OK && prc != VT_E_POLICY) {
         state = "invalid";
         json_array_append_new(reasons, json_pack("{s:s, s:s}", "component", "signature", "reason", perr.msg));
@@ -281,10 +360,10 @@ static int env_verify(int argc, char **argv)
                                                          "reason", c.appraisal.sub[s].reason));
         if (prc != VT_OK && strstr(perr.msg, "expired") != NULL)
             state = "expired";
-        else if (prc != VT_OK)
-            state = "invalid";
         else if (c.appraisal.status == VT_EAR_CONTRAINDICATED)
             state = "contraindicated";
+        else if (prc != VT_OK)
+            state = "invalid";
         else if (c.appraisal.status == VT_EAR_AFFIRMING)
             state = "fresh";
         else

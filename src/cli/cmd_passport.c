@@ -10,24 +10,27 @@
 #include "remote.h"
 #include "trust.h"
 
-enum { O_JWKS = 256, O_AT, O_JSON, O_VERIFIER, O_ATTEST };
+enum { O_JWKS = 256, O_AT, O_JSON, O_VERIFIER, O_ATTEST, O_WARN };
 
 static void passport_usage(FILE *f)
 {
-    fprintf(f, "usage: veritee passport verify TOKEN|FILE [--jwks FILE|URL | --verifier URL] [--at TIME] [--json]\n"
+    fprintf(f, "usage: veritee passport verify TOKEN|FILE [--jwks FILE|URL | --verifier URL] [--at TIME]\n"
+               "                                [--accept-warning] [--json]\n"
                "       veritee passport show ID [--attestation] [--verifier URL] [--json]\n"
                "       veritee passport decode TOKEN|FILE [--json]\n\n"
                "An AI Passport is the verifier's signed attestation result (an EAR JWT): which TEE,\n"
                "model, auditors, runtime and config it appraised, and its verdict on each.\n\n"
                "  verify   checks the ES256 signature with the key named by the token's kid in the\n"
-               "           verifier's JWK Set, the EAR profile and the validity window; exit 0 when\n"
-               "           valid, 1 when not (bad signature, unknown key, expired).  Offline: pass the\n"
+               "           verifier's JWK Set, the EAR profile, the validity window and the status:\n"
+               "           exit 0 when valid and affirming, 1 when not (bad signature, unknown key,\n"
+               "           expired, warning or contraindicated).  Offline: pass the\n"
                "           JWKS as a file (curl -o jwks.json <verifier>/.well-known/jwks.json).\n"
                "  decode   prints the claims without checking anything.\n\n"
                "  show     the passport as the verifier stored it (--attestation adds the platform claims).\n\n"
                "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
                "  --verifier URL   default $VERITEE_VERIFIER or http://127.0.0.1:8600\n"
                "  --at TIME    verify as of TIME (RFC 3339 or @unix seconds; default now)\n"
+               "  --accept-warning  also accept a passport whose status is warning\n"
                "  --json       print the claims as JSON\n"
                "TOKEN|FILE is the token itself, a file holding it, or - for standard input.\n");
 }
@@ -172,8 +175,10 @@ static int passport_run(int argc, char **argv, bool verify)
         { "jwks", required_argument, NULL, O_JWKS }, { "at", required_argument, NULL, O_AT },
         { "verifier", required_argument, NULL, O_VERIFIER },
         { "json", no_argument, NULL, O_JSON },       { "help", no_argument, NULL, 'h' },
+        { "accept-warning", no_argument, NULL, O_WARN },
         { NULL, 0, NULL, 0 },
     };
+    vt_passport_verify_opts vo = { .accept_warning = false };
     const char *jwks_path = NULL, *at = NULL, *url = NULL;
     char jwks_url[1200];
     bool json = false;
@@ -193,6 +198,7 @@ static int passport_run(int argc, char **argv, bool verify)
         case O_VERIFIER: url = optarg; break;
         case O_AT: at = optarg; break;
         case O_JSON: json = true; break;
+        case O_WARN: vo.accept_warning = true; break;
         case 'h': passport_usage(stdout); return VT_EXIT_OK;
         default: passport_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -216,7 +222,7 @@ static int passport_run(int argc, char **argv, bool verify)
             ex = vt_cli_fail(rc, &err);
             goto out;
         }
-        rc = vt_passport_verify(&c, (const char *)tok.data, tok.len, set, now, &err);
+        rc = vt_passport_verify_with(&c, (const char *)tok.data, tok.len, set, now, &vo, &err);
     } else {
         rc = vt_passport_decode(&c, (const char *)tok.data, tok.len, &err);
     }

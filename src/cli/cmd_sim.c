@@ -9,12 +9,14 @@
 
 #include "cli.h"
 
-enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE, O_UD, O_PK };
+enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE, O_UD, O_PK,
+       O_VMPL, O_NOSMT, O_MA, O_ATTR };
 
 static void sim_usage(FILE *f)
 {
     fprintf(f, "usage: veritee sim tdx --out DIR [options]\n"
                "       veritee sim sevsnp --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
+               "                          [--vmpl N] [--no-smt] [--migration-agent]\n"
                "                         [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nitro --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
@@ -26,7 +28,8 @@ static void sim_usage(FILE *f)
                "sevsnp: an AMD SEV-SNP report (v3, Milan layout) in DIR/report.bin, signed by a simulated\n"
                "VCEK whose TCB and hwID extensions match it, and DIR/collateral/{vcek,ask}.pem under the\n"
                "simulation root.  Verify with: veritee verify --trust-sim --collateral DIR/collateral\n"
-               "DIR/report.bin\n\n"
+               "DIR/report.bin.  --vmpl N reports from VMPL N (default 0); --no-smt clears POLICY.SMT and\n"
+               "PLATFORM_INFO.SMT_EN; --migration-agent sets POLICY.MIGRATE_MA.\n\n"
                "tdx:\n"
                "Makes a TDX quote in Intel's real v4/v5 binary format and collateral in Intel PCS\n"
                "formats, signed under a simulation root kept in the state directory (made on first\n"
@@ -35,6 +38,8 @@ static void sim_usage(FILE *f)
                "  --nonce HEX [--pubkey HEX] report_data = SHA-512(nonce || pubkey)\n"
                "  --report-data HEX          raw report_data (zero-padded to 64 bytes)\n"
                "  --debug                    a debug TD (TD_ATTRIBUTES.DEBUG set)\n"
+               "  --td-attributes HEX        TD_ATTRIBUTES, 16 hex digits in quote byte order\n"
+               "                             (default 0000001000000000: SEPT_VE_DISABLE; replaces --debug)\n"
                "  --out-of-date              collateral rates the TCB OutOfDate, with advisories\n"
                "  --revoked                  the PCK CRL revokes the PCK certificate\n"
                "  --no-crl                   leave the CRLs out of the collateral\n"
@@ -83,6 +88,9 @@ static int sim_sevsnp(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "debug", no_argument, NULL, O_DEBUG },
+        { "vmpl", required_argument, NULL, O_VMPL },
+        { "no-smt", no_argument, NULL, O_NOSMT },
+        { "migration-agent", no_argument, NULL, O_MA },
         { "report-data", required_argument, NULL, O_RD },
         { "nonce", required_argument, NULL, O_NONCE },
         { "pubkey", required_argument, NULL, O_PUB },
@@ -110,6 +118,13 @@ static int sim_sevsnp(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case O_DEBUG: o.debug = true; break;
+        case O_VMPL:
+            if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3')
+                return vt_cli_usage_error("sim: --vmpl must be 0..3");
+            o.vmpl = (uint32_t)(optarg[0] - '0');
+            break;
+        case O_NOSMT: o.no_smt = true; break;
+        case O_MA: o.migrate_ma = true; break;
         case O_RD: rd = optarg; break;
         case O_NONCE: nonce = optarg; break;
         case O_PUB: pub = optarg; break;
@@ -269,6 +284,7 @@ int vt_cmd_sim(int argc, char **argv)
         { "state", required_argument, NULL, O_STATE },
         { "json", no_argument, NULL, O_JSON },
         { "log", required_argument, NULL, O_LOG },
+        { "td-attributes", required_argument, NULL, O_ATTR },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -325,6 +341,16 @@ int vt_cmd_sim(int argc, char **argv)
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
         case O_LOG: logp = optarg; break;
+        case O_ATTR: {
+            uint8_t b[8];
+            if (strlen(optarg) != 16 || vt_hex_decode(b, sizeof(b), optarg, 16, &err) != VT_OK)
+                return vt_cli_usage_error("sim: --td-attributes must be 16 hex digits (quote byte order)");
+            o.td_attributes = 0;
+            for (int i = 7; i >= 0; i--)
+                o.td_attributes = (o.td_attributes << 8) | b[i];
+            o.td_attributes_set = true;
+            break;
+        }
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }

@@ -333,6 +333,11 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
                 rc = vt_err_set(err, VT_E_ARG, "gateway config: verifier must be an http:// or https:// URL");
         } else if (strcmp(key, "environment") == 0) {
             rc = get_string(&c->environment, v, "environment", err);
+        } else if (strcmp(key, "serve_on_warning") == 0) {
+            if (!json_is_boolean(v))
+                rc = vt_err_set(err, VT_E_ARG, "gateway config: serve_on_warning must be true or false");
+            else
+                c->serve_on_warning = json_is_true(v);
         } else if (strcmp(key, "models") == 0) {
             rc = parse_models(c, v, err);
         } else if (strcmp(key, "auditors") == 0) {
@@ -392,6 +397,7 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
         json_object_set_new(doc, "verifier", json_string(c->verifier_url));
     if (c->environment != NULL)
         json_object_set_new(doc, "environment", json_string(c->environment));
+    json_object_set_new(doc, "serve_on_warning", json_boolean(c->serve_on_warning));
     for (size_t i = 0; i < c->model_count; i++)
         json_array_append_new(models, json_string(c->models[i]));
     json_object_set_new(doc, "models", models);

@@ -6,6 +6,7 @@
 #ifndef VT_GW_CONFIG_H
 #define VT_GW_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ typedef struct vt_gw_config {
     /* Kept for trusted boot, auditors and receipts (parsed and validated here). */
     char *verifier_url;  /* owned, NULL when absent */
     char *environment;   /* owned, NULL when absent */
+    bool serve_on_warning; /* serve under a "warning" passport too (default: "affirming" only) */
     char **models;       /* owned array of owned paths */
     size_t model_count;
     json_t *auditors;    /* owned reference: array of objects, NULL when absent */

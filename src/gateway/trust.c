@@ -286,8 +286,23 @@ static vt_status attest_locked(vt_gw_trust *t, vt_err *err)
     char msg[400];
 
     rc = vt_attester_run(&ar, &t->ao, t->log, t->key, err);
-    if (rc != VT_OK)
+    if (rc == VT_E_POLICY && strcmp(ar.status, "contraindicated") == 0) {
+        /* Refused, no passport: stop serving under the previous one. */
+        free(t->passport);
+        t->passport = NULL;
+        t->passport_id[0] = '\0';
+        snprintf(t->status, sizeof(t->status), "%s", ar.status);
+        snprintf(t->reason, sizeof(t->reason), "%s", ar.reason);
+        snprintf(msg, sizeof(msg), "contraindicated, no passport (%s evidence, environment %s)%s%s",
+                 vt_tee_name(ar.kind), t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
+        vt__gw_log("error", "passport", msg);
+        vt_attester_result_clear(&ar);
+        return VT_OK;
+    }
+    if (rc != VT_OK) {
+        vt_attester_result_clear(&ar);
         return rc;
+    }
     memset(&pc, 0, sizeof(pc));
     rc = vt_passport_decode(&pc, ar.token, strlen(ar.token), err);
     if (rc == VT_OK) {
@@ -310,7 +325,9 @@ static vt_status attest_locked(vt_gw_trust *t, vt_err *err)
 
 static void update_serving(vt_gw_trust *t)
 {
-    bool ok = t->passport != NULL && vt_time_now() < t->exp && strcmp(t->status, "affirming") == 0;
+    bool ok = t->passport != NULL && vt_time_now() < t->exp &&
+              (strcmp(t->status, "affirming") == 0 ||
+               (t->o.cfg->serve_on_warning && strcmp(t->status, "warning") == 0));
     atomic_store(&t->serving, ok || t->o.allow_unverified);
 }
 
@@ -361,9 +378,13 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
             pthread_mutex_unlock(&t->mu);
         }
         if (rc == VT_OK && !atomic_load(&t->serving))
-            rc = vt_err_set(err, VT_E_POLICY, "gateway: passport %s is %s%s%s: refusing to serve (--allow-unverified for development)",
-                            t->passport_id, t->status, t->reason[0] ? ": " : "", t->reason);
-        if (rc == VT_OK && strcmp(t->status, "affirming") != 0)
+            rc = vt_err_set(err, VT_E_POLICY, "gateway: passport %s is %s%s%s: refusing to serve (%s--allow-unverified for development)",
+                            t->passport_id[0] ? t->passport_id : "(none issued)", t->status, t->reason[0] ? ": " : "",
+                            t->reason, strcmp(t->status, "warning") == 0 ? "\"serve_on_warning\": true in the config, or " : "");
+        if (rc == VT_OK && strcmp(t->status, "warning") == 0 && o->cfg->serve_on_warning)
+            vt__gw_log("warn", "warning_passport",
+                       "serving under a warning passport (serve_on_warning): clients that require affirming refuse it");
+        else if (rc == VT_OK && strcmp(t->status, "affirming") != 0)
             vt__gw_log("error", "unverified",
                        "SERVING WITHOUT AN AFFIRMING PASSPORT (--allow-unverified): clients must not trust this gateway");
     }

@@ -355,6 +355,51 @@ static void attest_free(struct attest_in *a)
     free(a->components);
 }
 
+/* [{"component","status","reason"}] for each submodule with a reason. */
+static json_t *appraisal_reasons(const vt_appraisal *ap)
+{
+    json_t *reasons = json_array();
+
+    for (int s = 0; reasons != NULL && s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *sub = &ap->sub[s];
+        if (sub->reason[0] != '\0')
+            json_array_append_new(reasons, json_pack("{s:s, s:s, s:s}", "component", vt_submod_name((vt_submod)s),
+                                                     "status", vt_ear_status_name(sub->status), "reason",
+                                                     sub->reason));
+    }
+    return reasons;
+}
+
+/* 403 with the appraisal: {"error":{...}, "status":"contraindicated", "environment", "tee_type",
+ * "tcb_status", "reasons":[...], "submods":{name: {"status", "trustworthiness_vector"}}}. */
+static void reply_contraindicated(vt_http_resp *resp, const vt_appraisal *ap, const vt_env *env, vt_tee_kind k,
+                                  json_t *reasons)
+{
+    char msg[300] = "";
+    json_t *subs = json_object(), *j;
+
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *sub = &ap->sub[s];
+        json_t *tv = json_object();
+        for (int t = 0; t < VT_AR4SI_COUNT; t++)
+            if (sub->tv[t] != 0)
+                json_object_set_new(tv, vt_ar4si_name((vt_ar4si)t), json_integer(sub->tv[t]));
+        json_object_set_new(subs, vt_submod_name((vt_submod)s),
+                            json_pack("{s:s, s:o}", "status", vt_ear_status_name(sub->status),
+                                      "trustworthiness_vector", tv));
+        if (msg[0] == '\0' && sub->status == VT_EAR_CONTRAINDICATED)
+            snprintf(msg, sizeof(msg), "%s", sub->reason); /* reasons name their submodule */
+    }
+    snprintf(resp->code, sizeof(resp->code), "%s", "contraindicated");
+    j = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:O, s:o}", "error", "code", "contraindicated", "message",
+                  msg, "status", "contraindicated", "environment", env->id, "tee_type", vt_tee_name(k), "tcb_status",
+                  ap->tcb_status, "reasons", reasons != NULL ? reasons : json_null(), "submods", subs);
+    if (j == NULL)
+        vt_http_reply_error(resp, 403, "contraindicated", "%s", msg);
+    else
+        reply(resp, 403, j);
+}
+
 static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
@@ -465,6 +510,16 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 500, "internal", "appraisal failed: %s", e.msg);
         goto out;
     }
+    reasons = appraisal_reasons(&ap);
+    /* Only an appraised TEE gets a passport: a contraindicated one gets the appraisal and 403, and nothing
+     * is signed or stored that a relying party checking only the signature could accept. */
+    if (ap.status == VT_EAR_CONTRAINDICATED) {
+        snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"contraindicated\"",
+                 vt_tee_name(res->claims.platform));
+        vt_metrics_inc(svc->metrics, "verifier_verdicts_total", labels, 1);
+        reply_contraindicated(resp, &ap, &env, res->claims.platform, reasons);
+        goto out;
+    }
 
     /* The passport: claims, signature, then the row — committed before the reply. */
     if (vt_passport_new_id(pc.id, &e) != VT_OK || vt_jwk_from_pkey(&a.attester_jwk, a.pub, NULL, &e) != VT_OK ||
@@ -499,17 +554,11 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     }
 
     comp = json_object();
-    reasons = json_array();
-    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
         const vt_appraisal_sub *sub = &ap.sub[s];
-        if (s != VT_SUBMOD_TEE)
-            json_object_set_new(comp, vt_submod_name((vt_submod)s),
-                                json_pack("{s:s, s:s}", "status", vt_ear_status_name(sub->status), "digest",
-                                          sub->measured));
-        if (sub->reason[0] != '\0')
-            json_array_append_new(reasons, json_pack("{s:s, s:s, s:s}", "component", vt_submod_name((vt_submod)s),
-                                                     "status", vt_ear_status_name(sub->status), "reason",
-                                                     sub->reason));
+        json_object_set_new(comp, vt_submod_name((vt_submod)s),
+                            json_pack("{s:s, s:s}", "status", vt_ear_status_name(sub->status), "digest",
+                                      sub->measured));
     }
     a.components = json_dumps(comp, JSON_COMPACT | JSON_PRESERVE_ORDER);
     snprintf(row.id, sizeof(row.id), "%s", pc.id);
@@ -539,8 +588,8 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", row.tee_type, row.status);
     vt_metrics_inc(svc->metrics, "verifier_verdicts_total", labels, 1);
     pj = passport_json(&row, false);
-    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O}", "id", row.id, "status", row.status, "token", row.token,
-                               "passport", pj, "reasons", reasons));
+    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O, s:s}", "id", row.id, "status", row.status, "token",
+                               row.token, "passport", pj, "reasons", reasons, "tcb_status", ap.tcb_status));
 out:
     json_decref(pj);
     json_decref(reasons);

@@ -32,3 +32,19 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# The simulated TD image (MRTD, RTMR1, RTMR2 are fixed by the simulator): an environment pins
+# them, as a real deployment pins its image, or its passports are at most "warning".
+# sim_tdx_image_args: "--register mrtd=HEX --register rtmr1=HEX --register rtmr2=HEX" words
+# sim_tdx_image_json: {"mrtd":"HEX","rtmr1":"HEX","rtmr2":"HEX"} (for "registers")
+sim_tdx_image_json() {
+  local d="$TMP/sim-tdx-image"
+  [ -s "$d/image.json" ] || {
+    "$VT" sim tdx --out "$d" --state "$TMP/sim-tdx-image-state" >/dev/null 2>&1 &&
+      "$VT" inspect "$d/quote.bin" | jq -c '[.. | objects | select(has("mrtd"))][0] | {mrtd, rtmr1, rtmr2}' >"$d/image.json"
+  }
+  cat "$d/image.json"
+}
+sim_tdx_image_args() {
+  sim_tdx_image_json | jq -r 'to_entries[] | "--register\n\(.key)=\(.value)"'
+}

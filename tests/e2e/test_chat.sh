@@ -50,9 +50,10 @@ CFG=$(printf 'config' | sha256sum | cut -d' ' -f1)
 "$VT" log append --log "$TMP/log.json" --component auditor --name pii --digest "$AUD" >/dev/null
 "$VT" log append --log "$TMP/log.json" --component runtime --name veritee --digest "$RUN" >/dev/null
 "$VT" log append --log "$TMP/log.json" --component config --name gateway.json --digest "$CFG" >/dev/null
+mapfile -t image < <(sim_tdx_image_args) # the simulated TD image, pinned as a deployment pins its own
 for v in "$VMAIN" "$VOTHER"; do
   "$VT" env create dev --verifier "$v" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
-    --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" >/dev/null || { echo "FAIL: env create"; exit 1; }
+    --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" "${image[@]}" >/dev/null || { echo "FAIL: env create"; exit 1; }
 done
 "$VT" env create elsewhere --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated \
   --model "$(printf 'x%.0s' $(seq 64) | tr x a)" >/dev/null
@@ -123,7 +124,7 @@ JSON
   { echo "FAIL: gateway --measure-only"; cat "$TMP/gw-m.err"; exit 1; }
 mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/gw-m.json")
 "$VT" env create gw --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
-  "${envargs[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
+  "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
 PIDS="$PIDS $!"

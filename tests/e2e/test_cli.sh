@@ -75,7 +75,8 @@ expect 0 "debug allowed" -- "$VT" verify --allow-debug --trust-sim --collateral 
 # Simulated SEV-SNP: a real-format v3 report under the simulation root.
 expect 0 "sim sevsnp" -- "$VT" sim sevsnp --nonce $N --out "$TMP/snp"
 expect 0 "verify sim sevsnp" -- "$VT" verify --trust-sim --collateral "$TMP/snp/collateral" --nonce $N --json "$TMP/snp/report.bin"
-contains '"verdict": "affirming"' "sim sevsnp affirming"
+contains '"verdict": "warning"' "sim sevsnp: warning (TCB status Unknown without a minimum)"
+contains '"tcb_status": "Unknown"' "sim sevsnp TCB status Unknown, not UpToDate by convention"
 contains '"hardware_attested": false' "sim sevsnp not hardware"
 contains '"measurement"' "sim sevsnp claims"
 expect 1 "sim sevsnp without --trust-sim" -- "$VT" verify --collateral "$TMP/snp/collateral" --json "$TMP/snp/report.bin"

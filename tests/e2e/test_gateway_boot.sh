@@ -31,9 +31,9 @@ cp "$TMP/out" "$TMP/log.json"
 [ "$(jq -r '[.events[].component]|join(",")' "$TMP/log.json")" = "model,auditor,auditor,auditor,runtime,config" ] && ok || bad "boot log events: $(cat "$TMP/log.json")"
 [ "$(jq -r '.events[0].digest' "$TMP/log.json")" = "$MD" ] && ok || bad "model event digest is the measured root"
 
-put_env() { # ID MODEL-DIGEST
+put_env() { # ID MODEL-DIGEST [REGISTERS-JSON]
   local e
-  e=$(jq --arg m "$2" '{allow_simulated:true, components:{model:[$m], auditors:[.events[]|select(.component=="auditor")|.digest],
+  e=$(jq --arg m "$2" --argjson r "${3:-{\}}" '{allow_simulated:true, registers:$r, components:{model:[$m], auditors:[.events[]|select(.component=="auditor")|.digest],
       runtime:[.events[]|select(.component=="runtime")|.digest], config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/log.json")
   curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/$1"
 }
@@ -105,6 +105,22 @@ run_suite() { # NAME PLATFORM-FLAGS...
 
 run_suite mock --platform mock
 kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+# Under the TDX simulator, environment gw pins no TD image yet: the passport is a warning, and
+# the gateway serves under it only when its config says "serve_on_warning": true.
+expect 1 "refuses to serve under a warning passport" -- "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --platform tdx --simulate
+contains "is warning" "refusal names the status"
+contains "serve_on_warning" "refusal names the config switch"
+jq '. + {serve_on_warning: true, environment: "gwwarn"}' "$TMP/g.json" >"$TMP/gwarn.json"
+"$VT" gateway --config "$TMP/gwarn.json" --measure-only --platform tdx --simulate >"$TMP/gwarn-log.json" 2>/dev/null
+e=$(jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="model")|.digest], auditors:[.events[]|select(.component=="auditor")|.digest],
+    runtime:[.events[]|select(.component=="runtime")|.digest], config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/gwarn-log.json")
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gwwarn")" = 200 ] && ok || bad "register gwwarn"
+start_gateway gwwarn "$TMP/gwarn.json" --platform tdx --simulate --model-check-ms 0
+grep -q '"warning_passport"' "$TMP/gwwarn.err" && ok || bad "serve_on_warning: no warning logged: $(tail -3 "$TMP/gwwarn.err")"
+chat '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
+grep -q '^HTTP/1.1 200' "$TMP/h" && ok || bad "serve_on_warning: not serving: $(head -1 "$TMP/h")"
+kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+[ "$(put_env gw "$MD" "$(sim_tdx_image_json)")" = 200 ] && ok || bad "pin the simulated TD image"
 run_suite tdx --platform tdx --simulate
 
 # The model file changes after boot: the artifact auditor blocks, the re-attestation is contraindicated.

@@ -60,12 +60,12 @@ contains 'fetching is off' "offline named"
 
 # Fetched (Milan v2; Genoa from CPUID model 0xA0), verified to the pinned ARK.
 expect 0 "fetch milan" -- "$VT" verify --json --fetch --kds-url "$K/ok" --at $AT_M "$MILAN/report.bin"
-contains '"verdict": "affirming"' "fetch milan affirming"
+contains '"verdict": "warning"' "fetch milan verified (TCB Unknown: warning)"
 contains '"hardware_attested": true' "fetch milan hardware"
 grep -q "GET /ok/vcek/v1/Milan/$HM?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115 " "$TMP/kds.log" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: KDS URL form"; cat "$TMP/kds.log"; }
 expect 0 "fetch genoa" -- "$VT" verify --json --fetch --kds-url "$K/ok/" --at $AT_G "$GENOA/report.bin"
-contains '"verdict": "affirming"' "fetch genoa affirming"
+contains '"verdict": "warning"' "fetch genoa verified (TCB Unknown: warning)"
 # Cached: no second request, with or without --fetch.
 expect 0 "cached milan" -- "$VT" verify --json --fetch --kds-url "$K/ok" --at $AT_M "$MILAN/report.bin"
 expect 0 "cached, fetch off" -- "$VT" verify --json --kds-url "$K/ok" --at $AT_M "$MILAN/report.bin"
@@ -104,7 +104,7 @@ expect 2 "bad --kds-url" -- "$VT" verify --fetch --kds-url "ftp://x" --at $AT_M 
 kill $SRV; wait $SRV 2>/dev/null
 export VERITEE_STATE="$TMP/state"
 expect 0 "cached, server gone" -- "$VT" verify --json --fetch --kds-url "$K/ok" --at $AT_M "$MILAN/report.bin"
-contains '"verdict": "affirming"' "cached affirming"
+contains '"verdict": "warning"' "cached verified (TCB Unknown: warning)"
 export VERITEE_STATE="$TMP/state-none"
 expect 1 "no server" -- "$VT" verify --fetch --kds-url "$K/ok" --at $AT_M "$MILAN/report.bin"
 contains "sevsnp: VCEK not in report, --certs or cache, and fetching from $K/ok failed:" "offline named"

@@ -7,13 +7,17 @@ V="${VERITEE_VECTORS:-../shared/vectors}"
 if [ ! -d "$V/sevsnp" ]; then echo "skipped: no vectors at $V"; exit 77; fi
 S="$V/sevsnp"
 
-# Valid, non-debug samples: affirming, UpToDate, hardware attested.
+# Valid, non-debug samples: hardware attested, every check passed, and the TCB reported honestly:
+# REPORTED_TCB is certified by the VCEK but compared with no minimum, so the status is Unknown and
+# the verdict a warning (an environment's sevsnp_min_tcb decides UpToDate or OutOfDate).
 for c in virtee-milan-v2:2024-01-01T00:00:00Z:vcek trustee-milan-v2:2024-01-01T00:00:00Z:vcek \
          trustee-milan-vlek-aws-v3:2025-06-01T00:00:00Z:vlek lunal-genoa-v5:2026-06-01T00:00:00Z:vcek; do
   d=${c%%:*}; rest=${c#*:}; at=${rest%:*}; key=${rest##*:}
   expect 0 "$d" -- "$VT" verify --platform sevsnp --json --at "$at" --collateral "$S/$d" "$S/$d/report.bin"
-  contains '"verdict": "affirming"' "$d affirming"
-  contains '"tcb_status": "UpToDate"' "$d UpToDate"
+  contains '"verdict": "warning"' "$d warning"
+  contains '"tcb_status": "Unknown"' "$d Unknown"
+  contains '"reported_tcb_ucode"' "$d REPORTED_TCB components as claims"
+  contains 'not compared with a minimum TCB' "$d warning says why"
   contains '"hardware_attested": true' "$d hardware"
   contains "\"role\": \"$key\"" "$d signer $key"
   # Auto-detection gives the same answer.
@@ -62,7 +66,7 @@ expect 2 "truncated" -- "$VT" verify --platform sevsnp --at 2024-01-01T00:00:00Z
 # --certs FILE instead of a directory (repeatable; PEM ASK beside a DER VCEK).
 expect 0 "--certs" -- "$VT" verify --json --at 2024-01-01T00:00:00Z --certs "$S/virtee-milan-v2/vcek.der" \
   --certs "$V/roots/amd_milan_ask.pem" "$S/virtee-milan-v2/report.bin"
-contains '"verdict": "affirming"' "--certs affirming"
+contains '"verdict": "warning"' "--certs warning (TCB Unknown)"
 
 # inspect parses without verifying.
 expect 0 "inspect" -- "$VT" inspect "$S/lunal-genoa-v5/report.bin"

@@ -84,26 +84,38 @@ http GET "$U/v1/passports?environment=dev&limit=5"; status_is 200 "list passport
 [ "$(jq -r '.passports[0].id' "$TMP/body")" = "$MOCK_ID" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: newest first"; }
 http GET "$U/v1/passports/pass-00"; status_is 404 "unknown passport"
 
-# Simulated TDX in the real quote format: RTMR3 = the log's replay.
-expect 0 "attest sim tdx" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --platform tdx --simulate --out "$TMP/tdx.jwt" --json
+# Simulated TDX in the real quote format: RTMR3 = the log's replay.  The environment dev pins no
+# TD image (MRTD, RTMR1, RTMR2): any image would pass, so the passport is at most a warning.
+expect 1 "attest sim tdx, no image reference values" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --platform tdx --simulate --out "$TMP/tdxwarn.jwt" --json
 contains '"tee_type": "tdx"' "tdx passport"
-contains '"status": "affirming"' "tdx affirming"
+contains '"status": "warning"' "no image reference values: warning, not affirming"
+contains "no reference value for mrtd, rtmr1, rtmr2" "warning names the unpinned registers"
+expect 1 "a warning passport is refused by default" -- "$VT" passport verify "$TMP/tdxwarn.jwt" --verifier "$U"
+contains "is warning, not affirming" "refusal names the status"
+expect 0 "a warning passport with --accept-warning" -- "$VT" passport verify "$TMP/tdxwarn.jwt" --verifier "$U" --accept-warning
+mapfile -t image < <(sim_tdx_image_args)
+expect 0 "env create tdx (image pinned)" -- "$VT" env create tdx --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated --model "$MODEL" "${image[@]}"
+expect 0 "attest sim tdx" -- "$VT" attest --verifier "$U" --environment tdx --log "$TMP/log.json" --platform tdx --simulate --out "$TMP/tdx.jwt" --json
+contains '"status": "affirming"' "tdx affirming with the image pinned"
 expect 0 "verify tdx passport" -- "$VT" passport verify "$TMP/tdx.jwt" --verifier "$U" --json
-contains '"hardware_attested": false' "simulated is not hardware attested"
+contains '"hardware_attested": false' "simulated is not hardware"
 
-# Refusals, each naming the component.
-expect 1 "debug TD" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --platform tdx --simulate --debug
-contains "contraindicated" "debug TD contraindicated"
+# Refusals, each naming the component; a contraindicated TEE gets no passport.
+expect 1 "debug TD" -- "$VT" attest --verifier "$U" --environment tdx --log "$TMP/log.json" --platform tdx --simulate --debug
+contains "no passport: contraindicated" "debug TD contraindicated, no passport"
 contains "debug" "debug named"
-expect 1 "wrong model digest" -- "$VT" attest --verifier "$U" --environment strict --log "$TMP/log.json"
+expect 1 "wrong model digest" -- "$VT" attest --verifier "$U" --environment strict --log "$TMP/log.json" --out "$TMP/strict.jwt"
 contains "contraindicated" "wrong model contraindicated"
 contains "model" "model named"
+[ ! -e "$TMP/strict.jwt" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a contraindicated attest wrote a token"; }
+http GET "$U/v1/passports?environment=strict"; status_is 200 "list strict passports"
+[ "$(jq '.passports | length' "$TMP/body")" = 0 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a contraindicated appraisal stored a passport: $(head -c 300 "$TMP/body")"; }
 jq ".events[0].digest = \"$OTHER\"" "$TMP/log.json" >"$TMP/tampered.json"
 expect 1 "tampered log" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/tampered.json"
 contains "contraindicated" "tampered log contraindicated"
 contains "measurement log does not match" "tampered log: the log check is named"
-expect 1 "env verify after a contraindicated passport" -- "$VT" env verify dev --verifier "$U"
-contains "contraindicated" "env verify contraindicated"
+expect 1 "env verify of an environment whose attests were all refused" -- "$VT" env verify strict --verifier "$U"
+contains "has no passport" "env verify: nothing was issued"
 
 # Expiry: a 60-second passport checked two hours later.
 expect 0 "attest brief" -- "$VT" attest --verifier "$U" --environment brief --log "$TMP/log.json" --out "$TMP/brief.jwt"
@@ -128,6 +140,78 @@ http POST "$U/v1/attest" --data-binary @"$TMP/req.json"; status_is 201 "raw atte
 http POST "$U/v1/attest" --data-binary @"$TMP/req.json"; status_is 409 "replayed nonce"; json_error_is nonce_used "replay code"
 jq '.nonce = "00000000000000000000000000000000000000000000000000000000000000ff"' "$TMP/req.json" >"$TMP/req2.json"
 http POST "$U/v1/attest" --data-binary @"$TMP/req2.json"; status_is 400 "unknown nonce"; json_error_is nonce_unknown "unknown nonce code"
+
+# A contraindicated appraisal over raw HTTP: 403 with the appraisal, no token, nothing stored.
+raw_attest() { # ENV PLATFORM OUT [x SIM-FLAGS...]: POST /v1/attest with a fresh nonce
+  local n coll='{}' ev="$3"
+  http POST "$U/v1/challenge"; n=$(jq -r .nonce "$TMP/body")
+  case "$2" in
+    mock) "$VT" attest --platform mock --nonce "$n" --pubkey "$XY" --out "$3" >/dev/null ;;
+    sevsnp) rm -rf "$3"; "$VT" sim sevsnp --nonce "$n" --pubkey "$XY" --out "$3" "${@:5}" >/dev/null
+            ev="$3/report.bin"
+            coll=$(jq -n --arg v "$(base64 -w0 "$3/collateral/vcek.pem")" --arg a "$(base64 -w0 "$3/collateral/ask.pem")" \
+                   '{"vcek.pem":$v, "ask.pem":$a}') ;;
+    tdx) rm -rf "$3"; "$VT" sim tdx --nonce "$n" --pubkey "$XY" --log "$TMP/log.json" --out "$3" "${@:5}" >/dev/null
+         ev="$3/quote.bin"
+         for f in "$3"/collateral/*; do
+           coll=$(jq --arg k "${f##*/}" --arg v "$(base64 -w0 "$f")" '. + {($k): $v}' <<<"$coll")
+         done ;;
+  esac
+  # SEV-SNP has no runtime register a log could extend: no log, and its environments list no components.
+  jq -n --arg ev "$(base64 -w0 "$ev")" --arg n "$n" --arg p "$2" --rawfile pk "$TMP/k.pub" --slurpfile log "$TMP/log.json" \
+    --arg env "$1" --argjson coll "$coll" \
+    '{evidence:$ev, platform:$p, nonce:$n, public_key:$pk, environment:$env, collateral:$coll}
+     + (if $p == "sevsnp" then {} else {log:$log[0]} end)' >"$TMP/rawreq.json"
+  http POST "$U/v1/attest" --data-binary @"$TMP/rawreq.json"
+}
+raw_attest strict mock "$TMP/raw2.bin"; status_is 403 "contraindicated: 403"; json_error_is contraindicated "403 code"
+[ "$(jq -r '.status' "$TMP/body")" = contraindicated ] && [ "$(jq -r '.token' "$TMP/body")" = null ] &&
+  [ "$(jq -r '.submods.model.trustworthiness_vector."file-system"' "$TMP/body")" = 96 ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: 403 body: $(head -c 400 "$TMP/body")"; }
+http GET "$U/v1/passports?environment=strict"
+[ "$(jq '.passports | length' "$TMP/body")" = 0 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: raw 403 stored a passport"; }
+
+# SEV-SNP policy knobs over the verifier (simulated reports; the measurement is pinned).
+SNPM=2287ed08aa837acf1a8262cfe105e62c693af05f93d8f3fc788ac551c91cdc422be880ea90c14864aa934183cfc6b902
+expect 0 "env create snp" -- "$VT" env create snp --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated \
+  --register "measurement=$SNPM"
+raw_attest snp sevsnp "$TMP/snp0" x; status_is 201 "sevsnp VMPL 0: passport"
+[ "$(jq -r .status "$TMP/body")" = affirming ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sevsnp VMPL 0 affirming: $(head -c 400 "$TMP/body")"; }
+raw_attest snp sevsnp "$TMP/snp1" x --vmpl 1; status_is 403 "sevsnp VMPL 1 refused by the default policy"
+contains "VMPL 1; environment snp accepts at most VMPL 0" "VMPL named"
+raw_attest snp sevsnp "$TMP/snpma" x --migration-agent; status_is 403 "migration agent refused by default"
+contains "migration agent" "migration agent named"
+expect 0 "env create snp-smt" -- "$VT" env create snp-smt --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated \
+  --register "measurement=$SNPM" --sevsnp-refuse-smt --sevsnp-max-vmpl 1
+raw_attest snp-smt sevsnp "$TMP/snps" x --vmpl 1; status_is 403 "SMT refused when the environment says so"
+contains "allows SMT" "SMT named"
+raw_attest snp-smt sevsnp "$TMP/snpn" x --vmpl 1 --no-smt; status_is 201 "no SMT, VMPL 1 allowed by the environment"
+# REPORTED_TCB of the simulator (bl 3, tee 0, snp 8, ucode 115) against the environment's minimum.
+expect 0 "env create snp-tcb" -- "$VT" env create snp-tcb --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated \
+  --register "measurement=$SNPM" --sevsnp-min-tcb milan:bootloader=3,tee=0,snp=8,microcode=116
+raw_attest snp-tcb sevsnp "$TMP/snpt" x; status_is 403 "REPORTED_TCB below the minimum"
+[ "$(jq -r .tcb_status "$TMP/body")" = OutOfDate ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: OutOfDate: $(head -c 400 "$TMP/body")"; }
+contains "microcode SPL 115 is below the Milan minimum 116" "component named"
+expect 0 "env create snp-tcb (met)" -- "$VT" env create snp-tcb --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated \
+  --register "measurement=$SNPM" --sevsnp-min-tcb milan:bootloader=3,tee=0,snp=8,microcode=115
+raw_attest snp-tcb sevsnp "$TMP/snpu" x; status_is 201 "REPORTED_TCB at the minimum"
+[ "$(jq -r .tcb_status "$TMP/body")" = UpToDate ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: UpToDate: $(head -c 400 "$TMP/body")"; }
+expect 2 "bad --sevsnp-min-tcb" -- "$VT" env create bad --verifier "$U" --admin-token-file "$TMP/admin-token" --sevsnp-min-tcb naples:bootloader=1
+contains "not a product line" "bad product named"
+
+# TDX TD_ATTRIBUTES under the default mask: SEPT_VE_DISABLE must be set, DEBUG clear; PKS, KL and
+# PERFMON are not in the default mask.
+expect 0 "sim tdx without SEPT_VE_DISABLE" -- "$VT" sim tdx --td-attributes 0000000000000000 --out "$TMP/nosept"
+expect 0 "inspect" -- "$VT" inspect "$TMP/nosept/quote.bin"
+contains '"td_attributes": "0000000000000000"' "sim --td-attributes"
+raw_attest tdx tdx "$TMP/tdx0" x; status_is 201 "TD with SEPT_VE_DISABLE: passport"
+raw_attest tdx tdx "$TMP/tdx1" x --td-attributes 0000000000000000; status_is 403 "TD without SEPT_VE_DISABLE refused"
+contains "SEPT_VE_DISABLE clear" "attribute named"
+raw_attest tdx tdx "$TMP/tdx2" x --td-attributes 000000d000000080; status_is 201 "PKS, KL, PERFMON outside the default mask"
+expect 0 "env create tdx-strict" -- "$VT" env create tdx-strict --verifier "$U" --admin-token-file "$TMP/admin-token" \
+  --allow-simulated --model "$MODEL" "${image[@]}" --tdx-td-attributes 0000001000000000/010000d000000080
+raw_attest tdx-strict tdx "$TMP/tdx3" x --td-attributes 000000d000000080; status_is 403 "PKS, KL, PERFMON refused when the mask says so"
+contains "PKS set, KL set, PERFMON set" "each bit named"
 
 # Stateless verification: the same JSON as `veritee verify --json`.
 jq -n --arg ev "$(base64 -w0 "$TMP/raw.bin")" --arg n "$N" --rawfile pk "$TMP/k.pub" '{evidence:$ev, nonce:$n, public_key:$pk}' >"$TMP/v.json"

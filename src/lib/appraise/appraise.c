@@ -6,6 +6,7 @@
  * "none" and does not lower it).  Rules and values: docs/passport.md.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ enum {
     TV_NONE = 0,
     TV_OK = 2,          /* trustworthy instance, approved config/executables/files, genuine hardware, encrypted memory */
     TV_WARN = 32,       /* unsafe configuration, known-vulnerable hardware (allowed by the environment) */
+    TV_UNRECOGNIZED_RT = 33, /* executables: the TEE image was not compared with a reference value */
     TV_BAD = 96,        /* contraindicated */
     TV_UNRECOGNIZED = 97, /* hardware not recognized (untrusted root, platform not allowed, simulated) */
     TV_CRYPTO = 99,     /* cryptographic validation of the evidence failed */
@@ -108,17 +110,83 @@ static void tee_findings(vt_appraisal_sub *s, const vt_result *r)
     for (size_t i = 0; i < r->warning_count && i < VT_FINDINGS_MAX; i++) {
         const vt_finding *f = &r->warnings[i];
         if (strcmp(f->check, "tcb_status") == 0 || strcmp(f->check, "debug") == 0 ||
-            strcmp(f->check, "sim_root") == 0 || strcmp(f->check, "collateral") == 0)
+            strcmp(f->check, "sim_root") == 0 || strcmp(f->check, "collateral") == 0 ||
+            strcmp(f->check, "migration_agent") == 0)
             continue;
         tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_WARN);
         reason(s, "tee: %s: %s", f->check, f->msg);
     }
 }
 
-static void tee_tcb(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+/* A little-endian integer claim of 1..8 bytes. */
+static bool claim_le(uint64_t *out, const vt_claims *c, const char *name)
 {
-    int rank = vt__tcb_rank(c->tcb_status), min;
+    const vt_claim *cl = vt_claims_get(c, name);
 
+    *out = 0;
+    if (cl == NULL || cl->len == 0 || cl->len > 8)
+        return false;
+    for (size_t i = cl->len; i > 0; i--)
+        *out = (*out << 8) | cl->value[i - 1];
+    return true;
+}
+
+/*
+ * SEV-SNP has no TCB status service: the plugin reports the VCEK-certified
+ * REPORTED_TCB components, and the status is what comparing them with the
+ * environment's minimum for the product line gives.
+ */
+static const char *snp_tcb_status(char *why, size_t why_len, const vt_claims *c, const vt_env *env)
+{
+    static const char *const products[VT_ENV_SNP_PRODUCTS] = { "Milan", "Genoa", "Turin" };
+    static const struct {
+        const char *claim, *name;
+        size_t off;
+    } comp[] = {
+        { "reported_tcb_fmc", "fmc", offsetof(vt_env_snp_tcb, fmc) },
+        { "reported_tcb_bl", "bootloader", offsetof(vt_env_snp_tcb, bootloader) },
+        { "reported_tcb_tee", "tee", offsetof(vt_env_snp_tcb, tee) },
+        { "reported_tcb_snp", "snp", offsetof(vt_env_snp_tcb, snp) },
+        { "reported_tcb_ucode", "microcode", offsetof(vt_env_snp_tcb, microcode) },
+    };
+    const vt_env_snp_tcb *min;
+    const char *status = "UpToDate";
+    uint64_t prod, v;
+
+    if (!claim_le(&prod, c, "amd_product") || prod >= VT_ENV_SNP_PRODUCTS)
+        return c->tcb_status; /* the TCB was not certified: the plugin's status stands */
+    min = &env->snp_min_tcb[prod];
+    if (!min->set) {
+        snprintf(why, why_len, " (environment %s states no sevsnp_min_tcb for %s)", env->id, products[prod]);
+        return "Unknown";
+    }
+    for (size_t i = 0; i < sizeof(comp) / sizeof(comp[0]); i++) {
+        uint8_t want = *((const uint8_t *)min + comp[i].off);
+        if (i == 0 && prod != 2)
+            continue; /* FMC exists on Turin only */
+        if (!claim_le(&v, c, comp[i].claim)) {
+            snprintf(why, why_len, " (the evidence has no %s claim)", comp[i].claim);
+            return "Unknown";
+        }
+        if (v < want && status[0] == 'U') {
+            snprintf(why, why_len, " (REPORTED_TCB %s SPL %u is below the %s minimum %u)", comp[i].name, (unsigned)v,
+                     products[prod], want);
+            status = "OutOfDate";
+        }
+    }
+    return status;
+}
+
+static void tee_tcb(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env, char tcb_out[48])
+{
+    char why[128] = "";
+    const char *status = c->platform == VT_TEE_SEVSNP ? snp_tcb_status(why, sizeof(why), c, env) : c->tcb_status;
+    int rank = vt__tcb_rank(status), min;
+
+    snprintf(tcb_out, 48, "%s", status);
+    /* A platform without a versioned TCB (Nitro: AWS runs the hypervisor) has nothing to compare. */
+    if (strcmp(status, "NotApplicable") == 0)
+        return;
     if (rank == 4) {
         tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
         reason(s, "tee: tcb_status is Revoked");
@@ -132,14 +200,14 @@ static void tee_tcb(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
         if (!c->hardware_attested && env->allow_simulated)
             return;
         tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
-        reason(s, "tee: tcb_status %s; environment %s requires %s", c->tcb_status, env->id, env->min_tcb_status);
+        reason(s, "tee: tcb_status %s; environment %s requires %s%s", status, env->id, env->min_tcb_status, why);
     } else if (rank > min) {
         tv_set(s, VT_AR4SI_HARDWARE, TV_BAD);
-        reason(s, "tee: tcb_status %s is below %s required by environment %s", c->tcb_status, env->min_tcb_status,
-               env->id);
+        reason(s, "tee: tcb_status %s is below %s required by environment %s%s", status, env->min_tcb_status,
+               env->id, why);
     } else if (rank > 0) {
         tv_set(s, VT_AR4SI_HARDWARE, TV_WARN);
-        reason(s, "tee: tcb_status %s (accepted by environment %s)", c->tcb_status, env->id);
+        reason(s, "tee: tcb_status %s (accepted by environment %s)%s", status, env->id, why);
     }
 }
 
@@ -177,8 +245,106 @@ static void tee_registers(vt_appraisal_sub *s, const vt_claims *c, const vt_mlog
     }
 }
 
-static void appraise_tee(vt_appraisal_sub *s, const vt_result *r, const vt_mlog *log, const vt_env *env,
-                         vt_time evidence_time, vt_time now)
+/* The registers that identify a platform's TEE image; rtmr0 (firmware configuration, which
+ * varies with the VM's shape) and rtmr3 (the measurement log) are not among them. */
+static const char *const *image_registers(vt_tee_kind k, size_t *n)
+{
+    static const char *const tdx[] = { "mrtd", "rtmr1", "rtmr2" };
+    static const char *const snp[] = { "measurement" };
+    static const char *const nitro[] = { "pcr0" };
+
+    switch (k) {
+    case VT_TEE_TDX: *n = 3; return tdx;
+    case VT_TEE_SEVSNP: *n = 1; return snp;
+    case VT_TEE_NITRO: *n = 1; return nitro;
+    default: *n = 0; return NULL;
+    }
+}
+
+/* Without a reference value for the TEE image, any image passes: at most warning. */
+static void tee_image(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+{
+    size_t n = 0, used = 0;
+    const char *const *names = image_registers(c->platform, &n);
+    char missing[64] = "";
+
+    for (size_t i = 0; i < n; i++) {
+        bool pinned = false;
+        for (size_t j = 0; j < env->register_count && j < VT_ENV_MAX_VALUES; j++)
+            if (strcmp(env->registers[j].name, names[i]) == 0)
+                pinned = true;
+        if (!pinned && used + strlen(names[i]) + 2 < sizeof(missing))
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "", names[i]);
+    }
+    if (used == 0)
+        return;
+    tv_set(s, VT_AR4SI_EXECUTABLES, TV_UNRECOGNIZED_RT);
+    reason(s, "tee: environment %s has no reference value for %s (any %s image is accepted)", env->id, missing,
+           vt_tee_name(c->platform));
+}
+
+#define SNP_POLICY_SMT (1ull << 16)
+#define SNP_POLICY_MIGRATE_MA (1ull << 18)
+
+static void tee_snp_policy(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+{
+    uint64_t pol, vmpl;
+
+    if (!claim_le(&pol, c, "policy") || !claim_le(&vmpl, c, "vmpl")) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+        reason(s, "tee: sevsnp evidence has no policy or vmpl claim");
+        return;
+    }
+    if (vmpl > env->snp_max_vmpl) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+        reason(s, "tee: sevsnp report is from VMPL %u; environment %s accepts at most VMPL %u", (unsigned)vmpl, env->id,
+               env->snp_max_vmpl);
+    }
+    if ((pol & SNP_POLICY_SMT) && !env->snp_allow_smt) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+        reason(s, "tee: sevsnp policy allows SMT; environment %s refuses it", env->id);
+    }
+    if (pol & SNP_POLICY_MIGRATE_MA) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, env->snp_allow_migration_agent ? TV_WARN : TV_BAD);
+        reason(s, "tee: sevsnp policy allows a migration agent%s", env->snp_allow_migration_agent
+                                                                      ? " (allowed by the environment)"
+                                                                      : "; environment refuses it");
+    }
+}
+
+static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+{
+    static const struct {
+        int bit;
+        const char *name;
+    } names[] = { { 0, "DEBUG" }, { 28, "SEPT_VE_DISABLE" }, { 29, "MIGRATABLE" }, { 30, "PKS" }, { 31, "KL" },
+                  { 63, "PERFMON" } };
+    uint64_t attr, mask = env->tdx_attributes_mask, diff;
+    char bits[96] = "";
+    size_t used = 0;
+
+    if (env->allow_debug)
+        mask &= ~UINT64_C(1); /* the debug rule above decides */
+    if (!claim_le(&attr, c, "td_attributes")) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+        reason(s, "tee: tdx evidence has no td_attributes claim");
+        return;
+    }
+    diff = (attr ^ env->tdx_attributes) & mask;
+    if (diff == 0)
+        return;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if ((diff >> names[i].bit) & 1)
+            used += (size_t)snprintf(bits + used, sizeof(bits) - used, "%s%s %s", used ? ", " : "", names[i].name,
+                                     (attr >> names[i].bit) & 1 ? "set" : "clear");
+    tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+    reason(s, "tee: td_attributes 0x%016llx differ from environment %s's 0x%016llx under mask 0x%016llx%s%s",
+           (unsigned long long)attr, env->id, (unsigned long long)env->tdx_attributes, (unsigned long long)mask,
+           used ? ": " : "", bits);
+}
+
+static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result *r, const vt_mlog *log,
+                         const vt_env *env, vt_time evidence_time, vt_time now)
 {
     const vt_claims *c = &r->claims;
     vt_tee_kind k = c->platform;
@@ -204,8 +370,13 @@ static void appraise_tee(vt_appraisal_sub *s, const vt_result *r, const vt_mlog 
     } else {
         tv_set(s, VT_AR4SI_CONFIGURATION, TV_OK);
     }
-    tee_tcb(s, c, env);
+    if (k == VT_TEE_SEVSNP)
+        tee_snp_policy(s, c, env);
+    if (k == VT_TEE_TDX)
+        tee_tdx_attributes(s, c, env);
+    tee_tcb(s, c, env, tcb_out);
     tee_registers(s, c, log, env);
+    tee_image(s, c, env);
     if (evidence_time > now + SKEW) {
         tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
         reason(s, "tee: evidence time is %lld s in the future", (long long)(evidence_time - now));
@@ -285,7 +456,7 @@ vt_status vt_appraise(vt_appraisal *out, const vt_result *result, const vt_mlog 
         return vt_err_set(err, VT_E_ARG, "appraise: missing result or environment");
     if (now <= 0 || env->max_evidence_age <= 0)
         return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age are required");
-    appraise_tee(&out->sub[VT_SUBMOD_TEE], result, log, env, evidence_time, now);
+    appraise_tee(&out->sub[VT_SUBMOD_TEE], out->tcb_status, result, log, env, evidence_time, now);
     for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++)
         appraise_component(&out->sub[s], (vt_submod)s, log, env);
     out->status = VT_EAR_AFFIRMING;

@@ -191,6 +191,91 @@ static vt_status parse_bool(bool *out, const json_t *v, const char *field, vt_er
     return VT_OK;
 }
 
+static const char *const snp_products[VT_ENV_SNP_PRODUCTS] = { "milan", "genoa", "turin" };
+
+static vt_status parse_spl(uint8_t *out, const json_t *o, const char *product, const char *name, vt_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255)
+        return vt_err_set(err, VT_E_FORMAT, "env: sevsnp_min_tcb.%s.%s must be an SPL value 0..255", product, name);
+    *out = (uint8_t)json_integer_value(v);
+    return VT_OK;
+}
+
+/* {"milan": {"bootloader":n, "tee":n, "snp":n, "microcode":n}, "turin": {... "fmc":n}} */
+static vt_status parse_snp_min_tcb(vt_env *env, const json_t *v, vt_err *err)
+{
+    const char *prod, *key;
+    json_t *o, *x;
+    vt_status rc = VT_OK;
+
+    if (!json_is_object(v))
+        return vt_err_set(err, VT_E_FORMAT, "env: sevsnp_min_tcb is not an object of product line: TCB");
+    json_object_foreach((json_t *)v, prod, o) {
+        int p = -1;
+        bool turin;
+        vt_env_snp_tcb *t;
+
+        for (int i = 0; i < VT_ENV_SNP_PRODUCTS; i++)
+            if (strcmp(prod, snp_products[i]) == 0)
+                p = i;
+        if (p < 0)
+            return vt_err_set(err, VT_E_FORMAT, "env: sevsnp_min_tcb.%.32s is not a product line (milan, genoa, turin)",
+                              prod);
+        if (!json_is_object(o))
+            return vt_err_set(err, VT_E_FORMAT, "env: sevsnp_min_tcb.%s is not an object", prod);
+        turin = p == 2;
+        json_object_foreach(o, key, x) {
+            if (strcmp(key, "bootloader") != 0 && strcmp(key, "tee") != 0 && strcmp(key, "snp") != 0 &&
+                strcmp(key, "microcode") != 0 && !(turin && strcmp(key, "fmc") == 0))
+                return vt_err_set(err, VT_E_FORMAT, "env: sevsnp_min_tcb.%s.%.32s is not a TCB component (%s)", prod,
+                                  key, turin ? "fmc, bootloader, tee, snp, microcode" : "bootloader, tee, snp, microcode");
+        }
+        t = &env->snp_min_tcb[p];
+        rc = parse_spl(&t->bootloader, o, prod, "bootloader", err);
+        if (rc == VT_OK)
+            rc = parse_spl(&t->tee, o, prod, "tee", err);
+        if (rc == VT_OK)
+            rc = parse_spl(&t->snp, o, prod, "snp", err);
+        if (rc == VT_OK)
+            rc = parse_spl(&t->microcode, o, prod, "microcode", err);
+        if (rc == VT_OK && turin)
+            rc = parse_spl(&t->fmc, o, prod, "fmc", err);
+        if (rc != VT_OK)
+            return rc;
+        t->set = true;
+    }
+    return VT_OK;
+}
+
+/* TD_ATTRIBUTES as 16 hex digits in the quote's byte order (as `veritee inspect` shows it). */
+static vt_status parse_attr(uint64_t *out, const json_t *v, const char *field, vt_err *err)
+{
+    uint8_t b[8];
+    size_t n = 0;
+    vt_status rc;
+
+    if (!json_is_string(v) || json_string_length(v) != 16)
+        return vt_err_set(err, VT_E_FORMAT, "env: %s must be 16 hex digits (8 bytes, quote byte order)", field);
+    rc = hex_field(b, &n, sizeof(b), v, field, err);
+    if (rc != VT_OK)
+        return rc;
+    *out = 0;
+    for (int i = 7; i >= 0; i--)
+        *out = (*out << 8) | b[i];
+    return VT_OK;
+}
+
+static json_t *attr_json(uint64_t v)
+{
+    uint8_t b[8];
+
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    return vt__hex_json(b, sizeof(b));
+}
+
 static vt_status parse_fields(vt_env *env, const json_t *doc, vt_err *err)
 {
     const char *key;
@@ -232,6 +317,20 @@ static vt_status parse_fields(vt_env *env, const json_t *doc, vt_err *err)
             rc = parse_seconds(&env->max_evidence_age, v, key, ENV_MAX_AGE_LIMIT, err);
         } else if (strcmp(key, "passport_lifetime") == 0) {
             rc = parse_seconds(&env->passport_lifetime, v, key, ENV_LIFETIME_LIMIT, err);
+        } else if (strcmp(key, "sevsnp_min_tcb") == 0) {
+            rc = parse_snp_min_tcb(env, v, err);
+        } else if (strcmp(key, "sevsnp_allow_smt") == 0) {
+            rc = parse_bool(&env->snp_allow_smt, v, key, err);
+        } else if (strcmp(key, "sevsnp_allow_migration_agent") == 0) {
+            rc = parse_bool(&env->snp_allow_migration_agent, v, key, err);
+        } else if (strcmp(key, "sevsnp_max_vmpl") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3)
+                return vt_err_set(err, VT_E_FORMAT, "env: sevsnp_max_vmpl must be an integer 0..3");
+            env->snp_max_vmpl = (uint32_t)json_integer_value(v);
+        } else if (strcmp(key, "tdx_td_attributes") == 0) {
+            rc = parse_attr(&env->tdx_attributes, v, key, err);
+        } else if (strcmp(key, "tdx_td_attributes_mask") == 0) {
+            rc = parse_attr(&env->tdx_attributes_mask, v, key, err);
         } else {
             return vt_err_set(err, VT_E_FORMAT, "env: unknown field \"%.40s\"", key);
         }
@@ -262,6 +361,9 @@ vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id
     snprintf(env->min_tcb_status, sizeof(env->min_tcb_status), "%s", "UpToDate");
     env->max_evidence_age = 300;
     env->passport_lifetime = 3600;
+    env->snp_allow_smt = true;
+    env->tdx_attributes = VT_ENV_TDX_ATTR_DEFAULT;
+    env->tdx_attributes_mask = VT_ENV_TDX_ATTR_MASK_DEFAULT;
     doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
         rc = vt_err_set(err, VT_E_FORMAT, "env: not JSON (line %d: %.80s)", jerr.line, jerr.text);
@@ -278,6 +380,10 @@ vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id
         snprintf(env->id, sizeof(env->id), "%s", id_override);
     if (env->id[0] == '\0') {
         rc = vt_err_set(err, VT_E_FORMAT, "env: id is missing");
+        goto out;
+    }
+    if ((env->tdx_attributes & ~env->tdx_attributes_mask) != 0) {
+        rc = vt_err_set(err, VT_E_FORMAT, "env: tdx_td_attributes sets bits outside tdx_td_attributes_mask");
         goto out;
     }
     *out = *env;
@@ -317,8 +423,27 @@ vt_status vt_env_to_json(char **json_out, const vt_env *env, vt_err *err)
                     env->min_tcb_status, "allow_debug", (int)env->allow_debug, "allow_simulated",
                     (int)env->allow_simulated, "max_evidence_age", (json_int_t)env->max_evidence_age,
                     "passport_lifetime", (json_int_t)env->passport_lifetime);
-    if (doc != NULL)
+    if (doc != NULL) {
+        json_t *snp = json_object();
+        for (int p = 0; p < VT_ENV_SNP_PRODUCTS; p++) {
+            const vt_env_snp_tcb *t = &env->snp_min_tcb[p];
+            json_t *o;
+            if (!t->set)
+                continue;
+            o = json_pack("{s:i, s:i, s:i, s:i}", "bootloader", t->bootloader, "tee", t->tee, "snp", t->snp,
+                          "microcode", t->microcode);
+            if (o != NULL && p == 2)
+                json_object_set_new(o, "fmc", json_integer(t->fmc));
+            json_object_set_new(snp, snp_products[p], o);
+        }
+        json_object_set_new(doc, "sevsnp_min_tcb", snp);
+        json_object_set_new(doc, "sevsnp_allow_smt", json_boolean(env->snp_allow_smt));
+        json_object_set_new(doc, "sevsnp_max_vmpl", json_integer(env->snp_max_vmpl));
+        json_object_set_new(doc, "sevsnp_allow_migration_agent", json_boolean(env->snp_allow_migration_agent));
+        json_object_set_new(doc, "tdx_td_attributes", attr_json(env->tdx_attributes));
+        json_object_set_new(doc, "tdx_td_attributes_mask", attr_json(env->tdx_attributes_mask));
         *json_out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    }
     json_decref(doc);
     if (*json_out == NULL)
         return vt_err_set(err, VT_E_NOMEM, "env: out of memory");

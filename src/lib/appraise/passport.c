@@ -128,6 +128,8 @@ static vt_status build_claims(json_t **out, const vt_passport_claims *c, vt_err 
     }
     vt = json_pack("{s:s, s:b, s:s, s:o}", "environment", c->environment, "hardware_attested",
                    (int)c->hardware_attested, "tee_type", vt_tee_name(c->tee_type), "submods", ext_sub);
+    if (vt != NULL && c->appraisal.tcb_status[0] != '\0')
+        json_object_set_new(vt, "tcb_status", json_string(c->appraisal.tcb_status));
     if (vt != NULL && c->measurement_name[0] != '\0')
         json_object_set_new(vt, "measurement",
                             json_pack("{s:s, s:o}", "name", c->measurement_name, "value",
@@ -313,6 +315,9 @@ static vt_status parse_veritee(vt_passport_claims *c, const json_t *vt, vt_err *
     if (rc != VT_OK)
         return rc;
     c->hardware_attested = json_is_true(json_object_get(vt, "hardware_attested"));
+    rc = str_member(c->appraisal.tcb_status, sizeof(c->appraisal.tcb_status), vt, "tcb_status", false, err);
+    if (rc != VT_OK)
+        return rc;
     m = json_object_get(vt, "measurement");
     if (m != NULL) {
         const json_t *val = json_object_get(m, "value");
@@ -453,9 +458,30 @@ static vt_status load_payload(json_t **doc, const vt_jws *j, vt_err *err)
     return VT_OK;
 }
 
+/* The first reason of a submodule that is not affirming, for messages. */
+static void first_reason(char *out, size_t n, const vt_appraisal *a)
+{
+    out[0] = '\0';
+    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
+        const vt_appraisal_sub *sub = &a->sub[s];
+        if (sub->status != VT_EAR_AFFIRMING && sub->status != VT_EAR_NONE) {
+            snprintf(out, n, ": %s %s%s%s", vt_submod_name((vt_submod)s), vt_ear_status_name(sub->status),
+                     sub->reason[0] ? ": " : "", sub->reason);
+            return;
+        }
+    }
+}
+
 vt_status vt_passport_verify(vt_passport_claims *out, const char *token, size_t len, const vt_jwks *jwks,
                              vt_time now, vt_err *err)
 {
+    return vt_passport_verify_with(out, token, len, jwks, now, NULL, err);
+}
+
+vt_status vt_passport_verify_with(vt_passport_claims *out, const char *token, size_t len, const vt_jwks *jwks,
+                                  vt_time now, const vt_passport_verify_opts *opts, vt_err *err)
+{
+    bool accept_warning = opts != NULL && opts->accept_warning;
     vt_status rc = VT_E_INTERNAL;
     vt_jws j;
     json_t *doc = NULL;
@@ -511,6 +537,17 @@ vt_status vt_passport_verify(vt_passport_claims *out, const char *token, size_t 
         vt_jws_clear(&j);
         json_decref(doc);
         return vt_err_set(err, VT_E_POLICY, "passport: %s expired at %s (now %s)", out->id, t1, t2);
+    }
+    /* A valid signature says only who appraised; the status says whether the TEE passed. */
+    if (out->appraisal.status != VT_EAR_AFFIRMING &&
+        !(accept_warning && out->appraisal.status == VT_EAR_WARNING)) {
+        char why[300];
+        first_reason(why, sizeof(why), &out->appraisal);
+        vt_jws_clear(&j);
+        json_decref(doc);
+        return vt_err_set(err, VT_E_POLICY, "passport: %s is %s, not affirming%s%s", out->id,
+                          vt_ear_status_name(out->appraisal.status),
+                          out->appraisal.status == VT_EAR_WARNING ? " (accept_warning not set)" : "", why);
     }
     rc = VT_OK;
 out:

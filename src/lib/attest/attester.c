@@ -118,6 +118,14 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
              : r.status >= 500 || r.status == 429 ? VT_E_IO
                                                    : VT_E_ARG;
         rc = vt_err_set(err, rc, "POST %s: %s (HTTP %ld)", url, emsg, r.status);
+        /* A refused appraisal (403 "contraindicated") carries the appraisal result: keep it. */
+        if (r.status == 403 && r.body.data != NULL) {
+            *out = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
+            if (!json_is_object(*out)) {
+                json_decref(*out);
+                *out = NULL;
+            }
+        }
     } else {
         *out = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
         if (!json_is_object(*out)) {
@@ -141,6 +149,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     vt_collateral *coll = NULL;
     vt_buf ev, b64;
     vt_status rc;
+    bool refused = false; /* a contraindicated appraisal: out describes it */
 
     memset(out, 0, sizeof(*out));
     vt_buf_init(&ev);
@@ -184,6 +193,22 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     }
     if (rc == VT_OK)
         rc = call(&reply, o, "/v1/attest", bodytxt, err);
+    if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
+        strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {
+        json_t *r;
+        size_t i;
+        /* No passport: the status, reason and reply say why; out stays filled for the caller. */
+        snprintf(out->status, sizeof(out->status), "%s", "contraindicated");
+        out->reply_json = json_dumps(reply, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_array_foreach(json_object_get(reply, "reasons"), i, r) {
+            const char *c = json_string_value(json_object_get(r, "component"));
+            const char *m = json_string_value(json_object_get(r, "reason"));
+            const char *st = json_string_value(json_object_get(r, "status"));
+            if (out->reason[0] == '\0' && c != NULL && m != NULL && st != NULL && strcmp(st, "contraindicated") == 0)
+                snprintf(out->reason, sizeof(out->reason), "%s", m); /* names its component */
+        }
+        refused = true;
+    }
     if (rc == VT_OK) {
         const char *token = json_string_value(json_object_get(reply, "token"));
         const char *status = json_string_value(json_object_get(reply, "status"));
@@ -204,11 +229,11 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
                 const char *c = json_string_value(json_object_get(r, "component"));
                 const char *m = json_string_value(json_object_get(r, "reason"));
                 if (out->reason[0] == '\0' && c != NULL && m != NULL)
-                    snprintf(out->reason, sizeof(out->reason), "%s: %s", c, m);
+                    snprintf(out->reason, sizeof(out->reason), "%s", m); /* names its component */
             }
         }
     }
-    if (rc != VT_OK)
+    if (rc != VT_OK && !refused)
         vt_attester_result_clear(out);
     free(jwk);
     free(logtxt);

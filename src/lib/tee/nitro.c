@@ -287,10 +287,12 @@ static vt_status nitro_verify(const vt__verify_req *req, vt_result *res, vt_err 
     if (ts > x->now + NITRO_FUTURE_SKEW)
         vt__result_fail(res, "timestamp", "nitro: timestamp is %lld s after the verification time",
                         (long long)(ts - x->now));
-    /* No TCB collateral exists for Nitro: the AWS PKI is the collateral. */
+    /* Nitro has no versioned TCB to compare (AWS runs and updates the Nitro hypervisor; the
+     * attestation names no firmware version): the AWS PKI is the collateral, and the status says
+     * that no TCB applies rather than that one is current (docs/formats/nitro.md). */
     if (prod) {
         res->collateral_verified = true;
-        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "UpToDate");
+        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "NotApplicable");
     }
     rc = VT_OK;
 out:

@@ -714,7 +714,7 @@ static void check_policy(snp_ctx *x)
         vt__result_fail(x->res, "policy", "sevsnp: policy bits 63:26 are not zero (0x%016llx)",
                         (unsigned long long)pol);
     if (pol & SNP_POLICY_MIGRATE_MA)
-        vt__result_warn(x->res, "policy", "sevsnp: policy allows a migration agent (MIGRATE_MA)");
+        vt__result_warn(x->res, "migration_agent", "sevsnp: policy allows a migration agent (MIGRATE_MA)");
     if (x->r.signer_info & SNP_INFO_MBZ)
         vt__result_fail(x->res, "signing_key", "sevsnp: signer info bits 31:5 are not zero");
     if (x->r.vmpl > 3)
@@ -811,10 +811,27 @@ static vt_status sevsnp_verify(const vt__verify_req *req, vt_result *res, vt_err
         vt__claims_add_signer(&res->claims, x->chain->vlek ? "vlek" : "vcek", x->chain->leaf_subject);
     if (x->chain_ok)
         vt__claims_window(&res->claims, x->chain->not_before, x->chain->not_after);
-    /* SNP has no TCB status service: the certified TCB matching the report is what "up to date" can mean. */
+    /* SNP has no TCB status service, and AMD issues a VCEK for every TCB: a certified REPORTED_TCB says
+     * which firmware runs, not that it is current.  Its components become claims; the status stays
+     * Unknown until an environment's minimum TCB is compared with them (docs/formats/sevsnp.md). */
     if (sig_ok && x->chain_ok && tcb_ok && hwid_ok) {
+        snp_tcb rep = tcb_decode(x->r.reported_tcb, x->chain->product);
+        char t[80];
+        uint8_t prod = (uint8_t)x->chain->product;
+
         res->collateral_verified = true;
-        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "UpToDate");
+        vt__claims_add(&res->claims, "amd_product", &prod, 1);
+        if (x->chain->product == SNP_TURIN)
+            vt__claims_add(&res->claims, "reported_tcb_fmc", &rep.fmc, 1);
+        vt__claims_add(&res->claims, "reported_tcb_bl", &rep.bl, 1);
+        vt__claims_add(&res->claims, "reported_tcb_tee", &rep.tee, 1);
+        vt__claims_add(&res->claims, "reported_tcb_snp", &rep.snp, 1);
+        vt__claims_add(&res->claims, "reported_tcb_ucode", &rep.ucode, 1);
+        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
+        tcb_format(t, sizeof(t), &rep, x->chain->product);
+        vt__result_warn(res, "tcb_status",
+                        "sevsnp: %s REPORTED_TCB (%s) is certified but not compared with a minimum TCB: Unknown",
+                        product_names[x->chain->product], t);
     }
     rc = VT_OK;
 out:

@@ -106,13 +106,19 @@ static vt_status sim_body(uint8_t rep[SNP_REPORT_LEN], const vt_sim_sevsnp_opts 
     memset(rep, 0, SNP_REPORT_LEN);
     if (opts->debug)
         policy |= SNP_POLICY_DEBUG;
+    if (opts->no_smt)
+        policy &= ~SNP_POLICY_SMT;
+    if (opts->migrate_ma)
+        policy |= SNP_POLICY_MIGRATE_MA;
+    if (opts->vmpl > 3)
+        return vt_err_set(err, VT_E_ARG, "sim: sevsnp vmpl %u is above 3", opts->vmpl);
     put_u32(rep + 0x000, 3);                              /* VERSION */
     put_u32(rep + 0x004, 1);                              /* GUEST_SVN */
     put_u64(rep + 0x008, policy);                         /* POLICY */
-    put_u32(rep + 0x030, 0);                              /* VMPL */
+    put_u32(rep + 0x030, opts->vmpl);                     /* VMPL */
     put_u32(rep + 0x034, SNP_SIG_ALGO_ECDSA_P384_SHA384); /* SIGNATURE_ALGO */
     memcpy(rep + 0x038, sim_tcb, 8);                      /* CURRENT_TCB */
-    put_u64(rep + 0x040, 0x1);                            /* PLATFORM_INFO: SMT_EN */
+    put_u64(rep + 0x040, opts->no_smt ? 0x0 : 0x1);       /* PLATFORM_INFO: SMT_EN */
     put_u32(rep + 0x048, SNP_SIGNING_VCEK << 2);          /* signer info: VCEK, chip key not masked */
     memcpy(rep + 0x050, opts->report_data, 64);           /* REPORT_DATA */
     rc = vt_digest(VT_MD_SHA384, mtag, sizeof(mtag) - 1, rep + 0x090, err); /* MEASUREMENT */

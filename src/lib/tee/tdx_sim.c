@@ -345,7 +345,12 @@ static vt_status sim_td_body(uint8_t *body, size_t body_len, const vt_sim_tdx_op
     memcpy(body + TDX_B_TEE_TCB_SVN, SIM_TEE_TCB_SVN, 16);
     rc = sim_derive(body + TDX_B_MRSEAM, 48, VT_MD_SHA384, "veritee simulation MRSEAM", err);
     /* MRSIGNERSEAM and SEAM_ATTRIBUTES stay zero: an Intel-signed TDX module. */
-    put_u32le(body + TDX_B_TD_ATTRIBUTES, attr);
+    if (opts->td_attributes_set) {
+        for (int i = 0; i < 8; i++)
+            body[TDX_B_TD_ATTRIBUTES + i] = (uint8_t)(opts->td_attributes >> (8 * i));
+    } else {
+        put_u32le(body + TDX_B_TD_ATTRIBUTES, attr);
+    }
     memcpy(body + TDX_B_XFAM, SIM_XFAM, sizeof(SIM_XFAM));
     if (rc == VT_OK)
         rc = sim_derive(body + TDX_B_MRTD, 48, VT_MD_SHA384, "veritee simulation MRTD", err);

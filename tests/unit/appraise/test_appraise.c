@@ -7,6 +7,8 @@ static vt_appraisal ap_run(struct fx *f, const vt_mlog *log, vt_time evidence_ti
     vt_err err = { 0 };
 
     assert_int_equal(vt_appraise(&a, &f->res, log, &f->env, evidence_time, f->now, &err), VT_OK);
+    if (getenv("VT_TEST_VERBOSE") != NULL)
+        print_message("tee %s: %s\n", vt_ear_status_name(a.sub[VT_SUBMOD_TEE].status), a.sub[VT_SUBMOD_TEE].reason);
     return a;
 }
 
@@ -159,12 +161,243 @@ static void test_appraise_appraise__platform_not_allowed(void **state)
     assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "platform mock is not allowed"));
 }
 
-/* Turns the mock result into what a hardware TDX result with this TCB would be. */
+/* Sets (or adds) a claim of the fixture's result. */
+static void set_claim(struct fx *f, const char *name, const uint8_t *v, size_t len)
+{
+    vt_claims *c = &f->res.claims;
+    vt_claim *cl = (vt_claim *)vt_claims_get(c, name);
+
+    if (cl == NULL) {
+        assert_true(c->field_count < VT_CLAIMS_MAX);
+        cl = &c->fields[c->field_count++];
+        snprintf(cl->name, sizeof(cl->name), "%s", name);
+    }
+    memcpy(cl->value, v, len);
+    cl->len = len;
+}
+
+static void set_le(struct fx *f, const char *name, uint64_t v, size_t len)
+{
+    uint8_t b[8];
+
+    for (size_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    set_claim(f, name, b, len);
+}
+
+/* Pins register name to the value the evidence has. */
+static void pin(struct fx *f, const char *name)
+{
+    const vt_claim *cl = vt_claims_get(&f->res.claims, name);
+    vt_env_register *r = &f->env.registers[f->env.register_count++];
+
+    assert_non_null(cl);
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    memcpy(r->value, cl->value, cl->len);
+    r->len = cl->len;
+}
+
+/* Turns the mock result into what a hardware TDX result with this TCB would be:
+ * TD_ATTRIBUTES SEPT_VE_DISABLE, and an environment pinning the TD image. */
 static void as_tdx(struct fx *f, const char *tcb)
 {
+    static const uint8_t reg[48] = { 0x11 };
+
     f->res.claims.platform = VT_TEE_TDX;
     f->res.claims.hardware_attested = true;
     snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", tcb);
+    set_le(f, "td_attributes", 0x10000000, 8);
+    if (vt_claims_get(&f->res.claims, "mrtd") == NULL) {
+        set_claim(f, "mrtd", reg, 48);
+        set_claim(f, "rtmr1", reg, 48);
+        set_claim(f, "rtmr2", reg, 48);
+        pin(f, "mrtd");
+        pin(f, "rtmr1");
+        pin(f, "rtmr2");
+    }
+}
+
+/* A hardware SEV-SNP result: Milan, REPORTED_TCB bl 3 tee 0 snp 8 ucode 115, policy SMT, VMPL 0,
+ * the measurement pinned. */
+static void as_snp(struct fx *f)
+{
+    static const uint8_t meas[48] = { 0x22 };
+
+    f->res.claims.platform = VT_TEE_SEVSNP;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "Unknown");
+    set_le(f, "policy", 0x30000, 8);
+    set_le(f, "vmpl", 0, 4);
+    set_le(f, "amd_product", 0, 1);
+    set_le(f, "reported_tcb_bl", 3, 1);
+    set_le(f, "reported_tcb_tee", 0, 1);
+    set_le(f, "reported_tcb_snp", 8, 1);
+    set_le(f, "reported_tcb_ucode", 115, 1);
+    if (vt_claims_get(&f->res.claims, "measurement") == NULL) {
+        set_claim(f, "measurement", meas, 48);
+        pin(f, "measurement");
+    }
+    f->env.snp_min_tcb[0] = (vt_env_snp_tcb){ .set = true, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115 };
+}
+
+/* Finding: an environment without TEE image reference values accepted any image as affirming. */
+static void test_appraise_appraise__no_image_reference_is_warning(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    as_tdx(f, "UpToDate");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    f->env.register_count = 1; /* mrtd only: rtmr1 (kernel) and rtmr2 (command line) are open */
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_EXECUTABLES], 33);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for rtmr1, rtmr2"));
+    f->env.register_count = 0;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "mrtd, rtmr1, rtmr2"));
+
+    as_snp(f);
+    f->env.register_count = 0;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for measurement"));
+    pin(f, "measurement");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+}
+
+/* Finding: TDX enforced DEBUG only; TD_ATTRIBUTES could only be pinned exactly. */
+static void test_appraise_appraise__tdx_attributes_mask(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    as_tdx(f, "UpToDate");
+    set_le(f, "td_attributes", 0, 8); /* SEPT_VE_DISABLE clear: the host can inject #VE */
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_CONFIGURATION], 96);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "SEPT_VE_DISABLE clear"));
+
+    /* PKS, KL and PERFMON are outside the default mask. */
+    set_le(f, "td_attributes", 0x10000000 | (1ull << 30) | (1ull << 31) | (1ull << 63), 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+
+    /* An environment that also refuses PERFMON. */
+    f->env.tdx_attributes_mask |= 1ull << 63;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "PERFMON set"));
+
+    /* DEBUG set: refused by the mask, unless allow_debug (then the debug rule gives warning). */
+    f->env.tdx_attributes_mask = VT_ENV_TDX_ATTR_MASK_DEFAULT;
+    set_le(f, "td_attributes", 0x10000001, 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "DEBUG set"));
+    f->env.allow_debug = true;
+    a = ap_run(f, NULL, f->now);
+    assert_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "DEBUG set"));
+}
+
+/* Finding: SEV-SNP had no policy for VMPL (0-3 all passed), SMT or the migration agent (a warning). */
+static void test_appraise_appraise__snp_policy(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    as_snp(f);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    assert_string_equal(a.tcb_status, "UpToDate");
+
+    set_le(f, "vmpl", 1, 4);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_CONFIGURATION], 96);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "VMPL 1; environment prod accepts at most VMPL 0"));
+    f->env.snp_max_vmpl = 1;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+
+    f->env.snp_allow_smt = false;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "allows SMT"));
+    set_le(f, "policy", 0x20000, 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+
+    set_le(f, "policy", 0x20000 | (1ull << 18), 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "migration agent"));
+    f->env.snp_allow_migration_agent = true;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_CONFIGURATION], 32);
+}
+
+/* Finding: SEV-SNP was UpToDate whenever the VCEK certified REPORTED_TCB. */
+static void test_appraise_appraise__snp_min_tcb(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    as_snp(f);
+    f->env.snp_min_tcb[0].microcode = 116;
+    a = ap_run(f, NULL, f->now);
+    assert_string_equal(a.tcb_status, "OutOfDate");
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_HARDWARE], 96);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "microcode SPL 115 is below the Milan minimum 116"));
+    snprintf(f->env.min_tcb_status, sizeof(f->env.min_tcb_status), "%s", "OutOfDate");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_HARDWARE], 32);
+
+    /* Each component counts; a minimum for another product line says nothing. */
+    snprintf(f->env.min_tcb_status, sizeof(f->env.min_tcb_status), "%s", "UpToDate");
+    f->env.snp_min_tcb[0] = (vt_env_snp_tcb){ .set = true, .bootloader = 4 };
+    a = ap_run(f, NULL, f->now);
+    assert_string_equal(a.tcb_status, "OutOfDate");
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "bootloader SPL 3"));
+    f->env.snp_min_tcb[0].set = false;
+    f->env.snp_min_tcb[1] = (vt_env_snp_tcb){ .set = true };
+    a = ap_run(f, NULL, f->now);
+    assert_string_equal(a.tcb_status, "Unknown");
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "states no sevsnp_min_tcb for Milan"));
+    snprintf(f->env.min_tcb_status, sizeof(f->env.min_tcb_status), "%s", "any");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    assert_string_equal(a.tcb_status, "Unknown");
+}
+
+/* Nitro has no TCB: NotApplicable passes the TCB rule (nothing to compare), anything else does not. */
+static void test_appraise_appraise__nitro_not_applicable(void **state)
+{
+    struct fx *f = *state;
+    static const uint8_t pcr0[48] = { 0x33 };
+    vt_appraisal a;
+
+    f->res.claims.platform = VT_TEE_NITRO;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "NotApplicable");
+    set_claim(f, "pcr0", pcr0, 48);
+    pin(f, "pcr0");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    assert_string_equal(a.tcb_status, "NotApplicable");
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "unknown");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
 }
 
 static void test_appraise_appraise__tcb_levels(void **state)
@@ -301,6 +534,11 @@ int main(void)
         T(test_appraise_appraise__simulated_not_allowed),
         T(test_appraise_appraise__platform_not_allowed),
         T(test_appraise_appraise__tcb_levels),
+        T(test_appraise_appraise__no_image_reference_is_warning),
+        T(test_appraise_appraise__tdx_attributes_mask),
+        T(test_appraise_appraise__snp_policy),
+        T(test_appraise_appraise__snp_min_tcb),
+        T(test_appraise_appraise__nitro_not_applicable),
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
         T(test_appraise_appraise__rejected_evidence),

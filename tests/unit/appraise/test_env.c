@@ -13,7 +13,11 @@ static const char good[] = "{\"id\":\"prod-llm\",\"description\":\"production\",
                            "\"registers\":{\"mrtd\":\"" D48 "\",\"rtmr0\":\"" D48 "\"},"
                            "\"components\":{\"model\":[\"" D32 "\"],\"auditors\":[\"" D32 "\",\"" D48 "\"]},"
                            "\"min_tcb_status\":\"SWHardeningNeeded\",\"allow_debug\":false,"
-                           "\"allow_simulated\":true,\"max_evidence_age\":120,\"passport_lifetime\":600}";
+                           "\"allow_simulated\":true,\"max_evidence_age\":120,\"passport_lifetime\":600,"
+                           "\"sevsnp_min_tcb\":{\"milan\":{\"bootloader\":3,\"tee\":0,\"snp\":8,\"microcode\":115},"
+                           "\"turin\":{\"fmc\":1,\"bootloader\":2,\"tee\":0,\"snp\":3,\"microcode\":70}},"
+                           "\"sevsnp_allow_smt\":false,\"sevsnp_max_vmpl\":2,\"sevsnp_allow_migration_agent\":true,"
+                           "\"tdx_td_attributes\":\"0000001000000000\",\"tdx_td_attributes_mask\":\"01000030000000c0\"}";
 
 static void test_appraise_env__good_and_roundtrip(void **state)
 {
@@ -36,6 +40,16 @@ static void test_appraise_env__good_and_roundtrip(void **state)
     assert_true(e->allow_simulated);
     assert_int_equal(e->max_evidence_age, 120);
     assert_int_equal(e->passport_lifetime, 600);
+    assert_true(e->snp_min_tcb[0].set);
+    assert_false(e->snp_min_tcb[1].set);
+    assert_true(e->snp_min_tcb[2].set);
+    assert_int_equal(e->snp_min_tcb[0].microcode, 115);
+    assert_int_equal(e->snp_min_tcb[2].fmc, 1);
+    assert_false(e->snp_allow_smt);
+    assert_int_equal(e->snp_max_vmpl, 2);
+    assert_true(e->snp_allow_migration_agent);
+    assert_true(e->tdx_attributes == UINT64_C(0x10000000));
+    assert_true(e->tdx_attributes_mask == UINT64_C(0xc000000030000001));
 
     assert_int_equal(vt_env_to_json(&json, e, &err), VT_OK);
     assert_int_equal(vt_env_parse(back, json, strlen(json), NULL, &err), VT_OK);
@@ -51,6 +65,15 @@ static void test_appraise_env__good_and_roundtrip(void **state)
     assert_int_equal(e->passport_lifetime, 3600);
     assert_false(e->allow_debug);
     assert_false(e->allow_simulated);
+    /* Safe policy defaults: no SEV-SNP minimum (status Unknown), VMPL 0 only, no migration agent,
+     * TD_ATTRIBUTES with DEBUG clear and SEPT_VE_DISABLE set. */
+    for (int p = 0; p < VT_ENV_SNP_PRODUCTS; p++)
+        assert_false(e->snp_min_tcb[p].set);
+    assert_true(e->snp_allow_smt);
+    assert_int_equal(e->snp_max_vmpl, 0);
+    assert_false(e->snp_allow_migration_agent);
+    assert_true(e->tdx_attributes == UINT64_C(0x10000000));
+    assert_true(e->tdx_attributes_mask == UINT64_C(0x10000001));
     assert_int_equal(vt_env_parse(e, "{\"id\":\"a\"}", 10, "b", &err), VT_OK);
     assert_string_equal(e->id, "b");
     assert_int_equal(vt_env_parse(e, "{}", 2, "../etc", &err), VT_E_ARG);
@@ -109,6 +132,23 @@ static void test_appraise_env__each_bad_field_named(void **state)
         { "{\"id\":\"x\",\"max_evidence_age\":1.5}", "max_evidence_age" },
         { "{\"id\":\"x\",\"max_evidence_age\":999999}", "max_evidence_age" },
         { "{\"id\":\"x\",\"passport_lifetime\":-1}", "passport_lifetime" },
+        { "{\"id\":\"x\",\"sevsnp_min_tcb\":[]}", "sevsnp_min_tcb is not an object" },
+        { "{\"id\":\"x\",\"sevsnp_min_tcb\":{\"naples\":{}}}", "sevsnp_min_tcb.naples is not a product line" },
+        { "{\"id\":\"x\",\"sevsnp_min_tcb\":{\"milan\":{\"tee\":0,\"snp\":0,\"microcode\":0}}}",
+          "sevsnp_min_tcb.milan.bootloader" },
+        { "{\"id\":\"x\",\"sevsnp_min_tcb\":{\"milan\":{\"bootloader\":256,\"tee\":0,\"snp\":0,\"microcode\":0}}}",
+          "sevsnp_min_tcb.milan.bootloader must be an SPL value" },
+        { "{\"id\":\"x\",\"sevsnp_min_tcb\":{\"milan\":{\"fmc\":1,\"bootloader\":1,\"tee\":0,\"snp\":0,\"microcode\":0}}}",
+          "sevsnp_min_tcb.milan.fmc is not a TCB component" },
+        { "{\"id\":\"x\",\"sevsnp_min_tcb\":{\"turin\":{\"bootloader\":1,\"tee\":0,\"snp\":0,\"microcode\":0}}}",
+          "sevsnp_min_tcb.turin.fmc" },
+        { "{\"id\":\"x\",\"sevsnp_allow_smt\":1}", "sevsnp_allow_smt must be true or false" },
+        { "{\"id\":\"x\",\"sevsnp_max_vmpl\":4}", "sevsnp_max_vmpl must be an integer 0..3" },
+        { "{\"id\":\"x\",\"sevsnp_max_vmpl\":-1}", "sevsnp_max_vmpl" },
+        { "{\"id\":\"x\",\"sevsnp_allow_migration_agent\":\"no\"}", "sevsnp_allow_migration_agent" },
+        { "{\"id\":\"x\",\"tdx_td_attributes\":\"10000000\"}", "tdx_td_attributes must be 16 hex digits" },
+        { "{\"id\":\"x\",\"tdx_td_attributes_mask\":\"zz00001000000000\"}", "tdx_td_attributes_mask is not valid hex" },
+        { "{\"id\":\"x\",\"tdx_td_attributes\":\"0000005000000000\"}", "outside tdx_td_attributes_mask" },
     };
     vt_env *e = calloc(1, sizeof(*e));
 

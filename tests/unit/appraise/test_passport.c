@@ -130,16 +130,51 @@ static void test_appraise_passport__issue_verify(void **state)
 static void test_appraise_passport__contraindicated_carries_reason(void **state)
 {
     struct pfx *p = *state;
+    vt_passport_verify_opts warn = { .accept_warning = true };
     vt_passport_claims out;
+    vt_err err = { 0 };
     char *tok;
 
     p->f->env.digests[VT_SUBMOD_MODEL][0].value[0] ^= 1;
     assert_int_equal(vt_appraise(&p->c.appraisal, &p->f->res, p->f->log, &p->f->env, p->f->now, p->f->now, NULL),
                      VT_OK);
     tok = issue(p);
-    assert_int_equal(vt_passport_verify(&out, tok, strlen(tok), p->jwks, p->f->now, NULL), VT_OK);
+    /* Finding: verify returned OK for any status, so a signature check alone accepted a rejected TEE.
+     * Refused now, even with accept_warning; the claims stay filled to show why. */
+    assert_int_equal(vt_passport_verify(&out, tok, strlen(tok), p->jwks, p->f->now, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "is contraindicated, not affirming: model contraindicated: model: digest"));
     assert_int_equal(out.appraisal.status, VT_EAR_CONTRAINDICATED);
     assert_true(strncmp(out.appraisal.sub[VT_SUBMOD_MODEL].reason, "model: digest", 13) == 0);
+    vt_passport_claims_clear(&out);
+    assert_int_equal(vt_passport_verify_with(&out, tok, strlen(tok), p->jwks, p->f->now, &warn, NULL), VT_E_POLICY);
+    assert_int_equal(out.appraisal.status, VT_EAR_CONTRAINDICATED);
+    vt_passport_claims_clear(&out);
+    free(tok);
+}
+
+/* A warning passport: refused by default, accepted only when the caller says so. */
+static void test_appraise_passport__warning_needs_accept_warning(void **state)
+{
+    struct pfx *p = *state;
+    vt_passport_verify_opts warn = { .accept_warning = true };
+    vt_passport_claims out;
+    vt_err err = { 0 };
+    char *tok;
+
+    p->c.appraisal.sub[VT_SUBMOD_TEE].status = VT_EAR_WARNING;
+    p->c.appraisal.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_EXECUTABLES] = 33;
+    snprintf(p->c.appraisal.sub[VT_SUBMOD_TEE].reason, sizeof(p->c.appraisal.sub[VT_SUBMOD_TEE].reason), "%s",
+             "tee: environment prod has no reference value for mrtd");
+    snprintf(p->c.appraisal.tcb_status, sizeof(p->c.appraisal.tcb_status), "%s", "UpToDate");
+    tok = issue(p);
+    assert_int_equal(vt_passport_verify(&out, tok, strlen(tok), p->jwks, p->f->now, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "is warning, not affirming (accept_warning not set): tee warning: tee: environment"));
+    assert_int_equal(out.appraisal.status, VT_EAR_WARNING);
+    vt_passport_claims_clear(&out);
+    assert_int_equal(vt_passport_verify_with(&out, tok, strlen(tok), p->jwks, p->f->now, &warn, &err), VT_OK);
+    assert_int_equal(out.appraisal.status, VT_EAR_WARNING);
+    assert_int_equal(out.appraisal.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_EXECUTABLES], 33);
+    assert_string_equal(out.appraisal.tcb_status, "UpToDate");
     vt_passport_claims_clear(&out);
     free(tok);
 }
@@ -278,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_appraise_passport__issue_verify),
         T(test_appraise_passport__contraindicated_carries_reason),
+        T(test_appraise_passport__warning_needs_accept_warning),
         T(test_appraise_passport__expired_and_not_yet_valid),
         T(test_appraise_passport__wrong_key_unknown_kid),
         T(test_appraise_passport__claim_rules),

@@ -87,7 +87,7 @@ static long loop(const vt_buf *r, bool genuine, long start)
                 fail_msg("tampered report accepted with OpenSSL allocation %ld failing", k);
             /* accepted only with every check done */
             assert_true(res.signature_valid && res.chain_valid && res.collateral_verified);
-            assert_int_equal(res.verdict, VT_VERDICT_AFFIRMING);
+            assert_int_equal(res.verdict, VT_VERDICT_WARNING); /* TCB status Unknown: no minimum given */
         }
     }
     assert_int_equal(rc, VT_OK);

@@ -32,7 +32,8 @@ static int teardown(void **state)
 }
 
 struct run {
-    bool debug, untrusted, wrong_rd;
+    bool debug, untrusted, wrong_rd, no_smt, migrate_ma;
+    uint32_t vmpl;
 };
 
 static void verify_sim(vt_result *res, const struct fx *f, const struct run *r)
@@ -46,6 +47,9 @@ static void verify_sim(vt_result *res, const struct fx *f, const struct run *r)
 
     memset(&so, 0, sizeof(so));
     so.debug = r->debug;
+    so.no_smt = r->no_smt;
+    so.migrate_ma = r->migrate_ma;
+    so.vmpl = r->vmpl;
     so.now = T0;
     so.state_dir = f->state;
     for (int i = 0; i < 64; i++)
@@ -95,14 +99,18 @@ static void test_tee_sevsnp_sim__verify_affirming(void **state)
     struct run r = { 0 };
 
     verify_sim(&res, *state, &r);
-    if (res.verdict != VT_VERDICT_AFFIRMING)
+    if (res.verdict != VT_VERDICT_WARNING)
         dump(&res);
-    assert_int_equal(res.verdict, VT_VERDICT_AFFIRMING);
+    /* Everything verifies; the only warning is the TCB status nobody compared with a minimum. */
+    assert_int_equal(res.verdict, VT_VERDICT_WARNING);
+    assert_int_equal(res.error_count, 0);
+    assert_int_equal(res.warning_count, 1);
+    assert_string_equal(res.warnings[0].check, "tcb_status");
     assert_true(res.valid);
     assert_true(res.signature_valid);
     assert_true(res.chain_valid);
     assert_true(res.collateral_verified);
-    assert_string_equal(res.claims.tcb_status, "UpToDate");
+    assert_string_equal(res.claims.tcb_status, "Unknown");
     assert_int_equal(res.claims.version, 3);
     assert_false(res.claims.debug);
     assert_non_null(vt_claims_get(&res.claims, "measurement"));
@@ -116,7 +124,40 @@ static void test_tee_sevsnp_sim__second_report_same_ca(void **state)
     /* The ASK made by the first run is reused; the VCEK is fresh. */
     verify_sim(&res, *state, &r);
     verify_sim(&res, *state, &r);
-    assert_int_equal(res.verdict, VT_VERDICT_AFFIRMING);
+    assert_int_equal(res.verdict, VT_VERDICT_WARNING);
+    assert_int_equal(res.error_count, 0);
+}
+
+static uint64_t claim_le(const vt_result *res, const char *name)
+{
+    const vt_claim *c = vt_claims_get(&res->claims, name);
+    uint64_t v = 0;
+
+    assert_non_null(c);
+    for (size_t i = c->len; i > 0; i--)
+        v = (v << 8) | c->value[i - 1];
+    return v;
+}
+
+/* The policy variants the appraisal judges (VMPL, SMT, migration agent) verify as evidence and
+ * come out as claims; only the migration agent is also a verifier warning. */
+static void test_tee_sevsnp_sim__policy_variants(void **state)
+{
+    static vt_result res;
+    struct run r = { .vmpl = 2, .no_smt = true };
+
+    verify_sim(&res, *state, &r);
+    assert_int_equal(res.error_count, 0);
+    assert_int_equal(claim_le(&res, "vmpl"), 2);
+    assert_int_equal(claim_le(&res, "policy") & (1u << 16), 0);
+    assert_int_equal(claim_le(&res, "platform_info") & 1, 0);
+    r = (struct run){ .migrate_ma = true };
+    verify_sim(&res, *state, &r);
+    assert_int_equal(res.error_count, 0);
+    assert_true(claim_le(&res, "policy") & (1u << 18));
+    assert_int_equal(res.warning_count, 2);
+    assert_true(strcmp(res.warnings[0].check, "migration_agent") == 0 ||
+                strcmp(res.warnings[1].check, "migration_agent") == 0);
 }
 
 static void test_tee_sevsnp_sim__verify_debug(void **state)
@@ -161,6 +202,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__verify_affirming, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__second_report_same_ca, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__verify_debug, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__policy_variants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__untrusted_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__wrong_report_data_rejected, setup, teardown),
     };
