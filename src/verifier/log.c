@@ -159,40 +159,61 @@ static void *sequencer(void *arg)
     return NULL;
 }
 
-vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
-                        size_t len, vt_err *err)
+vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err)
 {
-    struct item it;
+    struct item *it;
+    vt_status rc = VT_OK;
 
-    *index_out = 0;
-    if (len > VT_TLOG_ENTRY_MAX)
-        return vt_err_set(err, VT_E_LIMIT, "log: entry of %zu bytes, more than %u", len, VT_TLOG_ENTRY_MAX);
-    memset(&it, 0, sizeof(it));
-    it.kind = kind;
-    it.ref = ref;
-    it.data = entry;
-    it.len = len;
+    for (size_t i = 0; i < n; i++) {
+        index_out[i] = 0;
+        if (e[i].len > VT_TLOG_ENTRY_MAX)
+            return vt_err_set(err, VT_E_LIMIT, "log: entry of %zu bytes, more than %u", e[i].len, VT_TLOG_ENTRY_MAX);
+    }
+    if (n == 0)
+        return VT_OK;
+    it = calloc(n, sizeof(*it));
+    if (it == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        it[i].kind = e[i].kind;
+        it[i].ref = e[i].ref;
+        it[i].data = e[i].data;
+        it[i].len = e[i].len;
+        it[i].next = i + 1 < n ? &it[i + 1] : NULL;
+    }
     pthread_mutex_lock(&l->mu);
     if (l->stop) {
         pthread_mutex_unlock(&l->mu);
+        free(it);
         return vt_err_set(err, VT_E_IO, "log: closed");
     }
     if (l->tail != NULL)
-        l->tail->next = &it;
+        l->tail->next = &it[0];
     else
-        l->head = &it;
-    l->tail = &it;
+        l->head = &it[0];
+    l->tail = &it[n - 1];
     pthread_cond_signal(&l->more);
-    while (!it.done)
-        pthread_cond_wait(&l->done, &l->mu);
+    for (size_t i = 0; i < n; i++)
+        while (!it[i].done)
+            pthread_cond_wait(&l->done, &l->mu);
     pthread_mutex_unlock(&l->mu);
-    if (it.rc != VT_OK) {
-        if (err != NULL)
-            *err = it.err;
-        return it.rc;
+    for (size_t i = 0; i < n; i++) {
+        index_out[i] = it[i].index;
+        if (it[i].rc != VT_OK && rc == VT_OK) {
+            rc = it[i].rc;
+            if (err != NULL)
+                *err = it[i].err;
+        }
     }
-    *index_out = it.index;
-    return VT_OK;
+    free(it);
+    return rc;
+}
+
+vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
+                        size_t len, vt_err *err)
+{
+    vf_log_entry e = { kind, ref, entry, len };
+    return vf_log_append_many(l, index_out, &e, 1, err);
 }
 
 const char *vf_log_origin(const vf_log *l)

@@ -28,6 +28,15 @@ void vf_log_close(vf_log *l);
  */
 vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
                         size_t len, vt_err *err);
+/* One entry of a batch (all borrowed for the call). */
+typedef struct vf_log_entry {
+    const char *kind, *ref;
+    const uint8_t *data;
+    size_t len;
+} vf_log_entry;
+/* Appends n entries at once (a bulk submitter: they share a commit when they fit in one
+ * batch) and waits for all; index_out[i] is entry i's position.  The first failure is returned. */
+vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err);
 /* Borrowed, valid while l lives: the checkpoint origin and the note verifier key. */
 const char *vf_log_origin(const vf_log *l);
 const char *vf_log_vkey(const vf_log *l);
