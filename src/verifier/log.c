@@ -273,7 +273,7 @@ static void default_origin(char out[VT_NOTE_NAME_MAX + 1], const char *listen)
             snprintf(host, sizeof(host), "localhost");
         host[sizeof(host) - 1] = '\0';
     }
-    snprintf(out, VT_NOTE_NAME_MAX + 1, "%s/veritee-log", host);
+    snprintf(out, VT_NOTE_NAME_MAX + 1, "%.200s/veritee-log", host);
 }
 
 vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, const char *origin,

@@ -151,7 +151,9 @@ static bool query_u64(vt_http_resp *resp, uint64_t *out, bool *present, const vt
     *present = false;
     if (rc == VT_E_NOTFOUND)
         return true;
-    if (rc != VT_OK || v[0] < '0' || v[0] > '9' || (*out = strtoull(v, &end, 10), *end != '\0')) {
+    if (rc == VT_OK && v[0] >= '0' && v[0] <= '9')
+        *out = strtoull(v, &end, 10);
+    if (end == NULL || *end != '\0' || strlen(v) > 19) {
         vt_http_reply_error(resp, 400, "bad_request", "%s: a decimal number", name);
         return false;
     }
