@@ -50,6 +50,8 @@ VT_NODISCARD VT_API vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, 
 /* Public EC key from raw big-endian X||Y (64 bytes for P-256, 96 for P-384). */
 VT_NODISCARD VT_API vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy,
                                                   size_t len, vt_err *err);
+/* Ed25519 key from its 32 raw bytes: the RFC 8032 public key, or (priv) the private seed. */
+VT_NODISCARD VT_API vt_status vt_pkey_from_ed25519_raw(vt_pkey **out, const uint8_t key[32], bool priv, vt_err *err);
 /* Key from PEM text (public or private, PKCS#8 or SubjectPublicKeyInfo). */
 VT_NODISCARD VT_API vt_status vt_pkey_from_pem(vt_pkey **out, const char *pem, size_t len, vt_err *err);
 /* PEM of the private key (PKCS#8, unencrypted) or of the public key, appended to out. */

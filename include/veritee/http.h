@@ -40,6 +40,7 @@ typedef struct vt_http_resp {
     int status;                  /* 0 = not set yet */
     vt_buf body;                 /* owned by the server; freed after sending */
     const char *content_type;    /* static string; NULL = application/json */
+    const char *cache_control;   /* static string; NULL = no-store */
     char code[48];               /* stable error code of an error reply ("" on success) */
 } vt_http_resp;
 

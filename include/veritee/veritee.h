@@ -9,6 +9,7 @@
 #include "veritee/composite.h"
 #include "veritee/measure.h"
 #include "veritee/mlog.h"
+#include "veritee/tlog.h"
 #include "veritee/jws.h"
 #include "veritee/passport.h"
 #include "veritee/receipt.h"

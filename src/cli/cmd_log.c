@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "logclient.h"
 
 enum { O_LOG = 256, O_COMP, O_NAME, O_DIGEST, O_MEASURE, O_EXTEND, O_STATE, O_EXPECT, O_JSON, O_SYSROOT };
 
@@ -13,7 +14,9 @@ static void log_usage(FILE *f)
     fprintf(f, "usage: veritee log append --log FILE --component C --name NAME (--digest [ALG:]HEX | --measure PATH)\n"
                "                          [--extend none|mock|tdx] [--state DIR]\n"
                "       veritee log show [--json] FILE\n"
-               "       veritee log replay FILE [--expect HEX]\n\n"
+               "       veritee log replay FILE [--expect HEX]\n"
+               "       veritee log checkpoint|prove|consistency|monitor --log URL --log-key KEY ...\n"
+               "                  (the verifier's transparency log: veritee log checkpoint --help)\n\n"
                "The measurement log records, in order, each component measured at boot (component:\n"
                "model, auditor, runtime, config, other) and extends one register with it: the TDX RTMR3\n"
                "(Linux 6.16+ sysfs), or the mock platform's software register.  Replaying the log gives\n"
@@ -208,5 +211,9 @@ int vt_cmd_log(int argc, char **argv)
         return log_show(argc - 1, argv + 1, false);
     if (strcmp(argv[1], "replay") == 0)
         return log_show(argc - 1, argv + 1, true);
-    return vt_cli_usage_error("log: unknown subcommand '%s' (append, show, replay)", argv[1]);
+    if (strcmp(argv[1], "checkpoint") == 0 || strcmp(argv[1], "prove") == 0 || strcmp(argv[1], "consistency") == 0 ||
+        strcmp(argv[1], "monitor") == 0)
+        return vt_cmd_log_tlog(argc, argv); /* the transparency log: logclient.c */
+    return vt_cli_usage_error("log: unknown subcommand '%s' (append, show, replay; checkpoint, prove, consistency, "
+                              "monitor)", argv[1]);
 }

@@ -7,16 +7,19 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "logclient.h"
 #include "remote.h"
 #include "trust.h"
 
 enum { O_PASSPORT = 256, O_VERIFIER, O_JWKS, O_BODY, O_REQUEST, O_JSON };
+enum { O_TLOG = 512, O_TLOG_KEY };
 
 static void receipt_usage(FILE *f)
 {
     fprintf(f,
             "usage: veritee receipt verify RECEIPT|FILE --passport TOKEN|FILE|pass-ID [--verifier URL]\n"
             "                              [--jwks FILE|URL] [--body FILE] [--request FILE] [--json]\n"
+            "                              [--log URL --log-key KEY]\n"
             "       veritee receipt show RECEIPT|FILE [--json]\n\n"
             "A receipt is the gateway's signature, by its enclave key, over what one response was:\n"
             "digests of the request and the response, the model, every auditor's verdict.\n\n"
@@ -34,6 +37,9 @@ static void receipt_usage(FILE *f)
             "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
             "  --body FILE    the response body as received (streams: every byte before the receipt event)\n"
             "  --request FILE the request body as sent\n"
+            "  --log URL --log-key KEY  also prove the receipt is in the verifier's transparency log\n"
+            "                 (URL http://VERIFIER/v1/log): the checkpoint must verify under the pinned\n"
+            "                 note key KEY (or a file holding it), then the inclusion proof (docs/log.md)\n"
             "  --json         a JSON report\n"
             "RECEIPT|FILE is the token itself, a file holding it, or - for standard input.\n");
 }
@@ -80,8 +86,10 @@ static int receipt_verify(int argc, char **argv)
         { "passport", required_argument, NULL, O_PASSPORT }, { "verifier", required_argument, NULL, O_VERIFIER },
         { "jwks", required_argument, NULL, O_JWKS },         { "body", required_argument, NULL, O_BODY },
         { "request", required_argument, NULL, O_REQUEST },   { "json", no_argument, NULL, O_JSON },
+        { "log", required_argument, NULL, O_TLOG },          { "log-key", required_argument, NULL, O_TLOG_KEY },
         { "help", no_argument, NULL, 'h' },                  { NULL, 0, NULL, 0 },
     };
+    const char *tlog = NULL, *tlog_key = NULL;
     const char *pass_arg = NULL, *vflag = NULL, *jwks_src = NULL, *body = NULL, *request = NULL, *verifier;
     char jwks_url[1200], detail[512];
     bool json = false;
@@ -107,12 +115,16 @@ static int receipt_verify(int argc, char **argv)
         case O_BODY: body = optarg; break;
         case O_REQUEST: request = optarg; break;
         case O_JSON: json = true; break;
+        case O_TLOG: tlog = optarg; break;
+        case O_TLOG_KEY: tlog_key = optarg; break;
         case 'h': receipt_usage(stdout); return VT_EXIT_OK;
         default: receipt_usage(stderr); return VT_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc)
         return vt_cli_usage_error("receipt verify: needs one RECEIPT or FILE");
+    if ((tlog == NULL) != (tlog_key == NULL))
+        return vt_cli_usage_error("receipt verify: --log URL and --log-key KEY go together");
     if (pass_arg == NULL)
         return vt_cli_usage_error("receipt verify: --passport TOKEN|FILE|pass-ID is required");
     vt_cli_report_init(&rep, json);
@@ -204,6 +216,22 @@ static int receipt_verify(int argc, char **argv)
             vt_err_set(&err, VT_E_POLICY, "response: %s", detail);
         if (!vt_cli_check(&rep, "response", ok ? VT_OK : VT_E_POLICY, &err, "%s", detail))
             goto done;
+    }
+    if (tlog != NULL) {
+        vt_note_verifier *lv = NULL;
+        vt_checkpoint cp;
+        uint64_t li = 0;
+        memset(&cp, 0, sizeof(cp));
+        rc = vt_cli_log_key(&lv, tlog_key, &err);
+        if (rc == VT_OK)
+            rc = vt_cli_log_checkpoint(&cp, NULL, tlog, lv, &err);
+        if (vt_cli_check(&rep, "checkpoint", rc, &err, "%s, %llu entries, signed by the pinned log key", cp.origin,
+                         (unsigned long long)cp.size)) {
+            rc = vt_cli_log_prove(&li, tlog, &cp, tok.data, tok.len, &err);
+            vt_cli_check(&rep, "log", rc, &err, "entry %llu of %llu (RFC 9162 inclusion proof verified)",
+                         (unsigned long long)li, (unsigned long long)cp.size);
+        }
+        vt_note_verifier_free(lv);
     }
 done:
     ex = rep.failed ? VT_EXIT_REJECTED : VT_EXIT_OK;

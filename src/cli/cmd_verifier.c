@@ -9,6 +9,7 @@
 
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_MAXBODY,
        O_CONNS, O_TTL, O_KEEP, O_QUIET };
+enum { O_LOG_ORIGIN = 512 };
 
 static void usage(FILE *f)
 {
@@ -30,7 +31,9 @@ static void usage(FILE *f)
                "  --rate R --burst B       requests per second per client address (default 50, burst 2R)\n"
                "  --max-body BYTES         request body limit (default 1048576)\n"
                "  --max-connections N      open connection limit (default 512)\n"
-               "  --quiet                  no access log\n\n"
+               "  --quiet                  no access log\n"
+               "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
+               "                           fixed by the first checkpoint; docs/log.md)\n\n"
                "Stops cleanly on SIGTERM or SIGINT.\n");
 }
 
@@ -86,6 +89,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "max-body", required_argument, NULL, O_MAXBODY },
         { "max-connections", required_argument, NULL, O_CONNS },
         { "quiet", no_argument, NULL, O_QUIET },
+        { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -107,6 +111,11 @@ int vt_cmd_verifier(int argc, char **argv)
         case O_ISSUER: cfg.issuer = optarg; break;
         case O_SIM: cfg.trust_sim = true; break;
         case O_QUIET: cfg.quiet = true; break;
+        case O_LOG_ORIGIN:
+            if (!vt_note_name_valid(optarg))
+                return vt_cli_usage_error("--log-origin: a non-empty name without spaces or '+'");
+            cfg.log_origin = optarg;
+            break;
         case 'j': break; /* the service logs JSON lines already */
         case O_ROTATE:
             if (!num(optarg, 1, 1e9, &v))

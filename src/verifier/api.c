@@ -414,6 +414,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vs_passport row;
     vs_take take;
     vt_time issued = 0, now = vt_time_now();
+    uint64_t log_index = 0;
     uint8_t nonce[64], rd[VT_REPORT_DATA_LEN];
     const char *nonce_hex, *env_id, *kid = NULL;
     char labels[96];
@@ -585,11 +586,18 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         reply_store_error(resp, &e);
         goto out;
     }
+    /* The passport is issued only once it is in the transparency log. */
+    if (vf_log_append(svc->log, &log_index, "passport", row.id, (const uint8_t *)row.token, strlen(row.token), &e) !=
+        VT_OK) {
+        vt_http_reply_error(resp, 503, "log_unavailable", "%s", e.msg);
+        goto out;
+    }
     snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", row.tee_type, row.status);
     vt_metrics_inc(svc->metrics, "verifier_verdicts_total", labels, 1);
     pj = passport_json(&row, false);
-    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O, s:s}", "id", row.id, "status", row.status, "token",
-                               row.token, "passport", pj, "reasons", reasons, "tcb_status", ap.tcb_status));
+    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:I}", "id", row.id, "status", row.status, "token",
+                               row.token, "passport", pj, "reasons", reasons, "tcb_status", ap.tcb_status,
+                               "log_index", (json_int_t)log_index));
 out:
     json_decref(pj);
     json_decref(reasons);
@@ -857,22 +865,15 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     reply(resp, 200, json_pack("{s:o}", "environments", arr));
 }
 
-/* ---- receipts (minimal: kept in memory, the newest VF_RECEIPTS_MAX) ---- */
+/* ---- receipts: durable in the transparency log (docs/log.md) ---- */
 
-#define VF_RECEIPTS_MAX 4096
-
-static struct {
-    char id[48];
-    char passport[48];
-    char *token;
-} rcpt_ring[VF_RECEIPTS_MAX];
-static size_t rcpt_next;
-static pthread_mutex_t rcpt_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names. */
+/* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names;
+ * acknowledged once it is committed to the log. */
 static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
+    vf_service *svc = ctx;
     vs_store *st = store_of(req);
+    uint64_t log_index = 0;
     json_t *body = body_object(resp, req);
     const char *tok = body != NULL ? json_string_value(json_object_get(body, "token")) : NULL;
     vt_receipt r;
@@ -882,7 +883,6 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
     vt_err e = { 0 };
     vt_status rc;
 
-    (void)ctx;
     memset(&r, 0, sizeof(r));
     memset(&p, 0, sizeof(p));
     memset(&pc, 0, sizeof(pc));
@@ -916,16 +916,14 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
         vt_http_reply_error(resp, 422, "receipt_invalid", "%s", e.msg);
         goto out;
     }
-    pthread_mutex_lock(&rcpt_mu);
-    {
-        size_t i = rcpt_next++ % VF_RECEIPTS_MAX;
-        free(rcpt_ring[i].token);
-        rcpt_ring[i].token = strdup(tok);
-        snprintf(rcpt_ring[i].id, sizeof(rcpt_ring[i].id), "%s", r.id);
-        snprintf(rcpt_ring[i].passport, sizeof(rcpt_ring[i].passport), "%s", r.passport);
+    if (vf_log_append(svc->log, &log_index, "receipt", r.id, (const uint8_t *)tok, strlen(tok), &e) != VT_OK) {
+        vt_http_reply_error(resp, e.code == VT_E_LIMIT ? 413 : 503, e.code == VT_E_LIMIT ? "receipt_too_large"
+                                                                                        : "log_unavailable",
+                            "%s", e.msg);
+        goto out;
     }
-    pthread_mutex_unlock(&rcpt_mu);
-    reply(resp, 201, json_pack("{s:s, s:s, s:s}", "id", r.id, "passport", r.passport, "verdict", r.verdict));
+    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", r.id, "passport", r.passport, "verdict", r.verdict,
+                               "log_index", (json_int_t)log_index));
 out:
     vt_pkey_free(k);
     vt_passport_claims_clear(&pc);
@@ -936,22 +934,32 @@ out:
 
 static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
-    json_t *j = NULL;
+    vs_store *st = store_of(req);
+    vt_receipt r;
+    uint64_t index = 0;
+    char *tok = NULL;
+    size_t len = 0;
+    vt_err e = { 0 };
+    vt_status rc;
 
     (void)ctx;
-    pthread_mutex_lock(&rcpt_mu);
-    for (size_t i = 0; i < VF_RECEIPTS_MAX && j == NULL; i++)
-        if (rcpt_ring[i].token != NULL && strcmp(rcpt_ring[i].id, req->params[0]) == 0)
-            j = json_pack("{s:s, s:s, s:s}", "id", rcpt_ring[i].id, "passport", rcpt_ring[i].passport, "token",
-                          rcpt_ring[i].token);
-    pthread_mutex_unlock(&rcpt_mu);
-    if (j == NULL)
+    memset(&r, 0, sizeof(r));
+    rc = st->log->find(st, &index, &tok, &len, "receipt", req->params[0], &e);
+    if (rc == VT_E_NOTFOUND)
         vt_http_reply_error(resp, 404, "receipt_unknown", "no receipt '%.64s'", req->params[0]);
+    else if (rc != VT_OK)
+        reply_store_error(resp, &e);
+    else if (vt_receipt_decode(&r, tok, len, &e) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "stored receipt does not decode: %s", e.msg);
     else
-        reply(resp, 200, j);
+        reply(resp, 200, json_pack("{s:s, s:s, s:s, s:I}", "id", r.id, "passport", r.passport, "token", tok,
+                                   "log_index", (json_int_t)index));
+    vt_receipt_clear(&r);
+    free(tok);
 }
 
 vt_status vf_routes(vf_service *svc, vt_err *err);
+vt_status vf_log_routes(vf_service *svc, vt_err *err);
 vt_status vf_routes(vf_service *svc, vt_err *err)
 {
     static const struct {
@@ -977,5 +985,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
     vt_http_router_init(&svc->router);
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]) && rc == VT_OK; i++)
         rc = vt_http_router_add(&svc->router, t[i].method, t[i].pattern, t[i].fn, svc, err);
+    if (rc == VT_OK)
+        rc = vf_log_routes(svc, err); /* log_api.c */
     return rc;
 }

@@ -77,6 +77,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     if (rc == VT_OK)
         rc = vs_open(&st, svc->db_url, err);
     vs_close(st);
+    if (rc == VT_OK)
+        rc = vf_log_open(&svc->log, svc->db_url, cfg->state_dir, cfg->log_origin, cfg->listen, err);
     if (rc != VT_OK)
         vf_service_fini(svc);
     return rc;
@@ -84,6 +86,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
 
 void vf_service_fini(vf_service *svc)
 {
+    vf_log_close(svc->log);
+    svc->log = NULL;
     vt_keyring_free(svc->kr);
     vt_verify_cache_free(svc->cache);
     vt_metrics_free(svc->metrics);

@@ -1,4 +1,4 @@
-/* The verifier's storage: challenges, environments, passports.  One
+/* The verifier's storage: challenges, environments, passports, the log.  One
  * connection per worker thread (vt_store is not shared between threads).
  * Backends: SQLite (default, WAL) and PostgreSQL, with the same schema. */
 #ifndef VT_VERIFIER_STORE_H
@@ -56,7 +56,38 @@ struct vs_ops {
                                vt_err *err);
 };
 
+/* The transparency log's tables (docs/log.md).  Writes happen only between log_begin and
+ * log_end, which exclude every other writer of the log (one sequencer, even across
+ * processes sharing a PostgreSQL database). */
+struct vs_log_ops {
+    /* Starts the writer's transaction and reads the committed tree size. */
+    vt_status (*begin)(vs_store *s, uint64_t *size_out, vt_err *err);
+    /* Commits (commit) or rolls back the transaction begin started. */
+    vt_status (*end)(vs_store *s, bool commit, vt_err *err);
+    /* One entry: its index, kind ("receipt", "passport"), ref (the token's id), bytes, leaf hash. */
+    vt_status (*put)(vs_store *s, uint64_t index, const char *kind, const char *ref, const uint8_t *data, size_t len,
+                     const uint8_t leaf[32], vt_err *err);
+    /* Stored hashes first .. first+count-1 (tlog numbering). */
+    vt_status (*put_hashes)(vs_store *s, uint64_t first, const uint8_t (*h)[32], size_t count, vt_err *err);
+    /* The new tree size and its signed checkpoint. */
+    vt_status (*set_head)(vs_store *s, uint64_t size, const char *checkpoint, vt_err *err);
+    /* Reads.  VT_E_NOTFOUND when absent. */
+    vt_status (*hash)(vs_store *s, uint8_t out[32], uint64_t stored_index, vt_err *err);
+    /* Committed size and checkpoint (*checkpoint_out NULL before the first append; free()). */
+    vt_status (*head)(vs_store *s, uint64_t *size_out, char **checkpoint_out, vt_err *err);
+    /* The entry logged under kind and ref: index, and (data_out non-NULL) its bytes, free(). */
+    vt_status (*find)(vs_store *s, uint64_t *index_out, char **data_out, size_t *len_out, const char *kind,
+                      const char *ref, vt_err *err);
+    /* The entry whose leaf hash is leaf (the first one). */
+    vt_status (*index_of)(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err);
+    /* Entries first .. first+count-1 in order; fn borrows the bytes for the call. */
+    vt_status (*entries)(vs_store *s, uint64_t first, unsigned count,
+                         vt_status (*fn)(void *arg, const uint8_t *p, size_t len, vt_err *err), void *arg,
+                         vt_err *err);
+};
+
 struct vs_store {
+    const struct vs_log_ops *log;
     const struct vs_ops *ops;
     const char *backend;        /* "sqlite" or "postgres" */
 };

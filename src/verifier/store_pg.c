@@ -20,6 +20,16 @@ static const char schema[] =
     " measurement TEXT NOT NULL, components TEXT NOT NULL, platform_claims TEXT);"
     "CREATE INDEX IF NOT EXISTS passports_env ON passports(environment, issued_at DESC, seq DESC);";
 
+/* The log (docs/log.md); appends are serialized by a transaction-scoped advisory lock. */
+static const char log_schema[] =
+    "CREATE TABLE IF NOT EXISTS log_entries (idx BIGINT PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,"
+    " leaf BYTEA NOT NULL, data BYTEA NOT NULL, UNIQUE (kind, ref));"
+    "CREATE INDEX IF NOT EXISTS log_entries_leaf ON log_entries(leaf);"
+    "CREATE TABLE IF NOT EXISTS log_hashes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS log_head (one INTEGER PRIMARY KEY CHECK (one = 1), size BIGINT NOT NULL,"
+    " checkpoint TEXT NOT NULL);";
+#define LOG_LOCK_KEY "7365420002"
+
 #define P_COLS "id, environment, token, status, issued_at, expires_at, tee_type, hardware_attested, measurement," \
                " components, platform_claims"
 
@@ -42,6 +52,15 @@ static const struct {
     { "p_list_env", "SELECT " P_COLS " FROM passports WHERE environment = $1 ORDER BY issued_at DESC, seq DESC"
                     " LIMIT $2::bigint" },
     { "p_list_all", "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT $1::bigint" },
+    { "l_put", "INSERT INTO log_entries (idx, kind, ref, leaf, data) VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea)" },
+    { "l_hash_put", "INSERT INTO log_hashes (id, hash) VALUES ($1::bigint, $2::bytea)" },
+    { "l_head_put", "INSERT INTO log_head (one, size, checkpoint) VALUES (1, $1::bigint, $2)"
+                    " ON CONFLICT (one) DO UPDATE SET size = EXCLUDED.size, checkpoint = EXCLUDED.checkpoint" },
+    { "l_hash", "SELECT hash FROM log_hashes WHERE id = $1::bigint" },
+    { "l_head", "SELECT size::text, checkpoint FROM log_head WHERE one = 1" },
+    { "l_find", "SELECT idx::text, data FROM log_entries WHERE kind = $1 AND ref = $2" },
+    { "l_index_of", "SELECT idx::text FROM log_entries WHERE leaf = $1::bytea ORDER BY idx LIMIT 1" },
+    { "l_entries", "SELECT data FROM log_entries WHERE idx >= $1::bigint AND idx < $2::bigint ORDER BY idx" },
 };
 
 struct pg {
@@ -279,6 +298,263 @@ static vt_status pg_passport_list(vs_store *s, const char *env, size_t limit,
     return rc;
 }
 
+/* ---- the log ---- */
+
+/* A prepared statement with text parameters except those with lens[i] > 0 (binary bytea);
+ * results in binary (bytea raw, text columns as their bytes). */
+static PGresult *runb(struct pg *p, const char *name, int n, const char *const *vals, const int *lens)
+{
+    int fmt[8] = { 0 };
+
+    for (int i = 0; i < n && i < 8; i++)
+        fmt[i] = lens != NULL && lens[i] > 0 ? 1 : 0;
+    return PQexecPrepared(p->c, name, n, vals, lens, fmt, 1);
+}
+
+/* A decimal column read in binary format of a ::text cast. */
+static uint64_t col_u64(PGresult *r, int row, int col)
+{
+    char num[24];
+    int n = PQgetlength(r, row, col);
+
+    if (n <= 0 || n >= (int)sizeof(num))
+        return 0;
+    memcpy(num, PQgetvalue(r, row, col), (size_t)n);
+    num[n] = '\0';
+    return strtoull(num, NULL, 10);
+}
+
+static vt_status pg_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    PGresult *r = PQexec(p->c, "BEGIN");
+
+    *size_out = 0;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "log begin");
+    PQclear(r);
+    /* One sequencer at a time across every replica; released at COMMIT/ROLLBACK. */
+    r = PQexec(p->c, "SELECT pg_advisory_xact_lock(" LOG_LOCK_KEY ")");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        goto fail;
+    PQclear(r);
+    r = runb(p, "l_head", 0, NULL, NULL);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        goto fail;
+    if (PQntuples(r) == 1)
+        *size_out = col_u64(r, 0, 0);
+    PQclear(r);
+    return VT_OK;
+fail:
+    {
+        vt_status rc = pg_fail(p, r, err, "log begin");
+        PQclear(PQexec(p->c, "ROLLBACK"));
+        return rc;
+    }
+}
+
+static vt_status pg_log_end(vs_store *s, bool commit, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    PGresult *r = PQexec(p->c, commit ? "COMMIT" : "ROLLBACK");
+
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        vt_status rc = pg_fail(p, r, err, commit ? "log commit" : "log rollback");
+        PQclear(PQexec(p->c, "ROLLBACK"));
+        return rc;
+    }
+    /* A failed COMMIT reports COMMAND_OK with the tag ROLLBACK. */
+    if (commit && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        PQclear(r);
+        return vt_err_set(err, VT_E_IO, "store: postgres log commit rolled back");
+    }
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_log_put(vs_store *s, uint64_t index, const char *kind, const char *ref, const uint8_t *data,
+                            size_t len, const uint8_t leaf[32], vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[5] = { a, kind, ref, (const char *)leaf, (const char *)data };
+    int l[5] = { 0, 0, 0, 32, (int)len };
+    PGresult *r;
+
+    i64(a, (int64_t)index);
+    if (len == 0) {
+        v[4] = "\\x"; /* text form of the empty bytea */
+        l[4] = 0;
+    }
+    r = runb(p, "l_put", 5, v, l);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "log entry insert");
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_log_put_hashes(vs_store *s, uint64_t first, const uint8_t (*h)[32], size_t count, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+
+    for (size_t i = 0; i < count; i++) {
+        const char *v[2] = { a, (const char *)h[i] };
+        int l[2] = { 0, 32 };
+        PGresult *r;
+        i64(a, (int64_t)(first + i));
+        r = runb(p, "l_hash_put", 2, v, l);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            return pg_fail(p, r, err, "log hash insert");
+        PQclear(r);
+    }
+    return VT_OK;
+}
+
+static vt_status pg_log_set_head(vs_store *s, uint64_t size, const char *checkpoint, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[2] = { a, checkpoint };
+    PGresult *r;
+
+    i64(a, (int64_t)size);
+    r = runb(p, "l_head_put", 2, v, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "log head update");
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_log_hash(vs_store *s, uint8_t out[32], uint64_t id, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[1] = { a };
+    PGresult *r;
+    vt_status rc = VT_OK;
+
+    i64(a, (int64_t)id);
+    r = runb(p, "l_hash", 1, v, NULL);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "log hash select");
+    if (PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 32)
+        memcpy(out, PQgetvalue(r, 0, 0), 32);
+    else
+        rc = vt_err_set(err, VT_E_NOTFOUND, "store: no log hash %llu", (unsigned long long)id);
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_log_head(vs_store *s, uint64_t *size_out, char **checkpoint_out, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    PGresult *r = runb(p, "l_head", 0, NULL, NULL);
+    vt_status rc = VT_OK;
+
+    *size_out = 0;
+    *checkpoint_out = NULL;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "log head select");
+    if (PQntuples(r) == 1) {
+        *size_out = col_u64(r, 0, 0);
+        *checkpoint_out = strndup(PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+        if (*checkpoint_out == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    }
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_log_find(vs_store *s, uint64_t *index_out, char **data_out, size_t *len_out, const char *kind,
+                             const char *ref, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    const char *v[2] = { kind, ref };
+    PGresult *r = runb(p, "l_find", 2, v, NULL);
+    vt_status rc = VT_OK;
+
+    *index_out = 0;
+    if (data_out != NULL) {
+        *data_out = NULL;
+        *len_out = 0;
+    }
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "log entry select");
+    if (PQntuples(r) != 1) {
+        rc = vt_err_set(err, VT_E_NOTFOUND, "no %s '%.64s' in the log", kind, ref);
+    } else {
+        *index_out = col_u64(r, 0, 0);
+        if (data_out != NULL) {
+            size_t n = (size_t)PQgetlength(r, 0, 1);
+            *data_out = malloc(n + 1);
+            if (*data_out == NULL) {
+                rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+            } else {
+                memcpy(*data_out, PQgetvalue(r, 0, 1), n);
+                (*data_out)[n] = '\0';
+                *len_out = n;
+            }
+        }
+    }
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_log_index_of(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    const char *v[1] = { (const char *)leaf };
+    int l[1] = { 32 };
+    PGresult *r = runb(p, "l_index_of", 1, v, l);
+    vt_status rc = VT_OK;
+
+    *index_out = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "log leaf select");
+    if (PQntuples(r) == 1)
+        *index_out = col_u64(r, 0, 0);
+    else
+        rc = vt_err_set(err, VT_E_NOTFOUND, "no log entry with that leaf hash");
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_log_entries(vs_store *s, uint64_t first, unsigned count,
+                                vt_status (*fn)(void *, const uint8_t *, size_t, vt_err *), void *arg, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24], b[24];
+    const char *v[2] = { a, b };
+    PGresult *r;
+    vt_status rc = VT_OK;
+
+    i64(a, (int64_t)first);
+    i64(b, (int64_t)(first + count));
+    r = runb(p, "l_entries", 2, v, NULL);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "log entries select");
+    if ((unsigned)PQntuples(r) != count)
+        rc = vt_err_set(err, VT_E_NOTFOUND, "store: %d of %u log entries", PQntuples(r), count);
+    for (int i = 0; i < PQntuples(r) && rc == VT_OK; i++)
+        rc = fn(arg, (const uint8_t *)PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), err);
+    PQclear(r);
+    return rc;
+}
+
+static const struct vs_log_ops pg_log_ops = {
+    .begin = pg_log_begin,
+    .end = pg_log_end,
+    .put = pg_log_put,
+    .put_hashes = pg_log_put_hashes,
+    .set_head = pg_log_set_head,
+    .hash = pg_log_hash,
+    .head = pg_log_head,
+    .find = pg_log_find,
+    .index_of = pg_log_index_of,
+    .entries = pg_log_entries,
+};
+
 static const struct vs_ops pg_ops = {
     .close = pg_close,
     .ping = pg_ping,
@@ -303,6 +579,7 @@ vt_status vs_pg_open(vs_store **out, const char *conninfo, vt_err *err)
     if (p == NULL)
         return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
     p->base.ops = &pg_ops;
+    p->base.log = &pg_log_ops;
     p->base.backend = "postgres";
     p->c = PQconnectdb(conninfo);
     if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
@@ -315,6 +592,10 @@ vt_status vs_pg_open(vs_store **out, const char *conninfo, vt_err *err)
     r = PQexec(p->c, "SELECT pg_advisory_lock(7365420001)");
     PQclear(r);
     r = PQexec(p->c, schema);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        PQclear(r);
+        r = PQexec(p->c, log_schema);
+    }
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         rc = pg_fail(p, r, err, "schema");
         PQclear(PQexec(p->c, "SELECT pg_advisory_unlock(7365420001)"));

@@ -44,10 +44,38 @@ static const char *const sql[Q_COUNT] = {
     [Q_P_LIST_ALL] = "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT ?1",
 };
 
+/* The log (docs/log.md): entries, stored hashes in tlog order, the signed head. */
+static const char log_schema[] =
+    "CREATE TABLE IF NOT EXISTS log_entries (idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,"
+    " leaf BLOB NOT NULL, data BLOB NOT NULL, UNIQUE (kind, ref));"
+    "CREATE INDEX IF NOT EXISTS log_entries_leaf ON log_entries(leaf);"
+    "CREATE TABLE IF NOT EXISTS log_hashes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS log_head (one INTEGER PRIMARY KEY CHECK (one = 1), size INTEGER NOT NULL,"
+    " checkpoint TEXT NOT NULL);";
+
+enum { L_BEGIN, L_COMMIT, L_ROLLBACK, L_PUT, L_HASH_PUT, L_HEAD_PUT, L_HASH, L_HEAD, L_FIND, L_INDEX_OF, L_ENTRIES,
+       L_COUNT };
+
+static const char *const log_sql[L_COUNT] = {
+    [L_BEGIN] = "BEGIN IMMEDIATE",
+    [L_COMMIT] = "COMMIT",
+    [L_ROLLBACK] = "ROLLBACK",
+    [L_PUT] = "INSERT INTO log_entries (idx, kind, ref, leaf, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [L_HASH_PUT] = "INSERT INTO log_hashes (id, hash) VALUES (?1, ?2)",
+    [L_HEAD_PUT] = "INSERT INTO log_head (one, size, checkpoint) VALUES (1, ?1, ?2)"
+                   " ON CONFLICT(one) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint",
+    [L_HASH] = "SELECT hash FROM log_hashes WHERE id = ?1",
+    [L_HEAD] = "SELECT size, checkpoint FROM log_head WHERE one = 1",
+    [L_FIND] = "SELECT idx, data FROM log_entries WHERE kind = ?1 AND ref = ?2",
+    [L_INDEX_OF] = "SELECT idx FROM log_entries WHERE leaf = ?1 ORDER BY idx LIMIT 1",
+    [L_ENTRIES] = "SELECT data FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+};
+
 struct lite {
     vs_store base;
     sqlite3 *db;
     sqlite3_stmt *st[Q_COUNT];
+    sqlite3_stmt *lst[L_COUNT];
 };
 
 static vt_status db_err(struct lite *l, vt_err *err, const char *what)
@@ -69,6 +97,8 @@ static void lite_close(vs_store *s)
 
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(l->st[i]);
+    for (int i = 0; i < L_COUNT; i++)
+        sqlite3_finalize(l->lst[i]);
     sqlite3_close(l->db);
     free(l);
 }
@@ -292,6 +322,231 @@ static vt_status lite_passport_list(vs_store *s, const char *env, size_t limit,
     return ret;
 }
 
+/* ---- the log ---- */
+
+static sqlite3_stmt *lq(struct lite *l, int i)
+{
+    sqlite3_reset(l->lst[i]);
+    sqlite3_clear_bindings(l->lst[i]);
+    return l->lst[i];
+}
+
+/* Steps a statement that returns no row; VT_OK on SQLITE_DONE. */
+static vt_status lite_exec(struct lite *l, sqlite3_stmt *st, const char *what, vt_err *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, what);
+}
+
+static vt_status lite_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st;
+    vt_status rc = lite_exec(l, lq(l, L_BEGIN), "log begin", err);
+    int r;
+
+    *size_out = 0;
+    if (rc != VT_OK)
+        return rc;
+    st = lq(l, L_HEAD);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *size_out = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) {
+        rc = db_err(l, err, "log head");
+        (void)lite_exec(l, lq(l, L_ROLLBACK), "log rollback", NULL);
+    }
+    return rc;
+}
+
+static vt_status lite_log_end(vs_store *s, bool commit, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    vt_status rc = lite_exec(l, lq(l, commit ? L_COMMIT : L_ROLLBACK), commit ? "log commit" : "log rollback", err);
+
+    if (rc != VT_OK && commit)
+        (void)lite_exec(l, lq(l, L_ROLLBACK), "log rollback", NULL);
+    return rc;
+}
+
+static vt_status lite_log_put(vs_store *s, uint64_t index, const char *kind, const char *ref, const uint8_t *data,
+                              size_t len, const uint8_t leaf[32], vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_PUT);
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, leaf, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, data, (int)len, SQLITE_STATIC);
+    return lite_exec(l, st, "log entry insert", err);
+}
+
+static vt_status lite_log_put_hashes(vs_store *s, uint64_t first, const uint8_t (*h)[32], size_t count, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; i < count && rc == VT_OK; i++) {
+        sqlite3_stmt *st = lq(l, L_HASH_PUT);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
+        sqlite3_bind_blob(st, 2, h[i], 32, SQLITE_STATIC);
+        rc = lite_exec(l, st, "log hash insert", err);
+    }
+    return rc;
+}
+
+static vt_status lite_log_set_head(vs_store *s, uint64_t size, const char *checkpoint, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_HEAD_PUT);
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    sqlite3_bind_text(st, 2, checkpoint, -1, SQLITE_STATIC);
+    return lite_exec(l, st, "log head update", err);
+}
+
+static vt_status lite_log_hash(vs_store *s, uint8_t out[32], uint64_t id, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_HASH);
+    vt_status rc;
+    int r;
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(out, sqlite3_column_blob(st, 0), 32);
+        rc = VT_OK;
+    } else if (r == SQLITE_ROW || r == SQLITE_DONE) {
+        rc = vt_err_set(err, VT_E_NOTFOUND, "store: no log hash %llu", (unsigned long long)id);
+    } else {
+        rc = db_err(l, err, "log hash select");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static vt_status lite_log_head(vs_store *s, uint64_t *size_out, char **checkpoint_out, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_HEAD);
+    vt_status rc = VT_OK;
+    int r;
+
+    *size_out = 0;
+    *checkpoint_out = NULL;
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *size_out = (uint64_t)sqlite3_column_int64(st, 0);
+        *checkpoint_out = col_dup(st, 1);
+        if (*checkpoint_out == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    } else if (r != SQLITE_DONE) {
+        rc = db_err(l, err, "log head select");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static vt_status lite_log_find(vs_store *s, uint64_t *index_out, char **data_out, size_t *len_out, const char *kind,
+                               const char *ref, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_FIND);
+    vt_status rc = VT_OK;
+    int r;
+
+    *index_out = 0;
+    if (data_out != NULL) {
+        *data_out = NULL;
+        *len_out = 0;
+    }
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *index_out = (uint64_t)sqlite3_column_int64(st, 0);
+        if (data_out != NULL) {
+            size_t n = (size_t)sqlite3_column_bytes(st, 1);
+            *data_out = malloc(n + 1);
+            if (*data_out == NULL) {
+                rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+            } else {
+                if (n > 0)
+                    memcpy(*data_out, sqlite3_column_blob(st, 1), n);
+                (*data_out)[n] = '\0';
+                *len_out = n;
+            }
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = vt_err_set(err, VT_E_NOTFOUND, "no %s '%.64s' in the log", kind, ref);
+    } else {
+        rc = db_err(l, err, "log entry select");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static vt_status lite_log_index_of(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_INDEX_OF);
+    vt_status rc = VT_OK;
+    int r;
+
+    *index_out = 0;
+    sqlite3_bind_blob(st, 1, leaf, 32, SQLITE_STATIC);
+    r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *index_out = (uint64_t)sqlite3_column_int64(st, 0);
+    else if (r == SQLITE_DONE)
+        rc = vt_err_set(err, VT_E_NOTFOUND, "no log entry with that leaf hash");
+    else
+        rc = db_err(l, err, "log leaf select");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static vt_status lite_log_entries(vs_store *s, uint64_t first, unsigned count,
+                                  vt_status (*fn)(void *, const uint8_t *, size_t, vt_err *), void *arg, vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = lq(l, L_ENTRIES);
+    vt_status rc = VT_OK;
+    unsigned n = 0;
+    int r = SQLITE_DONE;
+
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)(first + count));
+    while (rc == VT_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = fn(arg, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), err);
+        n++;
+    }
+    if (rc == VT_OK && r != SQLITE_DONE)
+        rc = db_err(l, err, "log entries select");
+    if (rc == VT_OK && n != count)
+        rc = vt_err_set(err, VT_E_NOTFOUND, "store: %u of %u log entries", n, count);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const struct vs_log_ops lite_log_ops = {
+    .begin = lite_log_begin,
+    .end = lite_log_end,
+    .put = lite_log_put,
+    .put_hashes = lite_log_put_hashes,
+    .set_head = lite_log_set_head,
+    .hash = lite_log_hash,
+    .head = lite_log_head,
+    .find = lite_log_find,
+    .index_of = lite_log_index_of,
+    .entries = lite_log_entries,
+};
+
 static const struct vs_ops lite_ops = {
     .close = lite_close,
     .ping = lite_ping,
@@ -316,6 +571,7 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
     if (l == NULL)
         return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
     l->base.ops = &lite_ops;
+    l->base.log = &lite_log_ops;
     l->base.backend = "sqlite";
     if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
@@ -326,13 +582,19 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
     sqlite3_busy_timeout(l->db, 5000);
     if (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
                      &msg) != SQLITE_OK ||
-        sqlite3_exec(l->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_exec(l->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(l->db, log_schema, NULL, NULL, &msg) != SQLITE_OK) {
         rc = vt_err_set(err, VT_E_IO, "store: %s: %s", path, msg != NULL ? msg : sqlite3_errmsg(l->db));
         sqlite3_free(msg);
         goto fail;
     }
     for (int i = 0; i < Q_COUNT; i++)
         if (sqlite3_prepare_v3(l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i], NULL) != SQLITE_OK) {
+            rc = db_err(l, err, "prepare");
+            goto fail;
+        }
+    for (int i = 0; i < L_COUNT; i++)
+        if (sqlite3_prepare_v3(l->db, log_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->lst[i], NULL) != SQLITE_OK) {
             rc = db_err(l, err, "prepare");
             goto fail;
         }

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "veritee/veritee.h"
+#include "verifier/log.h"
 #include "verifier/store.h"
 
 typedef struct vf_config {
@@ -24,6 +25,7 @@ typedef struct vf_config {
     size_t max_body;             /* 0 = 1 MiB */
     unsigned max_connections;    /* 0 = 512 */
     bool quiet;                  /* no access log */
+    const char *log_origin;      /* transparency log origin; NULL = stored, else HOST/veritee-log */
 } vf_config;
 
 /* Shared by every worker: read-only after start except the key ring (rwlock). */
@@ -36,6 +38,7 @@ typedef struct vf_service {
     vt_verify_cache *cache;
     vt_metrics *metrics;
     vt_http_router router;
+    vf_log *log;                 /* the transparency log's sequencer (docs/log.md) */
 } vf_service;
 
 /* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */

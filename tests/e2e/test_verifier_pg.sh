@@ -42,6 +42,8 @@ start() {
 # Both replicas trust the same simulation root and mock key (the attester's state).
 mkdir -p "$VERITEE_STATE"
 start a
+# Replicas of one log sign with one log key (docs/log.md).
+mkdir -p "$TMP/b-state" && cp "$TMP/a-state/log-key.pem" "$TMP/b-state/"
 start b
 ln -s "$VERITEE_STATE/mock" "$TMP/a-state/mock" 2>/dev/null
 ln -s "$VERITEE_STATE/mock" "$TMP/b-state/mock" 2>/dev/null
@@ -74,4 +76,10 @@ code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST --data-binary @"$TMP/req
   failed=$((failed + 1)); echo "FAIL: replay at a: $code $(head -c 300 "$TMP/body")"; }
 n=$(curl -s "$URL_a/v1/passports?environment=dev" | jq '.passports | length')
 [ "$n" = 2 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: two passports listed, got $n"; }
+
+# Both replicas appended to one transparency log (one sequencer at a time: advisory lock).
+KEY=$(curl -s "$URL_a/v1/log/key")
+expect 0 "log checkpoint through b under a's key" -- "$VT" log checkpoint --log "$URL_b/v1/log" --log-key "$KEY"
+contains ", 2 entries" "the log holds both replicas' passports"
+expect 0 "a's passport proven through b" -- "$VT" log prove --log "$URL_b/v1/log" --log-key "$KEY" "$TMP/a.jwt"
 finish

@@ -102,6 +102,21 @@ void vt_pkey_free(vt_pkey *k)
     free(k);
 }
 
+vt_status vt_pkey_from_ed25519_raw(vt_pkey **out, const uint8_t key[32], bool priv, vt_err *err)
+{
+    EVP_PKEY *pk;
+
+    *out = NULL;
+    pk = priv ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, key, 32)
+              : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key, 32);
+    if (pk == NULL) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_CRYPTO, "pkey: Ed25519 %s key rejected", priv ? "private" : "public");
+    }
+    *out = vt__pkey_wrap(pk);
+    return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+}
+
 vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;

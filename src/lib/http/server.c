@@ -243,7 +243,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 
     evhttp_add_header(oh, "Content-Type", resp.content_type != NULL ? resp.content_type : "application/json");
     evhttp_add_header(oh, "X-Request-Id", rid);
-    evhttp_add_header(oh, "Cache-Control", "no-store");
+    evhttp_add_header(oh, "Cache-Control", resp.cache_control != NULL ? resp.cache_control : "no-store");
     evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
     out = evbuffer_new();
     if (out != NULL && resp.body.len > 0)

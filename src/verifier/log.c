@@ -1,0 +1,376 @@
+/* The verifier's log sequencer: appends are queued by the workers and
+ * committed by one thread in batches (group commit), each batch in one store
+ * transaction that also holds the new signed checkpoint. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verifier/log.h"
+
+#define BATCH_MAX 4096
+
+struct item {
+    const char *kind, *ref;
+    const uint8_t *data;
+    size_t len;
+    uint64_t index;
+    vt_status rc;
+    vt_err err;
+    bool done;
+    struct item *next;
+};
+
+struct vf_log {
+    vs_store *st;              /* the sequencer's own connection */
+    vt_note_signer *signer;
+    char origin[VT_NOTE_NAME_MAX + 1];
+    vt_buf vkey;
+    pthread_t th;
+    bool started, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t more, done;
+    struct item *head, *tail;
+};
+
+vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err)
+{
+    vs_store *s = arg;
+    return s->log->hash(s, out, stored_index, err);
+}
+
+static void log_error(const char *msg, const char *detail)
+{
+    fprintf(stderr, "{\"level\":\"error\",\"service\":\"verifier\",\"msg\":\"%s\",\"detail\":\"", msg);
+    for (const char *p = detail; *p != '\0'; p++)
+        fputc(*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '\'' : *p, stderr);
+    fputs("\"}\n", stderr);
+}
+
+/* The signed checkpoint of the tree of `size` leaves, read through the store (inside the
+ * transaction), into note. */
+static vt_status sign_checkpoint(vf_log *l, vt_buf *note, uint64_t size, vt_err *err)
+{
+    vt_checkpoint c;
+    vt_buf text;
+    vt_status rc;
+
+    vt_buf_init(&text);
+    memset(&c, 0, sizeof(c));
+    snprintf(c.origin, sizeof(c.origin), "%s", l->origin);
+    c.size = size;
+    rc = vt_tlog_tree_hash(c.root, size, vf_log_read, l->st, err);
+    if (rc == VT_OK)
+        rc = vt_checkpoint_text(&text, &c, err);
+    if (rc == VT_OK)
+        rc = vt_note_sign(note, (const char *)text.data, text.len, l->signer, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(note, err);
+    vt_buf_free(&text);
+    return rc;
+}
+
+/* One batch in one transaction: entries, stored hashes, the new head. */
+static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
+{
+    vs_store *s = l->st;
+    uint64_t size = 0, size0;
+    uint8_t add[VT_TLOG_STORED_MAX][32], leaf[32];
+    vt_buf note;
+    vt_status rc;
+
+    vt_buf_init(&note);
+    rc = s->log->begin(s, &size, err);
+    if (rc != VT_OK)
+        return rc;
+    size0 = size;
+    for (struct item *it = batch; it != NULL && rc == VT_OK; it = it->next) {
+        size_t n = 0;
+        rc = s->log->find(s, &it->index, NULL, NULL, it->kind, it->ref, NULL);
+        if (rc == VT_OK)
+            continue; /* already logged (a retried POST) */
+        if (rc != VT_E_NOTFOUND) {
+            rc = s->log->find(s, &it->index, NULL, NULL, it->kind, it->ref, err);
+            break;
+        }
+        rc = vt_tlog_leaf_hash(leaf, it->data, it->len, err);
+        if (rc == VT_OK)
+            rc = vt_tlog_stored_hashes(add, &n, size, leaf, vf_log_read, s, err);
+        if (rc == VT_OK)
+            rc = s->log->put(s, size, it->kind, it->ref, it->data, it->len, leaf, err);
+        if (rc == VT_OK)
+            rc = s->log->put_hashes(s, vt_tlog_stored_index(0, size), (const uint8_t(*)[32])add, n, err);
+        it->index = size++;
+    }
+    if (rc == VT_OK && size != size0)
+        rc = sign_checkpoint(l, &note, size, err);
+    if (rc == VT_OK && size != size0)
+        rc = s->log->set_head(s, size, (const char *)note.data, err);
+    if (rc == VT_OK)
+        rc = s->log->end(s, true, err);
+    else
+        (void)s->log->end(s, false, NULL);
+    vt_buf_free(&note);
+    return rc;
+}
+
+static void *sequencer(void *arg)
+{
+    vf_log *l = arg;
+
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        struct item *batch, *last;
+        size_t n = 1;
+        vt_err e = { 0 };
+        vt_status rc;
+
+        while (!l->stop && l->head == NULL)
+            pthread_cond_wait(&l->more, &l->mu);
+        if (l->head == NULL)
+            break;
+        /* Everything queued while the last batch was committing, up to BATCH_MAX. */
+        batch = last = l->head;
+        while (last->next != NULL && n < BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        l->head = last->next;
+        if (l->head == NULL)
+            l->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&l->mu);
+        rc = commit_batch(l, batch, &e);
+        if (rc != VT_OK)
+            log_error("log append failed", e.msg);
+        pthread_mutex_lock(&l->mu);
+        for (struct item *it = batch, *nx; it != NULL; it = nx) {
+            nx = it->next;
+            it->rc = rc;
+            if (rc != VT_OK)
+                it->err = e;
+            it->done = true;
+        }
+        pthread_cond_broadcast(&l->done);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err)
+{
+    struct item *it;
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        index_out[i] = 0;
+        if (e[i].len > VT_TLOG_ENTRY_MAX)
+            return vt_err_set(err, VT_E_LIMIT, "log: entry of %zu bytes, more than %u", e[i].len, VT_TLOG_ENTRY_MAX);
+    }
+    if (n == 0)
+        return VT_OK;
+    it = calloc(n, sizeof(*it));
+    if (it == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        it[i].kind = e[i].kind;
+        it[i].ref = e[i].ref;
+        it[i].data = e[i].data;
+        it[i].len = e[i].len;
+        it[i].next = i + 1 < n ? &it[i + 1] : NULL;
+    }
+    pthread_mutex_lock(&l->mu);
+    if (l->stop) {
+        pthread_mutex_unlock(&l->mu);
+        free(it);
+        return vt_err_set(err, VT_E_IO, "log: closed");
+    }
+    if (l->tail != NULL)
+        l->tail->next = &it[0];
+    else
+        l->head = &it[0];
+    l->tail = &it[n - 1];
+    pthread_cond_signal(&l->more);
+    for (size_t i = 0; i < n; i++)
+        while (!it[i].done)
+            pthread_cond_wait(&l->done, &l->mu);
+    pthread_mutex_unlock(&l->mu);
+    for (size_t i = 0; i < n; i++) {
+        index_out[i] = it[i].index;
+        if (it[i].rc != VT_OK && rc == VT_OK) {
+            rc = it[i].rc;
+            if (err != NULL)
+                *err = it[i].err;
+        }
+    }
+    free(it);
+    return rc;
+}
+
+vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
+                        size_t len, vt_err *err)
+{
+    vf_log_entry e = { kind, ref, entry, len };
+    return vf_log_append_many(l, index_out, &e, 1, err);
+}
+
+const char *vf_log_origin(const vf_log *l)
+{
+    return l->origin;
+}
+
+const char *vf_log_vkey(const vf_log *l)
+{
+    return (const char *)l->vkey.data;
+}
+
+/* The log key: <state_dir>/log-key.pem, made on first start (0600). */
+static vt_status load_key(vt_pkey **out, const char *state_dir, vt_err *err)
+{
+    char path[4200];
+    vt_buf pem;
+    vt_status rc;
+
+    *out = NULL;
+    vt_buf_init(&pem);
+    if (snprintf(path, sizeof(path), "%s/log-key.pem", state_dir) >= (int)sizeof(path))
+        return vt_err_set(err, VT_E_ARG, "log: state directory path too long");
+    if (access(path, F_OK) == 0) {
+        rc = vt_file_read(&pem, path, 64 << 10, err);
+        if (rc == VT_OK)
+            rc = vt_pkey_from_pem(out, (const char *)pem.data, pem.len, err);
+        if (rc == VT_OK && vt_pkey_type(*out) != VT_KEY_ED25519)
+            rc = vt_err_set(err, VT_E_ARG, "log: %s is not an Ed25519 key", path);
+    } else {
+        rc = vt_pkey_generate(out, VT_KEY_ED25519, err);
+        if (rc == VT_OK)
+            rc = vt_pkey_to_pem(&pem, *out, true, err);
+        if (rc == VT_OK)
+            rc = vt_file_write(path, pem.data, pem.len, 0600, err);
+    }
+    if (rc != VT_OK) {
+        vt_pkey_free(*out);
+        *out = NULL;
+    }
+    vt_buf_free(&pem);
+    return rc;
+}
+
+/* Default origin: "<host>/veritee-log", the host from the listen address unless it is a
+ * wildcard, else this machine's name. */
+static void default_origin(char out[VT_NOTE_NAME_MAX + 1], const char *listen)
+{
+    char host[256] = "";
+    const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
+    size_t hl = colon != NULL ? (size_t)(colon - listen) : listen != NULL ? strlen(listen) : 0;
+
+    if (hl > 0 && hl < sizeof(host))
+        snprintf(host, sizeof(host), "%.*s", (int)hl, listen);
+    if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "[::]") == 0 || strcmp(host, "::") == 0) {
+        if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+            snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = '\0';
+    }
+    snprintf(out, VT_NOTE_NAME_MAX + 1, "%.200s/veritee-log", host);
+}
+
+vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, const char *origin,
+                      const char *listen, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vf_log *l = NULL;
+    vt_pkey *key = NULL;
+    char *cp = NULL;
+    uint64_t size = 0;
+    vt_buf note;
+
+    *out = NULL;
+    vt_buf_init(&note);
+    l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->more, NULL);
+    pthread_cond_init(&l->done, NULL);
+    vt_buf_init(&l->vkey);
+    rc = load_key(&key, state_dir, err);
+    if (rc == VT_OK)
+        rc = vs_open(&l->st, db_url, err);
+    if (rc == VT_OK)
+        rc = l->st->log->head(l->st, &size, &cp, err);
+    if (rc != VT_OK)
+        goto out;
+    /* The origin is the log's identity: it stays what the stored checkpoints say. */
+    if (cp != NULL) {
+        size_t n = strcspn(cp, "\n");
+        if (n == 0 || n > VT_NOTE_NAME_MAX) {
+            rc = vt_err_set(err, VT_E_FORMAT, "log: the stored checkpoint has no origin line");
+            goto out;
+        }
+        memcpy(l->origin, cp, n);
+        if (origin != NULL && strcmp(origin, l->origin) != 0) {
+            rc = vt_err_set(err, VT_E_ARG, "log: --log-origin %.64s differs from the log's origin %.64s", origin,
+                            l->origin);
+            goto out;
+        }
+    } else if (origin != NULL) {
+        snprintf(l->origin, sizeof(l->origin), "%s", origin);
+    } else {
+        default_origin(l->origin, listen);
+    }
+    rc = vt_note_signer_new(&l->signer, l->origin, key, err);
+    if (rc == VT_OK)
+        rc = vt_note_signer_vkey(&l->vkey, l->signer, err);
+    if (rc != VT_OK)
+        goto out;
+    /* The empty tree gets its checkpoint at once, so /v1/log/checkpoint always answers. */
+    if (cp == NULL) {
+        uint64_t sz = 0;
+        rc = l->st->log->begin(l->st, &sz, err);
+        if (rc == VT_OK && sz == 0)
+            rc = sign_checkpoint(l, &note, 0, err);
+        if (rc == VT_OK && sz == 0)
+            rc = l->st->log->set_head(l->st, 0, (const char *)note.data, err);
+        if (rc == VT_OK)
+            rc = l->st->log->end(l->st, true, err);
+        else
+            (void)l->st->log->end(l->st, false, NULL);
+        if (rc != VT_OK)
+            goto out;
+    }
+    if (pthread_create(&l->th, NULL, sequencer, l) != 0) {
+        rc = vt_err_set(err, VT_E_INTERNAL, "log: cannot start the sequencer");
+        goto out;
+    }
+    l->started = true;
+    *out = l;
+    l = NULL;
+    rc = VT_OK;
+out:
+    free(cp);
+    vt_buf_free(&note);
+    vt_pkey_free(key);
+    vf_log_close(l);
+    return rc;
+}
+
+void vf_log_close(vf_log *l)
+{
+    if (l == NULL)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->stop = true;
+    pthread_cond_signal(&l->more);
+    pthread_mutex_unlock(&l->mu);
+    if (l->started)
+        pthread_join(l->th, NULL);
+    vs_close(l->st);
+    vt_note_signer_free(l->signer);
+    vt_buf_free(&l->vkey);
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->more);
+    pthread_cond_destroy(&l->done);
+    free(l);
+}

@@ -1,0 +1,46 @@
+/* The verifier's transparency log (docs/log.md): one sequencer thread that
+ * appends entries in batches (one transaction and one fsync per batch, then
+ * a newly signed checkpoint), and the Ed25519 log key in the state directory. */
+#ifndef VT_VERIFIER_LOG_H
+#define VT_VERIFIER_LOG_H
+
+#include "veritee/veritee.h"
+#include "verifier/store.h"
+
+typedef struct vf_log vf_log;
+
+/*
+ * Opens the log: the key <state_dir>/log-key.pem (Ed25519, made 0600 on first
+ * start), a store connection of its own, and the sequencer thread.  origin
+ * NULL = the origin of the stored checkpoints, else one derived from listen;
+ * an origin that differs from the stored checkpoints' is refused (VT_E_ARG).
+ * Caller owns, vf_log_close().
+ */
+vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, const char *origin,
+                      const char *listen, vt_err *err);
+/* Stops the sequencer (queued appends fail with VT_E_IO) and frees.  NULL-safe. */
+void vf_log_close(vf_log *l);
+/*
+ * Appends entry (at most VT_TLOG_ENTRY_MAX bytes) under kind and ref and
+ * returns once it is committed with a checkpoint that covers it: *index_out
+ * is its position.  An entry already logged under (kind, ref) is not added
+ * again; its index comes back.  Thread-safe; blocks the caller.
+ */
+vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
+                        size_t len, vt_err *err);
+/* One entry of a batch (all borrowed for the call). */
+typedef struct vf_log_entry {
+    const char *kind, *ref;
+    const uint8_t *data;
+    size_t len;
+} vf_log_entry;
+/* Appends n entries at once (a bulk submitter: they share a commit when they fit in one
+ * batch) and waits for all; index_out[i] is entry i's position.  The first failure is returned. */
+vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err);
+/* Borrowed, valid while l lives: the checkpoint origin and the note verifier key. */
+const char *vf_log_origin(const vf_log *l);
+const char *vf_log_vkey(const vf_log *l);
+/* A vt_tlog_reader over a store connection (arg is the vs_store). */
+vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err);
+
+#endif
