@@ -33,6 +33,8 @@ enum {
     VT_CACHE_SNP_CHAIN = 4,   /* SEV-SNP VCEK/VLEK chains verified to an AMD ARK */
     VT_CACHE_NITRO_CHAIN = 5, /* verified Nitro leaf + cabundle chains */
     VT_CACHE_NVGPU_CHAIN = 6, /* NVIDIA GPU/NVSwitch chains verified to the Device Identity CA */
+    VT_CACHE_TDX_PCS = 7,     /* TDX collateral fetched from a PCS (unverified bytes, until nextUpdate) */
+    VT_CACHE_TDX_PCK_ID = 8,  /* FMSPC and CA named by a PCK leaf (parsed, not trusted) */
 };
 
 /* A new reference to the value under (kind, key) when now is inside its

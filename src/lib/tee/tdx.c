@@ -18,6 +18,7 @@
 #include "tee/tdx_collateral.h"
 #include "tee/tdx_format.h"
 #include "tee/tdx_pck.h"
+#include "tee/tdx_pcs.h"
 #include "tee/tdx_quote.h"
 
 #define PCK_LEAF_CN "Intel SGX PCK Certificate"
@@ -49,6 +50,8 @@ typedef struct tdx_ctx {
     tdx_pck *pck;
     bool chain_ok;
     vt__tdx_coll *coll;
+    vt__tdx_pcs_set *pcs;   /* collateral fetched from a PCS (or its disk cache) */
+    char pcs_error[256];    /* why it could not be had */
 } tdx_ctx;
 
 static void pck_destroy(vt__cached *base)
@@ -209,14 +212,158 @@ static bool check_binding(tdx_ctx *x)
 static void load_set(tdx_ctx *x)
 {
     vt_err e = { 0 };
+    vt_status rc;
 
     if (x->set_loaded || !x->have_coll)
         return;
     x->set_loaded = true;
-    if (vt__tdx_coll_set_load(&x->set, x->req->opts->collateral, &e) != VT_OK) {
+    rc = vt__tdx_coll_set_load(&x->set, x->req->opts->collateral, &e);
+    if (rc == VT_OK && x->pcs != NULL)
+        rc = vt__tdx_coll_set_add(&x->set, x->pcs->coll, &e);
+    if (rc != VT_OK) {
         vt__result_fail(x->res, "collateral", "%s", e.msg);
         x->set_failed = true;
     }
+}
+
+/* ---- collateral from a PCS ---- */
+
+/* What a PCK leaf names for collateral: parsed only, trusted through the chain checks later. */
+typedef struct tdx_pck_id {
+    vt__cached base;
+    uint8_t fmspc[6];
+    const char *ca;  /* "platform" / "processor" */
+    bool sim;        /* issued by the simulator's PCK CA */
+} tdx_pck_id;
+
+static void pck_id_destroy(vt__cached *base)
+{
+    free(base);
+}
+
+static vt_status pck_id_parse(tdx_pck_id *id, const tdx_ctx *x, vt_err *err)
+{
+    static const char end_line[] = "-----END CERTIFICATE-----";
+    const char *pem = x->q.pck_pem, *end;
+    vt_x509 *leaf[1] = { NULL };
+    size_t n = 0, ext_len = 0;
+    const uint8_t *ext = NULL;
+    vt__tdx_pck_ext pe;
+    char issuer[256];
+    vt_status rc = VT_E_INTERNAL;
+
+    end = memmem(pem, x->q.pck_pem_len, end_line, sizeof(end_line) - 1);
+    if (end == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
+    rc = vt_x509_list_from_pem(leaf, &n, 1, pem, (size_t)(end - pem) + sizeof(end_line) - 1, err);
+    if (rc == VT_OK && n != 1)
+        rc = vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
+    if (rc == VT_OK && vt_x509_ext(leaf[0], SGX_EXT_OID, &ext, &ext_len, NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf has no SGX extension (%s)", SGX_EXT_OID);
+    if (rc == VT_OK)
+        rc = vt__tdx_pck_ext_parse(&pe, ext, ext_len, err);
+    if (rc != VT_OK)
+        goto out;
+    memcpy(id->fmspc, pe.fmspc, 6);
+    vt_x509_issuer(leaf[0], issuer, sizeof(issuer));
+    id->sim = strstr(issuer, VT_SIM_PCK_CA_CN) != NULL;
+    if (strstr(issuer, "Processor CA") != NULL)
+        id->ca = "processor";
+    else if (strstr(issuer, "Platform CA") != NULL)
+        id->ca = "platform";
+    else
+        rc = vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf issuer is neither a PCK Platform nor a Processor CA");
+out:
+    if (n == 1)
+        vt_x509_free(leaf[0]);
+    return rc;
+}
+
+/* The PCK leaf's FMSPC and CA, from the cache when there is one.  A held reference in *out. */
+static vt_status pck_id_get(tdx_pck_id **out, tdx_ctx *x, vt_err *err)
+{
+    static const char tag[] = "veritee/tdx/pck-id";
+    vt_verify_cache *cache = x->req->opts->cache;
+    const void *parts[2] = { tag, x->q.pck_pem };
+    size_t lens[2] = { sizeof(tag), x->q.pck_pem_len };
+    uint8_t key[32];
+    tdx_pck_id *id;
+    vt_status rc;
+
+    *out = NULL;
+    if (cache != NULL && vt_digestv(VT_MD_SHA256, parts, lens, 2, key, NULL) != VT_OK)
+        cache = NULL;
+    id = (tdx_pck_id *)vt__cache_get(cache, VT_CACHE_TDX_PCK_ID, key, x->now);
+    if (id != NULL) {
+        *out = id;
+        return VT_OK;
+    }
+    id = calloc(1, sizeof(*id));
+    if (id == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
+    vt__cached_init(&id->base, pck_id_destroy);
+    rc = pck_id_parse(id, x, err);
+    if (rc != VT_OK) {
+        vt__cached_release(&id->base);
+        return rc;
+    }
+    vt__cache_put(cache, VT_CACHE_TDX_PCK_ID, key, INT64_MIN, INT64_MAX, &id->base);
+    *out = id;
+    return VT_OK;
+}
+
+/* Fetching is wanted when the options name a PCS or allow the network. */
+static bool pcs_wanted(const vt_verify_opts *o)
+{
+    return o->fetch || (o->pcs_url != NULL && o->pcs_url[0] != '\0');
+}
+
+/*
+ * The fetched collateral for this quote's FMSPC and CA: from the in-memory
+ * cache until its nextUpdate (less the refresh margin), else from the disk
+ * cache or the PCS.  A simulated PCK is never sent to Intel's default PCS
+ * (only to a PCS the options name).  Failures are kept in x->pcs_error.
+ */
+static void pcs_obtain(tdx_ctx *x)
+{
+    static const char tag[] = "veritee/tdx/pcs";
+    const vt_verify_opts *o = x->req->opts;
+    tdx_pck_id *id = NULL;
+    char base[VT_PCS_BASE_MAX];
+    uint8_t key[32];
+    uint8_t net = o->fetch ? 1 : 0;
+    const char *rcrl = o->root_crl_url != NULL ? o->root_crl_url : "";
+    vt__tdx_pcs_set *s = NULL;
+    vt_verify_cache *cache = o->cache;
+    vt_err e = { 0 };
+
+    if (pck_id_get(&id, x, &e) != VT_OK)
+        return; /* the PCK chain checks say what is wrong with it */
+    if (id->sim && (o->pcs_url == NULL || o->pcs_url[0] == '\0'))
+        goto out;
+    if (vt__pcs_base(base, sizeof(base), o, &e) != VT_OK) {
+        snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
+        goto out;
+    }
+    {
+        const void *parts[6] = { tag, base, rcrl, id->fmspc, id->ca, &net };
+        size_t lens[6] = { sizeof(tag), strlen(base) + 1, strlen(rcrl) + 1, 6, strlen(id->ca) + 1, 1 };
+        if (vt_digestv(VT_MD_SHA256, parts, lens, 6, key, NULL) != VT_OK)
+            cache = NULL;
+    }
+    s = (vt__tdx_pcs_set *)vt__cache_get(cache, VT_CACHE_TDX_PCS, key, x->now);
+    if (s == NULL) {
+        if (vt__tdx_pcs_get(&s, o, id->fmspc, id->ca, &e) != VT_OK) {
+            snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
+            goto out;
+        }
+        if (s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0) >= x->now)
+            vt__cache_put(cache, VT_CACHE_TDX_PCS, key, INT64_MIN,
+                          s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0), &s->base);
+    }
+    x->pcs = s;
+out:
+    vt__cached_release(&id->base);
 }
 
 /* ---- the PCK chain ---- */
@@ -476,6 +623,18 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
         rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
         goto out;
     }
+    if (pcs_wanted(req->opts))
+        pcs_obtain(x);
+    if (x->pcs != NULL) {
+        static const char tag[] = "veritee/tdx/with-pcs";
+        const void *parts[3] = { tag, x->coll_digest, x->pcs->digest };
+        size_t lens[3] = { sizeof(tag), 32, 32 };
+        if (vt_digestv(VT_MD_SHA256, parts, lens, 3, x->coll_digest, &e) != VT_OK) {
+            rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
+            goto out;
+        }
+        x->have_coll = true;
+    }
     if (roots_digest(rdig, req->roots, req->root_count, &e) != VT_OK) {
         rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
         goto out;
@@ -508,6 +667,14 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);
+    if (x->coll == NULL && x->pcs != NULL && x->pcs->fetched > 0)
+        vt__tdx_pcs_forget(x->pcs, req->opts, "collateral fetched from the PCS did not verify");
+    if (x->coll == NULL && x->pcs_error[0] != '\0') {
+        if (req->opts->allow_missing_collateral)
+            vt__result_warn(res, "collateral", "%s", x->pcs_error);
+        else
+            vt__result_fail(res, "collateral", "%s", x->pcs_error);
+    }
     if (x->coll != NULL) {
         res->collateral_verified = true;
         vt__claims_add_signer(&res->claims, "tcb_signer", x->coll->tcb_signer);
@@ -521,6 +688,7 @@ out:
         if (x->pck != NULL)
             vt__cached_release(&x->pck->base);
         vt__tdx_coll_release(x->coll);
+        vt__tdx_pcs_set_release(x->pcs);
         free(x);
     }
     return rc;
