@@ -163,6 +163,7 @@ typedef struct vt_verify_opts {
                                       or Intel's certificates host when pcs_url is Intel's PCS */
     int64_t refresh_before_s;      /* fetched collateral is fetched anew this long before its nextUpdate
                                       (the cached copy serves meanwhile); 0 = only once expired */
+    long fetch_timeout_s;          /* whole-request limit for each fetch; 0 = 20 s */
 } vt_verify_opts;
 
 /*

@@ -13,7 +13,8 @@ encoding=der and /PREFIX/sgx/certification/v4/rootcacrl.  MODE:
   ok         as PCS serves it
   hex        ok, but the Root CA CRL hex-encoded (older PCCS)
   tamper     a TCB level's "OutOfDate" made "UpToDate" in the TCB info body
-  wrongchain the PCK CRL issuer chain in the TCB-Info-Issuer-Chain header
+  wrongchain the PCK CRL issuer chain in the TCB-Info-Issuer-Chain and
+             SGX-Enclave-Identity-Issuer-Chain headers
   nochain    no TCB-Info-Issuer-Chain header at all
   404 / 500  that status for every request
   slow       ok, after 3 seconds
@@ -107,8 +108,9 @@ class H(http.server.BaseHTTPRequestHandler):
                 hdrs.append(("TCB-Info-Issuer-Chain", enc(chain)))
             return self.reply(200, body, hdrs)
         if rest == "/tdx/certification/v4/qe/identity":
+            chain = p.crl_chain if p.mode == "wrongchain" else p.qe_chain
             return self.reply(200, p.qe, [("Content-Type", "application/json"),
-                                          ("SGX-Enclave-Identity-Issuer-Chain", enc(p.qe_chain))])
+                                          ("SGX-Enclave-Identity-Issuer-Chain", enc(chain))])
         if rest == "/sgx/certification/v4/pckcrl":
             if q.get("ca") != ["platform"] or q.get("encoding") != ["der"]:
                 return self.reply(404, b"")

@@ -25,6 +25,7 @@
 #define PCK_PLATFORM_CA_CN "Intel SGX PCK Platform CA"
 #define PCK_PROCESSOR_CA_CN "Intel SGX PCK Processor CA"
 #define PCK_CHAIN_CERTS 3
+#define TDX_PCS_RECHECK_S 60 /* inside the refresh window, how long fetched collateral stays in memory */
 
 /* A verified (or at least parsed) PCK chain: cacheable once verified. */
 typedef struct tdx_pck {
@@ -357,9 +358,14 @@ static void pcs_obtain(tdx_ctx *x)
             snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
             goto out;
         }
+        /* Held in memory until the refresh window; inside it, a minute at a time
+         * (the disk layer refreshes it then, or keeps serving it until nextUpdate). */
         if (s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0) >= x->now)
             vt__cache_put(cache, VT_CACHE_TDX_PCS, key, INT64_MIN,
                           s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0), &s->base);
+        else if (s->until >= x->now)
+            vt__cache_put(cache, VT_CACHE_TDX_PCS, key, INT64_MIN,
+                          s->until - x->now > TDX_PCS_RECHECK_S ? x->now + TDX_PCS_RECHECK_S : s->until, &s->base);
     }
     x->pcs = s;
 out:
@@ -667,7 +673,9 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);
-    if (x->coll == NULL && x->pcs != NULL && x->pcs->fetched > 0)
+    /* Fresh answers that fail verification are dropped (and not asked for again at once);
+     * answers merely past their nextUpdate stay: they are refused, and fetched again, anyway. */
+    if (x->coll == NULL && x->pcs != NULL && x->pcs->fetched > 0 && x->pcs->until >= x->now)
         vt__tdx_pcs_forget(x->pcs, req->opts, "collateral fetched from the PCS did not verify");
     if (x->coll == NULL && x->pcs_error[0] != '\0') {
         if (req->opts->allow_missing_collateral)

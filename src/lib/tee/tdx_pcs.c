@@ -258,6 +258,9 @@ static void fetch_opts(vt__fetch_opts *fo, const vt_verify_opts *o, const resour
     fo->expiry = r->expiry;
     fo->now = o->now;
     fo->refresh_before_s = o->refresh_before_s;
+    fo->total_timeout_s = o->fetch_timeout_s;
+    if (o->fetch_timeout_s > 0 && o->fetch_timeout_s < VT_FETCH_CONNECT_TIMEOUT_S)
+        fo->connect_timeout_s = o->fetch_timeout_s;
 }
 
 static vt_status get_one(vt__tdx_pcs_set *s, const vt_verify_opts *o, int which, vt_err *err)
