@@ -5,6 +5,7 @@ set -euo pipefail
 build="${1:-build}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export VERITEE_VECTORS="${VERITEE_VECTORS:-$root/../shared/vectors}"
+export VERITEE_PCS_STANDIN="${VERITEE_PCS_STANDIN:-$root/tests/e2e/pcs_standin.py}"
 # bench_pii: PII scanning (Hyperscan) next to a PCRE2 JIT loop over the same patterns.
 for b in "$build"/bench/bench_*; do
   [ -x "$b" ] || continue

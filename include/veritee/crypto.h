@@ -122,6 +122,10 @@ VT_NODISCARD VT_API vt_status vt_crl_parse(vt_crl **out, const uint8_t *p, size_
 VT_API void vt_crl_free(vt_crl *c);
 VT_API void vt_crl_validity(const vt_crl *c, vt_time *this_update, vt_time *next_update);
 VT_API void vt_crl_issuer(const vt_crl *c, char *out, size_t out_len);
+/* True when crl lists c's serial number and is issued by c's issuer (names
+ * compared).  Checks neither the CRL's signature nor its time: for a CRL that
+ * vt_chain_verify() already accepted. */
+VT_API bool vt_crl_lists(const vt_crl *crl, const vt_x509 *c);
 
 /* ---- chain verification ---- */
 /*

@@ -153,6 +153,17 @@ typedef struct vt_verify_opts {
                                       fetch is off; NULL = no cache (then fetch asks every time) */
     const char *kds_url;           /* borrowed; AMD KDS base URL (mirrors, tests);
                                       NULL = https://kdsintf.amd.com */
+    /* Intel TDX: TCB info, TD QE identity, PCK CRL and Root CA CRL for the
+     * quote's FMSPC from an Intel PCS v4-compatible service (Intel PCS, a
+     * PCCS, a mirror), from fetch_cache_dir or, with fetch, the network;
+     * used whenever pcs_url is set or fetch is on.  Verified exactly as
+     * collateral passed by the caller (docs/collateral.md). */
+    const char *pcs_url;           /* borrowed; NULL = https://api.trustedservices.intel.com */
+    const char *root_crl_url;      /* borrowed; Intel SGX Root CA CRL; NULL = {pcs_url}/sgx/certification/v4/rootcacrl,
+                                      or Intel's certificates host when pcs_url is Intel's PCS */
+    int64_t refresh_before_s;      /* fetched collateral is fetched anew this long before its nextUpdate
+                                      (the cached copy serves meanwhile); 0 = only once expired */
+    long fetch_timeout_s;          /* whole-request limit for each fetch; 0 = 20 s */
 } vt_verify_opts;
 
 /*

@@ -8,7 +8,7 @@
 #include "verifier/verifier.h"
 
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_MAXBODY,
-       O_CONNS, O_TTL, O_KEEP, O_QUIET };
+       O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE };
 enum { O_LOG_ORIGIN = 512 };
 
 static void usage(FILE *f)
@@ -33,7 +33,12 @@ static void usage(FILE *f)
                "  --max-connections N      open connection limit (default 512)\n"
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
-               "                           fixed by the first checkpoint; docs/log.md)\n\n"
+               "                           fixed by the first checkpoint; docs/log.md)\n"
+               "  --pcs-url URL|none       Intel PCS v4 or PCCS for TDX collateral (default Intel's PCS,\n"
+               "                           https://api.trustedservices.intel.com); cached in STATE/cache/collateral\n"
+               "                           until nextUpdate, renewed a day before; none = --offline\n"
+               "  --root-crl-url URL       Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl)\n"
+               "  --offline                fetch no collateral (what is cached is still used)\n\n"
                "Stops cleanly on SIGTERM or SIGINT.\n");
 }
 
@@ -90,6 +95,9 @@ int vt_cmd_verifier(int argc, char **argv)
         { "max-connections", required_argument, NULL, O_CONNS },
         { "quiet", no_argument, NULL, O_QUIET },
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
+        { "pcs-url", required_argument, NULL, O_PCS_URL },
+        { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
+        { "offline", no_argument, NULL, O_OFFLINE },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -117,6 +125,21 @@ int vt_cmd_verifier(int argc, char **argv)
             cfg.log_origin = optarg;
             break;
         case 'j': break; /* the service logs JSON lines already */
+        case O_OFFLINE: cfg.offline = true; break;
+        case O_PCS_URL:
+            if (strcmp(optarg, "none") == 0) {
+                cfg.offline = true;
+                break;
+            }
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--pcs-url: %s is not an http(s) URL (or none)", optarg);
+            cfg.pcs_url = optarg;
+            break;
+        case O_ROOT_CRL_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--root-crl-url: %s is not an http(s) URL", optarg);
+            cfg.root_crl_url = optarg;
+            break;
         case O_ROTATE:
             if (!num(optarg, 1, 1e9, &v))
                 return vt_cli_usage_error("--rotate-keys-every: seconds, 1 or more");

@@ -23,10 +23,16 @@ static void verify_usage(FILE *f)
             "                             each recognized by content.\n"
             "  --certs FILE               one more collateral file (repeatable), e.g. a VCEK or\n"
             "                             an NVIDIA certchain.pem\n"
-            "  --fetch                    fetch a SEV-SNP VCEK missing from the collateral from AMD KDS\n"
-            "                             (cached in STATE/cache/kds; fetched certificates must still\n"
-            "                             chain to the pinned AMD root).  Default: offline, cache only\n"
+            "  --fetch                    fetch what the evidence needs and the collateral lacks: a SEV-SNP\n"
+            "                             VCEK from AMD KDS; TDX TCB info, QE identity and CRLs from Intel\n"
+            "                             PCS (cached in STATE/cache/kds until their nextUpdate; fetched\n"
+            "                             items are verified like local ones).  Default: offline, cache only\n"
             "  --kds-url URL              AMD KDS base URL (default https://kdsintf.amd.com)\n"
+            "  --pcs-url URL              Intel PCS v4 or PCCS base URL for TDX collateral; implies --fetch\n"
+            "                             (default https://api.trustedservices.intel.com)\n"
+            "  --root-crl-url URL         Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl;\n"
+            "                             with Intel's PCS, Intel's certificates host)\n"
+            "  --fetch-timeout S          give up on a TDX collateral request after S seconds (default 20)\n"
             "  --report-data HEX          expected report_data (zero-padded to 64 bytes)\n"
             "  --nonce HEX [--pubkey HEX] expected binding: report_data = SHA-512(nonce || pubkey)\n"
             "  --allow-missing-collateral accept without collateral (TCB status unknown) as a warning\n"
@@ -80,7 +86,7 @@ static void print_report(const vt_result *r)
 }
 
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS, O_FETCH, O_KDS_URL };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT };
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
 
@@ -103,6 +109,9 @@ int vt_cmd_verify(int argc, char **argv)
         { "certs", required_argument, NULL, O_CERTS },
         { "fetch", no_argument, NULL, O_FETCH },
         { "kds-url", required_argument, NULL, O_KDS_URL },
+        { "pcs-url", required_argument, NULL, O_PCS_URL },
+        { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
+        { "fetch-timeout", required_argument, NULL, O_FETCH_TIMEOUT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -154,6 +163,25 @@ int vt_cmd_verify(int argc, char **argv)
                 return vt_cli_usage_error("--kds-url: %s is not an http(s) URL", optarg);
             o.kds_url = optarg;
             break;
+        case O_PCS_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--pcs-url: %s is not an http(s) URL", optarg);
+            o.pcs_url = optarg;
+            o.fetch = true;
+            break;
+        case O_ROOT_CRL_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--root-crl-url: %s is not an http(s) URL", optarg);
+            o.root_crl_url = optarg;
+            break;
+        case O_FETCH_TIMEOUT: {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || v < 1 || v > 600)
+                return vt_cli_usage_error("--fetch-timeout: 1..600 seconds");
+            o.fetch_timeout_s = v;
+            break;
+        }
         case O_CERTS:
             if (ncerts >= CERTS_MAX)
                 return vt_cli_usage_error("verify: at most %d --certs files", CERTS_MAX);

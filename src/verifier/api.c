@@ -400,6 +400,16 @@ static void reply_contraindicated(vt_http_resp *resp, const vt_appraisal *ap, co
         reply(resp, 403, j);
 }
 
+/* Collateral the evidence needs and the request lacks (TDX: Intel PCS), fetched and cached. */
+static void fetch_opts(vt_verify_opts *vo, const vf_service *svc)
+{
+    vo->fetch = !svc->cfg.offline;
+    vo->fetch_cache_dir = svc->fetch_cache;
+    vo->pcs_url = svc->cfg.pcs_url;
+    vo->root_crl_url = svc->cfg.root_crl_url;
+    vo->refresh_before_s = VF_COLLATERAL_REFRESH_S;
+}
+
 static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
@@ -496,6 +506,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vo.state_dir = svc->cfg.state_dir;
     vo.cache = svc->cache;
     vo.mlog = a.log;
+    fetch_opts(&vo, svc);
     rc = vt_evidence_verify(res, a.evidence.data, a.evidence.len, &vo, &e);
     if (rc != VT_OK && rc != VT_E_FORMAT && rc != VT_E_LIMIT && rc != VT_E_UNSUPPORTED) {
         vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);
@@ -620,7 +631,7 @@ static void h_verify(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vt_verify_opts vo;
     vt_result *res = NULL;
     uint8_t rd[VT_REPORT_DATA_LEN] = { 0 };
-    const char *rd_hex, *nonce_hex;
+    const char *rd_hex, *nonce_hex, *at;
     char *s = NULL, labels[96];
     vt_err e = { 0 };
     vt_status rc;
@@ -668,6 +679,11 @@ static void h_verify(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     vo.now = vt_time_now();
+    at = json_string_value(json_object_get(body, "at"));
+    if (at != NULL && vt_time_parse(&vo.now, at, &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_request", "at: %s", e.msg);
+        goto out;
+    }
     vo.collateral = coll;
     vo.allow_debug = json_is_true(json_object_get(body, "allow_debug"));
     vo.allow_missing_collateral = json_is_true(json_object_get(body, "allow_missing_collateral"));
@@ -675,6 +691,7 @@ static void h_verify(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vo.trust_sim = svc->cfg.trust_sim;
     vo.state_dir = svc->cfg.state_dir;
     vo.cache = svc->cache;
+    fetch_opts(&vo, svc);
     rc = vt_evidence_verify(res, ev.data, ev.len, &vo, &e);
     if (rc == VT_E_ARG) {
         vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);

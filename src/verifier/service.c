@@ -46,6 +46,9 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
         svc->cfg.rate = 50;
     if (snprintf(svc->key_dir, sizeof(svc->key_dir), "%s/verifier-keys", cfg->state_dir) >= (int)sizeof(svc->key_dir))
         return vt_err_set(err, VT_E_ARG, "verifier: state directory path too long");
+    if (snprintf(svc->fetch_cache, sizeof(svc->fetch_cache), "%s/cache/collateral", cfg->state_dir) >=
+        (int)sizeof(svc->fetch_cache))
+        return vt_err_set(err, VT_E_ARG, "verifier: state directory path too long");
     if (cfg->db != NULL)
         snprintf(svc->db_url, sizeof(svc->db_url), "%s", cfg->db);
     else

@@ -26,13 +26,21 @@ typedef struct vf_config {
     unsigned max_connections;    /* 0 = 512 */
     bool quiet;                  /* no access log */
     const char *log_origin;      /* transparency log origin; NULL = stored, else HOST/veritee-log */
+    /* TDX collateral from Intel PCS (docs/collateral.md): fetched by default,
+     * cached in <state>/cache/collateral until nextUpdate, refreshed a day before. */
+    const char *pcs_url;         /* NULL = Intel's PCS */
+    const char *root_crl_url;    /* NULL = {pcs_url}/sgx/certification/v4/rootcacrl (Intel's host for Intel's PCS) */
+    bool offline;                /* fetch nothing (the disk cache is still read) */
 } vf_config;
+
+#define VF_COLLATERAL_REFRESH_S 86400 /* fetched collateral is renewed this long before its nextUpdate */
 
 /* Shared by every worker: read-only after start except the key ring (rwlock). */
 typedef struct vf_service {
     vf_config cfg;
     char db_url[4200];
     char key_dir[4200];
+    char fetch_cache[4200];      /* <state>/cache/collateral */
     vt_keyring *kr;
     pthread_rwlock_t kr_lock;
     vt_verify_cache *cache;

@@ -180,3 +180,19 @@ void vt_crl_issuer(const vt_crl *c, char *out, size_t out_len)
 {
     vt__name_oneline(X509_CRL_get_issuer(c->crl), out, out_len);
 }
+
+bool vt_crl_lists(const vt_crl *crl, const vt_x509 *c)
+{
+    X509 *x = vt__x509_get(c);
+    STACK_OF(X509_REVOKED) *revoked;
+    const ASN1_INTEGER *serial;
+
+    if (crl == NULL || x == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl->crl), X509_get_issuer_name(x)) != 0)
+        return false;
+    serial = X509_get0_serialNumber(x);
+    revoked = X509_CRL_get_REVOKED(crl->crl);
+    for (int j = 0; j < sk_X509_REVOKED_num(revoked); j++)
+        if (ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, j)), serial) == 0)
+            return true;
+    return false;
+}

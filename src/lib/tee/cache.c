@@ -92,8 +92,10 @@ vt__cached *vt__cache_get(vt_verify_cache *c, uint32_t kind, const uint8_t key[3
         return NULL;
     pthread_mutex_lock(&c->mu);
     s = find(c, kind, key);
-    if (s != NULL && now >= s->not_before && now <= s->not_after)
+    if (s != NULL && now >= s->not_before && now <= s->not_after) {
         v = cached_ref(s->val);
+        s->seq = c->next_seq++; /* least recently used goes first: shared entries outlive per-machine ones */
+    }
     pthread_mutex_unlock(&c->mu);
     return v;
 }
@@ -142,4 +144,24 @@ size_t vt__cache_count(vt_verify_cache *c)
         n += c->slots[i].used ? 1 : 0;
     pthread_mutex_unlock(&c->mu);
     return n;
+}
+
+void vt__cache_drop_kind(vt_verify_cache *c, uint32_t kind)
+{
+    vt__cached *old[VT_CACHE_ENTRIES];
+    size_t n = 0;
+
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < VT_CACHE_ENTRIES; i++) {
+        if (c->slots[i].used && c->slots[i].kind == kind) {
+            old[n++] = c->slots[i].val;
+            c->slots[i].used = false;
+            c->slots[i].val = NULL;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i < n; i++)
+        vt__cached_release(old[i]);
 }

@@ -3,7 +3,8 @@
  * are immutable once stored and reference-counted, so a lookup hands back a
  * reference that stays valid after the lock is released, even if the entry
  * is evicted meanwhile.  Entries carry the window [not_before, not_after] in
- * which the cached verification holds; lookups outside it miss.
+ * which the cached verification holds; lookups outside it miss.  When full,
+ * the least recently used entry is evicted.
  */
 #ifndef VT_TEE_CACHE_H
 #define VT_TEE_CACHE_H
@@ -33,6 +34,9 @@ enum {
     VT_CACHE_SNP_CHAIN = 4,   /* SEV-SNP VCEK/VLEK chains verified to an AMD ARK */
     VT_CACHE_NITRO_CHAIN = 5, /* verified Nitro leaf + cabundle chains */
     VT_CACHE_NVGPU_CHAIN = 6, /* NVIDIA GPU/NVSwitch chains verified to the Device Identity CA */
+    VT_CACHE_TDX_PCS = 7,     /* TDX collateral fetched from a PCS (unverified bytes, until nextUpdate) */
+    VT_CACHE_TDX_PCK_ID = 8,  /* FMSPC and CA named by a PCK leaf (parsed, not trusted) */
+    VT_CACHE_TDX_PCK_CA = 9,  /* verified PCK CA + root with their CRLs (new leaves parse only the leaf) */
 };
 
 /* A new reference to the value under (kind, key) when now is inside its
@@ -41,6 +45,8 @@ vt__cached *vt__cache_get(vt_verify_cache *c, uint32_t kind, const uint8_t key[3
 /* Stores v under (kind, key) for [nb, na]: the cache takes its own reference,
  * replaces an equal key, evicts the oldest entry when full.  NULL c: no-op. */
 void vt__cache_put(vt_verify_cache *c, uint32_t kind, const uint8_t key[32], vt_time nb, vt_time na, vt__cached *v);
+/* Drops every entry of one kind (benchmarks: "a machine never seen"). */
+void vt__cache_drop_kind(vt_verify_cache *c, uint32_t kind);
 /* Entries currently held (tests). */
 size_t vt__cache_count(vt_verify_cache *c);
 

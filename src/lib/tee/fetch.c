@@ -7,6 +7,8 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,6 +22,14 @@
 #include "veritee/crypto.h"
 
 #define NEG_MAX 512
+#define RSP_MAGIC "VTF1"
+
+static atomic_ulong network_count;
+
+unsigned long vt__fetch_network_count(void)
+{
+    return atomic_load(&network_count);
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT;
@@ -34,7 +44,7 @@ typedef struct fetch_paths {
     char bin[4096], neg[4096], lock[4096];
 } fetch_paths;
 
-static vt_status paths_make(fetch_paths *p, const char *dir, const char *url, vt_err *err)
+static vt_status paths_make(fetch_paths *p, const char *dir, const char *url, bool with_header, vt_err *err)
 {
     uint8_t h[32];
     char hex[65];
@@ -43,7 +53,7 @@ static vt_status paths_make(fetch_paths *p, const char *dir, const char *url, vt
     if (vt_digest(VT_MD_SHA256, url, strlen(url), h, err) != VT_OK)
         return VT_E_INTERNAL;
     vt_hex_encode(hex, h, sizeof(h));
-    a = snprintf(p->bin, sizeof(p->bin), "%s/%s.bin", dir, hex);
+    a = snprintf(p->bin, sizeof(p->bin), "%s/%s.%s", dir, hex, with_header ? "rsp" : "bin");
     b = snprintf(p->neg, sizeof(p->neg), "%s/%s.neg", dir, hex);
     c = snprintf(p->lock, sizeof(p->lock), "%s/%s.lock", dir, hex);
     if (a < 0 || b < 0 || c < 0 || (size_t)a >= sizeof(p->bin) || (size_t)b >= sizeof(p->neg) ||
@@ -52,23 +62,114 @@ static vt_status paths_make(fetch_paths *p, const char *dir, const char *url, vt
     return VT_OK;
 }
 
-/* A cached body, if present and acceptable; a bad one is removed (it is
- * only a cache: the next fetch replaces it). */
-static bool cache_get(vt_buf *out, const char *path, const vt__fetch_opts *o, size_t max)
+static size_t hdr_cap(const vt__fetch_opts *o)
 {
-    vt_buf b;
-    bool ok;
+    return o->header_max > 0 ? o->header_max : VT_FETCH_HDR_MAX_DEFAULT;
+}
 
+/* Body and header both acceptable, and the expiry they give (INT64_MAX without an expiry callback). */
+static vt_status answer_check(vt_time *until, const vt_buf *body, const vt_buf *hdr, const vt__fetch_opts *o,
+                              vt_err *err)
+{
+    vt_err e = { 0 };
+
+    *until = INT64_MAX;
+    if (o->check != NULL && o->check(body->data, body->len, &e) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "unusable response: %s", e.msg);
+    if (o->header != NULL && o->header_check != NULL && o->header_check(hdr->data, hdr->len, &e) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "unusable %s header: %s", o->header, e.msg);
+    if (o->expiry != NULL && o->expiry(until, body->data, body->len, &e) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "unusable response: %s", e.msg);
+    return VT_OK;
+}
+
+enum { ENTRY_MISS = 0, ENTRY_FRESH, ENTRY_REFRESH, ENTRY_EXPIRED };
+
+/* Splits a .rsp file into header and body. */
+static bool rsp_split(vt_buf *body, vt_buf *hdr, const vt_buf *f, size_t max, size_t hmax)
+{
+    size_t hl;
+
+    if (f->len < 8 || memcmp(f->data, RSP_MAGIC, 4) != 0)
+        return false;
+    hl = ((size_t)f->data[4] << 24) | ((size_t)f->data[5] << 16) | ((size_t)f->data[6] << 8) | f->data[7];
+    if (hl > hmax || hl > f->len - 8 || f->len - 8 - hl == 0 || f->len - 8 - hl > max)
+        return false;
+    return vt_buf_append(hdr, f->data + 8, hl, NULL) == VT_OK &&
+           vt_buf_append(body, f->data + 8 + hl, f->len - 8 - hl, NULL) == VT_OK;
+}
+
+/*
+ * A cached answer, if present and acceptable: ENTRY_FRESH, ENTRY_REFRESH
+ * (inside the refresh window) or ENTRY_EXPIRED (kept on disk: the next good
+ * fetch replaces it).  A bad one is removed (it is only a cache).  body and
+ * hdr are filled only for FRESH and REFRESH.
+ */
+static int cache_get(vt_buf *body, vt_buf *hdr, vt_time *until, const char *path, const vt__fetch_opts *o, size_t max)
+{
+    vt_buf f, b, h;
+    int r = ENTRY_MISS;
+
+    vt_buf_init(&f);
     vt_buf_init(&b);
-    ok = vt_file_read(&b, path, max, NULL) == VT_OK && b.len > 0;
-    if (ok && o->check != NULL && o->check(b.data, b.len, NULL) != VT_OK) {
-        ok = false;
-        unlink(path);
+    vt_buf_init(&h);
+    if (vt_file_read(&f, path, max + (o->header != NULL ? 8 + hdr_cap(o) : 0), NULL) != VT_OK || f.len == 0)
+        goto out;
+    if (o->header != NULL) {
+        if (!rsp_split(&b, &h, &f, max, hdr_cap(o))) {
+            unlink(path);
+            goto out;
+        }
+    } else if (f.len > max || vt_buf_append(&b, f.data, f.len, NULL) != VT_OK) {
+        goto out;
     }
-    if (ok)
-        ok = vt_buf_append(out, b.data, b.len, NULL) == VT_OK;
+    if (answer_check(until, &b, &h, o, NULL) != VT_OK) {
+        unlink(path);
+        goto out;
+    }
+    if (o->expiry != NULL && *until < o->now) {
+        r = ENTRY_EXPIRED;
+        goto out;
+    }
+    if (vt_buf_append(body, b.data, b.len, NULL) != VT_OK ||
+        (hdr != NULL && vt_buf_append(hdr, h.data, h.len, NULL) != VT_OK)) {
+        body->len = 0;
+        if (hdr != NULL)
+            hdr->len = 0;
+        goto out;
+    }
+    r = ENTRY_FRESH;
+    if (o->expiry != NULL && o->refresh_before_s > 0 && o->network && *until - o->refresh_before_s <= o->now)
+        r = ENTRY_REFRESH;
+out:
+    vt_buf_free(&f);
     vt_buf_free(&b);
-    return ok;
+    vt_buf_free(&h);
+    return r;
+}
+
+static void cache_put(const char *path, const vt_buf *body, const vt_buf *hdr, const vt__fetch_opts *o)
+{
+    vt_buf f;
+    uint8_t n[8] = { 'V', 'T', 'F', '1', 0, 0, 0, 0 };
+
+    vt_buf_init(&f);
+    if (o->header == NULL) {
+        if (vt_file_write(path, body->data, body->len, 0644, NULL) != VT_OK) {
+            /* a cache that cannot be written is no reason to fail: the next run asks again */
+        }
+        return;
+    }
+    n[4] = (uint8_t)(hdr->len >> 24);
+    n[5] = (uint8_t)(hdr->len >> 16);
+    n[6] = (uint8_t)(hdr->len >> 8);
+    n[7] = (uint8_t)hdr->len;
+    if (vt_buf_append(&f, n, sizeof(n), NULL) == VT_OK && vt_buf_append(&f, hdr->data, hdr->len, NULL) == VT_OK &&
+        vt_buf_append(&f, body->data, body->len, NULL) == VT_OK &&
+        vt_file_write(path, f.data, f.len, 0644, NULL) != VT_OK) {
+        /* as above */
+    }
+    vt_buf_free(&f);
 }
 
 /* A remembered failure "v1 <until> <status> <message>": true while it holds. */
@@ -112,7 +213,7 @@ static void neg_put(const char *path, vt_time until, vt_status code, const char 
     }
 }
 
-/* Takes the per-URL lock, waiting at most wait_s for a request in flight. */
+/* Takes the per-URL lock, waiting at most wait_s for a request in flight (wait_s < 0: not at all). */
 static int lock_take(const char *path, long wait_s, vt_err *err)
 {
     const struct timespec nap = { 0, 20 * 1000 * 1000 };
@@ -127,6 +228,10 @@ static int lock_take(const char *path, long wait_s, vt_err *err)
             return fd;
         if (errno != EWOULDBLOCK && errno != EINTR) {
             vt_err_set(err, VT_E_IO, "cannot lock %s: %s", path, strerror(errno));
+            break;
+        }
+        if (wait_s < 0) {
+            vt_err_set(err, VT_E_IO, "a request for the same URL is in flight");
             break;
         }
         if (i >= wait_s * 50) {
@@ -145,6 +250,48 @@ typedef struct sink {
     bool too_big, nomem;
 } sink;
 
+typedef struct hsink {
+    const char *name;
+    vt_buf *b;
+    size_t max;
+    bool seen, too_big, nomem;
+} hsink;
+
+/* One header line "Name: value\r\n" (the status line of each response resets). */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    hsink *h = ud;
+    size_t len = size * n, nl = strlen(h->name);
+    const char *v, *end = p + len;
+
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        h->b->len = 0;
+        h->seen = false;
+        return len;
+    }
+    if (len <= nl || p[nl] != ':' || strncasecmp(p, h->name, nl) != 0)
+        return len;
+    if (h->seen) {
+        h->too_big = true; /* two of the same: refuse rather than pick one */
+        return 0;
+    }
+    h->seen = true;
+    v = p + nl + 1;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if ((size_t)(end - v) > h->max) {
+        h->too_big = true;
+        return 0;
+    }
+    if (vt_buf_append(h->b, v, (size_t)(end - v), NULL) != VT_OK) {
+        h->nomem = true;
+        return 0;
+    }
+    return len;
+}
+
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
 {
     sink *s = ud;
@@ -162,12 +309,13 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 }
 
 /* One GET.  On failure *backoff says how long not to ask again. */
-static vt_status http_get(vt_buf *body, const char *url, const vt__fetch_opts *o, size_t max, long *backoff,
-                          vt_err *err)
+static vt_status http_get(vt_buf *body, vt_buf *hdr, const char *url, const vt__fetch_opts *o, size_t max,
+                         long *backoff, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     char ebuf[CURL_ERROR_SIZE];
     sink s = { body, max, false, false };
+    hsink hs = { o->header, hdr, hdr_cap(o), false, false, false };
     CURL *h = NULL;
     CURLcode cr;
     long code = 0;
@@ -198,7 +346,22 @@ static vt_status http_get(vt_buf *body, const char *url, const vt__fetch_opts *o
         rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
         goto out;
     }
+    if (o->header != NULL && (curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+                              curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs) != CURLE_OK)) {
+        rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
+        goto out;
+    }
+    atomic_fetch_add(&network_count, 1);
     cr = curl_easy_perform(h);
+    if (hs.too_big) {
+        *backoff = VT_FETCH_BACKOFF_BAD_S;
+        rc = vt_err_set(err, VT_E_LIMIT, "%s header repeated or larger than %zu bytes, refused", o->header, hs.max);
+        goto out;
+    }
+    if (hs.nomem) {
+        rc = vt_err_set(err, VT_E_NOMEM, "out of memory");
+        goto out;
+    }
     if (s.too_big || cr == CURLE_FILESIZE_EXCEEDED) {
         *backoff = VT_FETCH_BACKOFF_BAD_S;
         rc = vt_err_set(err, VT_E_LIMIT, "response larger than %zu bytes, refused", max);
@@ -213,6 +376,11 @@ static vt_status http_get(vt_buf *body, const char *url, const vt__fetch_opts *o
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 200 && body->len > 0 && o->header != NULL && !hs.seen) {
+        *backoff = VT_FETCH_BACKOFF_BAD_S;
+        rc = vt_err_set(err, VT_E_FORMAT, "HTTP 200 without the %s header", o->header);
+        goto out;
+    }
     if (code == 200 && body->len > 0) {
         rc = VT_OK;
         goto out;
@@ -237,107 +405,170 @@ out:
     return rc;
 }
 
-static vt_status fetch_checked(vt_buf *body, const char *url, const vt__fetch_opts *o, size_t max, long *backoff,
-                               vt_err *err)
+static vt_status fetch_checked(vt_buf *body, vt_buf *hdr, vt_time *until, const char *url, const vt__fetch_opts *o,
+                               size_t max, long *backoff, vt_err *err)
 {
-    vt_status rc = http_get(body, url, o, max, backoff, err);
-    vt_err e = { 0 };
+    vt_status rc = http_get(body, hdr, url, o, max, backoff, err);
 
-    if (rc == VT_OK && o->check != NULL && o->check(body->data, body->len, &e) != VT_OK) {
-        *backoff = VT_FETCH_BACKOFF_BAD_S;
-        rc = vt_err_set(err, VT_E_FORMAT, "unusable response: %s", e.msg);
+    if (rc == VT_OK) {
+        rc = answer_check(until, body, hdr, o, err);
+        if (rc != VT_OK)
+            *backoff = VT_FETCH_BACKOFF_BAD_S;
     }
     return rc;
 }
 
-vt_status vt__fetch(vt_buf *out, int *source, const char *url, const vt__fetch_opts *o, vt_err *err)
+static vt_status hand_over(vt_buf *out, vt_buf *hdr_out, const vt_buf *body, const vt_buf *hdr, vt_err *err)
+{
+    vt_status rc = vt_buf_append(out, body->data, body->len, err);
+
+    if (rc == VT_OK && hdr_out != NULL) {
+        rc = vt_buf_append(hdr_out, hdr->data, hdr->len, err);
+        if (rc != VT_OK)
+            out->len -= body->len;
+    }
+    return rc;
+}
+
+vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *source, const char *url,
+                       const vt__fetch_opts *o, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     size_t max = o == NULL || o->max_len == 0 ? VT_FETCH_MAX_DEFAULT : o->max_len;
     bool cached = o != NULL && o->cache_dir != NULL && o->cache_dir[0] != '\0';
     fetch_paths *p = NULL;
-    vt_buf body;
-    vt_time now, until = 0;
+    vt_buf body, hdr, cbody, chdr;
+    vt_time now, until = INT64_MAX, cuntil = INT64_MAX, nuntil = 0;
     vt_status ncode = VT_E_IO;
     char nmsg[NEG_MAX];
     long backoff = 0;
-    int fd = -1;
+    int fd = -1, entry = ENTRY_MISS, src = VT_FETCH_NONE;
     vt_err e = { 0 };
 
     vt_buf_init(&body);
+    vt_buf_init(&hdr);
+    vt_buf_init(&cbody);
+    vt_buf_init(&chdr);
     if (source != NULL)
         *source = VT_FETCH_NONE;
-    if (out == NULL || url == NULL || o == NULL)
-        return vt_err_set(err, VT_E_ARG, "fetch: out, url and options are required");
+    if (until_out != NULL)
+        *until_out = INT64_MAX;
+    if (out == NULL || url == NULL || o == NULL || (o->header != NULL && hdr_out == NULL))
+        return vt_err_set(err, VT_E_ARG, "fetch: out, url and options (and hdr_out with a header) are required");
     if (strlen(url) >= VT_FETCH_URL_MAX || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return vt_err_set(err, VT_E_ARG, "not an http(s) URL of at most %d bytes", VT_FETCH_URL_MAX - 1);
     if (cached) {
         p = calloc(1, sizeof(*p));
         if (p == NULL)
             return vt_err_set(err, VT_E_NOMEM, "out of memory");
-        rc = paths_make(p, o->cache_dir, url, err);
+        rc = paths_make(p, o->cache_dir, url, o->header != NULL, err);
         if (rc != VT_OK)
             goto out;
-        if (cache_get(out, p->bin, o, max)) {
-            rc = VT_OK;
-            if (source != NULL)
-                *source = VT_FETCH_FROM_CACHE;
-            goto out;
-        }
+        entry = cache_get(&cbody, &chdr, &cuntil, p->bin, o, max);
+        if (entry == ENTRY_FRESH)
+            goto use_cached;
     }
     if (!o->network) {
-        rc = vt_err_set(err, VT_E_NOTFOUND, "not cached, and fetching is off");
+        rc = entry == ENTRY_EXPIRED ? vt_err_set(err, VT_E_NOTFOUND, "cached copy expired, and fetching is off")
+                                    : vt_err_set(err, VT_E_NOTFOUND, "not cached, and fetching is off");
         goto out;
     }
     if (!cached) {
-        rc = fetch_checked(&body, url, o, max, &backoff, err);
+        rc = fetch_checked(&body, &hdr, &until, url, o, max, &backoff, err);
+        if (rc == VT_OK)
+            src = VT_FETCH_FROM_NETWORK;
         goto done;
     }
     rc = vt_mkdir_p(o->cache_dir, 0700, err);
     if (rc != VT_OK)
         goto out;
+    /* Refreshing ahead of expiry never makes anyone wait: who finds the lock taken uses the cached copy. */
     fd = lock_take(p->lock,
-                   (o->connect_timeout_s > 0 ? o->connect_timeout_s : VT_FETCH_CONNECT_TIMEOUT_S) +
-                       (o->total_timeout_s > 0 ? o->total_timeout_s : VT_FETCH_TOTAL_TIMEOUT_S) + 5,
-                   err);
+                   entry == ENTRY_REFRESH ? -1
+                                          : (o->connect_timeout_s > 0 ? o->connect_timeout_s : VT_FETCH_CONNECT_TIMEOUT_S) +
+                                                (o->total_timeout_s > 0 ? o->total_timeout_s : VT_FETCH_TOTAL_TIMEOUT_S) + 5,
+                   entry == ENTRY_REFRESH ? NULL : err);
     if (fd < 0) {
+        if (entry == ENTRY_REFRESH)
+            goto use_cached;
         rc = VT_E_IO;
         goto out;
     }
     /* Whoever held the lock may have fetched it, or failed, meanwhile. */
-    if (cache_get(out, p->bin, o, max)) {
-        rc = VT_OK;
-        if (source != NULL)
-            *source = VT_FETCH_FROM_CACHE;
-        goto out;
+    if (entry != ENTRY_REFRESH) {
+        cbody.len = 0;
+        chdr.len = 0;
+        entry = cache_get(&cbody, &chdr, &cuntil, p->bin, o, max);
+        if (entry == ENTRY_FRESH)
+            goto use_cached;
     }
     now = vt_time_now();
-    if (neg_get(p->neg, now, &until, &ncode, nmsg, sizeof(nmsg))) {
+    if (neg_get(p->neg, now, &nuntil, &ncode, nmsg, sizeof(nmsg))) {
+        if (entry == ENTRY_REFRESH)
+            goto use_cached;
         rc = vt_err_set(err, ncode, "%s (remembered failure; next attempt in %lld s)", nmsg,
-                        (long long)(until - now));
+                        (long long)(nuntil - now));
         goto out;
     }
-    rc = fetch_checked(&body, url, o, max, &backoff, &e);
+    rc = fetch_checked(&body, &hdr, &until, url, o, max, &backoff, &e);
     if (rc == VT_OK) {
-        if (vt_file_write(p->bin, body.data, body.len, 0644, NULL) != VT_OK) {
-            /* a cache that cannot be written is no reason to fail: the next run asks again */
-        }
+        src = VT_FETCH_FROM_NETWORK;
+        if (o->expiry == NULL || until >= o->now)
+            cache_put(p->bin, &body, &hdr, o); /* an answer already past its expiry is not kept */
         unlink(p->neg);
     } else {
         if (rc != VT_E_NOMEM && rc != VT_E_INTERNAL)
             neg_put(p->neg, now + backoff, rc, e.msg);
+        if (entry == ENTRY_REFRESH)
+            goto use_cached; /* still good until its expiry */
         vt_err_set(err, rc, "%s", e.msg);
     }
+    goto done;
+use_cached:
+    rc = VT_OK;
+    src = VT_FETCH_FROM_CACHE;
+    vt_buf_free(&body);
+    vt_buf_free(&hdr);
+    body = cbody;
+    hdr = chdr;
+    vt_buf_init(&cbody);
+    vt_buf_init(&chdr);
+    until = cuntil;
 done:
     if (rc == VT_OK) {
-        rc = vt_buf_append(out, body.data, body.len, err);
-        if (rc == VT_OK && source != NULL)
-            *source = VT_FETCH_FROM_NETWORK;
+        rc = hand_over(out, hdr_out, &body, &hdr, err);
+        if (rc == VT_OK) {
+            if (source != NULL)
+                *source = src;
+            if (until_out != NULL)
+                *until_out = until;
+        }
     }
 out:
     if (fd >= 0)
         close(fd); /* releases the lock */
     vt_buf_free(&body);
+    vt_buf_free(&hdr);
+    vt_buf_free(&cbody);
+    vt_buf_free(&chdr);
     free(p);
     return rc;
+}
+
+vt_status vt__fetch(vt_buf *out, int *source, const char *url, const vt__fetch_opts *o, vt_err *err)
+{
+    if (o != NULL && o->header != NULL)
+        return vt_err_set(err, VT_E_ARG, "fetch: a header is kept only through vt__fetch_ex");
+    return vt__fetch_ex(out, NULL, NULL, source, url, o, err);
+}
+
+void vt__fetch_forget(const char *url, const vt__fetch_opts *o, const char *why)
+{
+    fetch_paths p;
+
+    if (o == NULL || url == NULL || o->cache_dir == NULL || o->cache_dir[0] == '\0' ||
+        paths_make(&p, o->cache_dir, url, o->header != NULL, NULL) != VT_OK)
+        return;
+    unlink(p.bin);
+    neg_put(p.neg, vt_time_now() + VT_FETCH_BACKOFF_BAD_S, VT_E_FORMAT, why);
 }

@@ -7,6 +7,10 @@
  *
  * With a cache directory, for each URL (key: SHA-256 of the URL):
  *   <hex>.bin    the body of the last good answer (written atomically)
+ *   <hex>.rsp    instead of .bin when a response header is kept with the
+ *                body (Intel PCS issuer chains): "VTF1", the header's length
+ *                (4 bytes, big-endian), the header, the body -- one file, so
+ *                body and header are always replaced together
  *   <hex>.neg    a remembered failure: not retried before its time is up
  *   <hex>.lock   flock()ed while a request is in flight, so that one
  *                request per URL is in flight across threads and processes
@@ -31,6 +35,10 @@
 
 /* Accepts or refuses a body before it is returned or cached. */
 typedef vt_status (*vt__fetch_check_fn)(const uint8_t *p, size_t len, vt_err *err);
+/* Accepts or refuses the captured header (raw, as received). */
+typedef vt_status (*vt__fetch_hdr_check_fn)(const uint8_t *p, size_t len, vt_err *err);
+/* When a body stops being usable (its nextUpdate); VT_OK with *until set. */
+typedef vt_status (*vt__fetch_expiry_fn)(vt_time *until, const uint8_t *p, size_t len, vt_err *err);
 
 typedef struct vt__fetch_opts {
     const char *cache_dir;    /* borrowed; NULL: no disk cache, lock or backoff */
@@ -39,7 +47,24 @@ typedef struct vt__fetch_opts {
     long connect_timeout_s;   /* 0 = VT_FETCH_CONNECT_TIMEOUT_S */
     long total_timeout_s;     /* 0 = VT_FETCH_TOTAL_TIMEOUT_S */
     vt__fetch_check_fn check; /* optional */
+    /* Optional: a response header kept with the body (case-insensitive name,
+     * e.g. "TCB-Info-Issuer-Chain").  A response without it is refused. */
+    const char *header;
+    size_t header_max;            /* 0 = VT_FETCH_HDR_MAX_DEFAULT */
+    vt__fetch_hdr_check_fn header_check; /* optional */
+    /* Optional: expiry.  A cached answer whose expiry is before `now` is not
+     * used (it is fetched again, or VT_E_NOTFOUND when the network is off);
+     * within refresh_before_s of its expiry and with the network on, the
+     * first caller that finds the lock free fetches a new one and, when that
+     * fails, still answers with the cached copy; other callers meanwhile get
+     * the cached copy without waiting.  A fresh answer already past its
+     * expiry is returned (the caller's own checks reject it) but not cached. */
+    vt__fetch_expiry_fn expiry;
+    vt_time now;                  /* with expiry: the verification time */
+    int64_t refresh_before_s;     /* with expiry; 0 = no refresh ahead */
 } vt__fetch_opts;
+
+#define VT_FETCH_HDR_MAX_DEFAULT (16u * 1024u) /* an URL-encoded PEM chain of 2-3 certificates is ~3-5 KiB */
 
 enum { VT_FETCH_NONE = 0, VT_FETCH_FROM_CACHE = 1, VT_FETCH_FROM_NETWORK = 2 };
 
@@ -53,5 +78,19 @@ enum { VT_FETCH_NONE = 0, VT_FETCH_FROM_CACHE = 1, VT_FETCH_FROM_NETWORK = 2 };
  * caller names the service); out is unchanged on failure.
  */
 VT_NODISCARD vt_status vt__fetch(vt_buf *out, int *source, const char *url, const vt__fetch_opts *o, vt_err *err);
+
+/* As vt__fetch(), and: the header named by o->header is appended to hdr_out
+ * (required when o->header is set); *until (optional) gets the expiry the
+ * o->expiry callback gave (INT64_MAX without one). */
+VT_NODISCARD vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until, int *source, const char *url,
+                                    const vt__fetch_opts *o, vt_err *err);
+
+/* Forgets the cached answer for url (with or without a kept header) and
+ * remembers `why` as a failure for VT_FETCH_BACKOFF_BAD_S: for answers that
+ * were fetched fine but then failed verification. */
+void vt__fetch_forget(const char *url, const vt__fetch_opts *o, const char *why);
+
+/* Fetches made over the network by this process (benchmarks, tests). */
+unsigned long vt__fetch_network_count(void);
 
 #endif

@@ -18,12 +18,14 @@
 #include "tee/tdx_collateral.h"
 #include "tee/tdx_format.h"
 #include "tee/tdx_pck.h"
+#include "tee/tdx_pcs.h"
 #include "tee/tdx_quote.h"
 
 #define PCK_LEAF_CN "Intel SGX PCK Certificate"
 #define PCK_PLATFORM_CA_CN "Intel SGX PCK Platform CA"
 #define PCK_PROCESSOR_CA_CN "Intel SGX PCK Processor CA"
 #define PCK_CHAIN_CERTS 3
+#define TDX_PCS_RECHECK_S 60 /* inside the refresh window, how long fetched collateral stays in memory */
 
 /* A verified (or at least parsed) PCK chain: cacheable once verified. */
 typedef struct tdx_pck {
@@ -49,6 +51,9 @@ typedef struct tdx_ctx {
     tdx_pck *pck;
     bool chain_ok;
     vt__tdx_coll *coll;
+    vt__tdx_pcs_set *pcs;   /* collateral fetched from a PCS (or its disk cache) */
+    vt_x509 *leaf;          /* the PCK leaf when it was parsed early (owned) */
+    char pcs_error[256];    /* why it could not be had */
 } tdx_ctx;
 
 static void pck_destroy(vt__cached *base)
@@ -209,14 +214,165 @@ static bool check_binding(tdx_ctx *x)
 static void load_set(tdx_ctx *x)
 {
     vt_err e = { 0 };
+    vt_status rc;
 
     if (x->set_loaded || !x->have_coll)
         return;
     x->set_loaded = true;
-    if (vt__tdx_coll_set_load(&x->set, x->req->opts->collateral, &e) != VT_OK) {
+    rc = vt__tdx_coll_set_load(&x->set, x->req->opts->collateral, &e);
+    if (rc == VT_OK && x->pcs != NULL)
+        rc = vt__tdx_coll_set_add(&x->set, x->pcs->coll, &e);
+    if (rc != VT_OK) {
         vt__result_fail(x->res, "collateral", "%s", e.msg);
         x->set_failed = true;
     }
+}
+
+/* ---- collateral from a PCS ---- */
+
+/* What a PCK leaf names for collateral: parsed only, trusted through the chain checks later. */
+typedef struct tdx_pck_id {
+    vt__cached base;
+    uint8_t fmspc[6];
+    const char *ca;  /* "platform" / "processor" */
+    bool sim;        /* issued by the simulator's PCK CA */
+} tdx_pck_id;
+
+static void pck_id_destroy(vt__cached *base)
+{
+    free(base);
+}
+
+static vt_status pck_id_parse(tdx_pck_id *id, tdx_ctx *x, vt_err *err)
+{
+    static const char end_line[] = "-----END CERTIFICATE-----";
+    const char *pem = x->q.pck_pem, *end;
+    vt_x509 *leaf[1] = { NULL };
+    size_t n = 0, ext_len = 0;
+    const uint8_t *ext = NULL;
+    vt__tdx_pck_ext pe;
+    char issuer[256];
+    vt_status rc = VT_E_INTERNAL;
+
+    end = memmem(pem, x->q.pck_pem_len, end_line, sizeof(end_line) - 1);
+    if (end == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
+    rc = vt_x509_list_from_pem(leaf, &n, 1, pem, (size_t)(end - pem) + sizeof(end_line) - 1, err);
+    if (rc == VT_OK && n != 1)
+        rc = vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
+    if (rc == VT_OK && vt_x509_ext(leaf[0], SGX_EXT_OID, &ext, &ext_len, NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf has no SGX extension (%s)", SGX_EXT_OID);
+    if (rc == VT_OK)
+        rc = vt__tdx_pck_ext_parse(&pe, ext, ext_len, err);
+    if (rc != VT_OK)
+        goto out;
+    memcpy(id->fmspc, pe.fmspc, 6);
+    vt_x509_issuer(leaf[0], issuer, sizeof(issuer));
+    id->sim = strstr(issuer, VT_SIM_PCK_CA_CN) != NULL;
+    if (strstr(issuer, "Processor CA") != NULL)
+        id->ca = "processor";
+    else if (strstr(issuer, "Platform CA") != NULL)
+        id->ca = "platform";
+    else
+        rc = vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf issuer is neither a PCK Platform nor a Processor CA");
+out:
+    if (n == 1 && rc == VT_OK && x->leaf == NULL)
+        x->leaf = leaf[0]; /* kept for the PCK chain checks */
+    else if (n == 1)
+        vt_x509_free(leaf[0]);
+    return rc;
+}
+
+/* The PCK leaf's FMSPC and CA, from the cache when there is one.  A held reference in *out. */
+static vt_status pck_id_get(tdx_pck_id **out, tdx_ctx *x, vt_err *err)
+{
+    static const char tag[] = "veritee/tdx/pck-id";
+    vt_verify_cache *cache = x->req->opts->cache;
+    const void *parts[2] = { tag, x->q.pck_pem };
+    size_t lens[2] = { sizeof(tag), x->q.pck_pem_len };
+    uint8_t key[32];
+    tdx_pck_id *id;
+    vt_status rc;
+
+    *out = NULL;
+    if (cache != NULL && vt_digestv(VT_MD_SHA256, parts, lens, 2, key, NULL) != VT_OK)
+        cache = NULL;
+    id = (tdx_pck_id *)vt__cache_get(cache, VT_CACHE_TDX_PCK_ID, key, x->now);
+    if (id != NULL) {
+        *out = id;
+        return VT_OK;
+    }
+    id = calloc(1, sizeof(*id));
+    if (id == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
+    vt__cached_init(&id->base, pck_id_destroy);
+    rc = pck_id_parse(id, x, err);
+    if (rc != VT_OK) {
+        vt__cached_release(&id->base);
+        return rc;
+    }
+    vt__cache_put(cache, VT_CACHE_TDX_PCK_ID, key, INT64_MIN, INT64_MAX, &id->base);
+    *out = id;
+    return VT_OK;
+}
+
+/* Fetching is wanted when the options name a PCS or allow the network. */
+static bool pcs_wanted(const vt_verify_opts *o)
+{
+    return o->fetch || (o->pcs_url != NULL && o->pcs_url[0] != '\0');
+}
+
+/*
+ * The fetched collateral for this quote's FMSPC and CA: from the in-memory
+ * cache until its nextUpdate (less the refresh margin), else from the disk
+ * cache or the PCS.  A simulated PCK is never sent to Intel's default PCS
+ * (only to a PCS the options name).  Failures are kept in x->pcs_error.
+ */
+static void pcs_obtain(tdx_ctx *x)
+{
+    static const char tag[] = "veritee/tdx/pcs";
+    const vt_verify_opts *o = x->req->opts;
+    tdx_pck_id *id = NULL;
+    char base[VT_PCS_BASE_MAX];
+    uint8_t key[32];
+    uint8_t net = o->fetch ? 1 : 0;
+    const char *rcrl = o->root_crl_url != NULL ? o->root_crl_url : "";
+    vt__tdx_pcs_set *s = NULL;
+    vt_verify_cache *cache = o->cache;
+    vt_err e = { 0 };
+
+    if (pck_id_get(&id, x, &e) != VT_OK)
+        return; /* the PCK chain checks say what is wrong with it */
+    if (id->sim && (o->pcs_url == NULL || o->pcs_url[0] == '\0'))
+        goto out;
+    if (vt__pcs_base(base, sizeof(base), o, &e) != VT_OK) {
+        snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
+        goto out;
+    }
+    {
+        const void *parts[6] = { tag, base, rcrl, id->fmspc, id->ca, &net };
+        size_t lens[6] = { sizeof(tag), strlen(base) + 1, strlen(rcrl) + 1, 6, strlen(id->ca) + 1, 1 };
+        if (vt_digestv(VT_MD_SHA256, parts, lens, 6, key, NULL) != VT_OK)
+            cache = NULL;
+    }
+    s = (vt__tdx_pcs_set *)vt__cache_get(cache, VT_CACHE_TDX_PCS, key, x->now);
+    if (s == NULL) {
+        if (vt__tdx_pcs_get(&s, o, id->fmspc, id->ca, &e) != VT_OK) {
+            snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
+            goto out;
+        }
+        /* Held in memory until the refresh window; inside it, a minute at a time
+         * (the disk layer refreshes it then, or keeps serving it until nextUpdate). */
+        if (s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0) >= x->now)
+            vt__cache_put(cache, VT_CACHE_TDX_PCS, key, INT64_MIN,
+                          s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0), &s->base);
+        else if (s->until >= x->now)
+            vt__cache_put(cache, VT_CACHE_TDX_PCS, key, INT64_MIN,
+                          s->until - x->now > TDX_PCS_RECHECK_S ? x->now + TDX_PCS_RECHECK_S : s->until, &s->base);
+    }
+    x->pcs = s;
+out:
+    vt__cached_release(&id->base);
 }
 
 /* ---- the PCK chain ---- */
@@ -230,8 +386,170 @@ static bool pck_key(uint8_t key[32], tdx_ctx *x, const uint8_t rdig[32])
     return vt_digestv(VT_MD_SHA256, parts, lens, 4, key, NULL) == VT_OK;
 }
 
+/*
+ * A verified PCK CA: the intermediate and root of a PCK chain with the CRLs
+ * that applied to them, shared by every machine of one platform CA.  With it
+ * cached, a quote from a machine never seen before costs one certificate
+ * parse and one signature more than a cached one (the fleet case).
+ */
+#define TDX_CA_CRLS_MAX 4
+
+typedef struct tdx_pck_ca {
+    vt__cached base;
+    vt_x509 *ca;                    /* owned reference */
+    vt_crl *crls[TDX_CA_CRLS_MAX];  /* owned: CRLs issued by ca, verified with it */
+    size_t crl_count;
+    size_t crls_checked;            /* CRLs that applied to [ca, root] */
+    size_t root_index;
+    vt_time not_before, not_after;  /* ca, root and those CRLs */
+} tdx_pck_ca;
+
+static void pck_ca_destroy(vt__cached *base)
+{
+    tdx_pck_ca *c = (tdx_pck_ca *)base;
+
+    vt_x509_free(c->ca);
+    for (size_t i = 0; i < c->crl_count; i++)
+        vt_crl_free(c->crls[i]);
+    free(c);
+}
+
+/* Length of the leaf's PEM block (through its END line); 0 when none. */
+static size_t leaf_pem_len(const tdx_ctx *x)
+{
+    static const char end_line[] = "-----END CERTIFICATE-----";
+    const char *end = memmem(x->q.pck_pem, x->q.pck_pem_len, end_line, sizeof(end_line) - 1);
+
+    return end == NULL ? 0 : (size_t)(end - x->q.pck_pem) + sizeof(end_line) - 1;
+}
+
+static bool pck_ca_key(uint8_t key[32], const tdx_ctx *x, const uint8_t rdig[32], size_t leaf_len)
+{
+    static const char tag[] = "veritee/tdx/pck-ca";
+    const void *parts[4] = { tag, x->q.pck_pem + leaf_len, rdig, x->coll_digest };
+    size_t lens[4] = { sizeof(tag), x->q.pck_pem_len - leaf_len, 32, 32 };
+
+    return vt_digestv(VT_MD_SHA256, parts, lens, 4, key, NULL) == VT_OK;
+}
+
+/* CRLs issued by ca among the collateral blobs (they were verified with the chain). */
+static bool pck_ca_crls(tdx_pck_ca *c, const vt_collateral *coll)
+{
+    char subj[256], iss[256];
+    size_t count = coll == NULL ? 0 : vt_collateral_count(coll);
+
+    vt_x509_subject(c->ca, subj, sizeof(subj));
+    for (size_t i = 0; i < count; i++) {
+        size_t len = 0;
+        const uint8_t *p = vt_collateral_get(coll, i, NULL, &len);
+        vt_crl *crl = NULL;
+
+        if (p == NULL || len == 0 || p[0] == '{' || memmem(p, len, "-----BEGIN CERTIFICATE", 22) != NULL ||
+            vt_crl_parse(&crl, p, len, NULL) != VT_OK)
+            continue;
+        vt_crl_issuer(crl, iss, sizeof(iss));
+        if (strcmp(iss, subj) != 0) {
+            vt_crl_free(crl);
+            continue;
+        }
+        if (c->crl_count >= TDX_CA_CRLS_MAX) {
+            vt_crl_free(crl);
+            return false;
+        }
+        c->crls[c->crl_count++] = crl;
+    }
+    return true;
+}
+
+/* After a full chain verified: remembers its CA part. */
+static void pck_ca_put(tdx_ctx *x, vt_x509 *ca, size_t root_index, const uint8_t key[32])
+{
+    const vt__verify_req *req = x->req;
+    vt_chain_result cr;
+    tdx_pck_ca *c;
+
+    if (req->opts->cache == NULL || x->set_failed)
+        return;
+    if (vt_chain_verify(&cr, &ca, 1, &req->roots[root_index], 1, x->set.crls, x->set.crl_count, x->now, NULL) !=
+        VT_OK)
+        return;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return;
+    vt__cached_init(&c->base, pck_ca_destroy);
+    c->ca = vt_x509_ref(ca);
+    c->crls_checked = cr.crls_checked;
+    c->root_index = root_index;
+    c->not_before = cr.not_before;
+    c->not_after = cr.not_after;
+    if (pck_ca_crls(c, req->opts->collateral) && (x->pcs == NULL || pck_ca_crls(c, x->pcs->coll)))
+        vt__cache_put(req->opts->cache, VT_CACHE_TDX_PCK_CA, key, c->not_before, c->not_after, &c->base);
+    vt__cached_release(&c->base);
+}
+
+/* A new leaf under a cached, verified CA: the same checks as pck_build, on the leaf alone. */
+static void pck_build_leaf(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, size_t leaf_len)
+{
+    const vt__verify_req *req = x->req;
+    vt_x509 *leaf[1] = { NULL };
+    size_t n = 0, ext_len = 0;
+    const uint8_t *ext = NULL;
+    vt_chain_result cr;
+    vt_err e = { 0 };
+    char cn[128], serial[80];
+    bool prod = ca->root_index < req->prod_root_count;
+
+    if (x->leaf != NULL) {
+        leaf[0] = vt_x509_ref(x->leaf);
+        n = 1;
+    } else if (vt_x509_list_from_pem(leaf, &n, 1, x->q.pck_pem, leaf_len, &e) != VT_OK || n != 1) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
+        goto out;
+    }
+    vt_x509_subject(leaf[0], p->leaf_subject, sizeof(p->leaf_subject));
+    if (vt_x509_pubkey(&p->leaf_key, leaf[0], &e) != VT_OK || vt_pkey_type(p->leaf_key) != VT_KEY_EC_P256) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256");
+        vt_pkey_free(p->leaf_key);
+        p->leaf_key = NULL;
+        goto out;
+    }
+    if (vt_x509_ext(leaf[0], SGX_EXT_OID, &ext, &ext_len, &e) != VT_OK)
+        vt__result_fail(x->res, "pck_extension", "tdx: pck_extension (SGX extensions %s) missing from the PCK leaf",
+                        SGX_EXT_OID);
+    else if (vt__tdx_pck_ext_parse(&p->ext, ext, ext_len, &e) != VT_OK)
+        vt__result_fail(x->res, "pck_extension", "%s", e.msg);
+    else
+        p->ext_ok = true;
+    if (vt_chain_verify(&cr, leaf, 1, &ca->ca, 1, NULL, 0, x->now, &e) != VT_OK) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < ca->crl_count; i++) {
+        if (vt_crl_lists(ca->crls[i], leaf[0])) {
+            vt_x509_serial_hex(leaf[0], serial, sizeof(serial));
+            vt__result_fail(x->res, "pck_chain",
+                            "tdx: pck_chain does not verify: chain: certificate PCK leaf serial %s is revoked by the "
+                            "CRL of its CA", serial);
+            goto out;
+        }
+    }
+    vt_x509_subject_cn(leaf[0], cn, sizeof(cn));
+    if (strcmp(cn, PCK_LEAF_CN) != 0 && (prod || strcmp(cn, VT_SIM_PCK_CN) != 0)) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf CN \"%s\" is not \"%s\"", cn, PCK_LEAF_CN);
+        goto out;
+    }
+    p->not_before = cr.not_before > ca->not_before ? cr.not_before : ca->not_before;
+    p->not_after = cr.not_after < ca->not_after ? cr.not_after : ca->not_after;
+    p->root_index = ca->root_index;
+    p->crls_checked = ca->crls_checked;
+    x->chain_ok = true;
+out:
+    if (n == 1)
+        vt_x509_free(leaf[0]);
+}
+
 /* Parses and verifies the PCK chain; on failure records pck_chain / pck_extension. */
-static void pck_build(tdx_ctx *x, tdx_pck *p)
+static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
 {
     const vt__verify_req *req = x->req;
     vt_x509 *certs[PCK_CHAIN_CERTS + 1] = { NULL };
@@ -241,9 +559,19 @@ static void pck_build(tdx_ctx *x, tdx_pck *p)
     const uint8_t *ext = NULL;
     size_t ext_len = 0;
     vt_chain_result cr;
-    uint8_t fp_last[32], fp_root[32];
-    bool prod;
+    uint8_t fp_last[32], fp_root[32], ca_key[32];
+    bool prod, ca_keyed = false;
+    size_t leaf_len = leaf_pem_len(x);
 
+    if (leaf_len > 0 && req->opts->cache != NULL && pck_ca_key(ca_key, x, rdig, leaf_len)) {
+        tdx_pck_ca *ca = (tdx_pck_ca *)vt__cache_get(req->opts->cache, VT_CACHE_TDX_PCK_CA, ca_key, x->now);
+        ca_keyed = true;
+        if (ca != NULL) {
+            pck_build_leaf(x, p, ca, leaf_len);
+            vt__cached_release(&ca->base);
+            return;
+        }
+    }
     if (vt_x509_list_from_pem(certs, &n, PCK_CHAIN_CERTS + 1, x->q.pck_pem, x->q.pck_pem_len, &e) != VT_OK) {
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
         goto out;
@@ -300,6 +628,8 @@ static void pck_build(tdx_ctx *x, tdx_pck *p)
     p->root_index = cr.root_index;
     p->crls_checked = cr.crls_checked;
     x->chain_ok = true;
+    if (ca_keyed && p->ext_ok)
+        pck_ca_put(x, certs[1], cr.root_index, ca_key);
 out:
     for (size_t i = 0; i < n; i++)
         vt_x509_free(certs[i]);
@@ -325,7 +655,7 @@ static void pck_obtain(tdx_ctx *x, const uint8_t rdig[32])
         return;
     }
     vt__cached_init(&p->base, pck_destroy);
-    pck_build(x, p);
+    pck_build(x, p, rdig);
     if (x->chain_ok && p->ext_ok && !x->set_failed)
         vt__cache_put(cache, VT_CACHE_TDX_PCK, key, p->not_before, p->not_after, &p->base);
     x->pck = p;
@@ -476,6 +806,18 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
         rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
         goto out;
     }
+    if (pcs_wanted(req->opts))
+        pcs_obtain(x);
+    if (x->pcs != NULL) {
+        static const char tag[] = "veritee/tdx/with-pcs";
+        const void *parts[3] = { tag, x->coll_digest, x->pcs->digest };
+        size_t lens[3] = { sizeof(tag), 32, 32 };
+        if (vt_digestv(VT_MD_SHA256, parts, lens, 3, x->coll_digest, &e) != VT_OK) {
+            rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
+            goto out;
+        }
+        x->have_coll = true;
+    }
     if (roots_digest(rdig, req->roots, req->root_count, &e) != VT_OK) {
         rc = vt_err_set(err, VT_E_INTERNAL, "%s", e.msg);
         goto out;
@@ -508,6 +850,16 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);
+    /* Fresh answers that fail verification are dropped (and not asked for again at once);
+     * answers merely past their nextUpdate stay: they are refused, and fetched again, anyway. */
+    if (x->coll == NULL && x->pcs != NULL && x->pcs->fetched > 0 && x->pcs->until >= x->now)
+        vt__tdx_pcs_forget(x->pcs, req->opts, "collateral fetched from the PCS did not verify");
+    if (x->coll == NULL && x->pcs_error[0] != '\0') {
+        if (req->opts->allow_missing_collateral)
+            vt__result_warn(res, "collateral", "%s", x->pcs_error);
+        else
+            vt__result_fail(res, "collateral", "%s", x->pcs_error);
+    }
     if (x->coll != NULL) {
         res->collateral_verified = true;
         vt__claims_add_signer(&res->claims, "tcb_signer", x->coll->tcb_signer);
@@ -521,6 +873,8 @@ out:
         if (x->pck != NULL)
             vt__cached_release(&x->pck->base);
         vt__tdx_coll_release(x->coll);
+        vt__tdx_pcs_set_release(x->pcs);
+        vt_x509_free(x->leaf);
         free(x);
     }
     return rc;

@@ -595,10 +595,15 @@ static bool looks_json(const uint8_t *p, size_t len)
 
 vt_status vt__tdx_coll_set_load(vt__tdx_coll_set *set, const vt_collateral *c, vt_err *err)
 {
+    memset(set, 0, sizeof(*set));
+    return vt__tdx_coll_set_add(set, c, err);
+}
+
+vt_status vt__tdx_coll_set_add(vt__tdx_coll_set *set, const vt_collateral *c, vt_err *err)
+{
     vt_status rc = VT_E_INTERNAL;
     size_t count = c == NULL ? 0 : vt_collateral_count(c);
 
-    memset(set, 0, sizeof(*set));
     for (size_t i = 0; i < count; i++) {
         const char *name = NULL;
         size_t len = 0;

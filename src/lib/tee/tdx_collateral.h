@@ -190,6 +190,9 @@ typedef struct vt__tdx_coll_set {
 /* Sorts every blob of c by content (JSON / PEM or DER certificates / CRLs).
  * VT_E_LIMIT past the per-kind maxima; VT_E_FORMAT for an unreadable PEM. */
 VT_NODISCARD vt_status vt__tdx_coll_set_load(vt__tdx_coll_set *set, const vt_collateral *c, vt_err *err);
+/* As load, adding to what set already holds (collateral fetched from a PCS
+ * beside what the caller passed).  On failure the whole set is freed. */
+VT_NODISCARD vt_status vt__tdx_coll_set_add(vt__tdx_coll_set *set, const vt_collateral *c, vt_err *err);
 void vt__tdx_coll_set_free(vt__tdx_coll_set *set);
 
 /* Verified collateral for one FMSPC / PCE-ID: immutable once built (cacheable). */

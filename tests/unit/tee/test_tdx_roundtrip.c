@@ -261,9 +261,9 @@ static void test_tee_tdx__sim_cache_threads(void **state)
         assert_int_equal(pthread_join(th[i], NULL), 0);
         assert_int_equal(w[i].bad, 0);
     }
-    /* A chain and a collateral set per quote, and the one attestation key the
-     * simulated QE signs both quotes with. */
-    assert_int_equal(vt__cache_count(cache), 5);
+    /* A chain, its PCK CA and a collateral set per quote, and the one
+     * attestation key the simulated QE signs both quotes with. */
+    assert_int_equal(vt__cache_count(cache), 7);
     vt_verify_cache_free(cache);
     vt_collateral_free(c4);
     vt_collateral_free(c5);

@@ -148,6 +148,65 @@ static void test_tee_tdx_sim__verify_debug(void **state)
     assert_true(has_error(&res, "debug"));
 }
 
+/* A second machine under a PCK CA already verified (cache): only its leaf is
+ * checked -- and a leaf the CA's CRL lists is still refused. */
+static void test_tee_tdx_sim__cached_ca_new_leaf(void **state)
+{
+    struct fx *f = *state;
+    static vt_result res;
+    vt_sim_tdx_opts so;
+    vt_verify_opts vo;
+    vt_buf qa = { 0 }, qb = { 0 }, qc = { 0 };
+    vt_collateral *cb = NULL;
+    vt_verify_cache *cache = NULL;
+    vt_err err = { 0 };
+
+    memset(&so, 0, sizeof(so));
+    so.version = 4;
+    so.now = T0;
+    so.state_dir = f->state;
+    assert_int_equal(vt_verify_cache_new(&cache, &err), VT_OK);
+    assert_int_equal(vt_collateral_new(&cb, &err), VT_OK);
+    assert_int_equal(vt_sim_tdx(&qa, NULL, &so, &err), VT_OK);
+    so.revoked = true; /* the CRL in cb lists machine B's PCK */
+    assert_int_equal(vt_sim_tdx(&qb, cb, &so, &err), VT_OK);
+    so.revoked = false;
+    assert_int_equal(vt_sim_tdx(&qc, NULL, &so, &err), VT_OK);
+
+    memset(&vo, 0, sizeof(vo));
+    vo.now = T0;
+    vo.collateral = cb;
+    vo.trust_sim = true;
+    vo.state_dir = f->state;
+    vo.cache = cache;
+    /* Machine A: full chain, and the CA is cached. */
+    assert_int_equal(vt_evidence_verify(&res, qa.data, qa.len, &vo, &err), VT_OK);
+    if (!res.valid)
+        dump(&res);
+    assert_true(res.valid);
+    /* Machine C: new leaf, CA from the cache. */
+    assert_int_equal(vt_evidence_verify(&res, qc.data, qc.len, &vo, &err), VT_OK);
+    if (!res.valid)
+        dump(&res);
+    assert_true(res.valid);
+    assert_string_equal(res.claims.tcb_status, "UpToDate");
+    /* Machine B: new leaf, revoked by the cached CA's CRL. */
+    assert_int_equal(vt_evidence_verify(&res, qb.data, qb.len, &vo, &err), VT_OK);
+    assert_false(res.valid);
+    assert_true(has_error(&res, "pck_chain"));
+    assert_non_null(strstr(res.errors[0].msg, "revoked"));
+    /* ... and the same without a cache (full chain). */
+    vo.cache = NULL;
+    assert_int_equal(vt_evidence_verify(&res, qb.data, qb.len, &vo, &err), VT_OK);
+    assert_false(res.valid);
+    assert_true(has_error(&res, "pck_chain"));
+    vt_verify_cache_free(cache);
+    vt_collateral_free(cb);
+    vt_buf_free(&qa);
+    vt_buf_free(&qb);
+    vt_buf_free(&qc);
+}
+
 static void test_tee_tdx_sim__verify_untrusted(void **state)
 {
     static vt_result res;
@@ -168,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_tee_tdx_sim__verify_revoked),
         cmocka_unit_test(test_tee_tdx_sim__verify_debug),
         cmocka_unit_test(test_tee_tdx_sim__verify_untrusted),
+        cmocka_unit_test(test_tee_tdx_sim__cached_ca_new_leaf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
