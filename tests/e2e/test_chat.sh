@@ -13,7 +13,7 @@ TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
 # start_verifier NAME STATE: a verifier on a free port (keys, database, simulation root in STATE); sets $V
 start_verifier() {
-  "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
+  "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
     >"$TMP/$1.out" 2>"$TMP/$1.log" &
   PIDS="$PIDS $!"
   for _ in $(seq 100); do grep -q listening "$TMP/$1.out" 2>/dev/null && break; sleep 0.05; done

@@ -12,7 +12,7 @@ echo "$TOKEN" >"$TMP/admin"
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
-"$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin" --trust-sim --state "$TMP/state" >"$TMP/v.out" 2>"$TMP/v.err" &
+"$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin" --trust-sim --state "$TMP/state" >"$TMP/v.out" 2>"$TMP/v.err" &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
 V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; exit 1; }

@@ -14,7 +14,7 @@ MARK="leak.marker@example.com"
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
-"$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --state "$VERITEE_STATE" \
+"$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$VERITEE_STATE" \
   --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done

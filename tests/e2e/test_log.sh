@@ -19,7 +19,7 @@ echo "$TOKEN" >"$TMP/admin-token"
 STATE="$TMP/vstate"
 start() {
   : >"$TMP/v.out"
-  "$VT" verifier --listen "127.0.0.1:${PORT:-0}" --state "$STATE" --admin-token-file "$TMP/admin-token" \
+  "$VT" verifier --listen "127.0.0.1:${PORT:-0}" --offline --state "$STATE" --admin-token-file "$TMP/admin-token" \
     --trust-sim --threads 2 --rate 100000 --quiet "$@" >"$TMP/v.out" 2>>"$TMP/v.log" &
   PID=$!
   for _ in $(seq 200); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done

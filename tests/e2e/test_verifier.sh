@@ -13,7 +13,7 @@ echo "$TOKEN" >"$TMP/admin-token"
 # start NAME ARGS...: runs a verifier on a free port; sets URL_<NAME>
 start() {
   local name="$1"; shift
-  "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+  "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
   local pid=$!
   PIDS+=("$pid")
   eval "PID_$name=$pid"

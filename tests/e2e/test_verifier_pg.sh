@@ -31,7 +31,7 @@ TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
 start() {
   local name="$1"; shift
-  "$VT" verifier --listen 127.0.0.1:0 --db "$DB" --trust-sim --admin-token-file "$TMP/admin-token" --state "$TMP/$name-state" "$@" \
+  "$VT" verifier --listen 127.0.0.1:0 --offline --db "$DB" --trust-sim --admin-token-file "$TMP/admin-token" --state "$TMP/$name-state" "$@" \
     >"$TMP/$name.out" 2>"$TMP/$name.log" &
   PIDS+=($!)
   for _ in $(seq 100); do grep -q listening "$TMP/$name.out" 2>/dev/null && break; sleep 0.05; done
