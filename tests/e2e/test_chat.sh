@@ -11,6 +11,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 # start_verifier NAME STATE: a verifier on a free port (keys, database, simulation root in STATE); sets $V
 start_verifier() {
   "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
