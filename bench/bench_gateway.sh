@@ -58,6 +58,7 @@ NGX
 export VERITEE_STATE="$T/state"
 VP=$(free_port); AP=$(free_port)
 echo benchtoken0123456789abcdef >"$T/admin"
+chmod 600 "$T/admin"
 "$VT" verifier --listen "127.0.0.1:$VP" --offline --admin-token-file "$T/admin" --trust-sim --state "$T/state" >/dev/null 2>"$T/v.err" & PIDS="$PIDS $!"
 head -c 100000 /dev/urandom >"$T/model.bin"
 MD=$("$VT" measure --json "$T/model.bin" | jq -r .root)

@@ -37,6 +37,7 @@ wait_for() {
 
 say "1. A verifier (SQLite in a temp dir; --trust-sim: accepts the local TDX simulator, never as hardware)"
 openssl rand -hex 24 >"$work/admin-token"
+chmod 600 "$work/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$work/admin-token" --trust-sim --quiet \
   >"$work/verifier.out" 2>"$work/verifier.out.err" &
 pids+=($!)

@@ -158,6 +158,21 @@ VT_NODISCARD VT_API vt_status vt_file_write(const char *path, const void *p, siz
                                             unsigned mode, vt_err *err);
 /* mkdir -p with the given mode for created directories. */
 VT_NODISCARD VT_API vt_status vt_mkdir_p(const char *path, unsigned mode, vt_err *err);
+/* Like vt_file_read, for secrets (tokens, keys): VT_E_POLICY, naming the file
+ * and "chmod 600", when the group or others have any access to it or another
+ * user owns it (checked on the descriptor that is read). */
+VT_NODISCARD VT_API vt_status vt_file_read_private(vt_buf *out, const char *path, size_t max, vt_err *err);
+/* A state directory: created 0700 (with its parents) when missing, and an
+ * existing one is tightened to 0700.  VT_E_POLICY when another user owns it. */
+VT_NODISCARD VT_API vt_status vt_dir_private(const char *path, vt_err *err);
+
+/* ---- process ---- */
+/* For processes that hold private keys: no core dumps (RLIMIT_CORE 0, soft and
+ * hard) and not dumpable (PR_SET_DUMPABLE 0: no core, no ptrace attach or
+ * /proc/PID/mem by other processes of the same user).  The library never calls
+ * it by itself, since it changes the whole process; programs call it in main()
+ * before they load a key (veritee does for verifier, gateway, attest and sim). */
+VT_NODISCARD VT_API vt_status vt_proc_protect_secrets(vt_err *err);
 
 #ifdef __cplusplus
 }

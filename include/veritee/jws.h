@@ -66,7 +66,8 @@ VT_API void vt_jwks_free(vt_jwks *set);
  * Keys live in a directory (one PEM per key, mode 0600, plus ring.json naming
  * the current kid and when each retired key stops being published).  Rotation
  * makes a new current key; retired keys stay in the JWKS for `keep` seconds
- * (at least the longest passport lifetime) so unexpired passports still verify. */
+ * (at least the longest passport lifetime) so unexpired passports still verify;
+ * revocation removes a key at once. */
 typedef struct vt_keyring vt_keyring; /* caller owns, vt_keyring_free() */
 /* Opens dir, creating it (0700) and a first P-256 key when empty.  kid = the
  * key's RFC 7638 thumbprint.  Open and rotate hold an flock on dir/.lock, so
@@ -75,7 +76,15 @@ typedef struct vt_keyring vt_keyring; /* caller owns, vt_keyring_free() */
  * file readable by group/others is refused (VT_E_POLICY). */
 VT_NODISCARD VT_API vt_status vt_keyring_open(vt_keyring **out, const char *dir, vt_err *err);
 VT_NODISCARD VT_API vt_status vt_keyring_rotate(vt_keyring *kr, vt_time now, int64_t keep_seconds, vt_err *err);
-/* Borrowed, valid until the next rotate/free. */
+/* Revokes kid at once (a key that may have leaked): it leaves ring.json, its
+ * PEM file is deleted and it is never published again, so passports it signed
+ * stop verifying against the served JWKS.  When kid is the current key, a new
+ * key is made current first.  Starts from what is on disk, like rotate.
+ * VT_E_NOTFOUND when the ring has no such kid.  *new_kid_out (optional) gets
+ * the current kid afterwards (at least VT_JWS_KID_MAX bytes). */
+VT_NODISCARD VT_API vt_status vt_keyring_revoke(vt_keyring *kr, const char *kid, vt_time now, char *new_kid_out,
+                                                vt_err *err);
+/* Borrowed, valid until the next rotate/revoke/free. */
 VT_API const vt_pkey *vt_keyring_current(const vt_keyring *kr, const char **kid);
 /* The published set at `now`: current plus retired keys still kept.  free() the string. */
 VT_NODISCARD VT_API vt_status vt_keyring_jwks(char **json_out, const vt_keyring *kr, vt_time now, vt_err *err);

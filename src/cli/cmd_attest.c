@@ -125,7 +125,7 @@ static int attest_remote(int argc, char **argv)
     ao.verifier_url = vt_cli_verifier_url(url);
     ao.environment = env;
     ao.state_dir = state;
-    rc = vt_mkdir_p(state, 0700, &err);
+    rc = vt_dir_private(state, &err);
     if (rc == VT_OK)
         rc = vt_file_read(&logb, logp, VT_MLOG_MAX_BYTES, &err);
     if (rc == VT_OK)
@@ -135,7 +135,7 @@ static int attest_remote(int argc, char **argv)
     if (rc == VT_OK)
         rc = vt_attester_run(&ar, &ao, log, key, &err);
     if (rc == VT_OK)
-        rc = vt_file_write(outp, ar.token, strlen(ar.token), 0644, &err);
+        rc = vt_file_write(outp, ar.token, strlen(ar.token), 0600, &err);
     if (rc == VT_E_POLICY && ar.reply_json != NULL && strcmp(ar.status, "contraindicated") == 0) {
         /* Refused: no passport was issued; show the appraisal that refused it. */
         if (json) {

@@ -20,7 +20,7 @@
 #include "remote.h"
 #include "trust.h"
 
-enum { O_GATEWAY = 256, O_VERIFIER, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
+enum { O_GATEWAY = 256, O_VERIFIER, O_JWKS, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
        O_SAVE_RECEIPT, O_SAVE_RESPONSE };
 
 #define ATTESTATION_MAX ((size_t)8 << 20)
@@ -31,14 +31,15 @@ enum { O_GATEWAY = 256, O_VERIFIER, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSO
 static void chat_usage(FILE *f)
 {
     fprintf(f,
-            "usage: veritee chat --gateway URL [--verifier URL] [--environment ID] [--model M]\n"
-            "                    [--stream] [--trust-sim] [--save-receipt F] [--save-response F]\n"
-            "                    [--json] \"prompt\"|-\n\n"
+            "usage: veritee chat --gateway URL (--verifier URL | --jwks FILE|URL) [--environment ID]\n"
+            "                    [--model M] [--stream] [--trust-sim] [--save-receipt F]\n"
+            "                    [--save-response F] [--json] \"prompt\"|-\n\n"
             "Verifies the gateway first, and only then sends the prompt:\n"
             "  1. GET <gateway>/v1/attestation with a fresh random nonce; the evidence must verify\n"
             "     to a trusted root with report_data = SHA-512(nonce || enclave public key), and the\n"
             "     measurement log must replay to the evidence's runtime register;\n"
-            "  2. the passport must verify with the verifier's JWK Set, be affirming and unexpired;\n"
+            "  2. the passport must be issued by the verifier you configured, verify with its JWK Set,\n"
+            "     and be affirming and unexpired;\n"
             "  3. its enclave key (cnf.jwk) must be the attested key;\n"
             "  4. the log's model, auditors, runtime and config must be those the passport appraised;\n"
             "  5. with --environment, the passport's environment and the log's digests must be\n"
@@ -47,8 +48,10 @@ static void chat_usage(FILE *f)
             "verify the receipt: the enclave key's signature, the passport it names, and the\n"
             "SHA-256 of the request sent and of the response received.\n\n"
             "  --gateway URL      the gateway (required)\n"
-            "  --verifier URL     the verifier whose keys you trust (default $VERITEE_VERIFIER, else\n"
-            "                     the passport's issuer when that is a URL)\n"
+            "  --verifier URL     the verifier whose keys you trust (default $VERITEE_VERIFIER); one\n"
+            "                     of --verifier, --jwks or VERITEE_VERIFIER is required: the passport\n"
+            "                     never names its own verifier\n"
+            "  --jwks FILE|URL    the verifier's pinned JWK Set (default <verifier>/.well-known/jwks.json)\n"
             "  --environment ID   the environment the gateway must be in\n"
             "  --model M          model name sent upstream (default \"default\")\n"
             "  --stream           stream the answer (server-sent events)\n"
@@ -64,7 +67,7 @@ static void chat_usage(FILE *f)
 
 typedef struct chat {
     /* options */
-    const char *gateway, *vflag, *env_id, *model, *state, *save_receipt, *save_response;
+    const char *gateway, *vflag, *jwks_src, *env_id, *model, *state, *save_receipt, *save_response;
     bool stream, trust_sim, json;
     long timeout_ms;
     vt_cli_report rep;
@@ -79,8 +82,8 @@ typedef struct chat {
     vt_result result;
     vt_passport_claims pc;
     vt_jwks *jwks;
-    const char *verifier;
-    char jwks_url[1200];
+    const char *verifier;    /* configured URL, or NULL with a pinned --jwks */
+    char issuer[128];        /* the "iss" the verifier's key set names ("" = none) */
     /* the request */
     char *request;
     size_t request_len;
@@ -355,20 +358,18 @@ static int check_passport(chat *c)
     vt_status rc;
 
     memset(&dec, 0, sizeof(dec));
+    rc = vt_cli_verifier_keys(&c->jwks, c->issuer, sizeof(c->issuer), c->verifier, c->jwks_src, &err);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
     rc = vt_passport_decode(&dec, tok, strlen(tok), &err);
+    /* The verifier is the one the user configured; the token's "iss" only has to match it. */
+    if (rc == VT_OK)
+        rc = vt_cli_check_issuer(&dec, c->issuer, c->verifier, &err);
+    vt_passport_claims_clear(&dec);
     if (rc != VT_OK) {
         vt_cli_check(&c->rep, "passport", rc, &err, "-");
         return VT_EXIT_REJECTED;
     }
-    c->verifier = vt_cli_trusted_verifier(c->vflag, &dec);
-    vt_passport_claims_clear(&dec);
-    if (c->verifier == NULL)
-        return vt_cli_usage_error("chat: the passport's issuer is not a URL: give --verifier URL (the verifier "
-                                  "whose keys you trust)");
-    snprintf(c->jwks_url, sizeof(c->jwks_url), "%s/.well-known/jwks.json", c->verifier);
-    rc = vt_cli_load_jwks(&c->jwks, c->jwks_url, &err);
-    if (rc != VT_OK)
-        return vt_cli_fail(rc, &err);
     rc = vt_passport_verify(&c->pc, tok, strlen(tok), c->jwks, vt_time_now(), &err);
     if (rc == VT_OK)
         rc = vt_cli_passport_affirming(&c->pc, &err);
@@ -381,7 +382,7 @@ static int check_passport(chat *c)
                         c->pc.environment);
     vt_time_format(exp, c->pc.exp);
     if (!vt_cli_check(&c->rep, "passport", rc, &err, "%s signed by %s, affirming, environment %s, expires %s",
-                      c->pc.id, c->verifier, c->pc.environment, exp))
+                      c->pc.id, c->verifier != NULL ? c->verifier : c->jwks_src, c->pc.environment, exp))
         return VT_EXIT_REJECTED;
     rc = vt_cli_passport_key(&cnf, &c->pc, &err);
     if (rc == VT_OK)
@@ -697,6 +698,7 @@ int vt_cmd_chat(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "gateway", required_argument, NULL, O_GATEWAY },  { "verifier", required_argument, NULL, O_VERIFIER },
+        { "jwks", required_argument, NULL, O_JWKS },
         { "environment", required_argument, NULL, O_ENV },  { "model", required_argument, NULL, O_MODEL },
         { "stream", no_argument, NULL, O_STREAM },          { "trust-sim", no_argument, NULL, O_TRUST_SIM },
         { "json", no_argument, NULL, O_JSON },              { "state", required_argument, NULL, O_STATE },
@@ -723,6 +725,7 @@ int vt_cmd_chat(int argc, char **argv)
         switch (ch) {
         case O_GATEWAY: c.gateway = optarg; break;
         case O_VERIFIER: c.vflag = optarg; break;
+        case O_JWKS: c.jwks_src = optarg; break;
         case O_ENV: c.env_id = optarg; break;
         case O_MODEL: c.model = optarg; break;
         case O_STREAM: c.stream = true; break;
@@ -749,6 +752,15 @@ int vt_cmd_chat(int argc, char **argv)
         return vt_cli_usage_error("chat: --gateway must be an http:// or https:// URL");
     if (c.env_id != NULL && !vt_env_id_valid(c.env_id))
         return vt_cli_usage_error("chat: '%s' is not an environment id", c.env_id);
+    /* Fail closed before anything is contacted: which verifier vouches is the user's choice. */
+    c.verifier = vt_cli_trusted_verifier(c.vflag);
+    if (c.verifier == NULL && c.jwks_src == NULL)
+        return vt_cli_usage_error("chat: %s", VT_CLI_NO_VERIFIER);
+    if (c.verifier == NULL && c.env_id != NULL)
+        return vt_cli_usage_error("chat: --environment needs --verifier URL (or VERITEE_VERIFIER) to fetch its "
+                                  "reference values");
+    if (c.verifier != NULL && strncmp(c.verifier, "http://", 7) != 0 && strncmp(c.verifier, "https://", 8) != 0)
+        return vt_cli_usage_error("chat: --verifier must be an http:// or https:// URL");
     snprintf(gw, sizeof(gw), "%s", c.gateway);
     for (size_t n = strlen(gw); n > 0 && gw[n - 1] == '/'; n--)
         gw[n - 1] = '\0';

@@ -183,6 +183,8 @@ static int passport_run(int argc, char **argv, bool verify)
     char jwks_url[1200];
     bool json = false;
     vt_time now = vt_time_now();
+    const char *vurl = NULL;
+    char issuer[128];
     vt_buf tok;
     vt_jwks *set = NULL;
     vt_passport_claims c;
@@ -206,7 +208,8 @@ static int passport_run(int argc, char **argv, bool verify)
     if (optind + 1 != argc)
         return vt_cli_usage_error("passport %s: needs one TOKEN or FILE", verify ? "verify" : "decode");
     if (verify && jwks_path == NULL) {
-        snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", vt_cli_verifier_url(url));
+        vurl = vt_cli_verifier_url(url);
+        snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", vurl);
         jwks_path = jwks_url;
     }
     if (at != NULL && vt_time_parse(&now, at, &err) != VT_OK)
@@ -217,12 +220,14 @@ static int passport_run(int argc, char **argv, bool verify)
         return vt_cli_fail(rc, &err);
     }
     if (verify) {
-        rc = vt_cli_load_jwks(&set, jwks_path, &err);
+        rc = vt_cli_load_jwks_issuer(&set, issuer, sizeof(issuer), jwks_path, &err);
         if (rc != VT_OK) {
             ex = vt_cli_fail(rc, &err);
             goto out;
         }
         rc = vt_passport_verify_with(&c, (const char *)tok.data, tok.len, set, now, &vo, &err);
+        if (rc == VT_OK)
+            rc = vt_cli_check_issuer(&c, issuer, vurl, &err);
     } else {
         rc = vt_passport_decode(&c, (const char *)tok.data, tok.len, &err);
     }

@@ -17,13 +17,14 @@ enum { O_TLOG = 512, O_TLOG_KEY };
 static void receipt_usage(FILE *f)
 {
     fprintf(f,
-            "usage: veritee receipt verify RECEIPT|FILE --passport TOKEN|FILE|pass-ID [--verifier URL]\n"
-            "                              [--jwks FILE|URL] [--body FILE] [--request FILE] [--json]\n"
-            "                              [--log URL --log-key KEY]\n"
+            "usage: veritee receipt verify RECEIPT|FILE --passport TOKEN|FILE|pass-ID\n"
+            "                              (--verifier URL | --jwks FILE|URL) [--body FILE]\n"
+            "                              [--request FILE] [--json] [--log URL --log-key KEY]\n"
             "       veritee receipt show RECEIPT|FILE [--json]\n\n"
             "A receipt is the gateway's signature, by its enclave key, over what one response was:\n"
             "digests of the request and the response, the model, every auditor's verdict.\n\n"
-            "  verify  checks, in order: the passport's signature with the verifier's JWK Set, that it\n"
+            "  verify  checks, in order: that the passport was issued by the verifier you configured,\n"
+            "          its signature with that verifier's JWK Set, that it\n"
             "          is affirming and was valid at the receipt's time; the receipt's signature with\n"
             "          the passport's enclave key (cnf.jwk); that the receipt names that passport,\n"
             "          environment and model; with --body / --request, that the digests match those\n"
@@ -32,8 +33,9 @@ static void receipt_usage(FILE *f)
             "          audited or could not be (a refused, unauditable reply gets a genuine receipt).\n"
             "  show    prints the receipt's payload without checking anything.\n\n"
             "  --passport X   the passport token, a file holding it, or its id (fetched from --verifier)\n"
-            "  --verifier URL the verifier whose keys you trust (default $VERITEE_VERIFIER, else the\n"
-            "                 passport's issuer when that is a URL)\n"
+            "  --verifier URL the verifier whose keys you trust (default $VERITEE_VERIFIER); one of\n"
+            "                 --verifier, --jwks or VERITEE_VERIFIER is required: the passport never\n"
+            "                 names its own verifier\n"
             "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
             "  --body FILE    the response body as received (streams: every byte before the receipt event)\n"
             "  --request FILE the request body as sent\n"
@@ -91,7 +93,7 @@ static int receipt_verify(int argc, char **argv)
     };
     const char *tlog = NULL, *tlog_key = NULL;
     const char *pass_arg = NULL, *vflag = NULL, *jwks_src = NULL, *body = NULL, *request = NULL, *verifier;
-    char jwks_url[1200], detail[512];
+    char issuer[128], detail[512];
     bool json = false;
     vt_buf tok, ptok;
     vt_receipt r;
@@ -127,11 +129,14 @@ static int receipt_verify(int argc, char **argv)
         return vt_cli_usage_error("receipt verify: --log URL and --log-key KEY go together");
     if (pass_arg == NULL)
         return vt_cli_usage_error("receipt verify: --passport TOKEN|FILE|pass-ID is required");
+    verifier = vt_cli_trusted_verifier(vflag);
+    if (verifier == NULL && jwks_src == NULL)
+        return vt_cli_usage_error("receipt verify: %s", VT_CLI_NO_VERIFIER);
     vt_cli_report_init(&rep, json);
     vt_buf_init(&ptok);
     rc = vt_cli_load_token(&tok, argv[optind], &err);
     if (rc == VT_OK)
-        rc = vt_cli_load_passport(&ptok, pass_arg, vt_cli_trusted_verifier(vflag, NULL), &err);
+        rc = vt_cli_load_passport(&ptok, pass_arg, verifier, &err);
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
         goto out;
@@ -145,22 +150,15 @@ static int receipt_verify(int argc, char **argv)
         vt_cli_check(&rep, "passport", rc, &err, "-");
         goto done;
     }
-    verifier = vt_cli_trusted_verifier(vflag, &c);
-    if (jwks_src == NULL) {
-        if (verifier == NULL) {
-            ex = vt_cli_usage_error("receipt verify: the passport's issuer '%s' is not a URL: give --verifier URL "
-                                    "or --jwks FILE|URL",
-                                    c.issuer);
-            goto out;
-        }
-        snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", verifier);
-        jwks_src = jwks_url;
-    }
-    rc = vt_cli_load_jwks(&set, jwks_src, &err);
+    rc = vt_cli_verifier_keys(&set, issuer, sizeof(issuer), verifier, jwks_src, &err);
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
         goto out;
     }
+    /* The configured verifier vouches; the passport's "iss" only has to be it. */
+    rc = vt_cli_check_issuer(&c, issuer, verifier, &err);
+    if (!vt_cli_check(&rep, "issuer", rc, &err, "%s, the configured verifier", c.issuer))
+        goto done;
     vt_passport_claims_clear(&c);
     memset(&c, 0, sizeof(c));
     /* The passport must have been valid when the gateway served the response;
@@ -169,7 +167,7 @@ static int receipt_verify(int argc, char **argv)
     at = r.received_ms > 0 ? r.received_ms / 1000 : vt_time_now();
     rc = vt_passport_verify(&c, (const char *)ptok.data, ptok.len, set, at, &err);
     if (!vt_cli_check(&rep, "passport", rc, &err, "%s signed by the verifier (JWKS %s), valid at the receipt's time",
-                      c.id, jwks_src))
+                      c.id, jwks_src != NULL ? jwks_src : verifier))
         goto done;
     rc = vt_cli_passport_affirming(&c, &err);
     if (!vt_cli_check(&rep, "affirming", rc, &err, "environment %s, every appraised component affirming",

@@ -48,7 +48,7 @@ static int read_token(vt_buf *out, const char *file)
     const char *envtok = getenv("VERITEE_ADMIN_TOKEN");
 
     if (file != NULL) {
-        if (vt_file_read(out, file, 4096, &err) != VT_OK)
+        if (vt_file_read_private(out, file, 4096, &err) != VT_OK)
             return vt_cli_usage_error("--admin-token-file: %s", err.msg);
     } else if (envtok != NULL && *envtok != '\0') {
         if (vt_buf_append_str(out, envtok, &err) != VT_OK)

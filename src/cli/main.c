@@ -1,6 +1,7 @@
 /* veritee: one program, many roles.  Each command group lives in its own file. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -8,23 +9,24 @@ struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    bool holds_keys; /* loads a private key: signing, enclave (mock), simulation CA */
 };
 
 static const struct command commands[] = {
-    { "verify", vt_cmd_verify, "verify TEE evidence down to the vendor root and print the verdict" },
-    { "inspect", vt_cmd_inspect, "parse evidence without verifying it; every field as JSON" },
-    { "attest", vt_cmd_attest, "collect evidence from this machine's TEE (mock when there is none)" },
-    { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers" },
-    { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)" },
-    { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay" },
-    { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container" },
-    { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)" },
-    { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)" },
-    { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport" },
-    { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)" },
-    { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)" },
-    { "chat", vt_cmd_chat, "verify a gateway (evidence, passport, measurements), then chat and verify the receipt" },
-    { "receipt", vt_cmd_receipt, "verify or show a gateway receipt against its passport" },
+    { "verify", vt_cmd_verify, "verify TEE evidence down to the vendor root and print the verdict", false },
+    { "inspect", vt_cmd_inspect, "parse evidence without verifying it; every field as JSON", false },
+    { "attest", vt_cmd_attest, "collect evidence from this machine's TEE (mock when there is none)", true },
+    { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers", false },
+    { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)", false },
+    { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay", false },
+    { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container", false },
+    { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)", true },
+    { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)", true },
+    { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport", true },
+    { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)", false },
+    { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)", true },
+    { "chat", vt_cmd_chat, "verify a gateway (evidence, passport, measurements), then chat and verify the receipt", false },
+    { "receipt", vt_cmd_receipt, "verify or show a gateway receipt against its passport", false },
 };
 
 static void usage(FILE *f)
@@ -55,8 +57,17 @@ int main(int argc, char **argv)
         return VT_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            if (commands[i].holds_keys) {
+                vt_err err = { 0 };
+                /* No core dump or same-user ptrace can copy a key out of this
+                 * process, and every file it creates is private (0600/0700). */
+                if (vt_proc_protect_secrets(&err) != VT_OK)
+                    return vt_cli_fail(err.code, &err);
+                umask(077);
+            }
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "veritee: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return VT_EXIT_USAGE;

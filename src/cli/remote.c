@@ -29,9 +29,11 @@ vt_status vt_cli_admin_token(vt_buf *out, const char *file, vt_err *err)
     const char *env = getenv("VERITEE_ADMIN_TOKEN");
     vt_status rc;
 
-    if (file != NULL)
-        rc = vt_file_read(out, file, 4096, err);
-    else if (env != NULL && *env != '\0')
+    if (file != NULL) {
+        rc = vt_file_read_private(out, file, 4096, err);
+        if (rc == VT_E_POLICY) /* readable by others: a usage error naming chmod 600 */
+            rc = VT_E_ARG;
+    } else if (env != NULL && *env != '\0')
         rc = vt_buf_append_str(out, env, err);
     else
         return vt_err_set(err, VT_E_ARG, "an admin token is needed: --admin-token-file FILE or VERITEE_ADMIN_TOKEN");

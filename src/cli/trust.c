@@ -67,21 +67,44 @@ vt_status vt_cli_load_passport(vt_buf *out, const char *arg, const char *verifie
     return rc;
 }
 
-vt_status vt_cli_load_jwks(vt_jwks **out, const char *src, vt_err *err)
+vt_status vt_cli_load_jwks_issuer(vt_jwks **out, char *issuer, size_t issuer_len, const char *src, vt_err *err)
 {
     vt_buf jw;
+    json_t *doc = NULL;
+    const char *iss;
     vt_status rc;
 
     *out = NULL;
+    if (issuer != NULL && issuer_len > 0)
+        issuer[0] = '\0';
     vt_buf_init(&jw);
     rc = vt_cli_fetch_text(&jw, src, (size_t)64 << 10, err);
     if (rc == VT_OK)
         rc = vt_jwks_parse(out, (const char *)jw.data, jw.len, err);
+    /* The verifier's set names the issuer its passports carry (docs/verifier.md). */
+    if (rc == VT_OK && issuer != NULL && issuer_len > 0) {
+        doc = json_loadb((const char *)jw.data, jw.len, 0, NULL);
+        iss = json_string_value(json_object_get(doc, "issuer"));
+        if (iss != NULL && strlen(iss) >= issuer_len)
+            rc = vt_err_set(err, VT_E_FORMAT, "jwks %s: issuer is longer than %zu bytes", src, issuer_len - 1);
+        else if (iss != NULL)
+            snprintf(issuer, issuer_len, "%s", iss);
+        json_decref(doc);
+    }
     /* A JWKS that cannot be read is bad input, not a rejected passport. */
     if (rc == VT_E_CRYPTO || rc == VT_E_POLICY)
         rc = VT_E_FORMAT;
+    if (rc != VT_OK) {
+        vt_jwks_free(*out);
+        *out = NULL;
+    }
     vt_buf_free(&jw);
     return rc;
+}
+
+vt_status vt_cli_load_jwks(vt_jwks **out, const char *src, vt_err *err)
+{
+    return vt_cli_load_jwks_issuer(out, NULL, 0, src, err);
 }
 
 static bool is_url(const char *s)
@@ -89,23 +112,64 @@ static bool is_url(const char *s)
     return s != NULL && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0);
 }
 
-const char *vt_cli_trusted_verifier(const char *flag, const vt_passport_claims *c)
+const char *vt_cli_trusted_verifier(const char *flag)
 {
-    const char *env = getenv("VERITEE_VERIFIER");
-    static char issuer[sizeof(c->issuer)];
+    static char buf[1024];
+    const char *v = flag;
     size_t n;
 
-    if (flag != NULL && *flag)
-        return flag;
-    if (env != NULL && *env)
-        return env;
-    if (c == NULL || !is_url(c->issuer))
+    /* Only the user's own configuration: never a name found in a token. */
+    if (v == NULL || *v == '\0')
+        v = getenv("VERITEE_VERIFIER");
+    if (v == NULL || *v == '\0')
         return NULL;
-    snprintf(issuer, sizeof(issuer), "%s", c->issuer);
-    n = strlen(issuer);
-    while (n > 0 && issuer[n - 1] == '/')
-        issuer[--n] = '\0';
-    return issuer;
+    snprintf(buf, sizeof(buf), "%s", v);
+    n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    return buf;
+}
+
+vt_status vt_cli_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier,
+                               const char *jwks_src, vt_err *err)
+{
+    char url[1200];
+
+    *out = NULL;
+    if (jwks_src == NULL && verifier == NULL)
+        return vt_err_set(err, VT_E_ARG, "%s", VT_CLI_NO_VERIFIER);
+    if (jwks_src == NULL) {
+        if (snprintf(url, sizeof(url), "%s/.well-known/jwks.json", verifier) >= (int)sizeof(url))
+            return vt_err_set(err, VT_E_ARG, "--verifier: URL too long");
+        jwks_src = url;
+    }
+    return vt_cli_load_jwks_issuer(out, issuer, issuer_len, jwks_src, err);
+}
+
+static size_t url_len(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '/')
+        n--;
+    return n;
+}
+
+vt_status vt_cli_check_issuer(const vt_passport_claims *c, const char *jwks_issuer, const char *verifier,
+                              vt_err *err)
+{
+    if (jwks_issuer != NULL && jwks_issuer[0] != '\0') {
+        if (strcmp(c->issuer, jwks_issuer) != 0)
+            return vt_err_set(err, VT_E_POLICY, "passport %s was issued by '%s', not by the configured verifier%s%s "
+                              "(issuer '%s')", c->id, c->issuer, verifier != NULL ? " " : "",
+                              verifier != NULL ? verifier : "", jwks_issuer);
+        return VT_OK;
+    }
+    /* A key set that names no issuer: a URL issuer must still be the configured verifier. */
+    if (verifier != NULL && is_url(c->issuer) &&
+        (url_len(c->issuer) != url_len(verifier) || strncmp(c->issuer, verifier, url_len(verifier)) != 0))
+        return vt_err_set(err, VT_E_POLICY, "passport %s was issued by '%s', not by the configured verifier %s",
+                          c->id, c->issuer, verifier);
+    return VT_OK;
 }
 
 vt_status vt_cli_passport_affirming(const vt_passport_claims *c, vt_err *err)

@@ -16,9 +16,29 @@ vt_status vt_cli_load_token(vt_buf *out, const char *arg, vt_err *err);
 vt_status vt_cli_load_passport(vt_buf *out, const char *arg, const char *verifier_url, vt_err *err);
 /* The JWK Set from a file or an http(s) URL.  *out: vt_jwks_free(). */
 vt_status vt_cli_load_jwks(vt_jwks **out, const char *src, vt_err *err);
-/* The verifier to trust for a passport: flag, else $VERITEE_VERIFIER, else the
- * passport's issuer when it is an http(s) URL, else NULL.  Borrowed. */
-const char *vt_cli_trusted_verifier(const char *flag, const vt_passport_claims *c);
+/* Like vt_cli_load_jwks; issuer (issuer_len bytes) gets the set's "issuer"
+ * member, the "iss" the verifier's passports carry ("" when it names none). */
+vt_status vt_cli_load_jwks_issuer(vt_jwks **out, char *issuer, size_t issuer_len, const char *src, vt_err *err);
+
+/* Relying parties (chat, receipt verify, passport verify) never let a token
+ * choose the verifier that vouches for it: the verifier comes from the user's
+ * configuration only. */
+#define VT_CLI_NO_VERIFIER                                                                                             \
+    "no verifier is configured: give --verifier URL (the verifier whose keys you trust), --jwks FILE (its "           \
+    "pinned JWK Set) or set VERITEE_VERIFIER; the passport's own issuer is never trusted to name its verifier"
+/* The verifier the user trusts: flag, else $VERITEE_VERIFIER, else NULL (no
+ * trailing '/').  Borrowed (static). */
+const char *vt_cli_trusted_verifier(const char *flag);
+/* The configured verifier's keys: jwks_src (file or URL) when given, else
+ * <verifier>/.well-known/jwks.json; VT_E_ARG (VT_CLI_NO_VERIFIER) when both
+ * are NULL.  issuer as in vt_cli_load_jwks_issuer.  *out: vt_jwks_free(). */
+vt_status vt_cli_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier,
+                               const char *jwks_src, vt_err *err);
+/* The passport's "iss" is the configured verifier: equal to jwks_issuer when
+ * the key set names one, else, when iss is a URL and a verifier URL is
+ * configured, that URL.  VT_E_POLICY naming both otherwise. */
+vt_status vt_cli_check_issuer(const vt_passport_claims *c, const char *jwks_issuer, const char *verifier,
+                              vt_err *err);
 /* The passport is affirming (VT_E_POLICY naming the first submodule that is not). */
 vt_status vt_cli_passport_affirming(const vt_passport_claims *c, vt_err *err);
 /* The passport's cnf key (attester JWK).  *out: vt_pkey_free(). */

@@ -1,9 +1,11 @@
 /* Trusted boot, passport upkeep, model watch, receipts sink and the attestation endpoint (trust.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,7 +364,7 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     t->ao.sysroot = o->sysroot;
     t->ao.timeout_ms = 15000;
     if (rc == VT_OK)
-        rc = vt_mkdir_p(o->state_dir, 0700, err);
+        rc = vt_dir_private(o->state_dir, err);
     if (rc == VT_OK)
         rc = measure_all(t, err);
     if (!o->attest)
@@ -518,11 +520,15 @@ static void sink_one(vt_gw_trust *t, const char *token)
     char path[4096], url[2048];
     json_t *o = json_pack("{s:s}", "token", token);
     char *line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-    FILE *f;
+    FILE *f = NULL;
     long size;
+    int fd;
 
     snprintf(path, sizeof(path), "%s/receipts.jsonl", t->o.state_dir);
-    f = fopen(path, "a");
+    /* Private whatever the umask, and an older file is tightened too. */
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0 && (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "a")) == NULL))
+        close(fd);
     if (f != NULL && line != NULL) {
         fprintf(f, "%s\n", line);
         size = ftell(f);

@@ -100,12 +100,22 @@ static void h_jwks(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vt_err e = { 0 };
     vt_status rc;
 
+    json_t *doc = NULL;
+
     (void)req;
     pthread_rwlock_rdlock(&svc->kr_lock);
     rc = vt_keyring_jwks(&s, svc->kr, vt_time_now(), &e);
     pthread_rwlock_unlock(&svc->kr_lock);
-    if (rc != VT_OK || vt_http_reply_json(resp, 200, s, NULL) != VT_OK)
-        vt_http_reply_error(resp, 500, "internal", "cannot publish keys: %s", e.msg);
+    /* The set also names the "iss" its passports carry, so a relying party that
+     * trusts this URL can refuse a passport another issuer made (RFC 7517 §5:
+     * members a reader does not know are ignored). */
+    if (rc == VT_OK)
+        doc = json_loads(s, 0, NULL);
+    if (doc == NULL || json_object_set_new(doc, "issuer", json_string(svc->cfg.issuer)) != 0)
+        vt_http_reply_error(resp, 500, "internal", "cannot publish keys: %s", e.msg[0] ? e.msg : "out of memory");
+    else
+        reply(resp, 200, json_incref(doc));
+    json_decref(doc);
     free(s);
 }
 
@@ -841,6 +851,29 @@ static void h_env_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     free(env);
 }
 
+/* ---- keys ---- */
+
+/* POST /v1/admin/keys/{kid}/revoke: the key leaves the JWKS now; a new key signs if it was current. */
+static void h_key_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    char cur[VT_JWS_KID_MAX];
+    vt_err e = { 0 };
+    vt_status rc;
+
+    if (!admin_ok(resp, req, svc))
+        return;
+    rc = vf_revoke(svc, req->params[0], cur, &e);
+    if (rc == VT_E_ARG)
+        vt_http_reply_error(resp, 400, "bad_request", "kid: %s", e.msg);
+    else if (rc == VT_E_NOTFOUND)
+        vt_http_reply_error(resp, 404, "key_unknown", "no signing key '%.64s'", req->params[0]);
+    else if (rc != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot revoke the key: %s", e.msg);
+    else
+        reply(resp, 200, json_pack("{s:s, s:s}", "revoked", req->params[0], "current", cur));
+}
+
 static void h_env_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vs_store *st = store_of(req);
@@ -996,6 +1029,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         { "PUT", "/v1/environments/{id}", h_env_put },
         { "POST", "/v1/receipts", h_receipt_post },
         { "GET", "/v1/receipts/{id}", h_receipt_get },
+        { "POST", "/v1/admin/keys/{kid}/revoke", h_key_revoke },
     };
     vt_status rc = VT_OK;
 

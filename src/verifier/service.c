@@ -53,7 +53,7 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
         snprintf(svc->db_url, sizeof(svc->db_url), "%s", cfg->db);
     else
         snprintf(svc->db_url, sizeof(svc->db_url), "sqlite:%s/verifier.db", cfg->state_dir);
-    rc = vt_mkdir_p(cfg->state_dir, 0700, err);
+    rc = vt_dir_private(cfg->state_dir, err); /* tightened to 0700, never another user's */
     if (rc == VT_OK)
         rc = vt_keyring_open(&svc->kr, svc->key_dir, err);
     if (rc == VT_OK)
@@ -74,6 +74,9 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     if (rc == VT_OK)
         rc = vt_metrics_declare(svc->metrics, "verifier_key_rotations_total", "counter", "Signing key rotations.",
                                 err);
+    if (rc == VT_OK)
+        rc = vt_metrics_declare(svc->metrics, "verifier_key_revocations_total", "counter",
+                                "Signing keys revoked (removed from the JWKS at once).", err);
     if (rc == VT_OK)
         rc = vf_routes(svc, err);
     /* One connection up front creates the schema before the workers race for it. */
@@ -130,6 +133,20 @@ vt_status vf_rotate(vf_service *svc, vt_err *err)
     if (rc == VT_OK) {
         vt_metrics_inc(svc->metrics, "verifier_key_rotations_total", "", 1);
         log_line("info", "signing key rotated", kid);
+    }
+    return rc;
+}
+
+vt_status vf_revoke(vf_service *svc, const char *kid, char *new_kid_out, vt_err *err)
+{
+    vt_status rc;
+
+    pthread_rwlock_wrlock(&svc->kr_lock);
+    rc = vt_keyring_revoke(svc->kr, kid, vt_time_now(), new_kid_out, err);
+    pthread_rwlock_unlock(&svc->kr_lock);
+    if (rc == VT_OK) {
+        vt_metrics_inc(svc->metrics, "verifier_key_revocations_total", "", 1);
+        log_line("warn", "signing key revoked", kid);
     }
     return rc;
 }

@@ -1,8 +1,12 @@
 /* SQLite backend: WAL, full fsync on commit (a passport returned to a client
  * survives a crash), busy timeout for the other workers, prepared statements. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -560,6 +564,31 @@ static const struct vs_ops lite_ops = {
     .passport_list = lite_passport_list,
 };
 
+/* The database is created 0600 before SQLite opens it: SQLite gives its -wal
+ * and -shm files the database file's mode, so they are 0600 too.  Files left
+ * wider by an older version are tightened. */
+static vt_status private_files(const char *path, vt_err *err)
+{
+    static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+    char p[4200];
+    int fd;
+
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return VT_OK;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path, strerror(errno));
+    if (fchmod(fd, 0600) != 0) {
+        close(fd);
+        return vt_err_set(err, VT_E_IO, "store: cannot chmod 600 %s: %s", path, strerror(errno));
+    }
+    close(fd);
+    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+        if (snprintf(p, sizeof(p), "%s%s", path, sfx[i]) < (int)sizeof(p) && chmod(p, 0600) != 0 && errno != ENOENT)
+            return vt_err_set(err, VT_E_IO, "store: cannot chmod 600 %s: %s", p, strerror(errno));
+    return VT_OK;
+}
+
 vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
 {
     struct lite *l;
@@ -573,6 +602,10 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
     l->base.ops = &lite_ops;
     l->base.log = &lite_log_ops;
     l->base.backend = "sqlite";
+    rc = private_files(path, err);
+    if (rc != VT_OK)
+        goto fail;
+    rc = VT_E_INTERNAL;
     if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         rc = vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path,

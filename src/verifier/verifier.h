@@ -60,5 +60,7 @@ vt_status vf_thread_init(void **tctx, void *arg, unsigned index, vt_err *err);
 void vf_thread_fini(void *tctx, void *arg);
 /* Rotates the signing key now. */
 vt_status vf_rotate(vf_service *svc, vt_err *err);
+/* Revokes a signing key now (vt_keyring_revoke); new_kid_out: VT_JWS_KID_MAX bytes or NULL. */
+vt_status vf_revoke(vf_service *svc, const char *kid, char *new_kid_out, vt_err *err);
 
 #endif

@@ -11,6 +11,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 # start_verifier NAME STATE: a verifier on a free port (keys, database, simulation root in STATE); sets $V
 start_verifier() {
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
@@ -111,6 +112,44 @@ expect 1 "a passport signed by another verifier's key (JWKS mismatch) is refused
 contains "FAIL passport" "foreign passport fails"
 no_hits foreign "foreign passport"
 
+# --- the token never picks its verifier: an attacker's verifier names itself in "iss" ---
+unset VERITEE_VERIFIER
+"$VT" verifier --listen 127.0.0.1:0 --trust-sim --state "$TMP/evil-state" --quiet >"$TMP/evil0.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q listening "$TMP/evil0.out" 2>/dev/null && break; sleep 0.05; done
+EPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/evil0.out")
+kill "$pid"; wait "$pid" 2>/dev/null
+VEVIL="http://127.0.0.1:$EPORT"
+"$VT" verifier --listen "127.0.0.1:$EPORT" --issuer "$VEVIL" --admin-token-file "$TMP/admin-token" --trust-sim \
+  --state "$TMP/evil-state" --quiet >"$TMP/evil.out" 2>"$TMP/evil.log" &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do grep -q listening "$TMP/evil.out" 2>/dev/null && break; sleep 0.05; done
+"$VT" env create dev --verifier "$VEVIL" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+  --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" >/dev/null || { echo "FAIL: env create (evil)"; exit 1; }
+expect 0 "attest (the attacker's verifier)" -- "$VT" attest --verifier "$VEVIL" --environment dev --log "$TMP/log.json" \
+  --platform tdx --simulate --state "$TMP/evil-state" --key "$TMP/enclave.pem" --out "$TMP/pass-evil.jwt"
+start_fake evil honest "$TMP/pass-evil.jwt"
+expect 2 "chat without a configured verifier fails closed" -- "$VT" chat --gateway "http://$FAKE" --trust-sim "secret"
+contains "no verifier is configured" "says no verifier is configured"
+contains "--verifier URL" "names --verifier"
+contains "--jwks FILE" "names --jwks"
+contains "VERITEE_VERIFIER" "names VERITEE_VERIFIER"
+no_hits evil "no verifier configured"
+expect 1 "chat --verifier: a passport whose iss is another verifier is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --trust-sim "secret"
+contains "issued by '$VEVIL', not by the configured verifier $VMAIN" "names both issuers"
+no_hits evil "foreign issuer (--verifier)"
+expect 1 "chat with VERITEE_VERIFIER: the foreign passport is refused" -- \
+  env VERITEE_VERIFIER="$VMAIN" "$VT" chat --gateway "http://$FAKE" --trust-sim "secret"
+contains "not by the configured verifier" "refused by the issuer check"
+curl -s "$VMAIN/.well-known/jwks.json" >"$TMP/jwks-main.json"
+expect 1 "chat --jwks (pinned): the foreign passport is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --jwks "$TMP/jwks-main.json" --trust-sim "secret"
+contains "not by the configured verifier" "pinned: refused by the issuer check"
+no_hits evil "foreign issuer (env, pinned JWKS)"
+expect 2 "chat --environment needs a verifier URL, not only --jwks" -- \
+  "$VT" chat --gateway "http://$FAKE" --jwks "$TMP/jwks-main.json" --environment dev --trust-sim "secret"
+
 # --- a real gateway under the TDX simulator, in front of the echo upstream ---
 start_echo echo
 mkdir -p "$TMP/gwmodel"
@@ -127,6 +166,7 @@ mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/g
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
+GW_PID=$!
 PIDS="$PIDS $!"
 for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
 GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw.out" | head -1)
@@ -178,6 +218,22 @@ expect 1 "--body that differs from the response is rejected" -- "$VT" receipt ve
   --passport "$PASS" --verifier "$VMAIN" --body "$TMP/rs.body"
 contains "FAIL response" "names the response digest"
 expect 2 "receipt verify without --passport" -- "$VT" receipt verify "$TMP/r.jwt"
+expect 2 "receipt verify without a configured verifier fails closed" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/pass-evil.jwt"
+contains "no verifier is configured" "receipt: says no verifier is configured"
+expect 1 "receipt verify: a passport whose iss is another verifier is refused" -- "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$TMP/pass-evil.jwt" --verifier "$VMAIN"
+contains "FAIL issuer" "receipt: the issuer check fails"
+expect 0 "receipt verify with VERITEE_VERIFIER" -- env VERITEE_VERIFIER="$VMAIN" "$VT" receipt verify "$TMP/r.jwt" \
+  --passport "$PASS"
+
+# --- the gateway's state is private and it cannot dump core ---
+[ "$(stat -c %a "$VERITEE_STATE/receipts.jsonl")" = 600 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: receipts.jsonl has mode $(stat -c %a "$VERITEE_STATE/receipts.jsonl")"; }
+[ "$(stat -c %a "$VERITEE_STATE")" = 700 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the state directory has mode $(stat -c %a "$VERITEE_STATE")"; }
+if grep -Eq '^Max core file size +0 +0 ' "/proc/$GW_PID/limits"; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: gateway core limit: $(grep 'core file' "/proc/$GW_PID/limits")"; fi
 expect 2 "receipt verify of a missing file" -- "$VT" receipt verify "$TMP/nope.jwt" --passport "$PASS" --verifier "$VMAIN"
 expect 1 "the real gateway is not in environment 'elsewhere'" -- "$VT" chat --gateway "http://$GW" --verifier "$VMAIN" \
   --environment elsewhere --trust-sim --model echo "secret"

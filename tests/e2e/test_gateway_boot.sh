@@ -9,6 +9,7 @@ command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs
 export VERITEE_STATE="$TMP/state"
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin"
+chmod 600 "$TMP/admin"
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 

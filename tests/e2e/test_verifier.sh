@@ -10,6 +10,7 @@ trap cleanup EXIT
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 # start NAME ARGS...: runs a verifier on a free port; sets URL_<NAME>
 start() {
   local name="$1"; shift
@@ -56,6 +57,7 @@ http PUT "$U/v1/environments/dev" -H "$A" -d "{\"allow_simulated\":true,\"compon
 expect 0 "env create with flags" -- "$VT" env create strict --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated --model "$OTHER"
 expect 0 "env create short lifetime" -- "$VT" env create brief --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated --passport-lifetime 60
 echo "not-the-admin-token-at-all" >"$TMP/wrong-token"
+chmod 600 "$TMP/wrong-token"
 expect 1 "env create with a wrong token is refused" -- "$VT" env create x --verifier "$U" --admin-token-file "$TMP/wrong-token"
 contains "forbidden" "wrong token: forbidden"
 expect 0 "env show" -- "$VT" env show dev --verifier "$U"

@@ -29,6 +29,7 @@ DB="postgresql:///postgres?host=$PGDIR&port=$PORT&user=veritee"
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 start() {
   local name="$1"; shift
   "$VT" verifier --listen 127.0.0.1:0 --offline --db "$DB" --trust-sim --admin-token-file "$TMP/admin-token" --state "$TMP/$name-state" "$@" \

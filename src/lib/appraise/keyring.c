@@ -296,7 +296,7 @@ vt_status vt_keyring_open(vt_keyring **out, const char *dir, vt_err *err)
     if (kr == NULL)
         return vt_err_set(err, VT_E_NOMEM, "keyring: out of memory");
     snprintf(kr->dir, sizeof(kr->dir), "%s", dir);
-    rc = vt_mkdir_p(dir, 0700, err);
+    rc = vt_dir_private(dir, err);
     if (rc == VT_OK)
         rc = lock_dir(&fd, kr, err);
     if (rc == VT_OK)
@@ -357,6 +357,57 @@ vt_status vt_keyring_rotate(vt_keyring *kr, vt_time now, int64_t keep_seconds, v
         rc = ring_save(kr, err);
     if (rc != VT_OK) /* leave the ring as the disk has it */
         (void)ring_load(kr, NULL);
+out:
+    unlock_dir(fd);
+    return rc;
+}
+
+vt_status vt_keyring_revoke(vt_keyring *kr, const char *kid, vt_time now, char *new_kid_out, vt_err *err)
+{
+    vt_status rc;
+    int fd = -1;
+    size_t i, victim = SIZE_MAX;
+    bool was_current;
+    char p[1100], file[VT_JWS_KID_MAX + 8];
+
+    if (new_kid_out != NULL)
+        new_kid_out[0] = '\0';
+    if (kr == NULL || kid == NULL || now <= 0)
+        return vt_err_set(err, VT_E_ARG, "keyring: revoke needs a ring, a kid and a time");
+    if (!kid_ok(kid))
+        return vt_err_set(err, VT_E_ARG, "keyring: '%.64s' is not a valid kid", kid);
+    rc = lock_dir(&fd, kr, err);
+    if (rc == VT_OK)
+        rc = ring_load(kr, err);
+    if (rc != VT_OK)
+        goto out;
+    for (i = 0; i < kr->count && victim == SIZE_MAX; i++)
+        if (strcmp(kr->keys[i].kid, kid) == 0)
+            victim = i;
+    if (victim == SIZE_MAX) {
+        rc = vt_err_set(err, VT_E_NOTFOUND, "keyring: no key %s in the ring", kid);
+        goto out;
+    }
+    was_current = victim == kr->current;
+    vt_pkey_free(kr->keys[victim].key);
+    memmove(&kr->keys[victim], &kr->keys[victim + 1], (kr->count - victim - 1) * sizeof(kr->keys[0]));
+    kr->count--;
+    memset(&kr->keys[kr->count], 0, sizeof(kr->keys[0]));
+    if (kr->current > victim)
+        kr->current--;
+    /* The current key went: a fresh key signs from now on. */
+    if (was_current)
+        rc = add_new_key(kr, now, err);
+    if (rc == VT_OK)
+        rc = ring_save(kr, err);
+    /* The PEM goes only once ring.json no longer names it (a crash in between leaves a loadable ring). */
+    snprintf(file, sizeof(file), "%s.pem", kid);
+    if (rc == VT_OK && path_of(p, sizeof(p), kr, file, err) == VT_OK && unlink(p) != 0 && errno != ENOENT)
+        rc = vt_err_set(err, VT_E_IO, "keyring: cannot delete %s: %s", p, strerror(errno));
+    if (rc != VT_OK) /* leave the ring as the disk has it */
+        (void)ring_load(kr, NULL);
+    if (rc == VT_OK && new_kid_out != NULL)
+        snprintf(new_kid_out, VT_JWS_KID_MAX, "%s", kr->keys[kr->current].kid);
 out:
     unlock_dir(fd);
     return rc;

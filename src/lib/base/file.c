@@ -1,4 +1,4 @@
-/* Whole-file reads with a size cap, atomic writes, mkdir -p. */
+/* Whole-file reads with a size cap, atomic writes, mkdir -p, private directories. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,23 +9,19 @@
 
 #include "veritee/base.h"
 
-vt_status vt_file_read(vt_buf *out, const char *path, size_t max, vt_err *err)
+/* Reads the open regular file fd whole into out (appended); closes nothing. */
+static vt_status read_fd(vt_buf *out, int fd, const struct stat *st, const char *path, size_t max, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     size_t start = out->len;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0)
-        return vt_err_set(err, errno == ENOENT ? VT_E_NOTFOUND : VT_E_IO, "file: cannot open %s: %s", path,
-                          strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st->st_mode)) {
         rc = vt_err_set(err, VT_E_IO, "file: %s is not a regular file", path);
         goto out;
     }
-    if ((uint64_t)st.st_size > max) {
+    if ((uint64_t)st->st_size > max) {
         rc = vt_err_set(err, VT_E_LIMIT, "file: %s has %lld bytes, more than the limit of %zu", path,
-                        (long long)st.st_size, max);
+                        (long long)st->st_size, max);
         goto out;
     }
     for (;;) {
@@ -51,9 +47,58 @@ vt_status vt_file_read(vt_buf *out, const char *path, size_t max, vt_err *err)
     out->data[out->len] = 0;
     rc = VT_OK;
 out:
-    if (rc != VT_OK)
+    if (rc != VT_OK) {
+        if (out->data != NULL)
+            vt_wipe(out->data + start, out->len - start);
         out->len = start;
-    close(fd);
+    }
+    return rc;
+}
+
+static vt_status open_stat(int *fd, struct stat *st, const char *path, vt_err *err)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return vt_err_set(err, errno == ENOENT ? VT_E_NOTFOUND : VT_E_IO, "file: cannot open %s: %s", path,
+                          strerror(errno));
+    if (fstat(*fd, st) != 0) {
+        close(*fd);
+        *fd = -1;
+        return vt_err_set(err, VT_E_IO, "file: cannot stat %s: %s", path, strerror(errno));
+    }
+    return VT_OK;
+}
+
+vt_status vt_file_read(vt_buf *out, const char *path, size_t max, vt_err *err)
+{
+    struct stat st;
+    int fd = -1;
+    vt_status rc = open_stat(&fd, &st, path, err);
+
+    if (rc == VT_OK)
+        rc = read_fd(out, fd, &st, path, max, err);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+vt_status vt_file_read_private(vt_buf *out, const char *path, size_t max, vt_err *err)
+{
+    struct stat st;
+    int fd = -1;
+    vt_status rc = open_stat(&fd, &st, path, err);
+
+    /* Checked on the descriptor that is read, so the file cannot change in between. */
+    if (rc == VT_OK && (st.st_mode & 077) != 0)
+        rc = vt_err_set(err, VT_E_POLICY, "file: %s is readable or writable by group or others (mode %03o): "
+                        "chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
+    if (rc == VT_OK && st.st_uid != geteuid())
+        rc = vt_err_set(err, VT_E_POLICY, "file: %s is owned by uid %u, not by this user (uid %u)", path,
+                        (unsigned)st.st_uid, (unsigned)geteuid());
+    if (rc == VT_OK)
+        rc = read_fd(out, fd, &st, path, max, err);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -117,5 +162,25 @@ vt_status vt_mkdir_p(const char *path, unsigned mode, vt_err *err)
             p[i] = c;
         }
     }
+    return VT_OK;
+}
+
+vt_status vt_dir_private(const char *path, vt_err *err)
+{
+    struct stat st;
+    vt_status rc = vt_mkdir_p(path, 0700, err);
+
+    if (rc != VT_OK)
+        return rc;
+    if (stat(path, &st) != 0)
+        return vt_err_set(err, VT_E_IO, "file: cannot stat %s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return vt_err_set(err, VT_E_IO, "file: %s is not a directory", path);
+    /* Another user's directory could be read, or have files swapped under us. */
+    if (st.st_uid != geteuid())
+        return vt_err_set(err, VT_E_POLICY, "file: state directory %s is owned by uid %u, not by this user (uid %u)",
+                          path, (unsigned)st.st_uid, (unsigned)geteuid());
+    if ((st.st_mode & 0777) != 0700 && chmod(path, 0700) != 0)
+        return vt_err_set(err, VT_E_IO, "file: cannot chmod 700 %s: %s", path, strerror(errno));
     return VT_OK;
 }

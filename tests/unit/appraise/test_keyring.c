@@ -173,12 +173,73 @@ static void test_appraise_keyring__concurrent_open_makes_one_key(void **state)
     vt_test_rmdir(dir);
 }
 
+/* A revoked key leaves the published set at once, current or retired, and stays gone after reopening. */
+static void test_appraise_keyring__revoke_removes_at_once(void **state)
+{
+    char dir[512], k1[64], k2[64], now_kid[64], path[700];
+    vt_keyring *kr = NULL, *again = NULL;
+    const char *kid = NULL;
+    vt_time t0 = vt_time_now();
+    vt_jwks *set;
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    assert_int_equal(vt_keyring_open(&kr, dir, NULL), VT_OK);
+    vt_keyring_current(kr, &kid);
+    snprintf(k1, sizeof(k1), "%s", kid);
+    assert_int_equal(vt_keyring_rotate(kr, t0, 7 * 86400, NULL), VT_OK);
+    vt_keyring_current(kr, &kid);
+    snprintf(k2, sizeof(k2), "%s", kid);
+
+    /* Failure cases first: unknown and malformed kids change nothing. */
+    assert_int_equal(vt_keyring_revoke(kr, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", t0, NULL, NULL), VT_E_NOTFOUND);
+    assert_int_equal(vt_keyring_revoke(kr, "../ring", t0, NULL, NULL), VT_E_ARG);
+    assert_int_equal(vt_keyring_revoke(kr, "", t0, NULL, NULL), VT_E_ARG);
+    assert_int_equal(vt_keyring_revoke(NULL, k1, t0, NULL, NULL), VT_E_ARG);
+    set = published(kr, t0 + 1);
+    assert_int_equal(vt_jwks_count(set), 2);
+    vt_jwks_free(set);
+
+    /* The retired key, inside its 7-day window: gone now. */
+    assert_int_equal(vt_keyring_revoke(kr, k1, t0 + 1, now_kid, NULL), VT_OK);
+    assert_string_equal(now_kid, k2);
+    set = published(kr, t0 + 2);
+    assert_int_equal(vt_jwks_count(set), 1);
+    assert_null(vt_jwks_find(set, k1));
+    vt_jwks_free(set);
+    snprintf(path, sizeof(path), "%s/%s.pem", dir, k1);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    /* The current key: a new key signs, the old one is not published. */
+    assert_int_equal(vt_keyring_revoke(kr, k2, t0 + 3, now_kid, NULL), VT_OK);
+    assert_string_not_equal(now_kid, k2);
+    vt_keyring_current(kr, &kid);
+    assert_string_equal(kid, now_kid);
+    set = published(kr, t0 + 4);
+    assert_int_equal(vt_jwks_count(set), 1);
+    assert_null(vt_jwks_find(set, k2));
+    assert_non_null(vt_jwks_find(set, now_kid));
+    vt_jwks_free(set);
+
+    /* Another handle opened later sees the revocations. */
+    assert_int_equal(vt_keyring_open(&again, dir, NULL), VT_OK);
+    vt_keyring_current(again, &kid);
+    assert_string_equal(kid, now_kid);
+    set = published(again, t0 + 5);
+    assert_int_equal(vt_jwks_count(set), 1);
+    vt_jwks_free(set);
+    vt_keyring_free(again);
+    vt_keyring_free(kr);
+    vt_test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_appraise_keyring__create_reopen_sign),
         cmocka_unit_test(test_appraise_keyring__rotate_keeps_then_retires),
         cmocka_unit_test(test_appraise_keyring__readable_key_refused),
+        cmocka_unit_test(test_appraise_keyring__revoke_removes_at_once),
         cmocka_unit_test(test_appraise_keyring__concurrent_open_makes_one_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,108 @@
+/* Private files and directories, and the process setting for key holders. */
+#include "vt_test.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void write_mode(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+static void test_base_file__read_private_refuses_shared_files(void **state)
+{
+    static const mode_t bad[] = { 0644, 0640, 0604, 0620, 0602, 0660, 0666 };
+    char dir[512], path[700];
+    vt_buf b;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/token", dir);
+    vt_buf_init(&b);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_mode(path, "secret-token-0123456789", bad[i]);
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(vt_file_read_private(&b, path, 4096, &err), VT_E_POLICY);
+        assert_int_equal(b.len, 0); /* nothing read */
+        assert_non_null(strstr(err.msg, path));
+        assert_non_null(strstr(err.msg, "chmod 600"));
+        assert_null(strstr(err.msg, "secret-token"));
+    }
+    write_mode(path, "secret-token-0123456789", 0600);
+    assert_int_equal(vt_file_read_private(&b, path, 4096, &err), VT_OK);
+    assert_int_equal(b.len, 23);
+    write_mode(path, "x", 0400);
+    b.len = 0;
+    assert_int_equal(vt_file_read_private(&b, path, 4096, &err), VT_OK);
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    assert_int_equal(vt_file_read_private(&b, path, 4096, &err), VT_E_NOTFOUND);
+    vt_buf_free(&b);
+    vt_test_rmdir(dir);
+}
+
+static void test_base_file__dir_private_tightens(void **state)
+{
+    char dir[512], path[700];
+    struct stat st;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    /* Created 0700 with its parents, whatever the umask. */
+    snprintf(path, sizeof(path), "%s/a/b", dir);
+    assert_int_equal(vt_dir_private(path, &err), VT_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* An existing wide directory is tightened. */
+    assert_int_equal(chmod(path, 0755), 0);
+    assert_int_equal(vt_dir_private(path, &err), VT_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* A file is not a directory. */
+    snprintf(path, sizeof(path), "%s/f", dir);
+    write_mode(path, "x", 0600);
+    assert_int_not_equal(vt_dir_private(path, &err), VT_OK);
+    /* Another user's directory is refused (needs root to make one). */
+    if (geteuid() == 0) {
+        snprintf(path, sizeof(path), "%s/theirs", dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        assert_int_equal(chown(path, 65534, 65534), 0);
+        assert_int_equal(vt_dir_private(path, &err), VT_E_POLICY);
+        assert_non_null(strstr(err.msg, "owned by uid 65534"));
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0755); /* left alone */
+    }
+    vt_test_rmdir(dir);
+}
+
+static void test_base_file__protect_secrets_no_core(void **state)
+{
+    struct rlimit rl;
+
+    (void)state;
+    assert_int_equal(vt_proc_protect_secrets(NULL), VT_OK);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+    assert_true(rl.rlim_cur == 0 && rl.rlim_max == 0);
+    /* Idempotent. */
+    assert_int_equal(vt_proc_protect_secrets(NULL), VT_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base_file__read_private_refuses_shared_files),
+        cmocka_unit_test(test_base_file__dir_private_tightens),
+        cmocka_unit_test(test_base_file__protect_secrets_no_core),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
