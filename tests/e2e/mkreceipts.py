@@ -38,6 +38,8 @@ for spec in sys.argv[7:]:
             payload = {"receipt": "rcpt-%s-%d" % (prefix, i), "passport": passport, "environment": env,
                        "enclave_key": thumb, "model": model, "request_received": d, "request_forwarded": d,
                        "response": d, "streamed": False, "endpoint": "/v1/chat/completions", "upstream_status": 200,
+                       "status": 200, "content_type": "application/json",
+                       "coverage": {"audited": ["request", "response"], "failed": [], "unaudited": []},
                        "verdict": "allow", "usage": None, "received_ms": now, "completed_ms": now, "auditors": []}
             signing = header + "." + b64u(json.dumps(payload, separators=(",", ":")).encode())
             r, sg = utils.decode_dss_signature(key.sign(signing.encode(), ec.ECDSA(hashes.SHA256())))

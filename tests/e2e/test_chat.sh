@@ -114,18 +114,19 @@ no_hits foreign "foreign passport"
 
 # --- the token never picks its verifier: an attacker's verifier names itself in "iss" ---
 unset VERITEE_VERIFIER
-"$VT" verifier --listen 127.0.0.1:0 --trust-sim --state "$TMP/evil-state" --quiet >"$TMP/evil0.out" 2>&1 &
+"$VT" verifier --listen 127.0.0.1:0 --offline --trust-sim --state "$TMP/evil-state" --quiet >"$TMP/evil0.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$TMP/evil0.out" 2>/dev/null && break; sleep 0.05; done
 EPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/evil0.out")
 kill "$pid"; wait "$pid" 2>/dev/null
 VEVIL="http://127.0.0.1:$EPORT"
-"$VT" verifier --listen "127.0.0.1:$EPORT" --issuer "$VEVIL" --admin-token-file "$TMP/admin-token" --trust-sim \
+"$VT" verifier --listen "127.0.0.1:$EPORT" --offline --issuer "$VEVIL" --admin-token-file "$TMP/admin-token" --trust-sim \
   --state "$TMP/evil-state" --quiet >"$TMP/evil.out" 2>"$TMP/evil.log" &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do grep -q listening "$TMP/evil.out" 2>/dev/null && break; sleep 0.05; done
 "$VT" env create dev --verifier "$VEVIL" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
-  --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" >/dev/null || { echo "FAIL: env create (evil)"; exit 1; }
+  --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" "${image[@]}" >/dev/null ||
+  { echo "FAIL: env create (evil)"; exit 1; }
 expect 0 "attest (the attacker's verifier)" -- "$VT" attest --verifier "$VEVIL" --environment dev --log "$TMP/log.json" \
   --platform tdx --simulate --state "$TMP/evil-state" --key "$TMP/enclave.pem" --out "$TMP/pass-evil.jwt"
 start_fake evil honest "$TMP/pass-evil.jwt"

@@ -14,6 +14,7 @@ MARK="leak.marker@example.com"
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$VERITEE_STATE" \
   --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
 PIDS="$PIDS $!"
@@ -34,8 +35,9 @@ JSON
 "$VT" gateway --config "$TMP/gw.json" --platform tdx --simulate --measure-only >"$TMP/m.json" 2>"$TMP/m.err" ||
   { echo "FAIL: gateway --measure-only"; cat "$TMP/m.err"; exit 1; }
 mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/m.json")
+mapfile -t image < <(sim_tdx_image_args) # the simulated TD image, pinned as a deployment pins its own
 "$VT" env create gw --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
-  "${envargs[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
+  "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
 PIDS="$PIDS $!"

@@ -16,6 +16,7 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null;
 trap cleanup EXIT
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 STATE="$TMP/vstate"
 start() {
   : >"$TMP/v.out"
@@ -149,5 +150,5 @@ contains "NOT consistent" "the monitor names the inconsistency"
 expect 0 "the monitor kept the last good checkpoint" -- cmp "$TMP/mon6" "$TMP/mon6.before"
 kill "$PID"; wait "$PID" 2>/dev/null; PID=""
 expect 2 "the origin is the log's identity: another --log-origin is refused" -- \
-  "$VT" verifier --listen 127.0.0.1:0 --state "$STATE" --log-origin other.example/log --quiet
+  "$VT" verifier --listen 127.0.0.1:0 --offline --state "$STATE" --log-origin other.example/log --quiet
 finish

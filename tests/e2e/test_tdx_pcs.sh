@@ -117,6 +117,7 @@ contains 'revoked' "revoked named"
 # The verifier fetches by itself (its own cache under its state directory).
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --quiet --threads 2 \
   --pcs-url "$P/sim" >"$TMP/vf.out" 2>"$TMP/vf.log" &
 PIDS+=($!)
@@ -125,7 +126,7 @@ port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/vf.out")
 [ -n "$port" ] || { echo "FAIL: verifier did not start"; cat "$TMP/vf.log"; exit 1; }
 U="http://127.0.0.1:$port"
 curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" "$U/v1/environments/tdx" \
-  -d '{"allow_simulated":true,"min_tcb_status":"UpToDate"}'
+  -d "{\"allow_simulated\":true,\"min_tcb_status\":\"UpToDate\",\"registers\":$(sim_tdx_image_json)}"
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -pubout -out "$TMP/k.pub" 2>/dev/null
 XY=$(openssl pkey -pubin -in "$TMP/k.pub" -outform DER 2>/dev/null | tail -c 64 | od -An -tx1 | tr -d ' \n')
 N=$(curl -s -X POST "$U/v1/challenge" | jq -r .nonce)
