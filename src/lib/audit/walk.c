@@ -1,5 +1,5 @@
-/* The JSON walker: finds the strings the model reads (or wrote) in an
- * OpenAI-style body, decodes their escapes, runs the scanner on the text,
+/* The response JSON walker: finds the strings the model wrote in an
+ * OpenAI-style response body, decodes their escapes, runs the scanner on the text,
  * and re-encodes only the strings that changed; every other byte of the
  * body is copied as it was.  The body has already been validated by
  * jansson; this walker still checks every bound itself. */
@@ -12,12 +12,10 @@
 typedef enum {
     S_NONE,     /* nothing below is scanned */
     S_ROOT,     /* the top-level object */
-    S_MSGS,     /* messages: array of message objects */
-    S_MSG,      /* a message (or choices[].message / .delta) */
+    S_MSG,      /* choices[].message / .delta */
     S_CONTENT,  /* content: a string, or an array of parts */
     S_PART,     /* a content part: its "text" is scanned */
     S_TEXT,     /* a string that is scanned */
-    S_TEXTS,    /* prompt / input: a string or an array of strings */
     S_CHOICES,  /* choices array */
     S_CHOICE,   /* one choice */
 } wstate;
@@ -28,18 +26,13 @@ typedef struct walker {
     vt_audit_ctx *x;
     audit_state *st;
     vt_buf *out;
-    bool response;
 } walker;
 
-static wstate key_state(const walker *w, wstate s, const char *k)
+static wstate key_state(wstate s, const char *k)
 {
     switch (s) {
     case S_ROOT:
-        if (w->response)
-            return strcmp(k, "choices") == 0 ? S_CHOICES : S_NONE;
-        if (strcmp(k, "messages") == 0)
-            return S_MSGS;
-        return strcmp(k, "prompt") == 0 || strcmp(k, "input") == 0 ? S_TEXTS : S_NONE;
+        return strcmp(k, "choices") == 0 ? S_CHOICES : S_NONE;
     case S_MSG:
         return strcmp(k, "content") == 0 ? S_CONTENT : S_NONE;
     case S_PART:
@@ -56,12 +49,8 @@ static wstate key_state(const walker *w, wstate s, const char *k)
 static wstate elem_state(wstate s)
 {
     switch (s) {
-    case S_MSGS:
-        return S_MSG;
     case S_CONTENT:
         return S_PART;
-    case S_TEXTS:
-        return S_TEXT;
     case S_CHOICES:
         return S_CHOICE;
     default:
@@ -295,7 +284,7 @@ static vt_status walk_value(walker *w, wstate s, int depth, vt_err *err)
             if (w->i >= w->n || w->b[w->i] != ':')
                 return vt_err_set(err, VT_E_FORMAT, "audit: expected ':' in body");
             w->i++;
-            rc = walk_value(w, key_state(w, s, k), depth + 1, err);
+            rc = walk_value(w, key_state(s, k), depth + 1, err);
             if (rc != VT_OK)
                 return rc;
             skip_ws(w);
@@ -334,7 +323,7 @@ static vt_status walk_value(walker *w, wstate s, int depth, vt_err *err)
         }
     }
     if (c == '"')
-        return s == S_TEXT || s == S_TEXTS || s == S_CONTENT ? scan_string(w, err) : string_decode(w, NULL, err);
+        return s == S_TEXT || s == S_CONTENT ? scan_string(w, err) : string_decode(w, NULL, err);
     /* A scalar: its grammar was checked by jansson. */
     {
         size_t st = w->i;
@@ -346,10 +335,10 @@ static vt_status walk_value(walker *w, wstate s, int depth, vt_err *err)
     return VT_OK;
 }
 
-vt_status vt__audit_walk(vt_audit_ctx *x, audit_state *st, bool response, const uint8_t *body, size_t len,
-                         vt_buf *forward, vt_err *err)
+vt_status vt__audit_walk(vt_audit_ctx *x, audit_state *st, const uint8_t *body, size_t len, vt_buf *forward,
+                         vt_err *err)
 {
-    walker w = { body, len, 0, 0, x, st, forward, response };
+    walker w = { body, len, 0, 0, x, st, forward };
     vt_status rc;
 
     skip_ws(&w);
