@@ -124,7 +124,7 @@ static void test_audit_request__refused_shapes_name_the_field(void **state)
         { CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"file\",\"file\":{\"file_data\":\"AA\"}}]}]}",
           "is a file part" },
         /* Two keys that are the same once redacted. */
-        { CHAT, "{\"metadata\":{\"a@example.com\":\"1\",\"[EMAIL_2]\":\"2\"}}", "is the same as another key" },
+        { CHAT, "{\"metadata\":{\"a@example.com\":\"1\",\"[EMAIL_1]\":\"2\"}}", "is the same as another key" },
     };
     fixture *f = fixture_new(CFG_PII);
 
