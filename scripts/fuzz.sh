@@ -30,6 +30,13 @@ printf '%s' '{"model":"m","messages":[{"role":"user","content":"mail a\u0040exam
 printf '%s' '{"model":"m","messages":[{"content":[{"type":"text","text":"ip 10.0.0.1 AKIAIOSFODNN7EXAMPLE"}]}]}' >"$a/parts"
 printf '%s' '{"prompt":["DE89 3704 0044 0532 0130 00","+1 415 555 2671"],"input":"123-45-6789"}' >"$a/prompt"
 printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
+# Seeds for the request walker: a selector byte (route, allow options) then a body.
+r=$(seed_dir audit_request)
+printf '\x00%s' '{"model":"m","messages":[{"role":"user","content":["a@b.example.com",{"type":"text","text":"x"}],"name":"n"},{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"name":"f","arguments":"{\"k\":[1,\"4111111111111111\"]}"}}]}],"tools":[{"type":"function","function":{"name":"f","parameters":{"properties":{"a@b.example.com":{"type":"string"}}}}}],"logit_bias":{"5":1},"temperature":0.5}' >"$r/chat"
+printf '\x01%s' '{"model":"m","prompt":["x 10.0.0.1",["no"]],"suffix":"s","stop":["a"]}' >"$r/completions"
+printf '\x05%s' '{"model":"m","prompt":[[1,2],[3]],"extra":{"a":"b"}}' >"$r/tokens"
+printf '\x06%s' '{"model":"m","input":["a","b"],"encoding_format":"base64"}' >"$r/embeddings"
+printf '\x04%s' '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:x"}}]}],"metadata":{"k":"v"}}' >"$r/media"
 # SEV-SNP certificate tables: one made of placeholder blobs, and one per real
 # VCEK/VLEK (GUID entries, terminator, then the DER) when the vectors exist.
 t=$(seed_dir certtable)
@@ -54,6 +61,7 @@ for t in "$build"/fuzz/fuzz_*; do
   name=$(basename "$t"); corpus=$(seed_dir "$name")
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
     *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;;
+    *audit_request*) cp -n "$r"/* "$corpus/" 2>/dev/null || true ;;
     *audit*) cp -n "$a"/* "$corpus/" 2>/dev/null || true ;;
     *sse*) printf '\x05data: {"choices":[{"delta":{"content":"hi"}}]}\n\n: c\r\nevent: x\rdata: [DONE]\n\n' >"$corpus/seed" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;

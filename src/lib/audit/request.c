@@ -382,7 +382,6 @@ static vt_status free_member(rwalk *w, json_t *parent, const char *key, size_t i
         snprintf(num, sizeof(num), "%.17g", json_real_value(v));
     else
         return VT_OK; /* true, false, null */
-    visit(w, false, num, strlen(num), AUDIT_REQ_SCANNED);
     rc = scan(w, num, strlen(num), &changed);
     if (rc != VT_OK || !changed)
         return rc;
@@ -475,14 +474,19 @@ static vt_status walk_json_text(rwalk *w, json_t *s)
 {
     json_t *box = NULL, *doc = json_loadb(json_string_value(s), json_string_length(s),
                                           JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    const audit_req_view *view = w->view;
     char *out = NULL;
     vt_status rc;
 
     if (doc == NULL)
         return scan_string(w, s);
+    /* The view sees the string; what is inside it is audited as free-form JSON. */
+    visit(w, false, json_string_value(s), json_string_length(s), AUDIT_REQ_SCANNED);
+    w->view = NULL;
     box = json_array();
     if (box == NULL || json_array_append_new(box, doc) != 0) {
         json_decref(box);
+        w->view = view;
         return vt_err_set(w->err, VT_E_NOMEM, "audit: out of memory");
     }
     rc = free_member(w, box, NULL, 0, doc, 0);
@@ -493,6 +497,7 @@ static vt_status walk_json_text(rwalk *w, json_t *s)
     }
     free(out);
     json_decref(box);
+    w->view = view;
     return rc;
 }
 
@@ -526,12 +531,15 @@ static vt_status walk_logit_bias(rwalk *w, json_t *o)
     if (!json_is_object(o))
         return refuse(w, "must be an object of token IDs to numbers from -100 to 100");
     json_object_foreach(o, k, c) {
-        size_t n = strlen(k);
+        size_t n = strlen(k), mark;
         bool ok = n >= 1 && n <= 10 && strspn(k, "0123456789") == n && json_is_number(c) &&
                   json_number_value(c) >= -100 && json_number_value(c) <= 100;
         if (!ok)
             return refuse(w, "must be an object of token IDs to numbers from -100 to 100");
+        if (path_push_key(w, k, &mark) != VT_OK)
+            return VT_E_NOMEM;
         visit(w, true, k, n, AUDIT_REQ_CONTROL);
+        path_pop(w, mark);
     }
     return VT_OK;
 }
