@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int phase = 0; phase < 2; phase++) {
         vt_audit_report_init(&rep);
         fwd.len = 0;
-        if ((phase == 0 ? vt_audit_request : vt_audit_response)(&rep, &fwd, x, data, size, NULL) == VT_OK) {
+        if ((phase == 0 ? vt_audit_request(&rep, &fwd, x, VT_AUDIT_ROUTE_CHAT, data, size, NULL)
+                        : vt_audit_response(&rep, &fwd, x, data, size, NULL)) == VT_OK) {
             json_t *j = json_loadb((const char *)fwd.data, fwd.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
             if (j == NULL)
                 __builtin_trap(); /* the forwarded body is always JSON */

@@ -35,6 +35,13 @@ printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\
 # Unicode look-alikes and separators the scanner folds (NBSP, U+202F, full-width digits, '＠', '．').
 printf '%s' '{"messages":[{"content":"card 4111\u00a01111\u00a01111\u00a01111, +44\u202f20\u202f7946\u202f0958"}]}' >"$a/nbsp"
 printf 'jane\xef\xbc\xa0example\xef\xbc\x8ecom \xef\xbc\x94\xef\xbc\x91\xef\xbc\x91\xef\xbc\x91 1111 1111 1111\t415/555/2671 caf\xc3\xa9\xef\xbc' >"$a/fullwidth"
+# Seeds for the request walker: a selector byte (route, allow options) then a body.
+r=$(seed_dir audit_request)
+printf '\x00%s' '{"model":"m","messages":[{"role":"user","content":["a@b.example.com",{"type":"text","text":"x"}],"name":"n"},{"role":"assistant","tool_calls":[{"id":"1","type":"function","function":{"name":"f","arguments":"{\"k\":[1,\"4111111111111111\"]}"}}]}],"tools":[{"type":"function","function":{"name":"f","parameters":{"properties":{"a@b.example.com":{"type":"string"}}}}}],"logit_bias":{"5":1},"temperature":0.5}' >"$r/chat"
+printf '\x01%s' '{"model":"m","prompt":["x 10.0.0.1",["no"]],"suffix":"s","stop":["a"]}' >"$r/completions"
+printf '\x05%s' '{"model":"m","prompt":[[1,2],[3]],"extra":{"a":"b"}}' >"$r/tokens"
+printf '\x06%s' '{"model":"m","input":["a","b"],"encoding_format":"base64"}' >"$r/embeddings"
+printf '\x04%s' '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:x"}}]}],"metadata":{"k":"v"}}' >"$r/media"
 # SEV-SNP certificate tables: one made of placeholder blobs, and one per real
 # VCEK/VLEK (GUID entries, terminator, then the DER) when the vectors exist.
 t=$(seed_dir certtable)
@@ -59,6 +66,7 @@ for t in "$build"/fuzz/fuzz_*; do
   name=$(basename "$t"); corpus=$(seed_dir "$name")
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
     *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;;
+    *audit_request*) cp -n "$r"/* "$corpus/" 2>/dev/null || true ;;
     *audit*) cp -n "$a"/* "$corpus/" 2>/dev/null || true ;;
     *sse*) printf '\x05data: {"choices":[{"delta":{"content":"hi"}}]}\n\n: c\r\nevent: x\rdata: [DONE]\n\n' >"$corpus/seed" ;;
     *checkpoint*) printf 'If you think cryptography is the answer to your problem,\nthen you don'"'"'t know what your problem is.\n\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n' >"$corpus/note"

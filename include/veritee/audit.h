@@ -162,18 +162,31 @@ VT_API const char *vt_audit_report_block_reason(const vt_audit_report *r);
 VT_NODISCARD VT_API vt_status vt_audit_artifact(vt_audit_report *rep, const vt_audit_chain *c,
                                                 const uint8_t *digest, size_t digest_len, vt_err *err);
 
+/* The OpenAI-compatible endpoints whose requests the gateway audits. */
+typedef enum vt_audit_route {
+    VT_AUDIT_ROUTE_CHAT = 1,        /* POST /v1/chat/completions */
+    VT_AUDIT_ROUTE_COMPLETIONS = 2, /* POST /v1/completions */
+    VT_AUDIT_ROUTE_EMBEDDINGS = 3,  /* POST /v1/embeddings */
+} vt_audit_route;
+
 /*
- * Request phase over an OpenAI-style JSON body (chat: messages[].content as
- * a string or an array of parts' "text"; completions: prompt as a string or
- * array; embeddings: input as a string or array).  The strings are decoded,
- * scanned, redacted and re-encoded; every other byte of the body is kept as
- * it was.  `forward` receives (appended) the body to send upstream: the
- * original bytes when nothing was redacted.  The verdict is in rep; a block
- * still returns VT_OK.  VT_E_FORMAT when the body is not one JSON object
- * (duplicate keys included), VT_E_LIMIT above VT_AUDIT_MAX_BODY.
+ * Request phase over an OpenAI-compatible JSON body for route.  The body is
+ * parsed once (duplicate keys and trailing bytes refused), checked against
+ * the route's schema (docs/auditors.md lists every field), every string the
+ * model can read is scanned and redacted in the tree, and `forward` receives
+ * (appended) the compact serialisation of that audited tree: never the
+ * client's bytes.  The verdict is in rep, and rep's coverage marks the
+ * request phase audited; a block still returns VT_OK.  A body larger than
+ * the policy's max_input_bytes is blocked unread (nothing appended).
+ * VT_E_FORMAT, with err naming the field ("audit: field \"messages[0].foo\"
+ * is not audited and not allowed"), when the body is not one JSON object, a
+ * member is unknown, has the wrong type or value, or holds token IDs or
+ * media the policy does not allow (allowed ones are recorded with
+ * vt_audit_report_unaudited()); VT_E_LIMIT above VT_AUDIT_MAX_BODY.  On
+ * either, rep marks the request phase failed and forward is unchanged.
  */
 VT_NODISCARD VT_API vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x,
-                                               const uint8_t *body, size_t len, vt_err *err);
+                                               vt_audit_route route, const uint8_t *body, size_t len, vt_err *err);
 /*
  * Response phase over an upstream JSON body (any status: error bodies too).
  * The body is parsed strictly (one JSON object; duplicate keys, bytes after

@@ -39,10 +39,16 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static bool inference_path(const char *p)
+/* The audited route of an inference path; 0 for any other path. */
+static vt_audit_route inference_route(const char *p)
 {
-    return strcmp(p, "/v1/chat/completions") == 0 || strcmp(p, "/v1/completions") == 0 ||
-           strcmp(p, "/v1/embeddings") == 0;
+    if (strcmp(p, "/v1/chat/completions") == 0)
+        return VT_AUDIT_ROUTE_CHAT;
+    if (strcmp(p, "/v1/completions") == 0)
+        return VT_AUDIT_ROUTE_COMPLETIONS;
+    if (strcmp(p, "/v1/embeddings") == 0)
+        return VT_AUDIT_ROUTE_EMBEDDINGS;
+    return (vt_audit_route)0;
 }
 
 static void xstate_free(struct xstate *x)
@@ -126,11 +132,13 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
 {
     vt_gw_trust *t = arg;
     struct xstate *x;
+    vt_audit_route route;
     bool changed;
     vt_status rc;
 
     changed = vt__gw_model_check(t);
-    if (strcmp(ctx->method, "POST") != 0 || !inference_path(ctx->path)) {
+    route = inference_route(ctx->path);
+    if (strcmp(ctx->method, "POST") != 0 || route == 0) {
         if (!atomic_load(&t->serving)) {
             v->block = true;
             v->status = 503;
@@ -162,11 +170,13 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     if (rc == VT_OK && t->o.cfg->model_count > 0)
         rc = vt_audit_artifact(x->rep, t->chain, x->model, 32, err);
     if (rc == VT_OK && x->rep->verdict != VT_AUDIT_BLOCK) {
-        vt_status ar = vt_audit_request(x->rep, &x->tmp, t->ctxs[ctx->loop], body->data, body->len, err);
+        /* The model is sent only what this re-serialised from the audited tree. */
+        vt_status ar = vt_audit_request(x->rep, &x->tmp, t->ctxs[ctx->loop], route, body->data, body->len, err);
         if (ar == VT_E_FORMAT || ar == VT_E_LIMIT) {
+            const char *m = strncmp(err->msg, "audit: ", 7) == 0 ? err->msg + 7 : err->msg;
             v->block = true;
             v->status = 400;
-            snprintf(v->message, sizeof(v->message), "gateway: %s", err->msg);
+            snprintf(v->message, sizeof(v->message), "gateway: %s", m);
         } else {
             rc = ar;
         }
@@ -187,7 +197,9 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         /* Nothing is forwarded; the receipt covers the error body the client gets. */
         json_t *o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", v->message, "type",
                               v->status == 503 ? "server_error" : "invalid_request_error", "param", "code",
-                              v->status == 503 ? "gateway_unattested" : "content_blocked");
+                              v->status == 503   ? "gateway_unattested"
+                              : v->status == 400 ? "request_not_auditable"
+                                                 : "content_blocked");
         char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL, *tok = NULL;
         uint8_t h[32];
         json_decref(o);
@@ -211,7 +223,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         free(s);
         return rc;
     }
-    /* Forward the rewritten body. */
+    /* Forward the body re-serialised from the audited tree, never the client's bytes. */
     {
         vt_buf swap = *body;
         *body = x->tmp;

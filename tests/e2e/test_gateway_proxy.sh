@@ -61,10 +61,22 @@ expect 0 "upstream 429" -- post "$U/v1/chat/completions" -d "$(chat echo-status-
 contains "HTTP/1.1 429" "429 status"
 contains "Retry-After: 1" "429 headers"
 contains '"code":"echo_status_429"' "429 body"
-expect 0 "upstream 500" -- post "$U/v1/chat/completions" -H 'X-Echo: status-500' -d "$(chat echo x)"
+expect 0 "upstream 500" -- post "$U/v1/chat/completions" -d "$(chat echo-status-500 x)"
 contains "HTTP/1.1 500" "500 status"
 contains "Content-Type: application/json" "500 content type"
 contains '"code":"echo_status_500"' "500 body"
+
+# Client headers and query strings never reach the upstream (the echo upstream obeys an
+# X-Echo header and would answer 500 if it got one).
+expect 0 "client header dropped" -- post "$U/v1/chat/completions?x=1" -H 'X-Echo: status-500' -d "$(chat echo 'hdr')"
+contains "HTTP/1.1 200" "X-Echo did not reach the upstream"
+expect 0 "model id with %" -- curl -sS -i "$U/v1/models/echo%2F..%2Fx"
+contains "HTTP/1.1 400" "model id with % refused"
+contains '"code":"invalid_model_id"' "model id error code"
+expect 0 "model id with /" -- curl -sS -i "$U/v1/models/org/echo"
+contains "HTTP/1.1 400" "model id with / refused"
+expect 0 "GET with a body" -- curl -sS -i -X GET "$U/v1/models" -H 'Content-Type: application/json' -d '{"a":1}'
+contains "HTTP/1.1 400" "a GET body is refused (never written unframed to the upstream)"
 
 # Gateway errors in OpenAI's shape.
 big=$(head -c 5000 /dev/zero | tr '\0' a)

@@ -1,9 +1,10 @@
 /* Internal: the auditor chain's compiled form, shared by config.c, scan.c,
- * walk.c and chain.c. */
+ * request.c, response.c and chain.c. */
 #ifndef VT_AUDIT_INT_H
 #define VT_AUDIT_INT_H
 
 #include <hs/hs.h>
+#include <jansson.h>
 
 #include "audit/normalise.h"
 #include "veritee/audit.h"
@@ -19,6 +20,13 @@ enum { T_EMAIL, T_PHONE, T_CARD, T_SSN, T_IBAN, T_IP, T_SECRET, T_NBUILTIN };
 typedef enum { ACT_ALLOW = 0, ACT_ANNOTATE = 1, ACT_REDACT = 2, ACT_BLOCK = 3 } audit_act;
 
 typedef enum { A_PII, A_POLICY, A_ARTIFACT, A_EXECUTION } audit_kind;
+
+/* What the policy auditor lets through the request walker unaudited. */
+typedef struct audit_req_opts {
+    bool allow_token_ids;      /* prompt / input as token IDs */
+    bool allow_unknown_fields; /* members the request schema does not name */
+    bool allow_media;          /* image, audio and file content parts */
+} audit_req_opts;
 
 /* Validators / extractors run on each Hyperscan match. */
 typedef enum {
@@ -60,6 +68,7 @@ typedef struct audit_auditor {
     char **models;
     size_t model_len;
     size_t max_input; /* 0 = no limit */
+    audit_req_opts req_opts;
     /* artifact */
     uint8_t (*refs)[64];
     size_t *ref_lens;
@@ -127,10 +136,23 @@ void vt__audit_db_free(audit_db *db);
 /* The built-in PII expressions of one type (scan.c). */
 size_t vt__audit_builtin(const audit_expr **out);
 
-/* Runs the scanner over every string the model reads (request) or wrote
- * (response) in a JSON body; appends the body to forward.  walk.c. */
-vt_status vt__audit_walk(vt_audit_ctx *x, audit_state *st, bool response, const uint8_t *body, size_t len,
-                         vt_buf *forward, vt_err *err);
+/* The request walker's view of each string of a request (request.c), for
+ * tests and the fuzz target: every string value and object key, with its
+ * JSON path ("messages[0].content", a key's path is its member's). */
+typedef enum {
+    AUDIT_REQ_SCANNED,   /* passed the scanner (and was redacted if it had to be) */
+    AUDIT_REQ_CONTROL,   /* a schema key, an enum, a model id, a tag: validated, not content */
+    AUDIT_REQ_UNAUDITED, /* let through unaudited by the policy (and recorded in the report) */
+} audit_req_how;
+typedef struct audit_req_view {
+    void (*visit)(void *arg, const char *path, bool key, const char *s, size_t len, audit_req_how how);
+    void *arg;
+} audit_req_view;
+/* Audits the parsed request doc in place by the route's schema (redactions
+ * are written into the tree); findings accumulate in st.  view may be NULL.
+ * VT_E_FORMAT names the refused field. */
+vt_status vt__audit_request_tree(vt_audit_report *rep, vt_audit_ctx *x, audit_state *st, vt_audit_route route,
+                                 json_t *doc, const audit_req_view *view, vt_err *err);
 
 /* The scan state of a stream (its finding counts), for response.c. */
 const audit_state *vt__audit_stream_state(const vt_audit_stream *s);

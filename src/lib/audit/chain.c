@@ -285,49 +285,6 @@ vt_status vt_audit_artifact(vt_audit_report *rep, const vt_audit_chain *c, const
     return VT_OK;
 }
 
-static vt_status body_phase(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, vt_audit_phase phase,
-                            const uint8_t *body, size_t len, vt_err *err)
-{
-    const vt_audit_chain *c = x->c;
-    audit_state st;
-    json_error_t jerr;
-    json_t *doc = NULL;
-    size_t mark = forward->len;
-    bool too_large = false;
-    vt_status rc;
-
-    memset(&st, 0, sizeof(st));
-    st.db = phase == VT_AUDIT_REQUEST ? &c->req : &c->resp;
-    st.phase = phase;
-    if (len > VT_AUDIT_MAX_BODY)
-        return vt_err_set(err, VT_E_LIMIT, "audit: %s body of %zu bytes exceeds %zu", vt_audit_phase_name(phase), len,
-                          VT_AUDIT_MAX_BODY);
-    doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (doc == NULL || !json_is_object(doc)) {
-        json_decref(doc);
-        return vt_err_set(err, VT_E_FORMAT, "audit: %s body is not a JSON object (%.80s)", vt_audit_phase_name(phase),
-                          doc == NULL ? jerr.text : "not an object");
-    }
-    for (size_t ai = 0; phase == VT_AUDIT_REQUEST && ai < c->len; ai++)
-        too_large |= c->a[ai].kind == A_POLICY && (c->a[ai].phases & phase) && c->a[ai].max_input != 0 &&
-                     len > c->a[ai].max_input;
-    /* An oversized request is refused unread. */
-    rc = too_large ? vt_buf_append(forward, body, len, err) : vt__audit_walk(x, &st, phase == VT_AUDIT_RESPONSE, body,
-                                                                            len, forward, err);
-    if (rc == VT_OK)
-        vt__audit_entries(rep, c, &st, json_string_value(json_object_get(doc, "model")), len, true);
-    else
-        forward->len = mark;
-    json_decref(doc);
-    return rc;
-}
-
-vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, const uint8_t *body, size_t len,
-                           vt_err *err)
-{
-    return body_phase(rep, forward, x, VT_AUDIT_REQUEST, body, len, err);
-}
-
 vt_status vt_audit_text(vt_audit_report *rep, vt_buf *out, vt_audit_ctx *x, vt_audit_phase phase, const void *text,
                         size_t len, vt_err *err)
 {

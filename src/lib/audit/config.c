@@ -283,8 +283,9 @@ static vt_status term_regex(char **out, const char *term, vt_err *err)
 
 static vt_status parse_policy(parse_ctx *p, json_t *o, size_t idx, vt_err *err)
 {
-    static const char *const allowed[] = { "name", "phases", "blocked_terms", "blocked_patterns", "allowed_models",
-                                           "max_input_bytes" };
+    static const char *const allowed[] = { "name",           "phases",          "blocked_terms",
+                                           "blocked_patterns", "allowed_models", "max_input_bytes",
+                                           "allow_token_ids", "allow_unknown_fields", "allow_media" };
     audit_auditor *a = &p->c->a[idx];
     json_t *terms = json_object_get(o, "blocked_terms"), *pats = json_object_get(o, "blocked_patterns");
     json_t *models = json_object_get(o, "allowed_models"), *max = json_object_get(o, "max_input_bytes"), *v;
@@ -294,8 +295,19 @@ static vt_status parse_policy(parse_ctx *p, json_t *o, size_t idx, vt_err *err)
     vt_status rc;
     char where[64];
 
-    if (!only_members(o, allowed, 6, &bad))
+    if (!only_members(o, allowed, sizeof(allowed) / sizeof(allowed[0]), &bad))
         return vt_err_set(err, VT_E_FORMAT, "audit: auditors[%zu] (policy): unknown member '%.40s'", idx, bad);
+    {
+        /* What the request walker may let through unaudited (recorded in each report). */
+        static const char *const names[] = { "allow_token_ids", "allow_unknown_fields", "allow_media" };
+        bool *dst[] = { &a->req_opts.allow_token_ids, &a->req_opts.allow_unknown_fields, &a->req_opts.allow_media };
+        for (size_t k = 0; k < 3; k++) {
+            json_t *b = json_object_get(o, names[k]);
+            if (b != NULL && !json_is_boolean(b))
+                return vt_err_set(err, VT_E_FORMAT, "audit: policy.%s must be true or false", names[k]);
+            *dst[k] = json_is_true(b);
+        }
+    }
     rc = parse_phases(&a->phases, json_object_get(o, "phases"), VT_AUDIT_REQUEST | VT_AUDIT_RESPONSE,
                       VT_AUDIT_REQUEST | VT_AUDIT_RESPONSE, "policy", err);
     if (rc == VT_OK)

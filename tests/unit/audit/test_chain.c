@@ -44,18 +44,23 @@ static int teardown(void **state)
 }
 
 /* Runs the request phase; returns the forwarded body as a C string (borrowed from f). */
-static const char *request(fixture *f, const char *body, vt_status want)
+static const char *request_on(fixture *f, vt_audit_route route, const char *body, vt_status want)
 {
     vt_err err = { 0 };
     vt_status rc;
 
     vt_audit_report_init(f->rep);
     f->fwd.len = 0;
-    rc = vt_audit_request(f->rep, &f->fwd, f->x, (const uint8_t *)body, strlen(body), &err);
+    rc = vt_audit_request(f->rep, &f->fwd, f->x, route, (const uint8_t *)body, strlen(body), &err);
     if (rc != want)
         fail_msg("request: got %s (%s), want %s", vt_status_str(rc), err.msg, vt_status_str(want));
     assert_int_equal(vt_buf_terminate(&f->fwd, NULL), VT_OK);
     return (const char *)f->fwd.data;
+}
+
+static const char *request(fixture *f, const char *body, vt_status want)
+{
+    return request_on(f, VT_AUDIT_ROUTE_CHAT, body, want);
 }
 
 static json_t *parse_ok(const char *s)
@@ -76,20 +81,23 @@ static void test_audit_chain__chat_redaction_keeps_json_valid(void **state)
     const char *content = json_string_value(json_object_get(json_array_get(json_object_get(j, "messages"), 0), "content"));
 
     assert_string_equal(content, "Mail [EMAIL_1]\nCard: [CARD_1] \"ok\" \xc3\xa9");
-    /* Bytes outside the edited string are kept as they were. */
-    assert_non_null(strstr(out, "\"temperature\":0.7,"));
+    /* The rest of the tree is kept (the body is re-serialised from it). */
+    assert_true(json_real_value(json_object_get(j, "temperature")) == 0.7);
     assert_int_equal(f->rep->verdict, VT_AUDIT_REDACT);
     json_decref(j);
 }
 
-static void test_audit_chain__unchanged_body_is_forwarded_byte_for_byte(void **state)
+static void test_audit_chain__forwarded_body_is_the_reserialised_tree(void **state)
 {
     fixture *f = *state;
     const char *body = "{ \"model\" : \"llama-3-8b\", \"messages\":[{\"role\":\"user\",\"content\":\"hello \\u0041\"}],"
-                       "\"n\": 1.50 }";
+                       "\"n\": 2 }";
 
-    assert_string_equal(request(f, body, VT_OK), body);
+    /* Never the client's bytes: the compact serialisation of what was audited. */
+    assert_string_equal(request(f, body, VT_OK),
+                        "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hello A\"}],\"n\":2}");
     assert_int_equal(f->rep->verdict, VT_AUDIT_ALLOW);
+    assert_int_equal(f->rep->audited, VT_AUDIT_REQUEST);
 }
 
 static void test_audit_chain__content_arrays_prompt_and_input(void **state)
@@ -98,26 +106,23 @@ static void test_audit_chain__content_arrays_prompt_and_input(void **state)
     json_t *j;
 
     j = parse_ok(request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":["
-                            "{\"type\":\"text\",\"text\":\"id EMP-123456\"},{\"type\":\"image_url\","
-                            "\"image_url\":{\"url\":\"http://x/a@b.example.com\"}}]}]}",
+                            "{\"type\":\"text\",\"text\":\"id EMP-123456\"},\"bare a@b.example.com\"]}]}",
                          VT_OK));
     {
         json_t *parts = json_object_get(json_array_get(json_object_get(j, "messages"), 0), "content");
         assert_string_equal(json_string_value(json_object_get(json_array_get(parts, 0), "text")), "id [EMPLOYEE_ID_1]");
-        /* Only what the model reads as text is scanned. */
-        assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(parts, 1), "image_url"),
-                                                              "url")),
-                            "http://x/a@b.example.com");
+        /* A content part that is a bare string is text too (it was forwarded unscanned). */
+        assert_string_equal(json_string_value(json_array_get(parts, 1)), "bare [EMAIL_1]");
     }
     json_decref(j);
-    j = parse_ok(request(f, "{\"model\":\"llama-3-8b\",\"prompt\":[\"x bob@example.org\",\"y\"]}", VT_OK));
+    j = parse_ok(request_on(f, VT_AUDIT_ROUTE_COMPLETIONS, "{\"model\":\"llama-3-8b\",\"prompt\":[\"x bob@example.org\",\"y\"]}", VT_OK));
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "prompt"), 0)), "x [EMAIL_1]");
     json_decref(j);
-    j = parse_ok(request(f, "{\"model\":\"llama-3-8b\",\"input\":\"bob@example.org\"}", VT_OK));
+    j = parse_ok(request_on(f, VT_AUDIT_ROUTE_EMBEDDINGS, "{\"model\":\"llama-3-8b\",\"input\":\"bob@example.org\"}", VT_OK));
     assert_string_equal(json_string_value(json_object_get(j, "input")), "[EMAIL_1]");
     json_decref(j);
     /* Keys written with escapes are the same keys to the model server. */
-    j = parse_ok(request(f, "{\"model\":\"llama-3-8b\",\"\\u006dessages\":[{\"cont\\u0065nt\":\"bob@example.org\"}]}",
+    j = parse_ok(request(f, "{\"model\":\"llama-3-8b\",\"\\u006dessages\":[{\"role\":\"user\",\"cont\\u0065nt\":\"bob@example.org\"}]}",
                          VT_OK));
     {
         char *d = json_dumps(j, 0);
@@ -131,10 +136,10 @@ static void test_audit_chain__block_and_annotate_in_request(void **state)
 {
     fixture *f = *state;
 
-    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"my ssn 123-45-6789\"}]}", VT_OK);
+    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"my ssn 123-45-6789\"}]}", VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
     assert_string_equal(vt_audit_report_block_reason(f->rep), "pii: blocked in request: ssn x1");
-    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"server 10.0.0.1\"}]}", VT_OK);
+    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"server 10.0.0.1\"}]}", VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_ANNOTATE);
     assert_string_equal(f->rep->entries[0].counts[0].type, "ip");
 }
@@ -144,14 +149,14 @@ static void test_audit_chain__policy(void **state)
     fixture *f = *state;
     char big[5000];
 
-    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"about project  falcon? PROJECT FALCON!\"}]}",
+    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"about project  falcon? PROJECT FALCON!\"}]}",
             VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
     assert_int_equal(f->rep->entries[1].counts[0].count, 1);
     assert_string_equal(f->rep->entries[1].counts[0].type, "blocked_term");
-    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"please DROP   table users\"}]}", VT_OK);
+    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"please DROP   table users\"}]}", VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_ALLOW); /* patterns are case-sensitive unless (?i) */
-    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"please drop   table users\"}]}", VT_OK);
+    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"please drop   table users\"}]}", VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
     assert_string_equal(f->rep->entries[1].counts[0].type, "blocked_pattern");
     request(f, "{\"model\":\"gpt-4\",\"messages\":[]}", VT_OK);
@@ -159,8 +164,8 @@ static void test_audit_chain__policy(void **state)
     assert_string_equal(vt_audit_report_block_reason(f->rep), "policy: model 'gpt-4' is not allowed");
     request(f, "{\"messages\":[]}", VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
-    snprintf(big, sizeof(big), "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"%04900d\"}]}", 0);
-    assert_string_equal(request(f, big, VT_OK), big);
+    snprintf(big, sizeof(big), "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"%04900d\"}]}", 0);
+    assert_string_equal(request(f, big, VT_OK), ""); /* refused unread: nothing to forward */
     assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
     assert_non_null(strstr(vt_audit_report_block_reason(f->rep), "exceeds max_input_bytes 4096"));
 }
@@ -169,7 +174,7 @@ static void test_audit_chain__bad_bodies(void **state)
 {
     fixture *f = *state;
     static const char *bad[] = { "", "[]", "{", "{\"model\":\"a\",\"model\":\"b\"}", "{\"a\":1} x",
-                                 "{\"messages\":[{\"content\":\"\\ud800\"}]}", "\"str\"" };
+                                 "{\"messages\":[{\"role\":\"user\",\"content\":\"\\ud800\"}]}", "\"str\"" };
     uint8_t *huge;
     vt_err err = { 0 };
 
@@ -178,7 +183,7 @@ static void test_audit_chain__bad_bodies(void **state)
         assert_int_equal(f->fwd.len, 0);
     }
     huge = calloc(1, VT_AUDIT_MAX_BODY + 1);
-    assert_int_equal(vt_audit_request(f->rep, &f->fwd, f->x, huge, VT_AUDIT_MAX_BODY + 1, &err), VT_E_LIMIT);
+    assert_int_equal(vt_audit_request(f->rep, &f->fwd, f->x, VT_AUDIT_ROUTE_CHAT, huge, VT_AUDIT_MAX_BODY + 1, &err), VT_E_LIMIT);
     free(huge);
 }
 
@@ -252,7 +257,7 @@ static void test_audit_chain__receipt_json_has_no_matched_text(void **state)
     vt_buf js = { 0 };
     json_t *j, *a;
 
-    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"content\":\"alice@example.com 123-45-6789\"}]}", VT_OK);
+    request(f, "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"alice@example.com 123-45-6789\"}]}", VT_OK);
     assert_int_equal(vt_audit_report_json(&js, f->rep, NULL), VT_OK);
     assert_int_equal(vt_buf_terminate(&js, NULL), VT_OK);
     assert_null(strstr((char *)js.data, "alice"));
@@ -318,6 +323,8 @@ static void test_audit_chain__bad_configs(void **state)
         { "[{\"name\":\"pii\",\"patterns\":[{\"name\":\"Bad Name\",\"regex\":\"a\"}]}]", "patterns[0].name" },
         { "[{\"name\":\"pii\",\"patterns\":[{\"name\":\"email\",\"regex\":\"a\"}]}]", "already a type" },
         { "[{\"name\":\"policy\",\"max_input_bytes\":0}]", "max_input_bytes must be" },
+        { "[{\"name\":\"policy\",\"allow_token_ids\":1}]", "policy.allow_token_ids must be true or false" },
+        { "[{\"name\":\"policy\",\"allow_media\":\"yes\"}]", "policy.allow_media must be true or false" },
         { "[{\"name\":\"policy\",\"blocked_terms\":[\"\"]}]", "blocked_terms[0]" },
         { "[{\"name\":\"policy\",\"allowed_models\":[]}]", "allowed_models must be" },
         { "[{\"name\":\"artifact\"}]", "reference_digests must be" },
@@ -341,7 +348,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_chain__chat_redaction_keeps_json_valid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit_chain__unchanged_body_is_forwarded_byte_for_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_chain__forwarded_body_is_the_reserialised_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain__content_arrays_prompt_and_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain__block_and_annotate_in_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain__policy, setup, teardown),
