@@ -69,7 +69,7 @@ post fields
 contains "HTTP/1.1 200" "fields: 200"
 clean "fields"
 contains "[EMAIL_" "fields: placeholders"
-receipt_says '.coverage.audited == ["response"] and .coverage.failed == [] and .status == 200 and .content_type == "application/json"' \
+receipt_says '.coverage.audited == ["request","response"] and .coverage.failed == [] and .status == 200 and .content_type == "application/json"' \
   "fields: the receipt covers status, content type and the audited response"
 receipt_says '[.auditors[] | select(.phase == "response") | .findings.email] == [15]' \
   "fields: the receipt counts every marker (15 positions)"
@@ -79,7 +79,7 @@ post error
 contains "HTTP/1.1 400" "error body: status kept"
 clean "error body"
 contains "bad request from [EMAIL_1]" "error body: redacted"
-receipt_says '.status == 400 and .coverage.audited == ["response"]' "error body: receipt"
+receipt_says '.status == 400 and .coverage.audited == ["request","response"]' "error body: receipt"
 
 # Upstream headers: only the allow-list reaches the client; the upstream's receipt never does.
 post headers
@@ -96,7 +96,7 @@ for m in dupkey trailing gzip sse-as-json badutf8 text stream-gzip; do
   contains "HTTP/1.1 502" "$m: 502"
   contains '"code":"upstream_unauditable"' "$m: upstream_unauditable"
   clean "$m"
-  receipt_says '.coverage.failed == ["response"] and .coverage.audited == [] and .status == 502' \
+  receipt_says '.coverage.failed == ["response"] and .coverage.audited == ["request"] and .status == 502' \
     "$m: the receipt says the response could not be audited"
 done
 post dupkey
@@ -117,7 +117,7 @@ contains '"index":1' "stream: the second choice's text is not dropped"
 contains "data: [DONE]" "stream: [DONE] is kept"
 n=$(grep -c '^event: ' "$TMP/out")
 if [ "$n" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $n event: lines (want only the receipt)"; fi
-receipt_says '.coverage.audited == ["response"] and .streamed and .status == 200 and .content_type == "text/event-stream"' \
+receipt_says '.coverage.audited == ["request","response"] and .streamed and .status == 200 and .content_type == "text/event-stream"' \
   "stream: the receipt says the stream was audited"
 receipt_says '[.auditors[] | select(.phase == "response") | .findings.email] == [7]' \
   "stream: every choice's and field's findings reach the receipt (7)"
