@@ -629,7 +629,7 @@ static int check_receipt(chat *c)
     if (!vt_cli_check(&c->rep, "response", rc, &err, "response = SHA-256 of the %zu bytes received%s", resp_len,
                       c->stream ? " before the receipt event" : ""))
         return VT_EXIT_REJECTED;
-    /* The receipt must cover the status we got and say the answer passed the response auditors. */
+    /* The receipt must cover the status we got and say the prompt and the answer passed the auditors. */
     rc = VT_OK;
     if (c->r.status != c->status)
         rc = vt_err_set(&err, VT_E_POLICY, "the receipt is for HTTP %d, we got %ld", c->r.status, c->status);
@@ -637,10 +637,13 @@ static int check_receipt(chat *c)
         rc = vt_err_set(&err, VT_E_POLICY, "the receipt says the response could not be audited (not forwarded)");
     else if (c->r.failed != 0)
         rc = vt_err_set(&err, VT_E_POLICY, "the receipt says a phase could not be audited");
+    else if (c->status == 200 && !(c->r.audited & VT_AUDIT_REQUEST))
+        rc = vt_err_set(&err, VT_E_POLICY, "the receipt does not say every string of the prompt was audited");
     else if (c->status == 200 && !(c->r.audited & VT_AUDIT_RESPONSE))
         rc = vt_err_set(&err, VT_E_POLICY, "the receipt does not say every string of the answer was audited");
-    if (!vt_cli_check(&c->rep, "coverage", rc, &err, "HTTP %d %s; every string of the answer passed the auditors",
-                      c->r.status, c->r.content_type))
+    if (!vt_cli_check(&c->rep, "coverage", rc, &err,
+                      "HTTP %d %s; every string of the prompt and the answer passed the auditors", c->r.status,
+                      c->r.content_type))
         return VT_EXIT_REJECTED;
     if (!c->json) {
         json_t *a = c->r.auditors != NULL ? json_loads(c->r.auditors, 0, NULL) : NULL, *v;
