@@ -258,6 +258,50 @@ static vt_status error_json(vt_buf *body, const char *type, const char *code, co
 
 /* A whole reply (any status: error bodies pass the response auditors too).  Fails closed: a
  * body that cannot be audited is replaced by a 502 and the receipt says the response failed. */
+/*
+ * GET /v1/models[/<id>]: the list is text the client reads, so it passes the
+ * response auditors like any answer (an unauditable one is a 502, a blocked
+ * one a 403).  No receipt: nothing was asked of the model.  Replies the proxy
+ * already judged unauditable (encoding, content type) it answers itself.
+ */
+static vt_status models_response(vt_gw_trust *t, vt_gw_ctx *ctx, int *status, vt_buf *body, vt_err *err)
+{
+    vt_audit_report *rep = NULL;
+    vt_buf out;
+    vt_status rc = VT_OK, ar;
+
+    if (ctx->unauditable != NULL || strncmp(ctx->path, "/v1/models", 10) != 0)
+        return VT_OK;
+    rep = malloc(sizeof(*rep));
+    if (rep == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    vt_buf_init(&out);
+    vt_audit_report_init(rep);
+    ar = vt_audit_response(rep, &out, t->ctxs[ctx->loop], body->data, body->len, err);
+    if (ar == VT_OK && rep->verdict == VT_AUDIT_BLOCK) {
+        char msg[400];
+        block_message(msg, sizeof(msg), rep);
+        rc = error_json(body, "invalid_request_error", "content_blocked", msg, err);
+        *status = 403;
+    } else if (ar == VT_OK) {
+        vt_buf swap = *body;
+        *body = out;
+        out = swap;
+    } else if (ar == VT_E_FORMAT || ar == VT_E_LIMIT) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "gateway: the upstream's reply cannot be audited, so it is not forwarded (%s)",
+                 err->msg);
+        vt__gw_log("warn", "upstream_unauditable", err->msg);
+        rc = error_json(body, "server_error", "upstream_unauditable", msg, err);
+        *status = 502;
+    } else {
+        rc = ar;
+    }
+    vt_buf_free(&out);
+    free(rep);
+    return rc;
+}
+
 static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw_header_view *headers, vt_buf *body,
                              vt_gw_headers *extra, vt_err *err)
 {
@@ -269,7 +313,9 @@ static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw
     vt_status rc;
 
     (void)headers;
-    if (x == NULL || !x->audited)
+    if (x == NULL)
+        return models_response(t, ctx, status, body, err);
+    if (!x->audited)
         return VT_OK;
     if (ctx->unauditable != NULL)
         snprintf(why, sizeof(why), "%s", ctx->unauditable);

@@ -124,6 +124,25 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def do_GET(self):
+        # The model list: ids and owners are text the client reads.
+        if self.path.startswith("/v1/models/"):
+            body = {"id": "m-" + MARKER, "object": "model", "created": 0, "owned_by": MARKER}
+        else:
+            body = {"object": "list", "data": [{"id": "m-" + MARKER, "object": "model", "created": 0,
+                                                "owned_by": MARKER}]}
+        if "gzip" in self.path:
+            data, headers = gzip.compress(json.dumps(body).encode()), {"Content-Encoding": "gzip"}
+        else:
+            data, headers = json.dumps(body).encode(), {}
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         try:

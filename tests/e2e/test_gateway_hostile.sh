@@ -128,6 +128,16 @@ for m in stream-json stream-partial stream-dupkey; do
   receipt_says '.coverage.failed == ["response"]' "$m: the receipt says the response failed"
 done
 
+# The model list is text the client reads too: audited, or refused.
+curl -sS -i --max-time 10 "http://$GW/v1/models" >"$TMP/out" 2>&1
+contains "HTTP/1.1 200" "models: 200"
+clean "models"
+contains "[EMAIL_1]" "models: the marker is redacted in the list"
+curl -sS -i --max-time 10 "http://$GW/v1/models/gzip" >"$TMP/out" 2>&1
+contains "HTTP/1.1 502" "models/gzip: 502"
+contains "upstream_unauditable" "models/gzip: named unauditable"
+clean "models/gzip"
+
 # veritee chat: verified only when the answer was audited; never prints the marker.
 expect 0 "chat: every field" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --trust-sim --model hostile-fields hi
 clean "chat: every field"
