@@ -19,7 +19,7 @@ enum { R_VERIFIER = 300, R_ENV, R_LOG, R_KEY, R_PLATFORM, R_SIMULATE, R_DEBUG, R
 static void remote_usage(FILE *f)
 {
     fprintf(f, "usage: veritee attest --verifier URL --environment ID --log FILE [--key FILE]\n"
-               "                      [--platform auto|mock|tdx|sevsnp] [--simulate [--debug]] [--out FILE]\n"
+               "                      [--platform auto|mock|tdx|sevsnp|nitro] [--simulate [--debug]] [--out FILE]\n"
                "                      [--state DIR] [--json]\n\n"
                "Asks the verifier for a challenge, collects evidence with\n"
                "report_data = SHA-512(nonce || attester public key X||Y), sends it with the measurement\n"
@@ -232,7 +232,7 @@ int vt_cmd_attest(int argc, char **argv)
                    "report_data = SHA-512(nonce || pubkey), or the raw --report-data.\n"
                    "Without a nonce a random one is made and printed.  Where the machine has\n"
                    "no TEE, mock evidence is made (and it says so): it is never hardware attested.\n\n"
-                   "  --platform P   auto (default), tdx, sevsnp or mock\n"
+                   "  --platform P   auto (default), tdx, sevsnp, nitro or mock\n"
                    "  --out FILE     write the evidence there (default: base64 on stdout); certificates\n"
                    "                 that come with it (SEV-SNP) go to FILE.certs/\n"
                    "  --state DIR    state directory (mock key)\n"

@@ -20,7 +20,7 @@ static const struct command commands[] = {
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)", false },
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay", false },
     { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container", false },
-    { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx)", true },
+    { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx, sevsnp, nitro)", true },
     { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)", true },
     { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport", true },
     { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)", false },

@@ -47,6 +47,17 @@ expect 0 "sim --json" -- "$VT" sim tdx --json --out "$TMP/simjson"
 contains '"hardware_attested": false' "sim json"
 expect 2 "sim without --out" -- "$VT" sim tdx
 expect 2 "sim bad version" -- "$VT" sim tdx --version 3 --out "$TMP/x"
+# each simulator's help names a verify command that really succeeds on what it made
+expect 0 "sim nitro" -- "$VT" sim nitro --out "$TMP/simnitro"
+expect 0 "sim help" -- "$VT" sim --help
+NITRO_CMD=$(tr '\n' ' ' <"$TMP/out" | sed -n 's/.*Verify with: veritee verify \(--trust-sim --allow-missing-collateral\) DIR\/attestation.cbor.*/\1/p')
+[ -n "$NITRO_CMD" ] || { echo "FAIL: sim nitro help names no verify command"; failed=$((failed + 1)); }
+# shellcheck disable=SC2086
+expect 0 "sim nitro verify as its help says" -- "$VT" verify $NITRO_CMD "$TMP/simnitro/attestation.cbor"
+expect 0 "top-level help" -- "$VT" --help
+contains 'sim tdx, sevsnp, nitro' "top-level help lists every simulator"
+expect 0 "attest help" -- "$VT" attest --help
+contains 'nitro' "attest help names nitro"
 expect 2 "sim unknown platform" -- "$VT" sim vax --out "$TMP/x"
 expect 1 "sim without --trust-sim" -- "$VT" verify --collateral "$TMP/sim4/collateral" --json "$TMP/sim4/quote.bin"
 contains '"chain_valid": false' "untrusted sim root"
