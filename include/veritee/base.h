@@ -123,6 +123,8 @@ VT_API bool vt_rd_ok(const vt_rd *r);
 VT_API bool vt_rd_ok_and_empty(const vt_rd *r);
 
 /* ---- encodings ---- */
+/* The value of one hex digit (either case), or -1 for any other character. */
+VT_API int vt_hex_digit(int c);
 /* Lowercase hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 VT_API void vt_hex_encode(char *out, const uint8_t *in, size_t len);
 /* Decodes exactly out_len bytes from a hex string of 2*out_len chars (either case). */

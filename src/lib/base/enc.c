@@ -15,7 +15,7 @@ void vt_hex_encode(char *out, const uint8_t *in, size_t len)
     out[2 * len] = '\0';
 }
 
-static int hexval(char c)
+int vt_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -29,7 +29,7 @@ static int hexval(char c)
 static vt_status hex_into(uint8_t *out, const char *hex, size_t n, vt_err *err)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = vt_hex_digit((unsigned char)hex[2 * i]), lo = vt_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return vt_err_set(err, VT_E_FORMAT, "hex: invalid character at position %zu",
                               hi < 0 ? 2 * i : 2 * i + 1);

@@ -146,14 +146,6 @@ void vt_http_reply_error(vt_http_resp *resp, int status, const char *code, const
     json_decref(j);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 vt_status vt_http_query_get(char *out, size_t out_len, const char *query, const char *name, vt_err *err)
 {
     size_t nl = strlen(name);
@@ -171,7 +163,7 @@ vt_status vt_http_query_get(char *out, size_t out_len, const char *query, const 
                 if (c == '+') {
                     c = ' ';
                 } else if (c == '%') {
-                    int h = i + 2 < seg ? hexval(p[i + 1]) : -1, l = i + 2 < seg ? hexval(p[i + 2]) : -1;
+                    int h = i + 2 < seg ? vt_hex_digit(p[i + 1]) : -1, l = i + 2 < seg ? vt_hex_digit(p[i + 2]) : -1;
                     if (h < 0 || l < 0)
                         return vt_err_set(err, VT_E_FORMAT, "http: query parameter %s: bad %%-escape", name);
                     c = h * 16 + l;

@@ -487,13 +487,37 @@ static void pck_ca_put(tdx_ctx *x, vt_x509 *ca, size_t root_index, const uint8_t
     vt__cached_release(&c->base);
 }
 
+/* The PCK leaf's subject, P-256 key and SGX extensions into p (a missing or
+ * bad extension is recorded as pck_extension); false when the key is unusable. */
+static bool pck_leaf_read(tdx_ctx *x, tdx_pck *p, vt_x509 *leaf)
+{
+    const uint8_t *ext = NULL;
+    size_t ext_len = 0;
+    vt_err e = { 0 };
+
+    vt_x509_subject(leaf, p->leaf_subject, sizeof(p->leaf_subject));
+    if (vt_x509_pubkey(&p->leaf_key, leaf, &e) != VT_OK || vt_pkey_type(p->leaf_key) != VT_KEY_EC_P256) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256");
+        vt_pkey_free(p->leaf_key);
+        p->leaf_key = NULL;
+        return false;
+    }
+    if (vt_x509_ext(leaf, SGX_EXT_OID, &ext, &ext_len, &e) != VT_OK)
+        vt__result_fail(x->res, "pck_extension", "tdx: pck_extension (SGX extensions %s) missing from the PCK leaf",
+                        SGX_EXT_OID);
+    else if (vt__tdx_pck_ext_parse(&p->ext, ext, ext_len, &e) != VT_OK)
+        vt__result_fail(x->res, "pck_extension", "%s", e.msg);
+    else
+        p->ext_ok = true;
+    return true;
+}
+
 /* A new leaf under a cached, verified CA: the same checks as pck_build, on the leaf alone. */
 static void pck_build_leaf(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, size_t leaf_len)
 {
     const vt__verify_req *req = x->req;
     vt_x509 *leaf[1] = { NULL };
-    size_t n = 0, ext_len = 0;
-    const uint8_t *ext = NULL;
+    size_t n = 0;
     vt_chain_result cr;
     vt_err e = { 0 };
     char cn[128], serial[80];
@@ -506,20 +530,8 @@ static void pck_build_leaf(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, size_t 
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
         goto out;
     }
-    vt_x509_subject(leaf[0], p->leaf_subject, sizeof(p->leaf_subject));
-    if (vt_x509_pubkey(&p->leaf_key, leaf[0], &e) != VT_OK || vt_pkey_type(p->leaf_key) != VT_KEY_EC_P256) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256");
-        vt_pkey_free(p->leaf_key);
-        p->leaf_key = NULL;
+    if (!pck_leaf_read(x, p, leaf[0]))
         goto out;
-    }
-    if (vt_x509_ext(leaf[0], SGX_EXT_OID, &ext, &ext_len, &e) != VT_OK)
-        vt__result_fail(x->res, "pck_extension", "tdx: pck_extension (SGX extensions %s) missing from the PCK leaf",
-                        SGX_EXT_OID);
-    else if (vt__tdx_pck_ext_parse(&p->ext, ext, ext_len, &e) != VT_OK)
-        vt__result_fail(x->res, "pck_extension", "%s", e.msg);
-    else
-        p->ext_ok = true;
     if (vt_chain_verify(&cr, leaf, 1, &ca->ca, 1, NULL, 0, x->now, &e) != VT_OK) {
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
         goto out;
@@ -556,8 +568,6 @@ static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
     size_t n = 0;
     vt_err e = { 0 };
     char cn[128];
-    const uint8_t *ext = NULL;
-    size_t ext_len = 0;
     vt_chain_result cr;
     uint8_t fp_last[32], fp_root[32], ca_key[32];
     bool prod, ca_keyed = false;
@@ -580,20 +590,8 @@ static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain has %zu certificates (need 3: PCK, PCK CA, root)", n);
         goto out;
     }
-    vt_x509_subject(certs[0], p->leaf_subject, sizeof(p->leaf_subject));
-    if (vt_x509_pubkey(&p->leaf_key, certs[0], &e) != VT_OK || vt_pkey_type(p->leaf_key) != VT_KEY_EC_P256) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256");
-        vt_pkey_free(p->leaf_key);
-        p->leaf_key = NULL;
+    if (!pck_leaf_read(x, p, certs[0]))
         goto out;
-    }
-    if (vt_x509_ext(certs[0], SGX_EXT_OID, &ext, &ext_len, &e) != VT_OK)
-        vt__result_fail(x->res, "pck_extension", "tdx: pck_extension (SGX extensions %s) missing from the PCK leaf",
-                        SGX_EXT_OID);
-    else if (vt__tdx_pck_ext_parse(&p->ext, ext, ext_len, &e) != VT_OK)
-        vt__result_fail(x->res, "pck_extension", "%s", e.msg);
-    else
-        p->ext_ok = true;
     load_set(x);
     if (vt_chain_verify(&cr, certs, n, req->roots, req->root_count, x->set.crls, x->set.crl_count, x->now, &e) !=
         VT_OK) {

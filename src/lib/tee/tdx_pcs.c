@@ -18,17 +18,6 @@
 
 /* ---- issuer-chain headers ---- */
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 vt_status vt__pcs_chain_decode(vt_buf *pem, const uint8_t *hdr, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -55,8 +44,8 @@ vt_status vt__pcs_chain_decode(vt_buf *pem, const uint8_t *hdr, size_t len, vt_e
                 rc = vt_err_set(err, VT_E_FORMAT, "tdx: issuer chain header has a truncated %%-escape");
                 goto out;
             }
-            hi = hexval(hdr[i + 1]);
-            lo = hexval(hdr[i + 2]);
+            hi = vt_hex_digit(hdr[i + 1]);
+            lo = vt_hex_digit(hdr[i + 2]);
             if (hi < 0 || lo < 0) {
                 rc = vt_err_set(err, VT_E_FORMAT, "tdx: issuer chain header has a bad %%-escape");
                 goto out;
@@ -144,7 +133,7 @@ static bool all_hex(const uint8_t *p, size_t len)
     if (len == 0 || len % 2 != 0)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (hexval(p[i]) < 0)
+        if (vt_hex_digit(p[i]) < 0)
             return false;
     return true;
 }

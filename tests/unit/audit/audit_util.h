@@ -24,6 +24,38 @@ static inline vt_audit_chain *chain_of(const char *cfg)
     return c;
 }
 
+/* One chain, one context and one report (on the heap: it is large), with a
+ * buffer for what is forwarded; shared by the walker and chain tests. */
+typedef struct audit_fx {
+    vt_audit_chain *c;
+    vt_audit_ctx *x;
+    vt_audit_report *rep;
+    vt_buf fwd;
+    vt_err err;
+} audit_fx;
+
+static inline audit_fx *audit_fx_new(const char *cfg)
+{
+    audit_fx *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    f->c = chain_of(cfg);
+    assert_int_equal(vt_audit_ctx_new(&f->x, f->c, NULL), VT_OK);
+    f->rep = calloc(1, sizeof(*f->rep));
+    assert_non_null(f->rep);
+    vt_audit_report_init(f->rep);
+    return f;
+}
+
+static inline void audit_fx_free(audit_fx *f)
+{
+    vt_buf_free(&f->fwd);
+    free(f->rep);
+    vt_audit_ctx_free(f->x);
+    vt_audit_chain_free(f->c);
+    free(f);
+}
+
 /* Scans text in the request phase; returns the redacted text (caller frees). */
 static inline char *scan_text(vt_audit_ctx *x, const char *text, vt_audit_report *rep)
 {

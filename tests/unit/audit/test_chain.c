@@ -14,32 +14,17 @@
     "{\"name\":\"artifact\",\"reference_digests\":[\"" REF "\"]},{\"name\":\"execution\"}]}"
 #define REF "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 
-typedef struct fixture {
-    vt_audit_chain *c;
-    vt_audit_ctx *x;
-    vt_audit_report *rep;
-    vt_buf fwd;
-} fixture;
+typedef audit_fx fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    f->c = chain_of(CFG_FULL);
-    assert_int_equal(vt_audit_ctx_new(&f->x, f->c, NULL), VT_OK);
-    f->rep = calloc(1, sizeof(*f->rep));
-    vt_audit_report_init(f->rep);
-    *state = f;
+    *state = audit_fx_new(CFG_FULL);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    vt_buf_free(&f->fwd);
-    free(f->rep);
-    vt_audit_ctx_free(f->x);
-    vt_audit_chain_free(f->c);
-    free(f);
+    audit_fx_free(*state);
     return 0;
 }
 

@@ -14,31 +14,7 @@
 
 enum { CHAT = VT_AUDIT_ROUTE_CHAT, COMPL = VT_AUDIT_ROUTE_COMPLETIONS, EMB = VT_AUDIT_ROUTE_EMBEDDINGS };
 
-typedef struct fixture {
-    vt_audit_chain *c;
-    vt_audit_ctx *x;
-    vt_audit_report *rep;
-    vt_buf fwd;
-    vt_err err;
-} fixture;
-
-static fixture *fixture_new(const char *cfg)
-{
-    fixture *f = calloc(1, sizeof(*f));
-    f->c = chain_of(cfg);
-    assert_int_equal(vt_audit_ctx_new(&f->x, f->c, NULL), VT_OK);
-    f->rep = calloc(1, sizeof(*f->rep));
-    return f;
-}
-
-static void fixture_free(fixture *f)
-{
-    vt_buf_free(&f->fwd);
-    free(f->rep);
-    vt_audit_ctx_free(f->x);
-    vt_audit_chain_free(f->c);
-    free(f);
-}
+typedef audit_fx fixture;
 
 static vt_status run(fixture *f, int route, const char *body)
 {
@@ -126,7 +102,7 @@ static void test_audit_request__refused_shapes_name_the_field(void **state)
         /* Two keys that are the same once redacted. */
         { CHAT, "{\"metadata\":{\"a@example.com\":\"1\",\"[EMAIL_1]\":\"2\"}}", "is the same as another key" },
     };
-    fixture *f = fixture_new(CFG_PII);
+    fixture *f = audit_fx_new(CFG_PII);
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -137,12 +113,12 @@ static void test_audit_request__refused_shapes_name_the_field(void **state)
         assert_int_equal(f->rep->failed, VT_AUDIT_REQUEST);
         assert_int_equal(f->rep->audited, 0);
     }
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 static void test_audit_request__oversized_body_is_a_limit(void **state)
 {
-    fixture *f = fixture_new(CFG_PII);
+    fixture *f = audit_fx_new(CFG_PII);
     uint8_t *huge = calloc(1, VT_AUDIT_MAX_BODY + 1);
 
     (void)state;
@@ -165,7 +141,7 @@ static void test_audit_request__oversized_body_is_a_limit(void **state)
         assert_int_equal(run(f, CHAT, deep), VT_E_FORMAT);
         assert_non_null(strstr(f->err.msg, "nests deeper than the gateway audits"));
     }
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 /* ---- every string position is audited ---- */
@@ -261,7 +237,7 @@ static const struct {
 
 static void test_audit_request__every_string_position_is_redacted(void **state)
 {
-    fixture *f = fixture_new(CFG_PII);
+    fixture *f = audit_fx_new(CFG_PII);
 
     (void)state;
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
@@ -280,12 +256,12 @@ static void test_audit_request__every_string_position_is_redacted(void **state)
         assert_int_equal(f->rep->unaudited_len, 0);
         assert_int_equal(f->rep->entries[0].counts[0].count, shapes[i].markers);
     }
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 static void test_audit_request__placeholders_are_numbered_once_per_body(void **state)
 {
-    fixture *f = fixture_new(CFG_PII);
+    fixture *f = audit_fx_new(CFG_PII);
 
     (void)state;
     /* Keys, values and numbers share one numbering (an object's keys, then its
@@ -295,16 +271,16 @@ static void test_audit_request__placeholders_are_numbered_once_per_body(void **s
     assert_string_equal((const char *)f->fwd.data,
                         "{\"metadata\":{\"k\":\"[EMAIL_2]\",\"[EMAIL_1]\":\"[EMAIL_3]\",\"z\":1}}");
     /* A number the model reads in a schema is scanned as its text and becomes the placeholder. */
-    fixture_free(f);
-    f = fixture_new("[{\"name\":\"pii\",\"actions\":{\"card\":\"redact\"}}]");
+    audit_fx_free(f);
+    f = audit_fx_new("[{\"name\":\"pii\",\"actions\":{\"card\":\"redact\"}}]");
     assert_int_equal(run(f, CHAT, "{\"metadata\":{\"n\":[4111111111111111,3]}}"), VT_OK);
     assert_string_equal((const char *)f->fwd.data, "{\"metadata\":{\"n\":[\"[CARD_1]\",3]}}");
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 static void test_audit_request__tool_arguments_are_reserialised(void **state)
 {
-    fixture *f = fixture_new(CFG_PII);
+    fixture *f = audit_fx_new(CFG_PII);
     json_t *j;
     const char *args;
 
@@ -323,12 +299,12 @@ static void test_audit_request__tool_arguments_are_reserialised(void **state)
         "arguments"));
     assert_string_equal(args, "{\"to\":\"[EMAIL_1]\",\"n\":2}");
     json_decref(j);
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 static void test_audit_request__block_verdict_and_policy_model(void **state)
 {
-    fixture *f = fixture_new("[{\"name\":\"pii\",\"actions\":{\"email\":\"block\"}},"
+    fixture *f = audit_fx_new("[{\"name\":\"pii\",\"actions\":{\"email\":\"block\"}},"
                              "{\"name\":\"policy\",\"allowed_models\":[\"a/b:c\"],\"blocked_terms\":[\"falcon\"]}]");
 
     (void)state;
@@ -343,14 +319,14 @@ static void test_audit_request__block_verdict_and_policy_model(void **state)
     assert_string_equal(vt_audit_report_block_reason(f->rep), "policy: model 'other' is not allowed");
     assert_int_equal(run(f, EMB, "{\"model\":\"a/b:c\",\"input\":\"ok\"}"), VT_OK);
     assert_int_equal(f->rep->verdict, VT_AUDIT_ALLOW);
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 /* ---- what the policy allows passes unaudited, and the report says so ---- */
 
 static void test_audit_request__allowed_unaudited_fields_are_recorded(void **state)
 {
-    fixture *f = fixture_new(CFG_ALLOW);
+    fixture *f = audit_fx_new(CFG_ALLOW);
     uint8_t d1[32], d2[32];
 
     (void)state;
@@ -390,7 +366,7 @@ static void test_audit_request__allowed_unaudited_fields_are_recorded(void **sta
         assert_memory_not_equal(d1, d2, 32);
         vt_audit_chain_free(c2);
     }
-    fixture_free(f);
+    audit_fx_free(f);
 }
 
 int main(void)

@@ -11,32 +11,17 @@
 #define CFG                                                                                                            \
     "[{\"name\":\"pii\",\"phases\":[\"request\",\"response\"],\"actions\":{\"email\":\"redact\",\"secret\":\"block\"}}]"
 
-typedef struct fixture {
-    vt_audit_chain *c;
-    vt_audit_ctx *x;
-    vt_audit_report *rep;
-    vt_buf out;
-} fixture;
+typedef audit_fx fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    f->c = chain_of(CFG);
-    assert_int_equal(vt_audit_ctx_new(&f->x, f->c, NULL), VT_OK);
-    f->rep = calloc(1, sizeof(*f->rep));
-    vt_audit_report_init(f->rep);
-    *state = f;
+    *state = audit_fx_new(CFG);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    vt_buf_free(&f->out);
-    free(f->rep);
-    vt_audit_ctx_free(f->x);
-    vt_audit_chain_free(f->c);
-    free(f);
+    audit_fx_free(*state);
     return 0;
 }
 
@@ -56,12 +41,12 @@ static const char *response(fixture *f, const char *body, size_t len, vt_status 
     vt_status rc;
 
     vt_audit_report_init(f->rep);
-    f->out.len = 0;
-    rc = vt_audit_response(f->rep, &f->out, f->x, (const uint8_t *)body, len, err);
+    f->fwd.len = 0;
+    rc = vt_audit_response(f->rep, &f->fwd, f->x, (const uint8_t *)body, len, err);
     if (rc != want)
         fail_msg("response: got %s (%s), want %s", vt_status_str(rc), err->msg, vt_status_str(want));
-    assert_int_equal(vt_buf_terminate(&f->out, NULL), VT_OK);
-    return (const char *)f->out.data;
+    assert_int_equal(vt_buf_terminate(&f->fwd, NULL), VT_OK);
+    return (const char *)f->fwd.data;
 }
 
 static void test_audit_response__every_string_position(void **state)
@@ -133,15 +118,15 @@ static void test_audit_response__unauditable_bodies_refused(void **state)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vt_err err = { 0 };
-        f->out.len = 0;
+        f->fwd.len = 0;
         vt_audit_report_init(f->rep);
-        if (vt_audit_response(f->rep, &f->out, f->x, (const uint8_t *)bad[i].body, strlen(bad[i].body), &err) !=
+        if (vt_audit_response(f->rep, &f->fwd, f->x, (const uint8_t *)bad[i].body, strlen(bad[i].body), &err) !=
             VT_E_FORMAT)
             fail_msg("case %zu accepted", i);
         if (strstr(err.msg, bad[i].why) == NULL)
             fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, bad[i].why);
         assert_null(strstr(err.msg, "marker")); /* the error never quotes the body */
-        assert_int_equal(f->out.len, 0);
+        assert_int_equal(f->fwd.len, 0);
         assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
     }
     /* Invalid UTF-8 in a string, and deep nesting. */
