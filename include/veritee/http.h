@@ -41,6 +41,7 @@ typedef struct vt_http_resp {
     vt_buf body;                 /* owned by the server; freed after sending */
     const char *content_type;    /* static string; NULL = application/json */
     const char *cache_control;   /* static string; NULL = no-store */
+    const char *csp;             /* static Content-Security-Policy; NULL = nothing may load (API answers) */
     char code[48];               /* stable error code of an error reply ("" on success) */
 } vt_http_resp;
 

@@ -1010,6 +1010,7 @@ static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 
 vt_status vf_routes(vf_service *svc, vt_err *err);
 vt_status vf_log_routes(vf_service *svc, vt_err *err);
+vt_status vf_web_routes(vf_service *svc, vt_err *err);
 vt_status vf_routes(vf_service *svc, vt_err *err)
 {
     static const struct {
@@ -1038,5 +1039,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         rc = vt_http_router_add(&svc->router, t[i].method, t[i].pattern, t[i].fn, svc, err);
     if (rc == VT_OK)
         rc = vf_log_routes(svc, err); /* log_api.c */
+    if (rc == VT_OK)
+        rc = vf_web_routes(svc, err); /* web.c: the Observer */
     return rc;
 }

@@ -245,6 +245,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
     evhttp_add_header(oh, "X-Request-Id", rid);
     evhttp_add_header(oh, "Cache-Control", resp.cache_control != NULL ? resp.cache_control : "no-store");
     evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(oh, "Content-Security-Policy",
+                      resp.csp != NULL ? resp.csp : "default-src 'none'; frame-ancestors 'none'");
+    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
     out = evbuffer_new();
     if (out != NULL && resp.body.len > 0)
         evbuffer_add(out, resp.body.data, resp.body.len);

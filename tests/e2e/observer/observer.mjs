@@ -1,0 +1,110 @@
+// Clicks through the Observer in headless chromium: gateways -> passport detail
+// -> receipts -> receipt detail, the log page with a pasted receipt, an admin
+// action; then the same pages with a lying server (a flipped signature, a
+// forged checkpoint root) must show a failed badge, never a verified one.
+// Usage: node observer.mjs VERIFIER_URL CHROMIUM SHOT_DIR RECEIPT_ID ADMIN_TOKEN
+import { chromium } from 'playwright-core';
+
+const [base, exe, shots, rid, adminToken] = process.argv.slice(2);
+const problems = [];
+const fail = (m) => { problems.push(m); console.log('FAIL: ' + m); };
+
+async function openPage(browser, tamper) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await ctx.newPage();
+  // HTTP errors the page expects (a wrong admin token, a receipt not in the log) are
+  // shown by the page itself; any other console error (a CSP violation, a script
+  // error) is a failure.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !tamper && !m.text().startsWith('Failed to load resource')) fail('console error: ' + m.text());
+  });
+  page.on('pageerror', (e) => fail('page error: ' + e.message));
+  if (tamper) await tamper(page);
+  return page;
+}
+
+async function badge(page, what, want) {
+  const sel = want ? `.badge.ok[data-verified="${what}"]` : '.badge.fail';
+  try {
+    await page.waitForSelector(sel, { timeout: 10000 });
+  } catch (e) {
+    fail(`${page.url()}: no ${want ? 'verified' : 'failed'} badge for ${what}`);
+    return;
+  }
+  if (!want && await page.$(`.badge.ok[data-verified="${what}"]`)) fail(`${page.url()}: ${what} shown verified despite tampering`);
+}
+
+const browser = await chromium.launch({ executablePath: exe, headless: true, args: ['--no-sandbox'] });
+try {
+  const page = await openPage(browser);
+  // Gateways
+  await page.goto(base + '/');
+  await page.waitForSelector('a[href^="#/passport/"]', { timeout: 10000 });
+  await badge(page, 'signature', true);
+  await page.screenshot({ path: shots + '/observer-gateways.png', fullPage: true });
+  // Passport detail
+  await page.click('a[href^="#/passport/"]');
+  await page.waitForSelector('text=Measurements against the environment', { timeout: 10000 });
+  await badge(page, 'passport signature', true);
+  for (const t of ['affirming', 'tdx', 'Evidence chain to the vendor root']) {
+    if (!(await page.textContent('main')).includes(t)) fail('passport page lacks ' + t);
+  }
+  await page.screenshot({ path: shots + '/observer-passport.png', fullPage: true });
+  // Receipts -> receipt detail
+  await page.click('nav a[href="#/receipts"]');
+  await page.waitForSelector(`a[href="#/receipt/${rid}"]`, { timeout: 10000 });
+  const listText = await page.textContent('main');
+  if (listText.includes('jane.doe')) fail('receipts page shows prompt content');
+  await page.screenshot({ path: shots + '/observer-receipts.png', fullPage: true });
+  await page.click(`a[href="#/receipt/${rid}"]`);
+  await badge(page, 'receipt signature', true);
+  await badge(page, 'log inclusion', true);
+  await page.screenshot({ path: shots + '/observer-receipt.png', fullPage: true });
+  // The log page: checkpoint signature, inclusion of a pasted receipt
+  const token = (await (await fetch(`${base}/v1/receipts/${rid}`)).json()).token;
+  await page.click('nav a[href="#/log"]');
+  await badge(page, 'checkpoint signature', true);
+  await page.fill('#paste', token);
+  await page.click('#check-inclusion');
+  await badge(page, 'inclusion', true);
+  await page.screenshot({ path: shots + '/observer-log.png', fullPage: true });
+  await page.fill('#paste', token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA'));
+  await page.click('#check-inclusion');
+  await page.waitForSelector('#inclusion .error', { timeout: 10000 }).catch(() => fail('an altered receipt was not refused'));
+  // Admin: a wrong token is refused, the right one creates an environment
+  await page.click('nav a[href="#/admin"]');
+  await page.fill('#admin-token', 'wrong-token');
+  await page.fill('#env-id', 'from-browser');
+  await page.fill('#env-json', '{"description": "made in the Observer", "allow_simulated": true}');
+  await page.click('text=Save environment');
+  await page.waitForSelector('#admin-out .error', { timeout: 10000 }).catch(() => fail('a wrong admin token was not refused'));
+  await page.fill('#admin-token', adminToken);
+  await page.click('text=Save environment');
+  await page.waitForSelector('#admin-out .ok', { timeout: 10000 }).catch(() => fail('the admin action failed'));
+  const env = await fetch(`${base}/v1/environments/from-browser`);
+  if (env.status !== 200) fail('the environment made in the browser is not there');
+
+  // A lying server: the passport's signature altered in transit
+  const lie1 = await openPage(browser, (p) => p.route('**/v1/passports**', async (route) => {
+    const r = await route.fetch();
+    const body = await r.text();
+    await route.fulfill({ response: r, body: body.replace(/("token": ?"[^".]+\.[^".]+\.)(.)/g, (m, a, c) => a + (c === 'A' ? 'B' : 'A')) });
+  }));
+  await lie1.goto(base + '/');
+  await badge(lie1, 'signature', false);
+  // A lying server: a checkpoint whose root hash was replaced
+  const lie2 = await openPage(browser, (p) => p.route('**/v1/log/checkpoint', async (route) => {
+    const r = await route.fetch();
+    const lines = (await r.text()).split('\n');
+    lines[2] = Buffer.alloc(32, 7).toString('base64');
+    await route.fulfill({ response: r, body: lines.join('\n') });
+  }));
+  await lie2.goto(base + '/#/log');
+  await badge(lie2, 'checkpoint signature', false);
+  await lie2.goto(base + '/#/receipt/' + rid);
+  await badge(lie2, 'log inclusion', false);
+} finally {
+  await browser.close();
+}
+if (problems.length === 0) console.log('ok: every page rendered, verified what it showed, and refused what was forged');
+process.exit(problems.length === 0 ? 0 : 1);
