@@ -1011,6 +1011,7 @@ static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 vt_status vf_routes(vf_service *svc, vt_err *err);
 vt_status vf_log_routes(vf_service *svc, vt_err *err);
 vt_status vf_web_routes(vf_service *svc, vt_err *err);
+vt_status vf_mcp_routes(vf_service *svc, vt_err *err);
 vt_status vf_routes(vf_service *svc, vt_err *err)
 {
     static const struct {
@@ -1041,5 +1042,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         rc = vf_log_routes(svc, err); /* log_api.c */
     if (rc == VT_OK)
         rc = vf_web_routes(svc, err); /* web.c: the Observer */
+    if (rc == VT_OK)
+        rc = vf_mcp_routes(svc, err); /* mcp.c */
     return rc;
 }

@@ -10,14 +10,8 @@ command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs
 [ -x "$ECHO_BIN" ] || { echo "skipped: $ECHO_BIN not built"; exit 77; }
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
-TOKEN=0123456789abcdef0123456789abcdef
-echo "$TOKEN" >"$TMP/admin-token"
-chmod 600 "$TMP/admin-token"
-"$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet \
-  >"$TMP/v.out" 2>"$TMP/v.log" &
-PIDS="$PIDS $!"
-V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
-for _ in $(seq 100); do grep -q listening "$TMP/v.out" && break; sleep 0.05; done
+. "$HERE/deploy_lib.sh"
+deploy_sim obs
 
 # --- the pages over plain HTTP ---
 expect 0 "GET / answers" -- curl -sf -D "$TMP/h" -o "$TMP/index.html" "$V/"
@@ -35,23 +29,7 @@ expect 0 "an unknown page is 404" -- bash -c "[ \$(curl -s -o /dev/null -w '%{ht
 expect 0 "API answers carry a CSP that loads nothing" -- bash -c \
   "curl -sI '$V/healthz' | grep -qi \"^content-security-policy: default-src 'none'\""
 
-# --- some real data: a gateway earns a passport, two chats leave receipts ---
-start_echo echo
-mkdir -p "$TMP/gwmodel"
-printf 'tiny test model\n' >"$TMP/gwmodel/m.gguf"
-cat >"$TMP/gw.json" <<JSON
-{"upstream": "http://$ECHO", "verifier": "$V", "environment": "obs",
- "models": ["$TMP/gwmodel"],
- "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]}
-JSON
-"$VT" gateway --config "$TMP/gw.json" --platform tdx --simulate --measure-only >"$TMP/gw-m.json" 2>"$TMP/gw-m.err" ||
-  { echo "FAIL: gateway --measure-only"; cat "$TMP/gw-m.err"; exit 1; }
-mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/gw-m.json")
-mapfile -t image < <(sim_tdx_image_args)
-"$VT" env create obs --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
-  --description "observer test" "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create"; exit 1; }
-start_gateway gw "$TMP/gw.json" --platform tdx --simulate --threads 1
-for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
+# --- some real data: the gateway earned a passport; two chats leave receipts ---
 for i in 1 2; do
   expect 0 "chat $i" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --environment obs --trust-sim --model echo \
     --save-receipt "$TMP/r$i.jwt" "Write to jane.doe@example.com about order $i"

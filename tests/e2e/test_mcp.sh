@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# MCP (Model Context Protocol) on the verifier: the JSON-RPC envelope and its
+# error cases over curl, then the official @modelcontextprotocol/sdk client
+# (npm; skipped offline) calling every tool against a simulated deployment.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+[ -x "$ECHO_BIN" ] || { echo "skipped: $ECHO_BIN not built"; exit 77; }
+HERE="$(cd "$(dirname "$0")" && pwd)"
+. "$HERE/deploy_lib.sh"
+deploy_sim mcp
+expect 0 "chat" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --environment mcp --trust-sim --model echo \
+  --save-receipt "$TMP/r.jwt" "Hello from the MCP test"
+RID=$("$VT" receipt show --json "$TMP/r.jwt" | jq -r .receipt)
+PASS=$("$VT" receipt show --json "$TMP/r.jwt" | jq -r .passport)
+for _ in $(seq 100); do curl -sf "$V/v1/receipts/$RID" >/dev/null && break; sleep 0.05; done
+
+# rpc BODY: POSTs one message; the answer in $TMP/out, the status in $TMP/code
+rpc() { curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' --data-binary "$1" "$V/mcp" >"$TMP/code"; }
+status_is() { # WANT DESCRIPTION
+  if [ "$(cat "$TMP/code")" = "$1" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: HTTP $(cat "$TMP/code"), wanted $1"; cat "$TMP/out"; fi
+}
+
+# --- the envelope, failure cases first ---
+rpc '{"jsonrpc":"2.0","id":1,"method":'; status_is 400 "truncated JSON"; contains '"code":-32700' "parse error code"
+rpc '[{"jsonrpc":"2.0","id":1,"method":"ping"}]'; status_is 400 "a batch"; contains '"code":-32600' "batch refused"
+rpc '{"jsonrpc":"1.0","id":1,"method":"ping"}'; status_is 400 "wrong jsonrpc version"
+rpc '{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}'; status_is 400 "object id"
+rpc '{"jsonrpc":"2.0","id":1,"method":"ping","id":2}'; status_is 400 "duplicate keys"
+rpc '{"jsonrpc":"2.0","id":7,"method":"resources/list"}'; status_is 200 "unknown method"
+contains '"code":-32601' "method not found"; contains '"id":7' "id echoed"
+rpc '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"nope"}}'; contains '"code":-32602' "unknown tool"
+rpc '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_passport","arguments":[1]}}'
+contains '"code":-32602' "arguments must be an object"
+rpc '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"get_passport","arguments":{"id":"../../v1/environments"}}}'
+contains '"isError":true' "a path in an id is refused"; contains 'A-Za-z0-9' "names the allowed id"
+rpc '{"jsonrpc":"2.0","method":"notifications/initialized"}'; status_is 202 "a notification gets 202"
+[ ! -s "$TMP/out" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a notification got a body"; }
+head -c 1100000 /dev/zero | tr '\0' ' ' >"$TMP/big"
+curl -s -o "$TMP/out" -w '%{http_code}' --data-binary @"$TMP/big" "$V/mcp" >"$TMP/code"
+grep -Eq '^41[13]$' "$TMP/code" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: oversized body: $(cat "$TMP/code")"; }
+expect 0 "GET /mcp (no server stream) is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' '$V/mcp') = 405 ]"
+
+# --- the happy path over curl ---
+rpc '{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
+status_is 200 "initialize"; contains '"protocolVersion":"2025-06-18"' "the client's revision is kept"
+contains '"name":"veritee-verifier"' "server info"
+rpc '{"jsonrpc":"2.0","id":"b","method":"initialize","params":{"protocolVersion":"1999-01-01"}}'
+contains '"protocolVersion":"2025-11-25"' "an unknown revision gets our newest"
+expect 0 "discovery" -- curl -sf "$V/.well-known/mcp"
+contains '"endpoint":"/mcp"' "discovery names the endpoint"; contains '"verify_receipt"' "discovery lists the tools"
+# A forged receipt: one signature character changed.
+t=$(cat "$TMP/r.jwt"); hd=${t%.*}; i=$((${#hd} + 10)); c=A; [ "${t:i:1}" = A ] && c=B
+FORGED="${t:0:i}$c${t:i+1}"
+TDX_B64=$(base64 -w0 "$TMP/sim-tdx-image/quote.bin")
+
+# --- the official SDK client ---
+if ! command -v npm >/dev/null; then echo "sdk half skipped: npm not installed"; finish; exit $?; fi
+cache="${VERITEE_BUILD:-$TMP}/npm-mcp"
+mkdir -p "$cache"
+cp "$HERE/mcp/package.json" "$HERE/mcp/client.mjs" "$cache/"
+if [ ! -d "$cache/node_modules/@modelcontextprotocol/sdk" ]; then
+  (cd "$cache" && timeout 180 npm install --no-audit --no-fund --silent >"$TMP/npm.log" 2>&1) ||
+    { echo "sdk half skipped: npm install failed (offline?)"; tail -5 "$TMP/npm.log"; finish; exit $?; }
+fi
+jq -n --arg pass "$PASS" --arg rcpt "$(cat "$TMP/r.jwt")" --arg forged "$FORGED" --arg quote "$TDX_B64" '[
+  {tool: "list_environments", args: {}, expect: "\"mcp\""},
+  {tool: "get_passport", args: {id: $pass}, expect: "affirming"},
+  {tool: "get_passport", args: {id: "pass-00000000000000000000000000000000"}, error: true, expect: "no passport"},
+  {tool: "verify_receipt", args: {receipt: $rcpt}, expect: "\"valid\":true"},
+  {tool: "verify_receipt", args: {receipt: $forged}, error: true, expect: "signature"},
+  {tool: "verify_receipt", args: {}, error: true, expect: "receipt"},
+  {tool: "log_checkpoint", args: {}, expect: "veritee-log"},
+  {tool: "verify_evidence", args: {evidence: $quote, platform: "tdx"}, expect: "\"signature_valid\":true"},
+  {tool: "verify_evidence", args: {evidence: "bm90IGEgcXVvdGU=", platform: "tdx"}, expect: "\"valid\":false"}
+]' >"$TMP/checks.json"
+expect 0 "the official MCP SDK client" -- timeout 120 node "$cache/client.mjs" "$V/mcp" "$TMP/checks.json"
+contains "all checks passed" "sdk checks"
+[ "$failed" -eq 0 ] || cat "$TMP/out"
+finish
