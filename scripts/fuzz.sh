@@ -74,6 +74,8 @@ for t in "$build"/fuzz/fuzz_*; do
     *tile*) printf 'tile/0/x001/x234/067.p/17' >"$corpus/path"; printf '\0\0\0\001a\0\005hello' >"$corpus/bundle" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
+  # Kept seed corpora (small, written by hand or by our own tools): fuzz/corpus/<target>/.
+  if [ -d "$root/fuzz/corpus/$name" ]; then cp -n "$root/fuzz/corpus/$name"/* "$corpus/" 2>/dev/null || true; fi
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$work/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
     echo "fuzz: $name FAILED; see $work/$name.log"; tail -30 "$work/$name.log"; status=1

@@ -156,7 +156,7 @@ vt_status vt_mcp_handle(int *status, char **json_out, const vt_mcp_server *srv, 
     if (len > VT_MCP_MAX_BODY) {
         *status = 413;
         reply = rpc_error(NULL, RPC_INVALID_REQUEST, "message too large");
-    } else if ((msg = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+    } else if ((msg = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)) == NULL) {
         *status = 400;
         reply = rpc_error(NULL, RPC_PARSE_ERROR, "parse error: not JSON");
     } else if (json_is_array(msg)) {
