@@ -19,6 +19,10 @@ int vt_cli_usage_error(const char *fmt, ...) VT_PRINTF(1, 2);
 int vt_cli_fail(vt_status rc, const vt_err *err);
 /* The state directory: --state, else $VERITEE_STATE, else ~/.local/state/veritee. */
 const char *vt_cli_state_dir(const char *flag);
+/* VERITEE_SIMULATE=tdx|sevsnp|nitro|nvgpu|tpm (simulated evidence of that TEE) and
+ * VERITEE_TEE=mock|tdx|... (the platform), for a command whose flags named neither:
+ * flags always win.  False after printing a usage error for a value it cannot use. */
+bool vt_cli_env_platform(vt_tee_kind *platform, bool *simulate, bool platform_flag, bool simulate_flag);
 /* Reads a file ("-" = stdin) with a size cap. */
 vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err);
 /* Parses --report-data HEX / --nonce HEX [--pubkey HEX] into 64 bytes. */

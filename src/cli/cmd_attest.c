@@ -67,7 +67,7 @@ static int attest_remote(int argc, char **argv)
     const char *url = NULL, *env = NULL, *logp = NULL, *keyp = NULL, *state = NULL, *outp = NULL;
     vt_attester_opts ao;
     vt_attester_result ar;
-    bool json = false;
+    bool json = false, platform_flag = false, simulate_flag = false;
     char keybuf[4096], outbuf[4096];
     vt_buf logb;
     vt_mlog *log = NULL;
@@ -87,12 +87,13 @@ static int attest_remote(int argc, char **argv)
         case R_LOG: logp = optarg; break;
         case R_KEY: keyp = optarg; break;
         case R_PLATFORM:
+            platform_flag = true;
             if (vt_tee_parse(&ao.platform, optarg, &err) != VT_OK) {
                 vt_cli_usage_error("%s", err.msg);
                 goto out;
             }
             break;
-        case R_SIMULATE: ao.simulate = true; break;
+        case R_SIMULATE: ao.simulate = simulate_flag = true; break;
         case R_DEBUG: ao.debug = true; break;
         case R_STATE: state = optarg; break;
         case R_OUT: outp = optarg; break;
@@ -105,6 +106,8 @@ static int attest_remote(int argc, char **argv)
         vt_cli_usage_error("attest --verifier: needs --environment ID and --log FILE (see --help)");
         goto out;
     }
+    if (!vt_cli_env_platform(&ao.platform, &ao.simulate, platform_flag, simulate_flag))
+        goto out;
     if (ao.simulate && ao.platform != VT_TEE_TDX && ao.platform != VT_TEE_SEVSNP) {
         vt_cli_usage_error("attest: --simulate needs --platform tdx or sevsnp");
         goto out;
@@ -203,7 +206,7 @@ int vt_cmd_attest(int argc, char **argv)
     char nonce_hex[65];
     uint8_t rnd[32];
     size_t rd_len;
-    bool json = false;
+    bool json = false, platform_flag = false, simulate = false;
     vt_status rc;
     int ch, ex;
 
@@ -215,6 +218,7 @@ int vt_cmd_attest(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
         case O_PLATFORM:
+            platform_flag = true;
             if (vt_tee_parse(&o.platform, optarg, &err) != VT_OK)
                 return vt_cli_usage_error("%s", err.msg);
             break;
@@ -243,6 +247,11 @@ int vt_cmd_attest(int argc, char **argv)
     }
     if (optind != argc)
         return vt_cli_usage_error("attest: unexpected argument '%s'", argv[optind]);
+    if (!vt_cli_env_platform(&o.platform, &simulate, platform_flag, false))
+        return VT_EXIT_USAGE;
+    if (simulate)
+        return vt_cli_usage_error("attest: VERITEE_SIMULATE is set: simulated evidence comes from 'veritee sim %s' "
+                                  "(or attest --verifier ... --simulate)", vt_tee_name(o.platform));
     if (nonce == NULL && rd == NULL) {
         if (vt_random(rnd, sizeof(rnd), &err) != VT_OK)
             return vt_cli_fail(VT_E_INTERNAL, &err);

@@ -53,7 +53,7 @@ int vt_cmd_gateway(int argc, char **argv)
     vt_gw_trust_opts to;
     vt_gw_trust *trust = NULL;
     vt_gw_hooks hooks = vt_gw_hooks_passthrough;
-    bool measure_only = false;
+    bool measure_only = false, platform_flag = false, simulate_flag = false;
     const char *state = NULL;
     const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL;
     bool json = false, check = false;
@@ -70,10 +70,11 @@ int vt_cmd_gateway(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_PLATFORM:
+            platform_flag = true;
             if (vt_tee_parse(&to.platform, optarg, &err) != VT_OK)
                 return vt_cli_usage_error("%s", err.msg);
             break;
-        case O_SIMULATE: to.simulate = true; break;
+        case O_SIMULATE: to.simulate = simulate_flag = true; break;
         case O_UNVERIFIED: to.allow_unverified = true; break;
         case O_STATE: state = optarg; break;
         case O_MEASURE: measure_only = true; break;
@@ -132,6 +133,8 @@ int vt_cmd_gateway(int argc, char **argv)
         to.config_path = config;
         to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);
         to.attest = cfg.verifier_url != NULL && !measure_only;
+        if (!vt_cli_env_platform(&to.platform, &to.simulate, platform_flag, simulate_flag))
+            return VT_EXIT_USAGE;
         if (to.simulate && to.platform != VT_TEE_TDX)
             return vt_cli_usage_error("gateway: --simulate needs --platform tdx");
         rc = vt_gw_trust_boot(&trust, &to, &err);

@@ -49,6 +49,32 @@ const char *vt_cli_state_dir(const char *flag)
     return buf;
 }
 
+bool vt_cli_env_platform(vt_tee_kind *platform, bool *simulate, bool platform_flag, bool simulate_flag)
+{
+    const char *sim = getenv("VERITEE_SIMULATE"), *tee = getenv("VERITEE_TEE");
+    vt_tee_kind k = VT_TEE_NONE;
+    vt_err err = { 0 };
+
+    if (sim != NULL && *sim != '\0' && !simulate_flag) {
+        if (vt_tee_parse(&k, sim, &err) != VT_OK || k == VT_TEE_MOCK) {
+            vt_cli_usage_error("VERITEE_SIMULATE=%.32s: not a simulated platform (tdx, sevsnp, nitro, nvgpu, tpm)", sim);
+            return false;
+        }
+        if (!platform_flag)
+            *platform = k;
+        *simulate = *platform == k; /* --platform naming another TEE wins: no simulation */
+        return true;
+    }
+    if (tee != NULL && *tee != '\0' && !platform_flag && !simulate_flag) {
+        if (vt_tee_parse(&k, tee, &err) != VT_OK) {
+            vt_cli_usage_error("VERITEE_TEE=%.32s: %s", tee, err.msg);
+            return false;
+        }
+        *platform = k;
+    }
+    return true;
+}
+
 vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err)
 {
     if (strcmp(path, "-") != 0)

@@ -328,6 +328,9 @@ static json_t *passport_json(const vs_passport *p, bool with_claims)
                           "status", p->status, "issued_at", fmt_time(a, p->issued_at), "expires_at",
                           fmt_time(b, p->expires_at), "token", p->token);
 
+    /* The primary measurement's value under the name other "AI passport" services use. */
+    if (j != NULL && strchr(p->measurement, ':') != NULL)
+        json_object_set_new(j, "mrenclave", json_string(strchr(p->measurement, ':') + 1));
     if (j != NULL && with_claims && p->platform_claims != NULL) {
         json_t *pc = json_loads(p->platform_claims, 0, NULL);
         if (pc != NULL)
@@ -1012,6 +1015,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err);
 vt_status vf_log_routes(vf_service *svc, vt_err *err);
 vt_status vf_web_routes(vf_service *svc, vt_err *err);
 vt_status vf_mcp_routes(vf_service *svc, vt_err *err);
+vt_status vf_compat_routes(vf_service *svc, vt_err *err);
 vt_status vf_routes(vf_service *svc, vt_err *err)
 {
     static const struct {
@@ -1044,5 +1048,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         rc = vf_web_routes(svc, err); /* web.c: the Observer */
     if (rc == VT_OK)
         rc = vf_mcp_routes(svc, err); /* mcp.c */
+    if (rc == VT_OK)
+        rc = vf_compat_routes(svc, err); /* compat.c: other services' names */
     return rc;
 }

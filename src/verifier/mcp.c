@@ -7,46 +7,8 @@
 #include <string.h>
 
 #include "http/mcp.h"
+#include "verifier/inproc.h"
 #include "verifier/verifier.h"
-
-/* Calls one of this verifier's routes; 2xx answers become *result (JSON, or
- * {"text": …} for text answers), others an error carrying the route's message. */
-static vt_status route(json_t **result, vf_service *svc, void *thread_ctx, const char *method, const char *path,
-                       const char *query, const char *body, vt_err *err)
-{
-    vt_http_resp resp;
-    vt_http_req req;
-    vt_status rc = VT_OK;
-
-    *result = NULL;
-    memset(&resp, 0, sizeof(resp));
-    memset(&req, 0, sizeof(req));
-    req.method = method;
-    req.path = path;
-    req.query = query;
-    req.body = (const uint8_t *)(body != NULL ? body : "");
-    req.body_len = body != NULL ? strlen(body) : 0;
-    req.client = "mcp";
-    req.request_id = "mcp";
-    req.thread_ctx = thread_ctx;
-    vt_http_dispatch(&resp, &svc->router, &req);
-    if (resp.status >= 200 && resp.status < 300) {
-        if (resp.content_type == NULL)
-            *result = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
-        else
-            *result = json_pack("{s:s%}", "text", resp.body.data != NULL ? (const char *)resp.body.data : "",
-                                resp.body.len);
-        if (*result == NULL)
-            rc = vt_err_set(err, VT_E_NOMEM, "out of memory");
-    } else {
-        json_t *j = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
-        const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-        rc = vt_err_set(err, resp.status == 404 ? VT_E_NOTFOUND : VT_E_ARG, "%s", msg != NULL ? msg : "failed");
-        json_decref(j);
-    }
-    vt_buf_free(&resp.body);
-    return rc;
-}
 
 /* An id argument safe to put in a path: 1..64 of [A-Za-z0-9._-]. */
 static vt_status id_arg(const char **out, const json_t *args, const char *name, vt_err *err)
@@ -67,7 +29,7 @@ static vt_status t_verify_evidence(json_t **result, const json_t *args, void *to
 
     if (body == NULL)
         return vt_err_set(err, VT_E_NOMEM, "out of memory");
-    rc = route(result, tool_ctx, req_ctx, "POST", "/v1/verify", NULL, body, err);
+    rc = vf_call(result, tool_ctx, req_ctx, "POST", "/v1/verify", NULL, body, err);
     free(body);
     return rc;
 }
@@ -80,13 +42,13 @@ static vt_status t_get_passport(json_t **result, const json_t *args, void *tool_
     if (id_arg(&id, args, "id", err) != VT_OK)
         return VT_E_ARG;
     snprintf(path, sizeof(path), "/v1/passports/%s", id);
-    return route(result, tool_ctx, req_ctx, "GET", path, "attestation=1", NULL, err);
+    return vf_call(result, tool_ctx, req_ctx, "GET", path, "attestation=1", NULL, err);
 }
 
 static vt_status t_list_environments(json_t **result, const json_t *args, void *tool_ctx, void *req_ctx, vt_err *err)
 {
     (void)args;
-    return route(result, tool_ctx, req_ctx, "GET", "/v1/environments", NULL, NULL, err);
+    return vf_call(result, tool_ctx, req_ctx, "GET", "/v1/environments", NULL, NULL, err);
 }
 
 /* The signed checkpoint, and its first three lines (origin, size, root) as fields. */
@@ -99,7 +61,7 @@ static vt_status t_log_checkpoint(json_t **result, const json_t *args, void *too
     vt_status rc;
 
     (void)args;
-    rc = route(&r, tool_ctx, req_ctx, "GET", "/v1/log/checkpoint", NULL, NULL, err);
+    rc = vf_call(&r, tool_ctx, req_ctx, "GET", "/v1/log/checkpoint", NULL, NULL, err);
     if (rc != VT_OK)
         return rc;
     text = json_string_value(json_object_get(r, "text"));
@@ -136,9 +98,9 @@ static vt_status t_verify_receipt(json_t **result, const json_t *args, void *too
     if (rc != VT_OK)
         goto out;
     snprintf(path, sizeof(path), "/v1/passports/%.60s", r.passport);
-    rc = route(&pj, tool_ctx, req_ctx, "GET", path, NULL, NULL, err);
+    rc = vf_call(&pj, tool_ctx, req_ctx, "GET", path, NULL, NULL, err);
     if (rc == VT_OK)
-        rc = route(&kj, tool_ctx, req_ctx, "GET", "/.well-known/jwks.json", NULL, NULL, err);
+        rc = vf_call(&kj, tool_ctx, req_ctx, "GET", "/.well-known/jwks.json", NULL, NULL, err);
     if (rc != VT_OK)
         goto out;
     ptok = json_string_value(json_object_get(pj, "token"));
@@ -172,7 +134,7 @@ static vt_status t_verify_receipt(json_t **result, const json_t *args, void *too
         goto out;
     }
     /* Logged or not is a fact about the verifier, not a verdict on the receipt. */
-    if (route(&lj, tool_ctx, req_ctx, "GET", path, NULL, NULL, &(vt_err){ 0 }) == VT_OK)
+    if (vf_call(&lj, tool_ctx, req_ctx, "GET", path, NULL, NULL, &(vt_err){ 0 }) == VT_OK)
         json_object_set(*result, "log_index", json_object_get(lj, "log_index"));
     else
         json_object_set_new(*result, "log_index", json_null());

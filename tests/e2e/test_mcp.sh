@@ -15,6 +15,12 @@ RID=$("$VT" receipt show --json "$TMP/r.jwt" | jq -r .receipt)
 PASS=$("$VT" receipt show --json "$TMP/r.jwt" | jq -r .passport)
 for _ in $(seq 100); do curl -sf "$V/v1/receipts/$RID" >/dev/null && break; sleep 0.05; done
 
+# The passport carries the primary measurement under the name other services use too.
+curl -s "$V/v1/passports/$PASS" >"$TMP/p.json"
+[ "$(jq -r .mrenclave "$TMP/p.json")" = "$(jq -r '.measurement | sub("^[a-z0-9]*:"; "")' "$TMP/p.json")" ] &&
+  [ "$(jq -r '.mrenclave | length' "$TMP/p.json")" = 96 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: passport mrenclave"; cat "$TMP/p.json"; }
+
 # rpc BODY: POSTs one message; the answer in $TMP/out, the status in $TMP/code
 rpc() { curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' --data-binary "$1" "$V/mcp" >"$TMP/code"; }
