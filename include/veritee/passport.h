@@ -106,9 +106,16 @@ typedef struct vt_env_snp_tcb {
 #define VT_ENV_TDX_ATTR_DEFAULT UINT64_C(0x0000000010000000)
 #define VT_ENV_TDX_ATTR_MASK_DEFAULT UINT64_C(0x0000000010000001)
 
+/* What a deployment serves (docs/workflows.md): "full" (app + model + auditors), "model"
+ * (headless API + auditors), "app" (front end only: its model comes through a workflow),
+ * "bridge" (a protocol adapter to the OpenAI-compatible API). */
+#define VT_DEPLOYMENT_TYPE_MAX 8
+VT_API bool vt_deployment_type_valid(const char *type);
+
 typedef struct vt_env {
     char id[VT_ENV_ID_MAX];
     char description[256];
+    char deployment_type[VT_DEPLOYMENT_TYPE_MAX]; /* default "full" */
     uint32_t platforms;  /* bit (1u << vt_tee_kind); 0 = any */
     vt_env_register registers[VT_ENV_MAX_VALUES];
     size_t register_count;
@@ -176,6 +183,7 @@ VT_NODISCARD VT_API vt_status vt_appraise(vt_appraisal *out, const vt_result *re
 typedef struct vt_passport_claims {
     char id[48];                /* "pass-" + 32 hex; also the JWT "jti" */
     char environment[VT_ENV_ID_MAX];
+    char deployment_type[VT_DEPLOYMENT_TYPE_MAX]; /* the environment's; "" in passports from before it existed */
     char issuer[128];           /* JWT "iss": the verifier's URL or name */
     vt_tee_kind tee_type;
     bool hardware_attested;

@@ -16,6 +16,7 @@
 #include "veritee/audit.h"
 #include "veritee/http.h"
 #include "veritee/attester.h"
+#include "veritee/workflow.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

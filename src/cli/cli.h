@@ -42,6 +42,7 @@ int vt_cmd_passport(int argc, char **argv);
 int vt_cmd_composite(int argc, char **argv);
 int vt_cmd_gateway(int argc, char **argv);
 int vt_cmd_receipt(int argc, char **argv);
+int vt_cmd_workflow(int argc, char **argv);
 int vt_cmd_chat(int argc, char **argv);
 
 #endif

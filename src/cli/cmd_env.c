@@ -10,7 +10,7 @@
 
 enum { O_VERIFIER = 256, O_ADMIN, O_FILE, O_JSON, O_PLATFORM, O_REGISTER, O_MODEL, O_AUDITOR, O_RUNTIME, O_CONFIG,
        O_DEBUG, O_SIM, O_TCB, O_AGE, O_LIFE, O_DESC, O_AT, O_SNP_TCB, O_SNP_NOSMT, O_SNP_VMPL, O_SNP_MA,
-       O_TDX_ATTR };
+       O_TDX_ATTR, O_DEPLOY };
 
 static void env_usage(FILE *f)
 {
@@ -34,7 +34,8 @@ static void env_usage(FILE *f)
                "  --tdx-td-attributes HEX/MASK     TD_ATTRIBUTES value and mask, 16 hex digits each in quote byte\n"
                "                          order (default 0000001000000000/0100001000000000: DEBUG clear,\n"
                "                          SEPT_VE_DISABLE set)\n"
-               "  --max-evidence-age S    --passport-lifetime S    --description TEXT\n\n"
+               "  --max-evidence-age S    --passport-lifetime S    --description TEXT\n"
+               "  --deployment-type T     full (default), model, app or bridge (docs/workflows.md)\n\n"
                "verify: the state of the environment's latest passport, checked against the verifier's\n"
                "JWKS: fresh, expired or contraindicated (with reasons).  Exit 0 only when fresh and affirming.\n"
                "The verifier URL defaults to $VERITEE_VERIFIER or http://127.0.0.1:8600.\n");
@@ -99,6 +100,7 @@ static int env_create(int argc, char **argv)
         { "min-tcb", required_argument, NULL, O_TCB },       { "max-evidence-age", required_argument, NULL, O_AGE },
         { "passport-lifetime", required_argument, NULL, O_LIFE },
         { "description", required_argument, NULL, O_DESC },  { "help", no_argument, NULL, 'h' },
+        { "deployment-type", required_argument, NULL, O_DEPLOY },
         { "sevsnp-min-tcb", required_argument, NULL, O_SNP_TCB },
         { "sevsnp-refuse-smt", no_argument, NULL, O_SNP_NOSMT },
         { "sevsnp-max-vmpl", required_argument, NULL, O_SNP_VMPL },
@@ -147,6 +149,7 @@ static int env_create(int argc, char **argv)
         case O_AGE: json_object_set_new(env, "max_evidence_age", json_integer(strtoll(optarg, NULL, 10))); flags = true; break;
         case O_LIFE: json_object_set_new(env, "passport_lifetime", json_integer(strtoll(optarg, NULL, 10))); flags = true; break;
         case O_DESC: json_object_set_new(env, "description", json_string(optarg)); flags = true; break;
+        case O_DEPLOY: json_object_set_new(env, "deployment_type", json_string(optarg)); flags = true; break;
         case O_SNP_TCB:
             if (snp_min_tcb_flag(snp, optarg) != 0)
                 goto out;

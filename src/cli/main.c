@@ -27,6 +27,7 @@ static const struct command commands[] = {
     { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)", true },
     { "chat", vt_cmd_chat, "verify a gateway (evidence, passport, measurements), then chat and verify the receipt", false },
     { "receipt", vt_cmd_receipt, "verify or show a gateway receipt against its passport", false },
+    { "workflow", vt_cmd_workflow, "validate or compile a workflow of deployments (docs/workflows.md)", false },
 };
 
 static void usage(FILE *f)

@@ -553,6 +553,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     snprintf(pc.environment, sizeof(pc.environment), "%s", env.id);
+    snprintf(pc.deployment_type, sizeof(pc.deployment_type), "%s", env.deployment_type);
     snprintf(pc.issuer, sizeof(pc.issuer), "%s", svc->cfg.issuer);
     pc.tee_type = res->claims.platform;
     pc.hardware_attested = res->claims.hardware_attested;

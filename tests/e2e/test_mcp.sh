@@ -21,6 +21,10 @@ curl -s "$V/v1/passports/$PASS" >"$TMP/p.json"
   [ "$(jq -r '.mrenclave | length' "$TMP/p.json")" = 96 ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: passport mrenclave"; cat "$TMP/p.json"; }
 
+# The passport carries the environment's deployment type (default "full").
+[ "$(jq -r '.token | split(".")[1] | gsub("-"; "+") | gsub("_"; "/") | @base64d | fromjson | .veritee.deployment_type' "$TMP/p.json")" = full ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: passport deployment_type"; }
+
 # rpc BODY: POSTs one message; the answer in $TMP/out, the status in $TMP/code
 rpc() { curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' --data-binary "$1" "$V/mcp" >"$TMP/code"; }

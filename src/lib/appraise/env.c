@@ -30,6 +30,15 @@ int vt__tcb_rank(const char *status)
     return -1;
 }
 
+bool vt_deployment_type_valid(const char *type)
+{
+    static const char *const types[] = { "full", "model", "app", "bridge" };
+    for (size_t i = 0; type != NULL && i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(type, types[i]) == 0)
+            return true;
+    return false;
+}
+
 bool vt_env_id_valid(const char *id)
 {
     size_t n;
@@ -288,6 +297,10 @@ static vt_status parse_fields(vt_env *env, const json_t *doc, vt_err *err)
                 return vt_err_set(err, VT_E_FORMAT, "env: id must be 1..%d characters of [A-Za-z0-9._-], not starting with '.' or '-'",
                                   VT_ENV_ID_MAX - 1);
             snprintf(env->id, sizeof(env->id), "%s", json_string_value(v));
+        } else if (strcmp(key, "deployment_type") == 0) {
+            if (!json_is_string(v) || !vt_deployment_type_valid(json_string_value(v)))
+                return vt_err_set(err, VT_E_FORMAT, "env: deployment_type must be full, model, app or bridge");
+            snprintf(env->deployment_type, sizeof(env->deployment_type), "%s", json_string_value(v));
         } else if (strcmp(key, "description") == 0) {
             const char *s = json_string_value(v);
             if (s == NULL || json_string_length(v) >= sizeof(env->description))
@@ -359,6 +372,7 @@ vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id
     if (env == NULL)
         return vt_err_set(err, VT_E_NOMEM, "env: out of memory");
     snprintf(env->min_tcb_status, sizeof(env->min_tcb_status), "%s", "UpToDate");
+    snprintf(env->deployment_type, sizeof(env->deployment_type), "%s", "full");
     env->max_evidence_age = 300;
     env->passport_lifetime = 3600;
     env->snp_allow_smt = true;
@@ -418,8 +432,9 @@ vt_status vt_env_to_json(char **json_out, const vt_env *env, vt_err *err)
             json_array_append_new(list, vt__hex_json(env->digests[s][i].value, env->digests[s][i].len));
         json_object_set_new(comps, vt_submod_name((vt_submod)s), list);
     }
-    doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:I, s:I}", "id", env->id, "description",
-                    env->description, "platforms", plat, "registers", regs, "components", comps, "min_tcb_status",
+    doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:b, s:I, s:I}", "id", env->id, "description",
+                    env->description, "deployment_type", env->deployment_type[0] ? env->deployment_type : "full",
+                    "platforms", plat, "registers", regs, "components", comps, "min_tcb_status",
                     env->min_tcb_status, "allow_debug", (int)env->allow_debug, "allow_simulated",
                     (int)env->allow_simulated, "max_evidence_age", (json_int_t)env->max_evidence_age,
                     "passport_lifetime", (json_int_t)env->passport_lifetime);

@@ -128,6 +128,8 @@ static vt_status build_claims(json_t **out, const vt_passport_claims *c, vt_err 
     }
     vt = json_pack("{s:s, s:b, s:s, s:o}", "environment", c->environment, "hardware_attested",
                    (int)c->hardware_attested, "tee_type", vt_tee_name(c->tee_type), "submods", ext_sub);
+    if (vt != NULL && c->deployment_type[0] != '\0')
+        json_object_set_new(vt, "deployment_type", json_string(c->deployment_type));
     if (vt != NULL && c->appraisal.tcb_status[0] != '\0')
         json_object_set_new(vt, "tcb_status", json_string(c->appraisal.tcb_status));
     if (vt != NULL && c->measurement_name[0] != '\0')
@@ -306,6 +308,10 @@ static vt_status parse_veritee(vt_passport_claims *c, const json_t *vt, vt_err *
     rc = str_member(c->environment, sizeof(c->environment), vt, "environment", true, err);
     if (rc == VT_OK && !vt_env_id_valid(c->environment))
         rc = vt_err_set(err, VT_E_FORMAT, "passport: veritee.environment is not a valid environment id");
+    if (rc == VT_OK)
+        rc = str_member(c->deployment_type, sizeof(c->deployment_type), vt, "deployment_type", false, err);
+    if (rc == VT_OK && c->deployment_type[0] != '\0' && !vt_deployment_type_valid(c->deployment_type))
+        rc = vt_err_set(err, VT_E_FORMAT, "passport: veritee.deployment_type is not full, model, app or bridge");
     if (rc == VT_OK && !json_is_boolean(json_object_get(vt, "hardware_attested")))
         rc = vt_err_set(err, VT_E_FORMAT, "passport: veritee.hardware_attested is missing or not a boolean");
     if (rc == VT_OK)

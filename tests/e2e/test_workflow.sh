@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# veritee workflow validate|compile, and deployment types in environments.
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+HERE="$(cd "$(dirname "$0")" && pwd)"
+WF="$HERE/../../examples/workflows/support-desk.json"
+echo 0123456789abcdef0123456789abcdef >"$TMP/admin-token"
+chmod 600 "$TMP/admin-token"
+"$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
+VPID=$!
+trap 'kill $VPID 2>/dev/null; wait $VPID 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
+V="http://$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/v.out" | head -1)"
+mkenv() { "$VT" env create "$1" --verifier "$V" --admin-token-file "$TMP/admin-token" --deployment-type "$2" >/dev/null; }
+
+# --- failures first ---
+expect 2 "no file" -- "$VT" workflow validate
+expect 2 "missing file" -- "$VT" workflow validate "$TMP/nope.json"
+expect 2 "unknown action" -- "$VT" workflow run "$WF"
+echo '{"name":"w","nodes":[{"id":"a","environment":"e","type":"app","description":"d"}],"edges":[{"from":"orchestrator","to":"a","intent":"i"}]}' >"$TMP/app.json"
+expect 1 "an edge into an app deployment" -- "$VT" workflow validate "$TMP/app.json"
+contains "app deployment" "says why"
+expect 1 "the same, as JSON" -- "$VT" workflow validate --json "$TMP/app.json"
+contains '"valid": false' "json verdict"
+expect 1 "environments missing on the verifier" -- "$VT" workflow validate --verifier "$V" "$WF"
+contains "node general: environment support-model" "names the node and environment"
+mkenv support-model model; mkenv billing-model model; mkenv docs-bridge model
+expect 1 "a deployment type that differs" -- "$VT" workflow validate --verifier "$V" "$WF"
+contains "node search says bridge, but environment docs-bridge is a model deployment" "names the mismatch"
+expect 2 "an unknown deployment type" -- "$VT" env create x --verifier "$V" --admin-token-file "$TMP/admin-token" --deployment-type server
+mkenv docs-bridge bridge
+
+# --- valid ---
+expect 0 "valid against the verifier" -- "$VT" workflow validate --verifier "$V" "$WF"
+contains "valid (3 deployments, 3 routes)" "summary"
+expect 0 "environment shows its type" -- curl -sf "$V/v1/environments/docs-bridge"
+contains '"deployment_type": "bridge"' "deployment_type stored"
+expect 0 "compile" -- "$VT" workflow compile "$WF"
+jq -e '.tools | map(.name) == ["route_to_general", "route_to_billing", "route_to_search"]' "$TMP/out" >/dev/null &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: compiled tools"; cat "$TMP/out"; }
+jq -e '.system_prompt | contains("after general has answered: call route_to_search")' "$TMP/out" >/dev/null &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: compiled prompt"; }
+expect 0 "compile --out" -- "$VT" workflow compile --out "$TMP/c.json" "$WF"
+expect 0 "the same bytes every time" -- bash -c "'$VT' workflow compile '$WF' | cmp - '$TMP/c.json'"
+finish
