@@ -19,3 +19,9 @@ if [ -x "$root/bench/bench_gateway.sh" ]; then
   "$root/bench/bench_gateway.sh" "$build" "${BENCH_SECS:-3}"
   echo
 fi
+# The Observer dashboard: bundle size and first render in headless chromium.
+if [ -x "$root/bench/bench_observer.sh" ]; then
+  echo "== bench_observer"
+  "$root/bench/bench_observer.sh" "$build" 10
+  echo
+fi
