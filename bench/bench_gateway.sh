@@ -109,3 +109,24 @@ printf '%-30s %12s %14s %12s %12s %11.0fus\n' "gateway, auditors + receipts" "$a
 awk -v g="$a_rps" -v n="$n_rps" 'BEGIN { printf "audited gateway throughput / nginx: %.0f%%\n", 100*g/n }'
 awk -v g="$g_rps" -v n="$n_rps" 'BEGIN { printf "gateway throughput / nginx: %.0f%% (goal >= 100%%)\n", 100*g/n }'
 awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN { printf "gateway added p50 latency: %.0f us (goal <= 200 us)\n", a-b }'
+
+# Streamed chat as models stream: one word per SSE event (the echo stand-in splits the answer
+# into words), 64 concurrent streams of a 64-word answer each.  Events/s = streams/s x events
+# per stream (counted from one real stream), direct vs through the gateway with every auditor.
+words=$(printf 'word%d ' $(seq 64))
+cat >"$T/stream.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"echo","stream":true,"messages":[{"role":"user","content":"$words"}]}'
+LUA
+body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$T/stream.lua")
+ev=$(curl -sN -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$EP/v1/chat/completions" | grep -c '^data:')
+ev_gw=$(curl -sN -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$AP/v1/chat/completions" | grep -c '^data:')
+srun() { wrk -t2 -c64 -d"${secs}s" -s "$T/stream.lua" "http://127.0.0.1:$1/v1/chat/completions" | awk '/Requests\/sec/ {print $2}'; }
+s_d=$(srun "$EP"); s_g=$(srun "$GP"); s_a=$(srun "$AP")
+echo
+printf '%-34s %12s %14s %12s\n' "streamed chat (64 streams)" "streams/s" "events/stream" "events/s"
+printf '%-34s %12s %14s %12.0f\n' "direct to echo upstream" "$s_d" "$ev" "$(awk -v r="$s_d" -v e="$ev" 'BEGIN{print r*e}')"
+printf '%-34s %12s %14s %12.0f\n' "veritee gateway (pass-through)" "$s_g" "$ev" "$(awk -v r="$s_g" -v e="$ev" 'BEGIN{print r*e}')"
+printf '%-34s %12s %14s %12.0f\n' "gateway, auditors + receipt event" "$s_a" "$ev_gw" "$(awk -v r="$s_a" -v e="$ev_gw" 'BEGIN{print r*e}')"
+awk -v a="$s_a" -v d="$s_d" 'BEGIN { printf "audited streamed events/s / upstream alone: %.0f%% (goal >= 80%%)\n", 100*a/d }'

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core';
 
 const [base, exe, loadsArg] = process.argv.slice(2);
 const loads = Number(loadsArg || 10);
-const browser = await chromium.launch({ executablePath: exe, headless: true, args: ['--no-sandbox'] });
+const browser = await chromium.launch({ executablePath: exe, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
 const pct = (a, p) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * p))];
 
 async function timed(url, selector) {

@@ -25,3 +25,9 @@ if [ -x "$root/bench/bench_observer.sh" ]; then
   "$root/bench/bench_observer.sh" "$build" 10
   echo
 fi
+# Passports per second over HTTP at 32 connections, beside the in-process verify rate.
+if [ -x "$root/bench/bench_passport.sh" ]; then
+  echo "== bench_passport"
+  "$root/bench/bench_passport.sh" "$build" "${BENCH_SECS:-3}" 32
+  echo
+fi

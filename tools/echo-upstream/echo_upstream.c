@@ -10,6 +10,7 @@
  *   echo-status-NNN   answer with HTTP status NNN and an OpenAI-shaped error
  *   echo-hang         never answer
  *   echo-slow-MS      wait MS milliseconds before each streamed chunk (and before a plain reply)
+ *   echo-rate-N       stream N events per second (one word per event, as models stream tokens)
  *   echo-huge-BYTES   answer with BYTES bytes of content
  *
  * Every response carries "X-Echo-Upstream: veritee test stand-in; not a model".
@@ -47,6 +48,7 @@ struct knobs {
     int status;     /* 0: normal */
     bool hang;
     unsigned slow_ms;
+    unsigned rate;  /* streamed events per second; 0: as fast as slow_ms allows */
     size_t huge;
 };
 
@@ -57,7 +59,7 @@ struct stream {
     struct event *timer;
     json_t *chunks; /* array of strings (event data), sent in order */
     size_t next;
-    unsigned delay_ms;
+    unsigned delay_us;
 };
 
 static unsigned long counter;
@@ -73,6 +75,8 @@ static void parse_knob(struct knobs *k, const char *s)
         k->hang = true;
     else if (strncmp(s, "slow-", 5) == 0)
         k->slow_ms = (unsigned)strtoul(s + 5, NULL, 10);
+    else if (strncmp(s, "rate-", 5) == 0)
+        k->rate = (unsigned)strtoul(s + 5, NULL, 10);
     else if (strncmp(s, "huge-", 5) == 0)
         k->huge = (size_t)strtoull(s + 5, NULL, 10);
     if (k->status < 100 || k->status > 599)
@@ -81,6 +85,8 @@ static void parse_knob(struct knobs *k, const char *s)
         k->huge = MAX_HUGE;
     if (k->slow_ms > 60000)
         k->slow_ms = 60000;
+    if (k->rate > 1000000)
+        k->rate = 1000000;
 }
 
 static void add_common(struct evhttp_request *req, const char *ct)
@@ -198,7 +204,7 @@ static void stream_tick(evutil_socket_t fd, short what, void *arg)
         const char *d = json_string_value(json_array_get(st->chunks, st->next));
         evbuffer_add_printf(b, "data: %s\n\n", d);
         st->next++;
-    } while (st->delay_ms == 0 && st->next < json_array_size(st->chunks));
+    } while (st->delay_us == 0 && st->next < json_array_size(st->chunks));
     evhttp_send_reply_chunk(st->req, b);
     evbuffer_free(b);
     if (st->next >= json_array_size(st->chunks)) {
@@ -210,20 +216,20 @@ static void stream_tick(evutil_socket_t fd, short what, void *arg)
         return;
     }
     {
-        struct timeval tv = { st->delay_ms / 1000, (st->delay_ms % 1000) * 1000 };
+        struct timeval tv = { st->delay_us / 1000000, st->delay_us % 1000000 };
         evtimer_add(st->timer, &tv);
     }
 }
 
-static void start_stream(struct evhttp_request *req, json_t *chunks, unsigned delay_ms)
+static void start_stream(struct evhttp_request *req, json_t *chunks, unsigned delay_us)
 {
     struct stream *st = calloc(1, sizeof(*st));
-    struct timeval tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+    struct timeval tv = { delay_us / 1000000, delay_us % 1000000 };
 
     st->req = req;
     st->evcon = evhttp_request_get_connection(req);
     st->chunks = chunks;
-    st->delay_ms = delay_ms;
+    st->delay_us = delay_us;
     st->timer = evtimer_new(evhttp_connection_get_base(st->evcon), stream_tick, st);
     json_array_append_new(chunks, json_string("[DONE]"));
     add_common(req, "text/event-stream");
@@ -397,7 +403,7 @@ static void chat(struct evhttp_request *req, json_t *body, const struct knobs *k
             json_decref(c);
         }
         json_decref(parts);
-        start_stream(req, chunks, k->slow_ms);
+        start_stream(req, chunks, k->rate > 0 ? 1000000u / k->rate : k->slow_ms * 1000u);
     }
     free(text);
 }
@@ -533,6 +539,7 @@ static void usage_text(FILE *f)
                "  echo-status-NNN  reply with HTTP status NNN and an OpenAI-shaped error body\n"
                "  echo-hang        never reply\n"
                "  echo-slow-MS     wait MS ms before each streamed chunk (or before a plain reply)\n"
+               "  echo-rate-N      stream N events per second, one word per event\n"
                "  echo-huge-BYTES  reply with BYTES bytes of content\n\n"
                "  --listen HOST:PORT  default 127.0.0.1:8000 (port 0: pick one; printed on stdout)\n"
                "  --threads N         event loops sharing the port (default 1)\n");
