@@ -39,6 +39,7 @@
 #include <event2/thread.h>
 #include <jansson.h>
 
+#include "gateway/mcp.h"
 #include "gateway/proxy.h"
 
 #define POOL_IDLE_SECS 60 /* an idle upstream connection is closed after this */
@@ -990,6 +991,13 @@ static void handle(struct evhttp_request *req, void *arg)
 
     if (path == NULL || *path == '\0')
         path = "/";
+    if (strcmp(path, "/mcp") == 0 || strcmp(path, "/.well-known/mcp") == 0) {
+        const char *h = gw->cfg->listen_host;
+        vt_gw_mcp_env env = { L->base, h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 ? "127.0.0.1" : strcmp(h, "::") == 0 ? "::1" : h,
+                              gw->port, gw->hooks, gw->cfg };
+        vt_gw_mcp_serve(req, &env, path[1] == '.'); /* mcp.c */
+        return;
+    }
     r = route_of(path, &post);
     if (r == R_NONE) {
         reply_error(req, 404, "invalid_request_error", "unknown_url", "gateway: unknown URL (the gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models)");
@@ -1352,6 +1360,7 @@ void vt_gw_free(vt_gw *gw)
 {
     if (gw == NULL)
         return;
+    vt_gw_mcp_free();
     for (unsigned i = 0; gw->loops != NULL && i < gw->nloops; i++) {
         struct gw_loop *L = &gw->loops[i];
         if (L->http != NULL)

@@ -66,6 +66,36 @@ t=$(cat "$TMP/r.jwt"); hd=${t%.*}; i=$((${#hd} + 10)); c=A; [ "${t:i:1}" = A ] &
 FORGED="${t:0:i}$c${t:i+1}"
 TDX_B64=$(base64 -w0 "$TMP/sim-tdx-image/quote.bin")
 
+# --- the gateway's MCP endpoint ---
+grpc() { curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' --data-binary "$1" "http://$GW/mcp" >"$TMP/code"; }
+grpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'; status_is 200 "gateway tools/list"
+[ "$(jq -r '[.result.tools[].name] | sort | join(",")' "$TMP/out")" = "attestation,chat,scan_pii" ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: gateway tools"; cat "$TMP/out"; }
+grpc '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"attestation","arguments":{"nonce":"abc"}}}'
+contains '"isError":true' "a short nonce is refused"
+NONCE=$(openssl rand -hex 32)
+grpc "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"attestation\",\"arguments\":{\"nonce\":\"$NONCE\"}}}"
+[ "$(jq -r .result.structuredContent.passport_id "$TMP/out")" = "$PASS" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: gateway attestation over MCP"; head -c 400 "$TMP/out"; }
+grpc '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"scan_pii","arguments":{"text":"mail jane.doe@example.com now"}}}'
+[ "$(jq -r .result.structuredContent.verdict "$TMP/out")" = redact ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: scan_pii verdict"; cat "$TMP/out"; }
+jq -r .result.structuredContent.redacted "$TMP/out" >"$TMP/red"
+grep -q '\[EMAIL_1\]' "$TMP/red" && ! grep -q 'jane.doe' "$TMP/red" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: scan_pii redaction"; cat "$TMP/red"; }
+grpc '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"write to jane.doe@example.com","model":"echo"}}}'
+status_is 200 "gateway chat over MCP"
+jq -r .result.structuredContent.answer "$TMP/out" >"$TMP/ans"
+grep -q '\[EMAIL_1\]' "$TMP/ans" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: chat answer"; cat "$TMP/out"; }
+jq -r .result.structuredContent.receipt "$TMP/out" >"$TMP/mcp-r.jwt"
+expect 0 "the chat's receipt verifies" -- "$VT" receipt verify "$TMP/mcp-r.jwt" --passport "$PASS" --verifier "$V"
+grpc '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"chat","arguments":{}}}'
+contains '"isError":true' "chat without a prompt is refused"
+expect 0 "gateway GET /mcp is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' 'http://$GW/mcp') = 405 ]"
+expect 0 "gateway discovery" -- curl -sf "http://$GW/.well-known/mcp"
+contains '"name":"veritee-gateway"' "gateway discovery names it"
+
 # --- the official SDK client ---
 if ! command -v npm >/dev/null; then echo "sdk half skipped: npm not installed"; finish; exit $?; fi
 cache="${VERITEE_BUILD:-$TMP}/npm-mcp"
@@ -88,5 +118,13 @@ jq -n --arg pass "$PASS" --arg rcpt "$(cat "$TMP/r.jwt")" --arg forged "$FORGED"
 ]' >"$TMP/checks.json"
 expect 0 "the official MCP SDK client" -- timeout 120 node "$cache/client.mjs" "$V/mcp" "$TMP/checks.json"
 contains "all checks passed" "sdk checks"
+jq -n --arg nonce "$(openssl rand -hex 32)" '[
+  {tool: "attestation", args: {nonce: $nonce}, expect: "passport_id"},
+  {tool: "scan_pii", args: {text: "card 4111 1111 1111 1111"}, expect: "redact"},
+  {tool: "chat", args: {prompt: "hello over MCP", model: "echo"}, expect: "hello over MCP"},
+  {tool: "attestation", args: {nonce: "zz"}, error: true}
+]' >"$TMP/gchecks.json"
+expect 0 "the official MCP SDK client on the gateway" -- timeout 120 node "$cache/client.mjs" "http://$GW/mcp" "$TMP/gchecks.json"
+contains "all checks passed" "gateway sdk checks"
 [ "$failed" -eq 0 ] || cat "$TMP/out"
 finish

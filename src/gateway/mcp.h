@@ -1,0 +1,26 @@
+/* The gateway's MCP endpoint (mcp.c, docs/mcp.md). */
+#ifndef VT_GW_MCP_H
+#define VT_GW_MCP_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdint.h>
+
+#include "gateway/config.h"
+#include "gateway/hooks.h"
+
+/* What the endpoint needs of the gateway: borrowed, outliving every request. */
+typedef struct vt_gw_mcp_env {
+    struct event_base *base;   /* the calling event loop's */
+    const char *self_host;     /* where this gateway listens, reachable from itself (127.0.0.1 for 0.0.0.0) */
+    uint16_t self_port;
+    const vt_gw_hooks *hooks;
+    const vt_gw_config *cfg;
+} vt_gw_mcp_env;
+
+/* Answers POST /mcp (discovery false) or GET /.well-known/mcp (true) on req. */
+void vt_gw_mcp_serve(struct evhttp_request *req, const vt_gw_mcp_env *env, bool discovery);
+/* Frees what the endpoint built lazily (the scan chain); at gateway shutdown. */
+void vt_gw_mcp_free(void);
+
+#endif
