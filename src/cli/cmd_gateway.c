@@ -53,7 +53,7 @@ int vt_cmd_gateway(int argc, char **argv)
     vt_gw_trust_opts to;
     vt_gw_trust *trust = NULL;
     vt_gw_hooks hooks = vt_gw_hooks_passthrough;
-    bool measure_only = false, platform_flag = false, simulate_flag = false;
+    bool measure_only = false, platform_flag = false, simulate_flag = false, usage = false;
     const char *state = NULL;
     const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL;
     bool json = false, check = false;
@@ -133,10 +133,15 @@ int vt_cmd_gateway(int argc, char **argv)
         to.config_path = config;
         to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);
         to.attest = cfg.verifier_url != NULL && !measure_only;
-        if (!vt_cli_env_platform(&to.platform, &to.simulate, platform_flag, simulate_flag))
-            return VT_EXIT_USAGE;
-        if (to.simulate && to.platform != VT_TEE_TDX)
-            return vt_cli_usage_error("gateway: --simulate needs --platform tdx");
+        if (!vt_cli_env_platform(&to.platform, &to.simulate, platform_flag, simulate_flag)) {
+            usage = true;
+            goto out;
+        }
+        if (to.simulate && to.platform != VT_TEE_TDX) {
+            vt_cli_usage_error("gateway: --simulate needs --platform tdx");
+            usage = true;
+            goto out;
+        }
         rc = vt_gw_trust_boot(&trust, &to, &err);
         if (rc == VT_OK && measure_only) {
             char *s = NULL;
@@ -178,6 +183,8 @@ out:
     vt_gw_trust_free(trust);
     vt_gw_config_free(&cfg);
     vt_buf_free(&text);
+    if (usage)
+        return VT_EXIT_USAGE;
     if (rc != VT_OK)
         return vt_cli_fail(rc, &err);
     return VT_EXIT_OK;

@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tee/plugin.h"
@@ -251,6 +253,84 @@ void vt__sim_ca_clear(vt__sim_ca *ca)
     memset(ca, 0, sizeof(*ca));
 }
 
+/* The last CA loaded, kept in memory: decoding its keys and certificates costs
+ * milliseconds (OpenSSL 3's decoders), far more than the quote it signs.  Reused
+ * only while every file is the very one it was read from (inode, size, mtime). */
+#define SIM_CA_FILES 9
+static pthread_mutex_t ca_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static char ca_cache_dir[SIM_PATH_MAX];
+typedef struct sim_file_sig {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+} sim_file_sig;
+static sim_file_sig ca_cache_sig[SIM_CA_FILES];
+static vt__sim_ca ca_cache;
+
+static bool ca_files_sig(sim_file_sig out[SIM_CA_FILES], const char *state_dir)
+{
+    static const char *const files[SIM_CA_FILES] = { "root_ca.pem", "root_ca.key", "tdx_pck_platform_ca.pem",
+                                                     "tdx_pck_platform_ca.key", "tdx_tcb_signing.pem",
+                                                     "tdx_tcb_signing.key", "snp_ask.pem", "snp_ask.key",
+                                                     SIM_QE_KEY_FILE ".key" };
+    char path[SIM_PATH_MAX];
+    struct stat st;
+
+    for (size_t i = 0; i < SIM_CA_FILES; i++) {
+        if (snprintf(path, sizeof(path), "%s/sim/%s", state_dir, files[i]) >= (int)sizeof(path) || stat(path, &st) != 0)
+            return false;
+        memset(&out[i], 0, sizeof(out[i]));
+        out[i].dev = st.st_dev;
+        out[i].ino = st.st_ino;
+        out[i].size = st.st_size;
+        out[i].mtime = st.st_mtim;
+    }
+    return true;
+}
+
+static void ca_copy_refs(vt__sim_ca *dst, const vt__sim_ca *src)
+{
+    dst->root = vt_x509_ref(src->root);
+    dst->root_key = vt_pkey_ref(src->root_key);
+    dst->pck_ca = vt_x509_ref(src->pck_ca);
+    dst->pck_ca_key = vt_pkey_ref(src->pck_ca_key);
+    dst->tcb = vt_x509_ref(src->tcb);
+    dst->tcb_key = vt_pkey_ref(src->tcb_key);
+    dst->qe_key = vt_pkey_ref(src->qe_key);
+    dst->snp_ask = vt_x509_ref(src->snp_ask);
+    dst->snp_ask_key = vt_pkey_ref(src->snp_ask_key);
+}
+
+static bool ca_cached(vt__sim_ca *out, const char *state_dir)
+{
+    sim_file_sig sig[SIM_CA_FILES];
+    bool hit;
+
+    if (!ca_files_sig(sig, state_dir))
+        return false;
+    pthread_mutex_lock(&ca_cache_lock);
+    hit = ca_cache.root != NULL && strcmp(ca_cache_dir, state_dir) == 0 && memcmp(sig, ca_cache_sig, sizeof(sig)) == 0;
+    if (hit)
+        ca_copy_refs(out, &ca_cache);
+    pthread_mutex_unlock(&ca_cache_lock);
+    return hit;
+}
+
+static void ca_remember(const vt__sim_ca *ca, const char *state_dir)
+{
+    sim_file_sig sig[SIM_CA_FILES];
+
+    if (strlen(state_dir) >= sizeof(ca_cache_dir) || !ca_files_sig(sig, state_dir))
+        return;
+    pthread_mutex_lock(&ca_cache_lock);
+    vt__sim_ca_clear(&ca_cache);
+    ca_copy_refs(&ca_cache, ca);
+    memcpy(ca_cache_sig, sig, sizeof(sig));
+    snprintf(ca_cache_dir, sizeof(ca_cache_dir), "%s", state_dir);
+    pthread_mutex_unlock(&ca_cache_lock);
+}
+
 vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -261,6 +341,8 @@ vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err)
     memset(&ca, 0, sizeof(ca));
     if (state_dir == NULL || state_dir[0] == '\0')
         return vt_err_set(err, VT_E_ARG, "sim: state_dir is required");
+    if (ca_cached(out, state_dir))
+        return VT_OK;
     rc = sim_lock(&fd, state_dir, err);
     if (rc == VT_OK)
         rc = load_or_make(&ca.root, &ca.root_key, state_dir, &SIM_ROOT, NULL, NULL, err);
@@ -274,6 +356,7 @@ vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err)
         rc = load_or_make(&ca.snp_ask, &ca.snp_ask_key, state_dir, &SIM_SNP_ASK, ca.root, ca.root_key, err);
     if (rc != VT_OK)
         goto out;
+    ca_remember(&ca, state_dir);
     *out = ca;
     memset(&ca, 0, sizeof(ca));
 out:
