@@ -123,6 +123,10 @@ VT_NODISCARD VT_API vt_status vt_metrics_render(vt_buf *out, vt_metrics *m, vt_e
  * previous reply; the deadline is not reset by trickled bytes), refuses
  * requests with ambiguous framing (RFC 9112 6.3: 400), and pauses accepting
  * after an accept error (EMFILE, ENFILE, ...) instead of retrying in a loop.
+ * The caps are fitted to the open-file limit at creation (the soft limit is
+ * raised towards the hard one; where that is not enough the total cap is
+ * lowered, with a warning), and a loop stops accepting while its room for
+ * connections waiting for admission is full, so descriptors stay bounded.
  * At a cap, a connection that has waited over a second without a complete
  * request is evicted to make room for the new one, so slow clients cannot
  * lock out fresh ones (health checks).  Refused, evicted and timed-out
@@ -142,6 +146,8 @@ typedef struct vt_connguard_opts {
     unsigned max_connections;    /* all loops together; 0 = 512 */
     unsigned max_per_client;     /* from one client address; 0 = 64 */
     unsigned request_timeout_ms; /* accept (or previous reply) to a complete request; 0 = 10000 */
+    unsigned fds_per_conn;       /* descriptors one connection may hold (the gateway: 2, with its
+                                    upstream); the caps are fitted to RLIMIT_NOFILE with it; 0 = 1 */
     const char *name;            /* static; service name in log lines */
     vt_metrics *metrics;         /* borrowed, optional; must outlive the guard */
 } vt_connguard_opts;

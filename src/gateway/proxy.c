@@ -1237,6 +1237,7 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
                                  .max_per_client = cfg->limits.max_connections_per_client,
                                  .request_timeout_ms = cfg->limits.client_header_timeout_ms +
                                                        cfg->limits.client_body_timeout_ms,
+                                 .fds_per_conn = 2, /* a request holds an upstream connection */
                                  .name = "gateway",
                                  .metrics = NULL };
         rc = vt_connguard_new(&gw->guard, &go, err);

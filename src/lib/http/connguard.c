@@ -58,7 +58,10 @@
 #define TICK_MS 100          /* closed connections are released and deadlines checked this often */
 #define EVICT_GRACE_MS 1000  /* a connection still waiting for its request this long may be evicted */
 #define WAIT_MS 200          /* at a cap, a new connection may wait this long for room or for its request */
-#define WAIT_MAX 1024        /* connections waiting so, per loop */
+#define WAIT_MAX 1024        /* connections waiting so, per loop (less when descriptors are short) */
+#define WAIT_MIN 16
+#define ACCEPT_BATCH 32      /* accepts before the loop serves its other connections (less for a small room) */
+#define FD_SPARE_MAX 256     /* descriptors kept for the rest of the process (store, logs, upstreams) */
 #define RESERVE 16           /* complete requests admitted beyond each cap when nothing can be evicted */
 #define PAUSE_MIN_MS 50      /* first pause of accepting after an accept error */
 #define PAUSE_MAX_MS 1000
@@ -74,6 +77,7 @@ struct slot {
     bool counted;            /* admitted: in the totals and the address table */
     char addr[ADDR_MAX];
     int32_t next_free;
+    int8_t why; /* S_PENDING: the cap it waits for (L_REFUSED_*) */
 };
 
 struct gloop {
@@ -90,6 +94,8 @@ struct gloop {
     size_t hmask;
     unsigned pause_ms;
     bool attached;
+    unsigned batch;        /* accepted since the loop last ran anything else */
+    struct event *batch_ev; /* accepting again after a batch */
 };
 
 struct addr_ent {
@@ -111,6 +117,7 @@ struct vt_connguard {
     int last_errno;
     int64_t last_log_ms;
     atomic_uint open_now; /* for readers without the lock */
+    int32_t wait_max;     /* connections waiting for admission, per loop */
 };
 
 static int64_t now_ms(void)
@@ -438,7 +445,7 @@ static int try_count(struct vt_connguard *g, const char *addr, unsigned extra)
  * Admission at the caps.  A connection that has waited EVICT_GRACE_MS without
  * sending a complete request is the likeliest attacker, so it makes room for
  * a new one.  Otherwise the new connection waits (uncounted, up to WAIT_MS,
- * WAIT_MAX per loop) for such room or for its own request: one that arrives
+ * wait_max per loop) for such room or for its own request: one that arrives
  * complete (a health check, any normal client) then takes the place of the
  * oldest connection still sending its request, whatever its age, or failing
  * that one of RESERVE places beyond the caps.  A slow client therefore never
@@ -485,15 +492,7 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
         return true;
     }
     if (!ready && now - s->since_ms < WAIT_MS) {
-        /* waits; the tick or its request decides.  A full waiting room
-         * refuses its oldest: the newest has had no time to send anything. */
-        if (L->pending > WAIT_MAX) {
-            int32_t old = oldest_waiting(L, idx);
-            if (old >= 0) {
-                note(L->g, why, now);
-                slot_close(L, old, 503, "too_many_connections", "too many connections");
-            }
-        }
+        s->why = (int8_t)why; /* waits; the tick or its request decides */
         return true;
     }
     note(L->g, why, now);
@@ -532,6 +531,15 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 
     if (bev == NULL)
         return NULL; /* evhttp tries itself and fails the same way: the connection is dropped */
+    /* The waiting room is full: its oldest leaves (the newest has had no time
+     * to send anything), so descriptors stay within the caps plus the room. */
+    if (L->pending >= L->g->wait_max) {
+        int32_t old = oldest_waiting(L, -1);
+        if (old >= 0) {
+            note(L->g, L->slots[old].why, now_ms());
+            slot_close(L, old, 503, "too_many_connections", "too many connections");
+        }
+    }
     if (L->free_head < 0 && !slots_grow(L)) {
         bufferevent_free(bev);
         return NULL;
@@ -544,9 +552,20 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     L->slots[idx].counted = false;
     bufferevent_incref(bev);
     hash_put(L, idx);
+    L->slots[idx].why = L_REFUSED_TOTAL;
     L->pending++;
     L->pause_ms = 0; /* accepting works again */
     event_active(L->admit_ev, EV_TIMEOUT, 0);
+    /* libevent accepts until the backlog is empty before anything else runs:
+     * in a flood, the requests of connections already waiting (a health
+     * check) would not be read before the flood pushes them out of the room.
+     * So accepting stops after a batch and resumes once the loop has served
+     * its other events. */
+    if (++L->batch >= (unsigned)(L->g->wait_max / 4 < ACCEPT_BATCH ? L->g->wait_max / 4 : ACCEPT_BATCH) &&
+        L->lev != NULL) {
+        evconnlistener_disable(L->lev);
+        event_active(L->batch_ev, EV_TIMEOUT, 0);
+    }
     return bev;
 }
 
@@ -644,6 +663,19 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (L->lev != NULL)
+        evconnlistener_enable(L->lev);
+}
+
+/* A batch of accepts is over and the loop has served its other connections:
+ * accept again, unless an accept error paused it (the resume timer decides). */
+static void on_batch(evutil_socket_t fd, short what, void *arg)
+{
+    struct gloop *L = arg;
+
+    (void)fd;
+    (void)what;
+    L->batch = 0;
+    if (L->lev != NULL && !evtimer_pending(L->resume_ev, NULL))
         evconnlistener_enable(L->lev);
 }
 
@@ -767,12 +799,57 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 /* ---- lifecycle ---- */
 
+/*
+ * The caps must be reachable before the process runs out of descriptors:
+ * otherwise accept() fails (EMFILE) while the caps, and with them eviction,
+ * never act, and one address holds every descriptor until its deadline.  So
+ * the soft RLIMIT_NOFILE is raised towards the hard limit as far as the caps
+ * need, and where that is not enough the total cap is lowered to what fits
+ * (one warning line at start).  Per connection fds_per_conn descriptors (the
+ * gateway's requests hold an upstream connection too), plus the waiting room
+ * of each loop, the reserve beyond the caps, and a spare for the rest of the
+ * process.
+ */
+static void fit_descriptors(struct vt_connguard *g)
+{
+    const char *name = g->o.name != NULL ? g->o.name : "http";
+    uint64_t per = g->o.fds_per_conn, loops = g->nloops, want, budget, spare, cap;
+    struct rlimit rl;
+
+    g->wait_max = WAIT_MAX;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return;
+    want = ((uint64_t)g->o.max_connections + RESERVE) * per + loops * WAIT_MAX + FD_SPARE_MAX;
+    if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+        struct rlimit up = rl;
+        up.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? (rlim_t)want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl = up;
+    }
+    spare = rl.rlim_cur / 4 < FD_SPARE_MAX ? rl.rlim_cur / 4 : FD_SPARE_MAX;
+    budget = rl.rlim_cur - spare;
+    g->wait_max = (int32_t)(budget / (4 * loops) > WAIT_MAX ? WAIT_MAX : budget / (4 * loops));
+    if (g->wait_max < WAIT_MIN)
+        g->wait_max = WAIT_MIN;
+    cap = budget > loops * (uint64_t)g->wait_max + RESERVE * per ? (budget - loops * (uint64_t)g->wait_max) / per - RESERVE
+                                                                  : 0;
+    if (cap < 16)
+        cap = 16;
+    if (cap < g->o.max_connections) {
+        fprintf(stderr,
+                "{\"level\":\"warn\",\"service\":\"%s\",\"msg\":\"open-file limit %llu is too low for "
+                "max_connections %u; %llu are allowed (raise ulimit -n, docs/operations.md)\"}\n",
+                name, (unsigned long long)rl.rlim_cur, g->o.max_connections, (unsigned long long)cap);
+        g->o.max_connections = (unsigned)cap;
+    }
+    if (g->o.max_per_client > g->o.max_connections)
+        g->o.max_per_client = g->o.max_connections;
+}
+
 vt_status vt_connguard_new(vt_connguard **out, const vt_connguard_opts *opts, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     struct vt_connguard *g = NULL;
-    struct rlimit rl;
-
     *out = NULL;
     g = calloc(1, sizeof(*g));
     if (g == NULL)
@@ -787,6 +864,8 @@ vt_status vt_connguard_new(vt_connguard **out, const vt_connguard_opts *opts, vt
         g->o.max_per_client = 64;
     if (g->o.request_timeout_ms == 0)
         g->o.request_timeout_ms = 10000;
+    if (g->o.fds_per_conn == 0)
+        g->o.fds_per_conn = 1;
     if (g->o.max_connections > (1u << 24)) {
         rc = vt_err_set(err, VT_E_ARG, "http: max_connections above %u", 1u << 24);
         goto out;
@@ -812,13 +891,7 @@ vt_status vt_connguard_new(vt_connguard **out, const vt_connguard_opts *opts, vt
         if (rc != VT_OK)
             goto out;
     }
-    /* Every connection costs one descriptor: say so when the caps cannot be reached. */
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        (rlim_t)g->o.max_connections + 64 > rl.rlim_cur)
-        fprintf(stderr,
-                "{\"level\":\"warn\",\"service\":\"%s\",\"msg\":\"max_connections %u is near or above the open-file "
-                "limit %llu; raise ulimit -n\"}\n",
-                g->o.name != NULL ? g->o.name : "http", g->o.max_connections, (unsigned long long)rl.rlim_cur);
+    fit_descriptors(g);
     *out = g;
     g = NULL;
     rc = VT_OK;
@@ -848,7 +921,9 @@ vt_status vt_connguard_attach(vt_connguard *g, unsigned index, struct event_base
     L->admit_ev = event_new(base, -1, 0, on_admit, L);
     L->tick_ev = event_new(base, -1, EV_PERSIST, on_tick, L);
     L->resume_ev = evtimer_new(base, on_resume, L);
-    if (L->lev == NULL || L->admit_ev == NULL || L->tick_ev == NULL || L->resume_ev == NULL || !slots_grow(L) ||
+    L->batch_ev = event_new(base, -1, 0, on_batch, L);
+    if (L->lev == NULL || L->admit_ev == NULL || L->tick_ev == NULL || L->resume_ev == NULL || L->batch_ev == NULL ||
+        !slots_grow(L) ||
         event_add(L->tick_ev, &tick) != 0)
         return vt_err_set(err, VT_E_NOMEM, "http: connection guard: cannot set up loop %u", index);
     if (!reg_add(L))
@@ -870,6 +945,8 @@ void vt_connguard_unlisten(vt_connguard *g, unsigned index)
     g->loops[index].lev = NULL;
     if (g->loops[index].resume_ev != NULL)
         evtimer_del(g->loops[index].resume_ev);
+    if (g->loops[index].batch_ev != NULL)
+        event_del(g->loops[index].batch_ev);
 }
 
 unsigned vt_connguard_open(const vt_connguard *g)
@@ -894,6 +971,8 @@ void vt_connguard_free(vt_connguard *g)
             event_free(L->tick_ev);
         if (L->resume_ev != NULL)
             event_free(L->resume_ev);
+        if (L->batch_ev != NULL)
+            event_free(L->batch_ev);
         free(L->slots);
         free(L->hash);
     }

@@ -320,7 +320,9 @@ static vt_status worker_setup(struct worker *w, vt_err *err)
      * is below it, so a body between the two gets the JSON error. */
     evhttp_set_max_body_size(w->http, (ev_ssize_t)(s->o.max_body * 4 + 4096));
     evhttp_set_max_headers_size(w->http, (ev_ssize_t)s->o.max_headers);
-    evhttp_set_timeout(w->http, s->o.timeout_s);
+    /* evhttp's idle timeout (also while replying) one second past the request
+     * deadline, so that the guard's 408 goes out first for a silent client */
+    evhttp_set_timeout(w->http, s->o.timeout_s + 1);
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
