@@ -4,11 +4,13 @@
 Opens --conns connections to 127.0.0.1:--port in batches, sends a request line
 and then one header line per connection every --trickle seconds (never the
 blank line that ends the headers), and notes when the server closes each one.
-Meanwhile it asks --probe (e.g. /healthz) on a fresh connection every 100 ms.
+Meanwhile it asks --probe (e.g. /healthz) on a fresh connection every 100 ms,
+and counts the open descriptors of the server process --pid (/proc/PID/fd).
 After --duration seconds it prints one JSON object with what it saw.
 """
 import argparse
 import json
+import os
 import resource
 import selectors
 import socket
@@ -37,6 +39,13 @@ def probe_loop(port, path, stop, results):
         stop.wait(0.1)
 
 
+def fd_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return -1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -46,6 +55,7 @@ def main():
     ap.add_argument("--duration", type=float, default=8.0)
     ap.add_argument("--probe", default="/healthz")
     ap.add_argument("--path", default="/healthz")
+    ap.add_argument("--pid", type=int, default=0, help="server process whose descriptors are counted")
     a = ap.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -63,6 +73,7 @@ def main():
     lifetimes = []  # seconds each server-closed connection lived
     connect_failed = 0
     open_samples = []  # (t, connections still open)
+    fd_samples = []  # (t, descriptors the server has open)
     t_start = time.monotonic()
     last_trickle = t_start
     header_no = 0
@@ -120,6 +131,8 @@ def main():
                 except OSError:
                     close(s, time.monotonic(), True)
             open_samples.append((round(t, 2), len(opened_at)))
+        if a.pid > 0 and (not fd_samples or t - fd_samples[-1][0] >= 0.2):
+            fd_samples.append((round(t, 2), fd_count(a.pid)))
         # notice closes
         for key, _ in sel.select(timeout=0.05):
             s = key.fileobj
@@ -133,6 +146,8 @@ def main():
                 close(s, time.monotonic(), True)
             # else: a 408/503 reply before the close; the close follows
     still_open = len(opened_at)
+    end = time.monotonic()
+    still_open_max_age = max((end - t0 for t0 in opened_at.values()), default=0)
     for s in list(opened_at):
         close(s, time.monotonic(), False)
     stop.set()
@@ -143,9 +158,12 @@ def main():
         "connect_failed": connect_failed,
         "closed_by_server": len(lifetimes),
         "still_open_at_end": still_open,
+        "still_open_max_age_s": round(still_open_max_age, 2),
         "max_lifetime_s": round(max(lifetimes), 2) if lifetimes else 0,
         "burst_end_s": burst_end,
         "open_samples": open_samples,
+        "fd_samples": fd_samples,
+        "max_fds": max((n for _, n in fd_samples), default=-1),
         "probes": len(probes),
         "probes_failed": len(bad),
         "probe_failures": bad[:10],
