@@ -34,7 +34,7 @@ static void usage(FILE *f)
                "  --max-connections N      open connection limit, counted from accept (default 512)\n"
                "  --max-per-client N       open connections from one client address (default 64)\n"
                "  --request-timeout S      a complete request must arrive within S seconds of accept\n"
-               "                           (or of the previous reply); also the write idle timeout (default 10)\n"
+               "                           (or of the previous reply), else 408; idle timeout S+1 (default 10)\n"
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
                "                           fixed by the first checkpoint; docs/log.md)\n"
