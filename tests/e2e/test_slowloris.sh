@@ -53,7 +53,7 @@ check_attack() {
   [ "$size" -lt 32768 ] && ok || bad "$what: the log grew to $size bytes"
   [ "$(grep -c '"msg":"connection_limits"' "$log")" -le 12 ] && ok || bad "$what: more than one summary line per second"
   grep -q '"msg":"connection_limits"' "$log" && ok || bad "$what: no connection_limits summary in the log"
-  grep -q 'Error from accept\|Too many open files' "$log" && bad "$what: ran out of descriptors: $(grep -m1 'accept' "$log")" || ok
+  grep -q 'Error from accept\|Too many open files' "$log" && bad "$what: ran out of descriptors: $(grep -m1 -e 'Error from accept' -e 'Too many open files' "$log")" || ok
   settle "$pid" "$base" && ok || bad "$what: descriptors did not return to $base after the attack: $(fds "$pid")"
 }
 
@@ -67,7 +67,7 @@ for _ in $(seq 100); do VPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.o
 V="http://127.0.0.1:$VPORT"
 curl -s -o /dev/null "$V/healthz"
 base=$(fds "$VPID")
-timeout 60 "$PY" "$SLOW" --port "$VPORT" --pid "$VPID" --conns $CONNS --trickle 1 --duration 5 >"$TMP/v.json" ||
+timeout 60 "$PY" "$SLOW" --port "$VPORT" --pid "$VPID" --conns $CONNS --trickle 1 --duration 4 >"$TMP/v.json" ||
   bad "slowloris client failed (verifier)"
 # one address: 64 counted, 16 complete requests beyond the cap, 2 loops x 96 waiting for admission
 check_attack verifier "$TMP/v.json" "$TMP/v.log" "$VPID" "$base" $((64 + 16 + 2 * 96 + 16)) 2
@@ -92,7 +92,7 @@ JSON
   grep -q 'open-file limit 1024 is too low' "$TMP/gw.log" && ok || bad "gateway: no warning that the caps were lowered: $(head -3 "$TMP/gw.log")"
   curl -s -o /dev/null "http://$GW/healthz"
   base=$(fds "$GPID")
-  timeout 60 "$PY" "$SLOW" --port "${GW##*:}" --pid "$GPID" --conns $CONNS --trickle 1 --duration 5 \
+  timeout 60 "$PY" "$SLOW" --port "${GW##*:}" --pid "$GPID" --conns $CONNS --trickle 1 --duration 4 \
     --path /v1/models >"$TMP/gw.json.r" || bad "slowloris client failed (gateway)"
   # fitted caps: (1024 - 256 spare - 2 loops x 96 waiting) / 2 descriptors - 16 = 272 per address too
   check_attack gateway "$TMP/gw.json.r" "$TMP/gw.log" "$GPID" "$base" $((272 + 16 + 2 * 96 + 16)) 2
