@@ -101,8 +101,9 @@ VT_API void vt_ratelimit_free(vt_ratelimit *rl);
 typedef struct vt_metrics vt_metrics; /* caller owns, vt_metrics_free(); thread-safe */
 VT_NODISCARD VT_API vt_status vt_metrics_new(vt_metrics **out, vt_err *err);
 VT_API void vt_metrics_free(vt_metrics *m);
-/* Declares a family: type "counter" or "histogram"; name/help static strings.
- * Histograms use fixed latency buckets (seconds, 0.0005 .. 10). */
+/* Declares a family: type "counter", "gauge" or "histogram"; name/help static
+ * strings.  Histograms use fixed latency buckets (seconds, 0.0005 .. 10); a
+ * gauge moves with vt_metrics_inc by positive or negative amounts. */
 VT_NODISCARD VT_API vt_status vt_metrics_declare(vt_metrics *m, const char *name, const char *type, const char *help,
                                                  vt_err *err);
 /* labels: rendered label pairs without braces, e.g. `route="/x",code="200"`
@@ -115,14 +116,77 @@ VT_API void vt_metrics_label_escape(char *out, size_t out_len, const char *s);
 /* The text exposition format (version 0.0.4), appended to out. */
 VT_NODISCARD VT_API vt_status vt_metrics_render(vt_buf *out, vt_metrics *m, vt_err *err);
 
+/* ---- the connection guard (both services' evhttp fronts) ----
+ *
+ * Counts every accepted connection (also those still sending headers)
+ * against a total and a per-address cap, closes a connection that has not
+ * sent a complete request within request_timeout_ms of accept (or of its
+ * previous reply; the deadline is not reset by trickled bytes), refuses
+ * requests with ambiguous framing (RFC 9112 6.3: 400), and pauses accepting
+ * after an accept error (EMFILE, ENFILE, ...) instead of retrying in a loop.
+ * The caps are fitted to the open-file limit at creation (the soft limit is
+ * raised towards the hard one; where that is not enough the total cap is
+ * lowered, with a warning), and a loop stops accepting while its room for
+ * connections waiting for admission is full, so descriptors stay bounded.
+ * At a cap, a connection that has waited over a second without a complete
+ * request is evicted to make room for the new one, so slow clients cannot
+ * lock out fresh ones (health checks).  Refused, evicted and timed-out
+ * connections get a one-line 503/408 JSON reply where the socket takes it,
+ * one summary log line per second at most ("connection_limits" with counts),
+ * and the metrics http_connections_open (gauge),
+ * http_connections_closed_by_server_total{reason} and http_accept_errors_total.
+ * Documented in docs/operations.md.
+ */
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+struct evhttp_request;
+
+typedef struct vt_connguard_opts {
+    unsigned loops;              /* event loops that will attach (indexes 0..loops-1); 0 = 1 */
+    unsigned max_connections;    /* all loops together; 0 = 512 */
+    unsigned max_per_client;     /* from one client address; 0 = 64 */
+    unsigned request_timeout_ms; /* accept (or previous reply) to a complete request; 0 = 10000 */
+    unsigned fds_per_conn;       /* descriptors one connection may hold (the gateway: 2, with its
+                                    upstream); the caps are fitted to RLIMIT_NOFILE with it; 0 = 1 */
+    const char *name;            /* static; service name in log lines */
+    vt_metrics *metrics;         /* borrowed, optional; must outlive the guard */
+} vt_connguard_opts;
+
+typedef struct vt_connguard vt_connguard; /* caller owns, vt_connguard_free(); shared by the loops */
+typedef void (*vt_connguard_request_fn)(struct evhttp_request *req, void *arg);
+
+VT_NODISCARD VT_API vt_status vt_connguard_new(vt_connguard **out, const vt_connguard_opts *opts, vt_err *err);
+/*
+ * Guards the evhttp http served by event loop base (one thread), accepting on
+ * bound.  Takes over evhttp's bevcb and gencb (cb with arg gets every complete,
+ * well-framed request; do not call evhttp_set_gencb/bevcb afterwards, nor
+ * evhttp_request_set_on_complete_cb on its requests), the listener's error
+ * callback, and adds a 100 ms timer to base.  Call before base runs.  All
+ * pointers are borrowed and must outlive the guard, except bound: call
+ * vt_connguard_unlisten before removing it.  VT_E_ARG for a bad or reused index.
+ */
+VT_NODISCARD VT_API vt_status vt_connguard_attach(vt_connguard *g, unsigned index, struct event_base *base,
+                                                  struct evhttp *http, struct evhttp_bound_socket *bound,
+                                                  vt_connguard_request_fn cb, void *arg, vt_err *err);
+/* Forgets loop index's listener (on that loop's thread, before evhttp_del_accept_socket). */
+VT_API void vt_connguard_unlisten(vt_connguard *g, unsigned index);
+/* Connections counted now (all loops). */
+VT_API unsigned vt_connguard_open(const vt_connguard *g);
+/* Order: evhttp_free every guarded evhttp, then this, then event_base_free. NULL-safe. */
+VT_API void vt_connguard_free(vt_connguard *g);
+
 /* ---- the server ---- */
 typedef struct vt_http_server_opts {
     const char *listen;          /* "127.0.0.1:8600", "[::1]:0", "localhost:0"; port 0 = any free */
     unsigned threads;            /* event loops (workers); 0 = 2 */
     size_t max_body;             /* bytes; 0 = 1 MiB */
     size_t max_headers;          /* bytes of the request line + headers; 0 = 16 KiB */
-    int timeout_s;               /* read/write timeout for headers and body; 0 = 10 */
-    unsigned max_connections;    /* open connections in all; 0 = 512 */
+    int timeout_s;               /* a complete request (headers and body) must arrive within this
+                                    many seconds of accept, or of the previous reply on a kept-alive
+                                    connection; also the idle timeout while replying; 0 = 10 */
+    unsigned max_connections;    /* open connections in all, counted from accept; 0 = 512 */
+    unsigned max_per_client;     /* open connections from one client address; 0 = 64 */
     double rate;                 /* requests per second per client address; 0 = unlimited */
     double burst;                /* bucket size; 0 = 2 * rate */
     const char *name;            /* service name in the access log ("verifier") */

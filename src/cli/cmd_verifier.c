@@ -10,6 +10,7 @@
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_MAXBODY,
        O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE };
 enum { O_LOG_ORIGIN = 512 };
+enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 
 static void usage(FILE *f)
 {
@@ -30,7 +31,10 @@ static void usage(FILE *f)
                "  --threads N              event loops (default 4)\n"
                "  --rate R --burst B       requests per second per client address (default 50, burst 2R)\n"
                "  --max-body BYTES         request body limit (default 1048576)\n"
-               "  --max-connections N      open connection limit (default 512)\n"
+               "  --max-connections N      open connection limit, counted from accept (default 512)\n"
+               "  --max-per-client N       open connections from one client address (default 64)\n"
+               "  --request-timeout S      a complete request must arrive within S seconds of accept\n"
+               "                           (or of the previous reply), else 408; idle timeout S+1 (default 10)\n"
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
                "                           fixed by the first checkpoint; docs/log.md)\n"
@@ -93,6 +97,8 @@ int vt_cmd_verifier(int argc, char **argv)
         { "burst", required_argument, NULL, O_BURST },
         { "max-body", required_argument, NULL, O_MAXBODY },
         { "max-connections", required_argument, NULL, O_CONNS },
+        { "max-per-client", required_argument, NULL, O_PERCLIENT },
+        { "request-timeout", required_argument, NULL, O_REQTIMEOUT },
         { "quiet", no_argument, NULL, O_QUIET },
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
         { "pcs-url", required_argument, NULL, O_PCS_URL },
@@ -179,6 +185,16 @@ int vt_cmd_verifier(int argc, char **argv)
             if (!num(optarg, 1, 1e6, &v))
                 return vt_cli_usage_error("--max-connections: 1 or more");
             cfg.max_connections = (unsigned)v;
+            break;
+        case O_PERCLIENT:
+            if (!num(optarg, 1, 1e6, &v))
+                return vt_cli_usage_error("--max-per-client: 1 or more");
+            cfg.max_per_client = (unsigned)v;
+            break;
+        case O_REQTIMEOUT:
+            if (!num(optarg, 1, 3600, &v))
+                return vt_cli_usage_error("--request-timeout: 1..3600 seconds");
+            cfg.request_timeout_s = (int)v;
             break;
         case 'h': usage(stdout); return VT_EXIT_OK;
         default: usage(stderr); return VT_EXIT_USAGE;

@@ -178,10 +178,14 @@ vt_status vt_cli_passport_affirming(const vt_passport_claims *c, vt_err *err)
         return VT_OK;
     for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
         const vt_appraisal_sub *a = &c->appraisal.sub[s];
+        const char *name = vt_submod_name((vt_submod)s), *why = a->reason;
+        /* reasons start with "<component>: "; do not say it twice */
+        if (strncmp(why, name, strlen(name)) == 0 && why[strlen(name)] == ':')
+            why += strlen(name) + 1 + (why[strlen(name) + 1] == ' ');
         if (a->status != VT_EAR_AFFIRMING && a->status != VT_EAR_NONE)
             return vt_err_set(err, VT_E_POLICY, "passport %s is %s: %s %s%s%s", c->id,
-                              vt_ear_status_name(c->appraisal.status), vt_submod_name((vt_submod)s),
-                              vt_ear_status_name(a->status), a->reason[0] ? ": " : "", a->reason);
+                              vt_ear_status_name(c->appraisal.status), name, vt_ear_status_name(a->status),
+                              why[0] ? ": " : "", why);
     }
     return vt_err_set(err, VT_E_POLICY, "passport %s is %s, not affirming", c->id,
                       vt_ear_status_name(c->appraisal.status));

@@ -27,6 +27,8 @@ void vt_gw_config_defaults(vt_gw_config *c)
     c->limits.client_body_timeout_ms = 60000;
     c->limits.max_connections = 4096;
     c->limits.upstream_keepalive = 256;
+    c->limits.max_client_connections = 8192;
+    c->limits.max_connections_per_client = 1024;
 }
 
 void vt_gw_config_free(vt_gw_config *c)
@@ -213,6 +215,8 @@ static const struct limit_key limit_keys[] = {
     LMS(client_body_timeout_ms, 1),
     { "max_connections", 1, offsetof(vt_gw_limits, max_connections), 1, 1000000 },
     { "upstream_keepalive", 1, offsetof(vt_gw_limits, upstream_keepalive), 0, 100000 },
+    { "max_client_connections", 1, offsetof(vt_gw_limits, max_client_connections), 1, 1000000 },
+    { "max_connections_per_client", 1, offsetof(vt_gw_limits, max_connections_per_client), 1, 1000000 },
 };
 
 static vt_status parse_limits(vt_gw_limits *l, json_t *obj, vt_err *err)

@@ -26,6 +26,8 @@ typedef struct vt_gw_limits {
     unsigned client_body_timeout_ms;
     unsigned max_connections;   /* client requests in flight at once; more -> 503 */
     unsigned upstream_keepalive; /* idle upstream connections kept per event loop */
+    unsigned max_client_connections;     /* open client connections, counted from accept (docs/operations.md) */
+    unsigned max_connections_per_client; /* open client connections from one address */
 } vt_gw_limits;
 
 typedef struct vt_gw_config {

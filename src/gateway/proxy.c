@@ -41,6 +41,7 @@
 
 #include "gateway/mcp.h"
 #include "gateway/proxy.h"
+#include "veritee/http.h"
 
 #define POOL_IDLE_SECS 60 /* an idle upstream connection is closed after this */
 #define MAX_LINE 8192     /* one status, header or chunk-size line from the upstream */
@@ -106,6 +107,7 @@ struct gw_loop {
     struct upconn *idle;
     unsigned idle_count;
     struct event *sig[2];
+    struct evhttp_bound_socket *bound;
 };
 
 struct vt_gw {
@@ -120,6 +122,7 @@ struct vt_gw {
     socklen_t up_addrlen;
     char host_header[300];
     struct timeval up_connect_tv, up_idle_tv, pool_tv;
+    vt_connguard *guard; /* client connection caps and request deadline (shared with the verifier) */
 };
 
 static void up_read(struct bufferevent *bev, void *arg);
@@ -1235,6 +1238,20 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
         goto out;
     }
+    {
+        /* Whole-request deadline from accept, not reset by trickled bytes: headers and body budgets together. */
+        vt_connguard_opts go = { .loops = gw->nloops,
+                                 .max_connections = cfg->limits.max_client_connections,
+                                 .max_per_client = cfg->limits.max_connections_per_client,
+                                 .request_timeout_ms = cfg->limits.client_header_timeout_ms +
+                                                       cfg->limits.client_body_timeout_ms,
+                                 .fds_per_conn = 2, /* a request holds an upstream connection */
+                                 .name = "gateway",
+                                 .metrics = NULL };
+        rc = vt_connguard_new(&gw->guard, &go, err);
+        if (rc != VT_OK)
+            goto out;
+    }
     for (unsigned i = 0; i < gw->nloops; i++)
         gw->loops[i].fd = -1;
     for (unsigned i = 0; i < gw->nloops; i++) {
@@ -1274,7 +1291,8 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
                 gw->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                           : ((struct sockaddr_in *)&ss)->sin_port);
         }
-        if (evhttp_accept_socket_with_handle(L->http, L->fd) == NULL) {
+        L->bound = evhttp_accept_socket_with_handle(L->http, L->fd);
+        if (L->bound == NULL) {
             close(L->fd);
             L->fd = -1;
             rc = vt_err_set(err, VT_E_IO, "gateway: cannot accept on the listening socket");
@@ -1288,7 +1306,9 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
         evhttp_set_default_content_type(L->http, "application/json");
         evhttp_set_allowed_methods(L->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                                 EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-        evhttp_set_gencb(L->http, handle, L);
+        rc = vt_connguard_attach(gw->guard, i, L->base, L->http, L->bound, handle, L, err);
+        if (rc != VT_OK)
+            goto out;
     }
     gw->loops[0].sig[0] = evsignal_new(gw->loops[0].base, SIGINT, on_signal, gw);
     gw->loops[0].sig[1] = evsignal_new(gw->loops[0].base, SIGTERM, on_signal, gw);
@@ -1375,9 +1395,11 @@ void vt_gw_free(vt_gw *gw)
         for (int s = 0; s < 2; s++)
             if (L->sig[s] != NULL)
                 event_free(L->sig[s]);
-        if (L->base != NULL)
-            event_base_free(L->base);
     }
+    vt_connguard_free(gw->guard); /* after evhttp_free, before the loops */
+    for (unsigned i = 0; gw->loops != NULL && i < gw->nloops; i++)
+        if (gw->loops[i].base != NULL)
+            event_base_free(gw->loops[i].base);
     free(gw->loops);
     free(gw);
 }

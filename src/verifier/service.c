@@ -195,6 +195,8 @@ int vf_run(const vf_config *cfg)
     o.threads = svc.cfg.threads;
     o.max_body = cfg->max_body;
     o.max_connections = cfg->max_connections;
+    o.max_per_client = cfg->max_per_client;
+    o.timeout_s = cfg->request_timeout_s;
     o.rate = svc.cfg.rate;
     o.burst = cfg->burst;
     o.name = "verifier";

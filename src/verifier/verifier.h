@@ -24,6 +24,8 @@ typedef struct vf_config {
     double burst;                /* 0 = 2 * rate */
     size_t max_body;             /* 0 = 1 MiB */
     unsigned max_connections;    /* 0 = 512 */
+    unsigned max_per_client;     /* open connections from one address; 0 = 64 */
+    int request_timeout_s;       /* accept to complete request; 0 = 10 */
     bool quiet;                  /* no access log */
     const char *log_origin;      /* transparency log origin; NULL = stored, else HOST/veritee-log */
     /* TDX collateral from Intel PCS (docs/collateral.md): fetched by default,

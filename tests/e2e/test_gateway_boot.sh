@@ -46,6 +46,7 @@ sed 's/"environment":"gw"/"environment":"wrong"/' "$TMP/g.json" >"$TMP/wrong.jso
 expect 1 "refuses to serve with a contraindicated passport" -- "$VT" gateway --config "$TMP/wrong.json" --listen 127.0.0.1:0 --platform mock
 contains "contraindicated" "refusal names the verdict"
 contains "model" "refusal names the model"
+grep -q "model: model:" "$TMP/out" && bad "the reason repeats its component prefix: $(grep -m1 'model: model:' "$TMP/out")" || ok
 
 receipt_ok() { # TOKEN DESCRIPTION: the verifier accepts it (signature under the passport's enclave key)
   local code

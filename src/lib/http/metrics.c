@@ -1,4 +1,4 @@
-/* A small Prometheus registry: counters and latency histograms keyed by a
+/* A small Prometheus registry: counters, gauges and latency histograms keyed by a
  * rendered label string, under one mutex (updates are a few additions). */
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,13 +18,14 @@ static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 struct family {
     const char *name;
     const char *help;
+    const char *type; /* static: "counter", "gauge" or "histogram" */
     bool histogram;
 };
 
 struct series {
     size_t family;
     char labels[M_LABELS];
-    double value;                 /* counter value, or histogram sum */
+    double value;                 /* counter or gauge value, or histogram sum */
     uint64_t count;               /* histogram count */
     uint64_t buckets[M_BUCKETS];  /* non-cumulative */
 };
@@ -80,10 +81,12 @@ vt_status vt_metrics_declare(vt_metrics *m, const char *name, const char *type, 
         return vt_err_set(err, VT_E_ARG, "metrics: bad metric name");
     if (strcmp(type, "counter") == 0)
         hist = false;
+    else if (strcmp(type, "gauge") == 0)
+        hist = false;
     else if (strcmp(type, "histogram") == 0)
         hist = true;
     else
-        return vt_err_set(err, VT_E_ARG, "metrics: type must be counter or histogram");
+        return vt_err_set(err, VT_E_ARG, "metrics: type must be counter, gauge or histogram");
     pthread_mutex_lock(&m->mu);
     for (size_t i = 0; i < m->fam_count; i++)
         if (strcmp(m->fam[i].name, name) == 0)
@@ -94,6 +97,7 @@ vt_status vt_metrics_declare(vt_metrics *m, const char *name, const char *type, 
     }
     m->fam[m->fam_count].name = name;
     m->fam[m->fam_count].help = help;
+    m->fam[m->fam_count].type = hist ? "histogram" : strcmp(type, "gauge") == 0 ? "gauge" : "counter";
     m->fam[m->fam_count].histogram = hist;
     m->fam_count++;
 out:
@@ -202,7 +206,7 @@ vt_status vt_metrics_render(vt_buf *out, vt_metrics *m, vt_err *err)
     for (size_t f = 0; f < m->fam_count && rc == VT_OK; f++) {
         const struct family *fa = &m->fam[f];
         rc = appendf(out, err, "# HELP %s %s\n# TYPE %s %s\n", fa->name, fa->help, fa->name,
-                     fa->histogram ? "histogram" : "counter");
+                     fa->type);
         for (size_t i = 0; i < m->ser_count && rc == VT_OK; i++) {
             const struct series *s = &m->ser[i];
             const char *sep = s->labels[0] != '\0' ? "," : "";

@@ -38,8 +38,6 @@ struct worker {
     struct evhttp_bound_socket *bound;
     struct event *stop_ev;
     void *tctx;
-    struct evhttp_connection **conns;
-    size_t conn_cap;
 };
 
 struct vt_http_server {
@@ -49,7 +47,7 @@ struct vt_http_server {
     int port;
     unsigned n;
     struct worker w[MAX_WORKERS];
-    atomic_uint conns;
+    vt_connguard *guard; /* connection caps and the request deadline (connguard.c) */
     vt_ratelimit *rl;
 };
 
@@ -146,48 +144,10 @@ static void record(const vt_http_server *s, const vt_http_req *r, const vt_http_
     vt_metrics_observe(s->o.metrics, "http_request_duration_seconds", labels, secs);
 }
 
-/* libevent 2.1 has no connection limit and no hook for a new connection, so a
- * connection is counted at its first request (closecb tells when it goes);
- * connections that never complete a request are bounded by the timeout. */
-static void conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-    struct worker *w = arg;
-
-    for (size_t i = 0; i < w->conn_cap; i++)
-        if (w->conns[i] == evcon) {
-            w->conns[i] = NULL;
-            atomic_fetch_sub(&w->s->conns, 1);
-            return;
-        }
-}
-
-/* false when this is a new connection beyond the limit. */
-static bool conn_admit(struct worker *w, struct evhttp_connection *evcon)
-{
-    size_t free_slot = w->conn_cap;
-
-    if (evcon == NULL)
-        return true;
-    for (size_t i = 0; i < w->conn_cap; i++) {
-        if (w->conns[i] == evcon)
-            return true;
-        if (w->conns[i] == NULL && free_slot == w->conn_cap)
-            free_slot = i;
-    }
-    if (free_slot == w->conn_cap || atomic_fetch_add(&w->s->conns, 1) >= w->s->o.max_connections) {
-        if (free_slot != w->conn_cap)
-            atomic_fetch_sub(&w->s->conns, 1);
-        return false;
-    }
-    w->conns[free_slot] = evcon;
-    evhttp_connection_set_closecb(evcon, conn_closed, w);
-    return true;
-}
-
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct worker *w = arg;
-    struct vt_http_server *s = w->s;
+    const struct vt_http_server *s = w->s;
     struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
     struct evbuffer *in = evhttp_request_get_input_buffer(ev), *out = NULL;
@@ -221,11 +181,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
 
-    if (!conn_admit(w, evcon)) {
-        evhttp_add_header(oh, "Connection", "close");
-        vt_http_reply_error(&resp, 503, "too_many_connections", "the server has %u connections open; retry later",
-                            s->o.max_connections);
-    } else if (s->rl != NULL && !vt_ratelimit_take(s->rl, client, mono_ms())) {
+    if (s->rl != NULL && !vt_ratelimit_take(s->rl, client, mono_ms())) {
+        const vt_http_route *route = NULL;
+        /* labelled with the route it was meant for, so an operator sees which one is limited */
+        if (vt_http_router_match(&route, s->router, r.method, r.path, &r) != VT_OK)
+            r.route = NULL;
         evhttp_add_header(oh, "Retry-After", "1");
         vt_http_reply_error(&resp, 429, "rate_limited", "too many requests from %s; slow down", client);
     } else if (in_len > s->o.max_body) {
@@ -268,6 +228,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (w->bound != NULL) {
+        vt_connguard_unlisten(w->s->guard, w->index);
         evhttp_del_accept_socket(w->http, w->bound);
         w->bound = NULL;
     }
@@ -362,14 +323,11 @@ static vt_status worker_setup(struct worker *w, vt_err *err)
      * is below it, so a body between the two gets the JSON error. */
     evhttp_set_max_body_size(w->http, (ev_ssize_t)(s->o.max_body * 4 + 4096));
     evhttp_set_max_headers_size(w->http, (ev_ssize_t)s->o.max_headers);
-    evhttp_set_timeout(w->http, s->o.timeout_s);
+    /* evhttp's idle timeout (also while replying) one second past the request
+     * deadline, so that the guard's 408 goes out first for a silent client */
+    evhttp_set_timeout(w->http, s->o.timeout_s + 1);
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_gencb(w->http, on_request, w);
-    w->conn_cap = s->o.max_connections;
-    w->conns = calloc(w->conn_cap, sizeof(*w->conns));
-    if (w->conns == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
     if (w->stop_ev == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: cannot create the stop event");
@@ -381,7 +339,7 @@ static vt_status worker_setup(struct worker *w, vt_err *err)
         close(fd);
         return vt_err_set(err, VT_E_IO, "http: cannot accept on the listening socket");
     }
-    return VT_OK;
+    return vt_connguard_attach(s->guard, w->index, w->base, w->http, w->bound, on_request, w, err);
 }
 
 vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *opts, const vt_http_router *router,
@@ -412,6 +370,8 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
         s->o.timeout_s = 10;
     if (s->o.max_connections == 0)
         s->o.max_connections = 512;
+    if (s->o.max_per_client == 0)
+        s->o.max_per_client = 64;
     if (s->o.rate > 0) {
         rc = vt_ratelimit_new(&s->rl, s->o.rate, s->o.burst > 0 ? s->o.burst : 2 * s->o.rate + 1, 4096, err);
         if (rc != VT_OK)
@@ -423,6 +383,17 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
         if (rc == VT_OK)
             rc = vt_metrics_declare(s->o.metrics, "http_request_duration_seconds", "histogram",
                                     "Time from a complete request to its reply, by route.", err);
+        if (rc != VT_OK)
+            goto fail;
+    }
+    {
+        vt_connguard_opts go = { .loops = s->o.threads,
+                                 .max_connections = s->o.max_connections,
+                                 .max_per_client = s->o.max_per_client,
+                                 .request_timeout_ms = (unsigned)s->o.timeout_s * 1000u,
+                                 .name = s->o.name,
+                                 .metrics = s->o.metrics };
+        rc = vt_connguard_new(&s->guard, &go, err);
         if (rc != VT_OK)
             goto fail;
     }
@@ -498,16 +469,18 @@ void vt_http_server_free(vt_http_server *s)
 {
     if (s == NULL)
         return;
+    /* evhttp first (it closes the connections), then the guard's events, then the loops */
     for (unsigned i = 0; i < MAX_WORKERS; i++) {
         struct worker *w = &s->w[i];
         if (w->stop_ev != NULL)
             event_free(w->stop_ev);
         if (w->http != NULL)
             evhttp_free(w->http);
-        if (w->base != NULL)
-            event_base_free(w->base);
-        free(w->conns);
     }
+    vt_connguard_free(s->guard);
+    for (unsigned i = 0; i < MAX_WORKERS; i++)
+        if (s->w[i].base != NULL)
+            event_base_free(s->w[i].base);
     if (s->fd >= 0)
         close(s->fd);
     vt_ratelimit_free(s->rl);

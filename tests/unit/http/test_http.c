@@ -165,7 +165,10 @@ static void test_http_metrics__text_format(void **state)
     assert_int_equal(vt_metrics_declare(m, "req_total", "counter", "Requests.", NULL), VT_OK);
     assert_int_equal(vt_metrics_declare(m, "lat_seconds", "histogram", "Latency.", NULL), VT_OK);
     assert_int_equal(vt_metrics_declare(m, "bad name", "counter", "x", NULL), VT_E_ARG);
-    assert_int_equal(vt_metrics_declare(m, "x", "gauge", "x", NULL), VT_E_ARG);
+    assert_int_equal(vt_metrics_declare(m, "x", "summary", "x", NULL), VT_E_ARG);
+    assert_int_equal(vt_metrics_declare(m, "open_now", "gauge", "Open.", NULL), VT_OK);
+    vt_metrics_inc(m, "open_now", NULL, 3);
+    vt_metrics_inc(m, "open_now", NULL, -2); /* a gauge goes down too */
     vt_metrics_inc(m, "req_total", "code=\"200\"", 1);
     vt_metrics_inc(m, "req_total", "code=\"200\"", 2);
     vt_metrics_inc(m, "req_total", "code=\"404\"", 1);
@@ -183,6 +186,7 @@ static void test_http_metrics__text_format(void **state)
     assert_non_null(strstr((const char *)out.data, "lat_seconds_bucket{route=\"/a\",le=\"+Inf\"} 2\n"));
     assert_non_null(strstr((const char *)out.data, "lat_seconds_count{route=\"/a\"} 2\n"));
     assert_null(strstr((const char *)out.data, "undeclared"));
+    assert_non_null(strstr((const char *)out.data, "# TYPE open_now gauge\nopen_now 1\n"));
     vt_metrics_label_escape(esc, sizeof(esc), "a\"b\\c\nd");
     assert_string_equal(esc, "a\\\"b\\\\c\\nd");
     vt_buf_free(&out);

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# HTTP framing and accounting in both services (the connection attack itself is
+# test_slowloris.sh): a request with two Content-Length headers, or with
+# Content-Length and Transfer-Encoding, gets 400 and the connection is closed
+# (RFC 9112 6.3; evhttp took the first header and went on); rate-limited
+# requests are counted in /metrics under the route they asked for (they were
+# counted as route="unmatched"); a connection that never sends a request is
+# closed at the request deadline with 408.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+# the system interpreter: a version-manager shim can take seconds to start
+PY=$(command -v /usr/bin/python3 || command -v python3) || { echo "skipped: needs python3"; exit 77; }
+command -v curl >/dev/null || { echo "skipped: needs curl"; exit 77; }
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# raw PORT: sends stdin as is and prints everything the server answers until it closes
+raw() {
+  timeout 5 "$PY" -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=4)
+s.sendall(sys.stdin.buffer.read())
+data = b""
+while True:
+    try:
+        chunk = s.recv(4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    data += chunk
+print(data.decode(errors="replace"))
+print("[closed]")' "$1" >"$TMP/out" 2>&1
+}
+
+# start_verifier NAME ARGS...: sets VPORT and VPID
+start_verifier() {
+  local name="$1"; shift
+  "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state" --trust-sim "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+  VPID=$!
+  PIDS="$PIDS $VPID"
+  VPORT=""
+  for _ in $(seq 100); do
+    VPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$name.out" 2>/dev/null)
+    [ -n "$VPORT" ] && break
+    sleep 0.05
+  done
+  [ -n "$VPORT" ] || { echo "FAIL: verifier $name did not start"; cat "$TMP/$name.log"; exit 1; }
+}
+
+# framing PORT PATH WHAT: ambiguous framing is refused and the connection closed
+framing() {
+  local port="$1" path="$2" what="$3"
+  # the second Content-Length would make the next 38 bytes part of this request
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: two Content-Length headers -> 400"
+  contains '"bad_request"' "$what: the framing error is JSON"
+  contains 'more than one Content-Length' "$what: the error names the problem"
+  contains '[closed]' "$what: the connection is closed"
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: two equal Content-Length headers -> 400 too"
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: Content-Length with Transfer-Encoding -> 400"
+  contains '[closed]' "$what: the connection is closed"
+}
+
+# ---- the verifier ----
+start_verifier v1 --threads 2 --request-timeout 1 --quiet
+framing "$VPORT" /v1/challenge verifier
+printf 'POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' | raw "$VPORT"
+contains '"nonce"' "verifier: one Content-Length is fine"
+# a connection that sends nothing: 408 at the deadline, then closed
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' | raw "$VPORT"
+contains 'HTTP/1.1 408' "verifier: an unfinished request gets 408 at the deadline"
+contains '"request_timeout"' "verifier: 408 names request_timeout"
+contains '[closed]' "verifier: and is closed"
+curl -s "http://127.0.0.1:$VPORT/metrics" >"$TMP/out"
+contains 'http_connections_closed_by_server_total{reason="request_timeout"} 1' "verifier: the deadline close is counted"
+kill "$VPID"; wait "$VPID" 2>/dev/null
+
+start_verifier v2 --threads 1 --rate 1 --burst 2 --quiet
+for _ in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$VPORT/healthz"; done
+for _ in 1 2 3; do curl -s -o /dev/null -X POST "http://127.0.0.1:$VPORT/v1/challenge"; done
+sleep 1.2 # a token for the /metrics request itself
+curl -s "http://127.0.0.1:$VPORT/metrics" >"$TMP/out"
+contains 'http_requests_total{route="/healthz",method="GET",code="429"}' "rate-limited requests keep their route label"
+contains 'http_requests_total{route="/v1/challenge",method="POST",code="429"}' "rate-limited POSTs keep their route label"
+grep -q 'route="unmatched",method="[A-Z]*",code="429"' "$TMP/out" && bad "429 labelled unmatched: $(grep 'code="429"' "$TMP/out")" || ok
+sleep 2.1 # the bucket full again (2 tokens): one for the unknown path, one for /metrics
+curl -s -o /dev/null "http://127.0.0.1:$VPORT/no/such/route"
+curl -s "http://127.0.0.1:$VPORT/metrics" >"$TMP/out"
+contains 'route="unmatched",method="GET",code="404"' "an unknown path is still unmatched"
+kill "$VPID"; wait "$VPID" 2>/dev/null
+
+# ---- the gateway ----
+if [ -x "$ECHO_BIN" ]; then
+  start_echo echo
+  echo "{ \"upstream\": \"http://$ECHO\", \"threads\": 1 }" >"$TMP/gw.json"
+  start_gateway gw "$TMP/gw.json"
+  framing "${GW##*:}" /v1/chat/completions gateway
+else
+  echo "note: $ECHO_BIN not built; gateway part skipped"
+fi
+finish
