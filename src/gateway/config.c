@@ -27,6 +27,7 @@ void vt_gw_config_defaults(vt_gw_config *c)
     c->limits.client_body_timeout_ms = 60000;
     c->limits.max_connections = 4096;
     c->limits.upstream_keepalive = 256;
+    c->limits.attestation_per_sec = 20;
 }
 
 void vt_gw_config_free(vt_gw_config *c)
@@ -213,6 +214,7 @@ static const struct limit_key limit_keys[] = {
     LMS(client_body_timeout_ms, 1),
     { "max_connections", 1, offsetof(vt_gw_limits, max_connections), 1, 1000000 },
     { "upstream_keepalive", 1, offsetof(vt_gw_limits, upstream_keepalive), 0, 100000 },
+    { "attestation_per_sec", 1, offsetof(vt_gw_limits, attestation_per_sec), 1, 100000 },
 };
 
 static vt_status parse_limits(vt_gw_limits *l, json_t *obj, vt_err *err)

@@ -26,6 +26,7 @@ typedef struct vt_gw_limits {
     unsigned client_body_timeout_ms;
     unsigned max_connections;   /* client requests in flight at once; more -> 503 */
     unsigned upstream_keepalive; /* idle upstream connections kept per event loop */
+    unsigned attestation_per_sec; /* fresh quotes for GET /v1/attestation, gateway-wide; more -> 429 */
 } vt_gw_limits;
 
 typedef struct vt_gw_config {
