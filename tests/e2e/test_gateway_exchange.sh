@@ -87,13 +87,7 @@ token() { # the receipt of $TMP/out: the header, or the stream's last event
   echo "$tok"
 }
 body_of() { # body_of FILE: the response body of $TMP/out as the client read it (streams: before the receipt event)
-  python3 - "$TMP/out" "$1" <<'PY'
-import sys
-raw = open(sys.argv[1], "rb").read()
-body = raw.split(b"\r\n\r\n", 1)[1]
-cut = body.find(b"event: veritee-receipt\n")
-open(sys.argv[2], "wb").write(body if cut < 0 else body[:cut])
-PY
+  sed '1,/^\r$/d' "$TMP/out" | sed '/^event: veritee-receipt$/,$d' >"$1"
 }
 receipt_ok() { # receipt_ok JQ-FILTER DESCRIPTION: a receipt that satisfies it and verifies over the body read
   local tok pass
