@@ -55,7 +55,8 @@ VT_NODISCARD VT_API vt_status vt_http_reply_text(vt_http_resp *resp, int status,
 VT_API void vt_http_reply_error(vt_http_resp *resp, int status, const char *code, const char *fmt, ...)
     VT_PRINTF(4, 5);
 /* Decodes the value of one query parameter (application/x-www-form-urlencoded)
- * into out.  VT_E_NOTFOUND when absent, VT_E_LIMIT when longer than out_len-1. */
+ * into out.  VT_E_NOTFOUND when absent, VT_E_LIMIT when longer than out_len-1,
+ * VT_E_FORMAT for a bad escape, a NUL, or a parameter given more than once. */
 VT_NODISCARD VT_API vt_status vt_http_query_get(char *out, size_t out_len, const char *query, const char *name,
                                                 vt_err *err);
 

@@ -128,6 +128,16 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
     return rc;
 }
 
+/* Is body one JSON object (as vt_audit_request parses it)?  Asked only of a refused body. */
+static bool json_object_body(const vt_buf *body)
+{
+    json_t *doc = json_loadb((const char *)body->data, body->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+    bool ok = json_is_object(doc);
+
+    json_decref(doc);
+    return ok;
+}
+
 static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdict *v, vt_err *err)
 {
     vt_gw_trust *t = arg;
@@ -177,6 +187,9 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
             v->block = true;
             v->status = 400;
             snprintf(v->message, sizeof(v->message), "gateway: %s", m);
+            /* A body that is not one JSON object at all is malformed, not merely unauditable. */
+            snprintf(v->code, sizeof(v->code), "%s",
+                     ar == VT_E_FORMAT && !json_object_body(body) ? "invalid_json" : "request_not_auditable");
         } else {
             rc = ar;
         }
@@ -198,7 +211,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         json_t *o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", v->message, "type",
                               v->status == 503 ? "server_error" : "invalid_request_error", "param", "code",
                               v->status == 503   ? "gateway_unattested"
-                              : v->status == 400 ? "request_not_auditable"
+                              : v->status == 400 ? v->code
                                                  : "content_blocked");
         char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL, *tok = NULL;
         uint8_t h[32];
@@ -364,6 +377,39 @@ static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw
     return rc;
 }
 
+/*
+ * The gateway answers an error of its own (the upstream timed out, failed or could not be
+ * reached; a hook failed): the receipt says what was forwarded (nothing, when no upstream
+ * connection took the request), the status and body the client got, and leaves the response
+ * phase in neither coverage list (no reply of the upstream was seen).
+ */
+static vt_status on_error(void *arg, vt_gw_ctx *ctx, int status, const vt_buf *body, vt_gw_headers *extra,
+                          vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    struct xstate *x = ctx->state;
+    uint8_t h[32];
+    char *tok = NULL;
+    vt_status rc;
+
+    if (x == NULL || !x->audited)
+        return VT_OK;
+    if (!ctx->forwarded)
+        memset(x->forwarded, 0, 32);
+    x->status = status;
+    x->ctype = "application/json";
+    rc = execution(t, x, ctx, err);
+    if (rc == VT_OK)
+        rc = vt_digest(VT_MD_SHA256, body->data, body->len, h, err);
+    if (rc != VT_OK || t->key == NULL)
+        return rc;
+    rc = make_receipt(&tok, t, x, ctx, h, err);
+    if (rc == VT_OK)
+        rc = vt_gw_headers_add(extra, "Veritee-Receipt", tok, err);
+    free(tok);
+    return rc;
+}
+
 /* One event of a stream: its JSON audited (vt_audit_sse), "[DONE]" held until the end. */
 static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err)
 {
@@ -431,6 +477,12 @@ static vt_status send_event(struct xstate *x, vt_buf *out, const char *data, siz
     return rc;
 }
 
+/*
+ * The end of a stream.  complete = false: the stream failed (the upstream died or timed out,
+ * an event could not be audited, an auditor blocked) and its error event is already out:
+ * held-back text and [DONE] are dropped, so the error is the last thing the client reads
+ * before the receipt, and the receipt covers only what was sent.
+ */
 static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err)
 {
     vt_gw_trust *t = arg;
@@ -440,7 +492,6 @@ static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf 
     char *tok = NULL;
     vt_status rc = VT_OK;
 
-    (void)complete;
     if (x == NULL || !x->audited)
         return VT_OK;
     if (x->sent == NULL) /* a stream that failed before any event: it still gets its receipt */
@@ -451,16 +502,18 @@ static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf 
      * stream failed or was blocked. */
     if (x->sse != NULL && !x->finished) {
         x->tmp.len = 0;
-        rc = vt_audit_sse_finish(x->sse, failed ? NULL : &x->tmp, x->rep, err);
+        rc = vt_audit_sse_finish(x->sse, failed || !complete ? NULL : &x->tmp, x->rep, err);
         x->finished = true;
         if (rc == VT_OK && x->tmp.len > 0)
             rc = send_event(x, out, (const char *)x->tmp.data, x->tmp.len, err);
     }
     if (failed)
         vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
+    else if (!complete && x->rep->verdict != VT_AUDIT_BLOCK)
+        x->rep->audited &= ~(unsigned)VT_AUDIT_RESPONSE; /* cut short: the answer was not fully seen */
     else if (x->sse == NULL)
         vt_audit_report_covered(x->rep, VT_AUDIT_RESPONSE); /* no event: nothing to read */
-    if (rc == VT_OK && x->done_seen && !failed && x->rep->verdict != VT_AUDIT_BLOCK)
+    if (rc == VT_OK && x->done_seen && complete && !failed && x->rep->verdict != VT_AUDIT_BLOCK)
         rc = send_event(x, out, "[DONE]", 6, err);
     x->status = ctx->upstream_status;
     x->ctype = "text/event-stream";
@@ -492,10 +545,59 @@ static bool hex_ok(const char *s, size_t n)
     return true;
 }
 
+/*
+ * Evidence for a nonce, with the log it must agree with.  The quote is made without t->mu
+ * (every inference request takes it): from a copy of the log taken under the lock, checked
+ * afterwards to be still the whole log (re-measurement appends to the log and extends the
+ * register together, under the lock), else made again.
+ */
+static vt_status fresh_evidence(vt_buf *ev, vt_collateral **coll, vt_tee_kind *kind, char **logtxt, char **passport,
+                                char passport_id[48], vt_gw_trust *t, const uint8_t *nonce, size_t nonce_len,
+                                vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+        vt_mlog *copy = NULL;
+        size_t count;
+        bool same;
+
+        free(*logtxt);
+        free(*passport);
+        *logtxt = NULL;
+        *passport = NULL;
+        pthread_mutex_lock(&t->mu);
+        count = vt_mlog_count(t->log);
+        rc = vt_mlog_to_json(logtxt, t->log, err);
+        if (rc == VT_OK && t->passport != NULL && (*passport = strdup(t->passport)) == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        snprintf(passport_id, 48, "%s", t->passport_id);
+        pthread_mutex_unlock(&t->mu);
+        if (rc == VT_OK)
+            rc = vt_mlog_parse(&copy, (const uint8_t *)*logtxt, strlen(*logtxt), err);
+        ev->len = 0;
+        vt_collateral_free(*coll);
+        *coll = NULL;
+        if (rc == VT_OK)
+            rc = vt_collateral_new(coll, err);
+        if (rc == VT_OK)
+            rc = vt_attester_evidence(ev, *coll, kind, &t->ao, copy, nonce, nonce_len, t->key, err);
+        vt_mlog_free(copy);
+        if (rc != VT_OK)
+            return rc;
+        pthread_mutex_lock(&t->mu);
+        same = vt_mlog_count(t->log) == count;
+        pthread_mutex_unlock(&t->mu);
+        if (same)
+            return VT_OK;
+    }
+    return vt_err_set(err, VT_E_IO, "gateway: the measurement log kept changing while the evidence was made");
+}
+
 static vt_status on_attestation(void *arg, const char *query, int *status, vt_buf *body, vt_err *err)
 {
     vt_gw_trust *t = arg;
-    char nhex[160], *logtxt = NULL, *colltxt = NULL, *s = NULL;
+    char nhex[160], *logtxt = NULL, *colltxt = NULL, *s = NULL, *passport = NULL, passport_id[48] = "";
     uint8_t nonce[64];
     size_t n;
     vt_collateral *coll = NULL;
@@ -504,11 +606,12 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
     json_t *o = NULL;
     vt_status rc;
 
+    /* One nonce: a repeated parameter is refused by vt_http_query_get. */
     if (query == NULL || vt_http_query_get(nhex, sizeof(nhex), query, "nonce", NULL) != VT_OK ||
         (n = strlen(nhex)) < 32 || n > 128 || n % 2 != 0 || !hex_ok(nhex, n)) {
         *status = 400;
         return vt_buf_append_str(body,
-                                 "{\"error\":{\"message\":\"gateway: nonce must be 16 to 64 bytes of hex "
+                                 "{\"error\":{\"message\":\"gateway: nonce must be one nonce= of 16 to 64 bytes of hex "
                                  "(?nonce=HEX)\",\"type\":\"invalid_request_error\",\"param\":\"nonce\","
                                  "\"code\":\"bad_nonce\"}}\n",
                                  err);
@@ -522,12 +625,7 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
     vt_buf_init(&ev);
     vt_buf_init(&b64);
     if (rc == VT_OK)
-        rc = vt_collateral_new(&coll, err);
-    pthread_mutex_lock(&t->mu); /* the log and the register must agree with the evidence */
-    if (rc == VT_OK)
-        rc = vt_attester_evidence(&ev, coll, &kind, &t->ao, t->log, nonce, n / 2, t->key, err);
-    if (rc == VT_OK)
-        rc = vt_mlog_to_json(&logtxt, t->log, err);
+        rc = fresh_evidence(&ev, &coll, &kind, &logtxt, &passport, passport_id, t, nonce, n / 2, err);
     if (rc == VT_OK)
         rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
     if (rc == VT_OK)
@@ -537,14 +635,13 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
     if (rc == VT_OK) {
         o = json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:s?, s:o, s:s, s:b}", "platform", vt_tee_name(kind),
                       "evidence", (const char *)b64.data, "collateral", json_loads(colltxt, 0, NULL), "log",
-                      json_loads(logtxt, 0, NULL), "passport", t->passport, "passport_id", t->passport_id,
+                      json_loads(logtxt, 0, NULL), "passport", passport, "passport_id", passport_id,
                       "environment", t->o.cfg->environment, "enclave_key", json_loads(t->jwk, 0, NULL), "nonce",
                       nhex, "simulated", t->o.simulate || kind == VT_TEE_MOCK);
         s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
         if (s == NULL)
             rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     }
-    pthread_mutex_unlock(&t->mu);
     if (rc == VT_OK)
         rc = vt_buf_append_str(body, s, err);
     if (rc == VT_OK)
@@ -553,6 +650,7 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
     free(s);
     free(logtxt);
     free(colltxt);
+    free(passport);
     json_decref(o);
     vt_collateral_free(coll);
     vt_buf_free(&ev);
@@ -569,6 +667,7 @@ void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t)
     h->on_stream_event = on_stream_event;
     h->on_stream_end = on_stream_end;
     h->on_finish = on_finish;
+    h->on_error = on_error;
     h->on_stream_bytes = on_stream_bytes;
     h->on_attestation = on_attestation;
 }

@@ -29,6 +29,7 @@ void vt_gw_config_defaults(vt_gw_config *c)
     c->limits.upstream_keepalive = 256;
     c->limits.max_client_connections = 8192;
     c->limits.max_connections_per_client = 1024;
+    c->limits.attestation_per_sec = 20;
 }
 
 void vt_gw_config_free(vt_gw_config *c)
@@ -217,6 +218,7 @@ static const struct limit_key limit_keys[] = {
     { "upstream_keepalive", 1, offsetof(vt_gw_limits, upstream_keepalive), 0, 100000 },
     { "max_client_connections", 1, offsetof(vt_gw_limits, max_client_connections), 1, 1000000 },
     { "max_connections_per_client", 1, offsetof(vt_gw_limits, max_connections_per_client), 1, 1000000 },
+    { "attestation_per_sec", 1, offsetof(vt_gw_limits, attestation_per_sec), 1, 100000 },
 };
 
 static vt_status parse_limits(vt_gw_limits *l, json_t *obj, vt_err *err)

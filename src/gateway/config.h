@@ -28,6 +28,7 @@ typedef struct vt_gw_limits {
     unsigned upstream_keepalive; /* idle upstream connections kept per event loop */
     unsigned max_client_connections;     /* open client connections, counted from accept (docs/operations.md) */
     unsigned max_connections_per_client; /* open client connections from one address */
+    unsigned attestation_per_sec; /* fresh quotes for GET /v1/attestation, gateway-wide; more -> 429 */
 } vt_gw_limits;
 
 typedef struct vt_gw_config {

@@ -13,6 +13,11 @@
  *                         (the upstream answered 2xx with text/event-stream and
  *                         identity encoding; upstream event/id/retry fields and
  *                         veritee-receipt events never reach the hooks or the client)
+ *   or                    on_error once, when the gateway answers with an error
+ *                         of its own before any reply started (the upstream
+ *                         failed, timed out or could not be reached, or a hook
+ *                         failed); a stream that fails once started ends with
+ *                         an error event and on_stream_end(complete = false)
  *   on_finish             always exactly once at the end (also after a block,
  *                         an upstream failure or a client that went away);
  *                         free ctx->state here.
@@ -41,6 +46,7 @@ typedef struct vt_gw_ctx {
     unsigned long id;    /* per-process request number */
     unsigned loop;       /* index of the event loop (thread) serving it: 0 .. vt_gw_loop_count()-1 */
     int upstream_status; /* 0 until the upstream answered */
+    bool forwarded;      /* the request was written to a connected upstream connection */
     bool streamed;       /* the reply is an event stream */
     /* Set by the proxy when the upstream's reply cannot be audited (a reason such as
      * "Content-Encoding gzip"; static storage); its body is then not forwarded.  on_response
@@ -98,6 +104,11 @@ typedef struct vt_gw_hooks {
      * receipt goes here as `event: veritee-receipt`.  complete: the upstream finished. */
     vt_status (*on_stream_end)(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err);
     void (*on_finish)(void *arg, vt_gw_ctx *ctx);
+    /* The gateway answers an error of its own instead of a reply (see above): status and body
+     * (one OpenAI-shaped error JSON and a newline) are exactly what the client gets; extra:
+     * headers to add (the receipt).  Not called after on_response, nor for an on_request block. */
+    vt_status (*on_error)(void *arg, vt_gw_ctx *ctx, int status, const vt_buf *body, vt_gw_headers *extra,
+                          vt_err *err);
     /* Every byte of a streamed reply as it is queued for the client (events, error events,
      * what on_stream_end added), so a hook can digest exactly what was sent. */
     void (*on_stream_bytes)(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t len);

@@ -13,6 +13,12 @@
  * final error event once a stream has started), or client_closed (the client
  * went away: the upstream connection is closed, which cancels the upstream
  * request).  ex_finish frees it and calls the on_finish hook once.
+ *
+ * evhttp stops reading a client's connection once it has the request, so it
+ * would notice a client that left only when it next writes to it: until the
+ * reply starts, a watch of our own on the client's socket (client_watch)
+ * notices the EOF and closes the connection, which ends the exchange through
+ * client_closed.  Once a reply has started evhttp watches for the close itself.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -80,6 +86,7 @@ struct exchange {
     struct gw_loop *loop;
     struct evhttp_request *req;        /* NULL once the client is gone or answered */
     struct evhttp_connection *cevcon;  /* the client's connection */
+    struct event *watch;               /* EOF on the client's socket before the reply starts */
     struct upconn *up;
     vt_gw_ctx ctx;
     char method[8];
@@ -94,6 +101,7 @@ struct exchange {
     bool paused;
     char why[256];   /* ctx.unauditable points here */
     bool retried;
+    bool answered;   /* on_response ran, or on_request blocked: on_error is not called */
 };
 
 struct gw_loop {
@@ -118,6 +126,7 @@ struct vt_gw {
     uint16_t port;
     atomic_uint inflight;
     atomic_ulong next_id;
+    vt_ratelimit *attest_rl; /* fresh quotes: one bucket for the whole gateway */
     struct sockaddr_storage up_addr;
     socklen_t up_addrlen;
     char host_header[300];
@@ -169,14 +178,23 @@ static struct evbuffer *error_body(const char *type, const char *code, const cha
     return b;
 }
 
-static void reply_error(struct evhttp_request *req, int status, const char *type, const char *code, const char *msg)
+/* extra: headers to add (NULL for none). */
+static void reply_error_with(struct evhttp_request *req, int status, struct evbuffer *b, const vt_gw_headers *extra)
 {
-    struct evbuffer *b = error_body(type, code, msg);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
     evhttp_remove_header(h, "Content-Type");
     evhttp_add_header(h, "Content-Type", "application/json");
+    for (size_t i = 0; extra != NULL && i < extra->count; i++)
+        evhttp_add_header(h, extra->name[i], extra->value[i]);
     evhttp_send_reply(req, status, NULL, b);
+}
+
+static void reply_error(struct evhttp_request *req, int status, const char *type, const char *code, const char *msg)
+{
+    struct evbuffer *b = error_body(type, code, msg);
+
+    reply_error_with(req, status, b, NULL);
     if (b != NULL)
         evbuffer_free(b);
 }
@@ -310,10 +328,51 @@ static void up_release(struct upconn *c, bool reusable)
 
 /* ---- exchanges ---- */
 
+static void watch_stop(struct exchange *ex)
+{
+    if (ex->watch != NULL)
+        event_free(ex->watch);
+    ex->watch = NULL;
+}
+
+/* The client's socket became readable while the exchange waits for the upstream. */
+static void client_watch(evutil_socket_t fd, short what, void *arg)
+{
+    struct exchange *ex = arg;
+    char b;
+    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    (void)what;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    watch_stop(ex);
+    if (n > 0) /* more bytes (a pipelined request): evhttp reads them after the reply */
+        return;
+    /* EOF or a reset: the client is gone.  Closing its connection runs client_closed, which
+     * ends the exchange and closes the upstream connection (the upstream request is cancelled). */
+    evhttp_connection_free(ex->cevcon);
+}
+
+/* Watches the client's socket for EOF until the reply starts. */
+static void watch_start(struct exchange *ex)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(ex->cevcon);
+    evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+
+    if (fd < 0 || ex->watch != NULL)
+        return;
+    ex->watch = event_new(ex->loop->base, fd, EV_READ | EV_PERSIST, client_watch, ex);
+    if (ex->watch != NULL && event_add(ex->watch, NULL) != 0)
+        watch_stop(ex);
+    if (ex->watch == NULL)
+        gw_log("warn", "client_watch", "gateway: cannot watch the client's connection");
+}
+
 static void ex_finish(struct exchange *ex)
 {
     const vt_gw_hooks *hooks = ex->loop->gw->hooks;
 
+    watch_stop(ex);
     if (ex->req != NULL && ex->cevcon != NULL)
         evhttp_connection_set_closecb(ex->cevcon, NULL, NULL);
     if (hooks->on_finish != NULL)
@@ -337,6 +396,7 @@ static struct evhttp_request *ex_take_req(struct exchange *ex)
 {
     struct evhttp_request *req = ex->req;
 
+    watch_stop(ex);
     if (req != NULL)
         evhttp_connection_set_closecb(ex->cevcon, NULL, NULL);
     ex->req = NULL;
@@ -362,6 +422,37 @@ static void stream_end(struct exchange *ex, bool complete)
     evhttp_send_reply_end(ex_take_req(ex));
 }
 
+/* A JSON error before any reply started; on_error adds the receipt. */
+static void ex_fail_reply(struct exchange *ex, int status, const char *type, const char *code, const char *msg)
+{
+    const vt_gw_hooks *hooks = ex->loop->gw->hooks;
+    struct evbuffer *b = error_body(type, code, msg);
+    vt_gw_headers extra = { 0 };
+    vt_buf body = { 0 };
+    size_t n = b != NULL ? evbuffer_get_length(b) : 0;
+    vt_err err;
+
+    if (hooks->on_error != NULL && !ex->answered && n > 0) {
+        vt_status rc = vt_buf_reserve(&body, n, &err);
+        if (rc == VT_OK) {
+            evbuffer_copyout(b, body.data, n);
+            body.len = n;
+            rc = hooks->on_error(hooks->arg, &ex->ctx, status, &body, &extra, &err);
+        }
+        if (rc != VT_OK) { /* the error still goes out, without what the hook would have added */
+            gw_log("error", "on_error", err.msg);
+            vt_gw_headers_free(&extra);
+        }
+        vt_buf_free(&body);
+    }
+    ex->answered = true;
+    evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
+    reply_error_with(ex_take_req(ex), status, b, &extra);
+    vt_gw_headers_free(&extra);
+    if (b != NULL)
+        evbuffer_free(b);
+}
+
 /* The upstream failed, or a limit or hook refused: tell the client and end the exchange. */
 static void ex_fail(struct exchange *ex, int status, const char *type, const char *code, const char *msg)
 {
@@ -371,7 +462,7 @@ static void ex_fail(struct exchange *ex, int status, const char *type, const cha
     }
     if (ex->req != NULL) {
         if (!ex->streaming) {
-            reply_error(ex_take_req(ex), status, type, code, msg);
+            ex_fail_reply(ex, status, type, code, msg);
         } else {
             /* Headers are gone; OpenAI clients raise an "error" member of a data event. */
             struct evbuffer *b = error_body(type, code, msg);
@@ -496,6 +587,7 @@ static bool ex_headers(struct exchange *ex, struct upconn *c)
         return false;
     }
     vt_gw_sse_init_upstream(&ex->sse, lim->max_event_bytes, sse_event, ex);
+    watch_stop(ex); /* evhttp watches a connection it writes to for the close */
     set_response_headers(ex->req, &c->headers, true);
     evhttp_send_reply_start(ex->req, c->status, NULL);
     return true;
@@ -587,6 +679,7 @@ static void ex_complete(struct exchange *ex, bool reusable)
     }
     set_response_headers(ex->req, &c->headers, false);
     if (hooks->on_response != NULL) {
+        ex->answered = true;
         vt_gw_header_view view = { view_get, &c->headers };
         size_t n = evbuffer_get_length(ex->resp);
         vt_buf body = { 0 };
@@ -873,6 +966,8 @@ static void up_event(struct bufferevent *bev, short what, void *arg)
 
     if (what & BEV_EVENT_CONNECTED) {
         c->connected = true;
+        if (c->ex != NULL)
+            c->ex->ctx.forwarded = true;
         bufferevent_set_timeouts(bev, &c->loop->gw->up_idle_tv, &c->loop->gw->up_idle_tv);
         return;
     }
@@ -913,6 +1008,7 @@ static void ex_start_upstream(struct exchange *ex)
     }
     ex->up = c;
     c->ex = ex;
+    ex->ctx.forwarded = c->connected;
     c->st = UP_STATUS;
     c->got_bytes = false;
     c->hdr_bytes = 0;
@@ -976,6 +1072,16 @@ static enum route route_of(const char *path, bool *post)
     return R_NONE;
 }
 
+/* Each GET /v1/attestation makes a fresh quote: a cheap way to load the TEE, so the gateway
+ * makes at most limits.attestation_per_sec of them (a burst of one second's worth). */
+static bool attestation_allowed(vt_gw *gw)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return vt_ratelimit_take(gw->attest_rl, "attestation", (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 static void handle(struct evhttp_request *req, void *arg)
 {
     struct gw_loop *L = arg;
@@ -1027,6 +1133,12 @@ static void handle(struct evhttp_request *req, void *arg)
         struct evbuffer *eb = NULL;
         if (gw->hooks->on_attestation == NULL) {
             reply_error(req, 404, "invalid_request_error", "unknown_url", "gateway: attestation is not enabled");
+            return;
+        }
+        if (!attestation_allowed(gw)) { /* a token comes back within 1 s (the rate is at least 1/s) */
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+            reply_error(req, 429, "rate_limit_error", "rate_limited",
+                        "gateway: too many attestation requests (limits.attestation_per_sec); retry later");
             return;
         }
         if (gw->hooks->on_attestation(gw->hooks->arg, query, &st, &b, &err) != VT_OK) {
@@ -1132,12 +1244,14 @@ static void handle(struct evhttp_request *req, void *arg)
         vt_gw_headers_free(v.headers);
         free(v.headers);
         if (v.block) {
+            ex->answered = true;
             ex_fail(ex, v.status >= 400 && v.status <= 599 ? v.status : 403,
                     v.type[0] ? v.type : "invalid_request_error", v.code[0] ? v.code : "request_blocked",
                     v.message[0] ? v.message : "gateway: the request was blocked");
             return;
         }
     }
+    watch_start(ex);
     ex_start_upstream(ex);
 }
 
@@ -1197,6 +1311,12 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     gw->cfg = cfg;
     gw->hooks = hooks != NULL ? hooks : &vt_gw_hooks_passthrough;
+    rc = vt_ratelimit_new(&gw->attest_rl, cfg->limits.attestation_per_sec, cfg->limits.attestation_per_sec, 1, err);
+    if (rc != VT_OK) {
+        free(gw);
+        return rc;
+    }
+    rc = VT_E_INTERNAL;
     cores = sysconf(_SC_NPROCESSORS_ONLN);
     gw->nloops = cfg->threads > 0 ? cfg->threads : (cores > 0 ? (unsigned)cores : 1);
     ms_tv(&gw->up_connect_tv, cfg->limits.upstream_connect_timeout_ms);
@@ -1401,5 +1521,6 @@ void vt_gw_free(vt_gw *gw)
         if (gw->loops[i].base != NULL)
             event_base_free(gw->loops[i].base);
     free(gw->loops);
+    vt_ratelimit_free(gw->attest_rl);
     free(gw);
 }

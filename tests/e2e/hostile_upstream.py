@@ -4,12 +4,20 @@
 It answers POST /v1/chat/completions with a reply that tries to carry the
 marker e-mail address past the gateway's response auditors, or to forge or
 break its receipt.  The trick is chosen by the request's model name,
-"hostile-<mode>" (see MODES below).  Prints "listening on http://HOST:PORT".
+"hostile-<mode>" (see reply() below).  Prints "listening on http://HOST:PORT".
+
+Failure modes (failing()): "hang" never answers, "stream-hang" sends one event
+and then nothing, "die" closes in the middle of its body, "stream-die" closes
+after an event whose text the gateway holds back.  A waiting request notices
+the gateway closing its connection; GET /_stats (asked directly, never through
+the gateway) says how many are still waiting and how many were closed.
 """
 import argparse
 import gzip
 import json
+import select
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MARKER = "leak.marker@example.com"
@@ -118,13 +126,76 @@ def reply(mode):
     return 404, {"Content-Type": "application/json"}, b'{"error":{"message":"unknown hostile mode"}}'
 
 
+STATS = {"waiting": 0, "closed": 0}
+LOCK = threading.Lock()
+
+
+def held_chunk():
+    return "data: " + chunk([{"index": 0, "delta": {"role": "assistant", "content": "sent text and then held tail"}}]) + "\n\n"
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
 
+    def wait_for_close(self):
+        """Blocks until the gateway closes the connection (60 s at most)."""
+        with LOCK:
+            STATS["waiting"] += 1
+        closed = False
+        try:
+            r, _, _ = select.select([self.connection], [], [], 60)
+            closed = bool(r) and self.connection.recv(1) == b""
+        except OSError:
+            closed = True
+        with LOCK:
+            STATS["waiting"] -= 1
+            STATS["closed"] += 1 if closed else 0
+        self.close_connection = True
+
+    def stream_start(self):
+        """Chunked, so that a close before the last chunk is a failure, not the end."""
+        ev = held_chunk().encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(ev), ev))
+        self.wfile.flush()
+
+    def failing(self, mode):
+        """The failure modes; True when mode was one of them."""
+        if mode == "hang":
+            self.wait_for_close()
+        elif mode == "stream-hang":
+            self.stream_start()
+            self.wait_for_close()
+        elif mode == "die":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"choices":[')
+            self.close_connection = True
+        elif mode == "stream-die":
+            self.stream_start()  # and no last chunk: the stream is cut short
+            self.close_connection = True
+        else:
+            return False
+        return True
+
     def do_GET(self):
+        if self.path == "/_stats":
+            with LOCK:
+                data = json.dumps(STATS).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         # The model list: ids and owners are text the client reads.
         if self.path.startswith("/v1/models/"):
             body = {"id": "m-" + MARKER, "object": "model", "created": 0, "owned_by": MARKER}
@@ -153,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
         mode = model[len("hostile-"):] if model.startswith("hostile-") else ""
         if self.headers.get("Accept-Encoding", "") != "identity":
             mode = "gzip"  # the gateway did not ask for identity: punish it
+        if self.failing(mode):
+            return
         status, headers, body = reply(mode)
         self.send_response(status)
         for k, v in headers.items():
@@ -168,6 +241,7 @@ def main():
     a = ap.parse_args()
     host, port = a.listen.rsplit(":", 1)
     srv = ThreadingHTTPServer((host, int(port)), Handler)
+    srv.daemon_threads = True
     print("hostile upstream listening on http://%s:%d" % srv.server_address[:2], flush=True)
     try:
         srv.serve_forever()

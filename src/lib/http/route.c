@@ -177,6 +177,15 @@ vt_status vt_http_query_get(char *out, size_t out_len, const char *query, const 
                 out[o++] = (char)c;
             }
             out[o] = '\0';
+            /* A repeated parameter is ambiguous (which one did the caller mean?): refused. */
+            for (p += seg; *p != '\0'; p += strcspn(p, "&")) {
+                if (*p == '&')
+                    p++;
+                if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+                    out[0] = '\0';
+                    return vt_err_set(err, VT_E_FORMAT, "http: query parameter %s repeated", name);
+                }
+            }
             return VT_OK;
         }
         p += seg;

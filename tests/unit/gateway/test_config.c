@@ -20,7 +20,7 @@ static void test_gateway_config__full(void **state)
     char *js = NULL;
     (void)state;
     assert_int_equal(parse(&c, "{\"listen\":\"0.0.0.0:9000\",\"upstream\":\"http://model:8000/base/\","
-                               "\"threads\":3,\"limits\":{\"max_request_bytes\":1000,\"upstream_idle_timeout_ms\":50},"
+                               "\"threads\":3,\"limits\":{\"max_request_bytes\":1000,\"upstream_idle_timeout_ms\":50,\"attestation_per_sec\":3},"
                                "\"verifier\":\"https://v.example\",\"environment\":\"env-1\","
                                "\"models\":[\"/m/a.gguf\"],\"auditors\":[{\"name\":\"pii\",\"mode\":\"redact\"}],"
                                "\"state_dir\":\"/var/lib/veritee\"}"),
@@ -34,6 +34,7 @@ static void test_gateway_config__full(void **state)
     assert_int_equal(c.limits.max_request_bytes, 1000);
     assert_int_equal(c.limits.upstream_idle_timeout_ms, 50);
     assert_int_equal(c.limits.upstream_connect_timeout_ms, 5000); /* default kept */
+    assert_int_equal(c.limits.attestation_per_sec, 3);
     assert_string_equal(c.verifier_url, "https://v.example");
     assert_string_equal(c.environment, "env-1");
     assert_int_equal(c.model_count, 1);
@@ -55,6 +56,7 @@ static void test_gateway_config__refused(void **state)
         "{\"lisen\":\"127.0.0.1:1\"}",                                  /* unknown key */
         "{\"limits\":{\"max_request_byte\":1}}",                          /* unknown limit */
         "{\"limits\":{\"max_request_bytes\":0}}",
+        "{\"limits\":{\"attestation_per_sec\":0}}",                    /* never unlimited quotes */
         "{\"limits\":{\"max_request_bytes\":-1}}",
         "{\"limits\":{\"max_request_bytes\":\"1\"}}",
         "{\"limits\":{\"upstream_idle_timeout_ms\":999999999999}}",

@@ -112,6 +112,13 @@ static void test_http_route__query(void **state)
     assert_int_equal(vt_http_query_get(v, sizeof(v), "a=%zz", "a", NULL), VT_E_FORMAT);
     assert_int_equal(vt_http_query_get(v, sizeof(v), "a=%00", "a", NULL), VT_E_FORMAT);
     assert_int_equal(vt_http_query_get(v, sizeof(v), "a=0123456789abcdefXYZ", "a", NULL), VT_E_LIMIT);
+    /* A repeated parameter is ambiguous: refused, whatever its values; other names may repeat. */
+    assert_int_equal(vt_http_query_get(v, sizeof(v), "nonce=aa&nonce=aa", "nonce", NULL), VT_E_FORMAT);
+    assert_string_equal(v, "");
+    assert_int_equal(vt_http_query_get(v, sizeof(v), "nonce=aa&x=1&&nonce=bb", "nonce", NULL), VT_E_FORMAT);
+    assert_int_equal(vt_http_query_get(v, sizeof(v), "nonce=aa&nonce", "nonce", NULL), VT_OK);
+    assert_int_equal(vt_http_query_get(v, sizeof(v), "x=1&nonce=aa&x=2&xnonce=3", "nonce", NULL), VT_OK);
+    assert_string_equal(v, "aa");
 }
 
 static void test_http_ratelimit__bucket(void **state)
