@@ -25,7 +25,7 @@ chat() { # chat MODEL TEXT [stream]
   printf '{"model":"%s","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"%s"}]%s}' \
     "$1" "$2" "${3:+,\"stream\":true}"
 }
-post() { curl -sS -i --max-time 10 -H 'Content-Type: application/json' "$@"; }
+post() { curl -sS -i --max-time 30 -H 'Content-Type: application/json' "$@"; }
 
 # Usage errors and configuration.
 expect 0 "gateway --help" -- "$VT" gateway --help
