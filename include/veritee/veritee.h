@@ -4,6 +4,7 @@
 
 #include "veritee/base.h"
 #include "veritee/crypto.h"
+#include "veritee/hpke.h"
 #include "veritee/tee.h"
 #include "veritee/sim.h"
 #include "veritee/composite.h"
