@@ -16,6 +16,7 @@
 #include "veritee/receipt.h"
 #include "veritee/audit.h"
 #include "veritee/http.h"
+#include "veritee/ohttp.h"
 #include "veritee/attester.h"
 
 #define VT_VERSION_STRING "0.1.0"
