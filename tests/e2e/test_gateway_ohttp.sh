@@ -103,11 +103,23 @@ client --relay "$R" --path /v1/embeddings --body '{"model":"echo","input":"hello
 client --relay "$R" --path /v1/ohttp --body 'x'
 [ "$(jq -r .status "$TMP/out")" = 404 ] && ok || bad "OHTTP inside OHTTP: $(cat "$TMP/out")"
 
+# veritee chat --ohttp: the gateway verified as always, then the prompt through the relay;
+# the receipt (inside the encapsulation) checked against the bytes sent and received.
+for mode in "" --stream; do
+  "$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo $mode --ohttp --relay "$R" \
+    "zebra-chat-9931 through the relay" >"$TMP/out" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] && ok || { bad "veritee chat --ohttp $mode: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -15; }
+  grep -q 'zebra-chat-9931' "$TMP/out" && ok || bad "chat --ohttp $mode printed no answer"
+  grep -qi 'receipt' "$TMP/out" && ok || bad "chat --ohttp $mode checked no receipt"
+done
+expect 2 "chat: --ohttp without --relay" -- "$VT" chat --gateway "$G" --verifier "$V" --ohttp "x"
+
 # What the relay saw: its log holds the requests (bodies included) but neither prompt nor answer.
 sleep 0.2
 grep -q 'POST /v1/ohttp' "$TMP/ngx/logs/relay.log" && ok || bad "the relay logged no OHTTP request: $(cat "$TMP/ngx/logs/relay.log")"
 grep -q 'body=\\x01\\x00' "$TMP/ngx/logs/relay.log" && ok || bad "the relay log does not hold the (encapsulated) bodies"
-if grep -rqa -e 'zebra-ohttp-4217' -e 'secret plan' -e 'bob@example.com' -e '123-45-6789' "$TMP/ngx"; then
+if grep -rqa -e 'zebra-ohttp-4217' -e 'secret plan' -e 'zebra-chat-9931' -e 'bob@example.com' -e '123-45-6789' "$TMP/ngx"; then
   bad "prompt or answer visible to the relay"; else ok; fi
 [ "$(stat -c %s "$TMP/ngx/logs/error.log" 2>/dev/null || echo 0)" -lt 100000 ] && ok || bad "relay error log"
 
@@ -124,6 +136,10 @@ for mode in request response; do
     [ $rc -eq 4 ] && ok || bad "altered response: exit $rc $(cat "$TMP/out")"
   fi
   grep -q zebra "$TMP/out" && bad "$mode tampering produced an answer" || ok
+  "$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo --ohttp --relay "http://$T" "zebra-tamper" >"$TMP/out" 2>&1
+  rc=$?
+  [ $rc -ne 0 ] && ok || bad "veritee chat accepted a $mode altered by the relay"
+  grep -q 'zebra-tamper' "$TMP/out" && bad "veritee chat printed an answer after $mode tampering" || ok
 done
 
 # Bad input straight at the gateway: clear errors, nothing in the logs.
