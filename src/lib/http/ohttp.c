@@ -300,16 +300,13 @@ static vt_status res_keys(uint8_t *key, uint8_t nonce[VT_AEAD_NONCE_LEN], const 
     vt_md md = c->suite.kdf == VT_HPKE_KDF_SHA256 ? VT_MD_SHA256
                : c->suite.kdf == VT_HPKE_KDF_SHA384 ? VT_MD_SHA384
                                                     : VT_MD_SHA512;
-    uint8_t prk[VT_MD_MAX];
-    const void *salt[2] = { c->enc, res_nonce };
-    size_t salt_len[2] = { c->enc_len, c->secret_len };
-    uint8_t salt_buf[VT_HPKE_ENC_MAX + SECRET_MAX];
+    uint8_t prk[VT_MD_MAX], salt[VT_HPKE_ENC_MAX + SECRET_MAX];
     vt_status rc;
 
     /* salt = enc || response_nonce; prk = Extract(salt, secret) */
-    memcpy(salt_buf, salt[0], salt_len[0]);
-    memcpy(salt_buf + salt_len[0], salt[1], salt_len[1]);
-    rc = vt_hkdf_extract(prk, md, salt_buf, salt_len[0] + salt_len[1], c->secret, c->secret_len, err);
+    memcpy(salt, c->enc, c->enc_len);
+    memcpy(salt + c->enc_len, res_nonce, c->secret_len);
+    rc = vt_hkdf_extract(prk, md, salt, c->enc_len + c->secret_len, c->secret, c->secret_len, err);
     if (rc == VT_OK)
         rc = vt_hkdf_expand(key, vt_hpke_aead_key_len(c->suite.aead), md, prk, vt_md_len(md), "key", 3, err);
     if (rc == VT_OK)
@@ -327,11 +324,13 @@ vt_status vt_ohttp_encap_response(vt_buf *out, const vt_ohttp_ctx *ctx, const ui
 
     if (resp_len > VT_BHTTP_MAX)
         return vt_err_set(err, VT_E_LIMIT, "ohttp: %zu-byte response passes %u", resp_len, VT_BHTTP_MAX);
-    if (nonce != NULL)
+    if (nonce != NULL) {
         memcpy(rn, nonce, ctx->secret_len);
-    else
+        rc = VT_OK;
+    } else {
         rc = vt_random(rn, ctx->secret_len, err);
-    if (nonce != NULL || rc == VT_OK)
+    }
+    if (rc == VT_OK)
         rc = res_keys(key, an, ctx, rn, err);
     if (rc == VT_OK)
         rc = vt_buf_append(out, rn, ctx->secret_len, err);
