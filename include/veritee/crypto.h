@@ -186,6 +186,50 @@ VT_NODISCARD VT_API vt_status vt_crl_issue(vt_buf *der_out, const vt_x509 *issue
                                            const uint64_t *serials, size_t serial_count, vt_time this_update,
                                            vt_time next_update, vt_err *err);
 
+/* ---- HMAC and HKDF (RFC 5869) ---- */
+/* HMAC over the concatenation of p[i] (len[i] bytes each); out holds vt_md_len(md) bytes. */
+VT_NODISCARD VT_API vt_status vt_hmacv(uint8_t *out, vt_md md, const void *key, size_t key_len,
+                                       const void *const *p, const size_t *len, size_t count, vt_err *err);
+/* HKDF-Extract: prk (vt_md_len(md) bytes) = HMAC(salt, ikm); an empty salt is HashLen zeros.
+ * The v form takes the ikm as pieces. */
+VT_NODISCARD VT_API vt_status vt_hkdf_extract(uint8_t *prk, vt_md md, const void *salt, size_t salt_len,
+                                              const void *ikm, size_t ikm_len, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_hkdf_extractv(uint8_t *prk, vt_md md, const void *salt, size_t salt_len,
+                                               const void *const *ikm, const size_t *ikm_len, size_t count,
+                                               vt_err *err);
+/* HKDF-Expand: out_len (<= 255 * HashLen) bytes; info as up to 8 pieces in the v form.
+ * out is wiped on failure. */
+VT_NODISCARD VT_API vt_status vt_hkdf_expand(uint8_t *out, size_t out_len, vt_md md, const uint8_t *prk,
+                                             size_t prk_len, const void *info, size_t info_len, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_hkdf_expandv(uint8_t *out, size_t out_len, vt_md md, const uint8_t *prk,
+                                              size_t prk_len, const void *const *info, const size_t *info_len,
+                                              size_t count, vt_err *err);
+
+/* ---- AEAD (one-shot, 96-bit nonce, 128-bit tag) ---- */
+/* Numbers are the HPKE (RFC 9180) AEAD identifiers. */
+typedef enum vt_aead {
+    VT_AEAD_AES_128_GCM = 1,
+    VT_AEAD_AES_256_GCM = 2,
+    VT_AEAD_CHACHA20_POLY1305 = 3,
+} vt_aead;
+#define VT_AEAD_NONCE_LEN 12
+#define VT_AEAD_TAG_LEN 16
+#define VT_AEAD_KEY_MAX 32
+/* Key length in bytes (16 or 32), 0 for an unknown algorithm. */
+VT_API size_t vt_aead_key_len(vt_aead a);
+VT_API const char *vt_aead_name(vt_aead a);
+/* Seals pt into out (pt_len + VT_AEAD_TAG_LEN bytes: ciphertext then tag).
+ * out may be pt itself.  key holds vt_aead_key_len(a) bytes. */
+VT_NODISCARD VT_API vt_status vt_aead_seal(uint8_t *out, vt_aead a, const uint8_t *key,
+                                           const uint8_t nonce[VT_AEAD_NONCE_LEN], const void *aad,
+                                           size_t aad_len, const uint8_t *pt, size_t pt_len, vt_err *err);
+/* Opens ct (ciphertext then tag) into out (ct_len - VT_AEAD_TAG_LEN bytes; out may be ct).
+ * VT_E_CRYPTO when it does not authenticate (out is then wiped), VT_E_FORMAT
+ * when ct is shorter than a tag. */
+VT_NODISCARD VT_API vt_status vt_aead_open(uint8_t *out, vt_aead a, const uint8_t *key,
+                                           const uint8_t nonce[VT_AEAD_NONCE_LEN], const void *aad,
+                                           size_t aad_len, const uint8_t *ct, size_t ct_len, vt_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@
 
 #include "veritee/base.h"
 #include "veritee/crypto.h"
+#include "veritee/hpke.h"
 #include "veritee/tee.h"
 #include "veritee/sim.h"
 #include "veritee/composite.h"
@@ -15,6 +16,7 @@
 #include "veritee/receipt.h"
 #include "veritee/audit.h"
 #include "veritee/http.h"
+#include "veritee/ohttp.h"
 #include "veritee/attester.h"
 #include "veritee/workflow.h"
 

@@ -17,11 +17,12 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "ohttp_client.h"
 #include "remote.h"
 #include "trust.h"
 
 enum { O_GATEWAY = 256, O_VERIFIER, O_JWKS, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
-       O_SAVE_RECEIPT, O_SAVE_RESPONSE };
+       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY };
 
 #define ATTESTATION_MAX ((size_t)8 << 20)
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -33,7 +34,7 @@ static void chat_usage(FILE *f)
     fprintf(f,
             "usage: veritee chat --gateway URL (--verifier URL | --jwks FILE|URL) [--environment ID]\n"
             "                    [--model M] [--stream] [--trust-sim] [--save-receipt F]\n"
-            "                    [--save-response F] [--json] \"prompt\"|-\n\n"
+            "                    [--save-response F] [--ohttp --relay URL] [--json] \"prompt\"|-\n\n"
             "Verifies the gateway first, and only then sends the prompt:\n"
             "  1. GET <gateway>/v1/attestation with a fresh random nonce; the evidence must verify\n"
             "     to a trusted root with report_data = SHA-512(nonce || enclave public key), and the\n"
@@ -60,6 +61,10 @@ static void chat_usage(FILE *f)
             "  --timeout SEC      per HTTP request (default 120)\n"
             "  --save-receipt F   write the receipt token to F (for veritee receipt verify)\n"
             "  --save-response F  write the response bytes the receipt covers to F (its --body)\n"
+            "  --ohttp            send the prompt with Oblivious HTTP through --relay: the key\n"
+            "                     configuration must be signed by the passport's enclave key, and the\n"
+            "                     relay sees neither prompt nor answer (docs/transport.md)\n"
+            "  --relay URL        the Oblivious HTTP relay (forwards to the gateway)\n"
             "  --json             one JSON report on stdout\n"
             "Exit 0 when everything verified, 1 when a check failed (before the prompt is sent when\n"
             "it is a gateway check), 2 for usage or connection errors.\n");
@@ -67,7 +72,7 @@ static void chat_usage(FILE *f)
 
 typedef struct chat {
     /* options */
-    const char *gateway, *vflag, *jwks_src, *env_id, *model, *state, *save_receipt, *save_response;
+    const char *gateway, *vflag, *jwks_src, *env_id, *model, *state, *save_receipt, *save_response, *relay;
     bool stream, trust_sim, json;
     long timeout_ms;
     vt_cli_report rep;
@@ -542,13 +547,30 @@ static int send_prompt(chat *c, const char *prompt)
     ho.timeout_ms = c->timeout_ms;
     c->print_live = c->stream && !c->json;
     if (!c->json)
-        printf("\nprompt sent (%zu bytes) to %s\n\n", c->request_len, url);
+        printf("\nprompt sent (%zu bytes) to %s%s%s\n\n", c->request_len, url,
+               c->relay != NULL ? " with Oblivious HTTP through " : "", c->relay != NULL ? c->relay : "");
     fflush(stdout);
-    rc = vt_http_request_stream(&resp, "POST", url, &so, &ho, &err);
-    if (rc != VT_OK)
-        return vt_cli_fail(rc, &err);
-    c->status = resp.status;
-    vt_http_response_clear(&resp);
+    if (c->relay != NULL) {
+        /* Oblivious HTTP: the same request and the same answer bytes, encapsulated through the relay. */
+        vt_pkey *key = NULL;
+        rc = vt_cli_passport_key(&key, &c->pc, &err);
+        if (rc == VT_OK)
+            rc = vt_cli_ohttp_request(&c->status, &c->receipt, on_chunk, c, c->relay, "POST", "/v1/chat/completions",
+                                      (const uint8_t *)c->request, c->request_len, key, c->timeout_ms, &err);
+        vt_pkey_free(key);
+        if (rc == VT_E_CRYPTO) {
+            (void)vt_cli_check(&c->rep, "oblivious http", rc, &err, "key configuration and answer");
+            return VT_EXIT_REJECTED;
+        }
+        if (rc != VT_OK)
+            return vt_cli_fail(rc, &err);
+    } else {
+        rc = vt_http_request_stream(&resp, "POST", url, &so, &ho, &err);
+        if (rc != VT_OK)
+            return vt_cli_fail(rc, &err);
+        c->status = resp.status;
+        vt_http_response_clear(&resp);
+    }
     if (c->stream && c->status == 200) {
         parse_events(c);
         if (c->print_live)
@@ -708,13 +730,14 @@ int vt_cmd_chat(int argc, char **argv)
         { "timeout", required_argument, NULL, O_TIMEOUT },  { "help", no_argument, NULL, 'h' },
         { "save-receipt", required_argument, NULL, O_SAVE_RECEIPT },
         { "save-response", required_argument, NULL, O_SAVE_RESPONSE },
+        { "ohttp", no_argument, NULL, O_OHTTP },            { "relay", required_argument, NULL, O_RELAY },
         { NULL, 0, NULL, 0 },
     };
     chat c;
     char gw[1024], *end;
     vt_buf prompt;
     const char *state = NULL;
-    bool sent = false;
+    bool sent = false, ohttp = false;
     vt_err err = { 0 };
     long t;
     int ch, ex;
@@ -737,6 +760,8 @@ int vt_cmd_chat(int argc, char **argv)
         case O_STATE: state = optarg; break;
         case O_SAVE_RECEIPT: c.save_receipt = optarg; break;
         case O_SAVE_RESPONSE: c.save_response = optarg; break;
+        case O_OHTTP: ohttp = true; break;
+        case O_RELAY: c.relay = optarg; break;
         case O_TIMEOUT:
             t = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || t < 1 || t > 86400)
@@ -749,6 +774,10 @@ int vt_cmd_chat(int argc, char **argv)
     }
     if (c.gateway == NULL)
         return vt_cli_usage_error("chat: --gateway URL is required");
+    if (ohttp != (c.relay != NULL))
+        return vt_cli_usage_error("chat: --ohttp and --relay URL go together");
+    if (c.relay != NULL && strncmp(c.relay, "http://", 7) != 0 && strncmp(c.relay, "https://", 8) != 0)
+        return vt_cli_usage_error("chat: --relay must be an http:// or https:// URL");
     if (optind + 1 != argc)
         return vt_cli_usage_error("chat: needs one prompt (or - to read it from standard input)");
     if (strncmp(c.gateway, "http://", 7) != 0 && strncmp(c.gateway, "https://", 8) != 0)

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "gateway/config.h"
+#include "gateway/ohttp.h"
 #include "gateway/proxy.h"
 #include "gateway/trust.h"
 
@@ -59,6 +60,7 @@ int vt_cmd_gateway(int argc, char **argv)
     bool json = false, check = false;
     vt_gw_config cfg;
     vt_gw *gw = NULL;
+    vt_gw_ohttp *ohttp = NULL;
     vt_buf text = { 0 };
     vt_err err;
     vt_status rc = VT_OK;
@@ -160,6 +162,13 @@ int vt_cmd_gateway(int argc, char **argv)
     }
     if (rc == VT_OK) {
         signal(SIGPIPE, SIG_IGN); /* a client that vanished mid-write is an error return, not a signal */
+        /* Oblivious HTTP beside the proxy; its key is bound by the enclave key's signature. */
+        rc = vt_gw_ohttp_new(&ohttp, trust != NULL ? trust->key : NULL, cfg.listen_host,
+                             cfg.limits.max_request_bytes, &err);
+        hooks.on_front = vt_gw_ohttp_front;
+        hooks.front_arg = ohttp;
+    }
+    if (rc == VT_OK) {
         rc = vt_gw_new(&gw, &cfg, &hooks, &err);
     }
     if (rc == VT_OK && trust != NULL)
@@ -180,6 +189,7 @@ int vt_cmd_gateway(int argc, char **argv)
     }
 out:
     vt_gw_free(gw);
+    vt_gw_ohttp_free(ohttp);
     vt_gw_trust_free(trust);
     vt_gw_config_free(&cfg);
     vt_buf_free(&text);

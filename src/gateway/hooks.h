@@ -114,6 +114,11 @@ typedef struct vt_gw_hooks {
     void (*on_stream_bytes)(void *arg, vt_gw_ctx *ctx, const uint8_t *p, size_t len);
     /* GET /v1/attestation?<query>: fill *status and body (JSON).  NULL = 404. */
     vt_status (*on_attestation)(void *arg, const char *query, int *status, vt_buf *body, vt_err *err);
+    /* Routes served beside the proxy (Oblivious HTTP, gateway/ohttp.h), asked first for every
+     * request: evreq is the struct evhttp_request, base its loop's struct event_base, port the
+     * gateway's.  Returns true when it took the request.  NULL = none. */
+    bool (*on_front)(void *arg, void *evreq, void *base, uint16_t port);
+    void *front_arg; /* on_front's arg; borrowed, lives as long as the gateway */
 } vt_gw_hooks;
 
 /* Pass-through: forwards everything unchanged.  Any function pointer in a

@@ -1107,6 +1107,8 @@ static void handle(struct evhttp_request *req, void *arg)
         vt_gw_mcp_serve(req, &env, path[1] == '.'); /* mcp.c */
         return;
     }
+    if (gw->hooks->on_front != NULL && gw->hooks->on_front(gw->hooks->front_arg, req, L->base, vt_gw_port(gw)))
+        return; /* e.g. Oblivious HTTP (gateway/ohttp.c) */
     r = route_of(path, &post);
     if (r == R_NONE) {
         reply_error(req, 404, "invalid_request_error", "unknown_url", "gateway: unknown URL (the gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models)");

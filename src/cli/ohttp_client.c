@@ -1,0 +1,137 @@
+/* The CLI's Oblivious HTTP client (see ohttp_client.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ohttp_client.h"
+
+#define BINDING_CONTEXT "veritee ohttp-keys v1" /* gateway/ohttp.h VT_GW_OHTTP_BINDING_CONTEXT */
+
+static bool keep(void *arg, const uint8_t *p, size_t len)
+{
+    (void)arg;
+    (void)p;
+    (void)len;
+    return true;
+}
+
+/* The gateway's key configuration, checked against the attested key. */
+static vt_status fetch_config(vt_ohttp_key_config *cfg, const char *relay, const vt_pkey *cnf_key,
+                              const vt_http_client_opts *ho, vt_err *err)
+{
+    vt_status rc;
+    vt_http_stream_opts so;
+    vt_http_response resp;
+    vt_buf binding, sig, msg;
+    vt_ohttp_key_config list[VT_OHTTP_CONFIGS_MAX];
+    size_t count = 0;
+    char url[1200];
+
+    vt_buf_init(&binding);
+    vt_buf_init(&sig);
+    vt_buf_init(&msg);
+    memset(&resp, 0, sizeof(resp));
+    memset(&so, 0, sizeof(so));
+    so.accept = VT_OHTTP_KEYS_MEDIA;
+    so.on_chunk = keep;
+    so.keep_body = true;
+    so.header = "Veritee-Key-Binding";
+    so.header_value = &binding;
+    snprintf(url, sizeof(url), "%s/.well-known/ohttp-keys", relay);
+    rc = vt_http_request_stream(&resp, "GET", url, &so, ho, err);
+    if (rc == VT_OK && resp.status != 200)
+        rc = vt_err_set(err, VT_E_IO, "ohttp: %s answered HTTP %ld", url, resp.status);
+    if (rc == VT_OK && binding.len == 0)
+        rc = vt_err_set(err, VT_E_CRYPTO, "ohttp: the key configuration carries no Veritee-Key-Binding");
+    if (rc == VT_OK)
+        rc = vt_base64_decode(&sig, (const char *)binding.data, binding.len, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&msg, BINDING_CONTEXT, sizeof(BINDING_CONTEXT), err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&msg, resp.body.data, resp.body.len, err);
+    if (rc == VT_OK) {
+        rc = vt_ecdsa_verify_raw(cnf_key, VT_MD_SHA256, msg.data, msg.len, sig.data, sig.len, err);
+        if (rc != VT_OK)
+            rc = vt_err_set(err, VT_E_CRYPTO, "ohttp: the key configuration is not signed by the passport's "
+                            "enclave key");
+    }
+    if (rc == VT_OK)
+        rc = vt_ohttp_keys_parse(list, &count, VT_OHTTP_CONFIGS_MAX, resp.body.data, resp.body.len, err);
+    if (rc == VT_OK)
+        *cfg = list[0];
+    vt_http_response_clear(&resp);
+    vt_buf_free(&binding);
+    vt_buf_free(&sig);
+    vt_buf_free(&msg);
+    return rc;
+}
+
+vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn on_chunk, void *arg,
+                               const char *relay, const char *method, const char *path, const uint8_t *body,
+                               size_t body_len, const vt_pkey *cnf_key, long timeout_ms, vt_err *err)
+{
+    vt_status rc;
+    vt_ohttp_key_config cfg;
+    vt_ohttp_ctx *ctx = NULL;
+    vt_bhttp_msg *m = NULL;
+    vt_http_client_opts ho;
+    vt_http_stream_opts so;
+    vt_http_response resp;
+    vt_buf req, enc, inner;
+    vt_bhttp_field f[2] = { { "content-type", 12, "application/json", 16 },
+                            { "accept", 6, "application/json, text/event-stream", 35 } };
+    const vt_bhttp_field *rf;
+    char url[1200];
+
+    *status = 0;
+    vt_buf_init(&req);
+    vt_buf_init(&enc);
+    vt_buf_init(&inner);
+    memset(&resp, 0, sizeof(resp));
+    memset(&ho, 0, sizeof(ho));
+    ho.timeout_ms = timeout_ms;
+    ho.max_response = VT_OHTTP_MAX;
+    rc = fetch_config(&cfg, relay, cnf_key, &ho, err);
+    if (rc == VT_OK)
+        rc = vt_bhttp_encode_request(&req, method, "https", "gateway", path, body != NULL ? f : f + 1,
+                                     body != NULL ? 2 : 1, body, body_len, err);
+    if (rc == VT_OK)
+        rc = vt_ohttp_encap_request(&enc, &ctx, &cfg, cfg.algs[0], req.data, req.len, NULL, err);
+    vt_buf_free(&req); /* wipes the prompt */
+    if (rc == VT_OK) {
+        memset(&so, 0, sizeof(so));
+        so.body = enc.data;
+        so.body_len = enc.len;
+        so.content_type = VT_OHTTP_REQ_MEDIA;
+        so.accept = VT_OHTTP_RES_MEDIA;
+        so.on_chunk = keep;
+        so.keep_body = true;
+        snprintf(url, sizeof(url), "%s/v1/ohttp", relay);
+        rc = vt_http_request_stream(&resp, "POST", url, &so, &ho, err);
+    }
+    if (rc == VT_OK && resp.status != 200)
+        rc = vt_err_set(err, VT_E_IO, "ohttp: %s answered HTTP %ld (the request was refused before decryption)",
+                        url, resp.status);
+    if (rc == VT_OK) {
+        rc = vt_ohttp_decap_response(&inner, ctx, resp.body.data, resp.body.len, err);
+        if (rc == VT_E_CRYPTO || rc == VT_E_FORMAT)
+            rc = vt_err_set(err, VT_E_CRYPTO, "ohttp: the response does not decapsulate (altered on the way?)");
+    }
+    if (rc == VT_OK)
+        rc = vt_bhttp_parse(&m, inner.data, inner.len, err);
+    if (rc == VT_OK && m->request)
+        rc = vt_err_set(err, VT_E_FORMAT, "ohttp: the gateway answered with a request");
+    if (rc == VT_OK) {
+        *status = m->status;
+        rf = vt_bhttp_field_get(m, "veritee-receipt");
+        if (rf != NULL)
+            rc = vt_buf_append(receipt, rf->value, rf->value_len, err);
+    }
+    if (rc == VT_OK && m->content_len > 0 && !on_chunk(arg, m->content, m->content_len))
+        rc = vt_err_set(err, VT_E_LIMIT, "ohttp: the answer is too large");
+    vt_bhttp_msg_free(m);
+    vt_ohttp_ctx_free(ctx);
+    vt_http_response_clear(&resp);
+    vt_buf_free(&enc);
+    vt_buf_free(&inner);
+    return rc;
+}

@@ -1,0 +1,427 @@
+/*
+ * Oblivious HTTP at the gateway (see ohttp.h and docs/transport.md).
+ *
+ * Lifetime of one POST /v1/ohttp: the front decapsulates the request (errors
+ * before that point are plain HTTP 4xx: nothing can be encapsulated to a
+ * client whose request did not decrypt), parses the Binary HTTP request and
+ * replays it on a fresh loopback connection to this gateway.  inner_done
+ * encapsulates whatever the gateway answered (status, headers including the
+ * receipt, body) and replies 200 message/ohttp-res.  If the client goes away
+ * meanwhile, client_gone forgets its request and the answer is dropped.
+ * Prompt and answer bytes are never logged; buffers that held them are wiped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+
+#include <event2/keyvalq_struct.h>
+
+#include "gateway/ohttp.h"
+#include "gateway/trust.h"
+
+#define KEY_ID 1
+#define INNER_TIMEOUT_SECS 600
+#define INNER_BODY_MAX (VT_BHTTP_MAX - 65536u) /* room for the response's status and headers */
+
+struct vt_gw_ohttp {
+    vt_hpke_key *key;           /* HPKE private key: memory only, wiped when freed */
+    vt_ohttp_key_config cfg;
+    vt_buf keys;                /* application/ohttp-keys */
+    char *binding;              /* base64url ECDSA P-256 r||s, or "" */
+    char host[256];             /* loopback target */
+    size_t max_request_bytes;
+};
+
+struct pend {
+    struct evhttp_request *creq;      /* the client's request; NULL once the client is gone */
+    struct evhttp_connection *cevcon; /* the client's connection */
+    vt_ohttp_ctx *ctx;                /* response keys (wiped when freed) */
+};
+
+vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, const char *listen_host,
+                          size_t max_request_bytes, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_gw_ohttp *o = NULL;
+    vt_buf msg, sig, b64;
+    const uint8_t *pk;
+
+    *out = NULL;
+    vt_buf_init(&msg);
+    vt_buf_init(&sig);
+    vt_buf_init(&b64);
+    o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        goto out;
+    }
+    o->max_request_bytes = max_request_bytes;
+    if (listen_host == NULL || *listen_host == '\0' || strcmp(listen_host, "0.0.0.0") == 0 ||
+        strcmp(listen_host, "::") == 0 || strcmp(listen_host, "*") == 0)
+        listen_host = "127.0.0.1";
+    snprintf(o->host, sizeof(o->host), "%s", listen_host);
+    rc = vt_hpke_key_generate(&o->key, VT_HPKE_KEM_X25519_SHA256, err);
+    if (rc != VT_OK)
+        goto out;
+    o->cfg.key_id = KEY_ID;
+    o->cfg.kem = VT_HPKE_KEM_X25519_SHA256;
+    pk = vt_hpke_key_public(o->key, &o->cfg.pk_len);
+    memcpy(o->cfg.pk, pk, o->cfg.pk_len);
+    o->cfg.algs[0] = (vt_ohttp_alg){ VT_HPKE_KDF_SHA256, VT_HPKE_AEAD_AES_128_GCM };
+    o->cfg.algs[1] = (vt_ohttp_alg){ VT_HPKE_KDF_SHA256, VT_HPKE_AEAD_CHACHA20_POLY1305 };
+    o->cfg.alg_count = 2;
+    rc = vt_ohttp_keys_encode(&o->keys, &o->cfg, 1, err);
+    if (rc != VT_OK)
+        goto out;
+    if (enclave_key != NULL) {
+        /* The binding: the enclave key (the passport's cnf) signs the configuration. */
+        rc = vt_buf_append(&msg, VT_GW_OHTTP_BINDING_CONTEXT, sizeof(VT_GW_OHTTP_BINDING_CONTEXT), err);
+        if (rc == VT_OK)
+            rc = vt_buf_append(&msg, o->keys.data, o->keys.len, err);
+        if (rc == VT_OK)
+            rc = vt_ecdsa_sign_raw(&sig, enclave_key, VT_MD_SHA256, msg.data, msg.len, err);
+        if (rc == VT_OK)
+            rc = vt_base64_encode(&b64, sig.data, sig.len, true, err);
+        if (rc == VT_OK)
+            rc = vt_buf_terminate(&b64, err);
+        if (rc != VT_OK)
+            goto out;
+        o->binding = (char *)b64.data;
+        vt_buf_init(&b64);
+    } else {
+        o->binding = strdup("");
+        if (o->binding == NULL) {
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+            goto out;
+        }
+    }
+    *out = o;
+    o = NULL;
+    rc = VT_OK;
+out:
+    vt_buf_free(&msg);
+    vt_buf_free(&sig);
+    vt_buf_free(&b64);
+    vt_gw_ohttp_free(o);
+    return rc;
+}
+
+void vt_gw_ohttp_free(vt_gw_ohttp *o)
+{
+    if (o == NULL)
+        return;
+    vt_hpke_key_free(o->key);
+    vt_buf_free(&o->keys);
+    free(o->binding);
+    free(o);
+}
+
+const vt_buf *vt_gw_ohttp_keys(const vt_gw_ohttp *o, const char **binding)
+{
+    *binding = o->binding;
+    return &o->keys;
+}
+
+/* ---- replies ---- */
+
+static void send_body(struct evhttp_request *req, int status, const char *ctype, const void *p, size_t len)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    struct evbuffer *b = evbuffer_new();
+
+    evhttp_add_header(oh, "Content-Type", ctype);
+    evhttp_add_header(oh, "Cache-Control", "no-store");
+    if (b != NULL)
+        evbuffer_add(b, p, len);
+    evhttp_send_reply(req, status, NULL, b);
+    if (b != NULL)
+        evbuffer_free(b);
+}
+
+/* A plain (unencapsulated) error: only for requests that did not decapsulate. */
+static void plain_error(struct evhttp_request *req, int status, const char *code, const char *msg)
+{
+    char body[512];
+    int n = snprintf(body, sizeof(body), "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"%s\",\"message\":\"%s\"}}\n",
+                     code, msg);
+    send_body(req, status, "application/json", body, n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0);
+}
+
+/* RFC 9458 §5.3: a key configuration the gateway does not have. */
+static void key_problem(struct evhttp_request *req, const char *detail)
+{
+    char body[384];
+    int n = snprintf(body, sizeof(body), "{\"type\":\"https://iana.org/assignments/http-problem-types#ohttp-key\","
+                     "\"title\":\"key identifier unknown\",\"detail\":\"%s\"}\n", detail);
+    send_body(req, 400, "application/problem+json", body, n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0);
+}
+
+/* Encapsulates a Binary HTTP response to the client and replies message/ohttp-res. */
+static void send_encapsulated(struct evhttp_request *req, const vt_ohttp_ctx *ctx, const vt_buf *bhttp)
+{
+    vt_buf enc = { 0 };
+    vt_err err = { 0 };
+
+    if (vt_ohttp_encap_response(&enc, ctx, bhttp->data, bhttp->len, NULL, &err) != VT_OK) {
+        vt__gw_log("error", "ohttp_encapsulate", err.msg);
+        plain_error(req, 500, "ohttp_failed", "gateway: the response could not be encapsulated");
+    } else {
+        send_body(req, 200, VT_OHTTP_RES_MEDIA, enc.data, enc.len);
+    }
+    vt_buf_free(&enc);
+}
+
+/* An inner error reply (JSON, like the gateway's own), encapsulated. */
+static void inner_error(struct evhttp_request *req, const vt_ohttp_ctx *ctx, int status, const char *code,
+                        const char *msg)
+{
+    char body[512];
+    int n = snprintf(body, sizeof(body), "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"%s\",\"message\":\"%s\"}}\n",
+                     code, msg);
+    vt_bhttp_field f = { "content-type", 12, "application/json", 16 };
+    vt_buf b = { 0 };
+
+    if (n < 0 || (size_t)n >= sizeof(body))
+        n = 0;
+    if (vt_bhttp_encode_response(&b, status, &f, 1, (const uint8_t *)body, (size_t)n, NULL) != VT_OK)
+        plain_error(req, 500, "ohttp_failed", "gateway: the response could not be encoded");
+    else
+        send_encapsulated(req, ctx, &b);
+    vt_buf_free(&b);
+}
+
+/* ---- the inner exchange ---- */
+
+static void pend_free(struct pend *p)
+{
+    if (p == NULL)
+        return;
+    vt_ohttp_ctx_free(p->ctx);
+    free(p);
+}
+
+static void client_gone(struct evhttp_connection *evcon, void *arg)
+{
+    struct pend *p = arg;
+    (void)evcon;
+    p->creq = NULL;
+}
+
+static bool hop_by_hop(const char *name)
+{
+    static const char *const skip[] = { "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+                                        "content-length", "host", "proxy-connection", "trailer", "date" };
+    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+        if (strcasecmp(name, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+static void inner_done(struct evhttp_request *ireq, void *arg)
+{
+    struct pend *p = arg;
+    vt_bhttp_field f[VT_BHTTP_FIELDS_MAX];
+    char names[VT_BHTTP_FIELDS_MAX][64];
+    size_t n = 0;
+    vt_buf b = { 0 };
+    struct evbuffer *in;
+    int status;
+
+    if (p->creq == NULL)
+        goto out; /* the client went away: nothing to answer */
+    evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
+    status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
+    if (status < 200 || status > 599) {
+        inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
+        goto out;
+    }
+    {
+        struct evkeyval *h;
+        TAILQ_FOREACH(h, evhttp_request_get_input_headers(ireq), next) {
+            size_t nl = strlen(h->key);
+            if (hop_by_hop(h->key) || nl == 0 || nl >= sizeof(names[0]) || n == VT_BHTTP_FIELDS_MAX)
+                continue;
+            for (size_t i = 0; i < nl; i++)
+                names[n][i] = (char)((h->key[i] >= 'A' && h->key[i] <= 'Z') ? h->key[i] + 32 : h->key[i]);
+            f[n] = (vt_bhttp_field){ names[n], nl, h->value, strlen(h->value) };
+            n++;
+        }
+    }
+    in = evhttp_request_get_input_buffer(ireq);
+    if (vt_bhttp_encode_response(&b, status, f, n, evbuffer_pullup(in, -1), evbuffer_get_length(in), NULL) != VT_OK)
+        inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner response could not be encoded");
+    else
+        send_encapsulated(p->creq, p->ctx, &b);
+    if (evbuffer_get_length(in) > 0) {
+        /* Wipe the answer from the inner connection's buffer too. */
+        vt_wipe(evbuffer_pullup(in, -1), evbuffer_get_length(in));
+    }
+out:
+    vt_buf_free(&b); /* wipes */
+    pend_free(p);
+}
+
+static void copy_str(char *out, size_t cap, const char *p, size_t n)
+{
+    n = n < cap - 1 ? n : cap - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+/* Replays the decapsulated request on a loopback connection to this gateway. */
+static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base, uint16_t port,
+                    vt_ohttp_ctx *ctx, const vt_bhttp_msg *m)
+{
+    struct pend *p = NULL;
+    struct evhttp_connection *evcon = NULL;
+    struct evhttp_request *ireq = NULL;
+    struct evkeyvalq *oh;
+    enum evhttp_cmd_type cmd;
+    char path[VT_BHTTP_CONTROL_MAX + 1], host[300], name[256], *value = NULL;
+
+    if (m->method_len == 3 && memcmp(m->method, "GET", 3) == 0) {
+        cmd = EVHTTP_REQ_GET;
+    } else if (m->method_len == 4 && memcmp(m->method, "POST", 4) == 0) {
+        cmd = EVHTTP_REQ_POST;
+    } else {
+        inner_error(req, ctx, 405, "method_not_allowed", "gateway: the inner request must be GET or POST");
+        vt_ohttp_ctx_free(ctx);
+        return;
+    }
+    copy_str(path, sizeof(path), m->path, m->path_len);
+    /* No recursion: an inner request may not be OHTTP again. */
+    if (strncmp(path, "/v1/ohttp", 9) == 0 || strncmp(path, "/.well-known/ohttp-keys", 23) == 0 || path[0] != '/') {
+        inner_error(req, ctx, 404, "unknown_url", "gateway: the inner request must name a gateway route");
+        vt_ohttp_ctx_free(ctx);
+        return;
+    }
+    p = calloc(1, sizeof(*p));
+    evcon = p == NULL ? NULL : evhttp_connection_base_new(base, NULL, o->host, port);
+    ireq = evcon == NULL ? NULL : evhttp_request_new(inner_done, p);
+    if (ireq == NULL) {
+        if (evcon != NULL)
+            evhttp_connection_free(evcon);
+        free(p);
+        inner_error(req, ctx, 500, "server_error", "gateway: out of memory");
+        vt_ohttp_ctx_free(ctx);
+        return;
+    }
+    p->creq = req;
+    p->cevcon = evhttp_request_get_connection(req);
+    p->ctx = ctx;
+    evhttp_connection_set_timeout(evcon, INNER_TIMEOUT_SECS);
+    evhttp_connection_set_max_body_size(evcon, INNER_BODY_MAX);
+    oh = evhttp_request_get_output_headers(ireq);
+    copy_str(host, sizeof(host), m->authority, m->authority_len);
+    evhttp_add_header(oh, "Host", host[0] != '\0' ? host : "localhost");
+    for (size_t i = 0; i < m->field_count; i++) {
+        if (m->fields[i].name_len >= sizeof(name))
+            continue;
+        copy_str(name, sizeof(name), m->fields[i].name, m->fields[i].name_len);
+        if (hop_by_hop(name))
+            continue;
+        value = malloc(m->fields[i].value_len + 1);
+        if (value == NULL)
+            continue;
+        copy_str(value, m->fields[i].value_len + 1, m->fields[i].value, m->fields[i].value_len);
+        evhttp_add_header(oh, name, value);
+        vt_wipe(value, m->fields[i].value_len); /* may be an Authorization header */
+        free(value);
+    }
+    if (m->content_len > 0)
+        evbuffer_add(evhttp_request_get_output_buffer(ireq), m->content, m->content_len);
+    evhttp_connection_set_closecb(p->cevcon, client_gone, p);
+    if (evhttp_make_request(evcon, ireq, cmd, path) != 0) {
+        /* libevent freed ireq; nothing was sent. */
+        evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
+        evhttp_connection_free(evcon);
+        inner_error(req, ctx, 502, "ohttp_inner_failed", "gateway: the inner request could not be sent");
+        pend_free(p);
+        return;
+    }
+    evhttp_connection_free_on_completion(evcon);
+}
+
+static void handle_request(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base, uint16_t port)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    size_t len = evbuffer_get_length(in), max = o->max_request_bytes + 1024;
+    vt_ohttp_ctx *ctx = NULL;
+    vt_bhttp_msg *m = NULL;
+    vt_buf inner = { 0 };
+    vt_err err = { 0 };
+    vt_status rc;
+
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+        plain_error(req, 405, "method_not_allowed", "gateway: this URL takes POST");
+        return;
+    }
+    if (ct == NULL || strcasecmp(ct, VT_OHTTP_REQ_MEDIA) != 0) {
+        plain_error(req, 415, "unsupported_media_type", "gateway: this URL takes message/ohttp-req");
+        return;
+    }
+    if (len > max || len > VT_OHTTP_MAX) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        plain_error(req, 413, "request_too_large", "gateway: the encapsulated request is too large");
+        return;
+    }
+    rc = vt_ohttp_decap_request(&inner, &ctx, &o->cfg, o->key, evbuffer_pullup(in, -1), len, &err);
+    vt_wipe(evbuffer_pullup(in, -1), len);
+    if (rc == VT_E_NOTFOUND || rc == VT_E_UNSUPPORTED) {
+        vt__gw_log("warn", "ohttp_key", err.msg);
+        key_problem(req, rc == VT_E_NOTFOUND ? "unknown key identifier" : "unsupported KEM, KDF or AEAD");
+        goto out;
+    }
+    if (rc != VT_OK) {
+        /* Truncated, altered, replayed to another key, or not for us: one answer for all. */
+        vt__gw_log("warn", "ohttp_decapsulate", err.msg);
+        plain_error(req, 400, "ohttp_invalid", "gateway: the encapsulated request could not be decrypted");
+        goto out;
+    }
+    if (vt_bhttp_parse(&m, inner.data, inner.len, &err) != VT_OK || !m->request) {
+        vt__gw_log("warn", "ohttp_bhttp", m == NULL ? err.msg : "a response where a request was expected");
+        inner_error(req, ctx, 400, "invalid_request", "gateway: the inner message is not a Binary HTTP request");
+        goto out;
+    }
+    forward(o, req, base, port, ctx, m); /* takes ctx */
+    ctx = NULL;
+out:
+    vt_bhttp_msg_free(m); /* wipes */
+    vt_buf_free(&inner);  /* wipes */
+    vt_ohttp_ctx_free(ctx);
+}
+
+bool vt_gw_ohttp_front(void *arg, void *evreq, void *base, uint16_t port)
+{
+    vt_gw_ohttp *o = arg;
+    struct evhttp_request *req = evreq;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+    if (o == NULL || path == NULL)
+        return false;
+    if (strcmp(path, "/.well-known/ohttp-keys") == 0) {
+        if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+            plain_error(req, 405, "method_not_allowed", "gateway: this URL takes GET");
+            return true;
+        }
+        if (o->binding[0] != '\0')
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Veritee-Key-Binding", o->binding);
+        send_body(req, 200, VT_OHTTP_KEYS_MEDIA, o->keys.data, o->keys.len);
+        return true;
+    }
+    if (strcmp(path, "/v1/ohttp") == 0) {
+        handle_request(o, req, base, port);
+        return true;
+    }
+    return false;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""A hostile Oblivious HTTP relay for the end-to-end tests: forwards every
+request to --to, but flips one bit of byte --byte of the request body
+(--mode request) or of the response body (--mode response).  Prints
+"listening 127.0.0.1:PORT" once ready."""
+import argparse, http.server, sys, urllib.error, urllib.request
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--to", required=True)
+ap.add_argument("--mode", choices=["request", "response"], required=True)
+ap.add_argument("--byte", type=int, default=40)
+a = ap.parse_args()
+
+
+def flip(b):
+    b = bytearray(b)
+    if b:
+        b[a.byte % len(b)] ^= 1
+    return bytes(b)
+
+
+class H(http.server.BaseHTTPRequestHandler):
+    def relay(self, body):
+        if body is not None and a.mode == "request":
+            body = flip(body)
+        hdr = {k: v for k, v in self.headers.items() if k.lower() in ("content-type",)}
+        rq = urllib.request.Request(a.to + self.path, data=body, method=self.command, headers=hdr)
+        try:
+            r = urllib.request.urlopen(rq)
+            code, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+            if self.command == "POST" and a.mode == "response":
+                data = flip(data)
+        except urllib.error.HTTPError as e:
+            code, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.relay(None)
+
+    def do_POST(self):
+        self.relay(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+
+    def log_message(self, *args):
+        pass
+
+
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print("listening 127.0.0.1:%d" % s.server_address[1], flush=True)
+s.serve_forever()
