@@ -230,7 +230,7 @@ int vt_cmd_verify(int argc, char **argv)
     }
     if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK)
         return vt_cli_usage_error("%s", err.msg);
-    if (o.expected_report_data_len > 0)
+    if (rd != NULL || nonce != NULL)
         o.expected_report_data = want;
     o.state_dir = vt_cli_state_dir(state);
     if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache))

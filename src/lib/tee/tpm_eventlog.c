@@ -166,6 +166,16 @@ static vt_status event2(vt__tpm_evlog *log, vt_rd *r, size_t idx, vt_err *err)
                 log->bank[j].pcr[0][log->bank[j].len - 1] = data[16];
         return VT_OK;
     }
+    /* EFI variable events digest their data (PFP §10.4.4): the claims read
+     * from that data are only as good as this check. */
+    if (type == VT_TPM_EV_EFI_VARIABLE_DRIVER_CONFIG)
+        for (size_t j = 0; rc == VT_OK && j < log->bank_count; j++) {
+            uint8_t h[VT_TPM_DIGEST_MAX];
+            rc = vt_digest(vt__tpm_alg_md(log->bank[j].alg), data, size, h, err);
+            if (rc == VT_OK && memcmp(h, dig[j], log->bank[j].len) != 0)
+                rc = vt_err_set(err, VT_E_FORMAT, "tpm: event log event %zu (EFI variable) data does not match its %s digest",
+                                idx, vt__tpm_alg_name(log->bank[j].alg));
+        }
     for (size_t j = 0; rc == VT_OK && j < log->bank_count; j++)
         rc = extend(&log->bank[j], pcr, dig[j], err);
     log->touched |= 1u << pcr;
