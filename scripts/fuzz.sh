@@ -60,6 +60,33 @@ for i, f in enumerate(sorted(glob.glob(os.path.join(src, "*", "v*ek.der")))):
     kind = os.path.basename(f)[:4]
     open(os.path.join(out, "real-%d" % i), "wb").write(table([(kind, open(f, "rb").read())]))
 PY
+# TPM seeds: quotes, signatures and AK public areas behind a selector byte; event
+# logs; containers (VTTPMEV1 records) built from the vector directories.
+tp=$(seed_dir tpm)
+python3 - "$vectors/tpm" "$tp" <<'PY' || true
+import glob, os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+for sub in ("attest", "eventlog", "container"): os.makedirs(os.path.join(out, sub), exist_ok=True)
+def w(sub, name, b): open(os.path.join(out, sub, name), "wb").write(b)
+parts = [("quote_sha256.attest", 1), ("quote_sha256.sig", 2), ("tpm_quote.attest", 1), ("tpm_quote.sig", 2),
+         ("ak_pub.tpmt", 5), ("ak_cert.der", 6), ("hcl_report.bin", 7)]
+for i, d in enumerate(sorted(glob.glob(os.path.join(src, "*")))):
+    rec = b"VTTPMEV1"
+    for f, t in parts:
+        p = os.path.join(d, f)
+        if os.path.exists(p):
+            b = open(p, "rb").read()
+            rec += struct.pack(">BHI", t, 0, len(b)) + b
+            sel = {1: 0, 2: 1, 5: 2}.get(t)
+            if sel is not None: w("attest", "%d-%s" % (i, f), bytes([sel]) + b)
+            if t == 7: w("container", "hcl-%d" % i, b"\x01" + b)
+    p = os.path.join(d, "pcrs_sha256.bin")
+    if os.path.exists(p):
+        b = open(p, "rb").read(); rec += struct.pack(">BHI", 3, 0x0b, len(b)) + b
+    w("container", "%d" % i, b"\x00" + rec)
+    p = os.path.join(d, "event_log.bin")
+    if os.path.exists(p): w("eventlog", "%d" % i, open(p, "rb").read())
+PY
 status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
@@ -73,6 +100,9 @@ for t in "$build"/fuzz/fuzz_*; do
       printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n' >"$corpus/checkpoint" ;;
     *tile*) printf 'tile/0/x001/x234/067.p/17' >"$corpus/path"; printf '\0\0\0\001a\0\005hello' >"$corpus/bundle" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm_attest*) cp -n "$tp/attest"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm_eventlog*) cp -n "$tp/eventlog"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="$work/$name-" -print_final_stats=1 "$corpus" >"$work/$name.log" 2>&1; then
