@@ -551,13 +551,13 @@ static vt_status tpm_inspect(const uint8_t *p, size_t len, char **json_out, vt_e
     o = json_object();
     qs = json_array();
     json_object_set_new(o, "platform", json_string("tpm"));
+    json_object_set_new(o, "quotes", qs); /* o owns qs from here: freed with o on every path */
     for (size_t i = 0; i < ev.quote_count; i++) {
         rc = vt__tpm_attest_parse(&a, ev.attest[i].p, ev.attest[i].len, err);
         if (rc != VT_OK)
             goto out;
         json_array_append_new(qs, attest_json(&a));
     }
-    json_object_set_new(o, "quotes", qs);
     json_object_set_new(o, "pcr_banks", json_integer((json_int_t)ev.pcr_bank_count));
     json_object_set_new(o, "event_log_bytes", json_integer((json_int_t)ev.event_log.len));
     json_object_set_new(o, "ak_public", json_boolean(ev.ak_pub.p != NULL));

@@ -369,6 +369,24 @@ static void test_tee_tpm_synth__attest_every_truncation(void **state)
     att.data[5] = 0x18;
     att.data[0] = 0;
     assert_int_equal(vt__tpm_attest_parse(&a, att.data, att.len, NULL), VT_E_FORMAT);
+    /* inspect: a good quote, then a bad one (it once leaked the quotes array; ASan run) */
+    {
+        vt_buf ev = { 0 }, good = { 0 };
+        char *json = NULL;
+
+        attest(&good, &q, (const uint8_t(*)[32])v);
+        assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_ATTEST, 0, good.data, good.len, NULL), VT_OK);
+        assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_SIG, 0, good.data, 8, NULL), VT_OK);
+        assert_int_equal(vt_evidence_inspect(&json, VT_TEE_TPM, ev.data, ev.len, NULL), VT_OK);
+        assert_non_null(strstr(json, "\"pcr_digest\""));
+        free(json);
+        assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_ATTEST, 0, att.data, att.len, NULL), VT_OK);
+        assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_SIG, 0, good.data, 8, NULL), VT_OK);
+        assert_int_equal(vt_evidence_inspect(&json, VT_TEE_TPM, ev.data, ev.len, NULL), VT_E_FORMAT);
+        assert_null(json);
+        vt_buf_free(&ev);
+        vt_buf_free(&good);
+    }
     vt_buf_free(&att);
 }
 
