@@ -60,6 +60,33 @@ for i, f in enumerate(sorted(glob.glob(os.path.join(src, "*", "v*ek.der")))):
     kind = os.path.basename(f)[:4]
     open(os.path.join(out, "real-%d" % i), "wb").write(table([(kind, open(f, "rb").read())]))
 PY
+# TPM seeds: quotes, signatures and AK public areas behind a selector byte; event
+# logs; containers (VTTPMEV1 records) built from the vector directories.
+tp=$(seed_dir tpm)
+python3 - "$vectors/tpm" "$tp" <<'PY' || true
+import glob, os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+for sub in ("attest", "eventlog", "container"): os.makedirs(os.path.join(out, sub), exist_ok=True)
+def w(sub, name, b): open(os.path.join(out, sub, name), "wb").write(b)
+parts = [("quote_sha256.attest", 1), ("quote_sha256.sig", 2), ("tpm_quote.attest", 1), ("tpm_quote.sig", 2),
+         ("ak_pub.tpmt", 5), ("ak_cert.der", 6), ("hcl_report.bin", 7)]
+for i, d in enumerate(sorted(glob.glob(os.path.join(src, "*")))):
+    rec = b"VTTPMEV1"
+    for f, t in parts:
+        p = os.path.join(d, f)
+        if os.path.exists(p):
+            b = open(p, "rb").read()
+            rec += struct.pack(">BHI", t, 0, len(b)) + b
+            sel = {1: 0, 2: 1, 5: 2}.get(t)
+            if sel is not None: w("attest", "%d-%s" % (i, f), bytes([sel]) + b)
+            if t == 7: w("container", "hcl-%d" % i, b"\x01" + b)
+    p = os.path.join(d, "pcrs_sha256.bin")
+    if os.path.exists(p):
+        b = open(p, "rb").read(); rec += struct.pack(">BHI", 3, 0x0b, len(b)) + b
+    w("container", "%d" % i, b"\x00" + rec)
+    p = os.path.join(d, "event_log.bin")
+    if os.path.exists(p): w("eventlog", "%d" % i, open(p, "rb").read())
+PY
 status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
@@ -75,6 +102,9 @@ for t in "$build"/fuzz/fuzz_*; do
     *bhttp*) python3 -c 'import sys; open(sys.argv[1] + "/req", "wb").write(bytes.fromhex("0003474554056874747073000a2f68656c6c6f2e747874406c0a757365722d6167656e74346375726c2f372e31362e33206c69626375726c2f372e31362e33204f70656e53534c2f302e392e376c207a6c69622f312e322e3304686f73740f7777772e6578616d706c652e636f6d0f6163636570742d6c616e677561676506656e2c206d690000")); open(sys.argv[1] + "/res", "wb").write(bytes.fromhex("0140c8001d5468697320636f6e74656e7420636f6e7461696e732043524c462e0d0a0d07747261696c65720474657874"))' "$corpus" ;;
     *ohttp*) python3 -c 'import sys; open(sys.argv[1] + "/req", "wb").write(bytes.fromhex("010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad19dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e7965e7d86b83dd440b2c0185204b4d63525")); open(sys.argv[1] + "/keys", "wb").write(bytes.fromhex("002d01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"))' "$corpus" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm_attest*) cp -n "$tp/attest"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm_eventlog*) cp -n "$tp/eventlog"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   # Kept seed corpora (small, written by hand or by our own tools): fuzz/corpus/<target>/.
   if [ -d "$root/fuzz/corpus/$name" ]; then cp -n "$root/fuzz/corpus/$name"/* "$corpus/" 2>/dev/null || true; fi

@@ -13,7 +13,9 @@ extern "C" {
 #endif
 
 /* ---- digests ---- */
-typedef enum vt_md { VT_MD_SHA256 = 1, VT_MD_SHA384 = 2, VT_MD_SHA512 = 3 } vt_md;
+/* VT_MD_SHA1 is for digests only (TPM SHA-1 PCR banks and event logs):
+ * signature functions refuse it. */
+typedef enum vt_md { VT_MD_SHA256 = 1, VT_MD_SHA384 = 2, VT_MD_SHA512 = 3, VT_MD_SHA1 = 4 } vt_md;
 #define VT_MD_MAX 64
 /* Digest length in bytes (32/48/64), 0 for an unknown algorithm. */
 VT_API size_t vt_md_len(vt_md md);
@@ -50,6 +52,13 @@ VT_NODISCARD VT_API vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, 
 /* Public EC key from raw big-endian X||Y (64 bytes for P-256, 96 for P-384). */
 VT_NODISCARD VT_API vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy,
                                                   size_t len, vt_err *err);
+/* Public RSA key from its big-endian modulus and exponent (a TPM AK, a JWK).
+ * The modulus must be 2048..8192 bits and the exponent odd and above 1. */
+VT_NODISCARD VT_API vt_status vt_pkey_from_rsa_raw(vt_pkey **out, const uint8_t *n, size_t n_len, const uint8_t *e,
+                                                   size_t e_len, vt_err *err);
+/* SHA-256 of the DER SubjectPublicKeyInfo of the public half: the fingerprint
+ * `openssl pkey -pubin -outform DER | sha256sum` prints. */
+VT_NODISCARD VT_API vt_status vt_pkey_spki_sha256(uint8_t out[32], const vt_pkey *k, vt_err *err);
 /* Ed25519 key from its 32 raw bytes: the RFC 8032 public key, or (priv) the private seed. */
 VT_NODISCARD VT_API vt_status vt_pkey_from_ed25519_raw(vt_pkey **out, const uint8_t key[32], bool priv, vt_err *err);
 /* Key from PEM text (public or private, PKCS#8 or SubjectPublicKeyInfo). */

@@ -164,6 +164,11 @@ typedef struct vt_verify_opts {
     int64_t refresh_before_s;      /* fetched collateral is fetched anew this long before its nextUpdate
                                       (the cached copy serves meanwhile); 0 = only once expired */
     long fetch_timeout_s;          /* whole-request limit for each fetch; 0 = 20 s */
+    /* TPM: attestation keys trusted without a certificate or hardware report,
+     * each by the SHA-256 of its DER SubjectPublicKeyInfo (vt_pkey_spki_sha256).
+     * Borrowed; NULL = none.  A pinned AK makes chain_valid, never hardware_attested. */
+    const uint8_t (*tpm_ak_sha256)[32];
+    size_t tpm_ak_count;
 } vt_verify_opts;
 
 /*

@@ -25,7 +25,8 @@ const char *vt_cli_state_dir(const char *flag);
 bool vt_cli_env_platform(vt_tee_kind *platform, bool *simulate, bool platform_flag, bool simulate_flag);
 /* Reads a file ("-" = stdin) with a size cap. */
 vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err);
-/* Parses --report-data HEX / --nonce HEX [--pubkey HEX] into 64 bytes. */
+/* Parses --report-data HEX / --nonce HEX [--pubkey HEX] into 64 bytes (zero-padded); *len_out is
+ * the length given (--report-data: the decoded bytes; --nonce: 64), 0 when neither was. */
 vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_hex, const char *nonce_hex,
                              const char *pub_hex, vt_err *err);
 

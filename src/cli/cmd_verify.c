@@ -3,19 +3,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "veritee/tpm.h"
 
 #define EVIDENCE_MAX (1u << 20)
 
 static void verify_usage(FILE *f)
 {
     fprintf(f,
-            "usage: veritee verify [options] FILE\n\n"
+            "usage: veritee verify [options] FILE|DIR\n\n"
             "Verifies TEE evidence (a raw TDX quote, mock evidence, ...) down to the vendor's\n"
-            "root certificate and prints the verdict.  FILE may be - for standard input.\n\n"
+            "root certificate and prints the verdict.  FILE may be - for standard input.  DIR is a\n"
+            "TPM evidence directory (tpm_quote.attest/.sig or quote_<bank>.attest/.sig, pcrs_<bank>.bin,\n"
+            "event_log.bin, ak_pub.tpmt, ak_cert.der, hcl_report.bin, vcek.pem; docs/formats/tpm.md).\n\n"
             "options:\n"
-            "  --platform P               auto (default), tdx, sevsnp, nitro, nvgpu, composite or mock\n"
+            "  --platform P               auto (default), tdx, sevsnp, nitro, tpm, nvgpu, composite or mock\n"
+            "  --ak-sha256 HEX            TPM: trust this attestation key, by the SHA-256 of its DER\n"
+            "                             SubjectPublicKeyInfo (repeatable; also $VERITEE_TPM_AK_SHA256,\n"
+            "                             comma-separated)\n"
             "  --at TIME                  verification time, RFC 3339 or @unix (default: now)\n"
             "  --collateral DIR           TCB info, QE identity, CRLs and signing chains as served\n"
             "                             by Intel PCS; SEV-SNP VCEK/VLEK, ASK/ASVK and CRLs (PEM or\n"
@@ -86,7 +93,8 @@ static void print_report(const vt_result *r)
 }
 
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK };
+#define AK_PINS_MAX 16
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
 
@@ -112,6 +120,7 @@ int vt_cmd_verify(int argc, char **argv)
         { "pcs-url", required_argument, NULL, O_PCS_URL },
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "fetch-timeout", required_argument, NULL, O_FETCH_TIMEOUT },
+        { "ak-sha256", required_argument, NULL, O_AK },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -131,9 +140,24 @@ int vt_cmd_verify(int argc, char **argv)
     char *text = NULL;
     char fetch_cache[4096];
     int ch, ex = VT_EXIT_USAGE;
+    uint8_t ak_pins[AK_PINS_MAX][32];
+    size_t ak_count = 0;
+    const char *ak_env = getenv("VERITEE_TPM_AK_SHA256");
+    struct stat st;
 
     memset(&o, 0, sizeof(o));
     o.now = vt_time_now();
+    /* Pinned TPM attestation keys from the environment, then from --ak-sha256. */
+    while (ak_env != NULL && *ak_env != '\0') {
+        const char *comma = strchr(ak_env, ',');
+        size_t n = comma != NULL ? (size_t)(comma - ak_env) : strlen(ak_env);
+
+        if (ak_count >= AK_PINS_MAX || vt_hex_decode(ak_pins[ak_count], 32, ak_env, n, &err) != VT_OK)
+            return vt_cli_usage_error("VERITEE_TPM_AK_SHA256: at most %d comma-separated 64-hex-digit digests",
+                                      AK_PINS_MAX);
+        ak_count++;
+        ak_env = comma != NULL ? comma + 1 : ak_env + n;
+    }
     vt_buf_init(&ev);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -187,6 +211,11 @@ int vt_cmd_verify(int argc, char **argv)
                 return vt_cli_usage_error("verify: at most %d --certs files", CERTS_MAX);
             certs[ncerts++] = optarg;
             break;
+        case O_AK:
+            if (ak_count >= AK_PINS_MAX || vt_hex_decode(ak_pins[ak_count], 32, optarg, strlen(optarg), &err) != VT_OK)
+                return vt_cli_usage_error("--ak-sha256: at most %d digests of 64 hex digits", AK_PINS_MAX);
+            ak_count++;
+            break;
         case 'h': verify_usage(stdout); return VT_EXIT_OK;
         default: verify_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -195,15 +224,28 @@ int vt_cmd_verify(int argc, char **argv)
         verify_usage(stderr);
         return vt_cli_usage_error("verify: expected exactly one evidence FILE");
     }
+    if (ak_count > 0) {
+        o.tpm_ak_sha256 = (const uint8_t(*)[32])ak_pins;
+        o.tpm_ak_count = ak_count;
+    }
     if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK)
         return vt_cli_usage_error("%s", err.msg);
-    if (o.expected_report_data_len > 0)
+    if (rd != NULL || nonce != NULL)
         o.expected_report_data = want;
     o.state_dir = vt_cli_state_dir(state);
     if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache))
         return vt_cli_usage_error("verify: state directory path too long");
     o.fetch_cache_dir = fetch_cache;
-    rc = vt_cli_read(&ev, argv[optind], EVIDENCE_MAX, &err);
+    if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (!vt_tpm_evidence_dir_probe(argv[optind])) {
+            ex = vt_cli_usage_error("verify: %s is a directory without TPM evidence (tpm_quote.attest, "
+                                    "quote_<bank>.attest)", argv[optind]);
+            goto out;
+        }
+        rc = vt_tpm_evidence_load_dir(&ev, argv[optind], &err);
+    } else {
+        rc = vt_cli_read(&ev, argv[optind], EVIDENCE_MAX, &err);
+    }
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
         goto out;

@@ -113,7 +113,7 @@ vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_he
         rc = vt_hex_decode_buf(&a, rd_hex, strlen(rd_hex), 64, err);
         if (rc == VT_OK) {
             memcpy(out, a.data, a.len);
-            *len_out = 64; /* zero-padded: the whole slot is compared */
+            *len_out = a.len; /* out is zero-padded: platforms compare the whole slot, TPM the exact length */
         }
     } else if (nonce_hex != NULL) {
         rc = vt_hex_decode_buf(&a, nonce_hex, strlen(nonce_hex), 1024, err);

@@ -17,7 +17,7 @@ struct vt_digest_ctx {
 };
 
 /* Fetched once: implicit fetches inside EVP_DigestInit cost a lookup each call. */
-static EVP_MD *md_sha256, *md_sha384, *md_sha512;
+static EVP_MD *md_sha256, *md_sha384, *md_sha512, *md_sha1;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
 static void md_fetch_all(void)
@@ -25,6 +25,7 @@ static void md_fetch_all(void)
     md_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
     md_sha384 = EVP_MD_fetch(NULL, "SHA2-384", NULL);
     md_sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
 const EVP_MD *vt__md_get(vt_md md)
@@ -35,6 +36,7 @@ const EVP_MD *vt__md_get(vt_md md)
     case VT_MD_SHA256: return md_sha256;
     case VT_MD_SHA384: return md_sha384;
     case VT_MD_SHA512: return md_sha512;
+    case VT_MD_SHA1: return md_sha1;
     }
     return NULL;
 }
@@ -45,6 +47,7 @@ size_t vt_md_len(vt_md md)
     case VT_MD_SHA256: return 32;
     case VT_MD_SHA384: return 48;
     case VT_MD_SHA512: return 64;
+    case VT_MD_SHA1: return 20;
     }
     return 0;
 }
@@ -55,6 +58,7 @@ const char *vt_md_name(vt_md md)
     case VT_MD_SHA256: return "sha256";
     case VT_MD_SHA384: return "sha384";
     case VT_MD_SHA512: return "sha512";
+    case VT_MD_SHA1: return "sha1";
     }
     return "unknown";
 }

@@ -10,7 +10,9 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "crypto_int.h"
 
@@ -205,6 +207,89 @@ out:
     EVP_PKEY_CTX_free(ctx);
     if (rc != VT_OK)
         ERR_clear_error();
+    return rc;
+}
+
+#define RSA_RAW_MIN_BITS 2048
+#define RSA_RAW_MAX_BYTES 1024 /* 8192 bits */
+
+vt_status vt_pkey_from_rsa_raw(vt_pkey **out, const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len,
+                               vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    BIGNUM *bn = NULL, *be = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *pk = NULL;
+
+    *out = NULL;
+    if (n == NULL || e == NULL || n_len == 0 || e_len == 0 || n_len > RSA_RAW_MAX_BYTES || e_len > 8) {
+        rc = vt_err_set(err, VT_E_FORMAT, "pkey: RSA modulus or exponent length out of range");
+        goto out;
+    }
+    bn = BN_bin2bn(n, (int)n_len, NULL);
+    be = BN_bin2bn(e, (int)e_len, NULL);
+    if (bn == NULL || be == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    if (BN_num_bits(bn) < RSA_RAW_MIN_BITS || !BN_is_odd(be) || BN_is_one(be)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "pkey: RSA modulus under %d bits or exponent not odd above 1",
+                        RSA_RAW_MIN_BITS);
+        goto out;
+    }
+    bld = OSSL_PARAM_BLD_new();
+    if (bld == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    if (params == NULL || ctx == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "pkey: RSA public key does not import");
+        goto out;
+    }
+    *out = vt__pkey_wrap(pk);
+    pk = NULL;
+    if (*out == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    rc = VT_OK;
+out:
+    EVP_PKEY_free(pk);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(bn);
+    BN_free(be);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_pkey_spki_sha256(uint8_t out[32], const vt_pkey *k, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    unsigned char *der = NULL;
+    int len;
+
+    memset(out, 0, 32);
+    if (k == NULL)
+        return vt_err_set(err, VT_E_ARG, "pkey: no key");
+    len = i2d_PUBKEY(k->pk, &der);
+    if (len <= 0) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_CRYPTO, "pkey: public key does not encode as SubjectPublicKeyInfo");
+    }
+    rc = vt_digest(VT_MD_SHA256, der, (size_t)len, out, err);
+    OPENSSL_free(der);
     return rc;
 }
 

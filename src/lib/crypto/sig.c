@@ -26,9 +26,9 @@ static vt_status ec_half(size_t *half, const vt_pkey *k, vt_err *err)
 
 static vt_status md_check(const EVP_MD **m, vt_md md, const char *who, vt_err *err)
 {
-    *m = vt__md_get(md);
+    *m = md == VT_MD_SHA1 ? NULL : vt__md_get(md); /* SHA-1 is for digests only */
     if (*m == NULL)
-        return vt_err_set(err, VT_E_ARG, "%s: digest %d unknown", who, (int)md);
+        return vt_err_set(err, VT_E_ARG, "%s: digest %d unknown or not allowed for signatures", who, (int)md);
     return VT_OK;
 }
 

@@ -90,6 +90,14 @@ vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err);
 /* NVIDIA Device Identity CA (GPU and NVSwitch chains).  Borrowed, parsed once, process-lifetime. */
 vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err);
 
+/* Google Compute Engine vTPM EK/AK CAs (tee/tpm_roots.c): the roots (2018
+ * and 2022), then the intermediates that issue AK certificates.  Borrowed,
+ * parsed once, process-lifetime. */
+#define VT_GCE_TPM_ROOTS 2
+#define VT_GCE_TPM_INTERMEDIATES 3
+vt_status vt__roots_gce_tpm(vt_x509 *out[VT_GCE_TPM_ROOTS], vt_err *err);
+vt_status vt__roots_gce_tpm_intermediates(vt_x509 *out[VT_GCE_TPM_INTERMEDIATES], vt_err *err);
+
 /* Simulation root and mock key in the state directory (tee/sim_root.c). */
 vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err);
 
@@ -98,6 +106,7 @@ extern const vt__tee_ops vt__tee_tdx;
 extern const vt__tee_ops vt__tee_sevsnp;
 extern const vt__tee_ops vt__tee_nitro;
 extern const vt__tee_ops vt__tee_nvgpu;
+extern const vt__tee_ops vt__tee_tpm;
 extern const vt__tee_ops vt__tee_composite;
 
 #endif

@@ -17,6 +17,7 @@ static const vt__tee_ops *const registry[] = {
     &vt__tee_sevsnp,
     &vt__tee_nitro,
     &vt__tee_nvgpu,
+    &vt__tee_tpm,
     &vt__tee_mock,
     &vt__tee_composite,
 };
@@ -76,6 +77,12 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
         rc = vt__roots_nvidia_device(&roots[(*count)++], err);
         if (rc != VT_OK)
             return rc;
+    }
+    if (kind == VT_TEE_TPM) {
+        rc = vt__roots_gce_tpm(&roots[*count], err);
+        if (rc != VT_OK)
+            return rc;
+        *count += VT_GCE_TPM_ROOTS;
     }
     *prod = *count;
     if (opts->trust_sim && kind != VT_TEE_MOCK && kind != VT_TEE_COMPOSITE) {
