@@ -52,11 +52,14 @@ VT_API const char *vt_verdict_name(vt_verdict v); /* "affirming", ... */
 #define VT_SIGNERS_MAX 6
 #define VT_FINDINGS_MAX 24
 
-/* A binary claim under its platform name ("mrtd", "rtmr0", "fmspc", ...). */
+/* A claim under its platform name ("mrtd", "rtmr0", "fmspc", "driver_version", ...).
+ * Binary claims are shown as hex; a text claim (`text`) holds printable ASCII only
+ * (0x20..0x7e, no NUL) and is shown as that string.  `value` is the same bytes either way. */
 typedef struct vt_claim {
     char name[VT_CLAIM_NAME_MAX];
     uint8_t value[VT_CLAIM_VALUE_MAX];
     size_t len;
+    bool text;
 } vt_claim;
 
 /* A signer identity: which key or certificate vouched for the evidence. */
@@ -70,7 +73,7 @@ typedef struct vt_claims {
     vt_tee_kind platform;
     bool hardware_attested; /* false for mock and for simulation roots */
     uint32_t version;       /* evidence format version (quote v4/v5, ...) */
-    vt_claim fields[VT_CLAIMS_MAX]; /* registers and other hex claims */
+    vt_claim fields[VT_CLAIMS_MAX]; /* registers, other binary claims, text claims */
     size_t field_count;
     uint8_t report_data[VT_REPORT_DATA_LEN];
     bool debug;

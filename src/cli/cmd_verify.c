@@ -76,8 +76,13 @@ static void print_report(const vt_result *r)
     vt_hex_encode(hex, c->report_data, sizeof(c->report_data));
     printf("  %-20s %s\n", "report_data", hex);
     for (size_t i = 0; i < c->field_count; i++) {
-        vt_hex_encode(hex, c->fields[i].value, c->fields[i].len);
-        printf("  %-20s %s\n", c->fields[i].name, hex);
+        const vt_claim *f = &c->fields[i];
+        if (f->text)
+            printf("  %-20s %.*s\n", f->name, (int)f->len, (const char *)f->value);
+        else {
+            vt_hex_encode(hex, f->value, f->len);
+            printf("  %-20s %s\n", f->name, hex);
+        }
     }
     for (size_t i = 0; i < r->error_count; i++)
         printf("  error   [%s] %s\n", r->errors[i].check, r->errors[i].msg);

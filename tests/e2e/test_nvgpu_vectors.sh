@@ -34,6 +34,16 @@ expect 0 "h100 nonce" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100
   --allow-missing-collateral --report-data 931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb \
   "$N/nvtrust-h100-sample/report.bin"
 contains '"fwid": "f5c384aebb579217a2c66b17ed0f28e6a9b8d639041acd7b4721cec004f7275494ba94bb5cdfdb3055ee051762b1f75d"' "h100 fwid"
+# Version claims are text, not hex of their bytes.
+contains '"driver_version": "550.90.07"' "verify driver as text"
+contains '"vbios_version": "96.00.9F.00.01"' "verify vbios as text"
+lacks '3535302e39302e3037' "verify driver not hex"
+# ... and the text output shows each once, as text.
+expect 0 "h100 text" -- "$VT" verify --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
+  --allow-missing-collateral "$N/nvtrust-h100-sample/report.bin"
+contains 'driver_version       550.90.07' "text driver"
+if [ "$(grep -c '550\.90\.07' "$TMP/out")" = 1 ]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: driver version printed more than once"; fi
 expect 1 "h100 wrong nonce" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
   --allow-missing-collateral --report-data 00 "$N/nvtrust-h100-sample/report.bin"
 contains '"check": "report_data"' "wrong nonce named"

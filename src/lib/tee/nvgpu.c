@@ -347,15 +347,11 @@ static void add_claims(nvgpu_ctx *x)
     if (e->fwid_present)
         vt__claims_add(c, "fwid", e->fwid, sizeof(e->fwid));
     vt__nvgpu_driver_string(s, sizeof(s), e);
-    if (s[0] != '\0') {
-        vt__claims_add(c, "driver_version", (const uint8_t *)s, strlen(s));
-        vt__claims_add_signer(c, "driver", s);
-    }
+    if (s[0] != '\0')
+        vt__claims_add_text(c, "driver_version", s);
     vt__nvgpu_vbios_string(s, sizeof(s), e);
-    if (s[0] != '\0') {
-        vt__claims_add(c, "vbios_version", (const uint8_t *)s, strlen(s));
-        vt__claims_add_signer(c, "vbios", s);
-    }
+    if (s[0] != '\0')
+        vt__claims_add_text(c, "vbios_version", s);
     /* All measurements in one claim, then as many single ones as fit. */
     if (vt_digest(VT_MD_SHA384, x->req->evidence + NVGPU_REQ_LEN + 8, e->record_len, h, NULL) == VT_OK)
         vt__claims_add(c, "meas_record_sha384", h, sizeof(h));
