@@ -89,6 +89,7 @@ typedef struct vt_claims {
 /* Borrowed pointer into claims, or NULL. */
 VT_API const vt_claim *vt_claims_get(const vt_claims *c, const char *name);
 
+
 /* One failed check (or warning): `check` is a stable identifier. */
 typedef struct vt_finding {
     char check[32]; /* "quote_signature", "pck_chain", "report_data", "tcb_status", ... */
@@ -133,6 +134,15 @@ typedef struct vt_verify_cache vt_verify_cache;
 VT_NODISCARD VT_API vt_status vt_verify_cache_new(vt_verify_cache **out, vt_err *err);
 VT_API void vt_verify_cache_free(vt_verify_cache *c);
 
+/* Minimum REPORTED_TCB of one AMD product line (SPL values). */
+typedef struct vt_env_snp_tcb {
+    bool set;
+    uint8_t fmc; /* Turin only */
+    uint8_t bootloader, tee, snp, microcode;
+} vt_env_snp_tcb;
+
+#define VT_ENV_SNP_PRODUCTS 3 /* milan, genoa, turin: the sevsnp plugin's amd_product claim */
+
 typedef struct vt_verify_opts {
     vt_tee_kind platform;        /* VT_TEE_NONE: recognize from the bytes */
     vt_time now;                 /* verification time; required */
@@ -167,7 +177,24 @@ typedef struct vt_verify_opts {
     int64_t refresh_before_s;      /* fetched collateral is fetched anew this long before its nextUpdate
                                       (the cached copy serves meanwhile); 0 = only once expired */
     long fetch_timeout_s;          /* whole-request limit for each fetch; 0 = 20 s */
+    /* SEV-SNP: the minimum TCB per product line ([0] Milan, [1] Genoa, [2] Turin;
+     * borrowed, VT_ENV_SNP_PRODUCTS entries; NULL = none).  The certified REPORTED_TCB
+     * is compared with it: tcb_status UpToDate, OutOfDate (a warning) or Unknown (no
+     * minimum for the product).  Without it the status is Unknown. */
+    const vt_env_snp_tcb *sevsnp_min_tcb;
 } vt_verify_opts;
+
+/*
+ * SEV-SNP: compares the certified REPORTED_TCB claims of verified evidence
+ * (amd_product, reported_tcb_bl/_tee/_snp/_ucode, and _fmc on Turin) with
+ * min[product] (VT_ENV_SNP_PRODUCTS entries).  Returns "UpToDate", "OutOfDate"
+ * or "Unknown" (min states nothing for the product, or a component claim is
+ * missing), and NULL when the claims carry no certified TCB.  why (why_len > 0)
+ * receives " (<reason>)" or "", naming the first component below its minimum;
+ * who names the minimum's source in it ("environment prod").
+ */
+VT_API const char *vt_sevsnp_tcb_status(char *why, size_t why_len, const vt_claims *c,
+                                        const vt_env_snp_tcb *min, const char *who);
 
 /*
  * Verifies evidence.  Returns VT_OK when the evidence could be examined (the

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 #define EVIDENCE_MAX (1u << 20)
@@ -33,6 +35,10 @@ static void verify_usage(FILE *f)
             "  --root-crl-url URL         Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl;\n"
             "                             with Intel's PCS, Intel's certificates host)\n"
             "  --fetch-timeout S          give up on a TDX collateral request after S seconds (default 20)\n"
+            "  --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]\n"
+            "                             SEV-SNP minimum TCB of a product line (milan, genoa, turin;\n"
+            "                             fmc on turin; repeatable): REPORTED_TCB at or above it is\n"
+            "                             UpToDate, below it OutOfDate (a warning); without it Unknown\n"
             "  --report-data HEX          expected report_data (zero-padded to 64 bytes)\n"
             "  --nonce HEX [--pubkey HEX] expected binding: report_data = SHA-512(nonce || pubkey)\n"
             "  --allow-missing-collateral accept without collateral (TCB status unknown) as a warning\n"
@@ -90,8 +96,34 @@ static void print_report(const vt_result *r)
         printf("  warning [%s] %s\n", r->warnings[i].check, r->warnings[i].msg);
 }
 
+/* The --sevsnp-min-tcb values, checked by the same parser as an environment's
+ * sevsnp_min_tcb (names, ranges, product lines).  Exit status; *out caller-owned. */
+static int snp_min_tcb(vt_env **out, json_t *snp)
+{
+    json_t *doc = json_pack("{s:s, s:O}", "id", "verify", "sevsnp_min_tcb", snp);
+    char *text = doc != NULL ? json_dumps(doc, 0) : NULL;
+    vt_env *env = calloc(1, sizeof(*env));
+    vt_err err = { 0 };
+    int ex = VT_EXIT_USAGE;
+
+    *out = NULL;
+    if (text == NULL || env == NULL)
+        ex = vt_cli_usage_error("out of memory");
+    else if (vt_env_parse(env, text, strlen(text), NULL, &err) != VT_OK)
+        ex = vt_cli_usage_error("verify: --sevsnp-min-tcb: %s", err.msg);
+    else {
+        *out = env;
+        env = NULL;
+        ex = VT_EXIT_OK;
+    }
+    free(env);
+    free(text);
+    json_decref(doc);
+    return ex;
+}
+
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_SNP_TCB };
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
 
@@ -117,10 +149,13 @@ int vt_cmd_verify(int argc, char **argv)
         { "pcs-url", required_argument, NULL, O_PCS_URL },
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "fetch-timeout", required_argument, NULL, O_FETCH_TIMEOUT },
+        { "sevsnp-min-tcb", required_argument, NULL, O_SNP_TCB },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *certs[CERTS_MAX];
+    json_t *snp = NULL;
+    vt_env *snp_env = NULL;
     size_t ncerts = 0;
     vt_verify_opts o;
     vt_mlog *mlog = NULL;
@@ -187,6 +222,14 @@ int vt_cmd_verify(int argc, char **argv)
             o.fetch_timeout_s = v;
             break;
         }
+        case O_SNP_TCB:
+            if (snp == NULL)
+                snp = json_object();
+            if (snp == NULL || vt_cli_snp_min_tcb(snp, optarg, "verify") != 0) {
+                json_decref(snp);
+                return VT_EXIT_USAGE;
+            }
+            break;
         case O_CERTS:
             if (ncerts >= CERTS_MAX)
                 return vt_cli_usage_error("verify: at most %d --certs files", CERTS_MAX);
@@ -197,16 +240,29 @@ int vt_cmd_verify(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
+        json_decref(snp);
         verify_usage(stderr);
         return vt_cli_usage_error("verify: expected exactly one evidence FILE");
     }
-    if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK)
-        return vt_cli_usage_error("%s", err.msg);
+    if (snp != NULL) {
+        ex = snp_min_tcb(&snp_env, snp);
+        json_decref(snp);
+        if (ex != VT_EXIT_OK)
+            return ex;
+        ex = VT_EXIT_USAGE;
+        o.sevsnp_min_tcb = snp_env->snp_min_tcb;
+    }
+    if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK) {
+        ex = vt_cli_usage_error("%s", err.msg);
+        goto out;
+    }
     if (o.expected_report_data_len > 0)
         o.expected_report_data = want;
     o.state_dir = vt_cli_state_dir(state);
-    if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache))
-        return vt_cli_usage_error("verify: state directory path too long");
+    if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache)) {
+        ex = vt_cli_usage_error("verify: state directory path too long");
+        goto out;
+    }
     o.fetch_cache_dir = fetch_cache;
     rc = vt_cli_read(&ev, argv[optind], EVIDENCE_MAX, &err);
     if (rc != VT_OK) {
@@ -281,6 +337,7 @@ int vt_cmd_verify(int argc, char **argv)
 out:
     free(text);
     free(res);
+    free(snp_env);
     vt_collateral_free(coll);
     vt_mlog_free(mlog);
     vt_buf_free(&ev);

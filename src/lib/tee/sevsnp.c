@@ -827,11 +827,21 @@ static vt_status sevsnp_verify(const vt__verify_req *req, vt_result *res, vt_err
         vt__claims_add(&res->claims, "reported_tcb_tee", &rep.tee, 1);
         vt__claims_add(&res->claims, "reported_tcb_snp", &rep.snp, 1);
         vt__claims_add(&res->claims, "reported_tcb_ucode", &rep.ucode, 1);
-        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
         tcb_format(t, sizeof(t), &rep, x->chain->product);
-        vt__result_warn(res, "tcb_status",
-                        "sevsnp: %s REPORTED_TCB (%s) is certified but not compared with a minimum TCB: Unknown",
-                        product_names[x->chain->product], t);
+        if (req->opts->sevsnp_min_tcb == NULL) {
+            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
+            vt__result_warn(res, "tcb_status",
+                            "sevsnp: %s REPORTED_TCB (%s) is certified but not compared with a minimum TCB: Unknown",
+                            product_names[x->chain->product], t);
+        } else {
+            char why[112];
+            const char *st = vt_sevsnp_tcb_status(why, sizeof(why), &res->claims, req->opts->sevsnp_min_tcb,
+                                                  "the given minimum");
+            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", st != NULL ? st : "Unknown");
+            if (st == NULL || strcmp(st, "UpToDate") != 0)
+                vt__result_warn(res, "tcb_status", "sevsnp: %s REPORTED_TCB (%s): %s%s", product_names[x->chain->product],
+                                t, res->claims.tcb_status, why);
+        }
     }
     rc = VT_OK;
 out:
