@@ -94,6 +94,8 @@ vt_status vt__roots_amd_intermediates(vt_x509 *out[2 * VT_AMD_PRODUCTS], vt_err 
 vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err);
 /* NVIDIA Device Identity CA (GPU and NVSwitch chains).  Borrowed, parsed once, process-lifetime. */
 vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err);
+/* The pinned NVIDIA CoRIM signing Root CA (signs the RIM signing chain); borrowed, process lifetime. */
+vt_status vt__roots_nvidia_rim(vt_x509 **out, vt_err *err);
 
 /* Simulation root and mock key in the state directory (tee/sim_root.c). */
 vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err);
