@@ -105,6 +105,7 @@ for t in "$build"/fuzz/fuzz_*; do
     *tpm_attest*) cp -n "$tp/attest"/* "$corpus/" 2>/dev/null || true ;;
     *tpm_eventlog*) cp -n "$tp/eventlog"/* "$corpus/" 2>/dev/null || true ;;
     *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
+    *nvgpu_rim*) cp -n "$vectors"/nvgpu/*/*.swidtag "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   # Kept seed corpora (small, written by hand or by our own tools): fuzz/corpus/<target>/.
   if [ -d "$root/fuzz/corpus/$name" ]; then cp -n "$root/fuzz/corpus/$name"/* "$corpus/" 2>/dev/null || true; fi

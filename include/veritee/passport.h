@@ -94,14 +94,7 @@ typedef struct vt_env_digest {
     size_t len;
 } vt_env_digest;
 
-/* Minimum REPORTED_TCB of one AMD product line (SPL values). */
-typedef struct vt_env_snp_tcb {
-    bool set;
-    uint8_t fmc; /* Turin only */
-    uint8_t bootloader, tee, snp, microcode;
-} vt_env_snp_tcb;
-
-#define VT_ENV_SNP_PRODUCTS 3 /* milan, genoa, turin: the sevsnp plugin's amd_product claim */
+/* vt_env_snp_tcb and VT_ENV_SNP_PRODUCTS (a minimum SEV-SNP TCB) are in tee.h. */
 /* Default TD_ATTRIBUTES policy: DEBUG (bit 0) clear, SEPT_VE_DISABLE (bit 28) set. */
 #define VT_ENV_TDX_ATTR_DEFAULT UINT64_C(0x0000000010000000)
 #define VT_ENV_TDX_ATTR_MASK_DEFAULT UINT64_C(0x0000000010000001)

@@ -52,11 +52,14 @@ VT_API const char *vt_verdict_name(vt_verdict v); /* "affirming", ... */
 #define VT_SIGNERS_MAX 6
 #define VT_FINDINGS_MAX 24
 
-/* A binary claim under its platform name ("mrtd", "rtmr0", "fmspc", ...). */
+/* A claim under its platform name ("mrtd", "rtmr0", "fmspc", "driver_version", ...).
+ * Binary claims are shown as hex; a text claim (`text`) holds printable ASCII only
+ * (0x20..0x7e, no NUL) and is shown as that string.  `value` is the same bytes either way. */
 typedef struct vt_claim {
     char name[VT_CLAIM_NAME_MAX];
     uint8_t value[VT_CLAIM_VALUE_MAX];
     size_t len;
+    bool text;
 } vt_claim;
 
 /* A signer identity: which key or certificate vouched for the evidence. */
@@ -70,7 +73,7 @@ typedef struct vt_claims {
     vt_tee_kind platform;
     bool hardware_attested; /* false for mock and for simulation roots */
     uint32_t version;       /* evidence format version (quote v4/v5, ...) */
-    vt_claim fields[VT_CLAIMS_MAX]; /* registers and other hex claims */
+    vt_claim fields[VT_CLAIMS_MAX]; /* registers, other binary claims, text claims */
     size_t field_count;
     uint8_t report_data[VT_REPORT_DATA_LEN];
     bool debug;
@@ -85,6 +88,7 @@ typedef struct vt_claims {
 
 /* Borrowed pointer into claims, or NULL. */
 VT_API const vt_claim *vt_claims_get(const vt_claims *c, const char *name);
+
 
 /* One failed check (or warning): `check` is a stable identifier. */
 typedef struct vt_finding {
@@ -130,6 +134,15 @@ typedef struct vt_verify_cache vt_verify_cache;
 VT_NODISCARD VT_API vt_status vt_verify_cache_new(vt_verify_cache **out, vt_err *err);
 VT_API void vt_verify_cache_free(vt_verify_cache *c);
 
+/* Minimum REPORTED_TCB of one AMD product line (SPL values). */
+typedef struct vt_env_snp_tcb {
+    bool set;
+    uint8_t fmc; /* Turin only */
+    uint8_t bootloader, tee, snp, microcode;
+} vt_env_snp_tcb;
+
+#define VT_ENV_SNP_PRODUCTS 3 /* milan, genoa, turin: the sevsnp plugin's amd_product claim */
+
 typedef struct vt_verify_opts {
     vt_tee_kind platform;        /* VT_TEE_NONE: recognize from the bytes */
     vt_time now;                 /* verification time; required */
@@ -169,7 +182,24 @@ typedef struct vt_verify_opts {
      * Borrowed; NULL = none.  A pinned AK makes chain_valid, never hardware_attested. */
     const uint8_t (*tpm_ak_sha256)[32];
     size_t tpm_ak_count;
+    /* SEV-SNP: the minimum TCB per product line ([0] Milan, [1] Genoa, [2] Turin;
+     * borrowed, VT_ENV_SNP_PRODUCTS entries; NULL = none).  The certified REPORTED_TCB
+     * is compared with it: tcb_status UpToDate, OutOfDate (a warning) or Unknown (no
+     * minimum for the product).  Without it the status is Unknown. */
+    const vt_env_snp_tcb *sevsnp_min_tcb;
 } vt_verify_opts;
+
+/*
+ * SEV-SNP: compares the certified REPORTED_TCB claims of verified evidence
+ * (amd_product, reported_tcb_bl/_tee/_snp/_ucode, and _fmc on Turin) with
+ * min[product] (VT_ENV_SNP_PRODUCTS entries).  Returns "UpToDate", "OutOfDate"
+ * or "Unknown" (min states nothing for the product, or a component claim is
+ * missing), and NULL when the claims carry no certified TCB.  why (why_len > 0)
+ * receives " (<reason>)" or "", naming the first component below its minimum;
+ * who names the minimum's source in it ("environment prod").
+ */
+VT_API const char *vt_sevsnp_tcb_status(char *why, size_t why_len, const vt_claims *c,
+                                        const vt_env_snp_tcb *min, const char *who);
 
 /*
  * Verifies evidence.  Returns VT_OK when the evidence could be examined (the

@@ -30,6 +30,12 @@ vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err);
 vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_hex, const char *nonce_hex,
                              const char *pub_hex, vt_err *err);
 
+/* --sevsnp-min-tcb PRODUCT:name=N,name=N... into snp[PRODUCT] = {name: N} (env JSON's
+ * sevsnp_min_tcb form; vt_env_parse checks names and ranges).  0, or -1 after printing a
+ * usage error prefixed with cmd. */
+struct json_t;
+int vt_cli_snp_min_tcb(struct json_t *snp, const char *arg, const char *cmd);
+
 int vt_cmd_verify(int argc, char **argv);
 int vt_cmd_inspect(int argc, char **argv);
 int vt_cmd_attest(int argc, char **argv);

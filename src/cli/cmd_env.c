@@ -51,43 +51,6 @@ static int add_str(json_t *obj, const char *list, const char *v)
     return json_array_append_new(a, json_string(v));
 }
 
-/* PRODUCT:name=N,name=N... into snp[PRODUCT] = {name: N}; the verifier checks names and ranges. */
-static int snp_min_tcb_flag(json_t *snp, const char *arg)
-{
-    char buf[256], *colon, *p, *next;
-    json_t *o;
-
-    if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || (colon = strchr(buf, ':')) == NULL ||
-        colon == buf || colon[1] == '\0') {
-        vt_cli_usage_error("env create: --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]");
-        return -1;
-    }
-    *colon = '\0';
-    o = json_object();
-    for (p = colon + 1; p != NULL; p = next) {
-        char *eq = strchr(p, '='), *end;
-        long v;
-        next = strchr(p, ',');
-        if (next != NULL)
-            *next++ = '\0';
-        if (eq == NULL || eq == p) {
-            json_decref(o);
-            vt_cli_usage_error("env create: --sevsnp-min-tcb: '%s' is not NAME=N", p);
-            return -1;
-        }
-        *eq = '\0';
-        v = strtol(eq + 1, &end, 10);
-        if (*end != '\0' || eq[1] == '\0') {
-            json_decref(o);
-            vt_cli_usage_error("env create: --sevsnp-min-tcb: %s is not a number", p);
-            return -1;
-        }
-        json_object_set_new(o, p, json_integer(v));
-    }
-    json_object_set_new(snp, buf, o);
-    return 0;
-}
-
 static int env_create(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -151,7 +114,7 @@ static int env_create(int argc, char **argv)
         case O_DESC: json_object_set_new(env, "description", json_string(optarg)); flags = true; break;
         case O_DEPLOY: json_object_set_new(env, "deployment_type", json_string(optarg)); flags = true; break;
         case O_SNP_TCB:
-            if (snp_min_tcb_flag(snp, optarg) != 0)
+            if (vt_cli_snp_min_tcb(snp, optarg, "env create") != 0)
                 goto out;
             flags = true;
             break;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "veritee/tpm.h"
 
@@ -40,6 +42,10 @@ static void verify_usage(FILE *f)
             "  --root-crl-url URL         Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl;\n"
             "                             with Intel's PCS, Intel's certificates host)\n"
             "  --fetch-timeout S          give up on a TDX collateral request after S seconds (default 20)\n"
+            "  --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]\n"
+            "                             SEV-SNP minimum TCB of a product line (milan, genoa, turin;\n"
+            "                             fmc on turin; repeatable): REPORTED_TCB at or above it is\n"
+            "                             UpToDate, below it OutOfDate (a warning); without it Unknown\n"
             "  --report-data HEX          expected report_data (zero-padded to 64 bytes)\n"
             "  --nonce HEX [--pubkey HEX] expected binding: report_data = SHA-512(nonce || pubkey)\n"
             "  --allow-missing-collateral accept without collateral (TCB status unknown) as a warning\n"
@@ -83,8 +89,13 @@ static void print_report(const vt_result *r)
     vt_hex_encode(hex, c->report_data, sizeof(c->report_data));
     printf("  %-20s %s\n", "report_data", hex);
     for (size_t i = 0; i < c->field_count; i++) {
-        vt_hex_encode(hex, c->fields[i].value, c->fields[i].len);
-        printf("  %-20s %s\n", c->fields[i].name, hex);
+        const vt_claim *f = &c->fields[i];
+        if (f->text)
+            printf("  %-20s %.*s\n", f->name, (int)f->len, (const char *)f->value);
+        else {
+            vt_hex_encode(hex, f->value, f->len);
+            printf("  %-20s %s\n", f->name, hex);
+        }
     }
     for (size_t i = 0; i < r->error_count; i++)
         printf("  error   [%s] %s\n", r->errors[i].check, r->errors[i].msg);
@@ -92,8 +103,34 @@ static void print_report(const vt_result *r)
         printf("  warning [%s] %s\n", r->warnings[i].check, r->warnings[i].msg);
 }
 
+/* The --sevsnp-min-tcb values, checked by the same parser as an environment's
+ * sevsnp_min_tcb (names, ranges, product lines).  Exit status; *out caller-owned. */
+static int snp_min_tcb(vt_env **out, json_t *snp)
+{
+    json_t *doc = json_pack("{s:s, s:O}", "id", "verify", "sevsnp_min_tcb", snp);
+    char *text = doc != NULL ? json_dumps(doc, 0) : NULL;
+    vt_env *env = calloc(1, sizeof(*env));
+    vt_err err = { 0 };
+    int ex = VT_EXIT_USAGE;
+
+    *out = NULL;
+    if (text == NULL || env == NULL)
+        ex = vt_cli_usage_error("out of memory");
+    else if (vt_env_parse(env, text, strlen(text), NULL, &err) != VT_OK)
+        ex = vt_cli_usage_error("verify: --sevsnp-min-tcb: %s", err.msg);
+    else {
+        *out = env;
+        env = NULL;
+        ex = VT_EXIT_OK;
+    }
+    free(env);
+    free(text);
+    json_decref(doc);
+    return ex;
+}
+
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK, O_SNP_TCB };
 #define AK_PINS_MAX 16
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
@@ -121,10 +158,13 @@ int vt_cmd_verify(int argc, char **argv)
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "fetch-timeout", required_argument, NULL, O_FETCH_TIMEOUT },
         { "ak-sha256", required_argument, NULL, O_AK },
+        { "sevsnp-min-tcb", required_argument, NULL, O_SNP_TCB },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *certs[CERTS_MAX];
+    json_t *snp = NULL;
+    vt_env *snp_env = NULL;
     size_t ncerts = 0;
     vt_verify_opts o;
     vt_mlog *mlog = NULL;
@@ -206,6 +246,14 @@ int vt_cmd_verify(int argc, char **argv)
             o.fetch_timeout_s = v;
             break;
         }
+        case O_SNP_TCB:
+            if (snp == NULL)
+                snp = json_object();
+            if (snp == NULL || vt_cli_snp_min_tcb(snp, optarg, "verify") != 0) {
+                json_decref(snp);
+                return VT_EXIT_USAGE;
+            }
+            break;
         case O_CERTS:
             if (ncerts >= CERTS_MAX)
                 return vt_cli_usage_error("verify: at most %d --certs files", CERTS_MAX);
@@ -221,6 +269,7 @@ int vt_cmd_verify(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
+        json_decref(snp);
         verify_usage(stderr);
         return vt_cli_usage_error("verify: expected exactly one evidence FILE");
     }
@@ -228,13 +277,25 @@ int vt_cmd_verify(int argc, char **argv)
         o.tpm_ak_sha256 = (const uint8_t(*)[32])ak_pins;
         o.tpm_ak_count = ak_count;
     }
-    if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK)
-        return vt_cli_usage_error("%s", err.msg);
+    if (snp != NULL) {
+        ex = snp_min_tcb(&snp_env, snp);
+        json_decref(snp);
+        if (ex != VT_EXIT_OK)
+            return ex;
+        ex = VT_EXIT_USAGE;
+        o.sevsnp_min_tcb = snp_env->snp_min_tcb;
+    }
+    if (vt_cli_report_data(want, &o.expected_report_data_len, rd, nonce, pub, &err) != VT_OK) {
+        ex = vt_cli_usage_error("%s", err.msg);
+        goto out;
+    }
     if (rd != NULL || nonce != NULL)
         o.expected_report_data = want;
     o.state_dir = vt_cli_state_dir(state);
-    if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache))
-        return vt_cli_usage_error("verify: state directory path too long");
+    if (snprintf(fetch_cache, sizeof(fetch_cache), "%s/cache/kds", o.state_dir) >= (int)sizeof(fetch_cache)) {
+        ex = vt_cli_usage_error("verify: state directory path too long");
+        goto out;
+    }
     o.fetch_cache_dir = fetch_cache;
     if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
         if (!vt_tpm_evidence_dir_probe(argv[optind])) {
@@ -318,6 +379,7 @@ int vt_cmd_verify(int argc, char **argv)
 out:
     free(text);
     free(res);
+    free(snp_env);
     vt_collateral_free(coll);
     vt_mlog_free(mlog);
     vt_buf_free(&ev);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 int vt_cli_exit(vt_status rc)
@@ -129,4 +131,41 @@ vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_he
     vt_buf_free(&a);
     vt_buf_free(&b);
     return rc;
+}
+
+/* PRODUCT:name=N,name=N... into snp[PRODUCT] = {name: N}; the verifier checks names and ranges. */
+int vt_cli_snp_min_tcb(json_t *snp, const char *arg, const char *cmd)
+{
+    char buf[256], *colon, *p, *next;
+    json_t *o;
+
+    if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || (colon = strchr(buf, ':')) == NULL ||
+        colon == buf || colon[1] == '\0') {
+        vt_cli_usage_error("%s: --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]", cmd);
+        return -1;
+    }
+    *colon = '\0';
+    o = json_object();
+    for (p = colon + 1; p != NULL; p = next) {
+        char *eq = strchr(p, '='), *end;
+        long v;
+        next = strchr(p, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        if (eq == NULL || eq == p) {
+            json_decref(o);
+            vt_cli_usage_error("%s: --sevsnp-min-tcb: '%s' is not NAME=N", cmd, p);
+            return -1;
+        }
+        *eq = '\0';
+        v = strtol(eq + 1, &end, 10);
+        if (*end != '\0' || eq[1] == '\0') {
+            json_decref(o);
+            vt_cli_usage_error("%s: --sevsnp-min-tcb: %s is not a number", cmd, p);
+            return -1;
+        }
+        json_object_set_new(o, p, json_integer(v));
+    }
+    json_object_set_new(snp, buf, o);
+    return 0;
 }

@@ -34,6 +34,16 @@ expect 0 "h100 nonce" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100
   --allow-missing-collateral --report-data 931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb \
   "$N/nvtrust-h100-sample/report.bin"
 contains '"fwid": "f5c384aebb579217a2c66b17ed0f28e6a9b8d639041acd7b4721cec004f7275494ba94bb5cdfdb3055ee051762b1f75d"' "h100 fwid"
+# Version claims are text, not hex of their bytes.
+contains '"driver_version": "550.90.07"' "verify driver as text"
+contains '"vbios_version": "96.00.9F.00.01"' "verify vbios as text"
+lacks '3535302e39302e3037' "verify driver not hex"
+# ... and the text output shows each once, as text.
+expect 0 "h100 text" -- "$VT" verify --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
+  --allow-missing-collateral "$N/nvtrust-h100-sample/report.bin"
+contains 'driver_version       550.90.07' "text driver"
+if [ "$(grep -c '550\.90\.07' "$TMP/out")" = 1 ]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: driver version printed more than once"; fi
 expect 1 "h100 wrong nonce" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
   --allow-missing-collateral --report-data 00 "$N/nvtrust-h100-sample/report.bin"
 contains '"check": "report_data"' "wrong nonce named"
@@ -56,6 +66,34 @@ contains '"check": "signature"' "foreign chain: signature named"
 # A truncated report is unreadable (exit 2), never a crash.
 head -c 2000 "$N/nvtrust-h100-sample/report.bin" > "$TMP/trunc.bin"
 expect 2 "truncated" -- "$VT" verify --platform nvgpu --at "$AT" "$TMP/trunc.bin"
+
+# RIMs (genuine, NVIDIA-signed; nvtrust-h100-rim-sample): verified with XML-DSig to the pinned
+# NVIDIA RIM root and compared index by index.  The driver RIM matches every active index.
+R="$N/nvtrust-h100-rim-sample"
+expect 0 "driver rim" -- "$VT" verify --json --at "$AT" --certs "$R/certchain.pem" --certs "$R/driver_rim.swidtag" \
+  --allow-missing-collateral "$R/report.bin"
+contains '"role": "driver_rim"' "driver rim signer"
+contains 'HCC RIM L4 Signer' "driver rim signer named"
+contains 'only the driver RIM given: VBIOS measurements not checked' "vbios not checked said"
+lacks '"check": "measurements"' "driver rim: every index matches"
+# The genuine VBIOS RIM differs from this report at indices 1, 2, 3 and 9 (4, 5, 6, 11 match):
+# compared by index, it is rejected (docs/formats/nvgpu.md).
+expect 1 "vbios rim mismatch" -- "$VT" verify --json --at "$AT" --certs "$R/certchain.pem" \
+  --certs "$R/driver_rim.swidtag" --certs "$R/vbios_rim.swidtag" --allow-missing-collateral "$R/report.bin"
+contains 'measurement 1 does not match the vbios RIM (96.00.5E.00.01)' "vbios index 1 named"
+lacks 'does not match the driver RIM' "driver still matches"
+# A changed golden value breaks the signature; after the RIM signer expired, the chain fails.
+sed 's/ns2:Hash0="0e0ee161/ns2:Hash0="0e0ee162/' "$R/driver_rim.swidtag" >"$TMP/driver_rim.swidtag"
+expect 1 "tampered rim" -- "$VT" verify --json --at "$AT" --certs "$R/certchain.pem" --certs "$TMP/driver_rim.swidtag" \
+  --allow-missing-collateral "$R/report.bin"
+contains 'rim signature does not verify' "tampered rim named"
+expect 1 "expired rim signer" -- "$VT" verify --json --at 2025-07-01T00:00:00Z --certs "$R/certchain.pem" \
+  --certs "$R/driver_rim.swidtag" --allow-missing-collateral "$R/report.bin"
+contains 'rim signing chain does not verify' "expired rim named"
+# A RIM for another version (the VBIOS RIM against an H100 with another VBIOS).
+expect 1 "rim for other version" -- "$VT" verify --json --at "$AT" --certs "$N/nvtrust-h100-sample/certchain.pem" \
+  --certs "$R/vbios_rim.swidtag" --allow-missing-collateral "$N/nvtrust-h100-sample/report.bin"
+contains 'is not for this driver (550.90.07) or VBIOS (96.00.9F.00.01)' "other version named"
 
 # inspect: every field as JSON.
 expect 0 "inspect h100" -- "$VT" inspect "$N/nvtrust-h100-sample/report.bin"

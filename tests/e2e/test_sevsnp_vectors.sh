@@ -24,6 +24,30 @@ for c in virtee-milan-v2:2024-01-01T00:00:00Z:vcek trustee-milan-v2:2024-01-01T0
   expect 0 "$d auto" -- "$VT" verify --at "$at" --collateral "$S/$d" "$S/$d/report.bin"
 done
 
+# verify --sevsnp-min-tcb: the one-shot verify judges the TCB (virtee-milan-v2: bl 3 tee 0 snp 8 ucode 115).
+M="$S/virtee-milan-v2"
+expect 0 "min tcb met" -- "$VT" verify --json --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb milan:bootloader=3,tee=0,snp=8,microcode=115 "$M/report.bin"
+contains '"tcb_status": "UpToDate"' "min tcb met: UpToDate"
+contains '"verdict": "affirming"' "min tcb met: affirming"
+expect 0 "min tcb above" -- "$VT" verify --json --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb genoa:bootloader=9,tee=0,snp=0,microcode=0 --sevsnp-min-tcb milan:bootloader=3,tee=0,snp=8,microcode=116 "$M/report.bin"
+contains '"tcb_status": "OutOfDate"' "min tcb above: OutOfDate"
+contains 'REPORTED_TCB microcode SPL 115 is below the Milan minimum 116' "min tcb above: component named"
+expect 1 "min tcb above strict" -- "$VT" verify --strict --json --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb milan:bootloader=0,tee=0,snp=0,microcode=116 "$M/report.bin"
+expect 0 "min tcb other product" -- "$VT" verify --json --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb genoa:bootloader=1,tee=1,snp=1,microcode=1 "$M/report.bin"
+contains '"tcb_status": "Unknown"' "other product: Unknown"
+contains 'states no sevsnp_min_tcb for Milan' "other product: says why"
+expect 2 "min tcb bad component" -- "$VT" verify --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb milan:ucode=1 "$M/report.bin"
+contains 'is not a TCB component' "bad component named"
+expect 2 "min tcb bad product" -- "$VT" verify --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb mars:tee=1 "$M/report.bin"
+expect 2 "min tcb bad syntax" -- "$VT" verify --at 2024-01-01T00:00:00Z --collateral "$M" \
+  --sevsnp-min-tcb milan "$M/report.bin"
+
 # go-sev-guest: valid, but launched with debug allowed -> rejected unless --allow-debug.
 expect 1 "gosev debug" -- "$VT" verify --json --at 2022-09-24T01:00:00Z --collateral "$S/gosev-milan-v2" "$S/gosev-milan-v2/report.bin"
 contains '"check": "debug"' "gosev debug named"

@@ -138,43 +138,12 @@ static bool claim_le(uint64_t *out, const vt_claims *c, const char *name)
  */
 static const char *snp_tcb_status(char *why, size_t why_len, const vt_claims *c, const vt_env *env)
 {
-    static const char *const products[VT_ENV_SNP_PRODUCTS] = { "Milan", "Genoa", "Turin" };
-    static const struct {
-        const char *claim, *name;
-        size_t off;
-    } comp[] = {
-        { "reported_tcb_fmc", "fmc", offsetof(vt_env_snp_tcb, fmc) },
-        { "reported_tcb_bl", "bootloader", offsetof(vt_env_snp_tcb, bootloader) },
-        { "reported_tcb_tee", "tee", offsetof(vt_env_snp_tcb, tee) },
-        { "reported_tcb_snp", "snp", offsetof(vt_env_snp_tcb, snp) },
-        { "reported_tcb_ucode", "microcode", offsetof(vt_env_snp_tcb, microcode) },
-    };
-    const vt_env_snp_tcb *min;
-    const char *status = "UpToDate";
-    uint64_t prod, v;
+    char who[VT_ENV_ID_MAX + 16];
+    const char *status;
 
-    if (!claim_le(&prod, c, "amd_product") || prod >= VT_ENV_SNP_PRODUCTS)
-        return c->tcb_status; /* the TCB was not certified: the plugin's status stands */
-    min = &env->snp_min_tcb[prod];
-    if (!min->set) {
-        snprintf(why, why_len, " (environment %s states no sevsnp_min_tcb for %s)", env->id, products[prod]);
-        return "Unknown";
-    }
-    for (size_t i = 0; i < sizeof(comp) / sizeof(comp[0]); i++) {
-        uint8_t want = *((const uint8_t *)min + comp[i].off);
-        if (i == 0 && prod != 2)
-            continue; /* FMC exists on Turin only */
-        if (!claim_le(&v, c, comp[i].claim)) {
-            snprintf(why, why_len, " (the evidence has no %s claim)", comp[i].claim);
-            return "Unknown";
-        }
-        if (v < want && status[0] == 'U') {
-            snprintf(why, why_len, " (REPORTED_TCB %s SPL %u is below the %s minimum %u)", comp[i].name, (unsigned)v,
-                     products[prod], want);
-            status = "OutOfDate";
-        }
-    }
-    return status;
+    snprintf(who, sizeof(who), "environment %s", env->id);
+    status = vt_sevsnp_tcb_status(why, why_len, c, env->snp_min_tcb, who);
+    return status != NULL ? status : c->tcb_status; /* not certified: the plugin's status stands */
 }
 
 static void tee_tcb(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env, char tcb_out[48])

@@ -526,7 +526,7 @@ static void add_claims(vt_result *res, const composite *c, const vt_result *cpu,
         const vt_claim *f = &cpu->claims.fields[i];
         int n = snprintf(name, sizeof(name), "cpu.%s", f->name);
         if (n > 0 && (size_t)n < VT_CLAIM_NAME_MAX)
-            vt__claims_add(cl, name, f->value, f->len);
+            vt__claims_copy(cl, name, f);
     }
     for (size_t i = 0; i < c->dev_count && cl->field_count < VT_CLAIMS_MAX; i++) {
         const vt_claim *f = vt_claims_get(&dev[i]->claims, "fwid");

@@ -220,8 +220,11 @@ static void add_claims(nitro_ctx *x)
         snprintf(name, sizeof(name), "pcr%u", i);
         vt__claims_add(c, name, d->pcrs[i], NITRO_PCR_LEN);
     }
-    add_bytes_claim(c, "module_id", (const uint8_t *)d->module_id, strlen(d->module_id));
-    vt__claims_add(c, "digest", (const uint8_t *)d->digest, strlen(d->digest));
+    if (strlen(d->module_id) <= VT_CLAIM_VALUE_MAX)
+        vt__claims_add_text(c, "module_id", d->module_id);
+    else
+        add_bytes_claim(c, "module_id", (const uint8_t *)d->module_id, strlen(d->module_id));
+    vt__claims_add_text(c, "digest", d->digest);
     for (size_t k = 0; k < 8; k++)
         ts[k] = (uint8_t)(d->timestamp_ms >> (56 - 8 * k));
     vt__claims_add(c, "timestamp", ts, sizeof(ts));
@@ -238,7 +241,6 @@ static void add_claims(nitro_ctx *x)
     /* Debug-mode enclaves report PCR0..2 as zeros (parser guarantees they are present). */
     c->debug = all_zero(d->pcrs[0], NITRO_PCR_LEN) && all_zero(d->pcrs[1], NITRO_PCR_LEN) &&
                all_zero(d->pcrs[2], NITRO_PCR_LEN);
-    vt__claims_add_signer(c, "module_id", d->module_id);
 }
 
 /* ---- the plugin ---- */

@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "tee/cache.h"
+#include "tee/nvgpu_rim.h"
 #include "tee/nvgpu_spdm.h"
 #include "tee/plugin.h"
 
@@ -51,6 +53,11 @@ typedef struct nvgpu_ctx {
     } pem[4];
     size_t pem_count;
     json_t *ref; /* reference values, when the collateral holds them */
+    struct {
+        const uint8_t *p;
+        size_t len;
+    } rim[2]; /* RIM blobs (SWID XML), borrowed from the collateral */
+    size_t rim_count;
     nvgpu_chain *chain;
     bool chain_ok;
 } nvgpu_ctx;
@@ -98,6 +105,16 @@ static bool coll_load(nvgpu_ctx *x)
             x->pem[x->pem_count].len = len;
             x->pem[x->pem_count].name = name;
             x->pem_count++;
+            continue;
+        }
+        if (contains(p, len, "<SoftwareIdentity", 4096)) {
+            if (x->rim_count == 2) {
+                vt__result_fail(x->res, "rim", "nvgpu: more than two RIMs (driver, VBIOS) in the collateral");
+                return false;
+            }
+            x->rim[x->rim_count].p = p;
+            x->rim[x->rim_count].len = len;
+            x->rim_count++;
             continue;
         }
         if (p[0] == '{' && contains(p, len, NVGPU_REF_FORMAT, len)) {
@@ -328,6 +345,94 @@ static bool check_reference(nvgpu_ctx *x)
     return ok && matched > 0;
 }
 
+/*
+ * The driver and VBIOS RIMs: each must verify (XML-DSig, chain to the pinned
+ * NVIDIA RIM root at now), be for the evidence's driver or VBIOS version, and
+ * no index may be active in both; every active index must be in the evidence
+ * with one of the RIM's alternatives.  True when both RIMs were given and all
+ * of that holds.
+ */
+static bool check_rims(nvgpu_ctx *x)
+{
+    static const char *const roles[2] = { "driver", "vbios" };
+    vt__nvgpu_rim *rim[2] = { NULL, NULL }, *r;
+    char ver[2][64];
+    vt_x509 *root = NULL;
+    vt_err e = { 0 };
+    bool ok = true;
+
+    vt__nvgpu_driver_string(ver[0], sizeof(ver[0]), &x->ev);
+    vt__nvgpu_vbios_string(ver[1], sizeof(ver[1]), &x->ev);
+    if (vt__roots_nvidia_rim(&root, &e) != VT_OK) {
+        vt__result_fail(x->res, "rim", "%s", e.msg);
+        return false;
+    }
+    for (size_t i = 0; i < x->rim_count && ok; i++) {
+        int role = -1;
+
+        r = calloc(1, sizeof(*r));
+        if (r == NULL) {
+            vt__result_fail(x->res, "rim", "nvgpu: out of memory");
+            ok = false;
+            break;
+        }
+        if (vt__nvgpu_rim_verify(r, x->rim[i].p, x->rim[i].len, &root, 1, x->now, &e) != VT_OK) {
+            vt__result_fail(x->res, "rim", "%s", e.msg);
+            free(r);
+            ok = false;
+            break;
+        }
+        for (int k = 0; k < 2; k++)
+            if (ver[k][0] != '\0' && strcasecmp(r->version, ver[k]) == 0)
+                role = k;
+        if (role < 0 || rim[role] != NULL) {
+            vt__result_fail(x->res, "rim", "nvgpu: RIM for version %.40s is not for this driver (%s) or VBIOS (%s)%s",
+                            r->version, ver[0][0] ? ver[0] : "none", ver[1], role >= 0 ? ", or is given twice" : "");
+            free(r);
+            ok = false;
+            break;
+        }
+        rim[role] = r;
+        vt__claims_window(&x->res->claims, r->not_before, r->not_after);
+        vt__claims_add_signer(&x->res->claims, role == 0 ? "driver_rim" : "vbios_rim", r->signer);
+    }
+    for (int k = 0; k < 2 && ok; k++) {
+        if (rim[k] == NULL)
+            continue;
+        for (size_t i = 0; i < rim[k]->meas_count; i++) {
+            const vt__nvgpu_rim_meas *m = &rim[k]->meas[i], *o;
+            const vt__nvgpu_meas *got;
+            bool match = false;
+
+            if (!m->active)
+                continue;
+            o = rim[1 - k] != NULL ? vt__nvgpu_rim_find(rim[1 - k], m->index) : NULL;
+            if (k == 0 && o != NULL && o->active) {
+                vt__result_fail(x->res, "rim", "nvgpu: measurement %u is active in both the driver and VBIOS RIM",
+                                m->index);
+                ok = false;
+                continue;
+            }
+            got = meas_at(&x->ev, m->index);
+            for (size_t a = 0; got != NULL && got->len == m->len && a < m->alt_count; a++)
+                match = match || vt_ct_equal(got->value, m->alt[a], m->len);
+            if (!match) {
+                vt__result_fail(x->res, "measurements", "nvgpu: measurement %u %s the %s RIM (%s)", m->index,
+                                got == NULL ? "is missing; required by" : "does not match", roles[k], rim[k]->version);
+                ok = false;
+            }
+        }
+    }
+    if (ok && (rim[0] == NULL || rim[1] == NULL)) {
+        vt__result_warn(x->res, "rim", "nvgpu: only the %s RIM given: %s measurements not checked",
+                        rim[0] != NULL ? "driver" : "VBIOS", rim[0] != NULL ? "VBIOS" : "driver");
+        ok = false;
+    }
+    free(rim[0]);
+    free(rim[1]);
+    return ok;
+}
+
 /* ---- claims ---- */
 
 static void add_claims(nvgpu_ctx *x)
@@ -347,15 +452,11 @@ static void add_claims(nvgpu_ctx *x)
     if (e->fwid_present)
         vt__claims_add(c, "fwid", e->fwid, sizeof(e->fwid));
     vt__nvgpu_driver_string(s, sizeof(s), e);
-    if (s[0] != '\0') {
-        vt__claims_add(c, "driver_version", (const uint8_t *)s, strlen(s));
-        vt__claims_add_signer(c, "driver", s);
-    }
+    if (s[0] != '\0')
+        vt__claims_add_text(c, "driver_version", s);
     vt__nvgpu_vbios_string(s, sizeof(s), e);
-    if (s[0] != '\0') {
-        vt__claims_add(c, "vbios_version", (const uint8_t *)s, strlen(s));
-        vt__claims_add_signer(c, "vbios", s);
-    }
+    if (s[0] != '\0')
+        vt__claims_add_text(c, "vbios_version", s);
     /* All measurements in one claim, then as many single ones as fit. */
     if (vt_digest(VT_MD_SHA384, x->req->evidence + NVGPU_REQ_LEN + 8, e->record_len, h, NULL) == VT_OK)
         vt__claims_add(c, "meas_record_sha384", h, sizeof(h));
@@ -412,7 +513,15 @@ static vt_status nvgpu_verify(const vt__verify_req *req, vt_result *res, vt_err 
         vt__claims_add_signer(&res->claims, "nvgpu_cert", x->chain->leaf_subject);
     if (x->chain_ok)
         vt__claims_window(&res->claims, x->chain->not_before, x->chain->not_after);
-    if (x->ref != NULL) {
+    if (x->rim_count > 0) {
+        /* RIMs matched is half of it: UpToDate needs OCSP too, which is not done. */
+        if (check_rims(x) && sig_ok && x->chain_ok && fwid_ok) {
+            res->collateral_verified = true;
+            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
+        }
+        vt__result_warn(res, "ocsp", "nvgpu: OCSP revocation of the device and RIM certificates not checked: "
+                                     "tcb_status is not UpToDate");
+    } else if (x->ref != NULL) {
         ref_ok = check_reference(x);
         if (ref_ok && sig_ok && x->chain_ok && fwid_ok) {
             res->collateral_verified = true;

@@ -65,6 +65,11 @@ struct json_t *vt__json_hex(const uint8_t *p, size_t n);
 void vt__result_warn(vt_result *r, const char *check, const char *fmt, ...) VT_PRINTF(3, 4);
 /* Add a binary claim; silently ignores overflow past VT_CLAIMS_MAX (a bug, asserted in debug). */
 void vt__claims_add(vt_claims *c, const char *name, const uint8_t *value, size_t len);
+/* A text claim (a version string, an id): kept as text when every byte is printable
+ * ASCII, else added as a binary claim (shown as hex). */
+void vt__claims_add_text(vt_claims *c, const char *name, const char *value);
+/* Copies a claim as it is (text or binary) under a new name. */
+void vt__claims_copy(vt_claims *c, const char *name, const vt_claim *from);
 void vt__claims_add_signer(vt_claims *c, const char *role, const char *value);
 /* Add an advisory ID once (duplicates ignored; silently capped at VT_ADVISORIES_MAX). */
 void vt__claims_add_advisory(vt_claims *c, const char *id);
@@ -89,6 +94,8 @@ vt_status vt__roots_amd_intermediates(vt_x509 *out[2 * VT_AMD_PRODUCTS], vt_err 
 vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err);
 /* NVIDIA Device Identity CA (GPU and NVSwitch chains).  Borrowed, parsed once, process-lifetime. */
 vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err);
+/* The pinned NVIDIA CoRIM signing Root CA (signs the RIM signing chain); borrowed, process lifetime. */
+vt_status vt__roots_nvidia_rim(vt_x509 **out, vt_err *err);
 
 /* Google Compute Engine vTPM EK/AK CAs (tee/tpm_roots.c): the roots (2018
  * and 2022), then the intermediates that issue AK certificates.  Borrowed,

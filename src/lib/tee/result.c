@@ -89,6 +89,33 @@ void vt__claims_add(vt_claims *c, const char *name, const uint8_t *value, size_t
     snprintf(cl->name, sizeof(cl->name), "%s", name);
     memcpy(cl->value, value, len);
     cl->len = len;
+    cl->text = false;
+}
+
+static bool printable(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i] < 0x20 || p[i] > 0x7e)
+            return false;
+    return len > 0;
+}
+
+void vt__claims_add_text(vt_claims *c, const char *name, const char *value)
+{
+    size_t len = strlen(value), before = c->field_count;
+
+    vt__claims_add(c, name, (const uint8_t *)value, len);
+    if (c->field_count > before)
+        c->fields[before].text = printable((const uint8_t *)value, len);
+}
+
+void vt__claims_copy(vt_claims *c, const char *name, const vt_claim *from)
+{
+    size_t before = c->field_count;
+
+    vt__claims_add(c, name, from->value, from->len);
+    if (c->field_count > before)
+        c->fields[before].text = from->text && printable(from->value, from->len);
 }
 
 void vt__claims_add_signer(vt_claims *c, const char *role, const char *value)
@@ -157,8 +184,12 @@ static json_t *claims_json(const vt_claims *c)
 {
     json_t *o = json_object(), *signers = json_array();
 
-    for (size_t i = 0; i < c->field_count; i++)
-        json_object_set_new(o, c->fields[i].name, hex_json(c->fields[i].value, c->fields[i].len));
+    for (size_t i = 0; i < c->field_count; i++) {
+        const vt_claim *f = &c->fields[i];
+        json_object_set_new(o, f->name, f->text && printable(f->value, f->len)
+                                            ? json_stringn((const char *)f->value, f->len)
+                                            : hex_json(f->value, f->len));
+    }
     json_object_set_new(o, "report_data", hex_json(c->report_data, sizeof(c->report_data)));
     json_object_set_new(o, "debug", json_boolean(c->debug));
     json_object_set_new(o, "version", json_integer(c->version));

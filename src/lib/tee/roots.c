@@ -619,3 +619,44 @@ vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err)
         return vt_err_set(err, VT_E_INTERNAL, "roots: pinned NVIDIA Device Identity CA failed to load");
     return VT_OK;
 }
+
+/* NVIDIA CoRIM signing Root CA: CN=NVIDIA CoRIM signing Root CA, O=NVIDIA, P-384,
+ * SHA-256(DER) 12977b51...a41df5d1; the root of the chain that signs NVIDIA's
+ * driver and VBIOS RIMs (docs/formats/nvgpu.md, "RIMs"). */
+static const char nvidia_rim_root_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIICKTCCAbCgAwIBAgIQRdrjoA5QN73fh1N17LXicDAKBggqhkjOPQQDAzBFMQsw\n"
+    "CQYDVQQGEwJVUzEPMA0GA1UECgwGTlZJRElBMSUwIwYDVQQDDBxOVklESUEgQ29S\n"
+    "SU0gc2lnbmluZyBSb290IENBMCAXDTIzMDMxNjE1MzczNFoYDzIwNTMwMzA4MTUz\n"
+    "NzM0WjBFMQswCQYDVQQGEwJVUzEPMA0GA1UECgwGTlZJRElBMSUwIwYDVQQDDBxO\n"
+    "VklESUEgQ29SSU0gc2lnbmluZyBSb290IENBMHYwEAYHKoZIzj0CAQYFK4EEACID\n"
+    "YgAEuECyi9vNM+Iw2lfUzyBldHAwaC1HF7TCgp12QcEyUTm3Tagxwr48d55+K2VI\n"
+    "lWYIDk7NlAIQdcV/Ff7euGLI+Qauj93HsSI4WX298PpW54RTgz9tC+Q684caR/BX\n"
+    "WEeZo2MwYTAdBgNVHQ4EFgQUpaXrOPK4ZDAk08DBskn594zeZjAwHwYDVR0jBBgw\n"
+    "FoAUpaXrOPK4ZDAk08DBskn594zeZjAwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8B\n"
+    "Af8EBAMCAQYwCgYIKoZIzj0EAwMDZwAwZAIwHGDyscDP6ihHqRvZlI3eqZ4YkvjE\n"
+    "1duaN84tAHRVgxVMvNrp5Tnom3idHYGW/dskAjATvjIx6VzHm/4e2GiZAyZEIUBD\n"
+    "OKPzp5ei/A0iUZpdvngenDwV8Qa/wGdiTmJ7Bp4=\n"
+    "-----END CERTIFICATE-----\n";
+
+static const uint8_t nvidia_rim_root_sha256[32] = {
+    0x12, 0x97, 0x7b, 0x51, 0x15, 0xac, 0xb0, 0x38, 0x11, 0x79, 0x27, 0x9f, 0xff, 0xeb, 0x5a, 0x8c,
+    0x4d, 0x26, 0x49, 0x71, 0xeb, 0xb3, 0x22, 0x98, 0x02, 0x3a, 0x46, 0x5f, 0xa4, 0x1d, 0xf5, 0xd1,
+};
+
+static pthread_once_t nvidia_rim_once = PTHREAD_ONCE_INIT;
+static vt_x509 *nvidia_rim_root;
+
+static void nvidia_rim_load(void)
+{
+    nvidia_rim_root = load_pinned(nvidia_rim_root_pem, sizeof(nvidia_rim_root_pem) - 1, nvidia_rim_root_sha256);
+}
+
+vt_status vt__roots_nvidia_rim(vt_x509 **out, vt_err *err)
+{
+    pthread_once(&nvidia_rim_once, nvidia_rim_load);
+    *out = nvidia_rim_root;
+    if (nvidia_rim_root == NULL)
+        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned NVIDIA CoRIM signing Root CA failed to load");
+    return VT_OK;
+}

@@ -70,6 +70,8 @@ typedef struct snp_ctx {
     uint8_t coll_digest[32];
     snp_chain *chain;
     bool chain_ok;
+    vt_buf kds_crl;          /* the ARK's CRL from the fetch cache or AMD KDS; empty when none */
+    uint8_t kds_crl_digest[32];
 } snp_ctx;
 
 static void chain_destroy(vt__cached *base)
@@ -564,6 +566,63 @@ static bool kds_supplement(snp_ctx *x)
     return true;
 }
 
+/*
+ * The ARK's CRL for the report's product line ({kds}/{vcek|vlek}/v1/{product}/crl:
+ * revoked ASKs/ASVKs), from the fetch cache or, with opts->fetch, AMD KDS; its
+ * digest is part of the chain's cache key.  Offline and not cached: nothing
+ * (as before).  With fetching on and no CRL to be had: a warning that
+ * revocation was not checked, never silence.
+ */
+static void kds_crl_get(snp_ctx *x)
+{
+    const vt_verify_opts *o = x->req->opts;
+    const char *base = vt__snp_kds_base(o), *product = vt__snp_kds_product(&x->r);
+    bool vlek = SNP_INFO_SIGNING_KEY(x->r.signer_info) == SNP_SIGNING_VLEK;
+    char url[VT_FETCH_URL_MAX];
+    vt_err e = { 0 };
+    vt_status rc;
+
+    if (!o->fetch && (o->fetch_cache_dir == NULL || o->fetch_cache_dir[0] == '\0'))
+        return;
+    if (product == NULL)
+        rc = vt_err_set(&e, VT_E_UNSUPPORTED, "no product line for CPUID family 0x%02x model 0x%02x",
+                        x->r.cpuid_fam, x->r.cpuid_mod);
+    else
+        rc = vt__snp_kds_crl_url(url, sizeof(url), base, product, vlek, &e);
+    if (rc == VT_OK)
+        rc = vt__snp_kds_get_crl(&x->kds_crl, NULL, url, o, &e);
+    if (rc == VT_OK && vt_digest(VT_MD_SHA256, x->kds_crl.data, x->kds_crl.len, x->kds_crl_digest, NULL) != VT_OK)
+        rc = VT_E_NOMEM;
+    if (rc != VT_OK) {
+        vt_buf_free(&x->kds_crl);
+        vt_buf_init(&x->kds_crl);
+        memset(x->kds_crl_digest, 0, sizeof(x->kds_crl_digest));
+        if (o->fetch)
+            vt__result_warn(x->res, "crl", "sevsnp: AMD CRL not obtained from %s (%s): %s revocation not checked",
+                            base, e.msg, vlek ? "ASVK" : "ASK");
+    }
+}
+
+/* The fetched CRL joins the collateral's CRLs: the chain verification checks
+ * its signature against the ARK, its dates, and every serial it revokes. */
+static bool kds_crl_push(snp_ctx *x)
+{
+    vt_crl *crl = NULL;
+
+    if (x->kds_crl.len == 0)
+        return true;
+    if (x->coll.crl_count >= SNP_MAX_CRLS) {
+        vt__result_fail(x->res, "collateral", "sevsnp: collateral holds more than %d CRLs", SNP_MAX_CRLS);
+        return false;
+    }
+    if (vt_crl_parse(&crl, x->kds_crl.data, x->kds_crl.len, NULL) != VT_OK) {
+        vt__result_fail(x->res, "crl", "sevsnp: the AMD CRL does not parse");
+        return false;
+    }
+    x->coll.crls[x->coll.crl_count++] = crl;
+    return true;
+}
+
 static bool chain_key(uint8_t key[32], snp_ctx *x)
 {
     static const char tag[] = "veritee/sevsnp/chain";
@@ -572,8 +631,8 @@ static bool chain_key(uint8_t key[32], snp_ctx *x)
     uint8_t fp[32];
     bool ok;
     uint8_t info = (uint8_t)SNP_INFO_SIGNING_KEY(x->r.signer_info);
-    const void *parts[6] = { tag, x->coll_digest, rdig, &info, x->r.reported_tcb, x->r.chip_id };
-    size_t lens[6] = { sizeof(tag), 32, 32, 1, 8, 64 };
+    const void *parts[7] = { tag, x->coll_digest, rdig, &info, x->r.reported_tcb, x->r.chip_id, x->kds_crl_digest };
+    size_t lens[7] = { sizeof(tag), 32, 32, 1, 8, 64, 32 };
 
     if (vt_digest_ctx_new(&d, VT_MD_SHA256, NULL) != VT_OK)
         return false;
@@ -584,7 +643,7 @@ static bool chain_key(uint8_t key[32], snp_ctx *x)
     }
     ok = ok && vt_digest_ctx_final(d, rdig, NULL) == VT_OK;
     vt_digest_ctx_free(d);
-    return ok && vt_digestv(VT_MD_SHA256, parts, lens, 6, key, NULL) == VT_OK;
+    return ok && vt_digestv(VT_MD_SHA256, parts, lens, 7, key, NULL) == VT_OK;
 }
 
 static void chain_obtain(snp_ctx *x)
@@ -614,7 +673,7 @@ static void chain_obtain(snp_ctx *x)
         vt__result_fail(x->res, "collateral", "%s", e.msg);
         return;
     }
-    if (!kds_supplement(x))
+    if (!kds_supplement(x) || !kds_crl_push(x))
         return;
     chain_build(x, ch);
     if (x->chain_ok)
@@ -797,6 +856,7 @@ static vt_status sevsnp_verify(const vt__verify_req *req, vt_result *res, vt_err
         goto out;
     }
     check_policy(x);
+    kds_crl_get(x);
     chain_obtain(x);
     sig_ok = check_signature(x);
     if (x->chain_ok) {
@@ -827,15 +887,26 @@ static vt_status sevsnp_verify(const vt__verify_req *req, vt_result *res, vt_err
         vt__claims_add(&res->claims, "reported_tcb_tee", &rep.tee, 1);
         vt__claims_add(&res->claims, "reported_tcb_snp", &rep.snp, 1);
         vt__claims_add(&res->claims, "reported_tcb_ucode", &rep.ucode, 1);
-        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
         tcb_format(t, sizeof(t), &rep, x->chain->product);
-        vt__result_warn(res, "tcb_status",
-                        "sevsnp: %s REPORTED_TCB (%s) is certified but not compared with a minimum TCB: Unknown",
-                        product_names[x->chain->product], t);
+        if (req->opts->sevsnp_min_tcb == NULL) {
+            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
+            vt__result_warn(res, "tcb_status",
+                            "sevsnp: %s REPORTED_TCB (%s) is certified but not compared with a minimum TCB: Unknown",
+                            product_names[x->chain->product], t);
+        } else {
+            char why[112];
+            const char *st = vt_sevsnp_tcb_status(why, sizeof(why), &res->claims, req->opts->sevsnp_min_tcb,
+                                                  "the given minimum");
+            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", st != NULL ? st : "Unknown");
+            if (st == NULL || strcmp(st, "UpToDate") != 0)
+                vt__result_warn(res, "tcb_status", "sevsnp: %s REPORTED_TCB (%s): %s%s", product_names[x->chain->product],
+                                t, res->claims.tcb_status, why);
+        }
     }
     rc = VT_OK;
 out:
     if (x != NULL) {
+        vt_buf_free(&x->kds_crl);
         coll_free(&x->coll);
         if (x->chain != NULL)
             vt__cached_release(&x->chain->base);

@@ -84,7 +84,8 @@ vt_status vt__snp_kds_vcek_url(char *out, size_t cap, const char *base, const ch
     return VT_OK;
 }
 
-vt_status vt__snp_kds_chain_url(char *out, size_t cap, const char *base, const char *product, bool vlek, vt_err *err)
+static vt_status product_url(char *out, size_t cap, const char *base, const char *product, bool vlek,
+                             const char *what, vt_err *err)
 {
     size_t bl = 0;
     int n;
@@ -95,13 +96,23 @@ vt_status vt__snp_kds_chain_url(char *out, size_t cap, const char *base, const c
         return vt_err_set(err, VT_E_ARG, "sevsnp: no KDS product line");
     if (base_len(&bl, base, err) != VT_OK)
         return VT_E_ARG;
-    n = snprintf(out, cap, "%.*s/%s/v1/%s/cert_chain", (int)bl, base, vlek ? "vlek" : "vcek", product);
+    n = snprintf(out, cap, "%.*s/%s/v1/%s/%s", (int)bl, base, vlek ? "vlek" : "vcek", product, what);
     if (n < 0 || (size_t)n >= cap) {
         if (cap > 0)
             out[0] = '\0'; /* never a truncated URL */
         return vt_err_set(err, VT_E_ARG, "sevsnp: KDS URL does not fit %zu bytes", cap);
     }
     return VT_OK;
+}
+
+vt_status vt__snp_kds_chain_url(char *out, size_t cap, const char *base, const char *product, bool vlek, vt_err *err)
+{
+    return product_url(out, cap, base, product, vlek, "cert_chain", err);
+}
+
+vt_status vt__snp_kds_crl_url(char *out, size_t cap, const char *base, const char *product, bool vlek, vt_err *err)
+{
+    return product_url(out, cap, base, product, vlek, "crl", err);
 }
 
 /* Only a certificate named SEV-VCEK is worth returning or caching. */
@@ -132,8 +143,27 @@ static vt_status check_chain(const uint8_t *p, size_t len, vt_err *err)
     return VT_OK;
 }
 
+/* A DER CRL with a nextUpdate (vt_crl_parse refuses one without). */
+static vt_status crl_until(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_crl *c = NULL;
+    vt_time tu = 0;
+
+    if (vt_crl_parse(&c, p, len, NULL) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "not a CRL with a nextUpdate");
+    if (until != NULL)
+        vt_crl_validity(c, &tu, until);
+    vt_crl_free(c);
+    return VT_OK;
+}
+
+static vt_status check_crl(const uint8_t *p, size_t len, vt_err *err)
+{
+    return crl_until(NULL, p, len, err);
+}
+
 static vt_status get(vt_buf *out, int *source, const char *url, const vt_verify_opts *o, size_t max,
-                     vt__fetch_check_fn check, vt_err *err)
+                     vt__fetch_check_fn check, vt__fetch_expiry_fn expiry, vt_err *err)
 {
     vt__fetch_opts fo;
 
@@ -142,15 +172,25 @@ static vt_status get(vt_buf *out, int *source, const char *url, const vt_verify_
     fo.network = o->fetch;
     fo.max_len = max;
     fo.check = check;
+    fo.expiry = expiry;
+    fo.now = o->now;
+    fo.refresh_before_s = expiry != NULL ? o->refresh_before_s : 0;
+    if (o->fetch_timeout_s > 0)
+        fo.total_timeout_s = o->fetch_timeout_s;
     return vt__fetch(out, source, url, &fo, err);
 }
 
 vt_status vt__snp_kds_get_vcek(vt_buf *der, int *source, const char *url, const vt_verify_opts *o, vt_err *err)
 {
-    return get(der, source, url, o, VT_KDS_VCEK_MAX, check_vcek, err);
+    return get(der, source, url, o, VT_KDS_VCEK_MAX, check_vcek, NULL, err);
 }
 
 vt_status vt__snp_kds_get_chain(vt_buf *pem, int *source, const char *url, const vt_verify_opts *o, vt_err *err)
 {
-    return get(pem, source, url, o, VT_KDS_CHAIN_MAX, check_chain, err);
+    return get(pem, source, url, o, VT_KDS_CHAIN_MAX, check_chain, NULL, err);
+}
+
+vt_status vt__snp_kds_get_crl(vt_buf *der, int *source, const char *url, const vt_verify_opts *o, vt_err *err)
+{
+    return get(der, source, url, o, VT_KDS_CRL_MAX, check_crl, crl_until, err);
 }

@@ -13,6 +13,7 @@
 #define VT_KDS_BASE_MAX 256
 #define VT_KDS_VCEK_MAX (16u * 1024u)  /* a VCEK is ~1.4 KiB of DER */
 #define VT_KDS_CHAIN_MAX (32u * 1024u) /* ASK + ARK, PEM: ~4.6 KiB */
+#define VT_KDS_CRL_MAX (64u * 1024u)   /* the ARK's CRL (revoked ASKs/ASVKs), DER: ~1 KiB today */
 
 /* The base URL the options name (without a trailing '/'), or the default. */
 const char *vt__snp_kds_base(const vt_verify_opts *o);
@@ -33,6 +34,10 @@ VT_NODISCARD vt_status vt__snp_kds_vcek_url(char *out, size_t cap, const char *b
 VT_NODISCARD vt_status vt__snp_kds_chain_url(char *out, size_t cap, const char *base, const char *product, bool vlek,
                                              vt_err *err);
 
+/* {base}/{vcek|vlek}/v1/{product}/crl: the ARK's CRL, DER. */
+VT_NODISCARD vt_status vt__snp_kds_crl_url(char *out, size_t cap, const char *base, const char *product, bool vlek,
+                                           vt_err *err);
+
 /* The VCEK (DER, subject CN SEV-VCEK) or the chain (PEM, 1..4 certificates)
  * at url, from opts->fetch_cache_dir or, when opts->fetch, the network.
  * Errors as vt__fetch() (tee/fetch.h). */
@@ -40,5 +45,11 @@ VT_NODISCARD vt_status vt__snp_kds_get_vcek(vt_buf *der, int *source, const char
                                             vt_err *err);
 VT_NODISCARD vt_status vt__snp_kds_get_chain(vt_buf *pem, int *source, const char *url, const vt_verify_opts *o,
                                              vt_err *err);
+/* The CRL at url (DER; only a body that parses as a CRL with a nextUpdate is
+ * returned or cached), reused from the cache until its nextUpdate (with
+ * opts->refresh_before_s: fetched anew that long before).  Its signature is
+ * checked by the chain verification, against the pinned ARK. */
+VT_NODISCARD vt_status vt__snp_kds_get_crl(vt_buf *der, int *source, const char *url, const vt_verify_opts *o,
+                                           vt_err *err);
 
 #endif

@@ -70,7 +70,23 @@ static void test_tee_nitro_vectors__key_fields(void **state)
     assert_string_equal(hex, "45706d7b621e4620a332e147a5ddb000b049f73d47d3e61f6b03d2069152d4df6a4a786ad1c10102b955799a9dc96b44");
     c = vt_claims_get(&r->claims, "module_id");
     assert_non_null(c);
+    assert_true(c->text);
+    assert_int_equal(c->len, strlen("i-0a22e5c5f24d22174-enc0191cceb4289903f"));
     assert_memory_equal(c->value, "i-0a22e5c5f24d22174-enc0191cceb4289903f", c->len);
+    c = vt_claims_get(&r->claims, "digest");
+    assert_non_null(c);
+    assert_true(c->text);
+    assert_memory_equal(c->value, "SHA384", c->len);
+    {
+        char *json = NULL;
+        assert_int_equal(vt_claims_to_json(&json, &r->claims, NULL), VT_OK);
+        assert_non_null(strstr(json, "\"module_id\": \"i-0a22e5c5f24d22174-enc0191cceb4289903f\""));
+        assert_non_null(strstr(json, "\"digest\": \"SHA384\""));
+        free(json);
+    }
+    /* module_id is a claim, not a signer (it used to appear twice). */
+    for (size_t i = 0; i < r->claims.signer_count; i++)
+        assert_string_not_equal(r->claims.signers[i].role, "module_id");
     hex_of(hex, vt_claims_get(&r->claims, "timestamp"));
     assert_string_equal(hex, "00000191cceb5159"); /* 1725719859545 ms */
     /* 1024-byte fields become SHA-256 claims; a 1024-byte nonce cannot be report_data. */

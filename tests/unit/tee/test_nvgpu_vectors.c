@@ -133,6 +133,26 @@ static const char *signer(const vt_result *r, const char *role)
     return NULL;
 }
 
+/* A text claim: printable, flagged as text, and written as a JSON string (not hex). */
+static void claim_text(const vt_result *r, const char *name, const char *want)
+{
+    const vt_claim *c = vt_claims_get(&r->claims, name);
+    char *json = NULL, line[128];
+
+    if (want == NULL) {
+        assert_null(c);
+        return;
+    }
+    assert_non_null(c);
+    assert_true(c->text);
+    assert_int_equal(c->len, strlen(want));
+    assert_memory_equal(c->value, want, c->len);
+    assert_int_equal(vt_claims_to_json(&json, &r->claims, NULL), VT_OK);
+    snprintf(line, sizeof(line), "\"%s\": \"%s\"", name, want);
+    assert_non_null(strstr(json, line));
+    free(json);
+}
+
 static void check_ok(const sample *s, vt_verify_cache *cache)
 {
     vt_buf b = { 0 };
@@ -164,11 +184,11 @@ static void check_ok(const sample *s, vt_verify_cache *cache)
         claim_hex(r, "fwid", s->fwid);
     else
         assert_non_null(vt_claims_get(&r->claims, "fwid")); /* from the leaf certificate */
-    if (s->driver != NULL)
-        assert_string_equal(signer(r, "driver"), s->driver);
-    else
-        assert_null(signer(r, "driver"));
-    assert_string_equal(signer(r, "vbios"), s->vbios);
+    claim_text(r, "driver_version", s->driver);
+    claim_text(r, "vbios_version", s->vbios);
+    /* Versions are claims, not signers (they used to appear twice). */
+    assert_null(signer(r, "driver"));
+    assert_null(signer(r, "vbios"));
     assert_non_null(strstr(signer(r, "nvgpu_cert"), s->gpu ? "GSP FMC LF" : "FSP FMC LF"));
     assert_non_null(vt_claims_get(&r->claims, "meas_record_sha384"));
     assert_non_null(vt_claims_get(&r->claims, "meas00"));

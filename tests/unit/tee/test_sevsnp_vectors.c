@@ -431,6 +431,80 @@ static void test_tee_sevsnp_vectors__registry(void **state)
     free(r);
 }
 
+static const vt_finding *finding(const vt_result *r, const char *check)
+{
+    for (size_t i = 0; i < r->warning_count; i++)
+        if (strcmp(r->warnings[i].check, check) == 0)
+            return &r->warnings[i];
+    return NULL;
+}
+
+/* vt_verify_opts.sevsnp_min_tcb: REPORTED_TCB (virtee-milan-v2: bl 3, tee 0, snp 8,
+ * ucode 115) at the minimum is UpToDate and affirming; one SPL below is OutOfDate (a
+ * warning naming the component, rejected when strict); a minimum for another product
+ * line leaves it Unknown; evidence that fails verification never gets a status. */
+static void test_tee_sevsnp_vectors__min_tcb(void **state)
+{
+    const sample *s = &samples[1];
+    vt_result *r = calloc(1, sizeof(*r));
+    vt_env_snp_tcb min[VT_ENV_SNP_PRODUCTS];
+    vt_verify_opts o;
+    vt_err err = { 0 };
+    vt_buf b = { 0 };
+    vt_collateral *c = sample_coll(s);
+    const vt_finding *f;
+    char why[128];
+
+    (void)state;
+    assert_non_null(r);
+    assert_string_equal(s->dir, "virtee-milan-v2");
+    load_report(&b, s);
+    memset(&o, 0, sizeof(o));
+    memset(min, 0, sizeof(min));
+    o.now = vt_test_time(s->at);
+    o.collateral = c;
+    o.sevsnp_min_tcb = min;
+    min[0] = (vt_env_snp_tcb){ .set = true, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115 };
+    assert_int_equal(vt_evidence_verify(r, b.data, b.len, &o, &err), VT_OK);
+    assert_string_equal(r->claims.tcb_status, "UpToDate");
+    assert_int_equal(r->verdict, VT_VERDICT_AFFIRMING);
+    assert_null(finding(r, "tcb_status"));
+    assert_string_equal(vt_sevsnp_tcb_status(why, sizeof(why), &r->claims, min, "x"), "UpToDate");
+    assert_string_equal(why, "");
+
+    min[0].snp = 9;
+    assert_int_equal(vt_evidence_verify(r, b.data, b.len, &o, &err), VT_OK);
+    assert_string_equal(r->claims.tcb_status, "OutOfDate");
+    assert_int_equal(r->verdict, VT_VERDICT_WARNING);
+    assert_true(r->valid);
+    f = finding(r, "tcb_status");
+    assert_non_null(f);
+    assert_non_null(strstr(f->msg, "REPORTED_TCB snp SPL 8 is below the Milan minimum 9"));
+    o.strict = true;
+    assert_int_equal(vt_evidence_verify(r, b.data, b.len, &o, &err), VT_OK);
+    assert_false(r->valid);
+    o.strict = false;
+
+    min[0].set = false;
+    min[1] = (vt_env_snp_tcb){ .set = true };
+    assert_int_equal(vt_evidence_verify(r, b.data, b.len, &o, &err), VT_OK);
+    assert_string_equal(r->claims.tcb_status, "Unknown");
+    f = finding(r, "tcb_status");
+    assert_non_null(f);
+    assert_non_null(strstr(f->msg, "states no sevsnp_min_tcb for Milan"));
+
+    /* A flipped signature byte: no certified TCB, so no status from the minimum. */
+    min[0] = (vt_env_snp_tcb){ .set = true };
+    b.data[0x2a0 + 5] ^= 1; /* signature R */
+    assert_int_equal(vt_evidence_verify(r, b.data, b.len, &o, &err), VT_OK);
+    assert_false(r->valid);
+    assert_string_not_equal(r->claims.tcb_status, "UpToDate");
+    assert_null(vt_sevsnp_tcb_status(why, sizeof(why), &r->claims, min, "x"));
+    vt_collateral_free(c);
+    vt_buf_free(&b);
+    free(r);
+}
+
 /* Turin: the VCEK-only vector chains to the pinned ARK-Turin through the pinned
  * ASK; its 8-byte hwID and fmcSPL are read with the Turin layout (the Milan
  * report does not fit it, which is the point). */
@@ -514,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_tee_sevsnp_vectors__trustee_bytes),
         cmocka_unit_test(test_tee_sevsnp_vectors__wrong_certs),
         cmocka_unit_test(test_tee_sevsnp_vectors__registry),
+        cmocka_unit_test(test_tee_sevsnp_vectors__min_tcb),
         cmocka_unit_test(test_tee_sevsnp_vectors__turin_chain),
         cmocka_unit_test(test_tee_sevsnp_vectors__pinned_roots),
         cmocka_unit_test(test_tee_sevsnp_vectors__inspect),
