@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target for a bounded time.  Seeds come from the simulator
-# (always) and from the real vectors (when present); nothing is committed.
+# Runs every libFuzzer target for a bounded time.  Seeds come from the kept
+# corpus fuzz/corpus/<target>/ (small, made by our own tools or by hand; see
+# fuzz/README.md), from the simulator and from the real vectors (when
+# present); what the fuzzer adds stays in fuzz/corpus-run/ (not committed).
 set -euo pipefail
 build="$1"; secs="${2:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -64,6 +66,7 @@ status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t"); corpus=$(seed_dir "$name")
+  [ -d "$root/fuzz/corpus/$name" ] && cp -n "$root/fuzz/corpus/$name"/* "$corpus/" 2>/dev/null || true
   case "$name" in *collateral*) cp -n "$c"/* "$corpus/" 2>/dev/null || true ;;
     *nitro*) cp -n "$n"/* "$corpus/" 2>/dev/null || true ;;
     *audit_request*) cp -n "$r"/* "$corpus/" 2>/dev/null || true ;;
@@ -71,6 +74,7 @@ for t in "$build"/fuzz/fuzz_*; do
     *sse*) printf '\x05data: {"choices":[{"delta":{"content":"hi"}}]}\n\n: c\r\nevent: x\rdata: [DONE]\n\n' >"$corpus/seed" ;;
     *checkpoint*) printf 'If you think cryptography is the answer to your problem,\nthen you don'"'"'t know what your problem is.\n\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n' >"$corpus/note"
       printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n' >"$corpus/checkpoint" ;;
+    *composite*|*jws*|*receipt*|*config*|*http*) ;; # the kept corpus only
     *tile*) printf 'tile/0/x001/x234/067.p/17' >"$corpus/path"; printf '\0\0\0\001a\0\005hello' >"$corpus/bundle" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
