@@ -130,7 +130,8 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.c = {}
-        self.receipts = []      # receipt ids the clients got with a right answer
+        self.receipts = []      # (receipt id, phase) the clients got with a right answer
+        self.phase = "warm-up"  # what the fault injector is doing (receipts are attributed to it)
         self.passports = set()  # passport ids acknowledged (attest exit 0, gateway attestation)
         self.wrong = []
 
@@ -187,7 +188,7 @@ def setup(vt, echo, tmp):
     cfg = os.path.join(tmp, "gw.json")
     with open(cfg, "w") as f:
         json.dump({"upstream": "http://127.0.0.1:%d" % eport, "verifier": V, "environment": "gw",
-                   "models": [os.path.join(tmp, "gwmodel")], "state_dir": os.path.join(tmp, "gwstate"),
+                   "models": [os.path.join(tmp, "gwmodel")],
                    "auditors": [{"name": "pii", "phases": ["request", "response"],
                                  "actions": {"email": "redact", "card": "redact"}}]}, f)
     r = run([vt, "gateway", "--config", cfg, "--platform", "tdx", "--simulate", "--measure-only"])
@@ -247,7 +248,7 @@ def chat_client(gport, rate, stop, st, idx):
             if rc:
                 rid = jwt_payload(rc).get("receipt")
                 with st.lock:
-                    st.receipts.append(rid)
+                    st.receipts.append((rid, st.phase))
                 st.inc("ok")
             else:
                 st.inc("ok_without_receipt")
@@ -346,10 +347,12 @@ def main():
             for _ in range(a.rounds):
                 for s in (upstream, verifier, gateway):
                     time.sleep(a.phase)
+                    st.phase = "%s killed" % s.name
                     s.kill9()
                     time.sleep(2)  # traffic meets the dead service
                     t1 = time.time()
                     s.start(wait=60)
+                    st.phase = "after %s restart" % s.name
                     kills.append((s.name, time.time() - t1))
             time.sleep(a.phase)
         else:
@@ -362,7 +365,7 @@ def main():
         samples = {s.name: s.sample() for s in services}
         elapsed = time.time() - t0
         # late receipt uploads: the gateway's background sender gets a chance
-        miss_r = retrievable(verifier.port, "receipts", st.receipts, time.time() + 30)
+        miss_r = retrievable(verifier.port, "receipts", [r for r, _ in st.receipts], time.time() + 30)
         miss_p = retrievable(verifier.port, "passports", sorted(p for p in st.passports if p), time.time() + 5)
     finally:
         stop.set()
@@ -388,6 +391,15 @@ def main():
     print("| acknowledged passports NOT retrievable | %d |" % len(miss_p))
     print("| acknowledged receipts | %d |" % len(st.receipts))
     print("| acknowledged receipts NOT retrievable | %d |" % len(miss_r))
+    lost = set(miss_r)
+    phases = []
+    for rid, ph in st.receipts:
+        if ph not in phases:
+            phases.append(ph)
+    for ph in phases:
+        n = sum(1 for r, p in st.receipts if p == ph)
+        m = sum(1 for r, p in st.receipts if p == ph and r in lost)
+        print("| receipts acknowledged during: %s | %d (%d not retrievable) |" % (ph, n, m))
     if a.mode == "chaos":
         for name, secs in kills:
             print("| kill -9 %s: back serving after | %.1f s |" % (name, secs))
