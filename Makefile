@@ -39,7 +39,7 @@ bench: build
 fuzz: deps
 	@CC=clang cmake -S . -B $(FUZZB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVT_FUZZ=ON -DVT_SANITIZE=ON \
 	  -DVT_TESTS=OFF -DVT_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZB) -j $(JOBS)
+	@cmake --build $(FUZZB) -j $(JOBS) --target fuzz_all
 	@scripts/fuzz.sh $(FUZZB) $(FUZZ_SECS)
 
 # Faults and endurance (not part of make test): scripts/chaos.sh, scripts/soak.sh.

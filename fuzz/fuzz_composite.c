@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.allow_missing_collateral = true;
     if (vt_evidence_verify(&r, data, size, &o, NULL) != VT_OK && r.valid)
         abort(); /* unreadable evidence must never come out valid */
-    if (r.valid && r.hardware_attested)
+    if (r.valid && r.claims.hardware_attested)
         abort(); /* nothing here chains to a hardware root */
     return 0;
 }

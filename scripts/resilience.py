@@ -225,13 +225,23 @@ def setup(vt, echo, tmp):
     return verifier, upstream, gateway, attest
 
 
+def letters(n):
+    """n as lower-case letters: probes carry no digits the PII auditor would (rightly) redact as a card or phone."""
+    out = ""
+    while True:
+        out = chr(ord("a") + n % 26) + out
+        n //= 26
+        if n == 0:
+            return out
+
+
 def chat_client(gport, rate, stop, st, idx):
     n = 0
     period = 1.0 / rate
     nxt = time.time()
     while not stop.is_set():
         n += 1
-        prompt = "chaos probe %d-%d %08x" % (idx, n, random.getrandbits(32))
+        prompt = "probe %s %s %s" % (letters(idx), letters(n), letters(random.getrandbits(40)))
         body = json.dumps({"model": "echo", "messages": [{"role": "user", "content": prompt}]})
         s, h, data = request(gport, "POST", "/v1/chat/completions", body)
         st.inc("chats")
@@ -243,7 +253,7 @@ def chat_client(gport, rate, stop, st, idx):
             if got != prompt:
                 st.inc("wrong")
                 with st.lock:
-                    st.wrong.append((prompt, data[:200]))
+                    st.wrong.append((prompt, got if got is not None else data[:300]))
             rc = h.get("veritee-receipt")
             if rc:
                 rid = jwt_payload(rc).get("receipt")
@@ -356,6 +366,7 @@ def main():
                     kills.append((s.name, time.time() - t1))
             time.sleep(a.phase)
         else:
+            st.phase = "steady traffic"
             end = t0 + a.secs
             while time.time() < end:
                 time.sleep(min(10, max(0, end - time.time())))
