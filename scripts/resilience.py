@@ -144,8 +144,9 @@ def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
-def setup(vt, echo, tmp):
-    """Everything test_chat.sh does to get a trusted gateway, on fixed ports."""
+def setup(vt, echo, tmp, services):
+    """Everything test_chat.sh does to get a trusted gateway, on fixed ports.
+    Each service is put in services as it starts (so a failed setup stops it)."""
     env = dict(os.environ, VERITEE_STATE=os.path.join(tmp, "state"))
     os.environ["VERITEE_STATE"] = env["VERITEE_STATE"]
     tok = os.path.join(tmp, "admin-token")
@@ -158,6 +159,7 @@ def setup(vt, echo, tmp):
                                     "--admin-token-file", tok, "--trust-sim", "--state", env["VERITEE_STATE"],
                                     "--quiet"], vport, tmp, "/healthz")
     upstream = Service("upstream", [echo, "--listen", "127.0.0.1:%d" % eport], eport, tmp, "/v1/models")
+    services += [verifier, upstream]
     verifier.start()
     upstream.start()
 
@@ -219,6 +221,7 @@ def setup(vt, echo, tmp):
 
     gateway = Service("gateway", [vt, "gateway", "--config", cfg, "--listen", "127.0.0.1:%d" % gport,
                                   "--platform", "tdx", "--simulate", "--threads", "1"], gport, tmp, "/healthz")
+    services.append(gateway)
     gateway.start(wait=60)
     attest = [vt, "attest", "--verifier", V, "--environment", "dev", "--log", log, "--platform", "tdx",
               "--simulate", "--state", env["VERITEE_STATE"], "--key", key]
@@ -341,12 +344,12 @@ def main():
     st = Stats()
     t0 = time.time()
     try:
-        verifier, upstream, gateway, attest = setup(vt, echo, tmp)
-        services = [verifier, upstream, gateway]
+        verifier, upstream, gateway, attest = setup(vt, echo, tmp, services)
         for i in range(a.clients):
             threads.append(threading.Thread(target=chat_client, args=(gateway.port, a.rate / a.clients, stop, st, i)))
         threads.append(threading.Thread(target=attestation_client, args=(gateway.port, 1.0, stop, st)))
         threads.append(threading.Thread(target=attest_client, args=(attest, tmp, 1.0, stop, st)))
+        t0 = time.time()  # traffic starts
         for t in threads:
             t.start()
         time.sleep(5)  # warm up before the first sample
@@ -367,7 +370,7 @@ def main():
             time.sleep(a.phase)
         else:
             st.phase = "steady traffic"
-            end = t0 + a.secs
+            end = time.time() + a.secs
             while time.time() < end:
                 time.sleep(min(10, max(0, end - time.time())))
         stop.set()
