@@ -1,5 +1,5 @@
 # veritee: the two commands are `make demo` and `make test`.
-# Everything else: make (build), make bench, make fuzz, make clean.
+# Everything else: make (build), make bench, make fuzz, make chaos, make soak, make clean.
 
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD     ?= build
@@ -8,7 +8,7 @@ FUZZB     ?= build-fuzz
 FUZZ_SECS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-release test-asan demo bench fuzz clean
+.PHONY: all deps build test test-release test-asan demo bench fuzz chaos soak clean
 
 all: build
 
@@ -39,8 +39,15 @@ bench: build
 fuzz: deps
 	@CC=clang cmake -S . -B $(FUZZB) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVT_FUZZ=ON -DVT_SANITIZE=ON \
 	  -DVT_TESTS=OFF -DVT_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZB) -j $(JOBS)
+	@cmake --build $(FUZZB) -j $(JOBS) --target fuzz_all
 	@scripts/fuzz.sh $(FUZZB) $(FUZZ_SECS)
+
+# Faults and endurance (not part of make test): scripts/chaos.sh, scripts/soak.sh.
+chaos: build
+	@scripts/chaos.sh $(BUILD)
+
+soak: build
+	@scripts/soak.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZB)

@@ -125,6 +125,14 @@ typedef struct audit_state {
  */
 vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, size_t n, size_t rel, size_t cnt_from,
                         bool final, vt_buf *out, size_t *rel_out, vt_err *err);
+/*
+ * vt_audit_chain_new with the Hyperscan compile optional: compile false checks
+ * the whole configuration (every user regex included, through
+ * hs_expression_info) but leaves the databases empty, so the chain can only be
+ * inspected and freed, not scanned with.  For the fuzz target: the compile of
+ * the built-in PII set takes seconds under the sanitizers.  config.c.
+ */
+vt_status vt__audit_chain_parse(vt_audit_chain **out, const char *json, size_t len, bool compile, vt_err *err);
 /* Compiles the expressions of one phase; config.c collects them.  scan.c. */
 typedef struct audit_expr {
     const char *re; /* NULL: a built-in the hand scanner finds */

@@ -461,6 +461,11 @@ static vt_status set_digest(vt_audit_chain *c, vt_err *err)
 
 vt_status vt_audit_chain_new(vt_audit_chain **out, const char *json, size_t len, vt_err *err)
 {
+    return vt__audit_chain_parse(out, json, len, true, err);
+}
+
+vt_status vt__audit_chain_parse(vt_audit_chain **out, const char *json, size_t len, bool compile, vt_err *err)
+{
     vt_status rc = VT_E_INTERNAL;
     parse_ctx p = { 0 };
     json_error_t jerr;
@@ -531,9 +536,9 @@ vt_status vt_audit_chain_new(vt_audit_chain **out, const char *json, size_t len,
         p.c->info[i].phases = a->phases;
     }
     rc = set_digest(p.c, err);
-    if (rc == VT_OK)
+    if (rc == VT_OK && compile)
         rc = vt__audit_compile(&p.c->req, p.ex[0], p.ex_len[0], err);
-    if (rc == VT_OK)
+    if (rc == VT_OK && compile)
         rc = vt__audit_compile(&p.c->resp, p.ex[1], p.ex_len[1], err);
     if (rc != VT_OK)
         goto out;

@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 
+#include "audit/audit_int.h"
+
 #define CFG_FULL                                                                                                       \
     "{\"listen\":\"127.0.0.1:0\",\"auditors\":[{\"name\":\"pii\",\"phases\":[\"request\",\"response\"],"             \
     "\"actions\":{\"email\":\"redact\",\"card\":\"redact\",\"ssn\":\"block\",\"secret\":\"block\",\"ip\":\"annotate\"}," \
@@ -326,7 +328,35 @@ static void test_audit_chain__bad_configs(void **state)
         if (rc == VT_OK || strstr(err.msg, bad[i].msg) == NULL)
             fail_msg("config %s: got %s '%s', want '%s'", bad[i].cfg, vt_status_str(rc), err.msg, bad[i].msg);
         assert_null(c);
+        /* the fuzz target's parse without the Hyperscan compile refuses the same way */
+        c = (vt_audit_chain *)1;
+        memset(&err, 0, sizeof(err));
+        rc = vt__audit_chain_parse(&c, bad[i].cfg, strlen(bad[i].cfg), false, &err);
+        if (rc == VT_OK || strstr(err.msg, bad[i].msg) == NULL)
+            fail_msg("parse only %s: got %s '%s', want '%s'", bad[i].cfg, vt_status_str(rc), err.msg, bad[i].msg);
+        assert_null(c);
     }
+}
+
+/* Parsing without compiling (fuzz/fuzz_audit_config.c) sees the same chain: auditors and digests. */
+static void test_audit_chain__parse_only_matches(void **state)
+{
+    vt_audit_chain *full = chain_of(CFG_FULL), *p = NULL;
+    uint8_t a[32], b[32];
+
+    (void)state;
+    assert_int_equal(vt__audit_chain_parse(&p, CFG_FULL, strlen(CFG_FULL), false, NULL), VT_OK);
+    assert_int_equal(vt_audit_chain_count(p), vt_audit_chain_count(full));
+    assert_int_equal(vt_audit_chain_count(p), 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal(vt_audit_chain_get(p, i)->name, vt_audit_chain_get(full, i)->name);
+        assert_memory_equal(vt_audit_chain_get(p, i)->config_digest, vt_audit_chain_get(full, i)->config_digest, 32);
+    }
+    vt_audit_chain_digest(full, a);
+    vt_audit_chain_digest(p, b);
+    assert_memory_equal(a, b, 32);
+    vt_audit_chain_free(p);
+    vt_audit_chain_free(full);
 }
 
 int main(void)
@@ -343,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_chain__receipt_json_has_no_matched_text, setup, teardown),
         cmocka_unit_test(test_audit_chain__digests),
         cmocka_unit_test(test_audit_chain__bad_configs),
+        cmocka_unit_test(test_audit_chain__parse_only_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
