@@ -101,7 +101,8 @@ typedef struct vt_gw_hooks {
     /* ev: in/out; ev->data is the event's data (e.g. one chat.completion.chunk, or "[DONE]"). */
     vt_status (*on_stream_event)(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err);
     /* out: SSE text to send before the stream ends (use vt_gw_sse_write_str); the
-     * receipt goes here as `event: veritee-receipt`.  complete: the upstream finished. */
+     * receipt goes here as `event: veritee-receipt`.  complete: the upstream finished; false: the
+     * stream failed and its error event is already out, so nothing but the receipt may follow. */
     vt_status (*on_stream_end)(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf *out, vt_err *err);
     void (*on_finish)(void *arg, vt_gw_ctx *ctx);
     /* The gateway answers an error of its own instead of a reply (see above): status and body

@@ -679,11 +679,11 @@ static void ex_complete(struct exchange *ex, bool reusable)
     }
     set_response_headers(ex->req, &c->headers, false);
     if (hooks->on_response != NULL) {
-        ex->answered = true;
         vt_gw_header_view view = { view_get, &c->headers };
         size_t n = evbuffer_get_length(ex->resp);
         vt_buf body = { 0 };
         vt_status rc = vt_buf_reserve(&body, n, &err);
+        ex->answered = true;
         if (rc == VT_OK) {
             evbuffer_remove(ex->resp, body.data, n);
             body.len = n;
