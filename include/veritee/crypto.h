@@ -34,6 +34,29 @@ VT_API void vt_digest_ctx_free(vt_digest_ctx *c);
 /* Fills p with len cryptographically random bytes. */
 VT_NODISCARD VT_API vt_status vt_random(void *p, size_t len, vt_err *err);
 
+/* ---- key derivation and authenticated encryption ---- */
+/* HKDF-SHA256 (RFC 5869): out_len (1..8160) bytes from ikm, salt and info
+ * (each may be empty).  All buffers borrowed for the call. */
+VT_NODISCARD VT_API vt_status vt_hkdf_sha256(uint8_t *out, size_t out_len, const uint8_t *ikm, size_t ikm_len,
+                                             const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                                             size_t info_len, vt_err *err);
+
+#define VT_AEAD_KEY_LEN 32
+#define VT_AEAD_NONCE_LEN 12
+#define VT_AEAD_TAG_LEN 16
+/* AES-256-GCM: encrypts len bytes of pt into ct (len bytes; ct may equal pt)
+ * and writes the tag.  A nonce must never repeat under one key. */
+VT_NODISCARD VT_API vt_status vt_aead_seal(uint8_t *ct, uint8_t tag[VT_AEAD_TAG_LEN],
+                                           const uint8_t key[VT_AEAD_KEY_LEN],
+                                           const uint8_t nonce[VT_AEAD_NONCE_LEN], const void *aad, size_t aad_len,
+                                           const uint8_t *pt, size_t len, vt_err *err);
+/* Decrypts and authenticates; VT_E_CRYPTO (and pt wiped) when the tag does
+ * not verify: wrong key, nonce or aad, or altered bytes. */
+VT_NODISCARD VT_API vt_status vt_aead_open(uint8_t *pt, const uint8_t key[VT_AEAD_KEY_LEN],
+                                           const uint8_t nonce[VT_AEAD_NONCE_LEN], const void *aad, size_t aad_len,
+                                           const uint8_t *ct, size_t len, const uint8_t tag[VT_AEAD_TAG_LEN],
+                                           vt_err *err);
+
 /* ---- keys ---- */
 typedef enum vt_key_type {
     VT_KEY_NONE = 0,

@@ -8,6 +8,7 @@
 #include "veritee/sim.h"
 #include "veritee/composite.h"
 #include "veritee/measure.h"
+#include "veritee/weights.h"
 #include "veritee/mlog.h"
 #include "veritee/tlog.h"
 #include "veritee/jws.h"

@@ -25,6 +25,10 @@ vt_status vt_cli_read(vt_buf *out, const char *path, size_t max, vt_err *err);
 vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_hex, const char *nonce_hex,
                              const char *pub_hex, vt_err *err);
 
+/* Reads a 32-byte symmetric key from a private file (mode 0600): 64 hex
+ * characters (surrounding whitespace ignored) or exactly 32 raw bytes. */
+vt_status vt_cli_read_key32(uint8_t key[32], const char *path, vt_err *err);
+
 int vt_cmd_verify(int argc, char **argv);
 int vt_cmd_inspect(int argc, char **argv);
 int vt_cmd_attest(int argc, char **argv);
@@ -39,5 +43,6 @@ int vt_cmd_composite(int argc, char **argv);
 int vt_cmd_gateway(int argc, char **argv);
 int vt_cmd_receipt(int argc, char **argv);
 int vt_cmd_chat(int argc, char **argv);
+int vt_cmd_model(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command commands[] = {
     { "attest", vt_cmd_attest, "collect evidence from this machine's TEE (mock when there is none)", true },
     { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers", false },
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)", false },
+    { "model", vt_cmd_model, "encrypt and decrypt model weights (streaming AES-256-GCM, digest checked)", true },
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay", false },
     { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container", false },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx, sevsnp, nitro)", true },
