@@ -72,6 +72,10 @@ for t in "$build"/fuzz/fuzz_*; do
     *checkpoint*) printf 'If you think cryptography is the answer to your problem,\nthen you don'"'"'t know what your problem is.\n\n\xe2\x80\x94 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n' >"$corpus/note"
       printf 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n' >"$corpus/checkpoint" ;;
     *tile*) printf 'tile/0/x001/x234/067.p/17' >"$corpus/path"; printf '\0\0\0\001a\0\005hello' >"$corpus/bundle" ;;
+    *weights*)
+      k="$work/weights.key"; printf '4242424242424242424242424242424242424242424242424242424242424242\n' >"$k"; chmod 600 "$k"
+      for n in 0 1 100 5000; do head -c "$n" /dev/urandom >"$work/m"
+        "$build"/veritee model encrypt --key "$k" --name m "$work/m" "$corpus/seed-$n" >/dev/null || true; done ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"
