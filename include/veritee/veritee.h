@@ -9,6 +9,7 @@
 #include "veritee/composite.h"
 #include "veritee/measure.h"
 #include "veritee/weights.h"
+#include "veritee/seal.h"
 #include "veritee/mlog.h"
 #include "veritee/tlog.h"
 #include "veritee/jws.h"

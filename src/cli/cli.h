@@ -44,5 +44,7 @@ int vt_cmd_gateway(int argc, char **argv);
 int vt_cmd_receipt(int argc, char **argv);
 int vt_cmd_chat(int argc, char **argv);
 int vt_cmd_model(int argc, char **argv);
+int vt_cmd_seal(int argc, char **argv);
+int vt_cmd_unseal(int argc, char **argv);
 
 #endif

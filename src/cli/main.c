@@ -19,6 +19,8 @@ static const struct command commands[] = {
     { "hardware", vt_cmd_hardware, "list the TEE interfaces this machine offers", false },
     { "measure", vt_cmd_measure, "measure a model, auditor set, runtime or config (tree digest on all cores)", false },
     { "model", vt_cmd_model, "encrypt and decrypt model weights (streaming AES-256-GCM, digest checked)", true },
+    { "seal", vt_cmd_seal, "seal data to this enclave (SEV-SNP derived key; mock state key in simulation)", true },
+    { "unseal", vt_cmd_unseal, "open data sealed by 'veritee seal' on this platform", true },
     { "log", vt_cmd_log, "keep the measurement log: append (and extend the register), show, replay", false },
     { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container", false },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx, sevsnp, nitro)", true },
