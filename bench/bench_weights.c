@@ -62,7 +62,7 @@ int main(int argc, char **argv)
     unsigned char *buf = malloc(BLOCK);
     uint8_t key[32];
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    double aes, sha, both, best = 0;
+    double aes, sha, both, best = 0, best1 = 0;
     uint64_t x = 0x9e3779b97f4a7c15ull;
     vt_err err = { 0 };
     int fd = mkstemp(plain), in, out;
@@ -93,16 +93,19 @@ int main(int argc, char **argv)
     both = 1.0 / (1.0 / aes + 1.0 / sha); /* one core doing both passes over each byte */
     in = open(enc, O_RDONLY);
     out = memfd_create("plain", MFD_CLOEXEC);
-    for (int run = 0; run < 3 && in >= 0 && out >= 0; run++) { /* the first run also warms the page cache */
+    for (int run = 0; run < 5 && in >= 0 && out >= 0; run++) { /* the first run also warms the page cache */
+        vt_weights_opts o = { .threads = run < 3 ? 0 : 1 };
         double t0 = bench_now(), t;
         vt_weights_info info;
-        if (vt_weights_decrypt_fd(&info, out, in, key, "model.safetensors", NULL, &err) != VT_OK) {
+        if (vt_weights_decrypt_fd(&info, out, in, key, "model.safetensors", &o, &err) != VT_OK) {
             fprintf(stderr, "bench: %s\n", err.msg);
             return 1;
         }
         t = bench_now() - t0;
-        if ((double)info.size / t / 1e9 > best)
+        if (run < 3 && (double)info.size / t / 1e9 > best)
             best = (double)info.size / t / 1e9;
+        if (run >= 3 && (double)info.size / t / 1e9 > best1)
+            best1 = (double)info.size / t / 1e9;
     }
     close(in);
     close(out);
@@ -117,5 +120,7 @@ int main(int argc, char **argv)
            both * (double)cores);
     printf("| veritee model decrypt (4 MiB segments, digest checked, all cores) | %.2f | %.0f%% | %.0f%% |\n", best,
            100.0 * best / (aes * (double)cores), 100.0 * best / (both * (double)cores));
+    printf("| veritee model decrypt, 1 thread (vs the 1-core limits) | %.2f | %.0f%% | %.0f%% |\n", best1,
+           100.0 * best1 / aes, 100.0 * best1 / both);
     return 0;
 }
