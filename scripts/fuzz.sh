@@ -76,6 +76,7 @@ for t in "$build"/fuzz/fuzz_*; do
       k="$work/weights.key"; printf '4242424242424242424242424242424242424242424242424242424242424242\n' >"$k"; chmod 600 "$k"
       for n in 0 1 100 5000; do head -c "$n" /dev/urandom >"$work/m"
         "$build"/veritee model encrypt --key "$k" --name m "$work/m" "$corpus/seed-$n" >/dev/null || true; done ;;
+    *seal*) head -c 80 /dev/urandom >"$corpus/seed" ;;
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   echo "fuzz: $name for ${secs}s"

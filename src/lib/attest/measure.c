@@ -148,7 +148,7 @@ static void path_of(char *out, size_t len, const listing *l, size_t i)
 static vt_status hash_chunk(uint8_t out[32], int fd, uint64_t off, size_t len, uint8_t *buf, const char *path,
                             vt_err *err)
 {
-    static const uint8_t leaf_tag = 0x00;
+    static const uint8_t leaf_tag = VT_MEASURE_LEAF_TAG;
     vt_digest_ctx *c = NULL;
     vt_status rc = vt_digest_ctx_new(&c, VT_MD_SHA256, err);
     size_t got = 0;
@@ -241,18 +241,6 @@ static void *worker(void *arg)
         close(fd);
     free(buf);
     return NULL;
-}
-
-/* leaf = SHA-256(0x00 || chunk) */
-vt_status vt_measure_chunk_digest(uint8_t out[32], const void *p, size_t len, vt_err *err)
-{
-    static const uint8_t leaf_tag = 0x00;
-    const void *parts[2] = { &leaf_tag, p };
-    size_t lens[2] = { 1, len };
-
-    if (len > VT_MEASURE_CHUNK)
-        return vt_err_set(err, VT_E_ARG, "measure: chunk longer than %zu bytes", VT_MEASURE_CHUNK);
-    return vt_digestv(VT_MD_SHA256, parts, lens, len > 0 ? 2 : 1, out, err);
 }
 
 /* file digest = SHA-256(0x01 || u64le size || leaf digests) */

@@ -17,7 +17,7 @@
 
 #include <openssl/crypto.h>
 
-#include "veritee/crypto.h"
+#include "crypto/crypto_int.h"
 #include "veritee/measure.h"
 #include "veritee/weights.h"
 
@@ -225,35 +225,57 @@ static void pass_fail(pass *ps, vt_status rc, const vt_err *e)
     atomic_store(&ps->failed, true);
 }
 
-static vt_status one_segment(pass *ps, uint64_t i, uint8_t *pt, uint8_t *ct, vt_err *err)
+/* A segment is processed in pieces small enough to stay in the core's cache
+ * between the cipher and the hash. */
+#define PIECE ((size_t)256 << 10)
+
+static vt_status one_segment(pass *ps, EVP_CIPHER_CTX *c, uint64_t i, uint8_t *pt, uint8_t *ct, vt_err *err)
 {
+    static const uint8_t leaf_tag = VT_MEASURE_LEAF_TAG;
     uint64_t off = i * SEG;
     size_t len = ps->size - off < SEG ? (size_t)(ps->size - off) : SEG;
     uint64_t ct_off = HDR + i * (SEG + TAG);
+    vt_digest_ctx *d = NULL;
     uint8_t nonce[12];
     vt_status rc;
 
     nonce_of(nonce, ps->prefix, (uint32_t)i, i + 1 == ps->nseg ? 1 : 0);
-    if (ps->encrypt) {
+    if (ps->encrypt)
         rc = pread_full(ps->in_fd, pt, len, off, "the plaintext (it shrank while encrypted)", err);
-        if (rc == VT_OK && len > 0)
-            rc = vt_measure_chunk_digest(ps->leaves + 32 * i, pt, len, err);
-        if (rc == VT_OK)
-            rc = vt_aead_seal(ct, ct + len, ps->fkey, nonce, ps->aad, 32, pt, len, err);
-        if (rc == VT_OK)
-            rc = pwrite_full(ps->out_fd, ct, len + TAG, ct_off, err);
-        return rc;
+    else
+        rc = pread_full(ps->in_fd, ct, len + TAG, ct_off, "the encrypted file", err);
+    if (rc == VT_OK)
+        rc = vt__aead_init(c, ps->encrypt, ps->fkey, nonce, ps->aad, 32, err);
+    if (rc == VT_OK && len > 0)
+        rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
+    if (rc == VT_OK && len > 0)
+        rc = vt_digest_ctx_update(d, &leaf_tag, 1, err);
+    for (size_t o = 0; rc == VT_OK && o < len; o += PIECE) {
+        size_t n = len - o < PIECE ? len - o : PIECE;
+        if (ps->encrypt) {
+            rc = vt_digest_ctx_update(d, pt + o, n, err);
+            if (rc == VT_OK)
+                rc = vt__aead_update(c, ct + o, pt + o, n, err);
+        } else {
+            rc = vt__aead_update(c, pt + o, ct + o, n, err);
+            if (rc == VT_OK)
+                rc = vt_digest_ctx_update(d, pt + o, n, err);
+        }
     }
-    rc = pread_full(ps->in_fd, ct, len + TAG, ct_off, "the encrypted file", err);
-    if (rc == VT_OK && vt_aead_open(pt, ps->fkey, nonce, ps->aad, 32, ct, len, ct + len, NULL) != VT_OK)
+    if (rc == VT_OK && vt__aead_final(c, ps->encrypt, ct + len, NULL) != VT_OK) {
+        OPENSSL_cleanse(pt, len); /* unauthenticated plaintext goes nowhere */
         rc = vt_err_set(err, VT_E_CRYPTO,
                         "weights: segment %llu of %llu does not authenticate (altered, reordered, or from another "
                         "file)",
                         (unsigned long long)i, (unsigned long long)ps->nseg);
+    }
     if (rc == VT_OK && len > 0)
-        rc = vt_measure_chunk_digest(ps->leaves + 32 * i, pt, len, err);
-    if (rc == VT_OK)
+        rc = vt_digest_ctx_final(d, ps->leaves + 32 * i, err);
+    if (rc == VT_OK && ps->encrypt)
+        rc = pwrite_full(ps->out_fd, ct, len + TAG, ct_off, err);
+    else if (rc == VT_OK)
         rc = pwrite_full(ps->out_fd, pt, len, off, err);
+    vt_digest_ctx_free(d);
     return rc;
 }
 
@@ -261,19 +283,20 @@ static void *worker(void *arg)
 {
     pass *ps = arg;
     uint8_t *pt = malloc(SEG), *ct = malloc(SEG + TAG);
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     vt_err e = { 0 };
 
-    if (pt == NULL || ct == NULL) {
+    if (pt == NULL || ct == NULL || c == NULL) {
         vt_err_set(&e, VT_E_NOMEM, "weights: out of memory for segment buffers");
         pass_fail(ps, VT_E_NOMEM, &e);
     }
-    while (pt != NULL && ct != NULL) {
+    while (pt != NULL && ct != NULL && c != NULL) {
         uint64_t i = atomic_fetch_add(&ps->next, 1);
         vt_status rc;
 
         if (i >= ps->nseg || atomic_load(&ps->failed))
             break;
-        rc = one_segment(ps, i, pt, ct, &e);
+        rc = one_segment(ps, c, i, pt, ct, &e);
         if (rc != VT_OK) {
             pass_fail(ps, rc, &e);
             break;
@@ -281,6 +304,7 @@ static void *worker(void *arg)
     }
     if (pt != NULL)
         OPENSSL_cleanse(pt, SEG);
+    EVP_CIPHER_CTX_free(c); /* wipes the key schedule */
     free(pt);
     free(ct);
     return NULL;
