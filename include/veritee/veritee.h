@@ -13,6 +13,7 @@
 #include "veritee/mlog.h"
 #include "veritee/tlog.h"
 #include "veritee/jws.h"
+#include "veritee/jwe.h"
 #include "veritee/passport.h"
 #include "veritee/receipt.h"
 #include "veritee/audit.h"
