@@ -268,7 +268,7 @@ static void test_seal_weights__reordered_or_foreign_segments_fail(void **state)
     memcpy(a.data + HDR, a.data + HDR + SEGCT, SEGCT);
     memcpy(a.data + HDR + SEGCT, tmp, SEGCT);
     store(f->enc, a.data, a.len);
-    expect_refused(f, "model.safetensors", VT_E_CRYPTO, "segment 0 of 3");
+    expect_refused(f, "model.safetensors", VT_E_CRYPTO, "does not authenticate"); /* either one, first */
     memcpy(a.data + HDR + SEGCT, a.data + HDR, SEGCT);
     memcpy(a.data + HDR, tmp, SEGCT);
     store(f->enc, a.data, a.len);
@@ -281,7 +281,7 @@ static void test_seal_weights__reordered_or_foreign_segments_fail(void **state)
     /* the other file's header over this file's segments */
     memcpy(b.data + HDR, a.data + HDR, SEGCT);
     store(f->enc, b.data, b.len);
-    expect_refused(f, "model.safetensors", VT_E_CRYPTO, "segment 0 of 3");
+    expect_refused(f, "model.safetensors", VT_E_CRYPTO, "does not authenticate"); /* either one, first */
     free(tmp);
     vt_buf_free(&a);
     vt_buf_free(&b);
@@ -397,9 +397,11 @@ static void test_seal_weights__refuses_bad_names_and_inputs(void **state)
     assert_int_equal(vt_weights_encrypt_file(NULL, f->enc, "/nonexistent/x", f->key, "m", NULL, &err),
                      VT_E_NOTFOUND);
     assert_int_not_equal(stat(f->enc, &st), 0);
-    store(f->enc, (const uint8_t *)"not an encrypted model at all, not at all, no: a plain text file, long enough "
-                                   "to hold a header of ninety-six bytes",
-          120);
+    {
+        uint8_t text[120];
+        memset(text, 'x', sizeof(text)); /* long enough to hold a header, but not one */
+        store(f->enc, text, sizeof(text));
+    }
     expect_refused(f, "m", VT_E_FORMAT, "magic");
 }
 
