@@ -36,6 +36,16 @@ VT_API void vt_digest_ctx_free(vt_digest_ctx *c);
 /* Fills p with len cryptographically random bytes. */
 VT_NODISCARD VT_API vt_status vt_random(void *p, size_t len, vt_err *err);
 
+/* ---- key derivation and authenticated encryption ---- */
+/* HKDF-SHA256 (RFC 5869): out_len (1..8160) bytes from ikm, salt and info
+ * (each may be empty).  All buffers borrowed for the call. */
+VT_NODISCARD VT_API vt_status vt_hkdf_sha256(uint8_t *out, size_t out_len, const uint8_t *ikm, size_t ikm_len,
+                                             const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                                             size_t info_len, vt_err *err);
+
+/* AES-256-GCM (vt_aead_seal / vt_aead_open with VT_AEAD_AES_256_GCM): sealed blobs and model segments. */
+#define VT_AEAD_KEY_LEN 32
+
 /* ---- keys ---- */
 typedef enum vt_key_type {
     VT_KEY_NONE = 0,

@@ -48,6 +48,14 @@ VT_NODISCARD VT_API vt_status vt_measure_path(vt_measurement **out, const char *
                                               vt_err *err);
 /* The digest of one file alone: equal to its manifest entry's digest. */
 VT_NODISCARD VT_API vt_status vt_measure_file(uint8_t digest[32], uint64_t *size, const char *path, vt_err *err);
+/* The pieces of a file digest, for code that holds the bytes already (the
+ * decryption of encrypted weights computes them in the same pass):
+ * leaf = SHA-256(VT_MEASURE_LEAF_TAG || chunk), one per VT_MEASURE_CHUNK
+ * (the last may be shorter); file digest = SHA-256(0x01 || u64le size ||
+ * leaves), count = ceil(size / VT_MEASURE_CHUNK) (VT_E_ARG otherwise). */
+#define VT_MEASURE_LEAF_TAG 0x00
+VT_NODISCARD VT_API vt_status vt_measure_file_digest(uint8_t out[32], uint64_t size, const uint8_t *leaves,
+                                                     size_t count, vt_err *err);
 /* {"format", "root", "files":[{"path","size","digest"}], "file_count", "total_bytes"}; free() the string. */
 VT_NODISCARD VT_API vt_status vt_measurement_to_json(char **json_out, const vt_measurement *m, vt_err *err);
 VT_API void vt_measurement_free(vt_measurement *m);

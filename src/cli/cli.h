@@ -35,6 +35,9 @@ vt_status vt_cli_report_data(uint8_t out[64], size_t *len_out, const char *rd_he
  * usage error prefixed with cmd. */
 struct json_t;
 int vt_cli_snp_min_tcb(struct json_t *snp, const char *arg, const char *cmd);
+/* Reads a 32-byte symmetric key from a private file (mode 0600): 64 hex
+ * characters (surrounding whitespace ignored) or exactly 32 raw bytes. */
+vt_status vt_cli_read_key32(uint8_t key[32], const char *path, vt_err *err);
 
 int vt_cmd_verify(int argc, char **argv);
 int vt_cmd_inspect(int argc, char **argv);
@@ -51,5 +54,8 @@ int vt_cmd_gateway(int argc, char **argv);
 int vt_cmd_receipt(int argc, char **argv);
 int vt_cmd_workflow(int argc, char **argv);
 int vt_cmd_chat(int argc, char **argv);
+int vt_cmd_model(int argc, char **argv);
+int vt_cmd_seal(int argc, char **argv);
+int vt_cmd_unseal(int argc, char **argv);
 
 #endif

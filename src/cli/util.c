@@ -1,4 +1,5 @@
 /* Helpers shared by the commands: exit statuses, errors, state dir, input. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
 
@@ -168,4 +170,32 @@ int vt_cli_snp_min_tcb(json_t *snp, const char *arg, const char *cmd)
     }
     json_object_set_new(snp, buf, o);
     return 0;
+}
+
+vt_status vt_cli_read_key32(uint8_t key[32], const char *path, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf b;
+    size_t s = 0, e;
+
+    vt_buf_init(&b);
+    rc = vt_file_read_private(&b, path, 256, err);
+    if (rc != VT_OK)
+        goto out;
+    e = b.len;
+    if (e == 32) {
+        memcpy(key, b.data, 32);
+        goto out;
+    }
+    while (s < e && isspace(b.data[s]))
+        s++;
+    while (e > s && isspace(b.data[e - 1]))
+        e--;
+    if (e - s != 64 || vt_hex_decode(key, 32, (const char *)b.data + s, 64, NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_FORMAT, "key: %s is not a 32-byte key (64 hex characters or 32 raw bytes)", path);
+out:
+    if (b.data != NULL)
+        OPENSSL_cleanse(b.data, b.len);
+    vt_buf_free(&b);
+    return rc;
 }

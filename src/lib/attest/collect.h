@@ -17,6 +17,12 @@ vt_status vt__sevsnp_collect(const vt__collect_req *req, vt_buf *out, vt_err *er
 /* Adds the VCEK/VLEK/ASK/ARK of a GHCB certificate table (evidence-formats
  * 4.4) to c as DER blobs; other entries are skipped.  VT_E_FORMAT for a table
  * that is not well formed; nothing is added then. */
+/* SNP_GET_DERIVED_KEY on <sysroot>/dev/sev-guest: the 32-byte key the
+ * firmware derives from the VCEK root, mixing in the fields field_select
+ * names (bit 0 guest policy, 3 measurement, ...), at VMPL 0.  The sealing
+ * root of seal/seal.c.  out is wiped on failure. */
+VT_NODISCARD vt_status vt__sevsnp_derived_key(uint8_t out[32], const char *sysroot, uint64_t field_select,
+                                              vt_err *err);
 VT_NODISCARD vt_status vt__sevsnp_cert_table(vt_collateral *c, const uint8_t *p, size_t len, vt_err *err);
 
 /* AWS Nitro Enclaves: present when /dev/nsm is there.  Collection sends an

@@ -148,7 +148,7 @@ static void path_of(char *out, size_t len, const listing *l, size_t i)
 static vt_status hash_chunk(uint8_t out[32], int fd, uint64_t off, size_t len, uint8_t *buf, const char *path,
                             vt_err *err)
 {
-    static const uint8_t leaf_tag = 0x00;
+    static const uint8_t leaf_tag = VT_MEASURE_LEAF_TAG;
     vt_digest_ctx *c = NULL;
     vt_status rc = vt_digest_ctx_new(&c, VT_MD_SHA256, err);
     size_t got = 0;
@@ -244,15 +244,18 @@ static void *worker(void *arg)
 }
 
 /* file digest = SHA-256(0x01 || u64le size || leaf digests) */
-static vt_status file_digest(uint8_t out[32], uint64_t size, const uint8_t *leaves, size_t n, vt_err *err)
+vt_status vt_measure_file_digest(uint8_t out[32], uint64_t size, const uint8_t *leaves, size_t count, vt_err *err)
 {
     uint8_t head[9] = { 0x01 };
     const void *parts[2] = { head, leaves };
-    size_t lens[2] = { sizeof(head), 32 * n };
+    size_t lens[2] = { sizeof(head), 32 * count };
 
+    if (count != chunks_of(size))
+        return vt_err_set(err, VT_E_ARG, "measure: %zu leaves for a file of %llu bytes", count,
+                          (unsigned long long)size);
     for (int i = 0; i < 8; i++)
         head[1 + i] = (uint8_t)(size >> (8 * i));
-    return vt_digestv(VT_MD_SHA256, parts, lens, n > 0 ? 2 : 1, out, err);
+    return vt_digestv(VT_MD_SHA256, parts, lens, count > 0 ? 2 : 1, out, err);
 }
 
 /* root = SHA-256("veritee-measure-v1" 0x00 || per file: u32le len || path || u64le size || digest) */
@@ -343,7 +346,7 @@ static vt_status hash_all(listing *l, const vt_measure_opts *o, vt_err *err)
         goto out;
     }
     for (size_t i = 0; i < l->count; i++) {
-        rc = file_digest(l->files[i].digest, l->files[i].size, js.leaves[i], chunks_of(l->files[i].size), err);
+        rc = vt_measure_file_digest(l->files[i].digest, l->files[i].size, js.leaves[i], chunks_of(l->files[i].size), err);
         if (rc != VT_OK)
             goto out;
     }

@@ -205,6 +205,57 @@ static vt_status ioctl_report(vt_buf *out, const char *sysroot, const uint8_t rd
     return resp_report(out, &resp, err);
 }
 
+/* MSG_KEY_REQ / MSG_KEY_RSP (SEV-SNP ABI 7.2; kernel struct snp_derived_key_req). */
+struct snp_derived_key_req {
+    uint32_t root_key_select; /* 0: VCEK */
+    uint32_t rsvd;
+    uint64_t guest_field_select;
+    uint32_t vmpl;
+    uint32_t guest_svn;
+    uint64_t tcb_version;
+};
+_Static_assert(sizeof(struct snp_derived_key_req) == 32, "snp_derived_key_req is 32 bytes");
+#define SNP_GET_DERIVED_KEY _IOWR('S', 0x1, struct snp_guest_request_ioctl)
+_Static_assert(SNP_GET_DERIVED_KEY == 0xC0205301u, "SNP_GET_DERIVED_KEY is 0xC0205301");
+
+vt_status vt__sevsnp_derived_key(uint8_t out[32], const char *sysroot, uint64_t field_select, vt_err *err)
+{
+    struct snp_derived_key_req req;
+    uint8_t resp[64]; /* u32 status, 28 reserved, the key at 0x20 */
+    struct snp_guest_request_ioctl io;
+    char path[4096];
+    uint32_t status;
+    int fd = -1, ret, e;
+    vt_status rc;
+
+    memset(out, 0, 32);
+    rc = dev_open(&fd, path, sizeof(path), sysroot != NULL ? sysroot : "", err);
+    if (rc != VT_OK)
+        return rc;
+    memset(&req, 0, sizeof(req));
+    memset(resp, 0, sizeof(resp));
+    memset(&io, 0, sizeof(io));
+    req.root_key_select = 0;
+    req.guest_field_select = field_select;
+    io.msg_version = 1;
+    io.req_data = (uint64_t)(uintptr_t)&req;
+    io.resp_data = (uint64_t)(uintptr_t)resp;
+    ret = ioctl(fd, SNP_GET_DERIVED_KEY, &io);
+    e = errno;
+    close(fd);
+    memcpy(&status, resp, 4);
+    if (ret != 0)
+        rc = vt_err_set(err, VT_E_IO,
+                        "sevsnp: SNP_GET_DERIVED_KEY on %s failed: %s (firmware error 0x%x, vmm error 0x%x)", path,
+                        strerror(e), (unsigned)(io.exitinfo2 & 0xffffffffu), (unsigned)(io.exitinfo2 >> 32));
+    else if (status != 0)
+        rc = vt_err_set(err, VT_E_IO, "sevsnp: firmware refused the derived key request: status 0x%x", status);
+    else
+        memcpy(out, resp + 0x20, 32);
+    vt_wipe(resp, sizeof(resp));
+    return rc;
+}
+
 /*
  * SNP_GET_EXT_REPORT: the report, and the host's certificate table appended
  * to certs.  When the buffer is too small the driver fails with EIO, vmm

@@ -137,3 +137,61 @@ vt_status vt_aead_open(uint8_t *out, vt_aead a, const uint8_t *key, const uint8_
         vt_wipe(out, ct_len - VT_AEAD_TAG_LEN);
     return rc;
 }
+
+/* ---- AES-256-GCM in pieces (crypto_int.h) ---- */
+
+vt_status vt__aead_init(EVP_CIPHER_CTX *c, bool enc, const uint8_t key[VT_AEAD_KEY_MAX],
+                        const uint8_t nonce[VT_AEAD_NONCE_LEN], const void *aad, size_t aad_len, vt_err *err)
+{
+    const EVP_CIPHER *cipher = NULL;
+    int n = 0;
+
+    if (cipher_get(&cipher, VT_AEAD_AES_256_GCM, err) != VT_OK)
+        return VT_E_CRYPTO;
+    if ((aad == NULL && aad_len > 0) || aad_len > INT_MAX)
+        return vt_err_set(err, VT_E_ARG, "aead: missing associated data");
+    if (EVP_CipherInit_ex2(c, cipher, key, nonce, enc ? 1 : 0, NULL) != 1 ||
+        (aad_len > 0 && EVP_CipherUpdate(c, NULL, &n, aad, (int)aad_len) != 1)) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_CRYPTO, "aead: cipher setup failed");
+    }
+    return VT_OK;
+}
+
+vt_status vt__aead_update(EVP_CIPHER_CTX *c, uint8_t *out, const uint8_t *in, size_t len, vt_err *err)
+{
+    size_t done = 0;
+    int n = 0;
+
+    if (in == NULL && len > 0)
+        return vt_err_set(err, VT_E_ARG, "aead: missing input");
+    while (done < len) {
+        size_t step = len - done > (size_t)1 << 30 ? (size_t)1 << 30 : len - done;
+        if (EVP_CipherUpdate(c, out + done, &n, in + done, (int)step) != 1) {
+            ERR_clear_error();
+            return vt_err_set(err, VT_E_CRYPTO, "aead: cipher failed");
+        }
+        done += step;
+    }
+    return VT_OK;
+}
+
+vt_status vt__aead_final(EVP_CIPHER_CTX *c, bool enc, uint8_t tag[VT_AEAD_TAG_LEN], vt_err *err)
+{
+    uint8_t fin[32]; /* GCM's final writes nothing; somewhere valid to point at */
+    int n = 0;
+
+    if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, VT_AEAD_TAG_LEN, tag) != 1) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_CRYPTO, "aead: cannot set the tag");
+    }
+    if (EVP_CipherFinal_ex(c, fin, &n) != 1) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_CRYPTO, "aead: authentication failed (wrong key, or the data was altered)");
+    }
+    if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, VT_AEAD_TAG_LEN, tag) != 1) {
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_CRYPTO, "aead: cannot read the tag");
+    }
+    return VT_OK;
+}

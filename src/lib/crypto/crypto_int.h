@@ -19,6 +19,15 @@
  * Borrowed for the life of the process. */
 const EVP_MD *vt__md_get(vt_md md);
 
+/* AES-256-GCM in pieces, on a context the caller owns and reuses (the
+ * weights workers hash each decrypted piece while it is still in cache).
+ * vt__aead_final checks (decrypt) or writes (encrypt) the tag; until it
+ * returns VT_OK, plaintext from update is unauthenticated. */
+vt_status vt__aead_init(EVP_CIPHER_CTX *c, bool enc, const uint8_t key[VT_AEAD_KEY_MAX],
+                        const uint8_t nonce[VT_AEAD_NONCE_LEN], const void *aad, size_t aad_len, vt_err *err);
+vt_status vt__aead_update(EVP_CIPHER_CTX *c, uint8_t *out, const uint8_t *in, size_t len, vt_err *err);
+vt_status vt__aead_final(EVP_CIPHER_CTX *c, bool enc, uint8_t tag[VT_AEAD_TAG_LEN], vt_err *err);
+
 /* The EVP_PKEY inside k, borrowed while k lives. */
 EVP_PKEY *vt__pkey_get(const vt_pkey *k);
 /* Wraps pk, taking ownership of it (also on failure: pk is freed and NULL

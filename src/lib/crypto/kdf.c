@@ -164,3 +164,19 @@ vt_status vt_hkdf_expand(uint8_t *out, size_t out_len, vt_md md, const uint8_t *
 {
     return vt_hkdf_expandv(out, out_len, md, prk, prk_len, &info, &info_len, 1, err);
 }
+
+vt_status vt_hkdf_sha256(uint8_t *out, size_t out_len, const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
+                         size_t salt_len, const uint8_t *info, size_t info_len, vt_err *err)
+{
+    uint8_t prk[32];
+    vt_status rc;
+
+    if (out == NULL || out_len == 0 || out_len > 255 * 32 || (ikm == NULL && ikm_len > 0) ||
+        (salt == NULL && salt_len > 0) || (info == NULL && info_len > 0))
+        return vt_err_set(err, VT_E_ARG, "kdf: output length must be 1..%d bytes", 255 * 32);
+    rc = vt_hkdf_extract(prk, VT_MD_SHA256, salt, salt_len, ikm, ikm_len, err);
+    if (rc == VT_OK)
+        rc = vt_hkdf_expand(out, out_len, VT_MD_SHA256, prk, sizeof(prk), info, info_len, err);
+    OPENSSL_cleanse(prk, sizeof(prk));
+    return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * veritee sealing: data encrypted to this enclave (format "veritee-seal-v1",
+ * docs/keys.md).
+ *
+ *   blob = nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)
+ *   key  = HKDF-SHA256(ikm = the platform's sealing root, salt = none,
+ *                      info = "veritee-seal-v1" 0x00 key_id 0x00 platform_tag)
+ *
+ * The sealing root comes from the platform: on SEV-SNP the firmware's derived
+ * key (SNP_GET_DERIVED_KEY, VCEK root, mixing the guest's measurement and
+ * policy), so a blob opens only in a guest with the same launch measurement
+ * and policy on the same chip; in mock or simulation a random key kept in the
+ * state directory (platform tag "mock": never hardware, and never opening
+ * under a hardware root).  TDX and Nitro have no hardware sealing key: there
+ * the verifier's key broker releases keys to attested gateways instead.
+ */
+#ifndef VERITEE_SEAL_H
+#define VERITEE_SEAL_H
+
+#include "veritee/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VT_SEAL_FORMAT "veritee-seal-v1"
+#define VT_SEAL_OVERHEAD 28 /* nonce and tag */
+#define VT_SEAL_MAX ((size_t)64 << 20)
+#define VT_SEAL_KEY_ID_MAX 255
+
+typedef enum vt_seal_platform {
+    VT_SEAL_MOCK = 1,   /* state-directory key: simulation only */
+    VT_SEAL_SEVSNP = 2, /* SNP_GET_DERIVED_KEY (VCEK root; measurement and policy mixed in) */
+} vt_seal_platform;
+
+/* A sealing root.  Holds a secret: wipe with vt_seal_root_wipe() when done. */
+typedef struct vt_seal_root {
+    vt_seal_platform platform;
+    bool hardware;     /* false for VT_SEAL_MOCK */
+    uint8_t key[32];
+} vt_seal_root;
+
+/* "mock" / "sevsnp": the platform tag mixed into every key. */
+VT_API const char *vt_seal_platform_tag(vt_seal_platform p);
+
+/* The SEV-SNP derived key from <sysroot>/dev/sev-guest (sysroot "" or NULL
+ * = "/"), selecting the guest policy and measurement.  VT_E_UNSUPPORTED when
+ * there is no device, VT_E_IO when the firmware refuses. */
+VT_NODISCARD VT_API vt_status vt_seal_root_sevsnp(vt_seal_root *out, const char *sysroot, vt_err *err);
+/* The mock root: <state_dir>/seal-root.key (32 random bytes, mode 0600),
+ * created on first use.  Borrowed path. */
+VT_NODISCARD VT_API vt_status vt_seal_root_mock(vt_seal_root *out, const char *state_dir, vt_err *err);
+VT_API void vt_seal_root_wipe(vt_seal_root *r);
+
+/* Seals len bytes of p (at most VT_SEAL_MAX) under key_id (1..255 bytes) and
+ * appends the blob to out.  All borrowed. */
+VT_NODISCARD VT_API vt_status vt_seal(vt_buf *out, const vt_seal_root *root, const char *key_id, const uint8_t *p,
+                                      size_t len, vt_err *err);
+/* Opens a blob and appends the plaintext to out.  VT_E_FORMAT when it is too
+ * short or too long to be one; VT_E_CRYPTO when it does not open: another key
+ * id, platform or measurement, or any altered bit.  out unchanged on failure. */
+VT_NODISCARD VT_API vt_status vt_unseal(vt_buf *out, const vt_seal_root *root, const char *key_id,
+                                        const uint8_t *blob, size_t len, vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VERITEE_SEAL_H */

@@ -1,0 +1,170 @@
+/* JWE to an EC P-256 key: ECDH-ES + A256GCM, through cjose (include/veritee/jwe.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjose/cjose.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+#include <jansson.h>
+
+#include "appraise/appraise_int.h"
+#include "crypto/crypto_int.h"
+#include "veritee/jwe.h"
+
+/* The protected header, checked before cjose sees the token: "alg" ECDH-ES and
+ * "enc" A256GCM, nothing else (no algorithm chosen by the sender). */
+static vt_status check_header(const char *jwe, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    const char *dot = memchr(jwe, '.', len), *alg, *enc;
+    json_t *h = NULL;
+    vt_buf raw;
+
+    vt_buf_init(&raw);
+    if (dot == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "jwe: not a compact JWE (no '.')");
+    rc = vt__b64url_decode(&raw, jwe, (size_t)(dot - jwe), 4096, "protected header", err);
+    if (rc != VT_OK)
+        goto out;
+    h = json_loadb((const char *)raw.data, raw.len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(h)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "jwe: protected header is not a JSON object");
+        goto out;
+    }
+    alg = json_string_value(json_object_get(h, "alg"));
+    enc = json_string_value(json_object_get(h, "enc"));
+    if (alg == NULL || strcmp(alg, "ECDH-ES") != 0)
+        rc = vt_err_set(err, VT_E_UNSUPPORTED, "jwe: alg %.32s is not ECDH-ES", alg != NULL ? alg : "(none)");
+    else if (enc == NULL || strcmp(enc, "A256GCM") != 0)
+        rc = vt_err_set(err, VT_E_UNSUPPORTED, "jwe: enc %.32s is not A256GCM", enc != NULL ? enc : "(none)");
+    else if (json_object_get(h, "zip") != NULL || json_object_get(h, "crit") != NULL)
+        rc = vt_err_set(err, VT_E_UNSUPPORTED, "jwe: zip and crit are not supported");
+    else
+        rc = VT_OK;
+out:
+    json_decref(h);
+    vt_buf_free(&raw);
+    return rc;
+}
+
+/* The cjose JWK for k: public only, or with the private scalar. */
+static vt_status to_cjose(cjose_jwk_t **out, const vt_pkey *k, bool priv, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    cjose_jwk_ec_keyspec spec;
+    uint8_t d[32];
+    BIGNUM *bn = NULL;
+    cjose_err cerr;
+    vt_buf pub;
+
+    *out = NULL;
+    vt_buf_init(&pub);
+    memset(&spec, 0, sizeof(spec));
+    if (k == NULL || vt_pkey_type(k) != VT_KEY_EC_P256)
+        return vt_err_set(err, VT_E_UNSUPPORTED, "jwe: the key must be EC P-256");
+    rc = vt_pkey_public_raw(&pub, k, err);
+    if (rc != VT_OK)
+        goto out;
+    if (priv && (EVP_PKEY_get_bn_param(vt__pkey_get(k), OSSL_PKEY_PARAM_PRIV_KEY, &bn) != 1 ||
+                 BN_bn2binpad(bn, d, sizeof(d)) != (int)sizeof(d))) {
+        rc = vt_err_set(err, VT_E_ARG, "jwe: the key has no private part");
+        goto out;
+    }
+    spec.crv = CJOSE_JWK_EC_P_256;
+    spec.x = pub.data;
+    spec.xlen = 32;
+    spec.y = pub.data + 32;
+    spec.ylen = 32;
+    if (priv) {
+        spec.d = d;
+        spec.dlen = sizeof(d);
+    }
+    *out = cjose_jwk_create_EC_spec(&spec, &cerr);
+    rc = *out != NULL ? VT_OK : vt_err_set(err, VT_E_CRYPTO, "jwe: key: %s", cerr.message);
+out:
+    OPENSSL_cleanse(d, sizeof(d));
+    BN_clear_free(bn);
+    vt_buf_free(&pub);
+    return rc;
+}
+
+vt_status vt_jwe_encrypt(char **jwe_out, const vt_pkey *recipient, const char *kid, const uint8_t *p, size_t len,
+                         vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    cjose_jwk_t *jwk = NULL;
+    cjose_header_t *hdr = NULL;
+    cjose_jwe_t *jwe = NULL;
+    cjose_err cerr;
+    char *s = NULL;
+
+    *jwe_out = NULL;
+    if (p == NULL || len == 0)
+        return vt_err_set(err, VT_E_ARG, "jwe: nothing to encrypt");
+    if (len > VT_JWE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "jwe: plaintext of %zu bytes above the %zu-byte maximum", len, VT_JWE_MAX);
+    rc = to_cjose(&jwk, recipient, false, err);
+    if (rc != VT_OK)
+        goto out;
+    hdr = cjose_header_new(&cerr);
+    if (hdr == NULL || !cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_ECDH_ES, &cerr) ||
+        !cjose_header_set(hdr, CJOSE_HDR_ENC, CJOSE_HDR_ENC_A256GCM, &cerr) ||
+        (kid != NULL && !cjose_header_set(hdr, CJOSE_HDR_KID, kid, &cerr))) {
+        rc = vt_err_set(err, VT_E_NOMEM, "jwe: header: %s", cerr.message);
+        goto out;
+    }
+    jwe = cjose_jwe_encrypt(jwk, hdr, p, len, &cerr);
+    if (jwe != NULL)
+        s = cjose_jwe_export(jwe, &cerr);
+    if (s == NULL) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "jwe: encrypt: %s", cerr.message);
+        goto out;
+    }
+    *jwe_out = s;
+    rc = VT_OK;
+out:
+    cjose_jwe_release(jwe);
+    cjose_header_release(hdr);
+    cjose_jwk_release(jwk);
+    return rc;
+}
+
+vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    cjose_jwk_t *jwk = NULL;
+    cjose_jwe_t *j = NULL;
+    cjose_err cerr;
+    uint8_t *pt = NULL;
+    size_t pt_len = 0;
+
+    if (jwe == NULL || len == 0 || len > VT_JWE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "jwe: token of %zu bytes (1..%zu)", jwe == NULL ? 0 : len, VT_JWE_MAX);
+    rc = check_header(jwe, len, err);
+    if (rc != VT_OK)
+        goto out;
+    j = cjose_jwe_import(jwe, len, &cerr);
+    if (j == NULL) {
+        rc = vt_err_set(err, VT_E_FORMAT, "jwe: not a compact JWE: %s", cerr.message);
+        goto out;
+    }
+    rc = to_cjose(&jwk, priv, true, err);
+    if (rc != VT_OK)
+        goto out;
+    pt = cjose_jwe_decrypt(j, jwk, &pt_len, &cerr);
+    if (pt == NULL) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "jwe: does not decrypt under this key (another recipient, or altered)");
+        goto out;
+    }
+    rc = vt_buf_append(out, pt, pt_len, err);
+out:
+    if (pt != NULL) {
+        OPENSSL_cleanse(pt, pt_len);
+        free(pt);
+    }
+    cjose_jwe_release(j);
+    cjose_jwk_release(jwk);
+    return rc;
+}
