@@ -98,6 +98,30 @@ if [ -x "$ECHO_BIN" ]; then
   echo "{ \"upstream\": \"http://$ECHO\", \"threads\": 1 }" >"$TMP/gw.json"
   start_gateway gw "$TMP/gw.json"
   framing "${GW##*:}" /v1/chat/completions gateway
+  # Connections closed right after their reply (HTTP/1.0, as nginx speaks to upstreams) free
+  # descriptor numbers the next accept reuses at once: every one of 40 such requests in a row
+  # must be answered (a stale reference to a closed connection once broke every third one).
+  python3 - "${GW##*:}" >"$TMP/out" <<'PY'
+import socket, sys
+ok = 0
+for _ in range(40):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.settimeout(5)
+    s.sendall(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n")
+    d = b""
+    try:
+        while True:
+            x = s.recv(4096)
+            if not x:
+                break
+            d += x
+    except OSError:
+        pass
+    ok += d.startswith(b"HTTP/1.0 200")
+    s.close()
+print("answered %d of 40" % ok)
+PY
+  contains "answered 40 of 40" "back-to-back HTTP/1.0 requests, each on a new connection"
 else
   echo "note: $ECHO_BIN not built; gateway part skipped"
 fi

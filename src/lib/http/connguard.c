@@ -531,6 +531,14 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 
     if (bev == NULL)
         return NULL; /* evhttp tries itself and fails the same way: the connection is dropped */
+    /* Connections evhttp has closed since the last tick are released now, before
+     * the new one registers its descriptor: the new descriptor may carry the
+     * number of one just closed, and a stale reference's events on that number
+     * would corrupt the new connection's registration (a connection closed
+     * right after its reply, as HTTP/1.0, makes this common). */
+    for (int32_t i = 0; i < L->nslots; i++)
+        if (L->slots[i].state != S_FREE && slot_evcon(&L->slots[i]) == NULL)
+            slot_release(L, i);
     /* The waiting room is full: its oldest leaves (the newest has had no time
      * to send anything), so descriptors stay within the caps plus the room. */
     if (L->pending >= L->g->wait_max) {
