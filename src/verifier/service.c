@@ -77,6 +77,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     if (rc == VT_OK)
         rc = vt_metrics_declare(svc->metrics, "verifier_key_revocations_total", "counter",
                                 "Signing keys revoked (removed from the JWKS at once).", err);
+    if (svc->cfg.gateway_rate <= 0)
+        svc->cfg.gateway_rate = 1000;
     if (rc == VT_OK)
         rc = vf_routes(svc, err);
     /* One connection up front creates the schema before the workers race for it. */
@@ -94,6 +96,7 @@ void vf_service_fini(vf_service *svc)
 {
     vf_log_close(svc->log);
     svc->log = NULL;
+    vf_admit_fini(svc);
     vt_keyring_free(svc->kr);
     vt_verify_cache_free(svc->cache);
     vt_metrics_free(svc->metrics);
@@ -195,8 +198,7 @@ int vf_run(const vf_config *cfg)
     o.threads = svc.cfg.threads;
     o.max_body = cfg->max_body;
     o.max_connections = cfg->max_connections;
-    o.rate = svc.cfg.rate;
-    o.burst = cfg->burst;
+    o.rate = 0; /* admission (admit.c) limits per address, and per passport for gateways */
     o.name = "verifier";
     o.access_log = !cfg->quiet;
     o.metrics = svc.metrics;
