@@ -7,6 +7,8 @@
  *   <dir>/<first-seq, 20 digits>.seg   append-only segments (0600) of records
  *                                      u32le len | u32le crc32(len_le || data) | data
  *   <dir>/cursor                       the first sequence number not yet acknowledged
+ *                                      (overwritten in place; a cursor that lags after a power
+ *                                      loss re-sends receipts the verifier already logged)
  *
  * vt_gw_rq_push writes the record at once (it survives kill -9 of the gateway);
  * vt_gw_rq_sync makes everything pushed so far durable with one fdatasync (group
@@ -78,8 +80,8 @@ VT_NODISCARD vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err);
  */
 VT_NODISCARD vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t max_bytes,
                                      vt_err *err);
-/* The receipts of b are acknowledged: moves the cursor past them (written durably)
- * and deletes the segments that hold nothing unacknowledged. */
+/* The receipts of b are acknowledged: moves the cursor past them (written at once, not
+ * fsynced) and deletes the segments that hold nothing unacknowledged. */
 VT_NODISCARD vt_status vt_gw_rq_ack(vt_gw_rq *q, const vt_gw_rq_batch *b, vt_err *err);
 void vt_gw_rq_batch_clear(vt_gw_rq_batch *b);
 void vt_gw_rq_stats_get(vt_gw_rq *q, vt_gw_rq_stats *out);
