@@ -316,9 +316,9 @@ static void *sink_main(void *arg)
         if (wait_ms > 0 && stop)
             break;
         if (wait_ms > 0) {
+            struct timespec ts;
             if (vt_gw_rq_sync(t->rq, &e) != VT_OK) /* before sleeping, everything pushed is durable */
                 vt__gw_log("error", "receipt_queue", e.msg);
-            struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += wait_ms / 1000;
             ts.tv_nsec += (wait_ms % 1000) * 1000000L;
