@@ -37,7 +37,7 @@ static int64_t mono_ms(void)
 
 static void drop_note(vt_gw_trust *t, const char *why)
 {
-    int64_t now = mono_ms(), last = atomic_load(&t->drop_logged_ms);
+    long long now = mono_ms(), last = atomic_load(&t->drop_logged_ms);
     unsigned long long n = atomic_fetch_add(&t->drop_unlogged, 1) + 1;
 
     /* One line a second at most, with the count since the previous line. */
