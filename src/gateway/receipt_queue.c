@@ -308,7 +308,8 @@ static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
     closedir(d);
     if (rc != VT_OK)
         return rc;
-    qsort(q->segs, q->nseg, sizeof(*q->segs), seg_cmp);
+    if (q->nseg > 1)
+        qsort(q->segs, q->nseg, sizeof(*q->segs), seg_cmp);
     for (size_t i = 0; rc == VT_OK && i < q->nseg; i++) {
         char path[4100];
         uint64_t fsize = 0;
