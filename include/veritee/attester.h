@@ -28,6 +28,11 @@ typedef struct vt_attester_opts {
     const char *state_dir;     /* borrowed; mock key, mock register, simulation root */
     const char *sysroot;       /* borrowed; NULL = "/" */
     long timeout_ms;           /* per HTTP request; 0 = 30000 */
+    /* Optional, for a gateway renewing its passport: each request is signed under the
+     * current passport and its enclave key (Veritee-Gateway authorization, passport.h),
+     * which the verifier limits per gateway instead of per address.  Both borrowed. */
+    const char *auth_passport;
+    const vt_pkey *auth_key;
 } vt_attester_opts;
 
 /*

@@ -220,10 +220,19 @@ VT_API void vt_http_server_free(vt_http_server *s);
 VT_API void vt_http_dispatch(vt_http_resp *resp, const vt_http_router *r, vt_http_req *req);
 
 /* ---- the blocking client (CLI) ---- */
+/* A connection kept open between requests (HTTP keep-alive) for a caller that
+ * talks to one service often.  Caller owns, vt_http_conn_free(); used by one
+ * thread at a time. */
+typedef struct vt_http_conn vt_http_conn;
+VT_NODISCARD VT_API vt_status vt_http_conn_new(vt_http_conn **out, vt_err *err);
+VT_API void vt_http_conn_free(vt_http_conn *c);
+
 typedef struct vt_http_client_opts {
     const char *bearer;          /* borrowed; Authorization: Bearer <bearer>; NULL = none */
     long timeout_ms;             /* whole request; 0 = 30000 */
     size_t max_response;         /* bytes; 0 = 8 MiB */
+    const char *authorization;   /* borrowed; the whole Authorization value (instead of bearer); NULL = none */
+    vt_http_conn *conn;          /* borrowed; reuse its connection (keep-alive); NULL = a fresh one */
 } vt_http_client_opts;
 
 typedef struct vt_http_response {

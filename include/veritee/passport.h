@@ -228,6 +228,42 @@ VT_NODISCARD VT_API vt_status vt_passport_verify_with(vt_passport_claims *out, c
 VT_NODISCARD VT_API vt_status vt_passport_decode(vt_passport_claims *out, const char *token, size_t len,
                                                  vt_err *err);
 
+/* ---- a gateway's own requests to its verifier, authenticated by its passport ----
+ * (docs/verifier.md, "Gateway authentication").  The Authorization value is
+ *
+ *   Veritee-Gateway passport=<passport token>, ts=<unix seconds>, sig=<base64url r||s>
+ *
+ * sig: ES256 by the enclave key that the passport's cnf names, over the text
+ * "veritee-gateway-request-v1\n" METHOD "\n" PATH "\n" TS "\n" hex(SHA-256(body)).
+ * PATH is the request path without the query. */
+#define VT_PASSPORT_AUTH_SCHEME "Veritee-Gateway"
+#define VT_PASSPORT_AUTH_MAX ((size_t)32 << 10) /* bytes of the whole value */
+#define VT_PASSPORT_AUTH_SKEW 300               /* seconds ts may differ from now */
+
+/* Signs one request.  url_or_path: a URL (its path is taken) or a path; body
+ * may be NULL.  *out is the Authorization value, free(). */
+VT_NODISCARD VT_API vt_status vt_passport_auth_sign(char **out, const char *passport, const vt_pkey *key,
+                                                    const char *method, const char *url_or_path,
+                                                    const uint8_t *body, size_t body_len, vt_time now,
+                                                    vt_err *err);
+
+typedef struct vt_passport_auth {
+    char *passport;      /* owned: the passport token (not yet checked) */
+    vt_time ts;
+    uint8_t sig[64];     /* r||s */
+} vt_passport_auth;
+VT_API void vt_passport_auth_clear(vt_passport_auth *a);
+/* Parses an Authorization value.  VT_E_NOTFOUND when it is another scheme,
+ * VT_E_FORMAT (naming the field) or VT_E_LIMIT when malformed; out cleared on failure. */
+VT_NODISCARD VT_API vt_status vt_passport_auth_parse(vt_passport_auth *out, const char *value, size_t len,
+                                                     vt_err *err);
+/* Checks a's signature over the request with attester_jwk (the passport's cnf
+ * key, which the caller takes from a passport it trusts) and that |ts - now| <=
+ * VT_PASSPORT_AUTH_SKEW.  VT_E_CRYPTO / VT_E_POLICY otherwise. */
+VT_NODISCARD VT_API vt_status vt_passport_auth_check(const vt_passport_auth *a, const char *attester_jwk,
+                                                     const char *method, const char *path, const uint8_t *body,
+                                                     size_t body_len, vt_time now, vt_err *err);
+
 #ifdef __cplusplus
 }
 #endif

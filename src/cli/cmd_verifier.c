@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "verifier/verifier.h"
 
-enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_MAXBODY,
+enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_GWRATE, O_MAXBODY,
        O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE };
 enum { O_LOG_ORIGIN = 512 };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
@@ -30,6 +30,8 @@ static void usage(FILE *f)
                "  --challenge-ttl S        nonce lifetime (default 300)\n"
                "  --threads N              event loops (default 4)\n"
                "  --rate R --burst B       requests per second per client address (default 50, burst 2R)\n"
+               "  --gateway-rate R         requests per second per gateway authenticated by its passport\n"
+               "                           (default 1000, burst 2R; docs/verifier.md)\n"
                "  --max-body BYTES         request body limit (default 1048576)\n"
                "  --max-connections N      open connection limit, counted from accept (default 512)\n"
                "  --max-per-client N       open connections from one client address (default 64)\n"
@@ -95,6 +97,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "threads", required_argument, NULL, O_THREADS },
         { "rate", required_argument, NULL, O_RATE },
         { "burst", required_argument, NULL, O_BURST },
+        { "gateway-rate", required_argument, NULL, O_GWRATE },
         { "max-body", required_argument, NULL, O_MAXBODY },
         { "max-connections", required_argument, NULL, O_CONNS },
         { "max-per-client", required_argument, NULL, O_PERCLIENT },
@@ -175,6 +178,11 @@ int vt_cmd_verifier(int argc, char **argv)
             if (!num(optarg, 1, 1e7, &v))
                 return vt_cli_usage_error("--burst: 1 or more");
             cfg.burst = v;
+            break;
+        case O_GWRATE:
+            if (!num(optarg, 0.001, 1e7, &v))
+                return vt_cli_usage_error("--gateway-rate: requests per second > 0");
+            cfg.gateway_rate = v;
             break;
         case O_MAXBODY:
             if (!num(optarg, 1024, 64.0 * 1024 * 1024, &v))

@@ -13,8 +13,6 @@
 
 #include "gateway/trust.h"
 
-#define RECEIPTS_FILE_MAX ((long)16 << 20) /* receipts.jsonl rotates to .1 above this */
-
 void vt__gw_log(const char *level, const char *event, const char *detail)
 {
     json_t *o = json_object();
@@ -287,7 +285,19 @@ static vt_status attest_locked(vt_gw_trust *t, vt_err *err)
     vt_status rc;
     char msg[400];
 
+    /* Renewal is signed under the current passport (the verifier limits it per gateway, not
+     * per address); a first attestation, an expired passport or one the verifier no longer
+     * takes goes anonymously. */
+    t->ao.auth_passport = t->passport != NULL && vt_time_now() < t->exp && !t->auth_refused ? t->passport : NULL;
+    t->ao.auth_key = t->key;
     rc = vt_attester_run(&ar, &t->ao, t->log, t->key, err);
+    t->ao.auth_passport = NULL;
+    if (rc == VT_E_POLICY && err != NULL && strstr(err->msg, "gateway_unauthorized") != NULL) {
+        t->auth_refused = true;
+        vt__gw_log("warn", "reattest", "the verifier refused the passport as authorization: retrying anonymously");
+    } else if (rc == VT_OK) {
+        t->auth_refused = false;
+    }
     if (rc == VT_E_POLICY && strcmp(ar.status, "contraindicated") == 0) {
         /* Refused, no passport: stop serving under the previous one. */
         free(t->passport);
@@ -456,8 +466,14 @@ static void *upkeep_main(void *arg)
                 if (next <= now)
                     next = now + 1;
             } else {
-                vt__gw_log("error", "reattest", e.msg);
-                next = now + backoff;
+                /* 429, 5xx, no connection: keep serving under the passport while it is valid
+                 * and retry with jittered exponential backoff (at most 60 s). */
+                char m[400];
+                long wait_s = (vt__gw_jitter_ms((long)backoff * 1000) + 999) / 1000;
+                snprintf(m, sizeof(m), "%s (retry in %ld s; serving under passport %s until it expires)", e.msg,
+                         wait_s, t->passport_id[0] ? t->passport_id : "(none)");
+                vt__gw_log("error", "reattest", m);
+                next = now + wait_s;
                 backoff = backoff < 60 ? backoff * 2 : 60;
             }
             update_serving(t);
@@ -494,95 +510,24 @@ static void *upkeep_main(void *arg)
     return NULL;
 }
 
-/* ---- receipts sink ---- */
-
-void vt__gw_receipt_queue(vt_gw_trust *t, const char *token)
+void vt__gw_passport_for_auth(vt_gw_trust *t, char **passport_out)
 {
-    char *c = strdup(token);
-
-    if (c == NULL)
-        return;
-    pthread_mutex_lock(&t->qmu);
-    if (t->qlen == GW_RECEIPT_QUEUE) { /* bounded: the oldest is dropped */
-        free(t->queue[t->qhead]);
-        t->qhead = (t->qhead + 1) % GW_RECEIPT_QUEUE;
-        t->qlen--;
-        t->dropped++;
-    }
-    t->queue[(t->qhead + t->qlen) % GW_RECEIPT_QUEUE] = c;
-    t->qlen++;
-    pthread_cond_signal(&t->qcv);
-    pthread_mutex_unlock(&t->qmu);
+    *passport_out = NULL;
+    pthread_mutex_lock(&t->mu);
+    if (t->passport != NULL && vt_time_now() < t->exp && !t->auth_refused)
+        *passport_out = strdup(t->passport);
+    pthread_mutex_unlock(&t->mu);
 }
 
-static void sink_one(vt_gw_trust *t, const char *token)
+long vt__gw_jitter_ms(long base)
 {
-    char path[4096], url[2048];
-    json_t *o = json_pack("{s:s}", "token", token);
-    char *line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-    FILE *f = NULL;
-    long size;
-    int fd;
+    uint16_t r = 0;
 
-    snprintf(path, sizeof(path), "%s/receipts.jsonl", t->o.state_dir);
-    /* Private whatever the umask, and an older file is tightened too. */
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0 && (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "a")) == NULL))
-        close(fd);
-    if (f != NULL && line != NULL) {
-        fprintf(f, "%s\n", line);
-        size = ftell(f);
-        fclose(f);
-        if (size > RECEIPTS_FILE_MAX) {
-            char old[4200];
-            snprintf(old, sizeof(old), "%s.1", path);
-            (void)rename(path, old);
-        }
-    } else if (f != NULL) {
-        fclose(f);
-    }
-    if (t->o.cfg->verifier_url != NULL && line != NULL) {
-        vt_http_response r;
-        vt_http_client_opts co;
-        vt_err e = { 0 };
-        memset(&co, 0, sizeof(co));
-        co.timeout_ms = 5000;
-        memset(&r, 0, sizeof(r));
-        snprintf(url, sizeof(url), "%s/v1/receipts", t->o.cfg->verifier_url);
-        if (vt_http_request(&r, "POST", url, line, &co, &e) != VT_OK)
-            vt__gw_log("warn", "receipt_send", e.msg);
-        else if (r.status != 201 && r.status != 200) {
-            char m[300];
-            vt_http_response_error(m, sizeof(m), &r);
-            vt__gw_log("warn", "receipt_send", m);
-        }
-        vt_http_response_clear(&r);
-    }
-    free(line);
-    json_decref(o);
-}
-
-static void *sink_main(void *arg)
-{
-    vt_gw_trust *t = arg;
-
-    pthread_mutex_lock(&t->qmu);
-    for (;;) {
-        char *tok;
-        while (t->qlen == 0 && !t->qstop)
-            pthread_cond_wait(&t->qcv, &t->qmu);
-        if (t->qlen == 0)
-            break;
-        tok = t->queue[t->qhead];
-        t->qhead = (t->qhead + 1) % GW_RECEIPT_QUEUE;
-        t->qlen--;
-        pthread_mutex_unlock(&t->qmu);
-        sink_one(t, tok);
-        free(tok);
-        pthread_mutex_lock(&t->qmu);
-    }
-    pthread_mutex_unlock(&t->qmu);
-    return NULL;
+    if (base < 2)
+        return base;
+    if (vt_random(&r, sizeof(r), NULL) != VT_OK)
+        r = 0x8000;
+    return base / 2 + (long)((uint64_t)(base - base / 2) * r / 0xffff);
 }
 
 vt_status vt_gw_trust_start(vt_gw_trust *t, unsigned nloops, vt_err *err)
@@ -601,11 +546,9 @@ vt_status vt_gw_trust_start(vt_gw_trust *t, unsigned nloops, vt_err *err)
         if (pthread_create(&t->thread, NULL, upkeep_main, t) != 0)
             return vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the upkeep thread");
         t->thread_started = true;
-        if (pthread_create(&t->sink, NULL, sink_main, t) != 0)
-            return vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the receipts thread");
-        t->sink_started = true;
+        rc = vt__gw_sink_start(t, err);
     }
-    return VT_OK;
+    return rc;
 }
 
 void vt_gw_trust_free(vt_gw_trust *t)
@@ -619,15 +562,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
         pthread_mutex_unlock(&t->mu);
         pthread_join(t->thread, NULL);
     }
-    if (t->sink_started) {
-        pthread_mutex_lock(&t->qmu);
-        t->qstop = true; /* what is queued is still written and sent */
-        pthread_cond_signal(&t->qcv);
-        pthread_mutex_unlock(&t->qmu);
-        pthread_join(t->sink, NULL);
-    }
-    for (size_t i = 0; i < t->qlen; i++)
-        free(t->queue[(t->qhead + i) % GW_RECEIPT_QUEUE]);
+    vt__gw_sink_stop(t);
     for (unsigned i = 0; t->ctxs != NULL && i < t->nctx; i++)
         vt_audit_ctx_free(t->ctxs[i]);
     free(t->ctxs);

@@ -7,8 +7,10 @@
  * register), makes a fresh P-256 enclave key that never leaves memory, and
  * obtains a passport from the verifier.  vt_gw_trust_start then runs one
  * background thread that re-attests at ~2/3 of the passport's lifetime
- * (retrying with backoff), watches the model files, and one that stores and
- * forwards receipts.  vt_gw_trust_hooks gives the proxy hook table.
+ * (retrying with backoff and jitter, serving under the current passport until
+ * it expires), watches the model files, and one that forwards receipts from the
+ * durable queue to the verifier in batches (receipt_sink.c, receipt_queue.h).
+ * vt_gw_trust_hooks gives the proxy hook table.
  */
 #ifndef VT_GW_TRUST_H
 #define VT_GW_TRUST_H
@@ -19,12 +21,13 @@
 
 #include "gateway/config.h"
 #include "gateway/hooks.h"
+#include "gateway/receipt_queue.h"
 #include "veritee/veritee.h"
 
 typedef struct vt_gw_trust_opts {
     const vt_gw_config *cfg;  /* borrowed; outlives the trust state */
     const char *config_path;  /* borrowed; NULL when no file (the effective config JSON is measured) */
-    const char *state_dir;    /* borrowed; receipts.jsonl, mock key/register, simulation root */
+    const char *state_dir;    /* borrowed; receipts/ (the queue), mock key/register, simulation root */
     const char *sysroot;      /* borrowed; NULL = "/" */
     vt_tee_kind platform;     /* VT_TEE_NONE = detect */
     bool simulate;            /* TDX simulator: RTMR3 = the log's replay */
@@ -40,8 +43,6 @@ struct gw_model_file {
     off_t size;
     struct timespec mtime, ctime;
 };
-
-#define GW_RECEIPT_QUEUE 1024
 
 typedef struct vt_gw_trust {
     vt_gw_trust_opts o;
@@ -62,6 +63,7 @@ typedef struct vt_gw_trust {
     char status[24];
     char reason[256];
     vt_time iat, exp;
+    bool auth_refused;         /* the verifier refused our passport as authorization: attest anonymously */
     bool stop;
     pthread_cond_t cv;
 
@@ -73,13 +75,17 @@ typedef struct vt_gw_trust {
     pthread_t thread;
     bool thread_started;
 
-    /* receipts: a bounded queue drained by the sink thread */
-    pthread_mutex_t qmu;
+    /* receipts (receipt_sink.c): the durable queue, drained by the sink thread */
+    vt_gw_rq *rq;
+    pthread_mutex_t qmu;       /* guards qstop and the sink's wake-up */
     pthread_cond_t qcv;
-    char *queue[GW_RECEIPT_QUEUE];
-    size_t qhead, qlen;
-    unsigned long dropped;
     bool qstop;
+    atomic_bool sink_idle;     /* the sink waits: a push signals it */
+    atomic_ullong rejected;    /* receipts the verifier refused for their content */
+    atomic_ullong upload_failures; /* batch uploads that failed (retried) */
+    atomic_ullong not_queued;  /* receipts refused before the queue was open */
+    atomic_llong drop_logged_ms; /* last "receipt_dropped" log line (at most one a second) */
+    atomic_ullong drop_unlogged; /* drops since that line */
     pthread_t sink;
     bool sink_started;
 } vt_gw_trust;
@@ -97,5 +103,17 @@ void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t);
 void vt__gw_log(const char *level, const char *event, const char *detail);
 bool vt__gw_model_check(vt_gw_trust *t); /* true when the model files changed since boot */
 void vt__gw_receipt_queue(vt_gw_trust *t, const char *token);
+/* receipt_sink.c: opens the queue (replaying what the verifier has not acknowledged) and starts the
+ * sink thread; stops it (what is queued stays on disk for the next start). */
+VT_NODISCARD vt_status vt__gw_sink_start(vt_gw_trust *t, vt_err *err);
+void vt__gw_sink_stop(vt_gw_trust *t);
+/* The receipt path's metrics in the Prometheus text format, appended to out (also written to
+ * <state>/metrics/receipts.prom once a second, for a node-exporter textfile collector). */
+VT_NODISCARD vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err);
+/* The current passport, when unexpired, for signing requests to the verifier: copies it into
+ * *passport_out (free()) or sets NULL. */
+void vt__gw_passport_for_auth(vt_gw_trust *t, char **passport_out);
+/* A random delay in [base/2, base] milliseconds (jittered backoff). */
+long vt__gw_jitter_ms(long base);
 
 #endif

@@ -921,6 +921,85 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 
 /* ---- receipts: durable in the transparency log (docs/log.md) ---- */
 
+/* The enclave key of the last passport looked up (a batch's receipts mostly name one). */
+struct receipt_keys {
+    char passport[48];
+    vt_pkey *key;
+};
+
+/*
+ * Checks one receipt: it decodes, names a passport this verifier issued, and
+ * verifies under that passport's enclave key.  On failure fills status, code
+ * and msg for the reply.  r is filled on success (caller clears it).
+ */
+static vt_status receipt_check(vt_receipt *r, int *status, const char **code, char *msg, size_t msg_len,
+                               vs_store *st, struct receipt_keys *keys, const char *tok, size_t len)
+{
+    vs_passport p;
+    vt_passport_claims pc;
+    vt_err e = { 0 };
+    vt_status rc = VT_E_INTERNAL;
+
+    memset(r, 0, sizeof(*r));
+    memset(&p, 0, sizeof(p));
+    memset(&pc, 0, sizeof(pc));
+    *status = 400;
+    *code = "bad_receipt";
+    if (len == 0 || len > VT_RECEIPT_MAX) {
+        *code = "bad_request";
+        snprintf(msg, msg_len, "token: the receipt (compact JWS) is required");
+        return VT_E_FORMAT;
+    }
+    if (vt_receipt_decode(r, tok, len, &e) != VT_OK) {
+        snprintf(msg, msg_len, "%s", e.msg);
+        rc = VT_E_FORMAT;
+        goto out;
+    }
+    if (keys->key == NULL || strcmp(keys->passport, r->passport) != 0) {
+        vt_pkey_free(keys->key);
+        keys->key = NULL;
+        keys->passport[0] = '\0';
+        rc = st->ops->passport_get(st, &p, r->passport, &e);
+        if (rc == VT_E_NOTFOUND) {
+            *status = 422;
+            *code = "passport_unknown";
+            snprintf(msg, msg_len, "the receipt names passport '%.64s', which this verifier did not issue", r->passport);
+            goto out;
+        }
+        if (rc != VT_OK) {
+            *status = 503;
+            *code = "store_unavailable";
+            snprintf(msg, msg_len, "%s", e.msg);
+            goto out;
+        }
+        if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK || pc.attester_jwk == NULL ||
+            vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), &e) != VT_OK) {
+            *status = 500;
+            *code = "internal";
+            snprintf(msg, msg_len, "stored passport has no usable enclave key");
+            rc = VT_E_INTERNAL;
+            goto out;
+        }
+        snprintf(keys->passport, sizeof(keys->passport), "%s", r->passport);
+    }
+    vt_receipt_clear(r);
+    memset(r, 0, sizeof(*r));
+    rc = vt_receipt_verify(r, tok, len, keys->key, &e);
+    if (rc != VT_OK) {
+        *status = 422;
+        *code = "receipt_invalid";
+        snprintf(msg, msg_len, "%s", e.msg);
+    }
+out:
+    if (rc != VT_OK) {
+        vt_receipt_clear(r);
+        memset(r, 0, sizeof(*r));
+    }
+    vt_passport_claims_clear(&pc);
+    vs_passport_clear(&p);
+    return rc;
+}
+
 /* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names;
  * acknowledged once it is committed to the log. */
 static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx)
@@ -930,44 +1009,20 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
     uint64_t log_index = 0;
     json_t *body = body_object(resp, req);
     const char *tok = body != NULL ? json_string_value(json_object_get(body, "token")) : NULL;
+    struct receipt_keys keys;
     vt_receipt r;
-    vs_passport p;
-    vt_passport_claims pc;
-    vt_pkey *k = NULL;
+    const char *code = NULL;
+    char msg[300];
+    int status = 0;
     vt_err e = { 0 };
-    vt_status rc;
 
     memset(&r, 0, sizeof(r));
-    memset(&p, 0, sizeof(p));
-    memset(&pc, 0, sizeof(pc));
+    memset(&keys, 0, sizeof(keys));
     if (body == NULL)
         return;
-    if (tok == NULL || strlen(tok) > VT_RECEIPT_MAX) {
-        vt_http_reply_error(resp, 400, "bad_request", "token: the receipt (compact JWS) is required");
-        goto out;
-    }
-    if (vt_receipt_decode(&r, tok, strlen(tok), &e) != VT_OK) {
-        vt_http_reply_error(resp, 400, "bad_receipt", "%s", e.msg);
-        goto out;
-    }
-    rc = st->ops->passport_get(st, &p, r.passport, &e);
-    if (rc == VT_E_NOTFOUND) {
-        vt_http_reply_error(resp, 422, "passport_unknown", "the receipt names passport '%.64s', which this verifier did not issue", r.passport);
-        goto out;
-    }
-    if (rc != VT_OK) {
-        reply_store_error(resp, &e);
-        goto out;
-    }
-    vt_receipt_clear(&r);
-    memset(&r, 0, sizeof(r));
-    if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK || pc.attester_jwk == NULL ||
-        vt_jwk_to_pkey(&k, pc.attester_jwk, strlen(pc.attester_jwk), &e) != VT_OK) {
-        vt_http_reply_error(resp, 500, "internal", "stored passport has no usable enclave key");
-        goto out;
-    }
-    if (vt_receipt_verify(&r, tok, strlen(tok), k, &e) != VT_OK) {
-        vt_http_reply_error(resp, 422, "receipt_invalid", "%s", e.msg);
+    if (receipt_check(&r, &status, &code, msg, sizeof(msg), st, &keys, tok != NULL ? tok : "",
+                      tok != NULL ? strlen(tok) : 0) != VT_OK) {
+        vt_http_reply_error(resp, status, code, "%s", msg);
         goto out;
     }
     if (vf_log_append(svc->log, &log_index, "receipt", r.id, (const uint8_t *)tok, strlen(tok), &e) != VT_OK) {
@@ -979,10 +1034,97 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
     reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", r.id, "passport", r.passport, "verdict", r.verdict,
                                "log_index", (json_int_t)log_index));
 out:
-    vt_pkey_free(k);
-    vt_passport_claims_clear(&pc);
-    vs_passport_clear(&p);
+    vt_pkey_free(keys.key);
     vt_receipt_clear(&r);
+    json_decref(body);
+}
+
+/*
+ * POST /v1/receipts:batch {"receipts": [token, ...]}: each receipt checked as by
+ * POST /v1/receipts, the valid ones appended to the log together (one commit
+ * when they fit one sequencer batch).  200 {"accepted": n, "results": [{"id",
+ * "log_index"} | {"error": {"code","message"}}, ...]} in the order sent, once
+ * every accepted receipt is durable; a receipt refused for its content does not
+ * fail the others.  503 when the log cannot commit (none is acknowledged).
+ * At most VF_RECEIPT_BATCH_MAX receipts (VF_RECEIPT_BATCH_ANON without gateway
+ * authentication).
+ */
+static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    const struct vf_call *call = ctx;
+    vf_service *svc = call->svc;
+    vs_store *st = store_of(req);
+    json_t *body = body_object(resp, req), *arr, *results = NULL;
+    size_t n, cap = call->gateway ? VF_RECEIPT_BATCH_MAX : VF_RECEIPT_BATCH_ANON, nok = 0;
+    struct receipt_keys keys;
+    vt_receipt *rs = NULL;
+    vf_log_entry *ents = NULL;
+    uint64_t *idx = NULL;
+    int *which = NULL;
+    vt_err e = { 0 };
+
+    memset(&keys, 0, sizeof(keys));
+    if (body == NULL)
+        return;
+    arr = json_object_get(body, "receipts");
+    n = json_array_size(arr);
+    if (!json_is_array(arr) || n == 0) {
+        vt_http_reply_error(resp, 400, "bad_request", "receipts: a non-empty array of receipt tokens is required");
+        goto out;
+    }
+    if (n > cap) {
+        vt_http_reply_error(resp, 413, "batch_too_large", "receipts: %zu in one batch, at most %zu%s", n, cap,
+                            call->gateway ? "" : " without gateway authentication");
+        goto out;
+    }
+    rs = calloc(n, sizeof(*rs));
+    ents = calloc(n, sizeof(*ents));
+    idx = calloc(n, sizeof(*idx));
+    which = calloc(n, sizeof(*which));
+    results = json_array();
+    if (rs == NULL || ents == NULL || idx == NULL || which == NULL || results == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "cannot hold the batch");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *tok = json_string_value(json_array_get(arr, i)), *code = NULL;
+        char msg[300];
+        int status = 0;
+        which[i] = -1;
+        if (receipt_check(&rs[i], &status, &code, msg, sizeof(msg), st, &keys, tok != NULL ? tok : "",
+                          tok != NULL ? strlen(tok) : 0) != VT_OK) {
+            if (status >= 500) { /* the store, not the receipt: the whole batch is retried */
+                vt_http_reply_error(resp, status, code, "%s", msg);
+                goto out;
+            }
+            json_array_append_new(results, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+            continue;
+        }
+        ents[nok].kind = "receipt";
+        ents[nok].ref = rs[i].id;
+        ents[nok].data = (const uint8_t *)tok;
+        ents[nok].len = strlen(tok);
+        which[i] = (int)nok++;
+        json_array_append_new(results, json_null());
+    }
+    if (vf_log_append_many(svc->log, idx, ents, nok, &e) != VT_OK) {
+        vt_http_reply_error(resp, 503, "log_unavailable", "%s", e.msg);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (which[i] >= 0)
+            json_array_set_new(results, i, json_pack("{s:s, s:I}", "id", rs[i].id, "log_index",
+                                                     (json_int_t)idx[which[i]]));
+    reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)nok, "results", results));
+out:
+    for (size_t i = 0; rs != NULL && i < n; i++)
+        vt_receipt_clear(&rs[i]);
+    free(rs);
+    free(ents);
+    free(idx);
+    free(which);
+    json_decref(results);
+    vt_pkey_free(keys.key);
     json_decref(body);
 }
 
@@ -1012,6 +1154,11 @@ static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     free(tok);
 }
 
+static bool takes_call(vt_http_handler fn)
+{
+    return fn == h_receipt_batch;
+}
+
 vt_status vf_routes(vf_service *svc, vt_err *err);
 vt_status vf_log_routes(vf_service *svc, vt_err *err);
 vt_status vf_web_routes(vf_service *svc, vt_err *err);
@@ -1035,6 +1182,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         { "GET", "/v1/environments/{id}", h_env_get },
         { "PUT", "/v1/environments/{id}", h_env_put },
         { "POST", "/v1/receipts", h_receipt_post },
+        { "POST", "/v1/receipts:batch", h_receipt_batch },
         { "GET", "/v1/receipts/{id}", h_receipt_get },
         { "POST", "/v1/admin/keys/{kid}/revoke", h_key_revoke },
     };
@@ -1051,5 +1199,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         rc = vf_mcp_routes(svc, err); /* mcp.c */
     if (rc == VT_OK)
         rc = vf_compat_routes(svc, err); /* compat.c: other services' names */
+    if (rc == VT_OK) /* last: it wraps every route added above */
+        rc = vf_admit_init(svc, takes_call, err); /* admit.c: every route behind admission */
     return rc;
 }

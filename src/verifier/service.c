@@ -77,6 +77,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     if (rc == VT_OK)
         rc = vt_metrics_declare(svc->metrics, "verifier_key_revocations_total", "counter",
                                 "Signing keys revoked (removed from the JWKS at once).", err);
+    if (svc->cfg.gateway_rate <= 0)
+        svc->cfg.gateway_rate = 1000;
     if (rc == VT_OK)
         rc = vf_routes(svc, err);
     /* One connection up front creates the schema before the workers race for it. */
@@ -94,6 +96,7 @@ void vf_service_fini(vf_service *svc)
 {
     vf_log_close(svc->log);
     svc->log = NULL;
+    vf_admit_fini(svc);
     vt_keyring_free(svc->kr);
     vt_verify_cache_free(svc->cache);
     vt_metrics_free(svc->metrics);
@@ -197,8 +200,7 @@ int vf_run(const vf_config *cfg)
     o.max_connections = cfg->max_connections;
     o.max_per_client = cfg->max_per_client;
     o.timeout_s = cfg->request_timeout_s;
-    o.rate = svc.cfg.rate;
-    o.burst = cfg->burst;
+    o.rate = 0; /* admission (admit.c) limits per address, and per passport for gateways */
     o.name = "verifier";
     o.access_log = !cfg->quiet;
     o.metrics = svc.metrics;

@@ -20,8 +20,10 @@ typedef struct vf_config {
     int64_t key_keep;            /* how long a retired key stays published; 0 = 7 days */
     int64_t challenge_ttl;       /* seconds; 0 = 300 */
     unsigned threads;            /* 0 = 4 */
-    double rate;                 /* requests/s per client; 0 = 50 */
+    double rate;                 /* requests/s per client address (anonymous callers); 0 = 50 */
     double burst;                /* 0 = 2 * rate */
+    double gateway_rate;         /* requests/s per authenticated gateway (its passport); 0 = 1000 */
+    double gateway_burst;        /* 0 = 2 * gateway_rate */
     size_t max_body;             /* 0 = 1 MiB */
     unsigned max_connections;    /* 0 = 512 */
     unsigned max_per_client;     /* open connections from one address; 0 = 64 */
@@ -37,8 +39,29 @@ typedef struct vf_config {
 
 #define VF_COLLATERAL_REFRESH_S 86400 /* fetched collateral is renewed this long before its nextUpdate */
 
+#define VF_RECEIPT_BATCH_MAX 1024 /* receipts in one POST /v1/receipts:batch from a gateway */
+#define VF_RECEIPT_BATCH_ANON 16  /* ... from an anonymous caller */
+
+typedef struct vf_service vf_service;
+
+/* What a handler registered for it learns about the caller (admit.c). */
+struct vf_call {
+    vf_service *svc;
+    bool gateway;                /* authenticated by a passport this verifier issued (Veritee-Gateway) */
+    char passport_id[48];        /* that passport */
+};
+
+/* One route behind admission: who calls, and how often (admit.c). */
+struct vf_guard {
+    vf_service *svc;
+    vt_http_handler fn;
+    void *ctx;
+    bool wants_call;             /* fn takes a struct vf_call as its ctx */
+    bool limited;                /* counted against the rate limits (all but /healthz) */
+};
+
 /* Shared by every worker: read-only after start except the key ring (rwlock). */
-typedef struct vf_service {
+struct vf_service {
     vf_config cfg;
     char db_url[4200];
     char key_dir[4200];
@@ -49,7 +72,23 @@ typedef struct vf_service {
     vt_metrics *metrics;
     vt_http_router router;
     vf_log *log;                 /* the transparency log's sequencer (docs/log.md) */
-} vf_service;
+    vt_ratelimit *rl;            /* anonymous callers, per client address */
+    vt_ratelimit *rl_gateway;    /* gateways, per passport */
+    struct vf_guard guards[VT_HTTP_MAX_ROUTES];
+};
+
+/* Puts every route of svc->router behind admission (vf_guarded); wants_call(fn) tells the
+ * handlers that take a struct vf_call.  Makes the rate limiters. */
+vt_status vf_admit_init(vf_service *svc, bool (*wants_call)(vt_http_handler fn), vt_err *err);
+void vf_admit_fini(vf_service *svc);
+/*
+ * The admission of one request: a Veritee-Gateway authorization must carry a
+ * passport this verifier issued, unexpired and affirming (or warning), and a
+ * signature over the request by the enclave key its cnf names — else 401
+ * gateway_unauthorized.  Gateways are limited per passport (gateway_rate),
+ * everyone else per client address (rate): 429 rate_limited.
+ */
+void vf_guarded(vt_http_resp *resp, const vt_http_req *req, void *ctx);
 
 /* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */
 int vf_run(const vf_config *cfg);

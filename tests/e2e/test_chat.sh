@@ -229,8 +229,11 @@ expect 0 "receipt verify with VERITEE_VERIFIER" -- env VERITEE_VERIFIER="$VMAIN"
   --passport "$PASS"
 
 # --- the gateway's state is private and it cannot dump core ---
-[ "$(stat -c %a "$VERITEE_STATE/receipts.jsonl")" = 600 ] && passed=$((passed + 1)) ||
-  { failed=$((failed + 1)); echo "FAIL: receipts.jsonl has mode $(stat -c %a "$VERITEE_STATE/receipts.jsonl")"; }
+[ "$(stat -c %a "$VERITEE_STATE/receipts")" = 700 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the receipt queue has mode $(stat -c %a "$VERITEE_STATE/receipts")"; }
+for f in "$VERITEE_STATE"/receipts/*.seg; do
+  [ "$(stat -c %a "$f")" = 600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: $f has mode $(stat -c %a "$f")"; }
+done
 [ "$(stat -c %a "$VERITEE_STATE")" = 700 ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the state directory has mode $(stat -c %a "$VERITEE_STATE")"; }
 if grep -Eq '^Max core file size +0 +0 ' "/proc/$GW_PID/limits"; then passed=$((passed + 1)); else

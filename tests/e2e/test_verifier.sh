@@ -250,8 +250,14 @@ grep -q '"request_id"' "$TMP/main.log" && passed=$((passed + 1)) || { failed=$((
 # A second instance: rate limit and nonce expiry.
 start slow --trust-sim --threads 1 --rate 0.5 --burst 3 --challenge-ttl 1
 codes=""
-for _ in 1 2 3 4 5 6; do codes="$codes $(curl -s -o "$TMP/body" -w '%{http_code}' "$URL_slow/healthz")"; done
+for _ in 1 2 3 4 5 6; do codes="$codes $(curl -s -o "$TMP/body" -w '%{http_code}' "$URL_slow/.well-known/jwks.json")"; done
 case "$codes" in *429*) passed=$((passed + 1)); json_error_is rate_limited "429 code" ;; *) failed=$((failed + 1)); echo "FAIL: no 429 in:$codes" ;; esac
+# /healthz is not rate limited (it must answer under load), and a forged gateway authorization is 401
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL_slow/healthz"); [ "$code" = 200 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: /healthz while rate limited: $code"; }
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'Authorization: Veritee-Gateway passport=a.b.c, ts=1, sig=AAAA' \
+  -X POST -d '{"receipts":["x"]}' "$URL_slow/v1/receipts:batch")
+[ "$code" = 401 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: forged gateway authorization: $code"; }
 
 # Clean shutdown on SIGTERM.
 kill -TERM "$PID_main"

@@ -8,6 +8,7 @@
 #include "veritee/attester.h"
 #include "veritee/http.h"
 #include "veritee/jws.h"
+#include "veritee/passport.h"
 #include "veritee/sim.h"
 
 vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_kind *kind_out,
@@ -99,7 +100,7 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
 {
     vt_http_client_opts co;
     vt_http_response r;
-    char url[2048], emsg[300];
+    char url[2048], emsg[300], *authz = NULL;
     vt_status rc;
 
     *out = NULL;
@@ -108,7 +109,15 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
     memset(&co, 0, sizeof(co));
     co.timeout_ms = o->timeout_ms;
     memset(&r, 0, sizeof(r));
+    if (o->auth_passport != NULL && o->auth_key != NULL) {
+        rc = vt_passport_auth_sign(&authz, o->auth_passport, o->auth_key, "POST", url, (const uint8_t *)body,
+                                   body != NULL ? strlen(body) : 0, vt_time_now(), err);
+        if (rc != VT_OK)
+            return rc;
+        co.authorization = authz;
+    }
     rc = vt_http_request(&r, "POST", url, body, &co, err);
+    free(authz);
     if (rc != VT_OK)
         return rc;
     if (r.status < 200 || r.status >= 300) {

@@ -38,6 +38,38 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
+struct vt_http_conn {
+    CURL *c;
+};
+
+vt_status vt_http_conn_new(vt_http_conn **out, vt_err *err)
+{
+    vt_http_conn *k;
+
+    *out = NULL;
+    pthread_once(&curl_once, curl_setup);
+    if (curl_init_rc != CURLE_OK)
+        return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
+    k = calloc(1, sizeof(*k));
+    if (k == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
+    k->c = curl_easy_init();
+    if (k->c == NULL) {
+        free(k);
+        return vt_err_set(err, VT_E_NOMEM, "http: libcurl cannot start");
+    }
+    *out = k;
+    return VT_OK;
+}
+
+void vt_http_conn_free(vt_http_conn *k)
+{
+    if (k == NULL)
+        return;
+    curl_easy_cleanup(k->c);
+    free(k);
+}
+
 void vt_http_response_clear(vt_http_response *r)
 {
     if (r == NULL)
@@ -55,7 +87,9 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     struct curl_slist *hdr = NULL;
     struct sink sink;
     char auth[1100], ebuf[CURL_ERROR_SIZE] = "";
+    char *authz = NULL;
     long timeout = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+    bool kept = opts != NULL && opts->conn != NULL;
 
     memset(out, 0, sizeof(*out));
     if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
@@ -64,7 +98,12 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     pthread_once(&curl_once, curl_setup);
     if (curl_init_rc != CURLE_OK)
         return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
-    c = curl_easy_init();
+    if (kept) {
+        c = opts->conn->c; /* its connection cache survives the reset */
+        curl_easy_reset(c);
+    } else {
+        c = curl_easy_init();
+    }
     if (c == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: libcurl cannot start");
     sink.b = &out->body;
@@ -73,7 +112,21 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     hdr = curl_slist_append(hdr, "Accept: application/json");
     if (body != NULL)
         hdr = curl_slist_append(hdr, "Content-Type: application/json");
-    if (opts != NULL && opts->bearer != NULL) {
+    if (opts != NULL && opts->authorization != NULL) {
+        size_t n = strlen(opts->authorization) + sizeof("Authorization: ");
+        if (strchr(opts->authorization, '\r') != NULL || strchr(opts->authorization, '\n') != NULL ||
+            n > ((size_t)64 << 10)) {
+            rc = vt_err_set(err, VT_E_ARG, "http: authorization value too long or not one line");
+            goto out;
+        }
+        authz = malloc(n);
+        if (authz == NULL) {
+            rc = vt_err_set(err, VT_E_NOMEM, "http: out of memory");
+            goto out;
+        }
+        snprintf(authz, n, "Authorization: %s", opts->authorization);
+        hdr = curl_slist_append(hdr, authz);
+    } else if (opts != NULL && opts->bearer != NULL) {
         if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", opts->bearer) >= (int)sizeof(auth)) {
             rc = vt_err_set(err, VT_E_ARG, "http: bearer token too long");
             goto out;
@@ -117,7 +170,9 @@ out:
     if (rc != VT_OK)
         vt_http_response_clear(out);
     curl_slist_free_all(hdr);
-    curl_easy_cleanup(c);
+    free(authz);
+    if (!kept)
+        curl_easy_cleanup(c);
     return rc;
 }
 

@@ -1,0 +1,617 @@
+/* The gateway's durable receipt queue: segments, cursor, recovery (receipt_queue.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gateway/receipt_queue.h"
+
+#define RQ_HDR 8
+#define RQ_NAME_DIGITS 20
+#define RQ_CURSOR_MAX 64
+
+struct rq_seg {
+    uint64_t first;  /* sequence number of its first record */
+    uint64_t count;  /* whole records in it */
+    uint64_t size;   /* bytes (whole records only) */
+};
+
+struct vt_gw_rq {
+    pthread_mutex_t mu;
+    char dir[4000];
+    uint64_t max_bytes, seg_bytes;
+    struct rq_seg *segs;     /* oldest first; the last one is written */
+    size_t nseg;
+    int fd;                  /* the last segment, O_APPEND */
+    int cfd;                 /* the cursor file, once written */
+    uint64_t next_seq;       /* sequence number of the next push */
+    uint64_t acked;          /* first unacknowledged sequence number */
+    size_t rseg;             /* reader: segment index and byte offset of `acked` */
+    uint64_t roff;
+    uint64_t bytes;          /* sum of segment sizes */
+    bool dirty;              /* pushed since the last sync */
+    bool must_rotate;        /* a failed write left bytes after the last whole record */
+    vt_gw_rq_stats st;
+};
+
+/* ---- CRC-32 (IEEE 802.3), table built once ---- */
+
+static uint32_t crc_table[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+static uint32_t crc_update(uint32_t c, const uint8_t *p, size_t n)
+{
+    c = ~c;
+    while (n-- > 0)
+        c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+    return ~c;
+}
+
+static uint32_t rec_crc(uint32_t len, const uint8_t *p)
+{
+    uint8_t l[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24) };
+    return crc_update(crc_update(0, l, 4), p, len);
+}
+
+/* ---- paths ---- */
+
+static void seg_path(char *out, size_t n, const vt_gw_rq *q, uint64_t first)
+{
+    snprintf(out, n, "%s/%020" PRIu64 ".seg", q->dir, first);
+}
+
+static bool seg_name(uint64_t *first, const char *name)
+{
+    uint64_t v = 0;
+
+    if (strlen(name) != RQ_NAME_DIGITS + 4 || strcmp(name + RQ_NAME_DIGITS, ".seg") != 0)
+        return false;
+    for (int i = 0; i < RQ_NAME_DIGITS; i++) {
+        if (name[i] < '0' || name[i] > '9' || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(name[i] - '0');
+    }
+    *first = v;
+    return true;
+}
+
+static int seg_cmp(const void *a, const void *b)
+{
+    const struct rq_seg *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* ---- recovery ---- */
+
+/*
+ * Counts the whole, intact records of the segment at path; *good is the byte
+ * length they cover.  Parsing stops at the first short, oversized or
+ * corrupt record.
+ */
+static vt_status seg_scan(struct rq_seg *s, uint64_t *file_size, const char *path, vt_err *err)
+{
+    vt_buf b;
+    vt_rd r;
+    vt_status rc;
+
+    vt_buf_init(&b);
+    s->count = 0;
+    s->size = 0;
+    rc = vt_file_read(&b, path, (size_t)1 << 31, err);
+    if (rc != VT_OK)
+        goto out;
+    *file_size = b.len;
+    vt_rd_init(&r, b.data, b.len);
+    while (r.left > 0) {
+        uint32_t len = vt_rd_u32le(&r), crc = vt_rd_u32le(&r);
+        const uint8_t *p;
+        if (!vt_rd_ok(&r) || len == 0 || len > VT_RECEIPT_MAX)
+            break;
+        p = vt_rd_take(&r, len);
+        if (p == NULL || rec_crc(len, p) != crc)
+            break;
+        s->count++;
+        s->size += RQ_HDR + (uint64_t)len;
+    }
+out:
+    vt_buf_free(&b);
+    return rc;
+}
+
+static vt_status cursor_read(uint64_t *out, const vt_gw_rq *q, vt_err *err)
+{
+    char path[4100];
+    vt_buf b;
+    vt_status rc;
+    uint64_t v = 0;
+
+    *out = 0;
+    snprintf(path, sizeof(path), "%s/cursor", q->dir);
+    if (access(path, F_OK) != 0)
+        return VT_OK; /* nothing acknowledged yet */
+    vt_buf_init(&b);
+    rc = vt_file_read(&b, path, RQ_CURSOR_MAX, err);
+    for (size_t i = 0; rc == VT_OK && i < b.len && b.data[i] != '\n'; i++) {
+        if (b.data[i] < '0' || b.data[i] > '9' || v > (UINT64_MAX - 9) / 10)
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: %s is not a sequence number", path);
+        else
+            v = v * 10 + (uint64_t)(b.data[i] - '0');
+    }
+    vt_buf_free(&b);
+    if (rc == VT_OK)
+        *out = v;
+    return rc;
+}
+
+/*
+ * Overwrites the cursor in place (fixed width, one pwrite, no fsync): a cursor
+ * that lags after a power loss only sends acknowledged receipts again, which
+ * the verifier takes as already logged.  The fsync per round goes to the
+ * receipts themselves.
+ */
+static vt_status cursor_write(vt_gw_rq *q, uint64_t v, vt_err *err)
+{
+    char s[32];
+    int n = snprintf(s, sizeof(s), "%020" PRIu64 "\n", v);
+
+    if (q->cfd < 0) {
+        char path[4100];
+        snprintf(path, sizeof(path), "%s/cursor", q->dir);
+        q->cfd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (q->cfd < 0)
+            return vt_err_set(err, VT_E_IO, "receipt queue: cannot open %s: %s", path, strerror(errno));
+    }
+    if (pwrite(q->cfd, s, (size_t)n, 0) != n)
+        return vt_err_set(err, VT_E_IO, "receipt queue: cannot write the cursor in %s: %s", q->dir, strerror(errno));
+    return VT_OK;
+}
+
+static vt_status seg_open_fd(vt_gw_rq *q, uint64_t first, uint64_t keep, vt_err *err)
+{
+    char path[4100];
+    int fd;
+
+    seg_path(path, sizeof(path), q, first);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return vt_err_set(err, VT_E_IO, "receipt queue: cannot open %s: %s", path, strerror(errno));
+    if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)keep) != 0) {
+        int e = errno;
+        close(fd);
+        return vt_err_set(err, VT_E_IO, "receipt queue: %s: %s", path, strerror(e));
+    }
+    q->fd = fd;
+    return VT_OK;
+}
+
+/* Starts a new, empty last segment at next_seq (the old one is synced and closed). */
+static vt_status seg_rotate(vt_gw_rq *q, vt_err *err)
+{
+    struct rq_seg *ns;
+
+    if (q->fd >= 0) {
+        if (q->dirty)
+            (void)fdatasync(q->fd);
+        close(q->fd);
+        q->fd = -1;
+        q->dirty = false;
+    }
+    q->must_rotate = false;
+    ns = realloc(q->segs, (q->nseg + 1) * sizeof(*q->segs));
+    if (ns == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "receipt queue: out of memory");
+    q->segs = ns;
+    q->segs[q->nseg].first = q->next_seq;
+    q->segs[q->nseg].count = 0;
+    q->segs[q->nseg].size = 0;
+    q->nseg++;
+    return seg_open_fd(q, q->next_seq, 0, err);
+}
+
+/* Deletes the segments before the reader's that are wholly acknowledged (never the last). */
+static void seg_gc(vt_gw_rq *q)
+{
+    size_t drop = 0;
+    char path[4100];
+
+    while (drop + 1 < q->nseg && drop < q->rseg) {
+        seg_path(path, sizeof(path), q, q->segs[drop].first);
+        (void)unlink(path);
+        q->bytes -= q->segs[drop].size;
+        drop++;
+    }
+    if (drop > 0) {
+        memmove(q->segs, q->segs + drop, (q->nseg - drop) * sizeof(*q->segs));
+        q->nseg -= drop;
+        q->rseg -= drop;
+    }
+}
+
+/* Places the reader at `acked` (the first record at or after it). */
+static vt_status reader_seek(vt_gw_rq *q, vt_err *err)
+{
+    q->rseg = 0;
+    q->roff = 0;
+    while (q->rseg + 1 < q->nseg && q->segs[q->rseg].first + q->segs[q->rseg].count <= q->acked)
+        q->rseg++;
+    if (q->nseg == 0)
+        return VT_OK;
+    {
+        struct rq_seg *s = &q->segs[q->rseg];
+        char path[4100];
+        uint64_t skip = q->acked > s->first ? q->acked - s->first : 0;
+        vt_buf b;
+        vt_rd r;
+        vt_status rc;
+
+        if (q->acked < s->first)
+            q->acked = s->first; /* a gap (a lost segment): resume at what exists */
+        if (skip == 0)
+            return VT_OK;
+        if (skip > s->count)
+            skip = s->count;
+        seg_path(path, sizeof(path), q, s->first);
+        vt_buf_init(&b);
+        rc = vt_file_read(&b, path, (size_t)1 << 31, err);
+        vt_rd_init(&r, b.data, rc == VT_OK ? (size_t)s->size : 0);
+        for (uint64_t i = 0; rc == VT_OK && i < skip; i++) {
+            uint32_t len = vt_rd_u32le(&r);
+            vt_rd_skip(&r, 4 + (size_t)len);
+            q->roff += RQ_HDR + (uint64_t)len;
+        }
+        if (rc == VT_OK && !vt_rd_ok(&r))
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: %s changed while it was read", path);
+        vt_buf_free(&b);
+        return rc;
+    }
+}
+
+static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
+{
+    DIR *d = opendir(q->dir);
+    struct dirent *de;
+    vt_status rc = VT_OK;
+    uint64_t cursor = 0;
+
+    if (d == NULL)
+        return vt_err_set(err, VT_E_IO, "receipt queue: cannot open %s: %s", q->dir, strerror(errno));
+    while (rc == VT_OK && (de = readdir(d)) != NULL) {
+        uint64_t first;
+        struct rq_seg *ns;
+        if (!seg_name(&first, de->d_name))
+            continue;
+        ns = realloc(q->segs, (q->nseg + 1) * sizeof(*q->segs));
+        if (ns == NULL) {
+            rc = vt_err_set(err, VT_E_NOMEM, "receipt queue: out of memory");
+            break;
+        }
+        q->segs = ns;
+        memset(&q->segs[q->nseg], 0, sizeof(*q->segs));
+        q->segs[q->nseg++].first = first;
+    }
+    closedir(d);
+    if (rc != VT_OK)
+        return rc;
+    if (q->nseg > 1)
+        qsort(q->segs, q->nseg, sizeof(*q->segs), seg_cmp);
+    for (size_t i = 0; rc == VT_OK && i < q->nseg; i++) {
+        char path[4100];
+        uint64_t fsize = 0;
+        seg_path(path, sizeof(path), q, q->segs[i].first);
+        rc = seg_scan(&q->segs[i], &fsize, path, err);
+        if (rc == VT_OK && fsize > q->segs[i].size) {
+            /* A torn tail (a crash mid-write) or corruption: the intact records before it stay. */
+            q->st.discarded += fsize - q->segs[i].size;
+            if (truncate(path, (off_t)q->segs[i].size) != 0)
+                rc = vt_err_set(err, VT_E_IO, "receipt queue: cannot truncate %s: %s", path, strerror(errno));
+        }
+        if (rc == VT_OK && i + 1 < q->nseg && q->segs[i].first + q->segs[i].count > q->segs[i + 1].first)
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: segments of %s overlap", q->dir);
+        q->bytes += q->segs[i].size;
+    }
+    if (rc == VT_OK)
+        rc = cursor_read(&cursor, q, err);
+    if (rc != VT_OK)
+        return rc;
+    q->next_seq = q->nseg > 0 ? q->segs[q->nseg - 1].first + q->segs[q->nseg - 1].count : cursor;
+    if (cursor > q->next_seq)
+        cursor = q->next_seq; /* never past what exists */
+    q->acked = cursor;
+    rc = reader_seek(q, err);
+    if (rc == VT_OK)
+        q->st.recovered = q->next_seq - q->acked;
+    if (rc == VT_OK && q->nseg == 0)
+        rc = seg_rotate(q, err);
+    else if (rc == VT_OK)
+        rc = seg_open_fd(q, q->segs[q->nseg - 1].first, q->segs[q->nseg - 1].size, err);
+    if (rc == VT_OK)
+        seg_gc(q);
+    return rc;
+}
+
+vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
+{
+    vt_gw_rq *q;
+    vt_status rc = VT_E_INTERNAL;
+
+    *out = NULL;
+    pthread_once(&crc_once, crc_init);
+    if (o == NULL || o->dir == NULL || strlen(o->dir) >= sizeof(q->dir))
+        return vt_err_set(err, VT_E_ARG, "receipt queue: dir missing or too long");
+    q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "receipt queue: out of memory");
+    pthread_mutex_init(&q->mu, NULL);
+    q->fd = -1;
+    q->cfd = -1;
+    snprintf(q->dir, sizeof(q->dir), "%s", o->dir);
+    q->max_bytes = o->max_bytes > 0 ? o->max_bytes : (uint64_t)256 << 20;
+    q->seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (uint64_t)4 << 20;
+    rc = vt_dir_private(q->dir, err);
+    if (rc == VT_OK)
+        rc = rq_recover(q, err);
+    if (rc != VT_OK) {
+        vt_gw_rq_close(q);
+        return rc;
+    }
+    *out = q;
+    return VT_OK;
+}
+
+void vt_gw_rq_close(vt_gw_rq *q)
+{
+    if (q == NULL)
+        return;
+    if (q->fd >= 0) {
+        if (q->dirty)
+            (void)fdatasync(q->fd);
+        close(q->fd);
+    }
+    if (q->cfd >= 0)
+        close(q->cfd);
+    free(q->segs);
+    pthread_mutex_destroy(&q->mu);
+    free(q);
+}
+
+/* ---- producer ---- */
+
+vt_status vt_gw_rq_push(vt_gw_rq *q, const uint8_t *p, size_t len, vt_err *err)
+{
+    uint8_t hdr[RQ_HDR];
+    uint32_t crc;
+    vt_status rc = VT_OK;
+    struct rq_seg *s;
+    size_t done = 0;
+    vt_buf rec;
+
+    if (len == 0 || len > VT_RECEIPT_MAX)
+        return vt_err_set(err, VT_E_ARG, "receipt queue: a receipt of %zu bytes (1..%zu)", len, VT_RECEIPT_MAX);
+    crc = rec_crc((uint32_t)len, p);
+    for (int i = 0; i < 4; i++) {
+        hdr[i] = (uint8_t)(len >> (8 * i));
+        hdr[4 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    vt_buf_init(&rec);
+    rc = vt_buf_append(&rec, hdr, sizeof(hdr), err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&rec, p, len, err);
+    if (rc != VT_OK) {
+        vt_buf_free(&rec);
+        return rc;
+    }
+    pthread_mutex_lock(&q->mu);
+    if (q->bytes + rec.len > q->max_bytes) {
+        q->st.dropped++;
+        rc = vt_err_set(err, VT_E_LIMIT, "receipt queue: full (%" PRIu64 " bytes of %" PRIu64 " on disk)", q->bytes,
+                        q->max_bytes);
+        goto out;
+    }
+    if (q->segs[q->nseg - 1].size >= q->seg_bytes || q->must_rotate) {
+        rc = seg_rotate(q, err);
+        if (rc != VT_OK) {
+            q->st.dropped++;
+            goto out;
+        }
+    }
+    s = &q->segs[q->nseg - 1];
+    while (done < rec.len) {
+        ssize_t w = write(q->fd, rec.data + done, rec.len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            /* cut a partial record back off, so the segment stays whole */
+            if (done > 0 && ftruncate(q->fd, (off_t)s->size) != 0)
+                q->must_rotate = true; /* the partial record stays: nothing more goes after it */
+            q->st.dropped++;
+            rc = vt_err_set(err, VT_E_IO, "receipt queue: write to %s: %s", q->dir, strerror(e));
+            goto out;
+        }
+        done += (size_t)w;
+    }
+    s->count++;
+    s->size += rec.len;
+    q->bytes += rec.len;
+    q->next_seq++;
+    q->st.pushed++;
+    q->dirty = true;
+out:
+    pthread_mutex_unlock(&q->mu);
+    vt_buf_free(&rec);
+    return rc;
+}
+
+vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err)
+{
+    int fd;
+
+    pthread_mutex_lock(&q->mu);
+    fd = q->dirty && q->fd >= 0 ? dup(q->fd) : -1;
+    if (fd >= 0)
+        q->dirty = false;
+    pthread_mutex_unlock(&q->mu);
+    if (fd < 0)
+        return VT_OK;
+    /* outside the lock: pushes go on while the disk flushes (the next sync covers them) */
+    if (fdatasync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        pthread_mutex_lock(&q->mu);
+        q->dirty = true;
+        pthread_mutex_unlock(&q->mu);
+        return vt_err_set(err, VT_E_IO, "receipt queue: sync %s: %s", q->dir, strerror(e));
+    }
+    close(fd);
+    return VT_OK;
+}
+
+/* ---- consumer ---- */
+
+void vt_gw_rq_batch_clear(vt_gw_rq_batch *b)
+{
+    if (b == NULL)
+        return;
+    vt_buf_free(&b->data);
+    b->count = 0;
+    b->first_seq = b->end_seq = 0;
+}
+
+vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t max_bytes, vt_err *err)
+{
+    vt_status rc = VT_OK;
+    size_t si;
+    uint64_t off, seq;
+    int fd = -1;
+
+    vt_gw_rq_batch_clear(b);
+    vt_buf_init(&b->data);
+    if (max_count > VT_GW_RQ_BATCH_MAX)
+        max_count = VT_GW_RQ_BATCH_MAX;
+    pthread_mutex_lock(&q->mu);
+    si = q->rseg;
+    off = q->roff;
+    seq = q->acked;
+    b->first_seq = seq;
+    while (b->count < max_count && seq < q->next_seq && si < q->nseg) {
+        const struct rq_seg *s = &q->segs[si];
+        uint8_t hdr[RQ_HDR];
+        uint32_t len, crc;
+        char path[4100];
+        vt_rd r;
+        if (off >= s->size) { /* this segment is done: the next one */
+            si++;
+            off = 0;
+            if (fd >= 0)
+                close(fd);
+            fd = -1;
+            continue;
+        }
+        seg_path(path, sizeof(path), q, s->first);
+        if (fd < 0)
+            fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || pread(fd, hdr, sizeof(hdr), (off_t)off) != (ssize_t)sizeof(hdr)) {
+            rc = vt_err_set(err, VT_E_IO, "receipt queue: cannot read %s", path);
+            break;
+        }
+        vt_rd_init(&r, hdr, sizeof(hdr));
+        len = vt_rd_u32le(&r);
+        crc = vt_rd_u32le(&r);
+        if (len == 0 || len > VT_RECEIPT_MAX || off + RQ_HDR + len > s->size) {
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: record length in %s", path);
+            break;
+        }
+        if (b->count > 0 && b->data.len + len + 1 > max_bytes)
+            break;
+        /* grow by doubling: one realloc per record would copy the batch over and over */
+        if (b->data.cap - b->data.len < (size_t)len + 1)
+            rc = vt_buf_reserve(&b->data, b->data.cap > (size_t)len + 1 ? b->data.cap : (size_t)len + 1, err);
+        if (rc != VT_OK)
+            break;
+        if (pread(fd, b->data.data + b->data.len, len, (off_t)(off + RQ_HDR)) != (ssize_t)len ||
+            rec_crc(len, b->data.data + b->data.len) != crc) {
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: record checksum in %s", path);
+            break;
+        }
+        b->off[b->count] = b->data.len;
+        b->len[b->count] = len;
+        b->data.len += len;
+        b->data.data[b->data.len++] = '\0';
+        b->count++;
+        off += RQ_HDR + len;
+        seq++;
+    }
+    b->end_seq = seq;
+    pthread_mutex_unlock(&q->mu);
+    if (fd >= 0)
+        close(fd);
+    if (rc != VT_OK)
+        vt_gw_rq_batch_clear(b);
+    return rc;
+}
+
+vt_status vt_gw_rq_ack(vt_gw_rq *q, const vt_gw_rq_batch *b, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    pthread_mutex_lock(&q->mu);
+    if (b->count == 0 || b->first_seq != q->acked || b->end_seq > q->next_seq) {
+        rc = b->count == 0 ? VT_OK : vt_err_set(err, VT_E_ARG, "receipt queue: ack of a batch that is not the oldest");
+        goto out;
+    }
+    /* advance the reader by the batch's records */
+    for (size_t i = 0; i < b->count; i++) {
+        while (q->rseg + 1 < q->nseg && q->roff >= q->segs[q->rseg].size) {
+            q->rseg++;
+            q->roff = 0;
+        }
+        q->roff += RQ_HDR + (uint64_t)b->len[i];
+    }
+    while (q->rseg + 1 < q->nseg && q->roff >= q->segs[q->rseg].size) {
+        q->rseg++;
+        q->roff = 0;
+    }
+    q->acked = b->end_seq;
+    q->st.acked += b->count;
+    rc = cursor_write(q, q->acked, err);
+    /* Everything sent and the written segment is large (or the budget is half used): start
+     * afresh so it can go. */
+    if (rc == VT_OK && q->acked == q->next_seq && q->segs[q->nseg - 1].size > 0 &&
+        (q->segs[q->nseg - 1].size >= q->seg_bytes / 4 || q->bytes >= q->max_bytes / 2)) {
+        rc = seg_rotate(q, err);
+        if (rc == VT_OK) {
+            q->rseg = q->nseg - 1;
+            q->roff = 0;
+        }
+    }
+    seg_gc(q);
+out:
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+void vt_gw_rq_stats_get(vt_gw_rq *q, vt_gw_rq_stats *out)
+{
+    pthread_mutex_lock(&q->mu);
+    *out = q->st;
+    out->depth = q->next_seq - q->acked;
+    out->bytes = q->bytes;
+    out->segments = q->nseg;
+    pthread_mutex_unlock(&q->mu);
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The gateway's receipt path over real processes: receipts reach the verifier in signed
+# batches; with the verifier stopped the gateway keeps serving under its passport
+# (re-attestation fails and is retried), stops only when the passport expires, and
+# serves again once the verifier is back; receipts made meanwhile wait in the durable
+# queue, also across a kill -9 of the gateway, and arrive after the restart.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+export VERITEE_STATE="$TMP/vstate"
+TOKEN=0123456789abcdef0123456789abcdef
+echo "$TOKEN" >"$TMP/admin"
+chmod 600 "$TMP/admin"
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+VPID=""
+start_verifier() { # [PORT]
+  : >"$TMP/v.out"
+  "$VT" verifier --listen "127.0.0.1:${1:-0}" --offline --admin-token-file "$TMP/admin" --trust-sim \
+    --state "$TMP/vstate" --quiet >"$TMP/v.out" 2>>"$TMP/v.err" &
+  VPID=$!
+  PIDS="$PIDS $VPID"
+  V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; cat "$TMP/v.err"; exit 1; }
+}
+start_verifier
+VPORT=${V##*:}
+start_echo echo
+
+mkdir -p "$TMP/models"
+head -c 1000 /dev/urandom >"$TMP/models/model.bin"
+cat >"$TMP/g.json" <<JSON
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
+ "auditors":[{"name":"pii"}],"state_dir":"$TMP/vstate"}
+JSON
+"$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "measure-only failed"; exit 1; }
+LIFE=16
+e=$(jq --argjson life $LIFE '{allow_simulated:true, passport_lifetime:$life,
+    components:{model:[.events[]|select(.component=="model")|.digest],
+    auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
+    config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/log.json")
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
+  ok || bad "register environment"
+
+chat() { # prints the HTTP status; the receipt goes to $TMP/receipt
+  curl -s -D "$TMP/h" -o "$TMP/b" -w '%{http_code}' --max-time 10 "http://$GW/v1/chat/completions" \
+    -H 'Content-Type: application/json' -d '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
+  tr -d '\r' <"$TMP/h" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p' >"$TMP/receipt"
+}
+rid() { cut -d. -f2 "$1" | jq -rR 'gsub("-";"+") | gsub("_";"/") | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson | .receipt'; }
+logged() { # ID [SECONDS]: the verifier has the receipt within SECONDS
+  for _ in $(seq $((${2:-5} * 10))); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$1")" = 200 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start_gateway gw "$TMP/g.json" --platform mock
+BOOT=$(date +%s)
+[ "$(chat)" = 200 ] && ok || bad "chat"
+R1=$(rid "$TMP/receipt")
+[ -n "$R1" ] && ok || bad "the reply has a receipt"
+logged "$R1" && ok || bad "receipt $R1 reached the verifier"
+grep -q 'caller="gateway",result="ok"' <(curl -s "$V/metrics") && ok || bad "the upload was authenticated as the gateway"
+[ "$(stat -c %a "$TMP/vstate/receipts")" = 700 ] && ok || bad "queue directory mode"
+grep -q '^veritee_gateway_receipts_sent_total [1-9]' "$TMP/vstate/metrics/receipts.prom" 2>/dev/null ||
+  sleep 1.2
+grep -q '^veritee_gateway_receipts_sent_total [1-9]' "$TMP/vstate/metrics/receipts.prom" && ok || bad "sent metric"
+
+# The verifier goes away: the gateway keeps serving under its passport, receipts wait on disk.
+kill -9 "$VPID"; wait "$VPID" 2>/dev/null
+[ "$(chat)" = 200 ] && ok || bad "chat while the verifier is down"
+R2=$(rid "$TMP/receipt")
+# past the renewal point (2/3 of the lifetime), before expiry: still serving
+while [ $(($(date +%s) - BOOT)) -lt $((LIFE * 2 / 3 + 2)) ]; do sleep 0.2; done
+[ "$(chat)" = 200 ] && ok || bad "chat after a failed re-attestation, passport still valid"
+R3=$(rid "$TMP/receipt")
+grep -q '"event":"reattest"' "$TMP/gw.err" && ok || bad "the failed re-attestation is logged"
+grep -q 'until it expires' "$TMP/gw.err" && ok || bad "the log says it keeps serving"
+# past expiry: not serving
+while [ $(($(date +%s) - BOOT)) -lt $((LIFE + 1)) ]; do sleep 0.2; done
+code=$(chat); [ "$code" = 503 ] && ok || { bad "after expiry the gateway stops serving ($code)"; tail -5 "$TMP/gw.err"; curl -s "http://$GW/v1/attestation?nonce=00112233445566778899aabbccddeeff" | jq -r .passport | cut -d. -f2 | jq -rR "gsub(\"-\";\"+\") | gsub(\"_\";\"/\") | . + (\"=\" * ((4 - length % 4) % 4)) | @base64d" ; date +%s; }
+grep -q '^veritee_gateway_receipts_queued [1-9]' "$TMP/vstate/metrics/receipts.prom" && ok ||
+  bad "queued receipts in the metrics: $(grep queued "$TMP/vstate/metrics/receipts.prom")"
+
+# The verifier is back (same port): the gateway re-attests and serves, the queue drains.
+start_verifier "$VPORT"
+for _ in $(seq 400); do [ "$(chat)" = 200 ] && break; sleep 0.1; done
+[ "$(chat)" = 200 ] && ok || bad "serving again once the verifier is back"
+logged "$R2" 10 && ok || bad "receipt $R2 (made while the verifier was down) reached it"
+logged "$R3" 10 && ok || bad "receipt $R3 reached it"
+
+# kill -9 of the gateway with receipts not yet sent: the next start sends them.
+kill -9 "$VPID"; wait "$VPID" 2>/dev/null
+[ "$(chat)" = 200 ] && ok || bad "chat (verifier down again)"
+R4=$(rid "$TMP/receipt")
+kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
+start_verifier "$VPORT"
+start_gateway gw2 "$TMP/g.json" --platform mock
+grep -q 'sent again' "$TMP/gw2.err" && ok || bad "the restart replays the queue: $(grep receipt_queue "$TMP/gw2.err")"
+logged "$R4" 10 && ok || bad "receipt $R4 (queued before kill -9) reached the verifier after the restart"
+logged "$R1" 1 && ok || bad "earlier receipts are still there"
+
+finish

@@ -1,0 +1,323 @@
+/* The durable receipt queue: order, acknowledgement, replay after a restart,
+ * torn and corrupt tails, a full disk budget, segment rotation and removal. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vt_test.h"
+
+#include "gateway/receipt_queue.h"
+
+static vt_gw_rq *open_q(const char *dir, uint64_t max_bytes, uint64_t seg_bytes)
+{
+    vt_gw_rq_opts o = { .dir = dir, .max_bytes = max_bytes, .segment_bytes = seg_bytes };
+    vt_gw_rq *q = NULL;
+    vt_err err = { 0 };
+    vt_status rc = vt_gw_rq_open(&q, &o, &err);
+    if (rc != VT_OK)
+        fprintf(stderr, "open: %s\n", err.msg);
+    assert_int_equal(rc, VT_OK);
+    return q;
+}
+
+static void push(vt_gw_rq *q, int i)
+{
+    char tok[64];
+    vt_err err;
+    int n = snprintf(tok, sizeof(tok), "eyJhbGciOiJFUzI1NiJ9.receipt-%06d.sig", i);
+    assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, (size_t)n, &err), VT_OK);
+}
+
+/* Peeks up to max and checks they are receipts first..first+count-1. */
+static size_t expect_batch(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max, int first)
+{
+    vt_err err;
+    assert_int_equal(vt_gw_rq_peek(q, b, max, 1 << 20, &err), VT_OK);
+    for (size_t i = 0; i < b->count; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "eyJhbGciOiJFUzI1NiJ9.receipt-%06d.sig", first + (int)i);
+        assert_string_equal((const char *)b->data.data + b->off[i], want);
+        assert_int_equal(b->len[i], strlen(want));
+    }
+    return b->count;
+}
+
+static char *last_segment(char *out, size_t n, const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char best[300] = "";
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL)
+        if (strstr(de->d_name, ".seg") != NULL && strcmp(de->d_name, best) > 0)
+            snprintf(best, sizeof(best), "%s", de->d_name);
+    closedir(d);
+    assert_true(best[0] != '\0');
+    snprintf(out, n, "%s/%s", dir, best);
+    return out;
+}
+
+static size_t count_segments(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    size_t c = 0;
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL)
+        c += strstr(de->d_name, ".seg") != NULL;
+    closedir(d);
+    return c;
+}
+
+static void test_gateway_receipt_queue__order_ack_replay(void **state)
+{
+    char dir[4096], seg[4200];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    struct stat sb;
+    vt_err err;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 0, 0);
+    for (int i = 0; i < 10; i++)
+        push(q, i);
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK);
+    assert_int_equal(expect_batch(q, &b, 4, 0), 4);
+    /* not acknowledged: the same batch again */
+    assert_int_equal(expect_batch(q, &b, 4, 0), 4);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    assert_int_equal(expect_batch(q, &b, 3, 4), 3);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.depth, 6);
+    assert_int_equal(st.pushed, 10);
+    assert_int_equal(st.acked, 4);
+    /* files are private */
+    assert_int_equal(stat(last_segment(seg, sizeof(seg), dir), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q); /* the peeked batch of 3 was never acknowledged */
+
+    /* a restart replays everything from the cursor on */
+    q = open_q(dir, 0, 0);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 6);
+    assert_int_equal(st.discarded, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 4), 6);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    push(q, 10);
+    assert_int_equal(expect_batch(q, &b, 100, 10), 1);
+    /* an ack of a batch that is no longer the oldest is refused */
+    {
+        vt_gw_rq_batch old = b;
+        assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+        old.data.data = NULL;
+        assert_int_equal(vt_gw_rq_ack(q, &old, &err), VT_E_ARG);
+    }
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    q = open_q(dir, 0, 0);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 0);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
+/* A crash mid-write leaves part of a record: it is cut off, not fatal, and the queue goes on. */
+static void test_gateway_receipt_queue__torn_tail(void **state)
+{
+    char dir[4096], seg[4200];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    struct stat sb;
+    off_t whole;
+    int fd;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 0, 0);
+    for (int i = 0; i < 5; i++)
+        push(q, i);
+    vt_gw_rq_close(q);
+    last_segment(seg, sizeof(seg), dir);
+    assert_int_equal(stat(seg, &sb), 0);
+    whole = sb.st_size;
+    /* every truncation inside the last record */
+    for (off_t cut = 1; cut < 8 + 39; cut += 5) {
+        assert_int_equal(truncate(seg, whole - cut), 0);
+        q = open_q(dir, 0, 0);
+        vt_gw_rq_stats_get(q, &st);
+        assert_int_equal(st.recovered, 4);
+        assert_int_equal(st.discarded, (uint64_t)(8 + 39 - cut));
+        assert_int_equal(expect_batch(q, &b, 100, 0), 4);
+        push(q, 4); /* the lost one again: the queue appends after the last whole record */
+        vt_gw_rq_close(q);
+        assert_int_equal(stat(seg, &sb), 0);
+        assert_int_equal(sb.st_size, whole);
+    }
+    /* a torn header of a next record */
+    fd = open(seg, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\x10\x00", 2), 2);
+    close(fd);
+    q = open_q(dir, 0, 0);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 5);
+    assert_int_equal(st.discarded, 2);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 5);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
+/* A flipped bit ends the segment at the last intact record. */
+static void test_gateway_receipt_queue__corrupt_record(void **state)
+{
+    char dir[4096], seg[4200];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    int fd;
+    char c;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 0, 0);
+    for (int i = 0; i < 5; i++)
+        push(q, i);
+    vt_gw_rq_close(q);
+    last_segment(seg, sizeof(seg), dir);
+    fd = open(seg, O_RDWR);
+    assert_true(fd >= 0);
+    /* record 2's payload (each record is 8 + 39 bytes) */
+    assert_int_equal(pread(fd, &c, 1, 2 * 47 + 20), 1);
+    c ^= 0x01;
+    assert_int_equal(pwrite(fd, &c, 1, 2 * 47 + 20), 1);
+    close(fd);
+    q = open_q(dir, 0, 0);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 2);
+    assert_int_equal(st.discarded, 3 * 47);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 2);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    /* a cursor that is not a number is an error naming the file, not a silent reset */
+    {
+        char p[4200];
+        vt_gw_rq_opts o = { .dir = dir };
+        vt_err err = { 0 };
+        snprintf(p, sizeof(p), "%s/cursor", dir);
+        assert_int_equal(vt_file_write(p, "12x\n", 4, 0600, &err), VT_OK);
+        q = NULL;
+        assert_int_equal(vt_gw_rq_open(&q, &o, &err), VT_E_FORMAT);
+        assert_null(q);
+        assert_non_null(strstr(err.msg, "cursor"));
+    }
+    vt_test_rmdir(dir);
+}
+
+/* The disk budget: a full queue refuses and counts; acknowledging frees room. */
+static void test_gateway_receipt_queue__full(void **state)
+{
+    char dir[4096];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    vt_err err;
+    const char *tok = "eyJhbGciOiJFUzI1NiJ9.receipt-999999.sig";
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 47 * 3, 0); /* room for three */
+    for (int i = 0; i < 3; i++)
+        push(q, i);
+    assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, strlen(tok), &err), VT_E_LIMIT);
+    assert_non_null(strstr(err.msg, "full"));
+    assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, strlen(tok), &err), VT_E_LIMIT);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.dropped, 2);
+    assert_int_equal(st.depth, 3);
+    /* acknowledged, the full segment is replaced and the room comes back */
+    assert_int_equal(expect_batch(q, &b, 100, 0), 3);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    push(q, 3);
+    assert_int_equal(expect_batch(q, &b, 100, 3), 1);
+    /* sizes outside 1..VT_RECEIPT_MAX are refused */
+    assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, 0, &err), VT_E_ARG);
+    {
+        uint8_t *big = calloc(1, VT_RECEIPT_MAX + 1);
+        assert_non_null(big);
+        assert_int_equal(vt_gw_rq_push(q, big, VT_RECEIPT_MAX + 1, &err), VT_E_ARG);
+        free(big);
+    }
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
+/* Small segments: rotation, batches across segments, acknowledged ones deleted, replay across them. */
+static void test_gateway_receipt_queue__segments(void **state)
+{
+    char dir[4096];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    vt_err err;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 0, 47 * 4); /* four records a segment */
+    for (int i = 0; i < 30; i++)
+        push(q, i);
+    assert_int_equal(count_segments(dir), 8);
+    assert_int_equal(expect_batch(q, &b, 10, 0), 10);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    assert_int_equal(count_segments(dir), 6); /* 0-3 and 4-7 are gone */
+    /* a batch stops before max_bytes (but always holds one) */
+    assert_int_equal(vt_gw_rq_peek(q, &b, 100, 40 * 3, &err), VT_OK);
+    assert_int_equal(b.count, 3);
+    assert_int_equal(vt_gw_rq_peek(q, &b, 100, 1, &err), VT_OK);
+    assert_int_equal(b.count, 1);
+    vt_gw_rq_close(q);
+    q = open_q(dir, 0, 47 * 4);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 20);
+    assert_int_equal(expect_batch(q, &b, 100, 10), 20);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.depth, 0);
+    assert_int_equal(count_segments(dir), 1);
+    push(q, 30);
+    vt_gw_rq_close(q);
+    q = open_q(dir, 0, 47 * 4);
+    assert_int_equal(expect_batch(q, &b, 100, 30), 1);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gateway_receipt_queue__order_ack_replay),
+        cmocka_unit_test(test_gateway_receipt_queue__torn_tail),
+        cmocka_unit_test(test_gateway_receipt_queue__corrupt_record),
+        cmocka_unit_test(test_gateway_receipt_queue__full),
+        cmocka_unit_test(test_gateway_receipt_queue__segments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,244 @@
+/* Admission: a gateway signing under a passport this verifier issued is limited
+ * per gateway, not with the anonymous callers of its address; a forged, foreign,
+ * altered or expired passport, or a request signed by another key, is 401. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt_test.h"
+
+#include "verifier/verifier.h"
+
+struct fx {
+    char dir[4096];
+    vf_service svc;
+    void *st;
+    vt_pkey *enclave, *other;
+};
+
+/* Issues a passport under the verifier's current key for the enclave key and stores it
+ * (status, expiry as given).  *token_out: free(). */
+static void issue(struct fx *f, char **token_out, const char *status, vt_time exp, bool store)
+{
+    vt_passport_claims pc;
+    vs_passport row;
+    vs_store *st = f->st;
+    const char *kid = NULL;
+    vt_err err = { 0 };
+
+    memset(&pc, 0, sizeof(pc));
+    memset(&row, 0, sizeof(row));
+    assert_int_equal(vt_passport_new_id(pc.id, &err), VT_OK);
+    snprintf(pc.environment, sizeof(pc.environment), "env-test");
+    snprintf(pc.issuer, sizeof(pc.issuer), "veritee-verifier");
+    pc.tee_type = VT_TEE_MOCK;
+    assert_int_equal(vt_jwk_from_pkey(&pc.attester_jwk, f->enclave, NULL, &err), VT_OK);
+    pc.iat = vt_time_now() - 10;
+    pc.exp = exp;
+    const vt_pkey *signer = vt_keyring_current(f->svc.kr, &kid);
+    if (vt_passport_issue(token_out, &pc, signer, kid, &err) != VT_OK)
+        fail_msg("issue: %s", err.msg);
+    snprintf(row.id, sizeof(row.id), "%s", pc.id);
+    snprintf(row.environment, sizeof(row.environment), "env-test");
+    snprintf(row.status, sizeof(row.status), "%s", status);
+    snprintf(row.tee_type, sizeof(row.tee_type), "mock");
+    row.issued_at = pc.iat;
+    row.expires_at = exp;
+    row.token = *token_out;
+    row.components = (char *)"{}";
+    if (store)
+        assert_int_equal(st->ops->passport_put(st, &row, &err), VT_OK);
+    vt_passport_claims_clear(&pc);
+}
+
+static int dispatch(struct fx *f, vt_http_resp *resp, const char *method, const char *path, const char *body,
+                    const char *authz, const char *client)
+{
+    vt_http_req r;
+
+    memset(&r, 0, sizeof(r));
+    memset(resp, 0, sizeof(*resp));
+    r.method = method;
+    r.path = path;
+    r.body = (const uint8_t *)(body != NULL ? body : "");
+    r.body_len = body != NULL ? strlen(body) : 0;
+    r.authorization = authz;
+    r.client = client;
+    r.request_id = "0000000000000000";
+    r.thread_ctx = f->st;
+    vt_http_dispatch(resp, &f->svc.router, &r);
+    return resp->status;
+}
+
+static int call(struct fx *f, const char *method, const char *path, const char *body, const char *authz,
+                const char *client, char *code_out)
+{
+    vt_http_resp resp;
+    int s = dispatch(f, &resp, method, path, body, authz, client);
+    if (code_out != NULL)
+        snprintf(code_out, 48, "%s", resp.code);
+    vt_buf_free(&resp.body);
+    return s;
+}
+
+static char *sign(const char *passport, const vt_pkey *k, const char *path, const char *body, vt_time ts)
+{
+    char *v = NULL;
+    vt_err err;
+    assert_int_equal(vt_passport_auth_sign(&v, passport, k, "POST", path, (const uint8_t *)body, strlen(body), ts, &err),
+                     VT_OK);
+    return v;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    vf_config cfg;
+    vt_err err = { 0 };
+
+    assert_non_null(f);
+    vt_test_mkdtemp(f->dir, sizeof(f->dir));
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.listen = "127.0.0.1:0";
+    cfg.state_dir = f->dir;
+    cfg.offline = true;
+    cfg.quiet = true;
+    cfg.rate = 1;
+    cfg.burst = 2;
+    cfg.gateway_rate = 1000;
+    if (vf_service_init(&f->svc, &cfg, &err) != VT_OK)
+        fail_msg("init: %s", err.msg);
+    assert_int_equal(vf_thread_init(&f->st, &f->svc, 0, &err), VT_OK);
+    if (vt_keyring_current(f->svc.kr, NULL) == NULL)
+        assert_int_equal(vf_rotate(&f->svc, &err), VT_OK);
+    assert_int_equal(vt_pkey_generate(&f->enclave, VT_KEY_EC_P256, &err), VT_OK);
+    assert_int_equal(vt_pkey_generate(&f->other, VT_KEY_EC_P256, &err), VT_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    vf_thread_fini(f->st, &f->svc);
+    vf_service_fini(&f->svc);
+    vt_pkey_free(f->enclave);
+    vt_pkey_free(f->other);
+    vt_test_rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void test_verifier_admit__gateway_exempt_from_anonymous_limit(void **state)
+{
+    struct fx *f = *state;
+    const char *body = "{\"receipts\":[\"not-a-receipt\"]}";
+    char *pass = NULL, code[48];
+    vt_http_resp resp;
+
+    issue(f, &pass, "affirming", vt_time_now() + 600, true);
+    /* the address's anonymous budget (burst 2) is spent */
+    assert_int_equal(call(f, "GET", "/.well-known/jwks.json", NULL, NULL, "10.0.0.1", NULL), 200);
+    assert_int_equal(call(f, "GET", "/.well-known/jwks.json", NULL, NULL, "10.0.0.1", NULL), 200);
+    assert_int_equal(call(f, "GET", "/.well-known/jwks.json", NULL, NULL, "10.0.0.1", code), 429);
+    assert_string_equal(code, "rate_limited");
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, NULL, "10.0.0.1", NULL), 429);
+    /* /healthz is never limited */
+    assert_int_equal(call(f, "GET", "/healthz", NULL, NULL, "10.0.0.1", NULL), 200);
+    /* the gateway on the same address goes on: its batch is answered per receipt */
+    for (int i = 0; i < 20; i++) {
+        char *authz = sign(pass, f->enclave, "/v1/receipts:batch", body, vt_time_now());
+        assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.0.1"), 200);
+        assert_non_null(strstr((const char *)resp.body.data, "\"accepted\":0"));
+        assert_non_null(strstr((const char *)resp.body.data, "bad_receipt"));
+        vt_buf_free(&resp.body);
+        free(authz);
+    }
+    free(pass);
+}
+
+static void test_verifier_admit__refused_authorizations(void **state)
+{
+    struct fx *f = *state;
+    const char *body = "{\"receipts\":[\"not-a-receipt\"]}";
+    char *good = NULL, *expired = NULL, *foreign = NULL, *contra = NULL, *authz, code[48];
+    vt_time now = vt_time_now();
+
+    issue(f, &good, "affirming", now + 600, true);
+    issue(f, &expired, "affirming", now - 1, true);
+    issue(f, &foreign, "affirming", now + 600, false); /* validly signed, never stored (issued elsewhere) */
+    issue(f, &contra, "contraindicated", now + 600, true);
+    /* signed by a key that is not the passport's cnf */
+    authz = sign(good, f->other, "/v1/receipts:batch", body, now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", code), 401);
+    assert_string_equal(code, "gateway_unauthorized");
+    free(authz);
+    /* signed for another path, or another body */
+    authz = sign(good, f->enclave, "/v1/receipts", body, now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+    free(authz);
+    authz = sign(good, f->enclave, "/v1/receipts:batch", "{\"receipts\":[]}", now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+    free(authz);
+    /* stale */
+    authz = sign(good, f->enclave, "/v1/receipts:batch", body, now - VT_PASSPORT_AUTH_SKEW - 5);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+    free(authz);
+    /* expired, unknown, contraindicated */
+    authz = sign(expired, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+    free(authz);
+    authz = sign(foreign, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+    free(authz);
+    authz = sign(contra, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+    free(authz);
+    /* the stored passport with its signature part altered */
+    {
+        char *alt = strdup(good);
+        size_t n = strlen(alt);
+        alt[n - 2] = alt[n - 2] == 'A' ? 'B' : 'A';
+        authz = sign(alt, f->enclave, "/v1/receipts:batch", body, now);
+        assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 401);
+        free(authz);
+        free(alt);
+    }
+    /* a well-formed one passes */
+    authz = sign(good, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", body, authz, "10.0.0.2", NULL), 200);
+    free(authz);
+    free(good);
+    free(expired);
+    free(foreign);
+    free(contra);
+}
+
+static void test_verifier_admit__batch_limits(void **state)
+{
+    struct fx *f = *state;
+    char code[48];
+    vt_buf b;
+    vt_err err;
+
+    vt_buf_init(&b);
+    assert_int_equal(vt_buf_append_str(&b, "{\"receipts\":[", &err), VT_OK);
+    for (int i = 0; i < VF_RECEIPT_BATCH_ANON + 1; i++)
+        assert_int_equal(vt_buf_append_str(&b, i ? ",\"x\"" : "\"x\"", &err), VT_OK);
+    assert_int_equal(vt_buf_append_str(&b, "]}", &err), VT_OK);
+    assert_int_equal(vt_buf_terminate(&b, &err), VT_OK);
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", (const char *)b.data, NULL, "10.0.0.3", code), 413);
+    assert_string_equal(code, "batch_too_large");
+    assert_int_equal(call(f, "POST", "/v1/receipts:batch", "{\"receipts\":[]}", NULL, "10.0.0.4", code), 400);
+    vt_buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_verifier_admit__gateway_exempt_from_anonymous_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__refused_authorizations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__batch_limits, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
