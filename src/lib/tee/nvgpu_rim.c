@@ -76,7 +76,7 @@ static bool uint_of(unsigned long *out, const char *s, unsigned long max)
 static vt_status parse_resource(vt__nvgpu_rim *r, const xmlNode *n, vt_err *err)
 {
     vt__nvgpu_rim_meas *m;
-    char s[2 * VT_NVGPU_RIM_VALUE_MAX + 2], name[16];
+    char s[2 * VT_NVGPU_RIM_VALUE_MAX + 2], name[32];
     unsigned long idx, alts, size;
 
     if (!attr(s, sizeof(s), n, "type", NULL) || strcmp(s, "Measurement") != 0)
@@ -102,7 +102,7 @@ static vt_status parse_resource(vt__nvgpu_rim *r, const xmlNode *n, vt_err *err)
         return vt_err_set(err, VT_E_FORMAT, "nvgpu: rim index %lu active is not True or False", idx);
     m->active = strcmp(s, "True") == 0;
     for (unsigned long a = 0; a < alts; a++) {
-        snprintf(name, sizeof(name), "Hash%lu", a);
+        snprintf(name, sizeof(name), "Hash%u", (unsigned)a);
         if (!attr(s, sizeof(s), n, name, HASH_NS) || strlen(s) != 2 * size ||
             vt_hex_decode(m->alt[a], size, s, 2 * size, NULL) != VT_OK)
             return vt_err_set(err, VT_E_FORMAT, "nvgpu: rim index %lu %s missing or not %lu bytes of hex", idx, name,
