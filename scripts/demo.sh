@@ -128,6 +128,15 @@ set +e
 echo "(exit status ${PIPESTATUS[0]}: rejected)"
 set -e
 
+say "6b. For people and agents: the Observer dashboard and MCP"
+echo "Observer: open $V/ in a browser: gateways, passports, receipts and the transparency log,"
+echo "          with signatures, the checkpoint and inclusion proofs checked in the browser (docs/observer.md)"
+echo "MCP:      POST $V/mcp (and $GW/mcp); the receipt above, checked by the verifier's verify_receipt tool:"
+jq -n --arg r "$(cat "$work/receipt.jwt")" \
+  '{jsonrpc: "2.0", id: 1, method: "tools/call", params: {name: "verify_receipt", arguments: {receipt: $r}}}' |
+  curl -s -H 'Content-Type: application/json' -d @- "$V/mcp" |
+  jq -c '.result.structuredContent | {valid, receipt, passport, verdict, log_index}' | indent
+
 say "7. The evidence underneath: a simulated TDX quote in Intel's format, bound to a nonce"
 nonce=$(openssl rand -hex 32)
 pub=$(openssl rand -hex 64)
