@@ -79,11 +79,12 @@ contains 'http_connections_closed_by_server_total{reason="request_timeout"} 1' "
 kill "$VPID"; wait "$VPID" 2>/dev/null
 
 start_verifier v2 --threads 1 --rate 1 --burst 2 --quiet
-for _ in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$VPORT/healthz"; done
+# /healthz is never rate limited (a health check must answer); the JWKS is.
+for _ in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$VPORT/.well-known/jwks.json"; done
 for _ in 1 2 3; do curl -s -o /dev/null -X POST "http://127.0.0.1:$VPORT/v1/challenge"; done
 sleep 1.2 # a token for the /metrics request itself
 curl -s "http://127.0.0.1:$VPORT/metrics" >"$TMP/out"
-contains 'http_requests_total{route="/healthz",method="GET",code="429"}' "rate-limited requests keep their route label"
+contains 'http_requests_total{route="/.well-known/jwks.json",method="GET",code="429"}' "rate-limited requests keep their route label"
 contains 'http_requests_total{route="/v1/challenge",method="POST",code="429"}' "rate-limited POSTs keep their route label"
 grep -q 'route="unmatched",method="[A-Z]*",code="429"' "$TMP/out" && bad "429 labelled unmatched: $(grep 'code="429"' "$TMP/out")" || ok
 sleep 2.1 # the bucket full again (2 tokens): one for the unknown path, one for /metrics
