@@ -26,6 +26,9 @@ typedef struct vt_sim_tdx_opts {
     const uint8_t *rtmr3; /* borrowed, 48 bytes: RTMR3 as a measurement log replays; NULL = derived */
     vt_time now;          /* certificates and collateral are valid around this time */
     const char *state_dir; /* borrowed; the simulation root lives in <state_dir>/sim */
+    bool same_machine;    /* one simulated machine per simulation root in this process: the PCK key
+                             and certificate, and the collateral for up to an hour, are reused as a
+                             real platform's are; false = a new machine (new PCK) on every call */
 } vt_sim_tdx_opts;
 
 /*

@@ -39,6 +39,7 @@ vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_k
         so.rtmr3 = reg;
         so.now = vt_time_now();
         so.state_dir = o->state_dir;
+        so.same_machine = true; /* an attester is one machine: its PCK does not change per quote */
         memcpy(so.report_data, rd, sizeof(rd));
         *kind_out = VT_TEE_TDX;
         return vt_sim_tdx(ev_out, coll_out, &so, err);

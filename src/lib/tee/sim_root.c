@@ -268,6 +268,20 @@ typedef struct sim_file_sig {
 static sim_file_sig ca_cache_sig[SIM_CA_FILES];
 static vt__sim_ca ca_cache;
 
+static bool file_sig(sim_file_sig *out, const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return false;
+    memset(out, 0, sizeof(*out));
+    out->dev = st.st_dev;
+    out->ino = st.st_ino;
+    out->size = st.st_size;
+    out->mtime = st.st_mtim;
+    return true;
+}
+
 static bool ca_files_sig(sim_file_sig out[SIM_CA_FILES], const char *state_dir)
 {
     static const char *const files[SIM_CA_FILES] = { "root_ca.pem", "root_ca.key", "tdx_pck_platform_ca.pem",
@@ -275,16 +289,10 @@ static bool ca_files_sig(sim_file_sig out[SIM_CA_FILES], const char *state_dir)
                                                      "tdx_tcb_signing.key", "snp_ask.pem", "snp_ask.key",
                                                      SIM_QE_KEY_FILE ".key" };
     char path[SIM_PATH_MAX];
-    struct stat st;
 
     for (size_t i = 0; i < SIM_CA_FILES; i++) {
-        if (snprintf(path, sizeof(path), "%s/sim/%s", state_dir, files[i]) >= (int)sizeof(path) || stat(path, &st) != 0)
+        if (snprintf(path, sizeof(path), "%s/sim/%s", state_dir, files[i]) >= (int)sizeof(path) || !file_sig(&out[i], path))
             return false;
-        memset(&out[i], 0, sizeof(out[i]));
-        out[i].dev = st.st_dev;
-        out[i].ino = st.st_ino;
-        out[i].size = st.st_size;
-        out[i].mtime = st.st_mtim;
     }
     return true;
 }
@@ -366,6 +374,42 @@ out:
     return rc;
 }
 
+/* The root certificate alone, as a verifier reads it for every simulated quote: kept while the
+ * file is the very one it was read from, like the CA above. */
+static pthread_mutex_t root_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static char root_cache_path[SIM_PATH_MAX];
+static sim_file_sig root_cache_sig;
+static vt_x509 *root_cache;
+
+static bool root_cached(vt_x509 **out, const char *path)
+{
+    sim_file_sig sig;
+    bool hit;
+
+    if (!file_sig(&sig, path))
+        return false;
+    pthread_mutex_lock(&root_cache_lock);
+    hit = root_cache != NULL && strcmp(root_cache_path, path) == 0 && memcmp(&sig, &root_cache_sig, sizeof(sig)) == 0;
+    if (hit)
+        *out = vt_x509_ref(root_cache);
+    pthread_mutex_unlock(&root_cache_lock);
+    return hit;
+}
+
+static void root_remember(vt_x509 *root, const char *path)
+{
+    sim_file_sig sig;
+
+    if (strlen(path) >= sizeof(root_cache_path) || !file_sig(&sig, path))
+        return;
+    pthread_mutex_lock(&root_cache_lock);
+    vt_x509_free(root_cache);
+    root_cache = vt_x509_ref(root);
+    root_cache_sig = sig;
+    snprintf(root_cache_path, sizeof(root_cache_path), "%s", path);
+    pthread_mutex_unlock(&root_cache_lock);
+}
+
 vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -378,8 +422,12 @@ vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err)
         return vt_err_set(err, VT_E_ARG, "sim: state_dir is required");
     /* A verifier needs only the certificate: no private key is read when it exists. */
     rc = sim_path(path, state_dir, SIM_ROOT.file, ".pem", err);
+    if (rc == VT_OK && root_cached(out, path))
+        return VT_OK;
     if (rc == VT_OK)
         rc = load_cert(out, path, err);
+    if (rc == VT_OK)
+        root_remember(*out, path);
     if (rc != VT_E_NOTFOUND)
         return rc;
     vt_err_clear(err);

@@ -11,6 +11,7 @@
  *   (rest 0), PCESVN 13, TEE_TCB_SVN 03 01 02 (TDX module 1.x, SVN 3),
  *   TD QE ISVPRODID 2, ISVSVN 4, MRSIGNER = SHA-256("veritee simulation TD QE signer").
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -799,6 +800,106 @@ static vt_status sim_collateral_copy(vt_collateral *dst, const vt_collateral *sr
     return rc;
 }
 
+/* ---------------------------------------------------------------------------
+ * One simulated machine (opts->same_machine).  A real platform keeps its PCK
+ * certificate for years and its FMSPC's collateral changes monthly; a
+ * simulator that issued both afresh per quote would make every verification
+ * pay the cold path (new leaf, new signed collateral).  The machine is tied to
+ * the CA objects it was issued under (held by reference, so a reloaded CA is a
+ * new machine) and reused while `now` lies in its certificate's validity; its
+ * collateral is reused for an hour of `now` with the same options.
+ */
+#define SIM_COLL_REUSE_SECS 3600
+static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    vt_x509 *pck_ca; /* reference: identifies the CA the machine belongs to */
+    vt_x509 *leaf;
+    vt_pkey *leaf_key;
+    uint64_t serial;
+    vt_time not_before, not_after;
+    vt_collateral *coll;
+    vt_time coll_now;
+    bool out_of_date, revoked, no_crl;
+} machine;
+
+static void machine_forget(void)
+{
+    vt_x509_free(machine.pck_ca);
+    vt_x509_free(machine.leaf);
+    vt_pkey_free(machine.leaf_key);
+    vt_collateral_free(machine.coll);
+    memset(&machine, 0, sizeof(machine));
+}
+
+static vt_status sim_machine(vt_x509 **leaf, vt_pkey **leaf_key, uint64_t *serial, const vt__sim_ca *ca,
+                             const vt_sim_tdx_opts *opts, vt_err *err)
+{
+    vt_status rc;
+
+    if (!opts->same_machine)
+        return sim_pck_issue(leaf, leaf_key, serial, ca, opts->now, err);
+    pthread_mutex_lock(&machine_lock);
+    if (machine.leaf == NULL || machine.pck_ca != ca->pck_ca || opts->now < machine.not_before ||
+        opts->now > machine.not_after) {
+        machine_forget();
+        rc = sim_pck_issue(&machine.leaf, &machine.leaf_key, &machine.serial, ca, opts->now, err);
+        if (rc != VT_OK) {
+            machine_forget();
+            pthread_mutex_unlock(&machine_lock);
+            return rc;
+        }
+        machine.pck_ca = vt_x509_ref(ca->pck_ca);
+        machine.not_before = opts->now - SIM_DAY;
+        machine.not_after = opts->now + (vt_time)SIM_PCK_YEARS * 365 * SIM_DAY;
+    }
+    *leaf = vt_x509_ref(machine.leaf);
+    *leaf_key = vt_pkey_ref(machine.leaf_key);
+    *serial = machine.serial;
+    pthread_mutex_unlock(&machine_lock);
+    return VT_OK;
+}
+
+/* The machine's collateral into coll (empty), reusing the last one made for the same machine
+ * and options within the hour. */
+static vt_status sim_machine_collateral(vt_collateral *coll, const vt_sim_tdx_opts *opts, const vt__sim_ca *ca,
+                                        const vt_x509 *leaf, uint64_t serial, vt_err *err)
+{
+    vt_status rc;
+    vt_collateral *fresh = NULL;
+
+    if (!opts->same_machine)
+        return sim_collateral(coll, opts, ca, serial, err);
+    pthread_mutex_lock(&machine_lock);
+    if (machine.coll != NULL && machine.leaf == leaf && machine.out_of_date == opts->out_of_date &&
+        machine.revoked == opts->revoked && machine.no_crl == opts->no_crl && opts->now >= machine.coll_now &&
+        opts->now - machine.coll_now < SIM_COLL_REUSE_SECS) {
+        rc = sim_collateral_copy(coll, machine.coll, err);
+        pthread_mutex_unlock(&machine_lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&machine_lock);
+    rc = vt_collateral_new(&fresh, err);
+    if (rc == VT_OK)
+        rc = sim_collateral(fresh, opts, ca, serial, err);
+    if (rc == VT_OK)
+        rc = sim_collateral_copy(coll, fresh, err);
+    if (rc == VT_OK) {
+        pthread_mutex_lock(&machine_lock);
+        if (machine.leaf == leaf) { /* still this machine: keep it for the next quote */
+            vt_collateral_free(machine.coll);
+            machine.coll = fresh;
+            fresh = NULL;
+            machine.coll_now = opts->now;
+            machine.out_of_date = opts->out_of_date;
+            machine.revoked = opts->revoked;
+            machine.no_crl = opts->no_crl;
+        }
+        pthread_mutex_unlock(&machine_lock);
+    }
+    vt_collateral_free(fresh);
+    return rc;
+}
+
 vt_status vt_sim_tdx(vt_buf *quote_out, vt_collateral *coll_out, const vt_sim_tdx_opts *opts, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -821,13 +922,13 @@ vt_status vt_sim_tdx(vt_buf *quote_out, vt_collateral *coll_out, const vt_sim_td
 
     rc = vt__sim_ca_load(&ca, opts->state_dir, err);
     if (rc == VT_OK)
-        rc = sim_pck_issue(&leaf, &leaf_key, &serial, &ca, opts->now, err);
+        rc = sim_machine(&leaf, &leaf_key, &serial, &ca, opts, err);
     if (rc == VT_OK)
         rc = sim_quote(&q, opts, &ca, leaf, leaf_key, err);
     if (rc == VT_OK && coll_out != NULL) {
         rc = vt_collateral_new(&coll, err);
         if (rc == VT_OK)
-            rc = sim_collateral(coll, opts, &ca, serial, err);
+            rc = sim_machine_collateral(coll, opts, &ca, leaf, serial, err);
         if (rc == VT_OK)
             rc = sim_collateral_copy(coll_out, coll, err);
     }

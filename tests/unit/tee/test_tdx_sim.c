@@ -416,6 +416,103 @@ static void test_tee_tdx_sim__pck_extension(void **state)
     vt_buf_free(&q);
 }
 
+/* ---- one simulated machine (same_machine) ---- */
+
+/* The leaf PCK certificate's PEM in a quote. */
+static void leaf_pem(vt_buf *out, const vt_buf *q)
+{
+    struct layout l;
+    const char *end = "-----END CERTIFICATE-----";
+    const uint8_t *e;
+    vt_err err = { 0 };
+
+    layout_of(&l, q, 4);
+    e = memmem(q->data + l.pem, l.pem_len, end, strlen(end));
+    assert_non_null(e);
+    vt_buf_init(out);
+    assert_int_equal(vt_buf_append(out, q->data + l.pem, (size_t)(e - (q->data + l.pem)), &err), VT_OK);
+}
+
+static bool coll_equal(const vt_collateral *a, const vt_collateral *b)
+{
+    if (vt_collateral_count(a) != vt_collateral_count(b))
+        return false;
+    for (size_t i = 0; i < vt_collateral_count(a); i++) {
+        const char *na = NULL, *nb = NULL;
+        size_t la = 0, lb = 0;
+        const uint8_t *pa = vt_collateral_get(a, i, &na, &la), *pb = vt_collateral_get(b, i, &nb, &lb);
+        if (strcmp(na, nb) != 0 || la != lb || memcmp(pa, pb, la) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void test_tee_tdx_sim__same_machine(void **state)
+{
+    struct fx *f = *state;
+    vt_sim_tdx_opts o;
+    vt_buf q1, q2, q3, q4, l1, l2, l3, l4;
+    vt_collateral *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4 = NULL;
+
+    sim_opts(&o, f, 4);
+    o.same_machine = true;
+    make(&q1, &c1, &o);
+    o.now = T0 + 600; /* ten minutes later: the same PCK and the same collateral */
+    o.report_data[0] ^= 1;
+    make(&q2, &c2, &o);
+    leaf_pem(&l1, &q1);
+    leaf_pem(&l2, &q2);
+    assert_int_equal(l1.len, l2.len);
+    assert_memory_equal(l1.data, l2.data, l1.len);
+    assert_true(coll_equal(c1, c2));
+    assert_false(q1.len == q2.len && memcmp(q1.data, q2.data, q1.len) == 0); /* the quote itself is fresh */
+
+    o.now = T0 + 2 * 3600; /* two hours on: the machine stays, its collateral is reissued */
+    make(&q3, &c3, &o);
+    leaf_pem(&l3, &q3);
+    assert_memory_equal(l1.data, l3.data, l1.len);
+    assert_false(coll_equal(c1, c3));
+
+    o.same_machine = false; /* a new machine per call, as before */
+    make(&q4, &c4, &o);
+    leaf_pem(&l4, &q4);
+    assert_false(l4.len == l1.len && memcmp(l4.data, l1.data, l1.len) == 0);
+
+    vt_buf_free(&q1), vt_buf_free(&q2), vt_buf_free(&q3), vt_buf_free(&q4);
+    vt_buf_free(&l1), vt_buf_free(&l2), vt_buf_free(&l3), vt_buf_free(&l4);
+    vt_collateral_free(c1), vt_collateral_free(c2), vt_collateral_free(c3), vt_collateral_free(c4);
+}
+
+/* A machine belongs to its simulation root: a new root is a new machine, and a revoked-CRL
+ * request is not answered from the cached collateral. */
+static void test_tee_tdx_sim__same_machine_new_root(void **state)
+{
+    struct fx *f = *state;
+    vt_sim_tdx_opts o;
+    vt_buf q1, q2, l1, l2;
+    vt_collateral *c1 = NULL, *c2 = NULL;
+
+    sim_opts(&o, f, 4);
+    o.same_machine = true;
+    make(&q1, &c1, &o);
+    o.revoked = true;
+    make(&q2, &c2, &o);
+    assert_false(coll_equal(c1, c2));
+    vt_buf_free(&q2);
+    vt_collateral_free(c2);
+
+    vt_test_rmdir(f->state);
+    vt_test_mkdtemp(f->state, sizeof(f->state));
+    o.state_dir = f->state;
+    o.revoked = false;
+    make(&q2, NULL, &o);
+    leaf_pem(&l1, &q1);
+    leaf_pem(&l2, &q2);
+    assert_false(l1.len == l2.len && memcmp(l1.data, l2.data, l1.len) == 0);
+    vt_buf_free(&q1), vt_buf_free(&q2), vt_buf_free(&l1), vt_buf_free(&l2);
+    vt_collateral_free(c1);
+}
+
 static void test_tee_tdx_sim__bad_args(void **state)
 {
     struct fx *f = *state;
@@ -627,6 +724,8 @@ int main(void)
         cmocka_unit_test(test_tee_tdx_sim__crl_not_revoked),
         cmocka_unit_test(test_tee_tdx_sim__crl_revoked),
         cmocka_unit_test(test_tee_tdx_sim__no_crl),
+        cmocka_unit_test_setup_teardown(test_tee_tdx_sim__same_machine, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tee_tdx_sim__same_machine_new_root, setup, teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
