@@ -153,6 +153,31 @@ out:
     return rc;
 }
 
+/* A public key of algorithm alg from params: VT_E_CRYPTO when OpenSSL refuses it (the caller
+ * words the error), VT_E_NOMEM when it runs out. */
+static vt_status import_public(vt_pkey **out, const char *alg, OSSL_PARAM *params, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, alg, NULL);
+    EVP_PKEY *pk = NULL;
+
+    if (ctx == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+        goto out;
+    }
+    if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        rc = VT_E_CRYPTO;
+        goto out;
+    }
+    *out = vt__pkey_wrap(pk);
+    pk = NULL;
+    rc = *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
+out:
+    EVP_PKEY_free(pk);
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
 vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -160,8 +185,6 @@ vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy
     const char *group;
     size_t want;
     OSSL_PARAM params[3];
-    EVP_PKEY_CTX *ctx = NULL;
-    EVP_PKEY *pk = NULL;
 
     *out = NULL;
     if (type == VT_KEY_EC_P256) {
@@ -184,27 +207,12 @@ vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + len);
     params[2] = OSSL_PARAM_construct_end();
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (ctx == NULL) {
-        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
-        goto out;
-    }
     /* Import decodes the point and refuses one that is not on the curve. */
-    if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    rc = import_public(out, "EC", params, err);
+    if (rc == VT_E_CRYPTO)
         rc = vt_err_set(err, VT_E_CRYPTO, "pkey: raw %s public key is not a point on the curve",
                         key_type_name(type));
-        goto out;
-    }
-    *out = vt__pkey_wrap(pk);
-    pk = NULL;
-    if (*out == NULL) {
-        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
-        goto out;
-    }
-    rc = VT_OK;
 out:
-    EVP_PKEY_free(pk);
-    EVP_PKEY_CTX_free(ctx);
     if (rc != VT_OK)
         ERR_clear_error();
     return rc;
@@ -220,8 +228,6 @@ vt_status vt_pkey_from_rsa_raw(vt_pkey **out, const uint8_t *n, size_t n_len, co
     BIGNUM *bn = NULL, *be = NULL;
     OSSL_PARAM_BLD *bld = NULL;
     OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
-    EVP_PKEY *pk = NULL;
 
     *out = NULL;
     if (n == NULL || e == NULL || n_len == 0 || e_len == 0 || n_len > RSA_RAW_MAX_BYTES || e_len > 8) {
@@ -246,25 +252,14 @@ vt_status vt_pkey_from_rsa_raw(vt_pkey **out, const uint8_t *n, size_t n_len, co
         goto out;
     }
     params = OSSL_PARAM_BLD_to_param(bld);
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    if (params == NULL || ctx == NULL) {
+    if (params == NULL) {
         rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
         goto out;
     }
-    if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    rc = import_public(out, "RSA", params, err);
+    if (rc == VT_E_CRYPTO)
         rc = vt_err_set(err, VT_E_CRYPTO, "pkey: RSA public key does not import");
-        goto out;
-    }
-    *out = vt__pkey_wrap(pk);
-    pk = NULL;
-    if (*out == NULL) {
-        rc = vt_err_set(err, VT_E_NOMEM, "pkey: out of memory");
-        goto out;
-    }
-    rc = VT_OK;
 out:
-    EVP_PKEY_free(pk);
-    EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(bn);
