@@ -3,9 +3,9 @@
  * a root: simulation roots are trusted only when a caller asks for it
  * (vt_verify_opts.trust_sim), and are never reported as hardware attested.
  */
-#include <pthread.h>
 #include <string.h>
 
+#include "tee/pinned.h"
 #include "tee/plugin.h"
 
 /* Intel SGX Root CA: CN=Intel SGX Root CA, O=Intel Corporation, valid
@@ -33,40 +33,22 @@ static const uint8_t intel_sgx_root_sha256[32] = {
     0x0e, 0x74, 0x24, 0x96, 0x43, 0x99, 0xe8, 0x85, 0xa7, 0xcb, 0xb8, 0xcc, 0xfa, 0xb6, 0x74, 0xd3,
 };
 
-static pthread_once_t intel_once = PTHREAD_ONCE_INIT;
-static vt_x509 *intel_root;
+static const vt__pin intel_pin[1] = { VT__PIN(intel_sgx_root) };
+static vt_x509 *intel_cert[1];
+static vt__pinned_set intel = { intel_pin, 1, "Intel SGX Root CA", intel_cert, 0 };
 
-/* Parses one compiled-in PEM certificate and checks it against its pinned
- * SHA-256 (belt and braces: the text must be the root we documented).
- * NULL on any mismatch. */
-static vt_x509 *load_pinned(const char *pem, size_t len, const uint8_t sha256[32])
+/* The one certificate of a single-certificate set. */
+static vt_status one_root(vt_x509 **out, vt__pinned_set *s, vt_err *err)
 {
-    vt_x509 *one[1] = { NULL };
-    size_t n = 0;
-    uint8_t fp[32];
+    vt_status rc = vt__pinned_load(s, err);
 
-    if (vt_x509_list_from_pem(one, &n, 1, pem, len, NULL) != VT_OK || n != 1)
-        return NULL;
-    vt_x509_fingerprint(one[0], fp);
-    if (!vt_ct_equal(fp, sha256, sizeof(fp))) {
-        vt_x509_free(one[0]);
-        return NULL;
-    }
-    return one[0];
-}
-
-static void intel_load(void)
-{
-    intel_root = load_pinned(intel_sgx_root_pem, sizeof(intel_sgx_root_pem) - 1, intel_sgx_root_sha256);
+    *out = rc == VT_OK ? s->certs[0] : NULL;
+    return rc;
 }
 
 vt_status vt__roots_intel_sgx(vt_x509 **out, vt_err *err)
 {
-    pthread_once(&intel_once, intel_load);
-    *out = intel_root;
-    if (intel_root == NULL)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned Intel SGX Root CA failed to load");
-    return VT_OK;
+    return one_root(out, &intel, err);
 }
 
 /* ---- AMD SEV-SNP: ARKs (roots) and the ASK/ASVK intermediates KDS serves as
@@ -480,50 +462,23 @@ static const uint8_t amd_turin_asvk_sha256[32] = {
     0x8f, 0xd6, 0x5a, 0x88, 0x91, 0x5b, 0x4f, 0x65, 0xb0, 0x8b, 0xde, 0xca, 0xf8, 0xdf, 0x1a, 0x3c,
 };
 
-struct amd_pinned {
-    const char *pem;
-    size_t len;
-    const uint8_t *sha256;
-};
-
-#define AMD_PIN(p, k) { amd_##p##_##k##_pem, sizeof(amd_##p##_##k##_pem) - 1, amd_##p##_##k##_sha256 }
+#define AMD_PIN(p, k) VT__PIN(amd_##p##_##k)
 
 /* ARKs first (Milan, Genoa, Turin), then ASKs, then ASVKs, in that product order. */
-static const struct amd_pinned amd_pins[3 * VT_AMD_PRODUCTS] = {
+static const vt__pin amd_pins[3 * VT_AMD_PRODUCTS] = {
     AMD_PIN(milan, ark), AMD_PIN(genoa, ark), AMD_PIN(turin, ark),
     AMD_PIN(milan, ask), AMD_PIN(genoa, ask), AMD_PIN(turin, ask),
     AMD_PIN(milan, asvk), AMD_PIN(genoa, asvk), AMD_PIN(turin, asvk),
 };
-
-static pthread_once_t amd_once = PTHREAD_ONCE_INIT;
 static vt_x509 *amd_certs[3 * VT_AMD_PRODUCTS];
-static bool amd_loaded;
-
-static void amd_load(void)
-{
-    vt_x509 *tmp[3 * VT_AMD_PRODUCTS] = { NULL };
-    size_t i;
-
-    for (i = 0; i < 3 * VT_AMD_PRODUCTS; i++) {
-        tmp[i] = load_pinned(amd_pins[i].pem, amd_pins[i].len, amd_pins[i].sha256);
-        if (tmp[i] == NULL)
-            break;
-    }
-    if (i != 3 * VT_AMD_PRODUCTS) {
-        /* All or nothing: one bad pin disables every AMD root. */
-        for (size_t j = 0; j < i; j++)
-            vt_x509_free(tmp[j]);
-        return;
-    }
-    memcpy(amd_certs, tmp, sizeof(amd_certs));
-    amd_loaded = true;
-}
+static vt__pinned_set amd = { amd_pins, 3 * VT_AMD_PRODUCTS, "AMD ARK/ASK/ASVK certificates", amd_certs, 0 };
 
 vt_status vt__roots_amd_arks(vt_x509 *out[VT_AMD_PRODUCTS], vt_err *err)
 {
-    pthread_once(&amd_once, amd_load);
-    if (!amd_loaded)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned AMD ARKs failed to load");
+    vt_status rc = vt__pinned_load(&amd, err);
+
+    if (rc != VT_OK)
+        return rc;
     for (size_t i = 0; i < VT_AMD_PRODUCTS; i++)
         out[i] = amd_certs[i];
     return VT_OK;
@@ -531,9 +486,10 @@ vt_status vt__roots_amd_arks(vt_x509 *out[VT_AMD_PRODUCTS], vt_err *err)
 
 vt_status vt__roots_amd_intermediates(vt_x509 *out[2 * VT_AMD_PRODUCTS], vt_err *err)
 {
-    pthread_once(&amd_once, amd_load);
-    if (!amd_loaded)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned AMD ASK/ASVK certificates failed to load");
+    vt_status rc = vt__pinned_load(&amd, err);
+
+    if (rc != VT_OK)
+        return rc;
     for (size_t i = 0; i < 2 * VT_AMD_PRODUCTS; i++)
         out[i] = amd_certs[VT_AMD_PRODUCTS + i];
     return VT_OK;
@@ -563,21 +519,13 @@ static const uint8_t aws_nitro_root_sha256[32] = {
     0x7e, 0xd7, 0xcd, 0xcc, 0x3c, 0x17, 0x56, 0xe0, 0x98, 0x93, 0xf3, 0xc6, 0x8f, 0x79, 0xbb, 0x5b,
 };
 
-static pthread_once_t aws_nitro_once = PTHREAD_ONCE_INIT;
-static vt_x509 *aws_nitro_root;
-
-static void aws_nitro_load(void)
-{
-    aws_nitro_root = load_pinned(aws_nitro_root_pem, sizeof(aws_nitro_root_pem) - 1, aws_nitro_root_sha256);
-}
+static const vt__pin aws_nitro_root_pin[1] = { VT__PIN(aws_nitro_root) };
+static vt_x509 *aws_nitro_root_cert[1];
+static vt__pinned_set aws_nitro_root_set = { aws_nitro_root_pin, 1, "AWS Nitro Enclaves Root G1", aws_nitro_root_cert, 0 };
 
 vt_status vt__roots_aws_nitro(vt_x509 **out, vt_err *err)
 {
-    pthread_once(&aws_nitro_once, aws_nitro_load);
-    *out = aws_nitro_root;
-    if (aws_nitro_root == NULL)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned AWS Nitro Enclaves Root G1 failed to load");
-    return VT_OK;
+    return one_root(out, &aws_nitro_root_set, err);
 }
 
 /* NVIDIA Device Identity CA: CN=NVIDIA Device Identity CA, O=NVIDIA, P-384,
@@ -603,21 +551,13 @@ static const uint8_t nvidia_device_root_sha256[32] = {
     0x4e, 0xb2, 0x6b, 0x1d, 0xf6, 0xa7, 0x69, 0xac, 0x72, 0x0b, 0x9a, 0x69, 0x0b, 0x16, 0x7b, 0x48,
 };
 
-static pthread_once_t nvidia_once = PTHREAD_ONCE_INIT;
-static vt_x509 *nvidia_root;
-
-static void nvidia_load(void)
-{
-    nvidia_root = load_pinned(nvidia_device_root_pem, sizeof(nvidia_device_root_pem) - 1, nvidia_device_root_sha256);
-}
+static const vt__pin nvidia_root_pin[1] = { VT__PIN(nvidia_device_root) };
+static vt_x509 *nvidia_root_cert[1];
+static vt__pinned_set nvidia_root_set = { nvidia_root_pin, 1, "NVIDIA Device Identity CA", nvidia_root_cert, 0 };
 
 vt_status vt__roots_nvidia_device(vt_x509 **out, vt_err *err)
 {
-    pthread_once(&nvidia_once, nvidia_load);
-    *out = nvidia_root;
-    if (nvidia_root == NULL)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned NVIDIA Device Identity CA failed to load");
-    return VT_OK;
+    return one_root(out, &nvidia_root_set, err);
 }
 
 /* NVIDIA CoRIM signing Root CA: CN=NVIDIA CoRIM signing Root CA, O=NVIDIA, P-384,
@@ -644,19 +584,11 @@ static const uint8_t nvidia_rim_root_sha256[32] = {
     0x4d, 0x26, 0x49, 0x71, 0xeb, 0xb3, 0x22, 0x98, 0x02, 0x3a, 0x46, 0x5f, 0xa4, 0x1d, 0xf5, 0xd1,
 };
 
-static pthread_once_t nvidia_rim_once = PTHREAD_ONCE_INIT;
-static vt_x509 *nvidia_rim_root;
-
-static void nvidia_rim_load(void)
-{
-    nvidia_rim_root = load_pinned(nvidia_rim_root_pem, sizeof(nvidia_rim_root_pem) - 1, nvidia_rim_root_sha256);
-}
+static const vt__pin nvidia_rim_root_pin[1] = { VT__PIN(nvidia_rim_root) };
+static vt_x509 *nvidia_rim_root_cert[1];
+static vt__pinned_set nvidia_rim_root_set = { nvidia_rim_root_pin, 1, "NVIDIA CoRIM signing Root CA", nvidia_rim_root_cert, 0 };
 
 vt_status vt__roots_nvidia_rim(vt_x509 **out, vt_err *err)
 {
-    pthread_once(&nvidia_rim_once, nvidia_rim_load);
-    *out = nvidia_rim_root;
-    if (nvidia_rim_root == NULL)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned NVIDIA CoRIM signing Root CA failed to load");
-    return VT_OK;
+    return one_root(out, &nvidia_rim_root_set, err);
 }

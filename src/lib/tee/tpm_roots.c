@@ -5,8 +5,8 @@
  * Source: google/go-tpm-tools @ 67670e5c021a server/ca-certs/ (Apache-2.0),
  * converted from DER; SHA-256 of each DER pinned below and checked at load.
  */
-#include <pthread.h>
 
+#include "tee/pinned.h"
 #include "tee/plugin.h"
 /* GCE vTPM EK/AK root (tpm_ek_root_1, 2018) */
 static const char gce_tpm_ek_root_1_pem[] =
@@ -236,47 +236,21 @@ static const uint8_t gcp_ek_ak_ca_intermediate_v3_sha256[32] = {
     0x50, 0x50, 0xcc, 0xa6, 0xbd, 0x2f, 0xf6, 0x27,
 };
 
-typedef struct gce_pinned {
-    const char *pem;
-    size_t len;
-    const uint8_t *sha256;
-} gce_pinned;
-
-#define GCE_PIN(n) { n##_pem, sizeof(n##_pem) - 1, n##_sha256 }
-static const gce_pinned gce_pins[VT_GCE_TPM_ROOTS + VT_GCE_TPM_INTERMEDIATES] = {
-    GCE_PIN(gce_tpm_ek_root_1),         GCE_PIN(gcp_ek_ak_ca_root),
-    GCE_PIN(gce_tpm_ek_intermediate_2), GCE_PIN(gce_tpm_ek_intermediate_3),
-    GCE_PIN(gcp_ek_ak_ca_intermediate_v3),
+static const vt__pin gce_pins[VT_GCE_TPM_ROOTS + VT_GCE_TPM_INTERMEDIATES] = {
+    VT__PIN(gce_tpm_ek_root_1),         VT__PIN(gcp_ek_ak_ca_root),
+    VT__PIN(gce_tpm_ek_intermediate_2), VT__PIN(gce_tpm_ek_intermediate_3),
+    VT__PIN(gcp_ek_ak_ca_intermediate_v3),
 };
-
-static pthread_once_t gce_once = PTHREAD_ONCE_INIT;
 static vt_x509 *gce_certs[VT_GCE_TPM_ROOTS + VT_GCE_TPM_INTERMEDIATES];
-static bool gce_loaded;
-
-static void gce_load(void)
-{
-    for (size_t i = 0; i < sizeof(gce_pins) / sizeof(gce_pins[0]); i++) {
-        vt_x509 *one[1] = { NULL };
-        size_t n = 0;
-        uint8_t fp[32];
-
-        if (vt_x509_list_from_pem(one, &n, 1, gce_pins[i].pem, gce_pins[i].len, NULL) != VT_OK || n != 1)
-            return;
-        vt_x509_fingerprint(one[0], fp);
-        if (!vt_ct_equal(fp, gce_pins[i].sha256, sizeof(fp))) {
-            vt_x509_free(one[0]);
-            return;
-        }
-        gce_certs[i] = one[0];
-    }
-    gce_loaded = true;
-}
+static vt__pinned_set gce = { gce_pins, VT_GCE_TPM_ROOTS + VT_GCE_TPM_INTERMEDIATES, "GCE vTPM CA certificates",
+                              gce_certs, 0 };
 
 vt_status vt__roots_gce_tpm(vt_x509 *out[VT_GCE_TPM_ROOTS], vt_err *err)
 {
-    pthread_once(&gce_once, gce_load);
-    if (!gce_loaded)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned GCE vTPM CA certificates failed to load");
+    vt_status rc = vt__pinned_load(&gce, err);
+
+    if (rc != VT_OK)
+        return rc;
     for (size_t i = 0; i < VT_GCE_TPM_ROOTS; i++)
         out[i] = gce_certs[i];
     return VT_OK;
@@ -284,9 +258,10 @@ vt_status vt__roots_gce_tpm(vt_x509 *out[VT_GCE_TPM_ROOTS], vt_err *err)
 
 vt_status vt__roots_gce_tpm_intermediates(vt_x509 *out[VT_GCE_TPM_INTERMEDIATES], vt_err *err)
 {
-    pthread_once(&gce_once, gce_load);
-    if (!gce_loaded)
-        return vt_err_set(err, VT_E_INTERNAL, "roots: pinned GCE vTPM CA certificates failed to load");
+    vt_status rc = vt__pinned_load(&gce, err);
+
+    if (rc != VT_OK)
+        return rc;
     for (size_t i = 0; i < VT_GCE_TPM_INTERMEDIATES; i++)
         out[i] = gce_certs[VT_GCE_TPM_ROOTS + i];
     return VT_OK;
