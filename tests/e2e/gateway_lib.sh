@@ -34,3 +34,24 @@ start_gateway() {
   PIDS="$PIDS $GW_PID"
   GW=$(wait_addr "$TMP/$name.out") || { echo "gateway did not start"; cat "$TMP/$name.err"; exit 1; }
 }
+
+# start_sim_verifier: a verifier that trusts the TDX simulator (--offline, state $VERITEE_STATE),
+# admin token $TOKEN in $TMP/admin-token; sets $V (URL)
+start_sim_verifier() {
+  TOKEN=0123456789abcdef0123456789abcdef
+  echo "$TOKEN" >"$TMP/admin-token"
+  chmod 600 "$TMP/admin-token"
+  "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim \
+    --state "$VERITEE_STATE" --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
+  PIDS="$PIDS $!"
+  for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
+  V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
+}
+
+# start_hostile: the hostile upstream (hostile_upstream.py); sets $HOSTILE (host:port)
+start_hostile() {
+  python3 "$(dirname "${BASH_SOURCE[0]}")/hostile_upstream.py" >"$TMP/h.out" 2>"$TMP/h.err" &
+  PIDS="$PIDS $!"
+  for _ in $(seq 300); do grep -q listening "$TMP/h.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
+  HOSTILE=$(wait_addr "$TMP/h.out") || { echo "FAIL: hostile upstream did not start"; cat "$TMP/h.err"; exit 1; }
+}

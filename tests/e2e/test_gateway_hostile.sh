@@ -9,22 +9,10 @@
 . "$(dirname "$0")/gateway_lib.sh"
 command -v curl >/dev/null && command -v jq >/dev/null && command -v python3 >/dev/null ||
   { echo "skipped: needs curl, jq and python3"; exit 77; }
-HERE="$(cd "$(dirname "$0")" && pwd)"
 MARK="leak.marker@example.com"
 
-TOKEN=0123456789abcdef0123456789abcdef
-echo "$TOKEN" >"$TMP/admin-token"
-chmod 600 "$TMP/admin-token"
-"$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$VERITEE_STATE" \
-  --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
-PIDS="$PIDS $!"
-for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-V="http://127.0.0.1:$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out")"
-
-python3 "$HERE/hostile_upstream.py" >"$TMP/h.out" 2>"$TMP/h.err" &
-PIDS="$PIDS $!"
-for _ in $(seq 300); do grep -q listening "$TMP/h.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
-HOSTILE=$(wait_addr "$TMP/h.out") || { echo "FAIL: hostile upstream did not start"; cat "$TMP/h.err"; exit 1; }
+start_sim_verifier
+start_hostile
 
 mkdir -p "$TMP/model"
 printf 'tiny test model\n' >"$TMP/model/m.gguf"
