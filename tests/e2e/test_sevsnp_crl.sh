@@ -34,21 +34,7 @@ mkdir -p "$R/forged/vcek/v1/Milan"
 python3 "$HERE/mkcrl.py" "$TMP/other.key" "$SIM/root_ca.pem" "$R/forged/vcek/v1/Milan/crl" 30
 mkdir -p "$R/junk/vcek/v1/Milan" && printf 'no crl' >"$R/junk/vcek/v1/Milan/crl"
 
-cat >"$TMP/kds.py" <<'PY'
-import http.server, os, sys
-root, portfile = sys.argv[1], sys.argv[2]
-class H(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, *a, **k):
-        super().__init__(*a, directory=root, **k)
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s\n" % (fmt % args)); sys.stderr.flush()
-srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
-with open(portfile + '.tmp', 'w') as f:
-    f.write(str(srv.server_address[1]))
-os.rename(portfile + '.tmp', portfile)
-srv.serve_forever()
-PY
-python3 "$TMP/kds.py" "$R" "$TMP/port" 2>"$TMP/kds.log" &
+python3 "$HERE/kds_standin.py" "$R" "$TMP/port" 2>"$TMP/kds.log" &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done

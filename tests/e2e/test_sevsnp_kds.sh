@@ -5,6 +5,7 @@
 # one request per certificate across processes, 404, 429, an oversized and a
 # garbage answer, and no server at all -- each with a clear error.
 . "$(dirname "$0")/lib.sh"
+HERE="$(cd "$(dirname "$0")" && pwd)"
 
 V="${VERITEE_VECTORS:-../shared/vectors}"
 if [ ! -d "$V/sevsnp" ]; then echo "skipped: no vectors at $V"; exit 77; fi
@@ -24,28 +25,7 @@ cp "$MILAN/vcek.der" "$R/ok/vcek/v1/Milan/$HM"; cp "$GENOA/vcek.der" "$R/ok/vcek
 cp "$MILAN/vcek.der" "$R/slow/vcek/v1/Milan/$HM"
 head -c 20000 /dev/zero | tr '\0' 'x' >"$R/big/vcek/v1/Milan/$HM"
 printf 'not a certificate' >"$R/junk/vcek/v1/Milan/$HM"
-cat >"$TMP/kds.py" <<'PY'
-import http.server, os, sys, time
-root, portfile = sys.argv[1], sys.argv[2]
-class H(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, *a, **k):
-        super().__init__(*a, directory=root, **k)
-    def do_GET(self):
-        if self.path.startswith('/rl/'):
-            self.send_response(429); self.send_header('Retry-After', '120')
-            self.send_header('Content-Length', '0'); self.end_headers(); return
-        if self.path.startswith('/slow/'):
-            time.sleep(1)
-        super().do_GET()
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s\n" % (fmt % args)); sys.stderr.flush()
-srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
-with open(portfile + '.tmp', 'w') as f:
-    f.write(str(srv.server_address[1]))
-os.rename(portfile + '.tmp', portfile)
-srv.serve_forever()
-PY
-python3 "$TMP/kds.py" "$R" "$TMP/port" 2>"$TMP/kds.log" &
+python3 "$HERE/kds_standin.py" "$R" "$TMP/port" 2>"$TMP/kds.log" &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
