@@ -69,6 +69,25 @@ void vt_test_rmdir(const char *dir)
         fprintf(stderr, "warning: could not remove %s\n", dir);
 }
 
+int vt_test_state_dir_setup(void **state)
+{
+    vt_test_state_dir *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    vt_test_mkdtemp(f->state, sizeof(f->state));
+    *state = f;
+    return 0;
+}
+
+int vt_test_state_dir_teardown(void **state)
+{
+    vt_test_state_dir *f = *state;
+
+    vt_test_rmdir(f->state);
+    free(f);
+    return 0;
+}
+
 vt_time vt_test_time(const char *s)
 {
     vt_time t = 0;

@@ -22,6 +22,13 @@ void vt_test_path(char *out, size_t out_len, const char *rel);
 /* A fresh empty directory under $VERITEE_TEST_TMP or /tmp; removed by vt_test_rmdir. */
 void vt_test_mkdtemp(char *out, size_t out_len);
 void vt_test_rmdir(const char *dir);
+/* A cmocka fixture for tests that need only a state directory: the setup makes
+ * *state a vt_test_state_dir with a fresh empty one, the teardown removes it. */
+typedef struct vt_test_state_dir {
+    char state[512];
+} vt_test_state_dir;
+int vt_test_state_dir_setup(void **state);
+int vt_test_state_dir_teardown(void **state);
 /* Parses an RFC 3339 time or fails the test. */
 vt_time vt_test_time(const char *s);
 

@@ -8,35 +8,12 @@
 
 #define T0 1775001600 /* 2026-04-01T00:00:00Z */
 
-struct fx {
-    char state[512];
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    vt_test_mkdtemp(f->state, sizeof(f->state));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    vt_test_rmdir(f->state);
-    free(f);
-    return 0;
-}
-
 struct run {
     bool debug, untrusted, wrong_rd, no_smt, migrate_ma;
     uint32_t vmpl;
 };
 
-static void verify_sim(vt_result *res, const struct fx *f, const struct run *r)
+static void verify_sim(vt_result *res, const vt_test_state_dir *f, const struct run *r)
 {
     vt_sim_sevsnp_opts so;
     vt_verify_opts vo;
@@ -196,15 +173,18 @@ static void test_tee_sevsnp_sim__wrong_report_data_rejected(void **state)
     assert_true(has_error(&res, "report_data"));
 }
 
+/* A test with a fresh state directory of its own. */
+#define IN_STATE_DIR(t) cmocka_unit_test_setup_teardown(t, vt_test_state_dir_setup, vt_test_state_dir_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__verify_affirming, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__second_report_same_ca, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__verify_debug, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__policy_variants, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__untrusted_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tee_sevsnp_sim__wrong_report_data_rejected, setup, teardown),
+        IN_STATE_DIR(test_tee_sevsnp_sim__verify_affirming),
+        IN_STATE_DIR(test_tee_sevsnp_sim__second_report_same_ca),
+        IN_STATE_DIR(test_tee_sevsnp_sim__verify_debug),
+        IN_STATE_DIR(test_tee_sevsnp_sim__policy_variants),
+        IN_STATE_DIR(test_tee_sevsnp_sim__untrusted_rejected),
+        IN_STATE_DIR(test_tee_sevsnp_sim__wrong_report_data_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

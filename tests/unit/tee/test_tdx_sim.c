@@ -19,29 +19,6 @@
 #define T0 1775001600 /* 2026-04-01T00:00:00Z */
 #define DAY 86400
 
-struct fx {
-    char state[512];
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    vt_test_mkdtemp(f->state, sizeof(f->state));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    vt_test_rmdir(f->state);
-    free(f);
-    return 0;
-}
-
 static uint16_t u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
@@ -89,7 +66,7 @@ static void layout_of(struct layout *l, const vt_buf *q, int version)
     assert_int_equal(q->data[q->len - 1], 0); /* trailing NUL like real quotes */
 }
 
-static void sim_opts(vt_sim_tdx_opts *o, const struct fx *f, int version)
+static void sim_opts(vt_sim_tdx_opts *o, const vt_test_state_dir *f, int version)
 {
     memset(o, 0, sizeof(*o));
     o->version = version;
@@ -140,7 +117,7 @@ static void free_certs(vt_x509 **c, size_t n)
 
 static void test_tee_tdx_sim__root_created_once(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     char path[1024], kp[1100];
     vt_x509 *a = NULL, *b = NULL;
     uint8_t fa[32], fb[32];
@@ -179,7 +156,7 @@ static void test_tee_tdx_sim__root_created_once(void **state)
 
 static void test_tee_tdx_sim__root_reused_by_quotes(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q1, q2;
     struct layout l1, l2;
@@ -217,7 +194,7 @@ static void test_tee_tdx_sim__root_reused_by_quotes(void **state)
 /* Several processes making the CA at once end up with one consistent CA. */
 static void test_tee_tdx_sim__root_race(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     char dir[600];
     int fds[2];
     pid_t pids[4];
@@ -266,7 +243,7 @@ static void test_tee_tdx_sim__root_race(void **state)
 /* A certificate without its key is an error that says how to recover, not a silent new CA. */
 static void test_tee_tdx_sim__root_missing_key(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     char dir[600], path[700];
     vt__sim_ca ca;
     vt_x509 *root = NULL;
@@ -290,7 +267,7 @@ static void test_tee_tdx_sim__root_missing_key(void **state)
 
 /* ---- quote layout and signatures ---- */
 
-static void check_quote(const struct fx *f, int version, bool debug)
+static void check_quote(const vt_test_state_dir *f, int version, bool debug)
 {
     vt_sim_tdx_opts o;
     vt_buf q, auth_in = { 0 };
@@ -362,7 +339,7 @@ static void test_tee_tdx_sim__v5_debug(void **state) { check_quote(*state, 5, tr
 
 static void test_tee_tdx_sim__v5_body_tail(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q;
     struct layout l;
@@ -380,7 +357,7 @@ static void test_tee_tdx_sim__v5_body_tail(void **state)
 
 static void test_tee_tdx_sim__pck_extension(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q;
     struct layout l;
@@ -449,7 +426,7 @@ static bool coll_equal(const vt_collateral *a, const vt_collateral *b)
 
 static void test_tee_tdx_sim__same_machine(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q1, q2, q3, q4, l1, l2, l3, l4;
     vt_collateral *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4 = NULL;
@@ -487,7 +464,7 @@ static void test_tee_tdx_sim__same_machine(void **state)
  * request is not answered from the cached collateral. */
 static void test_tee_tdx_sim__same_machine_new_root(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q1, q2, l1, l2;
     vt_collateral *c1 = NULL, *c2 = NULL;
@@ -515,7 +492,7 @@ static void test_tee_tdx_sim__same_machine_new_root(void **state)
 
 static void test_tee_tdx_sim__bad_args(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q = { 0 };
     vt_err err = { 0 };
@@ -573,7 +550,7 @@ static void check_signed_json(const uint8_t *p, size_t len, const char *key, con
 
 static void test_tee_tdx_sim__collateral_default(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q;
     vt_collateral *c = NULL;
@@ -619,7 +596,7 @@ static void test_tee_tdx_sim__collateral_default(void **state)
 
 static void test_tee_tdx_sim__collateral_out_of_date(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q;
     vt_collateral *c = NULL;
@@ -644,7 +621,7 @@ static void test_tee_tdx_sim__collateral_out_of_date(void **state)
     vt_buf_free(&q);
 }
 
-static void check_pck_crl(const struct fx *f, bool revoked)
+static void check_pck_crl(const vt_test_state_dir *f, bool revoked)
 {
     vt_sim_tdx_opts o;
     vt_buf q;
@@ -688,7 +665,7 @@ static void test_tee_tdx_sim__crl_revoked(void **state) { check_pck_crl(*state, 
 
 static void test_tee_tdx_sim__no_crl(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     vt_sim_tdx_opts o;
     vt_buf q;
     vt_collateral *c = NULL;
@@ -704,6 +681,9 @@ static void test_tee_tdx_sim__no_crl(void **state)
     vt_collateral_free(c);
     vt_buf_free(&q);
 }
+
+/* A test with a fresh state directory of its own. */
+#define IN_STATE_DIR(t) cmocka_unit_test_setup_teardown(t, vt_test_state_dir_setup, vt_test_state_dir_teardown)
 
 int main(void)
 {
@@ -724,8 +704,8 @@ int main(void)
         cmocka_unit_test(test_tee_tdx_sim__crl_not_revoked),
         cmocka_unit_test(test_tee_tdx_sim__crl_revoked),
         cmocka_unit_test(test_tee_tdx_sim__no_crl),
-        cmocka_unit_test_setup_teardown(test_tee_tdx_sim__same_machine, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tee_tdx_sim__same_machine_new_root, setup, teardown),
+        IN_STATE_DIR(test_tee_tdx_sim__same_machine),
+        IN_STATE_DIR(test_tee_tdx_sim__same_machine_new_root),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, vt_test_state_dir_setup, vt_test_state_dir_teardown);
 }

@@ -8,35 +8,12 @@
 
 #define T0 1775001600 /* 2026-04-01T00:00:00Z */
 
-struct fx {
-    char state[512];
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    vt_test_mkdtemp(f->state, sizeof(f->state));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    vt_test_rmdir(f->state);
-    free(f);
-    return 0;
-}
-
 struct run {
     bool debug, out_of_date, revoked, untrusted;
     int version;
 };
 
-static void verify_sim(vt_result *res, const struct fx *f, const struct run *r)
+static void verify_sim(vt_result *res, const vt_test_state_dir *f, const struct run *r)
 {
     vt_sim_tdx_opts so;
     vt_verify_opts vo;
@@ -87,7 +64,7 @@ static void dump(const vt_result *res)
         print_message("warning %s: %s\n", res->warnings[i].check, res->warnings[i].msg);
 }
 
-static void check_affirming(const struct fx *f, int version)
+static void check_affirming(const vt_test_state_dir *f, int version)
 {
     static vt_result res;
     struct run r = { .version = version };
@@ -152,7 +129,7 @@ static void test_tee_tdx_sim__verify_debug(void **state)
  * checked -- and a leaf the CA's CRL lists is still refused. */
 static void test_tee_tdx_sim__cached_ca_new_leaf(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     static vt_result res;
     vt_sim_tdx_opts so;
     vt_verify_opts vo;
@@ -229,5 +206,5 @@ int main(void)
         cmocka_unit_test(test_tee_tdx_sim__verify_untrusted),
         cmocka_unit_test(test_tee_tdx_sim__cached_ca_new_leaf),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, vt_test_state_dir_setup, vt_test_state_dir_teardown);
 }
