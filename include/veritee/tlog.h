@@ -106,6 +106,19 @@ VT_API void vt_note_verifier_free(vt_note_verifier *v);
 /* Borrowed, valid while v lives. */
 VT_API const char *vt_note_verifier_name(const vt_note_verifier *v);
 VT_API uint32_t vt_note_verifier_id(const vt_note_verifier *v);
+/* A C2SP tlog-cosignature v1 signer (key type 0x04: key id over name || 0x0A || 0x04 || pub);
+ * its vkey string (vt_note_signer_vkey) carries type 0x04.  PRIVATE+KEY strings of type
+ * 0x04 parse into one too. */
+VT_NODISCARD VT_API vt_status vt_note_cosigner_new(vt_note_signer **out, const char *name, vt_pkey *key,
+                                                   vt_err *err);
+/* Appends s's cosignature line ("— <name> base64(id || u64 timestamp || sig)\n") over the note
+ * text (a checkpoint's text, ending in its newline) at POSIX time `timestamp`.  s must be a cosigner. */
+VT_NODISCARD VT_API vt_status vt_note_cosign(vt_buf *out, const char *text, size_t len, const vt_note_signer *s,
+                                             uint64_t timestamp, vt_err *err);
+/* vt_note_open for a cosigner key (type 0x04): verifies its cosignature line(s) and gives the
+ * timestamp of the (last) one that verified. */
+VT_NODISCARD VT_API vt_status vt_note_open_cosigned(size_t *text_len, uint64_t *timestamp, const uint8_t *note,
+                                                    size_t len, const vt_note_verifier *v, vt_err *err);
 /* Appends text, a blank line and s's signature line to out.  text must be
  * non-empty, end in a newline, be UTF-8 without control characters but newline. */
 VT_NODISCARD VT_API vt_status vt_note_sign(vt_buf *out, const char *text, size_t len, const vt_note_signer *s,
@@ -134,6 +147,40 @@ VT_NODISCARD VT_API vt_status vt_checkpoint_parse(vt_checkpoint *out, const uint
 /* vt_note_open + vt_checkpoint_parse; origin (or NULL) must equal the checkpoint's. */
 VT_NODISCARD VT_API vt_status vt_checkpoint_open(vt_checkpoint *out, const uint8_t *note, size_t len,
                                                  const vt_note_verifier *v, const char *origin, vt_err *err);
+
+/* ---- witnesses (C2SP tlog-witness, tlog-cosignature v1) ---- */
+#define VT_WITNESS_PROOF_MAX 63
+/* An add-checkpoint request body, parsed; checkpoint points into the body. */
+typedef struct vt_witness_req {
+    uint64_t old_size;
+    uint8_t proof[VT_WITNESS_PROOF_MAX][32];
+    size_t proof_count;
+    const uint8_t *checkpoint; /* the signed checkpoint note; borrowed from the body */
+    size_t checkpoint_len;
+} vt_witness_req;
+/* Parses "old <size>\n" (no leading zeroes), 0..63 base64 hash lines, a blank line, the note. */
+VT_NODISCARD VT_API vt_status vt_witness_req_parse(vt_witness_req *out, const uint8_t *body, size_t len,
+                                                   vt_err *err);
+/* Builds that body (appended to out). */
+VT_NODISCARD VT_API vt_status vt_witness_req_build(vt_buf *out, uint64_t old_size, const uint8_t (*proof)[32],
+                                                   size_t count, const uint8_t *checkpoint, size_t len,
+                                                   vt_err *err);
+/* What a witness remembers of one log: the latest checkpoint it cosigned. */
+typedef struct vt_witness_state {
+    bool known; /* false: never cosigned one (size 0) */
+    uint64_t size;
+    uint8_t root[32];
+} vt_witness_state;
+/*
+ * The witness's decision on request r for the log whose key is `log`, as the HTTP status the
+ * protocol prescribes: 200 (st is advanced; *text_len is the checkpoint text's length, to
+ * cosign), 400 malformed or old size above the checkpoint's, 403 no valid log signature,
+ * 404 another origin, 409 old size is not st's (or same size, other root), 422 the
+ * consistency proof fails.  The caller persists st before answering 200, atomically with
+ * the check.
+ */
+VT_NODISCARD VT_API int vt_witness_check(vt_witness_state *st, size_t *text_len, const vt_witness_req *r,
+                                         const vt_note_verifier *log, vt_err *err);
 
 /* ---- tiles (C2SP tlog-tiles) ---- */
 #define VT_TILE_ENTRIES (-1) /* the "level" of entry bundles */

@@ -1,5 +1,8 @@
 /* C2SP signed notes with Ed25519 keys: key ids, signer and verifier key
- * strings (the forms of Go's golang.org/x/mod/sumdb/note), signing, opening. */
+ * strings (the forms of Go's golang.org/x/mod/sumdb/note), signing, opening;
+ * and C2SP tlog-cosignature v1 (key type 0x04): a witness's timestamped
+ * signature over "cosignature/v1\ntime <t>\n" and the note text. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +11,13 @@
 
 #define SIG_DASH "\xe2\x80\x94 " /* U+2014 em dash, then a space */
 #define ALG_ED25519 0x01
+#define ALG_COSIG_V1 0x04
+#define COSIG_HEADER "cosignature/v1\ntime "
 #define KEY_STRING_MAX 512
 
 struct vt_note_signer {
     char name[VT_NOTE_NAME_MAX + 1];
+    uint8_t alg; /* ALG_ED25519 or ALG_COSIG_V1 */
     uint32_t id;
     uint8_t pub[32];
     vt_pkey *key; /* owned reference */
@@ -19,6 +25,7 @@ struct vt_note_signer {
 
 struct vt_note_verifier {
     char name[VT_NOTE_NAME_MAX + 1];
+    uint8_t alg;
     uint32_t id;
     vt_pkey *key; /* owned */
 };
@@ -116,9 +123,10 @@ vt_status vt__b64std_decode(vt_buf *out, const char *in, size_t len, vt_err *err
     return vt_base64_decode(out, in, len, err);
 }
 
-vt_status vt_note_key_id(uint32_t *out, const char *name, const uint8_t pub[32], vt_err *err)
+/* First 4 bytes of SHA-256(name || 0x0A || alg || pub), big-endian. */
+static vt_status key_id(uint32_t *out, const char *name, uint8_t alg, const uint8_t pub[32], vt_err *err)
 {
-    static const uint8_t sep[2] = { '\n', ALG_ED25519 };
+    const uint8_t sep[2] = { '\n', alg };
     const void *p[3] = { name, sep, pub };
     size_t l[3] = { strlen(name), sizeof(sep), 32 };
     uint8_t h[32];
@@ -131,7 +139,12 @@ vt_status vt_note_key_id(uint32_t *out, const char *name, const uint8_t pub[32],
     return rc;
 }
 
-vt_status vt_note_signer_new(vt_note_signer **out, const char *name, vt_pkey *key, vt_err *err)
+vt_status vt_note_key_id(uint32_t *out, const char *name, const uint8_t pub[32], vt_err *err)
+{
+    return key_id(out, name, ALG_ED25519, pub, err);
+}
+
+static vt_status signer_new(vt_note_signer **out, const char *name, uint8_t alg, vt_pkey *key, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     vt_note_signer *s = NULL;
@@ -160,7 +173,8 @@ vt_status vt_note_signer_new(vt_note_signer **out, const char *name, vt_pkey *ke
     if (rc != VT_OK)
         goto out;
     memcpy(s->pub, pub.data, 32);
-    rc = vt_note_key_id(&s->id, s->name, s->pub, err);
+    s->alg = alg;
+    rc = key_id(&s->id, s->name, alg, s->pub, err);
     if (rc != VT_OK)
         goto out;
     s->key = vt_pkey_ref(key);
@@ -170,6 +184,16 @@ out:
     vt_buf_free(&pub);
     vt_note_signer_free(s);
     return rc;
+}
+
+vt_status vt_note_signer_new(vt_note_signer **out, const char *name, vt_pkey *key, vt_err *err)
+{
+    return signer_new(out, name, ALG_ED25519, key, err);
+}
+
+vt_status vt_note_cosigner_new(vt_note_signer **out, const char *name, vt_pkey *key, vt_err *err)
+{
+    return signer_new(out, name, ALG_COSIG_V1, key, err);
 }
 
 void vt_note_signer_free(vt_note_signer *s)
@@ -201,8 +225,8 @@ uint32_t vt_note_verifier_id(const vt_note_verifier *v)
 
 /* "<name>+<8 hex>+<base64(0x01 || 32 bytes)>": name, id and the 32 key bytes (checked: id matches
  * when the key is public; for a private seed the caller checks after deriving the public key). */
-static vt_status key_string(char name[VT_NOTE_NAME_MAX + 1], uint32_t *id, uint8_t key[32], const char *s, size_t len,
-                            const char *what, vt_err *err)
+static vt_status key_string(char name[VT_NOTE_NAME_MAX + 1], uint8_t *alg, uint32_t *id, uint8_t key[32],
+                            const char *s, size_t len, const char *what, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     const char *p1, *p2;
@@ -223,10 +247,12 @@ static vt_status key_string(char name[VT_NOTE_NAME_MAX + 1], uint32_t *id, uint8
     rc = vt__b64std_decode(&b, p2 + 1, len - (size_t)(p2 + 1 - s), err);
     if (rc != VT_OK)
         goto out;
-    if (b.len != 33 || b.data[0] != ALG_ED25519) {
-        rc = vt_err_set(err, VT_E_UNSUPPORTED, "note: %s is not an Ed25519 key (type 0x01, 32 bytes)", what);
+    if (b.len != 33 || (b.data[0] != ALG_ED25519 && b.data[0] != ALG_COSIG_V1)) {
+        rc = vt_err_set(err, VT_E_UNSUPPORTED,
+                        "note: %s is not an Ed25519 key (type 0x01, or 0x04 for a cosigner; 32 bytes)", what);
         goto out;
     }
+    *alg = b.data[0];
     memcpy(name, s, (size_t)(p1 - s));
     name[p1 - s] = '\0';
     *id = (uint32_t)idb[0] << 24 | (uint32_t)idb[1] << 16 | (uint32_t)idb[2] << 8 | idb[3];
@@ -248,9 +274,9 @@ vt_status vt_note_verifier_parse(vt_note_verifier **out, const char *vkey, size_
     v = calloc(1, sizeof(*v));
     if (v == NULL)
         return vt_err_set(err, VT_E_NOMEM, "note: out of memory");
-    rc = key_string(v->name, &v->id, pub, vkey, len, "verifier key", err);
+    rc = key_string(v->name, &v->alg, &v->id, pub, vkey, len, "verifier key", err);
     if (rc == VT_OK)
-        rc = vt_note_key_id(&want, v->name, pub, err);
+        rc = key_id(&want, v->name, v->alg, pub, err);
     if (rc == VT_OK && want != v->id)
         rc = vt_err_set(err, VT_E_FORMAT, "note: verifier key id %08x is not that of its name and key (%08x)",
                         v->id, want);
@@ -272,6 +298,7 @@ vt_status vt_note_signer_parse(vt_note_signer **out, const char *skey, vt_err *e
     char name[VT_NOTE_NAME_MAX + 1];
     uint8_t seed[32];
     uint32_t id = 0;
+    uint8_t alg = 0;
     vt_pkey *k = NULL;
     size_t len = strnlen(skey, KEY_STRING_MAX + 1);
 
@@ -280,11 +307,12 @@ vt_status vt_note_signer_parse(vt_note_signer **out, const char *skey, vt_err *e
         rc = vt_err_set(err, VT_E_FORMAT, "note: signer key does not start with PRIVATE+KEY+");
         goto out;
     }
-    rc = key_string(name, &id, seed, skey + sizeof(prefix) - 1, len - (sizeof(prefix) - 1), "signer key", err);
+    rc = key_string(name, &alg, &id, seed, skey + sizeof(prefix) - 1, len - (sizeof(prefix) - 1), "signer key",
+                    err);
     if (rc == VT_OK)
         rc = vt_pkey_from_ed25519_raw(&k, seed, true, err);
     if (rc == VT_OK)
-        rc = vt_note_signer_new(out, name, k, err);
+        rc = signer_new(out, name, alg, k, err);
     if (rc == VT_OK && (*out)->id != id) {
         vt_note_signer_free(*out);
         *out = NULL;
@@ -302,7 +330,7 @@ vt_status vt_note_signer_vkey(vt_buf *out, const vt_note_signer *s, vt_err *err)
     char hex[9];
     vt_status rc;
 
-    k[0] = ALG_ED25519;
+    k[0] = s->alg;
     memcpy(k + 1, s->pub, 32);
     snprintf(hex, sizeof(hex), "%08x", s->id);
     rc = vt_buf_append_str(out, s->name, err);
@@ -326,6 +354,10 @@ vt_status vt_note_sign(vt_buf *out, const char *text, size_t len, const vt_note_
     vt_buf sig;
 
     vt_buf_init(&sig);
+    if (s->alg != ALG_ED25519) {
+        rc = vt_err_set(err, VT_E_ARG, "note: a cosigner key makes cosignatures (vt_note_cosign), not notes");
+        goto out;
+    }
     if (len == 0 || len > VT_NOTE_MAX / 2 || text[len - 1] != '\n' || !vt__note_text_ok((const uint8_t *)text, len)) {
         rc = vt_err_set(err, VT_E_ARG, "note: text must be non-empty UTF-8 ending in a newline, without control "
                                        "characters");
@@ -357,7 +389,114 @@ out:
     return rc;
 }
 
+/* "cosignature/v1\ntime <t>\n" || text: what a v1 cosignature signs. */
+static vt_status cosig_message(vt_buf *out, uint64_t t, const void *text, size_t len, vt_err *err)
+{
+    char line[32];
+    vt_status rc;
+
+    snprintf(line, sizeof(line), "%llu\n", (unsigned long long)t);
+    rc = vt_buf_append_str(out, COSIG_HEADER, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, line, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(out, text, len, err);
+    return rc;
+}
+
+vt_status vt_note_cosign(vt_buf *out, const char *text, size_t len, const vt_note_signer *s, uint64_t timestamp,
+                         vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    uint8_t blob[4 + 8 + 64];
+    vt_buf msg, sig;
+
+    vt_buf_init(&msg);
+    vt_buf_init(&sig);
+    if (s->alg != ALG_COSIG_V1) {
+        rc = vt_err_set(err, VT_E_ARG, "note: %s is not a cosigner key (type 0x04)", s->name);
+        goto out;
+    }
+    if (timestamp > INT64_MAX || len == 0 || len > VT_NOTE_MAX / 2 || text[len - 1] != '\n' ||
+        !vt__note_text_ok((const uint8_t *)text, len)) {
+        rc = vt_err_set(err, VT_E_ARG, "note: cosigned text must be non-empty UTF-8 ending in a newline");
+        goto out;
+    }
+    rc = cosig_message(&msg, timestamp, text, len, err);
+    if (rc == VT_OK)
+        rc = vt_sig_sign(&sig, s->key, VT_MD_SHA256, false, msg.data, msg.len, err);
+    if (rc == VT_OK && sig.len != 64)
+        rc = vt_err_set(err, VT_E_INTERNAL, "note: Ed25519 signature of %zu bytes", sig.len);
+    if (rc != VT_OK)
+        goto out;
+    for (int i = 0; i < 4; i++)
+        blob[i] = (uint8_t)(s->id >> (24 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        blob[4 + i] = (uint8_t)(timestamp >> (56 - 8 * i));
+    memcpy(blob + 12, sig.data, 64);
+    rc = vt_buf_append_str(out, SIG_DASH, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, s->name, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, " ", err);
+    if (rc == VT_OK)
+        rc = vt_base64_encode(out, blob, sizeof(blob), false, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, "\n", err);
+out:
+    vt_buf_free(&msg);
+    vt_buf_free(&sig);
+    return rc;
+}
+
+/* Verifies one signature blob (key id stripped by the caller's check) of v over text. */
+static bool sig_ok(const vt_note_verifier *v, const uint8_t *blob, size_t blen, const uint8_t *text, size_t tlen,
+                   uint64_t *t_out)
+{
+    uint64_t t = 0;
+    vt_buf msg;
+    bool ok;
+
+    if (v->alg == ALG_ED25519)
+        return blen == 4 + 64 && vt_sig_verify(v->key, VT_MD_SHA256, false, text, tlen, blob + 4, 64, NULL) == VT_OK;
+    if (blen != 4 + 8 + 64)
+        return false;
+    for (int i = 0; i < 8; i++)
+        t = t << 8 | blob[4 + i];
+    if (t > INT64_MAX)
+        return false;
+    vt_buf_init(&msg);
+    ok = cosig_message(&msg, t, text, tlen, NULL) == VT_OK &&
+         vt_sig_verify(v->key, VT_MD_SHA256, false, msg.data, msg.len, blob + 12, 64, NULL) == VT_OK;
+    vt_buf_free(&msg);
+    if (ok)
+        *t_out = t;
+    return ok;
+}
+
+static vt_status note_open(size_t *text_len, uint64_t *t_out, const uint8_t *note, size_t len,
+                           const vt_note_verifier *v, vt_err *err);
+
 vt_status vt_note_open(size_t *text_len, const uint8_t *note, size_t len, const vt_note_verifier *v, vt_err *err)
+{
+    uint64_t t;
+
+    if (v->alg != ALG_ED25519)
+        return vt_err_set(err, VT_E_ARG, "note: %s is a cosigner key: use vt_note_open_cosigned", v->name);
+    return note_open(text_len, &t, note, len, v, err);
+}
+
+vt_status vt_note_open_cosigned(size_t *text_len, uint64_t *timestamp, const uint8_t *note, size_t len,
+                                const vt_note_verifier *v, vt_err *err)
+{
+    *timestamp = 0;
+    if (v->alg != ALG_COSIG_V1)
+        return vt_err_set(err, VT_E_ARG, "note: %s is not a cosigner key (type 0x04)", v->name);
+    return note_open(text_len, timestamp, note, len, v, err);
+}
+
+static vt_status note_open(size_t *text_len, uint64_t *t_out, const uint8_t *note, size_t len,
+                           const vt_note_verifier *v, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     size_t sep = 0, nsig = 0, i;
@@ -410,8 +549,7 @@ vt_status vt_note_open(size_t *text_len, const uint8_t *note, size_t len, const 
         if (id != v->id || nl != strlen(v->name) || memcmp(line + 4, v->name, nl) != 0)
             continue; /* another key's: ignored */
         /* A known key's signature must verify, or the whole note is rejected. */
-        if (b.len != 4 + 64 || vt_sig_verify(v->key, VT_MD_SHA256, false, note, sep + 1, b.data + 4, 64, NULL) !=
-                                   VT_OK) {
+        if (!sig_ok(v, b.data, b.len, note, sep + 1, t_out)) {
             rc = vt_err_set(err, VT_E_CRYPTO, "note: signature by %s (%08x) does not verify", v->name, v->id);
             goto out;
         }
