@@ -73,6 +73,10 @@ VT_NODISCARD VT_API vt_status vt_pkey_spki_sha256(uint8_t out[32], const vt_pkey
 VT_NODISCARD VT_API vt_status vt_pkey_from_ed25519_raw(vt_pkey **out, const uint8_t key[32], bool priv, vt_err *err);
 /* Key from PEM text (public or private, PKCS#8 or SubjectPublicKeyInfo). */
 VT_NODISCARD VT_API vt_status vt_pkey_from_pem(vt_pkey **out, const char *pem, size_t len, vt_err *err);
+/* The private key in the PEM file at path, which must be of `type` and private to its owner
+ * (vt_file_read_private); when the file does not exist, a new key is made and written there
+ * (0600, atomically). */
+VT_NODISCARD VT_API vt_status vt_pkey_load_or_create(vt_pkey **out, const char *path, vt_key_type type, vt_err *err);
 /* PEM of the private key (PKCS#8, unencrypted) or of the public key, appended to out. */
 VT_NODISCARD VT_API vt_status vt_pkey_to_pem(vt_buf *out, const vt_pkey *k, bool priv, vt_err *err);
 /* Raw public key: X||Y for EC, 32 bytes for Ed25519.  Appended to out. */

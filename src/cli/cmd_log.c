@@ -16,7 +16,9 @@ static void log_usage(FILE *f)
                "       veritee log show [--json] FILE\n"
                "       veritee log replay FILE [--expect HEX]\n"
                "       veritee log checkpoint|prove|consistency|monitor --log URL --log-key KEY ...\n"
-               "                  (the verifier's transparency log: veritee log checkpoint --help)\n\n"
+               "                  (the verifier's transparency log: veritee log checkpoint --help)\n"
+               "       veritee log witness --log-key VKEY --key FILE --name NAME --state DIR\n"
+               "                  (a C2SP tlog-witness that cosigns the log: veritee log witness --help)\n\n"
                "The measurement log records, in order, each component measured at boot (component:\n"
                "model, auditor, runtime, config, other) and extends one register with it: the TDX RTMR3\n"
                "(Linux 6.16+ sysfs), or the mock platform's software register.  Replaying the log gives\n"
@@ -214,6 +216,8 @@ int vt_cmd_log(int argc, char **argv)
     if (strcmp(argv[1], "checkpoint") == 0 || strcmp(argv[1], "prove") == 0 || strcmp(argv[1], "consistency") == 0 ||
         strcmp(argv[1], "monitor") == 0)
         return vt_cmd_log_tlog(argc, argv); /* the transparency log: logclient.c */
+    if (strcmp(argv[1], "witness") == 0)
+        return vt_cmd_log_witness(argc - 1, argv + 1);
     return vt_cli_usage_error("log: unknown subcommand '%s' (append, show, replay; checkpoint, prove, consistency, "
-                              "monitor)", argv[1]);
+                              "monitor, witness)", argv[1]);
 }

@@ -9,7 +9,7 @@
 
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_GWRATE, O_MAXBODY,
        O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE };
-enum { O_LOG_ORIGIN = 512 };
+enum { O_LOG_ORIGIN = 512, O_WITNESS };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 
 static void usage(FILE *f)
@@ -40,6 +40,8 @@ static void usage(FILE *f)
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
                "                           fixed by the first checkpoint; docs/log.md)\n"
+               "  --witness URL,VKEY       offer each checkpoint to this C2SP tlog-witness (veritee log witness)\n"
+               "                           and serve its cosignatures with the checkpoint; repeatable, up to 8\n"
                "  --pcs-url URL|none       Intel PCS v4 or PCCS for TDX collateral (default Intel's PCS,\n"
                "                           https://api.trustedservices.intel.com); cached in STATE/cache/collateral\n"
                "                           until nextUpdate, renewed a day before; none = --offline\n"
@@ -104,6 +106,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "request-timeout", required_argument, NULL, O_REQTIMEOUT },
         { "quiet", no_argument, NULL, O_QUIET },
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
+        { "witness", required_argument, NULL, O_WITNESS },
         { "pcs-url", required_argument, NULL, O_PCS_URL },
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "offline", no_argument, NULL, O_OFFLINE },
@@ -132,6 +135,11 @@ int vt_cmd_verifier(int argc, char **argv)
             if (!vt_note_name_valid(optarg))
                 return vt_cli_usage_error("--log-origin: a non-empty name without spaces or '+'");
             cfg.log_origin = optarg;
+            break;
+        case O_WITNESS:
+            if (cfg.witness_count == sizeof(cfg.witnesses) / sizeof(cfg.witnesses[0]))
+                return vt_cli_usage_error("--witness: at most 8");
+            cfg.witnesses[cfg.witness_count++] = optarg;
             break;
         case 'j': break; /* the service logs JSON lines already */
         case O_OFFLINE: cfg.offline = true; break;

@@ -14,7 +14,9 @@
 #include "remote.h"
 #include "trust.h"
 
-enum { O_LOG = 256, O_KEY, O_STATE, O_FROM, O_JSON, O_INDEX };
+enum { O_LOG = 256, O_KEY, O_STATE, O_FROM, O_JSON, O_INDEX, O_WKEY, O_QUORUM };
+
+#define WITNESS_KEYS_MAX 8
 
 static void tlog_usage(FILE *f)
 {
@@ -32,7 +34,11 @@ static void tlog_usage(FILE *f)
                "  consistency     prove that the current tree extends the one of CHECKPOINT_FILE\n"
                "  monitor         what a witness does: keep the last checkpoint in FILE; each run fetches\n"
                "                  the current one and proves it consistent with FILE's; exit 1 (and FILE\n"
-               "                  is kept) when it is not, the key does not verify, or the tree shrank\n");
+               "                  is kept) when it is not, the key does not verify, or the tree shrank\n"
+               "  --witness-key K a witness's cosigner key (name+id+base64, type 0x04; veritee log witness\n"
+               "                  prints it) or a file holding it; repeatable, up to 8: the checkpoint must\n"
+               "                  carry a valid cosignature (C2SP tlog-cosignature v1) by --witness-quorum\n"
+               "                  of them (default all), or the command fails\n");
 }
 
 vt_status vt_cli_log_key(vt_note_verifier **out, const char *arg, vt_err *err)
@@ -196,14 +202,44 @@ static vt_status read_cp(vt_checkpoint *c, vt_buf *note, const char *path, const
     return rc;
 }
 
+/* The checkpoint note's cosignatures by the given witness keys: prints each, and fails unless
+ * at least quorum verify (a fresh checkpoint may not be cosigned yet: run again). */
+static vt_status check_cosigned(FILE *f, const vt_buf *note, vt_note_verifier *const *keys, size_t n, size_t quorum,
+                                vt_err *err)
+{
+    size_t good = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t tl = 0;
+        uint64_t t = 0;
+        vt_err e = { 0 };
+        if (vt_note_open_cosigned(&tl, &t, note->data, note->len, keys[i], &e) == VT_OK) {
+            char when[32];
+            vt_time_format(when, (vt_time)t);
+            fprintf(f, "  ok   cosigned    by %s at %s\n", vt_note_verifier_name(keys[i]), when);
+            good++;
+        } else {
+            fprintf(f, "  --   cosigned    not by %s (%s)\n", vt_note_verifier_name(keys[i]), e.msg);
+        }
+    }
+    if (good < quorum)
+        return vt_err_set(err, VT_E_CRYPTO, "log: %zu of %zu witness cosignatures, %zu required", good, n, quorum);
+    return VT_OK;
+}
+
 int vt_cmd_log_tlog(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "log", required_argument, NULL, O_LOG },     { "log-key", required_argument, NULL, O_KEY },
         { "state", required_argument, NULL, O_STATE }, { "from", required_argument, NULL, O_FROM },
         { "json", no_argument, NULL, O_JSON },         { "help", no_argument, NULL, 'h' },
+        { "witness-key", required_argument, NULL, O_WKEY }, { "witness-quorum", required_argument, NULL, O_QUORUM },
         { NULL, 0, NULL, 0 },
     };
+    vt_note_verifier *wkeys[WITNESS_KEYS_MAX] = { NULL };
+    size_t nw = 0, quorum = 0;
+    long q;
+    char *endp;
     const char *sub = argv[1], *log = NULL, *keyarg = NULL, *state = NULL, *from = NULL;
     vt_note_verifier *v = NULL;
     vt_checkpoint cur, old;
@@ -225,12 +261,39 @@ int vt_cmd_log_tlog(int argc, char **argv)
         case O_STATE: state = optarg; break;
         case O_FROM: from = optarg; break;
         case O_JSON: json = true; break;
+        case O_WKEY:
+            if (nw == WITNESS_KEYS_MAX) {
+                ex = vt_cli_usage_error("--witness-key: at most %d", WITNESS_KEYS_MAX);
+                goto out;
+            }
+            if (vt_cli_log_key(&wkeys[nw], optarg, &err) != VT_OK) {
+                ex = vt_cli_usage_error("--witness-key: %s", err.msg);
+                goto out;
+            }
+            nw++;
+            break;
+        case O_QUORUM:
+            q = strtol(optarg, &endp, 10);
+            if (*endp != '\0' || q < 1 || q > WITNESS_KEYS_MAX) {
+                ex = vt_cli_usage_error("--witness-quorum: 1..%d", WITNESS_KEYS_MAX);
+                goto out;
+            }
+            quorum = (size_t)q;
+            break;
         case 'h': tlog_usage(stdout); return VT_EXIT_OK;
         default: tlog_usage(stderr); return VT_EXIT_USAGE;
         }
     }
-    if (log == NULL || keyarg == NULL)
-        return vt_cli_usage_error("log %s: --log URL and --log-key KEY are required", sub);
+    if (log == NULL || keyarg == NULL) {
+        ex = vt_cli_usage_error("log %s: --log URL and --log-key KEY are required", sub);
+        goto out;
+    }
+    if (quorum > nw) {
+        ex = vt_cli_usage_error("log %s: --witness-quorum %zu with %zu --witness-key", sub, quorum, nw);
+        goto out;
+    }
+    if (quorum == 0)
+        quorum = nw;
     if (strcmp(sub, "prove") == 0 ? optind + 1 != argc : optind != argc)
         return vt_cli_usage_error("log %s: unexpected arguments (see veritee log --help)", sub);
     if ((strcmp(sub, "consistency") == 0 && from == NULL) || (strcmp(sub, "monitor") == 0 && state == NULL))
@@ -244,6 +307,11 @@ int vt_cmd_log_tlog(int argc, char **argv)
     if (rc != VT_OK) {
         fprintf(stderr, "  FAIL checkpoint   %s\n", err.msg);
         ex = vt_cli_fail(rc, &err);
+        goto out;
+    }
+    if (nw > 0 && check_cosigned(json ? stderr : stdout, &note, wkeys, nw, quorum, &err) != VT_OK) {
+        fprintf(stderr, "  FAIL cosigned     %s\n", err.msg);
+        ex = VT_EXIT_REJECTED;
         goto out;
     }
     if (strcmp(sub, "checkpoint") == 0) {
@@ -309,6 +377,8 @@ int vt_cmd_log_tlog(int argc, char **argv)
         ex = vt_cli_usage_error("log: unknown subcommand '%s'", sub);
     }
 out:
+    for (size_t i = 0; i < nw; i++)
+        vt_note_verifier_free(wkeys[i]);
     vt_note_verifier_free(v);
     vt_buf_free(&note);
     vt_buf_free(&oldnote);

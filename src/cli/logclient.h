@@ -18,5 +18,7 @@ vt_status vt_cli_log_prove(uint64_t *index_out, const char *log, const vt_checkp
 vt_status vt_cli_log_consistent(const char *log, const vt_checkpoint *older, const vt_checkpoint *newer, vt_err *err);
 /* veritee log checkpoint|prove|consistency|monitor. */
 int vt_cmd_log_tlog(int argc, char **argv);
+/* veritee log witness (cmd_witness.c). */
+int vt_cmd_log_witness(int argc, char **argv);
 
 #endif

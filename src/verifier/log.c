@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "verifier/log.h"
+#include "verifier/witness_push.h"
 
 #define BATCH_MAX 4096
 
@@ -33,6 +34,7 @@ struct vf_log {
     pthread_mutex_t mu;
     pthread_cond_t more, done;
     struct item *head, *tail;
+    vf_witnesses *wit;         /* NULL = no witnesses */
 };
 
 vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err)
@@ -145,6 +147,8 @@ static void *sequencer(void *arg)
         rc = commit_batch(l, batch, &e);
         if (rc != VT_OK)
             log_error("log append failed", e.msg);
+        else
+            vf_witnesses_kick(l->wit); /* a new checkpoint to offer */
         pthread_mutex_lock(&l->mu);
         for (struct item *it = batch, *nx; it != NULL; it = nx) {
             nx = it->next;
@@ -216,6 +220,30 @@ vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const 
     return vf_log_append_many(l, index_out, &e, 1, err);
 }
 
+vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const char *db_url, vt_err *err)
+{
+    vt_status rc;
+
+    if (l->wit != NULL)
+        return vt_err_set(err, VT_E_ARG, "log: witnesses are already set");
+    rc = vf_witnesses_open(&l->wit, specs, n, db_url, err);
+    if (rc == VT_OK)
+        vf_witnesses_kick(l->wit); /* the current checkpoint, at once */
+    return rc;
+}
+
+vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err)
+{
+    const char *sep = strstr(cp, "\n\n");
+    vt_status rc = vt_buf_append_str(out, cp, err);
+
+    if (rc == VT_OK && sep != NULL)
+        rc = vf_witnesses_lines(l->wit, out, cp, (size_t)(sep - cp) + 1, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(out, err);
+    return rc;
+}
+
 const char *vf_log_origin(const vf_log *l)
 {
     return l->origin;
@@ -230,32 +258,11 @@ const char *vf_log_vkey(const vf_log *l)
 static vt_status load_key(vt_pkey **out, const char *state_dir, vt_err *err)
 {
     char path[4200];
-    vt_buf pem;
-    vt_status rc;
 
     *out = NULL;
-    vt_buf_init(&pem);
     if (snprintf(path, sizeof(path), "%s/log-key.pem", state_dir) >= (int)sizeof(path))
         return vt_err_set(err, VT_E_ARG, "log: state directory path too long");
-    if (access(path, F_OK) == 0) {
-        rc = vt_file_read(&pem, path, 64 << 10, err);
-        if (rc == VT_OK)
-            rc = vt_pkey_from_pem(out, (const char *)pem.data, pem.len, err);
-        if (rc == VT_OK && vt_pkey_type(*out) != VT_KEY_ED25519)
-            rc = vt_err_set(err, VT_E_ARG, "log: %s is not an Ed25519 key", path);
-    } else {
-        rc = vt_pkey_generate(out, VT_KEY_ED25519, err);
-        if (rc == VT_OK)
-            rc = vt_pkey_to_pem(&pem, *out, true, err);
-        if (rc == VT_OK)
-            rc = vt_file_write(path, pem.data, pem.len, 0600, err);
-    }
-    if (rc != VT_OK) {
-        vt_pkey_free(*out);
-        *out = NULL;
-    }
-    vt_buf_free(&pem);
-    return rc;
+    return vt_pkey_load_or_create(out, path, VT_KEY_ED25519, err);
 }
 
 /* Default origin: "<host>/veritee-log", the host from the listen address unless it is a
@@ -366,6 +373,7 @@ void vf_log_close(vf_log *l)
     pthread_mutex_unlock(&l->mu);
     if (l->started)
         pthread_join(l->th, NULL);
+    vf_witnesses_close(l->wit);
     vs_close(l->st);
     vt_note_signer_free(l->signer);
     vt_buf_free(&l->vkey);

@@ -37,6 +37,11 @@ typedef struct vf_log_entry {
 /* Appends n entries at once (a bulk submitter: they share a commit when they fit in one
  * batch) and waits for all; index_out[i] is entry i's position.  The first failure is returned. */
 vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err);
+/* Offers every new checkpoint to these witnesses ("URL,VKEY", witness_push.h) from now on. */
+vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const char *db_url, vt_err *err);
+/* The signed checkpoint note cp (as the store keeps it) with every witness cosignature kept
+ * for it appended, into out (NUL-terminated). */
+vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
 /* Borrowed, valid while l lives: the checkpoint origin and the note verifier key. */
 const char *vf_log_origin(const vf_log *l);
 const char *vf_log_vkey(const vf_log *l);

@@ -49,12 +49,14 @@ static json_t *b64(const uint8_t *p, size_t len)
 
 static void h_checkpoint(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
+    vf_service *svc = ctx;
     vs_store *st = store_of(req);
     uint64_t size = 0;
     char *cp = NULL;
+    vt_buf note;
     vt_err e = { 0 };
 
-    (void)ctx;
+    vt_buf_init(&note);
     if (st->log->head(st, &size, &cp, &e) != VT_OK) {
         store_error(resp, &e);
         return;
@@ -63,9 +65,13 @@ static void h_checkpoint(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 503, "log_unavailable", "the log has no checkpoint yet");
         return;
     }
-    if (vt_http_reply_text(resp, 200, "text/plain; charset=utf-8", cp, strlen(cp), NULL) != VT_OK)
+    /* With the witnesses' cosignatures of this very checkpoint, when they have made them. */
+    if (vf_log_cosigned(svc->log, &note, cp, NULL) != VT_OK ||
+        vt_http_reply_text(resp, 200, "text/plain; charset=utf-8", (const char *)note.data, note.len, NULL) !=
+            VT_OK)
         vt_http_reply_error(resp, 500, "internal", "out of memory");
     resp->cache_control = "no-cache, max-age=0";
+    vt_buf_free(&note);
     free(cp);
 }
 

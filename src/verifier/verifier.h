@@ -30,6 +30,8 @@ typedef struct vf_config {
     int request_timeout_s;       /* accept to complete request; 0 = 10 */
     bool quiet;                  /* no access log */
     const char *log_origin;      /* transparency log origin; NULL = stored, else HOST/veritee-log */
+    const char *witnesses[8];    /* "URL,VKEY": C2SP tlog-witnesses offered each checkpoint (witness_push.h) */
+    size_t witness_count;
     /* TDX collateral from Intel PCS (docs/collateral.md): fetched by default,
      * cached in <state>/cache/collateral until nextUpdate, refreshed a day before. */
     const char *pcs_url;         /* NULL = Intel's PCS */

@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -435,5 +436,33 @@ out:
     BN_free(y);
     if (rc != VT_OK)
         ERR_clear_error();
+    return rc;
+}
+
+vt_status vt_pkey_load_or_create(vt_pkey **out, const char *path, vt_key_type type, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf pem;
+
+    *out = NULL;
+    vt_buf_init(&pem);
+    if (access(path, F_OK) == 0) {
+        rc = vt_file_read_private(&pem, path, 64 << 10, err);
+        if (rc == VT_OK)
+            rc = vt_pkey_from_pem(out, (const char *)pem.data, pem.len, err);
+        if (rc == VT_OK && vt_pkey_type(*out) != type)
+            rc = vt_err_set(err, VT_E_ARG, "pkey: %s is not a %s key", path, key_type_name(type));
+    } else {
+        rc = vt_pkey_generate(out, type, err);
+        if (rc == VT_OK)
+            rc = vt_pkey_to_pem(&pem, *out, true, err);
+        if (rc == VT_OK)
+            rc = vt_file_write(path, pem.data, pem.len, 0600, err);
+    }
+    if (rc != VT_OK) {
+        vt_pkey_free(*out);
+        *out = NULL;
+    }
+    vt_buf_free(&pem); /* wipes */
     return rc;
 }
