@@ -347,6 +347,22 @@ vt_status vt_note_signer_vkey(vt_buf *out, const vt_note_signer *s, vt_err *err)
     return rc;
 }
 
+/* "— <name> <base64(blob)>\n": one signature line. */
+static vt_status sig_line(vt_buf *out, const char *name, const uint8_t *blob, size_t len, vt_err *err)
+{
+    vt_status rc = vt_buf_append_str(out, SIG_DASH, err);
+
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, name, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, " ", err);
+    if (rc == VT_OK)
+        rc = vt_base64_encode(out, blob, len, false, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out, "\n", err);
+    return rc;
+}
+
 vt_status vt_note_sign(vt_buf *out, const char *text, size_t len, const vt_note_signer *s, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -375,15 +391,9 @@ vt_status vt_note_sign(vt_buf *out, const char *text, size_t len, const vt_note_
     memcpy(blob + 4, sig.data, 64);
     rc = vt_buf_append(out, text, len, err);
     if (rc == VT_OK)
-        rc = vt_buf_append_str(out, "\n" SIG_DASH, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_str(out, s->name, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_str(out, " ", err);
-    if (rc == VT_OK)
-        rc = vt_base64_encode(out, blob, sizeof(blob), false, err);
-    if (rc == VT_OK)
         rc = vt_buf_append_str(out, "\n", err);
+    if (rc == VT_OK)
+        rc = sig_line(out, s->name, blob, sizeof(blob), err);
 out:
     vt_buf_free(&sig);
     return rc;
@@ -434,15 +444,7 @@ vt_status vt_note_cosign(vt_buf *out, const char *text, size_t len, const vt_not
     for (int i = 0; i < 8; i++)
         blob[4 + i] = (uint8_t)(timestamp >> (56 - 8 * i));
     memcpy(blob + 12, sig.data, 64);
-    rc = vt_buf_append_str(out, SIG_DASH, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_str(out, s->name, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_str(out, " ", err);
-    if (rc == VT_OK)
-        rc = vt_base64_encode(out, blob, sizeof(blob), false, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_str(out, "\n", err);
+    rc = sig_line(out, s->name, blob, sizeof(blob), err);
 out:
     vt_buf_free(&msg);
     vt_buf_free(&sig);
