@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "veritee/veritee.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client/client.h"
 #include "remote.h"
 
 const char *vt_cli_verifier_url(const char *flag)
@@ -48,12 +49,10 @@ vt_status vt_cli_admin_token(vt_buf *out, const char *file, vt_err *err)
 vt_status vt_cli_call(json_t **out, const char *method, const char *base, const char *path, json_t *body,
                       const char *bearer, vt_err *err)
 {
-    char url[2048], emsg[400];
+    char url[2048];
     char *text = NULL;
-    vt_http_response r;
     vt_http_client_opts o;
     vt_status rc;
-    json_error_t je;
 
     *out = NULL;
     if (snprintf(url, sizeof(url), "%s%s", base, path) >= (int)sizeof(url))
@@ -63,27 +62,9 @@ vt_status vt_cli_call(json_t **out, const char *method, const char *base, const 
     memset(&o, 0, sizeof(o));
     o.bearer = bearer;
     o.timeout_ms = 60000;
-    rc = vt_http_request(&r, method, url, text, &o, err);
+    rc = vt__client_call(out, NULL, method, url, text, &o, err);
     free(text);
-    if (rc != VT_OK)
-        return rc;
-    if (r.status < 200 || r.status >= 300) {
-        vt_http_response_error(emsg, sizeof(emsg), &r);
-        /* The verifier's refusals (bad auth, replayed nonce) are rejections;
-         * malformed requests and unknown names are input errors. */
-        rc = r.status == 401 || r.status == 403 || r.status == 409 || r.status == 410 || r.status == 422
-                 ? VT_E_POLICY
-             : r.status >= 500 || r.status == 429 ? VT_E_IO
-                                                   : VT_E_ARG;
-        rc = vt_err_set(err, rc, "%s %s: %s (HTTP %ld)", method, url, emsg, r.status);
-        vt_http_response_clear(&r);
-        return rc;
-    }
-    *out = json_loadb((const char *)r.body.data, r.body.len, 0, &je);
-    vt_http_response_clear(&r);
-    if (*out == NULL)
-        return vt_err_set(err, VT_E_FORMAT, "%s %s: the reply is not JSON: %s", method, url, je.text);
-    return VT_OK;
+    return rc;
 }
 
 vt_status vt_cli_fetch_text(vt_buf *out, const char *src, size_t max, vt_err *err)

@@ -8,7 +8,7 @@
 
 #include <openssl/crypto.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "veritee/crypto.h"
 #include "veritee/seal.h"
 

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "tee/cache.h"
 #include "tee/nitro_doc.h"
 #include "tee/plugin.h"
@@ -412,7 +412,7 @@ const vt__tee_ops vt__tee_nitro = {
     .name = "nitro",
     .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
     .probe = nitro_probe,
-    .detect = vt__nitro_detect,   /* attest/nitro_collect.c: /dev/nsm inside an enclave */
+    .detect = vt__nitro_detect,   /* tee/nitro_collect.c: /dev/nsm inside an enclave */
     .collect = vt__nitro_collect,
     .verify = nitro_verify,
     .inspect = nitro_inspect,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "tee/plugin.h"
 #include "veritee/mlog.h"
 

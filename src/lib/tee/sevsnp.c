@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/fetch.h"

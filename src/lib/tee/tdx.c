@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/sim_root.h"
@@ -1031,7 +1031,7 @@ const vt__tee_ops vt__tee_tdx = {
     .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
     .runtime_register = "rtmr3",
     .probe = tdx_probe,
-    .detect = vt__tdx_detect,   /* attest/tdx_collect.c: configfs-tsm on a Linux guest */
+    .detect = vt__tdx_detect,   /* tee/tdx_collect.c: configfs-tsm on a Linux guest */
     .collect = vt__tdx_collect,
     .verify = tdx_verify,
     .inspect = tdx_inspect,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 
 #define T0 1775001600 /* 2026-04-01T00:00:00Z */
 

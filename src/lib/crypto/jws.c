@@ -3,7 +3,7 @@
  * can never choose a weaker algorithm than the key's own. */
 #include <string.h>
 
-#include "appraise_int.h"
+#include "crypto/jose_int.h"
 
 #define JWS_HEADER_MAX 4096
 

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attest/collect.h"
-#include "attest/tsm.h"
+#include "tee/collect.h"
+#include "tee/tsm.h"
 
 #define REPORT_LEN 1184
 #define SNP_GET_REPORT 0xC0205300ul

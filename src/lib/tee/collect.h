@@ -1,7 +1,7 @@
 /* Internal: per-platform detection and collection on Linux guests, wired into
  * the platform plugins' ops tables. */
-#ifndef VT_ATTEST_COLLECT_H
-#define VT_ATTEST_COLLECT_H
+#ifndef VT_TEE_COLLECT_H
+#define VT_TEE_COLLECT_H
 
 #include "tee/plugin.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 
 #define NSM_IOCTL_RAW 0xC0200A00ul
 #define T0 1748736000 /* 2025-06-01T00:00:00Z */

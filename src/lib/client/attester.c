@@ -5,8 +5,8 @@
 
 #include <jansson.h>
 
+#include "client/client.h"
 #include "veritee/attester.h"
-#include "veritee/http.h"
 #include "veritee/jws.h"
 #include "veritee/passport.h"
 #include "veritee/sim.h"
@@ -96,12 +96,13 @@ vt_status vt_attester_collateral_json(char **json_out, const vt_collateral *c, v
     return rc;
 }
 
-/* POST base+path; *out gets the parsed 2xx JSON object reply. */
+/* POST base+path; *out gets the parsed 2xx JSON object reply, or a refused
+ * appraisal's (403) object along with the error. */
 static vt_status call(json_t **out, const vt_attester_opts *o, const char *path, const char *body, vt_err *err)
 {
     vt_http_client_opts co;
-    vt_http_response r;
-    char url[2048], emsg[300], *authz = NULL;
+    json_t *refusal = NULL;
+    char url[2048], *authz = NULL;
     vt_status rc;
 
     *out = NULL;
@@ -109,7 +110,6 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
         return vt_err_set(err, VT_E_ARG, "attester: verifier URL too long");
     memset(&co, 0, sizeof(co));
     co.timeout_ms = o->timeout_ms;
-    memset(&r, 0, sizeof(r));
     if (o->auth_passport != NULL && o->auth_key != NULL) {
         rc = vt_passport_auth_sign(&authz, o->auth_passport, o->auth_key, "POST", url, (const uint8_t *)body,
                                    body != NULL ? strlen(body) : 0, vt_time_now(), err);
@@ -117,34 +117,17 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
             return rc;
         co.authorization = authz;
     }
-    rc = vt_http_request(&r, "POST", url, body, &co, err);
+    rc = vt__client_call(out, &refusal, "POST", url, body, &co, err);
     free(authz);
-    if (rc != VT_OK)
+    if (rc != VT_OK) {
+        *out = refusal; /* a refused appraisal (403 "contraindicated") carries the appraisal result: keep it */
         return rc;
-    if (r.status < 200 || r.status >= 300) {
-        vt_http_response_error(emsg, sizeof(emsg), &r);
-        rc = r.status == 401 || r.status == 403 || r.status == 409 || r.status == 410 || r.status == 422
-                 ? VT_E_POLICY
-             : r.status >= 500 || r.status == 429 ? VT_E_IO
-                                                   : VT_E_ARG;
-        rc = vt_err_set(err, rc, "POST %s: %s (HTTP %ld)", url, emsg, r.status);
-        /* A refused appraisal (403 "contraindicated") carries the appraisal result: keep it. */
-        if (r.status == 403 && r.body.data != NULL) {
-            *out = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
-            if (!json_is_object(*out)) {
-                json_decref(*out);
-                *out = NULL;
-            }
-        }
-    } else {
-        *out = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
-        if (!json_is_object(*out)) {
-            json_decref(*out);
-            *out = NULL;
-            rc = vt_err_set(err, VT_E_FORMAT, "POST %s: the reply is not a JSON object", url);
-        }
     }
-    vt_http_response_clear(&r);
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        rc = vt_err_set(err, VT_E_FORMAT, "POST %s: the reply is not a JSON object", url);
+    }
     return rc;
 }
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attest/tsm.h"
+#include "tee/tsm.h"
 #include "veritee/crypto.h"
 
 static vt_status write_all(const char *path, const void *p, size_t len, vt_err *err)

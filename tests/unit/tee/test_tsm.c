@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attest/tsm.h"
+#include "tee/tsm.h"
 
 static void put(const char *dir, const char *name, const void *p, size_t len)
 {

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attest/collect.h"
-#include "attest/tsm.h"
+#include "tee/collect.h"
+#include "tee/tsm.h"
 
 #define SNP_DEV "/dev/sev-guest"
 #define SNP_REPORT_SIZE 1184u

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 #include "tee/nitro_doc.h"
 
 #define NSM_DEV "/dev/nsm"

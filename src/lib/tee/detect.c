@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "attest/collect.h"
+#include "tee/collect.h"
 
 static const struct {
     vt_tee_kind kind;

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "attest/collect.h"
-#include "attest/tsm.h"
+#include "tee/collect.h"
+#include "tee/tsm.h"
 
 void vt__tdx_detect(vt_hw_entry *hw, const char *sysroot)
 {

@@ -2,8 +2,8 @@
  * Internal: evidence through the kernel's configfs-tsm report interface
  * (Documentation/ABI/testing/configfs-tsm-report), shared by TDX and SEV-SNP.
  */
-#ifndef VT_ATTEST_TSM_H
-#define VT_ATTEST_TSM_H
+#ifndef VT_TEE_TSM_H
+#define VT_TEE_TSM_H
 
 #include "veritee/base.h"
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appraise_int.h"
+#include "crypto/jose_int.h"
 
 #define JWK_MAX_BYTES 4096
 #define JWKS_MAX_BYTES ((size_t)64 << 10)
