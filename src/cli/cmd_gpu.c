@@ -48,10 +48,10 @@ const char *vt_cli_nvml_library(const char *flag)
 void vt_cli_gpu_status_print(const vt_nvgpu_status *st)
 {
     if (!st->nvml) {
-        printf("%-8s %-8s %s\n", "nvgpu", "absent", st->message);
+        printf("%-8s %-8s %s\n", "nvml", "absent", st->message);
         return;
     }
-    printf("%-8s %-8s NVML, driver %s, %u GPU%s, confidential computing %s%s%s\n", "nvgpu",
+    printf("%-8s %-8s NVML, driver %s, %u GPU%s, confidential computing %s%s%s\n", "nvml",
            st->cc == VT_NVGPU_CC_ON || st->cc == VT_NVGPU_CC_DEVTOOLS ? "present" : "absent",
            st->driver_version[0] ? st->driver_version : "?", st->gpu_count, st->gpu_count == 1 ? "" : "s",
            cc_name(st->cc), st->message[0] ? ": " : "", st->message);
