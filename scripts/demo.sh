@@ -169,4 +169,27 @@ if [ -f "$vectors/tdx/gotdx-v5-tdx15/quote.bin" ] && command -v python3 >/dev/nu
   echo "requests to the PCS for two verifications: $(grep -c '^GET ' "$work/pcs.log") (cached until each item's nextUpdate)"
 fi
 
+say "9. CPU + GPU: a simulated NVIDIA GPU report (SPDM, NVIDIA's format) bound to a simulated TD"
+echo "The GPU answers the nonce; the TD's report_data commits to the nonce, the key and the GPU report's"
+echo "SHA-384; the verifier checks both down to their roots and the binding between them.  OCSP for the"
+echo "GPU's device chain comes from a stand-in responder on 127.0.0.1 (signing as the simulation root):"
+gnonce=$(openssl rand -hex 32)
+"$VT" sim nvgpu --nonce "$gnonce" --out "$work/gpu" >/dev/null
+binding=$("$VT" composite binding --nonce "$gnonce" --pubkey "$pub" --device "$work/gpu/report.bin")
+"$VT" sim tdx --report-data "$binding" --out "$work/cvm" >/dev/null
+"$VT" composite build --cpu "$work/cvm/quote.bin" --cpu-collateral "$work/cvm/collateral" \
+  --device "$work/gpu/report.bin,$work/gpu/collateral/certchain.pem,$work/gpu/collateral/reference.json" \
+  --nonce "$gnonce" --pubkey "$pub" --out "$work/composite.json" | indent
+ocsp_args=()
+if command -v python3 >/dev/null && python3 -c "import cryptography.x509.ocsp" 2>/dev/null; then
+  st="${VERITEE_STATE:-$HOME/.local/state/veritee}"
+  python3 "$(dirname "$0")/../tests/e2e/nvidia_standin.py" "$work/nv.port" \
+    --issuer "$st/sim/root_ca.pem" "$st/sim/root_ca.key" 2>"$work/nv.log" &
+  pids+=($!)
+  for _ in $(seq 200); do [ -s "$work/nv.port" ] && break; sleep 0.05; done
+  [ -s "$work/nv.port" ] && ocsp_args=(--ocsp-url "http://127.0.0.1:$(cat "$work/nv.port")/ok")
+fi
+"$VT" verify --trust-sim "${ocsp_args[@]}" --nonce "$gnonce" --pubkey "$pub" "$work/composite.json" |
+  grep -vE '^  (cpu|dev0)\.(m|r|x|q|s|t|f|p)' | head -n 12 | indent
+
 say "Done.  Stopping the gateway, the echo upstream and the verifier."

@@ -80,6 +80,26 @@ typedef struct vt_sim_nitro_opts {
  */
 VT_NODISCARD VT_API vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *err);
 
+typedef struct vt_sim_nvgpu_opts {
+    uint8_t nonce[32];           /* the SPDM request nonce (the verifier's report_data, zero-padded) */
+    const char *driver_version;  /* borrowed; NULL = "570.00" */
+    vt_time now;                 /* the certificates are valid around this time */
+    const char *state_dir;       /* borrowed; the simulation root lives in <state_dir>/sim */
+} vt_sim_nvgpu_opts;
+
+/*
+ * Makes NVIDIA GPU evidence in the driver's format (appended to
+ * evidence_out): an SPDM 1.1 GET_MEASUREMENTS request with the nonce and the
+ * signed MEASUREMENTS response (16 SHA-384 measurements, NVIDIA's opaque
+ * TLVs with driver/VBIOS versions, project, SKUs and the FWID), signed with
+ * ECDSA P-384 by a fresh device leaf whose TCG DICE extension carries the
+ * FWID.  When coll_out is non-NULL, adds certchain.pem (leaf, a simulated
+ * "GH100 BROM" device CA, the simulation root; leaf first, like the driver's)
+ * and reference.json (veritee-nvgpu-ref-v1: the simulated golden values).
+ */
+VT_NODISCARD VT_API vt_status vt_sim_nvgpu(vt_buf *evidence_out, vt_collateral *coll_out,
+                                           const vt_sim_nvgpu_opts *opts, vt_err *err);
+
 /* Path of the simulation root certificate (PEM) in the state directory,
  * creating the simulation CA on first use.  out gets a NUL-terminated path. */
 VT_NODISCARD VT_API vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir,

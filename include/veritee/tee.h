@@ -187,6 +187,12 @@ typedef struct vt_verify_opts {
      * is compared with it: tcb_status UpToDate, OutOfDate (a warning) or Unknown (no
      * minimum for the product).  Without it the status is Unknown. */
     const vt_env_snp_tcb *sevsnp_min_tcb;
+    /* NVIDIA GPU: the driver and VBIOS RIMs by ID from NVIDIA's RIM service
+     * ({rim_url}/v1/rim/{id}) when none is passed as collateral, and OCSP for
+     * the device certificate chain (POST to ocsp_url); asked when fetch is on
+     * or the URL is set, cached in fetch_cache_dir (docs/formats/nvgpu.md). */
+    const char *rim_url;           /* borrowed; NULL = https://rim.attestation.nvidia.com */
+    const char *ocsp_url;          /* borrowed; NULL = https://ocsp.ndis.nvidia.com */
 } vt_verify_opts;
 
 /*

@@ -43,6 +43,11 @@ int vt_cmd_verify(int argc, char **argv);
 int vt_cmd_inspect(int argc, char **argv);
 int vt_cmd_attest(int argc, char **argv);
 int vt_cmd_hardware(int argc, char **argv);
+int vt_cmd_gpu(int argc, char **argv);
+/* NVML for 'gpu' and 'hardware' (cmd_gpu.c): the flag, else $VERITEE_NVML_LIBRARY, else NULL (the default). */
+const char *vt_cli_nvml_library(const char *flag);
+struct vt_nvgpu_status;
+void vt_cli_gpu_status_print(const struct vt_nvgpu_status *st);
 int vt_cmd_sim(int argc, char **argv);
 int vt_cmd_measure(int argc, char **argv);
 int vt_cmd_log(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "veritee/nvgpu.h"
 #include "remote.h"
 
 enum { O_PLATFORM = 256, O_NONCE, O_PUB, O_RD, O_OUT, O_STATE, O_JSON, O_SYSROOT };
@@ -325,6 +326,11 @@ done:
     return ex;
 }
 
+static const char *gpu_cc_name(vt_nvgpu_cc cc)
+{
+    return cc == VT_NVGPU_CC_ON ? "on" : cc == VT_NVGPU_CC_OFF ? "off" : cc == VT_NVGPU_CC_DEVTOOLS ? "devtools" : "unknown";
+}
+
 int vt_cmd_hardware(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -334,6 +340,7 @@ int vt_cmd_hardware(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     vt_hw_info hw;
+    vt_nvgpu_status gpu;
     const char *sysroot = NULL;
     bool json = false;
     int ch;
@@ -346,12 +353,15 @@ int vt_cmd_hardware(int argc, char **argv)
         case 'h':
             printf("usage: veritee hardware [--json]\n\n"
                    "Lists the TEE interfaces of this machine (device nodes, configfs-tsm) and\n"
-                   "which one 'veritee attest' would use.\n");
+                   "which one 'veritee attest' would use; NVIDIA GPUs through NVML (loaded at run\n"
+                   "time; $VERITEE_NVML_LIBRARY names another): GPU count and confidential\n"
+                   "computing on / off / devtools.\n");
             return VT_EXIT_OK;
         default: return vt_cli_usage_error("hardware: see 'veritee hardware --help'");
         }
     }
     vt_tee_detect(&hw, sysroot);
+    vt_nvgpu_status_get(&gpu, vt_cli_nvml_library(NULL));
     if (json) {
         json_t *o = json_object(), *a = json_array();
         char *s;
@@ -359,6 +369,9 @@ int vt_cmd_hardware(int argc, char **argv)
             json_array_append_new(a, json_pack("{s:s, s:b, s:s}", "platform", vt_tee_name(hw.entries[i].kind),
                                                "present", hw.entries[i].present, "found", hw.entries[i].evidence));
         json_object_set_new(o, "platforms", a);
+        json_object_set_new(o, "nvidia_gpu", json_pack("{s:b, s:i, s:s, s:s}", "nvml", gpu.nvml, "gpu_count",
+                                                       (int)gpu.gpu_count, "cc", gpu_cc_name(gpu.cc), "message",
+                                                       gpu.message));
         json_object_set_new(o, "selected", json_string(vt_tee_name(hw.selected)));
         json_object_set_new(o, "hardware", json_boolean(hw.selected != VT_TEE_MOCK));
         s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -371,6 +384,7 @@ int vt_cmd_hardware(int argc, char **argv)
     for (size_t i = 0; i < hw.count; i++)
         printf("%-8s %-8s %s\n", vt_tee_name(hw.entries[i].kind), hw.entries[i].present ? "present" : "absent",
                hw.entries[i].evidence);
+    vt_cli_gpu_status_print(&gpu);
     printf("attest would use: %s%s\n", vt_tee_name(hw.selected),
            hw.selected == VT_TEE_MOCK ? " (no hardware TEE found: evidence is not hardware attested)" : "");
     return VT_EXIT_OK;

@@ -18,7 +18,7 @@ static void composite_usage(FILE *f)
     fprintf(f,
             "usage: veritee composite binding --nonce HEX [--pubkey HEX] --device REPORT... [--json]\n"
             "       veritee composite build --cpu FILE [--cpu-platform P] [--cpu-collateral DIR]\n"
-            "                               --device REPORT[,CERTS]... --nonce HEX [--pubkey HEX] --out FILE\n\n"
+            "                               --device REPORT[,FILE...]... --nonce HEX [--pubkey HEX] --out FILE\n\n"
             "A composite binds GPU/NVSwitch reports to the CPU TEE they serve: every device report is\n"
             "collected with the same 32-byte nonce, and the CPU report_data is\n"
             "  SHA-512(\"veritee-composite-v1\" || u32be(32) || nonce || u32be(len) || pubkey\n"
@@ -27,8 +27,8 @@ static void composite_usage(FILE *f)
             "build    writes the container (JSON); verify it with 'veritee verify FILE'\n\n"
             "  --nonce HEX          the 32-byte nonce every device report carries\n"
             "  --pubkey HEX         the attester's public key (optional)\n"
-            "  --device REPORT[,CERTS]  a device report (NVIDIA SPDM evidence), in order; CERTS = its\n"
-            "                       certificate chain (certchain.pem), carried in the container\n"
+            "  --device REPORT[,FILE...]  a device report (NVIDIA SPDM evidence), in order; each FILE\n"
+            "                       (its certchain.pem, RIMs or reference values) is carried with it\n"
             "  --cpu FILE           the CPU report (TDX quote, SEV-SNP report, ...)\n"
             "  --cpu-platform P     its platform (default: recognized from the bytes)\n"
             "  --cpu-collateral DIR collateral carried with the CPU report (every file of DIR)\n"
@@ -55,16 +55,25 @@ static vt_status load_device(dev_arg *d, const char *arg, vt_err *err)
     rc = vt_cli_read(&d->report, path, PART_FILE_MAX, err);
     if (rc != VT_OK || comma == NULL)
         return rc;
-    {
+    rc = vt_collateral_new(&d->certs, err);
+    /* Every further comma-separated file travels with the report (certchain.pem, reference values). */
+    while (rc == VT_OK && comma != NULL) {
+        const char *f = comma + 1, *next = strchr(f, ',');
+        const char *slash;
         vt_buf cb;
-        const char *slash = strrchr(comma + 1, '/');
+
+        n = next != NULL ? (size_t)(next - f) : strlen(f);
+        if (n == 0 || n >= sizeof(path))
+            return vt_err_set(err, VT_E_ARG, "composite: --device: empty or overlong file name");
+        memcpy(path, f, n);
+        path[n] = '\0';
+        slash = strrchr(path, '/');
         vt_buf_init(&cb);
-        rc = vt_collateral_new(&d->certs, err);
+        rc = vt_cli_read(&cb, path, PART_FILE_MAX, err);
         if (rc == VT_OK)
-            rc = vt_cli_read(&cb, comma + 1, PART_FILE_MAX, err);
-        if (rc == VT_OK)
-            rc = vt_collateral_add(d->certs, slash != NULL ? slash + 1 : comma + 1, cb.data, cb.len, err);
+            rc = vt_collateral_add(d->certs, slash != NULL ? slash + 1 : path, cb.data, cb.len, err);
         vt_buf_free(&cb);
+        comma = next;
     }
     return rc;
 }

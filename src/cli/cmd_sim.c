@@ -20,6 +20,14 @@ static void sim_usage(FILE *f)
                "                         [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nitro --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
+               "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
+               "                         [--json]\n\n"
+               "nvgpu: NVIDIA GPU evidence (SPDM 1.1 GET_MEASUREMENTS request and signed MEASUREMENTS, as the\n"
+               "driver returns it) in DIR/report.bin and its device chain in DIR/collateral/certchain.pem (leaf,\n"
+               "a simulated GH100 BROM CA, the simulation root).  --nonce is the 32-byte SPDM nonce (default\n"
+               "random); the verifier's report_data is that nonce, zero-padded.  Verify with: veritee verify\n"
+               "--trust-sim --collateral DIR/collateral DIR/report.bin; bind it to a CPU TEE with\n"
+               "'veritee composite'\n\n"
                "nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1 ES384, as /dev/nsm returns it)\n"
                "in DIR/attestation.cbor, under a simulated zonal CA and the simulation root.  Its nonce field\n"
                "is SHA-512(nonce || pubkey) with --nonce (the pubkey also becomes public_key), or the raw\n"
@@ -154,6 +162,78 @@ static int sim_sevsnp(int argc, char **argv)
     ex = rc == VT_OK ? sim_write(out, "report.bin", "SEV-SNP report", "sevsnp", 3, o.report_data, &rep, coll, json)
                      : vt_cli_fail(rc, &err);
     vt_buf_free(&rep);
+    vt_collateral_free(coll);
+    return ex;
+}
+
+/* veritee sim nvgpu (argv[0] = "nvgpu"). */
+static int sim_nvgpu(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "nonce", required_argument, NULL, O_NONCE },
+        { "driver-version", required_argument, NULL, O_ATTR },
+        { "at", required_argument, NULL, O_AT },
+        { "out", required_argument, NULL, O_OUT },
+        { "state", required_argument, NULL, O_STATE },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_sim_nvgpu_opts o;
+    uint8_t rd[VT_REPORT_DATA_LEN];
+    bool json = false;
+    vt_err err = { 0 };
+    vt_buf ev, nb;
+    vt_collateral *coll = NULL;
+    const char *nonce = NULL, *out = NULL, *state = NULL;
+    vt_status rc;
+    int ch, ex;
+
+    memset(&o, 0, sizeof(o));
+    o.now = vt_time_now();
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_NONCE: nonce = optarg; break;
+        case O_ATTR: o.driver_version = optarg; break;
+        case O_AT:
+            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("--at: %s", err.msg);
+            break;
+        case O_OUT: out = optarg; break;
+        case O_STATE: state = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (out == NULL)
+        return vt_cli_usage_error("sim: --out DIR is required");
+    vt_buf_init(&nb);
+    if (nonce != NULL && (vt_hex_decode_buf(&nb, nonce, strlen(nonce), sizeof(o.nonce), &err) != VT_OK ||
+                          nb.len != sizeof(o.nonce))) {
+        vt_buf_free(&nb);
+        return vt_cli_usage_error("sim: nvgpu --nonce must be 32 bytes of hex (the SPDM nonce)");
+    }
+    if (nonce != NULL)
+        memcpy(o.nonce, nb.data, sizeof(o.nonce));
+    else if (vt_random(o.nonce, sizeof(o.nonce), &err) != VT_OK)
+        return vt_cli_fail(VT_E_INTERNAL, &err);
+    vt_buf_free(&nb);
+    if (o.driver_version != NULL && (strlen(o.driver_version) == 0 || strlen(o.driver_version) > 32))
+        return vt_cli_usage_error("sim: --driver-version must be 1..32 characters");
+    memset(rd, 0, sizeof(rd));
+    memcpy(rd, o.nonce, sizeof(o.nonce));
+    o.state_dir = vt_cli_state_dir(state);
+    vt_buf_init(&ev);
+    rc = vt_collateral_new(&coll, &err);
+    if (rc == VT_OK)
+        rc = vt_sim_nvgpu(&ev, coll, &o, &err);
+    ex = rc == VT_OK ? sim_write(out, "report.bin", "NVIDIA GPU SPDM evidence", "nvgpu", 0x11, rd, &ev, coll, json)
+                     : vt_cli_fail(rc, &err);
+    vt_buf_free(&ev);
     vt_collateral_free(coll);
     return ex;
 }
@@ -310,9 +390,11 @@ int vt_cmd_sim(int argc, char **argv)
         return sim_sevsnp(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "nitro") == 0)
         return sim_nitro(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "nvgpu") == 0)
+        return sim_nvgpu(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro)");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu)");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

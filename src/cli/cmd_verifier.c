@@ -8,7 +8,7 @@
 #include "verifier/verifier.h"
 
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_GWRATE, O_MAXBODY,
-       O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE };
+       O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE, O_RIM_URL, O_OCSP_URL };
 enum { O_LOG_ORIGIN = 512, O_WITNESS };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 
@@ -46,6 +46,8 @@ static void usage(FILE *f)
                "                           https://api.trustedservices.intel.com); cached in STATE/cache/collateral\n"
                "                           until nextUpdate, renewed a day before; none = --offline\n"
                "  --root-crl-url URL       Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl)\n"
+               "  --rim-url URL            NVIDIA RIM service for GPU RIMs (default https://rim.attestation.nvidia.com)\n"
+               "  --ocsp-url URL           NVIDIA OCSP responder for GPU chains (default https://ocsp.ndis.nvidia.com)\n"
                "  --offline                fetch no collateral (what is cached is still used)\n\n"
                "Stops cleanly on SIGTERM or SIGINT.\n");
 }
@@ -108,6 +110,8 @@ int vt_cmd_verifier(int argc, char **argv)
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
         { "witness", required_argument, NULL, O_WITNESS },
         { "pcs-url", required_argument, NULL, O_PCS_URL },
+        { "rim-url", required_argument, NULL, O_RIM_URL },
+        { "ocsp-url", required_argument, NULL, O_OCSP_URL },
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "offline", no_argument, NULL, O_OFFLINE },
         { "json", no_argument, NULL, 'j' },
@@ -156,6 +160,16 @@ int vt_cmd_verifier(int argc, char **argv)
             if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
                 return vt_cli_usage_error("--root-crl-url: %s is not an http(s) URL", optarg);
             cfg.root_crl_url = optarg;
+            break;
+        case O_RIM_URL:
+        case O_OCSP_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--%s-url: %s is not an http(s) URL", ch == O_RIM_URL ? "rim" : "ocsp",
+                                          optarg);
+            if (ch == O_RIM_URL)
+                cfg.rim_url = optarg;
+            else
+                cfg.ocsp_url = optarg;
             break;
         case O_ROTATE:
             if (!num(optarg, 1, 1e9, &v))

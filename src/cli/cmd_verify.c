@@ -41,6 +41,12 @@ static void verify_usage(FILE *f)
             "                             (default https://api.trustedservices.intel.com)\n"
             "  --root-crl-url URL         Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl;\n"
             "                             with Intel's PCS, Intel's certificates host)\n"
+            "  --rim-url URL              NVIDIA RIM service (default https://rim.attestation.nvidia.com):\n"
+            "                             the driver and VBIOS RIMs the GPU report names, when none is\n"
+            "                             given as collateral (asked even without --fetch)\n"
+            "  --ocsp-url URL             NVIDIA OCSP responder for the GPU device chain (default\n"
+            "                             https://ocsp.ndis.nvidia.com; answers cached until nextUpdate);\n"
+            "                             (asked even without --fetch)\n"
             "  --fetch-timeout S          give up on a TDX collateral request after S seconds (default 20)\n"
             "  --sevsnp-min-tcb PRODUCT:bootloader=N,tee=N,snp=N,microcode=N[,fmc=N]\n"
             "                             SEV-SNP minimum TCB of a product line (milan, genoa, turin;\n"
@@ -130,7 +136,7 @@ static int snp_min_tcb(vt_env **out, json_t *snp)
 }
 
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK, O_SNP_TCB };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK, O_SNP_TCB, O_RIM_URL, O_OCSP_URL };
 #define AK_PINS_MAX 16
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
@@ -155,6 +161,8 @@ int vt_cmd_verify(int argc, char **argv)
         { "fetch", no_argument, NULL, O_FETCH },
         { "kds-url", required_argument, NULL, O_KDS_URL },
         { "pcs-url", required_argument, NULL, O_PCS_URL },
+        { "rim-url", required_argument, NULL, O_RIM_URL },
+        { "ocsp-url", required_argument, NULL, O_OCSP_URL },
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "fetch-timeout", required_argument, NULL, O_FETCH_TIMEOUT },
         { "ak-sha256", required_argument, NULL, O_AK },
@@ -237,6 +245,16 @@ int vt_cmd_verify(int argc, char **argv)
             if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
                 return vt_cli_usage_error("--root-crl-url: %s is not an http(s) URL", optarg);
             o.root_crl_url = optarg;
+            break;
+        case O_RIM_URL:
+        case O_OCSP_URL:
+            if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+                return vt_cli_usage_error("--%s-url: %s is not an http(s) URL", ch == O_RIM_URL ? "rim" : "ocsp",
+                                          optarg);
+            if (ch == O_RIM_URL)
+                o.rim_url = optarg;
+            else
+                o.ocsp_url = optarg;
             break;
         case O_FETCH_TIMEOUT: {
             char *end = NULL;

@@ -420,6 +420,8 @@ static void fetch_opts(vt_verify_opts *vo, const vf_service *svc)
     vo->fetch_cache_dir = svc->fetch_cache;
     vo->pcs_url = svc->cfg.pcs_url;
     vo->root_crl_url = svc->cfg.root_crl_url;
+    vo->rim_url = svc->cfg.rim_url;
+    vo->ocsp_url = svc->cfg.ocsp_url;
     vo->refresh_before_s = VF_COLLATERAL_REFRESH_S;
 }
 

@@ -37,6 +37,8 @@ typedef struct vf_config {
     const char *pcs_url;         /* NULL = Intel's PCS */
     const char *root_crl_url;    /* NULL = {pcs_url}/sgx/certification/v4/rootcacrl (Intel's host for Intel's PCS) */
     bool offline;                /* fetch nothing (the disk cache is still read) */
+    const char *rim_url;         /* NVIDIA RIM service; NULL = NVIDIA's */
+    const char *ocsp_url;        /* NVIDIA OCSP responder; NULL = NVIDIA's */
 } vf_config;
 
 #define VF_COLLATERAL_REFRESH_S 86400 /* fetched collateral is renewed this long before its nextUpdate */

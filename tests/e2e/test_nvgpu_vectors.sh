@@ -20,7 +20,8 @@ for d in nvtrust-h100-sample ppcie-h100-gpu0 ppcie-h100-gpu1 ppcie-h100-gpu2 ppc
   contains '"hardware_attested": true' "$d hardware"
   contains '"signature_valid": true' "$d signature"
   contains '"chain_valid": true' "$d chain"
-  contains 'reference measurements (RIM) and OCSP not checked' "$d RIM warning"
+  contains 'reference measurements (RIMs) not checked' "$d RIM warning"
+  contains 'OCSP revocation of the device certificates not checked' "$d OCSP warning"
 done
 
 # Without --allow-missing-collateral: rejected for the unknown TCB status, not for the crypto.

@@ -608,8 +608,11 @@ static vt_status composite_verify(const vt__verify_req *req, vt_result *res, vt_
             goto out;
         }
         merge(res, dev[i], p, false);
+        /* The composite is only as current as its least current part ("Unknown" counts). */
         if (strcmp(dev[i]->claims.tcb_status, "unknown") == 0)
             snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "unknown");
+        else if (strcmp(res->claims.tcb_status, "UpToDate") == 0 && strcmp(dev[i]->claims.tcb_status, "UpToDate") != 0)
+            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", dev[i]->claims.tcb_status);
         rc = vt_digest(VT_MD_SHA384, p->evidence.data, p->evidence.len, h, err);
         if (rc != VT_OK)
             goto out;

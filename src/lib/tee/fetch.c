@@ -44,14 +44,30 @@ typedef struct fetch_paths {
     char bin[4096], neg[4096], lock[4096];
 } fetch_paths;
 
-static vt_status paths_make(fetch_paths *p, const char *dir, const char *url, bool with_header, vt_err *err)
+static vt_status paths_make(fetch_paths *p, const char *dir, const char *url, const vt__fetch_opts *o, vt_err *err)
 {
+    bool with_header = o->header != NULL;
     uint8_t h[32];
     char hex[65];
     int a, b, c;
 
-    if (vt_digest(VT_MD_SHA256, url, strlen(url), h, err) != VT_OK)
-        return VT_E_INTERNAL;
+    if (o->post == NULL) {
+        if (vt_digest(VT_MD_SHA256, url, strlen(url), h, err) != VT_OK)
+            return VT_E_INTERNAL;
+    } else {
+        vt_digest_ctx *d = NULL;
+        vt_status rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
+
+        if (rc == VT_OK)
+            rc = vt_digest_ctx_update(d, url, strlen(url) + 1, err); /* with the NUL */
+        if (rc == VT_OK)
+            rc = vt_digest_ctx_update(d, o->post, o->post_len, err);
+        if (rc == VT_OK)
+            rc = vt_digest_ctx_final(d, h, err);
+        vt_digest_ctx_free(d);
+        if (rc != VT_OK)
+            return VT_E_INTERNAL;
+    }
     vt_hex_encode(hex, h, sizeof(h));
     a = snprintf(p->bin, sizeof(p->bin), "%s/%s.%s", dir, hex, with_header ? "rsp" : "bin");
     b = snprintf(p->neg, sizeof(p->neg), "%s/%s.neg", dir, hex);
@@ -308,7 +324,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-/* One GET.  On failure *backoff says how long not to ask again. */
+/* One GET (or POST).  On failure *backoff says how long not to ask again. */
 static vt_status http_get(vt_buf *body, vt_buf *hdr, const char *url, const vt__fetch_opts *o, size_t max,
                          long *backoff, vt_err *err)
 {
@@ -317,6 +333,8 @@ static vt_status http_get(vt_buf *body, vt_buf *hdr, const char *url, const vt__
     sink s = { body, max, false, false };
     hsink hs = { o->header, hdr, hdr_cap(o), false, false, false };
     CURL *h = NULL;
+    struct curl_slist *hl = NULL;
+    char ctype[128];
     CURLcode cr;
     long code = 0;
     curl_off_t retry = 0;
@@ -345,6 +363,18 @@ static vt_status http_get(vt_buf *body, vt_buf *hdr, const char *url, const vt__
         curl_easy_setopt(h, CURLOPT_USERAGENT, "veritee") != CURLE_OK) {
         rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
         goto out;
+    }
+    if (o->post != NULL) {
+        snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+                 o->post_type != NULL ? o->post_type : "application/octet-stream");
+        hl = curl_slist_append(NULL, ctype);
+        if (hl == NULL || curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)o->post) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->post_len) != CURLE_OK ||
+            curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl) != CURLE_OK) {
+            rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
+            goto out;
+        }
     }
     if (o->header != NULL && (curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
                               curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs) != CURLE_OK)) {
@@ -402,6 +432,7 @@ static vt_status http_get(vt_buf *body, vt_buf *hdr, const char *url, const vt__
     }
 out:
     curl_easy_cleanup(h);
+    curl_slist_free_all(hl);
     return rc;
 }
 
@@ -461,7 +492,7 @@ vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *so
         p = calloc(1, sizeof(*p));
         if (p == NULL)
             return vt_err_set(err, VT_E_NOMEM, "out of memory");
-        rc = paths_make(p, o->cache_dir, url, o->header != NULL, err);
+        rc = paths_make(p, o->cache_dir, url, o, err);
         if (rc != VT_OK)
             goto out;
         entry = cache_get(&cbody, &chdr, &cuntil, p->bin, o, max);
@@ -567,7 +598,7 @@ void vt__fetch_forget(const char *url, const vt__fetch_opts *o, const char *why)
     fetch_paths p;
 
     if (o == NULL || url == NULL || o->cache_dir == NULL || o->cache_dir[0] == '\0' ||
-        paths_make(&p, o->cache_dir, url, o->header != NULL, NULL) != VT_OK)
+        paths_make(&p, o->cache_dir, url, o, NULL) != VT_OK)
         return;
     unlink(p.bin);
     neg_put(p.neg, vt_time_now() + VT_FETCH_BACKOFF_BAD_S, VT_E_FORMAT, why);

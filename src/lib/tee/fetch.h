@@ -5,7 +5,8 @@
  * spare vendor services that rate-limit hard, and to let verification work
  * offline once a certificate has been seen.
  *
- * With a cache directory, for each URL (key: SHA-256 of the URL):
+ * With a cache directory, for each URL (key: SHA-256 of the URL, or of the
+ * URL, a NUL and the body for a POST):
  *   <hex>.bin    the body of the last good answer (written atomically)
  *   <hex>.rsp    instead of .bin when a response header is kept with the
  *                body (Intel PCS issuer chains): "VTF1", the header's length
@@ -62,6 +63,11 @@ typedef struct vt__fetch_opts {
     vt__fetch_expiry_fn expiry;
     vt_time now;                  /* with expiry: the verification time */
     int64_t refresh_before_s;     /* with expiry; 0 = no refresh ahead */
+    /* Optional: POST this body (borrowed) with this Content-Type instead of a
+     * GET (OCSP).  The cache key is then the URL and the body together. */
+    const uint8_t *post;
+    size_t post_len;
+    const char *post_type;
 } vt__fetch_opts;
 
 #define VT_FETCH_HDR_MAX_DEFAULT (16u * 1024u) /* an URL-encoded PEM chain of 2-3 certificates is ~3-5 KiB */

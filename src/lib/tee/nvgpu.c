@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "tee/cache.h"
+#include "tee/nvgpu_fetch.h"
 #include "tee/nvgpu_rim.h"
 #include "tee/nvgpu_spdm.h"
 #include "tee/plugin.h"
@@ -56,8 +57,9 @@ typedef struct nvgpu_ctx {
     struct {
         const uint8_t *p;
         size_t len;
-    } rim[2]; /* RIM blobs (SWID XML), borrowed from the collateral */
+    } rim[2]; /* RIM blobs (SWID XML), borrowed from the collateral or rim_owned */
     size_t rim_count;
+    vt_buf rim_owned[2]; /* RIMs fetched from the RIM service */
     nvgpu_chain *chain;
     bool chain_ok;
 } nvgpu_ctx;
@@ -221,6 +223,23 @@ static void chain_build(nvgpu_ctx *x, nvgpu_chain *c)
     x->chain_ok = true;
 }
 
+/* The certificates of the PEM collateral into x->certs (once). */
+static bool certs_parse(nvgpu_ctx *x)
+{
+    if (x->cert_count > 0)
+        return true;
+    for (size_t i = 0; i < x->pem_count; i++) {
+        vt_err e = { 0 };
+        if (vt_x509_list_from_pem(x->certs, &x->cert_count, NVGPU_CHAIN_MAX, (const char *)x->pem[i].p,
+                                  x->pem[i].len, &e) != VT_OK) {
+            vt__result_fail(x->res, "cert_chain", "nvgpu: collateral %s: certificates do not parse (%s)",
+                            x->pem[i].name ? x->pem[i].name : "?", e.msg);
+            return false;
+        }
+    }
+    return true;
+}
+
 static void chain_obtain(nvgpu_ctx *x)
 {
     vt_verify_cache *cache = x->req->opts->cache;
@@ -235,15 +254,8 @@ static void chain_obtain(nvgpu_ctx *x)
         x->chain_ok = true;
         return;
     }
-    for (size_t i = 0; i < x->pem_count; i++) {
-        vt_err e = { 0 };
-        if (vt_x509_list_from_pem(x->certs, &x->cert_count, NVGPU_CHAIN_MAX, (const char *)x->pem[i].p,
-                                  x->pem[i].len, &e) != VT_OK) {
-            vt__result_fail(x->res, "cert_chain", "nvgpu: collateral %s: certificates do not parse (%s)",
-                            x->pem[i].name ? x->pem[i].name : "?", e.msg);
-            return;
-        }
-    }
+    if (!certs_parse(x))
+        return;
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
         vt__result_fail(x->res, "cert_chain", "nvgpu: out of memory");
@@ -433,6 +445,80 @@ static bool check_rims(nvgpu_ctx *x)
     return ok;
 }
 
+/* ---- NVIDIA's services: RIMs by ID, OCSP ---- */
+
+static bool url_set(const char *u)
+{
+    return u != NULL && u[0] != '\0';
+}
+
+/* Simulated chains are never sent to NVIDIA: only to a service named explicitly. */
+static bool service_wanted(const nvgpu_ctx *x, const char *url)
+{
+    bool sim = x->chain_ok && x->chain->root_index >= x->req->prod_root_count;
+
+    return url_set(url) || (x->req->opts->fetch && !sim);
+}
+
+/* Fetches the driver and VBIOS RIMs the evidence names; warnings say what could not be had. */
+static void rims_fetch(nvgpu_ctx *x)
+{
+    char id[2][VT_NVGPU_RIM_ID_MAX];
+
+    vt__nvgpu_rim_ids(id[0], id[1], &x->ev);
+    for (int k = 0; k < 2; k++) {
+        vt_err e = { 0 };
+
+        if (id[k][0] == '\0') {
+            vt__result_warn(x->res, "rim", "nvgpu: the evidence does not name a %s RIM (no %s in the opaque data)",
+                            k == 0 ? "driver" : "VBIOS", k == 0 ? "driver version" : "project, SKU or VBIOS version");
+            continue;
+        }
+        if (vt__nvgpu_rim_fetch(&x->rim_owned[k], id[k], x->req->opts, &e) != VT_OK) {
+            vt__result_warn(x->res, "rim", "%s", e.msg);
+            continue;
+        }
+        x->rim[x->rim_count].p = x->rim_owned[k].data;
+        x->rim[x->rim_count].len = x->rim_owned[k].len;
+        x->rim_count++;
+    }
+}
+
+/* OCSP for the device chain: true only when every certificate asked about is good. */
+static bool check_ocsp(nvgpu_ctx *x)
+{
+    vt__nvgpu_ocsp_result r;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    if (!x->chain_ok || !certs_parse(x))
+        return false;
+    if (x->cert_count < 3) {
+        vt__result_warn(x->res, "ocsp", "nvgpu: chain of %zu certificates: no CA below the root to ask OCSP about",
+                        x->cert_count);
+        return false;
+    }
+    rc = vt__nvgpu_ocsp_check(&r, x->certs, x->cert_count, x->req->opts, &e);
+    if (rc == VT_E_IO || rc == VT_E_NOTFOUND || rc == VT_E_NOMEM || rc == VT_E_LIMIT) {
+        vt__result_warn(x->res, "ocsp", "%s (revocation not checked)", e.msg);
+        return false;
+    }
+    if (rc != VT_OK) {
+        vt__result_fail(x->res, "ocsp", "%s", e.msg);
+        return false;
+    }
+    if (r.revoked > 0) {
+        vt__result_fail(x->res, "ocsp", "nvgpu: OCSP: %s", r.first_bad);
+        return false;
+    }
+    if (r.unknown > 0) {
+        vt__result_warn(x->res, "ocsp", "nvgpu: OCSP: %s", r.first_bad);
+        return false;
+    }
+    vt__claims_window(&x->res->claims, x->now, r.until);
+    return r.good == r.checked && r.checked > 0;
+}
+
 /* ---- claims ---- */
 
 static void add_claims(nvgpu_ctx *x)
@@ -480,7 +566,7 @@ static vt_status nvgpu_verify(const vt__verify_req *req, vt_result *res, vt_err 
     vt_status rc = VT_E_INTERNAL;
     nvgpu_ctx *x = NULL;
     vt_err e = { 0 };
-    bool sig_ok = false, fwid_ok = false, ref_ok = false;
+    bool sig_ok = false, fwid_ok = false, ref_ok = false, ocsp_ok = false;
 
     if (req == NULL || res == NULL || req->opts == NULL || (req->evidence == NULL && req->len > 0))
         return vt_err_set(err, VT_E_ARG, "nvgpu: verify request incomplete");
@@ -491,6 +577,8 @@ static vt_status nvgpu_verify(const vt__verify_req *req, vt_result *res, vt_err 
         return vt_err_set(err, VT_E_NOMEM, "nvgpu: out of memory");
     x->req = req;
     x->res = res;
+    vt_buf_init(&x->rim_owned[0]);
+    vt_buf_init(&x->rim_owned[1]);
     x->now = req->opts->now;
     rc = vt__nvgpu_parse(&x->ev, req->evidence, req->len, &e);
     if (rc != VT_OK) {
@@ -513,23 +601,24 @@ static vt_status nvgpu_verify(const vt__verify_req *req, vt_result *res, vt_err 
         vt__claims_add_signer(&res->claims, "nvgpu_cert", x->chain->leaf_subject);
     if (x->chain_ok)
         vt__claims_window(&res->claims, x->chain->not_before, x->chain->not_after);
-    if (x->rim_count > 0) {
-        /* RIMs matched is half of it: UpToDate needs OCSP too, which is not done. */
-        if (check_rims(x) && sig_ok && x->chain_ok && fwid_ok) {
-            res->collateral_verified = true;
-            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "Unknown");
-        }
-        vt__result_warn(res, "ocsp", "nvgpu: OCSP revocation of the device and RIM certificates not checked: "
-                                     "tcb_status is not UpToDate");
-    } else if (x->ref != NULL) {
+    if (x->rim_count == 0 && x->ref == NULL && x->chain_ok && service_wanted(x, req->opts->rim_url))
+        rims_fetch(x);
+    if (x->rim_count > 0)
+        ref_ok = check_rims(x);
+    else if (x->ref != NULL)
         ref_ok = check_reference(x);
-        if (ref_ok && sig_ok && x->chain_ok && fwid_ok) {
-            res->collateral_verified = true;
-            snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "UpToDate");
-        }
-        vt__result_warn(res, "ocsp", "nvgpu: OCSP revocation of the device certificates not checked (offline)");
-    } else {
-        vt__result_warn(res, "rim", "nvgpu: reference measurements (RIM) and OCSP not checked");
+    else
+        vt__result_warn(res, "rim", "nvgpu: reference measurements (RIMs) not checked: pass them as collateral, "
+                                    "or fetch them (--fetch / --rim-url)");
+    if (service_wanted(x, req->opts->ocsp_url))
+        ocsp_ok = check_ocsp(x);
+    else
+        vt__result_warn(res, "ocsp", "nvgpu: OCSP revocation of the device certificates not checked (offline: "
+                                     "--fetch or --ocsp-url asks)");
+    if (ref_ok && sig_ok && x->chain_ok && fwid_ok) {
+        res->collateral_verified = true;
+        /* UpToDate needs both halves: reference values matched, and OCSP said good. */
+        snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", ocsp_ok ? "UpToDate" : "Unknown");
     }
     rc = VT_OK;
 out:
@@ -537,6 +626,8 @@ out:
         for (size_t i = 0; i < x->cert_count; i++)
             vt_x509_free(x->certs[i]);
         json_decref(x->ref);
+        vt_buf_free(&x->rim_owned[0]);
+        vt_buf_free(&x->rim_owned[1]);
         if (x->chain != NULL)
             vt__cached_release(&x->chain->base);
         free(x);
