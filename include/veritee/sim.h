@@ -77,6 +77,10 @@ typedef struct vt_sim_nitro_opts {
  */
 VT_NODISCARD VT_API vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *err);
 
+/* Checks that path holds a simulation root certificate (PEM, CN "veritee
+ * Simulation Root CA"), as vt_verify_opts.sim_root_files must. */
+VT_NODISCARD VT_API vt_status vt_sim_root_check(const char *path, vt_err *err);
+
 /* Path of the simulation root certificate (PEM) in the state directory,
  * creating the simulation CA on first use.  out gets a NUL-terminated path. */
 VT_NODISCARD VT_API vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir,

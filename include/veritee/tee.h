@@ -187,7 +187,16 @@ typedef struct vt_verify_opts {
      * is compared with it: tcb_status UpToDate, OutOfDate (a warning) or Unknown (no
      * minimum for the product).  Without it the status is Unknown. */
     const vt_env_snp_tcb *sevsnp_min_tcb;
+    /* With trust_sim: simulation roots of other state directories (PEM files
+     * <state>/sim/root_ca.pem, borrowed, at most VT_SIM_ROOT_FILES_MAX), for a
+     * prover whose simulation CA is not the one in state_dir (a gateway with
+     * its own state).  Each must be a simulation root (CN "veritee Simulation
+     * Root CA"); like state_dir's it is never reported as hardware_attested. */
+    const char *const *sim_root_files;
+    size_t sim_root_file_count;
 } vt_verify_opts;
+
+#define VT_SIM_ROOT_FILES_MAX 4
 
 /*
  * SEV-SNP: compares the certified REPORTED_TCB claims of verified evidence
