@@ -336,6 +336,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--trace", type=float, default=60, help="soak: print RSS and fds every TRACE seconds (0: never)")
     a = ap.parse_args()
+    # SIGTERM (a stopped `make soak`) unwinds like Ctrl-C: the services are stopped in `finally`
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     vt = os.path.abspath(os.path.join(a.build, "veritee"))
     echo = os.path.abspath(os.path.join(a.build, "veritee-echo-upstream"))
     tmp = tempfile.mkdtemp(prefix="veritee-%s-" % a.mode)
