@@ -91,4 +91,13 @@ expect 1 "verify: the gateway's evidence under the verifier's state alone" -- \
 contains "--sim-root" "verify names the fix"
 expect 0 "verify: with --sim-root" -- "$VT" verify "$TMP/ev.bin" --nonce "$N" --pubkey "$PUB" --trust-sim --state "$VSTATE" --collateral "$TMP/coll" --sim-root "$ROOT" --json
 jq -e '.hardware_attested == false' "$TMP/out" >/dev/null && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: verify --json: $(head -c 400 "$TMP/out")"; }
+
+# 5. So does `veritee chat` checking the gateway before it sends a prompt.
+expect 1 "chat: the gateway's evidence under the verifier's state alone" -- \
+  "$VT" chat --gateway "http://$GW" --verifier "$V" --environment gw --trust-sim --state "$VSTATE" "hello"
+contains "--sim-root" "chat names the fix"
+expect 0 "chat: with --sim-root" -- \
+  "$VT" chat --gateway "http://$GW" --verifier "$V" --environment gw --trust-sim --state "$VSTATE" --sim-root "$ROOT" "hello"
+contains "hello" "chat: the answer"
+expect 2 "chat: --sim-root without --trust-sim" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --sim-root "$ROOT" "hello"
 finish
