@@ -334,7 +334,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=1, help="chaos: kill cycles over the three services")
     ap.add_argument("--phase", type=float, default=12, help="chaos: seconds of traffic between kills")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--trace", type=float, default=60, help="soak: print RSS and fds every TRACE seconds (0: never)")
     a = ap.parse_args()
+    # SIGTERM (a stopped `make soak`) unwinds like Ctrl-C: the services are stopped in `finally`
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     vt = os.path.abspath(os.path.join(a.build, "veritee"))
     echo = os.path.abspath(os.path.join(a.build, "veritee-echo-upstream"))
     tmp = tempfile.mkdtemp(prefix="veritee-%s-" % a.mode)
@@ -371,8 +374,16 @@ def main():
         else:
             st.phase = "steady traffic"
             end = time.time() + a.secs
+            nxt = time.time() + a.trace
             while time.time() < end:
                 time.sleep(min(10, max(0, end - time.time())))
+                if a.trace and time.time() >= nxt:
+                    nxt += a.trace
+                    # the shape of the curve tells warm-up (levels off) from a leak (keeps rising)
+                    sys.stderr.write("soak: t=%4.0fs %s chats=%d\n" % (
+                        time.time() - t0, " ".join("%s rss=%dKiB fds=%d" % ((s.name,) + s.sample()) for s in services),
+                        st.c.get("chats", 0)))
+                    sys.stderr.flush()
         stop.set()
         for t in threads:
             t.join()

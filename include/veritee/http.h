@@ -188,8 +188,6 @@ typedef struct vt_http_server_opts {
                                     connection; also the idle timeout while replying; 0 = 10 */
     unsigned max_connections;    /* open connections in all, counted from accept; 0 = 512 */
     unsigned max_per_client;     /* open connections from one client address; 0 = 64 */
-    double rate;                 /* requests per second per client address; 0 = unlimited */
-    double burst;                /* bucket size; 0 = 2 * rate */
     const char *name;            /* service name in the access log ("verifier") */
     bool access_log;             /* one JSON line per request on stderr */
     vt_metrics *metrics;         /* borrowed; optional: http_requests_total and

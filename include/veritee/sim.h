@@ -99,6 +99,9 @@ typedef struct vt_sim_nvgpu_opts {
  */
 VT_NODISCARD VT_API vt_status vt_sim_nvgpu(vt_buf *evidence_out, vt_collateral *coll_out,
                                            const vt_sim_nvgpu_opts *opts, vt_err *err);
+/* Checks that path holds a simulation root certificate (PEM, CN "veritee
+ * Simulation Root CA"), as vt_verify_opts.sim_root_files must. */
+VT_NODISCARD VT_API vt_status vt_sim_root_check(const char *path, vt_err *err);
 
 /* Path of the simulation root certificate (PEM) in the state directory,
  * creating the simulation CA on first use.  out gets a NUL-terminated path. */

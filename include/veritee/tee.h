@@ -193,7 +193,16 @@ typedef struct vt_verify_opts {
      * or the URL is set, cached in fetch_cache_dir (docs/formats/nvgpu.md). */
     const char *rim_url;           /* borrowed; NULL = https://rim.attestation.nvidia.com */
     const char *ocsp_url;          /* borrowed; NULL = https://ocsp.ndis.nvidia.com */
+    /* With trust_sim: simulation roots of other state directories (PEM files
+     * <state>/sim/root_ca.pem, borrowed, at most VT_SIM_ROOT_FILES_MAX), for a
+     * prover whose simulation CA is not the one in state_dir (a gateway with
+     * its own state).  Each must be a simulation root (CN "veritee Simulation
+     * Root CA"); like state_dir's it is never reported as hardware_attested. */
+    const char *const *sim_root_files;
+    size_t sim_root_file_count;
 } vt_verify_opts;
+
+#define VT_SIM_ROOT_FILES_MAX 4
 
 /*
  * SEV-SNP: compares the certified REPORTED_TCB claims of verified evidence

@@ -22,7 +22,7 @@
 #include "trust.h"
 
 enum { O_GATEWAY = 256, O_VERIFIER, O_JWKS, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
-       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY };
+       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY, O_SIM_ROOT };
 
 #define ATTESTATION_MAX ((size_t)8 << 20)
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -58,6 +58,8 @@ static void chat_usage(FILE *f)
             "  --stream           stream the answer (server-sent events)\n"
             "  --trust-sim        accept simulated hardware (the local simulation root); says so\n"
             "  --state DIR        state directory holding the simulation root\n"
+            "  --sim-root FILE    with --trust-sim: also this simulation root (the gateway's own\n"
+            "                     <state>/sim/root_ca.pem; never hardware; up to 4 times)\n"
             "  --timeout SEC      per HTTP request (default 120)\n"
             "  --save-receipt F   write the receipt token to F (for veritee receipt verify)\n"
             "  --save-response F  write the response bytes the receipt covers to F (its --body)\n"
@@ -74,6 +76,8 @@ typedef struct chat {
     /* options */
     const char *gateway, *vflag, *jwks_src, *env_id, *model, *state, *save_receipt, *save_response, *relay;
     bool stream, trust_sim, json;
+    const char *sim_roots[VT_SIM_ROOT_FILES_MAX];
+    size_t sim_root_count;
     long timeout_ms;
     vt_cli_report rep;
     /* the gateway check */
@@ -239,6 +243,8 @@ static int check_evidence(chat *c)
     vo.expected_report_data_len = sizeof(rd);
     vo.trust_sim = c->trust_sim;
     vo.state_dir = c->state;
+    vo.sim_root_files = c->sim_roots;
+    vo.sim_root_file_count = c->sim_root_count;
     vo.mlog = c->log;
     rc = vt_evidence_verify(&c->result, evidence.data, evidence.len, &vo, &err);
     if (rc == VT_OK && !c->result.valid)
@@ -726,6 +732,7 @@ int vt_cmd_chat(int argc, char **argv)
         { "jwks", required_argument, NULL, O_JWKS },
         { "environment", required_argument, NULL, O_ENV },  { "model", required_argument, NULL, O_MODEL },
         { "stream", no_argument, NULL, O_STREAM },          { "trust-sim", no_argument, NULL, O_TRUST_SIM },
+        { "sim-root", required_argument, NULL, O_SIM_ROOT },
         { "json", no_argument, NULL, O_JSON },              { "state", required_argument, NULL, O_STATE },
         { "timeout", required_argument, NULL, O_TIMEOUT },  { "help", no_argument, NULL, 'h' },
         { "save-receipt", required_argument, NULL, O_SAVE_RECEIPT },
@@ -756,6 +763,11 @@ int vt_cmd_chat(int argc, char **argv)
         case O_MODEL: c.model = optarg; break;
         case O_STREAM: c.stream = true; break;
         case O_TRUST_SIM: c.trust_sim = true; break;
+        case O_SIM_ROOT:
+            if (c.sim_root_count >= VT_SIM_ROOT_FILES_MAX)
+                return vt_cli_usage_error("chat: --sim-root: at most %d", VT_SIM_ROOT_FILES_MAX);
+            c.sim_roots[c.sim_root_count++] = optarg;
+            break;
         case O_JSON: c.json = true; break;
         case O_STATE: state = optarg; break;
         case O_SAVE_RECEIPT: c.save_receipt = optarg; break;
@@ -774,6 +786,9 @@ int vt_cmd_chat(int argc, char **argv)
     }
     if (c.gateway == NULL)
         return vt_cli_usage_error("chat: --gateway URL is required");
+    if (c.sim_root_count > 0 && !c.trust_sim)
+        return vt_cli_usage_error("chat: --sim-root needs --trust-sim: a simulation root is trusted only in simulation "
+                                  "mode");
     if (ohttp != (c.relay != NULL))
         return vt_cli_usage_error("chat: --ohttp and --relay URL go together");
     if (c.relay != NULL && strncmp(c.relay, "http://", 7) != 0 && strncmp(c.relay, "https://", 8) != 0)

@@ -21,13 +21,17 @@ static void sim_usage(FILE *f)
                "       veritee sim nitro --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
-               "                         [--json]\n\n"
+               "                         [--json]\n"
+               "       veritee sim root [--state DIR]\n\n"
                "nvgpu: NVIDIA GPU evidence (SPDM 1.1 GET_MEASUREMENTS request and signed MEASUREMENTS, as the\n"
                "driver returns it) in DIR/report.bin and its device chain in DIR/collateral/certchain.pem (leaf,\n"
                "a simulated GH100 BROM CA, the simulation root).  --nonce is the 32-byte SPDM nonce (default\n"
                "random); the verifier's report_data is that nonce, zero-padded.  Verify with: veritee verify\n"
                "--trust-sim --collateral DIR/collateral DIR/report.bin; bind it to a CPU TEE with\n"
                "'veritee composite'\n\n"
+               "root: prints the path of the state directory's simulation root certificate (making the\n"
+               "simulation CA on first use).  A verifier with another state directory trusts evidence a\n"
+               "prover simulates here only with --trust-sim --sim-root PATH (never as hardware).\n\n"
                "nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1 ES384, as /dev/nsm returns it)\n"
                "in DIR/attestation.cbor, under a simulated zonal CA and the simulation root.  Its nonce field\n"
                "is SHA-512(nonce || pubkey) with --nonce (the pubkey also becomes public_key), or the raw\n"
@@ -349,6 +353,37 @@ out:
     return ex;
 }
 
+/* veritee sim root (argv[0] = "root"). */
+static int sim_root(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "state", required_argument, NULL, O_STATE },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *state = NULL;
+    char path[4096];
+    vt_err err = { 0 };
+    vt_status rc;
+    int ch;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_STATE: state = optarg; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    rc = vt_sim_root_path(path, sizeof(path), vt_cli_state_dir(state), &err);
+    if (rc != VT_OK)
+        return vt_cli_fail(rc, &err);
+    printf("%s\n", path);
+    return VT_EXIT_OK;
+}
+
 int vt_cmd_sim(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -392,9 +427,11 @@ int vt_cmd_sim(int argc, char **argv)
         return sim_nitro(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "nvgpu") == 0)
         return sim_nvgpu(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "root") == 0)
+        return sim_root(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu)");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu) or root");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

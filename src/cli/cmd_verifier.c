@@ -11,6 +11,7 @@ enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THRE
        O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE, O_RIM_URL, O_OCSP_URL };
 enum { O_LOG_ORIGIN = 512, O_WITNESS };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
+enum { O_SIMROOT = 600 };
 
 static void usage(FILE *f)
 {
@@ -25,6 +26,9 @@ static void usage(FILE *f)
                "                           without one the admin API is disabled\n"
                "  --issuer NAME            passport issuer (default veritee-verifier)\n"
                "  --trust-sim              accept mock and simulated evidence (never hardware attested)\n"
+               "  --sim-root FILE          with --trust-sim: also trust this simulation root, a prover's own\n"
+               "                           <state>/sim/root_ca.pem (a gateway with its own state directory;\n"
+               "                           never hardware attested; up to 4 times)\n"
                "  --rotate-keys-every S    rotate the signing key every S seconds (also on SIGHUP)\n"
                "  --key-keep S             publish retired keys for S seconds (default 604800)\n"
                "  --challenge-ttl S        nonce lifetime (default 300)\n"
@@ -95,6 +99,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "admin-token-file", required_argument, NULL, O_ADMIN },
         { "issuer", required_argument, NULL, O_ISSUER },
         { "trust-sim", no_argument, NULL, O_SIM },
+        { "sim-root", required_argument, NULL, O_SIMROOT },
         { "rotate-keys-every", required_argument, NULL, O_ROTATE },
         { "key-keep", required_argument, NULL, O_KEEP },
         { "challenge-ttl", required_argument, NULL, O_TTL },
@@ -134,6 +139,11 @@ int vt_cmd_verifier(int argc, char **argv)
         case O_ADMIN: token_file = optarg; break;
         case O_ISSUER: cfg.issuer = optarg; break;
         case O_SIM: cfg.trust_sim = true; break;
+        case O_SIMROOT:
+            if (cfg.sim_root_count >= VT_SIM_ROOT_FILES_MAX)
+                return vt_cli_usage_error("--sim-root: at most %d", VT_SIM_ROOT_FILES_MAX);
+            cfg.sim_roots[cfg.sim_root_count++] = optarg;
+            break;
         case O_QUIET: cfg.quiet = true; break;
         case O_LOG_ORIGIN:
             if (!vt_note_name_valid(optarg))
@@ -253,8 +263,20 @@ int vt_cmd_verifier(int argc, char **argv)
         if ((sim != NULL && *sim != '\0') || (tee != NULL && strcmp(tee, "mock") == 0))
             cfg.trust_sim = true;
     }
+    if (cfg.sim_root_count > 0 && !cfg.trust_sim) {
+        vt_buf_free(&token);
+        return vt_cli_usage_error("--sim-root needs --trust-sim: a simulation root is trusted only in simulation mode");
+    }
+    for (size_t i = 0; i < cfg.sim_root_count; i++) {
+        vt_err e = { 0 };
+        if (vt_sim_root_check(cfg.sim_roots[i], &e) != VT_OK) {
+            vt_buf_free(&token);
+            return vt_cli_usage_error("--sim-root: %s", e.msg);
+        }
+    }
     if (cfg.trust_sim)
-        fprintf(stderr, "veritee: --trust-sim: mock and simulated evidence is accepted (hardware_attested: false)\n");
+        fprintf(stderr, "veritee: --trust-sim: mock and simulated evidence is accepted (hardware_attested: false)%s\n",
+                cfg.sim_root_count > 0 ? ", also under the --sim-root roots" : "");
     ex = vf_run(&cfg);
     vt_buf_free(&token); /* wipes */
     return ex;

@@ -58,6 +58,8 @@ static void verify_usage(FILE *f)
             "  --allow-debug              accept a debug TEE (insecure)\n"
             "  --strict                   reject warnings (out-of-date TCB, ...)\n"
             "  --trust-sim                trust the simulation root and mock key of the state directory\n"
+            "  --sim-root FILE            with --trust-sim: also this simulation root (a prover's own\n"
+            "                             <state>/sim/root_ca.pem; never hardware attested; up to 4 times)\n"
             "  --log FILE                 measurement log that must replay to the runtime register\n"
             "                             (TDX RTMR3, mock mr); see 'veritee log'\n"
             "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
@@ -136,7 +138,8 @@ static int snp_min_tcb(vt_env **out, json_t *snp)
 }
 
 enum { O_LOG = 255, O_PLATFORM = 256, O_AT, O_COLL, O_RD, O_NONCE, O_PUB, O_AMC, O_DEBUG, O_STRICT, O_SIM, O_STATE,
-       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK, O_SNP_TCB, O_RIM_URL, O_OCSP_URL };
+       O_JSON, O_CERTS, O_FETCH, O_KDS_URL, O_PCS_URL, O_ROOT_CRL_URL, O_FETCH_TIMEOUT, O_AK, O_SNP_TCB, O_RIM_URL, O_OCSP_URL,
+       O_SIMROOT };
 #define AK_PINS_MAX 16
 #define CERTS_MAX 16
 #define CERT_FILE_MAX (1024 * 1024)
@@ -154,6 +157,7 @@ int vt_cmd_verify(int argc, char **argv)
         { "allow-debug", no_argument, NULL, O_DEBUG },
         { "strict", no_argument, NULL, O_STRICT },
         { "trust-sim", no_argument, NULL, O_SIM },
+        { "sim-root", required_argument, NULL, O_SIMROOT },
         { "state", required_argument, NULL, O_STATE },
         { "json", no_argument, NULL, O_JSON },
         { "log", required_argument, NULL, O_LOG },
@@ -170,10 +174,10 @@ int vt_cmd_verify(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *certs[CERTS_MAX];
+    const char *certs[CERTS_MAX], *sim_roots[VT_SIM_ROOT_FILES_MAX];
     json_t *snp = NULL;
     vt_env *snp_env = NULL;
-    size_t ncerts = 0;
+    size_t ncerts = 0, nsim = 0;
     vt_verify_opts o;
     vt_mlog *mlog = NULL;
     const char *logp = NULL;
@@ -226,6 +230,13 @@ int vt_cmd_verify(int argc, char **argv)
         case O_DEBUG: o.allow_debug = true; break;
         case O_STRICT: o.strict = true; break;
         case O_SIM: o.trust_sim = true; break;
+        case O_SIMROOT:
+            if (nsim >= VT_SIM_ROOT_FILES_MAX) {
+                json_decref(snp);
+                return vt_cli_usage_error("--sim-root: at most %d", VT_SIM_ROOT_FILES_MAX);
+            }
+            sim_roots[nsim++] = optarg;
+            break;
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
         case O_LOG: logp = optarg; break;
@@ -291,6 +302,12 @@ int vt_cmd_verify(int argc, char **argv)
         verify_usage(stderr);
         return vt_cli_usage_error("verify: expected exactly one evidence FILE");
     }
+    if (nsim > 0 && !o.trust_sim) {
+        json_decref(snp);
+        return vt_cli_usage_error("--sim-root needs --trust-sim: a simulation root is trusted only in simulation mode");
+    }
+    o.sim_root_files = sim_roots;
+    o.sim_root_file_count = nsim;
     if (ak_count > 0) {
         o.tpm_ak_sha256 = (const uint8_t(*)[32])ak_pins;
         o.tpm_ak_count = ak_count;

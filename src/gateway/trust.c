@@ -389,6 +389,8 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
             update_serving(t);
             pthread_mutex_unlock(&t->mu);
         }
+        if (rc == VT_OK && !atomic_load(&t->serving) && o->simulate && strstr(t->reason, "sim_root:") != NULL)
+            vt__gw_sim_root_hint(o->state_dir); /* trust_sim.c */
         if (rc == VT_OK && !atomic_load(&t->serving))
             rc = vt_err_set(err, VT_E_POLICY, "gateway: passport %s is %s%s%s: refusing to serve (%s--allow-unverified for development)",
                             t->passport_id[0] ? t->passport_id : "(none issued)", t->status, t->reason[0] ? ": " : "",

@@ -101,6 +101,7 @@ void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t);
 
 /* internal, shared by trust.c and audit_hooks.c */
 void vt__gw_log(const char *level, const char *event, const char *detail);
+void vt__gw_sim_root_hint(const char *state_dir); /* sim_hint.c: what the verifier must trust */
 bool vt__gw_model_check(vt_gw_trust *t); /* true when the model files changed since boot */
 void vt__gw_receipt_queue(vt_gw_trust *t, const char *token);
 /* receipt_sink.c: opens the queue (replaying what the verifier has not acknowledged) and starts the

@@ -518,6 +518,8 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vo.expected_report_data_len = sizeof(rd);
     vo.allow_debug = env.allow_debug;
     vo.trust_sim = svc->cfg.trust_sim;
+    vo.sim_root_files = svc->cfg.sim_roots;
+    vo.sim_root_file_count = svc->cfg.sim_root_count;
     vo.state_dir = svc->cfg.state_dir;
     vo.cache = svc->cache;
     vo.mlog = a.log;
@@ -705,6 +707,8 @@ static void h_verify(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vo.allow_missing_collateral = json_is_true(json_object_get(body, "allow_missing_collateral"));
     vo.strict = json_is_true(json_object_get(body, "strict"));
     vo.trust_sim = svc->cfg.trust_sim;
+    vo.sim_root_files = svc->cfg.sim_roots;
+    vo.sim_root_file_count = svc->cfg.sim_root_count;
     vo.state_dir = svc->cfg.state_dir;
     vo.cache = svc->cache;
     fetch_opts(&vo, svc);

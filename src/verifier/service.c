@@ -202,7 +202,7 @@ int vf_run(const vf_config *cfg)
     o.max_connections = cfg->max_connections;
     o.max_per_client = cfg->max_per_client;
     o.timeout_s = cfg->request_timeout_s;
-    o.rate = 0; /* admission (admit.c) limits per address, and per passport for gateways */
+    /* no rate in the server: admission (admit.c) limits per address, and per passport for gateways */
     o.name = "verifier";
     o.access_log = !cfg->quiet;
     o.metrics = svc.metrics;

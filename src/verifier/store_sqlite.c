@@ -21,6 +21,8 @@
 
 #include "verifier/store.h"
 
+#define VS_SQLITE_CACHE_KIB_STR "2048" /* page cache per connection, KiB (SQLite's own default is 2000) */
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, issued_at INTEGER NOT NULL,"
     " expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
@@ -634,7 +636,12 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
         goto fail;
     }
     sqlite3_busy_timeout(l->db, 5000);
-    if (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL,
+    /* cache_size: each connection (one per worker thread) keeps at most this many
+     * KiB of database pages: the verifier's memory bound for SQLite (docs/operations.md). */
+    if (sqlite3_exec(l->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                     "PRAGMA cache_size=-" VS_SQLITE_CACHE_KIB_STR ";",
+                     NULL, NULL,
                      &msg) != SQLITE_OK ||
         sqlite3_exec(l->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(l->db, log_schema, NULL, NULL, &msg) != SQLITE_OK) {

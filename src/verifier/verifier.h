@@ -16,6 +16,9 @@ typedef struct vf_config {
     const uint8_t *admin_token;  /* borrowed; NULL = admin API disabled */
     size_t admin_token_len;
     bool trust_sim;              /* accept mock and simulated evidence (never hardware attested) */
+    const char *sim_roots[VT_SIM_ROOT_FILES_MAX]; /* borrowed; with trust_sim, also these simulation roots
+                                                     (a gateway's own <state>/sim/root_ca.pem) */
+    size_t sim_root_count;
     int64_t rotate_every;        /* seconds between key rotations; 0 = only on SIGHUP */
     int64_t key_keep;            /* how long a retired key stays published; 0 = 7 days */
     int64_t challenge_ttl;       /* seconds; 0 = 300 */

@@ -48,7 +48,6 @@ struct vt_http_server {
     unsigned n;
     struct worker w[MAX_WORKERS];
     vt_connguard *guard; /* connection caps and the request deadline (connguard.c) */
-    vt_ratelimit *rl;
 };
 
 static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
@@ -56,13 +55,6 @@ static int evthread_rc;
 static void evthread_setup(void)
 {
     evthread_rc = evthread_use_pthreads();
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static double mono_s(void)
@@ -181,14 +173,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
 
-    if (s->rl != NULL && !vt_ratelimit_take(s->rl, client, mono_ms())) {
-        const vt_http_route *route = NULL;
-        /* labelled with the route it was meant for, so an operator sees which one is limited */
-        if (vt_http_router_match(&route, s->router, r.method, r.path, &r) != VT_OK)
-            r.route = NULL;
-        evhttp_add_header(oh, "Retry-After", "1");
-        vt_http_reply_error(&resp, 429, "rate_limited", "too many requests from %s; slow down", client);
-    } else if (in_len > s->o.max_body) {
+    /* Rate limits are the service's (the verifier's admission, admit.c: per
+     * address for anonymous callers, per passport for gateways). */
+    if (in_len > s->o.max_body) {
         evhttp_add_header(oh, "Connection", "close");
         vt_http_reply_error(&resp, 413, "body_too_large", "request body of %zu bytes exceeds the %zu-byte limit",
                             in_len, s->o.max_body);
@@ -372,11 +359,6 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
         s->o.max_connections = 512;
     if (s->o.max_per_client == 0)
         s->o.max_per_client = 64;
-    if (s->o.rate > 0) {
-        rc = vt_ratelimit_new(&s->rl, s->o.rate, s->o.burst > 0 ? s->o.burst : 2 * s->o.rate + 1, 4096, err);
-        if (rc != VT_OK)
-            goto fail;
-    }
     if (s->o.metrics != NULL) {
         rc = vt_metrics_declare(s->o.metrics, "http_requests_total", "counter",
                                 "HTTP requests by route, method and status code.", err);
@@ -483,6 +465,5 @@ void vt_http_server_free(vt_http_server *s)
             event_base_free(s->w[i].base);
     if (s->fd >= 0)
         close(s->fd);
-    vt_ratelimit_free(s->rl);
     free(s);
 }

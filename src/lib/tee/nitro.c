@@ -100,8 +100,14 @@ static void chain_build(nitro_ctx *x, nitro_chain *c)
 
     ri = pinned_root_index(x);
     if (ri >= x->req->root_count) {
+        char cn[128] = "?";
+        if (vt_x509_from_der(&certs[0], d->cabundle[0].der, d->cabundle[0].len, &e) == VT_OK)
+            vt_x509_subject_cn(certs[0], cn, sizeof(cn));
+        vt_x509_free(certs[0]);
+        certs[0] = NULL;
         vt__result_fail(x->res, "cert_chain",
-                        "nitro: cabundle[0] is not the pinned AWS Nitro Enclaves Root G1 (nor another trusted root)");
+                        "nitro: cabundle[0] CN=%.64s is not a trusted root (not the pinned AWS Nitro Enclaves Root G1)",
+                        cn);
         goto out;
     }
     if (vt_x509_from_der(&certs[n], d->certificate.der, d->certificate.len, &e) != VT_OK) {

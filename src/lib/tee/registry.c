@@ -10,6 +10,7 @@
 
 #include "tee/collect.h"
 #include "tee/plugin.h"
+#include "tee/sim_root.h"
 #include "veritee/mlog.h"
 
 static const vt__tee_ops *const registry[] = {
@@ -48,7 +49,12 @@ vt_status vt_report_data_bind(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t *no
     return vt_digestv(VT_MD_SHA512, parts, lens, 2, out, err);
 }
 
-/* Production roots for a platform, then (when trusted) the simulation root. */
+#define SIM_ROOTS_MAX (1 + VT_SIM_ROOT_FILES_MAX)
+#define ROOTS_MAX (VT_AMD_PRODUCTS + SIM_ROOTS_MAX)
+
+/* Production roots for a platform, then (when trusted) the simulation roots:
+ * state_dir's and opts->sim_root_files, all after *prod, so that nothing
+ * anchored at them is ever hardware attested. */
 static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x509 **sim_owned,
                               vt_tee_kind kind, const vt_verify_opts *opts, vt_result *res, vt_err *err)
 {
@@ -56,7 +62,8 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
 
     *count = 0;
     *prod = 0;
-    *sim_owned = NULL;
+    for (size_t i = 0; i < SIM_ROOTS_MAX; i++)
+        sim_owned[i] = NULL;
     if (kind == VT_TEE_TDX) {
         rc = vt__roots_intel_sgx(&roots[(*count)++], err);
         if (rc != VT_OK)
@@ -89,12 +96,49 @@ static vt_status gather_roots(vt_x509 **roots, size_t *count, size_t *prod, vt_x
         vt_err e2 = { 0 };
         if (opts->state_dir == NULL)
             return vt_err_set(err, VT_E_ARG, "verify: trust_sim needs a state directory");
-        if (vt__sim_root_load(sim_owned, opts->state_dir, &e2) == VT_OK)
-            roots[(*count)++] = *sim_owned;
+        if (vt__sim_root_load(&sim_owned[0], opts->state_dir, &e2) == VT_OK)
+            roots[(*count)++] = sim_owned[0];
         else
             vt__result_warn(res, "sim_root", "%s", e2.msg);
+        if (opts->sim_root_file_count > VT_SIM_ROOT_FILES_MAX ||
+            (opts->sim_root_files == NULL && opts->sim_root_file_count > 0))
+            return vt_err_set(err, VT_E_ARG, "verify: sim_root_files holds %zu roots, at most %d",
+                              opts->sim_root_file_count, VT_SIM_ROOT_FILES_MAX);
+        for (size_t i = 0; i < opts->sim_root_file_count; i++) {
+            rc = vt__sim_root_load_file(&sim_owned[1 + i], opts->sim_root_files[i], err);
+            if (rc != VT_OK)
+                return rc;
+            roots[(*count)++] = sim_owned[1 + i];
+        }
     }
     return VT_OK;
+}
+
+/* Evidence under a simulation root this verifier does not trust fails with
+ * "root CN=veritee Simulation Root CA is not a trusted root", which does not
+ * say what to do; the first error then says it (reasons are often cut short). */
+static void sim_root_hint(vt_result *res, const vt_verify_opts *opts)
+{
+    vt_finding hint;
+    bool found = false;
+
+    for (size_t i = 0; i < res->error_count && i < VT_FINDINGS_MAX && !found; i++)
+        found = strstr(res->errors[i].msg, "CN=" VT_SIM_ROOT_CN) != NULL &&
+                strstr(res->errors[i].msg, "not a trusted root") != NULL;
+    if (!found)
+        return;
+    snprintf(hint.check, sizeof(hint.check), "%s", "sim_root");
+    if (opts->trust_sim)
+        snprintf(hint.msg, sizeof(hint.msg), "%s",
+                 "signed under another simulation root than the verifier's (a prover with its own "
+                 "state directory): trust it with --sim-root <prover state>/sim/root_ca.pem, or share VERITEE_STATE");
+    else
+        snprintf(hint.msg, sizeof(hint.msg), "%s",
+                 "simulated evidence (veritee Simulation Root CA, not hardware): trusted only with --trust-sim");
+    if (res->error_count < VT_FINDINGS_MAX)
+        res->error_count++;
+    memmove(&res->errors[1], &res->errors[0], (res->error_count - 1) * sizeof(res->errors[0]));
+    res->errors[0] = hint;
 }
 
 /* The verdict follows from the findings: any error rejects; warnings (TCB
@@ -186,7 +230,7 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
     vt_status rc = VT_E_INTERNAL;
     const vt__tee_ops *ops;
     vt_tee_kind kind;
-    vt_x509 *roots[VT_AMD_PRODUCTS + 1], *sim_root = NULL;
+    vt_x509 *roots[ROOTS_MAX], *sim_roots[SIM_ROOTS_MAX] = { NULL };
     vt__verify_req req;
     vt_err perr = { 0 };
 
@@ -215,7 +259,7 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
     req.evidence = evidence;
     req.len = len;
     req.opts = opts;
-    rc = gather_roots(roots, &req.root_count, &req.prod_root_count, &sim_root, kind, opts, out, err);
+    rc = gather_roots(roots, &req.root_count, &req.prod_root_count, sim_roots, kind, opts, out, err);
     if (rc != VT_OK)
         goto out;
     req.roots = roots;
@@ -232,9 +276,11 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
     check_report_data(out, opts);
     if (!(ops->caps & VT_TEE_POLICY_IN_PARTS))
         check_mlog(out, ops, opts);
+    sim_root_hint(out, opts);
     finish(out, opts, (ops->caps & VT_TEE_POLICY_IN_PARTS) != 0);
 out:
-    vt_x509_free(sim_root);
+    for (size_t i = 0; i < SIM_ROOTS_MAX; i++)
+        vt_x509_free(sim_roots[i]);
     return rc;
 }
 

@@ -440,6 +440,37 @@ vt_status vt__sim_root_load(vt_x509 **out, const char *state_dir, vt_err *err)
     return VT_OK;
 }
 
+vt_status vt__sim_root_load_file(vt_x509 **out, const char *path, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    char cn[128];
+
+    *out = NULL;
+    rc = load_cert(out, path, err);
+    if (rc == VT_E_NOTFOUND)
+        return vt_err_set(err, rc, "sim: simulation root %s does not exist (a prover makes <state>/sim/root_ca.pem "
+                          "on its first simulated attestation)", path);
+    if (rc != VT_OK)
+        return rc;
+    vt_x509_subject_cn(*out, cn, sizeof(cn));
+    if (strcmp(cn, VT_SIM_ROOT_CN) != 0) {
+        vt_x509_free(*out);
+        *out = NULL;
+        return vt_err_set(err, VT_E_ARG, "sim: %s is not a simulation root (CN \"%.64s\", not \"%s\")", path, cn,
+                          VT_SIM_ROOT_CN);
+    }
+    return VT_OK;
+}
+
+vt_status vt_sim_root_check(const char *path, vt_err *err)
+{
+    vt_x509 *root = NULL;
+    vt_status rc = vt__sim_root_load_file(&root, path, err);
+
+    vt_x509_free(root);
+    return rc;
+}
+
 vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;

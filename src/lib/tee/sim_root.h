@@ -46,6 +46,11 @@ vt_status vt__sim_ca_load(vt__sim_ca *out, const char *state_dir, vt_err *err);
 /* Frees every member (keys are wiped) and zeroes the struct.  NULL-safe. */
 void vt__sim_ca_clear(vt__sim_ca *ca);
 
+/* A simulation root certificate from a PEM file (another state directory's
+ * sim/root_ca.pem): exactly one certificate whose CN is VT_SIM_ROOT_CN.
+ * Caller owns *out. */
+vt_status vt__sim_root_load_file(vt_x509 **out, const char *path, vt_err *err);
+
 /* A random positive certificate serial of at most 8 bytes. */
 vt_status vt__sim_random_serial(uint64_t *out, vt_err *err);
 

@@ -13,12 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SNP_GET_DERIVED_KEY 0xC0205301ul
-
-struct fake_io {
-    uint8_t msg_version;
-    uint64_t req_data, resp_data, exitinfo2;
-};
+#include "snp_guest_io.h"
 
 /* The simulated guest and chip. */
 static uint8_t guest_measurement[48];
@@ -32,16 +27,16 @@ int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
 {
     va_list ap;
-    struct fake_io *io;
+    struct vt_test_snp_io *io;
     const uint8_t *req;
     uint8_t *resp, mix[32 + 48 + 8 + 8];
     uint32_t root_sel, vmpl, status = (uint32_t)fw_status;
 
     (void)fd;
     va_start(ap, request);
-    io = va_arg(ap, struct fake_io *);
+    io = vt_test_snp_io_arg(ap);
     va_end(ap);
-    assert_true(request == SNP_GET_DERIVED_KEY);
+    assert_true(request == VT_TEST_SNP_GET_DERIVED_KEY);
     assert_int_equal(io->msg_version, 1);
     if (dev_errno != 0) {
         io->exitinfo2 = 0x16;

@@ -11,17 +11,11 @@
 
 #include "tee/collect.h"
 #include "tee/tsm.h"
+#include "snp_guest_io.h"
 
 #define REPORT_LEN 1184
-#define SNP_GET_REPORT 0xC0205300ul
-#define SNP_GET_EXT_REPORT 0xC0205302ul
 
 /* ---- the simulated device ---- */
-
-struct fake_io {
-    uint8_t msg_version;
-    uint64_t req_data, resp_data, exitinfo2;
-};
 
 enum { DEV_OK, DEV_FW_ERROR, DEV_SHORT, DEV_ERRNO };
 static int dev_mode;
@@ -37,7 +31,7 @@ static bool ext_corrupt;          /* an entry's length runs past the table */
 
 static size_t make_cert_table(uint8_t *t, size_t cap);
 
-static int fake_ext(struct fake_io *io)
+static int fake_ext(struct vt_test_snp_io *io)
 {
     uint8_t *req = (uint8_t *)(uintptr_t)io->req_data;
     uint64_t addr;
@@ -73,23 +67,23 @@ int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
 {
     va_list ap;
-    struct fake_io *io;
+    struct vt_test_snp_io *io;
     const uint8_t *req;
     uint8_t *resp;
     uint32_t status = 0, size = REPORT_LEN;
 
     (void)fd;
     va_start(ap, request);
-    io = va_arg(ap, struct fake_io *);
+    io = vt_test_snp_io_arg(ap);
     va_end(ap);
     dev_calls++;
-    assert_true(request == SNP_GET_REPORT || request == SNP_GET_EXT_REPORT);
+    assert_true(request == VT_TEST_SNP_GET_REPORT || request == VT_TEST_SNP_GET_EXT_REPORT);
     assert_int_equal(io->msg_version, 1);
     req = (const uint8_t *)(uintptr_t)io->req_data;
     resp = (uint8_t *)(uintptr_t)io->resp_data;
     for (int i = 64; i < 96; i++)
         assert_int_equal(req[i], 0); /* vmpl 0, reserved zero */
-    if (request == SNP_GET_EXT_REPORT) {
+    if (request == VT_TEST_SNP_GET_EXT_REPORT) {
         int rc = fake_ext(io);
         if (rc != 0)
             return rc;

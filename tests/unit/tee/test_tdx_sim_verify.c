@@ -3,6 +3,7 @@
  * root only with trust_sim, and never hardware_attested. */
 #include "vt_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +196,80 @@ static void test_tee_tdx_sim__verify_untrusted(void **state)
     assert_true(has_error(&res, "pck_chain"));
 }
 
+/* A prover with its own state directory (a gateway): its simulation CA is not
+ * the verifier's.  Refused with a first error that says what to do; trusted
+ * with sim_root_files naming its root, and still never hardware attested; a
+ * file that is not a simulation root, or too many files, is an argument error. */
+static void test_tee_tdx_sim__other_state_dir(void **state)
+{
+    struct fx *f = *state;
+    static vt_result res;
+    char other[512], root[600], notroot[600];
+    const char *files[VT_SIM_ROOT_FILES_MAX + 1];
+    vt_sim_tdx_opts so;
+    vt_verify_opts vo;
+    vt_buf q = { 0 };
+    vt_collateral *c = NULL;
+    vt_err err = { 0 };
+
+    vt_test_mkdtemp(other, sizeof(other));
+    memset(&so, 0, sizeof(so));
+    so.version = 4;
+    so.now = T0;
+    so.state_dir = other;
+    assert_int_equal(vt_collateral_new(&c, &err), VT_OK);
+    assert_int_equal(vt_sim_tdx(&q, c, &so, &err), VT_OK);
+    assert_int_equal(vt_sim_root_path(root, sizeof(root), other, &err), VT_OK);
+    snprintf(notroot, sizeof(notroot), "%s/sim/tdx_pck_platform_ca.pem", other);
+
+    memset(&vo, 0, sizeof(vo));
+    vo.now = T0;
+    vo.collateral = c;
+    vo.trust_sim = true;
+    vo.state_dir = f->state;
+    assert_int_equal(vt_evidence_verify(&res, q.data, q.len, &vo, &err), VT_OK);
+    assert_false(res.valid);
+    assert_string_equal(res.errors[0].check, "sim_root");
+    assert_non_null(strstr(res.errors[0].msg, "--sim-root"));
+    assert_true(has_error(&res, "pck_chain"));
+
+    files[0] = root;
+    vo.sim_root_files = files;
+    vo.sim_root_file_count = 1;
+    assert_int_equal(vt_evidence_verify(&res, q.data, q.len, &vo, &err), VT_OK);
+    if (!res.valid)
+        dump(&res);
+    assert_int_equal(res.verdict, VT_VERDICT_AFFIRMING);
+    assert_true(res.chain_valid);
+    assert_false(res.claims.hardware_attested);
+
+    /* Without trust_sim the extra root is not looked at, and the error says why. */
+    vo.trust_sim = false;
+    assert_int_equal(vt_evidence_verify(&res, q.data, q.len, &vo, &err), VT_OK);
+    assert_false(res.valid);
+    assert_string_equal(res.errors[0].check, "sim_root");
+    assert_non_null(strstr(res.errors[0].msg, "--trust-sim"));
+    vo.trust_sim = true;
+
+    files[0] = notroot;
+    assert_int_not_equal(vt_evidence_verify(&res, q.data, q.len, &vo, &err), VT_OK);
+    assert_non_null(strstr(err.msg, "not a simulation root"));
+    assert_false(res.valid);
+    assert_int_not_equal(vt_sim_root_check(notroot, &err), VT_OK);
+    assert_int_equal(vt_sim_root_check(root, &err), VT_OK);
+    for (size_t i = 0; i <= VT_SIM_ROOT_FILES_MAX; i++)
+        files[i] = root;
+    vo.sim_root_file_count = VT_SIM_ROOT_FILES_MAX + 1;
+    assert_int_not_equal(vt_evidence_verify(&res, q.data, q.len, &vo, &err), VT_OK);
+    vo.sim_root_file_count = VT_SIM_ROOT_FILES_MAX;
+    assert_int_equal(vt_evidence_verify(&res, q.data, q.len, &vo, &err), VT_OK);
+    assert_true(res.valid);
+
+    vt_collateral_free(c);
+    vt_buf_free(&q);
+    vt_test_rmdir(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_tee_tdx_sim__verify_debug),
         cmocka_unit_test(test_tee_tdx_sim__verify_untrusted),
         cmocka_unit_test(test_tee_tdx_sim__cached_ca_new_leaf),
+        cmocka_unit_test(test_tee_tdx_sim__other_state_dir),
     };
     return cmocka_run_group_tests(tests, vt_test_state_dir_setup, vt_test_state_dir_teardown);
 }
