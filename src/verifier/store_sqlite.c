@@ -651,7 +651,9 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
     }
     if (sqlite3_open_v2(path, &l->fast, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(l->fast, 5000) != SQLITE_OK ||
-        sqlite3_exec(l->fast, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+        /* It only inserts and updates by key: a small page cache bounds it. */
+        sqlite3_exec(l->fast, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-512;", NULL, NULL,
+                     NULL) != SQLITE_OK) {
         rc = vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path,
                         l->fast != NULL ? sqlite3_errmsg(l->fast) : "out of memory");
         goto fail;

@@ -202,7 +202,7 @@ static void test_tee_tdx_sim__verify_untrusted(void **state)
  * file that is not a simulation root, or too many files, is an argument error. */
 static void test_tee_tdx_sim__other_state_dir(void **state)
 {
-    struct fx *f = *state;
+    vt_test_state_dir *f = *state;
     static vt_result res;
     char other[512], root[600], notroot[600];
     const char *files[VT_SIM_ROOT_FILES_MAX + 1];
