@@ -264,6 +264,9 @@ typedef struct vt_collect_opts {
     size_t user_data_len;
     const uint8_t *public_key;
     size_t public_key_len;
+    /* TPM: how many bytes of report_data become the quote's qualifyingData
+     * (0 = all 64; a TPM without SHA-512 takes at most 48). */
+    size_t report_data_len;
 } vt_collect_opts;
 
 /* Collects evidence; appends it to out and tells which platform made it. */

@@ -20,6 +20,7 @@
 #include "tee/tpm_eventlog.h"
 #include "tee/tpm_evidence.h"
 #include "tee/tpm_hcl.h"
+#include "tee/tpm_tss.h"
 
 #define AK_CERT_MAX (16u * 1024u)
 #define HW_CERTS_MAX (64u * 1024u)
@@ -574,8 +575,10 @@ const vt__tee_ops vt__tee_tpm = {
     .abi = VT_TEE_OPS_ABI,
     .kind = VT_TEE_TPM,
     .name = "tpm",
-    .caps = VT_TEE_CAN_VERIFY,
+    .caps = VT_TEE_CAN_VERIFY | VT_TEE_CAN_COLLECT,
     .probe = tpm_probe,
+    .detect = vt__tpm_detect,   /* tpm_collect.c: /dev/tpmrm0 or a configured TCTI */
+    .collect = vt__tpm_collect, /* tpm2-tss ESAPI */
     .verify = tpm_verify,
     .inspect = tpm_inspect,
 };
