@@ -37,12 +37,28 @@ typedef struct tpm_ctx {
     vt__tpm_public pub;        /* when ev.ak_pub is present */
     vt__tpm_hcl hcl;
     vt__tpm_evlog *log;
+    vt_buf conv;               /* the container converted from attestation.pb (ev borrows it) */
     uint32_t quoted[VT_TPM_PCR_BANKS_MAX]; /* per supplied bank: PCRs a verified quote covers */
 } tpm_ctx;
 
 static bool tpm_probe(const uint8_t *p, size_t len)
 {
-    return vt__tpm_evidence_probe(p, len);
+    return vt__tpm_evidence_probe(p, len) || vt__tpm_pb_probe(p, len);
+}
+
+/* The veritee container as it is, or converted from go-tpm-tools' protobuf into conv. */
+static vt_status as_container(vt_buf *conv, const uint8_t **p, size_t *len, vt_err *err)
+{
+    vt_status rc;
+
+    if (vt__tpm_evidence_probe(*p, *len) || !vt__tpm_pb_probe(*p, *len))
+        return VT_OK;
+    rc = vt__tpm_pb_to_container(conv, *p, *len, err);
+    if (rc == VT_OK) {
+        *p = conv->data;
+        *len = conv->len;
+    }
+    return rc;
 }
 
 static const uint8_t *bank_values(const tpm_ctx *x, uint16_t alg, size_t *count, size_t *idx)
@@ -447,6 +463,7 @@ static void ctx_free(tpm_ctx *x)
     vt_pkey_free(x->ak);
     vt__tpm_hcl_clear(&x->hcl);
     free(x->log);
+    vt_buf_free(&x->conv);
     free(x);
 }
 
@@ -467,7 +484,14 @@ static vt_status tpm_verify(const vt__verify_req *req, vt_result *res, vt_err *e
     x->req = req;
     x->res = res;
     x->hcl.secure_boot = x->hcl.tpm_enabled = -1;
-    rc = vt__tpm_evidence_parse(&x->ev, req->evidence, req->len, err);
+    vt_buf_init(&x->conv);
+    {
+        const uint8_t *p = req->evidence;
+        size_t n = req->len;
+        rc = as_container(&x->conv, &p, &n, err);
+        if (rc == VT_OK)
+            rc = vt__tpm_evidence_parse(&x->ev, p, n, err);
+    }
     for (size_t i = 0; rc == VT_OK && i < x->ev.quote_count; i++) {
         vt_err e = { 0 };
         rc = vt__tpm_attest_parse(&x->att[i], x->ev.attest[i].p, x->ev.attest[i].len, &e);
@@ -545,10 +569,17 @@ static vt_status tpm_inspect(const uint8_t *p, size_t len, char **json_out, vt_e
     vt__tpm_attest a;
     json_t *o = NULL, *qs;
 
+    vt_buf conv;
+
     *json_out = NULL;
-    rc = vt__tpm_evidence_parse(&ev, p, len, err);
-    if (rc != VT_OK)
+    vt_buf_init(&conv);
+    rc = as_container(&conv, &p, &len, err);
+    if (rc == VT_OK)
+        rc = vt__tpm_evidence_parse(&ev, p, len, err);
+    if (rc != VT_OK) {
+        vt_buf_free(&conv);
         return rc;
+    }
     o = json_object();
     qs = json_array();
     json_object_set_new(o, "platform", json_string("tpm"));
@@ -568,6 +599,7 @@ static vt_status tpm_inspect(const uint8_t *p, size_t len, char **json_out, vt_e
     rc = *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "tpm: cannot serialize the evidence as JSON");
 out:
     json_decref(o);
+    vt_buf_free(&conv);
     return rc;
 }
 
