@@ -19,6 +19,7 @@ static void sim_usage(FILE *f)
                "                          [--vmpl N] [--no-smt] [--migration-agent]\n"
                "                         [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nitro --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
+               "       veritee sim tpm start --state DIR [--port N] | stop --state DIR | --extend HEX [--pcr N]\n"
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
                "nitro: an AWS Nitro Enclaves attestation document (COSE_Sign1 ES384, as /dev/nsm returns it)\n"
                "in DIR/attestation.cbor, under a simulated zonal CA and the simulation root.  Its nonce field\n"
@@ -269,6 +270,8 @@ out:
     return ex;
 }
 
+int vt_cmd_sim_tpm(int argc, char **argv); /* cmd_sim_tpm.c */
+
 int vt_cmd_sim(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -310,9 +313,11 @@ int vt_cmd_sim(int argc, char **argv)
         return sim_sevsnp(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "nitro") == 0)
         return sim_nitro(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "tpm") == 0)
+        return vt_cmd_sim_tpm(argc, argv); /* cmd_sim_tpm.c: swtpm, PCR extend */
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro)");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, tpm)");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

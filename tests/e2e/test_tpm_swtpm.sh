@@ -111,4 +111,24 @@ expect 0 "collect with a log in the wrong order" -- "$VT" attest --platform tpm 
 expect 1 "a log that does not replay is refused" -- "$VT" verify --json --nonce $N --ak-sha256 "$AK" "$TMP/ev-log2.bin"
 contains '"event_log"' "event log mismatch named"
 
+# ---- the gateway's register: vt_tpm_pcr_extend on PCR 23, read back by tpm2-tools ----
+tpm2_pcrreset 23
+expect 0 "sim tpm extend" -- "$VT" sim tpm --extend "$E1"
+W=$(python3 -c "import hashlib,sys;print(hashlib.sha256(bytes(32)+bytes.fromhex(sys.argv[1])).hexdigest())" "$E1")
+tpm2_pcrread sha256:23 >"$TMP/out" 2>&1
+contains "$(echo "$W" | tr a-f A-F)" "PCR 23 = SHA-256(0 || event digest) after vt_tpm_pcr_extend"
+
+# ---- sealing to the TPM: opens while PCRs 0-7 hold, refused once one changes ----
+S="$TMP/seal-state"
+printf 'model key 42' >"$TMP/secret"
+expect 0 "seal to the TPM" -- "$VT" seal --platform tpm --key-id k1 --state "$S" --out "$TMP/sealed" "$TMP/secret"
+expect 0 "unseal on the same TPM, PCRs unchanged" -- "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
+contains "model key 42" "unsealed plaintext"
+expect 1 "another key id does not open" -- "$VT" unseal --platform tpm --key-id k2 --state "$S" "$TMP/sealed"
+expect 1 "a mock root does not open a TPM blob" -- "$VT" unseal --platform mock --key-id k1 --state "$S" "$TMP/sealed"
+tpm2_pcrextend 7:sha256="$(printf '%064x' 9)"
+expect 1 "PCR 7 changed: the TPM refuses to unseal" -- "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
+contains "refuses to unseal" "the refusal names the PCR policy"
+lacks "model key 42" "no plaintext after the PCR change"
+
 finish
