@@ -55,7 +55,7 @@ VT_NODISCARD VT_API vt_status vt_seal_root_sevsnp(vt_seal_root *out, const char 
  * created on first use.  Borrowed path. */
 VT_NODISCARD VT_API vt_status vt_seal_root_mock(vt_seal_root *out, const char *state_dir, vt_err *err);
 /* The TPM root: 32 random bytes sealed to the TPM (tcti as for
- * vt_tpm_pcr_extend, NULL = the default) under a PolicyPCR on the SHA-256
+ * vt_tpm_pcr_extend, NULL = device:/dev/tpmrm0) under a PolicyPCR on the SHA-256
  * values of pcr_mask (0 = VT_SEAL_TPM_PCRS) when first used, kept as
  * <state_dir>/seal-root.tpm (the sealed object, only this TPM can load it),
  * and unsealed on every use.  VT_E_CRYPTO once a bound PCR changed (or on

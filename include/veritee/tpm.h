@@ -54,8 +54,8 @@ VT_API bool vt_tpm_evidence_dir_probe(const char *dir);
 
 /* ---- a TPM on this machine, through tpm2-tss (docs/formats/tpm.md) ----
  * tcti (borrowed; NULL for the default): a tpm2-tss TCTI configuration such
- * as "device:/dev/tpmrm0" or "swtpm:host=127.0.0.1,port=2321"; NULL takes
- * $VERITEE_TPM_TCTI, then $TPM2TOOLS_TCTI, then device:/dev/tpmrm0.
+ * as "device:/dev/tpmrm0" or "swtpm:host=127.0.0.1,port=2321"; NULL =
+ * device:/dev/tpmrm0 (the CLI passes $VERITEE_TPM_TCTI or $TPM2TOOLS_TCTI).
  * VT_E_UNSUPPORTED when no TPM answers there, VT_E_IO when the TPM refuses. */
 
 /* Azure confidential VMs: the HCL report, and the index whose 64 bytes become its user-data. */

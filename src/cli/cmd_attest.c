@@ -261,6 +261,8 @@ int vt_cmd_attest(int argc, char **argv)
     if (vt_cli_report_data(o.report_data, &rd_len, rd, nonce, pub, &err) != VT_OK)
         return vt_cli_usage_error("%s", err.msg);
     o.report_data_len = rd_len;
+    if (vt_cli_tpm_collect_opts(&o) != VT_EXIT_OK)
+        return VT_EXIT_USAGE;
     o.state_dir = vt_cli_state_dir(state);
     vt_buf_init(&ev);
     vt_buf_init(&b64);

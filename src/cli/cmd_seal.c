@@ -57,7 +57,7 @@ static int root_for(vt_seal_root *root, const char *platform, const char *state,
     if (strcmp(platform, "sevsnp") == 0) {
         rc = vt_seal_root_sevsnp(root, sysroot, &err);
     } else if (strcmp(platform, "tpm") == 0) {
-        rc = vt_seal_root_tpm(root, NULL, vt_cli_state_dir(state), 0, &err); /* PCRs 0-7, docs/formats/tpm.md */
+        rc = vt_seal_root_tpm(root, vt_cli_tpm_tcti(), vt_cli_state_dir(state), 0, &err); /* PCRs 0-7, docs/formats/tpm.md */
     } else if (strcmp(platform, "mock") == 0) {
         rc = vt_seal_root_mock(root, vt_cli_state_dir(state), &err);
         if (rc == VT_OK && !quiet)

@@ -17,9 +17,74 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "veritee/tee.h"
 #include "veritee/tpm.h"
 
 int vt_cmd_sim_tpm(int argc, char **argv);
+
+const char *vt_cli_tpm_tcti(void)
+{
+    const char *e = getenv("VERITEE_TPM_TCTI");
+
+    if (e == NULL || *e == '\0')
+        e = getenv("TPM2TOOLS_TCTI");
+    return e != NULL && *e != '\0' ? e : NULL;
+}
+
+int vt_cli_tpm_collect_opts(vt_collect_opts *o)
+{
+    const char *pcrs = getenv("VERITEE_TPM_PCRS"), *bank = getenv("VERITEE_TPM_BANK");
+    const char *alg = getenv("VERITEE_TPM_AK_ALG"), *h = getenv("VERITEE_TPM_AK_HANDLE");
+    char *end;
+
+    o->tpm_tcti = vt_cli_tpm_tcti();
+    if (pcrs != NULL && *pcrs != '\0') { /* "0-7,23" */
+        const char *s = pcrs;
+        while (*s != '\0') {
+            unsigned long a = strtoul(s, &end, 10), b = a;
+            if (end == s)
+                goto bad_pcrs;
+            if (*end == '-') {
+                s = end + 1;
+                b = strtoul(s, &end, 10);
+                if (end == s)
+                    goto bad_pcrs;
+            }
+            if (a > b || b > 23)
+                goto bad_pcrs;
+            for (unsigned long i = a; i <= b; i++)
+                o->tpm_pcrs |= 1u << i;
+            s = *end == ',' ? end + 1 : end;
+            if (*end != ',' && *end != '\0')
+                goto bad_pcrs;
+        }
+    }
+    if (bank != NULL && *bank != '\0') {
+        if (strcmp(bank, "sha1") == 0)
+            o->tpm_bank = 0x0004;
+        else if (strcmp(bank, "sha256") == 0)
+            o->tpm_bank = 0x000b;
+        else if (strcmp(bank, "sha384") == 0)
+            o->tpm_bank = 0x000c;
+        else
+            return vt_cli_usage_error("VERITEE_TPM_BANK must be sha1, sha256 or sha384");
+    }
+    if (alg != NULL && *alg != '\0') {
+        if (strcmp(alg, "ecc") == 0 || strcmp(alg, "p256") == 0)
+            o->tpm_ak_ecc = true;
+        else if (strcmp(alg, "rsa") != 0)
+            return vt_cli_usage_error("VERITEE_TPM_AK_ALG must be rsa or ecc");
+    }
+    if (h != NULL && *h != '\0') {
+        unsigned long v = strtoul(h, &end, 16);
+        if (*end != '\0' || v < 0x81000000ul || v > 0x81fffffful)
+            return vt_cli_usage_error("VERITEE_TPM_AK_HANDLE must be a persistent handle 0x81xxxxxx");
+        o->tpm_ak_handle = (uint32_t)v;
+    }
+    return VT_EXIT_OK;
+bad_pcrs:
+    return vt_cli_usage_error("VERITEE_TPM_PCRS must list PCRs 0..23 (like 0-7,23)");
+}
 
 static int sim_tpm_usage(void)
 {
@@ -104,7 +169,7 @@ int vt_cmd_sim_tpm(int argc, char **argv)
         dl = sizeof(d);
         if (strlen(extend) != 64 || vt_hex_decode(d, sizeof(d), extend, 64, &err) != VT_OK)
             return vt_cli_usage_error("sim tpm: --extend takes a 32-byte SHA-256 digest in hex");
-        if (vt_tpm_pcr_extend(NULL, pcr, 0x000b, d, dl, &err) != VT_OK)
+        if (vt_tpm_pcr_extend(vt_cli_tpm_tcti(), pcr, 0x000b, d, dl, &err) != VT_OK)
             return vt_cli_fail(VT_E_IO, &err);
         return VT_EXIT_OK;
     }

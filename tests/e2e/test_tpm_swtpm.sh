@@ -39,12 +39,19 @@ tpm2_flushcontext -t
 
 # ---- veritee collects, veritee verifies ----
 N=00112233445566778899aabbccddeeff
-expect 0 "detected through the TCTI" -- "$VT" hardware
+expect 0 "hardware lists the TPM row" -- "$VT" hardware
 contains "tpm" "hardware lists the TPM"
 expect 0 "collect" -- "$VT" attest --platform tpm --nonce $N --out "$TMP/ev.bin"
 contains "tpm evidence" "collected TPM evidence"
-expect 0 "auto-detection collects from the TPM" -- "$VT" attest --nonce $N --out "$TMP/ev-auto.bin"
-contains "of tpm evidence" "auto picks tpm"
+VERITEE_TPM_PCRS=0-7,16,23 VERITEE_TPM_AK_ALG=ecc expect 0 "collect PCRs 0-7,16,23 with a P-256 AK" -- \
+  "$VT" attest --platform tpm --nonce $N --out "$TMP/ev-ecc.bin"
+expect 1 "the P-256 AK is not the pinned RSA AK" -- "$VT" verify --json --nonce $N --ak-sha256 "$AK" "$TMP/ev-ecc.bin"
+contains '"ak_trust"' "another AK is not trusted"
+"$VT" verify --json --nonce $N "$TMP/ev-ecc.bin" >"$TMP/out" 2>&1
+contains '"signature_valid": true' "P-256 quote signature valid"
+contains '"pcr16": "' "PCR 16 quoted"
+lacks '"pcr8": "' "PCR 8 not quoted, not claimed"
+VERITEE_TPM_PCRS=0-24 expect 2 "PCR 24 refused" -- "$VT" attest --platform tpm --nonce $N --out "$TMP/x.bin"
 expect 0 "verified, AK pinned" -- "$VT" verify --json --nonce $N --ak-sha256 "$AK" "$TMP/ev.bin"
 contains '"verdict": "affirming"' "affirming with the pin"
 contains '"signature_valid": true' "quote signature"

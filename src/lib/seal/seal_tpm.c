@@ -155,7 +155,7 @@ static vt_status unseal_root(vt__tpm_conn *c, ESYS_TR srk, const uint8_t *p, siz
 
     memset(&pub, 0, sizeof(pub));
     memset(&priv, 0, sizeof(priv));
-    if (len < 12 || memcmp(p, SEALED_MAGIC, 8) != 0 ||
+    if (len < 12 || !vt_ct_equal(p, SEALED_MAGIC, 8) ||
         Tss2_MU_TPM2B_PUBLIC_Unmarshal(p, len, &off, &pub) != TSS2_RC_SUCCESS ||
         Tss2_MU_TPM2B_PRIVATE_Unmarshal(p, len, &off, &priv) != TSS2_RC_SUCCESS || off != len)
         return vt_err_set(err, VT_E_FORMAT, "seal: the TPM sealed root file is malformed");

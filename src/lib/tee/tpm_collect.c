@@ -35,29 +35,13 @@ const char *vt__tpm_rc(TSS2_RC rc)
     return Tss2_RC_Decode(rc);
 }
 
-static const char *env_tcti(void)
-{
-    const char *e = getenv("VERITEE_TPM_TCTI");
-
-    if (e == NULL || *e == '\0')
-        e = getenv("TPM2TOOLS_TCTI");
-    return e != NULL && *e != '\0' ? e : NULL;
-}
-
-bool vt__tpm_tcti_env(void)
-{
-    return env_tcti() != NULL;
-}
-
 vt_status vt__tpm_open(vt__tpm_conn *c, const char *tcti, const char *sysroot, vt_err *err)
 {
     TSS2_RC r;
     int n;
 
     memset(c, 0, sizeof(*c));
-    if (tcti == NULL || *tcti == '\0')
-        tcti = env_tcti();
-    if (tcti != NULL)
+    if (tcti != NULL && *tcti != '\0')
         n = snprintf(c->conf, sizeof(c->conf), "%s", tcti);
     else
         n = snprintf(c->conf, sizeof(c->conf), "device:%s/dev/tpmrm0", sysroot == NULL ? "" : sysroot);
@@ -186,25 +170,14 @@ typedef struct ak_opts {
     TPM2_HANDLE persist; /* 0 = a transient primary each time */
 } ak_opts;
 
-static vt_status ak_env(ak_opts *o, vt_err *err)
+static vt_status ak_from_opts(ak_opts *o, const vt_collect_opts *co, vt_err *err)
 {
-    const char *alg = getenv("VERITEE_TPM_AK_ALG"), *h = getenv("VERITEE_TPM_AK_HANDLE");
-    char *end = NULL;
-    unsigned long v;
-
     memset(o, 0, sizeof(*o));
-    if (alg != NULL && *alg != '\0') {
-        if (strcmp(alg, "ecc") == 0 || strcmp(alg, "p256") == 0)
-            o->ecc = true;
-        else if (strcmp(alg, "rsa") != 0)
-            return vt_err_set(err, VT_E_ARG, "tpm: VERITEE_TPM_AK_ALG must be rsa or ecc, not \"%.32s\"", alg);
-    }
-    if (h != NULL && *h != '\0') {
-        v = strtoul(h, &end, 16);
-        if (end == NULL || *end != '\0' || v < 0x81000000ul || v > 0x81ffffffUL)
-            return vt_err_set(err, VT_E_ARG, "tpm: VERITEE_TPM_AK_HANDLE must be a persistent handle 0x81xxxxxx");
-        o->persist = (TPM2_HANDLE)v;
-    }
+    o->ecc = co->tpm_ak_ecc;
+    if (co->tpm_ak_handle != 0 && (co->tpm_ak_handle < 0x81000000u || co->tpm_ak_handle > 0x81ffffffu))
+        return vt_err_set(err, VT_E_ARG, "tpm: AK handle 0x%08x is not a persistent handle 0x81xxxxxx",
+                          co->tpm_ak_handle);
+    o->persist = co->tpm_ak_handle;
     return VT_OK;
 }
 
@@ -272,61 +245,6 @@ static void ak_release(vt__tpm_conn *c, const ak_opts *o, ESYS_TR tr)
 }
 
 /* ---- what to quote ---- */
-
-/* VERITEE_TPM_PCRS: "0-23" (default), or a list like "0,2,4-7,23". */
-static vt_status pcr_mask_env(uint32_t *mask, vt_err *err)
-{
-    const char *s = getenv("VERITEE_TPM_PCRS");
-    uint32_t m = 0;
-
-    *mask = DEFAULT_PCRS;
-    if (s == NULL || *s == '\0')
-        return VT_OK;
-    while (*s != '\0') {
-        char *end;
-        unsigned long a = strtoul(s, &end, 10), b = a;
-        if (end == s)
-            goto bad;
-        if (*end == '-') {
-            s = end + 1;
-            b = strtoul(s, &end, 10);
-            if (end == s)
-                goto bad;
-        }
-        if (a > b || b >= VT_TPM_PCR_COUNT)
-            goto bad;
-        for (unsigned long i = a; i <= b; i++)
-            m |= 1u << i;
-        s = end;
-        if (*s == ',')
-            s++;
-        else if (*s != '\0')
-            goto bad;
-    }
-    if (m == 0)
-        goto bad;
-    *mask = m;
-    return VT_OK;
-bad:
-    return vt_err_set(err, VT_E_ARG, "tpm: VERITEE_TPM_PCRS must list PCRs 0..23 (like 0-7,23)");
-}
-
-/* VERITEE_TPM_BANK: sha256 (default), sha1 or sha384. */
-static vt_status bank_env(TPMI_ALG_HASH *alg, vt_err *err)
-{
-    const char *s = getenv("VERITEE_TPM_BANK");
-
-    *alg = TPM2_ALG_SHA256;
-    if (s == NULL || *s == '\0' || strcmp(s, "sha256") == 0)
-        return VT_OK;
-    if (strcmp(s, "sha1") == 0)
-        *alg = TPM2_ALG_SHA1;
-    else if (strcmp(s, "sha384") == 0)
-        *alg = TPM2_ALG_SHA384;
-    else
-        return vt_err_set(err, VT_E_ARG, "tpm: VERITEE_TPM_BANK must be sha1, sha256 or sha384");
-    return VT_OK;
-}
 
 /* pcrDigest of the values read = the quote's?  (SHA-256: the AK's scheme hash.) */
 static bool digest_matches(const uint8_t *attest, size_t attest_len, const uint8_t *pcrs, size_t dlen, uint32_t mask)
@@ -432,9 +350,6 @@ void vt__tpm_detect(vt_hw_entry *hw, const char *sysroot)
     if (stat(path, &st) == 0) {
         hw->present = true;
         snprintf(hw->evidence, sizeof(hw->evidence), "/dev/tpmrm0 present");
-    } else if (vt__tpm_tcti_env()) {
-        hw->present = true;
-        snprintf(hw->evidence, sizeof(hw->evidence), "TPM through the configured TCTI (VERITEE_TPM_TCTI)");
     } else {
         hw->present = false;
         snprintf(hw->evidence, sizeof(hw->evidence), "/dev/tpmrm0 absent");
@@ -464,13 +379,13 @@ vt_status vt__tpm_collect(const vt__collect_req *req, vt_buf *out, vt_err *err)
     memset(&c, 0, sizeof(c));
     if (rd_len > VT_REPORT_DATA_LEN)
         return vt_err_set(err, VT_E_ARG, "tpm: report data of %zu bytes (at most %d)", rd_len, VT_REPORT_DATA_LEN);
-    rc = ak_env(&ak, err);
+    mask = o->tpm_pcrs == 0 ? DEFAULT_PCRS : o->tpm_pcrs;
+    bank = o->tpm_bank == 0 ? TPM2_ALG_SHA256 : o->tpm_bank;
+    if (mask > DEFAULT_PCRS || (bank != TPM2_ALG_SHA1 && bank != TPM2_ALG_SHA256 && bank != TPM2_ALG_SHA384))
+        return vt_err_set(err, VT_E_ARG, "tpm: PCRs must be 0..23 and the bank SHA-1, SHA-256 or SHA-384");
+    rc = ak_from_opts(&ak, o, err);
     if (rc == VT_OK)
-        rc = pcr_mask_env(&mask, err);
-    if (rc == VT_OK)
-        rc = bank_env(&bank, err);
-    if (rc == VT_OK)
-        rc = vt__tpm_open(&c, NULL, o->sysroot, err);
+        rc = vt__tpm_open(&c, o->tpm_tcti, o->sysroot, err);
     if (rc == VT_OK)
         rc = ak_load(&c, &ak, &key, &pub, err);
     if (rc != VT_OK)

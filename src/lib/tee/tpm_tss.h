@@ -1,7 +1,7 @@
 /*
  * Internal: a TPM reached through tpm2-tss ESAPI (collection, PCR extend,
- * sealing).  The TCTI is, in order: the caller's configuration string,
- * $VERITEE_TPM_TCTI, $TPM2TOOLS_TCTI, else "device:<sysroot>/dev/tpmrm0".
+ * sealing).  The TCTI is the caller's configuration string, else
+ * "device:<sysroot>/dev/tpmrm0" (the library reads no environment).
  */
 #ifndef VT_TEE_TPM_TSS_H
 #define VT_TEE_TPM_TSS_H
@@ -21,8 +21,6 @@ typedef struct vt__tpm_conn {
  * VT_E_UNSUPPORTED when no TPM answers there. */
 VT_NODISCARD vt_status vt__tpm_open(vt__tpm_conn *c, const char *tcti, const char *sysroot, vt_err *err);
 void vt__tpm_close(vt__tpm_conn *c);
-/* True when a TCTI is configured in the environment. */
-bool vt__tpm_tcti_env(void);
 /* A TSS2 return code as text (static storage, from tss2-rc). */
 const char *vt__tpm_rc(TSS2_RC rc);
 /* True when the TPM holds the persistent or NV handle h. */
