@@ -114,6 +114,7 @@ for t in "$build"/fuzz/fuzz_*; do
     *certtable*) cp -n "$work/certtable"/* "$corpus/" 2>/dev/null || true ;;
     *tpm_attest*) cp -n "$tp/attest"/* "$corpus/" 2>/dev/null || true ;;
     *tpm_eventlog*) cp -n "$tp/eventlog"/* "$corpus/" 2>/dev/null || true ;;
+    *tpm_pb*) cp -n "$vectors"/tpm/*/attestation.pb "$corpus/" 2>/dev/null || true ;;
     *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
     *nvgpu_rim*) cp -n "$vectors"/nvgpu/*/*.swidtag "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac

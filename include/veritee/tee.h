@@ -279,6 +279,17 @@ typedef struct vt_collect_opts {
     size_t user_data_len;
     const uint8_t *public_key;
     size_t public_key_len;
+    /* TPM: how many bytes of report_data become the quote's qualifyingData
+     * (0 = all 64; a TPM without SHA-512 takes at most 48). */
+    size_t report_data_len;
+    /* TPM (docs/formats/tpm.md, "Collection"); zero = the default.  The CLI
+     * fills them from $VERITEE_TPM_TCTI (or $TPM2TOOLS_TCTI), $VERITEE_TPM_PCRS,
+     * $VERITEE_TPM_BANK, $VERITEE_TPM_AK_ALG, $VERITEE_TPM_AK_HANDLE. */
+    const char *tpm_tcti;      /* borrowed; NULL = device:<sysroot>/dev/tpmrm0 */
+    uint32_t tpm_pcrs;         /* PCRs to quote (bit i = PCR i); 0 = 0-23 */
+    uint16_t tpm_bank;         /* TPM_ALG_SHA1/256/384; 0 = SHA-256 */
+    bool tpm_ak_ecc;           /* P-256 AK instead of RSA-2048 */
+    uint32_t tpm_ak_handle;    /* persistent AK handle 0x81xxxxxx to load (or create there); 0 = transient */
 } vt_collect_opts;
 
 /* Collects evidence; appends it to out and tells which platform made it. */

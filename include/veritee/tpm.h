@@ -52,6 +52,26 @@ VT_NODISCARD VT_API vt_status vt_tpm_evidence_load_dir(vt_buf *out, const char *
 /* True when dir looks like a TPM evidence directory (holds a quote). */
 VT_API bool vt_tpm_evidence_dir_probe(const char *dir);
 
+/* ---- a TPM on this machine, through tpm2-tss (docs/formats/tpm.md) ----
+ * tcti (borrowed; NULL for the default): a tpm2-tss TCTI configuration such
+ * as "device:/dev/tpmrm0" or "swtpm:host=127.0.0.1,port=2321"; NULL =
+ * device:/dev/tpmrm0 (the CLI passes $VERITEE_TPM_TCTI or $TPM2TOOLS_TCTI).
+ * VT_E_UNSUPPORTED when no TPM answers there, VT_E_IO when the TPM refuses. */
+
+/* Azure confidential VMs: the HCL report, and the index whose 64 bytes become its user-data. */
+#define VT_TPM_HCL_NV_INDEX 0x01400001u
+#define VT_TPM_HCL_USERDATA_NV_INDEX 0x01400002u
+/* The application PCR the gateway's measurement log extends (TCG: PCR 23 is resettable, for applications). */
+#define VT_TPM_APP_PCR 23u
+
+/* PCR[pcr] := H(PCR[pcr] || digest) in bank alg (TPM_ALG_SHA1 0x0004, SHA256
+ * 0x000b, SHA384 0x000c, SHA512 0x000d); len must be the bank's digest size. */
+VT_NODISCARD VT_API vt_status vt_tpm_pcr_extend(const char *tcti, unsigned pcr, uint16_t alg, const uint8_t *digest,
+                                                size_t len, vt_err *err);
+/* Reads PCR[pcr] of bank alg into out (out_len = the bank's digest size). */
+VT_NODISCARD VT_API vt_status vt_tpm_pcr_read(const char *tcti, unsigned pcr, uint16_t alg, uint8_t *out,
+                                              size_t out_len, vt_err *err);
+
 #ifdef __cplusplus
 }
 #endif

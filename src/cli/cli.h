@@ -49,6 +49,11 @@ const char *vt_cli_nvml_library(const char *flag);
 struct vt_nvgpu_status;
 void vt_cli_gpu_status_print(const struct vt_nvgpu_status *st);
 int vt_cmd_sim(int argc, char **argv);
+/* cmd_sim_tpm.c: the TPM's TCTI ($VERITEE_TPM_TCTI, else $TPM2TOOLS_TCTI; NULL =
+ * /dev/tpmrm0), and the TPM collection options from the environment (docs/formats/tpm.md). */
+const char *vt_cli_tpm_tcti(void);
+struct vt_collect_opts;
+int vt_cli_tpm_collect_opts(struct vt_collect_opts *o);
 int vt_cmd_measure(int argc, char **argv);
 int vt_cmd_log(int argc, char **argv);
 int vt_cmd_verifier(int argc, char **argv);

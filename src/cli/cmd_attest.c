@@ -237,7 +237,7 @@ int vt_cmd_attest(int argc, char **argv)
                    "report_data = SHA-512(nonce || pubkey), or the raw --report-data.\n"
                    "Without a nonce a random one is made and printed.  Where the machine has\n"
                    "no TEE, mock evidence is made (and it says so): it is never hardware attested.\n\n"
-                   "  --platform P   auto (default), tdx, sevsnp, nitro or mock\n"
+                   "  --platform P   auto (default), tdx, sevsnp, nitro, tpm or mock\n"
                    "  --out FILE     write the evidence there (default: base64 on stdout); certificates\n"
                    "                 that come with it (SEV-SNP) go to FILE.certs/\n"
                    "  --state DIR    state directory (mock key)\n"
@@ -261,6 +261,9 @@ int vt_cmd_attest(int argc, char **argv)
     }
     if (vt_cli_report_data(o.report_data, &rd_len, rd, nonce, pub, &err) != VT_OK)
         return vt_cli_usage_error("%s", err.msg);
+    o.report_data_len = rd_len;
+    if (vt_cli_tpm_collect_opts(&o) != VT_EXIT_OK)
+        return VT_EXIT_USAGE;
     o.state_dir = vt_cli_state_dir(state);
     vt_buf_init(&ev);
     vt_buf_init(&b64);

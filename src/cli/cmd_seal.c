@@ -13,13 +13,15 @@ enum { O_KEY_ID = 256, O_PLATFORM, O_STATE, O_OUT, O_SYSROOT };
 static void seal_usage(FILE *f, const char *verb)
 {
     fprintf(f,
-            "usage: veritee %s --key-id ID [--platform auto|sevsnp|mock] [--state DIR] [--out FILE] [FILE]\n\n"
+            "usage: veritee %s --key-id ID [--platform auto|sevsnp|tpm|mock] [--state DIR] [--out FILE] [FILE]\n\n"
             "%s FILE (default: standard input) to standard output (or --out FILE), with a key derived\n"
             "(HKDF-SHA256) from this platform's sealing root, the key id and the platform; the blob is\n"
             "nonce(12) || AES-256-GCM ciphertext || tag(16) (format veritee-seal-v1, docs/keys.md).\n\n"
             "  --key-id ID   domain separation: a blob sealed under one id never opens under another\n"
             "  --platform P  sevsnp: the firmware's derived key (VCEK root, mixing the launch measurement\n"
             "                and policy: only the same guest image on the same chip opens it);\n"
+            "                tpm: 32 bytes sealed into the TPM under a policy on PCRs 0-7 (kept sealed in\n"
+            "                the state directory; the TPM refuses it once those PCRs change);\n"
             "                mock: a random key in the state directory (simulation, NOT hardware);\n"
             "                auto (default): sevsnp when /dev/sev-guest exists, mock when no TEE is\n"
             "                present.  TDX and Nitro have no hardware sealing key: keys for them come\n"
@@ -54,12 +56,14 @@ static int root_for(vt_seal_root *root, const char *platform, const char *state,
     }
     if (strcmp(platform, "sevsnp") == 0) {
         rc = vt_seal_root_sevsnp(root, sysroot, &err);
+    } else if (strcmp(platform, "tpm") == 0) {
+        rc = vt_seal_root_tpm(root, vt_cli_tpm_tcti(), vt_cli_state_dir(state), 0, &err); /* PCRs 0-7, docs/formats/tpm.md */
     } else if (strcmp(platform, "mock") == 0) {
         rc = vt_seal_root_mock(root, vt_cli_state_dir(state), &err);
         if (rc == VT_OK && !quiet)
             fprintf(stderr, "veritee: sealing root: mock state-directory key (simulation, not hardware)\n");
     } else {
-        return vt_cli_usage_error("seal: --platform takes auto, sevsnp or mock");
+        return vt_cli_usage_error("seal: --platform takes auto, sevsnp, tpm or mock");
     }
     return rc == VT_OK ? VT_EXIT_OK : vt_cli_fail(rc, &err);
 }

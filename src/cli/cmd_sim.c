@@ -19,6 +19,7 @@ static void sim_usage(FILE *f)
                "                          [--vmpl N] [--no-smt] [--migration-agent]\n"
                "                         [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nitro --out DIR [--debug] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
+               "       veritee sim tpm start --state DIR [--port N] | stop --state DIR | --extend HEX [--pcr N]\n"
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
                "                         [--json]\n"
@@ -383,6 +384,7 @@ static int sim_root(int argc, char **argv)
     printf("%s\n", path);
     return VT_EXIT_OK;
 }
+int vt_cmd_sim_tpm(int argc, char **argv); /* cmd_sim_tpm.c */
 
 int vt_cmd_sim(int argc, char **argv)
 {
@@ -429,9 +431,11 @@ int vt_cmd_sim(int argc, char **argv)
         return sim_nvgpu(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "root") == 0)
         return sim_root(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "tpm") == 0)
+        return vt_cmd_sim_tpm(argc, argv); /* cmd_sim_tpm.c: swtpm, PCR extend */
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu) or root");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu, tpm) or root");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

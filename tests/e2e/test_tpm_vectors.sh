@@ -118,6 +118,49 @@ for d in "$TMP"/mut/*; do
 done
 [ "$(ls "$TMP/mut" | wc -l)" -ge 50 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: mutations missing"; }
 
+# ---- the go-tpm-tools container (attestation.pb), as a file and as a directory of its own ----
+G="$T/gce-cos85-no-nonce"
+expect 0 "attestation.pb accepted" -- "$VT" verify --json --at $GCE_AT "$G/attestation.pb"
+contains '"verdict": "affirming"' "attestation.pb affirming"
+contains '"hardware_attested": true' "attestation.pb hardware (AK certificate)"
+contains '"secure_boot": "01"' "attestation.pb event log replayed"
+contains '"pcr0": "0f35c214608d93c7a6e68ae7359b4a8be5a0e99eea9107ece427c4dea4e439cf"' "attestation.pb pcr0"
+expect 0 "attestation.pb --platform tpm" -- "$VT" verify --platform tpm --at $GCE_AT "$G/attestation.pb"
+mkdir -p "$TMP/pbdir" && cp "$G/attestation.pb" "$TMP/pbdir/"
+expect 0 "a directory holding only attestation.pb" -- "$VT" verify --at $GCE_AT "$TMP/pbdir"
+expect 0 "inspect attestation.pb" -- "$VT" inspect "$G/attestation.pb"
+contains '"pcr_banks": 3' "three banks from the protobuf"
+# Bit flips inside every signed part as it sits in the protobuf, and truncations: all rejected.
+mkdir -p "$TMP/pbmut"
+python3 - "$G" "$TMP/pbmut" <<'PY'
+import os, sys
+g, out = sys.argv[1], sys.argv[2]
+pb = open(os.path.join(g, "attestation.pb"), "rb").read()
+cases = []
+for f, offs in (("quote_sha256.attest", (0, 4, 40, 112)), ("quote_sha256.sig", (0, 6, 200, 261)),
+                ("quote_sha1.sig", (100,)), ("pcrs_sha256.bin", (0, 31, 767)), ("ak_pub.tpmt", (30, 279)),
+                ("ak_cert.der", (500,)), ("event_log.bin", (5000,))):
+    part = open(os.path.join(g, f), "rb").read()
+    at = pb.find(part if f != "pcrs_sha256.bin" else part[:32])
+    assert at >= 0, f
+    for o in offs:
+        if f == "pcrs_sha256.bin":  # PCR values sit one map entry apart: flip inside PCR 0
+            o = o % 32
+        b = bytearray(pb); b[at + o] ^= 0x01; cases.append(("%s+%d" % (f, o), bytes(b)))
+for n in (1, 100, 1000, len(pb) // 2, len(pb) - 1):
+    cases.append(("cut%d" % n, pb[:n]))
+cases.append(("varint overflow", b"\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f" + pb[2:]))
+for i, (what, b) in enumerate(cases):
+    open(os.path.join(out, "%03d-%s.pb" % (i, what.replace("/", "_"))), "wb").write(b)
+PY
+for f in "$TMP"/pbmut/*.pb; do
+  "$VT" verify --platform tpm --at $GCE_AT "$f" >"$TMP/out" 2>&1
+  rc=$?
+  if [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $(basename "$f") accepted (exit $rc)"; head -5 "$TMP/out"; fi
+done
+[ "$(ls "$TMP/pbmut" | wc -l)" -ge 20 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: pb mutations missing"; }
+
 # A directory without a quote is a usage error.
 mkdir -p "$TMP/empty"
 expect 2 "directory without a quote" -- "$VT" verify "$TMP/empty"

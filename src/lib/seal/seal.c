@@ -24,6 +24,7 @@ const char *vt_seal_platform_tag(vt_seal_platform p)
     switch (p) {
     case VT_SEAL_MOCK: return "mock";
     case VT_SEAL_SEVSNP: return "sevsnp";
+    case VT_SEAL_TPM: return "tpm";
     }
     return "unknown";
 }
@@ -100,7 +101,7 @@ static vt_status seal_key(uint8_t key[32], const vt_seal_root *root, const char 
 
     if (idl == 0 || idl > VT_SEAL_KEY_ID_MAX)
         return vt_err_set(err, VT_E_ARG, "seal: key_id must be 1..%d bytes", VT_SEAL_KEY_ID_MAX);
-    if (root->platform != VT_SEAL_MOCK && root->platform != VT_SEAL_SEVSNP)
+    if (root->platform != VT_SEAL_MOCK && root->platform != VT_SEAL_SEVSNP && root->platform != VT_SEAL_TPM)
         return vt_err_set(err, VT_E_ARG, "seal: unknown sealing platform %d", (int)root->platform);
     memcpy(info, seal_label, sizeof(seal_label)); /* with its NUL */
     n = sizeof(seal_label);

@@ -15,11 +15,13 @@
 
 #include <jansson.h>
 
+#include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/tpm_attest.h"
 #include "tee/tpm_eventlog.h"
 #include "tee/tpm_evidence.h"
 #include "tee/tpm_hcl.h"
+#include "tee/tpm_tss.h"
 
 #define AK_CERT_MAX (16u * 1024u)
 #define HW_CERTS_MAX (64u * 1024u)
@@ -34,14 +36,34 @@ typedef struct tpm_ctx {
     bool ak_hardware;          /* ... through a production root */
     bool has_pub;
     vt__tpm_public pub;        /* when ev.ak_pub is present */
+    uint8_t ak_fp[32];         /* SHA-256 of the AK's SPKI, when has_fp */
+    bool has_fp;
+    vt_time cert_nb, cert_na;  /* the AK chain's window, when it verified */
+    char cert_issuer[232];
     vt__tpm_hcl hcl;
     vt__tpm_evlog *log;
+    vt_buf conv;               /* the container converted from attestation.pb (ev borrows it) */
     uint32_t quoted[VT_TPM_PCR_BANKS_MAX]; /* per supplied bank: PCRs a verified quote covers */
 } tpm_ctx;
 
 static bool tpm_probe(const uint8_t *p, size_t len)
 {
-    return vt__tpm_evidence_probe(p, len);
+    return vt__tpm_evidence_probe(p, len) || vt__tpm_pb_probe(p, len);
+}
+
+/* The veritee container as it is, or converted from go-tpm-tools' protobuf into conv. */
+static vt_status as_container(vt_buf *conv, const uint8_t **p, size_t *len, vt_err *err)
+{
+    vt_status rc;
+
+    if (vt__tpm_evidence_probe(*p, *len) || !vt__tpm_pb_probe(*p, *len))
+        return VT_OK;
+    rc = vt__tpm_pb_to_container(conv, *p, *len, err);
+    if (rc == VT_OK) {
+        *p = conv->data;
+        *len = conv->len;
+    }
+    return rc;
 }
 
 static const uint8_t *bank_values(const tpm_ctx *x, uint16_t alg, size_t *count, size_t *idx)
@@ -133,7 +155,10 @@ static void ak_from_cert(tpm_ctx *x)
         goto out;
     }
     vt__claims_window(&x->res->claims, cr.not_before, cr.not_after);
+    x->cert_nb = cr.not_before;
+    x->cert_na = cr.not_after;
     vt_x509_issuer(cert, subj, sizeof(subj));
+    snprintf(x->cert_issuer, sizeof(x->cert_issuer), "%s", subj);
     vt__claims_add_signer(&x->res->claims, "ak_cert_issuer", subj);
     x->ak_trusted = true;
     x->ak_hardware = x->ak_hardware || cr.root_index < x->req->prod_root_count;
@@ -249,16 +274,108 @@ static void ak_from_hcl(tpm_ctx *x)
     x->hcl.ak = NULL;
 }
 
+/* ---- the AK cache: what the AK public area and certificate establish,
+ * keyed by their bytes and the trusted roots; only error-free outcomes ---- */
+
+typedef struct ak_cached {
+    vt__cached base;
+    vt_pkey *ak;
+    uint8_t fp[32];
+    bool trusted, hardware, has_cert;
+    vt_time nb, na;
+    char issuer[232];
+} ak_cached;
+
+static void ak_cached_destroy(vt__cached *v)
+{
+    ak_cached *a = (ak_cached *)v;
+    vt_pkey_free(a->ak);
+    free(a);
+}
+
+static bool ak_cache_key(tpm_ctx *x, uint8_t key[32])
+{
+    static const char tag[] = "veritee/tpm/ak";
+    uint8_t pub[32], cert[32], roots[32], fp[32];
+    uint32_t prod = (uint32_t)x->req->prod_root_count;
+    vt_digest_ctx *d = NULL;
+    bool ok;
+    const void *parts[5] = { tag, pub, cert, roots, &prod };
+    size_t lens[5] = { sizeof(tag), 32, 32, 32, sizeof(prod) };
+
+    if (vt_digest(VT_MD_SHA256, x->ev.ak_pub.p, x->ev.ak_pub.len, pub, NULL) != VT_OK ||
+        vt_digest(VT_MD_SHA256, x->ev.ak_cert.p, x->ev.ak_cert.len, cert, NULL) != VT_OK ||
+        vt_digest_ctx_new(&d, VT_MD_SHA256, NULL) != VT_OK)
+        return false;
+    ok = true;
+    for (size_t i = 0; ok && i < x->req->root_count; i++) {
+        vt_x509_fingerprint(x->req->roots[i], fp);
+        ok = vt_digest_ctx_update(d, fp, sizeof(fp), NULL) == VT_OK;
+    }
+    ok = ok && vt_digest_ctx_final(d, roots, NULL) == VT_OK;
+    vt_digest_ctx_free(d);
+    return ok && vt_digestv(VT_MD_SHA256, parts, lens, 5, key, NULL) == VT_OK;
+}
+
+/* A cache hit: the AK and what its certificate proved, as ak_from_public and ak_from_cert would. */
+static bool ak_from_cache(tpm_ctx *x, const uint8_t key[32])
+{
+    ak_cached *a = (ak_cached *)vt__cache_get(x->req->opts->cache, VT_CACHE_TPM_AK, key, x->req->opts->now);
+
+    if (a == NULL)
+        return false;
+    x->ak = vt_pkey_ref(a->ak);
+    memcpy(x->ak_fp, a->fp, 32);
+    x->has_fp = true;
+    if (a->has_cert) {
+        vt__claims_window(&x->res->claims, a->nb, a->na);
+        vt__claims_add_signer(&x->res->claims, "ak_cert_issuer", a->issuer);
+    }
+    x->ak_trusted = a->trusted;
+    x->ak_hardware = a->hardware;
+    vt__cached_release(&a->base);
+    return true;
+}
+
+static void ak_to_cache(tpm_ctx *x, const uint8_t key[32], vt_time nb, vt_time na, const char *issuer)
+{
+    ak_cached *a;
+
+    if (x->ak == NULL || !x->has_fp || (x->ev.ak_pub.p == NULL && x->ev.ak_cert.p == NULL))
+        return;
+    a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return;
+    vt__cached_init(&a->base, ak_cached_destroy);
+    a->ak = vt_pkey_ref(x->ak);
+    memcpy(a->fp, x->ak_fp, 32);
+    a->trusted = x->ak_trusted;
+    a->hardware = x->ak_hardware;
+    a->has_cert = x->ev.ak_cert.p != NULL;
+    a->nb = nb;
+    a->na = na;
+    snprintf(a->issuer, sizeof(a->issuer), "%s", issuer);
+    vt__cache_put(x->req->opts->cache, VT_CACHE_TPM_AK, key, nb, na, &a->base);
+    vt__cached_release(&a->base);
+}
+
+static void ak_fingerprint(tpm_ctx *x)
+{
+    if (x->ak != NULL && !x->has_fp && vt_pkey_spki_sha256(x->ak_fp, x->ak, NULL) == VT_OK)
+        x->has_fp = true;
+}
+
 static void ak_pinned(tpm_ctx *x)
 {
     const vt_verify_opts *o = x->req->opts;
-    uint8_t fp[32];
+    const uint8_t *fp = x->ak_fp;
 
-    if (x->ak == NULL || vt_pkey_spki_sha256(fp, x->ak, NULL) != VT_OK)
+    ak_fingerprint(x);
+    if (!x->has_fp)
         return;
-    vt__claims_add(&x->res->claims, "ak_sha256", fp, sizeof(fp));
+    vt__claims_add(&x->res->claims, "ak_sha256", fp, sizeof(x->ak_fp));
     for (size_t i = 0; o->tpm_ak_sha256 != NULL && i < o->tpm_ak_count; i++)
-        if (vt_ct_equal(fp, o->tpm_ak_sha256[i], sizeof(fp))) {
+        if (vt_ct_equal(fp, o->tpm_ak_sha256[i], sizeof(x->ak_fp))) {
             x->ak_trusted = true;
             vt__claims_add_signer(&x->res->claims, "ak_pinned", "attestation key pinned by the verifier");
             return;
@@ -446,6 +563,7 @@ static void ctx_free(tpm_ctx *x)
     vt_pkey_free(x->ak);
     vt__tpm_hcl_clear(&x->hcl);
     free(x->log);
+    vt_buf_free(&x->conv);
     free(x);
 }
 
@@ -466,7 +584,14 @@ static vt_status tpm_verify(const vt__verify_req *req, vt_result *res, vt_err *e
     x->req = req;
     x->res = res;
     x->hcl.secure_boot = x->hcl.tpm_enabled = -1;
-    rc = vt__tpm_evidence_parse(&x->ev, req->evidence, req->len, err);
+    vt_buf_init(&x->conv);
+    {
+        const uint8_t *p = req->evidence;
+        size_t n = req->len;
+        rc = as_container(&x->conv, &p, &n, err);
+        if (rc == VT_OK)
+            rc = vt__tpm_evidence_parse(&x->ev, p, n, err);
+    }
     for (size_t i = 0; rc == VT_OK && i < x->ev.quote_count; i++) {
         vt_err e = { 0 };
         rc = vt__tpm_attest_parse(&x->att[i], x->ev.attest[i].p, x->ev.attest[i].len, &e);
@@ -475,8 +600,21 @@ static vt_status tpm_verify(const vt__verify_req *req, vt_result *res, vt_err *e
     }
     if (rc != VT_OK)
         goto out;
-    ak_from_public(x);
-    ak_from_cert(x);
+    {
+        uint8_t key[32];
+        bool keyed = o->cache != NULL && ak_cache_key(x, key);
+        size_t errors = res->error_count;
+
+        if (!keyed || !ak_from_cache(x, key)) {
+            x->cert_nb = INT64_MIN;
+            x->cert_na = INT64_MAX;
+            ak_from_public(x);
+            ak_from_cert(x);
+            ak_fingerprint(x);
+            if (keyed && res->error_count == errors)
+                ak_to_cache(x, key, x->cert_nb, x->cert_na, x->cert_issuer);
+        }
+    }
     ak_from_hcl(x);
     ak_pinned(x);
     if (x->ak == NULL) {
@@ -544,10 +682,17 @@ static vt_status tpm_inspect(const uint8_t *p, size_t len, char **json_out, vt_e
     vt__tpm_attest a;
     json_t *o = NULL, *qs;
 
+    vt_buf conv;
+
     *json_out = NULL;
-    rc = vt__tpm_evidence_parse(&ev, p, len, err);
-    if (rc != VT_OK)
+    vt_buf_init(&conv);
+    rc = as_container(&conv, &p, &len, err);
+    if (rc == VT_OK)
+        rc = vt__tpm_evidence_parse(&ev, p, len, err);
+    if (rc != VT_OK) {
+        vt_buf_free(&conv);
         return rc;
+    }
     o = json_object();
     qs = json_array();
     json_object_set_new(o, "platform", json_string("tpm"));
@@ -567,6 +712,7 @@ static vt_status tpm_inspect(const uint8_t *p, size_t len, char **json_out, vt_e
     rc = *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "tpm: cannot serialize the evidence as JSON");
 out:
     json_decref(o);
+    vt_buf_free(&conv);
     return rc;
 }
 
@@ -574,8 +720,10 @@ const vt__tee_ops vt__tee_tpm = {
     .abi = VT_TEE_OPS_ABI,
     .kind = VT_TEE_TPM,
     .name = "tpm",
-    .caps = VT_TEE_CAN_VERIFY,
+    .caps = VT_TEE_CAN_VERIFY | VT_TEE_CAN_COLLECT,
     .probe = tpm_probe,
+    .detect = vt__tpm_detect,   /* tpm_collect.c: /dev/tpmrm0 or a configured TCTI */
+    .collect = vt__tpm_collect, /* tpm2-tss ESAPI */
     .verify = tpm_verify,
     .inspect = tpm_inspect,
 };

@@ -186,12 +186,10 @@ static const struct {
     uint16_t alg;
 } banks[] = { { "sha1", VT_TPM_ALG_SHA1 }, { "sha256", VT_TPM_ALG_SHA256 }, { "sha384", VT_TPM_ALG_SHA384 } };
 
-bool vt_tpm_evidence_dir_probe(const char *dir)
+static bool has_quote_files(const char *dir)
 {
     char name[64];
 
-    if (dir == NULL)
-        return false;
     if (file_exists(dir, "tpm_quote.attest"))
         return true;
     for (size_t i = 0; i < sizeof(banks) / sizeof(banks[0]); i++) {
@@ -200,6 +198,28 @@ bool vt_tpm_evidence_dir_probe(const char *dir)
             return true;
     }
     return false;
+}
+
+bool vt_tpm_evidence_dir_probe(const char *dir)
+{
+    return dir != NULL && (has_quote_files(dir) || file_exists(dir, "attestation.pb"));
+}
+
+/* A directory that holds only the go-tpm-tools container. */
+static vt_status load_pb(vt_buf *out, const char *dir, vt_err *err)
+{
+    vt_status rc;
+    char path[4096];
+    vt_buf b;
+
+    if (snprintf(path, sizeof(path), "%s/attestation.pb", dir) >= (int)sizeof(path))
+        return vt_err_set(err, VT_E_ARG, "tpm: evidence directory path too long");
+    vt_buf_init(&b);
+    rc = vt_file_read(&b, path, VT_TPM_EVIDENCE_MAX, err);
+    if (rc == VT_OK)
+        rc = vt__tpm_pb_to_container(out, b.data, b.len, err);
+    vt_buf_free(&b);
+    return rc;
 }
 
 vt_status vt_tpm_evidence_load_dir(vt_buf *out, const char *dir, vt_err *err)
@@ -211,6 +231,9 @@ vt_status vt_tpm_evidence_load_dir(vt_buf *out, const char *dir, vt_err *err)
 
     if (out == NULL || dir == NULL)
         return vt_err_set(err, VT_E_ARG, "tpm: no evidence directory");
+    /* The separate files win; attestation.pb alone is read as the go-tpm-tools container. */
+    if (!has_quote_files(dir) && file_exists(dir, "attestation.pb"))
+        return load_pb(out, dir, err);
     rc = add_file(out, dir, "tpm_quote.attest", VT_TPM_PART_ATTEST, 0, &added, err);
     if (rc == VT_OK && added) {
         quotes++;

@@ -30,4 +30,10 @@ bool vt__tpm_evidence_probe(const uint8_t *p, size_t len);
  * twice (PCR banks once each), nothing left over.  VT_E_FORMAT naming the record. */
 VT_NODISCARD vt_status vt__tpm_evidence_parse(vt__tpm_evidence *out, const uint8_t *p, size_t len, vt_err *err);
 
+/* go-tpm-tools attest.Attestation (protobuf, tpm_pb.c).  probe: cheap, no
+ * crypto.  to_container: appends the equivalent veritee container to out
+ * (out empty or a container); out unchanged on failure. */
+bool vt__tpm_pb_probe(const uint8_t *p, size_t len);
+VT_NODISCARD vt_status vt__tpm_pb_to_container(vt_buf *out, const uint8_t *p, size_t len, vt_err *err);
+
 #endif

@@ -147,10 +147,10 @@ static void test_attest_tsm__detect_reports_uncollectable_platforms(void **state
     vt_test_mkdtemp(root, sizeof(root));
     snprintf(dev, sizeof(dev), "%s/dev", root);
     assert_int_equal(vt_mkdir_p(dev, 0755, &err), VT_OK);
-    put(dev, "tpmrm0", "", 0);
+    put(dev, "nvidiactl", "", 0);
     vt_tee_detect(&hw, root);
     for (size_t i = 0; i < hw.count; i++) {
-        if (hw.entries[i].kind == VT_TEE_TPM) {
+        if (hw.entries[i].kind == VT_TEE_NVGPU) {
             assert_true(hw.entries[i].present);
             assert_non_null(strstr(hw.entries[i].evidence, "not supported yet"));
             seen = true;
@@ -160,6 +160,18 @@ static void test_attest_tsm__detect_reports_uncollectable_platforms(void **state
     }
     assert_true(seen);
     assert_int_equal(hw.selected, VT_TEE_MOCK);
+    /* A TPM is collected from now (tee/tpm_collect.c): present and selected. */
+    put(dev, "tpmrm0", "", 0);
+    vt_tee_detect(&hw, root);
+    seen = false;
+    for (size_t i = 0; i < hw.count; i++)
+        if (hw.entries[i].kind == VT_TEE_TPM) {
+            assert_true(hw.entries[i].present);
+            assert_non_null(strstr(hw.entries[i].evidence, "/dev/tpmrm0 present"));
+            seen = true;
+        }
+    assert_true(seen);
+    assert_int_equal(hw.selected, VT_TEE_TPM);
     vt_test_rmdir(root);
 }
 

@@ -1,0 +1,39 @@
+/*
+ * Internal: a TPM reached through tpm2-tss ESAPI (collection, PCR extend,
+ * sealing).  The TCTI is the caller's configuration string, else
+ * "device:<sysroot>/dev/tpmrm0" (the library reads no environment).
+ */
+#ifndef VT_TEE_TPM_TSS_H
+#define VT_TEE_TPM_TSS_H
+
+#include <tss2/tss2_esys.h>
+
+#include "tee/plugin.h"
+#include "veritee/tpm.h"
+
+typedef struct vt__tpm_conn {
+    TSS2_TCTI_CONTEXT *tcti;
+    ESYS_CONTEXT *esys;
+    char conf[512]; /* the TCTI configuration in use (for messages) */
+} vt__tpm_conn;
+
+/* Opens the TPM.  tcti and sysroot borrowed, NULL for the defaults.
+ * VT_E_UNSUPPORTED when no TPM answers there. */
+VT_NODISCARD vt_status vt__tpm_open(vt__tpm_conn *c, const char *tcti, const char *sysroot, vt_err *err);
+void vt__tpm_close(vt__tpm_conn *c);
+/* A TSS2 return code as text (static storage, from tss2-rc). */
+const char *vt__tpm_rc(TSS2_RC rc);
+/* True when the TPM holds the persistent or NV handle h. */
+bool vt__tpm_has_handle(vt__tpm_conn *c, TPM2_HANDLE h);
+/* PCR selection for one bank from a 24-bit mask. */
+void vt__tpm_pcr_select(TPML_PCR_SELECTION *sel, TPMI_ALG_HASH alg, uint32_t mask);
+/* Reads the PCRs of mask in bank alg into out (PCR i at i * digest size;
+ * others untouched).  out holds 24 digests of the bank. */
+VT_NODISCARD vt_status vt__tpm_pcrs_read(vt__tpm_conn *c, TPMI_ALG_HASH alg, uint32_t mask, uint8_t *out,
+                                         size_t dlen, vt_err *err);
+
+/* The plugin's detect and collect (tpm_collect.c). */
+void vt__tpm_detect(vt_hw_entry *hw, const char *sysroot);
+vt_status vt__tpm_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
+
+#endif
