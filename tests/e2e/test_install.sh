@@ -48,7 +48,10 @@ else
 fi
 grep -q "$(pwd)/include" <<<"$flags" && ko "flags point into the source tree"
 if [ -x "$tmp/consumer" ]; then
-  out=$(LD_LIBRARY_PATH="$libdir" "$tmp/consumer" "$tmp/state" 2>&1)
+  # A sanitized build (make test-asan) installs an ASan library: its runtime must load first.
+  pre=
+  readelf -d "$so" | grep -q 'libasan' && pre=$(cc -print-file-name=libasan.so)
+  out=$(LD_PRELOAD="$pre" LD_LIBRARY_PATH="$libdir" "$tmp/consumer" "$tmp/state" 2>&1)
   rc=$?
   lib=$(LD_LIBRARY_PATH="$libdir" ldd "$tmp/consumer" | grep libveritee)
   grep -q "$libdir" <<<"$lib" && ok "consumer loads the installed libveritee" || ko "consumer loads $lib"
