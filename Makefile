@@ -1,5 +1,5 @@
 # veritee: the two commands are `make demo` and `make test`.
-# Everything else: make (build), make bench, make fuzz, make chaos, make soak, make clean.
+# Everything else: make (build), make install, make bench, make fuzz, make chaos, make soak, make clean.
 
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD     ?= build
@@ -8,7 +8,7 @@ FUZZB     ?= build-fuzz
 FUZZ_SECS ?= 60
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-release test-asan demo bench fuzz chaos soak clean
+.PHONY: all deps build install test test-release test-asan demo bench fuzz chaos soak clean
 
 all: build
 
@@ -18,6 +18,12 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The program, libveritee.so (the verify-only core), headers and veritee.pc
+# under $(DESTDIR)$(PREFIX) (docs/embedding.md).
+PREFIX ?= /usr/local
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The whole suite twice: an optimized -Werror build, then ASan+UBSan.
 test: test-release test-asan

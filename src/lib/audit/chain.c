@@ -10,21 +10,6 @@
 
 #define H VT_AUDIT_HOLDBACK
 
-const char *vt_audit_phase_name(vt_audit_phase p)
-{
-    switch (p) {
-    case VT_AUDIT_ARTIFACT:
-        return "artifact";
-    case VT_AUDIT_REQUEST:
-        return "request";
-    case VT_AUDIT_EXECUTION:
-        return "execution";
-    case VT_AUDIT_RESPONSE:
-        return "response";
-    }
-    return "unknown";
-}
-
 const char *vt_audit_verdict_name(vt_audit_verdict v)
 {
     static const char *const names[] = { "allow", "annotate", "redact", "block" };

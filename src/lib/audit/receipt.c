@@ -22,6 +22,22 @@ static const char *const members[] = {
 static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION, VT_AUDIT_RESPONSE };
 #define NPHASES (sizeof(phases) / sizeof(phases[0]))
 
+/* Here rather than in chain.c: receipts are checked by the core library, which has no auditor chain. */
+const char *vt_audit_phase_name(vt_audit_phase p)
+{
+    switch (p) {
+    case VT_AUDIT_ARTIFACT:
+        return "artifact";
+    case VT_AUDIT_REQUEST:
+        return "request";
+    case VT_AUDIT_EXECUTION:
+        return "execution";
+    case VT_AUDIT_RESPONSE:
+        return "response";
+    }
+    return "unknown";
+}
+
 vt_status vt_receipt_init(vt_receipt *r, vt_err *err)
 {
     uint8_t rnd[16];
