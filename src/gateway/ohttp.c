@@ -23,6 +23,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "gateway/ohttp.h"
+#include "gateway/transport.h"
 #include "gateway/trust.h"
 
 #define KEY_ID 1
@@ -36,6 +37,7 @@ struct vt_gw_ohttp {
     char *binding;              /* base64url ECDSA P-256 r||s, or "" */
     char host[256];             /* loopback target */
     size_t max_request_bytes;
+    const vt_gw_self *self;     /* how to reach the gateway (transport.h); NULL = host:port, plain */
 };
 
 struct pend {
@@ -120,6 +122,12 @@ void vt_gw_ohttp_free(vt_gw_ohttp *o)
     vt_buf_free(&o->keys);
     free(o->binding);
     free(o);
+}
+
+void vt_gw_ohttp_set_self(vt_gw_ohttp *o, const vt_gw_self *self)
+{
+    if (o != NULL)
+        o->self = self;
 }
 
 const vt_buf *vt_gw_ohttp_keys(const vt_gw_ohttp *o, const char **binding)
@@ -302,7 +310,9 @@ static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_bas
         return;
     }
     p = calloc(1, sizeof(*p));
-    evcon = p == NULL ? NULL : evhttp_connection_base_new(base, NULL, o->host, port);
+    evcon = p == NULL ? NULL
+        : o->self != NULL ? vt_gw_self_connect(o->self, base) /* over TLS without a plain listener */
+                          : evhttp_connection_base_new(base, NULL, o->host, port);
     ireq = evcon == NULL ? NULL : evhttp_request_new(inner_done, p);
     if (ireq == NULL) {
         if (evcon != NULL)
