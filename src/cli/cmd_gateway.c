@@ -162,7 +162,8 @@ int vt_cmd_gateway(int argc, char **argv)
         /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
         to.cfg = &cfg;
         to.config_path = config;
-        to.transport_json = transport;
+        /* The listeners are a fact of this run, not a reference value: not in --measure-only's list. */
+        to.transport_json = measure_only ? NULL : transport;
         to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);
         to.attest = cfg.verifier_url != NULL && !measure_only;
         if (!vt_cli_env_platform(&to.platform, &to.simulate, platform_flag, simulate_flag)) {
