@@ -565,7 +565,8 @@ static int send_prompt(chat *c, const char *prompt)
         rc = vt_cli_passport_key(&key, &c->pc, &err);
         if (rc == VT_OK)
             rc = vt_cli_ohttp_request(&c->status, &c->receipt, on_chunk, c, c->relay, "POST", "/v1/chat/completions",
-                                      (const uint8_t *)c->request, c->request_len, key, c->timeout_ms, &err);
+                                      (const uint8_t *)c->request, c->request_len, key, c->timeout_ms, c->stream,
+                                      &err);
         vt_pkey_free(key);
         if (rc == VT_E_CRYPTO) {
             (void)vt_cli_check(&c->rep, "oblivious http", rc, &err, "key configuration and answer");
