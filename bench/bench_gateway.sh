@@ -28,7 +28,7 @@ wait_port() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$
 
 EP=$(free_port); NP=$(free_port); GP=$(free_port)
 "$ECHO_BIN" --listen "127.0.0.1:$EP" --threads 1 >/dev/null 2>&1 & PIDS="$PIDS $!"
-"$VT" gateway --listen "127.0.0.1:$GP" --upstream "http://127.0.0.1:$EP" --threads 1 >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"
+"$VT" gateway --listen-plain "127.0.0.1:$GP" --upstream "http://127.0.0.1:$EP" --threads 1 >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"
 mkdir -p "$T/ngx/logs"
 cat >"$T/ngx/nginx.conf" <<NGX
 worker_processes 1;
@@ -74,7 +74,7 @@ jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="mode
      auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
      config:[.events[]|select(.component=="config")|.digest]}}' "$T/log.json" |
   curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $(cat "$T/admin")" -d @- "http://127.0.0.1:$VP/v1/environments/bench"
-"$VT" gateway --config "$T/g.json" --listen "127.0.0.1:$AP" --threads 1 --platform mock >/dev/null 2>"$T/ga.err" & PIDS="$PIDS $!"
+"$VT" gateway --config "$T/g.json" --listen-plain "127.0.0.1:$AP" --threads 1 --platform mock >/dev/null 2>"$T/ga.err" & PIDS="$PIDS $!"
 for p in $EP $NP $GP $AP; do wait_port "$p" || { echo "bench_gateway: port $p did not open"; cat "$T/gw.err"; exit 1; }; done
 
 cat >"$T/post.lua" <<'LUA'

@@ -95,7 +95,7 @@ done < <("$VT" inspect "$work/image/quote.bin" |
 "$VT" env show demo --verifier "$V" | indent
 
 say "4. The gateway boots under the TDX simulator: measure, attest, get a passport, serve"
-"$VT" gateway --config "$work/gateway.json" --listen 127.0.0.1:0 --platform tdx --simulate \
+"$VT" gateway --config "$work/gateway.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
   >"$work/gateway.out" 2>"$work/gateway.out.err" &
 pids+=($!)
 GW="http://$(WAIT_STEPS=400 wait_for "$work/gateway.out" '127\.0\.0\.1:[0-9]*')"

@@ -105,6 +105,7 @@ for t in "$build"/fuzz/fuzz_*; do
     *composite*|*jws*|*receipt*|*config*|*http*) ;; # the kept corpus only
     *tile*) printf 'tile/0/x001/x234/067.p/17' >"$corpus/path"; printf '\0\0\0\001a\0\005hello' >"$corpus/bundle" ;;
     *bhttp*) python3 -c 'import sys; open(sys.argv[1] + "/req", "wb").write(bytes.fromhex("0003474554056874747073000a2f68656c6c6f2e747874406c0a757365722d6167656e74346375726c2f372e31362e33206c69626375726c2f372e31362e33204f70656e53534c2f302e392e376c207a6c69622f312e322e3304686f73740f7777772e6578616d706c652e636f6d0f6163636570742d6c616e677561676506656e2c206d690000")); open(sys.argv[1] + "/res", "wb").write(bytes.fromhex("0140c8001d5468697320636f6e74656e7420636f6e7461696e732043524c462e0d0a0d07747261696c65720474657874"))' "$corpus" ;;
+    *ohttp_chunked*) printf '\x03\x40\xc8\x0ccontent-type\x11text/event-stream\x00\x0fdata: event 0\n\n\x00\x00' >"$corpus/answer" ;;
     *ohttp*) python3 -c 'import sys; open(sys.argv[1] + "/req", "wb").write(bytes.fromhex("010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad19dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e7965e7d86b83dd440b2c0185204b4d63525")); open(sys.argv[1] + "/keys", "wb").write(bytes.fromhex("002d01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"))' "$corpus" ;;
     *weights*)
       k="$work/weights.key"; printf '4242424242424242424242424242424242424242424242424242424242424242\n' >"$k"; chmod 600 "$k"

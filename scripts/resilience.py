@@ -219,7 +219,7 @@ def setup(vt, echo, tmp, services):
     r = run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])
     os.chmod(key, 0o600)
 
-    gateway = Service("gateway", [vt, "gateway", "--config", cfg, "--listen", "127.0.0.1:%d" % gport,
+    gateway = Service("gateway", [vt, "gateway", "--config", cfg, "--listen-plain", "127.0.0.1:%d" % gport,
                                   "--platform", "tdx", "--simulate", "--threads", "1"], gport, tmp, "/healthz")
     services.append(gateway)
     gateway.start(wait=60)

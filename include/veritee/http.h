@@ -139,6 +139,7 @@ VT_NODISCARD VT_API vt_status vt_metrics_render(vt_buf *out, vt_metrics *m, vt_e
  * Documented in docs/operations.md.
  */
 struct event_base;
+struct bufferevent;
 struct evhttp;
 struct evhttp_bound_socket;
 struct evhttp_request;
@@ -170,6 +171,12 @@ VT_NODISCARD VT_API vt_status vt_connguard_new(vt_connguard **out, const vt_conn
 VT_NODISCARD VT_API vt_status vt_connguard_attach(vt_connguard *g, unsigned index, struct event_base *base,
                                                   struct evhttp *http, struct evhttp_bound_socket *bound,
                                                   vt_connguard_request_fn cb, void *arg, vt_err *err);
+/* Makes loop index's connections with fn(arg, base) instead of a socket
+ * bufferevent (a TLS listener: vt_tls_server_bev); call after attach, before
+ * base runs.  fn's bufferevent must carry BEV_OPT_CLOSE_ON_FREE or leave the
+ * socket to evhttp, as a socket bufferevent without it does. */
+typedef struct bufferevent *(*vt_connguard_bev_fn)(void *arg, struct event_base *base);
+VT_API void vt_connguard_set_bev(vt_connguard *g, unsigned index, vt_connguard_bev_fn fn, void *arg);
 /* Forgets loop index's listener (on that loop's thread, before evhttp_del_accept_socket). */
 VT_API void vt_connguard_unlisten(vt_connguard *g, unsigned index);
 /* Connections counted now (all loops). */
@@ -231,6 +238,14 @@ typedef struct vt_http_client_opts {
     size_t max_response;         /* bytes; 0 = 8 MiB */
     const char *authorization;   /* borrowed; the whole Authorization value (instead of bearer); NULL = none */
     vt_http_conn *conn;          /* borrowed; reuse its connection (keep-alive); NULL = a fresh one */
+    /* https only (docs/transport.md).  tls_pin (borrowed): "sha256//<base64 SHA-256 of the
+     * SubjectPublicKeyInfo>": the server must present exactly this key, which replaces the CA
+     * check (a self-signed certificate is fine).  tls_key_out (32 bytes): the CA check is skipped
+     * and the SHA-256 of the server key's SubjectPublicKeyInfo is written here, for a caller that
+     * authenticates that key itself before trusting the answer (attestation evidence binding it);
+     * all zero when the URL is http.  Both NULL: the usual CA check. */
+    const char *tls_pin;
+    uint8_t *tls_key_out;
 } vt_http_client_opts;
 
 typedef struct vt_http_response {

@@ -142,6 +142,61 @@ VT_NODISCARD VT_API vt_status vt_ohttp_encap_response(vt_buf *out, const vt_ohtt
 VT_NODISCARD VT_API vt_status vt_ohttp_decap_response(vt_buf *out, const vt_ohttp_ctx *ctx, const uint8_t *enc_res,
                                                       size_t len, vt_err *err);
 VT_API void vt_ohttp_ctx_free(vt_ohttp_ctx *ctx);
+/* The exchange is chunked (draft-ietf-ohai-chunked-ohttp). */
+VT_API bool vt_ohttp_ctx_chunked(const vt_ohttp_ctx *ctx);
+
+/* ---- Binary HTTP indeterminate-length responses (RFC 9292 §3.2), streamed ----
+ * head (framing 3, status, header lines, 0), content chunks, end (0, no trailers). */
+VT_NODISCARD VT_API vt_status vt_bhttp_encode_response_head(vt_buf *out, int status, const vt_bhttp_field *fields,
+                                                            size_t field_count, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_bhttp_encode_content_chunk(vt_buf *out, const uint8_t *p, size_t len, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_bhttp_encode_response_end(vt_buf *out, vt_err *err);
+/* An incremental reader of such a response: zero it, then feed it what has
+ * arrived; it consumes whole units only (*used; keep the rest for the next
+ * call), calls on_field for each header line and on_content for each content
+ * chunk (false aborts: VT_E_IO).  Bounded: names 8 KiB, values and content
+ * 16 MiB in all, 256 lines.  VT_E_FORMAT for anything malformed. */
+typedef struct vt_bhttp_reader {
+    int state;
+    int status;          /* once read */
+    size_t field_count;
+    size_t content_len;
+} vt_bhttp_reader;
+typedef void (*vt_bhttp_field_fn)(void *arg, const char *name, size_t name_len, const char *value, size_t value_len);
+typedef bool (*vt_bhttp_content_fn)(void *arg, const uint8_t *p, size_t len);
+VT_NODISCARD VT_API vt_status vt_bhttp_reader_feed(vt_bhttp_reader *rd, const uint8_t *p, size_t len, size_t *used,
+                                                   vt_bhttp_field_fn on_field, vt_bhttp_content_fn on_content,
+                                                   void *arg, vt_err *err);
+/* The whole message was read (trailers included). */
+VT_API bool vt_bhttp_reader_done(const vt_bhttp_reader *rd);
+
+/* ---- chunked Oblivious HTTP (draft-ietf-ohai-chunked-ohttp; docs/transport.md) ----
+ * The same keys and header under the labels "message/bhttp chunked request" /
+ * "... response"; each chunk is length-prefixed (QUIC varint) and sealed, the
+ * final one after a 0 indicator, to the end of the stream, with AAD "final". */
+#define VT_OHTTP_CHUNKED_REQ_MEDIA "message/ohttp-chunked-req"
+#define VT_OHTTP_CHUNKED_RES_MEDIA "message/ohttp-chunked-res"
+/* Client: the whole request as one final chunk (ctx: chunked). */
+VT_NODISCARD VT_API vt_status vt_ohttp_chunked_encap_request(vt_buf *out, vt_ohttp_ctx **ctx,
+                                                             const vt_ohttp_key_config *cfg, vt_ohttp_alg alg,
+                                                             const uint8_t *req, size_t req_len, vt_err *err);
+/* Gateway: every chunk of a complete chunked request (it must end with its
+ * final chunk), appended to out.  Errors as vt_ohttp_decap_request. */
+VT_NODISCARD VT_API vt_status vt_ohttp_chunked_decap_request(vt_buf *out, vt_ohttp_ctx **ctx,
+                                                             const vt_ohttp_key_config *cfg, const vt_hpke_key *sk,
+                                                             const uint8_t *enc_req, size_t len, vt_err *err);
+/* Gateway: appends one sealed response chunk (the response nonce first, on the
+ * first call); final = the last one (may be empty).  No chunk after it. */
+VT_NODISCARD VT_API vt_status vt_ohttp_chunked_res_seal(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_t *p, size_t len,
+                                                        bool final, vt_err *err);
+/* Client: opens the complete chunks at the start of in[0..len) (what has
+ * arrived of the response and was not used before), appending their content to
+ * out; *used = bytes consumed (keep the rest for the next call).  eof = the
+ * stream ended: the final chunk is opened, and a response without one is
+ * VT_E_FORMAT (truncated).  *final once the final chunk opened.  VT_E_CRYPTO
+ * for an altered, reordered or foreign chunk. */
+VT_NODISCARD VT_API vt_status vt_ohttp_chunked_res_open(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_t *in, size_t len,
+                                                        bool eof, size_t *used, bool *final, vt_err *err);
 
 #ifdef __cplusplus
 }

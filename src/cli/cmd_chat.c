@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "ohttp_client.h"
+#include "tls_check.h"
 #include "remote.h"
 #include "trust.h"
 
@@ -44,7 +45,10 @@ static void chat_usage(FILE *f)
             "  3. its enclave key (cnf.jwk) must be the attested key;\n"
             "  4. the log's model, auditors, runtime and config must be those the passport appraised;\n"
             "  5. with --environment, the passport's environment and the log's digests must be\n"
-            "     that environment's reference values, fetched from the verifier.\n"
+            "     that environment's reference values, fetched from the verifier;\n"
+            "  6. with an https:// gateway, its TLS server key must be the attested enclave key (no\n"
+            "     CA: a self-signed certificate is fine); that key is pinned for the rest of the session,\n"
+            "     and the listeners the log's \"transport\" event names are shown (docs/transport.md).\n"
             "Then POST /v1/chat/completions, print the answer (as it arrives with --stream), and\n"
             "verify the receipt: the enclave key's signature, the passport it names, and the\n"
             "SHA-256 of the request sent and of the response received.\n\n"
@@ -106,6 +110,9 @@ typedef struct chat {
     bool print_live;
     long status;
     vt_receipt r;
+    /* attested TLS (docs/transport.md) */
+    uint8_t tls_key[32];     /* SHA-256 of the SPKI the gateway's TLS server presented */
+    char tls_pin[64];        /* "sha256//..." of the attested enclave key, once checked; "" = http */
 } chat;
 
 static int fail_usage(chat *c, vt_status rc, const vt_err *err)
@@ -208,6 +215,7 @@ static int check_evidence(chat *c)
     memset(&ho, 0, sizeof(ho));
     ho.timeout_ms = c->timeout_ms;
     ho.max_response = ATTESTATION_MAX;
+    ho.tls_key_out = c->tls_key; /* checked against the attested key below, before anything is sent */
     rc = vt_http_request(&resp, "GET", url, NULL, &ho, &err);
     if (rc != VT_OK)
         return fail_usage(c, rc, &err);
@@ -551,6 +559,7 @@ static int send_prompt(chat *c, const char *prompt)
     so.header_value = &c->receipt;
     memset(&ho, 0, sizeof(ho));
     ho.timeout_ms = c->timeout_ms;
+    ho.tls_pin = c->tls_pin[0] != '\0' ? c->tls_pin : NULL; /* the attested key, pinned for the session */
     c->print_live = c->stream && !c->json;
     if (!c->json)
         printf("\nprompt sent (%zu bytes) to %s%s%s\n\n", c->request_len, url,
@@ -562,7 +571,8 @@ static int send_prompt(chat *c, const char *prompt)
         rc = vt_cli_passport_key(&key, &c->pc, &err);
         if (rc == VT_OK)
             rc = vt_cli_ohttp_request(&c->status, &c->receipt, on_chunk, c, c->relay, "POST", "/v1/chat/completions",
-                                      (const uint8_t *)c->request, c->request_len, key, c->timeout_ms, &err);
+                                      (const uint8_t *)c->request, c->request_len, key, c->timeout_ms, c->stream,
+                                      &err);
         vt_pkey_free(key);
         if (rc == VT_E_CRYPTO) {
             (void)vt_cli_check(&c->rep, "oblivious http", rc, &err, "key configuration and answer");
@@ -831,6 +841,9 @@ int vt_cmd_chat(int argc, char **argv)
     if (!c.json)
         printf("gateway %s\n", c.gateway);
     ex = check_evidence(&c);
+    if (ex == VT_EXIT_OK)
+        ex = vt_cli_chat_check_tls(&c.rep, c.tls_pin, sizeof(c.tls_pin), c.gateway, c.tls_key, c.enclave, c.att,
+                                   c.log);
     if (ex == VT_EXIT_OK)
         ex = check_passport(&c);
     if (ex == VT_EXIT_OK) {

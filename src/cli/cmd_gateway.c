@@ -9,10 +9,12 @@
 #include "gateway/config.h"
 #include "gateway/ohttp.h"
 #include "gateway/proxy.h"
+#include "gateway/transport.h"
+#include "veritee/tls.h"
 #include "gateway/trust.h"
 
 enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK, O_PLATFORM, O_SIMULATE, O_UNVERIFIED,
-       O_STATE, O_MODEL_CHECK, O_MEASURE };
+       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12 };
 
 static void gateway_usage(FILE *f)
 {
@@ -25,7 +27,12 @@ static void gateway_usage(FILE *f)
             "and /v1/models; upstream statuses and error bodies pass through; limits and timeouts\n"
             "answer with OpenAI-shaped JSON errors (413, 502, 503, 504).  See docs/gateway.md.\n\n"
             "  --config FILE      gateway.json (unknown keys are refused)\n"
-            "  --listen HOST:PORT address to serve (default 127.0.0.1:8080; port 0 picks a free one)\n"
+            "  --listen HOST:PORT address to serve HTTPS on (default 127.0.0.1:8080; port 0 picks a free\n"
+            "                     one), with the enclave key made inside the TEE at boot (docs/transport.md)\n"
+            "  --listen-plain HOST:PORT  also serve plain HTTP there (alone, without --listen: plain HTTP\n"
+            "                     only, e.g. behind a TEE-internal socket); the attestation lists listeners\n"
+            "  --tls-cert FILE    PEM chain for the enclave key (default: a self-signed certificate)\n"
+            "  --tls12            also offer TLS 1.2 (default TLS 1.3 only)\n"
             "  --upstream URL     model server root, http://host:port[/base]\n"
             "  --threads N        event loops (default: one per core)\n"
             "  --check-config     print the effective configuration as JSON and exit\n"
@@ -49,6 +56,8 @@ int vt_cmd_gateway(int argc, char **argv)
         { "platform", required_argument, NULL, O_PLATFORM }, { "simulate", no_argument, NULL, O_SIMULATE },
         { "allow-unverified", no_argument, NULL, O_UNVERIFIED }, { "state", required_argument, NULL, O_STATE },
         { "model-check-ms", required_argument, NULL, O_MODEL_CHECK }, { "measure-only", no_argument, NULL, O_MEASURE },
+        { "listen-plain", required_argument, NULL, O_LISTEN_PLAIN }, { "tls-cert", required_argument, NULL, O_TLS_CERT },
+        { "tls12", no_argument, NULL, O_TLS12 },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
     vt_gw_trust_opts to;
@@ -61,6 +70,11 @@ int vt_cmd_gateway(int argc, char **argv)
     vt_gw_config cfg;
     vt_gw *gw = NULL;
     vt_gw_ohttp *ohttp = NULL;
+    const char *listen_plain = NULL, *tls_cert = NULL;
+    bool tls12 = false, use_tls;
+    char *transport = NULL;
+    vt_tls_server *tls = NULL;
+    vt_pkey *tls_key = NULL;
     vt_buf text = { 0 };
     vt_err err;
     vt_status rc = VT_OK;
@@ -90,6 +104,9 @@ int vt_cmd_gateway(int argc, char **argv)
         }
         case O_CONFIG: config = optarg; break;
         case O_LISTEN: listen = optarg; break;
+        case O_LISTEN_PLAIN: listen_plain = optarg; break;
+        case O_TLS_CERT: tls_cert = optarg; break;
+        case O_TLS12: tls12 = true; break;
         case O_UPSTREAM: upstream = optarg; break;
         case O_THREADS: threads = optarg; break;
         case O_CHECK: check = true; break;
@@ -109,8 +126,20 @@ int vt_cmd_gateway(int argc, char **argv)
     }
     if (rc == VT_OK && listen != NULL)
         rc = vt_gw_config_set_listen(&cfg, listen, &err);
+    /* HTTPS on --listen; --listen-plain alone is a plain-only gateway (docs/transport.md). */
+    use_tls = listen_plain == NULL || listen != NULL;
+    if (!use_tls && (tls_cert != NULL || tls12)) {
+        vt_cli_usage_error("gateway: --tls-cert and --tls12 need an HTTPS listener (--listen)");
+        usage = true;
+        goto out;
+    }
+    if (rc == VT_OK && listen_plain != NULL)
+        rc = use_tls ? vt_gw_config_set_listen_plain(&cfg, listen_plain, &err)
+                     : vt_gw_config_set_listen(&cfg, listen_plain, &err);
     if (rc == VT_OK && upstream != NULL)
         rc = vt_gw_config_set_upstream(&cfg, upstream, &err);
+    if (rc == VT_OK)
+        rc = vt_gw_transport_json(&transport, &cfg, use_tls, tls12, tls_cert != NULL, &err);
     if (rc == VT_OK && threads != NULL) {
         char *end = NULL;
         long t = strtol(threads, &end, 10);
@@ -133,6 +162,8 @@ int vt_cmd_gateway(int argc, char **argv)
         /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
         to.cfg = &cfg;
         to.config_path = config;
+        /* The listeners are a fact of this run, not a reference value: not in --measure-only's list. */
+        to.transport_json = measure_only ? NULL : transport;
         to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);
         to.attest = cfg.verifier_url != NULL && !measure_only;
         if (!vt_cli_env_platform(&to.platform, &to.simulate, platform_flag, simulate_flag)) {
@@ -168,9 +199,24 @@ int vt_cmd_gateway(int argc, char **argv)
         hooks.on_front = vt_gw_ohttp_front;
         hooks.front_arg = ohttp;
     }
+    if (rc == VT_OK && use_tls) {
+        /* The TLS key is the enclave key (the passport's cnf), or a fresh in-memory key when the
+         * gateway does not attest. */
+        vt_tls_server_opts tso = { .cert_path = tls_cert, .name = "veritee-gateway", .tls12 = tls12 };
+        if (trust != NULL && trust->key != NULL)
+            tls_key = vt_pkey_ref(trust->key);
+        else
+            rc = vt_pkey_generate(&tls_key, VT_KEY_EC_P256, &err);
+        tso.key = tls_key;
+        if (rc == VT_OK)
+            rc = vt_tls_server_new(&tls, &tso, &err);
+        cfg.tls = tls;
+    }
     if (rc == VT_OK) {
         rc = vt_gw_new(&gw, &cfg, &hooks, &err);
     }
+    if (rc == VT_OK)
+        vt_gw_ohttp_set_self(ohttp, vt_gw_self_of(gw));
     if (rc == VT_OK && trust != NULL)
         rc = vt_gw_trust_start(trust, vt_gw_loop_count(gw), &err);
     if (rc == VT_OK) {
@@ -180,16 +226,30 @@ int vt_cmd_gateway(int argc, char **argv)
             snprintf(addr, sizeof(addr), "[%s]:%u", h, (unsigned)vt_gw_port(gw));
         else
             snprintf(addr, sizeof(addr), "%s:%u", h, (unsigned)vt_gw_port(gw));
+        char plain[320] = "";
+        if (cfg.tls != NULL && cfg.listen_plain_host != NULL)
+            snprintf(plain, sizeof(plain), strchr(cfg.listen_plain_host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+                     cfg.listen_plain_host, (unsigned)vt_gw_plain_port(gw));
         if (json)
-            printf("{\"event\":\"listening\",\"listen\":\"%s\",\"upstream\":\"%s\"}\n", addr, cfg.upstream_url);
+            printf("{\"event\":\"listening\",\"listen\":\"%s\",\"scheme\":\"%s\",\"plain\":\"%s\",\"tls_pin\":\"%s\","
+                   "\"upstream\":\"%s\"}\n",
+                   addr, tls != NULL ? "https" : "http", plain, tls != NULL ? vt_tls_server_pin(tls) : "",
+                   cfg.upstream_url);
         else
-            printf("veritee gateway: listening on http://%s, upstream %s\n", addr, cfg.upstream_url);
+            printf("veritee gateway: listening on %s://%s%s%s%s, upstream %s\n", tls != NULL ? "https" : "http", addr,
+                   tls != NULL ? " (TLS key " : "", tls != NULL ? vt_tls_server_pin(tls) : "", tls != NULL ? ")" : "",
+                   cfg.upstream_url);
+        if (plain[0] && !json)
+            printf("veritee gateway: plain HTTP on http://%s\n", plain);
         fflush(stdout);
         rc = vt_gw_run(gw, &err);
     }
 out:
     vt_gw_free(gw);
     vt_gw_ohttp_free(ohttp);
+    vt_tls_server_free(tls);
+    vt_pkey_free(tls_key);
+    free(transport);
     vt_gw_trust_free(trust);
     vt_gw_config_free(&cfg);
     vt_buf_free(&text);

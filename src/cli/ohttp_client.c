@@ -65,9 +65,125 @@ static vt_status fetch_config(vt_ohttp_key_config *cfg, const char *relay, const
     return rc;
 }
 
+/* ---- chunked: each sealed chunk opened as it arrives, its content handed on at once ---- */
+
+struct stream {
+    vt_ohttp_ctx *ctx;
+    vt_buf raw;    /* encapsulated bytes not yet opened */
+    vt_buf plain;  /* opened bytes not yet read as Binary HTTP */
+    vt_bhttp_reader rd;
+    vt_buf *receipt;
+    vt_http_chunk_fn on_chunk;
+    void *arg;
+    bool final;
+    vt_status rc;
+    vt_err err;
+};
+
+static void consume(vt_buf *b, size_t used)
+{
+    memmove(b->data, b->data + used, b->len - used);
+    vt_wipe(b->data + b->len - used, used);
+    b->len -= used;
+}
+
+static void on_field(void *arg, const char *name, size_t nl, const char *value, size_t vl)
+{
+    struct stream *st = arg;
+
+    if (nl == 15 && memcmp(name, "veritee-receipt", 15) == 0 && st->rc == VT_OK)
+        st->rc = vt_buf_append(st->receipt, value, vl, &st->err);
+}
+
+static bool on_content(void *arg, const uint8_t *p, size_t len)
+{
+    struct stream *st = arg;
+    return st->on_chunk(st->arg, p, len);
+}
+
+static bool stream_step(struct stream *st, bool eof)
+{
+    size_t used = 0;
+    bool final = false;
+
+    if (st->rc == VT_OK)
+        st->rc = vt_ohttp_chunked_res_open(&st->plain, st->ctx, st->raw.data, st->raw.len, eof, &used, &final,
+                                           &st->err);
+    if (st->rc == VT_OK) {
+        consume(&st->raw, used);
+        st->final = st->final || final;
+        st->rc = vt_bhttp_reader_feed(&st->rd, st->plain.data, st->plain.len, &used, on_field, on_content, st,
+                                      &st->err);
+    }
+    if (st->rc == VT_OK)
+        consume(&st->plain, used);
+    return st->rc == VT_OK;
+}
+
+static bool on_sealed(void *arg, const uint8_t *p, size_t len)
+{
+    struct stream *st = arg;
+
+    if (st->rc == VT_OK && st->raw.len + len > VT_OHTTP_MAX)
+        st->rc = vt_err_set(&st->err, VT_E_LIMIT, "ohttp: the chunked answer passes %u bytes", VT_OHTTP_MAX);
+    if (st->rc == VT_OK)
+        st->rc = vt_buf_append(&st->raw, p, len, &st->err);
+    return stream_step(st, false);
+}
+
+static vt_status chunked_request(long *status, vt_buf *receipt, vt_http_chunk_fn on_chunk, void *arg,
+                                 const char *relay, const vt_ohttp_key_config *cfg, const vt_buf *req,
+                                 const vt_http_client_opts *ho, vt_err *err)
+{
+    struct stream st;
+    vt_http_stream_opts so;
+    vt_http_response resp;
+    vt_buf enc;
+    char url[1200];
+    vt_status rc;
+
+    memset(&st, 0, sizeof(st));
+    memset(&resp, 0, sizeof(resp));
+    vt_buf_init(&enc);
+    vt_buf_init(&st.raw);
+    vt_buf_init(&st.plain);
+    st.receipt = receipt;
+    st.on_chunk = on_chunk;
+    st.arg = arg;
+    rc = vt_ohttp_chunked_encap_request(&enc, &st.ctx, cfg, cfg->algs[0], req->data, req->len, err);
+    if (rc == VT_OK) {
+        memset(&so, 0, sizeof(so));
+        so.body = enc.data;
+        so.body_len = enc.len;
+        so.content_type = VT_OHTTP_CHUNKED_REQ_MEDIA;
+        so.accept = VT_OHTTP_CHUNKED_RES_MEDIA;
+        so.on_chunk = on_sealed;
+        so.arg = &st;
+        snprintf(url, sizeof(url), "%s/v1/ohttp", relay);
+        rc = vt_http_request_stream(&resp, "POST", url, &so, ho, err);
+    }
+    if (st.rc != VT_OK) /* what on_sealed found outranks the transfer's "aborted" */
+        rc = vt_err_set(err, st.rc == VT_E_FORMAT ? VT_E_CRYPTO : st.rc, "%s", st.err.msg);
+    if (rc == VT_OK && resp.status != 200)
+        rc = vt_err_set(err, VT_E_IO, "ohttp: %s answered HTTP %ld (the request was refused before decryption)",
+                        url, resp.status);
+    if (rc == VT_OK && !stream_step(&st, true))
+        rc = vt_err_set(err, VT_E_CRYPTO, "ohttp: %s", st.err.msg);
+    if (rc == VT_OK && !vt_bhttp_reader_done(&st.rd))
+        rc = vt_err_set(err, VT_E_CRYPTO, "ohttp: the chunked answer ends inside its Binary HTTP message");
+    if (rc == VT_OK)
+        *status = st.rd.status;
+    vt_ohttp_ctx_free(st.ctx);
+    vt_http_response_clear(&resp);
+    vt_buf_free(&enc);
+    vt_buf_free(&st.raw);
+    vt_buf_free(&st.plain);
+    return rc;
+}
+
 vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn on_chunk, void *arg,
                                const char *relay, const char *method, const char *path, const uint8_t *body,
-                               size_t body_len, const vt_pkey *cnf_key, long timeout_ms, vt_err *err)
+                               size_t body_len, const vt_pkey *cnf_key, long timeout_ms, bool chunked, vt_err *err)
 {
     vt_status rc;
     vt_ohttp_key_config cfg;
@@ -94,6 +210,11 @@ vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn o
     if (rc == VT_OK)
         rc = vt_bhttp_encode_request(&req, method, "https", "gateway", path, body != NULL ? f : f + 1,
                                      body != NULL ? 2 : 1, body, body_len, err);
+    if (rc == VT_OK && chunked) {
+        rc = chunked_request(status, receipt, on_chunk, arg, relay, &cfg, &req, &ho, err);
+        vt_buf_free(&req); /* wipes the prompt */
+        return rc;
+    }
     if (rc == VT_OK)
         rc = vt_ohttp_encap_request(&enc, &ctx, &cfg, cfg.algs[0], req.data, req.len, NULL, err);
     vt_buf_free(&req); /* wipes the prompt */

@@ -11,12 +11,14 @@
  * `method path` with body (JSON, may be NULL) as Binary HTTP and posts it to
  * <relay>/v1/ohttp.  On VT_OK: *status is the gateway's inner status, the
  * inner Veritee-Receipt header (if any) is appended to receipt, and the inner
- * body is handed to on_chunk once.  VT_E_CRYPTO when the binding or the
+ * body is handed to on_chunk once.  chunked: chunked OHTTP (message/ohttp-
+ * chunked-req/-res): each sealed chunk is opened as it arrives and its content
+ * handed to on_chunk at once (a streamed answer's events as produced).  VT_E_CRYPTO when the binding or the
  * response does not verify, VT_E_IO when the relay or gateway refuses.
  */
 VT_NODISCARD vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn on_chunk, void *arg,
                                             const char *relay, const char *method, const char *path,
                                             const uint8_t *body, size_t body_len, const vt_pkey *cnf_key,
-                                            long timeout_ms, vt_err *err);
+                                            long timeout_ms, bool chunked, vt_err *err);
 
 #endif

@@ -638,6 +638,8 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
                       json_loads(logtxt, 0, NULL), "passport", passport, "passport_id", passport_id,
                       "environment", t->o.cfg->environment, "enclave_key", json_loads(t->jwk, 0, NULL), "nonce",
                       nhex, "simulated", t->o.simulate || kind == VT_TEE_MOCK);
+        if (o != NULL && t->o.transport_json != NULL) /* the listeners: the log's "transport" event */
+            json_object_set_new(o, "transport", json_string(t->o.transport_json));
         s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
         if (s == NULL)
             rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");

@@ -37,6 +37,7 @@ void vt_gw_config_free(vt_gw_config *c)
     if (c == NULL)
         return;
     free(c->listen_host);
+    free(c->listen_plain_host);
     free(c->upstream_url);
     free(c->upstream_host);
     free(c->upstream_base);

@@ -48,6 +48,12 @@ typedef struct vt_gw_config {
     size_t model_count;
     json_t *auditors;    /* owned reference: array of objects, NULL when absent */
     char *state_dir;     /* owned, NULL when absent */
+    /* Transport (docs/transport.md; set by the command line, not the file): with tls (borrowed,
+     * outlives the gateway) `listen` serves HTTPS, else plain HTTP; listen_plain_host (owned,
+     * NULL = none) adds a plain listener beside the HTTPS one. */
+    const struct vt_tls_server *tls;
+    char *listen_plain_host;
+    uint16_t listen_plain_port;
 } vt_gw_config;
 
 /* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gateway/mcp.h"
+#include "gateway/transport.h"
 #include "http/mcp.h"
 #include "veritee/veritee.h"
 
@@ -272,7 +273,7 @@ static bool chat_start(struct evhttp_request *req, const vt_gw_mcp_env *env, con
     json_decref(body);
     c->mcp_req = req;
     c->id = json_incref(json_object_get(msg, "id"));
-    c->conn = evhttp_connection_base_new(env->base, NULL, env->self_host, env->self_port);
+    c->conn = vt_gw_self_connect(env->self, env->base); /* over TLS when the gateway has no plain listener */
     inner = c->conn != NULL && s != NULL ? evhttp_request_new(chat_done, c) : NULL;
     if (inner == NULL) {
         if (c->conn != NULL)

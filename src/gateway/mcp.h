@@ -16,6 +16,7 @@ typedef struct vt_gw_mcp_env {
     uint16_t self_port;
     const vt_gw_hooks *hooks;
     const vt_gw_config *cfg;
+    const struct vt_gw_self *self; /* how to reach the gateway itself (transport.h) */
 } vt_gw_mcp_env;
 
 /* Answers POST /mcp (discovery false) or GET /.well-known/mcp (true) on req. */

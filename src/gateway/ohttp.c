@@ -23,6 +23,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "gateway/ohttp.h"
+#include "gateway/transport.h"
 #include "gateway/trust.h"
 
 #define KEY_ID 1
@@ -36,12 +37,14 @@ struct vt_gw_ohttp {
     char *binding;              /* base64url ECDSA P-256 r||s, or "" */
     char host[256];             /* loopback target */
     size_t max_request_bytes;
+    const vt_gw_self *self;     /* how to reach the gateway (transport.h); NULL = host:port, plain */
 };
 
 struct pend {
     struct evhttp_request *creq;      /* the client's request; NULL once the client is gone */
     struct evhttp_connection *cevcon; /* the client's connection */
     vt_ohttp_ctx *ctx;                /* response keys (wiped when freed) */
+    bool started;                     /* chunked: the reply to the client has started */
 };
 
 vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, const char *listen_host,
@@ -122,6 +125,12 @@ void vt_gw_ohttp_free(vt_gw_ohttp *o)
     free(o);
 }
 
+void vt_gw_ohttp_set_self(vt_gw_ohttp *o, const vt_gw_self *self)
+{
+    if (o != NULL)
+        o->self = self;
+}
+
 const vt_buf *vt_gw_ohttp_keys(const vt_gw_ohttp *o, const char **binding)
 {
     *binding = o->binding;
@@ -178,7 +187,10 @@ static void send_encapsulated(struct evhttp_request *req, const vt_ohttp_ctx *ct
 }
 
 /* An inner error reply (JSON, like the gateway's own), encapsulated. */
-static void inner_error(struct evhttp_request *req, const vt_ohttp_ctx *ctx, int status, const char *code,
+static void send_chunked_whole(struct evhttp_request *req, vt_ohttp_ctx *ctx, int status, const vt_bhttp_field *f,
+                               size_t n, const uint8_t *body, size_t len);
+
+static void inner_error(struct evhttp_request *req, vt_ohttp_ctx *ctx, int status, const char *code,
                         const char *msg)
 {
     char body[512];
@@ -189,7 +201,9 @@ static void inner_error(struct evhttp_request *req, const vt_ohttp_ctx *ctx, int
 
     if (n < 0 || (size_t)n >= sizeof(body))
         n = 0;
-    if (vt_bhttp_encode_response(&b, status, &f, 1, (const uint8_t *)body, (size_t)n, NULL) != VT_OK)
+    if (vt_ohttp_ctx_chunked(ctx))
+        send_chunked_whole(req, ctx, status, &f, 1, (const uint8_t *)body, (size_t)n);
+    else if (vt_bhttp_encode_response(&b, status, &f, 1, (const uint8_t *)body, (size_t)n, NULL) != VT_OK)
         plain_error(req, 500, "ohttp_failed", "gateway: the response could not be encoded");
     else
         send_encapsulated(req, ctx, &b);
@@ -267,6 +281,133 @@ out:
     pend_free(p);
 }
 
+/* ---- chunked OHTTP: the answer sealed piece by piece as the gateway produces it ---- */
+
+static void start_chunked(struct evhttp_request *req)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+
+    evhttp_add_header(oh, "Content-Type", VT_OHTTP_CHUNKED_RES_MEDIA);
+    evhttp_add_header(oh, "Cache-Control", "no-store");
+    evhttp_send_reply_start(req, 200, "OK");
+}
+
+/* Seals plain (one Binary HTTP piece) as one chunk and sends it. */
+static bool send_chunk(struct evhttp_request *req, vt_ohttp_ctx *ctx, const vt_buf *plain, bool final)
+{
+    vt_buf enc = { 0 };
+    vt_err err = { 0 };
+    struct evbuffer *b;
+    bool ok = vt_ohttp_chunked_res_seal(&enc, ctx, plain->data, plain->len, final, &err) == VT_OK;
+
+    if (!ok)
+        vt__gw_log("error", "ohttp_encapsulate", err.msg);
+    b = ok ? evbuffer_new() : NULL;
+    if (b != NULL) {
+        evbuffer_add(b, enc.data, enc.len);
+        evhttp_send_reply_chunk(req, b);
+        evbuffer_free(b);
+    }
+    vt_buf_free(&enc);
+    return b != NULL;
+}
+
+/* A whole answer (an error) as one final chunk of an indeterminate-length response. */
+static void send_chunked_whole(struct evhttp_request *req, vt_ohttp_ctx *ctx, int status, const vt_bhttp_field *f,
+                               size_t n, const uint8_t *body, size_t len)
+{
+    vt_buf b = { 0 };
+    vt_status rc = vt_bhttp_encode_response_head(&b, status, f, n, NULL);
+
+    if (rc == VT_OK && len > 0)
+        rc = vt_bhttp_encode_content_chunk(&b, body, len, NULL);
+    if (rc == VT_OK)
+        rc = vt_bhttp_encode_response_end(&b, NULL);
+    if (rc != VT_OK) {
+        plain_error(req, 500, "ohttp_failed", "gateway: the response could not be encoded");
+    } else {
+        start_chunked(req);
+        send_chunk(req, ctx, &b, true);
+        evhttp_send_reply_end(req);
+    }
+    vt_buf_free(&b);
+}
+
+static void pend_free(struct pend *p);
+static bool hop_by_hop(const char *name);
+
+/* The inner answer's status and headers: the first chunk. */
+static int stream_head(struct evhttp_request *ireq, void *arg)
+{
+    struct pend *p = arg;
+    vt_bhttp_field f[VT_BHTTP_FIELDS_MAX];
+    char names[VT_BHTTP_FIELDS_MAX][64];
+    size_t n = 0;
+    vt_buf b = { 0 };
+    struct evkeyval *h;
+    int status = evhttp_request_get_response_code(ireq);
+
+    if (p->creq == NULL || p->started)
+        return 0;
+    if (status < 200 || status > 599)
+        return 0; /* stream_done answers 502 */
+    TAILQ_FOREACH(h, evhttp_request_get_input_headers(ireq), next) {
+        size_t nl = strlen(h->key);
+        if (hop_by_hop(h->key) || nl == 0 || nl >= sizeof(names[0]) || n == VT_BHTTP_FIELDS_MAX)
+            continue;
+        for (size_t i = 0; i < nl; i++)
+            names[n][i] = (char)((h->key[i] >= 'A' && h->key[i] <= 'Z') ? h->key[i] + 32 : h->key[i]);
+        f[n] = (vt_bhttp_field){ names[n], nl, h->value, strlen(h->value) };
+        n++;
+    }
+    if (vt_bhttp_encode_response_head(&b, status, f, n, NULL) == VT_OK) {
+        start_chunked(p->creq);
+        p->started = true;
+        send_chunk(p->creq, p->ctx, &b, false);
+    }
+    vt_buf_free(&b);
+    return 0;
+}
+
+/* A piece of the inner answer (an SSE event, usually): one chunk, sealed now. */
+static void stream_body(struct evhttp_request *ireq, void *arg)
+{
+    struct pend *p = arg;
+    struct evbuffer *in = evhttp_request_get_input_buffer(ireq);
+    size_t len = evbuffer_get_length(in);
+    vt_buf b = { 0 };
+
+    if (len == 0)
+        return;
+    if (p->creq != NULL && p->started && vt_bhttp_encode_content_chunk(&b, evbuffer_pullup(in, -1), len, NULL) == VT_OK)
+        send_chunk(p->creq, p->ctx, &b, false);
+    vt_wipe(evbuffer_pullup(in, -1), len); /* evhttp drains it after this call */
+    vt_buf_free(&b);
+}
+
+/* The end: the final chunk, or, when the inner request failed, a truncated answer. */
+static void stream_done(struct evhttp_request *ireq, void *arg)
+{
+    struct pend *p = arg;
+    int status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
+    vt_buf b = { 0 };
+
+    if (p->creq == NULL)
+        goto out;
+    evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
+    if (!p->started) {
+        inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
+        goto out;
+    }
+    /* An inner failure midway sends no final chunk: the client sees the answer truncated. */
+    if (status >= 200 && vt_bhttp_encode_response_end(&b, NULL) == VT_OK)
+        send_chunk(p->creq, p->ctx, &b, true);
+    evhttp_send_reply_end(p->creq);
+out:
+    vt_buf_free(&b);
+    pend_free(p);
+}
+
 static void copy_str(char *out, size_t cap, const char *p, size_t n)
 {
     n = n < cap - 1 ? n : cap - 1;
@@ -302,8 +443,14 @@ static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_bas
         return;
     }
     p = calloc(1, sizeof(*p));
-    evcon = p == NULL ? NULL : evhttp_connection_base_new(base, NULL, o->host, port);
-    ireq = evcon == NULL ? NULL : evhttp_request_new(inner_done, p);
+    evcon = p == NULL ? NULL
+        : o->self != NULL ? vt_gw_self_connect(o->self, base) /* over TLS without a plain listener */
+                          : evhttp_connection_base_new(base, NULL, o->host, port);
+    ireq = evcon == NULL ? NULL : evhttp_request_new(vt_ohttp_ctx_chunked(ctx) ? stream_done : inner_done, p);
+    if (ireq != NULL && vt_ohttp_ctx_chunked(ctx)) {
+        evhttp_request_set_header_cb(ireq, stream_head);
+        evhttp_request_set_chunked_cb(ireq, stream_body);
+    }
     if (ireq == NULL) {
         if (evcon != NULL)
             evhttp_connection_free(evcon);
@@ -358,14 +505,18 @@ static void handle_request(vt_gw_ohttp *o, struct evhttp_request *req, struct ev
     vt_buf inner = { 0 };
     vt_err err = { 0 };
     vt_status rc;
+    bool chunked = false;
 
     if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
         plain_error(req, 405, "method_not_allowed", "gateway: this URL takes POST");
         return;
     }
-    if (ct == NULL || strcasecmp(ct, VT_OHTTP_REQ_MEDIA) != 0) {
-        plain_error(req, 415, "unsupported_media_type", "gateway: this URL takes message/ohttp-req");
+    if (ct != NULL && strcasecmp(ct, VT_OHTTP_CHUNKED_REQ_MEDIA) == 0) {
+        chunked = true;
+    } else if (ct == NULL || strcasecmp(ct, VT_OHTTP_REQ_MEDIA) != 0) {
+        plain_error(req, 415, "unsupported_media_type",
+                    "gateway: this URL takes message/ohttp-req or message/ohttp-chunked-req");
         return;
     }
     if (len > max || len > VT_OHTTP_MAX) {
@@ -373,7 +524,8 @@ static void handle_request(vt_gw_ohttp *o, struct evhttp_request *req, struct ev
         plain_error(req, 413, "request_too_large", "gateway: the encapsulated request is too large");
         return;
     }
-    rc = vt_ohttp_decap_request(&inner, &ctx, &o->cfg, o->key, evbuffer_pullup(in, -1), len, &err);
+    rc = chunked ? vt_ohttp_chunked_decap_request(&inner, &ctx, &o->cfg, o->key, evbuffer_pullup(in, -1), len, &err)
+                 : vt_ohttp_decap_request(&inner, &ctx, &o->cfg, o->key, evbuffer_pullup(in, -1), len, &err);
     vt_wipe(evbuffer_pullup(in, -1), len);
     if (rc == VT_E_NOTFOUND || rc == VT_E_UNSUPPORTED) {
         vt__gw_log("warn", "ohttp_key", err.msg);

@@ -37,6 +37,9 @@ typedef struct vt_gw_ohttp vt_gw_ohttp;
 VT_NODISCARD vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, const char *listen_host,
                                        size_t max_request_bytes, vt_err *err);
 void vt_gw_ohttp_free(vt_gw_ohttp *o);
+/* Where inner requests go (transport.h; borrowed, outlives o): set once the gateway is bound. */
+struct vt_gw_self;
+void vt_gw_ohttp_set_self(vt_gw_ohttp *o, const struct vt_gw_self *self);
 
 /* Proxy front hook (hooks.h on_front): takes the two routes above and returns
  * true; anything else returns false untouched.  evreq is a struct

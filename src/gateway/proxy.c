@@ -47,7 +47,9 @@
 
 #include "gateway/mcp.h"
 #include "gateway/proxy.h"
+#include "gateway/transport.h"
 #include "veritee/http.h"
+#include "veritee/tls.h"
 
 #define POOL_IDLE_SECS 60 /* an idle upstream connection is closed after this */
 #define MAX_LINE 8192     /* one status, header or chunk-size line from the upstream */
@@ -116,6 +118,9 @@ struct gw_loop {
     unsigned idle_count;
     struct event *sig[2];
     struct evhttp_bound_socket *bound;
+    struct evhttp *http_plain; /* the plain listener beside an HTTPS one (cfg->listen_plain_host) */
+    evutil_socket_t fd_plain;
+    struct evhttp_bound_socket *bound_plain;
 };
 
 struct vt_gw {
@@ -124,6 +129,8 @@ struct vt_gw {
     unsigned nloops;
     struct gw_loop *loops;
     uint16_t port;
+    uint16_t plain_port;
+    vt_gw_self self; /* how the gateway reaches itself (transport.c) */
     atomic_uint inflight;
     atomic_ulong next_id;
     vt_ratelimit *attest_rl; /* fresh quotes: one bucket for the whole gateway */
@@ -1103,7 +1110,7 @@ static void handle(struct evhttp_request *req, void *arg)
     if (strcmp(path, "/mcp") == 0 || strcmp(path, "/.well-known/mcp") == 0) {
         const char *h = gw->cfg->listen_host;
         vt_gw_mcp_env env = { L->base, h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 ? "127.0.0.1" : strcmp(h, "::") == 0 ? "::1" : h,
-                              gw->port, gw->hooks, gw->cfg };
+                              gw->port, gw->hooks, gw->cfg, &gw->self };
         vt_gw_mcp_serve(req, &env, path[1] == '.'); /* mcp.c */
         return;
     }
@@ -1292,10 +1299,55 @@ static void ms_tv(struct timeval *tv, unsigned ms)
     tv->tv_usec = (ms % 1000) * 1000;
 }
 
+/* One listener of loop L: a socket on ai (every loop binds the port the first one got), evhttp's
+ * limits, and the connection guard's loop gidx; over TLS when tls is set. */
+static vt_status loop_listen(vt_gw *gw, struct gw_loop *L, struct addrinfo *ai, uint16_t *port, struct evhttp *http,
+                             evutil_socket_t *fd, struct evhttp_bound_socket **bound, unsigned gidx,
+                             const vt_tls_server *tls, const struct timeval *client_tv, vt_err *err)
+{
+    const vt_gw_config *cfg = gw->cfg;
+    vt_status rc;
+
+    if (*port != 0) { /* port 0: every loop binds the port the first one got */
+        if (ai->ai_family == AF_INET6)
+            ((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = htons(*port);
+        else
+            ((struct sockaddr_in *)ai->ai_addr)->sin_port = htons(*port);
+    }
+    *fd = listen_socket(ai->ai_addr, ai->ai_addrlen, err);
+    if (*fd < 0)
+        return VT_E_IO;
+    if (*port == 0) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (getsockname(*fd, (struct sockaddr *)&ss, &sl) == 0)
+            *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                   : ((struct sockaddr_in *)&ss)->sin_port);
+    }
+    *bound = evhttp_accept_socket_with_handle(http, *fd);
+    if (*bound == NULL) {
+        close(*fd);
+        *fd = -1;
+        return vt_err_set(err, VT_E_IO, "gateway: cannot accept on the listening socket");
+    }
+    /* Bodies between the limit and twice it get our JSON 413; beyond, evhttp answers 413 itself
+     * without reading the rest (libevent 2.1 has no hook for its own error page). */
+    evhttp_set_max_body_size(http, (ev_ssize_t)(cfg->limits.max_request_bytes * 2 + 65536));
+    evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->limits.max_header_bytes);
+    evhttp_set_timeout_tv(http, client_tv);
+    evhttp_set_default_content_type(http, "application/json");
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                         EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    rc = vt_connguard_attach(gw->guard, gidx, L->base, http, *bound, handle, L, err);
+    if (rc == VT_OK && tls != NULL)
+        vt_connguard_set_bev(gw->guard, gidx, vt_tls_server_bev, (void *)tls);
+    return rc;
+}
+
 vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hooks, vt_err *err)
 {
     vt_gw *gw = NULL;
-    struct addrinfo hints, *ai = NULL, *lai = NULL;
+    struct addrinfo hints, *ai = NULL, *lai = NULL, *plai = NULL;
     char port[8];
     struct timeval client_tv;
     vt_status rc = VT_E_INTERNAL;
@@ -1355,6 +1407,15 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
                         gai_strerror(e));
         goto out;
     }
+    if (cfg->tls != NULL && cfg->listen_plain_host != NULL) {
+        snprintf(port, sizeof(port), "%u", (unsigned)cfg->listen_plain_port);
+        e = getaddrinfo(cfg->listen_plain_host, port, &hints, &plai);
+        if (e != 0 || plai == NULL) {
+            rc = vt_err_set(err, VT_E_ARG, "gateway: cannot resolve plain listen address %s: %s",
+                            cfg->listen_plain_host, gai_strerror(e));
+            goto out;
+        }
+    }
     gw->loops = calloc(gw->nloops, sizeof(*gw->loops));
     if (gw->loops == NULL) {
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
@@ -1370,12 +1431,14 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
                                  .fds_per_conn = 2, /* a request holds an upstream connection */
                                  .name = "gateway",
                                  .metrics = NULL };
+        if (plai != NULL)
+            go.loops *= 2; /* the plain listener's evhttp of loop i is guard loop nloops + i */
         rc = vt_connguard_new(&gw->guard, &go, err);
         if (rc != VT_OK)
             goto out;
     }
     for (unsigned i = 0; i < gw->nloops; i++)
-        gw->loops[i].fd = -1;
+        gw->loops[i].fd = gw->loops[i].fd_plain = -1;
     for (unsigned i = 0; i < gw->nloops; i++) {
         struct gw_loop *L = &gw->loops[i];
         L->gw = gw;
@@ -1395,43 +1458,17 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
             rc = vt_err_set(err, VT_E_NOMEM, "gateway: cannot create event loop %u", i);
             goto out;
         }
-        if (i > 0 && gw->port != 0) { /* port 0: every loop binds the port the first one got */
-            if (lai->ai_family == AF_INET6)
-                ((struct sockaddr_in6 *)lai->ai_addr)->sin6_port = htons(gw->port);
-            else
-                ((struct sockaddr_in *)lai->ai_addr)->sin_port = htons(gw->port);
+        rc = loop_listen(gw, L, lai, &gw->port, L->http, &L->fd, &L->bound, i, cfg->tls, &client_tv, err);
+        if (rc == VT_OK && plai != NULL) {
+            L->http_plain = evhttp_new(L->base);
+            rc = L->http_plain != NULL ? loop_listen(gw, L, plai, &gw->plain_port, L->http_plain, &L->fd_plain,
+                                                     &L->bound_plain, gw->nloops + i, NULL, &client_tv, err)
+                                       : vt_err_set(err, VT_E_NOMEM, "gateway: cannot create event loop %u", i);
         }
-        L->fd = listen_socket(lai->ai_addr, lai->ai_addrlen, err);
-        if (L->fd < 0) {
-            rc = VT_E_IO;
-            goto out;
-        }
-        if (i == 0) {
-            struct sockaddr_storage ss;
-            socklen_t sl = sizeof(ss);
-            if (getsockname(L->fd, (struct sockaddr *)&ss, &sl) == 0)
-                gw->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                          : ((struct sockaddr_in *)&ss)->sin_port);
-        }
-        L->bound = evhttp_accept_socket_with_handle(L->http, L->fd);
-        if (L->bound == NULL) {
-            close(L->fd);
-            L->fd = -1;
-            rc = vt_err_set(err, VT_E_IO, "gateway: cannot accept on the listening socket");
-            goto out;
-        }
-        /* Bodies between the limit and twice it get our JSON 413; beyond, evhttp answers 413 itself
-         * without reading the rest (libevent 2.1 has no hook for its own error page). */
-        evhttp_set_max_body_size(L->http, (ev_ssize_t)(cfg->limits.max_request_bytes * 2 + 65536));
-        evhttp_set_max_headers_size(L->http, (ev_ssize_t)cfg->limits.max_header_bytes);
-        evhttp_set_timeout_tv(L->http, &client_tv);
-        evhttp_set_default_content_type(L->http, "application/json");
-        evhttp_set_allowed_methods(L->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                                EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-        rc = vt_connguard_attach(gw->guard, i, L->base, L->http, L->bound, handle, L, err);
         if (rc != VT_OK)
             goto out;
     }
+    vt_gw_self_init(&gw->self, cfg, gw->port, gw->plain_port);
     gw->loops[0].sig[0] = evsignal_new(gw->loops[0].base, SIGINT, on_signal, gw);
     gw->loops[0].sig[1] = evsignal_new(gw->loops[0].base, SIGTERM, on_signal, gw);
     if (gw->loops[0].sig[0] == NULL || gw->loops[0].sig[1] == NULL || event_add(gw->loops[0].sig[0], NULL) != 0 ||
@@ -1447,6 +1484,8 @@ out:
         freeaddrinfo(ai);
     if (lai != NULL)
         freeaddrinfo(lai);
+    if (plai != NULL)
+        freeaddrinfo(plai);
     vt_gw_free(gw);
     return rc;
 }
@@ -1454,6 +1493,16 @@ out:
 uint16_t vt_gw_port(const vt_gw *gw)
 {
     return gw->port;
+}
+
+uint16_t vt_gw_plain_port(const vt_gw *gw)
+{
+    return gw->plain_port;
+}
+
+const vt_gw_self *vt_gw_self_of(const vt_gw *gw)
+{
+    return &gw->self;
 }
 
 unsigned vt_gw_loop_count(const vt_gw *gw)
@@ -1509,6 +1558,10 @@ void vt_gw_free(vt_gw *gw)
             evhttp_free(L->http); /* closes client connections: open exchanges end via client_closed */
         else if (L->fd >= 0)
             close(L->fd);
+        if (L->http_plain != NULL)
+            evhttp_free(L->http_plain);
+        if (L->bound_plain == NULL && L->fd_plain >= 0)
+            close(L->fd_plain);
         while (L->idle != NULL) {
             struct upconn *c = L->idle;
             L->idle = c->next;

@@ -24,6 +24,10 @@ typedef struct vt_gw vt_gw;
 VT_NODISCARD vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hooks, vt_err *err);
 /* The bound port (useful with port 0). */
 uint16_t vt_gw_port(const vt_gw *gw);
+/* The plain listener's bound port beside an HTTPS one (0 when none). */
+uint16_t vt_gw_plain_port(const vt_gw *gw);
+/* How the gateway reaches itself (transport.h), borrowed while gw lives. */
+const struct vt_gw_self *vt_gw_self_of(const vt_gw *gw);
 /* Number of event loops (vt_gw_ctx.loop is below it). */
 unsigned vt_gw_loop_count(const vt_gw *gw);
 /* Runs every loop until SIGINT/SIGTERM or vt_gw_stop(); returns when all loops ended. */

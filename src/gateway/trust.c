@@ -271,6 +271,10 @@ static vt_status measure_all(vt_gw_trust *t, vt_err *err)
     if (rc == VT_OK)
         rc = log_event(t, VT_COMPONENT_CONFIG, t->o.config_path != NULL ? base_name(t->o.config_path) : "gateway.json",
                        d, 32, err);
+    if (rc == VT_OK && t->o.transport_json != NULL) /* which listeners exist (transport.c) */
+        rc = vt_digest(VT_MD_SHA256, t->o.transport_json, strlen(t->o.transport_json), d, err);
+    if (rc == VT_OK && t->o.transport_json != NULL)
+        rc = log_event(t, VT_COMPONENT_OTHER, "transport", d, 32, err);
     vt_buf_free(&cfgb);
     return rc;
 }

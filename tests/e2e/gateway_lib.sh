@@ -29,7 +29,7 @@ start_echo() {
 # start_gateway NAME CONFIG-FILE [flags...]: sets $GW (host:port) and $GW_PID
 start_gateway() {
   local name="$1" cfg="$2"; shift 2
-  "$VT" gateway --config "$cfg" --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  "$VT" gateway --config "$cfg" --listen-plain 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   GW_PID=$!
   PIDS="$PIDS $GW_PID"
   GW=$(wait_addr "$TMP/$name.out") || { echo "gateway did not start"; cat "$TMP/$name.err"; exit 1; }

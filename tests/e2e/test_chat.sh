@@ -165,7 +165,7 @@ JSON
 mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/gw-m.json")
 "$VT" env create gw --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
-"$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+"$VT" gateway --config "$TMP/gw.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
 GW_PID=$!
 PIDS="$PIDS $!"

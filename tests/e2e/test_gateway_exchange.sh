@@ -41,7 +41,7 @@ mapfile -t image < <(sim_tdx_image_args)
 "$VT" env create gwx --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create gwx"; exit 1; }
 start() { # start NAME: sets $GW
-  "$VT" gateway --config "$TMP/$1.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+  "$VT" gateway --config "$TMP/$1.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 \
     >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
   PIDS="$PIDS $!"
   for _ in $(seq 200); do grep -q listening "$TMP/gw-$1.out" 2>/dev/null && break; sleep 0.05; done

@@ -26,7 +26,7 @@ mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/m
 mapfile -t image < <(sim_tdx_image_args) # the simulated TD image, pinned as a deployment pins its own
 "$VT" env create gw --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create gw"; exit 1; }
-"$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+"$VT" gateway --config "$TMP/gw.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
 PIDS="$PIDS $!"
 for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done

@@ -59,7 +59,7 @@ http {
   client_body_buffer_size 1m;
   server {
     listen 127.0.0.1:$NP;
-    location / { proxy_pass http://$GW; proxy_set_header Host gateway; }
+    location / { proxy_pass http://$GW; proxy_set_header Host gateway; proxy_buffering off; }
   }
 }
 NGX
@@ -113,6 +113,10 @@ for mode in "" --stream; do
   grep -q 'zebra-chat-9931' "$TMP/out" && ok || bad "chat --ohttp $mode printed no answer"
   grep -qi 'receipt' "$TMP/out" && ok || bad "chat --ohttp $mode checked no receipt"
 done
+# --stream went as chunked OHTTP (draft-ietf-ohai-chunked-ohttp): each SSE event sealed as produced.
+sleep 0.2
+grep -q 'POST /v1/ohttp HTTP/1.1 200 message/ohttp-chunked-req' "$TMP/ngx/logs/relay.log" && ok ||
+  bad "chat --ohttp --stream did not use chunked OHTTP: $(cat "$TMP/ngx/logs/relay.log")"
 expect 2 "chat: --ohttp without --relay" -- "$VT" chat --gateway "$G" --verifier "$V" --ohttp "x"
 
 # What the relay saw: its log holds the requests (bodies included) but neither prompt nor answer.
@@ -140,6 +144,11 @@ for mode in request response; do
   rc=$?
   [ $rc -ne 0 ] && ok || bad "veritee chat accepted a $mode altered by the relay"
   grep -q 'zebra-tamper' "$TMP/out" && bad "veritee chat printed an answer after $mode tampering" || ok
+  # chunked (--stream): an altered chunk is an error too, never a wrong answer
+  "$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo --stream --ohttp --relay "http://$T" "zebra-tamper" >"$TMP/out" 2>&1
+  rc=$?
+  [ $rc -ne 0 ] && ok || bad "veritee chat --stream accepted a $mode altered by the relay"
+  grep -q 'ok   receipt' "$TMP/out" && bad "a receipt verified after chunked $mode tampering" || ok
 done
 
 # Bad input straight at the gateway: clear errors, nothing in the logs.

@@ -85,7 +85,7 @@ if [ -x "$ECHO_BIN" ]; then
 { "upstream": "http://$ECHO", "threads": 2,
   "limits": { "client_header_timeout_ms": 1000, "client_body_timeout_ms": 1000 } }
 JSON
-  (ulimit -n 1024; exec "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0) >"$TMP/gw.out" 2>"$TMP/gw.log" &
+  (ulimit -n 1024; exec "$VT" gateway --config "$TMP/gw.json" --listen-plain 127.0.0.1:0) >"$TMP/gw.out" 2>"$TMP/gw.log" &
   GPID=$!
   PIDS="$PIDS $GPID"
   GW=$(wait_addr "$TMP/gw.out") || { echo "FAIL: the gateway did not start"; cat "$TMP/gw.log"; exit 1; }

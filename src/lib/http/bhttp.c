@@ -8,11 +8,15 @@
 #include <string.h>
 
 #include "veritee/ohttp.h"
+#include "http/varint.h"
+
+#define rd_varint vt__varint_rd
+#define put_varint vt__varint_put
 
 #define INFORMATIONAL_MAX 8
 
 /* QUIC variable-length integer (RFC 9000 §16); 0 with a sticky failure when short. */
-static uint64_t rd_varint(vt_rd *r)
+uint64_t vt__varint_rd(vt_rd *r)
 {
     const uint8_t *p = vt_rd_take(r, 1);
     uint64_t v;
@@ -32,7 +36,7 @@ static uint64_t rd_varint(vt_rd *r)
     return v;
 }
 
-static vt_status put_varint(vt_buf *b, uint64_t v, vt_err *err)
+vt_status vt__varint_put(vt_buf *b, uint64_t v, vt_err *err)
 {
     uint8_t t[8];
     size_t n;
@@ -378,4 +382,143 @@ vt_status vt_bhttp_encode_response(vt_buf *out, int status, const vt_bhttp_field
     if (rc != VT_OK)
         out->len = start;
     return rc;
+}
+
+/* ---- indeterminate-length responses (§3.2), for streamed answers ---- */
+
+vt_status vt_bhttp_encode_response_head(vt_buf *out, int status, const vt_bhttp_field *fields, size_t field_count,
+                                        vt_err *err)
+{
+    size_t start = out->len;
+    vt_status rc;
+
+    if (status < 200 || status > 599)
+        return vt_err_set(err, VT_E_ARG, "bhttp: final status %d out of range", status);
+    if (field_count > VT_BHTTP_FIELDS_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "bhttp: more than %d fields", VT_BHTTP_FIELDS_MAX);
+    rc = put_varint(out, 3, err);
+    if (rc == VT_OK)
+        rc = put_varint(out, (uint64_t)status, err);
+    for (size_t i = 0; rc == VT_OK && i < field_count; i++) {
+        if (fields[i].name_len == 0 || !name_ok((const uint8_t *)fields[i].name, fields[i].name_len) ||
+            !value_ok((const uint8_t *)fields[i].value, fields[i].value_len))
+            rc = vt_err_set(err, VT_E_ARG, "bhttp: field %zu malformed", i);
+        if (rc == VT_OK)
+            rc = put_lstr(out, fields[i].name, fields[i].name_len, err);
+        if (rc == VT_OK)
+            rc = put_lstr(out, fields[i].value, fields[i].value_len, err);
+    }
+    if (rc == VT_OK)
+        rc = put_varint(out, 0, err); /* end of the header section */
+    if (rc != VT_OK)
+        out->len = start;
+    return rc;
+}
+
+vt_status vt_bhttp_encode_content_chunk(vt_buf *out, const uint8_t *p, size_t len, vt_err *err)
+{
+    if (len == 0 || len > VT_BHTTP_MAX)
+        return vt_err_set(err, VT_E_ARG, "bhttp: content chunk of %zu bytes", len);
+    return put_lstr(out, p, len, err);
+}
+
+vt_status vt_bhttp_encode_response_end(vt_buf *out, vt_err *err)
+{
+    vt_status rc = put_varint(out, 0, err); /* end of the content */
+    return rc == VT_OK ? put_varint(out, 0, err) : rc; /* no trailers */
+}
+
+enum { RD_FRAMING, RD_STATUS, RD_FIELDS, RD_CONTENT, RD_TRAILERS, RD_DONE };
+
+vt_status vt_bhttp_reader_feed(vt_bhttp_reader *rd, const uint8_t *p, size_t len, size_t *used,
+                               vt_bhttp_field_fn on_field, vt_bhttp_content_fn on_content, void *arg, vt_err *err)
+{
+    vt_rd r;
+
+    *used = 0;
+    vt_rd_init(&r, p, len);
+    while (r.left > 0) {
+        vt_rd t = r; /* one unit at a time: it is consumed only once it is all there */
+        uint64_t v;
+        if (rd->state == RD_DONE) { /* padding */
+            if (vt_rd_u8(&t) != 0)
+                return vt_err_set(err, VT_E_FORMAT, "bhttp: padding holds a non-zero byte");
+            r = t;
+            continue;
+        }
+        v = rd_varint(&t);
+        if (!vt_rd_ok(&t))
+            break;
+        switch (rd->state) {
+        case RD_FRAMING:
+            if (v != 3)
+                return vt_err_set(err, VT_E_FORMAT, "bhttp: framing indicator %llu is not an indeterminate-length "
+                                  "response", (unsigned long long)v);
+            rd->state = RD_STATUS;
+            break;
+        case RD_STATUS:
+            if (v < 200 || v > 599) /* informational responses are not expected here */
+                return vt_err_set(err, VT_E_FORMAT, "bhttp: status %llu out of range", (unsigned long long)v);
+            rd->status = (int)v;
+            rd->state = RD_FIELDS;
+            break;
+        case RD_FIELDS:
+        case RD_TRAILERS:
+            if (v == 0) {
+                rd->state = rd->state == RD_FIELDS ? RD_CONTENT : RD_DONE;
+                break;
+            }
+            {
+                const uint8_t *n, *val;
+                size_t vl;
+                uint64_t vlen;
+                if (v > VT_BHTTP_CONTROL_MAX)
+                    return vt_err_set(err, VT_E_LIMIT, "bhttp: field name of %llu bytes", (unsigned long long)v);
+                n = vt_rd_take(&t, (size_t)v);
+                vlen = rd_varint(&t);
+                if (!vt_rd_ok(&t))
+                    goto more;
+                if (vlen > VT_BHTTP_MAX)
+                    return vt_err_set(err, VT_E_LIMIT, "bhttp: field value of %llu bytes", (unsigned long long)vlen);
+                vl = (size_t)vlen;
+                val = vt_rd_take(&t, vl);
+                if (!vt_rd_ok(&t))
+                    goto more;
+                if (++rd->field_count > 2 * VT_BHTTP_FIELDS_MAX)
+                    return vt_err_set(err, VT_E_LIMIT, "bhttp: more than %d fields", 2 * VT_BHTTP_FIELDS_MAX);
+                if (!name_ok(n, (size_t)v) || !value_ok(val, vl))
+                    return vt_err_set(err, VT_E_FORMAT, "bhttp: field %zu malformed", rd->field_count);
+                if (rd->state == RD_FIELDS && on_field != NULL)
+                    on_field(arg, (const char *)n, (size_t)v, (const char *)val, vl);
+            }
+            break;
+        case RD_CONTENT:
+            if (v == 0) {
+                rd->state = RD_TRAILERS;
+                break;
+            }
+            if (v > VT_BHTTP_MAX || rd->content_len + v > VT_BHTTP_MAX)
+                return vt_err_set(err, VT_E_LIMIT, "bhttp: content passes %u bytes", VT_BHTTP_MAX);
+            {
+                const uint8_t *c = vt_rd_take(&t, (size_t)v);
+                if (c == NULL)
+                    goto more;
+                rd->content_len += (size_t)v;
+                if (on_content != NULL && !on_content(arg, c, (size_t)v))
+                    return vt_err_set(err, VT_E_IO, "bhttp: content refused by the reader");
+            }
+            break;
+        default:
+            return vt_err_set(err, VT_E_INTERNAL, "bhttp: reader state %d", rd->state);
+        }
+        r = t;
+    }
+more:
+    *used = len - r.left;
+    return VT_OK;
+}
+
+bool vt_bhttp_reader_done(const vt_bhttp_reader *rd)
+{
+    return rd->state == RD_DONE;
 }

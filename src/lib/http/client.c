@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "veritee/crypto.h"
 #include "veritee/http.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -78,6 +79,50 @@ void vt_http_response_clear(vt_http_response *r)
     r->status = 0;
 }
 
+/* ---- TLS: a pinned key, or the key captured for the caller to check ---- */
+
+static void tls_setup(CURL *c, const vt_http_client_opts *o)
+{
+    if (o == NULL || (o->tls_pin == NULL && o->tls_key_out == NULL))
+        return;
+    if (o->tls_key_out != NULL)
+        memset(o->tls_key_out, 0, 32);
+    /* The key, not a CA, is what is trusted: curl checks a pin whatever VERIFYPEER says. */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    if (o->tls_pin != NULL)
+        curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, o->tls_pin);
+    if (o->tls_key_out != NULL)
+        curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+}
+
+/* The server certificate's key digest into o->tls_key_out (https only). */
+static vt_status tls_capture(CURL *c, const vt_http_client_opts *o, const char *url, vt_err *err)
+{
+    struct curl_certinfo *ci = NULL;
+    vt_x509 *x[1] = { NULL };
+    vt_pkey *k = NULL;
+    size_t n = 0;
+    vt_status rc = VT_OK;
+
+    if (o == NULL || o->tls_key_out == NULL || strncmp(url, "https://", 8) != 0)
+        return VT_OK;
+    if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL || ci->num_of_certs < 1)
+        return vt_err_set(err, VT_E_CRYPTO, "http: %s: the server's TLS certificate is not available", url);
+    for (struct curl_slist *l = ci->certinfo[0]; l != NULL; l = l->next)
+        if (strncmp(l->data, "Cert:", 5) == 0)
+            rc = vt_x509_list_from_pem(x, &n, 1, l->data + 5, strlen(l->data + 5), err);
+    if (rc == VT_OK && n != 1)
+        rc = vt_err_set(err, VT_E_CRYPTO, "http: %s: the server's TLS certificate cannot be read", url);
+    if (rc == VT_OK)
+        rc = vt_x509_pubkey(&k, x[0], err);
+    if (rc == VT_OK)
+        rc = vt_pkey_spki_sha256(o->tls_key_out, k, err);
+    vt_pkey_free(k);
+    vt_x509_free(x[0]);
+    return rc;
+}
+
 vt_status vt_http_request(vt_http_response *out, const char *method, const char *url, const char *body,
                           const vt_http_client_opts *opts, vt_err *err)
 {
@@ -145,6 +190,7 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    tls_setup(c, opts);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (body != NULL) {
@@ -165,7 +211,9 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    rc = vt_buf_terminate(&out->body, err);
+    rc = tls_capture(c, opts, url, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(&out->body, err);
 out:
     if (rc != VT_OK)
         vt_http_response_clear(out);
@@ -307,6 +355,7 @@ vt_status vt_http_request_stream(vt_http_response *out, const char *method, cons
     /* The bytes hashed by the caller must be the bytes on the wire: no
      * transparent decompression. */
     curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    tls_setup(c, opts);
     if (so->body != NULL) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)so->body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)so->body_len);
@@ -330,7 +379,9 @@ vt_status vt_http_request_stream(vt_http_response *out, const char *method, cons
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    rc = vt_buf_terminate(&out->body, err);
+    rc = tls_capture(c, opts, url, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(&out->body, err);
 out:
     if (rc != VT_OK)
         vt_http_response_clear(out);

@@ -96,6 +96,8 @@ struct gloop {
     bool attached;
     unsigned batch;        /* accepted since the loop last ran anything else */
     struct event *batch_ev; /* accepting again after a batch */
+    vt_connguard_bev_fn new_bev; /* makes each connection's bufferevent (TLS); NULL = a socket one */
+    void *new_bev_arg;
 };
 
 struct addr_ent {
@@ -526,7 +528,8 @@ static void on_admit(evutil_socket_t fd, short what, void *arg)
 static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 {
     struct gloop *L = arg;
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, 0); /* as evhttp makes it */
+    struct bufferevent *bev = L->new_bev != NULL ? L->new_bev(L->new_bev_arg, base)
+                                                 : bufferevent_socket_new(base, -1, 0); /* as evhttp makes it */
     int32_t idx;
 
     if (bev == NULL)
@@ -941,6 +944,14 @@ vt_status vt_connguard_attach(vt_connguard *g, unsigned index, struct event_base
     evhttp_set_bevcb(http, on_new_bev, L);
     evhttp_set_gencb(http, on_request, L);
     return VT_OK;
+}
+
+void vt_connguard_set_bev(vt_connguard *g, unsigned index, vt_connguard_bev_fn fn, void *arg)
+{
+    if (g == NULL || index >= g->nloops)
+        return;
+    g->loops[index].new_bev = fn;
+    g->loops[index].new_bev_arg = arg;
 }
 
 void vt_connguard_unlisten(vt_connguard *g, unsigned index)

@@ -10,9 +10,15 @@
 
 #include "veritee/crypto.h"
 #include "veritee/ohttp.h"
+#include "http/varint.h"
 
 static const char req_label[] = "message/bhttp request";
 static const char res_label[] = "message/bhttp response";
+/* draft-ietf-ohai-chunked-ohttp: the same construction under other labels */
+static const char creq_label[] = "message/bhttp chunked request";
+static const char cres_label[] = "message/bhttp chunked response";
+static const uint8_t final_aad[] = { 'f', 'i', 'n', 'a', 'l' };
+#define CHUNK_MAX VT_BHTTP_MAX /* one sealed chunk */
 
 #define HDR_LEN 7 /* key_id, kem_id, kdf_id, aead_id */
 #define SECRET_MAX 32 /* max(Nn, Nk) of the implemented AEADs */
@@ -23,6 +29,10 @@ struct vt_ohttp_ctx {
     size_t enc_len;
     uint8_t secret[SECRET_MAX]; /* Export("message/bhttp response", max(Nn, Nk)) */
     size_t secret_len;
+    /* chunked responses: keys once the nonce is known, and the chunk counter */
+    bool chunked, keyed, ended;
+    uint8_t ckey[VT_AEAD_KEY_MAX], cnonce[VT_AEAD_NONCE_LEN];
+    uint64_t counter;
 };
 
 static size_t secret_len(uint16_t aead)
@@ -177,7 +187,7 @@ static bool cfg_offers(const vt_ohttp_key_config *cfg, vt_ohttp_alg a)
 
 /* The response secret, exported while the HPKE context exists. */
 static vt_status ctx_finish(vt_ohttp_ctx **out, vt_hpke_ctx *h, vt_hpke_suite s, const uint8_t *enc, size_t enc_len,
-                            vt_err *err)
+                            bool chunked, vt_err *err)
 {
     vt_ohttp_ctx *c = OPENSSL_zalloc(sizeof(*c));
     vt_status rc;
@@ -189,7 +199,9 @@ static vt_status ctx_finish(vt_ohttp_ctx **out, vt_hpke_ctx *h, vt_hpke_suite s,
     memcpy(c->enc, enc, enc_len);
     c->enc_len = enc_len;
     c->secret_len = secret_len(s.aead);
-    rc = vt_hpke_export(h, c->secret, c->secret_len, res_label, strlen(res_label), err);
+    c->chunked = chunked;
+    rc = chunked ? vt_hpke_export(h, c->secret, c->secret_len, cres_label, strlen(cres_label), err)
+                 : vt_hpke_export(h, c->secret, c->secret_len, res_label, strlen(res_label), err);
     if (rc != VT_OK) {
         vt_ohttp_ctx_free(c);
         return rc;
@@ -233,7 +245,7 @@ vt_status vt_ohttp_encap_request(vt_buf *out, vt_ohttp_ctx **ctx, const vt_ohttp
     if (rc == VT_OK)
         rc = vt_hpke_seal(h, out, NULL, 0, req, req_len, err);
     if (rc == VT_OK)
-        rc = ctx_finish(ctx, h, s, enc, enc_len, err);
+        rc = ctx_finish(ctx, h, s, enc, enc_len, false, err);
     if (rc != VT_OK)
         out->len = start;
 out:
@@ -284,7 +296,7 @@ vt_status vt_ohttp_decap_request(vt_buf *out, vt_ohttp_ctx **ctx, const vt_ohttp
     if (rc == VT_OK)
         rc = vt_hpke_open(h, out, NULL, 0, r.p, r.left, err);
     if (rc == VT_OK)
-        rc = ctx_finish(ctx, h, s, enc, npk, err);
+        rc = ctx_finish(ctx, h, s, enc, npk, false, err);
     if (rc != VT_OK && out->len > start) {
         vt_wipe(out->data + start, out->len - start);
         out->len = start;
@@ -370,6 +382,233 @@ vt_status vt_ohttp_decap_response(vt_buf *out, const vt_ohttp_ctx *ctx, const ui
     vt_wipe(key, sizeof(key));
     vt_wipe(an, sizeof(an));
     return rc;
+}
+
+/* ---- chunked Oblivious HTTP (draft-ietf-ohai-chunked-ohttp) ---- */
+
+vt_status vt_ohttp_chunked_encap_request(vt_buf *out, vt_ohttp_ctx **ctx, const vt_ohttp_key_config *cfg,
+                                         vt_ohttp_alg alg, const uint8_t *req, size_t req_len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_hpke_suite s = { cfg->kem, alg.kdf, alg.aead };
+    vt_hpke_key *pkR = NULL;
+    vt_hpke_ctx *h = NULL;
+    uint8_t info[sizeof(creq_label) + HDR_LEN], enc[VT_HPKE_ENC_MAX];
+    size_t enc_len = 0, start = out->len;
+
+    *ctx = NULL;
+    if (!cfg_offers(cfg, alg) || !alg_usable(alg))
+        return vt_err_set(err, VT_E_ARG, "ohttp: key configuration %u does not offer kdf 0x%04x aead 0x%04x",
+                          cfg->key_id, alg.kdf, alg.aead);
+    if (req_len > VT_BHTTP_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "ohttp: %zu-byte request passes %u", req_len, VT_BHTTP_MAX);
+    memcpy(info, creq_label, sizeof(creq_label));
+    hdr_build(info + sizeof(creq_label), cfg->key_id, s);
+    rc = vt_hpke_key_from_public(&pkR, cfg->kem, cfg->pk, cfg->pk_len, err);
+    if (rc == VT_OK) {
+        vt_hpke_params p = { .mode = VT_HPKE_MODE_BASE, .info = info, .info_len = sizeof(info) };
+        rc = vt_hpke_setup_sender(&h, enc, &enc_len, s, pkR, &p, NULL, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_buf_append(out, info + sizeof(creq_label), HDR_LEN, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(out, enc, enc_len, err);
+    /* The whole request as the final chunk: indicator 0, then the chunk to the end. */
+    if (rc == VT_OK)
+        rc = vt__varint_put(out, 0, err);
+    if (rc == VT_OK)
+        rc = vt_hpke_seal(h, out, final_aad, sizeof(final_aad), req, req_len, err);
+    if (rc == VT_OK)
+        rc = ctx_finish(ctx, h, s, enc, enc_len, true, err);
+    if (rc != VT_OK)
+        out->len = start;
+    vt_hpke_ctx_free(h);
+    vt_hpke_key_free(pkR);
+    return rc;
+}
+
+vt_status vt_ohttp_chunked_decap_request(vt_buf *out, vt_ohttp_ctx **ctx, const vt_ohttp_key_config *cfg,
+                                         const vt_hpke_key *sk, const uint8_t *enc_req, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_hpke_suite s;
+    vt_ohttp_alg alg;
+    vt_hpke_ctx *h = NULL;
+    uint8_t info[sizeof(creq_label) + HDR_LEN], key_id;
+    const uint8_t *enc;
+    size_t npk, start = out->len, chunks = 0;
+    bool final = false;
+    vt_rd r;
+
+    *ctx = NULL;
+    if (len > VT_OHTTP_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "ohttp: %zu-byte chunked request passes %u", len, VT_OHTTP_MAX);
+    vt_rd_init(&r, enc_req, len);
+    key_id = vt_rd_u8(&r);
+    s.kem = vt_rd_u16be(&r);
+    s.kdf = vt_rd_u16be(&r);
+    s.aead = vt_rd_u16be(&r);
+    if (!vt_rd_ok(&r))
+        return vt_err_set(err, VT_E_FORMAT, "ohttp: chunked request header truncated");
+    if (key_id != cfg->key_id)
+        return vt_err_set(err, VT_E_NOTFOUND, "ohttp: key_id %u unknown", key_id);
+    alg.kdf = s.kdf;
+    alg.aead = s.aead;
+    if (s.kem != cfg->kem || !cfg_offers(cfg, alg))
+        return vt_err_set(err, VT_E_UNSUPPORTED, "ohttp: kem 0x%04x kdf 0x%04x aead 0x%04x not offered", s.kem,
+                          s.kdf, s.aead);
+    npk = vt_hpke_kem_pk_len(s.kem);
+    enc = vt_rd_take(&r, npk);
+    if (enc == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "ohttp: %zu-byte chunked request truncated", len);
+    memcpy(info, creq_label, sizeof(creq_label));
+    memcpy(info + sizeof(creq_label), enc_req, HDR_LEN);
+    {
+        vt_hpke_params p = { .mode = VT_HPKE_MODE_BASE, .info = info, .info_len = sizeof(info) };
+        rc = vt_hpke_setup_recipient(&h, s, sk, enc, npk, &p, err);
+    }
+    while (rc == VT_OK && !final) {
+        uint64_t n = vt__varint_rd(&r);
+        const uint8_t *c;
+        if (!vt_rd_ok(&r)) {
+            rc = vt_err_set(err, VT_E_FORMAT, "ohttp: chunked request ends before its final chunk");
+            break;
+        }
+        final = n == 0;
+        if (final)
+            n = r.left; /* the final chunk runs to the end */
+        if (n > r.left || n < VT_HPKE_TAG_LEN) {
+            rc = vt_err_set(err, VT_E_FORMAT, "ohttp: chunk %zu of the request truncated", chunks);
+            break;
+        }
+        c = vt_rd_take(&r, (size_t)n);
+        rc = final ? vt_hpke_open(h, out, final_aad, sizeof(final_aad), c, (size_t)n, err)
+                   : vt_hpke_open(h, out, NULL, 0, c, (size_t)n, err);
+        chunks++;
+    }
+    if (rc == VT_OK)
+        rc = ctx_finish(ctx, h, s, enc, npk, true, err);
+    if (rc != VT_OK && out->len > start) {
+        vt_wipe(out->data + start, out->len - start);
+        out->len = start;
+    }
+    vt_hpke_ctx_free(h);
+    return rc;
+}
+
+/* This chunk's nonce: aead_nonce XOR the counter (big-endian, Nn bytes). */
+static void chunk_nonce(uint8_t n[VT_AEAD_NONCE_LEN], const vt_ohttp_ctx *c)
+{
+    memcpy(n, c->cnonce, VT_AEAD_NONCE_LEN);
+    for (size_t i = 0; i < 8; i++)
+        n[VT_AEAD_NONCE_LEN - 1 - i] ^= (uint8_t)(c->counter >> (8 * i));
+}
+
+vt_status vt_ohttp_chunked_res_seal(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_t *p, size_t len, bool final,
+                                    vt_err *err)
+{
+    vt_status rc = VT_OK;
+    uint8_t rn[SECRET_MAX], n[VT_AEAD_NONCE_LEN];
+    size_t start = out->len;
+
+    if (!ctx->chunked || ctx->ended)
+        return vt_err_set(err, VT_E_ARG, "ohttp: not a chunked exchange, or its response has ended");
+    if (len > CHUNK_MAX || (len == 0 && !final))
+        return vt_err_set(err, VT_E_ARG, "ohttp: response chunk of %zu bytes", len);
+    if (ctx->counter == UINT64_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "ohttp: too many response chunks");
+    if (!ctx->keyed) {
+        rc = vt_random(rn, ctx->secret_len, err);
+        if (rc == VT_OK)
+            rc = res_keys(ctx->ckey, ctx->cnonce, ctx, rn, err);
+        if (rc == VT_OK)
+            rc = vt_buf_append(out, rn, ctx->secret_len, err);
+        if (rc != VT_OK)
+            goto out;
+        ctx->keyed = true;
+    }
+    chunk_nonce(n, ctx);
+    rc = vt__varint_put(out, final ? 0 : len + VT_AEAD_TAG_LEN, err);
+    if (rc == VT_OK)
+        rc = vt_buf_reserve(out, len + VT_AEAD_TAG_LEN, err);
+    if (rc == VT_OK)
+        rc = vt_aead_seal(out->data + out->len, (vt_aead)ctx->suite.aead, ctx->ckey, n, final ? final_aad : NULL,
+                          final ? sizeof(final_aad) : 0, p, len, err);
+    if (rc == VT_OK) {
+        out->len += len + VT_AEAD_TAG_LEN;
+        ctx->counter++;
+        ctx->ended = final;
+    }
+out:
+    if (rc != VT_OK)
+        out->len = start;
+    vt_wipe(n, sizeof(n));
+    return rc;
+}
+
+vt_status vt_ohttp_chunked_res_open(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_t *in, size_t len, bool eof,
+                                    size_t *used, bool *final, vt_err *err)
+{
+    vt_status rc = VT_OK;
+    uint8_t n[VT_AEAD_NONCE_LEN];
+    vt_rd r;
+
+    *used = 0;
+    *final = false;
+    if (!ctx->chunked || ctx->ended)
+        return vt_err_set(err, VT_E_ARG, "ohttp: not a chunked exchange, or its response has ended");
+    vt_rd_init(&r, in, len);
+    if (!ctx->keyed) {
+        const uint8_t *rn = vt_rd_take(&r, ctx->secret_len);
+        if (rn == NULL)
+            return eof ? vt_err_set(err, VT_E_FORMAT, "ohttp: chunked response truncated before its nonce") : VT_OK;
+        rc = res_keys(ctx->ckey, ctx->cnonce, ctx, rn, err);
+        if (rc != VT_OK)
+            return rc;
+        ctx->keyed = true;
+        *used = ctx->secret_len;
+    }
+    while (rc == VT_OK && r.left > 0) {
+        vt_rd t = r;
+        uint64_t cl = vt__varint_rd(&t);
+        bool last;
+        if (!vt_rd_ok(&t))
+            break; /* the length is not all there yet */
+        last = cl == 0;
+        if (last && !eof)
+            break; /* the final chunk runs to the end of the stream */
+        if (last)
+            cl = t.left;
+        if (cl > CHUNK_MAX || cl < VT_AEAD_TAG_LEN)
+            return vt_err_set(err, VT_E_FORMAT, "ohttp: response chunk %llu has a bad length",
+                              (unsigned long long)ctx->counter);
+        if (cl > t.left)
+            break;
+        chunk_nonce(n, ctx);
+        rc = vt_buf_reserve(out, (size_t)cl - VT_AEAD_TAG_LEN, err);
+        if (rc == VT_OK)
+            rc = vt_aead_open(out->data + out->len, (vt_aead)ctx->suite.aead, ctx->ckey, n, last ? final_aad : NULL,
+                              last ? sizeof(final_aad) : 0, vt_rd_take(&t, (size_t)cl), (size_t)cl, err);
+        if (rc != VT_OK)
+            break;
+        out->len += (size_t)cl - VT_AEAD_TAG_LEN;
+        ctx->counter++;
+        r = t;
+        *used = len - r.left;
+        if (last) {
+            ctx->ended = true;
+            *final = true;
+        }
+    }
+    vt_wipe(n, sizeof(n));
+    if (rc == VT_OK && eof && !*final)
+        rc = vt_err_set(err, VT_E_FORMAT, "ohttp: chunked response ends without its final chunk (truncated)");
+    return rc;
+}
+
+bool vt_ohttp_ctx_chunked(const vt_ohttp_ctx *ctx)
+{
+    return ctx != NULL && ctx->chunked;
 }
 
 void vt_ohttp_ctx_free(vt_ohttp_ctx *ctx)

@@ -5,6 +5,7 @@
  */
 #include "vt_test.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* RFC 9458 Appendix A. */
@@ -257,6 +258,143 @@ static void test_http_ohttp__key_config_malformed(void **state)
     vt_buf_free(&keys);
 }
 
+/* Chunked OHTTP (draft-ietf-ohai-chunked-ohttp): a round trip with a streamed
+ * indeterminate-length answer, then every way a chunk must be refused. */
+static vt_status chunked_answer(vt_buf *enc, vt_ohttp_ctx *gw, bool with_final)
+{
+    vt_buf b = { 0 };
+    vt_bhttp_field f = { "content-type", 12, "text/event-stream", 17 };
+    vt_status rc = vt_bhttp_encode_response_head(&b, 200, &f, 1, NULL);
+
+    if (rc == VT_OK)
+        rc = vt_ohttp_chunked_res_seal(enc, gw, b.data, b.len, false, NULL);
+    for (int i = 0; rc == VT_OK && i < 3; i++) {
+        char ev[32];
+        b.len = 0;
+        snprintf(ev, sizeof(ev), "data: event %d\n\n", i);
+        rc = vt_bhttp_encode_content_chunk(&b, (const uint8_t *)ev, strlen(ev), NULL);
+        if (rc == VT_OK)
+            rc = vt_ohttp_chunked_res_seal(enc, gw, b.data, b.len, false, NULL);
+    }
+    b.len = 0;
+    if (rc == VT_OK)
+        rc = vt_bhttp_encode_response_end(&b, NULL);
+    if (rc == VT_OK && with_final)
+        rc = vt_ohttp_chunked_res_seal(enc, gw, b.data, b.len, true, NULL);
+    vt_buf_free(&b);
+    return rc;
+}
+
+static bool collect(void *arg, const uint8_t *p, size_t len)
+{
+    return vt_buf_append(arg, p, len, NULL) == VT_OK;
+}
+
+/* Feeds enc to the client one byte at a time (the worst split), then the end. */
+static vt_status open_all(vt_buf *content, int *status, vt_ohttp_ctx *cl, const vt_buf *enc, vt_err *err)
+{
+    vt_buf raw = { 0 }, plain = { 0 };
+    vt_bhttp_reader rd;
+    size_t used;
+    bool final = false;
+    vt_status rc = VT_OK;
+
+    memset(&rd, 0, sizeof(rd));
+    for (size_t i = 0; rc == VT_OK && i <= enc->len; i++) {
+        bool eof = i == enc->len;
+        if (!eof)
+            rc = vt_buf_append(&raw, enc->data + i, 1, err);
+        if (rc == VT_OK)
+            rc = vt_ohttp_chunked_res_open(&plain, cl, raw.data, raw.len, eof, &used, &final, err);
+        if (rc == VT_OK) {
+            memmove(raw.data, raw.data + used, raw.len - used);
+            raw.len -= used;
+            rc = vt_bhttp_reader_feed(&rd, plain.data, plain.len, &used, NULL, collect, content, err);
+        }
+        if (rc == VT_OK) {
+            memmove(plain.data, plain.data + used, plain.len - used);
+            plain.len -= used;
+        }
+    }
+    if (rc == VT_OK && (!final || !vt_bhttp_reader_done(&rd)))
+        rc = vt_err_set(err, VT_E_FORMAT, "not complete");
+    *status = rd.status;
+    vt_buf_free(&raw);
+    vt_buf_free(&plain);
+    return rc;
+}
+
+static void test_http_ohttp__chunked(void **state)
+{
+    fixture *f = *state;
+    vt_buf req = { 0 }, inner = { 0 }, enc = { 0 }, content = { 0 };
+    vt_ohttp_ctx *cl = NULL, *gw = NULL;
+    vt_err err = { 0 };
+    int status = 0;
+
+    unhex(&req, bhttp_req_hex);
+    assert_int_equal(vt_ohttp_chunked_encap_request(&enc, &cl, &f->cfg, f->cfg.algs[0], req.data, req.len, &err), VT_OK);
+    assert_true(vt_ohttp_ctx_chunked(cl));
+    /* A chunked request does not decapsulate as a plain one, nor the reverse. */
+    assert_int_equal(vt_ohttp_decap_request(&inner, &gw, &f->cfg, f->skR, enc.data, enc.len, &err), VT_E_CRYPTO);
+    /* Truncated anywhere: refused (the final chunk is never complete). */
+    for (size_t n = 0; n < enc.len; n++)
+        assert_int_not_equal(vt_ohttp_chunked_decap_request(&inner, &gw, &f->cfg, f->skR, enc.data, n, &err), VT_OK);
+    assert_int_equal(inner.len, 0);
+    /* A non-final indicator where the final one was: the AAD differs, it does not open. */
+    enc.data[7 + 32] = 0x40 | 0;
+    assert_int_not_equal(vt_ohttp_chunked_decap_request(&inner, &gw, &f->cfg, f->skR, enc.data, enc.len, &err), VT_OK);
+    enc.data[7 + 32] = 0;
+    assert_int_equal(vt_ohttp_chunked_decap_request(&inner, &gw, &f->cfg, f->skR, enc.data, enc.len, &err), VT_OK);
+    assert_int_equal(inner.len, req.len);
+    assert_memory_equal(inner.data, req.data, req.len);
+
+    /* The answer, byte by byte: the content of every chunk as it arrives. */
+    enc.len = 0;
+    assert_int_equal(chunked_answer(&enc, gw, true), VT_OK);
+    assert_int_equal(vt_ohttp_chunked_res_seal(&enc, gw, (const uint8_t *)"x", 1, false, &err), VT_E_ARG);
+    assert_int_equal(open_all(&content, &status, cl, &enc, &err), VT_OK);
+    assert_int_equal(status, 200);
+    assert_int_equal(content.len, 3 * strlen("data: event 0\n\n"));
+    assert_memory_equal(content.data, "data: event 0\n\ndata: event 1\n\ndata: event 2\n\n", content.len);
+    vt_ohttp_ctx_free(cl);
+    vt_ohttp_ctx_free(gw);
+
+    /* Each bit flipped: refused.  Without the final chunk: truncated.  Chunks swapped: refused. */
+    for (int mode = 0; mode < 3; mode++) {
+        size_t bits = 1;
+        for (size_t i = 0; i < bits; i++) {
+            cl = gw = NULL;
+            enc.len = inner.len = content.len = 0;
+            assert_int_equal(vt_ohttp_chunked_encap_request(&enc, &cl, &f->cfg, f->cfg.algs[0], req.data, req.len, &err), VT_OK);
+            assert_int_equal(vt_ohttp_chunked_decap_request(&inner, &gw, &f->cfg, f->skR, enc.data, enc.len, &err), VT_OK);
+            enc.len = 0;
+            assert_int_equal(chunked_answer(&enc, gw, mode != 1), VT_OK);
+            if (mode == 0) {
+                bits = enc.len * 8;
+                enc.data[i / 8] ^= (uint8_t)(1u << (i % 8));
+            } else if (mode == 2) {
+                /* the second and third chunks (equal lengths) change places */
+                size_t off = 16 + 1 + (enc.data[16] & 0x3f) + 1, cl2 = enc.data[off - 1] & 0x3f;
+                uint8_t t[64];
+                assert_true(cl2 < sizeof(t));
+                memcpy(t, enc.data + off, cl2);
+                memmove(enc.data + off, enc.data + off + cl2 + 1, cl2);
+                memcpy(enc.data + off + cl2 + 1, t, cl2);
+            }
+            status = 0;
+            if (open_all(&content, &status, cl, &enc, &err) == VT_OK)
+                fail_msg("mode %d bit %zu: an altered answer opened", mode, i);
+            vt_ohttp_ctx_free(cl);
+            vt_ohttp_ctx_free(gw);
+        }
+    }
+    vt_buf_free(&req);
+    vt_buf_free(&inner);
+    vt_buf_free(&enc);
+    vt_buf_free(&content);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_http_ohttp__request_truncated_or_flipped),
         cmocka_unit_test(test_http_ohttp__response_truncated_flipped_or_misrouted),
         cmocka_unit_test(test_http_ohttp__key_config_malformed),
+        cmocka_unit_test(test_http_ohttp__chunked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Transport benchmarks (short runs; figures in bench/README.md, docs/transport.md):
+#  1. HTTPS requests/s at 64 kept-alive connections: the gateway (TLS 1.3, P-256 enclave-style
+#     key, one event loop) vs nginx (one worker) terminating TLS 1.3 with a P-256 key, both in
+#     front of the same echo upstream, same run, GET /v1/models through to the upstream;
+#  2. new TLS handshakes/s (Connection: close) for both, against `openssl speed ecdsap256`
+#     signs/s on one core (each full handshake costs the server one ECDSA signature);
+#  3. the OHTTP chat path's added latency p50 over the plain path (bench_ohttp_latency).
+# Needs wrk and nginx; skips what is missing.  Usage: bench/bench_transport.sh BUILD_DIR [SECS]
+set -u
+B="${1:-build}"; SECS="${2:-5}"
+VT="$B/veritee"; ECHO="$B/veritee-echo-upstream"
+T=$(mktemp -d); PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v wrk >/dev/null || { echo "bench_transport: wrk not installed (apt-get install wrk): skipped"; exit 0; }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do curl -sk -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
+EP=$(port); GP=$(port); PP=$(port); NP=$(port)
+"$ECHO" --listen "127.0.0.1:$EP" >/dev/null 2>&1 & PIDS="$PIDS $!"
+"$VT" gateway --upstream "http://127.0.0.1:$EP" --listen "127.0.0.1:$GP" --listen-plain "127.0.0.1:$PP" --threads 1 \
+  >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"
+wait_port "http://127.0.0.1:$EP/v1/models" && wait_port "https://127.0.0.1:$GP/v1/models" || { echo "start failed"; cat "$T/gw.err"; exit 1; }
+rps() { wrk -t2 -c64 -d"${SECS}s" "$@" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
+G_RPS=$(rps "https://127.0.0.1:$GP/v1/models")
+G_HS=$(rps -H 'Connection: close' "https://127.0.0.1:$GP/v1/models")
+N_RPS=-; N_HS=-
+if [ -x "$NGINX" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k.pem" -out "$T/c.pem" \
+    -subj /CN=bench -days 2 >/dev/null 2>&1
+  mkdir -p "$T/n/logs"
+  cat >"$T/n/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $T/n/nginx.pid;
+error_log $T/n/logs/error.log error;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $T/n/b; proxy_temp_path $T/n/p; fastcgi_temp_path $T/n/f; uwsgi_temp_path $T/n/u; scgi_temp_path $T/n/s;
+  upstream echo { server 127.0.0.1:$EP; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NP ssl;
+    ssl_certificate $T/c.pem; ssl_certificate_key $T/k.pem; ssl_protocols TLSv1.3;
+    keepalive_requests 1000000;
+    location / { proxy_pass http://echo; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGX
+  "$NGINX" -p "$T/n" -c "$T/n/nginx.conf" -e "$T/n/logs/error.log" 2>/dev/null & PIDS="$PIDS $!"
+  if wait_port "https://127.0.0.1:$NP/v1/models"; then
+    N_RPS=$(rps "https://127.0.0.1:$NP/v1/models")
+    N_HS=$(rps -H 'Connection: close' "https://127.0.0.1:$NP/v1/models")
+  fi
+fi
+SIGN=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/256 bits ecdsa \(nistp256\)/ {print $(NF-1)}')
+LAT=$("$B/bench/bench_ohttp_latency" "http://127.0.0.1:$PP" 2000 2>&1)
+echo "{\"https_rps_gateway\":\"$G_RPS\",\"https_rps_nginx\":\"$N_RPS\",\"handshakes_gateway\":\"$G_HS\",\"handshakes_nginx\":\"$N_HS\",\"openssl_ecdsap256_sign_per_s\":\"$SIGN\",\"ohttp\":$LAT}"
