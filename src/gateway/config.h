@@ -48,6 +48,7 @@ typedef struct vt_gw_config {
     size_t model_count;
     json_t *auditors;    /* owned reference: array of objects, NULL when absent */
     char *state_dir;     /* owned, NULL when absent */
+    json_t *encrypted_models; /* owned reference: array, NULL when absent (checked by model_keys.c) */
 } vt_gw_config;
 
 /* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */
