@@ -191,5 +191,49 @@ if command -v python3 >/dev/null && python3 -c "import cryptography.x509.ocsp" 2
 fi
 "$VT" verify --trust-sim "${ocsp_args[@]}" --nonce "$gnonce" --pubkey "$pub" "$work/composite.json" |
   grep -vE '^  (cpu|dev0)\.(m|r|x|q|s|t|f|p)' | head -n 12 | indent
+say "10. Encrypted weights: the key comes from the verifier's key broker only to a matching gateway"
+shm=$(mktemp -d /dev/shm/veritee-demo-XXXXXX)
+mkdir -p "$work/enc"
+head -c 1048576 /dev/urandom >"$work/enc/secret.gguf"
+"$VT" model keygen "$work/enc/owner.key"
+"$VT" model encrypt --key "$work/enc/owner.key" "$work/enc/secret.gguf" "$work/enc/secret.gguf.vtw" | indent
+cat >"$work/enc/gateway.json" <<EOF
+{"upstream": "$UP", "verifier": "$V", "environment": "demo-enc",
+ "encrypted_models": [{"file": "$work/enc/secret.gguf.vtw", "name": "secret.gguf", "resource": "demo-model-key",
+                       "into": "$shm"}],
+ "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]}
+EOF
+"$VT" gateway --config "$work/enc/gateway.json" --platform tdx --simulate --measure-only >"$work/enc/m.json"
+emodel=$(jq -r '.events[] | select(.component == "model") | .digest' "$work/enc/m.json")
+econfig=$(jq -r '.events[] | select(.component == "config") | .digest' "$work/enc/m.json")
+eaud=$(jq -r '[.events[] | select(.component == "auditor") | .digest] | join(",")' "$work/enc/m.json")
+image_args=()
+for a in "${env_args[@]}"; do case "$a" in mrtd=* | rtmr1=* | rtmr2=*) image_args+=(--register "$a") ;; esac; done
+"$VT" env create demo-enc --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated --min-tcb any \
+  --model "$emodel" "${image_args[@]}" >/dev/null
+echo "the owner registers the key with a policy: environment demo-enc, TDX, this model, auditors and config"
+"$VT" key register demo-model-key --verifier "$V" --admin-token-file "$work/admin-token" \
+  --value-file "$work/enc/owner.key" --environment demo-enc --platform tdx --allow-simulated --min-tcb any \
+  --model "$emodel" --auditors "$eaud" --config "$econfig" | jq -c '{id, kind, policy}' | indent
+"$VT" gateway --config "$work/enc/gateway.json" --listen 127.0.0.1:0 --platform tdx --simulate \
+  >"$work/enc/gateway.out" 2>"$work/enc/gateway.out.err" &
+epid=$!
+pids+=($epid)
+EGW="http://$(WAIT_STEPS=400 wait_for "$work/enc/gateway.out" '127\.0\.0\.1:[0-9]*')"
+grep '"model_decrypted"' "$work/enc/gateway.out.err" | jq -r .detail | indent
+cmp -s "$work/enc/secret.gguf" "$shm/secret.gguf" &&
+  echo "  the model server reads $shm/secret.gguf (tmpfs): identical to the owner's weights"
+curl -s "$EGW/v1/models" >/dev/null && echo "  gateway $EGW serving"
+kill "$epid" 2>/dev/null || true
+wait "$epid" 2>/dev/null || true
+echo "a gateway whose auditors let card numbers through asks for the same key:"
+sed 's/"card": "redact"/"card": "allow"/' "$work/enc/gateway.json" >"$work/enc/other.json"
+set +e
+"$VT" gateway --config "$work/enc/other.json" --listen 127.0.0.1:0 --platform tdx --simulate 2>&1 |
+  grep -o "the key broker did not release[^)]*)" | indent
+set -e
+echo "the verifier's admin log says why:"
+grep '"kbs_refused"' "$work/verifier.out.err" | tail -n 1 | jq -c '{resource, clause}' | indent
+rm -rf "$shm"
 
 say "Done.  Stopping the gateway, the echo upstream and the verifier."

@@ -56,6 +56,11 @@ VT_NODISCARD VT_API vt_status vt_measure_file(uint8_t digest[32], uint64_t *size
 #define VT_MEASURE_LEAF_TAG 0x00
 VT_NODISCARD VT_API vt_status vt_measure_file_digest(uint8_t out[32], uint64_t size, const uint8_t *leaves,
                                                      size_t count, vt_err *err);
+/* The root of a measurement of one file named name (its base name) of size bytes whose file
+ * digest is digest: what vt_measure_path gives for that file, without reading it (an encrypted
+ * model's header carries size and digest). */
+VT_NODISCARD VT_API vt_status vt_measure_root_one(uint8_t root[32], const char *name, uint64_t size,
+                                                  const uint8_t digest[32], vt_err *err);
 /* {"format", "root", "files":[{"path","size","digest"}], "file_count", "total_bytes"}; free() the string. */
 VT_NODISCARD VT_API vt_status vt_measurement_to_json(char **json_out, const vt_measurement *m, vt_err *err);
 VT_API void vt_measurement_free(vt_measurement *m);

@@ -16,6 +16,7 @@
 #include "veritee/jws.h"
 #include "veritee/jwe.h"
 #include "veritee/passport.h"
+#include "veritee/kbs.h"
 #include "veritee/receipt.h"
 #include "veritee/audit.h"
 #include "veritee/http.h"

@@ -67,5 +67,6 @@ int vt_cmd_chat(int argc, char **argv);
 int vt_cmd_model(int argc, char **argv);
 int vt_cmd_seal(int argc, char **argv);
 int vt_cmd_unseal(int argc, char **argv);
+int vt_cmd_key(int argc, char **argv);
 
 #endif

@@ -8,7 +8,7 @@
 #include "verifier/verifier.h"
 
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_GWRATE, O_MAXBODY,
-       O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE, O_RIM_URL, O_OCSP_URL };
+       O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE, O_RIM_URL, O_OCSP_URL, O_KEK };
 enum { O_LOG_ORIGIN = 512, O_WITNESS };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 enum { O_SIMROOT = 600 };
@@ -52,7 +52,9 @@ static void usage(FILE *f)
                "  --root-crl-url URL       Intel SGX Root CA CRL (default URL/sgx/certification/v4/rootcacrl)\n"
                "  --rim-url URL            NVIDIA RIM service for GPU RIMs (default https://rim.attestation.nvidia.com)\n"
                "  --ocsp-url URL           NVIDIA OCSP responder for GPU chains (default https://ocsp.ndis.nvidia.com)\n"
-               "  --offline                fetch no collateral (what is cached is still used)\n\n"
+               "  --offline                fetch no collateral (what is cached is still used)\n"
+               "  --kek-file F             the key broker's key-encryption key (32 bytes or 64 hex, mode 0600;\n"
+               "                           default STATE/kbs-kek.key, made on first start; docs/keys.md)\n\n"
                "Stops cleanly on SIGTERM or SIGINT.\n");
 }
 
@@ -119,6 +121,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "ocsp-url", required_argument, NULL, O_OCSP_URL },
         { "root-crl-url", required_argument, NULL, O_ROOT_CRL_URL },
         { "offline", no_argument, NULL, O_OFFLINE },
+        { "kek-file", required_argument, NULL, O_KEK },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -157,6 +160,7 @@ int vt_cmd_verifier(int argc, char **argv)
             break;
         case 'j': break; /* the service logs JSON lines already */
         case O_OFFLINE: cfg.offline = true; break;
+        case O_KEK: cfg.kek_file = optarg; break;
         case O_PCS_URL:
             if (strcmp(optarg, "none") == 0) {
                 cfg.offline = true;

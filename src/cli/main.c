@@ -26,6 +26,7 @@ static const struct command commands[] = {
     { "composite", vt_cmd_composite, "bind GPU/NVSwitch reports to a CPU TEE report: binding value, container", false },
     { "sim", vt_cmd_sim, "make simulated evidence in a platform's real format (sim tdx, sevsnp, nitro, nvgpu)", true },
     { "verifier", vt_cmd_verifier, "run the verifier service: challenges, appraisal, AI Passports (docs/verifier.md)", true },
+    { "key", vt_cmd_key, "the verifier's key broker: register a key with its release policy, list, revoke, release", true },
     { "env", vt_cmd_env, "manage a verifier's environments (reference values); check their latest passport", true },
     { "passport", vt_cmd_passport, "show, verify or decode an AI Passport (the verifier's EAR token)", false },
     { "gateway", vt_cmd_gateway, "run the confidential inference gateway (OpenAI-compatible proxy)", true },

@@ -47,6 +47,7 @@ void vt_gw_config_free(vt_gw_config *c)
         free(c->models[i]);
     free(c->models);
     json_decref(c->auditors);
+    json_decref(c->encrypted_models);
     free(c->state_dir);
     memset(c, 0, sizeof(*c));
 }
@@ -351,6 +352,11 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
             rc = parse_auditors(c, v, err);
         } else if (strcmp(key, "state_dir") == 0) {
             rc = get_string(&c->state_dir, v, "state_dir", err);
+        } else if (strcmp(key, "encrypted_models") == 0) { /* docs/keys.md; entries checked at boot */
+            if (!json_is_array(v) || json_array_size(v) > 64)
+                rc = vt_err_set(err, VT_E_ARG, "gateway config: encrypted_models must be an array (at most 64)");
+            json_decref(c->encrypted_models);
+            c->encrypted_models = rc == VT_OK ? json_incref(v) : NULL;
         } else {
             rc = vt_err_set(err, VT_E_ARG, "gateway config: unknown key %.64s", key);
         }
@@ -410,6 +416,8 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
     json_object_set_new(doc, "models", models);
     if (c->auditors != NULL)
         json_object_set(doc, "auditors", c->auditors);
+    if (c->encrypted_models != NULL)
+        json_object_set(doc, "encrypted_models", c->encrypted_models);
     if (c->state_dir != NULL)
         json_object_set_new(doc, "state_dir", json_string(c->state_dir));
     *out = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);

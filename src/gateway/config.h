@@ -54,6 +54,7 @@ typedef struct vt_gw_config {
     const struct vt_tls_server *tls;
     char *listen_plain_host;
     uint16_t listen_plain_port;
+    json_t *encrypted_models; /* owned reference: array, NULL when absent (checked by model_keys.c) */
 } vt_gw_config;
 
 /* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */

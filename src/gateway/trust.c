@@ -127,6 +127,12 @@ static vt_status log_event(vt_gw_trust *t, vt_component c, const char *name, con
     return rc;
 }
 
+vt_status vt__gw_log_event(vt_gw_trust *t, vt_component c, const char *name, const uint8_t *d, size_t len,
+                           vt_err *err)
+{
+    return log_event(t, c, name, d, len, err);
+}
+
 static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
 {
     const vt_gw_config *cfg = t->o.cfg;
@@ -237,6 +243,8 @@ static vt_status measure_all(vt_gw_trust *t, vt_err *err)
     }
     if (rc == VT_OK)
         rc = measure_models(t, true, err);
+    if (rc == VT_OK)
+        rc = vt__gw_model_keys_measure(t, err); /* model_keys.c */
     for (size_t i = 0; rc == VT_OK && i < vt_audit_chain_count(t->chain); i++) {
         const vt_auditor_info *a = vt_audit_chain_get(t->chain, i);
         char name[VT_MLOG_NAME_MAX];
@@ -399,6 +407,8 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
             rc = vt_err_set(err, VT_E_POLICY, "gateway: passport %s is %s%s%s: refusing to serve (%s--allow-unverified for development)",
                             t->passport_id[0] ? t->passport_id : "(none issued)", t->status, t->reason[0] ? ": " : "",
                             t->reason, strcmp(t->status, "warning") == 0 ? "\"serve_on_warning\": true in the config, or " : "");
+        if (rc == VT_OK)
+            rc = vt__gw_model_keys_open(t, err); /* model_keys.c: keys from the broker, plaintext in tmpfs */
         if (rc == VT_OK && strcmp(t->status, "warning") == 0 && o->cfg->serve_on_warning)
             vt__gw_log("warn", "warning_passport",
                        "serving under a warning passport (serve_on_warning): clients that require affirming refuse it");
@@ -576,6 +586,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     vt_pkey_free(t->key); /* wipes the enclave key */
     free(t->jwk);
     vt_mlog_free(t->log);
+    vt__gw_model_keys_free(t);
     free(t->passport);
     for (size_t i = 0; i < t->file_count; i++)
         free(t->files[i].path);

@@ -90,6 +90,7 @@ typedef struct vt_gw_trust {
     atomic_ullong drop_unlogged; /* drops since that line */
     pthread_t sink;
     bool sink_started;
+    struct gw_model_keys *mk;  /* encrypted models (model_keys.c) */
 } vt_gw_trust;
 
 VT_NODISCARD vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err *err);
@@ -116,6 +117,14 @@ VT_NODISCARD vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_er
 /* The current passport, when unexpired, for signing requests to the verifier: copies it into
  * *passport_out (free()) or sets NULL. */
 void vt__gw_passport_for_auth(vt_gw_trust *t, char **passport_out);
+/* Appends a measurement event and extends the platform register (trust.c). */
+VT_NODISCARD vt_status vt__gw_log_event(vt_gw_trust *t, vt_component c, const char *name, const uint8_t *d, size_t len,
+                                        vt_err *err);
+/* model_keys.c (docs/keys.md): measures the encrypted models from their headers; after the passport,
+ * obtains their keys from the verifier's key broker and decrypts them into tmpfs; removes the plaintext. */
+VT_NODISCARD vt_status vt__gw_model_keys_measure(vt_gw_trust *t, vt_err *err);
+VT_NODISCARD vt_status vt__gw_model_keys_open(vt_gw_trust *t, vt_err *err);
+void vt__gw_model_keys_free(vt_gw_trust *t);
 /* A random delay in [base/2, base] milliseconds (jittered backoff). */
 long vt__gw_jitter_ms(long base);
 

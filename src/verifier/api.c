@@ -827,6 +827,11 @@ static bool admin_ok(vt_http_resp *resp, const vt_http_req *req, const vf_servic
     return true;
 }
 
+bool vf_admin_ok(vt_http_resp *resp, const vt_http_req *req, const vf_service *svc)
+{
+    return admin_ok(resp, req, svc);
+}
+
 static void h_env_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
@@ -1162,7 +1167,7 @@ static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 
 static bool takes_call(vt_http_handler fn)
 {
-    return fn == h_receipt_batch;
+    return fn == h_receipt_batch || vf_keys_takes_call(fn);
 }
 
 vt_status vf_routes(vf_service *svc, vt_err *err);
@@ -1205,6 +1210,8 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         rc = vf_mcp_routes(svc, err); /* mcp.c */
     if (rc == VT_OK)
         rc = vf_compat_routes(svc, err); /* compat.c: other services' names */
+    if (rc == VT_OK)
+        rc = vf_keys_routes(svc, err); /* keys.c: the key broker */
     if (rc == VT_OK) /* last: it wraps every route added above */
         rc = vf_admit_init(svc, takes_call, err); /* admit.c: every route behind admission */
     return rc;

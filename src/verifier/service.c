@@ -99,6 +99,7 @@ void vf_service_fini(vf_service *svc)
     vf_log_close(svc->log);
     svc->log = NULL;
     vf_admit_fini(svc);
+    vf_keys_fini(svc);
     vt_keyring_free(svc->kr);
     vt_verify_cache_free(svc->cache);
     vt_metrics_free(svc->metrics);

@@ -86,7 +86,22 @@ struct vs_log_ops {
                          vt_err *err);
 };
 
+/* The key broker's tables (docs/keys.md): resources (stored as JSON, their secret wrapped
+ * under the verifier's key-encryption key) and the release requests already seen. */
+struct vs_key_ops {
+    /* Inserts or replaces resource id. */
+    vt_status (*put)(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err);
+    /* VT_E_NOTFOUND when absent; *json_out freed with free(). */
+    vt_status (*get)(vs_store *s, char **json_out, const char *id, vt_err *err);
+    /* Calls fn for each resource in id order. */
+    vt_status (*list)(vs_store *s, vt_status (*fn)(void *arg, const char *json, vt_err *err), void *arg, vt_err *err);
+    /* Records nonce (a digest, hex) until expires in one atomic step: *fresh_out false when it was
+     * recorded already (a replay).  Expired records are dropped first. */
+    vt_status (*seen)(vs_store *s, bool *fresh_out, const char *nonce_hex, vt_time expires, vt_time now, vt_err *err);
+};
+
 struct vs_store {
+    const struct vs_key_ops *keys;
     const struct vs_log_ops *log;
     const struct vs_ops *ops;
     const char *backend;        /* "sqlite" or "postgres" */

@@ -14,6 +14,9 @@ static const char schema[] =
     " expires_at BIGINT NOT NULL, used BOOLEAN NOT NULL DEFAULT FALSE);"
     "CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges(expires_at);"
     "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS kbs_resources (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS kbs_seen (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS kbs_seen_expiry ON kbs_seen(expires_at);"
     "CREATE TABLE IF NOT EXISTS passports (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
     " environment TEXT NOT NULL, token TEXT NOT NULL, status TEXT NOT NULL, issued_at BIGINT NOT NULL,"
     " expires_at BIGINT NOT NULL, tee_type TEXT NOT NULL, hardware_attested BOOLEAN NOT NULL,"
@@ -46,6 +49,12 @@ static const struct {
                  " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at" },
     { "env_get", "SELECT json FROM environments WHERE id = $1" },
     { "env_list", "SELECT json FROM environments ORDER BY id" },
+    { "k_put", "INSERT INTO kbs_resources (id, json, updated_at) VALUES ($1, $2, $3::bigint)"
+               " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at" },
+    { "k_get", "SELECT json FROM kbs_resources WHERE id = $1" },
+    { "k_list", "SELECT json FROM kbs_resources ORDER BY id" },
+    { "k_gc", "DELETE FROM kbs_seen WHERE expires_at < $1::bigint" },
+    { "k_seen", "INSERT INTO kbs_seen (nonce, expires_at) VALUES ($1, $2::bigint) ON CONFLICT (nonce) DO NOTHING" },
     { "p_put", "INSERT INTO passports (" P_COLS ") VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7,"
                " $8::boolean, $9, $10, $11)" },
     { "p_get", "SELECT " P_COLS " FROM passports WHERE id = $1" },
@@ -555,6 +564,86 @@ static const struct vs_log_ops pg_log_ops = {
     .entries = pg_log_entries,
 };
 
+/* ---- key broker (docs/keys.md) ---- */
+
+static vt_status pg_key_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24];
+    const char *v[3] = { id, json, a };
+    PGresult *r;
+
+    i64(a, now);
+    r = run(p, "k_put", 3, v);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "resource upsert");
+    PQclear(r);
+    return VT_OK;
+}
+
+static vt_status pg_key_get(vs_store *s, char **json_out, const char *id, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    const char *v[1] = { id };
+    PGresult *r = run(p, "k_get", 1, v);
+    vt_status rc = VT_OK;
+
+    *json_out = NULL;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "resource select");
+    if (PQntuples(r) == 0)
+        rc = vt_err_set(err, VT_E_NOTFOUND, "no resource '%s'", id);
+    else if ((*json_out = strdup(PQgetvalue(r, 0, 0))) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_key_list(vs_store *s, vt_status (*fn)(void *, const char *, vt_err *), void *arg, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    PGresult *r = run(p, "k_list", 0, NULL);
+    vt_status rc = VT_OK;
+
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "resource list");
+    for (int i = 0; i < PQntuples(r) && rc == VT_OK; i++)
+        rc = fn(arg, PQgetvalue(r, i, 0), err);
+    PQclear(r);
+    return rc;
+}
+
+static vt_status pg_key_seen(vs_store *s, bool *fresh_out, const char *nonce, vt_time expires, vt_time now,
+                             vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24], b[24];
+    const char *gc[1] = { a };
+    const char *v[2] = { nonce, b };
+    PGresult *r;
+
+    *fresh_out = false;
+    i64(a, now);
+    i64(b, expires);
+    r = run(p, "k_gc", 1, gc);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "replay gc");
+    PQclear(r);
+    r = run(p, "k_seen", 2, v);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "replay insert");
+    *fresh_out = strcmp(PQcmdTuples(r), "1") == 0;
+    PQclear(r);
+    return VT_OK;
+}
+
+static const struct vs_key_ops pg_key_ops = {
+    .put = pg_key_put,
+    .get = pg_key_get,
+    .list = pg_key_list,
+    .seen = pg_key_seen,
+};
+
 static const struct vs_ops pg_ops = {
     .close = pg_close,
     .ping = pg_ping,
@@ -580,6 +669,7 @@ vt_status vs_pg_open(vs_store **out, const char *conninfo, vt_err *err)
         return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
     p->base.ops = &pg_ops;
     p->base.log = &pg_log_ops;
+    p->base.keys = &pg_key_ops;
     p->base.backend = "postgres";
     p->c = PQconnectdb(conninfo);
     if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {

@@ -32,11 +32,14 @@ static const char schema[] =
     " environment TEXT NOT NULL, token TEXT NOT NULL, status TEXT NOT NULL, issued_at INTEGER NOT NULL,"
     " expires_at INTEGER NOT NULL, tee_type TEXT NOT NULL, hardware_attested INTEGER NOT NULL,"
     " measurement TEXT NOT NULL, components TEXT NOT NULL, platform_claims TEXT);"
-    "CREATE INDEX IF NOT EXISTS passports_env ON passports(environment, issued_at DESC, seq DESC);";
+    "CREATE INDEX IF NOT EXISTS passports_env ON passports(environment, issued_at DESC, seq DESC);"
+    "CREATE TABLE IF NOT EXISTS kbs_resources (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS kbs_seen (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS kbs_seen_expiry ON kbs_seen(expires_at);";
 
 enum {
     Q_CH_PUT, Q_CH_GC, Q_CH_TAKE, Q_CH_PEEK, Q_ENV_PUT, Q_ENV_GET, Q_ENV_LIST, Q_P_PUT, Q_P_GET, Q_P_LIST_ENV,
-    Q_P_LIST_ALL, Q_COUNT
+    Q_P_LIST_ALL, Q_K_PUT, Q_K_GET, Q_K_LIST, Q_K_GC, Q_K_SEEN, Q_COUNT
 };
 
 #define P_COLS "id, environment, token, status, issued_at, expires_at, tee_type, hardware_attested, measurement," \
@@ -57,6 +60,12 @@ static const char *const sql[Q_COUNT] = {
     [Q_P_LIST_ENV] = "SELECT " P_COLS " FROM passports WHERE environment = ?1 ORDER BY issued_at DESC, seq DESC"
                      " LIMIT ?2",
     [Q_P_LIST_ALL] = "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT ?1",
+    [Q_K_PUT] = "INSERT INTO kbs_resources (id, json, updated_at) VALUES (?1, ?2, ?3)"
+                " ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
+    [Q_K_GET] = "SELECT json FROM kbs_resources WHERE id = ?1",
+    [Q_K_LIST] = "SELECT json FROM kbs_resources ORDER BY id",
+    [Q_K_GC] = "DELETE FROM kbs_seen WHERE expires_at < ?1",
+    [Q_K_SEEN] = "INSERT INTO kbs_seen (nonce, expires_at) VALUES (?1, ?2) ON CONFLICT(nonce) DO NOTHING",
 };
 
 /* Statements prepared on the non-syncing connection (see the top of the file). */
@@ -189,6 +198,96 @@ static vt_status lite_challenge_take(vs_store *s, vs_take *out, vt_time *issued_
         *out = sqlite3_column_int(st, 0) != 0 ? VS_TAKE_USED : VS_TAKE_EXPIRED;
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? VT_OK : fast_err(l, err, "challenge select");
+}
+
+/* id -> JSON tables (environments, key broker resources): qi is the statement, what names the table. */
+static vt_status json_put(struct lite *l, int qi, const char *what, const char *id, const char *json, vt_time now,
+                          vt_err *err)
+{
+    sqlite3_stmt *st = q(l, qi);
+    int rc;
+
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, what);
+}
+
+static vt_status json_get(struct lite *l, int qi, const char *what, char **json_out, const char *id, vt_err *err)
+{
+    sqlite3_stmt *st = q(l, qi);
+    vt_status ret;
+    int rc;
+
+    *json_out = NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *json_out = strdup((const char *)sqlite3_column_text(st, 0));
+        ret = *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    } else if (rc == SQLITE_DONE) {
+        ret = vt_err_set(err, VT_E_NOTFOUND, "no %s '%s'", what, id);
+    } else {
+        ret = db_err(l, err, what);
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+static vt_status json_list(struct lite *l, int qi, const char *what, vt_status (*fn)(void *, const char *, vt_err *),
+                           void *arg, vt_err *err)
+{
+    sqlite3_stmt *st = q(l, qi);
+    vt_status ret = VT_OK;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && ret == VT_OK)
+        ret = fn(arg, (const char *)sqlite3_column_text(st, 0), err);
+    sqlite3_reset(st);
+    if (ret == VT_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = db_err(l, err, what);
+    return ret;
+}
+
+static vt_status lite_key_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
+{
+    return json_put((struct lite *)s, Q_K_PUT, "resource upsert", id, json, now, err);
+}
+
+static vt_status lite_key_get(vs_store *s, char **json_out, const char *id, vt_err *err)
+{
+    return json_get((struct lite *)s, Q_K_GET, "resource", json_out, id, err);
+}
+
+static vt_status lite_key_list(vs_store *s, vt_status (*fn)(void *, const char *, vt_err *), void *arg, vt_err *err)
+{
+    return json_list((struct lite *)s, Q_K_LIST, "resource list", fn, arg, err);
+}
+
+static vt_status lite_key_seen(vs_store *s, bool *fresh_out, const char *nonce, vt_time expires, vt_time now,
+                               vt_err *err)
+{
+    struct lite *l = (struct lite *)s;
+    sqlite3_stmt *st = q(l, Q_K_GC);
+    int rc;
+
+    *fresh_out = false;
+    sqlite3_bind_int64(st, 1, now);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(l, err, "replay gc");
+    st = q(l, Q_K_SEEN);
+    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, expires);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_err(l, err, "replay insert");
+    *fresh_out = sqlite3_changes(l->db) == 1;
+    return VT_OK;
 }
 
 static vt_status lite_env_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
@@ -574,6 +673,13 @@ static const struct vs_log_ops lite_log_ops = {
     .entries = lite_log_entries,
 };
 
+static const struct vs_key_ops lite_key_ops = {
+    .put = lite_key_put,
+    .get = lite_key_get,
+    .list = lite_key_list,
+    .seen = lite_key_seen,
+};
+
 static const struct vs_ops lite_ops = {
     .close = lite_close,
     .ping = lite_ping,
@@ -624,6 +730,7 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
         return vt_err_set(err, VT_E_NOMEM, "store: out of memory");
     l->base.ops = &lite_ops;
     l->base.log = &lite_log_ops;
+    l->base.keys = &lite_key_ops;
     l->base.backend = "sqlite";
     rc = private_files(path, err);
     if (rc != VT_OK)

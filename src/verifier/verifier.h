@@ -42,6 +42,7 @@ typedef struct vf_config {
     bool offline;                /* fetch nothing (the disk cache is still read) */
     const char *rim_url;         /* NVIDIA RIM service; NULL = NVIDIA's */
     const char *ocsp_url;        /* NVIDIA OCSP responder; NULL = NVIDIA's */
+    const char *kek_file;        /* key broker's key-encryption key; NULL = <state>/kbs-kek.key (made 0600) */
 } vf_config;
 
 #define VF_COLLATERAL_REFRESH_S 86400 /* fetched collateral is renewed this long before its nextUpdate */
@@ -82,6 +83,7 @@ struct vf_service {
     vt_ratelimit *rl;            /* anonymous callers, per client address */
     vt_ratelimit *rl_gateway;    /* gateways, per passport */
     struct vf_guard guards[VT_HTTP_MAX_ROUTES];
+    vt_seal_root kek;            /* the key broker's key-encryption key (keys.c); wiped at fini */
 };
 
 /* Puts every route of svc->router behind admission (vf_guarded); wants_call(fn) tells the
@@ -96,6 +98,15 @@ void vf_admit_fini(vf_service *svc);
  * everyone else per client address (rate): 429 rate_limited.
  */
 void vf_guarded(vt_http_resp *resp, const vt_http_req *req, void *ctx);
+
+/* The admin bearer token check of api.c: false after replying 401/403. */
+bool vf_admin_ok(vt_http_resp *resp, const vt_http_req *req, const vf_service *svc);
+/* The key broker (keys.c, docs/keys.md): loads the key-encryption key and adds its routes;
+ * vf_keys_takes_call tells admission which of them takes a struct vf_call. */
+vt_status vf_keys_routes(vf_service *svc, vt_err *err);
+bool vf_keys_takes_call(vt_http_handler fn);
+vt_status vf_keys_init(vf_service *svc, vt_err *err);
+void vf_keys_fini(vf_service *svc);
 
 /* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */
 int vf_run(const vf_config *cfg);

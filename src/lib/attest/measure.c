@@ -287,6 +287,25 @@ static vt_status root_digest(vt_measurement *m, vt_err *err)
     return rc;
 }
 
+vt_status vt_measure_root_one(uint8_t root[32], const char *name, uint64_t size, const uint8_t digest[32],
+                              vt_err *err)
+{
+    vt_measure_entry e;
+    vt_measurement m;
+    vt_status rc;
+
+    memset(&m, 0, sizeof(m));
+    e.path = (char *)name;
+    e.size = size;
+    memcpy(e.digest, digest, 32);
+    m.files = &e;
+    m.file_count = 1;
+    rc = root_digest(&m, err);
+    if (rc == VT_OK)
+        memcpy(root, m.root, 32);
+    return rc;
+}
+
 static unsigned thread_count(const vt_measure_opts *o, size_t jobs)
 {
     long n = o != NULL && o->threads > 0 ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);

@@ -1,0 +1,433 @@
+/* The key broker (docs/keys.md): resources registered by the admin with a release policy,
+ * stored wrapped under the key-encryption key, and released as a JWE to the cnf key of a
+ * gateway whose passport (issued here, proven by a signed, nonce-bound request) satisfies it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "verifier/verifier.h"
+
+#define KEK_FILE "kbs-kek.key"
+#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID" */
+
+static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx);
+
+vt_status vf_keys_init(vf_service *svc, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    char path[4200];
+    uint8_t fresh[32];
+    vt_buf b;
+
+    vt_buf_init(&b);
+    memset(&svc->kek, 0, sizeof(svc->kek));
+    if (svc->cfg.kek_file != NULL)
+        snprintf(path, sizeof(path), "%s", svc->cfg.kek_file);
+    else if (snprintf(path, sizeof(path), "%s/" KEK_FILE, svc->cfg.state_dir) >= (int)sizeof(path))
+        return vt_err_set(err, VT_E_ARG, "verifier: state directory path too long");
+    if (svc->cfg.kek_file == NULL && access(path, F_OK) != 0) {
+        rc = vt_random(fresh, sizeof(fresh), err);
+        if (rc == VT_OK)
+            rc = vt_file_write(path, fresh, sizeof(fresh), 0600, err);
+        OPENSSL_cleanse(fresh, sizeof(fresh));
+        if (rc != VT_OK)
+            goto out;
+    }
+    rc = vt_file_read_private(&b, path, 128, err);
+    if (rc == VT_OK && b.len >= 64 && vt_hex_decode(svc->kek.key, 32, (const char *)b.data, 64, NULL) == VT_OK &&
+        (b.len == 64 || (b.len == 65 && b.data[64] == '\n')))
+        rc = VT_OK; /* 64 hex characters */
+    else if (rc == VT_OK && b.len == 32)
+        memcpy(svc->kek.key, b.data, 32); /* 32 raw bytes */
+    else if (rc == VT_OK)
+        rc = vt_err_set(err, VT_E_FORMAT, "verifier: key-encryption key %s must be 32 bytes or 64 hex characters",
+                        path);
+    svc->kek.platform = VT_SEAL_MOCK;
+    svc->kek.hardware = false;
+out:
+    if (b.data != NULL)
+        OPENSSL_cleanse(b.data, b.len);
+    vt_buf_free(&b);
+    return rc;
+}
+
+void vf_keys_fini(vf_service *svc)
+{
+    vt_seal_root_wipe(&svc->kek);
+}
+
+/* One JSON line on stderr: the admin's audit log (the caller never sees clause or detail). */
+static void audit(const char *event, const char *resource, const char *passport, const char *clause,
+                  const char *detail)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "level", strcmp(event, "kbs_released") == 0 ? "info" : "warn", "event",
+                          event, "resource", resource != NULL ? resource : "", "passport",
+                          passport != NULL ? passport : "");
+    char *s;
+
+    if (j != NULL && clause != NULL)
+        json_object_set_new(j, "clause", json_string(clause));
+    if (j != NULL && detail != NULL)
+        json_object_set_new(j, "detail", json_string(detail));
+    s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (s != NULL)
+        fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(j);
+}
+
+/* A resource as the admin sees it: everything but the wrapped secret. */
+static json_t *public_view(const char *json)
+{
+    json_t *j = json_loads(json, 0, NULL);
+
+    if (j != NULL)
+        json_object_del(j, "wrapped");
+    return j;
+}
+
+static void reply_json(vt_http_resp *resp, int status, json_t *j)
+{
+    char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+    if (s == NULL || vt_http_reply_json(resp, status, s, NULL) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot encode the reply");
+    free(s);
+    json_decref(j);
+}
+
+/* PUT /v1/admin/resources/{id}: {"kind":"key"|"secret", "value":"<base64>", "policy":{...}}. */
+static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = req->thread_ctx;
+    json_t *in = NULL, *rec = NULL, *pol;
+    const char *id = req->params[0], *kind, *val;
+    char *canon = NULL, *pj = NULL, *stored = NULL, kid[160];
+    vt_buf secret, wrapped, w64;
+    vt_err e = { 0 };
+
+    vt_buf_init(&secret);
+    vt_buf_init(&wrapped);
+    vt_buf_init(&w64);
+    if (!vf_admin_ok(resp, req, svc))
+        goto out;
+    if (!vt_env_id_valid(id)) {
+        vt_http_reply_error(resp, 400, "bad_request", "resource id: 1..63 of [A-Za-z0-9._-]");
+        goto out;
+    }
+    in = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
+    kind = json_string_value(json_object_get(in, "kind"));
+    val = json_string_value(json_object_get(in, "value"));
+    pol = json_object_get(in, "policy");
+    if (kind == NULL)
+        kind = "key";
+    if (!json_is_object(in) || val == NULL || !json_is_object(pol) ||
+        (strcmp(kind, "key") != 0 && strcmp(kind, "secret") != 0) || json_object_size(in) > 3) {
+        vt_http_reply_error(resp, 400, "bad_request",
+                            "body: {\"kind\":\"key\"|\"secret\", \"value\":\"<base64>\", \"policy\":{...}}");
+        goto out;
+    }
+    if (vt_base64_decode(&secret, val, strlen(val), &e) != VT_OK || secret.len == 0 ||
+        secret.len > VT_KBS_VALUE_MAX) {
+        vt_http_reply_error(resp, 400, "bad_request", "value: base64 of 1..%d bytes", VT_KBS_VALUE_MAX);
+        goto out;
+    }
+    pj = json_dumps(pol, JSON_COMPACT);
+    if (pj == NULL || vt_kbs_policy_parse(&canon, pj, strlen(pj), &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "invalid_policy", "%s", pj == NULL ? "out of memory" : e.msg);
+        goto out;
+    }
+    snprintf(kid, sizeof(kid), WRAP_LABEL "%s", id);
+    if (vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
+        vt_base64_encode(&w64, wrapped.data, wrapped.len, true, &e) != VT_OK || vt_buf_terminate(&w64, &e) != VT_OK) {
+        vt_http_reply_error(resp, 500, "internal", "cannot wrap the resource: %s", e.msg);
+        goto out;
+    }
+    rec = json_pack("{s:s, s:s, s:o, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy",
+                    json_loads(canon, 0, NULL), "size", (json_int_t)secret.len, "registered_at",
+                    (json_int_t)vt_time_now(), "revoked", 0, "wrapped", (const char *)w64.data);
+    stored = rec != NULL ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (stored == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        goto out;
+    }
+    if (st->keys->put(st, id, stored, vt_time_now(), &e) != VT_OK) {
+        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        goto out;
+    }
+    audit("kbs_registered", id, NULL, NULL, NULL);
+    reply_json(resp, 200, public_view(stored));
+out:
+    if (secret.data != NULL)
+        OPENSSL_cleanse(secret.data, secret.len);
+    vt_buf_free(&secret);
+    vt_buf_free(&wrapped);
+    vt_buf_free(&w64);
+    json_decref(in);
+    json_decref(rec);
+    free(canon);
+    free(pj);
+    free(stored);
+}
+
+static vt_status list_one(void *arg, const char *json, vt_err *err)
+{
+    json_t *j = public_view(json);
+    if (j == NULL || json_array_append_new((json_t *)arg, j) != 0)
+        return vt_err_set(err, VT_E_FORMAT, "stored resource does not parse");
+    return VT_OK;
+}
+
+/* GET /v1/admin/resources */
+static void kbs_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = req->thread_ctx;
+    json_t *arr;
+    vt_err e = { 0 };
+
+    if (!vf_admin_ok(resp, req, svc))
+        return;
+    arr = json_array();
+    if (arr == NULL || st->keys->list(st, list_one, arr, &e) != VT_OK) {
+        json_decref(arr);
+        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        return;
+    }
+    reply_json(resp, 200, json_pack("{s:o}", "resources", arr));
+}
+
+/* POST /v1/admin/resources/{id}/revoke: never released again (register it anew to replace it). */
+static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = req->thread_ctx;
+    char *json = NULL, *s = NULL;
+    json_t *j = NULL;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    if (!vf_admin_ok(resp, req, svc))
+        return;
+    rc = st->keys->get(st, &json, req->params[0], &e);
+    if (rc == VT_E_NOTFOUND) {
+        vt_http_reply_error(resp, 404, "resource_unknown", "no resource '%.64s'", req->params[0]);
+        goto out;
+    }
+    j = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
+    if (j != NULL) {
+        json_object_set_new(j, "revoked", json_true());
+        json_object_set_new(j, "revoked_at", json_integer(vt_time_now()));
+        json_object_set_new(j, "wrapped", json_string("")); /* the secret itself is gone */
+        s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    if (s == NULL || st->keys->put(st, req->params[0], s, vt_time_now(), &e) != VT_OK) {
+        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg[0] ? e.msg : "cannot revoke");
+        goto out;
+    }
+    audit("kbs_revoked", req->params[0], NULL, NULL, NULL);
+    reply_json(resp, 200, public_view(s));
+out:
+    json_decref(j);
+    free(json);
+    free(s);
+}
+
+/* The transparency log entry of a release or refusal (docs/keys.md): a compact JWS by the
+ * verifier's signing key, typ "veritee-kbs+jwt", logged under kind "kbs" and ref the request's
+ * replay digest.  A failure to log is reported, not hidden: the caller gets 503. */
+static vt_status log_outcome(vf_service *svc, const char *resource, const char *passport, const char *ref,
+                             bool released, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "kbs_release", "resource", resource, "passport",
+                          passport, "result", released ? "released" : "refused", "iat", (json_int_t)vt_time_now());
+    char *payload = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL, *tok = NULL;
+    const char *kid = NULL;
+    uint64_t index = 0;
+
+    json_decref(j);
+    if (payload == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "kbs: out of memory");
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    {
+        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
+        rc = vt_jws_sign(&tok, signer, kid, "veritee-kbs+jwt", (const uint8_t *)payload, strlen(payload), err);
+    }
+    pthread_rwlock_unlock(&svc->kr_lock);
+    if (rc == VT_OK && svc->log != NULL)
+        rc = vf_log_append(svc->log, &index, "kbs", ref, (const uint8_t *)tok, strlen(tok), err);
+    free(payload);
+    free(tok);
+    return rc;
+}
+
+/* Fills the subject from the stored passport row and its (issued here) token. */
+static void subject_of(vt_kbs_subject *s, const vs_passport *p, const vt_passport_claims *pc, json_t *comp)
+{
+    memset(s, 0, sizeof(*s));
+    s->environment = p->environment;
+    s->tee_type = p->tee_type;
+    s->hardware_attested = p->hardware_attested;
+    s->status = p->status;
+    s->tcb_status = pc->appraisal.tcb_status;
+    for (int i = VT_SUBMOD_MODEL; i < VT_SUBMOD_COUNT; i++)
+        s->measured[i] = json_string_value(json_object_get(json_object_get(comp, vt_submod_name((vt_submod)i)),
+                                                           "digest"));
+}
+
+/* POST /v1/keys/{id}/release (docs/keys.md). */
+static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    const struct vf_call *call = ctx;
+    vf_service *svc = call->svc;
+    vs_store *st = req->thread_ctx;
+    const char *id = req->params[0];
+    uint8_t nonce[VT_KBS_NONCE_MAX], d[32];
+    char ref[65], clause[64] = "", kid[160], *json = NULL, *jwe = NULL;
+    size_t nonce_len = 0;
+    json_t *rec = NULL, *comp = NULL;
+    vs_passport p;
+    vt_passport_claims pc;
+    vt_kbs_subject subj;
+    vt_pkey *cnf = NULL;
+    vt_buf h, wrapped, secret;
+    vt_err e = { 0 };
+    vt_status rc;
+    bool fresh = false, released = false;
+    const char *w;
+
+    memset(&p, 0, sizeof(p));
+    memset(&pc, 0, sizeof(pc));
+    vt_buf_init(&h);
+    vt_buf_init(&wrapped);
+    vt_buf_init(&secret);
+    if (!call->gateway) {
+        audit("kbs_refused", id, NULL, "authorization", "no Veritee-Gateway authorization (passport + signature)");
+        vt_http_reply_error(resp, 401, "not_released", "not released");
+        goto out;
+    }
+    if (vt_kbs_request_parse(nonce, &nonce_len, req->body, req->body_len, &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);
+        goto out;
+    }
+    /* Replay: the nonce is in the signed body, so one signed request is one release. */
+    rc = vt_buf_append_str(&h, "veritee-kbs-release-v1", &e);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&h, call->passport_id, strlen(call->passport_id) + 1, &e);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&h, nonce, nonce_len, &e);
+    if (rc == VT_OK)
+        rc = vt_digest(VT_MD_SHA256, h.data, h.len, d, &e);
+    vt_hex_encode(ref, d, sizeof(d));
+    if (rc == VT_OK)
+        rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
+    if (rc != VT_OK) {
+        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        goto out;
+    }
+    if (!fresh) {
+        audit("kbs_refused", id, call->passport_id, "replay", "this signed request was already presented");
+        vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"replay\"", 1);
+        vt_http_reply_error(resp, 403, "not_released", "not released");
+        goto out;
+    }
+    rc = st->keys->get(st, &json, id, &e);
+    if (rc == VT_OK)
+        rc = st->ops->passport_get(st, &p, call->passport_id, &e);
+    if (rc != VT_OK && rc != VT_E_NOTFOUND) {
+        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        goto out;
+    }
+    rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
+    comp = rc == VT_OK ? json_loads(p.components, 0, NULL) : NULL;
+    if (rc == VT_E_NOTFOUND || rec == NULL) {
+        snprintf(clause, sizeof(clause), "resource");
+        snprintf(e.msg, sizeof(e.msg), "kbs: no resource '%.64s'", id);
+        rc = VT_E_POLICY;
+    } else if (json_is_true(json_object_get(rec, "revoked"))) {
+        snprintf(clause, sizeof(clause), "revoked");
+        snprintf(e.msg, sizeof(e.msg), "kbs: the resource is revoked");
+        rc = VT_E_POLICY;
+    } else if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK) {
+        snprintf(clause, sizeof(clause), "passport");
+        rc = VT_E_POLICY;
+    } else {
+        char *pol = json_dumps(json_object_get(rec, "policy"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        subject_of(&subj, &p, &pc, comp);
+        rc = pol != NULL ? vt_kbs_policy_check(pol, &subj, clause, sizeof(clause), &e) : VT_E_NOMEM;
+        free(pol);
+    }
+    if (rc == VT_OK) {
+        w = json_string_value(json_object_get(rec, "wrapped"));
+        snprintf(kid, sizeof(kid), WRAP_LABEL "%s", id);
+        rc = w != NULL ? vt_base64_decode(&wrapped, w, strlen(w), &e) : VT_E_FORMAT;
+        if (rc == VT_OK)
+            rc = vt_unseal(&secret, &svc->kek, kid, wrapped.data, wrapped.len, &e);
+        if (rc == VT_OK)
+            rc = vt_jwk_to_pkey(&cnf, pc.attester_jwk, strlen(pc.attester_jwk), &e);
+        if (rc == VT_OK)
+            rc = vt_jwe_encrypt(&jwe, cnf, id, secret.data, secret.len, &e);
+        if (rc != VT_OK) {
+            audit("kbs_error", id, call->passport_id, "unwrap", e.msg);
+            vt_http_reply_error(resp, 500, "internal", "the resource cannot be released now");
+            goto out;
+        }
+        released = true;
+    }
+    if (log_outcome(svc, id, call->passport_id, ref, released, &e) != VT_OK) {
+        audit("kbs_error", id, call->passport_id, "log", e.msg);
+        vt_http_reply_error(resp, 503, "log_unavailable", "the transparency log cannot record the release now");
+        goto out;
+    }
+    if (!released) {
+        audit("kbs_refused", id, call->passport_id, clause, e.msg);
+        vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);
+        vt_http_reply_error(resp, 403, "not_released", "not released");
+        goto out;
+    }
+    audit("kbs_released", id, call->passport_id, NULL, NULL);
+    vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"released\"", 1);
+    reply_json(resp, 200, json_pack("{s:s, s:s, s:s}", "resource", id, "passport", call->passport_id, "jwe", jwe));
+out:
+    if (secret.data != NULL)
+        OPENSSL_cleanse(secret.data, secret.len);
+    vt_buf_free(&secret);
+    vt_buf_free(&wrapped);
+    vt_buf_free(&h);
+    vt_pkey_free(cnf);
+    vs_passport_clear(&p);
+    vt_passport_claims_clear(&pc);
+    json_decref(rec);
+    json_decref(comp);
+    free(json);
+    free(jwe);
+}
+
+bool vf_keys_takes_call(vt_http_handler fn)
+{
+    return fn == kbs_release;
+}
+
+vt_status vf_keys_routes(vf_service *svc, vt_err *err)
+{
+    vt_status rc = vf_keys_init(svc, err);
+
+    if (rc == VT_OK)
+        rc = vt_metrics_declare(svc->metrics, "verifier_kbs_total", "counter",
+                                "Key broker release requests by result (released, refused, replay).", err);
+    if (rc == VT_OK)
+        rc = vt_http_router_add(&svc->router, "PUT", "/v1/admin/resources/{id}", kbs_put, svc, err);
+    if (rc == VT_OK)
+        rc = vt_http_router_add(&svc->router, "GET", "/v1/admin/resources", kbs_list, svc, err);
+    if (rc == VT_OK)
+        rc = vt_http_router_add(&svc->router, "POST", "/v1/admin/resources/{id}/revoke", kbs_revoke, svc, err);
+    if (rc == VT_OK)
+        rc = vt_http_router_add(&svc->router, "POST", "/v1/keys/{id}/release", kbs_release, svc, err);
+    return rc;
+}
