@@ -512,7 +512,7 @@ vt_status vt__audit_chain_parse(vt_audit_chain **out, const char *json, size_t l
         else
             while (k < 4 && strcmp(name, kinds[k]) != 0)
                 k++;
-        if (k == 4) {
+        if (k == 4 && kind == NULL) {
             rc = vt_err_set(err, VT_E_FORMAT,
                             "audit: auditors[%zu].name '%.40s' is not an auditor (pii, policy, artifact, execution)", i,
                             name);
