@@ -988,6 +988,88 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
     return rc;
 }
 
+
+/* MCP's audit_check: one auditor of the chain on one text, nothing forwarded, no receipt. */
+static vt_status on_audit_check(void *arg, const char *name, const char *phase, const char *text, size_t len,
+                                json_t **result, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    const vt_auditor_info *info = NULL;
+    vt_audit_phase ph = phase != NULL && strcmp(phase, "response") == 0 ? VT_AUDIT_RESPONSE : VT_AUDIT_REQUEST;
+    vt_audit_report *rep = NULL;
+    vt_audit_ctx *cx = NULL;
+    vt_buf out, rj;
+    json_t *entry = NULL, *all = NULL;
+    bool external = false;
+    vt_status rc = VT_OK;
+
+    *result = NULL;
+    if (phase != NULL && strcmp(phase, "request") != 0 && strcmp(phase, "response") != 0)
+        return vt_err_set(err, VT_E_ARG, "phase: request or response");
+    for (size_t i = 0; name != NULL && i < vt_audit_chain_count(t->chain) && info == NULL; i++)
+        if (strcmp(vt_audit_chain_get(t->chain, i)->name, name) == 0)
+            info = vt_audit_chain_get(t->chain, i);
+    if (info == NULL)
+        return vt_err_set(err, VT_E_ARG, "auditor: no auditor named '%.32s' in this gateway's chain",
+                          name != NULL ? name : "");
+    if (!(info->phases & (unsigned)ph))
+        return vt_err_set(err, VT_E_ARG, "auditor %s does not run in the %s phase", info->name,
+                          vt_audit_phase_name(ph));
+    for (size_t i = 0; i < vt_xaud_count(t->chain); i++)
+        external |= strcmp(vt_xaud_get(t->chain, i)->name, info->name) == 0;
+    if (external && vt__gw_xaud_unmeasured(t->xaud) != NULL)
+        return vt_err_set(err, VT_E_POLICY, "%s", vt__gw_xaud_unmeasured(t->xaud));
+    rep = malloc(sizeof(*rep));
+    if (rep == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    vt_audit_report_init(rep);
+    vt_buf_init(&out);
+    vt_buf_init(&rj);
+    if (external) {
+        vt_xaud_text tx = { "text", text, len };
+        vt_xaud_context xcx = { t->o.cfg->environment, vt_tee_name(t->kind),
+                                t->kind != VT_TEE_MOCK && t->kind != VT_TEE_NONE && !t->o.simulate, NULL };
+        vt_xaud_io io;
+        vt_xaud_result res;
+        memset(&io, 0, sizeof(io));
+        memset(&res, 0, sizeof(res));
+        io.call = vt__gw_xaud_call;
+        io.arg = vt__gw_xaud_arg(t->xaud, t->nctx); /* the shared slot: MCP is not tied to a loop's */
+        io.exchange = "mcp";
+        io.endpoint = "mcp:audit_check";
+        io.context = &xcx;
+        io.only = info->name;
+        rc = vt_xaud_run_texts(rep, &res, t->chain, ph, VT_XAUD_ALL, &tx, &out, 1, &io, err);
+        if (rc == VT_OK && out.data == NULL)
+            rc = vt_buf_append(&out, text, len, err);
+    } else {
+        rc = vt_audit_ctx_new(&cx, t->chain, err);
+        if (rc == VT_OK)
+            rc = vt_audit_text(rep, &out, cx, ph, text, len, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_audit_report_json(&rj, rep, err);
+    if (rc == VT_OK) {
+        size_t i;
+        json_t *e;
+        all = json_loadb((const char *)rj.data, rj.len, 0, NULL);
+        json_array_foreach(json_object_get(all, "auditors"), i, e)
+            if (strcmp(json_string_value(json_object_get(e, "name")), info->name) == 0)
+                entry = e;
+        *result = json_pack("{s:s, s:s, s:s, s:O?, s:s%}", "auditor", info->name, "phase", vt_audit_phase_name(ph),
+                            "verdict", entry != NULL ? json_string_value(json_object_get(entry, "verdict")) : "allow",
+                            "entry", entry, "text", out.data != NULL ? (const char *)out.data : "", out.len);
+        if (*result == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    json_decref(all);
+    vt_audit_ctx_free(cx);
+    vt_buf_free(&out);
+    vt_buf_free(&rj);
+    free(rep);
+    return rc;
+}
+
 void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t)
 {
     memset(h, 0, sizeof(*h));
@@ -1000,4 +1082,5 @@ void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t)
     h->on_error = on_error;
     h->on_stream_bytes = on_stream_bytes;
     h->on_attestation = on_attestation;
+    h->on_audit_check = on_audit_check;
 }

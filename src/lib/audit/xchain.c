@@ -339,7 +339,7 @@ vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_
         char *req = NULL;
         vt_err cerr = { 0 };
 
-        if (a->kind != A_EXTERNAL || !(a->phases & (unsigned)phase))
+        if (a->kind != A_EXTERNAL || !(a->phases & (unsigned)phase) || (io->only != NULL && strcmp(io->only, a->name) != 0))
             continue;
         if (!((where & VT_XAUD_BEFORE) && ai < first) && !((where & VT_XAUD_AFTER) && ai > first))
             continue;

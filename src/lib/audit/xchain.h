@@ -71,6 +71,7 @@ typedef struct vt_xaud_io {
     bool streamed;                   /* a window of a stream ... */
     unsigned window;                 /* ... its index */
     bool final_window;
+    const char *only;                /* run only the auditor of this name (MCP's audit_check); NULL = all */
 } vt_xaud_io;
 
 /* Where the external auditors run relative to the built-in scanners (pii, policy) of a phase:
