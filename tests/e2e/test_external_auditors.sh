@@ -41,7 +41,6 @@ start_aud() { # NAME COMMAND...: starts an auditor, waits for its socket line
 start_aud customer "$TMP/bin/customer" --socket "$S/customer.sock"
 start_aud flaky python3 "$HERE/auditors/misbehave.py" "$S/flaky.sock"
 
-echo "$TOKEN" >/dev/null 2>&1 || true
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
 chmod 600 "$TMP/admin-token"
@@ -82,16 +81,18 @@ DIG2=$(jq -r '.events[] | select(.name == "customer@1.0.0") | .digest' "$TMP/m-c
 [ -n "$DIG2" ] && [ "$DIG" != "$DIG2" ] && ok || bad "a changed auditor program changes its digest ($DIG, $DIG2)"
 # The configuration cannot claim its own measurement.
 jq '.auditors[1].measured = {"executable": "00"}' "$TMP/a.json" >"$TMP/d.json"
-expect 1 "measured in the config is refused" -- "$VT" gateway --config "$TMP/d.json" --platform tdx --simulate --measure-only
+expect 2 "measured in the config is refused" -- "$VT" gateway --config "$TMP/d.json" --platform tdx --simulate --measure-only
 contains "written by the gateway at boot" "why measured is refused"
 
-mapfile -t envargs < <(jq -rs '[.[].events[] | "--\(.component)\n\(.digest)"] | unique[]' "$TMP/m-a.json" "$TMP/m-b.json")
+# c.json (another auditor program) is registered too: what refuses it below is the peer check.
+mapfile -t envargs < <(jq -rs '[.[].events[] | "--\(.component)\n\(.digest)"] | unique[]' "$TMP/m-a.json" "$TMP/m-b.json" \
+  "$TMP/m-c.json")
 mapfile -t image < <(sim_tdx_image_args)
 "$VT" env create xaud --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create xaud"; exit 1; }
 start() { # NAME: sets $GW
   "$VT" gateway --config "$TMP/$1.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
-    --state "$TMP/st-$1" >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
+    >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
   PIDS="$PIDS $!"
   eval "GWPID_$1=$!"
   GW=$(wait_addr "$TMP/gw-$1.out") || { echo "FAIL: gateway $1 did not start"; cat "$TMP/gw-$1.err"; exit 1; }
@@ -145,10 +146,9 @@ chat "$GWA" "Stream this: CUST-987654 is the customer, and a longer text follows
 grep -q 'CUST-' "$TMP/body" && bad "stream: a customer number reached the client" || ok
 grep -q '\[CUSTOMER_ID\]' "$TMP/body" && ok || bad "stream: the redaction is in the stream"
 grep -q '^data: \[DONE\]' "$TMP/body" && ok || bad "stream: ends with [DONE]"
-[ "$(entry customer response | jq -r .findings.customer_id)" = 2 ] && ok ||
-  bad "stream: one response entry summing the windows: $(entry customer response)"
-[ "$(entry flaky response | jq -r '.annotations.window')" -ge 1 ] 2>/dev/null && ok ||
-  bad "stream: more than one window: $(entry flaky response)"
+W=$(entry flaky response | jq -r '.findings.windows')
+[ "$W" -ge 2 ] 2>/dev/null && [ "$(entry flaky response | jq -r '.annotations.window')" = $((W - 1)) ] && ok ||
+  bad "stream: one response entry over several windows: $(entry flaky response)"
 
 # failures fail closed
 t0=$(date +%s%N)
@@ -211,11 +211,12 @@ chat "$GWA" "hello"
 
 # boot: another program on the socket, or none at all: the gateway does not start
 expect 1 "a gateway whose auditor runs another program" -- \
-  timeout 20 "$VT" gateway --config "$TMP/c.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 --state "$TMP/st-c"
+  timeout 20 "$VT" gateway --config "$TMP/c.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1
 contains "does not run the measured program" "boot refusal names the mismatch"
 kill "$PID_customer" 2>/dev/null; wait "$PID_customer" 2>/dev/null
-expect 1 "a gateway whose auditor is not running" -- \
-  timeout 20 "$VT" gateway --config "$TMP/c.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 --state "$TMP/st-d"
+cp "$AUD_BIN" "$TMP/bin/customer" # the measured program again, but nothing serves its socket
+expect 2 "a gateway whose auditor is not running" -- \
+  timeout 20 "$VT" gateway --config "$TMP/a.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1
 contains "not running" "boot refusal says the auditor is not running"
 
 finish
