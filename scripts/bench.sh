@@ -19,6 +19,12 @@ if [ -x "$root/bench/bench_gateway.sh" ]; then
   "$root/bench/bench_gateway.sh" "$build" "${BENCH_SECS:-3}"
   echo
 fi
+# External auditors: one trivial auditor in the chain next to the built-ins alone.
+if [ -x "$root/bench/bench_auditors.sh" ]; then
+  echo "== bench_auditors"
+  "$root/bench/bench_auditors.sh" "$build" "${BENCH_SECS:-3}"
+  echo
+fi
 # The Observer dashboard: bundle size and first render in headless chromium.
 if [ -x "$root/bench/bench_observer.sh" ]; then
   echo "== bench_observer"

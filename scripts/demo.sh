@@ -137,6 +137,40 @@ jq -n --arg r "$(cat "$work/receipt.jwt")" \
   curl -s -H 'Content-Type: application/json' -d @- "$V/mcp" |
   jq -c '.result.structuredContent | {valid, receipt, passport, verdict, log_index}' | indent
 
+AUD_BIN="${VERITEE_EXAMPLE_AUDITOR:-$(dirname "$VT")/veritee-example-auditor}"
+if [ -x "$AUD_BIN" ]; then
+  say "6c. Your own auditor in the chain: a C sidecar (sdk/c), measured into the passport"
+  echo "examples/auditors/customer_ids: redacts customer numbers, blocks table-dropping SQL (docs/write-your-first-auditor.md)"
+  "$AUD_BIN" --socket "$work/customer.sock" >"$work/customer.out" 2>&1 &
+  pids+=($!)
+  wait_for "$work/customer.out" 'listening' >/dev/null
+  jq --arg s "$work/customer.sock" --arg x "$(readlink -f "$AUD_BIN")" \
+    '.environment = "demo-custom" | .auditors = [.auditors[0], {name: "customer", kind: "external", version: "1.0.0",
+     phases: ["request", "response"], socket: $s, executable: $x, timeout_ms: 500}, .auditors[1]]' \
+    "$work/gateway.json" >"$work/gateway2.json"
+  "$VT" gateway --config "$work/gateway2.json" --platform tdx --simulate --measure-only >"$work/m2.json"
+  jq -r '.events[] | select(.component == "auditor") | "  auditor \(.digest) \(.name)"' "$work/m2.json"
+  mapfile -t env2 < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$work/m2.json"
+    "$VT" inspect "$work/image/quote.bin" |
+      jq -r '[.. | objects | select(has("mrtd"))][0] | {mrtd, rtmr1, rtmr2} | to_entries[] | "--register\n\(.key)=\(.value)"')
+  "$VT" env create demo-custom --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated \
+    --min-tcb any --description "make demo, with a custom auditor" "${env2[@]}" >/dev/null
+  "$VT" gateway --config "$work/gateway2.json" --listen 127.0.0.1:0 --platform tdx --simulate \
+    >"$work/gateway2.out" 2>"$work/gateway2.out.err" &
+  pids+=($!)
+  GW2="http://$(WAIT_STEPS=400 wait_for "$work/gateway2.out" '127\.0\.0\.1:[0-9]*')"
+  for q in "Customer CUST-20417 asked about jane.doe@example.com" "Please DROP TABLE customers"; do
+    echo "prompt: $q"
+    st=$(curl -s -D "$work/h2" -o "$work/r2.json" -w '%{http_code}' "$GW2/v1/chat/completions" \
+      -H 'Content-Type: application/json' \
+      -d "$(jq -cn --arg q "$q" '{model: "echo", messages: [{role: "user", content: $q}]}')")
+    jq -r --arg st "$st" '"  HTTP \($st): " + (.choices[0].message.content // .error.message)' "$work/r2.json"
+    tr -d '\r' <"$work/h2" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p' >"$work/r2.jwt"
+    "$VT" receipt show --json "$work/r2.jwt" |
+      jq -c '[.auditors[] | select(.phase == "request") | {name, verdict, findings}]' | sed 's/^/  receipt: /'
+  done
+fi
+
 say "7. The evidence underneath: a simulated TDX quote in Intel's format, bound to a nonce"
 nonce=$(openssl rand -hex 32)
 pub=$(openssl rand -hex 64)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gateway/trust.h"
+#include "gateway/xaud.h"
 
 struct xstate {
     vt_audit_report *rep;
@@ -23,6 +24,14 @@ struct xstate {
     vt_audit_exec exec;
     int64_t received_ms, start_us;
     vt_buf tmp;
+    /* external auditors (xaud.h) */
+    vt_xaud_io xio;
+    vt_xaud_context xcx;
+    char xmodel[65], xid[24];
+    json_t *win;                /* streams: the audited events of the window being held */
+    size_t win_bytes;
+    unsigned win_index;
+    bool xfailed;               /* an external auditor failed closed */
 };
 
 static int64_t wall_ms(void)
@@ -59,6 +68,7 @@ static void xstate_free(struct xstate *x)
     vt_digest_ctx_free(x->sent);
     vt_audit_sse_free(x->sse);
     vt_buf_free(&x->tmp);
+    json_decref(x->win);
     free(x);
 }
 
@@ -138,6 +148,99 @@ static bool json_object_body(const vt_buf *body)
     return ok;
 }
 
+
+/* ---- external auditors (xaud.h, audit/xchain.h) ---- */
+
+static bool xany(const vt_gw_trust *t, vt_audit_phase phase)
+{
+    return t->xaud != NULL && vt_xaud_any(t->chain, phase);
+}
+
+/* What an external auditor is told of the exchange and the deployment. */
+static void xio_init(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx)
+{
+    memset(&x->xio, 0, sizeof(x->xio));
+    vt_hex_encode(x->xmodel, x->model, 32);
+    snprintf(x->xid, sizeof(x->xid), "%lu", ctx->id);
+    x->xcx.environment = t->o.cfg->environment;
+    x->xcx.platform = vt_tee_name(t->kind);
+    x->xcx.hardware_attested = t->kind != VT_TEE_MOCK && t->kind != VT_TEE_NONE && !t->o.simulate;
+    x->xcx.model = x->xmodel;
+    x->xio.call = vt__gw_xaud_call;
+    x->xio.arg = vt__gw_xaud_arg(t->xaud, ctx->loop);
+    x->xio.exchange = x->xid;
+    x->xio.endpoint = ctx->path;
+    x->xio.context = &x->xcx;
+}
+
+/* One text for the artifact (the model digest) or execution (the execution record) phase. */
+static vt_status xrun_one(vt_gw_trust *t, struct xstate *x, vt_audit_phase phase, const char *path, const char *text,
+                          vt_err *err)
+{
+    vt_xaud_text tx = { path, text, strlen(text) };
+    vt_buf b;
+    vt_xaud_result res;
+    vt_status rc;
+
+    memset(&res, 0, sizeof(res));
+    vt_buf_init(&b);
+    rc = vt_xaud_run_texts(x->rep, &res, t->chain, phase, VT_XAUD_ALL, &tx, &b, 1, &x->xio, err);
+    vt_buf_free(&b);
+    x->xfailed |= res.failed_closed;
+    return rc;
+}
+
+/*
+ * A body after the built-in scanners rewrote it, through the external auditors configured after
+ * them; a rewrite goes through the built-in walker again (the schema, and the scanners on the
+ * replacements), and one that does not pass fails closed.
+ */
+static vt_status xrun_after(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_audit_phase phase,
+                            vt_audit_route route, vt_buf *body, vt_err *err)
+{
+    vt_xaud_result res;
+    vt_audit_report *scratch = NULL;
+    vt_buf out;
+    vt_status rc;
+
+    memset(&res, 0, sizeof(res));
+    rc = vt_xaud_run_body(x->rep, &res, t->chain, phase, VT_XAUD_AFTER, body, &x->xio, err);
+    x->xfailed |= res.failed_closed;
+    if (rc != VT_OK || !res.changed || res.blocked || res.failed_closed)
+        return rc;
+    scratch = malloc(sizeof(*scratch));
+    if (scratch == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    vt_buf_init(&out);
+    vt_audit_report_init(scratch);
+    rc = phase == VT_AUDIT_REQUEST ? vt_audit_request(scratch, &out, t->ctxs[ctx->loop], route, body->data, body->len, err)
+                                   : vt_audit_response(scratch, &out, t->ctxs[ctx->loop], body->data, body->len, err);
+    if (rc == VT_OK && scratch->verdict != VT_AUDIT_BLOCK) {
+        vt_buf swap = *body;
+        *body = out;
+        out = swap;
+    } else if (rc == VT_OK || rc == VT_E_FORMAT || rc == VT_E_LIMIT) {
+        vt__gw_log("warn", "auditor", "an external auditor's rewrite does not pass the built-in auditors again");
+        x->xfailed = true;
+        rc = VT_OK;
+    }
+    vt_buf_free(&out);
+    free(scratch);
+    return rc;
+}
+
+/* The first external auditor that failed closed, for the client's message. */
+static void xfail_message(char *out, size_t len, const vt_audit_report *r)
+{
+    for (size_t i = 0; i < r->entry_len; i++)
+        if (r->entries[i].verdict == VT_AUDIT_BLOCK && strstr(r->entries[i].reason, ": auditor failed: ") != NULL) {
+            snprintf(out, len, "gateway: the %s auditor failed (%s phase), so the exchange is refused",
+                     r->entries[i].name, vt_audit_phase_name(r->entries[i].phase));
+            return;
+        }
+    snprintf(out, len, "gateway: an external auditor's rewrite did not pass the built-in auditors again");
+}
+
 static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdict *v, vt_err *err)
 {
     vt_gw_trust *t = arg;
@@ -177,8 +280,17 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     pthread_mutex_unlock(&t->mu);
 
     rc = vt_digest(VT_MD_SHA256, body->data, body->len, x->received, err);
+    xio_init(t, x, ctx);
     if (rc == VT_OK && t->o.cfg->model_count > 0)
         rc = vt_audit_artifact(x->rep, t->chain, x->model, 32, err);
+    if (rc == VT_OK && x->rep->verdict != VT_AUDIT_BLOCK && xany(t, VT_AUDIT_ARTIFACT))
+        rc = xrun_one(t, x, VT_AUDIT_ARTIFACT, "model", x->xmodel, err);
+    if (rc == VT_OK && x->rep->verdict != VT_AUDIT_BLOCK && xany(t, VT_AUDIT_REQUEST)) {
+        vt_xaud_result res;
+        memset(&res, 0, sizeof(res));
+        rc = vt_xaud_run_body(x->rep, &res, t->chain, VT_AUDIT_REQUEST, VT_XAUD_BEFORE, body, &x->xio, err);
+        x->xfailed |= res.failed_closed;
+    }
     if (rc == VT_OK && x->rep->verdict != VT_AUDIT_BLOCK) {
         /* The model is sent only what this re-serialised from the audited tree. */
         vt_status ar = vt_audit_request(x->rep, &x->tmp, t->ctxs[ctx->loop], route, body->data, body->len, err);
@@ -193,9 +305,22 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         } else {
             rc = ar;
         }
+        if (rc == VT_OK && !v->block && x->rep->verdict != VT_AUDIT_BLOCK && xany(t, VT_AUDIT_REQUEST))
+            rc = xrun_after(t, x, ctx, VT_AUDIT_REQUEST, route, &x->tmp, err);
     }
     if (rc != VT_OK)
         return rc;
+    if (!v->block && (x->xfailed || vt__gw_xaud_unmeasured(t->xaud) != NULL)) {
+        /* Fail closed: an auditor that failed, or one no longer the measured process. */
+        const char *why = vt__gw_xaud_unmeasured(t->xaud);
+        v->block = true;
+        v->status = 503;
+        snprintf(v->code, sizeof(v->code), "%s", why != NULL ? "auditor_unmeasured" : "auditor_failed");
+        if (why != NULL)
+            snprintf(v->message, sizeof(v->message), "gateway: %s: not serving", why);
+        else
+            xfail_message(v->message, sizeof(v->message), x->rep);
+    }
     if (!v->block && x->rep->verdict == VT_AUDIT_BLOCK) {
         v->block = true;
         v->status = 403;
@@ -210,7 +335,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         /* Nothing is forwarded; the receipt covers the error body the client gets. */
         json_t *o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", v->message, "type",
                               v->status == 503 ? "server_error" : "invalid_request_error", "param", "code",
-                              v->status == 503   ? "gateway_unattested"
+                              v->status == 503   ? (v->code[0] != '\0' ? v->code : "gateway_unattested")
                               : v->status == 400 ? v->code
                                                  : "content_blocked");
         char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL, *tok = NULL;
@@ -248,9 +373,21 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
 
 static vt_status execution(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_err *err)
 {
+    vt_status rc;
+
     x->exec.latency_us = mono_us() - x->start_us;
     x->exec.upstream_status = ctx->upstream_status;
-    return vt_audit_execution(x->rep, t->chain, &x->exec, err);
+    rc = vt_audit_execution(x->rep, t->chain, &x->exec, err);
+    if (rc == VT_OK && xany(t, VT_AUDIT_EXECUTION)) {
+        char rec[256];
+        snprintf(rec, sizeof(rec),
+                 "{\"latency_us\":%lld,\"upstream_status\":%lld,\"prompt_tokens\":%lld,\"completion_tokens\":%lld,"
+                 "\"total_tokens\":%lld,\"streamed\":%s}",
+                 (long long)x->exec.latency_us, (long long)x->exec.upstream_status, (long long)x->exec.prompt_tokens,
+                 (long long)x->exec.completion_tokens, (long long)x->exec.total_tokens, ctx->streamed ? "true" : "false");
+        rc = xrun_one(t, x, VT_AUDIT_EXECUTION, "execution", rec, err);
+    }
+    return rc;
 }
 
 /* An OpenAI-shaped error body (with a newline) into body. */
@@ -335,7 +472,19 @@ static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw
     else
         vt_audit_exec_usage(&x->exec, body->data, body->len);
     rc = execution(t, x, ctx, err);
-    if (rc == VT_OK && why[0] == '\0') {
+    if (rc == VT_OK && why[0] == '\0' && x->rep->verdict != VT_AUDIT_BLOCK && xany(t, VT_AUDIT_RESPONSE)) {
+        vt_xaud_result res;
+        memset(&res, 0, sizeof(res));
+        rc = vt_xaud_run_body(x->rep, &res, t->chain, VT_AUDIT_RESPONSE, VT_XAUD_BEFORE, body, &x->xio, err);
+        x->xfailed |= res.failed_closed;
+    }
+    if (rc == VT_OK && why[0] == '\0' && x->xfailed) {
+        char msg[400];
+        xfail_message(msg, sizeof(msg), x->rep);
+        vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
+        rc = error_json(body, "server_error", "auditor_failed", msg, err);
+        *status = 503;
+    } else if (rc == VT_OK && why[0] == '\0') {
         vt_status ar;
         x->tmp.len = 0;
         ar = vt_audit_response(x->rep, &x->tmp, t->ctxs[ctx->loop], body->data, body->len, err);
@@ -348,6 +497,20 @@ static vt_status on_response(void *arg, vt_gw_ctx *ctx, int *status, const vt_gw
             vt_buf swap = *body;
             *body = x->tmp;
             x->tmp = swap;
+            if (xany(t, VT_AUDIT_RESPONSE))
+                rc = xrun_after(t, x, ctx, VT_AUDIT_RESPONSE, (vt_audit_route)0, body, err);
+            if (rc == VT_OK && x->xfailed) {
+                char msg[400];
+                xfail_message(msg, sizeof(msg), x->rep);
+                vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
+                rc = error_json(body, "server_error", "auditor_failed", msg, err);
+                *status = 503;
+            } else if (rc == VT_OK && x->rep->verdict == VT_AUDIT_BLOCK) {
+                char msg[400];
+                block_message(msg, sizeof(msg), x->rep);
+                rc = error_json(body, "invalid_request_error", "content_blocked", msg, err);
+                *status = 403;
+            }
         } else if (ar == VT_E_FORMAT || ar == VT_E_LIMIT) {
             snprintf(why, sizeof(why), "%s", err->msg);
         } else {
@@ -410,6 +573,131 @@ static vt_status on_error(void *arg, vt_gw_ctx *ctx, int status, const vt_buf *b
     return rc;
 }
 
+
+/* ---- streamed responses: external auditors over bounded windows of events ---- */
+
+/* Bytes of audited event JSON held before a window goes to the auditors: the smallest of theirs. */
+static size_t xwindow(const vt_gw_trust *t)
+{
+    size_t w = (size_t)1 << 20;
+
+    for (size_t i = 0; i < vt_xaud_count(t->chain); i++) {
+        const vt_xaud_spec *s = vt_xaud_get(t->chain, i);
+        if ((s->phases & VT_AUDIT_RESPONSE) && s->window < w)
+            w = s->window;
+    }
+    return w;
+}
+
+/* One entry per auditor over the whole stream: a window's entries merged into rep. */
+static void merge_entries(vt_audit_report *rep, const vt_audit_report *w)
+{
+    for (size_t i = 0; i < w->entry_len; i++) {
+        const vt_audit_entry *we = &w->entries[i];
+        vt_audit_entry *e = NULL;
+        for (size_t k = 0; k < rep->entry_len && e == NULL; k++)
+            if (rep->entries[k].phase == we->phase && strcmp(rep->entries[k].name, we->name) == 0)
+                e = &rep->entries[k];
+        if (e == NULL) {
+            if (rep->entry_len == sizeof(rep->entries) / sizeof(rep->entries[0]))
+                continue;
+            rep->entries[rep->entry_len++] = *we;
+        } else {
+            for (size_t c = 0; c < we->count_len; c++) {
+                size_t k = 0;
+                while (k < e->count_len && strcmp(e->counts[k].type, we->counts[c].type) != 0)
+                    k++;
+                if (k == e->count_len && k < VT_AUDIT_MAX_TYPES)
+                    e->counts[e->count_len++] = we->counts[c];
+                else if (k < e->count_len)
+                    e->counts[k].count += we->counts[c].count;
+            }
+            for (size_t c = 0; c < we->note_len; c++) {
+                size_t k = 0;
+                while (k < e->note_len && strcmp(e->notes[k].key, we->notes[c].key) != 0)
+                    k++;
+                if (k == e->note_len && k < VT_AUDIT_MAX_NOTES)
+                    e->notes[e->note_len++] = we->notes[c];
+                else if (k < e->note_len)
+                    e->notes[k].value = we->notes[c].value; /* the latest window's */
+            }
+            if (we->verdict > e->verdict) {
+                e->verdict = we->verdict;
+                memcpy(e->reason, we->reason, sizeof(e->reason));
+            }
+        }
+        if (we->verdict > rep->verdict)
+            rep->verdict = we->verdict;
+    }
+}
+
+/* The held window through the external response auditors; its events, audited, appended to out
+ * (SSE wire text).  VT_E_POLICY with the message when one blocked or failed closed. */
+static vt_status xflush(vt_gw_trust *t, struct xstate *x, bool final, vt_buf *out, vt_err *err)
+{
+    size_t n = json_array_size(x->win);
+    json_t **docs = NULL;
+    vt_audit_report *w = NULL;
+    vt_xaud_result res;
+    vt_status rc = VT_OK;
+
+    if (n == 0)
+        return VT_OK;
+    memset(&res, 0, sizeof(res));
+    docs = calloc(n, sizeof(*docs));
+    w = malloc(sizeof(*w));
+    if (docs == NULL || w == NULL) {
+        free(docs);
+        free(w);
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    vt_audit_report_init(w);
+    for (size_t i = 0; i < n; i++)
+        docs[i] = json_array_get(x->win, i);
+    x->xio.streamed = true;
+    x->xio.window = x->win_index++;
+    x->xio.final_window = final;
+    rc = vt_xaud_run_docs(w, &res, t->chain, VT_AUDIT_RESPONSE, VT_XAUD_ALL, docs, n, &x->xio, err);
+    merge_entries(x->rep, w);
+    x->xfailed |= res.failed_closed;
+    if (rc == VT_OK && (res.blocked || res.failed_closed)) {
+        char msg[400];
+        if (res.failed_closed)
+            xfail_message(msg, sizeof(msg), w);
+        else
+            block_message(msg, sizeof(msg), w);
+        rc = vt_err_set(err, VT_E_POLICY, "%s", msg);
+    }
+    for (size_t i = 0; rc == VT_OK && i < n; i++) {
+        char *js = json_dumps(docs[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
+        rc = js != NULL ? vt_gw_sse_write_str(out, NULL, js, strlen(js), err)
+                        : vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        free(js);
+    }
+    json_array_clear(x->win);
+    x->win_bytes = 0;
+    free(docs);
+    free(w);
+    return rc;
+}
+
+/* Holds one audited event (JSON in x->tmp) in the window. */
+static vt_status xhold(struct xstate *x, vt_err *err)
+{
+    json_t *doc = json_loadb((const char *)x->tmp.data, x->tmp.len, 0, NULL);
+
+    if (doc == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "gateway: an audited event is not JSON");
+    if (x->win == NULL && (x->win = json_array()) == NULL) {
+        json_decref(doc);
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    if (json_array_append_new(x->win, doc) != 0)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    x->win_bytes += x->tmp.len;
+    return VT_OK;
+}
+
 /* One event of a stream: its JSON audited (vt_audit_sse), "[DONE]" held until the end. */
 static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev, vt_err *err)
 {
@@ -444,6 +732,23 @@ static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev,
         x->finished = true;
         block_message(msg, sizeof(msg), x->rep);
         return vt_err_set(err, VT_E_POLICY, "%s", msg);
+    }
+    if (xany(t, VT_AUDIT_RESPONSE)) {
+        /* Held until the window is full, then sent through the external auditors. */
+        rc = xhold(x, err);
+        if (rc != VT_OK || x->win_bytes < xwindow(t)) {
+            ev->drop = true;
+            return rc;
+        }
+        ev->data.len = 0;
+        ev->raw = true;
+        rc = xflush(t, x, false, &ev->data, err);
+        if (rc == VT_E_POLICY) {
+            if (vt_audit_sse_finish(x->sse, NULL, x->rep, NULL) != VT_OK)
+                vt__gw_log("error", "audit", "cannot finish the blocked stream");
+            x->finished = true;
+        }
+        return rc;
     }
     {
         vt_buf swap = ev->data;
@@ -504,16 +809,41 @@ static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf 
         x->tmp.len = 0;
         rc = vt_audit_sse_finish(x->sse, failed || !complete ? NULL : &x->tmp, x->rep, err);
         x->finished = true;
-        if (rc == VT_OK && x->tmp.len > 0)
+        if (rc == VT_OK && x->tmp.len > 0 && xany(t, VT_AUDIT_RESPONSE))
+            rc = xhold(x, err);
+        else if (rc == VT_OK && x->tmp.len > 0)
             rc = send_event(x, out, (const char *)x->tmp.data, x->tmp.len, err);
     }
+    if (rc == VT_OK && json_array_size(x->win) > 0 && !failed && complete) {
+        /* The last window (and the held-back text) through the external auditors. */
+        vt_buf w;
+        vt_buf_init(&w);
+        rc = xflush(t, x, true, &w, err);
+        if (rc == VT_E_POLICY) {
+            w.len = 0;
+            rc = error_json(&w, x->xfailed ? "server_error" : "invalid_request_error",
+                            x->xfailed ? "auditor_failed" : "content_blocked", err->msg, err);
+            if (rc == VT_OK && w.len > 0)
+                w.len--; /* no newline inside the event */
+            if (rc == VT_OK)
+                rc = send_event(x, out, (const char *)w.data, w.len, err);
+        } else if (rc == VT_OK && w.len > 0) {
+            size_t before = out->len;
+            rc = vt_buf_append(out, w.data, w.len, err);
+            if (rc == VT_OK)
+                rc = vt_digest_ctx_update(x->sent, out->data + before, out->len - before, err);
+        }
+        vt_buf_free(&w);
+    }
+    if (x->xfailed)
+        vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
     if (failed)
         vt_audit_report_failed(x->rep, VT_AUDIT_RESPONSE);
     else if (!complete && x->rep->verdict != VT_AUDIT_BLOCK)
         x->rep->audited &= ~(unsigned)VT_AUDIT_RESPONSE; /* cut short: the answer was not fully seen */
     else if (x->sse == NULL)
         vt_audit_report_covered(x->rep, VT_AUDIT_RESPONSE); /* no event: nothing to read */
-    if (rc == VT_OK && x->done_seen && complete && !failed && x->rep->verdict != VT_AUDIT_BLOCK)
+    if (rc == VT_OK && x->done_seen && complete && !failed && !x->xfailed && x->rep->verdict != VT_AUDIT_BLOCK)
         rc = send_event(x, out, "[DONE]", 6, err);
     x->status = ctx->upstream_status;
     x->ctype = "text/event-stream";
@@ -660,6 +990,88 @@ static vt_status on_attestation(void *arg, const char *query, int *status, vt_bu
     return rc;
 }
 
+
+/* MCP's audit_check: one auditor of the chain on one text, nothing forwarded, no receipt. */
+static vt_status on_audit_check(void *arg, const char *name, const char *phase, const char *text, size_t len,
+                                json_t **result, vt_err *err)
+{
+    vt_gw_trust *t = arg;
+    const vt_auditor_info *info = NULL;
+    vt_audit_phase ph = phase != NULL && strcmp(phase, "response") == 0 ? VT_AUDIT_RESPONSE : VT_AUDIT_REQUEST;
+    vt_audit_report *rep = NULL;
+    vt_audit_ctx *cx = NULL;
+    vt_buf out, rj;
+    json_t *entry = NULL, *all = NULL;
+    bool external = false;
+    vt_status rc = VT_OK;
+
+    *result = NULL;
+    if (phase != NULL && strcmp(phase, "request") != 0 && strcmp(phase, "response") != 0)
+        return vt_err_set(err, VT_E_ARG, "phase: request or response");
+    for (size_t i = 0; name != NULL && i < vt_audit_chain_count(t->chain) && info == NULL; i++)
+        if (strcmp(vt_audit_chain_get(t->chain, i)->name, name) == 0)
+            info = vt_audit_chain_get(t->chain, i);
+    if (info == NULL)
+        return vt_err_set(err, VT_E_ARG, "auditor: no auditor named '%.32s' in this gateway's chain",
+                          name != NULL ? name : "");
+    if (!(info->phases & (unsigned)ph))
+        return vt_err_set(err, VT_E_ARG, "auditor %s does not run in the %s phase", info->name,
+                          vt_audit_phase_name(ph));
+    for (size_t i = 0; i < vt_xaud_count(t->chain); i++)
+        external |= strcmp(vt_xaud_get(t->chain, i)->name, info->name) == 0;
+    if (external && vt__gw_xaud_unmeasured(t->xaud) != NULL)
+        return vt_err_set(err, VT_E_POLICY, "%s", vt__gw_xaud_unmeasured(t->xaud));
+    rep = malloc(sizeof(*rep));
+    if (rep == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    vt_audit_report_init(rep);
+    vt_buf_init(&out);
+    vt_buf_init(&rj);
+    if (external) {
+        vt_xaud_text tx = { "text", text, len };
+        vt_xaud_context xcx = { t->o.cfg->environment, vt_tee_name(t->kind),
+                                t->kind != VT_TEE_MOCK && t->kind != VT_TEE_NONE && !t->o.simulate, NULL };
+        vt_xaud_io io;
+        vt_xaud_result res;
+        memset(&io, 0, sizeof(io));
+        memset(&res, 0, sizeof(res));
+        io.call = vt__gw_xaud_call;
+        io.arg = vt__gw_xaud_arg(t->xaud, t->nctx); /* the shared slot: MCP is not tied to a loop's */
+        io.exchange = "mcp";
+        io.endpoint = "mcp:audit_check";
+        io.context = &xcx;
+        io.only = info->name;
+        rc = vt_xaud_run_texts(rep, &res, t->chain, ph, VT_XAUD_ALL, &tx, &out, 1, &io, err);
+        if (rc == VT_OK && out.data == NULL)
+            rc = vt_buf_append(&out, text, len, err);
+    } else {
+        rc = vt_audit_ctx_new(&cx, t->chain, err);
+        if (rc == VT_OK)
+            rc = vt_audit_text(rep, &out, cx, ph, text, len, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_audit_report_json(&rj, rep, err);
+    if (rc == VT_OK) {
+        size_t i;
+        json_t *e;
+        all = json_loadb((const char *)rj.data, rj.len, 0, NULL);
+        json_array_foreach(json_object_get(all, "auditors"), i, e)
+            if (strcmp(json_string_value(json_object_get(e, "name")), info->name) == 0)
+                entry = e;
+        *result = json_pack("{s:s, s:s, s:s, s:O?, s:s%}", "auditor", info->name, "phase", vt_audit_phase_name(ph),
+                            "verdict", entry != NULL ? json_string_value(json_object_get(entry, "verdict")) : "allow",
+                            "entry", entry, "text", out.data != NULL ? (const char *)out.data : "", out.len);
+        if (*result == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    json_decref(all);
+    vt_audit_ctx_free(cx);
+    vt_buf_free(&out);
+    vt_buf_free(&rj);
+    free(rep);
+    return rc;
+}
+
 void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t)
 {
     memset(h, 0, sizeof(*h));
@@ -672,4 +1084,5 @@ void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t)
     h->on_error = on_error;
     h->on_stream_bytes = on_stream_bytes;
     h->on_attestation = on_attestation;
+    h->on_audit_check = on_audit_check;
 }

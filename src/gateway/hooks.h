@@ -57,6 +57,7 @@ typedef struct vt_gw_ctx {
 } vt_gw_ctx;
 
 struct vt_gw_headers;
+struct json_t;
 
 /* Verdict of on_request. */
 typedef struct vt_gw_verdict {
@@ -120,6 +121,10 @@ typedef struct vt_gw_hooks {
      * gateway's.  Returns true when it took the request.  NULL = none. */
     bool (*on_front)(void *arg, void *evreq, void *base, uint16_t port);
     void *front_arg; /* on_front's arg; borrowed, lives as long as the gateway */
+    /* One auditor of the chain (by name) on one text in one phase (request or response), for MCP's
+     * audit_check: *result (caller owns) = {auditor, phase, verdict, entry, text}.  NULL = none. */
+    vt_status (*on_audit_check)(void *arg, const char *auditor, const char *phase, const char *text, size_t len,
+                                struct json_t **result, vt_err *err);
 } vt_gw_hooks;
 
 /* Pass-through: forwards everything unchanged.  Any function pointer in a

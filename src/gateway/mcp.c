@@ -2,6 +2,7 @@
  *
  *   attestation  fresh evidence for a nonce: the same hook as GET /v1/attestation
  *   scan_pii     the configured request auditors on a text: verdict, findings, the redacted text
+ *   audit_check  one auditor of the chain (built-in or external) on a text, in the request or response phase
  *   chat         a chat completion through the gateway itself (loopback to its own
  *                listener), so the auditor chain, limits and the signed receipt are
  *                exactly those of POST /v1/chat/completions
@@ -130,6 +131,23 @@ static vt_status t_scan_pii(json_t **result, const json_t *args, void *tool_ctx,
     return rc;
 }
 
+/* One auditor of the chain (built-in or external) on a text: to try a policy without a chat. */
+static vt_status t_audit_check(json_t **result, const json_t *args, void *tool_ctx, void *req_ctx, vt_err *err)
+{
+    const struct tool_ctx *tc = req_ctx;
+    const json_t *text = json_object_get(args, "text");
+    const char *phase = json_string_value(json_object_get(args, "phase"));
+
+    (void)tool_ctx;
+    if (!json_is_string(text) || json_string_length(text) > tc->env->cfg->limits.max_request_bytes)
+        return vt_err_set(err, VT_E_ARG, "text: a string within the gateway's request limit is required");
+    if (tc->env->hooks->on_audit_check == NULL)
+        return vt_err_set(err, VT_E_UNSUPPORTED, "audit_check: this gateway runs no auditor chain");
+    return tc->env->hooks->on_audit_check(tc->env->hooks->arg, json_string_value(json_object_get(args, "auditor")),
+                                          phase != NULL ? phase : "request", json_string_value(text),
+                                          json_string_length(text), result, err);
+}
+
 /* Listed for discovery; calls are taken over by chat_start() before the core sees them. */
 static vt_status t_chat(json_t **result, const json_t *args, void *tool_ctx, void *req_ctx, vt_err *err)
 {
@@ -152,6 +170,13 @@ static const vt_mcp_tool tools[] = {
       "the verdict, the findings by type, and the text as the model would see it.",
       "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},\"required\":[\"text\"]}", false,
       t_scan_pii },
+    { "audit_check",
+      "Runs one auditor of this gateway's chain (by name: a built-in such as pii, or an external one) on a text in "
+      "the request or response phase: its verdict, findings and annotations, and the text as it lets it through. "
+      "Nothing is forwarded to the model.",
+      "{\"type\":\"object\",\"properties\":{\"auditor\":{\"type\":\"string\"},\"phase\":{\"type\":\"string\","
+      "\"enum\":[\"request\",\"response\"]},\"text\":{\"type\":\"string\"}},\"required\":[\"auditor\",\"text\"]}",
+      false, t_audit_check },
     { "chat",
       "A chat completion through this gateway's auditor chain, with the receipt it signs (same as POST "
       "/v1/chat/completions).",

@@ -524,7 +524,7 @@ static vt_status sse_event(void *arg, vt_gw_sse_event *ev, vt_err *err)
     if (ev->drop)
         return VT_OK;
     ex->scratch.len = 0;
-    rc = vt_gw_sse_write(&ex->scratch, ev, err);
+    rc = ev->raw ? vt_buf_append(&ex->scratch, ev->data.data, ev->data.len, err) : vt_gw_sse_write(&ex->scratch, ev, err);
     if (rc == VT_OK && evbuffer_add(ex->out, ex->scratch.data, ex->scratch.len) != 0)
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     if (rc == VT_OK && hooks->on_stream_bytes != NULL)

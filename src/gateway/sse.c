@@ -38,6 +38,7 @@ static void event_reset(vt_gw_sse *p)
     p->ev.has_id = false;
     p->ev.retry_ms = -1;
     p->ev.drop = false;
+    p->ev.raw = false;
     p->have_data = false;
     p->drop_event = false;
     p->event_bytes = 0;

@@ -26,6 +26,7 @@ typedef struct vt_gw_sse_event {
     bool has_id;
     long retry_ms; /* -1 when absent */
     bool drop;     /* a callback sets it: the event is not forwarded */
+    bool raw;      /* a callback sets it: data is already SSE wire text (one or more events), sent as is */
 } vt_gw_sse_event;
 
 /* Returns VT_OK to continue; anything else stops vt_gw_sse_feed with that status. */

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "gateway/trust.h"
+#include "gateway/xaud.h"
 
 void vt__gw_log(const char *level, const char *event, const char *detail)
 {
@@ -205,6 +206,8 @@ static vt_status auditors_json(char **out, vt_gw_trust *t, vt_err *err)
             vt_http_response_clear(&r);
         }
     }
+    if (rc == VT_OK)
+        rc = vt__gw_xaud_measure(arr, err); /* external auditors: their programs and files */
     if (rc == VT_OK) {
         *out = json_dumps(arr, JSON_COMPACT);
         if (*out == NULL)
@@ -556,6 +559,8 @@ vt_status vt_gw_trust_start(vt_gw_trust *t, unsigned nloops, vt_err *err)
     t->nctx = nloops;
     for (unsigned i = 0; rc == VT_OK && i < nloops; i++)
         rc = vt_audit_ctx_new(&t->ctxs[i], t->chain, err);
+    if (rc == VT_OK)
+        rc = vt__gw_xaud_new(&t->xaud, t->chain, nloops, 5000, err); /* refuses unless each one runs, measured */
     if (rc != VT_OK)
         return rc;
     if (t->key != NULL) {
@@ -582,6 +587,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     for (unsigned i = 0; t->ctxs != NULL && i < t->nctx; i++)
         vt_audit_ctx_free(t->ctxs[i]);
     free(t->ctxs);
+    vt__gw_xaud_free(t->xaud);
     vt_audit_chain_free(t->chain);
     vt_pkey_free(t->key); /* wipes the enclave key */
     free(t->jwk);

@@ -52,6 +52,7 @@ typedef struct vt_gw_trust {
     vt_tee_kind kind;          /* the platform in use */
     vt_audit_chain *chain;
     vt_audit_ctx **ctxs;       /* one per event loop */
+    struct vt_gw_xaud *xaud;   /* external auditors' connections (xaud.h); NULL when none */
     unsigned nctx;
     vt_pkey *key;              /* enclave key: memory only, wiped by vt_pkey_free */
     char *jwk;                 /* its public JWK */

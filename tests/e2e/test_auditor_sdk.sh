@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python auditor SDK (sdk/python, standard library only) and the example
-# auditors built on it, each over its real transport (docs/auditor-protocol.md).
+# auditors built on it, each over its real transport (docs/auditors.md).
 command -v python3 >/dev/null || { echo "skipped: python3 not installed"; exit 77; }
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 status=0

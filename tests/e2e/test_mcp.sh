@@ -70,7 +70,7 @@ TDX_B64=$(base64 -w0 "$TMP/sim-tdx-image/quote.bin")
 grpc() { curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' --data-binary "$1" "http://$GW/mcp" >"$TMP/code"; }
 grpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'; status_is 200 "gateway tools/list"
-[ "$(jq -r '[.result.tools[].name] | sort | join(",")' "$TMP/out")" = "attestation,chat,scan_pii" ] &&
+[ "$(jq -r '[.result.tools[].name] | sort | join(",")' "$TMP/out")" = "attestation,audit_check,chat,scan_pii" ] &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: gateway tools"; cat "$TMP/out"; }
 grpc '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"attestation","arguments":{"nonce":"abc"}}}'
 contains '"isError":true' "a short nonce is refused"

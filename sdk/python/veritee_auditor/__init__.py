@@ -2,7 +2,7 @@
 
 The gateway calls the auditor over HTTP/1.1 (keep-alive) on a Unix socket or a
 loopback TCP port with the "veritee-auditor/1" protocol
-(docs/auditor-protocol.md).  This module handles the transport and the
+(docs/auditors.md).  This module handles the transport and the
 protocol; the auditor is a function from an AuditRequest to a Verdict:
 
     from veritee_auditor import serve, Verdict

@@ -1,4 +1,4 @@
-"""The veritee-auditor/1 messages as Python objects (docs/auditor-protocol.md)."""
+"""The veritee-auditor/1 messages as Python objects (docs/auditors.md)."""
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Union
 

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "audit/normalise.h"
+#include "audit/xchain.h"
 #include "veritee/audit.h"
 #include "veritee/crypto.h"
 
@@ -19,7 +20,7 @@ enum { T_EMAIL, T_PHONE, T_CARD, T_SSN, T_IBAN, T_IP, T_SECRET, T_NBUILTIN };
 /* Actions reuse the verdict numbers; ALLOW means "not scanned at all". */
 typedef enum { ACT_ALLOW = 0, ACT_ANNOTATE = 1, ACT_REDACT = 2, ACT_BLOCK = 3 } audit_act;
 
-typedef enum { A_PII, A_POLICY, A_ARTIFACT, A_EXECUTION } audit_kind;
+typedef enum { A_PII, A_POLICY, A_ARTIFACT, A_EXECUTION, A_EXTERNAL } audit_kind;
 
 /* What the policy auditor lets through the request walker unaudited. */
 typedef struct audit_req_opts {
@@ -73,6 +74,8 @@ typedef struct audit_auditor {
     uint8_t (*refs)[64];
     size_t *ref_lens;
     size_t ref_len;
+    /* external (xchain.h): a separate process the gateway calls */
+    vt_xaud_spec *ext;
 } audit_auditor;
 
 struct vt_audit_chain {
@@ -164,6 +167,12 @@ vt_status vt__audit_request_tree(vt_audit_report *rep, vt_audit_ctx *x, audit_st
 
 /* The scan state of a stream (its finding counts), for response.c. */
 const audit_state *vt__audit_stream_state(const vt_audit_stream *s);
+
+/* One entry of auditor a in phase (NULL when the report is full), and raising an entry's
+ * verdict (and the report's).  chain.c. */
+vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase);
+void vt__audit_entry_verdict(vt_audit_report *rep, vt_audit_entry *e, vt_audit_verdict v);
+void vt__audit_entry_note(vt_audit_entry *e, const char *key, int64_t v);
 
 /* Appends the entries of every auditor active in st->phase to rep (chain.c). */
 void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audit_state *st, const char *model,

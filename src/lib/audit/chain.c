@@ -93,7 +93,7 @@ static json_t *phase_list(unsigned bits)
     return a;
 }
 
-static vt_audit_entry *entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
+vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
 {
     vt_audit_entry *e;
 
@@ -109,7 +109,7 @@ static vt_audit_entry *entry_add(vt_audit_report *rep, const audit_auditor *a, v
     return e;
 }
 
-static void entry_verdict(vt_audit_report *rep, vt_audit_entry *e, vt_audit_verdict v)
+void vt__audit_entry_verdict(vt_audit_report *rep, vt_audit_entry *e, vt_audit_verdict v)
 {
     if (v > e->verdict)
         e->verdict = v;
@@ -117,7 +117,7 @@ static void entry_verdict(vt_audit_report *rep, vt_audit_entry *e, vt_audit_verd
         rep->verdict = v;
 }
 
-static void entry_note(vt_audit_entry *e, const char *key, int64_t v)
+void vt__audit_entry_note(vt_audit_entry *e, const char *key, int64_t v)
 {
     if (v < 0 || e->note_len == VT_AUDIT_MAX_NOTES)
         return;
@@ -151,7 +151,7 @@ void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audi
 
         if (!(a->phases & st->phase) || (a->kind != A_PII && a->kind != A_POLICY))
             continue;
-        e = entry_add(rep, a, st->phase);
+        e = vt__audit_entry_add(rep, a, st->phase);
         if (e == NULL)
             return;
         for (size_t t = 0; t < c->type_len; t++) {
@@ -161,14 +161,14 @@ void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audi
                 snprintf(e->counts[e->count_len].type, sizeof(e->counts[0].type), "%s", c->types[t].name);
                 e->counts[e->count_len++].count = st->counts[t];
             }
-            entry_verdict(rep, e, (vt_audit_verdict)c->types[t].action);
+            vt__audit_entry_verdict(rep, e, (vt_audit_verdict)c->types[t].action);
         }
         if (a->kind == A_POLICY && have_body && st->phase == VT_AUDIT_REQUEST) {
             bool ok = a->model_len == 0;
             if (a->max_input != 0 && body_len > a->max_input) {
                 snprintf(e->reason, sizeof(e->reason), "policy: input of %zu bytes exceeds max_input_bytes %zu",
                          body_len, a->max_input);
-                entry_verdict(rep, e, VT_AUDIT_BLOCK);
+                vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
             }
             for (size_t m = 0; !ok && model != NULL && m < a->model_len; m++)
                 ok = strcmp(model, a->models[m]) == 0;
@@ -176,7 +176,7 @@ void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audi
                 if (e->reason[0] == '\0')
                     snprintf(e->reason, sizeof(e->reason), "policy: model '%.64s' is not allowed",
                              model != NULL ? model : "(none)");
-                entry_verdict(rep, e, VT_AUDIT_BLOCK);
+                vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
             }
         }
         if (e->verdict == VT_AUDIT_BLOCK && e->reason[0] == '\0')
@@ -256,7 +256,7 @@ vt_status vt_audit_artifact(vt_audit_report *rep, const vt_audit_chain *c, const
             continue;
         if (digest_len == 0 || digest_len > 64)
             return vt_err_set(err, VT_E_ARG, "audit: model digest of %zu bytes", digest_len);
-        e = entry_add(rep, a, VT_AUDIT_ARTIFACT);
+        e = vt__audit_entry_add(rep, a, VT_AUDIT_ARTIFACT);
         if (e == NULL)
             return vt_err_set(err, VT_E_LIMIT, "audit: report is full");
         for (size_t i = 0; i < a->ref_len; i++)
@@ -264,7 +264,7 @@ vt_status vt_audit_artifact(vt_audit_report *rep, const vt_audit_chain *c, const
         if (!ok) {
             snprintf(e->reason, sizeof(e->reason),
                      "artifact: measured model digest matches none of the %zu reference digests", a->ref_len);
-            entry_verdict(rep, e, VT_AUDIT_BLOCK);
+            vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
         }
     }
     return VT_OK;
@@ -319,15 +319,15 @@ vt_status vt_audit_execution(vt_audit_report *rep, const vt_audit_chain *c, cons
         vt_audit_entry *e;
         if (c->a[ai].kind != A_EXECUTION || !(c->a[ai].phases & VT_AUDIT_EXECUTION))
             continue;
-        e = entry_add(rep, &c->a[ai], VT_AUDIT_EXECUTION);
+        e = vt__audit_entry_add(rep, &c->a[ai], VT_AUDIT_EXECUTION);
         if (e == NULL)
             return vt_err_set(err, VT_E_LIMIT, "audit: report is full");
-        entry_note(e, "latency_us", in->latency_us);
-        entry_note(e, "upstream_status", in->upstream_status);
-        entry_note(e, "prompt_tokens", in->prompt_tokens);
-        entry_note(e, "completion_tokens", in->completion_tokens);
-        entry_note(e, "total_tokens", in->total_tokens);
-        entry_verdict(rep, e, e->note_len > 0 ? VT_AUDIT_ANNOTATE : VT_AUDIT_ALLOW);
+        vt__audit_entry_note(e, "latency_us", in->latency_us);
+        vt__audit_entry_note(e, "upstream_status", in->upstream_status);
+        vt__audit_entry_note(e, "prompt_tokens", in->prompt_tokens);
+        vt__audit_entry_note(e, "completion_tokens", in->completion_tokens);
+        vt__audit_entry_note(e, "total_tokens", in->total_tokens);
+        vt__audit_entry_verdict(rep, e, e->note_len > 0 ? VT_AUDIT_ANNOTATE : VT_AUDIT_ALLOW);
     }
     return VT_OK;
 }

@@ -496,13 +496,23 @@ vt_status vt__audit_chain_parse(vt_audit_chain **out, const char *json, size_t l
         audit_auditor *a = &p.c->a[i];
         size_t k = 0;
 
+        const char *kind = json_string_value(json_object_get(o, "kind"));
+
         if (!json_is_object(o) || name == NULL) {
             rc = vt_err_set(err, VT_E_FORMAT, "audit: auditors[%zu] must be an object with a string \"name\"", i);
             goto out;
         }
-        while (k < 4 && strcmp(name, kinds[k]) != 0)
-            k++;
-        if (k == 4) {
+        if (json_object_get(o, "kind") != NULL && (kind == NULL || strcmp(kind, "external") != 0)) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: auditors[%zu].kind must be \"external\" (or absent for a "
+                            "built-in)", i);
+            goto out;
+        }
+        if (kind != NULL)
+            k = A_EXTERNAL;
+        else
+            while (k < 4 && strcmp(name, kinds[k]) != 0)
+                k++;
+        if (k == 4 && kind == NULL) {
             rc = vt_err_set(err, VT_E_FORMAT,
                             "audit: auditors[%zu].name '%.40s' is not an auditor (pii, policy, artifact, execution)", i,
                             name);
@@ -518,7 +528,14 @@ vt_status vt__audit_chain_parse(vt_audit_chain **out, const char *json, size_t l
         snprintf(a->name, sizeof(a->name), "%s", name);
         a->version = AUDITOR_VERSION;
         p.c->len = i + 1;
-        if (k == A_PII)
+        if (k == A_EXTERNAL) {
+            rc = vt__xaud_parse(&a->ext, o, i, err);
+            if (rc == VT_OK) {
+                a->version = a->ext->version;
+                a->phases = a->ext->phases;
+                snprintf(a->name, sizeof(a->name), "%s", a->ext->name);
+            }
+        } else if (k == A_PII)
             rc = parse_pii(&p, o, i, err);
         else if (k == A_POLICY)
             rc = parse_policy(&p, o, i, err);
@@ -565,6 +582,7 @@ void vt_audit_chain_free(vt_audit_chain *c)
         free(c->a[i].models);
         free(c->a[i].refs);
         free(c->a[i].ref_lens);
+        vt__xaud_spec_free(c->a[i].ext);
     }
     vt__audit_db_free(&c->req);
     vt__audit_db_free(&c->resp);

@@ -1,5 +1,5 @@
 /*
- * The external auditor protocol, "veritee-auditor/1" (docs/auditor-protocol.md):
+ * The external auditor protocol, "veritee-auditor/1" (docs/auditors.md, "Your own auditors"):
  * what the gateway sends an auditor that runs as its own process, and the
  * strict reading of what comes back.  Transport-free: the caller moves the
  * bytes (Unix socket or loopback HTTP); this file builds the request, checks

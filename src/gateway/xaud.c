@@ -1,0 +1,581 @@
+/* External auditors at the gateway: measurement, the socket peer check and the HTTP/1.1 calls
+ * (xaud.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/xaud.h"
+#include "veritee/crypto.h"
+
+#define MAX_HEAD 16384
+#define SPIN_YIELDS 8
+
+struct xconn {
+    int fd;
+};
+
+struct xslot {
+    vt_gw_xaud *x;
+    unsigned loop;
+    struct xconn *conns; /* one per external auditor */
+};
+
+struct xcheck {          /* the last process that passed the peer check, per auditor */
+    pthread_mutex_t mu;
+    int pid;
+    unsigned long long start;
+};
+
+struct vt_gw_xaud {
+    const vt_audit_chain *c;
+    size_t n;
+    unsigned nslots;
+    struct xslot *slots;
+    struct xcheck *checks;
+    pthread_mutex_t shared_mu; /* guards the last slot (callers outside the loops) */
+    atomic_bool unmeasured;
+    char why[256];             /* written once, before unmeasured is set */
+    pthread_mutex_t why_mu;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static vt_status file_digest(uint8_t out[32], const char *path, vt_err *err)
+{
+    vt_digest_ctx *d = NULL;
+    uint8_t buf[65536];
+    vt_status rc;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return vt_err_set(err, VT_E_IO, "gateway: auditor file %s: %s", path, strerror(errno));
+    rc = vt_digest_ctx_new(&d, VT_MD_SHA256, err);
+    while (rc == VT_OK && (n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = vt_err_set(err, VT_E_IO, "gateway: auditor file %s: %s", path, strerror(errno));
+        else
+            rc = vt_digest_ctx_update(d, buf, (size_t)n, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_digest_ctx_final(d, out, err);
+    vt_digest_ctx_free(d);
+    close(fd);
+    return rc;
+}
+
+vt_status vt__gw_xaud_measure(json_t *arr, vt_err *err)
+{
+    size_t i;
+    json_t *a;
+
+    json_array_foreach(arr, i, a) {
+        const char *kind = json_string_value(json_object_get(a, "kind"));
+        const char *exe = json_string_value(json_object_get(a, "executable"));
+        json_t *files = json_object_get(a, "files"), *m, *fd, *f;
+        uint8_t d[32];
+        char hex[65];
+        size_t k;
+        vt_status rc;
+
+        if (kind == NULL || strcmp(kind, "external") != 0)
+            continue;
+        if (json_object_get(a, "measured") != NULL)
+            return vt_err_set(err, VT_E_FORMAT, "gateway: auditors[%zu].measured is written by the gateway at boot, "
+                              "not configured", i);
+        m = json_object();
+        fd = json_array();
+        if (m == NULL || fd == NULL || json_object_set_new(a, "measured", m) != 0) {
+            json_decref(fd);
+            return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        }
+        if (json_object_set_new(m, "files", fd) != 0)
+            return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        if (exe != NULL) {
+            rc = file_digest(d, exe, err);
+            if (rc != VT_OK)
+                return rc;
+            vt_hex_encode(hex, d, 32);
+            json_object_set_new(m, "executable", json_string(hex));
+        }
+        json_array_foreach(files, k, f) {
+            if (!json_is_string(f))
+                continue; /* the chain's parser names it */
+            rc = file_digest(d, json_string_value(f), err);
+            if (rc != VT_OK)
+                return rc;
+            vt_hex_encode(hex, d, 32);
+            json_array_append_new(fd, json_string(hex));
+        }
+    }
+    return VT_OK;
+}
+
+/* ---- the peer check ---- */
+
+static void set_unmeasured(vt_gw_xaud *x, const char *why)
+{
+    pthread_mutex_lock(&x->why_mu);
+    if (!atomic_load(&x->unmeasured)) {
+        snprintf(x->why, sizeof(x->why), "%s", why);
+        atomic_store(&x->unmeasured, true);
+    }
+    pthread_mutex_unlock(&x->why_mu);
+}
+
+const char *vt__gw_xaud_unmeasured(const vt_gw_xaud *x)
+{
+    return x != NULL && atomic_load(&x->unmeasured) ? x->why : NULL;
+}
+
+/* Field 22 of /proc/<pid>/stat: the process's start time (distinguishes a reused pid). */
+static unsigned long long start_time(int pid)
+{
+    char p[64], buf[1024], *s;
+    unsigned long long v = 0;
+    ssize_t n;
+    int fd;
+
+    snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+    fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    for (int field = 2; s != NULL && field < 22; field++)
+        s = strchr(s + 1, ' ');
+    if (s != NULL)
+        v = strtoull(s + 1, NULL, 10);
+    return v;
+}
+
+/* Is the process on fd the measured auditor i?  VT_E_POLICY (and the gateway stops serving)
+ * when not. */
+static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
+{
+    const vt_xaud_spec *s = vt_xaud_get(x->c, i);
+    struct xcheck *ck = &x->checks[i];
+    struct ucred cr;
+    socklen_t cl = sizeof(cr);
+    unsigned long long st;
+    vt_status rc = VT_OK;
+    char why[256] = "";
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 || cr.pid <= 0)
+        return vt_err_set(err, VT_E_IO, "gateway: auditor %s: no peer credentials on %s", s->name, s->socket);
+    st = start_time(cr.pid);
+    pthread_mutex_lock(&ck->mu);
+    if (ck->pid == cr.pid && ck->start == st && st != 0) {
+        pthread_mutex_unlock(&ck->mu);
+        return VT_OK;
+    }
+    if (s->executable != NULL) {
+        char p[64];
+        uint8_t d[32];
+        snprintf(p, sizeof(p), "/proc/%d/exe", (int)cr.pid);
+        rc = file_digest(d, p, err);
+        if (rc != VT_OK)
+            snprintf(why, sizeof(why), "auditor %s: cannot read the program of process %d on its socket", s->name,
+                     (int)cr.pid);
+        else if (!s->measured || !vt_ct_equal(d, s->exe_digest, 32))
+            snprintf(why, sizeof(why), "auditor %s: the process on its socket (pid %d) does not run the measured "
+                     "program %s", s->name, (int)cr.pid, s->executable);
+    }
+    for (size_t f = 0; why[0] == '\0' && f < s->file_count; f++) {
+        uint8_t d[32];
+        if (file_digest(d, s->files[f], NULL) != VT_OK || !s->measured || !vt_ct_equal(d, s->file_digests[f], 32))
+            snprintf(why, sizeof(why), "auditor %s: %s changed since it was measured", s->name, s->files[f]);
+    }
+    if (why[0] == '\0') {
+        ck->pid = cr.pid;
+        ck->start = st;
+    }
+    pthread_mutex_unlock(&ck->mu);
+    if (why[0] != '\0') {
+        set_unmeasured(x, why);
+        return vt_err_set(err, VT_E_POLICY, "gateway: %s", why);
+    }
+    return VT_OK;
+}
+
+/* ---- HTTP/1.1 on the Unix socket ---- */
+
+static void conn_close(struct xconn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static vt_status wait_fd(int fd, short ev, int64_t deadline, const char *who, vt_err *err)
+{
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = ev };
+        int64_t left = deadline - mono_ms();
+        int r;
+        if (left <= 0)
+            return vt_err_set(err, VT_E_IO, "timed out");
+        r = poll(&p, 1, (int)left);
+        if (r > 0)
+            return VT_OK;
+        if (r < 0 && errno != EINTR)
+            return vt_err_set(err, VT_E_IO, "%s: poll: %s", who, strerror(errno));
+    }
+}
+
+static vt_status conn_open(vt_gw_xaud *x, size_t i, struct xconn *c, int64_t deadline, vt_err *err)
+{
+    const vt_xaud_spec *s = vt_xaud_get(x->c, i);
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    vt_status rc;
+
+    if (fd < 0)
+        return vt_err_set(err, VT_E_IO, "socket: %s", strerror(errno));
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->socket);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno != EINPROGRESS && errno != EAGAIN) {
+        rc = vt_err_set(err, VT_E_IO, "not running (connect %s: %s)", s->socket, strerror(errno));
+        close(fd);
+        return rc;
+    }
+    if (errno == EAGAIN || errno == EINPROGRESS) {
+        int e = 0;
+        socklen_t el = sizeof(e);
+        rc = wait_fd(fd, POLLOUT, deadline, s->name, err);
+        if (rc == VT_OK && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0 || e != 0))
+            rc = vt_err_set(err, VT_E_IO, "not running (connect %s: %s)", s->socket, strerror(e));
+        if (rc != VT_OK) {
+            close(fd);
+            return rc;
+        }
+    }
+    rc = peer_check(x, i, fd, err);
+    if (rc != VT_OK) {
+        close(fd);
+        return rc;
+    }
+    c->fd = fd;
+    return VT_OK;
+}
+
+static int atoi_status(const char *s)
+{
+    if (s[0] < '1' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
+        return 0;
+    return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+/* Content-Length and "Connection: close" from the head (lowercased copy). */
+static bool parse_head(const char *h, size_t hl, int *status, size_t *clen, bool *close_after)
+{
+    char *low = strndup(h, hl), *p;
+    bool ok;
+
+    if (low == NULL)
+        return false;
+    for (p = low; *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    ok = strncmp(low, "http/1.1 ", 9) == 0 || strncmp(low, "http/1.0 ", 9) == 0;
+    *status = ok ? atoi_status(low + 9) : 0;
+    p = strstr(low, "\r\ncontent-length:");
+    *clen = 0;
+    if (p == NULL || strstr(low, "\r\ntransfer-encoding:") != NULL) {
+        ok = false;
+    } else {
+        char *end;
+        unsigned long long v = strtoull(p + 17, &end, 10);
+        ok = ok && end != p + 17 && v <= VT_XAUD_MAX_ANSWER;
+        *clen = (size_t)v;
+    }
+    *close_after = strstr(low, "\r\nconnection: close") != NULL || strncmp(low, "http/1.0", 8) == 0;
+    free(low);
+    return ok;
+}
+
+/* One request and its answer on an open connection.  *fresh_eof: the peer closed before a byte
+ * of the answer came (a kept-alive connection the auditor dropped: worth one retry). */
+static vt_status exchange(struct xconn *c, const char *method, const char *path, const char *body, size_t len,
+                          int64_t deadline, vt_buf *answer, int *status, bool *fresh_eof, vt_err *err)
+{
+    char head[256], buf[16384];
+    size_t hl, sent = 0, got_head = 0, clen = 0, total;
+    vt_buf in;
+    bool close_after = false;
+    vt_status rc = VT_OK;
+    int spins = 0;
+
+    *fresh_eof = false;
+    hl = (size_t)snprintf(head, sizeof(head),
+                          "%s %s HTTP/1.1\r\nHost: auditor\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %zu\r\n\r\n",
+                          method, path, len);
+    total = hl + len;
+    while (rc == VT_OK && sent < total) {
+        struct iovec iov[2];
+        struct msghdr mh;
+        ssize_t n;
+        int k = 0;
+        memset(&mh, 0, sizeof(mh));
+        if (sent < hl)
+            iov[k++] = (struct iovec){ head + sent, hl - sent };
+        if (len > 0)
+            iov[k++] = (struct iovec){ (char *)body + (sent > hl ? sent - hl : 0), len - (sent > hl ? sent - hl : 0) };
+        mh.msg_iov = iov;
+        mh.msg_iovlen = (size_t)k;
+        n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        if (n > 0)
+            sent += (size_t)n;
+        else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            rc = wait_fd(c->fd, POLLOUT, deadline, "send", err);
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else {
+            *fresh_eof = errno == EPIPE || errno == ECONNRESET;
+            rc = vt_err_set(err, VT_E_IO, "send: %s", strerror(errno));
+        }
+    }
+    vt_buf_init(&in);
+    while (rc == VT_OK) {
+        ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && spins < SPIN_YIELDS) {
+            /* The auditor usually answers within microseconds: hand it the CPU a few times before
+             * sleeping in poll (a sleep and wake-up costs more than the call on a loaded host). */
+            spins++;
+            sched_yield();
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            rc = wait_fd(c->fd, POLLIN, deadline, "recv", err);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *fresh_eof = in.len == 0 && (n == 0 || errno == ECONNRESET);
+            rc = vt_err_set(err, VT_E_IO, "the auditor closed the connection mid-answer");
+            break;
+        }
+        rc = vt_buf_append(&in, buf, (size_t)n, err);
+        if (rc == VT_OK && got_head == 0) {
+            const char *e = in.len >= 4 ? memmem(in.data, in.len, "\r\n\r\n", 4) : NULL;
+            if (e == NULL && in.len > MAX_HEAD)
+                rc = vt_err_set(err, VT_E_LIMIT, "answer head larger than %d bytes", MAX_HEAD);
+            if (e != NULL) {
+                got_head = (size_t)(e - (const char *)in.data) + 4;
+                if (!parse_head((const char *)in.data, got_head - 2, status, &clen, &close_after))
+                    rc = vt_err_set(err, VT_E_FORMAT, "answer is not HTTP/1.1 with a Content-Length of at most %zu",
+                                    VT_XAUD_MAX_ANSWER);
+            }
+        }
+        if (rc == VT_OK && got_head > 0 && in.len >= got_head + clen) {
+            if (in.len > got_head + clen)
+                rc = vt_err_set(err, VT_E_FORMAT, "bytes after the answer");
+            else
+                rc = vt_buf_append(answer, in.data + got_head, clen, err);
+            break;
+        }
+    }
+    vt_buf_free(&in);
+    if (rc != VT_OK || close_after)
+        conn_close(c);
+    return rc;
+}
+
+/* A request to auditor i on a slot's connection: reconnects (and re-checks the peer) when there
+ * is none, and retries once when a kept-alive connection turns out closed. */
+static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const char *path, const char *body,
+                           size_t len, unsigned timeout_ms, vt_buf *answer, vt_err *err)
+{
+    vt_gw_xaud *x = sl->x;
+    struct xconn *c = &sl->conns[i];
+    int64_t deadline = mono_ms() + timeout_ms;
+    vt_status rc = VT_E_INTERNAL;
+    int status = 0;
+
+    if (atomic_load(&x->unmeasured))
+        return vt_err_set(err, VT_E_POLICY, "gateway: %s", x->why);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reused = c->fd >= 0, eof = false;
+        size_t before = answer->len;
+        if (!reused && (rc = conn_open(x, i, c, deadline, err)) != VT_OK)
+            return rc;
+        rc = exchange(c, method, path, body, len, deadline, answer, &status, &eof, err);
+        if (rc == VT_OK)
+            break;
+        answer->len = before;
+        if (!(reused && eof))
+            return rc;
+    }
+    if (rc == VT_OK && status != 200)
+        rc = vt_err_set(err, VT_E_IO, "answered HTTP %d", status);
+    return rc;
+}
+
+vt_status vt__gw_xaud_call(void *arg, size_t i, const char *req, size_t len, vt_buf *answer, vt_err *err)
+{
+    struct xslot *sl = arg;
+    const vt_xaud_spec *s;
+    vt_status rc;
+
+    if (sl == NULL || (s = vt_xaud_get(sl->x->c, i)) == NULL)
+        return vt_err_set(err, VT_E_ARG, "gateway: no external auditor %zu", i);
+    if (sl->loop == sl->x->nslots - 1)
+        pthread_mutex_lock(&sl->x->shared_mu);
+    rc = slot_call(sl, i, "POST", "/v1/audit", req, len, s->timeout_ms, answer, err);
+    if (sl->loop == sl->x->nslots - 1)
+        pthread_mutex_unlock(&sl->x->shared_mu);
+    return rc;
+}
+
+void *vt__gw_xaud_arg(vt_gw_xaud *x, unsigned loop)
+{
+    return x != NULL && loop < x->nslots ? &x->slots[loop] : NULL;
+}
+
+/* GET /v1/info: the running auditor speaks the protocol, is the configured version and serves
+ * every configured phase. */
+static vt_status boot_check(vt_gw_xaud *x, size_t i, unsigned wait_ms, vt_err *err)
+{
+    static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
+                                             VT_AUDIT_RESPONSE };
+    const vt_xaud_spec *s = vt_xaud_get(x->c, i);
+    int64_t until = mono_ms() + wait_ms;
+    vt_buf b;
+    json_t *info = NULL, *ph;
+    vt_status rc;
+
+    vt_buf_init(&b);
+    for (;;) {
+        vt_err e = { 0 };
+        b.len = 0;
+        rc = slot_call(&x->slots[0], i, "GET", "/v1/info", "", 0, s->timeout_ms > 2000 ? s->timeout_ms : 2000, &b,
+                       &e);
+        if (rc == VT_OK || rc == VT_E_POLICY || mono_ms() >= until) {
+            if (rc != VT_OK)
+                vt_err_set(err, rc, "gateway: external auditor %s: %s", s->name, e.msg);
+            break;
+        }
+        usleep(50000);
+    }
+    if (rc == VT_OK)
+        info = json_loadb((const char *)b.data, b.len, 0, NULL);
+    if (rc == VT_OK && (!json_is_object(info) ||
+                        strcmp(json_string_value(json_object_get(info, "protocol")) != NULL
+                                   ? json_string_value(json_object_get(info, "protocol"))
+                                   : "",
+                               VT_XAUD_PROTOCOL) != 0))
+        rc = vt_err_set(err, VT_E_FORMAT, "gateway: external auditor %s does not speak %s", s->name,
+                        VT_XAUD_PROTOCOL);
+    if (rc == VT_OK && (json_string_value(json_object_get(info, "version")) == NULL ||
+                        strcmp(json_string_value(json_object_get(info, "version")), s->version) != 0))
+        rc = vt_err_set(err, VT_E_POLICY, "gateway: external auditor %s runs version %.32s, configured %s", s->name,
+                        json_string_value(json_object_get(info, "version")) != NULL
+                            ? json_string_value(json_object_get(info, "version"))
+                            : "(none)",
+                        s->version);
+    ph = json_object_get(info, "phases");
+    for (size_t k = 0; rc == VT_OK && k < 4; k++) {
+        bool found = false;
+        size_t j;
+        json_t *v;
+        if (!(s->phases & (unsigned)phases[k]))
+            continue;
+        json_array_foreach(ph, j, v)
+            found |= json_is_string(v) && strcmp(json_string_value(v), vt_audit_phase_name(phases[k])) == 0;
+        if (!found)
+            rc = vt_err_set(err, VT_E_POLICY, "gateway: external auditor %s does not serve the %s phase it is "
+                            "configured for", s->name, vt_audit_phase_name(phases[k]));
+    }
+    json_decref(info);
+    vt_buf_free(&b);
+    return rc;
+}
+
+vt_status vt__gw_xaud_new(vt_gw_xaud **out, const vt_audit_chain *c, unsigned nloops, unsigned boot_wait_ms,
+                          vt_err *err)
+{
+    vt_gw_xaud *x = NULL;
+    vt_status rc = VT_OK;
+    size_t n = vt_xaud_count(c);
+
+    *out = NULL;
+    if (n == 0)
+        return VT_OK;
+    x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    x->c = c;
+    x->n = n;
+    x->nslots = nloops + 1;
+    pthread_mutex_init(&x->shared_mu, NULL);
+    pthread_mutex_init(&x->why_mu, NULL);
+    x->slots = calloc(x->nslots, sizeof(*x->slots));
+    x->checks = calloc(n, sizeof(*x->checks));
+    if (x->slots == NULL || x->checks == NULL) {
+        vt__gw_xaud_free(x);
+        return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        pthread_mutex_init(&x->checks[i].mu, NULL);
+    for (unsigned l = 0; l < x->nslots; l++) {
+        x->slots[l].x = x;
+        x->slots[l].loop = l;
+        x->slots[l].conns = calloc(n, sizeof(struct xconn));
+        if (x->slots[l].conns == NULL) {
+            vt__gw_xaud_free(x);
+            return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        }
+        for (size_t i = 0; i < n; i++)
+            x->slots[l].conns[i].fd = -1;
+    }
+    for (size_t i = 0; rc == VT_OK && i < n; i++)
+        rc = boot_check(x, i, boot_wait_ms, err);
+    if (rc != VT_OK) {
+        vt__gw_xaud_free(x);
+        return rc;
+    }
+    *out = x;
+    return VT_OK;
+}
+
+void vt__gw_xaud_free(vt_gw_xaud *x)
+{
+    if (x == NULL)
+        return;
+    for (unsigned l = 0; x->slots != NULL && l < x->nslots; l++) {
+        for (size_t i = 0; x->slots[l].conns != NULL && i < x->n; i++)
+            conn_close(&x->slots[l].conns[i]);
+        free(x->slots[l].conns);
+    }
+    for (size_t i = 0; x->checks != NULL && i < x->n; i++)
+        pthread_mutex_destroy(&x->checks[i].mu);
+    free(x->slots);
+    free(x->checks);
+    pthread_mutex_destroy(&x->shared_mu);
+    pthread_mutex_destroy(&x->why_mu);
+    free(x);
+}

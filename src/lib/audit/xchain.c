@@ -1,0 +1,578 @@
+/* External auditors in the chain: their configuration and their place in each phase
+ * (xchain.h).  Everything an auditor says goes through external.c's strict reading. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit_int.h"
+
+static const char *const builtin_kinds[] = { "pii", "policy", "artifact", "execution" };
+
+void vt__xaud_spec_free(vt_xaud_spec *s)
+{
+    if (s == NULL)
+        return;
+    free(s->socket);
+    free(s->executable);
+    free(s->image_digest);
+    for (size_t i = 0; i < s->file_count; i++)
+        free(s->files[i]);
+    free(s);
+}
+
+static bool name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < VT_AUDIT_NAME_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static bool version_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < 16 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-+_") == n;
+}
+
+/* An absolute path of at most 4095 bytes without a NUL, "..", or control characters. */
+static bool abs_path_ok(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    if (n < 2 || n > 4095 || n != json_string_length(v) || s[0] != '/' || strstr(s, "/../") != NULL ||
+        (n >= 3 && strcmp(s + n - 3, "/..") == 0))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20)
+            return false;
+    return true;
+}
+
+static bool hex_ok(const char *s, size_t n)
+{
+    return s != NULL && strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
+static vt_status dup_str(char **out, const char *s, vt_err *err)
+{
+    *out = strdup(s);
+    return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+}
+
+/* "measured": {"executable": hex, "files": [hex, ...]}, written by the gateway at boot. */
+static vt_status parse_measured(vt_xaud_spec *s, json_t *m, const char *where, vt_err *err)
+{
+    json_t *exe = json_object_get(m, "executable"), *files = json_object_get(m, "files"), *v;
+    const char *k;
+    size_t i;
+
+    if (!json_is_object(m))
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured must be an object", where);
+    json_object_foreach(m, k, v) {
+        if (strcmp(k, "executable") != 0 && strcmp(k, "files") != 0)
+            return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured: unknown member '%.40s'", where, k);
+    }
+    if ((s->executable != NULL) != (exe != NULL) ||
+        (exe != NULL && (!hex_ok(json_string_value(exe), 64) ||
+                         vt_hex_decode(s->exe_digest, 32, json_string_value(exe), 64, NULL) != VT_OK)))
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured.executable must be the executable's SHA-256 (hex)",
+                          where);
+    if (json_array_size(files) != s->file_count || (files != NULL && !json_is_array(files)))
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured.files must hold one SHA-256 per file", where);
+    json_array_foreach(files, i, v) {
+        if (!hex_ok(json_string_value(v), 64) ||
+            vt_hex_decode(s->file_digests[i], 32, json_string_value(v), 64, NULL) != VT_OK)
+            return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured.files[%zu] must be a SHA-256 (hex)", where, i);
+    }
+    s->measured = true;
+    return VT_OK;
+}
+
+vt_status vt__xaud_parse(vt_xaud_spec **out, json_t *o, size_t idx, vt_err *err)
+{
+    static const char *const allowed[] = { "name",  "kind",       "version",   "phases", "socket",   "executable",
+                                           "image_digest", "files", "timeout_ms", "fail_open", "window_bytes",
+                                           "measured" };
+    static const char *const phase_names[] = { "artifact", "request", "execution", "response" };
+    vt_status rc = VT_E_INTERNAL;
+    vt_xaud_spec *s = calloc(1, sizeof(*s));
+    const char *name = json_string_value(json_object_get(o, "name")), *ver, *k;
+    json_t *v, *ph = json_object_get(o, "phases"), *files = json_object_get(o, "files");
+    char where[64];
+    size_t i;
+
+    *out = NULL;
+    if (s == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    s->index = idx;
+    snprintf(where, sizeof(where), "auditors[%zu]", idx);
+    json_object_foreach(o, k, v) {
+        bool ok = false;
+        for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !ok; i++)
+            ok = strcmp(k, allowed[i]) == 0;
+        if (!ok) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: %s (external): unknown member '%.40s'", where, k);
+            goto out;
+        }
+    }
+    if (name == NULL || !name_ok(name)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.name must be 1-31 of [a-z0-9_-]", where);
+        goto out;
+    }
+    for (i = 0; i < 4; i++)
+        if (strcmp(name, builtin_kinds[i]) == 0) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.name '%s' is a built-in auditor's", where, name);
+            goto out;
+        }
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    snprintf(where, sizeof(where), "auditors[%zu] (%s)", idx, name);
+    ver = json_string_value(json_object_get(o, "version"));
+    if (ver == NULL || !version_ok(ver)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.version must be 1-15 of [A-Za-z0-9.+_-]", where);
+        goto out;
+    }
+    snprintf(s->version, sizeof(s->version), "%s", ver);
+    if (!json_is_array(ph) || json_array_size(ph) == 0) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.phases must be a non-empty array", where);
+        goto out;
+    }
+    json_array_foreach(ph, i, v) {
+        unsigned bit = 0;
+        for (unsigned b = 0; b < 4 && json_is_string(v); b++)
+            if (strcmp(json_string_value(v), phase_names[b]) == 0)
+                bit = 1u << b;
+        if (bit == 0 || (s->phases & bit)) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.phases[%zu] is not a phase (or repeats one)", where, i);
+            goto out;
+        }
+        s->phases |= bit;
+    }
+    if (!abs_path_ok(json_object_get(o, "socket"))) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.socket must be the absolute path of its Unix socket", where);
+        goto out;
+    }
+    if (strlen(json_string_value(json_object_get(o, "socket"))) > 107) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.socket is longer than a Unix socket path may be (107)", where);
+        goto out;
+    }
+    rc = dup_str(&s->socket, json_string_value(json_object_get(o, "socket")), err);
+    if (rc != VT_OK)
+        goto out;
+    v = json_object_get(o, "executable");
+    if (v != NULL && !abs_path_ok(v)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.executable must be an absolute path", where);
+        goto out;
+    }
+    if (v != NULL && (rc = dup_str(&s->executable, json_string_value(v), err)) != VT_OK)
+        goto out;
+    v = json_object_get(o, "image_digest");
+    if (v != NULL && !(json_is_string(v) && strncmp(json_string_value(v), "sha256:", 7) == 0 &&
+                       hex_ok(json_string_value(v) + 7, 64))) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.image_digest must be \"sha256:\" and 64 lowercase hex", where);
+        goto out;
+    }
+    if (v != NULL && (rc = dup_str(&s->image_digest, json_string_value(v), err)) != VT_OK)
+        goto out;
+    if ((s->executable == NULL) == (s->image_digest == NULL)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s needs exactly one of executable and image_digest", where);
+        goto out;
+    }
+    if (files != NULL && (!json_is_array(files) || json_array_size(files) > VT_XAUD_MAX_FILES)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.files must be an array of at most %d paths", where,
+                        VT_XAUD_MAX_FILES);
+        goto out;
+    }
+    json_array_foreach(files, i, v) {
+        if (!abs_path_ok(v)) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.files[%zu] must be an absolute path", where, i);
+            goto out;
+        }
+        rc = dup_str(&s->files[i], json_string_value(v), err);
+        if (rc != VT_OK)
+            goto out;
+        s->file_count = i + 1;
+    }
+    s->timeout_ms = VT_XAUD_DEFAULT_TIMEOUT_MS;
+    v = json_object_get(o, "timeout_ms");
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+                      json_integer_value(v) > VT_XAUD_MAX_TIMEOUT_MS)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.timeout_ms must be an integer in 1..%d", where,
+                        VT_XAUD_MAX_TIMEOUT_MS);
+        goto out;
+    }
+    if (v != NULL)
+        s->timeout_ms = (unsigned)json_integer_value(v);
+    v = json_object_get(o, "fail_open");
+    if (v != NULL && !json_is_boolean(v)) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.fail_open must be true or false", where);
+        goto out;
+    }
+    s->fail_open = json_is_true(v);
+    s->window = VT_XAUD_DEFAULT_WINDOW;
+    v = json_object_get(o, "window_bytes");
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 64 || json_integer_value(v) > (1 << 20))) {
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.window_bytes must be an integer in 64..1048576", where);
+        goto out;
+    }
+    if (v != NULL)
+        s->window = (size_t)json_integer_value(v);
+    v = json_object_get(o, "measured");
+    if (v != NULL && (rc = parse_measured(s, v, where, err)) != VT_OK)
+        goto out;
+    *out = s;
+    s = NULL;
+    rc = VT_OK;
+out:
+    vt__xaud_spec_free(s);
+    return rc;
+}
+
+size_t vt_xaud_count(const vt_audit_chain *c)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->len; i++)
+        n += c->a[i].kind == A_EXTERNAL;
+    return n;
+}
+
+const vt_xaud_spec *vt_xaud_get(const vt_audit_chain *c, size_t i)
+{
+    for (size_t k = 0; k < c->len; k++)
+        if (c->a[k].kind == A_EXTERNAL && i-- == 0)
+            return c->a[k].ext;
+    return NULL;
+}
+
+bool vt_xaud_any(const vt_audit_chain *c, vt_audit_phase phase)
+{
+    for (size_t i = 0; i < c->len; i++)
+        if (c->a[i].kind == A_EXTERNAL && (c->a[i].phases & (unsigned)phase))
+            return true;
+    return false;
+}
+
+/* Index of the first built-in scanner (pii, policy) of phase; c->len when none. */
+static size_t first_scanner(const vt_audit_chain *c, vt_audit_phase phase)
+{
+    for (size_t i = 0; i < c->len; i++)
+        if ((c->a[i].kind == A_PII || c->a[i].kind == A_POLICY) && (c->a[i].phases & (unsigned)phase))
+            return i;
+    return c->len;
+}
+
+/* The ordinal of chain entry ai among the external auditors (vt_xaud_get's index). */
+static size_t ext_ordinal(const vt_audit_chain *c, size_t ai)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < ai; i++)
+        n += c->a[i].kind == A_EXTERNAL;
+    return n;
+}
+
+/* Annotations into the entry's notes: integers and booleans as they are, other numbers
+ * in thousandths (name + "_milli" when it fits); strings stay out of receipts. */
+static void notes_from(vt_audit_entry *e, const json_t *an)
+{
+    const char *k;
+    json_t *v;
+
+    json_object_foreach((json_t *)an, k, v) {
+        if (json_is_integer(v)) {
+            vt__audit_entry_note(e, k, (int64_t)json_integer_value(v));
+        } else if (json_is_boolean(v)) {
+            vt__audit_entry_note(e, k, json_is_true(v) ? 1 : 0);
+        } else if (json_is_real(v) && json_real_value(v) > -9e12 && json_real_value(v) < 9e12) {
+            char key[VT_AUDIT_NAME_MAX];
+            if (strlen(k) + 6 < sizeof(key))
+                snprintf(key, sizeof(key), "%s_milli", k);
+            else
+                snprintf(key, sizeof(key), "%s", k);
+            double m = json_real_value(v) * 1000.0;
+            vt__audit_entry_note(e, key, (int64_t)(m >= 0 ? m + 0.5 : m - 0.5));
+        }
+    }
+}
+
+/* Appends s to the entry's reason, cut to fit. */
+static void append_reason(vt_audit_entry *e, const char *s)
+{
+    size_t off = strlen(e->reason), n = strlen(s);
+
+    if (off + n >= sizeof(e->reason))
+        n = sizeof(e->reason) - off - 1;
+    memcpy(e->reason + off, s, n);
+    e->reason[off + n] = '\0';
+}
+
+static void failed(vt_audit_report *rep, vt_xaud_result *res, vt_audit_entry *e, const vt_xaud_spec *s,
+                   const char *why)
+{
+    if (s->fail_open) {
+        vt__audit_entry_note(e, "failed_open", 1);
+        return;
+    }
+    snprintf(e->reason, sizeof(e->reason), "%s: auditor failed: ", s->name);
+    append_reason(e, why);
+    vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
+    res->failed_closed = true;
+    if (res->failed[0] == '\0')
+        snprintf(res->failed, sizeof(res->failed), "%s", s->name);
+}
+
+vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
+                            vt_xaud_where where, vt_xaud_text *texts, vt_buf *bufs, size_t n, const vt_xaud_io *io,
+                            vt_err *err)
+{
+    size_t first = first_scanner(c, phase);
+    vt_buf answer, tmp;
+    vt_status rc = VT_OK;
+
+    vt_buf_init(&answer);
+    vt_buf_init(&tmp);
+    for (size_t ai = 0; rc == VT_OK && ai < c->len && !res->blocked && !res->failed_closed; ai++) {
+        const audit_auditor *a = &c->a[ai];
+        const vt_xaud_spec *s = a->ext;
+        vt_xaud_request rq;
+        vt_xaud_answer ans;
+        vt_audit_entry *e;
+        char *req = NULL;
+        vt_err cerr = { 0 };
+
+        if (a->kind != A_EXTERNAL || !(a->phases & (unsigned)phase) || (io->only != NULL && strcmp(io->only, a->name) != 0))
+            continue;
+        if (!((where & VT_XAUD_BEFORE) && ai < first) && !((where & VT_XAUD_AFTER) && ai > first))
+            continue;
+        e = vt__audit_entry_add(rep, a, phase);
+        if (e == NULL) {
+            rc = vt_err_set(err, VT_E_LIMIT, "audit: report is full");
+            break;
+        }
+        res->ran = true;
+        memset(&rq, 0, sizeof(rq));
+        rq.auditor = s->name;
+        rq.phase = phase;
+        rq.exchange = io->exchange;
+        rq.endpoint = io->endpoint;
+        rq.streamed = io->streamed;
+        rq.window = io->window;
+        rq.final_window = io->final_window;
+        rq.texts = texts;
+        rq.text_count = n;
+        rq.context = io->context;
+        rc = vt_xaud_request_json(&req, &rq, &cerr);
+        if (rc == VT_E_LIMIT) { /* more texts than the protocol carries: the auditor cannot see them all */
+            failed(rep, res, e, s, cerr.msg);
+            rc = VT_OK;
+            continue;
+        }
+        if (rc != VT_OK) {
+            rc = vt_err_set(err, rc, "%s", cerr.msg);
+            break;
+        }
+        answer.len = 0;
+        if (io->call(io->arg, ext_ordinal(c, ai), req, strlen(req), &answer, &cerr) != VT_OK ||
+            vt_xaud_answer_parse(&ans, &rq, (const char *)answer.data, answer.len, &cerr) != VT_OK) {
+            free(req);
+            failed(rep, res, e, s, cerr.msg[0] != '\0' ? cerr.msg : "no answer");
+            continue;
+        }
+        free(req);
+        for (size_t t = 0; t < ans.type_count && e->count_len < VT_AUDIT_MAX_TYPES; t++) {
+            snprintf(e->counts[e->count_len].type, sizeof(e->counts[0].type), "%s", ans.types[t]);
+            e->counts[e->count_len++].count = ans.counts[t];
+        }
+        if (ans.annotations != NULL)
+            notes_from(e, ans.annotations);
+        if (ans.verdict == VT_AUDIT_BLOCK) {
+            snprintf(e->reason, sizeof(e->reason), "%s: ", s->name);
+            append_reason(e, ans.reason);
+            res->blocked = true;
+        }
+        vt__audit_entry_verdict(rep, e, ans.verdict);
+        /* Redactions: what the next auditor (and the model or the client) sees. */
+        for (size_t k = 0; rc == VT_OK && ans.verdict == VT_AUDIT_REDACT && k < n; k++) {
+            bool touched = false;
+            for (size_t r = 0; r < ans.redaction_count && !touched; r++)
+                touched = ans.redactions[r].text == k;
+            if (!touched)
+                continue;
+            tmp.len = 0;
+            rc = vt_xaud_apply(&tmp, &ans, &rq, k, err);
+            if (rc == VT_OK) {
+                vt_buf swap = bufs[k];
+                bufs[k] = tmp;
+                tmp = swap;
+                texts[k].text = (const char *)bufs[k].data;
+                texts[k].len = bufs[k].len;
+                res->changed = true;
+            }
+        }
+        vt_xaud_answer_clear(&ans);
+    }
+    vt_buf_free(&answer);
+    vt_buf_free(&tmp);
+    return rc;
+}
+
+/* ---- JSON documents ---- */
+
+static const char *const skip_request[] = { "model", "role", "type", "id", "tool_call_id", "detail", "format",
+                                            "encoding_format", "reasoning_effort", "verbosity", "service_tier",
+                                            "url", "data", "file_data", "file_id", "user", "prompt_cache_key",
+                                            "safety_identifier", "prompt_cache_retention", NULL };
+static const char *const skip_response[] = { "id", "object", "model", "role", "type", "finish_reason",
+                                             "system_fingerprint", "service_tier", "url", "data", NULL };
+
+typedef struct collect {
+    vt_xaud_text *texts;
+    vt_buf *bufs;
+    char **paths;
+    json_t **nodes;
+    size_t n, cap;
+    const char *const *skip;
+} collect;
+
+static bool skipped(const collect *cl, const char *key)
+{
+    for (size_t i = 0; cl->skip[i] != NULL; i++)
+        if (strcmp(key, cl->skip[i]) == 0)
+            return true;
+    return false;
+}
+
+static vt_status add_text(collect *cl, const char *path, json_t *node, vt_err *err)
+{
+    if (cl->n == cl->cap) {
+        size_t cap = cl->cap ? cl->cap * 2 : 16;
+        vt_xaud_text *t = realloc(cl->texts, cap * sizeof(*t));
+        if (t != NULL)
+            cl->texts = t;
+        vt_buf *b = t != NULL ? realloc(cl->bufs, cap * sizeof(*b)) : NULL;
+        if (b != NULL)
+            cl->bufs = b;
+        char **p = b != NULL ? realloc(cl->paths, cap * sizeof(*p)) : NULL;
+        if (p != NULL)
+            cl->paths = p;
+        json_t **nd = p != NULL ? realloc(cl->nodes, cap * sizeof(*nd)) : NULL;
+        if (nd == NULL)
+            return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        cl->nodes = nd;
+        cl->cap = cap;
+    }
+    cl->paths[cl->n] = strdup(path);
+    if (cl->paths[cl->n] == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    vt_buf_init(&cl->bufs[cl->n]);
+    cl->nodes[cl->n] = node;
+    cl->texts[cl->n].path = cl->paths[cl->n];
+    cl->texts[cl->n].text = json_string_value(node);
+    cl->texts[cl->n].len = json_string_length(node);
+    cl->n++;
+    return VT_OK;
+}
+
+static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t cap, int depth, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    if (depth > 64)
+        return vt_err_set(err, VT_E_FORMAT, "audit: nesting deeper than 64");
+    if (json_is_string(v))
+        return cl->n >= VT_XAUD_MAX_TEXTS + 1 ? VT_OK : add_text(cl, path, v, err);
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m) {
+            int w;
+            if (skipped(cl, k))
+                continue;
+            w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
+            if (w < 0 || (size_t)w >= cap - plen)
+                w = (int)(cap - plen - 1);
+            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, err);
+            path[plen] = '\0';
+            if (rc != VT_OK)
+                return rc;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) {
+            int w = snprintf(path + plen, cap - plen, "[%zu]", i);
+            if (w < 0 || (size_t)w >= cap - plen)
+                w = (int)(cap - plen - 1);
+            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, err);
+            path[plen] = '\0';
+            if (rc != VT_OK)
+                return rc;
+        }
+    }
+    return rc;
+}
+
+vt_status vt_xaud_run_docs(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
+                           vt_xaud_where where, json_t **docs, size_t ndocs, const vt_xaud_io *io, vt_err *err)
+{
+    collect cl = { 0 };
+    char path[512];
+    vt_status rc = VT_OK;
+
+    cl.skip = phase == VT_AUDIT_REQUEST ? skip_request : skip_response;
+    for (size_t d = 0; rc == VT_OK && d < ndocs; d++) {
+        size_t plen = 0;
+        path[0] = '\0';
+        if (ndocs > 1)
+            plen = (size_t)snprintf(path, sizeof(path), "events[%zu]", d);
+        rc = walk(&cl, docs[d], path, plen, sizeof(path), 0, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_xaud_run_texts(rep, res, c, phase, where, cl.texts, cl.bufs, cl.n, io, err);
+    for (size_t i = 0; i < cl.n; i++) {
+        if (rc == VT_OK && cl.bufs[i].data != NULL && json_string_setn(cl.nodes[i], (const char *)cl.bufs[i].data,
+                                                                        cl.bufs[i].len) != 0)
+            rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        vt_buf_free(&cl.bufs[i]);
+        free(cl.paths[i]);
+    }
+    free(cl.texts);
+    free(cl.bufs);
+    free(cl.paths);
+    free(cl.nodes);
+    return rc;
+}
+
+static int dump_cb(const char *p, size_t n, void *arg)
+{
+    return vt_buf_append(arg, p, n, NULL) == VT_OK ? 0 : -1;
+}
+
+vt_status vt_xaud_run_body(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
+                           vt_xaud_where where, vt_buf *body, const vt_xaud_io *io, vt_err *err)
+{
+    json_t *doc;
+    vt_buf out;
+    vt_status rc;
+
+    if (body->len > VT_AUDIT_MAX_BODY)
+        return VT_OK; /* the built-in walker refuses it */
+    doc = json_loadb((const char *)body->data, body->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return VT_OK;
+    }
+    rc = vt_xaud_run_docs(rep, res, c, phase, where, &doc, 1, io, err);
+    vt_buf_init(&out);
+    if (rc == VT_OK && res->changed) {
+        if (json_dump_callback(doc, dump_cb, &out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+            rc = vt_err_set(err, VT_E_NOMEM, "audit: cannot serialise the audited body");
+        } else {
+            vt_buf swap = *body;
+            *body = out;
+            out = swap;
+        }
+    }
+    vt_buf_free(&out);
+    json_decref(doc);
+    return rc;
+}

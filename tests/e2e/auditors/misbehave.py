@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""A test auditor (veritee_auditor SDK) that misbehaves on cue, for the gateway's failure modes:
+a text holding SLEEP answers after 3 s (a timeout), CRASH kills the process, BADANSWER answers a
+redaction outside its text (an answer that breaks the protocol).  Otherwise it reports what it
+saw: saw_redacted = 1 when an earlier auditor's redaction is in the texts, saw_raw = 1 when a
+customer number is still there (annotations, so they show in the receipt).
+
+Run:  misbehave.py SOCKET [VERSION]"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "sdk", "python"))
+from veritee_auditor import Redaction, Verdict, serve  # noqa: E402
+
+
+def audit(req):
+    joined = "\n".join(t.text for t in req.texts)
+    if "SLEEP" in joined:
+        time.sleep(3)
+    if "CRASH" in joined:
+        os._exit(3)
+    if "BADANSWER" in joined:
+        return Verdict.redact([Redaction(0, 0, 10 ** 6, "x")])
+    notes = {"texts": len(req.texts)}
+    if "[CUSTOMER_ID]" in joined:
+        notes["saw_redacted"] = 1
+    if "CUST-" in joined:
+        notes["saw_raw"] = 1
+    findings = {}
+    if req.stream is not None:
+        notes["window"] = req.stream.get("window", -1)
+        findings["windows"] = 1  # the receipt sums a stream's windows
+    return Verdict.annotate(notes, findings)
+
+
+if __name__ == "__main__":
+    serve(audit, name="misbehave", version=sys.argv[2] if len(sys.argv) > 2 else "1.0.0",
+          phases=["request", "response"], socket_path=sys.argv[1])

@@ -1,0 +1,293 @@
+/* External auditors in the chain (audit/xchain.h), over a transport that answers from a script:
+ * the configuration, the order per phase relative to the built-in scanners, each one seeing the
+ * previous one's redactions, the receipt entries, and every failure mode (fail closed by default,
+ * fail open recorded). */
+#include "vt_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/xchain.h"
+
+#define EXT(name, extra)                                                                                               \
+    "{\"name\":\"" name "\",\"kind\":\"external\",\"version\":\"2.0\",\"phases\":[\"request\",\"response\"],"        \
+    "\"socket\":\"/run/" name ".sock\",\"executable\":\"/usr/bin/" name "\"" extra "}"
+
+/* The scripted transport: answer[i] for external auditor i (NULL: the call fails); every request
+ * seen is kept, in order. */
+typedef struct script {
+    const char *answer[4];
+    char *seen[8];
+    size_t calls[8]; /* which auditor each call went to */
+    size_t n;
+} script;
+
+static vt_status fake_call(void *arg, size_t i, const char *req, size_t len, vt_buf *answer, vt_err *err)
+{
+    script *s = arg;
+
+    if (s->n < 8) {
+        s->seen[s->n] = strndup(req, len);
+        s->calls[s->n++] = i;
+    }
+    if (i >= 4 || s->answer[i] == NULL)
+        return vt_err_set(err, VT_E_IO, "timed out");
+    return vt_buf_append(answer, s->answer[i], strlen(s->answer[i]), err);
+}
+
+static void script_free(script *s)
+{
+    for (size_t i = 0; i < s->n && i < 8; i++)
+        free(s->seen[i]);
+}
+
+static vt_audit_chain *chain(const char *cfg)
+{
+    vt_audit_chain *c = NULL;
+    vt_err err = { 0 };
+
+    if (vt_audit_chain_new(&c, cfg, strlen(cfg), &err) != VT_OK)
+        fail_msg("config rejected: %s", err.msg);
+    return c;
+}
+
+static const vt_audit_entry *entry(const vt_audit_report *r, const char *name)
+{
+    for (size_t i = 0; i < r->entry_len; i++)
+        if (strcmp(r->entries[i].name, name) == 0)
+            return &r->entries[i];
+    return NULL;
+}
+
+static void test_xchain__config_refused(void **state)
+{
+    static const struct { const char *cfg, *msg; } cases[] = {
+        { "[{\"name\":\"x\",\"kind\":\"plugin\"}]", "kind must be \"external\"" },
+        { "[" EXT("pii", "") "]", "is a built-in auditor's" },
+        { "[" EXT("Bad Name", "") "]", "name must be" },
+        { "[{\"name\":\"a\",\"kind\":\"external\",\"phases\":[\"request\"],\"socket\":\"/s\",\"executable\":\"/e\"}]",
+          "version must be" },
+        { "[" EXT("a", ",\"image_digest\":\"sha256:" "0000000000000000000000000000000000000000000000000000000000000000\"")
+          "]", "exactly one of executable and image_digest" },
+        { "[{\"name\":\"a\",\"kind\":\"external\",\"version\":\"1\",\"phases\":[\"request\"],\"socket\":\"rel.sock\","
+          "\"executable\":\"/e\"}]", "socket must be the absolute path" },
+        { "[{\"name\":\"a\",\"kind\":\"external\",\"version\":\"1\",\"phases\":[\"request\",\"request\"],"
+          "\"socket\":\"/s\",\"executable\":\"/e\"}]", "repeats one" },
+        { "[" EXT("a", ",\"timeout_ms\":0") "]", "timeout_ms must be" },
+        { "[" EXT("a", ",\"fail_open\":\"yes\"") "]", "fail_open must be" },
+        { "[" EXT("a", ",\"files\":[\"/a/../b\"]") "]", "files[0] must be an absolute path" },
+        { "[" EXT("a", ",\"measured\":{\"executable\":\"00\"}") "]", "measured.executable" },
+        { "[" EXT("a", ",\"files\":[\"/f\"],\"measured\":{\"executable\":"
+                       "\"0000000000000000000000000000000000000000000000000000000000000000\",\"files\":[]}") "]",
+          "one SHA-256 per file" },
+        { "[" EXT("a", ",\"command\":\"x\"") "]", "unknown member 'command'" },
+        { "[" EXT("a", "") "," EXT("a", "") "]", "configured twice" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vt_audit_chain *c = NULL;
+        vt_err err = { 0 };
+        if (vt_audit_chain_new(&c, cases[i].cfg, strlen(cases[i].cfg), &err) == VT_OK ||
+            strstr(err.msg, cases[i].msg) == NULL)
+            fail_msg("case %zu: \"%s\", wanted \"%s\"", i, err.msg, cases[i].msg);
+        assert_null(c);
+    }
+}
+
+/* The measured digests are part of the auditor's config digest, so of the auditors digest. */
+static void test_xchain__measurement_changes_digests(void **state)
+{
+    const char *m1 = "[" EXT("a", ",\"measured\":{\"executable\":"
+                                  "\"1111111111111111111111111111111111111111111111111111111111111111\",\"files\":[]}") "]";
+    const char *m2 = "[" EXT("a", ",\"measured\":{\"executable\":"
+                                  "\"2222222222222222222222222222222222222222222222222222222222222222\",\"files\":[]}") "]";
+    vt_audit_chain *a = chain(m1), *b = chain(m2);
+    uint8_t da[32], db[32];
+
+    (void)state;
+    assert_string_equal(vt_audit_chain_get(a, 0)->name, "a");
+    assert_string_equal(vt_audit_chain_get(a, 0)->version, "2.0");
+    assert_memory_not_equal(vt_audit_chain_get(a, 0)->config_digest, vt_audit_chain_get(b, 0)->config_digest, 32);
+    vt_audit_chain_digest(a, da);
+    vt_audit_chain_digest(b, db);
+    assert_memory_not_equal(da, db, 32);
+    assert_true(vt_xaud_get(a, 0)->measured);
+    assert_int_equal(vt_xaud_get(a, 0)->exe_digest[0], 0x11);
+    assert_int_equal(vt_xaud_get(a, 0)->timeout_ms, VT_XAUD_DEFAULT_TIMEOUT_MS);
+    assert_null(vt_xaud_get(a, 1));
+    vt_audit_chain_free(a);
+    vt_audit_chain_free(b);
+}
+
+/* before, pii, after: each runs where configured, and after sees before's redaction. */
+static void test_xchain__order_and_redactions_compose(void **state)
+{
+    vt_audit_chain *c = chain("[" EXT("before", "") ",{\"name\":\"pii\"}," EXT("after", "") "]");
+    script s = { { "{\"verdict\":\"redact\",\"findings\":{\"code\":1},\"redactions\":[{\"text\":0,\"start\":4,"
+                   "\"end\":10,\"replacement\":\"[CODE]\"}]}",
+                   "{\"verdict\":\"annotate\",\"annotations\":{\"score\":0.25,\"hit\":true,\"n\":7,\"label\":\"x\"}}" },
+                 { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { fake_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_xaud_result res = { 0 };
+    vt_buf body;
+    vt_err err = { 0 };
+    const vt_audit_entry *e;
+
+    (void)state;
+    vt_audit_report_init(rep);
+    vt_buf_init(&body);
+    assert_int_equal(vt_buf_append_str(&body, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+                                              "\"the falcon flies\"}]}", &err), VT_OK);
+    assert_int_equal(vt_xaud_run_body(rep, &res, c, VT_AUDIT_REQUEST, VT_XAUD_BEFORE, &body, &io, &err), VT_OK);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.calls[0], 0);
+    /* The audited view: the content with its path, never the model or the role. */
+    assert_non_null(strstr(s.seen[0], "\"path\":\"messages[0].content\",\"text\":\"the falcon flies\""));
+    assert_null(strstr(s.seen[0], "\"m\""));
+    assert_null(strstr(s.seen[0], "user"));
+    assert_true(res.changed);
+    assert_non_null(strstr((const char *)body.data, "\"content\":\"the [CODE] flies\""));
+    assert_non_null(strstr((const char *)body.data, "\"model\":\"m\""));
+    memset(&res, 0, sizeof(res));
+    assert_int_equal(vt_xaud_run_body(rep, &res, c, VT_AUDIT_REQUEST, VT_XAUD_AFTER, &body, &io, &err), VT_OK);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.calls[1], 1);
+    assert_non_null(strstr(s.seen[1], "the [CODE] flies")); /* what the first one let through */
+    assert_false(res.changed);
+    e = entry(rep, "before");
+    assert_non_null(e);
+    assert_int_equal(e->verdict, VT_AUDIT_REDACT);
+    assert_string_equal(e->version, "2.0");
+    assert_string_equal(e->counts[0].type, "code");
+    e = entry(rep, "after");
+    assert_int_equal(e->verdict, VT_AUDIT_ANNOTATE);
+    assert_int_equal(e->note_len, 3); /* strings stay out of receipts */
+    assert_string_equal(e->notes[0].key, "score_milli");
+    assert_int_equal(e->notes[0].value, 250);
+    assert_int_equal(e->notes[1].value, 1);
+    assert_int_equal(e->notes[2].value, 7);
+    assert_int_equal(rep->verdict, VT_AUDIT_REDACT);
+    vt_buf_free(&body);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
+/* A block stops the chain: the next auditor is not asked. */
+static void test_xchain__block_stops(void **state)
+{
+    vt_audit_chain *c = chain("[" EXT("a", "") "," EXT("b", "") "]");
+    script s = { { "{\"verdict\":\"block\",\"reason\":\"no\",\"findings\":{\"topic\":2}}", "{\"verdict\":\"allow\"}" },
+                 { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { fake_call, &s, "1", "/", NULL, false, 0, false, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_xaud_text t = { "p", "hello", 5 };
+    vt_buf b = { 0 };
+    vt_xaud_result res = { 0 };
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_audit_report_init(rep);
+    assert_int_equal(vt_xaud_run_texts(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, &t, &b, 1, &io, &err), VT_OK);
+    assert_true(res.blocked);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(rep->verdict, VT_AUDIT_BLOCK);
+    assert_string_equal(vt_audit_report_block_reason(rep), "a: no");
+    assert_null(entry(rep, "b"));
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
+/* No answer, or one that breaks the protocol: fail closed; fail_open: skipped and recorded. */
+static void test_xchain__failures(void **state)
+{
+    static const char *const answers[] = {
+        NULL,                                                   /* timeout / crash */
+        "{\"verdict\":\"maybe\"}",                              /* not a verdict */
+        "{\"verdict\":\"redact\",\"redactions\":[{\"text\":3,\"start\":0,\"end\":1,\"replacement\":\"x\"}]}",
+        "not json",
+    };
+    (void)state;
+    for (size_t k = 0; k < 4; k++) {
+        for (int open = 0; open < 2; open++) {
+            vt_audit_chain *c = chain(open ? "[" EXT("a", ",\"fail_open\":true") "," EXT("b", "") "]"
+                                           : "[" EXT("a", "") "," EXT("b", "") "]");
+            script s = { { answers[k], "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
+            vt_xaud_io io = { fake_call, &s, "1", "/", NULL, false, 0, false, NULL };
+            vt_audit_report *rep = calloc(1, sizeof(*rep));
+            vt_xaud_text t = { "p", "hello", 5 };
+            vt_buf b = { 0 };
+            vt_xaud_result res = { 0 };
+            vt_err err = { 0 };
+            const vt_audit_entry *e;
+
+            vt_audit_report_init(rep);
+            assert_int_equal(vt_xaud_run_texts(rep, &res, c, VT_AUDIT_REQUEST, VT_XAUD_ALL, &t, &b, 1, &io, &err),
+                             VT_OK);
+            e = entry(rep, "a");
+            assert_non_null(e);
+            if (open) {
+                assert_false(res.failed_closed);
+                assert_int_equal(e->verdict, VT_AUDIT_ALLOW);
+                assert_string_equal(e->notes[0].key, "failed_open");
+                assert_int_equal(s.n, 2); /* b still runs */
+                assert_int_equal(rep->verdict, VT_AUDIT_ALLOW);
+            } else {
+                assert_true(res.failed_closed);
+                assert_string_equal(res.failed, "a");
+                assert_int_equal(e->verdict, VT_AUDIT_BLOCK);
+                assert_non_null(strstr(e->reason, "a: auditor failed: "));
+                assert_int_equal(s.n, 1);
+            }
+            vt_buf_free(&b);
+            script_free(&s);
+            free(rep);
+            vt_audit_chain_free(c);
+        }
+    }
+}
+
+/* Several documents (a stream window): paths say which event; redactions land in each tree. */
+static void test_xchain__window_docs(void **state)
+{
+    vt_audit_chain *c = chain("[" EXT("a", "") "]");
+    script s = { { "{\"verdict\":\"redact\",\"redactions\":[{\"text\":1,\"start\":0,\"end\":3,\"replacement\":\"#\"}]}" },
+                 { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { fake_call, &s, "1", "/", NULL, true, 4, true, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    json_t *docs[2] = { json_loads("{\"id\":\"x\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"ab\"},"
+                                   "\"finish_reason\":null}]}", 0, NULL),
+                        json_loads("{\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"cdef\"},"
+                                   "\"finish_reason\":\"stop\"}]}", 0, NULL) };
+    vt_xaud_result res = { 0 };
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_audit_report_init(rep);
+    assert_int_equal(vt_xaud_run_docs(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, docs, 2, &io, &err), VT_OK);
+    assert_non_null(strstr(s.seen[0], "\"path\":\"events[1].choices[0].delta.content\",\"text\":\"cdef\""));
+    assert_non_null(strstr(s.seen[0], "\"stream\":{\"window\":4,\"final\":true}"));
+    assert_null(strstr(s.seen[0], "stop")); /* finish_reason is not text */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(docs[1],
+                        "choices"), 0), "delta"), "content")), "#f");
+    json_decref(docs[0]);
+    json_decref(docs[1]);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_xchain__config_refused),
+        cmocka_unit_test(test_xchain__measurement_changes_digests),
+        cmocka_unit_test(test_xchain__order_and_redactions_compose),
+        cmocka_unit_test(test_xchain__block_stops),
+        cmocka_unit_test(test_xchain__failures),
+        cmocka_unit_test(test_xchain__window_docs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
