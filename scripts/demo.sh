@@ -155,7 +155,7 @@ if [ -x "$AUD_BIN" ]; then
       jq -r '[.. | objects | select(has("mrtd"))][0] | {mrtd, rtmr1, rtmr2} | to_entries[] | "--register\n\(.key)=\(.value)"')
   "$VT" env create demo-custom --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated \
     --min-tcb any --description "make demo, with a custom auditor" "${env2[@]}" >/dev/null
-  "$VT" gateway --config "$work/gateway2.json" --listen 127.0.0.1:0 --platform tdx --simulate \
+  "$VT" gateway --config "$work/gateway2.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
     >"$work/gateway2.out" 2>"$work/gateway2.out.err" &
   pids+=($!)
   GW2="http://$(WAIT_STEPS=400 wait_for "$work/gateway2.out" '127\.0\.0\.1:[0-9]*')"
@@ -249,7 +249,7 @@ echo "the owner registers the key with a policy: environment demo-enc, TDX, this
 "$VT" key register demo-model-key --verifier "$V" --admin-token-file "$work/admin-token" \
   --value-file "$work/enc/owner.key" --environment demo-enc --platform tdx --allow-simulated --min-tcb any \
   --model "$emodel" --auditors "$eaud" --config "$econfig" | jq -c '{id, kind, policy}' | indent
-"$VT" gateway --config "$work/enc/gateway.json" --listen 127.0.0.1:0 --platform tdx --simulate \
+"$VT" gateway --config "$work/enc/gateway.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
   >"$work/enc/gateway.out" 2>"$work/enc/gateway.out.err" &
 epid=$!
 pids+=($epid)
@@ -263,7 +263,7 @@ wait "$epid" 2>/dev/null || true
 echo "a gateway whose auditors let card numbers through asks for the same key:"
 sed 's/"card": "redact"/"card": "allow"/' "$work/enc/gateway.json" >"$work/enc/other.json"
 set +e
-"$VT" gateway --config "$work/enc/other.json" --listen 127.0.0.1:0 --platform tdx --simulate 2>&1 |
+"$VT" gateway --config "$work/enc/other.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate 2>&1 |
   grep -o "the key broker did not release[^)]*)" | indent
 set -e
 echo "the verifier's admin log says why:"

@@ -91,7 +91,7 @@ mapfile -t image < <(sim_tdx_image_args)
 "$VT" env create xaud --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create xaud"; exit 1; }
 start() { # NAME: sets $GW
-  "$VT" gateway --config "$TMP/$1.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+  "$VT" gateway --config "$TMP/$1.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 \
     >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
   PIDS="$PIDS $!"
   eval "GWPID_$1=$!"
@@ -211,12 +211,12 @@ chat "$GWA" "hello"
 
 # boot: another program on the socket, or none at all: the gateway does not start
 expect 1 "a gateway whose auditor runs another program" -- \
-  timeout 20 "$VT" gateway --config "$TMP/c.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1
+  timeout 20 "$VT" gateway --config "$TMP/c.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1
 contains "does not run the measured program" "boot refusal names the mismatch"
 kill "$PID_customer" 2>/dev/null; wait "$PID_customer" 2>/dev/null
 cp "$AUD_BIN" "$TMP/bin/customer" # the measured program again, but nothing serves its socket
 expect 2 "a gateway whose auditor is not running" -- \
-  timeout 20 "$VT" gateway --config "$TMP/a.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1
+  timeout 20 "$VT" gateway --config "$TMP/a.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1
 contains "not running" "boot refusal says the auditor is not running"
 
 finish
