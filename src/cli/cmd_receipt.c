@@ -156,7 +156,7 @@ static int receipt_verify(int argc, char **argv)
         goto out;
     }
     /* The configured verifier vouches; the passport's "iss" only has to be it. */
-    rc = vt_cli_check_issuer(&c, issuer, verifier, &err);
+    rc = vt_passport_check_issuer(&c, issuer, verifier, &err);
     if (!vt_cli_check(&rep, "issuer", rc, &err, "%s, the configured verifier", c.issuer))
         goto done;
     vt_passport_claims_clear(&c);
@@ -169,7 +169,7 @@ static int receipt_verify(int argc, char **argv)
     if (!vt_cli_check(&rep, "passport", rc, &err, "%s signed by the verifier (JWKS %s), valid at the receipt's time",
                       c.id, jwks_src != NULL ? jwks_src : verifier))
         goto done;
-    rc = vt_cli_passport_affirming(&c, &err);
+    rc = vt_passport_affirming(&c, &err);
     if (!vt_cli_check(&rep, "affirming", rc, &err, "environment %s, every appraised component affirming",
                       c.environment))
         goto done;
