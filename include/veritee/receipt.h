@@ -52,6 +52,10 @@ typedef struct vt_receipt {
     int64_t total_tokens;
     int64_t received_ms;      /* unix milliseconds */
     int64_t completed_ms;
+    /* owned, NULL when none: JSON array of the downstream deployments a workflow routed the
+     * request through, in order, each {node, environment, deployment_type, passport, gateway}
+     * (docs/receipts.md); absent from the payload when NULL. */
+    char *deployments;
 } vt_receipt;
 
 /* Sets id to a fresh "rcpt-…" and everything else to empty / -1. */

@@ -23,6 +23,7 @@
 #include "veritee/ohttp.h"
 #include "veritee/attester.h"
 #include "veritee/workflow.h"
+#include "veritee/rp.h"
 
 #define VT_VERSION_STRING "0.1.0"
 

@@ -85,15 +85,8 @@ typedef struct chat {
     long timeout_ms;
     vt_cli_report rep;
     /* the gateway check */
-    uint8_t nonce[32];
-    char nonce_hex[65];
+    vt_rp_gateway g;         /* the checks (veritee/rp.h) */
     json_t *att;
-    vt_pkey *enclave;
-    char enclave_tp[44];
-    vt_mlog *log;
-    vt_collateral *coll;
-    vt_result result;
-    vt_passport_claims pc;
     vt_jwks *jwks;
     const char *verifier;    /* configured URL, or NULL with a pinned --jwks */
     char issuer[128];        /* the "iss" the verifier's key set names ("" = none) */
@@ -123,95 +116,18 @@ static int fail_usage(chat *c, vt_status rc, const vt_err *err)
 
 /* ---- step 1: evidence ---- */
 
-static vt_status json_to_text(char **out, json_t *v, const char *what, vt_err *err)
-{
-    *out = NULL;
-    if (json_is_string(v))
-        *out = strdup(json_string_value(v));
-    else if (json_is_object(v))
-        *out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    else
-        return vt_err_set(err, VT_E_FORMAT, "attestation: \"%s\" is missing or not an object", what);
-    return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "out of memory");
-}
-
-static vt_status parse_attestation(chat *c, vt_buf *evidence, vt_err *err)
-{
-    json_t *col = json_object_get(c->att, "collateral"), *v;
-    const char *s, *name;
-    char *text = NULL;
-    vt_buf tmp;
-    vt_status rc;
-
-    s = json_string_value(json_object_get(c->att, "nonce"));
-    if (s == NULL || strcasecmp(s, c->nonce_hex) != 0)
-        return vt_err_set(err, VT_E_POLICY, "attestation answers nonce %.64s, not ours (%s)", s ? s : "(none)",
-                          c->nonce_hex);
-    s = json_string_value(json_object_get(c->att, "evidence"));
-    if (s == NULL)
-        return vt_err_set(err, VT_E_FORMAT, "attestation: \"evidence\" is missing");
-    rc = vt_base64_decode(evidence, s, strlen(s), err);
-    if (rc != VT_OK)
-        return rc;
-    rc = vt_collateral_new(&c->coll, err);
-    if (rc == VT_OK && col != NULL && !json_is_object(col))
-        rc = vt_err_set(err, VT_E_FORMAT, "attestation: \"collateral\" is not an object");
-    json_object_foreach(col, name, v)
-    {
-        if (rc != VT_OK)
-            break;
-        s = json_string_value(v);
-        if (s == NULL)
-            return vt_err_set(err, VT_E_FORMAT, "attestation: collateral \"%.64s\" is not base64 text", name);
-        vt_buf_init(&tmp);
-        rc = vt_base64_decode(&tmp, s, strlen(s), err);
-        if (rc == VT_OK)
-            rc = vt_collateral_add(c->coll, name, tmp.data, tmp.len, err);
-        vt_buf_free(&tmp);
-    }
-    if (rc == VT_OK)
-        rc = json_to_text(&text, json_object_get(c->att, "log"), "log", err);
-    if (rc == VT_OK)
-        rc = vt_mlog_parse(&c->log, (const uint8_t *)text, strlen(text), err);
-    free(text);
-    text = NULL;
-    if (rc == VT_OK)
-        rc = json_to_text(&text, json_object_get(c->att, "enclave_key"), "enclave_key", err);
-    if (rc == VT_OK)
-        rc = vt_jwk_to_pkey(&c->enclave, text, strlen(text), err);
-    free(text);
-    if (rc == VT_OK)
-        rc = vt_jwk_thumbprint(c->enclave_tp, c->enclave, err);
-    if (rc == VT_OK && json_string_value(json_object_get(c->att, "passport")) == NULL)
-        rc = vt_err_set(err, VT_E_FORMAT, "attestation: \"passport\" is missing");
-    return rc;
-}
-
-static vt_status first_finding(const vt_result *res, vt_err *err)
-{
-    if (res->error_count > 0)
-        return vt_err_set(err, VT_E_POLICY, "%s: %s", res->errors[0].check, res->errors[0].msg);
-    return vt_err_set(err, VT_E_POLICY, "evidence is %s", vt_verdict_name(res->verdict));
-}
-
 static int check_evidence(chat *c)
 {
     vt_http_response resp;
     vt_http_client_opts ho;
-    vt_verify_opts vo;
-    vt_buf evidence, raw;
-    uint8_t rd[VT_REPORT_DATA_LEN];
     char url[1400], msg[300];
-    const char *platform;
     vt_err err = { 0 };
     vt_status rc;
-    int ex = VT_EXIT_REJECTED;
 
-    rc = vt_random(c->nonce, sizeof(c->nonce), &err);
+    rc = vt_rp_gateway_init(&c->g, &err);
     if (rc != VT_OK)
         return fail_usage(c, rc, &err);
-    vt_hex_encode(c->nonce_hex, c->nonce, sizeof(c->nonce));
-    snprintf(url, sizeof(url), "%s/v1/attestation?nonce=%s", c->gateway, c->nonce_hex);
+    snprintf(url, sizeof(url), "%s/v1/attestation?nonce=%s", c->gateway, c->g.nonce_hex);
     memset(&ho, 0, sizeof(ho));
     ho.timeout_ms = c->timeout_ms;
     ho.max_response = ATTESTATION_MAX;
@@ -227,193 +143,52 @@ static int check_evidence(chat *c)
         return VT_EXIT_REJECTED;
     }
     c->att = json_loadb((const char *)resp.body.data, resp.body.len, 0, NULL);
-    vt_http_response_clear(&resp);
-    vt_buf_init(&evidence);
-    vt_buf_init(&raw);
     rc = c->att != NULL && json_is_object(c->att)
-             ? parse_attestation(c, &evidence, &err)
+             ? vt_rp_attestation_parse(&c->g, (const char *)resp.body.data, resp.body.len, &err)
              : vt_err_set(&err, VT_E_FORMAT, "GET %s: the reply is not a JSON object", url);
+    vt_http_response_clear(&resp);
     if (!vt_cli_check(&c->rep, "attestation", rc, &err, "fresh evidence for nonce %.16s…, enclave key %.16s…",
-                      c->nonce_hex, c->enclave_tp))
-        goto out;
-    rc = vt_pkey_public_raw(&raw, c->enclave, &err);
-    if (rc == VT_OK)
-        rc = vt_report_data_bind(rd, c->nonce, sizeof(c->nonce), raw.data, raw.len, &err);
-    if (rc != VT_OK) {
-        ex = vt_cli_fail(rc, &err);
-        goto out;
-    }
-    memset(&vo, 0, sizeof(vo));
-    vo.platform = VT_TEE_NONE;
-    vo.now = vt_time_now();
-    vo.collateral = c->coll;
-    vo.expected_report_data = rd;
-    vo.expected_report_data_len = sizeof(rd);
-    vo.trust_sim = c->trust_sim;
-    vo.state_dir = c->state;
-    vo.sim_root_files = c->sim_roots;
-    vo.sim_root_file_count = c->sim_root_count;
-    vo.mlog = c->log;
-    rc = vt_evidence_verify(&c->result, evidence.data, evidence.len, &vo, &err);
-    if (rc == VT_OK && !c->result.valid)
-        rc = first_finding(&c->result, &err);
-    else if (rc != VT_OK && c->result.error_count > 0)
-        rc = first_finding(&c->result, &err);
-    platform = json_string_value(json_object_get(c->att, "platform"));
-    if (rc == VT_OK && platform != NULL && strcmp(platform, vt_tee_name(c->result.claims.platform)) != 0)
-        rc = vt_err_set(&err, VT_E_POLICY, "the gateway says platform %.32s, the evidence is %s", platform,
-                        vt_tee_name(c->result.claims.platform));
+                      c->g.nonce_hex, c->g.enclave_tp))
+        return VT_EXIT_REJECTED;
+    c->g.sim_root_files = c->sim_roots;
+    c->g.sim_root_file_count = c->sim_root_count;
+    rc = vt_rp_evidence_verify(&c->g, c->trust_sim, c->state, vt_time_now(), &err);
     if (!vt_cli_check(&c->rep, "evidence", rc, &err,
                       "%s evidence verified to %s; report_data = SHA-512(our nonce || enclave key)",
-                      vt_tee_name(c->result.claims.platform),
-                      c->result.claims.hardware_attested ? "the vendor's root" : "the local simulation root"))
-        goto out;
-    if (!c->result.claims.hardware_attested)
+                      vt_tee_name(c->g.result.claims.platform),
+                      c->g.result.claims.hardware_attested ? "the vendor's root" : "the local simulation root"))
+        return VT_EXIT_REJECTED;
+    if (!c->g.result.claims.hardware_attested)
         vt_cli_note(&c->rep, "SIMULATED", "the hardware is simulated (%s): trusted only because of --trust-sim",
-                    vt_tee_name(c->result.claims.platform));
-    for (size_t i = 0; i < c->result.warning_count; i++)
-        vt_cli_note(&c->rep, "warning", "%s: %s", c->result.warnings[i].check, c->result.warnings[i].msg);
+                    vt_tee_name(c->g.result.claims.platform));
+    for (size_t i = 0; i < c->g.result.warning_count; i++)
+        vt_cli_note(&c->rep, "warning", "%s: %s", c->g.result.warnings[i].check, c->g.result.warnings[i].msg);
     vt_cli_check(&c->rep, "log", VT_OK, NULL, "%zu events replay to the evidence's runtime register",
-                 vt_mlog_count(c->log));
-    ex = VT_EXIT_OK;
-out:
-    vt_buf_free(&raw);
-    vt_buf_free(&evidence);
-    return ex;
+                 vt_mlog_count(c->g.log));
+    return VT_EXIT_OK;
 }
 
 /* ---- step 2..5: passport, key, measurements, environment ---- */
 
-/* The log's digests of one component as the appraisal writes them. */
-static void measured_of(char *out, size_t out_len, const vt_mlog *log, vt_component comp)
-{
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < vt_mlog_count(log); i++) {
-        const vt_mlog_event *e = vt_mlog_get(log, i);
-        char hex[2 * VT_MD_MAX + 1];
-        if (e == NULL || e->component != comp)
-            continue;
-        vt_hex_encode(hex, e->digest, e->digest_len);
-        if (used + strlen(hex) + 2 < out_len)
-            used += (size_t)snprintf(out + used, out_len - used, "%s%s", used ? "," : "", hex);
-    }
-}
-
-static const vt_component submod_comp[VT_SUBMOD_COUNT] = {
-    [VT_SUBMOD_MODEL] = VT_COMPONENT_MODEL,
-    [VT_SUBMOD_AUDITORS] = VT_COMPONENT_AUDITOR,
-    [VT_SUBMOD_RUNTIME] = VT_COMPONENT_RUNTIME,
-    [VT_SUBMOD_CONFIG] = VT_COMPONENT_CONFIG,
-};
-
-static vt_status check_measurements(chat *c, vt_err *err)
-{
-    const vt_claim *m;
-    char mine[sizeof(c->pc.appraisal.sub[0].measured)];
-
-    if (c->pc.tee_type != c->result.claims.platform)
-        return vt_err_set(err, VT_E_POLICY, "passport is for a %s TEE, the evidence is %s", vt_tee_name(c->pc.tee_type),
-                          vt_tee_name(c->result.claims.platform));
-    if (c->pc.measurement_name[0] != '\0') {
-        m = vt_claims_get(&c->result.claims, c->pc.measurement_name);
-        if (m == NULL || m->len != c->pc.measurement_len || !vt_ct_equal(m->value, c->pc.measurement, m->len))
-            return vt_err_set(err, VT_E_POLICY, "tee: the evidence's %s differs from the passport's",
-                              c->pc.measurement_name);
-    }
-    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
-        measured_of(mine, sizeof(mine), c->log, submod_comp[s]);
-        if (strcmp(mine, c->pc.appraisal.sub[s].measured) != 0)
-            return vt_err_set(err, VT_E_POLICY, "%s: the log measures %.80s, the passport appraised %.80s",
-                              vt_submod_name((vt_submod)s), mine[0] ? mine : "nothing",
-                              c->pc.appraisal.sub[s].measured[0] ? c->pc.appraisal.sub[s].measured : "nothing");
-    }
-    return VT_OK;
-}
-
-static vt_status check_environment(chat *c, const vt_env *env, char *detail, size_t dlen, vt_err *err)
-{
-    size_t checked = 0;
-
-    if (strcmp(c->pc.environment, env->id) != 0)
-        return vt_err_set(err, VT_E_POLICY, "the passport is for environment %s, not %s", c->pc.environment, env->id);
-    if (env->digest_count[VT_SUBMOD_MODEL] == 0)
-        return vt_err_set(err, VT_E_POLICY, "environment %s lists no model reference values", env->id);
-    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
-        size_t seen = 0;
-        if (env->digest_count[s] == 0)
-            continue;
-        for (size_t i = 0; i < vt_mlog_count(c->log); i++) {
-            const vt_mlog_event *e = vt_mlog_get(c->log, i);
-            bool ok = false;
-            if (e == NULL || e->component != submod_comp[s])
-                continue;
-            seen++;
-            for (size_t k = 0; k < env->digest_count[s] && !ok; k++)
-                ok = env->digests[s][k].len == e->digest_len &&
-                     vt_ct_equal(env->digests[s][k].value, e->digest, e->digest_len);
-            if (!ok)
-                return vt_err_set(err, VT_E_POLICY, "%s %.60s: digest is not a reference value of environment %s",
-                                  vt_submod_name((vt_submod)s), e->name, env->id);
-        }
-        if (seen == 0)
-            return vt_err_set(err, VT_E_POLICY, "%s: the log measures none, environment %s requires one",
-                              vt_submod_name((vt_submod)s), env->id);
-        checked++;
-    }
-    snprintf(detail, dlen, "%s: the log's digests of %zu component%s are its reference values", env->id, checked,
-             checked == 1 ? "" : "s");
-    return VT_OK;
-}
-
 static int check_passport(chat *c)
 {
-    const char *tok = json_string_value(json_object_get(c->att, "passport")), *s;
-    vt_passport_claims dec;
-    vt_pkey *cnf = NULL;
-    char tp[44], detail[256], exp[32];
+    char detail[256] = "", exp[32];
     vt_err err = { 0 };
     vt_status rc;
 
-    memset(&dec, 0, sizeof(dec));
     rc = vt_cli_verifier_keys(&c->jwks, c->issuer, sizeof(c->issuer), c->verifier, c->jwks_src, &err);
     if (rc != VT_OK)
         return vt_cli_fail(rc, &err);
-    rc = vt_passport_decode(&dec, tok, strlen(tok), &err);
-    /* The verifier is the one the user configured; the token's "iss" only has to match it. */
-    if (rc == VT_OK)
-        rc = vt_cli_check_issuer(&dec, c->issuer, c->verifier, &err);
-    vt_passport_claims_clear(&dec);
-    if (rc != VT_OK) {
-        vt_cli_check(&c->rep, "passport", rc, &err, "-");
-        return VT_EXIT_REJECTED;
-    }
-    rc = vt_passport_verify(&c->pc, tok, strlen(tok), c->jwks, vt_time_now(), &err);
-    if (rc == VT_OK)
-        rc = vt_cli_passport_affirming(&c->pc, &err);
-    s = json_string_value(json_object_get(c->att, "passport_id"));
-    if (rc == VT_OK && s != NULL && strcmp(s, c->pc.id) != 0)
-        rc = vt_err_set(&err, VT_E_POLICY, "the gateway names passport %.48s, its token is %s", s, c->pc.id);
-    s = json_string_value(json_object_get(c->att, "environment"));
-    if (rc == VT_OK && s != NULL && strcmp(s, c->pc.environment) != 0)
-        rc = vt_err_set(&err, VT_E_POLICY, "the gateway names environment %.64s, its passport %s", s,
-                        c->pc.environment);
-    vt_time_format(exp, c->pc.exp);
+    rc = vt_rp_passport_verify(&c->g, c->jwks, c->issuer, c->verifier, vt_time_now(), &err);
+    vt_time_format(exp, c->g.pc.exp);
     if (!vt_cli_check(&c->rep, "passport", rc, &err, "%s signed by %s, affirming, environment %s, expires %s",
-                      c->pc.id, c->verifier != NULL ? c->verifier : c->jwks_src, c->pc.environment, exp))
+                      c->g.pc.id, c->verifier != NULL ? c->verifier : c->jwks_src, c->g.pc.environment, exp))
         return VT_EXIT_REJECTED;
-    rc = vt_cli_passport_key(&cnf, &c->pc, &err);
-    if (rc == VT_OK)
-        rc = vt_jwk_thumbprint(tp, cnf, &err);
-    if (rc == VT_OK && strcmp(tp, c->enclave_tp) != 0)
-        rc = vt_err_set(&err, VT_E_POLICY, "the passport's key %.16s… is not the attested enclave key %.16s…", tp,
-                        c->enclave_tp);
-    vt_pkey_free(cnf);
+    rc = vt_rp_key_match(&c->g, &err);
     if (!vt_cli_check(&c->rep, "enclave key", rc, &err, "the passport's cnf key is the attested key (%.16s…)",
-                      c->enclave_tp))
+                      c->g.enclave_tp))
         return VT_EXIT_REJECTED;
-    rc = check_measurements(c, &err);
+    rc = vt_rp_measurements(&c->g, &err);
     if (!vt_cli_check(&c->rep, "measurements", rc, &err,
                       "the log's model, auditors, runtime and config are those the passport appraised"))
         return VT_EXIT_REJECTED;
@@ -433,7 +208,7 @@ static int check_passport(chat *c)
         free(text);
         json_decref(reply);
         if (rc == VT_OK)
-            rc = check_environment(c, &env, detail, sizeof(detail), &err);
+            rc = vt_rp_environment(&c->g, &env, detail, sizeof(detail), &err);
         else if (rc != VT_E_POLICY)
             rc = vt_err_set(&err, VT_E_POLICY, "environment %s: %s", c->env_id, err.msg);
         if (!vt_cli_check(&c->rep, "environment", rc, &err, "%s", detail))
@@ -568,7 +343,7 @@ static int send_prompt(chat *c, const char *prompt)
     if (c->relay != NULL) {
         /* Oblivious HTTP: the same request and the same answer bytes, encapsulated through the relay. */
         vt_pkey *key = NULL;
-        rc = vt_cli_passport_key(&key, &c->pc, &err);
+        rc = vt_cli_passport_key(&key, &c->g.pc, &err);
         if (rc == VT_OK)
             rc = vt_cli_ohttp_request(&c->status, &c->receipt, on_chunk, c, c->relay, "POST", "/v1/chat/completions",
                                       (const uint8_t *)c->request, c->request_len, key, c->timeout_ms, c->stream,
@@ -640,13 +415,13 @@ static int check_receipt(chat *c)
     if (rc == VT_E_IO)
         return vt_cli_fail(rc, &err);
     if (rc == VT_OK)
-        rc = vt_cli_passport_key(&key, &c->pc, &err);
+        rc = vt_cli_passport_key(&key, &c->g.pc, &err);
     if (rc == VT_OK)
         rc = vt_receipt_verify(&c->r, (const char *)c->receipt.data, c->receipt.len, key, &err);
     vt_pkey_free(key);
-    if (!vt_cli_check(&c->rep, "receipt", rc, &err, "%s signed by the enclave key of %s", c->r.id, c->pc.id))
+    if (!vt_cli_check(&c->rep, "receipt", rc, &err, "%s signed by the enclave key of %s", c->r.id, c->g.pc.id))
         return VT_EXIT_REJECTED;
-    rc = vt_receipt_check_passport(&c->r, &c->pc, &err);
+    rc = vt_receipt_check_passport(&c->r, &c->g.pc, &err);
     if (!vt_cli_check(&c->rep, "receipt names", rc, &err, "passport %s, environment %s, the measured model",
                       c->r.passport, c->r.environment))
         return VT_EXIT_REJECTED;
@@ -706,7 +481,7 @@ static void print_report(chat *c, int ex, bool sent)
     if (!c->json) {
         if (ex == VT_EXIT_OK)
             printf("\nverified: the answer came from the attested gateway%s, under passport %s\n",
-                   c->result.claims.hardware_attested ? "" : " (SIMULATED hardware)", c->pc.id);
+                   c->g.result.claims.hardware_attested ? "" : " (SIMULATED hardware)", c->g.pc.id);
         else if (!sent && c->rep.failed)
             printf("\nNOT verified: the prompt was not sent\n");
         else if (c->rep.failed)
@@ -714,13 +489,13 @@ static void print_report(chat *c, int ex, bool sent)
         return;
     }
     o = json_pack("{s:b, s:s, s:b, s:b, s:O}", "verified", ex == VT_EXIT_OK, "gateway", c->gateway, "prompt_sent", sent,
-                  "hardware_attested", c->result.claims.hardware_attested, "checks", c->rep.checks);
+                  "hardware_attested", c->g.result.claims.hardware_attested, "checks", c->rep.checks);
     if (o == NULL)
         return;
     if (c->rep.failed)
         json_object_set_new(o, "error", json_string(c->rep.error));
-    if (c->pc.id[0])
-        json_object_set_new(o, "passport", json_string(c->pc.id));
+    if (c->g.pc.id[0])
+        json_object_set_new(o, "passport", json_string(c->g.pc.id));
     if ((s = json_string_value(json_object_get(c->att, "platform"))) != NULL)
         json_object_set_new(o, "platform", json_string(s));
     if (sent) {
@@ -857,10 +632,7 @@ int vt_cmd_chat(int argc, char **argv)
     vt_buf_free(&prompt);
     vt_cli_report_free(&c.rep);
     json_decref(c.att);
-    vt_pkey_free(c.enclave);
-    vt_mlog_free(c.log);
-    vt_collateral_free(c.coll);
-    vt_passport_claims_clear(&c.pc);
+    vt_rp_gateway_clear(&c.g);
     vt_jwks_free(c.jwks);
     free(c.request);
     vt_buf_free(&c.raw);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "gateway/config.h"
+#include "gateway/deployment.h"
 #include "gateway/ohttp.h"
 #include "gateway/proxy.h"
 #include "gateway/transport.h"
@@ -14,7 +15,7 @@
 #include "gateway/trust.h"
 
 enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK, O_PLATFORM, O_SIMULATE, O_UNVERIFIED,
-       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12 };
+       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12, O_DTYPE };
 
 static void gateway_usage(FILE *f)
 {
@@ -42,6 +43,9 @@ static void gateway_usage(FILE *f)
             "  --allow-unverified serve even without an affirming passport (development only; logged)\n"
             "  --state DIR        state directory (default: config state_dir, else VERITEE_STATE)\n"
             "  --model-check-ms N stat the model files at most every N ms (default 1000; 0 = every request)\n"
+            "  --deployment-type T full (default), model, app or bridge: what this gateway serves\n"
+            "                     (docs/workflows.md); must agree with --config's \"deployment_type\"\n"
+            "                     and with the passport's environment\n"
             "  --measure-only     print the boot measurement log as JSON and exit (what to register)\n"
             "  --json             print the listening address as one JSON line on stdout\n\n"
             "Stops cleanly on SIGINT or SIGTERM.\n");
@@ -58,6 +62,7 @@ int vt_cmd_gateway(int argc, char **argv)
         { "model-check-ms", required_argument, NULL, O_MODEL_CHECK }, { "measure-only", no_argument, NULL, O_MEASURE },
         { "listen-plain", required_argument, NULL, O_LISTEN_PLAIN }, { "tls-cert", required_argument, NULL, O_TLS_CERT },
         { "tls12", no_argument, NULL, O_TLS12 },
+        { "deployment-type", required_argument, NULL, O_DTYPE },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
     vt_gw_trust_opts to;
@@ -65,7 +70,7 @@ int vt_cmd_gateway(int argc, char **argv)
     vt_gw_hooks hooks = vt_gw_hooks_passthrough;
     bool measure_only = false, platform_flag = false, simulate_flag = false, usage = false;
     const char *state = NULL;
-    const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL;
+    const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL, *dtype = NULL;
     bool json = false, check = false;
     vt_gw_config cfg;
     vt_gw *gw = NULL;
@@ -103,6 +108,7 @@ int vt_cmd_gateway(int argc, char **argv)
             break;
         }
         case O_CONFIG: config = optarg; break;
+        case O_DTYPE: dtype = optarg; break;
         case O_LISTEN: listen = optarg; break;
         case O_LISTEN_PLAIN: listen_plain = optarg; break;
         case O_TLS_CERT: tls_cert = optarg; break;
@@ -148,8 +154,22 @@ int vt_cmd_gateway(int argc, char **argv)
         else
             cfg.threads = (unsigned)t;
     }
+    if (rc == VT_OK && dtype != NULL) {
+        vt_gw_dtype t;
+        /* The type is attested through the measured config: a flag may only restate the file's. */
+        if (!vt_gw_dtype_parse(&t, dtype))
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --deployment-type must be full, model, app or bridge");
+        else if (config != NULL && strcmp(cfg.deployment_type != NULL ? cfg.deployment_type : "full", dtype) != 0)
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --deployment-type %s differs from the config file's \"%s\" (the "
+                            "file is what is measured: set \"deployment_type\" there)", dtype,
+                            cfg.deployment_type != NULL ? cfg.deployment_type : "full");
+        else if ((cfg.deployment_type = strdup(dtype)) == NULL)
+            rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");
+    }
     if (rc == VT_OK)
         rc = vt_gw_config_check(&cfg, &err);
+    if (rc == VT_OK)
+        rc = vt_gw_deploy_new(&cfg.deploy, cfg.deployment_type, cfg.workflow, &err);
     if (rc == VT_OK && check) {
         char *s = NULL;
         rc = vt_gw_config_to_json(&s, &cfg, &err);
@@ -184,6 +204,11 @@ int vt_cmd_gateway(int argc, char **argv)
             free(s);
             goto out;
         }
+        if (rc == VT_OK && to.attest && trust->passport != NULL)
+            rc = vt_gw_deploy_check_passport(cfg.deployment_type, trust->passport, &err);
+        if (rc == VT_OK && ((cfg.verifier_url != NULL && (cfg.deploy->verifier = strdup(cfg.verifier_url)) == NULL) ||
+                            (cfg.deploy->state_dir = strdup(to.state_dir)) == NULL))
+            rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");
         if (rc == VT_OK)
             vt_gw_trust_hooks(&hooks, trust);
         if (rc == VT_OK && !to.attest)
@@ -234,11 +259,11 @@ int vt_cmd_gateway(int argc, char **argv)
             printf("{\"event\":\"listening\",\"listen\":\"%s\",\"scheme\":\"%s\",\"plain\":\"%s\",\"tls_pin\":\"%s\","
                    "\"upstream\":\"%s\"}\n",
                    addr, tls != NULL ? "https" : "http", plain, tls != NULL ? vt_tls_server_pin(tls) : "",
-                   cfg.upstream_url);
+                   cfg.upstream_url != NULL ? cfg.upstream_url : "");
         else
             printf("veritee gateway: listening on %s://%s%s%s%s, upstream %s\n", tls != NULL ? "https" : "http", addr,
                    tls != NULL ? " (TLS key " : "", tls != NULL ? vt_tls_server_pin(tls) : "", tls != NULL ? ")" : "",
-                   cfg.upstream_url);
+                   cfg.upstream_url != NULL ? cfg.upstream_url : "(none: an app deployment)");
         if (plain[0] && !json)
             printf("veritee gateway: plain HTTP on http://%s\n", plain);
         fflush(stdout);

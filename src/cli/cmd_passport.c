@@ -227,7 +227,7 @@ static int passport_run(int argc, char **argv, bool verify)
         }
         rc = vt_passport_verify_with(&c, (const char *)tok.data, tok.len, set, now, &vo, &err);
         if (rc == VT_OK)
-            rc = vt_cli_check_issuer(&c, issuer, vurl, &err);
+            rc = vt_passport_check_issuer(&c, issuer, vurl, &err);
     } else {
         rc = vt_passport_decode(&c, (const char *)tok.data, tok.len, &err);
     }

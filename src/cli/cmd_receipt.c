@@ -156,7 +156,7 @@ static int receipt_verify(int argc, char **argv)
         goto out;
     }
     /* The configured verifier vouches; the passport's "iss" only has to be it. */
-    rc = vt_cli_check_issuer(&c, issuer, verifier, &err);
+    rc = vt_passport_check_issuer(&c, issuer, verifier, &err);
     if (!vt_cli_check(&rep, "issuer", rc, &err, "%s, the configured verifier", c.issuer))
         goto done;
     vt_passport_claims_clear(&c);
@@ -169,7 +169,7 @@ static int receipt_verify(int argc, char **argv)
     if (!vt_cli_check(&rep, "passport", rc, &err, "%s signed by the verifier (JWKS %s), valid at the receipt's time",
                       c.id, jwks_src != NULL ? jwks_src : verifier))
         goto done;
-    rc = vt_cli_passport_affirming(&c, &err);
+    rc = vt_passport_affirming(&c, &err);
     if (!vt_cli_check(&rep, "affirming", rc, &err, "environment %s, every appraised component affirming",
                       c.environment))
         goto done;
@@ -192,6 +192,23 @@ static int receipt_verify(int argc, char **argv)
         phase_list(fa, sizeof(fa), r.failed);
         vt_cli_check(&rep, "coverage", VT_OK, &err, "HTTP %d %s; audited: %s; could not be audited: %s; unaudited "
                      "fields: %s", r.status, r.content_type, au, fa, r.unaudited != NULL ? r.unaudited : "[]");
+    }
+    if (r.deployments != NULL) {
+        /* The hops a workflow routed through, each checked by this gateway before it routed (signed). */
+        json_t *d = json_loads(r.deployments, 0, NULL), *e;
+        char hops[600] = "";
+        size_t i, used = 0;
+        json_array_foreach(d, i, e) {
+            if (used < sizeof(hops))
+                used += (size_t)snprintf(hops + used, sizeof(hops) - used, "%s%s (environment %s, %s, passport %s, %s)",
+                                         i ? " -> " : "", json_string_value(json_object_get(e, "node")),
+                                         json_string_value(json_object_get(e, "environment")),
+                                         json_string_value(json_object_get(e, "deployment_type")),
+                                         json_string_value(json_object_get(e, "passport")),
+                                         json_string_value(json_object_get(e, "gateway")));
+        }
+        json_decref(d);
+        vt_cli_check(&rep, "deployments", VT_OK, &err, "this gateway (%s) -> %s", r.environment, hops);
     }
     if (request != NULL) {
         bool ok = file_digest_matches(request, r.request_received, detail, sizeof(detail), &rc, &err);

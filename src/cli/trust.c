@@ -107,11 +107,6 @@ vt_status vt_cli_load_jwks(vt_jwks **out, const char *src, vt_err *err)
     return vt_cli_load_jwks_issuer(out, NULL, 0, src, err);
 }
 
-static bool is_url(const char *s)
-{
-    return s != NULL && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0);
-}
-
 const char *vt_cli_trusted_verifier(const char *flag)
 {
     static char buf[1024];
@@ -144,51 +139,6 @@ vt_status vt_cli_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, c
         jwks_src = url;
     }
     return vt_cli_load_jwks_issuer(out, issuer, issuer_len, jwks_src, err);
-}
-
-static size_t url_len(const char *s)
-{
-    size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '/')
-        n--;
-    return n;
-}
-
-vt_status vt_cli_check_issuer(const vt_passport_claims *c, const char *jwks_issuer, const char *verifier,
-                              vt_err *err)
-{
-    if (jwks_issuer != NULL && jwks_issuer[0] != '\0') {
-        if (strcmp(c->issuer, jwks_issuer) != 0)
-            return vt_err_set(err, VT_E_POLICY, "passport %s was issued by '%s', not by the configured verifier%s%s "
-                              "(issuer '%s')", c->id, c->issuer, verifier != NULL ? " " : "",
-                              verifier != NULL ? verifier : "", jwks_issuer);
-        return VT_OK;
-    }
-    /* A key set that names no issuer: a URL issuer must still be the configured verifier. */
-    if (verifier != NULL && is_url(c->issuer) &&
-        (url_len(c->issuer) != url_len(verifier) || strncmp(c->issuer, verifier, url_len(verifier)) != 0))
-        return vt_err_set(err, VT_E_POLICY, "passport %s was issued by '%s', not by the configured verifier %s",
-                          c->id, c->issuer, verifier);
-    return VT_OK;
-}
-
-vt_status vt_cli_passport_affirming(const vt_passport_claims *c, vt_err *err)
-{
-    if (c->appraisal.status == VT_EAR_AFFIRMING)
-        return VT_OK;
-    for (int s = 0; s < VT_SUBMOD_COUNT; s++) {
-        const vt_appraisal_sub *a = &c->appraisal.sub[s];
-        const char *name = vt_submod_name((vt_submod)s), *why = a->reason;
-        /* reasons start with "<component>: "; do not say it twice */
-        if (strncmp(why, name, strlen(name)) == 0 && why[strlen(name)] == ':')
-            why += strlen(name) + 1 + (why[strlen(name) + 1] == ' ');
-        if (a->status != VT_EAR_AFFIRMING && a->status != VT_EAR_NONE)
-            return vt_err_set(err, VT_E_POLICY, "passport %s is %s: %s %s%s%s", c->id,
-                              vt_ear_status_name(c->appraisal.status), name, vt_ear_status_name(a->status),
-                              why[0] ? ": " : "", why);
-    }
-    return vt_err_set(err, VT_E_POLICY, "passport %s is %s, not affirming", c->id,
-                      vt_ear_status_name(c->appraisal.status));
 }
 
 vt_status vt_cli_passport_key(vt_pkey **out, const vt_passport_claims *c, vt_err *err)

@@ -34,13 +34,8 @@ const char *vt_cli_trusted_verifier(const char *flag);
  * are NULL.  issuer as in vt_cli_load_jwks_issuer.  *out: vt_jwks_free(). */
 vt_status vt_cli_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier,
                                const char *jwks_src, vt_err *err);
-/* The passport's "iss" is the configured verifier: equal to jwks_issuer when
- * the key set names one, else, when iss is a URL and a verifier URL is
- * configured, that URL.  VT_E_POLICY naming both otherwise. */
-vt_status vt_cli_check_issuer(const vt_passport_claims *c, const char *jwks_issuer, const char *verifier,
-                              vt_err *err);
-/* The passport is affirming (VT_E_POLICY naming the first submodule that is not). */
-vt_status vt_cli_passport_affirming(const vt_passport_claims *c, vt_err *err);
+/* vt_passport_check_issuer and vt_passport_affirming (veritee/rp.h) are the relying party's
+ * issuer and status checks. */
 /* The passport's cnf key (attester JWK).  *out: vt_pkey_free(). */
 vt_status vt_cli_passport_key(vt_pkey **out, const vt_passport_claims *c, vt_err *err);
 

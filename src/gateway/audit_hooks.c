@@ -129,6 +129,8 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
     r.total_tokens = x->exec.total_tokens;
     r.received_ms = x->received_ms;
     r.completed_ms = wall_ms();
+    if (rc == VT_OK && ctx->deployments != NULL && (r.deployments = strdup(ctx->deployments)) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     if (rc == VT_OK)
         rc = vt_receipt_sign(token_out, &r, t->key, err);
     if (rc == VT_OK)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gateway/config.h"
+#include "gateway/deployment.h"
 
 #define KIB ((size_t)1024)
 #define MIB (KIB * 1024)
@@ -49,6 +50,9 @@ void vt_gw_config_free(vt_gw_config *c)
     json_decref(c->auditors);
     json_decref(c->encrypted_models);
     free(c->state_dir);
+    free(c->deployment_type);
+    json_decref(c->workflow);
+    vt_gw_deploy_free(c->deploy);
     memset(c, 0, sizeof(*c));
 }
 
@@ -357,6 +361,17 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
                 rc = vt_err_set(err, VT_E_ARG, "gateway config: encrypted_models must be an array (at most 64)");
             json_decref(c->encrypted_models);
             c->encrypted_models = rc == VT_OK ? json_incref(v) : NULL;
+        } else if (strcmp(key, "deployment_type") == 0) {
+            vt_gw_dtype t;
+            rc = vt_gw_dtype_parse(&t, json_string_value(v)) ? get_string(&c->deployment_type, v, key, err)
+                 : vt_err_set(err, VT_E_ARG, "gateway config: deployment_type must be full, model, app or bridge");
+        } else if (strcmp(key, "workflow") == 0) {
+            json_t *w = NULL;
+            rc = vt_gw_workflow_config(&w, v, err);
+            if (rc == VT_OK) {
+                json_decref(c->workflow);
+                c->workflow = w;
+            }
         } else {
             rc = vt_err_set(err, VT_E_ARG, "gateway config: unknown key %.64s", key);
         }
@@ -369,7 +384,7 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
 
 vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err)
 {
-    if (c->upstream_host == NULL)
+    if (c->upstream_host == NULL && !(c->deployment_type != NULL && strcmp(c->deployment_type, "app") == 0))
         return vt_err_set(err, VT_E_ARG, "gateway config: no upstream (set \"upstream\" or --upstream)");
     if (c->listen_host == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway config: out of memory");
@@ -420,6 +435,9 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
         json_object_set(doc, "encrypted_models", c->encrypted_models);
     if (c->state_dir != NULL)
         json_object_set_new(doc, "state_dir", json_string(c->state_dir));
+    json_object_set_new(doc, "deployment_type", json_string(c->deployment_type != NULL ? c->deployment_type : "full"));
+    if (c->workflow != NULL)
+        json_object_set(doc, "workflow", c->workflow);
     *out = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(doc);
     return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "gateway config: out of memory");

@@ -14,6 +14,8 @@
 
 #include "veritee/base.h"
 
+struct vt_gw_deploy;
+
 typedef struct vt_gw_limits {
     size_t max_request_bytes;   /* client request body; larger -> 413 */
     size_t max_response_bytes;  /* upstream body of a non-streamed reply; larger -> 502 */
@@ -55,6 +57,10 @@ typedef struct vt_gw_config {
     char *listen_plain_host;
     uint16_t listen_plain_port;
     json_t *encrypted_models; /* owned reference: array, NULL when absent (checked by model_keys.c) */
+    /* What the deployment serves and the workflow it routes (deployment.h, docs/workflows.md). */
+    char *deployment_type;       /* owned, NULL = "full" */
+    json_t *workflow;            /* owned reference, NULL when absent */
+    struct vt_gw_deploy *deploy; /* owned: built from the two above by vt_gw_deploy_new (cmd_gateway.c) */
 } vt_gw_config;
 
 /* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */

@@ -54,6 +54,9 @@ typedef struct vt_gw_ctx {
      * answers 502 upstream_unauditable. */
     const char *unauditable;
     void *state;         /* the hooks' own per-request state */
+    /* The downstream deployments a workflow routed the request through (deployment.h), as a
+     * JSON array for the receipt's "deployments"; NULL when it went to the gateway's own upstream. */
+    const char *deployments;
 } vt_gw_ctx;
 
 struct vt_gw_headers;

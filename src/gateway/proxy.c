@@ -45,6 +45,7 @@
 #include <event2/thread.h>
 #include <jansson.h>
 
+#include "gateway/deployment.h"
 #include "gateway/mcp.h"
 #include "gateway/proxy.h"
 #include "gateway/transport.h"
@@ -73,6 +74,7 @@ struct upconn {
     struct bufferevent *bev;
     struct upconn *next; /* pool list */
     struct exchange *ex; /* NULL while pooled */
+    const vt_gw_target *tgt; /* a workflow's downstream deployment; NULL = the upstream */
     enum up_state st;
     bool connected;
     bool reused;    /* came from the pool: a failure before any byte may be a stale connection */
@@ -102,6 +104,8 @@ struct exchange {
     bool streaming;
     bool paused;
     char why[256];   /* ctx.unauditable points here */
+    const vt_gw_target *tgt; /* a workflow's downstream deployment; NULL = the upstream */
+    char *deployments;       /* ctx.deployments (owned) */
     bool retried;
     bool answered;   /* on_response ran, or on_request blocked: on_error is not called */
 };
@@ -265,9 +269,11 @@ static void pool_remove(struct gw_loop *L, struct upconn *c)
     }
 }
 
-static struct upconn *up_new(struct gw_loop *L)
+static struct upconn *up_new(struct gw_loop *L, const vt_gw_target *tgt)
 {
     vt_gw *gw = L->gw;
+    const struct sockaddr *sa = tgt != NULL ? (const struct sockaddr *)&tgt->addr : (const struct sockaddr *)&gw->up_addr;
+    socklen_t salen = tgt != NULL ? tgt->addrlen : gw->up_addrlen;
     struct upconn *c = calloc(1, sizeof(*c));
     evutil_socket_t fd = -1;
     int one = 1;
@@ -276,7 +282,8 @@ static struct upconn *up_new(struct gw_loop *L)
         return NULL;
     TAILQ_INIT(&c->headers);
     c->loop = L;
-    fd = socket(gw->up_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    c->tgt = tgt;
+    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -287,7 +294,7 @@ static struct upconn *up_new(struct gw_loop *L)
     }
     bufferevent_setcb(c->bev, up_read, NULL, up_event, c);
     bufferevent_set_timeouts(c->bev, &gw->up_connect_tv, &gw->up_connect_tv);
-    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&gw->up_addr, (int)gw->up_addrlen) != 0)
+    if (bufferevent_socket_connect(c->bev, sa, (int)salen) != 0)
         goto fail;
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     return c;
@@ -296,14 +303,15 @@ fail:
     return NULL;
 }
 
-static struct upconn *up_get(struct gw_loop *L)
+static struct upconn *up_get(struct gw_loop *L, const vt_gw_target *tgt)
 {
     struct upconn *c = L->idle;
 
+    while (c != NULL && c->tgt != tgt)
+        c = c->next;
     if (c == NULL)
-        return up_new(L);
-    L->idle = c->next;
-    L->idle_count--;
+        return up_new(L, tgt);
+    pool_remove(L, c);
     c->next = NULL;
     c->reused = true;
     bufferevent_set_timeouts(c->bev, &L->gw->up_idle_tv, &L->gw->up_idle_tv);
@@ -391,6 +399,7 @@ static void ex_finish(struct exchange *ex)
     vt_buf_free(&ex->scratch);
     vt_gw_sse_free(&ex->sse);
     free(ex->target);
+    free(ex->deployments);
     if (ex->resp != NULL)
         evbuffer_free(ex->resp);
     if (ex->out != NULL)
@@ -1006,7 +1015,7 @@ static void up_event(struct bufferevent *bev, short what, void *arg)
 static void ex_start_upstream(struct exchange *ex)
 {
     vt_gw *gw = ex->loop->gw;
-    struct upconn *c = up_get(ex->loop);
+    struct upconn *c = up_get(ex->loop, ex->tgt);
     struct evbuffer *o;
 
     if (c == NULL) {
@@ -1025,7 +1034,7 @@ static void ex_start_upstream(struct exchange *ex)
      * (docs/gateway.md), so nothing the auditors did not see travels beside
      * the body.  Identity encoding: the response auditors read plaintext. */
     evbuffer_add_printf(o, "%s %s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: identity\r\n", ex->method, ex->target,
-                        gw->host_header);
+                        ex->tgt != NULL ? ex->tgt->host_header : gw->host_header);
     if (strcmp(ex->method, "POST") == 0) {
         evbuffer_add_printf(o, "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
                                "Content-Length: %zu\r\n\r\n", ex->body.len);
@@ -1102,7 +1111,8 @@ static void handle(struct evhttp_request *req, void *arg)
     struct exchange *ex = NULL;
     enum route r;
     bool post;
-    size_t tlen;
+    size_t tlen, node = SIZE_MAX;
+    const vt_gw_target *tgt = NULL;
     vt_err err;
 
     if (path == NULL || *path == '\0')
@@ -1184,6 +1194,42 @@ static void handle(struct evhttp_request *req, void *arg)
         reply_error(req, 413, "invalid_request_error", "request_too_large", msg);
         return;
     }
+    { /* what this deployment type serves, and the workflow's routes (deployment.c) */
+        int st = 0;
+        char code[64], msg[256];
+        vt_gw_serve sv = vt_gw_deploy_route(gw->cfg->deploy, path, evbuffer_pullup(in, -1), evbuffer_get_length(in),
+                                            &node, &st, code, msg);
+        if (sv == VT_GW_SERVE_REFUSE) {
+            reply_error(req, st, "invalid_request_error", code, msg);
+            return;
+        }
+        if (sv == VT_GW_SERVE_MODELS) {
+            char *s = vt_gw_deploy_models_json(gw->cfg->deploy);
+            struct evbuffer *b = evbuffer_new();
+            if (b != NULL && s != NULL && r == R_MODEL) { /* the one entry */
+                json_t *doc = json_loads(s, 0, NULL), *e;
+                size_t i;
+                json_array_foreach(json_object_get(doc, "data"), i, e) {
+                    if (strcmp(json_string_value(json_object_get(e, "id")), path + 11) == 0) {
+                        free(s);
+                        s = json_dumps(e, JSON_COMPACT);
+                        break;
+                    }
+                }
+                json_decref(doc);
+            }
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+            if (b != NULL && s != NULL)
+                evbuffer_add_printf(b, "%s\n", s);
+            evhttp_send_reply(req, 200, "OK", b);
+            free(s);
+            if (b != NULL)
+                evbuffer_free(b);
+            return;
+        }
+        if (sv == VT_GW_SERVE_NODE)
+            tgt = &gw->cfg->deploy->nodes[node].tgt;
+    }
     if (atomic_fetch_add(&gw->inflight, 1) >= lim->max_connections) {
         atomic_fetch_sub(&gw->inflight, 1);
         reply_error(req, 503, "server_error", "gateway_overloaded", "gateway: too many requests in flight; retry later");
@@ -1192,7 +1238,7 @@ static void handle(struct evhttp_request *req, void *arg)
     ex = calloc(1, sizeof(*ex));
     /* The client's query string is not forwarded: none of the proxied routes
      * takes one, and no auditor reads it (docs/gateway.md). */
-    tlen = strlen(gw->cfg->upstream_base) + strlen(path) + 1;
+    tlen = strlen(tgt != NULL ? tgt->base : gw->cfg->upstream_base != NULL ? gw->cfg->upstream_base : "") + strlen(path) + 1;
     if (ex != NULL)
         ex->target = malloc(tlen);
     if (ex == NULL || ex->target == NULL ||
@@ -1206,7 +1252,8 @@ static void handle(struct evhttp_request *req, void *arg)
         reply_error(req, 500, "server_error", "gateway_error", "gateway: out of memory");
         return;
     }
-    snprintf(ex->target, tlen, "%s%s", gw->cfg->upstream_base, path);
+    snprintf(ex->target, tlen, "%s%s", tgt != NULL ? tgt->base : gw->cfg->upstream_base != NULL ? gw->cfg->upstream_base : "", path);
+    ex->tgt = tgt;
     ex->loop = L;
     ex->req = req;
     ex->cevcon = evhttp_request_get_connection(req);
@@ -1259,6 +1306,26 @@ static void handle(struct evhttp_request *req, void *arg)
                     v.message[0] ? v.message : "gateway: the request was blocked");
             return;
         }
+    }
+    if (tgt != NULL) {
+        /* Before a byte goes downstream: its passport and evidence, as `veritee chat` checks them. */
+        vt_gw_deploy *d = gw->cfg->deploy;
+        vt_gw_check_opts co = { d->verifier, d->state_dir, 15000 };
+        char *entry = NULL;
+        if (vt_gw_deploy_check(d, node, &co, &entry, &err) != VT_OK) {
+            gw_log("warn", "downstream_refused", err.msg);
+            ex_fail(ex, 502, "server_error", "downstream_untrusted", err.msg);
+            return;
+        }
+        ex->deployments = malloc(strlen(entry) + 3);
+        if (ex->deployments != NULL)
+            snprintf(ex->deployments, strlen(entry) + 3, "[%s]", entry);
+        free(entry);
+        if (ex->deployments == NULL) {
+            ex_fail(ex, 500, "server_error", "gateway_error", "gateway: out of memory");
+            return;
+        }
+        ex->ctx.deployments = ex->deployments;
     }
     watch_start(ex);
     ex_start_upstream(ex);
@@ -1384,20 +1451,25 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
     snprintf(port, sizeof(port), "%u", (unsigned)cfg->upstream_port);
-    e = getaddrinfo(cfg->upstream_host, port, &hints, &ai);
-    if (e != 0 || ai == NULL || ai->ai_addrlen > sizeof(gw->up_addr)) {
+    /* An app deployment may have no upstream: its model routes go to its workflow's deployments. */
+    e = cfg->upstream_host != NULL ? getaddrinfo(cfg->upstream_host, port, &hints, &ai) : 0;
+    if (cfg->upstream_host == NULL) {
+        snprintf(gw->host_header, sizeof(gw->host_header), "none");
+    } else if (e != 0 || ai == NULL || ai->ai_addrlen > sizeof(gw->up_addr)) {
         rc = vt_err_set(err, VT_E_ARG, "gateway: cannot resolve upstream host %s: %s", cfg->upstream_host,
                         gai_strerror(e));
         goto out;
     }
-    memcpy(&gw->up_addr, ai->ai_addr, ai->ai_addrlen);
-    gw->up_addrlen = ai->ai_addrlen;
-    if (strchr(cfg->upstream_host, ':') != NULL)
-        snprintf(gw->host_header, sizeof(gw->host_header), "[%s]:%u", cfg->upstream_host,
-                 (unsigned)cfg->upstream_port);
-    else
-        snprintf(gw->host_header, sizeof(gw->host_header), "%s:%u", cfg->upstream_host,
-                 (unsigned)cfg->upstream_port);
+    if (cfg->upstream_host != NULL) {
+        memcpy(&gw->up_addr, ai->ai_addr, ai->ai_addrlen);
+        gw->up_addrlen = ai->ai_addrlen;
+        if (strchr(cfg->upstream_host, ':') != NULL)
+            snprintf(gw->host_header, sizeof(gw->host_header), "[%s]:%u", cfg->upstream_host,
+                     (unsigned)cfg->upstream_port);
+        else
+            snprintf(gw->host_header, sizeof(gw->host_header), "%s:%u", cfg->upstream_host,
+                     (unsigned)cfg->upstream_port);
+    }
 
     hints.ai_flags = AI_PASSIVE;
     snprintf(port, sizeof(port), "%u", (unsigned)cfg->listen_port);

@@ -16,8 +16,31 @@
 static const char *const members[] = {
     "receipt", "passport", "environment", "enclave_key", "model", "request_received", "request_forwarded",
     "response", "streamed", "endpoint", "upstream_status", "status", "content_type", "coverage", "verdict",
-    "auditors", "usage", "received_ms", "completed_ms",
+    "auditors", "usage", "received_ms", "completed_ms", "deployments",
 };
+#define RECEIPT_DEPLOYMENTS_MAX 16
+static const char *const deployment_members[] = { "node", "environment", "deployment_type", "passport", "gateway" };
+#define NDEPMEMBERS (sizeof(deployment_members) / sizeof(deployment_members[0]))
+
+/* "deployments": at most 16 objects of exactly the five string members (each <= 512 bytes). */
+static bool deployments_ok(json_t *a)
+{
+    size_t i;
+    json_t *e;
+
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > RECEIPT_DEPLOYMENTS_MAX)
+        return false;
+    json_array_foreach(a, i, e) {
+        if (!json_is_object(e) || json_object_size(e) != NDEPMEMBERS)
+            return false;
+        for (size_t k = 0; k < NDEPMEMBERS; k++) {
+            json_t *v = json_object_get(e, deployment_members[k]);
+            if (!json_is_string(v) || json_string_length(v) > 512)
+                return false;
+        }
+    }
+    return true;
+}
 
 static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION, VT_AUDIT_RESPONSE };
 #define NPHASES (sizeof(phases) / sizeof(phases[0]))
@@ -60,6 +83,7 @@ void vt_receipt_clear(vt_receipt *r)
         return;
     free(r->auditors);
     free(r->unaudited);
+    free(r->deployments);
     memset(r, 0, sizeof(*r));
 }
 
@@ -156,6 +180,16 @@ static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
     }
     if (o == NULL)
         return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory building the payload");
+    if (r->deployments != NULL && r->deployments[0] != '\0') {
+        json_t *d = json_loads(r->deployments, JSON_REJECT_DUPLICATES, NULL);
+        if (!deployments_ok(d)) {
+            json_decref(d);
+            json_decref(o);
+            return vt_err_set(err, VT_E_ARG, "receipt: deployments is not an array of 1..%d "
+                              "{node, environment, deployment_type, passport, gateway}", RECEIPT_DEPLOYMENTS_MAX);
+        }
+        json_object_set_new(o, "deployments", d);
+    }
     *out = o;
     return VT_OK;
 }
@@ -349,6 +383,14 @@ static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_e
         rc = get_int(&r->received_ms, o, "received_ms", err);
     if (rc == VT_OK)
         rc = get_int(&r->completed_ms, o, "completed_ms", err);
+    v = json_object_get(o, "deployments");
+    if (rc == VT_OK && v != NULL) {
+        if (!deployments_ok(v))
+            rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"deployments\" must be an array of 1..%d "
+                            "{node, environment, deployment_type, passport, gateway} strings", RECEIPT_DEPLOYMENTS_MAX);
+        else if ((r->deployments = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    }
     aud = json_object_get(o, "auditors");
     if (rc == VT_OK && !json_is_array(aud))
         rc = vt_err_set(err, VT_E_FORMAT, "receipt: \"auditors\" is missing or not an array");

@@ -83,6 +83,40 @@ static void test_audit_receipt__roundtrip(void **state)
     vt_pkey_free(k);
 }
 
+/* The downstream deployments a workflow routed through are signed and come back; malformed ones are refused. */
+static void test_audit_receipt__deployments(void **state)
+{
+    vt_pkey *k = key();
+    vt_receipt r, back;
+    char *tok = NULL;
+    vt_err err = { 0 };
+    static const char dep[] = "[{\"deployment_type\":\"model\",\"environment\":\"env-a\",\"gateway\":"
+                              "\"http://127.0.0.1:9001\",\"node\":\"general\",\"passport\":\"pass-00\"}]";
+
+    (void)state;
+    sample(&r);
+    assert_int_equal(vt_receipt_sign(&tok, &r, k, NULL), VT_OK); /* none: no member */
+    assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, &err), VT_OK);
+    assert_null(back.deployments);
+    vt_receipt_clear(&back);
+    free(tok);
+    r.deployments = strdup(dep);
+    assert_int_equal(vt_receipt_sign(&tok, &r, k, NULL), VT_OK);
+    assert_int_equal(vt_receipt_verify(&back, tok, strlen(tok), k, &err), VT_OK);
+    assert_string_equal(back.deployments, dep);
+    vt_receipt_clear(&back);
+    free(tok);
+    free(r.deployments);
+    r.deployments = strdup("[{\"node\":\"general\"}]"); /* members missing */
+    assert_int_equal(vt_receipt_sign(&tok, &r, k, &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "deployments"));
+    free(r.deployments);
+    r.deployments = strdup("[]");
+    assert_int_equal(vt_receipt_sign(&tok, &r, k, &err), VT_E_ARG);
+    vt_receipt_clear(&r);
+    vt_pkey_free(k);
+}
+
 /* Any changed byte of any part, and another key, are refused. */
 static void test_audit_receipt__tamper_and_wrong_key(void **state)
 {
@@ -249,6 +283,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_receipt__roundtrip),
+        cmocka_unit_test(test_audit_receipt__deployments),
         cmocka_unit_test(test_audit_receipt__tamper_and_wrong_key),
         cmocka_unit_test(test_audit_receipt__strict_payload),
         cmocka_unit_test(test_audit_receipt__check_passport),

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Deployment types and workflows at the gateway (docs/workflows.md): two downstream
+# model gateways and an app gateway serving a workflow, all under the TDX
+# simulator.  A request routes through the app gateway to the deployment its
+# model names, after the app gateway checked that deployment's evidence and
+# passport; the receipt names the hop.  A downstream without attestation, with
+# a passport of another environment or of another deployment type is refused;
+# an app gateway serves no model API of its own; a gateway whose configured type
+# differs from its passport's refuses to start.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+[ -x "$ECHO_BIN" ] || { echo "skipped: $ECHO_BIN not built"; exit 77; }
+HERE="$(cd "$(dirname "$0")" && pwd)"
+. "$HERE/deploy_lib.sh"
+deploy_sim wf-full        # $V, $ECHO, and a full deployment at $GW
+FULL=$GW
+
+# node NAME ENV TYPE EXTRA-JSON [env-type]: a gateway of its own state (sharing the simulation
+# root), registered in ENV (type env-type, default TYPE) and started; sets $GW.
+node() {
+  local name="$1" env="$2" type="$3" extra="$4" etype="${5:-$3}" envargs image
+  mkdir -p "$TMP/st-$name"
+  ln -sfn "$VERITEE_STATE/sim" "$TMP/st-$name/sim"
+  cat >"$TMP/$name.json" <<JSON
+{"verifier": "$V", "environment": "$env", "deployment_type": "$type", "models": ["$TMP/gwmodel"],
+ "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact"}}] $extra}
+JSON
+  "$VT" gateway --config "$TMP/$name.json" --platform tdx --simulate --state "$TMP/st-$name" --measure-only \
+    >"$TMP/$name-m.json" 2>"$TMP/$name-m.err" || { echo "FAIL: $name --measure-only"; cat "$TMP/$name-m.err"; exit 1; }
+  mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/$name-m.json")
+  mapfile -t image < <(sim_tdx_image_args)
+  "$VT" env create "$env" --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+    --deployment-type "$etype" "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create $env"; exit 1; }
+}
+run_node() {
+  local name="$1"
+  start_gateway "$name" "$TMP/$name.json" --platform tdx --simulate --threads 1 --state "$TMP/st-$name"
+}
+
+node a wf-a model ", \"upstream\": \"http://$ECHO\""
+run_node a; A=$GW
+node b wf-b model ", \"upstream\": \"http://$ECHO\""
+run_node b; B=$GW
+# A plain proxy (no trusted boot): it has no attestation to check.
+echo "{\"upstream\": \"http://$ECHO\"}" >"$TMP/plain.json"
+start_gateway plain "$TMP/plain.json" --threads 1; PLAIN=$GW
+
+WF='{"graph": {"name": "desk", "nodes": [
+   {"id": "general", "environment": "wf-a", "type": "model", "description": "general questions"},
+   {"id": "billing", "environment": "wf-b", "type": "model", "description": "billing questions"},
+   {"id": "imposter", "environment": "wf-a", "type": "model", "description": "B posing as wf-a"},
+   {"id": "plain", "environment": "wf-a", "type": "model", "description": "no attestation"},
+   {"id": "typed", "environment": "wf-full", "type": "model", "description": "a full deployment"}],
+ "edges": [{"from": "orchestrator", "to": "general", "intent": "anything"},
+   {"from": "orchestrator", "to": "billing", "intent": "invoices"},
+   {"from": "orchestrator", "to": "imposter", "intent": "never"},
+   {"from": "orchestrator", "to": "plain", "intent": "never"},
+   {"from": "orchestrator", "to": "typed", "intent": "never"}]},
+ "deployments": {"general": "http://'$A'", "billing": "http://'$B'", "imposter": "http://'$B'",
+   "plain": "http://'$PLAIN'", "typed": "http://'$FULL'"},
+ "allow_simulated": true}'
+node app wf-app app ", \"workflow\": $WF"
+run_node app; APP=$GW
+
+# The app gateway routes by model name, after checking the deployment; the receipt names the hop.
+expect 0 "chat through the app to general" -- "$VT" chat --gateway "http://$APP" --verifier "$V" --environment wf-app \
+  --trust-sim --model general --save-receipt "$TMP/r1.jwt" "Hello, general"
+"$VT" receipt show --json "$TMP/r1.jwt" >"$TMP/r1.json"
+APASS=$(curl -s "http://$A/v1/attestation?nonce=$(printf '%064d' 1)" | jq -r .passport_id)
+[ "$(jq -r '.deployments | length' "$TMP/r1.json")" = 1 ] &&
+  [ "$(jq -r '.deployments[0].node' "$TMP/r1.json")" = general ] &&
+  [ "$(jq -r '.deployments[0].environment' "$TMP/r1.json")" = wf-a ] &&
+  [ "$(jq -r '.deployments[0].deployment_type' "$TMP/r1.json")" = model ] &&
+  [ "$(jq -r '.deployments[0].passport' "$TMP/r1.json")" = "$APASS" ] &&
+  [ "$(jq -r '.deployments[0].gateway' "$TMP/r1.json")" = "http://$A" ] &&
+  [ "$(jq -r .environment "$TMP/r1.json")" = wf-app ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the receipt names both hops"; cat "$TMP/r1.json"; }
+PASS=$(jq -r .passport "$TMP/r1.json")
+expect 0 "receipt verify shows the hops" -- "$VT" receipt verify "$TMP/r1.jwt" --passport "$PASS" --verifier "$V"
+contains "this gateway (wf-app) -> general (environment wf-a, model, passport $APASS" "receipt verify deployments"
+# The tool name selects the node too; billing goes to the other deployment.
+expect 0 "chat through the app to billing" -- "$VT" chat --gateway "http://$APP" --verifier "$V" --environment wf-app \
+  --trust-sim --model route_to_billing --save-receipt "$TMP/r2.jwt" "Hello, billing"
+[ "$("$VT" receipt show --json "$TMP/r2.jwt" | jq -r '.deployments[0].environment')" = wf-b ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: billing routes to wf-b"; }
+
+# post MODEL PATH: status in $TMP/code, body in $TMP/out, headers in $TMP/hdr
+post() { curl -s -D "$TMP/hdr" -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data-binary "{\"model\":\"$1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" "http://$APP${2:-/v1/chat/completions}" >"$TMP/code"; }
+refused() { # MODEL WHAT TEXT
+  post "$1"
+  if [ "$(cat "$TMP/code")" = 502 ] && [ "$(jq -r .error.code "$TMP/out")" = downstream_untrusted ] &&
+     grep -qF -- "$3" "$TMP/out" && grep -qi '^veritee-receipt:' "$TMP/hdr"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: $(cat "$TMP/code")"; cat "$TMP/out"; fi
+}
+refused imposter "a passport of another environment" "is for environment wf-b, the workflow names wf-a"
+refused plain "a downstream without attestation" "failed its check: GET http://$PLAIN/v1/attestation"
+refused typed "a passport of another deployment type" "is for a full deployment, the workflow names model"
+
+# What an app deployment does not serve.
+post general /v1/embeddings
+[ "$(cat "$TMP/code")" = 403 ] && [ "$(jq -r .error.code "$TMP/out")" = deployment_type_forbids ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: app serves no embeddings"; cat "$TMP/out"; }
+post gpt-4
+[ "$(cat "$TMP/code")" = 404 ] && [ "$(jq -r .error.code "$TMP/out")" = model_not_found ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: app routes only workflow models"; cat "$TMP/out"; }
+curl -s "http://$APP/v1/models" >"$TMP/out"
+[ "$(jq -r '[.data[].id] | join(",")' "$TMP/out")" = general,billing,imposter,plain,typed ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: app lists the workflow's deployments"; cat "$TMP/out"; }
+# A model deployment serves its own model: a chat to A goes to its upstream.
+expect 0 "model deployment serves its model" -- "$VT" chat --gateway "http://$A" --verifier "$V" --environment wf-a \
+  --trust-sim --model echo "Hello, A"
+
+# A gateway whose configured type is not its environment's refuses to serve.
+node mis wf-mis bridge ", \"upstream\": \"http://$ECHO\"" model
+expect 1 "type mismatch at boot" -- timeout 60 "$VT" gateway --config "$TMP/mis.json" --listen 127.0.0.1:0 --platform tdx \
+  --simulate --threads 1 --state "$TMP/st-mis"
+contains "configured as a bridge deployment, but passport" "type mismatch message"
+# A model deployment routes no workflow; a flag may not contradict the measured file.
+echo "{\"upstream\": \"http://$ECHO\", \"deployment_type\": \"model\", \"workflow\": $WF}" >"$TMP/bad.json"
+expect 2 "model with a workflow" -- "$VT" gateway --config "$TMP/bad.json" --check-config
+contains "routes no workflow" "model with a workflow message"
+expect 2 "flag contradicts the file" -- "$VT" gateway --config "$TMP/a.json" --deployment-type app --check-config
+contains "differs from the config file" "flag contradicts message"
+finish

@@ -1,0 +1,190 @@
+/* What each deployment type serves, the workflow config, and the passport's type (no sockets). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt_test.h"
+
+#include "gateway/config.h"
+#include "gateway/deployment.h"
+
+#define GRAPH                                                                                                          \
+    "{\"name\":\"desk\",\"nodes\":["                                                                                  \
+    "{\"id\":\"general\",\"environment\":\"env-a\",\"type\":\"model\",\"description\":\"general\"},"                  \
+    "{\"id\":\"billing\",\"environment\":\"env-b\",\"type\":\"model\",\"description\":\"billing\"}],"                 \
+    "\"edges\":[{\"from\":\"orchestrator\",\"to\":\"general\",\"intent\":\"anything\"},"                             \
+    "{\"from\":\"orchestrator\",\"to\":\"billing\",\"intent\":\"invoices\"}]}"
+#define WORKFLOW                                                                                                       \
+    "{\"graph\":" GRAPH ",\"deployments\":{\"general\":\"http://127.0.0.1:9001\",\"billing\":\"http://127.0.0.1:9002/b/\"}}"
+
+static vt_status config(vt_gw_config *c, const char *json, vt_err *err)
+{
+    vt_status rc;
+
+    vt_gw_config_defaults(c);
+    rc = vt_gw_config_parse(c, json, strlen(json), err);
+    if (rc == VT_OK)
+        rc = vt_gw_deploy_new(&c->deploy, c->deployment_type, c->workflow, err);
+    return rc;
+}
+
+static vt_gw_serve route(const vt_gw_config *c, const char *path, const char *body, size_t *node, int *st, char *code)
+{
+    char msg[256];
+    return vt_gw_deploy_route(c->deploy, path, (const uint8_t *)body, strlen(body), node, st, code, msg);
+}
+
+static void test_deployment__types_refused(void **state)
+{
+    vt_gw_config c;
+    vt_err err;
+    (void)state;
+    /* An unknown type, a model deployment with a workflow, an app without one. */
+    assert_int_equal(config(&c, "{\"deployment_type\":\"server\"}", &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "deployment_type"));
+    vt_gw_config_free(&c);
+    assert_int_equal(config(&c, "{\"deployment_type\":\"model\",\"workflow\":" WORKFLOW "}", &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "model deployment"));
+    vt_gw_config_free(&c);
+    assert_int_equal(config(&c, "{\"deployment_type\":\"app\"}", &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "workflow"));
+    vt_gw_config_free(&c);
+    /* Workflow values: unknown key, a deployment that is not a node, a non-http URL, a bad graph. */
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":\"http://h\"},\"x\":1}}",
+                            &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "workflow.x"));
+    vt_gw_config_free(&c);
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"nobody\":\"http://h\"}}}", &err),
+                     VT_E_ARG);
+    assert_non_null(strstr(err.msg, "nobody"));
+    vt_gw_config_free(&c);
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":\"https://h\"}}}", &err),
+                     VT_E_ARG);
+    vt_gw_config_free(&c);
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":{\"name\":\"x\"},\"deployments\":{\"a\":\"http://h\"}}}", &err),
+                     VT_E_ARG);
+    assert_non_null(strstr(err.msg, "workflow.graph"));
+    vt_gw_config_free(&c);
+}
+
+static void test_deployment__routes(void **state)
+{
+    vt_gw_config c;
+    vt_err err;
+    size_t node;
+    int st = 0;
+    char code[64];
+    char *s;
+    (void)state;
+
+    /* model (and full without a workflow): everything goes to the upstream. */
+    assert_int_equal(config(&c, "{\"deployment_type\":\"model\"}", &err), VT_OK);
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"general\"}", &node, &st, code), VT_GW_SERVE_UPSTREAM);
+    assert_int_equal(route(&c, "/v1/embeddings", "{}", &node, &st, code), VT_GW_SERVE_UPSTREAM);
+    vt_gw_config_free(&c);
+
+    /* app: only the workflow's deployments, by model name (or tool name); nothing of its own. */
+    assert_int_equal(config(&c, "{\"deployment_type\":\"app\",\"workflow\":" WORKFLOW "}", &err), VT_OK);
+    assert_int_equal(vt_gw_config_check(&c, &err), VT_OK); /* no upstream needed */
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"billing\"}", &node, &st, code), VT_GW_SERVE_NODE);
+    assert_string_equal(c.deploy->nodes[node].id, "billing");
+    assert_string_equal(c.deploy->nodes[node].tgt.base, "/b");
+    assert_string_equal(c.deploy->nodes[node].tgt.host_header, "127.0.0.1:9002");
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"route_to_general\"}", &node, &st, code),
+                     VT_GW_SERVE_NODE);
+    assert_string_equal(c.deploy->nodes[node].id, "general");
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"gpt-4\"}", &node, &st, code), VT_GW_SERVE_REFUSE);
+    assert_int_equal(st, 404);
+    assert_string_equal(code, "model_not_found");
+    assert_int_equal(route(&c, "/v1/chat/completions", "not json", &node, &st, code), VT_GW_SERVE_REFUSE);
+    assert_int_equal(route(&c, "/v1/embeddings", "{\"model\":\"general\"}", &node, &st, code), VT_GW_SERVE_REFUSE);
+    assert_int_equal(st, 403);
+    assert_string_equal(code, "deployment_type_forbids");
+    assert_int_equal(route(&c, "/v1/completions", "{}", &node, &st, code), VT_GW_SERVE_REFUSE);
+    assert_int_equal(route(&c, "/v1/models", "", &node, &st, code), VT_GW_SERVE_MODELS);
+    assert_int_equal(route(&c, "/v1/models/general", "", &node, &st, code), VT_GW_SERVE_MODELS);
+    assert_int_equal(route(&c, "/v1/models/other", "", &node, &st, code), VT_GW_SERVE_REFUSE);
+    s = vt_gw_deploy_models_json(c.deploy);
+    assert_non_null(strstr(s, "\"id\":\"general\""));
+    assert_non_null(strstr(s, "\"environment\":\"env-b\""));
+    free(s);
+    /* The effective config (measured when there is no file) carries the type and the workflow. */
+    assert_int_equal(vt_gw_config_to_json(&s, &c, &err), VT_OK);
+    assert_non_null(strstr(s, "\"deployment_type\": \"app\""));
+    assert_non_null(strstr(s, "\"deployments\""));
+    free(s);
+    vt_gw_config_free(&c);
+
+    /* bridge / full with a workflow: node names go downstream, everything else upstream. */
+    assert_int_equal(config(&c, "{\"deployment_type\":\"bridge\",\"upstream\":\"http://127.0.0.1:1\",\"workflow\":" WORKFLOW "}",
+                            &err), VT_OK);
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"general\"}", &node, &st, code), VT_GW_SERVE_NODE);
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"local\"}", &node, &st, code), VT_GW_SERVE_UPSTREAM);
+    assert_int_equal(route(&c, "/v1/embeddings", "{\"model\":\"general\"}", &node, &st, code), VT_GW_SERVE_UPSTREAM);
+    assert_int_equal(route(&c, "/v1/models", "", &node, &st, code), VT_GW_SERVE_UPSTREAM);
+    vt_gw_config_free(&c);
+}
+
+/* Compiled output (`veritee workflow compile`) is accepted as the graph too. */
+static void test_deployment__compiled(void **state)
+{
+    vt_gw_config c;
+    vt_workflow *w = malloc(sizeof(*w));
+    vt_err err;
+    char *compiled = NULL, *json;
+    size_t n, node;
+    int st;
+    char code[64];
+    (void)state;
+    assert_int_equal(vt_workflow_parse(w, GRAPH, strlen(GRAPH), &err), VT_OK);
+    assert_int_equal(vt_workflow_compile(&compiled, w, &err), VT_OK);
+    n = strlen(compiled) + 200;
+    json = malloc(n);
+    snprintf(json, n, "{\"deployment_type\":\"app\",\"workflow\":{\"graph\":%s,\"deployments\":{\"general\":"
+             "\"http://127.0.0.1:9001\"}}}", compiled);
+    assert_int_equal(config(&c, json, &err), VT_OK);
+    assert_int_equal(c.deploy->node_count, 1);
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"general\"}", &node, &st, code), VT_GW_SERVE_NODE);
+    assert_string_equal(c.deploy->nodes[node].environment, "env-a");
+    assert_int_equal(route(&c, "/v1/chat/completions", "{\"model\":\"billing\"}", &node, &st, code), VT_GW_SERVE_REFUSE);
+    vt_gw_config_free(&c);
+    free(json);
+    free(compiled);
+    free(w);
+}
+
+static void test_deployment__passport_type(void **state)
+{
+    vt_pkey *key = NULL;
+    vt_passport_claims pc;
+    char *tok = NULL;
+    vt_err err;
+    (void)state;
+    assert_int_equal(vt_pkey_generate(&key, VT_KEY_EC_P256, &err), VT_OK);
+    memset(&pc, 0, sizeof(pc));
+    assert_int_equal(vt_passport_new_id(pc.id, &err), VT_OK);
+    snprintf(pc.environment, sizeof(pc.environment), "env-a");
+    snprintf(pc.deployment_type, sizeof(pc.deployment_type), "model");
+    snprintf(pc.issuer, sizeof(pc.issuer), "test");
+    pc.tee_type = VT_TEE_MOCK;
+    pc.iat = vt_time_now();
+    pc.exp = pc.iat + 3600;
+    assert_int_equal(vt_passport_issue(&tok, &pc, key, "k1", &err), VT_OK);
+    assert_int_equal(vt_gw_deploy_check_passport("model", tok, &err), VT_OK);
+    assert_int_equal(vt_gw_deploy_check_passport("app", tok, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "refusing to serve"));
+    assert_int_equal(vt_gw_deploy_check_passport(NULL, tok, &err), VT_E_POLICY); /* default full */
+    free(tok);
+    vt_pkey_free(key);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deployment__types_refused),
+        cmocka_unit_test(test_deployment__routes),
+        cmocka_unit_test(test_deployment__compiled),
+        cmocka_unit_test(test_deployment__passport_type),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
