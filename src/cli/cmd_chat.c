@@ -617,8 +617,8 @@ int vt_cmd_chat(int argc, char **argv)
         printf("gateway %s\n", c.gateway);
     ex = check_evidence(&c);
     if (ex == VT_EXIT_OK)
-        ex = vt_cli_chat_check_tls(&c.rep, c.tls_pin, sizeof(c.tls_pin), c.gateway, c.tls_key, c.enclave, c.att,
-                                   c.log);
+        ex = vt_cli_chat_check_tls(&c.rep, c.tls_pin, sizeof(c.tls_pin), c.gateway, c.tls_key, c.g.enclave, c.att,
+                                   c.g.log);
     if (ex == VT_EXIT_OK)
         ex = check_passport(&c);
     if (ex == VT_EXIT_OK) {
