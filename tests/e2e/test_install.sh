@@ -6,6 +6,13 @@
 cd "$(dirname "$0")/../.." || exit 1
 : "${VERITEE_BUILD:?}"
 command -v pkg-config >/dev/null && command -v cc >/dev/null || { echo "pkg-config or cc missing"; exit 77; }
+# An installed library is a release artefact: under the sanitizer build the consumer, a plain
+# program loading an instrumented libveritee.so, hangs at exit in libp11-kit's destructor
+# (glibc's setlocale lock).  The release half of make test runs this test in full.
+if grep -q '^VT_SANITIZE:BOOL=ON' "$VERITEE_BUILD/CMakeCache.txt" 2>/dev/null; then
+  echo "skipped: sanitizer build (the release build runs this test)"
+  exit 77
+fi
 pass=0 fail=0
 ok() { echo "ok: $1"; pass=$((pass + 1)); }
 ko() { echo "FAIL: $1"; fail=$((fail + 1)); }
