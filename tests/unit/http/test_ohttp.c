@@ -307,12 +307,14 @@ static vt_status open_all(vt_buf *content, int *status, vt_ohttp_ctx *cl, const 
         if (rc == VT_OK)
             rc = vt_ohttp_chunked_res_open(&plain, cl, raw.data, raw.len, eof, &used, &final, err);
         if (rc == VT_OK) {
-            memmove(raw.data, raw.data + used, raw.len - used);
+            if (used > 0)
+                memmove(raw.data, raw.data + used, raw.len - used);
             raw.len -= used;
             rc = vt_bhttp_reader_feed(&rd, plain.data, plain.len, &used, NULL, collect, content, err);
         }
         if (rc == VT_OK) {
-            memmove(plain.data, plain.data + used, plain.len - used);
+            if (used > 0)
+                memmove(plain.data, plain.data + used, plain.len - used);
             plain.len -= used;
         }
     }
