@@ -37,7 +37,8 @@ static vt_status feed(vt_bhttp_reader *rd, size_t *content, const uint8_t *data,
         if (rc == VT_OK) {
             if (used > pend.len)
                 __builtin_trap();
-            memmove(pend.data, pend.data + used, pend.len - used);
+            if (used > 0)
+                memmove(pend.data, pend.data + used, pend.len - used);
             pend.len -= used;
         }
     }

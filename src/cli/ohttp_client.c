@@ -82,6 +82,8 @@ struct stream {
 
 static void consume(vt_buf *b, size_t used)
 {
+    if (used == 0)
+        return; /* b may be empty (no buffer yet) */
     memmove(b->data, b->data + used, b->len - used);
     vt_wipe(b->data + b->len - used, used);
     b->len -= used;

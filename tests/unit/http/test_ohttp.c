@@ -306,15 +306,15 @@ static vt_status open_all(vt_buf *content, int *status, vt_ohttp_ctx *cl, const 
             rc = vt_buf_append(&raw, enc->data + i, 1, err);
         if (rc == VT_OK)
             rc = vt_ohttp_chunked_res_open(&plain, cl, raw.data, raw.len, eof, &used, &final, err);
-        if (rc == VT_OK && used != 0) { /* memmove wants a buffer, even for 0 bytes */
-            memmove(raw.data, raw.data + used, raw.len - used);
-            raw.len -= used;
-        }
         if (rc == VT_OK) {
+            if (used > 0)
+                memmove(raw.data, raw.data + used, raw.len - used);
+            raw.len -= used;
             rc = vt_bhttp_reader_feed(&rd, plain.data, plain.len, &used, NULL, collect, content, err);
         }
-        if (rc == VT_OK && used != 0) {
-            memmove(plain.data, plain.data + used, plain.len - used);
+        if (rc == VT_OK) {
+            if (used > 0)
+                memmove(plain.data, plain.data + used, plain.len - used);
             plain.len -= used;
         }
     }
