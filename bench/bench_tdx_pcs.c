@@ -24,6 +24,7 @@
 #include "bench_common.h"
 #include "tee/cache.h"
 #include "tee/fetch.h"
+#include "veritee/http.h"
 
 #define NEW_MACHINES 400
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
 
     if (secs <= 0)
         secs = 2.0;
+    vt_http_fetch_install(); /* as the program does: the core has no transport of its own */
     if (vec == NULL)
         vec = "../shared/vectors";
     if (script == NULL)

@@ -290,6 +290,11 @@ VT_NODISCARD VT_API vt_status vt_http_request_stream(vt_http_response *out, cons
 /* For an error reply: "<code>: <message>" from the JSON error body, else "HTTP <status>". */
 VT_API void vt_http_response_error(char *out, size_t out_len, const vt_http_response *r);
 
+/* Installs the libcurl transport for collateral fetching (veritee/fetch.h):
+ * what a program that fetches Intel PCS, AMD KDS or NVIDIA collateral calls
+ * once at start, before any verification. */
+VT_API void vt_http_fetch_install(void);
+
 #ifdef __cplusplus
 }
 #endif

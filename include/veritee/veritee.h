@@ -6,6 +6,7 @@
 #include "veritee/crypto.h"
 #include "veritee/hpke.h"
 #include "veritee/tee.h"
+#include "veritee/fetch.h"
 #include "veritee/sim.h"
 #include "veritee/composite.h"
 #include "veritee/measure.h"

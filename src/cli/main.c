@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "veritee/http.h"
 
 struct command {
     const char *name;
@@ -62,6 +63,9 @@ int main(int argc, char **argv)
         printf("veritee %s\n", VT_VERSION_STRING);
         return VT_EXIT_OK;
     }
+    /* Collateral (Intel PCS, AMD KDS, NVIDIA) is fetched with libcurl; the
+     * core library itself has no network transport. */
+    vt_http_fetch_install();
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             if (commands[i].holds_keys) {

@@ -19,5 +19,13 @@ for case in 'tee/tdx.c|#include "http/mcp.h"' 'tee/tdx_collect.c|#include "verit
   out=$("$tmp/scripts/checksrc" 2>&1)
   if [ $? -ne 0 ] && grep -q "src/lib/${f%%/*} includes" <<<"$out"; then ok "$f: $line refused"; else ko "$f: $line accepted"; fi
 done
+# The verify-only core includes neither libcurl nor cjose.
+for case in 'tee/tdx_pcs.c|#include <curl/curl.h>|libcurl outside' 'appraise/passport.c|#include <cjose/cjose.h>|cjose outside'; do
+  f=${case%%|*} rest=${case#*|} line=${rest%%|*} want=${rest#*|}
+  rm -rf "$tmp/src" && cp -r src "$tmp/src"
+  printf '%s\n' "$line" >>"$tmp/src/lib/$f"
+  out=$("$tmp/scripts/checksrc" 2>&1)
+  if [ $? -ne 0 ] && grep -q "$want" <<<"$out"; then ok "$f: $line refused"; else ko "$f: $line accepted"; fi
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

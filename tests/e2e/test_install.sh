@@ -2,7 +2,8 @@
 # make install (DESTDIR) ships an embeddable library: a consumer program built
 # with `pkg-config --cflags --libs veritee` against the installed files only
 # verifies a simulated TDX quote and refuses a flipped bit; libveritee.so
-# exports the vt_ API only and carries none of the services (libevent, Hyperscan).
+# exports the vt_ API only and carries none of the services (libevent, Hyperscan,
+# libcurl, cjose): without a network transport installed it verifies offline.
 cd "$(dirname "$0")/../.." || exit 1
 : "${VERITEE_BUILD:?}"
 command -v pkg-config >/dev/null && command -v cc >/dev/null || { echo "pkg-config or cc missing"; exit 77; }
@@ -42,7 +43,7 @@ if [ -n "$so" ]; then
   svc=$(grep -E '^vt_(http_|attester_|audit_chain)' <<<"$syms" || true)
   [ -z "$svc" ] && ok "no service symbols (http, attester, auditor chain)" || ko "service symbols: $(head -3 <<<"$svc")"
   deps=$(readelf -d "$so" | grep NEEDED)
-  grep -qE 'libevent|libhs|libsqlite|libpq' <<<"$deps" && ko "links a service library: $deps" || ok "needs no libevent, Hyperscan, SQLite or libpq"
+  grep -qE 'libevent|libhs|libsqlite|libpq|libcurl|libcjose' <<<"$deps" && ko "links a service library: $deps" || ok "needs no libevent, Hyperscan, SQLite, libpq, libcurl or cjose"
 fi
 
 # A consumer that sees only the installed tree.
@@ -64,6 +65,8 @@ if [ -x "$tmp/consumer" ]; then
   grep -q "$libdir" <<<"$lib" && ok "consumer loads the installed libveritee" || ko "consumer loads $lib"
   [ $rc -eq 0 ] && grep -q 'flipped: refused' <<<"$out" && ok "consumer verifies a simulated quote, refuses a flipped bit" \
     || ko "consumer: rc=$rc $out"
+  grep -q 'no transport: offline' <<<"$out" && ok "the core alone does not fetch: 'no network transport'" \
+    || ko "consumer fetched or failed unclearly: $out"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

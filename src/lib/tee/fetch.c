@@ -1,11 +1,11 @@
 /*
- * Collateral fetching over HTTP(S) with libcurl, a disk cache keyed by the
- * URL, one request in flight per URL (flock on a lock file, which excludes
+ * Collateral fetching over HTTP(S) through the installed transport
+ * (veritee/fetch.h: libcurl in the program, none in the bare core), a disk
+ * cache keyed by the URL, one request in flight per URL (flock on a lock file, which excludes
  * other threads as well as other processes because each caller opens its own
  * file description), and remembered failures so that a rate-limiting service
  * is never asked the same question in a loop.  See fetch.h.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <strings.h>
@@ -20,6 +20,7 @@
 
 #include "tee/fetch.h"
 #include "veritee/crypto.h"
+#include "veritee/fetch.h"
 
 #define NEG_MAX 512
 #define RSP_MAGIC "VTF1"
@@ -31,13 +32,14 @@ unsigned long vt__fetch_network_count(void)
     return atomic_load(&network_count);
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+/* The transport, installed once before verification starts. */
+static _Atomic(vt_fetch_transport_fn) transport_fn;
+static void *_Atomic transport_ctx;
 
-/* curl_global_init is not thread-safe in every libcurl this may link with. */
-static void curl_init(void)
+void vt_fetch_set_transport(vt_fetch_transport_fn fn, void *ctx)
 {
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    atomic_store(&transport_ctx, ctx);
+    atomic_store(&transport_fn, fn);
 }
 
 typedef struct fetch_paths {
@@ -260,180 +262,57 @@ static int lock_take(const char *path, long wait_s, vt_err *err)
     return -1;
 }
 
-typedef struct sink {
-    vt_buf *b;
-    size_t max;
-    bool too_big, nomem;
-} sink;
-
-typedef struct hsink {
-    const char *name;
-    vt_buf *b;
-    size_t max;
-    bool seen, too_big, nomem;
-} hsink;
-
-/* One header line "Name: value\r\n" (the status line of each response resets). */
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    hsink *h = ud;
-    size_t len = size * n, nl = strlen(h->name);
-    const char *v, *end = p + len;
-
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-        h->b->len = 0;
-        h->seen = false;
-        return len;
-    }
-    if (len <= nl || p[nl] != ':' || strncasecmp(p, h->name, nl) != 0)
-        return len;
-    if (h->seen) {
-        h->too_big = true; /* two of the same: refuse rather than pick one */
-        return 0;
-    }
-    h->seen = true;
-    v = p + nl + 1;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    if ((size_t)(end - v) > h->max) {
-        h->too_big = true;
-        return 0;
-    }
-    if (vt_buf_append(h->b, v, (size_t)(end - v), NULL) != VT_OK) {
-        h->nomem = true;
-        return 0;
-    }
-    return len;
-}
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    sink *s = ud;
-    size_t len = size * n; /* size is always 1 */
-
-    if (len > s->max || s->b->len > s->max - len) {
-        s->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    if (vt_buf_append(s->b, p, len, NULL) != VT_OK) {
-        s->nomem = true;
-        return 0;
-    }
-    return len;
-}
-
-/* One GET (or POST).  On failure *backoff says how long not to ask again. */
+/* One GET (or POST) through the transport, its status mapped to an error.
+ * On failure *backoff says how long not to ask again (0: not remembered). */
 static vt_status http_get(vt_buf *body, vt_buf *hdr, const char *url, const vt__fetch_opts *o, size_t max,
                          long *backoff, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    char ebuf[CURL_ERROR_SIZE];
-    sink s = { body, max, false, false };
-    hsink hs = { o->header, hdr, hdr_cap(o), false, false, false };
-    CURL *h = NULL;
-    struct curl_slist *hl = NULL;
-    char ctype[128];
-    CURLcode cr;
-    long code = 0;
-    curl_off_t retry = 0;
+    vt_fetch_transport_fn fn = atomic_load(&transport_fn);
+    vt_fetch_request rq = { 0 };
+    vt_fetch_reply rp = { 0 };
+    vt_status rc;
 
     *backoff = VT_FETCH_BACKOFF_NET_S;
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return vt_err_set(err, VT_E_INTERNAL, "libcurl did not initialize: %s", curl_easy_strerror(curl_init_rc));
-    h = curl_easy_init();
-    if (h == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "libcurl: out of memory");
-    ebuf[0] = '\0';
-    if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s
-                                                                             : (long)VT_FETCH_CONNECT_TIMEOUT_S) !=
-            CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_TIMEOUT,
-                         o->total_timeout_s > 0 ? o->total_timeout_s : (long)VT_FETCH_TOTAL_TIMEOUT_S) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "veritee") != CURLE_OK) {
-        rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
-        goto out;
+    if (fn == NULL) {
+        *backoff = 0;
+        return vt_err_set(err, VT_E_IO, "no network transport (this program verifies offline; see veritee/fetch.h)");
     }
-    if (o->post != NULL) {
-        snprintf(ctype, sizeof(ctype), "Content-Type: %s",
-                 o->post_type != NULL ? o->post_type : "application/octet-stream");
-        hl = curl_slist_append(NULL, ctype);
-        if (hl == NULL || curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)o->post) != CURLE_OK ||
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->post_len) != CURLE_OK ||
-            curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl) != CURLE_OK) {
-            rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
-            goto out;
-        }
-    }
-    if (o->header != NULL && (curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-                              curl_easy_setopt(h, CURLOPT_HEADERDATA, &hs) != CURLE_OK)) {
-        rc = vt_err_set(err, VT_E_INTERNAL, "libcurl refused an option");
-        goto out;
-    }
+    rq.url = url;
+    rq.post = o->post;
+    rq.post_len = o->post_len;
+    rq.post_type = o->post != NULL ? (o->post_type != NULL ? o->post_type : "application/octet-stream") : NULL;
+    rq.header = o->header;
+    rq.header_max = hdr_cap(o);
+    rq.max_len = max;
+    rq.connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : VT_FETCH_CONNECT_TIMEOUT_S;
+    rq.total_timeout_s = o->total_timeout_s > 0 ? o->total_timeout_s : VT_FETCH_TOTAL_TIMEOUT_S;
     atomic_fetch_add(&network_count, 1);
-    cr = curl_easy_perform(h);
-    if (hs.too_big) {
+    rc = fn(atomic_load(&transport_ctx), &rq, &rp, body, hdr, err);
+    if (rc == VT_E_LIMIT)
         *backoff = VT_FETCH_BACKOFF_BAD_S;
-        rc = vt_err_set(err, VT_E_LIMIT, "%s header repeated or larger than %zu bytes, refused", o->header, hs.max);
-        goto out;
-    }
-    if (hs.nomem) {
-        rc = vt_err_set(err, VT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (s.too_big || cr == CURLE_FILESIZE_EXCEEDED) {
+    if (rc != VT_OK)
+        return rc;
+    if (rp.status == 200 && body->len > 0 && o->header != NULL && !rp.header_seen) {
         *backoff = VT_FETCH_BACKOFF_BAD_S;
-        rc = vt_err_set(err, VT_E_LIMIT, "response larger than %zu bytes, refused", max);
-        goto out;
+        return vt_err_set(err, VT_E_FORMAT, "HTTP 200 without the %s header", o->header);
     }
-    if (s.nomem) {
-        rc = vt_err_set(err, VT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (cr != CURLE_OK) {
-        rc = vt_err_set(err, VT_E_IO, "%s", ebuf[0] != '\0' ? ebuf : curl_easy_strerror(cr));
-        goto out;
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    if (code == 200 && body->len > 0 && o->header != NULL && !hs.seen) {
+    if (rp.status == 200 && body->len > 0)
+        return VT_OK;
+    if (rp.status == 200) {
         *backoff = VT_FETCH_BACKOFF_BAD_S;
-        rc = vt_err_set(err, VT_E_FORMAT, "HTTP 200 without the %s header", o->header);
-        goto out;
+        return vt_err_set(err, VT_E_FORMAT, "empty response");
     }
-    if (code == 200 && body->len > 0) {
-        rc = VT_OK;
-        goto out;
-    }
-    if (code == 200) {
-        *backoff = VT_FETCH_BACKOFF_BAD_S;
-        rc = vt_err_set(err, VT_E_FORMAT, "empty response");
-    } else if (code == 404) {
+    if (rp.status == 404) {
         *backoff = VT_FETCH_BACKOFF_NOTFOUND_S;
-        rc = vt_err_set(err, VT_E_NOTFOUND, "HTTP 404: not found");
-    } else if (code == 429) {
-        if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry) != CURLE_OK || retry <= 0)
-            retry = VT_FETCH_BACKOFF_RATE_S;
-        *backoff = retry > VT_FETCH_BACKOFF_MAX_S ? VT_FETCH_BACKOFF_MAX_S : (long)retry;
-        rc = vt_err_set(err, VT_E_IO, "rate-limited (HTTP 429); not asking again for %ld s", *backoff);
-    } else {
-        *backoff = VT_FETCH_BACKOFF_HTTP_S;
-        rc = vt_err_set(err, VT_E_IO, "HTTP %ld", code);
+        return vt_err_set(err, VT_E_NOTFOUND, "HTTP 404: not found");
     }
-out:
-    curl_easy_cleanup(h);
-    curl_slist_free_all(hl);
-    return rc;
+    if (rp.status == 429) {
+        long retry = rp.retry_after_s > 0 ? rp.retry_after_s : VT_FETCH_BACKOFF_RATE_S;
+        *backoff = retry > VT_FETCH_BACKOFF_MAX_S ? VT_FETCH_BACKOFF_MAX_S : retry;
+        return vt_err_set(err, VT_E_IO, "rate-limited (HTTP 429); not asking again for %ld s", *backoff);
+    }
+    *backoff = VT_FETCH_BACKOFF_HTTP_S;
+    return vt_err_set(err, VT_E_IO, "HTTP %ld", rp.status);
 }
 
 static vt_status fetch_checked(vt_buf *body, vt_buf *hdr, vt_time *until, const char *url, const vt__fetch_opts *o,
@@ -548,7 +427,7 @@ vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *so
             cache_put(p->bin, &body, &hdr, o); /* an answer already past its expiry is not kept */
         unlink(p->neg);
     } else {
-        if (rc != VT_E_NOMEM && rc != VT_E_INTERNAL)
+        if (rc != VT_E_NOMEM && rc != VT_E_INTERNAL && backoff > 0)
             neg_put(p->neg, now + backoff, rc, e.msg);
         if (entry == ENTRY_REFRESH)
             goto use_cached; /* still good until its expiry */

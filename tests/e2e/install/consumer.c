@@ -16,6 +16,7 @@ int main(int argc, char **argv)
     vt_buf q;
     vt_err err = { 0 };
     int ex = 1;
+    bool named;
 
     if (argc != 2) {
         fprintf(stderr, "usage: consumer STATE_DIR\n");
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
     so.state_dir = argv[1];
     for (int i = 0; i < 64; i++)
         so.report_data[i] = (uint8_t)i;
-    res = calloc(2, sizeof(*res));
+    res = calloc(3, sizeof(*res));
     if (res == NULL || vt_collateral_new(&coll, &err) != VT_OK || vt_sim_tdx(&q, coll, &so, &err) != VT_OK) {
         fprintf(stderr, "simulate: %s\n", err.msg);
         goto out;
@@ -52,6 +53,26 @@ int main(int argc, char **argv)
         goto out;
     }
     printf("flipped: refused\n");
+    /* The core has no network transport of its own: asking for collateral
+     * over the network fails with a clear error, and nothing is sent. */
+    q.data[q.len / 2] ^= 0x01;
+    vo.collateral = NULL;
+    vo.fetch = true;
+    vo.pcs_url = "http://127.0.0.1:9";
+    memset(&err, 0, sizeof(err));
+    if (vt_evidence_verify(&res[2], q.data, q.len, &vo, &err) == VT_OK && res[2].valid) {
+        fprintf(stderr, "verified without collateral\n");
+        goto out;
+    }
+    named = strstr(err.msg, "no network transport") != NULL;
+    for (size_t i = 0; i < res[2].error_count; i++)
+        named = named || strstr(res[2].errors[i].msg, "no network transport") != NULL;
+    if (!named) {
+        fprintf(stderr, "fetching without a transport: '%s' / '%s'\n", err.msg,
+                res[2].error_count ? res[2].errors[0].msg : "");
+        goto out;
+    }
+    printf("no transport: offline\n");
     ex = 0;
 out:
     vt_collateral_free(coll);

@@ -15,6 +15,8 @@
 
 #include "tee/fetch.h"
 #include "tee/sevsnp_kds.h"
+#include "veritee/fetch.h"
+#include "veritee/http.h"
 
 static void report(vt__snp_report *r, uint32_t version, uint8_t fam, uint8_t mod)
 {
@@ -210,6 +212,39 @@ static void *serve(void *arg)
     }
 }
 
+/* The core alone has no transport: a fetch that needs the network fails at
+ * once, naming why, and is not remembered as the service's failure (a
+ * transport installed later is used on the next call). */
+static void test_tee_sevsnp_kds__no_transport(void **state)
+{
+    const char *url = "http://127.0.0.1:9/y";
+    char dir[512], path[1100], hex[65];
+    uint8_t h[32];
+    vt__fetch_opts o;
+    vt_buf out;
+    vt_err err = { 0 };
+    int src = -1;
+
+    (void)state;
+    vt_fetch_set_transport(NULL, NULL);
+    vt_test_mkdtemp(dir, sizeof(dir));
+    memset(&o, 0, sizeof(o));
+    o.cache_dir = dir;
+    o.network = true;
+    vt_buf_init(&out);
+    assert_int_equal(vt__fetch(&out, &src, url, &o, &err), VT_E_IO);
+    assert_non_null(strstr(err.msg, "no network transport"));
+    assert_int_equal(src, VT_FETCH_NONE);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(vt_digest(VT_MD_SHA256, url, strlen(url), h, &err), VT_OK);
+    vt_hex_encode(hex, h, 32);
+    snprintf(path, sizeof(path), "%s/%s.neg", dir, hex);
+    assert_int_not_equal(access(path, F_OK), 0);
+    vt_buf_free(&out);
+    vt_test_rmdir(dir);
+    vt_http_fetch_install();
+}
+
 typedef struct client {
     const char *url, *dir;
     vt_status rc;
@@ -244,6 +279,7 @@ static void test_tee_sevsnp_kds__one_request_in_flight(void **state)
     int net = 0, cache = 0;
 
     (void)state;
+    vt_http_fetch_install(); /* the program's libcurl transport */
     srv_fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(srv_fd >= 0);
     memset(&a, 0, sizeof(a));
@@ -283,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_tee_sevsnp_kds__refusals),
         cmocka_unit_test(test_tee_sevsnp_kds__chain_url),
         cmocka_unit_test(test_tee_sevsnp_kds__fetch_cache_only),
+        cmocka_unit_test(test_tee_sevsnp_kds__no_transport),
         cmocka_unit_test(test_tee_sevsnp_kds__one_request_in_flight),
     };
 
