@@ -37,7 +37,7 @@ static void *submit(void *arg)
     for (long i = 0; !atomic_load(&stop_flag); i++) {
         for (int k = 0; k < BULK; k++) {
             snprintf(refs[t][k], sizeof(refs[t][k]), "rcpt-%ld-%ld-%d", t, i, k);
-            e[k] = (vf_log_entry){ "receipt", refs[t][k], data[k], ENTRY_LEN };
+            e[k] = (vf_log_entry){ .kind = "receipt", .ref = refs[t][k], .data = data[k], .len = ENTRY_LEN };
         }
         if (vf_log_append_many(lg, idx, e, BULK, NULL) != VT_OK)
             abort();

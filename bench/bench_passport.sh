@@ -18,7 +18,7 @@ export VERITEE_STATE="$T/state"
 echo benchtoken0123456789abcdef >"$T/admin"
 chmod 600 "$T/admin"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$T/admin" --trust-sim --quiet \
-  --rate 100000 >"$T/v.out" 2>"$T/v.err" &
+  --rate 100000 --max-per-client 256 ${BENCH_VERIFIER_ARGS:-} >"$T/v.out" 2>"$T/v.err" &
 PID=$!
 for _ in $(seq 100); do grep -q listening "$T/v.out" 2>/dev/null && break; sleep 0.05; done
 V="http://$(grep -o '127\.0\.0\.1:[0-9]*' "$T/v.out" | head -1)"

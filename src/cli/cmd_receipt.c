@@ -12,14 +12,15 @@
 #include "trust.h"
 
 enum { O_PASSPORT = 256, O_VERIFIER, O_JWKS, O_BODY, O_REQUEST, O_JSON };
-enum { O_TLOG = 512, O_TLOG_KEY };
+enum { O_TLOG = 512, O_TLOG_KEY, O_WKEY, O_QUORUM };
 
 static void receipt_usage(FILE *f)
 {
     fprintf(f,
             "usage: veritee receipt verify RECEIPT|FILE --passport TOKEN|FILE|pass-ID\n"
             "                              (--verifier URL | --jwks FILE|URL) [--body FILE]\n"
-            "                              [--request FILE] [--json] [--log URL --log-key KEY]\n"
+            "                              [--request FILE] [--json] [--log URL --log-key KEY\n"
+            "                              [--witness-key VKEY]... [--witness-quorum N]]\n"
             "       veritee receipt show RECEIPT|FILE [--json]\n\n"
             "A receipt is the gateway's signature, by its enclave key, over what one response was:\n"
             "digests of the request and the response, the model, every auditor's verdict.\n\n"
@@ -42,6 +43,10 @@ static void receipt_usage(FILE *f)
             "  --log URL --log-key KEY  also prove the receipt is in the verifier's transparency log\n"
             "                 (URL http://VERIFIER/v1/log): the checkpoint must verify under the pinned\n"
             "                 note key KEY (or a file holding it), then the inclusion proof (docs/log.md)\n"
+            "  --witness-key VKEY  with --log: a witness's cosigner key (or a file holding it; veritee log\n"
+            "                 witness prints it); repeatable, up to 8: the checkpoint the proof is made\n"
+            "                 against must carry a valid cosignature by --witness-quorum N of them\n"
+            "                 (default all), else the receipt is not proven in the log (C2SP tlog-witness)\n"
             "  --json         a JSON report\n"
             "RECEIPT|FILE is the token itself, a file holding it, or - for standard input.\n");
 }
@@ -89,9 +94,12 @@ static int receipt_verify(int argc, char **argv)
         { "jwks", required_argument, NULL, O_JWKS },         { "body", required_argument, NULL, O_BODY },
         { "request", required_argument, NULL, O_REQUEST },   { "json", no_argument, NULL, O_JSON },
         { "log", required_argument, NULL, O_TLOG },          { "log-key", required_argument, NULL, O_TLOG_KEY },
+        { "witness-key", required_argument, NULL, O_WKEY },  { "witness-quorum", required_argument, NULL, O_QUORUM },
         { "help", no_argument, NULL, 'h' },                  { NULL, 0, NULL, 0 },
     };
     const char *tlog = NULL, *tlog_key = NULL;
+    vt_note_verifier *wkeys[VT_CLI_WITNESS_MAX] = { NULL };
+    size_t nw = 0, quorum = 0;
     const char *pass_arg = NULL, *vflag = NULL, *jwks_src = NULL, *body = NULL, *request = NULL, *verifier;
     char issuer[128], detail[512];
     bool json = false;
@@ -119,19 +127,42 @@ static int receipt_verify(int argc, char **argv)
         case O_JSON: json = true; break;
         case O_TLOG: tlog = optarg; break;
         case O_TLOG_KEY: tlog_key = optarg; break;
-        case 'h': receipt_usage(stdout); return VT_EXIT_OK;
-        default: receipt_usage(stderr); return VT_EXIT_USAGE;
+        case O_WKEY:
+            if (vt_cli_log_witness_key(wkeys, &nw, optarg, &err) != VT_OK) {
+                ex = vt_cli_usage_error("receipt verify: %s", err.msg);
+                goto early;
+            }
+            break;
+        case O_QUORUM:
+            if (vt_cli_log_witness_quorum(&quorum, optarg, &err) != VT_OK) {
+                ex = vt_cli_usage_error("receipt verify: %s", err.msg);
+                goto early;
+            }
+            break;
+        case 'h': ex = VT_EXIT_OK; receipt_usage(stdout); goto early;
+        default: ex = VT_EXIT_USAGE; receipt_usage(stderr); goto early;
         }
     }
-    if (optind + 1 != argc)
-        return vt_cli_usage_error("receipt verify: needs one RECEIPT or FILE");
-    if ((tlog == NULL) != (tlog_key == NULL))
-        return vt_cli_usage_error("receipt verify: --log URL and --log-key KEY go together");
-    if (pass_arg == NULL)
-        return vt_cli_usage_error("receipt verify: --passport TOKEN|FILE|pass-ID is required");
+    ex = VT_EXIT_USAGE;
     verifier = vt_cli_trusted_verifier(vflag);
-    if (verifier == NULL && jwks_src == NULL)
-        return vt_cli_usage_error("receipt verify: %s", VT_CLI_NO_VERIFIER);
+    if (optind + 1 != argc)
+        ex = vt_cli_usage_error("receipt verify: needs one RECEIPT or FILE");
+    else if ((tlog == NULL) != (tlog_key == NULL))
+        ex = vt_cli_usage_error("receipt verify: --log URL and --log-key KEY go together");
+    else if (tlog == NULL && (nw > 0 || quorum > 0))
+        ex = vt_cli_usage_error("receipt verify: --witness-key and --witness-quorum need --log URL --log-key KEY");
+    else if (quorum > nw)
+        ex = vt_cli_usage_error("receipt verify: --witness-quorum %zu with %zu --witness-key", quorum, nw);
+    else if (pass_arg == NULL)
+        ex = vt_cli_usage_error("receipt verify: --passport TOKEN|FILE|pass-ID is required");
+    else if (verifier == NULL && jwks_src == NULL)
+        ex = vt_cli_usage_error("receipt verify: %s", VT_CLI_NO_VERIFIER);
+    else
+        ex = VT_EXIT_REJECTED;
+    if (ex != VT_EXIT_REJECTED)
+        goto early;
+    if (quorum == 0)
+        quorum = nw;
     vt_cli_report_init(&rep, json);
     vt_buf_init(&ptok);
     rc = vt_cli_load_token(&tok, argv[optind], &err);
@@ -235,17 +266,31 @@ static int receipt_verify(int argc, char **argv)
     if (tlog != NULL) {
         vt_note_verifier *lv = NULL;
         vt_checkpoint cp;
+        vt_buf note;
         uint64_t li = 0;
         memset(&cp, 0, sizeof(cp));
+        vt_buf_init(&note);
         rc = vt_cli_log_key(&lv, tlog_key, &err);
         if (rc == VT_OK)
-            rc = vt_cli_log_checkpoint(&cp, NULL, tlog, lv, &err);
-        if (vt_cli_check(&rep, "checkpoint", rc, &err, "%s, %llu entries, signed by the pinned log key", cp.origin,
-                         (unsigned long long)cp.size)) {
-            rc = vt_cli_log_prove(&li, tlog, &cp, tok.data, tok.len, &err);
-            vt_cli_check(&rep, "log", rc, &err, "entry %llu of %llu (RFC 9162 inclusion proof verified)",
-                         (unsigned long long)li, (unsigned long long)cp.size);
+            rc = vt_cli_log_checkpoint(&cp, &note, tlog, lv, &err);
+        if (!vt_cli_check(&rep, "checkpoint", rc, &err, "%s, %llu entries, signed by the pinned log key", cp.origin,
+                          (unsigned long long)cp.size))
+            goto log_done;
+        if (nw > 0) {
+            /* The proof is made against this checkpoint: the witnesses must have cosigned it, so
+             * that the log cannot show this receipt's holder a view nobody else sees. */
+            char names[400];
+            size_t good = 0;
+            rc = vt_cli_log_cosigned(&good, names, sizeof(names), NULL, &note, wkeys, nw, quorum, &err);
+            if (!vt_cli_check(&rep, "cosigned", rc, &err, "%zu of %zu witnesses (quorum %zu): %s", good, nw, quorum,
+                              names))
+                goto log_done;
         }
+        rc = vt_cli_log_prove(&li, tlog, &cp, tok.data, tok.len, &err);
+        vt_cli_check(&rep, "log", rc, &err, "entry %llu of %llu (RFC 9162 inclusion proof verified)",
+                     (unsigned long long)li, (unsigned long long)cp.size);
+    log_done:
+        vt_buf_free(&note);
         vt_note_verifier_free(lv);
     }
 done:
@@ -270,6 +315,9 @@ out:
     vt_receipt_clear(&r);
     vt_buf_free(&ptok);
     vt_buf_free(&tok);
+early:
+    for (size_t i = 0; i < nw; i++)
+        vt_note_verifier_free(wkeys[i]);
     return ex;
 }
 

@@ -16,8 +16,6 @@
 
 enum { O_LOG = 256, O_KEY, O_STATE, O_FROM, O_JSON, O_INDEX, O_WKEY, O_QUORUM };
 
-#define WITNESS_KEYS_MAX 8
-
 static void tlog_usage(FILE *f)
 {
     fprintf(f, "usage: veritee log checkpoint --log URL --log-key KEY [--json]\n"
@@ -202,13 +200,14 @@ static vt_status read_cp(vt_checkpoint *c, vt_buf *note, const char *path, const
     return rc;
 }
 
-/* The checkpoint note's cosignatures by the given witness keys: prints each, and fails unless
- * at least quorum verify (a fresh checkpoint may not be cosigned yet: run again). */
-static vt_status check_cosigned(FILE *f, const vt_buf *note, vt_note_verifier *const *keys, size_t n, size_t quorum,
-                                vt_err *err)
+vt_status vt_cli_log_cosigned(size_t *good_out, char *names, size_t nlen, FILE *f, const vt_buf *note,
+                              vt_note_verifier *const *keys, size_t n, size_t quorum, vt_err *err)
 {
-    size_t good = 0;
+    char first_bad[300] = "";
+    size_t good = 0, used = 0;
 
+    if (names != NULL && nlen > 0)
+        names[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         size_t tl = 0;
         uint64_t t = 0;
@@ -216,14 +215,45 @@ static vt_status check_cosigned(FILE *f, const vt_buf *note, vt_note_verifier *c
         if (vt_note_open_cosigned(&tl, &t, note->data, note->len, keys[i], &e) == VT_OK) {
             char when[32];
             vt_time_format(when, (vt_time)t);
-            fprintf(f, "  ok   cosigned    by %s at %s\n", vt_note_verifier_name(keys[i]), when);
+            if (f != NULL)
+                fprintf(f, "  ok   cosigned    by %s at %s\n", vt_note_verifier_name(keys[i]), when);
+            if (names != NULL && used < nlen)
+                used += (size_t)snprintf(names + used, nlen - used, "%s%s", good > 0 ? ", " : "",
+                                         vt_note_verifier_name(keys[i]));
             good++;
         } else {
-            fprintf(f, "  --   cosigned    not by %s (%s)\n", vt_note_verifier_name(keys[i]), e.msg);
+            if (f != NULL)
+                fprintf(f, "  --   cosigned    not by %s (%s)\n", vt_note_verifier_name(keys[i]), e.msg);
+            if (first_bad[0] == '\0')
+                snprintf(first_bad, sizeof(first_bad), " (%s: %s)", vt_note_verifier_name(keys[i]), e.msg);
         }
     }
+    if (good_out != NULL)
+        *good_out = good;
     if (good < quorum)
-        return vt_err_set(err, VT_E_CRYPTO, "log: %zu of %zu witness cosignatures, %zu required", good, n, quorum);
+        return vt_err_set(err, VT_E_CRYPTO, "log: %zu of %zu witness cosignatures, %zu required%s", good, n, quorum,
+                          first_bad);
+    return VT_OK;
+}
+
+vt_status vt_cli_log_witness_key(vt_note_verifier **keys, size_t *n, const char *arg, vt_err *err)
+{
+    if (*n == VT_CLI_WITNESS_MAX)
+        return vt_err_set(err, VT_E_ARG, "--witness-key: at most %d", VT_CLI_WITNESS_MAX);
+    if (vt_cli_log_key(&keys[*n], arg, err) != VT_OK)
+        return vt_err_set(err, VT_E_ARG, "--witness-key: %s", err->msg);
+    (*n)++;
+    return VT_OK;
+}
+
+vt_status vt_cli_log_witness_quorum(size_t *quorum, const char *arg, vt_err *err)
+{
+    char *endp;
+    long q = strtol(arg, &endp, 10);
+
+    if (*arg == '\0' || *endp != '\0' || q < 1 || q > VT_CLI_WITNESS_MAX)
+        return vt_err_set(err, VT_E_ARG, "--witness-quorum: 1..%d", VT_CLI_WITNESS_MAX);
+    *quorum = (size_t)q;
     return VT_OK;
 }
 
@@ -236,10 +266,8 @@ int vt_cmd_log_tlog(int argc, char **argv)
         { "witness-key", required_argument, NULL, O_WKEY }, { "witness-quorum", required_argument, NULL, O_QUORUM },
         { NULL, 0, NULL, 0 },
     };
-    vt_note_verifier *wkeys[WITNESS_KEYS_MAX] = { NULL };
+    vt_note_verifier *wkeys[VT_CLI_WITNESS_MAX] = { NULL };
     size_t nw = 0, quorum = 0;
-    long q;
-    char *endp;
     const char *sub = argv[1], *log = NULL, *keyarg = NULL, *state = NULL, *from = NULL;
     vt_note_verifier *v = NULL;
     vt_checkpoint cur, old;
@@ -262,23 +290,16 @@ int vt_cmd_log_tlog(int argc, char **argv)
         case O_FROM: from = optarg; break;
         case O_JSON: json = true; break;
         case O_WKEY:
-            if (nw == WITNESS_KEYS_MAX) {
-                ex = vt_cli_usage_error("--witness-key: at most %d", WITNESS_KEYS_MAX);
+            if (vt_cli_log_witness_key(wkeys, &nw, optarg, &err) != VT_OK) {
+                ex = vt_cli_usage_error("%s", err.msg);
                 goto out;
             }
-            if (vt_cli_log_key(&wkeys[nw], optarg, &err) != VT_OK) {
-                ex = vt_cli_usage_error("--witness-key: %s", err.msg);
-                goto out;
-            }
-            nw++;
             break;
         case O_QUORUM:
-            q = strtol(optarg, &endp, 10);
-            if (*endp != '\0' || q < 1 || q > WITNESS_KEYS_MAX) {
-                ex = vt_cli_usage_error("--witness-quorum: 1..%d", WITNESS_KEYS_MAX);
+            if (vt_cli_log_witness_quorum(&quorum, optarg, &err) != VT_OK) {
+                ex = vt_cli_usage_error("%s", err.msg);
                 goto out;
             }
-            quorum = (size_t)q;
             break;
         case 'h': tlog_usage(stdout); return VT_EXIT_OK;
         default: tlog_usage(stderr); return VT_EXIT_USAGE;
@@ -309,7 +330,7 @@ int vt_cmd_log_tlog(int argc, char **argv)
         ex = vt_cli_fail(rc, &err);
         goto out;
     }
-    if (nw > 0 && check_cosigned(json ? stderr : stdout, &note, wkeys, nw, quorum, &err) != VT_OK) {
+    if (nw > 0 && vt_cli_log_cosigned(NULL, NULL, 0, json ? stderr : stdout, &note, wkeys, nw, quorum, &err) != VT_OK) {
         fprintf(stderr, "  FAIL cosigned     %s\n", err.msg);
         ex = VT_EXIT_REJECTED;
         goto out;

@@ -611,13 +611,8 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
         goto out;
     }
-    if (st->ops->passport_put(st, &row, &e) != VT_OK) {
-        reply_store_error(resp, &e);
-        goto out;
-    }
-    /* The passport is issued only once it is in the transparency log. */
-    if (vf_log_append(svc->log, &log_index, "passport", row.id, (const uint8_t *)row.token, strlen(row.token), &e) !=
-        VT_OK) {
+    /* The passport is issued only once its row and its log entry are committed (one transaction). */
+    if (vf_log_append_passport(svc->log, &log_index, &row, &e) != VT_OK) {
         vt_http_reply_error(resp, 503, "log_unavailable", "%s", e.msg);
         goto out;
     }

@@ -17,6 +17,7 @@ struct item {
     const char *kind, *ref;
     const uint8_t *data;
     size_t len;
+    const vs_passport *passport;
     uint64_t index;
     vt_status rc;
     vt_err err;
@@ -98,6 +99,8 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
             break;
         }
         rc = vt_tlog_leaf_hash(leaf, it->data, it->len, err);
+        if (rc == VT_OK && it->passport != NULL)
+            rc = s->ops->passport_put(s, it->passport, err); /* in this transaction (store.h) */
         if (rc == VT_OK)
             rc = vt_tlog_stored_hashes(add, &n, size, leaf, vf_log_read, s, err);
         if (rc == VT_OK)
@@ -183,6 +186,7 @@ vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry 
         it[i].ref = e[i].ref;
         it[i].data = e[i].data;
         it[i].len = e[i].len;
+        it[i].passport = e[i].passport;
         it[i].next = i + 1 < n ? &it[i + 1] : NULL;
     }
     pthread_mutex_lock(&l->mu);
@@ -216,7 +220,14 @@ vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry 
 vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
                         size_t len, vt_err *err)
 {
-    vf_log_entry e = { kind, ref, entry, len };
+    vf_log_entry e = { .kind = kind, .ref = ref, .data = entry, .len = len };
+    return vf_log_append_many(l, index_out, &e, 1, err);
+}
+
+vt_status vf_log_append_passport(vf_log *l, uint64_t *index_out, const vs_passport *row, vt_err *err)
+{
+    vf_log_entry e = { .kind = "passport", .ref = row->id, .data = (const uint8_t *)row->token,
+                       .len = strlen(row->token), .passport = row };
     return vf_log_append_many(l, index_out, &e, 1, err);
 }
 

@@ -1,14 +1,15 @@
 /* SQLite backend: WAL, full fsync on commit (a passport returned to a client
  * survives a crash), busy timeout for the other workers, prepared statements.
  *
- * Challenges and passport rows are written through a second connection with
- * synchronous=NORMAL: in WAL mode its commits survive a crash of the process
- * at once and a power loss from the next synced commit on, because that
- * fdatasync of the WAL covers every frame before it.  Both are followed by
- * one: a passport is acknowledged only after the log sequencer's FULL commit
- * of its log entry (which holds the same token), and a challenge matters only
- * to the attestation that ends there.  This saves two fsyncs per passport;
- * everything else (environments, the log) commits with a full fsync. */
+ * Challenges are written through a second connection with synchronous=NORMAL:
+ * in WAL mode its commits survive a crash of the process at once and a power
+ * loss from the next synced commit on, because that fdatasync of the WAL
+ * covers every frame before it.  A challenge matters only to the attestation
+ * that ends in the log sequencer's FULL commit.  A passport row is inserted in
+ * that very commit, with its log entry (vf_log_append_passport: the
+ * sequencer's connection, while in_log), so an issued passport costs one
+ * shared fsync and one write transaction.  Everything else (environments, the
+ * log) commits with a full fsync. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -106,6 +107,8 @@ struct lite {
     sqlite3 *fast; /* synchronous=NORMAL, for the statements in on_fast */
     sqlite3_stmt *st[Q_COUNT];
     sqlite3_stmt *lst[L_COUNT];
+    sqlite3_stmt *p_put_log; /* Q_P_PUT on db, for a passport in the open log transaction */
+    bool in_log;             /* between log begin and log end */
 };
 
 static vt_status db_err(struct lite *l, vt_err *err, const char *what)
@@ -134,6 +137,7 @@ static void lite_close(vs_store *s)
         sqlite3_finalize(l->st[i]);
     for (int i = 0; i < L_COUNT; i++)
         sqlite3_finalize(l->lst[i]);
+    sqlite3_finalize(l->p_put_log);
     sqlite3_close(l->fast);
     sqlite3_close(l->db);
     free(l);
@@ -344,8 +348,18 @@ static vt_status lite_env_list(vs_store *s, vt_status (*fn)(void *, const char *
 static vt_status lite_passport_put(vs_store *s, const vs_passport *p, vt_err *err)
 {
     struct lite *l = (struct lite *)s;
-    sqlite3_stmt *st = q(l, Q_P_PUT);
+    sqlite3_stmt *st;
     int rc;
+
+    /* Inside the log's transaction (vf_log_append_passport) the row goes through the same
+     * connection, so it commits with the log entry; the other one would wait for its lock. */
+    if (l->in_log) {
+        st = l->p_put_log;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        st = q(l, Q_P_PUT);
+    }
 
     sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->environment, -1, SQLITE_STATIC);
@@ -363,7 +377,9 @@ static vt_status lite_passport_put(vs_store *s, const vs_passport *p, vt_err *er
         sqlite3_bind_null(st, 11);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? VT_OK : fast_err(l, err, "passport insert");
+    if (rc != SQLITE_DONE)
+        return l->in_log ? db_err(l, err, "passport insert") : fast_err(l, err, "passport insert");
+    return VT_OK;
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -475,6 +491,7 @@ static vt_status lite_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
     *size_out = 0;
     if (rc != VT_OK)
         return rc;
+    l->in_log = true;
     st = lq(l, L_HEAD);
     r = sqlite3_step(st);
     if (r == SQLITE_ROW)
@@ -483,6 +500,7 @@ static vt_status lite_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
     if (r != SQLITE_ROW && r != SQLITE_DONE) {
         rc = db_err(l, err, "log head");
         (void)lite_exec(l, lq(l, L_ROLLBACK), "log rollback", NULL);
+        l->in_log = false;
     }
     return rc;
 }
@@ -494,6 +512,7 @@ static vt_status lite_log_end(vs_store *s, bool commit, vt_err *err)
 
     if (rc != VT_OK && commit)
         (void)lite_exec(l, lq(l, L_ROLLBACK), "log rollback", NULL);
+    l->in_log = false;
     return rc;
 }
 
@@ -776,6 +795,10 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
             rc = db_err(l, err, "prepare");
             goto fail;
         }
+    if (sqlite3_prepare_v3(l->db, sql[Q_P_PUT], -1, SQLITE_PREPARE_PERSISTENT, &l->p_put_log, NULL) != SQLITE_OK) {
+        rc = db_err(l, err, "prepare");
+        goto fail;
+    }
     *out = &l->base;
     return VT_OK;
 fail:

@@ -116,8 +116,28 @@ expect 0 "checkpoint without witness keys" -- "$VT" log checkpoint --log "$L" --
 contains "6 entries" "six entries"
 expect 1 "checkpoint requiring the absent witness" -- "$VT" log checkpoint --log "$L" --log-key "$KEY" \
   --witness-key "$WKEY"
+R1="$TMP/r1.jwt"; sed -n 1p "$TMP/rc/a" >"$R1"
+rverify() { "$VT" receipt verify "$R1" --passport "$TMP/passport.jwt" --verifier "$U" --log "$L" --log-key "$KEY" "$@"; }
+expect 1 "receipt verify: refused when the checkpoint lacks the required cosignature" -- rverify --witness-key "$WKEY"
+contains "0 of 1 witness cosignatures, 1 required" "the missing cosignature is named"
+expect 0 "receipt verify without witness keys proves inclusion" -- rverify
 # Back (same state): the log catches it up from 4 to 6 on its next try (within its 10 s retry).
 start_witness
 [ "$(post "$(sed -n 6p "$TMP/rc/a")")" = 201 ] && ok || bad "POST receipt"
 cosigned 7 && ok || bad "after the witness's restart, checkpoint of 7 not cosigned: $(cat "$TMP/out")"
+
+# receipt verify --log --witness-key: the inclusion proof counts only against a cosigned checkpoint.
+expect 0 "receipt verify: accepted with the witness's cosignature" -- rverify --witness-key "$WKEY"
+contains "1 of 1 witnesses (quorum 1): witness.test/w1" "the cosigning witness is named"
+contains "RFC 9162 inclusion proof verified" "and inclusion is proven"
+expect 1 "receipt verify: refused under a witness key that did not cosign" -- rverify \
+  --witness-key "$(cat "$TMP/unused.vkey")"
+expect 1 "receipt verify: refused below quorum (1 of 2 cosigned, 2 required)" -- rverify --witness-key "$WKEY" \
+  --witness-key "$TMP/unused.vkey" --witness-quorum 2
+contains "1 of 2 witness cosignatures, 2 required" "the quorum shortfall is named"
+expect 0 "receipt verify: quorum 1 of 2 is met" -- rverify --witness-key "$WKEY" --witness-key "$TMP/unused.vkey" \
+  --witness-quorum 1
+expect 2 "receipt verify: --witness-key without --log" -- "$VT" receipt verify "$R1" --passport "$TMP/passport.jwt" \
+  --verifier "$U" --witness-key "$WKEY"
+expect 2 "receipt verify: quorum above the keys given" -- rverify --witness-key "$WKEY" --witness-quorum 2
 finish

@@ -1,0 +1,127 @@
+/* The log sequencer stores a passport's row in the same transaction as its log
+ * entry (vf_log_append_passport): both are there after the append, and when the
+ * row cannot be stored the entry is not logged either (and the reverse). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt_test.h"
+
+#include "verifier/log.h"
+
+struct fx {
+    char dir[4096], url[4200];
+    vf_log *log;
+    vs_store *st;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    vt_err err = { 0 };
+
+    vt_test_mkdtemp(f->dir, sizeof(f->dir));
+    snprintf(f->url, sizeof(f->url), "sqlite:%s/verifier.db", f->dir);
+    if (vs_open(&f->st, f->url, &err) != VT_OK ||
+        vf_log_open(&f->log, f->url, f->dir, "test.example/log", NULL, &err) != VT_OK)
+        fail_msg("open: %s", err.msg);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    vf_log_close(f->log);
+    vs_close(f->st);
+    vt_test_rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void row_init(vs_passport *r, const char *id, char *token)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    snprintf(r->environment, sizeof(r->environment), "env-test");
+    snprintf(r->status, sizeof(r->status), "affirming");
+    snprintf(r->tee_type, sizeof(r->tee_type), "mock");
+    snprintf(r->measurement, sizeof(r->measurement), "mrtd:00");
+    r->issued_at = 1000;
+    r->expires_at = 2000;
+    r->token = token;
+    r->components = NULL;
+}
+
+static uint64_t log_size(struct fx *f)
+{
+    uint64_t n = 0;
+    char *cp = NULL;
+    vt_err err = { 0 };
+    assert_int_equal(f->st->log->head(f->st, &n, &cp, &err), VT_OK);
+    free(cp);
+    return n;
+}
+
+static void test_row_and_entry_together(void **state)
+{
+    struct fx *f = *state;
+    char tok[] = "eyJhbGciOiJFUzI1NiJ9.eyJwIjoxfQ.c2ln";
+    vs_passport r, got;
+    uint64_t idx = 99, found = 99;
+    char *data = NULL;
+    size_t len = 0;
+    vt_err err = { 0 };
+
+    row_init(&r, "pass-0001", tok);
+    if (vf_log_append_passport(f->log, &idx, &r, &err) != VT_OK)
+        fail_msg("append: %s", err.msg);
+    assert_int_equal(idx, 0);
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(f->st->ops->passport_get(f->st, &got, "pass-0001", &err), VT_OK);
+    assert_string_equal(got.token, tok);
+    vs_passport_clear(&got);
+    assert_int_equal(f->st->log->find(f->st, &found, &data, &len, "passport", "pass-0001", &err), VT_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(len, strlen(tok));
+    assert_memory_equal(data, tok, len);
+    free(data);
+    assert_int_equal(log_size(f), 1);
+    /* The worker connection still stores rows on its own (outside any log transaction). */
+    row_init(&r, "pass-0002", tok);
+    assert_int_equal(f->st->ops->passport_put(f->st, &r, &err), VT_OK);
+}
+
+static void test_row_refused_nothing_logged(void **state)
+{
+    struct fx *f = *state;
+    char tok1[] = "aaaa.bbbb.cccc", tok2[] = "dddd.eeee.ffff";
+    vs_passport r;
+    uint64_t idx = 0;
+    vt_err err = { 0 };
+
+    /* A row with this id exists already: the insert in the log's transaction fails, so the
+     * whole transaction rolls back and the token is not logged. */
+    row_init(&r, "pass-dup", tok1);
+    assert_int_equal(f->st->ops->passport_put(f->st, &r, &err), VT_OK);
+    row_init(&r, "pass-dup", tok2);
+    assert_int_not_equal(vf_log_append_passport(f->log, &idx, &r, &err), VT_OK);
+    assert_int_equal(f->st->log->find(f->st, &idx, NULL, NULL, "passport", "pass-dup", NULL), VT_E_NOTFOUND);
+    assert_int_equal(log_size(f), 0);
+    /* The sequencer goes on: the next passport commits (row and entry). */
+    row_init(&r, "pass-next", tok2);
+    if (vf_log_append_passport(f->log, &idx, &r, &err) != VT_OK)
+        fail_msg("append after a refused one: %s", err.msg);
+    assert_int_equal(idx, 0);
+    assert_int_equal(log_size(f), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_row_and_entry_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_row_refused_nothing_logged, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
