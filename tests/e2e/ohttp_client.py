@@ -122,6 +122,8 @@ def main():
     ap.add_argument("--flip-response", type=int, default=-1)
     ap.add_argument("--key-id", type=int, default=-1)
     ap.add_argument("--no-binding", action="store_true")
+    ap.add_argument("--replay", action="store_true",
+                    help="send the same encapsulated request twice (RFC 9458 6.5) and report both answers")
     a = ap.parse_args()
 
     r = urllib.request.urlopen(a.relay + "/.well-known/ohttp-keys")
@@ -158,27 +160,38 @@ def main():
     enc_req = bytearray(hdr + enc + AESGCM(key).encrypt(nonce, req, b""))
     if a.flip_request >= 0:
         enc_req[a.flip_request % len(enc_req)] ^= 1
-    rq = urllib.request.Request(a.relay + "/v1/ohttp", data=bytes(enc_req), method="POST",
-                                headers={"Content-Type": "message/ohttp-req"})
-    try:
-        resp = urllib.request.urlopen(rq)
-    except urllib.error.HTTPError as e:
-        print(json.dumps({"error": e.code, "body": e.read().decode(errors="replace")}))
-        sys.exit(3)
-    assert resp.headers["Content-Type"] == "message/ohttp-res"
-    enc_res = bytearray(resp.read())
-    if a.flip_response >= 0:
-        enc_res[a.flip_response % len(enc_res)] ^= 1
-    secret_r = lexpand(sid, exp, b"sec", b"message/bhttp response", 16)
-    rn = bytes(enc_res[:16])
-    prk = extract(enc + rn, secret_r)
-    try:
-        plain = AESGCM(expand(prk, b"key", 16)).decrypt(expand(prk, b"nonce", 12), bytes(enc_res[16:]), b"")
-    except Exception:
-        print(json.dumps({"error": "response does not decapsulate"}))
-        sys.exit(4)
-    status, h, body = bhttp_response(plain)
-    print(json.dumps({"status": status, "headers": h, "body": body.decode(errors="replace")}))
+    def exchange():
+        rq = urllib.request.Request(a.relay + "/v1/ohttp", data=bytes(enc_req), method="POST",
+                                    headers={"Content-Type": "message/ohttp-req"})
+        try:
+            resp = urllib.request.urlopen(rq)
+        except urllib.error.HTTPError as e:
+            print(json.dumps({"error": e.code, "body": e.read().decode(errors="replace")}))
+            sys.exit(3)
+        assert resp.headers["Content-Type"] == "message/ohttp-res"
+        enc_res = bytearray(resp.read())
+        if a.flip_response >= 0:
+            enc_res[a.flip_response % len(enc_res)] ^= 1
+        secret_r = lexpand(sid, exp, b"sec", b"message/bhttp response", 16)
+        rn = bytes(enc_res[:16])
+        prk = extract(enc + rn, secret_r)
+        try:
+            plain = AESGCM(expand(prk, b"key", 16)).decrypt(expand(prk, b"nonce", 12), bytes(enc_res[16:]), b"")
+        except Exception:
+            print(json.dumps({"error": "response does not decapsulate"}))
+            sys.exit(4)
+        status, h, body = bhttp_response(plain)
+        return {"status": status, "headers": h, "body": body.decode(errors="replace"),
+                "response_nonce": rn.hex(), "ciphertext": bytes(enc_res).hex()}
+
+    first = exchange()
+    if not a.replay:
+        del first["response_nonce"], first["ciphertext"]
+        print(json.dumps(first))
+        return
+    # The identical Encapsulated Request again (what a relay or an observer could resend).
+    second = exchange()
+    print(json.dumps({"first": first, "second": second}))
 
 
 if __name__ == "__main__":

@@ -103,6 +103,28 @@ client --relay "$R" --path /v1/embeddings --body '{"model":"echo","input":"hello
 client --relay "$R" --path /v1/ohttp --body 'x'
 [ "$(jq -r .status "$TMP/out")" = 404 ] && ok || bad "OHTTP inside OHTTP: $(cat "$TMP/out")"
 
+# Replay (RFC 9458 6.5; stance in docs/transport.md "Replay"): the identical Encapsulated
+# Request sent twice is answered twice, no anti-replay cache.  Each answer has a fresh response
+# nonce (different ciphertext; only the original client's HPKE context opens either), and the
+# second upstream inference gets its own receipt, which the verifier accepts as a new one.
+client --relay "$R" --replay --body "$BODY"
+[ $? -eq 0 ] && ok || bad "replayed request: $(cat "$TMP/out")"
+cp "$TMP/out" "$TMP/replay.json"
+[ "$(jq -r '.first.status,.second.status' "$TMP/replay.json" | tr '\n' ' ')" = "200 200 " ] && ok || bad "replay statuses: $(cat "$TMP/replay.json")"
+[ "$(jq -r '.first.body' "$TMP/replay.json" | jq -r '.choices[0].message.content')" = "$PROMPT" ] &&
+  [ "$(jq -r '.second.body' "$TMP/replay.json" | jq -r '.choices[0].message.content')" = "$PROMPT" ] && ok ||
+  bad "a replay is answered like the original: $(cat "$TMP/replay.json")"
+[ "$(jq -r '.first.response_nonce' "$TMP/replay.json")" != "$(jq -r '.second.response_nonce' "$TMP/replay.json")" ] &&
+  [ "$(jq -r '.first.ciphertext' "$TMP/replay.json")" != "$(jq -r '.second.ciphertext' "$TMP/replay.json")" ] && ok ||
+  bad "a replay got the same response nonce/ciphertext"
+R1=$(jq -r '.first.headers["veritee-receipt"] // empty' "$TMP/replay.json")
+R2=$(jq -r '.second.headers["veritee-receipt"] // empty' "$TMP/replay.json")
+[ -n "$R1" ] && [ -n "$R2" ] && [ "$R1" != "$R2" ] && ok || bad "a replay has no receipt of its own"
+for rc_tok in "$R1" "$R2"; do
+  code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -X POST -d "{\"token\":\"$rc_tok\"}" "$V/v1/receipts")
+  [ "$code" = 201 ] && ok || bad "the verifier refused a replay's receipt: $code $(cat "$TMP/r.json")"
+done
+
 # veritee chat --ohttp: the gateway verified as always, then the prompt through the relay;
 # the receipt (inside the encapsulation) checked against the bytes sent and received.
 for mode in "" --stream; do
