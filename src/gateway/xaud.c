@@ -106,7 +106,8 @@ vt_status vt__gw_xaud_measure(json_t *arr, vt_err *err)
             json_decref(fd);
             return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
         }
-        if (json_object_set_new(m, "files", fd) != 0)
+        if (json_object_set_new(m, "files", fd) != 0 ||
+            json_object_set_new(m, "protocol", json_string(VT_XAUD_PROTOCOL)) != 0)
             return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
         if (exe != NULL) {
             rc = file_digest(d, exe, err);
@@ -421,8 +422,11 @@ static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = c->fd >= 0, eof = false;
         size_t before = answer->len;
-        if (!reused && (rc = conn_open(x, i, c, deadline, err)) != VT_OK)
-            return rc;
+        if (!reused) {
+            rc = conn_open(x, i, c, deadline, err);
+            if (rc != VT_OK)
+                return rc;
+        }
         rc = exchange(c, method, path, body, len, deadline, answer, &status, &eof, err);
         if (rc == VT_OK)
             break;

@@ -68,9 +68,12 @@ static vt_status parse_measured(vt_xaud_spec *s, json_t *m, const char *where, v
     if (!json_is_object(m))
         return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured must be an object", where);
     json_object_foreach(m, k, v) {
-        if (strcmp(k, "executable") != 0 && strcmp(k, "files") != 0)
+        if (strcmp(k, "executable") != 0 && strcmp(k, "files") != 0 && strcmp(k, "protocol") != 0)
             return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured: unknown member '%.40s'", where, k);
     }
+    v = json_object_get(m, "protocol");
+    if (v != NULL && !(json_is_string(v) && strcmp(json_string_value(v), VT_XAUD_PROTOCOL) == 0))
+        return vt_err_set(err, VT_E_FORMAT, "audit: %s.measured.protocol must be \"%s\"", where, VT_XAUD_PROTOCOL);
     if ((s->executable != NULL) != (exe != NULL) ||
         (exe != NULL && (!hex_ok(json_string_value(exe), 64) ||
                          vt_hex_decode(s->exe_digest, 32, json_string_value(exe), 64, NULL) != VT_OK)))
@@ -162,7 +165,8 @@ vt_status vt__xaud_parse(vt_xaud_spec **out, json_t *o, size_t idx, vt_err *err)
         rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.executable must be an absolute path", where);
         goto out;
     }
-    if (v != NULL && (rc = dup_str(&s->executable, json_string_value(v), err)) != VT_OK)
+    rc = v != NULL ? dup_str(&s->executable, json_string_value(v), err) : VT_OK;
+    if (rc != VT_OK)
         goto out;
     v = json_object_get(o, "image_digest");
     if (v != NULL && !(json_is_string(v) && strncmp(json_string_value(v), "sha256:", 7) == 0 &&
@@ -170,7 +174,8 @@ vt_status vt__xaud_parse(vt_xaud_spec **out, json_t *o, size_t idx, vt_err *err)
         rc = vt_err_set(err, VT_E_FORMAT, "audit: %s.image_digest must be \"sha256:\" and 64 lowercase hex", where);
         goto out;
     }
-    if (v != NULL && (rc = dup_str(&s->image_digest, json_string_value(v), err)) != VT_OK)
+    rc = v != NULL ? dup_str(&s->image_digest, json_string_value(v), err) : VT_OK;
+    if (rc != VT_OK)
         goto out;
     if ((s->executable == NULL) == (s->image_digest == NULL)) {
         rc = vt_err_set(err, VT_E_FORMAT, "audit: %s needs exactly one of executable and image_digest", where);
@@ -216,7 +221,8 @@ vt_status vt__xaud_parse(vt_xaud_spec **out, json_t *o, size_t idx, vt_err *err)
     if (v != NULL)
         s->window = (size_t)json_integer_value(v);
     v = json_object_get(o, "measured");
-    if (v != NULL && (rc = parse_measured(s, v, where, err)) != VT_OK)
+    rc = v != NULL ? parse_measured(s, v, where, err) : VT_OK;
+    if (rc != VT_OK)
         goto out;
     *out = s;
     s = NULL;
