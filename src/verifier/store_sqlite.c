@@ -6,9 +6,9 @@
  * loss from the next synced commit on, because that fdatasync of the WAL
  * covers every frame before it.  A challenge matters only to the attestation
  * that ends in the log sequencer's FULL commit.  A passport row is inserted in
- * that very commit, with its log entry (vf_log_append_passport: the
- * sequencer's connection, while in_log), so an issued passport costs one
- * shared fsync and one write transaction.  Everything else (environments, the
+ * that very commit, with its log entry (vf_log_append_passport, on the
+ * sequencer's connection), so an issued passport costs one shared fsync and
+ * one write transaction.  Everything else (environments, the
  * log) commits with a full fsync. */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +71,7 @@ static const char *const sql[Q_COUNT] = {
 
 /* Statements prepared on the non-syncing connection (see the top of the file). */
 static const bool on_fast[Q_COUNT] = {
-    [Q_CH_PUT] = true, [Q_CH_GC] = true, [Q_CH_TAKE] = true, [Q_CH_PEEK] = true, [Q_P_PUT] = true,
+    [Q_CH_PUT] = true, [Q_CH_GC] = true, [Q_CH_TAKE] = true, [Q_CH_PEEK] = true,
 };
 
 /* The log (docs/log.md): entries, stored hashes in tlog order, the signed head. */
@@ -107,8 +107,6 @@ struct lite {
     sqlite3 *fast; /* synchronous=NORMAL, for the statements in on_fast */
     sqlite3_stmt *st[Q_COUNT];
     sqlite3_stmt *lst[L_COUNT];
-    sqlite3_stmt *p_put_log; /* Q_P_PUT on db, for a passport in the open log transaction */
-    bool in_log;             /* between log begin and log end */
 };
 
 static vt_status db_err(struct lite *l, vt_err *err, const char *what)
@@ -137,7 +135,6 @@ static void lite_close(vs_store *s)
         sqlite3_finalize(l->st[i]);
     for (int i = 0; i < L_COUNT; i++)
         sqlite3_finalize(l->lst[i]);
-    sqlite3_finalize(l->p_put_log);
     sqlite3_close(l->fast);
     sqlite3_close(l->db);
     free(l);
@@ -348,18 +345,8 @@ static vt_status lite_env_list(vs_store *s, vt_status (*fn)(void *, const char *
 static vt_status lite_passport_put(vs_store *s, const vs_passport *p, vt_err *err)
 {
     struct lite *l = (struct lite *)s;
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = q(l, Q_P_PUT); /* on db: inside the log's open transaction when there is one */
     int rc;
-
-    /* Inside the log's transaction (vf_log_append_passport) the row goes through the same
-     * connection, so it commits with the log entry; the other one would wait for its lock. */
-    if (l->in_log) {
-        st = l->p_put_log;
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-    } else {
-        st = q(l, Q_P_PUT);
-    }
 
     sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->environment, -1, SQLITE_STATIC);
@@ -377,9 +364,7 @@ static vt_status lite_passport_put(vs_store *s, const vs_passport *p, vt_err *er
         sqlite3_bind_null(st, 11);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return l->in_log ? db_err(l, err, "passport insert") : fast_err(l, err, "passport insert");
-    return VT_OK;
+    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, "passport insert");
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -491,7 +476,6 @@ static vt_status lite_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
     *size_out = 0;
     if (rc != VT_OK)
         return rc;
-    l->in_log = true;
     st = lq(l, L_HEAD);
     r = sqlite3_step(st);
     if (r == SQLITE_ROW)
@@ -500,7 +484,6 @@ static vt_status lite_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
     if (r != SQLITE_ROW && r != SQLITE_DONE) {
         rc = db_err(l, err, "log head");
         (void)lite_exec(l, lq(l, L_ROLLBACK), "log rollback", NULL);
-        l->in_log = false;
     }
     return rc;
 }
@@ -512,7 +495,6 @@ static vt_status lite_log_end(vs_store *s, bool commit, vt_err *err)
 
     if (rc != VT_OK && commit)
         (void)lite_exec(l, lq(l, L_ROLLBACK), "log rollback", NULL);
-    l->in_log = false;
     return rc;
 }
 
@@ -795,10 +777,6 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
             rc = db_err(l, err, "prepare");
             goto fail;
         }
-    if (sqlite3_prepare_v3(l->db, sql[Q_P_PUT], -1, SQLITE_PREPARE_PERSISTENT, &l->p_put_log, NULL) != SQLITE_OK) {
-        rc = db_err(l, err, "prepare");
-        goto fail;
-    }
     *out = &l->base;
     return VT_OK;
 fail:
