@@ -126,13 +126,24 @@ static vt_status only_abc(const uint8_t *p, size_t len, vt_err *err)
     return len == 3 && memcmp(p, "abc", 3) == 0 ? VT_OK : vt_err_set(err, VT_E_FORMAT, "not abc");
 }
 
+/* The fetcher's cache file for a GET of url: dir/<hex SHA-256 of url>.<ext> (fetch.h). */
+static void cache_path(char *path, size_t n, const char *dir, const char *url, const char *ext)
+{
+    uint8_t h[32];
+    char hex[65];
+    vt_err err = { 0 };
+
+    assert_int_equal(vt_digest(VT_MD_SHA256, url, strlen(url), h, &err), VT_OK);
+    vt_hex_encode(hex, h, 32);
+    snprintf(path, n, "%s/%s.%s", dir, hex, ext);
+}
+
 /* Without the network: cache hits, misses, a refused cache entry, and a
  * remembered failure, all without a socket (127.0.0.1:9 is never dialled). */
 static void test_tee_sevsnp_kds__fetch_cache_only(void **state)
 {
     const char *url = "http://127.0.0.1:9/x";
-    char dir[512], path[1100], hex[65];
-    uint8_t h[32];
+    char dir[512], path[1100];
     vt__fetch_opts o;
     vt_buf out;
     vt_err err = { 0 };
@@ -149,9 +160,7 @@ static void test_tee_sevsnp_kds__fetch_cache_only(void **state)
     assert_non_null(strstr(err.msg, "fetching is off"));
     assert_int_equal(src, VT_FETCH_NONE);
     assert_int_equal(out.len, 0);
-    assert_int_equal(vt_digest(VT_MD_SHA256, url, strlen(url), h, &err), VT_OK);
-    vt_hex_encode(hex, h, 32);
-    snprintf(path, sizeof(path), "%s/%s.bin", dir, hex);
+    cache_path(path, sizeof(path), dir, url, "bin");
     assert_int_equal(vt_file_write(path, "abc", 3, 0644, &err), VT_OK);
     assert_int_equal(vt__fetch(&out, &src, url, &o, &err), VT_OK);
     assert_int_equal(src, VT_FETCH_FROM_CACHE);
@@ -163,7 +172,7 @@ static void test_tee_sevsnp_kds__fetch_cache_only(void **state)
     assert_int_equal(out.len, 0);
     assert_int_equal(vt_file_read(&out, path, 16, &err), VT_E_NOTFOUND);
     /* a remembered failure answers without asking the network */
-    snprintf(path, sizeof(path), "%s/%s.neg", dir, hex);
+    cache_path(path, sizeof(path), dir, url, "neg");
     snprintf(neg, sizeof(neg), "v1 %lld -9 rate-limited (HTTP 429)\n", (long long)vt_time_now() + 100);
     assert_int_equal(vt_file_write(path, neg, strlen(neg), 0600, &err), VT_OK);
     o.network = true;
@@ -218,8 +227,7 @@ static void *serve(void *arg)
 static void test_tee_sevsnp_kds__no_transport(void **state)
 {
     const char *url = "http://127.0.0.1:9/y";
-    char dir[512], path[1100], hex[65];
-    uint8_t h[32];
+    char dir[512], path[1100];
     vt__fetch_opts o;
     vt_buf out;
     vt_err err = { 0 };
@@ -236,9 +244,7 @@ static void test_tee_sevsnp_kds__no_transport(void **state)
     assert_non_null(strstr(err.msg, "no network transport"));
     assert_int_equal(src, VT_FETCH_NONE);
     assert_int_equal(out.len, 0);
-    assert_int_equal(vt_digest(VT_MD_SHA256, url, strlen(url), h, &err), VT_OK);
-    vt_hex_encode(hex, h, 32);
-    snprintf(path, sizeof(path), "%s/%s.neg", dir, hex);
+    cache_path(path, sizeof(path), dir, url, "neg");
     assert_int_not_equal(access(path, F_OK), 0);
     vt_buf_free(&out);
     vt_test_rmdir(dir);
