@@ -80,6 +80,14 @@ static void test_xchain__config_refused(void **state)
         { "[" EXT("a", ",\"files\":[\"/f\"],\"measured\":{\"executable\":"
                        "\"0000000000000000000000000000000000000000000000000000000000000000\",\"files\":[]}") "]",
           "one SHA-256 per file" },
+        { "[" EXT("a", ",\"measured\":{\"executable\":"
+                       "\"0000000000000000000000000000000000000000000000000000000000000000\",\"files\":[],"
+                       "\"protocol\":\"veritee-auditor/2\"}") "]",
+          "measured.protocol must be" },
+        { "[" EXT("a", ",\"measured\":{\"executable\":"
+                       "\"0000000000000000000000000000000000000000000000000000000000000000\",\"files\":[],"
+                       "\"protocol\":1}") "]",
+          "measured.protocol must be" },
         { "[" EXT("a", ",\"command\":\"x\"") "]", "unknown member 'command'" },
         { "[" EXT("a", "") "," EXT("a", "") "]", "configured twice" },
     };
@@ -115,6 +123,14 @@ static void test_xchain__measurement_changes_digests(void **state)
     assert_int_equal(vt_xaud_get(a, 0)->exe_digest[0], 0x11);
     assert_int_equal(vt_xaud_get(a, 0)->timeout_ms, VT_XAUD_DEFAULT_TIMEOUT_MS);
     assert_null(vt_xaud_get(a, 1));
+    vt_audit_chain_free(a);
+    vt_audit_chain_free(b);
+    /* The protocol the gateway speaks to it is measured too (as the gateway writes it). */
+    a = chain("[" EXT("a", ",\"measured\":{\"executable\":"
+                           "\"1111111111111111111111111111111111111111111111111111111111111111\",\"files\":[],"
+                           "\"protocol\":\"" VT_XAUD_PROTOCOL "\"}") "]");
+    b = chain(m1);
+    assert_memory_not_equal(vt_audit_chain_get(a, 0)->config_digest, vt_audit_chain_get(b, 0)->config_digest, 32);
     vt_audit_chain_free(a);
     vt_audit_chain_free(b);
 }
