@@ -121,6 +121,26 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
     return rc;
 }
 
+/* A batch failed as a whole: commit its items one transaction each, so one bad item (a
+ * passport row the store refuses) fails alone and the clients batched with it by chance
+ * still get their entries.  Each item's own outcome goes to it. */
+static void commit_isolated(vf_log *l, struct item *batch)
+{
+    bool any = false;
+
+    for (struct item *it = batch, *nx; it != NULL; it = nx) {
+        nx = it->next;
+        it->next = NULL;
+        it->rc = commit_batch(l, it, &it->err);
+        it->next = nx;
+        if (it->rc != VT_OK)
+            log_error("log append failed", it->err.msg);
+        any |= it->rc == VT_OK;
+    }
+    if (any)
+        vf_witnesses_kick(l->wit);
+}
+
 static void *sequencer(void *arg)
 {
     vf_log *l = arg;
@@ -148,16 +168,20 @@ static void *sequencer(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&l->mu);
         rc = commit_batch(l, batch, &e);
-        if (rc != VT_OK)
-            log_error("log append failed", e.msg);
-        else
+        if (rc == VT_OK) {
+            for (struct item *it = batch; it != NULL; it = it->next)
+                it->rc = VT_OK;
             vf_witnesses_kick(l->wit); /* a new checkpoint to offer */
+        } else if (batch->next == NULL) {
+            batch->rc = rc;
+            batch->err = e;
+            log_error("log append failed", e.msg);
+        } else {
+            commit_isolated(l, batch);
+        }
         pthread_mutex_lock(&l->mu);
         for (struct item *it = batch, *nx; it != NULL; it = nx) {
             nx = it->next;
-            it->rc = rc;
-            if (rc != VT_OK)
-                it->err = e;
             it->done = true;
         }
         pthread_cond_broadcast(&l->done);

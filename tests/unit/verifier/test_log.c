@@ -1,6 +1,7 @@
 /* The log sequencer stores a passport's row in the same transaction as its log
  * entry (vf_log_append_passport): both are there after the append, and when the
- * row cannot be stored the entry is not logged either (and the reverse). */
+ * row cannot be stored the entry is not logged either (and the reverse).  A refused item
+ * fails alone: the entries batched with it are still logged. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +118,45 @@ static void test_row_refused_nothing_logged(void **state)
     assert_int_equal(log_size(f), 1);
 }
 
+/* Entries batched together with a refused passport row are not refused with it: only the
+ * bad item fails, the others are logged (and in order). */
+static void test_batch_one_refused(void **state)
+{
+    struct fx *f = *state;
+    char tok1[] = "aaaa.bbbb.cccc", tok2[] = "dddd.eeee.ffff";
+    const char *ra = "receipt-a", *rb = "receipt-b";
+    vs_passport r;
+    vf_log_entry e[3];
+    uint64_t idx[3] = { 0 }, found = 99;
+    vt_err err = { 0 };
+
+    row_init(&r, "pass-dup", tok1);
+    assert_int_equal(f->st->ops->passport_put(f->st, &r, &err), VT_OK);
+    row_init(&r, "pass-dup", tok2);
+    memset(e, 0, sizeof(e));
+    e[0] = (vf_log_entry){ .kind = "receipt", .ref = "ra", .data = (const uint8_t *)ra, .len = strlen(ra) };
+    e[1] = (vf_log_entry){ .kind = "passport", .ref = r.id, .data = (const uint8_t *)tok2, .len = strlen(tok2),
+                           .passport = &r };
+    e[2] = (vf_log_entry){ .kind = "receipt", .ref = "rb", .data = (const uint8_t *)rb, .len = strlen(rb) };
+    /* One call queues all three at once: the sequencer takes them as one batch. */
+    assert_int_not_equal(vf_log_append_many(f->log, idx, e, 3, &err), VT_OK);
+    assert_non_null(strstr(err.msg, "passport insert")); /* the refused item's own error */
+    assert_int_equal(f->st->log->find(f->st, &found, NULL, NULL, "passport", "pass-dup", NULL), VT_E_NOTFOUND);
+    assert_int_equal(f->st->log->find(f->st, &found, NULL, NULL, "receipt", "ra", &err), VT_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(idx[0], 0);
+    assert_int_equal(f->st->log->find(f->st, &found, NULL, NULL, "receipt", "rb", &err), VT_OK);
+    assert_int_equal(found, 1);
+    assert_int_equal(idx[2], 1);
+    assert_int_equal(log_size(f), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_row_and_entry_together, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_refused_nothing_logged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_one_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
