@@ -1,6 +1,5 @@
 /* A blocking JSON client over libcurl for the CLI: one request per call,
  * a cap on the response size, and errors that say which URL failed and why. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,32 +11,7 @@
 #include "veritee/crypto.h"
 #include "veritee/http.h"
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-static void curl_setup(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-struct sink {
-    vt_buf *b;
-    size_t max;
-    bool over;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-    struct sink *s = arg;
-    size_t len = size * n;
-
-    if (s->b->len + len > s->max) {
-        s->over = true;
-        return 0; /* aborts the transfer */
-    }
-    if (vt_buf_append(s->b, p, len, NULL) != VT_OK)
-        return 0;
-    return len;
-}
+#include "curl_int.h"
 
 struct vt_http_conn {
     CURL *c;
@@ -48,9 +22,8 @@ vt_status vt_http_conn_new(vt_http_conn **out, vt_err *err)
     vt_http_conn *k;
 
     *out = NULL;
-    pthread_once(&curl_once, curl_setup);
-    if (curl_init_rc != CURLE_OK)
-        return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
+    if (vt__curl_start(err) != VT_OK)
+        return VT_E_INTERNAL;
     k = calloc(1, sizeof(*k));
     if (k == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
@@ -130,7 +103,7 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     CURL *c = NULL;
     CURLcode cc;
     struct curl_slist *hdr = NULL;
-    struct sink sink;
+    vt__curl_sink sink = { 0 };
     char auth[1100], ebuf[CURL_ERROR_SIZE] = "";
     char *authz = NULL;
     long timeout = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
@@ -140,9 +113,8 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return vt_err_set(err, VT_E_ARG, "http: URL must start with http:// or https:// (got '%s')",
                           url != NULL ? url : "");
-    pthread_once(&curl_once, curl_setup);
-    if (curl_init_rc != CURLE_OK)
-        return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
+    if (vt__curl_start(err) != VT_OK)
+        return VT_E_INTERNAL;
     if (kept) {
         c = opts->conn->c; /* its connection cache survives the reset */
         curl_easy_reset(c);
@@ -153,7 +125,6 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
         return vt_err_set(err, VT_E_NOMEM, "http: libcurl cannot start");
     sink.b = &out->body;
     sink.max = opts != NULL && opts->max_response > 0 ? opts->max_response : (size_t)8 << 20;
-    sink.over = false;
     hdr = curl_slist_append(hdr, "Accept: application/json");
     if (body != NULL)
         hdr = curl_slist_append(hdr, "Content-Type: application/json");
@@ -182,7 +153,7 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, vt__curl_sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
@@ -200,6 +171,10 @@ vt_status vt_http_request(vt_http_response *out, const char *method, const char 
     cc = curl_easy_perform(c);
     if (sink.over) {
         rc = vt_err_set(err, VT_E_LIMIT, "http: %s: response exceeds %zu bytes", url, sink.max);
+        goto out;
+    }
+    if (sink.nomem) {
+        rc = vt_err_set(err, VT_E_NOMEM, "http: %s: out of memory", url);
         goto out;
     }
     if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) {
@@ -310,9 +285,8 @@ vt_status vt_http_request_stream(vt_http_response *out, const char *method, cons
     if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return vt_err_set(err, VT_E_ARG, "http: URL must start with http:// or https:// (got '%s')",
                           url != NULL ? url : "");
-    pthread_once(&curl_once, curl_setup);
-    if (curl_init_rc != CURLE_OK)
-        return vt_err_set(err, VT_E_INTERNAL, "http: libcurl cannot start");
+    if (vt__curl_start(err) != VT_OK)
+        return VT_E_INTERNAL;
     c = curl_easy_init();
     if (c == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: libcurl cannot start");

@@ -4,7 +4,6 @@
  * response header capped while they arrive.  The cache, locking, backoff and
  * status handling stay in the core (tee/fetch.c); this file only moves bytes.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,20 +13,7 @@
 #include "veritee/fetch.h"
 #include "veritee/http.h"
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-/* curl_global_init is not thread-safe in every libcurl this may link with. */
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-typedef struct sink {
-    vt_buf *b;
-    size_t max;
-    bool too_big, nomem;
-} sink;
+#include "curl_int.h"
 
 typedef struct hsink {
     const char *name;
@@ -72,28 +58,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    sink *s = ud;
-    size_t len = size * n; /* size is always 1 */
-
-    if (len > s->max || s->b->len > s->max - len) {
-        s->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    if (vt_buf_append(s->b, p, len, NULL) != VT_OK) {
-        s->nomem = true;
-        return 0;
-    }
-    return len;
-}
-
 static vt_status curl_transport(void *ctx, const vt_fetch_request *rq, vt_fetch_reply *rp, vt_buf *body,
                                 vt_buf *hdr, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     char ebuf[CURL_ERROR_SIZE];
-    sink s = { body, rq->max_len, false, false };
+    vt__curl_sink s = { body, rq->max_len, false, false };
     hsink hs = { rq->header, hdr, rq->header_max, false, false, false };
     CURL *h = NULL;
     struct curl_slist *hl = NULL;
@@ -103,9 +73,8 @@ static vt_status curl_transport(void *ctx, const vt_fetch_request *rq, vt_fetch_
 
     (void)ctx;
     memset(rp, 0, sizeof(*rp));
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return vt_err_set(err, VT_E_INTERNAL, "libcurl did not initialize: %s", curl_easy_strerror(curl_init_rc));
+    if (vt__curl_start(err) != VT_OK)
+        return VT_E_INTERNAL;
     h = curl_easy_init();
     if (h == NULL)
         return vt_err_set(err, VT_E_NOMEM, "libcurl: out of memory");
@@ -117,7 +86,7 @@ static vt_status curl_transport(void *ctx, const vt_fetch_request *rq, vt_fetch_
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, rq->connect_timeout_s) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_TIMEOUT, rq->total_timeout_s) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)rq->max_len) != CURLE_OK ||
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, vt__curl_sink_write) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf) != CURLE_OK ||
         curl_easy_setopt(h, CURLOPT_USERAGENT, "veritee") != CURLE_OK) {
@@ -151,7 +120,7 @@ static vt_status curl_transport(void *ctx, const vt_fetch_request *rq, vt_fetch_
         rc = vt_err_set(err, VT_E_NOMEM, "out of memory");
         goto out;
     }
-    if (s.too_big || cr == CURLE_FILESIZE_EXCEEDED) {
+    if (s.over || cr == CURLE_FILESIZE_EXCEEDED) {
         rc = vt_err_set(err, VT_E_LIMIT, "response larger than %zu bytes, refused", rq->max_len);
         goto out;
     }
