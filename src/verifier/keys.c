@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "verifier/verifier.h"
+#include "verifier/keys.h"
 
 #define KEK_FILE "kbs-kek.key"
 #define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID" */
@@ -281,15 +281,27 @@ static void subject_of(vt_kbs_subject *s, const vs_passport *p, const vt_passpor
                                                            "digest"));
 }
 
-/* POST /v1/keys/{id}/release (docs/keys.md). */
-static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+/* Sets out's status and code, and err's message for the caller. */
+static void answer(vf_release *out, int status, const char *code, vt_err *err, const char *msg)
 {
-    const struct vf_call *call = ctx;
+    out->status = status;
+    out->code = code;
+    if (msg != NULL)
+        vt_err_set(err, status >= 500 ? VT_E_IO : VT_E_POLICY, "%s", msg);
+}
+
+void vf_release_clear(vf_release *r)
+{
+    free(r->jwe);
+    memset(r, 0, sizeof(*r));
+}
+
+void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, const char *id,
+                     const uint8_t *body, size_t body_len, vt_err *err)
+{
     vf_service *svc = call->svc;
-    vs_store *st = req->thread_ctx;
-    const char *id = req->params[0];
     uint8_t nonce[VT_KBS_NONCE_MAX], d[32];
-    char ref[65], clause[64] = "", kid[160], *json = NULL, *jwe = NULL;
+    char ref[65], clause[64] = "", kid[160], *json = NULL;
     size_t nonce_len = 0;
     json_t *rec = NULL, *comp = NULL;
     vs_passport p;
@@ -302,6 +314,7 @@ static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     bool fresh = false, released = false;
     const char *w;
 
+    memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
     memset(&pc, 0, sizeof(pc));
     vt_buf_init(&h);
@@ -309,11 +322,11 @@ static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vt_buf_init(&secret);
     if (!call->gateway) {
         audit("kbs_refused", id, NULL, "authorization", "no Veritee-Gateway authorization (passport + signature)");
-        vt_http_reply_error(resp, 401, "not_released", "not released");
+        answer(out, 401, "not_released", err, "not released");
         goto out;
     }
-    if (vt_kbs_request_parse(nonce, &nonce_len, req->body, req->body_len, &e) != VT_OK) {
-        vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);
+    if (vt_kbs_request_parse(nonce, &nonce_len, body, body_len, &e) != VT_OK) {
+        answer(out, 400, "bad_request", err, e.msg);
         goto out;
     }
     /* Replay: the nonce is in the signed body, so one signed request is one release. */
@@ -328,20 +341,20 @@ static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (rc == VT_OK)
         rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
     if (rc != VT_OK) {
-        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        answer(out, 503, "store_unavailable", err, e.msg);
         goto out;
     }
     if (!fresh) {
         audit("kbs_refused", id, call->passport_id, "replay", "this signed request was already presented");
         vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"replay\"", 1);
-        vt_http_reply_error(resp, 403, "not_released", "not released");
+        answer(out, 403, "not_released", err, "not released");
         goto out;
     }
     rc = st->keys->get(st, &json, id, &e);
     if (rc == VT_OK)
         rc = st->ops->passport_get(st, &p, call->passport_id, &e);
     if (rc != VT_OK && rc != VT_E_NOTFOUND) {
-        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        answer(out, 503, "store_unavailable", err, e.msg);
         goto out;
     }
     rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
@@ -372,29 +385,33 @@ static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         if (rc == VT_OK)
             rc = vt_jwk_to_pkey(&cnf, pc.attester_jwk, strlen(pc.attester_jwk), &e);
         if (rc == VT_OK)
-            rc = vt_jwe_encrypt(&jwe, cnf, id, secret.data, secret.len, &e);
+            rc = vt_jwe_encrypt(&out->jwe, cnf, id, secret.data, secret.len, &e);
         if (rc != VT_OK) {
             audit("kbs_error", id, call->passport_id, "unwrap", e.msg);
-            vt_http_reply_error(resp, 500, "internal", "the resource cannot be released now");
+            answer(out, 500, "internal", err, "the resource cannot be released now");
             goto out;
         }
         released = true;
     }
     if (log_outcome(svc, id, call->passport_id, ref, released, &e) != VT_OK) {
         audit("kbs_error", id, call->passport_id, "log", e.msg);
-        vt_http_reply_error(resp, 503, "log_unavailable", "the transparency log cannot record the release now");
+        answer(out, 503, "log_unavailable", err, "the transparency log cannot record the release now");
         goto out;
     }
     if (!released) {
         audit("kbs_refused", id, call->passport_id, clause, e.msg);
         vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);
-        vt_http_reply_error(resp, 403, "not_released", "not released");
+        answer(out, 403, "not_released", err, "not released");
         goto out;
     }
     audit("kbs_released", id, call->passport_id, NULL, NULL);
     vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"released\"", 1);
-    reply_json(resp, 200, json_pack("{s:s, s:s, s:s}", "resource", id, "passport", call->passport_id, "jwe", jwe));
+    answer(out, 200, "", err, NULL);
 out:
+    if (out->status != 200) {
+        free(out->jwe);
+        out->jwe = NULL;
+    }
     if (secret.data != NULL)
         OPENSSL_cleanse(secret.data, secret.len);
     vt_buf_free(&secret);
@@ -406,7 +423,22 @@ out:
     json_decref(rec);
     json_decref(comp);
     free(json);
-    free(jwe);
+}
+
+/* POST /v1/keys/{id}/release (docs/keys.md): vf_keys_release behind admission. */
+static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    const struct vf_call *call = ctx;
+    vf_release r;
+    vt_err e = { 0 };
+
+    vf_keys_release(&r, call, req->thread_ctx, req->params[0], req->body, req->body_len, &e);
+    if (r.status == 200)
+        reply_json(resp, 200, json_pack("{s:s, s:s, s:s}", "resource", req->params[0], "passport",
+                                        call->passport_id, "jwe", r.jwe));
+    else
+        vt_http_reply_error(resp, r.status, r.code, "%s", e.msg);
+    vf_release_clear(&r);
 }
 
 bool vf_keys_takes_call(vt_http_handler fn)

@@ -32,6 +32,30 @@ static void push(vt_gw_rq *q, int i)
     assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, (size_t)n, &err), VT_OK);
 }
 
+/* A fresh queue directory holding receipts 0..n-1, closed. */
+static void with_records(char *dir, size_t dir_len, int n)
+{
+    vt_gw_rq *q;
+
+    vt_test_mkdtemp(dir, dir_len);
+    q = open_q(dir, 0, 0);
+    for (int i = 0; i < n; i++)
+        push(q, i);
+    vt_gw_rq_close(q);
+}
+
+/* Opens dir again and checks what the restart recovered and discarded (bytes). */
+static vt_gw_rq *reopen(const char *dir, uint64_t recovered, uint64_t discarded)
+{
+    vt_gw_rq *q = open_q(dir, 0, 0);
+    vt_gw_rq_stats st;
+
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, recovered);
+    assert_int_equal(st.discarded, discarded);
+    return q;
+}
+
 /* Peeks up to max and checks they are receipts first..first+count-1. */
 static size_t expect_batch(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max, int first)
 {
@@ -107,10 +131,7 @@ static void test_gateway_receipt_queue__order_ack_replay(void **state)
     vt_gw_rq_close(q); /* the peeked batch of 3 was never acknowledged */
 
     /* a restart replays everything from the cursor on */
-    q = open_q(dir, 0, 0);
-    vt_gw_rq_stats_get(q, &st);
-    assert_int_equal(st.recovered, 6);
-    assert_int_equal(st.discarded, 0);
+    q = reopen(dir, 6, 0);
     assert_int_equal(expect_batch(q, &b, 100, 4), 6);
     assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
     push(q, 10);
@@ -138,28 +159,20 @@ static void test_gateway_receipt_queue__torn_tail(void **state)
     char dir[4096], seg[4200];
     vt_gw_rq *q;
     vt_gw_rq_batch b;
-    vt_gw_rq_stats st;
     struct stat sb;
     off_t whole;
     int fd;
     (void)state;
 
     memset(&b, 0, sizeof(b));
-    vt_test_mkdtemp(dir, sizeof(dir));
-    q = open_q(dir, 0, 0);
-    for (int i = 0; i < 5; i++)
-        push(q, i);
-    vt_gw_rq_close(q);
+    with_records(dir, sizeof(dir), 5);
     last_segment(seg, sizeof(seg), dir);
     assert_int_equal(stat(seg, &sb), 0);
     whole = sb.st_size;
     /* every truncation inside the last record */
     for (off_t cut = 1; cut < 8 + 39; cut += 5) {
         assert_int_equal(truncate(seg, whole - cut), 0);
-        q = open_q(dir, 0, 0);
-        vt_gw_rq_stats_get(q, &st);
-        assert_int_equal(st.recovered, 4);
-        assert_int_equal(st.discarded, (uint64_t)(8 + 39 - cut));
+        q = reopen(dir, 4, (uint64_t)(8 + 39 - cut));
         assert_int_equal(expect_batch(q, &b, 100, 0), 4);
         push(q, 4); /* the lost one again: the queue appends after the last whole record */
         vt_gw_rq_close(q);
@@ -171,10 +184,7 @@ static void test_gateway_receipt_queue__torn_tail(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, "\x10\x00", 2), 2);
     close(fd);
-    q = open_q(dir, 0, 0);
-    vt_gw_rq_stats_get(q, &st);
-    assert_int_equal(st.recovered, 5);
-    assert_int_equal(st.discarded, 2);
+    q = reopen(dir, 5, 2);
     assert_int_equal(expect_batch(q, &b, 100, 0), 5);
     vt_gw_rq_batch_clear(&b);
     vt_gw_rq_close(q);
@@ -187,17 +197,12 @@ static void test_gateway_receipt_queue__corrupt_record(void **state)
     char dir[4096], seg[4200];
     vt_gw_rq *q;
     vt_gw_rq_batch b;
-    vt_gw_rq_stats st;
     int fd;
     char c;
     (void)state;
 
     memset(&b, 0, sizeof(b));
-    vt_test_mkdtemp(dir, sizeof(dir));
-    q = open_q(dir, 0, 0);
-    for (int i = 0; i < 5; i++)
-        push(q, i);
-    vt_gw_rq_close(q);
+    with_records(dir, sizeof(dir), 5);
     last_segment(seg, sizeof(seg), dir);
     fd = open(seg, O_RDWR);
     assert_true(fd >= 0);
@@ -206,10 +211,7 @@ static void test_gateway_receipt_queue__corrupt_record(void **state)
     c ^= 0x01;
     assert_int_equal(pwrite(fd, &c, 1, 2 * 47 + 20), 1);
     close(fd);
-    q = open_q(dir, 0, 0);
-    vt_gw_rq_stats_get(q, &st);
-    assert_int_equal(st.recovered, 2);
-    assert_int_equal(st.discarded, 3 * 47);
+    q = reopen(dir, 2, 3 * 47);
     assert_int_equal(expect_batch(q, &b, 100, 0), 2);
     vt_gw_rq_batch_clear(&b);
     vt_gw_rq_close(q);

@@ -287,65 +287,57 @@ static void test_seal_weights__reordered_or_foreign_segments_fail(void **state)
     vt_buf_free(&b);
 }
 
-/* A key holder's file whose header digest is not its plaintext's: every tag
- * verifies, and the digest check alone refuses it. */
-static void test_seal_weights__digest_checked_after_decryption(void **state)
+/* Re-encodes f's 3-segment file (the last 12345 bytes) in enc under its header as it now
+ * stands, as a key holder would (the format definition, include/veritee/weights.h):
+ * the header tag, then every segment's tag under aad = SHA-256(header || u32le(len) || name). */
+static void reseal(const struct fx *f, vt_buf *enc)
 {
-    struct fx *f = *state;
     static const char info[] = "veritee-weights-v1 file key";
-    uint8_t fkey[32], nonce[12], aad[32], nl[4] = { 17, 0, 0, 0 }, haad[HDR - 16 + 4 + 17];
-    const void *parts[3];
-    size_t lens[3];
+    static const uint8_t nl[4] = { 17, 0, 0, 0 };
+    uint8_t fkey[32], nonce[12], aad[32], haad[HDR - 16 + 4 + 17];
+    const void *parts[3] = { enc->data, nl, "model.safetensors" };
+    size_t lens[3] = { HDR, 4, 17 };
     vt_weights_header h;
-    vt_buf enc;
 
-    encrypt(f);
-    load(&enc, f->enc);
-    assert_int_equal(vt_weights_header_parse(&h, enc.data, enc.len, NULL), VT_OK);
-    enc.data[48] ^= 0x01; /* the digest */
+    assert_int_equal(vt_weights_header_parse(&h, enc->data, enc->len, NULL), VT_OK);
     assert_int_equal(vt_hkdf_sha256(fkey, 32, f->key, 32, h.salt, 16, (const uint8_t *)info, sizeof(info) - 1, NULL),
                      VT_OK);
     /* header tag: aad = header[0..80) || u32le(len) || name, nonce = prefix || ffffffff || 02 */
-    memcpy(haad, enc.data, HDR - 16);
+    memcpy(haad, enc->data, HDR - 16);
     memcpy(haad + HDR - 16, nl, 4);
     memcpy(haad + HDR - 12, "model.safetensors", 17);
     memcpy(nonce, h.nonce_prefix, 7);
     memset(nonce + 7, 0xff, 4);
     nonce[11] = 2;
-    assert_int_equal(vt_aead_seal(enc.data + HDR - 16, VT_AEAD_AES_256_GCM, fkey, nonce, haad, sizeof(haad), NULL, 0, NULL), VT_OK);
-    parts[0] = enc.data, lens[0] = HDR;
-    parts[1] = nl, lens[1] = 4;
-    parts[2] = "model.safetensors", lens[2] = 17;
+    assert_int_equal(vt_aead_seal(enc->data + HDR - 16, VT_AEAD_AES_256_GCM, fkey, nonce, haad, sizeof(haad), NULL, 0, NULL), VT_OK);
     assert_int_equal(vt_digestv(VT_MD_SHA256, parts, lens, 3, aad, NULL), VT_OK);
     for (uint32_t i = 0; i < 3; i++) {
         size_t len = i < 2 ? SEG : 12345;
-        uint8_t *seg = enc.data + HDR + (size_t)i * SEGCT;
+        uint8_t *seg = enc->data + HDR + (size_t)i * SEGCT;
         memcpy(nonce, h.nonce_prefix, 7);
         nonce[7] = 0, nonce[8] = 0, nonce[9] = 0, nonce[10] = (uint8_t)i;
         nonce[11] = i == 2;
         assert_int_equal(vt_aead_seal(seg, VT_AEAD_AES_256_GCM, fkey, nonce, aad, 32, f->data + (size_t)i * SEG, len, NULL),
                          VT_OK);
     }
-    store(f->enc, enc.data, enc.len);
+    store(f->enc, enc->data, enc->len);
+}
+
+/* A key holder's file whose header digest is not its plaintext's: every tag
+ * verifies, and the digest check alone refuses it. */
+static void test_seal_weights__digest_checked_after_decryption(void **state)
+{
+    struct fx *f = *state;
+    vt_buf enc;
+
+    encrypt(f);
+    load(&enc, f->enc);
+    enc.data[48] ^= 0x01; /* the digest */
+    reseal(f, &enc);
     expect_refused(f, "model.safetensors", VT_E_CRYPTO, "digest differs");
     /* The same construction without the digest change decrypts: the test's own encoder is right. */
     enc.data[48] ^= 0x01;
-    memcpy(haad, enc.data, HDR - 16);
-    memcpy(nonce, h.nonce_prefix, 7);
-    memset(nonce + 7, 0xff, 4);
-    nonce[11] = 2;
-    assert_int_equal(vt_aead_seal(enc.data + HDR - 16, VT_AEAD_AES_256_GCM, fkey, nonce, haad, sizeof(haad), NULL, 0, NULL), VT_OK);
-    assert_int_equal(vt_digestv(VT_MD_SHA256, parts, lens, 3, aad, NULL), VT_OK);
-    for (uint32_t i = 0; i < 3; i++) {
-        size_t len = i < 2 ? SEG : 12345;
-        uint8_t *seg = enc.data + HDR + (size_t)i * SEGCT;
-        memcpy(nonce, h.nonce_prefix, 7);
-        nonce[7] = 0, nonce[8] = 0, nonce[9] = 0, nonce[10] = (uint8_t)i;
-        nonce[11] = i == 2;
-        assert_int_equal(vt_aead_seal(seg, VT_AEAD_AES_256_GCM, fkey, nonce, aad, 32, f->data + (size_t)i * SEG, len, NULL),
-                         VT_OK);
-    }
-    store(f->enc, enc.data, enc.len);
+    reseal(f, &enc);
     assert_int_equal(decrypt(f, "model.safetensors", NULL), VT_OK);
     vt_buf_free(&enc);
 }

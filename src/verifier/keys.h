@@ -1,0 +1,27 @@
+/* The key broker's release, callable in-process (keys.c, docs/keys.md). */
+#ifndef VT_VERIFIER_KEYS_H
+#define VT_VERIFIER_KEYS_H
+
+#include "verifier/verifier.h"
+
+/* What a release answers: the HTTP status, its error code, and on 200 the JWE. */
+typedef struct vf_release {
+    int status;          /* 200, 400, 401, 403 (refused or replay), 500, 503 */
+    const char *code;    /* static: "not_released", "bad_request", "store_unavailable", ... ("" on 200) */
+    char *jwe;           /* owned on 200 (vf_release_clear): the resource encrypted to the cnf key */
+} vf_release;
+
+/*
+ * POST /v1/keys/{id}/release without the HTTP around it: call is what admission
+ * learnt (call->gateway false: 401), body the signed request's {"nonce": ...},
+ * st this worker's store.  Records the replay digest, checks the resource's
+ * policy against the stored passport, unwraps, encrypts to the passport's cnf
+ * key, logs the outcome and audits it.  Fills out (always) and, when not 200,
+ * err with the message for the caller (only "not released" for a refusal: the
+ * clause goes to the admin log).
+ */
+void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, const char *id,
+                     const uint8_t *body, size_t body_len, vt_err *err);
+void vf_release_clear(vf_release *r);
+
+#endif
