@@ -52,7 +52,7 @@ if [ ! -d "$cache/node_modules/playwright-core" ]; then
 fi
 shots="${VERITEE_SCREENSHOTS:-$TMP/shots}"
 mkdir -p "$shots"
-timeout 120 node "$cache/observer.mjs" "$V" "$CHROMIUM" "$shots" "$RID" "$TOKEN" >"$TMP/out" 2>&1
+timeout 240 node "$cache/observer.mjs" "$V" "$CHROMIUM" "$shots" "$RID" "$TOKEN" >"$TMP/out" 2>&1
 st=$?
 if [ "$st" -eq 3 ]; then cat "$TMP/out"; echo "browser half skipped"; finish; exit $?; fi
 if [ "$st" -eq 0 ]; then passed=$((passed + 1)); else

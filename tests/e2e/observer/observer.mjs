@@ -26,7 +26,7 @@ async function openPage(browser, tamper) {
 async function badge(page, what, want) {
   const sel = want ? `.badge.ok[data-verified="${what}"]` : '.badge.fail';
   try {
-    await page.waitForSelector(sel, { timeout: 10000 });
+    await page.waitForSelector(sel, { timeout: 30000 });
   } catch (e) {
     fail(`${page.url()}: no ${want ? 'verified' : 'failed'} badge for ${what}`);
     return;
@@ -48,12 +48,12 @@ try {
   const page = await openPage(browser);
   // Gateways
   await page.goto(base + '/');
-  await page.waitForSelector('a[href^="#/passport/"]', { timeout: 10000 });
+  await page.waitForSelector('a[href^="#/passport/"]', { timeout: 30000 });
   await badge(page, 'signature', true);
   await page.screenshot({ path: shots + '/observer-gateways.png', fullPage: true });
   // Passport detail
   await page.click('a[href^="#/passport/"]');
-  await page.waitForSelector('text=Measurements against the environment', { timeout: 10000 });
+  await page.waitForSelector('text=Measurements against the environment', { timeout: 30000 });
   await badge(page, 'passport signature', true);
   for (const t of ['affirming', 'tdx', 'Evidence chain to the vendor root']) {
     if (!(await page.textContent('main')).includes(t)) fail('passport page lacks ' + t);
@@ -61,7 +61,7 @@ try {
   await page.screenshot({ path: shots + '/observer-passport.png', fullPage: true });
   // Receipts -> receipt detail
   await page.click('nav a[href="#/receipts"]');
-  await page.waitForSelector(`a[href="#/receipt/${rid}"]`, { timeout: 10000 });
+  await page.waitForSelector(`a[href="#/receipt/${rid}"]`, { timeout: 30000 });
   const listText = await page.textContent('main');
   if (listText.includes('jane.doe')) fail('receipts page shows prompt content');
   await page.screenshot({ path: shots + '/observer-receipts.png', fullPage: true });
@@ -79,17 +79,17 @@ try {
   await page.screenshot({ path: shots + '/observer-log.png', fullPage: true });
   await page.fill('#paste', token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA'));
   await page.click('#check-inclusion');
-  await page.waitForSelector('#inclusion .error', { timeout: 10000 }).catch(() => fail('an altered receipt was not refused'));
+  await page.waitForSelector('#inclusion .error', { timeout: 30000 }).catch(() => fail('an altered receipt was not refused'));
   // Admin: a wrong token is refused, the right one creates an environment
   await page.click('nav a[href="#/admin"]');
   await page.fill('#admin-token', 'wrong-token');
   await page.fill('#env-id', 'from-browser');
   await page.fill('#env-json', '{"description": "made in the Observer", "allow_simulated": true}');
   await page.click('text=Save environment');
-  await page.waitForSelector('#admin-out .error', { timeout: 10000 }).catch(() => fail('a wrong admin token was not refused'));
+  await page.waitForSelector('#admin-out .error', { timeout: 30000 }).catch(() => fail('a wrong admin token was not refused'));
   await page.fill('#admin-token', adminToken);
   await page.click('text=Save environment');
-  await page.waitForSelector('#admin-out .ok', { timeout: 10000 }).catch(() => fail('the admin action failed'));
+  await page.waitForSelector('#admin-out .ok', { timeout: 30000 }).catch(() => fail('the admin action failed'));
   const env = await fetch(`${base}/v1/environments/from-browser`);
   if (env.status !== 200) fail('the environment made in the browser is not there');
 
