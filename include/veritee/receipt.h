@@ -65,6 +65,12 @@ VT_API void vt_receipt_clear(vt_receipt *r);
 /* Signs r with the enclave key; fills r->enclave_key.  free() the token. */
 VT_NODISCARD VT_API vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclave_key,
                                               vt_err *err);
+/* Like vt_receipt_sign, with "auditors" and "coverage.unaudited" taken from the auditor report
+ * rep itself (r->auditors and r->unaudited are ignored): the gateway's path, one tree per
+ * request and no JSON text round trip.  The same payload as vt_receipt_sign given
+ * vt_audit_report_json's members. */
+VT_NODISCARD VT_API vt_status vt_receipt_sign_report(char **token_out, vt_receipt *r, const vt_audit_report *rep,
+                                                     const vt_pkey *enclave_key, vt_err *err);
 /*
  * Verifies the signature with enclave_key (the passport's cnf key) and parses
  * the payload strictly into out (which the caller clears).  VT_E_CRYPTO when

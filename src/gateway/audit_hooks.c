@@ -91,10 +91,8 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
                               const uint8_t response[32], vt_err *err)
 {
     vt_receipt r;
-    vt_buf aj;
     vt_status rc;
 
-    vt_buf_init(&aj);
     rc = vt_receipt_init(&r, err);
     if (rc != VT_OK)
         return rc;
@@ -112,18 +110,6 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
     r.audited = x->rep->audited;
     r.failed = x->rep->failed;
     snprintf(r.verdict, sizeof(r.verdict), "%s", vt_audit_verdict_name(x->rep->verdict));
-    rc = vt_audit_report_json(&aj, x->rep, err);
-    if (rc == VT_OK)
-        rc = vt_buf_terminate(&aj, err);
-    if (rc == VT_OK) {
-        /* The receipt keeps the auditors array; the report's own verdict is r.verdict. */
-        json_t *o = json_loads((const char *)aj.data, 0, NULL);
-        r.auditors = json_dumps(json_object_get(o, "auditors"), JSON_COMPACT);
-        r.unaudited = json_dumps(json_object_get(json_object_get(o, "coverage"), "unaudited"), JSON_COMPACT);
-        json_decref(o);
-        if (r.auditors == NULL || r.unaudited == NULL)
-            rc = vt_err_set(err, VT_E_INTERNAL, "gateway: auditor report JSON");
-    }
     r.prompt_tokens = x->exec.prompt_tokens;
     r.completion_tokens = x->exec.completion_tokens;
     r.total_tokens = x->exec.total_tokens;
@@ -132,11 +118,10 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
     if (rc == VT_OK && ctx->deployments != NULL && (r.deployments = strdup(ctx->deployments)) == NULL)
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     if (rc == VT_OK)
-        rc = vt_receipt_sign(token_out, &r, t->key, err);
+        rc = vt_receipt_sign_report(token_out, &r, x->rep, t->key, err); /* the report's own tree */
     if (rc == VT_OK)
         vt__gw_receipt_queue(t, *token_out);
     vt_receipt_clear(&r);
-    vt_buf_free(&aj);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* The auditor chain at run time: per-thread contexts, the four phases, the
- * streaming scanner and the report with its receipt JSON. */
+ * streaming scanner and the report (its JSON: report.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +9,6 @@
 #include "audit/audit_int.h"
 
 #define H VT_AUDIT_HOLDBACK
-
-const char *vt_audit_verdict_name(vt_audit_verdict v)
-{
-    static const char *const names[] = { "allow", "annotate", "redact", "block" };
-    return (unsigned)v < 4 ? names[v] : "unknown";
-}
 
 /* ---- contexts ---- */
 vt_status vt_audit_ctx_new(vt_audit_ctx **out, const vt_audit_chain *c, vt_err *err)
@@ -79,18 +73,6 @@ void vt_audit_report_unaudited(vt_audit_report *r, const char *field)
     if (r->unaudited_len == VT_AUDIT_MAX_UNAUDITED - 1)
         name = "...";
     snprintf(r->unaudited[r->unaudited_len++], VT_AUDIT_NAME_MAX, "%s", name);
-}
-
-static json_t *phase_list(unsigned bits)
-{
-    static const vt_audit_phase order[] = {VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
-                                           VT_AUDIT_RESPONSE};
-    json_t *a = json_array();
-
-    for (size_t i = 0; a != NULL && i < sizeof(order) / sizeof(order[0]); i++)
-        if (bits & (unsigned)order[i])
-            json_array_append_new(a, json_string(vt_audit_phase_name(order[i])));
-    return a;
 }
 
 vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
@@ -190,57 +172,6 @@ const char *vt_audit_report_block_reason(const vt_audit_report *r)
         if (r->entries[i].verdict == VT_AUDIT_BLOCK)
             return r->entries[i].reason;
     return NULL;
-}
-
-vt_status vt_audit_report_json(vt_buf *out, const vt_audit_report *r, vt_err *err)
-{
-    json_t *o = json_object(), *arr = json_array();
-    char *s = NULL;
-    vt_status rc;
-
-    if (o == NULL || arr == NULL) {
-        json_decref(o);
-        json_decref(arr);
-        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
-    }
-    json_object_set_new(o, "verdict", json_string(vt_audit_verdict_name(r->verdict)));
-    for (size_t i = 0; i < r->entry_len; i++) {
-        const vt_audit_entry *e = &r->entries[i];
-        json_t *a = json_object(), *f = json_object(), *n = json_object();
-        char hex[65];
-        vt_hex_encode(hex, e->config_digest, 32);
-        json_object_set_new(a, "name", json_string(e->name));
-        json_object_set_new(a, "phase", json_string(vt_audit_phase_name(e->phase)));
-        json_object_set_new(a, "version", json_string(e->version));
-        json_object_set_new(a, "config_digest", json_string(hex));
-        json_object_set_new(a, "verdict", json_string(vt_audit_verdict_name(e->verdict)));
-        for (size_t k = 0; k < e->count_len; k++)
-            json_object_set_new(f, e->counts[k].type, json_integer(e->counts[k].count));
-        json_object_set_new(a, "findings", f);
-        for (size_t k = 0; k < e->note_len; k++)
-            json_object_set_new(n, e->notes[k].key, json_integer(e->notes[k].value));
-        json_object_set_new(a, "annotations", n);
-        if (e->verdict == VT_AUDIT_BLOCK)
-            json_object_set_new(a, "reason", json_string(e->reason));
-        json_array_append_new(arr, a);
-    }
-    json_object_set_new(o, "auditors", arr);
-    {
-        json_t *cov = json_object(), *un = json_array();
-        for (size_t i = 0; un != NULL && i < r->unaudited_len; i++)
-            json_array_append_new(un, json_string(r->unaudited[i]));
-        json_object_set_new(cov, "audited", phase_list(r->audited));
-        json_object_set_new(cov, "failed", phase_list(r->failed));
-        json_object_set_new(cov, "unaudited", un);
-        json_object_set_new(o, "coverage", cov);
-    }
-    s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    if (s == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "audit: cannot serialize the report");
-    rc = vt_buf_append(out, s, strlen(s), err);
-    free(s);
-    return rc;
 }
 
 /* ---- phases ---- */

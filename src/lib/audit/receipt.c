@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/report_tree.h"
 #include "veritee/jws.h"
 #include "veritee/receipt.h"
 
@@ -44,22 +45,6 @@ static bool deployments_ok(json_t *a)
 
 static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION, VT_AUDIT_RESPONSE };
 #define NPHASES (sizeof(phases) / sizeof(phases[0]))
-
-/* Here rather than in chain.c: receipts are checked by the core library, which has no auditor chain. */
-const char *vt_audit_phase_name(vt_audit_phase p)
-{
-    switch (p) {
-    case VT_AUDIT_ARTIFACT:
-        return "artifact";
-    case VT_AUDIT_REQUEST:
-        return "request";
-    case VT_AUDIT_EXECUTION:
-        return "execution";
-    case VT_AUDIT_RESPONSE:
-        return "response";
-    }
-    return "unknown";
-}
 
 vt_status vt_receipt_init(vt_receipt *r, vt_err *err)
 {
@@ -103,63 +88,59 @@ static json_t *usage_json(const vt_receipt *r)
                      (json_int_t)r->completion_tokens, "total_tokens", (json_int_t)r->total_tokens);
 }
 
-static json_t *phase_names(unsigned bits)
+/* r->unaudited as a tree: a JSON array of strings. */
+static vt_status unaudited_tree(json_t **out, const vt_receipt *r, vt_err *err)
 {
-    json_t *a = json_array();
-
-    for (size_t i = 0; a != NULL && i < NPHASES; i++)
-        if (bits & (unsigned)phases[i])
-            json_array_append_new(a, json_string(vt_audit_phase_name(phases[i])));
-    return a;
-}
-
-static vt_status coverage_json(json_t **out, const vt_receipt *r, vt_err *err)
-{
-    json_t *un = NULL;
+    json_t *un, *v;
+    size_t i;
 
     *out = NULL;
-    if (r->unaudited != NULL && r->unaudited[0] != '\0') {
-        size_t i;
-        json_t *v;
-        un = json_loads(r->unaudited, JSON_REJECT_DUPLICATES, NULL);
-        json_array_foreach(un, i, v) {
-            if (!json_is_string(v)) {
-                json_decref(un);
-                un = NULL;
-                break;
-            }
-        }
-        if (!json_is_array(un)) {
+    if (r->unaudited == NULL || r->unaudited[0] == '\0')
+        return (*out = json_array()) != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    un = json_loads(r->unaudited, JSON_REJECT_DUPLICATES, NULL);
+    json_array_foreach(un, i, v) {
+        if (!json_is_string(v)) {
             json_decref(un);
-            return vt_err_set(err, VT_E_ARG, "receipt: unaudited is not a JSON array of strings");
+            un = NULL;
+            break;
         }
-    } else {
-        un = json_array();
     }
-    *out = json_pack("{s:o, s:o, s:o}", "audited", phase_names(r->audited), "failed", phase_names(r->failed),
-                     "unaudited", un);
-    return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    if (!json_is_array(un)) {
+        json_decref(un);
+        return vt_err_set(err, VT_E_ARG, "receipt: unaudited is not a JSON array of strings");
+    }
+    *out = un;
+    return VT_OK;
 }
 
-static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
+/* r->auditors as a tree: a JSON array. */
+static vt_status auditors_tree(json_t **out, const vt_receipt *r, vt_err *err)
 {
-    json_t *aud, *o, *cov = NULL;
-    vt_status rc;
+    json_t *aud;
 
-    if (r->auditors != NULL && r->auditors[0] != '\0') {
-        json_error_t je;
-        aud = json_loads(r->auditors, JSON_REJECT_DUPLICATES, &je);
-        if (aud == NULL || !json_is_array(aud)) {
-            json_decref(aud);
-            return vt_err_set(err, VT_E_ARG, "receipt: auditors is not a JSON array");
-        }
-    } else {
-        aud = json_array();
-    }
-    rc = coverage_json(&cov, r, err);
-    if (rc != VT_OK) {
+    *out = NULL;
+    if (r->auditors == NULL || r->auditors[0] == '\0')
+        return (*out = json_array()) != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    aud = json_loads(r->auditors, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_array(aud)) {
         json_decref(aud);
-        return rc;
+        return vt_err_set(err, VT_E_ARG, "receipt: auditors is not a JSON array");
+    }
+    *out = aud;
+    return VT_OK;
+}
+
+/* The payload of r, with aud (the auditors array) and un (coverage.unaudited) given as trees;
+ * both references are taken, whatever the outcome. */
+static vt_status payload_json(json_t **out, const vt_receipt *r, json_t *aud, json_t *un, vt_err *err)
+{
+    json_t *o, *cov;
+
+    cov = json_pack("{s:o, s:o, s:o}", "audited", vt__audit_phase_list(r->audited), "failed", vt__audit_phase_list(r->failed),
+                    "unaudited", un);
+    if (cov == NULL) {
+        json_decref(aud);
+        return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
     }
     o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:s,s:i,s:s,s:o,s:o,s:I,s:I}", "receipt", r->id,
                   "passport", r->passport, "environment", r->environment, "enclave_key", r->enclave_key, "model",
@@ -194,7 +175,9 @@ static vt_status payload_json(json_t **out, const vt_receipt *r, vt_err *err)
     return VT_OK;
 }
 
-vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclave_key, vt_err *err)
+/* Signs r whose auditors and unaudited trees are aud and un (references taken). */
+static vt_status sign_trees(char **token_out, vt_receipt *r, json_t *aud, json_t *un, const vt_pkey *enclave_key,
+                            vt_err *err)
 {
     json_t *o = NULL;
     char *text = NULL;
@@ -203,7 +186,11 @@ vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclav
     *token_out = NULL;
     rc = vt_jwk_thumbprint(r->enclave_key, enclave_key, err);
     if (rc == VT_OK)
-        rc = payload_json(&o, r, err);
+        rc = payload_json(&o, r, aud, un, err);
+    else {
+        json_decref(aud);
+        json_decref(un);
+    }
     if (rc == VT_OK) {
         text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
         if (text == NULL)
@@ -214,6 +201,39 @@ vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclav
     free(text);
     json_decref(o);
     return rc;
+}
+
+vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclave_key, vt_err *err)
+{
+    json_t *aud = NULL, *un = NULL;
+    vt_status rc;
+
+    *token_out = NULL;
+    rc = auditors_tree(&aud, r, err);
+    if (rc == VT_OK)
+        rc = unaudited_tree(&un, r, err);
+    if (rc != VT_OK) {
+        json_decref(aud);
+        return rc;
+    }
+    return sign_trees(token_out, r, aud, un, enclave_key, err);
+}
+
+vt_status vt_receipt_sign_report(char **token_out, vt_receipt *r, const vt_audit_report *rep,
+                                 const vt_pkey *enclave_key, vt_err *err)
+{
+    json_t *tree = vt__audit_report_tree(rep), *aud, *un;
+
+    *token_out = NULL;
+    aud = json_incref(json_object_get(tree, "auditors"));
+    un = json_incref(json_object_get(json_object_get(tree, "coverage"), "unaudited"));
+    json_decref(tree);
+    if (aud == NULL || un == NULL) {
+        json_decref(aud);
+        json_decref(un);
+        return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory building the auditor report");
+    }
+    return sign_trees(token_out, r, aud, un, enclave_key, err);
 }
 
 static vt_status get_str(char *out, size_t cap, json_t *o, const char *key, vt_err *err)
@@ -493,10 +513,16 @@ vt_status vt_receipt_check_passport(const vt_receipt *r, const vt_passport_claim
 
 vt_status vt_receipt_to_json(char **json_out, const vt_receipt *r, vt_err *err)
 {
-    json_t *o = NULL;
-    vt_status rc = payload_json(&o, r, err);
+    json_t *o = NULL, *aud = NULL, *un = NULL;
+    vt_status rc = auditors_tree(&aud, r, err);
 
     *json_out = NULL;
+    if (rc == VT_OK)
+        rc = unaudited_tree(&un, r, err);
+    if (rc == VT_OK)
+        rc = payload_json(&o, r, aud, un, err);
+    else
+        json_decref(aud);
     if (rc != VT_OK)
         return rc;
     *json_out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);

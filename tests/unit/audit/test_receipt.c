@@ -1,6 +1,6 @@
 /* Receipts: sign → verify round trip, every tampering refused, strict payload
  * parsing, and the check against the passport the receipt names. */
-#include "vt_test.h"
+#include "audit_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +81,61 @@ static void test_audit_receipt__roundtrip(void **state)
     vt_receipt_clear(&r);
     free(tok);
     vt_pkey_free(k);
+}
+
+/* The gateway signs from the auditor report's own tree (vt_receipt_sign_report): the same payload
+ * as signing its JSON text, for findings, a block reason and unaudited fields; the report wins
+ * over whatever r->auditors says. */
+static void test_audit_receipt__from_report_tree(void **state)
+{
+    audit_fx *f = audit_fx_new("[{\"name\":\"pii\",\"actions\":{\"email\":\"redact\"}},{\"name\":\"policy\","
+                               "\"allowed_models\":[\"m\"],\"allow_unknown_fields\":true}]");
+    static const char body[] = "{\"model\":\"other\",\"top_k\":4,\"messages\":[{\"role\":\"user\","
+                               "\"content\":\"mail a@example.com\"}]}";
+    vt_pkey *k = key();
+    vt_receipt r, a, b;
+    vt_buf text = { 0 };
+    json_t *doc;
+    char *t1 = NULL, *t2 = NULL;
+
+    (void)state;
+    assert_int_equal(vt_audit_request(f->rep, &f->fwd, f->x, VT_AUDIT_ROUTE_CHAT, (const uint8_t *)body, strlen(body), NULL), VT_OK);
+    assert_int_equal(f->rep->unaudited_len, 1);
+    assert_int_equal(vt_audit_report_json(&text, f->rep, NULL), VT_OK);
+    assert_int_equal(vt_buf_terminate(&text, NULL), VT_OK);
+    doc = json_loads((const char *)text.data, 0, NULL);
+    assert_non_null(doc);
+    sample(&r);
+    free(r.auditors);
+    free(r.unaudited);
+    r.auditors = json_dumps(json_object_get(doc, "auditors"), JSON_COMPACT);
+    r.unaudited = json_dumps(json_object_get(json_object_get(doc, "coverage"), "unaudited"), JSON_COMPACT);
+    assert_int_equal(vt_receipt_sign(&t1, &r, k, NULL), VT_OK);
+    free(r.auditors);
+    r.auditors = strdup("[{\"name\":\"stale\"}]"); /* ignored: the report is the source */
+    assert_int_equal(vt_receipt_sign_report(&t2, &r, f->rep, k, NULL), VT_OK);
+    assert_int_equal(vt_receipt_verify(&a, t1, strlen(t1), k, NULL), VT_OK);
+    assert_int_equal(vt_receipt_verify(&b, t2, strlen(t2), k, NULL), VT_OK);
+    assert_string_equal(a.auditors, b.auditors);
+    assert_string_equal(a.unaudited, b.unaudited);
+    assert_string_equal(b.unaudited, "[\"top_k\"]");
+    assert_non_null(strstr(b.auditors, "\"email\":1"));
+    assert_non_null(strstr(b.auditors, "\"reason\":\"policy: model 'other' is not allowed\""));
+    /* the whole signed payload is the same bytes */
+    {
+        size_t n1 = (size_t)(strrchr(t1, '.') - t1), n2 = (size_t)(strrchr(t2, '.') - t2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(t1, t2, n1);
+    }
+    vt_receipt_clear(&a);
+    vt_receipt_clear(&b);
+    vt_receipt_clear(&r);
+    json_decref(doc);
+    vt_buf_free(&text);
+    free(t1);
+    free(t2);
+    vt_pkey_free(k);
+    audit_fx_free(f);
 }
 
 /* The downstream deployments a workflow routed through are signed and come back; malformed ones are refused. */
@@ -283,6 +338,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_receipt__roundtrip),
+        cmocka_unit_test(test_audit_receipt__from_report_tree),
         cmocka_unit_test(test_audit_receipt__deployments),
         cmocka_unit_test(test_audit_receipt__tamper_and_wrong_key),
         cmocka_unit_test(test_audit_receipt__strict_payload),

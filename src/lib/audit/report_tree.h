@@ -1,0 +1,17 @@
+/* Internal: an auditor report as a JSON tree, built once (report.c) and shared by
+ * its text form (vt_audit_report_json) and the receipt (vt_receipt_sign_report),
+ * so a receipt never re-parses the report it embeds. */
+#ifndef VT_AUDIT_REPORT_TREE_H
+#define VT_AUDIT_REPORT_TREE_H
+
+#include <jansson.h>
+
+#include "veritee/audit.h"
+
+/* The phases in bits as a JSON array of names, in phase order; NULL when out of memory. */
+json_t *vt__audit_phase_list(unsigned bits);
+/* {"verdict", "auditors": [...], "coverage": {"audited", "failed", "unaudited"}}; a new
+ * reference, NULL when out of memory. */
+json_t *vt__audit_report_tree(const vt_audit_report *r);
+
+#endif
