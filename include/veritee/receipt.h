@@ -79,6 +79,18 @@ VT_NODISCARD VT_API vt_status vt_receipt_sign_report(char **token_out, vt_receip
  */
 VT_NODISCARD VT_API vt_status vt_receipt_verify(vt_receipt *out, const char *token, size_t len,
                                                 const vt_pkey *enclave_key, vt_err *err);
+/*
+ * For a verifier that keeps many enclave keys: one parse of the token, then
+ * key_for picks the key (and its RFC 7638 thumbprint, vt_jwk_thumbprint) from
+ * the still unverified receipt — in practice by r->passport — and the
+ * signature and enclave_key are checked as by vt_receipt_verify.  An error of
+ * key_for is returned as it is (err filled by key_for); *key and *thumb are
+ * borrowed from arg.
+ */
+typedef vt_status (*vt_receipt_key_fn)(const vt_pkey **key, const char **thumb, const vt_receipt *unverified,
+                                       void *arg, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_receipt_verify_with(vt_receipt *out, const char *token, size_t len,
+                                                     vt_receipt_key_fn key_for, void *arg, vt_err *err);
 /* Parses without verifying (display only). */
 VT_NODISCARD VT_API vt_status vt_receipt_decode(vt_receipt *out, const char *token, size_t len, vt_err *err);
 /*

@@ -927,82 +927,104 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 
 /* ---- receipts: durable in the transparency log (docs/log.md) ---- */
 
-/* The enclave key of the last passport looked up (a batch's receipts mostly name one). */
+/* The enclave key of the last passport looked up (a batch's receipts mostly name one), with its
+ * thumbprint. */
 struct receipt_keys {
     char passport[48];
     vt_pkey *key;
+    char thumb[44];
 };
+
+/* What receipt_check's key lookup saw, for the reply when it fails. */
+struct receipt_lookup {
+    vs_store *st;
+    struct receipt_keys *keys;
+    bool asked;    /* the token parsed and the key was looked up */
+    int status;    /* set when the lookup failed */
+    const char *code;
+};
+
+/* vt_receipt_key_fn: the enclave key of the passport the (unverified) receipt names. */
+static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const vt_receipt *r, void *arg, vt_err *err)
+{
+    struct receipt_lookup *l = arg;
+    struct receipt_keys *keys = l->keys;
+    vs_passport p;
+    vt_passport_claims pc;
+    vt_status rc = VT_OK;
+
+    l->asked = true;
+    if (keys->key != NULL && strcmp(keys->passport, r->passport) == 0)
+        goto found;
+    memset(&p, 0, sizeof(p));
+    memset(&pc, 0, sizeof(pc));
+    vt_pkey_free(keys->key);
+    keys->key = NULL;
+    keys->passport[0] = '\0';
+    rc = l->st->ops->passport_get(l->st, &p, r->passport, err);
+    if (rc == VT_E_NOTFOUND) {
+        l->status = 422;
+        l->code = "passport_unknown";
+        rc = vt_err_set(err, VT_E_NOTFOUND, "the receipt names passport '%.64s', which this verifier did not issue",
+                        r->passport);
+    } else if (rc != VT_OK) {
+        l->status = 503;
+        l->code = "store_unavailable";
+    } else if (vt_passport_decode(&pc, p.token, strlen(p.token), err) != VT_OK || pc.attester_jwk == NULL ||
+               vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), err) != VT_OK ||
+               vt_jwk_thumbprint(keys->thumb, keys->key, err) != VT_OK) {
+        l->status = 500;
+        l->code = "internal";
+        rc = vt_err_set(err, VT_E_INTERNAL, "stored passport has no usable enclave key");
+        vt_pkey_free(keys->key);
+        keys->key = NULL;
+    } else {
+        snprintf(keys->passport, sizeof(keys->passport), "%s", r->passport);
+    }
+    vt_passport_claims_clear(&pc);
+    vs_passport_clear(&p);
+    if (rc != VT_OK)
+        return rc;
+found:
+    *key = keys->key;
+    *thumb = keys->thumb;
+    return VT_OK;
+}
 
 /*
  * Checks one receipt: it decodes, names a passport this verifier issued, and
- * verifies under that passport's enclave key.  On failure fills status, code
- * and msg for the reply.  r is filled on success (caller clears it).
+ * verifies under that passport's enclave key — one parse of the token.  On
+ * failure fills status, code and msg for the reply.  r is filled on success
+ * (caller clears it).
  */
 static vt_status receipt_check(vt_receipt *r, int *status, const char **code, char *msg, size_t msg_len,
                                vs_store *st, struct receipt_keys *keys, const char *tok, size_t len)
 {
-    vs_passport p;
-    vt_passport_claims pc;
+    struct receipt_lookup l = { .st = st, .keys = keys };
     vt_err e = { 0 };
-    vt_status rc = VT_E_INTERNAL;
+    vt_status rc;
 
     memset(r, 0, sizeof(*r));
-    memset(&p, 0, sizeof(p));
-    memset(&pc, 0, sizeof(pc));
-    *status = 400;
-    *code = "bad_receipt";
     if (len == 0 || len > VT_RECEIPT_MAX) {
+        *status = 400;
         *code = "bad_request";
         snprintf(msg, msg_len, "token: the receipt (compact JWS) is required");
         return VT_E_FORMAT;
     }
-    if (vt_receipt_decode(r, tok, len, &e) != VT_OK) {
-        snprintf(msg, msg_len, "%s", e.msg);
-        rc = VT_E_FORMAT;
-        goto out;
-    }
-    if (keys->key == NULL || strcmp(keys->passport, r->passport) != 0) {
-        vt_pkey_free(keys->key);
-        keys->key = NULL;
-        keys->passport[0] = '\0';
-        rc = st->ops->passport_get(st, &p, r->passport, &e);
-        if (rc == VT_E_NOTFOUND) {
-            *status = 422;
-            *code = "passport_unknown";
-            snprintf(msg, msg_len, "the receipt names passport '%.64s', which this verifier did not issue", r->passport);
-            goto out;
-        }
-        if (rc != VT_OK) {
-            *status = 503;
-            *code = "store_unavailable";
-            snprintf(msg, msg_len, "%s", e.msg);
-            goto out;
-        }
-        if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK || pc.attester_jwk == NULL ||
-            vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), &e) != VT_OK) {
-            *status = 500;
-            *code = "internal";
-            snprintf(msg, msg_len, "stored passport has no usable enclave key");
-            rc = VT_E_INTERNAL;
-            goto out;
-        }
-        snprintf(keys->passport, sizeof(keys->passport), "%s", r->passport);
-    }
-    vt_receipt_clear(r);
-    memset(r, 0, sizeof(*r));
-    rc = vt_receipt_verify(r, tok, len, keys->key, &e);
-    if (rc != VT_OK) {
+    rc = vt_receipt_verify_with(r, tok, len, receipt_key_for, &l, &e);
+    if (rc == VT_OK)
+        return VT_OK;
+    if (!l.asked) { /* it did not decode */
+        *status = 400;
+        *code = "bad_receipt";
+    } else if (l.status != 0) {
+        *status = l.status;
+        *code = l.code;
+    } else {
         *status = 422;
         *code = "receipt_invalid";
-        snprintf(msg, msg_len, "%s", e.msg);
     }
-out:
-    if (rc != VT_OK) {
-        vt_receipt_clear(r);
-        memset(r, 0, sizeof(*r));
-    }
-    vt_passport_claims_clear(&pc);
-    vs_passport_clear(&p);
+    snprintf(msg, msg_len, "%s", e.msg);
     return rc;
 }
 

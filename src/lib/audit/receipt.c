@@ -453,21 +453,24 @@ vt_status vt_receipt_decode(vt_receipt *out, const char *token, size_t len, vt_e
     return rc;
 }
 
-vt_status vt_receipt_verify(vt_receipt *out, const char *token, size_t len, const vt_pkey *enclave_key,
-                            vt_err *err)
+vt_status vt_receipt_verify_with(vt_receipt *out, const char *token, size_t len, vt_receipt_key_fn key_for,
+                                 void *arg, vt_err *err)
 {
+    const vt_pkey *key = NULL;
+    const char *thumb = NULL;
     vt_jws j;
-    char thumb[44];
     vt_status rc;
 
     memset(out, 0, sizeof(*out));
     rc = parse_token(&j, token, len, err);
     if (rc == VT_OK)
-        rc = vt_jws_verify(&j, enclave_key, err);
-    if (rc == VT_OK)
         rc = parse_payload(out, j.payload.data, j.payload.len, err);
+    if (rc == VT_OK) /* the payload is not trusted yet: only its passport id picks the key */
+        rc = key_for(&key, &thumb, out, arg, err);
+    if (rc == VT_OK && (key == NULL || thumb == NULL))
+        rc = vt_err_set(err, VT_E_INTERNAL, "receipt: no verifying key");
     if (rc == VT_OK)
-        rc = vt_jwk_thumbprint(thumb, enclave_key, err);
+        rc = vt_jws_verify(&j, key, err);
     if (rc == VT_OK && strcmp(thumb, out->enclave_key) != 0)
         rc = vt_err_set(err, VT_E_CRYPTO, "receipt: enclave_key %s does not name the verifying key %s",
                         out->enclave_key, thumb);
@@ -475,6 +478,35 @@ vt_status vt_receipt_verify(vt_receipt *out, const char *token, size_t len, cons
         vt_receipt_clear(out);
     vt_jws_clear(&j);
     return rc;
+}
+
+struct fixed_key {
+    const vt_pkey *key;
+    char thumb[44];
+};
+
+static vt_status fixed_key_for(const vt_pkey **key, const char **thumb, const vt_receipt *r, void *arg, vt_err *err)
+{
+    struct fixed_key *k = arg;
+
+    (void)r;
+    (void)err;
+    *key = k->key;
+    *thumb = k->thumb;
+    return VT_OK;
+}
+
+vt_status vt_receipt_verify(vt_receipt *out, const char *token, size_t len, const vt_pkey *enclave_key,
+                            vt_err *err)
+{
+    struct fixed_key k = { .key = enclave_key };
+    vt_status rc = vt_jwk_thumbprint(k.thumb, enclave_key, err);
+
+    if (rc != VT_OK) {
+        memset(out, 0, sizeof(*out));
+        return rc;
+    }
+    return vt_receipt_verify_with(out, token, len, fixed_key_for, &k, err);
 }
 
 /* Is hex digest `d` one of the comma-separated digests in `list`? */

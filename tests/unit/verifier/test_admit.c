@@ -157,6 +157,66 @@ static void test_verifier_admit__gateway_exempt_from_anonymous_limit(void **stat
     free(pass);
 }
 
+/* A receipt signed under passport pid's name by key k (free() it). */
+static char *receipt_for(const char *pid, const vt_pkey *k)
+{
+    vt_receipt r;
+    char *tok = NULL;
+
+    assert_int_equal(vt_receipt_init(&r, NULL), VT_OK);
+    snprintf(r.passport, sizeof(r.passport), "%s", pid);
+    snprintf(r.environment, sizeof(r.environment), "env-test");
+    snprintf(r.endpoint, sizeof(r.endpoint), "/v1/chat/completions");
+    snprintf(r.verdict, sizeof(r.verdict), "allow");
+    snprintf(r.content_type, sizeof(r.content_type), "application/json");
+    r.status = r.upstream_status = 200;
+    r.received_ms = r.completed_ms = (int64_t)vt_time_now() * 1000;
+    assert_int_equal(vt_receipt_sign(&tok, &r, k, NULL), VT_OK);
+    vt_receipt_clear(&r);
+    return tok;
+}
+
+/* A batch is judged receipt by receipt, each parsed once: kept; signed by a key that is not the
+ * passport's enclave key; naming a passport never issued here; not a receipt; kept again (the
+ * cached key serves the next receipt of the same passport). */
+static void test_verifier_admit__batch_verdicts_per_receipt(void **state)
+{
+    struct fx *f = *state;
+    vt_passport_claims pc;
+    char *pass = NULL, *good, *forged, *unknown, *again, *body, *authz;
+    vt_http_resp resp;
+    const char *out, *p;
+
+    issue(f, &pass, "affirming", vt_time_now() + 600, true);
+    memset(&pc, 0, sizeof(pc));
+    assert_int_equal(vt_passport_decode(&pc, pass, strlen(pass), NULL), VT_OK);
+    good = receipt_for(pc.id, f->enclave);
+    forged = receipt_for(pc.id, f->other);
+    unknown = receipt_for("pass-00000000000000000000000000000000", f->enclave);
+    again = receipt_for(pc.id, f->enclave);
+    assert_true(asprintf(&body, "{\"receipts\":[\"%s\",\"%s\",\"%s\",\"x.y.z\",\"%s\"]}", good, forged, unknown,
+                         again) > 0);
+    authz = sign(pass, f->enclave, "/v1/receipts:batch", body, vt_time_now());
+    assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.0.3"), 200);
+    out = (const char *)resp.body.data;
+    assert_non_null(strstr(out, "\"accepted\":2"));
+    /* in the order sent */
+    assert_non_null(p = strstr(out, "\"log_index\""));
+    assert_non_null(p = strstr(p, "receipt_invalid"));
+    assert_non_null(p = strstr(p, "passport_unknown"));
+    assert_non_null(p = strstr(p, "bad_receipt"));
+    assert_non_null(strstr(p, "\"log_index\""));
+    vt_buf_free(&resp.body);
+    vt_passport_claims_clear(&pc);
+    free(authz);
+    free(body);
+    free(good);
+    free(forged);
+    free(unknown);
+    free(again);
+    free(pass);
+}
+
 static void test_verifier_admit__refused_authorizations(void **state)
 {
     struct fx *f = *state;
@@ -239,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verifier_admit__gateway_exempt_from_anonymous_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__refused_authorizations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__batch_verdicts_per_receipt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
