@@ -23,7 +23,17 @@ static void sim_usage(FILE *f)
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
                "                         [--json]\n"
+               "       veritee sim azure --out DIR [--version 0|1|2] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
+               "                         [--at TIME] [--state DIR] [--json]\n"
                "       veritee sim root [--state DIR]\n\n"
+               "azure: an Azure SEV-SNP confidential VM evidence envelope in DIR/evidence.json, in the\n"
+               "attesters' JSON format (docs/formats/azure-cvm.md; --version 0: byte arrays, 1 (default) or\n"
+               "2: hex and base64url, 2 also binds the nonce in the runtime user-data): an HCL report whose\n"
+               "simulated SEV-SNP report binds the runtime data holding a fresh vTPM attestation key, and a\n"
+               "TPM2 quote signed with that key whose extraData is SHA-512(nonce || pubkey) with --nonce or\n"
+               "the raw --report-data bytes (default: none).  The VCEK is in the envelope, its ASK in\n"
+               "DIR/collateral/ask.pem.\n"
+               "Verify with: veritee verify --trust-sim --collateral DIR/collateral DIR/evidence.json\n\n"
                "nvgpu: NVIDIA GPU evidence (SPDM 1.1 GET_MEASUREMENTS request and signed MEASUREMENTS, as the\n"
                "driver returns it) in DIR/report.bin and its device chain in DIR/collateral/certchain.pem (leaf,\n"
                "a simulated GH100 BROM CA, the simulation root).  --nonce is the 32-byte SPDM nonce (default\n"
@@ -354,6 +364,76 @@ out:
     return ex;
 }
 
+/* veritee sim azure (argv[0] = "azure"). */
+static int sim_azure(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "version", required_argument, NULL, O_V },
+        { "report-data", required_argument, NULL, O_RD },
+        { "nonce", required_argument, NULL, O_NONCE },
+        { "pubkey", required_argument, NULL, O_PUB },
+        { "at", required_argument, NULL, O_AT },
+        { "out", required_argument, NULL, O_OUT },
+        { "state", required_argument, NULL, O_STATE },
+        { "json", no_argument, NULL, O_JSON },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    vt_sim_azure_opts o;
+    bool json = false;
+    vt_err err = { 0 };
+    vt_buf env;
+    vt_collateral *coll = NULL;
+    const char *rd = NULL, *nonce = NULL, *pub = NULL, *out = NULL, *state = NULL;
+    int ex;
+    vt_status rc;
+    int ch;
+
+    memset(&o, 0, sizeof(o));
+    o.version = 1;
+    o.now = vt_time_now();
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_V:
+            if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '2')
+                return vt_cli_usage_error("sim: azure --version must be 0, 1 or 2");
+            o.version = optarg[0] - '0';
+            break;
+        case O_RD: rd = optarg; break;
+        case O_NONCE: nonce = optarg; break;
+        case O_PUB: pub = optarg; break;
+        case O_AT:
+            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("--at: %s", err.msg);
+            break;
+        case O_OUT: out = optarg; break;
+        case O_STATE: state = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (out == NULL)
+        return vt_cli_usage_error("sim: --out DIR is required");
+    /* No --nonce and no --report-data: a quote over empty extraData. */
+    if (vt_cli_report_data(o.report_data, &o.report_data_len, rd, nonce, pub, &err) != VT_OK)
+        return vt_cli_usage_error("%s", err.msg);
+    o.state_dir = vt_cli_state_dir(state);
+    vt_buf_init(&env);
+    rc = vt_collateral_new(&coll, &err);
+    if (rc == VT_OK)
+        rc = vt_sim_azure(&env, coll, &o, &err);
+    ex = rc == VT_OK ? sim_write(out, "evidence.json", "Azure CVM evidence envelope", "tpm", o.version, o.report_data,
+                                 &env, coll, json)
+                     : vt_cli_fail(rc, &err);
+    vt_buf_free(&env);
+    vt_collateral_free(coll);
+    return ex;
+}
+
 /* veritee sim root (argv[0] = "root"). */
 static int sim_root(int argc, char **argv)
 {
@@ -431,11 +511,13 @@ int vt_cmd_sim(int argc, char **argv)
         return sim_nvgpu(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "root") == 0)
         return sim_root(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "azure") == 0)
+        return sim_azure(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "tpm") == 0)
         return vt_cmd_sim_tpm(argc, argv); /* cmd_sim_tpm.c: swtpm, PCR extend */
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu, tpm) or root");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu, tpm, azure) or root");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

@@ -16,7 +16,6 @@
 #include "tee/azure_envelope.h"
 
 #define SHA256_LEN 32u
-#define ALG_SHA256 0x000bu /* TPM_ALG_SHA256: the bank trustee's attesters quote */
 
 typedef enum enc { ENC_BYTES, ENC_HEX, ENC_B64URL } enc;
 
@@ -314,7 +313,7 @@ vt_status vt__azure_envelope_to_container(vt_buf *out, const uint8_t *p, size_t 
         vt_buf_init(&ev->parts[i].b);
         ev->parts[i].type = types[i];
     }
-    ev->parts[P_PCRS].alg = ALG_SHA256;
+    ev->parts[P_PCRS].alg = VT_TPM_ALG_SHA256; /* the bank the attesters quote */
     rc = envelope_parse(ev, p, len, err);
     /* The quote and its signature first and together, as the container wants. */
     for (size_t i = 0; rc == VT_OK && i < P_COUNT; i++)

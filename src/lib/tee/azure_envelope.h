@@ -22,15 +22,17 @@
 #ifndef VT_TEE_AZURE_ENVELOPE_H
 #define VT_TEE_AZURE_ENVELOPE_H
 
+#include "tee/tpm_attest.h"
+#include "tee/tpm_hcl.h"
 #include "veritee/tpm.h"
 
-#define VT_AZURE_ENVELOPE_MAX (512u * 1024u) /* the whole JSON text (v0 byte arrays take ~4 chars a byte) */
-#define VT_AZURE_QUOTE_MAX 1024u             /* TPMS_ATTEST ("message") */
-#define VT_AZURE_SIG_MAX 1024u               /* the quote's signature */
-#define VT_AZURE_HCL_MAX 8192u               /* the HCL report */
-#define VT_AZURE_TD_QUOTE_MAX (64u * 1024u)  /* the TD quote (Azure TDX) */
-#define VT_AZURE_VCEK_MAX (64u * 1024u)      /* the VCEK, PEM (v0) or DER (v1, v2) */
-#define VT_AZURE_PCRS_MAX 24u                /* SHA-256 PCR values, PCR 0 first */
+#define VT_AZURE_ENVELOPE_MAX (512u * 1024u)   /* the whole JSON text (v0 byte arrays take ~4 chars a byte) */
+#define VT_AZURE_QUOTE_MAX VT_TPM_ATTEST_MAX   /* TPMS_ATTEST ("message") */
+#define VT_AZURE_SIG_MAX VT_TPM_SIG_MAX        /* the quote's signature */
+#define VT_AZURE_HCL_MAX VT_HCL_MAX            /* the HCL report */
+#define VT_AZURE_TD_QUOTE_MAX (64u * 1024u)    /* the TD quote (Azure TDX; the TDX plugin's own limit) */
+#define VT_AZURE_VCEK_MAX (64u * 1024u)        /* the VCEK, PEM (v0) or DER (v1, v2) */
+#define VT_AZURE_PCRS_MAX VT_TPM_PCR_COUNT     /* SHA-256 PCR values, PCR 0 first */
 
 /* True when p looks like an Azure envelope: a JSON object with a top-level
  * "hcl_report", or "report" and "quote".  Cheap: no allocation, no crypto. */
