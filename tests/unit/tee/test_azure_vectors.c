@@ -68,14 +68,6 @@ static json_t *load_json(const sample *s)
     return o;
 }
 
-static bool has_error(const vt_result *r, const char *check)
-{
-    for (size_t i = 0; i < r->error_count; i++)
-        if (strcmp(r->errors[i].check, check) == 0)
-            return true;
-    return false;
-}
-
 static vt_result *verify_text(const sample *s, const char *text, size_t len, const char *nonce_hex, vt_status *rc_out)
 {
     vt_result *r = calloc(1, sizeof(*r));
@@ -113,7 +105,7 @@ static vt_result *verify_json(const sample *s, json_t *o, const char *nonce_hex)
     if (rc != VT_OK) {
         assert_int_equal(rc, VT_E_FORMAT);
         assert_false(r->valid);
-        assert_true(has_error(r, "format"));
+        assert_true(vt_test_has_error(r, "format"));
     }
     free(t);
     return r;
@@ -127,21 +119,11 @@ static void dump(const vt_result *r)
 
 static void rejected_for(vt_result *r, const char *check)
 {
-    if (r->valid || !has_error(r, check)) {
+    if (r->valid || !vt_test_has_error(r, check)) {
         dump(r);
         fail_msg("expected a rejection naming %s", check);
     }
     free(r);
-}
-
-static void claim_hex(const vt_result *r, const char *name, const char *want)
-{
-    const vt_claim *c = vt_claims_get(&r->claims, name);
-    char hex[2 * VT_CLAIM_VALUE_MAX + 1];
-
-    assert_non_null(c);
-    vt_hex_encode(hex, c->value, c->len);
-    assert_string_equal(hex, want);
 }
 
 /* ---- the envelope's fields in its own encoding ---- */
@@ -235,8 +217,8 @@ static void test_tee_azure_vectors__each_envelope_verifies(void **state)
         assert_true(r->chain_valid);
         assert_true(r->claims.hardware_attested);
         assert_int_equal(r->claims.platform, VT_TEE_TPM);
-        claim_hex(r, "extra_data", s->nonce);
-        claim_hex(r, "pcr0", s->pcr0);
+        vt_test_claim_hex(r, "extra_data", s->nonce);
+        vt_test_claim_hex(r, "pcr0", s->pcr0);
         assert_non_null(vt_claims_get(&r->claims, s->tdx ? "tdx_mrtd" : "snp_measurement"));
         free(r);
         vt_buf_free(&b);
@@ -332,7 +314,7 @@ static void test_tee_azure_vectors__tampered_quote(void **state)
             flip(s, quote_obj(s, o), "message", offs[k], false);
             r = verify_json(s, o, NULL);
             /* A flip in a length or the selection can make TPMS_ATTEST unreadable. */
-            rejected_for(r, has_error(r, "format") ? "format" : "quote_signature");
+            rejected_for(r, vt_test_has_error(r, "format") ? "format" : "quote_signature");
             json_decref(o);
         }
 }
@@ -386,7 +368,7 @@ static void test_tee_azure_vectors__tampered_hcl_report(void **state)
                 dump(r);
                 fail_msg("%s: HCL report flipped at 0x%zx accepted", s->dir, offs[k]);
             }
-            assert_true(has_error(r, "hcl_report") || has_error(r, "quote_signature") || has_error(r, "format"));
+            assert_true(vt_test_has_error(r, "hcl_report") || vt_test_has_error(r, "quote_signature") || vt_test_has_error(r, "format"));
             free(r);
             json_decref(o);
         }
