@@ -10,7 +10,7 @@
 #include "cli.h"
 
 enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE, O_UD, O_PK,
-       O_VMPL, O_NOSMT, O_MA, O_ATTR };
+       O_VMPL, O_NOSMT, O_MA, O_ATTR, O_TDX };
 
 static void sim_usage(FILE *f)
 {
@@ -23,16 +23,17 @@ static void sim_usage(FILE *f)
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
                "                         [--json]\n"
-               "       veritee sim azure --out DIR [--version 0|1|2] [--nonce HEX [--pubkey HEX] | --report-data HEX]\n"
-               "                         [--at TIME] [--state DIR] [--json]\n"
+               "       veritee sim azure --out DIR [--tdx] [--version 0|1|2] [--nonce HEX [--pubkey HEX] |\n"
+               "                         --report-data HEX] [--at TIME] [--state DIR] [--json]\n"
                "       veritee sim root [--state DIR]\n\n"
-               "azure: an Azure SEV-SNP confidential VM evidence envelope in DIR/evidence.json, in the\n"
+               "azure: an Azure SEV-SNP (or with --tdx, TDX) confidential VM evidence envelope in DIR/evidence.json, in the\n"
                "attesters' JSON format (docs/formats/azure-cvm.md; --version 0: byte arrays, 1 (default) or\n"
                "2: hex and base64url, 2 also binds the nonce in the runtime user-data): an HCL report whose\n"
-               "simulated SEV-SNP report binds the runtime data holding a fresh vTPM attestation key, and a\n"
+               "simulated SEV-SNP report (TDX: TDREPORT, with its TD quote in the envelope) binds the runtime\n"
+               "data holding a fresh vTPM attestation key, and a\n"
                "TPM2 quote signed with that key whose extraData is SHA-512(nonce || pubkey) with --nonce or\n"
                "the raw --report-data bytes (default: none).  The VCEK is in the envelope, its ASK in\n"
-               "DIR/collateral/ask.pem.\n"
+               "DIR/collateral/ask.pem (TDX: the PCS collateral in DIR/collateral/).\n"
                "Verify with: veritee verify --trust-sim --collateral DIR/collateral DIR/evidence.json\n\n"
                "nvgpu: NVIDIA GPU evidence (SPDM 1.1 GET_MEASUREMENTS request and signed MEASUREMENTS, as the\n"
                "driver returns it) in DIR/report.bin and its device chain in DIR/collateral/certchain.pem (leaf,\n"
@@ -404,6 +405,7 @@ static int sim_azure(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "version", required_argument, NULL, O_V },
+        { "tdx", no_argument, NULL, O_TDX },
         SIM_COMMON_LONGOPTS,
     };
     vt_sim_azure_opts o;
@@ -431,6 +433,7 @@ static int sim_azure(int argc, char **argv)
                 return vt_cli_usage_error("sim: azure --version must be 0, 1 or 2");
             o.version = optarg[0] - '0';
             break;
+        case O_TDX: o.tdx = true; break;
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }

@@ -1,13 +1,15 @@
 /*
  * veritee sim azure: an Azure confidential VM attestation envelope
  * (docs/formats/azure-cvm.md) in the attesters' own JSON format, built the
- * way an Azure SEV-SNP CVM builds its evidence: a fresh RSA attestation key
- * (the vTPM AK) published as the "HCLAkPub" JWK in the runtime data, an HCL
- * report whose SEV-SNP report (vt_sim_sevsnp: a simulated VCEK under the
- * simulation root) carries SHA-256(runtime data) in REPORT_DATA[0:32], and a
- * TPM2 quote (TPMS_ATTEST over 24 SHA-256 PCRs, extraData = the caller's
- * report data) signed RSASSA-PKCS1-v1_5/SHA-256 with that AK.  Verified by
- * the TPM plugin like a real envelope, and never hardware attested.
+ * way an Azure CVM builds its evidence: a fresh RSA attestation key (the vTPM
+ * AK) published as the "HCLAkPub" JWK in the runtime data, an HCL report
+ * whose hardware report carries SHA-256(runtime data) in its report data,
+ * and a TPM2 quote (TPMS_ATTEST over 24 SHA-256 PCRs, extraData = the
+ * caller's report data) signed RSASSA-PKCS1-v1_5/SHA-256 with that AK.  The
+ * hardware report is a SEV-SNP report (vt_sim_sevsnp: a simulated VCEK), or
+ * for TDX a TDREPORT made to agree field by field with a TD quote of it
+ * (vt_sim_tdx), both under the simulation root.  Verified by the TPM plugin
+ * like a real envelope, and never hardware attested.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +28,9 @@ typedef struct sim_parts {
     vt_pkey *ak;
     char *runtime;                     /* the runtime data JSON */
     uint8_t runtime_sha256[32];
-    vt_buf report;                     /* the SEV-SNP report */
-    vt_collateral *snp_coll;           /* vcek.pem, ask.pem */
+    uint8_t hw[VT_HCL_HW_LEN];         /* the SEV-SNP report, or the TDREPORT (zero-padded) */
+    vt_buf td_quote;                   /* TDX: the TD quote of the TDREPORT */
+    vt_collateral *hw_coll;            /* SNP: vcek.pem, ask.pem; TDX: the PCS collateral */
     uint8_t hcl[VT_HCL_MAX];
     size_t hcl_len;
     uint8_t pcrs[VT_TPM_PCR_COUNT][32];
@@ -131,26 +134,101 @@ out:
 }
 
 /* "HCLA" header, the SEV-SNP report, the IGVM runtime header, the runtime data, zero padding. */
-static vt_status hcl_report(sim_parts *s, vt_err *err)
+static vt_status hcl_report(sim_parts *s, bool tdx, vt_err *err)
 {
     size_t rt = strlen(s->runtime), total = VT_HCL_RUNTIME_OFFSET + RUNTIME_HDR_LEN + rt;
 
-    if (total > sizeof(s->hcl) || s->report.len != VT_HCL_SNP_REPORT_LEN)
+    if (total > sizeof(s->hcl))
         return vt_err_set(err, VT_E_INTERNAL, "sim: HCL report parts do not fit (%zu bytes)", total);
     memset(s->hcl, 0, sizeof(s->hcl));
     memcpy(s->hcl, "HCLA", 4);
     put_le32(s->hcl + 4, 2);              /* version */
     put_le32(s->hcl + 8, (uint32_t)total);
     put_le32(s->hcl + 12, 2);             /* request type */
-    memcpy(s->hcl + VT_HCL_HW_OFFSET, s->report.data, s->report.len);
+    memcpy(s->hcl + VT_HCL_HW_OFFSET, s->hw, sizeof(s->hw));
     put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET, (uint32_t)(RUNTIME_HDR_LEN + rt));
     put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 4, 1);  /* runtime header version */
-    put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 8, VT_HCL_TYPE_SNP);
+    put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 8, tdx ? VT_HCL_TYPE_TDX : VT_HCL_TYPE_SNP);
     put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 12, 1); /* hash type: SHA-256 */
     put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 16, (uint32_t)rt);
     memcpy(s->hcl + VT_HCL_RUNTIME_OFFSET + RUNTIME_HDR_LEN, s->runtime, rt);
     s->hcl_len = total > HCL_SIM_LEN ? total : HCL_SIM_LEN;
     return VT_OK;
+}
+
+/* SEV-SNP: a report whose REPORT_DATA is SHA-256(runtime data) || zeros. */
+static vt_status snp_hardware(sim_parts *s, const vt_sim_azure_opts *o, vt_err *err)
+{
+    vt_sim_sevsnp_opts so;
+    vt_buf rep;
+    vt_status rc;
+
+    memset(&so, 0, sizeof(so));
+    memcpy(so.report_data, s->runtime_sha256, sizeof(s->runtime_sha256));
+    so.now = o->now;
+    so.state_dir = o->state_dir;
+    vt_buf_init(&rep);
+    rc = vt_sim_sevsnp(&rep, s->hw_coll, &so, err);
+    if (rc == VT_OK && rep.len != VT_HCL_SNP_REPORT_LEN)
+        rc = vt_err_set(err, VT_E_INTERNAL, "sim: SEV-SNP report of %zu bytes", rep.len);
+    if (rc == VT_OK)
+        memcpy(s->hw, rep.data, rep.len);
+    vt_buf_free(&rep);
+    return rc;
+}
+
+/* TDX: a TD quote with REPORTDATA = SHA-256(runtime data) || zeros, and the
+ * TDREPORT it would be the quote of: every field the quote repeats (as the
+ * TDX plugin reads them from the verified quote), REPORTDATA, the hashes of
+ * TEE_TCB_INFO and TDINFO, a random MAC. */
+static vt_status tdx_hardware(sim_parts *s, const vt_sim_azure_opts *o, vt_err *err)
+{
+    static const uint8_t valid[8] = { 0xff, 0x01, 0x03 }; /* TEE_TCB_INFO.VALID, as Azure's TDREPORTs have it */
+    vt_sim_tdx_opts to;
+    vt_verify_opts vo;
+    vt_result *r = NULL;
+    uint8_t *tdr = s->hw;
+    vt_status rc;
+
+    memset(&to, 0, sizeof(to));
+    to.version = 4;
+    memcpy(to.report_data, s->runtime_sha256, sizeof(s->runtime_sha256));
+    to.now = o->now;
+    to.state_dir = o->state_dir;
+    rc = vt_sim_tdx(&s->td_quote, s->hw_coll, &to, err);
+    r = rc == VT_OK ? calloc(1, sizeof(*r)) : NULL;
+    if (rc == VT_OK && r == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "sim: out of memory");
+    if (rc == VT_OK) {
+        memset(&vo, 0, sizeof(vo));
+        vo.platform = VT_TEE_TDX;
+        vo.now = o->now;
+        vo.collateral = s->hw_coll;
+        vo.trust_sim = true;
+        vo.state_dir = o->state_dir;
+        rc = vt_evidence_verify(r, s->td_quote.data, s->td_quote.len, &vo, err);
+    }
+    if (rc == VT_OK && !r->valid)
+        rc = vt_err_set(err, VT_E_INTERNAL, "sim: the simulated TD quote does not verify (%s)",
+                        r->error_count > 0 ? r->errors[0].msg : "?");
+    for (size_t i = 0; rc == VT_OK && i < VT_HCL_TDR_FIELDS; i++) {
+        const vt__hcl_tdr_field *f = &vt__hcl_tdr_fields[i];
+        const vt_claim *c = vt_claims_get(&r->claims, f->claim);
+        if (c == NULL || c->len != f->len)
+            rc = vt_err_set(err, VT_E_INTERNAL, "sim: the simulated TD quote has no %s", f->claim);
+        else
+            memcpy(tdr + f->off, c->value, f->len);
+    }
+    if (rc == VT_OK) {
+        tdr[0] = 0x81; /* REPORTTYPE: TDX */
+        memcpy(tdr + VT_HCL_TDR_TCB_INFO, valid, sizeof(valid));
+        memcpy(tdr + VT_HCL_TDREPORT_DATA, s->runtime_sha256, sizeof(s->runtime_sha256));
+        rc = vt_random(tdr + VT_HCL_TDREPORT_DATA + 96, 32, err); /* MAC: the local CPU's, unverifiable remotely */
+    }
+    if (rc == VT_OK)
+        rc = vt__hcl_tdr_hashes_set(tdr, err);
+    free(r);
+    return rc;
 }
 
 /* TPMS_ATTEST (QUOTE) over PCR 0..23 of the SHA-256 bank, then its signature with the AK. */
@@ -220,10 +298,10 @@ static json_t *vcek_json(const sim_parts *s, int version, vt_err *err)
     vt_x509 *c = NULL;
     json_t *j = NULL;
 
-    for (size_t i = 0; i < vt_collateral_count(s->snp_coll); i++) {
+    for (size_t i = 0; i < vt_collateral_count(s->hw_coll); i++) {
         const char *name;
         size_t n;
-        const uint8_t *b = vt_collateral_get(s->snp_coll, i, &name, &n);
+        const uint8_t *b = vt_collateral_get(s->hw_coll, i, &name, &n);
         if (name != NULL && strcmp(name, "vcek.pem") == 0) {
             pem = b;
             pem_len = n;
@@ -246,7 +324,8 @@ static json_t *vcek_json(const sim_parts *s, int version, vt_err *err)
 static vt_status envelope(vt_buf *out, const sim_parts *s, const vt_sim_azure_opts *o, vt_err *err)
 {
     bool v0 = o->version == 0;
-    json_t *root = NULL, *q = NULL, *pcrs = json_array(), *vcek = vcek_json(s, o->version, err);
+    json_t *root = NULL, *q = NULL, *pcrs = json_array();
+    json_t *vcek = o->tdx ? b64url(s->td_quote.data, s->td_quote.len, false) : vcek_json(s, o->version, err);
     vt_status rc = VT_E_NOMEM;
     char *text = NULL;
 
@@ -267,7 +346,7 @@ static vt_status envelope(vt_buf *out, const sim_parts *s, const vt_sim_azure_op
         root = json_pack("{s:O, s:o, s:O}", "quote", q, "report", bytes_json(s->hcl, s->hcl_len), "vcek", vcek);
     else
         root = json_pack("{s:i, s:O, s:o, s:O}", "version", o->version, "tpm_quote", q, "hcl_report",
-                         b64url(s->hcl, s->hcl_len, true), "vcek", vcek);
+                         b64url(s->hcl, s->hcl_len, true), o->tdx ? "td_quote" : "vcek", vcek);
     text = root == NULL ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL)
         goto out;
@@ -286,7 +365,6 @@ out:
 vt_status vt_sim_azure(vt_buf *envelope_out, vt_collateral *coll_out, const vt_sim_azure_opts *opts, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    vt_sim_sevsnp_opts so;
     sim_parts *s = NULL;
     size_t start;
 
@@ -295,36 +373,34 @@ vt_status vt_sim_azure(vt_buf *envelope_out, vt_collateral *coll_out, const vt_s
     if (opts->version < 0 || opts->version > 2 || opts->report_data_len > VT_REPORT_DATA_LEN)
         return vt_err_set(err, VT_E_ARG, "sim: azure envelope version 0..2 and at most %d bytes of report data",
                           VT_REPORT_DATA_LEN);
+    if (opts->tdx && opts->version == 0)
+        return vt_err_set(err, VT_E_ARG, "sim: the v0 envelope carries SEV-SNP evidence only");
     start = envelope_out->len;
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return vt_err_set(err, VT_E_NOMEM, "sim: out of memory");
-    vt_buf_init(&s->report);
+    vt_buf_init(&s->td_quote);
     vt_buf_init(&s->attest);
     vt_buf_init(&s->sig);
     rc = vt_pkey_generate(&s->ak, VT_KEY_RSA, err);
     if (rc == VT_OK)
         rc = runtime_data(s, opts, err);
     if (rc == VT_OK)
-        rc = vt_collateral_new(&s->snp_coll, err);
-    if (rc == VT_OK) {
-        memset(&so, 0, sizeof(so));
-        memcpy(so.report_data, s->runtime_sha256, sizeof(s->runtime_sha256));
-        so.now = opts->now;
-        so.state_dir = opts->state_dir;
-        rc = vt_sim_sevsnp(&s->report, s->snp_coll, &so, err);
-    }
+        rc = vt_collateral_new(&s->hw_coll, err);
     if (rc == VT_OK)
-        rc = hcl_report(s, err);
+        rc = opts->tdx ? tdx_hardware(s, opts, err) : snp_hardware(s, opts, err);
+    if (rc == VT_OK)
+        rc = hcl_report(s, opts->tdx, err);
     if (rc == VT_OK)
         rc = quote(s, opts, err);
     if (rc == VT_OK)
         rc = envelope(envelope_out, s, opts, err);
-    /* The VCEK travels in the envelope, as Azure's do; the verifier needs the ASK beside it. */
-    for (size_t i = 0; rc == VT_OK && coll_out != NULL && i < vt_collateral_count(s->snp_coll); i++) {
+    /* The VCEK travels in the envelope, as Azure's do; the verifier needs the rest beside it
+     * (SNP: the ASK; TDX: the PCS collateral). */
+    for (size_t i = 0; rc == VT_OK && coll_out != NULL && i < vt_collateral_count(s->hw_coll); i++) {
         const char *name;
         size_t n;
-        const uint8_t *b = vt_collateral_get(s->snp_coll, i, &name, &n);
+        const uint8_t *b = vt_collateral_get(s->hw_coll, i, &name, &n);
         if (name != NULL && strcmp(name, "vcek.pem") != 0)
             rc = vt_collateral_add(coll_out, name, b, n, err);
     }
@@ -332,10 +408,10 @@ vt_status vt_sim_azure(vt_buf *envelope_out, vt_collateral *coll_out, const vt_s
         envelope_out->len = start;
     vt_pkey_free(s->ak); /* wipes the simulated AK: one envelope per key */
     free(s->runtime);
-    vt_buf_free(&s->report);
+    vt_buf_free(&s->td_quote);
     vt_buf_free(&s->attest);
     vt_buf_free(&s->sig);
-    vt_collateral_free(s->snp_coll);
+    vt_collateral_free(s->hw_coll);
     free(s);
     return rc;
 }

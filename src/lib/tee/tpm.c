@@ -194,32 +194,17 @@ out:
  * bound, and not used: REPORTTYPE, CPUSVN, the MAC and reserved bytes. */
 static bool tdreport_matches_quote(tpm_ctx *x, const vt_claims *c)
 {
-    static const struct {
-        const char *claim;
-        size_t off, len;
-    } f[] = {
-        { "tee_tcb_svn", VT_HCL_TDR_TCB_INFO + 8, 16 },    { "mrseam", VT_HCL_TDR_TCB_INFO + 24, 48 },
-        { "mrsignerseam", VT_HCL_TDR_TCB_INFO + 72, 48 },  { "seam_attributes", VT_HCL_TDR_TCB_INFO + 120, 8 },
-        { "td_attributes", VT_HCL_TDR_TDINFO, 8 },         { "xfam", VT_HCL_TDR_TDINFO + 8, 8 },
-        { "mrtd", VT_HCL_TDR_TDINFO + 16, 48 },            { "mrconfigid", VT_HCL_TDR_TDINFO + 64, 48 },
-        { "mrowner", VT_HCL_TDR_TDINFO + 112, 48 },        { "mrownerconfig", VT_HCL_TDR_TDINFO + 160, 48 },
-        { "rtmr0", VT_HCL_TDR_TDINFO + 208, 48 },          { "rtmr1", VT_HCL_TDR_TDINFO + 256, 48 },
-        { "rtmr2", VT_HCL_TDR_TDINFO + 304, 48 },          { "rtmr3", VT_HCL_TDR_TDINFO + 352, 48 },
-    };
     const uint8_t *tdr = x->hcl.hw;
-    uint8_t h[48];
 
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        const vt_claim *q = vt_claims_get(c, f[i].claim);
-        if (q == NULL || q->len != f[i].len || !vt_ct_equal(q->value, tdr + f[i].off, f[i].len)) {
-            vt__result_fail(x->res, "hcl_report", "tpm: HCL TDREPORT %s differs from the TD quote's", f[i].claim);
+    for (size_t i = 0; i < VT_HCL_TDR_FIELDS; i++) {
+        const vt__hcl_tdr_field *f = &vt__hcl_tdr_fields[i];
+        const vt_claim *q = vt_claims_get(c, f->claim);
+        if (q == NULL || q->len != f->len || !vt_ct_equal(q->value, tdr + f->off, f->len)) {
+            vt__result_fail(x->res, "hcl_report", "tpm: HCL TDREPORT %s differs from the TD quote's", f->claim);
             return false;
         }
     }
-    if (vt_digest(VT_MD_SHA384, tdr + VT_HCL_TDR_TCB_INFO, VT_HCL_TDR_TCB_INFO_LEN, h, NULL) != VT_OK ||
-        !vt_ct_equal(h, tdr + VT_HCL_TDR_TCB_INFO_HASH, sizeof(h)) ||
-        vt_digest(VT_MD_SHA384, tdr + VT_HCL_TDR_TDINFO, VT_HCL_TDR_TDINFO_LEN, h, NULL) != VT_OK ||
-        !vt_ct_equal(h, tdr + VT_HCL_TDR_TEE_INFO_HASH, sizeof(h))) {
+    if (!vt__hcl_tdr_hashes_hold(tdr)) {
         vt__result_fail(x->res, "hcl_report", "tpm: HCL TDREPORT TEE_TCB_INFO_HASH or TEE_INFO_HASH does not hold");
         return false;
     }

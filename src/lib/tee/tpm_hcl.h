@@ -29,6 +29,20 @@
 #define VT_HCL_TDR_TCB_INFO_LEN 239
 #define VT_HCL_TDR_TDINFO 0x200
 #define VT_HCL_TDR_TDINFO_LEN 512
+#define VT_HCL_TDREPORT_LEN 1024
+
+/* A TDREPORT field the TD quote repeats, named by the TDX plugin's claim for it. */
+typedef struct vt__hcl_tdr_field {
+    const char *claim;
+    size_t off, len;
+} vt__hcl_tdr_field;
+#define VT_HCL_TDR_FIELDS 14
+extern const vt__hcl_tdr_field vt__hcl_tdr_fields[VT_HCL_TDR_FIELDS];
+
+/* TEE_TCB_INFO_HASH and TEE_INFO_HASH (SHA-384 of TEE_TCB_INFO and TDINFO):
+ * check that they hold, or (set) write them. */
+bool vt__hcl_tdr_hashes_hold(const uint8_t tdr[VT_HCL_TDREPORT_LEN]);
+VT_NODISCARD vt_status vt__hcl_tdr_hashes_set(uint8_t tdr[VT_HCL_TDREPORT_LEN], vt_err *err);
 
 typedef struct vt__tpm_hcl {
     uint32_t report_type;            /* VT_HCL_TYPE_SNP or _TDX */
