@@ -12,7 +12,6 @@
 
 #include <jansson.h>
 
-#include "base/json.h"
 #include "tee/azure_envelope.h"
 
 #define SHA256_LEN 32u
@@ -39,21 +38,50 @@ static bool ws(uint8_t c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* The members an envelope may have (the converter refuses any other). */
+static bool envelope_member(const uint8_t *k, size_t n)
+{
+    static const char *const names[] = { "version", "quote", "report", "vcek", "tpm_quote", "hcl_report", "td_quote" };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i]) == n && memcmp(names[i], k, n) == 0)
+            return true;
+    return false;
+}
+
+/* Reads `"key"` (no escapes, at most 16 bytes) after white space. */
+static bool probe_key(vt_rd *r, const uint8_t **k, size_t *n)
+{
+    while (r->left > 0 && ws(r->p[0]))
+        vt_rd_skip(r, 1);
+    if (vt_rd_u8(r) != '"')
+        return false;
+    *k = r->p;
+    for (*n = 0; *n <= 16 && r->left > 0 && r->p[0] != '"' && r->p[0] != '\\'; (*n)++)
+        vt_rd_skip(r, 1);
+    return vt_rd_u8(r) == '"' && vt_rd_ok(r);
+}
+
 bool vt__azure_envelope_probe(const uint8_t *p, size_t len)
 {
-    const uint8_t *v;
-    size_t vl, i = 0;
+    const uint8_t *k;
+    size_t n;
+    vt_rd r;
 
+    /* Constant time in the size: the first member must be an envelope's, and
+     * when it is "version": <digits>, the second one too. */
     if (p == NULL || len < 2 || len > VT_AZURE_ENVELOPE_MAX)
         return false;
-    while (i < len && ws(p[i]))
-        i++;
-    if (i >= len || p[i] != '{')
+    vt_rd_init(&r, p, len);
+    while (r.left > 0 && ws(r.p[0]))
+        vt_rd_skip(&r, 1);
+    if (vt_rd_u8(&r) != '{' || !probe_key(&r, &k, &n) || !envelope_member(k, n))
         return false;
-    if (vt__json_member_raw(&v, &vl, p, len, "hcl_report", NULL) == VT_OK)
+    if (n != 7 || memcmp(k, "version", 7) != 0)
         return true;
-    return vt__json_member_raw(&v, &vl, p, len, "report", NULL) == VT_OK &&
-           vt__json_member_raw(&v, &vl, p, len, "quote", NULL) == VT_OK;
+    while (r.left > 0 && (ws(r.p[0]) || r.p[0] == ':' || (r.p[0] >= '0' && r.p[0] <= '9') || r.p[0] == '-'))
+        vt_rd_skip(&r, 1);
+    return vt_rd_u8(&r) == ',' && probe_key(&r, &k, &n) && envelope_member(k, n) && vt_rd_ok(&r);
 }
 
 /* base64url as the attesters write it: its alphabet only, then no padding or

@@ -34,8 +34,10 @@
 #define VT_AZURE_VCEK_MAX (64u * 1024u)        /* the VCEK, PEM (v0) or DER (v1, v2) */
 #define VT_AZURE_PCRS_MAX VT_TPM_PCR_COUNT     /* SHA-256 PCR values, PCR 0 first */
 
-/* True when p looks like an Azure envelope: a JSON object with a top-level
- * "hcl_report", or "report" and "quote".  Cheap: no allocation, no crypto. */
+/* True when p looks like an Azure envelope: a JSON object whose first member
+ * is one an envelope has ("quote", "report", "vcek", "tpm_quote",
+ * "hcl_report", "td_quote"; or "version": N followed by one of those).
+ * Reads a few dozen bytes whatever the size: no allocation, no crypto. */
 bool vt__azure_envelope_probe(const uint8_t *p, size_t len);
 
 /*

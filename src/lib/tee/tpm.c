@@ -73,7 +73,7 @@ static vt_status as_container(vt_buf *conv, const uint8_t **p, size_t *len, vt_e
         return VT_OK;
     if (vt__tpm_pb_probe(*p, *len))
         rc = vt__tpm_pb_to_container(conv, *p, *len, err);
-    else if (vt__azure_envelope_probe(*p, *len) || json_object_start(*p, *len))
+    else if (json_object_start(*p, *len)) /* not probed again: the converter reads it once, strictly */
         rc = vt__azure_envelope_to_container(conv, *p, *len, err);
     else
         return VT_OK; /* the container parser names what is wrong */

@@ -250,10 +250,16 @@ static void test_tee_azure_envelope__appends(void **state)
 static void test_tee_azure_envelope__probe(void **state)
 {
     static const char *const no[] = {
-        "", "{", "[]", "{}", "  {\"quote\": {}}", "{\"report\": []}", "VTTPMEV1",
-        "{\"format\": \"veritee-composite\", \"parts\": []}", "{\"a\": {\"hcl_report\": 1}}", "\"hcl_report\"",
+        "", "{", "[]", "{}", "VTTPMEV1", "\"hcl_report\"", "{\"reports\": 1}", "{\"repor\": 1}",
+        "{\"format\": \"veritee-composite\", \"parts\": []}", "{\"a\": {\"hcl_report\": 1}}",
+        "{\"version\": 1}", "{\"version\": 1, \"format\": 2}", "{\"version\": \"1\", \"hcl_report\": 1}",
+        "{\"hcl\\u005freport\": 1}", "{\"tpm_quote_with_a_very_long_name\": 1}",
     };
-    static const char *const yes[] = { "{\"hcl_report\": 1}", " \n{\"quote\": 1, \"report\": 2}" };
+    static const char *const yes[] = {
+        "{\"hcl_report\": 1}", " \n{\"quote\": 1, \"report\": 2}", "{\"report\": []}", "{\"vcek\":",
+        "{\"report\"", /* truncated: recognized, so that the converter names what is wrong */
+        "{ \"version\" : 2 ,\n \"tpm_quote\": {}}", "{\"version\":-1,\"td_quote\":1}",
+    };
 
     (void)state;
     for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
