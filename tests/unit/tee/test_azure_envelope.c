@@ -551,6 +551,31 @@ static void test_tee_azure_envelope__pcr_sizes(void **state)
     refused_json(o, VT_E_FORMAT, "pcrs is not an array");
 }
 
+/* The nonce-binding record: empty, once; the container refuses it otherwise. */
+static void test_tee_azure_envelope__binding_record(void **state)
+{
+    static const uint8_t one = 1;
+    char *s = dump(envelope(2, false));
+    vt__tpm_evidence ev;
+    vt_buf out;
+
+    (void)state;
+    convert_ok(&out, s);
+    assert_int_equal(vt_tpm_evidence_add(&out, VT_TPM_PART_HCL_BINDS_NONCE, 0, NULL, 0, NULL), VT_OK);
+    assert_int_equal(vt__tpm_evidence_parse(&ev, out.data, out.len, NULL), VT_E_FORMAT); /* twice */
+    vt_buf_free(&out);
+    vt_buf_init(&out);
+    free(s);
+    s = dump(envelope(1, false));
+    convert_ok(&out, s);
+    assert_int_equal(vt_tpm_evidence_add(&out, VT_TPM_PART_HCL_BINDS_NONCE, 0, &one, 1, NULL), VT_OK);
+    assert_int_equal(vt__tpm_evidence_parse(&ev, out.data, out.len, NULL), VT_E_FORMAT); /* not empty */
+    assert_int_equal(vt_tpm_evidence_add(&out, (vt_tpm_part)(VT_TPM_PART_HCL_BINDS_NONCE + 1), 0, NULL, 0, NULL),
+                     VT_E_ARG);
+    vt_buf_free(&out);
+    free(s);
+}
+
 /* ---- allocation failures: the Nth allocation (ours or jansson's) fails ---- */
 
 static long alloc_countdown = -1;
@@ -637,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_tee_azure_envelope__bad_hex),
         cmocka_unit_test(test_tee_azure_envelope__bad_bytes),
         cmocka_unit_test(test_tee_azure_envelope__pcr_sizes),
+        cmocka_unit_test(test_tee_azure_envelope__binding_record),
         cmocka_unit_test(test_tee_azure_envelope__alloc_failures),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
