@@ -116,6 +116,8 @@ for t in "$build"/fuzz/fuzz_*; do
     *tpm_attest*) cp -n "$tp/attest"/* "$corpus/" 2>/dev/null || true ;;
     *tpm_eventlog*) cp -n "$tp/eventlog"/* "$corpus/" 2>/dev/null || true ;;
     *tpm_pb*) cp -n "$vectors"/tpm/*/attestation.pb "$corpus/" 2>/dev/null || true ;;
+    *azure_envelope*) for f in "$vectors"/tpm/*/evidence.orig.json; do
+        [ -f "$f" ] && cp -n "$f" "$corpus/$(basename "$(dirname "$f")").json"; done ;;
     *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
     *nvgpu_rim*) cp -n "$vectors"/nvgpu/*/*.swidtag "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac

@@ -66,6 +66,9 @@ VT_NODISCARD VT_API vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type typ
  * The modulus must be 2048..8192 bits and the exponent odd and above 1. */
 VT_NODISCARD VT_API vt_status vt_pkey_from_rsa_raw(vt_pkey **out, const uint8_t *n, size_t n_len, const uint8_t *e,
                                                    size_t e_len, vt_err *err);
+/* The big-endian modulus and exponent of an RSA key (the inverse of
+ * vt_pkey_from_rsa_raw), appended to n_out and e_out.  VT_E_ARG for another key type. */
+VT_NODISCARD VT_API vt_status vt_pkey_rsa_public_raw(vt_buf *n_out, vt_buf *e_out, const vt_pkey *k, vt_err *err);
 /* SHA-256 of the DER SubjectPublicKeyInfo of the public half: the fingerprint
  * `openssl pkey -pubin -outform DER | sha256sum` prints. */
 VT_NODISCARD VT_API vt_status vt_pkey_spki_sha256(uint8_t out[32], const vt_pkey *k, vt_err *err);

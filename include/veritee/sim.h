@@ -99,6 +99,30 @@ typedef struct vt_sim_nvgpu_opts {
  */
 VT_NODISCARD VT_API vt_status vt_sim_nvgpu(vt_buf *evidence_out, vt_collateral *coll_out,
                                            const vt_sim_nvgpu_opts *opts, vt_err *err);
+typedef struct vt_sim_azure_opts {
+    int version;                 /* the envelope's format: 0 (byte arrays), 1 or 2 (hex and base64url; 2 also
+                                    puts the report data in the runtime data's "user-data") */
+    uint8_t report_data[VT_REPORT_DATA_LEN]; /* the quote's extraData (the verifier's report data) */
+    size_t report_data_len;      /* 0..64 bytes */
+    bool tdx;                    /* an Azure TDX CVM (TDREPORT + TD quote; versions 1, 2) instead of SEV-SNP */
+    vt_time now;                 /* the VCEK, PCK and collateral are valid around this time */
+    const char *state_dir;       /* borrowed; the simulation root and CAs live in <state_dir>/sim */
+} vt_sim_azure_opts;
+
+/*
+ * Makes an Azure confidential VM evidence envelope (the attesters'
+ * evidence.orig.json, docs/formats/azure-cvm.md; appended to envelope_out):
+ * a fresh RSA attestation key as the HCLAkPub JWK in the runtime data, an HCL
+ * report whose SEV-SNP report (as vt_sim_sevsnp makes it) or TDREPORT (with
+ * its TD quote, as vt_sim_tdx makes it) binds SHA-256 of that runtime data,
+ * and a TPM2 quote of 24 SHA-256 PCRs over report_data signed with the AK.
+ * The VCEK or TD quote travels in the envelope; when coll_out is non-NULL,
+ * what the verifier needs beside it is added (SNP: ask.pem; TDX: the PCS
+ * collateral).
+ */
+VT_NODISCARD VT_API vt_status vt_sim_azure(vt_buf *envelope_out, vt_collateral *coll_out,
+                                           const vt_sim_azure_opts *opts, vt_err *err);
+
 /* Checks that path holds a simulation root certificate (PEM, CN "veritee
  * Simulation Root CA"), as vt_verify_opts.sim_root_files must. */
 VT_NODISCARD VT_API vt_status vt_sim_root_check(const char *path, vt_err *err);

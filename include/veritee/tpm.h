@@ -4,7 +4,9 @@
  * (AK) or the AK certificate, and usually the UEFI event log; on an Azure
  * confidential VM also the HCL report that binds the AK to the SEV-SNP
  * report.  veritee carries these parts in one container ("VTTPMEV1" then
- * typed records) that vt_evidence_verify() recognizes as VT_TEE_TPM.
+ * typed records) that vt_evidence_verify() recognizes as VT_TEE_TPM; it
+ * also recognizes, and converts to this container, go-tpm-tools'
+ * attestation.pb and the Azure CVM JSON envelope (docs/formats/azure-cvm.md).
  */
 #ifndef VERITEE_TPM_H
 #define VERITEE_TPM_H
@@ -28,8 +30,10 @@ typedef enum vt_tpm_part {
     VT_TPM_PART_AK_PUB = 5,     /* TPMT_PUBLIC of the AK (no TPM2B size) */
     VT_TPM_PART_AK_CERT = 6,    /* DER AK certificate */
     VT_TPM_PART_HCL_REPORT = 7, /* Azure CVM HCL report (hardware report + runtime data) */
-    VT_TPM_PART_HW_CERTS = 8,   /* certificates of the hardware report (Azure: VCEK [+ ASK + ARK] PEM) */
+    VT_TPM_PART_HW_CERTS = 8,   /* certificates of the hardware report (Azure: VCEK [+ ASK + ARK], PEM or DER) */
     VT_TPM_PART_TD_QUOTE = 9,   /* Azure TDX: the TD quote of the HCL's TDREPORT */
+    VT_TPM_PART_HCL_BINDS_NONCE = 10, /* empty: the HCL runtime "user-data" must be the quote's extraData,
+                                         zero-padded to 64 bytes (Azure envelope v2) */
 } vt_tpm_part;
 
 /*
@@ -44,12 +48,14 @@ VT_NODISCARD VT_API vt_status vt_tpm_evidence_add(vt_buf *out, vt_tpm_part part,
  * Builds a container from an evidence directory laid out as documented
  * (docs/formats/tpm.md): quote_{sha1,sha256,sha384}.{attest,sig} or
  * tpm_quote.{attest,sig}, pcrs_<bank>.bin, event_log.bin, ak_pub.tpmt,
- * ak_cert.der, hcl_report.bin, vcek.pem, td_quote.bin.  Appends to out.
+ * ak_cert.der, hcl_report.bin, vcek.pem, td_quote.bin; or, without quote
+ * files, attestation.pb (go-tpm-tools) or evidence.orig.json (the Azure
+ * envelope) alone, converted.  Appends to out.
  * VT_E_FORMAT when the directory holds no quote; VT_E_IO when unreadable.
  */
 VT_NODISCARD VT_API vt_status vt_tpm_evidence_load_dir(vt_buf *out, const char *dir, vt_err *err);
 
-/* True when dir looks like a TPM evidence directory (holds a quote). */
+/* True when dir looks like a TPM evidence directory (holds a quote, attestation.pb or evidence.orig.json). */
 VT_API bool vt_tpm_evidence_dir_probe(const char *dir);
 
 /* ---- a TPM on this machine, through tpm2-tss (docs/formats/tpm.md) ----

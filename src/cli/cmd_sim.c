@@ -10,7 +10,7 @@
 #include "cli.h"
 
 enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE, O_UD, O_PK,
-       O_VMPL, O_NOSMT, O_MA, O_ATTR };
+       O_VMPL, O_NOSMT, O_MA, O_ATTR, O_TDX };
 
 static void sim_usage(FILE *f)
 {
@@ -23,7 +23,18 @@ static void sim_usage(FILE *f)
                "                         [--user-data HEX] [--public-key HEX] [--at TIME] [--state DIR] [--json]\n\n"
                "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
                "                         [--json]\n"
+               "       veritee sim azure --out DIR [--tdx] [--version 0|1|2] [--nonce HEX [--pubkey HEX] |\n"
+               "                         --report-data HEX] [--at TIME] [--state DIR] [--json]\n"
                "       veritee sim root [--state DIR]\n\n"
+               "azure: an Azure SEV-SNP (or with --tdx, TDX) confidential VM evidence envelope in DIR/evidence.json, in the\n"
+               "attesters' JSON format (docs/formats/azure-cvm.md; --version 0: byte arrays, 1 (default) or\n"
+               "2: hex and base64url, 2 also binds the nonce in the runtime user-data): an HCL report whose\n"
+               "simulated SEV-SNP report (TDX: TDREPORT, with its TD quote in the envelope) binds the runtime\n"
+               "data holding a fresh vTPM attestation key, and a\n"
+               "TPM2 quote signed with that key whose extraData is SHA-512(nonce || pubkey) with --nonce or\n"
+               "the raw --report-data bytes (default: none).  The VCEK is in the envelope, its ASK in\n"
+               "DIR/collateral/ask.pem (TDX: the PCS collateral in DIR/collateral/).\n"
+               "Verify with: veritee verify --trust-sim --collateral DIR/collateral DIR/evidence.json\n\n"
                "nvgpu: NVIDIA GPU evidence (SPDM 1.1 GET_MEASUREMENTS request and signed MEASUREMENTS, as the\n"
                "driver returns it) in DIR/report.bin and its device chain in DIR/collateral/certchain.pem (leaf,\n"
                "a simulated GH100 BROM CA, the simulation root).  --nonce is the 32-byte SPDM nonce (default\n"
@@ -98,6 +109,57 @@ static int sim_write(const char *out, const char *file, const char *what, const 
     return VT_EXIT_OK;
 }
 
+/* The options every report simulator (sevsnp, azure) takes: its long options end with these. */
+#define SIM_COMMON_LONGOPTS                                                                                           \
+    { "report-data", required_argument, NULL, O_RD }, { "nonce", required_argument, NULL, O_NONCE },                 \
+        { "pubkey", required_argument, NULL, O_PUB }, { "at", required_argument, NULL, O_AT },                       \
+        { "out", required_argument, NULL, O_OUT }, { "state", required_argument, NULL, O_STATE },                    \
+        { "json", no_argument, NULL, O_JSON }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+
+typedef struct sim_common {
+    const char *rd, *nonce, *pub, *out, *state;
+    bool json;
+    vt_time now;
+} sim_common;
+
+/* Takes ch when it is a common option: 1 taken, 0 not a common option, or
+ * -1 with *ex set (a usage error, already printed). */
+static int sim_common_opt(sim_common *c, int ch, const char *arg, int *ex)
+{
+    vt_err err = { 0 };
+
+    switch (ch) {
+    case O_RD: c->rd = arg; return 1;
+    case O_NONCE: c->nonce = arg; return 1;
+    case O_PUB: c->pub = arg; return 1;
+    case O_AT:
+        if (vt_time_parse(&c->now, arg, &err) != VT_OK) {
+            *ex = vt_cli_usage_error("--at: %s", err.msg);
+            return -1;
+        }
+        return 1;
+    case O_OUT: c->out = arg; return 1;
+    case O_STATE: c->state = arg; return 1;
+    case O_JSON: c->json = true; return 1;
+    default: return 0;
+    }
+}
+
+/* After the options: no operand left, --out given, the report data from
+ * --report-data or --nonce [--pubkey] (none: zero bytes). */
+static int sim_common_finish(sim_common *c, int argc, char **argv, uint8_t rd[VT_REPORT_DATA_LEN], size_t *rd_len)
+{
+    vt_err err = { 0 };
+
+    if (optind != argc)
+        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (c->out == NULL)
+        return vt_cli_usage_error("sim: --out DIR is required");
+    if (vt_cli_report_data(rd, rd_len, c->rd, c->nonce, c->pub, &err) != VT_OK)
+        return vt_cli_usage_error("%s", err.msg);
+    return VT_EXIT_OK;
+}
+
 static int sim_sevsnp(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -105,31 +167,27 @@ static int sim_sevsnp(int argc, char **argv)
         { "vmpl", required_argument, NULL, O_VMPL },
         { "no-smt", no_argument, NULL, O_NOSMT },
         { "migration-agent", no_argument, NULL, O_MA },
-        { "report-data", required_argument, NULL, O_RD },
-        { "nonce", required_argument, NULL, O_NONCE },
-        { "pubkey", required_argument, NULL, O_PUB },
-        { "at", required_argument, NULL, O_AT },
-        { "out", required_argument, NULL, O_OUT },
-        { "state", required_argument, NULL, O_STATE },
-        { "json", no_argument, NULL, O_JSON },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        SIM_COMMON_LONGOPTS,
     };
     vt_sim_sevsnp_opts o;
-    bool json = false;
+    sim_common c = { 0 };
     vt_err err = { 0 };
     vt_buf rep;
     vt_collateral *coll = NULL;
-    const char *rd = NULL, *nonce = NULL, *pub = NULL, *out = NULL, *state = NULL;
-    int ex;
+    int ex = VT_EXIT_OK;
     size_t rd_len;
     vt_status rc;
     int ch;
 
     memset(&o, 0, sizeof(o));
-    o.now = vt_time_now();
+    c.now = vt_time_now();
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int taken = sim_common_opt(&c, ch, optarg, &ex);
+        if (taken < 0)
+            return ex;
+        if (taken)
+            continue;
         switch (ch) {
         case O_DEBUG: o.debug = true; break;
         case O_VMPL:
@@ -139,32 +197,20 @@ static int sim_sevsnp(int argc, char **argv)
             break;
         case O_NOSMT: o.no_smt = true; break;
         case O_MA: o.migrate_ma = true; break;
-        case O_RD: rd = optarg; break;
-        case O_NONCE: nonce = optarg; break;
-        case O_PUB: pub = optarg; break;
-        case O_AT:
-            if (vt_time_parse(&o.now, optarg, &err) != VT_OK)
-                return vt_cli_usage_error("--at: %s", err.msg);
-            break;
-        case O_OUT: out = optarg; break;
-        case O_STATE: state = optarg; break;
-        case O_JSON: json = true; break;
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }
     }
-    if (optind != argc)
-        return vt_cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
-    if (out == NULL)
-        return vt_cli_usage_error("sim: --out DIR is required");
-    if (vt_cli_report_data(o.report_data, &rd_len, rd, nonce, pub, &err) != VT_OK)
-        return vt_cli_usage_error("%s", err.msg);
-    o.state_dir = vt_cli_state_dir(state);
+    ex = sim_common_finish(&c, argc, argv, o.report_data, &rd_len);
+    if (ex != VT_EXIT_OK)
+        return ex;
+    o.now = c.now;
+    o.state_dir = vt_cli_state_dir(c.state);
     vt_buf_init(&rep);
     rc = vt_collateral_new(&coll, &err);
     if (rc == VT_OK)
         rc = vt_sim_sevsnp(&rep, coll, &o, &err);
-    ex = rc == VT_OK ? sim_write(out, "report.bin", "SEV-SNP report", "sevsnp", 3, o.report_data, &rep, coll, json)
+    ex = rc == VT_OK ? sim_write(c.out, "report.bin", "SEV-SNP report", "sevsnp", 3, o.report_data, &rep, coll, c.json)
                      : vt_cli_fail(rc, &err);
     vt_buf_free(&rep);
     vt_collateral_free(coll);
@@ -354,6 +400,62 @@ out:
     return ex;
 }
 
+/* veritee sim azure (argv[0] = "azure"). */
+static int sim_azure(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "version", required_argument, NULL, O_V },
+        { "tdx", no_argument, NULL, O_TDX },
+        SIM_COMMON_LONGOPTS,
+    };
+    vt_sim_azure_opts o;
+    sim_common c = { 0 };
+    vt_err err = { 0 };
+    vt_buf env;
+    vt_collateral *coll = NULL;
+    int ex = VT_EXIT_OK;
+    vt_status rc;
+    int ch;
+
+    memset(&o, 0, sizeof(o));
+    o.version = 1;
+    c.now = vt_time_now();
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int taken = sim_common_opt(&c, ch, optarg, &ex);
+        if (taken < 0)
+            return ex;
+        if (taken)
+            continue;
+        switch (ch) {
+        case O_V:
+            if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '2')
+                return vt_cli_usage_error("sim: azure --version must be 0, 1 or 2");
+            o.version = optarg[0] - '0';
+            break;
+        case O_TDX: o.tdx = true; break;
+        case 'h': sim_usage(stdout); return VT_EXIT_OK;
+        default: sim_usage(stderr); return VT_EXIT_USAGE;
+        }
+    }
+    /* No --nonce and no --report-data: a quote over empty extraData. */
+    ex = sim_common_finish(&c, argc, argv, o.report_data, &o.report_data_len);
+    if (ex != VT_EXIT_OK)
+        return ex;
+    o.now = c.now;
+    o.state_dir = vt_cli_state_dir(c.state);
+    vt_buf_init(&env);
+    rc = vt_collateral_new(&coll, &err);
+    if (rc == VT_OK)
+        rc = vt_sim_azure(&env, coll, &o, &err);
+    ex = rc == VT_OK ? sim_write(c.out, "evidence.json", "Azure CVM evidence envelope", "tpm", o.version,
+                                 o.report_data, &env, coll, c.json)
+                     : vt_cli_fail(rc, &err);
+    vt_buf_free(&env);
+    vt_collateral_free(coll);
+    return ex;
+}
+
 /* veritee sim root (argv[0] = "root"). */
 static int sim_root(int argc, char **argv)
 {
@@ -431,11 +533,13 @@ int vt_cmd_sim(int argc, char **argv)
         return sim_nvgpu(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "root") == 0)
         return sim_root(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "azure") == 0)
+        return sim_azure(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "tpm") == 0)
         return vt_cmd_sim_tpm(argc, argv); /* cmd_sim_tpm.c: swtpm, PCR extend */
     if (argc < 2 || strcmp(argv[1], "tdx") != 0) {
         sim_usage(stderr);
-        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu, tpm) or root");
+        return vt_cli_usage_error("sim: name a platform (tdx, sevsnp, nitro, nvgpu, tpm, azure) or root");
     }
     memset(&o, 0, sizeof(o));
     o.version = 4;

@@ -16,10 +16,12 @@ static void verify_usage(FILE *f)
 {
     fprintf(f,
             "usage: veritee verify [options] FILE|DIR\n\n"
-            "Verifies TEE evidence (a raw TDX quote, mock evidence, ...) down to the vendor's\n"
-            "root certificate and prints the verdict.  FILE may be - for standard input.  DIR is a\n"
-            "TPM evidence directory (tpm_quote.attest/.sig or quote_<bank>.attest/.sig, pcrs_<bank>.bin,\n"
-            "event_log.bin, ak_pub.tpmt, ak_cert.der, hcl_report.bin, vcek.pem; docs/formats/tpm.md).\n\n"
+            "Verifies TEE evidence (a raw TDX quote, mock evidence, a go-tpm-tools attestation.pb, an\n"
+            "Azure CVM evidence.orig.json envelope, ...) down to the vendor's root certificate and\n"
+            "prints the verdict.  FILE may be - for standard input.  DIR is a TPM evidence directory\n"
+            "(tpm_quote.attest/.sig or quote_<bank>.attest/.sig, pcrs_<bank>.bin, event_log.bin,\n"
+            "ak_pub.tpmt, ak_cert.der, hcl_report.bin, vcek.pem, td_quote.bin; or attestation.pb or\n"
+            "evidence.orig.json alone; docs/formats/tpm.md, docs/formats/azure-cvm.md).\n\n"
             "options:\n"
             "  --platform P               auto (default), tdx, sevsnp, nitro, tpm, nvgpu, composite or mock\n"
             "  --ak-sha256 HEX            TPM: trust this attestation key, by the SHA-256 of its DER\n"
@@ -335,7 +337,7 @@ int vt_cmd_verify(int argc, char **argv)
     if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
         if (!vt_tpm_evidence_dir_probe(argv[optind])) {
             ex = vt_cli_usage_error("verify: %s is a directory without TPM evidence (tpm_quote.attest, "
-                                    "quote_<bank>.attest)", argv[optind]);
+                                    "quote_<bank>.attest, attestation.pb, evidence.orig.json)", argv[optind]);
             goto out;
         }
         rc = vt_tpm_evidence_load_dir(&ev, argv[optind], &err);

@@ -2,7 +2,8 @@
 # Every real TPM 2.0 evidence directory through the CLI at its MANIFEST time
 # (../shared/vectors/MANIFEST.md, tpm/): GCE (AK certificate to the pinned GCE
 # vTPM CA, event log replayed) and Azure CVMs (AK from the HCL runtime data,
-# bound by the SEV-SNP report or the TD quote).  Then every signed region
+# bound by the SEV-SNP report or the TD quote), as directories and as the
+# original JSON envelopes (evidence.orig.json).  Then every signed region
 # flipped and every file truncated: all rejected.
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +58,37 @@ contains '"check": "hcl_report"' "azure-tdx collateral named"
 expect 0 "azure-tdx, collateral allowed missing" -- "$VT" verify --json --allow-missing-collateral --at 2026-06-01T00:00:00Z "$T/azure-tdx"
 contains '"hardware_attested": true' "azure-tdx hardware"
 contains '"tdx_mrtd": "024a32b070383331181619fa387cb4d55d1e38879f989933055ccad5bc2db795d1737b66205949d15469dc8c1ba7ab7b"' "azure-tdx MRTD"
+
+# ---- the Azure JSON envelopes (evidence.orig.json: v0 byte arrays, v1/v2 hex + base64url) ----
+for s in azure-snp-milan-v0:2025-02-27T16:26:55Z:6368616c6c656e6765 \
+         azure-snp-milan-v1:2025-02-27T16:26:55Z:6368616c6c656e6765 \
+         azure-snp-milan-v2-userdata:2025-02-27T16:33:43Z:982f5c6e45df0ed3f10b6f60b02f0c8390e281300f3805e2279c16168cd6ae9aa398f647caa2338748cd0fd9f5f819ef \
+         azure-snp-genoa:2025-02-23T02:21:48Z:0218488bae25d2509232bf676f1a66a30d7372add909109b36016ef136f2938ca05475f8b46094de6b64270ea35d950f; do
+  d=$(echo "$s" | cut -d: -f1); at=$(echo "$s" | cut -d: -f2-4); nonce=$(echo "$s" | cut -d: -f5)
+  expect 0 "$d envelope accepted" -- "$VT" verify --json --at "$at" --report-data "$nonce" "$T/$d/evidence.orig.json"
+  contains '"platform": "tpm"' "$d envelope auto-detected as tpm"
+  contains '"hardware_attested": true' "$d envelope hardware (SNP chain holds)"
+  contains "\"extra_data\": \"$nonce\"" "$d envelope extraData"
+  expect 0 "$d envelope, --platform tpm" -- "$VT" verify --platform tpm --at "$at" "$T/$d/evidence.orig.json"
+  expect 1 "$d envelope, another nonce" -- "$VT" verify --json --at "$at" --report-data "${nonce%?}0" "$T/$d/evidence.orig.json"
+  contains '"check": "report_data"' "$d envelope nonce named"
+done
+expect 0 "azure-tdx envelope, collateral allowed missing" -- "$VT" verify --json --allow-missing-collateral --at 2026-06-01T00:00:00Z "$T/azure-tdx/evidence.orig.json"
+contains '"hardware_attested": true' "azure-tdx envelope hardware"
+# A directory holding only the envelope reads it.
+mkdir -p "$TMP/envdir" && cp "$T/azure-snp-milan-v1/evidence.orig.json" "$TMP/envdir/"
+expect 0 "directory with only evidence.orig.json" -- "$VT" verify --at 2025-02-27T16:26:55Z "$TMP/envdir"
+expect 0 "envelope on standard input" -- sh -c "\"$VT\" verify --at 2025-02-27T16:26:55Z - <\"$T/azure-snp-milan-v1/evidence.orig.json\""
+# v1 relabelled v2: v2 promises the runtime user-data carries the nonce, and v1's is zero.
+sed 's/"version": *1/"version": 2/' "$T/azure-snp-milan-v1/evidence.orig.json" >"$TMP/relabel.json"
+expect 1 "v1 relabelled v2" -- "$VT" verify --json --at 2025-02-27T16:26:55Z "$TMP/relabel.json"
+contains '"check": "hcl_user_data"' "user-data binding named"
+sed 's/"version": *1/"version": 7/' "$T/azure-snp-milan-v1/evidence.orig.json" >"$TMP/v7.json"
+expect 2 "unknown envelope version" -- "$VT" verify --at 2025-02-27T16:26:55Z "$TMP/v7.json"
+contains 'azure: envelope version 7 is not supported' "version named"
+head -c 3000 "$T/azure-snp-milan-v1/evidence.orig.json" >"$TMP/cut.json"
+expect 2 "truncated envelope" -- "$VT" verify --platform tpm --at 2025-02-27T16:26:55Z "$TMP/cut.json"
+contains 'azure: envelope is not a JSON object' "bad JSON named"
 
 # ---- the AK pinned by the verifier instead of a certificate ----
 P="$TMP/pinned"; mkdir -p "$P"

@@ -97,3 +97,22 @@ vt_time vt_test_time(const char *s)
         fail_msg("%s", err.msg);
     return t;
 }
+
+bool vt_test_has_error(const vt_result *r, const char *check)
+{
+    for (size_t i = 0; i < r->error_count; i++)
+        if (strcmp(r->errors[i].check, check) == 0)
+            return true;
+    return false;
+}
+
+void vt_test_claim_hex(const vt_result *r, const char *name, const char *want)
+{
+    const vt_claim *c = vt_claims_get(&r->claims, name);
+    char hex[2 * VT_CLAIM_VALUE_MAX + 1];
+
+    if (c == NULL)
+        fail_msg("no claim %s", name);
+    vt_hex_encode(hex, c->value, c->len);
+    assert_string_equal(hex, want);
+}

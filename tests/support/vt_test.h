@@ -31,5 +31,9 @@ int vt_test_state_dir_setup(void **state);
 int vt_test_state_dir_teardown(void **state);
 /* Parses an RFC 3339 time or fails the test. */
 vt_time vt_test_time(const char *s);
+/* True when the result has an error with this check name. */
+bool vt_test_has_error(const vt_result *r, const char *check);
+/* Fails the test unless claim name is present and its value is the lowercase hex want. */
+void vt_test_claim_hex(const vt_result *r, const char *name, const char *want);
 
 #endif

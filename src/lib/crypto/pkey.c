@@ -270,6 +270,37 @@ out:
     return rc;
 }
 
+vt_status vt_pkey_rsa_public_raw(vt_buf *n_out, vt_buf *e_out, const vt_pkey *k, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    BIGNUM *bn = NULL, *be = NULL;
+    size_t n0, e0;
+
+    if (n_out == NULL || e_out == NULL || k == NULL || vt_pkey_type(k) != VT_KEY_RSA)
+        return vt_err_set(err, VT_E_ARG, "pkey: not an RSA key");
+    n0 = n_out->len;
+    e0 = e_out->len;
+    if (EVP_PKEY_get_bn_param(vt__pkey_get(k), OSSL_PKEY_PARAM_RSA_N, &bn) != 1 ||
+        EVP_PKEY_get_bn_param(vt__pkey_get(k), OSSL_PKEY_PARAM_RSA_E, &be) != 1) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "pkey: RSA modulus or exponent unreadable");
+        goto out;
+    }
+    rc = vt_buf_reserve(n_out, (size_t)BN_num_bytes(bn), err);
+    if (rc == VT_OK)
+        rc = vt_buf_reserve(e_out, (size_t)BN_num_bytes(be), err);
+    if (rc != VT_OK)
+        goto out;
+    n_out->len += (size_t)BN_bn2bin(bn, n_out->data + n0);
+    e_out->len += (size_t)BN_bn2bin(be, e_out->data + e0);
+    rc = VT_OK;
+out:
+    BN_free(bn);
+    BN_free(be);
+    if (rc != VT_OK)
+        ERR_clear_error();
+    return rc;
+}
+
 vt_status vt_pkey_spki_sha256(uint8_t out[32], const vt_pkey *k, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;

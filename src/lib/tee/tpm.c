@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "tee/azure_envelope.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
 #include "tee/tpm_attest.h"
@@ -48,17 +49,34 @@ typedef struct tpm_ctx {
 
 static bool tpm_probe(const uint8_t *p, size_t len)
 {
-    return vt__tpm_evidence_probe(p, len) || vt__tpm_pb_probe(p, len);
+    return vt__tpm_evidence_probe(p, len) || vt__tpm_pb_probe(p, len) || vt__azure_envelope_probe(p, len);
 }
 
-/* The veritee container as it is, or converted from go-tpm-tools' protobuf into conv. */
+/* A JSON object: the only JSON TPM evidence is the Azure envelope. */
+static bool json_object_start(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < len && p[i] == '{';
+}
+
+/* The veritee container as it is, or converted into conv from go-tpm-tools'
+ * protobuf or the Azure CVM JSON envelope (also when --platform tpm names
+ * a JSON text too broken to probe, so that its error is the JSON's). */
 static vt_status as_container(vt_buf *conv, const uint8_t **p, size_t *len, vt_err *err)
 {
     vt_status rc;
 
-    if (vt__tpm_evidence_probe(*p, *len) || !vt__tpm_pb_probe(*p, *len))
+    if (vt__tpm_evidence_probe(*p, *len))
         return VT_OK;
-    rc = vt__tpm_pb_to_container(conv, *p, *len, err);
+    if (vt__tpm_pb_probe(*p, *len))
+        rc = vt__tpm_pb_to_container(conv, *p, *len, err);
+    else if (json_object_start(*p, *len)) /* not probed again: the converter reads it once, strictly */
+        rc = vt__azure_envelope_to_container(conv, *p, *len, err);
+    else
+        return VT_OK; /* the container parser names what is wrong */
     if (rc == VT_OK) {
         *p = conv->data;
         *len = conv->len;
@@ -169,6 +187,30 @@ out:
     vt_x509_free(cert);
 }
 
+/* Azure TDX: the TDREPORT in the HCL report is MACed for the local CPU only,
+ * so what binds it remotely is the TD quote (verified by the caller, whose
+ * claims c carries): every field the quote repeats must be the TDREPORT's,
+ * and the TDREPORT's own hashes of TEE_TCB_INFO and TDINFO must hold.  Not
+ * bound, and not used: REPORTTYPE, CPUSVN, the MAC and reserved bytes. */
+static bool tdreport_matches_quote(tpm_ctx *x, const vt_claims *c)
+{
+    const uint8_t *tdr = x->hcl.hw;
+
+    for (size_t i = 0; i < VT_HCL_TDR_FIELDS; i++) {
+        const vt__hcl_tdr_field *f = &vt__hcl_tdr_fields[i];
+        const vt_claim *q = vt_claims_get(c, f->claim);
+        if (q == NULL || q->len != f->len || !vt_ct_equal(q->value, tdr + f->off, f->len)) {
+            vt__result_fail(x->res, "hcl_report", "tpm: HCL TDREPORT %s differs from the TD quote's", f->claim);
+            return false;
+        }
+    }
+    if (!vt__hcl_tdr_hashes_hold(tdr)) {
+        vt__result_fail(x->res, "hcl_report", "tpm: HCL TDREPORT TEE_TCB_INFO_HASH or TEE_INFO_HASH does not hold");
+        return false;
+    }
+    return true;
+}
+
 /* The SEV-SNP report inside the HCL report, verified through the registry
  * with the caller's policy; its REPORT_DATA must be SHA-256(runtime data). */
 static void hcl_hardware(tpm_ctx *x)
@@ -244,7 +286,7 @@ static void hcl_hardware(tpm_ctx *x)
     }
     x->res->claims.debug = r->claims.debug;
     vt__claims_window(&x->res->claims, r->claims.not_before, r->claims.not_after);
-    if (r->valid) {
+    if (r->valid && (x->hcl.report_type != VT_HCL_TYPE_TDX || tdreport_matches_quote(x, &r->claims))) {
         x->ak_trusted = true;
         x->ak_hardware = r->claims.hardware_attested && r->signature_valid && r->chain_valid;
     }
@@ -272,6 +314,30 @@ static void ak_from_hcl(tpm_ctx *x)
     hcl_hardware(x);
     ak_add(x, x->hcl.ak, "HCL runtime data");
     x->hcl.ak = NULL;
+}
+
+/* Azure envelope v2: the runtime data's "user-data" (bound by the hardware
+ * report with the rest of the runtime data) is the quote's extraData,
+ * zero-padded to its 64 bytes. */
+static void check_hcl_user_data(tpm_ctx *x)
+{
+    static const uint8_t zero[sizeof(x->hcl.user_data)] = { 0 };
+    const vt__tpm_attest *a = &x->att[0];
+    const vt__tpm_hcl *h = &x->hcl;
+
+    if (!x->ev.hcl_binds_nonce)
+        return;
+    if (x->ev.hcl_report.p == NULL || h->runtime == NULL) {
+        vt__result_fail(x->res, "hcl_user_data", "tpm: the evidence binds the nonce in HCL user-data, but has no "
+                                                 "readable HCL report");
+        return;
+    }
+    if (h->user_data_len != sizeof(h->user_data) || a->extra_len > h->user_data_len ||
+        !vt_ct_equal(h->user_data, a->extra, a->extra_len) ||
+        !vt_ct_equal(h->user_data + a->extra_len, zero, h->user_data_len - a->extra_len))
+        vt__result_fail(x->res, "hcl_user_data",
+                        "tpm: HCL runtime data \"user-data\" is not the quote's extraData (the nonce) zero-padded to "
+                        "64 bytes");
 }
 
 /* ---- the AK cache: what the AK public area and certificate establish,
@@ -616,6 +682,7 @@ static vt_status tpm_verify(const vt__verify_req *req, vt_result *res, vt_err *e
         }
     }
     ak_from_hcl(x);
+    check_hcl_user_data(x);
     ak_pinned(x);
     if (x->ak == NULL) {
         vt__result_fail(res, "ak", "tpm: no attestation key (AK public area, AK certificate or HCL report)");
@@ -708,6 +775,7 @@ static vt_status tpm_inspect(const uint8_t *p, size_t len, char **json_out, vt_e
     json_object_set_new(o, "ak_public", json_boolean(ev.ak_pub.p != NULL));
     json_object_set_new(o, "ak_certificate", json_boolean(ev.ak_cert.p != NULL));
     json_object_set_new(o, "hcl_report", json_boolean(ev.hcl_report.p != NULL));
+    json_object_set_new(o, "hcl_binds_nonce", json_boolean(ev.hcl_binds_nonce));
     *json_out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     rc = *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "tpm: cannot serialize the evidence as JSON");
 out:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tee/azure_envelope.h"
 #include "tee/tpm_attest.h"
 #include "tee/tpm_evidence.h"
 
@@ -28,7 +29,7 @@ vt_status vt_tpm_evidence_add(vt_buf *out, vt_tpm_part part, uint16_t alg, const
     uint8_t hdr[RECORD_HDR];
     size_t total;
 
-    if (out == NULL || (p == NULL && len > 0) || part < VT_TPM_PART_ATTEST || part > VT_TPM_PART_TD_QUOTE)
+    if (out == NULL || (p == NULL && len > 0) || part < VT_TPM_PART_ATTEST || part > VT_TPM_PART_HCL_BINDS_NONCE)
         return vt_err_set(err, VT_E_ARG, "tpm: evidence record type or bytes missing");
     if (out->len > 0 && !vt__tpm_evidence_probe(out->data, out->len))
         return vt_err_set(err, VT_E_ARG, "tpm: buffer does not hold a TPM evidence container");
@@ -129,6 +130,12 @@ vt_status vt__tpm_evidence_parse(vt__tpm_evidence *out, const uint8_t *p, size_t
         case VT_TPM_PART_HCL_REPORT: rc = put_blob(&ev.hcl_report, body, n, "HCL report", idx, err); break;
         case VT_TPM_PART_HW_CERTS: rc = put_blob(&ev.hw_certs, body, n, "hardware certificates", idx, err); break;
         case VT_TPM_PART_TD_QUOTE: rc = put_blob(&ev.td_quote, body, n, "TD quote", idx, err); break;
+        case VT_TPM_PART_HCL_BINDS_NONCE:
+            if (n != 0 || ev.hcl_binds_nonce)
+                return vt_err_set(err, VT_E_FORMAT, "tpm: evidence record %zu: a nonce-binding record twice or "
+                                  "with %u bytes", idx, n);
+            ev.hcl_binds_nonce = true;
+            break;
         default: return vt_err_set(err, VT_E_FORMAT, "tpm: evidence record %zu has unknown type %u", idx, part);
         }
         idx++;
@@ -202,22 +209,25 @@ static bool has_quote_files(const char *dir)
 
 bool vt_tpm_evidence_dir_probe(const char *dir)
 {
-    return dir != NULL && (has_quote_files(dir) || file_exists(dir, "attestation.pb"));
+    return dir != NULL &&
+           (has_quote_files(dir) || file_exists(dir, "attestation.pb") || file_exists(dir, "evidence.orig.json"));
 }
 
-/* A directory that holds only the go-tpm-tools container. */
-static vt_status load_pb(vt_buf *out, const char *dir, vt_err *err)
+/* A directory that holds only one converted container: go-tpm-tools'
+ * attestation.pb or the Azure envelope evidence.orig.json. */
+static vt_status load_converted(vt_buf *out, const char *dir, const char *name,
+                                vt_status (*convert)(vt_buf *, const uint8_t *, size_t, vt_err *), vt_err *err)
 {
     vt_status rc;
     char path[4096];
     vt_buf b;
 
-    if (snprintf(path, sizeof(path), "%s/attestation.pb", dir) >= (int)sizeof(path))
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
         return vt_err_set(err, VT_E_ARG, "tpm: evidence directory path too long");
     vt_buf_init(&b);
     rc = vt_file_read(&b, path, VT_TPM_EVIDENCE_MAX, err);
     if (rc == VT_OK)
-        rc = vt__tpm_pb_to_container(out, b.data, b.len, err);
+        rc = convert(out, b.data, b.len, err);
     vt_buf_free(&b);
     return rc;
 }
@@ -231,9 +241,12 @@ vt_status vt_tpm_evidence_load_dir(vt_buf *out, const char *dir, vt_err *err)
 
     if (out == NULL || dir == NULL)
         return vt_err_set(err, VT_E_ARG, "tpm: no evidence directory");
-    /* The separate files win; attestation.pb alone is read as the go-tpm-tools container. */
+    /* The separate files win; attestation.pb (go-tpm-tools) or else
+     * evidence.orig.json (the Azure envelope) alone is converted. */
     if (!has_quote_files(dir) && file_exists(dir, "attestation.pb"))
-        return load_pb(out, dir, err);
+        return load_converted(out, dir, "attestation.pb", vt__tpm_pb_to_container, err);
+    if (!has_quote_files(dir) && file_exists(dir, "evidence.orig.json"))
+        return load_converted(out, dir, "evidence.orig.json", vt__azure_envelope_to_container, err);
     rc = add_file(out, dir, "tpm_quote.attest", VT_TPM_PART_ATTEST, 0, &added, err);
     if (rc == VT_OK && added) {
         quotes++;

@@ -23,6 +23,7 @@ typedef struct vt__tpm_evidence {
     vt__tpm_blob pcrs[VT_TPM_PCR_BANKS_MAX];
     size_t pcr_bank_count;
     vt__tpm_blob event_log, ak_pub, ak_cert, hcl_report, hw_certs, td_quote;
+    bool hcl_binds_nonce; /* VT_TPM_PART_HCL_BINDS_NONCE present */
 } vt__tpm_evidence;
 
 bool vt__tpm_evidence_probe(const uint8_t *p, size_t len);

@@ -14,6 +14,45 @@
 
 #define HCL_HASH_SHA256 1
 
+const vt__hcl_tdr_field vt__hcl_tdr_fields[VT_HCL_TDR_FIELDS] = {
+    { "tee_tcb_svn", VT_HCL_TDR_TCB_INFO + 8, 16 },   { "mrseam", VT_HCL_TDR_TCB_INFO + 24, 48 },
+    { "mrsignerseam", VT_HCL_TDR_TCB_INFO + 72, 48 }, { "seam_attributes", VT_HCL_TDR_TCB_INFO + 120, 8 },
+    { "td_attributes", VT_HCL_TDR_TDINFO, 8 },        { "xfam", VT_HCL_TDR_TDINFO + 8, 8 },
+    { "mrtd", VT_HCL_TDR_TDINFO + 16, 48 },           { "mrconfigid", VT_HCL_TDR_TDINFO + 64, 48 },
+    { "mrowner", VT_HCL_TDR_TDINFO + 112, 48 },       { "mrownerconfig", VT_HCL_TDR_TDINFO + 160, 48 },
+    { "rtmr0", VT_HCL_TDR_TDINFO + 208, 48 },         { "rtmr1", VT_HCL_TDR_TDINFO + 256, 48 },
+    { "rtmr2", VT_HCL_TDR_TDINFO + 304, 48 },         { "rtmr3", VT_HCL_TDR_TDINFO + 352, 48 },
+};
+
+static vt_status tdr_hashes(const uint8_t *tdr, uint8_t tcb[48], uint8_t tee[48], vt_err *err)
+{
+    vt_status rc = vt_digest(VT_MD_SHA384, tdr + VT_HCL_TDR_TCB_INFO, VT_HCL_TDR_TCB_INFO_LEN, tcb, err);
+
+    if (rc == VT_OK)
+        rc = vt_digest(VT_MD_SHA384, tdr + VT_HCL_TDR_TDINFO, VT_HCL_TDR_TDINFO_LEN, tee, err);
+    return rc;
+}
+
+bool vt__hcl_tdr_hashes_hold(const uint8_t tdr[VT_HCL_TDREPORT_LEN])
+{
+    uint8_t tcb[48], tee[48];
+
+    return tdr_hashes(tdr, tcb, tee, NULL) == VT_OK && vt_ct_equal(tcb, tdr + VT_HCL_TDR_TCB_INFO_HASH, 48) &&
+           vt_ct_equal(tee, tdr + VT_HCL_TDR_TEE_INFO_HASH, 48);
+}
+
+vt_status vt__hcl_tdr_hashes_set(uint8_t tdr[VT_HCL_TDREPORT_LEN], vt_err *err)
+{
+    uint8_t tcb[48], tee[48];
+    vt_status rc = tdr_hashes(tdr, tcb, tee, err);
+
+    if (rc == VT_OK) {
+        memcpy(tdr + VT_HCL_TDR_TCB_INFO_HASH, tcb, 48);
+        memcpy(tdr + VT_HCL_TDR_TEE_INFO_HASH, tee, 48);
+    }
+    return rc;
+}
+
 void vt__tpm_hcl_clear(vt__tpm_hcl *h)
 {
     if (h == NULL)

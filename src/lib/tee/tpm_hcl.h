@@ -18,6 +18,31 @@
 #define VT_HCL_TYPE_TDX 4
 #define VT_HCL_SNP_REPORT_LEN 0x4a0
 #define VT_HCL_TDREPORT_DATA 0x80 /* REPORTDATA inside the TDREPORT (REPORTMACSTRUCT) */
+/* TDREPORT (1024 bytes): REPORTMACSTRUCT (0x000, 256: type, reserved, CPUSVN,
+ * TEE_TCB_INFO_HASH at 0x20, TEE_INFO_HASH at 0x50, REPORTDATA, reserved,
+ * MAC), TEE_TCB_INFO (0x100, 239: VALID, TEE_TCB_SVN, MRSEAM, MRSIGNERSEAM,
+ * ATTRIBUTES, ...), reserved, TDINFO (0x200, 512: ATTRIBUTES, XFAM, MRTD,
+ * MRCONFIGID, MROWNER, MROWNERCONFIG, RTMR0..3, SERVTD_HASH, reserved). */
+#define VT_HCL_TDR_TCB_INFO_HASH 0x20
+#define VT_HCL_TDR_TEE_INFO_HASH 0x50
+#define VT_HCL_TDR_TCB_INFO 0x100
+#define VT_HCL_TDR_TCB_INFO_LEN 239
+#define VT_HCL_TDR_TDINFO 0x200
+#define VT_HCL_TDR_TDINFO_LEN 512
+#define VT_HCL_TDREPORT_LEN 1024
+
+/* A TDREPORT field the TD quote repeats, named by the TDX plugin's claim for it. */
+typedef struct vt__hcl_tdr_field {
+    const char *claim;
+    size_t off, len;
+} vt__hcl_tdr_field;
+#define VT_HCL_TDR_FIELDS 14
+extern const vt__hcl_tdr_field vt__hcl_tdr_fields[VT_HCL_TDR_FIELDS];
+
+/* TEE_TCB_INFO_HASH and TEE_INFO_HASH (SHA-384 of TEE_TCB_INFO and TDINFO):
+ * check that they hold, or (set) write them. */
+bool vt__hcl_tdr_hashes_hold(const uint8_t tdr[VT_HCL_TDREPORT_LEN]);
+VT_NODISCARD vt_status vt__hcl_tdr_hashes_set(uint8_t tdr[VT_HCL_TDREPORT_LEN], vt_err *err);
 
 typedef struct vt__tpm_hcl {
     uint32_t report_type;            /* VT_HCL_TYPE_SNP or _TDX */

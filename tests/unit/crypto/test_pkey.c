@@ -177,6 +177,35 @@ static void test_crypto_pkey__references(void **state)
     vt_pkey_free(NULL);
 }
 
+/* The modulus and exponent out of an RSA key import back as the same key; other types refused. */
+static void test_crypto_pkey__rsa_raw_round_trip(void **state)
+{
+    vt_pkey *k = NULL, *back = NULL, *ec = NULL;
+    uint8_t a[32], b[32];
+    vt_buf n, e;
+
+    (void)state;
+    vt_buf_init(&n);
+    vt_buf_init(&e);
+    assert_int_equal(vt_pkey_generate(&k, VT_KEY_RSA, NULL), VT_OK);
+    assert_int_equal(vt_pkey_rsa_public_raw(&n, &e, k, NULL), VT_OK);
+    assert_true(n.len >= 256 && n.data[0] != 0);
+    assert_int_equal(e.len, 3); /* 65537 */
+    assert_int_equal(vt_pkey_from_rsa_raw(&back, n.data, n.len, e.data, e.len, NULL), VT_OK);
+    assert_int_equal(vt_pkey_spki_sha256(a, k, NULL), VT_OK);
+    assert_int_equal(vt_pkey_spki_sha256(b, back, NULL), VT_OK);
+    assert_memory_equal(a, b, 32);
+    assert_int_equal(vt_pkey_generate(&ec, VT_KEY_EC_P256, NULL), VT_OK);
+    n.len = e.len = 0;
+    assert_int_equal(vt_pkey_rsa_public_raw(&n, &e, ec, NULL), VT_E_ARG);
+    assert_int_equal(n.len + e.len, 0);
+    vt_pkey_free(k);
+    vt_pkey_free(back);
+    vt_pkey_free(ec);
+    vt_buf_free(&n);
+    vt_buf_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_crypto_pkey__pem_garbage),
         cmocka_unit_test(test_crypto_pkey__ed25519_raw_is_32_bytes),
         cmocka_unit_test(test_crypto_pkey__references),
+        cmocka_unit_test(test_crypto_pkey__rsa_raw_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,16 +115,6 @@ static void dump(const vt_result *r)
         fprintf(stderr, "  warning %s: %s\n", r->warnings[i].check, r->warnings[i].msg);
 }
 
-static void claim_hex(const vt_result *r, const char *name, const char *want)
-{
-    const vt_claim *c = vt_claims_get(&r->claims, name);
-    char hex[2 * VT_CLAIM_VALUE_MAX + 1];
-
-    assert_non_null(c);
-    vt_hex_encode(hex, c->value, c->len);
-    assert_string_equal(hex, want);
-}
-
 static const char *signer(const vt_result *r, const char *role)
 {
     for (size_t i = 0; i < r->claims.signer_count; i++)
@@ -177,12 +167,12 @@ static void check_ok(const sample *s, vt_verify_cache *cache)
     assert_int_equal(r->claims.platform, VT_TEE_NVGPU);
     assert_int_equal(r->claims.version, 0x11);
     assert_false(r->claims.debug);
-    claim_hex(r, "nonce", s->nonce);
+    vt_test_claim_hex(r, "nonce", s->nonce);
     snprintf(want, sizeof(want), "%s%064d", s->nonce, 0);
     vt_hex_encode(hex, r->claims.report_data, 64);
     assert_string_equal(hex, want);
     if (s->fwid != NULL)
-        claim_hex(r, "fwid", s->fwid);
+        vt_test_claim_hex(r, "fwid", s->fwid);
     else
         assert_non_null(vt_claims_get(&r->claims, "fwid")); /* from the leaf certificate */
     claim_text(r, "driver_version", s->driver);

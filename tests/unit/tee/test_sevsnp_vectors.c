@@ -135,16 +135,6 @@ static void dump(const vt_result *r)
         fprintf(stderr, "  warning %s: %s\n", r->warnings[i].check, r->warnings[i].msg);
 }
 
-static void claim_hex(const vt_result *r, const char *name, const char *want)
-{
-    const vt_claim *c = vt_claims_get(&r->claims, name);
-    char hex[2 * VT_CLAIM_VALUE_MAX + 1];
-
-    assert_non_null(c);
-    vt_hex_encode(hex, c->value, c->len);
-    assert_string_equal(hex, want);
-}
-
 static void check_ok(const sample *s, vt_verify_cache *cache)
 {
     vt_buf b = { 0 };
@@ -183,8 +173,8 @@ static void check_ok(const sample *s, vt_verify_cache *cache)
     assert_int_equal(r->claims.debug, s->debug);
     assert_int_equal(r->claims.signer_count, 1);
     assert_string_equal(r->claims.signers[0].role, s->vlek ? "vlek" : "vcek");
-    claim_hex(r, "measurement", s->measurement);
-    claim_hex(r, "reported_tcb", s->reported_tcb);
+    vt_test_claim_hex(r, "measurement", s->measurement);
+    vt_test_claim_hex(r, "reported_tcb", s->reported_tcb);
     assert_int_equal(vt_claims_get(&r->claims, "vmpl")->value[0], s->vmpl);
     vt_hex_encode(hex, r->claims.report_data, 64);
     assert_string_equal(hex, s->report_data);
