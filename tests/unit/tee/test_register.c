@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tee/tpm_sim.h"
 #include "veritee/attester.h"
 
 static const uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -379,6 +380,28 @@ static void test_tee_register__sevsnp_report_data_binding(void **state)
     free(res);
 }
 
+/* The simulated TPM's AK pin: trusted only as written, anything else in the file is no pin. */
+static void test_tee_register__tpm_sim_ak_pin(void **state)
+{
+    const vt_test_state_dir *f = *state;
+    uint8_t ak[32], other[32];
+    char path[700];
+    vt_err err = { 0 };
+
+    memset(ak, 0xab, sizeof(ak));
+    memset(other, 0xab, sizeof(other));
+    other[31] ^= 1;
+    assert_false(vt__sim_tpm_ak_pinned(f->state, ak)); /* nothing recorded */
+    assert_int_equal(vt_sim_tpm_pin_ak(NULL, ak, &err), VT_E_ARG);
+    assert_int_equal(vt_sim_tpm_pin_ak(f->state, ak, &err), VT_OK);
+    assert_true(vt__sim_tpm_ak_pinned(f->state, ak));
+    assert_false(vt__sim_tpm_ak_pinned(f->state, other));
+    assert_false(vt__sim_tpm_ak_pinned(NULL, ak));
+    snprintf(path, sizeof(path), "%s/sim/tpm_ak_sha256", f->state);
+    assert_int_equal(vt_file_write(path, "abab", 4, 0600, &err), VT_OK); /* truncated */
+    assert_false(vt__sim_tpm_ak_pinned(f->state, ak));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +419,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tee_register__nitro_sim_state_checked, vt_test_state_dir_setup,
                                         vt_test_state_dir_teardown),
         cmocka_unit_test_setup_teardown(test_tee_register__sevsnp_report_data_binding, vt_test_state_dir_setup,
+                                        vt_test_state_dir_teardown),
+        cmocka_unit_test_setup_teardown(test_tee_register__tpm_sim_ak_pin, vt_test_state_dir_setup,
                                         vt_test_state_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
