@@ -390,6 +390,11 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     if (o->simulate && !vt_gw_can_simulate(t->kind))
         rc = vt_err_set(err, VT_E_ARG, "gateway: --simulate needs --platform tdx, sevsnp, nitro or tpm (not %s)",
                         vt_tee_name(t->kind));
+    /* A simulated TPM is a software TPM somewhere else than the machine's /dev/tpmrm0. */
+    if (rc == VT_OK && o->simulate && !o->measure_only && t->kind == VT_TEE_TPM &&
+        (o->tpm_tcti == NULL || *o->tpm_tcti == '\0'))
+        rc = vt_err_set(err, VT_E_ARG,
+                        "gateway: --simulate --platform tpm needs VERITEE_TPM_TCTI (veritee sim tpm start --state DIR)");
     if (rc == VT_OK && o->attest && (o->cfg->verifier_url == NULL || o->cfg->environment == NULL))
         rc = vt_err_set(err, VT_E_ARG, "gateway: trusted boot needs \"verifier\" and \"environment\" in the config");
     t->ao.verifier_url = o->cfg->verifier_url;

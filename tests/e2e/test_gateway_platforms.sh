@@ -130,6 +130,11 @@ run_platform nitro
 # A Nitro NSM cannot be extended once locked: a second boot of the same enclave would need
 # a new enclave (the simulated NSM is reset at boot, as a new enclave starts zeroed).
 
+jq '.environment="gw-tpm"' "$TMP/g-nitro.json" >"$TMP/g-notcti.json"
+expect 2 "tpm: --simulate without VERITEE_TPM_TCTI is refused (not the machine's TPM)" -- \
+  env -u VERITEE_TPM_TCTI -u TPM2TOOLS_TCTI "$VT" gateway --config "$TMP/g-notcti.json" --listen 127.0.0.1:0 --platform tpm --simulate
+contains "VERITEE_TPM_TCTI" "tpm: the refusal names the variable"
+
 if command -v swtpm >/dev/null 2>&1; then
   for _ in 1 2 3 4 5; do
     PORT=$((20000 + RANDOM % 30000))

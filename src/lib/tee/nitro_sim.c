@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tee/nitro_doc.h"
 #include "tee/nitro_nsm_sim.h"
@@ -285,6 +284,7 @@ vt_status vt__nsm_sim_load(vt__nsm_sim *out, const char *state_dir, vt_err *err)
     vt_buf b;
     vt_rd r;
     vt_status rc;
+    vt_err e = { 0 };
 
     memset(out, 0, sizeof(*out));
     if (state_dir == NULL || *state_dir == '\0')
@@ -293,11 +293,13 @@ vt_status vt__nsm_sim_load(vt__nsm_sim *out, const char *state_dir, vt_err *err)
     if (rc != VT_OK)
         return rc;
     vt_buf_init(&b);
-    rc = vt_file_read(&b, path, NSM_SIM_LEN, err);
-    if (rc == VT_E_NOTFOUND || (rc == VT_E_IO && access(path, F_OK) != 0)) {
+    rc = vt_file_read(&b, path, NSM_SIM_LEN, &e);
+    if (rc == VT_E_NOTFOUND) { /* no file yet: a fresh enclave */
         vt_buf_free(&b);
         return VT_OK;
     }
+    if (rc != VT_OK)
+        vt_err_set(err, rc, "%s", e.msg);
     if (rc == VT_OK) {
         vt_rd_init(&r, b.data, b.len);
         const uint8_t *m = vt_rd_take(&r, 8);
