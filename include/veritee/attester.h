@@ -23,10 +23,12 @@ typedef struct vt_attester_opts {
     const char *verifier_url;  /* borrowed; base URL without a trailing '/' */
     const char *environment;   /* borrowed; environment id */
     vt_tee_kind platform;      /* VT_TEE_NONE = the detected TEE, else mock */
-    bool simulate;             /* with VT_TEE_TDX or VT_TEE_SEVSNP: simulated evidence (TDX: RTMR3 = log replay) */
+    bool simulate;             /* simulated evidence: tdx (RTMR3 = the log's replay), sevsnp, nitro (the
+                                  simulated NSM's PCRs in state_dir), tpm (the TPM at tpm_tcti, swtpm) */
     bool debug;                /* simulated debug TD/guest */
     const char *state_dir;     /* borrowed; mock key, mock register, simulation root */
     const char *sysroot;       /* borrowed; NULL = "/" */
+    const char *tpm_tcti;      /* borrowed; tpm: a tpm2-tss TCTI string, NULL = device:/dev/tpmrm0 */
     long timeout_ms;           /* per HTTP request; 0 = 30000 */
     /* Optional, for a gateway renewing its passport: each request is signed under the
      * current passport and its enclave key (Veritee-Gateway authorization, passport.h),
@@ -40,7 +42,9 @@ typedef struct vt_attester_opts {
  * key).  Appends the evidence to ev_out, adds collateral that comes with it
  * (simulation: the Intel/AMD-format collateral) to coll_out (may be NULL),
  * and tells the platform in *kind_out.  log is needed for simulated TDX
- * (RTMR3 = its replay) and may be NULL otherwise.  All borrowed.
+ * (RTMR3 = its replay); on a platform without a register (sevsnp) it is bound
+ * into report_data (vt_register_bind_report_data); it may be NULL otherwise.
+ * All borrowed.
  */
 VT_NODISCARD VT_API vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_kind *kind_out,
                                                    const vt_attester_opts *o, const vt_mlog *log,

@@ -132,6 +132,14 @@ VT_NODISCARD VT_API vt_status vt_sim_root_check(const char *path, vt_err *err);
 VT_NODISCARD VT_API vt_status vt_sim_root_path(char *out, size_t out_len, const char *state_dir,
                                                vt_err *err);
 
+/*
+ * A software TPM (swtpm) has no vendor AK certificate: `veritee sim tpm start`
+ * records its AK here, <state_dir>/sim/tpm_ak_sha256 (SHA-256 of the AK's
+ * SubjectPublicKeyInfo, hex).  A verifier with trust_sim and this state_dir
+ * then trusts that AK, as it trusts the simulation root; never as hardware.
+ */
+VT_NODISCARD VT_API vt_status vt_sim_tpm_pin_ak(const char *state_dir, const uint8_t ak_sha256[32], vt_err *err);
+
 #ifdef __cplusplus
 }
 #endif

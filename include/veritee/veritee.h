@@ -13,6 +13,7 @@
 #include "veritee/weights.h"
 #include "veritee/seal.h"
 #include "veritee/mlog.h"
+#include "veritee/register.h"
 #include "veritee/tlog.h"
 #include "veritee/jws.h"
 #include "veritee/jwe.h"

@@ -20,15 +20,17 @@ enum { R_VERIFIER = 300, R_ENV, R_LOG, R_KEY, R_PLATFORM, R_SIMULATE, R_DEBUG, R
 static void remote_usage(FILE *f)
 {
     fprintf(f, "usage: veritee attest --verifier URL --environment ID --log FILE [--key FILE]\n"
-               "                      [--platform auto|mock|tdx|sevsnp|nitro] [--simulate [--debug]] [--out FILE]\n"
+               "                      [--platform auto|mock|tdx|sevsnp|nitro|tpm] [--simulate [--debug]] [--out FILE]\n"
                "                      [--state DIR] [--json]\n\n"
                "Asks the verifier for a challenge, collects evidence with\n"
                "report_data = SHA-512(nonce || attester public key X||Y), sends it with the measurement\n"
                "log and the public key (JWK), and saves the AI Passport the verifier returns.\n\n"
                "  --key FILE     attester private key (PEM, P-256); default STATE/attester-key.pem, made\n"
                "                 on first use\n"
-               "  --simulate     with --platform tdx or sevsnp: simulated evidence in the real format (the\n"
-               "                 log's replay becomes RTMR3); the verifier must run with --trust-sim\n"
+               "  --simulate     with --platform tdx, sevsnp, nitro or tpm: simulated evidence in the real\n"
+               "                 format (tdx: the log's replay becomes RTMR3; sevsnp: the log is bound into\n"
+               "                 REPORT_DATA; nitro: the simulated NSM's PCRs; tpm: the TPM at\n"
+               "                 $VERITEE_TPM_TCTI); the verifier must run with --trust-sim\n"
                "  --debug        simulated TD/guest with the debug bit set\n"
                "  --out FILE     where the passport token goes (default STATE/passport.jwt)\n"
                "Exit 0 when the passport is affirming, 1 when it is not or the verifier refused.\n");
@@ -109,8 +111,10 @@ static int attest_remote(int argc, char **argv)
     }
     if (!vt_cli_env_platform(&ao.platform, &ao.simulate, platform_flag, simulate_flag))
         goto out;
-    if (ao.simulate && ao.platform != VT_TEE_TDX && ao.platform != VT_TEE_SEVSNP) {
-        vt_cli_usage_error("attest: --simulate needs --platform tdx or sevsnp");
+    ao.tpm_tcti = vt_cli_tpm_tcti();
+    if (ao.simulate && ao.platform != VT_TEE_TDX && ao.platform != VT_TEE_SEVSNP && ao.platform != VT_TEE_NITRO &&
+        ao.platform != VT_TEE_TPM) {
+        vt_cli_usage_error("attest: --simulate needs --platform tdx, sevsnp, nitro or tpm");
         goto out;
     }
     if (ao.debug && !ao.simulate) {

@@ -37,9 +37,12 @@ static void gateway_usage(FILE *f)
             "  --upstream URL     model server root, http://host:port[/base]\n"
             "  --threads N        event loops (default: one per core)\n"
             "  --check-config     print the effective configuration as JSON and exit\n"
-            "  --platform P       auto (default), mock or tdx: where the boot measurements are extended\n"
-            "  --simulate         with --platform tdx: TDX simulator (RTMR3 = the log's replay; the\n"
-            "                     verifier must run with --trust-sim)\n"
+            "  --platform P       auto (default), mock, tdx, sevsnp, nitro or tpm: where the boot\n"
+            "                     measurements go (tdx RTMR3, nitro NSM PCR 16, tpm PCR 23; sevsnp has no\n"
+            "                     register: the log is bound into REPORT_DATA; docs/formats/registers.md)\n"
+            "  --simulate         the platform's simulator (tdx/sevsnp: simulated reports; nitro: a simulated\n"
+            "                     NSM in the state directory; tpm: the TPM at $VERITEE_TPM_TCTI, e.g. swtpm\n"
+            "                     from `veritee sim tpm start`); the verifier must run with --trust-sim\n"
             "  --allow-unverified serve even without an affirming passport (development only; logged)\n"
             "  --state DIR        state directory (default: config state_dir, else VERITEE_STATE)\n"
             "  --model-check-ms N stat the model files at most every N ms (default 1000; 0 = every request)\n"
@@ -190,8 +193,10 @@ int vt_cmd_gateway(int argc, char **argv)
             usage = true;
             goto out;
         }
-        if (to.simulate && to.platform != VT_TEE_TDX) {
-            vt_cli_usage_error("gateway: --simulate needs --platform tdx");
+        to.measure_only = measure_only;
+        to.tpm_tcti = vt_cli_tpm_tcti();
+        if (to.simulate && !vt_gw_can_simulate(to.platform)) {
+            vt_cli_usage_error("gateway: --simulate needs --platform tdx, sevsnp, nitro or tpm");
             usage = true;
             goto out;
         }

@@ -7,25 +7,28 @@
 #include "cli.h"
 #include "logclient.h"
 
-enum { O_LOG = 256, O_COMP, O_NAME, O_DIGEST, O_MEASURE, O_EXTEND, O_STATE, O_EXPECT, O_JSON, O_SYSROOT };
+enum { O_LOG = 256, O_COMP, O_NAME, O_DIGEST, O_MEASURE, O_EXTEND, O_STATE, O_EXPECT, O_JSON, O_SYSROOT, O_PLATFORM };
 
 static void log_usage(FILE *f)
 {
     fprintf(f, "usage: veritee log append --log FILE --component C --name NAME (--digest [ALG:]HEX | --measure PATH)\n"
-               "                          [--extend none|mock|tdx] [--state DIR]\n"
+               "                          [--extend none|mock|tdx|nitro|tpm] [--state DIR]\n"
                "       veritee log show [--json] FILE\n"
-               "       veritee log replay FILE [--expect HEX]\n"
+               "       veritee log replay FILE [--platform P] [--expect HEX]\n"
                "       veritee log checkpoint|prove|consistency|monitor --log URL --log-key KEY ...\n"
                "                  (the verifier's transparency log: veritee log checkpoint --help)\n"
                "       veritee log witness --log-key VKEY --key FILE --name NAME --state DIR\n"
                "                  (a C2SP tlog-witness that cosigns the log: veritee log witness --help)\n\n"
                "The measurement log records, in order, each component measured at boot (component:\n"
                "model, auditor, runtime, config, other) and extends one register with it: the TDX RTMR3\n"
-               "(Linux 6.16+ sysfs), or the mock platform's software register.  Replaying the log gives\n"
-               "the value the evidence must show (format: docs/formats/mlog.md).\n\n"
+               "(Linux 6.16+ sysfs), the Nitro NSM's PCR 16, PCR 23 of the TPM at $VERITEE_TPM_TCTI\n"
+               "(SHA-256 bank), or the mock platform's software register.  SEV-SNP has no such register:\n"
+               "its log is bound into REPORT_DATA when attesting.  Replaying the log gives the value the\n"
+               "evidence must show (formats: docs/formats/mlog.md, docs/formats/registers.md).\n\n"
                "  --digest [ALG:]HEX  sha256 (default), sha384 or sha512 digest of the component\n"
                "  --measure PATH      measure PATH (veritee measure) and log its root as sha256\n"
                "  --extend K          also extend the register of platform K (default none)\n"
+               "  --platform P        replay: in the bank of P's register (tpm: SHA-256; default SHA-384)\n"
                "  --expect HEX        replay: exit 1 unless the replayed register equals HEX\n");
 }
 
@@ -41,6 +44,31 @@ static vt_status load_log(vt_mlog **out, const char *path, bool create, vt_err *
     else if (rc == VT_OK)
         rc = vt_mlog_parse(out, b.data, b.len, err);
     vt_buf_free(&b);
+    return rc;
+}
+
+/* Extends platform's register with event e (the log is already written). */
+static vt_status extend_register(uint8_t *reg, vt_tee_kind platform, const vt_mlog_event *e, const char *state,
+                                 const char *sysroot, vt_err *err)
+{
+    vt_register_spec spec;
+    vt_register_opts o;
+    vt_register *r = NULL;
+    vt_status rc;
+
+    vt_register_spec_get(&spec, platform);
+    if (spec.binding != VT_REGISTER_EXTENDED)
+        return vt_err_set(err, VT_E_ARG, "log: %s has no register to extend%s", vt_tee_name(platform),
+                          spec.binding == VT_REGISTER_REPORT_DATA ? " (its log is bound into REPORT_DATA when attesting)" : "");
+    memset(&o, 0, sizeof(o));
+    o.platform = platform;
+    o.state_dir = vt_cli_state_dir(state);
+    o.sysroot = sysroot;
+    o.tpm_tcti = vt_cli_tpm_tcti();
+    rc = vt_register_open(&r, &o, err);
+    if (rc == VT_OK)
+        rc = vt_register_extend_event(r, e, reg, err);
+    vt_register_free(r);
     return rc;
 }
 
@@ -122,7 +150,7 @@ static int log_append(int argc, char **argv)
     if (rc == VT_OK)
         rc = vt_file_write(logp, text, strlen(text), 0644, &err);
     if (rc == VT_OK && extend != VT_TEE_NONE)
-        rc = vt_register_extend(extend, vt_cli_state_dir(state), sysroot, data, reg, &err);
+        rc = extend_register(reg, extend, vt_mlog_get(l, vt_mlog_count(l) - 1), state, sysroot, &err);
     if (rc != VT_OK) {
         ex = vt_cli_fail(rc, &err);
         goto out;
@@ -130,8 +158,10 @@ static int log_append(int argc, char **argv)
     vt_hex_encode(hex, data, 48);
     printf("event %zu: %s %s extend %s\n", vt_mlog_count(l) - 1, comp, name, hex);
     if (extend != VT_TEE_NONE) {
-        vt_hex_encode(hex, reg, VT_REGISTER_LEN);
-        printf("%s register now %s\n", vt_tee_name(extend), hex);
+        vt_register_spec spec;
+        vt_register_spec_get(&spec, extend);
+        vt_hex_encode(hex, reg, vt_md_len(spec.md));
+        printf("%s %s now %s\n", vt_tee_name(extend), spec.claim, hex);
     }
     ex = VT_EXIT_OK;
 out:
@@ -145,11 +175,15 @@ static int log_show(int argc, char **argv, bool replay_only)
     static const struct option longopts[] = {
         { "json", no_argument, NULL, O_JSON },
         { "expect", required_argument, NULL, O_EXPECT },
+        { "platform", required_argument, NULL, O_PLATFORM },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *expect = NULL;
     bool json = false;
+    vt_tee_kind platform = VT_TEE_TDX;
+    vt_register_spec spec;
+    size_t n;
     vt_mlog *l = NULL;
     vt_err err = { 0 };
     uint8_t reg[VT_REGISTER_LEN], want[VT_REGISTER_LEN];
@@ -162,22 +196,28 @@ static int log_show(int argc, char **argv, bool replay_only)
         switch (ch) {
         case O_JSON: json = true; break;
         case O_EXPECT: expect = optarg; break;
+        case O_PLATFORM:
+            if (vt_tee_parse(&platform, optarg, &err) != VT_OK)
+                return vt_cli_usage_error("%s", err.msg);
+            break;
         case 'h': log_usage(stdout); return VT_EXIT_OK;
         default: log_usage(stderr); return VT_EXIT_USAGE;
         }
     }
     if (optind != argc - 1)
         return vt_cli_usage_error("log: expected exactly one log FILE");
-    if (expect != NULL && vt_hex_decode(want, sizeof(want), expect, strlen(expect), &err) != VT_OK)
+    vt_register_spec_get(&spec, platform);
+    n = vt_md_len(spec.md);
+    if (expect != NULL && vt_hex_decode(want, n, expect, strlen(expect), &err) != VT_OK)
         return vt_cli_usage_error("log replay: --expect: %s", err.msg);
     rc = load_log(&l, argv[optind], false, &err);
     if (rc == VT_OK)
-        rc = vt_mlog_replay(reg, l, &err);
+        rc = vt_mlog_replay_md(reg, spec.md, l, &err);
     if (rc != VT_OK) {
         vt_mlog_free(l);
         return vt_cli_fail(rc, &err);
     }
-    vt_hex_encode(hex, reg, sizeof(reg));
+    vt_hex_encode(hex, reg, n);
     if (json && !replay_only && vt_mlog_to_json(&text, l, &err) == VT_OK)
         printf("%s\n", text);
     else if (!replay_only) {
@@ -192,7 +232,7 @@ static int log_show(int argc, char **argv, bool replay_only)
         printf("replayed register %s\n", hex);
     ex = VT_EXIT_OK;
     if (expect != NULL) {
-        bool eq = vt_ct_equal(reg, want, sizeof(reg));
+        bool eq = vt_ct_equal(reg, want, n);
         printf("%s\n", eq ? "MATCH" : "MISMATCH: the register does not come from this log");
         ex = eq ? VT_EXIT_OK : VT_EXIT_REJECTED;
     }

@@ -2,7 +2,9 @@
  * on the TPM platform, and the PCR extend its measurement register uses.
  *
  *   veritee sim tpm start --state DIR [--port N]   swtpm on 127.0.0.1:N (N+1 control), state in DIR/swtpm;
- *                                                  prints VERITEE_TPM_TCTI=swtpm:host=127.0.0.1,port=N
+ *                                                  records its AK in DIR/sim/tpm_ak_sha256 (trusted by a
+ *                                                  verifier with --trust-sim --state DIR); prints
+ *                                                  VERITEE_TPM_TCTI=swtpm:host=127.0.0.1,port=N
  *   veritee sim tpm stop --state DIR               stops the swtpm that start left running
  *   veritee sim tpm --extend HEX [--pcr N]         PCR N (default 23) of the SHA-256 bank, through the
  *                                                  configured TCTI ($VERITEE_TPM_TCTI)
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "veritee/sim.h"
 #include "veritee/tee.h"
 #include "veritee/tpm.h"
 
@@ -92,6 +95,49 @@ static int sim_tpm_usage(void)
                               "--extend HEX [--pcr N]");
 }
 
+/* Records the AK the collector makes on this TPM (the default one: RSA-2048, transient) in
+ * <state>/sim/tpm_ak_sha256, which a verifier trusts with --trust-sim (vt_sim_tpm_pin_ak). */
+static vt_status pin_ak(const char *state, const char *tcti, vt_err *err)
+{
+    static const uint8_t nonce[1] = { 0 };
+    vt_collect_opts co;
+    vt_verify_opts vo;
+    vt_result *res = calloc(1, sizeof(*res));
+    const vt_claim *ak;
+    vt_tee_kind kind;
+    vt_buf ev;
+    vt_status rc = res == NULL ? vt_err_set(err, VT_E_NOMEM, "out of memory") : VT_OK;
+
+    vt_buf_init(&ev);
+    memset(&co, 0, sizeof(co));
+    co.platform = VT_TEE_TPM;
+    co.tpm_tcti = tcti;
+    co.tpm_pcrs = 1u << VT_TPM_APP_PCR;
+    rc = rc == VT_OK ? vt_report_data_bind(co.report_data, nonce, sizeof(nonce), NULL, 0, err) : rc;
+    for (int i = 0; rc == VT_OK && i < 50; i++) { /* the daemon may take a moment to answer */
+        rc = vt_evidence_collect(&ev, &kind, &co, err);
+        if (rc != VT_E_IO)
+            break;
+        usleep(100000);
+        rc = VT_OK;
+        if (i == 49)
+            rc = vt_err_set(err, VT_E_IO, "the TPM at %s does not answer", tcti);
+    }
+    memset(&vo, 0, sizeof(vo));
+    vo.platform = VT_TEE_TPM;
+    vo.now = vt_time_now();
+    if (rc == VT_OK)
+        rc = vt_evidence_verify(res, ev.data, ev.len, &vo, err);
+    ak = rc == VT_OK ? vt_claims_get(&res->claims, "ak_sha256") : NULL;
+    if (rc == VT_OK && (ak == NULL || ak->len != 32 || !res->signature_valid))
+        rc = vt_err_set(err, VT_E_CRYPTO, "the TPM's quote does not verify under its AK");
+    if (rc == VT_OK)
+        rc = vt_sim_tpm_pin_ak(state, ak->value, err);
+    vt_buf_free(&ev);
+    free(res);
+    return rc;
+}
+
 static int sim_tpm_start(const char *state, unsigned port)
 {
     char dir[4096], pid[4096], srv[128], ctl[128], tpmstate[4200], pidarg[4200];
@@ -119,7 +165,12 @@ static int sim_tpm_start(const char *state, unsigned port)
                 WIFEXITED(st) && WEXITSTATUS(st) == 127 ? "swtpm not installed: scripts/install-deps" : "port in use?");
         return VT_EXIT_REJECTED;
     }
-    printf("VERITEE_TPM_TCTI=swtpm:host=127.0.0.1,port=%u\n", port);
+    snprintf(srv, sizeof(srv), "swtpm:host=127.0.0.1,port=%u", port);
+    if (pin_ak(state, srv, &err) != VT_OK) {
+        fprintf(stderr, "veritee: sim tpm: swtpm started, but its AK could not be recorded: %s\n", err.msg);
+        return VT_EXIT_REJECTED;
+    }
+    printf("VERITEE_TPM_TCTI=%s\n", srv);
     return VT_EXIT_OK;
 }
 

@@ -116,15 +116,15 @@ bool vt__gw_model_check(vt_gw_trust *t)
 
 /* ---- measurement ---- */
 
-/* Appends an event and extends the platform register (mock/tdx; nothing for simulation). */
+/* Appends an event, then extends the platform's register with it (register.h): a crash in
+ * between leaves the log ahead of the register, which the verifier's replay refuses. */
 static vt_status log_event(vt_gw_trust *t, vt_component c, const char *name, const uint8_t *d, size_t len,
                            vt_err *err)
 {
-    uint8_t data48[48];
-    vt_status rc = vt_mlog_append(t->log, c, name, VT_MD_SHA256, d, len, data48, err);
+    vt_status rc = vt_mlog_append(t->log, c, name, VT_MD_SHA256, d, len, NULL, err);
 
-    if (rc == VT_OK && !t->o.simulate)
-        rc = vt_register_extend(t->kind, t->o.state_dir, t->o.sysroot, data48, NULL, err);
+    if (rc == VT_OK && t->reg != NULL)
+        rc = vt_register_extend_event(t->reg, vt_mlog_get(t->log, vt_mlog_count(t->log) - 1), NULL, err);
     return rc;
 }
 
@@ -233,16 +233,21 @@ static vt_status measure_all(vt_gw_trust *t, vt_err *err)
     free(aj);
     if (rc == VT_OK)
         rc = vt_mlog_new(&t->log, err);
-    if (rc == VT_OK && t->kind == VT_TEE_MOCK && !t->o.simulate) {
-        /* A boot starts from a reset register, as a TD's RTMRs do; the mock register persists
-         * in the state directory, so the gateway resets it (mock only). */
-        char p[4096];
-        uint8_t zero[VT_REGISTER_LEN] = { 0 };
-        snprintf(p, sizeof(p), "%s/mock", t->o.state_dir);
-        rc = vt_mkdir_p(p, 0700, err);
-        snprintf(p, sizeof(p), "%s/mock/mr", t->o.state_dir);
+    if (rc == VT_OK && !t->o.measure_only) {
+        /* A boot starts from a reset register where the platform lets software reset it (mock,
+         * TPM PCR 23, the simulated NSM); a TD's RTMR3 and a real NSM's PCR 16 start zeroed. */
+        vt_register_opts ro;
+        memset(&ro, 0, sizeof(ro));
+        ro.platform = t->kind;
+        ro.simulate = t->o.simulate;
+        ro.state_dir = t->o.state_dir;
+        ro.sysroot = t->o.sysroot;
+        ro.tpm_tcti = t->o.tpm_tcti;
+        rc = vt_register_open(&t->reg, &ro, err);
         if (rc == VT_OK)
-            rc = vt_file_write(p, zero, sizeof(zero), 0600, err);
+            rc = vt_register_reset(t->reg, err);
+        if (rc == VT_OK)
+            vt__gw_log("info", "register", vt_register_describe(t->reg));
     }
     if (rc == VT_OK)
         rc = measure_models(t, true, err);
@@ -358,6 +363,11 @@ static void update_serving(vt_gw_trust *t)
     atomic_store(&t->serving, ok || t->o.allow_unverified);
 }
 
+bool vt_gw_can_simulate(vt_tee_kind k)
+{
+    return k == VT_TEE_TDX || k == VT_TEE_SEVSNP || k == VT_TEE_NITRO || k == VT_TEE_TPM;
+}
+
 vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err *err)
 {
     vt_gw_trust *t = calloc(1, sizeof(*t));
@@ -377,8 +387,14 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
         vt_tee_detect(&hw, o->sysroot);
         t->kind = hw.selected;
     }
-    if (o->simulate && t->kind != VT_TEE_TDX)
-        rc = vt_err_set(err, VT_E_ARG, "gateway: --simulate needs --platform tdx");
+    if (o->simulate && !vt_gw_can_simulate(t->kind))
+        rc = vt_err_set(err, VT_E_ARG, "gateway: --simulate needs --platform tdx, sevsnp, nitro or tpm (not %s)",
+                        vt_tee_name(t->kind));
+    /* A simulated TPM is a software TPM somewhere else than the machine's /dev/tpmrm0. */
+    if (rc == VT_OK && o->simulate && !o->measure_only && t->kind == VT_TEE_TPM &&
+        (o->tpm_tcti == NULL || *o->tpm_tcti == '\0'))
+        rc = vt_err_set(err, VT_E_ARG,
+                        "gateway: --simulate --platform tpm needs VERITEE_TPM_TCTI (veritee sim tpm start --state DIR)");
     if (rc == VT_OK && o->attest && (o->cfg->verifier_url == NULL || o->cfg->environment == NULL))
         rc = vt_err_set(err, VT_E_ARG, "gateway: trusted boot needs \"verifier\" and \"environment\" in the config");
     t->ao.verifier_url = o->cfg->verifier_url;
@@ -387,11 +403,15 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     t->ao.simulate = o->simulate;
     t->ao.state_dir = o->state_dir;
     t->ao.sysroot = o->sysroot;
+    t->ao.tpm_tcti = o->tpm_tcti;
     t->ao.timeout_ms = 15000;
     if (rc == VT_OK)
         rc = vt_dir_private(o->state_dir, err);
     if (rc == VT_OK)
         rc = measure_all(t, err);
+    /* The boot is measured: Nitro locks PCR 16, which its attestation documents report from then on. */
+    if (rc == VT_OK && t->reg != NULL)
+        rc = vt_register_lock(t->reg, err);
     if (!o->attest)
         atomic_store(&t->serving, true);
     if (rc == VT_OK && o->attest) {
@@ -592,6 +612,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     vt_pkey_free(t->key); /* wipes the enclave key */
     free(t->jwk);
     vt_mlog_free(t->log);
+    vt_register_free(t->reg);
     vt__gw_model_keys_free(t);
     free(t->passport);
     for (size_t i = 0; i < t->file_count; i++)

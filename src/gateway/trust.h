@@ -3,8 +3,9 @@
  * (docs/gateway.md, "Trusted boot").
  *
  * vt_gw_trust_boot measures the models, the auditor set, the gateway binary
- * and its config into a fresh measurement log (extending the platform
- * register), makes a fresh P-256 enclave key that never leaves memory, and
+ * and its config into a fresh measurement log (extending the platform's
+ * measurement register, veritee/register.h, and locking it where the platform
+ * can), makes a fresh P-256 enclave key that never leaves memory, and
  * obtains a passport from the verifier.  vt_gw_trust_start then runs one
  * background thread that re-attests at ~2/3 of the passport's lifetime
  * (retrying with backoff and jitter, serving under the current passport until
@@ -30,9 +31,12 @@ typedef struct vt_gw_trust_opts {
     const char *state_dir;    /* borrowed; receipts/ (the queue), mock key/register, simulation root */
     const char *sysroot;      /* borrowed; NULL = "/" */
     vt_tee_kind platform;     /* VT_TEE_NONE = detect */
-    bool simulate;            /* TDX simulator: RTMR3 = the log's replay */
+    bool simulate;            /* the platform's simulator (register.h: vt_register_opts.simulate) */
+    const char *tpm_tcti;     /* borrowed; tpm: the TPM's tpm2-tss TCTI (swtpm under --simulate), NULL =
+                                 /dev/tpmrm0 */
     bool allow_unverified;    /* serve without an affirming passport (development) */
-    bool attest;              /* false: measure only (no key, no passport) */
+    bool attest;              /* false: no key, no passport */
+    bool measure_only;        /* the log only: the platform register is not touched */
     unsigned model_check_ms;  /* stat the model files at most this often; 0 = on every request */
     const char *transport_json; /* borrowed; the listeners (transport.h), measured as the "transport"
                                    event and returned by GET /v1/attestation; NULL = none */
@@ -59,6 +63,7 @@ typedef struct vt_gw_trust {
 
     pthread_mutex_t mu;        /* guards everything below up to `cv` */
     vt_mlog *log;
+    vt_register *reg;          /* the platform's measurement register (register.h); NULL: measure only */
     uint8_t model[32];         /* current measured model root (first model path) */
     bool model_unknown;        /* the files changed and are not re-measured yet */
     char *passport;            /* current token */
@@ -94,6 +99,8 @@ typedef struct vt_gw_trust {
     struct gw_model_keys *mk;  /* encrypted models (model_keys.c) */
 } vt_gw_trust;
 
+/* True for the platforms whose simulator the gateway boots under (--simulate). */
+bool vt_gw_can_simulate(vt_tee_kind k);
 VT_NODISCARD vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err *err);
 /* Per-loop audit contexts and the background threads. */
 VT_NODISCARD vt_status vt_gw_trust_start(vt_gw_trust *t, unsigned nloops, vt_err *err);

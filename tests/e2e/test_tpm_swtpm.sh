@@ -125,6 +125,25 @@ W=$(python3 -c "import hashlib,sys;print(hashlib.sha256(bytes(32)+bytes.fromhex(
 tpm2_pcrread sha256:23 >"$TMP/out" 2>&1
 contains "$(echo "$W" | tr a-f A-F)" "PCR 23 = SHA-256(0 || event digest) after vt_tpm_pcr_extend"
 
+# ---- the register abstraction: log append --extend tpm, replayed in the SHA-256 bank, verified with --log ----
+tpm2_pcrreset 23
+rm -f "$TMP/mlog.json"
+expect 0 "log append --extend tpm" -- "$VT" log append --log "$TMP/mlog.json" --component model --name m --digest "$E1" --extend tpm
+contains "tpm pcr23 now" "the new PCR 23 is printed"
+expect 0 "log append --extend tpm (2)" -- "$VT" log append --log "$TMP/mlog.json" --component config --name c --digest "$E2" --extend tpm
+R=$(tpm2_pcrread sha256:23 | sed -n 's/.*0x\([0-9A-F]*\).*/\1/p' | tr A-F a-f)
+expect 0 "the log replays to PCR 23 in the SHA-256 bank" -- "$VT" log replay --platform tpm --expect "$R" "$TMP/mlog.json"
+expect 2 "a SHA-256 value is not a SHA-384 register" -- "$VT" log replay --expect "$R" "$TMP/mlog.json"
+expect 1 "another PCR 23 value is refused" -- "$VT" log replay --platform tpm --expect "$(printf "%064x" 7)" "$TMP/mlog.json"
+expect 0 "collect after the extends" -- "$VT" attest --platform tpm --nonce $N --out "$TMP/ev-reg.bin"
+expect 0 "verify: the log replays to the quoted PCR 23" -- "$VT" verify --json --nonce $N --ak-sha256 "$AK" --log "$TMP/mlog.json" "$TMP/ev-reg.bin"
+contains '"verdict": "affirming"' "register log affirming"
+expect 0 "one more event, logged but not extended" -- "$VT" log append --log "$TMP/mlog.json" --component other --name late --digest "$E2"
+expect 1 "a log ahead of PCR 23 is refused" -- "$VT" verify --json --nonce $N --ak-sha256 "$AK" --log "$TMP/mlog.json" "$TMP/ev-reg.bin"
+contains '"measurement_log"' "the refusal names the measurement log"
+expect 2 "sevsnp has no register to extend" -- "$VT" log append --log "$TMP/mlog.json" --component other --name x --digest "$E2" --extend sevsnp
+contains "REPORT_DATA" "the refusal says where an SEV-SNP log goes"
+
 # ---- sealing to the TPM: opens while PCRs 0-7 hold, refused once one changes ----
 S="$TMP/seal-state"
 printf 'model key 42' >"$TMP/secret"

@@ -12,6 +12,7 @@
 
 #include "appraise_int.h"
 #include "veritee/mlog.h"
+#include "veritee/register.h"
 
 #define SKEW 60 /* seconds a clock may be ahead */
 
@@ -65,16 +66,6 @@ static void short_hex(char out[20], const uint8_t *p, size_t len)
 
     vt_hex_encode(full, p, len > VT_CLAIM_VALUE_MAX ? VT_CLAIM_VALUE_MAX : len);
     snprintf(out, 20, "%.16s%s", full, len > 8 ? "..." : "");
-}
-
-/* The register a platform's measurement log extends (mlog.h). */
-static const char *runtime_register(vt_tee_kind k)
-{
-    switch (k) {
-    case VT_TEE_MOCK: return "mr";
-    case VT_TEE_TDX: return "rtmr3";
-    default: return NULL;
-    }
 }
 
 static void tee_findings(vt_appraisal_sub *s, const vt_result *r)
@@ -182,9 +173,12 @@ static void tee_tcb(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env, 
 
 static void tee_registers(vt_appraisal_sub *s, const vt_claims *c, const vt_mlog *log, const vt_env *env)
 {
-    const char *rr = runtime_register(c->platform);
+    vt_register_spec spec;
+    const char *rr;
     char got[20], want[20];
 
+    vt_register_spec_get(&spec, c->platform);
+    rr = spec.claim; /* NULL: the platform has no place for a log */
     for (size_t i = 0; i < env->register_count && i < VT_ENV_MAX_VALUES; i++) {
         const vt_env_register *er = &env->registers[i];
         const vt_claim *cl = vt_claims_get(c, er->name);
@@ -205,8 +199,9 @@ static void tee_registers(vt_appraisal_sub *s, const vt_claims *c, const vt_mlog
     if (log != NULL && rr != NULL) {
         const vt_claim *cl = vt_claims_get(c, rr);
         uint8_t reg[VT_REGISTER_LEN];
-        if (cl == NULL || cl->len != VT_REGISTER_LEN || vt_mlog_replay(reg, log, NULL) != VT_OK ||
-            !vt_ct_equal(reg, cl->value, VT_REGISTER_LEN)) {
+        size_t n = vt_md_len(spec.md);
+        if (cl == NULL || cl->len != n || vt_mlog_replay_md(reg, spec.md, log, NULL) != VT_OK ||
+            !vt_ct_equal(reg, cl->value, n)) {
             tv_set(s, VT_AR4SI_EXECUTABLES, TV_BAD);
             if (strstr(s->reason, "measurement log") == NULL)
                 reason(s, "tee: the measurement log does not replay to %s in the evidence", rr);

@@ -9,6 +9,7 @@
 #include "veritee/attester.h"
 #include "veritee/jws.h"
 #include "veritee/passport.h"
+#include "veritee/register.h"
 #include "veritee/sim.h"
 
 vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_kind *kind_out,
@@ -16,6 +17,7 @@ vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_k
                                size_t nonce_len, const vt_pkey *key, vt_err *err)
 {
     uint8_t rd[VT_REPORT_DATA_LEN], reg[VT_REGISTER_LEN];
+    vt_register_spec spec;
     vt_buf raw;
     vt_status rc;
 
@@ -26,6 +28,13 @@ vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_k
     vt_buf_free(&raw);
     if (rc != VT_OK)
         return rc;
+    /* A platform without a register: the log is bound into report_data at every attestation. */
+    vt_register_spec_get(&spec, o->platform);
+    if (spec.binding == VT_REGISTER_REPORT_DATA && log != NULL) {
+        rc = vt_register_bind_report_data(rd, rd, log, err);
+        if (rc != VT_OK)
+            return rc;
+    }
     if (o->simulate && o->platform == VT_TEE_TDX) {
         vt_sim_tdx_opts so;
         if (log == NULL)
@@ -54,14 +63,28 @@ vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_k
         *kind_out = VT_TEE_SEVSNP;
         return vt_sim_sevsnp(ev_out, coll_out, &so, err);
     }
-    if (o->simulate)
-        return vt_err_set(err, VT_E_ARG, "attester: simulation needs platform tdx or sevsnp");
+    if (o->simulate && o->platform == VT_TEE_NITRO) {
+        /* The simulated NSM reports the PCR 16 the gateway extended and locked (register.h). */
+        vt_sim_nitro_opts so;
+        memset(&so, 0, sizeof(so));
+        so.debug = o->debug;
+        so.nonce = rd;
+        so.nonce_len = sizeof(rd);
+        so.now = vt_time_now();
+        so.state_dir = o->state_dir;
+        *kind_out = VT_TEE_NITRO;
+        return vt_sim_nitro(ev_out, &so, err);
+    }
+    /* A simulated TPM is a software TPM (swtpm) at tpm_tcti: collected like a real one. */
+    if (o->simulate && o->platform != VT_TEE_TPM)
+        return vt_err_set(err, VT_E_ARG, "attester: simulation needs platform tdx, sevsnp, nitro or tpm");
     {
         vt_collect_opts co;
         memset(&co, 0, sizeof(co));
         co.platform = o->platform;
         co.state_dir = o->state_dir;
         co.sysroot = o->sysroot;
+        co.tpm_tcti = o->tpm_tcti;
         co.certs_out = coll_out;
         memcpy(co.report_data, rd, sizeof(rd));
         return vt_evidence_collect(ev_out, kind_out, &co, err);

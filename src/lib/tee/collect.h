@@ -38,6 +38,17 @@ VT_NODISCARD vt_status vt__nsm_request(vt_buf *out, const uint8_t *nonce, size_t
 /* The document out of an NSM response; VT_E_IO naming the NSM's error code for {"Error": ...}. */
 VT_NODISCARD vt_status vt__nsm_response(vt_buf *doc_out, const uint8_t *p, size_t len, vt_err *err);
 
+/* The NSM's PCRs (16..31 are the enclave's): ExtendPCR sets PCR[index] = SHA-384(PCR[index] ||
+ * data) and answers the new value (out, 48 bytes, may be NULL); LockPCR (lock = true, data
+ * unused) makes it read-only until the enclave ends.  Through NSM_IOCTL_RAW on <sysroot>/dev/nsm.
+ * VT_E_UNSUPPORTED without the device, VT_E_IO naming the NSM's error code (ReadOnlyIndex, ...). */
+VT_NODISCARD vt_status vt__nsm_pcr(uint8_t *out, const char *sysroot, bool lock, unsigned index, const uint8_t *data,
+                                   size_t len, vt_err *err);
+/* Their CBOR: the request appended to out; the response parsed (out: the new value of an extend). */
+VT_NODISCARD vt_status vt__nsm_pcr_request(vt_buf *out, bool lock, unsigned index, const uint8_t *data, size_t len,
+                                           vt_err *err);
+VT_NODISCARD vt_status vt__nsm_pcr_response(uint8_t *out, bool lock, const uint8_t *p, size_t len, vt_err *err);
+
 /* Device-node detection for platforms without a plugin detect; false for an unknown kind. */
 bool vt__hw_detect_nodes(vt_hw_entry *hw, vt_tee_kind kind, const char *sysroot);
 

@@ -738,7 +738,6 @@ const vt__tee_ops vt__tee_composite = {
     .kind = VT_TEE_COMPOSITE,
     .name = "composite",
     .caps = VT_TEE_CAN_VERIFY | VT_TEE_POLICY_IN_PARTS,
-    .runtime_register = NULL,
     .probe = probe,
     .detect = NULL,
     .collect = NULL, /* assembled by the attester from parts: vt_composite_build */

@@ -63,7 +63,7 @@ const vt_mlog_event *vt_mlog_get(const vt_mlog *l, size_t i)
 
 static const char event_label[] = "veritee-event-v1";
 
-vt_status vt_mlog_event_data(uint8_t data48[48], const vt_mlog_event *e, vt_err *err)
+vt_status vt_mlog_event_digest(uint8_t *out, vt_md md, const vt_mlog_event *e, vt_err *err)
 {
     size_t nlen = strnlen(e->name, sizeof(e->name));
     uint8_t head[3] = { (uint8_t)e->component, (uint8_t)nlen, (uint8_t)(nlen >> 8) };
@@ -71,7 +71,14 @@ vt_status vt_mlog_event_data(uint8_t data48[48], const vt_mlog_event *e, vt_err 
     const void *parts[5] = { event_label, head, e->name, tail, e->digest };
     size_t lens[5] = { sizeof(event_label), sizeof(head), nlen, sizeof(tail), e->digest_len };
 
-    return vt_digestv(VT_MD_SHA384, parts, lens, 5, data48, err);
+    if (md != VT_MD_SHA256 && md != VT_MD_SHA384)
+        return vt_err_set(err, VT_E_ARG, "mlog: a register bank is sha256 or sha384");
+    return vt_digestv(md, parts, lens, 5, out, err);
+}
+
+vt_status vt_mlog_event_data(uint8_t data48[48], const vt_mlog_event *e, vt_err *err)
+{
+    return vt_mlog_event_digest(data48, VT_MD_SHA384, e, err);
 }
 
 vt_status vt_mlog_append(vt_mlog *l, vt_component c, const char *name, vt_md alg, const uint8_t *digest,
@@ -113,20 +120,29 @@ vt_status vt_mlog_append(vt_mlog *l, vt_component c, const char *name, vt_md alg
     return VT_OK;
 }
 
-vt_status vt_mlog_replay(uint8_t reg[VT_REGISTER_LEN], const vt_mlog *l, vt_err *err)
+vt_status vt_mlog_replay_md(uint8_t *reg, vt_md md, const vt_mlog *l, vt_err *err)
 {
-    memset(reg, 0, VT_REGISTER_LEN);
+    size_t n = vt_md_len(md);
+
+    if (md != VT_MD_SHA256 && md != VT_MD_SHA384)
+        return vt_err_set(err, VT_E_ARG, "mlog: a register bank is sha256 or sha384");
+    memset(reg, 0, n);
     for (size_t i = 0; i < l->count; i++) {
-        uint8_t data[48];
+        uint8_t data[VT_REGISTER_LEN];
         const void *parts[2] = { reg, data };
-        size_t lens[2] = { VT_REGISTER_LEN, sizeof(data) };
-        vt_status rc = vt_mlog_event_data(data, &l->ev[i], err);
+        size_t lens[2] = { n, n };
+        vt_status rc = vt_mlog_event_digest(data, md, &l->ev[i], err);
         if (rc == VT_OK)
-            rc = vt_digestv(VT_MD_SHA384, parts, lens, 2, reg, err);
+            rc = vt_digestv(md, parts, lens, 2, reg, err);
         if (rc != VT_OK)
             return rc;
     }
     return VT_OK;
+}
+
+vt_status vt_mlog_replay(uint8_t reg[VT_REGISTER_LEN], const vt_mlog *l, vt_err *err)
+{
+    return vt_mlog_replay_md(reg, VT_MD_SHA384, l, err);
 }
 
 vt_status vt_mlog_to_json(char **json_out, const vt_mlog *l, vt_err *err)

@@ -264,7 +264,6 @@ const vt__tee_ops vt__tee_mock = {
     .kind = VT_TEE_MOCK,
     .name = "mock",
     .caps = VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
-    .runtime_register = "mr",
     .probe = mock_probe,
     .detect = NULL,
     .collect = mock_collect,

@@ -15,6 +15,7 @@
 #include "tee/collect.h"
 #include "tee/cache.h"
 #include "tee/nitro_doc.h"
+#include "veritee/register.h"
 #include "tee/plugin.h"
 
 #define NITRO_CHAIN_MAX (NITRO_CABUNDLE_MAX + 1)
@@ -220,8 +221,10 @@ static void add_claims(nitro_ctx *x)
 
     c->platform = VT_TEE_NITRO;
     c->version = 1;
-    for (unsigned i = 0; i <= 8; i++) {
-        if (!(d->pcr_mask & (1u << i)))
+    /* PCRs 0-8 describe the image; 16 is the enclave's own register, reported once the
+     * enclave locked it, that the gateway's measurement log extends (register.h). */
+    for (unsigned i = 0; i <= VT_NITRO_APP_PCR; i++) {
+        if ((i > 8 && i < VT_NITRO_APP_PCR) || !(d->pcr_mask & (1u << i)))
             continue;
         snprintf(name, sizeof(name), "pcr%u", i);
         vt__claims_add(c, name, d->pcrs[i], NITRO_PCR_LEN);
@@ -297,8 +300,9 @@ static vt_status nitro_verify(const vt__verify_req *req, vt_result *res, vt_err 
                         (long long)(ts - x->now));
     /* Nitro has no versioned TCB to compare (AWS runs and updates the Nitro hypervisor; the
      * attestation names no firmware version): the AWS PKI is the collateral, and the status says
-     * that no TCB applies rather than that one is current (docs/formats/nitro.md). */
-    if (prod) {
+     * that no TCB applies rather than that one is current (docs/formats/nitro.md).  A chain to
+     * the simulation root (trusted only with trust_sim) is the simulator's PKI, the same way. */
+    if (x->chain_ok) {
         res->collateral_verified = true;
         snprintf(res->claims.tcb_status, sizeof(res->claims.tcb_status), "%s", "NotApplicable");
     }

@@ -215,61 +215,151 @@ static vt_status check_echo(const uint8_t *doc, size_t len, const vt_collect_opt
     return rc;
 }
 
+/* One request/response through NSM_IOCTL_RAW on <sysroot>/dev/nsm; resp_out gets the raw response. */
+static vt_status nsm_call(vt_buf *resp_out, const char *sysroot, const vt_buf *rq, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    struct nsm_raw raw;
+    char path[4096];
+    int fd, ret, e;
+
+    snprintf(path, sizeof(path), "%s" NSM_DEV, sysroot == NULL ? "" : sysroot);
+    rc = vt_buf_reserve(resp_out, NSM_RESPONSE_MAX, err);
+    if (rc != VT_OK)
+        return rc;
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return vt_err_set(err, errno == ENOENT ? VT_E_UNSUPPORTED : VT_E_IO, "nitro: cannot open %s: %s", path,
+                          strerror(errno));
+    memset(&raw, 0, sizeof(raw));
+    raw.request.addr = (uint64_t)(uintptr_t)rq->data;
+    raw.request.len = rq->len;
+    raw.response.addr = (uint64_t)(uintptr_t)(resp_out->data + resp_out->len);
+    raw.response.len = NSM_RESPONSE_MAX;
+    ret = ioctl(fd, NSM_IOCTL_RAW, &raw);
+    e = errno;
+    close(fd);
+    if (ret != 0)
+        return vt_err_set(err, VT_E_IO, "nitro: NSM_IOCTL_RAW on %s failed: %s", path, strerror(e));
+    if (raw.response.len >= NSM_RESPONSE_MAX)
+        return vt_err_set(err, VT_E_IO, "nitro: NSM response filled the whole %u-byte buffer: it may be truncated",
+                          NSM_RESPONSE_MAX);
+    resp_out->len += (size_t)raw.response.len;
+    return VT_OK;
+}
+
 vt_status vt__nitro_collect(const vt__collect_req *req, vt_buf *out, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     const vt_collect_opts *o = req->opts;
-    const char *sysroot = o->sysroot == NULL ? "" : o->sysroot;
     size_t start = out->len;
-    struct nsm_raw raw;
-    vt_buf rq;
-    uint8_t *resp = NULL;
-    char path[4096];
-    int fd = -1, ret, e;
+    vt_buf rq, resp;
 
     vt_buf_init(&rq);
+    vt_buf_init(&resp);
     /* The 64-byte report_data is the nonce: the verifier reads it back as report_data. */
     rc = vt__nsm_request(&rq, o->report_data, VT_REPORT_DATA_LEN, o->user_data, o->user_data_len, o->public_key,
                          o->public_key_len, err);
-    if (rc != VT_OK)
-        goto out;
-    resp = calloc(1, NSM_RESPONSE_MAX);
-    if (resp == NULL) {
-        rc = vt_err_set(err, VT_E_NOMEM, "nitro: out of memory");
-        goto out;
-    }
-    snprintf(path, sizeof(path), "%s" NSM_DEV, sysroot);
-    fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        rc = vt_err_set(err, errno == ENOENT ? VT_E_UNSUPPORTED : VT_E_IO, "nitro: cannot open %s: %s", path,
-                        strerror(errno));
-        goto out;
-    }
-    memset(&raw, 0, sizeof(raw));
-    raw.request.addr = (uint64_t)(uintptr_t)rq.data;
-    raw.request.len = rq.len;
-    raw.response.addr = (uint64_t)(uintptr_t)resp;
-    raw.response.len = NSM_RESPONSE_MAX;
-    ret = ioctl(fd, NSM_IOCTL_RAW, &raw);
-    e = errno;
-    if (ret != 0) {
-        rc = vt_err_set(err, VT_E_IO, "nitro: NSM_IOCTL_RAW on %s failed: %s", path, strerror(e));
-        goto out;
-    }
-    if (raw.response.len >= NSM_RESPONSE_MAX) {
-        rc = vt_err_set(err, VT_E_IO, "nitro: NSM response filled the whole %u-byte buffer: it may be truncated",
-                        NSM_RESPONSE_MAX);
-        goto out;
-    }
-    rc = vt__nsm_response(out, resp, (size_t)raw.response.len, err);
+    if (rc == VT_OK)
+        rc = nsm_call(&resp, o->sysroot, &rq, err);
+    if (rc == VT_OK)
+        rc = vt__nsm_response(out, resp.data, resp.len, err);
     if (rc == VT_OK)
         rc = check_echo(out->data + start, out->len - start, o, err);
-out:
-    if (fd >= 0)
-        close(fd);
     if (rc != VT_OK)
         out->len = start;
-    free(resp);
+    vt_buf_free(&resp);
+    vt_buf_free(&rq);
+    return rc;
+}
+
+/* ---- the NSM's PCRs: the gateway's measurement register (nitro_register.c) ---- */
+
+/* {"ExtendPCR": {"index": i, "data": bstr}} / {"LockPCR": {"index": i}} */
+vt_status vt__nsm_pcr_request(vt_buf *out, bool lock, unsigned index, const uint8_t *data, size_t len, vt_err *err)
+{
+    vt_status rc;
+
+    if (index >= NITRO_PCR_MAX || (!lock && (data == NULL || len == 0 || len > NITRO_OPT_MAX)))
+        return vt_err_set(err, VT_E_ARG, "nitro: PCR index %u (0..%d) or extend data of %zu bytes (1..%d)", index,
+                          NITRO_PCR_MAX - 1, len, NITRO_OPT_MAX);
+    rc = put_head(out, 5, 1, err);
+    if (rc == VT_OK)
+        rc = put_text(out, lock ? "LockPCR" : "ExtendPCR", err);
+    if (rc == VT_OK)
+        rc = put_head(out, 5, lock ? 1 : 2, err);
+    if (rc == VT_OK)
+        rc = put_text(out, "index", err);
+    if (rc == VT_OK)
+        rc = put_head(out, 0, index, err);
+    if (rc == VT_OK && !lock)
+        rc = put_opt(out, "data", data, len, err);
+    return rc;
+}
+
+/* {"Error": text} as VT_E_IO naming the code; false when r is not an error response. */
+static bool nsm_error(vt_status *rc, vt_rd r, const char *what, vt_err *err)
+{
+    unsigned major;
+    size_t n;
+    const uint8_t *s;
+    char msg[NSM_ERROR_MAX + 1];
+
+    if (!get_head(&r, &major, &n) || major != 5 || n != 1 || !get_text(&r, "Error"))
+        return false;
+    if (!get_head(&r, &major, &n) || major != 3 || n > NSM_ERROR_MAX || (s = vt_rd_take(&r, n)) == NULL ||
+        !vt_rd_ok_and_empty(&r)) {
+        *rc = vt_err_set(err, VT_E_FORMAT, "nitro: NSM error response is malformed");
+        return true;
+    }
+    for (size_t i = 0; i < n; i++)
+        msg[i] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
+    msg[n] = '\0';
+    *rc = vt_err_set(err, VT_E_IO, "nitro: the NSM refused %s: %s", what, msg);
+    return true;
+}
+
+/* ExtendPCR: {"ExtendPCR": {"data": bstr(48)}}; LockPCR: the text "LockPCR" (a unit variant). */
+vt_status vt__nsm_pcr_response(uint8_t *out, bool lock, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_status rc = VT_OK;
+    vt_rd r;
+    unsigned major;
+    size_t n;
+
+    vt_rd_init(&r, p, len);
+    if (nsm_error(&rc, r, lock ? "LockPCR" : "ExtendPCR", err))
+        return rc;
+    if (lock)
+        return get_text(&r, "LockPCR") && vt_rd_ok_and_empty(&r)
+                   ? VT_OK
+                   : vt_err_set(err, VT_E_FORMAT, "nitro: NSM LockPCR response is not \"LockPCR\"");
+    if (!get_head(&r, &major, &n) || major != 5 || n != 1 || !get_text(&r, "ExtendPCR") ||
+        !get_head(&r, &major, &n) || major != 5 || n != 1 || !get_text(&r, "data") || !get_head(&r, &major, &n) ||
+        major != 2 || n != NITRO_PCR_LEN)
+        return vt_err_set(err, VT_E_FORMAT, "nitro: NSM ExtendPCR response is not {\"ExtendPCR\": {\"data\": bstr(48)}}");
+    vt_rd_copy(&r, out, NITRO_PCR_LEN);
+    if (!vt_rd_ok_and_empty(&r))
+        return vt_err_set(err, VT_E_FORMAT, "nitro: NSM ExtendPCR response of %zu bytes is truncated or has trailing bytes",
+                          len);
+    return VT_OK;
+}
+
+vt_status vt__nsm_pcr(uint8_t *out, const char *sysroot, bool lock, unsigned index, const uint8_t *data,
+                      size_t len, vt_err *err)
+{
+    vt_status rc;
+    uint8_t ignored[NITRO_PCR_LEN];
+    vt_buf rq, resp;
+
+    vt_buf_init(&rq);
+    vt_buf_init(&resp);
+    rc = vt__nsm_pcr_request(&rq, lock, index, data, len, err);
+    if (rc == VT_OK)
+        rc = nsm_call(&resp, sysroot, &rq, err);
+    if (rc == VT_OK)
+        rc = vt__nsm_pcr_response(out != NULL ? out : ignored, lock, resp.data, resp.len, err);
+    vt_buf_free(&resp);
     vt_buf_free(&rq);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tee/nitro_doc.h"
+#include "tee/nitro_nsm_sim.h"
 #include "tee/sim_root.h"
 #include "veritee/sim.h"
 
@@ -111,14 +112,17 @@ out:
 
 /* ---- the document ---- */
 
-static vt_status sim_payload(vt_buf *b, const vt_sim_nitro_opts *o, const vt_x509 *root, const vt_x509 *zonal,
-                             const vt_x509 *leaf, vt_err *err)
+static vt_status sim_payload(vt_buf *b, const vt_sim_nitro_opts *o, const vt__nsm_sim *nsm, const vt_x509 *root,
+                             const vt_x509 *zonal, const vt_x509 *leaf, vt_err *err)
 {
     static const char ptag[] = "veritee/sim/nitro/pcr";
     vt_status rc = VT_E_INTERNAL;
     uint8_t pcr[NITRO_PCR_LEN];
     const uint8_t *der;
-    size_t len;
+    size_t len, locked = 0;
+
+    for (unsigned i = 0; i < VT_NSM_SIM_COUNT; i++)
+        locked += (nsm->locked >> (VT_NSM_SIM_FIRST + i)) & 1u;
 
     rc = cbor_head(b, 5, 9, err); /* map(9) */
     if (rc == VT_OK)
@@ -136,7 +140,7 @@ static vt_status sim_payload(vt_buf *b, const vt_sim_nitro_opts *o, const vt_x50
     if (rc == VT_OK)
         rc = cbor_text(b, "pcrs", err);
     if (rc == VT_OK)
-        rc = cbor_head(b, 5, SIM_PCRS, err);
+        rc = cbor_head(b, 5, SIM_PCRS + locked, err);
     for (unsigned i = 0; rc == VT_OK && i < SIM_PCRS; i++) {
         uint8_t in[sizeof(ptag) + 1];
 
@@ -150,6 +154,14 @@ static vt_status sim_payload(vt_buf *b, const vt_sim_nitro_opts *o, const vt_x50
             rc = cbor_head(b, 0, i, err);
         if (rc == VT_OK)
             rc = cbor_bytes(b, pcr, sizeof(pcr), err);
+    }
+    /* The enclave's own PCRs, once locked (the simulated NSM's state). */
+    for (unsigned i = 0; rc == VT_OK && i < VT_NSM_SIM_COUNT; i++) {
+        if (!((nsm->locked >> (VT_NSM_SIM_FIRST + i)) & 1u))
+            continue;
+        rc = cbor_head(b, 0, VT_NSM_SIM_FIRST + i, err);
+        if (rc == VT_OK)
+            rc = cbor_bytes(b, nsm->pcr[i], NITRO_PCR_LEN, err);
     }
     if (rc == VT_OK)
         rc = cbor_text(b, "certificate", err);
@@ -182,6 +194,7 @@ vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *e
     static const uint8_t empty_map[] = { 0xa0 };
     vt_status rc = VT_E_INTERNAL;
     vt__sim_ca ca;
+    vt__nsm_sim nsm;
     vt_x509 *zonal = NULL, *leaf = NULL;
     vt_pkey *zonal_key = NULL, *leaf_key = NULL;
     vt_buf payload, tbs, sig;
@@ -200,6 +213,8 @@ vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *e
                           NITRO_OPT_MAX);
     start = doc_out->len;
     rc = vt__sim_ca_load(&ca, opts->state_dir, err);
+    if (rc == VT_OK)
+        rc = vt__nsm_sim_load(&nsm, opts->state_dir, err);
     /* Validity like AWS's: the zonal CA lives days, the leaf three hours. */
     if (rc == VT_OK)
         rc = sim_cert(&zonal, &zonal_key, VT_SIM_NITRO_CA_CN, true, opts->now - 2 * 24 * SIM_HOUR,
@@ -208,7 +223,7 @@ vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *e
         rc = sim_cert(&leaf, &leaf_key, VT_SIM_NITRO_LEAF_CN, false, opts->now - 60, opts->now + 3 * SIM_HOUR - 60,
                       zonal, zonal_key, err);
     if (rc == VT_OK)
-        rc = sim_payload(&payload, opts, ca.root, zonal, leaf, err);
+        rc = sim_payload(&payload, opts, &nsm, ca.root, zonal, leaf, err);
     /* Sig_structure ["Signature1", protected, h'', payload] */
     if (rc == VT_OK)
         rc = cbor_head(&tbs, 4, 4, err);
@@ -247,4 +262,114 @@ vt_status vt_sim_nitro(vt_buf *doc_out, const vt_sim_nitro_opts *opts, vt_err *e
     vt_pkey_free(leaf_key);
     vt__sim_ca_clear(&ca);
     return rc;
+}
+
+/* ---- the simulated NSM's PCRs 16..31 (nitro_nsm_sim.h) ---- */
+
+#define NSM_SIM_MAGIC "VTNSMSIM"
+#define NSM_SIM_LEN (8 + 4 + VT_NSM_SIM_COUNT * 48)
+
+static vt_status nsm_sim_path(char *path, size_t n, const char *state_dir, vt_err *err)
+{
+    if (state_dir == NULL || *state_dir == '\0')
+        return vt_err_set(err, VT_E_ARG, "sim: the simulated NSM needs a state directory");
+    if (snprintf(path, n, "%s/sim/nitro_nsm", state_dir) >= (int)n)
+        return vt_err_set(err, VT_E_ARG, "sim: state directory path too long");
+    return VT_OK;
+}
+
+vt_status vt__nsm_sim_load(vt__nsm_sim *out, const char *state_dir, vt_err *err)
+{
+    char path[4200];
+    vt_buf b;
+    vt_rd r;
+    vt_status rc;
+    vt_err e = { 0 };
+
+    memset(out, 0, sizeof(*out));
+    if (state_dir == NULL || *state_dir == '\0')
+        return VT_OK; /* no state: a fresh enclave */
+    rc = nsm_sim_path(path, sizeof(path), state_dir, err);
+    if (rc != VT_OK)
+        return rc;
+    vt_buf_init(&b);
+    rc = vt_file_read(&b, path, NSM_SIM_LEN, &e);
+    if (rc == VT_E_NOTFOUND) { /* no file yet: a fresh enclave */
+        vt_buf_free(&b);
+        return VT_OK;
+    }
+    if (rc != VT_OK)
+        vt_err_set(err, rc, "%s", e.msg);
+    if (rc == VT_OK) {
+        vt_rd_init(&r, b.data, b.len);
+        const uint8_t *m = vt_rd_take(&r, 8);
+        out->locked = vt_rd_u32le(&r);
+        for (unsigned i = 0; i < VT_NSM_SIM_COUNT; i++)
+            vt_rd_copy(&r, out->pcr[i], 48);
+        if (m == NULL || memcmp(m, NSM_SIM_MAGIC, 8) != 0 || !vt_rd_ok_and_empty(&r) ||
+            (out->locked & ((1u << VT_NSM_SIM_FIRST) - 1)) != 0) {
+            memset(out, 0, sizeof(*out));
+            rc = vt_err_set(err, VT_E_FORMAT, "sim: %s is not a simulated NSM state (%zu bytes)", path, b.len);
+        }
+    }
+    vt_buf_free(&b);
+    return rc;
+}
+
+static vt_status nsm_sim_store(const vt__nsm_sim *s, const char *state_dir, vt_err *err)
+{
+    char path[4200], dir[4200];
+    uint8_t b[NSM_SIM_LEN];
+    vt_status rc = nsm_sim_path(path, sizeof(path), state_dir, err);
+
+    if (rc != VT_OK)
+        return rc;
+    snprintf(dir, sizeof(dir), "%s/sim", state_dir);
+    rc = vt_mkdir_p(dir, 0700, err);
+    if (rc != VT_OK)
+        return rc;
+    memcpy(b, NSM_SIM_MAGIC, 8);
+    for (int i = 0; i < 4; i++)
+        b[8 + i] = (uint8_t)(s->locked >> (8 * i));
+    memcpy(b + 12, s->pcr, sizeof(s->pcr));
+    return vt_file_write(path, b, sizeof(b), 0600, err);
+}
+
+vt_status vt__nsm_sim_pcr(uint8_t *out, const char *state_dir, bool lock, unsigned index, const uint8_t *data,
+                          size_t len, vt_err *err)
+{
+    vt__nsm_sim s;
+    vt_status rc;
+    unsigned i = index - VT_NSM_SIM_FIRST;
+
+    if (index < VT_NSM_SIM_FIRST || index >= VT_NSM_SIM_FIRST + VT_NSM_SIM_COUNT)
+        return vt_err_set(err, VT_E_IO, "nitro: the NSM refused %s: %s", lock ? "LockPCR" : "ExtendPCR",
+                          index < VT_NSM_SIM_FIRST ? "ReadOnlyIndex" : "InvalidIndex");
+    if (!lock && (data == NULL || len == 0 || len > NITRO_OPT_MAX))
+        return vt_err_set(err, VT_E_IO, "nitro: the NSM refused ExtendPCR: InvalidArgument");
+    rc = vt__nsm_sim_load(&s, state_dir, err);
+    if (rc != VT_OK)
+        return rc;
+    if (lock) {
+        s.locked |= 1u << index;
+    } else if ((s.locked >> index) & 1u) {
+        return vt_err_set(err, VT_E_IO, "nitro: the NSM refused ExtendPCR: ReadOnlyIndex");
+    } else {
+        const void *parts[2] = { s.pcr[i], data };
+        size_t lens[2] = { 48, len };
+        rc = vt_digestv(VT_MD_SHA384, parts, lens, 2, s.pcr[i], err);
+    }
+    if (rc == VT_OK)
+        rc = nsm_sim_store(&s, state_dir, err);
+    if (rc == VT_OK && out != NULL && !lock)
+        memcpy(out, s.pcr[i], 48);
+    return rc;
+}
+
+vt_status vt__nsm_sim_reset(const char *state_dir, vt_err *err)
+{
+    vt__nsm_sim s;
+
+    memset(&s, 0, sizeof(s));
+    return nsm_sim_store(&s, state_dir, err);
 }

@@ -730,7 +730,6 @@ const vt__tee_ops vt__tee_nvgpu = {
     .kind = VT_TEE_NVGPU,
     .name = "nvgpu",
     .caps = VT_TEE_CAN_VERIFY,
-    .runtime_register = NULL,
     .probe = nvgpu_probe,
     .detect = NULL,   /* verify and inspect only: NVML collection is open work (issue 3); the registry reports the device nodes */
     .collect = NULL,

@@ -37,9 +37,6 @@ typedef struct vt__tee_ops {
     vt_tee_kind kind;
     const char *name;
     uint32_t caps;
-    /* The claim that holds the runtime register a measurement log extends
-     * ("rtmr3", "mr"), or NULL when the platform has none. */
-    const char *runtime_register;
     /* True when these bytes look like this platform's evidence (cheap, no crypto). */
     bool (*probe)(const uint8_t *p, size_t len);
     /* Fills hw with what this machine offers for the platform. */

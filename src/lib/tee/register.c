@@ -1,97 +1,111 @@
-/* Extending the runtime measurement register of a platform.  The kernel keeps
- * no log of userspace extends: the caller appends the event to its own
- * measurement log first, then extends. */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
+/* Measurement registers (veritee/register.h): the implementation for a
+ * platform (<platform>_register.c, beside each plugin), and the verifier's side: which claim a
+ * platform's log replays to, in which bank (registry.c and appraise.c ask
+ * vt_register_spec_get), and the REPORT_DATA binding of a platform without
+ * a register. */
+#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include "veritee/mlog.h"
+#include "tee/register_impl.h"
 
-#define TDX_RTMR3_SYSFS "/sys/class/misc/tdx_guest/measurements/rtmr3:sha384"
-
-/* mock: <state_dir>/mock/mr, 48 bytes, extended under an exclusive lock. */
-static vt_status mock_extend(const char *state_dir, const uint8_t data48[48], uint8_t out[48], vt_err *err)
+static const vt__register_ops *pick(vt_tee_kind platform, bool simulate)
 {
-    vt_status rc = VT_E_INTERNAL;
-    char dir[4096], path[4200], lockp[4200];
-    uint8_t reg[VT_REGISTER_LEN] = { 0 };
-    vt_buf cur;
-    int lk;
-
-    if (state_dir == NULL || *state_dir == '\0')
-        return vt_err_set(err, VT_E_ARG, "register: mock needs a state directory");
-    snprintf(dir, sizeof(dir), "%s/mock", state_dir);
-    rc = vt_mkdir_p(dir, 0700, err);
-    if (rc != VT_OK)
-        return rc;
-    snprintf(path, sizeof(path), "%s/mr", dir);
-    snprintf(lockp, sizeof(lockp), "%s/mr.lock", dir);
-    lk = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lk < 0 || flock(lk, LOCK_EX) != 0) {
-        if (lk >= 0)
-            close(lk);
-        return vt_err_set(err, VT_E_IO, "register: cannot lock %s: %s", lockp, strerror(errno));
+    switch (platform) {
+    case VT_TEE_MOCK: return &vt__register_mock;
+    case VT_TEE_TDX: return simulate ? &vt__register_tdx_sim : &vt__register_tdx;
+    case VT_TEE_SEVSNP: return &vt__register_sevsnp;
+    case VT_TEE_NITRO: return simulate ? &vt__register_nitro_sim : &vt__register_nitro;
+    /* An Azure confidential VM is platform tpm: its register is PCR 23 of the vTPM. */
+    case VT_TEE_TPM: return &vt__register_tpm;
+    default: return NULL;
     }
-    vt_buf_init(&cur);
-    rc = vt_file_read(&cur, path, VT_REGISTER_LEN, err);
-    if (rc == VT_OK && cur.len == VT_REGISTER_LEN)
-        memcpy(reg, cur.data, VT_REGISTER_LEN);
-    else if (rc == VT_OK || rc == VT_E_NOTFOUND)
-        rc = cur.len == 0 ? VT_OK : vt_err_set(err, VT_E_FORMAT, "register: %s is not 48 bytes", path);
-    if (rc == VT_OK) {
-        const void *parts[2] = { reg, data48 };
-        size_t lens[2] = { VT_REGISTER_LEN, 48 };
-        rc = vt_digestv(VT_MD_SHA384, parts, lens, 2, reg, err);
-    }
-    if (rc == VT_OK)
-        rc = vt_file_write(path, reg, sizeof(reg), 0600, err);
-    if (rc == VT_OK && out != NULL)
-        memcpy(out, reg, VT_REGISTER_LEN);
-    vt_buf_free(&cur);
-    close(lk); /* releases the lock */
-    return rc;
 }
 
-/* tdx: a single 48-byte write to the RTMR3 sysfs file is the extend (Linux 6.16+). */
-static vt_status tdx_extend(const char *sysroot, const uint8_t data48[48], uint8_t out[48], vt_err *err)
+vt_status vt_register_open(vt_register **out, const vt_register_opts *o, vt_err *err)
 {
-    char path[4096];
-    ssize_t n;
-    int fd;
+    const vt__register_ops *ops;
 
-    snprintf(path, sizeof(path), "%s%s", sysroot == NULL ? "" : sysroot, TDX_RTMR3_SYSFS);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return vt_err_set(err, errno == ENOENT ? VT_E_UNSUPPORTED : VT_E_IO,
-                          "register: cannot open %s: %s (needs Linux 6.16+ in a TD)", path, strerror(errno));
-    n = pwrite(fd, data48, 48, 0);
-    close(fd);
-    if (n != 48)
-        return vt_err_set(err, VT_E_IO, "register: extend through %s failed: %s", path,
-                          n < 0 ? strerror(errno) : "short write");
-    if (out != NULL) {
-        vt_buf b;
-        vt_buf_init(&b);
-        if (vt_file_read(&b, path, 64, NULL) == VT_OK && b.len == VT_REGISTER_LEN)
-            memcpy(out, b.data, VT_REGISTER_LEN);
-        else
-            memset(out, 0, VT_REGISTER_LEN);
-        vt_buf_free(&b);
-    }
+    *out = NULL;
+    if (o == NULL)
+        return vt_err_set(err, VT_E_ARG, "register: no options");
+    ops = pick(o->platform, o->simulate);
+    if (ops == NULL)
+        return vt_err_set(err, VT_E_UNSUPPORTED, "register: %s has no measurement register veritee can extend",
+                          vt_tee_name(o->platform));
+    *out = calloc(1, sizeof(**out));
+    if (*out == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "register: out of memory");
+    (*out)->ops = ops;
+    (*out)->o = *o;
     return VT_OK;
 }
 
-vt_status vt_register_extend(vt_tee_kind kind, const char *state_dir, const char *sysroot, const uint8_t data48[48],
-                             uint8_t new_value[VT_REGISTER_LEN], vt_err *err)
+void vt_register_free(vt_register *r)
 {
-    switch (kind) {
-    case VT_TEE_MOCK: return mock_extend(state_dir, data48, new_value, err);
-    case VT_TEE_TDX: return tdx_extend(sysroot, data48, new_value, err);
-    default:
-        return vt_err_set(err, VT_E_UNSUPPORTED, "register: extending %s registers is not supported",
-                          vt_tee_name(kind));
+    free(r);
+}
+
+const char *vt_register_describe(const vt_register *r)
+{
+    return r->ops->describe;
+}
+
+vt_status vt_register_reset(vt_register *r, vt_err *err)
+{
+    return r->ops->reset != NULL ? r->ops->reset(r, err) : VT_OK;
+}
+
+vt_status vt_register_extend_event(vt_register *r, const vt_mlog_event *e, uint8_t *new_value, vt_err *err)
+{
+    uint8_t d[VT_REGISTER_LEN];
+    vt_status rc;
+
+    if (r->ops->extend == NULL) {
+        if (new_value != NULL)
+            memset(new_value, 0, vt_md_len(r->ops->md));
+        return VT_OK;
     }
+    rc = vt_mlog_event_digest(d, r->ops->md, e, err);
+    return rc == VT_OK ? r->ops->extend(r, d, new_value, err) : rc;
+}
+
+vt_status vt_register_lock(vt_register *r, vt_err *err)
+{
+    return r->ops->lock != NULL ? r->ops->lock(r, err) : VT_OK;
+}
+
+void vt_register_spec_get(vt_register_spec *out, vt_tee_kind platform)
+{
+    memset(out, 0, sizeof(*out));
+    out->md = VT_MD_SHA384;
+    switch (platform) {
+    case VT_TEE_MOCK: out->binding = VT_REGISTER_EXTENDED; out->claim = "mr"; break;
+    case VT_TEE_TDX: out->binding = VT_REGISTER_EXTENDED; out->claim = "rtmr3"; break;
+    case VT_TEE_NITRO: out->binding = VT_REGISTER_EXTENDED; out->claim = "pcr16"; break;
+    case VT_TEE_TPM:
+        out->binding = VT_REGISTER_EXTENDED;
+        out->claim = "pcr23";
+        out->md = VT_MD_SHA256;
+        break;
+    case VT_TEE_SEVSNP: out->binding = VT_REGISTER_REPORT_DATA; out->claim = "log_sha384"; break;
+    default: out->binding = VT_REGISTER_NONE; break;
+    }
+}
+
+vt_status vt_register_bind_report_data(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t report_data[VT_REPORT_DATA_LEN],
+                                       const vt_mlog *log, vt_err *err)
+{
+    static const char label[] = "veritee-log-binding-v1";
+    uint8_t rd[VT_REPORT_DATA_LEN], replay[VT_REGISTER_LEN];
+    const void *parts[3] = { label, rd, replay };
+    size_t lens[3] = { sizeof(label), sizeof(rd), sizeof(replay) };
+    vt_status rc;
+
+    if (log == NULL)
+        return vt_err_set(err, VT_E_ARG, "register: binding needs a measurement log");
+    memcpy(rd, report_data, sizeof(rd)); /* out may alias report_data */
+    rc = vt_mlog_replay_md(replay, VT_MD_SHA384, log, err);
+    if (rc == VT_OK)
+        rc = vt_digestv(VT_MD_SHA512, parts, lens, 3, out, err);
+    return rc;
 }

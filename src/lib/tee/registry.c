@@ -12,6 +12,7 @@
 #include "tee/plugin.h"
 #include "tee/sim_root.h"
 #include "veritee/mlog.h"
+#include "veritee/register.h"
 
 static const vt__tee_ops *const registry[] = {
     &vt__tee_tdx,
@@ -182,45 +183,69 @@ static void finish(vt_result *res, const vt_verify_opts *opts, bool policy_in_pa
     res->valid = res->verdict != VT_VERDICT_CONTRAINDICATED;
 }
 
-static void check_report_data(vt_result *res, const vt_verify_opts *opts)
+/* report_data must be the caller's nonce binding.  On a platform without a register
+ * (register.h: VT_REGISTER_REPORT_DATA) a log is bound into it instead: the expected value
+ * is then vt_register_bind_report_data(binding, log), and once it holds the log's replay
+ * becomes the claim the log is appraised by. */
+static void check_report_data(vt_result *res, const vt_register_spec *spec, const vt_verify_opts *opts)
 {
-    uint8_t want[VT_REPORT_DATA_LEN] = { 0 };
+    uint8_t want[VT_REPORT_DATA_LEN] = { 0 }, replay[VT_REGISTER_LEN];
+    bool bound = spec->binding == VT_REGISTER_REPORT_DATA && opts->mlog != NULL;
+    vt_err e = { 0 };
 
-    if (opts->expected_report_data == NULL)
+    if (opts->expected_report_data == NULL) {
+        if (bound)
+            vt__result_fail(res, "measurement_log",
+                            "%s: a measurement log is bound into report_data, and no expected report_data was given",
+                            vt_tee_name(res->claims.platform));
         return;
+    }
     memcpy(want, opts->expected_report_data, opts->expected_report_data_len);
-    if (!vt_ct_equal(want, res->claims.report_data, sizeof(want)))
+    if (bound && (vt_register_bind_report_data(want, want, opts->mlog, &e) != VT_OK ||
+                  vt_mlog_replay_md(replay, spec->md, opts->mlog, &e) != VT_OK)) {
+        vt__result_fail(res, "measurement_log", "%s", e.msg);
+        return;
+    }
+    if (!vt_ct_equal(want, res->claims.report_data, sizeof(want))) {
         vt__result_fail(res, "report_data",
-                        "%s: report_data does not match the expected nonce binding (stale or replayed evidence?)",
+                        bound ? "%s: report_data is not the nonce binding with this measurement log bound into it "
+                                "(another log, or stale or replayed evidence?)"
+                              : "%s: report_data does not match the expected nonce binding (stale or replayed evidence?)",
                         vt_tee_name(res->claims.platform));
+        return;
+    }
+    if (bound)
+        vt__claims_add(&res->claims, spec->claim, replay, vt_md_len(spec->md));
 }
 
 /* The measurement log must replay to the runtime register the evidence shows:
  * otherwise the log does not describe what was measured into this TEE. */
-static void check_mlog(vt_result *res, const vt__tee_ops *ops, const vt_verify_opts *opts)
+static void check_mlog(vt_result *res, const vt_register_spec *spec, const vt__tee_ops *ops,
+                       const vt_verify_opts *opts)
 {
     const vt_claim *reg;
     uint8_t want[VT_REGISTER_LEN];
+    size_t n = vt_md_len(spec->md);
     char got_hex[2 * VT_REGISTER_LEN + 1], want_hex[2 * VT_REGISTER_LEN + 1];
     vt_err e = { 0 };
 
-    if (opts->mlog == NULL)
+    if (opts->mlog == NULL || spec->binding == VT_REGISTER_REPORT_DATA) /* checked with report_data */
         return;
-    reg = ops->runtime_register != NULL ? vt_claims_get(&res->claims, ops->runtime_register) : NULL;
-    if (reg == NULL || reg->len != VT_REGISTER_LEN) {
-        vt__result_fail(res, "measurement_log", "%s: evidence has no runtime register to replay a log against",
-                        ops->name);
+    reg = spec->binding == VT_REGISTER_EXTENDED ? vt_claims_get(&res->claims, spec->claim) : NULL;
+    if (reg == NULL || reg->len != n) {
+        vt__result_fail(res, "measurement_log", "%s: evidence has no runtime register%s%s to replay a log against",
+                        ops->name, spec->claim != NULL ? " " : "", spec->claim != NULL ? spec->claim : "");
         return;
     }
-    if (vt_mlog_replay(want, opts->mlog, &e) != VT_OK) {
+    if (vt_mlog_replay_md(want, spec->md, opts->mlog, &e) != VT_OK) {
         vt__result_fail(res, "measurement_log", "%s", e.msg);
         return;
     }
-    if (!vt_ct_equal(want, reg->value, VT_REGISTER_LEN)) {
-        vt_hex_encode(got_hex, reg->value, VT_REGISTER_LEN);
-        vt_hex_encode(want_hex, want, VT_REGISTER_LEN);
+    if (!vt_ct_equal(want, reg->value, n)) {
+        vt_hex_encode(got_hex, reg->value, n);
+        vt_hex_encode(want_hex, want, n);
         vt__result_fail(res, "measurement_log", "%s: %s is %.16s..., the log (%zu events) replays to %.16s...",
-                        ops->name, ops->runtime_register, got_hex, vt_mlog_count(opts->mlog), want_hex);
+                        ops->name, spec->claim, got_hex, vt_mlog_count(opts->mlog), want_hex);
     }
 }
 
@@ -273,9 +298,15 @@ vt_status vt_evidence_verify(vt_result *out, const uint8_t *evidence, size_t len
         vt_err_set(err, rc, "%s", perr.msg[0] ? perr.msg : "verify: evidence could not be read");
         goto out;
     }
-    check_report_data(out, opts);
-    if (!(ops->caps & VT_TEE_POLICY_IN_PARTS))
-        check_mlog(out, ops, opts);
+    {
+        vt_register_spec spec;
+        vt_register_spec_get(&spec, kind);
+        if (ops->caps & VT_TEE_POLICY_IN_PARTS)
+            spec.binding = VT_REGISTER_NONE; /* the parts check their own log */
+        check_report_data(out, &spec, opts);
+        if (!(ops->caps & VT_TEE_POLICY_IN_PARTS))
+            check_mlog(out, &spec, ops, opts);
+    }
     sim_root_hint(out, opts);
     finish(out, opts, (ops->caps & VT_TEE_POLICY_IN_PARTS) != 0);
 out:

@@ -1029,7 +1029,6 @@ const vt__tee_ops vt__tee_tdx = {
     .kind = VT_TEE_TDX,
     .name = "tdx",
     .caps = VT_TEE_CAN_DETECT | VT_TEE_CAN_COLLECT | VT_TEE_CAN_VERIFY,
-    .runtime_register = "rtmr3",
     .probe = tdx_probe,
     .detect = vt__tdx_detect,   /* tee/tdx_collect.c: configfs-tsm on a Linux guest */
     .collect = vt__tdx_collect,

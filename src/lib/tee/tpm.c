@@ -22,6 +22,7 @@
 #include "tee/tpm_eventlog.h"
 #include "tee/tpm_evidence.h"
 #include "tee/tpm_hcl.h"
+#include "tee/tpm_sim.h"
 #include "tee/tpm_tss.h"
 
 #define AK_CERT_MAX (16u * 1024u)
@@ -446,6 +447,11 @@ static void ak_pinned(tpm_ctx *x)
             vt__claims_add_signer(&x->res->claims, "ak_pinned", "attestation key pinned by the verifier");
             return;
         }
+    /* The simulated TPM's AK (tpm_sim.c), only when simulation is trusted. */
+    if (o->trust_sim && !x->ak_trusted && vt__sim_tpm_ak_pinned(o->state_dir, fp)) {
+        x->ak_trusted = true;
+        vt__claims_add_signer(&x->res->claims, "ak_pinned", "the simulated TPM's attestation key (trust_sim)");
+    }
 }
 
 /* ---- the quotes ---- */

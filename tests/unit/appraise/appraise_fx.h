@@ -27,9 +27,12 @@ static void fx_digest(uint8_t out[32], const char *what)
 
 static void fx_event(struct fx *f, vt_component c, const char *name, const uint8_t d[32])
 {
-    uint8_t data[48];
-    assert_int_equal(vt_mlog_append(f->log, c, name, VT_MD_SHA256, d, 32, data, NULL), VT_OK);
-    assert_int_equal(vt_register_extend(VT_TEE_MOCK, f->state, NULL, data, NULL, NULL), VT_OK);
+    vt_register_opts o = { .platform = VT_TEE_MOCK, .state_dir = f->state };
+    vt_register *r = NULL;
+    assert_int_equal(vt_mlog_append(f->log, c, name, VT_MD_SHA256, d, 32, NULL, NULL), VT_OK);
+    assert_int_equal(vt_register_open(&r, &o, NULL), VT_OK);
+    assert_int_equal(vt_register_extend_event(r, vt_mlog_get(f->log, vt_mlog_count(f->log) - 1), NULL, NULL), VT_OK);
+    vt_register_free(r);
 }
 
 static void fx_hex(char *out, const uint8_t *p, size_t n)

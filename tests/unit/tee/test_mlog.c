@@ -159,76 +159,6 @@ static void test_attest_mlog__every_truncation_rejected(void **state)
     vt_mlog_free(l);
 }
 
-/* Mock: extend the software register, collect, and have the registry replay. */
-static void test_attest_mlog__mock_register_and_verify(void **state)
-{
-    char dir[512];
-    vt_mlog *l = sample_log();
-    vt_collect_opts co;
-    vt_verify_opts vo;
-    vt_tee_kind kind;
-    vt_result *r = calloc(1, sizeof(*r));
-    vt_buf ev;
-    uint8_t d[32], data[48], reg[48], want[48];
-
-    (void)state;
-    vt_test_mkdtemp(dir, sizeof(dir));
-    for (size_t i = 0; i < vt_mlog_count(l); i++) {
-        assert_int_equal(vt_mlog_event_data(data, vt_mlog_get(l, i), NULL), VT_OK);
-        assert_int_equal(vt_register_extend(VT_TEE_MOCK, dir, NULL, data, reg, NULL), VT_OK);
-    }
-    assert_int_equal(vt_mlog_replay(want, l, NULL), VT_OK);
-    assert_memory_equal(reg, want, 48);
-    memset(&co, 0, sizeof(co));
-    co.platform = VT_TEE_MOCK;
-    co.state_dir = dir;
-    vt_buf_init(&ev);
-    assert_int_equal(vt_evidence_collect(&ev, &kind, &co, NULL), VT_OK);
-    memset(&vo, 0, sizeof(vo));
-    vo.now = vt_time_now();
-    vo.trust_sim = true;
-    vo.state_dir = dir;
-    vo.mlog = l;
-    assert_int_equal(vt_evidence_verify(r, ev.data, ev.len, &vo, NULL), VT_OK);
-    assert_true(r->valid);
-    /* One more event in the log than was extended: the replay no longer matches. */
-    digest_of(d, "late");
-    assert_int_equal(vt_mlog_append(l, VT_COMPONENT_CONFIG, "late", VT_MD_SHA256, d, 32, NULL, NULL), VT_OK);
-    assert_int_equal(vt_evidence_verify(r, ev.data, ev.len, &vo, NULL), VT_OK);
-    assert_false(r->valid);
-    assert_string_equal(r->errors[0].check, "measurement_log");
-    vt_buf_free(&ev);
-    free(r);
-    vt_mlog_free(l);
-    vt_test_rmdir(dir);
-}
-
-/* TDX: the extend is one 48-byte write to RTMR3's sysfs file. */
-static void test_attest_mlog__tdx_rtmr3_sysfs_write(void **state)
-{
-    char root[512], dir[700], path[800];
-    uint8_t data[48];
-    vt_buf b;
-    vt_err err = { 0 };
-
-    (void)state;
-    vt_test_mkdtemp(root, sizeof(root));
-    memset(data, 0x5c, sizeof(data));
-    assert_int_equal(vt_register_extend(VT_TEE_TDX, NULL, root, data, NULL, &err), VT_E_UNSUPPORTED);
-    snprintf(dir, sizeof(dir), "%s/sys/class/misc/tdx_guest/measurements", root);
-    assert_int_equal(vt_mkdir_p(dir, 0755, &err), VT_OK);
-    snprintf(path, sizeof(path), "%s/rtmr3:sha384", dir);
-    assert_int_equal(vt_file_write(path, "", 0, 0644, &err), VT_OK);
-    assert_int_equal(vt_register_extend(VT_TEE_TDX, NULL, root, data, NULL, &err), VT_OK);
-    vt_buf_init(&b);
-    assert_int_equal(vt_file_read(&b, path, 64, &err), VT_OK);
-    assert_int_equal(b.len, 48);
-    assert_memory_equal(b.data, data, 48);
-    assert_int_equal(vt_register_extend(VT_TEE_NITRO, NULL, root, data, NULL, &err), VT_E_UNSUPPORTED);
-    vt_buf_free(&b);
-    vt_test_rmdir(root);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,8 +167,6 @@ int main(void)
         cmocka_unit_test(test_attest_mlog__rejects_bad_logs),
         cmocka_unit_test(test_attest_mlog__limits),
         cmocka_unit_test(test_attest_mlog__every_truncation_rejected),
-        cmocka_unit_test(test_attest_mlog__mock_register_and_verify),
-        cmocka_unit_test(test_attest_mlog__tdx_rtmr3_sysfs_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

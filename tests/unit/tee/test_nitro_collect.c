@@ -19,7 +19,7 @@ struct fake_raw {
     uint64_t req_addr, req_len, resp_addr, resp_len;
 };
 
-enum { DEV_OK, DEV_ERROR, DEV_SHORT, DEV_FULL, DEV_ERRNO, DEV_OTHER_NONCE, DEV_GARBAGE };
+enum { DEV_OK, DEV_ERROR, DEV_SHORT, DEV_FULL, DEV_ERRNO, DEV_OTHER_NONCE, DEV_GARBAGE, DEV_RAW };
 static int dev_mode;
 static vt_buf dev_doc;          /* what the device answers with */
 static vt_buf dev_expect_req;   /* the request it must receive */
@@ -57,6 +57,8 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
         put(&p, "\xa1\x65" "Error" "\x6f" "InvalidArgument", 1 + 1 + 5 + 1 + 15);
     } else if (dev_mode == DEV_GARBAGE) {
         put(&p, "\x82\x01\x02", 3);
+    } else if (dev_mode == DEV_RAW) {
+        put(&p, dev_doc.data, dev_doc.len); /* dev_doc is the whole response */
     } else {
         /* {"Attestation": {"document": bstr(doc)}} */
         put(&p, "\xa1\x6b" "Attestation" "\xa1\x68" "document", 1 + 1 + 11 + 1 + 1 + 8);
@@ -285,6 +287,79 @@ static void test_attest_nitro_collect__response_parser(void **state)
     vt_buf_free(&d);
 }
 
+/* ExtendPCR / LockPCR through the device: the request's CBOR, the answer's value, the NSM's refusal. */
+static void test_attest_nitro_collect__pcr_extend_lock(void **state)
+{
+    struct fx *f = *state;
+    static const uint8_t lock_req[] = { 0xa1, 0x67, 'L', 'o', 'c', 'k', 'P', 'C', 'R', 0xa1, 0x65,
+                                        'i', 'n', 'd', 'e', 'x', 0x10 };
+    uint8_t data[48], got[48];
+    vt_err err = { 0 };
+
+    memset(data, 0x42, sizeof(data));
+    /* {"ExtendPCR": {"index": 16, "data": h'42..'}} */
+    dev_expect_req.len = 0;
+    assert_int_equal(vt_buf_append(&dev_expect_req, "\xa1\x69" "ExtendPCR" "\xa2\x65" "index" "\x10\x64" "data" "\x58\x30",
+                                   2 + 9 + 2 + 5 + 2 + 4 + 2, NULL), VT_OK);
+    assert_int_equal(vt_buf_append(&dev_expect_req, data, 48, NULL), VT_OK);
+    {
+        vt_buf mine;
+        vt_buf_init(&mine);
+        assert_int_equal(vt__nsm_pcr_request(&mine, false, 16, data, 48, &err), VT_OK);
+        assert_int_equal(mine.len, dev_expect_req.len);
+        assert_memory_equal(mine.data, dev_expect_req.data, mine.len);
+        vt_buf_free(&mine);
+    }
+    dev_doc.len = 0;
+    assert_int_equal(vt_buf_append(&dev_doc, "\xa1\x69" "ExtendPCR" "\xa1\x64" "data" "\x58\x30", 2 + 9 + 2 + 4 + 2, NULL),
+                     VT_OK);
+    memset(got, 0x77, sizeof(got));
+    assert_int_equal(vt_buf_append(&dev_doc, got, 48, NULL), VT_OK);
+    dev_mode = DEV_RAW;
+    memset(got, 0, sizeof(got));
+    assert_int_equal(vt__nsm_pcr(got, f->root, false, 16, data, 48, &err), VT_OK);
+    assert_memory_equal(got, dev_doc.data + dev_doc.len - 48, 48);
+    /* LockPCR answers the unit variant "LockPCR" */
+    dev_expect_req.len = 0;
+    assert_int_equal(vt_buf_append(&dev_expect_req, lock_req, sizeof(lock_req), NULL), VT_OK);
+    dev_doc.len = 0;
+    assert_int_equal(vt_buf_append(&dev_doc, "\x67" "LockPCR", 8, NULL), VT_OK);
+    assert_int_equal(vt__nsm_pcr(NULL, f->root, true, 16, NULL, 0, &err), VT_OK);
+    /* A locked PCR: the NSM's error is named */
+    dev_doc.len = 0;
+    assert_int_equal(vt_buf_append(&dev_doc, "\xa1\x65" "Error" "\x6d" "ReadOnlyIndex", 2 + 5 + 1 + 13, NULL), VT_OK);
+    assert_int_equal(vt__nsm_pcr(NULL, f->root, true, 16, NULL, 0, &err), VT_E_IO);
+    assert_non_null(strstr(err.msg, "ReadOnlyIndex"));
+    /* Out-of-range requests never reach the device */
+    assert_int_equal(vt__nsm_pcr(NULL, f->root, false, 32, data, 48, &err), VT_E_ARG);
+    assert_int_equal(vt__nsm_pcr(NULL, f->root, false, 16, NULL, 0, &err), VT_E_ARG);
+}
+
+/* The PCR responses: every truncation, trailing bytes, a wrong length and the other variant. */
+static void test_attest_nitro_collect__pcr_response_parser(void **state)
+{
+    uint8_t ok[2 + 9 + 2 + 4 + 2 + 48 + 1], out[48];
+    vt_err err = { 0 };
+
+    (void)state;
+    memcpy(ok, "\xa1\x69" "ExtendPCR" "\xa1\x64" "data" "\x58\x30", 19);
+    for (int i = 0; i < 48; i++)
+        ok[19 + i] = (uint8_t)i;
+    assert_int_equal(vt__nsm_pcr_response(out, false, ok, 67, &err), VT_OK);
+    assert_memory_equal(out, ok + 19, 48);
+    for (size_t n = 0; n < 67; n++)
+        assert_int_equal(vt__nsm_pcr_response(out, false, ok, n, &err), VT_E_FORMAT);
+    ok[67] = 0;
+    assert_int_equal(vt__nsm_pcr_response(out, false, ok, 68, &err), VT_E_FORMAT);
+    ok[18] = 0x2f; /* 47 bytes */
+    assert_int_equal(vt__nsm_pcr_response(out, false, ok, 66, &err), VT_E_FORMAT);
+    assert_int_equal(vt__nsm_pcr_response(NULL, true, ok, 67, &err), VT_E_FORMAT); /* not "LockPCR" */
+    assert_int_equal(vt__nsm_pcr_response(NULL, true, (const uint8_t *)"\x67" "LockPCR", 8, &err), VT_OK);
+    assert_int_equal(vt__nsm_pcr_response(NULL, true, (const uint8_t *)"\x67" "LockPCR" "x", 9, &err), VT_E_FORMAT);
+    assert_int_equal(vt__nsm_pcr_response(NULL, true, (const uint8_t *)"\xa1\x65" "Error" "\x7f", 8, &err),
+                     VT_E_FORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +373,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attest_nitro_collect__other_nonce, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attest_nitro_collect__no_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attest_nitro_collect__response_parser, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attest_nitro_collect__pcr_extend_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attest_nitro_collect__pcr_response_parser, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
