@@ -224,8 +224,7 @@ int vt_cmd_gateway(int argc, char **argv)
     if (rc == VT_OK) {
         signal(SIGPIPE, SIG_IGN); /* a client that vanished mid-write is an error return, not a signal */
         /* Oblivious HTTP beside the proxy; its key is bound by the enclave key's signature. */
-        rc = vt_gw_ohttp_new(&ohttp, trust != NULL ? trust->key : NULL, cfg.listen_host,
-                             cfg.limits.max_request_bytes, &err);
+        rc = vt_gw_ohttp_new(&ohttp, trust != NULL ? trust->key : NULL, cfg.limits.max_request_bytes, &err);
         hooks.on_front = vt_gw_ohttp_front;
         hooks.front_arg = ohttp;
     }

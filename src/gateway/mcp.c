@@ -3,12 +3,12 @@
  *   attestation  fresh evidence for a nonce: the same hook as GET /v1/attestation
  *   scan_pii     the configured request auditors on a text: verdict, findings, the redacted text
  *   audit_check  one auditor of the chain (built-in or external) on a text, in the request or response phase
- *   chat         a chat completion through the gateway itself (loopback to its own
- *                listener), so the auditor chain, limits and the signed receipt are
+ *   chat         a chat completion through the gateway itself (inner.c, shared with
+ *                OHTTP), so the auditor chain, limits and the signed receipt are
  *                exactly those of POST /v1/chat/completions
  *
- * Everything runs on the calling event loop; chat is asynchronous (an evhttp
- * client request to this gateway) and answers when the inner exchange ends. */
+ * Everything runs on the calling event loop; chat is asynchronous (an inner
+ * request to this gateway) and answers when the inner exchange ends. */
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/inner.h"
 #include "gateway/mcp.h"
 #include "gateway/transport.h"
 #include "http/mcp.h"
@@ -208,7 +209,6 @@ static void send_json(struct evhttp_request *req, int status, const char *json)
 /* ---- chat: the gateway calling itself ---- */
 struct chat_call {
     struct evhttp_request *mcp_req;  /* the client's POST /mcp, answered at the end */
-    struct evhttp_connection *conn;
     json_t *id;
 };
 
@@ -259,8 +259,6 @@ static void chat_done(struct evhttp_request *inner, void *arg)
     }
     json_decref(body);
     json_decref(c->id);
-    /* The connection is freed after this callback returns (evhttp owns the request). */
-    evhttp_connection_free_on_completion(c->conn);
     free(c);
 }
 
@@ -272,7 +270,6 @@ static bool chat_start(struct evhttp_request *req, const vt_gw_mcp_env *env, con
     const char *model = json_string_value(json_object_get(args, "model"));
     const char *system = json_string_value(json_object_get(args, "system"));
     struct chat_call *c;
-    struct evhttp_request *inner;
     json_t *body;
     char *s;
 
@@ -298,28 +295,19 @@ static bool chat_start(struct evhttp_request *req, const vt_gw_mcp_env *env, con
     json_decref(body);
     c->mcp_req = req;
     c->id = json_incref(json_object_get(msg, "id"));
-    c->conn = vt_gw_self_connect(env->self, env->base); /* over TLS when the gateway has no plain listener */
-    inner = c->conn != NULL && s != NULL ? evhttp_request_new(chat_done, c) : NULL;
-    if (inner == NULL) {
-        if (c->conn != NULL)
-            evhttp_connection_free(c->conn);
-        json_decref(c->id);
-        free(c);
+    {
+        static const vt_gw_inner_cb cb = { NULL, NULL, chat_done };
+        const vt_bhttp_field ct = { "content-type", 12, "application/json", 16 };
+        const vt_gw_inner_req r = { EVHTTP_REQ_POST, "/v1/chat/completions", env->self_host, &ct, 1,
+                                    (const uint8_t *)s, s != NULL ? strlen(s) : 0, CHAT_TIMEOUT_S, 0 };
+        bool sent = s != NULL && vt_gw_inner_send(env->self, env->base, &r, &cb, c); /* the front, as a client's */
+
         free(s);
-        evhttp_send_error(req, 503, "cannot reach the gateway itself");
-        return true;
-    }
-    evhttp_connection_set_timeout(c->conn, CHAT_TIMEOUT_S);
-    evhttp_add_header(evhttp_request_get_output_headers(inner), "Host", env->self_host);
-    evhttp_add_header(evhttp_request_get_output_headers(inner), "Content-Type", "application/json");
-    evbuffer_add(evhttp_request_get_output_buffer(inner), s, strlen(s));
-    free(s);
-    if (evhttp_make_request(c->conn, inner, EVHTTP_REQ_POST, "/v1/chat/completions") != 0) {
-        /* evhttp freed inner; the callback will not run */
-        evhttp_connection_free(c->conn);
-        json_decref(c->id);
-        free(c);
-        evhttp_send_error(req, 503, "cannot reach the gateway itself");
+        if (!sent) {
+            json_decref(c->id);
+            free(c);
+            evhttp_send_error(req, 503, "cannot reach the gateway itself");
+        }
     }
     return true;
 }

@@ -4,7 +4,7 @@
  * Lifetime of one POST /v1/ohttp: the front decapsulates the request (errors
  * before that point are plain HTTP 4xx: nothing can be encapsulated to a
  * client whose request did not decrypt), parses the Binary HTTP request and
- * replays it on a fresh loopback connection to this gateway.  inner_done
+ * sends it to this gateway's own routes (inner.c, shared with MCP).  inner_done
  * encapsulates whatever the gateway answered (status, headers including the
  * receipt, body) and replies 200 message/ohttp-res.  If the client goes away
  * meanwhile, client_gone forgets its request and the answer is dropped.
@@ -22,6 +22,7 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "gateway/inner.h"
 #include "gateway/ohttp.h"
 #include "gateway/transport.h"
 #include "gateway/trust.h"
@@ -35,9 +36,8 @@ struct vt_gw_ohttp {
     vt_ohttp_key_config cfg;
     vt_buf keys;                /* application/ohttp-keys */
     char *binding;              /* base64url ECDSA P-256 r||s, or "" */
-    char host[256];             /* loopback target */
     size_t max_request_bytes;
-    const vt_gw_self *self;     /* how to reach the gateway (transport.h); NULL = host:port, plain */
+    const vt_gw_self *self;     /* how to reach the gateway (transport.h); set before serving */
 };
 
 struct pend {
@@ -47,8 +47,7 @@ struct pend {
     bool started;                     /* chunked: the reply to the client has started */
 };
 
-vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, const char *listen_host,
-                          size_t max_request_bytes, vt_err *err)
+vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, size_t max_request_bytes, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     vt_gw_ohttp *o = NULL;
@@ -65,10 +64,6 @@ vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, const c
         goto out;
     }
     o->max_request_bytes = max_request_bytes;
-    if (listen_host == NULL || *listen_host == '\0' || strcmp(listen_host, "0.0.0.0") == 0 ||
-        strcmp(listen_host, "::") == 0 || strcmp(listen_host, "*") == 0)
-        listen_host = "127.0.0.1";
-    snprintf(o->host, sizeof(o->host), "%s", listen_host);
     rc = vt_hpke_key_generate(&o->key, VT_HPKE_KEM_X25519_SHA256, err);
     if (rc != VT_OK)
         goto out;
@@ -227,16 +222,6 @@ static void client_gone(struct evhttp_connection *evcon, void *arg)
     p->creq = NULL;
 }
 
-static bool hop_by_hop(const char *name)
-{
-    static const char *const skip[] = { "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-                                        "content-length", "host", "proxy-connection", "trailer", "date" };
-    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-        if (strcasecmp(name, skip[i]) == 0)
-            return true;
-    return false;
-}
-
 static void inner_done(struct evhttp_request *ireq, void *arg)
 {
     struct pend *p = arg;
@@ -259,7 +244,7 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
         struct evkeyval *h;
         TAILQ_FOREACH(h, evhttp_request_get_input_headers(ireq), next) {
             size_t nl = strlen(h->key);
-            if (hop_by_hop(h->key) || nl == 0 || nl >= sizeof(names[0]) || n == VT_BHTTP_FIELDS_MAX)
+            if (vt_gw_inner_hop_by_hop(h->key, nl) || nl == 0 || nl >= sizeof(names[0]) || n == VT_BHTTP_FIELDS_MAX)
                 continue;
             for (size_t i = 0; i < nl; i++)
                 names[n][i] = (char)((h->key[i] >= 'A' && h->key[i] <= 'Z') ? h->key[i] + 32 : h->key[i]);
@@ -334,10 +319,9 @@ static void send_chunked_whole(struct evhttp_request *req, vt_ohttp_ctx *ctx, in
 }
 
 static void pend_free(struct pend *p);
-static bool hop_by_hop(const char *name);
 
 /* The inner answer's status and headers: the first chunk. */
-static int stream_head(struct evhttp_request *ireq, void *arg)
+static void stream_head(struct evhttp_request *ireq, void *arg)
 {
     struct pend *p = arg;
     vt_bhttp_field f[VT_BHTTP_FIELDS_MAX];
@@ -348,12 +332,12 @@ static int stream_head(struct evhttp_request *ireq, void *arg)
     int status = evhttp_request_get_response_code(ireq);
 
     if (p->creq == NULL || p->started)
-        return 0;
+        return;
     if (status < 200 || status > 599)
-        return 0; /* stream_done answers 502 */
+        return; /* stream_done answers 502 */
     TAILQ_FOREACH(h, evhttp_request_get_input_headers(ireq), next) {
         size_t nl = strlen(h->key);
-        if (hop_by_hop(h->key) || nl == 0 || nl >= sizeof(names[0]) || n == VT_BHTTP_FIELDS_MAX)
+        if (vt_gw_inner_hop_by_hop(h->key, nl) || nl == 0 || nl >= sizeof(names[0]) || n == VT_BHTTP_FIELDS_MAX)
             continue;
         for (size_t i = 0; i < nl; i++)
             names[n][i] = (char)((h->key[i] >= 'A' && h->key[i] <= 'Z') ? h->key[i] + 32 : h->key[i]);
@@ -366,7 +350,6 @@ static int stream_head(struct evhttp_request *ireq, void *arg)
         send_chunk(p->creq, p->ctx, &b, false);
     }
     vt_buf_free(&b);
-    return 0;
 }
 
 /* A piece of the inner answer (an SSE event, usually): one chunk, sealed now. */
@@ -415,21 +398,20 @@ static void copy_str(char *out, size_t cap, const char *p, size_t n)
     out[n] = '\0';
 }
 
-/* Replays the decapsulated request on a loopback connection to this gateway. */
-static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base, uint16_t port,
-                    vt_ohttp_ctx *ctx, const vt_bhttp_msg *m)
+/* Sends the decapsulated request to this gateway's own routes (inner.c): the front, limits,
+ * auditors and receipt apply as to a direct request. */
+static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base, vt_ohttp_ctx *ctx,
+                    const vt_bhttp_msg *m)
 {
+    static const vt_gw_inner_cb whole = { NULL, NULL, inner_done }, streamed = { stream_head, stream_body, stream_done };
     struct pend *p = NULL;
-    struct evhttp_connection *evcon = NULL;
-    struct evhttp_request *ireq = NULL;
-    struct evkeyvalq *oh;
-    enum evhttp_cmd_type cmd;
-    char path[VT_BHTTP_CONTROL_MAX + 1], host[300], name[256], *value = NULL;
+    vt_gw_inner_req r = { 0 };
+    char path[VT_BHTTP_CONTROL_MAX + 1], host[300];
 
     if (m->method_len == 3 && memcmp(m->method, "GET", 3) == 0) {
-        cmd = EVHTTP_REQ_GET;
+        r.cmd = EVHTTP_REQ_GET;
     } else if (m->method_len == 4 && memcmp(m->method, "POST", 4) == 0) {
-        cmd = EVHTTP_REQ_POST;
+        r.cmd = EVHTTP_REQ_POST;
     } else {
         inner_error(req, ctx, 405, "method_not_allowed", "gateway: the inner request must be GET or POST");
         vt_ohttp_ctx_free(ctx);
@@ -442,60 +424,33 @@ static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_bas
         vt_ohttp_ctx_free(ctx);
         return;
     }
-    p = calloc(1, sizeof(*p));
-    evcon = p == NULL ? NULL
-        : o->self != NULL ? vt_gw_self_connect(o->self, base) /* over TLS without a plain listener */
-                          : evhttp_connection_base_new(base, NULL, o->host, port);
-    ireq = evcon == NULL ? NULL : evhttp_request_new(vt_ohttp_ctx_chunked(ctx) ? stream_done : inner_done, p);
-    if (ireq != NULL && vt_ohttp_ctx_chunked(ctx)) {
-        evhttp_request_set_header_cb(ireq, stream_head);
-        evhttp_request_set_chunked_cb(ireq, stream_body);
-    }
-    if (ireq == NULL) {
-        if (evcon != NULL)
-            evhttp_connection_free(evcon);
-        free(p);
-        inner_error(req, ctx, 500, "server_error", "gateway: out of memory");
-        vt_ohttp_ctx_free(ctx);
-        return;
-    }
-    p->creq = req;
-    p->cevcon = evhttp_request_get_connection(req);
-    p->ctx = ctx;
-    evhttp_connection_set_timeout(evcon, INNER_TIMEOUT_SECS);
-    evhttp_connection_set_max_body_size(evcon, INNER_BODY_MAX);
-    oh = evhttp_request_get_output_headers(ireq);
     copy_str(host, sizeof(host), m->authority, m->authority_len);
-    evhttp_add_header(oh, "Host", host[0] != '\0' ? host : "localhost");
-    for (size_t i = 0; i < m->field_count; i++) {
-        if (m->fields[i].name_len >= sizeof(name))
-            continue;
-        copy_str(name, sizeof(name), m->fields[i].name, m->fields[i].name_len);
-        if (hop_by_hop(name))
-            continue;
-        value = malloc(m->fields[i].value_len + 1);
-        if (value == NULL)
-            continue;
-        copy_str(value, m->fields[i].value_len + 1, m->fields[i].value, m->fields[i].value_len);
-        evhttp_add_header(oh, name, value);
-        vt_wipe(value, m->fields[i].value_len); /* may be an Authorization header */
-        free(value);
+    r.path = path;
+    r.host = host;
+    r.fields = m->fields;
+    r.field_count = m->field_count;
+    r.body = m->content;
+    r.body_len = m->content_len;
+    r.timeout_secs = INNER_TIMEOUT_SECS;
+    r.max_body = INNER_BODY_MAX;
+    p = calloc(1, sizeof(*p));
+    if (p != NULL) {
+        p->creq = req;
+        p->cevcon = evhttp_request_get_connection(req);
+        p->ctx = ctx;
+        evhttp_connection_set_closecb(p->cevcon, client_gone, p);
     }
-    if (m->content_len > 0)
-        evbuffer_add(evhttp_request_get_output_buffer(ireq), m->content, m->content_len);
-    evhttp_connection_set_closecb(p->cevcon, client_gone, p);
-    if (evhttp_make_request(evcon, ireq, cmd, path) != 0) {
-        /* libevent freed ireq; nothing was sent. */
-        evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
-        evhttp_connection_free(evcon);
+    if (p == NULL || o->self == NULL ||
+        !vt_gw_inner_send(o->self, base, &r, vt_ohttp_ctx_chunked(ctx) ? &streamed : &whole, p)) {
+        if (p != NULL)
+            evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
         inner_error(req, ctx, 502, "ohttp_inner_failed", "gateway: the inner request could not be sent");
-        pend_free(p);
-        return;
+        free(p);
+        vt_ohttp_ctx_free(ctx);
     }
-    evhttp_connection_free_on_completion(evcon);
 }
 
-static void handle_request(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base, uint16_t port)
+static void handle_request(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
@@ -543,7 +498,7 @@ static void handle_request(vt_gw_ohttp *o, struct evhttp_request *req, struct ev
         inner_error(req, ctx, 400, "invalid_request", "gateway: the inner message is not a Binary HTTP request");
         goto out;
     }
-    forward(o, req, base, port, ctx, m); /* takes ctx */
+    forward(o, req, base, ctx, m); /* takes ctx */
     ctx = NULL;
 out:
     vt_bhttp_msg_free(m); /* wipes */
@@ -558,6 +513,7 @@ bool vt_gw_ohttp_front(void *arg, void *evreq, void *base, uint16_t port)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 
+    (void)port;
     if (o == NULL || path == NULL)
         return false;
     if (strcmp(path, "/.well-known/ohttp-keys") == 0) {
@@ -572,7 +528,7 @@ bool vt_gw_ohttp_front(void *arg, void *evreq, void *base, uint16_t port)
         return true;
     }
     if (strcmp(path, "/v1/ohttp") == 0) {
-        handle_request(o, req, base, port);
+        handle_request(o, req, base);
         return true;
     }
     return false;

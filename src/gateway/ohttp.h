@@ -30,12 +30,12 @@ typedef struct vt_gw_ohttp vt_gw_ohttp;
 /*
  * Makes a fresh X25519 key and its configuration (key id 1; HKDF-SHA256 with
  * AES-128-GCM or ChaCha20-Poly1305).  enclave_key (borrowed; NULL when the
- * gateway does not attest) signs the configuration.  listen_host is where the
- * gateway listens (an unspecified address means the loopback).  Caller owns,
+ * gateway does not attest) signs the configuration.  Inner requests go to
+ * the gateway set with vt_gw_ohttp_set_self (gateway/inner.h).  Caller owns,
  * free with vt_gw_ohttp_free().
  */
-VT_NODISCARD vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, const char *listen_host,
-                                       size_t max_request_bytes, vt_err *err);
+VT_NODISCARD vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, size_t max_request_bytes,
+                                       vt_err *err);
 void vt_gw_ohttp_free(vt_gw_ohttp *o);
 /* Where inner requests go (transport.h; borrowed, outlives o): set once the gateway is bound. */
 struct vt_gw_self;
@@ -43,7 +43,7 @@ void vt_gw_ohttp_set_self(vt_gw_ohttp *o, const struct vt_gw_self *self);
 
 /* Proxy front hook (hooks.h on_front): takes the two routes above and returns
  * true; anything else returns false untouched.  evreq is a struct
- * evhttp_request, base the loop's struct event_base, port the gateway's. */
+ * evhttp_request, base the loop's struct event_base; port is unused. */
 bool vt_gw_ohttp_front(void *arg, void *evreq, void *base, uint16_t port);
 
 /* The pure handlers under the front (HS-12), testable without sockets. */

@@ -323,6 +323,8 @@ void vt_gw_free(vt_gw *gw)
             evhttp_free(L->http_plain);
         if (L->bound_plain == NULL && L->fd_plain >= 0)
             close(L->fd_plain);
+        if (L->base != NULL)
+            vt_gw_inner_free(L->base); /* the loop's pooled connections to itself (inner.c) */
         while (L->idle != NULL) {
             struct upconn *c = L->idle;
             L->idle = c->next;

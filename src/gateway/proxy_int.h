@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "gateway/deployment.h"
+#include "gateway/inner.h"
 #include "gateway/mcp.h"
 #include "gateway/proxy.h"
 #include "gateway/transport.h"

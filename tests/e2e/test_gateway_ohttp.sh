@@ -125,6 +125,28 @@ for rc_tok in "$R1" "$R2"; do
   [ "$code" = 201 ] && ok || bad "the verifier refused a replay's receipt: $code $(cat "$TMP/r.json")"
 done
 
+# An inner request is audited and receipted exactly as the same request sent directly (the
+# dispatch in gateway/inner.c goes through the front): same auditors, same findings and
+# actions, same request digests and the same answer; only the receipt's identity and times, and
+# what the echo upstream numbers per answer (id, created, hence the response digest), differ.
+SAME='{"model":"echo","messages":[{"role":"user","content":"zebra-same-5120 mail carol@example.com"}]}'
+rshow() { "$VT" receipt show --json "$1" |
+  jq -S 'del(.id, .receipt, .received_ms, .completed_ms, .response) | walk(if type == "object" then del(.latency_us) else . end)'; }
+curl -s -D "$TMP/dh" -o "$TMP/direct.body" -H 'Content-Type: application/json' -d "$SAME" "$G/v1/chat/completions"
+DT=$(tr -d '\r' <"$TMP/dh" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p')
+client --relay "$R" --body "$SAME"
+OT=$(jq -r '.headers["veritee-receipt"] // empty' "$TMP/out")
+if [ -n "$DT" ] && [ -n "$OT" ]; then
+  rshow "$DT" >"$TMP/direct.rcpt"; rshow "$OT" >"$TMP/inner.rcpt"
+  jq -e '.auditors | length > 0' "$TMP/direct.rcpt" >/dev/null && ok || bad "the direct receipt names no auditors: $(cat "$TMP/direct.rcpt")"
+  diff -u "$TMP/direct.rcpt" "$TMP/inner.rcpt" >"$TMP/rcpt.diff" && ok ||
+    { bad "an inner request is receipted unlike a direct one"; sed 's/^/    /' "$TMP/rcpt.diff" | head -30; }
+  [ "$(jq -r .body "$TMP/out" | jq -cS 'del(.id, .created)')" = "$(jq -cS 'del(.id, .created)' "$TMP/direct.body")" ] && ok ||
+    bad "the inner answer differs from the direct one"
+else
+  bad "a receipt is missing: direct '$DT' inner '$OT'"
+fi
+
 # veritee chat --ohttp: the gateway verified as always, then the prompt through the relay;
 # the receipt (inside the encapsulation) checked against the bytes sent and received.
 for mode in "" --stream; do

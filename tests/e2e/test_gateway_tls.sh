@@ -83,6 +83,23 @@ for mode in "" --stream; do
   contains "attested listeners: https 127.0.0.1:0, plain http none" "chat $mode showed the listeners"
 done
 
+# A large answer (about 600 KiB: dozens of full TLS records, coalesced output) arrives whole on
+# one connection; a peer that resets the connection mid-answer (4 KiB receive window, the
+# gateway blocked in the middle of writing) costs the gateway nothing: it keeps serving.
+TP="$(cd "$(dirname "$0")" && pwd)/tls_peer.py"
+# A small answer is one TLS record (status, headers and body in one SSL_write): count the
+# application-data records s_client reports (an InnerContent not followed by a handshake
+# message or an alert).
+(printf 'GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'; sleep 1) |
+  openssl s_client -connect "$GW" -msg -ign_eof 2>/dev/null | grep -a '^<<<' >"$TMP/records"
+recs=$(awk '/InnerContent/ { if (pend) n++; pend = 1; next } /Handshake|Alert/ { pend = 0; next } END { if (pend) n++; print n + 0 }' "$TMP/records")
+[ "$recs" = 1 ] && ok || bad "a small answer took $recs TLS records: $(tr '\n' ' ' <"$TMP/records" | tail -c 600)"
+n=$("$PY" "$TP" "$GW" large 600000 2>&1) && [ "$n" -gt 600000 ] && ok || bad "large answer over TLS: $n"
+for _ in 1 2 3; do "$PY" "$TP" "$GW" die 3000000 >"$TMP/die.out" 2>&1 || bad "dying peer: $(cat "$TMP/die.out")"; done
+code=$(curl -sk -o /dev/null -w '%{http_code}' --pinnedpubkey "$PIN" "$G/healthz")
+[ "$code" = 200 ] && ok || bad "the gateway after peers died mid-answer: $code"
+n=$("$PY" "$TP" "$GW" large 600000 2>&1) && [ "$n" -gt 600000 ] && ok || bad "large answer after peers died: $n"
+
 # A man in the middle: nginx terminates TLS with its own key and forwards to the real
 # gateway over TLS (so the attestation it relays is genuine).  Refused before the prompt.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/mitm.key" -out "$TMP/mitm.crt" \

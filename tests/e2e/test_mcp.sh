@@ -90,6 +90,19 @@ jq -r .result.structuredContent.answer "$TMP/out" >"$TMP/ans"
 grep -q '\[EMAIL_1\]' "$TMP/ans" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: chat answer"; cat "$TMP/out"; }
 jq -r .result.structuredContent.receipt "$TMP/out" >"$TMP/mcp-r.jwt"
 expect 0 "the chat's receipt verifies" -- "$VT" receipt verify "$TMP/mcp-r.jwt" --passport "$PASS" --verifier "$V"
+# A client that leaves while its chat is still upstream (echo-slow-600: 0.6 s) gets nothing and
+# costs nothing: the inner request (gateway/inner.c) ends as usual and the gateway keeps serving.
+python3 - "$GW" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+body = b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"bye","model":"echo-slow-600"}}}'
+s = socket.create_connection((host, int(port)))
+s.sendall(b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(body) + body)
+s.close()
+PY
+sleep 1
+grpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'; status_is 200 "the gateway after a client left mid-chat"
 grpc '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"chat","arguments":{}}}'
 contains '"isError":true' "chat without a prompt is refused"
 expect 0 "gateway GET /mcp is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' 'http://$GW/mcp') = 405 ]"

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -272,6 +273,30 @@ const char *vt_tls_server_versions(const vt_tls_server *t)
     return t->tls12 ? "TLSv1.2+TLSv1.3" : "TLSv1.3";
 }
 
+/*
+ * bufferevent_openssl calls SSL_write once per evbuffer chain, and evhttp adds a
+ * response as separate chains (status and headers, then the body, then each
+ * streamed piece), so a small response would leave as two TLS records and two
+ * write(2)s.  This callback runs on every addition to the connection's output and
+ * makes its first record's worth of bytes one chain, so they go out as one
+ * SSL_write: one record per response up to 16 KiB, full records after.  The copy
+ * happens only while the head is fragmented, and bytes never move between
+ * responses out of order (pullup keeps the buffer's content and length).
+ */
+#define TLS_RECORD_MAX 16384
+
+static void coalesce_output(struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
+{
+    size_t len = evbuffer_get_length(out);
+
+    (void)arg;
+    if (info->n_added == 0 || len < 2)
+        return;
+    /* A NULL return (out of memory, or a frozen head) leaves the buffer as it was: only
+     * the record split differs. */
+    (void)evbuffer_pullup(out, (ev_ssize_t)(len < TLS_RECORD_MAX ? len : TLS_RECORD_MAX));
+}
+
 struct bufferevent *vt_tls_server_bev(void *arg, struct event_base *base)
 {
     vt_tls_server *t = arg;
@@ -287,6 +312,10 @@ struct bufferevent *vt_tls_server_bev(void *arg, struct event_base *base)
     }
     /* A client that closes without close_notify ends its connection as an EOF, not an error. */
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    if (evbuffer_add_cb(bufferevent_get_output(bev), coalesce_output, NULL) == NULL) {
+        bufferevent_free(bev); /* frees ssl */
+        return NULL;
+    }
     return bev;
 }
 

@@ -1,0 +1,224 @@
+/*
+ * The gateway's requests to itself (see inner.h): one dispatch for OHTTP and MCP.
+ *
+ * Pool: each event loop keeps up to POOL_MAX idle kept-alive connections to the
+ * gateway's own listener.  A call takes one (or makes one), and its completion
+ * puts it back when the exchange ended cleanly; a connection idle for more than
+ * POOL_IDLE_SECS is closed rather than reused, well before the listener's own
+ * idle timeout could close it under a request.  Connections in use are not in
+ * the pool, so concurrent inner requests never queue behind one another.
+ * evhttp reconnects a pooled connection the listener closed (connguard
+ * eviction) on its next request.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include "gateway/inner.h"
+#include "gateway/transport.h"
+
+#define POOL_MAX 8
+#define POOL_IDLE_SECS 10
+
+struct pool {
+    struct event_base *base;
+    struct evhttp_connection *conn[POOL_MAX];
+    time_t since[POOL_MAX]; /* when each went idle */
+    unsigned n;
+    struct pool *next;
+};
+
+struct call {
+    struct event_base *base;
+    struct evhttp_connection *conn;
+    vt_gw_inner_cb cb;
+    void *arg;
+};
+
+/* One pool per event loop, found by its base; the list changes only at loop start and end. */
+static pthread_mutex_t pools_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pool *pools;
+
+static struct pool *pool_of(struct event_base *base, bool create)
+{
+    struct pool *p;
+
+    pthread_mutex_lock(&pools_mu);
+    for (p = pools; p != NULL && p->base != base; p = p->next)
+        ;
+    if (p == NULL && create) {
+        p = calloc(1, sizeof(*p));
+        if (p != NULL) {
+            p->base = base;
+            p->next = pools;
+            pools = p;
+        }
+    }
+    pthread_mutex_unlock(&pools_mu);
+    return p;
+}
+
+static time_t now_secs(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static struct evhttp_connection *take(const vt_gw_self *self, struct event_base *base)
+{
+    struct pool *p = pool_of(base, false);
+    time_t now = now_secs();
+
+    while (p != NULL && p->n > 0) {
+        struct evhttp_connection *c = p->conn[--p->n];
+        if (now - p->since[p->n] <= POOL_IDLE_SECS)
+            return c;
+        evhttp_connection_free(c); /* idle too long: outside any of its callbacks here */
+    }
+    return vt_gw_self_connect(self, base);
+}
+
+static void free_later(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    evhttp_connection_free(arg);
+}
+
+/* From a request's completion callback: the connection cannot be freed before it returns. */
+static void put_back(struct event_base *base, struct evhttp_connection *c, bool reusable)
+{
+    struct pool *p = reusable ? pool_of(base, true) : NULL;
+    struct timeval zero = { 0, 0 };
+
+    if (p != NULL && p->n < POOL_MAX) {
+        p->since[p->n] = now_secs();
+        p->conn[p->n++] = c;
+        return;
+    }
+    if (event_base_once(base, -1, EV_TIMEOUT, free_later, c, &zero) != 0)
+        evhttp_connection_free_on_completion(c); /* out of memory: freed when it next closes */
+}
+
+static int on_head(struct evhttp_request *ireq, void *arg)
+{
+    struct call *k = arg;
+
+    k->cb.head(ireq, k->arg);
+    return 0;
+}
+
+static void on_chunk(struct evhttp_request *ireq, void *arg)
+{
+    struct call *k = arg;
+
+    k->cb.chunk(ireq, k->arg);
+}
+
+static void on_done(struct evhttp_request *ireq, void *arg)
+{
+    struct call *k = arg;
+    int status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
+
+    k->cb.done(ireq, k->arg);
+    /* A failed or timed-out exchange leaves the connection in an unknown state: not reused. */
+    put_back(k->base, k->conn, status >= 100 && status <= 599);
+    free(k);
+}
+
+bool vt_gw_inner_hop_by_hop(const char *name, size_t len)
+{
+    static const char *const skip[] = { "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+                                        "content-length", "host", "proxy-connection", "trailer", "date" };
+    for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+        if (strlen(skip[i]) == len && strncasecmp(name, skip[i], len) == 0)
+            return true;
+    return false;
+}
+
+static void add_header(struct evkeyvalq *h, const vt_bhttp_field *f)
+{
+    char name[256], *value;
+
+    if (f->name_len == 0 || f->name_len >= sizeof(name) || vt_gw_inner_hop_by_hop(f->name, f->name_len))
+        return;
+    memcpy(name, f->name, f->name_len);
+    name[f->name_len] = '\0';
+    value = malloc(f->value_len + 1);
+    if (value == NULL)
+        return;
+    memcpy(value, f->value, f->value_len);
+    value[f->value_len] = '\0';
+    evhttp_add_header(h, name, value);
+    vt_wipe(value, f->value_len); /* may be an Authorization header */
+    free(value);
+}
+
+bool vt_gw_inner_send(const vt_gw_self *self, struct event_base *base, const vt_gw_inner_req *r,
+                      const vt_gw_inner_cb *cb, void *arg)
+{
+    struct call *k = calloc(1, sizeof(*k));
+    struct evhttp_request *ireq = NULL;
+    struct evkeyvalq *oh;
+
+    if (k == NULL)
+        return false;
+    k->base = base;
+    k->cb = *cb;
+    k->arg = arg;
+    k->conn = take(self, base);
+    ireq = k->conn != NULL ? evhttp_request_new(on_done, k) : NULL;
+    if (ireq == NULL) {
+        if (k->conn != NULL)
+            evhttp_connection_free(k->conn);
+        free(k);
+        return false;
+    }
+    if (cb->head != NULL && cb->chunk != NULL) {
+        evhttp_request_set_header_cb(ireq, on_head);
+        evhttp_request_set_chunked_cb(ireq, on_chunk);
+    }
+    evhttp_connection_set_timeout(k->conn, r->timeout_secs);
+    if (r->max_body > 0)
+        evhttp_connection_set_max_body_size(k->conn, (ev_ssize_t)r->max_body);
+    oh = evhttp_request_get_output_headers(ireq);
+    evhttp_add_header(oh, "Host", r->host != NULL && r->host[0] != '\0' ? r->host : "localhost");
+    for (size_t i = 0; i < r->field_count; i++)
+        add_header(oh, &r->fields[i]);
+    if (r->body_len > 0)
+        evbuffer_add(evhttp_request_get_output_buffer(ireq), r->body, r->body_len);
+    if (evhttp_make_request(k->conn, ireq, r->cmd, r->path) != 0) {
+        /* libevent freed ireq; nothing was sent and no callback runs. */
+        evhttp_connection_free(k->conn);
+        free(k);
+        return false;
+    }
+    return true;
+}
+
+void vt_gw_inner_free(struct event_base *base)
+{
+    struct pool **pp, *p = NULL;
+
+    pthread_mutex_lock(&pools_mu);
+    for (pp = &pools; *pp != NULL; pp = &(*pp)->next) {
+        if ((*pp)->base == base) {
+            p = *pp;
+            *pp = p->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pools_mu);
+    if (p == NULL)
+        return;
+    while (p->n > 0)
+        evhttp_connection_free(p->conn[--p->n]);
+    free(p);
+}
