@@ -92,20 +92,26 @@ void vt_register_spec_get(vt_register_spec *out, vt_tee_kind platform)
     }
 }
 
+vt_status vt__register_bind_replay(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t report_data[VT_REPORT_DATA_LEN],
+                                   const uint8_t replay[VT_REGISTER_LEN], vt_err *err)
+{
+    static const char label[] = "veritee-log-binding-v1";
+    uint8_t rd[VT_REPORT_DATA_LEN];
+    const void *parts[3] = { label, rd, replay };
+    size_t lens[3] = { sizeof(label), sizeof(rd), VT_REGISTER_LEN };
+
+    memcpy(rd, report_data, sizeof(rd)); /* out may alias report_data */
+    return vt_digestv(VT_MD_SHA512, parts, lens, 3, out, err);
+}
+
 vt_status vt_register_bind_report_data(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t report_data[VT_REPORT_DATA_LEN],
                                        const vt_mlog *log, vt_err *err)
 {
-    static const char label[] = "veritee-log-binding-v1";
-    uint8_t rd[VT_REPORT_DATA_LEN], replay[VT_REGISTER_LEN];
-    const void *parts[3] = { label, rd, replay };
-    size_t lens[3] = { sizeof(label), sizeof(rd), sizeof(replay) };
+    uint8_t replay[VT_REGISTER_LEN];
     vt_status rc;
 
     if (log == NULL)
         return vt_err_set(err, VT_E_ARG, "register: binding needs a measurement log");
-    memcpy(rd, report_data, sizeof(rd)); /* out may alias report_data */
     rc = vt_mlog_replay_md(replay, VT_MD_SHA384, log, err);
-    if (rc == VT_OK)
-        rc = vt_digestv(VT_MD_SHA512, parts, lens, 3, out, err);
-    return rc;
+    return rc == VT_OK ? vt__register_bind_replay(out, report_data, replay, err) : rc;
 }

@@ -24,6 +24,11 @@ struct vt_register {
     vt_register_opts o; /* strings borrowed from the caller */
 };
 
+/* vt_register_bind_report_data with the log's SHA-384 replay already computed (a verifier
+ * replays once and uses the replay as a claim too). */
+vt_status vt__register_bind_replay(uint8_t out[VT_REPORT_DATA_LEN], const uint8_t report_data[VT_REPORT_DATA_LEN],
+                                   const uint8_t replay[VT_REGISTER_LEN], vt_err *err);
+
 extern const vt__register_ops vt__register_mock;
 extern const vt__register_ops vt__register_tdx;
 extern const vt__register_ops vt__register_tdx_sim;

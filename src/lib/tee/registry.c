@@ -12,6 +12,7 @@
 #include "tee/plugin.h"
 #include "tee/sim_root.h"
 #include "veritee/mlog.h"
+#include "tee/register_impl.h"
 #include "veritee/register.h"
 
 static const vt__tee_ops *const registry[] = {
@@ -201,8 +202,9 @@ static void check_report_data(vt_result *res, const vt_register_spec *spec, cons
         return;
     }
     memcpy(want, opts->expected_report_data, opts->expected_report_data_len);
-    if (bound && (vt_register_bind_report_data(want, want, opts->mlog, &e) != VT_OK ||
-                  vt_mlog_replay_md(replay, spec->md, opts->mlog, &e) != VT_OK)) {
+    /* One replay: it is both what report_data binds (SHA-384) and the claim. */
+    if (bound && (vt_mlog_replay_md(replay, VT_MD_SHA384, opts->mlog, &e) != VT_OK ||
+                  vt__register_bind_replay(want, want, replay, &e) != VT_OK)) {
         vt__result_fail(res, "measurement_log", "%s", e.msg);
         return;
     }
@@ -215,7 +217,7 @@ static void check_report_data(vt_result *res, const vt_register_spec *spec, cons
         return;
     }
     if (bound)
-        vt__claims_add(&res->claims, spec->claim, replay, vt_md_len(spec->md));
+        vt__claims_add(&res->claims, spec->claim, replay, VT_REGISTER_LEN);
 }
 
 /* The measurement log must replay to the runtime register the evidence shows:
