@@ -43,8 +43,6 @@ static bool deployments_ok(json_t *a)
     return true;
 }
 
-static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION, VT_AUDIT_RESPONSE };
-#define NPHASES (sizeof(phases) / sizeof(phases[0]))
 
 vt_status vt_receipt_init(vt_receipt *r, vt_err *err)
 {
@@ -298,9 +296,9 @@ static vt_status parse_phases(unsigned *out, json_t *a, const char *what, vt_err
     json_array_foreach(a, i, v) {
         const char *s = json_string_value(v);
         unsigned bit = 0;
-        for (size_t k = 0; s != NULL && k < NPHASES; k++)
-            if (strcmp(s, vt_audit_phase_name(phases[k])) == 0)
-                bit = (unsigned)phases[k];
+        for (size_t k = 0; s != NULL && k < 4; k++)
+            if (strcmp(s, vt_audit_phase_name(vt__audit_phase_order[k])) == 0)
+                bit = (unsigned)vt__audit_phase_order[k];
         if (bit == 0 || (*out & bit))
             return vt_err_set(err, VT_E_FORMAT, "receipt: \"coverage.%s\" holds an unknown or repeated phase", what);
         *out |= bit;

@@ -30,13 +30,15 @@ const char *vt_audit_phase_name(vt_audit_phase p)
     return "unknown";
 }
 
+const vt_audit_phase vt__audit_phase_order[4] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
+                                                  VT_AUDIT_RESPONSE };
+
 json_t *vt__audit_phase_list(unsigned bits)
 {
-    static const vt_audit_phase order[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
-                                            VT_AUDIT_RESPONSE };
+    const vt_audit_phase *order = vt__audit_phase_order;
     json_t *a = json_array();
 
-    for (size_t i = 0; a != NULL && i < sizeof(order) / sizeof(order[0]); i++)
+    for (size_t i = 0; a != NULL && i < 4; i++)
         if ((bits & (unsigned)order[i]) && json_array_append_new(a, json_string(vt_audit_phase_name(order[i]))) != 0) {
             json_decref(a);
             return NULL;

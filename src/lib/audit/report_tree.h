@@ -8,6 +8,9 @@
 
 #include "veritee/audit.h"
 
+/* The four phases in their order (artifact, request, execution, response): the order of every list of
+ * phase names in a report or receipt. */
+extern const vt_audit_phase vt__audit_phase_order[4];
 /* The phases in bits as a JSON array of names, in phase order; NULL when out of memory. */
 json_t *vt__audit_phase_list(unsigned bits);
 /* {"verdict", "auditors": [...], "coverage": {"audited", "failed", "unaudited"}}; a new

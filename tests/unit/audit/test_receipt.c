@@ -138,6 +138,65 @@ static void test_audit_receipt__from_report_tree(void **state)
     audit_fx_free(f);
 }
 
+/* vt_receipt_verify_with: the key is chosen by the passport the token names; a malformed token never
+ * reaches the lookup; the lookup's own error comes back unchanged; a key that did not sign is refused. */
+struct pick {
+    const vt_pkey *key;
+    char thumb[44];
+    int calls;
+    char seen[64];
+};
+
+static vt_status pick_key(const vt_pkey **key, const char **thumb, const vt_receipt *r, void *arg, vt_err *err)
+{
+    struct pick *p = arg;
+
+    p->calls++;
+    snprintf(p->seen, sizeof(p->seen), "%s", r->passport);
+    if (p->key == NULL)
+        return vt_err_set(err, VT_E_NOTFOUND, "no such passport");
+    *key = p->key;
+    *thumb = p->thumb;
+    return VT_OK;
+}
+
+static void test_audit_receipt__verify_with_key_lookup(void **state)
+{
+    vt_pkey *k = key(), *other = key();
+    vt_receipt r, back;
+    char *tok = signed_sample(&r, k);
+    struct pick p = { 0 };
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_jwk_thumbprint(p.thumb, k, NULL), VT_OK);
+    p.key = k;
+    assert_int_equal(vt_receipt_verify_with(&back, tok, strlen(tok), pick_key, &p, &err), VT_OK);
+    assert_int_equal(p.calls, 1);
+    assert_string_equal(p.seen, r.passport);
+    assert_string_equal(back.id, r.id);
+    vt_receipt_clear(&back);
+    /* malformed: no lookup */
+    assert_int_not_equal(vt_receipt_verify_with(&back, "x.y.z", 5, pick_key, &p, &err), VT_OK);
+    assert_int_equal(p.calls, 1);
+    /* the lookup's error as it is */
+    p.key = NULL;
+    assert_int_equal(vt_receipt_verify_with(&back, tok, strlen(tok), pick_key, &p, &err), VT_E_NOTFOUND);
+    assert_non_null(strstr(err.msg, "no such passport"));
+    /* another key (with its own thumbprint): the signature fails */
+    p.key = other;
+    assert_int_equal(vt_jwk_thumbprint(p.thumb, other, NULL), VT_OK);
+    assert_int_equal(vt_receipt_verify_with(&back, tok, strlen(tok), pick_key, &p, &err), VT_E_CRYPTO);
+    /* the right key with a thumbprint that is not the receipt's enclave_key: refused */
+    p.key = k;
+    assert_int_equal(vt_receipt_verify_with(&back, tok, strlen(tok), pick_key, &p, &err), VT_E_CRYPTO);
+    assert_non_null(strstr(err.msg, "does not name the verifying key"));
+    vt_receipt_clear(&r);
+    free(tok);
+    vt_pkey_free(k);
+    vt_pkey_free(other);
+}
+
 /* The downstream deployments a workflow routed through are signed and come back; malformed ones are refused. */
 static void test_audit_receipt__deployments(void **state)
 {
@@ -339,6 +398,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_receipt__roundtrip),
         cmocka_unit_test(test_audit_receipt__from_report_tree),
+        cmocka_unit_test(test_audit_receipt__verify_with_key_lookup),
         cmocka_unit_test(test_audit_receipt__deployments),
         cmocka_unit_test(test_audit_receipt__tamper_and_wrong_key),
         cmocka_unit_test(test_audit_receipt__strict_payload),
