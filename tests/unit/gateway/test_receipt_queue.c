@@ -312,6 +312,39 @@ static void test_gateway_receipt_queue__segments(void **state)
     vt_test_rmdir(dir);
 }
 
+/* The record checksum is CRC-32 as zlib and the IEEE 802.3 check value define it, at every
+ * length and offset the eight-byte folding can meet, and split at any point. */
+static uint32_t crc_bitwise(uint32_t c, const uint8_t *p, size_t n)
+{
+    c = ~c;
+    while (n-- > 0) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+static void test_gateway_receipt_queue__crc32(void **state)
+{
+    (void)state;
+    assert_int_equal(vt__gw_rq_crc32(0, "123456789", 9), 0xCBF43926u);
+    assert_int_equal(vt__gw_rq_crc32(0, "", 0), 0u);
+    uint8_t buf[300];
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        buf[i] = (uint8_t)x;
+    }
+    for (size_t off = 0; off < 9; off++)
+        for (size_t len = 0; off + len <= sizeof(buf); len += (len < 40 ? 1 : 37)) {
+            uint32_t want = crc_bitwise(0, buf + off, len);
+            assert_int_equal(vt__gw_rq_crc32(0, buf + off, len), want);
+            size_t cut = len / 3;
+            assert_int_equal(vt__gw_rq_crc32(vt__gw_rq_crc32(0, buf + off, cut), buf + off + cut, len - cut), want);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__corrupt_record),
         cmocka_unit_test(test_gateway_receipt_queue__full),
         cmocka_unit_test(test_gateway_receipt_queue__segments),
+        cmocka_unit_test(test_gateway_receipt_queue__crc32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
