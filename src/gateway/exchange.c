@@ -7,28 +7,6 @@
 
 /* ---- logging: one JSON object per line on stderr ---- */
 
-void gwp_gw_log(const char *level, const char *event, const char *detail)
-{
-    json_t *o = json_object();
-    char *s;
-    char ts[32];
-
-    if (o == NULL)
-        return;
-    vt_time_format(ts, vt_time_now());
-    json_object_set_new(o, "ts", json_string(ts));
-    json_object_set_new(o, "level", json_string(level));
-    json_object_set_new(o, "component", json_string("gateway"));
-    json_object_set_new(o, "event", json_string(event));
-    if (detail != NULL)
-        json_object_set_new(o, "detail", json_string(detail));
-    s = json_dumps(o, JSON_COMPACT);
-    if (s != NULL)
-        fprintf(stderr, "%s\n", s);
-    free(s);
-    json_decref(o);
-}
-
 /* ---- OpenAI-shaped errors ---- */
 
 static struct evbuffer *error_body(const char *type, const char *code, const char *msg)
@@ -140,7 +118,7 @@ void gwp_watch_start(struct exchange *ex)
     if (ex->watch != NULL && event_add(ex->watch, NULL) != 0)
         watch_stop(ex);
     if (ex->watch == NULL)
-        gwp_gw_log("warn", "client_watch", "gateway: cannot watch the client's connection");
+        vt__gw_log("warn", "client_watch", "gateway: cannot watch the client's connection");
 }
 
 void gwp_ex_finish(struct exchange *ex)
@@ -187,7 +165,7 @@ static void stream_end(struct exchange *ex, bool complete)
     if (hooks->on_stream_end != NULL) {
         ex->scratch.len = 0;
         if (hooks->on_stream_end(hooks->arg, &ex->ctx, complete, &ex->scratch, &err) != VT_OK) {
-            gwp_gw_log("error", "on_stream_end", err.msg);
+            vt__gw_log("error", "on_stream_end", err.msg);
             ex->scratch.len = 0;
         }
         if (ex->scratch.len > 0)
@@ -216,7 +194,7 @@ static void ex_fail_reply(struct exchange *ex, int status, const char *type, con
             rc = hooks->on_error(hooks->arg, &ex->ctx, status, &body, &extra, &err);
         }
         if (rc != VT_OK) { /* the error still goes out, without what the hook would have added */
-            gwp_gw_log("error", "on_error", err.msg);
+            vt__gw_log("error", "on_error", err.msg);
             vt_gw_headers_free(&extra);
         }
         vt_buf_free(&body);
@@ -398,13 +376,13 @@ bool gwp_ex_body(struct exchange *ex, struct evbuffer *in, size_t n)
                 return false;
             }
             if (frc == VT_E_FORMAT || frc == VT_E_LIMIT) { /* an event the gateway cannot audit */
-                gwp_gw_log("warn", "upstream_unauditable", err.msg);
+                vt__gw_log("warn", "upstream_unauditable", err.msg);
                 ex_unauditable(ex, err.msg);
                 gwp_ex_fail(ex, 502, "server_error", "upstream_unauditable", err.msg);
                 return false;
             }
             if (frc != VT_OK) {
-                gwp_gw_log("warn", "upstream_stream", err.msg);
+                vt__gw_log("warn", "upstream_stream", err.msg);
                 gwp_ex_fail(ex, 502, "server_error", "upstream_bad_stream", err.msg);
                 return false;
             }
@@ -444,7 +422,7 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         gwp_up_release(c, reusable);
         if (!vt_gw_sse_idle(&ex->sse)) { /* a partial line or event: never dispatched, never sent */
             ex_unauditable(ex, "gateway: the upstream's event stream ended inside an event");
-            gwp_gw_log("warn", "upstream_unauditable", ex->why);
+            vt__gw_log("warn", "upstream_unauditable", ex->why);
             gwp_ex_fail(ex, 502, "server_error", "upstream_unauditable", ex->why);
             return;
         }
@@ -469,7 +447,7 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         vt_buf_free(&body);
         if (rc != VT_OK) {
             vt_gw_headers_free(&extra);
-            gwp_gw_log("error", "on_response", err.msg);
+            vt__gw_log("error", "on_response", err.msg);
             evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
             gwp_ex_fail(ex, 500, "server_error", "gateway_error", "gateway: the response was refused");
             return;
@@ -479,7 +457,7 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         vt_gw_headers_free(&extra);
     }
     if (ex->ctx.unauditable != NULL) { /* no hook answered for the unauditable reply */
-        gwp_gw_log("warn", "upstream_unauditable", ex->ctx.unauditable);
+        vt__gw_log("warn", "upstream_unauditable", ex->ctx.unauditable);
         evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
         gwp_ex_fail(ex, 502, "server_error", "upstream_unauditable", ex->ctx.unauditable);
         return;

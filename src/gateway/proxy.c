@@ -45,7 +45,7 @@ static evutil_socket_t listen_socket(const struct sockaddr *sa, socklen_t len, v
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
-    gwp_gw_log("info", "stop", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    vt__gw_log("info", "stop", sig == SIGINT ? "SIGINT" : "SIGTERM");
     vt_gw_stop(arg);
 }
 

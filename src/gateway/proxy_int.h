@@ -34,6 +34,7 @@
 #include "gateway/deployment.h"
 #include "gateway/inner.h"
 #include "gateway/mcp.h"
+#include "gateway/oplog.h"
 #include "gateway/proxy.h"
 #include "gateway/transport.h"
 #include "veritee/http.h"
@@ -144,7 +145,6 @@ bool gwp_ex_headers(struct exchange *ex, struct upconn *c);
 void gwp_ex_start_upstream(struct exchange *ex);
 struct evhttp_request *gwp_ex_take_req(struct exchange *ex);
 bool gwp_framing(struct upconn *c, bool *no_body);
-void gwp_gw_log(const char *level, const char *event, const char *detail);
 void gwp_handle(struct evhttp_request *req, void *arg);
 bool gwp_model_id_ok(const char *s);
 bool gwp_parse_header(struct upconn *c, char *l);

@@ -118,7 +118,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
         }
         if (gw->hooks->on_attestation(gw->hooks->arg, query, &st, &b, &err) != VT_OK) {
             vt_buf_free(&b);
-            gwp_gw_log("error", "on_attestation", err.msg);
+            vt__gw_log("error", "on_attestation", err.msg);
             gwp_reply_error(req, 500, "server_error", "attestation_failed", "gateway: evidence could not be collected");
             return;
         }
@@ -228,7 +228,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
         vt_gw_verdict v;
         memset(&v, 0, sizeof(v));
         if (gw->hooks->on_request(gw->hooks->arg, &ex->ctx, &ex->body, &v, &err) != VT_OK) {
-            gwp_gw_log("error", "on_request", err.msg);
+            vt__gw_log("error", "on_request", err.msg);
             vt_buf_free(&v.body);
             vt_gw_headers_free(v.headers);
             free(v.headers);
@@ -269,7 +269,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
         vt_gw_check_opts co = { d->verifier, d->state_dir, 15000 };
         char *entry = NULL;
         if (vt_gw_deploy_check(d, node, &co, &entry, &err) != VT_OK) {
-            gwp_gw_log("warn", "downstream_refused", err.msg);
+            vt__gw_log("warn", "downstream_refused", err.msg);
             gwp_ex_fail(ex, 502, "server_error", "downstream_untrusted", err.msg);
             return;
         }

@@ -22,6 +22,7 @@
 
 #include "gateway/config.h"
 #include "gateway/hooks.h"
+#include "gateway/oplog.h"
 #include "gateway/receipt_queue.h"
 #include "veritee/veritee.h"
 
@@ -110,10 +111,9 @@ VT_NODISCARD vt_status vt_gw_trust_log_json(char **out, vt_gw_trust *t, vt_err *
 /* The hook table (arg = t). */
 void vt_gw_trust_hooks(vt_gw_hooks *h, vt_gw_trust *t);
 
-/* internal, shared by trust.c and audit_hooks.c */
-void vt__gw_log(const char *level, const char *event, const char *detail);
+/* internal, shared by trust.c, measure.c, upkeep.c, receipt_sink.c and audit_hooks.c */
 void vt__gw_sim_root_hint(const char *state_dir); /* sim_hint.c: what the verifier must trust */
-bool vt__gw_model_check(vt_gw_trust *t); /* true when the model files changed since boot */
+bool vt__gw_model_check(vt_gw_trust *t); /* measure.c: true when the model files changed since boot */
 void vt__gw_receipt_queue(vt_gw_trust *t, const char *token);
 /* receipt_sink.c: opens the queue (replaying what the verifier has not acknowledged) and starts the
  * sink thread; stops it (what is queued stays on disk for the next start). */
@@ -125,7 +125,22 @@ VT_NODISCARD vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_er
 /* The current passport, when unexpired, for signing requests to the verifier: copies it into
  * *passport_out (free()) or sets NULL. */
 void vt__gw_passport_for_auth(vt_gw_trust *t, char **passport_out);
-/* Appends a measurement event and extends the platform register (trust.c). */
+/* measure.c: everything the boot measures, into a fresh log and the platform's register (opened
+ * and reset here unless measure_only); the model files' snapshot. */
+VT_NODISCARD vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err);
+/* measure.c: re-measures the first model after a change and logs it (called with t->mu held;
+ * releases it while hashing). */
+void vt__gw_remeasure_locked(vt_gw_trust *t);
+/* upkeep.c: one attestation to the verifier, the result kept in t (called with t->mu held;
+ * releases it while talking to the verifier); a contraindicated verdict drops the passport and
+ * returns VT_OK. */
+VT_NODISCARD vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err);
+/* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
+void vt__gw_update_serving(vt_gw_trust *t);
+/* upkeep.c: the renewal thread (started only with an enclave key); stop joins it. */
+VT_NODISCARD vt_status vt__gw_upkeep_start(vt_gw_trust *t, vt_err *err);
+void vt__gw_upkeep_stop(vt_gw_trust *t);
+/* Appends a measurement event and extends the platform register (measure.c). */
 VT_NODISCARD vt_status vt__gw_log_event(vt_gw_trust *t, vt_component c, const char *name, const uint8_t *d, size_t len,
                                         vt_err *err);
 /* model_keys.c (docs/keys.md): measures the encrypted models from their headers; after the passport,

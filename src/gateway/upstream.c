@@ -118,7 +118,7 @@ static void up_fail(struct upconn *c, bool timeout, const char *what)
         return;
     }
     snprintf(msg, sizeof(msg), "gateway: upstream %s", what);
-    gwp_gw_log("warn", timeout ? "upstream_timeout" : "upstream_error", msg);
+    vt__gw_log("warn", timeout ? "upstream_timeout" : "upstream_error", msg);
     if (timeout)
         gwp_ex_fail(ex, 504, "server_error", "upstream_timeout", msg);
     else

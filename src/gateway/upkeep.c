@@ -1,0 +1,186 @@
+/* The gateway's passport upkeep (trust.h): attestation to the verifier, whether the gateway
+ * may serve under its current passport, and the background thread that renews the passport
+ * before it expires (retrying with jittered backoff) and re-measures a changed model. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/trust.h"
+
+/* Called with t->mu held; releases it while talking to the verifier. */
+vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err)
+{
+    vt_attester_result ar;
+    vt_passport_claims pc;
+    vt_status rc;
+    char msg[400];
+
+    /* Renewal is signed under the current passport (the verifier limits it per gateway, not
+     * per address); a first attestation, an expired passport or one the verifier no longer
+     * takes goes anonymously. */
+    t->ao.auth_passport = t->passport != NULL && vt_time_now() < t->exp && !t->auth_refused ? t->passport : NULL;
+    t->ao.auth_key = t->key;
+    rc = vt_attester_run(&ar, &t->ao, t->log, t->key, err);
+    t->ao.auth_passport = NULL;
+    if (rc == VT_E_POLICY && err != NULL && strstr(err->msg, "gateway_unauthorized") != NULL) {
+        t->auth_refused = true;
+        vt__gw_log("warn", "reattest", "the verifier refused the passport as authorization: retrying anonymously");
+    } else if (rc == VT_OK) {
+        t->auth_refused = false;
+    }
+    if (rc == VT_E_POLICY && strcmp(ar.status, "contraindicated") == 0) {
+        /* Refused, no passport: stop serving under the previous one. */
+        free(t->passport);
+        t->passport = NULL;
+        t->passport_id[0] = '\0';
+        snprintf(t->status, sizeof(t->status), "%s", ar.status);
+        snprintf(t->reason, sizeof(t->reason), "%s", ar.reason);
+        snprintf(msg, sizeof(msg), "contraindicated, no passport (%s evidence, environment %s)%s%s",
+                 vt_tee_name(ar.kind), t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
+        vt__gw_log("error", "passport", msg);
+        vt_attester_result_clear(&ar);
+        return VT_OK;
+    }
+    if (rc != VT_OK) {
+        vt_attester_result_clear(&ar);
+        return rc;
+    }
+    memset(&pc, 0, sizeof(pc));
+    rc = vt_passport_decode(&pc, ar.token, strlen(ar.token), err);
+    if (rc == VT_OK) {
+        free(t->passport);
+        t->passport = ar.token;
+        ar.token = NULL;
+        snprintf(t->passport_id, sizeof(t->passport_id), "%s", ar.id);
+        snprintf(t->status, sizeof(t->status), "%s", ar.status);
+        snprintf(t->reason, sizeof(t->reason), "%s", ar.reason);
+        t->iat = pc.iat;
+        t->exp = pc.exp;
+        snprintf(msg, sizeof(msg), "%s %s (%s evidence, environment %s)%s%s", ar.id, ar.status, vt_tee_name(ar.kind),
+                 t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
+        vt__gw_log(strcmp(ar.status, "affirming") == 0 ? "info" : "error", "passport", msg);
+    }
+    vt_passport_claims_clear(&pc);
+    vt_attester_result_clear(&ar);
+    return rc;
+}
+
+void vt__gw_update_serving(vt_gw_trust *t)
+{
+    bool ok = t->passport != NULL && vt_time_now() < t->exp &&
+              (strcmp(t->status, "affirming") == 0 ||
+               (t->o.cfg->serve_on_warning && strcmp(t->status, "warning") == 0));
+    atomic_store(&t->serving, ok || t->o.allow_unverified);
+}
+
+/* Re-attests at ~2/3 of the passport's lifetime, re-measures a changed model, and keeps
+ * t->serving current; stops when t->stop is set. */
+static void *upkeep_main(void *arg)
+{
+    vt_gw_trust *t = arg;
+    unsigned backoff = 1;
+    bool remeasured = false;
+    vt_time next;
+
+    pthread_mutex_lock(&t->mu);
+    next = t->iat + (t->exp - t->iat) * 2 / 3;
+    while (!t->stop) {
+        struct timespec ts;
+        vt_time now = vt_time_now();
+        if (t->model_unknown && !remeasured) {
+            vt__gw_remeasure_locked(t);
+            remeasured = true;
+            next = now;
+        }
+        if (now >= next) {
+            vt_err e = { 0 };
+            if (vt__gw_attest_locked(t, &e) == VT_OK) {
+                backoff = 1;
+                next = t->iat + (t->exp - t->iat) * 2 / 3;
+                if (next <= now)
+                    next = now + 1;
+            } else {
+                /* 429, 5xx, no connection: keep serving under the passport while it is valid
+                 * and retry with jittered exponential backoff (at most 60 s). */
+                char m[400];
+                long wait_s = (vt__gw_jitter_ms((long)backoff * 1000) + 999) / 1000;
+                snprintf(m, sizeof(m), "%s (retry in %ld s; serving under passport %s until it expires)", e.msg,
+                         wait_s, t->passport_id[0] ? t->passport_id : "(none)");
+                vt__gw_log("error", "reattest", m);
+                next = now + wait_s;
+                backoff = backoff < 60 ? backoff * 2 : 60;
+            }
+            vt__gw_update_serving(t);
+            if (!atomic_load(&t->serving))
+                vt__gw_log("error", "not_serving", "no affirming, unexpired passport: requests get 503");
+        }
+        vt__gw_update_serving(t);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        {
+            vt_time wake = next < t->exp ? next : t->exp;
+            long wait_s = (long)(wake - vt_time_now());
+            if (wait_s < 1)
+                wait_s = 1;
+            if (t->o.model_check_ms > 0 && t->file_count > 0 && (long)t->o.model_check_ms < wait_s * 1000) {
+                long ms = (long)t->o.model_check_ms;
+                ts.tv_sec += ms / 1000;
+                ts.tv_nsec += (ms % 1000) * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+            } else {
+                ts.tv_sec += wait_s;
+            }
+        }
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+        if (!t->stop && t->o.model_check_ms > 0 && !atomic_load(&t->model_changed)) {
+            pthread_mutex_unlock(&t->mu);
+            (void)vt__gw_model_check(t);
+            pthread_mutex_lock(&t->mu);
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+vt_status vt__gw_upkeep_start(vt_gw_trust *t, vt_err *err)
+{
+    if (pthread_create(&t->thread, NULL, upkeep_main, t) != 0)
+        return vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the upkeep thread");
+    t->thread_started = true;
+    return VT_OK;
+}
+
+void vt__gw_upkeep_stop(vt_gw_trust *t)
+{
+    if (!t->thread_started)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->stop = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->thread, NULL);
+    t->thread_started = false;
+}
+
+void vt__gw_passport_for_auth(vt_gw_trust *t, char **passport_out)
+{
+    *passport_out = NULL;
+    pthread_mutex_lock(&t->mu);
+    if (t->passport != NULL && vt_time_now() < t->exp && !t->auth_refused)
+        *passport_out = strdup(t->passport);
+    pthread_mutex_unlock(&t->mu);
+}
+
+long vt__gw_jitter_ms(long base)
+{
+    uint16_t r = 0;
+
+    if (base < 2)
+        return base;
+    if (vt_random(&r, sizeof(r), NULL) != VT_OK)
+        r = 0x8000;
+    return base / 2 + (long)((uint64_t)(base - base / 2) * r / 0xffff);
+}

@@ -1,0 +1,270 @@
+/* The gateway's trust state without sockets: what the boot measures and in which order
+ * (measure.c), the model watch, when the gateway may serve under its passport and the
+ * retry jitter (upkeep.c).  Failure cases first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vt_test.h"
+
+#include "gateway/config.h"
+#include "gateway/trust.h"
+
+typedef struct fixture {
+    char dir[512], model[600], cfgpath[600], state[600];
+    vt_gw_config cfg;
+} fixture;
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A model directory of two files and a config naming it, with the pii and policy auditors
+ * (extra_auditor appended to the array when not NULL). */
+static void setup_cfg(fixture *fx, const char *extra_auditor)
+{
+    char json[4096], p[700];
+    vt_err err = { 0 };
+
+    memset(fx, 0, sizeof(*fx));
+    vt_test_mkdtemp(fx->dir, sizeof(fx->dir));
+    snprintf(fx->model, sizeof(fx->model), "%s/model", fx->dir);
+    snprintf(fx->state, sizeof(fx->state), "%s/state", fx->dir);
+    snprintf(fx->cfgpath, sizeof(fx->cfgpath), "%s/gateway.json", fx->dir);
+    assert_int_equal(mkdir(fx->model, 0700), 0);
+    snprintf(p, sizeof(p), "%s/weights.bin", fx->model);
+    write_file(p, "0123456789abcdef");
+    snprintf(p, sizeof(p), "%s/tokenizer.json", fx->model);
+    write_file(p, "{\"vocab\":[]}");
+    snprintf(json, sizeof(json),
+             "{\"upstream\":\"http://127.0.0.1:9\",\"models\":[\"%s\"],"
+             "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}%s%s]}",
+             fx->model, extra_auditor != NULL ? "," : "", extra_auditor != NULL ? extra_auditor : "");
+    write_file(fx->cfgpath, json);
+    vt_gw_config_defaults(&fx->cfg);
+    if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
+        fail_msg("config: %s", err.msg);
+}
+
+static void teardown_cfg(fixture *fx)
+{
+    vt_gw_config_free(&fx->cfg);
+    vt_test_rmdir(fx->dir);
+}
+
+static vt_status boot(vt_gw_trust **t, fixture *fx, const char *transport, vt_err *err)
+{
+    vt_gw_trust_opts o;
+    memset(&o, 0, sizeof(o));
+    o.cfg = &fx->cfg;
+    o.config_path = fx->cfgpath;
+    o.state_dir = fx->state;
+    o.platform = VT_TEE_MOCK;
+    o.measure_only = true; /* the log only: no register, no key, no passport */
+    o.transport_json = transport;
+    return vt_gw_trust_boot(t, &o, err);
+}
+
+static void test_gateway_trust__refusals(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = (vt_gw_trust *)0x1;
+    vt_err err = { 0 };
+    char p[700];
+    (void)state;
+
+    /* An artifact auditor with no reference digests needs a verifier to take them from. */
+    setup_cfg(&fx, "{\"name\":\"artifact\"}");
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_E_ARG);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "reference_digests"));
+    teardown_cfg(&fx);
+
+    /* A model path that does not exist is named in the error. */
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    assert_int_equal(unlink(p), 0);
+    snprintf(p, sizeof(p), "%s/tokenizer.json", fx.model);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(rmdir(fx.model), 0);
+    t = (vt_gw_trust *)0x1;
+    assert_int_not_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, fx.model));
+    teardown_cfg(&fx);
+}
+
+static void test_gateway_trust__boot_measurements(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_measurement *m = NULL;
+    vt_buf cfgb;
+    vt_err err = { 0 };
+    uint8_t d[32];
+    const char *transport = "{\"https\":\"127.0.0.1:8443\"}";
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    if (boot(&t, &fx, transport, &err) != VT_OK)
+        fail_msg("boot: %s", err.msg);
+    /* model, pii, policy, runtime, config, transport: in this order. */
+    assert_int_equal(vt_mlog_count(t->log), 6);
+    const vt_component want[] = { VT_COMPONENT_MODEL, VT_COMPONENT_AUDITOR, VT_COMPONENT_AUDITOR,
+                                  VT_COMPONENT_RUNTIME, VT_COMPONENT_CONFIG, VT_COMPONENT_OTHER };
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(vt_mlog_get(t->log, i)->component, want[i]);
+    assert_string_equal(vt_mlog_get(t->log, 0)->name, "model");
+    assert_non_null(strstr(vt_mlog_get(t->log, 1)->name, "pii@"));
+    assert_non_null(strstr(vt_mlog_get(t->log, 2)->name, "policy@"));
+    assert_string_equal(vt_mlog_get(t->log, 3)->name, "veritee");
+    assert_string_equal(vt_mlog_get(t->log, 4)->name, "gateway.json");
+    assert_string_equal(vt_mlog_get(t->log, 5)->name, "transport");
+    assert_null(t->reg); /* measure_only: the register is not touched */
+
+    /* The model event is the model's measurement root (what `veritee measure` prints). */
+    assert_int_equal(vt_measure_path(&m, fx.model, NULL, &err), VT_OK);
+    assert_memory_equal(vt_mlog_get(t->log, 0)->digest, m->root, 32);
+    assert_memory_equal(t->model, m->root, 32);
+    vt_measurement_free(m);
+    /* The auditor events are the chain's config digests. */
+    assert_memory_equal(vt_mlog_get(t->log, 1)->digest, vt_audit_chain_get(t->chain, 0)->config_digest, 32);
+    assert_memory_equal(vt_mlog_get(t->log, 2)->digest, vt_audit_chain_get(t->chain, 1)->config_digest, 32);
+    /* The config event is SHA-256 of the file's bytes; the transport event of the listeners' JSON. */
+    vt_buf_init(&cfgb);
+    assert_int_equal(vt_file_read(&cfgb, fx.cfgpath, 1 << 20, &err), VT_OK);
+    assert_int_equal(vt_digest(VT_MD_SHA256, cfgb.data, cfgb.len, d, &err), VT_OK);
+    assert_memory_equal(vt_mlog_get(t->log, 4)->digest, d, 32);
+    vt_buf_free(&cfgb);
+    assert_int_equal(vt_digest(VT_MD_SHA256, transport, strlen(transport), d, &err), VT_OK);
+    assert_memory_equal(vt_mlog_get(t->log, 5)->digest, d, 32);
+    /* Without an attestation there is no passport and the gateway serves (development). */
+    assert_null(t->key);
+    assert_true(atomic_load(&t->serving));
+    vt_gw_trust_free(t);
+
+    /* A different auditor configuration is a different auditor event. */
+    teardown_cfg(&fx);
+    setup_cfg(&fx, "{\"name\":\"execution\"}");
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_int_equal(vt_mlog_count(t->log), 6); /* model, pii, policy, execution, runtime, config */
+    assert_int_equal(vt_mlog_get(t->log, 3)->component, VT_COMPONENT_AUDITOR);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+static void test_gateway_trust__model_watch(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700];
+    FILE *f;
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_int_equal(t->file_count, 3); /* the directory and its two files */
+    assert_false(vt__gw_model_check(t));
+    assert_false(t->model_unknown);
+    /* One byte appended to one file of the model: changed, and it stays changed. */
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    f = fopen(p, "a");
+    assert_non_null(f);
+    fputc('!', f);
+    fclose(f);
+    assert_true(vt__gw_model_check(t));
+    assert_true(t->model_unknown);
+    assert_true(vt__gw_model_check(t));
+
+    /* Re-measured: the new digest is logged and becomes the current model. */
+    {
+        vt_measurement *m = NULL;
+        size_t before = vt_mlog_count(t->log);
+        pthread_mutex_lock(&t->mu);
+        vt__gw_remeasure_locked(t);
+        pthread_mutex_unlock(&t->mu);
+        assert_int_equal(vt_mlog_count(t->log), before + 1);
+        assert_int_equal(vt_measure_path(&m, fx.model, NULL, &err), VT_OK);
+        assert_memory_equal(vt_mlog_get(t->log, before)->digest, m->root, 32);
+        assert_memory_equal(t->model, m->root, 32);
+        assert_false(t->model_unknown);
+        vt_measurement_free(m);
+    }
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+static void test_gateway_trust__serving(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    /* No passport: not serving (unless the operator allows unverified). */
+    vt__gw_update_serving(t);
+    assert_false(atomic_load(&t->serving));
+    t->o.allow_unverified = true;
+    vt__gw_update_serving(t);
+    assert_true(atomic_load(&t->serving));
+    t->o.allow_unverified = false;
+
+    t->passport = strdup("token");
+    t->exp = vt_time_now() + 3600;
+    snprintf(t->status, sizeof(t->status), "affirming");
+    vt__gw_update_serving(t);
+    assert_true(atomic_load(&t->serving));
+    /* Expired: not serving, whatever the status said. */
+    t->exp = vt_time_now() - 1;
+    vt__gw_update_serving(t);
+    assert_false(atomic_load(&t->serving));
+    t->exp = vt_time_now() + 3600;
+    /* A warning passport serves only with serve_on_warning; contraindicated never. */
+    snprintf(t->status, sizeof(t->status), "warning");
+    vt__gw_update_serving(t);
+    assert_false(atomic_load(&t->serving));
+    fx.cfg.serve_on_warning = true;
+    vt__gw_update_serving(t);
+    assert_true(atomic_load(&t->serving));
+    snprintf(t->status, sizeof(t->status), "contraindicated");
+    vt__gw_update_serving(t);
+    assert_false(atomic_load(&t->serving));
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+static void test_gateway_trust__jitter(void **state)
+{
+    (void)state;
+    assert_int_equal(vt__gw_jitter_ms(0), 0);
+    assert_int_equal(vt__gw_jitter_ms(1), 1);
+    long lo = 1000, hi = 0;
+    for (int i = 0; i < 2000; i++) {
+        long v = vt__gw_jitter_ms(1000);
+        assert_true(v >= 500 && v <= 1000);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    assert_true(hi - lo > 250); /* spread over the range, not a constant */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gateway_trust__refusals),
+        cmocka_unit_test(test_gateway_trust__boot_measurements),
+        cmocka_unit_test(test_gateway_trust__model_watch),
+        cmocka_unit_test(test_gateway_trust__serving),
+        cmocka_unit_test(test_gateway_trust__jitter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
