@@ -23,7 +23,16 @@ struct vt_pkey {
     EVP_PKEY *pk;     /* owned; freed with the last reference */
     vt_key_type type; /* VT_KEY_NONE for key types we do not use */
     atomic_int refs;
+    /* The raw public key (vt_pkey_public_raw), kept once computed: OpenSSL 3 rebuilds an EC
+     * point's affine coordinates through its parameter API on every call, which made the
+     * receipt's key thumbprint cost as much as its signature.  PUB_NONE -> PUB_FILLING (one
+     * thread writes) -> PUB_READY (release; readers acquire); others compute it themselves. */
+    atomic_int pub_state;
+    uint8_t pub[96];
+    size_t pub_len;
 };
+
+enum { PUB_NONE, PUB_FILLING, PUB_READY };
 
 static vt_key_type pkey_kind(EVP_PKEY *pk)
 {
@@ -435,6 +444,8 @@ vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
         rc = vt_err_set(err, VT_E_ARG, "pkey: no key");
         goto out;
     }
+    if (atomic_load_explicit(&((vt_pkey *)k)->pub_state, memory_order_acquire) == PUB_READY)
+        return vt_buf_append(out, k->pub, k->pub_len, err);
     switch (k->type) {
     case VT_KEY_EC_P256:
     case VT_KEY_EC_P384:
@@ -460,6 +471,16 @@ vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
     default:
         rc = vt_err_set(err, VT_E_UNSUPPORTED, "pkey: %s key has no raw public form", key_type_name(k->type));
         goto out;
+    }
+    {
+        /* The cache is not part of the key's value: filling it through a const key is safe. */
+        vt_pkey *mk = (vt_pkey *)k;
+        int none = PUB_NONE;
+        if (atomic_compare_exchange_strong(&mk->pub_state, &none, PUB_FILLING)) {
+            memcpy(mk->pub, raw, rlen);
+            mk->pub_len = rlen;
+            atomic_store_explicit(&mk->pub_state, PUB_READY, memory_order_release);
+        }
     }
     rc = vt_buf_append(out, raw, rlen, err);
 out:
