@@ -3,6 +3,7 @@
 #   direct  wrk -> echo upstream
 #   nginx   wrk -> nginx (proxy_pass, keepalive upstream) -> echo upstream
 #   gateway wrk -> veritee gateway -> echo upstream (pass-through hooks)
+# Beside each: the proxy's CPU per request (and the verifier's per receipt) in the c64 run.
 #   audited wrk -> veritee gateway with every auditor on (PII request+response, policy,
 #                  artifact, execution) and a signed receipt per response, under a
 #                  mock-platform passport from a local verifier -> echo upstream
@@ -28,7 +29,7 @@ wait_port() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$
 
 EP=$(free_port); NP=$(free_port); GP=$(free_port)
 "$ECHO_BIN" --listen "127.0.0.1:$EP" --threads 1 >/dev/null 2>&1 & PIDS="$PIDS $!"
-"$VT" gateway --listen-plain "127.0.0.1:$GP" --upstream "http://127.0.0.1:$EP" --threads 1 >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"
+"$VT" gateway --listen-plain "127.0.0.1:$GP" --upstream "http://127.0.0.1:$EP" --threads 1 >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"; G_PID=$!
 mkdir -p "$T/ngx/logs"
 cat >"$T/ngx/nginx.conf" <<NGX
 worker_processes 1;
@@ -52,14 +53,14 @@ http {
   }
 }
 NGX
-"$NGINX" -p "$T/ngx" -c "$T/ngx/nginx.conf" -e "$T/ngx/logs/error.log" 2>/dev/null & PIDS="$PIDS $!"
+"$NGINX" -p "$T/ngx" -c "$T/ngx/nginx.conf" -e "$T/ngx/logs/error.log" 2>/dev/null & PIDS="$PIDS $!"; N_PID=$!
 # The audited gateway needs a passport: a verifier, an environment made from the
 # gateway's own boot measurements, then the gateway under the mock platform.
 export VERITEE_STATE="$T/state"
 VP=$(free_port); AP=$(free_port)
 echo benchtoken0123456789abcdef >"$T/admin"
 chmod 600 "$T/admin"
-"$VT" verifier --listen "127.0.0.1:$VP" --offline --admin-token-file "$T/admin" --trust-sim --state "$T/state" >/dev/null 2>"$T/v.err" & PIDS="$PIDS $!"
+"$VT" verifier --listen "127.0.0.1:$VP" --offline --admin-token-file "$T/admin" --trust-sim --state "$T/state" >/dev/null 2>"$T/v.err" & PIDS="$PIDS $!"; V_PID=$!
 head -c 100000 /dev/urandom >"$T/model.bin"
 MD=$("$VT" measure --json "$T/model.bin" | jq -r .root)
 cat >"$T/g.json" <<JSON
@@ -74,7 +75,7 @@ jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="mode
      auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
      config:[.events[]|select(.component=="config")|.digest]}}' "$T/log.json" |
   curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $(cat "$T/admin")" -d @- "http://127.0.0.1:$VP/v1/environments/bench"
-"$VT" gateway --config "$T/g.json" --listen-plain "127.0.0.1:$AP" --threads 1 --platform mock >/dev/null 2>"$T/ga.err" & PIDS="$PIDS $!"
+"$VT" gateway --config "$T/g.json" --listen-plain "127.0.0.1:$AP" --threads 1 --platform mock >/dev/null 2>"$T/ga.err" & PIDS="$PIDS $!"; A_PID=$!
 for p in $EP $NP $GP $AP; do wait_port "$p" || { echo "bench_gateway: port $p did not open"; cat "$T/gw.err"; exit 1; }; done
 
 cat >"$T/post.lua" <<'LUA'
@@ -82,30 +83,44 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"echo","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"What is the capital of France?"}]}'
 LUA
-# run NAME PORT -> "rps p50_us p99_us" for the throughput run, and p50/p99 for the c1 run
+# CPU time (clock ticks) used so far by the processes given (threads included).
+ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+HZ=$(getconf CLK_TCK)
+# run PORT [PID...] -> "rps p99_c64 p50_c1 p99_c1 cpu_us_per_request side_cpu_us_per_request":
+# CPU of the PIDs during the c64 run, and of $SIDE_PID (the verifier) over the same window.
 run() {
-  local port=$1 thr lat
+  local port=$1 thr lat t0 t1 s0 s1 n
+  shift
+  t0=$(ticks "$@"); s0=$(ticks ${SIDE_PID:-})
   thr=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$T/post.lua" "http://127.0.0.1:$port/v1/chat/completions")
+  t1=$(ticks "$@"); s1=$(ticks ${SIDE_PID:-})
   lat=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$T/post.lua" "http://127.0.0.1:$port/v1/chat/completions")
   echo "$thr" | grep -q "Non-2xx" && { echo "bench_gateway: errors through port $port" >&2; echo "$thr" >&2; }
   rps=$(echo "$thr" | awk '/Requests\/sec/ {print $2}')
   tp99=$(echo "$thr" | awk '$1=="99%" {print $2}')
   p50=$(echo "$lat" | awk '$1=="50%" {print $2}')
   p99=$(echo "$lat" | awk '$1=="99%" {print $2}')
-  echo "$rps $tp99 $p50 $p99"
+  n=$(echo "$thr" | awk '/requests in/ {print $1}')
+  per() { awk -v t="$1" -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
+  echo "$rps $tp99 $p50 $p99 $(per $((t1 - t0))) $(per $((s1 - s0)))"
 }
 to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v+0 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } else print v }'; }
 
-read -r d_rps d_tp99 d_p50 d_p99 < <(run "$EP")
-read -r n_rps n_tp99 n_p50 n_p99 < <(run "$NP")
-read -r g_rps g_tp99 g_p50 g_p99 < <(run "$GP")
-read -r a_rps a_tp99 a_p50 a_p99 < <(run "$AP")
+NW_PIDS=$(pgrep -P "$N_PID" | tr '\n' ' ') # nginx's worker does the proxying
+read -r d_rps d_tp99 d_p50 d_p99 d_cpu _ < <(run "$EP")
+read -r n_rps n_tp99 n_p50 n_p99 n_cpu _ < <(run "$NP" $NW_PIDS)
+read -r g_rps g_tp99 g_p50 g_p99 g_cpu _ < <(run "$GP" "$G_PID")
+read -r a_rps a_tp99 a_p50 a_p99 a_cpu v_cpu < <(SIDE_PID=$V_PID run "$AP" "$A_PID")
 d50=$(to_us "$d_p50"); d99=$(to_us "$d_p99")
 printf '%-30s %12s %14s %12s %12s %14s\n' "path (1 loop each)" "req/s c64" "p99 c64" "p50 c1" "p99 c1" "added p50 c1"
 printf '%-30s %12s %14s %12s %12s %14s\n' "direct to echo upstream" "$d_rps" "$d_tp99" "$d_p50" "$d_p99" "-"
 printf '%-30s %12s %14s %12s %12s %11.0fus\n' "nginx proxy_pass keepalive" "$n_rps" "$n_tp99" "$n_p50" "$n_p99" "$(awk -v a="$(to_us "$n_p50")" -v b="$d50" 'BEGIN{print a-b}')"
 printf '%-30s %12s %14s %12s %12s %11.0fus\n' "veritee gateway" "$g_rps" "$g_tp99" "$g_p50" "$g_p99" "$(awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN{print a-b}')"
 printf '%-30s %12s %14s %12s %12s %11.0fus\n' "gateway, auditors + receipts" "$a_rps" "$a_tp99" "$a_p50" "$a_p99" "$(awk -v a="$(to_us "$a_p50")" -v b="$d50" 'BEGIN{print a-b}')"
+echo
+echo "CPU per request during the c64 runs (utime+stime over requests answered):"
+printf '  nginx worker %s us, gateway pass-through %s us, gateway audited %s us, verifier %s us per receipt\n' \
+  "$n_cpu" "$g_cpu" "$a_cpu" "$v_cpu"
 awk -v g="$a_rps" -v n="$n_rps" 'BEGIN { printf "audited gateway throughput / nginx: %.0f%%\n", 100*g/n }'
 awk -v g="$g_rps" -v n="$n_rps" 'BEGIN { printf "gateway throughput / nginx: %.0f%% (goal >= 100%%)\n", 100*g/n }'
 awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN { printf "gateway added p50 latency: %.0f us (goal <= 200 us)\n", a-b }'
