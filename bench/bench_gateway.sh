@@ -3,10 +3,10 @@
 #   direct  wrk -> echo upstream
 #   nginx   wrk -> nginx (proxy_pass, keepalive upstream) -> echo upstream
 #   gateway wrk -> veritee gateway -> echo upstream (pass-through hooks)
-# Beside each: the proxy's CPU per request (and the verifier's per receipt) in the c64 run.
 #   audited wrk -> veritee gateway with every auditor on (PII request+response, policy,
 #                  artifact, execution) and a signed receipt per response, under a
 #                  mock-platform passport from a local verifier -> echo upstream
+# Beside each: the proxy's CPU per request (and the verifier's per receipt) in the c64 run.
 # Small chat requests (POST, ~150 B body, ~330 B reply).  Throughput: wrk -t2 -c64;
 # latency: wrk -t1 -c1 (p50/p99), added latency = proxy minus direct.
 # usage: bench/bench_gateway.sh BUILD_DIR [SECONDS]
