@@ -247,6 +247,10 @@ VT_API void vt_audit_exec_init(vt_audit_exec *e);
 /* Reads the "usage" object of an upstream response body (or of the last SSE
  * chunk) into e's token fields; a body without usage changes nothing. */
 VT_API void vt_audit_exec_usage(vt_audit_exec *e, const uint8_t *body, size_t len);
+/* The token counts of the stream's events so far (those of the last event that
+ * carried "usage", as OpenAI's stream_options.include_usage sends them) into e,
+ * from the parse vt_audit_sse_event already made; fields no event gave are left. */
+VT_API void vt_audit_sse_usage(const vt_audit_sse *s, vt_audit_exec *e);
 VT_NODISCARD VT_API vt_status vt_audit_execution(vt_audit_report *rep, const vt_audit_chain *c,
                                                  const vt_audit_exec *e, vt_err *err);
 

@@ -711,7 +711,7 @@ static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev,
     rc = vt_audit_sse_event(x->sse, &x->tmp, ev->data.data, ev->data.len, err);
     if (rc != VT_OK)
         return rc; /* VT_E_FORMAT / VT_E_LIMIT: the proxy ends the stream as unauditable */
-    vt_audit_exec_usage(&x->exec, ev->data.data, ev->data.len);
+    vt_audit_sse_usage(x->sse, &x->exec);
     if (vt_audit_sse_blocked(x->sse)) {
         char msg[400];
         if (vt_audit_sse_finish(x->sse, NULL, x->rep, NULL) != VT_OK)

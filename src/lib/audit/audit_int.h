@@ -178,4 +178,7 @@ void vt__audit_entry_note(vt_audit_entry *e, const char *key, int64_t v);
 void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audit_state *st, const char *model,
                        size_t body_len, bool have_body);
 
+/* The token counts of doc's "usage" object into e (chain.c); nothing changes without one. */
+void vt__audit_usage_from(vt_audit_exec *e, const json_t *doc);
+
 #endif

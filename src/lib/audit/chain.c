@@ -226,9 +226,8 @@ void vt_audit_exec_init(vt_audit_exec *e)
     e->latency_us = e->upstream_status = e->prompt_tokens = e->completion_tokens = e->total_tokens = -1;
 }
 
-void vt_audit_exec_usage(vt_audit_exec *e, const uint8_t *body, size_t len)
+void vt__audit_usage_from(vt_audit_exec *e, const json_t *doc)
 {
-    json_t *doc = len <= VT_AUDIT_MAX_BODY ? json_loadb((const char *)body, len, 0, NULL) : NULL;
     json_t *u = json_object_get(doc, "usage");
 
     if (json_is_object(u)) {
@@ -241,6 +240,13 @@ void vt_audit_exec_usage(vt_audit_exec *e, const uint8_t *body, size_t len)
         if (json_is_integer(t))
             e->total_tokens = json_integer_value(t);
     }
+}
+
+void vt_audit_exec_usage(vt_audit_exec *e, const uint8_t *body, size_t len)
+{
+    json_t *doc = len <= VT_AUDIT_MAX_BODY ? json_loadb((const char *)body, len, 0, NULL) : NULL;
+
+    vt__audit_usage_from(e, doc);
     json_decref(doc);
 }
 

@@ -243,6 +243,7 @@ struct vt_audit_sse {
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
     json_t *last; /* id, object, created, model of the last event: for the final chunk */
+    vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;
     bool failed, finished;
 };
@@ -256,6 +257,7 @@ vt_status vt_audit_sse_new(vt_audit_sse **out, vt_audit_ctx *x, vt_err *err)
         return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
     s->x = x;
     state_init(&s->st, x->c);
+    vt_audit_exec_init(&s->usage);
     *out = s;
     return VT_OK;
 }
@@ -537,8 +539,10 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     if (s->finished || s->failed)
         return vt_err_set(err, VT_E_ARG, "audit: stream already %s", s->failed ? "failed" : "finished");
     rc = parse_strict(&doc, data, len, "stream event", err);
-    if (rc == VT_OK)
+    if (rc == VT_OK) {
+        vt__audit_usage_from(&s->usage, doc); /* from this parse: no second one for the receipt */
         rc = sse_event(s, doc, err);
+    }
     if (rc == VT_OK && !vt_audit_sse_blocked(s))
         rc = dump_to(out, doc, err);
     if (rc == VT_OK) {
@@ -556,6 +560,16 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     }
     json_decref(doc);
     return rc;
+}
+
+void vt_audit_sse_usage(const vt_audit_sse *s, vt_audit_exec *e)
+{
+    if (s->usage.prompt_tokens >= 0)
+        e->prompt_tokens = s->usage.prompt_tokens;
+    if (s->usage.completion_tokens >= 0)
+        e->completion_tokens = s->usage.completion_tokens;
+    if (s->usage.total_tokens >= 0)
+        e->total_tokens = s->usage.total_tokens;
 }
 
 vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep, vt_err *err)

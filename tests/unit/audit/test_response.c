@@ -286,6 +286,52 @@ static void test_audit_response__stream_block(void **state)
     vt_buf_free(&r.all);
 }
 
+/* The token counts a stream reports (stream_options.include_usage: a last chunk with "usage"),
+ * taken from the parse the audit already made, escaped keys included; an event that cannot be
+ * audited reports none. */
+static void test_audit_response__stream_usage(void **state)
+{
+    static const char *const ev[] = {
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello\"}}],\"usage\":null}",
+        "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+        "{\"choices\":[],\"\\u0075sage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}",
+    };
+    fixture *f = *state;
+    vt_audit_sse *s = NULL;
+    vt_audit_exec e;
+    vt_err err = { 0 };
+    vt_buf out = { 0 };
+    (void)state;
+
+    vt_audit_exec_init(&e);
+    assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+    vt_audit_sse_usage(s, &e);
+    assert_int_equal(e.total_tokens, -1);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev[i], strlen(ev[i]), &err), VT_OK);
+    vt_audit_sse_usage(s, &e);
+    assert_int_equal(e.prompt_tokens, -1);
+    assert_int_equal(e.total_tokens, -1);
+    assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev[2], strlen(ev[2]), &err), VT_OK);
+    vt_audit_sse_usage(s, &e);
+    assert_int_equal(e.prompt_tokens, 5);
+    assert_int_equal(e.completion_tokens, 7);
+    assert_int_equal(e.total_tokens, 12);
+    vt_audit_sse_free(s);
+
+    /* Not JSON: refused, and no usage read from it. */
+    vt_audit_exec_init(&e);
+    assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+    {
+        static const char trunc[] = "{\"usage\":{\"total_tokens\":3}";
+        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)trunc, strlen(trunc), &err), VT_E_FORMAT);
+    }
+    vt_audit_sse_usage(s, &e);
+    assert_int_equal(e.total_tokens, -1);
+    vt_audit_sse_free(s);
+    vt_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +343,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_usage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
