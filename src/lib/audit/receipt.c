@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "audit/report_tree.h"
 #include "veritee/jws.h"
 #include "veritee/receipt.h"
@@ -178,10 +179,11 @@ static vt_status sign_trees(char **token_out, vt_receipt *r, json_t *aud, json_t
                             vt_err *err)
 {
     json_t *o = NULL;
-    char *text = NULL;
+    vt_buf text;
     vt_status rc;
 
     *token_out = NULL;
+    vt_buf_init(&text);
     rc = vt_jwk_thumbprint(r->enclave_key, enclave_key, err);
     if (rc == VT_OK)
         rc = payload_json(&o, r, aud, un, err);
@@ -189,14 +191,11 @@ static vt_status sign_trees(char **token_out, vt_receipt *r, json_t *aud, json_t
         json_decref(aud);
         json_decref(un);
     }
-    if (rc == VT_OK) {
-        text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-        if (text == NULL)
-            rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory serializing the payload");
-    }
+    if (rc == VT_OK && vt__json_dump_buf(&text, o, JSON_COMPACT | JSON_SORT_KEYS, NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory serializing the payload");
     if (rc == VT_OK)
-        rc = vt_jws_sign(token_out, enclave_key, NULL, VT_RECEIPT_TYP, (const uint8_t *)text, strlen(text), err);
-    free(text);
+        rc = vt_jws_sign(token_out, enclave_key, NULL, VT_RECEIPT_TYP, text.data, text.len, err);
+    vt_buf_free(&text);
     json_decref(o);
     return rc;
 }

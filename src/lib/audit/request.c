@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "audit/audit_int.h"
+#include "base/json.h"
 
 #define MAX_DEPTH 64     /* nesting of free-form JSON (schemas, arguments) */
 #define MODEL_MAX 256    /* model id bytes */
@@ -799,11 +800,6 @@ vt_status vt__audit_request_tree(vt_audit_report *rep, vt_audit_ctx *x, audit_st
     return rc;
 }
 
-static int dump_to_buf(const char *p, size_t n, void *arg)
-{
-    return vt_buf_append(arg, p, n, NULL) == VT_OK ? 0 : -1;
-}
-
 vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, vt_audit_route route,
                            const uint8_t *body, size_t len, vt_err *err)
 {
@@ -845,7 +841,7 @@ vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *
         have_model = true;
     }
     rc = vt__audit_request_tree(rep, x, &st, route, doc, NULL, err);
-    if (rc == VT_OK && json_dump_callback(doc, dump_to_buf, forward, JSON_COMPACT) != 0)
+    if (rc == VT_OK && vt__json_dump_buf(forward, doc, JSON_COMPACT, NULL) != VT_OK)
         rc = vt_err_set(err, VT_E_NOMEM, "audit: cannot serialise the audited request");
     if (rc != VT_OK)
         goto out;

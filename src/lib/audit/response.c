@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "audit/audit_int.h"
+#include "base/json.h"
 
 #define MAX_DEPTH 64
 #define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
@@ -172,14 +173,9 @@ static vt_status parse_strict(json_t **out, const uint8_t *p, size_t len, const 
 
 static vt_status dump_to(vt_buf *out, const json_t *doc, vt_err *err)
 {
-    char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    vt_status rc;
-
-    if (s == NULL)
+    if (vt__json_dump_buf(out, doc, JSON_COMPACT | JSON_PRESERVE_ORDER, NULL) != VT_OK)
         return vt_err_set(err, VT_E_NOMEM, "audit: cannot serialise the audited response");
-    rc = vt_buf_append(out, s, strlen(s), err);
-    free(s);
-    return rc;
+    return VT_OK;
 }
 
 static void state_init(audit_state *st, const vt_audit_chain *c)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit/audit_int.h"
+#include "base/json.h"
 
 static const char *const builtin_kinds[] = { "pii", "policy", "artifact", "execution" };
 
@@ -548,11 +549,6 @@ vt_status vt_xaud_run_docs(vt_audit_report *rep, vt_xaud_result *res, const vt_a
     return rc;
 }
 
-static int dump_cb(const char *p, size_t n, void *arg)
-{
-    return vt_buf_append(arg, p, n, NULL) == VT_OK ? 0 : -1;
-}
-
 vt_status vt_xaud_run_body(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
                            vt_xaud_where where, vt_buf *body, const vt_xaud_io *io, vt_err *err)
 {
@@ -570,7 +566,7 @@ vt_status vt_xaud_run_body(vt_audit_report *rep, vt_xaud_result *res, const vt_a
     rc = vt_xaud_run_docs(rep, res, c, phase, where, &doc, 1, io, err);
     vt_buf_init(&out);
     if (rc == VT_OK && res->changed) {
-        if (json_dump_callback(doc, dump_cb, &out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0) {
+        if (vt__json_dump_buf(&out, doc, JSON_COMPACT | JSON_PRESERVE_ORDER, NULL) != VT_OK) {
             rc = vt_err_set(err, VT_E_NOMEM, "audit: cannot serialise the audited body");
         } else {
             vt_buf swap = *body;

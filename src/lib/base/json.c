@@ -165,3 +165,19 @@ vt_status vt__json_member_raw(const uint8_t **val, size_t *val_len, const uint8_
         return vt_err_set(err, VT_E_NOTFOUND, "json: no member \"%s\"", key);
     return VT_OK;
 }
+
+static int dump_append(const char *p, size_t n, void *arg)
+{
+    return vt_buf_append(arg, p, n, NULL) == VT_OK ? 0 : -1;
+}
+
+vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err *err)
+{
+    size_t mark = out->len;
+
+    if (doc == NULL || json_dump_callback(doc, dump_append, out, flags) != 0) {
+        out->len = mark;
+        return vt_err_set(err, VT_E_NOMEM, "json: cannot serialise the document");
+    }
+    return VT_OK;
+}

@@ -2,6 +2,8 @@
 #ifndef VT_BASE_JSON_H
 #define VT_BASE_JSON_H
 
+#include <jansson.h>
+
 #include "veritee/base.h"
 
 /*
@@ -14,5 +16,12 @@
  */
 vt_status vt__json_member_raw(const uint8_t **val, size_t *val_len, const uint8_t *json, size_t len, const char *key,
                               vt_err *err);
+
+/*
+ * Serialises doc (jansson flags) straight onto the end of out: no intermediate
+ * string (json_dumps would allocate one, measure it and copy it).  On failure
+ * out keeps its length from before the call.
+ */
+vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err *err);
 
 #endif
