@@ -3,6 +3,7 @@
 #  1. HTTPS requests/s at 64 kept-alive connections: the gateway (TLS 1.3, P-256 enclave-style
 #     key, one event loop) vs nginx (one worker) terminating TLS 1.3 with a P-256 key, both in
 #     front of the same echo upstream, same run, GET /v1/models through to the upstream;
+#     BENCH_ROUNDS (3) alternating rounds, medians, and each server's CPU per request;
 #  2. new TLS handshakes/s (Connection: close) for both, against `openssl speed ecdsap256`
 #     signs/s on one core and against the real per-handshake limit (sign + X25519 keygen +
 #     derive, from the same `openssl speed` run);
@@ -20,12 +21,23 @@ wait_port() { for _ in $(seq 100); do curl -sk -o /dev/null "$1" && return 0; sl
 EP=$(port); GP=$(port); PP=$(port); NP=$(port)
 "$ECHO" --listen "127.0.0.1:$EP" >/dev/null 2>&1 & PIDS="$PIDS $!"
 "$VT" gateway --upstream "http://127.0.0.1:$EP" --listen "127.0.0.1:$GP" --listen-plain "127.0.0.1:$PP" --threads 1 \
-  >/dev/null 2>"$T/gw.err" & PIDS="$PIDS $!"
+  >/dev/null 2>"$T/gw.err" & G_PID=$!; PIDS="$PIDS $G_PID"
 wait_port "http://127.0.0.1:$EP/v1/models" && wait_port "https://127.0.0.1:$GP/v1/models" || { echo "start failed"; cat "$T/gw.err"; exit 1; }
-rps() { wrk -t2 -c64 -d"${SECS}s" "$@" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
-G_RPS=$(rps "https://127.0.0.1:$GP/v1/models")
-G_HS=$(rps -H 'Connection: close' "https://127.0.0.1:$GP/v1/models")
-N_RPS=-; N_HS=-
+# rps [PID...] -- URL/wrk args: requests/s, and (in $T/cpu) the CPU µs per request the PIDs used.
+ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+HZ=$(getconf CLK_TCK)
+rps() {
+  local pids=() out t0 t1
+  while [ "$1" != "--" ]; do pids+=("$1"); shift; done
+  shift
+  t0=$(ticks "${pids[@]}")
+  out=$(wrk -t2 -c64 -d"${SECS}s" "$@" 2>/dev/null)
+  t1=$(ticks "${pids[@]}")
+  echo "$out" | awk -v t=$((t1 - t0)) -v hz="$HZ" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+    END { printf "%s %.1f\n", r, (n > 0 ? t * 1e6 / hz / n : 0) }'
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+NGX_UP=0
 if [ -x "$NGINX" ]; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/k.pem" -out "$T/c.pem" \
     -subj /CN=bench -days 2 >/dev/null 2>&1
@@ -48,12 +60,32 @@ http {
   }
 }
 NGX
-  "$NGINX" -p "$T/n" -c "$T/n/nginx.conf" -e "$T/n/logs/error.log" 2>/dev/null & PIDS="$PIDS $!"
-  if wait_port "https://127.0.0.1:$NP/v1/models"; then
-    N_RPS=$(rps "https://127.0.0.1:$NP/v1/models")
-    N_HS=$(rps -H 'Connection: close' "https://127.0.0.1:$NP/v1/models")
-  fi
+  "$NGINX" -p "$T/n" -c "$T/n/nginx.conf" -e "$T/n/logs/error.log" 2>/dev/null & N_PID=$!; PIDS="$PIDS $N_PID"
+  wait_port "https://127.0.0.1:$NP/v1/models" && NGX_UP=1
 fi
+NW_PIDS=$( [ "$NGX_UP" = 1 ] && pgrep -P "$N_PID" | tr '\n' ' ')
+# Rounds alternate which server goes first (the VM's other load drifts): each round gives a
+# gateway/nginx ratio, and the medians are reported beside every round's figures.
+ROUNDS="${BENCH_ROUNDS:-3}"
+G_ALL=""; N_ALL=""; R_ALL=""; GC_ALL=""; NC_ALL=""; ROUND_JSON=""
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ] || [ "$NGX_UP" != 1 ]; then
+    read -r g gc < <(rps "$G_PID" -- "https://127.0.0.1:$GP/v1/models")
+    [ "$NGX_UP" = 1 ] && read -r n nc < <(rps $NW_PIDS -- "https://127.0.0.1:$NP/v1/models")
+  else
+    read -r n nc < <(rps $NW_PIDS -- "https://127.0.0.1:$NP/v1/models")
+    read -r g gc < <(rps "$G_PID" -- "https://127.0.0.1:$GP/v1/models")
+  fi
+  [ "$NGX_UP" = 1 ] || { n=-; nc=-; }
+  G_ALL="$G_ALL $g"; N_ALL="$N_ALL $n"; GC_ALL="$GC_ALL $gc"; NC_ALL="$NC_ALL $nc"
+  R_ALL="$R_ALL $(awk -v a="$g" -v b="$n" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b }')"
+  ROUND_JSON="$ROUND_JSON${ROUND_JSON:+,}{\"gateway\":\"$g\",\"nginx\":\"$n\",\"gateway_cpu_us\":\"$gc\",\"nginx_cpu_us\":\"$nc\"}"
+done
+G_RPS=$(echo "$G_ALL" | median); N_RPS=$(echo "$N_ALL" | median); R_MED=$(echo "$R_ALL" | median)
+G_CPU=$(echo "$GC_ALL" | median); N_CPU=$(echo "$NC_ALL" | median)
+read -r G_HS _ < <(rps -- -H 'Connection: close' "https://127.0.0.1:$GP/v1/models")
+N_HS=-
+[ "$NGX_UP" = 1 ] && read -r N_HS _ < <(rps -- -H 'Connection: close' "https://127.0.0.1:$NP/v1/models")
 # The primitive limits, one `openssl speed` run: a TLS 1.3 full handshake costs the server one
 # ECDSA-P256 signature plus an ephemeral X25519 key pair and one X25519 derive.  OpenSSL 3.0's
 # speed has no X25519 keygen figure; keygen is one scalar multiplication like a derive, so it is
@@ -64,4 +96,4 @@ DERIVE=$(awk '/ecdh \(X25519\)/ {print $NF}' "$T/speed")
 LIMIT=$(awk -v s="$SIGN" -v d="$DERIVE" 'BEGIN { if (s > 0 && d > 0) printf "%.0f", 1 / (1 / s + 2 / d); else print "-" }')
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", a / b; else print "-" }'; }
 LAT=$("$B/bench/bench_ohttp_latency" "http://127.0.0.1:$PP" 2000 2>&1)
-echo "{\"https_rps_gateway\":\"$G_RPS\",\"https_rps_nginx\":\"$N_RPS\",\"rps_gateway_over_nginx\":\"$(ratio "$G_RPS" "$N_RPS")\",\"handshakes_gateway\":\"$G_HS\",\"handshakes_nginx\":\"$N_HS\",\"openssl_ecdsap256_sign_per_s\":\"$SIGN\",\"openssl_x25519_derive_per_s\":\"$DERIVE\",\"handshake_limit_sign_keygen_derive\":\"$LIMIT\",\"handshakes_over_sign\":\"$(ratio "$G_HS" "$SIGN")\",\"handshakes_over_limit\":\"$(ratio "$G_HS" "$LIMIT")\",\"handshakes_over_nginx\":\"$(ratio "$G_HS" "$N_HS")\",\"ohttp\":$LAT}"
+echo "{\"https_rps_gateway\":\"$G_RPS\",\"https_rps_nginx\":\"$N_RPS\",\"rps_gateway_over_nginx\":\"$R_MED\",\"https_cpu_us_per_request_gateway\":\"$G_CPU\",\"https_cpu_us_per_request_nginx\":\"$N_CPU\",\"https_rounds\":[$ROUND_JSON],\"handshakes_gateway\":\"$G_HS\",\"handshakes_nginx\":\"$N_HS\",\"openssl_ecdsap256_sign_per_s\":\"$SIGN\",\"openssl_x25519_derive_per_s\":\"$DERIVE\",\"handshake_limit_sign_keygen_derive\":\"$LIMIT\",\"handshakes_over_sign\":\"$(ratio "$G_HS" "$SIGN")\",\"handshakes_over_limit\":\"$(ratio "$G_HS" "$LIMIT")\",\"handshakes_over_nginx\":\"$(ratio "$G_HS" "$N_HS")\",\"ohttp\":$LAT}"
