@@ -333,6 +333,8 @@ void vt_gw_free(vt_gw *gw)
         for (int s = 0; s < 2; s++)
             if (L->sig[s] != NULL)
                 event_free(L->sig[s]);
+        if (L->upreq != NULL)
+            evbuffer_free(L->upreq);
     }
     vt_connguard_free(gw->guard); /* after evhttp_free, before the loops */
     for (unsigned i = 0; gw->loops != NULL && i < gw->nloops; i++)

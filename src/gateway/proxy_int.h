@@ -113,6 +113,7 @@ struct gw_loop {
     struct evhttp *http_plain; /* the plain listener beside an HTTPS one (cfg->listen_plain_host) */
     evutil_socket_t fd_plain;
     struct evhttp_bound_socket *bound_plain;
+    struct evbuffer *upreq; /* an upstream request being written at once (upstream.c); NULL until first use */
 };
 
 struct vt_gw {
