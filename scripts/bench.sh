@@ -19,6 +19,12 @@ if [ -x "$root/bench/bench_gateway.sh" ]; then
   "$root/bench/bench_gateway.sh" "$build" "${BENCH_SECS:-3}"
   echo
 fi
+# New connections/s while thousands of others stay open, against nginx.
+if [ -x "$root/bench/bench_accept.sh" ]; then
+  echo "== bench_accept"
+  "$root/bench/bench_accept.sh" "$build" "${BENCH_SECS:-3}"
+  echo
+fi
 # External auditors: one trivial auditor in the chain next to the built-ins alone.
 if [ -x "$root/bench/bench_auditors.sh" ]; then
   echo "== bench_auditors"
