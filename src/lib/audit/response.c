@@ -238,7 +238,7 @@ struct vt_audit_sse {
     audit_state st; /* every string that is not a streamed field */
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
-    json_t *last; /* id, object, created, model of the last event: for the final chunk */
+    json_t *last; /* the last event, audited: its id, object, created, model make the final chunk */
     vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;
     bool failed, finished;
@@ -541,14 +541,9 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     }
     if (rc == VT_OK && !vt_audit_sse_blocked(s))
         rc = dump_to(out, doc, err);
-    if (rc == VT_OK) {
-        json_t *l = json_pack("{s:O?, s:O?, s:O?, s:O?}", "id", json_object_get(doc, "id"), "object",
-                              json_object_get(doc, "object"), "created", json_object_get(doc, "created"), "model",
-                              json_object_get(doc, "model"));
-        if (l != NULL) {
-            json_decref(s->last);
-            s->last = l;
-        }
+    if (rc == VT_OK) { /* kept whole (one reference): the final chunk reads its id, object, created, model */
+        json_decref(s->last);
+        s->last = json_incref(doc);
     }
     if (rc != VT_OK) {
         out->len = mark;
