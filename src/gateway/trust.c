@@ -111,7 +111,7 @@ vt_status vt_gw_trust_start(vt_gw_trust *t, unsigned nloops, vt_err *err)
     for (unsigned i = 0; rc == VT_OK && i < nloops; i++)
         rc = vt_audit_ctx_new(&t->ctxs[i], t->chain, err);
     if (rc == VT_OK)
-        rc = vt__gw_xaud_new(&t->xaud, t->chain, nloops, 5000, err); /* refuses unless each one runs, measured */
+        rc = vt__gw_xaud_new(&t->xaud, t->chain, nloops, 5000, t->o.state_dir, err); /* refuses unless each one runs, measured */
     if (rc != VT_OK)
         return rc;
     if (t->key != NULL) {

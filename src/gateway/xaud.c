@@ -16,6 +16,7 @@
 
 #include "gateway/xaud.h"
 #include "veritee/crypto.h"
+#include "veritee/http.h"
 
 #define MAX_HEAD 16384
 #define SPIN_YIELDS 8
@@ -28,6 +29,17 @@ struct xslot {
     vt_gw_xaud *x;
     unsigned loop;
     struct xconn *conns; /* one per external auditor */
+};
+
+/* Each call's time, from the request sent to the answer read, per auditor: a Prometheus
+ * histogram (bucket upper bounds in seconds; the last is +Inf), written to
+ * <state>/metrics/auditors.prom once a second by the metrics thread. */
+static const double call_le[] = { 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5 };
+#define CALL_BUCKETS (sizeof(call_le) / sizeof(call_le[0]) + 1)
+
+struct xstat {
+    atomic_ullong bucket[CALL_BUCKETS]; /* not cumulative here; summed when rendered */
+    atomic_ullong sum_ns, failed;
 };
 
 struct xcheck {          /* the last process that passed the peer check, per auditor */
@@ -46,7 +58,20 @@ struct vt_gw_xaud {
     atomic_bool unmeasured;
     char why[256];             /* written once, before unmeasured is set */
     pthread_mutex_t why_mu;
+    struct xstat *stats;       /* one per auditor */
+    char *metrics_dir;         /* NULL: no metrics file */
+    pthread_t metrics_thread;
+    bool metrics_started, metrics_stop;
+    pthread_mutex_t metrics_mu; /* guards metrics_stop */
+    pthread_cond_t metrics_cv;
 };
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int64_t mono_ms(void)
 {
@@ -449,10 +474,103 @@ vt_status vt__gw_xaud_call(void *arg, size_t i, const char *req, size_t len, vt_
         return vt_err_set(err, VT_E_ARG, "gateway: no external auditor %zu", i);
     if (sl->loop == sl->x->nslots - 1)
         pthread_mutex_lock(&sl->x->shared_mu);
-    rc = slot_call(sl, i, "POST", "/v1/audit", req, len, s->timeout_ms, answer, err);
+    {
+        struct xstat *st = &sl->x->stats[i];
+        int64_t t0 = mono_ns(), dt;
+        size_t b = 0;
+        rc = slot_call(sl, i, "POST", "/v1/audit", req, len, s->timeout_ms, answer, err);
+        dt = mono_ns() - t0;
+        while (b < CALL_BUCKETS - 1 && (double)dt > call_le[b] * 1e9)
+            b++;
+        atomic_fetch_add(&st->bucket[b], 1);
+        atomic_fetch_add(&st->sum_ns, (unsigned long long)dt);
+        if (rc != VT_OK)
+            atomic_fetch_add(&st->failed, 1);
+    }
     if (sl->loop == sl->x->nslots - 1)
         pthread_mutex_unlock(&sl->x->shared_mu);
     return rc;
+}
+
+vt_status vt__gw_xaud_metrics(const vt_gw_xaud *x, vt_buf *out, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    if (x == NULL)
+        return VT_OK;
+    rc = vt_buf_append_str(out,
+                           "# HELP veritee_gateway_auditor_call_seconds External auditor calls, from the request sent "
+                           "to the answer read.\n"
+                           "# TYPE veritee_gateway_auditor_call_seconds histogram\n",
+                           err);
+    for (size_t i = 0; rc == VT_OK && i < x->n; i++) {
+        const struct xstat *st = &x->stats[i];
+        char name[160], line[800];
+        unsigned long long cum = 0;
+        vt_metrics_label_escape(name, sizeof(name), vt_xaud_get(x->c, i)->name);
+        for (size_t b = 0; rc == VT_OK && b < CALL_BUCKETS; b++) {
+            cum += atomic_load(&st->bucket[b]);
+            if (b < CALL_BUCKETS - 1)
+                snprintf(line, sizeof(line), "veritee_gateway_auditor_call_seconds_bucket{auditor=\"%s\",le=\"%g\"} %llu\n",
+                         name, call_le[b], cum);
+            else
+                snprintf(line, sizeof(line),
+                         "veritee_gateway_auditor_call_seconds_bucket{auditor=\"%s\",le=\"+Inf\"} %llu\n"
+                         "veritee_gateway_auditor_call_seconds_sum{auditor=\"%s\"} %.9f\n"
+                         "veritee_gateway_auditor_call_seconds_count{auditor=\"%s\"} %llu\n",
+                         name, cum, name, (double)atomic_load(&st->sum_ns) / 1e9, name, cum);
+            rc = vt_buf_append_str(out, line, err);
+        }
+    }
+    if (rc == VT_OK)
+        rc = vt_buf_append_str(out,
+                               "# HELP veritee_gateway_auditor_call_failures_total External auditor calls that failed "
+                               "(not running, timed out, crashed, bad answer).\n"
+                               "# TYPE veritee_gateway_auditor_call_failures_total counter\n",
+                               err);
+    for (size_t i = 0; rc == VT_OK && i < x->n; i++) {
+        char name[160], line[320];
+        vt_metrics_label_escape(name, sizeof(name), vt_xaud_get(x->c, i)->name);
+        snprintf(line, sizeof(line), "veritee_gateway_auditor_call_failures_total{auditor=\"%s\"} %llu\n", name,
+                 (unsigned long long)atomic_load(&x->stats[i].failed));
+        rc = vt_buf_append_str(out, line, err);
+    }
+    return rc;
+}
+
+/* Writes <metrics_dir>/auditors.prom (for a node-exporter textfile collector). */
+static void metrics_write(vt_gw_xaud *x)
+{
+    char path[4200];
+    vt_buf b;
+    vt_err e = { 0 };
+
+    vt_buf_init(&b);
+    snprintf(path, sizeof(path), "%s/auditors.prom", x->metrics_dir);
+    if (vt_mkdir_p(x->metrics_dir, 0700, &e) != VT_OK || vt__gw_xaud_metrics(x, &b, &e) != VT_OK ||
+        vt_file_write(path, b.data, b.len, 0600, &e) != VT_OK)
+        fprintf(stderr, "{\"level\":\"warn\",\"component\":\"gateway\",\"event\":\"metrics\",\"detail\":\"auditors.prom\"}\n");
+    vt_buf_free(&b);
+}
+
+static void *metrics_main(void *arg)
+{
+    vt_gw_xaud *x = arg;
+
+    pthread_mutex_lock(&x->metrics_mu);
+    while (!x->metrics_stop) {
+        struct timespec ts;
+        pthread_mutex_unlock(&x->metrics_mu);
+        metrics_write(x);
+        pthread_mutex_lock(&x->metrics_mu);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        if (!x->metrics_stop)
+            pthread_cond_timedwait(&x->metrics_cv, &x->metrics_mu, &ts);
+    }
+    pthread_mutex_unlock(&x->metrics_mu);
+    metrics_write(x); /* the last counts, at shutdown */
+    return NULL;
 }
 
 void *vt__gw_xaud_arg(vt_gw_xaud *x, unsigned loop)
@@ -520,7 +638,7 @@ static vt_status boot_check(vt_gw_xaud *x, size_t i, unsigned wait_ms, vt_err *e
 }
 
 vt_status vt__gw_xaud_new(vt_gw_xaud **out, const vt_audit_chain *c, unsigned nloops, unsigned boot_wait_ms,
-                          vt_err *err)
+                          const char *state_dir, vt_err *err)
 {
     vt_gw_xaud *x = NULL;
     vt_status rc = VT_OK;
@@ -537,9 +655,12 @@ vt_status vt__gw_xaud_new(vt_gw_xaud **out, const vt_audit_chain *c, unsigned nl
     x->nslots = nloops + 1;
     pthread_mutex_init(&x->shared_mu, NULL);
     pthread_mutex_init(&x->why_mu, NULL);
+    pthread_mutex_init(&x->metrics_mu, NULL);
+    pthread_cond_init(&x->metrics_cv, NULL);
     x->slots = calloc(x->nslots, sizeof(*x->slots));
     x->checks = calloc(n, sizeof(*x->checks));
-    if (x->slots == NULL || x->checks == NULL) {
+    x->stats = calloc(n, sizeof(*x->stats));
+    if (x->slots == NULL || x->checks == NULL || x->stats == NULL) {
         vt__gw_xaud_free(x);
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     }
@@ -558,6 +679,19 @@ vt_status vt__gw_xaud_new(vt_gw_xaud **out, const vt_audit_chain *c, unsigned nl
     }
     for (size_t i = 0; rc == VT_OK && i < n; i++)
         rc = boot_check(x, i, boot_wait_ms, err);
+    if (rc == VT_OK && state_dir != NULL) {
+        size_t dl = strlen(state_dir) + sizeof("/metrics");
+        x->metrics_dir = malloc(dl);
+        if (x->metrics_dir == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+        if (rc == VT_OK) {
+            snprintf(x->metrics_dir, dl, "%s/metrics", state_dir);
+            if (pthread_create(&x->metrics_thread, NULL, metrics_main, x) != 0)
+                rc = vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the auditor metrics thread");
+            else
+                x->metrics_started = true;
+        }
+    }
     if (rc != VT_OK) {
         vt__gw_xaud_free(x);
         return rc;
@@ -570,6 +704,13 @@ void vt__gw_xaud_free(vt_gw_xaud *x)
 {
     if (x == NULL)
         return;
+    if (x->metrics_started) {
+        pthread_mutex_lock(&x->metrics_mu);
+        x->metrics_stop = true;
+        pthread_cond_broadcast(&x->metrics_cv);
+        pthread_mutex_unlock(&x->metrics_mu);
+        pthread_join(x->metrics_thread, NULL);
+    }
     for (unsigned l = 0; x->slots != NULL && l < x->nslots; l++) {
         for (size_t i = 0; x->slots[l].conns != NULL && i < x->n; i++)
             conn_close(&x->slots[l].conns[i]);
@@ -579,7 +720,11 @@ void vt__gw_xaud_free(vt_gw_xaud *x)
         pthread_mutex_destroy(&x->checks[i].mu);
     free(x->slots);
     free(x->checks);
+    free(x->stats);
+    free(x->metrics_dir);
     pthread_mutex_destroy(&x->shared_mu);
     pthread_mutex_destroy(&x->why_mu);
+    pthread_mutex_destroy(&x->metrics_mu);
+    pthread_cond_destroy(&x->metrics_cv);
     free(x);
 }

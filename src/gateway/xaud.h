@@ -43,10 +43,16 @@ VT_NODISCARD vt_status vt__gw_xaud_measure(json_t *arr, vt_err *err);
  * Connections for nloops event loops (+1 for callers outside them, e.g. MCP, under a lock), and
  * the boot check: every external auditor must answer GET /v1/info within boot_wait_ms with
  * protocol veritee-auditor/1, its configured version and every configured phase, from the
- * measured process.  *out NULL when the chain has no external auditor.
+ * measured process.  *out NULL when the chain has no external auditor.  With state_dir, a
+ * thread writes the calls' metrics (vt__gw_xaud_metrics) to <state_dir>/metrics/auditors.prom
+ * once a second and at the end.
  */
 VT_NODISCARD vt_status vt__gw_xaud_new(vt_gw_xaud **out, const vt_audit_chain *c, unsigned nloops,
-                                       unsigned boot_wait_ms, vt_err *err);
+                                       unsigned boot_wait_ms, const char *state_dir, vt_err *err);
+/* Each external auditor's calls in the Prometheus text format, appended to out: the histogram
+ * veritee_gateway_auditor_call_seconds{auditor} (request sent to answer read, failures included)
+ * and veritee_gateway_auditor_call_failures_total{auditor}. */
+VT_NODISCARD vt_status vt__gw_xaud_metrics(const vt_gw_xaud *x, vt_buf *out, vt_err *err);
 void vt__gw_xaud_free(vt_gw_xaud *x);
 
 /* The call function for vt_xaud_io on loop `loop` (arg = vt__gw_xaud_arg(x, loop)); loop ==

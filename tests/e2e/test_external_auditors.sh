@@ -13,6 +13,7 @@
 #    changed auditor changes its digest; a gateway whose auditor runs another program, or is not
 #    running, refuses to start; an auditor replaced on disk and restarted makes a running gateway
 #    refuse to serve (503 auditor_unmeasured);
+#  - metrics: each call's time and the failures per auditor in <state>/metrics/auditors.prom;
 #  - MCP: audit_check runs one auditor on a text.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_lib.sh"
@@ -171,6 +172,21 @@ chat "$GWA" "hello while it is down"
 start_aud flaky python3 "$HERE/auditors/misbehave.py" "$S/flaky.sock"
 chat "$GWA" "hello after the restart"
 [ "$ST" = 200 ] && ok || bad "restarted auditor (re-checked) serves: $ST $(cat "$TMP/body")"
+
+# each call's time and the failures, per auditor, in <state>/metrics/auditors.prom (written each second)
+M="$VERITEE_STATE/metrics/auditors.prom"
+fc=0
+for _ in $(seq 40); do
+  fc=$(sed -n 's/^veritee_gateway_auditor_call_failures_total{auditor="flaky"} //p' "$M" 2>/dev/null)
+  [ "${fc:-0}" -ge 3 ] 2>/dev/null && break; sleep 0.1
+done
+[ "${fc:-0}" -ge 3 ] 2>/dev/null && ok || bad "metrics: flaky's failures (timeout, bad answer, crash) counted: ${fc:-none}"
+n=$(sed -n 's/^veritee_gateway_auditor_call_seconds_count{auditor="customer"} //p' "$M")
+inf=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="customer",le="+Inf"} //p' "$M")
+[ "${n:-0}" -ge 4 ] 2>/dev/null && [ "$n" = "$inf" ] && ok || bad "metrics: customer's calls counted ($n, +Inf bucket $inf)"
+slow=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="flaky",le="0.5"} //p' "$M")
+allf=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="flaky",le="+Inf"} //p' "$M")
+[ -n "$slow" ] && [ "$allf" -gt "$slow" ] 2>/dev/null && ok || bad "metrics: the timed-out call is above 0.5 s ($slow of $allf)"
 
 # MCP: one auditor's check as a tool
 mcp() { curl -s "http://$GWA/mcp" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -d "$1"; }
