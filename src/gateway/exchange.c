@@ -3,9 +3,9 @@
  * from the first upstream header to the reply (or error) sent to the client, plus the
  * JSON log line and error replies every part of the proxy shares.
  */
-#include "gateway/proxy_int.h"
+#include <event2/bufferevent_ssl.h>
 
-/* ---- logging: one JSON object per line on stderr ---- */
+#include "gateway/proxy_int.h"
 
 /* ---- OpenAI-shaped errors ---- */
 
@@ -146,6 +146,32 @@ void gwp_ex_finish(struct exchange *ex)
 }
 
 /* Hands the request to evhttp for good: no close callback may reach us afterwards. */
+/*
+ * A reply evhttp has queued whole on a plain client connection is written now, in this loop
+ * pass, and evhttp is told it went out (bufferevent_trigger runs its write callback, which ends
+ * the request and re-arms reading).  The EPOLLOUT evhttp asked for is then cancelled within the
+ * same pass, where libevent's epoll changelist folds the add and the delete into nothing: no
+ * epoll_ctl pair and no extra epoll_wait per response.  TLS connections are left to OpenSSL's
+ * bufferevent.  Nothing may use the connection afterwards: evhttp may have ended it (a
+ * "Connection: close" reply); the bufferevent itself stays valid under the connection guard's
+ * reference.
+ */
+void gwp_flush_now(struct bufferevent *bev)
+{
+    struct evbuffer *out;
+    evutil_socket_t fd;
+
+    if (bev == NULL || bufferevent_openssl_get_ssl(bev) != NULL || (fd = bufferevent_getfd(bev)) < 0 ||
+        !(bufferevent_get_enabled(bev) & EV_WRITE))
+        return;
+    out = bufferevent_get_output(bev);
+    evbuffer_unfreeze(out, 1); /* as the bufferevent's own write callback does around its write */
+    (void)evbuffer_write(out, fd); /* an error shows on the bufferevent's next write or read */
+    evbuffer_freeze(out, 1);
+    if (evbuffer_get_length(out) == 0)
+        bufferevent_trigger(bev, EV_WRITE, 0);
+}
+
 struct evhttp_request *gwp_ex_take_req(struct exchange *ex)
 {
     struct evhttp_request *req = ex->req;
@@ -464,8 +490,12 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
     }
     ex->up = NULL;
     gwp_up_release(c, reusable);
-    evhttp_send_reply(gwp_ex_take_req(ex), status, NULL, ex->resp);
-    gwp_ex_finish(ex);
+    {
+        struct bufferevent *cbev = evhttp_connection_get_bufferevent(ex->cevcon);
+        evhttp_send_reply(gwp_ex_take_req(ex), status, NULL, ex->resp);
+        gwp_ex_finish(ex);
+        gwp_flush_now(cbev); /* last: evhttp may end the connection in it */
+    }
 }
 
 /* ---- upstream response parser ---- */
