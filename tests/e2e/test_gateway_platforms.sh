@@ -225,7 +225,7 @@ if command -v swtpm >/dev/null 2>&1 && command -v tpm2_nvwrite >/dev/null 2>&1; 
     cp "$TMP/foreign-certs.pem" "$VERITEE_TPM_HW_CERTS"
     nv_put "$TMP/hcl-foreign.bin"
     expect 1 "azure: the gateway is refused a passport when the HCL report names another AK" -- \
-      "$VT" gateway --config "$TMP/g-azure.json" --listen 127.0.0.1:0 --platform tpm --simulate
+      timeout 60 "$VT" gateway --config "$TMP/g-azure.json" --listen 127.0.0.1:0 --platform tpm --simulate
     contains "another key" "azure: the gateway's refusal names the AK"
     stop_az
   else
