@@ -35,6 +35,7 @@ typedef struct vt_attester_opts {
      * which the verifier limits per gateway instead of per address.  Both borrowed. */
     const char *auth_passport;
     const vt_pkey *auth_key;
+    const char *tpm_hw_certs;  /* borrowed; tpm: vt_collect_opts.tpm_hw_certs (Azure: the VCEK chain) */
 } vt_attester_opts;
 
 /*

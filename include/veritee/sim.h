@@ -123,6 +123,24 @@ typedef struct vt_sim_azure_opts {
 VT_NODISCARD VT_API vt_status vt_sim_azure(vt_buf *envelope_out, vt_collateral *coll_out,
                                            const vt_sim_azure_opts *opts, vt_err *err);
 
+/*
+ * Provisions the TPM at tpm->tpm_tcti (a swtpm, `veritee sim tpm start
+ * --azure`) as the vTPM of a simulated Azure SEV-SNP confidential VM: the AK
+ * collection quotes with (tpm->tpm_ak_handle, or the default transient RSA
+ * AK) becomes HCLAkPub in the runtime data, an SEV-SNP report (as
+ * vt_sim_sevsnp makes it, under opts->state_dir's simulation root) binds
+ * SHA-256 of that runtime data, and the HCL report is written to NV index
+ * VT_TPM_HCL_NV_INDEX (veritee/tpm.h), where collection reads it.  The
+ * report is made once: unlike Azure's it is not refreshed when user-data is
+ * written (the simulated vTPM has no user-data index), so its user-data is
+ * zero and freshness comes from the quote's extraData alone.  The hardware
+ * report's certificates (vcek.pem, ask.pem) are added to certs_out, which
+ * collection carries in the evidence (vt_collect_opts.tpm_hw_certs).
+ * opts: state_dir and now; version 0 or 1, not tdx.
+ */
+VT_NODISCARD VT_API vt_status vt_sim_azure_tpm(vt_collateral *certs_out, const vt_collect_opts *tpm,
+                                               const vt_sim_azure_opts *opts, vt_err *err);
+
 /* Checks that path holds a simulation root certificate (PEM, CN "veritee
  * Simulation Root CA"), as vt_verify_opts.sim_root_files must. */
 VT_NODISCARD VT_API vt_status vt_sim_root_check(const char *path, vt_err *err);

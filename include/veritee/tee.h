@@ -290,6 +290,11 @@ typedef struct vt_collect_opts {
     uint16_t tpm_bank;         /* TPM_ALG_SHA1/256/384; 0 = SHA-256 */
     bool tpm_ak_ecc;           /* P-256 AK instead of RSA-2048 */
     uint32_t tpm_ak_handle;    /* persistent AK handle 0x81xxxxxx to load (or create there); 0 = transient */
+    /* Borrowed; NULL = none.  A file of the certificates of the HCL report's
+     * hardware report (Azure: the VCEK chain from THIM; a simulated vTPM:
+     * what `veritee sim tpm start --azure` wrote), carried in the evidence
+     * when the TPM holds an HCL report ($VERITEE_TPM_HW_CERTS in the CLI). */
+    const char *tpm_hw_certs;
 } vt_collect_opts;
 
 /* Collects evidence; appends it to out and tells which platform made it. */

@@ -52,6 +52,8 @@ int vt_cmd_sim(int argc, char **argv);
 /* cmd_sim_tpm.c: the TPM's TCTI ($VERITEE_TPM_TCTI, else $TPM2TOOLS_TCTI; NULL =
  * /dev/tpmrm0), and the TPM collection options from the environment (docs/formats/tpm.md). */
 const char *vt_cli_tpm_tcti(void);
+/* $VERITEE_TPM_HW_CERTS: the HCL report's certificates (`veritee sim tpm start --azure` prints it), or NULL. */
+const char *vt_cli_tpm_hw_certs(void);
 struct vt_collect_opts;
 int vt_cli_tpm_collect_opts(struct vt_collect_opts *o);
 int vt_cmd_measure(int argc, char **argv);

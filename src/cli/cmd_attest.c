@@ -112,6 +112,7 @@ static int attest_remote(int argc, char **argv)
     if (!vt_cli_env_platform(&ao.platform, &ao.simulate, platform_flag, simulate_flag))
         goto out;
     ao.tpm_tcti = vt_cli_tpm_tcti();
+    ao.tpm_hw_certs = vt_cli_tpm_hw_certs();
     if (ao.simulate && ao.platform != VT_TEE_TDX && ao.platform != VT_TEE_SEVSNP && ao.platform != VT_TEE_NITRO &&
         ao.platform != VT_TEE_TPM) {
         vt_cli_usage_error("attest: --simulate needs --platform tdx, sevsnp, nitro or tpm");

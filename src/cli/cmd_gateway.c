@@ -195,6 +195,7 @@ int vt_cmd_gateway(int argc, char **argv)
         }
         to.measure_only = measure_only;
         to.tpm_tcti = vt_cli_tpm_tcti();
+        to.tpm_hw_certs = vt_cli_tpm_hw_certs();
         if (to.simulate && !vt_gw_can_simulate(to.platform)) {
             vt_cli_usage_error("gateway: --simulate needs --platform tdx, sevsnp, nitro or tpm");
             usage = true;

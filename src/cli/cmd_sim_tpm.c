@@ -5,6 +5,10 @@
  *                                                  records its AK in DIR/sim/tpm_ak_sha256 (trusted by a
  *                                                  verifier with --trust-sim --state DIR); prints
  *                                                  VERITEE_TPM_TCTI=swtpm:host=127.0.0.1,port=N
+ *   veritee sim tpm start --azure --state DIR      the same swtpm as the vTPM of a simulated Azure SEV-SNP
+ *                                                  CVM: its AK is bound by an HCL report in NV 0x01400001
+ *                                                  (instead of being recorded); also prints
+ *                                                  VERITEE_TPM_HW_CERTS=DIR/sim/azure_hw_certs.pem
  *   veritee sim tpm stop --state DIR               stops the swtpm that start left running
  *   veritee sim tpm --extend HEX [--pcr N]         PCR N (default 23) of the SHA-256 bank, through the
  *                                                  configured TCTI ($VERITEE_TPM_TCTI)
@@ -34,6 +38,13 @@ const char *vt_cli_tpm_tcti(void)
     return e != NULL && *e != '\0' ? e : NULL;
 }
 
+const char *vt_cli_tpm_hw_certs(void)
+{
+    const char *e = getenv("VERITEE_TPM_HW_CERTS");
+
+    return e != NULL && *e != '\0' ? e : NULL;
+}
+
 int vt_cli_tpm_collect_opts(vt_collect_opts *o)
 {
     const char *pcrs = getenv("VERITEE_TPM_PCRS"), *bank = getenv("VERITEE_TPM_BANK");
@@ -41,6 +52,7 @@ int vt_cli_tpm_collect_opts(vt_collect_opts *o)
     char *end;
 
     o->tpm_tcti = vt_cli_tpm_tcti();
+    o->tpm_hw_certs = vt_cli_tpm_hw_certs();
     if (pcrs != NULL && *pcrs != '\0') { /* "0-7,23" */
         const char *s = pcrs;
         while (*s != '\0') {
@@ -91,8 +103,80 @@ bad_pcrs:
 
 static int sim_tpm_usage(void)
 {
-    return vt_cli_usage_error("usage: veritee sim tpm start --state DIR [--port N] | stop --state DIR | "
+    return vt_cli_usage_error("usage: veritee sim tpm start [--azure] --state DIR [--port N] | stop --state DIR | "
                               "--extend HEX [--pcr N]");
+}
+
+static int sim_tpm_help(void)
+{
+    printf("usage: veritee sim tpm start [--azure] --state DIR [--port N]\n"
+           "       veritee sim tpm stop --state DIR\n"
+           "       veritee sim tpm --extend HEX [--pcr N]\n\n"
+           "start: a software TPM (swtpm) on 127.0.0.1:N (default 2321; N+1 is its control port), its state\n"
+           "in DIR/swtpm.  Records the AK collection quotes with in DIR/sim/tpm_ak_sha256, which a verifier\n"
+           "trusts with --trust-sim --state DIR (never as hardware).  Prints VERITEE_TPM_TCTI=... for the\n"
+           "gateway (--platform tpm --simulate), veritee attest and tpm2-tools.\n\n"
+           "--azure: the swtpm is instead the vTPM of a simulated Azure SEV-SNP confidential VM\n"
+           "(docs/formats/azure-cvm.md): NV index 0x01400001 holds an HCL report whose runtime data names the\n"
+           "swtpm's AK as HCLAkPub and whose SEV-SNP report (simulated under DIR's simulation root) carries\n"
+           "SHA-256 of that runtime data; the AK is not recorded, the HCL report binds it.  Also prints\n"
+           "VERITEE_TPM_HW_CERTS=DIR/sim/azure_hw_certs.pem (the simulated VCEK and ASK), which collection\n"
+           "carries in the evidence as Azure's THIM certificates would be.  The HCL report is made once:\n"
+           "there is no user-data index (0x01400002) and no refresh, so its user-data is zero and freshness\n"
+           "comes from the TPM quote's extraData alone.\n\n"
+           "stop: stops the swtpm that start left running under DIR.\n\n"
+           "--extend: PCR N (default 23, the gateway's register) of the SHA-256 bank := SHA-256(PCR || HEX),\n"
+           "through $VERITEE_TPM_TCTI.\n");
+    return VT_EXIT_OK;
+}
+
+/* Waits until the daemon answers (it may take a moment after it forked). */
+static vt_status tpm_ready(const char *tcti, vt_err *err)
+{
+    uint8_t pcr[32];
+    vt_status rc = VT_E_IO;
+
+    for (int i = 0; i < 50 && rc == VT_E_IO; i++) {
+        rc = vt_tpm_pcr_read(tcti, VT_TPM_APP_PCR, 0x000b, pcr, sizeof(pcr), NULL);
+        if (rc == VT_E_IO)
+            usleep(100000);
+    }
+    return rc == VT_OK ? VT_OK : vt_err_set(err, VT_E_IO, "the TPM at %s does not answer", tcti);
+}
+
+/* An Azure SEV-SNP CVM's vTPM: the HCL report binding the AK in NV (vt_sim_azure_tpm); the
+ * hardware report's certificates in <state>/sim/azure_hw_certs.pem, whose path is *certs_path. */
+static vt_status provision_azure(const char *state, const char *tcti, char *certs_path, size_t n, vt_err *err)
+{
+    vt_collect_opts co;
+    vt_sim_azure_opts ao;
+    vt_collateral *certs = NULL;
+    vt_buf pem;
+    vt_status rc;
+
+    vt_buf_init(&pem);
+    memset(&co, 0, sizeof(co));
+    co.platform = VT_TEE_TPM;
+    co.tpm_tcti = tcti;
+    memset(&ao, 0, sizeof(ao));
+    ao.version = 1;
+    ao.now = vt_time_now();
+    ao.state_dir = state;
+    if (snprintf(certs_path, n, "%s/sim/azure_hw_certs.pem", state) >= (int)n)
+        return vt_err_set(err, VT_E_ARG, "--state path too long");
+    rc = vt_collateral_new(&certs, err);
+    if (rc == VT_OK)
+        rc = vt_sim_azure_tpm(certs, &co, &ao, err);
+    for (size_t i = 0; rc == VT_OK && i < vt_collateral_count(certs); i++) {
+        size_t len;
+        const uint8_t *b = vt_collateral_get(certs, i, NULL, &len);
+        rc = vt_buf_append(&pem, b, len, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_file_write(certs_path, pem.data, pem.len, 0600, err);
+    vt_collateral_free(certs);
+    vt_buf_free(&pem);
+    return rc;
 }
 
 /* Records the AK the collector makes on this TPM (the default one: RSA-2048, transient) in
@@ -114,15 +198,8 @@ static vt_status pin_ak(const char *state, const char *tcti, vt_err *err)
     co.tpm_tcti = tcti;
     co.tpm_pcrs = 1u << VT_TPM_APP_PCR;
     rc = rc == VT_OK ? vt_report_data_bind(co.report_data, nonce, sizeof(nonce), NULL, 0, err) : rc;
-    for (int i = 0; rc == VT_OK && i < 50; i++) { /* the daemon may take a moment to answer */
+    if (rc == VT_OK)
         rc = vt_evidence_collect(&ev, &kind, &co, err);
-        if (rc != VT_E_IO)
-            break;
-        usleep(100000);
-        rc = VT_OK;
-        if (i == 49)
-            rc = vt_err_set(err, VT_E_IO, "the TPM at %s does not answer", tcti);
-    }
     memset(&vo, 0, sizeof(vo));
     vo.platform = VT_TEE_TPM;
     vo.now = vt_time_now();
@@ -138,9 +215,9 @@ static vt_status pin_ak(const char *state, const char *tcti, vt_err *err)
     return rc;
 }
 
-static int sim_tpm_start(const char *state, unsigned port)
+static int sim_tpm_start(const char *state, unsigned port, bool azure)
 {
-    char dir[4096], pid[4096], srv[128], ctl[128], tpmstate[4200], pidarg[4200];
+    char dir[4096], pid[4096], srv[128], ctl[128], tpmstate[4200], pidarg[4200], certs[4200];
     pid_t ch;
     int st = 0;
 
@@ -166,11 +243,15 @@ static int sim_tpm_start(const char *state, unsigned port)
         return VT_EXIT_REJECTED;
     }
     snprintf(srv, sizeof(srv), "swtpm:host=127.0.0.1,port=%u", port);
-    if (pin_ak(state, srv, &err) != VT_OK) {
-        fprintf(stderr, "veritee: sim tpm: swtpm started, but its AK could not be recorded: %s\n", err.msg);
+    if (tpm_ready(srv, &err) != VT_OK ||
+        (azure ? provision_azure(state, srv, certs, sizeof(certs), &err) : pin_ak(state, srv, &err)) != VT_OK) {
+        fprintf(stderr, "veritee: sim tpm: swtpm started, but %s: %s\n",
+                azure ? "its HCL report could not be provisioned" : "its AK could not be recorded", err.msg);
         return VT_EXIT_REJECTED;
     }
     printf("VERITEE_TPM_TCTI=%s\n", srv);
+    if (azure)
+        printf("VERITEE_TPM_HW_CERTS=%s\n", certs);
     return VT_EXIT_OK;
 }
 
@@ -200,6 +281,7 @@ int vt_cmd_sim_tpm(int argc, char **argv)
 {
     const char *state = NULL, *extend = NULL;
     unsigned port = 2321, pcr = VT_TPM_APP_PCR;
+    bool azure = false;
     uint8_t d[32];
     size_t dl = 0;
     vt_err err = { 0 };
@@ -213,6 +295,10 @@ int vt_cmd_sim_tpm(int argc, char **argv)
             pcr = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--extend") == 0 && i + 1 < argc)
             extend = argv[++i];
+        else if (strcmp(argv[i], "--azure") == 0)
+            azure = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return sim_tpm_help();
         else if (i == 1 || (strcmp(argv[i], "start") != 0 && strcmp(argv[i], "stop") != 0))
             return sim_tpm_usage();
     }
@@ -227,7 +313,7 @@ int vt_cmd_sim_tpm(int argc, char **argv)
     if (argc < 3 || state == NULL || port == 0 || port > 65534)
         return sim_tpm_usage();
     if (strcmp(argv[2], "start") == 0)
-        return sim_tpm_start(state, port);
+        return sim_tpm_start(state, port, azure);
     if (strcmp(argv[2], "stop") == 0)
         return sim_tpm_stop(state);
     return sim_tpm_usage();

@@ -48,6 +48,7 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     t->ao.state_dir = o->state_dir;
     t->ao.sysroot = o->sysroot;
     t->ao.tpm_tcti = o->tpm_tcti;
+    t->ao.tpm_hw_certs = o->tpm_hw_certs;
     t->ao.timeout_ms = 15000;
     if (rc == VT_OK)
         rc = vt_dir_private(o->state_dir, err);

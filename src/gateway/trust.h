@@ -35,6 +35,7 @@ typedef struct vt_gw_trust_opts {
     bool simulate;            /* the platform's simulator (register.h: vt_register_opts.simulate) */
     const char *tpm_tcti;     /* borrowed; tpm: the TPM's tpm2-tss TCTI (swtpm under --simulate), NULL =
                                  /dev/tpmrm0 */
+    const char *tpm_hw_certs; /* borrowed; tpm: the HCL report's certificates (vt_collect_opts), NULL = none */
     bool allow_unverified;    /* serve without an affirming passport (development) */
     bool attest;              /* false: no key, no passport */
     bool measure_only;        /* the log only: the platform register is not touched */

@@ -85,6 +85,7 @@ vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_k
         co.state_dir = o->state_dir;
         co.sysroot = o->sysroot;
         co.tpm_tcti = o->tpm_tcti;
+        co.tpm_hw_certs = o->tpm_hw_certs;
         co.certs_out = coll_out;
         memcpy(co.report_data, rd, sizeof(rd));
         return vt_evidence_collect(ev_out, kind_out, &co, err);

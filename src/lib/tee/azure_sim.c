@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "tee/azure_envelope.h"
+#include "tee/tpm_tss.h"
 #include "veritee/sim.h"
 
 #define HCL_SIM_LEN 2600u              /* the size Azure's HCL reports come in (zero-padded) */
@@ -25,7 +26,7 @@
 #define SIM_FIRMWARE 0x2020031200120003ull /* the firmwareVersion Azure's vTPM reports */
 
 typedef struct sim_parts {
-    vt_pkey *ak;
+    vt_pkey *ak;                       /* owned */
     char *runtime;                     /* the runtime data JSON */
     uint8_t runtime_sha256[32];
     uint8_t hw[VT_HCL_HW_LEN];         /* the SEV-SNP report, or the TDREPORT (zero-padded) */
@@ -152,7 +153,7 @@ static vt_status hcl_report(sim_parts *s, bool tdx, vt_err *err)
     put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 12, 1); /* hash type: SHA-256 */
     put_le32(s->hcl + VT_HCL_RUNTIME_OFFSET + 16, (uint32_t)rt);
     memcpy(s->hcl + VT_HCL_RUNTIME_OFFSET + RUNTIME_HDR_LEN, s->runtime, rt);
-    s->hcl_len = total > HCL_SIM_LEN ? total : HCL_SIM_LEN;
+    s->hcl_len = total;
     return VT_OK;
 }
 
@@ -324,6 +325,7 @@ static json_t *vcek_json(const sim_parts *s, int version, vt_err *err)
 static vt_status envelope(vt_buf *out, const sim_parts *s, const vt_sim_azure_opts *o, vt_err *err)
 {
     bool v0 = o->version == 0;
+    size_t hcl_len = s->hcl_len > HCL_SIM_LEN ? s->hcl_len : HCL_SIM_LEN; /* zero-padded, as Azure's */
     json_t *root = NULL, *q = NULL, *pcrs = json_array();
     json_t *vcek = o->tdx ? b64url(s->td_quote.data, s->td_quote.len, false) : vcek_json(s, o->version, err);
     vt_status rc = VT_E_NOMEM;
@@ -343,10 +345,10 @@ static vt_status envelope(vt_buf *out, const sim_parts *s, const vt_sim_azure_op
     if (q == NULL)
         goto out;
     if (v0)
-        root = json_pack("{s:O, s:o, s:O}", "quote", q, "report", bytes_json(s->hcl, s->hcl_len), "vcek", vcek);
+        root = json_pack("{s:O, s:o, s:O}", "quote", q, "report", bytes_json(s->hcl, hcl_len), "vcek", vcek);
     else
         root = json_pack("{s:i, s:O, s:o, s:O}", "version", o->version, "tpm_quote", q, "hcl_report",
-                         b64url(s->hcl, s->hcl_len, true), o->tdx ? "td_quote" : "vcek", vcek);
+                         b64url(s->hcl, hcl_len, true), o->tdx ? "td_quote" : "vcek", vcek);
     text = root == NULL ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text == NULL)
         goto out;
@@ -359,6 +361,62 @@ out:
     json_decref(q);
     json_decref(pcrs);
     json_decref(vcek);
+    return rc;
+}
+
+static sim_parts *parts_new(vt_err *err)
+{
+    sim_parts *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        vt_err_set(err, VT_E_NOMEM, "sim: out of memory");
+        return NULL;
+    }
+    vt_buf_init(&s->td_quote);
+    vt_buf_init(&s->attest);
+    vt_buf_init(&s->sig);
+    return s;
+}
+
+static void parts_free(sim_parts *s)
+{
+    if (s == NULL)
+        return;
+    vt_pkey_free(s->ak); /* wipes a simulated AK: one envelope per key */
+    free(s->runtime);
+    vt_buf_free(&s->td_quote);
+    vt_buf_free(&s->attest);
+    vt_buf_free(&s->sig);
+    vt_collateral_free(s->hw_coll);
+    free(s);
+}
+
+/* The runtime data naming s->ak, the hardware report binding it, the HCL report. */
+static vt_status parts_hcl(sim_parts *s, const vt_sim_azure_opts *o, vt_err *err)
+{
+    vt_status rc = runtime_data(s, o, err);
+
+    if (rc == VT_OK)
+        rc = vt_collateral_new(&s->hw_coll, err);
+    if (rc == VT_OK)
+        rc = o->tdx ? tdx_hardware(s, o, err) : snp_hardware(s, o, err);
+    if (rc == VT_OK)
+        rc = hcl_report(s, o->tdx, err);
+    return rc;
+}
+
+/* What the verifier needs beside the hardware report: all of it, or all but the VCEK. */
+static vt_status parts_collateral(vt_collateral *out, const sim_parts *s, bool with_vcek, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; rc == VT_OK && out != NULL && i < vt_collateral_count(s->hw_coll); i++) {
+        const char *name;
+        size_t n;
+        const uint8_t *b = vt_collateral_get(s->hw_coll, i, &name, &n);
+        if (name != NULL && (with_vcek || strcmp(name, "vcek.pem") != 0))
+            rc = vt_collateral_add(out, name, b, n, err);
+    }
     return rc;
 }
 
@@ -376,42 +434,54 @@ vt_status vt_sim_azure(vt_buf *envelope_out, vt_collateral *coll_out, const vt_s
     if (opts->tdx && opts->version == 0)
         return vt_err_set(err, VT_E_ARG, "sim: the v0 envelope carries SEV-SNP evidence only");
     start = envelope_out->len;
-    s = calloc(1, sizeof(*s));
+    s = parts_new(err);
     if (s == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "sim: out of memory");
-    vt_buf_init(&s->td_quote);
-    vt_buf_init(&s->attest);
-    vt_buf_init(&s->sig);
+        return VT_E_NOMEM;
     rc = vt_pkey_generate(&s->ak, VT_KEY_RSA, err);
     if (rc == VT_OK)
-        rc = runtime_data(s, opts, err);
-    if (rc == VT_OK)
-        rc = vt_collateral_new(&s->hw_coll, err);
-    if (rc == VT_OK)
-        rc = opts->tdx ? tdx_hardware(s, opts, err) : snp_hardware(s, opts, err);
-    if (rc == VT_OK)
-        rc = hcl_report(s, opts->tdx, err);
+        rc = parts_hcl(s, opts, err);
     if (rc == VT_OK)
         rc = quote(s, opts, err);
     if (rc == VT_OK)
         rc = envelope(envelope_out, s, opts, err);
     /* The VCEK travels in the envelope, as Azure's do; the verifier needs the rest beside it
      * (SNP: the ASK; TDX: the PCS collateral). */
-    for (size_t i = 0; rc == VT_OK && coll_out != NULL && i < vt_collateral_count(s->hw_coll); i++) {
-        const char *name;
-        size_t n;
-        const uint8_t *b = vt_collateral_get(s->hw_coll, i, &name, &n);
-        if (name != NULL && strcmp(name, "vcek.pem") != 0)
-            rc = vt_collateral_add(coll_out, name, b, n, err);
-    }
+    if (rc == VT_OK)
+        rc = parts_collateral(coll_out, s, false, err);
     if (rc != VT_OK)
         envelope_out->len = start;
-    vt_pkey_free(s->ak); /* wipes the simulated AK: one envelope per key */
-    free(s->runtime);
-    vt_buf_free(&s->td_quote);
-    vt_buf_free(&s->attest);
-    vt_buf_free(&s->sig);
-    vt_collateral_free(s->hw_coll);
-    free(s);
+    parts_free(s);
+    return rc;
+}
+
+vt_status vt_sim_azure_tpm(vt_collateral *certs_out, const vt_collect_opts *tpm, const vt_sim_azure_opts *opts,
+                           vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    sim_parts *s = NULL;
+    vt__tpm_conn c;
+
+    if (certs_out == NULL || tpm == NULL || opts == NULL)
+        return vt_err_set(err, VT_E_ARG, "sim: certs_out, tpm and opts are required");
+    if (opts->tdx || opts->version == 2)
+        return vt_err_set(err, VT_E_ARG, "sim: a simulated vTPM is an SEV-SNP CVM's, without user-data");
+    if (tpm->tpm_ak_ecc)
+        return vt_err_set(err, VT_E_ARG, "sim: HCLAkPub is an RSA key: the vTPM's AK cannot be ECC");
+    s = parts_new(err);
+    if (s == NULL)
+        return VT_E_NOMEM;
+    rc = vt__tpm_open(&c, tpm->tpm_tcti, tpm->sysroot, err);
+    if (rc != VT_OK)
+        goto out;
+    rc = vt__tpm_ak_key(&c, tpm, &s->ak, err);
+    if (rc == VT_OK)
+        rc = parts_hcl(s, opts, err);
+    if (rc == VT_OK)
+        rc = vt__tpm_nv_store(&c, VT_TPM_HCL_NV_INDEX, s->hcl, s->hcl_len, err);
+    if (rc == VT_OK)
+        rc = parts_collateral(certs_out, s, true, err);
+    vt__tpm_close(&c);
+out:
+    parts_free(s);
     return rc;
 }

@@ -270,8 +270,10 @@ static void hcl_hardware(tpm_ctx *x)
     for (size_t i = 0; i < r->error_count; i++)
         vt__result_fail(x->res, "hcl_report", "%s %s: %s", vt_tee_name(sub.platform), r->errors[i].check,
                         r->errors[i].msg);
+    /* Warnings keep their check: the environment judges the hardware report's TCB status,
+     * simulation root and collateral as it does for that platform's own evidence. */
     for (size_t i = 0; i < r->warning_count; i++)
-        vt__result_warn(x->res, "hcl_report", "%s %s: %s", vt_tee_name(sub.platform), r->warnings[i].check,
+        vt__result_warn(x->res, r->warnings[i].check, "HCL %s report: %s", vt_tee_name(sub.platform),
                         r->warnings[i].msg);
     snprintf(x->res->claims.tcb_status, sizeof(x->res->claims.tcb_status), "%s", r->claims.tcb_status);
     x->res->collateral_verified = r->collateral_verified;

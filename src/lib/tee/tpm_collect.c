@@ -24,6 +24,7 @@
 #define EVENT_LOG_PATH "/sys/kernel/security/tpm0/binary_bios_measurements"
 #define EVENT_LOG_MAX (16u << 20) /* the replay's own cap */
 #define HCL_MAX (16u * 1024u)
+#define HW_CERTS_MAX (64u * 1024u) /* the plugin's own cap */
 #define NV_CHUNK 512u             /* below every TPM's MAX_NV_BUFFER_SIZE */
 #define QUOTE_TRIES 3             /* a PCR extended between the quote and the read: try again */
 #define DEFAULT_PCRS 0x00ffffffu
@@ -244,6 +245,29 @@ static void ak_release(vt__tpm_conn *c, const ak_opts *o, ESYS_TR tr)
         Esys_TR_Close(c->esys, &tr);
 }
 
+vt_status vt__tpm_ak_key(vt__tpm_conn *c, const vt_collect_opts *co, vt_pkey **out, vt_err *err)
+{
+    uint8_t wire[sizeof(TPMT_PUBLIC)];
+    TPM2B_PUBLIC *pub = NULL;
+    ESYS_TR key = ESYS_TR_NONE;
+    vt__tpm_public parsed;
+    size_t off = 0;
+    ak_opts ak;
+    vt_status rc;
+
+    *out = NULL;
+    rc = ak_from_opts(&ak, co, err);
+    if (rc == VT_OK)
+        rc = ak_load(c, &ak, &key, &pub, err);
+    if (rc == VT_OK && Tss2_MU_TPMT_PUBLIC_Marshal(&pub->publicArea, wire, sizeof(wire), &off) != TSS2_RC_SUCCESS)
+        rc = vt_err_set(err, VT_E_INTERNAL, "tpm: cannot marshal the AK public area");
+    if (rc == VT_OK)
+        rc = vt__tpm_public_parse(&parsed, out, wire, off, err);
+    Esys_Free(pub);
+    ak_release(c, &ak, key);
+    return rc;
+}
+
 /* ---- what to quote ---- */
 
 /* pcrDigest of the values read = the quote's?  (SHA-256: the AK's scheme hash.) */
@@ -313,6 +337,42 @@ out:
     if (nv != ESYS_TR_NONE)
         Esys_TR_Close(c->esys, &nv);
     return rc;
+}
+
+vt_status vt__tpm_nv_store(vt__tpm_conn *c, TPM2_HANDLE index, const uint8_t *p, size_t len, vt_err *err)
+{
+    TPM2B_AUTH auth = { .size = 0 };
+    TPM2B_NV_PUBLIC pub;
+    ESYS_TR nv = ESYS_TR_NONE;
+    TSS2_RC r = TSS2_RC_SUCCESS;
+
+    if (len == 0 || len > UINT16_MAX)
+        return vt_err_set(err, VT_E_ARG, "tpm: NV index 0x%08x cannot hold %zu bytes", index, len);
+    if (vt__tpm_has_handle(c, index)) {
+        r = Esys_TR_FromTPMPublic(c->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
+        if (r == TSS2_RC_SUCCESS)
+            r = Esys_NV_UndefineSpace(c->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE);
+        if (r != TSS2_RC_SUCCESS)
+            return vt_err_set(err, VT_E_IO, "tpm: undefining NV index 0x%08x: %s", index, vt__tpm_rc(r));
+        nv = ESYS_TR_NONE;
+    }
+    memset(&pub, 0, sizeof(pub));
+    pub.nvPublic.nvIndex = index;
+    pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
+    pub.nvPublic.attributes = TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_NO_DA;
+    pub.nvPublic.dataSize = (UINT16)len;
+    r = Esys_NV_DefineSpace(c->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &auth, &pub, &nv);
+    if (r != TSS2_RC_SUCCESS)
+        return vt_err_set(err, VT_E_IO, "tpm: defining NV index 0x%08x of %zu bytes: %s", index, len, vt__tpm_rc(r));
+    for (size_t off = 0; r == TSS2_RC_SUCCESS && off < len; off += NV_CHUNK) {
+        TPM2B_MAX_NV_BUFFER data = { .size = (UINT16)(len - off < NV_CHUNK ? len - off : NV_CHUNK) };
+        memcpy(data.buffer, p + off, data.size);
+        r = Esys_NV_Write(c->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &data,
+                          (UINT16)off);
+    }
+    Esys_TR_Close(c->esys, &nv);
+    return r == TSS2_RC_SUCCESS ? VT_OK
+                                : vt_err_set(err, VT_E_IO, "tpm: writing NV index 0x%08x: %s", index, vt__tpm_rc(r));
 }
 
 /* The HCL report, refreshed first with the report data as its user-data
@@ -456,6 +516,13 @@ vt_status vt__tpm_collect(const vt__collect_req *req, vt_buf *out, vt_err *err)
         rc = hcl_report(&c, o->report_data, &extra, err);
         if (rc == VT_OK)
             rc = vt_tpm_evidence_add(out, VT_TPM_PART_HCL_REPORT, 0, extra.data, extra.len, err);
+        /* The hardware report's certificates, which the VM gets elsewhere (Azure: THIM). */
+        if (rc == VT_OK && o->tpm_hw_certs != NULL) {
+            extra.len = 0;
+            rc = vt_file_read(&extra, o->tpm_hw_certs, HW_CERTS_MAX, err);
+            if (rc == VT_OK)
+                rc = vt_tpm_evidence_add(out, VT_TPM_PART_HW_CERTS, 0, extra.data, extra.len, err);
+        }
         if (rc != VT_OK)
             goto out;
     }

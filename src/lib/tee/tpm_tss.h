@@ -32,6 +32,14 @@ void vt__tpm_pcr_select(TPML_PCR_SELECTION *sel, TPMI_ALG_HASH alg, uint32_t mas
 VT_NODISCARD vt_status vt__tpm_pcrs_read(vt__tpm_conn *c, TPMI_ALG_HASH alg, uint32_t mask, uint8_t *out,
                                          size_t dlen, vt_err *err);
 
+/* The AK collection quotes with (co: tpm_ak_ecc, tpm_ak_handle), as a key
+ * (caller owns *out, free with vt_pkey_free()). */
+VT_NODISCARD vt_status vt__tpm_ak_key(vt__tpm_conn *c, const vt_collect_opts *co, vt_pkey **out, vt_err *err);
+/* (Re)defines NV index `index` as an owner-read, owner-write index of len
+ * bytes and writes p into it (a simulated vTPM's HCL report). */
+VT_NODISCARD vt_status vt__tpm_nv_store(vt__tpm_conn *c, TPM2_HANDLE index, const uint8_t *p, size_t len,
+                                        vt_err *err);
+
 /* The plugin's detect and collect (tpm_collect.c). */
 void vt__tpm_detect(vt_hw_entry *hw, const char *sysroot);
 vt_status vt__tpm_collect(const vt__collect_req *req, vt_buf *out, vt_err *err);
