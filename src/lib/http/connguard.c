@@ -11,14 +11,9 @@
  * and retries at once, so EMFILE becomes a busy loop that fills the log.
  * The public hooks it does have are enough:
  *  - evhttp_set_bevcb: evhttp asks us for the bufferevent of every accepted
- *    connection.  We make it as evhttp would, but with BEV_OPT_CLOSE_ON_FREE
- *    (as the TLS ones are): the descriptor then closes only when the last
- *    reference goes, and we keep one.  That is the count from accept, and it
- *    means a descriptor number is never reused while a stale reference of ours
- *    still has events registered on it (libevent's epoll table would then
- *    confuse the two connections), so connections evhttp closed need not be
- *    found before every accept: a few are looked at per accept, all of them at
- *    each tick and whenever a cap refuses someone.
+ *    connection.  We make it exactly as evhttp would (a socket bufferevent
+ *    without BEV_OPT_CLOSE_ON_FREE, so evhttp closes the fd itself) and keep a
+ *    reference to it.  That is the count from accept.
  *  - a zero-delay event run right after the accept callback: by then evhttp
  *    has set the fd and the peer address, and nothing has been read, so the
  *    connection is admitted (caps) or closed before it costs more.
@@ -72,7 +67,6 @@
 #define PAUSE_MAX_MS 1000
 #define LOG_EVERY_MS 1000    /* at most one summary line per second */
 #define ADDR_MAX 48          /* INET6_ADDRSTRLEN and a NUL */
-#define REAP_PER_ACCEPT 8    /* slots looked at for a closed connection per accept */
 
 enum slot_state { S_FREE, S_PENDING, S_READING, S_BUSY };
 
@@ -83,7 +77,6 @@ struct slot {
     bool counted;            /* admitted: in the totals and the address table */
     char addr[ADDR_MAX];
     int32_t next_free;
-    int32_t pprev, pnext; /* S_PENDING: the waiting room in arrival order (-1 = none) */
     int8_t why; /* S_PENDING: the cap it waits for (L_REFUSED_*) */
 };
 
@@ -97,8 +90,6 @@ struct gloop {
     struct event *admit_ev, *tick_ev, *resume_ev;
     struct slot *slots;
     int32_t nslots, free_head, pending;
-    int32_t phead, ptail; /* the waiting room, oldest first (-1 when empty) */
-    int32_t sweep;        /* the next slot the per-accept look for closed connections starts at */
     int32_t *hash; /* bev -> slot index, open addressing, -1 = empty */
     size_t hmask;
     unsigned pause_ms;
@@ -306,39 +297,6 @@ static void hash_del(struct gloop *L, int32_t idx)
     }
 }
 
-/* ---- the waiting room: slots in S_PENDING, oldest first ---- */
-
-static void pend_push(struct gloop *L, int32_t idx)
-{
-    struct slot *s = &L->slots[idx];
-
-    s->pnext = -1;
-    s->pprev = L->ptail;
-    if (L->ptail >= 0)
-        L->slots[L->ptail].pnext = idx;
-    else
-        L->phead = idx;
-    L->ptail = idx;
-    L->pending++;
-}
-
-/* Leaves the room (the state is changed by the caller). */
-static void pend_unlink(struct gloop *L, int32_t idx)
-{
-    struct slot *s = &L->slots[idx];
-
-    if (s->pprev >= 0)
-        L->slots[s->pprev].pnext = s->pnext;
-    else
-        L->phead = s->pnext;
-    if (s->pnext >= 0)
-        L->slots[s->pnext].pprev = s->pprev;
-    else
-        L->ptail = s->pprev;
-    s->pprev = s->pnext = -1;
-    L->pending--;
-}
-
 /* Doubles the slot table (and rebuilds the index).  false when out of memory. */
 static bool slots_grow(struct gloop *L)
 {
@@ -392,7 +350,7 @@ static void slot_release(struct gloop *L, int32_t idx)
             vt_metrics_inc(g->o.metrics, "http_connections_open", NULL, -1);
     }
     if (s->state == S_PENDING)
-        pend_unlink(L, idx);
+        L->pending--;
     hash_del(L, idx);
     bufferevent_decref(s->bev);
     memset(s, 0, sizeof(*s));
@@ -450,28 +408,16 @@ static int32_t oldest_idle(const struct gloop *L, const char *addr, int64_t now,
     return best;
 }
 
-/* The connection waiting longest for admission, other than skip, or -1 (the room is in
- * arrival order). */
+/* The connection waiting longest for admission, other than skip, or -1. */
 static int32_t oldest_waiting(const struct gloop *L, int32_t skip)
 {
-    for (int32_t i = L->phead; i >= 0; i = L->slots[i].pnext)
-        if (i != skip && L->slots[i].addr[0] != '\0')
-            return i;
-    return -1;
-}
+    int32_t best = -1;
 
-/* Releases the connections evhttp has closed, among n slots from the sweep cursor (all of
- * them when n >= nslots). */
-static void reap_closed(struct gloop *L, int32_t n)
-{
-    if (n > L->nslots)
-        n = L->nslots;
-    for (int32_t k = 0; k < n; k++) {
-        int32_t i = L->sweep;
-        L->sweep = i + 1 < L->nslots ? i + 1 : 0;
-        if (L->slots[i].state != S_FREE && slot_evcon(&L->slots[i]) == NULL)
-            slot_release(L, i);
-    }
+    for (int32_t i = 0; i < L->nslots; i++)
+        if (i != skip && L->slots[i].state == S_PENDING && L->slots[i].addr[0] != '\0' &&
+            (best < 0 || L->slots[i].since_ms < L->slots[best].since_ms))
+            best = i;
+    return best;
 }
 
 /* L_NONE admitted, else the L_* reason it was refused; extra: how far beyond
@@ -526,10 +472,6 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
         snprintf(s->addr, sizeof(s->addr), "%s", host != NULL ? host : "unknown");
     }
     why = try_count(L->g, s->addr, 0);
-    if (why != L_NONE) { /* connections evhttp closed may still be counted: not at the cap after all? */
-        reap_closed(L, L->nslots);
-        why = try_count(L->g, s->addr, 0);
-    }
     for (int tries = 0; why != L_NONE && tries < 4; tries++) {
         const char *scope = why == L_REFUSED_CLIENT ? s->addr : NULL;
         int32_t victim = oldest_idle(L, scope, now, ready ? 0 : EVICT_GRACE_MS);
@@ -545,8 +487,8 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
         why = try_count(L->g, s->addr, RESERVE);
     if (why == L_NONE) {
         s->counted = true;
-        pend_unlink(L, idx);
         s->state = ready ? S_BUSY : S_READING;
+        L->pending--;
         if (L->g->o.metrics != NULL)
             vt_metrics_inc(L->g->o.metrics, "http_connections_open", NULL, 1);
         return true;
@@ -557,8 +499,8 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
     }
     note(L->g, why, now);
     if (ready) {
-        pend_unlink(L, idx);
         s->state = S_BUSY; /* uncounted; the caller answers 503 and closes */
+        L->pending--;
         return false;
     }
     slot_close(L, idx, 503, "too_many_connections",
@@ -570,11 +512,9 @@ static void admit_all(struct gloop *L)
 {
     int64_t now = now_ms();
 
-    for (int32_t i = L->phead; i >= 0;) {
-        int32_t next = L->slots[i].pnext; /* admit may take i out of the room, or close it */
-        (void)admit(L, i, now, false);
-        i = next;
-    }
+    for (int32_t i = 0; i < L->nslots && L->pending > 0; i++)
+        if (L->slots[i].state == S_PENDING)
+            (void)admit(L, i, now, false);
 }
 
 static void on_admit(evutil_socket_t fd, short what, void *arg)
@@ -589,15 +529,19 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 {
     struct gloop *L = arg;
     struct bufferevent *bev = L->new_bev != NULL ? L->new_bev(L->new_bev_arg, base)
-                                                 : bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+                                                 : bufferevent_socket_new(base, -1, 0); /* as evhttp makes it */
     int32_t idx;
 
     if (bev == NULL)
         return NULL; /* evhttp tries itself and fails the same way: the connection is dropped */
-    /* A few connections evhttp may have closed are released per accept (their descriptors
-     * stay open while our reference holds them, so this is about freeing them early, not
-     * about safety); the tick and a refusing cap look at all of them. */
-    reap_closed(L, REAP_PER_ACCEPT);
+    /* Connections evhttp has closed since the last tick are released now, before
+     * the new one registers its descriptor: the new descriptor may carry the
+     * number of one just closed, and a stale reference's events on that number
+     * would corrupt the new connection's registration (a connection closed
+     * right after its reply, as HTTP/1.0, makes this common). */
+    for (int32_t i = 0; i < L->nslots; i++)
+        if (L->slots[i].state != S_FREE && slot_evcon(&L->slots[i]) == NULL)
+            slot_release(L, i);
     /* The waiting room is full: its oldest leaves (the newest has had no time
      * to send anything), so descriptors stay within the caps plus the room. */
     if (L->pending >= L->g->wait_max) {
@@ -620,7 +564,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     bufferevent_incref(bev);
     hash_put(L, idx);
     L->slots[idx].why = L_REFUSED_TOTAL;
-    pend_push(L, idx);
+    L->pending++;
     L->pause_ms = 0; /* accepting works again */
     event_active(L->admit_ev, EV_TIMEOUT, 0);
     /* libevent accepts until the backlog is empty before anything else runs:
@@ -984,7 +928,6 @@ vt_status vt_connguard_attach(vt_connguard *g, unsigned index, struct event_base
     L->cb = cb;
     L->arg = arg;
     L->free_head = -1;
-    L->phead = L->ptail = -1;
     L->lev = evhttp_bound_socket_get_listener(bound);
     L->admit_ev = event_new(base, -1, 0, on_admit, L);
     L->tick_ev = event_new(base, -1, EV_PERSIST, on_tick, L);
