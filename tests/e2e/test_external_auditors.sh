@@ -181,11 +181,12 @@ for _ in $(seq 40); do
   [ "${fc:-0}" -ge 3 ] 2>/dev/null && break; sleep 0.1
 done
 [ "${fc:-0}" -ge 3 ] 2>/dev/null && ok || bad "metrics: flaky's failures (timeout, bad answer, crash) counted: ${fc:-none}"
-n=$(sed -n 's/^veritee_gateway_auditor_call_seconds_count{auditor="customer"} //p' "$M")
-inf=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="customer",le="+Inf"} //p' "$M")
+cp "$M" "$TMP/auditors.prom" # one snapshot: the gateway rewrites the file every second
+n=$(sed -n 's/^veritee_gateway_auditor_call_seconds_count{auditor="customer"} //p' "$TMP/auditors.prom")
+inf=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="customer",le="+Inf"} //p' "$TMP/auditors.prom")
 [ "${n:-0}" -ge 4 ] 2>/dev/null && [ "$n" = "$inf" ] && ok || bad "metrics: customer's calls counted ($n, +Inf bucket $inf)"
-slow=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="flaky",le="0.5"} //p' "$M")
-allf=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="flaky",le="+Inf"} //p' "$M")
+slow=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="flaky",le="0.5"} //p' "$TMP/auditors.prom")
+allf=$(sed -n 's/^veritee_gateway_auditor_call_seconds_bucket{auditor="flaky",le="+Inf"} //p' "$TMP/auditors.prom")
 [ -n "$slow" ] && [ "$allf" -gt "$slow" ] 2>/dev/null && ok || bad "metrics: the timed-out call is above 0.5 s ($slow of $allf)"
 
 # MCP: one auditor's check as a tool
