@@ -42,22 +42,29 @@ static bool self_issued(X509 *x)
     return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
 }
 
-/* Critical extensions we understand (or that constrain nothing we rely on). */
-static bool critical_ok(int nid)
+bool vt__x509_ce_critical_ok(unsigned arc)
 {
-    switch (nid) {
-    case NID_basic_constraints:
-    case NID_key_usage:
-    case NID_ext_key_usage:
-    case NID_subject_alt_name:
-    case NID_issuer_alt_name:
-    case NID_subject_key_identifier:
-    case NID_authority_key_identifier:
-    case NID_certificate_policies:
+    switch (arc) {
+    case 14: /* subjectKeyIdentifier */
+    case 15: /* keyUsage */
+    case 17: /* subjectAltName */
+    case 18: /* issuerAltName */
+    case 19: /* basicConstraints */
+    case 32: /* certificatePolicies */
+    case 35: /* authorityKeyIdentifier */
+    case 37: /* extKeyUsage */
         return true;
     default:
         return false;
     }
+}
+
+/* Critical extensions we understand (or that constrain nothing we rely on): id-ce arcs only. */
+static bool critical_ok(const ASN1_OBJECT *obj)
+{
+    const unsigned char *d = OBJ_get0_data(obj);
+
+    return d != NULL && OBJ_length(obj) == 3 && d[0] == 0x55 && d[1] == 0x1d && vt__x509_ce_critical_ok(d[2]);
 }
 
 static vt_status check_extensions(const struct link *l, vt_err *err)
@@ -69,9 +76,8 @@ static vt_status check_extensions(const struct link *l, vt_err *err)
                           l->label);
     for (int i = 0; i < X509_get_ext_count(l->x); i++) {
         X509_EXTENSION *ext = X509_get_ext(l->x, i);
-        int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
 
-        if (X509_EXTENSION_get_critical(ext) && !critical_ok(nid)) {
+        if (X509_EXTENSION_get_critical(ext) && !critical_ok(X509_EXTENSION_get_object(ext))) {
             char oid[80];
 
             OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(ext), 1);

@@ -76,6 +76,10 @@ const uint8_t *vt__x509_subject_der(const vt_x509 *c, size_t *len);
  */
 vt_status vt__chain_can_issue(const vt_x509 *ca, vt_err *err);
 
+/* Whether a critical extension id-ce.arc (2.5.29.arc) is one vt_chain_verify()
+ * understands; any other critical extension makes a certificate unusable. */
+bool vt__x509_ce_critical_ok(unsigned arc);
+
 /* *listed = whether crl lists the serial number whose DER INTEGER contents
  * are serial[0..len) (1..127 bytes, minimal).  Like vt_crl_lists(), checks
  * neither the CRL's issuer, signature nor time (for a CRL of the

@@ -56,6 +56,7 @@ typedef struct tdx_ctx {
     vt__tdx_pcs_set *pcs;   /* collateral fetched from a PCS (or its disk cache) */
     vt__tdx_pck_leaf *leaf; /* the PCK leaf, read once (owned) */
     bool leaf_tried;
+    size_t leaf_end;        /* offset in pck_pem just past the leaf's PEM block */
     char leaf_error[256];   /* why it could not be read */
     char pcs_error[256];    /* why it could not be had */
 } tdx_ctx;
@@ -260,7 +261,7 @@ static const vt__tdx_pck_leaf *leaf_get(tdx_ctx *x)
         snprintf(x->leaf_error, sizeof(x->leaf_error), "tdx: out of memory");
         return NULL;
     }
-    if (vt__tdx_pck_leaf_from_pem(x->leaf, x->q.pck_pem, x->q.pck_pem_len, &e) != VT_OK) {
+    if (vt__tdx_pck_leaf_from_pem(x->leaf, x->q.pck_pem, x->q.pck_pem_len, &x->leaf_end, &e) != VT_OK) {
         snprintf(x->leaf_error, sizeof(x->leaf_error), "%s", e.msg);
         free(x->leaf);
         x->leaf = NULL;
@@ -421,15 +422,6 @@ static void pck_ca_destroy(vt__cached *base)
     for (size_t i = 0; i < c->crl_count; i++)
         vt_crl_free(c->crls[i]);
     free(c);
-}
-
-/* Length of the leaf's PEM block (through its END line); 0 when none. */
-static size_t leaf_pem_len(const tdx_ctx *x)
-{
-    static const char end_line[] = "-----END CERTIFICATE-----";
-    const char *end = memmem(x->q.pck_pem, x->q.pck_pem_len, end_line, sizeof(end_line) - 1);
-
-    return end == NULL ? 0 : (size_t)(end - x->q.pck_pem) + sizeof(end_line) - 1;
 }
 
 static bool pck_ca_key(uint8_t key[32], const tdx_ctx *x, const uint8_t rdig[32], size_t leaf_len)
@@ -634,17 +626,15 @@ static void pck_leaf_check(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, const v
 static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
 {
     const vt__tdx_pck_leaf *leaf = leaf_get(x);
-    size_t leaf_len = leaf_pem_len(x);
     tdx_pck_ca *ca;
 
-    if (leaf == NULL || leaf_len == 0) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)",
-                        leaf == NULL ? x->leaf_error : "no PEM certificate");
+    if (leaf == NULL) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", x->leaf_error);
         return;
     }
     if (!pck_leaf_read(x, p, leaf))
         return;
-    ca = pck_ca_get(x, rdig, leaf_len);
+    ca = pck_ca_get(x, rdig, x->leaf_end);
     if (ca == NULL)
         return;
     pck_leaf_check(x, p, ca, leaf);

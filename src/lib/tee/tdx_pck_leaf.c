@@ -419,23 +419,6 @@ static bool known_ext_ok(int arc, const vt_rd *value)
     }
 }
 
-static bool critical_ok(int arc)
-{
-    switch (arc) {
-    case CE_BASIC_CONSTRAINTS:
-    case CE_KEY_USAGE:
-    case CE_EXT_KEY_USAGE:
-    case CE_SUBJECT_ALT_NAME:
-    case CE_ISSUER_ALT_NAME:
-    case CE_SUBJECT_KEY_ID:
-    case CE_AUTHORITY_KEY_ID:
-    case CE_CERT_POLICIES:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static vt_status read_extensions(vt__tdx_pck_leaf *l, vt_rd *exts, vt_err *err)
 {
     vt_rd seen[LEAF_EXT_MAX];
@@ -472,7 +455,7 @@ static vt_status read_extensions(vt__tdx_pck_leaf *l, vt_rd *exts, vt_err *err)
         arc = oid_arc(&oid, oid_ce_prefix, sizeof(oid_ce_prefix));
         if (arc >= 0 && !known_ext_ok(arc, &value))
             return vt_err_set(err, VT_E_FORMAT, "tdx: pck_leaf extension 2.5.29.%d is malformed", arc);
-        if (critical && !critical_ok(arc))
+        if (critical && (arc < 0 || !vt__x509_ce_critical_ok((unsigned)arc)))
             return vt_err_set(err, VT_E_FORMAT, "tdx: pck_leaf has an unsupported critical extension");
         if (oid_is(&oid, oid_sgx_ext, sizeof(oid_sgx_ext))) {
             size_t n = value.left;
@@ -611,13 +594,15 @@ vt_status vt__tdx_pck_leaf_parse(vt__tdx_pck_leaf *out, const uint8_t *der, size
     return rc;
 }
 
-vt_status vt__tdx_pck_leaf_from_pem(vt__tdx_pck_leaf *out, const char *pem, size_t len, vt_err *err)
+vt_status vt__tdx_pck_leaf_from_pem(vt__tdx_pck_leaf *out, const char *pem, size_t len, size_t *end, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     size_t pos = 0;
     vt_buf der;
 
     memset(out, 0, sizeof(*out));
+    if (end != NULL)
+        *end = 0;
     vt_buf_init(&der);
     if (pem == NULL) {
         rc = vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
@@ -634,6 +619,8 @@ vt_status vt__tdx_pck_leaf_from_pem(vt__tdx_pck_leaf *out, const char *pem, size
         rc = vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
     if (rc == VT_OK)
         rc = vt__tdx_pck_leaf_parse(out, der.data, der.len, err);
+    if (rc == VT_OK && end != NULL)
+        *end = pos;
 out:
     vt_buf_free(&der);
     return rc;

@@ -53,8 +53,14 @@ typedef struct vt__tdx_pck_leaf {
  */
 VT_NODISCARD vt_status vt__tdx_pck_leaf_parse(vt__tdx_pck_leaf *out, const uint8_t *der, size_t len, vt_err *err);
 
-/* The first CERTIFICATE block of PEM text (the quote's PCK chain), read as above. */
-VT_NODISCARD vt_status vt__tdx_pck_leaf_from_pem(vt__tdx_pck_leaf *out, const char *pem, size_t len, vt_err *err);
+/*
+ * The first CERTIFICATE block of PEM text (the quote's PCK chain), read as
+ * above.  *end (when not NULL) is the offset just past that block's END line:
+ * the rest of the chain starts there, so the leaf checked and the CA part
+ * verified apart never overlap or leave a block out.
+ */
+VT_NODISCARD vt_status vt__tdx_pck_leaf_from_pem(vt__tdx_pck_leaf *out, const char *pem, size_t len, size_t *end,
+                                                 vt_err *err);
 
 /* A verified PCK CA, borrowed for the call. */
 typedef struct vt__tdx_pck_issuer {
