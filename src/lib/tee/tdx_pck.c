@@ -72,6 +72,18 @@ vt_rd vt__tdx_der_expect(vt_rd *r, uint8_t want)
     return c;
 }
 
+vt_rd vt__tdx_der_explicit(vt_rd *r, uint8_t wrapper, uint8_t inner)
+{
+    vt_rd w = vt__tdx_der_expect(r, wrapper);
+    vt_rd c = vt__tdx_der_expect(&w, inner);
+
+    if (vt_rd_ok(r) && !vt_rd_ok_and_empty(&w)) {
+        rd_fail(r);
+        rd_fail(&c);
+    }
+    return c;
+}
+
 uint32_t vt__tdx_der_uint(vt_rd *c, uint32_t max, bool *ok)
 {
     uint32_t v = 0;

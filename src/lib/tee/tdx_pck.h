@@ -36,6 +36,9 @@ VT_NODISCARD vt_status vt__tdx_pck_ext_parse(vt__tdx_pck_ext *out, const uint8_t
 vt_rd vt__tdx_der_tlv(vt_rd *r, uint8_t *tag);
 /* One TLV that must have tag `want` (r fails otherwise). */
 vt_rd vt__tdx_der_expect(vt_rd *r, uint8_t want);
+/* The one element, of tag `inner`, of an EXPLICIT wrapper `wrapper` ([0], [3]):
+ * r fails when the wrapper or its element is missing or anything else is inside. */
+vt_rd vt__tdx_der_explicit(vt_rd *r, uint8_t wrapper, uint8_t inner);
 /* The rest of c as a non-negative minimal INTEGER (or ENUMERATED) up to max; *ok false otherwise. */
 uint32_t vt__tdx_der_uint(vt_rd *c, uint32_t max, bool *ok);
 

@@ -496,8 +496,7 @@ static vt_status read_tbs(vt__tdx_pck_leaf *l, vt_rd *tbs, vt_err *err)
     size_t start, end = l->tbs_off + l->tbs_len; /* tbs is the rest of the TBSCertificate */
     vt_status rc;
 
-    ver = vt__tdx_der_expect(tbs, DER_CTX0);
-    ver = vt__tdx_der_expect(&ver, DER_INTEGER);
+    ver = vt__tdx_der_explicit(tbs, DER_CTX0, DER_INTEGER);
     if (!vt_rd_ok(tbs) || vt__tdx_der_uint(&ver, 2, &ok) != 2 || !ok)
         return vt_err_set(err, VT_E_FORMAT, "tdx: pck_leaf is not an X.509 v3 certificate");
     serial = vt__tdx_der_expect(tbs, DER_INTEGER);
@@ -533,8 +532,7 @@ static vt_status read_tbs(vt__tdx_pck_leaf *l, vt_rd *tbs, vt_err *err)
     if (tbs->left == 0 || tbs->p[0] != DER_CTX3)
         return vt_err_set(err, VT_E_FORMAT, "tdx: pck_leaf has %s", tbs->left == 0 ? "no extensions" :
                           "issuer or subject unique IDs (not allowed)");
-    exts = vt__tdx_der_expect(tbs, DER_CTX3);
-    exts = vt__tdx_der_expect(&exts, DER_SEQUENCE);
+    exts = vt__tdx_der_explicit(tbs, DER_CTX3, DER_SEQUENCE);
     if (!vt_rd_ok(tbs))
         return vt_err_set(err, VT_E_FORMAT, "tdx: pck_leaf extensions malformed");
     rc = read_extensions(l, &exts, err);

@@ -370,6 +370,44 @@ static void test_tee_tdx_pck_leaf__bad_lengths_rejected(void **state)
     real_chain_free(&c);
 }
 
+/* EXPLICIT [0] (version) and [3] (extensions) hold one element each: a byte more inside is refused by the reader,
+ * not left to the signature. */
+static void test_tee_tdx_pck_leaf__bytes_inside_explicit_wrappers_rejected(void **state)
+{
+    static const uint8_t version[] = { 0xa0, 0x04, 0x02, 0x01, 0x02, 0x00 };
+    real_chain c;
+    vt__tdx_pck_leaf leaf;
+    uint8_t buf[TDX_PCK_LEAF_MAX + 8];
+    size_t at, n, tbs_end;
+    unsigned v;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_test_require_vectors();
+    real_chain_load(&c, "gotdx-v5-tdx15");
+    n = splice(buf, c.der, c.der_len, 8, 5, version, sizeof(version));
+    grow_outer(buf, 1);
+    assert_int_equal(parse_verify(&c, buf, n, &err), VT_E_FORMAT);
+    /* [3] a3 82 hh ll 30 82 .. ..: the last element of the TBSCertificate; a NULL after its SEQUENCE. */
+    assert_int_equal(vt__tdx_pck_leaf_parse(&leaf, c.der, c.der_len, &err), VT_OK);
+    tbs_end = leaf.tbs_off + leaf.tbs_len;
+    for (at = 8; at + 8 < tbs_end; at++)
+        if (c.der[at] == 0xa3 && c.der[at + 1] == 0x82 && c.der[at + 4] == 0x30 && c.der[at + 5] == 0x82 &&
+            at + 4 + (size_t)((c.der[at + 2] << 8) | c.der[at + 3]) == tbs_end)
+            break;
+    assert_true(at + 8 < tbs_end);
+    {
+        static const uint8_t null_der[] = { 0x05, 0x00 };
+        n = splice(buf, c.der, c.der_len, tbs_end, 0, null_der, sizeof(null_der));
+        grow_outer(buf, 2);
+        v = (unsigned)((buf[at + 2] << 8) | buf[at + 3]) + 2;
+        buf[at + 2] = (uint8_t)(v >> 8);
+        buf[at + 3] = (uint8_t)v;
+        assert_int_equal(parse_verify(&c, buf, n, &err), VT_E_FORMAT);
+    }
+    real_chain_free(&c);
+}
+
 /* ---- leaves issued here (a P-256 CA of our own) ---- */
 
 typedef struct own_ca {
@@ -665,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_tee_tdx_pck_leaf__outside_validity_rejected),
         cmocka_unit_test(test_tee_tdx_pck_leaf__wrong_signature_oid_rejected),
         cmocka_unit_test(test_tee_tdx_pck_leaf__bad_lengths_rejected),
+        cmocka_unit_test(test_tee_tdx_pck_leaf__bytes_inside_explicit_wrappers_rejected),
         cmocka_unit_test(test_tee_tdx_pck_leaf__unknown_critical_extension_rejected),
         cmocka_unit_test(test_tee_tdx_pck_leaf__own_leaf_outside_validity_rejected),
         cmocka_unit_test(test_tee_tdx_pck_leaf__sha384_signature_rejected),
