@@ -90,6 +90,21 @@ for i, d in enumerate(sorted(glob.glob(os.path.join(src, "*")))):
     p = os.path.join(d, "event_log.bin")
     if os.path.exists(p): w("eventlog", "%d" % i, open(p, "rb").read())
 PY
+# PCK leaves: the first certificate of the PCK chain in each quote seed (the real
+# quotes copied above), as DER, and each chain's PEM text.
+pl=$(seed_dir pck_leaf)
+python3 - "$q" "$pl" <<'PY' || true
+import base64, glob, os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+for f in sorted(glob.glob(os.path.join(src, "*"))):
+    b = open(f, "rb").read()
+    m = re.search(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----(\s*-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----)*", b, re.S)
+    if not m: continue
+    name = os.path.basename(f)
+    open(os.path.join(out, name + ".pem"), "wb").write(m.group(0))
+    body = re.search(rb"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", m.group(0), re.S).group(1)
+    open(os.path.join(out, name + ".der"), "wb").write(base64.b64decode(b"".join(body.split())))
+PY
 status=0
 for t in "$build"/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
@@ -120,6 +135,7 @@ for t in "$build"/fuzz/fuzz_*; do
         [ -f "$f" ] && cp -n "$f" "$corpus/$(basename "$(dirname "$f")").json"; done ;;
     *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
     *nvgpu_rim*) cp -n "$vectors"/nvgpu/*/*.swidtag "$corpus/" 2>/dev/null || true ;;
+    *pck_leaf*) cp -n "$pl"/* "$corpus/" 2>/dev/null || true ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   # Kept seed corpora (small, written by hand or by our own tools): fuzz/corpus/<target>/.
   if [ -d "$root/fuzz/corpus/$name" ]; then cp -n "$root/fuzz/corpus/$name"/* "$corpus/" 2>/dev/null || true; fi

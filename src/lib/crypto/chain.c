@@ -42,22 +42,29 @@ static bool self_issued(X509 *x)
     return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
 }
 
-/* Critical extensions we understand (or that constrain nothing we rely on). */
-static bool critical_ok(int nid)
+bool vt__x509_ce_critical_ok(unsigned arc)
 {
-    switch (nid) {
-    case NID_basic_constraints:
-    case NID_key_usage:
-    case NID_ext_key_usage:
-    case NID_subject_alt_name:
-    case NID_issuer_alt_name:
-    case NID_subject_key_identifier:
-    case NID_authority_key_identifier:
-    case NID_certificate_policies:
+    switch (arc) {
+    case 14: /* subjectKeyIdentifier */
+    case 15: /* keyUsage */
+    case 17: /* subjectAltName */
+    case 18: /* issuerAltName */
+    case 19: /* basicConstraints */
+    case 32: /* certificatePolicies */
+    case 35: /* authorityKeyIdentifier */
+    case 37: /* extKeyUsage */
         return true;
     default:
         return false;
     }
+}
+
+/* Critical extensions we understand (or that constrain nothing we rely on): id-ce arcs only. */
+static bool critical_ok(const ASN1_OBJECT *obj)
+{
+    const unsigned char *d = OBJ_get0_data(obj);
+
+    return d != NULL && OBJ_length(obj) == 3 && d[0] == 0x55 && d[1] == 0x1d && vt__x509_ce_critical_ok(d[2]);
 }
 
 static vt_status check_extensions(const struct link *l, vt_err *err)
@@ -69,9 +76,8 @@ static vt_status check_extensions(const struct link *l, vt_err *err)
                           l->label);
     for (int i = 0; i < X509_get_ext_count(l->x); i++) {
         X509_EXTENSION *ext = X509_get_ext(l->x, i);
-        int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
 
-        if (X509_EXTENSION_get_critical(ext) && !critical_ok(nid)) {
+        if (X509_EXTENSION_get_critical(ext) && !critical_ok(X509_EXTENSION_get_object(ext))) {
             char oid[80];
 
             OBJ_obj2txt(oid, sizeof(oid), X509_EXTENSION_get_object(ext), 1);
@@ -82,14 +88,30 @@ static vt_status check_extensions(const struct link *l, vt_err *err)
     return VT_OK;
 }
 
+/* What parent must be to issue a certificate with `below` CA certificates under it. */
+static vt_status check_issuer(const struct link *parent, size_t below, vt_err *err)
+{
+    uint32_t flags = X509_get_extension_flags(parent->x);
+    long pathlen;
+
+    if (!(flags & EXFLAG_CA))
+        return vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s is not a CA (basicConstraints)", parent->label);
+    if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(parent->x) & KU_KEY_CERT_SIGN))
+        return vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s may not sign certificates (keyUsage)",
+                          parent->label);
+    pathlen = X509_get_pathlen(parent->x);
+    if (pathlen >= 0 && below > (size_t)pathlen)
+        return vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s path length constraint %ld exceeded",
+                          parent->label, pathlen);
+    return VT_OK;
+}
+
 /* parent issues child; below = CA certificates between parent and the leaf. */
 static vt_status check_link(const struct link *child, const struct link *parent, size_t below,
                             bool sig_checked, vt_err *err)
 {
     EVP_PKEY *pk = X509_get0_pubkey(parent->x); /* borrowed */
-    uint32_t flags = X509_get_extension_flags(parent->x);
     int secbits = 0;
-    long pathlen;
 
     if (X509_NAME_cmp(X509_get_issuer_name(child->x), X509_get_subject_name(parent->x)) != 0)
         return vt_err_set(err, VT_E_CRYPTO, "chain: issuer of certificate %s does not match subject of %s",
@@ -107,16 +129,28 @@ static vt_status check_link(const struct link *child, const struct link *parent,
         EVP_PKEY_get_security_bits(pk) < MIN_SECBITS)
         return vt_err_set(err, VT_E_CRYPTO, "chain: certificate %s has a weak signature (%d-bit security)",
                           child->label, secbits);
-    if (!(flags & EXFLAG_CA))
-        return vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s is not a CA (basicConstraints)", parent->label);
-    if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(parent->x) & KU_KEY_CERT_SIGN))
-        return vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s may not sign certificates (keyUsage)",
-                          parent->label);
-    pathlen = X509_get_pathlen(parent->x);
-    if (pathlen >= 0 && below > (size_t)pathlen)
-        return vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s path length constraint %ld exceeded",
-                          parent->label, pathlen);
-    return VT_OK;
+    return check_issuer(parent, below, err);
+}
+
+vt_status vt__chain_can_issue(const vt_x509 *ca, vt_err *err)
+{
+    struct link l;
+    EVP_PKEY *pk;
+    vt_status rc;
+
+    if (ca == NULL)
+        return vt_err_set(err, VT_E_ARG, "chain: no issuer");
+    l.c = ca;
+    l.x = vt__x509_get(ca);
+    label_of(&l);
+    pk = X509_get0_pubkey(l.x);
+    if (pk == NULL || EVP_PKEY_get_security_bits(pk) < MIN_SECBITS)
+        rc = vt_err_set(err, VT_E_CRYPTO, "chain: issuer %s has %s", l.label,
+                        pk == NULL ? "a public key that cannot be decoded" : "a weak key");
+    else
+        rc = check_issuer(&l, 0, err);
+    ERR_clear_error();
+    return rc;
 }
 
 static vt_status check_time(const struct link *l, vt_time now, vt_time *nb, vt_time *na, vt_err *err)

@@ -196,3 +196,29 @@ bool vt_crl_lists(const vt_crl *crl, const vt_x509 *c)
             return true;
     return false;
 }
+
+vt_status vt__crl_lists_serial(bool *listed, const vt_crl *crl, const uint8_t *serial, size_t len, vt_err *err)
+{
+    uint8_t der[2 + 127];
+    const unsigned char *q = der;
+    ASN1_INTEGER *want = NULL;
+    STACK_OF(X509_REVOKED) *revoked;
+
+    *listed = false;
+    if (crl == NULL || serial == NULL || len == 0 || len > sizeof(der) - 2)
+        return vt_err_set(err, VT_E_ARG, "crl: serial number of %zu bytes cannot be looked up", len);
+    der[0] = V_ASN1_INTEGER;
+    der[1] = (uint8_t)len;
+    memcpy(der + 2, serial, len);
+    want = d2i_ASN1_INTEGER(NULL, &q, (long)(len + 2));
+    if (want == NULL || q != der + len + 2) {
+        ASN1_INTEGER_free(want);
+        ERR_clear_error();
+        return vt_err_set(err, VT_E_FORMAT, "crl: serial number to look up is not a DER INTEGER");
+    }
+    revoked = X509_CRL_get_REVOKED(crl->crl);
+    for (int j = 0; j < sk_X509_REVOKED_num(revoked) && !*listed; j++)
+        *listed = ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, j)), want) == 0;
+    ASN1_INTEGER_free(want);
+    return VT_OK;
+}

@@ -64,4 +64,27 @@ void vt__name_label(const X509_NAME *name, char *out, size_t out_len);
 vt_status vt__pem_next(vt_buf *der, const char *text, size_t len, size_t *pos,
                        const char *label, vt_err *err);
 
+/* The subject Name of c as its DER (SEQUENCE header included), borrowed
+ * while c lives; NULL (and *len 0) when it cannot be had. */
+const uint8_t *vt__x509_subject_der(const vt_x509 *c, size_t *len);
+
+/*
+ * Whether ca may issue an end-entity certificate, as vt_chain_verify()
+ * checks an issuer: basicConstraints CA, keyCertSign when keyUsage is
+ * present, a path length that allows one more certificate below, and a
+ * key of at least 112-bit security.  VT_E_CRYPTO naming the rule.
+ */
+vt_status vt__chain_can_issue(const vt_x509 *ca, vt_err *err);
+
+/* Whether a critical extension id-ce.arc (2.5.29.arc) is one vt_chain_verify()
+ * understands; any other critical extension makes a certificate unusable. */
+bool vt__x509_ce_critical_ok(unsigned arc);
+
+/* *listed = whether crl lists the serial number whose DER INTEGER contents
+ * are serial[0..len) (1..127 bytes, minimal).  Like vt_crl_lists(), checks
+ * neither the CRL's issuer, signature nor time (for a CRL of the
+ * certificate's issuer that vt_chain_verify() accepted).  Fails closed:
+ * VT_E_ARG / VT_E_FORMAT when the serial cannot be looked up. */
+vt_status vt__crl_lists_serial(bool *listed, const vt_crl *crl, const uint8_t *serial, size_t len, vt_err *err);
+
 #endif /* VT_CRYPTO_INT_H */

@@ -400,3 +400,17 @@ out:
         ERR_clear_error();
     return rc;
 }
+
+const uint8_t *vt__x509_subject_der(const vt_x509 *c, size_t *len)
+{
+    const unsigned char *der = NULL;
+    size_t n = 0;
+
+    *len = 0;
+    if (c == NULL || X509_NAME_get0_der(X509_get_subject_name(c->x), &der, &n) != 1 || der == NULL) {
+        ERR_clear_error();
+        return NULL;
+    }
+    *len = n;
+    return der;
+}

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "crypto/crypto_int.h"
 #include "tee/collect.h"
 #include "tee/cache.h"
 #include "tee/plugin.h"
@@ -18,6 +19,7 @@
 #include "tee/tdx_collateral.h"
 #include "tee/tdx_format.h"
 #include "tee/tdx_pck.h"
+#include "tee/tdx_pck_leaf.h"
 #include "tee/tdx_pcs.h"
 #include "tee/tdx_quote.h"
 
@@ -52,7 +54,10 @@ typedef struct tdx_ctx {
     bool chain_ok;
     vt__tdx_coll *coll;
     vt__tdx_pcs_set *pcs;   /* collateral fetched from a PCS (or its disk cache) */
-    vt_x509 *leaf;          /* the PCK leaf when it was parsed early (owned) */
+    vt__tdx_pck_leaf *leaf; /* the PCK leaf, read once (owned) */
+    bool leaf_tried;
+    size_t leaf_end;        /* offset in pck_pem just past the leaf's PEM block */
+    char leaf_error[256];   /* why it could not be read */
     char pcs_error[256];    /* why it could not be had */
 } tdx_ctx;
 
@@ -243,44 +248,44 @@ static void pck_id_destroy(vt__cached *base)
     free(base);
 }
 
+/* The quote's PCK leaf, read once per verification (NULL with x->leaf_error when it cannot be). */
+static const vt__tdx_pck_leaf *leaf_get(tdx_ctx *x)
+{
+    vt_err e = { 0 };
+
+    if (x->leaf_tried)
+        return x->leaf;
+    x->leaf_tried = true;
+    x->leaf = malloc(sizeof(*x->leaf));
+    if (x->leaf == NULL) {
+        snprintf(x->leaf_error, sizeof(x->leaf_error), "tdx: out of memory");
+        return NULL;
+    }
+    if (vt__tdx_pck_leaf_from_pem(x->leaf, x->q.pck_pem, x->q.pck_pem_len, &x->leaf_end, &e) != VT_OK) {
+        snprintf(x->leaf_error, sizeof(x->leaf_error), "%s", e.msg);
+        free(x->leaf);
+        x->leaf = NULL;
+    }
+    return x->leaf;
+}
+
 static vt_status pck_id_parse(tdx_pck_id *id, tdx_ctx *x, vt_err *err)
 {
-    static const char end_line[] = "-----END CERTIFICATE-----";
-    const char *pem = x->q.pck_pem, *end;
-    vt_x509 *leaf[1] = { NULL };
-    size_t n = 0, ext_len = 0;
-    const uint8_t *ext = NULL;
-    vt__tdx_pck_ext pe;
-    char issuer[256];
-    vt_status rc = VT_E_INTERNAL;
+    const vt__tdx_pck_leaf *leaf = leaf_get(x);
 
-    end = memmem(pem, x->q.pck_pem_len, end_line, sizeof(end_line) - 1);
-    if (end == NULL)
-        return vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
-    rc = vt_x509_list_from_pem(leaf, &n, 1, pem, (size_t)(end - pem) + sizeof(end_line) - 1, err);
-    if (rc == VT_OK && n != 1)
-        rc = vt_err_set(err, VT_E_FORMAT, "tdx: pck_chain has no PEM certificate");
-    if (rc == VT_OK && vt_x509_ext(leaf[0], SGX_EXT_OID, &ext, &ext_len, NULL) != VT_OK)
-        rc = vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf has no SGX extension (%s)", SGX_EXT_OID);
-    if (rc == VT_OK)
-        rc = vt__tdx_pck_ext_parse(&pe, ext, ext_len, err);
-    if (rc != VT_OK)
-        goto out;
-    memcpy(id->fmspc, pe.fmspc, 6);
-    vt_x509_issuer(leaf[0], issuer, sizeof(issuer));
-    id->sim = strstr(issuer, VT_SIM_PCK_CA_CN) != NULL;
-    if (strstr(issuer, "Processor CA") != NULL)
+    if (leaf == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "%s", x->leaf_error);
+    if (leaf->ext_rc != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "%s", leaf->ext_msg);
+    memcpy(id->fmspc, leaf->ext.fmspc, 6);
+    id->sim = strstr(leaf->issuer_cn, VT_SIM_PCK_CA_CN) != NULL;
+    if (strstr(leaf->issuer_cn, "Processor CA") != NULL)
         id->ca = "processor";
-    else if (strstr(issuer, "Platform CA") != NULL)
+    else if (strstr(leaf->issuer_cn, "Platform CA") != NULL)
         id->ca = "platform";
     else
-        rc = vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf issuer is neither a PCK Platform nor a Processor CA");
-out:
-    if (n == 1 && rc == VT_OK && x->leaf == NULL)
-        x->leaf = leaf[0]; /* kept for the PCK chain checks */
-    else if (n == 1)
-        vt_x509_free(leaf[0]);
-    return rc;
+        return vt_err_set(err, VT_E_FORMAT, "tdx: PCK leaf issuer is neither a PCK Platform nor a Processor CA");
+    return VT_OK;
 }
 
 /* The PCK leaf's FMSPC and CA, from the cache when there is one.  A held reference in *out. */
@@ -388,15 +393,19 @@ static bool pck_key(uint8_t key[32], tdx_ctx *x, const uint8_t rdig[32])
 
 /*
  * A verified PCK CA: the intermediate and root of a PCK chain with the CRLs
- * that applied to them, shared by every machine of one platform CA.  With it
- * cached, a quote from a machine never seen before costs one certificate
- * parse and one signature more than a cached one (the fleet case).
+ * that applied to them, shared by every machine of one platform CA.  Every
+ * leaf is checked under it (tdx_pck_leaf.c); with it cached, a quote from a
+ * machine never seen before costs one small DER parse and one signature more
+ * than a cached one (the fleet case).
  */
 #define TDX_CA_CRLS_MAX 4
 
 typedef struct tdx_pck_ca {
     vt__cached base;
     vt_x509 *ca;                    /* owned reference */
+    vt_pkey *key;                   /* owned: ca's P-256 key */
+    uint8_t subject[512];           /* ca's subject Name, DER */
+    size_t subject_len;
     vt_crl *crls[TDX_CA_CRLS_MAX];  /* owned: CRLs issued by ca, verified with it */
     size_t crl_count;
     size_t crls_checked;            /* CRLs that applied to [ca, root] */
@@ -409,18 +418,10 @@ static void pck_ca_destroy(vt__cached *base)
     tdx_pck_ca *c = (tdx_pck_ca *)base;
 
     vt_x509_free(c->ca);
+    vt_pkey_free(c->key);
     for (size_t i = 0; i < c->crl_count; i++)
         vt_crl_free(c->crls[i]);
     free(c);
-}
-
-/* Length of the leaf's PEM block (through its END line); 0 when none. */
-static size_t leaf_pem_len(const tdx_ctx *x)
-{
-    static const char end_line[] = "-----END CERTIFICATE-----";
-    const char *end = memmem(x->q.pck_pem, x->q.pck_pem_len, end_line, sizeof(end_line) - 1);
-
-    return end == NULL ? 0 : (size_t)(end - x->q.pck_pem) + sizeof(end_line) - 1;
 }
 
 static bool pck_ca_key(uint8_t key[32], const tdx_ctx *x, const uint8_t rdig[32], size_t leaf_len)
@@ -461,144 +462,44 @@ static bool pck_ca_crls(tdx_pck_ca *c, const vt_collateral *coll)
     return true;
 }
 
-/* After a full chain verified: remembers its CA part. */
-static void pck_ca_put(tdx_ctx *x, vt_x509 *ca, size_t root_index, const uint8_t key[32])
+/*
+ * Verifies the chain's CA part, [PCK CA, root] (the PEM after the leaf), with
+ * the collateral's CRLs, and what the PCK CA must be to issue the leaf.  On
+ * failure records pck_chain and returns NULL; else a new reference.
+ */
+static tdx_pck_ca *pck_ca_build(tdx_ctx *x, size_t leaf_len)
 {
     const vt__verify_req *req = x->req;
+    vt_x509 *certs[PCK_CHAIN_CERTS] = { NULL };
+    size_t n = 0, subj_len = 0;
+    const uint8_t *subj;
     vt_chain_result cr;
-    tdx_pck_ca *c;
-
-    if (req->opts->cache == NULL || x->set_failed)
-        return;
-    if (vt_chain_verify(&cr, &ca, 1, &req->roots[root_index], 1, x->set.crls, x->set.crl_count, x->now, NULL) !=
-        VT_OK)
-        return;
-    c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return;
-    vt__cached_init(&c->base, pck_ca_destroy);
-    c->ca = vt_x509_ref(ca);
-    c->crls_checked = cr.crls_checked;
-    c->root_index = root_index;
-    c->not_before = cr.not_before;
-    c->not_after = cr.not_after;
-    if (pck_ca_crls(c, req->opts->collateral) && (x->pcs == NULL || pck_ca_crls(c, x->pcs->coll)))
-        vt__cache_put(req->opts->cache, VT_CACHE_TDX_PCK_CA, key, c->not_before, c->not_after, &c->base);
-    vt__cached_release(&c->base);
-}
-
-/* The PCK leaf's subject, P-256 key and SGX extensions into p (a missing or
- * bad extension is recorded as pck_extension); false when the key is unusable. */
-static bool pck_leaf_read(tdx_ctx *x, tdx_pck *p, vt_x509 *leaf)
-{
-    const uint8_t *ext = NULL;
-    size_t ext_len = 0;
-    vt_err e = { 0 };
-
-    vt_x509_subject(leaf, p->leaf_subject, sizeof(p->leaf_subject));
-    if (vt_x509_pubkey(&p->leaf_key, leaf, &e) != VT_OK || vt_pkey_type(p->leaf_key) != VT_KEY_EC_P256) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256");
-        vt_pkey_free(p->leaf_key);
-        p->leaf_key = NULL;
-        return false;
-    }
-    if (vt_x509_ext(leaf, SGX_EXT_OID, &ext, &ext_len, &e) != VT_OK)
-        vt__result_fail(x->res, "pck_extension", "tdx: pck_extension (SGX extensions %s) missing from the PCK leaf",
-                        SGX_EXT_OID);
-    else if (vt__tdx_pck_ext_parse(&p->ext, ext, ext_len, &e) != VT_OK)
-        vt__result_fail(x->res, "pck_extension", "%s", e.msg);
-    else
-        p->ext_ok = true;
-    return true;
-}
-
-/* A new leaf under a cached, verified CA: the same checks as pck_build, on the leaf alone. */
-static void pck_build_leaf(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, size_t leaf_len)
-{
-    const vt__verify_req *req = x->req;
-    vt_x509 *leaf[1] = { NULL };
-    size_t n = 0;
-    vt_chain_result cr;
-    vt_err e = { 0 };
-    char cn[128], serial[80];
-    bool prod = ca->root_index < req->prod_root_count;
-
-    if (x->leaf != NULL) {
-        leaf[0] = vt_x509_ref(x->leaf);
-        n = 1;
-    } else if (vt_x509_list_from_pem(leaf, &n, 1, x->q.pck_pem, leaf_len, &e) != VT_OK || n != 1) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
-        goto out;
-    }
-    if (!pck_leaf_read(x, p, leaf[0]))
-        goto out;
-    if (vt_chain_verify(&cr, leaf, 1, &ca->ca, 1, NULL, 0, x->now, &e) != VT_OK) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
-        goto out;
-    }
-    for (size_t i = 0; i < ca->crl_count; i++) {
-        if (vt_crl_lists(ca->crls[i], leaf[0])) {
-            vt_x509_serial_hex(leaf[0], serial, sizeof(serial));
-            vt__result_fail(x->res, "pck_chain",
-                            "tdx: pck_chain does not verify: chain: certificate PCK leaf serial %s is revoked by the "
-                            "CRL of its CA", serial);
-            goto out;
-        }
-    }
-    vt_x509_subject_cn(leaf[0], cn, sizeof(cn));
-    if (strcmp(cn, PCK_LEAF_CN) != 0 && (prod || strcmp(cn, VT_SIM_PCK_CN) != 0)) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf CN \"%s\" is not \"%s\"", cn, PCK_LEAF_CN);
-        goto out;
-    }
-    p->not_before = cr.not_before > ca->not_before ? cr.not_before : ca->not_before;
-    p->not_after = cr.not_after < ca->not_after ? cr.not_after : ca->not_after;
-    p->root_index = ca->root_index;
-    p->crls_checked = ca->crls_checked;
-    x->chain_ok = true;
-out:
-    if (n == 1)
-        vt_x509_free(leaf[0]);
-}
-
-/* Parses and verifies the PCK chain; on failure records pck_chain / pck_extension. */
-static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
-{
-    const vt__verify_req *req = x->req;
-    vt_x509 *certs[PCK_CHAIN_CERTS + 1] = { NULL };
-    size_t n = 0;
     vt_err e = { 0 };
     char cn[128];
-    vt_chain_result cr;
-    uint8_t fp_last[32], fp_root[32], ca_key[32];
-    bool prod, ca_keyed = false;
-    size_t leaf_len = leaf_pem_len(x);
+    uint8_t fp_last[32], fp_root[32];
+    tdx_pck_ca *c = NULL, *ret = NULL;
+    bool prod;
 
-    if (leaf_len > 0 && req->opts->cache != NULL && pck_ca_key(ca_key, x, rdig, leaf_len)) {
-        tdx_pck_ca *ca = (tdx_pck_ca *)vt__cache_get(req->opts->cache, VT_CACHE_TDX_PCK_CA, ca_key, x->now);
-        ca_keyed = true;
-        if (ca != NULL) {
-            pck_build_leaf(x, p, ca, leaf_len);
-            vt__cached_release(&ca->base);
-            return;
-        }
-    }
-    if (vt_x509_list_from_pem(certs, &n, PCK_CHAIN_CERTS + 1, x->q.pck_pem, x->q.pck_pem_len, &e) != VT_OK) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
+    if (vt_x509_list_from_pem(certs, &n, PCK_CHAIN_CERTS, x->q.pck_pem + leaf_len, x->q.pck_pem_len - leaf_len,
+                              &e) != VT_OK) {
+        if (e.code == VT_E_LIMIT)
+            vt__result_fail(x->res, "pck_chain", "tdx: pck_chain has more than %d certificates (need 3: PCK, PCK CA, "
+                            "root)", PCK_CHAIN_CERTS);
+        else
+            vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", e.msg);
         goto out;
     }
-    if (n != PCK_CHAIN_CERTS) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain has %zu certificates (need 3: PCK, PCK CA, root)", n);
+    if (n + 1 != PCK_CHAIN_CERTS) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain has %zu certificates (need 3: PCK, PCK CA, root)", n + 1);
         goto out;
     }
-    if (!pck_leaf_read(x, p, certs[0]))
-        goto out;
     load_set(x);
     if (vt_chain_verify(&cr, certs, n, req->roots, req->root_count, x->set.crls, x->set.crl_count, x->now, &e) !=
         VT_OK) {
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
         goto out;
     }
-    vt_x509_fingerprint(certs[PCK_CHAIN_CERTS - 1], fp_last);
+    vt_x509_fingerprint(certs[n - 1], fp_last);
     if (cr.root_index >= req->root_count) {
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain anchored at an unknown root");
         goto out;
@@ -611,26 +512,133 @@ static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
     /* Names: Intel's under the Intel root; the simulator's also accepted under a simulation root. */
     prod = cr.root_index < req->prod_root_count;
     vt_x509_subject_cn(certs[0], cn, sizeof(cn));
-    if (strcmp(cn, PCK_LEAF_CN) != 0 && (prod || strcmp(cn, VT_SIM_PCK_CN) != 0)) {
-        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf CN \"%s\" is not \"%s\"", cn, PCK_LEAF_CN);
-        goto out;
-    }
-    vt_x509_subject_cn(certs[1], cn, sizeof(cn));
     if (strcmp(cn, PCK_PLATFORM_CA_CN) != 0 && strcmp(cn, PCK_PROCESSOR_CA_CN) != 0 &&
         (prod || strcmp(cn, VT_SIM_PCK_CA_CN) != 0)) {
         vt__result_fail(x->res, "pck_chain", "tdx: pck_chain intermediate CN \"%s\" is not an Intel SGX PCK CA", cn);
         goto out;
     }
-    p->not_before = cr.not_before;
-    p->not_after = cr.not_after;
-    p->root_index = cr.root_index;
-    p->crls_checked = cr.crls_checked;
-    x->chain_ok = true;
-    if (ca_keyed && p->ext_ok)
-        pck_ca_put(x, certs[1], cr.root_index, ca_key);
+    if (vt__chain_can_issue(certs[0], &e) != VT_OK) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
+        goto out;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        vt__result_fail(x->res, "pck_chain", "tdx: out of memory");
+        goto out;
+    }
+    vt__cached_init(&c->base, pck_ca_destroy);
+    c->ca = vt_x509_ref(certs[0]);
+    if (vt_x509_pubkey(&c->key, c->ca, &e) != VT_OK || vt_pkey_type(c->key) != VT_KEY_EC_P256) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain intermediate key is not ECDSA P-256");
+        goto out;
+    }
+    subj = vt__x509_subject_der(c->ca, &subj_len);
+    if (subj == NULL || subj_len > sizeof(c->subject)) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain intermediate subject of %zu bytes not usable",
+                        subj_len);
+        goto out;
+    }
+    memcpy(c->subject, subj, subj_len);
+    c->subject_len = subj_len;
+    c->crls_checked = cr.crls_checked;
+    c->root_index = cr.root_index;
+    c->not_before = cr.not_before;
+    c->not_after = cr.not_after;
+    if (!pck_ca_crls(c, req->opts->collateral) || (x->pcs != NULL && !pck_ca_crls(c, x->pcs->coll))) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain: more than %d CRLs of the PCK CA in the collateral",
+                        TDX_CA_CRLS_MAX);
+        goto out;
+    }
+    ret = c;
+    c = NULL;
 out:
+    if (c != NULL)
+        vt__cached_release(&c->base);
     for (size_t i = 0; i < n; i++)
         vt_x509_free(certs[i]);
+    return ret;
+}
+
+/* The verified PCK CA of this quote's chain: from the cache, else verified (and cached). */
+static tdx_pck_ca *pck_ca_get(tdx_ctx *x, const uint8_t rdig[32], size_t leaf_len)
+{
+    vt_verify_cache *cache = x->req->opts->cache;
+    uint8_t key[32];
+    tdx_pck_ca *c;
+
+    if (cache == NULL || !pck_ca_key(key, x, rdig, leaf_len))
+        cache = NULL;
+    c = (tdx_pck_ca *)vt__cache_get(cache, VT_CACHE_TDX_PCK_CA, key, x->now);
+    if (c != NULL)
+        return c;
+    c = pck_ca_build(x, leaf_len);
+    if (c != NULL && !x->set_failed)
+        vt__cache_put(cache, VT_CACHE_TDX_PCK_CA, key, c->not_before, c->not_after, &c->base);
+    return c;
+}
+
+/* The PCK leaf's subject, P-256 key and SGX extensions into p (a missing or
+ * bad extension is recorded as pck_extension); false when the key is unusable. */
+static bool pck_leaf_read(tdx_ctx *x, tdx_pck *p, const vt__tdx_pck_leaf *leaf)
+{
+    vt_err e = { 0 };
+
+    snprintf(p->leaf_subject, sizeof(p->leaf_subject), "%s", leaf->subject);
+    if (vt_pkey_from_ec_raw(&p->leaf_key, VT_KEY_EC_P256, leaf->pub, sizeof(leaf->pub), &e) != VT_OK) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf key is not ECDSA P-256 (%s)", e.msg);
+        p->leaf_key = NULL;
+        return false;
+    }
+    if (leaf->ext_rc != VT_OK) {
+        vt__result_fail(x->res, "pck_extension", "%s", leaf->ext_msg);
+    } else {
+        p->ext = leaf->ext;
+        p->ext_ok = true;
+    }
+    return true;
+}
+
+/* The leaf under its verified CA: issuer, signature, validity, the CA's CRLs, and its name. */
+static void pck_leaf_check(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, const vt__tdx_pck_leaf *leaf)
+{
+    const vt__tdx_pck_issuer iss = { ca->subject, ca->subject_len, ca->key, ca->crls, ca->crl_count };
+    bool prod = ca->root_index < x->req->prod_root_count;
+    vt_err e = { 0 };
+
+    if (vt__tdx_pck_leaf_verify(leaf, &iss, x->now, &e) != VT_OK) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not verify: %s", e.msg);
+        return;
+    }
+    if (strcmp(leaf->subject_cn, PCK_LEAF_CN) != 0 && (prod || strcmp(leaf->subject_cn, VT_SIM_PCK_CN) != 0)) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain leaf CN \"%s\" is not \"%s\"", leaf->subject_cn,
+                        PCK_LEAF_CN);
+        return;
+    }
+    p->not_before = leaf->not_before > ca->not_before ? leaf->not_before : ca->not_before;
+    p->not_after = leaf->not_after < ca->not_after ? leaf->not_after : ca->not_after;
+    p->root_index = ca->root_index;
+    p->crls_checked = ca->crls_checked;
+    x->chain_ok = true;
+}
+
+/* Reads the leaf, verifies its CA (or takes it from the cache), then the leaf
+ * under it; on failure records pck_chain / pck_extension. */
+static void pck_build(tdx_ctx *x, tdx_pck *p, const uint8_t rdig[32])
+{
+    const vt__tdx_pck_leaf *leaf = leaf_get(x);
+    tdx_pck_ca *ca;
+
+    if (leaf == NULL) {
+        vt__result_fail(x->res, "pck_chain", "tdx: pck_chain does not parse (%s)", x->leaf_error);
+        return;
+    }
+    if (!pck_leaf_read(x, p, leaf))
+        return;
+    ca = pck_ca_get(x, rdig, x->leaf_end);
+    if (ca == NULL)
+        return;
+    pck_leaf_check(x, p, ca, leaf);
+    vt__cached_release(&ca->base);
 }
 
 static void pck_obtain(tdx_ctx *x, const uint8_t rdig[32])
@@ -872,7 +880,7 @@ out:
             vt__cached_release(&x->pck->base);
         vt__tdx_coll_release(x->coll);
         vt__tdx_pcs_set_release(x->pcs);
-        vt_x509_free(x->leaf);
+        free(x->leaf);
         free(x);
     }
     return rc;
@@ -901,6 +909,7 @@ static json_t *jtime(vt_time t)
 static json_t *inspect_pck(const vt__tdx_quote *q)
 {
     json_t *arr = json_array(), *o;
+    vt__tdx_pck_leaf *leaf = malloc(sizeof(*leaf));
     vt_x509 *certs[PCK_CHAIN_CERTS + 1] = { NULL };
     size_t n = 0;
     char s[256];
@@ -908,13 +917,13 @@ static json_t *inspect_pck(const vt__tdx_quote *q)
     if (vt_x509_list_from_pem(certs, &n, PCK_CHAIN_CERTS + 1, q->pck_pem, q->pck_pem_len, NULL) != VT_OK) {
         for (size_t i = 0; i < n; i++)
             vt_x509_free(certs[i]);
+        free(leaf);
         return arr;
     }
     for (size_t i = 0; i < n; i++) {
         vt_time nb, na;
-        const uint8_t *ext = NULL;
-        size_t ext_len = 0;
-        vt__tdx_pck_ext pe;
+        size_t der_len = 0;
+        const uint8_t *der = vt_x509_der(certs[i], &der_len);
 
         o = json_object();
         vt_x509_subject(certs[i], s, sizeof(s));
@@ -926,8 +935,9 @@ static json_t *inspect_pck(const vt__tdx_quote *q)
         vt_x509_validity(certs[i], &nb, &na);
         json_object_set_new(o, "not_before", jtime(nb));
         json_object_set_new(o, "not_after", jtime(na));
-        if (i == 0 && vt_x509_ext(certs[i], SGX_EXT_OID, &ext, &ext_len, NULL) == VT_OK &&
-            vt__tdx_pck_ext_parse(&pe, ext, ext_len, NULL) == VT_OK) {
+        if (i == 0 && leaf != NULL && vt__tdx_pck_leaf_parse(leaf, der, der_len, NULL) == VT_OK &&
+            leaf->ext_rc == VT_OK) {
+            const vt__tdx_pck_ext pe = leaf->ext;
             json_t *e = json_object();
             json_object_set_new(e, "ppid", jhex(pe.ppid, 16));
             json_object_set_new(e, "fmspc", jhex(pe.fmspc, 6));
@@ -941,6 +951,7 @@ static json_t *inspect_pck(const vt__tdx_quote *q)
         json_array_append_new(arr, o);
         vt_x509_free(certs[i]);
     }
+    free(leaf);
     return arr;
 }
 

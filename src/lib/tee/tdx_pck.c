@@ -31,8 +31,7 @@ static void rd_fail(vt_rd *r)
     r->left = 0;
 }
 
-/* One TLV: its tag in *tag and a child reader over its contents. */
-static vt_rd der_tlv(vt_rd *r, uint8_t *tag)
+vt_rd vt__tdx_der_tlv(vt_rd *r, uint8_t *tag)
 {
     vt_rd bad = { NULL, 0, true };
     uint8_t l0;
@@ -61,10 +60,10 @@ static vt_rd der_tlv(vt_rd *r, uint8_t *tag)
     return vt_rd_sub(r, len);
 }
 
-static vt_rd der_expect(vt_rd *r, uint8_t want)
+vt_rd vt__tdx_der_expect(vt_rd *r, uint8_t want)
 {
     uint8_t tag = 0;
-    vt_rd c = der_tlv(r, &tag);
+    vt_rd c = vt__tdx_der_tlv(r, &tag);
 
     if (vt_rd_ok(r) && tag != want) {
         rd_fail(r);
@@ -73,8 +72,19 @@ static vt_rd der_expect(vt_rd *r, uint8_t want)
     return c;
 }
 
-/* Non-negative minimal INTEGER (or ENUMERATED) contents up to max. */
-static uint32_t der_uint(vt_rd *c, uint32_t max, bool *ok)
+vt_rd vt__tdx_der_explicit(vt_rd *r, uint8_t wrapper, uint8_t inner)
+{
+    vt_rd w = vt__tdx_der_expect(r, wrapper);
+    vt_rd c = vt__tdx_der_expect(&w, inner);
+
+    if (vt_rd_ok(r) && !vt_rd_ok_and_empty(&w)) {
+        rd_fail(r);
+        rd_fail(&c);
+    }
+    return c;
+}
+
+uint32_t vt__tdx_der_uint(vt_rd *c, uint32_t max, bool *ok)
 {
     uint32_t v = 0;
     size_t n = c->left;
@@ -123,10 +133,10 @@ static vt_status parse_tcb(vt__tdx_pck_ext *out, vt_rd *tcb, vt_err *err)
     uint32_t seen = 0;
 
     while (vt_rd_ok(tcb) && tcb->left > 0) {
-        vt_rd item = der_expect(tcb, DER_SEQUENCE);
-        vt_rd oid = der_expect(&item, DER_OID);
+        vt_rd item = vt__tdx_der_expect(tcb, DER_SEQUENCE);
+        vt_rd oid = vt__tdx_der_expect(&item, DER_OID);
         uint8_t tag = 0, arcs[2] = { 0, 0 };
-        vt_rd val = der_tlv(&item, &tag);
+        vt_rd val = vt__tdx_der_tlv(&item, &tag);
         bool ok = vt_rd_ok(tcb) && vt_rd_ok_and_empty(&item) && oid_arcs(&oid, 2, arcs) && arcs[0] == 2;
         unsigned idx = arcs[1];
 
@@ -136,10 +146,10 @@ static vt_status parse_tcb(vt__tdx_pck_ext *out, vt_rd *tcb, vt_err *err)
             return vt_err_set(err, VT_E_FORMAT, "tdx: pck_extension TCB component %u repeated", idx);
         seen |= 1u << idx;
         if (idx <= 16) {
-            out->comp_svn[idx - 1] = (uint8_t)(tag == DER_INTEGER ? der_uint(&val, 255, &ok) : 0);
+            out->comp_svn[idx - 1] = (uint8_t)(tag == DER_INTEGER ? vt__tdx_der_uint(&val, 255, &ok) : 0);
             ok = ok && tag == DER_INTEGER;
         } else if (idx == 17) {
-            out->pcesvn = (uint16_t)(tag == DER_INTEGER ? der_uint(&val, 65535, &ok) : 0);
+            out->pcesvn = (uint16_t)(tag == DER_INTEGER ? vt__tdx_der_uint(&val, 65535, &ok) : 0);
             ok = ok && tag == DER_INTEGER;
         } else {
             ok = octets(&val, tag, out->cpusvn, sizeof(out->cpusvn));
@@ -161,14 +171,14 @@ static vt_status parse(vt__tdx_pck_ext *out, const uint8_t *der, size_t len, vt_
     vt_status rc;
 
     vt_rd_init(&r, der, len);
-    top = der_expect(&r, DER_SEQUENCE);
+    top = vt__tdx_der_expect(&r, DER_SEQUENCE);
     if (!vt_rd_ok_and_empty(&r))
         return vt_err_set(err, VT_E_FORMAT, "tdx: pck_extension is not one DER SEQUENCE");
     while (vt_rd_ok(&top) && top.left > 0) {
-        vt_rd item = der_expect(&top, DER_SEQUENCE);
-        vt_rd oid = der_expect(&item, DER_OID);
+        vt_rd item = vt__tdx_der_expect(&top, DER_SEQUENCE);
+        vt_rd oid = vt__tdx_der_expect(&item, DER_OID);
         uint8_t tag = 0, arcs[2] = { 0, 0 };
-        vt_rd val = der_tlv(&item, &tag);
+        vt_rd val = vt__tdx_der_tlv(&item, &tag);
         bool ok = vt_rd_ok(&top) && vt_rd_ok_and_empty(&item) && oid_arcs(&oid, 1, arcs);
         unsigned idx = arcs[0];
 
@@ -197,7 +207,7 @@ static vt_status parse(vt__tdx_pck_ext *out, const uint8_t *der, size_t len, vt_
             ok = octets(&val, tag, out->fmspc, sizeof(out->fmspc));
             break;
         case 5:
-            out->sgx_type = (int)(tag == DER_ENUMERATED ? der_uint(&val, 255, &ok) : 0);
+            out->sgx_type = (int)(tag == DER_ENUMERATED ? vt__tdx_der_uint(&val, 255, &ok) : 0);
             ok = ok && tag == DER_ENUMERATED;
             break;
         default:

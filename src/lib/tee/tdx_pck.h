@@ -27,4 +27,19 @@ typedef struct vt__tdx_pck_ext {
  */
 VT_NODISCARD vt_status vt__tdx_pck_ext_parse(vt__tdx_pck_ext *out, const uint8_t *der, size_t len, vt_err *err);
 
+/*
+ * The bounded DER reader shared with the PCK leaf certificate reader
+ * (tdx_pck_leaf.c).  Only single-byte tags and definite, minimal lengths up to
+ * 64 KiB are accepted; anything else fails r (sticky, as every vt_rd).
+ */
+/* One TLV: its tag in *tag and a child reader over its contents (a failed child when r fails). */
+vt_rd vt__tdx_der_tlv(vt_rd *r, uint8_t *tag);
+/* One TLV that must have tag `want` (r fails otherwise). */
+vt_rd vt__tdx_der_expect(vt_rd *r, uint8_t want);
+/* The one element, of tag `inner`, of an EXPLICIT wrapper `wrapper` ([0], [3]):
+ * r fails when the wrapper or its element is missing or anything else is inside. */
+vt_rd vt__tdx_der_explicit(vt_rd *r, uint8_t wrapper, uint8_t inner);
+/* The rest of c as a non-negative minimal INTEGER (or ENUMERATED) up to max; *ok false otherwise. */
+uint32_t vt__tdx_der_uint(vt_rd *c, uint32_t max, bool *ok);
+
 #endif
