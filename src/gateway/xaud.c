@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gateway/oplog.h"
 #include "gateway/xaud.h"
 #include "veritee/crypto.h"
 #include "veritee/http.h"
@@ -549,7 +550,7 @@ static void metrics_write(vt_gw_xaud *x)
     snprintf(path, sizeof(path), "%s/auditors.prom", x->metrics_dir);
     if (vt_mkdir_p(x->metrics_dir, 0700, &e) != VT_OK || vt__gw_xaud_metrics(x, &b, &e) != VT_OK ||
         vt_file_write(path, b.data, b.len, 0600, &e) != VT_OK)
-        fprintf(stderr, "{\"level\":\"warn\",\"component\":\"gateway\",\"event\":\"metrics\",\"detail\":\"auditors.prom\"}\n");
+        vt__gw_log("warn", "metrics", e.msg);
     vt_buf_free(&b);
 }
 
