@@ -83,9 +83,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"echo","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"What is the capital of France?"}]}'
 LUA
-# CPU time (clock ticks) used so far by the processes given (threads included).
-ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-HZ=$(getconf CLK_TCK)
+. "$(dirname "$0")/lib.sh" # ticks, HZ
 # run PORT [PID...] -> "rps p99_c64 p50_c1 p99_c1 cpu_us_per_request side_cpu_us_per_request":
 # CPU of the PIDs during the c64 run, and of $SIDE_PID (the verifier) over the same window.
 run() {

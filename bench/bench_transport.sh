@@ -23,9 +23,8 @@ EP=$(port); GP=$(port); PP=$(port); NP=$(port)
 "$VT" gateway --upstream "http://127.0.0.1:$EP" --listen "127.0.0.1:$GP" --listen-plain "127.0.0.1:$PP" --threads 1 \
   >/dev/null 2>"$T/gw.err" & G_PID=$!; PIDS="$PIDS $G_PID"
 wait_port "http://127.0.0.1:$EP/v1/models" && wait_port "https://127.0.0.1:$GP/v1/models" || { echo "start failed"; cat "$T/gw.err"; exit 1; }
-# rps [PID...] -- URL/wrk args: requests/s, and (in $T/cpu) the CPU µs per request the PIDs used.
-ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-HZ=$(getconf CLK_TCK)
+# rps [PID...] -- URL/wrk args: "requests/s CPU-µs-per-request" (CPU of the PIDs over the run).
+. "$(dirname "$0")/lib.sh" # ticks, HZ
 rps() {
   local pids=() out t0 t1
   while [ "$1" != "--" ]; do pids+=("$1"); shift; done
