@@ -123,23 +123,51 @@ awk -v g="$a_rps" -v n="$n_rps" 'BEGIN { printf "audited gateway throughput / ng
 awk -v g="$g_rps" -v n="$n_rps" 'BEGIN { printf "gateway throughput / nginx: %.0f%% (goal >= 100%%)\n", 100*g/n }'
 awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN { printf "gateway added p50 latency: %.0f us (goal <= 200 us)\n", a-b }'
 
-# Streamed chat as models stream: one word per SSE event (the echo stand-in splits the answer
-# into words), 64 concurrent streams of a 64-word answer each.  Events/s = streams/s x events
-# per stream (counted from one real stream), direct vs through the gateway with every auditor.
+# Streamed chat, one word per SSE event (the echo stand-in splits the answer into words), a
+# 64-word answer per stream, two ways:
+#  - paced, as models really stream: BENCH_STREAMS concurrent streams (default 512), each at
+#    BENCH_RATE events/s (default 100, a fast model), so the question is whether the gateway
+#    keeps up with the upstream;
+#  - burst: 64 streams whose upstream writes every event at once, so the gateway's CPU per
+#    event is the bound (the worst case, not how models stream).
+# Events/s = streams/s x events per stream (counted from one real stream), direct vs through
+# the pass-through gateway and the gateway with every auditor; the gateways' CPU per event.
 words=$(printf 'word%d ' $(seq 64))
-cat >"$T/stream.lua" <<LUA
+streams="${BENCH_STREAMS:-512}"; rate="${BENCH_RATE:-100}"
+mklua() {
+  cat >"$T/$1.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"echo","stream":true,"messages":[{"role":"user","content":"$words"}]}'
+wrk.body = '{"model":"$2","stream":true,"messages":[{"role":"user","content":"$words"}]}'
 LUA
-body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$T/stream.lua")
+}
+mklua burst echo
+mklua paced "echo-rate-$rate"
+body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$T/burst.lua")
 ev=$(curl -sN -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$EP/v1/chat/completions" | grep -c '^data:')
 ev_gw=$(curl -sN -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$AP/v1/chat/completions" | grep -c '^data:')
-srun() { wrk -t2 -c64 -d"${secs}s" -s "$T/stream.lua" "http://127.0.0.1:$1/v1/chat/completions" | awk '/Requests\/sec/ {print $2}'; }
-s_d=$(srun "$EP"); s_g=$(srun "$GP"); s_a=$(srun "$AP")
+# srun LUA CONNS PORT EVENTS [PID...] -> "events/s cpu_us_per_event" (CPU of the PIDs)
+srun() {
+  local lua=$1 c=$2 port=$3 e=$4 out t0 t1 n
+  shift 4
+  t0=$(ticks "$@")
+  out=$(wrk -t2 -c"$c" -d"${secs}s" -s "$T/$lua.lua" "http://127.0.0.1:$port/v1/chat/completions")
+  t1=$(ticks "$@")
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "$out" | awk -v e="$e" -v t=$((t1 - t0)) -v hz="$HZ" -v n="$n" \
+    '/Requests\/sec/ { printf "%.0f %.1f\n", $2 * e, (n > 0 ? t * 1e6 / hz / (n * e) : 0) }'
+}
 echo
-printf '%-34s %12s %14s %12s\n' "streamed chat (64 streams)" "streams/s" "events/stream" "events/s"
-printf '%-34s %12s %14s %12.0f\n' "direct to echo upstream" "$s_d" "$ev" "$(awk -v r="$s_d" -v e="$ev" 'BEGIN{print r*e}')"
-printf '%-34s %12s %14s %12.0f\n' "veritee gateway (pass-through)" "$s_g" "$ev" "$(awk -v r="$s_g" -v e="$ev" 'BEGIN{print r*e}')"
-printf '%-34s %12s %14s %12.0f\n' "gateway, auditors + receipt event" "$s_a" "$ev_gw" "$(awk -v r="$s_a" -v e="$ev_gw" 'BEGIN{print r*e}')"
-awk -v a="$s_a" -v d="$s_d" 'BEGIN { printf "audited streamed events/s / upstream alone: %.0f%% (goal >= 80%%)\n", 100*a/d }'
+printf '%-34s %14s %14s %14s %14s\n' "streamed chat, events/s" "paced" "CPU/event" "burst" "CPU/event"
+for path in "direct to echo upstream:$EP:$ev:" "veritee gateway (pass-through):$GP:$ev:$G_PID" \
+            "gateway, auditors + receipt event:$AP:$ev_gw:$A_PID"; do
+  IFS=: read -r name port e pid <<<"$path"
+  read -r p_ev p_cpu < <(srun paced "$streams" "$port" "$e" $pid)
+  read -r b_ev b_cpu < <(srun burst 64 "$port" "$e" $pid)
+  [ -n "$pid" ] || { p_cpu=-; b_cpu=-; }
+  printf '%-34s %14s %14s %14s %14s\n' "$name" "$p_ev" "$p_cpu" "$b_ev" "$b_cpu"
+  case "$port" in "$EP") pd=$p_ev bd=$b_ev ;; "$AP") pa=$p_ev ba=$b_ev ;; esac
+done
+echo "(paced: $streams streams at $rate events/s each; burst: 64 streams, all events at once; CPU in us)"
+awk -v a="$pa" -v d="$pd" -v b="$ba" -v e="$bd" 'BEGIN {
+  printf "audited streamed events/s / upstream alone: paced %.0f%% (goal >= 80%%), burst %.0f%%\n", 100*a/d, 100*b/e }'
