@@ -2,12 +2,14 @@
  * arbitrary bytes.  An accepted body yields valid JSON with the same shape
  * (as many strings, keys and values as jansson read); the input split on
  * newlines as stream events yields valid JSON for every event sent and for
- * the last chunk, and a refused event fails the stream for good. */
+ * the last chunk, and a refused event fails the stream for good; the stream
+ * auditor's fast path (sse_fast.c) and its jansson path agree on every event. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "audit/sse_int.h"
 #include "veritee/audit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,13 +45,31 @@ static void must_be_json(const vt_buf *b)
     json_decref(j);
 }
 
+/* Both empty, or the same JSON value. */
+static void same_json(const vt_buf *a, const vt_buf *b)
+{
+    json_t *ja, *jb;
+
+    if (a->len == 0 || b->len == 0) {
+        if (a->len != b->len)
+            __builtin_trap();
+        return;
+    }
+    ja = json_loadb((const char *)a->data, a->len, JSON_ALLOW_NUL, NULL);
+    jb = json_loadb((const char *)b->data, b->len, JSON_ALLOW_NUL, NULL);
+    if (ja == NULL || jb == NULL || !json_equal(ja, jb))
+        __builtin_trap();
+    json_decref(ja);
+    json_decref(jb);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static vt_audit_chain *c;
     static vt_audit_ctx *x;
-    static vt_audit_report rep;
-    vt_buf out = { 0 };
-    vt_audit_sse *s = NULL;
+    static vt_audit_report rep, rep2;
+    vt_buf out = { 0 }, out2 = { 0 };
+    vt_audit_sse *s = NULL, *s2 = NULL;
     bool failed = false;
 
     if (c == NULL && (vt_audit_chain_new(&c, cfg, strlen(cfg), NULL) != VT_OK || vt_audit_ctx_new(&x, c, NULL) != VT_OK))
@@ -65,29 +85,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (out.len != 0 || (rep.audited & VT_AUDIT_RESPONSE)) {
         __builtin_trap(); /* nothing of a refused body comes out */
     }
-    /* The same bytes as a stream, one event per line. */
+    /* The same bytes as a stream, one event per line, twice: with the fast path (sse_fast.c)
+     * and with every event through jansson.  Both must give the same answer for every event
+     * (the same status, the same JSON value sent), the same last chunk and the same report. */
     vt_audit_report_init(&rep);
-    if (vt_audit_sse_new(&s, x, NULL) != VT_OK)
+    vt_audit_report_init(&rep2);
+    if (vt_audit_sse_new(&s, x, NULL) != VT_OK || vt_audit_sse_new(&s2, x, NULL) != VT_OK)
         __builtin_trap();
+    vt__audit_sse_set_fast(s2, false);
     for (size_t at = 0; at < size;) {
         const uint8_t *nl = memchr(data + at, '\n', size - at);
         size_t n = nl != NULL ? (size_t)(nl - (data + at)) : size - at;
-        vt_status rc;
-        out.len = 0;
+        vt_status rc, rc2;
+        out.len = out2.len = 0;
         rc = vt_audit_sse_event(s, &out, data + at, n, NULL);
+        rc2 = vt_audit_sse_event(s2, &out2, data + at, n, NULL);
         if (failed && rc == VT_OK)
             __builtin_trap(); /* a failed stream stays failed */
+        if (rc != rc2 || vt_audit_sse_blocked(s) != vt_audit_sse_blocked(s2))
+            __builtin_trap();
         failed |= rc != VT_OK;
-        if (rc == VT_OK)
+        if (rc == VT_OK) {
             must_be_json(&out);
+            same_json(&out, &out2);
+        }
         at += n + 1;
     }
-    out.len = 0;
-    if (vt_audit_sse_finish(s, &out, &rep, NULL) == VT_OK) {
-        must_be_json(&out);
-        if (failed != ((rep.failed & VT_AUDIT_RESPONSE) != 0))
+    out.len = out2.len = 0;
+    {
+        vt_status rc = vt_audit_sse_finish(s, &out, &rep, NULL), rc2 = vt_audit_sse_finish(s2, &out2, &rep2, NULL);
+        if (rc != rc2)
+            __builtin_trap();
+        if (rc == VT_OK) {
+            must_be_json(&out);
+            same_json(&out, &out2);
+            if (failed != ((rep.failed & VT_AUDIT_RESPONSE) != 0))
+                __builtin_trap();
+        }
+        out.len = out2.len = 0;
+        if (vt_audit_report_json(&out, &rep, NULL) != VT_OK || vt_audit_report_json(&out2, &rep2, NULL) != VT_OK ||
+            out.len != out2.len || memcmp(out.data, out2.data, out.len) != 0)
             __builtin_trap();
     }
+    vt_audit_sse_free(s2);
+    vt_buf_free(&out2);
     vt_audit_sse_free(s);
     vt_buf_free(&out);
     return 0;

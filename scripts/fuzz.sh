@@ -34,6 +34,11 @@ printf '%s' '{"model":"m","messages":[{"content":[{"type":"text","text":"ip 10.0
 printf '%s' '{"prompt":["DE89 3704 0044 0532 0130 00","+1 415 555 2671"],"input":"123-45-6789"}' >"$a/prompt"
 printf '%s\n%s\n' '{"choices":[{"index":0,"delta":{"content":"a bob.sm","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}' \
   '{"choices":[{"index":0,"delta":{"content":"ith@example.com"},"finish_reason":"stop"}],"x":{"k@example.com":1}}' >"$a/stream"
+# Chunks as models stream them (the stream auditor's fast path): a marker split across events.
+printf '%s\n' '{"id":"c-1","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}' \
+  '{"id":"c-1","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"content":"mail bob.sm"},"finish_reason":null}],"usage":null}' \
+  '{"id":"c-1","created":1.5e3,"choices":[{"delta":{"content":"ith@exa\u006dple.com caf\u00e9 \ud83d\ude00"}},{"index":1,"text":"10.0.0.1 x"}]}' \
+  '{"id":"c-1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}' >"$a/stream_chunks"
 printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
 # Unicode look-alikes and separators the scanner folds (NBSP, U+202F, full-width digits, '＠', '．').
 printf '%s' '{"messages":[{"content":"card 4111\u00a01111\u00a01111\u00a01111, +44\u202f20\u202f7946\u202f0958"}]}' >"$a/nbsp"

@@ -101,12 +101,22 @@ typedef struct audit_vec {
     size_t len, cap;
 } audit_vec;
 
+/* A short string a scan of one phase found nothing in (vt__audit_scan_text). */
+#define AUDIT_CLEAN_SLOTS 64
+#define AUDIT_CLEAN_MAX 48
+typedef struct audit_clean {
+    const struct audit_db *db; /* the phase's database; NULL: an empty slot */
+    uint8_t len;
+    uint8_t b[AUDIT_CLEAN_MAX];
+} audit_clean;
+
 struct vt_audit_ctx {
     const vt_audit_chain *c;
     hs_scratch_t *scratch;
     audit_vec cands, marks, groups;
     vt_buf dec, red; /* decoded and redacted string, reused */
     audit_norm norm; /* the scanned text with look-alikes folded, reused */
+    audit_clean clean[AUDIT_CLEAN_SLOTS]; /* keys, ids and model names recur in every document */
 };
 
 /* State of one scan: a request, a response body, or a stream. */
@@ -120,6 +130,14 @@ typedef struct audit_state {
     bool changed;
 } audit_state;
 
+/*
+ * Scans one whole string (a JSON key or value) in st's phase: st->changed says
+ * whether it was redacted, and then x->red holds the redacted text.  A short
+ * string already found clean in this phase is not scanned again: the scan of
+ * a whole string depends only on its bytes and the phase's database, so the
+ * answer is the same.  scan.c.
+ */
+vt_status vt__audit_scan_text(vt_audit_ctx *x, audit_state *st, const uint8_t *s, size_t n, vt_err *err);
 /*
  * Scans buf[0..n) and releases buf[rel..R) (R = n when final, else
  * n - VT_AUDIT_HOLDBACK - 1) redacted into out; *rel_out is where the next

@@ -40,6 +40,7 @@ void vt_audit_ctx_free(vt_audit_ctx *x)
     vt_buf_free(&x->dec); /* wipes: it held request text */
     vt_buf_free(&x->red);
     vt__audit_norm_free(&x->norm);
+    vt_wipe(x->clean, sizeof(x->clean)); /* it held short strings of requests */
     free(x);
 }
 

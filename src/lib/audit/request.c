@@ -307,14 +307,8 @@ static vt_status refuse(rwalk *w, const char *what)
 /* Scans text; *changed tells whether the redacted text (in x->red) differs. */
 static vt_status scan(rwalk *w, const char *s, size_t n, bool *changed)
 {
-    size_t rel;
-    vt_status rc;
+    vt_status rc = vt__audit_scan_text(w->x, w->st, (const uint8_t *)s, n, w->err);
 
-    w->x->red.len = 0;
-    w->st->changed = false;
-    w->st->sw = 0;
-    rc = vt__audit_run(w->x, w->st, (const uint8_t *)s, n, 0, 0, true, &w->x->red, &rel, w->err);
-    w->st->sw = 0;
     *changed = rc == VT_OK && w->st->changed;
     return rc;
 }

@@ -19,27 +19,19 @@
 
 #include <jansson.h>
 
-#include "audit/audit_int.h"
+#include "audit/sse_int.h"
 #include "base/json.h"
 
 #define MAX_DEPTH 64
-#define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
-#define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
 
 /* ---- one tree ---- */
 
 /* Scans one string; *repl is the redacted string (owned) when it changed, else NULL. */
 static vt_status scan_str(vt_audit_ctx *x, audit_state *st, const char *s, size_t n, json_t **repl, vt_err *err)
 {
-    size_t rel = 0;
-    vt_status rc;
+    vt_status rc = vt__audit_scan_text(x, st, (const uint8_t *)s, n, err);
 
     *repl = NULL;
-    x->red.len = 0;
-    st->changed = false;
-    st->sw = SW_NONE;
-    rc = vt__audit_run(x, st, (const uint8_t *)s, n, 0, 0, true, &x->red, &rel, err);
-    st->sw = SW_NONE;
     if (rc != VT_OK || !st->changed)
         return rc;
     *repl = json_stringn(x->red.len > 0 ? (const char *)x->red.data : "", x->red.len);
@@ -212,17 +204,9 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
 
 /* ---- streams ---- */
 
-/* Text fields that continue across events, by their JSON name. */
-enum { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING, F_TEXT, F_TOOL_ARGS, F_FUNC_ARGS, F_COUNT };
-static const char *const field_name[F_COUNT] = { "content", "refusal", "reasoning_content", "reasoning",
+const char *const vt__sse_field_name[F_COUNT] = { "content", "refusal", "reasoning_content", "reasoning",
                                                  "text",    "arguments", "arguments" };
-
-typedef struct sse_field {
-    int choice, tool; /* choices[].index; tool_calls[].index (-1: not a tool call) */
-    int kind;         /* F_* */
-    vt_audit_stream *s;
-    bool done;        /* its choice finished: no more text may follow */
-} sse_field;
+#define field_name vt__sse_field_name
 
 /* A streamed string taken out of an event while the rest of it is audited. */
 typedef struct taken {
@@ -232,17 +216,6 @@ typedef struct taken {
     sse_field *f;
     json_t *text;     /* owned */
 } taken;
-
-struct vt_audit_sse {
-    vt_audit_ctx *x;
-    audit_state st; /* every string that is not a streamed field */
-    sse_field f[SSE_MAX_FIELDS];
-    size_t nf;
-    json_t *last; /* the last event, audited: its id, object, created, model make the final chunk */
-    vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
-    vt_buf txt;
-    bool failed, finished;
-};
 
 vt_status vt_audit_sse_new(vt_audit_sse **out, vt_audit_ctx *x, vt_err *err)
 {
@@ -265,7 +238,11 @@ void vt_audit_sse_free(vt_audit_sse *s)
     for (size_t i = 0; i < s->nf; i++)
         vt_audit_stream_free(s->f[i].s);
     json_decref(s->last);
+    vt_buf_free(&s->last_raw);
     vt_buf_free(&s->txt);
+    vt__json_tokens_free(&s->toks);
+    vt_buf_free(&s->rel);
+    free(s->repl);
     free(s);
 }
 
@@ -287,17 +264,24 @@ bool vt_audit_sse_blocked(const vt_audit_sse *s)
     return false;
 }
 
-static vt_status field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err)
+sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool)
 {
-    sse_field *f;
+    for (size_t i = 0; i < s->nf; i++) {
+        sse_field *f = &s->f[i];
+        if (f->choice == choice && f->kind == kind && f->tool == tool)
+            return f;
+    }
+    return NULL;
+}
+
+vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err)
+{
+    sse_field *f = vt__sse_field_find(s, choice, kind, tool);
     vt_status rc;
 
-    for (size_t i = 0; i < s->nf; i++) {
-        f = &s->f[i];
-        if (f->choice == choice && f->kind == kind && f->tool == tool) {
-            *out = f;
-            return VT_OK;
-        }
+    if (f != NULL) {
+        *out = f;
+        return VT_OK;
     }
     if (s->nf == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: a stream with more than %d text fields cannot be audited",
@@ -344,7 +328,7 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     if (*nt == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
                           SSE_MAX_FIELDS);
-    rc = field_get(&f, s, choice, kind, tool, err);
+    rc = vt__sse_field_get(&f, s, choice, kind, tool, err);
     if (rc != VT_OK)
         return rc;
     if (f->done)
@@ -534,6 +518,14 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
 
     if (s->finished || s->failed)
         return vt_err_set(err, VT_E_ARG, "audit: stream already %s", s->failed ? "failed" : "finished");
+    if (!s->no_fast) {
+        bool done = false;
+        rc = vt__audit_sse_fast(s, out, data, len, &done, err);
+        if (rc != VT_OK)
+            s->failed = true;
+        if (rc != VT_OK || done)
+            return rc;
+    }
     rc = parse_strict(&doc, data, len, "stream event", err);
     if (rc == VT_OK) {
         vt__audit_usage_from(&s->usage, doc); /* from this parse: no second one for the receipt */
@@ -544,6 +536,7 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     if (rc == VT_OK) { /* kept whole (one reference): the final chunk reads its id, object, created, model */
         json_decref(s->last);
         s->last = json_incref(doc);
+        s->last_raw.len = 0;
     }
     if (rc != VT_OK) {
         out->len = mark;
@@ -586,6 +579,9 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
         for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
             total.counts[t] += vt__audit_stream_state(f->s)->counts[t];
     }
+    if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s) && s->last == NULL &&
+        s->last_raw.len > 0) /* the last event went by the fast path: read the one that was sent */
+        s->last = json_loadb((const char *)s->last_raw.data, s->last_raw.len, 0, NULL);
     if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s)) {
         const char *obj = json_string_value(json_object_get(s->last, "object"));
         chunk = json_pack("{s:O?, s:s, s:O?, s:O?, s:[]}", "id", json_object_get(s->last, "id"), "object",

@@ -759,3 +759,40 @@ void vt__audit_db_free(audit_db *db)
     free(db->dets);
     memset(db, 0, sizeof(*db));
 }
+
+/* FNV-1a: a slot for a short string; equality is still checked byte for byte. */
+static size_t clean_slot(const uint8_t *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 16777619u;
+    return (h ^ h >> 16) % AUDIT_CLEAN_SLOTS;
+}
+
+vt_status vt__audit_scan_text(vt_audit_ctx *x, audit_state *st, const uint8_t *s, size_t n, vt_err *err)
+{
+    uint32_t counts[AUDIT_MAX_TYPES];
+    audit_clean *slot = NULL;
+    size_t rel;
+    vt_status rc;
+
+    x->red.len = 0;
+    st->changed = false;
+    st->sw = SW_NONE;
+    if (n <= AUDIT_CLEAN_MAX) {
+        slot = &x->clean[clean_slot(s, n)];
+        if (slot->db == st->db && slot->len == n && memcmp(slot->b, s, n) == 0)
+            return VT_OK;
+        memcpy(counts, st->counts, sizeof(counts));
+    }
+    rc = vt__audit_run(x, st, s, n, 0, 0, true, &x->red, &rel, err);
+    st->sw = SW_NONE;
+    /* Clean: nothing redacted and nothing counted (an annotation or a policy hit counts). */
+    if (rc == VT_OK && slot != NULL && !st->changed && memcmp(counts, st->counts, sizeof(counts)) == 0) {
+        slot->db = st->db;
+        slot->len = (uint8_t)n;
+        memcpy(slot->b, s, n);
+    }
+    return rc;
+}

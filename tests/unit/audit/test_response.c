@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "audit/sse_int.h"
+
 #define MARK "leak.marker@example.com"
 #define CFG                                                                                                            \
     "[{\"name\":\"pii\",\"phases\":[\"request\",\"response\"],\"actions\":{\"email\":\"redact\",\"secret\":\"block\"}}]"
@@ -332,6 +334,194 @@ static void test_audit_response__stream_usage(void **state)
     vt_buf_free(&out);
 }
 
+static uint32_t response_count(const vt_audit_report *r, const char *type)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < r->entry_len; i++)
+        for (size_t k = 0; r->entries[i].phase == VT_AUDIT_RESPONSE && k < r->entries[i].count_len; k++)
+            if (strcmp(r->entries[i].counts[k].type, type) == 0)
+                n += r->entries[i].counts[k].count;
+    return n;
+}
+
+/* Short strings found clean are not scanned again (scan.c's cache): a string with a finding, or
+ * an annotation only, is still found every time it comes, in every body. */
+static void test_audit_response__repeated_short_strings_found_each_time(void **state)
+{
+    static const char body[] = "{\"a\":\"10.0.0.1\",\"b\":\"10.0.0.1\",\"c\":\"clean\",\"d\":\"clean\","
+                               "\"e\":\"x@example.com\",\"f\":\"x@example.com\",\"10.0.0.1\":\"clean\"}";
+    audit_fx *g = audit_fx_new("[{\"name\":\"pii\",\"phases\":[\"response\"],\"actions\":{\"ip\":\"annotate\","
+                               "\"email\":\"redact\"}}]");
+    vt_err err = { 0 };
+
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        vt_audit_report_init(g->rep);
+        g->fwd.len = 0;
+        assert_int_equal(vt_audit_response(g->rep, &g->fwd, g->x, (const uint8_t *)body, strlen(body), &err), VT_OK);
+        assert_int_equal(response_count(g->rep, "ip"), 3);
+        assert_int_equal(response_count(g->rep, "email"), 2);
+        assert_int_equal(vt_buf_terminate(&g->fwd, NULL), VT_OK);
+        assert_null(strstr((char *)g->fwd.data, "example.com"));
+    }
+    audit_fx_free(g);
+}
+
+/* ---- the stream auditor's fast path (sse_fast.c) against its jansson path ---- */
+
+static void assert_same_json(const vt_buf *a, const vt_buf *b)
+{
+    json_t *ja, *jb;
+
+    if (a->len == 0 || b->len == 0) {
+        assert_int_equal(a->len, b->len);
+        return;
+    }
+    ja = json_loadb((const char *)a->data, a->len, JSON_ALLOW_NUL, NULL);
+    jb = json_loadb((const char *)b->data, b->len, JSON_ALLOW_NUL, NULL);
+    assert_non_null(ja);
+    assert_non_null(jb);
+    if (!json_equal(ja, jb))
+        fail_msg("the two paths sent different events:\n  fast:    %.*s\n  jansson: %.*s", (int)a->len,
+                 (const char *)a->data, (int)b->len, (const char *)b->data);
+    json_decref(ja);
+    json_decref(jb);
+}
+
+/* Runs the events through a stream with the fast path and one without; every event must get the
+ * same status and the same JSON value, the stream the same end and the same report.  Returns how
+ * many events the fast path audited; *sent: what the fast stream sent (caller frees). */
+static size_t sse_agree(fixture *f, const char *const *ev, size_t n, vt_buf *sent)
+{
+    vt_audit_sse *a = NULL, *b = NULL;
+    vt_audit_report *ra = calloc(1, sizeof(*ra)), *rb = calloc(1, sizeof(*rb));
+    vt_buf oa = { 0 }, ob = { 0 };
+    vt_status sa = VT_OK, sb = VT_OK;
+    size_t fast;
+
+    assert_non_null(ra);
+    assert_non_null(rb);
+    vt_audit_report_init(ra);
+    vt_audit_report_init(rb);
+    assert_int_equal(vt_audit_sse_new(&a, f->x, NULL), VT_OK);
+    assert_int_equal(vt_audit_sse_new(&b, f->x, NULL), VT_OK);
+    vt__audit_sse_set_fast(b, false);
+    for (size_t i = 0; i < n && sa == VT_OK && !vt_audit_sse_blocked(a); i++) {
+        oa.len = ob.len = 0;
+        sa = vt_audit_sse_event(a, &oa, (const uint8_t *)ev[i], strlen(ev[i]), NULL);
+        sb = vt_audit_sse_event(b, &ob, (const uint8_t *)ev[i], strlen(ev[i]), NULL);
+        if (sa != sb)
+            fail_msg("event %zu: fast path %s, jansson %s", i, vt_status_str(sa), vt_status_str(sb));
+        assert_int_equal(vt_audit_sse_blocked(a), vt_audit_sse_blocked(b));
+        if (sa == VT_OK) {
+            assert_same_json(&oa, &ob);
+            if (sent != NULL && oa.len > 0) {
+                assert_int_equal(vt_buf_append(sent, oa.data, oa.len, NULL), VT_OK);
+                assert_int_equal(vt_buf_append(sent, "\n", 1, NULL), VT_OK);
+            }
+        }
+    }
+    oa.len = ob.len = 0;
+    assert_int_equal(vt_audit_sse_finish(a, &oa, ra, NULL), vt_audit_sse_finish(b, &ob, rb, NULL));
+    assert_same_json(&oa, &ob);
+    if (sent != NULL) {
+        assert_int_equal(vt_buf_append(sent, oa.data, oa.len, NULL), VT_OK);
+        assert_int_equal(vt_buf_terminate(sent, NULL), VT_OK);
+    }
+    oa.len = ob.len = 0;
+    assert_int_equal(vt_audit_report_json(&oa, ra, NULL), VT_OK);
+    assert_int_equal(vt_audit_report_json(&ob, rb, NULL), VT_OK);
+    assert_int_equal(oa.len, ob.len);
+    assert_memory_equal(oa.data, ob.data, oa.len);
+    fast = vt__audit_sse_fast_events(a);
+    assert_int_equal(vt__audit_sse_fast_events(b), 0);
+    vt_audit_sse_free(a);
+    vt_audit_sse_free(b);
+    vt_buf_free(&oa);
+    vt_buf_free(&ob);
+    free(ra);
+    free(rb);
+    return fast;
+}
+
+#define CHUNK(body) "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"m\"," body "}"
+
+static void test_audit_response__stream_fast_path_agrees(void **state)
+{
+    /* As models stream: a marker split across events, caught, and every event but the one with
+     * finish_reason audited without a tree. */
+    static const char *const typical[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
+              "\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail leak.mar\"},\"finish_reason\":null}],"
+              "\"usage\":null"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ker@example.com now\"},\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]"),
+    };
+    /* Escapes both ways, NUL in a value, astral characters, numbers in every form, keys in any order,
+     * a redacted string outside the streamed fields, two choices, completions' "text". */
+    static const char *const shapes[] = {
+        "{\"m\\u006fdel\":\"" MARK "\",\"created\":-0,\"x\":[1.5e3,-2.25E-2,0.0,123456789012345678,true,false,null],"
+        "\"choices\":[{\"delta\":{\"content\":\"tab\\there \\\"q\\\" \\\\ \\u0000 \\ud83d\\ude00 caf\\u00e9 "
+        "\\u2028\"},\"index\":1},{\"index\":0,\"delta\":{\"reasoning_content\":\"r \\/ \xc3\xa9\",\"refusal\":null}}]}",
+        "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"leak.marker@exam\"}},{\"index\":0,\"text\":\"t\"}]}",
+        "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"ple.com and more words\"}}],\"nested\":{\"a\":{\"b\":[["
+        "\"" MARK "\"]]}}}",
+        "{ \"choices\" : [ { \"index\" : 0 , \"delta\" : { \"content\" : \"spaced\" } } ] }\r\n",
+    };
+    /* What the fast path leaves to jansson: the same result, by the other road. */
+    static const char *const others[] = {
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"tool_calls\":[{\"index\":0,\"function\":"
+        "{\"arguments\":\"{}\"}}]}}]}",
+        "{\"choices\":[{\"index\":0,\"message\":{\"content\":\"b\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"c\"}}],\"usage\":{\"total_tokens\":3}}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"d\"}}],\"n\":1234567890123456789}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"e\"}}],\"n\":1e400}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"f\"}}],\"x\":{\"" MARK "\":1}}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"g\"}}],\"d\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}",
+    };
+    static const char *const refused[] = {
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\",\"content\":\"y\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]} trailing",
+        "{\"choices\":[{\"index\":1.0,\"delta\":{\"content\":\"x\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xed\xa0\x80\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xc0\xaf\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"raw\x01\"}}]}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],\"k\\u0000\":1}",
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":01}}]}",
+        "{\"" MARK "\":1,\"choices\":[]}",
+        "[1]",
+        "",
+    };
+    fixture *f = *state;
+    vt_buf sent = { 0 };
+
+    assert_int_equal(sse_agree(f, typical, 4, &sent), 3);
+    assert_null(strstr((char *)sent.data, "leak.ma"));
+    assert_non_null(strstr((char *)sent.data, "[EMAIL_1]"));
+    vt_buf_free(&sent);
+    assert_int_equal(sse_agree(f, shapes, 4, &sent), 4);
+    assert_null(strstr((char *)sent.data, "example.com"));
+    vt_buf_free(&sent);
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        const char *ev[2] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"fine\"}}]"), others[i] };
+        if (sse_agree(f, ev, 2, NULL) != 1)
+            fail_msg("case %zu went by the fast path", i);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        const char *ev[2] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"fine\"}}]"), refused[i] };
+        if (sse_agree(f, ev, 2, NULL) != 1)
+            fail_msg("refused case %zu went by the fast path", i);
+    }
+    /* A secret outside the streamed fields blocks the stream on both roads. */
+    {
+        const char *ev[2] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"fine\"}}]"),
+                              "{\"id\":\"AKIAIOSFODNN7EXAMPLE\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}" };
+        assert_int_equal(sse_agree(f, ev, 2, NULL), 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +534,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_fast_path_agrees, setup, teardown),
+        cmocka_unit_test(test_audit_response__repeated_short_strings_found_each_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,62 @@
+/* Internal: the stream auditor's state (vt_audit_sse), shared by response.c,
+ * which audits any event through a jansson tree, and sse_fast.c, which audits
+ * the common event shape without one. */
+#ifndef VT_AUDIT_SSE_INT_H
+#define VT_AUDIT_SSE_INT_H
+
+#include "audit/audit_int.h"
+#include "base/json_tokens.h"
+
+#define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
+#define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
+
+/* Text fields that continue across events, by their JSON name (vt__sse_field_name). */
+enum { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING, F_TEXT, F_TOOL_ARGS, F_FUNC_ARGS, F_COUNT };
+extern const char *const vt__sse_field_name[F_COUNT];
+
+typedef struct sse_field {
+    int choice, tool; /* choices[].index; tool_calls[].index (-1: not a tool call) */
+    int kind;         /* F_* */
+    vt_audit_stream *s;
+    bool done;        /* its choice finished: no more text may follow */
+} sse_field;
+
+struct vt_audit_sse {
+    vt_audit_ctx *x;
+    audit_state st; /* every string that is not a streamed field */
+    sse_field f[SSE_MAX_FIELDS];
+    size_t nf;
+    json_t *last;     /* the last event, audited, when it went through jansson ... */
+    vt_buf last_raw;  /* ... or as sent, when it did not (last is then NULL): its id, object,
+                       * created and model make the final chunk */
+    vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
+    vt_buf txt;
+    bool failed, finished;
+    bool no_fast;     /* every event through jansson (tests compare the two paths) */
+    size_t fast_events; /* events the fast path audited */
+    vt_jt_list toks;  /* sse_fast.c's reused scratch: the event's tokens, */
+    vt_buf rel;       /* the texts it sends in place of the upstream's, */
+    uint32_t *repl;   /* and per token where its text is in rel (UINT32_MAX: its own) */
+    size_t repl_cap;
+};
+
+/* The field of (choice, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */
+vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err);
+/* The field of (choice, kind, tool), or NULL. */
+sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool);
+
+/*
+ * Audits one event without building a tree, when it has the shape nearly every
+ * streamed chunk has (sse_fast.c, docs/auditors.md "Streams"): *done false
+ * means it did not, nothing was changed, and the event must go through
+ * jansson.  *done true: the event was audited exactly as response.c would
+ * have, and what to send (nothing when the stream is blocked) appended to out.
+ */
+vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, size_t len, bool *done, vt_err *err);
+
+/* Tests: route every event through jansson (false) or let the fast path take what it can; how
+ * many events it took. */
+void vt__audit_sse_set_fast(vt_audit_sse *s, bool on);
+size_t vt__audit_sse_fast_events(const vt_audit_sse *s);
+
+#endif
