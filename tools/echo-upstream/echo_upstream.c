@@ -61,7 +61,29 @@ struct stream {
     json_t *chunks; /* array of strings (event data), sent in order */
     size_t next;
     unsigned delay_us;
+    int64_t start_us; /* monotonic: tick k is due at start_us + k * delay_us */
 };
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The wait until tick k: against the stream's start, so the rate holds however late a tick ran. */
+static struct timeval until_tick(const struct stream *st, size_t k)
+{
+    int64_t wait = st->start_us + (int64_t)k * st->delay_us - mono_us();
+    struct timeval tv = { 0, 0 };
+
+    if (wait > 0) {
+        tv.tv_sec = (time_t)(wait / 1000000);
+        tv.tv_usec = (suseconds_t)(wait % 1000000);
+    }
+    return tv;
+}
 
 static unsigned long counter;
 
@@ -217,7 +239,7 @@ static void stream_tick(evutil_socket_t fd, short what, void *arg)
         return;
     }
     {
-        struct timeval tv = { st->delay_us / 1000000, st->delay_us % 1000000 };
+        struct timeval tv = until_tick(st, st->next + 1);
         evtimer_add(st->timer, &tv);
     }
 }
@@ -231,6 +253,7 @@ static void start_stream(struct evhttp_request *req, json_t *chunks, unsigned de
     st->evcon = evhttp_request_get_connection(req);
     st->chunks = chunks;
     st->delay_us = delay_us;
+    st->start_us = mono_us();
     st->timer = evtimer_new(evhttp_connection_get_base(st->evcon), stream_tick, st);
     json_array_append_new(chunks, json_string("[DONE]"));
     add_common(req, "text/event-stream");
