@@ -4,6 +4,7 @@
  * JSON log line and error replies every part of the proxy shares.
  */
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h> /* ev_write: see gwp_flush_now */
 
 #include "gateway/proxy_int.h"
 
@@ -145,33 +146,48 @@ void gwp_ex_finish(struct exchange *ex)
     free(ex);
 }
 
-/* Hands the request to evhttp for good: no close callback may reach us afterwards. */
 /*
- * A reply evhttp has queued whole on a plain client connection is written now, in this loop
- * pass, and evhttp is told it went out (bufferevent_trigger runs its write callback, which ends
- * the request and re-arms reading).  The EPOLLOUT evhttp asked for is then cancelled within the
- * same pass, where libevent's epoll changelist folds the add and the delete into nothing: no
- * epoll_ctl pair and no extra epoll_wait per response.  TLS connections are left to OpenSSL's
- * bufferevent.  Nothing may use the connection afterwards: evhttp may have ended it (a
- * "Connection: close" reply); the bufferevent itself stays valid under the connection guard's
- * reference.
+ * A reply evhttp has queued whole on a client connection is written now, in this loop pass,
+ * instead of after an epoll round trip for EPOLLOUT.  The EPOLLOUT evhttp asked for is then
+ * cancelled within the same pass, where libevent's epoll changelist folds the add and the
+ * delete into nothing: no epoll_ctl pair and no extra epoll_wait per response.
+ *  - Plain: the output is written here and evhttp told it went out (bufferevent_trigger runs
+ *    its write callback, which ends the request and re-arms reading).
+ *  - TLS: OpenSSL's bufferevent writes only when its write event runs (evhttp fills the output
+ *    before enabling writes, so the output callback found writing disabled); the event is made
+ *    active now, so its callback (SSL_write, then evhttp's write callback) runs in this pass.
+ *    If the socket does not take it all, the event stays armed, as it would have anyway.
+ * more: the reply goes on (a stream's chunk).  Otherwise nothing may use the connection
+ * afterwards: evhttp may have ended it (a "Connection: close" reply); the bufferevent itself
+ * stays valid under the connection guard's reference.
  */
-void gwp_flush_now(struct bufferevent *bev)
+void gwp_flush_now(struct bufferevent *bev, bool more)
 {
     struct evbuffer *out;
     evutil_socket_t fd;
 
-    if (bev == NULL || bufferevent_openssl_get_ssl(bev) != NULL || (fd = bufferevent_getfd(bev)) < 0 ||
-        !(bufferevent_get_enabled(bev) & EV_WRITE))
+    if (bev == NULL || (fd = bufferevent_getfd(bev)) < 0 || !(bufferevent_get_enabled(bev) & EV_WRITE))
         return;
     out = bufferevent_get_output(bev);
+    if (bufferevent_openssl_get_ssl(bev) != NULL) {
+        if (evbuffer_get_length(out) > 0)
+            event_active(&bev->ev_write, EV_WRITE, 1);
+        return;
+    }
     evbuffer_unfreeze(out, 1); /* as the bufferevent's own write callback does around its write */
     (void)evbuffer_write(out, fd); /* an error shows on the bufferevent's next write or read */
     evbuffer_freeze(out, 1);
-    if (evbuffer_get_length(out) == 0)
-        bufferevent_trigger(bev, EV_WRITE, 0);
+    if (evbuffer_get_length(out) > 0)
+        return;
+    bufferevent_trigger(bev, EV_WRITE, 0);
+    /* A reply that goes on (a stream's chunk): evhttp leaves writing enabled until its end, so
+     * the bufferevent would wake for EPOLLOUT only to find nothing to write.  The next chunk
+     * enables it again. */
+    if (more)
+        bufferevent_disable(bev, EV_WRITE);
 }
 
+/* Hands the request to evhttp for good: no close callback may reach us afterwards. */
 struct evhttp_request *gwp_ex_take_req(struct exchange *ex)
 {
     struct evhttp_request *req = ex->req;
@@ -429,6 +445,7 @@ bool gwp_ex_body(struct exchange *ex, struct evbuffer *in, size_t n)
             evhttp_send_reply_chunk_with_cb(ex->req, ex->out, client_drained, ex);
         } else {
             evhttp_send_reply_chunk(ex->req, ex->out);
+            gwp_flush_now(cb, true); /* the event goes out now, not after a round trip for EPOLLOUT */
         }
     }
     return true;
@@ -494,7 +511,7 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         struct bufferevent *cbev = evhttp_connection_get_bufferevent(ex->cevcon);
         evhttp_send_reply(gwp_ex_take_req(ex), status, NULL, ex->resp);
         gwp_ex_finish(ex);
-        gwp_flush_now(cbev); /* last: evhttp may end the connection in it */
+        gwp_flush_now(cbev, false); /* last: evhttp may end the connection in it */
     }
 }
 

@@ -145,7 +145,7 @@ void gwp_ex_finish(struct exchange *ex);
 bool gwp_ex_headers(struct exchange *ex, struct upconn *c);
 void gwp_ex_start_upstream(struct exchange *ex);
 struct evhttp_request *gwp_ex_take_req(struct exchange *ex);
-void gwp_flush_now(struct bufferevent *bev);
+void gwp_flush_now(struct bufferevent *bev, bool more);
 bool gwp_framing(struct upconn *c, bool *no_body);
 void gwp_handle(struct evhttp_request *req, void *arg);
 bool gwp_model_id_ok(const char *s);
