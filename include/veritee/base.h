@@ -151,6 +151,14 @@ VT_API void vt_time_format(char out[32], vt_time t);
 VT_API vt_time vt_time_now(void);
 /* Days-from-civil conversion, exposed for ASN.1 time parsing and tests. */
 VT_API vt_time vt_time_from_utc(int year, int mon, int day, int hour, int min, int sec);
+/* Monotonic clock in nanoseconds since an arbitrary start (boot).  For durations,
+ * deadlines, rate limits and idle timeouts: unlike the wall clock it never jumps when the
+ * time is set or stepped by NTP, so an interval can never come out negative or huge.
+ * Not a timestamp: its zero is arbitrary and differs from boot to boot. */
+VT_API int64_t vt_time_mono_ns(void);
+/* The same clock in milliseconds and microseconds (truncated). */
+static inline int64_t vt_time_mono_ms(void) { return vt_time_mono_ns() / 1000000; }
+static inline int64_t vt_time_mono_us(void) { return vt_time_mono_ns() / 1000; }
 
 /* ---- files ---- */
 /* Reads a whole regular file into out (appended).  VT_E_LIMIT above max bytes. */

@@ -41,13 +41,6 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The audited route of an inference path; 0 for any other path. */
 static vt_audit_route inference_route(const char *p)
 {
@@ -256,7 +249,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     ctx->state = x;
     x->audited = true;
     x->received_ms = wall_ms();
-    x->start_us = mono_us();
+    x->start_us = vt_time_mono_us();
     vt_audit_report_init(x->rep);
     vt_audit_exec_init(&x->exec);
     pthread_mutex_lock(&t->mu);
@@ -362,7 +355,7 @@ static vt_status execution(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, vt_
 {
     vt_status rc;
 
-    x->exec.latency_us = mono_us() - x->start_us;
+    x->exec.latency_us = vt_time_mono_us() - x->start_us;
     x->exec.upstream_status = ctx->upstream_status;
     rc = vt_audit_execution(x->rep, t->chain, &x->exec, err);
     if (rc == VT_OK && xany(t, VT_AUDIT_EXECUTION)) {

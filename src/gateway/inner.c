@@ -65,10 +65,7 @@ static struct pool *pool_of(struct event_base *base, bool create)
 
 static time_t now_secs(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
+    return (time_t)(vt_time_mono_ns() / 1000000000);
 }
 
 static struct evhttp_connection *take(const vt_gw_self *self, struct event_base *base)

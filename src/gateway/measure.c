@@ -15,13 +15,6 @@
 #include "gateway/trust.h"
 #include "gateway/xaud.h"
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *base_name(const char *p)
 {
     size_t n = strlen(p);
@@ -75,7 +68,7 @@ bool vt__gw_model_check(vt_gw_trust *t)
 
     if (atomic_load(&t->model_changed))
         return true;
-    now = now_ms();
+    now = vt_time_mono_ms();
     next = atomic_load(&t->next_check_ms);
     if (t->o.model_check_ms > 0 && now < next)
         return false;

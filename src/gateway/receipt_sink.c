@@ -26,18 +26,11 @@
 #define SINK_BACKOFF_MAX_MS 30000
 #define SINK_QUEUE_BYTES ((uint64_t)256 << 20)
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- producer: the request threads ---- */
 
 static void drop_note(vt_gw_trust *t, const char *why)
 {
-    long long now = mono_ms(), last = atomic_load(&t->drop_logged_ms);
+    long long now = vt_time_mono_ms(), last = atomic_load(&t->drop_logged_ms);
     unsigned long long n = atomic_fetch_add(&t->drop_unlogged, 1) + 1;
 
     /* One line a second at most, with the count since the previous line. */
@@ -266,15 +259,15 @@ static void *sink_main(void *arg)
         bool stop;
         int64_t now;
 
-        now = mono_ms();
+        now = vt_time_mono_ms();
         /* Group commit of what the request threads pushed: at most one fdatasync per SINK_SYNC_MS
          * while batches flow (the uploads do not wait for it; a kill -9 loses nothing written). */
         if (now >= next_sync) {
             int64_t took;
             if (vt_gw_rq_sync(t->rq, &e) != VT_OK)
                 vt__gw_log("error", "receipt_queue", e.msg);
-            took = mono_ms() - now; /* a slow disk: upload at least as long as the sync took */
-            now = mono_ms();
+            took = vt_time_mono_ms() - now; /* a slow disk: upload at least as long as the sync took */
+            now = vt_time_mono_ms();
             next_sync = now + (took > SINK_SYNC_MS ? took : SINK_SYNC_MS);
         }
         if (now >= next_metrics) {

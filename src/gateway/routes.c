@@ -48,10 +48,7 @@ enum route gwp_route_of(const char *path, bool *post)
  * makes at most limits.attestation_per_sec of them (a burst of one second's worth). */
 static bool attestation_allowed(vt_gw *gw)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return vt_ratelimit_take(gw->attest_rl, "attestation", (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    return vt_ratelimit_take(gw->attest_rl, "attestation", vt_time_mono_ms());
 }
 
 void gwp_handle(struct evhttp_request *req, void *arg)

@@ -67,20 +67,6 @@ struct vt_gw_xaud {
     pthread_cond_t metrics_cv;
 };
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static vt_status file_digest(uint8_t out[32], const char *path, vt_err *err)
 {
     vt_digest_ctx *d = NULL;
@@ -259,7 +245,7 @@ static vt_status wait_fd(int fd, short ev, int64_t deadline, const char *who, vt
 {
     for (;;) {
         struct pollfd p = { .fd = fd, .events = ev };
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - vt_time_mono_ms();
         int r;
         if (left <= 0)
             return vt_err_set(err, VT_E_IO, "timed out");
@@ -439,7 +425,7 @@ static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const
 {
     vt_gw_xaud *x = sl->x;
     struct xconn *c = &sl->conns[i];
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = vt_time_mono_ms() + timeout_ms;
     vt_status rc = VT_E_INTERNAL;
     int status = 0;
 
@@ -477,10 +463,10 @@ vt_status vt__gw_xaud_call(void *arg, size_t i, const char *req, size_t len, vt_
         pthread_mutex_lock(&sl->x->shared_mu);
     {
         struct xstat *st = &sl->x->stats[i];
-        int64_t t0 = mono_ns(), dt;
+        int64_t t0 = vt_time_mono_ns(), dt;
         size_t b = 0;
         rc = slot_call(sl, i, "POST", "/v1/audit", req, len, s->timeout_ms, answer, err);
-        dt = mono_ns() - t0;
+        dt = vt_time_mono_ns() - t0;
         while (b < CALL_BUCKETS - 1 && (double)dt > call_le[b] * 1e9)
             b++;
         atomic_fetch_add(&st->bucket[b], 1);
@@ -586,7 +572,7 @@ static vt_status boot_check(vt_gw_xaud *x, size_t i, unsigned wait_ms, vt_err *e
     static const vt_audit_phase phases[] = { VT_AUDIT_ARTIFACT, VT_AUDIT_REQUEST, VT_AUDIT_EXECUTION,
                                              VT_AUDIT_RESPONSE };
     const vt_xaud_spec *s = vt_xaud_get(x->c, i);
-    int64_t until = mono_ms() + wait_ms;
+    int64_t until = vt_time_mono_ms() + wait_ms;
     vt_buf b;
     json_t *info = NULL, *ph;
     vt_status rc;
@@ -597,7 +583,7 @@ static vt_status boot_check(vt_gw_xaud *x, size_t i, unsigned wait_ms, vt_err *e
         b.len = 0;
         rc = slot_call(&x->slots[0], i, "GET", "/v1/info", "", 0, s->timeout_ms > 2000 ? s->timeout_ms : 2000, &b,
                        &e);
-        if (rc == VT_OK || rc == VT_E_POLICY || mono_ms() >= until) {
+        if (rc == VT_OK || rc == VT_E_POLICY || vt_time_mono_ms() >= until) {
             if (rc != VT_OK)
                 vt_err_set(err, rc, "gateway: external auditor %s: %s", s->name, e.msg);
             break;

@@ -6,13 +6,6 @@
 
 #include "verifier/verifier.h"
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 vt_status vf_admit_init(vf_service *svc, bool (*wants_call)(vt_http_handler fn), vt_err *err)
 {
     double gr = svc->cfg.gateway_rate > 0 ? svc->cfg.gateway_rate : 1000;
@@ -115,9 +108,9 @@ void vf_guarded(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         bool ok;
         if (call.gateway) {
             snprintf(key, sizeof(key), "gw:%s", call.passport_id);
-            ok = vt_ratelimit_take(g->svc->rl_gateway, key, mono_ms());
+            ok = vt_ratelimit_take(g->svc->rl_gateway, key, vt_time_mono_ms());
         } else {
-            ok = vt_ratelimit_take(g->svc->rl, req->client != NULL ? req->client : "", mono_ms());
+            ok = vt_ratelimit_take(g->svc->rl, req->client != NULL ? req->client : "", vt_time_mono_ms());
         }
         if (!ok) {
             vt_metrics_inc(g->svc->metrics, "verifier_admission_total",

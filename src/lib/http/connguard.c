@@ -122,14 +122,6 @@ struct vt_connguard {
     int32_t wait_max;     /* connections waiting for admission, per loop */
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t pow2_at_least(size_t n)
 {
     size_t p = 16;
@@ -510,7 +502,7 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
 
 static void admit_all(struct gloop *L)
 {
-    int64_t now = now_ms();
+    int64_t now = vt_time_mono_ms();
 
     for (int32_t i = 0; i < L->nslots && L->pending > 0; i++)
         if (L->slots[i].state == S_PENDING)
@@ -547,7 +539,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     if (L->pending >= L->g->wait_max) {
         int32_t old = oldest_waiting(L, -1);
         if (old >= 0) {
-            note(L->g, L->slots[old].why, now_ms());
+            note(L->g, L->slots[old].why, vt_time_mono_ms());
             slot_close(L, old, 503, "too_many_connections", "too many connections");
         }
     }
@@ -559,7 +551,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     L->free_head = L->slots[idx].next_free;
     L->slots[idx].bev = bev;
     L->slots[idx].state = S_PENDING;
-    L->slots[idx].since_ms = now_ms();
+    L->slots[idx].since_ms = vt_time_mono_ms();
     L->slots[idx].counted = false;
     bufferevent_incref(bev);
     hash_put(L, idx);
@@ -583,7 +575,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct gloop *L = arg;
-    int64_t now = now_ms();
+    int64_t now = vt_time_mono_ms();
     int64_t limit = (int64_t)L->g->o.request_timeout_ms;
 
     (void)fd;
@@ -714,7 +706,7 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
     pthread_mutex_lock(&L->g->mu);
     L->g->last_errno = e;
     pthread_mutex_unlock(&L->g->mu);
-    note(L->g, L_ACCEPT_ERR, now_ms());
+    note(L->g, L_ACCEPT_ERR, vt_time_mono_ms());
 }
 
 /* ---- requests ---- */
@@ -735,7 +727,7 @@ static void on_reply_done(struct evhttp_request *req, void *arg)
 
     if (idx >= 0 && L->slots[idx].state == S_BUSY) {
         L->slots[idx].state = S_READING;
-        L->slots[idx].since_ms = now_ms();
+        L->slots[idx].since_ms = vt_time_mono_ms();
     }
 }
 
@@ -770,7 +762,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 
     if (idx >= 0) {
         if (L->slots[idx].state == S_PENDING)
-            full = !admit(L, idx, now_ms(), true); /* waited at a cap; its request is complete */
+            full = !admit(L, idx, vt_time_mono_ms(), true); /* waited at a cap; its request is complete */
         L->slots[idx].state = S_BUSY;
         evhttp_request_set_on_complete_cb(req, on_reply_done, L);
     }

@@ -59,9 +59,7 @@ static void evthread_setup(void)
 
 static double mono_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)vt_time_mono_ns() / 1e9;
 }
 
 static const char *reason(int status)

@@ -1,6 +1,7 @@
 #include "vt_test.h"
 
 #include <string.h>
+#include <time.h>
 
 static void test_base_time__parses_rfc3339(void **state)
 {
@@ -49,12 +50,41 @@ static void test_base_time__format_round_trips(void **state)
     }
 }
 
+/* Durations rest on the monotonic clock: it must never go back, and must move while we sleep. */
+static void test_base_time__mono_advances(void **state)
+{
+    struct timespec nap = { 0, 2000000 }; /* 2 ms */
+    int64_t prev = vt_time_mono_ns(), t0, ms0, us0;
+
+    (void)state;
+    assert_true(prev > 0);
+    for (int i = 0; i < 10000; i++) {
+        int64_t now = vt_time_mono_ns();
+        assert_true(now >= prev);
+        prev = now;
+    }
+    t0 = vt_time_mono_ns();
+    ms0 = vt_time_mono_ms();
+    us0 = vt_time_mono_us();
+    assert_int_equal(nanosleep(&nap, NULL), 0);
+    /* nanosleep sleeps at least the time asked, measured on CLOCK_MONOTONIC, after every reading */
+    assert_true(vt_time_mono_ns() - t0 >= 2000000);
+    assert_true(vt_time_mono_us() - us0 >= 2000);
+    assert_true(vt_time_mono_ms() - ms0 >= 2);
+    /* the three units read the same clock */
+    t0 = vt_time_mono_ns();
+    assert_true(vt_time_mono_us() >= t0 / 1000);
+    assert_true(vt_time_mono_ms() >= t0 / 1000000);
+    assert_true(vt_time_mono_ms() - t0 / 1000000 < 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_time__parses_rfc3339),
         cmocka_unit_test(test_base_time__rejects_bad_times),
         cmocka_unit_test(test_base_time__format_round_trips),
+        cmocka_unit_test(test_base_time__mono_advances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
