@@ -2,8 +2,9 @@
  * arbitrary bytes.  An accepted body yields valid JSON with the same shape
  * (as many strings, keys and values as jansson read); the input split on
  * newlines as stream events yields valid JSON for every event sent and for
- * the last chunk, and a refused event fails the stream for good; the stream
- * auditor's fast path (sse_fast.c) and its jansson path agree on every event. */
+ * the last chunk, and a refused event fails the stream for good.  The token
+ * walks (tokens.c, sse_fast.c) and the jansson tree walk agree on every body
+ * and every event: the same status, the same JSON value, the same report. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,17 +64,44 @@ static void same_json(const vt_buf *a, const vt_buf *b)
     json_decref(jb);
 }
 
+static void reports_equal(const vt_audit_report *a, const vt_audit_report *b)
+{
+    vt_buf ja = { 0 }, jb = { 0 };
+
+    if (vt_audit_report_json(&ja, a, NULL) != VT_OK || vt_audit_report_json(&jb, b, NULL) != VT_OK ||
+        ja.len != jb.len || memcmp(ja.data, jb.data, ja.len) != 0)
+        __builtin_trap();
+    vt_buf_free(&ja);
+    vt_buf_free(&jb);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static vt_audit_chain *c;
-    static vt_audit_ctx *x;
+    static vt_audit_ctx *x, *xt;
     static vt_audit_report rep, rep2;
     vt_buf out = { 0 }, out2 = { 0 };
     vt_audit_sse *s = NULL, *s2 = NULL;
     bool failed = false;
 
-    if (c == NULL && (vt_audit_chain_new(&c, cfg, strlen(cfg), NULL) != VT_OK || vt_audit_ctx_new(&x, c, NULL) != VT_OK))
+    if (c == NULL && (vt_audit_chain_new(&c, cfg, strlen(cfg), NULL) != VT_OK || vt_audit_ctx_new(&x, c, NULL) != VT_OK ||
+                      vt_audit_ctx_new(&xt, c, NULL) != VT_OK))
         __builtin_trap();
+    vt__audit_ctx_set_fast(xt, false);
+    /* The whole body by the token walk (x) and by the tree walk (xt): the same status, the same
+     * JSON value, the same report. */
+    vt_audit_report_init(&rep);
+    vt_audit_report_init(&rep2);
+    {
+        vt_status a = vt_audit_response(&rep, &out, x, data, size, NULL);
+        vt_status b = vt_audit_response(&rep2, &out2, xt, data, size, NULL);
+        if (a != b)
+            __builtin_trap();
+        if (a == VT_OK)
+            same_json(&out, &out2);
+        reports_equal(&rep, &rep2);
+        out.len = out2.len = 0;
+    }
     vt_audit_report_init(&rep);
     if (vt_audit_response(&rep, &out, x, data, size, NULL) == VT_OK) {
         json_t *in = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
@@ -122,10 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (failed != ((rep.failed & VT_AUDIT_RESPONSE) != 0))
                 __builtin_trap();
         }
-        out.len = out2.len = 0;
-        if (vt_audit_report_json(&out, &rep, NULL) != VT_OK || vt_audit_report_json(&out2, &rep2, NULL) != VT_OK ||
-            out.len != out2.len || memcmp(out.data, out2.data, out.len) != 0)
-            __builtin_trap();
+        reports_equal(&rep, &rep2);
     }
     vt_audit_sse_free(s2);
     vt_buf_free(&out2);

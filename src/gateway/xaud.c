@@ -241,15 +241,17 @@ static void conn_close(struct xconn *c)
     c->fd = -1;
 }
 
+/* deadline: monotonic nanoseconds.  The wait is rounded up to whole milliseconds, so a call
+ * never times out before its timeout_ms has passed. */
 static vt_status wait_fd(int fd, short ev, int64_t deadline, const char *who, vt_err *err)
 {
     for (;;) {
         struct pollfd p = { .fd = fd, .events = ev };
-        int64_t left = deadline - vt_time_mono_ms();
+        int64_t left = deadline - vt_time_mono_ns();
         int r;
         if (left <= 0)
             return vt_err_set(err, VT_E_IO, "timed out");
-        r = poll(&p, 1, (int)left);
+        r = poll(&p, 1, (int)((left + 999999) / 1000000));
         if (r > 0)
             return VT_OK;
         if (r < 0 && errno != EINTR)
@@ -425,7 +427,7 @@ static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const
 {
     vt_gw_xaud *x = sl->x;
     struct xconn *c = &sl->conns[i];
-    int64_t deadline = vt_time_mono_ms() + timeout_ms;
+    int64_t deadline = vt_time_mono_ns() + (int64_t)timeout_ms * 1000000;
     vt_status rc = VT_E_INTERNAL;
     int status = 0;
 

@@ -101,6 +101,8 @@ typedef struct audit_vec {
     size_t len, cap;
 } audit_vec;
 
+typedef struct audit_tokens audit_tokens; /* tokens.h */
+
 /* A short string a scan of one phase found nothing in (vt__audit_scan_text). */
 #define AUDIT_CLEAN_SLOTS 64
 #define AUDIT_CLEAN_MAX 48
@@ -117,6 +119,8 @@ struct vt_audit_ctx {
     vt_buf dec, red; /* decoded and redacted string, reused */
     audit_norm norm; /* the scanned text with look-alikes folded, reused */
     audit_clean clean[AUDIT_CLEAN_SLOTS]; /* keys, ids and model names recur in every document */
+    audit_tokens *tw; /* response.c's token walk, reused (made on first use) */
+    bool no_fast;     /* tests: every body through the jansson tree walk */
 };
 
 /* State of one scan: a request, a response body, or a stream. */
@@ -138,6 +142,8 @@ typedef struct audit_state {
  * answer is the same.  scan.c.
  */
 vt_status vt__audit_scan_text(vt_audit_ctx *x, audit_state *st, const uint8_t *s, size_t n, vt_err *err);
+/* Tests: whole bodies through the jansson tree walk only (false), or the token walk first (response.c). */
+void vt__audit_ctx_set_fast(vt_audit_ctx *x, bool on);
 /*
  * Scans buf[0..n) and releases buf[rel..R) (R = n when final, else
  * n - VT_AUDIT_HOLDBACK - 1) redacted into out; *rel_out is where the next

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "audit/audit_int.h"
+#include "audit/tokens.h"
 
 #define H VT_AUDIT_HOLDBACK
 
@@ -41,6 +42,9 @@ void vt_audit_ctx_free(vt_audit_ctx *x)
     vt_buf_free(&x->red);
     vt__audit_norm_free(&x->norm);
     vt_wipe(x->clean, sizeof(x->clean)); /* it held short strings of requests */
+    if (x->tw != NULL)
+        vt__audit_tokens_free(x->tw); /* wipes the texts it held */
+    free(x->tw);
     free(x);
 }
 

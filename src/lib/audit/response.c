@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "audit/sse_int.h"
+#include "audit/tokens.h"
 #include "base/json.h"
 
 #define MAX_DEPTH 64
@@ -177,15 +178,60 @@ static void state_init(audit_state *st, const vt_audit_chain *c)
     st->phase = VT_AUDIT_RESPONSE;
 }
 
+/*
+ * The whole body as a token list (tokens.c), without a tree: the same scans in
+ * the same order, the body written from the tokens.  *done false: the body
+ * was not read (outside the token reader's subset, or deeper or longer than
+ * below) or a key would be renamed; nothing was sent and the tree walk decides.
+ */
+#define BODY_MAX_TOKENS 4096
+#define BODY_MAX_DEPTH 16
+static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, audit_state *st,
+                                 const uint8_t *body, size_t len, bool *done, vt_err *err)
+{
+    size_t next;
+    bool renamed = false;
+    vt_status rc;
+
+    *done = false;
+    if (x->no_fast || len > VT_AUDIT_MAX_BODY)
+        return VT_OK;
+    if (x->tw == NULL && (x->tw = calloc(1, sizeof(*x->tw))) == NULL)
+        return VT_OK; /* the tree walk, which reports the shortage */
+    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH))
+        return VT_OK;
+    rc = vt__audit_tokens_scan(x->tw, x, st, 0, &next, &renamed, err);
+    if (rc == VT_OK && renamed)
+        return VT_OK;
+    *done = true;
+    if (rc == VT_OK)
+        rc = vt__audit_tokens_write(x->tw, forward, body, err);
+    if (rc == VT_OK) {
+        vt__audit_entries(rep, x->c, st, NULL, len, true);
+        vt_audit_report_covered(rep, VT_AUDIT_RESPONSE);
+    }
+    return rc;
+}
+
+void vt__audit_ctx_set_fast(vt_audit_ctx *x, bool on)
+{
+    x->no_fast = !on;
+}
+
 vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, const uint8_t *body, size_t len,
                             vt_err *err)
 {
     audit_state st;
     json_t *doc = NULL, *r = NULL;
     size_t mark = forward->len;
+    bool done = false;
     vt_status rc;
 
     state_init(&st, x->c);
+    rc = response_tokens(rep, forward, x, &st, body, len, &done, err);
+    if (done || rc != VT_OK)
+        return rc;
+    state_init(&st, x->c); /* a rename found after other findings: the tree walk counts them again */
     rc = parse_strict(&doc, body, len, "response body", err);
     if (rc == VT_OK)
         rc = audit_value(x, &st, doc, &r, 0, err);
@@ -240,9 +286,9 @@ void vt_audit_sse_free(vt_audit_sse *s)
     json_decref(s->last);
     vt_buf_free(&s->last_raw);
     vt_buf_free(&s->txt);
-    vt__json_tokens_free(&s->toks);
-    vt_buf_free(&s->rel);
-    free(s->repl);
+    if (s->tw != NULL)
+        vt__audit_tokens_free(s->tw);
+    free(s->tw);
     free(s);
 }
 

@@ -5,7 +5,6 @@
 #define VT_AUDIT_SSE_INT_H
 
 #include "audit/audit_int.h"
-#include "base/json_tokens.h"
 
 #define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
 #define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
@@ -34,10 +33,7 @@ struct vt_audit_sse {
     bool failed, finished;
     bool no_fast;     /* every event through jansson (tests compare the two paths) */
     size_t fast_events; /* events the fast path audited */
-    vt_jt_list toks;  /* sse_fast.c's reused scratch: the event's tokens, */
-    vt_buf rel;       /* the texts it sends in place of the upstream's, */
-    uint32_t *repl;   /* and per token where its text is in rel (UINT32_MAX: its own) */
-    size_t repl_cap;
+    audit_tokens *tw;   /* sse_fast.c's token walk, reused (made on first use) */
 };
 
 /* The field of (choice, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */

@@ -444,6 +444,58 @@ static size_t sse_agree(fixture *f, const char *const *ev, size_t n, vt_buf *sen
     return fast;
 }
 
+/* Whole bodies: the token walk (tokens.c) and the tree walk give the same answer; the token
+ * walk keeps numbers as written, which shows which road a body took. */
+static void test_audit_response__token_walk_agrees(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"id\":\"x\",\"n\":1.5e3,\"choices\":[{\"message\":{\"content\":\"a " MARK " b\",\"k\\u0041\":[true,null,-0]}}],"
+        "\"usage\":{\"total_tokens\":12}}",
+        "{\"deep\":[[[[[[[[[[[[[[[[[[[\"" MARK "\"]]]]]]]]]]]]]]]]]]],\"n\":1.5e3}",
+        "{\"x\":{\"" MARK "\":1},\"n\":1.5e3}",
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":\"\\ud800\"}",
+        "{\"n\":1e400}",
+        "{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\u0000 \\\" \\\\ \\/\",\"n\":1.5e3}",
+        "[1]",
+    };
+    static const bool token_road[] = { true, false, false, false, false, false, true, false };
+    fixture *f = *state;
+    vt_audit_ctx *tree = NULL;
+    vt_audit_report *rb = calloc(1, sizeof(*rb));
+    vt_buf ob = { 0 }, ja = { 0 }, jb = { 0 };
+
+    assert_non_null(rb);
+    assert_int_equal(vt_audit_ctx_new(&tree, f->c, NULL), VT_OK);
+    vt__audit_ctx_set_fast(tree, false);
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        vt_status a, b;
+        vt_audit_report_init(f->rep);
+        vt_audit_report_init(rb);
+        f->fwd.len = ob.len = ja.len = jb.len = 0;
+        a = vt_audit_response(f->rep, &f->fwd, f->x, (const uint8_t *)bodies[i], strlen(bodies[i]), NULL);
+        b = vt_audit_response(rb, &ob, tree, (const uint8_t *)bodies[i], strlen(bodies[i]), NULL);
+        if (a != b)
+            fail_msg("body %zu: token walk %s, tree walk %s", i, vt_status_str(a), vt_status_str(b));
+        if (a == VT_OK) {
+            assert_same_json(&f->fwd, &ob);
+            assert_int_equal(vt_buf_terminate(&f->fwd, NULL), VT_OK);
+            assert_null(strstr((char *)f->fwd.data, "example.com"));
+            if ((strstr((char *)f->fwd.data, "1.5e3") != NULL) != token_road[i])
+                fail_msg("body %zu took the %s road", i, token_road[i] ? "tree" : "token");
+        }
+        assert_int_equal(vt_audit_report_json(&ja, f->rep, NULL), VT_OK);
+        assert_int_equal(vt_audit_report_json(&jb, rb, NULL), VT_OK);
+        assert_int_equal(ja.len, jb.len);
+        assert_memory_equal(ja.data, jb.data, ja.len);
+    }
+    vt_audit_ctx_free(tree);
+    vt_buf_free(&ob);
+    vt_buf_free(&ja);
+    vt_buf_free(&jb);
+    free(rb);
+}
+
 #define CHUNK(body) "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"m\"," body "}"
 
 static void test_audit_response__stream_fast_path_agrees(void **state)
@@ -536,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_fast_path_agrees, setup, teardown),
         cmocka_unit_test(test_audit_response__repeated_short_strings_found_each_time),
+        cmocka_unit_test_setup_teardown(test_audit_response__token_walk_agrees, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
