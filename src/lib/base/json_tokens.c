@@ -220,7 +220,7 @@ static vt_jt *push(vt_jt_list *l, vt_jt_kind kind, unsigned depth)
 {
     vt_jt *t;
 
-    if (l->n == l->cap)
+    if (l->n == l->max)
         return NULL;
     t = &l->t[l->n++];
     memset(t, 0, sizeof(*t));
@@ -244,6 +244,7 @@ static bool sized(vt_jt_list *l, size_t max_tokens, size_t n)
     }
     if (l->open == NULL && (l->open = malloc(MAX_DEPTH_CAP * sizeof(*l->open))) == NULL)
         return false;
+    l->max = max_tokens;
     l->n = 0;
     l->nkeys = 0;
     l->text.len = 0;

@@ -21,7 +21,8 @@ typedef struct vt_jt {
 
 typedef struct vt_jt_list {
     vt_jt *t;
-    size_t n, cap;   /* tokens read; cap: the most a document may have */
+    size_t n, cap;   /* tokens read, room for */
+    size_t max;      /* the most this document may have (<= cap) */
     vt_buf text;     /* every decoded key and string, one after another */
     size_t *open;    /* per open object: where its keys start in keys[] */
     uint32_t *keys;  /* token numbers of the keys of the objects still open */
