@@ -192,16 +192,39 @@ bool gwp_framing(struct upconn *c, bool *no_body)
     return true;
 }
 
+/*
+ * One line of in, ended by CRLF or LF as evbuffer_readln(EVBUFFER_EOL_CRLF) reads it, copied into
+ * buf (MAX_LINE + 1 bytes, NUL-terminated, without its end) instead of a heap copy per line.
+ * Its length; -1 when no whole line is buffered yet; -2 when it is longer than MAX_LINE.
+ */
+static ptrdiff_t read_line(struct evbuffer *in, char *buf)
+{
+    size_t eol_len = 0;
+    struct evbuffer_ptr at = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+
+    if (at.pos < 0)
+        return -1;
+    if (at.pos > MAX_LINE)
+        return -2;
+    if (evbuffer_remove(in, buf, (size_t)at.pos) != at.pos)
+        return -2;
+    buf[at.pos] = '\0';
+    evbuffer_drain(in, eol_len);
+    return at.pos;
+}
+
 /* Runs the response state machine over whatever is buffered. */
 void gwp_up_process(struct upconn *c)
 {
     struct exchange *ex = c->ex;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     const size_t max_hdr = c->loop->gw->cfg->limits.max_header_bytes;
+    char buf[MAX_LINE + 1];
 
     while (ex != NULL && !ex->paused) {
         size_t avail = evbuffer_get_length(in), n = 0;
         char *line = NULL;
+        ptrdiff_t got;
 
         switch (c->st) {
         case UP_STATUS:
@@ -209,16 +232,17 @@ void gwp_up_process(struct upconn *c)
         case UP_CHUNK_SIZE:
         case UP_CHUNK_CRLF:
         case UP_TRAILERS:
-            line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
-            if (line == NULL) {
-                if (avail > MAX_LINE || c->hdr_bytes + avail > max_hdr)
+            got = read_line(in, buf);
+            if (got < 0) {
+                if (got == -2 || avail > MAX_LINE || c->hdr_bytes + avail > max_hdr)
                     up_fail(c, false, "sent an overlong header line");
                 return;
             }
+            line = buf;
+            n = (size_t)got;
             if (c->st == UP_STATUS || c->st == UP_HEADERS || c->st == UP_TRAILERS) {
                 c->hdr_bytes += n + 2;
                 if (c->hdr_bytes > max_hdr) {
-                    free(line);
                     up_fail(c, false, "sent too many header bytes");
                     return;
                 }
@@ -231,11 +255,9 @@ void gwp_up_process(struct upconn *c)
         }
         switch (c->st) {
         case UP_IDLE:
-            free(line);
             return;
         case UP_STATUS:
             if (!gwp_parse_status(c, line)) {
-                free(line);
                 up_fail(c, false, "sent a malformed status line");
                 return;
             }
@@ -244,7 +266,6 @@ void gwp_up_process(struct upconn *c)
         case UP_HEADERS:
             if (n > 0) {
                 if (!gwp_parse_header(c, line)) {
-                    free(line);
                     up_fail(c, false, "sent a malformed header");
                     return;
                 }
@@ -258,11 +279,9 @@ void gwp_up_process(struct upconn *c)
             {
                 bool no_body = false;
                 if (!gwp_framing(c, &no_body)) {
-                    free(line);
                     up_fail(c, false, "sent a body framing the gateway does not accept");
                     return;
                 }
-                free(line);
                 if (!gwp_ex_headers(ex, c))
                     return;
                 if (no_body) {
@@ -298,14 +317,12 @@ void gwp_up_process(struct upconn *c)
                         : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10
                                                      : -1;
                 if (d < 0 || digits >= 15) {
-                    free(line);
                     up_fail(c, false, "sent a malformed chunk size");
                     return;
                 }
                 v = v * 16 + (uint64_t)d;
             }
             if (digits == 0) {
-                free(line);
                 up_fail(c, false, "sent a malformed chunk size");
                 return;
             }
@@ -315,7 +332,6 @@ void gwp_up_process(struct upconn *c)
         }
         case UP_CHUNK_CRLF:
             if (n != 0) {
-                free(line);
                 up_fail(c, false, "sent a chunk without its CRLF");
                 return;
             }
@@ -323,13 +339,11 @@ void gwp_up_process(struct upconn *c)
             break;
         case UP_TRAILERS:
             if (n == 0) {
-                free(line);
                 gwp_ex_complete(ex, true);
                 return;
             }
             break; /* trailers are dropped */
         }
-        free(line);
     }
 }
 
