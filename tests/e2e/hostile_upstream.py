@@ -179,6 +179,11 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b'{"choices":[')
             self.close_connection = True
+        elif mode == "longheader":
+            # One header line past the gateway's 8 KiB line limit, whole in one write.
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 9000 + b"\r\nContent-Length: 2\r\n\r\n{}")
+            self.wfile.flush()
+            self.close_connection = True
         elif mode == "stream-die":
             self.stream_start()  # and no last chunk: the stream is cut short
             self.close_connection = True

@@ -52,6 +52,11 @@ receipt_says() { # receipt_says JQ-FILTER DESCRIPTION: the Veritee-Receipt heade
     failed=$((failed + 1)); echo "FAIL: $2"; "$VT" receipt show --json "$tok" 2>&1 | head -30; fi
 }
 
+# A header line longer than the gateway reads (8 KiB), even whole in one write: a 502, not a hang.
+post longheader
+contains "HTTP/1.1 502" "long header line: 502"
+contains "overlong header line" "long header line: says why"
+
 # Every string position of a parsable reply is audited: the client gets placeholders.
 post fields
 contains "HTTP/1.1 200" "fields: 200"
