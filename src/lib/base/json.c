@@ -3,10 +3,14 @@
  * value as they were served.  Signatures over JSON documents (Intel PCS
  * collateral, and the like) cover those bytes, which re-serializing a parsed
  * document does not reproduce.  A bounded scanner over vt_rd, no allocation.
+ * And a compact serialiser of jansson trees straight into a vt_buf, the same
+ * bytes as jansson's own and several times faster (vt__json_dump_buf).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/json.h"
+#include "base/json_tokens.h"
 
 static int peek(const vt_rd *r)
 {
@@ -171,13 +175,130 @@ static int dump_append(const char *p, size_t n, void *arg)
     return vt_buf_append(arg, p, n, NULL) == VT_OK ? 0 : -1;
 }
 
+/*
+ * The compact serialisation, written here rather than through jansson's dump
+ * (which spends ~13 us on a 2 KB receipt payload, escaping through a callback
+ * per piece): byte for byte what json_dumps writes with the same flags
+ * (tests/unit/base/test_json.c and fuzz/fuzz_json_dump.c compare them).
+ * 1: written; 0: not this writer's case (a real number, a key holding NUL,
+ * nesting past DUMP_MAX_DEPTH, a string jansson would refuse): the caller
+ * lets jansson write the whole document; -1: out of memory.
+ */
+#define DUMP_MAX_DEPTH 128
+
+static int key_order(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b); /* jansson's JSON_SORT_KEYS order */
+}
+
+static bool put_int(vt_buf *out, json_int_t v)
+{
+    char d[24], *p = d + sizeof(d);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    return vt_buf_append(out, p, (size_t)(d + sizeof(d) - p), NULL) == VT_OK;
+}
+
+static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned depth);
+
+static int dump_member(vt_buf *out, const char *key, size_t klen, const json_t *val, bool first, bool sorted,
+                       unsigned depth)
+{
+    vt_status rc = first ? VT_OK : vt_buf_append(out, ",", 1, NULL);
+
+    if (klen != strlen(key))
+        return 0;
+    if (rc == VT_OK)
+        rc = vt__json_put_string(out, (const uint8_t *)key, klen, NULL);
+    if (rc == VT_E_FORMAT)
+        return 0;
+    if (rc != VT_OK || vt_buf_append(out, ":", 1, NULL) != VT_OK)
+        return -1;
+    return dump_compact(out, val, sorted, depth + 1);
+}
+
+static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned depth)
+{
+    int r = 1;
+
+    if (depth > DUMP_MAX_DEPTH)
+        return 0;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        size_t klen, n = json_object_size(v), i = 0;
+        json_t *val;
+        if (vt_buf_append(out, "{", 1, NULL) != VT_OK)
+            return -1;
+        if (!sorted || n < 2) {
+            json_object_keylen_foreach((json_t *)v, key, klen, val) {
+                if ((r = dump_member(out, key, klen, val, i++ == 0, sorted, depth)) != 1)
+                    return r;
+            }
+        } else {
+            const char *few[16], **keys = n <= 16 ? few : malloc(n * sizeof(*keys));
+            if (keys == NULL)
+                return -1;
+            json_object_keylen_foreach((json_t *)v, key, klen, val) {
+                if (klen != strlen(key)) {
+                    if (keys != few)
+                        free(keys);
+                    return 0; /* NUL in a key: strcmp cannot order it as jansson would */
+                }
+                keys[i++] = key;
+            }
+            qsort(keys, n, sizeof(*keys), key_order);
+            for (i = 0; i < n && r == 1; i++)
+                r = dump_member(out, keys[i], strlen(keys[i]), json_object_get(v, keys[i]), i == 0, sorted, depth);
+            if (keys != few)
+                free(keys);
+            if (r != 1)
+                return r;
+        }
+        return vt_buf_append(out, "}", 1, NULL) == VT_OK ? 1 : -1;
+    }
+    case JSON_ARRAY:
+        if (vt_buf_append(out, "[", 1, NULL) != VT_OK)
+            return -1;
+        for (size_t i = 0; i < json_array_size(v) && r == 1; i++) {
+            if (i > 0 && vt_buf_append(out, ",", 1, NULL) != VT_OK)
+                return -1;
+            r = dump_compact(out, json_array_get(v, i), sorted, depth + 1);
+        }
+        if (r != 1)
+            return r;
+        return vt_buf_append(out, "]", 1, NULL) == VT_OK ? 1 : -1;
+    case JSON_STRING: {
+        vt_status rc = vt__json_put_string(out, (const uint8_t *)json_string_value(v), json_string_length(v), NULL);
+        return rc == VT_OK ? 1 : rc == VT_E_FORMAT ? 0 : -1;
+    }
+    case JSON_INTEGER: return put_int(out, json_integer_value(v)) ? 1 : -1;
+    case JSON_TRUE: return vt_buf_append(out, "true", 4, NULL) == VT_OK ? 1 : -1;
+    case JSON_FALSE: return vt_buf_append(out, "false", 5, NULL) == VT_OK ? 1 : -1;
+    case JSON_NULL: return vt_buf_append(out, "null", 4, NULL) == VT_OK ? 1 : -1;
+    default: return 0; /* JSON_REAL: jansson's own %.17g rules */
+    }
+}
+
 vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err *err)
 {
     size_t mark = out->len;
+    int r = 0;
 
-    if (doc == NULL || json_dump_callback(doc, dump_append, out, flags) != 0) {
-        out->len = mark;
-        return vt_err_set(err, VT_E_NOMEM, "json: cannot serialise the document");
-    }
-    return VT_OK;
+    if (doc != NULL && (flags & JSON_COMPACT) && !(flags & ~(size_t)(JSON_COMPACT | JSON_SORT_KEYS | JSON_PRESERVE_ORDER)) &&
+        (json_is_object(doc) || json_is_array(doc)))
+        r = dump_compact(out, doc, (flags & JSON_SORT_KEYS) != 0, 0);
+    if (r == 1)
+        return VT_OK;
+    out->len = mark;
+    if (r == 0 && doc != NULL && json_dump_callback(doc, dump_append, out, flags) == 0)
+        return VT_OK;
+    out->len = mark;
+    return vt_err_set(err, VT_E_NOMEM, "json: cannot serialise the document");
 }

@@ -19,8 +19,11 @@ vt_status vt__json_member_raw(const uint8_t **val, size_t *val_len, const uint8_
 
 /*
  * Serialises doc (jansson flags) straight onto the end of out: no intermediate
- * string (json_dumps would allocate one, measure it and copy it).  On failure
- * out keeps its length from before the call.
+ * string (json_dumps would allocate one, measure it and copy it).  JSON_COMPACT
+ * (with JSON_SORT_KEYS or JSON_PRESERVE_ORDER or neither) is written by our own
+ * writer, byte for byte as jansson writes it; other flags, and documents with
+ * real numbers or NUL in a key, by jansson.  On failure out keeps its length
+ * from before the call.
  */
 vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err *err);
 

@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include <jansson.h>
+
 #include "base/json.h"
 
 static void span(const char *doc, const char *key, vt_status want, const char *want_val)
@@ -66,12 +70,63 @@ static void test_base_json__every_truncation_fails(void **state)
         assert_int_not_equal(vt__json_member_raw(&v, &n, (const uint8_t *)doc, len, "signature", NULL), VT_OK);
 }
 
+/* vt__json_dump_buf writes compact JSON itself: the same bytes as jansson, in every case it
+ * takes and in the ones it leaves to jansson (reals, NUL in a key). */
+static void test_base_json__dump_same_bytes_as_jansson(void **state)
+{
+    static const char *const docs[] = {
+        "{}", "[]", "{\"b\":1,\"a\":2,\"c\":{\"z\":[],\"y\":{},\"x\":[{}]}}",
+        "{\"s\":\"caf\\u00e9 \\ud83d\\ude00 \\u0001\\u001f\\\"\\\\/\\b\\f\\n\\r\\t\\u2028\",\"e\":\"\"}",
+        "{\"min\":-9223372036854775808,\"max\":9223372036854775807,\"z\":0,\"n\":-1}",
+        "[true,false,null,[[[]]],{\"k\":[1,2,3]}]",
+        "{\"r\":1.5,\"e\":1e300,\"t\":-0.0,\"i\":3}",         /* reals: jansson writes them */
+        "{\"\\u00e9\":1,\"e\":2,\"E\":3,\"ab\":4,\"a\":5,\"b\":{\"d\":1,\"c\":2}}", /* sort order is strcmp's */
+    };
+    static const size_t flags[] = { JSON_COMPACT, JSON_COMPACT | JSON_SORT_KEYS, JSON_COMPACT | JSON_PRESERVE_ORDER,
+                                    JSON_INDENT(2) };
+    vt_buf out = { 0 };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_t *doc = json_loads(docs[i], JSON_ALLOW_NUL, NULL);
+        if (doc == NULL)
+            fail_msg("doc %zu does not parse", i);
+        for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+            char *want = json_dumps(doc, flags[f]);
+            out.len = 0;
+            assert_int_equal(vt_buf_append(&out, "x", 1, NULL), VT_OK); /* appended after what is there */
+            assert_int_equal(vt__json_dump_buf(&out, doc, flags[f], NULL), VT_OK);
+            if (out.len != strlen(want) + 1 || memcmp(out.data + 1, want, out.len - 1) != 0)
+                fail_msg("doc %zu flags %zx:\n  ours:    %.*s\n  jansson: %s", i, flags[f], (int)out.len - 1,
+                         (const char *)out.data + 1, want);
+            free(want);
+        }
+        json_decref(doc);
+    }
+    /* A key holding NUL (jansson's setn; no parser makes one): left to jansson, same bytes. */
+    {
+        json_t *doc = json_object();
+        char *want;
+        assert_int_equal(json_object_setn_new(doc, "a\0b", 3, json_integer(1)), 0);
+        assert_int_equal(json_object_set_new(doc, "a", json_integer(2)), 0);
+        want = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+        out.len = 0;
+        assert_int_equal(vt__json_dump_buf(&out, doc, JSON_COMPACT | JSON_SORT_KEYS, NULL), VT_OK);
+        assert_int_equal(out.len, strlen(want));
+        assert_memory_equal(out.data, want, out.len);
+        free(want);
+        json_decref(doc);
+    }
+    vt_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_json__exact_bytes_of_a_member),
         cmocka_unit_test(test_base_json__rejects_malformed),
         cmocka_unit_test(test_base_json__every_truncation_fails),
+        cmocka_unit_test(test_base_json__dump_same_bytes_as_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
