@@ -247,10 +247,44 @@ void vt__audit_usage_from(vt_audit_exec *e, const json_t *doc)
     }
 }
 
+/* The counts of a top-level "usage" object from a token list (integers only, as from a tree). */
+static void usage_from_tokens(vt_audit_exec *e, const vt_jt_list *l)
+{
+    static const char *const names[] = { "prompt_tokens", "completion_tokens", "total_tokens" };
+    int64_t *const fields[] = { &e->prompt_tokens, &e->completion_tokens, &e->total_tokens };
+
+    for (size_t i = 1; l->t[i].kind != VT_JT_OBJ_END; i = vt__audit_tokens_skip(l, i + 1)) {
+        const vt_jt *k = &l->t[i];
+        if (l->t[i + 1].kind != VT_JT_OBJ || k->len != 5 || memcmp(vt__jt_str(l, k), "usage", 5) != 0)
+            continue;
+        for (size_t j = i + 2; l->t[j].kind != VT_JT_OBJ_END; j = vt__audit_tokens_skip(l, j + 1)) {
+            const vt_jt *uk = &l->t[j], *v = &l->t[j + 1];
+            for (size_t f = 0; f < 3; f++)
+                if (v->kind == VT_JT_NUM && v->integer && uk->len == strlen(names[f]) &&
+                    memcmp(vt__jt_str(l, uk), names[f], uk->len) == 0)
+                    *fields[f] = v->ival;
+        }
+    }
+}
+
+/* Reads the body's tokens (base/json_tokens.c) instead of building a tree: the body is parsed
+ * again here only for its token counts.  What the reader does not take (duplicate keys, whose
+ * last value jansson keeps here; long numbers; ...) goes through jansson as before. */
+#define USAGE_MAX_TOKENS 512
 void vt_audit_exec_usage(vt_audit_exec *e, const uint8_t *body, size_t len)
 {
-    json_t *doc = len <= VT_AUDIT_MAX_BODY ? json_loadb((const char *)body, len, 0, NULL) : NULL;
+    vt_jt_list l = { 0 };
+    json_t *doc;
 
+    if (len > VT_AUDIT_MAX_BODY)
+        return;
+    if (vt__json_tokens(&l, body, len, USAGE_MAX_TOKENS, 64)) {
+        usage_from_tokens(e, &l);
+        vt__json_tokens_free(&l);
+        return;
+    }
+    vt__json_tokens_free(&l);
+    doc = json_loadb((const char *)body, len, 0, NULL);
     vt__audit_usage_from(e, doc);
     json_decref(doc);
 }

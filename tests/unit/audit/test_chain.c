@@ -220,6 +220,37 @@ static void test_audit_chain__response_body_and_stream(void **state)
     free(s);
 }
 
+/* The token counts of a response body, by the token reader or (for what it does not take) by
+ * jansson: the same answer either way. */
+static void test_audit_chain__exec_usage(void **state)
+{
+    static const struct {
+        const char *body;
+        long long prompt, completion, total;
+    } cases[] = {
+        { "{\"id\":\"x\",\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}", 5, 7, 12 },
+        { "{\"\\u0075sage\":{\"total_tokens\":3}}", -1, -1, 3 },                     /* escaped key */
+        { "{\"usage\":{\"total_tokens\":1},\"usage\":{\"total_tokens\":2}}", -1, -1, 2 }, /* jansson: the last */
+        { "{\"usage\":{\"total_tokens\":1.0,\"prompt_tokens\":\"4\"}}", -1, -1, -1 }, /* not integers */
+        { "{\"usage\":[1],\"x\":{\"usage\":{\"total_tokens\":9}}}", -1, -1, -1 },     /* not the top-level object */
+        { "{\"usage\":{\"total_tokens\":12345678901234567890}}", -1, -1, -1 },       /* out of range */
+        { "{\"usage\":{\"total_tokens\":1234567890123456789}}", -1, -1, 1234567890123456789LL }, /* 19 digits */
+        { "[{\"usage\":{\"total_tokens\":1}}]", -1, -1, -1 },
+        { "{\"usage\":{\"total_tokens\":3}", -1, -1, -1 },                            /* truncated */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vt_audit_exec e;
+        vt_audit_exec_init(&e);
+        vt_audit_exec_usage(&e, (const uint8_t *)cases[i].body, strlen(cases[i].body));
+        if (e.prompt_tokens != cases[i].prompt || e.completion_tokens != cases[i].completion ||
+            e.total_tokens != cases[i].total)
+            fail_msg("case %zu: %lld %lld %lld", i, (long long)e.prompt_tokens, (long long)e.completion_tokens,
+                     (long long)e.total_tokens);
+    }
+}
+
 static void test_audit_chain__artifact(void **state)
 {
     fixture *f = *state;
@@ -369,6 +400,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_chain__policy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain__bad_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain__response_body_and_stream, setup, teardown),
+        cmocka_unit_test(test_audit_chain__exec_usage),
         cmocka_unit_test_setup_teardown(test_audit_chain__artifact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain__receipt_json_has_no_matched_text, setup, teardown),
         cmocka_unit_test(test_audit_chain__digests),
