@@ -184,7 +184,9 @@ static vt_status sign_trees(char **token_out, vt_receipt *r, json_t *aud, json_t
 
     *token_out = NULL;
     vt_buf_init(&text);
-    rc = vt_jwk_thumbprint(r->enclave_key, enclave_key, err);
+    rc = vt_buf_reserve(&text, 4096, err); /* a payload's usual size at once, not six doublings */
+    if (rc == VT_OK)
+        rc = vt_jwk_thumbprint(r->enclave_key, enclave_key, err);
     if (rc == VT_OK)
         rc = payload_json(&o, r, aud, un, err);
     else {
