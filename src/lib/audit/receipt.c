@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/json_tokens.h"
 #include "audit/report_tree.h"
 #include "veritee/jws.h"
 #include "veritee/receipt.h"
@@ -71,20 +72,220 @@ void vt_receipt_clear(vt_receipt *r)
     memset(r, 0, sizeof(*r));
 }
 
-static json_t *hex_json(const uint8_t *p, size_t len)
-{
-    char hex[2 * 64 + 1];
+/*
+ * The payload is written straight into its buffer, in canonical form: compact,
+ * every object's keys in strcmp order (what JSON_SORT_KEYS gives), so the bytes
+ * are those of jansson's sorted dump of the same document without building the
+ * tree (tests/unit/audit/test_receipt.c checks both).  The auditors and the
+ * unaudited fields come from the report itself (vt_receipt_sign_report, the
+ * gateway's path) or from JSON text in r (vt_receipt_sign).
+ */
+typedef struct pw {
+    vt_buf *out;
+    bool first; /* no member written yet in the innermost object or array */
+    vt_status rc;
+} pw;
 
-    vt_hex_encode(hex, p, len);
-    return json_string(hex);
+static void pw_raw(pw *w, const char *s, size_t n)
+{
+    if (w->rc == VT_OK)
+        w->rc = vt_buf_append(w->out, s, n, NULL);
 }
 
-static json_t *usage_json(const vt_receipt *r)
+static void pw_str(pw *w, const char *s)
 {
-    if (r->prompt_tokens < 0 && r->completion_tokens < 0 && r->total_tokens < 0)
-        return json_null();
-    return json_pack("{s:I,s:I,s:I}", "prompt_tokens", (json_int_t)r->prompt_tokens, "completion_tokens",
-                     (json_int_t)r->completion_tokens, "total_tokens", (json_int_t)r->total_tokens);
+    if (w->rc == VT_OK)
+        w->rc = vt__json_put_string(w->out, (const uint8_t *)s, strlen(s), NULL);
+}
+
+/* [","] "key": */
+static void pw_key(pw *w, const char *key)
+{
+    if (!w->first)
+        pw_raw(w, ",", 1);
+    w->first = false;
+    pw_str(w, key);
+    pw_raw(w, ":", 1);
+}
+
+static void pw_int(pw *w, int64_t v)
+{
+    char d[24];
+    int n = snprintf(d, sizeof(d), "%lld", (long long)v);
+    pw_raw(w, d, (size_t)n);
+}
+
+static void pw_str_member(pw *w, const char *key, const char *v)
+{
+    pw_key(w, key);
+    pw_str(w, v);
+}
+
+static void pw_int_member(pw *w, const char *key, int64_t v)
+{
+    pw_key(w, key);
+    pw_int(w, v);
+}
+
+static void pw_hex_member(pw *w, const char *key, const uint8_t d[32])
+{
+    char hex[65];
+
+    vt_hex_encode(hex, d, 32);
+    pw_str_member(w, key, hex);
+}
+
+static void pw_open(pw *w, char c)
+{
+    pw_raw(w, &c, 1);
+    w->first = true;
+}
+
+static void pw_close(pw *w, char c)
+{
+    pw_raw(w, &c, 1);
+    w->first = false;
+}
+
+/* A tree (from JSON text in r) in the same canonical form. */
+static void pw_tree(pw *w, const json_t *t)
+{
+    if (w->rc == VT_OK && vt__json_dump_buf(w->out, t, JSON_COMPACT | JSON_SORT_KEYS, NULL) != VT_OK)
+        w->rc = VT_E_NOMEM;
+}
+
+static void pw_phases(pw *w, unsigned bits)
+{
+    pw_open(w, '[');
+    for (size_t i = 0; i < 4; i++)
+        if (bits & (unsigned)vt__audit_phase_order[i]) {
+            if (!w->first)
+                pw_raw(w, ",", 1);
+            w->first = false;
+            pw_str(w, vt_audit_phase_name(vt__audit_phase_order[i]));
+        }
+    pw_close(w, ']');
+}
+
+/* An object of integers by name, keys sorted; of equal keys the last is kept, as a tree keeps it. */
+typedef struct named_int {
+    const char *k;
+    int64_t v;
+    size_t at;
+} named_int;
+
+static int named_order(const void *a, const void *b)
+{
+    const named_int *x = a, *y = b;
+    int c = strcmp(x->k, y->k);
+    return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+static void pw_named_ints(pw *w, named_int *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), named_order);
+    pw_open(w, '{');
+    for (size_t i = 0; i < n; i++)
+        if (i + 1 == n || strcmp(v[i].k, v[i + 1].k) != 0)
+            pw_int_member(w, v[i].k, v[i].v);
+    pw_close(w, '}');
+}
+
+static void pw_entry(pw *w, const vt_audit_entry *e)
+{
+    named_int v[VT_AUDIT_MAX_TYPES > VT_AUDIT_MAX_NOTES ? VT_AUDIT_MAX_TYPES : VT_AUDIT_MAX_NOTES];
+
+    pw_open(w, '{');
+    for (size_t k = 0; k < e->note_len; k++)
+        v[k] = (named_int){ e->notes[k].key, e->notes[k].value, k };
+    pw_key(w, "annotations");
+    pw_named_ints(w, v, e->note_len);
+    pw_hex_member(w, "config_digest", e->config_digest);
+    for (size_t k = 0; k < e->count_len; k++)
+        v[k] = (named_int){ e->counts[k].type, e->counts[k].count, k };
+    pw_key(w, "findings");
+    pw_named_ints(w, v, e->count_len);
+    pw_str_member(w, "name", e->name);
+    pw_str_member(w, "phase", vt_audit_phase_name(e->phase));
+    if (e->verdict == VT_AUDIT_BLOCK)
+        pw_str_member(w, "reason", e->reason);
+    pw_str_member(w, "verdict", vt_audit_verdict_name(e->verdict));
+    pw_str_member(w, "version", e->version);
+    pw_close(w, '}');
+}
+
+/* The payload of r.  The auditors and coverage.unaudited come from rep, or else from the trees
+ * aud and un (r's JSON text, parsed); dep: r's deployments, parsed and checked, or NULL. */
+static vt_status payload_write(vt_buf *out, const vt_receipt *r, const vt_audit_report *rep, const json_t *aud,
+                               const json_t *un, const json_t *dep)
+{
+    pw w = { out, true, VT_OK };
+
+    pw_open(&w, '{');
+    pw_key(&w, "auditors");
+    if (rep != NULL) {
+        pw_open(&w, '[');
+        for (size_t i = 0; i < rep->entry_len; i++) {
+            if (i > 0)
+                pw_raw(&w, ",", 1);
+            pw_entry(&w, &rep->entries[i]);
+        }
+        pw_close(&w, ']');
+    } else {
+        pw_tree(&w, aud);
+    }
+    pw_int_member(&w, "completed_ms", r->completed_ms);
+    pw_str_member(&w, "content_type", r->content_type);
+    pw_key(&w, "coverage");
+    pw_open(&w, '{');
+    pw_key(&w, "audited");
+    pw_phases(&w, r->audited);
+    pw_key(&w, "failed");
+    pw_phases(&w, r->failed);
+    pw_key(&w, "unaudited");
+    if (rep != NULL) {
+        pw_open(&w, '[');
+        for (size_t i = 0; i < rep->unaudited_len; i++) {
+            if (i > 0)
+                pw_raw(&w, ",", 1);
+            pw_str(&w, rep->unaudited[i]);
+        }
+        pw_close(&w, ']');
+    } else {
+        pw_tree(&w, un);
+    }
+    pw_close(&w, '}');
+    if (dep != NULL) {
+        pw_key(&w, "deployments");
+        pw_tree(&w, dep);
+    }
+    pw_str_member(&w, "enclave_key", r->enclave_key);
+    pw_str_member(&w, "endpoint", r->endpoint);
+    pw_str_member(&w, "environment", r->environment);
+    pw_hex_member(&w, "model", r->model);
+    pw_str_member(&w, "passport", r->passport);
+    pw_str_member(&w, "receipt", r->id);
+    pw_int_member(&w, "received_ms", r->received_ms);
+    pw_hex_member(&w, "request_forwarded", r->request_forwarded);
+    pw_hex_member(&w, "request_received", r->request_received);
+    pw_hex_member(&w, "response", r->response);
+    pw_int_member(&w, "status", r->status);
+    pw_key(&w, "streamed");
+    pw_raw(&w, r->streamed ? "true" : "false", r->streamed ? 4 : 5);
+    pw_int_member(&w, "upstream_status", r->upstream_status);
+    pw_key(&w, "usage");
+    if (r->prompt_tokens < 0 && r->completion_tokens < 0 && r->total_tokens < 0) {
+        pw_raw(&w, "null", 4);
+    } else {
+        pw_open(&w, '{');
+        pw_int_member(&w, "completion_tokens", r->completion_tokens);
+        pw_int_member(&w, "prompt_tokens", r->prompt_tokens);
+        pw_int_member(&w, "total_tokens", r->total_tokens);
+        pw_close(&w, '}');
+    }
+    pw_str_member(&w, "verdict", r->verdict);
+    pw_close(&w, '}');
+    return w.rc;
 }
 
 /* r->unaudited as a tree: a JSON array of strings. */
@@ -129,56 +330,29 @@ static vt_status auditors_tree(json_t **out, const vt_receipt *r, vt_err *err)
     return VT_OK;
 }
 
-/* The payload of r, with aud (the auditors array) and un (coverage.unaudited) given as trees;
- * both references are taken, whatever the outcome. */
-static vt_status payload_json(json_t **out, const vt_receipt *r, json_t *aud, json_t *un, vt_err *err)
+/* The payload of r onto out (deployments parsed and checked here): see payload_write. */
+static vt_status payload_text(vt_buf *out, const vt_receipt *r, const vt_audit_report *rep, const json_t *aud,
+                              const json_t *un, vt_err *err)
 {
-    json_t *o, *cov;
+    json_t *dep = NULL;
+    vt_status rc = VT_OK;
 
-    cov = json_pack("{s:o, s:o, s:o}", "audited", vt__audit_phase_list(r->audited), "failed", vt__audit_phase_list(r->failed),
-                    "unaudited", un);
-    if (cov == NULL) {
-        json_decref(aud);
-        return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
-    }
-    o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:s,s:i,s:s,s:o,s:o,s:I,s:I}", "receipt", r->id,
-                  "passport", r->passport, "environment", r->environment, "enclave_key", r->enclave_key, "model",
-                  hex_json(r->model, 32), "request_received", hex_json(r->request_received, 32),
-                  "request_forwarded", hex_json(r->request_forwarded, 32), "response", hex_json(r->response, 32),
-                  "streamed", r->streamed, "endpoint", r->endpoint, "upstream_status", r->upstream_status,
-                  "verdict", r->verdict, "auditors", aud, "usage", usage_json(r), "received_ms",
-                  (json_int_t)r->received_ms, "completed_ms", (json_int_t)r->completed_ms);
-    if (o != NULL && (json_object_set_new(o, "status", json_integer(r->status)) != 0 ||
-                      json_object_set_new(o, "content_type", json_string(r->content_type)) != 0 ||
-                      json_object_set_new(o, "coverage", cov) != 0)) {
-        json_decref(o);
-        o = NULL;
-        cov = NULL;
-    } else if (o == NULL) {
-        json_decref(cov);
-        cov = NULL;
-    }
-    if (o == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory building the payload");
     if (r->deployments != NULL && r->deployments[0] != '\0') {
-        json_t *d = json_loads(r->deployments, JSON_REJECT_DUPLICATES, NULL);
-        if (!deployments_ok(d)) {
-            json_decref(d);
-            json_decref(o);
-            return vt_err_set(err, VT_E_ARG, "receipt: deployments is not an array of 1..%d "
-                              "{node, environment, deployment_type, passport, gateway}", RECEIPT_DEPLOYMENTS_MAX);
-        }
-        json_object_set_new(o, "deployments", d);
+        dep = json_loads(r->deployments, JSON_REJECT_DUPLICATES, NULL);
+        if (!deployments_ok(dep))
+            rc = vt_err_set(err, VT_E_ARG, "receipt: deployments is not an array of 1..%d "
+                            "{node, environment, deployment_type, passport, gateway}", RECEIPT_DEPLOYMENTS_MAX);
     }
-    *out = o;
-    return VT_OK;
+    if (rc == VT_OK && payload_write(out, r, rep, aud, un, dep) != VT_OK)
+        rc = vt_err_set(err, VT_E_NOMEM, "receipt: cannot write the payload (out of memory or not UTF-8)");
+    json_decref(dep);
+    return rc;
 }
 
-/* Signs r whose auditors and unaudited trees are aud and un (references taken). */
-static vt_status sign_trees(char **token_out, vt_receipt *r, json_t *aud, json_t *un, const vt_pkey *enclave_key,
-                            vt_err *err)
+/* Signs r; the auditors and unaudited fields from rep, or else from the trees aud and un. */
+static vt_status sign_payload(char **token_out, vt_receipt *r, const vt_audit_report *rep, const json_t *aud,
+                              const json_t *un, const vt_pkey *enclave_key, vt_err *err)
 {
-    json_t *o = NULL;
     vt_buf text;
     vt_status rc;
 
@@ -188,17 +362,10 @@ static vt_status sign_trees(char **token_out, vt_receipt *r, json_t *aud, json_t
     if (rc == VT_OK)
         rc = vt_jwk_thumbprint(r->enclave_key, enclave_key, err);
     if (rc == VT_OK)
-        rc = payload_json(&o, r, aud, un, err);
-    else {
-        json_decref(aud);
-        json_decref(un);
-    }
-    if (rc == VT_OK && vt__json_dump_buf(&text, o, JSON_COMPACT | JSON_SORT_KEYS, NULL) != VT_OK)
-        rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory serializing the payload");
+        rc = payload_text(&text, r, rep, aud, un, err);
     if (rc == VT_OK)
         rc = vt_jws_sign(token_out, enclave_key, NULL, VT_RECEIPT_TYP, text.data, text.len, err);
     vt_buf_free(&text);
-    json_decref(o);
     return rc;
 }
 
@@ -211,28 +378,17 @@ vt_status vt_receipt_sign(char **token_out, vt_receipt *r, const vt_pkey *enclav
     rc = auditors_tree(&aud, r, err);
     if (rc == VT_OK)
         rc = unaudited_tree(&un, r, err);
-    if (rc != VT_OK) {
-        json_decref(aud);
-        return rc;
-    }
-    return sign_trees(token_out, r, aud, un, enclave_key, err);
+    if (rc == VT_OK)
+        rc = sign_payload(token_out, r, NULL, aud, un, enclave_key, err);
+    json_decref(aud);
+    json_decref(un);
+    return rc;
 }
 
 vt_status vt_receipt_sign_report(char **token_out, vt_receipt *r, const vt_audit_report *rep,
                                  const vt_pkey *enclave_key, vt_err *err)
 {
-    json_t *tree = vt__audit_report_tree(rep), *aud, *un;
-
-    *token_out = NULL;
-    aud = json_incref(json_object_get(tree, "auditors"));
-    un = json_incref(json_object_get(json_object_get(tree, "coverage"), "unaudited"));
-    json_decref(tree);
-    if (aud == NULL || un == NULL) {
-        json_decref(aud);
-        json_decref(un);
-        return vt_err_set(err, VT_E_NOMEM, "receipt: out of memory building the auditor report");
-    }
-    return sign_trees(token_out, r, aud, un, enclave_key, err);
+    return sign_payload(token_out, r, rep, NULL, NULL, enclave_key, err);
 }
 
 static vt_status get_str(char *out, size_t cap, json_t *o, const char *key, vt_err *err)
@@ -545,18 +701,21 @@ vt_status vt_receipt_check_passport(const vt_receipt *r, const vt_passport_claim
 vt_status vt_receipt_to_json(char **json_out, const vt_receipt *r, vt_err *err)
 {
     json_t *o = NULL, *aud = NULL, *un = NULL;
+    vt_buf text = { 0 };
     vt_status rc = auditors_tree(&aud, r, err);
 
     *json_out = NULL;
     if (rc == VT_OK)
         rc = unaudited_tree(&un, r, err);
     if (rc == VT_OK)
-        rc = payload_json(&o, r, aud, un, err);
-    else
-        json_decref(aud);
-    if (rc != VT_OK)
-        return rc;
-    *json_out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+        rc = payload_text(&text, r, NULL, aud, un, err);
+    if (rc == VT_OK && (o = json_loadb((const char *)text.data, text.len, 0, NULL)) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    if (rc == VT_OK && (*json_out = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
     json_decref(o);
-    return *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "receipt: out of memory");
+    json_decref(aud);
+    json_decref(un);
+    vt_buf_free(&text);
+    return rc;
 }

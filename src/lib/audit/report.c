@@ -46,8 +46,7 @@ json_t *vt__audit_phase_list(unsigned bits)
     return a;
 }
 
-/* The report as one tree: the receipt takes its "auditors" and "coverage.unaudited"
- * members directly (report_tree.h), the JSON text is for everyone else.  NULL when out of memory. */
+/* The report as one tree, for its JSON text (report_tree.h).  NULL when out of memory. */
 json_t *vt__audit_report_tree(const vt_audit_report *r)
 {
     json_t *o = json_object(), *arr = json_array(), *cov = json_object(), *un = json_array();

@@ -1,6 +1,6 @@
-/* Internal: an auditor report as a JSON tree, built once (report.c) and shared by
- * its text form (vt_audit_report_json) and the receipt (vt_receipt_sign_report),
- * so a receipt never re-parses the report it embeds. */
+/* Internal: an auditor report as a JSON tree (report.c) for its text form
+ * (vt_audit_report_json), and the phase names and order that the receipt's own
+ * writer (receipt.c, which writes the report without a tree) shares. */
 #ifndef VT_AUDIT_REPORT_TREE_H
 #define VT_AUDIT_REPORT_TREE_H
 

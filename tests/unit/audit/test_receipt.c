@@ -138,6 +138,77 @@ static void test_audit_receipt__from_report_tree(void **state)
     audit_fx_free(f);
 }
 
+/* The payload, written without a tree, is in canonical form: exactly jansson's sorted compact dump
+ * of itself; for a report with findings and annotations in any order, a blocked entry with its
+ * reason, usage, deployments and every coverage list. */
+static void test_audit_receipt__payload_canonical(void **state)
+{
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_pkey *k = key();
+    vt_receipt r;
+    char *tok = NULL;
+    vt_buf p = { 0 };
+    json_t *doc;
+    char *canon;
+    const char *dot1, *dot2;
+
+    (void)state;
+    assert_non_null(rep);
+    vt_audit_report_init(rep);
+    rep->entry_len = 2;
+    snprintf(rep->entries[0].name, sizeof(rep->entries[0].name), "pii");
+    snprintf(rep->entries[0].version, sizeof(rep->entries[0].version), "1.0.0");
+    rep->entries[0].phase = VT_AUDIT_RESPONSE;
+    rep->entries[0].verdict = VT_AUDIT_REDACT;
+    rep->entries[0].count_len = 3;
+    snprintf(rep->entries[0].counts[0].type, VT_AUDIT_NAME_MAX, "phone");
+    rep->entries[0].counts[0].count = 2;
+    snprintf(rep->entries[0].counts[1].type, VT_AUDIT_NAME_MAX, "email");
+    rep->entries[0].counts[1].count = 7;
+    snprintf(rep->entries[0].counts[2].type, VT_AUDIT_NAME_MAX, "Card \"x\"");
+    rep->entries[0].counts[2].count = 1;
+    snprintf(rep->entries[1].name, sizeof(rep->entries[1].name), "execution");
+    snprintf(rep->entries[1].version, sizeof(rep->entries[1].version), "1.1.0");
+    snprintf(rep->entries[1].reason, sizeof(rep->entries[1].reason), "blocked: caf\xc3\xa9 \\ \"q\"");
+    rep->entries[1].phase = VT_AUDIT_EXECUTION;
+    rep->entries[1].verdict = VT_AUDIT_BLOCK;
+    rep->entries[1].note_len = 3;
+    snprintf(rep->entries[1].notes[0].key, VT_AUDIT_NAME_MAX, "upstream_status");
+    rep->entries[1].notes[0].value = 200;
+    snprintf(rep->entries[1].notes[1].key, VT_AUDIT_NAME_MAX, "latency_us");
+    rep->entries[1].notes[1].value = -9223372036854775807LL - 1;
+    snprintf(rep->entries[1].notes[2].key, VT_AUDIT_NAME_MAX, "total_tokens");
+    rep->entries[1].notes[2].value = 42;
+    rep->unaudited_len = 2;
+    snprintf(rep->unaudited[0], VT_AUDIT_NAME_MAX, "top_k");
+    snprintf(rep->unaudited[1], VT_AUDIT_NAME_MAX, "logit_bias");
+    sample(&r);
+    r.audited = VT_AUDIT_ARTIFACT | VT_AUDIT_REQUEST | VT_AUDIT_EXECUTION;
+    r.failed = VT_AUDIT_RESPONSE;
+    r.streamed = true;
+    r.deployments = strdup("[{\"passport\":\"p\",\"node\":\"n\",\"gateway\":\"https://g\",\"environment\":\"e\","
+                           "\"deployment_type\":\"t\"}]");
+    assert_int_equal(vt_receipt_sign_report(&tok, &r, rep, k, NULL), VT_OK);
+    dot1 = strchr(tok, '.');
+    dot2 = strrchr(tok, '.');
+    assert_int_equal(vt_base64_decode(&p, dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL), VT_OK);
+    doc = json_loadb((const char *)p.data, p.len, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(doc);
+    canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    if (strlen(canon) != p.len || memcmp(canon, p.data, p.len) != 0)
+        fail_msg("payload not canonical:\n  ours:    %.*s\n  jansson: %s", (int)p.len, (const char *)p.data, canon);
+    assert_non_null(strstr(canon, "\"findings\":{\"Card \\\"x\\\"\":1,\"email\":7,\"phone\":2}"));
+    assert_non_null(strstr(canon, "\"coverage\":{\"audited\":[\"artifact\",\"request\",\"execution\"],"
+                                  "\"failed\":[\"response\"],\"unaudited\":[\"top_k\",\"logit_bias\"]}"));
+    free(canon);
+    json_decref(doc);
+    vt_buf_free(&p);
+    free(tok);
+    vt_receipt_clear(&r);
+    vt_pkey_free(k);
+    free(rep);
+}
+
 /* vt_receipt_verify_with: the key is chosen by the passport the token names; a malformed token never
  * reaches the lookup; the lookup's own error comes back unchanged; a key that did not sign is refused. */
 struct pick {
@@ -398,6 +469,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_receipt__roundtrip),
         cmocka_unit_test(test_audit_receipt__from_report_tree),
+        cmocka_unit_test(test_audit_receipt__payload_canonical),
         cmocka_unit_test(test_audit_receipt__verify_with_key_lookup),
         cmocka_unit_test(test_audit_receipt__deployments),
         cmocka_unit_test(test_audit_receipt__tamper_and_wrong_key),
