@@ -114,14 +114,14 @@ vt_status vt__audit_tokens_write(const audit_tokens *w, vt_buf *out, const uint8
         const uint8_t *p;
         uint32_t n;
         if (comma && t->kind != VT_JT_OBJ_END && t->kind != VT_JT_ARR_END)
-            rc = vt_buf_append(out, ",", 1, err);
+            rc = vt__buf_put1(out, ',');
         if (rc != VT_OK)
             break;
         switch (t->kind) {
-        case VT_JT_OBJ: rc = vt_buf_append(out, "{", 1, err); break;
-        case VT_JT_ARR: rc = vt_buf_append(out, "[", 1, err); break;
-        case VT_JT_OBJ_END: rc = vt_buf_append(out, "}", 1, err); break;
-        case VT_JT_ARR_END: rc = vt_buf_append(out, "]", 1, err); break;
+        case VT_JT_OBJ: rc = vt__buf_put1(out, '{'); break;
+        case VT_JT_ARR: rc = vt__buf_put1(out, '['); break;
+        case VT_JT_OBJ_END: rc = vt__buf_put1(out, '}'); break;
+        case VT_JT_ARR_END: rc = vt__buf_put1(out, ']'); break;
         case VT_JT_NUM: rc = vt_buf_append(out, data + t->off, t->len, err); break;
         case VT_JT_TRUE: rc = vt_buf_append(out, "true", 4, err); break;
         case VT_JT_FALSE: rc = vt_buf_append(out, "false", 5, err); break;
@@ -139,11 +139,13 @@ vt_status vt__audit_tokens_write(const audit_tokens *w, vt_buf *out, const uint8
             else if (rc != VT_OK)
                 rc = vt_err_set(err, rc, "audit: out of memory");
             if (rc == VT_OK && t->kind == VT_JT_KEY)
-                rc = vt_buf_append(out, ":", 1, err);
+                rc = vt__buf_put1(out, ':');
             break;
         }
         comma = t->kind != VT_JT_OBJ && t->kind != VT_JT_ARR && t->kind != VT_JT_KEY;
     }
+    if (rc != VT_OK && rc != VT_E_FORMAT) /* a separator's append does not name its error */
+        rc = vt_err_set(err, rc, "audit: out of memory writing the document");
     if (rc != VT_OK)
         out->len = mark;
     return rc;

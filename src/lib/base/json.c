@@ -191,16 +191,6 @@ static int key_order(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b); /* jansson's JSON_SORT_KEYS order */
 }
 
-/* One byte, without a call when there is room (vt_buf keeps one spare byte for a NUL). */
-static inline vt_status put_c(vt_buf *out, char c)
-{
-    if (out->len + 1 < out->cap) {
-        out->data[out->len++] = (uint8_t)c;
-        return VT_OK;
-    }
-    return vt_buf_append(out, &c, 1, NULL);
-}
-
 static bool put_int(vt_buf *out, json_int_t v)
 {
     char d[24], *p = d + sizeof(d);
@@ -220,7 +210,7 @@ static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned dept
 static int dump_member(vt_buf *out, const char *key, size_t klen, const json_t *val, bool first, bool sorted,
                        unsigned depth)
 {
-    vt_status rc = first ? VT_OK : put_c(out, ',');
+    vt_status rc = first ? VT_OK : vt__buf_put1(out, ',');
 
     if (klen != strlen(key))
         return 0;
@@ -228,7 +218,7 @@ static int dump_member(vt_buf *out, const char *key, size_t klen, const json_t *
         rc = vt__json_put_string(out, (const uint8_t *)key, klen, NULL);
     if (rc == VT_E_FORMAT)
         return 0;
-    if (rc != VT_OK || put_c(out, ':') != VT_OK)
+    if (rc != VT_OK || vt__buf_put1(out, ':') != VT_OK)
         return -1;
     return dump_compact(out, val, sorted, depth + 1);
 }
@@ -244,7 +234,7 @@ static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned dept
         const char *key;
         size_t klen, n = json_object_size(v), i = 0;
         json_t *val;
-        if (put_c(out, '{') != VT_OK)
+        if (vt__buf_put1(out, '{') != VT_OK)
             return -1;
         if (!sorted || n < 2) {
             json_object_keylen_foreach((json_t *)v, key, klen, val) {
@@ -271,19 +261,19 @@ static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned dept
             if (r != 1)
                 return r;
         }
-        return put_c(out, '}') == VT_OK ? 1 : -1;
+        return vt__buf_put1(out, '}') == VT_OK ? 1 : -1;
     }
     case JSON_ARRAY:
-        if (put_c(out, '[') != VT_OK)
+        if (vt__buf_put1(out, '[') != VT_OK)
             return -1;
         for (size_t i = 0; i < json_array_size(v) && r == 1; i++) {
-            if (i > 0 && put_c(out, ',') != VT_OK)
+            if (i > 0 && vt__buf_put1(out, ',') != VT_OK)
                 return -1;
             r = dump_compact(out, json_array_get(v, i), sorted, depth + 1);
         }
         if (r != 1)
             return r;
-        return put_c(out, ']') == VT_OK ? 1 : -1;
+        return vt__buf_put1(out, ']') == VT_OK ? 1 : -1;
     case JSON_STRING: {
         vt_status rc = vt__json_put_string(out, (const uint8_t *)json_string_value(v), json_string_length(v), NULL);
         return rc == VT_OK ? 1 : rc == VT_E_FORMAT ? 0 : -1;

@@ -370,7 +370,9 @@ vt_status vt__json_put_string(vt_buf *out, const uint8_t *s, size_t n, vt_err *e
     uint8_t *o;
 
     /* Room for the worst case (every byte a \u00XX escape), so the loop writes without checks. */
-    if (n > (SIZE_MAX - 2) / 6 || vt_buf_reserve(out, 6 * n + 2, err) != VT_OK)
+    if (n > (SIZE_MAX - 3) / 6)
+        return vt_err_set(err, VT_E_LIMIT, "json: a string is too long");
+    if (out->cap - out->len < 6 * n + 3 && vt_buf_reserve(out, 6 * n + 2, err) != VT_OK)
         return VT_E_NOMEM;
     o = out->data + out->len;
     *o++ = '"';

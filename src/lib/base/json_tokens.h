@@ -53,6 +53,17 @@ static inline const uint8_t *vt__jt_str(const vt_jt_list *l, const vt_jt *t)
     return l->text.data + t->off;
 }
 
+/* Appends one byte, without a call when there is room (a vt_buf keeps one spare byte for a
+ * NUL): the JSON writers' separators and brackets. */
+static inline vt_status vt__buf_put1(vt_buf *out, char c)
+{
+    if (out->len + 1 < out->cap) {
+        out->data[out->len++] = (uint8_t)c;
+        return VT_OK;
+    }
+    return vt_buf_append(out, &c, 1, NULL);
+}
+
 /*
  * Appends s[0..n) to out as a JSON string, escaped as jansson's compact dump
  * escapes ('"', '\\' and control characters; UTF-8 left as it is).  VT_E_FORMAT
