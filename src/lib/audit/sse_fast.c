@@ -5,10 +5,10 @@
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
  * as strings (or a completion's "text"), no finish_reason yet, no tool calls,
- * no usage.  Such an event is read into a flat token list by a reader that
- * accepts a strict subset of what jansson's strict load accepts
- * (base/json_tokens.h), audited with the same scans in the same order as
- * response.c, and written out again from the tokens: every string re-encoded
+ * no usage.  Such an event goes through the token walk (audit/tokens.c: a
+ * reader that accepts a strict subset of what jansson's strict load accepts,
+ * the same scans in the same order as response.c's tree walk) and is written
+ * out again from the tokens: every string re-encoded
  * from its decoded form, numbers as they were read (their grammar checked),
  * the text fields replaced by what their holdback scanners release.  Anything
  * else (another shape, a key that a scan would rename, anything near a limit)
