@@ -3,7 +3,8 @@
  * per document (parse, walk, serialise) costs more than the audit of a small
  * one; the token list is read without an allocation per token and reused.
  * The scan order is the tree walk's (response.c, audit_value: an object's
- * values in order, then its keys), so counts and placeholder numbers come out
+ * values in order, then its keys), so the finding counts and the numbering of
+ * redactions ([EMAIL_1], [EMAIL_2], ...) come out
  * the same; fuzz/fuzz_audit_response.c compares the two roads on every input.
  */
 #include <stdlib.h>

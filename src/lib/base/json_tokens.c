@@ -204,7 +204,7 @@ static bool read_number(const uint8_t **pp, const uint8_t *end, const uint8_t *b
     }
     if (idig + fdig > MAX_NUM_DIGITS)
         return false;
-    t->integer = fdig == 0 && edig == 0 && p[-1] != '.';
+    t->integer = fdig == 0 && edig == 0;
     if (t->integer) {
         if (idig > MAX_INT_DIGITS)
             return false;
