@@ -255,13 +255,12 @@ static void usage_from_tokens(vt_audit_exec *e, const vt_jt_list *l)
 
     for (size_t i = 1; l->t[i].kind != VT_JT_OBJ_END; i = vt__audit_tokens_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
-        if (l->t[i + 1].kind != VT_JT_OBJ || k->len != 5 || memcmp(vt__jt_str(l, k), "usage", 5) != 0)
+        if (l->t[i + 1].kind != VT_JT_OBJ || !vt__jt_key_is(l, k, "usage"))
             continue;
         for (size_t j = i + 2; l->t[j].kind != VT_JT_OBJ_END; j = vt__audit_tokens_skip(l, j + 1)) {
             const vt_jt *uk = &l->t[j], *v = &l->t[j + 1];
             for (size_t f = 0; f < 3; f++)
-                if (v->kind == VT_JT_NUM && v->integer && uk->len == strlen(names[f]) &&
-                    memcmp(vt__jt_str(l, uk), names[f], uk->len) == 0)
+                if (v->kind == VT_JT_NUM && v->integer && vt__jt_key_is(l, uk, names[f]))
                     *fields[f] = v->ival;
         }
     }

@@ -110,9 +110,8 @@ static void pw_key(pw *w, const char *key)
 
 static void pw_int(pw *w, int64_t v)
 {
-    char d[24];
-    int n = snprintf(d, sizeof(d), "%lld", (long long)v);
-    pw_raw(w, d, (size_t)n);
+    if (w->rc == VT_OK)
+        w->rc = vt__json_put_int(w->out, v, NULL);
 }
 
 static void pw_str_member(pw *w, const char *key, const char *v)

@@ -32,12 +32,6 @@ typedef struct fast_take {
     sse_field *f;
 } fast_take;
 
-static bool key_is(const vt_jt_list *l, const vt_jt *t, const char *name)
-{
-    size_t n = strlen(name);
-    return t->kind == VT_JT_KEY && t->len == n && memcmp(vt__jt_str(l, t), name, n) == 0;
-}
-
 static bool take(vt_audit_sse *s, fast_take *tk, size_t *ntk, size_t pos, int kind, size_t key)
 {
     if (*ntk == SSE_MAX_FIELDS)
@@ -65,19 +59,19 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
 
     while (l->t[i].kind != VT_JT_OBJ_END) {
         const vt_jt *k = &l->t[i], *v = &l->t[i + 1];
-        if (key_is(l, k, "index")) {
+        if (vt__jt_key_is(l, k, "index")) {
             if (v->kind != VT_JT_NUM || !v->integer || v->ival < 0 || v->ival > SSE_MAX_INDEX)
                 return false; /* refused by response.c, with its message */
             idx = (int)v->ival;
-        } else if (key_is(l, k, "finish_reason")) {
+        } else if (vt__jt_key_is(l, k, "finish_reason")) {
             if (v->kind == VT_JT_STR)
                 return false; /* it releases the held-back text into this event */
-        } else if (key_is(l, k, "message")) {
+        } else if (vt__jt_key_is(l, k, "message")) {
             return false;
-        } else if (key_is(l, k, "text")) {
+        } else if (vt__jt_key_is(l, k, "text")) {
             if (v->kind == VT_JT_STR && !take(s, tk, ntk, pos, F_TEXT, i))
                 return false;
-        } else if (key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
+        } else if (vt__jt_key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
             delta = i + 1;
         }
         i = vt__audit_tokens_skip(l, i + 1);
@@ -85,10 +79,10 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
     i = delta != 0 ? delta + 1 : l->n;
     for (; i < l->n && l->t[i].kind != VT_JT_OBJ_END; i = vt__audit_tokens_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
-        if (key_is(l, k, "tool_calls") || key_is(l, k, "function_call"))
+        if (vt__jt_key_is(l, k, "tool_calls") || vt__jt_key_is(l, k, "function_call"))
             return false;
         for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++)
-            if (key_is(l, k, vt__sse_field_name[held[h]]) && l->t[i + 1].kind == VT_JT_STR &&
+            if (vt__jt_key_is(l, k, vt__sse_field_name[held[h]]) && l->t[i + 1].kind == VT_JT_STR &&
                 !take(s, tk, ntk, pos, held[h], i))
                 return false;
     }
@@ -117,9 +111,9 @@ static bool shape(vt_audit_sse *s, fast_take *tk, size_t *ntk)
     *ntk = 0;
     while (l->t[i].kind != VT_JT_OBJ_END) {
         const vt_jt *k = &l->t[i], *v = &l->t[i + 1];
-        if (key_is(l, k, "usage") && v->kind != VT_JT_NULL)
+        if (vt__jt_key_is(l, k, "usage") && v->kind != VT_JT_NULL)
             return false; /* token counts: read from jansson's tree */
-        if (key_is(l, k, "choices") && v->kind == VT_JT_ARR) {
+        if (vt__jt_key_is(l, k, "choices") && v->kind == VT_JT_ARR) {
             size_t c = i + 2, pos = 0;
             for (; l->t[c].kind != VT_JT_ARR_END; c = vt__audit_tokens_skip(l, c), pos++)
                 if (l->t[c].kind != VT_JT_OBJ || pos > SSE_MAX_INDEX || !choice(s, c, pos, tk, ntk))

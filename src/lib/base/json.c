@@ -191,20 +191,6 @@ static int key_order(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b); /* jansson's JSON_SORT_KEYS order */
 }
 
-static bool put_int(vt_buf *out, json_int_t v)
-{
-    char d[24], *p = d + sizeof(d);
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        *--p = '-';
-    return vt_buf_append(out, p, (size_t)(d + sizeof(d) - p), NULL) == VT_OK;
-}
-
 static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned depth);
 
 static int dump_member(vt_buf *out, const char *key, size_t klen, const json_t *val, bool first, bool sorted,
@@ -278,7 +264,7 @@ static int dump_compact(vt_buf *out, const json_t *v, bool sorted, unsigned dept
         vt_status rc = vt__json_put_string(out, (const uint8_t *)json_string_value(v), json_string_length(v), NULL);
         return rc == VT_OK ? 1 : rc == VT_E_FORMAT ? 0 : -1;
     }
-    case JSON_INTEGER: return put_int(out, json_integer_value(v)) ? 1 : -1;
+    case JSON_INTEGER: return vt__json_put_int(out, json_integer_value(v), NULL) == VT_OK ? 1 : -1;
     case JSON_TRUE: return vt_buf_append(out, "true", 4, NULL) == VT_OK ? 1 : -1;
     case JSON_FALSE: return vt_buf_append(out, "false", 5, NULL) == VT_OK ? 1 : -1;
     case JSON_NULL: return vt_buf_append(out, "null", 4, NULL) == VT_OK ? 1 : -1;

@@ -412,3 +412,17 @@ vt_status vt__json_put_string(vt_buf *out, const uint8_t *s, size_t n, vt_err *e
     out->len = (size_t)(o - out->data);
     return VT_OK;
 }
+
+vt_status vt__json_put_int(vt_buf *out, int64_t v, vt_err *err)
+{
+    char d[24], *p = d + sizeof(d);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    return vt_buf_append(out, p, (size_t)(d + sizeof(d) - p), err);
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "veritee/base.h"
 
@@ -52,6 +53,16 @@ static inline const uint8_t *vt__jt_str(const vt_jt_list *l, const vt_jt *t)
 {
     return l->text.data + t->off;
 }
+
+/* Is t the key `name` (decoded, compared byte for byte)? */
+static inline bool vt__jt_key_is(const vt_jt_list *l, const vt_jt *t, const char *name)
+{
+    size_t n = strlen(name);
+    return t->kind == VT_JT_KEY && t->len == n && memcmp(vt__jt_str(l, t), name, n) == 0;
+}
+
+/* Appends v in decimal (as jansson writes a JSON integer). */
+vt_status vt__json_put_int(vt_buf *out, int64_t v, vt_err *err);
 
 /* Appends one byte, without a call when there is room (a vt_buf keeps one spare byte for a
  * NUL): the JSON writers' separators and brackets. */
