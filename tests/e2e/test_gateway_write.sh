@@ -89,6 +89,24 @@ check "big stream whole" \
   jq -e -s --argjson n "$BIG" '.[0].status == 200 and .[0].content_len == $n and .[0].done and .[1].closed' "$TMP/out"
 check "big stream content is the pattern" test "$(reply 1 | jq -r .content_sha256)" = "$want"
 
+# (c) The same over TLS: OpenSSL's bufferevent writes the reply in the pass that completes it
+# (gwp_flush_now makes its write event active); a slow reader still gets it whole, and a streamed
+# reply with "Connection: close" ends and closes.
+"$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 >"$TMP/gwt.out" 2>"$TMP/gwt.err" &
+PIDS="$PIDS $!"
+GWT=$(wait_addr "$TMP/gwt.out") || { echo "FAIL: TLS gateway did not start"; cat "$TMP/gwt.err"; exit 1; }
+tls() { # tls BODY-FILE [curl flags...]: the reply in $TMP/tls.out, the status on stdout
+  local body="$1"; shift
+  curl -sk --max-time 60 -o "$TMP/tls.out" -w '%{http_code}' -H 'Content-Type: application/json' "$@" \
+    -d @"$body" "https://$GWT/v1/chat/completions"
+}
+check "big plain reply over TLS to a slow reader is 200" test "$(tls "$TMP/big.json" --limit-rate 3M)" = 200
+check "big plain reply over TLS whole" \
+  test "$(jq -j '.choices[0].message.content' "$TMP/tls.out" | sha)" = "$(pattern_sha "$BIG")"
+check "streamed reply over TLS with Connection: close is 200" \
+  test "$(tls "$TMP/small-s.json" -N -H 'Connection: close')" = 200
+check "streamed reply over TLS ends with DONE" grep -q '^data: \[DONE\]' "$TMP/tls.out"
+
 # (b) A request body of BIG bytes, written at once on a kept-alive upstream connection to an
 # upstream that keeps small buffers and reads late: it arrives whole, and its echo comes back whole.
 start_bulk late --read-delay 0.3
