@@ -283,7 +283,6 @@ void vt_audit_sse_free(vt_audit_sse *s)
         return;
     for (size_t i = 0; i < s->nf; i++)
         vt_audit_stream_free(s->f[i].s);
-    json_decref(s->last);
     vt_buf_free(&s->last_raw);
     vt_buf_free(&s->txt);
     if (s->tw != NULL)
@@ -556,6 +555,14 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
     return rc;
 }
 
+vt_status vt__sse_keep_last(vt_audit_sse *s, const vt_buf *out, size_t mark, vt_err *err)
+{
+    if (out->len == mark) /* nothing sent (a blocked stream): the last event sent stays */
+        return VT_OK;
+    s->last_raw.len = 0;
+    return vt_buf_append(&s->last_raw, out->data + mark, out->len - mark, err);
+}
+
 vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, size_t len, vt_err *err)
 {
     json_t *doc = NULL;
@@ -579,11 +586,8 @@ vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     }
     if (rc == VT_OK && !vt_audit_sse_blocked(s))
         rc = dump_to(out, doc, err);
-    if (rc == VT_OK) { /* kept whole (one reference): the final chunk reads its id, object, created, model */
-        json_decref(s->last);
-        s->last = json_incref(doc);
-        s->last_raw.len = 0;
-    }
+    if (rc == VT_OK)
+        rc = vt__sse_keep_last(s, out, mark, err);
     if (rc != VT_OK) {
         out->len = mark;
         s->failed = true;
@@ -606,7 +610,7 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
 {
     audit_state total = s->st;
     vt_buf rest[SSE_MAX_FIELDS];
-    json_t *chunk = NULL, *chs = NULL;
+    json_t *chunk = NULL, *chs = NULL, *last = NULL;
     vt_status rc = VT_OK;
 
     if (s->finished)
@@ -625,14 +629,14 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
         for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
             total.counts[t] += vt__audit_stream_state(f->s)->counts[t];
     }
-    if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s) && s->last == NULL &&
-        s->last_raw.len > 0) /* the last event went by the fast path: read the one that was sent */
-        s->last = json_loadb((const char *)s->last_raw.data, s->last_raw.len, 0, NULL);
     if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s)) {
-        const char *obj = json_string_value(json_object_get(s->last, "object"));
-        chunk = json_pack("{s:O?, s:s, s:O?, s:O?, s:[]}", "id", json_object_get(s->last, "id"), "object",
-                          obj != NULL ? obj : "chat.completion.chunk", "created", json_object_get(s->last, "created"),
-                          "model", json_object_get(s->last, "model"), "choices");
+        const char *obj;
+        /* the last event sent, read again once: its id, object, created and model */
+        last = s->last_raw.len > 0 ? json_loadb((const char *)s->last_raw.data, s->last_raw.len, 0, NULL) : NULL;
+        obj = json_string_value(json_object_get(last, "object"));
+        chunk = json_pack("{s:O?, s:s, s:O?, s:O?, s:[]}", "id", json_object_get(last, "id"), "object",
+                          obj != NULL ? obj : "chat.completion.chunk", "created", json_object_get(last, "created"),
+                          "model", json_object_get(last, "model"), "choices");
         chs = json_object_get(chunk, "choices");
         if (chunk == NULL)
             rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
@@ -657,6 +661,7 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
             rc = dump_to(out, chunk, err);
     }
     json_decref(chunk);
+    json_decref(last);
     for (size_t i = 0; i < s->nf; i++)
         vt_buf_free(&rest[i]);
     if (rep != NULL) {

@@ -161,12 +161,8 @@ vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     }
     if (rc == VT_OK && !vt_audit_sse_blocked(s))
         rc = vt__audit_tokens_write(s->tw, out, data, err);
-    if (rc == VT_OK && out->len > mark) { /* the final chunk copies this one's id, object, created, model */
-        json_decref(s->last);
-        s->last = NULL;
-        s->last_raw.len = 0;
-        rc = vt_buf_append(&s->last_raw, out->data + mark, out->len - mark, err);
-    }
+    if (rc == VT_OK)
+        rc = vt__sse_keep_last(s, out, mark, err);
     if (rc != VT_OK)
         out->len = mark;
     return rc;

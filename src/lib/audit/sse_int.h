@@ -25,9 +25,7 @@ struct vt_audit_sse {
     audit_state st; /* every string that is not a streamed field */
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
-    json_t *last;     /* the last event, audited, when it went through jansson ... */
-    vt_buf last_raw;  /* ... or as sent, when it did not (last is then NULL): its id, object,
-                       * created and model make the final chunk */
+    vt_buf last_raw;  /* the last event as sent: its id, object, created and model make the final chunk */
     vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;
     bool failed, finished;
@@ -35,6 +33,9 @@ struct vt_audit_sse {
     size_t fast_events; /* events the fast path audited */
     audit_tokens *tw;   /* sse_fast.c's token walk, reused (made on first use) */
 };
+
+/* Keeps out[mark..] (an event just sent, by either path) as the stream's last event. */
+vt_status vt__sse_keep_last(vt_audit_sse *s, const vt_buf *out, size_t mark, vt_err *err);
 
 /* The field of (choice, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */
 vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err);
