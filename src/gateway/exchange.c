@@ -72,6 +72,26 @@ static void set_response_headers(struct evhttp_request *req, const struct evkeyv
         evhttp_add_header(to, "Cache-Control", "no-cache");
 }
 
+/*
+ * evhttp writes the status line and each header with a printf into the connection's output
+ * buffer.  A line longer than the room left in the buffer's last chain (Veritee-Receipt is a
+ * 2 KB token) is formatted twice, the first time through glibc's slow overflow path: `perf`
+ * put that at 5% of the audited gateway.  Room for every header first makes it one pass.
+ */
+static void reserve_header_room(struct bufferevent *bev, struct evhttp_request *req)
+{
+    const struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    const struct evkeyval *kv;
+    size_t n = 256; /* the status line and what evhttp adds: Date, Content-Length, Connection */
+
+    if (bev == NULL)
+        return;
+    TAILQ_FOREACH(kv, h, next)
+        n += strlen(kv->key) + strlen(kv->value) + 4;
+    if (n > 512) /* smaller fits the chain evhttp's first printf makes anyway */
+        (void)evbuffer_expand(bufferevent_get_output(bev), n);
+}
+
 /* Is the media type of a Content-Type value `type` (parameters ignored)? */
 static bool media_type_is(const char *ct, const char *type)
 {
@@ -509,6 +529,7 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
     gwp_up_release(c, reusable);
     {
         struct bufferevent *cbev = evhttp_connection_get_bufferevent(ex->cevcon);
+        reserve_header_room(cbev, ex->req);
         evhttp_send_reply(gwp_ex_take_req(ex), status, NULL, ex->resp);
         gwp_ex_finish(ex);
         gwp_flush_now(cbev, false); /* last: evhttp may end the connection in it */

@@ -8,6 +8,8 @@ static bool header_ok(const char *s, bool name)
 {
     if (s == NULL || (name && *s == '\0'))
         return false;
+    if (!name) /* a value may hold anything but a line break (strcspn: a receipt is 2 KB) */
+        return s[strcspn(s, "\r\n")] == '\0';
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '\r' || c == '\n' || (name && (c <= ' ' || c >= 0x7f || c == ':')))
