@@ -10,20 +10,18 @@
 
 #include "base/json.h"
 #include "base/json_tokens.h"
+#include "audit/receipt_int.h"
 #include "audit/report_tree.h"
 #include "veritee/jws.h"
 #include "veritee/receipt.h"
 
-#define RECEIPT_AUDITORS_MAX ((size_t)32 << 10)
-
-static const char *const members[] = {
+const char *const vt__receipt_members[RECEIPT_NMEMBERS] = {
     "receipt", "passport", "environment", "enclave_key", "model", "request_received", "request_forwarded",
     "response", "streamed", "endpoint", "upstream_status", "status", "content_type", "coverage", "verdict",
     "auditors", "usage", "received_ms", "completed_ms", "deployments",
 };
-#define RECEIPT_DEPLOYMENTS_MAX 16
-static const char *const deployment_members[] = { "node", "environment", "deployment_type", "passport", "gateway" };
-#define NDEPMEMBERS (sizeof(deployment_members) / sizeof(deployment_members[0]))
+const char *const vt__receipt_deployment_members[RECEIPT_NDEPMEMBERS] = { "deployment_type", "environment",
+                                                                          "gateway", "node", "passport" };
 
 /* "deployments": at most 16 objects of exactly the five string members (each <= 512 bytes). */
 static bool deployments_ok(json_t *a)
@@ -34,11 +32,11 @@ static bool deployments_ok(json_t *a)
     if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > RECEIPT_DEPLOYMENTS_MAX)
         return false;
     json_array_foreach(a, i, e) {
-        if (!json_is_object(e) || json_object_size(e) != NDEPMEMBERS)
+        if (!json_is_object(e) || json_object_size(e) != RECEIPT_NDEPMEMBERS)
             return false;
-        for (size_t k = 0; k < NDEPMEMBERS; k++) {
-            json_t *v = json_object_get(e, deployment_members[k]);
-            if (!json_is_string(v) || json_string_length(v) > 512)
+        for (size_t k = 0; k < RECEIPT_NDEPMEMBERS; k++) {
+            json_t *v = json_object_get(e, vt__receipt_deployment_members[k]);
+            if (!json_is_string(v) || json_string_length(v) > RECEIPT_DEPLOYMENT_VALUE_MAX)
                 return false;
         }
     }
@@ -489,7 +487,7 @@ static vt_status parse_coverage(vt_receipt *r, json_t *o, vt_err *err)
     return rc;
 }
 
-static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_err *err)
+vt_status vt__receipt_parse_tree(vt_receipt *r, const uint8_t *p, size_t len, vt_err *err)
 {
     json_error_t je;
     json_t *o = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &je), *aud;
@@ -506,8 +504,8 @@ static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_e
     }
     json_object_foreach(o, key, v) {
         size_t i, known = 0;
-        for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
-            known |= strcmp(key, members[i]) == 0;
+        for (i = 0; i < RECEIPT_NMEMBERS; i++)
+            known |= strcmp(key, vt__receipt_members[i]) == 0;
         if (!known) {
             rc = vt_err_set(err, VT_E_FORMAT, "receipt: unknown member \"%.40s\"", key);
             break;
@@ -579,6 +577,14 @@ static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_e
     if (rc != VT_OK)
         vt_receipt_clear(r);
     return rc;
+}
+
+/* The token road when it can decide (receipt_tokens.c: a gateway's payloads, no tree), else the tree. */
+static vt_status parse_payload(vt_receipt *r, const uint8_t *p, size_t len, vt_err *err)
+{
+    if (vt__receipt_payload_tokens(r, p, len))
+        return VT_OK;
+    return vt__receipt_parse_tree(r, p, len, err);
 }
 
 static vt_status parse_token(vt_jws *j, const char *token, size_t len, vt_err *err)

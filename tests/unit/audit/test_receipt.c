@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include "audit/receipt_int.h"
+
 static vt_pkey *key(void)
 {
     vt_pkey *k = NULL;
@@ -209,6 +211,143 @@ static void test_audit_receipt__payload_canonical(void **state)
     free(rep);
 }
 
+/* Both roads of parsing a payload (receipt_int.h): the token road takes a gateway's canonical
+ * payload and reads it exactly as the tree does; what it cannot say without a tree (keys out of
+ * order, reals) and everything the tree refuses (a NUL in a string, a bad digest) it leaves. */
+static void same_receipt(const vt_receipt *a, const vt_receipt *b)
+{
+    vt_receipt x, y;
+
+    assert_string_equal(a->auditors, b->auditors);
+    assert_string_equal(a->unaudited, b->unaudited);
+    if (a->deployments != NULL || b->deployments != NULL)
+        assert_string_equal(a->deployments, b->deployments);
+    memcpy(&x, a, sizeof(x));
+    memcpy(&y, b, sizeof(y));
+    x.auditors = y.auditors = x.unaudited = y.unaudited = x.deployments = y.deployments = NULL;
+    assert_memory_equal(&x, &y, sizeof(x));
+}
+
+static char *payload_of(const char *tok, size_t *len)
+{
+    const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
+    vt_buf p = { 0 };
+
+    assert_int_equal(vt_base64_decode(&p, d1 + 1, (size_t)(d2 - d1 - 1), NULL), VT_OK);
+    *len = p.len;
+    return (char *)p.data;
+}
+
+/* s with the first `from` replaced by `to` (malloc'd). */
+static char *edited(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    size_t n = strlen(s) - strlen(from) + strlen(to) + 1;
+    char *out = malloc(n);
+
+    if (at == NULL)
+        fail_msg("'%s' not in %s", from, s);
+    snprintf(out, n, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    return out;
+}
+
+static void test_audit_receipt__token_road(void **state)
+{
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_pkey *k = key();
+    vt_receipt r, a, b;
+    char *tok = NULL, *pl;
+    size_t len;
+
+    (void)state;
+    assert_non_null(rep);
+    vt_audit_report_init(rep);
+    rep->entry_len = 2;
+    snprintf(rep->entries[0].name, sizeof(rep->entries[0].name), "pii");
+    snprintf(rep->entries[0].version, sizeof(rep->entries[0].version), "1.0.0");
+    rep->entries[0].phase = VT_AUDIT_RESPONSE;
+    rep->entries[0].verdict = VT_AUDIT_REDACT;
+    rep->entries[0].count_len = 2;
+    snprintf(rep->entries[0].counts[0].type, VT_AUDIT_NAME_MAX, "Card \"x\"");
+    rep->entries[0].counts[0].count = 1;
+    snprintf(rep->entries[0].counts[1].type, VT_AUDIT_NAME_MAX, "caf\xc3\xa9\x01");
+    rep->entries[0].counts[1].count = 7;
+    snprintf(rep->entries[1].name, sizeof(rep->entries[1].name), "execution");
+    snprintf(rep->entries[1].version, sizeof(rep->entries[1].version), "1.1.0");
+    rep->entries[1].phase = VT_AUDIT_EXECUTION;
+    rep->entries[1].verdict = VT_AUDIT_ALLOW;
+    rep->entries[1].note_len = 1;
+    snprintf(rep->entries[1].notes[0].key, VT_AUDIT_NAME_MAX, "latency_us");
+    rep->entries[1].notes[0].value = -9223372036854775807LL - 1; /* 19 digits: the token reader's limit */
+    rep->unaudited_len = 1;
+    snprintf(rep->unaudited[0], VT_AUDIT_NAME_MAX, "top_k");
+    sample(&r);
+    r.deployments = strdup("[{\"passport\":\"p\",\"node\":\"n\",\"gateway\":\"https://g\",\"environment\":\"e\","
+                           "\"deployment_type\":\"t\"}]");
+    assert_int_equal(vt_receipt_sign_report(&tok, &r, rep, k, NULL), VT_OK);
+    pl = payload_of(tok, &len);
+    /* a 19-digit integer is past the token reader: the tree reads it */
+    assert_false(vt__receipt_payload_tokens(&a, (const uint8_t *)pl, len));
+    assert_int_equal(vt__receipt_parse_tree(&b, (const uint8_t *)pl, len, NULL), VT_OK);
+    vt_receipt_clear(&b);
+    {   /* within it, the token road takes the gateway's payload, and reads what the tree reads */
+        char *p2 = edited(pl, "-9223372036854775808", "-922337203685477580");
+        assert_true(vt__receipt_payload_tokens(&a, (const uint8_t *)p2, strlen(p2)));
+        assert_int_equal(vt__receipt_parse_tree(&b, (const uint8_t *)p2, strlen(p2), NULL), VT_OK);
+        same_receipt(&a, &b);
+        assert_non_null(strstr(a.auditors, "\"Card \\\"x\\\"\":1,\"caf\xc3\xa9\\u0001\":7"));
+        assert_string_equal(a.unaudited, "[\"top_k\"]");
+        assert_non_null(strstr(a.deployments, "{\"deployment_type\":\"t\",\"environment\":\"e\""));
+        assert_int_equal(a.total_tokens, 42);
+        assert_true(a.streamed == r.streamed);
+        vt_receipt_clear(&a);
+        vt_receipt_clear(&b);
+        free(p2);
+    }
+    {   /* left to the tree, which still takes them: keys out of order, a real, escapes it re-encodes */
+        static const char *const tree_only[][2] = {
+            { "{\"annotations\":{}", "{\"zz\":1,\"annotations\":{}" },
+            { "{\"latency_us\":-1}", "{\"latency_us\":-1.5}" },
+            { "[{\"deployment_type\":\"t\",\"environment\":\"e\"", "[{\"environment\":\"e\",\"deployment_type\":\"t\"" },
+        };
+        char *base = edited(pl, "-9223372036854775808", "-1");
+        for (size_t i = 0; i < sizeof(tree_only) / sizeof(tree_only[0]); i++) {
+            char *p2 = strstr(base, tree_only[i][0]) != NULL ? edited(base, tree_only[i][0], tree_only[i][1]) : NULL;
+            if (p2 == NULL)
+                fail_msg("case %zu: '%s' not in %s", i, tree_only[i][0], base);
+            if (vt__receipt_payload_tokens(&a, (const uint8_t *)p2, strlen(p2)))
+                fail_msg("case %zu taken by the token road: %s", i, p2);
+            assert_int_equal(vt__receipt_parse_tree(&b, (const uint8_t *)p2, strlen(p2), NULL), VT_OK);
+            vt_receipt_clear(&b);
+            free(p2);
+        }
+        /* refused by both: a NUL in a string, a short digest, a status out of range, usage missing */
+        static const char *const bad[][2] = {
+            { "\"verdict\":\"redact\"", "\"verdict\":\"re\\u0000dact\"" },
+            { "\"model\":\"1111", "\"model\":\"111" },
+            { "\"upstream_status\":200", "\"upstream_status\":1000" },
+            { ",\"usage\":{\"completion_tokens\":30,\"prompt_tokens\":12,\"total_tokens\":42}", "" },
+            { "\"usage\":{\"completion_tokens\":30,", "\"usage\":{\"completion_tokens\":30.0," },
+            { "\"node\":\"n\"", "\"node\":1" },
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            char *p2 = edited(base, bad[i][0], bad[i][1]);
+            vt_err err = { 0 };
+            if (vt__receipt_payload_tokens(&a, (const uint8_t *)p2, strlen(p2)))
+                fail_msg("bad %zu taken by the token road: %s", i, p2);
+            if (vt__receipt_parse_tree(&b, (const uint8_t *)p2, strlen(p2), &err) == VT_OK)
+                fail_msg("bad %zu taken by the tree road: %s", i, p2);
+            free(p2);
+        }
+        free(base);
+    }
+    free(pl);
+    free(tok);
+    vt_receipt_clear(&r);
+    vt_pkey_free(k);
+    free(rep);
+}
+
 /* vt_receipt_verify_with: the key is chosen by the passport the token names; a malformed token never
  * reaches the lookup; the lookup's own error comes back unchanged; a key that did not sign is refused. */
 struct pick {
@@ -399,6 +538,8 @@ static void test_audit_receipt__strict_payload(void **state)
                              VT_OK);
             if (vt_receipt_verify(&back, tok, strlen(tok), k, &err) != VT_E_FORMAT)
                 fail_msg("edit %zu accepted: %s", i, buf);
+            if (vt__receipt_payload_tokens(&back, (const uint8_t *)buf, strlen(buf)))
+                fail_msg("edit %zu taken by the token road: %s", i, buf);
             free(tok);
             free(json);
             vt_receipt_clear(&r);
@@ -470,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_audit_receipt__roundtrip),
         cmocka_unit_test(test_audit_receipt__from_report_tree),
         cmocka_unit_test(test_audit_receipt__payload_canonical),
+        cmocka_unit_test(test_audit_receipt__token_road),
         cmocka_unit_test(test_audit_receipt__verify_with_key_lookup),
         cmocka_unit_test(test_audit_receipt__deployments),
         cmocka_unit_test(test_audit_receipt__tamper_and_wrong_key),

@@ -293,6 +293,98 @@ static void test_verifier_admit__batch_limits(void **state)
     vt_buf_free(&b);
 }
 
+/* The batch body's two roads (api.c): the gateway's shape read by the token reader, anything else by
+ * the tree, with the same answers — a non-string is refused on its own, other members are ignored, an
+ * escaped token is the same token, a NUL or bad JSON is 400, the batch cap is 413. */
+static void test_verifier_admit__batch_body_shapes(void **state)
+{
+    struct fx *f = *state;
+    vt_passport_claims pc;
+    char *pass = NULL, *tok[4], *body, *authz, code[48];
+    vt_http_resp resp;
+    const char *out;
+    static const char *const bad[] = { "{\"receipts\":[]}", "{\"receipts\":\"a\"}", "[\"a\"]", "{\"receipts\":[\"a\"]",
+                                       "{\"receipts\":[\"a\\u0000b\"]}", "{\"receipts\":[\"a\"],\"receipts\":[\"b\"]}" };
+
+    issue(f, &pass, "affirming", vt_time_now() + 600, true);
+    memset(&pc, 0, sizeof(pc));
+    assert_int_equal(vt_passport_decode(&pc, pass, strlen(pass), NULL), VT_OK);
+    for (int i = 0; i < 4; i++)
+        tok[i] = receipt_for(pc.id, f->enclave);
+    /* the gateway's shape; a non-string among them; another member beside; one character escaped */
+    {
+        const char *shapes[4];
+        char *bodies[4];
+        assert_true(asprintf(&bodies[0], "{\"receipts\":[\"%s\"]}", tok[0]) > 0);
+        assert_true(asprintf(&bodies[1], "{\"receipts\":[7,\"%s\"]}", tok[1]) > 0);
+        assert_true(asprintf(&bodies[2], "{\"note\":\"x\", \"receipts\":[\"%s\"]}", tok[2]) > 0);
+        assert_true(asprintf(&bodies[3], "{\"receipts\":[\"\\u00%02x%s\"]}", (unsigned char)tok[3][0], tok[3] + 1) > 0);
+        shapes[0] = "\"accepted\":1,\"results\":[{\"id\"";
+        shapes[1] = "\"accepted\":1,\"results\":[{\"error\":{\"code\":\"bad_request\"";
+        shapes[2] = "\"accepted\":1,\"results\":[{\"id\"";
+        shapes[3] = "\"accepted\":1,\"results\":[{\"id\"";
+        for (int i = 0; i < 4; i++) {
+            authz = sign(pass, f->enclave, "/v1/receipts:batch", bodies[i], vt_time_now());
+            assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", bodies[i], authz, "10.0.0.5"), 200);
+            out = (const char *)resp.body.data;
+            if (strstr(out, shapes[i]) == NULL)
+                fail_msg("body %d: %s", i, out);
+            vt_buf_free(&resp.body);
+            free(authz);
+            free(bodies[i]);
+        }
+    }
+    /* what was logged is the token itself, escaped or not */
+    {
+        vs_store *st = f->st;
+        vt_receipt r;
+        uint64_t index;
+        char *stored = NULL;
+        size_t len = 0;
+        vt_err err = { 0 };
+        for (int i = 0; i < 4; i++) {
+            memset(&r, 0, sizeof(r));
+            assert_int_equal(vt_receipt_decode(&r, tok[i], strlen(tok[i]), NULL), VT_OK);
+            assert_int_equal(st->log->find(st, &index, &stored, &len, "receipt", r.id, &err), VT_OK);
+            assert_int_equal(len, strlen(tok[i]));
+            assert_memory_equal(stored, tok[i], len);
+            free(stored);
+            vt_receipt_clear(&r);
+        }
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        authz = sign(pass, f->enclave, "/v1/receipts:batch", bad[i], vt_time_now());
+        assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", bad[i], authz, "10.0.0.5"), 400);
+        snprintf(code, sizeof(code), "%s", resp.code);
+        if (strcmp(code, i < 2 ? "bad_request" : "bad_json") != 0)
+            fail_msg("bad %zu: %s", i, code);
+        vt_buf_free(&resp.body);
+        free(authz);
+    }
+    /* one past the gateway's cap, as the gateway's shape */
+    {
+        vt_buf b;
+        vt_err err;
+        vt_buf_init(&b);
+        assert_int_equal(vt_buf_append_str(&b, "{\"receipts\":[", &err), VT_OK);
+        for (int i = 0; i < VF_RECEIPT_BATCH_MAX + 1; i++)
+            assert_int_equal(vt_buf_append_str(&b, i ? ",\"x\"" : "\"x\"", &err), VT_OK);
+        assert_int_equal(vt_buf_append_str(&b, "]}", &err), VT_OK);
+        assert_int_equal(vt_buf_terminate(&b, &err), VT_OK);
+        body = (char *)b.data;
+        authz = sign(pass, f->enclave, "/v1/receipts:batch", body, vt_time_now());
+        assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.0.5"), 413);
+        assert_string_equal(resp.code, "batch_too_large");
+        vt_buf_free(&resp.body);
+        free(authz);
+        vt_buf_free(&b);
+    }
+    for (int i = 0; i < 4; i++)
+        free(tok[i]);
+    vt_passport_claims_clear(&pc);
+    free(pass);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verifier_admit__refused_authorizations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_verdicts_per_receipt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__batch_body_shapes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
