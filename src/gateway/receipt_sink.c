@@ -363,6 +363,15 @@ vt_status vt__gw_sink_start(vt_gw_trust *t, vt_err *err)
     return VT_OK;
 }
 
+void vt__gw_sink_kick(vt_gw_trust *t)
+{
+    if (!t->sink_started)
+        return;
+    pthread_mutex_lock(&t->qmu);
+    pthread_cond_signal(&t->qcv); /* the sink's loop tries an upload as soon as its wait ends */
+    pthread_mutex_unlock(&t->qmu);
+}
+
 void vt__gw_sink_stop(vt_gw_trust *t)
 {
     if (t->sink_started) {

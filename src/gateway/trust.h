@@ -120,6 +120,9 @@ void vt__gw_receipt_queue(vt_gw_trust *t, const char *token);
  * sink thread; stops it (what is queued stays on disk for the next start). */
 VT_NODISCARD vt_status vt__gw_sink_start(vt_gw_trust *t, vt_err *err);
 void vt__gw_sink_stop(vt_gw_trust *t);
+/* The verifier answers again (a re-attestation succeeded after failures): a sink backing off
+ * sends what is queued now instead of at the end of its delay (up to 30 s). */
+void vt__gw_sink_kick(vt_gw_trust *t);
 /* The receipt path's metrics in the Prometheus text format, appended to out (also written to
  * <state>/metrics/receipts.prom once a second, for a node-exporter textfile collector). */
 VT_NODISCARD vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err);

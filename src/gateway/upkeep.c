@@ -96,6 +96,8 @@ static void *upkeep_main(void *arg)
         if (now >= next) {
             vt_err e = { 0 };
             if (vt__gw_attest_locked(t, &e) == VT_OK) {
+                if (backoff > 1) /* the verifier is back: its receipts need not wait out their backoff */
+                    vt__gw_sink_kick(t);
                 backoff = 1;
                 next = t->iat + (t->exp - t->iat) * 2 / 3;
                 if (next <= now)

@@ -88,8 +88,10 @@ grep -q '^veritee_gateway_receipts_queued [1-9]' "$TMP/vstate/metrics/receipts.p
 start_verifier "$VPORT"
 for _ in $(seq 400); do [ "$(chat)" = 200 ] && break; sleep 0.1; done
 [ "$(chat)" = 200 ] && ok || bad "serving again once the verifier is back"
-logged "$R2" 10 && ok || bad "receipt $R2 (made while the verifier was down) reached it"
-logged "$R3" 10 && ok || bad "receipt $R3 reached it"
+# The sink had backed off for seconds by now (up to 30 s); the re-attestation that brought the
+# gateway back wakes it, so the queue drains at once, not at the end of the backoff.
+logged "$R2" 3 && ok || bad "receipt $R2 (made while the verifier was down) reached it once the gateway re-attested"
+logged "$R3" 3 && ok || bad "receipt $R3 reached it"
 
 # kill -9 of the gateway with receipts not yet sent: the next start sends them.
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
