@@ -9,6 +9,7 @@
 #include "gateway/config.h"
 #include "gateway/deployment.h"
 #include "gateway/ohttp.h"
+#include "gateway/oplog.h"
 #include "gateway/proxy.h"
 #include "gateway/transport.h"
 #include "veritee/tls.h"
@@ -218,9 +219,9 @@ int vt_cmd_gateway(int argc, char **argv)
         if (rc == VT_OK)
             vt_gw_trust_hooks(&hooks, trust);
         if (rc == VT_OK && !to.attest)
-            fprintf(stderr, "veritee gateway: no \"verifier\" configured: auditors run, but there is no passport and no receipts\n");
+            vt__gw_log("warn", "no_verifier", "no \"verifier\" configured: auditors run, but there is no passport and no receipts");
     } else if (rc == VT_OK) {
-        fprintf(stderr, "veritee gateway: no \"verifier\" and no \"auditors\" configured: plain proxy, no trusted boot\n");
+        vt__gw_log("warn", "plain_proxy", "no \"verifier\" and no \"auditors\" configured: plain proxy, no trusted boot");
     }
     if (rc == VT_OK) {
         signal(SIGPIPE, SIG_IGN); /* a client that vanished mid-write is an error return, not a signal */

@@ -20,6 +20,7 @@
  * notices the EOF and closes the connection, which ends the exchange through
  * gwp_client_closed.  Once a reply has started evhttp watches for the close itself.
  */
+#include "http/evlog.h"
 #include "gateway/proxy_int.h"
 
 static evutil_socket_t listen_socket(const struct sockaddr *sa, socklen_t len, vt_err *err)
@@ -100,6 +101,12 @@ static vt_status loop_listen(vt_gw *gw, struct gw_loop *L, struct addrinfo *ai, 
     return rc;
 }
 
+/* libevent's messages as operator log lines (http/evlog.h). */
+static void gw_evlog(const char *level, const char *msg)
+{
+    vt__gw_log(level, "libevent", msg);
+}
+
 vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hooks, vt_err *err)
 {
     vt_gw *gw = NULL;
@@ -116,6 +123,7 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
         return rc;
     if (evthread_use_pthreads() != 0)
         return vt_err_set(err, VT_E_INTERNAL, "gateway: libevent threading is unavailable");
+    vt__http_evlog_install("gateway", gw_evlog);
     gw = calloc(1, sizeof(*gw));
     if (gw == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");

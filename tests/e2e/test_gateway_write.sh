@@ -122,4 +122,11 @@ check "big echo byte-exact" test "$(reply 1 | jq -r .content_sha256)" = "$want"
 check "the upstream got the big content whole" \
   jq -e --arg w "$want" --argjson n "$BIG" '.content_len == $n and .content_sha256 == $w' <<<"$(last)"
 check "on the kept-alive upstream connection (the direct write)" jq -e --argjson c "$first" '.connection == $c' <<<"$(last)"
+# Everything the gateways logged is one JSON object per line: libevent's own messages too (a reply
+# that waited for the socket to drain, then Connection: close, made libevent warn in plain text).
+for f in "$TMP"/gw*.err; do
+  n=$(grep -cv '^{' "$f")
+  if [ "$n" = 0 ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $(basename "$f"): $n log lines are not JSON"; grep -v '^{' "$f" | head -3 | sed 's/^/    /'; fi
+done
 finish

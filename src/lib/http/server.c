@@ -23,6 +23,7 @@
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "http/evlog.h"
 #include "veritee/crypto.h"
 #include "veritee/http.h"
 
@@ -337,6 +338,7 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
     pthread_once(&evthread_once, evthread_setup);
     if (evthread_rc != 0)
         return vt_err_set(err, VT_E_INTERNAL, "http: libevent threading is unavailable");
+    vt__http_evlog_install(opts->name, NULL);
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: out of memory");
