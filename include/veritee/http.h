@@ -179,6 +179,18 @@ typedef struct bufferevent *(*vt_connguard_bev_fn)(void *arg, struct event_base 
 VT_API void vt_connguard_set_bev(vt_connguard *g, unsigned index, vt_connguard_bev_fn fn, void *arg);
 /* Forgets loop index's listener (on that loop's thread, before evhttp_del_accept_socket). */
 VT_API void vt_connguard_unlisten(vt_connguard *g, unsigned index);
+/*
+ * evhttp_connection_set_closecb for a connection the guard serves (on its
+ * loop's thread): the guard keeps evhttp's close callback of each connection
+ * for itself (it removes the connection's events before evhttp closes the
+ * descriptor, and releases it at once) and calls cb from it.  cb NULL clears.
+ * A connection the guard does not know gets evhttp_connection_set_closecb.
+ * Handlers must not call evhttp_connection_set_closecb on guarded connections.
+ */
+struct evhttp_connection;
+typedef void (*vt_connguard_close_fn)(struct evhttp_connection *evcon, void *arg);
+VT_API void vt_connguard_set_closecb(vt_connguard *g, struct evhttp_connection *evcon, vt_connguard_close_fn cb,
+                                     void *arg);
 /* Connections counted now (all loops). */
 VT_API unsigned vt_connguard_open(const vt_connguard *g);
 /* Order: evhttp_free every guarded evhttp, then this, then event_base_free. NULL-safe. */

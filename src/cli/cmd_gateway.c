@@ -246,8 +246,10 @@ int vt_cmd_gateway(int argc, char **argv)
     if (rc == VT_OK) {
         rc = vt_gw_new(&gw, &cfg, &hooks, &err);
     }
-    if (rc == VT_OK)
+    if (rc == VT_OK) {
         vt_gw_ohttp_set_self(ohttp, vt_gw_self_of(gw));
+        vt_gw_ohttp_set_guard(ohttp, vt_gw_guard(gw));
+    }
     if (rc == VT_OK && trust != NULL)
         rc = vt_gw_trust_start(trust, vt_gw_loop_count(gw), &err);
     if (rc == VT_OK) {

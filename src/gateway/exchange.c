@@ -148,7 +148,7 @@ void gwp_ex_finish(struct exchange *ex)
 
     watch_stop(ex);
     if (ex->req != NULL && ex->cevcon != NULL)
-        evhttp_connection_set_closecb(ex->cevcon, NULL, NULL);
+        vt_connguard_set_closecb(ex->loop->gw->guard, ex->cevcon, NULL, NULL);
     if (hooks->on_finish != NULL)
         hooks->on_finish(hooks->arg, &ex->ctx);
     if (ex->up != NULL)
@@ -214,7 +214,7 @@ struct evhttp_request *gwp_ex_take_req(struct exchange *ex)
 
     watch_stop(ex);
     if (req != NULL)
-        evhttp_connection_set_closecb(ex->cevcon, NULL, NULL);
+        vt_connguard_set_closecb(ex->loop->gw->guard, ex->cevcon, NULL, NULL);
     ex->req = NULL;
     return req;
 }

@@ -38,12 +38,14 @@ struct vt_gw_ohttp {
     char *binding;              /* base64url ECDSA P-256 r||s, or "" */
     size_t max_request_bytes;
     const vt_gw_self *self;     /* how to reach the gateway (transport.h); set before serving */
+    vt_connguard *guard;        /* the listeners' connection guard; set before serving */
 };
 
 struct pend {
     struct evhttp_request *creq;      /* the client's request; NULL once the client is gone */
     struct evhttp_connection *cevcon; /* the client's connection */
     vt_ohttp_ctx *ctx;                /* response keys (wiped when freed) */
+    vt_connguard *guard;              /* the client connection's close callback goes through it */
     bool started;                     /* chunked: the reply to the client has started */
 };
 
@@ -124,6 +126,12 @@ void vt_gw_ohttp_set_self(vt_gw_ohttp *o, const vt_gw_self *self)
 {
     if (o != NULL)
         o->self = self;
+}
+
+void vt_gw_ohttp_set_guard(vt_gw_ohttp *o, vt_connguard *guard)
+{
+    if (o != NULL)
+        o->guard = guard;
 }
 
 const vt_buf *vt_gw_ohttp_keys(const vt_gw_ohttp *o, const char **binding)
@@ -234,7 +242,7 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
 
     if (p->creq == NULL)
         goto out; /* the client went away: nothing to answer */
-    evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
+    vt_connguard_set_closecb(p->guard, p->cevcon, NULL, NULL);
     status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
     if (status < 200 || status > 599) {
         inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
@@ -377,7 +385,7 @@ static void stream_done(struct evhttp_request *ireq, void *arg)
 
     if (p->creq == NULL)
         goto out;
-    evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
+    vt_connguard_set_closecb(p->guard, p->cevcon, NULL, NULL);
     if (!p->started) {
         inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
         goto out;
@@ -438,12 +446,13 @@ static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_bas
         p->creq = req;
         p->cevcon = evhttp_request_get_connection(req);
         p->ctx = ctx;
-        evhttp_connection_set_closecb(p->cevcon, client_gone, p);
+        p->guard = o->guard;
+        vt_connguard_set_closecb(p->guard, p->cevcon, client_gone, p);
     }
     if (p == NULL || o->self == NULL ||
         !vt_gw_inner_send(o->self, base, &r, vt_ohttp_ctx_chunked(ctx) ? &streamed : &whole, p)) {
         if (p != NULL)
-            evhttp_connection_set_closecb(p->cevcon, NULL, NULL);
+            vt_connguard_set_closecb(p->guard, p->cevcon, NULL, NULL);
         inner_error(req, ctx, 502, "ohttp_inner_failed", "gateway: the inner request could not be sent");
         free(p);
         vt_ohttp_ctx_free(ctx);

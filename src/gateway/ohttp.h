@@ -40,6 +40,10 @@ void vt_gw_ohttp_free(vt_gw_ohttp *o);
 /* Where inner requests go (transport.h; borrowed, outlives o): set once the gateway is bound. */
 struct vt_gw_self;
 void vt_gw_ohttp_set_self(vt_gw_ohttp *o, const struct vt_gw_self *self);
+/* The guard of the gateway's listeners (proxy.h vt_gw_guard; borrowed, outlives o): a client's
+ * connection waiting for its inner reply is watched through it. */
+struct vt_connguard;
+void vt_gw_ohttp_set_guard(vt_gw_ohttp *o, struct vt_connguard *guard);
 
 /* Proxy front hook (hooks.h on_front): takes the two routes above and returns
  * true; anything else returns false untouched.  evreq is a struct

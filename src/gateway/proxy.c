@@ -269,6 +269,11 @@ uint16_t vt_gw_plain_port(const vt_gw *gw)
     return gw->plain_port;
 }
 
+struct vt_connguard *vt_gw_guard(const vt_gw *gw)
+{
+    return gw != NULL ? gw->guard : NULL;
+}
+
 const vt_gw_self *vt_gw_self_of(const vt_gw *gw)
 {
     return &gw->self;

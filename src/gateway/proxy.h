@@ -28,6 +28,9 @@ uint16_t vt_gw_port(const vt_gw *gw);
 uint16_t vt_gw_plain_port(const vt_gw *gw);
 /* How the gateway reaches itself (transport.h), borrowed while gw lives. */
 const struct vt_gw_self *vt_gw_self_of(const vt_gw *gw);
+/* The connection guard of gw's listeners (borrowed, lives as long as gw): what a front hook
+ * that keeps a client connection passes to vt_connguard_set_closecb. */
+struct vt_connguard *vt_gw_guard(const vt_gw *gw);
 /* Number of event loops (vt_gw_ctx.loop is below it). */
 unsigned vt_gw_loop_count(const vt_gw *gw);
 /* Runs every loop until SIGINT/SIGTERM or vt_gw_stop(); returns when all loops ended. */

@@ -219,7 +219,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
     ex->body.len = evbuffer_get_length(in);
     if (ex->body.len > 0)
         evbuffer_remove(in, ex->body.data, ex->body.len);
-    evhttp_connection_set_closecb(ex->cevcon, gwp_client_closed, ex);
+    vt_connguard_set_closecb(ex->loop->gw->guard, ex->cevcon, gwp_client_closed, ex);
 
     if (gw->hooks->on_request != NULL) {
         vt_gw_verdict v;

@@ -17,10 +17,18 @@
  *  - a zero-delay event run right after the accept callback: by then evhttp
  *    has set the fd and the peer address, and nothing has been read, so the
  *    connection is admitted (caps) or closed before it costs more.
+ *  - evhttp_connection_set_closecb: evhttp calls it as it frees a connection,
+ *    before it closes the descriptor.  The guard keeps that callback for
+ *    itself (a handler sets its own through vt_connguard_set_closecb): it
+ *    removes the bufferevent's events and drops our reference there, so no
+ *    registration outlives the descriptor (libevent's epoll table would
+ *    otherwise confuse a reused descriptor number with the closed one) and
+ *    nothing needs to be looked for per accept.
  *  - bufferevent_getcb: evhttp's callbacks stay set on a live connection and
- *    are cleared by bufferevent_free, so a periodic tick sees which
- *    connections evhttp has closed (our reference keeps the object valid) and
- *    releases them; the same tick closes connections past the deadline.
+ *    are cleared by bufferevent_free, so a periodic tick still sees any
+ *    connection evhttp closed without that callback (our reference keeps the
+ *    object valid) and releases it; the same tick closes connections past
+ *    the deadline.
  *  - our gencb wrapper and evhttp_request_set_on_complete_cb say when a
  *    request has been read (the deadline stops) and when its reply has been
  *    sent (a kept-alive connection waits for the next request: the deadline
@@ -77,7 +85,10 @@ struct slot {
     bool counted;            /* admitted: in the totals and the address table */
     char addr[ADDR_MAX];
     int32_t next_free;
+    int32_t pprev, pnext; /* S_PENDING: the waiting room in arrival order (-1 = none) */
     int8_t why; /* S_PENDING: the cap it waits for (L_REFUSED_*) */
+    vt_connguard_close_fn close_cb; /* the handler's close callback (vt_connguard_set_closecb) */
+    void *close_arg;
 };
 
 struct gloop {
@@ -90,6 +101,7 @@ struct gloop {
     struct event *admit_ev, *tick_ev, *resume_ev;
     struct slot *slots;
     int32_t nslots, free_head, pending;
+    int32_t phead, ptail; /* the waiting room, oldest first (-1 when empty) */
     int32_t *hash; /* bev -> slot index, open addressing, -1 = empty */
     size_t hmask;
     unsigned pause_ms;
@@ -289,6 +301,39 @@ static void hash_del(struct gloop *L, int32_t idx)
     }
 }
 
+/* ---- the waiting room: slots in S_PENDING, oldest first ---- */
+
+static void pend_push(struct gloop *L, int32_t idx)
+{
+    struct slot *s = &L->slots[idx];
+
+    s->pnext = -1;
+    s->pprev = L->ptail;
+    if (L->ptail >= 0)
+        L->slots[L->ptail].pnext = idx;
+    else
+        L->phead = idx;
+    L->ptail = idx;
+    L->pending++;
+}
+
+/* Leaves the room (the caller changes the state). */
+static void pend_unlink(struct gloop *L, int32_t idx)
+{
+    struct slot *s = &L->slots[idx];
+
+    if (s->pprev >= 0)
+        L->slots[s->pprev].pnext = s->pnext;
+    else
+        L->phead = s->pnext;
+    if (s->pnext >= 0)
+        L->slots[s->pnext].pprev = s->pprev;
+    else
+        L->ptail = s->pprev;
+    s->pprev = s->pnext = -1;
+    L->pending--;
+}
+
 /* Doubles the slot table (and rebuilds the index).  false when out of memory. */
 static bool slots_grow(struct gloop *L)
 {
@@ -342,7 +387,7 @@ static void slot_release(struct gloop *L, int32_t idx)
             vt_metrics_inc(g->o.metrics, "http_connections_open", NULL, -1);
     }
     if (s->state == S_PENDING)
-        L->pending--;
+        pend_unlink(L, idx);
     hash_del(L, idx);
     bufferevent_decref(s->bev);
     memset(s, 0, sizeof(*s));
@@ -377,9 +422,36 @@ static void slot_close(struct gloop *L, int32_t idx, int status, const char *cod
                      strlen(code) + strlen(msg) + 32, code, msg);
         if (fd >= 0 && n > 0 && (size_t)n < sizeof(reply))
             (void)send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-        evhttp_connection_free(evcon);
+        evhttp_connection_free(evcon); /* on_close releases the slot */
     }
-    slot_release(L, idx);
+    if (L->slots[idx].state != S_FREE)
+        slot_release(L, idx);
+}
+
+/*
+ * evhttp frees a connection (its close callback, before it closes the
+ * descriptor): the handler's callback runs, then the bufferevent's events go
+ * (our reference would otherwise keep them registered on the closed
+ * descriptor) and the slot is released.
+ */
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct gloop *L = arg;
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    int32_t idx = bev != NULL ? slot_find(L, bev) : -1;
+    vt_connguard_close_fn cb;
+    void *cb_arg;
+
+    if (idx < 0)
+        return;
+    cb = L->slots[idx].close_cb;
+    cb_arg = L->slots[idx].close_arg;
+    L->slots[idx].close_cb = NULL;
+    if (cb != NULL)
+        cb(evcon, cb_arg);
+    bufferevent_disable(bev, EV_READ | EV_WRITE);
+    if (L->slots[idx].state != S_FREE && L->slots[idx].bev == bev)
+        slot_release(L, idx);
 }
 
 /* The oldest connection of this loop still waiting for its request for at
@@ -400,16 +472,14 @@ static int32_t oldest_idle(const struct gloop *L, const char *addr, int64_t now,
     return best;
 }
 
-/* The connection waiting longest for admission, other than skip, or -1. */
+/* The connection waiting longest for admission, other than skip, or -1 (the room is in
+ * arrival order). */
 static int32_t oldest_waiting(const struct gloop *L, int32_t skip)
 {
-    int32_t best = -1;
-
-    for (int32_t i = 0; i < L->nslots; i++)
-        if (i != skip && L->slots[i].state == S_PENDING && L->slots[i].addr[0] != '\0' &&
-            (best < 0 || L->slots[i].since_ms < L->slots[best].since_ms))
-            best = i;
-    return best;
+    for (int32_t i = L->phead; i >= 0; i = L->slots[i].pnext)
+        if (i != skip && L->slots[i].addr[0] != '\0')
+            return i;
+    return -1;
 }
 
 /* L_NONE admitted, else the L_* reason it was refused; extra: how far beyond
@@ -457,6 +527,7 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
         slot_release(L, idx);
         return false;
     }
+    evhttp_connection_set_closecb(evcon, on_close, L);
     if (s->addr[0] == '\0') {
         char *host = NULL;
         ev_uint16_t port = 0;
@@ -479,8 +550,8 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
         why = try_count(L->g, s->addr, RESERVE);
     if (why == L_NONE) {
         s->counted = true;
+        pend_unlink(L, idx);
         s->state = ready ? S_BUSY : S_READING;
-        L->pending--;
         if (L->g->o.metrics != NULL)
             vt_metrics_inc(L->g->o.metrics, "http_connections_open", NULL, 1);
         return true;
@@ -491,8 +562,8 @@ static bool admit(struct gloop *L, int32_t idx, int64_t now, bool ready)
     }
     note(L->g, why, now);
     if (ready) {
+        pend_unlink(L, idx);
         s->state = S_BUSY; /* uncounted; the caller answers 503 and closes */
-        L->pending--;
         return false;
     }
     slot_close(L, idx, 503, "too_many_connections",
@@ -504,9 +575,11 @@ static void admit_all(struct gloop *L)
 {
     int64_t now = vt_time_mono_ms();
 
-    for (int32_t i = 0; i < L->nslots && L->pending > 0; i++)
-        if (L->slots[i].state == S_PENDING)
-            (void)admit(L, i, now, false);
+    for (int32_t i = L->phead; i >= 0;) {
+        int32_t next = L->slots[i].pnext; /* admit may take i out of the room, or close it */
+        (void)admit(L, i, now, false);
+        i = next;
+    }
 }
 
 static void on_admit(evutil_socket_t fd, short what, void *arg)
@@ -526,14 +599,6 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 
     if (bev == NULL)
         return NULL; /* evhttp tries itself and fails the same way: the connection is dropped */
-    /* Connections evhttp has closed since the last tick are released now, before
-     * the new one registers its descriptor: the new descriptor may carry the
-     * number of one just closed, and a stale reference's events on that number
-     * would corrupt the new connection's registration (a connection closed
-     * right after its reply, as HTTP/1.0, makes this common). */
-    for (int32_t i = 0; i < L->nslots; i++)
-        if (L->slots[i].state != S_FREE && slot_evcon(&L->slots[i]) == NULL)
-            slot_release(L, i);
     /* The waiting room is full: its oldest leaves (the newest has had no time
      * to send anything), so descriptors stay within the caps plus the room. */
     if (L->pending >= L->g->wait_max) {
@@ -556,7 +621,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
     bufferevent_incref(bev);
     hash_put(L, idx);
     L->slots[idx].why = L_REFUSED_TOTAL;
-    L->pending++;
+    pend_push(L, idx);
     L->pause_ms = 0; /* accepting works again */
     event_active(L->admit_ev, EV_TIMEOUT, 0);
     /* libevent accepts until the backlog is empty before anything else runs:
@@ -761,6 +826,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     bool full = false;
 
     if (idx >= 0) {
+        evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, L);
         if (L->slots[idx].state == S_PENDING)
             full = !admit(L, idx, vt_time_mono_ms(), true); /* waited at a cap; its request is complete */
         L->slots[idx].state = S_BUSY;
@@ -920,6 +986,7 @@ vt_status vt_connguard_attach(vt_connguard *g, unsigned index, struct event_base
     L->cb = cb;
     L->arg = arg;
     L->free_head = -1;
+    L->phead = L->ptail = -1;
     L->lev = evhttp_bound_socket_get_listener(bound);
     L->admit_ev = event_new(base, -1, 0, on_admit, L);
     L->tick_ev = event_new(base, -1, EV_PERSIST, on_tick, L);
@@ -958,6 +1025,24 @@ void vt_connguard_unlisten(vt_connguard *g, unsigned index)
         evtimer_del(g->loops[index].resume_ev);
     if (g->loops[index].batch_ev != NULL)
         event_del(g->loops[index].batch_ev);
+}
+
+void vt_connguard_set_closecb(vt_connguard *g, struct evhttp_connection *evcon, vt_connguard_close_fn cb, void *arg)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    struct event_base *base = evhttp_connection_get_base(evcon);
+
+    for (unsigned i = 0; g != NULL && bev != NULL && i < g->nloops; i++) {
+        struct gloop *L = &g->loops[i];
+        int32_t idx = L->base == base && L->slots != NULL ? slot_find(L, bev) : -1;
+        if (idx >= 0) {
+            L->slots[idx].close_cb = cb;
+            L->slots[idx].close_arg = arg;
+            evhttp_connection_set_closecb(evcon, on_close, L);
+            return;
+        }
+    }
+    evhttp_connection_set_closecb(evcon, cb, arg); /* not a connection the guard serves */
 }
 
 unsigned vt_connguard_open(const vt_connguard *g)

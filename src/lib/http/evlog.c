@@ -1,20 +1,18 @@
 /*
- * libevent's log messages as JSON lines (evlog.h).  Two reasons: an operator's
- * log pipeline reads one JSON object per line from the gateway and the
- * verifier, and libevent's default logger writes plain "[warn] ..." text
- * among them; and one of libevent's warnings is expected and harmless here.
+ * libevent's log messages as JSON lines (evlog.h).  An operator's log
+ * pipeline reads one JSON object per line from the gateway and the verifier,
+ * and libevent's default logger writes plain "[warn] ..." text among them.
  *
- * That warning is "Epoll MOD(...) on fd N failed ...: Bad file descriptor".
- * The connection guard (connguard.c) keeps a reference to each connection's
- * bufferevent, so that it can see when evhttp has finished with it.  When
- * evhttp closes a connection whose reply had to wait for the socket to drain,
- * the bufferevent's events are still registered on the descriptor evhttp just
- * closed; libevent's next change to them fails with EBADF, and the kernel had
- * already dropped the closed descriptor from the epoll set.  A descriptor
- * number reused by a new connection gives ENOENT instead, which libevent
- * handles (and the guard releases closed connections before a new one
- * registers).  So EBADF on a modification means a stale registration that is
- * already gone: nothing to report.
+ * One message is not logged: "Epoll MOD(...) on fd N failed ...: Bad file
+ * descriptor" (or ADD).  EBADF means the descriptor is not open: the kernel
+ * dropped it from the epoll set when it was closed, so a change libevent
+ * still had queued for it has nothing left to change (a reused descriptor
+ * number gives ENOENT or EEXIST instead, which libevent handles itself).  The
+ * connection guard used to cause it: its reference kept a closed connection's
+ * events registered until its next tick, and a reply that had waited for the
+ * socket to drain, then closed, left a modification queued.  The guard now
+ * removes them in evhttp's close callback (connguard.c), so this is a
+ * safety net for any other such path.
  */
 #include <jansson.h>
 #include <pthread.h>
