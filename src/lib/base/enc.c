@@ -1,7 +1,9 @@
 /* Hex and base64.  Decoders take untrusted text: every character is checked,
  * lengths are checked before anything is written. */
+#include <pthread.h>
 #include <string.h>
 
+#include "base/enc.h"
 #include "veritee/base.h"
 
 static const char hexdig[] = "0123456789abcdef";
@@ -107,28 +109,45 @@ vt_status vt_base64_encode(vt_buf *out, const uint8_t *in, size_t len, bool url,
     return VT_OK;
 }
 
-static int b64val(char c)
+/*
+ * Each byte's 6-bit value in either alphabet (B64_STD / B64_URL say which), 0
+ * for any other byte.  A table, not comparisons: the verifier decodes every
+ * receipt's and passport's JWS, and the branchy per-character decode was 9%
+ * of its time per receipt.
+ */
+#define B64_STD 0x40
+#define B64_URL 0x80
+static uint8_t b64dec[256];
+static pthread_once_t b64dec_once = PTHREAD_ONCE_INIT;
+
+static void b64dec_init(void)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
+    for (unsigned i = 0; i < 64; i++) {
+        b64dec[(unsigned char)b64std[i]] |= (uint8_t)(i | B64_STD);
+        b64dec[(unsigned char)b64url[i]] |= (uint8_t)(i | B64_URL);
+    }
+}
+
+size_t vt__b64url_prefix(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    pthread_once(&b64dec_once, b64dec_init);
+    while (i < len && (b64dec[(unsigned char)s[i]] & B64_URL))
+        i++;
+    return i;
 }
 
 vt_status vt_base64_decode(vt_buf *out, const char *in, size_t len, vt_err *err)
 {
-    size_t n = len, start = out->len;
+    const unsigned char *p = (const unsigned char *)in;
+    size_t n = len, start = out->len, i = 0;
     uint32_t acc = 0;
     int bits = 0;
+    uint8_t *o;
     vt_status rc;
 
+    pthread_once(&b64dec_once, b64dec_init);
     while (n > 0 && in[n - 1] == '=')
         n--;
     if (len - n > 2)
@@ -138,13 +157,27 @@ vt_status vt_base64_decode(vt_buf *out, const char *in, size_t len, vt_err *err)
     rc = vt_buf_reserve(out, n / 4 * 3 + 2, err);
     if (rc != VT_OK)
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val(in[i]);
-        if (v < 0) {
+    /* Four characters to three bytes at a time; a group with a byte of neither alphabet stops
+     * it, and the loop below finds which. */
+    o = out->data + out->len;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t a = b64dec[p[i]], b = b64dec[p[i + 1]], c = b64dec[p[i + 2]], d = b64dec[p[i + 3]], v;
+        if (a == 0 || b == 0 || c == 0 || d == 0)
+            break;
+        v = (a & 63) << 18 | (b & 63) << 12 | (c & 63) << 6 | (d & 63);
+        o[0] = (uint8_t)(v >> 16);
+        o[1] = (uint8_t)(v >> 8);
+        o[2] = (uint8_t)v;
+        o += 3;
+    }
+    out->len = (size_t)(o - out->data);
+    for (; i < n; i++) {
+        uint32_t v = b64dec[p[i]];
+        if (v == 0) {
             out->len = start;
             return vt_err_set(err, VT_E_FORMAT, "base64: invalid character at position %zu", i);
         }
-        acc = (acc << 6) | (uint32_t)v;
+        acc = (acc << 6) | (v & 63);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

@@ -3,6 +3,7 @@
  * can never choose a weaker algorithm than the key's own. */
 #include <string.h>
 
+#include "base/enc.h"
 #include "crypto/jose_int.h"
 
 #define JWS_HEADER_MAX 4096
@@ -15,9 +16,9 @@ vt_status vt__b64url_decode(vt_buf *out, const char *s, size_t len, size_t max, 
     /* Refuse before allocating; the exact decoded size is checked after. */
     if (len / 4 > max / 3 + 1)
         return vt_err_set(err, VT_E_LIMIT, "jws: %s exceeds %zu bytes", what, max);
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+    {
+        size_t i = vt__b64url_prefix(s, len);
+        if (i < len)
             return vt_err_set(err, VT_E_FORMAT, "jws: %s is not base64url (character %zu)", what, i);
     }
     rc = vt_base64_decode(out, s, len, err);

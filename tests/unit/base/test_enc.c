@@ -1,5 +1,8 @@
 #include "vt_test.h"
 
+#include "base/enc.h"
+
+#include <stdio.h>
 #include <string.h>
 
 static void test_base_enc__hex_round_trip(void **state)
@@ -78,7 +81,64 @@ static void test_base_enc__base64_rejects_bad_input(void **state)
     assert_int_equal(vt_base64_decode(&b, "Zh==", 4, &err), VT_E_FORMAT); /* non-zero trailing bits */
     assert_int_equal(vt_base64_decode(&b, "Zm 9v", 5, &err), VT_E_FORMAT);
     assert_int_equal(b.len, 0);
+    /* a bad byte inside a whole group far in, a '=' before the end, a NUL, a byte >= 0x80: the
+     * exact position, and nothing appended (the four-at-a-time loop must not keep its bytes) */
+    {
+        static const struct {
+            const char *s;
+            size_t len, at;
+        } bad[] = { { "Zm9vYmFyZm9v*mFy", 16, 12 }, { "Zm9vYm=yZm9v", 12, 6 }, { "Zm9vYmFy\0m9v", 12, 8 },
+                    { "Zm9v\xc3\xa9" "Fy", 8, 4 } };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            char want[64];
+            assert_int_equal(vt_buf_append(&b, "kept", 4, NULL), VT_OK);
+            assert_int_equal(vt_base64_decode(&b, bad[i].s, bad[i].len, &err), VT_E_FORMAT);
+            snprintf(want, sizeof(want), "position %zu", bad[i].at);
+            if (strstr(err.msg, want) == NULL)
+                fail_msg("case %zu: %s", i, err.msg);
+            assert_int_equal(b.len, 4);
+            b.len = 0;
+        }
+    }
     vt_buf_free(&b);
+}
+
+/* Either alphabet decodes (mixed too), four characters at a time and in the tail alike; the
+ * base64url check (vt__b64url_prefix) stops at the first byte outside its alphabet. */
+static void test_base_enc__base64_alphabets(void **state)
+{
+    uint8_t raw[256];
+    vt_buf std, url, back;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(raw); i++)
+        raw[i] = (uint8_t)(i * 7 + 3);
+    for (size_t len = 0; len <= sizeof(raw); len += 37) {
+        vt_buf_init(&std);
+        vt_buf_init(&url);
+        vt_buf_init(&back);
+        assert_int_equal(vt_base64_encode(&std, raw, len, false, NULL), VT_OK);
+        assert_int_equal(vt_base64_encode(&url, raw, len, true, NULL), VT_OK);
+        assert_int_equal(vt__b64url_prefix((const char *)url.data, url.len), url.len);
+        assert_int_equal(vt_base64_decode(&back, (const char *)std.data, std.len, NULL), VT_OK);
+        assert_int_equal(back.len, len);
+        assert_memory_equal(back.data, raw, len);
+        back.len = 0;
+        for (size_t k = 0; k < url.len; k += 2) /* every other character from the other alphabet */
+            if (url.data[k] == '-' || url.data[k] == '_')
+                url.data[k] = url.data[k] == '-' ? '+' : '/';
+        assert_int_equal(vt_base64_decode(&back, (const char *)url.data, url.len, NULL), VT_OK);
+        assert_int_equal(back.len, len);
+        assert_memory_equal(back.data, raw, len);
+        vt_buf_free(&std);
+        vt_buf_free(&url);
+        vt_buf_free(&back);
+    }
+    assert_int_equal(vt__b64url_prefix("abc-_09+", 8), 7);
+    assert_int_equal(vt__b64url_prefix("ab/c", 4), 2);
+    assert_int_equal(vt__b64url_prefix("ab=", 3), 2);
+    assert_int_equal(vt__b64url_prefix("a\0b", 3), 1);
+    assert_int_equal(vt__b64url_prefix("", 0), 0);
 }
 
 int main(void)
@@ -88,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_base_enc__hex_rejects_bad_input),
         cmocka_unit_test(test_base_enc__base64_known_answers),
         cmocka_unit_test(test_base_enc__base64_rejects_bad_input),
+        cmocka_unit_test(test_base_enc__base64_alphabets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
