@@ -48,7 +48,7 @@ void gwp_reply_error(struct evhttp_request *req, int status, const char *type, c
 
 static const char *view_get(const vt_gw_header_view *v, const char *name)
 {
-    return evhttp_find_header((const struct evkeyvalq *)v->impl, name);
+    return gwp_uh_find((const vt_gw_upheaders *)v->impl, name);
 }
 
 /*
@@ -59,10 +59,10 @@ static const char *view_get(const vt_gw_header_view *v, const char *name)
  * Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
  * Content-Encoding or X-... header never reaches the client.
  */
-static void set_response_headers(struct evhttp_request *req, const struct evkeyvalq *from, bool stream)
+static void set_response_headers(struct evhttp_request *req, const vt_gw_upheaders *from, bool stream)
 {
     struct evkeyvalq *to = evhttp_request_get_output_headers(req);
-    const char *ra = evhttp_find_header(from, "Retry-After");
+    const char *ra = gwp_uh_find(from, "Retry-After");
 
     evhttp_clear_headers(to);
     if (ra != NULL && *ra != '\0' && strlen(ra) <= 9 && strspn(ra, "0123456789") == strlen(ra))
@@ -366,8 +366,8 @@ static void ex_unauditable(struct exchange *ex, const char *why)
 bool gwp_ex_headers(struct exchange *ex, struct upconn *c)
 {
     const vt_gw_limits *lim = &ex->loop->gw->cfg->limits;
-    const char *ct = evhttp_find_header(&c->headers, "Content-Type");
-    const char *ce = evhttp_find_header(&c->headers, "Content-Encoding");
+    const char *ct = gwp_uh_find(&c->headers, "Content-Type");
+    const char *ce = gwp_uh_find(&c->headers, "Content-Encoding");
 
     ex->ctx.upstream_status = c->status;
     /* Only bodies the gateway can read are forwarded: identity encoding (it asks for it),

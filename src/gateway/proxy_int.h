@@ -37,6 +37,7 @@
 #include "gateway/oplog.h"
 #include "gateway/proxy.h"
 #include "gateway/transport.h"
+#include "gateway/up_headers.h"
 #include "veritee/http.h"
 #include "veritee/tls.h"
 
@@ -69,7 +70,7 @@ struct upconn {
     bool got_bytes; /* some response byte arrived for the current request */
     bool keepalive;
     int status;
-    struct evkeyvalq headers;
+    vt_gw_upheaders headers;
     size_t hdr_bytes;
     uint64_t remaining;
 };

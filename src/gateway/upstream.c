@@ -15,7 +15,7 @@ void gwp_up_free(struct upconn *c)
         return;
     if (c->bev != NULL)
         bufferevent_free(c->bev); /* closes the socket: the upstream sees the request cancelled */
-    evhttp_clear_headers(&c->headers);
+    gwp_uh_free(&c->headers);
     free(c);
 }
 
@@ -41,7 +41,7 @@ static struct upconn *up_new(struct gw_loop *L, const vt_gw_target *tgt)
 
     if (c == NULL)
         return NULL;
-    TAILQ_INIT(&c->headers);
+    gwp_uh_init(&c->headers);
     c->loop = L;
     c->tgt = tgt;
     fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -85,7 +85,7 @@ void gwp_up_release(struct upconn *c, bool reusable)
     struct gw_loop *L = c->loop;
 
     c->ex = NULL;
-    evhttp_clear_headers(&c->headers);
+    gwp_uh_clear(&c->headers);
     if (!reusable || !c->keepalive || evbuffer_get_length(bufferevent_get_input(c->bev)) != 0 ||
         L->idle_count >= L->gw->cfg->limits.upstream_keepalive) {
         gwp_up_free(c);
@@ -145,22 +145,24 @@ bool gwp_parse_header(struct upconn *c, char *l)
     for (char *p = l; p < colon; p++)
         if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
             return false;
-    *colon = '\0';
     v = colon + 1;
     while (*v == ' ' || *v == '\t')
         v++;
     end = v + strlen(v);
     while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
-        *--end = '\0';
-    return evhttp_add_header(&c->headers, l, v) == 0;
+        end--;
+    for (const char *p = v; p < end; p++) /* as evhttp_add_header refused them */
+        if (*p == '\r' || *p == '\n')
+            return false;
+    return gwp_uh_add(&c->headers, l, (size_t)(colon - l), v, (size_t)(end - v));
 }
 
 /* Chooses the body framing from the headers (RFC 9112 section 6.3). */
 bool gwp_framing(struct upconn *c, bool *no_body)
 {
-    const char *te = evhttp_find_header(&c->headers, "Transfer-Encoding");
-    const char *cl = evhttp_find_header(&c->headers, "Content-Length");
-    const char *conn = evhttp_find_header(&c->headers, "Connection");
+    const char *te = gwp_uh_find(&c->headers, "Transfer-Encoding");
+    const char *cl = gwp_uh_find(&c->headers, "Content-Length");
+    const char *conn = gwp_uh_find(&c->headers, "Connection");
 
     if (conn != NULL && strcasestr(conn, "close") != NULL)
         c->keepalive = false;
@@ -272,7 +274,7 @@ void gwp_up_process(struct upconn *c)
                 break;
             }
             if (c->status < 200) { /* 100 Continue and friends: the real answer follows */
-                evhttp_clear_headers(&c->headers);
+                gwp_uh_clear(&c->headers);
                 c->st = UP_STATUS;
                 break;
             }
@@ -414,7 +416,7 @@ void gwp_ex_start_upstream(struct exchange *ex)
     c->st = UP_STATUS;
     c->got_bytes = false;
     c->hdr_bytes = 0;
-    evhttp_clear_headers(&c->headers);
+    gwp_uh_clear(&c->headers);
     /* A kept-alive connection is written at once, from a scratch buffer (a bufferevent's own
      * output cannot be drained outside its write callback): only what the socket does not
      * take goes through the bufferevent, so a request costs no epoll_ctl pair switching

@@ -19,7 +19,7 @@ static void fx_init(struct fixture *f, const char *method)
     memset(f, 0, sizeof(*f));
     snprintf(f->ex.method, sizeof(f->ex.method), "%s", method);
     f->c.ex = &f->ex;
-    TAILQ_INIT(&f->c.headers);
+    gwp_uh_init(&f->c.headers);
 }
 
 /* Parses each "Name: value" line into f's headers; false at the first refused one. */
@@ -73,6 +73,7 @@ static void test_gateway_upstream__header_refused(void **state)
 {
     static const char *const bad[] = {
         "no colon", ": empty name", "Bad Name: space in the name", "Tab\tName: x", "Del\x7fName: x", "\x01X: ctl",
+        "X-Split: a\rb", "X-Split: a\r", /* a bare CR in a value: response splitting, refused */
     };
     struct fixture f;
     (void)state;
@@ -82,7 +83,7 @@ static void test_gateway_upstream__header_refused(void **state)
         fx_init(&f, "POST");
         if (fx_headers(&f, one))
             fail_msg("header line \"%s\" was accepted", bad[i]);
-        evhttp_clear_headers(&f.c.headers);
+        gwp_uh_free(&f.c.headers);
     }
 }
 
@@ -94,9 +95,41 @@ static void test_gateway_upstream__header_trimmed(void **state)
 
     fx_init(&f, "POST");
     assert_true(fx_headers(&f, lines));
-    assert_string_equal(evhttp_find_header(&f.c.headers, "content-type"), "application/json");
-    assert_string_equal(evhttp_find_header(&f.c.headers, "X-Empty"), "");
-    evhttp_clear_headers(&f.c.headers);
+    assert_string_equal(gwp_uh_find(&f.c.headers, "content-type"), "application/json");
+    assert_string_equal(gwp_uh_find(&f.c.headers, "X-Empty"), "");
+    gwp_uh_free(&f.c.headers);
+}
+
+/* The flat header store: the first header of a name wins, names compare ASCII case-insensitively
+ * and whole (a prefix or a longer name is another header), values keep their bytes, and a
+ * cleared store is reused (more headers than its first table). */
+static void test_gateway_upstream__header_store(void **state)
+{
+    vt_gw_upheaders h;
+    char name[32], value[32];
+    (void)state;
+
+    gwp_uh_init(&h);
+    assert_null(gwp_uh_find(&h, "Content-Length"));
+    assert_true(gwp_uh_add(&h, "Content-Length", 14, "12", 2));
+    assert_true(gwp_uh_add(&h, "content-length", 14, "99", 2));
+    assert_true(gwp_uh_add(&h, "X-\xc3\xa9", 4, "caf\xc3\xa9", 5));
+    assert_string_equal(gwp_uh_find(&h, "CONTENT-LENGTH"), "12");
+    assert_null(gwp_uh_find(&h, "Content-Lengt"));
+    assert_null(gwp_uh_find(&h, "Content-Length2"));
+    assert_string_equal(gwp_uh_find(&h, "x-\xc3\xa9"), "caf\xc3\xa9");
+    assert_null(gwp_uh_find(&h, "X-\xc3\x89")); /* only ASCII folds */
+    gwp_uh_clear(&h);
+    assert_null(gwp_uh_find(&h, "Content-Length"));
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof(name), "X-H%d", i);
+        snprintf(value, sizeof(value), "v%d", i);
+        assert_true(gwp_uh_add(&h, name, strlen(name), value, strlen(value)));
+    }
+    assert_int_equal(h.n, 100);
+    assert_string_equal(gwp_uh_find(&h, "x-h0"), "v0");
+    assert_string_equal(gwp_uh_find(&h, "X-H99"), "v99");
+    gwp_uh_free(&h);
 }
 
 /* One framing case: the response's status and header lines, the request's method, and
@@ -158,7 +191,7 @@ static void test_gateway_upstream__framing(void **state)
                 fail_msg("%s: state %d no_body %d keepalive %d remaining %llu", k->what, (int)f.c.st, no_body,
                          f.c.keepalive, (unsigned long long)f.c.remaining);
         }
-        evhttp_clear_headers(&f.c.headers);
+        gwp_uh_free(&f.c.headers);
     }
 }
 
@@ -209,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_gateway_upstream__status),
         cmocka_unit_test(test_gateway_upstream__header_refused),
         cmocka_unit_test(test_gateway_upstream__header_trimmed),
+        cmocka_unit_test(test_gateway_upstream__header_store),
         cmocka_unit_test(test_gateway_upstream__framing),
         cmocka_unit_test(test_gateway_upstream__routes),
         cmocka_unit_test(test_gateway_upstream__model_id),
