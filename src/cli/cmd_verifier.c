@@ -259,7 +259,7 @@ int vt_cmd_verifier(int argc, char **argv)
         cfg.admin_token = token.data;
         cfg.admin_token_len = token.len;
     } else {
-        fprintf(stderr, "veritee: no admin token (--admin-token-file or VERITEE_ADMIN_TOKEN): environments are read-only\n");
+        vf_log_line("warn", "no admin token", "no --admin-token-file or VERITEE_ADMIN_TOKEN: environments are read-only");
     }
     {
         /* VERITEE_SIMULATE / VERITEE_TEE=mock (a laptop setup): accept what such attesters produce. */
@@ -279,8 +279,10 @@ int vt_cmd_verifier(int argc, char **argv)
         }
     }
     if (cfg.trust_sim)
-        fprintf(stderr, "veritee: --trust-sim: mock and simulated evidence is accepted (hardware_attested: false)%s\n",
-                cfg.sim_root_count > 0 ? ", also under the --sim-root roots" : "");
+        vf_log_line("warn", "trust_sim", cfg.sim_root_count > 0 ? "mock and simulated evidence is accepted (hardware_attested: "
+                                                                "false), also under the --sim-root roots"
+                                                              : "mock and simulated evidence is accepted (hardware_attested: "
+                                                                "false)");
     ex = vf_run(&cfg);
     vt_buf_free(&token); /* wipes */
     return ex;

@@ -11,7 +11,7 @@
 
 vt_status vf_routes(vf_service *svc, vt_err *err);
 
-static void log_line(const char *level, const char *msg, const char *detail)
+void vf_log_line(const char *level, const char *msg, const char *detail)
 {
     char ts[32];
     vt_time_format(ts, vt_time_now());
@@ -138,7 +138,7 @@ vt_status vf_rotate(vf_service *svc, vt_err *err)
     pthread_rwlock_unlock(&svc->kr_lock);
     if (rc == VT_OK) {
         vt_metrics_inc(svc->metrics, "verifier_key_rotations_total", "", 1);
-        log_line("info", "signing key rotated", kid);
+        vf_log_line("info", "signing key rotated", kid);
     }
     return rc;
 }
@@ -152,7 +152,7 @@ vt_status vf_revoke(vf_service *svc, const char *kid, char *new_kid_out, vt_err 
     pthread_rwlock_unlock(&svc->kr_lock);
     if (rc == VT_OK) {
         vt_metrics_inc(svc->metrics, "verifier_key_revocations_total", "", 1);
-        log_line("warn", "signing key revoked", kid);
+        vf_log_line("warn", "signing key revoked", kid);
     }
     return rc;
 }
@@ -226,7 +226,7 @@ int vf_run(const vf_config *cfg)
     }
     fflush(stdout);
     snprintf(msg, sizeof(msg), "port %d", vt_http_server_port(srv));
-    log_line("info", "listening", msg);
+    vf_log_line("info", "listening", msg);
     r.srv = srv;
     if (pthread_create(&th, NULL, serve, &r) != 0) {
         fprintf(stderr, "veritee: cannot start the server thread\n");
@@ -243,12 +243,12 @@ int vf_run(const vf_config *cfg)
         if (sig == SIGHUP || (next_rotation != 0 && vt_time_now() >= next_rotation)) {
             vt_err e = { 0 };
             if (vf_rotate(&svc, &e) != VT_OK)
-                log_line("error", "key rotation failed", e.msg);
+                vf_log_line("error", "key rotation failed", e.msg);
             if (cfg->rotate_every > 0)
                 next_rotation = vt_time_now() + cfg->rotate_every;
         }
     }
-    log_line("info", "shutting down", NULL);
+    vf_log_line("info", "shutting down", NULL);
     vt_http_server_stop(srv);
     pthread_join(th, NULL);
     vt_http_server_free(srv);

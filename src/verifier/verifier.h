@@ -110,6 +110,9 @@ void vf_keys_fini(vf_service *svc);
 
 /* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */
 int vf_run(const vf_config *cfg);
+/* One operator log line on stderr: {"ts","level","service":"verifier","msg","detail"} (detail
+ * optional: our own words, never a secret). */
+void vf_log_line(const char *level, const char *msg, const char *detail);
 
 /* For tests and the bench: set up the service (keys, store schema, router) without serving. */
 vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err);

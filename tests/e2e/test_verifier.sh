@@ -264,4 +264,10 @@ kill -TERM "$PID_main"
 wait "$PID_main"; rc=$?
 [ "$rc" -eq 0 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: SIGTERM exit $rc"; }
 grep -q "shutting down" "$TMP/main.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: shutdown logged"; }
+# every line the verifiers logged is one JSON object (start-up warnings and libevent's messages too)
+for f in "$TMP"/*.log; do
+  n=$(grep -cv '^{' "$f")
+  [ "$n" = 0 ] && passed=$((passed + 1)) ||
+    { failed=$((failed + 1)); echo "FAIL: $(basename "$f"): $n log lines are not JSON"; grep -v '^{' "$f" | head -3; }
+done
 finish
