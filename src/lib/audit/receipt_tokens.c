@@ -148,6 +148,16 @@ static bool get_int(int64_t *out, const vt_jt *t)
     return true;
 }
 
+/* Which of names[0..n) the key at token t is; n when none. */
+static size_t key_index(const vt_jt_list *l, const vt_jt *t, const char *const *names, size_t n)
+{
+    size_t k = 0;
+
+    while (k < n && !vt__jt_key_is(l, t, names[k]))
+        k++;
+    return k;
+}
+
 /* A coverage list at token i: known phase names, none twice. */
 static bool phases(unsigned *out, const vt_jt_list *l, size_t i)
 {
@@ -177,9 +187,7 @@ static bool coverage(vt_receipt *r, const vt_jt_list *l, size_t i)
     if (l->t[i].kind != VT_JT_OBJ)
         return false;
     for (i++; i + 1 < end; i = skip(l, i + 1), nkeys++) {
-        size_t k = 0;
-        while (k < 3 && !vt__jt_key_is(l, &l->t[i], names[k]))
-            k++;
+        size_t k = key_index(l, &l->t[i], names, 3);
         if (k == 3)
             return false;
         at[k] = i + 1;
@@ -206,9 +214,7 @@ static bool usage(vt_receipt *r, const vt_jt_list *l, size_t i)
     if (l->t[i].kind != VT_JT_OBJ)
         return false;
     for (i++; i + 1 < end; i = skip(l, i + 1), nkeys++) {
-        size_t k = 0;
-        while (k < 3 && !vt__jt_key_is(l, &l->t[i], names[k]))
-            k++;
+        size_t k = key_index(l, &l->t[i], names, 3);
         if (k == 3 || !get_int(dst[k], &l->t[i + 1]))
             return false;
         got[k] = true;
@@ -228,9 +234,7 @@ static bool deployments(vt_receipt *r, const vt_jt_list *l, size_t i)
         if (l->t[e].kind != VT_JT_OBJ)
             return false;
         for (size_t k = e + 1; k + 1 < eend; k = skip(l, k + 1), nkeys++) {
-            size_t m = 0;
-            while (m < RECEIPT_NDEPMEMBERS && !vt__jt_key_is(l, &l->t[k], vt__receipt_deployment_members[m]))
-                m++;
+            size_t m = key_index(l, &l->t[k], vt__receipt_deployment_members, RECEIPT_NDEPMEMBERS);
             if (m == RECEIPT_NDEPMEMBERS || l->t[k + 1].kind != VT_JT_STR ||
                 l->t[k + 1].len > RECEIPT_DEPLOYMENT_VALUE_MAX)
                 return false;
@@ -254,9 +258,7 @@ static bool fill(vt_receipt *r, const vt_jt_list *l)
     if (memchr(l->text.data, 0, l->text.len) != NULL)
         return false; /* the tree road loads without JSON_ALLOW_NUL: it refuses a NUL in any string */
     for (size_t i = 1; i + 1 < l->n; i = skip(l, i + 1)) {
-        size_t k = 0;
-        while (k < RECEIPT_NMEMBERS && !vt__jt_key_is(l, &l->t[i], vt__receipt_members[k]))
-            k++;
+        size_t k = key_index(l, &l->t[i], vt__receipt_members, RECEIPT_NMEMBERS);
         if (k == RECEIPT_NMEMBERS)
             return false;
         m[k] = &l->t[i + 1];

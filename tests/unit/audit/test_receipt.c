@@ -143,6 +143,23 @@ static void test_audit_receipt__from_report_tree(void **state)
 /* The payload, written without a tree, is in canonical form: exactly jansson's sorted compact dump
  * of itself; for a report with findings and annotations in any order, a blocked entry with its
  * reason, usage, deployments and every coverage list. */
+/* A report of two entries: pii on the response (redact; the caller adds its counts) and
+ * execution with the given verdict (the caller adds its notes). */
+static void two_entries(vt_audit_report *rep, vt_audit_verdict exec_verdict)
+{
+    assert_non_null(rep);
+    vt_audit_report_init(rep);
+    rep->entry_len = 2;
+    snprintf(rep->entries[0].name, sizeof(rep->entries[0].name), "pii");
+    snprintf(rep->entries[0].version, sizeof(rep->entries[0].version), "1.0.0");
+    rep->entries[0].phase = VT_AUDIT_RESPONSE;
+    rep->entries[0].verdict = VT_AUDIT_REDACT;
+    snprintf(rep->entries[1].name, sizeof(rep->entries[1].name), "execution");
+    snprintf(rep->entries[1].version, sizeof(rep->entries[1].version), "1.1.0");
+    rep->entries[1].phase = VT_AUDIT_EXECUTION;
+    rep->entries[1].verdict = exec_verdict;
+}
+
 static void test_audit_receipt__payload_canonical(void **state)
 {
     vt_audit_report *rep = calloc(1, sizeof(*rep));
@@ -155,13 +172,7 @@ static void test_audit_receipt__payload_canonical(void **state)
     const char *dot1, *dot2;
 
     (void)state;
-    assert_non_null(rep);
-    vt_audit_report_init(rep);
-    rep->entry_len = 2;
-    snprintf(rep->entries[0].name, sizeof(rep->entries[0].name), "pii");
-    snprintf(rep->entries[0].version, sizeof(rep->entries[0].version), "1.0.0");
-    rep->entries[0].phase = VT_AUDIT_RESPONSE;
-    rep->entries[0].verdict = VT_AUDIT_REDACT;
+    two_entries(rep, VT_AUDIT_BLOCK);
     rep->entries[0].count_len = 3;
     snprintf(rep->entries[0].counts[0].type, VT_AUDIT_NAME_MAX, "phone");
     rep->entries[0].counts[0].count = 2;
@@ -169,11 +180,7 @@ static void test_audit_receipt__payload_canonical(void **state)
     rep->entries[0].counts[1].count = 7;
     snprintf(rep->entries[0].counts[2].type, VT_AUDIT_NAME_MAX, "Card \"x\"");
     rep->entries[0].counts[2].count = 1;
-    snprintf(rep->entries[1].name, sizeof(rep->entries[1].name), "execution");
-    snprintf(rep->entries[1].version, sizeof(rep->entries[1].version), "1.1.0");
     snprintf(rep->entries[1].reason, sizeof(rep->entries[1].reason), "blocked: caf\xc3\xa9 \\ \"q\"");
-    rep->entries[1].phase = VT_AUDIT_EXECUTION;
-    rep->entries[1].verdict = VT_AUDIT_BLOCK;
     rep->entries[1].note_len = 3;
     snprintf(rep->entries[1].notes[0].key, VT_AUDIT_NAME_MAX, "upstream_status");
     rep->entries[1].notes[0].value = 200;
@@ -260,22 +267,12 @@ static void test_audit_receipt__token_road(void **state)
     size_t len;
 
     (void)state;
-    assert_non_null(rep);
-    vt_audit_report_init(rep);
-    rep->entry_len = 2;
-    snprintf(rep->entries[0].name, sizeof(rep->entries[0].name), "pii");
-    snprintf(rep->entries[0].version, sizeof(rep->entries[0].version), "1.0.0");
-    rep->entries[0].phase = VT_AUDIT_RESPONSE;
-    rep->entries[0].verdict = VT_AUDIT_REDACT;
+    two_entries(rep, VT_AUDIT_ALLOW);
     rep->entries[0].count_len = 2;
     snprintf(rep->entries[0].counts[0].type, VT_AUDIT_NAME_MAX, "Card \"x\"");
     rep->entries[0].counts[0].count = 1;
     snprintf(rep->entries[0].counts[1].type, VT_AUDIT_NAME_MAX, "caf\xc3\xa9\x01");
     rep->entries[0].counts[1].count = 7;
-    snprintf(rep->entries[1].name, sizeof(rep->entries[1].name), "execution");
-    snprintf(rep->entries[1].version, sizeof(rep->entries[1].version), "1.1.0");
-    rep->entries[1].phase = VT_AUDIT_EXECUTION;
-    rep->entries[1].verdict = VT_AUDIT_ALLOW;
     rep->entries[1].note_len = 1;
     snprintf(rep->entries[1].notes[0].key, VT_AUDIT_NAME_MAX, "latency_us");
     rep->entries[1].notes[0].value = -9223372036854775807LL - 1; /* 19 digits: the token reader's limit */
