@@ -35,6 +35,10 @@ VT_API void vt_digest_ctx_free(vt_digest_ctx *c);
 
 /* Fills p with len cryptographically random bytes. */
 VT_NODISCARD VT_API vt_status vt_random(void *p, size_t len, vt_err *err);
+/* The same, for public identifiers only (receipt, passport and request ids: never a key, a
+ * nonce or anything secret): each thread takes them from a block of the generator's output
+ * drawn at once, which a forked child drops.  len up to 64; more goes to vt_random. */
+VT_NODISCARD VT_API vt_status vt_random_id(void *p, size_t len, vt_err *err);
 
 /* ---- key derivation and authenticated encryption ---- */
 /* HKDF-SHA256 (RFC 5869): out_len (1..8160) bytes from ikm, salt and info

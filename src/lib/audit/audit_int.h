@@ -5,11 +5,22 @@
 
 #include <hs/hs.h>
 #include <jansson.h>
+#include <string.h>
 
 #include "audit/normalise.h"
 #include "audit/xchain.h"
 #include "veritee/audit.h"
 #include "veritee/crypto.h"
+
+/* src into dst[cap] as snprintf(dst, cap, "%s", src) would put it (cut to fit, always
+ * terminated), without the format parser: a report fills a dozen names per request. */
+static inline void audit_copy_name(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 enum { T_EMAIL, T_PHONE, T_CARD, T_SSN, T_IBAN, T_IP, T_SECRET, T_NBUILTIN };
 #define AUDIT_MAX_TYPES 32

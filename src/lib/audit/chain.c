@@ -77,7 +77,7 @@ void vt_audit_report_unaudited(vt_audit_report *r, const char *field)
         return;
     if (r->unaudited_len == VT_AUDIT_MAX_UNAUDITED - 1)
         name = "...";
-    snprintf(r->unaudited[r->unaudited_len++], VT_AUDIT_NAME_MAX, "%s", name);
+    audit_copy_name(r->unaudited[r->unaudited_len++], VT_AUDIT_NAME_MAX, name);
 }
 
 vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
@@ -88,8 +88,8 @@ vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a
         return NULL;
     e = &rep->entries[rep->entry_len++];
     memset(e, 0, sizeof(*e));
-    snprintf(e->name, sizeof(e->name), "%s", a->name);
-    snprintf(e->version, sizeof(e->version), "%s", a->version);
+    audit_copy_name(e->name, sizeof(e->name), a->name);
+    audit_copy_name(e->version, sizeof(e->version), a->version);
     memcpy(e->config_digest, a->digest, 32);
     e->phase = phase;
     e->verdict = VT_AUDIT_ALLOW;
@@ -108,7 +108,7 @@ void vt__audit_entry_note(vt_audit_entry *e, const char *key, int64_t v)
 {
     if (v < 0 || e->note_len == VT_AUDIT_MAX_NOTES)
         return;
-    snprintf(e->notes[e->note_len].key, sizeof(e->notes[0].key), "%s", key);
+    audit_copy_name(e->notes[e->note_len].key, sizeof(e->notes[0].key), key);
     e->notes[e->note_len++].value = v;
 }
 
@@ -145,7 +145,7 @@ void vt__audit_entries(vt_audit_report *rep, const vt_audit_chain *c, const audi
             if (c->types[t].auditor != ai || st->counts[t] == 0)
                 continue;
             if (e->count_len < VT_AUDIT_MAX_TYPES) {
-                snprintf(e->counts[e->count_len].type, sizeof(e->counts[0].type), "%s", c->types[t].name);
+                audit_copy_name(e->counts[e->count_len].type, sizeof(e->counts[0].type), c->types[t].name);
                 e->counts[e->count_len++].count = st->counts[t];
             }
             vt__audit_entry_verdict(rep, e, (vt_audit_verdict)c->types[t].action);

@@ -386,7 +386,7 @@ vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_
         }
         free(req);
         for (size_t t = 0; t < ans.type_count && e->count_len < VT_AUDIT_MAX_TYPES; t++) {
-            snprintf(e->counts[e->count_len].type, sizeof(e->counts[0].type), "%s", ans.types[t]);
+            audit_copy_name(e->counts[e->count_len].type, sizeof(e->counts[0].type), ans.types[t]);
             e->counts[e->count_len++].count = ans.counts[t];
         }
         if (ans.annotations != NULL)

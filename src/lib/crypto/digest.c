@@ -1,7 +1,9 @@
 /* Digests (SHA-2), streaming digests and the CSPRNG. */
 #include <limits.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -203,5 +205,53 @@ vt_status vt_random(void *p, size_t len, vt_err *err)
         q += n;
         len -= (size_t)n;
     }
+    return VT_OK;
+}
+
+/*
+ * Identifiers are public and made per request: RAND_bytes per 16-byte id was 2.5% of the
+ * audited gateway (the generator's per-call cost, not its output).  A thread draws 1 KiB at
+ * once and hands it out; a forked child (pthread_atfork) drops its copy of its parent's
+ * block, so an id never repeats across a fork.
+ */
+#define ID_POOL 1024
+#define ID_MAX 64
+static __thread uint8_t id_pool[ID_POOL];
+static __thread size_t id_left;
+static __thread unsigned id_gen;
+static atomic_uint id_fork_gen;
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+
+static void id_after_fork(void)
+{
+    atomic_fetch_add(&id_fork_gen, 1);
+}
+
+static void id_setup(void)
+{
+    (void)pthread_atfork(NULL, NULL, id_after_fork);
+}
+
+vt_status vt_random_id(void *p, size_t len, vt_err *err)
+{
+    unsigned gen;
+
+    if (len > ID_MAX)
+        return vt_random(p, len, err);
+    pthread_once(&id_once, id_setup);
+    gen = atomic_load(&id_fork_gen);
+    if (id_gen != gen) { /* a forked child: its parent's block is not its own */
+        id_left = 0;
+        id_gen = gen;
+    }
+    if (id_left < len) {
+        vt_status rc = vt_random(id_pool, ID_POOL, err);
+        if (rc != VT_OK)
+            return rc;
+        id_left = ID_POOL;
+    }
+    memcpy(p, id_pool + (ID_POOL - id_left), len);
+    memset(id_pool + (ID_POOL - id_left), 0, len); /* handed out once */
+    id_left -= len;
     return VT_OK;
 }

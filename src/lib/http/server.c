@@ -156,7 +156,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     memset(&r, 0, sizeof(r));
     memset(&resp, 0, sizeof(resp));
     vt_buf_init(&body);
-    if (vt_random(rnd, sizeof(rnd), NULL) != VT_OK)
+    if (vt_random_id(rnd, sizeof(rnd), NULL) != VT_OK)
         memset(rnd, 0, sizeof(rnd));
     vt_hex_encode(rid, rnd, sizeof(rnd));
     if (evcon != NULL) {

@@ -1,7 +1,10 @@
 /* Digests, streaming digests and the CSPRNG. */
 #include "vt_test.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void hex_is(const uint8_t *got, size_t len, const char *want)
 {
@@ -134,6 +137,57 @@ static void test_crypto_digest__random(void **state)
     assert_int_equal(vt_random(a, 0, NULL), VT_OK);
 }
 
+/* Identifiers: never twice (thousands of them, across several refills of a thread's block),
+ * never all zero, longer ones straight from the generator, and a forked child's next ids are
+ * not its parent's next ids (the child drops the block it inherited). */
+static int cmp16(const void *a, const void *b)
+{
+    return memcmp(a, b, 16);
+}
+
+static void test_crypto_digest__random_ids(void **state)
+{
+    enum { N = 4096 };
+    uint8_t (*ids)[16] = malloc(N * 16), zero[16] = { 0 }, big[100], child[16], parent[16];
+    int fds[2];
+    pid_t pid;
+
+    (void)state;
+    assert_non_null(ids);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(vt_random_id(ids[i], 16, NULL), VT_OK);
+        assert_memory_not_equal(ids[i], zero, 16);
+    }
+    qsort(ids, N, 16, cmp16);
+    for (int i = 1; i < N; i++)
+        assert_memory_not_equal(ids[i - 1], ids[i], 16);
+    assert_int_equal(vt_random_id(big, sizeof(big), NULL), VT_OK);
+    assert_int_equal(vt_random_id(big, 0, NULL), VT_OK);
+    /* fork with part of a block left: the child must not hand out what the parent will */
+    assert_int_equal(vt_random_id(parent, 8, NULL), VT_OK);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        uint8_t id[16];
+        ssize_t w = -1;
+        if (vt_random_id(id, sizeof(id), NULL) == VT_OK)
+            w = write(fds[1], id, sizeof(id));
+        _exit(w == (ssize_t)sizeof(id) ? 0 : 1);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+    close(fds[0]);
+    {
+        int st = 0;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    assert_int_equal(vt_random_id(parent, sizeof(parent), NULL), VT_OK);
+    assert_memory_not_equal(child, parent, sizeof(child));
+    free(ids);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_crypto_digest__streaming),
         cmocka_unit_test(test_crypto_digest__million_a),
         cmocka_unit_test(test_crypto_digest__random),
+        cmocka_unit_test(test_crypto_digest__random_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
