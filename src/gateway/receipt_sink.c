@@ -322,8 +322,9 @@ static void *sink_main(void *arg)
             pthread_mutex_lock(&t->qmu);
             /* A push wakes an idle sink at once; while backing off it waits the full delay. */
             atomic_store(&t->sink_idle, backoff == 0);
-            if (!t->qstop)
+            if (!t->qstop && !t->sink_kick)
                 pthread_cond_timedwait(&t->qcv, &t->qmu, &ts);
+            t->sink_kick = false;
             atomic_store(&t->sink_idle, false);
             pthread_mutex_unlock(&t->qmu);
         }
@@ -368,7 +369,8 @@ void vt__gw_sink_kick(vt_gw_trust *t)
     if (!t->sink_started)
         return;
     pthread_mutex_lock(&t->qmu);
-    pthread_cond_signal(&t->qcv); /* the sink's loop tries an upload as soon as its wait ends */
+    t->sink_kick = true; /* seen before the next wait too: a signal alone is lost if nobody waits yet */
+    pthread_cond_signal(&t->qcv);
     pthread_mutex_unlock(&t->qmu);
 }
 

@@ -87,9 +87,10 @@ typedef struct vt_gw_trust {
 
     /* receipts (receipt_sink.c): the durable queue, drained by the sink thread */
     vt_gw_rq *rq;
-    pthread_mutex_t qmu;       /* guards qstop and the sink's wake-up */
+    pthread_mutex_t qmu;       /* guards qstop, sink_kick and the sink's wake-up */
     pthread_cond_t qcv;
     bool qstop;
+    bool sink_kick;            /* vt__gw_sink_kick: send now, even if the sink is not waiting yet */
     atomic_bool sink_idle;     /* the sink waits: a push signals it */
     atomic_ullong rejected;    /* receipts the verifier refused for their content */
     atomic_ullong upload_failures; /* batch uploads that failed (retried) */
