@@ -115,6 +115,8 @@ struct gw_loop {
     evutil_socket_t fd_plain;
     struct evhttp_bound_socket *bound_plain;
     struct evbuffer *upreq; /* an upstream request being written at once (upstream.c); NULL until first use */
+    char date[64];          /* the replies' Date, formatted once a second (exchange.c) */
+    time_t date_at;
 };
 
 struct vt_gw {
