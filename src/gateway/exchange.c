@@ -128,6 +128,20 @@ static void watch_stop(struct exchange *ex)
     ex->watch = NULL;
 }
 
+/*
+ * Takes the watch off the exchange for the caller to free once evhttp has armed its own
+ * reading of the socket again (in the same call, before any event runs).  Freed before, the
+ * socket's read interest would drop to nothing and come back, one epoll_ctl each way; freed
+ * after, neither change reaches epoll.
+ */
+static struct event *watch_detach(struct exchange *ex)
+{
+    struct event *w = ex->watch;
+
+    ex->watch = NULL;
+    return w;
+}
+
 /* The client's socket became readable while the exchange waits for the upstream. */
 static void client_watch(evutil_socket_t fd, short what, void *arg)
 {
@@ -421,9 +435,13 @@ bool gwp_ex_headers(struct exchange *ex, struct upconn *c)
         return false;
     }
     vt_gw_sse_init_upstream(&ex->sse, lim->max_event_bytes, sse_event, ex);
-    watch_stop(ex); /* evhttp watches a connection it writes to for the close */
-    set_response_headers(ex->loop, ex->req, &c->headers, true);
-    evhttp_send_reply_start(ex->req, c->status, NULL);
+    {
+        struct event *watch = watch_detach(ex); /* evhttp watches a connection it writes to for the close */
+        set_response_headers(ex->loop, ex->req, &c->headers, true);
+        evhttp_send_reply_start(ex->req, c->status, NULL);
+        if (watch != NULL)
+            event_free(watch);
+    }
     return true;
 }
 
@@ -548,10 +566,13 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
     gwp_up_release(c, reusable);
     {
         struct bufferevent *cbev = evhttp_connection_get_bufferevent(ex->cevcon);
+        struct event *watch = watch_detach(ex); /* freed once evhttp reads the socket again */
         reserve_header_room(cbev, ex->req);
         evhttp_send_reply(gwp_ex_take_req(ex), status, NULL, ex->resp);
         gwp_ex_finish(ex);
         gwp_flush_now(cbev, false); /* last: evhttp may end the connection in it */
+        if (watch != NULL)
+            event_free(watch);
     }
 }
 
