@@ -253,11 +253,11 @@ static void usage_from_tokens(vt_audit_exec *e, const vt_jt_list *l)
     static const char *const names[] = { "prompt_tokens", "completion_tokens", "total_tokens" };
     int64_t *const fields[] = { &e->prompt_tokens, &e->completion_tokens, &e->total_tokens };
 
-    for (size_t i = 1; l->t[i].kind != VT_JT_OBJ_END; i = vt__audit_tokens_skip(l, i + 1)) {
+    for (size_t i = 1; l->t[i].kind != VT_JT_OBJ_END; i = vt__jt_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
         if (l->t[i + 1].kind != VT_JT_OBJ || !vt__jt_key_is(l, k, "usage"))
             continue;
-        for (size_t j = i + 2; l->t[j].kind != VT_JT_OBJ_END; j = vt__audit_tokens_skip(l, j + 1)) {
+        for (size_t j = i + 2; l->t[j].kind != VT_JT_OBJ_END; j = vt__jt_skip(l, j + 1)) {
             const vt_jt *uk = &l->t[j], *v = &l->t[j + 1];
             for (size_t f = 0; f < 3; f++)
                 if (v->kind == VT_JT_NUM && v->integer && vt__jt_key_is(l, uk, names[f]))

@@ -20,19 +20,6 @@
 #define PAYLOAD_DEPTH 16
 #define PUT_DEPTH (PAYLOAD_DEPTH + 1)
 
-/* The index just past the value that starts at token i. */
-static size_t skip(const vt_jt_list *l, size_t i)
-{
-    uint8_t d = l->t[i].depth;
-
-    if (l->t[i].kind != VT_JT_OBJ && l->t[i].kind != VT_JT_ARR)
-        return i + 1;
-    for (i++; i < l->n; i++)
-        if ((l->t[i].kind == VT_JT_OBJ_END || l->t[i].kind == VT_JT_ARR_END) && l->t[i].depth == d)
-            return i + 1;
-    return l->n; /* not reached: the reader only hands out balanced lists */
-}
-
 static bool str_is(const vt_jt_list *l, const vt_jt *t, const char *s)
 {
     size_t n = strlen(s);
@@ -161,7 +148,7 @@ static size_t key_index(const vt_jt_list *l, const vt_jt *t, const char *const *
 /* A coverage list at token i: known phase names, none twice. */
 static bool phases(unsigned *out, const vt_jt_list *l, size_t i)
 {
-    size_t end = skip(l, i);
+    size_t end = vt__jt_skip(l, i);
 
     *out = 0;
     if (l->t[i].kind != VT_JT_ARR)
@@ -181,12 +168,12 @@ static bool phases(unsigned *out, const vt_jt_list *l, size_t i)
 /* "coverage" at token i: exactly {audited, failed, unaudited}. */
 static bool coverage(vt_receipt *r, const vt_jt_list *l, size_t i)
 {
-    size_t end = skip(l, i), at[3] = { 0, 0, 0 }, nkeys = 0;
+    size_t end = vt__jt_skip(l, i), at[3] = { 0, 0, 0 }, nkeys = 0;
     static const char *const names[3] = { "audited", "failed", "unaudited" };
 
     if (l->t[i].kind != VT_JT_OBJ)
         return false;
-    for (i++; i + 1 < end; i = skip(l, i + 1), nkeys++) {
+    for (i++; i + 1 < end; i = vt__jt_skip(l, i + 1), nkeys++) {
         size_t k = key_index(l, &l->t[i], names, 3);
         if (k == 3)
             return false;
@@ -195,7 +182,7 @@ static bool coverage(vt_receipt *r, const vt_jt_list *l, size_t i)
     if (nkeys != 3 || !phases(&r->audited, l, at[0]) || !phases(&r->failed, l, at[1]) ||
         (r->audited & r->failed) || l->t[at[2]].kind != VT_JT_ARR)
         return false;
-    for (size_t k = at[2] + 1; k + 1 < skip(l, at[2]); k++)
+    for (size_t k = at[2] + 1; k + 1 < vt__jt_skip(l, at[2]); k++)
         if (l->t[k].kind != VT_JT_STR)
             return false;
     return dump_sorted(&r->unaudited, l, at[2], SIZE_MAX);
@@ -204,7 +191,7 @@ static bool coverage(vt_receipt *r, const vt_jt_list *l, size_t i)
 /* "usage" at token i: null, or exactly three integers. */
 static bool usage(vt_receipt *r, const vt_jt_list *l, size_t i)
 {
-    size_t end = skip(l, i), nkeys = 0;
+    size_t end = vt__jt_skip(l, i), nkeys = 0;
     bool got[3] = { false, false, false };
     static const char *const names[3] = { "prompt_tokens", "completion_tokens", "total_tokens" };
     int64_t *dst[3] = { &r->prompt_tokens, &r->completion_tokens, &r->total_tokens };
@@ -213,7 +200,7 @@ static bool usage(vt_receipt *r, const vt_jt_list *l, size_t i)
         return true;
     if (l->t[i].kind != VT_JT_OBJ)
         return false;
-    for (i++; i + 1 < end; i = skip(l, i + 1), nkeys++) {
+    for (i++; i + 1 < end; i = vt__jt_skip(l, i + 1), nkeys++) {
         size_t k = key_index(l, &l->t[i], names, 3);
         if (k == 3 || !get_int(dst[k], &l->t[i + 1]))
             return false;
@@ -225,15 +212,15 @@ static bool usage(vt_receipt *r, const vt_jt_list *l, size_t i)
 /* "deployments" at token i: 1..16 objects of exactly the five string members, each short. */
 static bool deployments(vt_receipt *r, const vt_jt_list *l, size_t i)
 {
-    size_t end = skip(l, i), count = 0;
+    size_t end = vt__jt_skip(l, i), count = 0;
 
     if (l->t[i].kind != VT_JT_ARR)
         return false;
-    for (size_t e = i + 1; e + 1 < end; e = skip(l, e), count++) {
-        size_t eend = skip(l, e), nkeys = 0;
+    for (size_t e = i + 1; e + 1 < end; e = vt__jt_skip(l, e), count++) {
+        size_t eend = vt__jt_skip(l, e), nkeys = 0;
         if (l->t[e].kind != VT_JT_OBJ)
             return false;
-        for (size_t k = e + 1; k + 1 < eend; k = skip(l, k + 1), nkeys++) {
+        for (size_t k = e + 1; k + 1 < eend; k = vt__jt_skip(l, k + 1), nkeys++) {
             size_t m = key_index(l, &l->t[k], vt__receipt_deployment_members, RECEIPT_NDEPMEMBERS);
             if (m == RECEIPT_NDEPMEMBERS || l->t[k + 1].kind != VT_JT_STR ||
                 l->t[k + 1].len > RECEIPT_DEPLOYMENT_VALUE_MAX)
@@ -257,7 +244,7 @@ static bool fill(vt_receipt *r, const vt_jt_list *l)
 
     if (memchr(l->text.data, 0, l->text.len) != NULL)
         return false; /* the tree road loads without JSON_ALLOW_NUL: it refuses a NUL in any string */
-    for (size_t i = 1; i + 1 < l->n; i = skip(l, i + 1)) {
+    for (size_t i = 1; i + 1 < l->n; i = vt__jt_skip(l, i + 1)) {
         size_t k = key_index(l, &l->t[i], vt__receipt_members, RECEIPT_NMEMBERS);
         if (k == RECEIPT_NMEMBERS)
             return false;

@@ -252,7 +252,6 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
 
 const char *const vt__sse_field_name[F_COUNT] = { "content", "refusal", "reasoning_content", "reasoning",
                                                  "text",    "arguments", "arguments" };
-#define field_name vt__sse_field_name
 
 /* A streamed string taken out of an event while the rest of it is audited. */
 typedef struct taken {
@@ -395,7 +394,7 @@ static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, 
     vt_status rc = take_one(t, nt, s, ch, "text", idx, F_TEXT, -1, pos, NULL, 0, err);
 
     for (size_t i = 0; rc == VT_OK && h != NULL && i < sizeof(held) / sizeof(held[0]); i++)
-        rc = take_one(t, nt, s, h, field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
+        rc = take_one(t, nt, s, h, vt__sse_field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
     tc = json_object_get(h, "tool_calls");
     for (size_t k = 0; rc == VT_OK && k < json_array_size(tc); k++) {
         json_t *call = json_array_get(tc, k);
@@ -469,7 +468,7 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
     }
     if (o == NULL)
         return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
-    old = json_object_get(o, field_name[f->kind]);
+    old = json_object_get(o, vt__sse_field_name[f->kind]);
     if (json_is_string(old)) {
         rc = vt_buf_append(&cat, json_string_value(old), json_string_length(old), err);
         if (rc == VT_OK)
@@ -478,7 +477,7 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
         n = cat.len;
     }
     v = rc == VT_OK ? json_stringn(n > 0 ? (const char *)p : "", n) : NULL;
-    if (rc == VT_OK && (v == NULL || json_object_set_new(o, field_name[f->kind], v) != 0))
+    if (rc == VT_OK && (v == NULL || json_object_set_new(o, vt__sse_field_name[f->kind], v) != 0))
         rc = vt_err_set(err, VT_E_FORMAT, "audit: released stream text is not valid UTF-8");
     vt_buf_free(&cat);
     return rc;

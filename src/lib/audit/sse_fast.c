@@ -74,10 +74,10 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
         } else if (vt__jt_key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
             delta = i + 1;
         }
-        i = vt__audit_tokens_skip(l, i + 1);
+        i = vt__jt_skip(l, i + 1);
     }
     i = delta != 0 ? delta + 1 : l->n;
-    for (; i < l->n && l->t[i].kind != VT_JT_OBJ_END; i = vt__audit_tokens_skip(l, i + 1)) {
+    for (; i < l->n && l->t[i].kind != VT_JT_OBJ_END; i = vt__jt_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
         if (vt__jt_key_is(l, k, "tool_calls") || vt__jt_key_is(l, k, "function_call"))
             return false;
@@ -115,11 +115,11 @@ static bool shape(vt_audit_sse *s, fast_take *tk, size_t *ntk)
             return false; /* token counts: read from jansson's tree */
         if (vt__jt_key_is(l, k, "choices") && v->kind == VT_JT_ARR) {
             size_t c = i + 2, pos = 0;
-            for (; l->t[c].kind != VT_JT_ARR_END; c = vt__audit_tokens_skip(l, c), pos++)
+            for (; l->t[c].kind != VT_JT_ARR_END; c = vt__jt_skip(l, c), pos++)
                 if (l->t[c].kind != VT_JT_OBJ || pos > SSE_MAX_INDEX || !choice(s, c, pos, tk, ntk))
                     return false;
         }
-        i = vt__audit_tokens_skip(l, i + 1);
+        i = vt__jt_skip(l, i + 1);
     }
     return s->nf + *ntk <= SSE_MAX_FIELDS;
 }

@@ -37,18 +37,6 @@ void vt__audit_tokens_free(audit_tokens *w)
     memset(w, 0, sizeof(*w));
 }
 
-size_t vt__audit_tokens_skip(const vt_jt_list *l, size_t i)
-{
-    const vt_jt *t = &l->t[i];
-
-    if (t->kind != VT_JT_OBJ && t->kind != VT_JT_ARR)
-        return i + 1;
-    for (size_t j = i + 1; j < l->n; j++)
-        if ((l->t[j].kind == VT_JT_OBJ_END || l->t[j].kind == VT_JT_ARR_END) && l->t[j].depth == t->depth)
-            return j + 1;
-    return l->n;
-}
-
 vt_status vt__audit_tokens_replace(audit_tokens *w, size_t i, const uint8_t *p, size_t n, vt_err *err)
 {
     uint32_t len = (uint32_t)n;
@@ -90,13 +78,13 @@ vt_status vt__audit_tokens_scan(audit_tokens *w, vt_audit_ctx *x, audit_state *s
         for (i++; rc == VT_OK && l->t[i].kind != VT_JT_OBJ_END && !*renamed;)
             rc = vt__audit_tokens_scan(w, x, st, i + 1, &i, renamed, err);
         for (i = o + 1; rc == VT_OK && l->t[i].kind != VT_JT_OBJ_END && !*renamed;
-             i = vt__audit_tokens_skip(l, i + 1)) {
+             i = vt__jt_skip(l, i + 1)) {
             if (w->repl[i] == AUDIT_TOK_TAKEN)
                 continue;
             rc = vt__audit_scan_text(x, st, vt__jt_str(l, &l->t[i]), l->t[i].len, err);
             *renamed = rc == VT_OK && st->changed;
         }
-        *next = vt__audit_tokens_skip(l, o);
+        *next = vt__jt_skip(l, o);
         return rc;
     }
     *next = i + 1;

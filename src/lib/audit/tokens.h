@@ -25,9 +25,6 @@ struct audit_tokens {
 bool vt__audit_tokens_read(audit_tokens *w, const uint8_t *p, size_t n, size_t max_tokens, unsigned max_depth);
 void vt__audit_tokens_free(audit_tokens *w);
 
-/* The token number just past the value that starts at token i. */
-size_t vt__audit_tokens_skip(const vt_jt_list *l, size_t i);
-
 /* Token i is sent as p[0..n) instead of its own text. */
 vt_status vt__audit_tokens_replace(audit_tokens *w, size_t i, const uint8_t *p, size_t n, vt_err *err);
 

@@ -354,6 +354,18 @@ bool vt__json_tokens(vt_jt_list *l, const uint8_t *p, size_t n, size_t max_token
     }
 }
 
+size_t vt__jt_skip(const vt_jt_list *l, size_t i)
+{
+    const vt_jt *t = &l->t[i];
+
+    if (t->kind != VT_JT_OBJ && t->kind != VT_JT_ARR)
+        return i + 1;
+    for (size_t j = i + 1; j < l->n; j++) /* a container ends at the first end token of its depth */
+        if ((l->t[j].kind == VT_JT_OBJ_END || l->t[j].kind == VT_JT_ARR_END) && l->t[j].depth == t->depth)
+            return j + 1;
+    return l->n; /* not reached: the reader only hands out balanced lists */
+}
+
 void vt__json_tokens_free(vt_jt_list *l)
 {
     free(l->t);

@@ -48,6 +48,9 @@ typedef struct vt_jt_list {
 bool vt__json_tokens(vt_jt_list *l, const uint8_t *p, size_t n, size_t max_tokens, unsigned max_depth);
 void vt__json_tokens_free(vt_jt_list *l);
 
+/* The token number just past the value that starts at token i (a container: past its end). */
+size_t vt__jt_skip(const vt_jt_list *l, size_t i);
+
 /* The decoded bytes of a KEY or STR token. */
 static inline const uint8_t *vt__jt_str(const vt_jt_list *l, const vt_jt *t)
 {
