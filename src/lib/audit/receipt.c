@@ -96,12 +96,18 @@ static void pw_str(pw *w, const char *s)
         w->rc = vt__json_put_string(w->out, (const uint8_t *)s, strlen(s), NULL);
 }
 
-/* [","] "key": */
-static void pw_key(pw *w, const char *key)
+/* The "," before a member or an item, unless it is the first. */
+static void pw_sep(pw *w)
 {
     if (!w->first)
         pw_raw(w, ",", 1);
     w->first = false;
+}
+
+/* [","] "key": */
+static void pw_key(pw *w, const char *key)
+{
+    pw_sep(w);
     pw_str(w, key);
     pw_raw(w, ":", 1);
 }
@@ -156,9 +162,7 @@ static void pw_phases(pw *w, unsigned bits)
     pw_open(w, '[');
     for (size_t i = 0; i < 4; i++)
         if (bits & (unsigned)vt__audit_phase_order[i]) {
-            if (!w->first)
-                pw_raw(w, ",", 1);
-            w->first = false;
+            pw_sep(w);
             pw_str(w, vt_audit_phase_name(vt__audit_phase_order[i]));
         }
     pw_close(w, ']');
@@ -223,8 +227,7 @@ static vt_status payload_write(vt_buf *out, const vt_receipt *r, const vt_audit_
     if (rep != NULL) {
         pw_open(&w, '[');
         for (size_t i = 0; i < rep->entry_len; i++) {
-            if (i > 0)
-                pw_raw(&w, ",", 1);
+            pw_sep(&w);
             pw_entry(&w, &rep->entries[i]);
         }
         pw_close(&w, ']');
@@ -243,8 +246,7 @@ static vt_status payload_write(vt_buf *out, const vt_receipt *r, const vt_audit_
     if (rep != NULL) {
         pw_open(&w, '[');
         for (size_t i = 0; i < rep->unaudited_len; i++) {
-            if (i > 0)
-                pw_raw(&w, ",", 1);
+            pw_sep(&w);
             pw_str(&w, rep->unaudited[i]);
         }
         pw_close(&w, ']');
