@@ -160,37 +160,56 @@ static void two_entries(vt_audit_report *rep, vt_audit_verdict exec_verdict)
     rep->entries[1].verdict = exec_verdict;
 }
 
+static void add_count(vt_audit_entry *e, const char *type, uint32_t n)
+{
+    snprintf(e->counts[e->count_len].type, VT_AUDIT_NAME_MAX, "%s", type);
+    e->counts[e->count_len++].count = n;
+}
+
+static void add_note(vt_audit_entry *e, const char *key, int64_t v)
+{
+    snprintf(e->notes[e->note_len].key, VT_AUDIT_NAME_MAX, "%s", key);
+    e->notes[e->note_len++].value = v;
+}
+
+static void add_unaudited(vt_audit_report *rep, const char *name)
+{
+    snprintf(rep->unaudited[rep->unaudited_len++], VT_AUDIT_NAME_MAX, "%s", name);
+}
+
+/* The decoded payload of a compact JWS (malloc'd; *len its length). */
+static char *payload_of(const char *tok, size_t *len)
+{
+    const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
+    vt_buf p = { 0 };
+
+    assert_int_equal(vt_base64_decode(&p, d1 + 1, (size_t)(d2 - d1 - 1), NULL), VT_OK);
+    *len = p.len;
+    return (char *)p.data;
+}
+
 static void test_audit_receipt__payload_canonical(void **state)
 {
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_pkey *k = key();
     vt_receipt r;
     char *tok = NULL;
-    vt_buf p = { 0 };
+    char *pl;
+    size_t len;
     json_t *doc;
     char *canon;
-    const char *dot1, *dot2;
 
     (void)state;
     two_entries(rep, VT_AUDIT_BLOCK);
-    rep->entries[0].count_len = 3;
-    snprintf(rep->entries[0].counts[0].type, VT_AUDIT_NAME_MAX, "phone");
-    rep->entries[0].counts[0].count = 2;
-    snprintf(rep->entries[0].counts[1].type, VT_AUDIT_NAME_MAX, "email");
-    rep->entries[0].counts[1].count = 7;
-    snprintf(rep->entries[0].counts[2].type, VT_AUDIT_NAME_MAX, "Card \"x\"");
-    rep->entries[0].counts[2].count = 1;
+    add_count(&rep->entries[0], "phone", 2);
+    add_count(&rep->entries[0], "email", 7);
+    add_count(&rep->entries[0], "Card \"x\"", 1);
     snprintf(rep->entries[1].reason, sizeof(rep->entries[1].reason), "blocked: caf\xc3\xa9 \\ \"q\"");
-    rep->entries[1].note_len = 3;
-    snprintf(rep->entries[1].notes[0].key, VT_AUDIT_NAME_MAX, "upstream_status");
-    rep->entries[1].notes[0].value = 200;
-    snprintf(rep->entries[1].notes[1].key, VT_AUDIT_NAME_MAX, "latency_us");
-    rep->entries[1].notes[1].value = -9223372036854775807LL - 1;
-    snprintf(rep->entries[1].notes[2].key, VT_AUDIT_NAME_MAX, "total_tokens");
-    rep->entries[1].notes[2].value = 42;
-    rep->unaudited_len = 2;
-    snprintf(rep->unaudited[0], VT_AUDIT_NAME_MAX, "top_k");
-    snprintf(rep->unaudited[1], VT_AUDIT_NAME_MAX, "logit_bias");
+    add_note(&rep->entries[1], "upstream_status", 200);
+    add_note(&rep->entries[1], "latency_us", -9223372036854775807LL - 1);
+    add_note(&rep->entries[1], "total_tokens", 42);
+    add_unaudited(rep, "top_k");
+    add_unaudited(rep, "logit_bias");
     sample(&r);
     r.audited = VT_AUDIT_ARTIFACT | VT_AUDIT_REQUEST | VT_AUDIT_EXECUTION;
     r.failed = VT_AUDIT_RESPONSE;
@@ -198,20 +217,18 @@ static void test_audit_receipt__payload_canonical(void **state)
     r.deployments = strdup("[{\"passport\":\"p\",\"node\":\"n\",\"gateway\":\"https://g\",\"environment\":\"e\","
                            "\"deployment_type\":\"t\"}]");
     assert_int_equal(vt_receipt_sign_report(&tok, &r, rep, k, NULL), VT_OK);
-    dot1 = strchr(tok, '.');
-    dot2 = strrchr(tok, '.');
-    assert_int_equal(vt_base64_decode(&p, dot1 + 1, (size_t)(dot2 - dot1 - 1), NULL), VT_OK);
-    doc = json_loadb((const char *)p.data, p.len, JSON_REJECT_DUPLICATES, NULL);
+    pl = payload_of(tok, &len);
+    doc = json_loadb(pl, len, JSON_REJECT_DUPLICATES, NULL);
     assert_non_null(doc);
     canon = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    if (strlen(canon) != p.len || memcmp(canon, p.data, p.len) != 0)
-        fail_msg("payload not canonical:\n  ours:    %.*s\n  jansson: %s", (int)p.len, (const char *)p.data, canon);
+    if (strlen(canon) != len || memcmp(canon, pl, len) != 0)
+        fail_msg("payload not canonical:\n  ours:    %.*s\n  jansson: %s", (int)len, pl, canon);
     assert_non_null(strstr(canon, "\"findings\":{\"Card \\\"x\\\"\":1,\"email\":7,\"phone\":2}"));
     assert_non_null(strstr(canon, "\"coverage\":{\"audited\":[\"artifact\",\"request\",\"execution\"],"
                                   "\"failed\":[\"response\"],\"unaudited\":[\"top_k\",\"logit_bias\"]}"));
     free(canon);
     json_decref(doc);
-    vt_buf_free(&p);
+    free(pl);
     free(tok);
     vt_receipt_clear(&r);
     vt_pkey_free(k);
@@ -235,15 +252,6 @@ static void same_receipt(const vt_receipt *a, const vt_receipt *b)
     assert_memory_equal(&x, &y, sizeof(x));
 }
 
-static char *payload_of(const char *tok, size_t *len)
-{
-    const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
-    vt_buf p = { 0 };
-
-    assert_int_equal(vt_base64_decode(&p, d1 + 1, (size_t)(d2 - d1 - 1), NULL), VT_OK);
-    *len = p.len;
-    return (char *)p.data;
-}
 
 /* s with the first `from` replaced by `to` (malloc'd). */
 static char *edited(const char *s, const char *from, const char *to)
@@ -268,16 +276,10 @@ static void test_audit_receipt__token_road(void **state)
 
     (void)state;
     two_entries(rep, VT_AUDIT_ALLOW);
-    rep->entries[0].count_len = 2;
-    snprintf(rep->entries[0].counts[0].type, VT_AUDIT_NAME_MAX, "Card \"x\"");
-    rep->entries[0].counts[0].count = 1;
-    snprintf(rep->entries[0].counts[1].type, VT_AUDIT_NAME_MAX, "caf\xc3\xa9\x01");
-    rep->entries[0].counts[1].count = 7;
-    rep->entries[1].note_len = 1;
-    snprintf(rep->entries[1].notes[0].key, VT_AUDIT_NAME_MAX, "latency_us");
-    rep->entries[1].notes[0].value = -9223372036854775807LL - 1; /* 19 digits: the token reader's limit */
-    rep->unaudited_len = 1;
-    snprintf(rep->unaudited[0], VT_AUDIT_NAME_MAX, "top_k");
+    add_count(&rep->entries[0], "Card \"x\"", 1);
+    add_count(&rep->entries[0], "caf\xc3\xa9\x01", 7);
+    add_note(&rep->entries[1], "latency_us", -9223372036854775807LL - 1); /* 19 digits: the token reader's limit */
+    add_unaudited(rep, "top_k");
     sample(&r);
     r.deployments = strdup("[{\"passport\":\"p\",\"node\":\"n\",\"gateway\":\"https://g\",\"environment\":\"e\","
                            "\"deployment_type\":\"t\"}]");

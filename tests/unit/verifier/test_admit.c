@@ -274,19 +274,24 @@ static void test_verifier_admit__refused_authorizations(void **state)
     free(contra);
 }
 
+/* A batch body of n "x" tokens, in the gateway's shape (NUL-terminated). */
+static void batch_of(vt_buf *b, int n)
+{
+    vt_buf_init(b);
+    assert_int_equal(vt_buf_append_str(b, "{\"receipts\":[", NULL), VT_OK);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(vt_buf_append_str(b, i ? ",\"x\"" : "\"x\"", NULL), VT_OK);
+    assert_int_equal(vt_buf_append_str(b, "]}", NULL), VT_OK);
+    assert_int_equal(vt_buf_terminate(b, NULL), VT_OK);
+}
+
 static void test_verifier_admit__batch_limits(void **state)
 {
     struct fx *f = *state;
     char code[48];
     vt_buf b;
-    vt_err err;
 
-    vt_buf_init(&b);
-    assert_int_equal(vt_buf_append_str(&b, "{\"receipts\":[", &err), VT_OK);
-    for (int i = 0; i < VF_RECEIPT_BATCH_ANON + 1; i++)
-        assert_int_equal(vt_buf_append_str(&b, i ? ",\"x\"" : "\"x\"", &err), VT_OK);
-    assert_int_equal(vt_buf_append_str(&b, "]}", &err), VT_OK);
-    assert_int_equal(vt_buf_terminate(&b, &err), VT_OK);
+    batch_of(&b, VF_RECEIPT_BATCH_ANON + 1);
     assert_int_equal(call(f, "POST", "/v1/receipts:batch", (const char *)b.data, NULL, "10.0.0.3", code), 413);
     assert_string_equal(code, "batch_too_large");
     assert_int_equal(call(f, "POST", "/v1/receipts:batch", "{\"receipts\":[]}", NULL, "10.0.0.4", code), 400);
@@ -364,13 +369,7 @@ static void test_verifier_admit__batch_body_shapes(void **state)
     /* one past the gateway's cap, as the gateway's shape */
     {
         vt_buf b;
-        vt_err err;
-        vt_buf_init(&b);
-        assert_int_equal(vt_buf_append_str(&b, "{\"receipts\":[", &err), VT_OK);
-        for (int i = 0; i < VF_RECEIPT_BATCH_MAX + 1; i++)
-            assert_int_equal(vt_buf_append_str(&b, i ? ",\"x\"" : "\"x\"", &err), VT_OK);
-        assert_int_equal(vt_buf_append_str(&b, "]}", &err), VT_OK);
-        assert_int_equal(vt_buf_terminate(&b, &err), VT_OK);
+        batch_of(&b, VF_RECEIPT_BATCH_MAX + 1);
         body = (char *)b.data;
         authz = sign(pass, f->enclave, "/v1/receipts:batch", body, vt_time_now());
         assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.0.5"), 413);
