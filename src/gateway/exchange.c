@@ -51,14 +51,6 @@ static const char *view_get(const vt_gw_header_view *v, const char *name)
     return gwp_uh_find((const vt_gw_upheaders *)v->impl, name);
 }
 
-/*
- * The reply's headers (docs/gateway.md): the upstream's headers are strings
- * the auditors do not see, so none passes except Retry-After as plain
- * delta-seconds; the gateway sets Content-Type itself (the body is the
- * audited JSON, or the audited event stream) and the hooks add
- * Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
- * Content-Encoding or X-... header never reaches the client.
- */
 /* The Date of the loop's replies: evhttp formats one for every reply it sends (gmtime_r and
  * a printf: 1.5% of the pass-through gateway) unless the reply has one, so the loop formats
  * it once a second, the same way (evutil_date_rfc1123). */
@@ -75,6 +67,14 @@ static const char *loop_date(struct gw_loop *L)
     return L->date;
 }
 
+/*
+ * The reply's headers (docs/gateway.md): the upstream's headers are strings
+ * the auditors do not see, so none passes except Retry-After as plain
+ * delta-seconds; the gateway sets Content-Type itself (the body is the
+ * audited JSON, or the audited event stream) and the hooks add
+ * Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
+ * Content-Encoding or X-... header never reaches the client.
+ */
 static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, const vt_gw_upheaders *from,
                                  bool stream)
 {

@@ -267,7 +267,7 @@ static void *sink_main(void *arg)
             if (vt_gw_rq_sync(t->rq, &e) != VT_OK)
                 vt__gw_log("error", "receipt_queue", e.msg);
             took = vt_time_mono_ms() - now; /* a slow disk: upload at least as long as the sync took */
-            now = vt_time_mono_ms();
+            now += took;
             next_sync = now + (took > SINK_SYNC_MS ? took : SINK_SYNC_MS);
         }
         if (now >= next_metrics) {
