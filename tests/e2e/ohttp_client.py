@@ -13,7 +13,7 @@ Binary HTTP request, posts it to the relay and prints the decapsulated response
 as JSON {"status", "headers", "body"}.  Exit 3 when the relay or gateway
 refuses, 4 when the response does not decapsulate, 5 when the key binding fails.
 """
-import argparse, base64, hashlib, hmac, json, os, struct, sys, urllib.error, urllib.request
+import argparse, base64, hashlib, hmac, json, os, socket, struct, sys, time, urllib.error, urllib.parse, urllib.request
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
@@ -124,6 +124,8 @@ def main():
     ap.add_argument("--no-binding", action="store_true")
     ap.add_argument("--replay", action="store_true",
                     help="send the same encapsulated request twice (RFC 9458 6.5) and report both answers")
+    ap.add_argument("--leave-after", type=float, default=-1,
+                    help="send the request, then close the connection after this many seconds, unanswered")
     a = ap.parse_args()
 
     r = urllib.request.urlopen(a.relay + "/.well-known/ohttp-keys")
@@ -184,6 +186,15 @@ def main():
         return {"status": status, "headers": h, "body": body.decode(errors="replace"),
                 "response_nonce": rn.hex(), "ciphertext": bytes(enc_res).hex()}
 
+    if a.leave_after >= 0: # a client that goes away while the gateway works on its request
+        u = urllib.parse.urlsplit(a.relay)
+        c = socket.create_connection((u.hostname, u.port or 80))
+        c.sendall(b"POST /v1/ohttp HTTP/1.1\r\nHost: x\r\nContent-Type: message/ohttp-req\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(enc_req) + bytes(enc_req))
+        time.sleep(a.leave_after)
+        c.close()
+        print(json.dumps({"left": True}))
+        return
     first = exchange()
     if not a.replay:
         del first["response_nonce"], first["ciphertext"]

@@ -207,6 +207,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$G/v1/ohttp")
 head -c 1500000 /dev/zero >"$TMP/big"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: message/ohttp-req' --data-binary @"$TMP/big" "$G/v1/ohttp")
 [ "$code" = 413 ] && ok || bad "oversize encapsulation: $code"
+# A client that leaves while its request is still at the upstream (the model answers after 1.5 s):
+# the answer, when it comes, meets a closed connection; the gateway goes on and answers the next.
+client --relay "$G" --no-binding --leave-after 0.3 \
+  --body '{"model":"echo-slow-1500","messages":[{"role":"user","content":"zebra-leaves"}]}'
+[ "$(jq -r .left "$TMP/out")" = true ] && ok || bad "leaving client: $(cat "$TMP/out")"
+sleep 2
+client --relay "$G" --no-binding --body "$BODY"
+[ "$(jq -r .status "$TMP/out")" = 200 ] && ok || bad "after a client left mid-request: $(cat "$TMP/out")"
 if grep -qa -e 'zebra-ohttp-4217' -e 'bob@example.com' "$TMP/gw.out" "$TMP/gw.err"; then bad "prompt in the gateway's logs"; else ok; fi
 kill -0 "$GW_PID" && ok || bad "the gateway died"
 finish
