@@ -20,8 +20,8 @@
  *  - evhttp_connection_set_closecb: evhttp calls it as it frees a connection,
  *    before it closes the descriptor.  The guard keeps that callback for
  *    itself (a handler sets its own through vt_connguard_set_closecb): it
- *    removes the bufferevent's events and drops our reference there, so no
- *    registration outlives the descriptor (libevent's epoll table would
+ *    drops our reference there, so evhttp's own free removes the bufferevent's
+ *    events and no registration outlives the descriptor (libevent's epoll table would
  *    otherwise confuse a reused descriptor number with the closed one) and
  *    nothing needs to be looked for per accept.
  *  - bufferevent_getcb: evhttp's callbacks stay set on a live connection and
@@ -430,9 +430,10 @@ static void slot_close(struct gloop *L, int32_t idx, int status, const char *cod
 
 /*
  * evhttp frees a connection (its close callback, before it closes the
- * descriptor): the handler's callback runs, then the bufferevent's events go
- * (our reference would otherwise keep them registered on the closed
- * descriptor) and the slot is released.
+ * descriptor): the handler's callback runs and the slot is released.  evhttp's
+ * bufferevent_free right after is then the last reference, which removes the
+ * bufferevent's events before the descriptor closes (our reference, held any
+ * longer, would keep them registered on the closed descriptor).
  */
 static void on_close(struct evhttp_connection *evcon, void *arg)
 {
@@ -449,7 +450,6 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
     L->slots[idx].close_cb = NULL;
     if (cb != NULL)
         cb(evcon, cb_arg);
-    bufferevent_disable(bev, EV_READ | EV_WRITE);
     if (L->slots[idx].state != S_FREE && L->slots[idx].bev == bev)
         slot_release(L, idx);
 }
