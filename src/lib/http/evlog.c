@@ -11,8 +11,9 @@
  * connection guard used to cause it: its reference kept a closed connection's
  * events registered until its next tick, and a reply that had waited for the
  * socket to drain, then closed, left a modification queued.  The guard now
- * removes them in evhttp's close callback (connguard.c), so this is a
- * safety net for any other such path.
+ * drops its reference in evhttp's close callback (connguard.c), so the events
+ * go before the descriptor closes and this is a safety net for any other
+ * such path.
  */
 #include <jansson.h>
 #include <pthread.h>
