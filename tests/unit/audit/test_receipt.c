@@ -338,6 +338,20 @@ static void test_audit_receipt__token_road(void **state)
                 fail_msg("bad %zu taken by the tree road: %s", i, p2);
             free(p2);
         }
+        /* and "auditors" past 32 KiB, which either road would have to write out whole */
+        {
+            char *a33k = malloc(33001), *big = malloc(33100), *p2;
+            vt_err err = { 0 };
+            memset(a33k, 'a', 33000);
+            a33k[33000] = '\0';
+            snprintf(big, 33100, "\"auditors\":[{\"x\":\"%s\"},", a33k);
+            p2 = edited(base, "\"auditors\":[", big);
+            assert_false(vt__receipt_payload_tokens(&a, (const uint8_t *)p2, strlen(p2)));
+            assert_int_equal(vt__receipt_parse_tree(&b, (const uint8_t *)p2, strlen(p2), &err), VT_E_LIMIT);
+            free(p2);
+            free(big);
+            free(a33k);
+        }
         free(base);
     }
     free(pl);
