@@ -366,6 +366,23 @@ static void test_verifier_admit__batch_body_shapes(void **state)
         vt_buf_free(&resp.body);
         free(authz);
     }
+    /* a token past VT_RECEIPT_MAX among good ones: refused on its own, the others kept */
+    {
+        size_t n = VT_RECEIPT_MAX + 1;
+        char *huge = malloc(n + 1);
+        memset(huge, 'a', n);
+        huge[n] = '\0';
+        assert_true(asprintf(&body, "{\"receipts\":[\"%s\",\"%s\"]}", huge, tok[0]) > 0);
+        authz = sign(pass, f->enclave, "/v1/receipts:batch", body, vt_time_now());
+        assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.0.5"), 200);
+        out = (const char *)resp.body.data;
+        if (strstr(out, "\"accepted\":1,\"results\":[{\"error\":{\"code\":\"bad_request\"") == NULL)
+            fail_msg("oversized token: %s", out);
+        vt_buf_free(&resp.body);
+        free(authz);
+        free(body);
+        free(huge);
+    }
     /* one past the gateway's cap, as the gateway's shape */
     {
         vt_buf b;
