@@ -123,56 +123,36 @@ static bool media_type_is(const char *ct, const char *type)
 
 static void watch_stop(struct exchange *ex)
 {
-    if (ex->watch != NULL)
-        event_free(ex->watch);
+    vt_gw_watch_free(ex->watch);
     ex->watch = NULL;
 }
 
-/*
- * Takes the watch off the exchange for the caller to free once evhttp has armed its own
- * reading of the socket again (in the same call, before any event runs).  Freed before, the
- * socket's read interest would drop to nothing and come back, one epoll_ctl each way; freed
- * after, neither change reaches epoll.
- */
-static struct event *watch_detach(struct exchange *ex)
+/* Takes the watch off the exchange, for the caller to free after evhttp_send_reply
+ * (client_watch.h: no epoll_ctl then). */
+static vt_gw_watch *watch_detach(struct exchange *ex)
 {
-    struct event *w = ex->watch;
+    vt_gw_watch *w = ex->watch;
 
     ex->watch = NULL;
     return w;
 }
 
-/* The client's socket became readable while the exchange waits for the upstream. */
-static void client_watch(evutil_socket_t fd, short what, void *arg)
+/* The client left while the exchange waits for the upstream.  Closing its connection runs
+ * gwp_client_closed, which ends the exchange and closes the upstream connection (the
+ * upstream request is cancelled). */
+static void client_gone(void *arg)
 {
     struct exchange *ex = arg;
-    char b;
-    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 
-    (void)what;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        return;
     watch_stop(ex);
-    if (n > 0) /* more bytes (a pipelined request): evhttp reads them after the reply */
-        return;
-    /* EOF or a reset: the client is gone.  Closing its connection runs gwp_client_closed, which
-     * ends the exchange and closes the upstream connection (the upstream request is cancelled). */
     evhttp_connection_free(ex->cevcon);
 }
 
 /* Watches the client's socket for EOF until the reply starts. */
 void gwp_watch_start(struct exchange *ex)
 {
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(ex->cevcon);
-    evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
-
-    if (fd < 0 || ex->watch != NULL)
-        return;
-    ex->watch = event_new(ex->loop->base, fd, EV_READ | EV_PERSIST, client_watch, ex);
-    if (ex->watch != NULL && event_add(ex->watch, NULL) != 0)
-        watch_stop(ex);
     if (ex->watch == NULL)
-        vt__gw_log("warn", "client_watch", "gateway: cannot watch the client's connection");
+        ex->watch = vt_gw_watch_start(ex->loop->base, ex->cevcon, client_gone, ex);
 }
 
 void gwp_ex_finish(struct exchange *ex)
@@ -436,11 +416,10 @@ bool gwp_ex_headers(struct exchange *ex, struct upconn *c)
     }
     vt_gw_sse_init_upstream(&ex->sse, lim->max_event_bytes, sse_event, ex);
     {
-        struct event *watch = watch_detach(ex); /* evhttp watches a connection it writes to for the close */
+        vt_gw_watch *watch = watch_detach(ex); /* evhttp watches a connection it writes to for the close */
         set_response_headers(ex->loop, ex->req, &c->headers, true);
         evhttp_send_reply_start(ex->req, c->status, NULL);
-        if (watch != NULL)
-            event_free(watch);
+        vt_gw_watch_free(watch);
     }
     return true;
 }
@@ -566,13 +545,12 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
     gwp_up_release(c, reusable);
     {
         struct bufferevent *cbev = evhttp_connection_get_bufferevent(ex->cevcon);
-        struct event *watch = watch_detach(ex); /* freed once evhttp reads the socket again */
+        vt_gw_watch *watch = watch_detach(ex); /* freed once evhttp reads the socket again */
         reserve_header_room(cbev, ex->req);
         evhttp_send_reply(gwp_ex_take_req(ex), status, NULL, ex->resp);
         gwp_ex_finish(ex);
         gwp_flush_now(cbev, false); /* last: evhttp may end the connection in it */
-        if (watch != NULL)
-            event_free(watch);
+        vt_gw_watch_free(watch);
     }
 }
 

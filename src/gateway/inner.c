@@ -19,8 +19,10 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "gateway/client_watch.h"
 #include "gateway/inner.h"
 #include "gateway/transport.h"
+#include "veritee/http.h"
 
 #define POOL_MAX 8
 #define POOL_IDLE_SECS 10
@@ -33,11 +35,13 @@ struct pool {
     struct pool *next;
 };
 
-struct call {
+struct vt_gw_inner_call {
     struct event_base *base;
     struct evhttp_connection *conn;
     vt_gw_inner_cb cb;
     void *arg;
+    bool cancelled; /* vt_gw_inner_cancel: the kill event owns the call now */
+    bool finished;  /* done has run */
 };
 
 /* One pool per event loop, found by its base; the list changes only at loop start and end. */
@@ -104,30 +108,118 @@ static void put_back(struct event_base *base, struct evhttp_connection *c, bool 
         evhttp_connection_free_on_completion(c); /* out of memory: freed when it next closes */
 }
 
+/* done, exactly once. */
+static void finish(vt_gw_inner_call *k, struct evhttp_request *ireq)
+{
+    if (k->finished)
+        return;
+    k->finished = true;
+    k->cb.done(ireq, k->arg);
+}
+
 static int on_head(struct evhttp_request *ireq, void *arg)
 {
-    struct call *k = arg;
+    vt_gw_inner_call *k = arg;
 
-    k->cb.head(ireq, k->arg);
+    if (!k->cancelled)
+        k->cb.head(ireq, k->arg);
     return 0;
 }
 
 static void on_chunk(struct evhttp_request *ireq, void *arg)
 {
-    struct call *k = arg;
+    vt_gw_inner_call *k = arg;
 
-    k->cb.chunk(ireq, k->arg);
+    if (!k->cancelled)
+        k->cb.chunk(ireq, k->arg);
 }
 
 static void on_done(struct evhttp_request *ireq, void *arg)
 {
-    struct call *k = arg;
+    vt_gw_inner_call *k = arg;
     int status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
 
-    k->cb.done(ireq, k->arg);
+    if (k->cancelled) { /* the kill event frees the connection and the call */
+        finish(k, NULL);
+        return;
+    }
+    finish(k, ireq);
     /* A failed or timed-out exchange leaves the connection in an unknown state: not reused. */
     put_back(k->base, k->conn, status >= 100 && status <= 599);
     free(k);
+}
+
+/* A cancelled call, from the loop: outside every callback of its connection. */
+static void kill_call(evutil_socket_t fd, short what, void *arg)
+{
+    vt_gw_inner_call *k = arg;
+
+    (void)fd;
+    (void)what;
+    finish(k, NULL);
+    evhttp_connection_free(k->conn); /* frees the request too, without its callback */
+    free(k);
+}
+
+void vt_gw_inner_cancel(vt_gw_inner_call *k)
+{
+    struct timeval zero = { 0, 0 };
+
+    if (k == NULL || k->cancelled || k->finished)
+        return;
+    k->cancelled = true;
+    if (event_base_once(k->base, -1, EV_TIMEOUT, kill_call, k, &zero) != 0)
+        k->cancelled = false; /* out of memory: the request runs to its end, as before */
+}
+
+/* ---- a client waiting for an inner request ---- */
+
+/* The client's connection is being freed (evhttp, the guard, or waiter_left). */
+static void waiter_gone(struct evhttp_connection *evcon, void *arg)
+{
+    vt_gw_inner_waiter *w = arg;
+
+    (void)evcon;
+    w->req = NULL;
+    vt_gw_watch_free(w->watch);
+    w->watch = NULL;
+    vt_gw_inner_cancel(w->call);
+}
+
+/* The watch saw the client leave: closing its connection runs waiter_gone. */
+static void waiter_left(void *arg)
+{
+    vt_gw_inner_waiter *w = arg;
+
+    vt_gw_watch_free(w->watch);
+    w->watch = NULL;
+    evhttp_connection_free(w->cevcon);
+}
+
+void vt_gw_inner_wait(vt_gw_inner_waiter *w, struct event_base *base, vt_connguard *guard, struct evhttp_request *req)
+{
+    w->req = req;
+    w->cevcon = evhttp_request_get_connection(req);
+    w->guard = guard;
+    w->call = NULL;
+    vt_connguard_set_closecb(guard, w->cevcon, waiter_gone, w);
+    w->watch = vt_gw_watch_start(base, w->cevcon, waiter_left, w);
+}
+
+void vt_gw_inner_wait_replying(vt_gw_inner_waiter *w)
+{
+    vt_gw_watch_free(w->watch);
+    w->watch = NULL;
+}
+
+struct evhttp_request *vt_gw_inner_wait_end(vt_gw_inner_waiter *w)
+{
+    w->call = NULL;
+    vt_gw_watch_free(w->watch);
+    w->watch = NULL;
+    if (w->req != NULL) /* gone: its connection, and the callback with it, are freed already */
+        vt_connguard_set_closecb(w->guard, w->cevcon, NULL, NULL);
+    return w->req;
 }
 
 bool vt_gw_inner_hop_by_hop(const char *name, size_t len)
@@ -159,12 +251,14 @@ static void add_header(struct evkeyvalq *h, const vt_bhttp_field *f)
 }
 
 bool vt_gw_inner_send(const vt_gw_self *self, struct event_base *base, const vt_gw_inner_req *r,
-                      const vt_gw_inner_cb *cb, void *arg)
+                      const vt_gw_inner_cb *cb, void *arg, vt_gw_inner_call **call)
 {
-    struct call *k = calloc(1, sizeof(*k));
+    vt_gw_inner_call *k = calloc(1, sizeof(*k));
     struct evhttp_request *ireq = NULL;
     struct evkeyvalq *oh;
 
+    if (call != NULL)
+        *call = NULL;
     if (k == NULL)
         return false;
     k->base = base;
@@ -191,8 +285,14 @@ bool vt_gw_inner_send(const vt_gw_self *self, struct event_base *base, const vt_
         add_header(oh, &r->fields[i]);
     if (r->body_len > 0)
         evbuffer_add(evhttp_request_get_output_buffer(ireq), r->body, r->body_len);
+    /* Set before: done may run inside evhttp_make_request (a connect refused at once) and free
+     * what call points into, so nothing is written through it after a success. */
+    if (call != NULL)
+        *call = k;
     if (evhttp_make_request(k->conn, ireq, r->cmd, r->path) != 0) {
         /* libevent freed ireq; nothing was sent and no callback runs. */
+        if (call != NULL)
+            *call = NULL;
         evhttp_connection_free(k->conn);
         free(k);
         return false;

@@ -45,10 +45,48 @@ typedef struct vt_gw_inner_req {
     size_t max_body; /* largest response body accepted (0 = libevent's default) */
 } vt_gw_inner_req;
 
+/* One inner request in flight (inner.c). */
+typedef struct vt_gw_inner_call vt_gw_inner_call;
+
 /* Sends r to the gateway on base's loop.  false when it could not be sent
- * (out of memory); then no callback runs. */
+ * (out of memory); then no callback runs.  *call (may be NULL) is the handle
+ * for vt_gw_inner_cancel, valid until done has run. */
 bool vt_gw_inner_send(const struct vt_gw_self *self, struct event_base *base, const vt_gw_inner_req *r,
-                      const vt_gw_inner_cb *cb, void *arg);
+                      const vt_gw_inner_cb *cb, void *arg, vt_gw_inner_call **call);
+/* The one who asked is gone: head and chunk run no more, the connection is
+ * closed (so the gateway's exchange behind it cancels its upstream request),
+ * and done runs with ireq NULL, from the loop, never from inside this call.
+ * Safe from any callback, including the call's own; a call whose done already
+ * started is left alone. */
+void vt_gw_inner_cancel(vt_gw_inner_call *call);
+/*
+ * A client's request that waits for an inner request (OHTTP, MCP).  evhttp
+ * stops reading the client after dispatch, so while it waits a watch on its
+ * socket (client_watch.h) and its connection's close callback (through the
+ * guard) notice the client leave: then req becomes NULL and the inner request
+ * is cancelled, so the exchange behind it cancels the upstream request as for
+ * a plain client.  The call's done still runs (with ireq NULL, from the loop).
+ */
+struct vt_connguard;
+struct vt_gw_watch;
+typedef struct vt_gw_inner_waiter {
+    struct evhttp_request *req;       /* the client's request; NULL once the client is gone */
+    struct evhttp_connection *cevcon; /* the client's connection */
+    struct vt_connguard *guard;       /* its close callback goes through the guard */
+    vt_gw_inner_call *call;           /* pass &call to vt_gw_inner_send; NULL once ended */
+    struct vt_gw_watch *watch;        /* EOF on the client's socket, until the reply starts */
+} vt_gw_inner_waiter;
+
+/* Starts waiting on req's connection; before vt_gw_inner_send (done may run inside it). */
+void vt_gw_inner_wait(vt_gw_inner_waiter *w, struct event_base *base, struct vt_connguard *guard,
+                      struct evhttp_request *req);
+/* The reply to the client starts (a stream's head): evhttp watches a connection it writes
+ * to, so the watch ends; a close still cancels the inner request. */
+void vt_gw_inner_wait_replying(vt_gw_inner_waiter *w);
+/* Ends waiting, first thing in done (or after a failed send): the client's request to
+ * answer, NULL when the client left.  The close callback no longer reaches w. */
+struct evhttp_request *vt_gw_inner_wait_end(vt_gw_inner_waiter *w);
+
 /* True for header names that describe one hop, not the message (never replayed). */
 bool vt_gw_inner_hop_by_hop(const char *name, size_t len);
 /* Closes base's pooled connections; before event_base_free(base). */

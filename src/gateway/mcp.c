@@ -208,7 +208,8 @@ static void send_json(struct evhttp_request *req, int status, const char *json)
 
 /* ---- chat: the gateway calling itself ---- */
 struct chat_call {
-    struct evhttp_request *mcp_req;  /* the client's POST /mcp, answered at the end */
+    vt_gw_inner_waiter w;            /* the client's POST /mcp (w.req), answered at the end */
+    struct evhttp_request *mcp_req;  /* w.req once the wait ended */
     json_t *id;
 };
 
@@ -238,10 +239,15 @@ static void chat_done(struct evhttp_request *inner, void *arg)
     int status = inner != NULL ? evhttp_request_get_response_code(inner) : 0;
     const char *receipt = inner != NULL ? evhttp_find_header(evhttp_request_get_input_headers(inner), "Veritee-Receipt")
                                         : NULL;
-    json_t *body = n > 0 ? json_loadb((const char *)evbuffer_pullup(in, (ssize_t)n), n, 0, NULL) : NULL;
-    const char *answer = json_string_value(
-        json_object_get(json_object_get(json_array_get(json_object_get(body, "choices"), 0), "message"), "content"));
+    json_t *body = NULL;
+    const char *answer;
 
+    c->mcp_req = vt_gw_inner_wait_end(&c->w);
+    if (c->mcp_req == NULL) /* the client left: the call was cancelled, nothing to answer */
+        goto out;
+    body = n > 0 ? json_loadb((const char *)evbuffer_pullup(in, (ssize_t)n), n, 0, NULL) : NULL;
+    answer = json_string_value(
+        json_object_get(json_object_get(json_array_get(json_object_get(body, "choices"), 0), "message"), "content"));
     if (status == 0) {
         chat_reply(c, tool_error("chat: the gateway did not answer"));
     } else if (status != 200 || answer == NULL) {
@@ -257,6 +263,7 @@ static void chat_done(struct evhttp_request *inner, void *arg)
                                 answer, "structuredContent", "answer", answer, "receipt", receipt, "response", body,
                                 "status", status, "isError", 0));
     }
+out:
     json_decref(body);
     json_decref(c->id);
     free(c);
@@ -293,17 +300,18 @@ static bool chat_start(struct evhttp_request *req, const vt_gw_mcp_env *env, con
     json_array_append_new(json_object_get(body, "messages"), json_pack("{s:s, s:s}", "role", "user", "content", prompt));
     s = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    c->mcp_req = req;
     c->id = json_incref(json_object_get(msg, "id"));
+    vt_gw_inner_wait(&c->w, env->base, env->guard, req);
     {
         static const vt_gw_inner_cb cb = { NULL, NULL, chat_done };
         const vt_bhttp_field ct = { "content-type", 12, "application/json", 16 };
         const vt_gw_inner_req r = { EVHTTP_REQ_POST, "/v1/chat/completions", env->self_host, &ct, 1,
                                     (const uint8_t *)s, s != NULL ? strlen(s) : 0, CHAT_TIMEOUT_S, 0 };
-        bool sent = s != NULL && vt_gw_inner_send(env->self, env->base, &r, &cb, c); /* the front, as a client's */
+        bool sent = s != NULL && vt_gw_inner_send(env->self, env->base, &r, &cb, c, &c->w.call); /* as a client's */
 
         free(s);
         if (!sent) {
+            (void)vt_gw_inner_wait_end(&c->w);
             json_decref(c->id);
             free(c);
             evhttp_send_error(req, 503, "cannot reach the gateway itself");

@@ -17,6 +17,7 @@ typedef struct vt_gw_mcp_env {
     const vt_gw_hooks *hooks;
     const vt_gw_config *cfg;
     const struct vt_gw_self *self; /* how to reach the gateway itself (transport.h) */
+    struct vt_connguard *guard;    /* the listeners' guard: a client that leaves cancels its chat */
 } vt_gw_mcp_env;
 
 /* Answers POST /mcp (discovery false) or GET /.well-known/mcp (true) on req. */

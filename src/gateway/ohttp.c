@@ -7,7 +7,8 @@
  * sends it to this gateway's own routes (inner.c, shared with MCP).  inner_done
  * encapsulates whatever the gateway answered (status, headers including the
  * receipt, body) and replies 200 message/ohttp-res.  If the client goes away
- * meanwhile, client_gone forgets its request and the answer is dropped.
+ * meanwhile, the inner request is cancelled (inner.h vt_gw_inner_waiter) and
+ * nothing is answered.
  * Prompt and answer bytes are never logged; buffers that held them are wiped.
  */
 #include <stdio.h>
@@ -42,10 +43,8 @@ struct vt_gw_ohttp {
 };
 
 struct pend {
-    struct evhttp_request *creq;      /* the client's request; NULL once the client is gone */
-    struct evhttp_connection *cevcon; /* the client's connection */
+    vt_gw_inner_waiter w;             /* the client's request (w.req, NULL once it left) */
     vt_ohttp_ctx *ctx;                /* response keys (wiped when freed) */
-    vt_connguard *guard;              /* the client connection's close callback goes through it */
     bool started;                     /* chunked: the reply to the client has started */
 };
 
@@ -223,13 +222,6 @@ static void pend_free(struct pend *p)
     free(p);
 }
 
-static void client_gone(struct evhttp_connection *evcon, void *arg)
-{
-    struct pend *p = arg;
-    (void)evcon;
-    p->creq = NULL;
-}
-
 static void inner_done(struct evhttp_request *ireq, void *arg)
 {
     struct pend *p = arg;
@@ -238,14 +230,14 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
     size_t n = 0;
     vt_buf b = { 0 };
     struct evbuffer *in;
+    struct evhttp_request *creq = vt_gw_inner_wait_end(&p->w);
     int status;
 
-    if (p->creq == NULL)
+    if (creq == NULL)
         goto out; /* the client went away: nothing to answer */
-    vt_connguard_set_closecb(p->guard, p->cevcon, NULL, NULL);
     status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
     if (status < 200 || status > 599) {
-        inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
+        inner_error(creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
         goto out;
     }
     {
@@ -262,9 +254,9 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
     }
     in = evhttp_request_get_input_buffer(ireq);
     if (vt_bhttp_encode_response(&b, status, f, n, evbuffer_pullup(in, -1), evbuffer_get_length(in), NULL) != VT_OK)
-        inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner response could not be encoded");
+        inner_error(creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner response could not be encoded");
     else
-        send_encapsulated(p->creq, p->ctx, &b);
+        send_encapsulated(creq, p->ctx, &b);
     if (evbuffer_get_length(in) > 0) {
         /* Wipe the answer from the inner connection's buffer too. */
         vt_wipe(evbuffer_pullup(in, -1), evbuffer_get_length(in));
@@ -339,7 +331,7 @@ static void stream_head(struct evhttp_request *ireq, void *arg)
     struct evkeyval *h;
     int status = evhttp_request_get_response_code(ireq);
 
-    if (p->creq == NULL || p->started)
+    if (p->w.req == NULL || p->started)
         return;
     if (status < 200 || status > 599)
         return; /* stream_done answers 502 */
@@ -353,9 +345,10 @@ static void stream_head(struct evhttp_request *ireq, void *arg)
         n++;
     }
     if (vt_bhttp_encode_response_head(&b, status, f, n, NULL) == VT_OK) {
-        start_chunked(p->creq);
+        vt_gw_inner_wait_replying(&p->w);
+        start_chunked(p->w.req);
         p->started = true;
-        send_chunk(p->creq, p->ctx, &b, false);
+        send_chunk(p->w.req, p->ctx, &b, false);
     }
     vt_buf_free(&b);
 }
@@ -370,8 +363,8 @@ static void stream_body(struct evhttp_request *ireq, void *arg)
 
     if (len == 0)
         return;
-    if (p->creq != NULL && p->started && vt_bhttp_encode_content_chunk(&b, evbuffer_pullup(in, -1), len, NULL) == VT_OK)
-        send_chunk(p->creq, p->ctx, &b, false);
+    if (p->w.req != NULL && p->started && vt_bhttp_encode_content_chunk(&b, evbuffer_pullup(in, -1), len, NULL) == VT_OK)
+        send_chunk(p->w.req, p->ctx, &b, false);
     vt_wipe(evbuffer_pullup(in, -1), len); /* evhttp drains it after this call */
     vt_buf_free(&b);
 }
@@ -381,19 +374,19 @@ static void stream_done(struct evhttp_request *ireq, void *arg)
 {
     struct pend *p = arg;
     int status = ireq != NULL ? evhttp_request_get_response_code(ireq) : 0;
+    struct evhttp_request *creq = vt_gw_inner_wait_end(&p->w);
     vt_buf b = { 0 };
 
-    if (p->creq == NULL)
+    if (creq == NULL)
         goto out;
-    vt_connguard_set_closecb(p->guard, p->cevcon, NULL, NULL);
     if (!p->started) {
-        inner_error(p->creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
+        inner_error(creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner request got no answer");
         goto out;
     }
     /* An inner failure midway sends no final chunk: the client sees the answer truncated. */
     if (status >= 200 && vt_bhttp_encode_response_end(&b, NULL) == VT_OK)
-        send_chunk(p->creq, p->ctx, &b, true);
-    evhttp_send_reply_end(p->creq);
+        send_chunk(creq, p->ctx, &b, true);
+    evhttp_send_reply_end(creq);
 out:
     vt_buf_free(&b);
     pend_free(p);
@@ -443,16 +436,13 @@ static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_bas
     r.max_body = INNER_BODY_MAX;
     p = calloc(1, sizeof(*p));
     if (p != NULL) {
-        p->creq = req;
-        p->cevcon = evhttp_request_get_connection(req);
         p->ctx = ctx;
-        p->guard = o->guard;
-        vt_connguard_set_closecb(p->guard, p->cevcon, client_gone, p);
+        vt_gw_inner_wait(&p->w, base, o->guard, req);
     }
     if (p == NULL || o->self == NULL ||
-        !vt_gw_inner_send(o->self, base, &r, vt_ohttp_ctx_chunked(ctx) ? &streamed : &whole, p)) {
+        !vt_gw_inner_send(o->self, base, &r, vt_ohttp_ctx_chunked(ctx) ? &streamed : &whole, p, &p->w.call)) {
         if (p != NULL)
-            vt_connguard_set_closecb(p->guard, p->cevcon, NULL, NULL);
+            (void)vt_gw_inner_wait_end(&p->w);
         inner_error(req, ctx, 502, "ohttp_inner_failed", "gateway: the inner request could not be sent");
         free(p);
         vt_ohttp_ctx_free(ctx);

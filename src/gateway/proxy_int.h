@@ -31,6 +31,7 @@
 #include <event2/thread.h>
 #include <jansson.h>
 
+#include "gateway/client_watch.h"
 #include "gateway/deployment.h"
 #include "gateway/inner.h"
 #include "gateway/mcp.h"
@@ -79,7 +80,7 @@ struct exchange {
     struct gw_loop *loop;
     struct evhttp_request *req;        /* NULL once the client is gone or answered */
     struct evhttp_connection *cevcon;  /* the client's connection */
-    struct event *watch;               /* EOF on the client's socket before the reply starts */
+    vt_gw_watch *watch;                /* EOF on the client's socket before the reply starts */
     struct upconn *up;
     vt_gw_ctx ctx;
     char method[8];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ struct vt_gw_rq {
     size_t nseg;
     int fd;                  /* the last segment, O_APPEND */
     int cfd;                 /* the cursor file, once written */
+    int lfd;                 /* <dir>/lock, flock()ed for as long as the queue is open */
     uint64_t next_seq;       /* sequence number of the next push */
     uint64_t acked;          /* first unacknowledged sequence number */
     size_t rseg;             /* reader: segment index and byte offset of `acked` */
@@ -365,6 +367,39 @@ static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
     return rc;
 }
 
+/*
+ * One process per queue: two gateways appending to the same segment would interleave their
+ * records and each would read the other's as corrupt (receipts lost).  An exclusive flock on
+ * <dir>/lock, held until close, makes the second one fail at start; the lock goes with the
+ * process, so a crash leaves nothing to clean.  The file holds the holder's pid for the message.
+ */
+static vt_status rq_lock(vt_gw_rq *q, vt_err *err)
+{
+    char path[4100], pid[24];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "%s/lock", q->dir);
+    q->lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (q->lfd < 0)
+        return vt_err_set(err, VT_E_IO, "receipt queue: cannot open %s: %s", path, strerror(errno));
+    if (flock(q->lfd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e != EWOULDBLOCK)
+            return vt_err_set(err, VT_E_IO, "receipt queue: cannot lock %s: %s", path, strerror(e));
+        n = pread(q->lfd, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? (size_t)n : 0] = '\0';
+        pid[strspn(pid, "0123456789")] = '\0'; /* the holder's pid, if it wrote one */
+        return vt_err_set(err, VT_E_POLICY,
+                          "receipt queue: %s is in use by another gateway%s%s%s; give each gateway its own state "
+                          "directory (--state)",
+                          q->dir, pid[0] != '\0' ? " (pid " : "", pid, pid[0] != '\0' ? ")" : "");
+    }
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(q->lfd, 0) != 0 || pwrite(q->lfd, pid, (size_t)n, 0) != n)
+        return vt_err_set(err, VT_E_IO, "receipt queue: cannot write %s: %s", path, strerror(errno));
+    return VT_OK;
+}
+
 vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
 {
     vt_gw_rq *q;
@@ -380,10 +415,13 @@ vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
     pthread_mutex_init(&q->mu, NULL);
     q->fd = -1;
     q->cfd = -1;
+    q->lfd = -1;
     snprintf(q->dir, sizeof(q->dir), "%s", o->dir);
     q->max_bytes = o->max_bytes > 0 ? o->max_bytes : (uint64_t)256 << 20;
     q->seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (uint64_t)4 << 20;
     rc = vt_dir_private(q->dir, err);
+    if (rc == VT_OK)
+        rc = rq_lock(q, err);
     if (rc == VT_OK)
         rc = rq_recover(q, err);
     if (rc != VT_OK) {
@@ -405,6 +443,8 @@ void vt_gw_rq_close(vt_gw_rq *q)
     }
     if (q->cfd >= 0)
         close(q->cfd);
+    if (q->lfd >= 0)
+        close(q->lfd); /* releases the lock */
     free(q->segs);
     pthread_mutex_destroy(&q->mu);
     free(q);

@@ -19,6 +19,20 @@ wait_addr() {
   return 1
 }
 
+# gw_state NAME: prints a state directory of its own for one more gateway (a receipt queue is
+# one gateway's: a second on the same directory is refused), sharing $VERITEE_STATE's
+# simulation CA and mock key, so that the verifier, which uses $VERITEE_STATE, trusts its
+# simulated evidence.
+gw_state() {
+  local d
+  mkdir -p -m 700 "$TMP/state-$1"
+  for d in sim mock; do
+    mkdir -p -m 700 "$VERITEE_STATE/$d"
+    ln -sfn "$VERITEE_STATE/$d" "$TMP/state-$1/$d"
+  done
+  echo "$TMP/state-$1"
+}
+
 # start_echo NAME: sets $ECHO (host:port)
 start_echo() {
   "$ECHO_BIN" --listen 127.0.0.1:0 >"$TMP/$1.out" 2>"$TMP/$1.err" &

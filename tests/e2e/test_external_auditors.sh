@@ -92,7 +92,7 @@ mapfile -t image < <(sim_tdx_image_args)
 "$VT" env create xaud --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create xaud"; exit 1; }
 start() { # NAME: sets $GW
-  "$VT" gateway --config "$TMP/$1.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 \
+  "$VT" gateway --config "$TMP/$1.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 --state "$(gw_state "$1")" \
     >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
   PIDS="$PIDS $!"
   eval "GWPID_$1=$!"
@@ -174,7 +174,7 @@ chat "$GWA" "hello after the restart"
 [ "$ST" = 200 ] && ok || bad "restarted auditor (re-checked) serves: $ST $(cat "$TMP/body")"
 
 # each call's time and the failures, per auditor, in <state>/metrics/auditors.prom (written each second)
-M="$VERITEE_STATE/metrics/auditors.prom"
+M="$TMP/state-a/metrics/auditors.prom"
 fc=0
 for _ in $(seq 40); do
   fc=$(sed -n 's/^veritee_gateway_auditor_call_failures_total{auditor="flaky"} //p' "$M" 2>/dev/null)

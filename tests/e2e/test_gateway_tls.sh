@@ -163,7 +163,7 @@ curl -sk --pinnedpubkey "$PIN" -X POST -H 'Content-Type: application/json' -H 'A
 grep -q 'zebra-mcp-tls' "$TMP/mcp.json" && ok || bad "MCP chat over TLS-to-self: $(head -c 400 "$TMP/mcp.json")"
 
 # --listen-plain beside HTTPS: both listeners, and the attestation says so.
-"$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --listen-plain 127.0.0.1:0 --platform mock --threads 1 --tls12 \
+"$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --listen-plain 127.0.0.1:0 --platform mock --threads 1 --tls12 --state "$(gw_state 2)" \
   --json >"$TMP/gw2.out" 2>"$TMP/gw2.err" &
 PIDS="$PIDS $!"
 GW2=$(wait_addr "$TMP/gw2.out") || { echo "gateway 2 did not start"; cat "$TMP/gw2.err"; exit 1; }

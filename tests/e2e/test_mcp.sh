@@ -91,7 +91,8 @@ grep -q '\[EMAIL_1\]' "$TMP/ans" && passed=$((passed + 1)) || { failed=$((failed
 jq -r .result.structuredContent.receipt "$TMP/out" >"$TMP/mcp-r.jwt"
 expect 0 "the chat's receipt verifies" -- "$VT" receipt verify "$TMP/mcp-r.jwt" --passport "$PASS" --verifier "$V"
 # A client that leaves while its chat is still upstream (echo-slow-600: 0.6 s) gets nothing and
-# costs nothing: the inner request (gateway/inner.c) ends as usual and the gateway keeps serving.
+# costs nothing: the inner request (gateway/inner.c) is cancelled and the gateway keeps serving
+# (test_gateway_exchange.sh checks that the upstream request is cancelled).
 python3 - "$GW" <<'PY'
 import socket, sys
 host, port = sys.argv[1].rsplit(":", 1)

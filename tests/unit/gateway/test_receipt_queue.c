@@ -1,5 +1,6 @@
 /* The durable receipt queue: order, acknowledgement, replay after a restart,
- * torn and corrupt tails, a full disk budget, segment rotation and removal. */
+ * torn and corrupt tails, a full disk budget, segment rotation and removal, one
+ * process per queue directory. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -345,6 +346,34 @@ static void test_gateway_receipt_queue__crc32(void **state)
         }
 }
 
+/* A second opener of a directory in use is refused, names the holder and loses nothing; once
+ * the first closes, the directory opens again with every record. */
+static void test_gateway_receipt_queue__one_owner(void **state)
+{
+    char dir[256], want[64];
+    vt_gw_rq_opts o = { 0 };
+    vt_gw_rq *q, *q2 = NULL;
+    vt_gw_rq_batch b = { 0 };
+    vt_err err = { 0 };
+
+    (void)state;
+    with_records(dir, sizeof(dir), 3);
+    o.dir = dir;
+    q = open_q(dir, 0, 0);
+    assert_int_equal(vt_gw_rq_open(&q2, &o, &err), VT_E_POLICY);
+    assert_null(q2);
+    snprintf(want, sizeof(want), "in use by another gateway (pid %ld)", (long)getpid());
+    assert_non_null(strstr(err.msg, want));
+    push(q, 3); /* the holder goes on */
+    vt_gw_rq_close(q);
+    q = open_q(dir, 0, 0);
+    assert_int_equal(vt_gw_rq_peek(q, &b, 100, 1 << 20, &err), VT_OK);
+    assert_int_equal(b.count, 4);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__full),
         cmocka_unit_test(test_gateway_receipt_queue__segments),
         cmocka_unit_test(test_gateway_receipt_queue__crc32),
+        cmocka_unit_test(test_gateway_receipt_queue__one_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
