@@ -24,6 +24,14 @@ export VERITEE_STATE="$work/state"
 unset VERITEE_VERIFIER VERITEE_ADMIN_TOKEN
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# own_state NAME: a state directory for one more gateway.  Each gateway keeps its own (its
+# receipt queue is its alone); they share the simulated TEE's CA in $VERITEE_STATE/sim, which
+# the verifier (--trust-sim) trusts.
+own_state() {
+  mkdir -p -m 700 "$VERITEE_STATE/sim" "$work/state-$1"
+  ln -sfn "$VERITEE_STATE/sim" "$work/state-$1/sim"
+  echo "$work/state-$1"
+}
 indent() { sed 's/^/  /'; }
 # wait_for FILE PATTERN: prints the first match of PATTERN in FILE (5 s, or WAIT_STEPS/20 s)
 wait_for() {
@@ -156,7 +164,7 @@ if [ -x "$AUD_BIN" ]; then
   "$VT" env create demo-custom --verifier "$V" --admin-token-file "$work/admin-token" --allow-simulated \
     --min-tcb any --description "make demo, with a custom auditor" "${env2[@]}" >/dev/null
   "$VT" gateway --config "$work/gateway2.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
-    >"$work/gateway2.out" 2>"$work/gateway2.out.err" &
+    --state "$(own_state gw2)" >"$work/gateway2.out" 2>"$work/gateway2.out.err" &
   pids+=($!)
   GW2="http://$(WAIT_STEPS=400 wait_for "$work/gateway2.out" '127\.0\.0\.1:[0-9]*')"
   for q in "Customer CUST-20417 asked about jane.doe@example.com" "Please DROP TABLE customers"; do
@@ -250,7 +258,7 @@ echo "the owner registers the key with a policy: environment demo-enc, TDX, this
   --value-file "$work/enc/owner.key" --environment demo-enc --platform tdx --allow-simulated --min-tcb any \
   --model "$emodel" --auditors "$eaud" --config "$econfig" | jq -c '{id, kind, policy}' | indent
 "$VT" gateway --config "$work/enc/gateway.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
-  >"$work/enc/gateway.out" 2>"$work/enc/gateway.out.err" &
+  --state "$(own_state enc)" >"$work/enc/gateway.out" 2>"$work/enc/gateway.out.err" &
 epid=$!
 pids+=($epid)
 EGW="http://$(WAIT_STEPS=400 wait_for "$work/enc/gateway.out" '127\.0\.0\.1:[0-9]*')"
@@ -263,7 +271,8 @@ wait "$epid" 2>/dev/null || true
 echo "a gateway whose auditors let card numbers through asks for the same key:"
 sed 's/"card": "redact"/"card": "allow"/' "$work/enc/gateway.json" >"$work/enc/other.json"
 set +e
-"$VT" gateway --config "$work/enc/other.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate 2>&1 |
+"$VT" gateway --config "$work/enc/other.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
+  --state "$(own_state other)" 2>&1 |
   grep -o "the key broker did not release[^)]*)" | indent
 set -e
 echo "the verifier's admin log says why:"
