@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "gateway/trust.h"
+#include "base/cond.h"
 
 #define SINK_BATCH_BYTES ((size_t)512 << 10) /* under the verifier's 1 MiB body limit */
 #define SINK_BATCH_ANON 16                    /* VF_RECEIPT_BATCH_ANON: without a valid passport */
@@ -309,21 +310,13 @@ static void *sink_main(void *arg)
         if (wait_ms > 0 && stop)
             break;
         if (wait_ms > 0) {
-            struct timespec ts;
             if (vt_gw_rq_sync(t->rq, &e) != VT_OK) /* before sleeping, everything pushed is durable */
                 vt__gw_log("error", "receipt_queue", e.msg);
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += wait_ms / 1000;
-            ts.tv_nsec += (wait_ms % 1000) * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
             pthread_mutex_lock(&t->qmu);
             /* A push wakes an idle sink at once; while backing off it waits the full delay. */
             atomic_store(&t->sink_idle, backoff == 0);
             if (!t->qstop && !t->sink_kick)
-                pthread_cond_timedwait(&t->qcv, &t->qmu, &ts);
+                (void)vt__cond_wait_ms(&t->qcv, &t->qmu, wait_ms);
             t->sink_kick = false;
             atomic_store(&t->sink_idle, false);
             pthread_mutex_unlock(&t->qmu);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gateway/trust.h"
+#include "base/cond.h"
 #include "gateway/xaud.h"
 
 bool vt_gw_can_simulate(vt_tee_kind k)
@@ -22,9 +23,9 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     t->o = *o;
     pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
+    (void)vt__cond_init(&t->cv);
     pthread_mutex_init(&t->qmu, NULL);
-    pthread_cond_init(&t->qcv, NULL);
+    (void)vt__cond_init(&t->qcv);
     t->kind = o->platform;
     if (t->kind == VT_TEE_NONE) {
         vt_hw_info hw;

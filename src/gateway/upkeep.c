@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/cond.h"
 #include "gateway/trust.h"
 
 /* Called with t->mu held; releases it while talking to the verifier. */
@@ -86,7 +87,6 @@ static void *upkeep_main(void *arg)
     pthread_mutex_lock(&t->mu);
     next = t->iat + (t->exp - t->iat) * 2 / 3;
     while (!t->stop) {
-        struct timespec ts;
         vt_time now = vt_time_now();
         if (t->model_unknown && !remeasured) {
             vt__gw_remeasure_locked(t);
@@ -118,25 +118,20 @@ static void *upkeep_main(void *arg)
                 vt__gw_log("error", "not_serving", "no affirming, unexpired passport: requests get 503");
         }
         vt__gw_update_serving(t);
-        clock_gettime(CLOCK_REALTIME, &ts);
         {
             vt_time wake = next < t->exp ? next : t->exp;
-            long wait_s = (long)(wake - vt_time_now());
-            if (wait_s < 1)
-                wait_s = 1;
-            if (t->o.model_check_ms > 0 && t->file_count > 0 && (long)t->o.model_check_ms < wait_s * 1000) {
-                long ms = (long)t->o.model_check_ms;
-                ts.tv_sec += ms / 1000;
-                ts.tv_nsec += (ms % 1000) * 1000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
-            } else {
-                ts.tv_sec += wait_s;
-            }
+            int64_t wait_ms = (int64_t)(wake - vt_time_now()) * 1000;
+            if (wait_ms < 1000)
+                wait_ms = 1000;
+            /* The deadlines are wall-clock times (the passport's); the wait is monotonic, so a
+             * clock step does not stretch it, and it ends at least once a minute to read the
+             * wall clock again (a clock set forward, a VM resumed after a pause). */
+            if (wait_ms > 60000)
+                wait_ms = 60000;
+            if (t->o.model_check_ms > 0 && t->file_count > 0 && (int64_t)t->o.model_check_ms < wait_ms)
+                wait_ms = (int64_t)t->o.model_check_ms;
+            (void)vt__cond_wait_ms(&t->cv, &t->mu, wait_ms);
         }
-        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
         if (!t->stop && t->o.model_check_ms > 0 && !atomic_load(&t->model_changed)) {
             pthread_mutex_unlock(&t->mu);
             (void)vt__gw_model_check(t);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gateway/oplog.h"
+#include "base/cond.h"
 #include "gateway/xaud.h"
 #include "veritee/crypto.h"
 #include "veritee/http.h"
@@ -548,14 +549,11 @@ static void *metrics_main(void *arg)
 
     pthread_mutex_lock(&x->metrics_mu);
     while (!x->metrics_stop) {
-        struct timespec ts;
         pthread_mutex_unlock(&x->metrics_mu);
         metrics_write(x);
         pthread_mutex_lock(&x->metrics_mu);
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
         if (!x->metrics_stop)
-            pthread_cond_timedwait(&x->metrics_cv, &x->metrics_mu, &ts);
+            (void)vt__cond_wait_ms(&x->metrics_cv, &x->metrics_mu, 1000);
     }
     pthread_mutex_unlock(&x->metrics_mu);
     metrics_write(x); /* the last counts, at shutdown */
@@ -645,7 +643,7 @@ vt_status vt__gw_xaud_new(vt_gw_xaud **out, const vt_audit_chain *c, unsigned nl
     pthread_mutex_init(&x->shared_mu, NULL);
     pthread_mutex_init(&x->why_mu, NULL);
     pthread_mutex_init(&x->metrics_mu, NULL);
-    pthread_cond_init(&x->metrics_cv, NULL);
+    (void)vt__cond_init(&x->metrics_cv);
     x->slots = calloc(x->nslots, sizeof(*x->slots));
     x->checks = calloc(n, sizeof(*x->checks));
     x->stats = calloc(n, sizeof(*x->stats));

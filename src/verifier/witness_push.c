@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "verifier/log.h"
+#include "base/cond.h"
 #include "verifier/store.h"
 #include "verifier/witness_push.h"
 
@@ -147,8 +148,7 @@ static void *pusher(void *arg)
         }
         free(cp);
         pthread_mutex_lock(&ws->mu);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += RETRY_SECS;
+        until = vt__cond_deadline((int64_t)RETRY_SECS * 1000);
         while (!ws->stop && !ws->kicked)
             if (pthread_cond_timedwait(&ws->cv, &ws->mu, &until) != 0)
                 break; /* retry the ones that failed, and pick up a missed kick */
@@ -171,7 +171,7 @@ vt_status vf_witnesses_open(vf_witnesses **out, const char *const *specs, size_t
     if (ws == NULL)
         return vt_err_set(err, VT_E_NOMEM, "witness: out of memory");
     pthread_mutex_init(&ws->mu, NULL);
-    pthread_cond_init(&ws->cv, NULL);
+    (void)vt__cond_init(&ws->cv);
     for (size_t i = 0; i < n; i++) {
         struct witness *x = &ws->w[i];
         const char *comma = strchr(specs[i], ',');
