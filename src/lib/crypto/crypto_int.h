@@ -30,6 +30,16 @@ vt_status vt__aead_final(EVP_CIPHER_CTX *c, bool enc, uint8_t tag[VT_AEAD_TAG_LE
 
 /* The EVP_PKEY inside k, borrowed while k lives. */
 EVP_PKEY *vt__pkey_get(const vt_pkey *k);
+/*
+ * Ready contexts for ECDSA signing (sign true) and verifying with k, reused: OpenSSL 3
+ * builds a context, fetches the algorithm and sets up the key on every
+ * EVP_PKEY_CTX_new + *_init, about 2.5 us of a 20 us P-256 signature.  take gives one
+ * (from k's small pool, or new and initialised; NULL when out of memory or when the key
+ * cannot do it) for one caller at a time; give returns it (ok false after a failed
+ * operation: it is freed rather than kept).  Safe from any thread.
+ */
+EVP_PKEY_CTX *vt__pkey_ctx_take(const vt_pkey *k, bool sign);
+void vt__pkey_ctx_give(const vt_pkey *k, EVP_PKEY_CTX *ctx, bool sign, bool ok);
 /* Wraps pk, taking ownership of it (also on failure: pk is freed and NULL
  * returned when out of memory).  Caller owns the result, free with
  * vt_pkey_free().  Keys of other types wrap with vt_pkey_type() == VT_KEY_NONE. */

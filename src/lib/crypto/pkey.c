@@ -1,5 +1,6 @@
 /* Public and private keys: a refcounted wrapper around an EVP_PKEY. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "crypto_int.h"
 
 #define PKEY_PEM_MAX (64u * 1024u)
+#define CTX_POOL 4 /* idle contexts kept per key and use: about the threads that sign at once */
 
 struct vt_pkey {
     EVP_PKEY *pk;     /* owned; freed with the last reference */
@@ -30,6 +32,10 @@ struct vt_pkey {
     atomic_int pub_state;
     uint8_t pub[96];
     size_t pub_len;
+    /* vt__pkey_ctx_take: idle initialised contexts, [0] signing and [1] verifying */
+    pthread_mutex_t ctx_mu;
+    EVP_PKEY_CTX *ctx[2][CTX_POOL];
+    unsigned nctx[2];
 };
 
 enum { PUB_NONE, PUB_FILLING, PUB_READY };
@@ -89,7 +95,44 @@ vt_pkey *vt__pkey_wrap(EVP_PKEY *pk)
     k->pk = pk;
     k->type = pkey_kind(pk);
     atomic_init(&k->refs, 1);
+    pthread_mutex_init(&k->ctx_mu, NULL);
     return k;
+}
+
+EVP_PKEY_CTX *vt__pkey_ctx_take(const vt_pkey *kc, bool sign)
+{
+    vt_pkey *k = (vt_pkey *)kc; /* the pool is a cache: the key itself does not change */
+    EVP_PKEY_CTX *c = NULL;
+
+    pthread_mutex_lock(&k->ctx_mu);
+    if (k->nctx[!sign] > 0)
+        c = k->ctx[!sign][--k->nctx[!sign]];
+    pthread_mutex_unlock(&k->ctx_mu);
+    if (c != NULL)
+        return c;
+    c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pk, NULL);
+    if (c != NULL && (sign ? EVP_PKEY_sign_init(c) : EVP_PKEY_verify_init(c)) != 1) {
+        EVP_PKEY_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void vt__pkey_ctx_give(const vt_pkey *kc, EVP_PKEY_CTX *c, bool sign, bool ok)
+{
+    vt_pkey *k = (vt_pkey *)kc;
+
+    if (c == NULL)
+        return;
+    if (ok) {
+        pthread_mutex_lock(&k->ctx_mu);
+        if (k->nctx[!sign] < CTX_POOL) {
+            k->ctx[!sign][k->nctx[!sign]++] = c;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&k->ctx_mu);
+    }
+    EVP_PKEY_CTX_free(c);
 }
 
 vt_key_type vt_pkey_type(const vt_pkey *k)
@@ -110,6 +153,10 @@ void vt_pkey_free(vt_pkey *k)
         return;
     if (atomic_fetch_sub(&k->refs, 1) != 1)
         return;
+    for (int u = 0; u < 2; u++)
+        while (k->nctx[u] > 0)
+            EVP_PKEY_CTX_free(k->ctx[u][--k->nctx[u]]);
+    pthread_mutex_destroy(&k->ctx_mu);
     EVP_PKEY_free(k->pk); /* OpenSSL clears private key material on free */
     free(k);
 }

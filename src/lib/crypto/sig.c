@@ -39,18 +39,14 @@ static vt_status ecdsa_verify_der(const vt_pkey *k, vt_md md, const void *msg, s
     vt_status rc = VT_E_INTERNAL;
     uint8_t dgst[VT_MD_MAX];
     EVP_PKEY_CTX *ctx = NULL;
-    int ok;
+    int ok = 0;
 
     rc = vt_digest(md, msg, len, dgst, err);
     if (rc != VT_OK)
         goto out;
     rc = VT_E_INTERNAL;
-    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, vt__pkey_get(k), NULL);
+    ctx = vt__pkey_ctx_take(k, false);
     if (ctx == NULL) {
-        rc = vt_err_set(err, VT_E_NOMEM, "ecdsa: out of memory");
-        goto out;
-    }
-    if (EVP_PKEY_verify_init(ctx) != 1) {
         vt_err_set(err, rc, "ecdsa: verify init failed");
         goto out;
     }
@@ -62,7 +58,7 @@ static vt_status ecdsa_verify_der(const vt_pkey *k, vt_md md, const void *msg, s
     }
     rc = VT_OK;
 out:
-    EVP_PKEY_CTX_free(ctx);
+    vt__pkey_ctx_give(k, ctx, false, ok >= 0); /* 0 is a signature that does not verify: the context is fine */
     if (rc != VT_OK)
         ERR_clear_error();
     return rc;
@@ -81,19 +77,15 @@ static vt_status ecdsa_sign_der(uint8_t *der, size_t *der_len, const vt_pkey *k,
     if (rc != VT_OK)
         goto out;
     rc = VT_E_INTERNAL;
-    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, vt__pkey_get(k), NULL);
-    if (ctx == NULL) {
-        rc = vt_err_set(err, VT_E_NOMEM, "ecdsa: out of memory");
-        goto out;
-    }
-    if (EVP_PKEY_sign_init(ctx) != 1 || EVP_PKEY_sign(ctx, der, &n, dgst, vt_md_len(md)) != 1) {
+    ctx = vt__pkey_ctx_take(k, true);
+    if (ctx == NULL || EVP_PKEY_sign(ctx, der, &n, dgst, vt_md_len(md)) != 1) {
         rc = vt_err_set(err, VT_E_ARG, "ecdsa: signing failed (no private key?)");
         goto out;
     }
     *der_len = n;
     rc = VT_OK;
 out:
-    EVP_PKEY_CTX_free(ctx);
+    vt__pkey_ctx_give(k, ctx, true, rc == VT_OK);
     OPENSSL_cleanse(dgst, sizeof(dgst));
     if (rc != VT_OK)
         ERR_clear_error();

@@ -1,6 +1,7 @@
 /* Signatures: ECDSA raw and DER, Ed25519, RSA PKCS#1 v1.5 and RSA-PSS. */
 #include "vt_test.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const char msg[] = "veritee signs this message";
@@ -52,6 +53,8 @@ static void raw_round_trip(vt_key_type t, vt_md md, size_t want_len)
         assert_int_equal(vt_ecdsa_verify_raw(pub, md, msg, sizeof(msg), sig.data, sig.len, &err), VT_E_CRYPTO);
         sig.data[i / 8] ^= (uint8_t)(1u << (i % 8));
     }
+    /* the key's reused verify contexts are as good after those refusals */
+    assert_int_equal(vt_ecdsa_verify_raw(pub, md, msg, sizeof(msg), sig.data, sig.len, &err), VT_OK);
     /* another key, another digest */
     assert_int_equal(vt_ecdsa_verify_raw(other, md, msg, sizeof(msg), sig.data, sig.len, &err), VT_E_CRYPTO);
     assert_non_null(strstr(err.msg, "does not verify"));
@@ -307,6 +310,56 @@ static void test_crypto_sig__public_key_cannot_sign(void **state)
     vt_pkey_free(k);
 }
 
+/* One key signing and verifying from several threads at once (its contexts are pooled and
+ * reused): every signature verifies, a tampered one never does, and each differs. */
+struct shared_key {
+    vt_pkey *k;
+    int bad; /* failures seen by the thread */
+    uint8_t first[64];
+};
+
+static void *sign_verify_loop(void *arg)
+{
+    struct shared_key *s = arg;
+    vt_buf sig;
+    vt_err err = { 0 };
+
+    vt_buf_init(&sig);
+    for (int i = 0; i < 200; i++) {
+        sig.len = 0;
+        if (vt_ecdsa_sign_raw(&sig, s->k, VT_MD_SHA256, msg, sizeof(msg), &err) != VT_OK || sig.len != 64 ||
+            vt_ecdsa_verify_raw(s->k, VT_MD_SHA256, msg, sizeof(msg), sig.data, sig.len, &err) != VT_OK)
+            s->bad++;
+        if (i == 0)
+            memcpy(s->first, sig.data, 64);
+        sig.data[i % 64] ^= 1;
+        if (vt_ecdsa_verify_raw(s->k, VT_MD_SHA256, msg, sizeof(msg), sig.data, sig.len, &err) != VT_E_CRYPTO)
+            s->bad++;
+    }
+    vt_buf_free(&sig);
+    return NULL;
+}
+
+static void test_crypto_sig__ecdsa_shared_key_threads(void **state)
+{
+    vt_pkey *k = gen(VT_KEY_EC_P256);
+    struct shared_key s[6];
+    pthread_t th[6];
+
+    (void)state;
+    for (int i = 0; i < 6; i++) {
+        s[i] = (struct shared_key){ .k = k };
+        assert_int_equal(pthread_create(&th[i], NULL, sign_verify_loop, &s[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(s[i].bad, 0);
+        for (int j = 0; j < i; j++) /* fresh randomness per signature, pooled context or not */
+            assert_memory_not_equal(s[i].first, s[j].first, 64);
+    }
+    vt_pkey_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_crypto_sig__rsa_pss_and_pkcs1),
         cmocka_unit_test(test_crypto_sig__pss_on_ec_refused),
         cmocka_unit_test(test_crypto_sig__public_key_cannot_sign),
+        cmocka_unit_test(test_crypto_sig__ecdsa_shared_key_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
