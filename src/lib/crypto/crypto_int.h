@@ -38,6 +38,12 @@ EVP_PKEY *vt__pkey_get(const vt_pkey *k);
  * cannot do it) for one caller at a time; give returns it (ok false after a failed
  * operation: it is freed rather than kept).  Safe from any thread.
  */
+/* k's RFC 7638 thumbprint (43 base64url characters and a NUL), kept once computed
+ * (vt_jwk_thumbprint: JSON, SHA-256 and base64 for every receipt otherwise): cached
+ * copies it to out and returns true; keep stores it the first time.  Safe from any
+ * thread, like the raw public key's cache. */
+bool vt__pkey_thumb_cached(const vt_pkey *k, char out[44]);
+void vt__pkey_thumb_keep(const vt_pkey *k, const char thumb[44]);
 EVP_PKEY_CTX *vt__pkey_ctx_take(const vt_pkey *k, bool sign);
 void vt__pkey_ctx_give(const vt_pkey *k, EVP_PKEY_CTX *ctx, bool sign, bool ok);
 /* Wraps pk, taking ownership of it (also on failure: pk is freed and NULL

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto_int.h"
 #include "crypto/jose_int.h"
 
 #define JWK_MAX_BYTES 4096
@@ -181,6 +182,8 @@ vt_status vt_jwk_thumbprint(char out[44], const vt_pkey *key, vt_err *err)
     crv = key != NULL ? crv_name(vt_pkey_type(key)) : NULL;
     if (crv == NULL)
         return vt_err_set(err, VT_E_ARG, "jwk: thumbprint needs a P-256 or P-384 key");
+    if (vt__pkey_thumb_cached(key, out))
+        return VT_OK;
     rc = ec_xy(&x, &y, key, err);
     if (rc != VT_OK)
         return rc;
@@ -209,6 +212,7 @@ vt_status vt_jwk_thumbprint(char out[44], const vt_pkey *key, vt_err *err)
     if (rc == VT_OK) {
         memcpy(out, b.data, 43);
         out[43] = '\0';
+        vt__pkey_thumb_keep(key, out);
     }
     json_decref(x);
     json_decref(y);

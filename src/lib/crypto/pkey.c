@@ -32,6 +32,8 @@ struct vt_pkey {
     atomic_int pub_state;
     uint8_t pub[96];
     size_t pub_len;
+    atomic_int thumb_state; /* the same states, for the thumbprint */
+    char thumb[44];
     /* vt__pkey_ctx_take: idle initialised contexts, [0] signing and [1] verifying */
     pthread_mutex_t ctx_mu;
     EVP_PKEY_CTX *ctx[2][CTX_POOL];
@@ -97,6 +99,25 @@ vt_pkey *vt__pkey_wrap(EVP_PKEY *pk)
     atomic_init(&k->refs, 1);
     pthread_mutex_init(&k->ctx_mu, NULL);
     return k;
+}
+
+bool vt__pkey_thumb_cached(const vt_pkey *k, char out[44])
+{
+    if (k == NULL || atomic_load_explicit(&((vt_pkey *)k)->thumb_state, memory_order_acquire) != PUB_READY)
+        return false;
+    memcpy(out, k->thumb, 44);
+    return true;
+}
+
+void vt__pkey_thumb_keep(const vt_pkey *kc, const char thumb[44])
+{
+    vt_pkey *k = (vt_pkey *)kc; /* a cache, not part of the key's value */
+    int none = PUB_NONE;
+
+    if (k != NULL && atomic_compare_exchange_strong(&k->thumb_state, &none, PUB_FILLING)) {
+        memcpy(k->thumb, thumb, 44);
+        atomic_store_explicit(&k->thumb_state, PUB_READY, memory_order_release);
+    }
 }
 
 EVP_PKEY_CTX *vt__pkey_ctx_take(const vt_pkey *kc, bool sign)

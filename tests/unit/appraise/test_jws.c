@@ -253,6 +253,9 @@ static void test_appraise_jwk__export_import_thumbprint(void **state)
     assert_int_equal(vt_pkey_from_pem(&k, kat_pub_pem, strlen(kat_pub_pem), &err), VT_OK);
     assert_int_equal(vt_jwk_thumbprint(t1, k, &err), VT_OK);
     assert_string_equal(t1, kat_thumb);
+    memset(t1, 'x', sizeof(t1));
+    assert_int_equal(vt_jwk_thumbprint(t1, k, &err), VT_OK); /* the key's kept copy */
+    assert_string_equal(t1, kat_thumb);
     assert_int_equal(vt_jwk_from_pkey(&json, k, "kid-1", &err), VT_OK);
     assert_non_null(strstr(json, kat_x));
     assert_non_null(strstr(json, "\"crv\":\"P-256\""));
@@ -265,6 +268,8 @@ static void test_appraise_jwk__export_import_thumbprint(void **state)
     vt_pkey_free(k);
 
     k = gen(VT_KEY_EC_P384);
+    assert_int_equal(vt_jwk_thumbprint(t2, k, &err), VT_OK); /* another key, its own thumbprint */
+    assert_string_not_equal(t2, kat_thumb);
     assert_int_equal(vt_jwk_from_pkey(&json, k, NULL, &err), VT_OK);
     assert_non_null(strstr(json, "\"alg\":\"ES384\""));
     assert_int_equal(vt_jwk_to_pkey(&back, json, strlen(json), &err), VT_OK);
