@@ -16,6 +16,10 @@
 #define RQ_HDR 8
 #define RQ_NAME_DIGITS 20
 #define RQ_CURSOR_MAX 64
+/* The reader takes a segment in pieces of this size (one pread for many records, not two
+ * per record); a piece always holds at least one whole record. */
+#define RQ_READ_CHUNK ((size_t)256 << 10)
+_Static_assert(RQ_READ_CHUNK >= RQ_HDR + VT_RECEIPT_MAX, "a record fits one read");
 
 struct rq_seg {
     uint64_t first;  /* sequence number of its first record */
@@ -39,6 +43,7 @@ struct vt_gw_rq {
     uint64_t bytes;          /* sum of segment sizes */
     bool dirty;              /* pushed since the last sync */
     bool must_rotate;        /* a failed write left bytes after the last whole record */
+    uint8_t *rbuf;           /* the reader's piece of a segment (RQ_READ_CHUNK), made on first peek */
     vt_gw_rq_stats st;
 };
 
@@ -446,6 +451,7 @@ void vt_gw_rq_close(vt_gw_rq *q)
     if (q->lfd >= 0)
         close(q->lfd); /* releases the lock */
     free(q->segs);
+    free(q->rbuf); /* receipts are public tokens: nothing to wipe */
     pthread_mutex_destroy(&q->mu);
     free(q);
 }
@@ -553,11 +559,68 @@ void vt_gw_rq_batch_clear(vt_gw_rq_batch *b)
     b->first_seq = b->end_seq = 0;
 }
 
+/* The reader's piece of one segment: rbuf holds bytes [off, off + len) of it. */
+struct rq_piece {
+    uint64_t off;
+    size_t len;
+};
+
+/* Reads on from off (one pread, up to RQ_READ_CHUNK, not past the segment's whole records). */
+static vt_status piece_read(vt_gw_rq *q, struct rq_piece *pc, int fd, const struct rq_seg *s, uint64_t off,
+                            const char *path, vt_err *err)
+{
+    size_t n = s->size - off < RQ_READ_CHUNK ? (size_t)(s->size - off) : RQ_READ_CHUNK;
+
+    pc->off = off;
+    pc->len = 0;
+    if (fd < 0 || pread(fd, q->rbuf, n, (off_t)off) != (ssize_t)n)
+        return vt_err_set(err, VT_E_IO, "receipt queue: cannot read %s", path);
+    pc->len = n;
+    return VT_OK;
+}
+
+static bool piece_has(const struct rq_piece *pc, uint64_t off, size_t n)
+{
+    return off >= pc->off && off + n <= pc->off + pc->len;
+}
+
+/* The record at off of segment s, whole in rbuf (read on when it is not): its payload and length,
+ * checked against its length bound and CRC. */
+static vt_status record_at(vt_gw_rq *q, struct rq_piece *pc, int fd, const struct rq_seg *s, uint64_t off,
+                           const char *path, const uint8_t **rec, uint32_t *len, vt_err *err)
+{
+    vt_status rc = VT_OK;
+    uint32_t crc;
+    vt_rd r;
+
+    if (!piece_has(pc, off, RQ_HDR))
+        rc = piece_read(q, pc, fd, s, off, path, err);
+    if (rc != VT_OK)
+        return rc;
+    if (!piece_has(pc, off, RQ_HDR))
+        return vt_err_set(err, VT_E_FORMAT, "receipt queue: record length in %s", path);
+    vt_rd_init(&r, q->rbuf + (off - pc->off), RQ_HDR);
+    *len = vt_rd_u32le(&r);
+    crc = vt_rd_u32le(&r);
+    if (*len == 0 || *len > VT_RECEIPT_MAX || off + RQ_HDR + *len > s->size)
+        return vt_err_set(err, VT_E_FORMAT, "receipt queue: record length in %s", path);
+    if (!piece_has(pc, off, RQ_HDR + *len)) /* it fits a fresh piece: RQ_READ_CHUNK holds any record */
+        rc = piece_read(q, pc, fd, s, off, path, err);
+    if (rc != VT_OK)
+        return rc;
+    *rec = q->rbuf + (off - pc->off) + RQ_HDR;
+    if (rec_crc(*len, *rec) != crc)
+        return vt_err_set(err, VT_E_FORMAT, "receipt queue: record checksum in %s", path);
+    return VT_OK;
+}
+
 vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t max_bytes, vt_err *err)
 {
     vt_status rc = VT_OK;
+    struct rq_piece pc = { 0, 0 };
     size_t si;
     uint64_t off, seq;
+    char path[4100];
     int fd = -1;
 
     vt_gw_rq_batch_clear(b);
@@ -565,19 +628,22 @@ vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t
     if (max_count > VT_GW_RQ_BATCH_MAX)
         max_count = VT_GW_RQ_BATCH_MAX;
     pthread_mutex_lock(&q->mu);
+    if (q->rbuf == NULL && (q->rbuf = malloc(RQ_READ_CHUNK)) == NULL) {
+        pthread_mutex_unlock(&q->mu);
+        return vt_err_set(err, VT_E_NOMEM, "receipt queue: out of memory");
+    }
     si = q->rseg;
     off = q->roff;
     seq = q->acked;
     b->first_seq = seq;
     while (b->count < max_count && seq < q->next_seq && si < q->nseg) {
         const struct rq_seg *s = &q->segs[si];
-        uint8_t hdr[RQ_HDR];
-        uint32_t len, crc;
-        char path[4100];
-        vt_rd r;
+        const uint8_t *rec = NULL;
+        uint32_t len = 0;
         if (off >= s->size) { /* this segment is done: the next one */
             si++;
             off = 0;
+            pc = (struct rq_piece){ 0, 0 };
             if (fd >= 0)
                 close(fd);
             fd = -1;
@@ -586,17 +652,9 @@ vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t
         seg_path(path, sizeof(path), q, s->first);
         if (fd < 0)
             fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0 || pread(fd, hdr, sizeof(hdr), (off_t)off) != (ssize_t)sizeof(hdr)) {
-            rc = vt_err_set(err, VT_E_IO, "receipt queue: cannot read %s", path);
+        rc = record_at(q, &pc, fd, s, off, path, &rec, &len, err);
+        if (rc != VT_OK)
             break;
-        }
-        vt_rd_init(&r, hdr, sizeof(hdr));
-        len = vt_rd_u32le(&r);
-        crc = vt_rd_u32le(&r);
-        if (len == 0 || len > VT_RECEIPT_MAX || off + RQ_HDR + len > s->size) {
-            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: record length in %s", path);
-            break;
-        }
         if (b->count > 0 && b->data.len + len + 1 > max_bytes)
             break;
         /* grow by doubling: one realloc per record would copy the batch over and over */
@@ -604,11 +662,7 @@ vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t
             rc = vt_buf_reserve(&b->data, b->data.cap > (size_t)len + 1 ? b->data.cap : (size_t)len + 1, err);
         if (rc != VT_OK)
             break;
-        if (pread(fd, b->data.data + b->data.len, len, (off_t)(off + RQ_HDR)) != (ssize_t)len ||
-            rec_crc(len, b->data.data + b->data.len) != crc) {
-            rc = vt_err_set(err, VT_E_FORMAT, "receipt queue: record checksum in %s", path);
-            break;
-        }
+        memcpy(b->data.data + b->data.len, rec, len);
         b->off[b->count] = b->data.len;
         b->len[b->count] = len;
         b->data.len += len;

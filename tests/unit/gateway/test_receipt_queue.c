@@ -346,6 +346,51 @@ static void test_gateway_receipt_queue__crc32(void **state)
         }
 }
 
+/* Records of every size up to the limit, many per read piece and straddling its edges, across
+ * two segments: each comes back whole, in order, byte for byte, with batch limits honoured. */
+static void test_gateway_receipt_queue__records_across_pieces(void **state)
+{
+    char dir[256];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b = { 0 };
+    vt_err err = { 0 };
+    static uint8_t rec[VT_RECEIPT_MAX];
+    size_t n = 0, total = 0, got = 0;
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, (uint64_t)64 << 20, (uint64_t)2 << 20);
+    for (size_t i = 0; total < ((size_t)3 << 20); i++) {
+        size_t len = i % 97 == 0 ? VT_RECEIPT_MAX : 1 + (i * 7919) % 5000; /* now and then the largest */
+        for (size_t j = 0; j < len; j++)
+            rec[j] = (uint8_t)('A' + (i + j) % 26);
+        assert_int_equal(vt_gw_rq_push(q, rec, len, &err), VT_OK);
+        total += len;
+        n++;
+    }
+    for (size_t i = 0; got < n;) {
+        assert_int_equal(vt_gw_rq_peek(q, &b, 256, 512 << 10, &err), VT_OK);
+        assert_true(b.count > 0);
+        assert_true(b.count == 1 || b.data.len <= (512 << 10));
+        for (size_t k = 0; k < b.count; k++, i++) {
+            size_t len = i % 97 == 0 ? VT_RECEIPT_MAX : 1 + (i * 7919) % 5000;
+            const uint8_t *p = b.data.data + b.off[k];
+            assert_int_equal(b.len[k], len);
+            for (size_t j = 0; j < len; j++)
+                if (p[j] != (uint8_t)('A' + (i + j) % 26))
+                    fail_msg("record %zu byte %zu differs", i, j);
+            assert_int_equal(p[len], 0);
+        }
+        got += b.count;
+        assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    }
+    vt_gw_rq_batch_clear(&b);
+    assert_int_equal(vt_gw_rq_peek(q, &b, 256, 512 << 10, &err), VT_OK);
+    assert_int_equal(b.count, 0);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
 /* A second opener of a directory in use is refused, names the holder and loses nothing; once
  * the first closes, the directory opens again with every record. */
 static void test_gateway_receipt_queue__one_owner(void **state)
@@ -384,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__segments),
         cmocka_unit_test(test_gateway_receipt_queue__crc32),
         cmocka_unit_test(test_gateway_receipt_queue__one_owner),
+        cmocka_unit_test(test_gateway_receipt_queue__records_across_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
