@@ -84,14 +84,24 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"echo","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"What is the capital of France?"}]}'
 LUA
 . "$(dirname "$0")/lib.sh" # ticks, HZ
-# run PORT [PID...] -> "rps p99_c64 p50_c1 p99_c1 cpu_us_per_request side_cpu_us_per_request":
-# CPU of the PIDs during the c64 run, and of $SIDE_PID (the verifier) over the same window.
+# run PORT [PID...] -> "rps p99_c64 p50_c1 p99_c1 cpu_us_per_request side_cpu_us_per_request
+# side_cpu_us_to_drain drain_s": CPU of the PIDs during the c64 run, and of $SIDE_PID (the
+# verifier) over the same window.  With $QUEUE_PROM (the gateway's receipts.prom), it then
+# waits until the gateway's receipt queue is empty: the verifier falls behind during the run
+# (the queue absorbs it), so its CPU per receipt counted to the drain is its real cost.
+queued() { sed -n 's/^veritee_gateway_receipts_queued //p' "$QUEUE_PROM" 2>/dev/null; }
 run() {
-  local port=$1 thr lat t0 t1 s0 s1 n
+  local port=$1 thr lat t0 t1 s0 s1 s2 n w0 drain=0
   shift
   t0=$(ticks "$@"); s0=$(ticks ${SIDE_PID:-})
   thr=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$T/post.lua" "http://127.0.0.1:$port/v1/chat/completions")
-  t1=$(ticks "$@"); s1=$(ticks ${SIDE_PID:-})
+  t1=$(ticks "$@"); s1=$(ticks ${SIDE_PID:-}); s2=$s1
+  if [ -n "${QUEUE_PROM:-}" ]; then
+    w0=$(date +%s%N)
+    for _ in $(seq 1200); do sleep 0.1; [ "$(find "$QUEUE_PROM" -newermt "@$((w0 / 1000000000))" 2>/dev/null)" ] &&
+      [ "$(queued)" = 0 ] && break; done
+    s2=$(ticks "$SIDE_PID"); drain=$(awk -v a="$w0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+  fi
   lat=$(wrk -t1 -c1 -d"${secs}s" --latency -s "$T/post.lua" "http://127.0.0.1:$port/v1/chat/completions")
   echo "$thr" | grep -q "Non-2xx" && { echo "bench_gateway: errors through port $port" >&2; echo "$thr" >&2; }
   rps=$(echo "$thr" | awk '/Requests\/sec/ {print $2}')
@@ -100,7 +110,7 @@ run() {
   p99=$(echo "$lat" | awk '$1=="99%" {print $2}')
   n=$(echo "$thr" | awk '/requests in/ {print $1}')
   per() { awk -v t="$1" -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }'; }
-  echo "$rps $tp99 $p50 $p99 $(per $((t1 - t0))) $(per $((s1 - s0)))"
+  echo "$rps $tp99 $p50 $p99 $(per $((t1 - t0))) $(per $((s1 - s0))) $(per $((s2 - s0))) $drain"
 }
 to_us() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v+0 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } else print v }'; }
 
@@ -108,7 +118,7 @@ NW_PIDS=$(pgrep -P "$N_PID" | tr '\n' ' ') # nginx's worker does the proxying
 read -r d_rps d_tp99 d_p50 d_p99 d_cpu _ < <(run "$EP")
 read -r n_rps n_tp99 n_p50 n_p99 n_cpu _ < <(run "$NP" $NW_PIDS)
 read -r g_rps g_tp99 g_p50 g_p99 g_cpu _ < <(run "$GP" "$G_PID")
-read -r a_rps a_tp99 a_p50 a_p99 a_cpu v_cpu < <(SIDE_PID=$V_PID run "$AP" "$A_PID")
+read -r a_rps a_tp99 a_p50 a_p99 a_cpu v_cpu v_all drain < <(SIDE_PID=$V_PID QUEUE_PROM="$T/state/metrics/receipts.prom" run "$AP" "$A_PID")
 d50=$(to_us "$d_p50"); d99=$(to_us "$d_p99")
 printf '%-30s %12s %14s %12s %12s %14s\n' "path (1 loop each)" "req/s c64" "p99 c64" "p50 c1" "p99 c1" "added p50 c1"
 printf '%-30s %12s %14s %12s %12s %14s\n' "direct to echo upstream" "$d_rps" "$d_tp99" "$d_p50" "$d_p99" "-"
@@ -119,6 +129,9 @@ echo
 echo "CPU per request during the c64 runs (utime+stime over requests answered):"
 printf '  nginx worker %s us, gateway pass-through %s us, gateway audited %s us, verifier %s us per receipt\n' \
   "$n_cpu" "$g_cpu" "$a_cpu" "$v_cpu"
+printf '  the verifier to the end of the receipt queue (%s s after the run): %s us per receipt\n' "$drain" "$v_all"
+awk -v r="$a_rps" -v s="$secs" -v d="$drain" 'BEGIN { printf "audited requests/s with every receipt logged (run + drain): %.0f\n", r*s/(s+d) }'
+
 awk -v g="$a_rps" -v n="$n_rps" 'BEGIN { printf "audited gateway throughput / nginx: %.0f%%\n", 100*g/n }'
 awk -v g="$g_rps" -v n="$n_rps" 'BEGIN { printf "gateway throughput / nginx: %.0f%% (goal >= 100%%)\n", 100*g/n }'
 awk -v a="$(to_us "$g_p50")" -v b="$d50" 'BEGIN { printf "gateway added p50 latency: %.0f us (goal <= 200 us)\n", a-b }'
