@@ -257,11 +257,10 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
         inner_error(creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner response could not be encoded");
     else
         send_encapsulated(creq, p->ctx, &b);
-    if (evbuffer_get_length(in) > 0) {
-        /* Wipe the answer from the inner connection's buffer too. */
-        vt_wipe(evbuffer_pullup(in, -1), evbuffer_get_length(in));
-    }
 out:
+    in = ireq != NULL ? evhttp_request_get_input_buffer(ireq) : NULL;
+    if (in != NULL && evbuffer_get_length(in) > 0) /* the answer, also when nobody is left to get it */
+        vt_wipe(evbuffer_pullup(in, -1), evbuffer_get_length(in));
     vt_buf_free(&b); /* wipes */
     pend_free(p);
 }
