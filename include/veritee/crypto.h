@@ -39,6 +39,13 @@ VT_NODISCARD VT_API vt_status vt_random(void *p, size_t len, vt_err *err);
  * nonce or anything secret): each thread takes them from a block of the generator's output
  * drawn at once, which a forked child drops.  len up to 64; more goes to vt_random. */
 VT_NODISCARD VT_API vt_status vt_random_id(void *p, size_t len, vt_err *err);
+/* An identifier that sorts by time: the first 6 bytes are the Unix time in milliseconds
+ * (big-endian), the rest (len 8..64, so at least 2 bytes; 16 gives 80 bits) from
+ * vt_random_id.  The layout of RFC 9562's UUIDv7, without its version bits.  Ids made
+ * later sort after (to the millisecond), so a database index on them grows at its end
+ * instead of taking a random page per insert (the verifier's log: 12% of its CPU per
+ * receipt).  Public identifiers only; it reveals when it was made. */
+VT_NODISCARD VT_API vt_status vt_sortable_id(void *p, size_t len, vt_err *err);
 
 /* ---- key derivation and authenticated encryption ---- */
 /* HKDF-SHA256 (RFC 5869): out_len (1..8160) bytes from ikm, salt and info

@@ -26,7 +26,7 @@ vt_status vt_passport_new_id(char out[48], vt_err *err)
 {
     uint8_t r[16];
     char hex[33];
-    vt_status rc = vt_random_id(r, sizeof(r), err);
+    vt_status rc = vt_sortable_id(r, sizeof(r), err); /* the verifier's store and log index it */
 
     out[0] = '\0';
     if (rc != VT_OK)

@@ -52,7 +52,7 @@ vt_status vt_receipt_init(vt_receipt *r, vt_err *err)
 
     memset(r, 0, sizeof(*r));
     r->prompt_tokens = r->completion_tokens = r->total_tokens = -1;
-    rc = vt_random_id(rnd, sizeof(rnd), err);
+    rc = vt_sortable_id(rnd, sizeof(rnd), err); /* the verifier's log indexes it */
     if (rc != VT_OK)
         return rc;
     vt_hex_encode(hex, rnd, sizeof(rnd));

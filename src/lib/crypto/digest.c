@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -253,5 +254,24 @@ vt_status vt_random_id(void *p, size_t len, vt_err *err)
     memcpy(p, id_pool + (ID_POOL - id_left), len);
     memset(id_pool + (ID_POOL - id_left), 0, len); /* handed out once */
     id_left -= len;
+    return VT_OK;
+}
+
+vt_status vt_sortable_id(void *p, size_t len, vt_err *err)
+{
+    uint8_t *b = p;
+    struct timespec ts;
+    uint64_t ms;
+    vt_status rc;
+
+    if (len < 8 || len > ID_MAX)
+        return vt_err_set(err, VT_E_ARG, "id: a sortable id is 8..%d bytes", ID_MAX);
+    rc = vt_random_id(b + 6, len - 6, err);
+    if (rc != VT_OK)
+        return rc;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    for (int i = 5; i >= 0; i--, ms >>= 8)
+        b[i] = (uint8_t)ms;
     return VT_OK;
 }

@@ -1,9 +1,10 @@
-/* Digests, streaming digests and the CSPRNG. */
+/* Digests, streaming digests, the CSPRNG and identifiers. */
 #include "vt_test.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void hex_is(const uint8_t *got, size_t len, const char *want)
@@ -188,9 +189,35 @@ static void test_crypto_digest__random_ids(void **state)
     free(ids);
 }
 
+/* Sortable ids: the time in front (now, to the millisecond), later ids sort after, the random
+ * tail differs, and the length is bounded. */
+static void test_crypto_digest__sortable_ids(void **state)
+{
+    uint8_t a[16], b[16], c[16];
+    struct timespec ts, pause = { 0, 3 * 1000000L };
+    uint64_t now_ms, got = 0;
+    vt_err err = { 0 };
+
+    (void)state;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    assert_int_equal(vt_sortable_id(a, sizeof(a), &err), VT_OK);
+    for (int i = 0; i < 6; i++)
+        got = got << 8 | a[i];
+    assert_true(got + 10000 >= now_ms && got <= now_ms + 10000); /* a clock reading, not random */
+    assert_int_equal(vt_sortable_id(b, sizeof(b), &err), VT_OK);
+    assert_memory_not_equal(a + 6, b + 6, 10);
+    nanosleep(&pause, NULL);
+    assert_int_equal(vt_sortable_id(c, sizeof(c), &err), VT_OK);
+    assert_true(memcmp(a, c, 6) < 0 && memcmp(b, c, 6) < 0); /* made later: sorts after */
+    assert_int_equal(vt_sortable_id(c, 7, &err), VT_E_ARG);
+    assert_int_equal(vt_sortable_id(c, 65, &err), VT_E_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crypto_digest__sortable_ids),
         cmocka_unit_test(test_crypto_digest__abc_known_answers),
         cmocka_unit_test(test_crypto_digest__empty_input),
         cmocka_unit_test(test_crypto_digest__lengths_and_names),
