@@ -5,8 +5,8 @@
 # 1 kB response limit, one attestation per second.
 #  - clients that leave before the first upstream byte cancel the upstream request (the
 #    upstream sees its connection closed) and free their slot: no 503 gateway_overloaded;
-#    the same for a client that leaves mid-stream, and for OHTTP and MCP chat clients whose
-#    inner request is at the upstream;
+#    the same for a client that leaves mid-stream, and for OHTTP (whole and chunked, before
+#    and after the first event) and MCP chat clients whose inner request is at the upstream;
 #  - every failure that reached the auditors has a receipt that verifies and states the
 #    status the client got: 504 upstream timeout, 502 upstream died, 502 response too large,
 #    502 unauditable, and streams cut short or timed out, whose error event is the last thing
@@ -150,6 +150,20 @@ if python3 -c 'import cryptography' 2>/dev/null; then
 else
   echo "note: ohttp leave check skipped (needs python3-cryptography)"
 fi
+# Chunked OHTTP, mid-stream: the upstream sent one event (sealed and relayed at once) and waits;
+# the client leaves.  evhttp sees the closed connection, the inner request is cancelled, and the
+# upstream sees its connection closed.
+"$VT" chat --gateway "http://$A" --verifier "$V" --trust-sim --ohttp --relay "http://$A" --stream \
+  --model hostile-stream-hang "hi" >"$TMP/ostream" 2>&1 &
+cp=$!
+check "chunked ohttp: the upstream holds the inner request" wait_stats ".waiting == 1"
+for _ in $(seq 100); do [ -s "$TMP/ostream" ] && break; sleep 0.1; done
+sleep 0.3
+kill "$cp" 2>/dev/null
+wait "$cp" 2>/dev/null
+n=$((n + 1))
+check "chunked ohttp: the upstream saw its connection closed when the client left mid-stream" \
+  wait_stats ".waiting == 0 and .closed == $((n + 1))"
 # And for the MCP chat tool, which makes the same kind of inner request.
 python3 - "$A" <<'PY' &
 import socket, sys, time
