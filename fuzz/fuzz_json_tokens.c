@@ -3,12 +3,16 @@
  * is a subset: callers fall back to jansson for the rest, never the other way
  * round), and the document written back from the tokens holds the same JSON
  * value; every decoded string re-encodes to a string jansson reads back as
- * the same bytes.  Limits vary with the first byte. */
+ * the same bytes.  Limits vary with the first byte.  And the loader built on
+ * the reader (vt__json_loadb) gives exactly what jansson's strict load gives:
+ * both refuse with the same message, or both give trees that write out to the
+ * same bytes (values, types and member order). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "base/json.h"
 #include "base/json_tokens.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,6 +48,31 @@ static void write_back(const vt_jt_list *l, const uint8_t *doc, vt_buf *out)
     }
 }
 
+/* vt__json_loadb against json_loadb(JSON_REJECT_DUPLICATES) on the same bytes. */
+static void same_as_jansson(const uint8_t *data, size_t size)
+{
+    json_error_t e1, e2;
+    json_t *a = vt__json_loadb((const char *)data, size, &e1);
+    json_t *b = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &e2);
+    char *da, *db;
+
+    if ((a == NULL) != (b == NULL))
+        __builtin_trap();
+    if (a == NULL) {
+        if (strcmp(e1.text, e2.text) != 0 || e1.position != e2.position)
+            __builtin_trap(); /* the error is jansson's own */
+        return;
+    }
+    da = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
+    db = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (da == NULL || db == NULL || strcmp(da, db) != 0 || !json_equal(a, b))
+        __builtin_trap();
+    free(da);
+    free(db);
+    json_decref(a);
+    json_decref(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static vt_jt_list l;
@@ -58,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     max_depth = 1 + (data[0] >> 4);                 /* 1 .. 16 */
     data++;
     size--;
+    same_as_jansson(data, size);
     if (!vt__json_tokens(&l, data, size, max_tokens, max_depth))
         return 0;
     if (l.n > max_tokens || l.n < 2 || l.t[0].kind != VT_JT_OBJ || l.t[l.n - 1].kind != VT_JT_OBJ_END)

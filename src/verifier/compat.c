@@ -4,6 +4,7 @@
  * unchanged.  Every check is /v1/verify's; this file only renames. */
 #include <string.h>
 
+#include "base/json.h"
 #include "verifier/inproc.h"
 #include "verifier/verifier.h"
 
@@ -34,7 +35,7 @@ static void h_tee_attestation(vt_http_resp *resp, const vt_http_req *req, void *
     vt_err e = { 0 };
 
     vt_buf_init(&ud);
-    in = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
+    in = vt__json_loadb((const char *)req->body, req->body_len, NULL);
     report = json_string_value(json_object_get(in, "report"));
     platform = json_string_value(json_object_get(in, "platform"));
     user = json_string_value(json_object_get(in, "expected_user_data"));

@@ -4,7 +4,9 @@
  * collateral, and the like) cover those bytes, which re-serializing a parsed
  * document does not reproduce.  A bounded scanner over vt_rd, no allocation.
  * And a compact serialiser of jansson trees straight into a vt_buf, the same
- * bytes as jansson's own and several times faster (vt__json_dump_buf).
+ * bytes as jansson's own and several times faster (vt__json_dump_buf), and a
+ * loader that builds jansson's tree from the strict token reader
+ * (vt__json_loadb).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -287,4 +289,79 @@ vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err
         return VT_OK;
     out->len = mark;
     return vt_err_set(err, VT_E_NOMEM, "json: cannot serialise the document");
+}
+
+/* ---- loading ---- */
+
+#define LOAD_DEPTH 64 /* deeper documents go to jansson (whose own limit is 2048) */
+
+/* The tree of the tokens in l, or NULL when they hold what only jansson may judge (a real
+ * number, a NUL in a string) or memory ran out. */
+static json_t *tree_of(const vt_jt_list *l)
+{
+    json_t *stack[LOAD_DEPTH + 1], *root = NULL;
+    const vt_jt *key = NULL;
+    size_t sp = 0;
+
+    for (size_t i = 0; i < l->n; i++) {
+        const vt_jt *t = &l->t[i];
+        json_t *v = NULL;
+        switch (t->kind) {
+        case VT_JT_OBJ_END:
+        case VT_JT_ARR_END:
+            sp--;
+            continue;
+        case VT_JT_KEY:
+            key = t;
+            continue;
+        case VT_JT_OBJ: v = json_object(); break;
+        case VT_JT_ARR: v = json_array(); break;
+        case VT_JT_STR:
+            if (memchr(vt__jt_str(l, t), '\0', t->len) == NULL) /* jansson refuses it without JSON_ALLOW_NUL */
+                v = json_stringn_nocheck((const char *)vt__jt_str(l, t), t->len); /* the reader checked the UTF-8 */
+            break;
+        case VT_JT_NUM:
+            if (t->integer) /* a real is jansson's to convert */
+                v = json_integer((json_int_t)t->ival);
+            break;
+        case VT_JT_TRUE: v = json_true(); break;
+        case VT_JT_FALSE: v = json_false(); break;
+        case VT_JT_NULL: v = json_null(); break;
+        }
+        if (v == NULL)
+            goto fail;
+        if (sp == 0) {
+            root = v;
+        } else if (json_is_object(stack[sp - 1])) {
+            /* keys are unique and NUL-free: the reader refused the rest */
+            if (key == NULL || json_object_setn_new_nocheck(stack[sp - 1], (const char *)vt__jt_str(l, key), key->len,
+                                                            v) != 0)
+                goto fail;
+        } else if (json_array_append_new(stack[sp - 1], v) != 0) {
+            goto fail;
+        }
+        if (t->kind == VT_JT_OBJ || t->kind == VT_JT_ARR) {
+            if (sp == LOAD_DEPTH) /* the reader's own limit keeps this from happening */
+                goto fail;
+            stack[sp++] = v;
+        }
+    }
+    return root;
+fail:
+    json_decref(root);
+    return NULL;
+}
+
+json_t *vt__json_loadb(const char *p, size_t n, json_error_t *je)
+{
+    vt_jt_list l;
+    json_t *j = NULL;
+
+    memset(&l, 0, sizeof(l));
+    /* Room for a token per 16 bytes (and 256): the reader allocates it up front.  Denser
+     * documents (long arrays of small numbers) are jansson's. */
+    if (n > 0 && n < ((size_t)64 << 20) && vt__json_tokens(&l, (const uint8_t *)p, n, n / 16 + 256, LOAD_DEPTH))
+        j = tree_of(&l);
+    vt__json_tokens_free(&l);
+    return j != NULL ? j : json_loadb(p, n, JSON_REJECT_DUPLICATES, je);
 }

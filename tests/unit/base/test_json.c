@@ -120,6 +120,71 @@ static void test_base_json__dump_same_bytes_as_jansson(void **state)
     vt_buf_free(&out);
 }
 
+/* vt__json_loadb gives what json_loadb(JSON_REJECT_DUPLICATES) gives: the same tree (written
+ * out to the same bytes, members in order), or the same refusal with jansson's message. */
+static void same_load(const char *doc, size_t n)
+{
+    json_error_t e1, e2;
+    json_t *a = vt__json_loadb(doc, n, &e1), *b = json_loadb(doc, n, JSON_REJECT_DUPLICATES, &e2);
+
+    assert_int_equal(a == NULL, b == NULL);
+    if (a == NULL) {
+        assert_string_equal(e1.text, e2.text);
+        assert_int_equal(e1.position, e2.position);
+        return;
+    }
+    {
+        char *da = json_dumps(a, JSON_COMPACT), *db = json_dumps(b, JSON_COMPACT);
+        assert_string_equal(da, db);
+        free(da);
+        free(db);
+    }
+    json_decref(a);
+    json_decref(b);
+}
+
+static void test_base_json__load_same_as_jansson(void **state)
+{
+    static const char *const docs[] = {
+        "{}",
+        "{\"z\":1,\"a\":[true,false,null,\"s\",-0,-9223372036854775],\"m\":{\"k\":{\"\":[]}}}",
+        "{\"esc\":\"\\u00e9\\ud83d\\ude00\\n\\\"\\/\",\"utf8\":\"\xc3\xa9\xf0\x9f\x98\x80\"}",
+        "{\"real\":1.5,\"e\":2e3}",            /* reals: jansson's */
+        "{\"nul\":\"a\\u0000b\"}",              /* refused without JSON_ALLOW_NUL, as jansson does */
+        "{\"dup\":1,\"dup\":2}",                /* refused: duplicate */
+        "{\"a\":1,}",                           /* malformed */
+        "{\"a\":1} x",                          /* trailing bytes */
+        "[1,2,3]",                              /* not an object: jansson reads it */
+        "{\"big\":123456789012345678901234567890}", /* past the reader's integers */
+        "{\"lone\":\"\\ud800\"}",               /* an unpaired surrogate */
+        "{\"bad\":\"\xff\"}",                   /* not UTF-8 */
+    };
+    char deep[400], wide[4000];
+    size_t n = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+        same_load(docs[i], strlen(docs[i]));
+    /* nesting past the reader's depth: jansson's */
+    n = (size_t)snprintf(deep, sizeof(deep), "{\"d\":");
+    for (int i = 0; i < 100; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 100; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    same_load(deep, n);
+    /* many members and a long string, the shape of an attestation request */
+    n = (size_t)snprintf(wide, sizeof(wide), "{\"evidence\":\"");
+    for (int i = 0; i < 2000; i++)
+        wide[n++] = (char)('A' + i % 26);
+    n += (size_t)snprintf(wide + n, sizeof(wide) - n, "\"");
+    for (int i = 0; i < 30; i++) /* the reader takes up to 32 members an object */
+        n += (size_t)snprintf(wide + n, sizeof(wide) - n, ",\"k%d\":[%d,\"v\"]", i, i);
+    wide[n++] = '}';
+    same_load(wide, n);
+    same_load("", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_base_json__rejects_malformed),
         cmocka_unit_test(test_base_json__every_truncation_fails),
         cmocka_unit_test(test_base_json__dump_same_bytes_as_jansson),
+        cmocka_unit_test(test_base_json__load_same_as_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
