@@ -48,7 +48,7 @@ static json_t *body_object(vt_http_resp *resp, const vt_http_req *req)
         vt_http_reply_error(resp, 400, "bad_json", "the request needs a JSON object body");
         return NULL;
     }
-    j = vt__json_loadb((const char *)req->body, req->body_len, &je); /* json_loadb, strict, faster */
+    j = vt__json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &je); /* json_loadb, faster */
     if (j == NULL) {
         vt_http_reply_error(resp, 400, "bad_json", "body is not JSON: %s at line %d column %d", je.text, je.line,
                             je.column);

@@ -35,7 +35,7 @@ static void h_tee_attestation(vt_http_resp *resp, const vt_http_req *req, void *
     vt_err e = { 0 };
 
     vt_buf_init(&ud);
-    in = vt__json_loadb((const char *)req->body, req->body_len, NULL);
+    in = vt__json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
     report = json_string_value(json_object_get(in, "report"));
     platform = json_string_value(json_object_get(in, "platform"));
     user = json_string_value(json_object_get(in, "expected_user_data"));

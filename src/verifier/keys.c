@@ -121,7 +121,7 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 400, "bad_request", "resource id: 1..63 of [A-Za-z0-9._-]");
         goto out;
     }
-    in = vt__json_loadb((const char *)req->body, req->body_len, NULL);
+    in = vt__json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
     kind = json_string_value(json_object_get(in, "kind"));
     val = json_string_value(json_object_get(in, "value"));
     pol = json_object_get(in, "policy");

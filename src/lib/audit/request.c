@@ -823,7 +823,7 @@ vt_status vt_audit_request(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *
         vt__audit_entries(rep, c, &st, NULL, len, true);
         return VT_OK;
     }
-    doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    doc = vt__json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (doc == NULL || !json_is_object(doc)) {
         rc = vt_err_set(err, VT_E_FORMAT, "audit: request body is not one JSON object (%.80s)",
                         doc == NULL ? jerr.text : "another JSON value");

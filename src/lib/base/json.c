@@ -296,8 +296,8 @@ vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err
 #define LOAD_DEPTH 64 /* deeper documents go to jansson (whose own limit is 2048) */
 
 /* The tree of the tokens in l, or NULL when they hold what only jansson may judge (a real
- * number, a NUL in a string) or memory ran out. */
-static json_t *tree_of(const vt_jt_list *l)
+ * number, a NUL in a string without allow_nul) or memory ran out. */
+static json_t *tree_of(const vt_jt_list *l, bool allow_nul)
 {
     json_t *stack[LOAD_DEPTH + 1], *root = NULL;
     const vt_jt *key = NULL;
@@ -317,7 +317,7 @@ static json_t *tree_of(const vt_jt_list *l)
         case VT_JT_OBJ: v = json_object(); break;
         case VT_JT_ARR: v = json_array(); break;
         case VT_JT_STR:
-            if (memchr(vt__jt_str(l, t), '\0', t->len) == NULL) /* jansson refuses it without JSON_ALLOW_NUL */
+            if (allow_nul || memchr(vt__jt_str(l, t), '\0', t->len) == NULL) /* refused without JSON_ALLOW_NUL */
                 v = json_stringn_nocheck((const char *)vt__jt_str(l, t), t->len); /* the reader checked the UTF-8 */
             break;
         case VT_JT_NUM:
@@ -352,7 +352,7 @@ fail:
     return NULL;
 }
 
-json_t *vt__json_loadb(const char *p, size_t n, json_error_t *je)
+json_t *vt__json_loadb(const char *p, size_t n, size_t flags, json_error_t *je)
 {
     vt_jt_list l;
     json_t *j = NULL;
@@ -360,8 +360,9 @@ json_t *vt__json_loadb(const char *p, size_t n, json_error_t *je)
     memset(&l, 0, sizeof(l));
     /* Room for a token per 16 bytes (and 256): the reader allocates it up front.  Denser
      * documents (long arrays of small numbers) are jansson's. */
-    if (n > 0 && n < ((size_t)64 << 20) && vt__json_tokens(&l, (const uint8_t *)p, n, n / 16 + 256, LOAD_DEPTH))
-        j = tree_of(&l);
+    if ((flags & ~(size_t)(JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)) == 0 && n > 0 && n < ((size_t)64 << 20) &&
+        vt__json_tokens(&l, (const uint8_t *)p, n, n / 16 + 256, LOAD_DEPTH))
+        j = tree_of(&l, (flags & JSON_ALLOW_NUL) != 0);
     vt__json_tokens_free(&l);
-    return j != NULL ? j : json_loadb(p, n, JSON_REJECT_DUPLICATES, je);
+    return j != NULL ? j : json_loadb(p, n, flags, je);
 }

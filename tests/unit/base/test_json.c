@@ -120,12 +120,12 @@ static void test_base_json__dump_same_bytes_as_jansson(void **state)
     vt_buf_free(&out);
 }
 
-/* vt__json_loadb gives what json_loadb(JSON_REJECT_DUPLICATES) gives: the same tree (written
+/* vt__json_loadb gives what json_loadb gives with the same flags: the same tree (written
  * out to the same bytes, members in order), or the same refusal with jansson's message. */
-static void same_load(const char *doc, size_t n)
+static void same_load_flags(const char *doc, size_t n, size_t flags)
 {
     json_error_t e1, e2;
-    json_t *a = vt__json_loadb(doc, n, &e1), *b = json_loadb(doc, n, JSON_REJECT_DUPLICATES, &e2);
+    json_t *a = vt__json_loadb(doc, n, flags, &e1), *b = json_loadb(doc, n, flags, &e2);
 
     assert_int_equal(a == NULL, b == NULL);
     if (a == NULL) {
@@ -141,6 +141,15 @@ static void same_load(const char *doc, size_t n)
     }
     json_decref(a);
     json_decref(b);
+}
+
+/* With the verifier's flags, with the gateway's (NUL allowed), with none and with another. */
+static void same_load(const char *doc, size_t n)
+{
+    same_load_flags(doc, n, JSON_REJECT_DUPLICATES);
+    same_load_flags(doc, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL);
+    same_load_flags(doc, n, 0);
+    same_load_flags(doc, n, JSON_DECODE_ANY);
 }
 
 static void test_base_json__load_same_as_jansson(void **state)
