@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "appraise_int.h"
+#include "base/json.h"
 
 #define SKEW 60
 #define POLICY_PREFIX "veritee:env/"
@@ -183,7 +184,7 @@ vt_status vt_passport_issue(char **token_out, const vt_passport_claims *c, const
 {
     vt_status rc;
     json_t *claims = NULL;
-    char *payload = NULL;
+    vt_buf payload;
 
     *token_out = NULL;
     if (c == NULL || key == NULL || kid == NULL)
@@ -191,12 +192,12 @@ vt_status vt_passport_issue(char **token_out, const vt_passport_claims *c, const
     rc = build_claims(&claims, c, err);
     if (rc != VT_OK)
         return rc;
-    payload = json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    vt_buf_init(&payload);
+    rc = vt__json_dump_buf(&payload, claims, JSON_COMPACT | JSON_PRESERVE_ORDER, err); /* json_dumps' bytes */
     json_decref(claims);
-    if (payload == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "passport: out of memory");
-    rc = vt_jws_sign(token_out, key, kid, VT_PASSPORT_TYP, (const uint8_t *)payload, strlen(payload), err);
-    free(payload);
+    if (rc == VT_OK)
+        rc = vt_jws_sign(token_out, key, kid, VT_PASSPORT_TYP, payload.data, payload.len, err);
+    vt_buf_free(&payload);
     return rc;
 }
 
