@@ -8,6 +8,7 @@
  * loader that builds jansson's tree from the strict token reader
  * (vt__json_loadb).
  */
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,9 +296,26 @@ vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err
 
 #define LOAD_DEPTH 64 /* deeper documents go to jansson (whose own limit is 2048) */
 
-/* The tree of the tokens in l, or NULL when they hold what only jansson may judge (a real
- * number, a NUL in a string without allow_nul) or memory ran out. */
-static json_t *tree_of(const vt_jt_list *l, bool allow_nul)
+/* A real number's value, as jansson's load converts it: strtod in the "C" locale this program
+ * never leaves (jansson swaps the decimal point for the locale's; the reader's bounds keep the
+ * value finite).  false when the locale's decimal point is not '.'. */
+static bool real_of(double *out, const uint8_t *num, size_t len)
+{
+    char s[64]; /* the reader takes at most 40 digits, a sign, '.', 'e', a sign and 2 digits */
+    const struct lconv *lc = localeconv();
+
+    if (len >= sizeof(s) || lc == NULL || strcmp(lc->decimal_point, ".") != 0)
+        return false;
+    memcpy(s, num, len);
+    s[len] = '\0';
+    *out = strtod(s, NULL);
+    return true;
+}
+
+/* The tree of the tokens in l (numbers' bytes in doc), or NULL when they hold what only
+ * jansson may judge (a NUL in a string without allow_nul, a real under another locale) or
+ * memory ran out. */
+static json_t *tree_of(const vt_jt_list *l, const uint8_t *doc, bool allow_nul)
 {
     json_t *stack[LOAD_DEPTH + 1], *root = NULL;
     const vt_jt *key = NULL;
@@ -320,10 +338,14 @@ static json_t *tree_of(const vt_jt_list *l, bool allow_nul)
             if (allow_nul || memchr(vt__jt_str(l, t), '\0', t->len) == NULL) /* refused without JSON_ALLOW_NUL */
                 v = json_stringn_nocheck((const char *)vt__jt_str(l, t), t->len); /* the reader checked the UTF-8 */
             break;
-        case VT_JT_NUM:
-            if (t->integer) /* a real is jansson's to convert */
+        case VT_JT_NUM: {
+            double d;
+            if (t->integer)
                 v = json_integer((json_int_t)t->ival);
+            else if (real_of(&d, doc + t->off, t->len))
+                v = json_real(d);
             break;
+        }
         case VT_JT_TRUE: v = json_true(); break;
         case VT_JT_FALSE: v = json_false(); break;
         case VT_JT_NULL: v = json_null(); break;
@@ -362,7 +384,7 @@ json_t *vt__json_loadb(const char *p, size_t n, size_t flags, json_error_t *je)
      * documents (long arrays of small numbers) are jansson's. */
     if ((flags & ~(size_t)(JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)) == 0 && n > 0 && n < ((size_t)64 << 20) &&
         vt__json_tokens(&l, (const uint8_t *)p, n, n / 16 + 256, LOAD_DEPTH))
-        j = tree_of(&l, (flags & JSON_ALLOW_NUL) != 0);
+        j = tree_of(&l, (const uint8_t *)p, (flags & JSON_ALLOW_NUL) != 0);
     vt__json_tokens_free(&l);
     return j != NULL ? j : json_loadb(p, n, flags, je);
 }

@@ -31,7 +31,7 @@ vt_status vt__json_dump_buf(vt_buf *out, const json_t *doc, size_t flags, vt_err
  * json_loadb(p, n, flags, je), the same tree (same values, members in the same order),
  * built from the strict token reader (json_tokens.h) instead of jansson's lexer when
  * flags are at most JSON_REJECT_DUPLICATES and JSON_ALLOW_NUL and p holds an object in the
- * reader's subset with no real number (and no NUL in a string unless JSON_ALLOW_NUL): ≈ 12×
+ * reader's subset (and no NUL in a string unless JSON_ALLOW_NUL): ≈ 12×
  * faster on documents of long strings (a 17 KB attestation request took 152 µs in
  * jansson, 12 µs here).  Everything else, and every error with its message, is jansson's
  * own load; a document with a duplicate key is jansson's too (the reader refuses it, and

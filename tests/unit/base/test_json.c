@@ -158,7 +158,7 @@ static void test_base_json__load_same_as_jansson(void **state)
         "{}",
         "{\"z\":1,\"a\":[true,false,null,\"s\",-0,-9223372036854775],\"m\":{\"k\":{\"\":[]}}}",
         "{\"esc\":\"\\u00e9\\ud83d\\ude00\\n\\\"\\/\",\"utf8\":\"\xc3\xa9\xf0\x9f\x98\x80\"}",
-        "{\"real\":1.5,\"e\":2e3}",            /* reals: jansson's */
+        "{\"real\":1.5,\"e\":2e3,\"t\":0.1,\"z\":-0.0,\"tiny\":1e-99,\"long\":-123456789.123456789e+12}", /* reals */
         "{\"nul\":\"a\\u0000b\"}",              /* refused without JSON_ALLOW_NUL, as jansson does */
         "{\"dup\":1,\"dup\":2}",                /* refused: duplicate */
         "{\"a\":1,}",                           /* malformed */
