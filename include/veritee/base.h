@@ -149,6 +149,9 @@ VT_NODISCARD VT_API vt_status vt_time_parse(vt_time *out, const char *s, vt_err 
 VT_API void vt_time_format(char out[32], vt_time t);
 /* Current wall-clock time. */
 VT_API vt_time vt_time_now(void);
+/* The same in milliseconds since the epoch (timestamps and time-sorted ids; never for
+ * durations: use the monotonic clock below). */
+VT_API int64_t vt_time_now_ms(void);
 /* Days-from-civil conversion, exposed for ASN.1 time parsing and tests. */
 VT_API vt_time vt_time_from_utc(int year, int mon, int day, int hour, int min, int sec);
 /* Monotonic clock in nanoseconds since an arbitrary start (boot).  For durations,

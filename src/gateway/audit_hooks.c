@@ -34,13 +34,6 @@ struct xstate {
     bool xfailed;               /* an external auditor failed closed */
 };
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The audited route of an inference path; 0 for any other path. */
 static vt_audit_route inference_route(const char *p)
 {
@@ -107,7 +100,7 @@ static vt_status make_receipt(char **token_out, vt_gw_trust *t, struct xstate *x
     r.completion_tokens = x->exec.completion_tokens;
     r.total_tokens = x->exec.total_tokens;
     r.received_ms = x->received_ms;
-    r.completed_ms = wall_ms();
+    r.completed_ms = vt_time_now_ms();
     if (rc == VT_OK && ctx->deployments != NULL && (r.deployments = strdup(ctx->deployments)) == NULL)
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     if (rc == VT_OK)
@@ -248,7 +241,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     }
     ctx->state = x;
     x->audited = true;
-    x->received_ms = wall_ms();
+    x->received_ms = vt_time_now_ms();
     x->start_us = vt_time_mono_us();
     vt_audit_report_init(x->rep);
     vt_audit_exec_init(&x->exec);

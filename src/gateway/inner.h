@@ -84,7 +84,8 @@ void vt_gw_inner_wait(vt_gw_inner_waiter *w, struct event_base *base, struct vt_
  * to, so the watch ends; a close still cancels the inner request. */
 void vt_gw_inner_wait_replying(vt_gw_inner_waiter *w);
 /* Ends waiting, first thing in done (or after a failed send): the client's request to
- * answer, NULL when the client left.  The close callback no longer reaches w. */
+ * answer (w->req keeps it), NULL when the client left.  The close callback no longer
+ * reaches w. */
 struct evhttp_request *vt_gw_inner_wait_end(vt_gw_inner_waiter *w);
 
 /* True for header names that describe one hop, not the message (never replayed). */

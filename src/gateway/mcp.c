@@ -209,7 +209,6 @@ static void send_json(struct evhttp_request *req, int status, const char *json)
 /* ---- chat: the gateway calling itself ---- */
 struct chat_call {
     vt_gw_inner_waiter w;            /* the client's POST /mcp (w.req), answered at the end */
-    struct evhttp_request *mcp_req;  /* w.req once the wait ended */
     json_t *id;
 };
 
@@ -219,9 +218,9 @@ static void chat_reply(struct chat_call *c, json_t *result)
     char *s = msg != NULL ? json_dumps(msg, JSON_COMPACT) : NULL;
 
     if (s != NULL)
-        send_json(c->mcp_req, 200, s);
+        send_json(c->w.req, 200, s);
     else
-        evhttp_send_error(c->mcp_req, 503, "out of memory");
+        evhttp_send_error(c->w.req, 503, "out of memory");
     free(s);
     json_decref(msg);
 }
@@ -242,8 +241,7 @@ static void chat_done(struct evhttp_request *inner, void *arg)
     json_t *body = NULL;
     const char *answer;
 
-    c->mcp_req = vt_gw_inner_wait_end(&c->w);
-    if (c->mcp_req == NULL) /* the client left: the call was cancelled, nothing to answer */
+    if (vt_gw_inner_wait_end(&c->w) == NULL) /* the client left: the call was cancelled, nothing to answer */
         goto out;
     body = n > 0 ? json_loadb((const char *)evbuffer_pullup(in, (ssize_t)n), n, 0, NULL) : NULL;
     answer = json_string_value(

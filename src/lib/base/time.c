@@ -116,6 +116,14 @@ vt_time vt_time_now(void)
     return (vt_time)time(NULL);
 }
 
+int64_t vt_time_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t vt_time_mono_ns(void)
 {
     struct timespec ts;

@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -260,7 +259,6 @@ vt_status vt_random_id(void *p, size_t len, vt_err *err)
 vt_status vt_sortable_id(void *p, size_t len, vt_err *err)
 {
     uint8_t *b = p;
-    struct timespec ts;
     uint64_t ms;
     vt_status rc;
 
@@ -269,8 +267,7 @@ vt_status vt_sortable_id(void *p, size_t len, vt_err *err)
     rc = vt_random_id(b + 6, len - 6, err);
     if (rc != VT_OK)
         return rc;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    ms = (uint64_t)vt_time_now_ms();
     for (int i = 5; i >= 0; i--, ms >>= 8)
         b[i] = (uint8_t)ms;
     return VT_OK;

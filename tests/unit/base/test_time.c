@@ -51,6 +51,18 @@ static void test_base_time__format_round_trips(void **state)
 }
 
 /* Durations rest on the monotonic clock: it must never go back, and must move while we sleep. */
+/* Wall-clock milliseconds: the epoch's, agreeing with vt_time_now to the second. */
+static void test_base_time__now_ms_is_the_wall_clock(void **state)
+{
+    vt_time a = vt_time_now();
+    int64_t ms = vt_time_now_ms();
+    vt_time b = vt_time_now();
+
+    (void)state;
+    assert_true(ms / 1000 >= a && ms / 1000 <= b);
+    assert_true(ms / 1000 > vt_time_mono_ns() / 1000000000); /* not the monotonic clock (boot-relative) */
+}
+
 static void test_base_time__mono_advances(void **state)
 {
     struct timespec nap = { 0, 2000000 }; /* 2 ms */
@@ -85,6 +97,7 @@ int main(void)
         cmocka_unit_test(test_base_time__rejects_bad_times),
         cmocka_unit_test(test_base_time__format_round_trips),
         cmocka_unit_test(test_base_time__mono_advances),
+        cmocka_unit_test(test_base_time__now_ms_is_the_wall_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
