@@ -21,26 +21,51 @@
 #define PKEY_PEM_MAX (64u * 1024u)
 #define CTX_POOL 4 /* idle contexts kept per key and use: about the threads that sign at once */
 
+/* A value derived from the key, kept once computed (a key never changes, so it is a cache,
+ * not part of the key's value, and is filled through a const key).  KEPT_NONE ->
+ * KEPT_FILLING (one thread writes) -> KEPT_READY (release; readers acquire); the others
+ * compute it themselves meanwhile. */
+struct kept {
+    atomic_int state;
+    size_t len;
+    uint8_t v[96];
+};
+
+enum { KEPT_NONE, KEPT_FILLING, KEPT_READY };
+
+enum { USE_SIGN, USE_VERIFY, USE_COUNT }; /* what a pooled context was initialised for */
+
 struct vt_pkey {
     EVP_PKEY *pk;     /* owned; freed with the last reference */
     vt_key_type type; /* VT_KEY_NONE for key types we do not use */
     atomic_int refs;
-    /* The raw public key (vt_pkey_public_raw), kept once computed: OpenSSL 3 rebuilds an EC
-     * point's affine coordinates through its parameter API on every call, which made the
-     * receipt's key thumbprint cost as much as its signature.  PUB_NONE -> PUB_FILLING (one
-     * thread writes) -> PUB_READY (release; readers acquire); others compute it themselves. */
-    atomic_int pub_state;
-    uint8_t pub[96];
-    size_t pub_len;
-    atomic_int thumb_state; /* the same states, for the thumbprint */
-    char thumb[44];
-    /* vt__pkey_ctx_take: idle initialised contexts, [0] signing and [1] verifying */
+    /* The raw public key (vt_pkey_public_raw): OpenSSL 3 rebuilds an EC point's affine
+     * coordinates through its parameter API on every call, which made the receipt's key
+     * thumbprint cost as much as its signature.  And the JWK thumbprint (jwk.c). */
+    struct kept pub, thumb;
+    /* vt__pkey_ctx_take: idle initialised contexts, per use */
     pthread_mutex_t ctx_mu;
-    EVP_PKEY_CTX *ctx[2][CTX_POOL];
-    unsigned nctx[2];
+    EVP_PKEY_CTX *ctx[USE_COUNT][CTX_POOL];
+    unsigned nctx[USE_COUNT];
 };
 
-enum { PUB_NONE, PUB_FILLING, PUB_READY };
+/* Is the value there (c->v, c->len)? */
+static bool kept_ready(const struct kept *c)
+{
+    return atomic_load_explicit(&((struct kept *)c)->state, memory_order_acquire) == KEPT_READY;
+}
+
+static void kept_put(const struct kept *cc, const void *v, size_t len)
+{
+    struct kept *c = (struct kept *)cc;
+    int none = KEPT_NONE;
+
+    if (len <= sizeof(c->v) && atomic_compare_exchange_strong(&c->state, &none, KEPT_FILLING)) {
+        memcpy(c->v, v, len);
+        c->len = len;
+        atomic_store_explicit(&c->state, KEPT_READY, memory_order_release);
+    }
+}
 
 static vt_key_type pkey_kind(EVP_PKEY *pk)
 {
@@ -103,31 +128,27 @@ vt_pkey *vt__pkey_wrap(EVP_PKEY *pk)
 
 bool vt__pkey_thumb_cached(const vt_pkey *k, char out[44])
 {
-    if (k == NULL || atomic_load_explicit(&((vt_pkey *)k)->thumb_state, memory_order_acquire) != PUB_READY)
+    if (k == NULL || !kept_ready(&k->thumb))
         return false;
-    memcpy(out, k->thumb, 44);
+    memcpy(out, k->thumb.v, 44);
     return true;
 }
 
-void vt__pkey_thumb_keep(const vt_pkey *kc, const char thumb[44])
+void vt__pkey_thumb_keep(const vt_pkey *k, const char thumb[44])
 {
-    vt_pkey *k = (vt_pkey *)kc; /* a cache, not part of the key's value */
-    int none = PUB_NONE;
-
-    if (k != NULL && atomic_compare_exchange_strong(&k->thumb_state, &none, PUB_FILLING)) {
-        memcpy(k->thumb, thumb, 44);
-        atomic_store_explicit(&k->thumb_state, PUB_READY, memory_order_release);
-    }
+    if (k != NULL)
+        kept_put(&k->thumb, thumb, 44);
 }
 
 EVP_PKEY_CTX *vt__pkey_ctx_take(const vt_pkey *kc, bool sign)
 {
     vt_pkey *k = (vt_pkey *)kc; /* the pool is a cache: the key itself does not change */
+    int u = sign ? USE_SIGN : USE_VERIFY;
     EVP_PKEY_CTX *c = NULL;
 
     pthread_mutex_lock(&k->ctx_mu);
-    if (k->nctx[!sign] > 0)
-        c = k->ctx[!sign][--k->nctx[!sign]];
+    if (k->nctx[u] > 0)
+        c = k->ctx[u][--k->nctx[u]];
     pthread_mutex_unlock(&k->ctx_mu);
     if (c != NULL)
         return c;
@@ -142,13 +163,14 @@ EVP_PKEY_CTX *vt__pkey_ctx_take(const vt_pkey *kc, bool sign)
 void vt__pkey_ctx_give(const vt_pkey *kc, EVP_PKEY_CTX *c, bool sign, bool ok)
 {
     vt_pkey *k = (vt_pkey *)kc;
+    int u = sign ? USE_SIGN : USE_VERIFY;
 
     if (c == NULL)
         return;
     if (ok) {
         pthread_mutex_lock(&k->ctx_mu);
-        if (k->nctx[!sign] < CTX_POOL) {
-            k->ctx[!sign][k->nctx[!sign]++] = c;
+        if (k->nctx[u] < CTX_POOL) {
+            k->ctx[u][k->nctx[u]++] = c;
             c = NULL;
         }
         pthread_mutex_unlock(&k->ctx_mu);
@@ -174,7 +196,7 @@ void vt_pkey_free(vt_pkey *k)
         return;
     if (atomic_fetch_sub(&k->refs, 1) != 1)
         return;
-    for (int u = 0; u < 2; u++)
+    for (int u = 0; u < USE_COUNT; u++)
         while (k->nctx[u] > 0)
             EVP_PKEY_CTX_free(k->ctx[u][--k->nctx[u]]);
     pthread_mutex_destroy(&k->ctx_mu);
@@ -512,8 +534,8 @@ vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
         rc = vt_err_set(err, VT_E_ARG, "pkey: no key");
         goto out;
     }
-    if (atomic_load_explicit(&((vt_pkey *)k)->pub_state, memory_order_acquire) == PUB_READY)
-        return vt_buf_append(out, k->pub, k->pub_len, err);
+    if (kept_ready(&k->pub))
+        return vt_buf_append(out, k->pub.v, k->pub.len, err);
     switch (k->type) {
     case VT_KEY_EC_P256:
     case VT_KEY_EC_P384:
@@ -540,16 +562,7 @@ vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
         rc = vt_err_set(err, VT_E_UNSUPPORTED, "pkey: %s key has no raw public form", key_type_name(k->type));
         goto out;
     }
-    {
-        /* The cache is not part of the key's value: filling it through a const key is safe. */
-        vt_pkey *mk = (vt_pkey *)k;
-        int none = PUB_NONE;
-        if (atomic_compare_exchange_strong(&mk->pub_state, &none, PUB_FILLING)) {
-            memcpy(mk->pub, raw, rlen);
-            mk->pub_len = rlen;
-            atomic_store_explicit(&mk->pub_state, PUB_READY, memory_order_release);
-        }
-    }
+    kept_put(&k->pub, raw, rlen);
     rc = vt_buf_append(out, raw, rlen, err);
 out:
     BN_free(x);
