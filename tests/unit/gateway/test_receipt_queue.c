@@ -231,6 +231,37 @@ static void test_gateway_receipt_queue__corrupt_record(void **state)
     vt_test_rmdir(dir);
 }
 
+/* A record that changes on disk after the queue was opened (recovery checked it) is refused
+ * by the reader with an error, not sent; the records before it still are. */
+static void test_gateway_receipt_queue__record_changed_under_the_reader(void **state)
+{
+    char dir[4096], seg[4200];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_err err = { 0 };
+    int fd;
+    char c;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    with_records(dir, sizeof(dir), 5);
+    q = reopen(dir, 5, 0);
+    last_segment(seg, sizeof(seg), dir);
+    fd = open(seg, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &c, 1, 3 * 47 + 20), 1); /* record 3's payload */
+    c ^= 0x01;
+    assert_int_equal(pwrite(fd, &c, 1, 3 * 47 + 20), 1);
+    close(fd);
+    assert_int_equal(vt_gw_rq_peek(q, &b, 100, 1 << 20, &err), VT_E_FORMAT);
+    assert_non_null(strstr(err.msg, "checksum"));
+    assert_int_equal(b.count, 0);
+    assert_int_equal(expect_batch(q, &b, 3, 0), 3); /* the intact ones before it */
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
 /* The disk budget: a full queue refuses and counts; acknowledging frees room. */
 static void test_gateway_receipt_queue__full(void **state)
 {
@@ -425,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__order_ack_replay),
         cmocka_unit_test(test_gateway_receipt_queue__torn_tail),
         cmocka_unit_test(test_gateway_receipt_queue__corrupt_record),
+        cmocka_unit_test(test_gateway_receipt_queue__record_changed_under_the_reader),
         cmocka_unit_test(test_gateway_receipt_queue__full),
         cmocka_unit_test(test_gateway_receipt_queue__segments),
         cmocka_unit_test(test_gateway_receipt_queue__crc32),
