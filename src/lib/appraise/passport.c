@@ -138,7 +138,7 @@ static vt_status build_claims(json_t **out, const vt_passport_claims *c, vt_err 
                             json_pack("{s:s, s:o}", "name", c->measurement_name, "value",
                                       vt__hex_json(c->measurement, c->measurement_len)));
     if (vt != NULL && c->platform_claims != NULL) {
-        v = json_loads(c->platform_claims, JSON_REJECT_DUPLICATES, &jerr);
+        v = vt__json_loadb(c->platform_claims, strlen(c->platform_claims), JSON_REJECT_DUPLICATES, &jerr);
         if (!json_is_object(v)) {
             json_decref(v);
             json_decref(vt);
@@ -157,7 +157,7 @@ static vt_status build_claims(json_t **out, const vt_passport_claims *c, vt_err 
     if (c->nonce_len > 0)
         json_object_set_new(doc, "eat_nonce", vt__b64url_json(c->nonce, c->nonce_len));
     if (c->attester_jwk != NULL) {
-        json_t *jwk = json_loads(c->attester_jwk, JSON_REJECT_DUPLICATES, &jerr);
+        json_t *jwk = vt__json_loadb(c->attester_jwk, strlen(c->attester_jwk), JSON_REJECT_DUPLICATES, &jerr);
         vt_pkey *check = NULL;
         vt_err kerr = { 0 };
         rc = vt__jwk_from_object(&check, jwk, &kerr);

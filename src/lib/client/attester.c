@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "base/json.h"
 #include "client/client.h"
 #include "veritee/attester.h"
 #include "veritee/jws.h"
@@ -92,12 +93,12 @@ vt_status vt_attester_evidence(vt_buf *ev_out, vt_collateral *coll_out, vt_tee_k
     }
 }
 
-vt_status vt_attester_collateral_json(char **json_out, const vt_collateral *c, vt_err *err)
+/* The collateral as a JSON object of base64 members (the attest request's "collateral"). */
+static vt_status collateral_object(json_t **out, const vt_collateral *c, vt_err *err)
 {
     json_t *obj = json_object();
     vt_status rc = obj == NULL ? vt_err_set(err, VT_E_NOMEM, "attester: out of memory") : VT_OK;
 
-    *json_out = NULL;
     for (size_t i = 0; rc == VT_OK && c != NULL && i < vt_collateral_count(c); i++) {
         const char *name;
         size_t len;
@@ -105,12 +106,24 @@ vt_status vt_attester_collateral_json(char **json_out, const vt_collateral *c, v
         vt_buf b;
         vt_buf_init(&b);
         rc = vt_base64_encode(&b, p, len, false, err);
-        if (rc == VT_OK)
-            rc = vt_buf_terminate(&b, err);
-        if (rc == VT_OK && json_object_set_new(obj, name, json_string((const char *)b.data)) != 0)
+        if (rc == VT_OK && json_object_set_new(obj, name, json_stringn((const char *)b.data, b.len)) != 0)
             rc = vt_err_set(err, VT_E_NOMEM, "attester: out of memory");
         vt_buf_free(&b);
     }
+    if (rc != VT_OK) {
+        json_decref(obj);
+        obj = NULL;
+    }
+    *out = obj;
+    return rc;
+}
+
+vt_status vt_attester_collateral_json(char **json_out, const vt_collateral *c, vt_err *err)
+{
+    json_t *obj = NULL;
+    vt_status rc = collateral_object(&obj, c, err);
+
+    *json_out = NULL;
     if (rc == VT_OK) {
         *json_out = json_dumps(obj, JSON_COMPACT);
         if (*json_out == NULL)
@@ -120,9 +133,16 @@ vt_status vt_attester_collateral_json(char **json_out, const vt_collateral *c, v
     return rc;
 }
 
+/* A JSON text this module made, back as a tree (the token reader's fast load). */
+static json_t *load_own(const char *text)
+{
+    return text != NULL ? vt__json_loadb(text, strlen(text), 0, NULL) : NULL;
+}
+
 /* POST base+path; *out gets the parsed 2xx JSON object reply, or a refused
  * appraisal's (403) object along with the error. */
-static vt_status call(json_t **out, const vt_attester_opts *o, const char *path, const char *body, vt_err *err)
+static vt_status call(json_t **out, const vt_attester_opts *o, vt_http_conn *conn, const char *path, const char *body,
+                      vt_err *err)
 {
     vt_http_client_opts co;
     json_t *refusal = NULL;
@@ -134,6 +154,7 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
         return vt_err_set(err, VT_E_ARG, "attester: verifier URL too long");
     memset(&co, 0, sizeof(co));
     co.timeout_ms = o->timeout_ms;
+    co.conn = conn;
     if (o->auth_passport != NULL && o->auth_key != NULL) {
         rc = vt_passport_auth_sign(&authz, o->auth_passport, o->auth_key, "POST", url, (const uint8_t *)body,
                                    body != NULL ? strlen(body) : 0, vt_time_now(), err);
@@ -158,27 +179,31 @@ static vt_status call(json_t **out, const vt_attester_opts *o, const char *path,
 vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, const vt_mlog *log,
                           const vt_pkey *key, vt_err *err)
 {
-    json_t *ch = NULL, *reply = NULL, *body = NULL;
-    char *jwk = NULL, *logtxt = NULL, *colltxt = NULL, *bodytxt = NULL;
+    json_t *ch = NULL, *reply = NULL, *body = NULL, *collobj = NULL;
+    char *jwk = NULL, *logtxt = NULL;
+    vt_http_conn *conn = NULL; /* the challenge's connection, kept for the attest */
     const char *nonce_hex;
     uint8_t nonce[64];
     size_t nonce_len;
     vt_collateral *coll = NULL;
-    vt_buf ev, b64;
+    vt_buf ev, b64, bodytxt;
     vt_status rc;
     bool refused = false; /* a contraindicated appraisal: out describes it */
 
     memset(out, 0, sizeof(*out));
     vt_buf_init(&ev);
     vt_buf_init(&b64);
+    vt_buf_init(&bodytxt);
     if (o->verifier_url == NULL || o->environment == NULL || log == NULL || key == NULL)
         return vt_err_set(err, VT_E_ARG, "attester: verifier URL, environment, log and key are required");
     rc = vt_jwk_from_pkey(&jwk, key, NULL, err);
     if (rc == VT_OK)
         rc = vt_mlog_to_json(&logtxt, log, err);
+    if (rc == VT_OK)
+        rc = vt_http_conn_new(&conn, err);
     /* 1. challenge */
     if (rc == VT_OK)
-        rc = call(&ch, o, "/v1/challenge", NULL, err);
+        rc = call(&ch, o, conn, "/v1/challenge", NULL, err);
     nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch, "nonce")) : NULL;
     if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
                         strlen(nonce_hex) > 128))
@@ -197,19 +222,18 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     if (rc == VT_OK)
         rc = vt_buf_terminate(&b64, err);
     if (rc == VT_OK)
-        rc = vt_attester_collateral_json(&colltxt, coll, err);
+        rc = collateral_object(&collobj, coll, err);
     /* 3. attest */
     if (rc == VT_OK) {
-        body = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "evidence", (const char *)b64.data, "platform",
-                         vt_tee_name(out->kind), "log", json_loads(logtxt, 0, NULL), "public_key",
-                         json_loads(jwk, 0, NULL), "nonce", nonce_hex, "environment", o->environment,
-                         "collateral", json_loads(colltxt, 0, NULL));
-        bodytxt = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-        if (bodytxt == NULL)
+        body = json_pack("{s:s%, s:s, s:o, s:o, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
+                         "platform", vt_tee_name(out->kind), "log", load_own(logtxt), "public_key", load_own(jwk),
+                         "nonce", nonce_hex, "environment", o->environment, "collateral", collobj);
+        if (body == NULL || vt__json_dump_buf(&bodytxt, body, JSON_COMPACT, NULL) != VT_OK ||
+            vt_buf_terminate(&bodytxt, NULL) != VT_OK)
             rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
     }
     if (rc == VT_OK)
-        rc = call(&reply, o, "/v1/attest", bodytxt, err);
+        rc = call(&reply, o, conn, "/v1/attest", (const char *)bodytxt.data, err);
     if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
         strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {
         json_t *r;
@@ -254,8 +278,9 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         vt_attester_result_clear(out);
     free(jwk);
     free(logtxt);
-    free(colltxt);
-    free(bodytxt);
+    vt_buf_free(&bodytxt);
+    vt_http_conn_free(conn);
+    json_decref(collobj);
     vt_collateral_free(coll);
     vt_buf_free(&ev);
     vt_buf_free(&b64);

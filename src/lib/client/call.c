@@ -1,6 +1,7 @@
 /* One JSON call to a veritee service (client/client.h). */
 #include <string.h>
 
+#include "base/json.h"
 #include "client/client.h"
 
 vt_status vt__client_status(long http_status)
@@ -44,7 +45,7 @@ vt_status vt__client_call(json_t **out, json_t **refusal, const char *method, co
         }
         goto out;
     }
-    *out = json_loadb((const char *)r.body.data, r.body.len, 0, &je);
+    *out = vt__json_loadb((const char *)r.body.data, r.body.len, 0, &je);
     rc = *out != NULL ? VT_OK
                       : vt_err_set(err, VT_E_FORMAT, "%s %s: the reply is not JSON: %s", method, url, je.text);
 out:

@@ -278,6 +278,60 @@ out:
     return rc;
 }
 
+/* ---- imported EC public keys, kept by their bytes ----
+ * OpenSSL 3 builds a new EC group for every imported point (≈17 µs for P-256, about as much
+ * as the ECDSA verify the key is imported for), and the keys a verifier meets repeat: a
+ * platform's attestation key in every quote, an attester's enclave key at every
+ * re-attestation and again in its passport.  The last keys imported are kept in a small
+ * direct-mapped table and shared (a vt_pkey never changes and is reference counted), which
+ * also keeps their pooled verify contexts.  Public values only, compared in full; a key that
+ * maps to a taken slot replaces it, so the table stays IMPORT_SLOTS keys whatever comes in. */
+#define IMPORT_SLOTS 64
+
+struct imported {
+    vt_key_type type;
+    uint8_t xy[96];
+    vt_pkey *k; /* one reference, the table's */
+};
+
+static struct imported import_tab[IMPORT_SLOTS];
+static pthread_mutex_t import_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t import_slot(const uint8_t *xy, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over the point: spread, not secret */
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ xy[i]) * 16777619u;
+    return h % IMPORT_SLOTS;
+}
+
+static vt_pkey *import_find(vt_key_type type, const uint8_t *xy, size_t len)
+{
+    struct imported *e = &import_tab[import_slot(xy, len)];
+    vt_pkey *k = NULL;
+
+    pthread_mutex_lock(&import_mu);
+    if (e->k != NULL && e->type == type && CRYPTO_memcmp(e->xy, xy, len) == 0)
+        k = vt_pkey_ref(e->k);
+    pthread_mutex_unlock(&import_mu);
+    return k;
+}
+
+static void import_keep(vt_pkey *k, vt_key_type type, const uint8_t *xy, size_t len)
+{
+    struct imported *e = &import_tab[import_slot(xy, len)];
+    vt_pkey *old;
+
+    pthread_mutex_lock(&import_mu);
+    old = e->k;
+    e->type = type;
+    memcpy(e->xy, xy, len);
+    e->k = vt_pkey_ref(k);
+    pthread_mutex_unlock(&import_mu);
+    vt_pkey_free(old);
+}
+
 vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
@@ -302,6 +356,8 @@ vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy
                         key_type_name(type), len, want);
         goto out;
     }
+    if ((*out = import_find(type, xy, len)) != NULL)
+        return VT_OK;
     pt[0] = 0x04; /* uncompressed point */
     memcpy(pt + 1, xy, len);
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
@@ -309,6 +365,8 @@ vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy
     params[2] = OSSL_PARAM_construct_end();
     /* Import decodes the point and refuses one that is not on the curve. */
     rc = import_public(out, "EC", params, err);
+    if (rc == VT_OK)
+        import_keep(*out, type, xy, len);
     if (rc == VT_E_CRYPTO)
         rc = vt_err_set(err, VT_E_CRYPTO, "pkey: raw %s public key is not a point on the curve",
                         key_type_name(type));

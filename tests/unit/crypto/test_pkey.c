@@ -89,6 +89,52 @@ static void test_crypto_pkey__raw_ec_point_off_curve(void **state)
     vt_pkey_free(k);
 }
 
+/* Imported points are kept and shared by their bytes (pkey.c): every import must still be
+ * exactly the key asked for — more keys than the table has slots, so slots are shared and
+ * replaced — a kept key must outlive its first caller's reference, and a point one bit away
+ * from a kept one must still be refused. */
+static void test_crypto_pkey__raw_ec_imports_kept_exact(void **state)
+{
+    enum { N = 150 };
+    vt_pkey *keys[N];
+    vt_buf raw[N];
+    vt_err err = { 0 };
+
+    (void)state;
+    for (int i = 0; i < N; i++) {
+        keys[i] = gen(i % 5 == 0 ? VT_KEY_EC_P384 : VT_KEY_EC_P256);
+        vt_buf_init(&raw[i]);
+        assert_int_equal(vt_pkey_public_raw(&raw[i], keys[i], &err), VT_OK);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            vt_pkey *pub = NULL;
+            vt_buf got;
+            vt_buf sig;
+            const char msg[] = "kept";
+            vt_buf_init(&got);
+            vt_buf_init(&sig);
+            assert_int_equal(vt_pkey_from_ec_raw(&pub, vt_pkey_type(keys[i]), raw[i].data, raw[i].len, &err), VT_OK);
+            assert_int_equal(vt_pkey_public_raw(&got, pub, &err), VT_OK);
+            assert_int_equal(got.len, raw[i].len);
+            assert_memory_equal(got.data, raw[i].data, got.len);
+            assert_int_equal(vt_ecdsa_sign_raw(&sig, keys[i], VT_MD_SHA256, msg, sizeof(msg), &err), VT_OK);
+            assert_int_equal(vt_ecdsa_verify_raw(pub, VT_MD_SHA256, msg, sizeof(msg), sig.data, sig.len, &err), VT_OK);
+            vt_pkey_free(pub); /* the table's reference keeps it for the next round */
+            vt_buf_free(&got);
+            vt_buf_free(&sig);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        vt_pkey *pub = (vt_pkey *)&pub;
+        raw[i].data[raw[i].len - 1] ^= 1; /* y no longer matches x */
+        assert_int_equal(vt_pkey_from_ec_raw(&pub, vt_pkey_type(keys[i]), raw[i].data, raw[i].len, &err), VT_E_CRYPTO);
+        assert_null(pub);
+        vt_buf_free(&raw[i]);
+        vt_pkey_free(keys[i]);
+    }
+}
+
 static void pem_round_trip(vt_key_type t)
 {
     vt_pkey *k = gen(t), *priv = NULL, *pub = NULL;
@@ -213,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_crypto_pkey__raw_ec_round_trip),
         cmocka_unit_test(test_crypto_pkey__raw_ec_wrong_length),
         cmocka_unit_test(test_crypto_pkey__raw_ec_point_off_curve),
+        cmocka_unit_test(test_crypto_pkey__raw_ec_imports_kept_exact),
         cmocka_unit_test(test_crypto_pkey__pem_round_trip_p256),
         cmocka_unit_test(test_crypto_pkey__pem_round_trip_p384),
         cmocka_unit_test(test_crypto_pkey__pem_round_trip_ed25519),
