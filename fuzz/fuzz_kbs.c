@@ -5,6 +5,8 @@
 
 #include "veritee/veritee.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t nonce[VT_KBS_NONCE_MAX];

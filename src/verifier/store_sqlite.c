@@ -92,8 +92,8 @@ static const char *const log_sql[L_COUNT] = {
     [L_ROLLBACK] = "ROLLBACK",
     [L_PUT] = "INSERT INTO log_entries (idx, kind, ref, leaf, data) VALUES (?1, ?2, ?3, ?4, ?5)",
     [L_HASH_PUT] = "INSERT INTO log_hashes (id, hash) VALUES (?1, ?2)",
-    [L_HEAD_PUT] = "INSERT INTO log_head (one, size, checkpoint) VALUES (1, ?1, ?2)"
-                   " ON CONFLICT(one) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint",
+    [L_HEAD_PUT] = ("INSERT INTO log_head (one, size, checkpoint) VALUES (1, ?1, ?2)"
+                    " ON CONFLICT(one) DO UPDATE SET size = excluded.size, checkpoint = excluded.checkpoint"),
     [L_HASH] = "SELECT hash FROM log_hashes WHERE id = ?1",
     [L_HEAD] = "SELECT size, checkpoint FROM log_head WHERE one = 1",
     [L_FIND] = "SELECT idx, data FROM log_entries WHERE kind = ?1 AND ref = ?2",
