@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gateway/crc32.h"
 #include "gateway/receipt_queue.h"
 
 #define RQ_HDR 8
@@ -47,53 +48,12 @@ struct vt_gw_rq {
     vt_gw_rq_stats st;
 };
 
-/* ---- CRC-32 (IEEE 802.3), slicing-by-8, tables built once ----
- * Every record is summed when appended and again when the sink reads it back, so the
- * byte-at-a-time loop was a visible share of the audited gateway's CPU; eight tables
- * fold eight bytes per step with the same result (the on-disk format is unchanged). */
-
-static uint32_t crc_table[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int t = 1; t < 8; t++)
-            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-}
-
-static uint32_t crc_update(uint32_t c, const uint8_t *p, size_t n)
-{
-    c = ~c;
-    for (; n >= 8; n -= 8, p += 8) {
-        /* Explicit little-endian loads: correct on any host byte order and alignment. */
-        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-        c = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^ crc_table[5][(lo >> 16) & 0xff] ^
-            crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
-            crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
-    }
-    while (n-- > 0)
-        c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-    return ~c;
-}
-
-uint32_t vt__gw_rq_crc32(uint32_t crc, const void *p, size_t n)
-{
-    pthread_once(&crc_once, crc_init);
-    return crc_update(crc, p, n);
-}
+/* ---- record checksums ---- */
 
 static uint32_t rec_crc(uint32_t len, const uint8_t *p)
 {
     uint8_t l[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24) };
-    return crc_update(crc_update(0, l, 4), p, len);
+    return vt__gw_crc32(vt__gw_crc32(0, l, 4), p, len);
 }
 
 /* ---- paths ---- */
@@ -411,7 +371,6 @@ vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
     vt_status rc = VT_E_INTERNAL;
 
     *out = NULL;
-    pthread_once(&crc_once, crc_init);
     if (o == NULL || o->dir == NULL || strlen(o->dir) >= sizeof(q->dir))
         return vt_err_set(err, VT_E_ARG, "receipt queue: dir missing or too long");
     q = calloc(1, sizeof(*q));

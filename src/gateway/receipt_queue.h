@@ -85,8 +85,5 @@ VT_NODISCARD vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_
 VT_NODISCARD vt_status vt_gw_rq_ack(vt_gw_rq *q, const vt_gw_rq_batch *b, vt_err *err);
 void vt_gw_rq_batch_clear(vt_gw_rq_batch *b);
 void vt_gw_rq_stats_get(vt_gw_rq *q, vt_gw_rq_stats *out);
-/* CRC-32 (IEEE 802.3, as zlib's crc32) continuing from crc (0 to start): each record's
- * checksum.  Exposed for its known-answer test. */
-uint32_t vt__gw_rq_crc32(uint32_t crc, const void *p, size_t n);
 
 #endif
