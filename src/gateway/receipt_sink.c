@@ -139,11 +139,14 @@ static vt_status batch_body(vt_buf *out, const vt_gw_rq_batch *b, size_t n, vt_e
 
     for (size_t i = 0; rc == VT_OK && i < n; i++) {
         const char *tok = (const char *)b->data.data + b->off[i];
-        if (!token_chars_ok(tok, b->len[i]))
+        size_t len = b->len[i];
+        if (!token_chars_ok(tok, len)) {
             tok = "not-a-compact-jws"; /* the verifier refuses it and says so; the rest go on */
+            len = strlen(tok);
+        }
         rc = vt_buf_append_str(out, i > 0 ? ",\"" : "\"", err);
         if (rc == VT_OK)
-            rc = vt_buf_append_str(out, tok, err);
+            rc = vt_buf_append(out, tok, len, err);
         if (rc == VT_OK)
             rc = vt_buf_append(out, "\"", 1, err);
     }
