@@ -78,7 +78,13 @@ static const bool on_fast[Q_COUNT] = {
 static const char log_schema[] =
     "CREATE TABLE IF NOT EXISTS log_entries (idx INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,"
     " leaf BLOB NOT NULL, data BLOB NOT NULL, UNIQUE (kind, ref));"
-    "CREATE INDEX IF NOT EXISTS log_entries_leaf ON log_entries(leaf);"
+    /* Looked up by leaf hash (GET /v1/log/proof?hash=): leaf hashes are random, so each new
+     * entry lands on a random page of this index.  Its first 8 bytes keep the index about a
+     * third of the size of one on the whole hash (fewer pages, fewer of them written per
+     * commit); the lookup compares the whole hash.  Databases made with the older index on
+     * the whole hash get this one at open, then lose that one. */
+    "CREATE INDEX IF NOT EXISTS log_entries_leaf8 ON log_entries(substr(leaf, 1, 8));"
+    "DROP INDEX IF EXISTS log_entries_leaf;"
     "CREATE TABLE IF NOT EXISTS log_hashes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS log_head (one INTEGER PRIMARY KEY CHECK (one = 1), size INTEGER NOT NULL,"
     " checkpoint TEXT NOT NULL);";
@@ -97,7 +103,8 @@ static const char *const log_sql[L_COUNT] = {
     [L_HASH] = "SELECT hash FROM log_hashes WHERE id = ?1",
     [L_HEAD] = "SELECT size, checkpoint FROM log_head WHERE one = 1",
     [L_FIND] = "SELECT idx, data FROM log_entries WHERE kind = ?1 AND ref = ?2",
-    [L_INDEX_OF] = "SELECT idx FROM log_entries WHERE leaf = ?1 ORDER BY idx LIMIT 1",
+    [L_INDEX_OF] = "SELECT idx FROM log_entries WHERE substr(leaf, 1, 8) = substr(?1, 1, 8) AND leaf = ?1"
+                   " ORDER BY idx LIMIT 1",
     [L_ENTRIES] = "SELECT data FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
 };
 

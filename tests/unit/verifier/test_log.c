@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "vt_test.h"
 
 #include "verifier/log.h"
+#include "veritee/tlog.h"
 
 struct fx {
     char dir[4096], url[4200];
@@ -151,12 +154,93 @@ static void test_batch_one_refused(void **state)
     assert_int_equal(log_size(f), 2);
 }
 
+/* GET /v1/log/proof?hash= finds an entry by its leaf hash through an index on the hash's
+ * first 8 bytes, comparing the whole hash: every entry is found at its index, a hash that
+ * differs only past the first 8 bytes is not found, and a database made with the older
+ * index on the whole hash gets the new one when opened (and still answers). */
+static uint64_t index_of(struct fx *f, const uint8_t leaf[32], vt_status want)
+{
+    uint64_t idx = UINT64_MAX;
+    vt_err err = { 0 };
+
+    assert_int_equal(f->st->log->index_of(f->st, &idx, leaf, &err), want);
+    return idx;
+}
+
+static int count_index(const char *path, const char *name)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_leaf_lookup(void **state)
+{
+    enum { N = 300 };
+    struct fx *f = *state;
+    static char data[N][64], refs[N][32];
+    static uint8_t leaf[N][32];
+    vf_log_entry e[N];
+    uint64_t idx[N];
+    char path[4200];
+    sqlite3 *db = NULL;
+    vt_err err = { 0 };
+
+    for (int i = 0; i < N; i++) {
+        snprintf(data[i], sizeof(data[i]), "receipt token number %d", i);
+        snprintf(refs[i], sizeof(refs[i]), "r%03d", i);
+        e[i] = (vf_log_entry){ .kind = "receipt", .ref = refs[i], .data = (const uint8_t *)data[i],
+                               .len = strlen(data[i]) };
+        assert_int_equal(vt_tlog_leaf_hash(leaf[i], data[i], strlen(data[i]), &err), VT_OK);
+    }
+    assert_int_equal(vf_log_append_many(f->log, idx, e, N, &err), VT_OK);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(index_of(f, leaf[i], VT_OK), idx[i]);
+    {
+        uint8_t other[32];
+        memcpy(other, leaf[7], 32);
+        other[31] ^= 1; /* the same first 8 bytes */
+        (void)index_of(f, other, VT_E_NOTFOUND);
+    }
+
+    /* A database with the index of an older version. */
+    snprintf(path, sizeof(path), "%s/verifier.db", f->dir);
+    vf_log_close(f->log);
+    vs_close(f->st);
+    f->log = NULL;
+    f->st = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP INDEX log_entries_leaf8; CREATE INDEX log_entries_leaf ON log_entries(leaf);",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(count_index(path, "log_entries_leaf8"), 0);
+    if (vs_open(&f->st, f->url, &err) != VT_OK ||
+        vf_log_open(&f->log, f->url, f->dir, "test.example/log", NULL, &err) != VT_OK)
+        fail_msg("reopen: %s", err.msg);
+    assert_int_equal(count_index(path, "log_entries_leaf8"), 1);
+    assert_int_equal(count_index(path, "log_entries_leaf"), 0);
+    for (int i = 0; i < N; i += 37)
+        assert_int_equal(index_of(f, leaf[i], VT_OK), idx[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_row_and_entry_together, setup, teardown),
         cmocka_unit_test_setup_teardown(test_row_refused_nothing_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_one_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leaf_lookup, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
