@@ -356,9 +356,12 @@ static json_t *tree_of(const vt_jt_list *l, const uint8_t *doc, bool allow_nul)
             root = v;
         } else if (json_is_object(stack[sp - 1])) {
             /* keys are unique and NUL-free: the reader refused the rest */
-            if (key == NULL || json_object_setn_new_nocheck(stack[sp - 1], (const char *)vt__jt_str(l, key), key->len,
-                                                            v) != 0)
+            if (key == NULL) { /* a value without its key: the reader never makes one */
+                json_decref(v);
                 goto fail;
+            }
+            if (json_object_setn_new_nocheck(stack[sp - 1], (const char *)vt__jt_str(l, key), key->len, v) != 0)
+                goto fail; /* the set took v, also when it failed */
         } else if (json_array_append_new(stack[sp - 1], v) != 0) {
             goto fail;
         }
