@@ -7,6 +7,7 @@
 
 #include "base/json.h"
 #include "client/client.h"
+#include "crypto/jose_int.h"
 #include "veritee/attester.h"
 #include "veritee/jws.h"
 #include "veritee/passport.h"
@@ -179,8 +180,8 @@ static vt_status call(json_t **out, const vt_attester_opts *o, vt_http_conn *con
 vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, const vt_mlog *log,
                           const vt_pkey *key, vt_err *err)
 {
-    json_t *ch = NULL, *reply = NULL, *body = NULL, *collobj = NULL;
-    char *jwk = NULL, *logtxt = NULL;
+    json_t *ch = NULL, *reply = NULL, *body = NULL, *collobj = NULL, *jwk = NULL;
+    char *logtxt = NULL;
     vt_http_conn *conn = NULL; /* the challenge's connection, kept for the attest */
     const char *nonce_hex;
     uint8_t nonce[64];
@@ -196,7 +197,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     vt_buf_init(&bodytxt);
     if (o->verifier_url == NULL || o->environment == NULL || log == NULL || key == NULL)
         return vt_err_set(err, VT_E_ARG, "attester: verifier URL, environment, log and key are required");
-    rc = vt_jwk_from_pkey(&jwk, key, NULL, err);
+    rc = vt__jwk_object(&jwk, key, NULL, err); /* the tree, not its text read back */
     if (rc == VT_OK)
         rc = vt_mlog_to_json(&logtxt, log, err);
     if (rc == VT_OK)
@@ -225,9 +226,10 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         rc = collateral_object(&collobj, coll, err);
     /* 3. attest */
     if (rc == VT_OK) {
-        body = json_pack("{s:s%, s:s, s:o, s:o, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
-                         "platform", vt_tee_name(out->kind), "log", load_own(logtxt), "public_key", load_own(jwk),
+        body = json_pack("{s:s%, s:s, s:o, s:O, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
+                         "platform", vt_tee_name(out->kind), "log", load_own(logtxt), "public_key", jwk,
                          "nonce", nonce_hex, "environment", o->environment, "collateral", collobj);
+        /* s:O above took references: jwk and collobj are still ours to release */
         if (body == NULL || vt__json_dump_buf(&bodytxt, body, JSON_COMPACT, NULL) != VT_OK ||
             vt_buf_terminate(&bodytxt, NULL) != VT_OK)
             rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
@@ -276,7 +278,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     }
     if (rc != VT_OK && !refused)
         vt_attester_result_clear(out);
-    free(jwk);
+    json_decref(jwk);
     free(logtxt);
     vt_buf_free(&bodytxt);
     vt_http_conn_free(conn);
