@@ -50,6 +50,18 @@ struct vt_gw_rq {
 
 /* ---- record checksums ---- */
 
+/* A record's header at p (RQ_HDR bytes): its payload length and checksum; false when the
+ * length cannot be a record's.  Recovery and the reader both judge records through it. */
+static bool rec_header(const uint8_t *p, uint32_t *len, uint32_t *crc)
+{
+    vt_rd r;
+
+    vt_rd_init(&r, p, RQ_HDR);
+    *len = vt_rd_u32le(&r);
+    *crc = vt_rd_u32le(&r);
+    return *len > 0 && *len <= VT_RECEIPT_MAX;
+}
+
 static uint32_t rec_crc(uint32_t len, const uint8_t *p)
 {
     uint8_t l[4] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24) };
@@ -106,9 +118,9 @@ static vt_status seg_scan(struct rq_seg *s, uint64_t *file_size, const char *pat
     *file_size = b.len;
     vt_rd_init(&r, b.data, b.len);
     while (r.left > 0) {
-        uint32_t len = vt_rd_u32le(&r), crc = vt_rd_u32le(&r);
-        const uint8_t *p;
-        if (!vt_rd_ok(&r) || len == 0 || len > VT_RECEIPT_MAX)
+        const uint8_t *h = vt_rd_take(&r, RQ_HDR), *p;
+        uint32_t len, crc;
+        if (h == NULL || !rec_header(h, &len, &crc))
             break;
         p = vt_rd_take(&r, len);
         if (p == NULL || rec_crc(len, p) != crc)
@@ -550,7 +562,6 @@ static vt_status record_at(vt_gw_rq *q, struct rq_piece *pc, int fd, const struc
 {
     vt_status rc = VT_OK;
     uint32_t crc;
-    vt_rd r;
 
     if (!piece_has(pc, off, RQ_HDR))
         rc = piece_read(q, pc, fd, s, off, path, err);
@@ -558,10 +569,7 @@ static vt_status record_at(vt_gw_rq *q, struct rq_piece *pc, int fd, const struc
         return rc;
     if (!piece_has(pc, off, RQ_HDR))
         return vt_err_set(err, VT_E_FORMAT, "receipt queue: record length in %s", path);
-    vt_rd_init(&r, q->rbuf + (off - pc->off), RQ_HDR);
-    *len = vt_rd_u32le(&r);
-    crc = vt_rd_u32le(&r);
-    if (*len == 0 || *len > VT_RECEIPT_MAX || off + RQ_HDR + *len > s->size)
+    if (!rec_header(q->rbuf + (off - pc->off), len, &crc) || off + RQ_HDR + *len > s->size)
         return vt_err_set(err, VT_E_FORMAT, "receipt queue: record length in %s", path);
     if (!piece_has(pc, off, RQ_HDR + *len)) /* it fits a fresh piece: RQ_READ_CHUNK holds any record */
         rc = piece_read(q, pc, fd, s, off, path, err);
