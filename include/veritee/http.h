@@ -34,6 +34,8 @@ typedef struct vt_http_req {
     const char *client;          /* client address as text */
     const char *request_id;      /* 16 hex chars, also sent as X-Request-Id */
     void *thread_ctx;            /* what opts.thread_init made for this worker */
+    void *server_req;            /* the server's own state of this request (vt_http_reply_later);
+                                    NULL when no server is behind the call */
 } vt_http_req;
 
 typedef struct vt_http_resp {
@@ -43,6 +45,7 @@ typedef struct vt_http_resp {
     const char *cache_control;   /* static string; NULL = no-store */
     const char *csp;             /* static Content-Security-Policy; NULL = nothing may load (API answers) */
     char code[48];               /* stable error code of an error reply ("" on success) */
+    bool later;                  /* set by vt_http_reply_later: the reply comes from its finish */
 } vt_http_resp;
 
 /* Fills resp->body with a copy of json (a complete JSON text). */
@@ -59,6 +62,26 @@ VT_API void vt_http_reply_error(vt_http_resp *resp, int status, const char *code
  * VT_E_FORMAT for a bad escape, a NUL, or a parameter given more than once. */
 VT_NODISCARD VT_API vt_status vt_http_query_get(char *out, size_t out_len, const char *query, const char *name,
                                                 vt_err *err);
+
+/*
+ * Replies that wait for another thread.  A handler whose answer waits on
+ * something slow that another thread does (the log's commit and its fsync)
+ * calls vt_http_reply_later and returns without replying, so its event loop
+ * serves other requests meanwhile.  When the answer is ready, any thread calls
+ * vt_http_later_wake: finish(resp, arg) then runs on the request's own loop,
+ * fills resp as a handler would, and the reply is sent.  finish runs exactly
+ * once per later: with resp NULL when nobody is left to answer (the server
+ * was freed first), only to release arg.  The request's body stays valid until
+ * finish returns; nothing else of req does (copy what finish needs).
+ * NULL when no server is behind the call (vt_http_dispatch, in-process calls)
+ * or out of memory: the handler then finishes the request itself, at once.
+ */
+typedef struct vt_http_later vt_http_later;
+typedef void (*vt_http_finish_fn)(vt_http_resp *resp, void *arg);
+VT_API vt_http_later *vt_http_reply_later(vt_http_resp *resp, const vt_http_req *req, vt_http_finish_fn finish,
+                                          void *arg);
+/* From any thread, exactly once per later. */
+VT_API void vt_http_later_wake(vt_http_later *l);
 
 /* ---- routing ---- */
 typedef void (*vt_http_handler)(vt_http_resp *resp, const vt_http_req *req, void *ctx);

@@ -343,6 +343,74 @@ static json_t *passport_json(const vs_passport *p, bool with_claims)
     return j;
 }
 
+/* ---- replies that wait for the log's commit ---- */
+
+/* A handler's second half, once its entries are committed: replies on resp
+ * (NULL: nobody is left to answer, only release ctx) and owns ctx. index is
+ * read only when rc is VT_OK. */
+typedef void (*logged_fn)(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err);
+
+struct log_wait {
+    vt_http_later *later;
+    logged_fn logged;
+    void *ctx;
+    vt_status rc;
+    vt_err err;
+    uint64_t index[];
+};
+
+/* On the sequencer's thread: keep the outcome, hand the rest to the request's loop. */
+static void log_wait_done(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err)
+{
+    struct log_wait *w = arg;
+
+    w->rc = rc;
+    if (err != NULL)
+        w->err = *err;
+    memcpy(w->index, index, n * sizeof(*index));
+    vt_http_later_wake(w->later);
+}
+
+/* On the request's loop. */
+static void log_wait_finish(vt_http_resp *resp, void *arg)
+{
+    struct log_wait *w = arg;
+
+    w->logged(resp, w->ctx, w->index, w->rc, &w->err);
+    free(w);
+}
+
+/*
+ * Appends e[0..n) and runs logged once they are committed.  An append waits
+ * for a group commit and its fsync (milliseconds): behind a server, the
+ * request's loop serves others meanwhile and logged runs on it after the
+ * commit; without one (in-process calls) this call waits.  e's bytes must stay
+ * valid until logged runs (ctx's or the request body's).
+ */
+static void log_then(vt_http_resp *resp, const vt_http_req *req, vf_service *svc, const vf_log_entry *e, size_t n,
+                     logged_fn logged, void *ctx)
+{
+    struct log_wait *w = calloc(1, sizeof(*w) + n * sizeof(w->index[0]));
+    vt_err err = { 0 };
+
+    if (w == NULL) {
+        vt_err_set(&err, VT_E_NOMEM, "out of memory");
+        logged(resp, ctx, NULL, VT_E_NOMEM, &err);
+        return;
+    }
+    w->logged = logged;
+    w->ctx = ctx;
+    w->later = vt_http_reply_later(resp, req, log_wait_finish, w);
+    if (w->later != NULL) {
+        w->rc = vf_log_append_async(svc->log, e, n, log_wait_done, w, &w->err);
+        if (w->rc != VT_OK)
+            vt_http_later_wake(w->later);
+        return;
+    }
+    w->rc = vf_log_append_many(svc->log, w->index, e, n, &w->err);
+    log_wait_finish(resp, w);
+}
+
 /* ---- POST /v1/attest ---- */
 
 struct attest_in {
@@ -429,6 +497,36 @@ static void fetch_opts(vt_verify_opts *vo, const vf_service *svc)
     vo->refresh_before_s = VF_COLLATERAL_REFRESH_S;
 }
 
+/* What the attest reply needs once the passport is committed. */
+struct attest_out {
+    vf_service *svc;
+    vs_passport row; /* owns its token, components and platform claims */
+    json_t *reasons;
+    char tcb_status[48];
+};
+
+static void attest_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
+{
+    struct attest_out *o = ctx;
+    char labels[96];
+    json_t *pj;
+
+    if (resp != NULL && rc != VT_OK) {
+        vt_http_reply_error(resp, 503, "log_unavailable", "%s", err->msg);
+    } else if (resp != NULL) {
+        snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", o->row.tee_type, o->row.status);
+        vt_metrics_inc(o->svc->metrics, "verifier_verdicts_total", labels, 1);
+        pj = passport_json(&o->row, false);
+        reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:I}", "id", o->row.id, "status", o->row.status,
+                                   "token", o->row.token, "passport", pj, "reasons", o->reasons, "tcb_status",
+                                   o->tcb_status, "log_index", (json_int_t)index[0]));
+        json_decref(pj);
+    }
+    json_decref(o->reasons);
+    vs_passport_clear(&o->row);
+    free(o);
+}
+
 static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
@@ -443,11 +541,11 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vs_passport row;
     vs_take take;
     vt_time issued = 0, now = vt_time_now();
-    uint64_t log_index = 0;
     uint8_t nonce[64], rd[VT_REPORT_DATA_LEN];
     const char *nonce_hex, *env_id, *kid = NULL;
     char labels[96];
-    json_t *reasons = NULL, *comp = NULL, *pj = NULL;
+    json_t *reasons = NULL, *comp = NULL;
+    struct attest_out *after = NULL;
     vt_err e = { 0 };
     vt_status rc;
 
@@ -616,18 +714,24 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     /* The passport is issued only once its row and its log entry are committed (one transaction). */
-    if (vf_log_append_passport(svc->log, &log_index, &row, &e) != VT_OK) {
-        vt_http_reply_error(resp, 503, "log_unavailable", "%s", e.msg);
+    after = calloc(1, sizeof(*after));
+    if (after == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
         goto out;
     }
-    snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", row.tee_type, row.status);
-    vt_metrics_inc(svc->metrics, "verifier_verdicts_total", labels, 1);
-    pj = passport_json(&row, false);
-    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:O, s:O, s:s, s:I}", "id", row.id, "status", row.status, "token",
-                               row.token, "passport", pj, "reasons", reasons, "tcb_status", ap.tcb_status,
-                               "log_index", (json_int_t)log_index));
+    after->svc = svc;
+    after->row = row; /* the row's strings move from a to after */
+    a.token = a.components = a.claims_json = NULL;
+    memset(&row, 0, sizeof(row));
+    after->reasons = reasons;
+    reasons = NULL;
+    snprintf(after->tcb_status, sizeof(after->tcb_status), "%s", ap.tcb_status);
+    {
+        vf_log_entry le = { .kind = "passport", .ref = after->row.id, .data = (const uint8_t *)after->row.token,
+                            .len = strlen(after->row.token), .passport = &after->row };
+        log_then(resp, req, svc, &le, 1, attest_logged, after);
+    }
 out:
-    json_decref(pj);
     json_decref(reasons);
     json_decref(comp);
     memset(&row, 0, sizeof(row)); /* its pointers belong to a */
@@ -1034,19 +1138,39 @@ static vt_status receipt_check(vt_receipt *r, int *status, const char **code, ch
 
 /* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names;
  * acknowledged once it is committed to the log. */
+/* What the reply to POST /v1/receipts needs once the receipt is committed. */
+struct receipt_out {
+    json_t *body; /* holds the token the log entry points to */
+    vt_receipt r;
+};
+
+static void receipt_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
+{
+    struct receipt_out *o = ctx;
+
+    if (resp != NULL && rc != VT_OK)
+        vt_http_reply_error(resp, err->code == VT_E_LIMIT ? 413 : 503,
+                            err->code == VT_E_LIMIT ? "receipt_too_large" : "log_unavailable", "%s", err->msg);
+    else if (resp != NULL)
+        reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", o->r.id, "passport", o->r.passport, "verdict",
+                                   o->r.verdict, "log_index", (json_int_t)index[0]));
+    vt_receipt_clear(&o->r);
+    json_decref(o->body);
+    free(o);
+}
+
 static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = store_of(req);
-    uint64_t log_index = 0;
     json_t *body = body_object(resp, req);
     const char *tok = body != NULL ? json_string_value(json_object_get(body, "token")) : NULL;
     struct receipt_keys keys;
+    struct receipt_out *o = NULL;
     vt_receipt r;
     const char *code = NULL;
     char msg[300];
     int status = 0;
-    vt_err e = { 0 };
 
     memset(&r, 0, sizeof(r));
     memset(&keys, 0, sizeof(keys));
@@ -1057,14 +1181,18 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
         vt_http_reply_error(resp, status, code, "%s", msg);
         goto out;
     }
-    if (vf_log_append(svc->log, &log_index, "receipt", r.id, (const uint8_t *)tok, strlen(tok), &e) != VT_OK) {
-        vt_http_reply_error(resp, e.code == VT_E_LIMIT ? 413 : 503, e.code == VT_E_LIMIT ? "receipt_too_large"
-                                                                                        : "log_unavailable",
-                            "%s", e.msg);
+    if ((o = calloc(1, sizeof(*o))) == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
         goto out;
     }
-    reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", r.id, "passport", r.passport, "verdict", r.verdict,
-                               "log_index", (json_int_t)log_index));
+    o->body = body; /* body and r move to o */
+    o->r = r;
+    body = NULL;
+    memset(&r, 0, sizeof(r));
+    {
+        vf_log_entry le = { .kind = "receipt", .ref = o->r.id, .data = (const uint8_t *)tok, .len = strlen(tok) };
+        log_then(resp, req, svc, &le, 1, receipt_logged, o);
+    }
 out:
     vt_pkey_free(keys.key);
     vt_receipt_clear(&r);
@@ -1138,13 +1266,55 @@ static bool batch_tree(vt_http_resp *resp, const vt_http_req *req, size_t cap, b
     return true;
 }
 
+/* A batch between its check and its reply: the tokens (slices of the request body,
+ * of l's text or of body's strings) stay valid until it is freed. */
+struct batch {
+    json_t *body, *results;
+    vt_jt_list l;
+    struct batch_tok *toks;
+    vt_receipt *rs;
+    vf_log_entry *ents;
+    int *which; /* receipt i's entry, or -1 when refused */
+    size_t n, nok;
+};
+
+static void batch_free(struct batch *b)
+{
+    for (size_t i = 0; b->rs != NULL && i < b->n; i++)
+        vt_receipt_clear(&b->rs[i]);
+    free(b->rs);
+    free(b->ents);
+    free(b->which);
+    free(b->toks);
+    json_decref(b->results);
+    json_decref(b->body);
+    vt__json_tokens_free(&b->l);
+    free(b);
+}
+
+static void batch_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
+{
+    struct batch *b = ctx;
+
+    if (resp != NULL && rc != VT_OK) {
+        vt_http_reply_error(resp, 503, "log_unavailable", "%s", err->msg);
+    } else if (resp != NULL) {
+        for (size_t i = 0; i < b->n; i++)
+            if (b->which[i] >= 0)
+                json_array_set_new(b->results, i, json_pack("{s:s, s:I}", "id", b->rs[i].id, "log_index",
+                                                            (json_int_t)index[b->which[i]]));
+        reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)b->nok, "results", b->results));
+    }
+    batch_free(b);
+}
+
 /*
  * POST /v1/receipts:batch {"receipts": [token, ...]}: each receipt checked as by
  * POST /v1/receipts, the valid ones appended to the log together (one commit
  * when they fit one sequencer batch).  200 {"accepted": n, "results": [{"id",
  * "log_index"} | {"error": {"code","message"}}, ...]} in the order sent, once
- * every accepted receipt is durable; a receipt refused for its content does not
- * fail the others.  503 when the log cannot commit (none is acknowledged).
+ * every accepted receipt is durable (the loop serves others meanwhile); a
+ * receipt refused for its content does not fail the others.  503 when the log cannot commit (none is acknowledged).
  * At most VF_RECEIPT_BATCH_MAX receipts (VF_RECEIPT_BATCH_ANON without gateway
  * authentication).
  */
@@ -1153,75 +1323,60 @@ static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ct
     const struct vf_call *call = ctx;
     vf_service *svc = call->svc;
     vs_store *st = store_of(req);
-    json_t *body = NULL, *results = NULL;
-    size_t n = 0, cap = call->gateway ? VF_RECEIPT_BATCH_MAX : VF_RECEIPT_BATCH_ANON, nok = 0;
+    size_t cap = call->gateway ? VF_RECEIPT_BATCH_MAX : VF_RECEIPT_BATCH_ANON;
     struct receipt_keys keys;
-    struct batch_tok *toks = NULL;
-    vt_jt_list l;
-    vt_receipt *rs = NULL;
-    vf_log_entry *ents = NULL;
-    uint64_t *idx = NULL;
-    int *which = NULL;
-    vt_err e = { 0 };
+    struct batch *b = calloc(1, sizeof(*b));
 
     memset(&keys, 0, sizeof(keys));
-    memset(&l, 0, sizeof(l));
-    if (!batch_tokens(&l, req, cap, &toks, &n)) {
-        free(toks);
-        toks = NULL;
-        if (!batch_tree(resp, req, cap, call->gateway, &body, &toks, &n))
-            goto out;
-    }
-    rs = calloc(n, sizeof(*rs));
-    ents = calloc(n, sizeof(*ents));
-    idx = calloc(n, sizeof(*idx));
-    which = calloc(n, sizeof(*which));
-    results = json_array();
-    if (rs == NULL || ents == NULL || idx == NULL || which == NULL || results == NULL) {
+    if (b == NULL) {
         vt_http_reply_error(resp, 503, "out_of_memory", "cannot hold the batch");
-        goto out;
+        return;
     }
-    for (size_t i = 0; i < n; i++) {
+    if (!batch_tokens(&b->l, req, cap, &b->toks, &b->n)) {
+        free(b->toks);
+        b->toks = NULL;
+        if (!batch_tree(resp, req, cap, call->gateway, &b->body, &b->toks, &b->n))
+            goto fail;
+    }
+    b->rs = calloc(b->n, sizeof(*b->rs));
+    b->ents = calloc(b->n, sizeof(*b->ents));
+    b->which = calloc(b->n, sizeof(*b->which));
+    b->results = json_array();
+    if (b->rs == NULL || b->ents == NULL || b->which == NULL || b->results == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "cannot hold the batch");
+        goto fail;
+    }
+    for (size_t i = 0; i < b->n; i++) {
         const char *code = NULL;
         char msg[300];
         int status = 0;
-        which[i] = -1;
-        if (receipt_check(&rs[i], &status, &code, msg, sizeof(msg), st, &keys, toks[i].p, toks[i].len) != VT_OK) {
+        b->which[i] = -1;
+        if (receipt_check(&b->rs[i], &status, &code, msg, sizeof(msg), st, &keys, b->toks[i].p, b->toks[i].len) !=
+            VT_OK) {
             if (status >= 500) { /* the store, not the receipt: the whole batch is retried */
                 vt_http_reply_error(resp, status, code, "%s", msg);
-                goto out;
+                goto fail;
             }
-            json_array_append_new(results, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+            json_array_append_new(b->results, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
             continue;
         }
-        ents[nok].kind = "receipt";
-        ents[nok].ref = rs[i].id;
-        ents[nok].data = (const uint8_t *)toks[i].p;
-        ents[nok].len = toks[i].len;
-        which[i] = (int)nok++;
-        json_array_append_new(results, json_null());
+        b->ents[b->nok].kind = "receipt";
+        b->ents[b->nok].ref = b->rs[i].id;
+        b->ents[b->nok].data = (const uint8_t *)b->toks[i].p;
+        b->ents[b->nok].len = b->toks[i].len;
+        b->which[i] = (int)b->nok++;
+        json_array_append_new(b->results, json_null());
     }
-    if (vf_log_append_many(svc->log, idx, ents, nok, &e) != VT_OK) {
-        vt_http_reply_error(resp, 503, "log_unavailable", "%s", e.msg);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (which[i] >= 0)
-            json_array_set_new(results, i, json_pack("{s:s, s:I}", "id", rs[i].id, "log_index",
-                                                     (json_int_t)idx[which[i]]));
-    reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)nok, "results", results));
-out:
-    for (size_t i = 0; rs != NULL && i < n; i++)
-        vt_receipt_clear(&rs[i]);
-    free(rs);
-    free(ents);
-    free(idx);
-    free(which);
-    free(toks);
-    json_decref(results);
     vt_pkey_free(keys.key);
-    json_decref(body);
-    vt__json_tokens_free(&l);
+    if (b->nok == 0) { /* nothing to wait for */
+        batch_logged(resp, b, NULL, VT_OK, NULL);
+        return;
+    }
+    log_then(resp, req, svc, b->ents, b->nok, batch_logged, b);
+    return;
+fail:
+    vt_pkey_free(keys.key);
+    batch_free(b);
 }
 
 static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)

@@ -13,6 +13,8 @@
 
 #define BATCH_MAX 4096
 
+struct group;
+
 struct item {
     const char *kind, *ref;
     const uint8_t *data;
@@ -22,7 +24,18 @@ struct item {
     vt_status rc;
     vt_err err;
     bool done;
+    struct group *g;           /* an asynchronous append's, or NULL (the caller waits) */
     struct item *next;
+};
+
+/* The items of one asynchronous append: told to its callback once the last is done. */
+struct group {
+    size_t n, left;
+    vf_log_done_fn done;
+    void *arg;
+    struct group *next;        /* finished groups, on the sequencer's own list */
+    uint64_t *index;           /* n positions, for the callback */
+    struct item it[];
 };
 
 struct vf_log {
@@ -141,9 +154,30 @@ static void commit_isolated(vf_log *l, struct item *batch)
         vf_witnesses_kick(l->wit);
 }
 
+/* Each finished asynchronous append gets its positions and its first failure, then is freed. */
+static void group_tell(struct group *g)
+{
+    for (struct group *nx; g != NULL; g = nx) {
+        vt_status rc = VT_OK;
+        const vt_err *err = NULL;
+        nx = g->next;
+        for (size_t i = 0; i < g->n; i++) {
+            g->index[i] = g->it[i].index;
+            if (g->it[i].rc != VT_OK && rc == VT_OK) {
+                rc = g->it[i].rc;
+                err = &g->it[i].err;
+            }
+        }
+        g->done(g->arg, g->index, g->n, rc, err);
+        free(g->index);
+        free(g);
+    }
+}
+
 static void *sequencer(void *arg)
 {
     vf_log *l = arg;
+    struct group *finished = NULL;
 
     pthread_mutex_lock(&l->mu);
     for (;;) {
@@ -183,8 +217,16 @@ static void *sequencer(void *arg)
         for (struct item *it = batch, *nx; it != NULL; it = nx) {
             nx = it->next;
             it->done = true;
+            if (it->g != NULL && --it->g->left == 0) {
+                it->g->next = finished;
+                finished = it->g;
+            }
         }
         pthread_cond_broadcast(&l->done);
+        pthread_mutex_unlock(&l->mu);
+        group_tell(finished); /* outside the lock: a callback may queue the next append */
+        finished = NULL;
+        pthread_mutex_lock(&l->mu);
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
@@ -239,6 +281,50 @@ vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry 
     }
     free(it);
     return rc;
+}
+
+vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log_done_fn done, void *arg,
+                              vt_err *err)
+{
+    struct group *g;
+
+    if (n == 0 || done == NULL)
+        return vt_err_set(err, VT_E_ARG, "log: nothing to append");
+    for (size_t i = 0; i < n; i++)
+        if (e[i].len > VT_TLOG_ENTRY_MAX)
+            return vt_err_set(err, VT_E_LIMIT, "log: entry of %zu bytes, more than %u", e[i].len, VT_TLOG_ENTRY_MAX);
+    g = calloc(1, sizeof(*g) + n * sizeof(g->it[0]));
+    if (g == NULL || (g->index = calloc(n, sizeof(*g->index))) == NULL) {
+        free(g);
+        return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
+    }
+    g->n = g->left = n;
+    g->done = done;
+    g->arg = arg;
+    for (size_t i = 0; i < n; i++) {
+        g->it[i].kind = e[i].kind;
+        g->it[i].ref = e[i].ref;
+        g->it[i].data = e[i].data;
+        g->it[i].len = e[i].len;
+        g->it[i].passport = e[i].passport;
+        g->it[i].g = g;
+        g->it[i].next = i + 1 < n ? &g->it[i + 1] : NULL;
+    }
+    pthread_mutex_lock(&l->mu);
+    if (l->stop) {
+        pthread_mutex_unlock(&l->mu);
+        free(g->index);
+        free(g);
+        return vt_err_set(err, VT_E_IO, "log: closed");
+    }
+    if (l->tail != NULL)
+        l->tail->next = &g->it[0];
+    else
+        l->head = &g->it[0];
+    l->tail = &g->it[n - 1];
+    pthread_cond_signal(&l->more);
+    pthread_mutex_unlock(&l->mu);
+    return VT_OK;
 }
 
 vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,

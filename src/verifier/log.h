@@ -45,6 +45,18 @@ typedef struct vf_log_entry {
 /* Appends n entries at once (a bulk submitter: they share a commit when they fit in one
  * batch) and waits for all; index_out[i] is entry i's position.  The first failure is returned. */
 vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err);
+/*
+ * vf_log_append_many without waiting: queues the n entries and returns.  Once
+ * all are committed (or failed), done(arg, index, n, rc, err) runs once on the
+ * sequencer's thread, also when the log is closing: index[i] is entry i's
+ * position, rc and err the first failure (err NULL when rc is VT_OK); both are
+ * valid only during the call.  done must be quick (it holds up the next
+ * commit): hand the result to another thread.  The entries' bytes and rows
+ * must stay valid until done runs.  On an error return done never runs.
+ */
+typedef void (*vf_log_done_fn)(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err);
+vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log_done_fn done, void *arg,
+                              vt_err *err);
 /* Offers every new checkpoint to these witnesses ("URL,VKEY", witness_push.h) from now on. */
 vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const char *db_url, vt_err *err);
 /* The signed checkpoint note cp (as the store keeps it) with every witness cosignature kept

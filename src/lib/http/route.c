@@ -211,6 +211,6 @@ void vt_http_dispatch(vt_http_resp *resp, const vt_http_router *r, vt_http_req *
         return;
     }
     route->fn(resp, req, route->ctx);
-    if (resp->status == 0)
+    if (resp->status == 0 && !resp->later)
         vt_http_reply_error(resp, 500, "internal", "the handler produced no reply");
 }

@@ -39,7 +39,38 @@ struct worker {
     struct evhttp_bound_socket *bound;
     struct event *stop_ev;
     void *tctx;
+    struct vt_http_later *waiting; /* replies that wait (vt_http_reply_later), under later_mu */
 };
+
+/* What on_request keeps of a request while its handler runs (req->server_req). */
+struct req_state {
+    struct worker *w;
+    struct evhttp_request *ev;
+    vt_buf *body;
+    const char *client, *rid;
+    double t0;
+    struct vt_http_later *later;
+};
+
+/* A reply that waits: the request's evhttp object, its body and the copies the
+ * access log needs, until finish has run on the request's loop. */
+struct vt_http_later {
+    struct worker *w;               /* NULL once the server is gone (orphan) */
+    struct evhttp_request *ev;
+    struct event *wake_ev;          /* run on w's loop by vt_http_later_wake */
+    vt_http_finish_fn finish;
+    void *arg;
+    vt_http_req r;                  /* body, client and request_id point below */
+    vt_buf body;
+    char client[64], rid[17];
+    double t0;
+    bool woken;
+    struct vt_http_later *prev, *next;
+};
+
+/* One lock for every server's waiting replies: a wake may come after its
+ * server is freed, so the lock cannot live in the server. */
+static pthread_mutex_t later_mu = PTHREAD_MUTEX_INITIALIZER;
 
 struct vt_http_server {
     vt_http_server_opts o;
@@ -135,18 +166,43 @@ static void record(const vt_http_server *s, const vt_http_req *r, const vt_http_
     vt_metrics_observe(s->o.metrics, "http_request_duration_seconds", labels, secs);
 }
 
+/* Headers, body, metrics and the access log line of one reply; frees resp's body. */
+static void send_reply(const struct vt_http_server *s, struct evhttp_request *ev, const vt_http_req *r,
+                       vt_http_resp *resp, double t0)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(ev);
+    struct evbuffer *out;
+
+    evhttp_add_header(oh, "Content-Type", resp->content_type != NULL ? resp->content_type : "application/json");
+    evhttp_add_header(oh, "X-Request-Id", r->request_id);
+    evhttp_add_header(oh, "Cache-Control", resp->cache_control != NULL ? resp->cache_control : "no-store");
+    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(oh, "Content-Security-Policy",
+                      resp->csp != NULL ? resp->csp : "default-src 'none'; frame-ancestors 'none'");
+    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
+    out = evbuffer_new();
+    if (out != NULL && resp->body.len > 0)
+        evbuffer_add(out, resp->body.data, resp->body.len);
+    evhttp_send_reply(ev, resp->status, reason(resp->status), out);
+    if (out != NULL)
+        evbuffer_free(out);
+    record(s, r, resp, mono_s() - t0);
+    access_log(s, r, resp, mono_s() - t0, resp->body.len);
+    vt_buf_free(&resp->body);
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct worker *w = arg;
     const struct vt_http_server *s = w->s;
     struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
-    struct evbuffer *in = evhttp_request_get_input_buffer(ev), *out = NULL;
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(ev);
+    struct evbuffer *in = evhttp_request_get_input_buffer(ev);
     double t0 = mono_s();
     vt_http_req r;
     vt_http_resp resp;
     vt_buf body;
+    struct req_state rs;
     char *peer = NULL, client[64] = "unknown", rid[17];
     uint8_t rnd[8] = { 0 };
     ev_uint16_t peer_port = 0;
@@ -171,11 +227,13 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.request_id = rid;
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
+    rs = (struct req_state){ .w = w, .ev = ev, .body = &body, .client = client, .rid = rid, .t0 = t0 };
+    r.server_req = &rs;
 
     /* Rate limits are the service's (the verifier's admission, admit.c: per
      * address for anonymous callers, per passport for gateways). */
     if (in_len > s->o.max_body) {
-        evhttp_add_header(oh, "Connection", "close");
+        evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
         vt_http_reply_error(&resp, 413, "body_too_large", "request body of %zu bytes exceeds the %zu-byte limit",
                             in_len, s->o.max_body);
     } else if (vt_buf_append(&body, evbuffer_pullup(in, -1), in_len, NULL) != VT_OK ||
@@ -186,24 +244,134 @@ static void on_request(struct evhttp_request *ev, void *arg)
         r.body_len = body.len;
         vt_http_dispatch(&resp, s->router, &r);
     }
-
-    evhttp_add_header(oh, "Content-Type", resp.content_type != NULL ? resp.content_type : "application/json");
-    evhttp_add_header(oh, "X-Request-Id", rid);
-    evhttp_add_header(oh, "Cache-Control", resp.cache_control != NULL ? resp.cache_control : "no-store");
-    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(oh, "Content-Security-Policy",
-                      resp.csp != NULL ? resp.csp : "default-src 'none'; frame-ancestors 'none'");
-    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
-    out = evbuffer_new();
-    if (out != NULL && resp.body.len > 0)
-        evbuffer_add(out, resp.body.data, resp.body.len);
-    evhttp_send_reply(ev, resp.status, reason(resp.status), out);
-    if (out != NULL)
-        evbuffer_free(out);
-    record(s, &r, &resp, mono_s() - t0);
-    access_log(s, &r, &resp, mono_s() - t0, resp.body.len);
-    vt_buf_free(&resp.body);
+    if (rs.later != NULL) { /* its finish replies; the body went with it */
+        vt_buf_free(&resp.body);
+        return;
+    }
+    send_reply(s, ev, &r, &resp, t0);
     vt_buf_free(&body);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg);
+
+vt_http_later *vt_http_reply_later(vt_http_resp *resp, const vt_http_req *req, vt_http_finish_fn finish, void *arg)
+{
+    struct req_state *rs = req->server_req;
+    struct vt_http_later *l;
+
+    if (rs == NULL || rs->later != NULL || finish == NULL)
+        return NULL;
+    l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return NULL;
+    l->wake_ev = event_new(rs->w->base, -1, 0, on_wake, l);
+    if (l->wake_ev == NULL) {
+        free(l);
+        return NULL;
+    }
+    l->w = rs->w;
+    l->ev = rs->ev;
+    l->finish = finish;
+    l->arg = arg;
+    l->t0 = rs->t0;
+    l->body = *rs->body; /* the body moves: req->body stays valid until finish returns */
+    vt_buf_init(rs->body);
+    snprintf(l->client, sizeof(l->client), "%s", rs->client);
+    snprintf(l->rid, sizeof(l->rid), "%s", rs->rid);
+    l->r = *req;
+    l->r.client = l->client;
+    l->r.request_id = l->rid;
+    l->r.server_req = NULL;
+    l->r.thread_ctx = NULL;
+    l->r.authorization = NULL;
+    memset(l->r.params, 0, sizeof(l->r.params));
+    rs->later = l;
+    resp->later = true;
+    pthread_mutex_lock(&later_mu);
+    l->next = l->w->waiting;
+    if (l->next != NULL)
+        l->next->prev = l;
+    l->w->waiting = l;
+    pthread_mutex_unlock(&later_mu);
+    return l;
+}
+
+static void later_unlink_locked(struct vt_http_later *l)
+{
+    if (l->prev != NULL)
+        l->prev->next = l->next;
+    else if (l->w != NULL && l->w->waiting == l)
+        l->w->waiting = l->next;
+    if (l->next != NULL)
+        l->next->prev = l->prev;
+    l->prev = l->next = NULL;
+}
+
+static void later_release(struct vt_http_later *l)
+{
+    if (l->wake_ev != NULL)
+        event_free(l->wake_ev);
+    vt_buf_free(&l->body);
+    free(l);
+}
+
+/* On the request's own loop: the handler's second half, then the reply. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    struct vt_http_later *l = arg;
+    vt_http_resp resp;
+
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&later_mu);
+    later_unlink_locked(l);
+    pthread_mutex_unlock(&later_mu);
+    memset(&resp, 0, sizeof(resp));
+    l->finish(&resp, l->arg);
+    if (resp.status == 0)
+        vt_http_reply_error(&resp, 500, "internal", "the handler produced no reply");
+    send_reply(l->w->s, l->ev, &l->r, &resp, l->t0);
+    later_release(l);
+}
+
+void vt_http_later_wake(vt_http_later *l)
+{
+    pthread_mutex_lock(&later_mu);
+    if (l->w == NULL) { /* the server is gone: nobody to answer */
+        pthread_mutex_unlock(&later_mu);
+        l->finish(NULL, l->arg);
+        later_release(l);
+        return;
+    }
+    l->woken = true;
+    event_active(l->wake_ev, EV_READ, 0);
+    pthread_mutex_unlock(&later_mu);
+}
+
+/* After the loops stopped: replies still waiting are released (their evhttp
+ * requests go with evhttp_free).  A woken one is finished here with nobody to
+ * answer; one not yet woken is left to its wake, which finds it orphaned. */
+static void later_orphan_all(struct worker *w)
+{
+    struct vt_http_later *done = NULL, *l;
+
+    pthread_mutex_lock(&later_mu);
+    while ((l = w->waiting) != NULL) {
+        later_unlink_locked(l);
+        event_free(l->wake_ev);
+        l->wake_ev = NULL;
+        l->w = NULL;
+        if (l->woken) {
+            l->next = done;
+            done = l;
+        }
+    }
+    pthread_mutex_unlock(&later_mu);
+    while ((l = done) != NULL) {
+        done = l->next;
+        l->finish(NULL, l->arg);
+        later_release(l);
+    }
 }
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
@@ -454,6 +622,7 @@ void vt_http_server_free(vt_http_server *s)
     /* evhttp first (it closes the connections), then the guard's events, then the loops */
     for (unsigned i = 0; i < MAX_WORKERS; i++) {
         struct worker *w = &s->w[i];
+        later_orphan_all(w);
         if (w->stop_ev != NULL)
             event_free(w->stop_ev);
         if (w->http != NULL)

@@ -1,7 +1,10 @@
 /* The log sequencer stores a passport's row in the same transaction as its log
  * entry (vf_log_append_passport): both are there after the append, and when the
  * row cannot be stored the entry is not logged either (and the reverse).  A refused item
- * fails alone: the entries batched with it are still logged. */
+ * fails alone: the entries batched with it are still logged.  An append that does not
+ * wait (vf_log_append_async) is told exactly once, with its entries' positions. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +237,143 @@ static void test_leaf_lookup(void **state)
         assert_int_equal(index_of(f, leaf[i], VT_OK), idx[i]);
 }
 
+/* ---- vf_log_append_async ---- */
+
+enum { A_THREADS = 4, A_GROUPS = 50, A_PER = 3 };
+
+struct told {
+    atomic_int calls;
+    vt_status rc;
+    uint64_t index[A_PER];
+    size_t n;
+    char msg[sizeof(((vt_err *)0)->msg)];
+};
+
+static void on_told(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err)
+{
+    struct told *t = arg;
+
+    t->rc = rc;
+    t->n = n;
+    if (rc == VT_OK)
+        memcpy(t->index, index, n * sizeof(*index));
+    else
+        snprintf(t->msg, sizeof(t->msg), "%s", err != NULL ? err->msg : "(no error given)");
+    atomic_fetch_add(&t->calls, 1);
+}
+
+static char a_data[A_THREADS][A_GROUPS][A_PER][48], a_ref[A_THREADS][A_GROUPS][A_PER][24];
+static struct told a_told[A_THREADS][A_GROUPS];
+
+struct a_arg {
+    vf_log *log;
+    int t;
+};
+
+static void *a_submit(void *arg)
+{
+    struct a_arg *a = arg;
+    vt_err err = { 0 };
+
+    for (int g = 0; g < A_GROUPS; g++) {
+        vf_log_entry e[A_PER];
+        for (int i = 0; i < A_PER; i++) {
+            snprintf(a_data[a->t][g][i], sizeof(a_data[0][0][0]), "entry %d/%d/%d", a->t, g, i);
+            snprintf(a_ref[a->t][g][i], sizeof(a_ref[0][0][0]), "r-%d-%d-%d", a->t, g, i);
+            e[i] = (vf_log_entry){ .kind = "receipt", .ref = a_ref[a->t][g][i],
+                                   .data = (const uint8_t *)a_data[a->t][g][i], .len = strlen(a_data[a->t][g][i]) };
+        }
+        assert_int_equal(vf_log_append_async(a->log, e, A_PER, on_told, &a_told[a->t][g], &err), VT_OK);
+    }
+    return NULL;
+}
+
+static void test_async_told_once_with_positions(void **state)
+{
+    struct fx *f = *state;
+    pthread_t th[A_THREADS];
+    struct a_arg args[A_THREADS];
+    static bool seen[A_THREADS * A_GROUPS * A_PER];
+    vt_err err = { 0 };
+
+    memset(a_told, 0, sizeof(a_told));
+    memset(seen, 0, sizeof(seen));
+    for (int t = 0; t < A_THREADS; t++) {
+        args[t] = (struct a_arg){ .log = f->log, .t = t };
+        assert_int_equal(pthread_create(&th[t], NULL, a_submit, &args[t]), 0);
+    }
+    for (int t = 0; t < A_THREADS; t++)
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+    /* closing waits for the sequencer, which commits what is queued and tells each */
+    vf_log_close(f->log);
+    f->log = NULL;
+    for (int t = 0; t < A_THREADS; t++)
+        for (int g = 0; g < A_GROUPS; g++) {
+            struct told *k = &a_told[t][g];
+            assert_int_equal(atomic_load(&k->calls), 1);
+            assert_int_equal(k->rc, VT_OK);
+            assert_int_equal(k->n, A_PER);
+            for (int i = 0; i < A_PER; i++) {
+                uint64_t found = UINT64_MAX;
+                char *tok = NULL;
+                size_t len = 0;
+                assert_true(k->index[i] < A_THREADS * A_GROUPS * A_PER);
+                assert_false(seen[k->index[i]]);
+                seen[k->index[i]] = true;
+                assert_int_equal(f->st->log->find(f->st, &found, &tok, &len, "receipt", a_ref[t][g][i], &err), VT_OK);
+                assert_int_equal(found, k->index[i]);
+                assert_int_equal(len, strlen(a_data[t][g][i]));
+                assert_memory_equal(tok, a_data[t][g][i], len);
+                free(tok);
+            }
+            /* a group's entries keep their order */
+            assert_true(k->index[0] < k->index[1] && k->index[1] < k->index[2]);
+        }
+    assert_int_equal(log_size(f), A_THREADS * A_GROUPS * A_PER);
+}
+
+/* A refused row fails its own append, told with its error; the one queued with it is logged. */
+static void test_async_refused_told_with_error(void **state)
+{
+    struct fx *f = *state;
+    char tok1[] = "aaaa.bbbb.cccc", tok2[] = "dddd.eeee.ffff";
+    const char *ra = "receipt-a";
+    vs_passport r;
+    vf_log_entry bad, good;
+    static struct told t_bad, t_good;
+    vt_err err = { 0 };
+
+    memset(&t_bad, 0, sizeof(t_bad));
+    memset(&t_good, 0, sizeof(t_good));
+    row_init(&r, "pass-dup", tok1);
+    assert_int_equal(f->st->ops->passport_put(f->st, &r, &err), VT_OK);
+    row_init(&r, "pass-dup", tok2);
+    bad = (vf_log_entry){ .kind = "passport", .ref = r.id, .data = (const uint8_t *)tok2, .len = strlen(tok2),
+                          .passport = &r };
+    good = (vf_log_entry){ .kind = "receipt", .ref = "ra", .data = (const uint8_t *)ra, .len = strlen(ra) };
+    assert_int_equal(vf_log_append_async(f->log, &bad, 1, on_told, &t_bad, &err), VT_OK);
+    assert_int_equal(vf_log_append_async(f->log, &good, 1, on_told, &t_good, &err), VT_OK);
+    vf_log_close(f->log);
+    f->log = NULL;
+    assert_int_equal(atomic_load(&t_bad.calls), 1);
+    assert_int_not_equal(t_bad.rc, VT_OK);
+    assert_non_null(strstr(t_bad.msg, "passport insert"));
+    assert_int_equal(atomic_load(&t_good.calls), 1);
+    assert_int_equal(t_good.rc, VT_OK);
+    assert_int_equal(t_good.index[0], 0);
+    /* nothing to append, or too large: refused at once, never told */
+    {
+        vf_log_entry big = { .kind = "receipt", .ref = "big", .data = (const uint8_t *)"x", .len = VT_TLOG_ENTRY_MAX + 1 };
+        static struct told t_none;
+        vf_log *l = NULL;
+        assert_int_equal(vf_log_open(&l, f->url, f->dir, "test.example/log", NULL, &err), VT_OK);
+        assert_int_equal(vf_log_append_async(l, &big, 1, on_told, &t_none, &err), VT_E_LIMIT);
+        assert_int_equal(vf_log_append_async(l, &good, 0, on_told, &t_none, &err), VT_E_ARG);
+        vf_log_close(l);
+        assert_int_equal(atomic_load(&t_none.calls), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +381,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_row_refused_nothing_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_one_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leaf_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_told_once_with_positions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_refused_told_with_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
