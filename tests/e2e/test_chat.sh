@@ -70,6 +70,23 @@ for n in main other; do
 done
 "$VT" passport decode --json "$TMP/pass-main.jwt" | jq .attester_jwk >"$TMP/enclave.jwk"
 
+# The attester keeps the challenge's connection for the attest.  A verifier (or a proxy
+# before it) that closes that connection silently, or drops the attest sent on it,
+# costs a new connection, not the passport.
+for mode in close drop; do
+  python3 "$HERE/closing_relay.py" --to "$VMAIN" --mode $mode --stats "$TMP/relay-$mode.stats" \
+    >"$TMP/relay-$mode.out" 2>"$TMP/relay-$mode.err" &
+  PIDS="$PIDS $!"
+  RELAY=$(wait_addr "$TMP/relay-$mode.out") || { echo "FAIL: relay did not start"; cat "$TMP/relay-$mode.err"; exit 1; }
+  expect 0 "attest through a relay that does not keep connections ($mode)" -- "$VT" attest --verifier "http://$RELAY" \
+    --environment dev --log "$TMP/log.json" --platform tdx --simulate --key "$TMP/enclave.pem" \
+    --out "$TMP/pass-relay-$mode.jwt"
+  if grep -qx "connections 2 forwarded 2" "$TMP/relay-$mode.stats"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: relay ($mode): the attest did not come on a new connection: $(cat "$TMP/relay-$mode.stats")"; fi
+  expect 0 "the passport got through the relay ($mode) verifies" -- "$VT" passport verify "$TMP/pass-relay-$mode.jwt" \
+    --verifier "$VMAIN"
+done
+
 # --- chat against the stand-in: the honest one passes every gateway check ---
 start_fake honest honest "$TMP/pass-main.jwt"
 expect 1 "stand-in: all gateway checks pass, then its 500 answer has no receipt" -- \
