@@ -34,6 +34,13 @@ typedef enum vs_take {
 
 typedef struct vs_store vs_store;
 
+/* Challenges expired for longer than VS_CHALLENGE_KEEP seconds are swept (an attest with
+ * one is then told "unknown" rather than "expired"); each store connection sweeps at most
+ * once per VS_CHALLENGE_GC_EVERY seconds, from challenge_put, so the sweep's write
+ * transaction is not paid per challenge. */
+#define VS_CHALLENGE_KEEP 3600
+#define VS_CHALLENGE_GC_EVERY 60
+
 struct vs_ops {
     void (*close)(vs_store *s);
     vt_status (*ping)(vs_store *s, vt_err *err);

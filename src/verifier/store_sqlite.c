@@ -114,6 +114,7 @@ struct lite {
     sqlite3 *fast; /* synchronous=NORMAL, for the statements in on_fast */
     sqlite3_stmt *st[Q_COUNT];
     sqlite3_stmt *lst[L_COUNT];
+    vt_time gc_after; /* challenges: the next sweep of long-expired ones (VS_CHALLENGE_GC_EVERY) */
 };
 
 static vt_status db_err(struct lite *l, vt_err *err, const char *what)
@@ -162,12 +163,16 @@ static vt_status lite_ping(vs_store *s, vt_err *err)
 static vt_status lite_challenge_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires, vt_err *err)
 {
     struct lite *l = (struct lite *)s;
-    sqlite3_stmt *st = q(l, Q_CH_GC);
+    sqlite3_stmt *st;
     int rc;
 
-    /* Expired challenges older than an hour are of no further use. */
-    sqlite3_bind_int64(st, 1, issued - 3600);
-    sqlite3_step(st);
+    if (issued >= l->gc_after) { /* a write transaction of its own: not one per challenge */
+        st = q(l, Q_CH_GC);
+        sqlite3_bind_int64(st, 1, issued - VS_CHALLENGE_KEEP);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+        l->gc_after = issued + VS_CHALLENGE_GC_EVERY;
+    }
     st = q(l, Q_CH_PUT);
     sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, issued);
