@@ -7,11 +7,14 @@
  * queue (src/gateway/receipt_queue.c) with two request threads writing and one
  * sink thread doing the group-commit fdatasync, reading batches of 256 and
  * acknowledging them (the cursor written durably), as it does around each
- * upload. */
+ * upload.  With BENCH_LOG_DB=postgresql://… the log also runs on that database,
+ * beside a plain libpq insert loop of the same rows (one statement per row, as
+ * the store makes them, in transactions of the same size). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "bench_common.h"
@@ -58,14 +61,19 @@ static void *submit(void *arg)
     return NULL;
 }
 
-static double log_rate(const char *dir, double secs)
+static double log_rate(const char *dir, const char *db_url, double secs)
 {
     char url[600];
     pthread_t th[SUBMITTERS];
     vt_err err = { 0 };
     double t0, t;
 
-    snprintf(url, sizeof(url), "sqlite:%s/log.db", dir);
+    if (db_url != NULL)
+        snprintf(url, sizeof(url), "%s", db_url);
+    else
+        snprintf(url, sizeof(url), "sqlite:%s/log.db", dir);
+    atomic_store(&stop_flag, false);
+    atomic_store(&appended, 0);
     if (vf_log_open(&lg, url, dir, "bench.example/log", NULL, &err) != VT_OK) {
         fprintf(stderr, "bench_log: %s\n", err.msg);
         exit(1);
@@ -114,6 +122,48 @@ static double sqlite_rate(const char *dir, int batch, double secs)
     } while (t < secs);
     sqlite3_finalize(st);
     sqlite3_close(db);
+    return (double)n / t;
+}
+
+/* Plain inserts of ENTRY_LEN-byte rows into PostgreSQL, one prepared statement per row,
+ * `batch` per transaction, into a table of its own (dropped first). */
+static double pg_rate(const char *url, int batch, double secs)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r;
+    uint8_t row[ENTRY_LEN];
+    long n = 0;
+    double t0, t;
+
+    memset(row, 'x', sizeof(row));
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "bench_log: %s", PQerrorMessage(c));
+        exit(1);
+    }
+    PQclear(PQexec(c, "DROP TABLE IF EXISTS bench_plain"));
+    PQclear(PQexec(c, "CREATE TABLE bench_plain (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL)"));
+    r = PQprepare(c, "ins", "INSERT INTO bench_plain (idx, data) VALUES ($1::bigint, $2::bytea)", 2, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        abort();
+    PQclear(r);
+    t0 = bench_now();
+    do {
+        PQclear(PQexec(c, "BEGIN"));
+        for (int i = 0; i < batch; i++, n++) {
+            char num[24];
+            const char *v[2] = { num, (const char *)row };
+            const int len[2] = { 0, (int)sizeof(row) }, fmt[2] = { 0, 1 };
+            snprintf(num, sizeof(num), "%ld", n);
+            r = PQexecPrepared(c, "ins", 2, v, len, fmt, 0);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                abort();
+            PQclear(r);
+        }
+        PQclear(PQexec(c, "COMMIT"));
+        t = bench_now() - t0;
+    } while (t < secs);
+    PQclear(PQexec(c, "DROP TABLE bench_plain"));
+    PQfinish(c);
     return (double)n / t;
 }
 
@@ -182,15 +232,19 @@ static double queue_rate(const char *dir, double secs)
 
 int main(void)
 {
-    const char *s = getenv("BENCH_SECS");
-    double secs = s != NULL ? atof(s) : 2, lr, pr, qr;
+    const char *s = getenv("BENCH_SECS"), *pg = getenv("BENCH_LOG_DB");
+    double secs = s != NULL ? atof(s) : 2, lr, pr, qr, pgr = 0, pgl = 0;
     char dir[] = "/tmp/veritee-bench-log-XXXXXX", cmd[600];
 
     if (secs <= 0 || mkdtemp(dir) == NULL)
         return 1;
     pr = sqlite_rate(dir, 4096, secs);
-    lr = log_rate(dir, secs);
+    lr = log_rate(dir, NULL, secs);
     qr = queue_rate(dir, secs);
+    if (pg != NULL && *pg != '\0') {
+        pgr = pg_rate(pg, 4096, secs);
+        pgl = log_rate(dir, pg, secs);
+    }
     printf("== bench_log: durable appends, %d-byte entries, SQLite WAL synchronous=FULL, %d submitters of %d\n",
            ENTRY_LEN, SUBMITTERS, BULK);
     printf("| measurement | per second | vs limit |\n|---|---:|---:|\n");
@@ -199,6 +253,11 @@ int main(void)
            100.0 * lr / pr);
     printf("| gateway receipt queue (write; fdatasync paced: at most half the time; batches of 256 read and acknowledged) | %.0f | %.0f%% |\n",
            qr, 100.0 * qr / pr);
+    if (pg != NULL && *pg != '\0') {
+        printf("| **limit** (PostgreSQL): plain libpq insert loop, one statement per row, 4096 rows per transaction | %.0f | 100%% |\n",
+               pgr);
+        printf("| veritee log append on PostgreSQL | %.0f | **%.0f%%** |\n", pgl, 100.0 * pgl / pgr);
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;
 }

@@ -62,6 +62,25 @@ VT_NODISCARD VT_API vt_status vt_tlog_stored_hashes(uint8_t out[VT_TLOG_STORED_M
 VT_NODISCARD VT_API vt_status vt_tlog_tree_hash(uint8_t out[32], uint64_t size, vt_tlog_reader rd, void *arg,
                                                 vt_err *err);
 
+/* ---- the frontier: appending without reading ---- */
+/* The right edge of the tree of `size` leaves: the hash of each complete subtree its
+ * leaves split into, one per set bit of size, the largest first.  It is all an append
+ * and the tree's root need: a log that keeps it reads no stored hash to grow. */
+typedef struct vt_tlog_frontier {
+    uint64_t size;
+    unsigned n;
+    uint8_t h[VT_TLOG_STORED_MAX][32];
+} vt_tlog_frontier;
+/* The frontier of the tree of `size` leaves, read through rd (one read per subtree). */
+VT_NODISCARD VT_API vt_status vt_tlog_frontier_load(vt_tlog_frontier *f, uint64_t size, vt_tlog_reader rd, void *arg,
+                                                    vt_err *err);
+/* Appends leaf number f->size: out and *count as vt_tlog_stored_hashes gives them; f then
+ * describes the tree one leaf larger. */
+VT_NODISCARD VT_API vt_status vt_tlog_frontier_append(vt_tlog_frontier *f, uint8_t out[VT_TLOG_STORED_MAX][32],
+                                                      size_t *count, const uint8_t leaf_hash[32], vt_err *err);
+/* Root hash of f's tree, as vt_tlog_tree_hash. */
+VT_NODISCARD VT_API vt_status vt_tlog_frontier_root(uint8_t out[32], const vt_tlog_frontier *f, vt_err *err);
+
 /* ---- proofs (RFC 9162 §2.1.3, §2.1.4), leaf-side first ---- */
 /* Inclusion proof of leaf `index` in the tree of `size` leaves.  VT_E_ARG when index >= size. */
 VT_NODISCARD VT_API vt_status vt_tlog_prove_inclusion(uint8_t proof[VT_TLOG_PROOF_MAX][32], size_t *count,

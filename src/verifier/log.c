@@ -49,6 +49,11 @@ struct vf_log {
     pthread_cond_t more, done;
     struct item *head, *tail;
     vf_witnesses *wit;         /* NULL = no witnesses */
+    /* The tree's right edge as last committed, so an append reads no stored hash (on
+     * PostgreSQL each read is a round trip).  Loaded from the store when the committed
+     * size is not its size (at start, after a failed batch, after another replica's). */
+    vt_tlog_frontier fr;
+    bool fr_valid;
 };
 
 vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err)
@@ -65,9 +70,8 @@ static void log_error(const char *msg, const char *detail)
     fputs("\"}\n", stderr);
 }
 
-/* The signed checkpoint of the tree of `size` leaves, read through the store (inside the
- * transaction), into note. */
-static vt_status sign_checkpoint(vf_log *l, vt_buf *note, uint64_t size, vt_err *err)
+/* The signed checkpoint of the tree the frontier describes, into note. */
+static vt_status sign_checkpoint(vf_log *l, vt_buf *note, const vt_tlog_frontier *f, vt_err *err)
 {
     vt_checkpoint c;
     vt_buf text;
@@ -76,8 +80,8 @@ static vt_status sign_checkpoint(vf_log *l, vt_buf *note, uint64_t size, vt_err 
     vt_buf_init(&text);
     memset(&c, 0, sizeof(c));
     snprintf(c.origin, sizeof(c.origin), "%s", l->origin);
-    c.size = size;
-    rc = vt_tlog_tree_hash(c.root, size, vf_log_read, l->st, err);
+    c.size = f->size;
+    rc = vt_tlog_frontier_root(c.root, f, err);
     if (rc == VT_OK)
         rc = vt_checkpoint_text(&text, &c, err);
     if (rc == VT_OK)
@@ -88,12 +92,14 @@ static vt_status sign_checkpoint(vf_log *l, vt_buf *note, uint64_t size, vt_err 
     return rc;
 }
 
-/* One batch in one transaction: entries, stored hashes, the new head. */
+/* One batch in one transaction: entries, stored hashes, the new head.  The frontier
+ * follows the appends and is kept only when the transaction commits. */
 static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
 {
     vs_store *s = l->st;
     uint64_t size = 0, size0;
     uint8_t add[VT_TLOG_STORED_MAX][32], leaf[32];
+    vt_tlog_frontier *f = &l->fr;
     vt_buf note;
     vt_status rc;
 
@@ -102,6 +108,10 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
     if (rc != VT_OK)
         return rc;
     size0 = size;
+    if (!l->fr_valid || f->size != size) {
+        rc = vt_tlog_frontier_load(f, size, vf_log_read, s, err);
+        l->fr_valid = rc == VT_OK;
+    }
     for (struct item *it = batch; it != NULL && rc == VT_OK; it = it->next) {
         size_t n = 0;
         rc = s->log->find(s, &it->index, NULL, NULL, it->kind, it->ref, NULL);
@@ -115,21 +125,25 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         if (rc == VT_OK && it->passport != NULL)
             rc = s->ops->passport_put(s, it->passport, err); /* in this transaction (store.h) */
         if (rc == VT_OK)
-            rc = vt_tlog_stored_hashes(add, &n, size, leaf, vf_log_read, s, err);
-        if (rc == VT_OK)
-            rc = s->log->put(s, size, it->kind, it->ref, it->data, it->len, leaf, err);
-        if (rc == VT_OK)
-            rc = s->log->put_hashes(s, vt_tlog_stored_index(0, size), (const uint8_t(*)[32])add, n, err);
+            rc = vt_tlog_frontier_append(f, add, &n, leaf, err);
+        if (rc == VT_OK) {
+            vs_log_put e = { .index = size, .kind = it->kind, .ref = it->ref, .data = it->data, .len = it->len,
+                             .leaf = leaf, .first = vt_tlog_stored_index(0, size),
+                             .hashes = (const uint8_t(*)[32])add, .count = n };
+            rc = s->log->put(s, &e, err);
+        }
         it->index = size++;
     }
     if (rc == VT_OK && size != size0)
-        rc = sign_checkpoint(l, &note, size, err);
+        rc = sign_checkpoint(l, &note, f, err);
     if (rc == VT_OK && size != size0)
         rc = s->log->set_head(s, size, (const char *)note.data, err);
     if (rc == VT_OK)
         rc = s->log->end(s, true, err);
     else
         (void)s->log->end(s, false, NULL);
+    if (rc != VT_OK)
+        l->fr_valid = false; /* it followed appends that were rolled back */
     vt_buf_free(&note);
     return rc;
 }
@@ -456,9 +470,11 @@ vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, c
     /* The empty tree gets its checkpoint at once, so /v1/log/checkpoint always answers. */
     if (cp == NULL) {
         uint64_t sz = 0;
+        vt_tlog_frontier empty;
+        memset(&empty, 0, sizeof(empty));
         rc = l->st->log->begin(l->st, &sz, err);
         if (rc == VT_OK && sz == 0)
-            rc = sign_checkpoint(l, &note, 0, err);
+            rc = sign_checkpoint(l, &note, &empty, err);
         if (rc == VT_OK && sz == 0)
             rc = l->st->log->set_head(l->st, 0, (const char *)note.data, err);
         if (rc == VT_OK)

@@ -66,16 +66,26 @@ struct vs_ops {
 /* The transparency log's tables (docs/log.md).  Writes happen only between log_begin and
  * log_end, which exclude every other writer of the log (one sequencer, even across
  * processes sharing a PostgreSQL database). */
+/* An entry as the log appends it. */
+typedef struct vs_log_put {
+    uint64_t index;               /* its position */
+    const char *kind, *ref;       /* "receipt", "passport", ...; the token's id */
+    const uint8_t *data;
+    size_t len;
+    const uint8_t *leaf;          /* its 32-byte leaf hash */
+    uint64_t first;               /* the stored hashes its append adds: first .. first+count-1 */
+    const uint8_t (*hashes)[32];  /* (tlog numbering), the leaf hash first */
+    size_t count;
+} vs_log_put;
+
 struct vs_log_ops {
     /* Starts the writer's transaction and reads the committed tree size. */
     vt_status (*begin)(vs_store *s, uint64_t *size_out, vt_err *err);
     /* Commits (commit) or rolls back the transaction begin started. */
     vt_status (*end)(vs_store *s, bool commit, vt_err *err);
-    /* One entry: its index, kind ("receipt", "passport"), ref (the token's id), bytes, leaf hash. */
-    vt_status (*put)(vs_store *s, uint64_t index, const char *kind, const char *ref, const uint8_t *data, size_t len,
-                     const uint8_t leaf[32], vt_err *err);
-    /* Stored hashes first .. first+count-1 (tlog numbering). */
-    vt_status (*put_hashes)(vs_store *s, uint64_t first, const uint8_t (*h)[32], size_t count, vt_err *err);
+    /* One entry and the stored hashes its append adds (one statement on PostgreSQL: one
+     * round trip). */
+    vt_status (*put)(vs_store *s, const vs_log_put *e, vt_err *err);
     /* The new tree size and its signed checkpoint. */
     vt_status (*set_head)(vs_store *s, uint64_t size, const char *checkpoint, vt_err *err);
     /* Reads.  VT_E_NOTFOUND when absent. */

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "verifier/store.h"
+#include "veritee/tlog.h"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, issued_at BIGINT NOT NULL,"
@@ -61,8 +62,11 @@ static const struct {
     { "p_list_env", "SELECT " P_COLS " FROM passports WHERE environment = $1 ORDER BY issued_at DESC, seq DESC"
                     " LIMIT $2::bigint" },
     { "p_list_all", "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT $1::bigint" },
-    { "l_put", "INSERT INTO log_entries (idx, kind, ref, leaf, data) VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea)" },
-    { "l_hash_put", "INSERT INTO log_hashes (id, hash) VALUES ($1::bigint, $2::bytea)" },
+    /* the entry and its stored hashes ($7: count * 32 bytes) in one statement, one round trip */
+    { "l_put", "WITH e AS (INSERT INTO log_entries (idx, kind, ref, leaf, data)"
+               " VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea))"
+               " INSERT INTO log_hashes (id, hash) SELECT $6::bigint + g, substring($7::bytea FROM g * 32 + 1 FOR 32)"
+               " FROM generate_series(0, length($7::bytea) / 32 - 1) AS g" },
     { "l_head_put", "INSERT INTO log_head (one, size, checkpoint) VALUES (1, $1::bigint, $2)"
                     " ON CONFLICT (one) DO UPDATE SET size = EXCLUDED.size, checkpoint = EXCLUDED.checkpoint" },
     { "l_hash", "SELECT hash FROM log_hashes WHERE id = $1::bigint" },
@@ -385,42 +389,27 @@ static vt_status pg_log_end(vs_store *s, bool commit, vt_err *err)
     return VT_OK;
 }
 
-static vt_status pg_log_put(vs_store *s, uint64_t index, const char *kind, const char *ref, const uint8_t *data,
-                            size_t len, const uint8_t leaf[32], vt_err *err)
+static vt_status pg_log_put(vs_store *s, const vs_log_put *e, vt_err *err)
 {
     struct pg *p = (struct pg *)s;
-    char a[24];
-    const char *v[5] = { a, kind, ref, (const char *)leaf, (const char *)data };
-    int l[5] = { 0, 0, 0, 32, (int)len };
+    char a[24], b[24];
+    const char *v[7] = { a, e->kind, e->ref, (const char *)e->leaf, (const char *)e->data, b,
+                         (const char *)e->hashes };
+    int l[7] = { 0, 0, 0, 32, (int)e->len, 0, (int)(e->count * 32) };
     PGresult *r;
 
-    i64(a, (int64_t)index);
-    if (len == 0) {
+    if (e->count == 0 || e->count > VT_TLOG_STORED_MAX)
+        return vt_err_set(err, VT_E_INTERNAL, "store: log entry without its stored hashes");
+    i64(a, (int64_t)e->index);
+    i64(b, (int64_t)e->first);
+    if (e->len == 0) {
         v[4] = "\\x"; /* text form of the empty bytea */
         l[4] = 0;
     }
-    r = runb(p, "l_put", 5, v, l);
+    r = runb(p, "l_put", 7, v, l);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return pg_fail(p, r, err, "log entry insert");
     PQclear(r);
-    return VT_OK;
-}
-
-static vt_status pg_log_put_hashes(vs_store *s, uint64_t first, const uint8_t (*h)[32], size_t count, vt_err *err)
-{
-    struct pg *p = (struct pg *)s;
-    char a[24];
-
-    for (size_t i = 0; i < count; i++) {
-        const char *v[2] = { a, (const char *)h[i] };
-        int l[2] = { 0, 32 };
-        PGresult *r;
-        i64(a, (int64_t)(first + i));
-        r = runb(p, "l_hash_put", 2, v, l);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            return pg_fail(p, r, err, "log hash insert");
-        PQclear(r);
-    }
     return VT_OK;
 }
 
@@ -559,7 +548,6 @@ static const struct vs_log_ops pg_log_ops = {
     .begin = pg_log_begin,
     .end = pg_log_end,
     .put = pg_log_put,
-    .put_hashes = pg_log_put_hashes,
     .set_head = pg_log_set_head,
     .hash = pg_log_hash,
     .head = pg_log_head,

@@ -510,29 +510,22 @@ static vt_status lite_log_end(vs_store *s, bool commit, vt_err *err)
     return rc;
 }
 
-static vt_status lite_log_put(vs_store *s, uint64_t index, const char *kind, const char *ref, const uint8_t *data,
-                              size_t len, const uint8_t leaf[32], vt_err *err)
+static vt_status lite_log_put(vs_store *s, const vs_log_put *e, vt_err *err)
 {
     struct lite *l = (struct lite *)s;
     sqlite3_stmt *st = lq(l, L_PUT);
+    vt_status rc;
 
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, leaf, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, data, (int)len, SQLITE_STATIC);
-    return lite_exec(l, st, "log entry insert", err);
-}
-
-static vt_status lite_log_put_hashes(vs_store *s, uint64_t first, const uint8_t (*h)[32], size_t count, vt_err *err)
-{
-    struct lite *l = (struct lite *)s;
-    vt_status rc = VT_OK;
-
-    for (size_t i = 0; i < count && rc == VT_OK; i++) {
-        sqlite3_stmt *st = lq(l, L_HASH_PUT);
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
-        sqlite3_bind_blob(st, 2, h[i], 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->index);
+    sqlite3_bind_text(st, 2, e->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, e->ref, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, e->leaf, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, e->data, (int)e->len, SQLITE_STATIC);
+    rc = lite_exec(l, st, "log entry insert", err);
+    for (size_t i = 0; i < e->count && rc == VT_OK; i++) {
+        st = lq(l, L_HASH_PUT);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)(e->first + i));
+        sqlite3_bind_blob(st, 2, e->hashes[i], 32, SQLITE_STATIC);
         rc = lite_exec(l, st, "log hash insert", err);
     }
     return rc;
@@ -677,7 +670,6 @@ static const struct vs_log_ops lite_log_ops = {
     .begin = lite_log_begin,
     .end = lite_log_end,
     .put = lite_log_put,
-    .put_hashes = lite_log_put_hashes,
     .set_head = lite_log_set_head,
     .hash = lite_log_hash,
     .head = lite_log_head,

@@ -1,5 +1,6 @@
 /* The Merkle tree: RFC 9162 / RFC 6962 known answers (rfc6962_vectors.py, an
- * independent hashlib implementation), proof tamper cases, a larger tree. */
+ * independent hashlib implementation), proof tamper cases, a larger tree, and the
+ * frontier (appends and roots without reads) against all of them. */
 #include "vt_test.h"
 
 #include <stdlib.h>
@@ -238,6 +239,58 @@ static void test_tlog_tlog__tree_of_600_every_size(void **state)
     free(t.h);
 }
 
+/* The frontier gives the RFC roots, and at every size of a larger tree the same stored
+ * hashes as vt_tlog_stored_hashes and the same root as vt_tlog_tree_hash; loading it at any
+ * size gives the frontier grown to that size. */
+static void test_tlog_tlog__frontier_matches_stored_hashes(void **state)
+{
+    enum { N = 1100 };
+    mem_tree t;
+    vt_tlog_frontier f, g;
+    uint8_t add[VT_TLOG_STORED_MAX][32], root[32], want[32];
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(vt_tlog_frontier_load(&f, 0, mem_read, NULL, NULL), VT_OK);
+    assert_int_equal(vt_tlog_frontier_root(root, &f, NULL), VT_OK);
+    assert_memory_equal(root, rfc_root[0], 32);
+    rfc_tree(&t, 8);
+    for (unsigned k = 1; k <= 8; k++) {
+        assert_int_equal(vt_tlog_frontier_load(&f, k, mem_read, &t, NULL), VT_OK);
+        assert_int_equal(vt_tlog_frontier_root(root, &f, NULL), VT_OK);
+        assert_memory_equal(root, rfc_root[k], 32);
+    }
+    free(t.h);
+
+    memset(&t, 0, sizeof(t));
+    memset(&f, 0, sizeof(f));
+    for (uint32_t i = 0; i < N; i++) {
+        uint8_t leaf[32];
+        uint64_t at = t.count;
+        assert_int_equal(vt_tlog_leaf_hash(leaf, &i, sizeof(i), NULL), VT_OK);
+        assert_int_equal(vt_tlog_frontier_append(&f, add, &n, leaf, NULL), VT_OK);
+        mem_append(&t, &i, sizeof(i));
+        assert_int_equal(n, t.count - at);
+        assert_memory_equal(add, t.h[at], n * 32);
+        assert_int_equal(f.size, i + 1);
+        assert_int_equal(f.n, (unsigned)__builtin_popcountll(f.size));
+        assert_int_equal(vt_tlog_frontier_root(root, &f, NULL), VT_OK);
+        assert_int_equal(vt_tlog_tree_hash(want, i + 1, mem_read, &t, NULL), VT_OK);
+        assert_memory_equal(root, want, 32);
+        if (i % 97 == 0 || i == N - 1) {
+            assert_int_equal(vt_tlog_frontier_load(&g, i + 1, mem_read, &t, NULL), VT_OK);
+            assert_int_equal(g.n, f.n);
+            assert_memory_equal(g.h, f.h, f.n * 32);
+        }
+    }
+    /* A store that lost one of its hashes: loading fails, the frontier is left empty. */
+    t.count = vt_tlog_stored_index(10, 0); /* 1100 = 1024+64+8+4: the largest subtree, (10,0), is lost */
+    assert_int_equal(vt_tlog_frontier_load(&g, N, mem_read, &t, NULL), VT_E_NOTFOUND);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(g.size, 0);
+    free(t.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_tlog_tlog__tampered_inclusion_rejected),
         cmocka_unit_test(test_tlog_tlog__tampered_consistency_rejected),
         cmocka_unit_test(test_tlog_tlog__tree_of_600_every_size),
+        cmocka_unit_test(test_tlog_tlog__frontier_matches_stored_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
