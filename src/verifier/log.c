@@ -24,6 +24,7 @@ struct item {
     vt_status rc;
     vt_err err;
     bool done;
+    bool logged;               /* found in the log already (commit_batch) */
     struct group *g;           /* an asynchronous append's, or NULL (the caller waits) */
     struct item *next;
 };
@@ -92,6 +93,46 @@ static vt_status sign_checkpoint(vf_log *l, vt_buf *note, const vt_tlog_frontier
     return rc;
 }
 
+/* Marks the batch's entries that are logged already (a retried POST), with their index: one
+ * query for the batch.  The same entry twice in one batch is not seen here: its second
+ * insert fails the batch, and each entry is then committed alone (commit_isolated). */
+static vt_status batch_logged(vs_store *s, struct item *batch, vt_err *err)
+{
+    size_t n = 0, i = 0;
+    const char **kind, **ref;
+    uint64_t *index;
+    bool *found;
+    vt_status rc;
+
+    for (struct item *it = batch; it != NULL; it = it->next)
+        n++;
+    kind = calloc(n, sizeof(*kind));
+    ref = calloc(n, sizeof(*ref));
+    index = calloc(n, sizeof(*index));
+    found = calloc(n, sizeof(*found));
+    if (kind == NULL || ref == NULL || index == NULL || found == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "log: out of memory");
+        goto out;
+    }
+    for (struct item *it = batch; it != NULL; it = it->next, i++) {
+        kind[i] = it->kind;
+        ref[i] = it->ref;
+    }
+    rc = s->log->find_many(s, n, kind, ref, found, index, err);
+    i = 0;
+    for (struct item *it = batch; rc == VT_OK && it != NULL; it = it->next, i++) {
+        it->logged = found[i];
+        if (found[i])
+            it->index = index[i];
+    }
+out:
+    free(kind);
+    free(ref);
+    free(index);
+    free(found);
+    return rc;
+}
+
 /* One batch in one transaction: entries, stored hashes, the new head.  The frontier
  * follows the appends and is kept only when the transaction commits. */
 static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
@@ -112,15 +153,12 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         rc = vt_tlog_frontier_load(f, size, vf_log_read, s, err);
         l->fr_valid = rc == VT_OK;
     }
+    if (rc == VT_OK)
+        rc = batch_logged(s, batch, err);
     for (struct item *it = batch; it != NULL && rc == VT_OK; it = it->next) {
         size_t n = 0;
-        rc = s->log->find(s, &it->index, NULL, NULL, it->kind, it->ref, NULL);
-        if (rc == VT_OK)
+        if (it->logged)
             continue; /* already logged (a retried POST) */
-        if (rc != VT_E_NOTFOUND) {
-            rc = s->log->find(s, &it->index, NULL, NULL, it->kind, it->ref, err);
-            break;
-        }
         rc = vt_tlog_leaf_hash(leaf, it->data, it->len, err);
         if (rc == VT_OK && it->passport != NULL)
             rc = s->ops->passport_put(s, it->passport, err); /* in this transaction (store.h) */

@@ -95,6 +95,10 @@ struct vs_log_ops {
     /* The entry logged under kind and ref: index, and (data_out non-NULL) its bytes, free(). */
     vt_status (*find)(vs_store *s, uint64_t *index_out, char **data_out, size_t *len_out, const char *kind,
                       const char *ref, vt_err *err);
+    /* Which of n (kind[i], ref[i]) are logged already: found[i], and index[i] when found.
+     * One query on PostgreSQL for a whole batch. */
+    vt_status (*find_many)(vs_store *s, size_t n, const char *const *kind, const char *const *ref, bool *found,
+                           uint64_t *index, vt_err *err);
     /* The entry whose leaf hash is leaf (the first one). */
     vt_status (*index_of)(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err);
     /* Entries first .. first+count-1 in order; fn borrows the bytes for the call. */

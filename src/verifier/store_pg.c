@@ -72,6 +72,8 @@ static const struct {
     { "l_hash", "SELECT hash FROM log_hashes WHERE id = $1::bigint" },
     { "l_head", "SELECT size::text, checkpoint FROM log_head WHERE one = 1" },
     { "l_find", "SELECT idx::text, data FROM log_entries WHERE kind = $1 AND ref = $2" },
+    { "l_find_many", "SELECT q.i::text, e.idx::text FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(k, r, i)"
+                     " JOIN log_entries e ON e.kind = q.k AND e.ref = q.r" },
     { "l_index_of", "SELECT idx::text FROM log_entries WHERE leaf = $1::bytea ORDER BY idx LIMIT 1" },
     { "l_entries", "SELECT data FROM log_entries WHERE idx >= $1::bigint AND idx < $2::bigint ORDER BY idx" },
 };
@@ -503,6 +505,66 @@ static vt_status pg_log_find(vs_store *s, uint64_t *index_out, char **data_out, 
     return rc;
 }
 
+/* strs as a PostgreSQL array literal of quoted elements ("\\" and "\"" escaped). */
+static vt_status text_array(vt_buf *out, size_t n, const char *const *strs, vt_err *err)
+{
+    vt_status rc = vt_buf_append(out, "{", 1, err);
+
+    for (size_t i = 0; i < n && rc == VT_OK; i++) {
+        rc = vt_buf_append(out, i > 0 ? ",\"" : "\"", i > 0 ? 2 : 1, err);
+        for (const char *c = strs[i]; *c != '\0' && rc == VT_OK; c++) {
+            if (*c == '"' || *c == '\\')
+                rc = vt_buf_append(out, "\\", 1, err);
+            if (rc == VT_OK)
+                rc = vt_buf_append(out, c, 1, err);
+        }
+        if (rc == VT_OK)
+            rc = vt_buf_append(out, "\"", 1, err);
+    }
+    if (rc == VT_OK)
+        rc = vt_buf_append(out, "}", 1, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(out, err);
+    return rc;
+}
+
+static vt_status pg_log_find_many(vs_store *s, size_t n, const char *const *kind, const char *const *ref, bool *found,
+                                  uint64_t *index, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    vt_buf ka, ra;
+    PGresult *r = NULL;
+    vt_status rc;
+
+    memset(found, 0, n * sizeof(*found));
+    if (n == 0)
+        return VT_OK;
+    vt_buf_init(&ka);
+    vt_buf_init(&ra);
+    rc = text_array(&ka, n, kind, err);
+    if (rc == VT_OK)
+        rc = text_array(&ra, n, ref, err);
+    if (rc == VT_OK) {
+        const char *v[2] = { (const char *)ka.data, (const char *)ra.data };
+        r = runb(p, "l_find_many", 2, v, NULL);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            rc = pg_fail(p, r, err, "log entries select");
+            r = NULL;
+        }
+    }
+    for (int row = 0; rc == VT_OK && row < PQntuples(r); row++) {
+        uint64_t i = col_u64(r, row, 0);
+        if (i >= 1 && i <= n) {
+            found[i - 1] = true;
+            index[i - 1] = col_u64(r, row, 1);
+        }
+    }
+    PQclear(r);
+    vt_buf_free(&ka);
+    vt_buf_free(&ra);
+    return rc;
+}
+
 static vt_status pg_log_index_of(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err)
 {
     struct pg *p = (struct pg *)s;
@@ -552,6 +614,7 @@ static const struct vs_log_ops pg_log_ops = {
     .hash = pg_log_hash,
     .head = pg_log_head,
     .find = pg_log_find,
+    .find_many = pg_log_find_many,
     .index_of = pg_log_index_of,
     .entries = pg_log_entries,
 };

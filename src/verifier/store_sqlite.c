@@ -623,6 +623,18 @@ static vt_status lite_log_find(vs_store *s, uint64_t *index_out, char **data_out
     return rc;
 }
 
+static vt_status lite_log_find_many(vs_store *s, size_t n, const char *const *kind, const char *const *ref,
+                                    bool *found, uint64_t *index, vt_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        vt_status rc = lite_log_find(s, &index[i], NULL, NULL, kind[i], ref[i], NULL);
+        found[i] = rc == VT_OK;
+        if (rc != VT_OK && rc != VT_E_NOTFOUND)
+            return lite_log_find(s, &index[i], NULL, NULL, kind[i], ref[i], err);
+    }
+    return VT_OK;
+}
+
 static vt_status lite_log_index_of(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err)
 {
     struct lite *l = (struct lite *)s;
@@ -674,6 +686,7 @@ static const struct vs_log_ops lite_log_ops = {
     .hash = lite_log_hash,
     .head = lite_log_head,
     .find = lite_log_find,
+    .find_many = lite_log_find_many,
     .index_of = lite_log_index_of,
     .entries = lite_log_entries,
 };

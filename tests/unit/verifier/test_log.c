@@ -237,6 +237,31 @@ static void test_leaf_lookup(void **state)
         assert_int_equal(index_of(f, leaf[i], VT_OK), idx[i]);
 }
 
+/* An entry already logged, or twice in one batch (a gateway retrying a batch whose first
+ * attempt is still queued), is logged once: every copy gets its index. */
+static void test_same_entry_twice(void **state)
+{
+    struct fx *f = *state;
+    const char *a = "receipt-a", *b = "receipt-b";
+    vf_log_entry e[4];
+    uint64_t idx[4] = { 0 };
+    vt_err err = { 0 };
+
+    e[0] = (vf_log_entry){ .kind = "receipt", .ref = "ra", .data = (const uint8_t *)a, .len = strlen(a) };
+    assert_int_equal(vf_log_append_many(f->log, idx, e, 1, &err), VT_OK);
+    assert_int_equal(idx[0], 0);
+    e[1] = (vf_log_entry){ .kind = "receipt", .ref = "rb", .data = (const uint8_t *)b, .len = strlen(b) };
+    e[2] = e[1];
+    e[3] = e[0];
+    memset(idx, 0xff, sizeof(idx));
+    assert_int_equal(vf_log_append_many(f->log, idx, e, 4, &err), VT_OK);
+    assert_int_equal(idx[0], 0); /* logged before */
+    assert_int_equal(idx[1], 1);
+    assert_int_equal(idx[2], 1); /* twice in the batch */
+    assert_int_equal(idx[3], 0);
+    assert_int_equal(log_size(f), 2);
+}
+
 /* ---- vf_log_append_async ---- */
 
 enum { A_THREADS = 4, A_GROUPS = 50, A_PER = 3 };
@@ -381,6 +406,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_row_refused_nothing_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_one_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leaf_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_entry_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_told_once_with_positions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_refused_told_with_error, setup, teardown),
     };
