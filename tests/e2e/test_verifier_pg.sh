@@ -83,4 +83,21 @@ KEY=$(curl -s "$URL_a/v1/log/key")
 expect 0 "log checkpoint through b under a's key" -- "$VT" log checkpoint --log "$URL_b/v1/log" --log-key "$KEY"
 contains ", 2 entries" "the log holds both replicas' passports"
 expect 0 "a's passport proven through b" -- "$VT" log prove --log "$URL_b/v1/log" --log-key "$KEY" "$TMP/a.jwt"
+echo "$KEY" >"$TMP/log.vkey"
+expect 0 "monitor: first checkpoint" -- "$VT" log monitor --log "$URL_a/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
+
+# Each sequencer keeps the tree's right edge between its batches (docs/log.md): appends
+# alternating between the replicas make each find the tree grown by the other and reload it.
+for i in 1 2 3 4 5 6; do
+  r=a; [ $((i % 2)) -eq 0 ] && r=b
+  u=URL_$r
+  expect 0 "attest $i on $r" -- "$VT" attest --verifier "${!u}" --environment dev --log "$TMP/log.json" --out "$TMP/p$i.jwt"
+done
+expect 0 "log checkpoint after the alternating appends" -- "$VT" log checkpoint --log "$URL_a/v1/log" --log-key "$TMP/log.vkey"
+contains ", 8 entries" "the log holds all eight passports"
+for i in 1 4 6; do
+  expect 0 "passport $i proven through the other replica" -- "$VT" log prove --log "$URL_b/v1/log" --log-key "$TMP/log.vkey" "$TMP/p$i.jwt"
+done
+expect 0 "monitor: the grown tree is consistent with the first checkpoint" -- \
+  "$VT" log monitor --log "$URL_b/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
 finish
