@@ -37,9 +37,10 @@ struct worker {
     struct event_base *base;
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
-    struct event *stop_ev;
+    struct event *stop_ev, *drain_ev;
     void *tctx;
     struct vt_http_later *waiting; /* replies that wait (vt_http_reply_later), under later_mu */
+    int64_t stop_by_ns;            /* stopping: the latest the loop waits for them */
 };
 
 /* What on_request keeps of a request while its handler runs (req->server_req). */
@@ -374,19 +375,38 @@ static void later_orphan_all(struct worker *w)
     }
 }
 
-static void on_stop(evutil_socket_t fd, short what, void *arg)
+/* Stopping: once no reply of this loop waits (for the log's commit: its entry is
+ * committed, so its client must get the answer), or after the request timeout,
+ * the loop ends, letting replies in flight drain for 100 ms more. */
+static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
-    struct timeval tv = { 0, 100000 }; /* let replies in flight drain */
+    struct timeval drain = { 0, 100000 }, again = { 0, 10000 };
+    bool waiting;
 
     (void)fd;
     (void)what;
+    pthread_mutex_lock(&later_mu);
+    waiting = w->waiting != NULL;
+    pthread_mutex_unlock(&later_mu);
+    if (!waiting || vt_time_mono_ns() >= w->stop_by_ns) {
+        event_base_loopexit(w->base, &drain);
+        return;
+    }
+    evtimer_add(w->drain_ev, &again);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
     if (w->bound != NULL) {
         vt_connguard_unlisten(w->s->guard, w->index);
         evhttp_del_accept_socket(w->http, w->bound);
         w->bound = NULL;
     }
-    event_base_loopexit(w->base, &tv);
+    w->stop_by_ns = vt_time_mono_ns() + (int64_t)w->s->o.timeout_s * 1000000000;
+    on_drain(fd, what, arg);
 }
 
 static vt_status parse_listen(char *host, size_t host_len, char *port, size_t port_len, const char *spec,
@@ -483,7 +503,8 @@ static vt_status worker_setup(struct worker *w, vt_err *err)
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                             EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
-    if (w->stop_ev == NULL)
+    w->drain_ev = evtimer_new(w->base, on_drain, w);
+    if (w->stop_ev == NULL || w->drain_ev == NULL)
         return vt_err_set(err, VT_E_NOMEM, "http: cannot create the stop event");
     fd = dup(s->fd);
     if (fd < 0)
@@ -625,6 +646,8 @@ void vt_http_server_free(vt_http_server *s)
         later_orphan_all(w);
         if (w->stop_ev != NULL)
             event_free(w->stop_ev);
+        if (w->drain_ev != NULL)
+            event_free(w->drain_ev);
         if (w->http != NULL)
             evhttp_free(w->http);
     }

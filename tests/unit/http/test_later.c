@@ -1,7 +1,9 @@
 /* Replies that wait (vt_http_reply_later) through a real server on 127.0.0.1:
  * the loop serves others while a reply waits, the body the handler saw is
  * still there when it finishes, a client that left does not break the loop,
- * and a server freed with replies still waiting releases each exactly once. */
+ * a stopping server answers the replies that wait first (up to its request
+ * timeout), and a server freed with replies still waiting releases each
+ * exactly once. */
 #include "vt_test.h"
 
 #include <arpa/inet.h>
@@ -90,6 +92,7 @@ static void srv_start(struct srv *v)
     o.listen = "127.0.0.1:0";
     o.threads = 1; /* one loop: a waiting reply must not hold it */
     o.name = "test";
+    o.timeout_s = 1; /* how long a stopping server waits for replies that wait */
     vt_http_router_init(&v->r);
     assert_int_equal(vt_http_router_add(&v->r, "POST", "/wait", h_wait, NULL, &e), VT_OK);
     assert_int_equal(vt_http_router_add(&v->r, "GET", "/now", h_now, NULL, &e), VT_OK);
@@ -279,6 +282,48 @@ static void test_later__server_freed_first_releases_each_once(void **state)
     close(fd2);
 }
 
+struct late_waker {
+    vt_http_later *l;
+    useconds_t after_us;
+};
+
+static void *wake_later(void *arg)
+{
+    struct late_waker *k = arg;
+    usleep(k->after_us);
+    vt_http_later_wake(k->l);
+    return NULL;
+}
+
+/* Stopping while a reply waits (its log entry committing): the reply still goes out. */
+static void test_later__stop_waits_for_the_reply(void **state)
+{
+    struct srv v;
+    struct late_waker k;
+    pthread_t th;
+    char buf[2048];
+    int fd;
+
+    (void)state;
+    reset();
+    srv_start(&v);
+    fd = dial(v.port);
+    post_wait(fd, "at-stop");
+    wait_for(&n_waiting, 1);
+    k = (struct late_waker){ .l = waits[0].later, .after_us = 300000 };
+    assert_int_equal(pthread_create(&th, NULL, wake_later, &k), 0);
+    vt_http_server_stop(v.s);
+    read_reply(fd, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "HTTP/1.1 201"));
+    assert_non_null(strstr(buf, "{\"saw\":\"at-stop\",\"still\":\"at-stop\"}"));
+    assert_int_equal(pthread_join(v.th, NULL), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    vt_http_server_free(v.s);
+    close(fd);
+    assert_int_equal(atomic_load(&n_finished), 1);
+    assert_int_equal(atomic_load(&n_released), 0);
+}
+
 static void test_later__no_server_behind_the_call(void **state)
 {
     vt_http_resp resp;
@@ -299,6 +344,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_later__loop_serves_others_and_body_survives),
         cmocka_unit_test(test_later__client_gone_before_wake),
+        cmocka_unit_test(test_later__stop_waits_for_the_reply),
         cmocka_unit_test(test_later__server_freed_first_releases_each_once),
         cmocka_unit_test(test_later__no_server_behind_the_call),
     };
