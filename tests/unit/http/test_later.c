@@ -179,11 +179,14 @@ static void get_now(int port)
 
 struct waker {
     vt_http_later *l;
+    useconds_t after_us;
 };
 
+/* Wakes a later from another thread (as the log's sequencer does), after a pause. */
 static void *wake_from_thread(void *arg)
 {
     struct waker *k = arg;
+    usleep(k->after_us);
     vt_http_later_wake(k->l);
     return NULL;
 }
@@ -196,6 +199,19 @@ static void reset(void)
     atomic_store(&n_released, 0);
 }
 
+/* A fresh server with one POST /wait from a new connection waiting: that connection. */
+static int one_waiting(struct srv *v, const char *body)
+{
+    int fd;
+
+    reset();
+    srv_start(v);
+    fd = dial(v->port);
+    post_wait(fd, body);
+    wait_for(&n_waiting, 1);
+    return fd;
+}
+
 static void test_later__loop_serves_others_and_body_survives(void **state)
 {
     struct srv v;
@@ -205,17 +221,13 @@ static void test_later__loop_serves_others_and_body_survives(void **state)
     int fd;
 
     (void)state;
-    reset();
-    srv_start(&v);
-    fd = dial(v.port);
-    post_wait(fd, "hello-later");
-    wait_for(&n_waiting, 1);
+    fd = one_waiting(&v, "hello-later");
     /* the only loop is free while that reply waits */
     get_now(v.port);
     get_now(v.port);
     assert_int_equal(atomic_load(&n_finished), 0);
     /* woken from another thread (as the log's sequencer does) */
-    k.l = waits[0].later;
+    k = (struct waker){ .l = waits[0].later, .after_us = 0 };
     assert_int_equal(pthread_create(&th, NULL, wake_from_thread, &k), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     read_reply(fd, buf, sizeof(buf));
@@ -239,11 +251,7 @@ static void test_later__client_gone_before_wake(void **state)
     int fd;
 
     (void)state;
-    reset();
-    srv_start(&v);
-    fd = dial(v.port);
-    post_wait(fd, "bye");
-    wait_for(&n_waiting, 1);
+    fd = one_waiting(&v, "bye");
     close(fd); /* the client leaves while its reply waits */
     usleep(50000);
     vt_http_later_wake(waits[0].later);
@@ -260,12 +268,8 @@ static void test_later__server_freed_first_releases_each_once(void **state)
     int fd1, fd2;
 
     (void)state;
-    reset();
-    srv_start(&v);
-    fd1 = dial(v.port);
+    fd1 = one_waiting(&v, "one");
     fd2 = dial(v.port);
-    post_wait(fd1, "one");
-    wait_for(&n_waiting, 1);
     post_wait(fd2, "two");
     wait_for(&n_waiting, 2);
     srv_stop(&v);
@@ -282,36 +286,19 @@ static void test_later__server_freed_first_releases_each_once(void **state)
     close(fd2);
 }
 
-struct late_waker {
-    vt_http_later *l;
-    useconds_t after_us;
-};
-
-static void *wake_later(void *arg)
-{
-    struct late_waker *k = arg;
-    usleep(k->after_us);
-    vt_http_later_wake(k->l);
-    return NULL;
-}
-
 /* Stopping while a reply waits (its log entry committing): the reply still goes out. */
 static void test_later__stop_waits_for_the_reply(void **state)
 {
     struct srv v;
-    struct late_waker k;
+    struct waker k;
     pthread_t th;
     char buf[2048];
     int fd;
 
     (void)state;
-    reset();
-    srv_start(&v);
-    fd = dial(v.port);
-    post_wait(fd, "at-stop");
-    wait_for(&n_waiting, 1);
-    k = (struct late_waker){ .l = waits[0].later, .after_us = 300000 };
-    assert_int_equal(pthread_create(&th, NULL, wake_later, &k), 0);
+    fd = one_waiting(&v, "at-stop");
+    k = (struct waker){ .l = waits[0].later, .after_us = 300000 };
+    assert_int_equal(pthread_create(&th, NULL, wake_from_thread, &k), 0);
     vt_http_server_stop(v.s);
     read_reply(fd, buf, sizeof(buf));
     assert_non_null(strstr(buf, "HTTP/1.1 201"));

@@ -9,36 +9,7 @@
 
 #include "vt_test.h"
 
-#include "verifier/store.h"
-
-struct fx {
-    char dir[4096], url[4200], path[4200];
-    vs_store *st;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    vt_err err = { 0 };
-
-    vt_test_mkdtemp(f->dir, sizeof(f->dir));
-    snprintf(f->url, sizeof(f->url), "sqlite:%s/verifier.db", f->dir);
-    snprintf(f->path, sizeof(f->path), "%s/verifier.db", f->dir);
-    if (vs_open(&f->st, f->url, &err) != VT_OK)
-        fail_msg("open: %s", err.msg);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-
-    vs_close(f->st);
-    vt_test_rmdir(f->dir);
-    free(f);
-    return 0;
-}
+#include "verifier_fx.h"
 
 static void put(struct fx *f, const char *nonce, vt_time issued, vt_time expires)
 {
@@ -59,9 +30,11 @@ static int rows(struct fx *f)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
+    char path[4200];
     int n = -1;
 
-    if (sqlite3_open(f->path, &db) == SQLITE_OK &&
+    snprintf(path, sizeof(path), "%s/verifier.db", f->dir);
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
         sqlite3_prepare_v2(db, "SELECT count(*) FROM challenges", -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int(st, 0);
