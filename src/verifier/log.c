@@ -2,6 +2,7 @@
  * committed by one thread in batches (group commit), each batch in one store
  * transaction that also holds the new signed checkpoint. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ struct vf_log {
      * size is not its size (at start, after a failed batch, after another replica's). */
     vt_tlog_frontier fr;
     bool fr_valid;
+    _Atomic(vt_metrics *) metrics; /* NULL = none (vf_log_metrics); set once, read by every thread */
+    uint64_t size_shown;       /* the tree size verifier_log_size shows */
 };
 
 vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err)
@@ -91,6 +94,57 @@ static vt_status sign_checkpoint(vf_log *l, vt_buf *note, const vt_tlog_frontier
         rc = vt_buf_terminate(note, err);
     vt_buf_free(&text);
     return rc;
+}
+
+/* ---- metrics (docs/verifier.md, GET /metrics) ---- */
+
+vt_status vf_log_metrics(vf_log *l, vt_metrics *m, vt_err *err)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        { "verifier_log_entries_total", "counter", "Entries this verifier appended to the transparency log." },
+        { "verifier_log_commits_total", "counter", "Log commits (one transaction and fsync per batch), by result." },
+        { "verifier_log_commit_seconds", "histogram", "Time of one log commit, its fsync included." },
+        { "verifier_log_size", "gauge", "Entries in the transparency log as of this verifier's last commit." },
+        { "verifier_log_queued", "gauge", "Entries waiting for the log's committing thread." },
+    };
+
+    for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+        vt_status rc = vt_metrics_declare(m, fam[i].name, fam[i].type, fam[i].help, err);
+        if (rc != VT_OK)
+            return rc;
+    }
+    atomic_store(&l->metrics, m);
+    return VT_OK;
+}
+
+/* One commit: its result, time and entries; the tree's size (it also grows by other replicas'). */
+static void log_metrics_commit(vf_log *l, vt_status rc, uint64_t size0, uint64_t size, int64_t t0)
+{
+    vt_metrics *m = atomic_load(&l->metrics);
+
+    if (m == NULL)
+        return;
+    vt_metrics_inc(m, "verifier_log_commits_total", rc == VT_OK ? "result=\"ok\"" : "result=\"failed\"", 1);
+    vt_metrics_observe(m, "verifier_log_commit_seconds", "", (double)(vt_time_mono_ns() - t0) / 1e9);
+    if (rc != VT_OK)
+        return;
+    if (size > size0)
+        vt_metrics_inc(m, "verifier_log_entries_total", "", (double)(size - size0));
+    if (size > l->size_shown) { /* the sequencer's own field */
+        vt_metrics_inc(m, "verifier_log_size", "", (double)(size - l->size_shown));
+        l->size_shown = size;
+    }
+}
+
+/* Entries queued (n > 0) or taken by the sequencer (n < 0). */
+static void log_metrics_queued(vf_log *l, double n)
+{
+    vt_metrics *m = atomic_load(&l->metrics);
+
+    if (m != NULL)
+        vt_metrics_inc(m, "verifier_log_queued", "", n);
 }
 
 /* Marks the batch's entries that are logged already (a retried POST), with their index: one
@@ -141,13 +195,16 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
     uint64_t size = 0, size0;
     uint8_t add[VT_TLOG_STORED_MAX][32], leaf[32];
     vt_tlog_frontier *f = &l->fr;
+    int64_t t0 = vt_time_mono_ns();
     vt_buf note;
     vt_status rc;
 
     vt_buf_init(&note);
     rc = s->log->begin(s, &size, err);
-    if (rc != VT_OK)
+    if (rc != VT_OK) {
+        log_metrics_commit(l, rc, 0, 0, t0);
         return rc;
+    }
     size0 = size;
     if (!l->fr_valid || f->size != size) {
         rc = vt_tlog_frontier_load(f, size, vf_log_read, s, err);
@@ -182,6 +239,7 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         (void)s->log->end(s, false, NULL);
     if (rc != VT_OK)
         l->fr_valid = false; /* it followed appends that were rolled back */
+    log_metrics_commit(l, rc, size0, size, t0);
     vt_buf_free(&note);
     return rc;
 }
@@ -253,6 +311,7 @@ static void *sequencer(void *arg)
             l->tail = NULL;
         last->next = NULL;
         pthread_mutex_unlock(&l->mu);
+        log_metrics_queued(l, -(double)n);
         rc = commit_batch(l, batch, &e);
         if (rc == VT_OK) {
             for (struct item *it = batch; it != NULL; it = it->next)
@@ -318,6 +377,7 @@ vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry 
     else
         l->head = &it[0];
     l->tail = &it[n - 1];
+    log_metrics_queued(l, (double)n); /* before the sequencer can take them */
     pthread_cond_signal(&l->more);
     for (size_t i = 0; i < n; i++)
         while (!it[i].done)
@@ -374,6 +434,7 @@ vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log
     else
         l->head = &g->it[0];
     l->tail = &g->it[n - 1];
+    log_metrics_queued(l, (double)n); /* before the sequencer can take them */
     pthread_cond_signal(&l->more);
     pthread_mutex_unlock(&l->mu);
     return VT_OK;

@@ -57,6 +57,9 @@ vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry 
 typedef void (*vf_log_done_fn)(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err);
 vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log_done_fn done, void *arg,
                               vt_err *err);
+/* Keeps the log's metrics in m from now on (verifier_log_*: entries appended, commits by
+ * result, commit time, tree size, entries queued; docs/verifier.md). */
+vt_status vf_log_metrics(vf_log *l, vt_metrics *m, vt_err *err);
 /* Offers every new checkpoint to these witnesses ("URL,VKEY", witness_push.h) from now on. */
 vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const char *db_url, vt_err *err);
 /* The signed checkpoint note cp (as the store keeps it) with every witness cosignature kept

@@ -87,6 +87,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     vs_close(st);
     if (rc == VT_OK)
         rc = vf_log_open(&svc->log, svc->db_url, cfg->state_dir, cfg->log_origin, cfg->listen, err);
+    if (rc == VT_OK)
+        rc = vf_log_metrics(svc->log, svc->metrics, err);
     if (rc == VT_OK && cfg->witness_count > 0)
         rc = vf_log_witness(svc->log, cfg->witnesses, cfg->witness_count, svc->db_url, err);
     if (rc != VT_OK)

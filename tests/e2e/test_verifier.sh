@@ -245,6 +245,14 @@ http GET "$U/metrics"; status_is 200 "metrics"
 contains 'verifier_verdicts_total{platform="tdx",status="affirming"}' "verdicts by platform"
 contains 'http_requests_total{route="/v1/attest"' "requests by route"
 contains 'http_request_duration_seconds_bucket' "latency histogram"
+contains 'verifier_log_commits_total{result="ok"}' "log commits"
+contains 'verifier_log_commit_seconds_bucket' "log commit time"
+contains 'verifier_log_queued 0' "nothing left queued for the log"
+ms=$(awk '$1 == "verifier_log_size" {print $2}' "$TMP/body")
+me=$(awk '$1 == "verifier_log_entries_total" {print $2}' "$TMP/body")
+cs=$(curl -s "$U/v1/log/checkpoint" | sed -n 2p)
+[ -n "$cs" ] && [ "$ms" = "$cs" ] && [ "$me" = "$cs" ] && passed=$((passed + 1)) || {
+  failed=$((failed + 1)); echo "FAIL: verifier_log_size $ms and verifier_log_entries_total $me, the checkpoint says $cs"; }
 grep -q '"request_id"' "$TMP/main.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: access log"; }
 
 # A second instance: rate limit and nonce expiry.
