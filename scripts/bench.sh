@@ -37,6 +37,12 @@ if [ -x "$root/bench/bench_observer.sh" ]; then
   "$root/bench/bench_observer.sh" "$build" 10
   echo
 fi
+# The verifier on PostgreSQL: log appends and passports (skips without PostgreSQL's server).
+if [ -x "$root/bench/bench_pg.sh" ]; then
+  echo "== bench_pg"
+  "$root/bench/bench_pg.sh" "$build" "${BENCH_SECS:-3}"
+  echo
+fi
 # Passports per second over HTTP at 32 connections, beside the in-process verify rate.
 if [ -x "$root/bench/bench_passport.sh" ]; then
   echo "== bench_passport"

@@ -3,29 +3,17 @@
 # port) and two verifier processes sharing it.  Skipped when PostgreSQL's
 # server binaries are not installed.
 . "$(dirname "$0")/lib.sh"
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ] || ! command -v jq >/dev/null; then
-  echo "skipped: PostgreSQL server binaries (initdb) or jq not installed (scripts/install-deps)"; exit 77; fi
-PGDIR=$(mktemp -d /tmp/veritee-pg-XXXXXX)
-AS=()
-if [ "$(id -u)" -eq 0 ]; then
-  command -v runuser >/dev/null || { echo "skipped: running as root without runuser"; rm -rf "$PGDIR"; exit 77; }
-  chown nobody "$PGDIR"; AS=(runuser -u nobody --)
-fi
+. "$(dirname "$0")/../../scripts/pg_cluster.sh"
+command -v jq >/dev/null || { echo "skipped: jq not installed (scripts/install-deps)"; exit 77; }
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1
-  rm -rf "$PGDIR" "$TMP"
+  pg_cluster_stop
+  rm -rf "$TMP"
 }
 trap cleanup EXIT
-PORT=$(( 20000 + RANDOM % 20000 ))
-if ! "${AS[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U veritee >"$PGDIR/initdb.log" 2>&1; then
-  echo "skipped: initdb failed: $(tail -3 "$PGDIR/initdb.log")"; exit 77; fi
-if ! "${AS[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/pg.log" -w \
-     -o "-k $PGDIR -p $PORT -c listen_addresses='' -c fsync=off" start >/dev/null 2>&1; then
-  echo "skipped: PostgreSQL did not start: $(tail -3 "$PGDIR/pg.log")"; exit 77; fi
-DB="postgresql:///postgres?host=$PGDIR&port=$PORT&user=veritee"
+pg_cluster_start off || { echo "skipped: $PG_WHY"; exit 77; }
+DB=$PG_URL
 
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
