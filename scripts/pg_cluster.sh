@@ -4,6 +4,7 @@
 #                              benchmarks) or "off" (default, for tests).  Returns non-zero
 #                              with the reason in PG_WHY when it cannot (no server
 #                              binaries, initdb or start failed).
+#   pg_cluster_restart         restarts the server (every client connection is lost).
 #   pg_cluster_stop            stops it and removes its files.
 # Runs the server as "nobody" when started as root (PostgreSQL refuses root).
 PG_URL="" PG_DIR="" PG_WHY=""
@@ -27,6 +28,10 @@ pg_cluster_start() {
        -o "-k $PG_DIR -p $port -c listen_addresses='' -c fsync=$fsync" start >/dev/null 2>&1; then
     PG_WHY="PostgreSQL did not start: $(tail -3 "$PG_DIR/pg.log")"; return 1; fi
   PG_URL="postgresql:///postgres?host=$PG_DIR&port=$port&user=veritee"
+}
+
+pg_cluster_restart() {
+  "${_pg_as[@]}" "$_pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/pg.log" -w -m fast restart >/dev/null 2>&1
 }
 
 pg_cluster_stop() {

@@ -81,20 +81,82 @@ static const struct {
 struct pg {
     vs_store base;
     PGconn *c;
+    bool in_tx;       /* inside the log's BEGIN .. COMMIT: a lost connection is not retried */
     vt_time gc_after; /* challenges: the next sweep of long-expired ones (VS_CHALLENGE_GC_EVERY) */
 };
+
+/*
+ * A lost connection (the server restarted, failed over, or a proxy closed it) is
+ * reconnected, with the statements prepared again (they belong to the session),
+ * rather than failing every later request.  Outside a transaction the statement
+ * that found it lost is run once more on the new connection: libpq found the
+ * socket closed when it sent it, so it did not run.  Inside the log's transaction
+ * it fails (the transaction is gone); the log commits its batch again (log.c).
+ */
+static bool prepare_all(struct pg *p, PGresult **failed)
+{
+    for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+        PGresult *r = PQprepare(p->c, stmts[i].name, stmts[i].sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            *failed = r;
+            return false;
+        }
+        PQclear(r);
+    }
+    return true;
+}
+
+static bool reconnect(struct pg *p)
+{
+    PGresult *r = NULL;
+
+    p->in_tx = false;
+    PQreset(p->c);
+    if (PQstatus(p->c) != CONNECTION_OK)
+        return false;
+    if (!prepare_all(p, &r)) {
+        PQclear(r);
+        return false;
+    }
+    return true;
+}
+
+/* r failed because the connection is lost (and is not in a transaction): reconnected. */
+static bool lost_and_back(struct pg *p, PGresult *r)
+{
+    if (PQstatus(p->c) != CONNECTION_BAD || p->in_tx)
+        return false;
+    PQclear(r);
+    return reconnect(p);
+}
 
 static vt_status pg_fail(struct pg *p, PGresult *r, vt_err *err, const char *what)
 {
     vt_status rc = vt_err_set(err, VT_E_IO, "store: postgres %s: %s", what,
                               r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(p->c));
     PQclear(r);
+    if (PQstatus(p->c) == CONNECTION_BAD) /* ready for the next request */
+        (void)reconnect(p);
     return rc;
 }
 
 static PGresult *run(struct pg *p, const char *name, int n, const char *const *vals)
 {
-    return PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
+        r = PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+    return r;
+}
+
+/* A statement without parameters. */
+static PGresult *exec_sql(struct pg *p, const char *sql)
+{
+    PGresult *r = PQexec(p->c, sql);
+
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
+        r = PQexec(p->c, sql);
+    return r;
 }
 
 static void pg_close(vs_store *s)
@@ -107,7 +169,7 @@ static void pg_close(vs_store *s)
 static vt_status pg_ping(vs_store *s, vt_err *err)
 {
     struct pg *p = (struct pg *)s;
-    PGresult *r = PQexec(p->c, "SELECT 1");
+    PGresult *r = exec_sql(p, "SELECT 1");
 
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         return pg_fail(p, r, err, "ping");
@@ -325,9 +387,14 @@ static PGresult *runb(struct pg *p, const char *name, int n, const char *const *
 {
     int fmt[8] = { 0 };
 
+    PGresult *r;
+
     for (int i = 0; i < n && i < 8; i++)
         fmt[i] = lens != NULL && lens[i] > 0 ? 1 : 0;
-    return PQexecPrepared(p->c, name, n, vals, lens, fmt, 1);
+    r = PQexecPrepared(p->c, name, n, vals, lens, fmt, 1);
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
+        r = PQexecPrepared(p->c, name, n, vals, lens, fmt, 1);
+    return r;
 }
 
 /* A decimal column read in binary format of a ::text cast. */
@@ -346,12 +413,13 @@ static uint64_t col_u64(PGresult *r, int row, int col)
 static vt_status pg_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
 {
     struct pg *p = (struct pg *)s;
-    PGresult *r = PQexec(p->c, "BEGIN");
+    PGresult *r = exec_sql(p, "BEGIN");
 
     *size_out = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return pg_fail(p, r, err, "log begin");
     PQclear(r);
+    p->in_tx = true;
     /* One sequencer at a time across every replica; released at COMMIT/ROLLBACK. */
     r = PQexec(p->c, "SELECT pg_advisory_xact_lock(" LOG_LOCK_KEY ")");
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -366,8 +434,10 @@ static vt_status pg_log_begin(vs_store *s, uint64_t *size_out, vt_err *err)
     return VT_OK;
 fail:
     {
-        vt_status rc = pg_fail(p, r, err, "log begin");
+        vt_status rc;
         PQclear(PQexec(p->c, "ROLLBACK"));
+        p->in_tx = false;
+        rc = pg_fail(p, r, err, "log begin");
         return rc;
     }
 }
@@ -377,9 +447,11 @@ static vt_status pg_log_end(vs_store *s, bool commit, vt_err *err)
     struct pg *p = (struct pg *)s;
     PGresult *r = PQexec(p->c, commit ? "COMMIT" : "ROLLBACK");
 
+    p->in_tx = false;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        vt_status rc = pg_fail(p, r, err, commit ? "log commit" : "log rollback");
+        vt_status rc;
         PQclear(PQexec(p->c, "ROLLBACK"));
+        rc = pg_fail(p, r, err, commit ? "log commit" : "log rollback");
         return rc;
     }
     /* A failed COMMIT reports COMMAND_OK with the tag ROLLBACK. */
@@ -748,13 +820,9 @@ vt_status vs_pg_open(vs_store **out, const char *conninfo, vt_err *err)
     }
     PQclear(r);
     PQclear(PQexec(p->c, "SELECT pg_advisory_unlock(7365420001)"));
-    for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-        r = PQprepare(p->c, stmts[i].name, stmts[i].sql, 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            rc = pg_fail(p, r, err, "prepare");
-            goto fail;
-        }
-        PQclear(r);
+    if (!prepare_all(p, &r)) {
+        rc = pg_fail(p, r, err, "prepare");
+        goto fail;
     }
     *out = &p->base;
     return VT_OK;

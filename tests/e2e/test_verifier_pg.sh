@@ -88,4 +88,18 @@ for i in 1 4 6; do
 done
 expect 0 "monitor: the grown tree is consistent with the first checkpoint" -- \
   "$VT" log monitor --log "$URL_b/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
+
+# The database restarts under both replicas (every connection lost): each reconnects on its
+# next use, and the requests that find a connection lost still succeed.
+pg_cluster_restart || { echo "FAIL: PostgreSQL did not restart"; exit 1; }
+for r in a b a b; do
+  u=URL_$r
+  expect 0 "healthz $r after the database restarted" -- curl -sf "${!u}/healthz"
+  expect 0 "attest on $r after the database restarted" -- "$VT" attest --verifier "${!u}" --environment dev \
+    --log "$TMP/log.json" --out "$TMP/after-$r.jwt"
+done
+expect 0 "log checkpoint after the restart" -- "$VT" log checkpoint --log "$URL_b/v1/log" --log-key "$TMP/log.vkey"
+contains ", 12 entries" "the restart lost no entry"
+expect 0 "monitor: still consistent after the restart" -- \
+  "$VT" log monitor --log "$URL_a/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
 finish
