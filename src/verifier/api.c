@@ -402,9 +402,13 @@ static void log_then(vt_http_resp *resp, const vt_http_req *req, vf_service *svc
     w->ctx = ctx;
     w->later = vt_http_reply_later(resp, req, log_wait_finish, w);
     if (w->later != NULL) {
-        w->rc = vf_log_append_async(svc->log, e, n, log_wait_done, w, &w->err);
-        if (w->rc != VT_OK)
+        /* Once queued, w belongs to the sequencer until log_wait_done: nothing here writes it. */
+        vt_status rc = vf_log_append_async(svc->log, e, n, log_wait_done, w, &err);
+        if (rc != VT_OK) { /* not queued: log_wait_done never runs */
+            w->rc = rc;
+            w->err = err;
             vt_http_later_wake(w->later);
+        }
         return;
     }
     w->rc = vf_log_append_many(svc->log, w->index, e, n, &w->err);
