@@ -116,7 +116,7 @@ seq 1 50 | xargs -P 50 -I{} sh -c "curl -sS -N --max-time 20 -H 'Content-Type: a
   -d '{\"model\":\"echo-slow-20\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"stream {} of many\"}]}' \
   | grep -q 'data: \[DONE\]' && echo ok" >"$TMP/conc" 2>&1
 n=$(grep -c '^ok$' "$TMP/conc")
-if [ "$n" -eq 50 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $n of 50 concurrent streams completed"; fi
+if [ "$n" -eq 50 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $n of 50 concurrent streams completed"; grep -v '^ok$' "$TMP/conc" | sort | uniq -c | head -5; fi
 
 # An upstream that refuses connections: 502.
 start_gateway gw2 "$TMP/gw.json" --upstream http://127.0.0.1:1
