@@ -132,15 +132,16 @@ vt_status vf_rotate(vf_service *svc, vt_err *err)
 {
     vt_status rc;
     const char *kid = NULL;
+    char new_kid[VT_JWS_KID_MAX] = "";
 
     pthread_rwlock_wrlock(&svc->kr_lock);
     rc = vt_keyring_rotate(svc->kr, vt_time_now(), svc->cfg.key_keep, err);
-    if (rc == VT_OK)
-        vt_keyring_current(svc->kr, &kid);
+    if (rc == VT_OK && vt_keyring_current(svc->kr, &kid) != NULL && kid != NULL)
+        snprintf(new_kid, sizeof(new_kid), "%s", kid); /* the ring's own copy changes under a revoke */
     pthread_rwlock_unlock(&svc->kr_lock);
     if (rc == VT_OK) {
         vt_metrics_inc(svc->metrics, "verifier_key_rotations_total", "", 1);
-        vf_log_line("info", "signing key rotated", kid);
+        vf_log_line("info", "signing key rotated", new_kid);
     }
     return rc;
 }
