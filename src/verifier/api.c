@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "base/json_tokens.h"
+#include "crypto/jose_int.h"
 #include "verifier/verifier.h"
 
 #define NONCE_LEN 32
@@ -235,7 +236,6 @@ static bool get_pubkey(vt_http_resp *resp, vt_pkey **out, json_t *body)
     json_t *k = json_object_get(body, "public_key");
     vt_err e = { 0 };
     vt_status rc;
-    char *text = NULL;
 
     *out = NULL;
     if (k == NULL || json_is_null(k)) {
@@ -243,9 +243,7 @@ static bool get_pubkey(vt_http_resp *resp, vt_pkey **out, json_t *body)
         return false;
     }
     if (json_is_object(k)) {
-        text = json_dumps(k, JSON_COMPACT);
-        rc = text != NULL ? vt_jwk_to_pkey(out, text, strlen(text), &e) : VT_E_NOMEM;
-        free(text);
+        rc = vt__jwk_from_object(out, k, &e); /* the tree as read, not its text read again */
     } else if (json_is_string(k) && strncmp(json_string_value(k), "-----BEGIN", 10) == 0) {
         rc = vt_pkey_from_pem(out, json_string_value(k), json_string_length(k), &e);
     } else if (json_is_string(k)) {
