@@ -729,8 +729,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     reasons = NULL;
     snprintf(after->tcb_status, sizeof(after->tcb_status), "%s", ap.tcb_status);
     {
-        vf_log_entry le = { .kind = "passport", .ref = after->row.id, .data = (const uint8_t *)after->row.token,
-                            .len = strlen(after->row.token), .passport = &after->row };
+        vf_log_entry le = vf_log_passport_entry(&after->row);
         log_then(resp, req, svc, &le, 1, attest_logged, after);
     }
 out:

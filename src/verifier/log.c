@@ -24,19 +24,18 @@ struct item {
     uint64_t index;
     vt_status rc;
     vt_err err;
-    bool done;
     bool logged;               /* found in the log already (commit_batch) */
-    struct group *g;           /* an asynchronous append's, or NULL (the caller waits) */
+    struct group *g;           /* the append it came in */
     struct item *next;
 };
 
-/* The items of one asynchronous append: told to its callback once the last is done. */
+/* The items of one append: told to its callback once the last is done. */
 struct group {
     size_t n, left;
     vf_log_done_fn done;
     void *arg;
     struct group *next;        /* finished groups, on the sequencer's own list */
-    uint64_t *index;           /* n positions, for the callback */
+    uint64_t *index;           /* n positions, for the callback (after it[], same allocation) */
     struct item it[];
 };
 
@@ -48,7 +47,7 @@ struct vf_log {
     pthread_t th;
     bool started, stop;
     pthread_mutex_t mu;
-    pthread_cond_t more, done;
+    pthread_cond_t more, told; /* told: a waiting vf_log_append_many's append is done */
     struct item *head, *tail;
     vf_witnesses *wit;         /* NULL = no witnesses */
     /* The tree's right edge as last committed, so an append reads no stored hash (on
@@ -279,7 +278,6 @@ static void group_tell(struct group *g)
             }
         }
         g->done(g->arg, g->index, g->n, rc, err);
-        free(g->index);
         free(g);
     }
 }
@@ -325,15 +323,11 @@ static void *sequencer(void *arg)
             commit_isolated(l, batch);
         }
         pthread_mutex_lock(&l->mu);
-        for (struct item *it = batch, *nx; it != NULL; it = nx) {
-            nx = it->next;
-            it->done = true;
-            if (it->g != NULL && --it->g->left == 0) {
+        for (struct item *it = batch; it != NULL; it = it->next)
+            if (--it->g->left == 0) {
                 it->g->next = finished;
                 finished = it->g;
             }
-        }
-        pthread_cond_broadcast(&l->done);
         pthread_mutex_unlock(&l->mu);
         group_tell(finished); /* outside the lock: a callback may queue the next append */
         finished = NULL;
@@ -341,58 +335,6 @@ static void *sequencer(void *arg)
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
-}
-
-vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err)
-{
-    struct item *it;
-    vt_status rc = VT_OK;
-
-    for (size_t i = 0; i < n; i++) {
-        index_out[i] = 0;
-        if (e[i].len > VT_TLOG_ENTRY_MAX)
-            return vt_err_set(err, VT_E_LIMIT, "log: entry of %zu bytes, more than %u", e[i].len, VT_TLOG_ENTRY_MAX);
-    }
-    if (n == 0)
-        return VT_OK;
-    it = calloc(n, sizeof(*it));
-    if (it == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        it[i].kind = e[i].kind;
-        it[i].ref = e[i].ref;
-        it[i].data = e[i].data;
-        it[i].len = e[i].len;
-        it[i].passport = e[i].passport;
-        it[i].next = i + 1 < n ? &it[i + 1] : NULL;
-    }
-    pthread_mutex_lock(&l->mu);
-    if (l->stop) {
-        pthread_mutex_unlock(&l->mu);
-        free(it);
-        return vt_err_set(err, VT_E_IO, "log: closed");
-    }
-    if (l->tail != NULL)
-        l->tail->next = &it[0];
-    else
-        l->head = &it[0];
-    l->tail = &it[n - 1];
-    log_metrics_queued(l, (double)n); /* before the sequencer can take them */
-    pthread_cond_signal(&l->more);
-    for (size_t i = 0; i < n; i++)
-        while (!it[i].done)
-            pthread_cond_wait(&l->done, &l->mu);
-    pthread_mutex_unlock(&l->mu);
-    for (size_t i = 0; i < n; i++) {
-        index_out[i] = it[i].index;
-        if (it[i].rc != VT_OK && rc == VT_OK) {
-            rc = it[i].rc;
-            if (err != NULL)
-                *err = it[i].err;
-        }
-    }
-    free(it);
-    return rc;
 }
 
 vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log_done_fn done, void *arg,
@@ -405,14 +347,13 @@ vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log
     for (size_t i = 0; i < n; i++)
         if (e[i].len > VT_TLOG_ENTRY_MAX)
             return vt_err_set(err, VT_E_LIMIT, "log: entry of %zu bytes, more than %u", e[i].len, VT_TLOG_ENTRY_MAX);
-    g = calloc(1, sizeof(*g) + n * sizeof(g->it[0]));
-    if (g == NULL || (g->index = calloc(n, sizeof(*g->index))) == NULL) {
-        free(g);
+    g = calloc(1, sizeof(*g) + n * (sizeof(g->it[0]) + sizeof(*g->index)));
+    if (g == NULL)
         return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
-    }
     g->n = g->left = n;
     g->done = done;
     g->arg = arg;
+    g->index = (uint64_t *)(void *)&g->it[n];
     for (size_t i = 0; i < n; i++) {
         g->it[i].kind = e[i].kind;
         g->it[i].ref = e[i].ref;
@@ -425,7 +366,6 @@ vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log
     pthread_mutex_lock(&l->mu);
     if (l->stop) {
         pthread_mutex_unlock(&l->mu);
-        free(g->index);
         free(g);
         return vt_err_set(err, VT_E_IO, "log: closed");
     }
@@ -440,6 +380,49 @@ vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log
     return VT_OK;
 }
 
+/* A caller of vf_log_append_many waiting for its append. */
+struct waiter {
+    vf_log *l;
+    uint64_t *index_out;
+    vt_status rc;
+    vt_err err;
+    bool told;
+};
+
+static void waiter_told(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err)
+{
+    struct waiter *w = arg;
+
+    pthread_mutex_lock(&w->l->mu);
+    memcpy(w->index_out, index, n * sizeof(*index));
+    w->rc = rc;
+    if (err != NULL)
+        w->err = *err;
+    w->told = true;
+    pthread_cond_broadcast(&w->l->told);
+    pthread_mutex_unlock(&w->l->mu);
+}
+
+vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err)
+{
+    struct waiter w = { .l = l, .index_out = index_out };
+    vt_status rc;
+
+    memset(index_out, 0, n * sizeof(*index_out));
+    if (n == 0)
+        return VT_OK;
+    rc = vf_log_append_async(l, e, n, waiter_told, &w, err);
+    if (rc != VT_OK)
+        return rc;
+    pthread_mutex_lock(&l->mu);
+    while (!w.told)
+        pthread_cond_wait(&l->told, &l->mu);
+    pthread_mutex_unlock(&l->mu);
+    if (w.rc != VT_OK && err != NULL)
+        *err = w.err;
+    return w.rc;
+}
+
 vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
                         size_t len, vt_err *err)
 {
@@ -447,11 +430,10 @@ vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const 
     return vf_log_append_many(l, index_out, &e, 1, err);
 }
 
-vt_status vf_log_append_passport(vf_log *l, uint64_t *index_out, const vs_passport *row, vt_err *err)
+vf_log_entry vf_log_passport_entry(const vs_passport *row)
 {
-    vf_log_entry e = { .kind = "passport", .ref = row->id, .data = (const uint8_t *)row->token,
-                       .len = strlen(row->token), .passport = row };
-    return vf_log_append_many(l, index_out, &e, 1, err);
+    return (vf_log_entry){ .kind = "passport", .ref = row->id, .data = (const uint8_t *)row->token,
+                           .len = strlen(row->token), .passport = row };
 }
 
 vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const char *db_url, vt_err *err)
@@ -534,7 +516,7 @@ vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, c
         return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->more, NULL);
-    pthread_cond_init(&l->done, NULL);
+    pthread_cond_init(&l->told, NULL);
     vt_buf_init(&l->vkey);
     rc = load_key(&key, state_dir, err);
     if (rc == VT_OK)
@@ -615,6 +597,6 @@ void vf_log_close(vf_log *l)
     vt_buf_free(&l->vkey);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->more);
-    pthread_cond_destroy(&l->done);
+    pthread_cond_destroy(&l->told);
     free(l);
 }

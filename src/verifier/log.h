@@ -28,13 +28,6 @@ void vf_log_close(vf_log *l);
  */
 vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
                         size_t len, vt_err *err);
-/*
- * vf_log_append of a passport's token under ("passport", row->id) that also
- * inserts row in the same store transaction: one commit (and one fsync, shared
- * by the batch) stores the passport and logs it, and neither exists without
- * the other.  A failure of either fails the append.
- */
-vt_status vf_log_append_passport(vf_log *l, uint64_t *index_out, const vs_passport *row, vt_err *err);
 /* One entry of a batch (all borrowed for the call). */
 typedef struct vf_log_entry {
     const char *kind, *ref;
@@ -42,6 +35,13 @@ typedef struct vf_log_entry {
     size_t len;
     const vs_passport *passport; /* NULL, or a row stored in the entry's own transaction */
 } vf_log_entry;
+/*
+ * The entry of a passport: its token under ("passport", row->id), with row
+ * inserted in the same store transaction: one commit (and one fsync, shared by
+ * the batch) stores the passport and logs it, and neither exists without the
+ * other.  A failure of either fails the append.  Borrows row.
+ */
+vf_log_entry vf_log_passport_entry(const vs_passport *row);
 /* Appends n entries at once (a bulk submitter: they share a commit when they fit in one
  * batch) and waits for all; index_out[i] is entry i's position.  The first failure is returned. */
 vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err);

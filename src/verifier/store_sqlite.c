@@ -6,7 +6,7 @@
  * loss from the next synced commit on, because that fdatasync of the WAL
  * covers every frame before it.  A challenge matters only to the attestation
  * that ends in the log sequencer's FULL commit.  A passport row is inserted in
- * that very commit, with its log entry (vf_log_append_passport, on the
+ * that very commit, with its log entry (vf_log_passport_entry, on the
  * sequencer's connection), so an issued passport costs one shared fsync and
  * one write transaction.  Everything else (environments, the
  * log) commits with a full fsync. */

@@ -1,5 +1,5 @@
 /* The log sequencer stores a passport's row in the same transaction as its log
- * entry (vf_log_append_passport): both are there after the append, and when the
+ * entry (vf_log_passport_entry): both are there after the append, and when the
  * row cannot be stored the entry is not logged either (and the reverse).  A refused item
  * fails alone: the entries batched with it are still logged.  An append that does not
  * wait (vf_log_append_async) is told exactly once, with its entries' positions. */
@@ -17,6 +17,12 @@
 #include "veritee/tlog.h"
 
 #include "verifier_fx.h"
+
+static vt_status append_passport(struct fx *f, uint64_t *idx, const vs_passport *r, vt_err *err)
+{
+    vf_log_entry e = vf_log_passport_entry(r);
+    return vf_log_append_many(f->log, idx, &e, 1, err);
+}
 
 static void row_init(vs_passport *r, const char *id, char *token)
 {
@@ -53,7 +59,7 @@ static void test_row_and_entry_together(void **state)
     vt_err err = { 0 };
 
     row_init(&r, "pass-0001", tok);
-    if (vf_log_append_passport(f->log, &idx, &r, &err) != VT_OK)
+    if (append_passport(f, &idx, &r, &err) != VT_OK)
         fail_msg("append: %s", err.msg);
     assert_int_equal(idx, 0);
     memset(&got, 0, sizeof(got));
@@ -84,12 +90,12 @@ static void test_row_refused_nothing_logged(void **state)
     row_init(&r, "pass-dup", tok1);
     assert_int_equal(f->st->ops->passport_put(f->st, &r, &err), VT_OK);
     row_init(&r, "pass-dup", tok2);
-    assert_int_not_equal(vf_log_append_passport(f->log, &idx, &r, &err), VT_OK);
+    assert_int_not_equal(append_passport(f, &idx, &r, &err), VT_OK);
     assert_int_equal(f->st->log->find(f->st, &idx, NULL, NULL, "passport", "pass-dup", NULL), VT_E_NOTFOUND);
     assert_int_equal(log_size(f), 0);
     /* The sequencer goes on: the next passport commits (row and entry). */
     row_init(&r, "pass-next", tok2);
-    if (vf_log_append_passport(f->log, &idx, &r, &err) != VT_OK)
+    if (append_passport(f, &idx, &r, &err) != VT_OK)
         fail_msg("append after a refused one: %s", err.msg);
     assert_int_equal(idx, 0);
     assert_int_equal(log_size(f), 1);
