@@ -140,13 +140,21 @@ static vt_status pg_fail(struct pg *p, PGresult *r, vt_err *err, const char *wha
     return rc;
 }
 
-static PGresult *run(struct pg *p, const char *name, int n, const char *const *vals)
+/* A prepared statement, run once more on a new connection when the first found it lost. */
+static PGresult *prepared(struct pg *p, const char *name, int n, const char *const *vals, const int *lens,
+                          const int *fmts, int result_fmt)
 {
-    PGresult *r = PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(p->c, name, n, vals, lens, fmts, result_fmt);
 
     if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
-        r = PQexecPrepared(p->c, name, n, vals, NULL, NULL, 0);
+        r = PQexecPrepared(p->c, name, n, vals, lens, fmts, result_fmt);
     return r;
+}
+
+/* Text parameters and results. */
+static PGresult *run(struct pg *p, const char *name, int n, const char *const *vals)
+{
+    return prepared(p, name, n, vals, NULL, NULL, 0);
 }
 
 /* A statement without parameters. */
@@ -387,14 +395,9 @@ static PGresult *runb(struct pg *p, const char *name, int n, const char *const *
 {
     int fmt[8] = { 0 };
 
-    PGresult *r;
-
     for (int i = 0; i < n && i < 8; i++)
         fmt[i] = lens != NULL && lens[i] > 0 ? 1 : 0;
-    r = PQexecPrepared(p->c, name, n, vals, lens, fmt, 1);
-    if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
-        r = PQexecPrepared(p->c, name, n, vals, lens, fmt, 1);
-    return r;
+    return prepared(p, name, n, vals, lens, fmt, 1);
 }
 
 /* A decimal column read in binary format of a ::text cast. */

@@ -627,12 +627,12 @@ static vt_status lite_log_find_many(vs_store *s, size_t n, const char *const *ki
                                     bool *found, uint64_t *index, vt_err *err)
 {
     for (size_t i = 0; i < n; i++) {
-        vt_status rc = lite_log_find(s, &index[i], NULL, NULL, kind[i], ref[i], NULL);
+        vt_status rc = lite_log_find(s, &index[i], NULL, NULL, kind[i], ref[i], err);
         found[i] = rc == VT_OK;
         if (rc != VT_OK && rc != VT_E_NOTFOUND)
-            return lite_log_find(s, &index[i], NULL, NULL, kind[i], ref[i], err);
+            return rc;
     }
-    return VT_OK;
+    return VT_OK; /* err may name an entry not found: not a failure here */
 }
 
 static vt_status lite_log_index_of(vs_store *s, uint64_t *index_out, const uint8_t leaf[32], vt_err *err)
