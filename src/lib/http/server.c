@@ -48,7 +48,6 @@ struct req_state {
     struct worker *w;
     struct evhttp_request *ev;
     vt_buf *body;
-    const char *client, *rid;
     double t0;
     struct vt_http_later *later;
 };
@@ -228,7 +227,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.request_id = rid;
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
-    rs = (struct req_state){ .w = w, .ev = ev, .body = &body, .client = client, .rid = rid, .t0 = t0 };
+    rs = (struct req_state){ .w = w, .ev = ev, .body = &body, .t0 = t0 };
     r.server_req = &rs;
 
     /* Rate limits are the service's (the verifier's admission, admit.c: per
@@ -277,8 +276,8 @@ vt_http_later *vt_http_reply_later(vt_http_resp *resp, const vt_http_req *req, v
     l->t0 = rs->t0;
     l->body = *rs->body; /* the body moves: req->body stays valid until finish returns */
     vt_buf_init(rs->body);
-    snprintf(l->client, sizeof(l->client), "%s", rs->client);
-    snprintf(l->rid, sizeof(l->rid), "%s", rs->rid);
+    snprintf(l->client, sizeof(l->client), "%s", req->client);
+    snprintf(l->rid, sizeof(l->rid), "%s", req->request_id);
     l->r = *req;
     l->r.client = l->client;
     l->r.request_id = l->rid;
