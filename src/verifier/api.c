@@ -1137,8 +1137,6 @@ static vt_status receipt_check(vt_receipt *r, int *status, const char **code, ch
     return rc;
 }
 
-/* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names;
- * acknowledged once it is committed to the log. */
 /* What the reply to POST /v1/receipts needs once the receipt is committed. */
 struct receipt_out {
     json_t *body; /* holds the token the log entry points to */
@@ -1160,6 +1158,8 @@ static void receipt_logged(vt_http_resp *resp, void *ctx, const uint64_t *index,
     free(o);
 }
 
+/* POST /v1/receipts {"token"}: kept only when it verifies under the enclave key of the passport it names;
+ * acknowledged once it is committed to the log. */
 static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
@@ -1315,7 +1315,8 @@ static void batch_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, v
  * when they fit one sequencer batch).  200 {"accepted": n, "results": [{"id",
  * "log_index"} | {"error": {"code","message"}}, ...]} in the order sent, once
  * every accepted receipt is durable (the loop serves others meanwhile); a
- * receipt refused for its content does not fail the others.  503 when the log cannot commit (none is acknowledged).
+ * receipt refused for its content does not fail the others.  503 when the log
+ * cannot commit (none is acknowledged).
  * At most VF_RECEIPT_BATCH_MAX receipts (VF_RECEIPT_BATCH_ANON without gateway
  * authentication).
  */
