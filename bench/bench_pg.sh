@@ -13,9 +13,8 @@ trap pg_cluster_stop EXIT
 [ -x "$build/bench/bench_log" ] || { echo "bench_pg: build first ($build/bench/bench_log)"; exit 1; }
 pg_cluster_start on || { echo "bench_pg: skipped: $PG_WHY"; exit 0; }
 # The log benchmark in a database of its own (its origin differs from the verifier's).
-"${_pg_as[@]}" "$_pg_bin/createdb" -h "$PG_DIR" -p "$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$PG_URL")" -U veritee benchlog
-echo "== log appends on PostgreSQL (the SQLite rows of the same run above them)"
-BENCH_SECS="$secs" BENCH_LOG_DB="${PG_URL/\/postgres?//benchlog?}" "$build/bench/bench_log" 2>/dev/null
+db=$(pg_cluster_db benchlog)
+BENCH_SECS="$secs" BENCH_LOG_DB="$db" "$build/bench/bench_log" 2>/dev/null
 echo
 echo "== passports over HTTP on PostgreSQL"
 BENCH_VERIFIER_ARGS="--db $PG_URL" "$root/bench/bench_passport.sh" "$build" "$secs"

@@ -4,6 +4,7 @@
 #                              benchmarks) or "off" (default, for tests).  Returns non-zero
 #                              with the reason in PG_WHY when it cannot (no server
 #                              binaries, initdb or start failed).
+#   pg_cluster_db NAME         creates database NAME; prints its URL.
 #   pg_cluster_restart         restarts the server (every client connection is lost).
 #   pg_cluster_stop            stops it and removes its files.
 # Runs the server as "nobody" when started as root (PostgreSQL refuses root).
@@ -28,6 +29,13 @@ pg_cluster_start() {
        -o "-k $PG_DIR -p $port -c listen_addresses='' -c fsync=$fsync" start >/dev/null 2>&1; then
     PG_WHY="PostgreSQL did not start: $(tail -3 "$PG_DIR/pg.log")"; return 1; fi
   PG_URL="postgresql:///postgres?host=$PG_DIR&port=$port&user=veritee"
+}
+
+pg_cluster_db() {
+  local port
+  port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$PG_URL")
+  "${_pg_as[@]}" "$_pg_bin/createdb" -h "$PG_DIR" -p "$port" -U veritee "$1" || return 1
+  echo "${PG_URL/\/postgres?//$1?}"
 }
 
 pg_cluster_restart() {
