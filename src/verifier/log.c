@@ -243,6 +243,25 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
     return rc;
 }
 
+/*
+ * commit_batch, again on a new connection when the store lost its connection during it
+ * (a database restart or failover, a terminated backend): what failed was the transport,
+ * not the batch.  Nothing is logged twice: the batch's entries that did commit (when only
+ * the COMMIT's answer was lost) are found by batch_logged and keep their positions.  A
+ * store that could not reconnect, or that refuses, fails the batch at once.
+ */
+#define LOST_TRIES 3
+static vt_status commit_batch_again(vf_log *l, struct item *batch, vt_err *err)
+{
+    for (int i = 1;; i++) {
+        unsigned long seen = l->st->reconnects;
+        vt_status rc = commit_batch(l, batch, err);
+        if (rc == VT_OK || l->st->reconnects == seen || i == LOST_TRIES)
+            return rc;
+        log_error("log batch lost with its connection; committing it again", err->msg);
+    }
+}
+
 /* A batch failed as a whole: commit its items one transaction each, so one bad item (a
  * passport row the store refuses) fails alone and the clients batched with it by chance
  * still get their entries.  Each item's own outcome goes to it. */
@@ -253,7 +272,7 @@ static void commit_isolated(vf_log *l, struct item *batch)
     for (struct item *it = batch, *nx; it != NULL; it = nx) {
         nx = it->next;
         it->next = NULL;
-        it->rc = commit_batch(l, it, &it->err);
+        it->rc = commit_batch_again(l, it, &it->err);
         it->next = nx;
         if (it->rc != VT_OK)
             log_error("log append failed", it->err.msg);
@@ -310,7 +329,7 @@ static void *sequencer(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&l->mu);
         log_metrics_queued(l, -(double)n);
-        rc = commit_batch(l, batch, &e);
+        rc = commit_batch_again(l, batch, &e);
         if (rc == VT_OK) {
             for (struct item *it = batch; it != NULL; it = it->next)
                 it->rc = VT_OK;
@@ -458,6 +477,11 @@ vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err)
     if (rc == VT_OK)
         rc = vt_buf_terminate(out, err);
     return rc;
+}
+
+vs_store *vf_log_store(vf_log *l)
+{
+    return l->st;
 }
 
 const char *vf_log_origin(const vf_log *l)

@@ -68,6 +68,8 @@ vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
 /* Borrowed, valid while l lives: the checkpoint origin and the note verifier key. */
 const char *vf_log_origin(const vf_log *l);
 const char *vf_log_vkey(const vf_log *l);
+/* The sequencer's own store connection, borrowed: for tests that make it fail. */
+vs_store *vf_log_store(vf_log *l);
 /* A vt_tlog_reader over a store connection (arg is the vs_store). */
 vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err);
 

@@ -126,6 +126,10 @@ struct vs_store {
     const struct vs_log_ops *log;
     const struct vs_ops *ops;
     const char *backend;        /* "sqlite" or "postgres" */
+    /* How many times this connection was found lost and opened again (PostgreSQL: a
+     * restart, a failover, a terminated backend).  A caller whose operation failed can
+     * tell a lost connection, worth one more try, from a refusal. */
+    unsigned long reconnects;
 };
 
 /* url: "sqlite:PATH" or "postgres://..." / "postgresql://...".  Creates the schema. */

@@ -118,6 +118,7 @@ static bool reconnect(struct pg *p)
         PQclear(r);
         return false;
     }
+    p->base.reconnects++;
     return true;
 }
 

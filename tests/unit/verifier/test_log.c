@@ -2,7 +2,8 @@
  * entry (vf_log_passport_entry): both are there after the append, and when the
  * row cannot be stored the entry is not logged either (and the reverse).  A refused item
  * fails alone: the entries batched with it are still logged.  An append that does not
- * wait (vf_log_append_async) is told exactly once, with its entries' positions. */
+ * wait (vf_log_append_async) is told exactly once, with its entries' positions.  A batch
+ * whose store connection was lost is committed again, never twice. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -376,6 +377,100 @@ static void test_async_refused_told_with_error(void **state)
     }
 }
 
+/* The sequencer's connection lost in the middle of a batch: its log operations are wrapped
+ * to fail as libpq does when the server terminated the backend (the store then counts a
+ * reconnect), or to refuse without one. */
+static const struct vs_log_ops *real_log;
+static struct vs_log_ops lost_ops;
+static int put_fails, commit_answers_lost; /* how many to fail */
+static bool put_fail_reconnects;
+
+static vt_status lost_put(vs_store *s, const vs_log_put *e, vt_err *err)
+{
+    if (put_fails > 0) {
+        put_fails--;
+        if (put_fail_reconnects)
+            s->reconnects++;
+        return vt_err_set(err, VT_E_IO, "store: connection lost");
+    }
+    return real_log->put(s, e, err);
+}
+
+/* The COMMIT ran, its answer was lost with the connection. */
+static vt_status lost_end(vs_store *s, bool commit, vt_err *err)
+{
+    vt_status rc = real_log->end(s, commit, err);
+
+    if (rc == VT_OK && commit && commit_answers_lost > 0) {
+        commit_answers_lost--;
+        s->reconnects++;
+        return vt_err_set(err, VT_E_IO, "store: connection lost at commit");
+    }
+    return rc;
+}
+
+static vs_store *wrap_sequencer_store(struct fx *f)
+{
+    vs_store *ss = vf_log_store(f->log);
+
+    real_log = ss->log;
+    lost_ops = *real_log;
+    lost_ops.put = lost_put;
+    lost_ops.end = lost_end;
+    put_fails = commit_answers_lost = 0;
+    put_fail_reconnects = true;
+    ss->log = &lost_ops; /* before the append that follows: the sequencer reads it under the queue's lock */
+    return ss;
+}
+
+static vt_status append_one(struct fx *f, uint64_t *idx, const char *ref, vt_err *err)
+{
+    vf_log_entry e = { .kind = "receipt", .ref = ref, .data = (const uint8_t *)ref, .len = strlen(ref) };
+    return vf_log_append_many(f->log, idx, &e, 1, err);
+}
+
+/* A batch whose connection was lost is committed again on the new one: the append
+ * succeeds, once; a COMMIT that ran but whose answer was lost does not log the entry
+ * twice; a refusal (no reconnect) fails at once; a connection lost every time gives up. */
+static void test_lost_connection_committed_again(void **state)
+{
+    struct fx *f = *state;
+    vs_store *ss = wrap_sequencer_store(f);
+    uint64_t idx = 99, found = 99;
+    vt_err err = { 0 };
+
+    put_fails = 1;
+    if (append_one(f, &idx, "r-lost-once", &err) != VT_OK)
+        fail_msg("append after one lost connection: %s", err.msg);
+    assert_int_equal(idx, 0);
+    assert_int_equal(put_fails, 0);
+    assert_int_equal(log_size(f), 1);
+
+    commit_answers_lost = 1;
+    assert_int_equal(append_one(f, &idx, "r-commit-lost", &err), VT_OK);
+    assert_int_equal(idx, 1);
+    assert_int_equal(log_size(f), 2);
+    assert_int_equal(append_one(f, &idx, "r-after", &err), VT_OK);
+    assert_int_equal(idx, 2); /* not 3: the entry whose commit answer was lost is there once */
+    assert_int_equal(f->st->log->find(f->st, &found, NULL, NULL, "receipt", "r-commit-lost", &err), VT_OK);
+    assert_int_equal(found, 1);
+
+    put_fails = 2;
+    put_fail_reconnects = false; /* refused, the connection is fine: not tried again */
+    assert_int_equal(append_one(f, &idx, "r-refused", &err), VT_E_IO);
+    assert_int_equal(put_fails, 1);
+    put_fails = 10;
+    put_fail_reconnects = true; /* lost every time: a few tries, then the error */
+    assert_int_equal(append_one(f, &idx, "r-always-lost", &err), VT_E_IO);
+    assert_true(put_fails >= 10 - 4 && put_fails < 10 - 1);
+    assert_non_null(strstr(err.msg, "connection lost"));
+    put_fails = 0;
+    assert_int_equal(log_size(f), 3);
+    assert_int_equal(append_one(f, &idx, "r-back", &err), VT_OK);
+    assert_int_equal(idx, 3);
+    ss->log = real_log;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_entry_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_told_once_with_positions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_refused_told_with_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_connection_committed_again, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
