@@ -15,6 +15,13 @@ trap cleanup EXIT
 pg_cluster_start off || { echo "skipped: $PG_WHY"; exit 77; }
 DB=$PG_URL
 
+# The store's own contract on this server (tests/unit/verifier/test_store_pg.c), in a
+# database of its own.
+if [ -n "${VERITEE_STORE_PG_TEST:-}" ]; then
+  STORE_DB=$(pg_cluster_db storetest) || { echo "FAIL: createdb"; exit 1; }
+  expect 0 "the PostgreSQL store's unit tests" -- env VERITEE_TEST_PG_URL="$STORE_DB" "$VERITEE_STORE_PG_TEST"
+fi
+
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
 chmod 600 "$TMP/admin-token"

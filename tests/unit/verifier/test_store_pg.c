@@ -1,0 +1,187 @@
+/* The PostgreSQL store against a real server: $VERITEE_TEST_PG_URL, a database of the
+ * throwaway cluster tests/e2e/test_verifier_pg.sh starts (exit 77, skipped, without it).
+ * The log's batch lookup passes its kinds and ids as array literals: any id comes back
+ * byte for byte.  A connection lost inside the log's transaction fails that transaction
+ * whole (nothing of it is committed) and the next one runs on a new connection; a
+ * statement outside it that finds its connection lost runs again, once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "vt_test.h"
+
+#include "verifier/log.h"
+#include "verifier/store.h"
+
+static const char *url;
+
+/* Terminates every other backend of the database and waits until they are gone, so the
+ * store's next statement finds its connection closed (as after a failover). */
+static void terminate_others(void)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r;
+    int left = -1;
+
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("side connection: %s", PQerrorMessage(c));
+    r = PQexec(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_true(atoi(PQgetvalue(r, 0, 0)) >= 1);
+    PQclear(r);
+    for (int i = 0; i < 200 && left != 0; i++) {
+        r = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid()");
+        left = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+        PQclear(r);
+        if (left != 0)
+            usleep(10000);
+    }
+    assert_int_equal(left, 0);
+    PQfinish(c);
+}
+
+static vs_store *open_store(void)
+{
+    vs_store *s = NULL;
+    vt_err err = { 0 };
+
+    if (vs_open(&s, url, &err) != VT_OK)
+        fail_msg("open %s: %s", url, err.msg);
+    return s;
+}
+
+/* Ids with every character an array literal treats specially, appended through the
+ * sequencer (whose batch lookup builds the literals), then appended again: each is found
+ * at its own position and nothing is logged twice; ids that are not logged are not found. */
+static void test_array_literals_exact(void **state)
+{
+    static const char *const refs[] = { "q\"uote", "back\\slash", "end\\", "com,ma", "{brace}", "sp ace",
+                                        "NULL", "", "\"", "\\\"", "a}b{c", "\xc3\xbcnicode" };
+    static const char *const absent[] = { "quote", "backslash", "end", "com", "ma", "NULL ", "x" };
+    enum { N = sizeof(refs) / sizeof(refs[0]), A = sizeof(absent) / sizeof(absent[0]) };
+    char dir[4096];
+    vf_log *l = NULL;
+    vs_store *s = open_store();
+    vf_log_entry e[N];
+    char data[N][32];
+    uint64_t idx[N], again[N], index[N + A];
+    const char *kind[N + A], *ref[N + A];
+    bool found[N + A];
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    if (vf_log_open(&l, url, dir, "test.example/log", NULL, &err) != VT_OK)
+        fail_msg("log: %s", err.msg);
+    for (size_t i = 0; i < N; i++) {
+        snprintf(data[i], sizeof(data[i]), "entry %zu", i);
+        e[i] = (vf_log_entry){ .kind = "receipt", .ref = refs[i], .data = (const uint8_t *)data[i],
+                               .len = strlen(data[i]) };
+    }
+    if (vf_log_append_many(l, idx, e, N, &err) != VT_OK)
+        fail_msg("append: %s", err.msg);
+    if (vf_log_append_many(l, again, e, N, &err) != VT_OK)
+        fail_msg("append again: %s", err.msg);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(again[i], idx[i]);
+        assert_int_equal(idx[i], idx[0] + i);
+    }
+    for (size_t i = 0; i < N + A; i++) {
+        kind[i] = "receipt";
+        ref[i] = i < N ? refs[i] : absent[i - N];
+    }
+    kind[0] = "passport"; /* the pair is what is looked up */
+    assert_int_equal(s->log->find_many(s, N + A, kind, ref, found, index, &err), VT_OK);
+    assert_false(found[0]);
+    for (size_t i = 1; i < N; i++) {
+        assert_true(found[i]);
+        assert_int_equal(index[i], idx[i]);
+    }
+    for (size_t i = N; i < N + A; i++)
+        assert_false(found[i]);
+    vf_log_close(l);
+    vs_close(s);
+    vt_test_rmdir(dir);
+}
+
+/* Lost between BEGIN and COMMIT: that statement fails, the store reconnects, and nothing
+ * of the transaction is committed; the next transaction runs on the new connection. */
+static void test_lost_inside_transaction(void **state)
+{
+    vs_store *s = open_store();
+    uint64_t size = 0, size2 = 0, at = 0;
+    uint8_t leaf[32] = { 1 }, hashes[1][32] = { { 1 } };
+    unsigned long r0 = s->reconnects;
+    char *cp = NULL;
+    vt_err err = { 0 };
+    vs_log_put e = { .kind = "receipt", .ref = "lost-in-tx", .data = (const uint8_t *)"x", .len = 1,
+                     .leaf = leaf, .hashes = (const uint8_t(*)[32])hashes, .count = 1 };
+
+    (void)state;
+    assert_int_equal(s->log->begin(s, &size, &err), VT_OK);
+    e.index = size;
+    e.first = vt_tlog_stored_index(0, size);
+    terminate_others();
+    assert_int_equal(s->log->put(s, &e, &err), VT_E_IO);
+    assert_int_equal(s->reconnects, r0 + 1);
+    (void)s->log->end(s, false, NULL);
+    assert_int_equal(s->log->find(s, &at, NULL, NULL, "receipt", "lost-in-tx", &err), VT_E_NOTFOUND);
+    assert_int_equal(s->log->head(s, &size2, &cp, &err), VT_OK);
+    assert_int_equal(size2, size);
+    free(cp);
+    /* the next transaction, on the new connection, commits */
+    assert_int_equal(s->log->begin(s, &size2, &err), VT_OK);
+    assert_int_equal(size2, size);
+    assert_int_equal(s->log->put(s, &e, &err), VT_OK);
+    assert_int_equal(s->log->end(s, true, &err), VT_OK);
+    assert_int_equal(s->log->find(s, &at, NULL, NULL, "receipt", "lost-in-tx", &err), VT_OK);
+    assert_int_equal(at, size);
+    assert_int_equal(s->reconnects, r0 + 1);
+    vs_close(s);
+}
+
+/* Outside a transaction the statement that finds its connection lost runs again on a new
+ * one: the caller sees no error. */
+static void test_lost_outside_transaction(void **state)
+{
+    vs_store *s = open_store();
+    unsigned long r0 = s->reconnects;
+    vt_time now = vt_time_now();
+    vs_take t = VS_TAKE_UNKNOWN;
+    vt_time issued = 0;
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(s->ops->ping(s, &err), VT_OK);
+    terminate_others();
+    if (s->ops->challenge_put(s, "00ff00ff", now, now + 60, &err) != VT_OK)
+        fail_msg("challenge after the connection was lost: %s", err.msg);
+    assert_int_equal(s->reconnects, r0 + 1);
+    terminate_others();
+    assert_int_equal(s->ops->challenge_take(s, &t, &issued, "00ff00ff", now, &err), VT_OK);
+    assert_int_equal(t, VS_TAKE_OK);
+    assert_int_equal(issued, now);
+    assert_int_equal(s->reconnects, r0 + 2);
+    vs_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_array_literals_exact),
+        cmocka_unit_test(test_lost_inside_transaction),
+        cmocka_unit_test(test_lost_outside_transaction),
+    };
+
+    url = getenv("VERITEE_TEST_PG_URL");
+    if (url == NULL || *url == '\0') {
+        printf("skipped: VERITEE_TEST_PG_URL not set (tests/e2e/test_verifier_pg.sh runs this on its cluster)\n");
+        return 77;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
