@@ -29,3 +29,11 @@ void vs_close(vs_store *s)
     if (s != NULL)
         s->ops->close(s);
 }
+
+bool vs_challenge_sweep_due(vt_time *next, vt_time issued)
+{
+    if (issued < *next)
+        return false;
+    *next = issued + VS_CHALLENGE_GC_EVERY;
+    return true;
+}

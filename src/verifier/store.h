@@ -40,6 +40,9 @@ typedef struct vs_store vs_store;
  * transaction is not paid per challenge. */
 #define VS_CHALLENGE_KEEP 3600
 #define VS_CHALLENGE_GC_EVERY 60
+/* Whether a challenge issued at `issued` on a connection sweeps first: true at most once per
+ * VS_CHALLENGE_GC_EVERY seconds of issue time (*next, the connection's, starts at 0). */
+bool vs_challenge_sweep_due(vt_time *next, vt_time issued);
 
 struct vs_ops {
     void (*close)(vs_store *s);

@@ -198,11 +198,10 @@ static vt_status pg_challenge_put(vs_store *s, const char *nonce, vt_time issued
     const char *v[3];
     PGresult *r;
 
-    if (issued >= p->gc_after) { /* a transaction (and a WAL flush) of its own: not one per challenge */
+    if (vs_challenge_sweep_due(&p->gc_after, issued)) { /* a transaction (and a WAL flush) of its own */
         i64(a, issued - VS_CHALLENGE_KEEP);
         v[0] = a;
         PQclear(run(p, "ch_gc", 1, v));
-        p->gc_after = issued + VS_CHALLENGE_GC_EVERY;
     }
     i64(a, issued);
     i64(b, expires);

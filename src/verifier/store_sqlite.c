@@ -166,12 +166,11 @@ static vt_status lite_challenge_put(vs_store *s, const char *nonce, vt_time issu
     sqlite3_stmt *st;
     int rc;
 
-    if (issued >= l->gc_after) { /* a write transaction of its own: not one per challenge */
+    if (vs_challenge_sweep_due(&l->gc_after, issued)) { /* a write transaction of its own */
         st = q(l, Q_CH_GC);
         sqlite3_bind_int64(st, 1, issued - VS_CHALLENGE_KEEP);
         sqlite3_step(st);
         sqlite3_reset(st);
-        l->gc_after = issued + VS_CHALLENGE_GC_EVERY;
     }
     st = q(l, Q_CH_PUT);
     sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
