@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/json_tokens.h"
 #include "crypto/jose_int.h"
+#include "verifier/log_reply.h"
 #include "verifier/verifier.h"
 
 #define NONCE_LEN 32
@@ -341,78 +342,6 @@ static json_t *passport_json(const vs_passport *p, bool with_claims)
     return j;
 }
 
-/* ---- replies that wait for the log's commit ---- */
-
-/* A handler's second half, once its entries are committed: replies on resp
- * (NULL: nobody is left to answer, only release ctx) and owns ctx. index is
- * read only when rc is VT_OK. */
-typedef void (*logged_fn)(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err);
-
-struct log_wait {
-    vt_http_later *later;
-    logged_fn logged;
-    void *ctx;
-    vt_status rc;
-    vt_err err;
-    uint64_t index[];
-};
-
-/* On the sequencer's thread: keep the outcome, hand the rest to the request's loop. */
-static void log_wait_done(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err)
-{
-    struct log_wait *w = arg;
-
-    w->rc = rc;
-    if (err != NULL)
-        w->err = *err;
-    memcpy(w->index, index, n * sizeof(*index));
-    vt_http_later_wake(w->later);
-}
-
-/* On the request's loop. */
-static void log_wait_finish(vt_http_resp *resp, void *arg)
-{
-    struct log_wait *w = arg;
-
-    w->logged(resp, w->ctx, w->index, w->rc, &w->err);
-    free(w);
-}
-
-/*
- * Appends e[0..n) and runs logged once they are committed.  An append waits
- * for a group commit and its fsync (milliseconds): behind a server, the
- * request's loop serves others meanwhile and logged runs on it after the
- * commit; without one (in-process calls) this call waits.  e's bytes must stay
- * valid until logged runs (ctx's or the request body's).
- */
-static void log_then(vt_http_resp *resp, const vt_http_req *req, vf_service *svc, const vf_log_entry *e, size_t n,
-                     logged_fn logged, void *ctx)
-{
-    struct log_wait *w = calloc(1, sizeof(*w) + n * sizeof(w->index[0]));
-    vt_err err = { 0 };
-
-    if (w == NULL) {
-        vt_err_set(&err, VT_E_NOMEM, "out of memory");
-        logged(resp, ctx, NULL, VT_E_NOMEM, &err);
-        return;
-    }
-    w->logged = logged;
-    w->ctx = ctx;
-    w->later = vt_http_reply_later(resp, req, log_wait_finish, w);
-    if (w->later != NULL) {
-        /* Once queued, w belongs to the sequencer until log_wait_done: nothing here writes it. */
-        vt_status rc = vf_log_append_async(svc->log, e, n, log_wait_done, w, &err);
-        if (rc != VT_OK) { /* not queued: log_wait_done never runs */
-            w->rc = rc;
-            w->err = err;
-            vt_http_later_wake(w->later);
-        }
-        return;
-    }
-    w->rc = vf_log_append_many(svc->log, w->index, e, n, &w->err);
-    log_wait_finish(resp, w);
-}
-
 /* ---- POST /v1/attest ---- */
 
 struct attest_in {
@@ -730,7 +659,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     snprintf(after->tcb_status, sizeof(after->tcb_status), "%s", ap.tcb_status);
     {
         vf_log_entry le = vf_log_passport_entry(&after->row);
-        log_then(resp, req, svc, &le, 1, attest_logged, after);
+        vf_reply_after_log(resp, req, svc->log, &le, 1, attest_logged, after);
     }
 out:
     json_decref(reasons);
@@ -1192,7 +1121,7 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
     memset(&r, 0, sizeof(r));
     {
         vf_log_entry le = { .kind = "receipt", .ref = o->r.id, .data = (const uint8_t *)tok, .len = strlen(tok) };
-        log_then(resp, req, svc, &le, 1, receipt_logged, o);
+        vf_reply_after_log(resp, req, svc->log, &le, 1, receipt_logged, o);
     }
 out:
     vt_pkey_free(keys.key);
@@ -1374,7 +1303,7 @@ static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ct
         batch_logged(resp, b, NULL, VT_OK, NULL);
         return;
     }
-    log_then(resp, req, svc, b->ents, b->nok, batch_logged, b);
+    vf_reply_after_log(resp, req, svc->log, b->ents, b->nok, batch_logged, b);
     return;
 fail:
     vt_pkey_free(keys.key);

@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "verifier/keys.h"
+#include "verifier/log_reply.h"
 
 #define KEK_FILE "kbs-kek.key"
 #define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID" */
@@ -242,15 +243,14 @@ out:
 /* The transparency log entry of a release or refusal (docs/keys.md): a compact JWS by the
  * verifier's signing key, typ "veritee-kbs+jwt", logged under kind "kbs" and ref the request's
  * replay digest.  A failure to log is reported, not hidden: the caller gets 503. */
-static vt_status log_outcome(vf_service *svc, const char *resource, const char *passport, const char *ref,
-                             bool released, vt_err *err)
+static vt_status sign_outcome(char **tok, vf_service *svc, const char *resource, const char *passport,
+                              bool released, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "kbs_release", "resource", resource, "passport",
                           passport, "result", released ? "released" : "refused", "iat", (json_int_t)vt_time_now());
-    char *payload = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL, *tok = NULL;
+    char *payload = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     const char *kid = NULL;
-    uint64_t index = 0;
 
     json_decref(j);
     if (payload == NULL)
@@ -258,13 +258,10 @@ static vt_status log_outcome(vf_service *svc, const char *resource, const char *
     pthread_rwlock_rdlock(&svc->kr_lock);
     {
         const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
-        rc = vt_jws_sign(&tok, signer, kid, "veritee-kbs+jwt", (const uint8_t *)payload, strlen(payload), err);
+        rc = vt_jws_sign(tok, signer, kid, "veritee-kbs+jwt", (const uint8_t *)payload, strlen(payload), err);
     }
     pthread_rwlock_unlock(&svc->kr_lock);
-    if (rc == VT_OK && svc->log != NULL)
-        rc = vf_log_append(svc->log, &index, "kbs", ref, (const uint8_t *)tok, strlen(tok), err);
     free(payload);
-    free(tok);
     return rc;
 }
 
@@ -294,15 +291,16 @@ static void answer(vf_release *out, int status, const char *code, vt_err *err, c
 void vf_release_clear(vf_release *r)
 {
     free(r->jwe);
+    free(r->entry);
     memset(r, 0, sizeof(*r));
 }
 
-void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, const char *id,
-                     const uint8_t *body, size_t body_len, vt_err *err)
+void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store *st, const char *id,
+                           const uint8_t *body, size_t body_len, vt_err *err)
 {
     vf_service *svc = call->svc;
     uint8_t nonce[VT_KBS_NONCE_MAX], d[32];
-    char ref[65], clause[64] = "", kid[160], *json = NULL;
+    char *ref = out->ref, *clause = out->clause, kid[160], *json = NULL;
     size_t nonce_len = 0;
     json_t *rec = NULL, *comp = NULL;
     vs_passport p;
@@ -312,10 +310,13 @@ void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, 
     vt_buf h, wrapped, secret;
     vt_err e = { 0 };
     vt_status rc;
-    bool fresh = false, released = false;
+    bool fresh = false;
     const char *w;
 
     memset(out, 0, sizeof(*out));
+    out->svc = svc;
+    snprintf(out->resource, sizeof(out->resource), "%s", id);
+    snprintf(out->passport, sizeof(out->passport), "%s", call->passport_id);
     memset(&p, 0, sizeof(p));
     memset(&pc, 0, sizeof(pc));
     vt_buf_init(&h);
@@ -338,7 +339,7 @@ void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, 
         rc = vt_buf_append(&h, nonce, nonce_len, &e);
     if (rc == VT_OK)
         rc = vt_digest(VT_MD_SHA256, h.data, h.len, d, &e);
-    vt_hex_encode(ref, d, sizeof(d));
+    vt_hex_encode(ref, d, sizeof(d)); /* out->ref: 65 bytes */
     if (rc == VT_OK)
         rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
     if (rc != VT_OK) {
@@ -361,20 +362,20 @@ void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, 
     rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
     comp = rc == VT_OK ? json_loads(p.components, 0, NULL) : NULL;
     if (rc == VT_E_NOTFOUND || rec == NULL) {
-        snprintf(clause, sizeof(clause), "resource");
+        snprintf(clause, sizeof(out->clause), "resource");
         snprintf(e.msg, sizeof(e.msg), "kbs: no resource '%.64s'", id);
         rc = VT_E_POLICY;
     } else if (json_is_true(json_object_get(rec, "revoked"))) {
-        snprintf(clause, sizeof(clause), "revoked");
+        snprintf(clause, sizeof(out->clause), "revoked");
         snprintf(e.msg, sizeof(e.msg), "kbs: the resource is revoked");
         rc = VT_E_POLICY;
     } else if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK) {
-        snprintf(clause, sizeof(clause), "passport");
+        snprintf(clause, sizeof(out->clause), "passport");
         rc = VT_E_POLICY;
     } else {
         char *pol = json_dumps(json_object_get(rec, "policy"), JSON_COMPACT | JSON_PRESERVE_ORDER);
         subject_of(&subj, &p, &pc, comp);
-        rc = pol != NULL ? vt_kbs_policy_check(pol, &subj, clause, sizeof(clause), &e) : VT_E_NOMEM;
+        rc = pol != NULL ? vt_kbs_policy_check(pol, &subj, clause, sizeof(out->clause), &e) : VT_E_NOMEM;
         free(pol);
     }
     if (rc == VT_OK) {
@@ -392,24 +393,21 @@ void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, 
             answer(out, 500, "internal", err, "the resource cannot be released now");
             goto out;
         }
-        released = true;
+        out->released = true;
     }
-    if (log_outcome(svc, id, call->passport_id, ref, released, &e) != VT_OK) {
+    out->why = e;
+    if (sign_outcome(&out->entry, svc, id, call->passport_id, out->released, &e) != VT_OK) {
         audit("kbs_error", id, call->passport_id, "log", e.msg);
         answer(out, 503, "log_unavailable", err, "the transparency log cannot record the release now");
         goto out;
     }
-    if (!released) {
-        audit("kbs_refused", id, call->passport_id, clause, e.msg);
-        vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);
-        answer(out, 403, "not_released", err, "not released");
+    if (svc->log == NULL) { /* no log to wait for */
+        vf_keys_release_finish(out, VT_OK, NULL, err);
         goto out;
     }
-    audit("kbs_released", id, call->passport_id, NULL, NULL);
-    vt_metrics_inc(svc->metrics, "verifier_kbs_total", "result=\"released\"", 1);
-    answer(out, 200, "", err, NULL);
+    /* status 0: the caller logs out->entry, then vf_keys_release_finish */
 out:
-    if (out->status != 200) {
+    if (out->status != 200 && out->status != 0) {
         free(out->jwe);
         out->jwe = NULL;
     }
@@ -426,20 +424,88 @@ out:
     free(json);
 }
 
-/* POST /v1/keys/{id}/release (docs/keys.md): vf_keys_release behind admission. */
+void vf_keys_release_finish(vf_release *out, vt_status logged, const vt_err *log_err, vt_err *err)
+{
+    free(out->entry);
+    out->entry = NULL;
+    if (logged != VT_OK) {
+        audit("kbs_error", out->resource, out->passport, "log", log_err != NULL ? log_err->msg : "");
+        answer(out, 503, "log_unavailable", err, "the transparency log cannot record the release now");
+    } else if (!out->released) {
+        audit("kbs_refused", out->resource, out->passport, out->clause, out->why.msg);
+        vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);
+        answer(out, 403, "not_released", err, "not released");
+    } else {
+        audit("kbs_released", out->resource, out->passport, NULL, NULL);
+        vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"released\"", 1);
+        answer(out, 200, "", err, NULL);
+    }
+    if (out->status != 200) {
+        free(out->jwe);
+        out->jwe = NULL;
+    }
+}
+
+void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, const char *id,
+                     const uint8_t *body, size_t body_len, vt_err *err)
+{
+    uint64_t index = 0;
+    vt_err le = { 0 };
+    vt_status rc;
+
+    vf_keys_release_start(out, call, st, id, body, body_len, err);
+    if (out->status != 0)
+        return;
+    rc = vf_log_append(call->svc->log, &index, "kbs", out->ref, (const uint8_t *)out->entry, strlen(out->entry),
+                       &le);
+    vf_keys_release_finish(out, rc, &le, err);
+}
+
+static void release_reply(vt_http_resp *resp, vf_release *r, const vt_err *e)
+{
+    if (r->status == 200)
+        reply_json(resp, 200, json_pack("{s:s, s:s, s:s}", "resource", r->resource, "passport", r->passport, "jwe",
+                                        r->jwe));
+    else
+        vt_http_reply_error(resp, r->status, r->code, "%s", e->msg);
+}
+
+/* The release's second half, once its log entry is committed (on the request's loop). */
+static void release_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
+{
+    vf_release *r = ctx;
+    vt_err e = { 0 };
+
+    (void)index;
+    vf_keys_release_finish(r, rc, err, &e);
+    if (resp != NULL)
+        release_reply(resp, r, &e);
+    vf_release_clear(r);
+    free(r);
+}
+
+/* POST /v1/keys/{id}/release (docs/keys.md): vf_keys_release behind admission, its loop
+ * free while the outcome's log entry commits. */
 static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     const struct vf_call *call = ctx;
-    vf_release r;
+    vf_release *r = calloc(1, sizeof(*r));
     vt_err e = { 0 };
 
-    vf_keys_release(&r, call, req->thread_ctx, req->params[0], req->body, req->body_len, &e);
-    if (r.status == 200)
-        reply_json(resp, 200, json_pack("{s:s, s:s, s:s}", "resource", req->params[0], "passport",
-                                        call->passport_id, "jwe", r.jwe));
-    else
-        vt_http_reply_error(resp, r.status, r.code, "%s", e.msg);
-    vf_release_clear(&r);
+    if (r == NULL) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "cannot hold the request");
+        return;
+    }
+    vf_keys_release_start(r, call, req->thread_ctx, req->params[0], req->body, req->body_len, &e);
+    if (r->status == 0) {
+        vf_log_entry le = { .kind = "kbs", .ref = r->ref, .data = (const uint8_t *)r->entry,
+                            .len = strlen(r->entry) };
+        vf_reply_after_log(resp, req, call->svc->log, &le, 1, release_logged, r);
+        return;
+    }
+    release_reply(resp, r, &e);
+    vf_release_clear(r);
+    free(r);
 }
 
 bool vf_keys_takes_call(vt_http_handler fn)
