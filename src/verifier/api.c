@@ -34,10 +34,12 @@ static void reply(vt_http_resp *resp, int status, json_t *j)
     json_decref(j);
 }
 
-static void reply_store_error(vt_http_resp *resp, const vt_err *e)
+#define LOG_UNAVAILABLE "the transparency log cannot record this now; try again"
+
+/* The log's sequencer has logged the failure's detail already (log.c). */
+static void reply_log_error(vt_http_resp *resp)
 {
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"store failure\"}\n");
-    vt_http_reply_error(resp, 503, "store_unavailable", "%s", e->msg);
+    vt_http_reply_error(resp, 503, "log_unavailable", LOG_UNAVAILABLE);
 }
 
 /* Parses the body as one JSON object; on failure replies 400 and returns NULL. */
@@ -79,7 +81,7 @@ static void h_healthz(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 
     (void)ctx;
     if (st->ops->ping(st, &e) != VT_OK) {
-        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        vf_reply_store_error(resp, &e);
         return;
     }
     reply(resp, 200, json_pack("{s:s, s:s, s:s}", "status", "ok", "store", st->backend, "version", VT_VERSION_STRING));
@@ -142,7 +144,7 @@ static void h_challenge(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     }
     vt_hex_encode(hex, n, sizeof(n));
     if (st->ops->challenge_put(st, hex, now, exp, &e) != VT_OK) {
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         return;
     }
     vt_metrics_inc(svc->metrics, "verifier_challenges_total", "", 1);
@@ -443,7 +445,7 @@ static void attest_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, 
     json_t *pj;
 
     if (resp != NULL && rc != VT_OK) {
-        vt_http_reply_error(resp, 503, "log_unavailable", "%s", err->msg);
+        reply_log_error(resp);
     } else if (resp != NULL) {
         snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", o->row.tee_type, o->row.status);
         vt_metrics_inc(o->svc->metrics, "verifier_verdicts_total", labels, 1);
@@ -509,7 +511,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     if (rc != VT_OK) {
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     if (vt_env_parse(&env, a.env_json, strlen(a.env_json), NULL, &e) != VT_OK) {
@@ -519,7 +521,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     /* The nonce is spent before anything expensive: a replay cannot race the first use. */
     rc = st->ops->challenge_take(st, &take, &issued, nonce_hex, now, &e);
     if (rc != VT_OK) {
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     if (take != VS_TAKE_OK) {
@@ -786,7 +788,7 @@ static void h_passport_get(vt_http_resp *resp, const vt_http_req *req, void *ctx
     if (rc == VT_E_NOTFOUND)
         vt_http_reply_error(resp, 404, "passport_unknown", "no passport '%.64s'", req->params[0]);
     else if (rc != VT_OK)
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
     else
         reply(resp, 200, passport_json(&p, query_flag(req, "attestation")));
     vs_passport_clear(&p);
@@ -828,7 +830,7 @@ static void h_passport_list(vt_http_resp *resp, const vt_http_req *req, void *ct
     }
     if (st->ops->passport_list(st, has_env ? env : NULL, limit, list_one, arr, &e) != VT_OK) {
         json_decref(arr);
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         return;
     }
     reply(resp, 200, json_pack("{s:o}", "passports", arr));
@@ -891,7 +893,7 @@ static void h_env_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     } else if (vt_env_to_json(&canon, env, &e) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "%s", e.msg);
     } else if (st->ops->env_put(st, env->id, canon, vt_time_now(), &e) != VT_OK) {
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
     } else if (vt_http_reply_json(resp, 200, canon, NULL) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "out of memory");
     }
@@ -934,7 +936,7 @@ static void h_env_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (rc == VT_E_NOTFOUND)
         vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%.64s'", req->params[0]);
     else if (rc != VT_OK)
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
     else if (vt_http_reply_json(resp, 200, json, NULL) != VT_OK)
         vt_http_reply_error(resp, 500, "internal", "out of memory");
     free(json);
@@ -957,7 +959,7 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     (void)ctx;
     if (st->ops->env_list(st, env_one, arr, &e) != VT_OK) {
         json_decref(arr);
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         return;
     }
     reply(resp, 200, json_pack("{s:o}", "environments", arr));
@@ -1006,8 +1008,10 @@ static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const 
         rc = vt_err_set(err, VT_E_NOTFOUND, "the receipt names passport '%.64s', which this verifier did not issue",
                         r->passport);
     } else if (rc != VT_OK) {
+        vf_log_line("error", "store failure", err->msg);
         l->status = 503;
         l->code = "store_unavailable";
+        rc = vt_err_set(err, rc, "%s", VF_STORE_UNAVAILABLE);
     } else if (vt_passport_decode(&pc, p.token, strlen(p.token), err) != VT_OK || pc.attester_jwk == NULL ||
                vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), err) != VT_OK ||
                vt_jwk_thumbprint(keys->thumb, keys->key, err) != VT_OK) {
@@ -1076,9 +1080,10 @@ static void receipt_logged(vt_http_resp *resp, void *ctx, const uint64_t *index,
 {
     struct receipt_out *o = ctx;
 
-    if (resp != NULL && rc != VT_OK)
-        vt_http_reply_error(resp, err->code == VT_E_LIMIT ? 413 : 503,
-                            err->code == VT_E_LIMIT ? "receipt_too_large" : "log_unavailable", "%s", err->msg);
+    if (resp != NULL && rc == VT_E_LIMIT)
+        vt_http_reply_error(resp, 413, "receipt_too_large", "%s", err->msg);
+    else if (resp != NULL && rc != VT_OK)
+        reply_log_error(resp);
     else if (resp != NULL)
         reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", o->r.id, "passport", o->r.passport, "verdict",
                                    o->r.verdict, "log_index", (json_int_t)index[0]));
@@ -1227,7 +1232,7 @@ static void batch_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, v
     struct batch *b = ctx;
 
     if (resp != NULL && rc != VT_OK) {
-        vt_http_reply_error(resp, 503, "log_unavailable", "%s", err->msg);
+        reply_log_error(resp);
     } else if (resp != NULL) {
         for (size_t i = 0; i < b->n; i++)
             if (b->which[i] >= 0)
@@ -1326,7 +1331,7 @@ static void h_receipt_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (rc == VT_E_NOTFOUND)
         vt_http_reply_error(resp, 404, "receipt_unknown", "no receipt '%.64s'", req->params[0]);
     else if (rc != VT_OK)
-        reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
     else if (vt_receipt_decode(&r, tok, len, &e) != VT_OK)
         vt_http_reply_error(resp, 500, "internal", "stored receipt does not decode: %s", e.msg);
     else

@@ -159,7 +159,7 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     if (st->keys->put(st, id, stored, vt_time_now(), &e) != VT_OK) {
-        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     audit("kbs_registered", id, NULL, NULL, NULL);
@@ -198,7 +198,7 @@ static void kbs_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     arr = json_array();
     if (arr == NULL || st->keys->list(st, list_one, arr, &e) != VT_OK) {
         json_decref(arr);
-        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg);
+        vf_reply_store_error(resp, &e);
         return;
     }
     reply_json(resp, 200, json_pack("{s:o}", "resources", arr));
@@ -229,7 +229,7 @@ static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
     if (s == NULL || st->keys->put(st, req->params[0], s, vt_time_now(), &e) != VT_OK) {
-        vt_http_reply_error(resp, 503, "store_unavailable", "%s", e.msg[0] ? e.msg : "cannot revoke");
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     audit("kbs_revoked", req->params[0], NULL, NULL, NULL);
@@ -343,7 +343,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     if (rc == VT_OK)
         rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
     if (rc != VT_OK) {
-        answer(out, 503, "store_unavailable", err, e.msg);
+        vf_log_line("error", "store failure", e.msg);
+        answer(out, 503, "store_unavailable", err, VF_STORE_UNAVAILABLE);
         goto out;
     }
     if (!fresh) {
@@ -356,7 +357,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     if (rc == VT_OK)
         rc = st->ops->passport_get(st, &p, call->passport_id, &e);
     if (rc != VT_OK && rc != VT_E_NOTFOUND) {
-        answer(out, 503, "store_unavailable", err, e.msg);
+        vf_log_line("error", "store failure", e.msg);
+        answer(out, 503, "store_unavailable", err, VF_STORE_UNAVAILABLE);
         goto out;
     }
     rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;

@@ -19,11 +19,6 @@ static vs_store *store_of(const vt_http_req *req)
     return (vs_store *)req->thread_ctx;
 }
 
-static void store_error(vt_http_resp *resp, const vt_err *e)
-{
-    vt_http_reply_error(resp, 503, "store_unavailable", "%s", e->msg);
-}
-
 /* Replies with j (stolen) as JSON. */
 static void reply(vt_http_resp *resp, int status, json_t *j)
 {
@@ -58,7 +53,7 @@ static void h_checkpoint(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 
     vt_buf_init(&note);
     if (st->log->head(st, &size, &cp, &e) != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         return;
     }
     if (cp == NULL) {
@@ -112,7 +107,7 @@ static void h_tile(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     if (st->log->head(st, &size, &cp, &e) != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     /* Hashes (or entries) this level has in the committed tree. */
@@ -134,7 +129,7 @@ static void h_tile(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         }
     }
     if (rc != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     if (vt_http_reply_text(resp, 200, "application/octet-stream", (const char *)out.data, out.len, NULL) != VT_OK) {
@@ -194,7 +189,7 @@ static void h_proof(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (!query_u64(resp, &size, &has_size, req, "size") || !query_u64(resp, &index, &has_index, req, "index"))
         goto out;
     if (st->log->head(st, &head, &cp, &e) != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     if (!has_size)
@@ -224,7 +219,7 @@ static void h_proof(vt_http_resp *resp, const vt_http_req *req, void *ctx)
             goto out;
         }
         if (rc != VT_OK) {
-            store_error(resp, &e);
+            vf_reply_store_error(resp, &e);
             goto out;
         }
     }
@@ -237,7 +232,7 @@ static void h_proof(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (rc == VT_OK)
         rc = vt_tlog_prove_inclusion(proof, &count, index, size, vf_log_read, st, &e);
     if (rc != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     reply(resp, 200, json_pack("{s:I, s:I, s:o, s:o}", "index", (json_int_t)index, "tree_size", (json_int_t)size,
@@ -262,7 +257,7 @@ static void h_consistency(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (!query_u64(resp, &from, &has_from, req, "from") || !query_u64(resp, &to, &has_to, req, "to"))
         goto out;
     if (st->log->head(st, &head, &cp, &e) != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     if (!has_to)
@@ -273,7 +268,7 @@ static void h_consistency(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     if (vt_tlog_prove_consistency(proof, &count, from, to, vf_log_read, st, &e) != VT_OK) {
-        store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
         goto out;
     }
     reply(resp, 200, json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "hashes",

@@ -26,6 +26,12 @@ void vf_log_line(const char *level, const char *msg, const char *detail)
     fputs("}\n", stderr);
 }
 
+void vf_reply_store_error(vt_http_resp *resp, const vt_err *e)
+{
+    vf_log_line("error", "store failure", e->msg);
+    vt_http_reply_error(resp, 503, "store_unavailable", VF_STORE_UNAVAILABLE);
+}
+
 vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
 {
     vt_status rc;

@@ -113,6 +113,10 @@ int vf_run(const vf_config *cfg);
 /* One operator log line on stderr: {"ts","level","service":"verifier","msg","detail"} (detail
  * optional: our own words, never a secret). */
 void vf_log_line(const char *level, const char *msg, const char *detail);
+/* 503 store_unavailable.  The store's own words (table names, SQL errors) go to the
+ * operator's log (vf_log_line), not to whoever asked: the caller learns only to come back. */
+#define VF_STORE_UNAVAILABLE "the verifier's store is unavailable now; try again"
+void vf_reply_store_error(vt_http_resp *resp, const vt_err *e);
 
 /* For tests and the bench: set up the service (keys, store schema, router) without serving. */
 vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err);

@@ -38,7 +38,8 @@ start_witness() {
   WPID=$!
   for _ in $(seq 200); do grep -q '^witness key' "$TMP/w.out" 2>/dev/null && break; sleep 0.05; done
   WPORT=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/w.out" | head -1 | cut -d: -f2)
-  [ -n "$WPORT" ] || { echo "FAIL: the witness did not start"; cat "$TMP/w.log"; exit 1; }
+  [ -n "$WPORT" ] || { echo "FAIL: the witness did not start ($(kill -0 "$WPID" 2>/dev/null && echo running ||
+    echo "exited: $(wait "$WPID"; echo $?)"))"; cat "$TMP/w.out" "$TMP/w.log"; exit 1; }
   W="http://127.0.0.1:$WPORT"; WKEY=$(sed -n 's/^witness key //p' "$TMP/w.out")
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }

@@ -175,4 +175,29 @@ contains ", $logged entries" "the checkpoint's size is the stored log's"
 for j in $(ls "$TMP"/chaos-*.jwt | head -3); do
   expect 0 "an acknowledged passport proven after the kills" -- "$VT" log prove --log "$URL_b/v1/log" --log-key "$TMP/log.vkey" "$j"
 done
+
+# The log refuses (a trigger fails every new entry, as a full disk or a broken database
+# fails the commit): an attest is answered 503 log_unavailable, and the passport it would
+# have issued is not stored (its row commits with its entry).  Once the log accepts again,
+# attests succeed and the tree is consistent with every checkpoint seen.
+psql -qAtX "$PG_URL" -c "CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS
+  \$\$BEGIN RAISE EXCEPTION 'log refused by the test'; END\$\$;
+  CREATE TRIGGER refuse BEFORE INSERT ON log_entries FOR EACH ROW EXECUTE FUNCTION refuse_entry();" >/dev/null
+rows0=$(psql -qAtX "$PG_URL" -c "SELECT count(*) FROM passports")
+expect 2 "attest while the log refuses" -- "$VT" attest --verifier "$URL_a" --environment dev --log "$TMP/log.json" \
+  --out "$TMP/refused.jwt"
+contains "log_unavailable" "the attester is told the log is unavailable"
+contains "(HTTP 503)" "as a 503"
+lacks "refused by the test" "the database's own words are not sent to the client"
+grep -q 'log refused by the test' "$TMP/a.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the operator's log does not say why the log failed"; }
+rows1=$(psql -qAtX "$PG_URL" -c "SELECT count(*) FROM passports")
+[ "$rows1" = "$rows0" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a passport was stored without its log entry ($rows0 -> $rows1)"; }
+[ ! -e "$TMP/refused.jwt" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a refused attest wrote a passport"; }
+psql -qAtX "$PG_URL" -c "DROP TRIGGER refuse ON log_entries" >/dev/null
+expect 0 "attest once the log accepts again" -- "$VT" attest --verifier "$URL_a" --environment dev --log "$TMP/log.json" \
+  --out "$TMP/accepted.jwt"
+expect 0 "monitor: consistent after the refusal" -- \
+  "$VT" log monitor --log "$URL_b/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
+expect 0 "the passport after the refusal proven" -- "$VT" log prove --log "$URL_a/v1/log" --log-key "$TMP/log.vkey" "$TMP/accepted.jwt"
 finish
