@@ -9,7 +9,7 @@
 
 enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THREADS, O_RATE, O_BURST, O_GWRATE, O_MAXBODY,
        O_CONNS, O_TTL, O_KEEP, O_QUIET, O_PCS_URL, O_ROOT_CRL_URL, O_OFFLINE, O_RIM_URL, O_OCSP_URL, O_KEK };
-enum { O_LOG_ORIGIN = 512, O_WITNESS };
+enum { O_LOG_ORIGIN = 512, O_WITNESS, O_COMMIT_DELAY };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 enum { O_SIMROOT = 600 };
 
@@ -44,6 +44,8 @@ static void usage(FILE *f)
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
                "                           fixed by the first checkpoint; docs/log.md)\n"
+               "  --log-commit-delay MS    how long a log batch may wait for the attests still being checked,\n"
+               "                           so they share one commit and fsync (default 2; 0 = never wait)\n"
                "  --witness URL,VKEY       offer each checkpoint to this C2SP tlog-witness (veritee log witness)\n"
                "                           and serve its cosignatures with the checkpoint; repeatable, up to 8\n"
                "  --pcs-url URL|none       Intel PCS v4 or PCCS for TDX collateral (default Intel's PCS,\n"
@@ -115,6 +117,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "request-timeout", required_argument, NULL, O_REQTIMEOUT },
         { "quiet", no_argument, NULL, O_QUIET },
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
+        { "log-commit-delay", required_argument, NULL, O_COMMIT_DELAY },
         { "witness", required_argument, NULL, O_WITNESS },
         { "pcs-url", required_argument, NULL, O_PCS_URL },
         { "rim-url", required_argument, NULL, O_RIM_URL },
@@ -194,6 +197,11 @@ int vt_cmd_verifier(int argc, char **argv)
             if (!num(optarg, 1, 1e9, &v))
                 return vt_cli_usage_error("--key-keep: seconds, 1 or more");
             cfg.key_keep = (int64_t)v;
+            break;
+        case O_COMMIT_DELAY:
+            if (!num(optarg, 0, 1000, &v))
+                return vt_cli_usage_error("--log-commit-delay: 0..1000 milliseconds");
+            cfg.log_commit_delay_us = v > 0 ? (long)(v * 1000) : -1;
             break;
         case O_TTL:
             if (!num(optarg, 1, 86400, &v))

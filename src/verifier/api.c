@@ -486,6 +486,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     memset(&pc, 0, sizeof(pc));
     memset(&row, 0, sizeof(row));
     vt_buf_init(&a.evidence);
+    vf_log_expect(svc->log, +1); /* a passport's entry is on its way (until out:) */
     a.body = body_object(resp, req);
     if (a.body == NULL)
         goto out;
@@ -664,6 +665,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vf_reply_after_log(resp, req, svc->log, &le, 1, attest_logged, after);
     }
 out:
+    vf_log_expect(svc->log, -1); /* appended, or not coming */
     json_decref(reasons);
     json_decref(comp);
     memset(&row, 0, sizeof(row)); /* its pointers belong to a */

@@ -57,6 +57,16 @@ vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry 
 typedef void (*vf_log_done_fn)(void *arg, const uint64_t *index, size_t n, vt_status rc, const vt_err *err);
 vt_status vf_log_append_async(vf_log *l, const vf_log_entry *e, size_t n, vf_log_done_fn done, void *arg,
                               vt_err *err);
+/*
+ * An append is on its way: a handler that will append once its checks are done
+ * calls this with +1 when it starts and -1 once it has appended or given up.
+ * While any is on its way, the sequencer holds a queued batch for at most the
+ * commit delay, so that they share its commit (and its fsync and signed
+ * checkpoint).  Thread-safe; l NULL is a no-op.
+ */
+void vf_log_expect(vf_log *l, int delta);
+/* The commit delay in microseconds (default 2000; 0 commits every batch at once). */
+void vf_log_set_commit_delay(vf_log *l, long us);
 /* Keeps the log's metrics in m from now on (verifier_log_*: entries appended, commits by
  * result, commit time, tree size, entries queued; docs/verifier.md). */
 vt_status vf_log_metrics(vf_log *l, vt_metrics *m, vt_err *err);

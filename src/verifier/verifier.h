@@ -33,6 +33,7 @@ typedef struct vf_config {
     int request_timeout_s;       /* accept to complete request; 0 = 10 */
     bool quiet;                  /* no access log */
     const char *log_origin;      /* transparency log origin; NULL = stored, else HOST/veritee-log */
+    long log_commit_delay_us;    /* vf_log_set_commit_delay; 0 = its default (2 ms), < 0 = none */
     const char *witnesses[8];    /* "URL,VKEY": C2SP tlog-witnesses offered each checkpoint (witness_push.h) */
     size_t witness_count;
     /* TDX collateral from Intel PCS (docs/collateral.md): fetched by default,

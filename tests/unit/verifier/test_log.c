@@ -3,12 +3,14 @@
  * row cannot be stored the entry is not logged either (and the reverse).  A refused item
  * fails alone: the entries batched with it are still logged.  An append that does not
  * wait (vf_log_append_async) is told exactly once, with its entries' positions.  A batch
- * whose store connection was lost is committed again, never twice. */
+ * whose store connection was lost is committed again, never twice.  A batch is held for the
+ * appends on their way (the commit delay) and only for them. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -471,6 +473,110 @@ static void test_lost_connection_committed_again(void **state)
     ss->log = real_log;
 }
 
+/* Polls until t was told (a hold that never ends hangs here: ctest's timeout is the failure). */
+static void wait_told(struct told *t)
+{
+    for (int i = 0; i < 60000 && atomic_load(&t->calls) == 0; i++)
+        usleep(1000);
+    assert_int_equal(atomic_load(&t->calls), 1);
+    assert_int_equal(t->rc, VT_OK);
+}
+
+/* verifier_log_commits_total{result="ok"} as rendered. */
+static long commits_ok(vt_metrics *m)
+{
+    const char *key = "verifier_log_commits_total{result=\"ok\"} ";
+    vt_buf b;
+    const char *at;
+    long n = -1;
+    vt_err err = { 0 };
+
+    vt_buf_init(&b);
+    assert_int_equal(vt_metrics_render(&b, m, &err), VT_OK);
+    assert_int_equal(vt_buf_terminate(&b, &err), VT_OK);
+    at = strstr((const char *)b.data, key);
+    if (at != NULL)
+        n = strtol(at + strlen(key), NULL, 10);
+    vt_buf_free(&b);
+    return n;
+}
+
+/* The commit delay: a queued entry is held while an append is on its way (vf_log_expect)
+ * and shares its commit; with nobody on the way, when the one on its way gives up, when a
+ * batch is full, and when the log closes, nothing is held.  The delay is set to 1000 s so
+ * that only these rules can end a hold. */
+static void test_commit_delay_holds_for_coming(void **state)
+{
+    struct fx *f = *state;
+    static struct told t1, t2, t3, t4;
+    static char refs[64][16];
+    vf_log_entry many[64];
+    uint64_t idx = 0, idxs[64];
+    vt_metrics *m = NULL;
+    vt_err err = { 0 };
+
+    memset(&t1, 0, sizeof(t1));
+    memset(&t2, 0, sizeof(t2));
+    memset(&t3, 0, sizeof(t3));
+    memset(&t4, 0, sizeof(t4));
+    assert_int_equal(vt_metrics_new(&m, &err), VT_OK);
+    assert_int_equal(vf_log_metrics(f->log, m, &err), VT_OK);
+    vf_log_set_commit_delay(f->log, 1000L * 1000 * 1000);
+
+    /* nobody on the way: committed at once */
+    assert_int_equal(append_one(f, &idx, "alone", &err), VT_OK);
+    assert_int_equal(commits_ok(m), 1);
+
+    /* one on its way: the first waits for the second, and they share a commit */
+    vf_log_expect(f->log, +1);
+    {
+        vf_log_entry a = { .kind = "receipt", .ref = "first", .data = (const uint8_t *)"first", .len = 5 };
+        vf_log_entry b = { .kind = "receipt", .ref = "second", .data = (const uint8_t *)"second", .len = 6 };
+        assert_int_equal(vf_log_append_async(f->log, &a, 1, on_told, &t1, &err), VT_OK);
+        usleep(50000);
+        assert_int_equal(atomic_load(&t1.calls), 0); /* held */
+        assert_int_equal(vf_log_append_async(f->log, &b, 1, on_told, &t2, &err), VT_OK);
+    }
+    vf_log_expect(f->log, -1);
+    wait_told(&t1);
+    wait_told(&t2);
+    assert_int_equal(t1.index[0], 1);
+    assert_int_equal(t2.index[0], 2);
+    assert_int_equal(commits_ok(m), 2);
+
+    /* the one on its way gives up: the held batch commits */
+    vf_log_expect(f->log, +1);
+    {
+        vf_log_entry c = { .kind = "receipt", .ref = "third", .data = (const uint8_t *)"third", .len = 5 };
+        assert_int_equal(vf_log_append_async(f->log, &c, 1, on_told, &t3, &err), VT_OK);
+    }
+    vf_log_expect(f->log, -1);
+    wait_told(&t3);
+
+    /* a full batch does not wait for those on their way */
+    vf_log_expect(f->log, +1);
+    for (int i = 0; i < 64; i++) {
+        snprintf(refs[i], sizeof(refs[i]), "many-%d", i);
+        many[i] = (vf_log_entry){ .kind = "receipt", .ref = refs[i], .data = (const uint8_t *)refs[i],
+                                  .len = strlen(refs[i]) };
+    }
+    assert_int_equal(vf_log_append_many(f->log, idxs, many, 64, &err), VT_OK);
+    assert_int_equal(idxs[63], 4 + 63);
+
+    /* closing while a batch is held: it is committed, not lost */
+    {
+        vf_log_entry d = { .kind = "receipt", .ref = "last", .data = (const uint8_t *)"last", .len = 4 };
+        assert_int_equal(vf_log_append_async(f->log, &d, 1, on_told, &t4, &err), VT_OK);
+    }
+    vf_log_close(f->log);
+    f->log = NULL;
+    assert_int_equal(atomic_load(&t4.calls), 1);
+    assert_int_equal(t4.rc, VT_OK);
+    assert_int_equal(t4.index[0], 68);
+    assert_int_equal(log_size(f), 69);
+    vt_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_async_told_once_with_positions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_refused_told_with_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_connection_committed_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_delay_holds_for_coming, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
