@@ -263,9 +263,9 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
 static vt_status commit_batch_again(vf_log *l, struct item *batch, vt_err *err)
 {
     for (int i = 1;; i++) {
-        unsigned long seen = l->st->reconnects;
+        unsigned long seen = l->st->lost_connections;
         vt_status rc = commit_batch(l, batch, err);
-        if (rc == VT_OK || l->st->reconnects == seen || i == LOST_TRIES)
+        if (rc == VT_OK || l->st->lost_connections == seen || i == LOST_TRIES)
             return rc;
         log_error("log batch lost with its connection; committing it again", err->msg);
     }

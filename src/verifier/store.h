@@ -129,10 +129,12 @@ struct vs_store {
     const struct vs_log_ops *log;
     const struct vs_ops *ops;
     const char *backend;        /* "sqlite" or "postgres" */
-    /* How many times this connection was found lost and opened again (PostgreSQL: a
-     * restart, a failover, a terminated backend).  A caller whose operation failed can
-     * tell a lost connection, worth one more try, from a refusal. */
-    unsigned long reconnects;
+    /* How many operations failed because the connection was lost (PostgreSQL: a restart,
+     * a failover, a terminated backend) and the connection was then reopened for the next.
+     * A caller whose operation failed tells such a failure, worth one more try, from a
+     * refusal.  (A statement outside a transaction that finds its connection lost runs again
+     * on the new one and does not fail, nor count.) */
+    unsigned long lost_connections;
 };
 
 /* url: "sqlite:PATH" or "postgres://..." / "postgresql://...".  Creates the schema. */

@@ -118,17 +118,19 @@ static bool reconnect(struct pg *p)
         PQclear(r);
         return false;
     }
-    p->base.reconnects++;
     return true;
 }
 
-/* r failed because the connection is lost (and is not in a transaction): reconnected. */
-static bool lost_and_back(struct pg *p, PGresult *r)
+/* *r failed because the connection is lost (and is not in a transaction): reconnected,
+ * and *r cleared for the statement's second run.  When the connection cannot be reopened
+ * *r stays, with its error for the caller. */
+static bool lost_and_back(struct pg *p, PGresult **r)
 {
-    if (PQstatus(p->c) != CONNECTION_BAD || p->in_tx)
+    if (PQresultStatus(*r) != PGRES_FATAL_ERROR || PQstatus(p->c) != CONNECTION_BAD || p->in_tx || !reconnect(p))
         return false;
-    PQclear(r);
-    return reconnect(p);
+    PQclear(*r);
+    *r = NULL;
+    return true;
 }
 
 static vt_status pg_fail(struct pg *p, PGresult *r, vt_err *err, const char *what)
@@ -136,8 +138,8 @@ static vt_status pg_fail(struct pg *p, PGresult *r, vt_err *err, const char *wha
     vt_status rc = vt_err_set(err, VT_E_IO, "store: postgres %s: %s", what,
                               r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(p->c));
     PQclear(r);
-    if (PQstatus(p->c) == CONNECTION_BAD) /* ready for the next request */
-        (void)reconnect(p);
+    if (PQstatus(p->c) == CONNECTION_BAD && reconnect(p)) /* ready for the next request */
+        p->base.lost_connections++;
     return rc;
 }
 
@@ -147,7 +149,7 @@ static PGresult *prepared(struct pg *p, const char *name, int n, const char *con
 {
     PGresult *r = PQexecPrepared(p->c, name, n, vals, lens, fmts, result_fmt);
 
-    if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
+    if (lost_and_back(p, &r))
         r = PQexecPrepared(p->c, name, n, vals, lens, fmts, result_fmt);
     return r;
 }
@@ -163,7 +165,7 @@ static PGresult *exec_sql(struct pg *p, const char *sql)
 {
     PGresult *r = PQexec(p->c, sql);
 
-    if (PQresultStatus(r) == PGRES_FATAL_ERROR && lost_and_back(p, r))
+    if (lost_and_back(p, &r))
         r = PQexec(p->c, sql);
     return r;
 }

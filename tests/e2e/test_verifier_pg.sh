@@ -8,6 +8,15 @@ command -v jq >/dev/null || { echo "skipped: jq not installed (scripts/install-d
 PIDS=() CLIENTS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  if [ "$failed" -gt 0 ]; then # what the verifiers said (a sanitizer's report, a crash)
+    for n in a b; do
+      if grep -q 'ERROR: .*Sanitizer' "$TMP/$n.log" 2>/dev/null; then
+        echo "--- verifier $n's sanitizer report"; sed -n '/ERROR: .*Sanitizer/,/^SUMMARY/p' "$TMP/$n.log" | head -60
+      elif [ -s "$TMP/$n.log" ]; then
+        echo "--- verifier $n's log (last lines)"; tail -20 "$TMP/$n.log"
+      fi
+    done
+  fi
   pg_cluster_stop
   rm -rf "$TMP"
 }

@@ -381,7 +381,7 @@ static void test_async_refused_told_with_error(void **state)
 
 /* The sequencer's connection lost in the middle of a batch: its log operations are wrapped
  * to fail as libpq does when the server terminated the backend (the store then counts a
- * reconnect), or to refuse without one. */
+ * lost connection), or to refuse without one. */
 static const struct vs_log_ops *real_log;
 static struct vs_log_ops lost_ops;
 static int put_fails, commit_answers_lost; /* how many to fail */
@@ -392,7 +392,7 @@ static vt_status lost_put(vs_store *s, const vs_log_put *e, vt_err *err)
     if (put_fails > 0) {
         put_fails--;
         if (put_fail_reconnects)
-            s->reconnects++;
+            s->lost_connections++;
         return vt_err_set(err, VT_E_IO, "store: connection lost");
     }
     return real_log->put(s, e, err);
@@ -405,7 +405,7 @@ static vt_status lost_end(vs_store *s, bool commit, vt_err *err)
 
     if (rc == VT_OK && commit && commit_answers_lost > 0) {
         commit_answers_lost--;
-        s->reconnects++;
+        s->lost_connections++;
         return vt_err_set(err, VT_E_IO, "store: connection lost at commit");
     }
     return rc;
