@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A full disk under the verifier and the gateway (their state on a small tmpfs, filled to
+# the last block): requests that must write are refused with a clean 503, answers the
+# gateway serves are still served, nothing crashes and nothing acknowledged is lost; once
+# space is back everything works again and the log is consistent with what it published
+# before.  Needs a tmpfs mount (root); skipped otherwise.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gateway_lib.sh"
+command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
+DISK="$TMP/disk"
+mkdir -p "$DISK"
+mount -t tmpfs -o size=24m,mode=0700 tmpfs "$DISK" 2>/dev/null || { echo "skipped: cannot mount a tmpfs here (needs root)"; exit 77; }
+cleanup_disk() {
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  for p in $PIDS; do wait "$p" 2>/dev/null; done
+  PIDS=""
+  umount "$DISK" 2>/dev/null
+  cleanup
+}
+trap cleanup_disk EXIT
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+export VERITEE_STATE="$DISK/v"
+mkdir -p -m 700 "$VERITEE_STATE"
+start_sim_verifier
+start_echo echo
+mkdir -p "$TMP/models"
+head -c 1000 /dev/urandom >"$TMP/models/model.bin"
+cat >"$TMP/g.json" <<JSON
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
+ "auditors":[{"name":"pii"}],"state_dir":"$VERITEE_STATE"}
+JSON
+"$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "FAIL: measure-only"; exit 1; }
+e=$(jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="model")|.digest],
+    auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
+    config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/log.json")
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
+  ok || bad "register environment"
+start_gateway gw "$TMP/g.json" --platform mock
+
+chat() { # prints the HTTP status; the receipt goes to $TMP/receipt
+  curl -s -D "$TMP/h" -o "$TMP/b" -w '%{http_code}' --max-time 10 "http://$GW/v1/chat/completions" \
+    -H 'Content-Type: application/json' -d '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
+  tr -d '\r' <"$TMP/h" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p' >"$TMP/receipt"
+}
+rid() { cut -d. -f2 "$1" | jq -rR 'gsub("-";"+") | gsub("_";"/") | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson | .receipt'; }
+logged() { # ID [SECONDS]: the verifier has the receipt within SECONDS
+  for _ in $(seq $((${2:-5} * 10))); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$1")" = 200 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+VPID=$(pgrep -f "veritee verifier --listen 127.0.0.1:0 --offline --admin-token-file $TMP/admin-token" | head -1)
+
+[ "$(chat)" = 200 ] && ok || bad "chat before the disk fills"
+R1=$(rid "$TMP/receipt")
+logged "$R1" && ok || bad "receipt $R1 logged"
+KEY=$(curl -s "$V/v1/log/key")
+echo "$KEY" >"$TMP/log.vkey"
+expect 0 "monitor: the checkpoint before the disk fills" -- \
+  "$VT" log monitor --log "$V/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
+
+# The disk fills up.
+dd if=/dev/zero of="$DISK/filler" bs=64k 2>/dev/null
+[ "$(df -k --output=avail "$DISK" | tail -1 | tr -d ' ')" -lt 64 ] && ok || bad "the disk is full: $(df -k "$DISK" | tail -1)"
+
+# The verifier: what must write is refused cleanly, what reads still answers.
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST "$V/v1/challenge")
+[ "$code" = 503 ] && [ "$(jq -r .error.code "$TMP/body")" = store_unavailable ] && ok ||
+  bad "a challenge on a full disk: wanted 503 store_unavailable, got $code $(head -c 200 "$TMP/body")"
+grep -q 'disk is full' "$TMP/body" && bad "the database's words reached the client" || ok
+grep -q 'disk is full' "$TMP/v.log" && ok || bad "the operator's log says the disk is full"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$R1")" = 200 ] && ok || bad "a stored receipt is still read"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/log/checkpoint")" = 200 ] && ok || bad "the checkpoint is still served"
+
+# The gateway: answers are still served with their signed receipts; the ones its queue
+# cannot keep are counted and said, not silently lost.
+for i in 2 3 4; do
+  [ "$(chat)" = 200 ] && ok || bad "chat $i on a full disk"
+  eval "R$i=\$(rid \"$TMP/receipt\")"
+done
+[ -n "$R4" ] && ok || bad "the answer on a full disk carries its receipt"
+grep -q '"receipt_dropped"\|receipt_dropped' "$TMP/gw.err" && ok || bad "the gateway says receipts were not kept: $(tail -3 "$TMP/gw.err")"
+alive "$GW_PID" && ok || bad "the gateway survived the full disk"
+alive "$VPID" && ok || bad "the verifier survived the full disk"
+
+# Space is back: everything works again.
+rm -f "$DISK/filler"
+for _ in $(seq 50); do [ "$(chat)" = 200 ] && break; sleep 0.1; done
+[ "$(chat)" = 200 ] && ok || bad "chat once space is back"
+R5=$(rid "$TMP/receipt")
+logged "$R5" 10 && ok || bad "a receipt made once space is back is logged"
+logged "$R1" 1 && ok || bad "the receipt from before is still there"
+# Nothing silently lost: each receipt made on the full disk is logged, or counted as not kept.
+missing=0
+for r in "$R2" "$R3" "$R4"; do logged "$r" 1 || missing=$((missing + 1)); done
+prom="$VERITEE_STATE/metrics/receipts.prom"
+for _ in $(seq 30); do grep -q '^veritee_gateway_receipts_dropped_total [1-9]' "$prom" 2>/dev/null && break; sleep 0.1; done
+dropped=$(sed -n 's/^veritee_gateway_receipts_dropped_total //p' "$prom" 2>/dev/null)
+echo "on the full disk: $missing of 3 receipts not logged, $dropped counted as not kept"
+[ "${dropped:-0}" -ge "$missing" ] && ok || bad "$missing receipts lost but only ${dropped:-0} counted"
+cp "$TMP/receipt" "$TMP/r5.jwt"
+expect 0 "monitor: the log is consistent with its checkpoint from before the disk filled" -- \
+  "$VT" log monitor --log "$V/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
+expect 0 "the receipt made after is proven in the log" -- "$VT" log prove --log "$V/v1/log" --log-key "$TMP/log.vkey" "$TMP/r5.jwt"
+finish
