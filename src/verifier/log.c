@@ -225,14 +225,12 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         if (it->logged)
             continue; /* already logged (a retried POST) */
         rc = vt_tlog_leaf_hash(leaf, it->data, it->len, err);
-        if (rc == VT_OK && it->passport != NULL)
-            rc = s->ops->passport_put(s, it->passport, err); /* in this transaction (store.h) */
         if (rc == VT_OK)
             rc = vt_tlog_frontier_append(f, add, &n, leaf, err);
-        if (rc == VT_OK) {
+        if (rc == VT_OK) { /* with its passport row, in this transaction (store.h) */
             vs_log_put e = { .index = size, .kind = it->kind, .ref = it->ref, .data = it->data, .len = it->len,
                              .leaf = leaf, .first = vt_tlog_stored_index(0, size),
-                             .hashes = (const uint8_t(*)[32])add, .count = n };
+                             .hashes = (const uint8_t(*)[32])add, .count = n, .passport = it->passport };
             rc = s->log->put(s, &e, err);
         }
         it->index = size++;

@@ -79,6 +79,7 @@ typedef struct vs_log_put {
     uint64_t first;               /* the stored hashes its append adds: first .. first+count-1 */
     const uint8_t (*hashes)[32];  /* (tlog numbering), the leaf hash first */
     size_t count;
+    const vs_passport *passport;  /* NULL, or the passport row stored with its entry */
 } vs_log_put;
 
 struct vs_log_ops {
@@ -86,8 +87,9 @@ struct vs_log_ops {
     vt_status (*begin)(vs_store *s, uint64_t *size_out, vt_err *err);
     /* Commits (commit) or rolls back the transaction begin started. */
     vt_status (*end)(vs_store *s, bool commit, vt_err *err);
-    /* One entry and the stored hashes its append adds (one statement on PostgreSQL: one
-     * round trip). */
+    /* One entry, the stored hashes its append adds and its passport row if any (one
+     * statement on PostgreSQL: one round trip).  A row the store refuses fails the put
+     * with "passport insert" in its message. */
     vt_status (*put)(vs_store *s, const vs_log_put *e, vt_err *err);
     /* The new tree size and its signed checkpoint. */
     vt_status (*set_head)(vs_store *s, uint64_t size, const char *checkpoint, vt_err *err);

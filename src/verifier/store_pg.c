@@ -67,6 +67,13 @@ static const struct {
                " VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea))"
                " INSERT INTO log_hashes (id, hash) SELECT $6::bigint + g, substring($7::bytea FROM g * 32 + 1 FOR 32)"
                " FROM generate_series(0, length($7::bytea) / 32 - 1) AS g" },
+    /* the same with a passport's row ($8..$18, as p_put's $1..$11) */
+    { "l_put_p", "WITH pp AS (INSERT INTO passports (" P_COLS ") VALUES ($8, $9, $10, $11, $12::bigint,"
+                 " $13::bigint, $14, $15::boolean, $16, $17, $18)),"
+                 " e AS (INSERT INTO log_entries (idx, kind, ref, leaf, data)"
+                 " VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea))"
+                 " INSERT INTO log_hashes (id, hash) SELECT $6::bigint + g, substring($7::bytea FROM g * 32 + 1 FOR 32)"
+                 " FROM generate_series(0, length($7::bytea) / 32 - 1) AS g" },
     { "l_head_put", "INSERT INTO log_head (one, size, checkpoint) VALUES (1, $1::bigint, $2)"
                     " ON CONFLICT (one) DO UPDATE SET size = EXCLUDED.size, checkpoint = EXCLUDED.checkpoint" },
     { "l_hash", "SELECT hash FROM log_hashes WHERE id = $1::bigint" },
@@ -294,13 +301,11 @@ static vt_status pg_env_list(vs_store *s, vt_status (*fn)(void *, const char *, 
     return rc;
 }
 
-static vt_status pg_passport_put(vs_store *s, const vs_passport *ps, vt_err *err)
+/* A passport row as the 11 text parameters of p_put (and of l_put_p from $8); a and b hold
+ * the times' digits. */
+#define PASSPORT_PARAMS 11
+static void passport_params(const char **v, char a[24], char b[24], const vs_passport *ps)
 {
-    struct pg *p = (struct pg *)s;
-    char a[24], b[24];
-    const char *v[11];
-    PGresult *r;
-
     i64(a, ps->issued_at);
     i64(b, ps->expires_at);
     v[0] = ps->id;
@@ -314,7 +319,17 @@ static vt_status pg_passport_put(vs_store *s, const vs_passport *ps, vt_err *err
     v[8] = ps->measurement;
     v[9] = ps->components != NULL ? ps->components : "{}";
     v[10] = ps->platform_claims;
-    r = run(p, "p_put", 11, v);
+}
+
+static vt_status pg_passport_put(vs_store *s, const vs_passport *ps, vt_err *err)
+{
+    struct pg *p = (struct pg *)s;
+    char a[24], b[24];
+    const char *v[PASSPORT_PARAMS];
+    PGresult *r;
+
+    passport_params(v, a, b, ps);
+    r = run(p, "p_put", PASSPORT_PARAMS, v);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return pg_fail(p, r, err, "passport insert");
     PQclear(r);
@@ -395,9 +410,9 @@ static vt_status pg_passport_list(vs_store *s, const char *env, size_t limit,
  * results in binary (bytea raw, text columns as their bytes). */
 static PGresult *runb(struct pg *p, const char *name, int n, const char *const *vals, const int *lens)
 {
-    int fmt[8] = { 0 };
+    int fmt[24] = { 0 };
 
-    for (int i = 0; i < n && i < 8; i++)
+    for (int i = 0; i < n && i < 24; i++)
         fmt[i] = lens != NULL && lens[i] > 0 ? 1 : 0;
     return prepared(p, name, n, vals, lens, fmt, 1);
 }
@@ -471,10 +486,10 @@ static vt_status pg_log_end(vs_store *s, bool commit, vt_err *err)
 static vt_status pg_log_put(vs_store *s, const vs_log_put *e, vt_err *err)
 {
     struct pg *p = (struct pg *)s;
-    char a[24], b[24];
-    const char *v[7] = { a, e->kind, e->ref, (const char *)e->leaf, (const char *)e->data, b,
-                         (const char *)e->hashes };
-    int l[7] = { 0, 0, 0, 32, (int)e->len, 0, (int)(e->count * 32) };
+    char a[24], b[24], pa[24], pb[24];
+    const char *v[7 + PASSPORT_PARAMS] = { a, e->kind, e->ref, (const char *)e->leaf, (const char *)e->data, b,
+                                           (const char *)e->hashes };
+    int l[7 + PASSPORT_PARAMS] = { 0, 0, 0, 32, (int)e->len, 0, (int)(e->count * 32) };
     PGresult *r;
 
     if (e->count == 0 || e->count > VT_TLOG_STORED_MAX)
@@ -485,9 +500,14 @@ static vt_status pg_log_put(vs_store *s, const vs_log_put *e, vt_err *err)
         v[4] = "\\x"; /* text form of the empty bytea */
         l[4] = 0;
     }
-    r = runb(p, "l_put", 7, v, l);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return pg_fail(p, r, err, "log entry insert");
+    if (e->passport != NULL)
+        passport_params(&v[7], pa, pb, e->passport);
+    r = runb(p, e->passport != NULL ? "l_put_p" : "l_put", e->passport != NULL ? 7 + PASSPORT_PARAMS : 7, v, l);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        const char *table = PQresultErrorField(r, PG_DIAG_TABLE_NAME);
+        return pg_fail(p, r, err, table != NULL && strcmp(table, "passports") == 0 ? "passport insert"
+                                                                                  : "log entry insert");
+    }
     PQclear(r);
     return VT_OK;
 }

@@ -515,6 +515,11 @@ static vt_status lite_log_put(vs_store *s, const vs_log_put *e, vt_err *err)
     sqlite3_stmt *st = lq(l, L_PUT);
     vt_status rc;
 
+    if (e->passport != NULL) {
+        rc = lite_passport_put(s, e->passport, err);
+        if (rc != VT_OK)
+            return rc;
+    }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)e->index);
     sqlite3_bind_text(st, 2, e->kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, e->ref, -1, SQLITE_STATIC);

@@ -1,7 +1,7 @@
 /* The PostgreSQL store against a real server: $VERITEE_TEST_PG_URL, a database of the
  * throwaway cluster tests/e2e/test_verifier_pg.sh starts (exit 77, skipped, without it).
  * The log's batch lookup passes its kinds and ids as array literals: any id comes back
- * byte for byte.  A connection lost inside the log's transaction fails that transaction
+ * byte for byte.  A passport's row goes in with its entry, or neither does.  A connection lost inside the log's transaction fails that transaction
  * whole (nothing of it is committed) and the next one runs on a new connection; a
  * statement outside it that finds its connection lost runs again, once. */
 #include <stdio.h>
@@ -136,6 +136,55 @@ static void test_array_literals_exact(void **state)
     vt_test_rmdir(dir);
 }
 
+/* A passport's row is stored by the statement that logs its entry (one round trip): both
+ * are there after the append; a row the database refuses (its id exists) fails the append
+ * as "passport insert" and leaves no entry. */
+static void test_passport_row_with_entry(void **state)
+{
+    char dir[4096], tok1[] = "aaaa.bbbb.cccc", tok2[] = "dddd.eeee.ffff";
+    vf_log *l = NULL;
+    vs_store *s = open_store();
+    vs_passport r, got;
+    vf_log_entry e;
+    uint64_t idx = 0, at = 0;
+    vt_err err = { 0 };
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    memset(&got, 0, sizeof(got));
+    snprintf(r.id, sizeof(r.id), "pass-pg-row");
+    snprintf(r.environment, sizeof(r.environment), "env-test");
+    snprintf(r.status, sizeof(r.status), "affirming");
+    snprintf(r.tee_type, sizeof(r.tee_type), "mock");
+    snprintf(r.measurement, sizeof(r.measurement), "mrtd:00");
+    r.issued_at = 1000;
+    r.expires_at = 2000;
+    r.token = tok1;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    if (vf_log_open(&l, url, dir, "test.example/log", NULL, &err) != VT_OK)
+        fail_msg("log: %s", err.msg);
+    e = vf_log_passport_entry(&r);
+    if (vf_log_append_many(l, &idx, &e, 1, &err) != VT_OK)
+        fail_msg("append: %s", err.msg);
+    assert_int_equal(s->ops->passport_get(s, &got, "pass-pg-row", &err), VT_OK);
+    assert_string_equal(got.token, tok1);
+    assert_int_equal(got.issued_at, 1000);
+    vs_passport_clear(&got);
+    assert_int_equal(s->log->find(s, &at, NULL, NULL, "passport", "pass-pg-row", &err), VT_OK);
+    assert_int_equal(at, idx);
+
+    snprintf(r.id, sizeof(r.id), "pass-pg-dup");
+    assert_int_equal(s->ops->passport_put(s, &r, &err), VT_OK);
+    r.token = tok2;
+    e = vf_log_passport_entry(&r);
+    assert_int_not_equal(vf_log_append_many(l, &idx, &e, 1, &err), VT_OK);
+    assert_non_null(strstr(err.msg, "passport insert"));
+    assert_int_equal(s->log->find(s, &at, NULL, NULL, "passport", "pass-pg-dup", NULL), VT_E_NOTFOUND);
+    vf_log_close(l);
+    vs_close(s);
+    vt_test_rmdir(dir);
+}
+
 /* Lost between BEGIN and COMMIT: that statement fails, the store reconnects, and nothing
  * of the transaction is committed; the next transaction runs on the new connection. */
 static void test_lost_inside_transaction(void **state)
@@ -210,6 +259,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_array_literals_exact),
+        cmocka_unit_test(test_passport_row_with_entry),
         cmocka_unit_test(test_lost_inside_transaction),
         cmocka_unit_test(test_lost_outside_transaction),
     };
