@@ -69,3 +69,33 @@ start_hostile() {
   for _ in $(seq 300); do grep -q listening "$TMP/h.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
   HOSTILE=$(wait_addr "$TMP/h.out") || { echo "FAIL: hostile upstream did not start"; cat "$TMP/h.err"; exit 1; }
 }
+
+# gw_env_json LOG [EXTRA]: an environment accepting exactly what `veritee gateway
+# --measure-only` measured (LOG), simulated evidence allowed; EXTRA (a JSON object) is
+# merged in, e.g. '{"passport_lifetime":16}'
+gw_env_json() {
+  jq --argjson extra "${2:-{\}}" '{allow_simulated:true,
+    components:{model:[.events[]|select(.component=="model")|.digest],
+      auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
+      config:[.events[]|select(.component=="config")|.digest]}} + $extra' "$1"
+}
+
+# receipt_chat: one small chat through $GW; prints the HTTP status; the Veritee-Receipt
+# header's token goes to $TMP/receipt
+receipt_chat() {
+  curl -s -D "$TMP/h" -o "$TMP/b" -w '%{http_code}' --max-time 10 "http://$GW/v1/chat/completions" \
+    -H 'Content-Type: application/json' -d '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
+  tr -d '\r' <"$TMP/h" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p' >"$TMP/receipt"
+}
+
+# receipt_id FILE: the id of the receipt token in FILE
+receipt_id() { cut -d. -f2 "$1" | jq -rR 'gsub("-";"+") | gsub("_";"/") | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson | .receipt'; }
+
+# receipt_logged ID [SECONDS]: the verifier at $V has receipt ID within SECONDS (default 5)
+receipt_logged() {
+  for _ in $(seq $((${2:-5} * 10))); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$1")" = 200 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}

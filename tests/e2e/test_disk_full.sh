@@ -32,32 +32,17 @@ cat >"$TMP/g.json" <<JSON
  "auditors":[{"name":"pii"}],"state_dir":"$VERITEE_STATE"}
 JSON
 "$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "FAIL: measure-only"; exit 1; }
-e=$(jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="model")|.digest],
-    auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
-    config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/log.json")
+e=$(gw_env_json "$TMP/log.json")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
   ok || bad "register environment"
 start_gateway gw "$TMP/g.json" --platform mock
 
-chat() { # prints the HTTP status; the receipt goes to $TMP/receipt
-  curl -s -D "$TMP/h" -o "$TMP/b" -w '%{http_code}' --max-time 10 "http://$GW/v1/chat/completions" \
-    -H 'Content-Type: application/json' -d '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
-  tr -d '\r' <"$TMP/h" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p' >"$TMP/receipt"
-}
-rid() { cut -d. -f2 "$1" | jq -rR 'gsub("-";"+") | gsub("_";"/") | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson | .receipt'; }
-logged() { # ID [SECONDS]: the verifier has the receipt within SECONDS
-  for _ in $(seq $((${2:-5} * 10))); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$1")" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 alive() { kill -0 "$1" 2>/dev/null; }
 VPID=$(pgrep -f "veritee verifier --listen 127.0.0.1:0 --offline --admin-token-file $TMP/admin-token" | head -1)
 
-[ "$(chat)" = 200 ] && ok || bad "chat before the disk fills"
-R1=$(rid "$TMP/receipt")
-logged "$R1" && ok || bad "receipt $R1 logged"
+[ "$(receipt_chat)" = 200 ] && ok || bad "chat before the disk fills"
+R1=$(receipt_id "$TMP/receipt")
+receipt_logged "$R1" && ok || bad "receipt $R1 logged"
 KEY=$(curl -s "$V/v1/log/key")
 echo "$KEY" >"$TMP/log.vkey"
 expect 0 "monitor: the checkpoint before the disk fills" -- \
@@ -79,8 +64,8 @@ grep -q 'disk is full' "$TMP/v.log" && ok || bad "the operator's log says the di
 # The gateway: answers are still served with their signed receipts; the ones its queue
 # cannot keep are counted and said, not silently lost.
 for i in 2 3 4; do
-  [ "$(chat)" = 200 ] && ok || bad "chat $i on a full disk"
-  eval "R$i=\$(rid \"$TMP/receipt\")"
+  [ "$(receipt_chat)" = 200 ] && ok || bad "chat $i on a full disk"
+  eval "R$i=\$(receipt_id \"$TMP/receipt\")"
 done
 [ -n "$R4" ] && ok || bad "the answer on a full disk carries its receipt"
 grep -q '"receipt_dropped"\|receipt_dropped' "$TMP/gw.err" && ok || bad "the gateway says receipts were not kept: $(tail -3 "$TMP/gw.err")"
@@ -89,14 +74,14 @@ alive "$VPID" && ok || bad "the verifier survived the full disk"
 
 # Space is back: everything works again.
 rm -f "$DISK/filler"
-for _ in $(seq 50); do [ "$(chat)" = 200 ] && break; sleep 0.1; done
-[ "$(chat)" = 200 ] && ok || bad "chat once space is back"
-R5=$(rid "$TMP/receipt")
-logged "$R5" 10 && ok || bad "a receipt made once space is back is logged"
-logged "$R1" 1 && ok || bad "the receipt from before is still there"
+for _ in $(seq 50); do [ "$(receipt_chat)" = 200 ] && break; sleep 0.1; done
+[ "$(receipt_chat)" = 200 ] && ok || bad "chat once space is back"
+R5=$(receipt_id "$TMP/receipt")
+receipt_logged "$R5" 10 && ok || bad "a receipt made once space is back is logged"
+receipt_logged "$R1" 1 && ok || bad "the receipt from before is still there"
 # Nothing silently lost: each receipt made on the full disk is logged, or counted as not kept.
 missing=0
-for r in "$R2" "$R3" "$R4"; do logged "$r" 1 || missing=$((missing + 1)); done
+for r in "$R2" "$R3" "$R4"; do receipt_logged "$r" 1 || missing=$((missing + 1)); done
 prom="$VERITEE_STATE/metrics/receipts.prom"
 for _ in $(seq 30); do grep -q '^veritee_gateway_receipts_dropped_total [1-9]' "$prom" 2>/dev/null && break; sleep 0.1; done
 dropped=$(sed -n 's/^veritee_gateway_receipts_dropped_total //p' "$prom" 2>/dev/null)

@@ -35,33 +35,17 @@ cat >"$TMP/g.json" <<JSON
 JSON
 "$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "measure-only failed"; exit 1; }
 LIFE=16
-e=$(jq --argjson life $LIFE '{allow_simulated:true, passport_lifetime:$life,
-    components:{model:[.events[]|select(.component=="model")|.digest],
-    auditors:[.events[]|select(.component=="auditor")|.digest], runtime:[.events[]|select(.component=="runtime")|.digest],
-    config:[.events[]|select(.component=="config")|.digest]}}' "$TMP/log.json")
+e=$(gw_env_json "$TMP/log.json" "{\"passport_lifetime\":$LIFE}")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
   ok || bad "register environment"
 
-chat() { # prints the HTTP status; the receipt goes to $TMP/receipt
-  curl -s -D "$TMP/h" -o "$TMP/b" -w '%{http_code}' --max-time 10 "http://$GW/v1/chat/completions" \
-    -H 'Content-Type: application/json' -d '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
-  tr -d '\r' <"$TMP/h" | sed -n 's/^[Vv]eritee-[Rr]eceipt: //p' >"$TMP/receipt"
-}
-rid() { cut -d. -f2 "$1" | jq -rR 'gsub("-";"+") | gsub("_";"/") | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson | .receipt'; }
-logged() { # ID [SECONDS]: the verifier has the receipt within SECONDS
-  for _ in $(seq $((${2:-5} * 10))); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$1")" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 start_gateway gw "$TMP/g.json" --platform mock
 BOOT=$(date +%s)
-[ "$(chat)" = 200 ] && ok || bad "chat"
-R1=$(rid "$TMP/receipt")
+[ "$(receipt_chat)" = 200 ] && ok || bad "chat"
+R1=$(receipt_id "$TMP/receipt")
 [ -n "$R1" ] && ok || bad "the reply has a receipt"
-logged "$R1" && ok || bad "receipt $R1 reached the verifier"
+receipt_logged "$R1" && ok || bad "receipt $R1 reached the verifier"
 grep -q 'caller="gateway",result="ok"' <(curl -s "$V/metrics") && ok || bad "the upload was authenticated as the gateway"
 [ "$(stat -c %a "$TMP/vstate/receipts")" = 700 ] && ok || bad "queue directory mode"
 grep -q '^veritee_gateway_receipts_sent_total [1-9]' "$TMP/vstate/metrics/receipts.prom" 2>/dev/null ||
@@ -70,38 +54,38 @@ grep -q '^veritee_gateway_receipts_sent_total [1-9]' "$TMP/vstate/metrics/receip
 
 # The verifier goes away: the gateway keeps serving under its passport, receipts wait on disk.
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
-[ "$(chat)" = 200 ] && ok || bad "chat while the verifier is down"
-R2=$(rid "$TMP/receipt")
+[ "$(receipt_chat)" = 200 ] && ok || bad "chat while the verifier is down"
+R2=$(receipt_id "$TMP/receipt")
 # past the renewal point (2/3 of the lifetime), before expiry: still serving
 while [ $(($(date +%s) - BOOT)) -lt $((LIFE * 2 / 3 + 2)) ]; do sleep 0.2; done
-[ "$(chat)" = 200 ] && ok || bad "chat after a failed re-attestation, passport still valid"
-R3=$(rid "$TMP/receipt")
+[ "$(receipt_chat)" = 200 ] && ok || bad "chat after a failed re-attestation, passport still valid"
+R3=$(receipt_id "$TMP/receipt")
 grep -q '"event":"reattest"' "$TMP/gw.err" && ok || bad "the failed re-attestation is logged"
 grep -q 'until it expires' "$TMP/gw.err" && ok || bad "the log says it keeps serving"
 # past expiry: not serving
 while [ $(($(date +%s) - BOOT)) -lt $((LIFE + 1)) ]; do sleep 0.2; done
-code=$(chat); [ "$code" = 503 ] && ok || { bad "after expiry the gateway stops serving ($code)"; tail -5 "$TMP/gw.err"; curl -s "http://$GW/v1/attestation?nonce=00112233445566778899aabbccddeeff" | jq -r .passport | cut -d. -f2 | jq -rR "gsub(\"-\";\"+\") | gsub(\"_\";\"/\") | . + (\"=\" * ((4 - length % 4) % 4)) | @base64d" ; date +%s; }
+code=$(receipt_chat); [ "$code" = 503 ] && ok || { bad "after expiry the gateway stops serving ($code)"; tail -5 "$TMP/gw.err"; curl -s "http://$GW/v1/attestation?nonce=00112233445566778899aabbccddeeff" | jq -r .passport | cut -d. -f2 | jq -rR "gsub(\"-\";\"+\") | gsub(\"_\";\"/\") | . + (\"=\" * ((4 - length % 4) % 4)) | @base64d" ; date +%s; }
 grep -q '^veritee_gateway_receipts_queued [1-9]' "$TMP/vstate/metrics/receipts.prom" && ok ||
   bad "queued receipts in the metrics: $(grep queued "$TMP/vstate/metrics/receipts.prom")"
 
 # The verifier is back (same port): the gateway re-attests and serves, the queue drains.
 start_verifier "$VPORT"
-for _ in $(seq 400); do [ "$(chat)" = 200 ] && break; sleep 0.1; done
-[ "$(chat)" = 200 ] && ok || bad "serving again once the verifier is back"
+for _ in $(seq 400); do [ "$(receipt_chat)" = 200 ] && break; sleep 0.1; done
+[ "$(receipt_chat)" = 200 ] && ok || bad "serving again once the verifier is back"
 # The sink had backed off for seconds by now (up to 30 s); the re-attestation that brought the
 # gateway back wakes it, so the queue drains at once, not at the end of the backoff.
-logged "$R2" 3 && ok || bad "receipt $R2 (made while the verifier was down) reached it once the gateway re-attested"
-logged "$R3" 3 && ok || bad "receipt $R3 reached it"
+receipt_logged "$R2" 3 && ok || bad "receipt $R2 (made while the verifier was down) reached it once the gateway re-attested"
+receipt_logged "$R3" 3 && ok || bad "receipt $R3 reached it"
 
 # kill -9 of the gateway with receipts not yet sent: the next start sends them.
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
-[ "$(chat)" = 200 ] && ok || bad "chat (verifier down again)"
-R4=$(rid "$TMP/receipt")
+[ "$(receipt_chat)" = 200 ] && ok || bad "chat (verifier down again)"
+R4=$(receipt_id "$TMP/receipt")
 kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 start_verifier "$VPORT"
 start_gateway gw2 "$TMP/g.json" --platform mock
 grep -q 'sent again' "$TMP/gw2.err" && ok || bad "the restart replays the queue: $(grep receipt_queue "$TMP/gw2.err")"
-logged "$R4" 10 && ok || bad "receipt $R4 (queued before kill -9) reached the verifier after the restart"
-logged "$R1" 1 && ok || bad "earlier receipts are still there"
+receipt_logged "$R4" 10 && ok || bad "receipt $R4 (queued before kill -9) reached the verifier after the restart"
+receipt_logged "$R1" 1 && ok || bad "earlier receipts are still there"
 
 finish
