@@ -28,6 +28,13 @@ struct rq_seg {
     uint64_t size;   /* bytes (whole records only) */
 };
 
+/* A record the disk refused (a full disk), kept in memory until a push or sync writes it. */
+struct rq_held {
+    struct rq_held *next;
+    size_t len;
+    uint8_t rec[]; /* header and payload, as written */
+};
+
 struct vt_gw_rq {
     pthread_mutex_t mu;
     char dir[4000];
@@ -45,6 +52,8 @@ struct vt_gw_rq {
     bool dirty;              /* pushed since the last sync */
     bool must_rotate;        /* a failed write left bytes after the last whole record */
     uint8_t *rbuf;           /* the reader's piece of a segment (RQ_READ_CHUNK), made on first peek */
+    struct rq_held *held, *held_tail; /* oldest first; written before anything newer */
+    uint64_t held_bytes, hold_max;
     vt_gw_rq_stats st;
 };
 
@@ -395,6 +404,7 @@ vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
     snprintf(q->dir, sizeof(q->dir), "%s", o->dir);
     q->max_bytes = o->max_bytes > 0 ? o->max_bytes : (uint64_t)256 << 20;
     q->seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (uint64_t)4 << 20;
+    q->hold_max = o->hold_bytes > 0 ? o->hold_bytes : (uint64_t)8 << 20;
     rc = vt_dir_private(q->dir, err);
     if (rc == VT_OK)
         rc = rq_lock(q, err);
@@ -408,10 +418,19 @@ vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
     return VT_OK;
 }
 
+static vt_status write_held(vt_gw_rq *q, vt_err *err);
+
 void vt_gw_rq_close(vt_gw_rq *q)
 {
     if (q == NULL)
         return;
+    if (q->fd >= 0)
+        (void)write_held(q, NULL);
+    while (q->held != NULL) { /* the disk still refuses them: lost (the caller said so from the stats) */
+        struct rq_held *h = q->held;
+        q->held = h->next;
+        free(h);
+    }
     if (q->fd >= 0) {
         if (q->dirty)
             (void)fdatasync(q->fd);
@@ -429,13 +448,89 @@ void vt_gw_rq_close(vt_gw_rq *q)
 
 /* ---- producer ---- */
 
+/* Writes one whole record at the end of the last segment.  VT_E_LIMIT over the disk budget,
+ * VT_E_IO when the disk refuses (the segment is cut back to its last whole record). */
+static vt_status write_record(vt_gw_rq *q, const uint8_t *rec, size_t n, vt_err *err)
+{
+    struct rq_seg *s;
+    size_t done = 0;
+    vt_status rc;
+
+    if (q->bytes + n > q->max_bytes)
+        return vt_err_set(err, VT_E_LIMIT, "receipt queue: full (%" PRIu64 " bytes of %" PRIu64 " on disk)", q->bytes,
+                          q->max_bytes);
+    if (q->segs[q->nseg - 1].size >= q->seg_bytes || q->must_rotate) {
+        rc = seg_rotate(q, err);
+        if (rc != VT_OK)
+            return rc;
+    }
+    s = &q->segs[q->nseg - 1];
+    while (done < n) {
+        ssize_t w = write(q->fd, rec + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            /* cut a partial record back off, so the segment stays whole */
+            if (done > 0 && ftruncate(q->fd, (off_t)s->size) != 0)
+                q->must_rotate = true; /* the partial record stays: nothing more goes after it */
+            snprintf(q->st.held_why, sizeof(q->st.held_why), "%s", strerror(e));
+            return vt_err_set(err, VT_E_IO, "receipt queue: write to %s: %s", q->dir, strerror(e));
+        }
+        done += (size_t)w;
+    }
+    s->count++;
+    s->size += n;
+    q->bytes += n;
+    q->next_seq++;
+    q->st.pushed++;
+    q->dirty = true;
+    return VT_OK;
+}
+
+/* Writes the held records, oldest first, until the disk refuses one. */
+static vt_status write_held(vt_gw_rq *q, vt_err *err)
+{
+    while (q->held != NULL) {
+        struct rq_held *h = q->held;
+        vt_status rc = write_record(q, h->rec, h->len, err);
+        if (rc != VT_OK)
+            return rc;
+        q->held = h->next;
+        if (q->held == NULL)
+            q->held_tail = NULL;
+        q->held_bytes -= h->len;
+        q->st.held--;
+        free(h);
+    }
+    return VT_OK;
+}
+
+/* Keeps a record the disk refused, behind the ones held already; false over hold_max. */
+static bool hold(vt_gw_rq *q, const uint8_t *rec, size_t n)
+{
+    struct rq_held *h;
+
+    if (q->held_bytes + n > q->hold_max || (h = malloc(sizeof(*h) + n)) == NULL)
+        return false;
+    h->next = NULL;
+    h->len = n;
+    memcpy(h->rec, rec, n);
+    if (q->held_tail != NULL)
+        q->held_tail->next = h;
+    else
+        q->held = h;
+    q->held_tail = h;
+    q->held_bytes += n;
+    q->st.held++;
+    return true;
+}
+
 vt_status vt_gw_rq_push(vt_gw_rq *q, const uint8_t *p, size_t len, vt_err *err)
 {
     uint8_t hdr[RQ_HDR];
     uint32_t crc;
     vt_status rc = VT_OK;
-    struct rq_seg *s;
-    size_t done = 0;
     vt_buf rec;
 
     if (len == 0 || len > VT_RECEIPT_MAX)
@@ -454,42 +549,13 @@ vt_status vt_gw_rq_push(vt_gw_rq *q, const uint8_t *p, size_t len, vt_err *err)
         return rc;
     }
     pthread_mutex_lock(&q->mu);
-    if (q->bytes + rec.len > q->max_bytes) {
+    rc = write_held(q, err); /* the older ones first: the queue keeps its order */
+    if (rc == VT_OK)
+        rc = write_record(q, rec.data, rec.len, err);
+    if (rc == VT_E_IO && hold(q, rec.data, rec.len))
+        rc = VT_OK; /* in memory until the disk takes it (vt_gw_rq_push, vt_gw_rq_sync) */
+    else if (rc != VT_OK)
         q->st.dropped++;
-        rc = vt_err_set(err, VT_E_LIMIT, "receipt queue: full (%" PRIu64 " bytes of %" PRIu64 " on disk)", q->bytes,
-                        q->max_bytes);
-        goto out;
-    }
-    if (q->segs[q->nseg - 1].size >= q->seg_bytes || q->must_rotate) {
-        rc = seg_rotate(q, err);
-        if (rc != VT_OK) {
-            q->st.dropped++;
-            goto out;
-        }
-    }
-    s = &q->segs[q->nseg - 1];
-    while (done < rec.len) {
-        ssize_t w = write(q->fd, rec.data + done, rec.len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = errno;
-            /* cut a partial record back off, so the segment stays whole */
-            if (done > 0 && ftruncate(q->fd, (off_t)s->size) != 0)
-                q->must_rotate = true; /* the partial record stays: nothing more goes after it */
-            q->st.dropped++;
-            rc = vt_err_set(err, VT_E_IO, "receipt queue: write to %s: %s", q->dir, strerror(e));
-            goto out;
-        }
-        done += (size_t)w;
-    }
-    s->count++;
-    s->size += rec.len;
-    q->bytes += rec.len;
-    q->next_seq++;
-    q->st.pushed++;
-    q->dirty = true;
-out:
     pthread_mutex_unlock(&q->mu);
     vt_buf_free(&rec);
     return rc;
@@ -500,6 +566,7 @@ vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err)
     int fd;
 
     pthread_mutex_lock(&q->mu);
+    (void)write_held(q, NULL); /* still refused: they stay held, counted in the stats */
     fd = q->dirty && q->fd >= 0 ? dup(q->fd) : -1;
     if (fd >= 0)
         q->dirty = false;

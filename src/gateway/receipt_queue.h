@@ -38,6 +38,7 @@ typedef struct vt_gw_rq_opts {
     const char *dir;        /* borrowed for the call; created 0700 when missing */
     uint64_t max_bytes;     /* disk budget of the segments; 0 = 256 MiB */
     uint64_t segment_bytes; /* a new segment starts above this; 0 = 4 MiB */
+    uint64_t hold_bytes;    /* memory for receipts the disk refuses (a full disk); 0 = 8 MiB */
 } vt_gw_rq_opts;
 
 typedef struct vt_gw_rq_stats {
@@ -46,7 +47,9 @@ typedef struct vt_gw_rq_stats {
     uint64_t segments;  /* segment files */
     uint64_t pushed;    /* since open */
     uint64_t acked;     /* since open */
-    uint64_t dropped;   /* refused since open (full queue or a write error) */
+    uint64_t dropped;   /* refused since open (full queue, or a write error with the hold full) */
+    uint64_t held;      /* receipts the disk refused, kept in memory until it takes them */
+    char held_why[160]; /* why the disk last refused a write ("No space left on device") */
     uint64_t recovered; /* unacknowledged receipts found at open */
     uint64_t discarded; /* bytes of torn or corrupt records dropped at open */
 } vt_gw_rq_stats;
@@ -66,12 +69,16 @@ VT_NODISCARD vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_
 void vt_gw_rq_close(vt_gw_rq *q);
 /*
  * Appends one receipt (1 .. VT_RECEIPT_MAX bytes; borrowed for the call).
+ * When the disk refuses the write (a full disk) the receipt is held in memory,
+ * in order, and written by the next push or sync that the disk takes (stats:
+ * held; lost only if the queue is closed while the disk still refuses).
  * VT_E_LIMIT when the queue is full (counted as dropped), VT_E_IO when the write
- * fails (counted as dropped; the segment is cut back to its last whole record),
- * VT_E_ARG for an empty or oversized receipt.
+ * fails with the hold full (counted as dropped; the segment is cut back to its
+ * last whole record), VT_E_ARG for an empty or oversized receipt.
  */
 VT_NODISCARD vt_status vt_gw_rq_push(vt_gw_rq *q, const uint8_t *p, size_t len, vt_err *err);
-/* Group commit: one fdatasync of what was pushed since the last sync (nothing to do: VT_OK). */
+/* Group commit: writes the held receipts the disk takes now, then one fdatasync of what was
+ * pushed since the last sync (nothing to do: VT_OK). */
 VT_NODISCARD vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err);
 /*
  * Reads up to max_count (<= VT_GW_RQ_BATCH_MAX) of the oldest unacknowledged

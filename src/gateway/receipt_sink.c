@@ -6,7 +6,8 @@
  * gateway's passport, and acknowledges them in the queue once the verifier has
  * logged them.  Failures back off exponentially with jitter; nothing is dropped
  * silently: a full queue is an error line (at most one a second, with a count)
- * and a metric.
+ * and a metric.  Receipts a full disk refuses are held in memory by the queue
+ * (up to 8 MiB) and written once it takes them; that is said once each way.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,6 +85,9 @@ vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
                  "# HELP veritee_gateway_receipts_dropped_total Receipts not kept (queue full or write error).\n"
                  "# TYPE veritee_gateway_receipts_dropped_total counter\n"
                  "veritee_gateway_receipts_dropped_total %" PRIu64 "\n"
+                 "# HELP veritee_gateway_receipts_held Receipts the disk refused, kept in memory until it takes them.\n"
+                 "# TYPE veritee_gateway_receipts_held gauge\n"
+                 "veritee_gateway_receipts_held %" PRIu64 "\n"
                  "# HELP veritee_gateway_receipts_sent_total Receipts the verifier acknowledged.\n"
                  "# TYPE veritee_gateway_receipts_sent_total counter\n"
                  "veritee_gateway_receipts_sent_total %" PRIu64 "\n"
@@ -96,7 +100,7 @@ vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
                  "# HELP veritee_gateway_receipts_recovered Receipts replayed from disk at start.\n"
                  "# TYPE veritee_gateway_receipts_recovered gauge\n"
                  "veritee_gateway_receipts_recovered %" PRIu64 "\n",
-                 st.depth, st.bytes, st.dropped + (uint64_t)atomic_load(&t->not_queued), st.acked,
+                 st.depth, st.bytes, st.dropped + (uint64_t)atomic_load(&t->not_queued), st.held, st.acked,
                  (unsigned long long)atomic_load(&t->rejected), (unsigned long long)atomic_load(&t->upload_failures),
                  st.recovered);
     if (n < 0 || (size_t)n >= sizeof(s))
@@ -245,6 +249,27 @@ out:
     return u;
 }
 
+/* Says when receipts start to be held in memory (the disk refuses them) and when they are on
+ * disk again: once each way, not per receipt.  *said: what was said last. */
+static void held_note(vt_gw_trust *t, bool *said)
+{
+    vt_gw_rq_stats st;
+    char m[400];
+
+    vt_gw_rq_stats_get(t->rq, &st);
+    if (st.held > 0 && !*said) {
+        snprintf(m, sizeof(m),
+                 "the receipt queue cannot write to disk (%s): %" PRIu64 " receipt(s) kept in memory until it can "
+                 "(veritee_gateway_receipts_held)",
+                 st.held_why, st.held);
+        vt__gw_log("error", "receipt_held", m);
+        *said = true;
+    } else if (st.held == 0 && *said) {
+        vt__gw_log("info", "receipt_held", "the receipts kept in memory are on disk again");
+        *said = false;
+    }
+}
+
 static void *sink_main(void *arg)
 {
     vt_gw_trust *t = arg;
@@ -253,6 +278,7 @@ static void *sink_main(void *arg)
     long backoff = 0;
     size_t max_n = VT_GW_RQ_BATCH_MAX;
     int64_t next_metrics = 0, stop_at = 0, next_sync = 0;
+    bool held_said = false;
     vt_err e = { 0 };
 
     memset(&b, 0, sizeof(b));
@@ -273,6 +299,7 @@ static void *sink_main(void *arg)
             took = vt_time_mono_ms() - now; /* a slow disk: upload at least as long as the sync took */
             now += took;
             next_sync = now + (took > SINK_SYNC_MS ? took : SINK_SYNC_MS);
+            held_note(t, &held_said);
         }
         if (now >= next_metrics) {
             metrics_file(t);
@@ -379,6 +406,19 @@ void vt__gw_sink_stop(vt_gw_trust *t)
         pthread_mutex_unlock(&t->qmu);
         pthread_join(t->sink, NULL);
         t->sink_started = false;
+    }
+    if (t->rq != NULL) {
+        vt_gw_rq_stats st;
+        vt_err e = { 0 };
+        if (vt_gw_rq_sync(t->rq, &e) != VT_OK) /* a last try for the receipts held in memory */
+            vt__gw_log("error", "receipt_queue", e.msg);
+        vt_gw_rq_stats_get(t->rq, &st);
+        if (st.held > 0) {
+            char m[400];
+            snprintf(m, sizeof(m), "%" PRIu64 " receipt(s) kept in memory are lost: the disk still refuses them (%s)",
+                     st.held, st.held_why);
+            vt__gw_log("error", "receipt_dropped", m);
+        }
     }
     vt_gw_rq_close(t->rq);
     t->rq = NULL;

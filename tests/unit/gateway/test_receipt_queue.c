@@ -1,11 +1,13 @@
 /* The durable receipt queue: order, acknowledgement, replay after a restart,
- * torn and corrupt tails, a full disk budget, segment rotation and removal, one
- * process per queue directory. */
+ * torn and corrupt tails, a full disk budget, a disk that refuses writes (held in memory),
+ * segment rotation and removal, one process per queue directory. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -303,6 +305,74 @@ static void test_gateway_receipt_queue__full(void **state)
     vt_test_rmdir(dir);
 }
 
+/* The disk refuses writes (a file-size limit stands in for a full disk): receipts are held
+ * in memory in order and counted as held, not dropped, and the next sync the disk takes
+ * writes them before anything newer; with the hold full a refusal is dropped and counted;
+ * closed while the disk still refuses, the held ones are gone. */
+static void test_gateway_receipt_queue__disk_refuses(void **state)
+{
+    char dir[4096];
+    vt_gw_rq_opts o = { .hold_bytes = 47 * 3 }; /* room for three held */
+    vt_gw_rq *q = NULL;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    struct rlimit was, lim;
+    char tok[64];
+    vt_err err;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    o.dir = dir;
+    assert_int_equal(vt_gw_rq_open(&q, &o, &err), VT_OK);
+    push(q, 0);
+    push(q, 1); /* 94 bytes on disk */
+    signal(SIGXFSZ, SIG_IGN); /* a write past the limit fails with EFBIG instead */
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    lim = was;
+    lim.rlim_cur = 100;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    push(q, 2);
+    push(q, 3);
+    push(q, 4);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.held, 3);
+    assert_int_equal(st.dropped, 0);
+    assert_true(st.held_why[0] != '\0');
+    snprintf(tok, sizeof(tok), "eyJhbGciOiJFUzI1NiJ9.receipt-%06d.sig", 5);
+    assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, strlen(tok), &err), VT_E_IO); /* the hold is full */
+    assert_non_null(strstr(err.msg, "write to"));
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK); /* still refused: they stay held */
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.held, 3);
+    assert_int_equal(st.dropped, 1);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 2); /* only what is on disk is read */
+    vt_gw_rq_batch_clear(&b);
+
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0); /* space is back */
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 5); /* 0..4, in order */
+    vt_gw_rq_batch_clear(&b);
+
+    /* closed while the disk still refuses: the held one is gone, the rest recovered */
+    lim.rlim_cur = 47 * 5;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    snprintf(tok, sizeof(tok), "eyJhbGciOiJFUzI1NiJ9.receipt-%06d.sig", 6);
+    assert_int_equal(vt_gw_rq_push(q, (const uint8_t *)tok, strlen(tok), &err), VT_OK);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.held, 1);
+    vt_gw_rq_close(q);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    q = reopen(dir, 5, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 5);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
 /* Small segments: rotation, batches across segments, acknowledged ones deleted, replay across them. */
 static void test_gateway_receipt_queue__segments(void **state)
 {
@@ -465,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__corrupt_record),
         cmocka_unit_test(test_gateway_receipt_queue__record_changed_under_the_reader),
         cmocka_unit_test(test_gateway_receipt_queue__full),
+        cmocka_unit_test(test_gateway_receipt_queue__disk_refuses),
         cmocka_unit_test(test_gateway_receipt_queue__segments),
         cmocka_unit_test(test_gateway_receipt_queue__crc32),
         cmocka_unit_test(test_gateway_receipt_queue__one_owner),
