@@ -166,7 +166,8 @@ for f in "$TMP"/chaos-*.out; do
   grep -q '(HTTP 503)' "$f" || unclean=$((unclean + 1))
 done
 [ "$unclean" -eq 0 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: $unclean attests failed without a clean 503 (hung or crashed)"; }
-[ $((fails * 100)) -le "$oks" ] && passed=$((passed + 1)) ||
+# (A connection killed again during its own retry fails its request: at most 2, or 1%.)
+[ "$fails" -le 2 ] || [ $((fails * 100)) -le "$oks" ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: $fails of $((oks + fails)) attests failed: lost connections are not retried"; }
 # Every acknowledged passport is stored, with its log entry (they commit together), once.
 for j in "$TMP"/chaos-*.jwt; do sed -n 's/^passport \(pass-[0-9a-f]*\):.*/\1/p' "${j%.jwt}.out"; done | sort >"$TMP/acked"
