@@ -1010,10 +1010,9 @@ static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const 
         rc = vt_err_set(err, VT_E_NOTFOUND, "the receipt names passport '%.64s', which this verifier did not issue",
                         r->passport);
     } else if (rc != VT_OK) {
-        vf_log_line("error", "store failure", err->msg);
         l->status = 503;
         l->code = "store_unavailable";
-        rc = vt_err_set(err, rc, "%s", VF_STORE_UNAVAILABLE);
+        rc = vf_store_failed(err, rc);
     } else if (vt_passport_decode(&pc, p.token, strlen(p.token), err) != VT_OK || pc.attester_jwk == NULL ||
                vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), err) != VT_OK ||
                vt_jwk_thumbprint(keys->thumb, keys->key, err) != VT_OK) {

@@ -15,6 +15,7 @@
 
 #define KEK_FILE "kbs-kek.key"
 #define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID" */
+#define LOG_UNAVAILABLE "the transparency log cannot record the release now"
 
 static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx);
 
@@ -343,8 +344,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     if (rc == VT_OK)
         rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
     if (rc != VT_OK) {
-        vf_log_line("error", "store failure", e.msg);
-        answer(out, 503, "store_unavailable", err, VF_STORE_UNAVAILABLE);
+        (void)vf_store_failed(&e, rc);
+        answer(out, 503, "store_unavailable", err, e.msg);
         goto out;
     }
     if (!fresh) {
@@ -357,8 +358,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     if (rc == VT_OK)
         rc = st->ops->passport_get(st, &p, call->passport_id, &e);
     if (rc != VT_OK && rc != VT_E_NOTFOUND) {
-        vf_log_line("error", "store failure", e.msg);
-        answer(out, 503, "store_unavailable", err, VF_STORE_UNAVAILABLE);
+        (void)vf_store_failed(&e, rc);
+        answer(out, 503, "store_unavailable", err, e.msg);
         goto out;
     }
     rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
@@ -400,7 +401,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     out->why = e;
     if (sign_outcome(&out->entry, svc, id, call->passport_id, out->released, &e) != VT_OK) {
         audit("kbs_error", id, call->passport_id, "log", e.msg);
-        answer(out, 503, "log_unavailable", err, "the transparency log cannot record the release now");
+        answer(out, 503, "log_unavailable", err, LOG_UNAVAILABLE);
         goto out;
     }
     if (svc->log == NULL) { /* no log to wait for */
@@ -432,7 +433,7 @@ void vf_keys_release_finish(vf_release *out, vt_status logged, const vt_err *log
     out->entry = NULL;
     if (logged != VT_OK) {
         audit("kbs_error", out->resource, out->passport, "log", log_err != NULL ? log_err->msg : "");
-        answer(out, 503, "log_unavailable", err, "the transparency log cannot record the release now");
+        answer(out, 503, "log_unavailable", err, LOG_UNAVAILABLE);
     } else if (!out->released) {
         audit("kbs_refused", out->resource, out->passport, out->clause, out->why.msg);
         vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);

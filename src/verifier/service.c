@@ -26,10 +26,18 @@ void vf_log_line(const char *level, const char *msg, const char *detail)
     fputs("}\n", stderr);
 }
 
-void vf_reply_store_error(vt_http_resp *resp, const vt_err *e)
+vt_status vf_store_failed(vt_err *e, vt_status rc)
 {
     vf_log_line("error", "store failure", e->msg);
-    vt_http_reply_error(resp, 503, "store_unavailable", VF_STORE_UNAVAILABLE);
+    return vt_err_set(e, rc, "%s", VF_STORE_UNAVAILABLE);
+}
+
+void vf_reply_store_error(vt_http_resp *resp, const vt_err *e)
+{
+    vt_err said = *e;
+
+    (void)vf_store_failed(&said, VT_E_IO);
+    vt_http_reply_error(resp, 503, "store_unavailable", "%s", said.msg);
 }
 
 vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)

@@ -117,6 +117,10 @@ void vf_log_line(const char *level, const char *msg, const char *detail);
 /* 503 store_unavailable.  The store's own words (table names, SQL errors) go to the
  * operator's log (vf_log_line), not to whoever asked: the caller learns only to come back. */
 #define VF_STORE_UNAVAILABLE "the verifier's store is unavailable now; try again"
+/* e (the store's error, rc) to the operator's log; e then holds only VF_STORE_UNAVAILABLE,
+ * for the caller.  Returns rc. */
+vt_status vf_store_failed(vt_err *e, vt_status rc);
+/* vf_store_failed, then the 503 with that message. */
 void vf_reply_store_error(vt_http_resp *resp, const vt_err *e);
 
 /* For tests and the bench: set up the service (keys, store schema, router) without serving. */
