@@ -37,6 +37,13 @@ static const char log_schema[] =
 #define P_COLS "id, environment, token, status, issued_at, expires_at, tee_type, hardware_attested, measurement," \
                " components, platform_claims"
 
+/* A log entry ($1..$5) and its stored hashes ($6: the first one's id, $7: count * 32 bytes):
+ * the tail of a WITH statement. */
+#define L_PUT_ENTRY_AND_HASHES                                                                                     \
+    "e AS (INSERT INTO log_entries (idx, kind, ref, leaf, data) VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea))" \
+    " INSERT INTO log_hashes (id, hash) SELECT $6::bigint + g, substring($7::bytea FROM g * 32 + 1 FOR 32)"       \
+    " FROM generate_series(0, length($7::bytea) / 32 - 1) AS g"
+
 static const struct {
     const char *name;
     const char *sql;
@@ -63,17 +70,10 @@ static const struct {
                     " LIMIT $2::bigint" },
     { "p_list_all", "SELECT " P_COLS " FROM passports ORDER BY issued_at DESC, seq DESC LIMIT $1::bigint" },
     /* the entry and its stored hashes ($7: count * 32 bytes) in one statement, one round trip */
-    { "l_put", "WITH e AS (INSERT INTO log_entries (idx, kind, ref, leaf, data)"
-               " VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea))"
-               " INSERT INTO log_hashes (id, hash) SELECT $6::bigint + g, substring($7::bytea FROM g * 32 + 1 FOR 32)"
-               " FROM generate_series(0, length($7::bytea) / 32 - 1) AS g" },
+    { "l_put", "WITH " L_PUT_ENTRY_AND_HASHES },
     /* the same with a passport's row ($8..$18, as p_put's $1..$11) */
     { "l_put_p", "WITH pp AS (INSERT INTO passports (" P_COLS ") VALUES ($8, $9, $10, $11, $12::bigint,"
-                 " $13::bigint, $14, $15::boolean, $16, $17, $18)),"
-                 " e AS (INSERT INTO log_entries (idx, kind, ref, leaf, data)"
-                 " VALUES ($1::bigint, $2, $3, $4::bytea, $5::bytea))"
-                 " INSERT INTO log_hashes (id, hash) SELECT $6::bigint + g, substring($7::bytea FROM g * 32 + 1 FOR 32)"
-                 " FROM generate_series(0, length($7::bytea) / 32 - 1) AS g" },
+                 " $13::bigint, $14, $15::boolean, $16, $17, $18)), " L_PUT_ENTRY_AND_HASHES },
     { "l_head_put", "INSERT INTO log_head (one, size, checkpoint) VALUES (1, $1::bigint, $2)"
                     " ON CONFLICT (one) DO UPDATE SET size = EXCLUDED.size, checkpoint = EXCLUDED.checkpoint" },
     { "l_hash", "SELECT hash FROM log_hashes WHERE id = $1::bigint" },
@@ -96,9 +96,12 @@ struct pg {
  * A lost connection (the server restarted, failed over, or a proxy closed it) is
  * reconnected, with the statements prepared again (they belong to the session),
  * rather than failing every later request.  Outside a transaction the statement
- * that found it lost is run once more on the new connection: libpq found the
- * socket closed when it sent it, so it did not run.  Inside the log's transaction
- * it fails (the transaction is gone); the log commits its batch again (log.c).
+ * that found it lost is run once more on the new connection.  Usually it had not
+ * run (the server was gone before it arrived); if it had, a second run of a
+ * non-idempotent statement fails cleanly (a duplicate nonce or passport id, a
+ * challenge already spent) rather than doing anything twice.  Inside the log's
+ * transaction it fails (the transaction is gone), is counted in lost_connections,
+ * and the log commits its batch again (log.c).
  */
 static bool prepare_all(struct pg *p, PGresult **failed)
 {
