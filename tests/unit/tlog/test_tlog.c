@@ -289,6 +289,14 @@ static void test_tlog_tlog__frontier_matches_stored_hashes(void **state)
     assert_int_equal(g.n, 0);
     assert_int_equal(g.size, 0);
     free(t.h);
+    /* A frontier that does not match its size is refused, not read past; sizes past 2^63 too. */
+    memset(&g, 0, sizeof(g));
+    g.size = 3; /* two subtrees, none kept */
+    assert_int_equal(vt_tlog_frontier_append(&g, add, &n, root, NULL), VT_E_INTERNAL);
+    assert_int_equal(n, 0);
+    assert_int_equal(vt_tlog_frontier_load(&g, (uint64_t)1 << 63, mem_read, NULL, NULL), VT_E_LIMIT);
+    g.size = ((uint64_t)1 << 63) - 1;
+    assert_int_equal(vt_tlog_frontier_append(&g, add, &n, root, NULL), VT_E_LIMIT);
 }
 
 int main(void)
