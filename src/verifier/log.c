@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "verifier/log.h"
+#include "verifier/verifier.h"
 #include "verifier/witness_push.h"
 
 #define BATCH_MAX 4096
@@ -74,13 +75,6 @@ vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err 
     return s->log->hash(s, out, stored_index, err);
 }
 
-static void log_error(const char *msg, const char *detail)
-{
-    fprintf(stderr, "{\"level\":\"error\",\"service\":\"verifier\",\"msg\":\"%s\",\"detail\":\"", msg);
-    for (const char *p = detail; *p != '\0'; p++)
-        fputc(*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '\'' : *p, stderr);
-    fputs("\"}\n", stderr);
-}
 
 /* The signed checkpoint of the tree the frontier describes, into note. */
 static vt_status sign_checkpoint(vf_log *l, vt_buf *note, const vt_tlog_frontier *f, vt_err *err)
@@ -265,7 +259,7 @@ static vt_status commit_batch_again(vf_log *l, struct item *batch, vt_err *err)
         vt_status rc = commit_batch(l, batch, err);
         if (rc == VT_OK || l->st->lost_connections == seen || i == LOST_TRIES)
             return rc;
-        log_error("log batch lost with its connection; committing it again", err->msg);
+        vf_log_line("error", "log batch lost with its connection; committing it again", err->msg);
     }
 }
 
@@ -282,7 +276,7 @@ static void commit_isolated(vf_log *l, struct item *batch)
         it->rc = commit_batch_again(l, it, &it->err);
         it->next = nx;
         if (it->rc != VT_OK)
-            log_error("log append failed", it->err.msg);
+            vf_log_line("error", "log append failed", it->err.msg);
         any |= it->rc == VT_OK;
     }
     if (any)
@@ -387,7 +381,7 @@ static void *sequencer(void *arg)
         } else if (batch->next == NULL) {
             batch->rc = rc;
             batch->err = e;
-            log_error("log append failed", e.msg);
+            vf_log_line("error", "log append failed", e.msg);
         } else {
             commit_isolated(l, batch);
         }

@@ -11,21 +11,6 @@
 
 vt_status vf_routes(vf_service *svc, vt_err *err);
 
-void vf_log_line(const char *level, const char *msg, const char *detail)
-{
-    char ts[32];
-    vt_time_format(ts, vt_time_now());
-    /* detail comes from our own error messages (no secrets); quotes are replaced to keep one JSON line */
-    fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"verifier\",\"msg\":\"%s\"", ts, level, msg);
-    if (detail != NULL) {
-        fputs(",\"detail\":\"", stderr);
-        for (const char *p = detail; *p != '\0'; p++)
-            fputc(*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '\'' : *p, stderr);
-        fputc('"', stderr);
-    }
-    fputs("}\n", stderr);
-}
-
 vt_status vf_store_failed(vt_err *e, vt_status rc)
 {
     vf_log_line("error", "store failure", e->msg);
