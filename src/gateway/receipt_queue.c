@@ -17,6 +17,8 @@
 #define RQ_HDR 8
 #define RQ_NAME_DIGITS 20
 #define RQ_CURSOR_MAX 64
+#define RQ_SPARE "spare" /* the next segment, made ahead with its room reserved */
+#define RQ_SPARE_RETRY_MS 1000
 /* The reader takes a segment in pieces of this size (one pread for many records, not two
  * per record); a piece always holds at least one whole record. */
 #define RQ_READ_CHUNK ((size_t)256 << 10)
@@ -52,6 +54,9 @@ struct vt_gw_rq {
     bool dirty;              /* pushed since the last sync */
     bool must_rotate;        /* a failed write left bytes after the last whole record */
     uint8_t *rbuf;           /* the reader's piece of a segment (RQ_READ_CHUNK), made on first peek */
+    bool reserved;           /* the last segment's room is reserved on disk */
+    bool spare;              /* <dir>/spare exists with its room reserved */
+    int64_t spare_tried_ms;  /* when a spare was last tried for (monotonic) */
     struct rq_held *held, *held_tail; /* oldest first; written before anything newer */
     uint64_t held_bytes, hold_max;
     vt_gw_rq_stats st;
@@ -190,28 +195,78 @@ static vt_status cursor_write(vt_gw_rq *q, uint64_t v, vt_err *err)
     return VT_OK;
 }
 
+/* The most bytes a segment comes to: it is cut once over seg_bytes, after the record that crossed. */
+static uint64_t seg_room(const vt_gw_rq *q)
+{
+    return q->seg_bytes + RQ_HDR + VT_RECEIPT_MAX;
+}
+
+/*
+ * Reserves a segment's whole room on disk without changing its size (fallocate, KEEP_SIZE), so
+ * a full disk refuses none of its writes: receipts made while the disk is full are still
+ * written, survive kill -9 and are synced as usual.  false, with the reason in the stats, where
+ * the filesystem cannot (no fallocate, or no room left).
+ */
+static bool seg_reserve(vt_gw_rq *q, int fd)
+{
+    int e = fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)seg_room(q)) == 0 ? 0 : errno;
+
+    if (e != 0)
+        snprintf(q->st.reserve_why, sizeof(q->st.reserve_why), "%s", strerror(e));
+    return e == 0;
+}
+
+/* Makes <dir>/spare, an empty file with a segment's room reserved, for the next rotation to take
+ * (so a full disk has a whole segment of room ahead, not only what is left of the last one). */
+static void spare_make(vt_gw_rq *q)
+{
+    char path[4100];
+    struct stat sb;
+    int fd;
+
+    q->spare_tried_ms = vt_time_mono_ms();
+    snprintf(path, sizeof(path), "%s/" RQ_SPARE, q->dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snprintf(q->st.reserve_why, sizeof(q->st.reserve_why), "%s", strerror(errno));
+        q->spare = false;
+        return;
+    }
+    /* never written while it is the spare; emptied only if something else wrote it, as
+     * truncating drops a reservation on some filesystems (ext4) */
+    q->spare = fstat(fd, &sb) == 0 && (sb.st_size == 0 || ftruncate(fd, 0) == 0) && seg_reserve(q, fd);
+    close(fd);
+    if (!q->spare)
+        (void)unlink(path); /* a half-reserved spare gives its blocks back */
+}
+
 static vt_status seg_open_fd(vt_gw_rq *q, uint64_t first, uint64_t keep, vt_err *err)
 {
     char path[4100];
+    struct stat sb;
     int fd;
 
     seg_path(path, sizeof(path), q, first);
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return vt_err_set(err, VT_E_IO, "receipt queue: cannot open %s: %s", path, strerror(errno));
-    if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)keep) != 0) {
+    /* cut to `keep` only when it is longer: truncating drops the reserved room (ext4) */
+    if (fchmod(fd, 0600) != 0 || fstat(fd, &sb) != 0 || (sb.st_size != (off_t)keep && ftruncate(fd, (off_t)keep) != 0)) {
         int e = errno;
         close(fd);
         return vt_err_set(err, VT_E_IO, "receipt queue: %s: %s", path, strerror(e));
     }
     q->fd = fd;
+    q->reserved = seg_reserve(q, fd);
     return VT_OK;
 }
 
-/* Starts a new, empty last segment at next_seq (the old one is synced and closed). */
+/* Starts a new, empty last segment at next_seq (the old one is synced and closed): the spare
+ * when there is one, then a new spare. */
 static vt_status seg_rotate(vt_gw_rq *q, vt_err *err)
 {
     struct rq_seg *ns;
+    vt_status rc;
 
     if (q->fd >= 0) {
         if (q->dirty)
@@ -229,7 +284,18 @@ static vt_status seg_rotate(vt_gw_rq *q, vt_err *err)
     q->segs[q->nseg].count = 0;
     q->segs[q->nseg].size = 0;
     q->nseg++;
-    return seg_open_fd(q, q->next_seq, 0, err);
+    if (q->spare) {
+        char from[4100], to[4100];
+        snprintf(from, sizeof(from), "%s/" RQ_SPARE, q->dir);
+        seg_path(to, sizeof(to), q, q->next_seq);
+        q->spare = false;
+        if (rename(from, to) != 0) /* then a new file, reserved if the disk has room */
+            (void)unlink(from);
+    }
+    rc = seg_open_fd(q, q->next_seq, 0, err);
+    if (rc == VT_OK)
+        spare_make(q);
+    return rc;
 }
 
 /* Deletes the segments before the reader's that are wholly acknowledged (never the last). */
@@ -344,10 +410,13 @@ static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
     rc = reader_seek(q, err);
     if (rc == VT_OK)
         q->st.recovered = q->next_seq - q->acked;
-    if (rc == VT_OK && q->nseg == 0)
+    if (rc == VT_OK && q->nseg == 0) {
         rc = seg_rotate(q, err);
-    else if (rc == VT_OK)
+    } else if (rc == VT_OK) {
         rc = seg_open_fd(q, q->segs[q->nseg - 1].first, q->segs[q->nseg - 1].size, err);
+        if (rc == VT_OK)
+            spare_make(q); /* the one left by the last run, or a new one */
+    }
     if (rc == VT_OK)
         seg_gc(q);
     return rc;
@@ -474,6 +543,8 @@ static vt_status write_record(vt_gw_rq *q, const uint8_t *rec, size_t n, vt_err 
             /* cut a partial record back off, so the segment stays whole */
             if (done > 0 && ftruncate(q->fd, (off_t)s->size) != 0)
                 q->must_rotate = true; /* the partial record stays: nothing more goes after it */
+            else if (done > 0)
+                q->reserved = false; /* the cut gave the rest of the room back (ext4); sync tries again */
             snprintf(q->st.held_why, sizeof(q->st.held_why), "%s", strerror(e));
             return vt_err_set(err, VT_E_IO, "receipt queue: write to %s: %s", q->dir, strerror(e));
         }
@@ -567,6 +638,14 @@ vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err)
 
     pthread_mutex_lock(&q->mu);
     (void)write_held(q, NULL); /* still refused: they stay held, counted in the stats */
+    if ((!q->reserved || !q->spare) && q->fd >= 0 && vt_time_mono_ms() - q->spare_tried_ms >= RQ_SPARE_RETRY_MS) {
+        /* the room the disk did not have before (it was full, or it has been freed since) */
+        if (!q->reserved)
+            q->reserved = seg_reserve(q, q->fd);
+        if (!q->spare)
+            spare_make(q);
+        q->spare_tried_ms = vt_time_mono_ms();
+    }
     fd = q->dirty && q->fd >= 0 ? dup(q->fd) : -1;
     if (fd >= 0)
         q->dirty = false;
@@ -761,5 +840,12 @@ void vt_gw_rq_stats_get(vt_gw_rq *q, vt_gw_rq_stats *out)
     out->depth = q->next_seq - q->acked;
     out->bytes = q->bytes;
     out->segments = q->nseg;
+    out->reserve = 0;
+    if (q->reserved && q->nseg > 0 && q->segs[q->nseg - 1].size < seg_room(q))
+        out->reserve = seg_room(q) - q->segs[q->nseg - 1].size;
+    if (q->spare)
+        out->reserve += seg_room(q);
+    if (q->reserved && q->spare)
+        out->reserve_why[0] = '\0'; /* a reason from before, when the room was made since */
     pthread_mutex_unlock(&q->mu);
 }

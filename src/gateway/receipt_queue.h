@@ -10,6 +10,13 @@
  *                                      (overwritten in place; a cursor that lags after a power
  *                                      loss re-sends receipts the verifier already logged)
  *
+ *   <dir>/spare                        the next segment, made ahead (empty)
+ *
+ * Each segment's whole room (segment_bytes and one record) is reserved on disk
+ * when it is made (fallocate, the size unchanged), and so is the spare's: when the
+ * disk fills up, the queue still writes what is left of the last segment and a
+ * whole segment more, durably, before it holds receipts in memory.
+ *
  * vt_gw_rq_push writes the record at once (it survives kill -9 of the gateway);
  * vt_gw_rq_sync makes everything pushed so far durable with one fdatasync (group
  * commit: the sink thread calls it once per round, not once per receipt).  At
@@ -50,6 +57,8 @@ typedef struct vt_gw_rq_stats {
     uint64_t dropped;   /* refused since open (full queue, or a write error with the hold full) */
     uint64_t held;      /* receipts the disk refused, kept in memory until it takes them */
     char held_why[160]; /* why the disk last refused a write ("No space left on device") */
+    uint64_t reserve;   /* bytes reserved on disk ahead of the queue: what a full disk still takes */
+    char reserve_why[160]; /* why room could not be reserved ("Operation not supported"); "" = it is */
     uint64_t recovered; /* unacknowledged receipts found at open */
     uint64_t discarded; /* bytes of torn or corrupt records dropped at open */
 } vt_gw_rq_stats;

@@ -69,7 +69,7 @@ void vt__gw_receipt_queue(vt_gw_trust *t, const char *token)
 vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
 {
     vt_gw_rq_stats st;
-    char s[2048];
+    char s[3072];
     int n;
 
     memset(&st, 0, sizeof(st));
@@ -88,6 +88,9 @@ vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
                  "# HELP veritee_gateway_receipts_held Receipts the disk refused, kept in memory until it takes them.\n"
                  "# TYPE veritee_gateway_receipts_held gauge\n"
                  "veritee_gateway_receipts_held %" PRIu64 "\n"
+                 "# HELP veritee_gateway_receipts_reserve_bytes Disk space reserved ahead of the receipt queue (a full disk still takes this much).\n"
+                 "# TYPE veritee_gateway_receipts_reserve_bytes gauge\n"
+                 "veritee_gateway_receipts_reserve_bytes %" PRIu64 "\n"
                  "# HELP veritee_gateway_receipts_sent_total Receipts the verifier acknowledged.\n"
                  "# TYPE veritee_gateway_receipts_sent_total counter\n"
                  "veritee_gateway_receipts_sent_total %" PRIu64 "\n"
@@ -100,7 +103,7 @@ vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
                  "# HELP veritee_gateway_receipts_recovered Receipts replayed from disk at start.\n"
                  "# TYPE veritee_gateway_receipts_recovered gauge\n"
                  "veritee_gateway_receipts_recovered %" PRIu64 "\n",
-                 st.depth, st.bytes, st.dropped + (uint64_t)atomic_load(&t->not_queued), st.held, st.acked,
+                 st.depth, st.bytes, st.dropped + (uint64_t)atomic_load(&t->not_queued), st.held, st.reserve, st.acked,
                  (unsigned long long)atomic_load(&t->rejected), (unsigned long long)atomic_load(&t->upload_failures),
                  st.recovered);
     if (n < 0 || (size_t)n >= sizeof(s))
@@ -380,6 +383,12 @@ vt_status vt__gw_sink_start(vt_gw_trust *t, vt_err *err)
         snprintf(m, sizeof(m), "%" PRIu64 " receipt(s) not yet acknowledged by the verifier are sent again%s", st.recovered,
                  st.discarded > 0 ? "; a torn record at the end of the queue was cut off (a crash mid-write)" : "");
         vt__gw_log(st.discarded > 0 ? "warn" : "info", "receipt_queue", m);
+    }
+    if (st.reserve_why[0] != '\0') {
+        char m[300];
+        snprintf(m, sizeof(m), "cannot reserve disk space for the receipt queue (%s): on a full disk receipts are kept "
+                 "in memory only, and a crash then loses them", st.reserve_why);
+        vt__gw_log("warn", "receipt_queue", m);
     }
     if (pthread_create(&t->sink, NULL, sink_main, t) != 0)
         return vt_err_set(err, VT_E_INTERNAL, "gateway: cannot start the receipts thread");

@@ -1,7 +1,9 @@
 /* The durable receipt queue: order, acknowledgement, replay after a restart,
  * torn and corrupt tails, a full disk budget, a disk that refuses writes (held in memory),
- * segment rotation and removal, one process per queue directory. */
+ * room reserved on disk ahead of the queue (the spare segment), segment rotation and removal,
+ * one process per queue directory. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +375,90 @@ static void test_gateway_receipt_queue__disk_refuses(void **state)
     vt_test_rmdir(dir);
 }
 
+/* The room reserved on disk: each segment's whole room and a spare segment's, made ahead, so a
+ * full disk still takes a segment and more.  Rotation takes the spare (the same file) and makes
+ * a new one; a restart keeps both; a torn tail cut at recovery gets its room back. */
+static void reserve_check(const char *path, uint64_t room, bool empty)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true((uint64_t)sb.st_blocks * 512 >= room); /* allocated, not only claimed */
+    if (empty)
+        assert_int_equal(sb.st_size, 0);
+}
+
+static ino_t inode_of(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    return sb.st_ino;
+}
+
+static void test_gateway_receipt_queue__reserve(void **state)
+{
+    char dir[4096], seg[4400], spare[4200];
+    const uint64_t seg_bytes = 47 * 4, room = 47 * 4 + 8 + VT_RECEIPT_MAX;
+    vt_gw_rq *q;
+    vt_gw_rq_stats st;
+    ino_t spare_ino;
+    int fd;
+    (void)state;
+
+    vt_test_mkdtemp(dir, sizeof(dir));
+    snprintf(spare, sizeof(spare), "%s/spare", dir);
+    q = open_q(dir, 0, seg_bytes);
+    vt_gw_rq_stats_get(q, &st);
+    if (strcmp(st.reserve_why, strerror(EOPNOTSUPP)) == 0) {
+        vt_gw_rq_close(q);
+        vt_test_rmdir(dir);
+        skip(); /* this filesystem has no fallocate: nothing is reserved (the gateway says so) */
+    }
+    assert_string_equal(st.reserve_why, "");
+    assert_int_equal(st.reserve, 2 * room); /* an empty last segment and the spare */
+    reserve_check(last_segment(seg, sizeof(seg), dir), room, true);
+    reserve_check(spare, room, true);
+    for (int i = 0; i < 4; i++)
+        push(q, i);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.reserve, 2 * room - 4 * 47);
+
+    /* the fifth record starts a segment: the spare's file, with its room; a new spare */
+    spare_ino = inode_of(spare);
+    push(q, 4);
+    assert_int_equal(count_segments(dir), 2);
+    assert_true(inode_of(last_segment(seg, sizeof(seg), dir)) == spare_ino);
+    reserve_check(seg, room, false);
+    assert_true(inode_of(spare) != spare_ino);
+    reserve_check(spare, room, true);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.reserve, 2 * room - 47);
+    vt_gw_rq_close(q);
+
+    /* a restart keeps the spare (the same file) and the last segment's room; recovery skips it */
+    spare_ino = inode_of(spare);
+    q = open_q(dir, 0, seg_bytes);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 5);
+    assert_true(inode_of(spare) == spare_ino);
+    reserve_check(last_segment(seg, sizeof(seg), dir), room, false);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.reserve, 2 * room - 47);
+    vt_gw_rq_close(q);
+
+    /* a torn tail is cut at recovery (which frees the room past it on some filesystems): reserved again */
+    fd = open(seg, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\x10\x00\x00\x00torn", 8), 8);
+    close(fd);
+    q = open_q(dir, 0, seg_bytes);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 5);
+    assert_int_equal(st.discarded, 8);
+    reserve_check(seg, room, false);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
 /* Small segments: rotation, batches across segments, acknowledged ones deleted, replay across them. */
 static void test_gateway_receipt_queue__segments(void **state)
 {
@@ -537,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__full),
         cmocka_unit_test(test_gateway_receipt_queue__disk_refuses),
         cmocka_unit_test(test_gateway_receipt_queue__segments),
+        cmocka_unit_test(test_gateway_receipt_queue__reserve),
         cmocka_unit_test(test_gateway_receipt_queue__crc32),
         cmocka_unit_test(test_gateway_receipt_queue__one_owner),
         cmocka_unit_test(test_gateway_receipt_queue__records_across_pieces),
