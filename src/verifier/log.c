@@ -118,7 +118,7 @@ vt_status vf_log_metrics(vf_log *l, vt_metrics *m, vt_err *err)
             return rc;
     }
     atomic_store(&l->metrics, m);
-    return VT_OK;
+    return vs_set_metrics(l->st, m, err); /* the log's own connection */
 }
 
 /* One commit: its result, time and entries; the tree's size (it also grows by other replicas'). */

@@ -119,6 +119,12 @@ vt_status vf_thread_init(void **tctx, void *arg, unsigned index, vt_err *err)
     vt_status rc = vs_open(&st, svc->db_url, err);
 
     (void)index;
+    if (rc == VT_OK)
+        rc = vs_set_metrics(st, svc->metrics, err);
+    if (rc != VT_OK) {
+        vs_close(st);
+        st = NULL;
+    }
     *tctx = st;
     return rc;
 }

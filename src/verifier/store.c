@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "veritee/http.h"
 #include "verifier/store.h"
 
 void vs_passport_clear(vs_passport *p)
@@ -28,6 +29,17 @@ void vs_close(vs_store *s)
 {
     if (s != NULL)
         s->ops->close(s);
+}
+
+vt_status vs_set_metrics(vs_store *s, vt_metrics *m, vt_err *err)
+{
+    vt_status rc = vt_metrics_declare(m, "verifier_store_reconnects_total", "counter",
+                                      "Store connections found lost (a database restart, failover or terminated "
+                                      "backend) and reopened, by result.",
+                                      err);
+    if (rc == VT_OK)
+        atomic_store(&s->metrics, m);
+    return rc;
 }
 
 bool vs_challenge_sweep_due(vt_time *next, vt_time issued)

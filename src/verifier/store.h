@@ -4,6 +4,8 @@
 #ifndef VT_VERIFIER_STORE_H
 #define VT_VERIFIER_STORE_H
 
+#include <stdatomic.h>
+
 #include "veritee/base.h"
 
 #define VS_NONCE_HEX 65
@@ -137,7 +139,13 @@ struct vs_store {
      * refusal.  (A statement outside a transaction that finds its connection lost runs again
      * on the new one and does not fail, nor count.) */
     unsigned long lost_connections;
+    /* Where reconnections are counted (verifier_store_reconnects_total, by result); NULL =
+     * nowhere.  Set with vs_set_metrics, also while the store is in use on another thread. */
+    struct vt_metrics *_Atomic metrics;
 };
+
+/* Counts this store's reconnections in m (declares the family). */
+vt_status vs_set_metrics(vs_store *s, struct vt_metrics *m, vt_err *err);
 
 /* url: "sqlite:PATH" or "postgres://..." / "postgresql://...".  Creates the schema. */
 vt_status vs_open(vs_store **out, const char *url, vt_err *err);

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include "veritee/http.h"
 #include "verifier/store.h"
 #include "veritee/tlog.h"
 
@@ -120,15 +121,15 @@ static bool reconnect(struct pg *p)
 {
     PGresult *r = NULL;
 
+    bool ok;
+
     p->in_tx = false;
     PQreset(p->c);
-    if (PQstatus(p->c) != CONNECTION_OK)
-        return false;
-    if (!prepare_all(p, &r)) {
-        PQclear(r);
-        return false;
-    }
-    return true;
+    ok = PQstatus(p->c) == CONNECTION_OK && prepare_all(p, &r);
+    PQclear(r);
+    vt_metrics_inc(atomic_load(&p->base.metrics), "verifier_store_reconnects_total",
+                   ok ? "result=\"ok\"" : "result=\"failed\"", 1);
+    return ok;
 }
 
 /* *r failed because the connection is lost (and is not in a transaction): reconnected,

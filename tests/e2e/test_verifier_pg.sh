@@ -158,6 +158,12 @@ fails=$(cat "$TMP"/chaos-*.status | grep -vc '^ok')
 echo "under load: $kills backends terminated, $oks attests acknowledged, $fails failed"
 [ "$kills" -ge 10 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: only $kills backends terminated"; }
 [ "$oks" -ge 20 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: only $oks attests acknowledged"; }
+# Each replica counts the connections it found lost and reopened.
+for r in a b; do
+  u=URL_$r
+  curl -s "${!u}/metrics" | grep -Eq '^verifier_store_reconnects_total\{result="ok"\} [1-9]' && passed=$((passed + 1)) ||
+    { failed=$((failed + 1)); echo "FAIL: replica $r counts no reconnection: $(curl -s "${!u}/metrics" | grep reconnects)"; }
+done
 # A failure is rare (a connection lost again during its own retry) and a clean 503, never a hang.
 unclean=0
 for f in "$TMP"/chaos-*.out; do
