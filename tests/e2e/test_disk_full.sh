@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A full disk under the verifier and the gateway (their state on a small tmpfs, filled to
-# the last block): requests that must write are refused with a clean 503, answers the
+# the last block): requests that must write (a challenge, a key release, a receipt upload)
+# are refused with a clean 503 or, where the database still has room, kept; answers the
 # gateway serves are still served and their receipts written to the room the receipt queue
 # reserved ahead (so a kill -9 of the gateway then loses none), nothing crashes and nothing
 # is lost; once space is back everything works again and the log is consistent with what it
@@ -37,6 +38,20 @@ JSON
 e=$(gw_env_json "$TMP/log.json")
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
   ok || bad "register environment"
+# A key in the verifier's key broker, released to a passport holder (our own key; before the
+# gateway's boot extends the mock register).
+MODEL=$(printf 'a%.0s' $(seq 64))
+ADM=(--verifier "$V" --admin-token-file "$TMP/admin-token")
+expect 0 "env create dev" -- "$VT" env create dev "${ADM[@]}" --allow-simulated --model "$MODEL"
+expect 0 "log append" -- "$VT" log append --log "$TMP/kl.json" --component model --name llm --digest "$MODEL" --extend mock
+expect 0 "attest" -- "$VT" attest --verifier "$V" --environment dev --log "$TMP/kl.json" --key "$TMP/enclave.pem" --out "$TMP/p.jwt"
+head -c 32 /dev/urandom >"$TMP/secret"
+chmod 600 "$TMP/secret"
+expect 0 "key register" -- "$VT" key register model-key "${ADM[@]}" --value-file "$TMP/secret" --environment dev \
+  --allow-simulated --min-tcb any --model "$MODEL"
+RELEASE=(key release model-key --verifier "$V" --passport "$TMP/p.jwt" --key "$TMP/enclave.pem")
+expect 0 "a key released before the disk fills" -- "$VT" "${RELEASE[@]}" --out "$TMP/got"
+
 start_gateway gw "$TMP/g.json" --platform mock
 
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -66,7 +81,26 @@ code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST "$V/v1/challenge")
 grep -q 'disk is full' "$TMP/body" && bad "the database's words reached the client" || ok
 grep -q 'disk is full' "$TMP/v.log" && ok || bad "the operator's log says the disk is full"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$R1")" = 200 ] && ok || bad "a stored receipt is still read"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/log/checkpoint")" = 200 ] && ok || bad "the checkpoint is still served"
+# A key release and a receipt upload must write too (the release's replay record and log
+# entry, the receipt and its entry).  SQLite may still find room in its write-ahead log (a
+# log that was reset is written again in place), so each either succeeds, and is then kept,
+# or is refused with a clean 503; never another error, never the database's words.
+"$VT" "${RELEASE[@]}" --out "$TMP/got-full" >"$TMP/out" 2>&1
+case $? in
+  0) cmp -s "$TMP/secret" "$TMP/got-full" && ok || bad "the key released on a full disk differs" ;;
+  1) contains "503" "a release refused on a full disk says the verifier is unavailable"
+     [ ! -s "$TMP/got-full" ] && ok || bad "a secret was written although the release failed" ;;
+  *) bad "a key release on a full disk: $(head -3 "$TMP/out")" ;;
+esac
+lacks "disk is full" "the release's answer carries none of the database's words"
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d "{\"token\":\"$(cat "$TMP/receipt")\"}" "$V/v1/receipts")
+case $code in
+  201) KEPT=$(jq -r .id "$TMP/body"); ok ;;
+  503) KEPT=""; jq -e '.error.code == "log_unavailable" or .error.code == "store_unavailable"' "$TMP/body" >/dev/null && ok ||
+         bad "a receipt refused on a full disk: $(head -c 200 "$TMP/body")" ;;
+  *) KEPT=""; bad "a receipt posted on a full disk: wanted 201 or 503, got $code $(head -c 200 "$TMP/body")" ;;
+esac
+grep -q 'disk is full' "$TMP/body" && bad "the database's words reached the client" || ok
 
 # The gateway: answers are still served with their signed receipts, and the receipts go to
 # the room the queue reserved on disk ahead of time: durable, not held in memory.
@@ -92,6 +126,9 @@ for _ in $(seq 50); do [ "$(receipt_chat)" = 200 ] && break; sleep 0.1; done
 R5=$(receipt_id "$TMP/receipt")
 receipt_logged "$R5" 10 && ok || bad "a receipt made once space is back is logged"
 receipt_logged "$R1" 1 && ok || bad "the receipt from before is still there"
+[ -z "$KEPT" ] || { receipt_logged "$KEPT" 1 && ok || bad "the receipt the full disk took ($KEPT) is kept"; }
+expect 0 "a key released once space is back" -- "$VT" "${RELEASE[@]}" --out "$TMP/got2"
+cmp -s "$TMP/secret" "$TMP/got2" && ok || bad "the released key differs"
 # Nothing lost: every receipt made on the full disk reaches the log after the kill -9.
 for r in "$R2" "$R3" "$R4"; do receipt_logged "$r" 5 && ok || bad "receipt $r, made on the full disk, logged once space is back"; done
 sleep 1.2 # the next metrics file
