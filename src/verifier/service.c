@@ -83,6 +83,9 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     /* One connection up front creates the schema before the workers race for it. */
     if (rc == VT_OK)
         rc = vs_open(&st, svc->db_url, err);
+    /* One process serves a SQLite database: its challenges need no row (challenges.h). */
+    if (rc == VT_OK && strcmp(st->backend, "sqlite") == 0)
+        rc = vf_challenges_new(&svc->challenges, svc->cfg.challenge_ttl, 0, err);
     vs_close(st);
     if (rc == VT_OK)
         rc = vf_log_open(&svc->log, svc->db_url, cfg->state_dir, cfg->log_origin, cfg->listen, err);
@@ -106,6 +109,8 @@ void vf_service_fini(vf_service *svc)
     vt_keyring_free(svc->kr);
     vt_verify_cache_free(svc->cache);
     vt_metrics_free(svc->metrics);
+    vf_challenges_free(svc->challenges);
+    svc->challenges = NULL;
     pthread_rwlock_destroy(&svc->kr_lock);
     svc->kr = NULL;
     svc->cache = NULL;

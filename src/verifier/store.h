@@ -49,6 +49,8 @@ bool vs_challenge_sweep_due(vt_time *next, vt_time issued);
 struct vs_ops {
     void (*close)(vs_store *s);
     vt_status (*ping)(vs_store *s, vt_err *err);
+    /* Challenges shared by replicas (PostgreSQL); NULL where the verifier keeps them in
+     * memory (SQLite: verifier/challenges.h). */
     vt_status (*challenge_put)(vs_store *s, const char *nonce_hex, vt_time issued, vt_time expires, vt_err *err);
     /* Marks the challenge used in one atomic step; issued_out gets its issue time. */
     vt_status (*challenge_take)(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce_hex, vt_time now,

@@ -1,15 +1,13 @@
 /* SQLite backend: WAL, full fsync on commit (a passport returned to a client
  * survives a crash), busy timeout for the other workers, prepared statements.
  *
- * Challenges are written through a second connection with synchronous=NORMAL:
- * in WAL mode its commits survive a crash of the process at once and a power
- * loss from the next synced commit on, because that fdatasync of the WAL
- * covers every frame before it.  A challenge matters only to the attestation
- * that ends in the log sequencer's FULL commit.  A passport row is inserted in
- * that very commit, with its log entry (vf_log_passport_entry, on the
- * sequencer's connection), so an issued passport costs one shared fsync and
- * one write transaction.  Everything else (environments, the
- * log) commits with a full fsync. */
+ * A passport row is inserted in the log sequencer's commit, with its log entry
+ * (vf_log_passport_entry, on the sequencer's connection), so an issued
+ * passport costs one shared fsync and one write transaction.  Challenges are
+ * not stored: one process serves a SQLite database, and keeps them in memory
+ * (verifier/challenges.h), so a passport costs no write of its own before
+ * that commit.  Everything else (environments, the key broker, the log)
+ * commits with a full fsync. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,9 +23,6 @@
 #define VS_SQLITE_CACHE_KIB_STR "2048" /* page cache per connection, KiB (SQLite's own default is 2000) */
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, issued_at INTEGER NOT NULL,"
-    " expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges(expires_at);"
     "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS passports (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
     " environment TEXT NOT NULL, token TEXT NOT NULL, status TEXT NOT NULL, issued_at INTEGER NOT NULL,"
@@ -39,7 +34,7 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS kbs_seen_expiry ON kbs_seen(expires_at);";
 
 enum {
-    Q_CH_PUT, Q_CH_GC, Q_CH_TAKE, Q_CH_PEEK, Q_ENV_PUT, Q_ENV_GET, Q_ENV_LIST, Q_P_PUT, Q_P_GET, Q_P_LIST_ENV,
+    Q_ENV_PUT, Q_ENV_GET, Q_ENV_LIST, Q_P_PUT, Q_P_GET, Q_P_LIST_ENV,
     Q_P_LIST_ALL, Q_K_PUT, Q_K_GET, Q_K_LIST, Q_K_GC, Q_K_SEEN, Q_COUNT
 };
 
@@ -47,11 +42,6 @@ enum {
                " components, platform_claims"
 
 static const char *const sql[Q_COUNT] = {
-    [Q_CH_PUT] = "INSERT INTO challenges (nonce, issued_at, expires_at, used) VALUES (?1, ?2, ?3, 0)",
-    [Q_CH_GC] = "DELETE FROM challenges WHERE expires_at < ?1",
-    [Q_CH_TAKE] = "UPDATE challenges SET used = 1 WHERE nonce = ?1 AND used = 0 AND expires_at > ?2"
-                  " RETURNING issued_at",
-    [Q_CH_PEEK] = "SELECT used, expires_at FROM challenges WHERE nonce = ?1",
     [Q_ENV_PUT] = "INSERT INTO environments (id, json, updated_at) VALUES (?1, ?2, ?3)"
                   " ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
     [Q_ENV_GET] = "SELECT json FROM environments WHERE id = ?1",
@@ -67,11 +57,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_K_LIST] = "SELECT json FROM kbs_resources ORDER BY id",
     [Q_K_GC] = "DELETE FROM kbs_seen WHERE expires_at < ?1",
     [Q_K_SEEN] = "INSERT INTO kbs_seen (nonce, expires_at) VALUES (?1, ?2) ON CONFLICT(nonce) DO NOTHING",
-};
-
-/* Statements prepared on the non-syncing connection (see the top of the file). */
-static const bool on_fast[Q_COUNT] = {
-    [Q_CH_PUT] = true, [Q_CH_GC] = true, [Q_CH_TAKE] = true, [Q_CH_PEEK] = true,
 };
 
 /* The log (docs/log.md): entries, stored hashes in tlog order, the signed head. */
@@ -111,20 +96,13 @@ static const char *const log_sql[L_COUNT] = {
 struct lite {
     vs_store base;
     sqlite3 *db;
-    sqlite3 *fast; /* synchronous=NORMAL, for the statements in on_fast */
     sqlite3_stmt *st[Q_COUNT];
     sqlite3_stmt *lst[L_COUNT];
-    vt_time gc_after; /* challenges: the next sweep of long-expired ones (VS_CHALLENGE_GC_EVERY) */
 };
 
 static vt_status db_err(struct lite *l, vt_err *err, const char *what)
 {
     return vt_err_set(err, VT_E_IO, "store: sqlite %s: %s", what, sqlite3_errmsg(l->db));
-}
-
-static vt_status fast_err(struct lite *l, vt_err *err, const char *what)
-{
-    return vt_err_set(err, VT_E_IO, "store: sqlite %s: %s", what, sqlite3_errmsg(l->fast));
 }
 
 /* A prepared statement, reset and ready to bind. */
@@ -143,7 +121,6 @@ static void lite_close(vs_store *s)
         sqlite3_finalize(l->st[i]);
     for (int i = 0; i < L_COUNT; i++)
         sqlite3_finalize(l->lst[i]);
-    sqlite3_close(l->fast);
     sqlite3_close(l->db);
     free(l);
 }
@@ -158,58 +135,6 @@ static vt_status lite_ping(vs_store *s, vt_err *err)
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? VT_OK : db_err(l, err, "ping");
-}
-
-static vt_status lite_challenge_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires, vt_err *err)
-{
-    struct lite *l = (struct lite *)s;
-    sqlite3_stmt *st;
-    int rc;
-
-    if (vs_challenge_sweep_due(&l->gc_after, issued)) { /* a write transaction of its own */
-        st = q(l, Q_CH_GC);
-        sqlite3_bind_int64(st, 1, issued - VS_CHALLENGE_KEEP);
-        sqlite3_step(st);
-        sqlite3_reset(st);
-    }
-    st = q(l, Q_CH_PUT);
-    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, issued);
-    sqlite3_bind_int64(st, 3, expires);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? VT_OK : fast_err(l, err, "challenge insert");
-}
-
-static vt_status lite_challenge_take(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce, vt_time now,
-                                     vt_err *err)
-{
-    struct lite *l = (struct lite *)s;
-    sqlite3_stmt *st = q(l, Q_CH_TAKE);
-    int rc;
-
-    *out = VS_TAKE_UNKNOWN;
-    *issued_out = 0;
-    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *issued_out = sqlite3_column_int64(st, 0);
-        *out = VS_TAKE_OK;
-        rc = sqlite3_step(st);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return fast_err(l, err, "challenge update");
-    if (*out == VS_TAKE_OK)
-        return VT_OK;
-    st = q(l, Q_CH_PEEK);
-    sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0) != 0 ? VS_TAKE_USED : VS_TAKE_EXPIRED;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? VT_OK : fast_err(l, err, "challenge select");
 }
 
 /* id -> JSON tables (environments, key broker resources): qi is the statement, what names the table. */
@@ -705,8 +630,7 @@ static const struct vs_key_ops lite_key_ops = {
 static const struct vs_ops lite_ops = {
     .close = lite_close,
     .ping = lite_ping,
-    .challenge_put = lite_challenge_put,
-    .challenge_take = lite_challenge_take,
+    /* no challenges: a SQLite verifier keeps them in memory (verifier/challenges.h) */
     .env_put = lite_env_put,
     .env_get = lite_env_get,
     .env_list = lite_env_list,
@@ -778,19 +702,9 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
         sqlite3_free(msg);
         goto fail;
     }
-    if (sqlite3_open_v2(path, &l->fast, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(l->fast, 5000) != SQLITE_OK ||
-        /* It only inserts and updates by key: a small page cache bounds it. */
-        sqlite3_exec(l->fast, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-512;", NULL, NULL,
-                     NULL) != SQLITE_OK) {
-        rc = vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path,
-                        l->fast != NULL ? sqlite3_errmsg(l->fast) : "out of memory");
-        goto fail;
-    }
     for (int i = 0; i < Q_COUNT; i++)
-        if (sqlite3_prepare_v3(on_fast[i] ? l->fast : l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i],
-                               NULL) != SQLITE_OK) {
-            rc = on_fast[i] ? fast_err(l, err, "prepare") : db_err(l, err, "prepare");
+        if (sqlite3_prepare_v3(l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i], NULL) != SQLITE_OK) {
+            rc = db_err(l, err, "prepare");
             goto fail;
         }
     for (int i = 0; i < L_COUNT; i++)

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "veritee/veritee.h"
+#include "verifier/challenges.h"
 #include "verifier/log.h"
 #include "verifier/store.h"
 
@@ -85,6 +86,8 @@ struct vf_service {
     vt_ratelimit *rl_gateway;    /* gateways, per passport */
     struct vf_guard guards[VT_HTTP_MAX_ROUTES];
     vt_seal_root kek;            /* the key broker's key-encryption key (keys.c); wiped at fini */
+    vf_challenges *challenges;   /* on SQLite: the challenges, in memory (challenges.h); NULL =
+                                  * in the store, shared by replicas (PostgreSQL) */
 };
 
 /* Puts every route of svc->router behind admission (vf_guarded); wants_call(fn) tells the

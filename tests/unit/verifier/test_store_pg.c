@@ -3,7 +3,8 @@
  * The log's batch lookup passes its kinds and ids as array literals: any id comes back
  * byte for byte.  A passport's row goes in with its entry, or neither does.  A connection lost inside the log's transaction fails that transaction
  * whole (nothing of it is committed) and the next one runs on a new connection; a
- * statement outside it that finds its connection lost runs again, once. */
+ * statement outside it that finds its connection lost runs again, once.  Challenges (kept
+ * here so replicas share them) are taken once and swept at most once a minute. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,85 @@ static void test_lost_outside_transaction(void **state)
     vs_close(s);
 }
 
+/* ---- challenges (shared by replicas: in the database) ---- */
+
+static void ch_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires)
+{
+    vt_err err = { 0 };
+    if (s->ops->challenge_put(s, nonce, issued, expires, &err) != VT_OK)
+        fail_msg("challenge %s: %s", nonce, err.msg);
+}
+
+static vs_take ch_take(vs_store *s, const char *nonce, vt_time now)
+{
+    vs_take t = VS_TAKE_OK;
+    vt_time issued = 0;
+    vt_err err = { 0 };
+    assert_int_equal(s->ops->challenge_take(s, &t, &issued, nonce, now, &err), VT_OK);
+    return t;
+}
+
+/* Rows of these challenges (the e2e test's own challenges share the table). */
+static int ch_rows(const char *const *nonces, int n)
+{
+    PGconn *c = PQconnectdb(url);
+    int rows = 0;
+
+    for (int i = 0; i < n; i++) {
+        const char *v[1] = { nonces[i] };
+        PGresult *r = PQexecParams(c, "SELECT count(*) FROM challenges WHERE nonce = $1", 1, NULL, v, NULL, NULL, 0);
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        rows += atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    PQfinish(c);
+    return rows;
+}
+
+/* A nonce is taken once; an expired one is told apart from one never issued. */
+static void test_challenge_taken_once(void **state)
+{
+    vs_store *s = open_store();
+    const vt_time t0 = 1800000000;
+    (void)state;
+
+    ch_put(s, "c1aa01", t0, t0 + 300);
+    ch_put(s, "c1aa02", t0, t0 + 300);
+    assert_int_equal(ch_take(s, "c1ffff", t0 + 1), VS_TAKE_UNKNOWN);
+    assert_int_equal(ch_take(s, "c1aa01", t0 + 1), VS_TAKE_OK);
+    assert_int_equal(ch_take(s, "c1aa01", t0 + 2), VS_TAKE_USED); /* a replay */
+    assert_int_equal(ch_take(s, "c1aa02", t0 + 301), VS_TAKE_EXPIRED);
+    assert_int_equal(ch_take(s, "c1aa02", t0 + 302), VS_TAKE_EXPIRED); /* an expired one is not spent */
+    vs_close(s);
+}
+
+/* Long-expired challenges are swept at most once per VS_CHALLENGE_GC_EVERY seconds of issue
+ * time per connection, not at every challenge. */
+static void test_challenge_sweep_not_per_put(void **state)
+{
+    vs_store *s = open_store();
+    const vt_time T = 1900000000, keep = VS_CHALLENGE_KEEP, every = VS_CHALLENGE_GC_EVERY;
+    const char *const mine[] = { "c2zz", "c2ww", "c2v1", "c2v2", "c2v3" };
+    (void)state;
+
+    /* z expires 30 s after the keep window of a sweep at T begins: that sweep keeps it */
+    ch_put(s, "c2zz", T - keep - 100, T - keep + 30); /* the first put sweeps */
+    ch_put(s, "c2ww", T, T + 300);                    /* past the interval: sweeps, z stays */
+    assert_int_equal(ch_rows(mine, 5), 2);
+    /* Within the interval z becomes sweepable, but no put sweeps again until T + every. */
+    ch_put(s, "c2v1", T + 31, T + 331);
+    ch_put(s, "c2v2", T + every - 1, T + every + 299);
+    assert_int_equal(ch_rows(mine, 5), 4);
+    assert_int_equal(ch_take(s, "c2zz", T + every - 1), VS_TAKE_EXPIRED);
+    /* The first put at T + every sweeps it, and only it. */
+    ch_put(s, "c2v3", T + every, T + every + 300);
+    assert_int_equal(ch_rows(mine, 5), 4);
+    assert_int_equal(ch_take(s, "c2zz", T + every), VS_TAKE_UNKNOWN);
+    assert_int_equal(ch_take(s, "c2v3", T + every), VS_TAKE_OK);
+    assert_int_equal(ch_take(s, "c2ww", T + every), VS_TAKE_OK);
+    vs_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +342,8 @@ int main(void)
         cmocka_unit_test(test_passport_row_with_entry),
         cmocka_unit_test(test_lost_inside_transaction),
         cmocka_unit_test(test_lost_outside_transaction),
+        cmocka_unit_test(test_challenge_taken_once),
+        cmocka_unit_test(test_challenge_sweep_not_per_put),
     };
 
     url = getenv("VERITEE_TEST_PG_URL");
