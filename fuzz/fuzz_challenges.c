@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vt_time now = 1800000000;
     vt_err err;
 
-    if (vf_challenges_new(&c, TTL, 16, &err) != VT_OK)
+    if (vf_challenges_new(&c, TTL, 16, NULL, &err) != VT_OK)
         return 0;
     memset(taken, 0, sizeof(taken));
     for (size_t off = 0; off + 34 <= size; off += 34) {
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             when[n++] = now;
         } else if ((op & 3) == 1 && n > 0) {
             size_t i = arg[0] % n;
-            vt_status rc = vf_challenges_take(c, &t, &at, issued[i], now, &err);
+            vt_status rc = vf_challenges_take(c, NULL, &t, &at, issued[i], now, &err);
             if (rc == VT_E_LIMIT)
                 continue; /* full: refused, not spent */
             if (rc != VT_OK || t == VS_TAKE_UNKNOWN)
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int mine = 0;
             for (size_t i = 0; i < n; i++)
                 mine |= memcmp(issued[i], arg, VF_NONCE_LEN) == 0;
-            if (!mine && vf_challenges_take(c, &t, &at, arg, now, &err) == VT_OK && t != VS_TAKE_UNKNOWN)
+            if (!mine && vf_challenges_take(c, NULL, &t, &at, arg, now, &err) == VT_OK && t != VS_TAKE_UNKNOWN)
                 abort(); /* a nonce never issued */
         }
     }

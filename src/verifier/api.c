@@ -132,29 +132,16 @@ static void h_jwks(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 static void h_challenge(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
-    vs_store *st = store_of(req);
     uint8_t n[NONCE_LEN];
     char hex[2 * NONCE_LEN + 1], ts[32];
     vt_time now = vt_time_now(), exp = now + svc->cfg.challenge_ttl;
     vt_err e = { 0 };
 
-    if (svc->challenges != NULL) { /* in memory: nothing to store */
-        if (vf_challenges_issue(svc->challenges, n, now, &e) != VT_OK) {
-            vt_http_reply_error(resp, 500, "internal", "no randomness");
-            return;
-        }
-        vt_hex_encode(hex, n, sizeof(n));
-    } else {
-        if (vt_random(n, sizeof(n), &e) != VT_OK) {
-            vt_http_reply_error(resp, 500, "internal", "no randomness");
-            return;
-        }
-        vt_hex_encode(hex, n, sizeof(n));
-        if (st->ops->challenge_put(st, hex, now, exp, &e) != VT_OK) {
-            vf_reply_store_error(resp, &e);
-            return;
-        }
+    if (vf_challenges_issue(svc->challenges, n, now, &e) != VT_OK) { /* nothing is stored */
+        vt_http_reply_error(resp, 500, "internal", "no randomness");
+        return;
     }
+    vt_hex_encode(hex, n, sizeof(n));
     vt_metrics_inc(svc->metrics, "verifier_challenges_total", "", 1);
     reply(resp, 201, json_pack("{s:s, s:s, s:I}", "nonce", hex, "expires_at", fmt_time(ts, exp), "expires_in",
                                (json_int_t)svc->cfg.challenge_ttl));
@@ -528,10 +515,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     /* The nonce is spent before anything expensive: a replay cannot race the first use. */
-    if (svc->challenges != NULL)
-        rc = vf_challenges_take(svc->challenges, &take, &issued, nonce, now, &e);
-    else
-        rc = st->ops->challenge_take(st, &take, &issued, nonce_hex, now, &e);
+    rc = vf_challenges_take(svc->challenges, st, &take, &issued, nonce, now, &e);
     if (rc == VT_E_LIMIT) {
         vt_http_reply_error(resp, 503, "too_many_challenges", "too many challenges in use; try again shortly");
         goto out;

@@ -1,4 +1,4 @@
-/* In-memory challenges: MAC'd nonces and the set of those taken (challenges.h). */
+/* Challenges: tagged nonces, and the record of those taken (challenges.h). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +8,9 @@
 
 #define RAND_LEN 12
 #define TIME_LEN 4
-#define TAG_LEN 16
+#define TAG_LEN VS_CHALLENGE_TAG_LEN
 _Static_assert(RAND_LEN + TIME_LEN + TAG_LEN == VF_NONCE_LEN, "nonce layout");
-#define KEY_LEN 32
+#define KEY_LEN VS_CHALLENGE_KEY_LEN
 #define FIRST_SLOTS 1024
 #define DEFAULT_MAX_TAKEN ((size_t)1 << 20)
 static const char DOMAIN[] = "veritee challenge v1"; /* the tag's domain: this key tags nothing else */
@@ -25,6 +25,7 @@ struct slot {
 struct vf_challenges {
     pthread_mutex_t mu;
     uint8_t key[KEY_LEN];
+    bool shared;        /* the replicas' key: taken tags go to the store */
     vt_time ttl;
     size_t max_taken;
     struct slot *slots; /* open addressing, linear probing, at most half full */
@@ -33,10 +34,11 @@ struct vf_challenges {
     vt_time sweep_at;   /* no sweep before then: nothing taken expires earlier */
 };
 
-vt_status vf_challenges_new(vf_challenges **out, vt_time ttl, size_t max_taken, vt_err *err)
+vt_status vf_challenges_new(vf_challenges **out, vt_time ttl, size_t max_taken,
+                            const uint8_t shared_key[VS_CHALLENGE_KEY_LEN], vt_err *err)
 {
     vf_challenges *c;
-    vt_status rc;
+    vt_status rc = VT_OK;
 
     *out = NULL;
     if (ttl <= 0 || ttl > UINT32_MAX)
@@ -46,13 +48,17 @@ vt_status vf_challenges_new(vf_challenges **out, vt_time ttl, size_t max_taken, 
         free(c);
         return vt_err_set(err, VT_E_NOMEM, "challenges: out of memory");
     }
-    rc = vt_random(c->key, sizeof(c->key), err);
+    if (shared_key != NULL)
+        memcpy(c->key, shared_key, sizeof(c->key));
+    else
+        rc = vt_random(c->key, sizeof(c->key), err);
     if (rc != VT_OK) {
         free(c->slots);
         free(c);
         return rc;
     }
     pthread_mutex_init(&c->mu, NULL);
+    c->shared = shared_key != NULL;
     c->ttl = ttl;
     c->max_taken = max_taken > 0 ? max_taken : DEFAULT_MAX_TAKEN;
     c->cap = FIRST_SLOTS;
@@ -151,8 +157,8 @@ static vt_status make_room(vf_challenges *c, vt_time now, vt_err *err)
     return VT_OK;
 }
 
-vt_status vf_challenges_take(vf_challenges *c, vs_take *out, vt_time *issued, const uint8_t nonce[VF_NONCE_LEN],
-                             vt_time now, vt_err *err)
+vt_status vf_challenges_take(vf_challenges *c, vs_store *st, vs_take *out, vt_time *issued,
+                             const uint8_t nonce[VF_NONCE_LEN], vt_time now, vt_err *err)
 {
     uint8_t tag[TAG_LEN];
     uint32_t t = 0;
@@ -173,6 +179,15 @@ vt_status vf_challenges_take(vf_challenges *c, vs_take *out, vt_time *issued, co
     if (now >= expires) {
         *out = VS_TAKE_EXPIRED;
         return VT_OK;
+    }
+    if (c->shared) {
+        bool fresh = false;
+        rc = st->ops->challenge_spend(st, &fresh, tag, expires, now, err);
+        if (rc == VT_OK) {
+            *out = fresh ? VS_TAKE_OK : VS_TAKE_USED;
+            *issued = fresh ? (vt_time)t : 0;
+        }
+        return rc;
     }
     pthread_mutex_lock(&c->mu);
     s = probe(c->slots, c->cap, tag_key(tag));

@@ -1,21 +1,25 @@
 /*
- * The challenges of a verifier on SQLite, kept in memory (challenges.c): a
- * single-node verifier's nonces cost no database write.
+ * The verifier's challenges (challenges.c): issuing a nonce writes nothing,
+ * taking one records it once.
  *
  * A nonce carries what checking it needs: 12 random bytes, the second it was
- * issued (u32be) and a tag, the first 16 bytes of HMAC-SHA256 under a key
- * made at start and never written anywhere.  Taking a nonce checks the tag
- * (constant time: a nonce this process did not issue is unknown), its age
- * against the lifetime, and the set of tags already taken, which it then
- * joins until the nonce would have expired.  So each nonce is good once, and
- * a restart forgets every outstanding one (a new key): an attester that asked
- * just before gets "unknown" and asks again.
+ * issued (u32be) and a tag, the first 16 bytes of HMAC-SHA256 under the
+ * challenge key.  Taking a nonce checks the tag (constant time: a nonce not
+ * issued under this key is unknown), its age against the lifetime, and then
+ * records the tag as taken until the nonce would have expired; a second take
+ * finds it there.  So each nonce is good once.
  *
- * The taken set grows only by genuine nonces (the tag comes first), and holds
- * at most max_taken of them at once: past that, taking is refused (VT_E_LIMIT)
- * until older ones expire.  Replicas on PostgreSQL share challenges in the
- * database instead (store.h), since a challenge and its attest may reach
- * different replicas.  Thread-safe.
+ * Where the key and the taken tags live:
+ * - SQLite (one process): in memory.  The key is made at start and never
+ *   written, so a restart forgets every outstanding nonce (an attester that
+ *   asked just before gets "unknown" and asks again).  The taken set holds at
+ *   most max_taken tags at once: past that, taking is refused (VT_E_LIMIT)
+ *   until older ones expire.
+ * - PostgreSQL (replicas, whose challenge and attest may reach different
+ *   ones): in the database (store.h challenge_key, challenge_spend), one
+ *   insert per take.
+ * Either way a tag is recorded only for a genuine nonce (the tag is checked
+ * first).  Thread-safe.
  */
 #ifndef VT_VERIFIER_CHALLENGES_H
 #define VT_VERIFIER_CHALLENGES_H
@@ -29,20 +33,23 @@
 
 typedef struct vf_challenges vf_challenges;
 
-/* ttl: a nonce's lifetime in seconds (> 0); max_taken: nonces taken and not yet expired that
- * are remembered at once (0 = 1,048,576). */
-vt_status vf_challenges_new(vf_challenges **out, vt_time ttl, size_t max_taken, vt_err *err);
+/* ttl: a nonce's lifetime in seconds (> 0).  shared_key: the replicas' key (taken tags then
+ * go to the store given to take), or NULL for a key of this process and taken tags kept in
+ * memory, max_taken of them at once (0 = 1,048,576). */
+vt_status vf_challenges_new(vf_challenges **out, vt_time ttl, size_t max_taken,
+                            const uint8_t shared_key[VS_CHALLENGE_KEY_LEN], vt_err *err);
 /* Wipes the key.  NULL-safe. */
 void vf_challenges_free(vf_challenges *c);
 /* A fresh nonce issued at now. */
 vt_status vf_challenges_issue(vf_challenges *c, uint8_t nonce[VF_NONCE_LEN], vt_time now, vt_err *err);
 /*
  * Takes nonce at now: *out VS_TAKE_OK (with *issued, the second it was issued) the first
- * time, VS_TAKE_USED after, VS_TAKE_EXPIRED once its lifetime has passed (the same as the
- * database's challenges: expired from issued + ttl on), VS_TAKE_UNKNOWN when this process
- * did not issue it.  VT_E_LIMIT when max_taken unexpired nonces are taken already.
+ * time, VS_TAKE_USED after, VS_TAKE_EXPIRED from issued + ttl on, VS_TAKE_UNKNOWN when it
+ * was not issued under this key.  st: the caller's store connection, for a shared key (its
+ * challenge_spend records the take); unused otherwise.  VT_E_LIMIT when max_taken
+ * unexpired nonces are taken already (in memory); the store's error when it fails.
  */
-vt_status vf_challenges_take(vf_challenges *c, vs_take *out, vt_time *issued, const uint8_t nonce[VF_NONCE_LEN],
-                             vt_time now, vt_err *err);
+vt_status vf_challenges_take(vf_challenges *c, vs_store *st, vs_take *out, vt_time *issued,
+                             const uint8_t nonce[VF_NONCE_LEN], vt_time now, vt_err *err);
 
 #endif

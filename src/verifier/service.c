@@ -83,9 +83,17 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     /* One connection up front creates the schema before the workers race for it. */
     if (rc == VT_OK)
         rc = vs_open(&st, svc->db_url, err);
-    /* One process serves a SQLite database: its challenges need no row (challenges.h). */
-    if (rc == VT_OK && strcmp(st->backend, "sqlite") == 0)
-        rc = vf_challenges_new(&svc->challenges, svc->cfg.challenge_ttl, 0, err);
+    /* The challenges: the replicas' key from the store when it shares one (PostgreSQL), else
+     * a key and a taken set of this process (challenges.h). */
+    if (rc == VT_OK) {
+        uint8_t key[VS_CHALLENGE_KEY_LEN];
+        bool shared = st->ops->challenge_key != NULL;
+        if (shared)
+            rc = st->ops->challenge_key(st, key, err);
+        if (rc == VT_OK)
+            rc = vf_challenges_new(&svc->challenges, svc->cfg.challenge_ttl, 0, shared ? key : NULL, err);
+        vt_wipe(key, sizeof(key));
+    }
     vs_close(st);
     if (rc == VT_OK)
         rc = vf_log_open(&svc->log, svc->db_url, cfg->state_dir, cfg->log_origin, cfg->listen, err);

@@ -36,25 +36,26 @@ typedef enum vs_take {
 
 typedef struct vs_store vs_store;
 
-/* Challenges expired for longer than VS_CHALLENGE_KEEP seconds are swept (an attest with
- * one is then told "unknown" rather than "expired"); each store connection sweeps at most
- * once per VS_CHALLENGE_GC_EVERY seconds, from challenge_put, so the sweep's write
- * transaction is not paid per challenge. */
-#define VS_CHALLENGE_KEEP 3600
+/* Taken challenges whose nonces have expired are swept by each store connection at most once
+ * per VS_CHALLENGE_GC_EVERY seconds, from challenge_spend, so the sweep's write transaction is
+ * not paid per challenge. */
 #define VS_CHALLENGE_GC_EVERY 60
-/* Whether a challenge issued at `issued` on a connection sweeps first: true at most once per
- * VS_CHALLENGE_GC_EVERY seconds of issue time (*next, the connection's, starts at 0). */
-bool vs_challenge_sweep_due(vt_time *next, vt_time issued);
+#define VS_CHALLENGE_KEY_LEN 32
+#define VS_CHALLENGE_TAG_LEN 16
+/* Whether a spend at `now` on a connection sweeps first: true at most once per
+ * VS_CHALLENGE_GC_EVERY seconds (*next, the connection's, starts at 0). */
+bool vs_challenge_sweep_due(vt_time *next, vt_time now);
 
 struct vs_ops {
     void (*close)(vs_store *s);
     vt_status (*ping)(vs_store *s, vt_err *err);
-    /* Challenges shared by replicas (PostgreSQL); NULL where the verifier keeps them in
-     * memory (SQLite: verifier/challenges.h). */
-    vt_status (*challenge_put)(vs_store *s, const char *nonce_hex, vt_time issued, vt_time expires, vt_err *err);
-    /* Marks the challenge used in one atomic step; issued_out gets its issue time. */
-    vt_status (*challenge_take)(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce_hex, vt_time now,
-                                vt_err *err);
+    /* Challenges shared by replicas (PostgreSQL; NULL where one process keeps them in
+     * memory, SQLite: verifier/challenges.h).  challenge_key: the key every replica tags its
+     * nonces with, made by the first to ask.  challenge_spend: records a nonce (its tag) as
+     * taken until it expires, in one atomic step; *fresh false when it was taken already. */
+    vt_status (*challenge_key)(vs_store *s, uint8_t key[VS_CHALLENGE_KEY_LEN], vt_err *err);
+    vt_status (*challenge_spend)(vs_store *s, bool *fresh, const uint8_t tag[VS_CHALLENGE_TAG_LEN], vt_time expires,
+                                 vt_time now, vt_err *err);
     vt_status (*env_put)(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err);
     /* VT_E_NOTFOUND when absent; *json_out freed with free(). */
     vt_status (*env_get)(vs_store *s, char **json_out, const char *id, vt_err *err);

@@ -12,9 +12,9 @@
 #include "veritee/tlog.h"
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS challenges (nonce TEXT PRIMARY KEY, issued_at BIGINT NOT NULL,"
-    " expires_at BIGINT NOT NULL, used BOOLEAN NOT NULL DEFAULT FALSE);"
-    "CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges(expires_at);"
+    "CREATE TABLE IF NOT EXISTS challenge_key (one INTEGER PRIMARY KEY CHECK (one = 1), key BYTEA NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS challenges_taken (tag BYTEA PRIMARY KEY, expires_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS challenges_taken_expiry ON challenges_taken(expires_at);"
     "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS kbs_resources (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS kbs_seen (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);"
@@ -49,11 +49,14 @@ static const struct {
     const char *name;
     const char *sql;
 } stmts[] = {
-    { "ch_gc", "DELETE FROM challenges WHERE expires_at < $1::bigint" },
-    { "ch_put", "INSERT INTO challenges (nonce, issued_at, expires_at, used) VALUES ($1, $2::bigint, $3::bigint, FALSE)" },
-    { "ch_take", "UPDATE challenges SET used = TRUE WHERE nonce = $1 AND NOT used AND expires_at > $2::bigint"
-                 " RETURNING issued_at" },
-    { "ch_peek", "SELECT used, expires_at FROM challenges WHERE nonce = $1" },
+    { "ch_key_put", "INSERT INTO challenge_key (one, key) VALUES (1, decode($1, 'hex')) ON CONFLICT (one) DO NOTHING" },
+    { "ch_key_get", "SELECT encode(key, 'hex') FROM challenge_key WHERE one = 1" },
+    { "ch_gc", "DELETE FROM challenges_taken WHERE expires_at <= $1::bigint" },
+    /* set_config(..., true) holds for this statement's own transaction: its commit does not
+     * wait for the WAL flush (pg_challenge_spend says why that is enough) */
+    { "ch_spend", "WITH async AS (SELECT set_config('synchronous_commit', 'off', true))"
+                  " INSERT INTO challenges_taken (tag, expires_at) SELECT decode($1, 'hex'), $2::bigint FROM async"
+                  " ON CONFLICT (tag) DO NOTHING" },
     { "env_put", "INSERT INTO environments (id, json, updated_at) VALUES ($1, $2, $3::bigint)"
                  " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at" },
     { "env_get", "SELECT json FROM environments WHERE id = $1" },
@@ -90,7 +93,7 @@ struct pg {
     vs_store base;
     PGconn *c;
     bool in_tx;       /* inside the log's BEGIN .. COMMIT: a lost connection is not retried */
-    vt_time gc_after; /* challenges: the next sweep of long-expired ones (VS_CHALLENGE_GC_EVERY) */
+    vt_time gc_after; /* challenges: the next sweep of expired ones (VS_CHALLENGE_GC_EVERY) */
 };
 
 /*
@@ -204,56 +207,61 @@ static void i64(char out[24], int64_t v)
     snprintf(out, 24, "%" PRId64, v);
 }
 
-static vt_status pg_challenge_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires, vt_err *err)
+/* The replicas' shared challenge key: the first replica's random one (kept in the database,
+ * which every replica trusts with its passports anyway). */
+static vt_status pg_challenge_key(vs_store *s, uint8_t key[VS_CHALLENGE_KEY_LEN], vt_err *err)
 {
     struct pg *p = (struct pg *)s;
-    char a[24], b[24];
-    const char *v[3];
+    uint8_t mine[VS_CHALLENGE_KEY_LEN];
+    char hex[2 * VS_CHALLENGE_KEY_LEN + 1];
+    const char *v[1] = { hex };
     PGresult *r;
+    vt_status rc = vt_random(mine, sizeof(mine), err);
 
-    if (vs_challenge_sweep_due(&p->gc_after, issued)) { /* a transaction (and a WAL flush) of its own */
-        i64(a, issued - VS_CHALLENGE_KEEP);
-        v[0] = a;
-        PQclear(run(p, "ch_gc", 1, v));
-    }
-    i64(a, issued);
-    i64(b, expires);
-    v[0] = nonce;
-    v[1] = a;
-    v[2] = b;
-    r = run(p, "ch_put", 3, v);
+    if (rc != VT_OK)
+        return rc;
+    vt_hex_encode(hex, mine, sizeof(mine));
+    vt_wipe(mine, sizeof(mine));
+    r = run(p, "ch_key_put", 1, v); /* kept only by the first */
+    vt_wipe(hex, sizeof(hex));
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return pg_fail(p, r, err, "challenge insert");
+        return pg_fail(p, r, err, "challenge key");
     PQclear(r);
-    return VT_OK;
+    r = run(p, "ch_key_get", 0, NULL);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return pg_fail(p, r, err, "challenge key");
+    rc = PQntuples(r) == 1 ? vt_hex_decode(key, VS_CHALLENGE_KEY_LEN, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)), err)
+                           : vt_err_set(err, VT_E_FORMAT, "store: postgres challenge key missing");
+    vt_wipe(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+    PQclear(r);
+    return rc;
 }
 
-static vt_status pg_challenge_take(vs_store *s, vs_take *out, vt_time *issued_out, const char *nonce, vt_time now,
-                                   vt_err *err)
+/*
+ * A nonce taken: its tag goes in once, until it expires.  One round trip, whose commit does
+ * not wait for the WAL flush: a crash of the database server may forget the last moment's
+ * takes, and such a nonce may then be presented once more within its lifetime, which yields
+ * only another passport for the same evidence and the same cnf key (docs/verifier.md).
+ */
+static vt_status pg_challenge_spend(vs_store *s, bool *fresh, const uint8_t tag[VS_CHALLENGE_TAG_LEN],
+                                    vt_time expires, vt_time now, vt_err *err)
 {
     struct pg *p = (struct pg *)s;
-    char a[24];
-    const char *v[2] = { nonce, a };
+    char a[24], hex[2 * VS_CHALLENGE_TAG_LEN + 1];
+    const char *v[2] = { hex, a };
     PGresult *r;
 
-    *out = VS_TAKE_UNKNOWN;
-    *issued_out = 0;
-    i64(a, now);
-    r = run(p, "ch_take", 2, v);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        return pg_fail(p, r, err, "challenge update");
-    if (PQntuples(r) == 1) {
-        *issued_out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        *out = VS_TAKE_OK;
-        PQclear(r);
-        return VT_OK;
+    *fresh = false;
+    if (vs_challenge_sweep_due(&p->gc_after, now)) { /* a transaction of its own, once a minute */
+        i64(a, now);
+        PQclear(run(p, "ch_gc", 1, v + 1));
     }
-    PQclear(r);
-    r = run(p, "ch_peek", 1, v);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        return pg_fail(p, r, err, "challenge select");
-    if (PQntuples(r) == 1)
-        *out = PQgetvalue(r, 0, 0)[0] == 't' ? VS_TAKE_USED : VS_TAKE_EXPIRED;
+    vt_hex_encode(hex, tag, VS_CHALLENGE_TAG_LEN);
+    i64(a, expires);
+    r = run(p, "ch_spend", 2, v);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return pg_fail(p, r, err, "challenge spend");
+    *fresh = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     return VT_OK;
 }
@@ -803,8 +811,8 @@ static const struct vs_key_ops pg_key_ops = {
 static const struct vs_ops pg_ops = {
     .close = pg_close,
     .ping = pg_ping,
-    .challenge_put = pg_challenge_put,
-    .challenge_take = pg_challenge_take,
+    .challenge_key = pg_challenge_key,
+    .challenge_spend = pg_challenge_spend,
     .env_put = pg_env_put,
     .env_get = pg_env_get,
     .env_list = pg_env_list,

@@ -86,8 +86,7 @@ struct vf_service {
     vt_ratelimit *rl_gateway;    /* gateways, per passport */
     struct vf_guard guards[VT_HTTP_MAX_ROUTES];
     vt_seal_root kek;            /* the key broker's key-encryption key (keys.c); wiped at fini */
-    vf_challenges *challenges;   /* on SQLite: the challenges, in memory (challenges.h); NULL =
-                                  * in the store, shared by replicas (PostgreSQL) */
+    vf_challenges *challenges;   /* nonces issued and taken (challenges.h) */
 };
 
 /* Puts every route of svc->router behind admission (vf_guarded); wants_call(fn) tells the

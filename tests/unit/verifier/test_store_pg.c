@@ -3,8 +3,9 @@
  * The log's batch lookup passes its kinds and ids as array literals: any id comes back
  * byte for byte.  A passport's row goes in with its entry, or neither does.  A connection lost inside the log's transaction fails that transaction
  * whole (nothing of it is committed) and the next one runs on a new connection; a
- * statement outside it that finds its connection lost runs again, once.  Challenges (kept
- * here so replicas share them) are taken once and swept at most once a minute. */
+ * statement outside it that finds its connection lost runs again, once.  Challenges: every
+ * replica gets the same key; a tag is taken once; expired ones are swept at most once a
+ * minute. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,58 +232,63 @@ static void test_lost_outside_transaction(void **state)
     vs_store *s = open_store();
     unsigned long r0 = s->lost_connections;
     vt_time now = vt_time_now();
-    vs_take t = VS_TAKE_UNKNOWN;
-    vt_time issued = 0;
+    uint8_t a[VS_CHALLENGE_TAG_LEN], b[VS_CHALLENGE_TAG_LEN];
+    bool fresh = false;
     vt_err err = { 0 };
 
     (void)state;
+    memset(a, 0xa1, sizeof(a));
+    memset(b, 0xb2, sizeof(b));
     assert_int_equal(s->ops->ping(s, &err), VT_OK);
     terminate_others();
-    if (s->ops->challenge_put(s, "00ff00ff", now, now + 60, &err) != VT_OK)
+    if (s->ops->challenge_spend(s, &fresh, a, now + 60, now, &err) != VT_OK)
         fail_msg("challenge after the connection was lost: %s", err.msg);
+    assert_true(fresh);
     terminate_others();
-    assert_int_equal(s->ops->challenge_take(s, &t, &issued, "00ff00ff", now, &err), VT_OK);
-    assert_int_equal(t, VS_TAKE_OK);
-    assert_int_equal(issued, now);
+    assert_int_equal(s->ops->challenge_spend(s, &fresh, a, now + 60, now, &err), VT_OK);
+    assert_false(fresh); /* recorded once, and found by the statement's second run */
     assert_int_equal(s->lost_connections, r0);
 
     alter_database("ALLOW_CONNECTIONS false");
     terminate_others();
-    assert_int_equal(s->ops->challenge_put(s, "11ee11ee", now, now + 60, &err), VT_E_IO);
-    assert_non_null(strstr(err.msg, "challenge insert"));
+    assert_int_equal(s->ops->challenge_spend(s, &fresh, b, now + 60, now, &err), VT_E_IO);
+    assert_non_null(strstr(err.msg, "challenge spend"));
     alter_database("ALLOW_CONNECTIONS true");
-    if (s->ops->challenge_put(s, "11ee11ee", now, now + 60, &err) != VT_OK)
+    if (s->ops->challenge_spend(s, &fresh, b, now + 60, now, &err) != VT_OK)
         fail_msg("challenge once the database is back: %s", err.msg);
+    assert_true(fresh);
     vs_close(s);
 }
 
-/* ---- challenges (shared by replicas: in the database) ---- */
+/* ---- challenges (shared by replicas: the key and the taken tags in the database) ---- */
 
-static void ch_put(vs_store *s, const char *nonce, vt_time issued, vt_time expires)
+static bool spend(vs_store *s, uint8_t byte, vt_time expires, vt_time now)
 {
+    uint8_t tag[VS_CHALLENGE_TAG_LEN];
+    bool fresh = false;
     vt_err err = { 0 };
-    if (s->ops->challenge_put(s, nonce, issued, expires, &err) != VT_OK)
-        fail_msg("challenge %s: %s", nonce, err.msg);
+
+    memset(tag, byte, sizeof(tag));
+    if (s->ops->challenge_spend(s, &fresh, tag, expires, now, &err) != VT_OK)
+        fail_msg("challenge spend: %s", err.msg);
+    return fresh;
 }
 
-static vs_take ch_take(vs_store *s, const char *nonce, vt_time now)
-{
-    vs_take t = VS_TAKE_OK;
-    vt_time issued = 0;
-    vt_err err = { 0 };
-    assert_int_equal(s->ops->challenge_take(s, &t, &issued, nonce, now, &err), VT_OK);
-    return t;
-}
-
-/* Rows of these challenges (the e2e test's own challenges share the table). */
-static int ch_rows(const char *const *nonces, int n)
+/* Rows of taken tags made of these bytes (others' tags share the table). */
+static int taken_rows(const uint8_t *bytes, int n)
 {
     PGconn *c = PQconnectdb(url);
     int rows = 0;
 
     for (int i = 0; i < n; i++) {
-        const char *v[1] = { nonces[i] };
-        PGresult *r = PQexecParams(c, "SELECT count(*) FROM challenges WHERE nonce = $1", 1, NULL, v, NULL, NULL, 0);
+        char hex[2 * VS_CHALLENGE_TAG_LEN + 1];
+        const char *v[1] = { hex };
+        uint8_t tag[VS_CHALLENGE_TAG_LEN];
+        PGresult *r;
+        memset(tag, bytes[i], sizeof(tag));
+        vt_hex_encode(hex, tag, sizeof(tag));
+        r = PQexecParams(c, "SELECT count(*) FROM challenges_taken WHERE tag = decode($1, 'hex')", 1, NULL, v, NULL,
+                         NULL, 0);
         assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
         rows += atoi(PQgetvalue(r, 0, 0));
         PQclear(r);
@@ -291,47 +297,56 @@ static int ch_rows(const char *const *nonces, int n)
     return rows;
 }
 
-/* A nonce is taken once; an expired one is told apart from one never issued. */
+/* Every replica gets the same key: the first one's. */
+static void test_challenge_key_shared(void **state)
+{
+    vs_store *a = open_store(), *b = open_store();
+    uint8_t ka[VS_CHALLENGE_KEY_LEN], kb[VS_CHALLENGE_KEY_LEN], zero[VS_CHALLENGE_KEY_LEN] = { 0 };
+    vt_err err = { 0 };
+    (void)state;
+
+    assert_int_equal(a->ops->challenge_key(a, ka, &err), VT_OK);
+    assert_int_equal(b->ops->challenge_key(b, kb, &err), VT_OK);
+    assert_memory_equal(ka, kb, sizeof(ka));
+    assert_memory_not_equal(ka, zero, sizeof(ka));
+    vs_close(a);
+    vs_close(b);
+    a = open_store();
+    assert_int_equal(a->ops->challenge_key(a, kb, &err), VT_OK);
+    assert_memory_equal(ka, kb, sizeof(ka)); /* and after a restart */
+    vs_close(a);
+}
+
+/* A tag is taken once, also through another replica's connection. */
 static void test_challenge_taken_once(void **state)
 {
-    vs_store *s = open_store();
+    vs_store *a = open_store(), *b = open_store();
     const vt_time t0 = 1800000000;
     (void)state;
 
-    ch_put(s, "c1aa01", t0, t0 + 300);
-    ch_put(s, "c1aa02", t0, t0 + 300);
-    assert_int_equal(ch_take(s, "c1ffff", t0 + 1), VS_TAKE_UNKNOWN);
-    assert_int_equal(ch_take(s, "c1aa01", t0 + 1), VS_TAKE_OK);
-    assert_int_equal(ch_take(s, "c1aa01", t0 + 2), VS_TAKE_USED); /* a replay */
-    assert_int_equal(ch_take(s, "c1aa02", t0 + 301), VS_TAKE_EXPIRED);
-    assert_int_equal(ch_take(s, "c1aa02", t0 + 302), VS_TAKE_EXPIRED); /* an expired one is not spent */
-    vs_close(s);
+    assert_true(spend(a, 0xc1, t0 + 300, t0 + 1));
+    assert_false(spend(a, 0xc1, t0 + 300, t0 + 2)); /* a replay */
+    assert_false(spend(b, 0xc1, t0 + 300, t0 + 2)); /* at another replica */
+    assert_true(spend(b, 0xc2, t0 + 300, t0 + 2));
+    vs_close(a);
+    vs_close(b);
 }
 
-/* Long-expired challenges are swept at most once per VS_CHALLENGE_GC_EVERY seconds of issue
- * time per connection, not at every challenge. */
-static void test_challenge_sweep_not_per_put(void **state)
+/* Tags whose nonces expired are swept at most once per VS_CHALLENGE_GC_EVERY seconds per
+ * connection, not at every spend. */
+static void test_challenge_sweep_not_per_spend(void **state)
 {
     vs_store *s = open_store();
-    const vt_time T = 1900000000, keep = VS_CHALLENGE_KEEP, every = VS_CHALLENGE_GC_EVERY;
-    const char *const mine[] = { "c2zz", "c2ww", "c2v1", "c2v2", "c2v3" };
+    const vt_time T = 1900000000, every = VS_CHALLENGE_GC_EVERY;
+    const uint8_t mine[] = { 0xd1, 0xd2, 0xd3 };
     (void)state;
 
-    /* z expires 30 s after the keep window of a sweep at T begins: that sweep keeps it */
-    ch_put(s, "c2zz", T - keep - 100, T - keep + 30); /* the first put sweeps */
-    ch_put(s, "c2ww", T, T + 300);                    /* past the interval: sweeps, z stays */
-    assert_int_equal(ch_rows(mine, 5), 2);
-    /* Within the interval z becomes sweepable, but no put sweeps again until T + every. */
-    ch_put(s, "c2v1", T + 31, T + 331);
-    ch_put(s, "c2v2", T + every - 1, T + every + 299);
-    assert_int_equal(ch_rows(mine, 5), 4);
-    assert_int_equal(ch_take(s, "c2zz", T + every - 1), VS_TAKE_EXPIRED);
-    /* The first put at T + every sweeps it, and only it. */
-    ch_put(s, "c2v3", T + every, T + every + 300);
-    assert_int_equal(ch_rows(mine, 5), 4);
-    assert_int_equal(ch_take(s, "c2zz", T + every), VS_TAKE_UNKNOWN);
-    assert_int_equal(ch_take(s, "c2v3", T + every), VS_TAKE_OK);
-    assert_int_equal(ch_take(s, "c2ww", T + every), VS_TAKE_OK);
+    assert_true(spend(s, 0xd1, T + 30, T));          /* the first spend sweeps (before its insert) */
+    assert_true(spend(s, 0xd2, T + 331, T + 31));    /* d1 has expired: no sweep within the interval */
+    assert_int_equal(taken_rows(mine, 3), 2);
+    assert_true(spend(s, 0xd3, T + every + 300, T + every)); /* sweeps d1, and only it */
+    assert_int_equal(taken_rows(mine, 3), 2);
+    assert_int_equal(taken_rows(mine, 1), 0);
     vs_close(s);
 }
 
@@ -342,8 +357,9 @@ int main(void)
         cmocka_unit_test(test_passport_row_with_entry),
         cmocka_unit_test(test_lost_inside_transaction),
         cmocka_unit_test(test_lost_outside_transaction),
+        cmocka_unit_test(test_challenge_key_shared),
         cmocka_unit_test(test_challenge_taken_once),
-        cmocka_unit_test(test_challenge_sweep_not_per_put),
+        cmocka_unit_test(test_challenge_sweep_not_per_spend),
     };
 
     url = getenv("VERITEE_TEST_PG_URL");
