@@ -114,8 +114,10 @@ void vf_keys_fini(vf_service *svc);
 /* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */
 int vf_run(const vf_config *cfg);
 /* One operator log line on stderr: {"ts","level","service":"verifier","msg","detail"} (detail
- * optional: our own words, never a secret). */
+ * optional: our own words, never a secret), written at once (at most 2 KiB: a longer detail
+ * is cut).  The _at form adds one more field, key (a name of ours) with value, before detail. */
 void vf_log_line(const char *level, const char *msg, const char *detail);
+void vf_log_line_at(const char *level, const char *msg, const char *key, const char *value, const char *detail);
 /* 503 store_unavailable.  The store's own words (table names, SQL errors) go to the
  * operator's log (vf_log_line), not to whoever asked: the caller learns only to come back. */
 #define VF_STORE_UNAVAILABLE "the verifier's store is unavailable now; try again"

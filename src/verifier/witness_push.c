@@ -9,6 +9,7 @@
 #include "verifier/log.h"
 #include "base/cond.h"
 #include "verifier/store.h"
+#include "verifier/verifier.h"
 #include "verifier/witness_push.h"
 
 #define RETRY_SECS 10
@@ -34,13 +35,7 @@ struct vf_witnesses {
 
 static void log_line(const char *level, const char *msg, const char *url, const char *detail)
 {
-    fprintf(stderr, "{\"level\":\"%s\",\"service\":\"verifier\",\"msg\":\"%s\",\"witness\":\"", level, msg);
-    for (const char *p = url; *p != '\0'; p++)
-        fputc(*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '\'' : *p, stderr);
-    fputs("\",\"detail\":\"", stderr);
-    for (const char *p = detail; *p != '\0'; p++)
-        fputc(*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '\'' : *p, stderr);
-    fputs("\"}\n", stderr);
+    vf_log_line_at(level, msg, "witness", url, detail);
 }
 
 /* One offer of the checkpoint note (text[0..tl) + signatures) of `size` to witness x.
