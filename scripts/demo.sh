@@ -128,6 +128,12 @@ echo "receipt token: $(head -c 72 "$work/receipt.jwt")..."
 echo "veritee receipt verify RECEIPT --passport $PASS --verifier $V --body response.json:"
 "$VT" receipt verify "$work/receipt.jwt" --passport "$PASS" --verifier "$V" --body "$work/response.json" |
   grep -E '^  (ok|FAIL)|receipt verified' | indent
+prom="$VERITEE_STATE/metrics/receipts.prom"
+for _ in $(seq 30); do grep -q '^veritee_gateway_receipts_sent_total [1-9]' "$prom" 2>/dev/null && break; sleep 0.1; done
+m() { sed -n "s/^veritee_gateway_receipts_$1 //p" "$prom" 2>/dev/null; }
+echo "the gateway's durable receipt queue: $(m sent_total) sent to the verifier's transparency log, $(m queued) waiting;"
+r=$(m reserve_bytes)
+echo "  $(( ${r:-0} / 1048576 )) MiB reserved on disk ahead of it, so a full disk still takes receipts (docs/gateway.md)"
 echo "the same receipt with one character of its signature changed:"
 t=$(cat "$work/receipt.jwt"); hd=${t%.*}; i=$((${#hd} + 10)); c=A; [ "${t:i:1}" = A ] && c=B
 printf '%s%s%s\n' "${t:0:i}" "$c" "${t:i+1}" >"$work/tampered.jwt"
