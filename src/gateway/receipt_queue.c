@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/owner_lock.h"
 #include "gateway/crc32.h"
 #include "gateway/receipt_queue.h"
 
@@ -424,35 +424,27 @@ static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
 
 /*
  * One process per queue: two gateways appending to the same segment would interleave their
- * records and each would read the other's as corrupt (receipts lost).  An exclusive flock on
- * <dir>/lock, held until close, makes the second one fail at start; the lock goes with the
- * process, so a crash leaves nothing to clean.  The file holds the holder's pid for the message.
+ * records and each would read the other's as corrupt (receipts lost).  <dir>/lock is held
+ * until close (base/owner_lock.h), so the second one fails at start.
  */
 static vt_status rq_lock(vt_gw_rq *q, vt_err *err)
 {
-    char path[4100], pid[24];
-    ssize_t n;
+    char path[4100], pid[VT_OWNER_PID_MAX];
+    vt_status rc;
 
     snprintf(path, sizeof(path), "%s/lock", q->dir);
-    q->lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (q->lfd < 0)
-        return vt_err_set(err, VT_E_IO, "receipt queue: cannot open %s: %s", path, strerror(errno));
-    if (flock(q->lfd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        if (e != EWOULDBLOCK)
-            return vt_err_set(err, VT_E_IO, "receipt queue: cannot lock %s: %s", path, strerror(e));
-        n = pread(q->lfd, pid, sizeof(pid) - 1, 0);
-        pid[n > 0 ? (size_t)n : 0] = '\0';
-        pid[strspn(pid, "0123456789")] = '\0'; /* the holder's pid, if it wrote one */
+    rc = vt__owner_lock(&q->lfd, pid, path, err);
+    if (rc == VT_E_POLICY)
         return vt_err_set(err, VT_E_POLICY,
                           "receipt queue: %s is in use by another gateway%s%s%s; give each gateway its own state "
                           "directory (--state)",
                           q->dir, pid[0] != '\0' ? " (pid " : "", pid, pid[0] != '\0' ? ")" : "");
+    if (rc != VT_OK && err != NULL) {
+        char m[sizeof(err->msg)];
+        snprintf(m, sizeof(m), "%s", err->msg);
+        vt_err_set(err, rc, "receipt queue: %s", m);
     }
-    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-    if (ftruncate(q->lfd, 0) != 0 || pwrite(q->lfd, pid, (size_t)n, 0) != n)
-        return vt_err_set(err, VT_E_IO, "receipt queue: cannot write %s: %s", path, strerror(errno));
-    return VT_OK;
+    return rc;
 }
 
 vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)

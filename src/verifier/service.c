@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/owner_lock.h"
 #include "verifier/verifier.h"
 
 vt_status vf_routes(vf_service *svc, vt_err *err);
@@ -25,12 +26,37 @@ void vf_reply_store_error(vt_http_resp *resp, const vt_err *e)
     vt_http_reply_error(resp, 503, "store_unavailable", "%s", said.msg);
 }
 
+/*
+ * One process serves a SQLite database: its challenges live in that process (challenges.h),
+ * so a second verifier on the same file would answer "nonce unknown" to half the attesters
+ * and let a nonce be taken once in each.  <db>-verifier.lock is held until the service ends;
+ * several verifiers share PostgreSQL instead.
+ */
+static vt_status own_sqlite(vf_service *svc, vt_err *err)
+{
+    const char *path = svc->db_url + 7;
+    char lock[4300], pid[VT_OWNER_PID_MAX];
+    vt_status rc;
+
+    if (strncmp(svc->db_url, "sqlite:", 7) != 0 || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return VT_OK;
+    snprintf(lock, sizeof(lock), "%s-verifier.lock", path);
+    rc = vt__owner_lock(&svc->owner_fd, pid, lock, err);
+    if (rc == VT_E_POLICY)
+        return vt_err_set(err, VT_E_POLICY,
+                          "verifier: %s is served by another verifier%s%s%s; one process serves a SQLite database "
+                          "(several share PostgreSQL: --db postgres://...)",
+                          path, pid[0] != '\0' ? " (pid " : "", pid, pid[0] != '\0' ? ")" : "");
+    return rc;
+}
+
 vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
 {
     vt_status rc;
     vs_store *st = NULL;
 
     memset(svc, 0, sizeof(*svc));
+    svc->owner_fd = -1;
     svc->cfg = *cfg;
     pthread_rwlock_init(&svc->kr_lock, NULL);
     if (svc->cfg.issuer == NULL)
@@ -53,6 +79,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     else
         snprintf(svc->db_url, sizeof(svc->db_url), "sqlite:%s/verifier.db", cfg->state_dir);
     rc = vt_dir_private(cfg->state_dir, err); /* tightened to 0700, never another user's */
+    if (rc == VT_OK)
+        rc = own_sqlite(svc, err);
     if (rc == VT_OK)
         rc = vt_keyring_open(&svc->kr, svc->key_dir, err);
     if (rc == VT_OK)
@@ -119,6 +147,9 @@ void vf_service_fini(vf_service *svc)
     vt_metrics_free(svc->metrics);
     vf_challenges_free(svc->challenges);
     svc->challenges = NULL;
+    if (svc->owner_fd >= 0)
+        close(svc->owner_fd); /* lets the database go */
+    svc->owner_fd = -1;
     pthread_rwlock_destroy(&svc->kr_lock);
     svc->kr = NULL;
     svc->cache = NULL;

@@ -87,6 +87,7 @@ struct vf_service {
     struct vf_guard guards[VT_HTTP_MAX_ROUTES];
     vt_seal_root kek;            /* the key broker's key-encryption key (keys.c); wiped at fini */
     vf_challenges *challenges;   /* nonces issued and taken (challenges.h) */
+    int owner_fd;                /* SQLite: the lock that makes this process its only server */
 };
 
 /* Puts every route of svc->router behind admission (vf_guarded); wants_call(fn) tells the

@@ -44,6 +44,12 @@ A="Authorization: Bearer $TOKEN"
 MODEL=$(printf 'a%.0s' $(seq 64))
 OTHER=$(printf 'b%.0s' $(seq 64))
 
+# One process serves a SQLite database (its challenges live in that process): a second
+# verifier on the same database exits at once, naming the first.
+expect 1 "a second verifier on the same SQLite database" -- timeout 10 "$VT" verifier --listen 127.0.0.1:0 --offline \
+  --admin-token-file "$TMP/admin-token"
+contains "served by another verifier (pid $PID_main)" "the refusal names the verifier serving it"
+contains "postgres" "the refusal says what serves several"
 expect 0 "help" -- "$VT" verifier --help
 expect 2 "verifier without --listen" -- "$VT" verifier
 http GET "$U/healthz"; status_is 200 "healthz"; contains '"sqlite"' "healthz names the store"
@@ -255,8 +261,8 @@ cs=$(curl -s "$U/v1/log/checkpoint" | sed -n 2p)
   failed=$((failed + 1)); echo "FAIL: verifier_log_size $ms and verifier_log_entries_total $me, the checkpoint says $cs"; }
 grep -q '"request_id"' "$TMP/main.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: access log"; }
 
-# A second instance: rate limit and nonce expiry.
-start slow --trust-sim --threads 1 --rate 0.5 --burst 3 --challenge-ttl 1
+# A second instance, on its own state (one process serves a SQLite database): rate limit.
+start slow --state "$TMP/slow-state" --trust-sim --threads 1 --rate 0.5 --burst 3 --challenge-ttl 1
 codes=""
 for _ in 1 2 3 4 5 6; do codes="$codes $(curl -s -o "$TMP/body" -w '%{http_code}' "$URL_slow/.well-known/jwks.json")"; done
 case "$codes" in *429*) passed=$((passed + 1)); json_error_is rate_limited "429 code" ;; *) failed=$((failed + 1)); echo "FAIL: no 429 in:$codes" ;; esac
