@@ -12,7 +12,17 @@
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
 DISK="$TMP/disk"
 mkdir -p "$DISK"
-mount -t tmpfs -o size=24m,mode=0700 tmpfs "$DISK" 2>/dev/null || { echo "skipped: cannot mount a tmpfs here (needs root)"; exit 77; }
+# DISK_FS: tmpfs (the default), or ext4 on a loop device (test_disk_full_ext4.sh), without
+# blocks reserved for root, so that full is full for a gateway running as root too.
+case "${DISK_FS:-tmpfs}" in
+  tmpfs) mount -t tmpfs -o size=24m,mode=0700 tmpfs "$DISK" 2>/dev/null ||
+           { echo "skipped: cannot mount a tmpfs here (needs root)"; exit 77; } ;;
+  ext4) command -v mkfs.ext4 >/dev/null || { echo "skipped: no mkfs.ext4"; exit 77; }
+        truncate -s 40M "$TMP/disk.img" && mkfs.ext4 -q -F -m 0 "$TMP/disk.img" >/dev/null 2>&1 &&
+          mount -o loop "$TMP/disk.img" "$DISK" 2>/dev/null ||
+          { echo "skipped: cannot mount an ext4 image here (needs root and a loop device)"; exit 77; }
+        chmod 700 "$DISK" ;;
+esac
 cleanup_disk() {
   for p in $PIDS; do kill "$p" 2>/dev/null; done
   for p in $PIDS; do wait "$p" 2>/dev/null; done
