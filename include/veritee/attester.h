@@ -68,7 +68,10 @@ typedef struct vt_attester_result {
  * out->reply_json (the appraisal) filled and out->token NULL.  VT_E_IO when
  * the verifier cannot be reached or answers 5xx/429, VT_E_POLICY for
  * 401/403/409/410/422, VT_E_ARG for other 4xx, with the verifier's error code
- * and message in err.  Clear out with vt_attester_result_clear() in every case.
+ * and message in err.  A verifier that answers nonce_unknown to the attest (a
+ * SQLite verifier restarted since the challenge) is asked once more, with a
+ * new challenge and new evidence.  Clear out with vt_attester_result_clear()
+ * in every case.
  */
 VT_NODISCARD VT_API vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o,
                                               const vt_mlog *log, const vt_pkey *key, vt_err *err);

@@ -81,11 +81,26 @@ for mode in close drop; do
   expect 0 "attest through a relay that does not keep connections ($mode)" -- "$VT" attest --verifier "http://$RELAY" \
     --environment dev --log "$TMP/log.json" --platform tdx --simulate --key "$TMP/enclave.pem" \
     --out "$TMP/pass-relay-$mode.jwt"
-  if grep -qx "connections 2 forwarded 2" "$TMP/relay-$mode.stats"; then passed=$((passed + 1)); else
+  if grep -qx "connections 2 forwarded 2 forgotten 0" "$TMP/relay-$mode.stats"; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL: relay ($mode): the attest did not come on a new connection: $(cat "$TMP/relay-$mode.stats")"; fi
   expect 0 "the passport got through the relay ($mode) verifies" -- "$VT" passport verify "$TMP/pass-relay-$mode.jwt" \
     --verifier "$VMAIN"
 done
+
+# A verifier that does not know the nonce it issued (a SQLite verifier's challenges live in
+# its process, so a restart between the challenge and the attest forgets them): the relay
+# sends the first attest to the other verifier, which never issued it and answers
+# nonce_unknown; the attester asks for a new challenge once, and gets its passport.
+python3 "$HERE/closing_relay.py" --to "$VMAIN" --other "$VOTHER" --mode forget --stats "$TMP/relay-forget.stats" \
+  >"$TMP/relay-forget.out" 2>"$TMP/relay-forget.err" &
+PIDS="$PIDS $!"
+RELAY=$(wait_addr "$TMP/relay-forget.out") || { echo "FAIL: relay did not start"; cat "$TMP/relay-forget.err"; exit 1; }
+expect 0 "attest when the verifier forgot the nonce: asked again" -- "$VT" attest --verifier "http://$RELAY" \
+  --environment dev --log "$TMP/log.json" --platform tdx --simulate --key "$TMP/enclave.pem" --out "$TMP/pass-forget.jwt"
+if grep -q "forwarded 4 forgotten 1" "$TMP/relay-forget.stats"; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: relay (forget): wanted two challenges and two attests: $(cat "$TMP/relay-forget.stats")"; fi
+expect 0 "the passport got after the forgotten nonce verifies" -- "$VT" passport verify "$TMP/pass-forget.jwt" \
+  --verifier "$VMAIN"
 
 # --- chat against the stand-in: the honest one passes every gateway check ---
 start_fake honest honest "$TMP/pass-main.jwt"

@@ -140,8 +140,8 @@ static json_t *load_own(const char *text)
     return text != NULL ? vt__json_loadb(text, strlen(text), 0, NULL) : NULL;
 }
 
-/* POST base+path; *out gets the parsed 2xx JSON object reply, or a refused
- * appraisal's (403) object along with the error. */
+/* POST base+path; *out gets the parsed 2xx JSON object reply, or along with the error the
+ * refusal's object (a refused appraisal's result, or {"error":{...}}). */
 static vt_status call(json_t **out, const vt_attester_opts *o, vt_http_conn *conn, const char *path, const char *body,
                       vt_err *err)
 {
@@ -177,6 +177,13 @@ static vt_status call(json_t **out, const vt_attester_opts *o, vt_http_conn *con
     return rc;
 }
 
+/* Whether a refusal's object is {"error":{"code":code,...}}. */
+static bool error_code_is(const json_t *reply, const char *code)
+{
+    const char *c = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
+    return c != NULL && strcmp(c, code) == 0;
+}
+
 vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, const vt_mlog *log,
                           const vt_pkey *key, vt_err *err)
 {
@@ -202,40 +209,56 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         rc = vt_mlog_to_json(&logtxt, log, err);
     if (rc == VT_OK)
         rc = vt_http_conn_new(&conn, err);
-    /* 1. challenge */
-    if (rc == VT_OK)
+    /* A verifier that does not know the nonce it issued (a SQLite verifier restarted between
+     * the challenge and the attest: its challenges live in its process) is asked once more. */
+    for (int attempt = 0; rc == VT_OK; attempt++) {
+        json_decref(ch);
+        json_decref(reply);
+        json_decref(body);
+        json_decref(collobj);
+        vt_collateral_free(coll);
+        ch = reply = body = collobj = NULL;
+        coll = NULL;
+        vt_buf_free(&ev);
+        vt_buf_free(&b64);
+        vt_buf_free(&bodytxt);
+        /* 1. challenge */
         rc = call(&ch, o, conn, "/v1/challenge", NULL, err);
-    nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch, "nonce")) : NULL;
-    if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
-                        strlen(nonce_hex) > 128))
-        rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's challenge has no usable nonce");
-    if (rc == VT_OK) {
-        nonce_len = strlen(nonce_hex) / 2;
-        rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), err);
+        nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch, "nonce")) : NULL;
+        if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
+                            strlen(nonce_hex) > 128))
+            rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's challenge has no usable nonce");
+        if (rc == VT_OK) {
+            nonce_len = strlen(nonce_hex) / 2;
+            rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), err);
+        }
+        /* 2. evidence bound to nonce and key */
+        if (rc == VT_OK)
+            rc = vt_collateral_new(&coll, err);
+        if (rc == VT_OK)
+            rc = vt_attester_evidence(&ev, coll, &out->kind, o, log, nonce, nonce_len, key, err);
+        if (rc == VT_OK)
+            rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
+        if (rc == VT_OK)
+            rc = vt_buf_terminate(&b64, err);
+        if (rc == VT_OK)
+            rc = collateral_object(&collobj, coll, err);
+        /* 3. attest */
+        if (rc == VT_OK) {
+            body = json_pack("{s:s%, s:s, s:o, s:O, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
+                             "platform", vt_tee_name(out->kind), "log", load_own(logtxt), "public_key", jwk,
+                             "nonce", nonce_hex, "environment", o->environment, "collateral", collobj);
+            /* s:O above took references: jwk and collobj are still ours to release */
+            if (body == NULL || vt__json_dump_buf(&bodytxt, body, JSON_COMPACT, NULL) != VT_OK ||
+                vt_buf_terminate(&bodytxt, NULL) != VT_OK)
+                rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
+        }
+        if (rc == VT_OK)
+            rc = call(&reply, o, conn, "/v1/attest", (const char *)bodytxt.data, err);
+        if (rc == VT_OK || attempt > 0 || !error_code_is(reply, "nonce_unknown"))
+            break;
+        rc = VT_OK;
     }
-    /* 2. evidence bound to nonce and key */
-    if (rc == VT_OK)
-        rc = vt_collateral_new(&coll, err);
-    if (rc == VT_OK)
-        rc = vt_attester_evidence(&ev, coll, &out->kind, o, log, nonce, nonce_len, key, err);
-    if (rc == VT_OK)
-        rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
-    if (rc == VT_OK)
-        rc = vt_buf_terminate(&b64, err);
-    if (rc == VT_OK)
-        rc = collateral_object(&collobj, coll, err);
-    /* 3. attest */
-    if (rc == VT_OK) {
-        body = json_pack("{s:s%, s:s, s:o, s:O, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
-                         "platform", vt_tee_name(out->kind), "log", load_own(logtxt), "public_key", jwk,
-                         "nonce", nonce_hex, "environment", o->environment, "collateral", collobj);
-        /* s:O above took references: jwk and collobj are still ours to release */
-        if (body == NULL || vt__json_dump_buf(&bodytxt, body, JSON_COMPACT, NULL) != VT_OK ||
-            vt_buf_terminate(&bodytxt, NULL) != VT_OK)
-            rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
-    }
-    if (rc == VT_OK)
-        rc = call(&reply, o, conn, "/v1/attest", (const char *)bodytxt.data, err);
     if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
         strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {
         json_t *r;

@@ -36,7 +36,7 @@ vt_status vt__client_call(json_t **out, json_t **refusal, const char *method, co
     if (r.status < 200 || r.status >= 300) {
         vt_http_response_error(emsg, sizeof(emsg), &r);
         rc = vt_err_set(err, vt__client_status(r.status), "%s %s: %s (HTTP %ld)", method, url, emsg, r.status);
-        if (refusal != NULL && r.status == 403 && r.body.data != NULL) {
+        if (refusal != NULL && r.body.data != NULL) {
             *refusal = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
             if (!json_is_object(*refusal)) {
                 json_decref(*refusal);

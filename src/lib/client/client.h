@@ -20,8 +20,9 @@ vt_status vt__client_status(long http_status);
  * parsed 2xx reply (json_decref it); VT_E_FORMAT "<method> <url>: the reply is
  * not JSON" when it does not parse.  A non-2xx reply is an error
  * "<method> <url>: <code: message> (HTTP n)" with vt__client_status; when
- * refusal != NULL and the reply is a 403 with a JSON object body (a refused
- * appraisal), *refusal gets that object.  o may be NULL (defaults).
+ * refusal != NULL and that reply has a JSON object body (a refused appraisal's
+ * result, or {"error":{"code","message"}}), *refusal gets that object.  o may
+ * be NULL (defaults).
  */
 vt_status vt__client_call(json_t **out, json_t **refusal, const char *method, const char *url, const char *body,
                           const vt_http_client_opts *o, vt_err *err);
