@@ -3,9 +3,9 @@
 # the last block): requests that must write (an environment, a key release, a receipt upload)
 # are refused with a clean 503 or, where the database still has room, kept; answers the
 # gateway serves are still served and their receipts written to the room the receipt queue
-# reserved ahead (so a kill -9 of the gateway then loses none), nothing crashes and nothing
-# is lost; once space is back everything works again and the log is consistent with what it
-# published before.  Needs a tmpfs mount (root);
+# reserved ahead (so a kill -9 of the gateway then loses none), a verifier killed and started
+# again on the full disk serves what it holds, nothing crashes and nothing is lost; once space
+# is back everything works again and the log is consistent with what it published before.  Needs a tmpfs mount (root);
 # skipped otherwise.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_lib.sh"
@@ -139,6 +139,17 @@ alive "$GW_PID" && ok || bad "the gateway survived the full disk"
 alive "$VPID" && ok || bad "the verifier survived the full disk"
 # kill -9 while the disk is still full and the verifier cannot log them: they are on disk.
 kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
+# The verifier too, started again on the same port while the disk is still full: it starts,
+# and serves what it holds.
+kill -9 "$VPID"; wait "$VPID" 2>/dev/null
+"$VT" verifier --listen "127.0.0.1:${V##*:}" --offline --admin-token-file "$TMP/admin-token" --trust-sim \
+  --state "$VERITEE_STATE" --quiet >"$TMP/v2.out" 2>"$TMP/v2.log" &
+VPID=$!
+PIDS="$PIDS $VPID"
+for _ in $(seq 100); do grep -q listening "$TMP/v2.out" 2>/dev/null && break; sleep 0.05; done
+alive "$VPID" && grep -q listening "$TMP/v2.out" && ok || bad "the verifier restarts on a full disk: $(tail -3 "$TMP/v2.log")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$R1")" = 200 ] && ok || bad "the restarted verifier serves a stored receipt"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/log/checkpoint")" = 200 ] && ok || bad "the restarted verifier serves the checkpoint"
 
 # Space is back: everything works again, the gateway restarted on the same state.
 rm -f "$DISK/filler"

@@ -31,12 +31,10 @@ vt_status vt__owner_lock(int *fd, char owner[VT_OWNER_PID_MAX], const char *path
         *fd = -1;
         return e == EWOULDBLOCK ? VT_E_POLICY : vt_err_set(err, VT_E_IO, "cannot lock %s: %s", path, strerror(e));
     }
+    /* The pid is for the second one's message only: a full disk that refuses it does not stop
+     * the owner (the lock is what counts), it leaves the file empty. */
     n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-    if (ftruncate(*fd, 0) != 0 || pwrite(*fd, pid, (size_t)n, 0) != n) {
-        e = errno;
-        close(*fd);
-        *fd = -1;
-        return vt_err_set(err, VT_E_IO, "cannot write %s: %s", path, strerror(e));
-    }
+    if (ftruncate(*fd, 0) == 0)
+        (void)!pwrite(*fd, pid, (size_t)n, 0);
     return VT_OK;
 }

@@ -2,7 +2,8 @@
  * Internal: one process owns a thing (a gateway's receipt queue, a verifier's SQLite
  * database) for as long as it runs (owner_lock.c).  An exclusive flock on a lock file,
  * held until the descriptor is closed: it goes with the process, so a crash leaves nothing
- * to clean.  The file holds the owner's pid, for the message of whoever comes second.
+ * to clean.  The file holds the owner's pid, for the message of whoever comes second (when
+ * the disk takes it: a full disk does not stop the owner).
  */
 #ifndef VT_BASE_OWNER_LOCK_H
 #define VT_BASE_OWNER_LOCK_H
