@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/cond.h"
 #include "verifier/log.h"
 #include "verifier/verifier.h"
 #include "verifier/witness_push.h"
@@ -318,10 +318,7 @@ static void hold_for_coming(vf_log *l)
 
     if (delay <= 0 || atomic_load(&l->coming) <= 0 || l->queued >= BATCH_FILL)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += delay;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
+    until = vt__cond_deadline_ns(delay);
     while (!l->stop && atomic_load(&l->coming) > 0 && l->queued < BATCH_FILL)
         if (pthread_cond_timedwait(&l->more, &l->mu, &until) != 0)
             break; /* the delay is over */
@@ -584,13 +581,7 @@ vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, c
     if (l == NULL)
         return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
     pthread_mutex_init(&l->mu, NULL);
-    {
-        pthread_condattr_t ca; /* the commit delay is measured on the monotonic clock */
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&l->more, &ca);
-        pthread_condattr_destroy(&ca);
-    }
+    (void)vt__cond_init(&l->more); /* the commit delay is measured on the monotonic clock */
     l->delay_ns = COMMIT_DELAY_NS;
     pthread_cond_init(&l->told, NULL);
     vt_buf_init(&l->vkey);

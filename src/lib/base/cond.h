@@ -15,8 +15,10 @@
 /* pthread_cond_init with CLOCK_MONOTONIC for timed waits; 0 or an errno. */
 int vt__cond_init(pthread_cond_t *cv);
 /* The monotonic time ms milliseconds from now (< 0 counts as 0): a deadline for
- * pthread_cond_timedwait on a cv from vt__cond_init, kept across spurious wakeups. */
+ * pthread_cond_timedwait on a cv from vt__cond_init, kept across spurious wakeups.
+ * The _ns form for finer waits (the log's commit delay). */
 struct timespec vt__cond_deadline(int64_t ms);
+struct timespec vt__cond_deadline_ns(int64_t ns);
 /* Waits on cv (mu held) for at most ms milliseconds (< 0 counts as 0): 0 when
  * signalled (or spuriously woken, as always), ETIMEDOUT when the time ran out.
  * cv must come from vt__cond_init. */
