@@ -42,10 +42,10 @@ vt_status vs_set_metrics(vs_store *s, vt_metrics *m, vt_err *err)
     return rc;
 }
 
-bool vs_challenge_sweep_due(vt_time *next, vt_time issued)
+bool vs_sweep_due(vt_time *next, vt_time now)
 {
-    if (issued < *next)
+    if (now < *next)
         return false;
-    *next = issued + VS_CHALLENGE_GC_EVERY;
+    *next = now + VS_SWEEP_EVERY;
     return true;
 }

@@ -8,7 +8,6 @@
 
 #include "veritee/base.h"
 
-#define VS_NONCE_HEX 65
 #define VS_LIST_MAX 1000
 
 typedef struct vs_passport {
@@ -36,15 +35,17 @@ typedef enum vs_take {
 
 typedef struct vs_store vs_store;
 
-/* Taken challenges whose nonces have expired are swept by each store connection at most once
- * per VS_CHALLENGE_GC_EVERY seconds, from challenge_spend, so the sweep's write transaction is
- * not paid per challenge. */
-#define VS_CHALLENGE_GC_EVERY 60
+/* Rows kept until they expire (taken challenges, key releases' replay records) are swept by
+ * each store connection at most once per VS_SWEEP_EVERY seconds, from the insert that adds
+ * one, so the sweep's write transaction is not paid per request.  A row kept past its expiry
+ * only refuses a little longer what it refused already: a taken challenge's nonce is refused
+ * as expired before the store is asked, a release's nonce used again stays a replay. */
+#define VS_SWEEP_EVERY 60
+/* Whether an insert at `now` on a connection sweeps first: true at most once per
+ * VS_SWEEP_EVERY seconds (*next, the connection's for that table, starts at 0). */
+bool vs_sweep_due(vt_time *next, vt_time now);
 #define VS_CHALLENGE_KEY_LEN 32
 #define VS_CHALLENGE_TAG_LEN 16
-/* Whether a spend at `now` on a connection sweeps first: true at most once per
- * VS_CHALLENGE_GC_EVERY seconds (*next, the connection's, starts at 0). */
-bool vs_challenge_sweep_due(vt_time *next, vt_time now);
 
 struct vs_ops {
     void (*close)(vs_store *s);

@@ -93,7 +93,8 @@ struct pg {
     vs_store base;
     PGconn *c;
     bool in_tx;       /* inside the log's BEGIN .. COMMIT: a lost connection is not retried */
-    vt_time gc_after; /* challenges: the next sweep of expired ones (VS_CHALLENGE_GC_EVERY) */
+    vt_time gc_after;  /* the next sweep of expired taken challenges (vs_sweep_due) */
+    vt_time kgc_after; /* and of expired key-release replay records */
 };
 
 /*
@@ -252,7 +253,7 @@ static vt_status pg_challenge_spend(vs_store *s, bool *fresh, const uint8_t tag[
     PGresult *r;
 
     *fresh = false;
-    if (vs_challenge_sweep_due(&p->gc_after, now)) { /* a transaction of its own, once a minute */
+    if (vs_sweep_due(&p->gc_after, now)) { /* a transaction of its own, once a minute */
         i64(a, now);
         PQclear(run(p, "ch_gc", 1, v + 1));
     }
@@ -789,10 +790,12 @@ static vt_status pg_key_seen(vs_store *s, bool *fresh_out, const char *nonce, vt
     *fresh_out = false;
     i64(a, now);
     i64(b, expires);
-    r = run(p, "k_gc", 1, gc);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        return pg_fail(p, r, err, "replay gc");
-    PQclear(r);
+    if (vs_sweep_due(&p->kgc_after, now)) { /* a transaction of its own, once a minute */
+        r = run(p, "k_gc", 1, gc);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            return pg_fail(p, r, err, "replay gc");
+        PQclear(r);
+    }
     r = run(p, "k_seen", 2, v);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return pg_fail(p, r, err, "replay insert");

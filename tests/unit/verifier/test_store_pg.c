@@ -332,12 +332,12 @@ static void test_challenge_taken_once(void **state)
     vs_close(b);
 }
 
-/* Tags whose nonces expired are swept at most once per VS_CHALLENGE_GC_EVERY seconds per
+/* Tags whose nonces expired are swept at most once per VS_SWEEP_EVERY seconds per
  * connection, not at every spend. */
 static void test_challenge_sweep_not_per_spend(void **state)
 {
     vs_store *s = open_store();
-    const vt_time T = 1900000000, every = VS_CHALLENGE_GC_EVERY;
+    const vt_time T = 1900000000, every = VS_SWEEP_EVERY;
     const uint8_t mine[] = { 0xd1, 0xd2, 0xd3 };
     (void)state;
 
@@ -350,6 +350,37 @@ static void test_challenge_sweep_not_per_spend(void **state)
     vs_close(s);
 }
 
+/* A key release's replay record: fresh once, a replay after (also through another
+ * connection); expired ones are swept at most once per VS_SWEEP_EVERY seconds per
+ * connection, and a swept one is fresh again. */
+static bool seen(vs_store *s, const char *nonce, vt_time expires, vt_time now)
+{
+    bool fresh = false;
+    vt_err err = { 0 };
+
+    if (s->keys->seen(s, &fresh, nonce, expires, now, &err) != VT_OK)
+        fail_msg("seen: %s", err.msg);
+    return fresh;
+}
+
+static void test_replay_records(void **state)
+{
+    vs_store *a = open_store(), *b = open_store();
+    const vt_time T = 1950000000, every = VS_SWEEP_EVERY;
+    (void)state;
+
+    assert_true(seen(a, "kr1", T + 10, T));
+    assert_false(seen(a, "kr1", T + 10, T + 1));
+    assert_false(seen(b, "kr1", T + 10, T + 1)); /* at another replica */
+    assert_true(seen(a, "kr2", T + 100, T + 2));
+    assert_false(seen(a, "kr1", T + 80, T + every - 1)); /* expired, not swept yet */
+    assert_true(seen(a, "kr3", T + every + 100, T + every)); /* sweeps kr1, not kr2 */
+    assert_true(seen(a, "kr1", T + every + 100, T + every + 1));
+    assert_false(seen(a, "kr2", T + every + 100, T + every + 1));
+    vs_close(a);
+    vs_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_challenge_key_shared),
         cmocka_unit_test(test_challenge_taken_once),
         cmocka_unit_test(test_challenge_sweep_not_per_spend),
+        cmocka_unit_test(test_replay_records),
     };
 
     url = getenv("VERITEE_TEST_PG_URL");

@@ -1,5 +1,5 @@
 /* The verifier unit tests' fixture: a temporary SQLite store and the log sequencer
- * on it (test_log.c, test_store.c). */
+ * on it (test_log.c, test_store_sqlite.c). */
 #ifndef VT_TEST_VERIFIER_FX_H
 #define VT_TEST_VERIFIER_FX_H
 
