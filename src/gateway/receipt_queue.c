@@ -481,16 +481,19 @@ vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err)
 
 static vt_status write_held(vt_gw_rq *q, vt_err *err);
 
-void vt_gw_rq_close(vt_gw_rq *q)
+uint64_t vt_gw_rq_close(vt_gw_rq *q)
 {
+    uint64_t lost = 0;
+
     if (q == NULL)
-        return;
+        return 0;
     if (q->fd >= 0)
         (void)write_held(q, NULL);
-    while (q->held != NULL) { /* the disk still refuses them: lost (the caller said so from the stats) */
+    while (q->held != NULL) { /* the disk still refuses them: lost (counted for the caller) */
         struct rq_held *h = q->held;
         q->held = h->next;
         free(h);
+        lost++;
     }
     if (q->fd >= 0) {
         if (q->dirty)
@@ -505,6 +508,7 @@ void vt_gw_rq_close(vt_gw_rq *q)
     free(q->rbuf); /* receipts are public tokens: nothing to wipe */
     pthread_mutex_destroy(&q->mu);
     free(q);
+    return lost;
 }
 
 /* ---- producer ---- */

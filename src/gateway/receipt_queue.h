@@ -74,8 +74,9 @@ typedef struct vt_gw_rq_batch {
 
 /* Opens (and recovers) the queue.  VT_E_IO naming the file on a filesystem error. */
 VT_NODISCARD vt_status vt_gw_rq_open(vt_gw_rq **out, const vt_gw_rq_opts *o, vt_err *err);
-/* Syncs and frees.  NULL-safe. */
-void vt_gw_rq_close(vt_gw_rq *q);
+/* Writes the receipts held in memory if the disk takes them now, syncs and frees.  Returns
+ * how many held receipts were lost (the disk still refused them).  NULL-safe. */
+uint64_t vt_gw_rq_close(vt_gw_rq *q);
 /*
  * Appends one receipt (1 .. VT_RECEIPT_MAX bytes; borrowed for the call).
  * When the disk refuses the write (a full disk) the receipt is held in memory,

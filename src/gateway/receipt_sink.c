@@ -418,17 +418,15 @@ void vt__gw_sink_stop(vt_gw_trust *t)
     }
     if (t->rq != NULL) {
         vt_gw_rq_stats st;
-        vt_err e = { 0 };
-        if (vt_gw_rq_sync(t->rq, &e) != VT_OK) /* a last try for the receipts held in memory */
-            vt__gw_log("error", "receipt_queue", e.msg);
-        vt_gw_rq_stats_get(t->rq, &st);
-        if (st.held > 0) {
+        uint64_t lost;
+        vt_gw_rq_stats_get(t->rq, &st); /* why the disk refused them, if it still does */
+        lost = vt_gw_rq_close(t->rq);   /* a last try for the receipts held in memory */
+        if (lost > 0) {
             char m[400];
             snprintf(m, sizeof(m), "%" PRIu64 " receipt(s) kept in memory are lost: the disk still refuses them (%s)",
-                     st.held, st.held_why);
+                     lost, st.held_why);
             vt__gw_log("error", "receipt_dropped", m);
         }
     }
-    vt_gw_rq_close(t->rq);
     t->rq = NULL;
 }
