@@ -184,24 +184,79 @@ static bool error_code_is(const json_t *reply, const char *code)
     return c != NULL && strcmp(c, code) == 0;
 }
 
+/*
+ * One round: a challenge, evidence bound to its nonce and key, the attest on the same
+ * connection.  *reply: the verifier's answer to the attest (or its refusal's object); *kind:
+ * the platform of the evidence sent.
+ */
+static vt_status attempt(json_t **reply, vt_tee_kind *kind, const vt_attester_opts *o, vt_http_conn *conn,
+                         const vt_mlog *log, const char *logtxt, json_t *jwk, const vt_pkey *key, vt_err *err)
+{
+    json_t *ch = NULL, *body = NULL, *collobj = NULL;
+    const char *nonce_hex;
+    uint8_t nonce[64];
+    size_t nonce_len = 0;
+    vt_collateral *coll = NULL;
+    vt_buf ev, b64, bodytxt;
+    vt_status rc;
+
+    *reply = NULL;
+    vt_buf_init(&ev);
+    vt_buf_init(&b64);
+    vt_buf_init(&bodytxt);
+    /* 1. challenge */
+    rc = call(&ch, o, conn, "/v1/challenge", NULL, err);
+    nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch, "nonce")) : NULL;
+    if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
+                        strlen(nonce_hex) > 128))
+        rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's challenge has no usable nonce");
+    if (rc == VT_OK) {
+        nonce_len = strlen(nonce_hex) / 2;
+        rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), err);
+    }
+    /* 2. evidence bound to nonce and key */
+    if (rc == VT_OK)
+        rc = vt_collateral_new(&coll, err);
+    if (rc == VT_OK)
+        rc = vt_attester_evidence(&ev, coll, kind, o, log, nonce, nonce_len, key, err);
+    if (rc == VT_OK)
+        rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
+    if (rc == VT_OK)
+        rc = vt_buf_terminate(&b64, err);
+    if (rc == VT_OK)
+        rc = collateral_object(&collobj, coll, err);
+    /* 3. attest */
+    if (rc == VT_OK) {
+        body = json_pack("{s:s%, s:s, s:o, s:O, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
+                         "platform", vt_tee_name(*kind), "log", load_own(logtxt), "public_key", jwk, "nonce",
+                         nonce_hex, "environment", o->environment, "collateral", collobj);
+        /* s:O above took references: jwk and collobj are still ours to release */
+        if (body == NULL || vt__json_dump_buf(&bodytxt, body, JSON_COMPACT, NULL) != VT_OK ||
+            vt_buf_terminate(&bodytxt, NULL) != VT_OK)
+            rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
+    }
+    if (rc == VT_OK)
+        rc = call(reply, o, conn, "/v1/attest", (const char *)bodytxt.data, err);
+    vt_buf_free(&bodytxt);
+    json_decref(collobj);
+    vt_collateral_free(coll);
+    vt_buf_free(&ev);
+    vt_buf_free(&b64);
+    json_decref(ch);
+    json_decref(body);
+    return rc;
+}
+
 vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, const vt_mlog *log,
                           const vt_pkey *key, vt_err *err)
 {
-    json_t *ch = NULL, *reply = NULL, *body = NULL, *collobj = NULL, *jwk = NULL;
+    json_t *reply = NULL, *jwk = NULL;
     char *logtxt = NULL;
     vt_http_conn *conn = NULL; /* the challenge's connection, kept for the attest */
-    const char *nonce_hex;
-    uint8_t nonce[64];
-    size_t nonce_len;
-    vt_collateral *coll = NULL;
-    vt_buf ev, b64, bodytxt;
     vt_status rc;
     bool refused = false; /* a contraindicated appraisal: out describes it */
 
     memset(out, 0, sizeof(*out));
-    vt_buf_init(&ev);
-    vt_buf_init(&b64);
-    vt_buf_init(&bodytxt);
     if (o->verifier_url == NULL || o->environment == NULL || log == NULL || key == NULL)
         return vt_err_set(err, VT_E_ARG, "attester: verifier URL, environment, log and key are required");
     rc = vt__jwk_object(&jwk, key, NULL, err); /* the tree, not its text read back */
@@ -211,53 +266,11 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         rc = vt_http_conn_new(&conn, err);
     /* A verifier that does not know the nonce it issued (a SQLite verifier restarted between
      * the challenge and the attest: its challenges live in its process) is asked once more. */
-    for (int attempt = 0; rc == VT_OK; attempt++) {
-        json_decref(ch);
+    if (rc == VT_OK)
+        rc = attempt(&reply, &out->kind, o, conn, log, logtxt, jwk, key, err);
+    if (rc != VT_OK && error_code_is(reply, "nonce_unknown")) {
         json_decref(reply);
-        json_decref(body);
-        json_decref(collobj);
-        vt_collateral_free(coll);
-        ch = reply = body = collobj = NULL;
-        coll = NULL;
-        vt_buf_free(&ev);
-        vt_buf_free(&b64);
-        vt_buf_free(&bodytxt);
-        /* 1. challenge */
-        rc = call(&ch, o, conn, "/v1/challenge", NULL, err);
-        nonce_hex = rc == VT_OK ? json_string_value(json_object_get(ch, "nonce")) : NULL;
-        if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
-                            strlen(nonce_hex) > 128))
-            rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's challenge has no usable nonce");
-        if (rc == VT_OK) {
-            nonce_len = strlen(nonce_hex) / 2;
-            rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), err);
-        }
-        /* 2. evidence bound to nonce and key */
-        if (rc == VT_OK)
-            rc = vt_collateral_new(&coll, err);
-        if (rc == VT_OK)
-            rc = vt_attester_evidence(&ev, coll, &out->kind, o, log, nonce, nonce_len, key, err);
-        if (rc == VT_OK)
-            rc = vt_base64_encode(&b64, ev.data, ev.len, false, err);
-        if (rc == VT_OK)
-            rc = vt_buf_terminate(&b64, err);
-        if (rc == VT_OK)
-            rc = collateral_object(&collobj, coll, err);
-        /* 3. attest */
-        if (rc == VT_OK) {
-            body = json_pack("{s:s%, s:s, s:o, s:O, s:s, s:s, s:O}", "evidence", (const char *)b64.data, b64.len,
-                             "platform", vt_tee_name(out->kind), "log", load_own(logtxt), "public_key", jwk,
-                             "nonce", nonce_hex, "environment", o->environment, "collateral", collobj);
-            /* s:O above took references: jwk and collobj are still ours to release */
-            if (body == NULL || vt__json_dump_buf(&bodytxt, body, JSON_COMPACT, NULL) != VT_OK ||
-                vt_buf_terminate(&bodytxt, NULL) != VT_OK)
-                rc = vt_err_set(err, VT_E_NOMEM, "attester: cannot build the request");
-        }
-        if (rc == VT_OK)
-            rc = call(&reply, o, conn, "/v1/attest", (const char *)bodytxt.data, err);
-        if (rc == VT_OK || attempt > 0 || !error_code_is(reply, "nonce_unknown"))
-            break;
-        rc = VT_OK;
+        rc = attempt(&reply, &out->kind, o, conn, log, logtxt, jwk, key, err);
     }
     if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
         strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {
@@ -303,15 +316,8 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         vt_attester_result_clear(out);
     json_decref(jwk);
     free(logtxt);
-    vt_buf_free(&bodytxt);
     vt_http_conn_free(conn);
-    json_decref(collobj);
-    vt_collateral_free(coll);
-    vt_buf_free(&ev);
-    vt_buf_free(&b64);
-    json_decref(ch);
     json_decref(reply);
-    json_decref(body);
     return rc;
 }
 
