@@ -49,17 +49,37 @@ start_gateway() {
   GW=$(wait_addr "$TMP/$name.out") || { echo "gateway did not start"; cat "$TMP/$name.err"; exit 1; }
 }
 
-# start_sim_verifier: a verifier that trusts the TDX simulator (--offline, state $VERITEE_STATE),
-# admin token $TOKEN in $TMP/admin-token; sets $V (URL)
+# start_sim_verifier [PORT]: a verifier that trusts the TDX simulator (--offline, state
+# $VERITEE_STATE), admin token $TOKEN in $TMP/admin-token, on PORT (default a free one: give
+# the old port to start it again where the gateways know it); sets $V (URL) and $VPID.  Its
+# log ($TMP/v.log) keeps the lines of earlier starts.
 start_sim_verifier() {
   TOKEN=0123456789abcdef0123456789abcdef
   echo "$TOKEN" >"$TMP/admin-token"
   chmod 600 "$TMP/admin-token"
-  "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim \
-    --state "$VERITEE_STATE" --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
-  PIDS="$PIDS $!"
+  : >"$TMP/v.out"
+  "$VT" verifier --listen "127.0.0.1:${1:-0}" --offline --admin-token-file "$TMP/admin-token" --trust-sim \
+    --state "$VERITEE_STATE" --quiet >"$TMP/v.out" 2>>"$TMP/v.log" &
+  VPID=$!
+  PIDS="$PIDS $VPID"
   for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
   V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
+}
+
+# receipt_gateway_env STATE [EXTRA]: the receipt tests' gateway, $TMP/g.json (the echo
+# upstream $ECHO, the verifier $V, environment "gw", one model, the pii auditor, state
+# directory STATE), measured (--measure-only, into $TMP/log.json) and registered as the
+# environment gw (gw_env_json with EXTRA); false when the verifier did not take it
+receipt_gateway_env() {
+  mkdir -p "$TMP/models"
+  head -c 1000 /dev/urandom >"$TMP/models/model.bin"
+  cat >"$TMP/g.json" <<JSON
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
+ "auditors":[{"name":"pii"}],"state_dir":"$1"}
+JSON
+  "$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "FAIL: measure-only"; exit 1; }
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+        -d "$(gw_env_json "$TMP/log.json" "${2:-}")" "$V/v1/environments/gw")" = 200 ]
 }
 
 # start_hostile: the hostile upstream (hostile_upstream.py); sets $HOSTILE (host:port)

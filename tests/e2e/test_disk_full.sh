@@ -38,16 +38,7 @@ export VERITEE_STATE="$DISK/v"
 mkdir -p -m 700 "$VERITEE_STATE"
 start_sim_verifier
 start_echo echo
-mkdir -p "$TMP/models"
-head -c 1000 /dev/urandom >"$TMP/models/model.bin"
-cat >"$TMP/g.json" <<JSON
-{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
- "auditors":[{"name":"pii"}],"state_dir":"$VERITEE_STATE"}
-JSON
-"$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "FAIL: measure-only"; exit 1; }
-e=$(gw_env_json "$TMP/log.json")
-[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
-  ok || bad "register environment"
+receipt_gateway_env "$VERITEE_STATE" && ok || bad "register environment"
 # A key in the verifier's key broker, released to a passport holder (our own key; before the
 # gateway's boot extends the mock register).
 MODEL=$(printf 'a%.0s' $(seq 64))
@@ -65,7 +56,6 @@ expect 0 "a key released before the disk fills" -- "$VT" "${RELEASE[@]}" --out "
 start_gateway gw "$TMP/g.json" --platform mock
 
 alive() { kill -0 "$1" 2>/dev/null; }
-VPID=$(pgrep -f "veritee verifier --listen 127.0.0.1:0 --offline --admin-token-file $TMP/admin-token" | head -1)
 
 [ "$(receipt_chat)" = 200 ] && ok || bad "chat before the disk fills"
 R1=$(receipt_id "$TMP/receipt")
@@ -142,12 +132,8 @@ kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
 # The verifier too, started again on the same port while the disk is still full: it starts,
 # and serves what it holds.
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
-"$VT" verifier --listen "127.0.0.1:${V##*:}" --offline --admin-token-file "$TMP/admin-token" --trust-sim \
-  --state "$VERITEE_STATE" --quiet >"$TMP/v2.out" 2>"$TMP/v2.log" &
-VPID=$!
-PIDS="$PIDS $VPID"
-for _ in $(seq 100); do grep -q listening "$TMP/v2.out" 2>/dev/null && break; sleep 0.05; done
-alive "$VPID" && grep -q listening "$TMP/v2.out" && ok || bad "the verifier restarts on a full disk: $(tail -3 "$TMP/v2.log")"
+start_sim_verifier "${V##*:}" # exits the test when it does not start
+alive "$VPID" && ok || bad "the verifier restarts on a full disk: $(tail -3 "$TMP/v.log")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/receipts/$R1")" = 200 ] && ok || bad "the restarted verifier serves a stored receipt"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/log/checkpoint")" = 200 ] && ok || bad "the restarted verifier serves the checkpoint"
 

@@ -8,36 +8,14 @@
 . "$(dirname "$0")/gateway_lib.sh"
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
 export VERITEE_STATE="$TMP/vstate"
-TOKEN=0123456789abcdef0123456789abcdef
-echo "$TOKEN" >"$TMP/admin"
-chmod 600 "$TMP/admin"
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
-VPID=""
-start_verifier() { # [PORT]
-  : >"$TMP/v.out"
-  "$VT" verifier --listen "127.0.0.1:${1:-0}" --offline --admin-token-file "$TMP/admin" --trust-sim \
-    --state "$TMP/vstate" --quiet >"$TMP/v.out" 2>>"$TMP/v.err" &
-  VPID=$!
-  PIDS="$PIDS $VPID"
-  V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; cat "$TMP/v.err"; exit 1; }
-}
-start_verifier
+start_sim_verifier
 VPORT=${V##*:}
 start_echo echo
-
-mkdir -p "$TMP/models"
-head -c 1000 /dev/urandom >"$TMP/models/model.bin"
-cat >"$TMP/g.json" <<JSON
-{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
- "auditors":[{"name":"pii"}],"state_dir":"$TMP/vstate"}
-JSON
-"$VT" gateway --config "$TMP/g.json" --measure-only >"$TMP/log.json" || { echo "measure-only failed"; exit 1; }
 LIFE=16
-e=$(gw_env_json "$TMP/log.json" "{\"passport_lifetime\":$LIFE}")
-[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -d "$e" "$V/v1/environments/gw")" = 200 ] &&
-  ok || bad "register environment"
+receipt_gateway_env "$TMP/vstate" "{\"passport_lifetime\":$LIFE}" && ok || bad "register environment"
 
 
 start_gateway gw "$TMP/g.json" --platform mock
@@ -69,7 +47,7 @@ grep -q '^veritee_gateway_receipts_queued [1-9]' "$TMP/vstate/metrics/receipts.p
   bad "queued receipts in the metrics: $(grep queued "$TMP/vstate/metrics/receipts.prom")"
 
 # The verifier is back (same port): the gateway re-attests and serves, the queue drains.
-start_verifier "$VPORT"
+start_sim_verifier "$VPORT"
 for _ in $(seq 400); do [ "$(receipt_chat)" = 200 ] && break; sleep 0.1; done
 [ "$(receipt_chat)" = 200 ] && ok || bad "serving again once the verifier is back"
 # The sink had backed off for seconds by now (up to 30 s); the re-attestation that brought the
@@ -82,7 +60,7 @@ kill -9 "$VPID"; wait "$VPID" 2>/dev/null
 [ "$(receipt_chat)" = 200 ] && ok || bad "chat (verifier down again)"
 R4=$(receipt_id "$TMP/receipt")
 kill -9 "$GW_PID"; wait "$GW_PID" 2>/dev/null
-start_verifier "$VPORT"
+start_sim_verifier "$VPORT"
 start_gateway gw2 "$TMP/g.json" --platform mock
 grep -q 'sent again' "$TMP/gw2.err" && ok || bad "the restart replays the queue: $(grep receipt_queue "$TMP/gw2.err")"
 receipt_logged "$R4" 10 && ok || bad "receipt $R4 (queued before kill -9) reached the verifier after the restart"
