@@ -5,7 +5,7 @@
  * whole (nothing of it is committed) and the next one runs on a new connection; a
  * statement outside it that finds its connection lost runs again, once.  Challenges: every
  * replica gets the same key; a tag is taken once; expired ones are swept at most once a
- * minute. */
+ * minute; key releases' replay records as store_cases.h says. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,8 @@
 
 #include "verifier/log.h"
 #include "verifier/store.h"
+
+#include "store_cases.h"
 
 static const char *url;
 static char dbname[64]; /* url's database */
@@ -350,33 +352,13 @@ static void test_challenge_sweep_not_per_spend(void **state)
     vs_close(s);
 }
 
-/* A key release's replay record: fresh once, a replay after (also through another
- * connection); expired ones are swept at most once per VS_SWEEP_EVERY seconds per
- * connection, and a swept one is fresh again. */
-static bool seen(vs_store *s, const char *nonce, vt_time expires, vt_time now)
-{
-    bool fresh = false;
-    vt_err err = { 0 };
-
-    if (s->keys->seen(s, &fresh, nonce, expires, now, &err) != VT_OK)
-        fail_msg("seen: %s", err.msg);
-    return fresh;
-}
-
+/* A key release's replay record (store_cases.h). */
 static void test_replay_records(void **state)
 {
     vs_store *a = open_store(), *b = open_store();
-    const vt_time T = 1950000000, every = VS_SWEEP_EVERY;
     (void)state;
 
-    assert_true(seen(a, "kr1", T + 10, T));
-    assert_false(seen(a, "kr1", T + 10, T + 1));
-    assert_false(seen(b, "kr1", T + 10, T + 1)); /* at another replica */
-    assert_true(seen(a, "kr2", T + 100, T + 2));
-    assert_false(seen(a, "kr1", T + 80, T + every - 1)); /* expired, not swept yet */
-    assert_true(seen(a, "kr3", T + every + 100, T + every)); /* sweeps kr1, not kr2 */
-    assert_true(seen(a, "kr1", T + every + 100, T + every + 1));
-    assert_false(seen(a, "kr2", T + every + 100, T + every + 1));
+    store_case_replay_records(a, b, "pg");
     vs_close(a);
     vs_close(b);
 }
