@@ -1,9 +1,10 @@
 /* The PostgreSQL store against a real server: $VERITEE_TEST_PG_URL, a database of the
  * throwaway cluster tests/e2e/test_verifier_pg.sh starts (exit 77, skipped, without it).
  * The log's batch lookup passes its kinds and ids as array literals: any id comes back
- * byte for byte.  A passport's row goes in with its entry, or neither does.  A connection lost inside the log's transaction fails that transaction
- * whole (nothing of it is committed) and the next one runs on a new connection; a
- * statement outside it that finds its connection lost runs again, once.  Challenges: every
+ * byte for byte.  A passport's row goes in with its entry, or neither does.  A connection
+ * lost inside the log's transaction fails that transaction whole (nothing of it is
+ * committed) and the next one runs on a new connection; a statement outside it that finds
+ * its connection lost runs again, once.  Challenges: every
  * replica gets the same key; a tag is taken once; expired ones are swept at most once a
  * minute; key releases' replay records as store_cases.h says. */
 #include <stdio.h>
