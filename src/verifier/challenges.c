@@ -28,7 +28,7 @@ struct vf_challenges {
     bool shared;        /* the replicas' key: taken tags go to the store */
     vt_time ttl;
     size_t max_taken;
-    struct slot *slots; /* open addressing, linear probing, at most half full */
+    struct slot *slots; /* open addressing, linear probing, at most half full; NULL if shared */
     size_t cap;         /* a power of two */
     size_t live;        /* slots in use, expired ones included until a sweep */
     vt_time sweep_at;   /* no sweep before then: nothing taken expires earlier */
@@ -44,7 +44,8 @@ vt_status vf_challenges_new(vf_challenges **out, vt_time ttl, size_t max_taken,
     if (ttl <= 0 || ttl > UINT32_MAX)
         return vt_err_set(err, VT_E_ARG, "challenges: a lifetime of 1 s or more is needed");
     c = calloc(1, sizeof(*c));
-    if (c == NULL || (c->slots = calloc(FIRST_SLOTS, sizeof(*c->slots))) == NULL) {
+    /* the taken set, kept here only without a shared key (with one the store keeps it) */
+    if (c == NULL || (shared_key == NULL && (c->slots = calloc(FIRST_SLOTS, sizeof(*c->slots))) == NULL)) {
         free(c);
         return vt_err_set(err, VT_E_NOMEM, "challenges: out of memory");
     }

@@ -289,6 +289,13 @@ static void answer(vf_release *out, int status, const char *code, vt_err *err, c
         vt_err_set(err, status >= 500 ? VT_E_IO : VT_E_POLICY, "%s", msg);
 }
 
+/* A store failure (e, rc): its words to the operator's log, the fixed 503 to the caller. */
+static void answer_store_failed(vf_release *out, vt_err *err, vt_err *e, vt_status rc)
+{
+    (void)vf_store_failed(e, rc);
+    answer(out, 503, "store_unavailable", err, e->msg);
+}
+
 void vf_release_clear(vf_release *r)
 {
     free(r->jwe);
@@ -344,8 +351,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     if (rc == VT_OK)
         rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
     if (rc != VT_OK) {
-        (void)vf_store_failed(&e, rc);
-        answer(out, 503, "store_unavailable", err, e.msg);
+        answer_store_failed(out, err, &e, rc);
         goto out;
     }
     if (!fresh) {
@@ -358,8 +364,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     if (rc == VT_OK)
         rc = st->ops->passport_get(st, &p, call->passport_id, &e);
     if (rc != VT_OK && rc != VT_E_NOTFOUND) {
-        (void)vf_store_failed(&e, rc);
-        answer(out, 503, "store_unavailable", err, e.msg);
+        answer_store_failed(out, err, &e, rc);
         goto out;
     }
     rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;

@@ -124,7 +124,6 @@ static bool prepare_all(struct pg *p, PGresult **failed)
 static bool reconnect(struct pg *p)
 {
     PGresult *r = NULL;
-
     bool ok;
 
     p->in_tx = false;
