@@ -24,6 +24,15 @@ static void test_base_cond__deadline_is_monotonic(void **state)
     assert_true(d.tv_sec >= mono.tv_sec && d.tv_sec <= mono.tv_sec + 60);
     d = vt__cond_deadline(999); /* the nanoseconds carry */
     assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+    /* the nanosecond form: 2.5 ms ahead, on the same clock; 999,999,999 ns carries too */
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    d = vt__cond_deadline_ns(2500000);
+    assert_true(d.tv_sec * 1000000000LL + d.tv_nsec >= mono.tv_sec * 1000000000LL + mono.tv_nsec + 2500000);
+    assert_true(d.tv_sec <= mono.tv_sec + 60);
+    d = vt__cond_deadline_ns(999999999);
+    assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+    d = vt__cond_deadline_ns(-1);
+    assert_true(d.tv_sec >= mono.tv_sec && d.tv_sec <= mono.tv_sec + 60);
 }
 
 struct sig {
