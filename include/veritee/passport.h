@@ -141,13 +141,20 @@ VT_NODISCARD VT_API vt_status vt_env_parse(vt_env *out, const char *json, size_t
 VT_NODISCARD VT_API vt_status vt_env_to_json(char **json_out, const vt_env *env, vt_err *err);
 
 /* ---- appraisal ---- */
+/* Events of one component a passport names (a gateway's chain has at most VT_AUDIT_MAX_AUDITORS
+ * auditors).  A log with more is appraised contraindicated: a passport never names only some. */
+#define VT_APPRAISAL_MAX_DIGESTS 16
+/* measured: VT_APPRAISAL_MAX_DIGESTS hex digests of up to VT_MD_MAX bytes, commas, NUL */
+#define VT_APPRAISAL_MEASURED_MAX (VT_APPRAISAL_MAX_DIGESTS * (2 * VT_MD_MAX + 1))
+
 typedef struct vt_appraisal_sub {
     vt_ear_status status;
     int8_t tv[VT_AR4SI_COUNT];
     char reason[224];   /* why it is not affirming; "" when it is */
     /* For model/auditors/runtime/config: the measured digest(s) from the log,
-     * hex, comma-separated when a component has several events (auditors). */
-    char measured[512];
+     * hex, comma-separated when a component has several events (auditors); all
+     * of them (VT_APPRAISAL_MAX_DIGESTS at most). */
+    char measured[VT_APPRAISAL_MEASURED_MAX];
 } vt_appraisal_sub;
 
 typedef struct vt_appraisal {

@@ -265,8 +265,9 @@ static vt_status parse_models(vt_gw_config *c, json_t *arr, vt_err *err)
     if (!json_is_array(arr))
         return vt_err_set(err, VT_E_ARG, "gateway config: models must be an array of paths");
     n = json_array_size(arr);
-    if (n > 1024)
-        return vt_err_set(err, VT_E_LIMIT, "gateway config: models lists more than 1024 paths");
+    if (n > VT_APPRAISAL_MAX_DIGESTS) /* each is an event of the log, and a passport names every one */
+        return vt_err_set(err, VT_E_LIMIT, "gateway config: models lists more than %d paths (a passport names at most "
+                          "%d models; list their directory instead)", VT_APPRAISAL_MAX_DIGESTS, VT_APPRAISAL_MAX_DIGESTS);
     m = calloc(n > 0 ? n : 1, sizeof(*m));
     if (m == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway config: out of memory");

@@ -384,11 +384,10 @@ static void appraise_component(vt_appraisal_sub *s, vt_submod sm, const vt_mlog 
 
         if (e == NULL || e->component != comp_map[sm].comp)
             continue;
-        seen++;
-        vt_hex_encode(hex, e->digest, e->digest_len);
-        if (used + strlen(hex) + 2 < sizeof(s->measured)) {
-            used += (size_t)snprintf(s->measured + used, sizeof(s->measured) - used, "%s%s", used ? "," : "", hex);
-        }
+        if (++seen > VT_APPRAISAL_MAX_DIGESTS)
+            continue;
+        vt_hex_encode(hex, e->digest, e->digest_len); /* fits: VT_APPRAISAL_MEASURED_MAX */
+        used += (size_t)snprintf(s->measured + used, sizeof(s->measured) - used, "%s%s", used ? "," : "", hex);
         if (listed && !digest_allowed(env, sm, e)) {
             char sh[20];
             short_hex(sh, e->digest, e->digest_len);
@@ -396,6 +395,15 @@ static void appraise_component(vt_appraisal_sub *s, vt_submod sm, const vt_mlog 
             reason(s, "%s: digest %s (%.40s) is not a reference value of environment %s", name, sh, e->name,
                    env->id);
         }
+    }
+    if (seen > VT_APPRAISAL_MAX_DIGESTS) {
+        /* A passport naming only some events would let the rest change unseen (the relying
+         * party's and the key broker's comparisons of measured). */
+        reason(s, "%s: the log measures %zu events; a passport names at most %d", name, seen,
+               VT_APPRAISAL_MAX_DIGESTS);
+        tv_set(s, comp_map[sm].key, TV_BAD);
+        sub_status(s);
+        return;
     }
     if (!listed) {
         if (seen > 0)

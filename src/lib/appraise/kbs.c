@@ -8,7 +8,7 @@
 #include "appraise_int.h"
 #include "veritee/kbs.h"
 
-#define KBS_DIGEST_MAX 511 /* a component's measured digests: hex, comma-separated (auditors) */
+#define KBS_DIGEST_MAX (VT_APPRAISAL_MEASURED_MAX - 1) /* a component's measured digests: hex, comma-separated */
 
 
 vt_status vt_kbs_request_parse(uint8_t nonce[VT_KBS_NONCE_MAX], size_t *nonce_len, const uint8_t *body, size_t len,

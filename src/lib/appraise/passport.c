@@ -286,7 +286,7 @@ static vt_status parse_submod(vt_appraisal_sub *s, const char *name, const json_
             const char *h = json_string_value(val);
             size_t hl = h != NULL ? strlen(h) : 0;
             if (h == NULL || hl == 0 || hl > 2 * VT_MD_MAX || hl != json_string_length(val) ||
-                used + hl + 2 > sizeof(s->measured))
+                i >= VT_APPRAISAL_MAX_DIGESTS || used + hl + 2 > sizeof(s->measured))
                 return vt_err_set(err, VT_E_FORMAT, "passport: veritee.submods.%s.measured[%zu] is invalid", name, i);
             for (size_t j = 0; j < hl; j++)
                 if (!((h[j] >= '0' && h[j] <= '9') || (h[j] >= 'a' && h[j] <= 'f')))

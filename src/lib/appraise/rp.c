@@ -289,10 +289,11 @@ static const vt_component submod_comp[VT_SUBMOD_COUNT] = {
     [VT_SUBMOD_CONFIG] = VT_COMPONENT_CONFIG,
 };
 
-/* The log's digests of one component as the appraisal writes them. */
-static void measured_of(char *out, size_t out_len, const vt_mlog *log, vt_component comp)
+/* The log's digests of one component as the appraisal writes them: all of them, or false when
+ * there are more than a passport names (never a part of them compared). */
+static bool measured_of(char out[VT_APPRAISAL_MEASURED_MAX], const vt_mlog *log, vt_component comp)
 {
-    size_t used = 0;
+    size_t used = 0, seen = 0;
 
     out[0] = '\0';
     for (size_t i = 0; i < vt_mlog_count(log); i++) {
@@ -300,16 +301,18 @@ static void measured_of(char *out, size_t out_len, const vt_mlog *log, vt_compon
         char hex[2 * VT_MD_MAX + 1];
         if (e == NULL || e->component != comp)
             continue;
+        if (++seen > VT_APPRAISAL_MAX_DIGESTS)
+            return false;
         vt_hex_encode(hex, e->digest, e->digest_len);
-        if (used + strlen(hex) + 2 < out_len)
-            used += (size_t)snprintf(out + used, out_len - used, "%s%s", used ? "," : "", hex);
+        used += (size_t)snprintf(out + used, VT_APPRAISAL_MEASURED_MAX - used, "%s%s", used ? "," : "", hex);
     }
+    return true;
 }
 
 vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err)
 {
     const vt_claim *m;
-    char mine[sizeof(g->pc.appraisal.sub[0].measured)];
+    char mine[VT_APPRAISAL_MEASURED_MAX];
 
     if (g->log == NULL)
         return vt_err_set(err, VT_E_ARG, "rp: no attestation parsed");
@@ -323,7 +326,9 @@ vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err)
                               g->pc.measurement_name);
     }
     for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
-        measured_of(mine, sizeof(mine), g->log, submod_comp[s]);
+        if (!measured_of(mine, g->log, submod_comp[s]))
+            return vt_err_set(err, VT_E_POLICY, "%s: the log measures more than %d events, more than a passport names",
+                              vt_submod_name((vt_submod)s), VT_APPRAISAL_MAX_DIGESTS);
         if (strcmp(mine, g->pc.appraisal.sub[s].measured) != 0)
             return vt_err_set(err, VT_E_POLICY, "%s: the log measures %.80s, the passport appraised %.80s",
                               vt_submod_name((vt_submod)s), mine[0] ? mine : "nothing",

@@ -500,6 +500,125 @@ static void test_appraise_appraise__rejected_evidence(void **state)
     assert_int_equal(vt_appraise(&a, NULL, f->log, &f->env, 0, f->now, &err), VT_E_ARG);
 }
 
+/* A log with n auditor events (auditor-0..n-1 over "auditor i"), without the fixture's own. */
+static vt_mlog *auditors_log(size_t n)
+{
+    vt_mlog *log = NULL;
+    uint8_t d[32];
+    char name[32];
+
+    assert_int_equal(vt_mlog_new(&log, NULL), VT_OK);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "auditor %zu", i);
+        fx_digest(d, name);
+        assert_int_equal(vt_mlog_append(log, VT_COMPONENT_AUDITOR, name, VT_MD_SHA256, d, 32, NULL, NULL), VT_OK);
+    }
+    return log;
+}
+
+static size_t listed_digests(const char *measured)
+{
+    size_t n = measured[0] != '\0';
+
+    for (const char *p = measured; *p != '\0'; p++)
+        n += *p == ',';
+    return n;
+}
+
+static void test_appraise_appraise__every_event_recorded(void **state)
+{
+    struct fx *f = *state;
+    vt_mlog *log = auditors_log(VT_APPRAISAL_MAX_DIGESTS);
+    vt_appraisal a;
+
+    /* The passport names every auditor the log measured, up to the documented bound, listed or not. */
+    f->env.digest_count[VT_SUBMOD_AUDITORS] = 0;
+    a = ap_run(f, log, f->now);
+    assert_int_equal(listed_digests(a.sub[VT_SUBMOD_AUDITORS].measured), VT_APPRAISAL_MAX_DIGESTS);
+    assert_int_equal(a.sub[VT_SUBMOD_AUDITORS].status, VT_EAR_NONE);
+    vt_mlog_free(log);
+}
+
+static void test_appraise_appraise__too_many_events_fail_closed(void **state)
+{
+    struct fx *f = *state;
+    vt_mlog *log = auditors_log(VT_APPRAISAL_MAX_DIGESTS + 1);
+    vt_appraisal a;
+
+    /* More events than a passport can name: never a passport that names only some of them,
+     * whether or not the environment lists the component. */
+    f->env.digest_count[VT_SUBMOD_AUDITORS] = 0;
+    a = ap_run(f, log, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_AUDITORS].status, VT_EAR_CONTRAINDICATED);
+    assert_int_equal(a.status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_AUDITORS].reason, "auditors: the log measures 17 events"));
+    vt_mlog_free(log);
+}
+
+/* The relying party compares the log it is shown with the passport's; an auditor added after
+ * the passport was issued must show, wherever it falls in the log. */
+static void test_appraise_rp__event_added_after_the_passport(void **state)
+{
+    struct fx *f = *state;
+    vt_mlog *before = auditors_log(VT_APPRAISAL_MAX_DIGESTS - 1), *after = auditors_log(VT_APPRAISAL_MAX_DIGESTS);
+    vt_mlog *over = auditors_log(VT_APPRAISAL_MAX_DIGESTS + 1);
+    vt_rp_gateway g;
+    vt_err err = { 0 };
+
+    memset(&g, 0, sizeof(g));
+    f->env.digest_count[VT_SUBMOD_AUDITORS] = 0;
+    g.pc.appraisal = ap_run(f, before, f->now);
+    g.pc.tee_type = f->res.claims.platform;
+    g.result = f->res;
+    g.log = before;
+    assert_int_equal(vt_rp_measurements(&g, &err), VT_OK);
+    g.log = after;
+    assert_int_equal(vt_rp_measurements(&g, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "auditors: the log measures"));
+    /* A log longer than any passport can name is refused as such, not compared in part. */
+    g.pc.appraisal = ap_run(f, after, f->now);
+    g.log = over;
+    assert_int_equal(vt_rp_measurements(&g, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "more than"));
+    g.log = NULL;
+    memset(&g.result, 0, sizeof(g.result));
+    vt_mlog_free(before);
+    vt_mlog_free(after);
+    vt_mlog_free(over);
+}
+
+/* A key release that pins the auditors releases only to a passport that names exactly them:
+ * one auditor more is refused, wherever it falls in the log. */
+static void test_appraise_kbs__one_auditor_more_is_refused(void **state)
+{
+    struct fx *f = *state;
+    vt_mlog *pinned = auditors_log(VT_APPRAISAL_MAX_DIGESTS - 1), *more = auditors_log(VT_APPRAISAL_MAX_DIGESTS);
+    vt_appraisal a;
+    char *policy = NULL, json[4096], clause[64];
+    vt_kbs_subject s;
+    vt_err err = { 0 };
+
+    f->env.digest_count[VT_SUBMOD_AUDITORS] = 0;
+    a = ap_run(f, pinned, f->now);
+    snprintf(json, sizeof(json), "{\"environment\":\"prod\",\"hardware_attested\":false,\"min_tcb_status\":\"any\","
+             "\"measurements\":{\"auditors\":\"%s\"}}", a.sub[VT_SUBMOD_AUDITORS].measured);
+    assert_int_equal(vt_kbs_policy_parse(&policy, json, strlen(json), &err), VT_OK);
+    memset(&s, 0, sizeof(s));
+    s.environment = "prod";
+    s.tee_type = "mock";
+    s.status = "affirming";
+    s.tcb_status = "UpToDate";
+    s.measured[VT_SUBMOD_AUDITORS] = a.sub[VT_SUBMOD_AUDITORS].measured;
+    assert_int_equal(vt_kbs_policy_check(policy, &s, clause, sizeof(clause), &err), VT_OK);
+    a = ap_run(f, more, f->now);
+    s.measured[VT_SUBMOD_AUDITORS] = a.sub[VT_SUBMOD_AUDITORS].measured;
+    assert_int_equal(vt_kbs_policy_check(policy, &s, clause, sizeof(clause), &err), VT_E_POLICY);
+    assert_string_equal(clause, "measurements.auditors");
+    free(policy);
+    vt_mlog_free(pinned);
+    vt_mlog_free(more);
+}
+
 static void test_appraise_ear__names(void **state)
 {
     vt_ear_status s;
@@ -542,6 +661,10 @@ int main(void)
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
         T(test_appraise_appraise__rejected_evidence),
+        T(test_appraise_appraise__every_event_recorded),
+        T(test_appraise_appraise__too_many_events_fail_closed),
+        T(test_appraise_rp__event_added_after_the_passport),
+        T(test_appraise_kbs__one_auditor_more_is_refused),
         cmocka_unit_test(test_appraise_ear__names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

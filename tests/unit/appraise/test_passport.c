@@ -306,6 +306,43 @@ static void test_appraise_passport__issue_refuses_bad_claims(void **state)
     assert_null(tok);
 }
 
+/* measured as a list of n digests of hexlen hex characters each. */
+static void fill_measured(vt_appraisal_sub *sub, size_t n, size_t hexlen)
+{
+    size_t used = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            sub->measured[used++] = ',';
+        for (size_t j = 0; j < hexlen; j++)
+            sub->measured[used++] = "0123456789abcdef"[(i + j) % 16];
+    }
+    sub->measured[used] = '\0';
+}
+
+static void test_appraise_passport__measured_bound(void **state)
+{
+    struct pfx *p = *state;
+    vt_appraisal_sub *aud = &p->c.appraisal.sub[VT_SUBMOD_AUDITORS];
+    vt_passport_claims out;
+    vt_err err = { 0 };
+    char *tok;
+
+    /* As many SHA-512 digests as a passport names: issued and read back whole. */
+    fill_measured(aud, VT_APPRAISAL_MAX_DIGESTS, 2 * VT_MD_MAX);
+    tok = issue(p);
+    assert_int_equal(vt_passport_verify(&out, tok, strlen(tok), p->jwks, p->f->now + 10, &err), VT_OK);
+    assert_string_equal(out.appraisal.sub[VT_SUBMOD_AUDITORS].measured, aud->measured);
+    vt_passport_claims_clear(&out);
+    free(tok);
+    /* One more (shorter digests, so the text would fit): refused, never read in part. */
+    fill_measured(aud, VT_APPRAISAL_MAX_DIGESTS + 1, 64);
+    tok = issue(p);
+    assert_int_equal(vt_passport_decode(&out, tok, strlen(tok), &err), VT_E_FORMAT);
+    assert_non_null(strstr(err.msg, "veritee.submods.auditors.measured[16] is invalid"));
+    free(tok);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -319,6 +356,7 @@ int main(void)
         T(test_appraise_passport__claim_rules),
         T(test_appraise_passport__tampered_payload),
         T(test_appraise_passport__issue_refuses_bad_claims),
+        T(test_appraise_passport__measured_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

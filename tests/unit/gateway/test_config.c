@@ -90,6 +90,30 @@ static void test_gateway_config__refused(void **state)
     }
 }
 
+/* Every model path is an event of the log and a passport names every one: at most
+ * VT_APPRAISAL_MAX_DIGESTS, refused beyond with a way out. */
+static void test_gateway_config__models_bound(void **state)
+{
+    char json[4096];
+    size_t used;
+    vt_gw_config c;
+    vt_err err = { 0 };
+
+    (void)state;
+    for (int n = VT_APPRAISAL_MAX_DIGESTS; n <= VT_APPRAISAL_MAX_DIGESTS + 1; n++) {
+        used = (size_t)snprintf(json, sizeof(json), "{\"models\":[");
+        for (int i = 0; i < n; i++)
+            used += (size_t)snprintf(json + used, sizeof(json) - used, "%s\"/m/shard-%d\"", i ? "," : "", i);
+        snprintf(json + used, sizeof(json) - used, "]}");
+        vt_gw_config_defaults(&c);
+        assert_int_equal(vt_gw_config_parse(&c, json, strlen(json), &err),
+                         n == VT_APPRAISAL_MAX_DIGESTS ? VT_OK : VT_E_LIMIT);
+        if (n > VT_APPRAISAL_MAX_DIGESTS)
+            assert_non_null(strstr(err.msg, "list their directory instead"));
+        vt_gw_config_free(&c);
+    }
+}
+
 static void test_gateway_config__addresses(void **state)
 {
     vt_gw_config c;
@@ -119,6 +143,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gateway_config__full),
         cmocka_unit_test(test_gateway_config__refused),
+        cmocka_unit_test(test_gateway_config__models_bound),
         cmocka_unit_test(test_gateway_config__addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
