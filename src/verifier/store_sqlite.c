@@ -31,7 +31,10 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS passports_env ON passports(environment, issued_at DESC, seq DESC);"
     "CREATE TABLE IF NOT EXISTS kbs_resources (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS kbs_seen (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS kbs_seen_expiry ON kbs_seen(expires_at);";
+    "CREATE INDEX IF NOT EXISTS kbs_seen_expiry ON kbs_seen(expires_at);"
+    /* challenges are kept in memory now (verifier/challenges.h); a database made before that
+     * loses their table, and its index with it */
+    "DROP TABLE IF EXISTS challenges;";
 
 enum {
     Q_ENV_PUT, Q_ENV_GET, Q_ENV_LIST, Q_P_PUT, Q_P_GET, Q_P_LIST_ENV,

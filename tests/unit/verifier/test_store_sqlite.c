@@ -1,5 +1,8 @@
 /* The SQLite store: the cases both backends must show (store_cases.h). */
+#include <stdio.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "vt_test.h"
 
@@ -17,10 +20,41 @@ static void test_store_sqlite_replay_records(void **state)
     vs_close(b);
 }
 
+/* A database from before challenges were kept in memory loses their table on open. */
+static void test_store_sqlite_old_challenges_dropped(void **state)
+{
+    struct fx *f = *state;
+    char path[4200];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    vs_store *b = NULL;
+    vt_err err = { 0 };
+
+    snprintf(path, sizeof(path), "%s/verifier.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE challenges (nonce TEXT PRIMARY KEY, issued_at INTEGER NOT NULL,"
+                                  " expires_at INTEGER NOT NULL, used INTEGER NOT NULL);"
+                                  "CREATE INDEX challenges_expiry ON challenges(expires_at);"
+                                  "INSERT INTO challenges VALUES ('00', 1, 2, 0);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(vs_open(&b, f->url, &err), VT_OK);
+    vs_close(b);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'challenges%'", -1, &q,
+                                        NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_sqlite_replay_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_sqlite_old_challenges_dropped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
