@@ -391,6 +391,9 @@ vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err)
         return vt_err_set(err, VT_E_NOMEM, "gateway config: out of memory");
     if (c->limits.max_event_bytes > c->limits.max_response_bytes)
         return vt_err_set(err, VT_E_ARG, "gateway config: limits.max_event_bytes exceeds limits.max_response_bytes");
+    if (c->model_count + json_array_size(c->encrypted_models) > VT_APPRAISAL_MAX_DIGESTS) /* NULL: 0 */
+        return vt_err_set(err, VT_E_LIMIT, "gateway config: models and encrypted_models list more than %d models "
+                          "(a passport names at most %d)", VT_APPRAISAL_MAX_DIGESTS, VT_APPRAISAL_MAX_DIGESTS);
     return VT_OK;
 }
 

@@ -112,6 +112,20 @@ static void test_gateway_config__models_bound(void **state)
             assert_non_null(strstr(err.msg, "list their directory instead"));
         vt_gw_config_free(&c);
     }
+    /* Encrypted models are model events too: the sum is bounded. */
+    for (int enc = 6; enc <= 7; enc++) {
+        used = (size_t)snprintf(json, sizeof(json), "{\"upstream\":\"http://m:1\",\"models\":[");
+        for (int i = 0; i < 10; i++)
+            used += (size_t)snprintf(json + used, sizeof(json) - used, "%s\"/m/%d\"", i ? "," : "", i);
+        used += (size_t)snprintf(json + used, sizeof(json) - used, "],\"encrypted_models\":[");
+        for (int i = 0; i < enc; i++)
+            used += (size_t)snprintf(json + used, sizeof(json) - used, "%s{}", i ? "," : "");
+        snprintf(json + used, sizeof(json) - used, "]}");
+        vt_gw_config_defaults(&c);
+        assert_int_equal(vt_gw_config_parse(&c, json, strlen(json), &err), VT_OK);
+        assert_int_equal(vt_gw_config_check(&c, &err), enc == 6 ? VT_OK : VT_E_LIMIT);
+        vt_gw_config_free(&c);
+    }
 }
 
 static void test_gateway_config__addresses(void **state)
