@@ -969,12 +969,20 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 /* ---- receipts: durable in the transparency log (docs/log.md) ---- */
 
 /* The enclave key of the last passport looked up (a batch's receipts mostly name one), with its
- * thumbprint. */
+ * thumbprint and its claims. */
 struct receipt_keys {
     char passport[48];
     vt_pkey *key;
     char thumb[44];
+    vt_passport_claims pc; /* what the receipt must agree with (vt_receipt_check_passport) */
 };
+
+static void receipt_keys_clear(struct receipt_keys *keys)
+{
+    vt_pkey_free(keys->key);
+    vt_passport_claims_clear(&keys->pc);
+    memset(keys, 0, sizeof(*keys));
+}
 
 /* What receipt_check's key lookup saw, for the reply when it fails. */
 struct receipt_lookup {
@@ -991,17 +999,14 @@ static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const 
     struct receipt_lookup *l = arg;
     struct receipt_keys *keys = l->keys;
     vs_passport p;
-    vt_passport_claims pc;
+    vt_passport_claims *pc = &keys->pc;
     vt_status rc = VT_OK;
 
     l->asked = true;
     if (keys->key != NULL && strcmp(keys->passport, r->passport) == 0)
         goto found;
     memset(&p, 0, sizeof(p));
-    memset(&pc, 0, sizeof(pc));
-    vt_pkey_free(keys->key);
-    keys->key = NULL;
-    keys->passport[0] = '\0';
+    receipt_keys_clear(keys);
     rc = l->st->ops->passport_get(l->st, &p, r->passport, err);
     if (rc == VT_E_NOTFOUND) {
         l->status = 422;
@@ -1012,18 +1017,16 @@ static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const 
         l->status = 503;
         l->code = "store_unavailable";
         rc = vf_store_failed(err, rc);
-    } else if (vt_passport_decode(&pc, p.token, strlen(p.token), err) != VT_OK || pc.attester_jwk == NULL ||
-               vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), err) != VT_OK ||
+    } else if (vt_passport_decode(pc, p.token, strlen(p.token), err) != VT_OK || pc->attester_jwk == NULL ||
+               vt_jwk_to_pkey(&keys->key, pc->attester_jwk, strlen(pc->attester_jwk), err) != VT_OK ||
                vt_jwk_thumbprint(keys->thumb, keys->key, err) != VT_OK) {
         l->status = 500;
         l->code = "internal";
         rc = vt_err_set(err, VT_E_INTERNAL, "stored passport has no usable enclave key");
-        vt_pkey_free(keys->key);
-        keys->key = NULL;
+        receipt_keys_clear(keys);
     } else {
         snprintf(keys->passport, sizeof(keys->passport), "%s", r->passport);
     }
-    vt_passport_claims_clear(&pc);
     vs_passport_clear(&p);
     if (rc != VT_OK)
         return rc;
@@ -1034,8 +1037,10 @@ found:
 }
 
 /*
- * Checks one receipt: it decodes, names a passport this verifier issued, and
- * verifies under that passport's enclave key — one parse of the token.  On
+ * Checks one receipt: it decodes, names a passport this verifier issued,
+ * verifies under that passport's enclave key — one parse of the token — and
+ * the passport covers it (same environment and model, served while it was
+ * valid: what `veritee receipt verify` requires of it).  On
  * failure fills status, code and msg for the reply.  r is filled on success
  * (caller clears it).
  */
@@ -1055,7 +1060,10 @@ static vt_status receipt_check(vt_receipt *r, int *status, const char **code, ch
     }
     rc = vt_receipt_verify_with(r, tok, len, receipt_key_for, &l, &e);
     if (rc == VT_OK)
+        rc = vt_receipt_check_passport(r, &keys->pc, &e);
+    if (rc == VT_OK)
         return VT_OK;
+    vt_receipt_clear(r);
     if (!l.asked) { /* it did not decode */
         *status = 400;
         *code = "bad_receipt";
@@ -1129,7 +1137,7 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
         vf_reply_after_log(resp, req, svc->log, &le, 1, receipt_logged, o);
     }
 out:
-    vt_pkey_free(keys.key);
+    receipt_keys_clear(&keys);
     vt_receipt_clear(&r);
     json_decref(body);
 }
@@ -1303,7 +1311,7 @@ static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ct
         b->which[i] = (int)b->nok++;
         json_array_append_new(b->results, json_null());
     }
-    vt_pkey_free(keys.key);
+    receipt_keys_clear(&keys);
     if (b->nok == 0) { /* nothing to wait for */
         batch_logged(resp, b, NULL, VT_OK, NULL);
         return;
@@ -1311,7 +1319,7 @@ static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ct
     vf_reply_after_log(resp, req, svc->log, b->ents, b->nok, batch_logged, b);
     return;
 fail:
-    vt_pkey_free(keys.key);
+    receipt_keys_clear(&keys);
     batch_free(b);
 }
 
