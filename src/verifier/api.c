@@ -439,7 +439,7 @@ static void attest_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, 
     char labels[96];
     json_t *pj;
 
-    if (resp != NULL && rc != VT_OK) {
+    if (resp != NULL && (rc != VT_OK || index[0] == VF_LOG_CONFLICT)) {
         reply_log_error(resp);
     } else if (resp != NULL) {
         snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", o->row.tee_type, o->row.status);
@@ -1092,6 +1092,8 @@ static void receipt_logged(vt_http_resp *resp, void *ctx, const uint64_t *index,
         vt_http_reply_error(resp, 413, "receipt_too_large", "%s", err->msg);
     else if (resp != NULL && rc != VT_OK)
         reply_log_error(resp);
+    else if (resp != NULL && index[0] == VF_LOG_CONFLICT)
+        vt_http_reply_error(resp, 409, "receipt_conflict", "another receipt is logged under the id '%.64s'", o->r.id);
     else if (resp != NULL)
         reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", o->r.id, "passport", o->r.passport, "verdict",
                                    o->r.verdict, "log_index", (json_int_t)index[0]));
@@ -1238,15 +1240,24 @@ static void batch_free(struct batch *b)
 static void batch_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
 {
     struct batch *b = ctx;
+    size_t accepted = 0;
 
     if (resp != NULL && rc != VT_OK) {
         reply_log_error(resp);
     } else if (resp != NULL) {
-        for (size_t i = 0; i < b->n; i++)
-            if (b->which[i] >= 0)
-                json_array_set_new(b->results, i, json_pack("{s:s, s:I}", "id", b->rs[i].id, "log_index",
-                                                            (json_int_t)index[b->which[i]]));
-        reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)b->nok, "results", b->results));
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->which[i] < 0)
+                continue;
+            if (index[b->which[i]] == VF_LOG_CONFLICT) { /* not logged: refused on its own */
+                json_array_set_new(b->results, i, json_pack("{s:{s:s, s:s}}", "error", "code", "receipt_conflict",
+                                                            "message", "another receipt is logged under its id"));
+                continue;
+            }
+            json_array_set_new(b->results, i, json_pack("{s:s, s:I}", "id", b->rs[i].id, "log_index",
+                                                        (json_int_t)index[b->which[i]]));
+            accepted++;
+        }
+        reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)accepted, "results", b->results));
     }
     batch_free(b);
 }

@@ -472,6 +472,75 @@ static void test_verifier_admit__receipt_outside_passport_refused(void **state)
     free(gone);
 }
 
+/* Two receipts under one id, signed by the gateway, differ in their bytes: the first is logged; the
+ * second is not (its bytes are not in the log), so it must not be acknowledged with the first's
+ * log_index, alone or in a batch, where the receipt beside it is still logged.  The first re-posted is
+ * a retry: acknowledged with its index. */
+static void test_verifier_admit__receipt_id_reused_not_acknowledged(void **state)
+{
+    struct fx *f = *state;
+    vt_passport_claims pc;
+    vt_time now = vt_time_now();
+    char *pass = NULL, *tok[3], *body, *one, *authz, id[48];
+    vt_http_resp resp;
+    const char *out;
+    vs_store *st = f->st;
+    char *stored = NULL;
+    uint64_t index;
+    size_t len = 0;
+    vt_receipt r;
+    vt_err err = { 0 };
+
+    issue(f, &pass, "affirming", now + 600, true);
+    memset(&pc, 0, sizeof(pc));
+    assert_int_equal(vt_passport_decode(&pc, pass, strlen(pass), NULL), VT_OK);
+    tok[0] = receipt_as(pc.id, f->enclave, "env-test", 0, now);
+    tok[1] = receipt_as(pc.id, f->enclave, "env-test", 0, now + 1);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(vt_receipt_decode(&r, tok[0], strlen(tok[0]), NULL), VT_OK);
+    snprintf(id, sizeof(id), "%s", r.id);
+    vt_receipt_clear(&r);
+    /* tok[1] again under tok[0]'s id */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(vt_receipt_decode(&r, tok[1], strlen(tok[1]), NULL), VT_OK);
+    snprintf(r.id, sizeof(r.id), "%s", id);
+    free(tok[1]);
+    assert_int_equal(vt_receipt_sign(&tok[1], &r, f->enclave, NULL), VT_OK);
+    vt_receipt_clear(&r);
+    tok[2] = receipt_as(pc.id, f->enclave, "env-test", 0, now);
+
+    assert_true(asprintf(&one, "{\"token\":\"%s\"}", tok[0]) > 0);
+    assert_int_equal(call(f, "POST", "/v1/receipts", one, NULL, "10.0.2.1", NULL), 201);
+    assert_int_equal(call(f, "POST", "/v1/receipts", one, NULL, "10.0.2.2", NULL), 201); /* a retry */
+    free(one);
+    assert_true(asprintf(&one, "{\"token\":\"%s\"}", tok[1]) > 0);
+    if (call(f, "POST", "/v1/receipts", one, NULL, "10.0.2.3", NULL) == 201)
+        fail_msg("a receipt whose id is another's was acknowledged");
+    free(one);
+    assert_true(asprintf(&body, "{\"receipts\":[\"%s\",\"%s\"]}", tok[1], tok[2]) > 0);
+    authz = sign(pass, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.2.4"), 200);
+    out = (const char *)resp.body.data;
+    if (strstr(out, "\"accepted\":1,\"results\":[{\"error\"") == NULL)
+        fail_msg("batch: %s", out);
+    vt_buf_free(&resp.body);
+    /* the log holds tok[0] under the id, and tok[2] */
+    assert_int_equal(st->log->find(st, &index, &stored, &len, "receipt", id, &err), VT_OK);
+    assert_int_equal(len, strlen(tok[0]));
+    assert_memory_equal(stored, tok[0], len);
+    free(stored);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(vt_receipt_decode(&r, tok[2], strlen(tok[2]), NULL), VT_OK);
+    assert_int_equal(st->log->find(st, &index, NULL, NULL, "receipt", r.id, &err), VT_OK);
+    vt_receipt_clear(&r);
+    for (int i = 0; i < 3; i++)
+        free(tok[i]);
+    vt_passport_claims_clear(&pc);
+    free(authz);
+    free(body);
+    free(pass);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +550,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_verdicts_per_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_body_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__receipt_outside_passport_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__receipt_id_reused_not_acknowledged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
