@@ -439,7 +439,7 @@ static void attest_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, 
     char labels[96];
     json_t *pj;
 
-    if (resp != NULL && rc != VT_OK) {
+    if (resp != NULL && (rc != VT_OK || index[0] == VF_LOG_CONFLICT)) {
         reply_log_error(resp);
     } else if (resp != NULL) {
         snprintf(labels, sizeof(labels), "platform=\"%s\",status=\"%s\"", o->row.tee_type, o->row.status);
@@ -969,12 +969,20 @@ static void h_env_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 /* ---- receipts: durable in the transparency log (docs/log.md) ---- */
 
 /* The enclave key of the last passport looked up (a batch's receipts mostly name one), with its
- * thumbprint. */
+ * thumbprint and its claims. */
 struct receipt_keys {
     char passport[48];
     vt_pkey *key;
     char thumb[44];
+    vt_passport_claims pc; /* what the receipt must agree with (vt_receipt_check_passport) */
 };
+
+static void receipt_keys_clear(struct receipt_keys *keys)
+{
+    vt_pkey_free(keys->key);
+    vt_passport_claims_clear(&keys->pc);
+    memset(keys, 0, sizeof(*keys));
+}
 
 /* What receipt_check's key lookup saw, for the reply when it fails. */
 struct receipt_lookup {
@@ -991,17 +999,14 @@ static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const 
     struct receipt_lookup *l = arg;
     struct receipt_keys *keys = l->keys;
     vs_passport p;
-    vt_passport_claims pc;
+    vt_passport_claims *pc = &keys->pc;
     vt_status rc = VT_OK;
 
     l->asked = true;
     if (keys->key != NULL && strcmp(keys->passport, r->passport) == 0)
         goto found;
     memset(&p, 0, sizeof(p));
-    memset(&pc, 0, sizeof(pc));
-    vt_pkey_free(keys->key);
-    keys->key = NULL;
-    keys->passport[0] = '\0';
+    receipt_keys_clear(keys);
     rc = l->st->ops->passport_get(l->st, &p, r->passport, err);
     if (rc == VT_E_NOTFOUND) {
         l->status = 422;
@@ -1012,18 +1017,16 @@ static vt_status receipt_key_for(const vt_pkey **key, const char **thumb, const 
         l->status = 503;
         l->code = "store_unavailable";
         rc = vf_store_failed(err, rc);
-    } else if (vt_passport_decode(&pc, p.token, strlen(p.token), err) != VT_OK || pc.attester_jwk == NULL ||
-               vt_jwk_to_pkey(&keys->key, pc.attester_jwk, strlen(pc.attester_jwk), err) != VT_OK ||
+    } else if (vt_passport_decode(pc, p.token, strlen(p.token), err) != VT_OK || pc->attester_jwk == NULL ||
+               vt_jwk_to_pkey(&keys->key, pc->attester_jwk, strlen(pc->attester_jwk), err) != VT_OK ||
                vt_jwk_thumbprint(keys->thumb, keys->key, err) != VT_OK) {
         l->status = 500;
         l->code = "internal";
         rc = vt_err_set(err, VT_E_INTERNAL, "stored passport has no usable enclave key");
-        vt_pkey_free(keys->key);
-        keys->key = NULL;
+        receipt_keys_clear(keys);
     } else {
         snprintf(keys->passport, sizeof(keys->passport), "%s", r->passport);
     }
-    vt_passport_claims_clear(&pc);
     vs_passport_clear(&p);
     if (rc != VT_OK)
         return rc;
@@ -1034,8 +1037,10 @@ found:
 }
 
 /*
- * Checks one receipt: it decodes, names a passport this verifier issued, and
- * verifies under that passport's enclave key — one parse of the token.  On
+ * Checks one receipt: it decodes, names a passport this verifier issued,
+ * verifies under that passport's enclave key — one parse of the token — and
+ * the passport covers it (same environment and model, served while it was
+ * valid: what `veritee receipt verify` requires of it).  On
  * failure fills status, code and msg for the reply.  r is filled on success
  * (caller clears it).
  */
@@ -1055,7 +1060,10 @@ static vt_status receipt_check(vt_receipt *r, int *status, const char **code, ch
     }
     rc = vt_receipt_verify_with(r, tok, len, receipt_key_for, &l, &e);
     if (rc == VT_OK)
+        rc = vt_receipt_check_passport(r, &keys->pc, &e);
+    if (rc == VT_OK)
         return VT_OK;
+    vt_receipt_clear(r);
     if (!l.asked) { /* it did not decode */
         *status = 400;
         *code = "bad_receipt";
@@ -1084,6 +1092,8 @@ static void receipt_logged(vt_http_resp *resp, void *ctx, const uint64_t *index,
         vt_http_reply_error(resp, 413, "receipt_too_large", "%s", err->msg);
     else if (resp != NULL && rc != VT_OK)
         reply_log_error(resp);
+    else if (resp != NULL && index[0] == VF_LOG_CONFLICT)
+        vt_http_reply_error(resp, 409, "receipt_conflict", "another receipt is logged under the id '%.64s'", o->r.id);
     else if (resp != NULL)
         reply(resp, 201, json_pack("{s:s, s:s, s:s, s:I}", "id", o->r.id, "passport", o->r.passport, "verdict",
                                    o->r.verdict, "log_index", (json_int_t)index[0]));
@@ -1129,7 +1139,7 @@ static void h_receipt_post(vt_http_resp *resp, const vt_http_req *req, void *ctx
         vf_reply_after_log(resp, req, svc->log, &le, 1, receipt_logged, o);
     }
 out:
-    vt_pkey_free(keys.key);
+    receipt_keys_clear(&keys);
     vt_receipt_clear(&r);
     json_decref(body);
 }
@@ -1230,15 +1240,24 @@ static void batch_free(struct batch *b)
 static void batch_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
 {
     struct batch *b = ctx;
+    size_t accepted = 0;
 
     if (resp != NULL && rc != VT_OK) {
         reply_log_error(resp);
     } else if (resp != NULL) {
-        for (size_t i = 0; i < b->n; i++)
-            if (b->which[i] >= 0)
-                json_array_set_new(b->results, i, json_pack("{s:s, s:I}", "id", b->rs[i].id, "log_index",
-                                                            (json_int_t)index[b->which[i]]));
-        reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)b->nok, "results", b->results));
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->which[i] < 0)
+                continue;
+            if (index[b->which[i]] == VF_LOG_CONFLICT) { /* not logged: refused on its own */
+                json_array_set_new(b->results, i, json_pack("{s:{s:s, s:s}}", "error", "code", "receipt_conflict",
+                                                            "message", "another receipt is logged under its id"));
+                continue;
+            }
+            json_array_set_new(b->results, i, json_pack("{s:s, s:I}", "id", b->rs[i].id, "log_index",
+                                                        (json_int_t)index[b->which[i]]));
+            accepted++;
+        }
+        reply(resp, 200, json_pack("{s:I, s:O}", "accepted", (json_int_t)accepted, "results", b->results));
     }
     batch_free(b);
 }
@@ -1303,7 +1322,7 @@ static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ct
         b->which[i] = (int)b->nok++;
         json_array_append_new(b->results, json_null());
     }
-    vt_pkey_free(keys.key);
+    receipt_keys_clear(&keys);
     if (b->nok == 0) { /* nothing to wait for */
         batch_logged(resp, b, NULL, VT_OK, NULL);
         return;
@@ -1311,7 +1330,7 @@ static void h_receipt_batch(vt_http_resp *resp, const vt_http_req *req, void *ct
     vf_reply_after_log(resp, req, svc->log, b->ents, b->nok, batch_logged, b);
     return;
 fail:
-    vt_pkey_free(keys.key);
+    receipt_keys_clear(&keys);
     batch_free(b);
 }
 

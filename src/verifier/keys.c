@@ -466,6 +466,8 @@ void vf_keys_release(vf_release *out, const struct vf_call *call, vs_store *st, 
         return;
     rc = vf_log_append(call->svc->log, &index, "kbs", out->ref, (const uint8_t *)out->entry, strlen(out->entry),
                        &le);
+    if (rc == VT_OK && index == VF_LOG_CONFLICT) /* its entry is not logged */
+        rc = vt_err_set(&le, VT_E_IO, "log: another entry under kbs %.64s", out->ref);
     vf_keys_release_finish(out, rc, &le, err);
 }
 
@@ -482,9 +484,12 @@ static void release_reply(vt_http_resp *resp, vf_release *r, const vt_err *e)
 static void release_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
 {
     vf_release *r = ctx;
-    vt_err e = { 0 };
+    vt_err e = { 0 }, conflict = { 0 };
 
-    (void)index;
+    if (rc == VT_OK && index[0] == VF_LOG_CONFLICT) { /* its entry is not logged */
+        rc = vt_err_set(&conflict, VT_E_IO, "log: another entry under kbs %.64s", r->ref);
+        err = &conflict;
+    }
     vf_keys_release_finish(r, rc, err, &e);
     if (resp != NULL)
         release_reply(resp, r, &e);

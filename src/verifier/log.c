@@ -216,9 +216,14 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         rc = batch_logged(s, batch, err);
     for (struct item *it = batch; it != NULL && rc == VT_OK; it = it->next) {
         size_t n = 0;
-        if (it->logged)
-            continue; /* already logged (a retried POST) */
         rc = vt_tlog_leaf_hash(leaf, it->data, it->len, err);
+        if (rc == VT_OK && it->logged) { /* already logged: a retried POST, if these are its bytes */
+            uint8_t have[32];
+            rc = s->log->hash(s, have, vt_tlog_stored_index(0, it->index), err);
+            if (rc == VT_OK && memcmp(have, leaf, 32) != 0)
+                it->index = VF_LOG_CONFLICT; /* another entry under its (kind, ref): this one is not logged */
+            continue;
+        }
         if (rc == VT_OK)
             rc = vt_tlog_frontier_append(f, add, &n, leaf, err);
         if (rc == VT_OK) { /* with its passport row, in this transaction (store.h) */

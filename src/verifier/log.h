@@ -24,8 +24,10 @@ void vf_log_close(vf_log *l);
  * Appends entry (at most VT_TLOG_ENTRY_MAX bytes) under kind and ref and
  * returns once it is committed with a checkpoint that covers it: *index_out
  * is its position.  An entry already logged under (kind, ref) is not added
- * again; its index comes back.  Thread-safe; blocks the caller.
+ * again; its index comes back when the logged bytes are these, else
+ * VF_LOG_CONFLICT (this entry is not logged).  Thread-safe; blocks the caller.
  */
+#define VF_LOG_CONFLICT UINT64_MAX
 vt_status vf_log_append(vf_log *l, uint64_t *index_out, const char *kind, const char *ref, const uint8_t *entry,
                         size_t len, vt_err *err);
 /* One entry of a batch (all borrowed for the call). */
@@ -43,13 +45,14 @@ typedef struct vf_log_entry {
  */
 vf_log_entry vf_log_passport_entry(const vs_passport *row);
 /* Appends n entries at once (a bulk submitter: they share a commit when they fit in one
- * batch) and waits for all; index_out[i] is entry i's position.  The first failure is returned. */
+ * batch) and waits for all; index_out[i] is entry i's position (or VF_LOG_CONFLICT, as for
+ * vf_log_append).  The first failure is returned. */
 vt_status vf_log_append_many(vf_log *l, uint64_t *index_out, const vf_log_entry *e, size_t n, vt_err *err);
 /*
  * vf_log_append_many without waiting: queues the n entries and returns.  Once
  * all are committed (or failed), done(arg, index, n, rc, err) runs once on the
  * sequencer's thread, also when the log is closing: index[i] is entry i's
- * position, rc and err the first failure (err NULL when rc is VT_OK); both are
+ * position (or VF_LOG_CONFLICT), rc and err the first failure (err NULL when rc is VT_OK); both are
  * valid only during the call.  done must be quick (it holds up the next
  * commit): hand the result to another thread.  The entries' bytes and rows
  * must stay valid until done runs.  On an error return done never runs.

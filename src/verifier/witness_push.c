@@ -46,7 +46,7 @@ static bool offer(vf_witnesses *ws, struct witness *x, const char *note, size_t 
     size_t n = 0, ctl = 0;
     uint64_t t = 0;
     char url[600];
-    vt_buf body, cosigned;
+    vt_buf body, cosigned, mine;
     vt_http_response r;
     vt_http_client_opts o;
     vt_err e = { 0 };
@@ -55,6 +55,7 @@ static bool offer(vf_witnesses *ws, struct witness *x, const char *note, size_t 
     memset(&r, 0, sizeof(r));
     vt_buf_init(&body);
     vt_buf_init(&cosigned);
+    vt_buf_init(&mine);
     memset(&o, 0, sizeof(o));
     o.timeout_ms = WITNESS_TIMEOUT_MS;
     o.max_response = 64 << 10;
@@ -93,10 +94,23 @@ static bool offer(vf_witnesses *ws, struct witness *x, const char *note, size_t 
             log_line("warn", "witness refused the checkpoint", x->url, st);
             break;
         }
-        /* Keep the cosignature only if it is x's and verifies over this very text. */
-        if (vt_buf_append(&cosigned, note, tl, &e) != VT_OK || vt_buf_append_str(&cosigned, "\n", &e) != VT_OK ||
-            vt_buf_append(&cosigned, r.body.data, r.body.len, &e) != VT_OK ||
-            vt_note_open_cosigned(&ctl, &t, cosigned.data, cosigned.len, x->key, &e) != VT_OK) {
+        /* Keep only the answer's lines that are x's cosignature and verify over this very text: any
+         * other line (under the log's name, say) would be served with the checkpoint, and one that
+         * does not verify under a key a client holds makes the client reject the whole note. */
+        mine.len = 0;
+        for (size_t at = 0, ll; at < r.body.len; at += ll + 1) {
+            const uint8_t *nl = memchr(r.body.data + at, '\n', r.body.len - at);
+            if (nl == NULL)
+                break;
+            ll = (size_t)(nl - (r.body.data + at));
+            cosigned.len = 0;
+            if (vt_buf_append(&cosigned, note, tl, &e) == VT_OK && vt_buf_append_str(&cosigned, "\n", &e) == VT_OK &&
+                vt_buf_append(&cosigned, r.body.data + at, ll + 1, &e) == VT_OK &&
+                vt_note_open_cosigned(&ctl, &t, cosigned.data, cosigned.len, x->key, &e) == VT_OK &&
+                vt_buf_append(&mine, r.body.data + at, ll + 1, &e) != VT_OK)
+                break;
+        }
+        if (mine.len == 0) {
             log_line("warn", "witness answer has no valid cosignature", x->url, e.msg);
             break;
         }
@@ -104,13 +118,14 @@ static bool offer(vf_witnesses *ws, struct witness *x, const char *note, size_t 
         x->text.len = 0;
         x->line.len = 0;
         ok = vt_buf_append(&x->text, note, tl, NULL) == VT_OK &&
-             vt_buf_append(&x->line, r.body.data, r.body.len, NULL) == VT_OK;
+             vt_buf_append(&x->line, mine.data, mine.len, NULL) == VT_OK;
         pthread_mutex_unlock(&ws->mu);
         x->size = size;
     }
     vt_http_response_clear(&r);
     vt_buf_free(&body);
     vt_buf_free(&cosigned);
+    vt_buf_free(&mine);
     return ok;
 }
 

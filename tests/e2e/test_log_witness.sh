@@ -12,9 +12,9 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 python3 "$HERE/mkreceipts.py" keys "$TMP/enclave.pem" "$TMP/unused.vkey" test.example/log 2>/dev/null ||
   { echo "skipped: needs python3-cryptography"; exit 77; }
 
-VPID="" WPID=""
+VPID="" WPID="" RPID=""
 cleanup() {
-  for p in $VPID $WPID; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  for p in $VPID $WPID $RPID; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -141,4 +141,20 @@ expect 0 "receipt verify: quorum 1 of 2 is met" -- rverify --witness-key "$WKEY"
 expect 2 "receipt verify: --witness-key without --log" -- "$VT" receipt verify "$R1" --passport "$TMP/passport.jwt" \
   --verifier "$U" --witness-key "$WKEY"
 expect 2 "receipt verify: quorum above the keys given" -- rverify --witness-key "$WKEY" --witness-quorum 2
+
+# A hostile witness answers its genuine cosignature and one more line, under the log's own name and key id
+# with a signature that does not verify: the verifier keeps only the witness's own line, so the checkpoint
+# it serves still opens under the log key (and still carries the witness's cosignature).
+FORGED=$(python3 -c 'import base64, sys; n, h, _ = sys.argv[1].split("+"); sys.stdout.buffer.write(b"\xe2\x80\x94 " +
+  n.encode() + b" " + base64.b64encode(bytes.fromhex(h) + bytes(64)))' "$KEY")
+python3 "$HERE/witness_relay.py" --to "$W" --line "$FORGED" >"$TMP/relay.out" 2>/dev/null &
+RPID=$!
+for _ in $(seq 200); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.05; done
+RELAY="http://$(sed -n 's/^listening //p' "$TMP/relay.out")"
+stop "$VPID"
+start_verifier --witness "$RELAY,$WKEY"
+cosigned 7 && ok || bad "a hostile witness's extra line under the log's name broke the checkpoint: $(cat "$TMP/out")"
+curl -s "$L/checkpoint" | grep -c "^$(printf '\342\200\224') " | grep -qx 2 && ok ||
+  bad "the served checkpoint is not the log's line and the witness's: $(curl -s "$L/checkpoint")"
+stop "$RPID"
 finish

@@ -32,6 +32,7 @@ static void issue(struct fx *f, char **token_out, const char *status, vt_time ex
     snprintf(pc.environment, sizeof(pc.environment), "env-test");
     snprintf(pc.issuer, sizeof(pc.issuer), "veritee-verifier");
     pc.tee_type = VT_TEE_MOCK;
+    memset(pc.appraisal.sub[VT_SUBMOD_MODEL].measured, '0', 64); /* the model receipt_for names */
     assert_int_equal(vt_jwk_from_pkey(&pc.attester_jwk, f->enclave, NULL, &err), VT_OK);
     pc.iat = vt_time_now() - 10;
     pc.exp = exp;
@@ -157,23 +158,31 @@ static void test_verifier_admit__gateway_exempt_from_anonymous_limit(void **stat
     free(pass);
 }
 
-/* A receipt signed under passport pid's name by key k (free() it). */
-static char *receipt_for(const char *pid, const vt_pkey *k)
+/* A receipt signed under passport pid's name by key k for environment env and model byte m, served at
+ * unix second at (free() it). */
+static char *receipt_as(const char *pid, const vt_pkey *k, const char *env, uint8_t m, vt_time at)
 {
     vt_receipt r;
     char *tok = NULL;
 
     assert_int_equal(vt_receipt_init(&r, NULL), VT_OK);
     snprintf(r.passport, sizeof(r.passport), "%s", pid);
-    snprintf(r.environment, sizeof(r.environment), "env-test");
+    snprintf(r.environment, sizeof(r.environment), "%s", env);
+    memset(r.model, m, sizeof(r.model));
     snprintf(r.endpoint, sizeof(r.endpoint), "/v1/chat/completions");
     snprintf(r.verdict, sizeof(r.verdict), "allow");
     snprintf(r.content_type, sizeof(r.content_type), "application/json");
     r.status = r.upstream_status = 200;
-    r.received_ms = r.completed_ms = (int64_t)vt_time_now() * 1000;
+    r.received_ms = r.completed_ms = (int64_t)at * 1000;
     assert_int_equal(vt_receipt_sign(&tok, &r, k, NULL), VT_OK);
     vt_receipt_clear(&r);
     return tok;
+}
+
+/* A receipt signed under passport pid's name by key k (free() it). */
+static char *receipt_for(const char *pid, const vt_pkey *k)
+{
+    return receipt_as(pid, k, "env-test", 0, vt_time_now());
 }
 
 /* A batch is judged receipt by receipt, each parsed once: kept; signed by a key that is not the
@@ -401,6 +410,137 @@ static void test_verifier_admit__batch_body_shapes(void **state)
     free(pass);
 }
 
+/* A receipt that verifies under its passport's enclave key but that the passport does not cover is
+ * refused, alone and in a batch, as `veritee receipt verify` refuses it: served after the passport
+ * expired (a gateway still serving on an expired passport), before it was issued, under another
+ * environment, or with another model.  Only the covered one is logged. */
+static void test_verifier_admit__receipt_outside_passport_refused(void **state)
+{
+    struct fx *f = *state;
+    vt_passport_claims pc, old;
+    vt_time now = vt_time_now();
+    char *pass = NULL, *gone = NULL, *tok[6], *body, *authz;
+    vt_http_resp resp;
+    const char *out;
+    vs_store *st = f->st;
+
+    issue(f, &pass, "affirming", now + 600, true);
+    issue(f, &gone, "affirming", now - 1, true);
+    memset(&pc, 0, sizeof(pc));
+    memset(&old, 0, sizeof(old));
+    assert_int_equal(vt_passport_decode(&pc, pass, strlen(pass), NULL), VT_OK);
+    assert_int_equal(vt_passport_decode(&old, gone, strlen(gone), NULL), VT_OK);
+    tok[0] = receipt_as(pc.id, f->enclave, "env-test", 0, now + 3600); /* after it expires */
+    tok[1] = receipt_as(pc.id, f->enclave, "env-test", 0, now - 3600); /* before it was issued */
+    tok[2] = receipt_as(pc.id, f->enclave, "env-other", 0, now);
+    tok[3] = receipt_as(pc.id, f->enclave, "env-test", 0xab, now);
+    tok[4] = receipt_as(old.id, f->enclave, "env-test", 0, now + 5); /* its passport has expired */
+    tok[5] = receipt_as(pc.id, f->enclave, "env-test", 0, now);
+    for (int i = 0; i < 5; i++) {
+        char *one, client[32], code[48];
+        assert_true(asprintf(&one, "{\"token\":\"%s\"}", tok[i]) > 0);
+        snprintf(client, sizeof(client), "10.0.1.%d", 10 + i); /* each within the anonymous rate */
+        if (call(f, "POST", "/v1/receipts", one, NULL, client, code) != 422 || strcmp(code, "receipt_invalid") != 0)
+            fail_msg("receipt %d outside its passport: %s", i, code);
+        free(one);
+    }
+    assert_true(asprintf(&body, "{\"receipts\":[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]}", tok[0], tok[1],
+                         tok[2], tok[3], tok[4], tok[5]) > 0);
+    authz = sign(pass, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.1.2"), 200);
+    out = (const char *)resp.body.data;
+    if (strstr(out, "\"accepted\":1,") == NULL)
+        fail_msg("batch: %s", out);
+    vt_buf_free(&resp.body);
+    /* nothing but the covered receipt reached the log */
+    for (int i = 0; i < 6; i++) {
+        vt_receipt r;
+        uint64_t index;
+        vt_err err = { 0 };
+        memset(&r, 0, sizeof(r));
+        assert_int_equal(vt_receipt_decode(&r, tok[i], strlen(tok[i]), NULL), VT_OK);
+        assert_int_equal(st->log->find(st, &index, NULL, NULL, "receipt", r.id, &err),
+                         i == 5 ? VT_OK : VT_E_NOTFOUND);
+        vt_receipt_clear(&r);
+        free(tok[i]);
+    }
+    vt_passport_claims_clear(&pc);
+    vt_passport_claims_clear(&old);
+    free(authz);
+    free(body);
+    free(pass);
+    free(gone);
+}
+
+/* Two receipts under one id, signed by the gateway, differ in their bytes: the first is logged; the
+ * second is not (its bytes are not in the log), so it must not be acknowledged with the first's
+ * log_index, alone or in a batch, where the receipt beside it is still logged.  The first re-posted is
+ * a retry: acknowledged with its index. */
+static void test_verifier_admit__receipt_id_reused_not_acknowledged(void **state)
+{
+    struct fx *f = *state;
+    vt_passport_claims pc;
+    vt_time now = vt_time_now();
+    char *pass = NULL, *tok[3], *body, *one, *authz, id[48];
+    vt_http_resp resp;
+    const char *out;
+    vs_store *st = f->st;
+    char *stored = NULL;
+    uint64_t index;
+    size_t len = 0;
+    vt_receipt r;
+    vt_err err = { 0 };
+
+    issue(f, &pass, "affirming", now + 600, true);
+    memset(&pc, 0, sizeof(pc));
+    assert_int_equal(vt_passport_decode(&pc, pass, strlen(pass), NULL), VT_OK);
+    tok[0] = receipt_as(pc.id, f->enclave, "env-test", 0, now);
+    tok[1] = receipt_as(pc.id, f->enclave, "env-test", 0, now + 1);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(vt_receipt_decode(&r, tok[0], strlen(tok[0]), NULL), VT_OK);
+    snprintf(id, sizeof(id), "%s", r.id);
+    vt_receipt_clear(&r);
+    /* tok[1] again under tok[0]'s id */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(vt_receipt_decode(&r, tok[1], strlen(tok[1]), NULL), VT_OK);
+    snprintf(r.id, sizeof(r.id), "%s", id);
+    free(tok[1]);
+    assert_int_equal(vt_receipt_sign(&tok[1], &r, f->enclave, NULL), VT_OK);
+    vt_receipt_clear(&r);
+    tok[2] = receipt_as(pc.id, f->enclave, "env-test", 0, now);
+
+    assert_true(asprintf(&one, "{\"token\":\"%s\"}", tok[0]) > 0);
+    assert_int_equal(call(f, "POST", "/v1/receipts", one, NULL, "10.0.2.1", NULL), 201);
+    assert_int_equal(call(f, "POST", "/v1/receipts", one, NULL, "10.0.2.2", NULL), 201); /* a retry */
+    free(one);
+    assert_true(asprintf(&one, "{\"token\":\"%s\"}", tok[1]) > 0);
+    if (call(f, "POST", "/v1/receipts", one, NULL, "10.0.2.3", NULL) == 201)
+        fail_msg("a receipt whose id is another's was acknowledged");
+    free(one);
+    assert_true(asprintf(&body, "{\"receipts\":[\"%s\",\"%s\"]}", tok[1], tok[2]) > 0);
+    authz = sign(pass, f->enclave, "/v1/receipts:batch", body, now);
+    assert_int_equal(dispatch(f, &resp, "POST", "/v1/receipts:batch", body, authz, "10.0.2.4"), 200);
+    out = (const char *)resp.body.data;
+    if (strstr(out, "\"accepted\":1,\"results\":[{\"error\"") == NULL)
+        fail_msg("batch: %s", out);
+    vt_buf_free(&resp.body);
+    /* the log holds tok[0] under the id, and tok[2] */
+    assert_int_equal(st->log->find(st, &index, &stored, &len, "receipt", id, &err), VT_OK);
+    assert_int_equal(len, strlen(tok[0]));
+    assert_memory_equal(stored, tok[0], len);
+    free(stored);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(vt_receipt_decode(&r, tok[2], strlen(tok[2]), NULL), VT_OK);
+    assert_int_equal(st->log->find(st, &index, NULL, NULL, "receipt", r.id, &err), VT_OK);
+    vt_receipt_clear(&r);
+    for (int i = 0; i < 3; i++)
+        free(tok[i]);
+    vt_passport_claims_clear(&pc);
+    free(authz);
+    free(body);
+    free(pass);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +549,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_verdicts_per_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verifier_admit__batch_body_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__receipt_outside_passport_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verifier_admit__receipt_id_reused_not_acknowledged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
