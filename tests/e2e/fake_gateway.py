@@ -31,6 +31,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--hits", required=True)
     ap.add_argument("--mode", default="honest", choices=["honest", "other-nonce"])
+    ap.add_argument("--environment", default="dev", help="the environment it names")
     a = ap.parse_args()
     passport = open(a.passport).read().strip()
     jwk = json.load(open(a.jwk))
@@ -64,7 +65,7 @@ def main():
                 for n in sorted(os.listdir(cd)):
                     col[n] = base64.b64encode(open(os.path.join(cd, n), "rb").read()).decode()
             self.reply(200, {"platform": "tdx", "evidence": ev, "collateral": col, "log": log,
-                             "passport": passport, "passport_id": pid, "environment": "dev",
+                             "passport": passport, "passport_id": pid, "environment": a.environment,
                              "enclave_key": jwk, "nonce": nonce, "simulated": True})
 
         def do_POST(self):

@@ -22,11 +22,12 @@ start_verifier() {
   [ -n "$port" ] || { echo "FAIL: verifier $1 did not start"; cat "$TMP/$1.log"; exit 1; }
   V="http://127.0.0.1:$port"
 }
-# start_fake NAME MODE PASSPORT: the stand-in gateway; sets $FAKE, hits in $TMP/NAME.hits
+# start_fake NAME MODE PASSPORT [LOG [ENVIRONMENT]]: the stand-in gateway (its measurement log
+# $TMP/log.json, environment dev by default); sets $FAKE, hits in $TMP/NAME.hits
 start_fake() {
   : >"$TMP/$1.hits"
   python3 "$HERE/fake_gateway.py" --veritee "$VT" --passport "$3" --jwk "$TMP/enclave.jwk" --pubkey "$PUBHEX" \
-    --log "$TMP/log.json" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
+    --log "${4:-$TMP/log.json}" --environment "${5:-dev}" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
   PIDS="$PIDS $!"
   FAKE=$(wait_addr "$TMP/$1.out") || { echo "FAIL: fake gateway did not start"; cat "$TMP/$1.err"; exit 1; }
 }
@@ -143,6 +144,37 @@ expect 1 "a passport signed by another verifier's key (JWKS mismatch) is refused
   "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --trust-sim "secret"
 contains "FAIL passport" "foreign passport fails"
 no_hits foreign "foreign passport"
+
+# --- an auditor added after the passport: the client compares every one, not the first seven ---
+# The environment pins no auditors, so the passport only names those it saw; the stand-in then
+# shows a log with one more (its evidence replays that log), the tenth: a passport used to name
+# only the first seven and the client compared only those.
+"$VT" env create many --verifier "$VMAIN" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
+  --model "$MODEL" --runtime "$RUN" --config "$CFG" "${image[@]}" >/dev/null || { echo "FAIL: env create many"; exit 1; }
+"$VT" log append --log "$TMP/log9.json" --component model --name demo --digest "$MODEL" >/dev/null
+for i in $(seq 9); do
+  "$VT" log append --log "$TMP/log9.json" --component auditor --name "aud$i" \
+    --digest "$(printf 'auditor %d' "$i" | sha256sum | cut -d' ' -f1)" >/dev/null
+done
+"$VT" log append --log "$TMP/log9.json" --component runtime --name veritee --digest "$RUN" >/dev/null
+"$VT" log append --log "$TMP/log9.json" --component config --name gateway.json --digest "$CFG" >/dev/null
+expect 0 "attest with nine auditors" -- "$VT" attest --verifier "$VMAIN" --environment many --log "$TMP/log9.json" \
+  --platform tdx --simulate --state "$VERITEE_STATE" --key "$TMP/enclave.pem" --out "$TMP/pass-nine.jwt"
+if [ "$("$VT" passport decode --json "$TMP/pass-nine.jwt" | jq '.appraisal.submods.auditors.measured | length' 2>/dev/null)" = 9 ] ||
+   [ "$(cut -d. -f2 "$TMP/pass-nine.jwt" | tr '_-' '/+' | base64 -d 2>/dev/null | jq '.veritee.submods.auditors.measured | length' 2>/dev/null)" = 9 ]; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: the passport does not name all nine auditors"; fi
+cp "$TMP/log9.json" "$TMP/log10.json"
+"$VT" log append --log "$TMP/log10.json" --component auditor --name late \
+  --digest "$(printf 'late auditor' | sha256sum | cut -d' ' -f1)" >/dev/null
+start_fake nine honest "$TMP/pass-nine.jwt" "$TMP/log9.json" many
+expect 1 "the log the passport appraised passes every gateway check" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --environment many --trust-sim "hello"
+contains "ok   measurements" "nine auditors: the measurement check passes"
+start_fake grown honest "$TMP/pass-nine.jwt" "$TMP/log10.json" many
+expect 1 "a tenth auditor the passport does not name is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --environment many --trust-sim "secret"
+contains "FAIL measurements" "the measurement check fails"
+no_hits grown "an auditor added after the passport"
 
 # --- the token never picks its verifier: an attacker's verifier names itself in "iss" ---
 unset VERITEE_VERIFIER
