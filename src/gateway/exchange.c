@@ -384,13 +384,16 @@ bool gwp_ex_headers(struct exchange *ex, struct upconn *c)
 
     ex->ctx.upstream_status = c->status;
     /* Only bodies the gateway can read are forwarded: identity encoding (it asks for it),
-     * JSON, or an event stream on a 2xx. */
+     * JSON, or an event stream on a 2xx to a POST (the model list of a GET is audited whole:
+     * the stream hooks audit only the inference routes' events). */
     if (ce != NULL && strcasecmp(ce, "identity") != 0)
         ex_unauditable(ex, "gateway: the upstream's reply has a Content-Encoding other than identity");
     ex->streaming = ex->ctx.unauditable == NULL && c->status >= 200 && c->status < 300 &&
-                    media_type_is(ct, "text/event-stream");
+                    strcmp(ex->method, "POST") == 0 && media_type_is(ct, "text/event-stream");
     if (!ex->streaming && ex->ctx.unauditable == NULL && !media_type_is(ct, "application/json"))
-        ex_unauditable(ex, "gateway: the upstream's reply is not application/json (nor an event stream on a 2xx)");
+        ex_unauditable(ex, strcmp(ex->method, "POST") == 0
+                               ? "gateway: the upstream's reply is not application/json (nor an event stream on a 2xx)"
+                               : "gateway: the upstream's reply is not application/json");
     ex->ctx.streamed = ex->streaming;
     if (ex->ctx.unauditable != NULL) { /* the body is not needed: drop the connection */
         ex->resp = evbuffer_new();

@@ -70,6 +70,10 @@ static vt_status t_attestation(json_t **result, const json_t *args, void *tool_c
         return vt_err_set(err, VT_E_ARG, "nonce: 32..256 hex digits (at least 16 random bytes) required");
     if (tc->env->hooks->on_attestation == NULL)
         return vt_err_set(err, VT_E_UNSUPPORTED, "attestation is not enabled on this gateway");
+    /* A fresh quote loads the TEE as GET /v1/attestation's does: the same gateway-wide bucket. */
+    if (tc->env->attest_rl != NULL && !vt_ratelimit_take(tc->env->attest_rl, "attestation", vt_time_mono_ms()))
+        return vt_err_set(err, VT_E_LIMIT, "attestation: too many attestation requests (limits.attestation_per_sec); "
+                          "retry in a second");
     snprintf(query, sizeof(query), "nonce=%s", nonce);
     vt_buf_init(&b);
     rc = tc->env->hooks->on_attestation(tc->env->hooks->arg, query, &st, &b, err);

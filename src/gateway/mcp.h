@@ -18,6 +18,7 @@ typedef struct vt_gw_mcp_env {
     const vt_gw_config *cfg;
     const struct vt_gw_self *self; /* how to reach the gateway itself (transport.h) */
     struct vt_connguard *guard;    /* the listeners' guard: a client that leaves cancels its chat */
+    struct vt_ratelimit *attest_rl; /* fresh quotes, shared with GET /v1/attestation (limits.attestation_per_sec) */
 } vt_gw_mcp_env;
 
 /* Answers POST /mcp (discovery false) or GET /.well-known/mcp (true) on req. */

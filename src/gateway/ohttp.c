@@ -398,6 +398,20 @@ static void copy_str(char *out, size_t cap, const char *p, size_t n)
     out[n] = '\0';
 }
 
+/* The path of target as the gateway's front will read it (evhttp's parse of a request-target) is
+ * neither OHTTP route, and target names no authority. */
+static bool inner_path_ok(const char *target)
+{
+    struct evhttp_uri *u = evhttp_uri_parse_with_flags(target, EVHTTP_URI_NONCONFORMANT);
+    const char *p = u != NULL ? evhttp_uri_get_path(u) : NULL;
+    bool ok = p != NULL && evhttp_uri_get_host(u) == NULL && evhttp_uri_get_scheme(u) == NULL &&
+              strcmp(p, "/v1/ohttp") != 0 && strcmp(p, "/.well-known/ohttp-keys") != 0;
+
+    if (u != NULL)
+        evhttp_uri_free(u);
+    return ok;
+}
+
 /* Sends the decapsulated request to this gateway's own routes (inner.c): the front, limits,
  * auditors and receipt apply as to a direct request. */
 static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_base *base, vt_ohttp_ctx *ctx,
@@ -418,8 +432,12 @@ static void forward(vt_gw_ohttp *o, struct evhttp_request *req, struct event_bas
         return;
     }
     copy_str(path, sizeof(path), m->path, m->path_len);
-    /* No recursion: an inner request may not be OHTTP again. */
-    if (strncmp(path, "/v1/ohttp", 9) == 0 || strncmp(path, "/.well-known/ohttp-keys", 23) == 0 || path[0] != '/') {
+    /* No recursion: an inner request may not be OHTTP again, whatever the form of its path.  The
+     * front reads the path as evhttp parses the request-target ("//host/v1/ohttp" is an authority
+     * and the path /v1/ohttp), so a target with an authority is refused, and the path checked is
+     * the one the front will route. */
+    if (strncmp(path, "/v1/ohttp", 9) == 0 || strncmp(path, "/.well-known/ohttp-keys", 23) == 0 || path[0] != '/' ||
+        !inner_path_ok(path)) {
         inner_error(req, ctx, 404, "unknown_url", "gateway: the inner request must name a gateway route");
         vt_ohttp_ctx_free(ctx);
         return;

@@ -157,6 +157,19 @@ bool gwp_parse_header(struct upconn *c, char *l)
     return gwp_uh_add(&c->headers, l, (size_t)(colon - l), v, (size_t)(end - v));
 }
 
+/* Does every Content-Length header say what the first one (cl) says?  RFC 9112 section 6.3: lengths
+ * that disagree are an unrecoverable error; the first alone would leave the rest of the body in the
+ * pooled connection, to be read as the next request's response. */
+static bool lengths_agree(const vt_gw_upheaders *h, const char *cl)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const char *k = (const char *)h->text.data + h->at[i];
+        if (strcasecmp(k, "Content-Length") == 0 && strcmp(k + strlen(k) + 1, cl) != 0)
+            return false;
+    }
+    return true;
+}
+
 /* Chooses the body framing from the headers (RFC 9112 section 6.3). */
 bool gwp_framing(struct upconn *c, bool *no_body)
 {
@@ -177,7 +190,7 @@ bool gwp_framing(struct upconn *c, bool *no_body)
     }
     if (cl != NULL) {
         uint64_t v = 0;
-        if (*cl == '\0' || strlen(cl) > 18)
+        if (*cl == '\0' || strlen(cl) > 18 || !lengths_agree(&c->headers, cl))
             return false;
         for (const char *p = cl; *p != '\0'; p++) {
             if (*p < '0' || *p > '9')

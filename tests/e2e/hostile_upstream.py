@@ -207,12 +207,15 @@ class Handler(BaseHTTPRequestHandler):
         else:
             body = {"object": "list", "data": [{"id": "m-" + MARKER, "object": "model", "created": 0,
                                                 "owned_by": MARKER}]}
+        ctype = "application/json"
         if "gzip" in self.path:
             data, headers = gzip.compress(json.dumps(body).encode()), {"Content-Encoding": "gzip"}
+        elif "sse" in self.path:  # the list as an event stream
+            data, headers, ctype = ("data: " + json.dumps(body) + "\n\ndata: [DONE]\n\n").encode(), {}, "text/event-stream"
         else:
             data, headers = json.dumps(body).encode(), {}
         self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", ctype)
         for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))

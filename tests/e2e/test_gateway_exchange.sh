@@ -14,7 +14,7 @@
 #    bytes sent;
 #  - a second gateway on a state directory in use is refused at start;
 #  - malformed JSON is 400 invalid_json; /v1/attestation refuses a repeated nonce and is
-#    rate limited (429 with Retry-After).
+#    rate limited (429 with Retry-After), and so is the MCP attestation tool.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_lib.sh"
 command -v curl >/dev/null && command -v jq >/dev/null && command -v python3 >/dev/null ||
@@ -244,6 +244,15 @@ contains "HTTP/1.1 429" "attestation: past the rate, 429"
 contains "Retry-After: " "attestation: 429 says when to retry"
 contains '"code":"rate_limited"' "attestation: rate_limited"
 contains "HTTP/1.1 200" "attestation: within the rate, 200"
+# The MCP attestation tool makes the same fresh quotes: under the same limit (a token is back
+# after a second).
+sleep 1.2
+mcp_att="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"attestation\",\"arguments\":{\"nonce\":\"$nonce\"}}}"
+seq 1 8 | xargs -P 8 -I{} curl -sS --max-time 20 -o "$TMP/matt-{}" -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' "http://$B/mcp" -d "$mcp_att" 2>/dev/null
+cat "$TMP"/matt-* >"$TMP/out"
+contains "attestation_per_sec" "MCP attestation: past the rate, refused"
+contains '"passport_id"' "MCP attestation: within the rate, evidence"
 post "$B" error
 contains "HTTP/1.1 400" "chats are not rate limited by attestations"
 finish

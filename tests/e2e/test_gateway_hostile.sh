@@ -130,6 +130,11 @@ curl -sS -i --max-time 10 "http://$GW/v1/models/gzip" >"$TMP/out" 2>&1
 contains "HTTP/1.1 502" "models/gzip: 502"
 contains "upstream_unauditable" "models/gzip: named unauditable"
 clean "models/gzip"
+# The list labelled as an event stream is not streamed past the response auditors.
+curl -sS -i --max-time 10 "http://$GW/v1/models/sse" >"$TMP/out" 2>&1
+contains "HTTP/1.1 502" "models/sse: 502"
+contains "upstream_unauditable" "models/sse: named unauditable"
+clean "models/sse"
 
 # veritee chat: verified only when the answer was audited; never prints the marker.
 expect 0 "chat: every field" -- "$VT" chat --gateway "http://$GW" --verifier "$V" --trust-sim --model hostile-fields hi

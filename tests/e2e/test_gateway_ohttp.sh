@@ -102,6 +102,11 @@ client --relay "$R" --path /v1/embeddings --body '{"model":"echo","input":"hello
 # No recursion.
 client --relay "$R" --path /v1/ohttp --body 'x'
 [ "$(jq -r .status "$TMP/out")" = 404 ] && ok || bad "OHTTP inside OHTTP: $(cat "$TMP/out")"
+# Nor by a path the gateway's front reads as another (//authority/path: its path is /v1/ohttp).
+for p in //gw/v1/ohttp //gw/.well-known/ohttp-keys; do
+  client --relay "$R" --path "$p" --body 'x'
+  [ "$(jq -r .status "$TMP/out")" = 404 ] && ok || bad "OHTTP inside OHTTP as $p: $(cat "$TMP/out")"
+done
 
 # Replay (RFC 9458 6.5; stance in docs/transport.md "Replay"): the identical Encapsulated
 # Request sent twice is answered twice, no anti-replay cache.  Each answer has a fresh response

@@ -157,11 +157,18 @@ static void test_gateway_upstream__framing(void **state)
         { "length with a sign", "POST", 200, { "Content-Length: +5" }, false, UP_IDLE, false, true, 0 },
         { "empty length", "POST", 200, { "Content-Length:" }, false, UP_IDLE, false, true, 0 },
         { "19-digit length", "POST", 200, { "Content-Length: 1000000000000000000" }, false, UP_IDLE, false, true, 0 },
+        /* RFC 9112 section 6.3: lengths that disagree are an unrecoverable error (the first alone would leave
+         * the rest of the body to be read as the next request's response on the pooled connection) */
+        { "two lengths", "POST", 200, { "Content-Length: 2", "Content-Length: 60" }, false, UP_IDLE, false, true, 0 },
+        { "two lengths, case", "POST", 200, { "content-length: 60", "Content-Length: 2" }, false, UP_IDLE, false, true,
+          0 },
         /* accepted */
         { "chunked", "POST", 200, { "Transfer-Encoding: Chunked" }, true, UP_CHUNK_SIZE, false, true, 0 },
         { "chunked wins over a length", "POST", 200, { "Content-Length: 5", "Transfer-Encoding: chunked" }, true,
           UP_CHUNK_SIZE, false, true, 0 },
         { "length", "POST", 200, { "Content-Length: 12" }, true, UP_BODY_LEN, false, true, 12 },
+        { "the same length twice", "POST", 200, { "Content-Length: 12", "content-length: 12" }, true, UP_BODY_LEN, false,
+          true, 12 },
         { "zero length", "POST", 200, { "Content-Length: 0" }, true, UP_BODY_LEN, true, true, 0 },
         { "18-digit length", "POST", 200, { "Content-Length: 999999999999999999" }, true, UP_BODY_LEN, false, true,
           999999999999999999ULL },
