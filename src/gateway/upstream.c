@@ -170,6 +170,15 @@ static bool lengths_agree(const vt_gw_upheaders *h, const char *cl)
     return true;
 }
 
+static size_t header_count(const vt_gw_upheaders *h, const char *name)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < h->n; i++)
+        n += strcasecmp((const char *)h->text.data + h->at[i], name) == 0;
+    return n;
+}
+
 /* Chooses the body framing from the headers (RFC 9112 section 6.3). */
 bool gwp_framing(struct upconn *c, bool *no_body)
 {
@@ -183,8 +192,14 @@ bool gwp_framing(struct upconn *c, bool *no_body)
     if (*no_body)
         return true;
     if (te != NULL) {
-        if (strcasecmp(te, "chunked") != 0)
+        /* Two Transfer-Encoding lines are one list whose final coding depends on how a reader
+         * joins them: refused, like any list but "chunked". */
+        if (strcasecmp(te, "chunked") != 0 || header_count(&c->headers, "Transfer-Encoding") > 1)
             return false;
+        /* chunked overrides a length, but such a reply "ought to be handled as an error": read
+         * it, and pool the connection for nobody else */
+        if (cl != NULL)
+            c->keepalive = false;
         c->st = UP_CHUNK_SIZE;
         return true;
     }

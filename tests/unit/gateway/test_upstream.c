@@ -164,8 +164,13 @@ static void test_gateway_upstream__framing(void **state)
           0 },
         /* accepted */
         { "chunked", "POST", 200, { "Transfer-Encoding: Chunked" }, true, UP_CHUNK_SIZE, false, true, 0 },
+        /* two codings lists: which is final depends on the reader's joining of them */
+        { "two TE headers", "POST", 200, { "Transfer-Encoding: chunked", "Transfer-Encoding: gzip" }, false, UP_IDLE,
+          false, true, 0 },
+        /* RFC 9112 section 6.3: chunked overrides a length, but such a reply "ought to be handled as an
+         * error": read as chunked, and the connection is not pooled for another client's request */
         { "chunked wins over a length", "POST", 200, { "Content-Length: 5", "Transfer-Encoding: chunked" }, true,
-          UP_CHUNK_SIZE, false, true, 0 },
+          UP_CHUNK_SIZE, false, false, 0 },
         { "length", "POST", 200, { "Content-Length: 12" }, true, UP_BODY_LEN, false, true, 12 },
         { "the same length twice", "POST", 200, { "Content-Length: 12", "content-length: 12" }, true, UP_BODY_LEN, false,
           true, 12 },
