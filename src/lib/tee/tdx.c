@@ -39,6 +39,7 @@ typedef struct tdx_pck {
     vt_time not_before, not_after;
     size_t root_index;
     size_t crls_checked;
+    size_t leaf_crls;       /* of those, the PCK CA's (applied to the leaf) */
 } tdx_pck;
 
 typedef struct tdx_ctx {
@@ -618,6 +619,7 @@ static void pck_leaf_check(tdx_ctx *x, tdx_pck *p, const tdx_pck_ca *ca, const v
     p->not_after = leaf->not_after < ca->not_after ? leaf->not_after : ca->not_after;
     p->root_index = ca->root_index;
     p->crls_checked = ca->crls_checked;
+    p->leaf_crls = ca->crl_count;
     x->chain_ok = true;
 }
 
@@ -847,12 +849,14 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
     }
     if (x->chain_ok)
         vt__claims_window(&res->claims, x->pck->not_before, x->pck->not_after);
-    /* With collateral, both CRLs (PCK CA's and the root's) should have applied. */
-    if (x->have_coll && x->chain_ok && !x->set_failed && x->pck->crls_checked < 2)
+    /* With collateral, both CRLs (PCK CA's and the root's) should have applied: one of each issuer,
+     * not two of one. */
+    if (x->have_coll && x->chain_ok && !x->set_failed &&
+        (x->pck->leaf_crls == 0 || x->pck->crls_checked <= x->pck->leaf_crls))
         vt__result_warn(res, "revocation",
                         "tdx: revocation not fully checked: %zu of 2 CRLs (PCK CA, root CA) in the collateral apply "
                         "to the PCK chain",
-                        x->pck->crls_checked);
+                        (size_t)(x->pck->leaf_crls > 0) + (size_t)(x->pck->crls_checked > x->pck->leaf_crls));
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);

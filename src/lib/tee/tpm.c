@@ -543,6 +543,7 @@ static void check_event_log(tpm_ctx *x)
 {
     vt_err e = { 0 };
     size_t compared = 0;
+    bool sha256_pcr4 = false;
 
     if (x->ev.event_log.p == NULL)
         return;
@@ -576,12 +577,17 @@ static void check_event_log(tpm_ctx *x)
                 goto bad;
             }
             compared++;
+            if (lb->alg == VT_TPM_ALG_SHA256 && i == 4)
+                sha256_pcr4 = true;
         }
     }
     if (compared == 0) {
         vt__result_fail(x->res, "event_log", "tpm: the event log shares no digest bank with the quoted PCRs");
         goto bad;
     }
+    /* boot_loader and kernel are SHA-256 digests: bound only when that bank's PCR 4 was compared. */
+    if (!sha256_pcr4)
+        x->log->has_boot_loader = x->log->has_kernel = false;
     return;
 bad:
     free(x->log);

@@ -161,6 +161,42 @@ static void test_tee_tdx__sim_no_crl(void **state)
     vt_buf_free(&q);
 }
 
+/* The PCK CA's CRL left out and the root CA's CRL given twice: two CRLs applied, but the
+ * leaf (revoked here) was checked against none, which must still be said. */
+static void test_tee_tdx__sim_root_crl_twice_no_pck_crl(void **state)
+{
+    fx *f = *state;
+    vt_buf q;
+    vt_collateral *c, *c2 = NULL;
+    const uint8_t *root_crl = NULL;
+    size_t root_crl_len = 0;
+
+    make(f, &q, &c, 4, false, false, true, false);
+    assert_int_equal(vt_collateral_new(&c2, NULL), VT_OK);
+    for (size_t i = 0; i < vt_collateral_count(c); i++) {
+        const char *name = NULL;
+        size_t len = 0;
+        const uint8_t *b = vt_collateral_get(c, i, &name, &len);
+
+        if (strcmp(name, "pck_crl_platform.der") == 0)
+            continue;
+        if (strcmp(name, "root_ca_crl.der") == 0) {
+            root_crl = b;
+            root_crl_len = len;
+        }
+        assert_int_equal(vt_collateral_add(c2, name, b, len, NULL), VT_OK);
+    }
+    assert_non_null(root_crl);
+    assert_int_equal(vt_collateral_add(c2, "root_ca_crl_again.der", root_crl, root_crl_len, NULL), VT_OK);
+    assert_int_equal(tdx_test_run(f->r, q.data, q.len, c2, f->now, f->roots, 2, 1, NULL), VT_OK);
+    tdx_test_dump(f->r);
+    assert_true(f->r->chain_valid);
+    assert_true(tdx_has_warning(f->r, "revocation"));
+    vt_collateral_free(c2);
+    vt_collateral_free(c);
+    vt_buf_free(&q);
+}
+
 static void test_tee_tdx__sim_untrusted_without_sim_root(void **state)
 {
     fx *f = *state;
@@ -279,6 +315,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_out_of_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_revoked_pck, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_no_crl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tee_tdx__sim_root_crl_twice_no_pck_crl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_untrusted_without_sim_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_registry_verdicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tee_tdx__sim_cache_threads, setup, teardown),

@@ -557,6 +557,104 @@ static void test_tee_tpm_synth__event_log_caps(void **state)
     free(log);
 }
 
+/* A log with SHA-384 and SHA-256 digests whose PCR 4 applications are a boot loader and a
+ * kernel; the SHA-384 digests are what was measured, the SHA-256 ones another boot's. */
+static void make_log_two_banks(vt_buf *b, uint8_t v384[NPCR][48])
+{
+    vt_buf id = { 0 };
+    uint8_t zero[20] = { 0 }, d384[48], d256[32];
+    static const uint8_t fill[2][2] = { { 0xb1, 0x5b }, { 0xc2, 0x6c } }; /* measured, claimed */
+
+    memset(b, 0, sizeof(*b));
+    memset(v384, 0, NPCR * 48);
+    put(&id, "Spec ID Event03", 16);
+    le32(&id, 0);
+    put(&id, "\x00\x02\x00\x02", 4);
+    le32(&id, 2);
+    le16(&id, VT_TPM_ALG_SHA384);
+    le16(&id, 48);
+    le16(&id, VT_TPM_ALG_SHA256);
+    le16(&id, 32);
+    put(&id, "\0", 1);
+    le32(b, 0);
+    le32(b, VT_TPM_EV_NO_ACTION);
+    put(b, zero, 20);
+    le32(b, (uint32_t)id.len);
+    put(b, id.data, id.len);
+    vt_buf_free(&id);
+    for (size_t i = 0; i < 2; i++) {
+        const void *p[2] = { v384[4], d384 };
+        size_t l[2] = { 48, 48 };
+
+        memset(d384, fill[i][0], sizeof(d384));
+        memset(d256, fill[i][1], sizeof(d256));
+        le32(b, 4);
+        le32(b, VT_TPM_EV_EFI_BOOT_SERVICES_APPLICATION);
+        le32(b, 2);
+        le16(b, VT_TPM_ALG_SHA384);
+        put(b, d384, 48);
+        le16(b, VT_TPM_ALG_SHA256);
+        put(b, d256, 32);
+        le32(b, 4);
+        put(b, i == 0 ? "shim" : "kern", 4);
+        assert_int_equal(vt_digestv(VT_MD_SHA384, p, l, 2, v384[4], NULL), VT_OK);
+    }
+}
+
+/* The boot_loader and kernel claims are SHA-256 digests: a log that replays only in another
+ * bank (the quote covers SHA-384 alone) does not vouch for them. */
+static void test_tee_tpm_synth__event_log_claims_need_the_sha256_bank(void **state)
+{
+    uint8_t v[NPCR][48], name[34] = { 0x00, 0x0b }, dg[32];
+    vt_buf log, att = { 0 }, sig = { 0 }, pub = { 0 }, ev = { 0 };
+    vt_pkey *k = NULL;
+    run *r = calloc(1, sizeof(*r));
+    vt_digest_ctx *d = NULL;
+
+    (void)state;
+    make_log_two_banks(&log, v);
+    assert_int_equal(vt_pkey_generate(&k, VT_KEY_EC_P256, NULL), VT_OK);
+    be32(&att, VT_TPM_GENERATED);
+    be16(&att, VT_TPM_ST_ATTEST_QUOTE);
+    tpm2b(&att, name, sizeof(name));
+    tpm2b(&att, (const uint8_t *)"n", 1);
+    be32(&att, 0);
+    be32(&att, 12345);
+    be32(&att, 7);
+    be32(&att, 0);
+    put(&att, "\x01", 1);
+    be32(&att, 0x20160511);
+    be32(&att, 0x00162800);
+    be32(&att, 1);
+    be16(&att, VT_TPM_ALG_SHA384);
+    put(&att, "\x03\xff\x00\x00", 4);
+    assert_int_equal(vt_digest_ctx_new(&d, VT_MD_SHA256, NULL), VT_OK);
+    assert_int_equal(vt_digest_ctx_update(d, v, sizeof(v), NULL), VT_OK);
+    assert_int_equal(vt_digest_ctx_final(d, dg, NULL), VT_OK);
+    vt_digest_ctx_free(d);
+    tpm2b(&att, dg, sizeof(dg));
+    assert_int_equal(vt_ecdsa_sign_raw(&sig, k, VT_MD_SHA256, att.data, att.len, NULL), VT_OK);
+    public_area(&pub, k, ak_attrs);
+    assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_ATTEST, 0, att.data, att.len, NULL), VT_OK);
+    assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_SIG, 0, sig.data, sig.len, NULL), VT_OK);
+    assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_PCRS, VT_TPM_ALG_SHA384, &v[0][0], sizeof(v), NULL),
+                     VT_OK);
+    assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_AK_PUB, 0, pub.data, pub.len, NULL), VT_OK);
+    assert_int_equal(vt_tpm_evidence_add(&ev, VT_TPM_PART_EVENT_LOG, 0, log.data, log.len, NULL), VT_OK);
+    verify(r, &ev, k, NULL, 0);
+    assert_int_equal(r->rc, VT_OK);
+    assert_true(r->res.valid); /* the SHA-384 bank replays */
+    assert_null(vt_claims_get(&r->res.claims, "boot_loader"));
+    assert_null(vt_claims_get(&r->res.claims, "kernel"));
+    vt_buf_free(&ev);
+    vt_buf_free(&pub);
+    vt_buf_free(&sig);
+    vt_buf_free(&att);
+    vt_buf_free(&log);
+    vt_pkey_free(k);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_tee_tpm_synth__attest_every_truncation),
         cmocka_unit_test(test_tee_tpm_synth__event_log_replay_and_claims),
         cmocka_unit_test(test_tee_tpm_synth__event_log_caps),
+        cmocka_unit_test(test_tee_tpm_synth__event_log_claims_need_the_sha256_bank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
