@@ -111,7 +111,11 @@ vt_status vt_file_write(const char *path, const void *p, size_t len, unsigned mo
     n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof(tmp))
         return vt_err_set(err, VT_E_ARG, "file: path too long");
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    /* Made here, never opened as found: a file left under the name would keep its own mode, and a
+     * symbolic link would take the bytes elsewhere.  What is in the way goes, once. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     if (fd < 0)
         return vt_err_set(err, VT_E_IO, "file: cannot create %s: %s", tmp, strerror(errno));
     while (len > 0) {
