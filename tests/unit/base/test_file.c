@@ -124,6 +124,32 @@ static void test_base_file__write_makes_its_own_temporary(void **state)
     vt_test_rmdir(dir);
 }
 
+/* vt_file_create makes a file only where there is none, and keeps what it finds. */
+static void test_base_file__create_keeps_an_existing_file(void **state)
+{
+    char dir[512], path[700];
+    struct stat st;
+    vt_buf b;
+    vt_err err = { 0 };
+    bool made = false;
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    vt_buf_init(&b);
+    snprintf(path, sizeof(path), "%s/root.key", dir);
+    assert_int_equal(vt_file_create(&made, path, "first", 5, 0600, &err), VT_OK);
+    assert_true(made);
+    assert_int_equal(vt_file_create(&made, path, "second", 6, 0600, &err), VT_OK);
+    assert_false(made);
+    assert_int_equal(vt_file_read_private(&b, path, 64, &err), VT_OK);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.data, "first", 5);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_nlink, 1); /* no temporary left linked to it */
+    vt_buf_free(&b);
+    vt_test_rmdir(dir);
+}
+
 static void test_base_file__protect_secrets_no_core(void **state)
 {
     struct rlimit rl;
@@ -143,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_base_file__read_private_refuses_shared_files),
         cmocka_unit_test(test_base_file__dir_private_tightens),
         cmocka_unit_test(test_base_file__write_makes_its_own_temporary),
+        cmocka_unit_test(test_base_file__create_keeps_an_existing_file),
         cmocka_unit_test(test_base_file__protect_secrets_no_core),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
