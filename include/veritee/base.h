@@ -169,6 +169,11 @@ VT_NODISCARD VT_API vt_status vt_file_read(vt_buf *out, const char *path, size_t
 /* Writes atomically (temp file + rename) with the given mode. */
 VT_NODISCARD VT_API vt_status vt_file_write(const char *path, const void *p, size_t len,
                                             unsigned mode, vt_err *err);
+/* Writes like vt_file_write, but only when nothing is at path yet: the file appears whole or not
+ * at all, and one another process made meanwhile is kept (VT_OK, *made false; made may be NULL).
+ * For secrets made on first use (a key or sealing root): every user reads the same one. */
+VT_NODISCARD VT_API vt_status vt_file_create(bool *made, const char *path, const void *p, size_t len,
+                                             unsigned mode, vt_err *err);
 /* mkdir -p with the given mode for created directories. */
 VT_NODISCARD VT_API vt_status vt_mkdir_p(const char *path, unsigned mode, vt_err *err);
 /* Like vt_file_read, for secrets (tokens, keys): VT_E_POLICY, naming the file

@@ -183,11 +183,13 @@ out:
     return rc;
 }
 
-/* The plaintext's directory: created 0700, and only on tmpfs or ramfs (memory, not disk). */
+/* The plaintext's directory: this user's alone (created, or tightened to, 0700: whoever else may
+ * write it could put other weights in place of the checked plaintext), and only on tmpfs or ramfs
+ * (memory, not disk). */
 static vt_status memory_dir(const char *dir, vt_err *err)
 {
     struct statfs fs;
-    vt_status rc = vt_mkdir_p(dir, 0700, err);
+    vt_status rc = vt_dir_private(dir, err);
 
     if (rc != VT_OK)
         return rc;

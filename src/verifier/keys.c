@@ -35,7 +35,7 @@ vt_status vf_keys_init(vf_service *svc, vt_err *err)
     if (svc->cfg.kek_file == NULL && access(path, F_OK) != 0) {
         rc = vt_random(fresh, sizeof(fresh), err);
         if (rc == VT_OK)
-            rc = vt_file_write(path, fresh, sizeof(fresh), 0600, err);
+            rc = vt_file_create(NULL, path, fresh, sizeof(fresh), 0600, err); /* or the one made meanwhile */
         OPENSSL_cleanse(fresh, sizeof(fresh));
         if (rc != VT_OK)
             goto out;

@@ -67,6 +67,16 @@ contains "refusing to serve" "refuses to serve"
 grep -q '"clause":"measurements.auditors"' "$TMP/v.log" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: auditors clause not in the admin log"; }
 [ ! -e "$SHM/m.gguf" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: plaintext without a key"; }
 
+# A target directory another user owns is refused: they could put their own weights in place of
+# the checked plaintext once it is there (needs root to give the directory away).
+if [ "$(id -u)" = 0 ]; then
+  chown 65534:65534 "$SHM" && chmod 777 "$SHM"
+  expect 1 "another user's target directory refused" -- timeout 30 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1
+  contains "owned by uid 65534" "their directory: clear message"
+  [ -z "$(ls -A "$SHM")" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: plaintext in another user's directory"; }
+  chown 0:0 "$SHM" && chmod 700 "$SHM"
+fi
+
 # A flipped bit in the first ciphertext segment: key released, decryption fails, no plaintext, no serving.
 printf '\xff' | dd of="$TMP/m.gguf.vtw" bs=1 seek=5000 conv=notrunc status=none
 expect 1 "tampered segment stops the boot" -- timeout 60 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1

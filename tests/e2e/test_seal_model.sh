@@ -55,6 +55,14 @@ contains "not hardware" "the mock root says so"
 cmp -s "$TMP/s" "$TMP/s.back" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: unseal round trip"; }
 printf 'from stdin' | "$VT" seal --platform mock --key-id k 2>/dev/null | "$VT" unseal --platform mock --key-id k >"$TMP/o" 2>/dev/null
 [ "$(cat "$TMP/o")" = "from stdin" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: stdin to stdout"; }
+# --out goes through a temporary file the program makes itself: a link waiting under that name
+# ("<out>.tmp.<pid>"; sh execs the program under its own pid) never carries the secret elsewhere.
+: >"$TMP/leak"
+chmod 666 "$TMP/leak"
+sh -c 'ln -s "$2" "$1.tmp.$$" && exec "$3" unseal --platform mock --key-id model-key --out "$1" "$4"' _ \
+  "$TMP/u.out" "$TMP/leak" "$VT" "$TMP/s.sealed" 2>/dev/null
+[ ! -s "$TMP/leak" ] && [ ! -L "$TMP/u.out" ] && [ "$(stat -c %a "$TMP/u.out")" = 600 ] && cmp -s "$TMP/s" "$TMP/u.out" &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: unseal --out wrote through a link in its way"; }
 expect 1 "another key id" -- "$VT" unseal --platform mock --key-id other "$TMP/s.sealed"
 contains "does not open" "says it does not open"
 expect 1 "another state directory (another mock root)" -- \

@@ -102,16 +102,25 @@ vt_status vt_file_read_private(vt_buf *out, const char *path, size_t max, vt_err
     return rc;
 }
 
-vt_status vt_file_write(const char *path, const void *p, size_t len, unsigned mode, vt_err *err)
+/* The bytes in a temporary file of their own, then renamed over path (replace) or linked to it
+ * (only when nothing is there: *made false, and path left as it is, when something is). */
+static vt_status file_put(bool *made, const char *path, const void *p, size_t len, unsigned mode, bool replace,
+                          vt_err *err)
 {
     char tmp[4096];
     const uint8_t *b = p;
     int fd, n;
 
+    *made = false;
+
     n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof(tmp))
         return vt_err_set(err, VT_E_ARG, "file: path too long");
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    /* Made here, never opened as found: a file left under the name would keep its own mode, and a
+     * symbolic link would take the bytes elsewhere.  What is in the way goes, once. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     if (fd < 0)
         return vt_err_set(err, VT_E_IO, "file: cannot create %s: %s", tmp, strerror(errno));
     while (len > 0) {
@@ -137,12 +146,38 @@ vt_status vt_file_write(const char *path, const void *p, size_t len, unsigned mo
         unlink(tmp);
         return vt_err_set(err, VT_E_IO, "file: close %s: %s", tmp, strerror(errno));
     }
-    if (rename(tmp, path) != 0) {
+    if (replace && rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
         return vt_err_set(err, VT_E_IO, "file: rename to %s: %s", path, strerror(e));
     }
+    if (!replace) {
+        int r = link(tmp, path), e = errno;
+        unlink(tmp);
+        if (r != 0 && e != EEXIST)
+            return vt_err_set(err, VT_E_IO, "file: link to %s: %s", path, strerror(e));
+        *made = r == 0;
+        return VT_OK;
+    }
+    *made = true;
     return VT_OK;
+}
+
+vt_status vt_file_write(const char *path, const void *p, size_t len, unsigned mode, vt_err *err)
+{
+    bool made;
+
+    return file_put(&made, path, p, len, mode, true, err);
+}
+
+vt_status vt_file_create(bool *made, const char *path, const void *p, size_t len, unsigned mode, vt_err *err)
+{
+    bool m = false;
+    vt_status rc = file_put(&m, path, p, len, mode, false, err);
+
+    if (made != NULL)
+        *made = m;
+    return rc;
 }
 
 vt_status vt_mkdir_p(const char *path, unsigned mode, vt_err *err)

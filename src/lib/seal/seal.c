@@ -69,7 +69,7 @@ vt_status vt_seal_root_mock(vt_seal_root *out, const char *state_dir, vt_err *er
     if (access(path, F_OK) != 0) {
         rc = vt_random(fresh, sizeof(fresh), err);
         if (rc == VT_OK)
-            rc = vt_file_write(path, fresh, sizeof(fresh), 0600, err);
+            rc = vt_file_create(NULL, path, fresh, sizeof(fresh), 0600, err); /* or the one made meanwhile */
         if (rc != VT_OK)
             goto out;
     }

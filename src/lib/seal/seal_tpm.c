@@ -130,7 +130,7 @@ static vt_status seal_new(vt__tpm_conn *c, ESYS_TR srk, uint32_t mask, const cha
         rc = vt_err_set(err, VT_E_INTERNAL, "seal: cannot marshal the sealed root");
         goto out;
     }
-    rc = vt_file_write(path, blob, off, 0600, err);
+    rc = vt_file_create(NULL, path, blob, off, 0600, err); /* or the root another process made meanwhile */
 out:
     OPENSSL_cleanse(&sens, sizeof(sens));
     if (trial != ESYS_TR_NONE)

@@ -84,6 +84,72 @@ static void test_base_file__dir_private_tightens(void **state)
     vt_test_rmdir(dir);
 }
 
+/* The temporary file a write goes through is made by this call, never one found in its place: a
+ * file left there (a wide mode) or a symbolic link (to anywhere) would receive the secret. */
+static void test_base_file__write_makes_its_own_temporary(void **state)
+{
+    char dir[512], path[700], tmp[800], elsewhere[700];
+    struct stat st;
+    vt_buf b;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    vt_buf_init(&b);
+    snprintf(path, sizeof(path), "%s/secret", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", dir);
+    /* A readable file waiting under the temporary name. */
+    write_mode(tmp, "", 0666);
+    assert_int_equal(vt_file_write(path, "secret-bytes", 12, 0600, &err), VT_OK);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(vt_file_read_private(&b, path, 64, &err), VT_OK);
+    assert_int_equal(b.len, 12);
+    /* A symbolic link under the temporary name: the link's target is left alone. */
+    write_mode(elsewhere, "untouched", 0644);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(symlink(elsewhere, tmp), 0);
+    assert_int_equal(vt_file_write(path, "secret-bytes", 12, 0600, &err), VT_OK);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    b.len = 0;
+    assert_int_equal(vt_file_read(&b, elsewhere, 64, &err), VT_OK);
+    assert_int_equal(b.len, 9);
+    assert_memory_equal(b.data, "untouched", 9);
+    assert_int_equal(lstat(tmp, &st), -1); /* nothing left behind */
+    vt_buf_free(&b);
+    vt_test_rmdir(dir);
+}
+
+/* vt_file_create makes a file only where there is none, and keeps what it finds. */
+static void test_base_file__create_keeps_an_existing_file(void **state)
+{
+    char dir[512], path[700];
+    struct stat st;
+    vt_buf b;
+    vt_err err = { 0 };
+    bool made = false;
+
+    (void)state;
+    vt_test_mkdtemp(dir, sizeof(dir));
+    vt_buf_init(&b);
+    snprintf(path, sizeof(path), "%s/root.key", dir);
+    assert_int_equal(vt_file_create(&made, path, "first", 5, 0600, &err), VT_OK);
+    assert_true(made);
+    assert_int_equal(vt_file_create(&made, path, "second", 6, 0600, &err), VT_OK);
+    assert_false(made);
+    assert_int_equal(vt_file_read_private(&b, path, 64, &err), VT_OK);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.data, "first", 5);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_nlink, 1); /* no temporary left linked to it */
+    vt_buf_free(&b);
+    vt_test_rmdir(dir);
+}
+
 static void test_base_file__protect_secrets_no_core(void **state)
 {
     struct rlimit rl;
@@ -102,6 +168,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_file__read_private_refuses_shared_files),
         cmocka_unit_test(test_base_file__dir_private_tightens),
+        cmocka_unit_test(test_base_file__write_makes_its_own_temporary),
+        cmocka_unit_test(test_base_file__create_keeps_an_existing_file),
         cmocka_unit_test(test_base_file__protect_secrets_no_core),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

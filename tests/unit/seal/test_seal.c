@@ -23,6 +23,29 @@ static uint64_t last_fields;
 static int fw_status; /* nonzero: the firmware refuses */
 static int dev_errno; /* nonzero: the ioctl fails */
 
+/* Another process making the mock root between the library's look and its write. */
+static const uint8_t their_root[32] = { 0x7e, 0x57 };
+static bool race_first_use;
+
+int __real_access(const char *path, int mode);
+int __wrap_access(const char *path, int mode);
+int __wrap_access(const char *path, int mode)
+{
+    size_t n = strlen(path);
+    FILE *f;
+
+    if (!race_first_use || n < 14 || strcmp(path + n - 14, "/seal-root.key") != 0)
+        return __real_access(path, mode);
+    race_first_use = false;
+    f = fopen(path, "wx");
+    assert_non_null(f);
+    assert_int_equal(fwrite(their_root, 1, sizeof(their_root), f), sizeof(their_root));
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0600), 0);
+    errno = ENOENT;
+    return -1; /* it was not there yet when looked for */
+}
+
 int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
 {
@@ -166,6 +189,23 @@ static void test_seal_seal__mock_round_trip_and_format(void **state)
     vt_seal_root_wipe(&again);
 }
 
+/* Two first uses at once: the root one process made is the root both use, never replaced by
+ * the other's (a blob sealed under the first would never open again). */
+static void test_seal_seal__mock_root_made_meanwhile_is_kept(void **state)
+{
+    struct fx *f = *state;
+    vt_seal_root r, again;
+
+    race_first_use = true;
+    assert_int_equal(vt_seal_root_mock(&r, f->state, NULL), VT_OK);
+    assert_false(race_first_use);
+    assert_memory_equal(r.key, their_root, sizeof(their_root));
+    assert_int_equal(vt_seal_root_mock(&again, f->state, NULL), VT_OK);
+    assert_memory_equal(again.key, their_root, sizeof(their_root));
+    vt_seal_root_wipe(&r);
+    vt_seal_root_wipe(&again);
+}
+
 static void test_seal_seal__other_key_id_platform_or_state_never_opens(void **state)
 {
     struct fx *f = *state;
@@ -292,6 +332,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_seal_seal__mock_round_trip_and_format, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seal_seal__mock_root_made_meanwhile_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_seal__other_key_id_platform_or_state_never_opens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_seal__any_flipped_bit_or_truncation_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seal_seal__empty_plaintext, setup, teardown),
