@@ -29,6 +29,7 @@ enum { O_GATEWAY = 256, O_VERIFIER, O_JWKS, O_ENV, O_MODEL, O_STREAM, O_TRUST_SI
 #define ANSWER_MAX ((size_t)64 << 20)
 #define PROMPT_MAX ((size_t)1 << 20)
 #define RECEIPT_EVENT "veritee-receipt"
+#define RECEIPT_SKEW_MS ((int64_t)60 * 1000) /* this machine's clock against the gateway's, as for passports */
 
 static void chat_usage(FILE *f)
 {
@@ -93,6 +94,7 @@ typedef struct chat {
     /* the request */
     char *request;
     size_t request_len;
+    int64_t sent_ms;     /* when the prompt left (this machine's clock) */
     /* the answer */
     vt_buf raw;          /* every byte of the response body */
     vt_buf answer;       /* the assistant's text */
@@ -340,6 +342,7 @@ static int send_prompt(chat *c, const char *prompt)
         printf("\nprompt sent (%zu bytes) to %s%s%s\n\n", c->request_len, url,
                c->relay != NULL ? " with Oblivious HTTP through " : "", c->relay != NULL ? c->relay : "");
     fflush(stdout);
+    c->sent_ms = vt_time_now_ms();
     if (c->relay != NULL) {
         /* Oblivious HTTP: the same request and the same answer bytes, encapsulated through the relay. */
         vt_pkey *key = NULL;
@@ -422,6 +425,11 @@ static int check_receipt(chat *c)
     if (!vt_cli_check(&c->rep, "receipt", rc, &err, "%s signed by the enclave key of %s", c->r.id, c->g.pc.id))
         return VT_EXIT_REJECTED;
     rc = vt_receipt_check_passport(&c->r, &c->g.pc, &err);
+    /* The request bytes are the same for the same prompt: only the time tells this exchange's
+     * receipt from a recorded one of an earlier identical request. */
+    if (rc == VT_OK && c->r.received_ms < c->sent_ms - RECEIPT_SKEW_MS)
+        rc = vt_err_set(&err, VT_E_POLICY, "receipt: made at %lld ms, before this request was sent (%lld ms): a "
+                        "receipt of an earlier request", (long long)c->r.received_ms, (long long)c->sent_ms);
     if (!vt_cli_check(&c->rep, "receipt names", rc, &err, "passport %s, environment %s, the measured model",
                       c->r.passport, c->r.environment))
         return VT_EXIT_REJECTED;

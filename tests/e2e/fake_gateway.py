@@ -10,16 +10,37 @@ the prompt left the client.
 
   --mode honest        evidence bound to the requested nonce
   --mode other-nonce   evidence bound to a nonce the client never sent
+  --mode receipt       honest, and a POST is answered 200 with a receipt signed by --key (the
+                       enclave key) for the bytes it received and sent, made now
+  --mode old-receipt   the same, but the receipt says it was made 60 s before the passport
+                       was issued: a receipt of an earlier identical request, replayed
 """
 import argparse
 import base64
+import hashlib
 import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def sign_receipt(key_pem, payload):
+    """A veritee-receipt+jwt (ES256, raw r||s) over payload, as the gateway signs one."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, utils
+    key = serialization.load_pem_private_key(open(key_pem, "rb").read(), None)
+    header = b64u(json.dumps({"alg": "ES256", "typ": "veritee-receipt+jwt"}, separators=(",", ":")).encode())
+    signing = header + "." + b64u(json.dumps(payload, separators=(",", ":")).encode())
+    r, sg = utils.decode_dss_signature(key.sign(signing.encode(), ec.ECDSA(hashes.SHA256())))
+    return signing + "." + b64u(r.to_bytes(32, "big") + sg.to_bytes(32, "big"))
 
 
 def main():
@@ -30,13 +51,17 @@ def main():
     ap.add_argument("--pubkey", required=True, help="raw public key X||Y, hex")
     ap.add_argument("--log", required=True)
     ap.add_argument("--hits", required=True)
-    ap.add_argument("--mode", default="honest", choices=["honest", "other-nonce"])
+    ap.add_argument("--mode", default="honest", choices=["honest", "other-nonce", "receipt", "old-receipt"])
+    ap.add_argument("--key", help="the enclave key (PEM) that signs receipts")
     ap.add_argument("--environment", default="dev", help="the environment it names")
     a = ap.parse_args()
     passport = open(a.passport).read().strip()
     jwk = json.load(open(a.jwk))
     log = json.load(open(a.log))
-    pid = json.loads(base64.urlsafe_b64decode(passport.split(".")[1] + "==")).get("jti", "")
+    claims = json.loads(base64.urlsafe_b64decode(passport.split(".")[1] + "=="))
+    pid = claims.get("jti", "")
+    thumb = b64u(hashlib.sha256(json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"),
+                                           sort_keys=True).encode()).digest())
 
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -55,7 +80,7 @@ def main():
             if u.path != "/v1/attestation":
                 return self.reply(404, {"error": {"code": "not_found", "message": u.path}})
             nonce = urllib.parse.parse_qs(u.query).get("nonce", [""])[0]
-            bound = nonce if a.mode == "honest" else os.urandom(32).hex()
+            bound = os.urandom(32).hex() if a.mode == "other-nonce" else nonce
             with tempfile.TemporaryDirectory() as d:
                 subprocess.run([a.veritee, "sim", "tdx", "--nonce", bound, "--pubkey", a.pubkey, "--log", a.log,
                                 "--out", d], check=True, stdout=subprocess.DEVNULL)
@@ -70,10 +95,30 @@ def main():
 
         def do_POST(self):
             n = int(self.headers.get("Content-Length", "0"))
-            self.rfile.read(n)
+            req = self.rfile.read(n)
             with open(a.hits, "a") as f:
                 f.write(self.path + "\n")
-            self.reply(500, {"error": {"code": "fake", "message": "test stand-in: no model here"}})
+            if a.mode not in ("receipt", "old-receipt"):
+                return self.reply(500, {"error": {"code": "fake", "message": "test stand-in: no model here"}})
+            body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant",
+                                                                    "content": "stand-in answer"}}]}).encode()
+            made = int(time.time() * 1000) if a.mode == "receipt" else (claims["iat"] - 60) * 1000
+            payload = {"receipt": "rcpt-" + os.urandom(16).hex(), "passport": pid, "environment": a.environment,
+                       "enclave_key": thumb, "model": claims["veritee"]["submods"]["model"]["measured"][0],
+                       "request_received": hashlib.sha256(req).hexdigest(),
+                       "request_forwarded": hashlib.sha256(req).hexdigest(),
+                       "response": hashlib.sha256(body).hexdigest(), "streamed": False,
+                       "endpoint": self.path, "upstream_status": 200, "status": 200,
+                       "content_type": "application/json",
+                       "coverage": {"audited": ["request", "response"], "failed": [], "unaudited": []},
+                       "verdict": "allow", "usage": None, "received_ms": made, "completed_ms": made + 5,
+                       "auditors": []}
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Veritee-Receipt", sign_receipt(a.key, payload))
+            self.end_headers()
+            self.wfile.write(body)
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     print("listening 127.0.0.1:%d" % srv.server_address[1], flush=True)

@@ -27,7 +27,7 @@ start_verifier() {
 start_fake() {
   : >"$TMP/$1.hits"
   python3 "$HERE/fake_gateway.py" --veritee "$VT" --passport "$3" --jwk "$TMP/enclave.jwk" --pubkey "$PUBHEX" \
-    --log "${4:-$TMP/log.json}" --environment "${5:-dev}" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
+    --key "$TMP/enclave.pem" --log "${4:-$TMP/log.json}" --environment "${5:-dev}" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
   PIDS="$PIDS $!"
   FAKE=$(wait_addr "$TMP/$1.out") || { echo "FAIL: fake gateway did not start"; cat "$TMP/$1.err"; exit 1; }
 }
@@ -132,6 +132,20 @@ expect 1 "--json report of a refusal" -- \
 if jq -e '.verified == false and .prompt_sent == false and (.checks[] | select(.check=="passport") | .status) == "FAIL"' \
   "$TMP/report.json" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: json refusal report"; head -c 600 "$TMP/out"; fi
 no_hits honest "json refusal"
+
+# A receipt signed by the enclave key for exactly the bytes sent and received verifies; the same
+# receipt dated before the request was sent is one of an earlier identical request, replayed (by
+# whoever recorded it on a plain connection, or a host answering from a cache): refused.
+start_fake signed receipt "$TMP/pass-main.jwt"
+expect 0 "stand-in: a receipt made for this request verifies" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --trust-sim "hello"
+contains "verified: the answer came from the attested gateway" "the stand-in's fresh receipt is verified"
+start_fake oldrcpt old-receipt "$TMP/pass-main.jwt"
+expect 1 "a receipt made before the request was sent (replayed) is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --trust-sim "hello"
+contains "FAIL receipt names" "the replayed receipt fails the receipt's names and times"
+contains "before this request was sent" "says the receipt is older than the request"
+lacks "verified: the answer" "a replayed receipt is not verified"
 
 start_fake replay other-nonce "$TMP/pass-main.jwt"
 expect 1 "evidence bound to another nonce is refused" -- \
