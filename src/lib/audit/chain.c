@@ -366,8 +366,11 @@ vt_status vt_audit_stream_feed(vt_audit_stream *s, const void *text, size_t len,
         return rc;
     s->cnt = s->win.len - H - 1;
     s->rel = rel;
-    /* Keep H bytes of released text as context for the next scan. */
+    /* Keep H bytes of released text as context for the next scan, and the
+     * bytes from cnt on (a release may reach the end of the window). */
     keep = s->rel > H ? s->rel - H : 0;
+    if (keep > s->cnt)
+        keep = s->cnt;
     if (keep > 0) {
         memmove(s->win.data, s->win.data + keep, s->win.len - keep);
         s->win.len -= keep;
