@@ -77,7 +77,17 @@ void vt_audit_report_unaudited(vt_audit_report *r, const char *field)
         return;
     if (r->unaudited_len == VT_AUDIT_MAX_UNAUDITED - 1)
         name = "...";
-    audit_copy_name(r->unaudited[r->unaudited_len++], VT_AUDIT_NAME_MAX, name);
+    audit_copy_name(r->unaudited[r->unaudited_len], VT_AUDIT_NAME_MAX, name);
+    {
+        /* A name cut to fit ends before a character it would cut (it goes into receipts as JSON). */
+        char *u = r->unaudited[r->unaudited_len++];
+        size_t n = strlen(u), k = n;
+        while (k > 0 && ((unsigned char)u[k - 1] & 0xc0) == 0x80)
+            k--;
+        if (k > 0 && (unsigned char)u[k - 1] >= 0xc0 &&
+            n - (k - 1) < ((unsigned char)u[k - 1] >= 0xf0 ? 4u : (unsigned char)u[k - 1] >= 0xe0 ? 3u : 2u))
+            u[k - 1] = '\0';
+    }
 }
 
 vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)

@@ -364,6 +364,15 @@ static void test_audit_request__allowed_unaudited_fields_are_recorded(void **sta
     assert_int_equal(run(f, CHAT, "{\"modalities\":[\"text\",\"audio\"],\"messages\":[]}"), VT_OK);
     assert_int_equal(f->rep->unaudited_len, 1);
     assert_string_equal(f->rep->unaudited[0], "audio");
+    /* A long unknown name is cut to fit at a character, not inside one: the report (and the
+     * receipt made of it) still serialises. */
+    assert_int_equal(run(f, CHAT, "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\":1,\"messages\":[]}"), VT_OK);
+    assert_string_equal(f->rep->unaudited[0], "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    {
+        vt_buf js = { 0 };
+        assert_int_equal(vt_audit_report_json(&js, f->rep, NULL), VT_OK);
+        vt_buf_free(&js);
+    }
     /* The options are part of the policy auditor's measured configuration. */
     vt_audit_chain_digest(f->c, d1);
     {
