@@ -6,8 +6,8 @@ completion, create embeddings), independently of the gateway's own schema
 table: every request puts a distinct marker address (marker.N@example.com) in
 every string position of one accepted shape, so a field the gateway forwards
 without auditing would carry its marker to the capturing upstream.  Shapes the
-gateway must refuse (token IDs, unknown fields, media, duplicate keys,
-trailing bytes) come last, each with a marker.
+gateway must refuse (token IDs, unknown fields, media and audio output,
+duplicate keys, trailing bytes) come last, each with a marker.
 
   request_corpus.py           one JSON line per request: {"path", "body" (text), "expect": "redact"|"refuse"}
 """
@@ -84,7 +84,7 @@ def chat_shapes():
            "prompt_cache_key": m(), "safety_identifier": m()}
     yield {"model": "m", "messages": [{"role": "user", "content": "x"}],
            "stop": m(), "prediction": {"type": "content", "content": [part_text()]},
-           "audio": {"format": "wav", "voice": m()}, "modalities": ["text", "audio"],
+           "audio": {"format": "wav", "voice": m()}, "modalities": ["text"],
            "web_search_options": {"search_context_size": "medium", "user_location": {
                "type": "approximate",
                "approximate": {"city": m(), "country": m(), "region": m(), "timezone": m()}}}}
@@ -120,6 +120,9 @@ def refused():
         {"type": "image_url", "image_url": {"url": "https://example.org/" + m()}}]}]})
     yield "/v1/chat/completions", json.dumps({"model": "m", "messages": [{"role": "user", "content": [
         {"type": "input_audio", "input_audio": {"data": m(), "format": "wav"}}]}]})
+    yield "/v1/chat/completions", json.dumps({"model": "m", "modalities": ["text", "audio"],
+                                              "audio": {"format": "wav", "voice": "alloy"},
+                                              "messages": [{"role": "user", "content": m()}]})
     yield "/v1/chat/completions", '{"model":"m","messages":[{"role":"user","content":"a","content":"%s"}]}' % m()
     yield "/v1/chat/completions", '{"model":"m","messages":[{"role":"user","content":"a"}]} {"x":"%s"}' % m()
     yield "/v1/chat/completions", json.dumps({"model": m(), "messages": []})

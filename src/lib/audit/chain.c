@@ -77,7 +77,17 @@ void vt_audit_report_unaudited(vt_audit_report *r, const char *field)
         return;
     if (r->unaudited_len == VT_AUDIT_MAX_UNAUDITED - 1)
         name = "...";
-    audit_copy_name(r->unaudited[r->unaudited_len++], VT_AUDIT_NAME_MAX, name);
+    audit_copy_name(r->unaudited[r->unaudited_len], VT_AUDIT_NAME_MAX, name);
+    {
+        /* A name cut to fit ends before a character it would cut (it goes into receipts as JSON). */
+        char *u = r->unaudited[r->unaudited_len++];
+        size_t n = strlen(u), k = n;
+        while (k > 0 && ((unsigned char)u[k - 1] & 0xc0) == 0x80)
+            k--;
+        if (k > 0 && (unsigned char)u[k - 1] >= 0xc0 &&
+            n - (k - 1) < ((unsigned char)u[k - 1] >= 0xf0 ? 4u : (unsigned char)u[k - 1] >= 0xe0 ? 3u : 2u))
+            u[k - 1] = '\0';
+    }
 }
 
 vt_audit_entry *vt__audit_entry_add(vt_audit_report *rep, const audit_auditor *a, vt_audit_phase phase)
@@ -366,8 +376,11 @@ vt_status vt_audit_stream_feed(vt_audit_stream *s, const void *text, size_t len,
         return rc;
     s->cnt = s->win.len - H - 1;
     s->rel = rel;
-    /* Keep H bytes of released text as context for the next scan. */
+    /* Keep H bytes of released text as context for the next scan, and the
+     * bytes from cnt on (a release may reach the end of the window). */
     keep = s->rel > H ? s->rel - H : 0;
+    if (keep > s->cnt)
+        keep = s->cnt;
     if (keep > 0) {
         memmove(s->win.data, s->win.data + keep, s->win.len - keep);
         s->win.len -= keep;

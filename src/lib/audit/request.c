@@ -44,6 +44,7 @@ struct vspec {
     uint8_t num;              /* N_*: what a number is here */
     uint8_t special;          /* X_*: the value has its own walk */
     bool boolean, null;       /* true/false, null allowed */
+    bool media;               /* S_ENUM: a value past the first asks for output no auditor reads */
     const char *const *enums; /* S_ENUM: NULL-terminated list */
     const vspec *items;       /* an array of these; NULL: arrays refused */
     const shape *obj;         /* an object of this shape; NULL: objects refused */
@@ -96,7 +97,8 @@ static const vspec v_effort = { .str = S_ENUM, .null = true,
 static const vspec v_lmh = { .str = S_ENUM, .null = true, .enums = ENUMS("low", "medium", "high") };
 static const vspec v_service_tier = { .str = S_ENUM, .null = true,
                                       .enums = ENUMS("auto", "default", "flex", "scale", "priority") };
-static const vspec v_modality = { .str = S_ENUM, .enums = ENUMS("text", "audio") };
+/* "audio" output is speech no auditor hears: refused unless the policy allows media. */
+static const vspec v_modality = { .str = S_ENUM, .enums = ENUMS("text", "audio"), .media = true };
 static const vspec v_modalities = { .items = &v_modality, .null = true };
 static const vspec v_encoding = { .str = S_ENUM, .enums = ENUMS("float", "base64") };
 static const vspec v_cache_retention = { .str = S_ENUM, .null = true, .enums = ENUMS("in_memory", "24h") };
@@ -691,6 +693,12 @@ static vt_status walk_string(rwalk *w, const vspec *vs, json_t *v)
     case S_ENUM:
         for (size_t i = 0; vs->enums[i] != NULL; i++) {
             if (strcmp(s, vs->enums[i]) == 0 && strlen(s) == n) {
+                if (vs->media && i > 0 && !w->opt.allow_media)
+                    return vt_err_set(w->err, VT_E_FORMAT,
+                                      "audit: field \"%.120s\" asks for %s output, which no auditor can read: not "
+                                      "allowed (policy allow_media)", path_of(w), s);
+                if (vs->media && i > 0)
+                    vt_audit_report_unaudited(w->rep, s);
                 visit(w, false, s, n, AUDIT_REQ_CONTROL);
                 return VT_OK;
             }

@@ -643,6 +643,13 @@ vt_status vt__audit_run(vt_audit_ctx *x, audit_state *st, const uint8_t *buf, si
             return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
     }
 
+    /* A partial release ends at a character boundary: each released piece
+     * becomes a JSON string of its own, which must be valid UTF-8.  At most
+     * three bytes back (stray continuation bytes do not hold more).  Policy
+     * hits are still counted up to the unmoved R (cb.R), where the next
+     * scan's counting begins. */
+    for (int k = 0; k < 3 && !final && R > rel && (buf[R] & 0xc0) == 0x80; k++)
+        R--;
     pos = rel;
     while (pos < R) {
         size_t next;

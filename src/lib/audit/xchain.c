@@ -438,6 +438,7 @@ typedef struct collect {
     json_t **nodes;
     size_t n, cap;
     const char *const *skip;
+    bool request; /* skip holds the request's identifiers */
 } collect;
 
 static bool skipped(const collect *cl, const char *key)
@@ -446,6 +447,21 @@ static bool skipped(const collect *cl, const char *key)
         if (strcmp(key, cl->skip[i]) == 0)
             return true;
     return false;
+}
+
+/* Whether member k (value m, in the object at path) of a request is free-form JSON the model
+ * reads (request.c's v_free members): in there no key names an identifier. */
+static bool request_free(const char *path, size_t plen, const char *k, const json_t *m)
+{
+    static const char *const free_form[] = { "metadata", "parameters", "schema", "annotations", "format", NULL };
+    static const char at[] = "allowed_tools";
+
+    if (!json_is_object(m) && !json_is_array(m))
+        return false;
+    for (size_t i = 0; free_form[i] != NULL; i++)
+        if (strcmp(k, free_form[i]) == 0)
+            return true;
+    return strcmp(k, "tools") == 0 && plen >= sizeof(at) - 1 && strcmp(path + plen - (sizeof(at) - 1), at) == 0;
 }
 
 static vt_status add_text(collect *cl, const char *path, json_t *node, vt_err *err)
@@ -479,7 +495,11 @@ static vt_status add_text(collect *cl, const char *path, json_t *node, vt_err *e
     return VT_OK;
 }
 
-static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t cap, int depth, vt_err *err)
+/* in_free: v is in free-form JSON of a request, where every string is sent.  Elsewhere a request's
+ * identifiers and enums (strings under a skip key) are left out; a response's skip keys leave out
+ * what they hold. */
+static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t cap, int depth, bool in_free,
+                      vt_err *err)
 {
     vt_status rc = VT_OK;
 
@@ -492,12 +512,13 @@ static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t ca
         json_t *m;
         json_object_foreach(v, k, m) {
             int w;
-            if (skipped(cl, k))
+            bool f = in_free || (cl->request && request_free(path, plen, k, m));
+            if (!in_free && skipped(cl, k) && (!cl->request || json_is_string(m)))
                 continue;
             w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
             if (w < 0 || (size_t)w >= cap - plen)
                 w = (int)(cap - plen - 1);
-            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, err);
+            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, f, err);
             path[plen] = '\0';
             if (rc != VT_OK)
                 return rc;
@@ -509,7 +530,7 @@ static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t ca
             int w = snprintf(path + plen, cap - plen, "[%zu]", i);
             if (w < 0 || (size_t)w >= cap - plen)
                 w = (int)(cap - plen - 1);
-            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, err);
+            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, in_free, err);
             path[plen] = '\0';
             if (rc != VT_OK)
                 return rc;
@@ -526,12 +547,13 @@ vt_status vt_xaud_run_docs(vt_audit_report *rep, vt_xaud_result *res, const vt_a
     vt_status rc = VT_OK;
 
     cl.skip = phase == VT_AUDIT_REQUEST ? skip_request : skip_response;
+    cl.request = phase == VT_AUDIT_REQUEST;
     for (size_t d = 0; rc == VT_OK && d < ndocs; d++) {
         size_t plen = 0;
         path[0] = '\0';
         if (ndocs > 1)
             plen = (size_t)snprintf(path, sizeof(path), "events[%zu]", d);
-        rc = walk(&cl, docs[d], path, plen, sizeof(path), 0, err);
+        rc = walk(&cl, docs[d], path, plen, sizeof(path), 0, false, err);
     }
     if (rc == VT_OK)
         rc = vt_xaud_run_texts(rep, res, c, phase, where, cl.texts, cl.bufs, cl.n, io, err);

@@ -287,6 +287,43 @@ static void test_audit_pii__stream_holdback_is_bounded(void **state)
     vt_audit_chain_free(c);
 }
 
+/* A private-key block whose END line (its words may be long) ends exactly where a delta ends is
+ * released whole, to the end of the window: the next scan still counts the policy's hits from
+ * where this one stopped (the offset wrapped below zero, and a blocked term in the next delta
+ * was released without blocking the stream). */
+static void test_audit_pii__stream_policy_counted_after_key_block_at_window_end(void **state)
+{
+    vt_audit_chain *c = chain_of("[{\"name\":\"pii\",\"actions\":{\"secret\":\"redact\"}},"
+                                 "{\"name\":\"policy\",\"blocked_terms\":[\"Project Falcon\"]}]");
+    vt_audit_ctx *x = NULL;
+    char word[301], d1[400], d2[400];
+
+    (void)state;
+    memset(word, 'A', 300);
+    word[300] = '\0';
+    snprintf(d1, sizeof(d1), "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END %s PRIVATE KEY-----", word);
+    snprintf(d2, sizeof(d2), " then Project Falcon %s", word);
+    assert_int_equal(vt_audit_ctx_new(&x, c, NULL), VT_OK);
+    for (int with_key = 0; with_key < 2; with_key++) {
+        vt_audit_stream *s = NULL;
+        vt_buf out = { 0 };
+
+        assert_int_equal(vt_audit_stream_new(&s, x, NULL), VT_OK);
+        if (with_key)
+            assert_int_equal(vt_audit_stream_feed(s, d1, strlen(d1), &out, NULL), VT_OK);
+        else
+            assert_int_equal(vt_audit_stream_feed(s, word, strlen(word), &out, NULL), VT_OK);
+        assert_int_equal(vt_audit_stream_feed(s, d2, strlen(d2), &out, NULL), VT_OK);
+        assert_int_equal(vt_audit_stream_finish(s, &out, NULL, NULL), VT_OK);
+        if (!vt_audit_stream_blocked(s))
+            fail_msg("%s: the blocked term passed", with_key ? "after a key block" : "alone");
+        vt_audit_stream_free(s);
+        vt_buf_free(&out);
+    }
+    vt_audit_ctx_free(x);
+    vt_audit_chain_free(c);
+}
+
 /* Each sample at every offset from the start of the text (0..140: across
  * the scanner's 64-byte windows), and at or near the end: the same single
  * placeholder, nothing else changed. */
@@ -588,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_audit_pii__long_token_swallowed),
         cmocka_unit_test(test_audit_pii__stream_split_at_every_position),
         cmocka_unit_test(test_audit_pii__stream_holdback_is_bounded),
+        cmocka_unit_test(test_audit_pii__stream_policy_counted_after_key_block_at_window_end),
         cmocka_unit_test(test_audit_pii__every_offset_and_text_edge),
         cmocka_unit_test(test_audit_pii__digit_led_edges),
         cmocka_unit_test(test_audit_pii__separators_in_cards_and_phones),

@@ -99,6 +99,10 @@ static void test_audit_request__refused_shapes_name_the_field(void **state)
           "is a input_audio part" },
         { CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"file\",\"file\":{\"file_data\":\"AA\"}}]}]}",
           "is a file part" },
+        /* Audio output: the client would hear what no auditor read. */
+        { CHAT, "{\"modalities\":[\"text\",\"audio\"],\"audio\":{\"format\":\"wav\",\"voice\":\"alloy\"},"
+                "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+          "field \"modalities[1]\" asks for audio output, which no auditor can read" },
         /* Two keys that are the same once redacted. */
         { CHAT, "{\"metadata\":{\"a@example.com\":\"1\",\"[EMAIL_1]\":\"2\"}}", "is the same as another key" },
     };
@@ -217,7 +221,7 @@ static const struct {
             "\"frequency_penalty\":-1.5,\"presence_penalty\":2,\"logit_bias\":{\"50256\":-100,\"1\":0.5},"
             "\"logprobs\":true,\"top_logprobs\":5,\"max_tokens\":10,\"max_completion_tokens\":null,\"n\":2,"
             "\"seed\":-7,\"stream\":true,\"stream_options\":{\"include_usage\":true,\"include_obfuscation\":false},"
-            "\"temperature\":0,\"top_p\":1,\"modalities\":[\"text\",\"audio\"],\"parallel_tool_calls\":false,"
+            "\"temperature\":0,\"top_p\":1,\"modalities\":[\"text\"],\"parallel_tool_calls\":false,"
             "\"reasoning_effort\":\"low\",\"service_tier\":\"auto\",\"store\":false,\"verbosity\":\"high\","
             "\"prompt_cache_retention\":\"24h\",\"tool_choice\":\"required\",\"function_call\":\"none\","
             "\"response_format\":{\"type\":\"text\"},\"metadata\":null,\"tools\":null}",
@@ -357,6 +361,18 @@ static void test_audit_request__allowed_unaudited_fields_are_recorded(void **sta
     assert_int_equal(f->rep->unaudited_len, 2);
     assert_string_equal(f->rep->unaudited[0], "image_url");
     assert_string_equal(f->rep->unaudited[1], "file");
+    assert_int_equal(run(f, CHAT, "{\"modalities\":[\"text\",\"audio\"],\"messages\":[]}"), VT_OK);
+    assert_int_equal(f->rep->unaudited_len, 1);
+    assert_string_equal(f->rep->unaudited[0], "audio");
+    /* A long unknown name is cut to fit at a character, not inside one: the report (and the
+     * receipt made of it) still serialises. */
+    assert_int_equal(run(f, CHAT, "{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u00e9\":1,\"messages\":[]}"), VT_OK);
+    assert_string_equal(f->rep->unaudited[0], "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    {
+        vt_buf js = { 0 };
+        assert_int_equal(vt_audit_report_json(&js, f->rep, NULL), VT_OK);
+        vt_buf_free(&js);
+    }
     /* The options are part of the policy auditor's measured configuration. */
     vt_audit_chain_digest(f->c, d1);
     {

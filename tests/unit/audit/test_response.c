@@ -288,6 +288,71 @@ static void test_audit_response__stream_block(void **state)
     vt_buf_free(&r.all);
 }
 
+/* Text that is not ASCII, streamed a few characters per event: the holdback releases up to a
+ * character boundary, so every released piece is valid UTF-8 (it used to cut a character in
+ * two once the text passed the holdback, and the stream failed), on both roads. */
+static void test_audit_response__stream_multibyte_text_cut_at_characters(void **state)
+{
+    static const char *const pieces[] = { "\xe4\xbd\xa0\xe5\xa5\xbd", "\xc3\xa9", "\xf0\x9f\x99\x82 ",
+                                          "\xe4\xb8\x96" };
+    fixture *f = *state;
+    char ev[200][160];
+    const char *evp[200];
+    vt_buf want = { 0 }, got = { 0 };
+    size_t n = 0;
+
+    for (size_t i = 0; i < 180; i++, n++) {
+        const char *p = i == 120 ? " " MARK " " : pieces[i % 4];
+        snprintf(ev[n], sizeof(ev[n]), "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]}", p);
+        evp[n] = ev[n];
+        assert_int_equal(vt_buf_append_str(&want, i == 120 ? " [EMAIL_1] " : p, NULL), VT_OK);
+    }
+    assert_int_equal(vt_buf_terminate(&want, NULL), VT_OK);
+    for (int fast = 0; fast < 2; fast++) {
+        vt_audit_sse *s = NULL;
+        vt_err err = { 0 };
+        vt_buf out = { 0 };
+        json_t *doc;
+        size_t i;
+
+        got.len = 0;
+        vt_audit_report_init(f->rep);
+        assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+        vt__audit_sse_set_fast(s, fast == 1);
+        for (i = 0; i < n; i++) {
+            out.len = 0;
+            if (vt_audit_sse_event(s, &out, (const uint8_t *)evp[i], strlen(evp[i]), &err) != VT_OK)
+                fail_msg("road %d, event %zu: %s", fast, i, err.msg);
+            doc = json_loadb((const char *)out.data, out.len, 0, NULL);
+            assert_non_null(doc);
+            {
+                json_t *c = json_object_get(json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
+                                                            "delta"), "content");
+                assert_int_equal(vt_buf_append(&got, json_string_value(c), json_string_length(c), NULL), VT_OK);
+            }
+            json_decref(doc);
+        }
+        out.len = 0;
+        assert_int_equal(vt_audit_sse_finish(s, &out, f->rep, &err), VT_OK);
+        doc = json_loadb((const char *)out.data, out.len, 0, NULL);
+        assert_non_null(doc);
+        {
+            json_t *c = json_object_get(json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
+                                                        "delta"), "content");
+            assert_int_equal(vt_buf_append(&got, json_string_value(c), json_string_length(c), NULL), VT_OK);
+        }
+        json_decref(doc);
+        assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+        assert_string_equal((const char *)got.data, (const char *)want.data);
+        assert_int_equal(response_emails(f->rep), 1);
+        assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+        vt_buf_free(&out);
+        vt_audit_sse_free(s);
+    }
+    vt_buf_free(&want);
+    vt_buf_free(&got);
+}
+
 /* The token counts a stream reports (stream_options.include_usage: a last chunk with "usage"),
  * taken from the parse the audit already made, escaped keys included; an event that cannot be
  * audited reports none. */
@@ -586,6 +651,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_multibyte_text_cut_at_characters, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_fast_path_agrees, setup, teardown),
         cmocka_unit_test(test_audit_response__repeated_short_strings_found_each_time),
         cmocka_unit_test_setup_teardown(test_audit_response__token_walk_agrees, setup, teardown),

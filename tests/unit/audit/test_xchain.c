@@ -190,6 +190,61 @@ static void test_xchain__order_and_redactions_compose(void **state)
     vt_audit_chain_free(c);
 }
 
+/* The identifiers left out of the audited view are the schema's own (a role, a tool call's id, an
+ * enum); free-form JSON the model reads (a tool's parameter schema, a custom tool's grammar,
+ * metadata) is sent whole, whatever its keys are named: a parameter called "user" or "data", or a
+ * schema's "type", used to hide its text from every external auditor. */
+static void test_xchain__request_view_keeps_free_form_text(void **state)
+{
+    static const char *const hidden[] = {
+        "\"path\":\"tools[0].function.parameters.properties.user.description\",\"text\":\"falcon 1\"",
+        "\"path\":\"tools[0].function.parameters.properties.data.type\",\"text\":\"falcon 2\"",
+        "\"path\":\"tools[1].custom.format.definition\",\"text\":\"falcon 3\"",
+        "\"path\":\"metadata.id\",\"text\":\"falcon 4\"",
+        "\"path\":\"response_format.json_schema.schema.format\",\"text\":\"falcon 5\"",
+        "\"path\":\"tool_choice.allowed_tools.tools[0].model\",\"text\":\"falcon 6\"",
+        "\"path\":\"messages[0].annotations[0].url\",\"text\":\"falcon 7\"",
+        "\"path\":\"messages[1].content\",\"text\":\"falcon 8\"",
+    };
+    vt_audit_chain *c = chain("[" EXT("kw", "") "]");
+    script s = { { "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { fake_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_xaud_result res = { 0 };
+    vt_buf body;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_audit_report_init(rep);
+    vt_buf_init(&body);
+    assert_int_equal(vt_buf_append_str(&body,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":\"a\",\"annotations\":[{\"url\":\"falcon 7\"}],"
+        "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},"
+        "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"falcon 8\"}],"
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\","
+        "\"properties\":{\"user\":{\"description\":\"falcon 1\"},\"data\":{\"type\":\"falcon 2\"}}}}},"
+        "{\"type\":\"custom\",\"custom\":{\"name\":\"g\",\"format\":{\"type\":\"grammar\",\"definition\":\"falcon 3\"}}}],"
+        "\"metadata\":{\"id\":\"falcon 4\"},"
+        "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"s\",\"schema\":{\"format\":\"falcon 5\"}}},"
+        "\"tool_choice\":{\"type\":\"allowed_tools\",\"allowed_tools\":{\"mode\":\"auto\",\"tools\":[{\"model\":\"falcon 6\"}]}},"
+        "\"user\":\"u-1\"}", &err), VT_OK);
+    assert_int_equal(vt_xaud_run_body(rep, &res, c, VT_AUDIT_REQUEST, VT_XAUD_BEFORE, &body, &io, &err), VT_OK);
+    assert_int_equal(s.n, 1);
+    for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+        if (strstr(s.seen[0], hidden[i]) == NULL)
+            fail_msg("not in the audited view: %s", hidden[i]);
+    /* The schema's identifiers and enums are still left out. */
+    assert_null(strstr(s.seen[0], "call_1"));
+    assert_null(strstr(s.seen[0], "u-1"));
+    assert_null(strstr(s.seen[0], "\"assistant\""));
+    assert_non_null(strstr(s.seen[0], "\"path\":\"tools[1].custom.format.type\",\"text\":\"grammar\""));
+    assert_null(strstr(s.seen[0], "\"json_schema\""));
+    vt_buf_free(&body);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
 /* A block stops the chain: the next auditor is not asked. */
 static void test_xchain__block_stops(void **state)
 {
@@ -301,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_xchain__config_refused),
         cmocka_unit_test(test_xchain__measurement_changes_digests),
         cmocka_unit_test(test_xchain__order_and_redactions_compose),
+        cmocka_unit_test(test_xchain__request_view_keeps_free_form_text),
         cmocka_unit_test(test_xchain__block_stops),
         cmocka_unit_test(test_xchain__failures),
         cmocka_unit_test(test_xchain__window_docs),
