@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""A hostile Oblivious HTTP relay for the end-to-end tests: forwards every
-request to --to, but flips one bit of byte --byte of the request body
-(--mode request) or of the response body (--mode response).  Prints
+"""A hostile relay for the end-to-end tests: forwards every request to --to,
+but flips one bit of byte --byte of the request body (--mode request) or of
+the response body (--mode response) of a POST (an Oblivious HTTP relay), or
+appends --line and a newline to a POST's 200 answer (--mode append: a witness
+adding a signature line to its cosignatures).  Prints
 "listening 127.0.0.1:PORT" once ready."""
-import argparse, http.server, sys, urllib.error, urllib.request
+import argparse, http.server, os, sys, urllib.error, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--to", required=True)
-ap.add_argument("--mode", choices=["request", "response"], required=True)
+ap.add_argument("--mode", choices=["request", "response", "append"], required=True)
 ap.add_argument("--byte", type=int, default=40)
+ap.add_argument("--line", default="")
 a = ap.parse_args()
 
 
@@ -30,6 +33,8 @@ class H(http.server.BaseHTTPRequestHandler):
             code, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
             if self.command == "POST" and a.mode == "response":
                 data = flip(data)
+            if self.command == "POST" and a.mode == "append" and code == 200:
+                data += os.fsencode(a.line) + b"\n"
         except urllib.error.HTTPError as e:
             code, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
         self.send_response(code)

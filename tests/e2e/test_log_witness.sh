@@ -147,7 +147,7 @@ expect 2 "receipt verify: quorum above the keys given" -- rverify --witness-key 
 # it serves still opens under the log key (and still carries the witness's cosignature).
 FORGED=$(python3 -c 'import base64, sys; n, h, _ = sys.argv[1].split("+"); sys.stdout.buffer.write(b"\xe2\x80\x94 " +
   n.encode() + b" " + base64.b64encode(bytes.fromhex(h) + bytes(64)))' "$KEY")
-python3 "$HERE/witness_relay.py" --to "$W" --line "$FORGED" >"$TMP/relay.out" 2>/dev/null &
+python3 "$HERE/tamper_relay.py" --to "$W" --mode append --line "$FORGED" >"$TMP/relay.out" 2>/dev/null &
 RPID=$!
 for _ in $(seq 200); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.05; done
 RELAY="http://$(sed -n 's/^listening //p' "$TMP/relay.out")"

@@ -288,6 +288,18 @@ static void test_audit_response__stream_block(void **state)
     vt_buf_free(&r.all);
 }
 
+/* Appends the first choice's delta content of one audited event (out) to got. */
+static void append_delta_content(vt_buf *got, const vt_buf *out)
+{
+    json_t *doc = json_loadb((const char *)out->data, out->len, 0, NULL);
+    json_t *c = json_object_get(json_object_get(json_array_get(json_object_get(doc, "choices"), 0), "delta"),
+                                "content");
+
+    assert_non_null(doc);
+    assert_int_equal(vt_buf_append(got, json_string_value(c), json_string_length(c), NULL), VT_OK);
+    json_decref(doc);
+}
+
 /* Text that is not ASCII, streamed a few characters per event: the holdback releases up to a
  * character boundary, so every released piece is valid UTF-8 (it used to cut a character in
  * two once the text passed the holdback, and the stream failed), on both roads. */
@@ -312,7 +324,6 @@ static void test_audit_response__stream_multibyte_text_cut_at_characters(void **
         vt_audit_sse *s = NULL;
         vt_err err = { 0 };
         vt_buf out = { 0 };
-        json_t *doc;
         size_t i;
 
         got.len = 0;
@@ -323,25 +334,11 @@ static void test_audit_response__stream_multibyte_text_cut_at_characters(void **
             out.len = 0;
             if (vt_audit_sse_event(s, &out, (const uint8_t *)evp[i], strlen(evp[i]), &err) != VT_OK)
                 fail_msg("road %d, event %zu: %s", fast, i, err.msg);
-            doc = json_loadb((const char *)out.data, out.len, 0, NULL);
-            assert_non_null(doc);
-            {
-                json_t *c = json_object_get(json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
-                                                            "delta"), "content");
-                assert_int_equal(vt_buf_append(&got, json_string_value(c), json_string_length(c), NULL), VT_OK);
-            }
-            json_decref(doc);
+            append_delta_content(&got, &out);
         }
         out.len = 0;
         assert_int_equal(vt_audit_sse_finish(s, &out, f->rep, &err), VT_OK);
-        doc = json_loadb((const char *)out.data, out.len, 0, NULL);
-        assert_non_null(doc);
-        {
-            json_t *c = json_object_get(json_object_get(json_array_get(json_object_get(doc, "choices"), 0),
-                                                        "delta"), "content");
-            assert_int_equal(vt_buf_append(&got, json_string_value(c), json_string_length(c), NULL), VT_OK);
-        }
-        json_decref(doc);
+        append_delta_content(&got, &out);
         assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
         assert_string_equal((const char *)got.data, (const char *)want.data);
         assert_int_equal(response_emails(f->rep), 1);
