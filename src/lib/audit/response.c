@@ -96,6 +96,38 @@ out:
     return rc;
 }
 
+/*
+ * A tool call's "arguments": a string holding JSON, which the client's program decodes.  What is
+ * inside is audited decoded, as the request side audits it, so an escape inside the string
+ * (\u0040 for an @, \n between a card's groups) hides nothing from the scan.  The string is sent
+ * again only when the audit changed something inside (then as the audited JSON, compact), so
+ * clean arguments reach the client byte for byte.  Text that is not JSON is audited as text.
+ */
+static vt_status audit_arguments(vt_audit_ctx *x, audit_state *st, json_t *s, json_t **repl, int depth, vt_err *err)
+{
+    json_t *doc = json_loadb(json_string_value(s), json_string_length(s), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                             NULL);
+    json_t *r = NULL;
+    char *before = NULL, *after = NULL;
+    vt_status rc;
+
+    *repl = NULL;
+    if (doc == NULL)
+        return scan_str(x, st, json_string_value(s), json_string_length(s), repl, err);
+    before = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    rc = before != NULL ? audit_value(x, st, doc, &r, depth, err) : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    if (rc == VT_OK && (after = json_dumps(r != NULL ? r : doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) ==
+                           NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    if (rc == VT_OK && strcmp(before, after) != 0 && (*repl = json_string(after)) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    free(before);
+    free(after);
+    json_decref(r);
+    json_decref(doc);
+    return rc;
+}
+
 static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t **repl, int depth, vt_err *err)
 {
     vt_status rc = VT_OK;
@@ -120,7 +152,10 @@ static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t
         json_t *c;
         json_object_keylen_foreach(v, key, klen, c) {
             json_t *r = NULL;
-            rc = audit_value(x, st, c, &r, depth + 1, err);
+            if (klen == 9 && memcmp(key, "arguments", 9) == 0 && json_is_string(c))
+                rc = audit_arguments(x, st, c, &r, depth + 1, err);
+            else
+                rc = audit_value(x, st, c, &r, depth + 1, err);
             /* Replacing the value of an existing key keeps the iteration valid. */
             if (rc == VT_OK && r != NULL && json_object_setn_new(v, key, klen, r) != 0)
                 rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
@@ -184,6 +219,16 @@ static void state_init(audit_state *st, const vt_audit_chain *c)
  * was not read (outside the token reader's subset, or deeper or longer than
  * below) or a key would be renamed; nothing was sent and the tree walk decides.
  */
+/* A member "arguments" holding a string: audited decoded, by the tree walk (audit_arguments). */
+static bool has_arguments(const vt_jt_list *l)
+{
+    for (size_t i = 0; i + 1 < l->n; i++)
+        if (l->t[i].kind == VT_JT_KEY && l->t[i].len == 9 && l->t[i + 1].kind == VT_JT_STR &&
+            memcmp(vt__jt_str(l, &l->t[i]), "arguments", 9) == 0)
+            return true;
+    return false;
+}
+
 #define BODY_MAX_TOKENS 4096
 #define BODY_MAX_DEPTH 16
 static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, audit_state *st,
@@ -198,7 +243,7 @@ static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit
         return VT_OK;
     if (x->tw == NULL && (x->tw = calloc(1, sizeof(*x->tw))) == NULL)
         return VT_OK; /* the tree walk, which reports the shortage */
-    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH))
+    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) || has_arguments(&x->tw->l))
         return VT_OK;
     rc = vt__audit_tokens_scan(x->tw, x, st, 0, &next, &renamed, err);
     if (rc == VT_OK && renamed)

@@ -51,6 +51,45 @@ static const char *response(fixture *f, const char *body, size_t len, vt_status 
     return (const char *)f->fwd.data;
 }
 
+/* A tool call's arguments are a string holding JSON, which the client's program decodes: what
+ * is inside is audited decoded, so an escape inside the string (\u0040 for the @, \n between a
+ * card's groups) hides nothing; clean arguments are sent as they came.  Both roads. */
+static void test_audit_response__tool_arguments_audited_decoded(void **state)
+{
+    fixture *f = *state;
+    const char *body =
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"a\","
+        "\"type\":\"function\",\"function\":{\"name\":\"send\",\"arguments\":\"{\\\"to\\\":\\\"jane.doe\\\\u0040"
+        "example.com\\\",\\\"card\\\":\\\"4111\\\\n1111\\\\n1111\\\\n1111\\\"}\"}},{\"id\":\"b\",\"type\":\"function\","
+        "\"function\":{\"name\":\"weather\",\"arguments\":\"{ \\\"city\\\": \\\"Paris\\\" }\"}}]},"
+        "\"finish_reason\":\"tool_calls\"}]}";
+
+    for (int fast = 0; fast < 2; fast++) {
+        vt_err err = { 0 };
+        const char *out;
+        json_t *j, *calls, *args;
+
+        vt__audit_ctx_set_fast(f->x, fast == 1);
+        out = response(f, body, strlen(body), VT_OK, &err);
+        j = json_loads(out, JSON_REJECT_DUPLICATES, NULL);
+        assert_non_null(j);
+        calls = json_object_get(json_object_get(json_array_get(json_object_get(j, "choices"), 0), "message"),
+                                "tool_calls");
+        args = json_loads(json_string_value(json_object_get(json_object_get(json_array_get(calls, 0), "function"),
+                                                            "arguments")),
+                          0, NULL);
+        assert_non_null(args);
+        assert_string_equal(json_string_value(json_object_get(args, "to")), "[EMAIL_1]");
+        assert_null(strstr(json_string_value(json_object_get(args, "card")), "1111"));
+        assert_int_equal(response_emails(f->rep), 1);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(calls, 1), "function"),
+                                                              "arguments")),
+                            "{ \"city\": \"Paris\" }");
+        json_decref(args);
+        json_decref(j);
+    }
+}
+
 static void test_audit_response__every_string_position(void **state)
 {
     fixture *f = *state;
@@ -640,6 +679,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_response__every_string_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_audited_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__reserialised_not_raw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__unauditable_bodies_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__redacted_key_collision_refused, setup, teardown),
