@@ -217,7 +217,7 @@ async function viewReceipt(root, id) {
   const r = await api('/v1/receipts/' + encodeURIComponent(id));
   const payload = v.decodeJws(r.token).payload;
   const p = await api('/v1/passports/' + encodeURIComponent(r.passport)).catch(() => null);
-  const sig = p ? await v.verifyReceipt(r.token, p.token) : { ok: false, why: 'passport not found' };
+  const sig = p ? await v.verifyReceipt(r.token, p.token, await jwks()) : { ok: false, why: 'passport not found' };
   const inc = await inclusion(r.token);
   put(root, h('h2', {}, 'Receipt ', h('code', {}, r.id)), badge(sig, 'receipt signature'), ' ',
     badge(inc.res, 'log inclusion'),

@@ -102,12 +102,17 @@ export async function jwkThumbprint(jwk) {
   return bytesB64(await sha256(enc.encode(canon))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-// A receipt against its passport: signed by the passport's cnf key, naming that passport and key.
-export async function verifyReceipt(token, passportToken) {
+// A receipt against its passport: the passport verified against the JWKS at the receipt's
+// time (its cnf key is only as good as its signature), and the receipt signed by that cnf
+// key, naming that passport and key.
+export async function verifyReceipt(token, passportToken, jwks) {
   let r, p;
   try { r = decodeJws(token); p = decodeJws(passportToken); } catch (e) {
     return { ok: false, why: 'malformed token: ' + e.message };
   }
+  if (typeof r.payload.received_ms !== 'number') return { ok: false, why: 'receipt has no received_ms' };
+  const pass = await verifyPassport(passportToken, jwks, Math.floor(r.payload.received_ms / 1000));
+  if (!pass.ok) return { ok: false, why: 'passport: ' + pass.why };
   const cnf = p.payload.cnf && p.payload.cnf.jwk;
   if (!cnf) return { ok: false, why: 'passport has no cnf key' };
   if (r.payload.passport !== p.payload.jti) return { ok: false, why: 'receipt names another passport' };

@@ -1,7 +1,8 @@
 // Clicks through the Observer in headless chromium: gateways -> passport detail
 // -> receipts -> receipt detail, the log page with a pasted receipt, an admin
 // action; then the same pages with a lying server (a flipped signature, a
-// forged checkpoint root) must show a failed badge, never a verified one.
+// forged checkpoint root, a receipt under a passport whose signature fails) must
+// show a failed badge, never a verified one.
 // Usage: node observer.mjs VERIFIER_URL CHROMIUM SHOT_DIR RECEIPT_ID ADMIN_TOKEN
 import { chromium } from 'playwright-core';
 
@@ -101,6 +102,18 @@ try {
   }));
   await lie1.goto(base + '/');
   await badge(lie1, 'signature', false);
+  // A receipt's signature is only as good as the key that checked it: the cnf key
+  // of a passport whose own signature fails proves nothing.
+  const lie3 = await openPage(browser, (p) => p.route('**/v1/passports/**', async (route) => {
+    const r = await route.fetch();
+    const body = await r.text();
+    await route.fulfill({ response: r, body: body.replace(/("token": ?"[^".]+\.[^".]+\.)(.)/g, (m, a, c) => a + (c === 'A' ? 'B' : 'A')) });
+  }));
+  await lie3.goto(base + '/#/receipt/' + rid);
+  const shown = await lie3.waitForSelector('.badge:not(.pending):has-text("receipt signature")', { timeout: 30000 })
+    .catch(() => null);
+  if (!shown || !(await shown.getAttribute('class')).includes('fail'))
+    fail('receipt signature shown verified under a passport whose signature does not verify');
   // A lying server: a checkpoint whose root hash was replaced
   const lie2 = await openPage(browser, (p) => p.route('**/v1/log/checkpoint', async (route) => {
     const r = await route.fetch();
