@@ -74,7 +74,7 @@ static void h_tee_attestation(vt_http_resp *resp, const vt_http_req *req, void *
     body = json_dumps(call, JSON_COMPACT);
     if (body == NULL)
         goto oom;
-    if (vf_call(&res, ctx, req->thread_ctx, "POST", "/v1/verify", NULL, body, &e) != VT_OK) {
+    if (vf_call(&res, ctx, req, "POST", "/v1/verify", NULL, body, &e) != VT_OK) {
         vt_http_reply_error(resp, e.msg[0] != '\0' && strstr(e.msg, "memory") == NULL ? 400 : 503, "bad_request",
                             "%s", e.msg);
         goto out;

@@ -7,7 +7,7 @@
 
 /* Calls one of this verifier's routes; 2xx answers become *result (JSON, or
  * {"text": …} for text answers), others an error carrying the route's message. */
-vt_status vf_call(json_t **result, vf_service *svc, void *thread_ctx, const char *method, const char *path,
+vt_status vf_call(json_t **result, vf_service *svc, const vt_http_req *caller, const char *method, const char *path,
               const char *query, const char *body, vt_err *err)
 {
     vt_http_resp resp;
@@ -22,9 +22,9 @@ vt_status vf_call(json_t **result, vf_service *svc, void *thread_ctx, const char
     req.query = query;
     req.body = (const uint8_t *)(body != NULL ? body : "");
     req.body_len = body != NULL ? strlen(body) : 0;
-    req.client = "mcp";
-    req.request_id = "mcp";
-    req.thread_ctx = thread_ctx;
+    req.client = caller->client; /* the rate limit of the client that asked */
+    req.request_id = caller->request_id;
+    req.thread_ctx = caller->thread_ctx;
     vt_http_dispatch(&resp, &svc->router, &req);
     if (resp.status >= 200 && resp.status < 300) {
         if (resp.content_type == NULL)

@@ -8,12 +8,15 @@
 
 /*
  * Dispatches METHOD PATH?QUERY with body (NUL-terminated JSON or NULL) through
- * svc's router on this worker's store (thread_ctx, the calling request's).  A
+ * svc's router on this worker's store, as a request of caller's client (borrowed
+ * for the call): its address is the one admission counts the call against, as
+ * if the client had asked for the route itself; its authorization is not
+ * passed on.  A
  * 2xx answer becomes *result (the JSON, or {"text": ...} for a text answer;
  * caller decrefs); any other answer an error carrying the route's message
  * (VT_E_NOTFOUND for 404, VT_E_ARG otherwise).
  */
-vt_status vf_call(json_t **result, vf_service *svc, void *thread_ctx, const char *method, const char *path,
+vt_status vf_call(json_t **result, vf_service *svc, const vt_http_req *caller, const char *method, const char *path,
                   const char *query, const char *body, vt_err *err);
 
 #endif

@@ -203,7 +203,7 @@ static void h_mcp(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     int status = 500;
     vt_err e = { 0 };
 
-    if (vt_mcp_handle(&status, &out, &s, req->body, req->body_len, false, req->thread_ctx) != VT_OK) {
+    if (vt_mcp_handle(&status, &out, &s, req->body, req->body_len, false, (void *)req) != VT_OK) {
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
     } else if (out == NULL) {
         resp->status = 202;

@@ -53,6 +53,18 @@ curl -s -o "$TMP/out" -w '%{http_code}' --data-binary @"$TMP/big" "$V/mcp" >"$TM
 grep -Eq '^41[13]$' "$TMP/code" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: oversized body: $(cat "$TMP/code")"; }
 expect 0 "GET /mcp (no server stream) is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' '$V/mcp') = 405 ]"
 
+# A tool's inner call of a route is counted against the caller's address, as that route's
+# own request would be: one client spending its rate must not leave another client's calls
+# refused (two client addresses on the loopback, --rate 1 --burst 2).
+"$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state-rate" --offline --trust-sim --rate 1 --burst 2 --quiet >"$TMP/vr.out" 2>"$TMP/vr.log" &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do grep -q listening "$TMP/vr.out" 2>/dev/null && break; sleep 0.05; done
+VR="http://$(wait_addr "$TMP/vr.out")"
+LIST='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_environments"}}'
+for _ in 1 2 3; do curl -s -o /dev/null --interface 127.0.0.2 -H 'Content-Type: application/json' --data-binary "$LIST" "$VR/mcp"; done
+curl -s -o "$TMP/out" --interface 127.0.0.3 -H 'Content-Type: application/json' --data-binary "$LIST" "$VR/mcp"
+contains '"isError":false' "one client's calls do not use up another's rate"
+
 # --- the happy path over curl ---
 rpc '{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
 status_is 200 "initialize"; contains '"protocolVersion":"2025-06-18"' "the client's revision is kept"
