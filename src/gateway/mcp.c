@@ -278,12 +278,15 @@ static bool chat_start(struct evhttp_request *req, const vt_gw_mcp_env *env, con
     const char *prompt = json_string_value(json_object_get(args, "prompt"));
     const char *model = json_string_value(json_object_get(args, "model"));
     const char *system = json_string_value(json_object_get(args, "system"));
+    const json_t *id = json_object_get(msg, "id");
+    const char *ver = json_string_value(json_object_get(msg, "jsonrpc"));
     struct chat_call *c;
     json_t *body;
     char *s;
 
-    if (!json_is_object(msg) || json_object_get(msg, "id") == NULL ||
-        !json_is_string(json_object_get(msg, "method")) ||
+    /* The core's envelope rules: an invalid message is answered by it (-32600), never run. */
+    if (!json_is_object(msg) || ver == NULL || strcmp(ver, "2.0") != 0 ||
+        (!json_is_string(id) && !json_is_integer(id)) || !json_is_string(json_object_get(msg, "method")) ||
         strcmp(json_string_value(json_object_get(msg, "method")), "tools/call") != 0 ||
         !json_is_string(json_object_get(params, "name")) ||
         strcmp(json_string_value(json_object_get(params, "name")), "chat") != 0 || !json_is_object(args) ||

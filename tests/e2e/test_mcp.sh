@@ -116,6 +116,13 @@ s.close()
 PY
 sleep 1
 grpc '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'; status_is 200 "the gateway after a client left mid-chat"
+# The chat call is taken before the protocol core sees it: the envelope is still checked.
+grpc '{"jsonrpc":"1.0","id":6,"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"x","model":"echo"}}}'
+status_is 400 "gateway chat with the wrong jsonrpc version"; contains '"code":-32600' "gateway chat: invalid request"
+grpc '{"jsonrpc":"2.0","id":{"a":1},"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"x","model":"echo"}}}'
+status_is 400 "gateway chat with an object id"
+grpc '{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"x","model":"echo"}}}'
+status_is 400 "gateway chat with a null id"
 grpc '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"chat","arguments":{}}}'
 contains '"isError":true' "chat without a prompt is refused"
 expect 0 "gateway GET /mcp is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' 'http://$GW/mcp') = 405 ]"
