@@ -68,14 +68,17 @@ async function gateways(passports) {
   return [...seen.entries()];
 }
 
-function tcbStatus(p) {
-  try { return v.decodeJws(p.token).payload.veritee.tcb_status || 'unknown'; } catch (e) { return 'unknown'; }
+// What the passport's signature covers: its claims are shown from the token, never from the
+// fields the server sends beside it (only the status, which revocation changes, is the server's).
+function signed(p) {
+  try { return v.decodeJws(p.token).payload; } catch (e) { return {}; }
 }
+const primary = (m) => (m && m.name ? m.name + ':' + m.value : '');
 
-function measurementCells(p) {
-  const m = p.measurements || {};
+function measurementCells(s) {
+  const sub = s.submods || {}, mine = (s.veritee || {}).submods || {};
   return ['model', 'auditors', 'runtime', 'config'].map((c) =>
-    m[c] ? h('span', { title: m[c].digest || '' }, status(m[c].status)) : '\u2014');
+    sub[c] ? h('span', { title: ((mine[c] || {}).measured || []).join(' ') }, status(sub[c].ear_status)) : '\u2014');
 }
 
 async function viewGateways(root) {
@@ -87,25 +90,29 @@ async function viewGateways(root) {
   const checks = await Promise.all(rows.map(([, p]) => v.verifyPassport(p.token, keys, nowS())));
   root.append(table(['gateway key', 'passport', 'environment', 'platform', 'hardware', 'TCB', 'status',
     'model', 'auditors', 'runtime', 'config', 'expires', 'signature'],
-  rows.map(([tp, p], i) => [h('code', {}, short(tp, 12)), link('#/passport/' + p.id, short(p.id, 18)),
-    link('#/environments/' + p.environment, p.environment), p.tee_type,
-    p.hardware_attested ? 'yes' : 'no (simulated)', tcbStatus(p), status(p.status),
-    ...measurementCells(p), when(p.expires_at), badge(checks[i], 'signature')])));
+  rows.map(([tp, p], i) => {
+    const s = signed(p), x = s.veritee || {};
+    return [h('code', {}, short(tp, 12)), link('#/passport/' + p.id, short(p.id, 18)),
+      link('#/environments/' + x.environment, x.environment), x.tee_type,
+      x.hardware_attested === true ? 'yes' : 'no (simulated)', x.tcb_status || 'unknown', status(p.status),
+      ...measurementCells(s), s.exp ? when(s.exp) : '', badge(checks[i], 'signature')];
+  })));
 }
 
 async function viewPassport(root, id) {
   const p = await api('/v1/passports/' + encodeURIComponent(id) + '?attestation=1');
   const keys = await jwks();
   const j = v.decodeJws(p.token);
-  const env = await api('/v1/environments/' + encodeURIComponent(p.environment)).catch(() => null);
+  const vt = j.payload.veritee || {};
+  const pc = vt.platform_claims;
+  const env = await api('/v1/environments/' + encodeURIComponent(vt.environment)).catch(() => null);
   const check = await v.verifyPassport(p.token, keys, nowS());
   const ref = (env && env.components) || {};
-  const vt = j.payload.veritee || {};
   put(root, h('h2', {}, 'Passport ', h('code', {}, p.id)), badge(check, 'passport signature'),
-    dl([['status', status(p.status)], ['environment', link('#/environments/' + p.environment, p.environment)],
-      ['platform', p.tee_type], ['hardware attested', p.hardware_attested ? 'yes' : 'no (simulated)'],
-      ['TCB status', vt.tcb_status || 'unknown'], ['issued', when(p.issued_at)], ['expires', when(p.expires_at)],
-      ['primary measurement', h('code', {}, p.measurement)], ['issuer', j.payload.iss],
+    dl([['status', status(p.status)], ['environment', link('#/environments/' + vt.environment, vt.environment)],
+      ['platform', vt.tee_type], ['hardware attested', vt.hardware_attested === true ? 'yes' : 'no (simulated)'],
+      ['TCB status', vt.tcb_status || 'unknown'], ['issued', when(j.payload.iat)], ['expires', when(j.payload.exp)],
+      ['primary measurement', h('code', {}, primary(vt.measurement))], ['issuer', j.payload.iss],
       ['signing key', h('code', {}, j.header.kid)]]),
     h('h3', {}, 'Measurements against the environment\'s reference values'),
     table(['component', 'status', 'measured', 'reference values', 'reason'],
@@ -115,15 +122,15 @@ async function viewPassport(root, id) {
         let measured = mine.measured || [], refs = ref[c] || [];
         if (c === 'tee') { // the TEE's registers: the quote's values beside the environment's pins
           const pins = Object.entries((env && env.registers) || {});
-          measured = pins.map(([r]) => r + ': ' + ((p.platform_claims || {})[r] || 'absent'));
+          measured = pins.map(([r]) => r + ': ' + ((pc || {})[r] || 'absent'));
           refs = pins.map(([r, val]) => r + ': ' + val);
         }
         return [c, status(sub.ear_status || 'none'),
           h('div', {}, measured.map((d) => h('code', { class: 'digest' }, d))),
           h('div', {}, refs.map((d) => h('code', { class: 'digest' }, d))), mine.reason || ''];
       })),
-    h('h3', {}, 'Evidence chain to the vendor root'), chain(p.platform_claims),
-    h('h3', {}, 'Platform claims'), claims(p.platform_claims),
+    h('h3', {}, 'Evidence chain to the vendor root'), chain(pc),
+    h('h3', {}, 'Platform claims'), claims(pc),
     h('h3', {}, 'EAR claims (the signed token)'), h('pre', {}, JSON.stringify(j.payload, null, 2)));
 }
 

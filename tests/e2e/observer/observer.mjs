@@ -114,6 +114,18 @@ try {
     .catch(() => null);
   if (!shown || !(await shown.getAttribute('class')).includes('fail'))
     fail('receipt signature shown verified under a passport whose signature does not verify');
+  // A lying server: a simulated passport's envelope says hardware attested (the signed token
+  // says not): the page shows what was signed, beside the green badge.
+  const lie4 = await openPage(browser, (p) => p.route('**/v1/passports**', async (route) => {
+    const r = await route.fetch();
+    await route.fulfill({ response: r, body: (await r.text()).replace(/"hardware_attested": ?false/g, '"hardware_attested":true') });
+  }));
+  await lie4.goto(base + '/');
+  await badge(lie4, 'signature', true);
+  if (!(await lie4.textContent('main')).includes('no (simulated)')) fail('gateways: a forged hardware_attested shown');
+  await lie4.click('a[href^="#/passport/"]');
+  await badge(lie4, 'passport signature', true);
+  if (!(await lie4.textContent('main')).includes('no (simulated)')) fail('passport: a forged hardware_attested shown');
   // A lying server: a checkpoint whose root hash was replaced
   const lie2 = await openPage(browser, (p) => p.route('**/v1/log/checkpoint', async (route) => {
     const r = await route.fetch();
