@@ -6,7 +6,7 @@ import * as v from './verify.js';
 
 const POLL_MS = 5000;
 const RECEIPTS_SHOWN = 100;
-const state = { jwks: null, logKey: null, adminToken: '' };
+const state = { logKey: null, adminToken: '' };
 const main = () => document.getElementById('main');
 
 // ---- small DOM helpers ----
@@ -49,10 +49,8 @@ async function api(path, opts) {
 }
 const text = async (path) => new TextDecoder().decode(await api(path));
 
-async function jwks() {
-  if (!state.jwks) state.jwks = await api('/.well-known/jwks.json');
-  return state.jwks;
-}
+// Fetched for every view and refresh: a key revoked meanwhile must stop verifying what it signed.
+const jwks = () => api('/.well-known/jwks.json');
 const nowS = () => Math.floor(Date.now() / 1000);
 
 // ---- passports and gateways ----
@@ -267,7 +265,6 @@ function viewAdmin(root) {
     try {
       const r = await api(path, { method, body, headers: { Authorization: 'Bearer ' + state.adminToken,
         'Content-Type': 'application/json' } });
-      state.jwks = null;
       out.replaceChildren(h('p', { class: 'ok' }, 'Done.'), h('pre', {}, JSON.stringify(r, null, 2)));
     } catch (e) { out.replaceChildren(error(e.message)); }
   };

@@ -137,6 +137,19 @@ try {
   await badge(lie2, 'checkpoint signature', false);
   await lie2.goto(base + '/#/receipt/' + rid);
   await badge(lie2, 'log inclusion', false);
+
+  // A signing key revoked while the page is open: its passports stop showing verified at the
+  // next refresh, without a reload (last: the key is gone for good).
+  const pass = (await (await fetch(`${base}/v1/passports?limit=1`)).json()).passports[0];
+  const kid = JSON.parse(Buffer.from(pass.token.split('.')[0], 'base64url').toString()).kid;
+  const watch = await openPage(browser);
+  await watch.goto(base + '/#/passport/' + pass.id);
+  await badge(watch, 'passport signature', true);
+  const rv = await fetch(`${base}/v1/admin/keys/${encodeURIComponent(kid)}/revoke`,
+    { method: 'POST', headers: { Authorization: 'Bearer ' + adminToken } });
+  if (rv.status !== 200) fail('revoke: HTTP ' + rv.status);
+  await watch.waitForSelector('.badge.fail', { timeout: 15000 })
+    .catch(() => fail('a passport under a revoked key still shown verified after the page refreshed'));
 } finally {
   await browser.close();
 }
