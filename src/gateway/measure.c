@@ -27,13 +27,15 @@ static const char *base_name(const char *p)
 
 /* ---- the model files' boot snapshot ---- */
 
-static vt_status snap_add(vt_gw_trust *t, const char *path, vt_err *err)
+static vt_status snap_add(vt_gw_trust *t, const char *path, bool *is_dir, vt_err *err)
 {
     struct gw_model_file *f, *nf;
     struct stat st;
 
     if (lstat(path, &st) != 0)
         return vt_err_set(err, VT_E_IO, "gateway: model %s: %s", path, strerror(errno));
+    if (is_dir != NULL)
+        *is_dir = S_ISDIR(st.st_mode);
     nf = realloc(t->files, (t->file_count + 1) * sizeof(*t->files));
     if (nf == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
@@ -107,6 +109,7 @@ static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
     for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++) {
         vt_measurement *m = NULL;
         char name[VT_MLOG_NAME_MAX];
+        bool dir = false;
         rc = vt_measure_path(&m, cfg->models[i], NULL, err);
         if (rc != VT_OK)
             break;
@@ -114,12 +117,15 @@ static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
         rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, name, m->root, 32, err);
         if (rc == VT_OK && i == 0)
             memcpy(t->model, m->root, 32);
-        if (rc == VT_OK && snapshot) {
-            rc = snap_add(t, cfg->models[i], err);
-            for (size_t k = 0; rc == VT_OK && k < m->file_count && m->file_count > 1; k++) {
+        if (rc == VT_OK && snapshot)
+            rc = snap_add(t, cfg->models[i], &dir, err);
+        if (rc == VT_OK && snapshot && dir) {
+            /* A directory's files, however many (one written in place leaves the directory's
+             * times alone). */
+            for (size_t k = 0; rc == VT_OK && k < m->file_count; k++) {
                 char p[4096];
                 if (snprintf(p, sizeof(p), "%s/%s", cfg->models[i], m->files[k].path) < (int)sizeof(p))
-                    rc = snap_add(t, p, err);
+                    rc = snap_add(t, p, NULL, err);
             }
         }
         vt_measurement_free(m);

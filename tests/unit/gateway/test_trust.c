@@ -58,6 +58,31 @@ static void teardown_cfg(fixture *fx)
     vt_test_rmdir(fx->dir);
 }
 
+/* The fixture's config again with models (a JSON array) in place of the one model. */
+static void reconfig_models(fixture *fx, const char *models)
+{
+    char json[4096];
+    vt_err err = { 0 };
+
+    snprintf(json, sizeof(json),
+             "{\"upstream\":\"http://127.0.0.1:9\",\"models\":%s,"
+             "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}]}",
+             models);
+    write_file(fx->cfgpath, json);
+    vt_gw_config_free(&fx->cfg);
+    vt_gw_config_defaults(&fx->cfg);
+    if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
+        fail_msg("config: %s", err.msg);
+}
+
+static void append_byte(const char *path)
+{
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputc('!', f);
+    assert_int_equal(fclose(f), 0);
+}
+
 static vt_status boot(vt_gw_trust **t, fixture *fx, const char *transport, vt_err *err)
 {
     vt_gw_trust_opts o;
@@ -201,6 +226,32 @@ static void test_gateway_trust__model_watch(void **state)
     teardown_cfg(&fx);
 }
 
+/* A model directory of one file: the file is watched too (in-place writes leave the
+ * directory's own times alone). */
+static void test_gateway_trust__model_watch_one_file_directory(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char dir[700], p[800], models[900];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(dir, sizeof(dir), "%s/single", fx.dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(p, sizeof(p), "%s/weights.gguf", dir);
+    write_file(p, "0123456789abcdef");
+    snprintf(models, sizeof(models), "[\"%s\"]", dir);
+    reconfig_models(&fx, models);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_false(vt__gw_model_check(t));
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    assert_true(t->model_unknown);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -263,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__refusals),
         cmocka_unit_test(test_gateway_trust__boot_measurements),
         cmocka_unit_test(test_gateway_trust__model_watch),
+        cmocka_unit_test(test_gateway_trust__model_watch_one_file_directory),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__jitter),
     };
