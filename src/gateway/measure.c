@@ -2,6 +2,7 @@
  * auditor set (external auditors' programs included), the gateway binary, its config and its
  * listeners, each appended to the measurement log and extended into the platform's register;
  * and the model files' boot snapshot, compared on a timer so a changed model is re-measured. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,36 @@ static vt_status snap_add(vt_gw_trust *t, const char *path, bool *is_dir, vt_err
     f->ctime = st.st_ctim;
     t->file_count++;
     return VT_OK;
+}
+
+/* The snapshot of path and, for a directory, of every file and directory under it (a file
+ * written in place leaves its directory's times alone; one added to a subdirectory leaves
+ * the model directory's alone). */
+static vt_status snap_tree(vt_gw_trust *t, const char *path, unsigned depth, vt_err *err)
+{
+    struct dirent *de;
+    bool dir = false;
+    vt_status rc = snap_add(t, path, &dir, err);
+    DIR *d;
+
+    if (rc != VT_OK || !dir)
+        return rc;
+    if (depth >= 64)
+        return vt_err_set(err, VT_E_LIMIT, "gateway: model %s: directories nested too deep", path);
+    d = opendir(path);
+    if (d == NULL)
+        return vt_err_set(err, VT_E_IO, "gateway: model %s: %s", path, strerror(errno));
+    while (rc == VT_OK && (de = readdir(d)) != NULL) {
+        char p[4096];
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >= (int)sizeof(p))
+            rc = vt_err_set(err, VT_E_LIMIT, "gateway: model %s: a path under it is too long", path);
+        else
+            rc = snap_tree(t, p, depth + 1, err);
+    }
+    closedir(d);
+    return rc;
 }
 
 static bool snap_same(const struct gw_model_file *f)
@@ -109,25 +140,18 @@ static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
     for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++) {
         vt_measurement *m = NULL;
         char name[VT_MLOG_NAME_MAX];
-        bool dir = false;
-        rc = vt_measure_path(&m, cfg->models[i], NULL, err);
+        /* The path's times, and those of everything under it, before its bytes are hashed: a
+         * file changed while (or after) it was read differs from the snapshot at the first check. */
+        if (snapshot)
+            rc = snap_tree(t, cfg->models[i], 0, err);
+        if (rc == VT_OK)
+            rc = vt_measure_path(&m, cfg->models[i], NULL, err);
         if (rc != VT_OK)
             break;
         snprintf(name, sizeof(name), "%s", base_name(cfg->models[i]));
         rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, name, m->root, 32, err);
         if (rc == VT_OK && i == 0)
             memcpy(t->model, m->root, 32);
-        if (rc == VT_OK && snapshot)
-            rc = snap_add(t, cfg->models[i], &dir, err);
-        if (rc == VT_OK && snapshot && dir) {
-            /* A directory's files, however many (one written in place leaves the directory's
-             * times alone). */
-            for (size_t k = 0; rc == VT_OK && k < m->file_count; k++) {
-                char p[4096];
-                if (snprintf(p, sizeof(p), "%s/%s", cfg->models[i], m->files[k].path) < (int)sizeof(p))
-                    rc = snap_add(t, p, NULL, err);
-            }
-        }
         vt_measurement_free(m);
     }
     return rc;

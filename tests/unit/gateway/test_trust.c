@@ -83,6 +83,22 @@ static void append_byte(const char *path)
     assert_int_equal(fclose(f), 0);
 }
 
+/* vt_measure_path, and then (once, when armed) a change to tamper_path: a model file replaced
+ * after its bytes were hashed, before the model server loads it. */
+static const char *tamper_path;
+vt_status __real_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err);
+vt_status __wrap_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err);
+vt_status __wrap_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err)
+{
+    vt_status rc = __real_vt_measure_path(out, path, opts, err);
+
+    if (tamper_path != NULL) {
+        append_byte(tamper_path);
+        tamper_path = NULL;
+    }
+    return rc;
+}
+
 static vt_status boot(vt_gw_trust **t, fixture *fx, const char *transport, vt_err *err)
 {
     vt_gw_trust_opts o;
@@ -252,6 +268,62 @@ static void test_gateway_trust__model_watch_one_file_directory(void **state)
     teardown_cfg(&fx);
 }
 
+/* A model changed while (or just after) the boot hashed it: the snapshot is taken before the
+ * hashing, so the first check sees the change. */
+static void test_gateway_trust__model_changed_while_measured(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700], models[800];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/weights.gguf", fx.dir);
+    write_file(p, "0123456789abcdef");
+    snprintf(models, sizeof(models), "[\"%s\"]", p);
+    reconfig_models(&fx, models);
+    tamper_path = p;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(tamper_path);
+    assert_true(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+
+    /* The same for a file of a model directory. */
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    snprintf(models, sizeof(models), "[\"%s\"]", fx.model);
+    reconfig_models(&fx, models);
+    tamper_path = p;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(tamper_path);
+    assert_true(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+/* A file added to a subdirectory of the model after boot (an adapter the server may load). */
+static void test_gateway_trust__model_watch_subdirectory(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/adapters", fx.model);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof(p), "%s/adapters/a.bin", fx.model);
+    write_file(p, "adapter");
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_false(vt__gw_model_check(t));
+    snprintf(p, sizeof(p), "%s/adapters/b.bin", fx.model);
+    write_file(p, "another adapter");
+    assert_true(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -315,6 +387,8 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__boot_measurements),
         cmocka_unit_test(test_gateway_trust__model_watch),
         cmocka_unit_test(test_gateway_trust__model_watch_one_file_directory),
+        cmocka_unit_test(test_gateway_trust__model_changed_while_measured),
+        cmocka_unit_test(test_gateway_trust__model_watch_subdirectory),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__jitter),
     };
