@@ -290,26 +290,36 @@ vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err)
     return rc;
 }
 
-/* Re-measures the changed model and records it in the log (with t->mu held). */
+/* Re-measures the models after a change and records each one in the log (with t->mu held):
+ * every model, as the changed one may be any of them. */
 void vt__gw_remeasure_locked(vt_gw_trust *t)
 {
+    const vt_gw_config *cfg = t->o.cfg;
+    vt_measurement **ms;
     vt_err e = { 0 };
-    vt_status rc;
+    vt_status rc = VT_OK;
 
     pthread_mutex_unlock(&t->mu); /* hashing may take long; the log is appended under the lock below */
-    {
-        vt_measurement *m = NULL;
-        rc = t->o.cfg->model_count > 0 ? vt_measure_path(&m, t->o.cfg->models[0], NULL, &e) : VT_OK;
-        pthread_mutex_lock(&t->mu);
-        if (rc == VT_OK && m != NULL) {
-            memcpy(t->model, m->root, 32);
-            t->model_unknown = false;
-            rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, base_name(t->o.cfg->models[0]), m->root, 32, &e);
-        }
-        vt_measurement_free(m);
+    ms = calloc(cfg->model_count > 0 ? cfg->model_count : 1, sizeof(*ms));
+    if (ms == NULL)
+        rc = vt_err_set(&e, VT_E_NOMEM, "gateway: out of memory");
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++)
+        rc = vt_measure_path(&ms[i], cfg->models[i], NULL, &e);
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++) {
+        char name[VT_MLOG_NAME_MAX];
+        snprintf(name, sizeof(name), "%s", base_name(cfg->models[i]));
+        rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, name, ms[i]->root, 32, &e);
     }
+    if (rc == VT_OK && cfg->model_count > 0) {
+        memcpy(t->model, ms[0]->root, 32);
+        t->model_unknown = false;
+    }
+    for (size_t i = 0; ms != NULL && i < cfg->model_count; i++)
+        vt_measurement_free(ms[i]);
+    free(ms);
     if (rc != VT_OK)
         vt__gw_log("error", "remeasure", e.msg);
     else
-        vt__gw_log("warn", "remeasured", "the model changed since boot: new digest logged, re-attesting");
+        vt__gw_log("warn", "remeasured", "the model changed since boot: new digests logged, re-attesting");
 }

@@ -324,6 +324,43 @@ static void test_gateway_trust__model_watch_subdirectory(void **state)
     teardown_cfg(&fx);
 }
 
+/* Two models, the second changed: its new digest is what the re-measurement logs (logging the
+ * unchanged first one again would let the changed model pass the next attestation). */
+static void test_gateway_trust__remeasure_every_model(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_measurement *m = NULL;
+    vt_err err = { 0 };
+    char p[700], models[1400];
+    size_t before;
+    bool logged = false;
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/second.gguf", fx.dir);
+    write_file(p, "second model");
+    snprintf(models, sizeof(models), "[\"%s\",\"%s\"]", fx.model, p);
+    reconfig_models(&fx, models);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    before = vt_mlog_count(t->log);
+    pthread_mutex_lock(&t->mu);
+    vt__gw_remeasure_locked(t);
+    pthread_mutex_unlock(&t->mu);
+    assert_int_equal(vt_measure_path(&m, p, NULL, &err), VT_OK);
+    for (size_t i = before; i < vt_mlog_count(t->log); i++) {
+        const vt_mlog_event *e = vt_mlog_get(t->log, i);
+        logged |= e->component == VT_COMPONENT_MODEL && memcmp(e->digest, m->root, 32) == 0;
+    }
+    assert_true(logged);
+    assert_false(t->model_unknown);
+    vt_measurement_free(m);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -389,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__model_watch_one_file_directory),
         cmocka_unit_test(test_gateway_trust__model_changed_while_measured),
         cmocka_unit_test(test_gateway_trust__model_watch_subdirectory),
+        cmocka_unit_test(test_gateway_trust__remeasure_every_model),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__jitter),
     };
