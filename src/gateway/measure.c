@@ -268,7 +268,10 @@ vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err)
     vt_measurement_free(m);
     if (rc == VT_OK) {
         if (t->o.config_path != NULL) {
-            rc = vt_file_read(&cfgb, t->o.config_path, 1 << 20, err);
+            /* What was parsed, not the file read again: it may have changed since (while the
+             * models were hashed), and the config in effect is the one measured. */
+            rc = t->o.config_text != NULL ? vt_buf_append(&cfgb, t->o.config_text, t->o.config_len, err)
+                                          : vt_err_set(err, VT_E_ARG, "gateway: the config's bytes are not given");
         } else {
             char *s = NULL;
             rc = vt_gw_config_to_json(&s, t->o.cfg, err);

@@ -29,6 +29,9 @@
 typedef struct vt_gw_trust_opts {
     const vt_gw_config *cfg;  /* borrowed; outlives the trust state */
     const char *config_path;  /* borrowed; NULL when no file (the effective config JSON is measured) */
+    const uint8_t *config_text; /* borrowed; with config_path: the bytes cfg was parsed from, measured as
+                                   the config event (the file is not read a second time) */
+    size_t config_len;
     const char *state_dir;    /* borrowed; receipts/ (the queue), mock key/register, simulation root */
     const char *sysroot;      /* borrowed; NULL = "/" */
     vt_tee_kind platform;     /* VT_TEE_NONE = detect */

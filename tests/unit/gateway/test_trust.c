@@ -14,6 +14,7 @@
 
 typedef struct fixture {
     char dir[512], model[600], cfgpath[600], state[600];
+    char text[4096]; /* the bytes cfg was parsed from */
     vt_gw_config cfg;
 } fixture;
 
@@ -47,6 +48,7 @@ static void setup_cfg(fixture *fx, const char *extra_auditor)
              "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}%s%s]}",
              fx->model, extra_auditor != NULL ? "," : "", extra_auditor != NULL ? extra_auditor : "");
     write_file(fx->cfgpath, json);
+    snprintf(fx->text, sizeof(fx->text), "%s", json);
     vt_gw_config_defaults(&fx->cfg);
     if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
         fail_msg("config: %s", err.msg);
@@ -69,6 +71,7 @@ static void reconfig_models(fixture *fx, const char *models)
              "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}]}",
              models);
     write_file(fx->cfgpath, json);
+    snprintf(fx->text, sizeof(fx->text), "%s", json);
     vt_gw_config_free(&fx->cfg);
     vt_gw_config_defaults(&fx->cfg);
     if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
@@ -86,16 +89,19 @@ static void append_byte(const char *path)
 /* vt_measure_path, and then (once, when armed) a change to tamper_path: a model file replaced
  * after its bytes were hashed, before the model server loads it. */
 static const char *tamper_path;
+static const char *tamper_text; /* NULL: one byte appended; else the file's new content */
 vt_status __real_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err);
 vt_status __wrap_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err);
 vt_status __wrap_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err)
 {
     vt_status rc = __real_vt_measure_path(out, path, opts, err);
 
-    if (tamper_path != NULL) {
+    if (tamper_path != NULL && tamper_text != NULL)
+        write_file(tamper_path, tamper_text);
+    else if (tamper_path != NULL)
         append_byte(tamper_path);
-        tamper_path = NULL;
-    }
+    tamper_path = NULL;
+    tamper_text = NULL;
     return rc;
 }
 
@@ -105,6 +111,8 @@ static vt_status boot(vt_gw_trust **t, fixture *fx, const char *transport, vt_er
     memset(&o, 0, sizeof(o));
     o.cfg = &fx->cfg;
     o.config_path = fx->cfgpath;
+    o.config_text = (const uint8_t *)fx->text;
+    o.config_len = strlen(fx->text);
     o.state_dir = fx->state;
     o.platform = VT_TEE_MOCK;
     o.measure_only = true; /* the log only: no register, no key, no passport */
@@ -361,6 +369,28 @@ static void test_gateway_trust__remeasure_every_model(void **state)
     teardown_cfg(&fx);
 }
 
+/* The config file rewritten while the boot hashes the model (the gateway has parsed it by then):
+ * the config event is the digest of the bytes in effect, not of what the file holds later. */
+static void test_gateway_trust__config_measured_as_parsed(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    uint8_t d[32];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    tamper_path = fx.cfgpath;
+    tamper_text = "{\"upstream\":\"http://127.0.0.1:9\",\"auditors\":[{\"name\":\"pii\"}]}";
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(tamper_path);
+    assert_int_equal(vt_digest(VT_MD_SHA256, fx.text, strlen(fx.text), d, &err), VT_OK);
+    assert_int_equal(vt_mlog_get(t->log, 4)->component, VT_COMPONENT_CONFIG);
+    assert_memory_equal(vt_mlog_get(t->log, 4)->digest, d, 32);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -427,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__model_changed_while_measured),
         cmocka_unit_test(test_gateway_trust__model_watch_subdirectory),
         cmocka_unit_test(test_gateway_trust__remeasure_every_model),
+        cmocka_unit_test(test_gateway_trust__config_measured_as_parsed),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__jitter),
     };
