@@ -1,6 +1,7 @@
 /* The gateway's trust state (trust.h): boot (measure, key, first passport), the start of its
  * background threads, and teardown.  What is measured is measure.c; the passport's renewal is
  * upkeep.c; receipts go through receipt_sink.c. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,8 +59,10 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     /* The boot is measured: Nitro locks PCR 16, which its attestation documents report from then on. */
     if (rc == VT_OK && t->reg != NULL)
         rc = vt_register_lock(t->reg, err);
-    if (!o->attest)
+    if (!o->attest) {
+        atomic_store(&t->serving_until, LLONG_MAX);
         atomic_store(&t->serving, true);
+    }
     if (rc == VT_OK && o->attest) {
         rc = vt_pkey_generate(&t->key, VT_KEY_EC_P256, err);
         if (rc == VT_OK)

@@ -81,6 +81,7 @@ typedef struct vt_gw_trust {
     pthread_cond_t cv;
 
     atomic_bool serving;
+    atomic_llong serving_until; /* the passport's exp when serving under it; LLONG_MAX: no passport needed */
     atomic_bool model_changed; /* sticky once the files differ from the boot snapshot */
     atomic_llong next_check_ms;
     struct gw_model_file *files;
@@ -145,6 +146,9 @@ void vt__gw_remeasure_locked(vt_gw_trust *t);
 VT_NODISCARD vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err);
 /* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
 void vt__gw_update_serving(vt_gw_trust *t);
+/* Whether requests are served now: t->serving, and the passport it serves under not expired
+ * since (the upkeep thread may be busy hashing a changed model or waiting on the verifier). */
+bool vt__gw_serving(vt_gw_trust *t);
 /* upkeep.c: the renewal thread (started only with an enclave key); stop joins it. */
 VT_NODISCARD vt_status vt__gw_upkeep_start(vt_gw_trust *t, vt_err *err);
 void vt__gw_upkeep_stop(vt_gw_trust *t);

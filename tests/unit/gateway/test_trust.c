@@ -10,6 +10,7 @@
 #include "vt_test.h"
 
 #include "gateway/config.h"
+#include "gateway/hooks.h"
 #include "gateway/trust.h"
 
 typedef struct fixture {
@@ -432,6 +433,41 @@ static void test_gateway_trust__serving(void **state)
     teardown_cfg(&fx);
 }
 
+/* The passport expires while the upkeep thread is busy (hashing a changed model, waiting on
+ * the verifier) and has not said so yet: requests are refused from its exp on all the same. */
+static void test_gateway_trust__not_serving_past_exp(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_gw_hooks h;
+    vt_gw_ctx ctx;
+    vt_gw_verdict v;
+    vt_buf body;
+    vt_err err = { 0 };
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    t->passport = strdup("token");
+    snprintf(t->status, sizeof(t->status), "affirming");
+    t->exp = vt_time_now() + 1;
+    vt__gw_update_serving(t);
+    assert_true(atomic_load(&t->serving));
+    sleep(2); /* past exp; nothing called vt__gw_update_serving */
+    vt_gw_trust_hooks(&h, t);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.method = "GET";
+    ctx.path = "/v1/models";
+    memset(&v, 0, sizeof(v));
+    vt_buf_init(&body);
+    assert_int_equal(h.on_request(h.arg, &ctx, &body, &v, &err), VT_OK);
+    assert_true(v.block);
+    assert_int_equal(v.status, 503);
+    vt_buf_free(&v.body);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__jitter(void **state)
 {
     (void)state;
@@ -459,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__remeasure_every_model),
         cmocka_unit_test(test_gateway_trust__config_measured_as_parsed),
         cmocka_unit_test(test_gateway_trust__serving),
+        cmocka_unit_test(test_gateway_trust__not_serving_past_exp),
         cmocka_unit_test(test_gateway_trust__jitter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
