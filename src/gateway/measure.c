@@ -28,7 +28,22 @@ static const char *base_name(const char *p)
 
 /* ---- the model files' boot snapshot ---- */
 
-static vt_status snap_add(vt_gw_trust *t, const char *path, bool *is_dir, vt_err *err)
+/* A snapshot: the files and directories of the models, with their times (t->files). */
+struct snap {
+    struct gw_model_file *files;
+    size_t count;
+};
+
+static void snap_free(struct snap *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        free(s->files[i].path);
+    free(s->files);
+    s->files = NULL;
+    s->count = 0;
+}
+
+static vt_status snap_add(struct snap *s, const char *path, bool *is_dir, vt_err *err)
 {
     struct gw_model_file *f, *nf;
     struct stat st;
@@ -37,11 +52,11 @@ static vt_status snap_add(vt_gw_trust *t, const char *path, bool *is_dir, vt_err
         return vt_err_set(err, VT_E_IO, "gateway: model %s: %s", path, strerror(errno));
     if (is_dir != NULL)
         *is_dir = S_ISDIR(st.st_mode);
-    nf = realloc(t->files, (t->file_count + 1) * sizeof(*t->files));
+    nf = realloc(s->files, (s->count + 1) * sizeof(*s->files));
     if (nf == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
-    t->files = nf;
-    f = &t->files[t->file_count];
+    s->files = nf;
+    f = &s->files[s->count];
     memset(f, 0, sizeof(*f));
     f->path = strdup(path);
     if (f->path == NULL)
@@ -51,18 +66,18 @@ static vt_status snap_add(vt_gw_trust *t, const char *path, bool *is_dir, vt_err
     f->size = st.st_size;
     f->mtime = st.st_mtim;
     f->ctime = st.st_ctim;
-    t->file_count++;
+    s->count++;
     return VT_OK;
 }
 
 /* The snapshot of path and, for a directory, of every file and directory under it (a file
  * written in place leaves its directory's times alone; one added to a subdirectory leaves
  * the model directory's alone). */
-static vt_status snap_tree(vt_gw_trust *t, const char *path, unsigned depth, vt_err *err)
+static vt_status snap_tree(struct snap *s, const char *path, unsigned depth, vt_err *err)
 {
     struct dirent *de;
     bool dir = false;
-    vt_status rc = snap_add(t, path, &dir, err);
+    vt_status rc = snap_add(s, path, &dir, err);
     DIR *d;
 
     if (rc != VT_OK || !dir)
@@ -79,7 +94,7 @@ static vt_status snap_tree(vt_gw_trust *t, const char *path, unsigned depth, vt_
         if (snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >= (int)sizeof(p))
             rc = vt_err_set(err, VT_E_LIMIT, "gateway: model %s: a path under it is too long", path);
         else
-            rc = snap_tree(t, p, depth + 1, err);
+            rc = snap_tree(s, p, depth + 1, err);
     }
     closedir(d);
     return rc;
@@ -98,6 +113,7 @@ static bool snap_same(const struct gw_model_file *f)
 bool vt__gw_model_check(vt_gw_trust *t)
 {
     int64_t now, next;
+    char changed[4096] = "";
 
     if (atomic_load(&t->model_changed))
         return true;
@@ -106,18 +122,20 @@ bool vt__gw_model_check(vt_gw_trust *t)
     if (t->o.model_check_ms > 0 && now < next)
         return false;
     atomic_store(&t->next_check_ms, now + t->o.model_check_ms);
-    for (size_t i = 0; i < t->file_count; i++) {
-        if (!snap_same(&t->files[i])) {
-            atomic_store(&t->model_changed, true);
-            vt__gw_log("warn", "model_changed", t->files[i].path);
-            pthread_mutex_lock(&t->mu);
-            t->model_unknown = true;
-            pthread_cond_broadcast(&t->cv);
-            pthread_mutex_unlock(&t->mu);
-            return true;
-        }
-    }
-    return false;
+    pthread_rwlock_rdlock(&t->files_lock);
+    for (size_t i = 0; changed[0] == '\0' && i < t->file_count; i++)
+        if (!snap_same(&t->files[i]))
+            snprintf(changed, sizeof(changed), "%s", t->files[i].path);
+    pthread_rwlock_unlock(&t->files_lock);
+    if (changed[0] == '\0')
+        return false;
+    atomic_store(&t->model_changed, true);
+    vt__gw_log("warn", "model_changed", changed);
+    pthread_mutex_lock(&t->mu);
+    t->model_unknown = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    return true;
 }
 
 /* Appends an event, then extends the platform's register with it (register.h): a crash in
@@ -142,8 +160,12 @@ static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
         char name[VT_MLOG_NAME_MAX];
         /* The path's times, and those of everything under it, before its bytes are hashed: a
          * file changed while (or after) it was read differs from the snapshot at the first check. */
-        if (snapshot)
-            rc = snap_tree(t, cfg->models[i], 0, err);
+        if (snapshot) {
+            struct snap sn = { t->files, t->file_count };
+            rc = snap_tree(&sn, cfg->models[i], 0, err);
+            t->files = sn.files; /* freed with the trust state */
+            t->file_count = sn.count;
+        }
         if (rc == VT_OK)
             rc = vt_measure_path(&m, cfg->models[i], NULL, err);
         if (rc != VT_OK)
@@ -294,11 +316,13 @@ vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err)
 }
 
 /* Re-measures the models after a change and records each one in the log (with t->mu held):
- * every model, as the changed one may be any of them. */
+ * every model, as the changed one may be any of them.  The watch then goes on from a snapshot
+ * taken before this hashing, so a later change is noticed and measured in its turn. */
 void vt__gw_remeasure_locked(vt_gw_trust *t)
 {
     const vt_gw_config *cfg = t->o.cfg;
     vt_measurement **ms;
+    struct snap sn = { NULL, 0 };
     vt_err e = { 0 };
     vt_status rc = VT_OK;
 
@@ -306,6 +330,8 @@ void vt__gw_remeasure_locked(vt_gw_trust *t)
     ms = calloc(cfg->model_count > 0 ? cfg->model_count : 1, sizeof(*ms));
     if (ms == NULL)
         rc = vt_err_set(&e, VT_E_NOMEM, "gateway: out of memory");
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++)
+        rc = snap_tree(&sn, cfg->models[i], 0, &e);
     for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++)
         rc = vt_measure_path(&ms[i], cfg->models[i], NULL, &e);
     pthread_mutex_lock(&t->mu);
@@ -315,9 +341,19 @@ void vt__gw_remeasure_locked(vt_gw_trust *t)
         rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, name, ms[i]->root, 32, &e);
     }
     if (rc == VT_OK && cfg->model_count > 0) {
+        struct snap old;
         memcpy(t->model, ms[0]->root, 32);
+        pthread_rwlock_wrlock(&t->files_lock);
+        old.files = t->files;
+        old.count = t->file_count;
+        t->files = sn.files;
+        t->file_count = sn.count;
+        pthread_rwlock_unlock(&t->files_lock);
+        sn = old; /* freed below */
         t->model_unknown = false;
+        atomic_store(&t->model_changed, false);
     }
+    snap_free(&sn);
     for (size_t i = 0; ms != NULL && i < cfg->model_count; i++)
         vt_measurement_free(ms[i]);
     free(ms);

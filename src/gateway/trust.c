@@ -26,6 +26,7 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     pthread_mutex_init(&t->mu, NULL);
     (void)vt__cond_init(&t->cv);
     pthread_mutex_init(&t->qmu, NULL);
+    pthread_rwlock_init(&t->files_lock, NULL);
     (void)vt__cond_init(&t->qcv);
     t->kind = o->platform;
     if (t->kind == VT_TEE_NONE) {
@@ -150,6 +151,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->qmu);
+    pthread_rwlock_destroy(&t->files_lock);
     pthread_cond_destroy(&t->qcv);
     free(t);
 }

@@ -82,7 +82,9 @@ typedef struct vt_gw_trust {
 
     atomic_bool serving;
     atomic_llong serving_until; /* the passport's exp when serving under it; LLONG_MAX: no passport needed */
-    atomic_bool model_changed; /* sticky once the files differ from the boot snapshot */
+    atomic_bool model_changed; /* the files differ from the snapshot, until they are re-measured */
+    pthread_rwlock_t files_lock; /* guards files and file_count: the watch reads them, a re-measurement
+                                    replaces them (taken after t->mu, never before it) */
     atomic_llong next_check_ms;
     struct gw_model_file *files;
     size_t file_count;

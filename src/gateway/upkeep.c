@@ -97,7 +97,7 @@ static void *upkeep_main(void *arg)
         vt_time now = vt_time_now();
         if (t->model_unknown && !remeasured) {
             vt__gw_remeasure_locked(t);
-            remeasured = true;
+            remeasured = t->model_unknown; /* failed: not again; done: the next change is measured too */
             next = now;
         }
         if (now >= next) {

@@ -392,6 +392,33 @@ static void test_gateway_trust__config_measured_as_parsed(void **state)
     teardown_cfg(&fx);
 }
 
+/* After a re-measurement the watch goes on: a second change (after a first one that only
+ * touched the file, or changed it to another reference value) is noticed and measured too. */
+static void test_gateway_trust__model_watch_after_remeasure(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    pthread_mutex_lock(&t->mu);
+    vt__gw_remeasure_locked(t);
+    pthread_mutex_unlock(&t->mu);
+    assert_false(t->model_unknown);
+    assert_false(vt__gw_model_check(t));
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    assert_true(t->model_unknown);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -493,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__model_changed_while_measured),
         cmocka_unit_test(test_gateway_trust__model_watch_subdirectory),
         cmocka_unit_test(test_gateway_trust__remeasure_every_model),
+        cmocka_unit_test(test_gateway_trust__model_watch_after_remeasure),
         cmocka_unit_test(test_gateway_trust__config_measured_as_parsed),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__not_serving_past_exp),
