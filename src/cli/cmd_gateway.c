@@ -186,6 +186,8 @@ int vt_cmd_gateway(int argc, char **argv)
         /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
         to.cfg = &cfg;
         to.config_path = config;
+        to.config_text = text.data; /* the bytes parsed above are the ones measured */
+        to.config_len = text.len;
         /* The listeners are a fact of this run, not a reference value: not in --measure-only's list. */
         to.transport_json = measure_only ? NULL : transport;
         to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);

@@ -225,7 +225,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     changed = vt__gw_model_check(t);
     route = inference_route(ctx->path);
     if (strcmp(ctx->method, "POST") != 0 || route == 0) {
-        if (!atomic_load(&t->serving)) {
+        if (!vt__gw_serving(t)) {
             v->block = true;
             v->status = 503;
             snprintf(v->type, sizeof(v->type), "server_error");
@@ -299,7 +299,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
         v->status = 403;
         block_message(v->message, sizeof(v->message), x->rep);
     }
-    if (!v->block && !atomic_load(&t->serving)) {
+    if (!v->block && !vt__gw_serving(t)) {
         v->block = true;
         v->status = 503;
         snprintf(v->message, sizeof(v->message), "gateway: no affirming passport: not serving");

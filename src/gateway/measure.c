@@ -2,6 +2,7 @@
  * auditor set (external auditors' programs included), the gateway binary, its config and its
  * listeners, each appended to the measurement log and extended into the platform's register;
  * and the model files' boot snapshot, compared on a timer so a changed model is re-measured. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,18 +28,35 @@ static const char *base_name(const char *p)
 
 /* ---- the model files' boot snapshot ---- */
 
-static vt_status snap_add(vt_gw_trust *t, const char *path, vt_err *err)
+/* A snapshot: the files and directories of the models, with their times (t->files). */
+struct snap {
+    struct gw_model_file *files;
+    size_t count;
+};
+
+static void snap_free(struct snap *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        free(s->files[i].path);
+    free(s->files);
+    s->files = NULL;
+    s->count = 0;
+}
+
+static vt_status snap_add(struct snap *s, const char *path, bool *is_dir, vt_err *err)
 {
     struct gw_model_file *f, *nf;
     struct stat st;
 
     if (lstat(path, &st) != 0)
         return vt_err_set(err, VT_E_IO, "gateway: model %s: %s", path, strerror(errno));
-    nf = realloc(t->files, (t->file_count + 1) * sizeof(*t->files));
+    if (is_dir != NULL)
+        *is_dir = S_ISDIR(st.st_mode);
+    nf = realloc(s->files, (s->count + 1) * sizeof(*s->files));
     if (nf == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
-    t->files = nf;
-    f = &t->files[t->file_count];
+    s->files = nf;
+    f = &s->files[s->count];
     memset(f, 0, sizeof(*f));
     f->path = strdup(path);
     if (f->path == NULL)
@@ -48,8 +66,38 @@ static vt_status snap_add(vt_gw_trust *t, const char *path, vt_err *err)
     f->size = st.st_size;
     f->mtime = st.st_mtim;
     f->ctime = st.st_ctim;
-    t->file_count++;
+    s->count++;
     return VT_OK;
+}
+
+/* The snapshot of path and, for a directory, of every file and directory under it (a file
+ * written in place leaves its directory's times alone; one added to a subdirectory leaves
+ * the model directory's alone). */
+static vt_status snap_tree(struct snap *s, const char *path, unsigned depth, vt_err *err)
+{
+    struct dirent *de;
+    bool dir = false;
+    vt_status rc = snap_add(s, path, &dir, err);
+    DIR *d;
+
+    if (rc != VT_OK || !dir)
+        return rc;
+    if (depth >= 64)
+        return vt_err_set(err, VT_E_LIMIT, "gateway: model %s: directories nested too deep", path);
+    d = opendir(path);
+    if (d == NULL)
+        return vt_err_set(err, VT_E_IO, "gateway: model %s: %s", path, strerror(errno));
+    while (rc == VT_OK && (de = readdir(d)) != NULL) {
+        char p[4096];
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >= (int)sizeof(p))
+            rc = vt_err_set(err, VT_E_LIMIT, "gateway: model %s: a path under it is too long", path);
+        else
+            rc = snap_tree(s, p, depth + 1, err);
+    }
+    closedir(d);
+    return rc;
 }
 
 static bool snap_same(const struct gw_model_file *f)
@@ -65,6 +113,7 @@ static bool snap_same(const struct gw_model_file *f)
 bool vt__gw_model_check(vt_gw_trust *t)
 {
     int64_t now, next;
+    char changed[4096] = "";
 
     if (atomic_load(&t->model_changed))
         return true;
@@ -73,18 +122,20 @@ bool vt__gw_model_check(vt_gw_trust *t)
     if (t->o.model_check_ms > 0 && now < next)
         return false;
     atomic_store(&t->next_check_ms, now + t->o.model_check_ms);
-    for (size_t i = 0; i < t->file_count; i++) {
-        if (!snap_same(&t->files[i])) {
-            atomic_store(&t->model_changed, true);
-            vt__gw_log("warn", "model_changed", t->files[i].path);
-            pthread_mutex_lock(&t->mu);
-            t->model_unknown = true;
-            pthread_cond_broadcast(&t->cv);
-            pthread_mutex_unlock(&t->mu);
-            return true;
-        }
-    }
-    return false;
+    pthread_rwlock_rdlock(&t->files_lock);
+    for (size_t i = 0; changed[0] == '\0' && i < t->file_count; i++)
+        if (!snap_same(&t->files[i]))
+            snprintf(changed, sizeof(changed), "%s", t->files[i].path);
+    pthread_rwlock_unlock(&t->files_lock);
+    if (changed[0] == '\0')
+        return false;
+    atomic_store(&t->model_changed, true);
+    vt__gw_log("warn", "model_changed", changed);
+    pthread_mutex_lock(&t->mu);
+    t->model_unknown = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    return true;
 }
 
 /* Appends an event, then extends the platform's register with it (register.h): a crash in
@@ -107,21 +158,22 @@ static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
     for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++) {
         vt_measurement *m = NULL;
         char name[VT_MLOG_NAME_MAX];
-        rc = vt_measure_path(&m, cfg->models[i], NULL, err);
+        /* The path's times, and those of everything under it, before its bytes are hashed: a
+         * file changed while (or after) it was read differs from the snapshot at the first check. */
+        if (snapshot) {
+            struct snap sn = { t->files, t->file_count };
+            rc = snap_tree(&sn, cfg->models[i], 0, err);
+            t->files = sn.files; /* freed with the trust state */
+            t->file_count = sn.count;
+        }
+        if (rc == VT_OK)
+            rc = vt_measure_path(&m, cfg->models[i], NULL, err);
         if (rc != VT_OK)
             break;
         snprintf(name, sizeof(name), "%s", base_name(cfg->models[i]));
         rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, name, m->root, 32, err);
         if (rc == VT_OK && i == 0)
             memcpy(t->model, m->root, 32);
-        if (rc == VT_OK && snapshot) {
-            rc = snap_add(t, cfg->models[i], err);
-            for (size_t k = 0; rc == VT_OK && k < m->file_count && m->file_count > 1; k++) {
-                char p[4096];
-                if (snprintf(p, sizeof(p), "%s/%s", cfg->models[i], m->files[k].path) < (int)sizeof(p))
-                    rc = snap_add(t, p, err);
-            }
-        }
         vt_measurement_free(m);
     }
     return rc;
@@ -238,7 +290,10 @@ vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err)
     vt_measurement_free(m);
     if (rc == VT_OK) {
         if (t->o.config_path != NULL) {
-            rc = vt_file_read(&cfgb, t->o.config_path, 1 << 20, err);
+            /* What was parsed, not the file read again: it may have changed since (while the
+             * models were hashed), and the config in effect is the one measured. */
+            rc = t->o.config_text != NULL ? vt_buf_append(&cfgb, t->o.config_text, t->o.config_len, err)
+                                          : vt_err_set(err, VT_E_ARG, "gateway: the config's bytes are not given");
         } else {
             char *s = NULL;
             rc = vt_gw_config_to_json(&s, t->o.cfg, err);
@@ -260,26 +315,50 @@ vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err)
     return rc;
 }
 
-/* Re-measures the changed model and records it in the log (with t->mu held). */
+/* Re-measures the models after a change and records each one in the log (with t->mu held):
+ * every model, as the changed one may be any of them.  The watch then goes on from a snapshot
+ * taken before this hashing, so a later change is noticed and measured in its turn. */
 void vt__gw_remeasure_locked(vt_gw_trust *t)
 {
+    const vt_gw_config *cfg = t->o.cfg;
+    vt_measurement **ms;
+    struct snap sn = { NULL, 0 };
     vt_err e = { 0 };
-    vt_status rc;
+    vt_status rc = VT_OK;
 
     pthread_mutex_unlock(&t->mu); /* hashing may take long; the log is appended under the lock below */
-    {
-        vt_measurement *m = NULL;
-        rc = t->o.cfg->model_count > 0 ? vt_measure_path(&m, t->o.cfg->models[0], NULL, &e) : VT_OK;
-        pthread_mutex_lock(&t->mu);
-        if (rc == VT_OK && m != NULL) {
-            memcpy(t->model, m->root, 32);
-            t->model_unknown = false;
-            rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, base_name(t->o.cfg->models[0]), m->root, 32, &e);
-        }
-        vt_measurement_free(m);
+    ms = calloc(cfg->model_count > 0 ? cfg->model_count : 1, sizeof(*ms));
+    if (ms == NULL)
+        rc = vt_err_set(&e, VT_E_NOMEM, "gateway: out of memory");
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++)
+        rc = snap_tree(&sn, cfg->models[i], 0, &e);
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++)
+        rc = vt_measure_path(&ms[i], cfg->models[i], NULL, &e);
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; rc == VT_OK && i < cfg->model_count; i++) {
+        char name[VT_MLOG_NAME_MAX];
+        snprintf(name, sizeof(name), "%s", base_name(cfg->models[i]));
+        rc = vt__gw_log_event(t, VT_COMPONENT_MODEL, name, ms[i]->root, 32, &e);
     }
+    if (rc == VT_OK && cfg->model_count > 0) {
+        struct snap old;
+        memcpy(t->model, ms[0]->root, 32);
+        pthread_rwlock_wrlock(&t->files_lock);
+        old.files = t->files;
+        old.count = t->file_count;
+        t->files = sn.files;
+        t->file_count = sn.count;
+        pthread_rwlock_unlock(&t->files_lock);
+        sn = old; /* freed below */
+        t->model_unknown = false;
+        atomic_store(&t->model_changed, false);
+    }
+    snap_free(&sn);
+    for (size_t i = 0; ms != NULL && i < cfg->model_count; i++)
+        vt_measurement_free(ms[i]);
+    free(ms);
     if (rc != VT_OK)
         vt__gw_log("error", "remeasure", e.msg);
     else
-        vt__gw_log("warn", "remeasured", "the model changed since boot: new digest logged, re-attesting");
+        vt__gw_log("warn", "remeasured", "the model changed since boot: new digests logged, re-attesting");
 }

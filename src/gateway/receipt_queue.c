@@ -404,10 +404,17 @@ static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
     if (rc != VT_OK)
         return rc;
     q->next_seq = q->nseg > 0 ? q->segs[q->nseg - 1].first + q->segs[q->nseg - 1].count : cursor;
-    if (cursor > q->next_seq)
-        cursor = q->next_seq; /* never past what exists */
     q->acked = cursor;
-    rc = reader_seek(q, err);
+    if (cursor > q->next_seq) {
+        /* never past what exists, on disk too: receipts pushed from here on take the numbers
+         * past the end, which a stale cursor would count as acknowledged at the next start */
+        q->acked = q->next_seq;
+        rc = cursor_write(q, q->acked, err);
+        if (rc == VT_OK && fdatasync(q->cfd) != 0) /* before any receipt takes those numbers */
+            rc = vt_err_set(err, VT_E_IO, "receipt queue: sync the cursor in %s: %s", q->dir, strerror(errno));
+    }
+    if (rc == VT_OK)
+        rc = reader_seek(q, err);
     if (rc == VT_OK)
         q->st.recovered = q->next_seq - q->acked;
     if (rc == VT_OK && q->nseg == 0) {

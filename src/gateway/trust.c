@@ -1,6 +1,7 @@
 /* The gateway's trust state (trust.h): boot (measure, key, first passport), the start of its
  * background threads, and teardown.  What is measured is measure.c; the passport's renewal is
  * upkeep.c; receipts go through receipt_sink.c. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     pthread_mutex_init(&t->mu, NULL);
     (void)vt__cond_init(&t->cv);
     pthread_mutex_init(&t->qmu, NULL);
+    pthread_rwlock_init(&t->files_lock, NULL);
     (void)vt__cond_init(&t->qcv);
     t->kind = o->platform;
     if (t->kind == VT_TEE_NONE) {
@@ -58,8 +60,10 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     /* The boot is measured: Nitro locks PCR 16, which its attestation documents report from then on. */
     if (rc == VT_OK && t->reg != NULL)
         rc = vt_register_lock(t->reg, err);
-    if (!o->attest)
+    if (!o->attest) {
+        atomic_store(&t->serving_until, LLONG_MAX);
         atomic_store(&t->serving, true);
+    }
     if (rc == VT_OK && o->attest) {
         rc = vt_pkey_generate(&t->key, VT_KEY_EC_P256, err);
         if (rc == VT_OK)
@@ -147,6 +151,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->qmu);
+    pthread_rwlock_destroy(&t->files_lock);
     pthread_cond_destroy(&t->qcv);
     free(t);
 }

@@ -29,6 +29,9 @@
 typedef struct vt_gw_trust_opts {
     const vt_gw_config *cfg;  /* borrowed; outlives the trust state */
     const char *config_path;  /* borrowed; NULL when no file (the effective config JSON is measured) */
+    const uint8_t *config_text; /* borrowed; with config_path: the bytes cfg was parsed from, measured as
+                                   the config event (the file is not read a second time) */
+    size_t config_len;
     const char *state_dir;    /* borrowed; receipts/ (the queue), mock key/register, simulation root */
     const char *sysroot;      /* borrowed; NULL = "/" */
     vt_tee_kind platform;     /* VT_TEE_NONE = detect */
@@ -78,7 +81,10 @@ typedef struct vt_gw_trust {
     pthread_cond_t cv;
 
     atomic_bool serving;
-    atomic_bool model_changed; /* sticky once the files differ from the boot snapshot */
+    atomic_llong serving_until; /* the passport's exp when serving under it; LLONG_MAX: no passport needed */
+    atomic_bool model_changed; /* the files differ from the snapshot, until they are re-measured */
+    pthread_rwlock_t files_lock; /* guards files and file_count: the watch reads them, a re-measurement
+                                    replaces them (taken after t->mu, never before it) */
     atomic_llong next_check_ms;
     struct gw_model_file *files;
     size_t file_count;
@@ -142,6 +148,9 @@ void vt__gw_remeasure_locked(vt_gw_trust *t);
 VT_NODISCARD vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err);
 /* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
 void vt__gw_update_serving(vt_gw_trust *t);
+/* Whether requests are served now: t->serving, and the passport it serves under not expired
+ * since (the upkeep thread may be busy hashing a changed model or waiting on the verifier). */
+bool vt__gw_serving(vt_gw_trust *t);
 /* upkeep.c: the renewal thread (started only with an enclave key); stop joins it. */
 VT_NODISCARD vt_status vt__gw_upkeep_start(vt_gw_trust *t, vt_err *err);
 void vt__gw_upkeep_stop(vt_gw_trust *t);

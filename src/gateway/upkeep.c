@@ -1,6 +1,7 @@
 /* The gateway's passport upkeep (trust.h): attestation to the verifier, whether the gateway
  * may serve under its current passport, and the background thread that renews the passport
  * before it expires (retrying with jittered backoff) and re-measures a changed model. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,13 @@ void vt__gw_update_serving(vt_gw_trust *t)
     bool ok = t->passport != NULL && vt_time_now() < t->exp &&
               (strcmp(t->status, "affirming") == 0 ||
                (t->o.cfg->serve_on_warning && strcmp(t->status, "warning") == 0));
+    atomic_store(&t->serving_until, t->o.allow_unverified ? LLONG_MAX : ok ? (long long)t->exp : 0);
     atomic_store(&t->serving, ok || t->o.allow_unverified);
+}
+
+bool vt__gw_serving(vt_gw_trust *t)
+{
+    return atomic_load(&t->serving) && (long long)vt_time_now() < atomic_load(&t->serving_until);
 }
 
 /* Re-attests at ~2/3 of the passport's lifetime, re-measures a changed model, and keeps
@@ -90,7 +97,7 @@ static void *upkeep_main(void *arg)
         vt_time now = vt_time_now();
         if (t->model_unknown && !remeasured) {
             vt__gw_remeasure_locked(t);
-            remeasured = true;
+            remeasured = t->model_unknown; /* failed: not again; done: the next change is measured too */
             next = now;
         }
         if (now >= next) {

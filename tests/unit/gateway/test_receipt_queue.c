@@ -236,6 +236,37 @@ static void test_gateway_receipt_queue__corrupt_record(void **state)
     vt_test_rmdir(dir);
 }
 
+/* A cursor past the records on disk (acknowledged receipts lost with a power cut, or cut off
+ * after a corrupt record): recovery takes it back to the end, on disk too, so the receipts
+ * pushed after the restart are not taken as acknowledged at the next one. */
+static void test_gateway_receipt_queue__cursor_past_the_end(void **state)
+{
+    char dir[4096], seg[4200];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_err err;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    with_records(dir, sizeof(dir), 5);
+    q = reopen(dir, 5, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 0), 5);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK); /* cursor 5 */
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    /* the last two records (sent and acknowledged) never reached the disk */
+    assert_int_equal(truncate(last_segment(seg, sizeof(seg), dir), 3 * 47), 0);
+    q = reopen(dir, 0, 0);
+    push(q, 100);
+    push(q, 101);
+    vt_gw_rq_close(q); /* the verifier is away: nothing acknowledged */
+    q = reopen(dir, 2, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 100), 2);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
 /* A record that changes on disk after the queue was opened (recovery checked it) is refused
  * by the reader with an error, not sent; the records before it still are. */
 static void test_gateway_receipt_queue__record_changed_under_the_reader(void **state)
@@ -619,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__order_ack_replay),
         cmocka_unit_test(test_gateway_receipt_queue__torn_tail),
         cmocka_unit_test(test_gateway_receipt_queue__corrupt_record),
+        cmocka_unit_test(test_gateway_receipt_queue__cursor_past_the_end),
         cmocka_unit_test(test_gateway_receipt_queue__record_changed_under_the_reader),
         cmocka_unit_test(test_gateway_receipt_queue__full),
         cmocka_unit_test(test_gateway_receipt_queue__disk_refuses),

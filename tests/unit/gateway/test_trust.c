@@ -10,10 +10,12 @@
 #include "vt_test.h"
 
 #include "gateway/config.h"
+#include "gateway/hooks.h"
 #include "gateway/trust.h"
 
 typedef struct fixture {
     char dir[512], model[600], cfgpath[600], state[600];
+    char text[4096]; /* the bytes cfg was parsed from */
     vt_gw_config cfg;
 } fixture;
 
@@ -47,6 +49,7 @@ static void setup_cfg(fixture *fx, const char *extra_auditor)
              "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}%s%s]}",
              fx->model, extra_auditor != NULL ? "," : "", extra_auditor != NULL ? extra_auditor : "");
     write_file(fx->cfgpath, json);
+    snprintf(fx->text, sizeof(fx->text), "%s", json);
     vt_gw_config_defaults(&fx->cfg);
     if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
         fail_msg("config: %s", err.msg);
@@ -58,12 +61,59 @@ static void teardown_cfg(fixture *fx)
     vt_test_rmdir(fx->dir);
 }
 
+/* The fixture's config again with models (a JSON array) in place of the one model. */
+static void reconfig_models(fixture *fx, const char *models)
+{
+    char json[4096];
+    vt_err err = { 0 };
+
+    snprintf(json, sizeof(json),
+             "{\"upstream\":\"http://127.0.0.1:9\",\"models\":%s,"
+             "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}]}",
+             models);
+    write_file(fx->cfgpath, json);
+    snprintf(fx->text, sizeof(fx->text), "%s", json);
+    vt_gw_config_free(&fx->cfg);
+    vt_gw_config_defaults(&fx->cfg);
+    if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
+        fail_msg("config: %s", err.msg);
+}
+
+static void append_byte(const char *path)
+{
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputc('!', f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* vt_measure_path, and then (once, when armed) a change to tamper_path: a model file replaced
+ * after its bytes were hashed, before the model server loads it. */
+static const char *tamper_path;
+static const char *tamper_text; /* NULL: one byte appended; else the file's new content */
+vt_status __real_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err);
+vt_status __wrap_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err);
+vt_status __wrap_vt_measure_path(vt_measurement **out, const char *path, const vt_measure_opts *opts, vt_err *err)
+{
+    vt_status rc = __real_vt_measure_path(out, path, opts, err);
+
+    if (tamper_path != NULL && tamper_text != NULL)
+        write_file(tamper_path, tamper_text);
+    else if (tamper_path != NULL)
+        append_byte(tamper_path);
+    tamper_path = NULL;
+    tamper_text = NULL;
+    return rc;
+}
+
 static vt_status boot(vt_gw_trust **t, fixture *fx, const char *transport, vt_err *err)
 {
     vt_gw_trust_opts o;
     memset(&o, 0, sizeof(o));
     o.cfg = &fx->cfg;
     o.config_path = fx->cfgpath;
+    o.config_text = (const uint8_t *)fx->text;
+    o.config_len = strlen(fx->text);
     o.state_dir = fx->state;
     o.platform = VT_TEE_MOCK;
     o.measure_only = true; /* the log only: no register, no key, no passport */
@@ -201,6 +251,174 @@ static void test_gateway_trust__model_watch(void **state)
     teardown_cfg(&fx);
 }
 
+/* A model directory of one file: the file is watched too (in-place writes leave the
+ * directory's own times alone). */
+static void test_gateway_trust__model_watch_one_file_directory(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char dir[700], p[800], models[900];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(dir, sizeof(dir), "%s/single", fx.dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(p, sizeof(p), "%s/weights.gguf", dir);
+    write_file(p, "0123456789abcdef");
+    snprintf(models, sizeof(models), "[\"%s\"]", dir);
+    reconfig_models(&fx, models);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_false(vt__gw_model_check(t));
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    assert_true(t->model_unknown);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+/* A model changed while (or just after) the boot hashed it: the snapshot is taken before the
+ * hashing, so the first check sees the change. */
+static void test_gateway_trust__model_changed_while_measured(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700], models[800];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/weights.gguf", fx.dir);
+    write_file(p, "0123456789abcdef");
+    snprintf(models, sizeof(models), "[\"%s\"]", p);
+    reconfig_models(&fx, models);
+    tamper_path = p;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(tamper_path);
+    assert_true(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+
+    /* The same for a file of a model directory. */
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    snprintf(models, sizeof(models), "[\"%s\"]", fx.model);
+    reconfig_models(&fx, models);
+    tamper_path = p;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(tamper_path);
+    assert_true(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+/* A file added to a subdirectory of the model after boot (an adapter the server may load). */
+static void test_gateway_trust__model_watch_subdirectory(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/adapters", fx.model);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof(p), "%s/adapters/a.bin", fx.model);
+    write_file(p, "adapter");
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_false(vt__gw_model_check(t));
+    snprintf(p, sizeof(p), "%s/adapters/b.bin", fx.model);
+    write_file(p, "another adapter");
+    assert_true(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+/* Two models, the second changed: its new digest is what the re-measurement logs (logging the
+ * unchanged first one again would let the changed model pass the next attestation). */
+static void test_gateway_trust__remeasure_every_model(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_measurement *m = NULL;
+    vt_err err = { 0 };
+    char p[700], models[1400];
+    size_t before;
+    bool logged = false;
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(p, sizeof(p), "%s/second.gguf", fx.dir);
+    write_file(p, "second model");
+    snprintf(models, sizeof(models), "[\"%s\",\"%s\"]", fx.model, p);
+    reconfig_models(&fx, models);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    before = vt_mlog_count(t->log);
+    pthread_mutex_lock(&t->mu);
+    vt__gw_remeasure_locked(t);
+    pthread_mutex_unlock(&t->mu);
+    assert_int_equal(vt_measure_path(&m, p, NULL, &err), VT_OK);
+    for (size_t i = before; i < vt_mlog_count(t->log); i++) {
+        const vt_mlog_event *e = vt_mlog_get(t->log, i);
+        logged |= e->component == VT_COMPONENT_MODEL && memcmp(e->digest, m->root, 32) == 0;
+    }
+    assert_true(logged);
+    assert_false(t->model_unknown);
+    vt_measurement_free(m);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+/* The config file rewritten while the boot hashes the model (the gateway has parsed it by then):
+ * the config event is the digest of the bytes in effect, not of what the file holds later. */
+static void test_gateway_trust__config_measured_as_parsed(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    uint8_t d[32];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    tamper_path = fx.cfgpath;
+    tamper_text = "{\"upstream\":\"http://127.0.0.1:9\",\"auditors\":[{\"name\":\"pii\"}]}";
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_null(tamper_path);
+    assert_int_equal(vt_digest(VT_MD_SHA256, fx.text, strlen(fx.text), d, &err), VT_OK);
+    assert_int_equal(vt_mlog_get(t->log, 4)->component, VT_COMPONENT_CONFIG);
+    assert_memory_equal(vt_mlog_get(t->log, 4)->digest, d, 32);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
+/* After a re-measurement the watch goes on: a second change (after a first one that only
+ * touched the file, or changed it to another reference value) is noticed and measured too. */
+static void test_gateway_trust__model_watch_after_remeasure(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    char p[700];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    pthread_mutex_lock(&t->mu);
+    vt__gw_remeasure_locked(t);
+    pthread_mutex_unlock(&t->mu);
+    assert_false(t->model_unknown);
+    assert_false(vt__gw_model_check(t));
+    append_byte(p);
+    assert_true(vt__gw_model_check(t));
+    assert_true(t->model_unknown);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -242,6 +460,41 @@ static void test_gateway_trust__serving(void **state)
     teardown_cfg(&fx);
 }
 
+/* The passport expires while the upkeep thread is busy (hashing a changed model, waiting on
+ * the verifier) and has not said so yet: requests are refused from its exp on all the same. */
+static void test_gateway_trust__not_serving_past_exp(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_gw_hooks h;
+    vt_gw_ctx ctx;
+    vt_gw_verdict v;
+    vt_buf body;
+    vt_err err = { 0 };
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    t->passport = strdup("token");
+    snprintf(t->status, sizeof(t->status), "affirming");
+    t->exp = vt_time_now() + 1;
+    vt__gw_update_serving(t);
+    assert_true(atomic_load(&t->serving));
+    sleep(2); /* past exp; nothing called vt__gw_update_serving */
+    vt_gw_trust_hooks(&h, t);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.method = "GET";
+    ctx.path = "/v1/models";
+    memset(&v, 0, sizeof(v));
+    vt_buf_init(&body);
+    assert_int_equal(h.on_request(h.arg, &ctx, &body, &v, &err), VT_OK);
+    assert_true(v.block);
+    assert_int_equal(v.status, 503);
+    vt_buf_free(&v.body);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__jitter(void **state)
 {
     (void)state;
@@ -263,7 +516,14 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__refusals),
         cmocka_unit_test(test_gateway_trust__boot_measurements),
         cmocka_unit_test(test_gateway_trust__model_watch),
+        cmocka_unit_test(test_gateway_trust__model_watch_one_file_directory),
+        cmocka_unit_test(test_gateway_trust__model_changed_while_measured),
+        cmocka_unit_test(test_gateway_trust__model_watch_subdirectory),
+        cmocka_unit_test(test_gateway_trust__remeasure_every_model),
+        cmocka_unit_test(test_gateway_trust__model_watch_after_remeasure),
+        cmocka_unit_test(test_gateway_trust__config_measured_as_parsed),
         cmocka_unit_test(test_gateway_trust__serving),
+        cmocka_unit_test(test_gateway_trust__not_serving_past_exp),
         cmocka_unit_test(test_gateway_trust__jitter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
