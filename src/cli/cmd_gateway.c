@@ -75,6 +75,7 @@ int vt_cmd_gateway(int argc, char **argv)
     bool measure_only = false, platform_flag = false, simulate_flag = false, usage = false;
     const char *state = NULL;
     const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL, *dtype = NULL;
+    bool upstream_changed = false; /* --upstream says other than the config file */
     bool json = false, check = false;
     vt_gw_config cfg;
     vt_gw *gw = NULL;
@@ -146,8 +147,13 @@ int vt_cmd_gateway(int argc, char **argv)
     if (rc == VT_OK && listen_plain != NULL)
         rc = use_tls ? vt_gw_config_set_listen_plain(&cfg, listen_plain, &err)
                      : vt_gw_config_set_listen(&cfg, listen_plain, &err);
-    if (rc == VT_OK && upstream != NULL)
+    if (rc == VT_OK && upstream != NULL) {
+        char *from_file = config != NULL && cfg.upstream_url != NULL ? strdup(cfg.upstream_url) : NULL;
         rc = vt_gw_config_set_upstream(&cfg, upstream, &err);
+        if (rc == VT_OK && config != NULL)
+            upstream_changed = from_file == NULL || strcmp(from_file, cfg.upstream_url) != 0;
+        free(from_file);
+    }
     if (rc == VT_OK)
         rc = vt_gw_transport_json(&transport, &cfg, use_tls, tls12, tls_cert != NULL, &err);
     if (rc == VT_OK && threads != NULL) {
@@ -180,6 +186,14 @@ int vt_cmd_gateway(int argc, char **argv)
         if (rc == VT_OK)
             printf("%s\n", s);
         free(s);
+        goto out;
+    }
+    /* A measured boot measures the config file, so --upstream may only restate the file's (as
+     * --deployment-type): the passport would name one model server and the prompts go to another. */
+    if (rc == VT_OK && upstream_changed && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
+        vt_cli_usage_error("gateway: --upstream %s differs from the config file's \"upstream\" (the file is what is "
+                           "measured: set \"upstream\" there)", upstream);
+        usage = true;
         goto out;
     }
     if (rc == VT_OK && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {

@@ -27,6 +27,12 @@ cat >"$TMP/g.json" <<JSON
  "auditors":[{"name":"pii","actions":{"email":"redact","card":"redact","ssn":"block","secret":"block"}},
              {"name":"artifact","reference_digests":["$MD"]},{"name":"execution"}]}
 JSON
+# The measured config is the file: --upstream may restate its upstream, not change it (the
+# passport would name one model server and the prompts go to another).
+expect 2 "--upstream that changes the measured file's upstream" -- \
+  "$VT" gateway --config "$TMP/g.json" --upstream http://127.0.0.1:1 --measure-only
+contains "differs from the config file's" "names the contradiction"
+expect 0 "--upstream restating the file's" -- "$VT" gateway --config "$TMP/g.json" --upstream "http://$ECHO" --measure-only
 expect 0 "measure-only" -- "$VT" gateway --config "$TMP/g.json" --measure-only
 cp "$TMP/out" "$TMP/log.json"
 [ "$(jq -r '[.events[].component]|join(",")' "$TMP/log.json")" = "model,auditor,auditor,auditor,runtime,config" ] && ok || bad "boot log events: $(cat "$TMP/log.json")"
