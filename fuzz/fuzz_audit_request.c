@@ -76,7 +76,14 @@ static void entries_free(entries *e)
 static void on_visit(void *arg, const char *path, bool key, const char *s, size_t len, audit_req_how how)
 {
     (void)how;
-    add(arg, strcmp(path, "(body)") == 0 ? "" : path, key, s, len); /* the walker names the empty path so */
+    add(arg, path, key, s, len);
+}
+
+/* The walker names an empty path "(body)": the root, a member named "" at the top, and one
+ * named "(body)" all read so there. */
+static const char *walker_path(const vt_buf *path)
+{
+    return path->len > 0 ? (const char *)path->data : "(body)";
 }
 
 /* jansson's view: every string and key, with the walker's path syntax. */
@@ -88,13 +95,13 @@ static void collect(entries *e, json_t *v, vt_buf *path)
     char idx[32];
 
     if (json_is_string(v)) {
-        add(e, path->data != NULL ? (const char *)path->data : "", false, json_string_value(v), json_string_length(v));
+        add(e, walker_path(path), false, json_string_value(v), json_string_length(v));
     } else if (json_is_object(v)) {
         json_object_foreach(v, k, c) {
             if ((path->len > 0 && vt_buf_append(path, ".", 1, NULL) != VT_OK) || vt_buf_append_str(path, k, NULL) != VT_OK ||
                 vt_buf_terminate(path, NULL) != VT_OK)
                 __builtin_trap();
-            add(e, (const char *)path->data, true, k, strlen(k));
+            add(e, walker_path(path), true, k, strlen(k));
             collect(e, c, path);
             path->len = mark;
             if (path->data != NULL)
