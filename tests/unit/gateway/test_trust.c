@@ -27,6 +27,14 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
+/* The upkeep thread's re-measurement, as it runs it: with the trust lock held. */
+static void remeasure(vt_gw_trust *t)
+{
+    pthread_mutex_lock(&t->mu);
+    vt__gw_remeasure_locked(t);
+    pthread_mutex_unlock(&t->mu);
+}
+
 /* A model directory of two files and a config naming it, with the pii and policy auditors
  * (extra_auditor appended to the array when not NULL). */
 static void setup_cfg(fixture *fx, const char *extra_auditor)
@@ -215,7 +223,6 @@ static void test_gateway_trust__model_watch(void **state)
     vt_gw_trust *t = NULL;
     vt_err err = { 0 };
     char p[700];
-    FILE *f;
     (void)state;
 
     setup_cfg(&fx, NULL);
@@ -225,10 +232,7 @@ static void test_gateway_trust__model_watch(void **state)
     assert_false(t->model_unknown);
     /* One byte appended to one file of the model: changed, and it stays changed. */
     snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
-    f = fopen(p, "a");
-    assert_non_null(f);
-    fputc('!', f);
-    fclose(f);
+    append_byte(p);
     assert_true(vt__gw_model_check(t));
     assert_true(t->model_unknown);
     assert_true(vt__gw_model_check(t));
@@ -237,9 +241,7 @@ static void test_gateway_trust__model_watch(void **state)
     {
         vt_measurement *m = NULL;
         size_t before = vt_mlog_count(t->log);
-        pthread_mutex_lock(&t->mu);
-        vt__gw_remeasure_locked(t);
-        pthread_mutex_unlock(&t->mu);
+        remeasure(t);
         assert_int_equal(vt_mlog_count(t->log), before + 1);
         assert_int_equal(vt_measure_path(&m, fx.model, NULL, &err), VT_OK);
         assert_memory_equal(vt_mlog_get(t->log, before)->digest, m->root, 32);
@@ -355,9 +357,7 @@ static void test_gateway_trust__remeasure_every_model(void **state)
     append_byte(p);
     assert_true(vt__gw_model_check(t));
     before = vt_mlog_count(t->log);
-    pthread_mutex_lock(&t->mu);
-    vt__gw_remeasure_locked(t);
-    pthread_mutex_unlock(&t->mu);
+    remeasure(t);
     assert_int_equal(vt_measure_path(&m, p, NULL, &err), VT_OK);
     for (size_t i = before; i < vt_mlog_count(t->log); i++) {
         const vt_mlog_event *e = vt_mlog_get(t->log, i);
@@ -407,9 +407,7 @@ static void test_gateway_trust__model_watch_after_remeasure(void **state)
     snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
     append_byte(p);
     assert_true(vt__gw_model_check(t));
-    pthread_mutex_lock(&t->mu);
-    vt__gw_remeasure_locked(t);
-    pthread_mutex_unlock(&t->mu);
+    remeasure(t);
     assert_false(t->model_unknown);
     assert_false(vt__gw_model_check(t));
     append_byte(p);
