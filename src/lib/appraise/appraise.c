@@ -372,22 +372,39 @@ static bool digest_allowed(const vt_env *env, vt_submod sm, const vt_mlog_event 
     return false;
 }
 
+bool vt__measured_of(char out[VT_APPRAISAL_MEASURED_MAX], const vt_mlog *log, vt_component comp)
+{
+    size_t used = 0, seen = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < vt_mlog_count(log); i++) {
+        const vt_mlog_event *e = vt_mlog_get(log, i);
+        char hex[2 * VT_MD_MAX + 1];
+        if (e == NULL || e->component != comp)
+            continue;
+        if (++seen > VT_APPRAISAL_MAX_DIGESTS)
+            return false;
+        vt_hex_encode(hex, e->digest, e->digest_len); /* fits: VT_APPRAISAL_MEASURED_MAX */
+        used += (size_t)snprintf(out + used, VT_APPRAISAL_MEASURED_MAX - used, "%s%s", used ? "," : "", hex);
+    }
+    return true;
+}
+
 static void appraise_component(vt_appraisal_sub *s, vt_submod sm, const vt_mlog *log, const vt_env *env)
 {
     const char *name = vt_submod_name(sm);
-    size_t n = log != NULL ? vt_mlog_count(log) : 0, seen = 0, used = 0;
+    size_t n = log != NULL ? vt_mlog_count(log) : 0, seen = 0;
     bool listed = env->digest_count[sm] > 0, bad = false;
 
+    if (log != NULL)
+        (void)vt__measured_of(s->measured, log, comp_map[sm].comp); /* the count below says when it did not fit */
     for (size_t i = 0; i < n; i++) {
         const vt_mlog_event *e = vt_mlog_get(log, i);
-        char hex[2 * VT_MD_MAX + 1];
 
         if (e == NULL || e->component != comp_map[sm].comp)
             continue;
         if (++seen > VT_APPRAISAL_MAX_DIGESTS)
             continue;
-        vt_hex_encode(hex, e->digest, e->digest_len); /* fits: VT_APPRAISAL_MEASURED_MAX */
-        used += (size_t)snprintf(s->measured + used, sizeof(s->measured) - used, "%s%s", used ? "," : "", hex);
         if (listed && !digest_allowed(env, sm, e)) {
             char sh[20];
             short_hex(sh, e->digest, e->digest_len);

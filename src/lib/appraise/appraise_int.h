@@ -13,4 +13,9 @@
  * Revoked 4; -1 for anything else ("unknown", "none", ...). */
 int vt__tcb_rank(const char *status);
 
+/* A passport's "measured" for one component: the log's digests of its events, hex,
+ * comma-separated in log order; false when there are more than VT_APPRAISAL_MAX_DIGESTS,
+ * which no passport names (out then holds the first of them).  appraise.c. */
+bool vt__measured_of(char out[VT_APPRAISAL_MEASURED_MAX], const vt_mlog *log, vt_component comp);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "appraise_int.h"
 #include "veritee/rp.h"
 
 vt_status vt_rp_gateway_init(vt_rp_gateway *g, vt_err *err)
@@ -289,26 +290,6 @@ static const vt_component submod_comp[VT_SUBMOD_COUNT] = {
     [VT_SUBMOD_CONFIG] = VT_COMPONENT_CONFIG,
 };
 
-/* The log's digests of one component as the appraisal writes them: all of them, or false when
- * there are more than a passport names (never a part of them compared). */
-static bool measured_of(char out[VT_APPRAISAL_MEASURED_MAX], const vt_mlog *log, vt_component comp)
-{
-    size_t used = 0, seen = 0;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < vt_mlog_count(log); i++) {
-        const vt_mlog_event *e = vt_mlog_get(log, i);
-        char hex[2 * VT_MD_MAX + 1];
-        if (e == NULL || e->component != comp)
-            continue;
-        if (++seen > VT_APPRAISAL_MAX_DIGESTS)
-            return false;
-        vt_hex_encode(hex, e->digest, e->digest_len);
-        used += (size_t)snprintf(out + used, VT_APPRAISAL_MEASURED_MAX - used, "%s%s", used ? "," : "", hex);
-    }
-    return true;
-}
-
 vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err)
 {
     const vt_claim *m;
@@ -326,7 +307,7 @@ vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err)
                               g->pc.measurement_name);
     }
     for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
-        if (!measured_of(mine, g->log, submod_comp[s]))
+        if (!vt__measured_of(mine, g->log, submod_comp[s]))
             return vt_err_set(err, VT_E_POLICY, "%s: the log measures more than %d events, more than a passport names",
                               vt_submod_name((vt_submod)s), VT_APPRAISAL_MAX_DIGESTS);
         if (strcmp(mine, g->pc.appraisal.sub[s].measured) != 0)
