@@ -31,7 +31,7 @@ extern "C" {
 typedef enum vt_seal_platform {
     VT_SEAL_MOCK = 1,   /* state-directory key: simulation only */
     VT_SEAL_SEVSNP = 2, /* SNP_GET_DERIVED_KEY (VCEK root; measurement and policy mixed in) */
-    VT_SEAL_TPM = 3,    /* a TPM sealed object bound to PCR values (seal/seal_tpm.c) */
+    VT_SEAL_TPM = 3,    /* an HMAC by a TPM-derived key bound to PCR values (seal/seal_tpm.c) */
 } vt_seal_platform;
 
 /* PCRs the TPM root is bound to by default: firmware, boot loader, secure boot (0-7). */
@@ -54,12 +54,14 @@ VT_NODISCARD VT_API vt_status vt_seal_root_sevsnp(vt_seal_root *out, const char 
 /* The mock root: <state_dir>/seal-root.key (32 random bytes, mode 0600),
  * created on first use.  Borrowed path. */
 VT_NODISCARD VT_API vt_status vt_seal_root_mock(vt_seal_root *out, const char *state_dir, vt_err *err);
-/* The TPM root: 32 random bytes sealed to the TPM (tcti as for
- * vt_tpm_pcr_extend, NULL = device:/dev/tpmrm0) under a PolicyPCR on the SHA-256
- * values of pcr_mask (0 = VT_SEAL_TPM_PCRS) when first used, kept as
- * <state_dir>/seal-root.tpm (the sealed object, only this TPM can load it),
- * and unsealed on every use.  VT_E_CRYPTO once a bound PCR changed (or on
- * another TPM); VT_E_UNSUPPORTED without a TPM. */
+/* The TPM root (tcti as for vt_tpm_pcr_extend, NULL = device:/dev/tpmrm0): an
+ * HMAC-SHA256 computed by the TPM with a primary key it derives from its owner
+ * seed and a template whose authPolicy is PolicyPCR over the current SHA-256
+ * values of pcr_mask (0 = VT_SEAL_TPM_PCRS).  Nothing secret is stored: the same
+ * TPM and PCR values give the same root.  <state_dir>/seal-root-tpm.pin records
+ * the policy first seen; VT_E_CRYPTO when the PCRs now hold other values.
+ * VT_E_POLICY when a first-format <state_dir>/seal-root.tpm is present (a stored
+ * root anyone with write access could have planted: never used). */
 VT_NODISCARD VT_API vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *state_dir,
                                                uint32_t pcr_mask, vt_err *err);
 VT_API void vt_seal_root_wipe(vt_seal_root *r);

@@ -20,13 +20,14 @@ static void seal_usage(FILE *f, const char *verb)
             "  --key-id ID   domain separation: a blob sealed under one id never opens under another\n"
             "  --platform P  sevsnp: the firmware's derived key (VCEK root, mixing the launch measurement\n"
             "                and policy: only the same guest image on the same chip opens it);\n"
-            "                tpm: 32 bytes sealed into the TPM under a policy on PCRs 0-7 (kept sealed in\n"
-            "                the state directory; the TPM refuses it once those PCRs change);\n"
+            "                tpm: a key the TPM derives from its owner seed under a policy on PCRs 0-7\n"
+            "                (nothing secret stored; another boot chain derives another root, and the\n"
+            "                state directory's pin refuses once those PCRs change);\n"
             "                mock: a random key in the state directory (simulation, NOT hardware);\n"
             "                auto (default): sevsnp when /dev/sev-guest exists, mock when no TEE is\n"
             "                present.  TDX and Nitro have no hardware sealing key: keys for them come\n"
             "                from the verifier's key broker instead (docs/keys.md).\n"
-            "  --state DIR   state directory of the mock root (default $VERITEE_STATE)\n"
+            "  --state DIR   state directory of the mock root and the TPM pin (default $VERITEE_STATE)\n"
             "  --out FILE    write there instead of standard output (mode 0600)\n\n"
             "Exit status: 0 done, 1 the blob does not open, 2 usage or input error.\n",
             verb, strcmp(verb, "seal") == 0 ? "Seals" : "Unseals");

@@ -145,6 +145,9 @@ expect 2 "sevsnp has no register to extend" -- "$VT" log append --log "$TMP/mlog
 contains "REPORT_DATA" "the refusal says where an SEV-SNP log goes"
 
 # ---- sealing to the TPM: opens while PCRs 0-7 hold, refused once one changes ----
+# The root is an HMAC by a key the TPM derives from its owner seed and the PCR policy: nothing
+# secret is stored, so another state directory on the same TPM and PCRs opens the same blob,
+# and removing the pin (the policy the directory first saw) loses nothing.
 S="$TMP/seal-state"
 printf 'model key 42' >"$TMP/secret"
 expect 0 "seal to the TPM" -- "$VT" seal --platform tpm --key-id k1 --state "$S" --out "$TMP/sealed" "$TMP/secret"
@@ -152,9 +155,58 @@ expect 0 "unseal on the same TPM, PCRs unchanged" -- "$VT" unseal --platform tpm
 contains "model key 42" "unsealed plaintext"
 expect 1 "another key id does not open" -- "$VT" unseal --platform tpm --key-id k2 --state "$S" "$TMP/sealed"
 expect 1 "a mock root does not open a TPM blob" -- "$VT" unseal --platform mock --key-id k1 --state "$S" "$TMP/sealed"
+[ -f "$S/seal-root-tpm.pin" ] && [ ! -e "$S/seal-root.tpm" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the state directory holds the pin and no stored root"; }
+rm -f "$S/seal-root-tpm.pin"
+expect 0 "the pin removed: the same root" -- "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
+contains "model key 42" "unsealed plaintext without the pin"
+expect 0 "another state directory, same TPM and PCRs: the same root" -- \
+  "$VT" unseal --platform tpm --key-id k1 --state "$TMP/seal-state-2" "$TMP/sealed"
+contains "model key 42" "unsealed plaintext from another state directory"
+
+# ---- a root planted in the state directory is not used ----
+# The first format kept the root in a sealed-data object in the state directory.  Whoever can
+# write that directory and reach the TPM (the host, another OS booted on the machine) can make
+# such an object holding bytes of their choice under the good state's PCR policy: it loads and
+# unseals like one the TPM made, and data sealed under it opens with the planter's bytes.
+P="$TMP/planted"
+mkdir -p "$P/state" && chmod 700 "$P/state"
+printf 'attacker-known sealing root 0032' >"$P/root"
+tpm2_createprimary -Q -C o -G ecc256:null:aes128cfb -c "$P/srk.ctx" \
+  -a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|decrypt|noda'
+tpm2_createpolicy -Q --policy-pcr -l sha256:0,1,2,3,4,5,6,7 -L "$P/policy"
+tpm2_create -Q -C "$P/srk.ctx" -L "$P/policy" -a 'fixedtpm|fixedparent|noda' -i "$P/root" -u "$P/pub" -r "$P/priv"
+tpm2_flushcontext -t
+{ printf 'VTTPMSL1\x00\x00\x00\xff'; cat "$P/pub" "$P/priv"; } >"$P/state/seal-root.tpm"
+expect 1 "a planted first-format root is refused" -- \
+  "$VT" seal --platform tpm --key-id k1 --state "$P/state" --out "$P/sealed" "$TMP/secret"
+contains "could have planted" "the refusal says why"
+[ ! -e "$P/sealed" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sealed under a planted root"; }
+# What the planter would do with a blob sealed under it (with the first format this opened).
+"$VT" seal --platform tpm --key-id k1 --state "$S" --out "$P/sealed" "$TMP/secret" >"$TMP/out" 2>&1
+python3 - "$P/root" "$P/sealed" >"$P/opened" 2>/dev/null <<'PY'
+import sys
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+root = open(sys.argv[1], "rb").read()
+blob = open(sys.argv[2], "rb").read()
+key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"veritee-seal-v1\0k1\0tpm").derive(root)
+sys.stdout.write(AESGCM(key).decrypt(blob[:12], blob[12:], None).decode())
+PY
+lacks_file() { if grep -q "$1" "$2"; then failed=$((failed + 1)); echo "FAIL: $3"; else passed=$((passed + 1)); fi; }
+lacks_file "model key 42" "$P/opened" "a blob opened with the planted bytes"
+
 tpm2_pcrextend 7:sha256="$(printf '%064x' 9)"
-expect 1 "PCR 7 changed: the TPM refuses to unseal" -- "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
-contains "refuses to unseal" "the refusal names the PCR policy"
+expect 1 "PCR 7 changed: the TPM refuses the root" -- "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
+contains "hold other values" "the refusal names the PCR policy"
 lacks "model key 42" "no plaintext after the PCR change"
+expect 1 "PCR 7 changed: no sealing under the pinned directory" -- \
+  "$VT" seal --platform tpm --key-id k1 --state "$S" --out "$TMP/sealed-late" "$TMP/secret"
+rm -f "$S/seal-root-tpm.pin"
+expect 1 "PCR 7 changed, pin removed: another root, the blob does not open" -- \
+  "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
+contains "does not open" "the blob does not open under the new values' root"
+lacks "model key 42" "no plaintext under the new values' root"
 
 finish

@@ -1,58 +1,45 @@
 /*
- * The TPM sealing root (docs/keys.md, docs/formats/tpm.md "Sealing"): 32
- * random bytes sealed into a TPM sealed-data object under the owner
- * hierarchy's storage key, bound by a PolicyPCR to the SHA-256 values of the
- * chosen PCRs at sealing time.  The object (public and encrypted private
- * parts, useless off this TPM) is kept in the state directory; each use
- * unseals it through a policy session, which the TPM refuses once any of
- * those PCRs holds another value.
+ * The TPM sealing root (docs/keys.md, docs/formats/tpm.md "Sealing"): an HMAC the TPM computes
+ * with a key it derives itself, so the root is never stored and nobody chooses it.
  *
- *   <state>/seal-root.tpm = "VTTPMSL1" ‖ u32be PCR mask ‖ TPM2B_PUBLIC ‖ TPM2B_PRIVATE
+ *   K    = TPM2_CreatePrimary(owner hierarchy, keyedHash HMAC-SHA256 template with
+ *          fixedTPM | fixedParent | sensitiveDataOrigin | sign | noDA, no userWithAuth,
+ *          authPolicy = PolicyPCR over the SHA-256 values of the chosen PCRs now)
+ *   root = TPM2_HMAC(K, "veritee-seal-root-v2" ‖ u32be PCR mask), through a PolicyPCR session
+ *
+ * A primary key is derived from the hierarchy's seed and its whole template, so the same PCR
+ * values give the same K on every use, other values give another K, and only a session whose
+ * PCRs match the template's policy may use it.  The first version kept 32 random bytes in a
+ * sealed-data object in the state directory; whoever could write that directory and reach the
+ * TPM (the host, another OS booted on the machine) could plant an object holding bytes of their
+ * choice under the good state's policy, and every secret sealed after that opened off the TPM.
+ *
+ * The state directory keeps only a pin of the policy, to say clearly why a root changed:
+ *
+ *   <state>/seal-root-tpm.pin = "VTTPMSL2" ‖ u32be PCR mask ‖ policy digest (32)
+ *
+ * It holds nothing secret; removing it loses nothing (the same PCRs give the same root).
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <tss2/tss2_mu.h>
 
 #include "tee/tpm_tss.h"
 #include "veritee/crypto.h"
 #include "veritee/seal.h"
 
-#define SEALED_MAGIC "VTTPMSL1"
-#define SEALED_MAX 4096
+#define PIN_MAGIC "VTTPMSL2"
+#define PIN_LEN (8 + 4 + 32)
+#define ROOT_LABEL "veritee-seal-root-v2"
 
-/* The storage root key: ECC P-256, restricted decrypt, AES-128-CFB (the TCG
- * "SRK template"), derived from the owner seed: the same every time. */
-static vt_status srk_load(vt__tpm_conn *c, ESYS_TR *srk, vt_err *err)
+static void put_u32be(uint8_t *p, uint32_t v)
 {
-    TPM2B_SENSITIVE_CREATE sens;
-    TPM2B_PUBLIC t;
-    TPM2B_DATA outside;
-    TPML_PCR_SELECTION none;
-    TSS2_RC r;
-
-    memset(&sens, 0, sizeof(sens));
-    memset(&t, 0, sizeof(t));
-    memset(&outside, 0, sizeof(outside));
-    memset(&none, 0, sizeof(none));
-    t.publicArea.type = TPM2_ALG_ECC;
-    t.publicArea.nameAlg = TPM2_ALG_SHA256;
-    t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                                    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                                    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_NODA;
-    t.publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
-    t.publicArea.parameters.eccDetail.symmetric.keyBits.aes = 128;
-    t.publicArea.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-    t.publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
-    t.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-    t.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-    r = Esys_CreatePrimary(c->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t,
-                           &outside, &none, srk, NULL, NULL, NULL, NULL);
-    if (r != TSS2_RC_SUCCESS)
-        return vt_err_set(err, VT_E_IO, "seal: TPM storage key (owner hierarchy): %s", vt__tpm_rc(r));
-    return VT_OK;
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
 }
 
 /* A policy (or trial) session with PolicyPCR over the current values of mask. */
@@ -81,117 +68,104 @@ static vt_status pcr_session(vt__tpm_conn *c, TPM2_SE type, uint32_t mask, ESYS_
     return VT_OK;
 }
 
-/* Seals 32 fresh random bytes to the PCRs of mask; the object goes to path. */
-static vt_status seal_new(vt__tpm_conn *c, ESYS_TR srk, uint32_t mask, const char *path, vt_err *err)
+/* K: the HMAC key the owner seed and this template give; usable only under policy. */
+static vt_status root_key_load(vt__tpm_conn *c, const TPM2B_DIGEST *policy, ESYS_TR *key, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    ESYS_TR trial = ESYS_TR_NONE;
-    TPM2B_DIGEST *policy = NULL;
     TPM2B_SENSITIVE_CREATE sens;
-    TPM2B_PUBLIC t, *pub = NULL;
-    TPM2B_PRIVATE *priv = NULL;
+    TPM2B_PUBLIC t;
     TPM2B_DATA outside;
     TPML_PCR_SELECTION none;
-    uint8_t blob[SEALED_MAX];
-    size_t off = 0;
     TSS2_RC r;
 
     memset(&sens, 0, sizeof(sens));
     memset(&t, 0, sizeof(t));
     memset(&outside, 0, sizeof(outside));
     memset(&none, 0, sizeof(none));
-    rc = pcr_session(c, TPM2_SE_TRIAL, mask, &trial, &policy, err);
-    if (rc != VT_OK)
-        goto out;
-    sens.sensitive.data.size = 32;
-    rc = vt_random(sens.sensitive.data.buffer, 32, err);
-    if (rc != VT_OK)
-        goto out;
-    /* A sealed-data object: no userWithAuth, so only the PCR policy opens it. */
     t.publicArea.type = TPM2_ALG_KEYEDHASH;
     t.publicArea.nameAlg = TPM2_ALG_SHA256;
-    t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_NODA;
+    /* sensitiveDataOrigin: the TPM makes the key; no userWithAuth: only the PCR policy uses it. */
+    t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA;
     t.publicArea.authPolicy = *policy;
-    t.publicArea.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
-    r = Esys_Create(c->esys, srk, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t, &outside, &none, &priv, &pub,
-                    NULL, NULL, NULL);
+    t.publicArea.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_HMAC;
+    t.publicArea.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = TPM2_ALG_SHA256;
+    /* unique names this primary apart from any other keyedHash primary under the owner seed. */
+    if (vt_digest(VT_MD_SHA256, ROOT_LABEL, strlen(ROOT_LABEL), t.publicArea.unique.keyedHash.buffer, err) != VT_OK)
+        return VT_E_INTERNAL;
+    t.publicArea.unique.keyedHash.size = 32;
+    r = Esys_CreatePrimary(c->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t,
+                           &outside, &none, key, NULL, NULL, NULL, NULL);
+    if (r != TSS2_RC_SUCCESS)
+        return vt_err_set(err, VT_E_IO, "seal: TPM sealing key (owner hierarchy): %s", vt__tpm_rc(r));
+    return VT_OK;
+}
+
+static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, uint32_t mask, uint8_t out[32], vt_err *err)
+{
+    vt_status rc;
+    TPM2B_MAX_BUFFER msg;
+    TPM2B_DIGEST *mac = NULL;
+    ESYS_TR s = ESYS_TR_NONE;
+    size_t ll = strlen(ROOT_LABEL);
+    TSS2_RC r;
+
+    memset(&msg, 0, sizeof(msg));
+    memcpy(msg.buffer, ROOT_LABEL, ll);
+    put_u32be(msg.buffer + ll, mask);
+    msg.size = (UINT16)(ll + 4);
+    rc = pcr_session(c, TPM2_SE_POLICY, mask, &s, NULL, err);
+    if (rc != VT_OK)
+        return rc;
+    r = Esys_HMAC(c->esys, key, s, ESYS_TR_NONE, ESYS_TR_NONE, &msg, TPM2_ALG_SHA256, &mac);
     if (r != TSS2_RC_SUCCESS) {
-        rc = vt_err_set(err, VT_E_IO, "seal: TPM2_Create of the sealed root: %s", vt__tpm_rc(r));
-        goto out;
+        rc = vt_err_set(err, VT_E_CRYPTO,
+                        "seal: the TPM refuses the sealing key: PCRs 0x%06x changed while it was derived (%s)", mask,
+                        vt__tpm_rc(r));
+    } else if (mac->size != 32) {
+        rc = vt_err_set(err, VT_E_FORMAT, "seal: the TPM's HMAC has %u bytes, not 32", mac->size);
+    } else {
+        memcpy(out, mac->buffer, 32);
+        rc = VT_OK;
     }
-    memcpy(blob, SEALED_MAGIC, 8);
-    blob[8] = (uint8_t)(mask >> 24);
-    blob[9] = (uint8_t)(mask >> 16);
-    blob[10] = (uint8_t)(mask >> 8);
-    blob[11] = (uint8_t)mask;
-    off = 12;
-    if (Tss2_MU_TPM2B_PUBLIC_Marshal(pub, blob, sizeof(blob), &off) != TSS2_RC_SUCCESS ||
-        Tss2_MU_TPM2B_PRIVATE_Marshal(priv, blob, sizeof(blob), &off) != TSS2_RC_SUCCESS) {
-        rc = vt_err_set(err, VT_E_INTERNAL, "seal: cannot marshal the sealed root");
-        goto out;
-    }
-    rc = vt_file_create(NULL, path, blob, off, 0600, err); /* or the root another process made meanwhile */
-out:
-    OPENSSL_cleanse(&sens, sizeof(sens));
-    if (trial != ESYS_TR_NONE)
-        Esys_FlushContext(c->esys, trial);
-    Esys_Free(policy);
-    Esys_Free(pub);
-    Esys_Free(priv);
+    if (mac != NULL)
+        OPENSSL_cleanse(mac, sizeof(*mac));
+    Esys_Free(mac);
+    Esys_FlushContext(c->esys, s); /* a policy session that did not authorize stays loaded */
     return rc;
 }
 
-static vt_status unseal_root(vt__tpm_conn *c, ESYS_TR srk, const uint8_t *p, size_t len, uint8_t key[32],
-                             vt_err *err)
+/*
+ * The pin: made on first use; afterwards the PCRs must hold the values it names, or the TPM
+ * would derive another root and nothing sealed before would open.  Saying so here is clearer
+ * than an AEAD failure per blob, and keeps a changed boot chain from sealing new data under a
+ * root that old data does not share.
+ */
+static vt_status pin_check(const char *path, uint32_t mask, const TPM2B_DIGEST *policy, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    TPM2B_PUBLIC pub;
-    TPM2B_PRIVATE priv;
-    TPM2B_SENSITIVE_DATA *data = NULL;
-    ESYS_TR obj = ESYS_TR_NONE, s = ESYS_TR_NONE;
-    uint32_t mask;
-    size_t off = 12;
-    TSS2_RC r;
+    uint8_t pin[PIN_LEN];
+    vt_status rc;
+    vt_buf b;
 
-    memset(&pub, 0, sizeof(pub));
-    memset(&priv, 0, sizeof(priv));
-    if (len < 12 || !vt_ct_equal(p, SEALED_MAGIC, 8) ||
-        Tss2_MU_TPM2B_PUBLIC_Unmarshal(p, len, &off, &pub) != TSS2_RC_SUCCESS ||
-        Tss2_MU_TPM2B_PRIVATE_Unmarshal(p, len, &off, &priv) != TSS2_RC_SUCCESS || off != len)
-        return vt_err_set(err, VT_E_FORMAT, "seal: the TPM sealed root file is malformed");
-    mask = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
-    if (mask == 0 || mask > 0x00ffffffu)
-        return vt_err_set(err, VT_E_FORMAT, "seal: the TPM sealed root names no PCR");
-    r = Esys_Load(c->esys, srk, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, &obj);
-    if (r != TSS2_RC_SUCCESS) {
-        rc = vt_err_set(err, VT_E_CRYPTO, "seal: this TPM cannot load the sealed root (another TPM, or the owner "
-                                          "seed changed): %s", vt__tpm_rc(r));
-        goto out;
-    }
-    rc = pcr_session(c, TPM2_SE_POLICY, mask, &s, NULL, err);
-    if (rc != VT_OK)
-        goto out;
-    r = Esys_Unseal(c->esys, obj, s, ESYS_TR_NONE, ESYS_TR_NONE, &data);
-    if (r != TSS2_RC_SUCCESS) {
+    if (policy->size != 32)
+        return vt_err_set(err, VT_E_INTERNAL, "seal: PolicyPCR digest of %u bytes", policy->size);
+    memcpy(pin, PIN_MAGIC, 8);
+    put_u32be(pin + 8, mask);
+    memcpy(pin + 12, policy->buffer, 32);
+    if (access(path, F_OK) != 0)
+        return vt_file_create(NULL, path, pin, sizeof(pin), 0600, err); /* or the one made meanwhile */
+    vt_buf_init(&b);
+    rc = vt_file_read(&b, path, 4 * PIN_LEN, err);
+    if (rc == VT_OK && (b.len != PIN_LEN || !vt_ct_equal(b.data, PIN_MAGIC, 8)))
+        rc = vt_err_set(err, VT_E_FORMAT, "seal: %s is not a TPM sealing root pin", path);
+    else if (rc == VT_OK && !vt_ct_equal(b.data + 8, pin + 8, 4))
+        rc = vt_err_set(err, VT_E_ARG, "seal: %s pins PCRs 0x%02x%02x%02x, not 0x%06x", path, b.data[9], b.data[10],
+                        b.data[11], mask);
+    else if (rc == VT_OK && !vt_ct_equal(b.data + 12, pin + 12, 32))
         rc = vt_err_set(err, VT_E_CRYPTO,
-                        "seal: the TPM refuses to unseal the root: PCRs 0x%06x hold other values than at sealing (%s)",
-                        mask, vt__tpm_rc(r));
-        goto out;
-    }
-    if (data->size != 32) {
-        rc = vt_err_set(err, VT_E_FORMAT, "seal: the TPM sealed root holds %u bytes, not 32", data->size);
-        goto out;
-    }
-    memcpy(key, data->buffer, 32);
-    rc = VT_OK;
-out:
-    if (data != NULL)
-        OPENSSL_cleanse(data, sizeof(*data));
-    Esys_Free(data);
-    if (s != ESYS_TR_NONE)
-        Esys_FlushContext(c->esys, s); /* a policy session that did not authorize stays loaded */
-    if (obj != ESYS_TR_NONE)
-        Esys_FlushContext(c->esys, obj);
+                        "seal: the TPM refuses the sealing root: PCRs 0x%06x hold other values than when it was "
+                        "first used (a changed boot chain); remove %s to seal under the values they hold now",
+                        mask, path);
+    vt_buf_free(&b);
     return rc;
 }
 
@@ -199,33 +173,41 @@ vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *stat
                            vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    ESYS_TR srk = ESYS_TR_NONE;
+    ESYS_TR trial = ESYS_TR_NONE, key = ESYS_TR_NONE;
+    TPM2B_DIGEST *policy = NULL;
     vt__tpm_conn c;
-    char path[4096];
-    vt_buf b;
-    int n;
+    char pin[4096], v1[4096];
+    int n, m;
 
     memset(out, 0, sizeof(*out));
     memset(&c, 0, sizeof(c));
-    vt_buf_init(&b);
     if (pcr_mask == 0)
         pcr_mask = VT_SEAL_TPM_PCRS;
     if (state_dir == NULL || pcr_mask > 0x00ffffffu)
         return vt_err_set(err, VT_E_ARG, "seal: TPM sealing needs a state directory and PCRs 0..23");
-    n = snprintf(path, sizeof(path), "%s/seal-root.tpm", state_dir);
-    if (n < 0 || (size_t)n >= sizeof(path))
+    n = snprintf(pin, sizeof(pin), "%s/seal-root-tpm.pin", state_dir);
+    m = snprintf(v1, sizeof(v1), "%s/seal-root.tpm", state_dir);
+    if (n < 0 || (size_t)n >= sizeof(pin) || m < 0 || (size_t)m >= sizeof(v1))
         return vt_err_set(err, VT_E_ARG, "seal: state directory path too long");
     rc = vt_dir_private(state_dir, err);
+    if (rc != VT_OK)
+        return rc;
+    if (access(v1, F_OK) == 0)
+        return vt_err_set(err, VT_E_POLICY,
+                          "seal: %s is a TPM sealing root of the first format, a stored object that whoever can "
+                          "write this directory and reach the TPM could have planted; it is not used (the root is "
+                          "now derived inside the TPM, docs/formats/tpm.md). Unseal what was sealed under it with "
+                          "the release that made it, remove the file, and seal again",
+                          v1);
+    rc = vt__tpm_open(&c, tcti, NULL, err);
     if (rc == VT_OK)
-        rc = vt__tpm_open(&c, tcti, NULL, err);
+        rc = pcr_session(&c, TPM2_SE_TRIAL, pcr_mask, &trial, &policy, err);
     if (rc == VT_OK)
-        rc = srk_load(&c, &srk, err);
-    if (rc == VT_OK && access(path, F_OK) != 0)
-        rc = seal_new(&c, srk, pcr_mask, path, err);
+        rc = pin_check(pin, pcr_mask, policy, err);
     if (rc == VT_OK)
-        rc = vt_file_read(&b, path, SEALED_MAX, err);
+        rc = root_key_load(&c, policy, &key, err);
     if (rc == VT_OK)
-        rc = unseal_root(&c, srk, b.data, b.len, out->key, err);
+        rc = root_hmac(&c, key, pcr_mask, out->key, err);
     if (rc != VT_OK) {
         vt_seal_root_wipe(out);
         goto out;
@@ -233,9 +215,11 @@ vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *stat
     out->platform = VT_SEAL_TPM;
     out->hardware = true;
 out:
-    if (srk != ESYS_TR_NONE)
-        Esys_FlushContext(c.esys, srk);
+    if (trial != ESYS_TR_NONE)
+        Esys_FlushContext(c.esys, trial);
+    if (key != ESYS_TR_NONE)
+        Esys_FlushContext(c.esys, key);
+    Esys_Free(policy);
     vt__tpm_close(&c);
-    vt_buf_free(&b);
     return rc;
 }
