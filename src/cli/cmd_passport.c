@@ -28,7 +28,8 @@ static void passport_usage(FILE *f)
                "  decode   prints the claims without checking anything.\n\n"
                "  show     the passport as the verifier stored it (--attestation adds the platform claims).\n\n"
                "  --jwks FILE|URL  the verifier's JWK Set (default <verifier>/.well-known/jwks.json)\n"
-               "  --verifier URL   default $VERITEE_VERIFIER or http://127.0.0.1:8600\n"
+               "  --verifier URL   the verifier whose keys you trust (default $VERITEE_VERIFIER); one of\n"
+               "                   --verifier, --jwks or VERITEE_VERIFIER is required for verify\n"
                "  --at TIME    verify as of TIME (RFC 3339 or @unix seconds; default now)\n"
                "  --accept-warning  also accept a passport whose status is warning\n"
                "  --json       print the claims as JSON\n"
@@ -180,7 +181,6 @@ static int passport_run(int argc, char **argv, bool verify)
     };
     vt_passport_verify_opts vo = { .accept_warning = false };
     const char *jwks_path = NULL, *at = NULL, *url = NULL;
-    char jwks_url[1200];
     bool json = false;
     vt_time now = vt_time_now();
     const char *vurl = NULL;
@@ -207,11 +207,8 @@ static int passport_run(int argc, char **argv, bool verify)
     }
     if (optind + 1 != argc)
         return vt_cli_usage_error("passport %s: needs one TOKEN or FILE", verify ? "verify" : "decode");
-    if (verify && jwks_path == NULL) {
-        vurl = vt_cli_verifier_url(url);
-        snprintf(jwks_url, sizeof(jwks_url), "%s/.well-known/jwks.json", vurl);
-        jwks_path = jwks_url;
-    }
+    if (verify)
+        vurl = vt_cli_trusted_verifier(url);
     if (at != NULL && vt_time_parse(&now, at, &err) != VT_OK)
         return vt_cli_usage_error("--at: %s", err.msg);
     rc = vt_cli_load_token(&tok, argv[optind], &err);
@@ -220,7 +217,7 @@ static int passport_run(int argc, char **argv, bool verify)
         return vt_cli_fail(rc, &err);
     }
     if (verify) {
-        rc = vt_cli_load_jwks_issuer(&set, issuer, sizeof(issuer), jwks_path, &err);
+        rc = vt_cli_verifier_keys(&set, issuer, sizeof(issuer), vurl, jwks_path, &err);
         if (rc != VT_OK) {
             ex = vt_cli_fail(rc, &err);
             goto out;

@@ -88,8 +88,15 @@ static void test_appraise_passport_cli__verify_decode(void **state)
     snprintf(cmd, sizeof(cmd), "'%s' passport verify '%s/jwks.json' --jwks '%s/jwks.json' >/dev/null 2>&1", bin, dir,
              dir);
     assert_int_equal(run(cmd), 2);
-    snprintf(cmd, sizeof(cmd), "'%s' passport verify '%s/passport.jwt' >/dev/null 2>&1", bin, dir);
+    /* No verifier configured: refused as a usage error, not checked against whatever answers on
+     * a default local port (another user's verifier would vouch for anything). */
+    snprintf(cmd, sizeof(cmd), "env -u VERITEE_VERIFIER '%s' passport verify '%s/passport.jwt' >/dev/null 2>&1", bin,
+             dir);
     assert_int_equal(run(cmd), 2);
+    snprintf(cmd, sizeof(cmd),
+             "env -u VERITEE_VERIFIER '%s' passport verify '%s/passport.jwt' 2>&1 | grep -q 'no verifier is configured'",
+             bin, dir);
+    assert_int_equal(run(cmd), 0);
     snprintf(cmd, sizeof(cmd), "'%s' passport decode '%s/passport.jwt' | grep -q 'NOT verified'", bin, dir);
     assert_int_equal(run(cmd), 0);
 
