@@ -13,6 +13,7 @@
 #define VERITEE_ATTESTER_H
 #include "veritee/base.h"
 #include "veritee/crypto.h"
+#include "veritee/http.h"
 #include "veritee/mlog.h"
 #include "veritee/tee.h"
 #ifdef __cplusplus
@@ -36,6 +37,8 @@ typedef struct vt_attester_opts {
     const char *auth_passport;
     const vt_pkey *auth_key;
     const char *tpm_hw_certs;  /* borrowed; tpm: vt_collect_opts.tpm_hw_certs (Azure: the VCEK chain) */
+    vt_http_conn *conn;        /* borrowed; NULL = a connection of the run's own.  A client that attests
+                                  again and again keeps one connection to the verifier across runs. */
 } vt_attester_opts;
 
 /*

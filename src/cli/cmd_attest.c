@@ -57,6 +57,17 @@ static vt_status load_or_make_key(vt_pkey **out, const char *path, vt_err *err)
     return rc;
 }
 
+/* --json: the verifier's reply (compact, as the attester keeps it) indented for people. */
+static void print_reply(const char *reply_json)
+{
+    json_t *j = json_loads(reply_json, 0, NULL);
+    char *s = j != NULL ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+    printf("%s\n", s != NULL ? s : reply_json);
+    free(s);
+    json_decref(j);
+}
+
 static int attest_remote(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -148,7 +159,7 @@ static int attest_remote(int argc, char **argv)
     if (rc == VT_E_POLICY && ar.reply_json != NULL && strcmp(ar.status, "contraindicated") == 0) {
         /* Refused: no passport was issued; show the appraisal that refused it. */
         if (json) {
-            printf("%s\n", ar.reply_json);
+            print_reply(ar.reply_json);
         } else {
             json_t *reply = json_loads(ar.reply_json, 0, NULL), *r;
             size_t i;
@@ -168,7 +179,7 @@ static int attest_remote(int argc, char **argv)
     if (ar.kind == VT_TEE_MOCK && !json)
         fprintf(stderr, "veritee: no hardware TEE in use: MOCK evidence (hardware_attested: false)\n");
     if (json) {
-        printf("%s\n", ar.reply_json);
+        print_reply(ar.reply_json);
     } else {
         json_t *reply = json_loads(ar.reply_json, 0, NULL), *r;
         size_t i;

@@ -178,6 +178,23 @@ static vt_status call(json_t **out, const vt_attester_opts *o, vt_http_conn *con
 }
 
 /* Whether a refusal's object is {"error":{"code":code,...}}. */
+/* The verifier's reply as compact text, members in its order (our writer: the pretty form is
+ * the CLI's to make, not every attestation's). NULL when out of memory. */
+static char *reply_text(const json_t *reply)
+{
+    vt_buf b;
+    char *s = NULL;
+
+    vt_buf_init(&b);
+    if (vt__json_dump_buf(&b, reply, JSON_COMPACT | JSON_PRESERVE_ORDER, NULL) == VT_OK &&
+        (s = malloc(b.len + 1)) != NULL) {
+        memcpy(s, b.data, b.len);
+        s[b.len] = '\0';
+    }
+    vt_buf_free(&b);
+    return s;
+}
+
 static bool error_code_is(const json_t *reply, const char *code)
 {
     const char *c = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
@@ -262,15 +279,15 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     rc = vt__jwk_object(&jwk, key, NULL, err); /* the tree, not its text read back */
     if (rc == VT_OK)
         rc = vt_mlog_to_json(&logtxt, log, err);
-    if (rc == VT_OK)
+    if (rc == VT_OK && o->conn == NULL)
         rc = vt_http_conn_new(&conn, err);
     /* A verifier that does not know the nonce it issued (a SQLite verifier restarted between
      * the challenge and the attest: its challenges live in its process) is asked once more. */
     if (rc == VT_OK)
-        rc = attempt(&reply, &out->kind, o, conn, log, logtxt, jwk, key, err);
+        rc = attempt(&reply, &out->kind, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
     if (rc != VT_OK && error_code_is(reply, "nonce_unknown")) {
         json_decref(reply);
-        rc = attempt(&reply, &out->kind, o, conn, log, logtxt, jwk, key, err);
+        rc = attempt(&reply, &out->kind, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
     }
     if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
         strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {
@@ -278,7 +295,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         size_t i;
         /* No passport: the status, reason and reply say why; out stays filled for the caller. */
         snprintf(out->status, sizeof(out->status), "%s", "contraindicated");
-        out->reply_json = json_dumps(reply, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        out->reply_json = reply_text(reply);
         json_array_foreach(json_object_get(reply, "reasons"), i, r) {
             const char *c = json_string_value(json_object_get(r, "component"));
             const char *m = json_string_value(json_object_get(r, "reason"));
@@ -301,7 +318,7 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
             snprintf(out->id, sizeof(out->id), "%s", id);
             snprintf(out->status, sizeof(out->status), "%s", status);
             out->token = strdup(token);
-            out->reply_json = json_dumps(reply, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            out->reply_json = reply_text(reply);
             if (out->token == NULL || out->reply_json == NULL)
                 rc = vt_err_set(err, VT_E_NOMEM, "attester: out of memory");
             json_array_foreach(json_object_get(reply, "reasons"), i, r) {

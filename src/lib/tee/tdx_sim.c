@@ -395,19 +395,63 @@ static vt_status sim_qe_report(uint8_t rep[TDX_QE_REPORT_LEN], const uint8_t att
     return rc;
 }
 
-static vt_status sim_quote(vt_buf *out, const vt_sim_tdx_opts *opts, const vt__sim_ca *ca, const vt_x509 *leaf,
-                           const vt_pkey *leaf_key, vt_err *err)
+/*
+ * Certification data type 6 onto cd: QE report ‖ its signature by the PCK leaf ‖ auth data ‖
+ * type 5 PCK chain.  The QE reports its attestation key (att, raw) once, when the key is
+ * certified, so on one machine these bytes are the same in every quote.
+ */
+static vt_status sim_cert_data(vt_buf *cd, const vt__sim_ca *ca, const vt_x509 *leaf, const vt_pkey *leaf_key,
+                               const uint8_t *att, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    vt_buf q = { 0 }, sig = { 0 }, att = { 0 }, qsig = { 0 }, pem = { 0 }, cd = { 0 };
-    uint8_t hdr[TDX_HEADER_LEN], body[TDX_BODY15_LEN], rep[TDX_QE_REPORT_LEN], auth[TDX_QE_AUTH_DATA_LEN];
-    uint8_t bt[6], qeid[32];
-    size_t body_len = opts->version == 5 ? TDX_BODY15_LEN : TDX_BODY10_LEN;
+    vt_status rc;
+    vt_buf qsig = { 0 }, pem = { 0 };
+    uint8_t rep[TDX_QE_REPORT_LEN], auth[TDX_QE_AUTH_DATA_LEN];
     const vt_x509 *chain[3] = { leaf, ca->pck_ca, ca->root };
     static const uint8_t nul = 0;
 
     for (size_t i = 0; i < sizeof(auth); i++)
         auth[i] = (uint8_t)i; /* Intel's QE sends 00 01 .. 1f */
+    rc = sim_qe_report(rep, att, auth, sizeof(auth), err);
+    if (rc == VT_OK)
+        rc = vt_ecdsa_sign_raw(&qsig, leaf_key, VT_MD_SHA256, rep, sizeof(rep), err);
+    if (rc == VT_OK)
+        rc = sim_pem_chain(&pem, chain, 3, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&pem, &nul, 1, err); /* real quotes end the chain with a NUL */
+    if (rc == VT_OK && qsig.len != TDX_QE_REPORT_SIG_LEN)
+        rc = vt_err_set(err, VT_E_INTERNAL, "tdx sim: signature is not 64 bytes");
+    if (rc == VT_OK)
+        rc = vt_buf_append(cd, rep, sizeof(rep), err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(cd, qsig.data, qsig.len, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_u16le(cd, (uint16_t)sizeof(auth), err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(cd, auth, sizeof(auth), err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_u16le(cd, TDX_CERT_PCK_CHAIN, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append_u32le(cd, (uint32_t)pem.len, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(cd, pem.data, pem.len, err);
+    vt_buf_free(&qsig);
+    vt_buf_free(&pem);
+    return rc;
+}
+
+static vt_status sim_machine_cert_data(vt_buf *cd, const vt_sim_tdx_opts *opts, const vt__sim_ca *ca,
+                                       const vt_x509 *leaf, const vt_pkey *leaf_key, const uint8_t *att,
+                                       vt_err *err);
+
+static vt_status sim_quote(vt_buf *out, const vt_sim_tdx_opts *opts, const vt__sim_ca *ca, const vt_x509 *leaf,
+                           const vt_pkey *leaf_key, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf q = { 0 }, sig = { 0 }, att = { 0 }, cd = { 0 };
+    uint8_t hdr[TDX_HEADER_LEN], body[TDX_BODY15_LEN];
+    uint8_t bt[6], qeid[32];
+    size_t body_len = opts->version == 5 ? TDX_BODY15_LEN : TDX_BODY10_LEN;
+
     rc = vt_pkey_public_raw(&att, ca->qe_key, err);
     if (rc == VT_OK && att.len != TDX_ATT_KEY_LEN)
         rc = vt_err_set(err, VT_E_INTERNAL, "tdx sim: attestation key has %zu raw bytes", att.len);
@@ -436,34 +480,10 @@ static vt_status sim_quote(vt_buf *out, const vt_sim_tdx_opts *opts, const vt__s
     /* Quote signature over everything so far. */
     if (rc == VT_OK)
         rc = vt_ecdsa_sign_raw(&sig, ca->qe_key, VT_MD_SHA256, q.data, q.len, err);
-    /* QE report, signed by the PCK leaf. */
-    if (rc == VT_OK)
-        rc = sim_qe_report(rep, att.data, auth, sizeof(auth), err);
-    if (rc == VT_OK)
-        rc = vt_ecdsa_sign_raw(&qsig, leaf_key, VT_MD_SHA256, rep, sizeof(rep), err);
-    if (rc == VT_OK)
-        rc = sim_pem_chain(&pem, chain, 3, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append(&pem, &nul, 1, err); /* real quotes end the chain with a NUL */
-    if (rc == VT_OK && (sig.len != TDX_SIG_LEN || qsig.len != TDX_QE_REPORT_SIG_LEN))
+    if (rc == VT_OK && sig.len != TDX_SIG_LEN)
         rc = vt_err_set(err, VT_E_INTERNAL, "tdx sim: signature is not 64 bytes");
-    if (rc != VT_OK)
-        goto out;
-
-    /* Certification data type 6: QE report ‖ sig ‖ auth data ‖ type 5 PCK chain. */
-    rc = vt_buf_append(&cd, rep, sizeof(rep), err);
     if (rc == VT_OK)
-        rc = vt_buf_append(&cd, qsig.data, qsig.len, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_u16le(&cd, (uint16_t)sizeof(auth), err);
-    if (rc == VT_OK)
-        rc = vt_buf_append(&cd, auth, sizeof(auth), err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_u16le(&cd, TDX_CERT_PCK_CHAIN, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append_u32le(&cd, (uint32_t)pem.len, err);
-    if (rc == VT_OK)
-        rc = vt_buf_append(&cd, pem.data, pem.len, err);
+        rc = sim_machine_cert_data(&cd, opts, ca, leaf, leaf_key, att.data, err);
     /* Signature data: sig ‖ attestation key ‖ type 6 ‖ size ‖ certification data. */
     if (rc == VT_OK)
         rc = vt_buf_append_u32le(&q, (uint32_t)(TDX_SIG_LEN + TDX_ATT_KEY_LEN + 6 + cd.len), err);
@@ -485,8 +505,6 @@ out:
     vt_buf_free(&q);
     vt_buf_free(&sig);
     vt_buf_free(&att);
-    vt_buf_free(&qsig);
-    vt_buf_free(&pem);
     vt_buf_free(&cd);
     return rc;
 }
@@ -820,6 +838,9 @@ static struct {
     vt_collateral *coll;
     vt_time coll_now;
     bool out_of_date, revoked, no_crl;
+    vt_buf cd;                       /* certification data of cd_leaf and the key cd_att */
+    const vt_x509 *cd_leaf;          /* identity only: machine.leaf when cd was made */
+    uint8_t cd_att[TDX_ATT_KEY_LEN];
 } machine;
 
 static void machine_forget(void)
@@ -828,7 +849,46 @@ static void machine_forget(void)
     vt_x509_free(machine.leaf);
     vt_pkey_free(machine.leaf_key);
     vt_collateral_free(machine.coll);
+    vt_buf_free(&machine.cd);
     memset(&machine, 0, sizeof(machine));
+}
+
+/* The machine's certification data onto cd: made once per leaf and attestation key, as the
+ * QE makes it once when its key is certified (one ECDSA signature and three PEM encodings
+ * fewer per quote). */
+static vt_status sim_machine_cert_data(vt_buf *cd, const vt_sim_tdx_opts *opts, const vt__sim_ca *ca,
+                                       const vt_x509 *leaf, const vt_pkey *leaf_key, const uint8_t *att,
+                                       vt_err *err)
+{
+    vt_buf fresh = { 0 };
+    vt_status rc;
+
+    if (!opts->same_machine)
+        return sim_cert_data(cd, ca, leaf, leaf_key, att, err);
+    pthread_mutex_lock(&machine_lock);
+    if (machine.cd.len > 0 && machine.cd_leaf == leaf && machine.leaf == leaf &&
+        memcmp(machine.cd_att, att, TDX_ATT_KEY_LEN) == 0) {
+        rc = vt_buf_append(cd, machine.cd.data, machine.cd.len, err);
+        pthread_mutex_unlock(&machine_lock);
+        return rc;
+    }
+    pthread_mutex_unlock(&machine_lock);
+    rc = sim_cert_data(&fresh, ca, leaf, leaf_key, att, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(cd, fresh.data, fresh.len, err);
+    if (rc == VT_OK) {
+        pthread_mutex_lock(&machine_lock);
+        if (machine.leaf == leaf) { /* still this machine: keep it for the next quote */
+            vt_buf_free(&machine.cd);
+            machine.cd = fresh;
+            memset(&fresh, 0, sizeof(fresh));
+            machine.cd_leaf = leaf;
+            memcpy(machine.cd_att, att, TDX_ATT_KEY_LEN);
+        }
+        pthread_mutex_unlock(&machine_lock);
+    }
+    vt_buf_free(&fresh);
+    return rc;
 }
 
 static vt_status sim_machine(vt_x509 **leaf, vt_pkey **leaf_key, uint64_t *serial, const vt__sim_ca *ca,
