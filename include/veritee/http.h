@@ -301,6 +301,12 @@ typedef struct vt_http_server_opts {
     vt_status (*thread_init)(void **tctx, void *arg, unsigned index, vt_err *err);
     void (*thread_fini)(void *tctx, void *arg);
     void *thread_arg;
+    /* Browsers (vt_origin_check): a request whose Origin is not allowed is answered 403
+     * origin_not_allowed before routing.  origins borrowed, outliving the server; NULL = loopback
+     * origins only.  origin_hint (static, optional) tells the refused page's operator how to allow
+     * an origin ("start the verifier with --allow-origin ORIGIN"). */
+    const vt_origin_list *origins;
+    const char *origin_hint;
 } vt_http_server_opts;
 
 typedef struct vt_http_server vt_http_server; /* caller owns, vt_http_server_free() */
