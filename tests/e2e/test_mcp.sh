@@ -168,6 +168,21 @@ grpc '{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"chat","
 status_is 400 "gateway chat with a null id"
 grpc '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"chat","arguments":{}}}'
 contains '"isError":true' "chat without a prompt is refused"
+# Browsers on the gateway's MCP endpoint: a foreign Origin is refused before any tool runs (the
+# chat below would reach the echo upstream, which numbers its answers: chatcmpl-echo-N).
+CHAT='{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"from a page","model":"echo"}}}'
+echo_n() { jq -r '.result.structuredContent.response.id // empty' "$TMP/out" | sed 's/.*-//'; }
+grpc "$CHAT"; status_is 200 "gateway chat before"; n0=$(echo_n)
+orpc http://evil.example "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: a foreign Origin on POST /mcp"
+contains '"code":"origin_not_allowed"' "the gateway's error shape"; contains 'allowed_origins' "names the option"
+lacks '"result"' "gateway: no tool ran"
+orpc null "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: Origin null"
+orpc http://127.0.0.1.evil.example "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: a look-alike of 127.0.0.1"
+grpc "$CHAT"; status_is 200 "gateway chat after"; n1=$(echo_n)
+[ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a refused chat reached the upstream (echo $n0 then $n1)"; }
+orpc "http://localhost:${GW##*:}" "$CHAT" "http://$GW/mcp"; status_is 200 "gateway: a loopback origin"
+contains '"isError":false' "gateway: the loopback page's chat ran"
 expect 0 "gateway GET /mcp is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' 'http://$GW/mcp') = 405 ]"
 expect 0 "gateway discovery" -- curl -sf "http://$GW/.well-known/mcp"
 contains '"name":"veritee-gateway"' "gateway discovery names it"
