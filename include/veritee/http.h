@@ -36,6 +36,7 @@ typedef struct vt_http_req {
     void *thread_ctx;            /* what opts.thread_init made for this worker */
     void *server_req;            /* the server's own state of this request (vt_http_reply_later);
                                     NULL when no server is behind the call */
+    const char *mcp_protocol_version; /* the MCP-Protocol-Version header, or NULL (POST /mcp reads it) */
 } vt_http_req;
 
 typedef struct vt_http_resp {

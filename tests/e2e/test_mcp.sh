@@ -85,6 +85,17 @@ expect 2 "--allow-origin null" -- timeout 10 "$VT" verifier --listen 127.0.0.1:0
 expect 0 "verifier --help" -- "$VT" verifier --help
 contains "--allow-origin" "help names --allow-origin"
 
+# --- MCP-Protocol-Version: a revision the server does not speak is 400; absent is 2025-03-26 ---
+vrpc() { # VERSION BODY [URL]
+  curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' -H "MCP-Protocol-Version: $1" \
+    --data-binary "$2" "${3:-$V/mcp}" >"$TMP/code"; }
+vrpc 1999-01-01 "$LIST"; status_is 400 "an unsupported MCP-Protocol-Version"
+contains '"code":-32600' "a JSON-RPC error"; contains '2025-06-18' "names the revisions spoken"; lacks '"result"' "no tool ran"
+vrpc bogus '{"jsonrpc":"2.0","id":1,"method":"ping"}'; status_is 400 "a malformed MCP-Protocol-Version"
+for ver in 2025-11-25 2025-06-18 2025-03-26; do
+  vrpc "$ver" "$LIST"; status_is 200 "MCP-Protocol-Version $ver"
+done
+
 # A tool's inner call of a route is counted against the caller's address, as that route's
 # own request would be: one client spending its rate must not leave another client's calls
 # refused (two client addresses on the loopback, --rate 1 --burst 2).
@@ -178,7 +189,9 @@ contains '"code":"origin_not_allowed"' "the gateway's error shape"; contains 'al
 lacks '"result"' "gateway: no tool ran"
 orpc null "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: Origin null"
 orpc http://127.0.0.1.evil.example "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: a look-alike of 127.0.0.1"
-grpc "$CHAT"; status_is 200 "gateway chat after"; n1=$(echo_n)
+vrpc 1999-01-01 "$CHAT" "http://$GW/mcp"; status_is 400 "gateway: an unsupported MCP-Protocol-Version"
+contains '"code":-32600' "gateway: a JSON-RPC error"; lacks '"result"' "gateway: no chat under a bad revision"
+vrpc 2025-06-18 "$CHAT" "http://$GW/mcp"; status_is 200 "gateway: MCP-Protocol-Version 2025-06-18"; n1=$(echo_n)
 [ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: a refused chat reached the upstream (echo $n0 then $n1)"; }
 orpc "http://localhost:${GW##*:}" "$CHAT" "http://$GW/mcp"; status_is 200 "gateway: a loopback origin"

@@ -228,6 +228,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.request_id = rid;
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
+    r.mcp_protocol_version = evhttp_find_header(evhttp_request_get_input_headers(ev), "MCP-Protocol-Version");
     rs = (struct req_state){ .w = w, .ev = ev, .body = &body, .t0 = t0 };
     r.server_req = &rs;
 
@@ -290,6 +291,7 @@ vt_http_later *vt_http_reply_later(vt_http_resp *resp, const vt_http_req *req, v
     l->r.server_req = NULL;
     l->r.thread_ctx = NULL;
     l->r.authorization = NULL;
+    l->r.mcp_protocol_version = NULL;
     memset(l->r.params, 0, sizeof(l->r.params));
     rs->later = l;
     resp->later = true;
