@@ -36,6 +36,7 @@ typedef struct vt_http_req {
     void *thread_ctx;            /* what opts.thread_init made for this worker */
     void *server_req;            /* the server's own state of this request (vt_http_reply_later);
                                     NULL when no server is behind the call */
+    const char *mcp_protocol_version; /* the MCP-Protocol-Version header, or NULL (POST /mcp reads it) */
 } vt_http_req;
 
 typedef struct vt_http_resp {
@@ -120,6 +121,68 @@ VT_NODISCARD VT_API vt_status vt_ratelimit_new(vt_ratelimit **out, double rate, 
 /* Takes one token for key at time now_ms (monotonic milliseconds); false = over the limit. */
 VT_API bool vt_ratelimit_take(vt_ratelimit *rl, const char *key, int64_t now_ms);
 VT_API void vt_ratelimit_free(vt_ratelimit *rl);
+
+/* ---- Origin: which browser pages may call a service ----
+ *
+ * A browser names the page that makes a request in its Origin header; other
+ * clients (curl, the SDKs, the CLI) send none.  Both services refuse a request
+ * whose Origin is neither a loopback origin nor in the operator's allow-list,
+ * before any route runs, so that a page of another site (a cross-site POST
+ * that needs no CORS preflight, or a DNS-rebinding page) cannot drive them
+ * from a visitor's browser.  The rule and its reasons: src/lib/http/origin.c;
+ * for operators: docs/operations.md ("Browsers and the Origin header").
+ */
+#define VT_ORIGIN_MAX 32         /* entries of one allow-list */
+#define VT_ORIGIN_LEN_MAX 255    /* bytes of one origin, header value or entry */
+
+/* scheme://host[:port], normalised: compared field by field. */
+typedef struct vt_origin {
+    bool https;                       /* else http */
+    char host[VT_ORIGIN_LEN_MAX + 1]; /* lowercase; an IPv6 address in its RFC 5952 text, without brackets */
+    bool ipv6;
+    uint16_t port;                    /* the scheme's default (80, 443) when the text has none */
+} vt_origin;
+
+typedef struct vt_origin_list {
+    vt_origin entries[VT_ORIGIN_MAX];
+    size_t count;
+} vt_origin_list;
+
+/*
+ * Parses an origin as a browser serialises it (RFC 6454 section 6.1):
+ * "http" or "https", "://", a host (a name of [A-Za-z0-9._-], a dotted IPv4
+ * address, or [IPv6]) and an optional ":port" (1..65535); nothing else (no
+ * path, not even "/", no userinfo, query or space).  Scheme and host are
+ * compared without case.  VT_E_LIMIT beyond VT_ORIGIN_LEN_MAX bytes,
+ * VT_E_FORMAT for anything else (err names the part); *out is zeroed on failure.
+ */
+VT_NODISCARD VT_API vt_status vt_origin_parse(vt_origin *out, const char *s, size_t len, vt_err *err);
+/* "scheme://host[:port]" into out (the default port left out, IPv6 in brackets); truncated to fit. */
+VT_API void vt_origin_format(char *out, size_t out_len, const vt_origin *o);
+/* An empty list (loopback origins only). */
+VT_API void vt_origin_list_init(vt_origin_list *l);
+/*
+ * Adds one allowed origin (vt_origin_parse's form; an origin already listed is
+ * not added twice).  VT_E_ARG for "null" and "*" (neither can be allowed: every
+ * sandboxed page sends null, and * would allow every site), VT_E_LIMIT beyond
+ * VT_ORIGIN_MAX entries, else vt_origin_parse's errors.  l unchanged on failure.
+ */
+VT_NODISCARD VT_API vt_status vt_origin_list_add(vt_origin_list *l, const char *origin, vt_err *err);
+/*
+ * The decision on one request's Origin header value (NULL when absent): VT_OK
+ * for no Origin, a loopback origin (http(s)://localhost, 127.0.0.0/8, [::1],
+ * any port) or one in l (NULL = empty list); VT_E_POLICY for anything else,
+ * "null", a malformed or an overlong value, with err saying which (an echoed
+ * origin is its normalised, printable form; a malformed one is not echoed).
+ */
+VT_NODISCARD VT_API vt_status vt_origin_check(const vt_origin_list *l, const char *value, vt_err *err);
+/*
+ * vt_origin_check on the request's Origin header; more than one Origin header
+ * is VT_E_POLICY.  What both services call before routing.  req borrowed.
+ */
+struct evhttp_request;
+VT_NODISCARD VT_API vt_status vt_origin_check_request(const vt_origin_list *l, struct evhttp_request *req,
+                                                      vt_err *err);
 
 /* ---- Prometheus metrics ---- */
 typedef struct vt_metrics vt_metrics; /* caller owns, vt_metrics_free(); thread-safe */
@@ -239,6 +302,12 @@ typedef struct vt_http_server_opts {
     vt_status (*thread_init)(void **tctx, void *arg, unsigned index, vt_err *err);
     void (*thread_fini)(void *tctx, void *arg);
     void *thread_arg;
+    /* Browsers (vt_origin_check): a request whose Origin is not allowed is answered 403
+     * origin_not_allowed before routing.  origins borrowed, outliving the server; NULL = loopback
+     * origins only.  origin_hint (static, optional) tells the refused page's operator how to allow
+     * an origin ("start the verifier with --allow-origin ORIGIN"). */
+    const vt_origin_list *origins;
+    const char *origin_hint;
 } vt_http_server_opts;
 
 typedef struct vt_http_server vt_http_server; /* caller owns, vt_http_server_free() */

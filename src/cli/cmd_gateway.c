@@ -16,7 +16,8 @@
 #include "gateway/trust.h"
 
 enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK, O_PLATFORM, O_SIMULATE, O_UNVERIFIED,
-       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12, O_DTYPE };
+       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12, O_DTYPE, O_ALLOW_ORIGIN };
+#define ORIGIN_FLAGS_MAX 64 /* --allow-origin flags read (the list itself holds VT_ORIGIN_MAX) */
 
 static void gateway_usage(FILE *f)
 {
@@ -50,6 +51,11 @@ static void gateway_usage(FILE *f)
             "  --deployment-type T full (default), model, app or bridge: what this gateway serves\n"
             "                     (docs/workflows.md); must agree with --config's \"deployment_type\"\n"
             "                     and with the passport's environment\n"
+            "  --allow-origin ORIGIN  a web app (scheme://host[:port]) whose pages may call the gateway\n"
+            "                     from a browser, added to the config's \"allowed_origins\"; repeatable.\n"
+            "                     Requests with no Origin (curl, SDKs, relays) and from loopback pages\n"
+            "                     are always served; any other Origin gets 403 (docs/gateway.md,\n"
+            "                     \"Browsers\").  Under a measured boot it may only restate the file's list\n"
             "  --measure-only     print the boot measurement log as JSON and exit (what to register)\n"
             "  --json             print the listening address as one JSON line on stdout\n\n"
             "Stops cleanly on SIGINT or SIGTERM.\n");
@@ -67,6 +73,7 @@ int vt_cmd_gateway(int argc, char **argv)
         { "listen-plain", required_argument, NULL, O_LISTEN_PLAIN }, { "tls-cert", required_argument, NULL, O_TLS_CERT },
         { "tls12", no_argument, NULL, O_TLS12 },
         { "deployment-type", required_argument, NULL, O_DTYPE },
+        { "allow-origin", required_argument, NULL, O_ALLOW_ORIGIN },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
     vt_gw_trust_opts to;
@@ -82,6 +89,8 @@ int vt_cmd_gateway(int argc, char **argv)
     vt_gw_ohttp *ohttp = NULL;
     const char *listen_plain = NULL, *tls_cert = NULL;
     bool tls12 = false, use_tls;
+    const char *origin_flags[ORIGIN_FLAGS_MAX];
+    size_t origin_flag_count = 0;
     char *transport = NULL;
     vt_tls_server *tls = NULL;
     vt_pkey *tls_key = NULL;
@@ -114,6 +123,11 @@ int vt_cmd_gateway(int argc, char **argv)
         }
         case O_CONFIG: config = optarg; break;
         case O_DTYPE: dtype = optarg; break;
+        case O_ALLOW_ORIGIN:
+            if (origin_flag_count == ORIGIN_FLAGS_MAX)
+                return vt_cli_usage_error("gateway: --allow-origin: at most %d", VT_ORIGIN_MAX);
+            origin_flags[origin_flag_count++] = optarg;
+            break;
         case O_LISTEN: listen = optarg; break;
         case O_LISTEN_PLAIN: listen_plain = optarg; break;
         case O_TLS_CERT: tls_cert = optarg; break;
@@ -175,6 +189,21 @@ int vt_cmd_gateway(int argc, char **argv)
                             cfg.deployment_type != NULL ? cfg.deployment_type : "full");
         else if ((cfg.deployment_type = strdup(dtype)) == NULL)
             rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");
+    }
+    /* The allow-list is measured with the file: under a measured boot a flag may only restate it
+     * (or name a loopback origin, allowed anyway), as --upstream and --deployment-type. */
+    for (size_t i = 0; rc == VT_OK && i < origin_flag_count; i++) {
+        vt_origin_list one;
+        vt_err e = { 0 };
+        bool measured = cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only;
+        vt_origin_list_init(&one);
+        if (vt_origin_list_add(&one, origin_flags[i], &e) != VT_OK)
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --allow-origin %.300s: %s", origin_flags[i], e.msg);
+        else if (measured && vt_origin_check(&cfg.origins, origin_flags[i], NULL) != VT_OK)
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --allow-origin %.300s is not in the config file's "
+                            "\"allowed_origins\" (the file is what is measured: list it there)", origin_flags[i]);
+        else if (vt_origin_list_add(&cfg.origins, origin_flags[i], &e) != VT_OK)
+            rc = vt_err_set(&err, e.code, "gateway: --allow-origin %.300s: %s", origin_flags[i], e.msg);
     }
     if (rc == VT_OK)
         rc = vt_gw_config_check(&cfg, &err);

@@ -12,6 +12,7 @@ enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THRE
 enum { O_LOG_ORIGIN = 512, O_WITNESS, O_COMMIT_DELAY };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 enum { O_SIMROOT = 600 };
+enum { O_ALLOW_ORIGIN = 700 };
 
 static void usage(FILE *f)
 {
@@ -42,6 +43,10 @@ static void usage(FILE *f)
                "  --max-per-client N       open connections from one client address (default 64)\n"
                "  --request-timeout S      a complete request must arrive within S seconds of accept\n"
                "                           (or of the previous reply), else 408; idle timeout S+1 (default 10)\n"
+               "  --allow-origin ORIGIN    a web app (scheme://host[:port]) whose pages may call this verifier\n"
+               "                           from a browser; repeatable, up to 32.  Requests with no Origin\n"
+               "                           (curl, the CLI, SDKs) and from loopback pages are always served;\n"
+               "                           any other Origin gets 403 (docs/verifier.md, \"Browsers\")\n"
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
                "                           fixed by the first checkpoint; docs/log.md)\n"
@@ -117,6 +122,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "max-per-client", required_argument, NULL, O_PERCLIENT },
         { "request-timeout", required_argument, NULL, O_REQTIMEOUT },
         { "quiet", no_argument, NULL, O_QUIET },
+        { "allow-origin", required_argument, NULL, O_ALLOW_ORIGIN },
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
         { "log-commit-delay", required_argument, NULL, O_COMMIT_DELAY },
         { "witness", required_argument, NULL, O_WITNESS },
@@ -152,6 +158,12 @@ int vt_cmd_verifier(int argc, char **argv)
             cfg.sim_roots[cfg.sim_root_count++] = optarg;
             break;
         case O_QUIET: cfg.quiet = true; break;
+        case O_ALLOW_ORIGIN: {
+            vt_err e = { 0 };
+            if (vt_origin_list_add(&cfg.origins, optarg, &e) != VT_OK)
+                return vt_cli_usage_error("--allow-origin %.300s: %s", optarg, e.msg);
+            break;
+        }
         case O_LOG_ORIGIN:
             if (!vt_note_name_valid(optarg))
                 return vt_cli_usage_error("--log-origin: a non-empty name without spaces or '+'");

@@ -307,6 +307,30 @@ static vt_status parse_auditors(vt_gw_config *c, json_t *arr, vt_err *err)
     return VT_OK;
 }
 
+/* "allowed_origins": ["https://app.example.com", ...]; replaces what c has, or leaves it as it was. */
+static vt_status parse_origins(vt_gw_config *c, json_t *arr, vt_err *err)
+{
+    vt_origin_list l;
+    size_t i;
+    json_t *v;
+
+    if (!json_is_array(arr))
+        return vt_err_set(err, VT_E_ARG, "gateway config: allowed_origins must be an array of origins "
+                          "(\"https://app.example.com\")");
+    if (json_array_size(arr) > VT_ORIGIN_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "gateway config: allowed_origins lists more than %d origins", VT_ORIGIN_MAX);
+    vt_origin_list_init(&l);
+    json_array_foreach(arr, i, v) {
+        vt_err e = { 0 };
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+            return vt_err_set(err, VT_E_ARG, "gateway config: allowed_origins[%zu] must be a string", i);
+        if (vt_origin_list_add(&l, json_string_value(v), &e) != VT_OK)
+            return vt_err_set(err, VT_E_ARG, "gateway config: allowed_origins[%zu]: %s", i, e.msg);
+    }
+    c->origins = l;
+    return VT_OK;
+}
+
 vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_err *err)
 {
     json_error_t jerr;
@@ -366,6 +390,8 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
             vt_gw_dtype t;
             rc = vt_gw_dtype_parse(&t, json_string_value(v)) ? get_string(&c->deployment_type, v, key, err)
                  : vt_err_set(err, VT_E_ARG, "gateway config: deployment_type must be full, model, app or bridge");
+        } else if (strcmp(key, "allowed_origins") == 0) {
+            rc = parse_origins(c, v, err);
         } else if (strcmp(key, "workflow") == 0) {
             json_t *w = NULL;
             rc = vt_gw_workflow_config(&w, v, err);
@@ -442,6 +468,15 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
     json_object_set_new(doc, "deployment_type", json_string(c->deployment_type != NULL ? c->deployment_type : "full"));
     if (c->workflow != NULL)
         json_object_set(doc, "workflow", c->workflow);
+    {
+        json_t *origins = json_array();
+        for (size_t i = 0; origins != NULL && i < c->origins.count; i++) {
+            char o[VT_ORIGIN_LEN_MAX + 16];
+            vt_origin_format(o, sizeof(o), &c->origins.entries[i]);
+            json_array_append_new(origins, json_string(o));
+        }
+        json_object_set_new(doc, "allowed_origins", origins);
+    }
     *out = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(doc);
     return *out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "gateway config: out of memory");

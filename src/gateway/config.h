@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "veritee/base.h"
+#include "veritee/http.h"
 
 struct vt_gw_deploy;
 
@@ -61,6 +62,9 @@ typedef struct vt_gw_config {
     char *deployment_type;       /* owned, NULL = "full" */
     json_t *workflow;            /* owned reference, NULL when absent */
     struct vt_gw_deploy *deploy; /* owned: built from the two above by vt_gw_deploy_new (cmd_gateway.c) */
+    /* Browser pages allowed to call the gateway besides loopback ones ("allowed_origins", then
+     * --allow-origin; vt_origin_check before any route, docs/gateway.md "Browsers"). */
+    vt_origin_list origins;
 } vt_gw_config;
 
 /* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */

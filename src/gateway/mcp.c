@@ -353,6 +353,16 @@ void vt_gw_mcp_serve(struct evhttp_request *req, const vt_gw_mcp_env *env, bool 
         send_json(req, 405, "{\"error\":{\"message\":\"POST only\",\"type\":\"invalid_request_error\"}}");
         return;
     }
+    if (vt_mcp_check_version(&out, evhttp_find_header(evhttp_request_get_input_headers(req),
+                                                      "MCP-Protocol-Version")) != VT_OK) {
+        evhttp_send_error(req, 503, "out of memory");
+        return;
+    }
+    if (out != NULL) { /* a revision this server does not speak: no tool, no chat */
+        send_json(req, 400, out);
+        free(out);
+        return;
+    }
     if (n > env->cfg->limits.max_request_bytes || n > VT_MCP_MAX_BODY) {
         send_json(req, 413, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"message too large\"}}");
         return;

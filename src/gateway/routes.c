@@ -70,6 +70,17 @@ void gwp_handle(struct evhttp_request *req, void *arg)
 
     if (path == NULL || *path == '\0')
         path = "/";
+    /* A page of another site, or a DNS-rebinding page, is refused before any route runs: the
+     * API, MCP, Oblivious HTTP (relays send no Origin; a browser posting to it does) and the
+     * local answers alike (http/origin.c). */
+    if (vt_origin_check_request(&gw->cfg->origins, req, &err) != VT_OK) {
+        char msg[sizeof(err.msg) + 160];
+        const char *why = strncmp(err.msg, "http: ", 6) == 0 ? err.msg + 6 : err.msg; /* "gateway: " instead */
+        snprintf(msg, sizeof(msg), "gateway: %s (a page of another site may not call the gateway; the operator "
+                 "allows a web app's origin with \"allowed_origins\" in the config file)", why);
+        gwp_reply_error(req, 403, "invalid_request_error", "origin_not_allowed", msg);
+        return;
+    }
     if (strcmp(path, "/mcp") == 0 || strcmp(path, "/.well-known/mcp") == 0) {
         const char *h = gw->cfg->listen_host;
         vt_gw_mcp_env env = { L->base, h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 ? "127.0.0.1" : strcmp(h, "::") == 0 ? "::1" : h,

@@ -203,7 +203,14 @@ static void h_mcp(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     int status = 500;
     vt_err e = { 0 };
 
-    if (vt_mcp_handle(&status, &out, &s, req->body, req->body_len, false, (void *)req) != VT_OK) {
+    if (vt_mcp_check_version(&out, req->mcp_protocol_version) != VT_OK) {
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+    } else if (out != NULL) { /* a revision this server does not speak: nothing runs */
+        if (vt_http_reply_json(resp, 400, out, &e) != VT_OK)
+            vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        else
+            snprintf(resp->code, sizeof(resp->code), "unsupported_protocol_version"); /* the access log's */
+    } else if (vt_mcp_handle(&status, &out, &s, req->body, req->body_len, false, (void *)req) != VT_OK) {
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
     } else if (out == NULL) {
         resp->status = 202;

@@ -264,6 +264,8 @@ int vf_run(const vf_config *cfg)
     o.thread_init = vf_thread_init;
     o.thread_fini = vf_thread_fini;
     o.thread_arg = &svc;
+    o.origins = &svc.cfg.origins;
+    o.origin_hint = "the verifier allows a web app's origin with --allow-origin ORIGIN";
     if (vt_http_server_new(&srv, &o, &svc.router, &err) != VT_OK) {
         fprintf(stderr, "veritee: %s\n", err.msg);
         vf_service_fini(&svc);

@@ -33,6 +33,15 @@ expect 2 "--upstream that changes the measured file's upstream" -- \
   "$VT" gateway --config "$TMP/g.json" --upstream http://127.0.0.1:1 --measure-only
 contains "differs from the config file's" "names the contradiction"
 expect 0 "--upstream restating the file's" -- "$VT" gateway --config "$TMP/g.json" --upstream "http://$ECHO" --measure-only
+# So is the Origin allow-list: --allow-origin may restate the file's "allowed_origins" (or name a
+# loopback origin, allowed anyway), not add a site the passport does not show.
+jq '. + {allowed_origins: ["https://app.example.com"]}' "$TMP/g.json" >"$TMP/g-o.json"
+expect 2 "--allow-origin that widens the measured file's allow-list" -- \
+  "$VT" gateway --config "$TMP/g-o.json" --allow-origin https://evil.example --measure-only
+contains "allowed_origins" "names the file's key"
+expect 0 "--allow-origin restating the file's" -- \
+  "$VT" gateway --config "$TMP/g-o.json" --allow-origin HTTPS://app.example.com:443 --allow-origin http://localhost:3000 \
+  --measure-only
 expect 0 "measure-only" -- "$VT" gateway --config "$TMP/g.json" --measure-only
 cp "$TMP/out" "$TMP/log.json"
 [ "$(jq -r '[.events[].component]|join(",")' "$TMP/log.json")" = "model,auditor,auditor,auditor,runtime,config" ] && ok || bad "boot log events: $(cat "$TMP/log.json")"

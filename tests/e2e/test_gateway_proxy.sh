@@ -56,6 +56,73 @@ contains '"id":"echo"' "models list"
 expect 0 "one model" -- curl -sS -i "$U/v1/models/echo"
 contains '"object":"model"' "model object"
 
+# Browsers (docs/operations.md, "Browsers and the Origin header"): a page of another site may
+# not drive the gateway from a visitor's browser.  A text/plain POST is a "simple request" (no
+# CORS preflight), so only the Origin check stands in its way; refused before any route runs,
+# the upstream never sees it (the echo upstream numbers its answers: chatcmpl-echo-N).
+echo_n() { post "$U/v1/chat/completions" -d "$(chat echo "$1")" | grep -o 'chatcmpl-echo-[0-9]*' | head -1 | sed 's/.*-//'; }
+n0=$(echo_n before)
+expect 0 "cross-site text/plain chat" -- curl -sS -i -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' \
+  --data-binary "$(chat echo 'from another site')" "$U/v1/chat/completions"
+contains "HTTP/1.1 403" "a foreign Origin is refused"
+contains '"code":"origin_not_allowed"' "403 code"
+contains 'Origin http://evil.example is not allowed' "403 names the origin"
+contains 'allowed_origins' "403 names the allow-list option"
+lacks 'from another site' "nothing of the body is echoed"
+for o in null 'http://127.0.0.1.evil.example' 'http://localhost.evil.example' 'http://evil.example/' \
+  "http://$GW.evil.example"; do
+  expect 0 "Origin $o" -- post -H "Origin: $o" "$U/v1/chat/completions" -d "$(chat echo x)"
+  contains "HTTP/1.1 403" "Origin $o refused"
+done
+# Every route, not only chat: the OHTTP endpoint (relays are not browsers, but a browser can post
+# to it), its key config, the models, health and attestation, and MCP.
+for r in "POST /v1/ohttp" "GET /.well-known/ohttp-keys" "GET /v1/models" "GET /healthz" "GET /v1/attestation" \
+  "POST /mcp" "GET /.well-known/mcp" "POST /v1/embeddings"; do
+  m=${r% *} p=${r#* } d=()
+  [ "$m" = POST ] && d=(--data-binary x)
+  expect 0 "$r from another site" -- curl -sS -i -X "$m" -H 'Origin: https://evil.example' "${d[@]}" "$U$p"
+  contains "HTTP/1.1 403" "$r refused for a foreign Origin"
+done
+# DNS rebinding: the page's name now resolves to the gateway, so Host names it too and agrees
+# with Origin; that agreement proves nothing and the request is refused like any other site's.
+expect 0 "a rebinding page" -- post -H "Host: rebind.evil.example:${GW##*:}" \
+  -H "Origin: http://rebind.evil.example:${GW##*:}" "$U/v1/chat/completions" -d "$(chat echo x)"
+contains "HTTP/1.1 403" "Origin equal to Host is no pass"
+n1=$(echo_n after)
+[ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the upstream answered refused requests (echo $n0 then $n1)"; }
+# Loopback pages (a local app on another port), and no Origin at all, are served.
+for o in "http://127.0.0.1:5173" "http://localhost:3000" "https://[::1]:8443" "http://$GW"; do
+  expect 0 "Origin $o" -- post -H "Origin: $o" "$U/v1/chat/completions" -d "$(chat echo loop)"
+  contains "HTTP/1.1 200" "loopback Origin $o served"
+done
+# The allow-list: "allowed_origins" in the file and --allow-origin, checked at startup.
+cat >"$TMP/gw-o.json" <<JSON
+{"upstream": "http://$ECHO", "allowed_origins": ["https://App.Example.com:443", "http://intranet.example:8080"]}
+JSON
+expect 0 "check-config with allowed_origins" -- "$VT" gateway --config "$TMP/gw-o.json" --check-config
+contains '"https://app.example.com"' "allowed origins normalised"
+for v in '["https://app.example.com/"]' '["null"]' '["*"]' '["app.example.com"]' '["ftp://app.example.com"]' '[1]' \
+  '"https://app.example.com"' "[$(printf '"https://%0300d.example"' 0)]" "[$(seq -f '"https://a%g.example"' 1 33 | paste -sd,)]"; do
+  printf '{"upstream": "http://%s", "allowed_origins": %s}\n' "$ECHO" "$v" >"$TMP/gw-bad.json"
+  expect 2 "allowed_origins ${v:0:40} refused at startup" -- "$VT" gateway --config "$TMP/gw-bad.json" --check-config
+  contains "allowed_origins" "the error names the key"
+done
+expect 2 "--allow-origin with a path" -- "$VT" gateway --config "$TMP/gw.json" --allow-origin https://a.example/x \
+  --check-config
+contains "--allow-origin" "the error names the flag"
+expect 0 "gateway --help" -- "$VT" gateway --help
+contains "--allow-origin" "help names --allow-origin"
+start_gateway gwo "$TMP/gw-o.json" --allow-origin https://flag.example
+for o in https://app.example.com https://APP.example.COM:443 http://intranet.example:8080 https://flag.example; do
+  expect 0 "allowed Origin $o" -- post -H "Origin: $o" "http://$GW/v1/chat/completions" -d "$(chat echo listed)"
+  contains "HTTP/1.1 200" "listed Origin $o served"
+done
+for o in http://app.example.com https://app.example.com:8443 http://intranet.example https://evil.example; do
+  expect 0 "unlisted Origin $o" -- post -H "Origin: $o" "http://$GW/v1/chat/completions" -d "$(chat echo x)"
+  contains "HTTP/1.1 403" "unlisted Origin $o refused"
+done
+
 # Upstream errors pass through with status, content type and body (and a numeric Retry-After).
 expect 0 "upstream 429" -- post "$U/v1/chat/completions" -d "$(chat echo-status-429 x)"
 contains "HTTP/1.1 429" "429 status"

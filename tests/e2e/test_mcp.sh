@@ -53,10 +53,54 @@ curl -s -o "$TMP/out" -w '%{http_code}' --data-binary @"$TMP/big" "$V/mcp" >"$TM
 grep -Eq '^41[13]$' "$TMP/code" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: oversized body: $(cat "$TMP/code")"; }
 expect 0 "GET /mcp (no server stream) is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' '$V/mcp') = 405 ]"
 
+# --- browsers: the Origin header (docs/mcp.md) ---
+# A page of another site (or a DNS-rebinding page) may not call tools from a visitor's browser.
+orpc() { # ORIGIN BODY [URL]: as rpc, with an Origin header
+  curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' -H "Origin: $1" \
+    --data-binary "$2" "${3:-$V/mcp}" >"$TMP/code"; }
+LIST='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_environments"}}'
+orpc http://evil.example "$LIST"; status_is 403 "a foreign Origin on POST /mcp"
+contains '"code":"origin_not_allowed"' "the verifier's error shape"
+contains '--allow-origin' "names the allow-list option"
+lacks '"result"' "no tool ran"
+orpc null "$LIST"; status_is 403 "Origin null"
+orpc http://localhost.evil.example "$LIST"; status_is 403 "a look-alike of localhost"
+# The verifier's other routes too: a state-changing request with the admin token is refused
+# before it runs (the environment does not appear).
+curl -s -o "$TMP/out" -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" -H 'Origin: https://evil.example' \
+  -H 'Content-Type: text/plain' --data-binary '{"allow_simulated":true}' "$V/v1/environments/from-evil" >"$TMP/code"
+status_is 403 "PUT /v1/environments from another site"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$V/v1/environments/from-evil")" = 404 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: an environment was created from another site"; }
+curl -s -o "$TMP/out" -w '%{http_code}' -H 'Origin: https://evil.example' -H 'Content-Type: text/plain' \
+  --data-binary '{"platform":"tdx","evidence":"AA=="}' "$V/v1/verify" >"$TMP/code"
+status_is 403 "POST /v1/verify from another site"
+# The verifier's own pages (the Observer, reached on the loopback) and clients without Origin go on.
+orpc "$V" "$LIST"; status_is 200 "the verifier's own origin"; contains '"isError":false' "its tool ran"
+orpc http://localhost:5173 "$LIST"; status_is 200 "a loopback origin"
+rpc "$LIST"; status_is 200 "no Origin (not a browser)"
+expect 2 "--allow-origin with a path" -- timeout 10 "$VT" verifier --listen 127.0.0.1:0 --allow-origin https://a.example/
+contains "--allow-origin" "the error names the flag"
+expect 2 "--allow-origin null" -- timeout 10 "$VT" verifier --listen 127.0.0.1:0 --allow-origin null
+expect 0 "verifier --help" -- "$VT" verifier --help
+contains "--allow-origin" "help names --allow-origin"
+
+# --- MCP-Protocol-Version: a revision the server does not speak is 400; absent is 2025-03-26 ---
+vrpc() { # VERSION BODY [URL]
+  curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' -H "MCP-Protocol-Version: $1" \
+    --data-binary "$2" "${3:-$V/mcp}" >"$TMP/code"; }
+vrpc 1999-01-01 "$LIST"; status_is 400 "an unsupported MCP-Protocol-Version"
+contains '"code":-32600' "a JSON-RPC error"; contains '2025-06-18' "names the revisions spoken"; lacks '"result"' "no tool ran"
+vrpc bogus '{"jsonrpc":"2.0","id":1,"method":"ping"}'; status_is 400 "a malformed MCP-Protocol-Version"
+for ver in 2025-11-25 2025-06-18 2025-03-26; do
+  vrpc "$ver" "$LIST"; status_is 200 "MCP-Protocol-Version $ver"
+done
+
 # A tool's inner call of a route is counted against the caller's address, as that route's
 # own request would be: one client spending its rate must not leave another client's calls
 # refused (two client addresses on the loopback, --rate 1 --burst 2).
-"$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state-rate" --offline --trust-sim --rate 1 --burst 2 --quiet >"$TMP/vr.out" 2>"$TMP/vr.log" &
+"$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state-rate" --offline --trust-sim --rate 1 --burst 2 --quiet \
+  --allow-origin https://App.Example.com --allow-origin http://intranet.example:8080 >"$TMP/vr.out" 2>"$TMP/vr.log" &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do grep -q listening "$TMP/vr.out" 2>/dev/null && break; sleep 0.05; done
 VR="http://$(wait_addr "$TMP/vr.out")"
@@ -64,6 +108,16 @@ LIST='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_envir
 for _ in 1 2 3; do curl -s -o /dev/null --interface 127.0.0.2 -H 'Content-Type: application/json' --data-binary "$LIST" "$VR/mcp"; done
 curl -s -o "$TMP/out" --interface 127.0.0.3 -H 'Content-Type: application/json' --data-binary "$LIST" "$VR/mcp"
 contains '"isError":false' "one client's calls do not use up another's rate"
+# --allow-origin (repeatable): the listed origins, normalised, and no others.
+i=4 # an address each: this verifier runs --rate 1 --burst 2
+for o in https://app.example.com https://APP.example.com:443 http://intranet.example:8080; do
+  i=$((i + 1))
+  curl -s -o "$TMP/out" --interface "127.0.0.$i" -H "Origin: $o" -H 'Content-Type: application/json' \
+    --data-binary '{"jsonrpc":"2.0","id":1,"method":"ping"}' -w '%{http_code}' "$VR/mcp" >"$TMP/code"
+  status_is 200 "--allow-origin lets $o in"
+done
+orpc https://evil.example "$LIST" "$VR/mcp"; status_is 403 "a foreign Origin with an allow-list"
+orpc http://intranet.example "$LIST" "$VR/mcp"; status_is 403 "a listed host on another port"
 
 # --- the happy path over curl ---
 rpc '{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'
@@ -125,6 +179,23 @@ grpc '{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"chat","
 status_is 400 "gateway chat with a null id"
 grpc '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"chat","arguments":{}}}'
 contains '"isError":true' "chat without a prompt is refused"
+# Browsers on the gateway's MCP endpoint: a foreign Origin is refused before any tool runs (the
+# chat below would reach the echo upstream, which numbers its answers: chatcmpl-echo-N).
+CHAT='{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"chat","arguments":{"prompt":"from a page","model":"echo"}}}'
+echo_n() { jq -r '.result.structuredContent.response.id // empty' "$TMP/out" | sed 's/.*-//'; }
+grpc "$CHAT"; status_is 200 "gateway chat before"; n0=$(echo_n)
+orpc http://evil.example "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: a foreign Origin on POST /mcp"
+contains '"code":"origin_not_allowed"' "the gateway's error shape"; contains 'allowed_origins' "names the option"
+lacks '"result"' "gateway: no tool ran"
+orpc null "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: Origin null"
+orpc http://127.0.0.1.evil.example "$CHAT" "http://$GW/mcp"; status_is 403 "gateway: a look-alike of 127.0.0.1"
+vrpc 1999-01-01 "$CHAT" "http://$GW/mcp"; status_is 400 "gateway: an unsupported MCP-Protocol-Version"
+contains '"code":-32600' "gateway: a JSON-RPC error"; lacks '"result"' "gateway: no chat under a bad revision"
+vrpc 2025-06-18 "$CHAT" "http://$GW/mcp"; status_is 200 "gateway: MCP-Protocol-Version 2025-06-18"; n1=$(echo_n)
+[ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a refused chat reached the upstream (echo $n0 then $n1)"; }
+orpc "http://localhost:${GW##*:}" "$CHAT" "http://$GW/mcp"; status_is 200 "gateway: a loopback origin"
+contains '"isError":false' "gateway: the loopback page's chat ran"
 expect 0 "gateway GET /mcp is 405" -- bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' 'http://$GW/mcp') = 405 ]"
 expect 0 "gateway discovery" -- curl -sf "http://$GW/.well-known/mcp"
 contains '"name":"veritee-gateway"' "gateway discovery names it"

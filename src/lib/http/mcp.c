@@ -2,6 +2,7 @@
  * notifications a client sends.  Strict on the envelope (jsonrpc "2.0", id a
  * string or integer, params an object), so a malformed message gets the
  * JSON-RPC error code that names its mistake. */
+#include <stdio.h>
 #include <string.h>
 
 #include "http/mcp.h"
@@ -176,6 +177,28 @@ vt_status vt_mcp_handle(int *status, char **json_out, const vt_mcp_server *srv, 
     if (reply == NULL)
         return VT_E_NOMEM;
     *json_out = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    return *json_out != NULL ? VT_OK : VT_E_NOMEM;
+}
+
+vt_status vt_mcp_check_version(char **json_out, const char *value)
+{
+    char msg[256];
+    size_t n;
+    json_t *reply;
+
+    *json_out = NULL;
+    if (value == NULL)
+        return VT_OK; /* 2025-03-26, the revision before the header: spoken */
+    for (size_t i = 0; vt_mcp_versions[i] != NULL; i++)
+        if (strcmp(value, vt_mcp_versions[i]) == 0)
+            return VT_OK;
+    /* The value is not echoed: it is the client's, and need not be text. */
+    n = (size_t)snprintf(msg, sizeof(msg), "unsupported MCP-Protocol-Version; this server speaks");
+    for (size_t i = 0; vt_mcp_versions[i] != NULL && n < sizeof(msg); i++)
+        n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i > 0 ? ", " : " ", vt_mcp_versions[i]);
+    reply = rpc_error(NULL, RPC_INVALID_REQUEST, msg);
+    *json_out = reply != NULL ? json_dumps(reply, JSON_COMPACT) : NULL;
     json_decref(reply);
     return *json_out != NULL ? VT_OK : VT_E_NOMEM;
 }

@@ -53,6 +53,17 @@ extern const char *const vt_mcp_versions[];
 VT_NODISCARD vt_status vt_mcp_handle(int *status, char **json_out, const vt_mcp_server *srv, const uint8_t *body,
                                      size_t len, bool authorized, void *req_ctx);
 
+/*
+ * The MCP-Protocol-Version header of one POST /mcp (value NULL when absent),
+ * checked before the body (Streamable HTTP transport, "Protocol Version Header").
+ * Absent: the client predates the header and 2025-03-26 is assumed, which this
+ * server speaks; one of vt_mcp_versions: spoken.  Both are VT_OK with *json_out
+ * NULL: go on.  Any other value is VT_OK with *json_out (free()) a JSON-RPC error
+ * without an id, naming the revisions spoken, to send with 400 Bad Request.
+ * VT_E_NOMEM only.
+ */
+VT_NODISCARD vt_status vt_mcp_check_version(char **json_out, const char *value);
+
 /* GET /.well-known/mcp: the server's name, endpoint, transport, revisions and tools (free()). */
 VT_NODISCARD vt_status vt_mcp_discovery(char **json_out, const vt_mcp_server *srv, const char *endpoint);
 

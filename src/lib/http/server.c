@@ -205,6 +205,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     struct req_state rs;
     char *peer = NULL, client[64] = "unknown", rid[17];
     uint8_t rnd[8] = { 0 };
+    vt_err oe = { 0 };
     ev_uint16_t peer_port = 0;
     size_t in_len = evbuffer_get_length(in);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -227,12 +228,18 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r.request_id = rid;
     r.thread_ctx = w->tctx;
     r.authorization = evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization");
+    r.mcp_protocol_version = evhttp_find_header(evhttp_request_get_input_headers(ev), "MCP-Protocol-Version");
     rs = (struct req_state){ .w = w, .ev = ev, .body = &body, .t0 = t0 };
     r.server_req = &rs;
 
     /* Rate limits are the service's (the verifier's admission, admit.c: per
-     * address for anonymous callers, per passport for gateways). */
-    if (in_len > s->o.max_body) {
+     * address for anonymous callers, per passport for gateways).  A page of
+     * another site is refused before anything else (http/origin.c). */
+    if (vt_origin_check_request(s->o.origins, ev, &oe) != VT_OK) {
+        vt_http_reply_error(&resp, 403, "origin_not_allowed",
+                            "%s (a page of another site may not call this service%s%s)", oe.msg,
+                            s->o.origin_hint != NULL ? "; " : "", s->o.origin_hint != NULL ? s->o.origin_hint : "");
+    } else if (in_len > s->o.max_body) {
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
         vt_http_reply_error(&resp, 413, "body_too_large", "request body of %zu bytes exceeds the %zu-byte limit",
                             in_len, s->o.max_body);
@@ -284,6 +291,7 @@ vt_http_later *vt_http_reply_later(vt_http_resp *resp, const vt_http_req *req, v
     l->r.server_req = NULL;
     l->r.thread_ctx = NULL;
     l->r.authorization = NULL;
+    l->r.mcp_protocol_version = NULL;
     memset(l->r.params, 0, sizeof(l->r.params));
     rs->later = l;
     resp->later = true;

@@ -1,4 +1,5 @@
 /* gateway.json: defaults, strict keys, ranges, listen and upstream parsing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,54 @@ static void test_gateway_config__addresses(void **state)
     vt_gw_config_free(&c);
 }
 
+/* "allowed_origins": browser pages allowed besides loopback ones, normalised, bounded, and
+ * checked at startup (a malformed entry is refused, naming it; the config is left as it was). */
+static void test_gateway_config__allowed_origins(void **state)
+{
+    static const char *const bad[] = {
+        "{\"allowed_origins\":\"https://a.example\"}",
+        "{\"allowed_origins\":[1]}",
+        "{\"allowed_origins\":[\"https://a.example/\"]}",
+        "{\"allowed_origins\":[\"null\"]}",
+        "{\"allowed_origins\":[\"*\"]}",
+        "{\"allowed_origins\":[\"a.example\"]}",
+        "{\"allowed_origins\":[\"https://ok.example\",\"https://user@a.example\"]}",
+    };
+    vt_gw_config c;
+    vt_err err;
+    char *js = NULL, big[40 * 32 + 64];
+    size_t n;
+    (void)state;
+
+    assert_int_equal(parse(&c, "{\"allowed_origins\":[\"HTTPS://App.Example.com:443\",\"http://[::1]:8080\","
+                               "\"http://intranet.example:8080\",\"https://app.example.com\"]}"),
+                     VT_OK);
+    assert_int_equal(c.origins.count, 3); /* the same origin twice is one entry */
+    assert_int_equal(vt_origin_check(&c.origins, "https://app.example.com", NULL), VT_OK);
+    assert_int_equal(vt_origin_check(&c.origins, "http://intranet.example:8080", NULL), VT_OK);
+    assert_int_equal(vt_origin_check(&c.origins, "http://intranet.example", NULL), VT_E_POLICY);
+    assert_int_equal(vt_gw_config_to_json(&js, &c, &err), VT_OK);
+    assert_non_null(strstr(js, "\"https://app.example.com\""));
+    assert_non_null(strstr(js, "\"http://intranet.example:8080\""));
+    free(js);
+    vt_gw_config_free(&c);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        static const char kept[] = "{\"allowed_origins\":[\"https://kept.example\"]}";
+        vt_gw_config_defaults(&c);
+        assert_int_equal(vt_gw_config_parse(&c, kept, strlen(kept), &err), VT_OK);
+        assert_int_not_equal(vt_gw_config_parse(&c, bad[i], strlen(bad[i]), &err), VT_OK);
+        assert_non_null(strstr(err.msg, "allowed_origins"));
+        assert_int_equal(c.origins.count, 1); /* unchanged */
+        vt_gw_config_free(&c);
+    }
+    n = (size_t)snprintf(big, sizeof(big), "{\"allowed_origins\":[");
+    for (int i = 0; i <= VT_ORIGIN_MAX; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"https://a%d.example\"", i > 0 ? "," : "", i);
+    snprintf(big + n, sizeof(big) - n, "]}");
+    assert_int_equal(parse(&c, big), VT_E_LIMIT);
+    vt_gw_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_gateway_config__refused),
         cmocka_unit_test(test_gateway_config__models_bound),
         cmocka_unit_test(test_gateway_config__addresses),
+        cmocka_unit_test(test_gateway_config__allowed_origins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,40 @@ static void test_mcp__initialize_negotiates(void **state)
     json_decref(j);
 }
 
+/* MCP-Protocol-Version: absent (2025-03-26 assumed) or a revision spoken goes on; anything else
+ * is a JSON-RPC error without an id naming the revisions, and the value is not echoed. */
+static void test_mcp__protocol_version_header(void **state)
+{
+    static const char *const refused[] = { "1999-01-01", "2025-06-19", "2025-06-18 ", "2025-06-1", "", "latest",
+                                           "2025-06-18,2025-03-26", "<script>" };
+    char *out = NULL;
+
+    (void)state;
+    assert_int_equal(vt_mcp_check_version(&out, NULL), VT_OK);
+    assert_null(out);
+    for (size_t i = 0; vt_mcp_versions[i] != NULL; i++) {
+        assert_int_equal(vt_mcp_check_version(&out, vt_mcp_versions[i]), VT_OK);
+        assert_null(out);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        json_t *j;
+        const char *msg;
+        assert_int_equal(vt_mcp_check_version(&out, refused[i]), VT_OK);
+        assert_non_null(out);
+        j = json_loads(out, 0, NULL);
+        assert_non_null(j);
+        assert_int_equal(error_code(j), -32600);
+        assert_true(json_is_null(json_object_get(j, "id")));
+        msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+        assert_non_null(strstr(msg, "2025-06-18"));
+        assert_non_null(strstr(msg, "2025-03-26"));
+        assert_null(strstr(msg, "<script>"));
+        json_decref(j);
+        free(out);
+        out = NULL;
+    }
+}
+
 static void test_mcp__notifications_get_no_answer(void **state)
 {
     int st = 0;
@@ -184,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_mcp__bad_envelopes),
         cmocka_unit_test(test_mcp__too_large),
         cmocka_unit_test(test_mcp__initialize_negotiates),
+        cmocka_unit_test(test_mcp__protocol_version_header),
         cmocka_unit_test(test_mcp__notifications_get_no_answer),
         cmocka_unit_test(test_mcp__tools),
         cmocka_unit_test(test_mcp__auth_gated_tool),
