@@ -219,18 +219,10 @@ static void state_init(audit_state *st, const vt_audit_chain *c)
  * The whole body as a token list (tokens.c), without a tree: the same scans in
  * the same order, the body written from the tokens.  *done false: the body
  * was not read (outside the token reader's subset, or deeper or longer than
- * below) or a key would be renamed; nothing was sent and the tree walk decides.
+ * below), holds tool-call arguments (audited decoded, by the tree walk:
+ * audit_arguments) or a key would be renamed; nothing was sent and the tree
+ * walk decides.
  */
-/* A member "arguments" holding a string: audited decoded, by the tree walk (audit_arguments). */
-static bool has_arguments(const vt_jt_list *l)
-{
-    for (size_t i = 0; i + 1 < l->n; i++)
-        if (l->t[i].kind == VT_JT_KEY && l->t[i].len == 9 && l->t[i + 1].kind == VT_JT_STR &&
-            memcmp(vt__jt_str(l, &l->t[i]), "arguments", 9) == 0)
-            return true;
-    return false;
-}
-
 #define BODY_MAX_TOKENS 4096
 #define BODY_MAX_DEPTH 16
 static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, audit_state *st,
@@ -245,7 +237,8 @@ static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit
         return VT_OK;
     if (x->tw == NULL && (x->tw = calloc(1, sizeof(*x->tw))) == NULL)
         return VT_OK; /* the tree walk, which reports the shortage */
-    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) || has_arguments(&x->tw->l))
+    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) ||
+        vt__audit_tokens_has_arguments(x->tw))
         return VT_OK;
     rc = vt__audit_tokens_scan(x->tw, x, st, 0, &next, &renamed, err);
     if (rc == VT_OK && renamed)

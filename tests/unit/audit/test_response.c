@@ -1092,6 +1092,9 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"e\"}}],\"n\":1e400}",
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"f\"}}],\"x\":{\"" MARK "\":1}}",
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"g\"}}],\"d\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}",
+        /* An "arguments" string anywhere: audited decoded, which only the tree walk does. */
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"h\"}}],\"x\":{\"arguments\":\"{\\\"to\\\":\\\"jane"
+        "\\\\u0040example.com\\\"}\"}}",
     };
     static const char *const refused[] = {
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\",\"content\":\"y\"}}]}",
