@@ -84,15 +84,17 @@ def stream_events():
     return "".join(ev)
 
 
-def tool_chunk(calls, finish=None):
-    return chunk([{"index": 0, "delta": {"tool_calls": calls}, "finish_reason": finish}])
+def tool_chunk(calls, finish=None, **delta):
+    delta["tool_calls"] = calls
+    return chunk([{"index": 0, "delta": delta, "finish_reason": finish}])
 
 
 def args_events():
     """SSE text for streamed tool calls whose arguments write the marker and a card with JSON
     escapes (\u0040, \n), in pieces, one escape cut between two events; a second call that
     starts with its name alone; a usage chunk.  The arguments strings hold the backslashes."""
-    ev = [tool_chunk([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "send", "arguments": ""}}]),
+    ev = [tool_chunk([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "send", "arguments": ""}}],
+                     role="assistant", content=None),
           tool_chunk([{"index": 0, "function": {"arguments": '{"to":"leak.mark'}}]),
           tool_chunk([{"index": 0, "function": {"arguments": 'er\\u00'}}]),
           tool_chunk([{"index": 0, "function": {"arguments": '40example.com","card":"4111\\n1111'}}]),
