@@ -39,6 +39,14 @@ printf '%s\n' '{"id":"c-1","object":"chat.completion.chunk","created":1733000000
   '{"id":"c-1","object":"chat.completion.chunk","created":1733000000,"model":"m","choices":[{"index":0,"delta":{"content":"mail bob.sm"},"finish_reason":null}],"usage":null}' \
   '{"id":"c-1","created":1.5e3,"choices":[{"delta":{"content":"ith@exa\u006dple.com caf\u00e9 \ud83d\ude00"}},{"index":1,"text":"10.0.0.1 x"}]}' \
   '{"id":"c-1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}' >"$a/stream_chunks"
+# Streamed tool calls: arguments held per call and audited decoded when complete (an escape cut
+# between two events, a card with \n escapes, a second call that starts with its name alone, another
+# choice's legacy function_call, usage).
+printf '%s\n' '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"send","arguments":"{\"to\":\"jane.doe\\u00"}}]}}]}' \
+  '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"40example.com\",\"card\":\"4111\\n1111\\n1111\\n1111\"}"}}]}}]}' \
+  '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c2","type":"function","function":{"name":"note"}}]}},{"index":1,"delta":{"function_call":{"name":"f","arguments":"{\"a\":[1,"}}}]}' \
+  '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{\"t\":\"x\\u0040y.com\"}"}}]}}]}' \
+  '{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}],"usage":{"total_tokens":3}}' >"$a/stream_tool_args"
 printf '%s' '{"choices":[{"message":{"content":"-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----"}},{"text":"fe80::1ff:fe23:4567:890a"}]}' >"$a/resp"
 # Unicode look-alikes and separators the scanner folds (NBSP, U+202F, full-width digits, '＠', '．').
 printf '%s' '{"messages":[{"content":"card 4111\u00a01111\u00a01111\u00a01111, +44\u202f20\u202f7946\u202f0958"}]}' >"$a/nbsp"

@@ -208,29 +208,38 @@ VT_NODISCARD VT_API vt_status vt_audit_response(vt_audit_report *rep, vt_buf *fo
  * event's JSON is parsed and audited as vt_audit_response does, except the
  * text that continues across events, which goes through a holdback scanner
  * (vt_audit_stream) per choice and per field: choices[].delta (or .message)
- * content, refusal, reasoning_content, reasoning, tool_calls[].function.
- * arguments (per tool-call index), function_call.arguments, and
- * choices[].text.  A choice's held-back text is released in the event that
- * carries its finish_reason; text still held at the end comes out of
- * vt_audit_sse_finish as one last chunk.  Up to 1024 choices and 64 streamed
- * fields per stream.  Caller owns *out, free with vt_audit_sse_free(); the
- * ctx must outlive it.
+ * content, refusal, reasoning_content, reasoning, and choices[].text.  A
+ * choice's held-back text is released in the event that carries its
+ * finish_reason; text still held at the end comes out of vt_audit_sse_finish
+ * as one last chunk.  Tool-call arguments (tool_calls[].function.arguments
+ * per tool-call index, function_call.arguments) are held whole, each piece
+ * sent as "", until the call is complete (its choice's finish_reason, the
+ * next tool call of the choice, or the end of the stream), then audited
+ * decoded as vt_audit_response audits them and sent in one piece: as they
+ * came when nothing inside was redacted.  Up to 1024 choices, 64 streamed
+ * fields and VT_AUDIT_MAX_BODY bytes of held arguments per stream.  Caller
+ * owns *out, free with vt_audit_sse_free(); the ctx must outlive it.
  */
 typedef struct vt_audit_sse vt_audit_sse;
 VT_NODISCARD VT_API vt_status vt_audit_sse_new(vt_audit_sse **out, vt_audit_ctx *x, vt_err *err);
 /* One event's data (not "[DONE]"): out receives (appended) the audited event
  * JSON to send, nothing when the stream is blocked.  VT_E_FORMAT: the event
  * cannot be audited (the stream must end; every later call fails);
- * VT_E_LIMIT: too many choices or fields. */
+ * VT_E_LIMIT: too many choices or fields, more than VT_AUDIT_MAX_BODY bytes
+ * of arguments held, or arguments nested too deeply. */
 VT_NODISCARD VT_API vt_status vt_audit_sse_event(vt_audit_sse *s, vt_buf *out, const uint8_t *data, size_t len,
                                                  vt_err *err);
 /* True once a block-action finding was made: end the stream, send nothing more. */
 VT_API bool vt_audit_sse_blocked(const vt_audit_sse *s);
 /* Ends the stream: appends to out (when non-NULL, not blocked and no event
- * failed) the JSON of one last chunk holding every choice's held-back text,
- * or nothing when none is held; appends the response-phase entries (one per
- * auditor, counts summed over every field) to rep and marks the response
- * phase covered, or failed when an event could not be audited. */
+ * failed) the JSON of one last chunk holding every choice's held-back text
+ * and the audited arguments of calls still open, or nothing when none is
+ * held (out NULL: arguments still held are dropped unread, never sent);
+ * appends the response-phase entries (one per auditor, counts summed over
+ * every field) to rep and marks the response phase covered, or failed when
+ * an event could not be audited.  VT_E_FORMAT / VT_E_LIMIT: the arguments
+ * of a call still open cannot be audited; nothing appended to out, and the
+ * response phase is marked failed. */
 VT_NODISCARD VT_API vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep, vt_err *err);
 VT_API void vt_audit_sse_free(vt_audit_sse *s);
 

@@ -782,7 +782,20 @@ static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf 
         x->tmp.len = 0;
         rc = vt_audit_sse_finish(x->sse, failed || !complete ? NULL : &x->tmp, x->rep, err);
         x->finished = true;
-        if (rc == VT_OK && x->tmp.len > 0 && xany(t, VT_AUDIT_RESPONSE))
+        if (rc == VT_E_FORMAT || rc == VT_E_LIMIT) {
+            /* A tool call still open whose arguments cannot be audited whole (the report says the
+             * response failed): nothing of them is sent, the client reads why, and the receipt
+             * still comes, as for an event that cannot be audited. */
+            char msg[sizeof(err->msg)];
+            snprintf(msg, sizeof(msg), "%s", err->msg);
+            vt__gw_log("warn", "upstream_unauditable", msg);
+            failed = true;
+            rc = error_json(&x->tmp, "server_error", "upstream_unauditable", msg, err);
+            if (rc == VT_OK && x->tmp.len > 0)
+                x->tmp.len--; /* no newline inside the event */
+            if (rc == VT_OK)
+                rc = send_event(x, out, (const char *)x->tmp.data, x->tmp.len, err);
+        } else if (rc == VT_OK && x->tmp.len > 0 && xany(t, VT_AUDIT_RESPONSE))
             rc = xhold(x, err);
         else if (rc == VT_OK && x->tmp.len > 0)
             rc = send_event(x, out, (const char *)x->tmp.data, x->tmp.len, err);

@@ -8,7 +8,8 @@ break its receipt.  The trick is chosen by the request's model name,
 
 Failure modes (failing()): "hang" never answers, "stream-hang" sends one event
 and then nothing, "die" closes in the middle of its body, "stream-die" closes
-after an event whose text the gateway holds back.  A waiting request notices
+after an event whose text the gateway holds back, "stream-args-die" closes in
+the middle of a tool call's arguments.  A waiting request notices
 the gateway closing its connection; GET /_stats (asked directly, never through
 the gateway) says how many are still waiting and how many were closed.
 """
@@ -83,6 +84,35 @@ def stream_events():
     return "".join(ev)
 
 
+def tool_chunk(calls, finish=None, **delta):
+    delta["tool_calls"] = calls
+    return chunk([{"index": 0, "delta": delta, "finish_reason": finish}])
+
+
+def args_events():
+    """SSE text for streamed tool calls whose arguments write the marker and a card with JSON
+    escapes (\u0040, \n), in pieces, one escape cut between two events; a second call that
+    starts with its name alone; a usage chunk.  The arguments strings hold the backslashes."""
+    ev = [tool_chunk([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "send", "arguments": ""}}],
+                     role="assistant", content=None),
+          tool_chunk([{"index": 0, "function": {"arguments": '{"to":"leak.mark'}}]),
+          tool_chunk([{"index": 0, "function": {"arguments": 'er\\u00'}}]),
+          tool_chunk([{"index": 0, "function": {"arguments": '40example.com","card":"4111\\n1111'}}]),
+          tool_chunk([{"index": 0, "function": {"arguments": '\\n1111\\n1111"}'}}]),
+          tool_chunk([{"index": 1, "id": "call_b", "type": "function", "function": {"name": "note"}}]),
+          tool_chunk([{"index": 1, "function": {"arguments": '{ "text": "hi" }'}}]),
+          chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
+          chunk([], usage={"prompt_tokens": 1, "completion_tokens": 9, "total_tokens": 10})]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
+def deep_args_events():
+    """A tool call still open at the end of the stream whose arguments nest past the audit's limit."""
+    deep = "[" * 70 + '"leak.marker\\u0040example.com"' + "]" * 70
+    return ("data: " + tool_chunk([{"index": 0, "id": "call_a", "type": "function",
+                                    "function": {"name": "f", "arguments": deep}}]) + "\n\ndata: [DONE]\n\n")
+
+
 # mode -> (status, headers, body); body is bytes
 def reply(mode):
     ok = json.dumps(completion(content="mail " + MARKER))
@@ -111,6 +141,10 @@ def reply(mode):
         return 200, {"Content-Type": "text/plain"}, ("mail " + MARKER).encode()
     if mode == "stream":
         return 200, {"Content-Type": "text/event-stream", "X-Leak": MARKER}, stream_events().encode()
+    if mode == "stream-args":
+        return 200, {"Content-Type": "text/event-stream"}, args_events().encode()
+    if mode == "stream-args-deep":
+        return 200, {"Content-Type": "text/event-stream"}, deep_args_events().encode()
     if mode == "stream-json":  # JSON labelled as an event stream
         return 200, {"Content-Type": "text/event-stream"}, (ok + "\n\n").encode()
     if mode == "stream-partial":  # an event the stream never finishes
@@ -155,9 +189,9 @@ class Handler(BaseHTTPRequestHandler):
             STATS["closed"] += 1 if closed else 0
         self.close_connection = True
 
-    def stream_start(self):
+    def stream_start(self, ev=None):
         """Chunked, so that a close before the last chunk is a failure, not the end."""
-        ev = held_chunk().encode()
+        ev = (ev or held_chunk()).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -186,6 +220,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif mode == "stream-die":
             self.stream_start()  # and no last chunk: the stream is cut short
+            self.close_connection = True
+        elif mode == "stream-args-die":  # more of the arguments than a holdback, then cut short
+            piece = '{"to":"leak.marker\\u0040example.com","body":"' + "held tail " * 60
+            self.stream_start("data: " + tool_chunk([{"index": 0, "id": "call_a", "type": "function",
+                                                      "function": {"name": "send", "arguments": piece}}]) + "\n\n")
             self.close_connection = True
         else:
             return False

@@ -114,6 +114,50 @@ receipt_says '.coverage.audited == ["request","response"] and .streamed and .sta
   "stream: the receipt says the stream was audited"
 receipt_says '[.auditors[] | select(.phase == "response") | .findings.email] == [7]' \
   "stream: every choice's and field's findings reach the receipt (7)"
+# Streamed tool calls whose arguments write the marker and a card with JSON escapes, in pieces (one
+# escape cut between two events): held per call, audited whole and decoded when the call is
+# complete, sent in one piece; the client's program, joining the pieces, reads placeholders.
+post stream-args s
+contains "HTTP/1.1 200" "stream-args: 200"
+clean "stream-args"
+lacks "4111" "stream-args: the card"
+contains "data: [DONE]" "stream-args: [DONE] is kept"
+if python3 -c '
+import json, sys
+calls = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.rstrip("\r\n")
+    if not line.startswith("data: {"):
+        continue
+    for c in json.loads(line[6:]).get("choices", []):
+        for t in c.get("delta", {}).get("tool_calls", []):
+            k = calls.setdefault(t["index"], {"id": "", "name": "", "arguments": ""})
+            k["id"] += t.get("id", "")
+            k["name"] += t.get("function", {}).get("name", "")
+            k["arguments"] += t.get("function", {}).get("arguments", "")
+a = json.loads(calls[0]["arguments"])
+assert (calls[0]["id"], calls[0]["name"], calls[1]["id"], calls[1]["name"]) == ("call_a", "send", "call_b", "note"), calls
+assert a == {"to": "[EMAIL_1]", "card": "[CARD_1]"}, a
+assert calls[1]["arguments"] == "{ \"text\": \"hi\" }", calls[1]
+' "$TMP/out"; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: stream-args: the client's program reads the audited arguments, the clean call as written"; fi
+receipt_says '.coverage.audited == ["request","response"] and ([.auditors[] | select(.phase == "response") | .findings.email, .findings.card] == [1, 1])' \
+  "stream-args: the receipt counts the address and the card found inside the arguments"
+# Cut in the middle of a call's arguments (more of them than a holdback had arrived): nothing of
+# them reaches the client, and the receipt says the response was not fully audited.
+post stream-args-die s
+clean "stream-args-die"
+lacks "held tail" "stream-args-die: the held arguments are dropped"
+contains '"code":"upstream_error"' "stream-args-die: error event"
+receipt_says '.streamed and .coverage.audited == ["request"] and .coverage.failed == []' \
+  "stream-args-die: the receipt says the response was cut short"
+# A call still open at the end whose arguments cannot be audited whole (nested too deeply): an
+# error event, no [DONE], and a receipt that says the response failed.
+post stream-args-deep s
+clean "stream-args-deep"
+contains "upstream_unauditable" "stream-args-deep: error event"
+lacks "[DONE]" "stream-args-deep: no [DONE]"
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-args-deep: the receipt says the response failed"
 for m in stream-json stream-partial stream-dupkey; do
   post "$m" s
   clean "$m"

@@ -9,10 +9,12 @@
  * sent on is the audited tree serialised again, never the upstream's bytes.
  *
  * Streams: each event's JSON is audited the same way, except the text
- * fields that continue across events (content, refusal, reasoning, tool-call
- * arguments, completion text), which go through a holdback scanner
- * (vt_audit_stream) per choice and per field, so a match split across
- * events is still caught and no choice's text is dropped.
+ * fields that continue across events (content, refusal, reasoning,
+ * completion text), which go through a holdback scanner (vt_audit_stream)
+ * per choice and per field, so a match split across events is still caught
+ * and no choice's text is dropped, and the tool-call arguments, which are
+ * held per call until the call is complete and then audited whole, decoded,
+ * as a whole body's are (sse_int.h, sse_args).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -103,17 +105,17 @@ out:
  * again only when the audit changed something inside (then as the audited JSON, compact), so
  * clean arguments reach the client byte for byte.  Text that is not JSON is audited as text.
  */
-static vt_status audit_arguments(vt_audit_ctx *x, audit_state *st, json_t *s, json_t **repl, int depth, vt_err *err)
+static vt_status audit_arguments(vt_audit_ctx *x, audit_state *st, const char *s, size_t n, json_t **repl, int depth,
+                                 vt_err *err)
 {
-    json_t *doc = json_loadb(json_string_value(s), json_string_length(s), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-                             NULL);
+    json_t *doc = n > 0 ? json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL) : NULL;
     json_t *r = NULL;
     char *before = NULL, *after = NULL;
     vt_status rc;
 
     *repl = NULL;
     if (doc == NULL)
-        return scan_str(x, st, json_string_value(s), json_string_length(s), repl, err);
+        return scan_str(x, st, n > 0 ? s : "", n, repl, err);
     before = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
     rc = before != NULL ? audit_value(x, st, doc, &r, depth, err) : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
     if (rc == VT_OK && (after = json_dumps(r != NULL ? r : doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) ==
@@ -153,7 +155,7 @@ static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t
         json_object_keylen_foreach(v, key, klen, c) {
             json_t *r = NULL;
             if (klen == 9 && memcmp(key, "arguments", 9) == 0 && json_is_string(c))
-                rc = audit_arguments(x, st, c, &r, depth + 1, err);
+                rc = audit_arguments(x, st, json_string_value(c), json_string_length(c), &r, depth + 1, err);
             else
                 rc = audit_value(x, st, c, &r, depth + 1, err);
             /* Replacing the value of an existing key keeps the iteration valid. */
@@ -217,18 +219,10 @@ static void state_init(audit_state *st, const vt_audit_chain *c)
  * The whole body as a token list (tokens.c), without a tree: the same scans in
  * the same order, the body written from the tokens.  *done false: the body
  * was not read (outside the token reader's subset, or deeper or longer than
- * below) or a key would be renamed; nothing was sent and the tree walk decides.
+ * below), holds tool-call arguments (audited decoded, by the tree walk:
+ * audit_arguments) or a key would be renamed; nothing was sent and the tree
+ * walk decides.
  */
-/* A member "arguments" holding a string: audited decoded, by the tree walk (audit_arguments). */
-static bool has_arguments(const vt_jt_list *l)
-{
-    for (size_t i = 0; i + 1 < l->n; i++)
-        if (l->t[i].kind == VT_JT_KEY && l->t[i].len == 9 && l->t[i + 1].kind == VT_JT_STR &&
-            memcmp(vt__jt_str(l, &l->t[i]), "arguments", 9) == 0)
-            return true;
-    return false;
-}
-
 #define BODY_MAX_TOKENS 4096
 #define BODY_MAX_DEPTH 16
 static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx *x, audit_state *st,
@@ -243,7 +237,8 @@ static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit
         return VT_OK;
     if (x->tw == NULL && (x->tw = calloc(1, sizeof(*x->tw))) == NULL)
         return VT_OK; /* the tree walk, which reports the shortage */
-    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) || has_arguments(&x->tw->l))
+    if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) ||
+        vt__audit_tokens_has_arguments(x->tw))
         return VT_OK;
     rc = vt__audit_tokens_scan(x->tw, x, st, 0, &next, &renamed, err);
     if (rc == VT_OK && renamed)
@@ -325,8 +320,12 @@ void vt_audit_sse_free(vt_audit_sse *s)
 {
     if (s == NULL)
         return;
-    for (size_t i = 0; i < s->nf; i++)
+    for (size_t i = 0; i < s->nf; i++) {
         vt_audit_stream_free(s->f[i].s);
+        if (s->f[i].a != NULL)
+            vt_buf_free(&s->f[i].a->held);
+        free(s->f[i].a);
+    }
     vt_buf_free(&s->last_raw);
     vt_buf_free(&s->txt);
     if (s->tw != NULL)
@@ -343,12 +342,18 @@ static bool state_blocked(const vt_audit_chain *c, const audit_state *st)
     return false;
 }
 
+/* The findings of one streamed field: its holdback scanner's, or its arguments' audit. */
+static const audit_state *field_state(const sse_field *f)
+{
+    return f->a != NULL ? &f->a->st : vt__audit_stream_state(f->s);
+}
+
 bool vt_audit_sse_blocked(const vt_audit_sse *s)
 {
     if (state_blocked(s->x->c, &s->st))
         return true;
     for (size_t i = 0; i < s->nf; i++)
-        if (vt_audit_stream_blocked(s->f[i].s))
+        if (state_blocked(s->x->c, field_state(&s->f[i])))
             return true;
     return false;
 }
@@ -377,9 +382,17 @@ vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int ki
                           SSE_MAX_FIELDS);
     f = &s->f[s->nf];
     memset(f, 0, sizeof(*f));
-    rc = vt_audit_stream_new(&f->s, s->x, err);
-    if (rc != VT_OK)
-        return rc;
+    if (kind == F_TOOL_ARGS || kind == F_FUNC_ARGS) {
+        f->a = calloc(1, sizeof(*f->a));
+        if (f->a == NULL)
+            return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        state_init(&f->a->st, s->x->c);
+    } else {
+        rc = vt_audit_stream_new(&f->s, s->x, err);
+        if (rc != VT_OK)
+            return rc;
+    }
+    f->born = s->events;
     f->choice = choice;
     f->kind = kind;
     f->tool = tool;
@@ -420,6 +433,9 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     rc = vt__sse_field_get(&f, s, choice, kind, tool, err);
     if (rc != VT_OK)
         return rc;
+    if (f->superseded) /* sent whole already: a piece now would reach the client unaudited with the rest */
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams tool call %d's arguments after a later call "
+                          "started", choice, tool);
     if (f->done)
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams %s after its finish_reason", choice, key);
     t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v) };
@@ -442,14 +458,18 @@ static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, 
         rc = take_one(t, nt, s, h, vt__sse_field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
     tc = json_object_get(h, "tool_calls");
     for (size_t k = 0; rc == VT_OK && k < json_array_size(tc); k++) {
-        json_t *call = json_array_get(tc, k);
+        json_t *call = json_array_get(tc, k), *fn = json_object_get(call, "function");
+        sse_field *f = NULL;
         int tool = 0;
         if (!json_is_object(call))
             continue;
         rc = index_of(&tool, call, k, "tool calls", err);
-        if (rc == VT_OK && json_is_object(json_object_get(call, "function")))
-            rc = take_one(t, nt, s, json_object_get(call, "function"), "arguments", idx, F_TOOL_ARGS, tool, pos,
-                          hname, k, err);
+        /* A call's field is made when the call first shows, with or without arguments (some servers
+         * send the name first): a call that starts ends the choice's earlier ones (sse_event). */
+        if (rc == VT_OK && json_is_object(fn))
+            rc = vt__sse_field_get(&f, s, idx, F_TOOL_ARGS, tool, err);
+        if (rc == VT_OK && json_is_object(fn))
+            rc = take_one(t, nt, s, fn, "arguments", idx, F_TOOL_ARGS, tool, pos, hname, k, err);
     }
     fc = json_object_get(h, "function_call");
     if (rc == VT_OK && json_is_object(fc))
@@ -470,10 +490,12 @@ static json_t *child(json_t *o, const char *key)
     return c;
 }
 
-/* The tool call with the given index in h.tool_calls (position tpos when known), created when absent. */
+/* The tool call with the given index in h.tool_calls (position tpos when known), created when absent:
+ * before the first call with a greater index, so a call ended by the next one is read first. */
 static json_t *tool_call(json_t *h, int tool, size_t tpos)
 {
     json_t *tc = json_object_get(h, "tool_calls"), *call;
+    size_t at;
 
     if (!json_is_array(tc)) {
         tc = json_array();
@@ -489,8 +511,11 @@ static json_t *tool_call(json_t *h, int tool, size_t tpos)
         if (json_is_object(call) && json_integer_value(json_object_get(call, "index")) == tool)
             return call;
     }
+    for (at = 0; at < json_array_size(tc); at++)
+        if (json_integer_value(json_object_get(json_array_get(tc, at), "index")) > tool)
+            break;
     call = json_pack("{s:i}", "index", tool);
-    if (call == NULL || json_array_append_new(tc, call) != 0)
+    if (call == NULL || json_array_insert_new(tc, at, call) != 0)
         return NULL;
     return call;
 }
@@ -528,25 +553,95 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
     return rc;
 }
 
+/* Where released text goes in choice ch: its "message" when it has one and no "delta". */
+static const char *holder_of(const json_t *ch)
+{
+    return json_is_object(json_object_get(ch, "message")) && !json_is_object(json_object_get(ch, "delta")) ? "message"
+                                                                                                           : "delta";
+}
+
+/* Held pieces go out as "" in their events; the whole, audited, when the call is complete. */
+static vt_status args_hold(vt_audit_sse *s, sse_field *f, const char *p, size_t n, vt_err *err)
+{
+    size_t held;
+
+    if (!vt_add_ok(s->held, n, &held) || held > SSE_MAX_HELD)
+        return vt_err_set(err, VT_E_LIMIT, "audit: tool-call arguments of more than %zu bytes held in one stream "
+                          "cannot be audited", (size_t)SSE_MAX_HELD);
+    s->held = held;
+    return vt_buf_append(&f->a->held, p, n, err);
+}
+
+/*
+ * A complete call's arguments, audited by the code that audits a whole body's (audit_arguments),
+ * appended to out: the held string as it came when nothing inside was redacted, else the audited
+ * JSON.  The depth is the one they have in an event, so the nesting limit counts as in a whole
+ * body: 7 for choices[].delta.tool_calls[].function.arguments, 5 for .function_call.arguments.
+ */
+static vt_status args_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err *err)
+{
+    vt_buf *h = &f->a->held;
+    int depth = f->kind == F_TOOL_ARGS ? 7 : 5;
+    json_t *r = NULL;
+    vt_status rc = audit_arguments(s->x, &f->a->st, (const char *)h->data, h->len, &r, depth, err);
+
+    if (rc == VT_OK)
+        rc = r != NULL ? vt_buf_append(out, json_string_value(r), json_string_length(r), err)
+                       : vt_buf_append(out, h->data, h->len, err);
+    json_decref(r);
+    s->held -= h->len;
+    vt_buf_free(h);
+    return rc;
+}
+
+/* Ends field f: what it still holds, audited, appended to out. */
+static vt_status field_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err *err)
+{
+    f->done = true;
+    return f->a != NULL ? args_finish(s, f, out, err) : vt_audit_stream_finish(f->s, out, NULL, err);
+}
+
+/* Ends field f and puts what it still held, audited, into choice ch. */
+static vt_status release_into(vt_audit_sse *s, json_t *ch, sse_field *f, vt_err *err)
+{
+    vt_status rc;
+
+    s->txt.len = 0;
+    rc = field_finish(s, f, &s->txt, err);
+    if (rc == VT_OK && s->txt.len > 0 && !state_blocked(s->x->c, field_state(f)))
+        rc = put_text(ch, holder_of(ch), SIZE_MAX, f, s->txt.data, s->txt.len, err);
+    return rc;
+}
+
 /* Releases the rest of every field of choice idx into ch (its finish_reason arrived). */
 static vt_status finish_choice(vt_audit_sse *s, json_t *ch, int idx, vt_err *err)
 {
     vt_status rc = VT_OK;
 
-    for (size_t i = 0; rc == VT_OK && i < s->nf; i++) {
+    for (size_t i = 0; rc == VT_OK && i < s->nf; i++)
+        if (s->f[i].choice == idx && !s->f[i].done)
+            rc = release_into(s, ch, &s->f[i], err);
+    return rc;
+}
+
+/*
+ * A tool call of choice idx started in this event: the choice's calls held from earlier events
+ * are complete (a model writes one call's arguments, then the next call's), and go out in this
+ * event, before the new call.  A piece for one of them after this is refused (take_one).
+ */
+static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *err)
+{
+    bool started = false;
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; i < s->nf; i++)
+        started |= s->f[i].choice == idx && s->f[i].kind == F_TOOL_ARGS && s->f[i].born == s->events;
+    for (size_t i = 0; started && rc == VT_OK && i < s->nf; i++) {
         sse_field *f = &s->f[i];
-        if (f->choice != idx || f->done)
+        if (f->choice != idx || f->kind != F_TOOL_ARGS || f->done || f->born == s->events)
             continue;
-        s->txt.len = 0;
-        rc = vt_audit_stream_finish(f->s, &s->txt, NULL, err);
-        f->done = true;
-        if (rc == VT_OK && s->txt.len > 0 && !vt_audit_stream_blocked(f->s)) {
-            const char *hn = json_is_object(json_object_get(ch, "message")) &&
-                                     !json_is_object(json_object_get(ch, "delta"))
-                                 ? "message"
-                                 : "delta";
-            rc = put_text(ch, hn, SIZE_MAX, f, s->txt.data, s->txt.len, err);
-        }
+        f->superseded = true;
+        rc = release_into(s, ch, f, err);
     }
     return rc;
 }
@@ -562,6 +657,7 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
 
     if (nch > SSE_MAX_INDEX + 1)
         return vt_err_set(err, VT_E_LIMIT, "audit: more than %d choices cannot be audited", SSE_MAX_INDEX + 1);
+    s->events++;
     for (size_t i = 0; rc == VT_OK && i < nch; i++) {
         ch = json_array_get(chs, i);
         idx[i] = -1;
@@ -578,16 +674,20 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         rc = vt_err_set(err, VT_E_FORMAT, "audit: a stream event's top-level key holds a finding");
     chs = json_object_get(doc, "choices");
     for (size_t i = 0; rc == VT_OK && i < nt; i++) {
+        const char *p = json_string_value(t[i].text);
+        size_t n = json_string_length(t[i].text);
         s->txt.len = 0;
-        rc = vt_audit_stream_feed(t[i].f->s, json_string_value(t[i].text), json_string_length(t[i].text), &s->txt,
-                                  err);
-        if (rc == VT_OK && vt_audit_stream_blocked(t[i].f->s))
+        rc = t[i].f->a != NULL ? args_hold(s, t[i].f, p, n, err) : vt_audit_stream_feed(t[i].f->s, p, n, &s->txt, err);
+        if (rc == VT_OK && state_blocked(s->x->c, field_state(t[i].f)))
             break;
         ch = json_array_get(chs, t[i].pos);
         if (rc == VT_OK)
             rc = ch != NULL ? put_text(ch, t[i].holder, t[i].tpos, t[i].f, s->txt.data, s->txt.len, err)
                             : vt_err_set(err, VT_E_FORMAT, "audit: a choice changed shape while audited");
     }
+    for (size_t i = 0; rc == VT_OK && i < nch && !vt_audit_sse_blocked(s); i++)
+        if (idx[i] >= 0)
+            rc = supersede_calls(s, json_array_get(chs, i), idx[i], err);
     for (size_t i = 0; rc == VT_OK && i < nch && !vt_audit_sse_blocked(s); i++) {
         ch = json_array_get(chs, i);
         if (idx[i] >= 0 && json_is_string(json_object_get(ch, "finish_reason")))
@@ -655,23 +755,27 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
     audit_state total = s->st;
     vt_buf rest[SSE_MAX_FIELDS];
     json_t *chunk = NULL, *chs = NULL, *last = NULL;
+    bool unsent = out == NULL || s->failed || vt_audit_sse_blocked(s);
     vt_status rc = VT_OK;
 
     if (s->finished)
         return vt_err_set(err, VT_E_ARG, "audit: stream already finished");
     s->finished = true;
     memset(rest, 0, sizeof(rest));
-    /* Every field's held-back text is scanned first: a block found there releases nothing. */
+    /* Every field's held-back text is scanned first: a block found there releases nothing.  The
+     * arguments of a call still open are audited only when they can be sent: those of a stream
+     * that failed, was cut or blocked were never sent, and are dropped unread. */
     for (size_t i = 0; i < s->nf; i++) {
         sse_field *f = &s->f[i];
-        if (!f->done) {
-            vt_status frc = vt_audit_stream_finish(f->s, &rest[i], NULL, err);
+        if (!f->done && f->a != NULL && unsent)
             f->done = true;
+        if (!f->done) {
+            vt_status frc = field_finish(s, f, &rest[i], err);
             if (frc != VT_OK && rc == VT_OK)
                 rc = frc;
         }
         for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
-            total.counts[t] += vt__audit_stream_state(f->s)->counts[t];
+            total.counts[t] += field_state(f)->counts[t];
     }
     if (rc == VT_OK && out != NULL && !s->failed && !vt_audit_sse_blocked(s)) {
         const char *obj;

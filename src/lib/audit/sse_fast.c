@@ -11,9 +11,10 @@
  * out again from the tokens: every string re-encoded
  * from its decoded form, numbers as they were read (their grammar checked),
  * the text fields replaced by what their holdback scanners release.  Anything
- * else (another shape, a key that a scan would rename, anything near a limit)
- * is left untouched for response.c, so both paths send the same JSON values
- * for every event; fuzz/fuzz_audit_response.c compares them.
+ * else (another shape, a member "arguments" holding a string anywhere, which
+ * only the tree walk audits decoded, a key that a scan would rename, anything
+ * near a limit) is left untouched for response.c, so both paths send the same
+ * JSON values for every event; fuzz/fuzz_audit_response.c compares them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,8 @@ vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
         return VT_OK;
     if (s->tw == NULL && (s->tw = calloc(1, sizeof(*s->tw))) == NULL)
         return VT_OK; /* jansson, which reports the shortage */
-    if (!vt__audit_tokens_read(s->tw, data, len, FAST_MAX_TOKENS, FAST_MAX_DEPTH) || !shape(s, tk, &ntk))
+    if (!vt__audit_tokens_read(s->tw, data, len, FAST_MAX_TOKENS, FAST_MAX_DEPTH) ||
+        vt__audit_tokens_has_arguments(s->tw) || !shape(s, tk, &ntk))
         return VT_OK;
     rc = vt__audit_tokens_scan(s->tw, s->x, &s->st, 0, &next, &renamed, err);
     if (rc == VT_OK && renamed) {

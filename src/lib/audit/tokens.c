@@ -29,6 +29,16 @@ bool vt__audit_tokens_read(audit_tokens *w, const uint8_t *p, size_t n, size_t m
     return true;
 }
 
+bool vt__audit_tokens_has_arguments(const audit_tokens *w)
+{
+    const vt_jt_list *l = &w->l;
+
+    for (size_t i = 0; i + 1 < l->n; i++)
+        if (l->t[i + 1].kind == VT_JT_STR && vt__jt_key_is(l, &l->t[i], "arguments"))
+            return true;
+    return false;
+}
+
 void vt__audit_tokens_free(audit_tokens *w)
 {
     vt__json_tokens_free(&w->l);

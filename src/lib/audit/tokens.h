@@ -25,6 +25,11 @@ struct audit_tokens {
 bool vt__audit_tokens_read(audit_tokens *w, const uint8_t *p, size_t n, size_t max_tokens, unsigned max_depth);
 void vt__audit_tokens_free(audit_tokens *w);
 
+/* Does the document hold a member "arguments" whose value is a string?  A tool call's arguments
+ * are audited decoded (the JSON inside the string), which only response.c's tree walk does: a
+ * document that holds one is left to it, whole body or stream event alike. */
+bool vt__audit_tokens_has_arguments(const audit_tokens *w);
+
 /* Token i is sent as p[0..n) instead of its own text. */
 vt_status vt__audit_tokens_replace(audit_tokens *w, size_t i, const uint8_t *p, size_t n, vt_err *err);
 

@@ -37,6 +37,16 @@ static uint32_t response_emails(const vt_audit_report *r)
     return n;
 }
 
+static uint32_t response_count(const vt_audit_report *r, const char *type)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < r->entry_len; i++)
+        for (size_t k = 0; r->entries[i].phase == VT_AUDIT_RESPONSE && k < r->entries[i].count_len; k++)
+            if (strcmp(r->entries[i].counts[k].type, type) == 0)
+                n += r->entries[i].counts[k].count;
+    return n;
+}
+
 /* Runs vt_audit_response over body (len bytes); returns the output as a C string (borrowed). */
 static const char *response(fixture *f, const char *body, size_t len, vt_status want, vt_err *err)
 {
@@ -203,6 +213,7 @@ typedef struct sse_run {
     vt_buf all; /* every event sent, newline-separated */
     vt_status last;
     bool blocked;
+    vt_err err; /* the last event's */
 } sse_run;
 
 static void sse_events(fixture *f, sse_run *r, const char *const *ev, size_t n, bool finish)
@@ -215,7 +226,7 @@ static void sse_events(fixture *f, sse_run *r, const char *const *ev, size_t n, 
     assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
     for (size_t i = 0; i < n; i++) {
         vt_buf one = { 0 };
-        r->last = vt_audit_sse_event(s, &one, (const uint8_t *)ev[i], strlen(ev[i]), &err);
+        r->last = vt_audit_sse_event(s, &one, (const uint8_t *)ev[i], strlen(ev[i]), &r->err);
         if (one.len > 0) {
             assert_int_equal(vt_buf_append(&r->all, one.data, one.len, NULL), VT_OK);
             assert_int_equal(vt_buf_append(&r->all, "\n", 1, NULL), VT_OK);
@@ -302,6 +313,465 @@ static void test_audit_response__stream_unauditable_events(void **state)
         sse_events(f, &r, ev, 2, false);
         assert_int_equal(r.last, VT_E_FORMAT);
         vt_buf_free(&r.all);
+    }
+}
+
+/* ---- streamed tool-call arguments: held per call, audited whole and decoded ---- */
+
+/* One chunk of choice ch carrying a piece of tool call tool's arguments (tool -1: the legacy
+ * function_call); id and name when given (a call's first piece), piece NULL for none, finish
+ * the choice's finish_reason or NULL.  Caller frees. */
+static char *args_event(int ch, int tool, const char *id, const char *name, const char *piece, const char *finish)
+{
+    json_t *fn = json_object(), *delta = json_object(), *ev;
+    char *js;
+
+    assert_non_null(fn);
+    assert_non_null(delta);
+    if (name != NULL)
+        json_object_set_new(fn, "name", json_string(name));
+    if (piece != NULL)
+        json_object_set_new(fn, "arguments", json_string(piece));
+    if (tool < 0 && json_object_size(fn) == 0) {
+        json_decref(fn); /* a chunk with no call: the finish_reason alone */
+    } else if (tool < 0) {
+        json_object_set_new(delta, "function_call", fn);
+    } else {
+        json_t *call = json_pack("{s:i, s:o}", "index", tool, "function", fn);
+        assert_non_null(call);
+        if (id != NULL) {
+            json_object_set_new(call, "id", json_string(id));
+            json_object_set_new(call, "type", json_string("function"));
+        }
+        json_object_set_new(delta, "tool_calls", json_pack("[o]", call));
+    }
+    ev = json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:o, s:s?}]}", "id", "chatcmpl-1", "object", "chat.completion.chunk",
+                   "created", 1, "model", "m", "choices", "index", ch, "delta", delta, "finish_reason", finish);
+    assert_non_null(ev);
+    js = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(js);
+    json_decref(ev);
+    return js;
+}
+
+static void free_events(char **ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ev[i]);
+}
+
+/*
+ * What the client's program reads of call tool of choice ch (tool -1: function_call) once it has
+ * joined the pieces of every event sent (r->all), as the OpenAI SDKs do: member "id" of the
+ * call, or member key ("arguments", "name") of its function.  Caller frees.
+ */
+static char *client_reads(const sse_run *r, int ch, int tool, const char *key)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        json_t *doc = json_loadb(p, n, 0, NULL), *c;
+        size_t i;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            json_t *h = json_object_get(c, "delta"), *call, *v = NULL;
+            size_t k;
+            if (json_integer_value(json_object_get(c, "index")) != ch)
+                continue;
+            if (!json_is_object(h))
+                h = json_object_get(c, "message");
+            if (tool < 0)
+                v = json_object_get(json_object_get(h, "function_call"), key);
+            json_array_foreach(json_object_get(h, "tool_calls"), k, call) {
+                if (tool >= 0 && json_integer_value(json_object_get(call, "index")) == tool)
+                    v = strcmp(key, "id") == 0 ? json_object_get(call, "id")
+                                               : json_object_get(json_object_get(call, "function"), key);
+            }
+            if (json_is_string(v))
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+/* The arguments the client's program reads, decoded (json_loads); caller frees. */
+static json_t *client_args(const sse_run *r, int ch, int tool)
+{
+    char *s = client_reads(r, ch, tool, "arguments");
+    json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
+
+    if (j == NULL)
+        fail_msg("the client's arguments are not JSON: %s", s);
+    free(s);
+    return j;
+}
+
+static void assert_client_reads(const sse_run *r, int ch, int tool, const char *key, const char *want)
+{
+    char *s = client_reads(r, ch, tool, key);
+
+    assert_string_equal(s, want);
+    free(s);
+}
+
+/* An e-mail written with \u0040 inside streamed arguments, in pieces across events: the pieces
+ * are held until the call completes and the whole is audited decoded, as the client's program
+ * reads it; scanned as they came, escapes and all, the address reached the client. */
+static void test_audit_response__stream_tool_args_escaped_email_split(void **state)
+{
+    fixture *f = *state;
+    char *ev[] = {
+        args_event(0, 0, "call_1", "send", "", NULL),
+        args_event(0, 0, NULL, NULL, "{\"to\":\"jane.", NULL),
+        args_event(0, 0, NULL, NULL, "doe\\u0040exa", NULL),
+        args_event(0, 0, NULL, NULL, "mple.com\",\"cc\":\"ok\"}", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+    };
+    sse_run r;
+    json_t *args;
+
+    sse_events(f, &r, (const char *const *)ev, 5, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "jane"));
+    args = client_args(&r, 0, 0);
+    assert_string_equal(json_string_value(json_object_get(args, "to")), "[EMAIL_1]");
+    assert_string_equal(json_string_value(json_object_get(args, "cc")), "ok");
+    assert_client_reads(&r, 0, 0, "id", "call_1");
+    assert_client_reads(&r, 0, 0, "name", "send");
+    assert_int_equal(response_emails(f->rep), 1);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    json_decref(args);
+    vt_buf_free(&r.all);
+    free_events(ev, 5);
+}
+
+/* A card with \n escapes between its groups, split across events (the legacy function_call
+ * too): found decoded. */
+static void test_audit_response__stream_tool_args_card_newlines_split(void **state)
+{
+    audit_fx *g = audit_fx_new("[{\"name\":\"pii\",\"phases\":[\"response\"],\"actions\":{\"card\":\"redact\"}}]");
+    char *ev[] = {
+        args_event(0, 0, "call_1", "pay", "{\"card\":\"4111\\n11", NULL),
+        args_event(0, 0, NULL, NULL, "11\\n1111\\n", NULL),
+        args_event(0, 0, NULL, NULL, "1111\",\"exp\":\"12/30\"}", NULL),
+        args_event(1, -1, NULL, "pay", "{\"card\":\"4111\\n1111", NULL),
+        args_event(1, -1, NULL, NULL, "\\n1111\\n1111\"}", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+        args_event(1, -1, NULL, NULL, NULL, "function_call"),
+    };
+    sse_run r;
+    json_t *a0, *a1;
+
+    (void)state;
+    sse_events(g, &r, (const char *const *)ev, 7, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "4111"));
+    a0 = client_args(&r, 0, 0);
+    a1 = client_args(&r, 1, -1);
+    assert_string_equal(json_string_value(json_object_get(a0, "card")), "[CARD_1]");
+    assert_string_equal(json_string_value(json_object_get(a0, "exp")), "12/30");
+    assert_string_equal(json_string_value(json_object_get(a1, "card")), "[CARD_1]");
+    assert_int_equal(response_count(g->rep, "card"), 2);
+    json_decref(a0);
+    json_decref(a1);
+    vt_buf_free(&r.all);
+    free_events(ev, 7);
+    audit_fx_free(g);
+}
+
+/* The escape itself cut between two events ("\u00" then "40"): no piece holds it whole. */
+static void test_audit_response__stream_tool_args_escape_cut_between_events(void **state)
+{
+    fixture *f = *state;
+    char *ev[] = {
+        args_event(0, 0, "call_1", "send", "{\"to\":\"jane.doe\\u00", NULL),
+        args_event(0, 0, NULL, NULL, "40example.com\"}", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+    };
+    sse_run r;
+    json_t *args;
+
+    sse_events(f, &r, (const char *const *)ev, 3, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "jane"));
+    args = client_args(&r, 0, 0);
+    assert_string_equal(json_string_value(json_object_get(args, "to")), "[EMAIL_1]");
+    assert_int_equal(response_emails(f->rep), 1);
+    json_decref(args);
+    vt_buf_free(&r.all);
+    free_events(ev, 3);
+}
+
+/*
+ * Two tool calls in one choice, the second starting with its name alone (as some servers send
+ * it), and a second choice's call streaming between them: a call that starts ends the earlier
+ * calls of its own choice, whose whole arguments go out, audited, in that event ahead of the new
+ * call; the other choice's call is held on, to the end of the stream.  A piece for a call after
+ * the next one started is refused: it would reach the client unaudited.
+ */
+static void test_audit_response__stream_two_tool_calls_one_choice(void **state)
+{
+    fixture *f = *state;
+    char *ev[] = {
+        args_event(0, 0, "call_a", "send", "{\"to\":\"jane.doe\\u00", NULL),
+        args_event(1, 0, "call_c", "note", "{\"text\":\"mail leak.marker", NULL),
+        args_event(0, 0, NULL, NULL, "40example.com\"}", NULL),
+        args_event(0, 1, "call_b", "send", NULL, NULL),
+        args_event(1, 0, NULL, NULL, "\\u0040example.com\"}", NULL),
+        args_event(0, 1, NULL, NULL, "{\"to\":\"john\\u0040exam", NULL),
+        args_event(0, 1, NULL, NULL, "ple.com\"}", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+    };
+    sse_run r;
+    json_t *a, *b, *c;
+    const char *all, *start, *eol;
+
+    sse_events(f, &r, (const char *const *)ev, 8, true);
+    assert_int_equal(r.last, VT_OK);
+    all = (const char *)r.all.data;
+    assert_null(strstr(all, "jane"));
+    assert_null(strstr(all, "john"));
+    assert_null(strstr(all, "leak.marker"));
+    a = client_args(&r, 0, 0);
+    b = client_args(&r, 0, 1);
+    c = client_args(&r, 1, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "to")), "[EMAIL_1]");
+    assert_string_equal(json_string_value(json_object_get(b, "to")), "[EMAIL_1]");
+    assert_string_equal(json_string_value(json_object_get(c, "text")), "mail [EMAIL_1]");
+    assert_client_reads(&r, 0, 0, "id", "call_a");
+    assert_client_reads(&r, 0, 1, "id", "call_b");
+    assert_client_reads(&r, 1, 0, "id", "call_c");
+    assert_int_equal(response_emails(f->rep), 3);
+    /* Call a's arguments come out in the event where call b starts, ahead of it. */
+    start = strstr(all, "\"id\":\"call_b\"");
+    assert_non_null(start);
+    while (start > all && start[-1] != '\n')
+        start--;
+    eol = strchr(start, '\n');
+    assert_non_null(eol);
+    {
+        const char *args_a = strstr(start, "{\\\"to\\\":\\\"[EMAIL_1]\\\"}");
+        assert_true(args_a != NULL && args_a < strstr(start, "call_b") && args_a < eol);
+    }
+    /* Choice 1 had no finish_reason: its call comes out in the last chunk. */
+    assert_non_null(strstr(strrchr(all, '\n'), "mail [EMAIL_1]"));
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    vt_buf_free(&r.all);
+
+    /* Call a again once call b started: refused, and nothing of it is sent. */
+    {
+        char *late[] = {
+            args_event(0, 0, "call_a", "send", "{\"to\":\"x\"", NULL),
+            args_event(0, 1, "call_b", "send", "{}", NULL),
+            args_event(0, 0, NULL, NULL, ",\"cc\":\"jane.doe\\u0040example.com\"}", NULL),
+        };
+        sse_events(f, &r, (const char *const *)late, 3, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_non_null(strstr(r.err.msg, "after a later call started"));
+        assert_null(strstr((char *)r.all.data, "jane"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        free_events(late, 3);
+    }
+    free_events(ev, 8);
+}
+
+/* Arguments held past SSE_MAX_HELD (what a whole body may be) fail the stream closed, as any
+ * event that cannot be audited does: nothing of the held pieces is sent, then or at the end. */
+static void test_audit_response__stream_tool_args_over_cap_fail_closed(void **state)
+{
+    enum { PIECE = 1 << 20, N = SSE_MAX_HELD / PIECE + 2 };
+    fixture *f = *state;
+    char *piece = malloc(PIECE + 1), *ev[N + 1];
+    sse_run r;
+
+    assert_non_null(piece);
+    memset(piece, 'q', PIECE);
+    piece[PIECE] = '\0';
+    memcpy(piece, "{\"k\":\"", 6);
+    ev[0] = args_event(0, 0, "call_1", "store", "", NULL);
+    for (size_t i = 1; i <= N; i++)
+        ev[i] = args_event(0, 0, NULL, NULL, piece, NULL);
+    sse_events(f, &r, (const char *const *)ev, N + 1, true);
+    assert_int_equal(r.last, VT_E_LIMIT);
+    assert_non_null(strstr(r.err.msg, "held in one stream"));
+    assert_null(strstr((char *)r.all.data, "qqqq"));
+    assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+    assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    free_events(ev, N + 1);
+    free(piece);
+}
+
+/* Clean arguments reach the client as the model wrote them, byte for byte (spacing, escapes,
+ * number forms), whole in the event that completes the call (longer than a holdback, so none of
+ * it went out as it came); id, name and type in the first. */
+static void test_audit_response__stream_clean_tool_args_pass_unchanged(void **state)
+{
+    static const char *const pieces[] = { " \"Par\\u00eds\\n\", \"n\": 1.50", "0, \"q\":\"a\\\"b\" }" };
+    fixture *f = *state;
+    char first[512], want[600], *ev[4];
+    sse_run r;
+    const char *last;
+
+    snprintf(first, sizeof(first), "{ \"note\": \"%0400d\", \"city\" :", 0);
+    snprintf(want, sizeof(want), "%s%s%s", first, pieces[0], pieces[1]);
+    ev[0] = args_event(0, 0, "call_1", "weather", first, NULL);
+    ev[1] = args_event(0, 0, NULL, NULL, pieces[0], NULL);
+    ev[2] = args_event(0, 0, NULL, NULL, pieces[1], NULL);
+    ev[3] = args_event(0, -1, NULL, NULL, NULL, "tool_calls");
+
+    sse_events(f, &r, (const char *const *)ev, 4, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_client_reads(&r, 0, 0, "arguments", want);
+    assert_client_reads(&r, 0, 0, "id", "call_1");
+    assert_client_reads(&r, 0, 0, "name", "weather");
+    assert_non_null(strstr((char *)r.all.data, "\"type\":\"function\""));
+    /* The pieces went out as "" and the whole in the event with the finish_reason. */
+    last = strstr((char *)r.all.data, "\"finish_reason\":\"tool_calls\"");
+    assert_non_null(last);
+    while (last > (const char *)r.all.data && last[-1] != '\n')
+        last--;
+    assert_int_equal(strncmp(last, "{\"id\":\"chatcmpl-1\"", 18), 0);
+    {
+        json_t *j = json_loadb(last, strcspn(last, "\n"), 0, NULL), *delta, *call;
+        assert_non_null(j);
+        delta = json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta");
+        call = json_array_get(json_object_get(delta, "tool_calls"), 0);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(call, "function"), "arguments")), want);
+        json_decref(j);
+    }
+    assert_int_equal(response_emails(f->rep), 0);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    free_events(ev, 4);
+}
+
+/*
+ * A stream that ends while a call's arguments are held: when it ends well (no finish_reason,
+ * then [DONE]) they come out audited in the last chunk; when it is cut or fails (the upstream
+ * died, an event could not be audited) nothing of them is sent, though more than a holdback's
+ * worth of them had arrived.
+ */
+static void test_audit_response__stream_cut_mid_tool_args(void **state)
+{
+    fixture *f = *state;
+    char head[700];
+    char *ev[3];
+    sse_run r;
+
+    snprintf(head, sizeof(head), "{\"to\":\"jane.doe\\u0040example.com\",\"body\":\"%0600d", 7);
+    ev[0] = args_event(0, 0, "call_1", "send", head, NULL);
+    ev[1] = args_event(0, 0, NULL, NULL, "\"}", NULL);
+    ev[2] = strdup("not json");
+    assert_non_null(ev[2]);
+
+    /* Ended well, without a finish_reason. */
+    sse_events(f, &r, (const char *const *)ev, 2, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "jane"));
+    {
+        json_t *args = client_args(&r, 0, 0);
+        assert_string_equal(json_string_value(json_object_get(args, "to")), "[EMAIL_1]");
+        json_decref(args);
+    }
+    vt_buf_free(&r.all);
+
+    /* Cut: the caller ends the stream sending nothing more (out NULL). */
+    {
+        vt_audit_sse *s = NULL;
+        vt_buf out = { 0 };
+        vt_err err = { 0 };
+
+        vt_audit_report_init(f->rep);
+        assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev[0], strlen(ev[0]), &err), VT_OK);
+        assert_int_equal(vt_buf_terminate(&out, NULL), VT_OK);
+        assert_null(strstr((char *)out.data, "jane"));
+        assert_null(strstr((char *)out.data, "0000"));
+        out.len = 0;
+        assert_int_equal(vt_audit_sse_finish(s, NULL, f->rep, &err), VT_OK);
+        assert_int_equal(out.len, 0);
+        vt_audit_sse_free(s);
+        vt_buf_free(&out);
+    }
+
+    /* Failed: an event that cannot be audited; the last chunk holds nothing of the call. */
+    {
+        const char *bad[] = { ev[0], ev[2] };
+        sse_events(f, &r, bad, 2, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_null(strstr((char *)r.all.data, "jane"));
+        assert_null(strstr((char *)r.all.data, "0000"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+    }
+    free_events(ev, 3);
+}
+
+/* Arguments that cannot be audited whole (JSON nested past the limit a whole body has) and a
+ * secret written with escapes: the stream fails or is blocked when the call completes, and
+ * nothing of the call is sent. */
+static void test_audit_response__stream_tool_args_refused_or_blocked_whole(void **state)
+{
+    fixture *f = *state;
+    char deep[200];
+    sse_run r;
+
+    memset(deep, '[', 70);
+    memcpy(deep + 70, "\"jane.doe\\u0040example.com\"", 27);
+    memset(deep + 97, ']', 70);
+    deep[167] = '\0';
+    {
+        char *ev[] = { args_event(0, 0, "call_1", "f", deep, NULL), args_event(0, -1, NULL, NULL, NULL, "stop") };
+        sse_events(f, &r, (const char *const *)ev, 2, true);
+        assert_int_equal(r.last, VT_E_LIMIT);
+        assert_null(strstr((char *)r.all.data, "jane"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        free_events(ev, 2);
+    }
+    /* The same at the end of the stream: vt_audit_sse_finish refuses, and sends nothing. */
+    {
+        char *ev = args_event(0, 0, "call_1", "f", deep, NULL);
+        vt_audit_sse *s = NULL;
+        vt_buf out = { 0 };
+        vt_err err = { 0 };
+
+        vt_audit_report_init(f->rep);
+        assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev, strlen(ev), &err), VT_OK);
+        out.len = 0;
+        assert_int_equal(vt_audit_sse_finish(s, &out, f->rep, &err), VT_E_LIMIT);
+        assert_int_equal(out.len, 0);
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_audit_sse_free(s);
+        vt_buf_free(&out);
+        free(ev);
+    }
+    /* A secret (block) written AKIA\u0049...: the stream is blocked, the call never sent. */
+    {
+        char *ev[] = {
+            args_event(0, 0, "call_1", "f", "{\"key\":\"AKIA\\u0049OSF", NULL),
+            args_event(0, 0, NULL, NULL, "ODNN7EXAMPLE\"}", NULL),
+            args_event(0, -1, NULL, NULL, NULL, "stop"),
+        };
+        sse_events(f, &r, (const char *const *)ev, 3, true);
+        assert_true(r.blocked);
+        assert_null(strstr((char *)r.all.data, "OSF"));
+        assert_null(strstr((char *)r.all.data, "EXAMPLE"));
+        assert_int_equal(f->rep->verdict, VT_AUDIT_BLOCK);
+        vt_buf_free(&r.all);
+        free_events(ev, 3);
     }
 }
 
@@ -433,16 +903,6 @@ static void test_audit_response__stream_usage(void **state)
     assert_int_equal(e.total_tokens, -1);
     vt_audit_sse_free(s);
     vt_buf_free(&out);
-}
-
-static uint32_t response_count(const vt_audit_report *r, const char *type)
-{
-    uint32_t n = 0;
-    for (size_t i = 0; i < r->entry_len; i++)
-        for (size_t k = 0; r->entries[i].phase == VT_AUDIT_RESPONSE && k < r->entries[i].count_len; k++)
-            if (strcmp(r->entries[i].counts[k].type, type) == 0)
-                n += r->entries[i].counts[k].count;
-    return n;
 }
 
 /* Short strings found clean are not scanned again (scan.c's cache): a string with a finding, or
@@ -632,6 +1092,9 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"e\"}}],\"n\":1e400}",
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"f\"}}],\"x\":{\"" MARK "\":1}}",
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"g\"}}],\"d\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}",
+        /* An "arguments" string anywhere: audited decoded, which only the tree walk does. */
+        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"h\"}}],\"x\":{\"arguments\":\"{\\\"to\\\":\\\"jane"
+        "\\\\u0040example.com\\\"}\"}}",
     };
     static const char *const refused[] = {
         "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\",\"content\":\"y\"}}]}",
@@ -687,6 +1150,16 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escaped_email_split, setup, teardown),
+        cmocka_unit_test(test_audit_response__stream_tool_args_card_newlines_split),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escape_cut_between_events, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_two_tool_calls_one_choice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_over_cap_fail_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_clean_tool_args_pass_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_cut_mid_tool_args, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_refused_or_blocked_whole, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_multibyte_text_cut_at_characters, setup,
                                         teardown),
