@@ -100,6 +100,53 @@ static void test_audit_response__tool_arguments_audited_decoded(void **state)
     }
 }
 
+/* Arguments that are not strict JSON (a key twice, a number past a double, a lone surrogate, a
+ * string cut short) cannot be audited decoded, yet a lenient reader (JavaScript's JSON.parse,
+ * Python's json.loads) still decodes their escapes: a finding hidden behind an escape there is
+ * refused, and such arguments with nothing hidden are sent as they came.  Both roads. */
+static void test_audit_response__tool_arguments_not_json_escapes(void **state)
+{
+    fixture *f = *state;
+    static const char *const hidden[] = {
+        "{\\\"to\\\":\\\"x\\\",\\\"to\\\":\\\"jane.doe\\\\u0040example.com\\\"}",
+        "{\\\"n\\\":1e400,\\\"to\\\":\\\"jane.doe\\\\u0040example.com\\\"}",
+        "{\\\"s\\\":\\\"\\\\ud800\\\",\\\"to\\\":\\\"jane.doe\\\\u0040example.com\\\"}",
+        "{\\\"to\\\":\\\"jane.doe\\\\u0040example.com",
+        "{\\\"card\\\":\\\"4111\\\\n1111\\\\n1111\\\\n1111",
+    };
+    static const char *const clean[] = {
+        "{\\\"to\\\":\\\"x\\\",\\\"to\\\":\\\"Caf\\\\u00e9\\\"}",
+        "{\\\"city\\\":\\\"Par\\\\u00eds",
+        "{\\\"x\\\":\\\"jane.doe\\\\\\\\u0040example.com",
+    };
+    char body[1024];
+
+    for (int fast = 0; fast < 2; fast++) {
+        vt__audit_ctx_set_fast(f->x, fast == 1);
+        for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+            vt_err err = { 0 };
+            snprintf(body, sizeof(body),
+                     "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":"
+                     "[{\"id\":\"a\",\"type\":\"function\",\"function\":{\"name\":\"send\",\"arguments\":\"%s\"}}]},"
+                     "\"finish_reason\":\"tool_calls\"}]}",
+                     hidden[i]);
+            (void)response(f, body, strlen(body), VT_E_FORMAT, &err);
+            assert_non_null(strstr(err.msg, "escape"));
+        }
+        for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
+            vt_err err = { 0 };
+            const char *out;
+            snprintf(body, sizeof(body),
+                     "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":"
+                     "[{\"id\":\"a\",\"type\":\"function\",\"function\":{\"name\":\"send\",\"arguments\":\"%s\"}}]},"
+                     "\"finish_reason\":\"tool_calls\"}]}",
+                     clean[i]);
+            out = response(f, body, strlen(body), VT_OK, &err);
+            assert_non_null(strstr(out, clean[i]));
+        }
+    }
+}
+
 static void test_audit_response__every_string_position(void **state)
 {
     fixture *f = *state;
@@ -1143,6 +1190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_response__every_string_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_audited_decoded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_not_json_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__reserialised_not_raw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__unauditable_bodies_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__redacted_key_collision_refused, setup, teardown),
