@@ -150,6 +150,10 @@ jq -n --arg r "$(cat "$work/receipt.jwt")" \
   '{jsonrpc: "2.0", id: 1, method: "tools/call", params: {name: "verify_receipt", arguments: {receipt: $r}}}' |
   curl -s -H 'Content-Type: application/json' -d @- "$V/mcp" |
   jq -c '.result.structuredContent | {valid, receipt, passport, verdict, log_index}' | indent
+echo "a page of another site (or a DNS-rebinding page) posting the same chat from a visitor's browser:"
+curl -s -o /dev/null -w '  HTTP %{http_code}' -H 'Origin: http://evil.example' -H 'Content-Type: text/plain' \
+  -d '{"model":"echo","messages":[{"role":"user","content":"hi"}]}' "$GW/v1/chat/completions"
+echo " (refused before any route: only loopback pages and the configured allowed_origins, docs/operations.md)"
 
 AUD_BIN="${VERITEE_EXAMPLE_AUDITOR:-$(dirname "$VT")/veritee-example-auditor}"
 if [ -x "$AUD_BIN" ]; then
