@@ -12,6 +12,18 @@
  * it expires), watches the model files, and one that forwards receipts from the
  * durable queue to the verifier in batches (receipt_sink.c, receipt_queue.h).
  * vt_gw_trust_hooks gives the proxy hook table.
+ *
+ * Locks, always taken in this order (never one while holding one after it):
+ *
+ *   attest_mu  ->  mu  ->  files_lock,   and mu -> qmu
+ *
+ * attest_mu serialises attestation rounds (vt__gw_attest: the boot, the upkeep thread) and is held
+ * across the round's evidence collection and its calls to the verifier; a round takes mu only to
+ * copy the log and to install the passport it got, and installs it only when the log is still the
+ * one it copied.  mu is what requests take (the passport, the model digest, the log): it is never
+ * held across a call to the verifier, the evidence collection or the hashing of a model.
+ * files_lock is taken alone (the model watch) or under mu (a re-measurement swaps the snapshot);
+ * qmu (the receipt sink's wake-up) is taken alone or under mu, and nothing is taken under it.
  */
 #ifndef VT_GW_TRUST_H
 #define VT_GW_TRUST_H
@@ -66,6 +78,7 @@ typedef struct vt_gw_trust {
     vt_pkey *key;              /* enclave key: memory only, wiped by vt_pkey_free */
     char *jwk;                 /* its public JWK */
 
+    pthread_mutex_t attest_mu; /* one attestation round at a time (vt__gw_attest); taken before mu */
     pthread_mutex_t mu;        /* guards everything below up to `cv` */
     vt_mlog *log;
     vt_register *reg;          /* the platform's measurement register (register.h); NULL: measure only */
@@ -142,10 +155,11 @@ VT_NODISCARD vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err);
 /* measure.c: re-measures the first model after a change and logs it (called with t->mu held;
  * releases it while hashing). */
 void vt__gw_remeasure_locked(vt_gw_trust *t);
-/* upkeep.c: one attestation to the verifier, the result kept in t (called with t->mu held;
- * releases it while talking to the verifier); a contraindicated verdict drops the passport and
- * returns VT_OK. */
-VT_NODISCARD vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err);
+/* upkeep.c: one attestation round to the verifier (called without t->mu; takes attest_mu for
+ * the round, t->mu only to copy the log and to install): the passport it returns replaces the
+ * current one, and t->serving follows, only when the log is still the one the round copied (else
+ * VT_E_IO, nothing changed).  A contraindicated verdict drops the passport and returns VT_OK. */
+VT_NODISCARD vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err);
 /* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
 void vt__gw_update_serving(vt_gw_trust *t);
 /* Whether requests are served now: t->serving, and the passport it serves under not expired

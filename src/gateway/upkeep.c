@@ -10,21 +10,73 @@
 #include "base/cond.h"
 #include "gateway/trust.h"
 
-/* Called with t->mu held; releases it while talking to the verifier. */
-vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err)
-{
-    vt_attester_result ar;
-    vt_passport_claims pc;
-    vt_status rc;
-    char msg[400];
+/* What one attestation round is made for, copied under t->mu: the measurement log (append-only,
+ * so its length says whether it is still the log) and the passport its requests are signed under. */
+struct round {
+    vt_mlog *log;  /* owned: the copy the evidence and the verifier's appraisal are of */
+    size_t count;  /* events in t->log when it was copied */
+    char *auth;    /* owned: the current passport when it may sign the requests, else NULL */
+};
 
+static void round_clear(struct round *r)
+{
+    vt_mlog_free(r->log);
+    free(r->auth);
+    memset(r, 0, sizeof(*r));
+}
+
+static vt_status round_snapshot(struct round *r, vt_gw_trust *t, vt_err *err)
+{
+    char *logtxt = NULL;
+    vt_status rc;
+
+    memset(r, 0, sizeof(*r));
+    pthread_mutex_lock(&t->mu);
+    r->count = vt_mlog_count(t->log);
+    rc = vt_mlog_to_json(&logtxt, t->log, err);
     /* Renewal is signed under the current passport (the verifier limits it per gateway, not
      * per address); a first attestation, an expired passport or one the verifier no longer
      * takes goes anonymously. */
-    t->ao.auth_passport = t->passport != NULL && vt_time_now() < t->exp && !t->auth_refused ? t->passport : NULL;
-    t->ao.auth_key = t->key;
-    rc = vt_attester_run(&ar, &t->ao, t->log, t->key, err);
-    t->ao.auth_passport = NULL;
+    if (rc == VT_OK && t->passport != NULL && vt_time_now() < t->exp && !t->auth_refused &&
+        (r->auth = strdup(t->passport)) == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+    pthread_mutex_unlock(&t->mu);
+    if (rc == VT_OK)
+        rc = vt_mlog_parse(&r->log, (const uint8_t *)logtxt, strlen(logtxt), err);
+    free(logtxt);
+    return rc;
+}
+
+/* The passport the verifier returned, read into *pc before it is installed. */
+static vt_status passport_check(vt_passport_claims *pc, const vt_attester_result *ar, vt_err *err)
+{
+    return vt_passport_decode(pc, ar->token, strlen(ar->token), err);
+}
+
+vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
+{
+    vt_attester_result ar;
+    vt_attester_opts ao;
+    vt_passport_claims pc;
+    struct round r;
+    vt_status rc;
+    bool stale = false, dropped = false;
+    char msg[400];
+
+    memset(&ar, 0, sizeof(ar));
+    memset(&pc, 0, sizeof(pc));
+    /* One round at a time (the evidence is collected for, and the passport installed over, the
+     * log as this round copied it); t->mu only for the copy and the install, so requests are not
+     * held behind the verifier (up to its timeout per call) or the evidence collection. */
+    pthread_mutex_lock(&t->attest_mu);
+    rc = round_snapshot(&r, t, err);
+    if (rc == VT_OK) {
+        ao = t->ao; /* t->ao itself is read by the attestation route: never written after boot */
+        ao.auth_passport = r.auth;
+        ao.auth_key = t->key;
+        rc = vt_attester_run(&ar, &ao, r.log, t->key, err);
+    }
+    pthread_mutex_lock(&t->mu);
     if (rc == VT_E_POLICY && err != NULL && strstr(err->msg, "gateway_unauthorized") != NULL) {
         t->auth_refused = true;
         vt__gw_log("warn", "reattest", "the verifier refused the passport as authorization: retrying anonymously");
@@ -32,25 +84,33 @@ vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err)
         t->auth_refused = false;
     }
     if (rc == VT_E_POLICY && strcmp(ar.status, "contraindicated") == 0) {
-        /* Refused, no passport: stop serving under the previous one. */
+        /* Refused, no passport: stop serving under the previous one (whatever the log did in
+         * between: a verdict that takes trust away is never stale). */
         free(t->passport);
         t->passport = NULL;
         t->passport_id[0] = '\0';
         snprintf(t->status, sizeof(t->status), "%s", ar.status);
         snprintf(t->reason, sizeof(t->reason), "%s", ar.reason);
+        vt__gw_update_serving(t);
+        dropped = true;
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (dropped) {
         snprintf(msg, sizeof(msg), "contraindicated, no passport (%s evidence, environment %s)%s%s",
                  vt_tee_name(ar.kind), t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
         vt__gw_log("error", "passport", msg);
-        vt_attester_result_clear(&ar);
-        return VT_OK;
+        rc = VT_OK;
+        goto out;
     }
-    if (rc != VT_OK) {
-        vt_attester_result_clear(&ar);
-        return rc;
-    }
-    memset(&pc, 0, sizeof(pc));
-    rc = vt_passport_decode(&pc, ar.token, strlen(ar.token), err);
-    if (rc == VT_OK) {
+    if (rc == VT_OK)
+        rc = passport_check(&pc, &ar, err);
+    if (rc != VT_OK)
+        goto out;
+    pthread_mutex_lock(&t->mu);
+    /* A re-measurement while the verifier appraised the copy: this passport names digests that
+     * are no longer the whole log, and must not replace the one serving now. */
+    stale = vt_mlog_count(t->log) != r.count;
+    if (!stale) {
         free(t->passport);
         t->passport = ar.token;
         ar.token = NULL;
@@ -59,12 +119,23 @@ vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err)
         snprintf(t->reason, sizeof(t->reason), "%s", ar.reason);
         t->iat = pc.iat;
         t->exp = pc.exp;
-        snprintf(msg, sizeof(msg), "%s %s (%s evidence, environment %s)%s%s", ar.id, ar.status, vt_tee_name(ar.kind),
-                 t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
-        vt__gw_log(strcmp(ar.status, "affirming") == 0 ? "info" : "error", "passport", msg);
+        vt__gw_update_serving(t);
     }
+    pthread_mutex_unlock(&t->mu);
+    if (stale) {
+        rc = vt_err_set(err, VT_E_IO, "gateway: passport %s not installed: the measurement log changed while the "
+                        "verifier appraised it (a re-measurement); attesting again", ar.id);
+        vt__gw_log("warn", "passport_stale", err != NULL ? err->msg : "passport not installed");
+        goto out;
+    }
+    snprintf(msg, sizeof(msg), "%s %s (%s evidence, environment %s)%s%s", ar.id, ar.status, vt_tee_name(ar.kind),
+             t->ao.environment, ar.reason[0] ? ": " : "", ar.reason);
+    vt__gw_log(strcmp(ar.status, "affirming") == 0 ? "info" : "error", "passport", msg);
+out:
+    pthread_mutex_unlock(&t->attest_mu);
     vt_passport_claims_clear(&pc);
     vt_attester_result_clear(&ar);
+    round_clear(&r);
     return rc;
 }
 
@@ -102,7 +173,11 @@ static void *upkeep_main(void *arg)
         }
         if (now >= next) {
             vt_err e = { 0 };
-            if (vt__gw_attest_locked(t, &e) == VT_OK) {
+            vt_status arc;
+            pthread_mutex_unlock(&t->mu); /* the round takes it only to copy the log and to install */
+            arc = vt__gw_attest(t, &e);
+            pthread_mutex_lock(&t->mu);
+            if (arc == VT_OK) {
                 if (backoff > 1) /* the verifier is back: its receipts need not wait out their backoff */
                     vt__gw_sink_kick(t);
                 backoff = 1;
