@@ -227,8 +227,6 @@ int vt_cmd_gateway(int argc, char **argv)
             free(s);
             goto out;
         }
-        if (rc == VT_OK && to.attest && trust->passport != NULL)
-            rc = vt_gw_deploy_check_passport(cfg.deployment_type, trust->passport, &err);
         if (rc == VT_OK && ((cfg.verifier_url != NULL && (cfg.deploy->verifier = strdup(cfg.verifier_url)) == NULL) ||
                             (cfg.deploy->state_dir = strdup(to.state_dir)) == NULL))
             rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");

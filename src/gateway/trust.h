@@ -114,6 +114,7 @@ typedef struct vt_gw_trust {
     atomic_ullong rejected;    /* receipts the verifier refused for their content */
     atomic_ullong upload_failures; /* batch uploads that failed (retried) */
     atomic_ullong not_queued;  /* receipts refused before the queue was open */
+    atomic_ullong passports_refused; /* passports the verifier returned that were not this gateway's (upkeep.c) */
     atomic_llong drop_logged_ms; /* last "receipt_dropped" log line (at most one a second) */
     atomic_ullong drop_unlogged; /* drops since that line */
     pthread_t sink;
@@ -143,8 +144,9 @@ void vt__gw_sink_stop(vt_gw_trust *t);
 /* The verifier answers again (a re-attestation succeeded after failures): a sink backing off
  * sends what is queued now instead of at the end of its delay (up to 30 s). */
 void vt__gw_sink_kick(vt_gw_trust *t);
-/* The receipt path's metrics in the Prometheus text format, appended to out (also written to
- * <state>/metrics/receipts.prom once a second, for a node-exporter textfile collector). */
+/* The receipt path's metrics, and the passports refused, in the Prometheus text format, appended to
+ * out (also written to <state>/metrics/receipts.prom once a second, for a node-exporter textfile
+ * collector). */
 VT_NODISCARD vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err);
 /* The current passport, when unexpired, for signing requests to the verifier: copies it into
  * *passport_out (free()) or sets NULL. */
@@ -157,8 +159,12 @@ VT_NODISCARD vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err);
 void vt__gw_remeasure_locked(vt_gw_trust *t);
 /* upkeep.c: one attestation round to the verifier (called without t->mu; takes attest_mu for
  * the round, t->mu only to copy the log and to install): the passport it returns replaces the
- * current one, and t->serving follows, only when the log is still the one the round copied (else
- * VT_E_IO, nothing changed).  A contraindicated verdict drops the passport and returns VT_OK. */
+ * current one, and t->serving follows, only when it is this gateway's for this round (signed
+ * under the verifier's key set, unexpired, its cnf the enclave key, the configured environment
+ * and deployment type, this round's nonce, the measured digests of the log the round sent; else
+ * VT_E_POLICY, counted in passports_refused) and the log is still the one the round copied (else
+ * VT_E_IO).  Nothing changes when it fails.  A contraindicated verdict drops the passport and
+ * returns VT_OK. */
 VT_NODISCARD vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err);
 /* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
 void vt__gw_update_serving(vt_gw_trust *t);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/cond.h"
+#include "gateway/deployment.h"
 #include "gateway/trust.h"
 
 /* What one attestation round is made for, copied under t->mu: the measurement log (append-only,
@@ -47,10 +48,40 @@ static vt_status round_snapshot(struct round *r, vt_gw_trust *t, vt_err *err)
     return rc;
 }
 
-/* The passport the verifier returned, read into *pc before it is installed. */
-static vt_status passport_check(vt_passport_claims *pc, const vt_attester_result *ar, vt_err *err)
+/* The passport the verifier returned is this gateway's, from this round, before it is installed
+ * (*pc: its claims): signed under the configured verifier's key set and issuer, unexpired, the
+ * status and id the reply gives, its cnf the enclave key, its environment and deployment type the
+ * configured ones, its TEE the evidence's, its nonce this round's challenge, its measured digests
+ * the log the round sent.  VT_E_POLICY (or the signature's VT_E_CRYPTO) naming the first finding. */
+static vt_status passport_check(vt_passport_claims *pc, vt_gw_trust *t, const struct round *r,
+                                const vt_attester_result *ar, const vt_jwks *jwks, const char *issuer, vt_err *err)
 {
-    return vt_passport_decode(pc, ar->token, strlen(ar->token), err);
+    /* A warning passport is installed; whether it is served under is the config's (serve_on_warning). */
+    vt_passport_verify_opts vo = { .accept_warning = true };
+    vt_status rc = vt_passport_verify_with(pc, ar->token, strlen(ar->token), jwks, vt_time_now(), &vo, err);
+
+    if (rc == VT_OK)
+        rc = vt_passport_check_issuer(pc, issuer, t->ao.verifier_url, err);
+    if (rc == VT_OK &&
+        (strcmp(pc->id, ar->id) != 0 || strcmp(vt_ear_status_name(pc->appraisal.status), ar->status) != 0))
+        rc = vt_err_set(err, VT_E_POLICY, "the reply names passport %s %s, its token is %s %s", ar->id, ar->status,
+                        pc->id, vt_ear_status_name(pc->appraisal.status));
+    if (rc == VT_OK)
+        rc = vt_passport_check_key(pc, t->key, err);
+    if (rc == VT_OK && strcmp(pc->environment, t->ao.environment) != 0)
+        rc = vt_err_set(err, VT_E_POLICY, "it is for environment %s, this gateway's is %s", pc->environment,
+                        t->ao.environment);
+    if (rc == VT_OK)
+        rc = vt_gw_deploy_check_passport(t->o.cfg->deployment_type, ar->token, err);
+    if (rc == VT_OK && pc->tee_type != ar->kind)
+        rc = vt_err_set(err, VT_E_POLICY, "it is for a %s TEE, the evidence sent was %s", vt_tee_name(pc->tee_type),
+                        vt_tee_name(ar->kind));
+    if (rc == VT_OK && (ar->nonce_len == 0 || pc->nonce_len != ar->nonce_len ||
+                        !vt_ct_equal(pc->nonce, ar->nonce, ar->nonce_len)))
+        rc = vt_err_set(err, VT_E_POLICY, "its nonce is not this round's challenge");
+    if (rc == VT_OK)
+        rc = vt_passport_check_log(pc, r->log, err);
+    return rc;
 }
 
 vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
@@ -58,10 +89,12 @@ vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
     vt_attester_result ar;
     vt_attester_opts ao;
     vt_passport_claims pc;
+    vt_jwks *jwks = NULL;
     struct round r;
     vt_status rc;
+    vt_err ce = { 0 };
     bool stale = false, dropped = false;
-    char msg[400];
+    char msg[400], issuer[128];
 
     memset(&ar, 0, sizeof(ar));
     memset(&pc, 0, sizeof(pc));
@@ -103,9 +136,19 @@ vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
         goto out;
     }
     if (rc == VT_OK)
-        rc = passport_check(&pc, &ar, err);
+        rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), t->ao.verifier_url, t->ao.timeout_ms, err);
     if (rc != VT_OK)
         goto out;
+    rc = passport_check(&pc, t, &r, &ar, jwks, issuer, &ce);
+    if (rc != VT_OK) {
+        /* Not this gateway's passport for this round: nothing changes, the one serving serves
+         * until it expires, and the upkeep thread asks again (with backoff). */
+        atomic_fetch_add(&t->passports_refused, 1);
+        rc = vt_err_set(err, VT_E_POLICY, "gateway: passport %s from the verifier refused, not installed: %s", ar.id,
+                        ce.msg);
+        vt__gw_log("error", "passport_refused", err != NULL ? err->msg : ce.msg);
+        goto out;
+    }
     pthread_mutex_lock(&t->mu);
     /* A re-measurement while the verifier appraised the copy: this passport names digests that
      * are no longer the whole log, and must not replace the one serving now. */
@@ -133,6 +176,7 @@ vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
     vt__gw_log(strcmp(ar.status, "affirming") == 0 ? "info" : "error", "passport", msg);
 out:
     pthread_mutex_unlock(&t->attest_mu);
+    vt_jwks_free(jwks);
     vt_passport_claims_clear(&pc);
     vt_attester_result_clear(&ar);
     round_clear(&r);

@@ -113,6 +113,24 @@ run_suite() { # NAME PLATFORM-FLAGS...
 
 run_suite mock --platform mock
 kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+
+# A passport the verifier issued to another gateway (the one above: validly signed, affirming),
+# handed back by a relay on the way to the verifier in place of this gateway's own: refused (its
+# cnf is the other gateway's enclave key), so this gateway does not start.
+jq -r .passport "$TMP/att.json" >"$TMP/other-passport"
+python3 "$(dirname "$0")/tamper_relay.py" --to "$V" --mode passport --token-file "$TMP/other-passport" \
+  >"$TMP/relay.out" 2>"$TMP/relay.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 300); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
+RELAY="http://$(wait_addr "$TMP/relay.out")" || { echo "FAIL: relay did not start"; cat "$TMP/relay.err"; exit 1; }
+jq --arg v "$RELAY" '. + {verifier: $v, environment: "gwrelay"}' "$TMP/g.json" >"$TMP/grelay.json"
+"$VT" gateway --config "$TMP/grelay.json" --measure-only --platform mock >"$TMP/grelay-log.json" 2>/dev/null
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+      -d "$(gw_env_json "$TMP/grelay-log.json")" "$V/v1/environments/gwrelay")" = 200 ] && ok || bad "register gwrelay"
+expect 1 "refuses a passport issued to another gateway" -- timeout 60 "$VT" gateway --config "$TMP/grelay.json" \
+  --listen 127.0.0.1:0 --platform mock --threads 1
+contains "refused, not installed" "names the refusal"
+contains "is not the attested enclave key" "names the other key"
 # Under the TDX simulator, environment gw pins no TD image yet: the passport is a warning, and
 # the gateway serves under it only when its config says "serve_on_warning": true.
 expect 1 "refuses to serve under a warning passport" -- "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --platform tdx --simulate

@@ -1,7 +1,9 @@
 /* The gateway's attestation round (upkeep.c) against a stand-in verifier on 127.0.0.1 that
  * issues passports as the test bends them, and can hold an attest unanswered: requests are
- * not held behind a round, a round overtaken by a re-measurement installs nothing.  Failure
- * cases first. */
+ * not held behind a round, a round overtaken by a re-measurement installs nothing, and a
+ * passport that is not this gateway's for its round (key, environment, measurements, expiry,
+ * nonce, signer, status, deployment type) is refused while the one from before keeps serving.
+ * Failure cases first. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -634,11 +636,105 @@ static void test_gateway_trust_upkeep__stale_round_not_installed(void **state)
     assert_string_equal(fx->t->passport_id, fx->v.last_id);
 }
 
+/* A round whose passport is bent (b): refused naming why, counted, and nothing changes: the
+ * passport from before keeps serving. */
+static void refused(fixture *fx, bend b, const char *why)
+{
+    vt_err err = { 0 };
+    char before[48], *token = strdup(fx->t->passport);
+    unsigned long long count = atomic_load(&fx->t->passports_refused);
+
+    assert_non_null(token);
+    snprintf(before, sizeof(before), "%s", fx->t->passport_id);
+    standin_set(&fx->v, false, b);
+    assert_int_not_equal(attest_round(fx->t, &err), VT_OK);
+    if (strstr(err.msg, why) == NULL)
+        fail_msg("refusal does not say \"%s\": %s", why, err.msg);
+    assert_string_not_equal(fx->v.last_id, before); /* the verifier did issue one ... */
+    assert_string_equal(fx->t->passport_id, before); /* ... which is not installed */
+    assert_string_equal(fx->t->passport, token);
+    assert_true(vt__gw_serving(fx->t));
+    assert_int_equal(atomic_load(&fx->t->passports_refused), count + 1);
+    free(token);
+}
+
+static void test_gateway_trust_upkeep__other_cnf_refused(void **state)
+{
+    refused(*state, BEND_CNF, "is not the attested enclave key");
+}
+
+static void test_gateway_trust_upkeep__other_environment_refused(void **state)
+{
+    refused(*state, BEND_ENV, "environment other");
+}
+
+static void test_gateway_trust_upkeep__other_measurements_refused(void **state)
+{
+    refused(*state, BEND_MEASURED, "model: the log measures");
+}
+
+static void test_gateway_trust_upkeep__expired_refused(void **state)
+{
+    refused(*state, BEND_EXPIRED, "expired");
+}
+
+static void test_gateway_trust_upkeep__other_nonce_refused(void **state)
+{
+    refused(*state, BEND_NONCE, "nonce is not this round's challenge");
+}
+
+static void test_gateway_trust_upkeep__signer_not_in_key_set_refused(void **state)
+{
+    refused(*state, BEND_SIGNER, "signature does not verify");
+}
+
+static void test_gateway_trust_upkeep__reply_status_not_the_tokens_refused(void **state)
+{
+    refused(*state, BEND_STATUS, "its token is");
+}
+
+static void test_gateway_trust_upkeep__other_deployment_type_refused(void **state)
+{
+    refused(*state, BEND_DTYPE, "configured as a full deployment");
+}
+
+/* Refused once, then a passport that is this gateway's: installed, not counted, served under; the
+ * metrics name the refusal. */
+static void test_gateway_trust_upkeep__own_passport_installed_after_a_refusal(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+    vt_buf m;
+
+    refused(fx, BEND_CNF, "is not the attested enclave key");
+    standin_set(&fx->v, false, BEND_NONE);
+    assert_int_equal(attest_round(fx->t, &err), VT_OK);
+    assert_string_equal(fx->t->passport_id, fx->v.last_id);
+    assert_int_equal(atomic_load(&fx->t->passports_refused), 1);
+    assert_true(vt__gw_serving(fx->t));
+    vt_buf_init(&m);
+    assert_int_equal(vt__gw_receipt_metrics(fx->t, &m, &err), VT_OK);
+    assert_int_equal(vt_buf_terminate(&m, &err), VT_OK);
+    assert_non_null(strstr((const char *)m.data, "veritee_gateway_passports_refused_total 1\n"));
+    vt_buf_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__requests_not_held_by_a_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__stale_round_not_installed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__other_cnf_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__other_environment_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__other_measurements_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__expired_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__other_nonce_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__signer_not_in_key_set_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__reply_status_not_the_tokens_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__other_deployment_type_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__own_passport_installed_after_a_refusal, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
