@@ -54,7 +54,6 @@ typedef struct vt_gw_trust_opts {
     bool allow_unverified;    /* serve without an affirming passport (development) */
     bool attest;              /* false: no key, no passport */
     bool measure_only;        /* the log only: the platform register is not touched */
-    unsigned model_check_ms;  /* stat the model files at most this often; 0 = on every request */
     const char *transport_json; /* borrowed; the listeners (transport.h), measured as the "transport"
                                    event and returned by GET /v1/attestation; NULL = none */
 } vt_gw_trust_opts;

@@ -246,7 +246,7 @@ static void *upkeep_main(void *arg)
         vt__gw_update_serving(t);
         {
             vt_time wake = next < t->exp ? next : t->exp;
-            int64_t wait_ms = (int64_t)(wake - vt_time_now()) * 1000;
+            int64_t wait_ms = (int64_t)(wake - vt_time_now()) * 1000, check_ms = (int64_t)t->o.cfg->model_check_ms;
             if (wait_ms < 1000)
                 wait_ms = 1000;
             /* The deadlines are wall-clock times (the passport's); the wait is monotonic, so a
@@ -254,11 +254,11 @@ static void *upkeep_main(void *arg)
              * wall clock again (a clock set forward, a VM resumed after a pause). */
             if (wait_ms > 60000)
                 wait_ms = 60000;
-            if (t->o.model_check_ms > 0 && t->file_count > 0 && (int64_t)t->o.model_check_ms < wait_ms)
-                wait_ms = (int64_t)t->o.model_check_ms;
+            if (check_ms > 0 && t->file_count > 0 && check_ms < wait_ms)
+                wait_ms = check_ms;
             (void)vt__cond_wait_ms(&t->cv, &t->mu, wait_ms);
         }
-        if (!t->stop && t->o.model_check_ms > 0 && !atomic_load(&t->model_changed)) {
+        if (!t->stop && t->o.cfg->model_check_ms > 0 && !atomic_load(&t->model_changed)) {
             pthread_mutex_unlock(&t->mu);
             (void)vt__gw_model_check(t);
             pthread_mutex_lock(&t->mu);

@@ -23,7 +23,7 @@ mkdir -p "$TMP/models"
 head -c 200000 /dev/urandom >"$TMP/models/model.bin"
 MD=$("$VT" measure --json "$TMP/models/model.bin" | jq -r .root)
 cat >"$TMP/g.json" <<JSON
-{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],"model_check_ms":0,
  "auditors":[{"name":"pii","actions":{"email":"redact","card":"redact","ssn":"block","secret":"block"}},
              {"name":"artifact","reference_digests":["$MD"]},{"name":"execution"}]}
 JSON
@@ -33,8 +33,25 @@ expect 2 "--upstream that changes the measured file's upstream" -- \
   "$VT" gateway --config "$TMP/g.json" --upstream http://127.0.0.1:1 --measure-only
 contains "differs from the config file's" "names the contradiction"
 expect 0 "--upstream restating the file's" -- "$VT" gateway --config "$TMP/g.json" --upstream "http://$ECHO" --measure-only
+# So may --model-check-ms (how long changed weights can serve unnoticed is part of what is measured).
+expect 2 "--model-check-ms that changes the measured file's model_check_ms" -- \
+  "$VT" gateway --config "$TMP/g.json" --model-check-ms 5000 --measure-only
+contains "differs from the config file's \"model_check_ms\" (0" "names the contradiction"
+expect 0 "--model-check-ms restating the file's" -- "$VT" gateway --config "$TMP/g.json" --model-check-ms 0 --measure-only
 expect 0 "measure-only" -- "$VT" gateway --config "$TMP/g.json" --measure-only
 cp "$TMP/out" "$TMP/log.json"
+# Another period is another config event, in the file or, without one, in the effective config.
+jq '.model_check_ms = 5000' "$TMP/g.json" >"$TMP/g5000.json"
+"$VT" gateway --config "$TMP/g5000.json" --measure-only >"$TMP/log5000.json" 2>/dev/null
+[ "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/log5000.json")" != \
+  "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/log.json")" ] && ok || bad "model_check_ms is not measured"
+for ms in 0 5000; do
+  "$VT" gateway --upstream "http://$ECHO" --model-check-ms $ms --measure-only >"$TMP/eff$ms.json" 2>/dev/null ||
+    bad "measure-only without a file, --model-check-ms $ms"
+done
+[ "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/eff0.json")" != \
+  "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/eff5000.json")" ] && ok ||
+  bad "--model-check-ms is not measured without a config file"
 [ "$(jq -r '[.events[].component]|join(",")' "$TMP/log.json")" = "model,auditor,auditor,auditor,runtime,config" ] && ok || bad "boot log events: $(cat "$TMP/log.json")"
 [ "$(jq -r '.events[0].digest' "$TMP/log.json")" = "$MD" ] && ok || bad "model event digest is the measured root"
 
