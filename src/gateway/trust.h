@@ -162,8 +162,8 @@ void vt__gw_remeasure_locked(vt_gw_trust *t);
  * under the verifier's key set, unexpired, its cnf the enclave key, the configured environment
  * and deployment type, this round's nonce, the measured digests of the log the round sent; else
  * VT_E_POLICY, counted in passports_refused) and the log is still the one the round copied (else
- * VT_E_IO).  Nothing changes when it fails.  A contraindicated verdict drops the passport and
- * returns VT_OK. */
+ * VT_E_IO); when it fails the passport, its status and t->serving are as they were.  A
+ * contraindicated verdict drops the passport and returns VT_OK. */
 VT_NODISCARD vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err);
 /* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
 void vt__gw_update_serving(vt_gw_trust *t);

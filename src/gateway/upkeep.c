@@ -1,6 +1,8 @@
-/* The gateway's passport upkeep (trust.h): attestation to the verifier, whether the gateway
- * may serve under its current passport, and the background thread that renews the passport
- * before it expires (retrying with jittered backoff) and re-measures a changed model. */
+/* The gateway's passport upkeep (trust.h): attestation rounds to the verifier (the lock order
+ * and what a round holds are in trust.h) and the checks of the passport a round gets before it
+ * is installed, whether the gateway may serve under its current passport, and the background
+ * thread that renews the passport before it expires (retrying with jittered backoff) and
+ * re-measures a changed model. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
