@@ -62,6 +62,8 @@ typedef struct vt_attester_result {
     char *reply_json;    /* owned (free()): the verifier's whole reply */
     char reason[256];    /* first non-affirming reason "component: reason", "" when none */
     vt_tee_kind kind;    /* platform of the evidence sent */
+    uint8_t nonce[64];   /* the verifier's challenge the evidence answered (the passport's eat_nonce) */
+    size_t nonce_len;    /* 0 when no evidence was sent */
 } vt_attester_result;
 
 /*

@@ -58,10 +58,10 @@ VT_NODISCARD VT_API vt_status vt_rp_evidence_verify(vt_rp_gateway *g, bool trust
  * its keys, is unexpired and affirming, and is the passport and environment the gateway names. */
 VT_NODISCARD VT_API vt_status vt_rp_passport_verify(vt_rp_gateway *g, const vt_jwks *jwks, const char *jwks_issuer,
                                                     const char *verifier, vt_time now, vt_err *err);
-/* The passport's cnf key is the attested enclave key. */
+/* The passport's cnf key is the attested enclave key (vt_passport_check_key). */
 VT_NODISCARD VT_API vt_status vt_rp_key_match(vt_rp_gateway *g, vt_err *err);
-/* The evidence's primary measurement and the log's model, auditors, runtime and config are
- * those the passport appraised. */
+/* The evidence's primary measurement is the passport's, and the log's model, auditors, runtime and
+ * config are those the passport appraised (vt_passport_check_log). */
 VT_NODISCARD VT_API vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err);
 /* The passport is for env and every logged component digest is one of env's reference values;
  * detail (may be NULL) gets a one-line summary. */
@@ -73,6 +73,16 @@ VT_NODISCARD VT_API vt_status vt_rp_environment(vt_rp_gateway *g, const vt_env *
  * chooses its own verifier.  VT_E_POLICY naming both otherwise. */
 VT_NODISCARD VT_API vt_status vt_passport_check_issuer(const vt_passport_claims *c, const char *jwks_issuer,
                                                        const char *verifier, vt_err *err);
+/* The passport's cnf key is key (borrowed), compared by RFC 7638 thumbprint: VT_E_POLICY when it
+ * names another key or none.  For a relying party key is the attested enclave key; for a gateway,
+ * its own, before it serves under a passport the verifier returned. */
+VT_NODISCARD VT_API vt_status vt_passport_check_key(const vt_passport_claims *c, const vt_pkey *key, vt_err *err);
+/* Each component's measured digests in the passport (model, auditors, runtime, config: its
+ * appraisal's "measured") are exactly log's events of that component, in log order: VT_E_POLICY
+ * naming the first component that differs, or when log holds more events of one than a passport
+ * names (VT_APPRAISAL_MAX_DIGESTS).  The one comparison a relying party (vt_rp_measurements) and
+ * a gateway checking the passport it was issued both make. */
+VT_NODISCARD VT_API vt_status vt_passport_check_log(const vt_passport_claims *c, const vt_mlog *log, vt_err *err);
 /* The passport is affirming (VT_E_POLICY naming the first submodule that is not). */
 VT_NODISCARD VT_API vt_status vt_passport_affirming(const vt_passport_claims *c, vt_err *err);
 

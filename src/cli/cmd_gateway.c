@@ -47,7 +47,8 @@ static void gateway_usage(FILE *f)
             "                     from `veritee sim tpm start`); the verifier must run with --trust-sim\n"
             "  --allow-unverified serve even without an affirming passport (development only; logged)\n"
             "  --state DIR        state directory (default: config state_dir, else VERITEE_STATE)\n"
-            "  --model-check-ms N stat the model files at most every N ms (default 1000; 0 = every request)\n"
+            "  --model-check-ms N stat the model files at most every N ms (default 1000; 0 = every request);\n"
+            "                     measured: with --config it may only restate \"model_check_ms\" there\n"
             "  --deployment-type T full (default), model, app or bridge: what this gateway serves\n"
             "                     (docs/workflows.md); must agree with --config's \"deployment_type\"\n"
             "                     and with the passport's environment\n"
@@ -83,6 +84,8 @@ int vt_cmd_gateway(int argc, char **argv)
     const char *state = NULL;
     const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL, *dtype = NULL;
     bool upstream_changed = false; /* --upstream says other than the config file */
+    long model_check_ms = -1;      /* --model-check-ms; -1: not given */
+    unsigned file_check_ms = 0;    /* the config's model_check_ms, before the flag */
     bool json = false, check = false;
     vt_gw_config cfg;
     vt_gw *gw = NULL;
@@ -100,7 +103,6 @@ int vt_cmd_gateway(int argc, char **argv)
     int c;
 
     memset(&to, 0, sizeof(to));
-    to.model_check_ms = 1000;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -116,9 +118,9 @@ int vt_cmd_gateway(int argc, char **argv)
         case O_MODEL_CHECK: {
             char *end = NULL;
             long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || v < 0 || v > 3600000)
-                return vt_cli_usage_error("gateway: --model-check-ms takes 0 to 3600000");
-            to.model_check_ms = (unsigned)v;
+            if (end == optarg || *end != '\0' || v < 0 || v > (long)VT_GW_MODEL_CHECK_MS_MAX)
+                return vt_cli_usage_error("gateway: --model-check-ms takes 0 to %u", VT_GW_MODEL_CHECK_MS_MAX);
+            model_check_ms = v;
             break;
         }
         case O_CONFIG: config = optarg; break;
@@ -168,6 +170,9 @@ int vt_cmd_gateway(int argc, char **argv)
             upstream_changed = from_file == NULL || strcmp(from_file, cfg.upstream_url) != 0;
         free(from_file);
     }
+    file_check_ms = cfg.model_check_ms;
+    if (rc == VT_OK && model_check_ms >= 0)
+        cfg.model_check_ms = (unsigned)model_check_ms;
     if (rc == VT_OK)
         rc = vt_gw_transport_json(&transport, &cfg, use_tls, tls12, tls_cert != NULL, &err);
     if (rc == VT_OK && threads != NULL) {
@@ -225,6 +230,16 @@ int vt_cmd_gateway(int argc, char **argv)
         usage = true;
         goto out;
     }
+    /* So may --model-check-ms: how long changed weights can serve unnoticed is part of what the
+     * passport promises. */
+    if (rc == VT_OK && config != NULL && cfg.model_check_ms != file_check_ms &&
+        (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
+        vt_cli_usage_error("gateway: --model-check-ms %ld differs from the config file's \"model_check_ms\" (%u, "
+                           "the default when it has none; the file is what is measured: set \"model_check_ms\" "
+                           "there)", model_check_ms, file_check_ms);
+        usage = true;
+        goto out;
+    }
     if (rc == VT_OK && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
         /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
         to.cfg = &cfg;
@@ -256,8 +271,6 @@ int vt_cmd_gateway(int argc, char **argv)
             free(s);
             goto out;
         }
-        if (rc == VT_OK && to.attest && trust->passport != NULL)
-            rc = vt_gw_deploy_check_passport(cfg.deployment_type, trust->passport, &err);
         if (rc == VT_OK && ((cfg.verifier_url != NULL && (cfg.deploy->verifier = strdup(cfg.verifier_url)) == NULL) ||
                             (cfg.deploy->state_dir = strdup(to.state_dir)) == NULL))
             rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");

@@ -31,6 +31,7 @@ void vt_gw_config_defaults(vt_gw_config *c)
     c->limits.max_client_connections = 8192;
     c->limits.max_connections_per_client = 1024;
     c->limits.attestation_per_sec = 20;
+    c->model_check_ms = 1000;
 }
 
 void vt_gw_config_free(vt_gw_config *c)
@@ -375,6 +376,11 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
                 rc = vt_err_set(err, VT_E_ARG, "gateway config: serve_on_warning must be true or false");
             else
                 c->serve_on_warning = json_is_true(v);
+        } else if (strcmp(key, "model_check_ms") == 0) {
+            uint64_t ms;
+            rc = get_uint(&ms, v, "model_check_ms", 0, VT_GW_MODEL_CHECK_MS_MAX, err);
+            if (rc == VT_OK)
+                c->model_check_ms = (unsigned)ms;
         } else if (strcmp(key, "models") == 0) {
             rc = parse_models(c, v, err);
         } else if (strcmp(key, "auditors") == 0) {
@@ -456,6 +462,7 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
     if (c->environment != NULL)
         json_object_set_new(doc, "environment", json_string(c->environment));
     json_object_set_new(doc, "serve_on_warning", json_boolean(c->serve_on_warning));
+    json_object_set_new(doc, "model_check_ms", json_integer(c->model_check_ms));
     for (size_t i = 0; i < c->model_count; i++)
         json_array_append_new(models, json_string(c->models[i]));
     json_object_set_new(doc, "models", models);

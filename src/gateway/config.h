@@ -17,6 +17,8 @@
 
 struct vt_gw_deploy;
 
+#define VT_GW_MODEL_CHECK_MS_MAX 3600000u /* an hour */
+
 typedef struct vt_gw_limits {
     size_t max_request_bytes;   /* client request body; larger -> 413 */
     size_t max_response_bytes;  /* upstream body of a non-streamed reply; larger -> 502 */
@@ -47,6 +49,9 @@ typedef struct vt_gw_config {
     char *verifier_url;  /* owned, NULL when absent */
     char *environment;   /* owned, NULL when absent */
     bool serve_on_warning; /* serve under a "warning" passport too (default: "affirming" only) */
+    unsigned model_check_ms; /* the model watch: stat the model files at most this often (0 = on every
+                                request, at most VT_GW_MODEL_CHECK_MS_MAX; default 1000); measured with
+                                the config, since it bounds how long changed weights serve unnoticed */
     char **models;       /* owned array of owned paths */
     size_t model_count;
     json_t *auditors;    /* owned reference: array of objects, NULL when absent */

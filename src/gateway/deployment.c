@@ -257,7 +257,7 @@ vt_status vt_gw_deploy_check_passport(const char *type, const char *passport, vt
     memset(&pc, 0, sizeof(pc));
     rc = vt_passport_decode(&pc, passport, strlen(passport), err);
     if (rc == VT_OK && strcmp(pc.deployment_type[0] ? pc.deployment_type : "full", want) != 0)
-        rc = vt_err_set(err, VT_E_POLICY, "gateway: configured as a %s deployment, but passport %s says environment %s "
+        rc = vt_err_set(err, VT_E_POLICY, "configured as a %s deployment, but passport %s says environment %s "
                         "is a %s deployment: refusing to serve (set \"deployment_type\": \"%s\", or change the "
                         "environment)", want, pc.id, pc.environment, pc.deployment_type[0] ? pc.deployment_type : "full",
                         pc.deployment_type[0] ? pc.deployment_type : "full");
@@ -365,8 +365,8 @@ static vt_status get(vt_http_response *r, const char *url, long timeout_ms, vt_e
     return rc;
 }
 
-/* The verifier's keys and the issuer its set names. */
-static vt_status verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const vt_gw_check_opts *o, vt_err *err)
+vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier, long timeout_ms,
+                              vt_err *err)
 {
     vt_http_response r;
     char url[1200];
@@ -374,9 +374,11 @@ static vt_status verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, c
     const char *iss;
     vt_status rc;
 
+    *out = NULL;
     issuer[0] = '\0';
-    snprintf(url, sizeof(url), "%s/.well-known/jwks.json", o->verifier);
-    rc = get(&r, url, o->timeout_ms, err);
+    if (snprintf(url, sizeof(url), "%s/.well-known/jwks.json", verifier) >= (int)sizeof(url))
+        return vt_err_set(err, VT_E_ARG, "gateway: the verifier's URL is too long");
+    rc = get(&r, url, timeout_ms, err);
     if (rc != VT_OK)
         return rc;
     rc = vt_jwks_parse(out, (const char *)r.body.data, r.body.len, err);
@@ -426,7 +428,7 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
     if (rc == VT_OK)
         rc = vt_rp_evidence_verify(g, allow_sim, o->state_dir, vt_time_now(), err);
     if (rc == VT_OK)
-        rc = verifier_keys(&jwks, issuer, sizeof(issuer), o, err);
+        rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), o->verifier, o->timeout_ms, err);
     if (rc == VT_OK)
         rc = vt_rp_passport_verify(g, jwks, issuer, o->verifier, vt_time_now(), err);
     if (rc == VT_OK)

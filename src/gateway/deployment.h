@@ -4,8 +4,9 @@
  *
  * gateway.json's "deployment_type" (full, model, app, bridge; default full) and
  * "workflow" ({"graph", "deployments", "allow_simulated"}) are part of the
- * measured config, so the passport's appraisal covers them; at boot the type
- * must be the passport's deployment_type.  vt_gw_deploy_route decides each
+ * measured config, so the passport's appraisal covers them; the type must be
+ * the deployment_type of every passport the gateway installs (at boot and at
+ * each renewal).  vt_gw_deploy_route decides each
  * request (no I/O); vt_gw_deploy_check checks a downstream deployment as
  * `veritee chat` does (veritee/rp.h) and caches the result until its passport
  * expires.
@@ -68,7 +69,8 @@ VT_NODISCARD vt_status vt_gw_workflow_config(json_t **out, json_t *v, vt_err *er
 VT_NODISCARD vt_status vt_gw_deploy_new(vt_gw_deploy **out, const char *type, json_t *workflow, vt_err *err);
 void vt_gw_deploy_free(vt_gw_deploy *d);
 
-/* The gateway's passport (token, borrowed) states the configured deployment type. */
+/* The gateway's passport (token, borrowed) states the configured deployment type (checked on
+ * every passport the verifier returns, before it is installed: upkeep.c). */
 VT_NODISCARD vt_status vt_gw_deploy_check_passport(const char *type, const char *passport, vt_err *err);
 
 typedef enum vt_gw_serve {
@@ -90,6 +92,13 @@ typedef struct vt_gw_check_opts {
     const char *state_dir;  /* borrowed: the simulation root, with allow_simulated */
     long timeout_ms;
 } vt_gw_check_opts;
+
+/* The key set of the verifier at URL verifier (GET <verifier>/.well-known/jwks.json; *out: free
+ * with vt_jwks_free) and the issuer it names (issuer; "" when it names none or a longer one): what
+ * the gateway checks passports against, a downstream deployment's and its own.  timeout_ms: the
+ * whole request.  VT_E_IO when the verifier cannot be reached or fails, VT_E_POLICY for 403/404. */
+VT_NODISCARD vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier,
+                                           long timeout_ms, vt_err *err);
 
 /* Checks node (cached until its passport expires); on success fills *entry_out with the
  * receipt's "deployments" entry {node, environment, deployment_type, passport, gateway} as

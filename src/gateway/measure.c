@@ -119,9 +119,9 @@ bool vt__gw_model_check(vt_gw_trust *t)
         return true;
     now = vt_time_mono_ms();
     next = atomic_load(&t->next_check_ms);
-    if (t->o.model_check_ms > 0 && now < next)
+    if (t->o.cfg->model_check_ms > 0 && now < next)
         return false;
-    atomic_store(&t->next_check_ms, now + t->o.model_check_ms);
+    atomic_store(&t->next_check_ms, now + t->o.cfg->model_check_ms);
     pthread_rwlock_rdlock(&t->files_lock);
     for (size_t i = 0; changed[0] == '\0' && i < t->file_count; i++)
         if (!snap_same(&t->files[i]))

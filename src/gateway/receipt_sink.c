@@ -69,7 +69,7 @@ void vt__gw_receipt_queue(vt_gw_trust *t, const char *token)
 vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
 {
     vt_gw_rq_stats st;
-    char s[3072];
+    char s[4096];
     int n;
 
     memset(&st, 0, sizeof(st));
@@ -102,10 +102,14 @@ vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err)
                  "veritee_gateway_receipt_upload_failures_total %llu\n"
                  "# HELP veritee_gateway_receipts_recovered Receipts replayed from disk at start.\n"
                  "# TYPE veritee_gateway_receipts_recovered gauge\n"
-                 "veritee_gateway_receipts_recovered %" PRIu64 "\n",
+                 "veritee_gateway_receipts_recovered %" PRIu64 "\n"
+                 "# HELP veritee_gateway_passports_refused_total Passports the verifier returned that were not this "
+                 "gateway's for its round (key, environment, nonce, measurements, signature, expiry): not installed.\n"
+                 "# TYPE veritee_gateway_passports_refused_total counter\n"
+                 "veritee_gateway_passports_refused_total %llu\n",
                  st.depth, st.bytes, st.dropped + (uint64_t)atomic_load(&t->not_queued), st.held, st.reserve, st.acked,
                  (unsigned long long)atomic_load(&t->rejected), (unsigned long long)atomic_load(&t->upload_failures),
-                 st.recovered);
+                 st.recovered, (unsigned long long)atomic_load(&t->passports_refused));
     if (n < 0 || (size_t)n >= sizeof(s))
         return vt_err_set(err, VT_E_INTERNAL, "gateway: metrics do not fit");
     return vt_buf_append(out, s, (size_t)n, err);

@@ -23,6 +23,7 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     if (t == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     t->o = *o;
+    pthread_mutex_init(&t->attest_mu, NULL);
     pthread_mutex_init(&t->mu, NULL);
     (void)vt__cond_init(&t->cv);
     pthread_mutex_init(&t->qmu, NULL);
@@ -68,9 +69,10 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
         rc = vt_pkey_generate(&t->key, VT_KEY_EC_P256, err);
         if (rc == VT_OK)
             rc = vt_jwk_from_pkey(&t->jwk, t->key, NULL, err);
+        if (rc == VT_OK)
+            rc = vt__gw_attest(t, err);
         if (rc == VT_OK) {
             pthread_mutex_lock(&t->mu);
-            rc = vt__gw_attest_locked(t, err);
             vt__gw_update_serving(t);
             pthread_mutex_unlock(&t->mu);
         }
@@ -148,6 +150,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     for (size_t i = 0; i < t->file_count; i++)
         free(t->files[i].path);
     free(t->files);
+    pthread_mutex_destroy(&t->attest_mu);
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->qmu);

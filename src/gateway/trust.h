@@ -12,6 +12,18 @@
  * it expires), watches the model files, and one that forwards receipts from the
  * durable queue to the verifier in batches (receipt_sink.c, receipt_queue.h).
  * vt_gw_trust_hooks gives the proxy hook table.
+ *
+ * Locks, always taken in this order (never one while holding one after it):
+ *
+ *   attest_mu  ->  mu  ->  files_lock,   and mu -> qmu
+ *
+ * attest_mu serialises attestation rounds (vt__gw_attest: the boot, the upkeep thread) and is held
+ * across the round's evidence collection and its calls to the verifier; a round takes mu only to
+ * copy the log and to install the passport it got, and installs it only when the log is still the
+ * one it copied.  mu is what requests take (the passport, the model digest, the log): it is never
+ * held across a call to the verifier, the evidence collection or the hashing of a model.
+ * files_lock is taken alone (the model watch) or under mu (a re-measurement swaps the snapshot);
+ * qmu (the receipt sink's wake-up) is taken alone or under mu, and nothing is taken under it.
  */
 #ifndef VT_GW_TRUST_H
 #define VT_GW_TRUST_H
@@ -42,7 +54,6 @@ typedef struct vt_gw_trust_opts {
     bool allow_unverified;    /* serve without an affirming passport (development) */
     bool attest;              /* false: no key, no passport */
     bool measure_only;        /* the log only: the platform register is not touched */
-    unsigned model_check_ms;  /* stat the model files at most this often; 0 = on every request */
     const char *transport_json; /* borrowed; the listeners (transport.h), measured as the "transport"
                                    event and returned by GET /v1/attestation; NULL = none */
 } vt_gw_trust_opts;
@@ -66,6 +77,7 @@ typedef struct vt_gw_trust {
     vt_pkey *key;              /* enclave key: memory only, wiped by vt_pkey_free */
     char *jwk;                 /* its public JWK */
 
+    pthread_mutex_t attest_mu; /* one attestation round at a time (vt__gw_attest); taken before mu */
     pthread_mutex_t mu;        /* guards everything below up to `cv` */
     vt_mlog *log;
     vt_register *reg;          /* the platform's measurement register (register.h); NULL: measure only */
@@ -101,6 +113,7 @@ typedef struct vt_gw_trust {
     atomic_ullong rejected;    /* receipts the verifier refused for their content */
     atomic_ullong upload_failures; /* batch uploads that failed (retried) */
     atomic_ullong not_queued;  /* receipts refused before the queue was open */
+    atomic_ullong passports_refused; /* passports the verifier returned that were not this gateway's (upkeep.c) */
     atomic_llong drop_logged_ms; /* last "receipt_dropped" log line (at most one a second) */
     atomic_ullong drop_unlogged; /* drops since that line */
     pthread_t sink;
@@ -130,8 +143,9 @@ void vt__gw_sink_stop(vt_gw_trust *t);
 /* The verifier answers again (a re-attestation succeeded after failures): a sink backing off
  * sends what is queued now instead of at the end of its delay (up to 30 s). */
 void vt__gw_sink_kick(vt_gw_trust *t);
-/* The receipt path's metrics in the Prometheus text format, appended to out (also written to
- * <state>/metrics/receipts.prom once a second, for a node-exporter textfile collector). */
+/* The receipt path's metrics, and the passports refused, in the Prometheus text format, appended to
+ * out (also written to <state>/metrics/receipts.prom once a second, for a node-exporter textfile
+ * collector). */
 VT_NODISCARD vt_status vt__gw_receipt_metrics(vt_gw_trust *t, vt_buf *out, vt_err *err);
 /* The current passport, when unexpired, for signing requests to the verifier: copies it into
  * *passport_out (free()) or sets NULL. */
@@ -142,10 +156,15 @@ VT_NODISCARD vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err);
 /* measure.c: re-measures the first model after a change and logs it (called with t->mu held;
  * releases it while hashing). */
 void vt__gw_remeasure_locked(vt_gw_trust *t);
-/* upkeep.c: one attestation to the verifier, the result kept in t (called with t->mu held;
- * releases it while talking to the verifier); a contraindicated verdict drops the passport and
- * returns VT_OK. */
-VT_NODISCARD vt_status vt__gw_attest_locked(vt_gw_trust *t, vt_err *err);
+/* upkeep.c: one attestation round to the verifier (called without t->mu; takes attest_mu for
+ * the round, t->mu only to copy the log and to install): the passport it returns replaces the
+ * current one, and t->serving follows, only when it is this gateway's for this round (signed
+ * under the verifier's key set, unexpired, its cnf the enclave key, the configured environment
+ * and deployment type, this round's nonce, the measured digests of the log the round sent; else
+ * VT_E_POLICY, counted in passports_refused) and the log is still the one the round copied (else
+ * VT_E_IO); when it fails the passport, its status and t->serving are as they were.  A
+ * contraindicated verdict drops the passport and returns VT_OK. */
+VT_NODISCARD vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err);
 /* upkeep.c: t->serving from the passport's status and expiry and the options (t->mu held). */
 void vt__gw_update_serving(vt_gw_trust *t);
 /* Whether requests are served now: t->serving, and the passport it serves under not expired

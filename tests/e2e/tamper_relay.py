@@ -3,15 +3,18 @@
 but flips one bit of byte --byte of the request body (--mode request) or of
 the response body (--mode response) of a POST (an Oblivious HTTP relay), or
 appends --line and a newline to a POST's 200 answer (--mode append: a witness
-adding a signature line to its cosignatures).  Prints
-"listening 127.0.0.1:PORT" once ready."""
-import argparse, http.server, os, sys, urllib.error, urllib.request
+adding a signature line to its cosignatures), or hands back the passport in
+--token-file, with its id, in place of the one a verifier's 2xx answer to
+POST /v1/attest carries (--mode passport: a passport issued to another
+gateway).  Prints "listening 127.0.0.1:PORT" once ready."""
+import argparse, base64, http.server, json, os, sys, urllib.error, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--to", required=True)
-ap.add_argument("--mode", choices=["request", "response", "append"], required=True)
+ap.add_argument("--mode", choices=["request", "response", "append", "passport"], required=True)
 ap.add_argument("--byte", type=int, default=40)
 ap.add_argument("--line", default="")
+ap.add_argument("--token-file", default="")
 a = ap.parse_args()
 
 
@@ -20,6 +23,15 @@ def flip(b):
     if b:
         b[a.byte % len(b)] ^= 1
     return bytes(b)
+
+
+def swap_passport(data):
+    reply = json.loads(data)
+    token = open(a.token_file).read().strip()
+    payload = token.split(".")[1]
+    reply["token"] = token
+    reply["id"] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
+    return json.dumps(reply).encode()
 
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -35,6 +47,8 @@ class H(http.server.BaseHTTPRequestHandler):
                 data = flip(data)
             if self.command == "POST" and a.mode == "append" and code == 200:
                 data += os.fsencode(a.line) + b"\n"
+            if a.mode == "passport" and self.command == "POST" and self.path.endswith("/v1/attest") and code in (200, 201):
+                data = swap_passport(data)
         except urllib.error.HTTPError as e:
             code, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
         self.send_response(code)

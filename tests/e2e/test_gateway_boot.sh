@@ -23,7 +23,7 @@ mkdir -p "$TMP/models"
 head -c 200000 /dev/urandom >"$TMP/models/model.bin"
 MD=$("$VT" measure --json "$TMP/models/model.bin" | jq -r .root)
 cat >"$TMP/g.json" <<JSON
-{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],"model_check_ms":0,
  "auditors":[{"name":"pii","actions":{"email":"redact","card":"redact","ssn":"block","secret":"block"}},
              {"name":"artifact","reference_digests":["$MD"]},{"name":"execution"}]}
 JSON
@@ -42,8 +42,25 @@ contains "allowed_origins" "names the file's key"
 expect 0 "--allow-origin restating the file's" -- \
   "$VT" gateway --config "$TMP/g-o.json" --allow-origin HTTPS://app.example.com:443 --allow-origin http://localhost:3000 \
   --measure-only
+# So may --model-check-ms (how long changed weights can serve unnoticed is part of what is measured).
+expect 2 "--model-check-ms that changes the measured file's model_check_ms" -- \
+  "$VT" gateway --config "$TMP/g.json" --model-check-ms 5000 --measure-only
+contains "differs from the config file's \"model_check_ms\" (0" "names the contradiction"
+expect 0 "--model-check-ms restating the file's" -- "$VT" gateway --config "$TMP/g.json" --model-check-ms 0 --measure-only
 expect 0 "measure-only" -- "$VT" gateway --config "$TMP/g.json" --measure-only
 cp "$TMP/out" "$TMP/log.json"
+# Another period is another config event, in the file or, without one, in the effective config.
+jq '.model_check_ms = 5000' "$TMP/g.json" >"$TMP/g5000.json"
+"$VT" gateway --config "$TMP/g5000.json" --measure-only >"$TMP/log5000.json" 2>/dev/null
+[ "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/log5000.json")" != \
+  "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/log.json")" ] && ok || bad "model_check_ms is not measured"
+for ms in 0 5000; do
+  "$VT" gateway --upstream "http://$ECHO" --model-check-ms $ms --measure-only >"$TMP/eff$ms.json" 2>/dev/null ||
+    bad "measure-only without a file, --model-check-ms $ms"
+done
+[ "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/eff0.json")" != \
+  "$(jq -r '.events[]|select(.component=="config")|.digest' "$TMP/eff5000.json")" ] && ok ||
+  bad "--model-check-ms is not measured without a config file"
 [ "$(jq -r '[.events[].component]|join(",")' "$TMP/log.json")" = "model,auditor,auditor,auditor,runtime,config" ] && ok || bad "boot log events: $(cat "$TMP/log.json")"
 [ "$(jq -r '.events[0].digest' "$TMP/log.json")" = "$MD" ] && ok || bad "model event digest is the measured root"
 
@@ -122,6 +139,24 @@ run_suite() { # NAME PLATFORM-FLAGS...
 
 run_suite mock --platform mock
 kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+
+# A passport the verifier issued to another gateway (the one above: validly signed, affirming),
+# handed back by a relay on the way to the verifier in place of this gateway's own: refused (its
+# cnf is the other gateway's enclave key), so this gateway does not start.
+jq -r .passport "$TMP/att.json" >"$TMP/other-passport"
+python3 "$(dirname "$0")/tamper_relay.py" --to "$V" --mode passport --token-file "$TMP/other-passport" \
+  >"$TMP/relay.out" 2>"$TMP/relay.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 300); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
+RELAY="http://$(wait_addr "$TMP/relay.out")" || { echo "FAIL: relay did not start"; cat "$TMP/relay.err"; exit 1; }
+jq --arg v "$RELAY" '. + {verifier: $v, environment: "gwrelay"}' "$TMP/g.json" >"$TMP/grelay.json"
+"$VT" gateway --config "$TMP/grelay.json" --measure-only --platform mock >"$TMP/grelay-log.json" 2>/dev/null
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+      -d "$(gw_env_json "$TMP/grelay-log.json")" "$V/v1/environments/gwrelay")" = 200 ] && ok || bad "register gwrelay"
+expect 1 "refuses a passport issued to another gateway" -- timeout 60 "$VT" gateway --config "$TMP/grelay.json" \
+  --listen 127.0.0.1:0 --platform mock --threads 1
+contains "refused, not installed" "names the refusal"
+contains "is not the attested enclave key" "names the other key"
 # Under the TDX simulator, environment gw pins no TD image yet: the passport is a warning, and
 # the gateway serves under it only when its config says "serve_on_warning": true.
 expect 1 "refuses to serve under a warning passport" -- "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --platform tdx --simulate

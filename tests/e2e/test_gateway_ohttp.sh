@@ -30,7 +30,7 @@ mkdir -p "$TMP/models"
 head -c 100000 /dev/urandom >"$TMP/models/model.bin"
 MD=$("$VT" measure --json "$TMP/models/model.bin" | jq -r .root)
 cat >"$TMP/g.json" <<JSON
-{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],"limits":{"max_request_bytes":1000000},
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/model.bin"],"model_check_ms":0,"limits":{"max_request_bytes":1000000},
  "auditors":[{"name":"pii","actions":{"email":"redact","card":"redact","ssn":"block","secret":"block"}},
              {"name":"artifact","reference_digests":["$MD"]},{"name":"execution"}]}
 JSON

@@ -29,7 +29,7 @@ start_echo echo
 mkdir -p "$TMP/models"
 echo "tiny model" >"$TMP/models/m.bin"
 cat >"$TMP/g.json" <<JSON
-{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/m.bin"],
+{"upstream":"http://$ECHO","verifier":"$V","environment":"gw","models":["$TMP/models/m.bin"],"model_check_ms":0,
  "auditors":[{"name":"pii","actions":{"email":"redact"}}]}
 JSON
 # The gateway's environment, pinned to its boot log and the simulated TD image.

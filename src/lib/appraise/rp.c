@@ -263,22 +263,33 @@ vt_status vt_rp_passport_verify(vt_rp_gateway *g, const vt_jwks *jwks, const cha
     return rc;
 }
 
-vt_status vt_rp_key_match(vt_rp_gateway *g, vt_err *err)
+vt_status vt_passport_check_key(const vt_passport_claims *c, const vt_pkey *key, vt_err *err)
 {
     vt_pkey *cnf = NULL;
-    char tp[44];
+    char tp[44], want[44];
     vt_status rc;
 
-    if (g->pc.attester_jwk == NULL)
-        return vt_err_set(err, VT_E_POLICY, "passport %s carries no enclave key (cnf.jwk)", g->pc.id);
-    rc = vt_jwk_to_pkey(&cnf, g->pc.attester_jwk, strlen(g->pc.attester_jwk), err);
+    if (key == NULL)
+        return vt_err_set(err, VT_E_ARG, "passport: no key to compare the cnf key with");
+    if (c->attester_jwk == NULL)
+        return vt_err_set(err, VT_E_POLICY, "passport %s carries no enclave key (cnf.jwk)", c->id);
+    rc = vt_jwk_thumbprint(want, key, err);
+    if (rc == VT_OK)
+        rc = vt_jwk_to_pkey(&cnf, c->attester_jwk, strlen(c->attester_jwk), err);
     if (rc == VT_OK)
         rc = vt_jwk_thumbprint(tp, cnf, err);
-    if (rc == VT_OK && strcmp(tp, g->enclave_tp) != 0)
+    if (rc == VT_OK && strcmp(tp, want) != 0)
         rc = vt_err_set(err, VT_E_POLICY, "the passport's key %.16s… is not the attested enclave key %.16s…", tp,
-                        g->enclave_tp);
+                        want);
     vt_pkey_free(cnf);
     return rc;
+}
+
+vt_status vt_rp_key_match(vt_rp_gateway *g, vt_err *err)
+{
+    if (g->enclave == NULL)
+        return vt_err_set(err, VT_E_ARG, "rp: no attestation parsed");
+    return vt_passport_check_key(&g->pc, g->enclave, err);
 }
 
 /* ---- measurements and reference values ---- */
@@ -290,10 +301,27 @@ static const vt_component submod_comp[VT_SUBMOD_COUNT] = {
     [VT_SUBMOD_CONFIG] = VT_COMPONENT_CONFIG,
 };
 
+vt_status vt_passport_check_log(const vt_passport_claims *c, const vt_mlog *log, vt_err *err)
+{
+    char mine[VT_APPRAISAL_MEASURED_MAX];
+
+    if (log == NULL)
+        return vt_err_set(err, VT_E_ARG, "passport: no measurement log to compare");
+    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
+        if (!vt__measured_of(mine, log, submod_comp[s]))
+            return vt_err_set(err, VT_E_POLICY, "%s: the log measures more than %d events, more than a passport names",
+                              vt_submod_name((vt_submod)s), VT_APPRAISAL_MAX_DIGESTS);
+        if (strcmp(mine, c->appraisal.sub[s].measured) != 0)
+            return vt_err_set(err, VT_E_POLICY, "%s: the log measures %.80s, the passport appraised %.80s",
+                              vt_submod_name((vt_submod)s), mine[0] ? mine : "nothing",
+                              c->appraisal.sub[s].measured[0] ? c->appraisal.sub[s].measured : "nothing");
+    }
+    return VT_OK;
+}
+
 vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err)
 {
     const vt_claim *m;
-    char mine[VT_APPRAISAL_MEASURED_MAX];
 
     if (g->log == NULL)
         return vt_err_set(err, VT_E_ARG, "rp: no attestation parsed");
@@ -306,16 +334,7 @@ vt_status vt_rp_measurements(vt_rp_gateway *g, vt_err *err)
             return vt_err_set(err, VT_E_POLICY, "tee: the evidence's %s differs from the passport's",
                               g->pc.measurement_name);
     }
-    for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++) {
-        if (!vt__measured_of(mine, g->log, submod_comp[s]))
-            return vt_err_set(err, VT_E_POLICY, "%s: the log measures more than %d events, more than a passport names",
-                              vt_submod_name((vt_submod)s), VT_APPRAISAL_MAX_DIGESTS);
-        if (strcmp(mine, g->pc.appraisal.sub[s].measured) != 0)
-            return vt_err_set(err, VT_E_POLICY, "%s: the log measures %.80s, the passport appraised %.80s",
-                              vt_submod_name((vt_submod)s), mine[0] ? mine : "nothing",
-                              g->pc.appraisal.sub[s].measured[0] ? g->pc.appraisal.sub[s].measured : "nothing");
-    }
-    return VT_OK;
+    return vt_passport_check_log(&g->pc, g->log, err);
 }
 
 vt_status vt_rp_environment(vt_rp_gateway *g, const vt_env *env, char *detail, size_t detail_len, vt_err *err)

@@ -203,15 +203,16 @@ static bool error_code_is(const json_t *reply, const char *code)
 
 /*
  * One round: a challenge, evidence bound to its nonce and key, the attest on the same
- * connection.  *reply: the verifier's answer to the attest (or its refusal's object); *kind:
- * the platform of the evidence sent.
+ * connection.  *reply: the verifier's answer to the attest (or its refusal's object); out->kind:
+ * the platform of the evidence sent; out->nonce: the challenge it answered.
  */
-static vt_status attempt(json_t **reply, vt_tee_kind *kind, const vt_attester_opts *o, vt_http_conn *conn,
+static vt_status attempt(json_t **reply, vt_attester_result *out, const vt_attester_opts *o, vt_http_conn *conn,
                          const vt_mlog *log, const char *logtxt, json_t *jwk, const vt_pkey *key, vt_err *err)
 {
     json_t *ch = NULL, *body = NULL, *collobj = NULL;
     const char *nonce_hex;
-    uint8_t nonce[64];
+    uint8_t *nonce = out->nonce;
+    vt_tee_kind *kind = &out->kind;
     size_t nonce_len = 0;
     vt_collateral *coll = NULL;
     vt_buf ev, b64, bodytxt;
@@ -227,10 +228,13 @@ static vt_status attempt(json_t **reply, vt_tee_kind *kind, const vt_attester_op
     if (rc == VT_OK && (nonce_hex == NULL || strlen(nonce_hex) == 0 || strlen(nonce_hex) % 2 != 0 ||
                         strlen(nonce_hex) > 128))
         rc = vt_err_set(err, VT_E_FORMAT, "attester: the verifier's challenge has no usable nonce");
+    out->nonce_len = 0;
     if (rc == VT_OK) {
         nonce_len = strlen(nonce_hex) / 2;
         rc = vt_hex_decode(nonce, nonce_len, nonce_hex, strlen(nonce_hex), err);
     }
+    if (rc == VT_OK)
+        out->nonce_len = nonce_len;
     /* 2. evidence bound to nonce and key */
     if (rc == VT_OK)
         rc = vt_collateral_new(&coll, err);
@@ -284,10 +288,10 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
     /* A verifier that does not know the nonce it issued (a SQLite verifier restarted between
      * the challenge and the attest: its challenges live in its process) is asked once more. */
     if (rc == VT_OK)
-        rc = attempt(&reply, &out->kind, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
+        rc = attempt(&reply, out, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
     if (rc != VT_OK && error_code_is(reply, "nonce_unknown")) {
         json_decref(reply);
-        rc = attempt(&reply, &out->kind, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
+        rc = attempt(&reply, out, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
     }
     if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
         strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {

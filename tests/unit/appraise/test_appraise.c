@@ -587,6 +587,39 @@ static void test_appraise_rp__event_added_after_the_passport(void **state)
     vt_mlog_free(over);
 }
 
+/* A passport's cnf key and its measured digests compared with a key and a log directly (what a
+ * gateway does with the passport it was just issued): another key, no key, another model digest
+ * and no log are refused. */
+static void test_appraise_rp__passport_key_and_log(void **state)
+{
+    struct fx *f = *state;
+    vt_passport_claims pc;
+    vt_pkey *mine = NULL, *other = NULL;
+    vt_err err = { 0 };
+
+    memset(&pc, 0, sizeof(pc));
+    snprintf(pc.id, sizeof(pc.id), "pass-00000000000000000000000000000000");
+    assert_int_equal(vt_pkey_generate(&mine, VT_KEY_EC_P256, &err), VT_OK);
+    assert_int_equal(vt_pkey_generate(&other, VT_KEY_EC_P256, &err), VT_OK);
+    assert_int_equal(vt_passport_check_key(&pc, mine, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "carries no enclave key"));
+    assert_int_equal(vt_jwk_from_pkey(&pc.attester_jwk, mine, NULL, &err), VT_OK);
+    assert_int_equal(vt_passport_check_key(&pc, mine, &err), VT_OK);
+    assert_int_equal(vt_passport_check_key(&pc, other, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "is not the attested enclave key"));
+    assert_int_equal(vt_passport_check_key(&pc, NULL, &err), VT_E_ARG);
+
+    pc.appraisal = ap_run(f, f->log, f->now);
+    assert_int_equal(vt_passport_check_log(&pc, f->log, &err), VT_OK);
+    pc.appraisal.sub[VT_SUBMOD_MODEL].measured[0] ^= 1;
+    assert_int_equal(vt_passport_check_log(&pc, f->log, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "model: the log measures"));
+    assert_int_equal(vt_passport_check_log(&pc, NULL, &err), VT_E_ARG);
+    vt_passport_claims_clear(&pc);
+    vt_pkey_free(mine);
+    vt_pkey_free(other);
+}
+
 /* A key release that pins the auditors releases only to a passport that names exactly them:
  * one auditor more is refused, wherever it falls in the log. */
 static void test_appraise_kbs__one_auditor_more_is_refused(void **state)
@@ -664,6 +697,7 @@ int main(void)
         T(test_appraise_appraise__every_event_recorded),
         T(test_appraise_appraise__too_many_events_fail_closed),
         T(test_appraise_rp__event_added_after_the_passport),
+        T(test_appraise_rp__passport_key_and_log),
         T(test_appraise_kbs__one_auditor_more_is_refused),
         cmocka_unit_test(test_appraise_ear__names),
     };

@@ -42,9 +42,22 @@ static void test_gateway_config__full(void **state)
     assert_string_equal(c.models[0], "/m/a.gguf");
     assert_int_equal(json_array_size(c.auditors), 1);
     assert_string_equal(c.state_dir, "/var/lib/veritee");
+    assert_int_equal(c.model_check_ms, 1000); /* default */
     assert_int_equal(vt_gw_config_check(&c, &err), VT_OK);
     assert_int_equal(vt_gw_config_to_json(&js, &c, &err), VT_OK);
     assert_non_null(strstr(js, "\"max_request_bytes\": 1000"));
+    assert_non_null(strstr(js, "\"model_check_ms\": 1000"));
+    free(js);
+    vt_gw_config_free(&c);
+
+    /* The model watch's period, 0 (every request) to an hour. */
+    assert_int_equal(parse(&c, "{\"model_check_ms\":0}"), VT_OK);
+    assert_int_equal(c.model_check_ms, 0);
+    vt_gw_config_free(&c);
+    assert_int_equal(parse(&c, "{\"model_check_ms\":3600000}"), VT_OK);
+    assert_int_equal(c.model_check_ms, 3600000);
+    assert_int_equal(vt_gw_config_to_json(&js, &c, &err), VT_OK);
+    assert_non_null(strstr(js, "\"model_check_ms\": 3600000"));
     free(js);
     vt_gw_config_free(&c);
 }
@@ -77,6 +90,9 @@ static void test_gateway_config__refused(void **state)
         "{\"auditors\":[{\"mode\":\"x\"}]}",
         "{\"environment\":\"\"}",
         "{\"state_dir\":5}",
+        "{\"model_check_ms\":3600001}", /* more than an hour */
+        "{\"model_check_ms\":-1}",
+        "{\"model_check_ms\":\"1000\"}",
         "{",
     };
     (void)state;

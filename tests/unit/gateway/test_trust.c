@@ -17,6 +17,7 @@ typedef struct fixture {
     char dir[512], model[600], cfgpath[600], state[600];
     char text[4096]; /* the bytes cfg was parsed from */
     vt_gw_config cfg;
+    bool o_no_file;  /* boot without a config file: the effective config is measured */
 } fixture;
 
 static void write_file(const char *path, const char *text)
@@ -53,7 +54,7 @@ static void setup_cfg(fixture *fx, const char *extra_auditor)
     snprintf(p, sizeof(p), "%s/tokenizer.json", fx->model);
     write_file(p, "{\"vocab\":[]}");
     snprintf(json, sizeof(json),
-             "{\"upstream\":\"http://127.0.0.1:9\",\"models\":[\"%s\"],"
+             "{\"upstream\":\"http://127.0.0.1:9\",\"model_check_ms\":0,\"models\":[\"%s\"],"
              "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}%s%s]}",
              fx->model, extra_auditor != NULL ? "," : "", extra_auditor != NULL ? extra_auditor : "");
     write_file(fx->cfgpath, json);
@@ -76,9 +77,25 @@ static void reconfig_models(fixture *fx, const char *models)
     vt_err err = { 0 };
 
     snprintf(json, sizeof(json),
-             "{\"upstream\":\"http://127.0.0.1:9\",\"models\":%s,"
+             "{\"upstream\":\"http://127.0.0.1:9\",\"model_check_ms\":0,\"models\":%s,"
              "\"auditors\":[{\"name\":\"pii\"},{\"name\":\"policy\",\"blocked_terms\":[\"x\"]}]}",
              models);
+    write_file(fx->cfgpath, json);
+    snprintf(fx->text, sizeof(fx->text), "%s", json);
+    vt_gw_config_free(&fx->cfg);
+    vt_gw_config_defaults(&fx->cfg);
+    if (vt_gw_config_parse(&fx->cfg, json, strlen(json), &err) != VT_OK)
+        fail_msg("config: %s", err.msg);
+}
+
+/* The fixture's config again with the first `from` in its text replaced by `to`. */
+static void reconfig_text(fixture *fx, const char *from, const char *to)
+{
+    char json[4096], *at = strstr(fx->text, from);
+    vt_err err = { 0 };
+
+    assert_non_null(at);
+    snprintf(json, sizeof(json), "%.*s%s%s", (int)(at - fx->text), fx->text, to, at + strlen(from));
     write_file(fx->cfgpath, json);
     snprintf(fx->text, sizeof(fx->text), "%s", json);
     vt_gw_config_free(&fx->cfg);
@@ -119,9 +136,9 @@ static vt_status boot(vt_gw_trust **t, fixture *fx, const char *transport, vt_er
     vt_gw_trust_opts o;
     memset(&o, 0, sizeof(o));
     o.cfg = &fx->cfg;
-    o.config_path = fx->cfgpath;
-    o.config_text = (const uint8_t *)fx->text;
-    o.config_len = strlen(fx->text);
+    o.config_path = fx->o_no_file ? NULL : fx->cfgpath;
+    o.config_text = fx->o_no_file ? NULL : (const uint8_t *)fx->text;
+    o.config_len = fx->o_no_file ? 0 : strlen(fx->text);
     o.state_dir = fx->state;
     o.platform = VT_TEE_MOCK;
     o.measure_only = true; /* the log only: no register, no key, no passport */
@@ -417,6 +434,51 @@ static void test_gateway_trust__model_watch_after_remeasure(void **state)
     teardown_cfg(&fx);
 }
 
+/* The model watch's period (model_check_ms) is in what is measured: the config event is the
+ * digest of the file that sets it, or, without a file, of the effective config, which names it;
+ * another period is another config event.  And the period the watch keeps is that one. */
+static void test_gateway_trust__model_check_ms_measured(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    uint8_t every[32], hourly[32], eff_every[32], eff_hourly[32];
+    char *cfgjson = NULL, p[700];
+    (void)state;
+
+    setup_cfg(&fx, NULL); /* "model_check_ms":0 */
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_int_equal(vt_mlog_get(t->log, 4)->component, VT_COMPONENT_CONFIG);
+    memcpy(every, vt_mlog_get(t->log, 4)->digest, 32);
+    vt_gw_trust_free(t);
+    fx.o_no_file = true;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    memcpy(eff_every, vt_mlog_get(t->log, 4)->digest, 32);
+    assert_int_equal(vt_gw_config_to_json(&cfgjson, &fx.cfg, &err), VT_OK);
+    assert_non_null(strstr(cfgjson, "\"model_check_ms\": 0"));
+    free(cfgjson);
+    vt_gw_trust_free(t);
+    fx.o_no_file = false;
+
+    /* The same config but for the period: another config event, with or without the file. */
+    reconfig_text(&fx, "\"model_check_ms\":0", "\"model_check_ms\":3600000");
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    memcpy(hourly, vt_mlog_get(t->log, 4)->digest, 32);
+    assert_memory_not_equal(hourly, every, 32);
+    /* ... and it is the period in effect: checked once, a change is not seen within the hour. */
+    assert_false(vt__gw_model_check(t));
+    snprintf(p, sizeof(p), "%s/weights.bin", fx.model);
+    append_byte(p);
+    assert_false(vt__gw_model_check(t));
+    vt_gw_trust_free(t);
+    fx.o_no_file = true;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    memcpy(eff_hourly, vt_mlog_get(t->log, 4)->digest, 32);
+    assert_memory_not_equal(eff_hourly, eff_every, 32);
+    vt_gw_trust_free(t);
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -520,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__remeasure_every_model),
         cmocka_unit_test(test_gateway_trust__model_watch_after_remeasure),
         cmocka_unit_test(test_gateway_trust__config_measured_as_parsed),
+        cmocka_unit_test(test_gateway_trust__model_check_ms_measured),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__not_serving_past_exp),
         cmocka_unit_test(test_gateway_trust__jitter),
