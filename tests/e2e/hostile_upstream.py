@@ -9,7 +9,8 @@ break its receipt.  The trick is chosen by the request's model name,
 Failure modes (failing()): "hang" never answers, "stream-hang" sends one event
 and then nothing, "die" closes in the middle of its body, "stream-die" closes
 after an event whose text the gateway holds back, "stream-args-die" closes in
-the middle of a tool call's arguments.  A waiting request notices
+the middle of a tool call's arguments, "stream-custom-die" in the middle of a
+custom tool call's input.  A waiting request notices
 the gateway closing its connection; GET /_stats (asked directly, never through
 the gateway) says how many are still waiting and how many were closed.
 """
@@ -106,6 +107,29 @@ def args_events():
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
+def custom_call(index, **custom):
+    """A custom tool call of the stream (its id and type with its name, on its first piece)."""
+    call = {"index": index, "custom": custom}
+    if "name" in custom:
+        call.update(id="call_" + custom["name"], type="custom")
+    return call
+
+
+def custom_events():
+    """SSE text for streamed custom tool calls, whose input is plain text: the marker and a card
+    split between two events' pieces; a second call that starts with its name alone and writes
+    quotes and backslashes; a usage chunk."""
+    ev = [tool_chunk([custom_call(0, name="shell", input="")], role="assistant", content=None),
+          tool_chunk([custom_call(0, input="mail " + HEAD)]),
+          tool_chunk([custom_call(0, input=TAIL + " card 4111 1111")]),
+          tool_chunk([custom_call(0, input=" 1111 1111\n")]),
+          tool_chunk([custom_call(1, name="note")]),
+          tool_chunk([custom_call(1, input='echo "hi" \\ done')]),
+          chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
+          chunk([], usage={"prompt_tokens": 1, "completion_tokens": 9, "total_tokens": 10})]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
 def deep_args_events():
     """A tool call still open at the end of the stream whose arguments nest past the audit's limit."""
     deep = "[" * 70 + '"leak.marker\\u0040example.com"' + "]" * 70
@@ -143,6 +167,8 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream", "X-Leak": MARKER}, stream_events().encode()
     if mode == "stream-args":
         return 200, {"Content-Type": "text/event-stream"}, args_events().encode()
+    if mode == "stream-custom":
+        return 200, {"Content-Type": "text/event-stream"}, custom_events().encode()
     if mode == "stream-args-deep":
         return 200, {"Content-Type": "text/event-stream"}, deep_args_events().encode()
     if mode == "stream-json":  # JSON labelled as an event stream
@@ -225,6 +251,10 @@ class Handler(BaseHTTPRequestHandler):
             piece = '{"to":"leak.marker\\u0040example.com","body":"' + "held tail " * 60
             self.stream_start("data: " + tool_chunk([{"index": 0, "id": "call_a", "type": "function",
                                                       "function": {"name": "send", "arguments": piece}}]) + "\n\n")
+            self.close_connection = True
+        elif mode == "stream-custom-die":  # more of the input than a holdback, then cut short
+            piece = "mail " + MARKER + " <<EOF\n" + "held tail " * 60
+            self.stream_start("data: " + tool_chunk([custom_call(0, name="shell", input=piece)]) + "\n\n")
             self.close_connection = True
         else:
             return False

@@ -151,6 +151,43 @@ lacks "held tail" "stream-args-die: the held arguments are dropped"
 contains '"code":"upstream_error"' "stream-args-die: error event"
 receipt_says '.streamed and .coverage.audited == ["request"] and .coverage.failed == []' \
   "stream-args-die: the receipt says the response was cut short"
+# Streamed custom tool calls, whose input is plain text: the marker and a card split between two
+# events' pieces are found in the whole input, held per call and sent in one piece; the client's
+# program, joining the pieces, reads placeholders, and the clean call as written.
+post stream-custom s
+contains "HTTP/1.1 200" "stream-custom: 200"
+clean "stream-custom"
+lacks "4111" "stream-custom: the card"
+contains "data: [DONE]" "stream-custom: [DONE] is kept"
+if python3 -c '
+import json, sys
+calls = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.rstrip("\r\n")
+    if not line.startswith("data: {"):
+        continue
+    for c in json.loads(line[6:]).get("choices", []):
+        for t in c.get("delta", {}).get("tool_calls", []):
+            k = calls.setdefault(t["index"], {"id": "", "type": "", "name": "", "input": ""})
+            k["id"] += t.get("id", "")
+            k["type"] += t.get("type", "")
+            k["name"] += t.get("custom", {}).get("name", "")
+            k["input"] += t.get("custom", {}).get("input", "")
+assert [(k["id"], k["type"], k["name"]) for k in (calls[0], calls[1])] == [
+    ("call_shell", "custom", "shell"), ("call_note", "custom", "note")], calls
+assert calls[0]["input"] == "mail [EMAIL_1] card [CARD_1]\n", calls[0]
+assert calls[1]["input"] == "echo \"hi\" \\ done", calls[1]
+' "$TMP/out"; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: stream-custom: the client's program reads the scanned input, the clean call as written"; fi
+receipt_says '.coverage.audited == ["request","response"] and ([.auditors[] | select(.phase == "response") | .findings.email, .findings.card] == [1, 1])' \
+  "stream-custom: the receipt counts the address and the card found in the whole input"
+# Cut in the middle of a custom call's input: nothing of it reaches the client.
+post stream-custom-die s
+clean "stream-custom-die"
+lacks "held tail" "stream-custom-die: the held input is dropped"
+contains '"code":"upstream_error"' "stream-custom-die: error event"
+receipt_says '.streamed and .coverage.audited == ["request"] and .coverage.failed == []' \
+  "stream-custom-die: the receipt says the response was cut short"
 # A call still open at the end whose arguments cannot be audited whole (nested too deeply): an
 # error event, no [DONE], and a receipt that says the response failed.
 post stream-args-deep s

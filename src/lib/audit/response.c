@@ -12,9 +12,9 @@
  * fields that continue across events (content, refusal, reasoning,
  * completion text), which go through a holdback scanner (vt_audit_stream)
  * per choice and per field, so a match split across events is still caught
- * and no choice's text is dropped, and the tool-call arguments, which are
- * held per call until the call is complete and then audited whole, decoded,
- * as a whole body's are (sse_int.h, sse_args).
+ * and no choice's text is dropped, and the tool calls' arguments and custom
+ * input, which are held per call until the call is complete and then audited
+ * whole (the arguments decoded) as a whole body's are (sse_int.h, sse_args).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -414,8 +414,20 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
 
 /* ---- streams ---- */
 
-const char *const vt__sse_field_name[F_COUNT] = { "content", "refusal", "reasoning_content", "reasoning",
-                                                 "text",    "arguments", "arguments" };
+const char *const vt__sse_field_name[F_COUNT] = { "content", "refusal",   "reasoning_content", "reasoning",
+                                                 "text",    "arguments", "arguments",         "input" };
+
+/* A tool call's text, held whole until the call is complete (sse_args), not fed to a holdback. */
+static bool held_whole(int kind)
+{
+    return kind == F_TOOL_ARGS || kind == F_FUNC_ARGS || kind == F_TOOL_INPUT;
+}
+
+/* One of choices[].delta.tool_calls[] (per index), which the next call of its choice ends. */
+static bool tool_call_kind(int kind)
+{
+    return kind == F_TOOL_ARGS || kind == F_TOOL_INPUT;
+}
 
 /* A streamed string taken out of an event while the rest of it is audited. */
 typedef struct taken {
@@ -466,7 +478,7 @@ static bool state_blocked(const vt_audit_chain *c, const audit_state *st)
     return false;
 }
 
-/* The findings of one streamed field: its holdback scanner's, or its arguments' audit. */
+/* The findings of one streamed field: its holdback scanner's, or the audit of its held call. */
 static const audit_state *field_state(const sse_field *f)
 {
     return f->a != NULL ? &f->a->st : vt__audit_stream_state(f->s);
@@ -506,7 +518,7 @@ vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int ki
                           SSE_MAX_FIELDS);
     f = &s->f[s->nf];
     memset(f, 0, sizeof(*f));
-    if (kind == F_TOOL_ARGS || kind == F_FUNC_ARGS) {
+    if (held_whole(kind)) {
         f->a = calloc(1, sizeof(*f->a));
         if (f->a == NULL)
             return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
@@ -542,6 +554,16 @@ static vt_status index_of(int *out, const json_t *o, size_t dflt, const char *wh
     return VT_OK;
 }
 
+/* Was tool call tool of choice sent whole already, because a later call of its choice started?  A
+ * call is its index, whether it writes function.arguments or custom.input. */
+static bool call_superseded(const vt_audit_sse *s, int choice, int tool)
+{
+    for (size_t i = 0; i < s->nf; i++)
+        if (s->f[i].choice == choice && s->f[i].tool == tool && tool_call_kind(s->f[i].kind) && s->f[i].superseded)
+            return true;
+    return false;
+}
+
 static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, const char *key, int choice, int kind,
                           int tool, size_t pos, const char *holder, size_t tpos, vt_err *err)
 {
@@ -557,9 +579,11 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     rc = vt__sse_field_get(&f, s, choice, kind, tool, err);
     if (rc != VT_OK)
         return rc;
-    if (f->superseded) /* sent whole already: a piece now would reach the client unaudited with the rest */
-        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams tool call %d's arguments after a later call "
-                          "started", choice, tool);
+    /* Sent whole already (a later call of its choice started): a piece now would reach the client
+     * unaudited with the rest. */
+    if (tool_call_kind(kind) && call_superseded(s, choice, tool))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams tool call %d's %s after a later call started",
+                          choice, tool, key);
     if (f->done)
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams %s after its finish_reason", choice, key);
     t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v) };
@@ -583,17 +607,22 @@ static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, 
     tc = json_object_get(h, "tool_calls");
     for (size_t k = 0; rc == VT_OK && k < json_array_size(tc); k++) {
         json_t *call = json_array_get(tc, k), *fn = json_object_get(call, "function");
+        json_t *cu = json_object_get(call, "custom");
         sse_field *f = NULL;
         int tool = 0;
         if (!json_is_object(call))
             continue;
         rc = index_of(&tool, call, k, "tool calls", err);
-        /* A call's field is made when the call first shows, with or without arguments (some servers
+        /* A call's field is made when the call first shows, with or without its text (some servers
          * send the name first): a call that starts ends the choice's earlier ones (sse_event). */
         if (rc == VT_OK && json_is_object(fn))
             rc = vt__sse_field_get(&f, s, idx, F_TOOL_ARGS, tool, err);
         if (rc == VT_OK && json_is_object(fn))
             rc = take_one(t, nt, s, fn, "arguments", idx, F_TOOL_ARGS, tool, pos, hname, k, err);
+        if (rc == VT_OK && json_is_object(cu))
+            rc = vt__sse_field_get(&f, s, idx, F_TOOL_INPUT, tool, err);
+        if (rc == VT_OK && json_is_object(cu))
+            rc = take_one(t, nt, s, cu, "input", idx, F_TOOL_INPUT, tool, pos, hname, k, err);
     }
     fc = json_object_get(h, "function_call");
     if (rc == VT_OK && json_is_object(fc))
@@ -654,9 +683,9 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
 
     if (f->kind != F_TEXT)
         o = child(ch, holder != NULL ? holder : "delta");
-    if (o != NULL && f->kind == F_TOOL_ARGS) {
+    if (o != NULL && tool_call_kind(f->kind)) {
         o = tool_call(o, f->tool, tpos);
-        o = o != NULL ? child(o, "function") : NULL;
+        o = o != NULL ? child(o, f->kind == F_TOOL_INPUT ? "custom" : "function") : NULL;
     } else if (o != NULL && f->kind == F_FUNC_ARGS) {
         o = child(o, "function_call");
     }
@@ -685,29 +714,32 @@ static const char *holder_of(const json_t *ch)
 }
 
 /* Held pieces go out as "" in their events; the whole, audited, when the call is complete. */
-static vt_status args_hold(vt_audit_sse *s, sse_field *f, const char *p, size_t n, vt_err *err)
+static vt_status call_hold(vt_audit_sse *s, sse_field *f, const char *p, size_t n, vt_err *err)
 {
     size_t held;
 
     if (!vt_add_ok(s->held, n, &held) || held > SSE_MAX_HELD)
-        return vt_err_set(err, VT_E_LIMIT, "audit: tool-call arguments of more than %zu bytes held in one stream "
-                          "cannot be audited", (size_t)SSE_MAX_HELD);
+        return vt_err_set(err, VT_E_LIMIT, "audit: tool-call arguments and input of more than %zu bytes held in one "
+                          "stream cannot be audited", (size_t)SSE_MAX_HELD);
     s->held = held;
     return vt_buf_append(&f->a->held, p, n, err);
 }
 
 /*
- * A complete call's arguments, audited by the code that audits a whole body's (audit_arguments),
- * appended to out: the held string as it came when nothing inside was redacted, else the audited
- * JSON.  The depth is the one they have in an event, so the nesting limit counts as in a whole
- * body: 7 for choices[].delta.tool_calls[].function.arguments, 5 for .function_call.arguments.
+ * A complete call's text, audited by the code that audits a whole body's, appended to out: the
+ * held string as it came when nothing in it was redacted, else the audited text.  Arguments are
+ * JSON, audited decoded (audit_arguments) at the depth they have in an event, so the nesting
+ * limit counts as in a whole body: 7 for choices[].delta.tool_calls[].function.arguments, 5 for
+ * .function_call.arguments.  A custom call's input is plain text, scanned as text (scan_str).
  */
-static vt_status args_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err *err)
+static vt_status call_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err *err)
 {
     vt_buf *h = &f->a->held;
-    int depth = f->kind == F_TOOL_ARGS ? 7 : 5;
+    const char *p = h->len > 0 ? (const char *)h->data : "";
     json_t *r = NULL;
-    vt_status rc = audit_arguments(s->x, &f->a->st, (const char *)h->data, h->len, &r, depth, err);
+    vt_status rc = f->kind == F_TOOL_INPUT ? scan_str(s->x, &f->a->st, p, h->len, &r, err)
+                                           : audit_arguments(s->x, &f->a->st, p, h->len, &r,
+                                                             f->kind == F_TOOL_ARGS ? 7 : 5, err);
 
     if (rc == VT_OK)
         rc = r != NULL ? vt_buf_append(out, json_string_value(r), json_string_length(r), err)
@@ -722,7 +754,7 @@ static vt_status args_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err 
 static vt_status field_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err *err)
 {
     f->done = true;
-    return f->a != NULL ? args_finish(s, f, out, err) : vt_audit_stream_finish(f->s, out, NULL, err);
+    return f->a != NULL ? call_finish(s, f, out, err) : vt_audit_stream_finish(f->s, out, NULL, err);
 }
 
 /* Ends field f and puts what it still held, audited, into choice ch. */
@@ -750,8 +782,9 @@ static vt_status finish_choice(vt_audit_sse *s, json_t *ch, int idx, vt_err *err
 
 /*
  * A tool call of choice idx started in this event: the choice's calls held from earlier events
- * are complete (a model writes one call's arguments, then the next call's), and go out in this
- * event, before the new call.  A piece for one of them after this is refused (take_one).
+ * are complete (a model writes one call's arguments or input, then the next call's, function or
+ * custom alike), and go out in this event, before the new call.  A piece for one of them after
+ * this is refused (take_one).
  */
 static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *err)
 {
@@ -759,10 +792,10 @@ static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *e
     vt_status rc = VT_OK;
 
     for (size_t i = 0; i < s->nf; i++)
-        started |= s->f[i].choice == idx && s->f[i].kind == F_TOOL_ARGS && s->f[i].born == s->events;
+        started |= s->f[i].choice == idx && tool_call_kind(s->f[i].kind) && s->f[i].born == s->events;
     for (size_t i = 0; started && rc == VT_OK && i < s->nf; i++) {
         sse_field *f = &s->f[i];
-        if (f->choice != idx || f->kind != F_TOOL_ARGS || f->done || f->born == s->events)
+        if (f->choice != idx || !tool_call_kind(f->kind) || f->done || f->born == s->events)
             continue;
         f->superseded = true;
         rc = release_into(s, ch, f, err);
@@ -801,7 +834,7 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         const char *p = json_string_value(t[i].text);
         size_t n = json_string_length(t[i].text);
         s->txt.len = 0;
-        rc = t[i].f->a != NULL ? args_hold(s, t[i].f, p, n, err) : vt_audit_stream_feed(t[i].f->s, p, n, &s->txt, err);
+        rc = t[i].f->a != NULL ? call_hold(s, t[i].f, p, n, err) : vt_audit_stream_feed(t[i].f->s, p, n, &s->txt, err);
         if (rc == VT_OK && state_blocked(s->x->c, field_state(t[i].f)))
             break;
         ch = json_array_get(chs, t[i].pos);
@@ -887,8 +920,8 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
     s->finished = true;
     memset(rest, 0, sizeof(rest));
     /* Every field's held-back text is scanned first: a block found there releases nothing.  The
-     * arguments of a call still open are audited only when they can be sent: those of a stream
-     * that failed, was cut or blocked were never sent, and are dropped unread. */
+     * arguments or input of a call still open are audited only when they can be sent: those of a
+     * stream that failed, was cut or blocked were never sent, and are dropped unread. */
     for (size_t i = 0; i < s->nf; i++) {
         sse_field *f = &s->f[i];
         if (!f->done && f->a != NULL && unsent)

@@ -4,9 +4,10 @@
  * A model streams one small chunk per token, and building a jansson tree of
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
- * as strings (or a completion's "text"), no finish_reason yet, no tool calls,
- * no usage.  Such an event goes through the token walk (audit/tokens.c: a
- * reader that accepts a strict subset of what jansson's strict load accepts,
+ * as strings (or a completion's "text"), no finish_reason yet, no tool calls
+ * (function or custom: their text is held whole by response.c), no usage.
+ * Such an event goes through the token walk (audit/tokens.c: a reader that
+ * accepts a strict subset of what jansson's strict load accepts,
  * the same scans in the same order as response.c's tree walk) and is written
  * out again from the tokens: every string re-encoded
  * from its decoded form, numbers as they were read (their grammar checked),
@@ -81,7 +82,7 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
     for (; i < l->n && l->t[i].kind != VT_JT_OBJ_END; i = vt__jt_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
         if (vt__jt_key_is(l, k, "tool_calls") || vt__jt_key_is(l, k, "function_call"))
-            return false;
+            return false; /* a call's arguments or custom input: held whole, by response.c */
         for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++)
             if (vt__jt_key_is(l, k, vt__sse_field_name[held[h]]) && l->t[i + 1].kind == VT_JT_STR &&
                 !take(s, tk, ntk, pos, held[h], i))

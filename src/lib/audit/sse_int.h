@@ -8,19 +8,26 @@
 
 #define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
 #define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
-/* Tool-call arguments held at once in one stream, all calls together: no more than one whole
- * body may be, so streaming a reply does not change what can be audited (docs/auditors.md). */
+/* Tool-call arguments and custom input held at once in one stream, all calls together: no more
+ * than one whole body may be, so streaming a reply does not change what can be audited
+ * (docs/auditors.md). */
 #define SSE_MAX_HELD VT_AUDIT_MAX_BODY
 
-/* Text fields that continue across events, by their JSON name (vt__sse_field_name). */
-enum { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING, F_TEXT, F_TOOL_ARGS, F_FUNC_ARGS, F_COUNT };
+/* Text fields that continue across events, by their JSON name (vt__sse_field_name): F_TOOL_ARGS
+ * is tool_calls[].function.arguments, F_FUNC_ARGS function_call.arguments, F_TOOL_INPUT
+ * tool_calls[].custom.input. */
+enum {
+    F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING, F_TEXT, F_TOOL_ARGS, F_FUNC_ARGS, F_TOOL_INPUT, F_COUNT
+};
 extern const char *const vt__sse_field_name[F_COUNT];
 
 /*
- * A tool call's arguments are a string holding JSON that the client's program decodes whole, so
- * they are held until the call is complete and then audited whole and decoded, as a whole body's
- * are (response.c, audit_arguments): pieces scanned as they came would hide a value written with
- * escapes (\u0040, \n), or one whose escape is cut between two events.
+ * A tool call's text is held until the call is complete and then audited whole, as a whole
+ * body's is (response.c, call_finish): its arguments are a string holding JSON that the client's
+ * program decodes whole, audited decoded (audit_arguments), since pieces scanned as they came
+ * would hide a value written with escapes (\u0040, \n), or one whose escape is cut between two
+ * events; a custom call's input is plain text, scanned whole as text, since pieces scanned each on
+ * their own would miss a value split between two of them.
  */
 typedef struct sse_args {
     vt_buf held;    /* the pieces as they came, one after the other */
@@ -30,11 +37,11 @@ typedef struct sse_args {
 typedef struct sse_field {
     int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call) */
     int kind;           /* F_* */
-    vt_audit_stream *s; /* text: its holdback scanner (NULL for arguments) */
-    sse_args *a;        /* F_TOOL_ARGS, F_FUNC_ARGS: held whole (NULL for text) */
+    vt_audit_stream *s; /* text: its holdback scanner (NULL for a held call) */
+    sse_args *a;        /* F_TOOL_ARGS, F_FUNC_ARGS, F_TOOL_INPUT: held whole (NULL for text) */
     unsigned long born; /* the event (vt_audit_sse.events) that made it */
     bool done;          /* its choice finished: no more text may follow */
-    bool superseded;    /* arguments sent because a later tool call of the choice started */
+    bool superseded;    /* a call's text sent because a later tool call of the choice started */
 } sse_field;
 
 struct vt_audit_sse {
@@ -45,7 +52,7 @@ struct vt_audit_sse {
     vt_buf last_raw;  /* the last event as sent: its id, object, created and model make the final chunk */
     vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;
-    size_t held;          /* bytes of arguments held, every field together (SSE_MAX_HELD) */
+    size_t held;          /* bytes of tool calls' text held, every field together (SSE_MAX_HELD) */
     unsigned long events; /* events through the tree walk (response.c), numbering sse_field.born */
     bool failed, finished;
     bool no_fast;     /* every event through jansson (tests compare the two paths) */

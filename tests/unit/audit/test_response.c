@@ -365,11 +365,14 @@ static void test_audit_response__stream_unauditable_events(void **state)
 
 /* ---- streamed tool-call arguments: held per call, audited whole and decoded ---- */
 
-/* One chunk of choice ch carrying a piece of tool call tool's arguments (tool -1: the legacy
- * function_call); id and name when given (a call's first piece), piece NULL for none, finish
- * the choice's finish_reason or NULL.  Caller frees. */
-static char *args_event(int ch, int tool, const char *id, const char *name, const char *piece, const char *finish)
+/* One chunk of choice ch carrying a piece of the text of tool call tool of the given type
+ * ("function": function.arguments, "custom": custom.input; tool -1: the legacy function_call);
+ * id and name when given (a call's first piece), piece NULL for none, finish the choice's
+ * finish_reason or NULL.  Caller frees. */
+static char *call_event(const char *type, int ch, int tool, const char *id, const char *name, const char *piece,
+                        const char *finish)
 {
+    bool custom = strcmp(type, "custom") == 0;
     json_t *fn = json_object(), *delta = json_object(), *ev;
     char *js;
 
@@ -378,17 +381,17 @@ static char *args_event(int ch, int tool, const char *id, const char *name, cons
     if (name != NULL)
         json_object_set_new(fn, "name", json_string(name));
     if (piece != NULL)
-        json_object_set_new(fn, "arguments", json_string(piece));
+        json_object_set_new(fn, custom ? "input" : "arguments", json_string(piece));
     if (tool < 0 && json_object_size(fn) == 0) {
         json_decref(fn); /* a chunk with no call: the finish_reason alone */
     } else if (tool < 0) {
         json_object_set_new(delta, "function_call", fn);
     } else {
-        json_t *call = json_pack("{s:i, s:o}", "index", tool, "function", fn);
+        json_t *call = json_pack("{s:i, s:o}", "index", tool, type, fn);
         assert_non_null(call);
         if (id != NULL) {
             json_object_set_new(call, "id", json_string(id));
-            json_object_set_new(call, "type", json_string("function"));
+            json_object_set_new(call, "type", json_string(type));
         }
         json_object_set_new(delta, "tool_calls", json_pack("[o]", call));
     }
@@ -401,6 +404,16 @@ static char *args_event(int ch, int tool, const char *id, const char *name, cons
     return js;
 }
 
+static char *args_event(int ch, int tool, const char *id, const char *name, const char *piece, const char *finish)
+{
+    return call_event("function", ch, tool, id, name, piece, finish);
+}
+
+static char *input_event(int ch, int tool, const char *id, const char *name, const char *piece, const char *finish)
+{
+    return call_event("custom", ch, tool, id, name, piece, finish);
+}
+
 static void free_events(char **ev, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -410,7 +423,8 @@ static void free_events(char **ev, size_t n)
 /*
  * What the client's program reads of call tool of choice ch (tool -1: function_call) once it has
  * joined the pieces of every event sent (r->all), as the OpenAI SDKs do: member "id" of the
- * call, or member key ("arguments", "name") of its function.  Caller frees.
+ * call, or member key ("arguments", "name"; "input" of a custom call) of its function or custom
+ * object.  Caller frees.
  */
 static char *client_reads(const sse_run *r, int ch, int tool, const char *key)
 {
@@ -434,9 +448,11 @@ static char *client_reads(const sse_run *r, int ch, int tool, const char *key)
             if (tool < 0)
                 v = json_object_get(json_object_get(h, "function_call"), key);
             json_array_foreach(json_object_get(h, "tool_calls"), k, call) {
+                json_t *fn = json_object_get(call, "function");
+                if (!json_is_object(fn))
+                    fn = json_object_get(call, "custom");
                 if (tool >= 0 && json_integer_value(json_object_get(call, "index")) == tool)
-                    v = strcmp(key, "id") == 0 ? json_object_get(call, "id")
-                                               : json_object_get(json_object_get(call, "function"), key);
+                    v = strcmp(key, "id") == 0 ? json_object_get(call, "id") : json_object_get(fn, key);
             }
             if (json_is_string(v))
                 assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
@@ -822,6 +838,287 @@ static void test_audit_response__stream_tool_args_refused_or_blocked_whole(void 
     }
 }
 
+/* ---- streamed custom tool calls: custom.input held per call, scanned whole as text ---- */
+
+/* The event of r->all (one per line) holding needle, as a NUL-terminated copy; caller frees. */
+static char *event_with(const sse_run *r, const char *needle)
+{
+    const char *all = (const char *)r->all.data, *at = strstr(all, needle), *end;
+    char *one;
+
+    assert_non_null(at);
+    while (at > all && at[-1] != '\n')
+        at--;
+    end = strchr(at, '\n');
+    if (end == NULL)
+        end = all + r->all.len;
+    one = strndup(at, (size_t)(end - at));
+    assert_non_null(one);
+    return one;
+}
+
+/* An e-mail split between two events' custom.input pieces: the pieces are held until the call
+ * completes and the whole input is scanned as text; each piece scanned on its own held no
+ * address, and both reached the client. */
+static void test_audit_response__stream_custom_input_email_split(void **state)
+{
+    fixture *f = *state;
+    char *ev[] = {
+        input_event(0, 0, "call_1", "shell", "", NULL),
+        input_event(0, 0, NULL, NULL, "mail -s hi jane.doe@exa", NULL),
+        input_event(0, 0, NULL, NULL, "mple.com < note.txt", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+    };
+    sse_run r;
+
+    sse_events(f, &r, (const char *const *)ev, 4, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "jane"));
+    assert_null(strstr((char *)r.all.data, "mple.com"));
+    assert_client_reads(&r, 0, 0, "input", "mail -s hi [EMAIL_1] < note.txt");
+    assert_client_reads(&r, 0, 0, "id", "call_1");
+    assert_client_reads(&r, 0, 0, "name", "shell");
+    assert_non_null(strstr((char *)r.all.data, "\"type\":\"custom\""));
+    assert_int_equal(response_emails(f->rep), 1);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    free_events(ev, 4);
+}
+
+/* A blocked term split between two events' custom.input pieces blocks the stream when the call
+ * completes, and nothing of the input is sent. */
+static void test_audit_response__stream_custom_input_blocked_term_split(void **state)
+{
+    audit_fx *g = audit_fx_new("[{\"name\":\"policy\",\"blocked_terms\":[\"Project Falcon\"]}]");
+    char *ev[] = {
+        input_event(0, 0, "call_1", "notes", "status of Project Fal", NULL),
+        input_event(0, 0, NULL, NULL, "con: on time", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+    };
+    sse_run r;
+
+    (void)state;
+    sse_events(g, &r, (const char *const *)ev, 3, true);
+    assert_true(r.blocked);
+    assert_null(strstr((char *)r.all.data, "Fal"));
+    assert_null(strstr((char *)r.all.data, "on time"));
+    assert_int_equal(g->rep->verdict, VT_AUDIT_BLOCK);
+    vt_buf_free(&r.all);
+    free_events(ev, 3);
+    audit_fx_free(g);
+}
+
+/*
+ * Two custom calls in one choice, the second starting with its name alone, then a function call,
+ * and a second choice's custom call streaming between them: a call that starts ends the earlier
+ * calls of its choice, custom or function alike, whose whole input goes out, scanned, in that
+ * event ahead of the new call; the other choice's call is held to the end of the stream.  A piece
+ * for a call after the next one started is refused, whichever kind either call is.
+ */
+static void test_audit_response__stream_two_custom_calls_one_choice(void **state)
+{
+    fixture *f = *state;
+    char *ev[] = {
+        input_event(0, 0, "call_a", "shell", "echo jane.doe@exa", NULL),
+        input_event(1, 0, "call_c", "note", "mail leak.mar", NULL),
+        input_event(0, 0, NULL, NULL, "mple.com", NULL),
+        input_event(0, 1, "call_b", "shell", NULL, NULL),
+        input_event(1, 0, NULL, NULL, "ker@example.com", NULL),
+        input_event(0, 1, NULL, NULL, "echo john@exam", NULL),
+        input_event(0, 1, NULL, NULL, "ple.com", NULL),
+        args_event(0, 2, "call_d", "send", "{\"to\":\"x\"}", NULL),
+        args_event(0, -1, NULL, NULL, NULL, "tool_calls"),
+    };
+    sse_run r;
+    const char *all;
+    char *one;
+
+    sse_events(f, &r, (const char *const *)ev, 9, true);
+    assert_int_equal(r.last, VT_OK);
+    all = (const char *)r.all.data;
+    assert_null(strstr(all, "jane"));
+    assert_null(strstr(all, "john"));
+    assert_null(strstr(all, "leak.mar"));
+    assert_client_reads(&r, 0, 0, "input", "echo [EMAIL_1]");
+    assert_client_reads(&r, 0, 1, "input", "echo [EMAIL_1]");
+    assert_client_reads(&r, 1, 0, "input", "mail [EMAIL_1]");
+    assert_client_reads(&r, 0, 2, "arguments", "{\"to\":\"x\"}");
+    assert_client_reads(&r, 0, 0, "id", "call_a");
+    assert_client_reads(&r, 0, 1, "id", "call_b");
+    assert_client_reads(&r, 1, 0, "id", "call_c");
+    assert_client_reads(&r, 0, 2, "id", "call_d");
+    assert_int_equal(response_emails(f->rep), 3);
+    /* Call a's input comes out in the event where call b starts, ahead of it; call b's where the
+     * function call d starts. */
+    one = event_with(&r, "\"id\":\"call_b\"");
+    assert_true(strstr(one, "\"input\":\"echo [EMAIL_1]\"") != NULL &&
+                strstr(one, "\"input\":\"echo [EMAIL_1]\"") < strstr(one, "call_b"));
+    free(one);
+    one = event_with(&r, "\"id\":\"call_d\"");
+    assert_true(strstr(one, "\"input\":\"echo [EMAIL_1]\"") != NULL &&
+                strstr(one, "\"input\":\"echo [EMAIL_1]\"") < strstr(one, "call_d"));
+    free(one);
+    /* Choice 1 had no finish_reason: its call comes out in the last chunk. */
+    assert_non_null(strstr(strrchr(all, '\n'), "mail [EMAIL_1]"));
+    vt_buf_free(&r.all);
+
+    /* Call a again once call b started, as custom input or as function arguments: refused, and
+     * nothing of it is sent. */
+    for (int kind = 0; kind < 2; kind++) {
+        char *late[] = {
+            input_event(0, 0, "call_a", "shell", "echo x", NULL),
+            input_event(0, 1, "call_b", "shell", "ls", NULL),
+            kind == 0 ? input_event(0, 0, NULL, NULL, " jane.doe@example.com", NULL)
+                      : args_event(0, 0, NULL, NULL, "{\"to\":\"jane.doe@example.com\"}", NULL),
+        };
+        sse_events(f, &r, (const char *const *)late, 3, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_non_null(strstr(r.err.msg, "after a later call started"));
+        assert_null(strstr((char *)r.all.data, "jane"));
+        assert_null(strstr((char *)r.all.data, "EMAIL"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        free_events(late, 3);
+    }
+    free_events(ev, 9);
+}
+
+/* Clean input reaches the client as the model wrote it, byte for byte (quotes, backslashes, new
+ * lines, non-ASCII), whole in the event that completes the call (longer than a holdback, so none
+ * of it went out as it came). */
+static void test_audit_response__stream_clean_custom_input_pass_unchanged(void **state)
+{
+    static const char *const pieces[] = { "\nprint(\"Par\xc3\xads\\n\")  # caf\xc3\xa9\n",
+                                          "x = {'q': \"a\\\"b\"}\t\xf0\x9f\x98\x80\n" };
+    fixture *f = *state;
+    char first[512], want[700], *ev[4];
+    sse_run r;
+    char *last;
+
+    snprintf(first, sizeof(first), "# note %0400d", 0);
+    snprintf(want, sizeof(want), "%s%s%s", first, pieces[0], pieces[1]);
+    ev[0] = input_event(0, 0, "call_1", "python", first, NULL);
+    ev[1] = input_event(0, 0, NULL, NULL, pieces[0], NULL);
+    ev[2] = input_event(0, 0, NULL, NULL, pieces[1], NULL);
+    ev[3] = args_event(0, -1, NULL, NULL, NULL, "tool_calls");
+
+    sse_events(f, &r, (const char *const *)ev, 4, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_client_reads(&r, 0, 0, "input", want);
+    assert_client_reads(&r, 0, 0, "id", "call_1");
+    assert_client_reads(&r, 0, 0, "name", "python");
+    /* The pieces went out as "" and the whole in the event with the finish_reason. */
+    last = event_with(&r, "\"finish_reason\":\"tool_calls\"");
+    {
+        json_t *j = json_loads(last, 0, NULL), *delta, *call;
+        const char *in;
+        assert_non_null(j);
+        delta = json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta");
+        call = json_array_get(json_object_get(delta, "tool_calls"), 0);
+        in = json_string_value(json_object_get(json_object_get(call, "custom"), "input"));
+        assert_non_null(in);
+        assert_string_equal(in, want);
+        json_decref(j);
+    }
+    free(last);
+    assert_int_equal(response_emails(f->rep), 0);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    free_events(ev, 4);
+}
+
+/*
+ * A stream that ends while a custom call's input is held: when it ends well (no finish_reason,
+ * then [DONE]) the input comes out scanned in the last chunk; when it is cut or fails nothing of
+ * it is sent, though more than a holdback's worth of it had arrived, and the report says so.
+ */
+static void test_audit_response__stream_cut_mid_custom_input(void **state)
+{
+    fixture *f = *state;
+    char head[700];
+    char *ev[3];
+    sse_run r;
+
+    snprintf(head, sizeof(head), "mail jane.doe@exa");
+    ev[0] = input_event(0, 0, "call_1", "shell", head, NULL);
+    ev[1] = input_event(0, 0, NULL, NULL, "mple.com", NULL);
+    ev[2] = strdup("not json");
+    assert_non_null(ev[2]);
+
+    /* Ended well, without a finish_reason. */
+    sse_events(f, &r, (const char *const *)ev, 2, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "jane"));
+    assert_client_reads(&r, 0, 0, "input", "mail [EMAIL_1]");
+    assert_non_null(strstr(strrchr((char *)r.all.data, '\n'), "mail [EMAIL_1]"));
+    vt_buf_free(&r.all);
+
+    free(ev[0]);
+    snprintf(head, sizeof(head), "mail jane.doe@example.com <<EOF\n%0600d", 7);
+    ev[0] = input_event(0, 0, "call_1", "shell", head, NULL);
+    /* Cut: the caller ends the stream sending nothing more (out NULL). */
+    {
+        vt_audit_sse *s = NULL;
+        vt_buf out = { 0 };
+        vt_err err = { 0 };
+
+        vt_audit_report_init(f->rep);
+        assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev[0], strlen(ev[0]), &err), VT_OK);
+        assert_int_equal(vt_buf_terminate(&out, NULL), VT_OK);
+        assert_null(strstr((char *)out.data, "jane"));
+        assert_null(strstr((char *)out.data, "EOF"));
+        assert_null(strstr((char *)out.data, "0000"));
+        out.len = 0;
+        assert_int_equal(vt_audit_sse_finish(s, NULL, f->rep, &err), VT_OK);
+        assert_int_equal(out.len, 0);
+        assert_int_equal(response_emails(f->rep), 0); /* dropped unread */
+        vt_audit_sse_free(s);
+        vt_buf_free(&out);
+    }
+
+    /* Failed: an event that cannot be audited; the last chunk holds nothing of the call. */
+    {
+        const char *bad[] = { ev[0], ev[2] };
+        sse_events(f, &r, bad, 2, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_null(strstr((char *)r.all.data, "jane"));
+        assert_null(strstr((char *)r.all.data, "EOF"));
+        assert_null(strstr((char *)r.all.data, "0000"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+    }
+    free_events(ev, 3);
+}
+
+/* Custom input counts against the same cap as arguments (SSE_MAX_HELD, all calls together): one
+ * choice's function call and another's custom call, neither past the cap alone, fail the stream
+ * closed together, and nothing held is sent. */
+static void test_audit_response__stream_custom_input_shares_cap_with_args(void **state)
+{
+    enum { PIECE = 1 << 20, N = SSE_MAX_HELD / PIECE + 2 };
+    fixture *f = *state;
+    char *piece = malloc(PIECE + 1), *ev[N + 2];
+    sse_run r;
+
+    assert_non_null(piece);
+    memset(piece, 'q', PIECE);
+    piece[PIECE] = '\0';
+    ev[0] = args_event(0, 0, "call_1", "store", "{\"k\":\"", NULL);
+    ev[1] = input_event(1, 0, "call_2", "store", "", NULL);
+    for (size_t i = 2; i < N + 2; i++)
+        ev[i] = i % 2 == 0 ? args_event(0, 0, NULL, NULL, piece, NULL) : input_event(1, 0, NULL, NULL, piece, NULL);
+    sse_events(f, &r, (const char *const *)ev, N + 2, true);
+    assert_int_equal(r.last, VT_E_LIMIT);
+    assert_non_null(strstr(r.err.msg, "held in one stream"));
+    assert_null(strstr((char *)r.all.data, "qqqq"));
+    assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+    assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    free_events(ev, N + 2);
+    free(piece);
+}
+
 static void test_audit_response__stream_block(void **state)
 {
     static const char *const ev[] = {
@@ -1157,9 +1454,23 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
         "[1]",
         "",
     };
+    /* A custom tool call whose input writes an e-mail in two pieces: held whole by the tree walk,
+     * which every event with a tool call takes; the role chunk before it takes the fast path. */
+    static const char *const custom[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"type\":\"custom\","
+              "\"custom\":{\"name\":\"shell\",\"input\":\"echo jane.doe@exa\"}}]},\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":"
+              "\"mple.com\"}}]},\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]"),
+    };
     fixture *f = *state;
     vt_buf sent = { 0 };
 
+    assert_int_equal(sse_agree(f, custom, 4, &sent), 1);
+    assert_null(strstr((char *)sent.data, "jane"));
+    assert_non_null(strstr((char *)sent.data, "\"input\":\"echo [EMAIL_1]\""));
+    vt_buf_free(&sent);
     assert_int_equal(sse_agree(f, typical, 4, &sent), 3);
     assert_null(strstr((char *)sent.data, "leak.ma"));
     assert_non_null(strstr((char *)sent.data, "[EMAIL_1]"));
@@ -1207,6 +1518,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_clean_tool_args_pass_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_cut_mid_tool_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_refused_or_blocked_whole, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_custom_input_email_split, setup, teardown),
+        cmocka_unit_test(test_audit_response__stream_custom_input_blocked_term_split),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_two_custom_calls_one_choice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_clean_custom_input_pass_unchanged, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_cut_mid_custom_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_custom_input_shares_cap_with_args, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_multibyte_text_cut_at_characters, setup,
