@@ -720,6 +720,42 @@ static void test_audit_response__stream_clean_tool_args_pass_unchanged(void **st
 }
 
 /*
+ * A stream whose first event (first) opened a call that is still held: cut after it (the caller
+ * ends the stream sending nothing more, out NULL), and failed by an event that cannot be audited
+ * (bad).  Either way none of the strings in hidden (NULL-ended) is sent, and nothing held is
+ * counted: it was dropped unread.
+ */
+static void assert_held_call_dropped(fixture *f, const char *first, const char *bad,
+                                     const char *const *hidden)
+{
+    const char *evs[] = { first, bad };
+    vt_audit_sse *s = NULL;
+    vt_buf out = { 0 };
+    vt_err err = { 0 };
+    sse_run r;
+
+    vt_audit_report_init(f->rep);
+    assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
+    assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)first, strlen(first), &err), VT_OK);
+    assert_int_equal(vt_buf_terminate(&out, NULL), VT_OK);
+    for (const char *const *h = hidden; *h != NULL; h++)
+        assert_null(strstr((char *)out.data, *h));
+    out.len = 0;
+    assert_int_equal(vt_audit_sse_finish(s, NULL, f->rep, &err), VT_OK);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(response_emails(f->rep), 0);
+    vt_audit_sse_free(s);
+    vt_buf_free(&out);
+
+    sse_events(f, &r, evs, 2, true);
+    assert_int_equal(r.last, VT_E_FORMAT);
+    for (const char *const *h = hidden; *h != NULL; h++)
+        assert_null(strstr((char *)r.all.data, *h));
+    assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+}
+
+/*
  * A stream that ends while a call's arguments are held: when it ends well (no finish_reason,
  * then [DONE]) they come out audited in the last chunk; when it is cut or fails (the upstream
  * died, an event could not be audited) nothing of them is sent, though more than a holdback's
@@ -749,35 +785,7 @@ static void test_audit_response__stream_cut_mid_tool_args(void **state)
     }
     vt_buf_free(&r.all);
 
-    /* Cut: the caller ends the stream sending nothing more (out NULL). */
-    {
-        vt_audit_sse *s = NULL;
-        vt_buf out = { 0 };
-        vt_err err = { 0 };
-
-        vt_audit_report_init(f->rep);
-        assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
-        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev[0], strlen(ev[0]), &err), VT_OK);
-        assert_int_equal(vt_buf_terminate(&out, NULL), VT_OK);
-        assert_null(strstr((char *)out.data, "jane"));
-        assert_null(strstr((char *)out.data, "0000"));
-        out.len = 0;
-        assert_int_equal(vt_audit_sse_finish(s, NULL, f->rep, &err), VT_OK);
-        assert_int_equal(out.len, 0);
-        vt_audit_sse_free(s);
-        vt_buf_free(&out);
-    }
-
-    /* Failed: an event that cannot be audited; the last chunk holds nothing of the call. */
-    {
-        const char *bad[] = { ev[0], ev[2] };
-        sse_events(f, &r, bad, 2, true);
-        assert_int_equal(r.last, VT_E_FORMAT);
-        assert_null(strstr((char *)r.all.data, "jane"));
-        assert_null(strstr((char *)r.all.data, "0000"));
-        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
-        vt_buf_free(&r.all);
-    }
+    assert_held_call_dropped(f, ev[0], ev[2], (const char *const[]){ "jane", "0000", NULL });
     free_events(ev, 3);
 }
 
@@ -1056,38 +1064,7 @@ static void test_audit_response__stream_cut_mid_custom_input(void **state)
     free(ev[0]);
     snprintf(head, sizeof(head), "mail jane.doe@example.com <<EOF\n%0600d", 7);
     ev[0] = input_event(0, 0, "call_1", "shell", head, NULL);
-    /* Cut: the caller ends the stream sending nothing more (out NULL). */
-    {
-        vt_audit_sse *s = NULL;
-        vt_buf out = { 0 };
-        vt_err err = { 0 };
-
-        vt_audit_report_init(f->rep);
-        assert_int_equal(vt_audit_sse_new(&s, f->x, NULL), VT_OK);
-        assert_int_equal(vt_audit_sse_event(s, &out, (const uint8_t *)ev[0], strlen(ev[0]), &err), VT_OK);
-        assert_int_equal(vt_buf_terminate(&out, NULL), VT_OK);
-        assert_null(strstr((char *)out.data, "jane"));
-        assert_null(strstr((char *)out.data, "EOF"));
-        assert_null(strstr((char *)out.data, "0000"));
-        out.len = 0;
-        assert_int_equal(vt_audit_sse_finish(s, NULL, f->rep, &err), VT_OK);
-        assert_int_equal(out.len, 0);
-        assert_int_equal(response_emails(f->rep), 0); /* dropped unread */
-        vt_audit_sse_free(s);
-        vt_buf_free(&out);
-    }
-
-    /* Failed: an event that cannot be audited; the last chunk holds nothing of the call. */
-    {
-        const char *bad[] = { ev[0], ev[2] };
-        sse_events(f, &r, bad, 2, true);
-        assert_int_equal(r.last, VT_E_FORMAT);
-        assert_null(strstr((char *)r.all.data, "jane"));
-        assert_null(strstr((char *)r.all.data, "EOF"));
-        assert_null(strstr((char *)r.all.data, "0000"));
-        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
-        vt_buf_free(&r.all);
-    }
+    assert_held_call_dropped(f, ev[0], ev[2], (const char *const[]){ "jane", "EOF", "0000", NULL });
     free_events(ev, 3);
 }
 
