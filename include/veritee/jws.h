@@ -57,6 +57,12 @@ VT_NODISCARD VT_API vt_status vt_jwk_thumbprint(char out[44], const vt_pkey *key
 typedef struct vt_jwks vt_jwks; /* caller owns, vt_jwks_free() */
 /* Parses {"keys":[...]}; keys of unknown kty/crv are skipped, a key without kid is refused. */
 VT_NODISCARD VT_API vt_status vt_jwks_parse(vt_jwks **out, const char *json, size_t len, vt_err *err);
+/* Like vt_jwks_parse; issuer (issuer_len bytes; NULL or 0: vt_jwks_parse alone) gets the set's
+ * "issuer" member, the "iss" of the passports its verifier signs, or "" when it names none.
+ * VT_E_FORMAT when the issuer is not a string or does not fit; on failure *out is NULL and
+ * issuer "". */
+VT_NODISCARD VT_API vt_status vt_jwks_parse_issuer(vt_jwks **out, char *issuer, size_t issuer_len, const char *json,
+                                                   size_t len, vt_err *err);
 /* Borrowed, valid while set lives; NULL when no key has that kid. */
 VT_API const vt_pkey *vt_jwks_find(const vt_jwks *set, const char *kid);
 VT_API size_t vt_jwks_count(const vt_jwks *set);

@@ -70,8 +70,6 @@ vt_status vt_cli_load_passport(vt_buf *out, const char *arg, const char *verifie
 vt_status vt_cli_load_jwks_issuer(vt_jwks **out, char *issuer, size_t issuer_len, const char *src, vt_err *err)
 {
     vt_buf jw;
-    json_t *doc = NULL;
-    const char *iss;
     vt_status rc;
 
     *out = NULL;
@@ -80,24 +78,10 @@ vt_status vt_cli_load_jwks_issuer(vt_jwks **out, char *issuer, size_t issuer_len
     vt_buf_init(&jw);
     rc = vt_cli_fetch_text(&jw, src, (size_t)64 << 10, err);
     if (rc == VT_OK)
-        rc = vt_jwks_parse(out, (const char *)jw.data, jw.len, err);
-    /* The verifier's set names the issuer its passports carry (docs/verifier.md). */
-    if (rc == VT_OK && issuer != NULL && issuer_len > 0) {
-        doc = json_loadb((const char *)jw.data, jw.len, 0, NULL);
-        iss = json_string_value(json_object_get(doc, "issuer"));
-        if (iss != NULL && strlen(iss) >= issuer_len)
-            rc = vt_err_set(err, VT_E_FORMAT, "jwks %s: issuer is longer than %zu bytes", src, issuer_len - 1);
-        else if (iss != NULL)
-            snprintf(issuer, issuer_len, "%s", iss);
-        json_decref(doc);
-    }
+        rc = vt_jwks_parse_issuer(out, issuer, issuer_len, (const char *)jw.data, jw.len, err);
     /* A JWKS that cannot be read is bad input, not a rejected passport. */
     if (rc == VT_E_CRYPTO || rc == VT_E_POLICY)
         rc = VT_E_FORMAT;
-    if (rc != VT_OK) {
-        vt_jwks_free(*out);
-        *out = NULL;
-    }
     vt_buf_free(&jw);
     return rc;
 }

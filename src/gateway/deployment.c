@@ -370,8 +370,6 @@ vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, co
 {
     vt_http_response r;
     char url[1200];
-    json_t *doc;
-    const char *iss;
     vt_status rc;
 
     *out = NULL;
@@ -381,12 +379,7 @@ vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, co
     rc = get(&r, url, timeout_ms, err);
     if (rc != VT_OK)
         return rc;
-    rc = vt_jwks_parse(out, (const char *)r.body.data, r.body.len, err);
-    doc = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
-    iss = json_string_value(json_object_get(doc, "issuer"));
-    if (rc == VT_OK && iss != NULL && strlen(iss) < issuer_len)
-        snprintf(issuer, issuer_len, "%s", iss);
-    json_decref(doc);
+    rc = vt_jwks_parse_issuer(out, issuer, issuer_len, (const char *)r.body.data, r.body.len, err);
     vt_http_response_clear(&r);
     return rc;
 }

@@ -94,7 +94,7 @@ typedef struct vt_gw_check_opts {
 } vt_gw_check_opts;
 
 /* The key set of the verifier at URL verifier (GET <verifier>/.well-known/jwks.json; *out: free
- * with vt_jwks_free) and the issuer it names (issuer; "" when it names none or a longer one): what
+ * with vt_jwks_free) and the issuer it names (issuer; "" when it names none; vt_jwks_parse_issuer): what
  * the gateway checks passports against, a downstream deployment's and its own.  timeout_ms: the
  * whole request.  VT_E_IO when the verifier cannot be reached or fails, VT_E_POLICY for 403/404. */
 VT_NODISCARD vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier,

@@ -309,6 +309,39 @@ out:
     return rc;
 }
 
+vt_status vt_jwks_parse_issuer(vt_jwks **out, char *issuer, size_t issuer_len, const char *json, size_t len,
+                               vt_err *err)
+{
+    json_t *doc = NULL, *iss;
+    vt_status rc;
+
+    *out = NULL;
+    if (issuer == NULL || issuer_len == 0)
+        return vt_jwks_parse(out, json, len, err);
+    issuer[0] = '\0';
+    rc = vt_jwks_parse(out, json, len, err);
+    if (rc != VT_OK)
+        return rc;
+    /* The verifier's set names the issuer its passports carry (docs/verifier.md); parsed above,
+     * so the document is a JSON object. */
+    doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+    iss = json_object_get(doc, "issuer");
+    if (doc == NULL)
+        rc = vt_err_set(err, VT_E_NOMEM, "jwks: out of memory");
+    else if (iss != NULL && (!json_is_string(iss) || json_string_length(iss) >= issuer_len ||
+                             strlen(json_string_value(iss)) != json_string_length(iss)))
+        rc = vt_err_set(err, VT_E_FORMAT, "jwks: issuer is not a string of at most %zu bytes", issuer_len - 1);
+    else if (iss != NULL)
+        memcpy(issuer, json_string_value(iss), json_string_length(iss) + 1);
+    json_decref(doc);
+    if (rc != VT_OK) {
+        vt_jwks_free(*out);
+        *out = NULL;
+        issuer[0] = '\0';
+    }
+    return rc;
+}
+
 const vt_pkey *vt_jwks_find(const vt_jwks *set, const char *kid)
 {
     if (set == NULL || kid == NULL)
