@@ -16,7 +16,8 @@
 #include "gateway/trust.h"
 
 enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK, O_PLATFORM, O_SIMULATE, O_UNVERIFIED,
-       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12, O_DTYPE, O_ALLOW_ORIGIN };
+       O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12, O_DTYPE, O_ALLOW_ORIGIN,
+       O_VERIFIER_JWKS };
 #define ORIGIN_FLAGS_MAX 64 /* --allow-origin flags read (the list itself holds VT_ORIGIN_MAX) */
 
 static void gateway_usage(FILE *f)
@@ -57,6 +58,9 @@ static void gateway_usage(FILE *f)
             "                     Requests with no Origin (curl, SDKs, relays) and from loopback pages\n"
             "                     are always served; any other Origin gets 403 (docs/gateway.md,\n"
             "                     \"Browsers\").  Under a measured boot it may only restate the file's list\n"
+            "  --verifier-jwks FILE  the verifier's JWK Set (its /.well-known/jwks.json, saved): each passport\n"
+            "                     the verifier returns is checked against these keys, not ones fetched from\n"
+            "                     it; measured: with --config it may only restate \"verifier_jwks\" there\n"
             "  --measure-only     print the boot measurement log as JSON and exit (what to register)\n"
             "  --json             print the listening address as one JSON line on stdout\n\n"
             "Stops cleanly on SIGINT or SIGTERM.\n");
@@ -75,6 +79,7 @@ int vt_cmd_gateway(int argc, char **argv)
         { "tls12", no_argument, NULL, O_TLS12 },
         { "deployment-type", required_argument, NULL, O_DTYPE },
         { "allow-origin", required_argument, NULL, O_ALLOW_ORIGIN },
+        { "verifier-jwks", required_argument, NULL, O_VERIFIER_JWKS },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
     vt_gw_trust_opts to;
@@ -84,6 +89,8 @@ int vt_cmd_gateway(int argc, char **argv)
     const char *state = NULL;
     const char *config = NULL, *listen = NULL, *upstream = NULL, *threads = NULL, *dtype = NULL;
     bool upstream_changed = false; /* --upstream says other than the config file */
+    const char *verifier_jwks = NULL; /* --verifier-jwks */
+    bool jwks_changed = false;     /* --verifier-jwks says other than the config file */
     long model_check_ms = -1;      /* --model-check-ms; -1: not given */
     unsigned file_check_ms = 0;    /* the config's model_check_ms, before the flag */
     bool json = false, check = false;
@@ -125,6 +132,7 @@ int vt_cmd_gateway(int argc, char **argv)
         }
         case O_CONFIG: config = optarg; break;
         case O_DTYPE: dtype = optarg; break;
+        case O_VERIFIER_JWKS: verifier_jwks = optarg; break;
         case O_ALLOW_ORIGIN:
             if (origin_flag_count == ORIGIN_FLAGS_MAX)
                 return vt_cli_usage_error("gateway: --allow-origin: at most %d", VT_ORIGIN_MAX);
@@ -169,6 +177,12 @@ int vt_cmd_gateway(int argc, char **argv)
         if (rc == VT_OK && config != NULL)
             upstream_changed = from_file == NULL || strcmp(from_file, cfg.upstream_url) != 0;
         free(from_file);
+    }
+    if (rc == VT_OK && verifier_jwks != NULL) {
+        jwks_changed = config != NULL && (cfg.verifier_jwks == NULL || strcmp(cfg.verifier_jwks, verifier_jwks) != 0);
+        free(cfg.verifier_jwks);
+        if ((cfg.verifier_jwks = strdup(verifier_jwks)) == NULL)
+            rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");
     }
     file_check_ms = cfg.model_check_ms;
     if (rc == VT_OK && model_check_ms >= 0)
@@ -227,6 +241,13 @@ int vt_cmd_gateway(int argc, char **argv)
     if (rc == VT_OK && upstream_changed && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
         vt_cli_usage_error("gateway: --upstream %s differs from the config file's \"upstream\" (the file is what is "
                            "measured: set \"upstream\" there)", upstream);
+        usage = true;
+        goto out;
+    }
+    /* So may --verifier-jwks: the keys a passport must be signed under are what the gateway trusts. */
+    if (rc == VT_OK && jwks_changed && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
+        vt_cli_usage_error("gateway: --verifier-jwks %s differs from the config file's \"verifier_jwks\" (the file is "
+                           "what is measured: set \"verifier_jwks\" there)", verifier_jwks);
         usage = true;
         goto out;
     }

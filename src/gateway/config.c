@@ -45,6 +45,7 @@ void vt_gw_config_free(vt_gw_config *c)
     free(c->upstream_base);
     free(c->verifier_url);
     free(c->environment);
+    free(c->verifier_jwks);
     for (size_t i = 0; i < c->model_count; i++)
         free(c->models[i]);
     free(c->models);
@@ -369,6 +370,12 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
             if (rc == VT_OK && strncmp(c->verifier_url, "http://", 7) != 0 &&
                 strncmp(c->verifier_url, "https://", 8) != 0)
                 rc = vt_err_set(err, VT_E_ARG, "gateway config: verifier must be an http:// or https:// URL");
+        } else if (strcmp(key, "verifier_jwks") == 0) {
+            /* A file the operator saved: the pin is never fetched (that is what it is for). */
+            rc = get_string(&c->verifier_jwks, v, "verifier_jwks", err);
+            if (rc == VT_OK && strstr(c->verifier_jwks, "://") != NULL)
+                rc = vt_err_set(err, VT_E_ARG, "gateway config: verifier_jwks must be a file path (the verifier's "
+                                "/.well-known/jwks.json saved), not a URL");
         } else if (strcmp(key, "environment") == 0) {
             rc = get_string(&c->environment, v, "environment", err);
         } else if (strcmp(key, "serve_on_warning") == 0) {
@@ -423,9 +430,40 @@ vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err)
         return vt_err_set(err, VT_E_NOMEM, "gateway config: out of memory");
     if (c->limits.max_event_bytes > c->limits.max_response_bytes)
         return vt_err_set(err, VT_E_ARG, "gateway config: limits.max_event_bytes exceeds limits.max_response_bytes");
+    if (c->verifier_jwks != NULL && c->verifier_url == NULL)
+        return vt_err_set(err, VT_E_ARG, "gateway config: verifier_jwks pins the keys of a verifier: set \"verifier\"");
     if (c->model_count + json_array_size(c->encrypted_models) > VT_APPRAISAL_MAX_DIGESTS) /* NULL: 0 */
         return vt_err_set(err, VT_E_LIMIT, "gateway config: models and encrypted_models list more than %d models "
                           "(a passport names at most %d)", VT_APPRAISAL_MAX_DIGESTS, VT_APPRAISAL_MAX_DIGESTS);
+    return VT_OK;
+}
+
+vt_status vt_gw_config_load_jwks(vt_jwks **out, char *issuer, size_t issuer_len, const vt_gw_config *c,
+                                 vt_err *err)
+{
+    vt_buf text;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    *out = NULL;
+    if (issuer_len > 0)
+        issuer[0] = '\0';
+    if (c->verifier_jwks == NULL)
+        return VT_OK;
+    vt_buf_init(&text);
+    rc = vt_file_read(&text, c->verifier_jwks, VT_GW_VERIFIER_JWKS_MAX, &e);
+    if (rc == VT_OK)
+        rc = vt_jwks_parse_issuer(out, issuer, issuer_len, (const char *)text.data, text.len, &e);
+    if (rc == VT_OK && vt_jwks_count(*out) == 0)
+        rc = vt_err_set(&e, VT_E_FORMAT, "jwks: no P-256 or P-384 key with a kid");
+    vt_buf_free(&text);
+    if (rc != VT_OK) {
+        vt_jwks_free(*out);
+        *out = NULL;
+        if (issuer_len > 0)
+            issuer[0] = '\0';
+        return vt_err_set(err, VT_E_ARG, "gateway config: verifier_jwks %.300s: %s", c->verifier_jwks, e.msg);
+    }
     return VT_OK;
 }
 
@@ -459,6 +497,8 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
     json_object_set_new(doc, "limits", lim);
     if (c->verifier_url != NULL)
         json_object_set_new(doc, "verifier", json_string(c->verifier_url));
+    if (c->verifier_jwks != NULL)
+        json_object_set_new(doc, "verifier_jwks", json_string(c->verifier_jwks));
     if (c->environment != NULL)
         json_object_set_new(doc, "environment", json_string(c->environment));
     json_object_set_new(doc, "serve_on_warning", json_boolean(c->serve_on_warning));

@@ -45,6 +45,10 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
                         "gateway: --simulate --platform tpm needs VERITEE_TPM_TCTI (veritee sim tpm start --state DIR)");
     if (rc == VT_OK && o->attest && (o->cfg->verifier_url == NULL || o->cfg->environment == NULL))
         rc = vt_err_set(err, VT_E_ARG, "gateway: trusted boot needs \"verifier\" and \"environment\" in the config");
+    /* The verifier's keys the operator pinned: every passport is checked against them, not against
+     * what the verifier's URL serves (upkeep.c). */
+    if (rc == VT_OK && o->attest)
+        rc = vt_gw_config_load_jwks(&t->pin, t->pin_issuer, sizeof(t->pin_issuer), o->cfg, err);
     t->ao.verifier_url = o->cfg->verifier_url;
     t->ao.environment = o->cfg->environment;
     t->ao.platform = t->kind;
@@ -143,6 +147,7 @@ void vt_gw_trust_free(vt_gw_trust *t)
     vt_audit_chain_free(t->chain);
     vt_pkey_free(t->key); /* wipes the enclave key */
     free(t->jwk);
+    vt_jwks_free(t->pin);
     vt_mlog_free(t->log);
     vt_register_free(t->reg);
     vt__gw_model_keys_free(t);

@@ -76,6 +76,9 @@ typedef struct vt_gw_trust {
     unsigned nctx;
     vt_pkey *key;              /* enclave key: memory only, wiped by vt_pkey_free */
     char *jwk;                 /* its public JWK */
+    vt_jwks *pin;              /* the verifier's pinned key set ("verifier_jwks"), read at boot and never
+                                  written after; NULL: fetched from the verifier each round */
+    char pin_issuer[128];      /* the issuer the pinned set names, "" when none */
 
     pthread_mutex_t attest_mu; /* one attestation round at a time (vt__gw_attest); taken before mu */
     pthread_mutex_t mu;        /* guards everything below up to `cv` */
@@ -159,7 +162,7 @@ void vt__gw_remeasure_locked(vt_gw_trust *t);
 /* upkeep.c: one attestation round to the verifier (called without t->mu; takes attest_mu for
  * the round, t->mu only to copy the log and to install): the passport it returns replaces the
  * current one, and t->serving follows, only when it is this gateway's for this round (signed
- * under the verifier's key set, unexpired, its cnf the enclave key, the configured environment
+ * under the verifier's key set, the pinned one when configured (t->pin: not fetched), unexpired, its cnf the enclave key, the configured environment
  * and deployment type, this round's nonce, the measured digests of the log the round sent; else
  * VT_E_POLICY, counted in passports_refused) and the log is still the one the round copied (else
  * VT_E_IO); when it fails the passport, its status and t->serving are as they were.  A

@@ -51,7 +51,7 @@ static vt_status round_snapshot(struct round *r, vt_gw_trust *t, vt_err *err)
 }
 
 /* The passport the verifier returned is this gateway's, from this round, before it is installed
- * (*pc: its claims): signed under the configured verifier's key set and issuer, unexpired, the
+ * (*pc: its claims): signed under the configured verifier's key set and issuer (pinned or fetched), unexpired, the
  * status and id the reply gives, its cnf the enclave key, its environment and deployment type the
  * configured ones, its TEE the evidence's, its nonce this round's challenge, its measured digests
  * the log the round sent.  VT_E_POLICY (or the signature's VT_E_CRYPTO) naming the first finding. */
@@ -137,11 +137,14 @@ vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
         rc = VT_OK;
         goto out;
     }
-    if (rc == VT_OK)
+    /* The pinned key set when the operator configured one (whoever answers as the verifier's URL
+     * cannot name its own key then), else the one the verifier serves. */
+    if (rc == VT_OK && t->pin == NULL)
         rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), t->ao.verifier_url, t->ao.timeout_ms, err);
     if (rc != VT_OK)
         goto out;
-    rc = passport_check(&pc, t, &r, &ar, jwks, issuer, &ce);
+    rc = t->pin != NULL ? passport_check(&pc, t, &r, &ar, t->pin, t->pin_issuer, &ce)
+                        : passport_check(&pc, t, &r, &ar, jwks, issuer, &ce);
     if (rc != VT_OK) {
         /* Not this gateway's passport for this round: nothing changes, the one serving serves
          * until it expires, and the upkeep thread asks again (with backoff). */

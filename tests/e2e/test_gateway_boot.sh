@@ -157,6 +157,46 @@ expect 1 "refuses a passport issued to another gateway" -- timeout 60 "$VT" gate
   --listen 127.0.0.1:0 --platform mock --threads 1
 contains "refused, not installed" "names the refusal"
 contains "is not the attested enclave key" "names the other key"
+# The verifier's keys pinned ("verifier_jwks": its /.well-known/jwks.json, saved): each passport is
+# checked against the pin, not against a set fetched from the verifier's URL.  The pin is in the
+# measured config, so --verifier-jwks may only restate it.
+curl -s "$V/.well-known/jwks.json" >"$TMP/vjwks.json"
+jq --arg k "$TMP/vjwks.json" '. + {verifier_jwks: $k, environment: "gwpin"}' "$TMP/g.json" >"$TMP/gpin.json"
+expect 2 "--verifier-jwks that changes the measured file's verifier_jwks" -- \
+  "$VT" gateway --config "$TMP/gpin.json" --verifier-jwks "$TMP/other-jwks.json" --measure-only
+contains "differs from the config file's \"verifier_jwks\"" "names the contradiction"
+expect 2 "--verifier-jwks that adds a pin the measured file does not have" -- \
+  "$VT" gateway --config "$TMP/g.json" --verifier-jwks "$TMP/vjwks.json" --measure-only
+contains "differs from the config file's \"verifier_jwks\"" "names the contradiction"
+expect 0 "--verifier-jwks restating the file's" -- \
+  "$VT" gateway --config "$TMP/gpin.json" --verifier-jwks "$TMP/vjwks.json" --measure-only --platform mock
+cp "$TMP/out" "$TMP/gpin-log.json"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+      -d "$(gw_env_json "$TMP/gpin-log.json")" "$V/v1/environments/gwpin")" = 200 ] && ok || bad "register gwpin"
+start_gateway gwpin "$TMP/gpin.json" --platform mock --threads 1
+chat '{"model":"echo","messages":[{"role":"user","content":"hello"}]}'
+grep -q '^HTTP/1.1 200' "$TMP/h" && ok || bad "pinned to the verifier's keys: not serving: $(head -1 "$TMP/h")"
+grep -q '"passport".*affirming' "$TMP/gwpin.err" && ok || bad "pinned: no passport installed: $(tail -3 "$TMP/gwpin.err")"
+kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null
+# A pin of another key set (the verifier's kid and issuer, another P-256 key: the enclave key of
+# the gateway above) refuses the verifier's passport, whatever key the verifier serves: exit 1.
+jq --argjson e "$(jq .enclave_key "$TMP/att.json")" '.keys |= [.[0] + {x: $e.x, y: $e.y}]' "$TMP/vjwks.json" \
+  >"$TMP/other-jwks.json"
+jq --arg k "$TMP/other-jwks.json" '.verifier_jwks = $k | .environment = "gwpinother"' "$TMP/gpin.json" \
+  >"$TMP/gpin-other.json"
+"$VT" gateway --config "$TMP/gpin-other.json" --measure-only --platform mock >"$TMP/gpin-other-log.json" 2>/dev/null
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+      -d "$(gw_env_json "$TMP/gpin-other-log.json")" "$V/v1/environments/gwpinother")" = 200 ] && ok ||
+  bad "register gwpinother"
+expect 1 "refuses the verifier's passport under a pin of another key" -- timeout 60 "$VT" gateway \
+  --config "$TMP/gpin-other.json" --listen 127.0.0.1:0 --platform mock --threads 1
+contains "refused, not installed" "names the refusal"
+contains "signature does not verify" "names the signature check"
+# A pin that is not a key set is a start error naming the key.
+echo '{"keys":[]}' >"$TMP/empty-jwks.json"
+jq --arg k "$TMP/empty-jwks.json" '.verifier_jwks = $k' "$TMP/gpin.json" >"$TMP/gpin-empty.json"
+expect 2 "an empty pinned key set" -- "$VT" gateway --config "$TMP/gpin-empty.json" --listen 127.0.0.1:0 --platform mock
+contains "verifier_jwks" "names the key"
 # Under the TDX simulator, environment gw pins no TD image yet: the passport is a warning, and
 # the gateway serves under it only when its config says "serve_on_warning": true.
 expect 1 "refuses to serve under a warning passport" -- "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --platform tdx --simulate

@@ -93,6 +93,9 @@ static void test_gateway_config__refused(void **state)
         "{\"model_check_ms\":3600001}", /* more than an hour */
         "{\"model_check_ms\":-1}",
         "{\"model_check_ms\":\"1000\"}",
+        "{\"verifier_jwks\":\"\"}",
+        "{\"verifier_jwks\":5}",
+        "{\"verifier_jwks\":\"https://v.example/.well-known/jwks.json\"}", /* a pin is a file, never fetched */
         "{",
     };
     (void)state;
@@ -105,6 +108,111 @@ static void test_gateway_config__refused(void **state)
         assert_true(strncmp(err.msg, "gateway config: ", 16) == 0);
         vt_gw_config_free(&c);
     }
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* "verifier_jwks": a path kept as given, in the effective config; it pins a verifier's keys, so
+ * a config without "verifier" is refused. */
+static void test_gateway_config__verifier_jwks(void **state)
+{
+    vt_gw_config c;
+    vt_err err = { 0 };
+    char *js = NULL;
+    (void)state;
+    assert_int_equal(parse(&c, "{\"upstream\":\"http://m:1\",\"verifier\":\"https://v.example\","
+                               "\"verifier_jwks\":\"/etc/veritee/verifier-jwks.json\"}"),
+                     VT_OK);
+    assert_string_equal(c.verifier_jwks, "/etc/veritee/verifier-jwks.json");
+    assert_int_equal(vt_gw_config_check(&c, &err), VT_OK);
+    assert_int_equal(vt_gw_config_to_json(&js, &c, &err), VT_OK);
+    assert_non_null(strstr(js, "\"verifier_jwks\": \"/etc/veritee/verifier-jwks.json\""));
+    free(js);
+    vt_gw_config_free(&c);
+
+    assert_int_equal(parse(&c, "{\"upstream\":\"http://m:1\",\"verifier_jwks\":\"/k.json\"}"), VT_OK);
+    assert_int_equal(vt_gw_config_check(&c, &err), VT_E_ARG);
+    assert_non_null(strstr(err.msg, "verifier_jwks"));
+    vt_gw_config_free(&c);
+}
+
+/* The pinned set is read at boot: a JWK Set with a usable key and its issuer is taken; a missing,
+ * malformed, empty, oversized one, or one whose issuer is not a string, is refused naming the
+ * key and the file; no pin, no set. */
+static void test_gateway_config__verifier_jwks_load(void **state)
+{
+    char dir[512], path[600], good[2048], big[(64 << 10) + 64];
+    static const char *bad[] = {
+        "not json",
+        "{\"keys\":[]}", /* empty */
+        "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"a\",\"x\":\"AAAA\"}]}", /* none usable */
+        "{\"keys\":{}}",
+        "[]",
+        NULL, /* good, with a non-string issuer (filled in below) */
+        NULL, /* more than 64 KiB */
+    };
+    char bad_issuer[2048];
+    vt_pkey *key = NULL;
+    char *jwk = NULL;
+    vt_gw_config c;
+    vt_jwks *set = NULL;
+    char issuer[128];
+    vt_err err = { 0 };
+    (void)state;
+
+    vt_test_mkdtemp(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/verifier-jwks.json", dir);
+    assert_int_equal(vt_pkey_generate(&key, VT_KEY_EC_P256, &err), VT_OK);
+    assert_int_equal(vt_jwk_from_pkey(&jwk, key, "v-1", &err), VT_OK);
+    snprintf(good, sizeof(good), "{\"keys\":[%s],\"issuer\":\"https://v.example\"}\n", jwk);
+    snprintf(bad_issuer, sizeof(bad_issuer), "{\"keys\":[%s],\"issuer\":7}", jwk);
+    bad[5] = bad_issuer;
+    memset(big, ' ', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big, good, strlen(good));
+    bad[6] = big;
+
+    vt_gw_config_defaults(&c);
+    assert_int_equal(vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err), VT_OK); /* no pin */
+    assert_null(set);
+    assert_string_equal(issuer, "");
+    c.verifier_jwks = strdup(path);
+    assert_non_null(c.verifier_jwks);
+
+    /* missing */
+    assert_int_equal(vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err), VT_E_ARG);
+    assert_null(set);
+    assert_non_null(strstr(err.msg, "gateway config: verifier_jwks "));
+    assert_non_null(strstr(err.msg, path));
+
+    write_text(path, good);
+    if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err) != VT_OK)
+        fail_msg("good set: %s", err.msg);
+    assert_int_equal(vt_jwks_count(set), 1);
+    assert_non_null(vt_jwks_find(set, "v-1"));
+    assert_string_equal(issuer, "https://v.example");
+    vt_jwks_free(set);
+    set = NULL;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_text(path, bad[i]);
+        memset(&err, 0, sizeof(err));
+        if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err) != VT_E_ARG)
+            fail_msg("accepted set %zu", i);
+        assert_null(set);
+        assert_string_equal(issuer, "");
+        assert_non_null(strstr(err.msg, "gateway config: verifier_jwks "));
+    }
+    vt_gw_config_free(&c);
+    free(jwk);
+    vt_pkey_free(key);
+    vt_test_rmdir(dir);
 }
 
 /* Every model path is an event of the log and a passport names every one: at most
@@ -225,6 +333,8 @@ int main(void)
         cmocka_unit_test(test_gateway_config__models_bound),
         cmocka_unit_test(test_gateway_config__addresses),
         cmocka_unit_test(test_gateway_config__allowed_origins),
+        cmocka_unit_test(test_gateway_config__verifier_jwks),
+        cmocka_unit_test(test_gateway_config__verifier_jwks_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,9 @@
  * issues passports as the test bends them, and can hold an attest unanswered: requests are
  * not held behind a round, a round overtaken by a re-measurement installs nothing, and a
  * passport that is not this gateway's for its round (key, environment, measurements, expiry,
- * nonce, signer, status, deployment type) is refused while the one from before keeps serving.
- * Failure cases first. */
+ * nonce, signer, status, deployment type) is refused while the one from before keeps serving;
+ * with the verifier's keys pinned ("verifier_jwks") a passport is checked against the pin alone,
+ * never against a key set fetched from the stand-in.  Failure cases first. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -41,6 +42,7 @@ typedef enum bend {
     BEND_SIGNER,   /* signed by a key that is not in the verifier's key set */
     BEND_STATUS,   /* the token says warning, the reply around it affirming */
     BEND_DTYPE,    /* the environment is a bridge deployment, the gateway a full one */
+    BEND_SERVED,   /* signed by a second key the stand-in serves in its key set (kid standin-2) */
 } bend;
 
 #define MAX_CONNS 8
@@ -55,7 +57,9 @@ typedef struct standin {
     pthread_t th;
     char url[64];
     vt_pkey *key, *rogue; /* the verifier's signing key; a key outside its set */
-    char *jwks;
+    vt_pkey *served;      /* a second key in the set it serves (a pin may leave it out) */
+    char *jwks;           /* served: key and served */
+    char *pin;            /* key alone, with the issuer: what an operator pinned */
     conn conns[MAX_CONNS];
     char nonce_hex[65];   /* the last challenge */
     pthread_mutex_t mu;   /* guards the fields below */
@@ -65,6 +69,7 @@ typedef struct standin {
     bool stop;
     bend bend;
     unsigned issued;      /* passports issued */
+    unsigned jwks_gets;   /* GET /.well-known/jwks.json answered */
     char last_id[48];     /* the last one's id */
 } standin;
 
@@ -166,7 +171,8 @@ static char *attest(standin *s, json_t *req)
         if (b == BEND_STATUS)
             pc.appraisal.sub[VT_SUBMOD_TEE].status = VT_EAR_WARNING;
         pc.appraisal.status = b == BEND_STATUS ? VT_EAR_WARNING : VT_EAR_AFFIRMING;
-        ok = vt_passport_issue(&token, &pc, b == BEND_SIGNER ? s->rogue : s->key, "standin-1", NULL) == VT_OK;
+        ok = vt_passport_issue(&token, &pc, b == BEND_SIGNER ? s->rogue : b == BEND_SERVED ? s->served : s->key,
+                               b == BEND_SERVED ? "standin-2" : "standin-1", NULL) == VT_OK;
     }
     if (ok) {
         r = json_pack("{s:s, s:s, s:s, s:[]}", "token", token, "id", pc.id, "status", "affirming", "reasons");
@@ -218,6 +224,9 @@ static bool serve_one(standin *s, conn *c)
     } else if (strcmp(path, "/v1/attest") == 0 && req != NULL && (out = attest(s, req)) != NULL) {
         reply(c->fd, 200, out);
     } else if (strcmp(path, "/.well-known/jwks.json") == 0) {
+        pthread_mutex_lock(&s->mu);
+        s->jwks_gets++;
+        pthread_mutex_unlock(&s->mu);
         reply(c->fd, 200, s->jwks);
     } else {
         reply(c->fd, 400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"stand-in: not a gateway's request\"}}");
@@ -290,7 +299,7 @@ static void standin_start(standin *s)
 {
     struct sockaddr_in a;
     socklen_t al = sizeof(a);
-    char *jwk = NULL;
+    char *jwk = NULL, *jwk2 = NULL;
     json_t *set;
 
     memset(s, 0, sizeof(*s));
@@ -302,11 +311,17 @@ static void standin_start(standin *s)
     }
     assert_int_equal(vt_pkey_generate(&s->key, VT_KEY_EC_P256, NULL), VT_OK);
     assert_int_equal(vt_pkey_generate(&s->rogue, VT_KEY_EC_P256, NULL), VT_OK);
+    assert_int_equal(vt_pkey_generate(&s->served, VT_KEY_EC_P256, NULL), VT_OK);
     assert_int_equal(vt_jwk_from_pkey(&jwk, s->key, "standin-1", NULL), VT_OK);
-    set = json_pack("{s:[o], s:s}", "keys", json_loads(jwk, 0, NULL), "issuer", "standin");
+    assert_int_equal(vt_jwk_from_pkey(&jwk2, s->served, "standin-2", NULL), VT_OK);
+    set = json_pack("{s:[o,o], s:s}", "keys", json_loads(jwk, 0, NULL), json_loads(jwk2, 0, NULL), "issuer", "standin");
     s->jwks = json_dumps(set, JSON_COMPACT);
     json_decref(set);
+    set = json_pack("{s:[o], s:s}", "keys", json_loads(jwk, 0, NULL), "issuer", "standin");
+    s->pin = json_dumps(set, JSON_COMPACT);
+    json_decref(set);
     free(jwk);
+    free(jwk2);
     s->lfd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(s->lfd >= 0);
     memset(&a, 0, sizeof(a));
@@ -334,7 +349,9 @@ static void standin_stop(standin *s)
     close(s->lfd);
     vt_pkey_free(s->key);
     vt_pkey_free(s->rogue);
+    vt_pkey_free(s->served);
     free(s->jwks);
+    free(s->pin);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
 }
@@ -376,7 +393,7 @@ static bool standin_held(standin *s)
 /* ---- the gateway ---- */
 
 typedef struct fixture {
-    char dir[512], model[600], cfgpath[600], state[600];
+    char dir[512], model[600], cfgpath[600], state[600], pinpath[600];
     char text[4096];
     vt_gw_config cfg;
     standin v;
@@ -397,9 +414,19 @@ static vt_status attest_round(vt_gw_trust *t, vt_err *err)
     return vt__gw_attest(t, err);
 }
 
+static unsigned jwks_gets(standin *s)
+{
+    unsigned n;
+    pthread_mutex_lock(&s->mu);
+    n = s->jwks_gets;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 /* A mock gateway with one model and the pii auditor, booted (measured, keyed, a first passport
- * from the stand-in). */
-static int setup(void **state)
+ * from the stand-in); with pinned, its config pins the stand-in's first key alone
+ * ("verifier_jwks"). */
+static int setup_with(void **state, bool pinned)
 {
     fixture *fx = calloc(1, sizeof(*fx));
     vt_gw_trust_opts o;
@@ -412,13 +439,15 @@ static int setup(void **state)
     snprintf(fx->model, sizeof(fx->model), "%s/model", fx->dir);
     snprintf(fx->state, sizeof(fx->state), "%s/state", fx->dir);
     snprintf(fx->cfgpath, sizeof(fx->cfgpath), "%s/gateway.json", fx->dir);
+    snprintf(fx->pinpath, sizeof(fx->pinpath), "%s/verifier-jwks.json", fx->dir);
+    write_file(fx->pinpath, fx->v.pin);
     assert_int_equal(mkdir(fx->model, 0700), 0);
     snprintf(p, sizeof(p), "%s/weights.bin", fx->model);
     write_file(p, "0123456789abcdef");
     snprintf(fx->text, sizeof(fx->text),
              "{\"upstream\":\"http://127.0.0.1:9\",\"verifier\":\"%s\",\"environment\":\"gw\",\"models\":[\"%s\"],"
-             "\"auditors\":[{\"name\":\"pii\"}]}",
-             fx->v.url, fx->model);
+             "\"auditors\":[{\"name\":\"pii\"}]%s%s%s}",
+             fx->v.url, fx->model, pinned ? ",\"verifier_jwks\":\"" : "", pinned ? fx->pinpath : "", pinned ? "\"" : "");
     write_file(fx->cfgpath, fx->text);
     vt_gw_config_defaults(&fx->cfg);
     if (vt_gw_config_parse(&fx->cfg, fx->text, strlen(fx->text), &err) != VT_OK)
@@ -437,6 +466,16 @@ static int setup(void **state)
     assert_string_equal(fx->t->passport_id, fx->v.last_id);
     *state = fx;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, false);
+}
+
+static int setup_pinned(void **state)
+{
+    return setup_with(state, true);
 }
 
 static int teardown(void **state)
@@ -719,6 +758,61 @@ static void test_gateway_trust_upkeep__own_passport_installed_after_a_refusal(vo
     vt_buf_free(&m);
 }
 
+/* Without a pin the key set is the verifier's: a passport signed by its second served key is
+ * installed (the control for the pinned cases below). */
+static void test_gateway_trust_upkeep__unpinned_served_key_installed(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+
+    standin_set(&fx->v, false, BEND_SERVED);
+    if (attest_round(fx->t, &err) != VT_OK)
+        fail_msg("round: %s", err.msg);
+    assert_string_equal(fx->t->passport_id, fx->v.last_id);
+    assert_true(jwks_gets(&fx->v) >= 2); /* the boot's round and this one fetched it */
+}
+
+/* Pinned to the stand-in's first key: a passport signed by a key the stand-in serves in its own
+ * key set, but the pin leaves out, is refused, counted, and the one from before keeps serving. */
+static void test_gateway_trust_upkeep__pinned_served_key_not_pinned_refused(void **state)
+{
+    refused(*state, BEND_SERVED, "signing key standin-2 is not in the verifier's JWKS");
+}
+
+/* Pinned: the boot's passport and a renewal signed by the pinned key are installed, and the
+ * verifier's key set is never fetched. */
+static void test_gateway_trust_upkeep__pinned_key_installed_without_fetch(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+    char before[48];
+
+    snprintf(before, sizeof(before), "%s", fx->t->passport_id);
+    standin_set(&fx->v, false, BEND_NONE);
+    if (attest_round(fx->t, &err) != VT_OK)
+        fail_msg("round: %s", err.msg);
+    assert_string_not_equal(fx->t->passport_id, before);
+    assert_string_equal(fx->t->passport_id, fx->v.last_id);
+    assert_true(vt__gw_serving(fx->t));
+    assert_int_equal(atomic_load(&fx->t->passports_refused), 0);
+    assert_int_equal(jwks_gets(&fx->v), 0);
+}
+
+/* Pinned, a passport the pin refuses, then one it verifies: the round after a refusal installs. */
+static void test_gateway_trust_upkeep__pinned_own_passport_installed_after_a_refusal(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+
+    refused(fx, BEND_SERVED, "is not in the verifier's JWKS");
+    standin_set(&fx->v, false, BEND_NONE);
+    if (attest_round(fx->t, &err) != VT_OK)
+        fail_msg("round: %s", err.msg);
+    assert_string_equal(fx->t->passport_id, fx->v.last_id);
+    assert_int_equal(atomic_load(&fx->t->passports_refused), 1);
+    assert_int_equal(jwks_gets(&fx->v), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,6 +829,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__other_deployment_type_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__own_passport_installed_after_a_refusal, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__unpinned_served_key_installed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__pinned_served_key_not_pinned_refused, setup_pinned,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__pinned_key_installed_without_fetch, setup_pinned,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__pinned_own_passport_installed_after_a_refusal,
+                                        setup_pinned, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
