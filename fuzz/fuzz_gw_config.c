@@ -18,7 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (vt_gw_config_to_json(&json, &c, NULL) != VT_OK)
             __builtin_trap();
         vt_gw_config_defaults(&d);
-        (void)vt_gw_config_parse(&d, json, strlen(json), NULL);
+        /* the pinned key set's path survives the round trip as given */
+        if (vt_gw_config_parse(&d, json, strlen(json), NULL) == VT_OK &&
+            (c.verifier_jwks == NULL) != (d.verifier_jwks == NULL))
+            __builtin_trap();
+        if (c.verifier_jwks != NULL && d.verifier_jwks != NULL && strcmp(c.verifier_jwks, d.verifier_jwks) != 0)
+            __builtin_trap();
         vt_gw_config_free(&d);
         free(json);
     }

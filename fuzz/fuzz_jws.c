@@ -72,11 +72,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         vt_pkey_free(k);
         break;
-    case 3:
-        if (vt_jwks_parse(&s, (const char *)data + 1, size - 1, NULL) == VT_OK)
+    case 3: {
+        char iss[16] = "x"; /* small: an issuer that does not fit is refused */
+        if (vt_jwks_parse_issuer(&s, iss, sizeof(iss), (const char *)data + 1, size - 1, NULL) == VT_OK)
             (void)vt_jwks_find(s, "k1");
+        else if (s != NULL || iss[0] != '\0')
+            __builtin_trap();
+        if (memchr(iss, '\0', sizeof(iss)) == NULL)
+            __builtin_trap();
         vt_jwks_free(s);
         break;
+    }
     default:
         if (vt_jws_sign(&tok, key, data[0] & 1 ? "k1" : "k2", data[0] & 2 ? "JWT" : "x", data + 1, size - 1, NULL) !=
             VT_OK)
