@@ -114,6 +114,28 @@ receipt_says '.coverage.audited == ["request","response"] and .streamed and .sta
   "stream: the receipt says the stream was audited"
 receipt_says '[.auditors[] | select(.phase == "response") | .findings.email] == [7]' \
   "stream: every choice's and field's findings reach the receipt (7)"
+# joined_calls KIND FILE CHECK: the streamed tool calls in FILE joined as a client's program joins
+# them (per index: id, type, name and the function's arguments or the custom call's input, each
+# the concatenation of its pieces), then CHECK (Python asserts over calls) run on them.
+joined_calls() {
+  python3 -c '
+import json, sys
+kind, part = sys.argv[1], "arguments" if sys.argv[1] == "function" else "input"
+calls = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    line = line.rstrip("\r\n")
+    if not line.startswith("data: {"):
+        continue
+    for c in json.loads(line[6:]).get("choices", []):
+        for t in c.get("delta", {}).get("tool_calls", []):
+            k = calls.setdefault(t["index"], {"id": "", "type": "", "name": "", part: ""})
+            k["id"] += t.get("id", "")
+            k["type"] += t.get("type", "")
+            k["name"] += t.get(kind, {}).get("name", "")
+            k[part] += t.get(kind, {}).get(part, "")
+exec(sys.argv[3])
+' "$1" "$2" "$3"
+}
 # Streamed tool calls whose arguments write the marker and a card with JSON escapes, in pieces (one
 # escape cut between two events): held per call, audited whole and decoded when the call is
 # complete, sent in one piece; the client's program, joining the pieces, reads placeholders.
@@ -122,24 +144,12 @@ contains "HTTP/1.1 200" "stream-args: 200"
 clean "stream-args"
 lacks "4111" "stream-args: the card"
 contains "data: [DONE]" "stream-args: [DONE] is kept"
-if python3 -c '
-import json, sys
-calls = {}
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.rstrip("\r\n")
-    if not line.startswith("data: {"):
-        continue
-    for c in json.loads(line[6:]).get("choices", []):
-        for t in c.get("delta", {}).get("tool_calls", []):
-            k = calls.setdefault(t["index"], {"id": "", "name": "", "arguments": ""})
-            k["id"] += t.get("id", "")
-            k["name"] += t.get("function", {}).get("name", "")
-            k["arguments"] += t.get("function", {}).get("arguments", "")
+if joined_calls function "$TMP/out" '
 a = json.loads(calls[0]["arguments"])
 assert (calls[0]["id"], calls[0]["name"], calls[1]["id"], calls[1]["name"]) == ("call_a", "send", "call_b", "note"), calls
 assert a == {"to": "[EMAIL_1]", "card": "[CARD_1]"}, a
 assert calls[1]["arguments"] == "{ \"text\": \"hi\" }", calls[1]
-' "$TMP/out"; then passed=$((passed + 1)); else
+'; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAIL: stream-args: the client's program reads the audited arguments, the clean call as written"; fi
 receipt_says '.coverage.audited == ["request","response"] and ([.auditors[] | select(.phase == "response") | .findings.email, .findings.card] == [1, 1])' \
   "stream-args: the receipt counts the address and the card found inside the arguments"
@@ -159,25 +169,12 @@ contains "HTTP/1.1 200" "stream-custom: 200"
 clean "stream-custom"
 lacks "4111" "stream-custom: the card"
 contains "data: [DONE]" "stream-custom: [DONE] is kept"
-if python3 -c '
-import json, sys
-calls = {}
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.rstrip("\r\n")
-    if not line.startswith("data: {"):
-        continue
-    for c in json.loads(line[6:]).get("choices", []):
-        for t in c.get("delta", {}).get("tool_calls", []):
-            k = calls.setdefault(t["index"], {"id": "", "type": "", "name": "", "input": ""})
-            k["id"] += t.get("id", "")
-            k["type"] += t.get("type", "")
-            k["name"] += t.get("custom", {}).get("name", "")
-            k["input"] += t.get("custom", {}).get("input", "")
+if joined_calls custom "$TMP/out" '
 assert [(k["id"], k["type"], k["name"]) for k in (calls[0], calls[1])] == [
     ("call_shell", "custom", "shell"), ("call_note", "custom", "note")], calls
 assert calls[0]["input"] == "mail [EMAIL_1] card [CARD_1]\n", calls[0]
 assert calls[1]["input"] == "echo \"hi\" \\ done", calls[1]
-' "$TMP/out"; then passed=$((passed + 1)); else
+'; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAIL: stream-custom: the client's program reads the scanned input, the clean call as written"; fi
 receipt_says '.coverage.audited == ["request","response"] and ([.auditors[] | select(.phase == "response") | .findings.email, .findings.card] == [1, 1])' \
   "stream-custom: the receipt counts the address and the card found in the whole input"
