@@ -30,13 +30,16 @@ static void round_clear(struct round *r)
 
 static vt_status round_snapshot(struct round *r, vt_gw_trust *t, vt_err *err)
 {
-    char *logtxt = NULL;
     vt_status rc;
 
     memset(r, 0, sizeof(*r));
     pthread_mutex_lock(&t->mu);
     r->count = vt_mlog_count(t->log);
-    rc = vt_mlog_to_json(&logtxt, t->log, err);
+    rc = vt_mlog_new(&r->log, err);
+    for (size_t i = 0; rc == VT_OK && i < r->count; i++) {
+        const vt_mlog_event *e = vt_mlog_get(t->log, i);
+        rc = vt_mlog_append(r->log, e->component, e->name, e->alg, e->digest, e->digest_len, NULL, err);
+    }
     /* Renewal is signed under the current passport (the verifier limits it per gateway, not
      * per address); a first attestation, an expired passport or one the verifier no longer
      * takes goes anonymously. */
@@ -44,9 +47,6 @@ static vt_status round_snapshot(struct round *r, vt_gw_trust *t, vt_err *err)
         (r->auth = strdup(t->passport)) == NULL)
         rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     pthread_mutex_unlock(&t->mu);
-    if (rc == VT_OK)
-        rc = vt_mlog_parse(&r->log, (const uint8_t *)logtxt, strlen(logtxt), err);
-    free(logtxt);
     return rc;
 }
 
@@ -143,8 +143,8 @@ vt_status vt__gw_attest(vt_gw_trust *t, vt_err *err)
         rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), t->ao.verifier_url, t->ao.timeout_ms, err);
     if (rc != VT_OK)
         goto out;
-    rc = t->pin != NULL ? passport_check(&pc, t, &r, &ar, t->pin, t->pin_issuer, &ce)
-                        : passport_check(&pc, t, &r, &ar, jwks, issuer, &ce);
+    rc = passport_check(&pc, t, &r, &ar, t->pin != NULL ? t->pin : jwks, t->pin != NULL ? t->pin_issuer : issuer,
+                        &ce);
     if (rc != VT_OK) {
         /* Not this gateway's passport for this round: nothing changes, the one serving serves
          * until it expires, and the upkeep thread asks again (with backoff). */

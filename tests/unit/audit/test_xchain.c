@@ -22,7 +22,7 @@ typedef struct script {
     size_t n;
 } script;
 
-static vt_status fake_call(void *arg, size_t i, const char *req, size_t len, vt_buf *answer, vt_err *err)
+static vt_status scripted_call(void *arg, size_t i, const char *req, size_t len, vt_buf *answer, vt_err *err)
 {
     script *s = arg;
 
@@ -143,7 +143,7 @@ static void test_xchain__order_and_redactions_compose(void **state)
                    "\"end\":10,\"replacement\":\"[CODE]\"}]}",
                    "{\"verdict\":\"annotate\",\"annotations\":{\"score\":0.25,\"hit\":true,\"n\":7,\"label\":\"x\"}}" },
                  { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { fake_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_result res = { 0 };
     vt_buf body;
@@ -208,7 +208,7 @@ static void test_xchain__request_view_keeps_free_form_text(void **state)
     };
     vt_audit_chain *c = chain("[" EXT("kw", "") "]");
     script s = { { "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { fake_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_result res = { 0 };
     vt_buf body;
@@ -251,7 +251,7 @@ static void test_xchain__block_stops(void **state)
     vt_audit_chain *c = chain("[" EXT("a", "") "," EXT("b", "") "]");
     script s = { { "{\"verdict\":\"block\",\"reason\":\"no\",\"findings\":{\"topic\":2}}", "{\"verdict\":\"allow\"}" },
                  { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { fake_call, &s, "1", "/", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, false, 0, false, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_text t = { "p", "hello", 5 };
     vt_buf b = { 0 };
@@ -286,7 +286,7 @@ static void test_xchain__failures(void **state)
             vt_audit_chain *c = chain(open ? "[" EXT("a", ",\"fail_open\":true") "," EXT("b", "") "]"
                                            : "[" EXT("a", "") "," EXT("b", "") "]");
             script s = { { answers[k], "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
-            vt_xaud_io io = { fake_call, &s, "1", "/", NULL, false, 0, false, NULL };
+            vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, false, 0, false, NULL };
             vt_audit_report *rep = calloc(1, sizeof(*rep));
             vt_xaud_text t = { "p", "hello", 5 };
             vt_buf b = { 0 };
@@ -326,7 +326,7 @@ static void test_xchain__window_docs(void **state)
     vt_audit_chain *c = chain("[" EXT("a", "") "]");
     script s = { { "{\"verdict\":\"redact\",\"redactions\":[{\"text\":1,\"start\":0,\"end\":3,\"replacement\":\"#\"}]}" },
                  { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { fake_call, &s, "1", "/", NULL, true, 4, true, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, true, 4, true, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     json_t *docs[2] = { json_loads("{\"id\":\"x\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"ab\"},"
                                    "\"finish_reason\":null}]}", 0, NULL),
