@@ -91,9 +91,10 @@ int vt_cmd_gateway(int argc, char **argv)
     bool upstream_changed = false; /* --upstream says other than the config file */
     const char *verifier_jwks = NULL; /* --verifier-jwks */
     bool jwks_changed = false;     /* --verifier-jwks says other than the config file */
+    bool check_changed = false;    /* --model-check-ms says other than the config file */
     long model_check_ms = -1;      /* --model-check-ms; -1: not given */
     unsigned file_check_ms = 0;    /* the config's model_check_ms, before the flag */
-    bool json = false, check = false;
+    bool json = false, check = false, measured = false;
     vt_gw_config cfg;
     vt_gw *gw = NULL;
     vt_gw_ohttp *ohttp = NULL;
@@ -209,12 +210,13 @@ int vt_cmd_gateway(int argc, char **argv)
         else if ((cfg.deployment_type = strdup(dtype)) == NULL)
             rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");
     }
+    /* A measured boot (a verifier or auditors configured) measures the config file. */
+    measured = cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only;
     /* The allow-list is measured with the file: under a measured boot a flag may only restate it
      * (or name a loopback origin, allowed anyway), as --upstream and --deployment-type. */
     for (size_t i = 0; rc == VT_OK && i < origin_flag_count; i++) {
         vt_origin_list one;
         vt_err e = { 0 };
-        bool measured = cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only;
         vt_origin_list_init(&one);
         if (vt_origin_list_add(&one, origin_flags[i], &e) != VT_OK)
             rc = vt_err_set(&err, VT_E_ARG, "gateway: --allow-origin %.300s: %s", origin_flags[i], e.msg);
@@ -236,32 +238,26 @@ int vt_cmd_gateway(int argc, char **argv)
         free(s);
         goto out;
     }
-    /* A measured boot measures the config file, so --upstream may only restate the file's (as
-     * --deployment-type): the passport would name one model server and the prompts go to another. */
-    if (rc == VT_OK && upstream_changed && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
-        vt_cli_usage_error("gateway: --upstream %s differs from the config file's \"upstream\" (the file is what is "
-                           "measured: set \"upstream\" there)", upstream);
+    /* Under a measured boot a flag may only restate the file's value (as --deployment-type):
+     * --upstream, or the passport would name one model server and the prompts go to another;
+     * --verifier-jwks, the keys a passport must be signed under; --model-check-ms, how long
+     * changed weights can serve unnoticed. */
+    check_changed = config != NULL && cfg.model_check_ms != file_check_ms;
+    if (rc == VT_OK && measured && (upstream_changed || jwks_changed || check_changed)) {
+        if (upstream_changed)
+            vt_cli_usage_error("gateway: --upstream %s differs from the config file's \"upstream\" (the file is what "
+                               "is measured: set \"upstream\" there)", upstream);
+        else if (jwks_changed)
+            vt_cli_usage_error("gateway: --verifier-jwks %s differs from the config file's \"verifier_jwks\" (the file "
+                               "is what is measured: set \"verifier_jwks\" there)", verifier_jwks);
+        else
+            vt_cli_usage_error("gateway: --model-check-ms %ld differs from the config file's \"model_check_ms\" (%u, "
+                               "the default when it has none; the file is what is measured: set \"model_check_ms\" "
+                               "there)", model_check_ms, file_check_ms);
         usage = true;
         goto out;
     }
-    /* So may --verifier-jwks: the keys a passport must be signed under are what the gateway trusts. */
-    if (rc == VT_OK && jwks_changed && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
-        vt_cli_usage_error("gateway: --verifier-jwks %s differs from the config file's \"verifier_jwks\" (the file is "
-                           "what is measured: set \"verifier_jwks\" there)", verifier_jwks);
-        usage = true;
-        goto out;
-    }
-    /* So may --model-check-ms: how long changed weights can serve unnoticed is part of what the
-     * passport promises. */
-    if (rc == VT_OK && config != NULL && cfg.model_check_ms != file_check_ms &&
-        (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
-        vt_cli_usage_error("gateway: --model-check-ms %ld differs from the config file's \"model_check_ms\" (%u, "
-                           "the default when it has none; the file is what is measured: set \"model_check_ms\" "
-                           "there)", model_check_ms, file_check_ms);
-        usage = true;
-        goto out;
-    }
-    if (rc == VT_OK && (cfg.verifier_url != NULL || cfg.auditors != NULL || measure_only)) {
+    if (rc == VT_OK && measured) {
         /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
         to.cfg = &cfg;
         to.config_path = config;
