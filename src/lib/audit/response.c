@@ -24,6 +24,7 @@
 #include "audit/sse_int.h"
 #include "audit/tokens.h"
 #include "base/json.h"
+#include "base/json_tokens.h"
 
 #define MAX_DEPTH 64
 
@@ -105,97 +106,6 @@ out:
  * again only when the audit changed something inside (then as the audited JSON, compact), so
  * clean arguments reach the client byte for byte.  Text that is not JSON is audited as text.
  */
-/* u as UTF-8 onto out (u < 0x110000, not a surrogate). */
-static vt_status put_utf8(vt_buf *out, uint32_t u, vt_err *err)
-{
-    uint8_t b[4];
-    size_t n;
-
-    if (u < 0x80) {
-        b[0] = (uint8_t)u;
-        n = 1;
-    } else if (u < 0x800) {
-        b[0] = (uint8_t)(0xc0 | u >> 6);
-        b[1] = (uint8_t)(0x80 | (u & 0x3f));
-        n = 2;
-    } else if (u < 0x10000) {
-        b[0] = (uint8_t)(0xe0 | u >> 12);
-        b[1] = (uint8_t)(0x80 | (u >> 6 & 0x3f));
-        b[2] = (uint8_t)(0x80 | (u & 0x3f));
-        n = 3;
-    } else {
-        b[0] = (uint8_t)(0xf0 | u >> 18);
-        b[1] = (uint8_t)(0x80 | (u >> 12 & 0x3f));
-        b[2] = (uint8_t)(0x80 | (u >> 6 & 0x3f));
-        b[3] = (uint8_t)(0x80 | (u & 0x3f));
-        n = 4;
-    }
-    return vt_buf_append(out, b, n, err);
-}
-
-/* Four hex digits at s (n bytes left) as a value, or -1. */
-static long hex4(const char *s, size_t n)
-{
-    long v = 0;
-
-    if (n < 4)
-        return -1;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/*
- * s with every JSON escape decoded as a lenient reader decodes it, wherever it stands (a reader
- * that keeps the last of two keys, or reads a prefix of a string cut short, still decodes the
- * escapes in what it keeps): \uXXXX (a pair of surrogates as one character, a lone one as
- * U+FFFD) and the one-character escapes; a backslash before anything else stays.  *decoded says
- * whether any escape was.
- */
-static vt_status unescape_lenient(vt_buf *out, const char *s, size_t n, bool *decoded, vt_err *err)
-{
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    vt_status rc = VT_OK;
-    size_t i = 0;
-
-    *decoded = false;
-    while (rc == VT_OK && i < n) {
-        const char *e = s[i] == '\\' && i + 1 < n ? strchr(from, s[i + 1]) : NULL;
-        long u = s[i] == '\\' && i + 1 < n && s[i + 1] == 'u' ? hex4(s + i + 2, n - i - 2) : -1;
-
-        if (u >= 0) {
-            i += 6;
-            if (u >= 0xd800 && u < 0xdc00 && i + 1 < n && s[i] == '\\' && s[i + 1] == 'u') {
-                long lo = hex4(s + i + 2, n - i - 2);
-                if (lo >= 0xdc00 && lo < 0xe000) {
-                    u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                    i += 6;
-                }
-            }
-            if (u >= 0xd800 && u < 0xe000)
-                u = 0xfffd;
-            rc = put_utf8(out, (uint32_t)u, err);
-            *decoded = true;
-        } else if (e != NULL && *e != '\0') {
-            rc = vt_buf_append(out, &to[e - from], 1, err);
-            i += 2;
-            *decoded = true;
-        } else {
-            rc = vt_buf_append(out, s + i, 1, err);
-            i++;
-        }
-    }
-    return rc;
-}
-
 /*
  * Arguments that are not strict JSON (a key twice, a number past a double, a lone surrogate, a
  * string cut short by the token limit): there is no tree to audit decoded, so they are scanned
@@ -214,7 +124,7 @@ static vt_status audit_arguments_text(vt_audit_ctx *x, audit_state *st, const ch
     vt_buf dec;
 
     vt_buf_init(&dec);
-    rc = unescape_lenient(&dec, s, n, &decoded, err);
+    rc = vt__json_unescape_lenient(&dec, (const uint8_t *)s, n, &decoded, err);
     if (rc == VT_OK && decoded) {
         memcpy(counts, st->counts, sizeof(counts));
         rc = vt__audit_scan_text(x, st, dec.data != NULL ? dec.data : (const uint8_t *)"", dec.len, err);

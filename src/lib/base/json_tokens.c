@@ -438,3 +438,39 @@ vt_status vt__json_put_int(vt_buf *out, int64_t v, vt_err *err)
         *--p = '-';
     return vt_buf_append(out, p, (size_t)(d + sizeof(d) - p), err);
 }
+
+vt_status vt__json_unescape_lenient(vt_buf *out, const uint8_t *s, size_t n, bool *decoded, vt_err *err)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const uint8_t *end = s + n;
+    vt_status rc;
+
+    *decoded = false;
+    rc = vt_buf_reserve(out, n, err); /* put_utf8 writes in place: decoding never grows */
+    if (rc != VT_OK)
+        return rc;
+    while (s < end) {
+        const char *e = s[0] == '\\' && end - s > 1 && s[1] != '\0' ? strchr(from, s[1]) : NULL;
+        int u = s[0] == '\\' && end - s > 1 && s[1] == 'u' ? hex4(s + 2, end) : -1;
+
+        if (u >= 0) {
+            s += 6;
+            if (u >= 0xd800 && u < 0xdc00 && end - s > 1 && s[0] == '\\' && s[1] == 'u') {
+                int lo = hex4(s + 2, end);
+                if (lo >= 0xdc00 && lo < 0xe000) {
+                    u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                    s += 6;
+                }
+            }
+            put_utf8(out, u >= 0xd800 && u < 0xe000 ? 0xfffd : (uint32_t)u);
+            *decoded = true;
+        } else if (e != NULL) {
+            out->data[out->len++] = (uint8_t)to[e - from];
+            s += 2;
+            *decoded = true;
+        } else {
+            out->data[out->len++] = *s++;
+        }
+    }
+    return VT_OK;
+}

@@ -85,4 +85,13 @@ static inline vt_status vt__buf_put1(vt_buf *out, char c)
  */
 vt_status vt__json_put_string(vt_buf *out, const uint8_t *s, size_t n, vt_err *err);
 
+/*
+ * Appends s[0..n) to out with every JSON escape decoded as a lenient reader decodes it,
+ * wherever it stands (a reader that keeps the last of two keys, or reads a prefix of a string
+ * cut short, still decodes the escapes in what it keeps): \uXXXX (a pair of surrogates as one
+ * character, a lone one as U+FFFD) and the one-character escapes; a backslash before anything
+ * else stays.  *decoded says whether any escape was.  Never longer than s.
+ */
+vt_status vt__json_unescape_lenient(vt_buf *out, const uint8_t *s, size_t n, bool *decoded, vt_err *err);
+
 #endif

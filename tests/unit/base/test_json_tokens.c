@@ -138,12 +138,50 @@ static void test_base_json_tokens__strings_written_as_jansson_writes_them(void *
     vt_buf_free(&out);
 }
 
+/* The lenient decode a tool call's non-JSON arguments are scanned in (audit/response.c): every
+ * escape decoded wherever it stands, an escaped backslash not read as the start of another,
+ * a lone surrogate as U+FFFD, and what is not an escape left as it is. */
+static void test_base_json_tokens__unescape_lenient(void **state)
+{
+    static const struct {
+        const char *in, *out;
+        bool decoded;
+    } cases[] = {
+        { "jane.doe\\u0040example.com", "jane.doe@example.com", true },
+        { "4111\\n1111\\t\\\"x\\\"\\/\\b\\f\\r", "4111\n1111\t\"x\"/\b\f\r", true },
+        { "a\\\\u0040b", "a\\u0040b", true },
+        { "\\ud83d\\ude00", "\xf0\x9f\x98\x80", true },
+        { "\\ud800x", "\xef\xbf\xbdx", true },
+        { "\\udc00\\ud800", "\xef\xbf\xbd\xef\xbf\xbd", true },
+        { "\\u00e9", "\xc3\xa9", true },
+        { "cut \\u00", "cut \\u00", false },
+        { "\\x \\", "\\x \\", false },
+        { "plain", "plain", false },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vt_buf out;
+        bool decoded = !cases[i].decoded;
+        vt_buf_init(&out);
+        assert_int_equal(vt__json_unescape_lenient(&out, (const uint8_t *)cases[i].in, strlen(cases[i].in), &decoded,
+                                                   NULL),
+                         VT_OK);
+        assert_int_equal(out.len, strlen(cases[i].out));
+        assert_memory_equal(out.data, cases[i].out, out.len);
+        assert_true(out.len <= strlen(cases[i].in));
+        assert_int_equal(decoded, cases[i].decoded);
+        vt_buf_free(&out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_json_tokens__reads_and_decodes),
         cmocka_unit_test(test_base_json_tokens__refuses),
         cmocka_unit_test(test_base_json_tokens__limits_at_their_edges),
+        cmocka_unit_test(test_base_json_tokens__unescape_lenient),
         cmocka_unit_test(test_base_json_tokens__strings_written_as_jansson_writes_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
