@@ -273,7 +273,8 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
 {
     json_t *reply = NULL, *jwk = NULL;
     char *logtxt = NULL;
-    vt_http_conn *conn = NULL; /* the challenge's connection, kept for the attest */
+    vt_http_conn *conn = NULL; /* the run's own connection when the caller keeps none */
+    vt_http_conn *use;         /* the challenge's connection, kept for the attest */
     vt_status rc;
     bool refused = false; /* a contraindicated appraisal: out describes it */
 
@@ -285,13 +286,14 @@ vt_status vt_attester_run(vt_attester_result *out, const vt_attester_opts *o, co
         rc = vt_mlog_to_json(&logtxt, log, err);
     if (rc == VT_OK && o->conn == NULL)
         rc = vt_http_conn_new(&conn, err);
+    use = o->conn != NULL ? o->conn : conn;
     /* A verifier that does not know the nonce it issued (a SQLite verifier restarted between
      * the challenge and the attest: its challenges live in its process) is asked once more. */
     if (rc == VT_OK)
-        rc = attempt(&reply, out, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
+        rc = attempt(&reply, out, o, use, log, logtxt, jwk, key, err);
     if (rc != VT_OK && error_code_is(reply, "nonce_unknown")) {
         json_decref(reply);
-        rc = attempt(&reply, out, o, o->conn != NULL ? o->conn : conn, log, logtxt, jwk, key, err);
+        rc = attempt(&reply, out, o, use, log, logtxt, jwk, key, err);
     }
     if (rc == VT_E_POLICY && reply != NULL && json_is_string(json_object_get(reply, "status")) &&
         strcmp(json_string_value(json_object_get(reply, "status")), "contraindicated") == 0) {

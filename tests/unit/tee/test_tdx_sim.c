@@ -443,6 +443,15 @@ static void test_tee_tdx_sim__same_machine(void **state)
     assert_memory_equal(l1.data, l2.data, l1.len);
     assert_true(coll_equal(c1, c2));
     assert_false(q1.len == q2.len && memcmp(q1.data, q2.data, q1.len) == 0); /* the quote itself is fresh */
+    /* The certification data (QE report, its signature by the PCK, the chain) is made once per
+     * machine, as a QE certifies its attestation key once: the same bytes in both quotes. */
+    {
+        struct layout a, b;
+        layout_of(&a, &q1, 4);
+        layout_of(&b, &q2, 4);
+        assert_int_equal(q1.len - a.qe_report, q2.len - b.qe_report);
+        assert_memory_equal(q1.data + a.qe_report, q2.data + b.qe_report, q1.len - a.qe_report);
+    }
 
     o.now = T0 + 2 * 3600; /* two hours on: the machine stays, its collateral is reissued */
     make(&q3, &c3, &o);
@@ -454,6 +463,13 @@ static void test_tee_tdx_sim__same_machine(void **state)
     make(&q4, &c4, &o);
     leaf_pem(&l4, &q4);
     assert_false(l4.len == l1.len && memcmp(l4.data, l1.data, l1.len) == 0);
+    {
+        struct layout a, d;
+        layout_of(&a, &q1, 4);
+        layout_of(&d, &q4, 4); /* another machine: another QE report signature */
+        assert_false(q1.len - a.qe_report == q4.len - d.qe_report &&
+                     memcmp(q1.data + a.qe_report, q4.data + d.qe_report, q1.len - a.qe_report) == 0);
+    }
 
     vt_buf_free(&q1), vt_buf_free(&q2), vt_buf_free(&q3), vt_buf_free(&q4);
     vt_buf_free(&l1), vt_buf_free(&l2), vt_buf_free(&l3), vt_buf_free(&l4);
