@@ -58,9 +58,10 @@ static void gateway_usage(FILE *f)
             "                     Requests with no Origin (curl, SDKs, relays) and from loopback pages\n"
             "                     are always served; any other Origin gets 403 (docs/gateway.md,\n"
             "                     \"Browsers\").  Under a measured boot it may only restate the file's list\n"
-            "  --verifier-jwks FILE  the verifier's JWK Set (its /.well-known/jwks.json, saved): each passport\n"
-            "                     the verifier returns is checked against these keys, not ones fetched from\n"
-            "                     it; measured: with --config it may only restate \"verifier_jwks\" there\n"
+            "  --verifier-jwks FILE  the verifier's JWK Set (its /.well-known/jwks.json, saved): the gateway's\n"
+            "                     passports and its workflow's deployments' are checked against these keys,\n"
+            "                     none fetched; measured (the path, and the file's bytes as a config event):\n"
+            "                     with --config it may only restate \"verifier_jwks\" there\n"
             "  --measure-only     print the boot measurement log as JSON and exit (what to register)\n"
             "  --json             print the listening address as one JSON line on stdout\n\n"
             "Stops cleanly on SIGINT or SIGTERM.\n");
@@ -291,6 +292,10 @@ int vt_cmd_gateway(int argc, char **argv)
         if (rc == VT_OK && ((cfg.verifier_url != NULL && (cfg.deploy->verifier = strdup(cfg.verifier_url)) == NULL) ||
                             (cfg.deploy->state_dir = strdup(to.state_dir)) == NULL))
             rc = vt_err_set(&err, VT_E_NOMEM, "out of memory");
+        if (rc == VT_OK) { /* downstream deployments' passports: under the pin too, nothing fetched */
+            cfg.deploy->pin = trust->pin;
+            cfg.deploy->pin_issuer = trust->pin_issuer;
+        }
         if (rc == VT_OK)
             vt_gw_trust_hooks(&hooks, trust);
         if (rc == VT_OK && !to.attest)

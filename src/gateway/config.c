@@ -6,6 +6,7 @@
 
 #include "gateway/config.h"
 #include "gateway/deployment.h"
+#include "veritee/crypto.h"
 
 #define KIB ((size_t)1024)
 #define MIB (KIB * 1024)
@@ -438,20 +439,24 @@ vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err)
     return VT_OK;
 }
 
-vt_status vt_gw_config_load_jwks(vt_jwks **out, char *issuer, size_t issuer_len, const vt_gw_config *c,
-                                 vt_err *err)
+vt_status vt_gw_config_load_jwks(vt_jwks **out, char *issuer, size_t issuer_len, uint8_t sha256[32],
+                                 const vt_gw_config *c, vt_err *err)
 {
     vt_buf text;
     vt_err e = { 0 };
     vt_status rc;
 
     *out = NULL;
+    memset(sha256, 0, 32);
     if (issuer_len > 0)
         issuer[0] = '\0';
     if (c->verifier_jwks == NULL)
         return VT_OK;
     vt_buf_init(&text);
     rc = vt_file_read(&text, c->verifier_jwks, VT_GW_VERIFIER_JWKS_MAX, &e);
+    /* The digest and the parse are of the same buffer: the keys trusted are the bytes measured. */
+    if (rc == VT_OK)
+        rc = vt_digest(VT_MD_SHA256, text.data, text.len, sha256, &e);
     if (rc == VT_OK)
         rc = vt_jwks_parse_issuer(out, issuer, issuer_len, (const char *)text.data, text.len, &e);
     if (rc == VT_OK && vt_jwks_count(*out) == 0)
@@ -460,6 +465,7 @@ vt_status vt_gw_config_load_jwks(vt_jwks **out, char *issuer, size_t issuer_len,
     if (rc != VT_OK) {
         vt_jwks_free(*out);
         *out = NULL;
+        memset(sha256, 0, 32);
         if (issuer_len > 0)
             issuer[0] = '\0';
         return vt_err_set(err, VT_E_ARG, "gateway config: verifier_jwks %.300s: %s", c->verifier_jwks, e.msg);

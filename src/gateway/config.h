@@ -51,7 +51,8 @@ typedef struct vt_gw_config {
     char *verifier_url;  /* owned, NULL when absent */
     char *environment;   /* owned, NULL when absent */
     char *verifier_jwks; /* owned path of the verifier's pinned JWK Set, NULL = fetched each round
-                            (vt_gw_config_load_jwks; docs/gateway.md) */
+                            (vt_gw_config_load_jwks; docs/gateway.md); the path is in the config, the
+                            file's bytes are a config event of their own (measure.c) */
     bool serve_on_warning; /* serve under a "warning" passport too (default: "affirming" only) */
     unsigned model_check_ms; /* the model watch: stat the model files at most this often (0 = on every
                                 request, at most VT_GW_MODEL_CHECK_MS_MAX; default 1000); measured with
@@ -88,12 +89,14 @@ VT_NODISCARD vt_status vt_gw_config_set_listen(vt_gw_config *c, const char *s, v
 VT_NODISCARD vt_status vt_gw_config_set_upstream(vt_gw_config *c, const char *url, vt_err *err);
 /* Checks the whole configuration is usable (an upstream is set, limits consistent). */
 VT_NODISCARD vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err);
-/* The pinned verifier key set: c->verifier_jwks read (at most VT_GW_VERIFIER_JWKS_MAX bytes) and
+/* The pinned verifier key set: c->verifier_jwks read once (at most VT_GW_VERIFIER_JWKS_MAX bytes) and
  * parsed strictly into *out (vt_jwks_free) and the issuer it names (issuer, "" when none;
- * vt_jwks_parse_issuer).  *out NULL and VT_OK when no pin is configured; VT_E_ARG naming
- * verifier_jwks and the file when it cannot be read, is not a JWK Set or holds no usable key. */
-VT_NODISCARD vt_status vt_gw_config_load_jwks(vt_jwks **out, char *issuer, size_t issuer_len, const vt_gw_config *c,
-                                              vt_err *err);
+ * vt_jwks_parse_issuer); sha256 gets the SHA-256 of exactly the bytes read and parsed (what the
+ * boot measures: the file is not read a second time).  *out NULL, sha256 zeroed and VT_OK when no
+ * pin is configured; VT_E_ARG naming verifier_jwks and the file when it cannot be read, is not a
+ * JWK Set or holds no usable key (then *out NULL, issuer "" and sha256 zeroed). */
+VT_NODISCARD vt_status vt_gw_config_load_jwks(vt_jwks **out, char *issuer, size_t issuer_len, uint8_t sha256[32],
+                                              const vt_gw_config *c, vt_err *err);
 /* The effective configuration as JSON (caller frees with free()). */
 VT_NODISCARD vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err);
 

@@ -420,10 +420,14 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
     }
     if (rc == VT_OK)
         rc = vt_rp_evidence_verify(g, allow_sim, o->state_dir, vt_time_now(), err);
-    if (rc == VT_OK)
+    /* The pinned key set when the operator configured one (nothing fetched: whoever answers as the
+     * verifier's URL cannot name its own key then), else the one the verifier serves. */
+    if (rc == VT_OK && o->pin == NULL)
         rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), o->verifier, o->timeout_ms, err);
     if (rc == VT_OK)
-        rc = vt_rp_passport_verify(g, jwks, issuer, o->verifier, vt_time_now(), err);
+        rc = vt_rp_passport_verify(g, o->pin != NULL ? o->pin : jwks,
+                                   o->pin != NULL ? (o->pin_issuer != NULL ? o->pin_issuer : "") : issuer, o->verifier,
+                                   vt_time_now(), err);
     if (rc == VT_OK)
         rc = vt_rp_key_match(g, err);
     if (rc == VT_OK)

@@ -8,8 +8,8 @@
  * the deployment_type of every passport the gateway installs (at boot and at
  * each renewal).  vt_gw_deploy_route decides each
  * request (no I/O); vt_gw_deploy_check checks a downstream deployment as
- * `veritee chat` does (veritee/rp.h) and caches the result until its passport
- * expires.
+ * `veritee chat` does (veritee/rp.h), under the verifier's pinned key set when
+ * the gateway has one, and caches the result until its passport expires.
  */
 #ifndef VT_GW_DEPLOYMENT_H
 #define VT_GW_DEPLOYMENT_H
@@ -53,6 +53,10 @@ typedef struct vt_gw_deploy {
     vt_gw_node *nodes;     /* owned; the routable nodes (those with a deployment URL) */
     char *verifier;        /* owned: the gateway's configured verifier (set by cmd_gateway.c) */
     char *state_dir;       /* owned: its state directory (the simulation root) */
+    const vt_jwks *pin;    /* the verifier's pinned key set ("verifier_jwks"), NULL = none: borrowed from
+                              the trust state (set by cmd_gateway.c), which outlives the gateway that
+                              checks deployments */
+    const char *pin_issuer; /* the issuer the pin names ("" when none); borrowed likewise */
     size_t node_count;
     pthread_mutex_t mu;
 } vt_gw_deploy;
@@ -91,6 +95,8 @@ typedef struct vt_gw_check_opts {
     const char *verifier;   /* borrowed: the gateway's configured verifier URL */
     const char *state_dir;  /* borrowed: the simulation root, with allow_simulated */
     long timeout_ms;
+    const vt_jwks *pin;     /* borrowed: the verifier's pinned key set, NULL = fetch it from the verifier */
+    const char *pin_issuer; /* borrowed: with pin, the issuer it names ("" or NULL: none) */
 } vt_gw_check_opts;
 
 /* The key set of the verifier at URL verifier (GET <verifier>/.well-known/jwks.json; *out: free
@@ -100,7 +106,9 @@ typedef struct vt_gw_check_opts {
 VT_NODISCARD vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, const char *verifier,
                                            long timeout_ms, vt_err *err);
 
-/* Checks node (cached until its passport expires); on success fills *entry_out with the
+/* Checks node (cached until its passport expires) as `veritee chat` does: its passport under the
+ * pinned key set (o->pin: nothing fetched) when the gateway has one, else under the set fetched
+ * from the verifier (vt_gw_verifier_keys); on success fills *entry_out with the
  * receipt's "deployments" entry {node, environment, deployment_type, passport, gateway} as
  * compact JSON (free()).  VT_E_POLICY/VT_E_IO with a message naming the node otherwise. */
 VT_NODISCARD vt_status vt_gw_deploy_check(vt_gw_deploy *d, size_t node, const vt_gw_check_opts *o, char **entry_out,

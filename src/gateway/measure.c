@@ -1,7 +1,8 @@
 /* What the gateway measures at boot (trust.h, docs/gateway.md "Trusted boot"): the models, the
- * auditor set (external auditors' programs included), the gateway binary, its config and its
- * listeners, each appended to the measurement log and extended into the platform's register;
- * and the model files' boot snapshot, compared on a timer so a changed model is re-measured. */
+ * auditor set (external auditors' programs included), the gateway binary, its config (and the
+ * pinned verifier key set's bytes) and its listeners, each appended to the measurement log and
+ * extended into the platform's register; and the model files' boot snapshot, compared on a timer
+ * so a changed model is re-measured. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -307,6 +308,12 @@ vt_status vt__gw_measure_boot(vt_gw_trust *t, vt_err *err)
     if (rc == VT_OK)
         rc = vt__gw_log_event(t, VT_COMPONENT_CONFIG, t->o.config_path != NULL ? base_name(t->o.config_path) : "gateway.json",
                        d, 32, err);
+    /* The pinned verifier key set, as read and parsed at boot (trust.c): the config names only its
+     * path, so whoever can write the file but not the config would change the keys a passport must
+     * be signed under unseen.  A config event of its own, appraised with the config's reference
+     * values, because with a file the config event is the file's bytes, not the effective config. */
+    if (rc == VT_OK && t->pin != NULL)
+        rc = vt__gw_log_event(t, VT_COMPONENT_CONFIG, "verifier_jwks", t->pin_sha256, 32, err);
     if (rc == VT_OK && t->o.transport_json != NULL) /* which listeners exist (transport.c) */
         rc = vt_digest(VT_MD_SHA256, t->o.transport_json, strlen(t->o.transport_json), d, err);
     if (rc == VT_OK && t->o.transport_json != NULL)

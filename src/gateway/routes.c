@@ -274,7 +274,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
     if (tgt != NULL) {
         /* Before a byte goes downstream: its passport and evidence, as `veritee chat` checks them. */
         vt_gw_deploy *d = gw->cfg->deploy;
-        vt_gw_check_opts co = { d->verifier, d->state_dir, 15000 };
+        vt_gw_check_opts co = { d->verifier, d->state_dir, 15000, d->pin, d->pin_issuer };
         char *entry = NULL;
         if (vt_gw_deploy_check(d, node, &co, &entry, &err) != VT_OK) {
             vt__gw_log("warn", "downstream_refused", err.msg);

@@ -46,9 +46,10 @@ vt_status vt_gw_trust_boot(vt_gw_trust **out, const vt_gw_trust_opts *o, vt_err 
     if (rc == VT_OK && o->attest && (o->cfg->verifier_url == NULL || o->cfg->environment == NULL))
         rc = vt_err_set(err, VT_E_ARG, "gateway: trusted boot needs \"verifier\" and \"environment\" in the config");
     /* The verifier's keys the operator pinned: every passport is checked against them, not against
-     * what the verifier's URL serves (upkeep.c). */
-    if (rc == VT_OK && o->attest)
-        rc = vt_gw_config_load_jwks(&t->pin, t->pin_issuer, sizeof(t->pin_issuer), o->cfg, err);
+     * what the verifier's URL serves (upkeep.c).  Read once, here, also for --measure-only: the
+     * bytes parsed are the bytes measured (measure.c), so the log to register names them. */
+    if (rc == VT_OK)
+        rc = vt_gw_config_load_jwks(&t->pin, t->pin_issuer, sizeof(t->pin_issuer), t->pin_sha256, o->cfg, err);
     t->ao.verifier_url = o->cfg->verifier_url;
     t->ao.environment = o->cfg->environment;
     t->ao.platform = t->kind;

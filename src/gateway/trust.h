@@ -3,7 +3,7 @@
  * (docs/gateway.md, "Trusted boot").
  *
  * vt_gw_trust_boot measures the models, the auditor set, the gateway binary
- * and its config into a fresh measurement log (extending the platform's
+ * and its config (with the pinned verifier key set's bytes) into a fresh measurement log (extending the platform's
  * measurement register, veritee/register.h, and locking it where the platform
  * can), makes a fresh P-256 enclave key that never leaves memory, and
  * obtains a passport from the verifier.  vt_gw_trust_start then runs one
@@ -79,6 +79,8 @@ typedef struct vt_gw_trust {
     vt_jwks *pin;              /* the verifier's pinned key set ("verifier_jwks"), read at boot and never
                                   written after; NULL: fetched from the verifier each round */
     char pin_issuer[128];      /* the issuer the pinned set names, "" when none */
+    uint8_t pin_sha256[32];    /* SHA-256 of the pinned file's bytes as read and parsed: a config event of
+                                  its own ("verifier_jwks", measure.c) */
 
     pthread_mutex_t attest_mu; /* one attestation round at a time (vt__gw_attest); taken before mu */
     pthread_mutex_t mu;        /* guards everything below up to `cv` */

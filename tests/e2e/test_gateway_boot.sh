@@ -197,6 +197,32 @@ echo '{"keys":[]}' >"$TMP/empty-jwks.json"
 jq --arg k "$TMP/empty-jwks.json" '.verifier_jwks = $k' "$TMP/gpin.json" >"$TMP/gpin-empty.json"
 expect 2 "an empty pinned key set" -- "$VT" gateway --config "$TMP/gpin-empty.json" --listen 127.0.0.1:0 --platform mock
 contains "verifier_jwks" "names the key"
+# The pinned file's bytes are measured (a config event "verifier_jwks", SHA-256 of the file), not
+# only its path: a key added to the file, the config untouched, changes what the passport shows,
+# and an environment whose config reference values are the old file's refuses the new one.
+cp "$TMP/vjwks.json" "$TMP/swap-jwks.json"
+jq --arg k "$TMP/swap-jwks.json" '.verifier_jwks = $k | .environment = "gwswap"' "$TMP/gpin.json" >"$TMP/gswap.json"
+"$VT" gateway --config "$TMP/gswap.json" --measure-only --platform mock >"$TMP/swap1.json" 2>/dev/null
+"$VT" gateway --config "$TMP/gswap.json" --measure-only --platform mock >"$TMP/swap2.json" 2>/dev/null
+jwks_digest() { jq -r '.events[]|select(.component=="config" and .name=="verifier_jwks")|.digest' "$1"; }
+cfg_digest() { jq -r '.events[]|select(.component=="config" and .name=="gswap.json")|.digest' "$1"; }
+[ "$(jwks_digest "$TMP/swap1.json")" = "$(sha256sum "$TMP/swap-jwks.json" | cut -d' ' -f1)" ] && ok ||
+  bad "the verifier_jwks event is not the file's SHA-256: $(cat "$TMP/swap1.json")"
+[ "$(jq -r '[.events[].component]|join(",")' "$TMP/swap1.json")" = "model,auditor,auditor,auditor,runtime,config,config" ] &&
+  ok || bad "pinned boot log events: $(cat "$TMP/swap1.json")"
+[ "$(jwks_digest "$TMP/swap2.json")" = "$(jwks_digest "$TMP/swap1.json")" ] && ok || bad "the same pin, another digest"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+      -d "$(gw_env_json "$TMP/swap1.json")" "$V/v1/environments/gwswap")" = 200 ] && ok || bad "register gwswap"
+jq --argjson o "$(jq '.keys[0] + {kid: "operator-added"}' "$TMP/other-jwks.json")" '.keys += [$o]' "$TMP/vjwks.json" \
+  >"$TMP/swap-jwks.json"
+"$VT" gateway --config "$TMP/gswap.json" --measure-only --platform mock >"$TMP/swap3.json" 2>/dev/null
+[ -n "$(jwks_digest "$TMP/swap3.json")" ] && [ "$(jwks_digest "$TMP/swap3.json")" != "$(jwks_digest "$TMP/swap1.json")" ] &&
+  ok || bad "a key added to the pinned file is not measured"
+[ "$(cfg_digest "$TMP/swap3.json")" = "$(cfg_digest "$TMP/swap1.json")" ] && ok || bad "the config file's event changed"
+expect 1 "a key added to the pinned file: contraindicated under the old reference values" -- timeout 60 "$VT" gateway \
+  --config "$TMP/gswap.json" --listen 127.0.0.1:0 --platform mock --threads 1
+contains "contraindicated" "names the verdict"
+contains "(verifier_jwks) is not a reference value of environment gwswap" "names the pinned key set"
 # Under the TDX simulator, environment gw pins no TD image yet: the passport is a warning, and
 # the gateway serves under it only when its config says "serve_on_warning": true.
 expect 1 "refuses to serve under a warning passport" -- "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --platform tdx --simulate

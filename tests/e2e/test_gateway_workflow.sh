@@ -17,13 +17,14 @@ deploy_sim wf-full        # $V, $ECHO, and a full deployment at $GW
 FULL=$GW
 
 # node NAME ENV TYPE EXTRA-JSON [env-type]: a gateway of its own state (sharing the simulation
-# root), registered in ENV (type env-type, default TYPE) and started; sets $GW.
+# root), registered in ENV (type env-type, default TYPE) and started; sets $GW.  Its "verifier" is
+# $NODE_V when set, else $V.
 node() {
   local name="$1" env="$2" type="$3" extra="$4" etype="${5:-$3}" envargs image
   mkdir -p "$TMP/st-$name"
   ln -sfn "$VERITEE_STATE/sim" "$TMP/st-$name/sim"
   cat >"$TMP/$name.json" <<JSON
-{"verifier": "$V", "environment": "$env", "deployment_type": "$type", "models": ["$TMP/gwmodel"],
+{"verifier": "${NODE_V:-$V}", "environment": "$env", "deployment_type": "$type", "models": ["$TMP/gwmodel"],
  "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact"}}] $extra}
 JSON
   "$VT" gateway --config "$TMP/$name.json" --platform tdx --simulate --state "$TMP/st-$name" --measure-only \
@@ -84,6 +85,23 @@ expect 0 "chat through the app to billing" -- "$VT" chat --gateway "http://$APP"
   --trust-sim --model route_to_billing --save-receipt "$TMP/r2.jwt" "Hello, billing"
 [ "$("$VT" receipt show --json "$TMP/r2.jwt" | jq -r '.deployments[0].environment')" = wf-b ] &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: billing routes to wf-b"; }
+
+# An app gateway with the verifier's keys pinned ("verifier_jwks", the verifier's JWKS saved)
+# checks each deployment's passport under the pin and fetches no key set, for its own passport or
+# a deployment's: its verifier URL is a relay that logs every request it forwards.
+curl -s "$V/.well-known/jwks.json" >"$TMP/vjwks.json"
+python3 "$HERE/tamper_relay.py" --to "$V" --mode pass --log "$TMP/relay.log" >"$TMP/relay.out" 2>"$TMP/relay.err" &
+PIDS="$PIDS $!"
+for _ in $(seq 300); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
+RELAY="http://$(wait_addr "$TMP/relay.out")" || { echo "FAIL: relay did not start"; cat "$TMP/relay.err"; exit 1; }
+NODE_V=$RELAY node apppin wf-apppin app ", \"workflow\": $WF, \"verifier_jwks\": \"$TMP/vjwks.json\"" app
+run_node apppin; APPPIN=$GW
+expect 0 "chat through the pinned app to general" -- "$VT" chat --gateway "http://$APPPIN" --verifier "$V" \
+  --environment wf-apppin --trust-sim --model general "Hello, general"
+grep -q '^GET /v1/environments/wf-a$' "$TMP/relay.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the pinned app did not check general through the relay"; cat "$TMP/relay.log"; }
+grep -q 'jwks' "$TMP/relay.log" && { failed=$((failed + 1)); echo "FAIL: a pinned app fetched the key set"; cat "$TMP/relay.log"; } ||
+  passed=$((passed + 1))
 
 # post MODEL PATH: status in $TMP/code, body in $TMP/out, headers in $TMP/hdr
 post() { curl -s -D "$TMP/hdr" -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \

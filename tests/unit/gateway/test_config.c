@@ -142,9 +142,11 @@ static void test_gateway_config__verifier_jwks(void **state)
     vt_gw_config_free(&c);
 }
 
-/* The pinned set is read at boot: a JWK Set with a usable key and its issuer is taken; a missing,
- * malformed, empty, oversized one, or one whose issuer is not a string, is refused naming the
- * key and the file; no pin, no set. */
+/* The pinned set is read at boot: a JWK Set with a usable key and its issuer is taken, with the
+ * SHA-256 of exactly the bytes read (what the boot measures; the same keys written otherwise are
+ * other bytes, another digest); a missing, malformed, empty, oversized one, or one whose issuer
+ * is not a string, is refused naming the key and the file, with no digest; no pin, no set and no
+ * digest. */
 static void test_gateway_config__verifier_jwks_load(void **state)
 {
     char dir[512], path[600], good[2048], big[(64 << 10) + 64];
@@ -157,7 +159,9 @@ static void test_gateway_config__verifier_jwks_load(void **state)
         NULL, /* good, with a non-string issuer (filled in below) */
         NULL, /* more than 64 KiB */
     };
-    char bad_issuer[2048];
+    char bad_issuer[2048], spaced[2100];
+    static const uint8_t zero[32] = { 0 };
+    uint8_t sha[32], want[32], first[32];
     vt_pkey *key = NULL;
     char *jwk = NULL;
     vt_gw_config c;
@@ -179,34 +183,61 @@ static void test_gateway_config__verifier_jwks_load(void **state)
     bad[6] = big;
 
     vt_gw_config_defaults(&c);
-    assert_int_equal(vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err), VT_OK); /* no pin */
+    memset(sha, 0xa5, sizeof(sha));
+    assert_int_equal(vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), sha, &c, &err), VT_OK); /* no pin */
     assert_null(set);
     assert_string_equal(issuer, "");
+    assert_memory_equal(sha, zero, 32);
     c.verifier_jwks = strdup(path);
     assert_non_null(c.verifier_jwks);
 
     /* missing */
-    assert_int_equal(vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err), VT_E_ARG);
+    memset(sha, 0xa5, sizeof(sha));
+    assert_int_equal(vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), sha, &c, &err), VT_E_ARG);
     assert_null(set);
+    assert_memory_equal(sha, zero, 32);
     assert_non_null(strstr(err.msg, "gateway config: verifier_jwks "));
     assert_non_null(strstr(err.msg, path));
 
     write_text(path, good);
-    if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err) != VT_OK)
+    if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), sha, &c, &err) != VT_OK)
         fail_msg("good set: %s", err.msg);
     assert_int_equal(vt_jwks_count(set), 1);
     assert_non_null(vt_jwks_find(set, "v-1"));
     assert_string_equal(issuer, "https://v.example");
+    assert_int_equal(vt_digest(VT_MD_SHA256, good, strlen(good), want, &err), VT_OK);
+    assert_memory_equal(sha, want, 32); /* the file's bytes, as read */
+    memcpy(first, sha, 32);
+    vt_jwks_free(set);
+    set = NULL;
+
+    /* The same keys and issuer in other bytes: the same set, another digest; read again, the same. */
+    snprintf(spaced, sizeof(spaced), "{ \"issuer\": \"https://v.example\", \"keys\": [%s] }", jwk);
+    write_text(path, spaced);
+    if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), sha, &c, &err) != VT_OK)
+        fail_msg("spaced set: %s", err.msg);
+    assert_non_null(vt_jwks_find(set, "v-1"));
+    assert_memory_not_equal(sha, first, 32);
+    assert_int_equal(vt_digest(VT_MD_SHA256, spaced, strlen(spaced), want, &err), VT_OK);
+    assert_memory_equal(sha, want, 32);
+    vt_jwks_free(set);
+    set = NULL;
+    write_text(path, good);
+    if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), sha, &c, &err) != VT_OK)
+        fail_msg("good set again: %s", err.msg);
+    assert_memory_equal(sha, first, 32);
     vt_jwks_free(set);
     set = NULL;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         write_text(path, bad[i]);
         memset(&err, 0, sizeof(err));
-        if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), &c, &err) != VT_E_ARG)
+        memset(sha, 0xa5, sizeof(sha));
+        if (vt_gw_config_load_jwks(&set, issuer, sizeof(issuer), sha, &c, &err) != VT_E_ARG)
             fail_msg("accepted set %zu", i);
         assert_null(set);
         assert_string_equal(issuer, "");
+        assert_memory_equal(sha, zero, 32);
         assert_non_null(strstr(err.msg, "gateway config: verifier_jwks "));
     }
     vt_gw_config_free(&c);

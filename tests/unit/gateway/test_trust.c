@@ -479,6 +479,97 @@ static void test_gateway_trust__model_check_ms_measured(void **state)
     teardown_cfg(&fx);
 }
 
+/* A key set for a pin: one P-256 key with kid, and an issuer. */
+static void write_jwks(const char *path, const char *kid)
+{
+    vt_pkey *k = NULL;
+    char *jwk = NULL, text[1024];
+
+    assert_int_equal(vt_pkey_generate(&k, VT_KEY_EC_P256, NULL), VT_OK);
+    assert_int_equal(vt_jwk_from_pkey(&jwk, k, kid, NULL), VT_OK);
+    snprintf(text, sizeof(text), "{\"keys\":[%s],\"issuer\":\"http://127.0.0.1:9\"}", jwk);
+    write_file(path, text);
+    free(jwk);
+    vt_pkey_free(k);
+}
+
+/* The pinned verifier key set ("verifier_jwks") is measured by its bytes, not only its path: a
+ * config event of its own after the config file's ("verifier_jwks", SHA-256 of the file as read),
+ * the keys trusted are those bytes (a file rewritten while the boot hashes the model changes
+ * neither), the same file is the same digest, another file at the same path (the config, and so
+ * its event, unchanged) is another digest; without a pin there is no such event. */
+static void test_gateway_trust__verifier_jwks_measured(void **state)
+{
+    fixture fx;
+    vt_gw_trust *t = NULL;
+    vt_err err = { 0 };
+    vt_buf b;
+    uint8_t d[32], first[32], cfg_first[32];
+    char jwks[700], entry[800];
+    (void)state;
+
+    setup_cfg(&fx, NULL);
+    snprintf(jwks, sizeof(jwks), "%s/verifier-jwks.json", fx.dir);
+    snprintf(entry, sizeof(entry), "\"model_check_ms\":0,\"verifier\":\"http://127.0.0.1:9\",\"verifier_jwks\":\"%s\",",
+             jwks);
+    reconfig_text(&fx, "\"model_check_ms\":0,", entry);
+    write_jwks(jwks, "first");
+
+    /* The file replaced while the model is hashed: the boot had read it already. */
+    tamper_path = jwks;
+    tamper_text = "{\"keys\":[]}";
+    vt_buf_init(&b);
+    assert_int_equal(vt_file_read(&b, jwks, 1 << 16, &err), VT_OK);
+    if (boot(&t, &fx, NULL, &err) != VT_OK)
+        fail_msg("boot: %s", err.msg);
+    assert_null(tamper_path);
+    /* model, pii, policy, runtime, config, verifier_jwks */
+    assert_int_equal(vt_mlog_count(t->log), 6);
+    assert_int_equal(vt_mlog_get(t->log, 4)->component, VT_COMPONENT_CONFIG);
+    assert_string_equal(vt_mlog_get(t->log, 4)->name, "gateway.json");
+    assert_int_equal(vt_mlog_get(t->log, 5)->component, VT_COMPONENT_CONFIG);
+    assert_string_equal(vt_mlog_get(t->log, 5)->name, "verifier_jwks");
+    assert_int_equal(vt_digest(VT_MD_SHA256, b.data, b.len, d, &err), VT_OK);
+    assert_memory_equal(vt_mlog_get(t->log, 5)->digest, d, 32); /* the bytes read ... */
+    assert_non_null(t->pin);
+    assert_non_null(vt_jwks_find(t->pin, "first")); /* ... are the keys trusted */
+    memcpy(first, d, 32);
+    memcpy(cfg_first, vt_mlog_get(t->log, 4)->digest, 32);
+    vt_gw_trust_free(t);
+
+    /* The same file again: the same digest. */
+    write_file(jwks, (const char *)b.data);
+    vt_buf_free(&b);
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_memory_equal(vt_mlog_get(t->log, 5)->digest, first, 32);
+    vt_gw_trust_free(t);
+
+    /* Another key set at the same path: the config file's event is the same, the key set's not. */
+    write_jwks(jwks, "second");
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_int_equal(vt_mlog_count(t->log), 6);
+    assert_memory_equal(vt_mlog_get(t->log, 4)->digest, cfg_first, 32);
+    assert_memory_not_equal(vt_mlog_get(t->log, 5)->digest, first, 32);
+    assert_non_null(vt_jwks_find(t->pin, "second"));
+    vt_gw_trust_free(t);
+
+    /* Without a file the effective config is measured, then the key set as with one. */
+    fx.o_no_file = true;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_OK);
+    assert_int_equal(vt_mlog_count(t->log), 6);
+    assert_string_equal(vt_mlog_get(t->log, 5)->name, "verifier_jwks");
+    vt_gw_trust_free(t);
+    fx.o_no_file = false;
+
+    /* A pin that is not a key set stops the boot, naming the key. */
+    write_file(jwks, "{\"keys\":[]}");
+    t = (vt_gw_trust *)0x1;
+    assert_int_equal(boot(&t, &fx, NULL, &err), VT_E_ARG);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "verifier_jwks"));
+    teardown_cfg(&fx);
+}
+
 static void test_gateway_trust__serving(void **state)
 {
     fixture fx;
@@ -583,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_gateway_trust__model_watch_after_remeasure),
         cmocka_unit_test(test_gateway_trust__config_measured_as_parsed),
         cmocka_unit_test(test_gateway_trust__model_check_ms_measured),
+        cmocka_unit_test(test_gateway_trust__verifier_jwks_measured),
         cmocka_unit_test(test_gateway_trust__serving),
         cmocka_unit_test(test_gateway_trust__not_serving_past_exp),
         cmocka_unit_test(test_gateway_trust__jitter),

@@ -4,7 +4,9 @@
  * passport that is not this gateway's for its round (key, environment, measurements, expiry,
  * nonce, signer, status, deployment type) is refused while the one from before keeps serving;
  * with the verifier's keys pinned ("verifier_jwks") a passport is checked against the pin alone,
- * never against a key set fetched from the stand-in.  Failure cases first. */
+ * never against a key set fetched from the stand-in, its own and a downstream deployment's alike
+ * (the stand-in also answers as a downstream gateway: the booted one's GET /v1/attestation).
+ * Failure cases first. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -24,6 +26,7 @@
 #include "vt_test.h"
 
 #include "gateway/config.h"
+#include "gateway/deployment.h"
 #include "gateway/hooks.h"
 #include "gateway/trust.h"
 
@@ -71,6 +74,9 @@ typedef struct standin {
     unsigned issued;      /* passports issued */
     unsigned jwks_gets;   /* GET /.well-known/jwks.json answered */
     char last_id[48];     /* the last one's id */
+    vt_gw_hooks down;     /* as a downstream deployment: the booted gateway's hooks (on_attestation NULL:
+                             none), and the environment it is registered in (GET /v1/environments/gw) */
+    char env[256];
 } standin;
 
 static void send_all(int fd, const char *p, size_t n)
@@ -197,7 +203,8 @@ static bool serve_one(standin *s, conn *c)
     char method[8] = "", path[128] = "";
     size_t head, body_len = 0;
     json_t *req;
-    char *out = NULL;
+    char *out = NULL, env[sizeof(s->env)];
+    vt_gw_hooks down;
 
     if (c->in.len == 0 || vt_buf_terminate(&c->in, NULL) != VT_OK)
         return false;
@@ -213,6 +220,10 @@ static bool serve_one(standin *s, conn *c)
     if (sscanf((const char *)c->in.data, "%7s %127s", method, path) != 2)
         path[0] = '\0';
     req = json_loadb((const char *)c->in.data + head, body_len, 0, NULL);
+    pthread_mutex_lock(&s->mu);
+    down = s->down;
+    snprintf(env, sizeof(env), "%s", s->env);
+    pthread_mutex_unlock(&s->mu);
     if (strcmp(path, "/v1/challenge") == 0) {
         uint8_t n[32] = { 0 };
         char body[128];
@@ -228,6 +239,18 @@ static bool serve_one(standin *s, conn *c)
         s->jwks_gets++;
         pthread_mutex_unlock(&s->mu);
         reply(c->fd, 200, s->jwks);
+    } else if (strncmp(path, "/v1/attestation?", 16) == 0 && down.on_attestation != NULL) {
+        vt_buf b;
+        int st = 500;
+        vt_buf_init(&b);
+        if (down.on_attestation(down.arg, path + 16, &st, &b, NULL) == VT_OK &&
+            vt_buf_terminate(&b, NULL) == VT_OK)
+            reply(c->fd, st, (const char *)b.data);
+        else
+            reply(c->fd, 500, "{\"error\":{\"code\":\"gateway_error\",\"message\":\"stand-in: no attestation\"}}");
+        vt_buf_free(&b);
+    } else if (strcmp(path, "/v1/environments/gw") == 0 && env[0] != '\0') {
+        reply(c->fd, 200, env);
     } else {
         reply(c->fd, 400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"stand-in: not a gateway's request\"}}");
     }
@@ -483,6 +506,9 @@ static int teardown(void **state)
     fixture *fx = *state;
 
     standin_set(&fx->v, false, BEND_NONE);
+    pthread_mutex_lock(&fx->v.mu);
+    memset(&fx->v.down, 0, sizeof(fx->v.down)); /* no longer the downstream: its trust state goes */
+    pthread_mutex_unlock(&fx->v.mu);
     vt_gw_trust_free(fx->t);
     standin_stop(&fx->v);
     vt_gw_config_free(&fx->cfg);
@@ -813,6 +839,122 @@ static void test_gateway_trust_upkeep__pinned_own_passport_installed_after_a_ref
     assert_int_equal(jwks_gets(&fx->v), 0);
 }
 
+/* ---- a downstream deployment: the booted gateway, checked as a workflow's node ---- */
+
+/* The stand-in answers as the booted gateway (its GET /v1/attestation) registered in environment
+ * gw (its model digest), before any check runs. */
+static void standin_as_downstream(fixture *fx)
+{
+    char hex[65];
+
+    vt_hex_encode(hex, fx->t->model, 32);
+    pthread_mutex_lock(&fx->v.mu);
+    vt_gw_trust_hooks(&fx->v.down, fx->t);
+    snprintf(fx->v.env, sizeof(fx->v.env),
+             "{\"id\":\"gw\",\"allow_simulated\":true,\"components\":{\"model\":[\"%s\"]}}", hex);
+    pthread_mutex_unlock(&fx->v.mu);
+}
+
+/* An app gateway's check of its workflow's one node, the stand-in as that deployment and as the
+ * verifier: with pin (its issuer pin_issuer) as cmd_gateway.c hands the trust state's pin to the
+ * deployments (d->pin, then routes.c's check options), else none. */
+static vt_status deploy_check(fixture *fx, const vt_jwks *pin, const char *pin_issuer, vt_err *err)
+{
+    char wf[1024];
+    json_t *w;
+    vt_gw_deploy *d = NULL;
+    char *entry = NULL;
+    vt_status rc;
+
+    snprintf(wf, sizeof(wf),
+             "{\"graph\":{\"name\":\"desk\",\"nodes\":[{\"id\":\"down\",\"environment\":\"gw\",\"type\":\"full\","
+             "\"description\":\"the booted gateway\"}],\"edges\":[{\"from\":\"orchestrator\",\"to\":\"down\","
+             "\"intent\":\"anything\"}]},\"deployments\":{\"down\":\"%s\"},\"allow_simulated\":true}",
+             fx->v.url);
+    w = json_loads(wf, 0, NULL);
+    assert_non_null(w);
+    if (vt_gw_deploy_new(&d, "app", w, err) != VT_OK)
+        fail_msg("deploy: %s", err->msg);
+    json_decref(w);
+    d->pin = pin;
+    d->pin_issuer = pin_issuer;
+    {
+        vt_gw_check_opts co = { fx->v.url, fx->state, 15000, d->pin, d->pin_issuer };
+        rc = vt_gw_deploy_check(d, 0, &co, &entry, err);
+    }
+    if (rc == VT_OK && strstr(entry, fx->t->passport_id) == NULL)
+        rc = vt_err_set(err, VT_E_INTERNAL, "the entry %s names another passport than %s", entry, fx->t->passport_id);
+    free(entry);
+    vt_gw_deploy_free(d);
+    return rc;
+}
+
+/* Without a pin the downstream's passport is checked under the key set fetched from the verifier
+ * (the control for the pinned cases below). */
+static void test_gateway_trust_upkeep__deployment_unpinned_fetches_keys(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+    unsigned before;
+
+    standin_as_downstream(fx);
+    before = jwks_gets(&fx->v);
+    if (deploy_check(fx, NULL, NULL, &err) != VT_OK)
+        fail_msg("check: %s", err.msg);
+    assert_int_equal(jwks_gets(&fx->v), before + 1);
+}
+
+/* Pinned, the gateway checks a downstream deployment's passport under its pin (the trust state's,
+ * as cmd_gateway.c hands it to the deployments): it passes and the verifier's key set is never
+ * fetched, at boot, for the gateway's own passport or for the deployment's. */
+static void test_gateway_trust_upkeep__deployment_pinned_checked_without_fetch(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+
+    standin_as_downstream(fx);
+    assert_non_null(fx->t->pin);
+    if (deploy_check(fx, fx->t->pin, fx->t->pin_issuer, &err) != VT_OK)
+        fail_msg("check: %s", err.msg);
+    assert_int_equal(jwks_gets(&fx->v), 0);
+}
+
+/* A downstream passport signed by a key the verifier's URL serves but the pin leaves out: refused
+ * under the pin, with nothing fetched (the key the URL serves is not consulted); accepted by a
+ * gateway without a pin, which fetches that key. */
+static void test_gateway_trust_upkeep__deployment_served_key_not_pinned_refused(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+    vt_gw_config pc;
+    vt_jwks *pin = NULL;
+    char issuer[128];
+    uint8_t sha[32];
+    unsigned before;
+
+    standin_set(&fx->v, false, BEND_SERVED); /* the downstream (unpinned) installs one signed by standin-2 */
+    if (attest_round(fx->t, &err) != VT_OK)
+        fail_msg("round: %s", err.msg);
+    assert_string_equal(fx->t->passport_id, fx->v.last_id);
+    standin_as_downstream(fx);
+    vt_gw_config_defaults(&pc);
+    pc.verifier_jwks = strdup(fx->pinpath); /* the stand-in's first key alone */
+    assert_non_null(pc.verifier_jwks);
+    if (vt_gw_config_load_jwks(&pin, issuer, sizeof(issuer), sha, &pc, &err) != VT_OK)
+        fail_msg("pin: %s", err.msg);
+    before = jwks_gets(&fx->v);
+    assert_int_equal(deploy_check(fx, pin, issuer, &err), VT_E_POLICY);
+    if (strstr(err.msg, "standin-2 is not in the verifier's JWKS") == NULL)
+        fail_msg("refusal does not name the key: %s", err.msg);
+    assert_non_null(strstr(err.msg, "downstream deployment down"));
+    assert_int_equal(jwks_gets(&fx->v), before);
+    if (deploy_check(fx, NULL, NULL, &err) != VT_OK)
+        fail_msg("unpinned check: %s", err.msg);
+    assert_int_equal(jwks_gets(&fx->v), before + 1);
+    vt_jwks_free(pin);
+    vt_gw_config_free(&pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +978,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__pinned_own_passport_installed_after_a_refusal,
                                         setup_pinned, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__deployment_unpinned_fetches_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__deployment_pinned_checked_without_fetch,
+                                        setup_pinned, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__deployment_served_key_not_pinned_refused, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
