@@ -6,15 +6,18 @@ appends --line and a newline to a POST's 200 answer (--mode append: a witness
 adding a signature line to its cosignatures), or hands back the passport in
 --token-file, with its id, in place of the one a verifier's 2xx answer to
 POST /v1/attest carries (--mode passport: a passport issued to another
-gateway).  Prints "listening 127.0.0.1:PORT" once ready."""
+gateway), or forwards everything unchanged and appends "METHOD PATH" of each
+request to --log (--mode log: to see who contacted it).  Prints "listening
+127.0.0.1:PORT" once ready."""
 import argparse, base64, http.server, json, os, sys, urllib.error, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--to", required=True)
-ap.add_argument("--mode", choices=["request", "response", "append", "passport"], required=True)
+ap.add_argument("--mode", choices=["request", "response", "append", "passport", "log"], required=True)
 ap.add_argument("--byte", type=int, default=40)
 ap.add_argument("--line", default="")
 ap.add_argument("--token-file", default="")
+ap.add_argument("--log", default="")
 a = ap.parse_args()
 
 
@@ -36,6 +39,9 @@ def swap_passport(data):
 
 class H(http.server.BaseHTTPRequestHandler):
     def relay(self, body):
+        if a.mode == "log":
+            with open(a.log, "a") as f:
+                f.write("%s %s\n" % (self.command, self.path))
         if body is not None and a.mode == "request":
             body = flip(body)
         hdr = {k: v for k, v in self.headers.items() if k.lower() in ("content-type",)}
