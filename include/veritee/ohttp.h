@@ -186,7 +186,9 @@ VT_NODISCARD VT_API vt_status vt_ohttp_chunked_decap_request(vt_buf *out, vt_oht
                                                              const vt_ohttp_key_config *cfg, const vt_hpke_key *sk,
                                                              const uint8_t *enc_req, size_t len, vt_err *err);
 /* Gateway: appends one sealed response chunk (the response nonce first, on the
- * first call); final = the last one (may be empty).  No chunk after it. */
+ * first call); final = the last one (may be empty).  No chunk after it, nor
+ * after a chunk that failed to seal (any error ends the response: out is
+ * unchanged, and the client finds the answer cut short, never a piece missing). */
 VT_NODISCARD VT_API vt_status vt_ohttp_chunked_res_seal(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_t *p, size_t len,
                                                         bool final, vt_err *err);
 /* Client: opens the complete chunks at the start of in[0..len) (what has

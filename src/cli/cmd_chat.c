@@ -38,22 +38,24 @@ static void chat_usage(FILE *f)
             "                    [--model M] [--stream] [--trust-sim] [--save-receipt F]\n"
             "                    [--save-response F] [--ohttp --relay URL] [--json] \"prompt\"|-\n\n"
             "Verifies the gateway first, and only then sends the prompt:\n"
-            "  1. GET <gateway>/v1/attestation with a fresh random nonce; the evidence must verify\n"
-            "     to a trusted root with report_data = SHA-512(nonce || enclave public key), and the\n"
-            "     measurement log must replay to the evidence's runtime register;\n"
+            "  1. GET <gateway>/v1/attestation (<relay>/v1/attestation with --ohttp) with a fresh\n"
+            "     random nonce; the evidence must verify to a trusted root with report_data =\n"
+            "     SHA-512(nonce || enclave public key), and the measurement log must replay to the\n"
+            "     evidence's runtime register;\n"
             "  2. the passport must be issued by the verifier you configured, verify with its JWK Set,\n"
             "     and be affirming and unexpired;\n"
             "  3. its enclave key (cnf.jwk) must be the attested key;\n"
             "  4. the log's model, auditors, runtime and config must be those the passport appraised;\n"
             "  5. with --environment, the passport's environment and the log's digests must be\n"
             "     that environment's reference values, fetched from the verifier;\n"
-            "  6. with an https:// gateway, its TLS server key must be the attested enclave key (no\n"
-            "     CA: a self-signed certificate is fine); that key is pinned for the rest of the session,\n"
-            "     and the listeners the log's \"transport\" event names are shown (docs/transport.md).\n"
+            "  6. with an https:// gateway and no --ohttp, its TLS server key must be the attested\n"
+            "     enclave key (no CA: a self-signed certificate is fine); that key is pinned for the rest\n"
+            "     of the session, and the listeners the log's \"transport\" event names are shown\n"
+            "     (docs/transport.md).\n"
             "Then POST /v1/chat/completions, print the answer (as it arrives with --stream), and\n"
             "verify the receipt: the enclave key's signature, the passport it names, and the\n"
             "SHA-256 of the request sent and of the response received.\n\n"
-            "  --gateway URL      the gateway (required)\n"
+            "  --gateway URL      the gateway (required; with --ohttp it is named, not contacted)\n"
             "  --verifier URL     the verifier whose keys you trust (default $VERITEE_VERIFIER); one\n"
             "                     of --verifier, --jwks or VERITEE_VERIFIER is required: the passport\n"
             "                     never names its own verifier\n"
@@ -70,8 +72,11 @@ static void chat_usage(FILE *f)
             "  --save-response F  write the response bytes the receipt covers to F (its --body)\n"
             "  --ohttp            send the prompt with Oblivious HTTP through --relay: the key\n"
             "                     configuration must be signed by the passport's enclave key, and the\n"
-            "                     relay sees neither prompt nor answer (docs/transport.md)\n"
-            "  --relay URL        the Oblivious HTTP relay (forwards to the gateway)\n"
+            "                     relay sees neither prompt nor answer; the attestation, the key\n"
+            "                     configuration and the prompt all go through the relay, so the\n"
+            "                     gateway never sees this client's address (docs/transport.md)\n"
+            "  --relay URL        the Oblivious HTTP relay (forwards to the gateway; with --ohttp the\n"
+            "                     gateway is not contacted directly)\n"
             "  --json             one JSON report on stdout\n"
             "Exit 0 when everything verified, 1 when a check failed (before the prompt is sent when\n"
             "it is a gateway check), 2 for usage or connection errors.\n");
@@ -129,11 +134,15 @@ static int check_evidence(chat *c)
     rc = vt_rp_gateway_init(&c->g, &err);
     if (rc != VT_OK)
         return fail_usage(c, rc, &err);
-    snprintf(url, sizeof(url), "%s/v1/attestation?nonce=%s", c->gateway, c->g.nonce_hex);
+    /* With Oblivious HTTP the gateway is reached only through the relay, the attestation too: a
+     * direct request would show the gateway this client's address just before its relayed prompt. */
+    snprintf(url, sizeof(url), "%s/v1/attestation?nonce=%s", c->relay != NULL ? c->relay : c->gateway,
+             c->g.nonce_hex);
     memset(&ho, 0, sizeof(ho));
     ho.timeout_ms = c->timeout_ms;
     ho.max_response = ATTESTATION_MAX;
-    ho.tls_key_out = c->tls_key; /* checked against the attested key below, before anything is sent */
+    if (c->relay == NULL)
+        ho.tls_key_out = c->tls_key; /* checked against the attested key below, before anything is sent */
     rc = vt_http_request(&resp, "GET", url, NULL, &ho, &err);
     if (rc != VT_OK)
         return fail_usage(c, rc, &err);
@@ -534,7 +543,7 @@ int vt_cmd_chat(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     chat c;
-    char gw[1024], *end;
+    char gw[1024], relay[1024], *end;
     vt_buf prompt;
     const char *state = NULL;
     bool sent = false, ohttp = false;
@@ -605,6 +614,12 @@ int vt_cmd_chat(int argc, char **argv)
     for (size_t n = strlen(gw); n > 0 && gw[n - 1] == '/'; n--)
         gw[n - 1] = '\0';
     c.gateway = gw;
+    if (c.relay != NULL) {
+        snprintf(relay, sizeof(relay), "%s", c.relay);
+        for (size_t n = strlen(relay); n > 0 && relay[n - 1] == '/'; n--)
+            relay[n - 1] = '\0';
+        c.relay = relay;
+    }
     c.state = vt_cli_state_dir(state);
     vt_buf_init(&prompt);
     if (strcmp(argv[optind], "-") == 0) {
@@ -622,11 +637,12 @@ int vt_cmd_chat(int argc, char **argv)
     vt_buf_init(&c.answer);
     vt_buf_init(&c.receipt);
     if (!c.json)
-        printf("gateway %s\n", c.gateway);
+        printf("gateway %s%s%s\n", c.gateway, c.relay != NULL ? ", reached only through the relay " : "",
+               c.relay != NULL ? c.relay : "");
     ex = check_evidence(&c);
     if (ex == VT_EXIT_OK)
-        ex = vt_cli_chat_check_tls(&c.rep, c.tls_pin, sizeof(c.tls_pin), c.gateway, c.tls_key, c.g.enclave, c.att,
-                                   c.g.log);
+        ex = vt_cli_chat_check_tls(&c.rep, c.tls_pin, sizeof(c.tls_pin), c.relay != NULL ? NULL : c.gateway,
+                                   c.tls_key, c.g.enclave, c.att, c.g.log);
     if (ex == VT_EXIT_OK)
         ex = check_passport(&c);
     if (ex == VT_EXIT_OK) {

@@ -62,8 +62,8 @@ int vt_cli_chat_check_tls(vt_cli_report *rep, char *pin, size_t pin_len, const c
     rc = check_transport(detail, sizeof(detail), att, log, &err);
     if (!vt_cli_check(rep, "listeners", rc, &err, "%s", detail))
         return VT_EXIT_REJECTED;
-    if (strncmp(gateway, "https://", 8) != 0)
-        return VT_EXIT_OK;
+    if (gateway == NULL || strncmp(gateway, "https://", 8) != 0)
+        return VT_EXIT_OK; /* plain HTTP, or reached only through an Oblivious HTTP relay */
     vt_buf_init(&b64);
     rc = vt_pkey_spki_sha256(mine, enclave, &err);
     if (rc == VT_OK)

@@ -167,6 +167,25 @@ sleep 0.2
 grep -q 'POST /v1/ohttp HTTP/1.1 200 message/ohttp-chunked-req' "$TMP/ngx/logs/relay.log" && ok ||
   bad "chat --ohttp --stream did not use chunked OHTTP: $(cat "$TMP/ngx/logs/relay.log")"
 expect 2 "chat: --ohttp without --relay" -- "$VT" chat --gateway "$G" --verifier "$V" --ohttp "x"
+# With --ohttp the gateway never sees this client's address: the attestation goes through the relay
+# like the key configuration and the prompt, and --gateway (here a pass-through that notes whoever
+# contacts it) is not contacted at all.  A direct GET /v1/attestation just before the relayed
+# prompt would let the gateway link the client's address to it by timing.
+"$PY" "$HERE/tamper_relay.py" --to "$G" --mode pass --log "$TMP/direct.log" >"$TMP/direct.out" 2>&1 &
+PIDS="$PIDS $!"
+D=$(wait_addr "$TMP/direct.out") || { echo "pass-through did not start"; exit 1; }
+: >"$TMP/direct.log"
+for mode in "" --stream; do
+  "$VT" chat --gateway "http://$D" --verifier "$V" --trust-sim --model echo $mode --ohttp --relay "$R" \
+    "zebra-direct-7720 through the relay only" >"$TMP/out" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] && grep -q 'zebra-direct-7720' "$TMP/out" && ok ||
+    { bad "veritee chat --ohttp $mode with the gateway behind the relay only: exit $rc"; sed 's/^/    /' "$TMP/out" | tail -8; }
+done
+[ ! -s "$TMP/direct.log" ] && ok || bad "veritee chat --ohttp contacted the gateway directly: $(cat "$TMP/direct.log")"
+# A relay URL ending in / is the same relay (as --gateway's is the same gateway).
+"$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo --ohttp --relay "$R/" "zebra-slash-3310" >"$TMP/out" 2>&1 &&
+  grep -q 'zebra-slash-3310' "$TMP/out" && ok || { bad "--relay URL/: $(tail -3 "$TMP/out")"; }
 
 # What the relay saw: its log holds the requests (bodies included) but neither prompt nor answer.
 sleep 0.2

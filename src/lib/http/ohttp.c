@@ -513,10 +513,14 @@ vt_status vt_ohttp_chunked_res_seal(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_
 
     if (!ctx->chunked || ctx->ended)
         return vt_err_set(err, VT_E_ARG, "ohttp: not a chunked exchange, or its response has ended");
-    if (len > CHUNK_MAX || (len == 0 && !final))
-        return vt_err_set(err, VT_E_ARG, "ohttp: response chunk of %zu bytes", len);
-    if (ctx->counter == UINT64_MAX)
-        return vt_err_set(err, VT_E_LIMIT, "ohttp: too many response chunks");
+    if (len > CHUNK_MAX || (len == 0 && !final)) {
+        rc = vt_err_set(err, VT_E_ARG, "ohttp: response chunk of %zu bytes", len);
+        goto out;
+    }
+    if (ctx->counter == UINT64_MAX) {
+        rc = vt_err_set(err, VT_E_LIMIT, "ohttp: too many response chunks");
+        goto out;
+    }
     if (!ctx->keyed) {
         rc = vt_random(rn, ctx->secret_len, err);
         if (rc == VT_OK)
@@ -540,8 +544,13 @@ vt_status vt_ohttp_chunked_res_seal(vt_buf *out, vt_ohttp_ctx *ctx, const uint8_
         ctx->ended = final;
     }
 out:
-    if (rc != VT_OK)
+    /* A chunk not sealed ends the response: the next one would take its counter, and the
+     * client would open a stream with a piece missing.  No final chunk can follow either, so
+     * the client sees the answer cut short. */
+    if (rc != VT_OK) {
         out->len = start;
+        ctx->ended = true;
+    }
     vt_wipe(n, sizeof(n));
     return rc;
 }

@@ -397,6 +397,42 @@ static void test_http_ohttp__chunked(void **state)
     vt_buf_free(&content);
 }
 
+/* A response chunk that cannot be sealed ends the response: were the next one sealed, it would take
+ * the refused one's counter and the client would open a stream with a piece missing, undetected. */
+static void test_http_ohttp__chunked_seal_failure_ends_the_response(void **state)
+{
+    fixture *f = *state;
+    vt_buf req = { 0 }, inner = { 0 }, enc = { 0 }, b = { 0 }, content = { 0 };
+    vt_ohttp_ctx *cl = NULL, *gw = NULL;
+    vt_err err = { 0 };
+    int status = 0;
+
+    unhex(&req, bhttp_req_hex);
+    assert_int_equal(vt_ohttp_chunked_encap_request(&enc, &cl, &f->cfg, f->cfg.algs[0], req.data, req.len, &err), VT_OK);
+    assert_int_equal(vt_ohttp_chunked_decap_request(&inner, &gw, &f->cfg, f->skR, enc.data, enc.len, &err), VT_OK);
+    enc.len = 0;
+    assert_int_equal(vt_bhttp_encode_response_head(&b, 200, NULL, 0, &err), VT_OK);
+    assert_int_equal(vt_ohttp_chunked_res_seal(&enc, gw, b.data, b.len, false, &err), VT_OK);
+    /* A piece the sealer refuses (here: past the chunk limit; out of memory is the same case). */
+    assert_int_not_equal(vt_ohttp_chunked_res_seal(&enc, gw, b.data, (size_t)VT_BHTTP_MAX + 1, false, &err), VT_OK);
+    b.len = 0;
+    assert_int_equal(vt_bhttp_encode_content_chunk(&b, (const uint8_t *)"data: after\n\n", 13, &err), VT_OK);
+    assert_int_not_equal(vt_ohttp_chunked_res_seal(&enc, gw, b.data, b.len, false, &err), VT_OK);
+    b.len = 0;
+    assert_int_equal(vt_bhttp_encode_response_end(&b, &err), VT_OK);
+    assert_int_not_equal(vt_ohttp_chunked_res_seal(&enc, gw, b.data, b.len, true, &err), VT_OK);
+    /* What was sent before opens, and the client sees the answer cut short. */
+    assert_int_not_equal(open_all(&content, &status, cl, &enc, &err), VT_OK);
+    assert_int_equal(content.len, 0);
+    vt_ohttp_ctx_free(cl);
+    vt_ohttp_ctx_free(gw);
+    vt_buf_free(&req);
+    vt_buf_free(&inner);
+    vt_buf_free(&enc);
+    vt_buf_free(&b);
+    vt_buf_free(&content);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_http_ohttp__response_truncated_flipped_or_misrouted),
         cmocka_unit_test(test_http_ohttp__key_config_malformed),
         cmocka_unit_test(test_http_ohttp__chunked),
+        cmocka_unit_test(test_http_ohttp__chunked_seal_failure_ends_the_response),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
