@@ -179,10 +179,72 @@ VT_NODISCARD VT_API vt_status vt_origin_check(const vt_origin_list *l, const cha
 /*
  * vt_origin_check on the request's Origin header; more than one Origin header
  * is VT_E_POLICY.  What both services call before routing.  req borrowed.
+ * value_out (optional): the allowed Origin header's value, borrowed, valid
+ * while req lives; NULL when the request has none, and on failure.  It is what
+ * CORS echoes (vt_cors_add): a value that passed vt_origin_parse, so only
+ * scheme, host and port characters.
  */
 struct evhttp_request;
-VT_NODISCARD VT_API vt_status vt_origin_check_request(const vt_origin_list *l, struct evhttp_request *req,
+VT_NODISCARD VT_API vt_status vt_origin_check_request(const char **value_out, const vt_origin_list *l,
+                                                      struct evhttp_request *req, vt_err *err);
+
+/* ---- CORS: what an allowed page may send and read ----
+ *
+ * A page whose origin the Origin rule lets through (a loopback page, an
+ * allow-listed one) may call the service, but its browser only lets it read an
+ * answer that names its origin in Access-Control-Allow-Origin, and sends a
+ * request with a JSON body or an Authorization header only after an OPTIONS
+ * preflight the service grants.  Both services answer both with one policy
+ * each, a vt_cors: the methods of their routes, the request headers they read,
+ * the response headers a client needs.  Nothing is echoed but the origin; no
+ * Access-Control-Allow-Credentials (neither service reads cookies or other
+ * ambient credentials: a client sends its token itself).  Why and how:
+ * src/lib/http/cors.c; for operators: docs/operations.md ("Browsers and the
+ * Origin header").
+ */
+#define VT_CORS_MAX_AGE "600"              /* seconds a browser may keep a granted preflight */
+#define VT_CORS_REQUEST_HEADERS_LEN_MAX 1024 /* bytes of one Access-Control-Request-Headers value */
+
+typedef struct vt_cors {
+    const char *methods; /* borrowed: Access-Control-Allow-Methods, e.g. "GET, POST" (exact, ", " between) */
+    const char *headers; /* borrowed: the request headers the service reads, lowercase, ", " between */
+    const char *expose;  /* borrowed: Access-Control-Expose-Headers ("Veritee-Receipt, Retry-After"); NULL = none */
+} vt_cors;
+
+/*
+ * The decision on one preflight, from its Access-Control-Request-Method and
+ * Access-Control-Request-Headers values (headers NULL when absent): VT_OK when
+ * method is one of c->methods (compared with case, as methods are) and every
+ * name in headers (a comma-separated list of header names, optional spaces
+ * and tabs, empty elements ignored) is one of c->headers (compared without
+ * case).  VT_E_POLICY for no method, another method or another header, with
+ * err naming it (a name that is not a token, or a long one, is not echoed);
+ * VT_E_FORMAT for a list with anything but names, commas and spaces;
+ * VT_E_LIMIT beyond VT_CORS_REQUEST_HEADERS_LEN_MAX bytes.
+ */
+VT_NODISCARD VT_API vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const char *headers,
                                                       vt_err *err);
+/* Is req an OPTIONS request with an Access-Control-Request-Method header (a preflight, when it has an Origin)? */
+VT_API bool vt_cors_is_preflight(struct evhttp_request *req);
+/*
+ * Answers the preflight req of the allowed origin (vt_origin_check_request's
+ * value_out): vt_cors_preflight_check on its headers; granted, adds
+ * Access-Control-Allow-Origin: origin, Vary: Origin, Access-Control-Allow-Methods,
+ * -Allow-Headers, -Max-Age (VT_CORS_MAX_AGE) and, when the preflight asks
+ * (Access-Control-Request-Private-Network: true), Access-Control-Allow-Private-Network:
+ * true to req's output headers, and the caller replies 204 without a body.
+ * Refused: only Vary: Origin is added, the caller replies 403 with err.
+ */
+VT_NODISCARD VT_API vt_status vt_cors_preflight(const vt_cors *c, struct evhttp_request *req, const char *origin,
+                                                vt_err *err);
+/*
+ * An answer to an allowed origin's request (not a preflight): adds
+ * Access-Control-Allow-Origin: origin, Vary: Origin and, with c->expose,
+ * Access-Control-Expose-Headers to headers (a request's output headers).  Call
+ * again after anything that clears them.
+ */
+struct evkeyvalq;
+VT_API void vt_cors_add(const vt_cors *c, struct evkeyvalq *headers, const char *origin);
 
 /* ---- Prometheus metrics ---- */
 typedef struct vt_metrics vt_metrics; /* caller owns, vt_metrics_free(); thread-safe */

@@ -76,7 +76,7 @@ static const char *loop_date(struct gw_loop *L)
  * Content-Encoding or X-... header never reaches the client.
  */
 static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, const vt_gw_upheaders *from,
-                                 bool stream)
+                                 bool stream, const char *origin)
 {
     struct evkeyvalq *to = evhttp_request_get_output_headers(req);
     const char *ra = gwp_uh_find(from, "Retry-After"), *date = loop_date(L);
@@ -89,6 +89,8 @@ static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, 
     evhttp_add_header(to, "Content-Type", stream ? "text/event-stream" : "application/json");
     if (stream)
         evhttp_add_header(to, "Cache-Control", "no-cache");
+    if (origin != NULL) /* the page's browser shows it the answer (routes.c, gwp_cors) */
+        vt_cors_add(&gwp_cors, to, origin);
 }
 
 /*
@@ -276,6 +278,8 @@ static void ex_fail_reply(struct exchange *ex, int status, const char *type, con
     }
     ex->answered = true;
     evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
+    if (ex->origin != NULL)
+        vt_cors_add(&gwp_cors, evhttp_request_get_output_headers(ex->req), ex->origin);
     reply_error_with(gwp_ex_take_req(ex), status, b, &extra);
     vt_gw_headers_free(&extra);
     if (b != NULL)
@@ -420,7 +424,7 @@ bool gwp_ex_headers(struct exchange *ex, struct upconn *c)
     vt_gw_sse_init_upstream(&ex->sse, lim->max_event_bytes, sse_event, ex);
     {
         vt_gw_watch *watch = watch_detach(ex); /* evhttp watches a connection it writes to for the close */
-        set_response_headers(ex->loop, ex->req, &c->headers, true);
+        set_response_headers(ex->loop, ex->req, &c->headers, true, ex->origin);
         evhttp_send_reply_start(ex->req, c->status, NULL);
         vt_gw_watch_free(watch);
     }
@@ -512,7 +516,7 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         gwp_ex_finish(ex);
         return;
     }
-    set_response_headers(ex->loop, ex->req, &c->headers, false);
+    set_response_headers(ex->loop, ex->req, &c->headers, false, ex->origin);
     if (hooks->on_response != NULL) {
         vt_gw_header_view view = { view_get, &c->headers };
         size_t n = evbuffer_get_length(ex->resp);

@@ -98,6 +98,7 @@ struct exchange {
     char *deployments;       /* ctx.deployments (owned) */
     bool retried;
     bool answered;   /* on_response ran, or on_request blocked: on_error is not called */
+    const char *origin; /* the allowed Origin (borrowed from req), NULL = none: CORS after each header clear */
 };
 
 struct gw_loop {
@@ -137,6 +138,9 @@ struct vt_gw {
     struct timeval up_connect_tv, up_idle_tv, pool_tv;
     vt_connguard *guard; /* client connection caps and request deadline (shared with the verifier) */
 };
+
+/* What the gateway answers browsers (routes.c; http/cors.c). */
+extern const vt_cors gwp_cors;
 
 enum route { R_NONE, R_CHAT, R_COMPLETIONS, R_EMBEDDINGS, R_MODELS, R_MODEL, R_HEALTH, R_ATTESTATION };
 #define MODEL_ID_MAX 128

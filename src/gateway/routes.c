@@ -6,6 +6,13 @@
 
 /* ---- the front ---- */
 
+/* CORS for the pages the Origin rule lets through (docs/gateway.md, "Browsers"): the front's
+ * methods; the request headers it reads (a JSON or OHTTP body's Content-Type, MCP's protocol
+ * version) and Authorization, which OpenAI clients always send and the gateway accepts and drops;
+ * the reply headers a page needs: the receipt, the OHTTP key binding, Retry-After. */
+const vt_cors gwp_cors = { "GET, POST", "authorization, content-type, mcp-protocol-version",
+                           "Veritee-Receipt, Veritee-Key-Binding, Retry-After" };
+
 /* A model id in /v1/models/{id}: 1-128 of [A-Za-z0-9._:-], not starting with
  * '.', so the upstream path can neither change directory nor carry escapes. */
 bool gwp_model_id_ok(const char *s)
@@ -66,6 +73,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
     bool post;
     size_t tlen, node = SIZE_MAX;
     const vt_gw_target *tgt = NULL;
+    const char *origin = NULL;
     vt_err err;
 
     if (path == NULL || *path == '\0')
@@ -73,13 +81,30 @@ void gwp_handle(struct evhttp_request *req, void *arg)
     /* A page of another site, or a DNS-rebinding page, is refused before any route runs: the
      * API, MCP, Oblivious HTTP (relays send no Origin; a browser posting to it does) and the
      * local answers alike (http/origin.c). */
-    if (vt_origin_check_request(&gw->cfg->origins, req, &err) != VT_OK) {
+    if (vt_origin_check_request(&origin, &gw->cfg->origins, req, &err) != VT_OK) {
         char msg[sizeof(err.msg) + 160];
         const char *why = strncmp(err.msg, "http: ", 6) == 0 ? err.msg + 6 : err.msg; /* "gateway: " instead */
         snprintf(msg, sizeof(msg), "gateway: %s (a page of another site may not call the gateway; the operator "
                  "allows a web app's origin with \"allowed_origins\" in the config file)", why);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Vary", "Origin");
         gwp_reply_error(req, 403, "invalid_request_error", "origin_not_allowed", msg);
         return;
+    }
+    /* An allowed page: a preflight is answered here, and every answer (local, proxied, an error)
+     * names its origin; nothing of this runs for a request without Origin. */
+    if (origin != NULL) {
+        if (vt_cors_is_preflight(req)) {
+            char msg[sizeof(err.msg) + 64];
+            if (vt_cors_preflight(&gwp_cors, req, origin, &err) == VT_OK) {
+                evhttp_send_reply(req, 204, "No Content", NULL);
+                return;
+            }
+            snprintf(msg, sizeof(msg), "gateway: %s (a page may send what the gateway reads)",
+                     strncmp(err.msg, "cors: ", 6) == 0 ? err.msg + 6 : err.msg);
+            gwp_reply_error(req, 403, "invalid_request_error", "preflight_not_allowed", msg);
+            return;
+        }
+        vt_cors_add(&gwp_cors, evhttp_request_get_output_headers(req), origin);
     }
     if (strcmp(path, "/mcp") == 0 || strcmp(path, "/.well-known/mcp") == 0) {
         const char *h = gw->cfg->listen_host;
@@ -220,6 +245,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
     ex->tgt = tgt;
     ex->loop = L;
     ex->req = req;
+    ex->origin = origin;
     ex->cevcon = evhttp_request_get_connection(req);
     snprintf(ex->method, sizeof(ex->method), "%s", post ? "POST" : "GET");
     snprintf(ex->path, sizeof(ex->path), "%s", path);

@@ -2,24 +2,27 @@
 # (the Observer, MCP): a verifier (--offline, --trust-sim, admin token $TOKEN in
 # $TMP/admin-token), the echo upstream, and a gateway under the TDX simulator
 # that earned an "affirming" passport in environment ENV.
-# Needs lib.sh and gateway_lib.sh.  deploy_sim ENV: sets $V (URL) and $GW (host:port).
+# Needs lib.sh and gateway_lib.sh.  deploy_sim ENV: sets $V (URL) and $GW (host:port).  With
+# $DEPLOY_ORIGIN set, both services allow that browser origin (--allow-origin, "allowed_origins").
 TOKEN=0123456789abcdef0123456789abcdef
 deploy_sim() {
   local env="$1"
   echo "$TOKEN" >"$TMP/admin-token"
   chmod 600 "$TMP/admin-token"
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet \
-    >"$TMP/v.out" 2>"$TMP/v.log" &
+    ${DEPLOY_ORIGIN:+--allow-origin "$DEPLOY_ORIGIN"} >"$TMP/v.out" 2>"$TMP/v.log" &
   PIDS="$PIDS $!"
   for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
   V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
   start_echo echo
   mkdir -p "$TMP/gwmodel"
   printf 'tiny test model\n' >"$TMP/gwmodel/m.gguf"
+  local origins=""
+  [ -n "${DEPLOY_ORIGIN:-}" ] && origins=", \"allowed_origins\": [\"$DEPLOY_ORIGIN\"]"
   cat >"$TMP/gw.json" <<JSON
 {"upstream": "http://$ECHO", "verifier": "$V", "environment": "$env",
  "models": ["$TMP/gwmodel"],
- "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]}
+ "auditors": [{"name": "pii", "phases": ["request", "response"], "actions": {"email": "redact", "card": "redact"}}]$origins}
 JSON
   "$VT" gateway --config "$TMP/gw.json" --platform tdx --simulate --measure-only >"$TMP/gw-m.json" 2>"$TMP/gw-m.err" ||
     { echo "FAIL: gateway --measure-only"; cat "$TMP/gw-m.err"; exit 1; }

@@ -48,3 +48,17 @@ sim_tdx_image_json() {
 sim_tdx_image_args() {
   sim_tdx_image_json | jq -r 'to_entries[] | "--register\n\(.key)=\(.value)"'
 }
+
+# header NAME: the value of response header NAME (any case) in the last output (curl -i), or ""
+header() {
+  tr -d '\r' <"$TMP/out" | sed -n "s/^$1: //Ip" | head -1
+}
+
+# header_is NAME VALUE DESCRIPTION: the last output's response header NAME is exactly VALUE
+# ("" = the answer has no such header)
+header_is() {
+  local got
+  got=$(header "$1")
+  if [ "$got" = "$2" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $3: $1 is '$got', wanted '$2'"; sed 's/^/    /' "$TMP/out" | head -20; fi
+}

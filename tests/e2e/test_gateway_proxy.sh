@@ -123,6 +123,99 @@ for o in http://app.example.com https://app.example.com:8443 http://intranet.exa
   contains "HTTP/1.1 403" "unlisted Origin $o refused"
 done
 
+# CORS (docs/gateway.md, "Browsers"): an allowed page's browser sends a JSON chat only after an
+# OPTIONS preflight, and shows the page an answer only when it names the page's origin.
+# Failure cases first: another site, null, a header the gateway does not read, a method it does
+# not route.  None is granted (no Access-Control-Allow-*), and none reaches the upstream.
+GWO="http://$GW"
+pre() { # ORIGIN METHOD [HEADERS] [URL]: a browser's preflight
+  curl -sS -i -X OPTIONS -H "Origin: $1" -H "Access-Control-Request-Method: $2" \
+    ${3:+-H "Access-Control-Request-Headers: $3"} "${4:-$GWO/v1/chat/completions}"
+}
+n0=$(echo_n before-cors)
+for o in https://evil.example null http://app.example.com http://localhost.evil.example; do
+  expect 0 "preflight from $o" -- pre "$o" POST content-type
+  contains "HTTP/1.1 403" "preflight from $o refused"
+  contains '"code":"origin_not_allowed"' "preflight from $o: the Origin rule's code"
+  header_is Access-Control-Allow-Origin "" "preflight from $o names no origin"
+  header_is Access-Control-Allow-Methods "" "preflight from $o grants no method"
+done
+header_is Vary Origin "a refused origin's answer varies with Origin"
+expect 0 "preflight asking for an SDK header" -- pre https://app.example.com POST "content-type, x-stainless-os"
+contains "HTTP/1.1 403" "a header the gateway does not read is refused"
+contains '"code":"preflight_not_allowed"' "its code"
+contains 'request header x-stainless-os is not allowed' "names the header"
+header_is Access-Control-Allow-Origin "" "nothing granted for an unknown header"
+header_is Access-Control-Allow-Headers "" "the request's headers are not echoed"
+expect 0 "preflight asking for cookies" -- pre https://app.example.com POST "cookie"
+contains '"code":"preflight_not_allowed"' "cookie is not granted"
+for m in PUT DELETE PATCH; do
+  expect 0 "preflight for $m" -- pre https://app.example.com "$m" content-type
+  contains "HTTP/1.1 403" "$m refused"
+  contains "method $m is not allowed (only GET, POST)" "$m: names what is allowed"
+  header_is Access-Control-Allow-Methods "" "$m: nothing granted"
+done
+expect 0 "a malformed header list" -- pre https://app.example.com POST "content-type;authorization"
+contains '"code":"preflight_not_allowed"' "a malformed list is refused"
+n1=$(echo_n after-cors)
+[ -n "$n0" ] && [ "$n1" = $((n0 + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the upstream saw a preflight (echo $n0 then $n1)"; }
+# Granted: exactly the gateway's methods and the headers it reads, for an allowed origin, a
+# loopback page and an origin from --allow-origin; the origin echoed as the browser sent it.
+for o in https://app.example.com https://flag.example http://localhost:3000 http://127.0.0.1:5173; do
+  expect 0 "preflight from $o" -- pre "$o" POST "authorization,content-type"
+  contains "HTTP/1.1 204" "preflight from $o granted"
+  header_is Access-Control-Allow-Origin "$o" "preflight from $o: that origin"
+  header_is Vary Origin "preflight from $o: Vary"
+  header_is Access-Control-Allow-Methods "GET, POST" "preflight from $o: the methods"
+  header_is Access-Control-Allow-Headers "authorization, content-type, mcp-protocol-version" "preflight from $o: headers"
+  header_is Access-Control-Max-Age 600 "preflight from $o: bounded max age"
+  header_is Access-Control-Allow-Credentials "" "preflight from $o: no credentials"
+done
+expect 0 "preflight of /mcp" -- pre https://app.example.com POST "content-type, mcp-protocol-version" "$GWO/mcp"
+contains "HTTP/1.1 204" "MCP's protocol version header is granted"
+expect 0 "preflight of /v1/models (GET, no headers)" -- pre https://app.example.com GET "" "$GWO/v1/models"
+contains "HTTP/1.1 204" "GET granted"
+expect 0 "preflight for a public page to a private address" -- curl -sS -i -X OPTIONS \
+  -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: POST' \
+  -H 'Access-Control-Request-Private-Network: true' "$GWO/v1/chat/completions"
+header_is Access-Control-Allow-Private-Network true "Private Network Access granted to an allowed origin"
+# Answers: plain, streamed, an upstream's error with Retry-After, the gateway's own errors and
+# local answers; each names the origin and exposes the gateway's headers.
+EXPOSE="Veritee-Receipt, Veritee-Key-Binding, Retry-After"
+answer_is_cors() { # ORIGIN DESCRIPTION
+  header_is Access-Control-Allow-Origin "$1" "$2: names the origin"
+  header_is Vary Origin "$2: Vary"
+  header_is Access-Control-Expose-Headers "$EXPOSE" "$2: exposes the gateway's headers"
+  header_is Access-Control-Allow-Credentials "" "$2: no credentials"
+}
+expect 0 "JSON chat from an allowed page" -- post -H 'Origin: https://app.example.com' -H 'Authorization: Bearer sk-x' \
+  "$GWO/v1/chat/completions" -d "$(chat echo 'from the app')"
+contains "HTTP/1.1 200" "served"; contains '"content":"from the app"' "answered"
+answer_is_cors https://app.example.com "plain chat"
+expect 0 "streamed chat from an allowed page" -- post -N -H 'Origin: https://app.example.com' \
+  "$GWO/v1/chat/completions" -d "$(chat echo 'one two' s)"
+contains "data: [DONE]" "streamed"; answer_is_cors https://app.example.com "streamed chat"
+expect 0 "upstream 429 to an allowed page" -- post -H 'Origin: http://localhost:3000' \
+  "$GWO/v1/chat/completions" -d "$(chat echo-status-429 x)"
+contains "HTTP/1.1 429" "429"; header_is Retry-After 1 "429 keeps Retry-After"
+answer_is_cors http://localhost:3000 "upstream 429"
+expect 0 "hanging upstream to a loopback page" -- post -H 'Origin: http://localhost:3000' \
+  "$U/v1/chat/completions" -d "$(chat echo-hang x)" # the first gateway: a 1 s upstream idle timeout
+contains "HTTP/1.1 504" "504"; answer_is_cors http://localhost:3000 "the gateway's 504 (headers cleared and set again)"
+for r in "GET /v1/models 200" "GET /healthz 200" "GET /v1/nope 404" "GET /v1/chat/completions 405" \
+  "POST /mcp 200" "GET /.well-known/mcp 200"; do
+  set -- $r
+  d=(); [ "$1" = POST ] && d=(-H 'Content-Type: application/json' --data-binary '{"jsonrpc":"2.0","id":1,"method":"ping"}')
+  expect 0 "$1 $2 from an allowed page" -- curl -sS -i -X "$1" -H 'Origin: https://app.example.com' "${d[@]}" "$GWO$2"
+  contains "HTTP/1.1 $3" "$1 $2: $3"
+  answer_is_cors https://app.example.com "$1 $2"
+done
+# Without Origin (curl, SDKs, the CLI) nothing is added.
+expect 0 "chat without Origin" -- post "$GWO/v1/chat/completions" -d "$(chat echo plain)"
+header_is Access-Control-Allow-Origin "" "no Origin: no CORS"
+header_is Vary "" "no Origin: no Vary"
+
 # Upstream errors pass through with status, content type and body (and a numeric Retry-After).
 expect 0 "upstream 429" -- post "$U/v1/chat/completions" -d "$(chat echo-status-429 x)"
 contains "HTTP/1.1 429" "429 status"

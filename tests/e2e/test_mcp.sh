@@ -85,6 +85,75 @@ expect 2 "--allow-origin null" -- timeout 10 "$VT" verifier --listen 127.0.0.1:0
 expect 0 "verifier --help" -- "$VT" verifier --help
 contains "--allow-origin" "help names --allow-origin"
 
+# --- browsers: CORS for the pages that are let in (docs/verifier.md, "Browsers") ---
+# A preflight is granted only to an allowed origin, for the verifier's methods and the headers
+# it reads; failure cases first.
+vpre() { # ORIGIN METHOD [HEADERS] [URL]
+  curl -sS -i -X OPTIONS -H "Origin: $1" -H "Access-Control-Request-Method: $2" \
+    ${3:+-H "Access-Control-Request-Headers: $3"} "${4:-$V/v1/environments/x}"
+}
+for o in https://evil.example null http://localhost.evil.example; do
+  expect 0 "verifier preflight from $o" -- vpre "$o" PUT "authorization, content-type"
+  contains "HTTP/1.1 403" "verifier preflight from $o refused"
+  contains '"code":"origin_not_allowed"' "verifier preflight from $o: the Origin rule's code"
+  header_is Access-Control-Allow-Origin "" "verifier preflight from $o names no origin"
+  header_is Access-Control-Allow-Methods "" "verifier preflight from $o grants nothing"
+  header_is Vary Origin "verifier preflight from $o: Vary"
+done
+expect 0 "verifier preflight with an unknown header" -- vpre http://localhost:5173 PUT "authorization, x-admin"
+contains "HTTP/1.1 403" "an unknown header is refused"
+contains '"code":"preflight_not_allowed"' "its code"
+contains 'request header x-admin is not allowed' "names it"
+header_is Access-Control-Allow-Origin "" "nothing granted"
+expect 0 "verifier preflight for DELETE" -- vpre http://localhost:5173 DELETE
+contains '"code":"preflight_not_allowed"' "DELETE is not a verifier method"
+contains 'only GET, POST, PUT' "names the router's methods"
+expect 0 "verifier preflight granted" -- vpre http://localhost:5173 PUT "authorization,content-type"
+contains "HTTP/1.1 204" "granted"
+header_is Access-Control-Allow-Origin http://localhost:5173 "the page's origin"
+header_is Vary Origin "Vary"
+header_is Access-Control-Allow-Methods "GET, POST, PUT" "the router's methods"
+header_is Access-Control-Allow-Headers "authorization, content-type, mcp-protocol-version" "the headers it reads"
+header_is Access-Control-Max-Age 600 "bounded"
+header_is Access-Control-Allow-Credentials "" "no credentials"
+# Answers: a read, an error, MCP, an admin PUT with its bearer token, a receipt post whose reply
+# waits for the log (sent later from another thread); each names the origin and exposes
+# X-Request-Id.  Without Origin, nothing but Vary on what a cache may keep.
+vanswer() { # DESCRIPTION [ORIGIN]
+  header_is Access-Control-Allow-Origin "${2:-http://localhost:5173}" "$1: names the origin"
+  header_is Vary Origin "$1: Vary"
+  header_is Access-Control-Expose-Headers X-Request-Id "$1: exposes X-Request-Id"
+  header_is Access-Control-Allow-Credentials "" "$1: no credentials"
+}
+expect 0 "GET /v1/passports from a page" -- curl -sS -i -H 'Origin: http://localhost:5173' "$V/v1/passports"
+contains "HTTP/1.1 200" "served"; vanswer "GET /v1/passports"
+expect 0 "a 404 to a page" -- curl -sS -i -H 'Origin: http://localhost:5173' "$V/v1/passports/nope"
+contains "HTTP/1.1 404" "404"; vanswer "a 404"
+expect 0 "POST /mcp from a page" -- curl -sS -i -H 'Origin: http://localhost:5173' -H 'Content-Type: application/json' \
+  -H 'MCP-Protocol-Version: 2025-06-18' --data-binary "$LIST" "$V/mcp"
+contains '"isError":false' "the tool ran"; vanswer "POST /mcp"
+expect 0 "an admin PUT from a page" -- curl -sS -i -X PUT -H 'Origin: http://localhost:5173' \
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data-binary '{"description":"from a page","allow_simulated":true}' "$V/v1/environments/from-page"
+contains "HTTP/1.1 20" "the admin action ran"; vanswer "PUT /v1/environments"
+expect 0 "a receipt posted from a page" -- curl -sS -i -H 'Origin: http://localhost:5173' \
+  -H 'Content-Type: application/json' --data-binary "{\"token\":\"$(cat "$TMP/r.jwt")\"}" "$V/v1/receipts"
+contains "HTTP/1.1 20" "logged"; vanswer "POST /v1/receipts (a reply that waited for the log)"
+expect 0 "GET /healthz without Origin" -- curl -sS -i "$V/healthz"
+header_is Access-Control-Allow-Origin "" "no Origin: no CORS"
+header_is Vary "" "no Origin, no-store: no Vary"
+expect 0 "GET /v1/log/checkpoint without Origin" -- curl -sS -i "$V/v1/log/checkpoint"
+header_is Access-Control-Allow-Origin "" "no Origin: no CORS on the checkpoint"
+header_is Vary Origin "a cacheable answer varies with Origin"
+# The gateway's receipt, to a page: named in Access-Control-Expose-Headers, so the page reads it.
+expect 0 "a chat from a page through the gateway" -- curl -sS -i -H 'Origin: http://localhost:5173' \
+  -H 'Content-Type: application/json' -H 'Authorization: Bearer sk-page' \
+  --data-binary '{"model":"echo","messages":[{"role":"user","content":"from a page"}]}' "http://$GW/v1/chat/completions"
+contains "HTTP/1.1 200" "served"
+header_is Access-Control-Allow-Origin http://localhost:5173 "the gateway names the page's origin"
+header_is Access-Control-Expose-Headers "Veritee-Receipt, Veritee-Key-Binding, Retry-After" "the receipt is exposed"
+[ -n "$(header Veritee-Receipt)" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: no receipt"; }
+
 # --- MCP-Protocol-Version: a revision the server does not speak is 400; absent is 2025-03-26 ---
 vrpc() { # VERSION BODY [URL]
   curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' -H "MCP-Protocol-Version: $1" \
@@ -118,6 +187,14 @@ for o in https://app.example.com https://APP.example.com:443 http://intranet.exa
 done
 orpc https://evil.example "$LIST" "$VR/mcp"; status_is 403 "a foreign Origin with an allow-list"
 orpc http://intranet.example "$LIST" "$VR/mcp"; status_is 403 "a listed host on another port"
+# CORS for a listed origin: granted, with the origin as the page's browser sent it (a preflight
+# is answered before admission, so it spends no rate).
+expect 0 "preflight from a listed origin" -- vpre https://APP.example.com PUT content-type "$VR/v1/environments/x"
+contains "HTTP/1.1 204" "granted"; header_is Access-Control-Allow-Origin https://APP.example.com "echoed as sent"
+expect 0 "preflight from a listed host on another port" -- vpre http://intranet.example PUT "" "$VR/v1/environments/x"
+contains "HTTP/1.1 403" "refused"; header_is Access-Control-Allow-Origin "" "names nobody"
+curl -sS -i --interface 127.0.0.9 -H 'Origin: http://intranet.example:8080' "$VR/healthz" >"$TMP/out"
+vanswer "a listed origin's answer" http://intranet.example:8080
 
 # --- the happy path over curl ---
 rpc '{"jsonrpc":"2.0","id":"a","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Observer (the verifier's dashboard at /) in a real browser: Debian's
 # chromium driven headless by playwright-core (npm), against a verifier, a
-# gateway under the TDX simulator and the echo upstream started here.  Without
-# chromium or the npm package (offline) the browser half is skipped; the HTTP
-# half (pages, headers, no inline script) always runs.
+# gateway under the TDX simulator and the echo upstream started here.  Then
+# CORS in the same browser (observer/cors.mjs): a web app's page on another
+# origin chats through the gateway and reads its receipt, a page of an unlisted
+# site gets nothing.  Without chromium or the npm package (offline) the browser
+# half is skipped; the HTTP half (pages, headers, no inline script) always runs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_lib.sh"
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
@@ -11,6 +13,10 @@ command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
 . "$HERE/deploy_lib.sh"
+# The web app's pages are served from 127.0.0.1 on a port of their own (cors.mjs), as
+# http://app.test:PORT: the origin both services list.
+PAGE_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DEPLOY_ORIGIN="http://app.test:$PAGE_PORT"
 deploy_sim obs
 
 # --- the pages over plain HTTP ---
@@ -45,7 +51,7 @@ if [ -z "$CHROMIUM" ] || ! command -v npm >/dev/null; then
 fi
 cache="${VERITEE_BUILD:-$TMP}/npm-observer"
 mkdir -p "$cache"
-cp "$HERE/observer/package.json" "$HERE/observer/observer.mjs" "$cache/"
+cp "$HERE/observer/package.json" "$HERE/observer/observer.mjs" "$HERE/observer/cors.mjs" "$cache/"
 if [ ! -d "$cache/node_modules/playwright-core" ]; then
   (cd "$cache" && timeout 120 npm install --no-audit --no-fund --silent >"$TMP/npm.log" 2>&1) ||
     { echo "browser half skipped: npm install playwright-core failed (offline?)"; tail -5 "$TMP/npm.log"; finish; exit $?; }
@@ -59,4 +65,11 @@ if [ "$st" -eq 0 ]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAIL: the Observer in chromium: exit $st"; fi
 contains "ok" "browser checks"
 [ "$failed" -eq 0 ] || cat "$TMP/out"
+cp "$TMP/out" "$TMP/observer.out"
+timeout 120 node "$cache/cors.mjs" "$V" "http://$GW" "$CHROMIUM" "$PAGE_PORT" >"$TMP/out" 2>&1
+st=$?
+if [ "$st" -eq 3 ]; then cat "$TMP/out"; echo "CORS browser half skipped"; finish; exit $?; fi
+if [ "$st" -eq 0 ]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: CORS in chromium: exit $st"; cat "$TMP/out"; fi
+contains "ok: the listed and the loopback page" "CORS browser checks"
 finish

@@ -221,12 +221,16 @@ vt_status vt_origin_check(const vt_origin_list *l, const char *value, vt_err *er
     return vt_err_set(err, VT_E_POLICY, "http: Origin %s is not allowed", shown);
 }
 
-vt_status vt_origin_check_request(const vt_origin_list *l, struct evhttp_request *req, vt_err *err)
+vt_status vt_origin_check_request(const char **value_out, const vt_origin_list *l, struct evhttp_request *req,
+                                  vt_err *err)
 {
     const struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
     const struct evkeyval *h;
     const char *value = NULL;
+    vt_status rc;
 
+    if (value_out != NULL)
+        *value_out = NULL;
     TAILQ_FOREACH(h, headers, next) {
         if (strcasecmp(h->key, "Origin") != 0)
             continue;
@@ -234,5 +238,8 @@ vt_status vt_origin_check_request(const vt_origin_list *l, struct evhttp_request
             return vt_err_set(err, VT_E_POLICY, "http: more than one Origin header is not allowed");
         value = h->value;
     }
-    return vt_origin_check(l, value, err);
+    rc = vt_origin_check(l, value, err);
+    if (rc == VT_OK && value_out != NULL)
+        *value_out = value;
+    return rc;
 }

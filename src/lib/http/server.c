@@ -50,6 +50,7 @@ struct req_state {
     vt_buf *body;
     double t0;
     struct vt_http_later *later;
+    const char *origin;             /* the allowed Origin (borrowed from ev), NULL = none: CORS */
 };
 
 /* A reply that waits: the request's evhttp object, its body and the copies the
@@ -63,6 +64,7 @@ struct vt_http_later {
     vt_http_req r;                  /* body, client and request_id point below */
     vt_buf body;
     char client[64], rid[17];
+    const char *origin;             /* as req_state's: ev's input headers live as long as ev */
     double t0;
     bool woken;
     struct vt_http_later *prev, *next;
@@ -80,6 +82,10 @@ struct vt_http_server {
     unsigned n;
     struct worker w[MAX_WORKERS];
     vt_connguard *guard; /* connection caps and the request deadline (connguard.c) */
+    /* Browsers (cors.c): the router's methods, the request headers on_request reads (and a JSON
+     * body's Content-Type), the response header send_reply adds that a client needs. */
+    char cors_methods[64];
+    vt_cors cors;
 };
 
 static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
@@ -166,9 +172,10 @@ static void record(const vt_http_server *s, const vt_http_req *r, const vt_http_
     vt_metrics_observe(s->o.metrics, "http_request_duration_seconds", labels, secs);
 }
 
-/* Headers, body, metrics and the access log line of one reply; frees resp's body. */
+/* Headers, body, metrics and the access log line of one reply; frees resp's body.  origin: the
+ * request's allowed Origin (CORS), NULL = none. */
 static void send_reply(const struct vt_http_server *s, struct evhttp_request *ev, const vt_http_req *r,
-                       vt_http_resp *resp, double t0)
+                       vt_http_resp *resp, double t0, const char *origin)
 {
     struct evkeyvalq *oh = evhttp_request_get_output_headers(ev);
     struct evbuffer *out;
@@ -180,6 +187,10 @@ static void send_reply(const struct vt_http_server *s, struct evhttp_request *ev
     evhttp_add_header(oh, "Content-Security-Policy",
                       resp->csp != NULL ? resp->csp : "default-src 'none'; frame-ancestors 'none'");
     evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
+    if (origin != NULL)
+        vt_cors_add(&s->cors, oh, origin);
+    else if (resp->cache_control != NULL) /* a cache may keep it (a tile, a page): not for a page of another origin */
+        evhttp_add_header(oh, "Vary", "Origin");
     out = evbuffer_new();
     if (out != NULL && resp->body.len > 0)
         evbuffer_add(out, resp->body.data, resp->body.len);
@@ -206,6 +217,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     char *peer = NULL, client[64] = "unknown", rid[17];
     uint8_t rnd[8] = { 0 };
     vt_err oe = { 0 };
+    const char *origin = NULL;
     ev_uint16_t peer_port = 0;
     size_t in_len = evbuffer_get_length(in);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -235,10 +247,18 @@ static void on_request(struct evhttp_request *ev, void *arg)
     /* Rate limits are the service's (the verifier's admission, admit.c: per
      * address for anonymous callers, per passport for gateways).  A page of
      * another site is refused before anything else (http/origin.c). */
-    if (vt_origin_check_request(s->o.origins, ev, &oe) != VT_OK) {
+    if (vt_origin_check_request(&origin, s->o.origins, ev, &oe) != VT_OK) {
+        evhttp_add_header(evhttp_request_get_output_headers(ev), "Vary", "Origin");
         vt_http_reply_error(&resp, 403, "origin_not_allowed",
                             "%s (a page of another site may not call this service%s%s)", oe.msg,
                             s->o.origin_hint != NULL ? "; " : "", s->o.origin_hint != NULL ? s->o.origin_hint : "");
+    } else if (origin != NULL && vt_cors_is_preflight(ev)) { /* an allowed page asks before it sends */
+        if (vt_cors_preflight(&s->cors, ev, origin, &oe) != VT_OK)
+            vt_http_reply_error(&resp, 403, "preflight_not_allowed", "%s (a page may send what this service reads)",
+                                oe.msg);
+        else
+            resp.status = 204;
+        origin = NULL; /* the preflight's own headers, not an answer's */
     } else if (in_len > s->o.max_body) {
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
         vt_http_reply_error(&resp, 413, "body_too_large", "request body of %zu bytes exceeds the %zu-byte limit",
@@ -249,13 +269,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
     } else {
         r.body = body.data != NULL ? body.data : (const uint8_t *)"";
         r.body_len = body.len;
+        rs.origin = origin;
         vt_http_dispatch(&resp, s->router, &r);
     }
     if (rs.later != NULL) { /* its finish replies; the body went with it */
         vt_buf_free(&resp.body);
         return;
     }
-    send_reply(s, ev, &r, &resp, t0);
+    send_reply(s, ev, &r, &resp, t0, origin);
     vt_buf_free(&body);
 }
 
@@ -281,6 +302,7 @@ vt_http_later *vt_http_reply_later(vt_http_resp *resp, const vt_http_req *req, v
     l->finish = finish;
     l->arg = arg;
     l->t0 = rs->t0;
+    l->origin = rs->origin;
     l->body = *rs->body; /* the body moves: req->body stays valid until finish returns */
     vt_buf_init(rs->body);
     snprintf(l->client, sizeof(l->client), "%s", req->client);
@@ -338,7 +360,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     l->finish(&resp, l->arg);
     if (resp.status == 0)
         vt_http_reply_error(&resp, 500, "internal", "the handler produced no reply");
-    send_reply(l->w->s, l->ev, &l->r, &resp, l->t0);
+    send_reply(l->w->s, l->ev, &l->r, &resp, l->t0, l->origin);
     later_release(l);
 }
 
@@ -524,6 +546,30 @@ static vt_status worker_setup(struct worker *w, vt_err *err)
     return vt_connguard_attach(s->guard, w->index, w->base, w->http, w->bound, on_request, w, err);
 }
 
+/* The server's CORS policy: Access-Control-Allow-Methods is the router's methods, in the order
+ * first routed ("GET, POST, PUT" for the verifier); the request headers are the ones on_request
+ * reads and a JSON body's Content-Type; X-Request-Id is the one header of send_reply's that a
+ * page cannot read without being told. */
+static void cors_of(struct vt_http_server *s)
+{
+    size_t used = 0;
+
+    for (size_t i = 0; i < s->router->count; i++) {
+        const char *m = s->router->routes[i].method;
+        size_t n = strlen(m);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(s->router->routes[j].method, m) == 0;
+        if (seen || used + n + 3 > sizeof(s->cors_methods)) /* ", " + NUL */
+            continue;
+        used += (size_t)snprintf(s->cors_methods + used, sizeof(s->cors_methods) - used, "%s%s",
+                                 used > 0 ? ", " : "", m);
+    }
+    s->cors.methods = s->cors_methods;
+    s->cors.headers = "authorization, content-type, mcp-protocol-version";
+    s->cors.expose = "X-Request-Id";
+}
+
 vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *opts, const vt_http_router *router,
                              vt_err *err)
 {
@@ -541,6 +587,7 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
     s->fd = -1;
     s->o = *opts;
     s->router = router;
+    cors_of(s);
     if (s->o.threads == 0)
         s->o.threads = 2;
     if (s->o.threads > MAX_WORKERS)

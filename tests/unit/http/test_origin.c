@@ -260,6 +260,7 @@ static void test_http_origin__request_headers(void **state)
     struct evhttp_request *req;
     struct evkeyvalq *h;
     vt_origin_list l;
+    const char *value = "stale";
     vt_err e = { 0 };
 
     (void)state;
@@ -267,16 +268,26 @@ static void test_http_origin__request_headers(void **state)
     req = evhttp_request_new(NULL, NULL);
     assert_non_null(req);
     h = evhttp_request_get_input_headers(req);
-    assert_int_equal(vt_origin_check_request(&l, req, &e), VT_OK); /* none */
+    assert_int_equal(vt_origin_check_request(&value, &l, req, &e), VT_OK); /* none */
+    assert_null(value);
     assert_int_equal(evhttp_add_header(h, "origin", "https://app.example.com"), 0);
-    assert_int_equal(vt_origin_check_request(&l, req, &e), VT_OK);
+    assert_int_equal(vt_origin_check_request(&value, &l, req, &e), VT_OK);
+    assert_string_equal(value, "https://app.example.com"); /* what CORS echoes: the header as sent */
+    assert_int_equal(vt_origin_check_request(NULL, &l, req, &e), VT_OK);
     /* A second Origin header, even an allowed one, makes the request ambiguous. */
     assert_int_equal(evhttp_add_header(h, "Origin", "https://app.example.com"), 0);
-    assert_int_equal(vt_origin_check_request(&l, req, &e), VT_E_POLICY);
+    assert_int_equal(vt_origin_check_request(&value, &l, req, &e), VT_E_POLICY);
     assert_non_null(strstr(e.msg, "more than one"));
+    assert_null(value);
     evhttp_clear_headers(h);
     assert_int_equal(evhttp_add_header(h, "ORIGIN", "http://evil.example"), 0);
-    assert_int_equal(vt_origin_check_request(&l, req, &e), VT_E_POLICY);
+    value = "stale";
+    assert_int_equal(vt_origin_check_request(&value, &l, req, &e), VT_E_POLICY);
+    assert_null(value); /* a refused origin is never echoed */
+    evhttp_clear_headers(h);
+    assert_int_equal(evhttp_add_header(h, "Origin", "HTTP://LOCALHOST:3000"), 0);
+    assert_int_equal(vt_origin_check_request(&value, &l, req, &e), VT_OK);
+    assert_string_equal(value, "HTTP://LOCALHOST:3000"); /* byte for byte, as the browser compares it */
     evhttp_request_free(req);
 }
 
