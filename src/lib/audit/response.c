@@ -494,11 +494,52 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     if (tool_call_kind(kind) && call_superseded(s, choice, tool))
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams tool call %d's %s after a later call started",
                           choice, tool, key);
-    if (f->done)
-        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams %s after its finish_reason", choice, key);
     t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v) };
     (*nt)++;
     json_object_del(obj, key);
+    return VT_OK;
+}
+
+bool vt__sse_choice_finished(const vt_audit_sse *s, int choice)
+{
+    return (s->choice_done[choice / 8] >> (choice % 8)) & 1;
+}
+
+/* Does v carry nothing of a reply: absent, null, or an object whose members are all null? */
+static bool empty_part(json_t *v)
+{
+    const char *key;
+    json_t *m;
+
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_object(v))
+        return false;
+    json_object_foreach(v, key, m) {
+        if (!json_is_null(m))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Choice idx after its finish_reason: nothing more of its reply may come (docs/auditors.md).  Its
+ * delta or message (any member that is not null: text of any field, seen before or new, a tool
+ * call of any index, function or custom, a call's name alone, a role, a member no one has
+ * invented yet), its text and its logprobs are refused, in this event, which is not sent; a piece
+ * there would be audited and sent after the client's program took the choice as complete.  What
+ * servers send after it passes: an empty delta ({}, null members), the finish_reason again, the
+ * usage-only last chunk (no choice at all), members that write no reply (an annotation such as
+ * content_filter_results), audited where they are like the rest of the event.
+ */
+static vt_status after_finish(json_t *ch, int idx, vt_err *err)
+{
+    static const char *const reply[] = { "delta", "message", "text", "logprobs" };
+
+    for (size_t i = 0; i < sizeof(reply) / sizeof(reply[0]); i++)
+        if (!empty_part(json_object_get(ch, reply[i])))
+            return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams more of its %s after its finish_reason",
+                              idx, reply[i]);
     return VT_OK;
 }
 
@@ -731,6 +772,8 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         if (!json_is_object(ch))
             continue;
         rc = index_of(&idx[i], ch, i, "choices", err);
+        if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
+            rc = after_finish(ch, idx[i], err);
         if (rc == VT_OK)
             rc = take_choice(t, &nt, s, ch, idx[i], i, err);
     }
@@ -757,8 +800,10 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
             rc = supersede_calls(s, json_array_get(chs, i), idx[i], err);
     for (size_t i = 0; rc == VT_OK && i < nch && !vt_audit_sse_blocked(s); i++) {
         ch = json_array_get(chs, i);
-        if (idx[i] >= 0 && json_is_string(json_object_get(ch, "finish_reason")))
-            rc = finish_choice(s, ch, idx[i], err);
+        if (idx[i] < 0 || !json_is_string(json_object_get(ch, "finish_reason")))
+            continue;
+        s->choice_done[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
+        rc = finish_choice(s, ch, idx[i], err);
     }
     for (size_t i = 0; i < nt; i++)
         json_decref(t[i].text);

@@ -88,12 +88,10 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
                 !take(s, tk, ntk, pos, held[h], i))
                 return false;
     }
-    for (size_t t = first; t < *ntk; t++) {
-        sse_field *f = vt__sse_field_find(s, idx, tk[t].kind, -1);
-        if (f != NULL && f->done)
-            return false; /* text after its finish_reason: refused by response.c */
+    if (vt__sse_choice_finished(s, idx))
+        return false; /* after its finish_reason: refused by response.c, or an empty trailer */
+    for (size_t t = first; t < *ntk; t++)
         tk[t].idx = idx;
-    }
     /* Sort this choice's fields into response.c's order (at most five). */
     for (size_t a = first + 1; a < *ntk; a++)
         for (size_t b = a; b > first && take_rank(tk[b].kind) < take_rank(tk[b - 1].kind); b--) {

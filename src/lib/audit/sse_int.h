@@ -40,7 +40,7 @@ typedef struct sse_field {
     vt_audit_stream *s; /* text: its holdback scanner (NULL for a held call) */
     sse_args *a;        /* F_TOOL_ARGS, F_FUNC_ARGS, F_TOOL_INPUT: held whole (NULL for text) */
     unsigned long born; /* the event (vt_audit_sse.events) that made it */
-    bool done;          /* its choice finished: no more text may follow */
+    bool done;          /* its choice finished (released, no longer fed) */
     bool superseded;    /* a call's text sent because a later tool call of the choice started */
 } sse_field;
 
@@ -49,6 +49,7 @@ struct vt_audit_sse {
     audit_state st; /* every string that is not a streamed field */
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
+    uint8_t choice_done[(SSE_MAX_INDEX + 8) / 8]; /* choices whose finish_reason came: bit per index */
     vt_buf last_raw;  /* the last event as sent: its id, object, created and model make the final chunk */
     vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;
@@ -67,6 +68,9 @@ vt_status vt__sse_keep_last(vt_audit_sse *s, const vt_buf *out, size_t mark, vt_
 vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err);
 /* The field of (choice, kind, tool), or NULL. */
 sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool);
+/* Did choice (an index in [0, SSE_MAX_INDEX]) have its finish_reason in an earlier event?  Nothing
+ * more of its reply may come (response.c, after_finish). */
+bool vt__sse_choice_finished(const vt_audit_sse *s, int choice);
 
 /*
  * Audits one event without building a tree, when it has the shape nearly every

@@ -256,6 +256,10 @@ static void test_audit_response__redacted_key_collision_refused(void **state)
 
 /* ---- streams ---- */
 
+#define CHUNK(body) "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"m\"," body "}"
+
+static size_t sse_agree(fixture *f, const char *const *ev, size_t n, vt_buf *sent);
+
 typedef struct sse_run {
     vt_buf all; /* every event sent, newline-separated */
     vt_status last;
@@ -361,6 +365,124 @@ static void test_audit_response__stream_unauditable_events(void **state)
         assert_int_equal(r.last, VT_E_FORMAT);
         vt_buf_free(&r.all);
     }
+}
+
+/*
+ * After a choice's finish_reason nothing more of its reply may come: a later event that writes
+ * any of it (text of any field, one seen before or a new one, a tool call of any index, function
+ * or custom, a call's name alone, a new member of the delta, logprobs) fails the stream there,
+ * and nothing of that event is sent, on both roads (sse_fast.c leaves a finished choice to the
+ * tree walk).  A piece for a new field or a new call was held and audited, and sent.
+ */
+static void test_audit_response__stream_nothing_after_finish_reason(void **state)
+{
+#define LATE(choice) CHUNK("\"choices\":[" choice "]")
+    static const char *const before[] = {
+        LATE("{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"early\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c0\",\"type\":\"function\","
+             "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}"),
+    };
+    static const char *const late[] = {
+        LATE("{\"index\":0,\"delta\":{\"content\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"refusal\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"reasoning_content\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"reasoning\":\"late\"}}"),
+        LATE("{\"index\":0,\"text\":\"late\"}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"late_id\",\"type\":\"function\","
+             "\"function\":{\"name\":\"late_fn\",\"arguments\":\"{\\\"late\\\":1}\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"late_id\",\"type\":\"function\","
+             "\"function\":{\"name\":\"late_fn\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"late\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"id\":\"late_id\",\"type\":\"custom\","
+             "\"custom\":{\"name\":\"late_fn\",\"input\":\"late\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"function_call\":{\"name\":\"late_fn\",\"arguments\":\"late\"}}}"),
+        LATE("{\"index\":0,\"delta\":{\"audio\":{\"transcript\":\"late\"}}}"),
+        LATE("{\"index\":0,\"delta\":{\"role\":\"assistant\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"content\":\"\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[]}}"),
+        LATE("{\"index\":0,\"delta\":\"late\"}"),
+        LATE("{\"index\":0,\"message\":{\"content\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{},\"logprobs\":{\"content\":[{\"token\":\"late\",\"logprob\":0}]}}"),
+        /* in an event that carries other choices too, and with a finish_reason again */
+        LATE("{\"index\":1,\"delta\":{\"content\":\"b\"}},{\"index\":0,\"delta\":{\"content\":\"late\"},"
+             "\"finish_reason\":\"stop\"}"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+        const char *ev[4] = { before[0], before[1], before[2], late[i] };
+        sse_run r;
+        sse_events(f, &r, ev, 4, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("late case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+        assert_non_null(strstr((char *)r.all.data, "early"));
+        assert_null(strstr((char *)r.all.data, "late"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 4, NULL);
+    }
+    /* A choice finished before it wrote anything is finished too. */
+    {
+        const char *ev[2] = { LATE("{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}"),
+                              LATE("{\"index\":0,\"delta\":{\"content\":\"late\"}}") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_null(strstr((char *)r.all.data, "late"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+#undef LATE
+}
+
+/*
+ * What servers send after a choice's finish_reason still passes: the usage-only last chunk
+ * (choices [], OpenAI's stream_options.include_usage, vLLM, llama.cpp with its timings, Ollama),
+ * an empty delta (with the finish_reason again, or null members), an annotation of the finished
+ * choice that writes no reply (Azure's content filter results), and another choice of an n > 1
+ * stream that goes on writing, with tool calls, after the first one finished.
+ */
+static void test_audit_response__stream_trailers_after_finish_reason(void **state)
+{
+    static const char *const ev[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}},"
+              "{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail leak.mar\"}},"
+              "{\"index\":1,\"delta\":{\"content\":\"two leak.mar\"}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ker@example.com\"},\"finish_reason\":\"stop\"}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"tool_calls\":null},\"logprobs\":null,"
+              "\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":null,\"message\":null,\"text\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"finish_reason\":null,\"content_filter_results\":{\"hate\":"
+              "{\"filtered\":false,\"severity\":\"safe\"}},\"content_filter_offsets\":{\"check_offset\":3}}]"),
+        CHUNK("\"choices\":[{\"index\":1,\"delta\":{\"content\":\"ker@example.com\",\"tool_calls\":[{\"index\":0,"
+              "\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]"),
+        CHUNK("\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"tool_calls\"}]"),
+        CHUNK("\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":4,\"total_tokens\":5},"
+              "\"timings\":{\"prompt_n\":1,\"predicted_ms\":2.5}"),
+    };
+    fixture *f = *state;
+    vt_buf sent = { 0 };
+    sse_run r;
+
+    sse_events(f, &r, ev, sizeof(ev) / sizeof(ev[0]), true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "leak.ma"));
+    assert_non_null(strstr((char *)r.all.data, "mail [EMAIL_1]"));
+    assert_non_null(strstr((char *)r.all.data, "two [EMAIL_1]"));
+    assert_non_null(strstr((char *)r.all.data, "\"severity\":\"safe\""));
+    assert_non_null(strstr((char *)r.all.data, "\"total_tokens\":5"));
+    assert_int_equal(response_emails(f->rep), 2);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    assert_false(f->rep->failed & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ev, sizeof(ev) / sizeof(ev[0]), &sent);
+    vt_buf_free(&sent);
 }
 
 /* ---- streamed tool-call arguments: held per call, audited whole and decoded ---- */
@@ -1378,8 +1500,6 @@ static void test_audit_response__token_walk_agrees(void **state)
     free(rb);
 }
 
-#define CHUNK(body) "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"m\"," body "}"
-
 static void test_audit_response__stream_fast_path_agrees(void **state)
 {
     /* As models stream: a marker split across events, caught, and every event but the one with
@@ -1486,6 +1606,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_nothing_after_finish_reason, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_trailers_after_finish_reason, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escaped_email_split, setup, teardown),
         cmocka_unit_test(test_audit_response__stream_tool_args_card_newlines_split),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escape_cut_between_events, setup,
