@@ -11,10 +11,11 @@
  * Streams: each event's JSON is audited the same way, except the text
  * fields that continue across events (content, refusal, reasoning,
  * completion text), which go through a holdback scanner (vt_audit_stream)
- * per choice and per field, so a match split across events is still caught
- * and no choice's text is dropped, and the tool calls' arguments and custom
- * input, which are held per call until the call is complete and then audited
- * whole (the arguments decoded) as a whole body's are (sse_int.h, sse_args).
+ * per choice, per holder (delta or message) and per field, so a match split
+ * across events is still caught and no choice's text is dropped, and the
+ * tool calls' arguments and custom input, which are held per call until the
+ * call is complete and then audited whole (the arguments decoded) as a whole
+ * body's are (sse_int.h, sse_args).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,8 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
 
 /* ---- streams ---- */
 
+const char *const vt__sse_holder_name[H_COUNT] = { "delta", "message" };
+
 const char *const vt__sse_field_name[F_COUNT] = { "content", "refusal",   "reasoning_content", "reasoning",
                                                  "text",    "arguments", "arguments",         "input" };
 
@@ -404,24 +407,18 @@ bool vt_audit_sse_blocked(const vt_audit_sse *s)
     return false;
 }
 
-sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool)
+vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int holder, int kind, int tool,
+                            vt_err *err)
 {
-    for (size_t i = 0; i < s->nf; i++) {
-        sse_field *f = &s->f[i];
-        if (f->choice == choice && f->kind == kind && f->tool == tool)
-            return f;
-    }
-    return NULL;
-}
-
-vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err)
-{
-    sse_field *f = vt__sse_field_find(s, choice, kind, tool);
+    sse_field *f;
     vt_status rc;
 
-    if (f != NULL) {
-        *out = f;
-        return VT_OK;
+    for (size_t i = 0; i < s->nf; i++) {
+        f = &s->f[i];
+        if (f->choice == choice && f->holder == holder && f->kind == kind && f->tool == tool) {
+            *out = f;
+            return VT_OK;
+        }
     }
     if (s->nf == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: a stream with more than %d text fields cannot be audited",
@@ -440,6 +437,7 @@ vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int ki
     }
     f->born = s->events;
     f->choice = choice;
+    f->holder = holder;
     f->kind = kind;
     f->tool = tool;
     s->nf++;
@@ -486,7 +484,8 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     if (*nt == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
                           SSE_MAX_FIELDS);
-    rc = vt__sse_field_get(&f, s, choice, kind, tool, err);
+    rc = vt__sse_field_get(&f, s, choice, holder != NULL && strcmp(holder, "message") == 0 ? H_MESSAGE : H_DELTA,
+                           kind, tool, err);
     if (rc != VT_OK)
         return rc;
     /* Sent whole already (a later call of its choice started): a piece now would reach the client
@@ -543,19 +542,20 @@ static vt_status after_finish(json_t *ch, int idx, vt_err *err)
     return VT_OK;
 }
 
-/* Takes the streamed text fields out of one choice. */
-static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int idx, size_t pos, vt_err *err)
+/* Takes the streamed text fields out of holder h (H_*) of one choice: its delta or its message. */
+static vt_status take_holder(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int h, int idx, size_t pos,
+                             vt_err *err)
 {
     static const int held[] = { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING };
-    const char *hname = json_is_object(json_object_get(ch, "delta"))     ? "delta"
-                        : json_is_object(json_object_get(ch, "message")) ? "message"
-                                                                         : NULL;
-    json_t *h = hname != NULL ? json_object_get(ch, hname) : NULL, *tc, *fc;
-    vt_status rc = take_one(t, nt, s, ch, "text", idx, F_TEXT, -1, pos, NULL, 0, err);
+    const char *hname = vt__sse_holder_name[h];
+    json_t *o = json_object_get(ch, hname), *tc, *fc;
+    vt_status rc = VT_OK;
 
-    for (size_t i = 0; rc == VT_OK && h != NULL && i < sizeof(held) / sizeof(held[0]); i++)
-        rc = take_one(t, nt, s, h, vt__sse_field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
-    tc = json_object_get(h, "tool_calls");
+    if (!json_is_object(o))
+        return VT_OK;
+    for (size_t i = 0; rc == VT_OK && i < sizeof(held) / sizeof(held[0]); i++)
+        rc = take_one(t, nt, s, o, vt__sse_field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
+    tc = json_object_get(o, "tool_calls");
     for (size_t k = 0; rc == VT_OK && k < json_array_size(tc); k++) {
         json_t *call = json_array_get(tc, k), *fn = json_object_get(call, "function");
         json_t *cu = json_object_get(call, "custom");
@@ -567,17 +567,27 @@ static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, 
         /* A call's field is made when the call first shows, with or without its text (some servers
          * send the name first): a call that starts ends the choice's earlier ones (sse_event). */
         if (rc == VT_OK && json_is_object(fn))
-            rc = vt__sse_field_get(&f, s, idx, F_TOOL_ARGS, tool, err);
+            rc = vt__sse_field_get(&f, s, idx, h, F_TOOL_ARGS, tool, err);
         if (rc == VT_OK && json_is_object(fn))
             rc = take_one(t, nt, s, fn, "arguments", idx, F_TOOL_ARGS, tool, pos, hname, k, err);
         if (rc == VT_OK && json_is_object(cu))
-            rc = vt__sse_field_get(&f, s, idx, F_TOOL_INPUT, tool, err);
+            rc = vt__sse_field_get(&f, s, idx, h, F_TOOL_INPUT, tool, err);
         if (rc == VT_OK && json_is_object(cu))
             rc = take_one(t, nt, s, cu, "input", idx, F_TOOL_INPUT, tool, pos, hname, k, err);
     }
-    fc = json_object_get(h, "function_call");
+    fc = json_object_get(o, "function_call");
     if (rc == VT_OK && json_is_object(fc))
         rc = take_one(t, nt, s, fc, "arguments", idx, F_FUNC_ARGS, -1, pos, hname, 0, err);
+    return rc;
+}
+
+/* Takes the streamed text fields out of one choice: its text, its delta's, its message's. */
+static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int idx, size_t pos, vt_err *err)
+{
+    vt_status rc = take_one(t, nt, s, ch, "text", idx, F_TEXT, -1, pos, NULL, 0, err);
+
+    for (int h = 0; rc == VT_OK && h < H_COUNT; h++)
+        rc = take_holder(t, nt, s, ch, h, idx, pos, err);
     return rc;
 }
 
@@ -657,13 +667,6 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
     return rc;
 }
 
-/* Where released text goes in choice ch: its "message" when it has one and no "delta". */
-static const char *holder_of(const json_t *ch)
-{
-    return json_is_object(json_object_get(ch, "message")) && !json_is_object(json_object_get(ch, "delta")) ? "message"
-                                                                                                           : "delta";
-}
-
 /* Held pieces go out as "" in their events; the whole, audited, when the call is complete. */
 static vt_status call_hold(vt_audit_sse *s, sse_field *f, const char *p, size_t n, vt_err *err)
 {
@@ -716,7 +719,7 @@ static vt_status release_into(vt_audit_sse *s, json_t *ch, sse_field *f, vt_err 
     s->txt.len = 0;
     rc = field_finish(s, f, &s->txt, err);
     if (rc == VT_OK && s->txt.len > 0 && !state_blocked(s->x->c, field_state(f)))
-        rc = put_text(ch, holder_of(ch), SIZE_MAX, f, s->txt.data, s->txt.len, err);
+        rc = put_text(ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, s->txt.data, s->txt.len, err);
     return rc;
 }
 
@@ -760,6 +763,7 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
     size_t nt = 0;
     json_t *chs = json_object_get(doc, "choices"), *r = NULL, *ch;
     int idx[SSE_MAX_INDEX + 1];
+    uint8_t seen[(SSE_MAX_INDEX + 8) / 8] = { 0 };
     size_t nch = json_array_size(chs);
     vt_status rc = VT_OK;
 
@@ -772,6 +776,13 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         if (!json_is_object(ch))
             continue;
         rc = index_of(&idx[i], ch, i, "choices", err);
+        /* Twice in one event: its text is fed in array order, but what its finish_reason releases
+         * goes into the object that has it, so a client joining them in order would read pieces
+         * side by side that the scan read apart. */
+        if (rc == VT_OK && (seen[idx[i] / 8] >> (idx[i] % 8)) & 1)
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d is twice in one stream event", idx[i]);
+        if (rc == VT_OK)
+            seen[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
         if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
             rc = after_finish(ch, idx[i], err);
         if (rc == VT_OK)
@@ -913,8 +924,7 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
                 if (ch == NULL || json_array_append_new(chs, ch) != 0)
                     ch = NULL;
             }
-            rc = ch != NULL ? put_text(ch, f->kind == F_TEXT ? NULL : "delta", SIZE_MAX, f, rest[i].data,
-                                       rest[i].len, err)
+            rc = ch != NULL ? put_text(ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, rest[i].data, rest[i].len, err)
                             : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
         }
         if (rc == VT_OK && json_array_size(chs) > 0)

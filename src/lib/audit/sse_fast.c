@@ -51,8 +51,9 @@ static int take_rank(int kind)
     return kind == F_TEXT ? -1 : kind;
 }
 
-/* One choice object at token o: its index and its streamed fields, or false (not this shape). */
-static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t *ntk)
+/* One choice object at token o: its index and its streamed fields, or false (not this shape).  seen:
+ * the indexes of the event's choices so far (one twice is refused by response.c). */
+static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t *ntk, uint8_t *seen)
 {
     static const int held[] = { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING };
     const vt_jt_list *l = &s->tw->l;
@@ -88,8 +89,9 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
                 !take(s, tk, ntk, pos, held[h], i))
                 return false;
     }
-    if (vt__sse_choice_finished(s, idx))
-        return false; /* after its finish_reason: refused by response.c, or an empty trailer */
+    if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1)
+        return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice */
+    seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
     for (size_t t = first; t < *ntk; t++)
         tk[t].idx = idx;
     /* Sort this choice's fields into response.c's order (at most five). */
@@ -106,6 +108,7 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
 static bool shape(vt_audit_sse *s, fast_take *tk, size_t *ntk)
 {
     const vt_jt_list *l = &s->tw->l;
+    uint8_t seen[(SSE_MAX_INDEX + 8) / 8] = { 0 };
     size_t i = 1;
 
     *ntk = 0;
@@ -116,7 +119,7 @@ static bool shape(vt_audit_sse *s, fast_take *tk, size_t *ntk)
         if (vt__jt_key_is(l, k, "choices") && v->kind == VT_JT_ARR) {
             size_t c = i + 2, pos = 0;
             for (; l->t[c].kind != VT_JT_ARR_END; c = vt__jt_skip(l, c), pos++)
-                if (l->t[c].kind != VT_JT_OBJ || pos > SSE_MAX_INDEX || !choice(s, c, pos, tk, ntk))
+                if (l->t[c].kind != VT_JT_OBJ || pos > SSE_MAX_INDEX || !choice(s, c, pos, tk, ntk, seen))
                     return false;
         }
         i = vt__jt_skip(l, i + 1);
@@ -150,7 +153,7 @@ vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     /* The streamed fields, fed in response.c's order; a block stops the feeding there. */
     for (size_t i = 0; rc == VT_OK && i < ntk; i++) {
         const vt_jt *t = &s->tw->l.t[tk[i].val];
-        rc = vt__sse_field_get(&tk[i].f, s, tk[i].idx, tk[i].kind, -1, err);
+        rc = vt__sse_field_get(&tk[i].f, s, tk[i].idx, H_DELTA, tk[i].kind, -1, err);
         if (rc != VT_OK)
             break;
         s->txt.len = 0;

@@ -34,9 +34,16 @@ typedef struct sse_args {
     audit_state st; /* the findings of the audit, made when the call is complete */
 } sse_args;
 
+/* Where a choice's streamed fields are: its "delta", or its "message" (some servers send chunks with
+ * one, some with both, the same text in each).  A client may join either, so each has its own
+ * fields (vt__sse_holder_name); a completion's "text" is the choice's own (H_DELTA). */
+enum { H_DELTA, H_MESSAGE, H_COUNT };
+extern const char *const vt__sse_holder_name[H_COUNT];
+
 typedef struct sse_field {
     int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call) */
     int kind;           /* F_* */
+    int holder;         /* H_*: what a client joins its text from */
     vt_audit_stream *s; /* text: its holdback scanner (NULL for a held call) */
     sse_args *a;        /* F_TOOL_ARGS, F_FUNC_ARGS, F_TOOL_INPUT: held whole (NULL for text) */
     unsigned long born; /* the event (vt_audit_sse.events) that made it */
@@ -64,10 +71,9 @@ struct vt_audit_sse {
 /* Keeps out[mark..] (an event just sent, by either path) as the stream's last event. */
 vt_status vt__sse_keep_last(vt_audit_sse *s, const vt_buf *out, size_t mark, vt_err *err);
 
-/* The field of (choice, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */
-vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err);
-/* The field of (choice, kind, tool), or NULL. */
-sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool);
+/* The field of (choice, holder, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */
+vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int holder, int kind, int tool,
+                            vt_err *err);
 /* Did choice (an index in [0, SSE_MAX_INDEX]) have its finish_reason in an earlier event?  Nothing
  * more of its reply may come (response.c, after_finish). */
 bool vt__sse_choice_finished(const vt_audit_sse *s, int choice);

@@ -485,6 +485,155 @@ static void test_audit_response__stream_trailers_after_finish_reason(void **stat
     vt_buf_free(&sent);
 }
 
+/* What the client's program reads of field key of choice ch's holder ("delta" or "message"; NULL:
+ * the choice itself) once it has joined the pieces of every event sent, in the order they come. */
+static char *client_text(const sse_run *r, int ch, const char *holder, const char *key)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c, *v;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) != ch)
+                continue;
+            v = json_object_get(holder != NULL ? json_object_get(c, holder) : c, key);
+            if (json_is_string(v))
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+/*
+ * Two objects for the same choice in one event, the first with its finish_reason: the second's
+ * text was fed after the first's, but the rest the finish released went into the first, so a
+ * client joining them in order read the end of the text before its middle, two pieces the scan
+ * never saw side by side (the end of an address before its start).  Refused now, on both roads.
+ */
+static void test_audit_response__stream_choice_twice_in_one_event(void **state)
+{
+    char q[600], ev1[800];
+    fixture *f = *state;
+    sse_run r;
+
+    /* The scan reads "mple.com <filler> leak.marker@exa": no address.  The finish released the
+     * held tail ("... leak.marker@exa") into the first object, the start ("mple.com ...") went
+     * into the second: the client read "... leak.marker@example.com ...". */
+    snprintf(q, sizeof(q), "mple.com %0400d leak.marker@exa", 0);
+    snprintf(ev1, sizeof(ev1),
+             CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"stop\"},"
+                   "{\"index\":0,\"delta\":{\"content\":\"%s\"}}]"), q);
+    {
+        const char *ev[1] = { ev1 };
+        char *got;
+        sse_events(f, &r, ev, 1, true);
+        got = client_text(&r, 0, "delta", "content");
+        assert_null(strstr(got, "leak.marker@example.com"));
+        free(got);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_non_null(strstr(r.err.msg, "twice"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 1, NULL);
+    }
+    /* Without a finish_reason too (the fast path's shape). */
+    {
+        const char *ev[1] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}},"
+                                    "{\"index\":0,\"delta\":{\"content\":\"b\"}}]") };
+        sse_events(f, &r, ev, 1, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 1, NULL), 0);
+    }
+    /* An index written once and defaulted once (position 0) is the same choice. */
+    {
+        const char *ev[1] = { CHUNK("\"choices\":[{\"delta\":{\"content\":\"a\"}},"
+                                    "{\"index\":0,\"delta\":{\"content\":\"b\"}}]") };
+        sse_events(f, &r, ev, 1, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 1, NULL);
+    }
+}
+
+/*
+ * Servers that send a chunk's text twice, in "delta" and in "message" (text-generation-webui's
+ * and h2oGPT's OpenAI APIs): a client may join either.  The message's pieces were scanned each on
+ * its own, so an address split between two events reached a client that joins "message"; a
+ * stream that wrote in one holder, then the other, had one scanner for both, whose releases, cut
+ * between the two, joined in one holder what the scan had read apart.  Each holder's text now
+ * goes through its own holdback scanner: a client that joins either reads what its scanner read.
+ */
+static void test_audit_response__stream_delta_and_message_both_audited(void **state)
+{
+#define BOTH(text, fin) CHUNK("\"choices\":[{\"index\":0,\"finish_reason\":" fin ",\"message\":{\"role\":\"assistant\"," \
+                              "\"content\":\"" text "\"},\"delta\":{\"role\":\"assistant\",\"content\":\"" text "\"}}]")
+    static const char *const copies[] = {
+        BOTH("", "null"), BOTH("mail leak.marker@exa", "null"), BOTH("mple.com now", "null"), BOTH("", "\"stop\""),
+    };
+    /* A delta that writes nothing and a message that writes the address in two pieces. */
+    static const char *const message_only[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"message\":{\"content\":\"mail leak.marker@exa\"}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"message\":{\"content\":\"mple.com now\"}}]"),
+    };
+#undef BOTH
+    fixture *f = *state;
+    char d1[400], ev1[600];
+    sse_run r;
+
+    /* A delta-only reader (the OpenAI SDKs) and a message in between: one scanner for both holders
+     * released the byte 257 from the end of the delta's text ('#') into the message's event, so
+     * the delta's reader read the two halves of the address side by side. */
+    snprintf(d1, sizeof(d1), "mail leak.marker@exa#mple.com%248s", "");
+    snprintf(ev1, sizeof(ev1), CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]"), d1);
+    {
+        const char *ev[3] = { ev1, CHUNK("\"choices\":[{\"index\":0,\"message\":{\"content\":\"Z\"}}]"),
+                              CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]") };
+        char *got;
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_OK);
+        got = client_text(&r, 0, "delta", "content");
+        assert_null(strstr(got, "leak.marker@example.com"));
+        assert_string_equal(got, d1);
+        free(got);
+        got = client_text(&r, 0, "message", "content");
+        assert_string_equal(got, "Z");
+        free(got);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+
+    sse_events(f, &r, copies, 4, true);
+    assert_int_equal(r.last, VT_OK);
+    for (int h = 0; h < 2; h++) {
+        char *got = client_text(&r, 0, h == 0 ? "delta" : "message", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+    }
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, copies, 4, NULL);
+
+    /* Ended without a finish_reason: the last chunk gives each holder its rest. */
+    sse_events(f, &r, message_only, 2, true);
+    assert_int_equal(r.last, VT_OK);
+    {
+        char *got = client_text(&r, 0, "message", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+    }
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, message_only, 2, NULL);
+}
+
 /* ---- streamed tool-call arguments: held per call, audited whole and decoded ---- */
 
 /* One chunk of choice ch carrying a piece of the text of tool call tool of the given type
@@ -1606,6 +1755,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_nothing_after_finish_reason, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_trailers_after_finish_reason, setup,
