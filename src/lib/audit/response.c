@@ -479,8 +479,13 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     sse_field *f = NULL;
     vt_status rc;
 
+    /* Text written as parts (an array, as Mistral streams content) or as anything but a string: a
+     * client that joins the parts of every event would read text scanned event by event. */
+    if (v != NULL && !json_is_string(v) && !json_is_null(v) && !held_whole(kind))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as something other than a string",
+                          choice, key);
     if (!json_is_string(v))
-        return VT_OK; /* null, absent or structured: audited with the rest of the event */
+        return VT_OK; /* null, absent, or a call's structured text: audited with the rest of the event */
     if (*nt == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
                           SSE_MAX_FIELDS);

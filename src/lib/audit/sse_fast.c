@@ -72,6 +72,8 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
         } else if (vt__jt_key_is(l, k, "message")) {
             return false;
         } else if (vt__jt_key_is(l, k, "text")) {
+            if (v->kind != VT_JT_STR && v->kind != VT_JT_NULL)
+                return false; /* text as parts: refused by response.c */
             if (v->kind == VT_JT_STR && !take(s, tk, ntk, pos, F_TEXT, i))
                 return false;
         } else if (vt__jt_key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
@@ -84,10 +86,12 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
         const vt_jt *k = &l->t[i];
         if (vt__jt_key_is(l, k, "tool_calls") || vt__jt_key_is(l, k, "function_call"))
             return false; /* a call's arguments or custom input: held whole, by response.c */
-        for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++)
-            if (vt__jt_key_is(l, k, vt__sse_field_name[held[h]]) && l->t[i + 1].kind == VT_JT_STR &&
-                !take(s, tk, ntk, pos, held[h], i))
-                return false;
+        for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++) {
+            if (!vt__jt_key_is(l, k, vt__sse_field_name[held[h]]) || l->t[i + 1].kind == VT_JT_NULL)
+                continue;
+            if (l->t[i + 1].kind != VT_JT_STR || !take(s, tk, ntk, pos, held[h], i))
+                return false; /* text as parts: refused by response.c */
+        }
     }
     if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1)
         return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice */

@@ -634,6 +634,47 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
     (void)sse_agree(f, message_only, 2, NULL);
 }
 
+/*
+ * A streamed text field written as parts (an array of {"type":"text","text":...}, as Mistral's
+ * API streams content) or as an object: a client that joins the parts of every event reads text
+ * that was scanned event by event, so an address split between two events' parts reached it.
+ * Such a field cannot be audited across events and is refused, on both roads; null passes.
+ */
+static void test_audit_response__stream_structured_text_refused(void **state)
+{
+    static const char *const bad[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":{\"text\":\"mail leak.marker@exa\"}}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"message\":{\"refusal\":[\"mail leak.marker@exa\"]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"text\":[\"mail leak.marker@exa\"]}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":1}}]"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *ev[2] = { bad[i], CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\","
+                                            "\"text\":\"mple.com\"}]}}]") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_null(strstr((char *)r.all.data, "leak.marker"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+    {
+        const char *ev[2] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"refusal\":null,"
+                                    "\"reasoning_content\":null,\"reasoning\":null},\"text\":null}]"),
+                              CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        assert_int_equal(r.last, VT_OK);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 2, NULL), 2);
+    }
+}
+
 /* ---- streamed tool-call arguments: held per call, audited whole and decoded ---- */
 
 /* One chunk of choice ch carrying a piece of the text of tool call tool of the given type
@@ -1755,6 +1796,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_structured_text_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
                                         teardown),
