@@ -157,6 +157,16 @@ def trailer_events():
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
+def name_split_events():
+    """A tool call whose name comes in two pieces, each clean, that the client's program joins
+    into the marker address (as the OpenAI SDKs join every string of a delta)."""
+    ev = [tool_chunk([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "leak.marker@exa"}}],
+                     role="assistant"),
+          tool_chunk([{"index": 0, "function": {"name": "mple.com", "arguments": "{}"}}]),
+          chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}])]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
 def deep_args_events():
     """A tool call still open at the end of the stream whose arguments nest past the audit's limit."""
     deep = "[" * 70 + '"leak.marker\\u0040example.com"' + "]" * 70
@@ -198,6 +208,8 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, custom_events().encode()
     if mode == "stream-late-call":
         return 200, {"Content-Type": "text/event-stream"}, late_call_events().encode()
+    if mode == "stream-name-split":
+        return 200, {"Content-Type": "text/event-stream"}, name_split_events().encode()
     if mode == "stream-trailers":
         return 200, {"Content-Type": "text/event-stream"}, trailer_events().encode()
     if mode == "stream-args-deep":

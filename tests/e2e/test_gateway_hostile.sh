@@ -204,6 +204,14 @@ lacks "call_late" "stream-late-call: the late call's id"
 lacks "[DONE]" "stream-late-call: no [DONE]"
 contains '{\"text\": \"hi\"}' "stream-late-call: the call before it is sent whole"
 receipt_says '.streamed and .coverage.failed == ["response"]' "stream-late-call: the receipt says the response failed"
+# A tool call's name in two clean pieces that the client's program joins into the marker: the
+# stream ends with an error event at the second piece, and the joined name is not the marker.
+post stream-name-split s
+contains '"code":"upstream_unauditable"' "stream-name-split: error event"
+lacks "[DONE]" "stream-name-split: no [DONE]"
+if joined_calls function "$TMP/out" 'assert "example.com" not in calls[0]["name"], calls'; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-name-split: the joined name is the marker"; fi
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-name-split: the receipt says the response failed"
 # What servers send after a finish_reason (an empty delta, the finish_reason again, a content-filter
 # annotation, the usage-only chunk with timings) still passes, audited.
 post stream-trailers s

@@ -375,6 +375,7 @@ void vt_audit_sse_free(vt_audit_sse *s)
             vt_buf_free(&s->f[i].a->held);
         free(s->f[i].a);
     }
+    free(s->joins);
     vt_buf_free(&s->last_raw);
     vt_buf_free(&s->txt);
     if (s->tw != NULL)
@@ -762,6 +763,136 @@ static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *e
     return rc;
 }
 
+/* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
+static vt_status found_in(vt_audit_sse *s, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
+{
+    audit_state st;
+    vt_status rc;
+
+    state_init(&st, s->x->c);
+    rc = vt__audit_scan_text(s->x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
+    *found = 0;
+    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+        *found += st.counts[t];
+    return rc;
+}
+
+/* The place at path, made when absent. */
+static vt_status join_at(sse_join **out, vt_audit_sse *s, const char *path, size_t plen, vt_err *err)
+{
+    sse_join *j;
+
+    *out = NULL;
+    for (size_t i = 0; i < s->njoins; i++)
+        if (s->joins[i].path_len == plen && memcmp(s->joins[i].path, path, plen) == 0) {
+            *out = &s->joins[i];
+            return VT_OK;
+        }
+    if (s->njoins == SSE_MAX_JOINS)
+        return vt_err_set(err, VT_E_LIMIT, "audit: a stream with more than %d joined strings cannot be audited",
+                          SSE_MAX_JOINS);
+    if (s->njoins == s->joins_cap) {
+        size_t cap = s->joins_cap == 0 ? 8 : s->joins_cap * 2;
+        sse_join *n = realloc(s->joins, cap * sizeof(*n));
+        if (n == NULL)
+            return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        s->joins = n;
+        s->joins_cap = cap;
+    }
+    j = &s->joins[s->njoins++];
+    memset(j, 0, sizeof(*j));
+    memcpy(j->path, path, plen);
+    j->path_len = plen;
+    *out = j;
+    return VT_OK;
+}
+
+/*
+ * One piece (as sent, audited) of the string at path: what a client that joins the pieces reads
+ * is the place's tail and this piece side by side.  Each was scanned on its own; a finding only
+ * the join shows (it spans them) cannot be redacted in what was sent already, so it fails the
+ * stream.  The place keeps the last VT_AUDIT_HOLDBACK bytes of the join, from a character's start.
+ */
+static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, const char *p, size_t n, vt_err *err)
+{
+    vt_buf cat;
+    sse_join *j = NULL;
+    uint32_t both = 0, piece = 0;
+    size_t from;
+    vt_status rc = n > 0 ? join_at(&j, s, path, plen, err) : VT_OK;
+
+    if (rc != VT_OK || n == 0)
+        return rc;
+    vt_buf_init(&cat);
+    rc = vt_buf_append(&cat, j->tail, j->tail_len, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&cat, p, n, err);
+    if (rc == VT_OK && j->tail_len > 0)
+        rc = found_in(s, cat.data, cat.len, &both, err);
+    if (rc == VT_OK && j->tail_len > 0)
+        rc = found_in(s, (const uint8_t *)p, n, &piece, err);
+    if (rc == VT_OK && both > j->tail_found + piece)
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: a string joined across stream events holds a finding no piece "
+                        "of it does");
+    from = cat.len > sizeof(j->tail) ? cat.len - sizeof(j->tail) : 0;
+    while (rc == VT_OK && from < cat.len && (cat.data[from] & 0xC0) == 0x80)
+        from++;
+    if (rc == VT_OK) {
+        j->tail_len = cat.len - from;
+        memcpy(j->tail, cat.data + from, j->tail_len);
+        rc = found_in(s, j->tail, j->tail_len, &j->tail_found, err);
+    }
+    vt_buf_free(&cat);
+    return rc;
+}
+
+/*
+ * The strings of v (a choice's delta or message, or a value in it) at path, as the OpenAI SDKs
+ * join them across events: an object's members by key, but "index" and "type", which replace; a
+ * list's objects by their "index".  The streamed fields were taken out already.
+ */
+static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, vt_err *err)
+{
+    const char *key;
+    json_t *m;
+    vt_status rc = VT_OK;
+    size_t i;
+
+    if (json_is_string(v))
+        return join_check(s, path, plen, json_string_value(v), json_string_length(v), err);
+    if (depth > MAX_DEPTH)
+        return vt_err_set(err, VT_E_LIMIT, "audit: response nests deeper than %d", MAX_DEPTH);
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m) {
+            size_t klen = strlen(key);
+            if (strcmp(key, "index") == 0 || strcmp(key, "type") == 0 || json_is_null(m) || json_is_number(m) ||
+                json_is_boolean(m))
+                continue;
+            if (plen + 1 + klen >= SSE_MAX_PATH)
+                return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+            path[plen] = '/';
+            memcpy(path + plen + 1, key, klen);
+            rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+            if (rc != VT_OK)
+                return rc;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m) {
+            json_t *ix = json_object_get(m, "index");
+            char seg[32];
+            int sl = json_is_integer(ix) ? snprintf(seg, sizeof(seg), "/[%lld]", (long long)json_integer_value(ix))
+                                         : snprintf(seg, sizeof(seg), "/#%zu", i);
+            if (plen + (size_t)sl >= SSE_MAX_PATH)
+                return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+            memcpy(path + plen, seg, (size_t)sl);
+            rc = join_walk(s, m, path, plen + (size_t)sl, depth + 1, err);
+            if (rc != VT_OK)
+                return rc;
+        }
+    }
+    return rc;
+}
+
 static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
 {
     taken t[SSE_MAX_FIELDS];
@@ -799,6 +930,16 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
     if (rc == VT_OK && r != NULL) /* a key of the top-level object was redacted */
         rc = vt_err_set(err, VT_E_FORMAT, "audit: a stream event's top-level key holds a finding");
     chs = json_object_get(doc, "choices");
+    /* The other strings of each delta and message, as the client joins them. */
+    for (size_t i = 0; rc == VT_OK && i < nch; i++) {
+        for (int h = 0; rc == VT_OK && idx[i] >= 0 && h < H_COUNT; h++) {
+            char path[SSE_MAX_PATH];
+            json_t *o = json_object_get(json_array_get(chs, i), vt__sse_holder_name[h]);
+            int plen = snprintf(path, sizeof(path), "%d/%s", idx[i], vt__sse_holder_name[h]);
+            if (json_is_object(o))
+                rc = join_walk(s, o, path, (size_t)plen, 2, err);
+        }
+    }
     for (size_t i = 0; rc == VT_OK && i < nt; i++) {
         const char *p = json_string_value(t[i].text);
         size_t n = json_string_length(t[i].text);

@@ -4,7 +4,8 @@
  * A model streams one small chunk per token, and building a jansson tree of
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
- * as strings (or a completion's "text"), no finish_reason yet, no tool calls
+ * as strings (or a completion's "text") and no other string (a role, which
+ * response.c joins across events), no finish_reason yet, no tool calls
  * (function or custom: their text is held whole by response.c), no usage.
  * Such an event goes through the token walk (audit/tokens.c: a reader that
  * accepts a strict subset of what jansson's strict load accepts,
@@ -84,14 +85,19 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
     i = delta != 0 ? delta + 1 : l->n;
     for (; i < l->n && l->t[i].kind != VT_JT_OBJ_END; i = vt__jt_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
+        vt_jt_kind vk = l->t[i + 1].kind;
+        bool streamed = false;
         if (vt__jt_key_is(l, k, "tool_calls") || vt__jt_key_is(l, k, "function_call"))
             return false; /* a call's arguments or custom input: held whole, by response.c */
         for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++) {
-            if (!vt__jt_key_is(l, k, vt__sse_field_name[held[h]]) || l->t[i + 1].kind == VT_JT_NULL)
+            if (!vt__jt_key_is(l, k, vt__sse_field_name[held[h]]))
                 continue;
-            if (l->t[i + 1].kind != VT_JT_STR || !take(s, tk, ntk, pos, held[h], i))
+            streamed = true;
+            if (vk != VT_JT_NULL && (vk != VT_JT_STR || !take(s, tk, ntk, pos, held[h], i)))
                 return false; /* text as parts: refused by response.c */
         }
+        if (!streamed && (vk == VT_JT_STR || vk == VT_JT_OBJ || vk == VT_JT_ARR))
+            return false; /* another string of the delta (the role): joined across events by response.c */
     }
     if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1)
         return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice */

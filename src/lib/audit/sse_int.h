@@ -51,12 +51,31 @@ typedef struct sse_field {
     bool superseded;    /* a call's text sent because a later tool call of the choice started */
 } sse_field;
 
+/*
+ * A string of a choice's delta or message that is not a streamed field (a call's id and name, the
+ * role, a member no one has invented yet): the OpenAI SDKs' stream helpers join its pieces across
+ * events as they join the text, so what they build is scanned at each piece with the tail of what
+ * came before (response.c, join_check).  Matches are at most VT_AUDIT_HOLDBACK bytes long, so that
+ * many bytes of the join are enough.
+ */
+#define SSE_MAX_JOINS 256 /* places (choice, holder, path) per stream */
+#define SSE_MAX_PATH 128  /* bytes of a place's path */
+typedef struct sse_join {
+    char path[SSE_MAX_PATH];
+    size_t path_len;
+    uint8_t tail[VT_AUDIT_HOLDBACK]; /* the end of what was sent there, joined */
+    size_t tail_len;
+    uint32_t tail_found; /* findings a scan of tail alone makes */
+} sse_join;
+
 struct vt_audit_sse {
     vt_audit_ctx *x;
     audit_state st; /* every string that is not a streamed field */
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
     uint8_t choice_done[(SSE_MAX_INDEX + 8) / 8]; /* choices whose finish_reason came: bit per index */
+    sse_join *joins;                              /* made on first use, grown to SSE_MAX_JOINS */
+    size_t njoins, joins_cap;
     vt_buf last_raw;  /* the last event as sent: its id, object, created and model make the final chunk */
     vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;

@@ -675,6 +675,127 @@ static void test_audit_response__stream_structured_text_refused(void **state)
     }
 }
 
+/* What the OpenAI SDKs' stream helpers build of a delta (openai-python's accumulate_delta): every
+ * string is joined with the earlier ones at its place, but "index" and "type"; objects are merged;
+ * lists of objects are merged by their "index". */
+static void sdk_accumulate(json_t *acc, json_t *delta)
+{
+    const char *key;
+    json_t *dv;
+
+    json_object_foreach(delta, key, dv) {
+        json_t *av = json_object_get(acc, key);
+        if (av == NULL || json_is_null(av) || strcmp(key, "index") == 0 || strcmp(key, "type") == 0) {
+            json_object_set_new(acc, key, json_deep_copy(dv));
+        } else if (json_is_string(av) && json_is_string(dv)) {
+            char *cat = NULL;
+            assert_true(asprintf(&cat, "%s%s", json_string_value(av), json_string_value(dv)) >= 0);
+            json_object_set_new(acc, key, json_string(cat));
+            free(cat);
+        } else if (json_is_object(av) && json_is_object(dv)) {
+            sdk_accumulate(av, dv);
+        } else if (json_is_array(av) && json_is_array(dv)) {
+            size_t i, k;
+            json_t *d, *a;
+            json_array_foreach(dv, i, d) {
+                json_t *to = NULL;
+                json_array_foreach(av, k, a)
+                    if (json_equal(json_object_get(a, "index"), json_object_get(d, "index")))
+                        to = a;
+                if (to != NULL)
+                    sdk_accumulate(to, d);
+                else
+                    json_array_append_new(av, json_deep_copy(d));
+            }
+        }
+    }
+}
+
+/* The delta of choice 0 an SDK client builds from every event sent, as compact JSON; caller frees. */
+static char *sdk_message(const sse_run *r)
+{
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+    json_t *acc = json_object();
+    char *js;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c;
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) == 0 && json_is_object(json_object_get(c, "delta")))
+                sdk_accumulate(acc, json_object_get(c, "delta"));
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    js = json_dumps(acc, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(js);
+    json_decref(acc);
+    return js;
+}
+
+/*
+ * The other strings of a delta are joined across events too by the SDKs' stream helpers (a call's
+ * id and name, the role, a member no one has invented yet, such as audio.transcript), but were
+ * scanned each event on its own, so an address split between two events' pieces of a tool call's
+ * name reached the client's program whole.  What the client builds by joining is scanned at each
+ * piece (with the last 256 bytes before it) and a finding only the join shows fails the stream;
+ * the role repeated in every chunk, as some servers send it, passes.
+ */
+static void test_audit_response__stream_joined_strings(void **state)
+{
+#define D(delta) CHUNK("\"choices\":[{\"index\":0,\"delta\":" delta "}]")
+    static const char *const split[][2] = {
+        { D("{\"tool_calls\":[{\"index\":0,\"id\":\"c0\",\"type\":\"function\",\"function\":{\"name\":\"leak.marker@exa\"}}]}"),
+          D("{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"mple.com\",\"arguments\":\"{}\"}}]}") },
+        { D("{\"tool_calls\":[{\"index\":0,\"id\":\"leak.marker@exa\",\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}"),
+          D("{\"tool_calls\":[{\"index\":0,\"id\":\"mple.com\"}]}") },
+        { D("{\"tool_calls\":[{\"index\":1,\"type\":\"custom\",\"custom\":{\"name\":\"leak.marker@exa\"}}]}"),
+          D("{\"tool_calls\":[{\"index\":1,\"custom\":{\"name\":\"mple.com\",\"input\":\"x\"}}]}") },
+        { D("{\"function_call\":{\"name\":\"leak.marker@exa\"}}"), D("{\"function_call\":{\"name\":\"mple.com\"}}") },
+        { D("{\"role\":\"leak.marker@exa\"}"), D("{\"role\":\"mple.com\"}") },
+        { D("{\"x_note\":\"leak.marker@exa\"}"), D("{\"x_note\":\"mple.com\"}") },
+        { D("{\"audio\":{\"id\":\"a\",\"transcript\":\"mail leak.marker@exa\"}}"),
+          D("{\"audio\":{\"transcript\":\"mple.com now\"}}") },
+    };
+    static const char *const repeated[] = {
+        D("{\"role\":\"assistant\",\"content\":\"hi \"}"), D("{\"role\":\"assistant\",\"content\":\"there\"}"),
+        D("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\","
+          "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}"),
+        D("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"},\"finish_reason\":\"tool_calls\"}]"),
+    };
+#undef D
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(split) / sizeof(split[0]); i++) {
+        sse_run r;
+        char *got;
+        sse_events(f, &r, split[i], 2, true);
+        got = sdk_message(&r);
+        if (strstr(got, "leak.marker@example.com") != NULL || r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s, the client builds %s", i, vt_status_str(r.last), got);
+        free(got);
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, split[i], 2, NULL);
+    }
+    {
+        sse_run r;
+        char *got;
+        sse_events(f, &r, repeated, sizeof(repeated) / sizeof(repeated[0]), true);
+        assert_int_equal(r.last, VT_OK);
+        got = sdk_message(&r);
+        assert_non_null(strstr(got, "\"content\":\"hi there\""));
+        assert_non_null(strstr(got, "\"name\":\"get_weather\""));
+        free(got);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, repeated, sizeof(repeated) / sizeof(repeated[0]), NULL);
+    }
+}
+
 /* ---- streamed tool-call arguments: held per call, audited whole and decoded ---- */
 
 /* One chunk of choice ch carrying a piece of the text of tool call tool of the given type
@@ -1692,7 +1813,8 @@ static void test_audit_response__token_walk_agrees(void **state)
 
 static void test_audit_response__stream_fast_path_agrees(void **state)
 {
-    /* As models stream: a marker split across events, caught, and every event but the one with
+    /* As models stream: a marker split across events, caught, and every event but the first (its
+     * role: the delta's other strings are joined across events by the tree walk) and the one with
      * finish_reason audited without a tree. */
     static const char *const typical[] = {
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
@@ -1742,7 +1864,7 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
         "",
     };
     /* A custom tool call whose input writes an e-mail in two pieces: held whole by the tree walk,
-     * which every event with a tool call takes; the role chunk before it takes the fast path. */
+     * which every event with a tool call takes, and the role chunk before it. */
     static const char *const custom[] = {
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]"),
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"type\":\"custom\","
@@ -1754,11 +1876,11 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
     fixture *f = *state;
     vt_buf sent = { 0 };
 
-    assert_int_equal(sse_agree(f, custom, 4, &sent), 1);
+    assert_int_equal(sse_agree(f, custom, 4, &sent), 0);
     assert_null(strstr((char *)sent.data, "jane"));
     assert_non_null(strstr((char *)sent.data, "\"input\":\"echo [EMAIL_1]\""));
     vt_buf_free(&sent);
-    assert_int_equal(sse_agree(f, typical, 4, &sent), 3);
+    assert_int_equal(sse_agree(f, typical, 4, &sent), 2);
     assert_null(strstr((char *)sent.data, "leak.ma"));
     assert_non_null(strstr((char *)sent.data, "[EMAIL_1]"));
     vt_buf_free(&sent);
@@ -1796,6 +1918,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_joined_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_structured_text_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
