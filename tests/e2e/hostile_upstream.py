@@ -130,6 +130,43 @@ def custom_events():
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
+def late_call_events():
+    """A tool call that starts after its choice's finish_reason (the client's program took the
+    choice as complete), writing the marker, then a usage chunk and [DONE]."""
+    ev = [tool_chunk([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "send", "arguments": ""}}],
+                     role="assistant", content=None),
+          tool_chunk([{"index": 0, "function": {"arguments": '{"text": "hi"}'}}]),
+          chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
+          tool_chunk([{"index": 1, "id": "call_late", "type": "function",
+                       "function": {"name": "late_tool", "arguments": json.dumps({"to": MARKER})}}]),
+          chunk([], usage={"prompt_tokens": 1, "completion_tokens": 9, "total_tokens": 10})]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
+def trailer_events():
+    """What servers send after a choice's finish_reason: an empty delta, the finish_reason again,
+    a content-filter annotation that writes no reply, the usage-only chunk with timings."""
+    ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "mail " + HEAD}}]),
+          chunk([{"index": 0, "delta": {"content": TAIL}, "finish_reason": "stop"}]),
+          chunk([{"index": 0, "delta": {}}]),
+          chunk([{"index": 0, "delta": {"content": None}, "logprobs": None, "finish_reason": "stop"}]),
+          chunk([{"index": 0, "finish_reason": None,
+                  "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}]),
+          chunk([], usage={"prompt_tokens": 1, "completion_tokens": 3, "total_tokens": 4},
+                timings={"prompt_n": 1, "predicted_ms": 2.5})]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
+def name_split_events():
+    """A tool call whose name comes in two pieces, each clean, that the client's program joins
+    into the marker address (as the OpenAI SDKs join every string of a delta)."""
+    ev = [tool_chunk([{"index": 0, "id": "call_a", "type": "function", "function": {"name": "leak.marker@exa"}}],
+                     role="assistant"),
+          tool_chunk([{"index": 0, "function": {"name": "mple.com", "arguments": "{}"}}]),
+          chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}])]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
 def deep_args_events():
     """A tool call still open at the end of the stream whose arguments nest past the audit's limit."""
     deep = "[" * 70 + '"leak.marker\\u0040example.com"' + "]" * 70
@@ -169,6 +206,12 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, args_events().encode()
     if mode == "stream-custom":
         return 200, {"Content-Type": "text/event-stream"}, custom_events().encode()
+    if mode == "stream-late-call":
+        return 200, {"Content-Type": "text/event-stream"}, late_call_events().encode()
+    if mode == "stream-name-split":
+        return 200, {"Content-Type": "text/event-stream"}, name_split_events().encode()
+    if mode == "stream-trailers":
+        return 200, {"Content-Type": "text/event-stream"}, trailer_events().encode()
     if mode == "stream-args-deep":
         return 200, {"Content-Type": "text/event-stream"}, deep_args_events().encode()
     if mode == "stream-json":  # JSON labelled as an event stream

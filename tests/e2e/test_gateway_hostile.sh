@@ -192,6 +192,38 @@ clean "stream-args-deep"
 contains "upstream_unauditable" "stream-args-deep: error event"
 lacks "[DONE]" "stream-args-deep: no [DONE]"
 receipt_says '.streamed and .coverage.failed == ["response"]' "stream-args-deep: the receipt says the response failed"
+# A tool call that starts after its choice's finish_reason: the stream ends there with an error
+# event, nothing of the late call (its id, its name, its arguments) is sent, no [DONE], and the
+# receipt says the response failed; the call before it was sent whole.
+post stream-late-call s
+clean "stream-late-call"
+contains '"code":"upstream_unauditable"' "stream-late-call: error event"
+contains "after its finish_reason" "stream-late-call: the error names why"
+lacks "late_tool" "stream-late-call: the late call's name"
+lacks "call_late" "stream-late-call: the late call's id"
+lacks "[DONE]" "stream-late-call: no [DONE]"
+contains '{\"text\": \"hi\"}' "stream-late-call: the call before it is sent whole"
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-late-call: the receipt says the response failed"
+# A tool call's name in two clean pieces that the client's program joins into the marker: the
+# stream ends with an error event at the second piece, and the joined name is not the marker.
+post stream-name-split s
+contains '"code":"upstream_unauditable"' "stream-name-split: error event"
+lacks "[DONE]" "stream-name-split: no [DONE]"
+if joined_calls function "$TMP/out" 'assert "example.com" not in calls[0]["name"], calls'; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-name-split: the joined name is the marker"; fi
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-name-split: the receipt says the response failed"
+# What servers send after a finish_reason (an empty delta, the finish_reason again, a content-filter
+# annotation, the usage-only chunk with timings) still passes, audited.
+post stream-trailers s
+contains "HTTP/1.1 200" "stream-trailers: 200"
+clean "stream-trailers"
+contains "mail [EMAIL_1]" "stream-trailers: the split marker is redacted"
+contains '"severity":"safe"' "stream-trailers: the annotation is sent"
+contains '"total_tokens":4' "stream-trailers: the usage chunk is sent"
+contains "data: [DONE]" "stream-trailers: [DONE] is kept"
+lacks "upstream_unauditable" "stream-trailers: no error"
+receipt_says '.streamed and .coverage.audited == ["request","response"] and .coverage.failed == []' \
+  "stream-trailers: the receipt says the stream was audited"
 for m in stream-json stream-partial stream-dupkey; do
   post "$m" s
   clean "$m"

@@ -11,10 +11,11 @@
  * Streams: each event's JSON is audited the same way, except the text
  * fields that continue across events (content, refusal, reasoning,
  * completion text), which go through a holdback scanner (vt_audit_stream)
- * per choice and per field, so a match split across events is still caught
- * and no choice's text is dropped, and the tool calls' arguments and custom
- * input, which are held per call until the call is complete and then audited
- * whole (the arguments decoded) as a whole body's are (sse_int.h, sse_args).
+ * per choice, per holder (delta or message) and per field, so a match split
+ * across events is still caught and no choice's text is dropped, and the
+ * tool calls' arguments and custom input, which are held per call until the
+ * call is complete and then audited whole (the arguments decoded) as a whole
+ * body's are (sse_int.h, sse_args).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,8 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
 
 /* ---- streams ---- */
 
+const char *const vt__sse_holder_name[H_COUNT] = { "delta", "message" };
+
 const char *const vt__sse_field_name[F_COUNT] = { "content", "refusal",   "reasoning_content", "reasoning",
                                                  "text",    "arguments", "arguments",         "input" };
 
@@ -372,6 +375,7 @@ void vt_audit_sse_free(vt_audit_sse *s)
             vt_buf_free(&s->f[i].a->held);
         free(s->f[i].a);
     }
+    free(s->joins);
     vt_buf_free(&s->last_raw);
     vt_buf_free(&s->txt);
     if (s->tw != NULL)
@@ -404,24 +408,18 @@ bool vt_audit_sse_blocked(const vt_audit_sse *s)
     return false;
 }
 
-sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool)
+vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int holder, int kind, int tool,
+                            vt_err *err)
 {
-    for (size_t i = 0; i < s->nf; i++) {
-        sse_field *f = &s->f[i];
-        if (f->choice == choice && f->kind == kind && f->tool == tool)
-            return f;
-    }
-    return NULL;
-}
-
-vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err)
-{
-    sse_field *f = vt__sse_field_find(s, choice, kind, tool);
+    sse_field *f;
     vt_status rc;
 
-    if (f != NULL) {
-        *out = f;
-        return VT_OK;
+    for (size_t i = 0; i < s->nf; i++) {
+        f = &s->f[i];
+        if (f->choice == choice && f->holder == holder && f->kind == kind && f->tool == tool) {
+            *out = f;
+            return VT_OK;
+        }
     }
     if (s->nf == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: a stream with more than %d text fields cannot be audited",
@@ -440,6 +438,7 @@ vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int ki
     }
     f->born = s->events;
     f->choice = choice;
+    f->holder = holder;
     f->kind = kind;
     f->tool = tool;
     s->nf++;
@@ -481,12 +480,18 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     sse_field *f = NULL;
     vt_status rc;
 
+    /* Text written as parts (an array, as Mistral streams content) or as anything but a string: a
+     * client that joins the parts of every event would read text scanned event by event. */
+    if (v != NULL && !json_is_string(v) && !json_is_null(v) && !held_whole(kind))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as something other than a string",
+                          choice, key);
     if (!json_is_string(v))
-        return VT_OK; /* null, absent or structured: audited with the rest of the event */
+        return VT_OK; /* null, absent, or a call's structured text: audited with the rest of the event */
     if (*nt == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
                           SSE_MAX_FIELDS);
-    rc = vt__sse_field_get(&f, s, choice, kind, tool, err);
+    rc = vt__sse_field_get(&f, s, choice, holder != NULL && strcmp(holder, "message") == 0 ? H_MESSAGE : H_DELTA,
+                           kind, tool, err);
     if (rc != VT_OK)
         return rc;
     /* Sent whole already (a later call of its choice started): a piece now would reach the client
@@ -494,27 +499,69 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     if (tool_call_kind(kind) && call_superseded(s, choice, tool))
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams tool call %d's %s after a later call started",
                           choice, tool, key);
-    if (f->done)
-        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams %s after its finish_reason", choice, key);
     t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v) };
     (*nt)++;
     json_object_del(obj, key);
     return VT_OK;
 }
 
-/* Takes the streamed text fields out of one choice. */
-static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int idx, size_t pos, vt_err *err)
+bool vt__sse_choice_finished(const vt_audit_sse *s, int choice)
+{
+    return (s->choice_done[choice / 8] >> (choice % 8)) & 1;
+}
+
+/* Does v carry nothing of a reply: absent, null, or an object whose members are all null? */
+static bool empty_part(json_t *v)
+{
+    const char *key;
+    json_t *m;
+
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_object(v))
+        return false;
+    json_object_foreach(v, key, m) {
+        if (!json_is_null(m))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Choice idx after its finish_reason: nothing more of its reply may come (docs/auditors.md).  Its
+ * delta or message (any member that is not null: text of any field, seen before or new, a tool
+ * call of any index, function or custom, a call's name alone, a role, a member no one has
+ * invented yet), its text and its logprobs are refused, in this event, which is not sent; a piece
+ * there would be audited and sent after the client's program took the choice as complete.  What
+ * servers send after it passes: an empty delta ({}, null members), the finish_reason again, the
+ * usage-only last chunk (no choice at all), members that write no reply (an annotation such as
+ * content_filter_results), audited where they are like the rest of the event.
+ */
+static vt_status after_finish(json_t *ch, int idx, vt_err *err)
+{
+    static const char *const reply[] = { "delta", "message", "text", "logprobs" };
+
+    for (size_t i = 0; i < sizeof(reply) / sizeof(reply[0]); i++)
+        if (!empty_part(json_object_get(ch, reply[i])))
+            return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams more of its %s after its finish_reason",
+                              idx, reply[i]);
+    return VT_OK;
+}
+
+/* Takes the streamed text fields out of holder h (H_*) of one choice: its delta or its message. */
+static vt_status take_holder(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int h, int idx, size_t pos,
+                             vt_err *err)
 {
     static const int held[] = { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING };
-    const char *hname = json_is_object(json_object_get(ch, "delta"))     ? "delta"
-                        : json_is_object(json_object_get(ch, "message")) ? "message"
-                                                                         : NULL;
-    json_t *h = hname != NULL ? json_object_get(ch, hname) : NULL, *tc, *fc;
-    vt_status rc = take_one(t, nt, s, ch, "text", idx, F_TEXT, -1, pos, NULL, 0, err);
+    const char *hname = vt__sse_holder_name[h];
+    json_t *o = json_object_get(ch, hname), *tc, *fc;
+    vt_status rc = VT_OK;
 
-    for (size_t i = 0; rc == VT_OK && h != NULL && i < sizeof(held) / sizeof(held[0]); i++)
-        rc = take_one(t, nt, s, h, vt__sse_field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
-    tc = json_object_get(h, "tool_calls");
+    if (!json_is_object(o))
+        return VT_OK;
+    for (size_t i = 0; rc == VT_OK && i < sizeof(held) / sizeof(held[0]); i++)
+        rc = take_one(t, nt, s, o, vt__sse_field_name[held[i]], idx, held[i], -1, pos, hname, 0, err);
+    tc = json_object_get(o, "tool_calls");
     for (size_t k = 0; rc == VT_OK && k < json_array_size(tc); k++) {
         json_t *call = json_array_get(tc, k), *fn = json_object_get(call, "function");
         json_t *cu = json_object_get(call, "custom");
@@ -526,17 +573,27 @@ static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, 
         /* A call's field is made when the call first shows, with or without its text (some servers
          * send the name first): a call that starts ends the choice's earlier ones (sse_event). */
         if (rc == VT_OK && json_is_object(fn))
-            rc = vt__sse_field_get(&f, s, idx, F_TOOL_ARGS, tool, err);
+            rc = vt__sse_field_get(&f, s, idx, h, F_TOOL_ARGS, tool, err);
         if (rc == VT_OK && json_is_object(fn))
             rc = take_one(t, nt, s, fn, "arguments", idx, F_TOOL_ARGS, tool, pos, hname, k, err);
         if (rc == VT_OK && json_is_object(cu))
-            rc = vt__sse_field_get(&f, s, idx, F_TOOL_INPUT, tool, err);
+            rc = vt__sse_field_get(&f, s, idx, h, F_TOOL_INPUT, tool, err);
         if (rc == VT_OK && json_is_object(cu))
             rc = take_one(t, nt, s, cu, "input", idx, F_TOOL_INPUT, tool, pos, hname, k, err);
     }
-    fc = json_object_get(h, "function_call");
+    fc = json_object_get(o, "function_call");
     if (rc == VT_OK && json_is_object(fc))
         rc = take_one(t, nt, s, fc, "arguments", idx, F_FUNC_ARGS, -1, pos, hname, 0, err);
+    return rc;
+}
+
+/* Takes the streamed text fields out of one choice: its text, its delta's, its message's. */
+static vt_status take_choice(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int idx, size_t pos, vt_err *err)
+{
+    vt_status rc = take_one(t, nt, s, ch, "text", idx, F_TEXT, -1, pos, NULL, 0, err);
+
+    for (int h = 0; rc == VT_OK && h < H_COUNT; h++)
+        rc = take_holder(t, nt, s, ch, h, idx, pos, err);
     return rc;
 }
 
@@ -616,13 +673,6 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
     return rc;
 }
 
-/* Where released text goes in choice ch: its "message" when it has one and no "delta". */
-static const char *holder_of(const json_t *ch)
-{
-    return json_is_object(json_object_get(ch, "message")) && !json_is_object(json_object_get(ch, "delta")) ? "message"
-                                                                                                           : "delta";
-}
-
 /* Held pieces go out as "" in their events; the whole, audited, when the call is complete. */
 static vt_status call_hold(vt_audit_sse *s, sse_field *f, const char *p, size_t n, vt_err *err)
 {
@@ -675,7 +725,7 @@ static vt_status release_into(vt_audit_sse *s, json_t *ch, sse_field *f, vt_err 
     s->txt.len = 0;
     rc = field_finish(s, f, &s->txt, err);
     if (rc == VT_OK && s->txt.len > 0 && !state_blocked(s->x->c, field_state(f)))
-        rc = put_text(ch, holder_of(ch), SIZE_MAX, f, s->txt.data, s->txt.len, err);
+        rc = put_text(ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, s->txt.data, s->txt.len, err);
     return rc;
 }
 
@@ -713,12 +763,143 @@ static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *e
     return rc;
 }
 
+/* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
+static vt_status found_in(vt_audit_sse *s, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
+{
+    audit_state st;
+    vt_status rc;
+
+    state_init(&st, s->x->c);
+    rc = vt__audit_scan_text(s->x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
+    *found = 0;
+    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+        *found += st.counts[t];
+    return rc;
+}
+
+/* The place at path, made when absent. */
+static vt_status join_at(sse_join **out, vt_audit_sse *s, const char *path, size_t plen, vt_err *err)
+{
+    sse_join *j;
+
+    *out = NULL;
+    for (size_t i = 0; i < s->njoins; i++)
+        if (s->joins[i].path_len == plen && memcmp(s->joins[i].path, path, plen) == 0) {
+            *out = &s->joins[i];
+            return VT_OK;
+        }
+    if (s->njoins == SSE_MAX_JOINS)
+        return vt_err_set(err, VT_E_LIMIT, "audit: a stream with more than %d joined strings cannot be audited",
+                          SSE_MAX_JOINS);
+    if (s->njoins == s->joins_cap) {
+        size_t cap = s->joins_cap == 0 ? 8 : s->joins_cap * 2;
+        sse_join *n = realloc(s->joins, cap * sizeof(*n));
+        if (n == NULL)
+            return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        s->joins = n;
+        s->joins_cap = cap;
+    }
+    j = &s->joins[s->njoins++];
+    memset(j, 0, sizeof(*j));
+    memcpy(j->path, path, plen);
+    j->path_len = plen;
+    *out = j;
+    return VT_OK;
+}
+
+/*
+ * One piece (as sent, audited) of the string at path: what a client that joins the pieces reads
+ * is the place's tail and this piece side by side.  Each was scanned on its own; a finding only
+ * the join shows (it spans them) cannot be redacted in what was sent already, so it fails the
+ * stream.  The place keeps the last VT_AUDIT_HOLDBACK bytes of the join, from a character's start.
+ */
+static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, const char *p, size_t n, vt_err *err)
+{
+    vt_buf cat;
+    sse_join *j = NULL;
+    uint32_t both = 0, piece = 0;
+    size_t from;
+    vt_status rc = n > 0 ? join_at(&j, s, path, plen, err) : VT_OK;
+
+    if (rc != VT_OK || n == 0)
+        return rc;
+    vt_buf_init(&cat);
+    rc = vt_buf_append(&cat, j->tail, j->tail_len, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&cat, p, n, err);
+    if (rc == VT_OK && j->tail_len > 0)
+        rc = found_in(s, cat.data, cat.len, &both, err);
+    if (rc == VT_OK && j->tail_len > 0)
+        rc = found_in(s, (const uint8_t *)p, n, &piece, err);
+    if (rc == VT_OK && both > j->tail_found + piece)
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: a string joined across stream events holds a finding no piece "
+                        "of it does");
+    from = cat.len > sizeof(j->tail) ? cat.len - sizeof(j->tail) : 0;
+    while (rc == VT_OK && from < cat.len && (cat.data[from] & 0xC0) == 0x80)
+        from++;
+    if (rc == VT_OK) {
+        j->tail_len = cat.len - from;
+        memcpy(j->tail, cat.data + from, j->tail_len);
+        rc = found_in(s, j->tail, j->tail_len, &j->tail_found, err);
+    }
+    vt_buf_free(&cat);
+    return rc;
+}
+
+/*
+ * The strings of v (a choice's delta or message, or a value in it) at path, as the OpenAI SDKs
+ * join them across events: an object's members by key, but "index" and "type", which replace; a
+ * list's objects by their "index".  The streamed fields were taken out already.
+ */
+static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, vt_err *err)
+{
+    const char *key;
+    json_t *m;
+    vt_status rc = VT_OK;
+    size_t i;
+
+    if (json_is_string(v))
+        return join_check(s, path, plen, json_string_value(v), json_string_length(v), err);
+    if (depth > MAX_DEPTH)
+        return vt_err_set(err, VT_E_LIMIT, "audit: response nests deeper than %d", MAX_DEPTH);
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m) {
+            size_t klen = strlen(key);
+            if (strcmp(key, "index") == 0 || strcmp(key, "type") == 0 || json_is_null(m) || json_is_number(m) ||
+                json_is_boolean(m))
+                continue;
+            if (plen + 1 + klen >= SSE_MAX_PATH)
+                return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+            path[plen] = '/';
+            memcpy(path + plen + 1, key, klen);
+            rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+            if (rc != VT_OK)
+                return rc;
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m) {
+            json_t *ix = json_object_get(m, "index");
+            char seg[32];
+            int sl = json_is_integer(ix) ? snprintf(seg, sizeof(seg), "/[%lld]", (long long)json_integer_value(ix))
+                                         : snprintf(seg, sizeof(seg), "/#%zu", i);
+            if (plen + (size_t)sl >= SSE_MAX_PATH)
+                return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+            memcpy(path + plen, seg, (size_t)sl);
+            rc = join_walk(s, m, path, plen + (size_t)sl, depth + 1, err);
+            if (rc != VT_OK)
+                return rc;
+        }
+    }
+    return rc;
+}
+
 static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
 {
     taken t[SSE_MAX_FIELDS];
     size_t nt = 0;
     json_t *chs = json_object_get(doc, "choices"), *r = NULL, *ch;
     int idx[SSE_MAX_INDEX + 1];
+    uint8_t seen[(SSE_MAX_INDEX + 8) / 8] = { 0 };
     size_t nch = json_array_size(chs);
     vt_status rc = VT_OK;
 
@@ -731,6 +912,15 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         if (!json_is_object(ch))
             continue;
         rc = index_of(&idx[i], ch, i, "choices", err);
+        /* Twice in one event: its text is fed in array order, but what its finish_reason releases
+         * goes into the object that has it, so a client joining them in order would read pieces
+         * side by side that the scan read apart. */
+        if (rc == VT_OK && (seen[idx[i] / 8] >> (idx[i] % 8)) & 1)
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d is twice in one stream event", idx[i]);
+        if (rc == VT_OK)
+            seen[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
+        if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
+            rc = after_finish(ch, idx[i], err);
         if (rc == VT_OK)
             rc = take_choice(t, &nt, s, ch, idx[i], i, err);
     }
@@ -740,6 +930,16 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
     if (rc == VT_OK && r != NULL) /* a key of the top-level object was redacted */
         rc = vt_err_set(err, VT_E_FORMAT, "audit: a stream event's top-level key holds a finding");
     chs = json_object_get(doc, "choices");
+    /* The other strings of each delta and message, as the client joins them. */
+    for (size_t i = 0; rc == VT_OK && i < nch; i++) {
+        for (int h = 0; rc == VT_OK && idx[i] >= 0 && h < H_COUNT; h++) {
+            char path[SSE_MAX_PATH];
+            json_t *o = json_object_get(json_array_get(chs, i), vt__sse_holder_name[h]);
+            int plen = snprintf(path, sizeof(path), "%d/%s", idx[i], vt__sse_holder_name[h]);
+            if (json_is_object(o))
+                rc = join_walk(s, o, path, (size_t)plen, 2, err);
+        }
+    }
     for (size_t i = 0; rc == VT_OK && i < nt; i++) {
         const char *p = json_string_value(t[i].text);
         size_t n = json_string_length(t[i].text);
@@ -757,8 +957,10 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
             rc = supersede_calls(s, json_array_get(chs, i), idx[i], err);
     for (size_t i = 0; rc == VT_OK && i < nch && !vt_audit_sse_blocked(s); i++) {
         ch = json_array_get(chs, i);
-        if (idx[i] >= 0 && json_is_string(json_object_get(ch, "finish_reason")))
-            rc = finish_choice(s, ch, idx[i], err);
+        if (idx[i] < 0 || !json_is_string(json_object_get(ch, "finish_reason")))
+            continue;
+        s->choice_done[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
+        rc = finish_choice(s, ch, idx[i], err);
     }
     for (size_t i = 0; i < nt; i++)
         json_decref(t[i].text);
@@ -868,8 +1070,7 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
                 if (ch == NULL || json_array_append_new(chs, ch) != 0)
                     ch = NULL;
             }
-            rc = ch != NULL ? put_text(ch, f->kind == F_TEXT ? NULL : "delta", SIZE_MAX, f, rest[i].data,
-                                       rest[i].len, err)
+            rc = ch != NULL ? put_text(ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, rest[i].data, rest[i].len, err)
                             : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
         }
         if (rc == VT_OK && json_array_size(chs) > 0)

@@ -4,7 +4,8 @@
  * A model streams one small chunk per token, and building a jansson tree of
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
- * as strings (or a completion's "text"), no finish_reason yet, no tool calls
+ * as strings (or a completion's "text") and no other string (a role, which
+ * response.c joins across events), no finish_reason yet, no tool calls
  * (function or custom: their text is held whole by response.c), no usage.
  * Such an event goes through the token walk (audit/tokens.c: a reader that
  * accepts a strict subset of what jansson's strict load accepts,
@@ -51,8 +52,9 @@ static int take_rank(int kind)
     return kind == F_TEXT ? -1 : kind;
 }
 
-/* One choice object at token o: its index and its streamed fields, or false (not this shape). */
-static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t *ntk)
+/* One choice object at token o: its index and its streamed fields, or false (not this shape).  seen:
+ * the indexes of the event's choices so far (one twice is refused by response.c). */
+static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t *ntk, uint8_t *seen)
 {
     static const int held[] = { F_CONTENT, F_REFUSAL, F_REASONING_CONTENT, F_REASONING };
     const vt_jt_list *l = &s->tw->l;
@@ -71,6 +73,8 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
         } else if (vt__jt_key_is(l, k, "message")) {
             return false;
         } else if (vt__jt_key_is(l, k, "text")) {
+            if (v->kind != VT_JT_STR && v->kind != VT_JT_NULL)
+                return false; /* text as parts: refused by response.c */
             if (v->kind == VT_JT_STR && !take(s, tk, ntk, pos, F_TEXT, i))
                 return false;
         } else if (vt__jt_key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
@@ -81,19 +85,25 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
     i = delta != 0 ? delta + 1 : l->n;
     for (; i < l->n && l->t[i].kind != VT_JT_OBJ_END; i = vt__jt_skip(l, i + 1)) {
         const vt_jt *k = &l->t[i];
+        vt_jt_kind vk = l->t[i + 1].kind;
+        bool streamed = false;
         if (vt__jt_key_is(l, k, "tool_calls") || vt__jt_key_is(l, k, "function_call"))
             return false; /* a call's arguments or custom input: held whole, by response.c */
-        for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++)
-            if (vt__jt_key_is(l, k, vt__sse_field_name[held[h]]) && l->t[i + 1].kind == VT_JT_STR &&
-                !take(s, tk, ntk, pos, held[h], i))
-                return false;
+        for (size_t h = 0; h < sizeof(held) / sizeof(held[0]); h++) {
+            if (!vt__jt_key_is(l, k, vt__sse_field_name[held[h]]))
+                continue;
+            streamed = true;
+            if (vk != VT_JT_NULL && (vk != VT_JT_STR || !take(s, tk, ntk, pos, held[h], i)))
+                return false; /* text as parts: refused by response.c */
+        }
+        if (!streamed && (vk == VT_JT_STR || vk == VT_JT_OBJ || vk == VT_JT_ARR))
+            return false; /* another string of the delta (the role): joined across events by response.c */
     }
-    for (size_t t = first; t < *ntk; t++) {
-        sse_field *f = vt__sse_field_find(s, idx, tk[t].kind, -1);
-        if (f != NULL && f->done)
-            return false; /* text after its finish_reason: refused by response.c */
+    if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1)
+        return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice */
+    seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
+    for (size_t t = first; t < *ntk; t++)
         tk[t].idx = idx;
-    }
     /* Sort this choice's fields into response.c's order (at most five). */
     for (size_t a = first + 1; a < *ntk; a++)
         for (size_t b = a; b > first && take_rank(tk[b].kind) < take_rank(tk[b - 1].kind); b--) {
@@ -108,6 +118,7 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
 static bool shape(vt_audit_sse *s, fast_take *tk, size_t *ntk)
 {
     const vt_jt_list *l = &s->tw->l;
+    uint8_t seen[(SSE_MAX_INDEX + 8) / 8] = { 0 };
     size_t i = 1;
 
     *ntk = 0;
@@ -118,7 +129,7 @@ static bool shape(vt_audit_sse *s, fast_take *tk, size_t *ntk)
         if (vt__jt_key_is(l, k, "choices") && v->kind == VT_JT_ARR) {
             size_t c = i + 2, pos = 0;
             for (; l->t[c].kind != VT_JT_ARR_END; c = vt__jt_skip(l, c), pos++)
-                if (l->t[c].kind != VT_JT_OBJ || pos > SSE_MAX_INDEX || !choice(s, c, pos, tk, ntk))
+                if (l->t[c].kind != VT_JT_OBJ || pos > SSE_MAX_INDEX || !choice(s, c, pos, tk, ntk, seen))
                     return false;
         }
         i = vt__jt_skip(l, i + 1);
@@ -152,7 +163,7 @@ vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
     /* The streamed fields, fed in response.c's order; a block stops the feeding there. */
     for (size_t i = 0; rc == VT_OK && i < ntk; i++) {
         const vt_jt *t = &s->tw->l.t[tk[i].val];
-        rc = vt__sse_field_get(&tk[i].f, s, tk[i].idx, tk[i].kind, -1, err);
+        rc = vt__sse_field_get(&tk[i].f, s, tk[i].idx, H_DELTA, tk[i].kind, -1, err);
         if (rc != VT_OK)
             break;
         s->txt.len = 0;

@@ -34,21 +34,48 @@ typedef struct sse_args {
     audit_state st; /* the findings of the audit, made when the call is complete */
 } sse_args;
 
+/* Where a choice's streamed fields are: its "delta", or its "message" (some servers send chunks with
+ * one, some with both, the same text in each).  A client may join either, so each has its own
+ * fields (vt__sse_holder_name); a completion's "text" is the choice's own (H_DELTA). */
+enum { H_DELTA, H_MESSAGE, H_COUNT };
+extern const char *const vt__sse_holder_name[H_COUNT];
+
 typedef struct sse_field {
     int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call) */
     int kind;           /* F_* */
+    int holder;         /* H_*: what a client joins its text from */
     vt_audit_stream *s; /* text: its holdback scanner (NULL for a held call) */
     sse_args *a;        /* F_TOOL_ARGS, F_FUNC_ARGS, F_TOOL_INPUT: held whole (NULL for text) */
     unsigned long born; /* the event (vt_audit_sse.events) that made it */
-    bool done;          /* its choice finished: no more text may follow */
+    bool done;          /* its choice finished (released, no longer fed) */
     bool superseded;    /* a call's text sent because a later tool call of the choice started */
 } sse_field;
+
+/*
+ * A string of a choice's delta or message that is not a streamed field (a call's id and name, the
+ * role, a member no one has invented yet): the OpenAI SDKs' stream helpers join its pieces across
+ * events as they join the text, so what they build is scanned at each piece with the tail of what
+ * came before (response.c, join_check).  Matches are at most VT_AUDIT_HOLDBACK bytes long, so that
+ * many bytes of the join are enough.
+ */
+#define SSE_MAX_JOINS 256 /* places (choice, holder, path) per stream */
+#define SSE_MAX_PATH 128  /* bytes of a place's path */
+typedef struct sse_join {
+    char path[SSE_MAX_PATH];
+    size_t path_len;
+    uint8_t tail[VT_AUDIT_HOLDBACK]; /* the end of what was sent there, joined */
+    size_t tail_len;
+    uint32_t tail_found; /* findings a scan of tail alone makes */
+} sse_join;
 
 struct vt_audit_sse {
     vt_audit_ctx *x;
     audit_state st; /* every string that is not a streamed field */
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
+    uint8_t choice_done[(SSE_MAX_INDEX + 8) / 8]; /* choices whose finish_reason came: bit per index */
+    sse_join *joins;                              /* made on first use, grown to SSE_MAX_JOINS */
+    size_t njoins, joins_cap;
     vt_buf last_raw;  /* the last event as sent: its id, object, created and model make the final chunk */
     vt_audit_exec usage; /* the token counts of the last event that carried "usage" */
     vt_buf txt;
@@ -63,10 +90,12 @@ struct vt_audit_sse {
 /* Keeps out[mark..] (an event just sent, by either path) as the stream's last event. */
 vt_status vt__sse_keep_last(vt_audit_sse *s, const vt_buf *out, size_t mark, vt_err *err);
 
-/* The field of (choice, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */
-vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int kind, int tool, vt_err *err);
-/* The field of (choice, kind, tool), or NULL. */
-sse_field *vt__sse_field_find(vt_audit_sse *s, int choice, int kind, int tool);
+/* The field of (choice, holder, kind, tool), made when absent (VT_E_LIMIT past SSE_MAX_FIELDS). */
+vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int holder, int kind, int tool,
+                            vt_err *err);
+/* Did choice (an index in [0, SSE_MAX_INDEX]) have its finish_reason in an earlier event?  Nothing
+ * more of its reply may come (response.c, after_finish). */
+bool vt__sse_choice_finished(const vt_audit_sse *s, int choice);
 
 /*
  * Audits one event without building a tree, when it has the shape nearly every

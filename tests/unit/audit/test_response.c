@@ -256,6 +256,10 @@ static void test_audit_response__redacted_key_collision_refused(void **state)
 
 /* ---- streams ---- */
 
+#define CHUNK(body) "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"m\"," body "}"
+
+static size_t sse_agree(fixture *f, const char *const *ev, size_t n, vt_buf *sent);
+
 typedef struct sse_run {
     vt_buf all; /* every event sent, newline-separated */
     vt_status last;
@@ -360,6 +364,435 @@ static void test_audit_response__stream_unauditable_events(void **state)
         sse_events(f, &r, ev, 2, false);
         assert_int_equal(r.last, VT_E_FORMAT);
         vt_buf_free(&r.all);
+    }
+}
+
+/*
+ * After a choice's finish_reason nothing more of its reply may come: a later event that writes
+ * any of it (text of any field, one seen before or a new one, a tool call of any index, function
+ * or custom, a call's name alone, a new member of the delta, logprobs) fails the stream there,
+ * and nothing of that event is sent, on both roads (sse_fast.c leaves a finished choice to the
+ * tree walk).  A piece for a new field or a new call was held and audited, and sent.
+ */
+static void test_audit_response__stream_nothing_after_finish_reason(void **state)
+{
+#define LATE(choice) CHUNK("\"choices\":[" choice "]")
+    static const char *const before[] = {
+        LATE("{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"early\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c0\",\"type\":\"function\","
+             "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}"),
+    };
+    static const char *const late[] = {
+        LATE("{\"index\":0,\"delta\":{\"content\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"refusal\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"reasoning_content\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"reasoning\":\"late\"}}"),
+        LATE("{\"index\":0,\"text\":\"late\"}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"late_id\",\"type\":\"function\","
+             "\"function\":{\"name\":\"late_fn\",\"arguments\":\"{\\\"late\\\":1}\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"late_id\",\"type\":\"function\","
+             "\"function\":{\"name\":\"late_fn\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"late\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"id\":\"late_id\",\"type\":\"custom\","
+             "\"custom\":{\"name\":\"late_fn\",\"input\":\"late\"}}]}}"),
+        LATE("{\"index\":0,\"delta\":{\"function_call\":{\"name\":\"late_fn\",\"arguments\":\"late\"}}}"),
+        LATE("{\"index\":0,\"delta\":{\"audio\":{\"transcript\":\"late\"}}}"),
+        LATE("{\"index\":0,\"delta\":{\"role\":\"assistant\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"content\":\"\"}}"),
+        LATE("{\"index\":0,\"delta\":{\"tool_calls\":[]}}"),
+        LATE("{\"index\":0,\"delta\":\"late\"}"),
+        LATE("{\"index\":0,\"message\":{\"content\":\"late\"}}"),
+        LATE("{\"index\":0,\"delta\":{},\"logprobs\":{\"content\":[{\"token\":\"late\",\"logprob\":0}]}}"),
+        /* in an event that carries other choices too, and with a finish_reason again */
+        LATE("{\"index\":1,\"delta\":{\"content\":\"b\"}},{\"index\":0,\"delta\":{\"content\":\"late\"},"
+             "\"finish_reason\":\"stop\"}"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+        const char *ev[4] = { before[0], before[1], before[2], late[i] };
+        sse_run r;
+        sse_events(f, &r, ev, 4, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("late case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+        assert_non_null(strstr((char *)r.all.data, "early"));
+        assert_null(strstr((char *)r.all.data, "late"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        assert_false(f->rep->audited & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 4, NULL);
+    }
+    /* A choice finished before it wrote anything is finished too. */
+    {
+        const char *ev[2] = { LATE("{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}"),
+                              LATE("{\"index\":0,\"delta\":{\"content\":\"late\"}}") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_null(strstr((char *)r.all.data, "late"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+#undef LATE
+}
+
+/*
+ * What servers send after a choice's finish_reason still passes: the usage-only last chunk
+ * (choices [], OpenAI's stream_options.include_usage, vLLM, llama.cpp with its timings, Ollama),
+ * an empty delta (with the finish_reason again, or null members), an annotation of the finished
+ * choice that writes no reply (Azure's content filter results), and another choice of an n > 1
+ * stream that goes on writing, with tool calls, after the first one finished.
+ */
+static void test_audit_response__stream_trailers_after_finish_reason(void **state)
+{
+    static const char *const ev[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}},"
+              "{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail leak.mar\"}},"
+              "{\"index\":1,\"delta\":{\"content\":\"two leak.mar\"}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ker@example.com\"},\"finish_reason\":\"stop\"}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"tool_calls\":null},\"logprobs\":null,"
+              "\"finish_reason\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":null,\"message\":null,\"text\":null}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"finish_reason\":null,\"content_filter_results\":{\"hate\":"
+              "{\"filtered\":false,\"severity\":\"safe\"}},\"content_filter_offsets\":{\"check_offset\":3}}]"),
+        CHUNK("\"choices\":[{\"index\":1,\"delta\":{\"content\":\"ker@example.com\",\"tool_calls\":[{\"index\":0,"
+              "\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]"),
+        CHUNK("\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"tool_calls\"}]"),
+        CHUNK("\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":4,\"total_tokens\":5},"
+              "\"timings\":{\"prompt_n\":1,\"predicted_ms\":2.5}"),
+    };
+    fixture *f = *state;
+    vt_buf sent = { 0 };
+    sse_run r;
+
+    sse_events(f, &r, ev, sizeof(ev) / sizeof(ev[0]), true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "leak.ma"));
+    assert_non_null(strstr((char *)r.all.data, "mail [EMAIL_1]"));
+    assert_non_null(strstr((char *)r.all.data, "two [EMAIL_1]"));
+    assert_non_null(strstr((char *)r.all.data, "\"severity\":\"safe\""));
+    assert_non_null(strstr((char *)r.all.data, "\"total_tokens\":5"));
+    assert_int_equal(response_emails(f->rep), 2);
+    assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+    assert_false(f->rep->failed & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ev, sizeof(ev) / sizeof(ev[0]), &sent);
+    vt_buf_free(&sent);
+}
+
+/* What the client's program reads of field key of choice ch's holder ("delta" or "message"; NULL:
+ * the choice itself) once it has joined the pieces of every event sent, in the order they come. */
+static char *client_text(const sse_run *r, int ch, const char *holder, const char *key)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c, *v;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) != ch)
+                continue;
+            v = json_object_get(holder != NULL ? json_object_get(c, holder) : c, key);
+            if (json_is_string(v))
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+/*
+ * Two objects for the same choice in one event, the first with its finish_reason: the second's
+ * text was fed after the first's, but the rest the finish released went into the first, so a
+ * client joining them in order read the end of the text before its middle, two pieces the scan
+ * never saw side by side (the end of an address before its start).  Refused now, on both roads.
+ */
+static void test_audit_response__stream_choice_twice_in_one_event(void **state)
+{
+    char q[600], ev1[800];
+    fixture *f = *state;
+    sse_run r;
+
+    /* The scan reads "mple.com <filler> leak.marker@exa": no address.  The finish released the
+     * held tail ("... leak.marker@exa") into the first object, the start ("mple.com ...") went
+     * into the second: the client read "... leak.marker@example.com ...". */
+    snprintf(q, sizeof(q), "mple.com %0400d leak.marker@exa", 0);
+    snprintf(ev1, sizeof(ev1),
+             CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"stop\"},"
+                   "{\"index\":0,\"delta\":{\"content\":\"%s\"}}]"), q);
+    {
+        const char *ev[1] = { ev1 };
+        char *got;
+        sse_events(f, &r, ev, 1, true);
+        got = client_text(&r, 0, "delta", "content");
+        assert_null(strstr(got, "leak.marker@example.com"));
+        free(got);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_non_null(strstr(r.err.msg, "twice"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 1, NULL);
+    }
+    /* Without a finish_reason too (the fast path's shape). */
+    {
+        const char *ev[1] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}},"
+                                    "{\"index\":0,\"delta\":{\"content\":\"b\"}}]") };
+        sse_events(f, &r, ev, 1, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 1, NULL), 0);
+    }
+    /* An index written once and defaulted once (position 0) is the same choice. */
+    {
+        const char *ev[1] = { CHUNK("\"choices\":[{\"delta\":{\"content\":\"a\"}},"
+                                    "{\"index\":0,\"delta\":{\"content\":\"b\"}}]") };
+        sse_events(f, &r, ev, 1, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 1, NULL);
+    }
+}
+
+/*
+ * Servers that send a chunk's text twice, in "delta" and in "message" (text-generation-webui's
+ * and h2oGPT's OpenAI APIs): a client may join either.  The message's pieces were scanned each on
+ * its own, so an address split between two events reached a client that joins "message"; a
+ * stream that wrote in one holder, then the other, had one scanner for both, whose releases, cut
+ * between the two, joined in one holder what the scan had read apart.  Each holder's text now
+ * goes through its own holdback scanner: a client that joins either reads what its scanner read.
+ */
+static void test_audit_response__stream_delta_and_message_both_audited(void **state)
+{
+#define BOTH(text, fin) CHUNK("\"choices\":[{\"index\":0,\"finish_reason\":" fin ",\"message\":{\"role\":\"assistant\"," \
+                              "\"content\":\"" text "\"},\"delta\":{\"role\":\"assistant\",\"content\":\"" text "\"}}]")
+    static const char *const copies[] = {
+        BOTH("", "null"), BOTH("mail leak.marker@exa", "null"), BOTH("mple.com now", "null"), BOTH("", "\"stop\""),
+    };
+    /* A delta that writes nothing and a message that writes the address in two pieces. */
+    static const char *const message_only[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"message\":{\"content\":\"mail leak.marker@exa\"}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"message\":{\"content\":\"mple.com now\"}}]"),
+    };
+#undef BOTH
+    fixture *f = *state;
+    char d1[400], ev1[600];
+    sse_run r;
+
+    /* A delta-only reader (the OpenAI SDKs) and a message in between: one scanner for both holders
+     * released the byte 257 from the end of the delta's text ('#') into the message's event, so
+     * the delta's reader read the two halves of the address side by side. */
+    snprintf(d1, sizeof(d1), "mail leak.marker@exa#mple.com%248s", "");
+    snprintf(ev1, sizeof(ev1), CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]"), d1);
+    {
+        const char *ev[3] = { ev1, CHUNK("\"choices\":[{\"index\":0,\"message\":{\"content\":\"Z\"}}]"),
+                              CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]") };
+        char *got;
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_OK);
+        got = client_text(&r, 0, "delta", "content");
+        assert_null(strstr(got, "leak.marker@example.com"));
+        assert_string_equal(got, d1);
+        free(got);
+        got = client_text(&r, 0, "message", "content");
+        assert_string_equal(got, "Z");
+        free(got);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+
+    sse_events(f, &r, copies, 4, true);
+    assert_int_equal(r.last, VT_OK);
+    for (int h = 0; h < 2; h++) {
+        char *got = client_text(&r, 0, h == 0 ? "delta" : "message", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+    }
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, copies, 4, NULL);
+
+    /* Ended without a finish_reason: the last chunk gives each holder its rest. */
+    sse_events(f, &r, message_only, 2, true);
+    assert_int_equal(r.last, VT_OK);
+    {
+        char *got = client_text(&r, 0, "message", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+    }
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, message_only, 2, NULL);
+}
+
+/*
+ * A streamed text field written as parts (an array of {"type":"text","text":...}, as Mistral's
+ * API streams content) or as an object: a client that joins the parts of every event reads text
+ * that was scanned event by event, so an address split between two events' parts reached it.
+ * Such a field cannot be audited across events and is refused, on both roads; null passes.
+ */
+static void test_audit_response__stream_structured_text_refused(void **state)
+{
+    static const char *const bad[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":{\"text\":\"mail leak.marker@exa\"}}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"message\":{\"refusal\":[\"mail leak.marker@exa\"]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"text\":[\"mail leak.marker@exa\"]}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":1}}]"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *ev[2] = { bad[i], CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\","
+                                            "\"text\":\"mple.com\"}]}}]") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_null(strstr((char *)r.all.data, "leak.marker"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+    {
+        const char *ev[2] = { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"refusal\":null,"
+                                    "\"reasoning_content\":null,\"reasoning\":null},\"text\":null}]"),
+                              CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        assert_int_equal(r.last, VT_OK);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 2, NULL), 2);
+    }
+}
+
+/* What the OpenAI SDKs' stream helpers build of a delta (openai-python's accumulate_delta): every
+ * string is joined with the earlier ones at its place, but "index" and "type"; objects are merged;
+ * lists of objects are merged by their "index". */
+static void sdk_accumulate(json_t *acc, json_t *delta)
+{
+    const char *key;
+    json_t *dv;
+
+    json_object_foreach(delta, key, dv) {
+        json_t *av = json_object_get(acc, key);
+        if (av == NULL || json_is_null(av) || strcmp(key, "index") == 0 || strcmp(key, "type") == 0) {
+            json_object_set_new(acc, key, json_deep_copy(dv));
+        } else if (json_is_string(av) && json_is_string(dv)) {
+            char *cat = NULL;
+            assert_true(asprintf(&cat, "%s%s", json_string_value(av), json_string_value(dv)) >= 0);
+            json_object_set_new(acc, key, json_string(cat));
+            free(cat);
+        } else if (json_is_object(av) && json_is_object(dv)) {
+            sdk_accumulate(av, dv);
+        } else if (json_is_array(av) && json_is_array(dv)) {
+            size_t i, k;
+            json_t *d, *a;
+            json_array_foreach(dv, i, d) {
+                json_t *to = NULL;
+                json_array_foreach(av, k, a)
+                    if (json_equal(json_object_get(a, "index"), json_object_get(d, "index")))
+                        to = a;
+                if (to != NULL)
+                    sdk_accumulate(to, d);
+                else
+                    json_array_append_new(av, json_deep_copy(d));
+            }
+        }
+    }
+}
+
+/* The delta of choice 0 an SDK client builds from every event sent, as compact JSON; caller frees. */
+static char *sdk_message(const sse_run *r)
+{
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+    json_t *acc = json_object();
+    char *js;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c;
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) == 0 && json_is_object(json_object_get(c, "delta")))
+                sdk_accumulate(acc, json_object_get(c, "delta"));
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    js = json_dumps(acc, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(js);
+    json_decref(acc);
+    return js;
+}
+
+/*
+ * The other strings of a delta are joined across events too by the SDKs' stream helpers (a call's
+ * id and name, the role, a member no one has invented yet, such as audio.transcript), but were
+ * scanned each event on its own, so an address split between two events' pieces of a tool call's
+ * name reached the client's program whole.  What the client builds by joining is scanned at each
+ * piece (with the last 256 bytes before it) and a finding only the join shows fails the stream;
+ * the role repeated in every chunk, as some servers send it, passes.
+ */
+static void test_audit_response__stream_joined_strings(void **state)
+{
+#define D(delta) CHUNK("\"choices\":[{\"index\":0,\"delta\":" delta "}]")
+    static const char *const split[][2] = {
+        { D("{\"tool_calls\":[{\"index\":0,\"id\":\"c0\",\"type\":\"function\",\"function\":{\"name\":\"leak.marker@exa\"}}]}"),
+          D("{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"mple.com\",\"arguments\":\"{}\"}}]}") },
+        { D("{\"tool_calls\":[{\"index\":0,\"id\":\"leak.marker@exa\",\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}"),
+          D("{\"tool_calls\":[{\"index\":0,\"id\":\"mple.com\"}]}") },
+        { D("{\"tool_calls\":[{\"index\":1,\"type\":\"custom\",\"custom\":{\"name\":\"leak.marker@exa\"}}]}"),
+          D("{\"tool_calls\":[{\"index\":1,\"custom\":{\"name\":\"mple.com\",\"input\":\"x\"}}]}") },
+        { D("{\"function_call\":{\"name\":\"leak.marker@exa\"}}"), D("{\"function_call\":{\"name\":\"mple.com\"}}") },
+        { D("{\"role\":\"leak.marker@exa\"}"), D("{\"role\":\"mple.com\"}") },
+        { D("{\"x_note\":\"leak.marker@exa\"}"), D("{\"x_note\":\"mple.com\"}") },
+        { D("{\"audio\":{\"id\":\"a\",\"transcript\":\"mail leak.marker@exa\"}}"),
+          D("{\"audio\":{\"transcript\":\"mple.com now\"}}") },
+    };
+    static const char *const repeated[] = {
+        D("{\"role\":\"assistant\",\"content\":\"hi \"}"), D("{\"role\":\"assistant\",\"content\":\"there\"}"),
+        D("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\","
+          "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}"),
+        D("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"},\"finish_reason\":\"tool_calls\"}]"),
+    };
+#undef D
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(split) / sizeof(split[0]); i++) {
+        sse_run r;
+        char *got;
+        sse_events(f, &r, split[i], 2, true);
+        got = sdk_message(&r);
+        if (strstr(got, "leak.marker@example.com") != NULL || r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s, the client builds %s", i, vt_status_str(r.last), got);
+        free(got);
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, split[i], 2, NULL);
+    }
+    {
+        sse_run r;
+        char *got;
+        sse_events(f, &r, repeated, sizeof(repeated) / sizeof(repeated[0]), true);
+        assert_int_equal(r.last, VT_OK);
+        got = sdk_message(&r);
+        assert_non_null(strstr(got, "\"content\":\"hi there\""));
+        assert_non_null(strstr(got, "\"name\":\"get_weather\""));
+        free(got);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, repeated, sizeof(repeated) / sizeof(repeated[0]), NULL);
     }
 }
 
@@ -1378,11 +1811,10 @@ static void test_audit_response__token_walk_agrees(void **state)
     free(rb);
 }
 
-#define CHUNK(body) "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1733000000,\"model\":\"m\"," body "}"
-
 static void test_audit_response__stream_fast_path_agrees(void **state)
 {
-    /* As models stream: a marker split across events, caught, and every event but the one with
+    /* As models stream: a marker split across events, caught, and every event but the first (its
+     * role: the delta's other strings are joined across events by the tree walk) and the one with
      * finish_reason audited without a tree. */
     static const char *const typical[] = {
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
@@ -1432,7 +1864,7 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
         "",
     };
     /* A custom tool call whose input writes an e-mail in two pieces: held whole by the tree walk,
-     * which every event with a tool call takes; the role chunk before it takes the fast path. */
+     * which every event with a tool call takes, and the role chunk before it. */
     static const char *const custom[] = {
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]"),
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"type\":\"custom\","
@@ -1444,11 +1876,11 @@ static void test_audit_response__stream_fast_path_agrees(void **state)
     fixture *f = *state;
     vt_buf sent = { 0 };
 
-    assert_int_equal(sse_agree(f, custom, 4, &sent), 1);
+    assert_int_equal(sse_agree(f, custom, 4, &sent), 0);
     assert_null(strstr((char *)sent.data, "jane"));
     assert_non_null(strstr((char *)sent.data, "\"input\":\"echo [EMAIL_1]\""));
     vt_buf_free(&sent);
-    assert_int_equal(sse_agree(f, typical, 4, &sent), 3);
+    assert_int_equal(sse_agree(f, typical, 4, &sent), 2);
     assert_null(strstr((char *)sent.data, "leak.ma"));
     assert_non_null(strstr((char *)sent.data, "[EMAIL_1]"));
     vt_buf_free(&sent);
@@ -1486,6 +1918,15 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_unauditable_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_joined_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_structured_text_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_nothing_after_finish_reason, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_trailers_after_finish_reason, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escaped_email_split, setup, teardown),
         cmocka_unit_test(test_audit_response__stream_tool_args_card_newlines_split),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escape_cut_between_events, setup,
