@@ -119,6 +119,8 @@ VT_API void vt_rd_copy(vt_rd *r, void *out, size_t n);
 VT_API void vt_rd_skip(vt_rd *r, size_t n);
 /* A child reader over the next n bytes (failed child when short). */
 VT_API vt_rd vt_rd_sub(vt_rd *r, size_t n);
+/* How many leading bytes of r are in set (a NUL byte never is); nothing is taken, 0 after a failure. */
+VT_API size_t vt_rd_span(const vt_rd *r, const char *set);
 VT_API bool vt_rd_ok(const vt_rd *r);
 VT_API bool vt_rd_ok_and_empty(const vt_rd *r);
 

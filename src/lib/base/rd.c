@@ -87,6 +87,17 @@ vt_rd vt_rd_sub(vt_rd *r, size_t n)
     return c;
 }
 
+size_t vt_rd_span(const vt_rd *r, const char *set)
+{
+    size_t n = 0;
+
+    if (r->failed)
+        return 0;
+    while (n < r->left && r->p[n] != '\0' && strchr(set, r->p[n]) != NULL)
+        n++;
+    return n;
+}
+
 bool vt_rd_ok(const vt_rd *r)
 {
     return !r->failed;

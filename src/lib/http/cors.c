@@ -45,18 +45,6 @@
 #define TCHAR "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define NAME_SHOWN_MAX 64 /* bytes of a method or header name an error echoes */
 
-/* How many leading bytes of r are in set (none taken). */
-static size_t run_len(const vt_rd *r, const char *set)
-{
-    size_t n = 0;
-
-    if (r->failed)
-        return 0;
-    while (n < r->left && r->p[n] != '\0' && strchr(set, r->p[n]) != NULL)
-        n++;
-    return n;
-}
-
 /* Is name[0..len) an element of list ("a, b, c"), with or without case? */
 static bool in_list(const char *list, const char *name, size_t len, bool with_case)
 {
@@ -94,10 +82,10 @@ vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const ch
     while (vt_rd_ok(&r) && r.left > 0) {
         const uint8_t *name;
         size_t n;
-        vt_rd_skip(&r, run_len(&r, " \t"));
-        n = run_len(&r, TCHAR);
+        vt_rd_skip(&r, vt_rd_span(&r, " \t"));
+        n = vt_rd_span(&r, TCHAR);
         name = vt_rd_take(&r, n);
-        vt_rd_skip(&r, run_len(&r, " \t"));
+        vt_rd_skip(&r, vt_rd_span(&r, " \t"));
         if (r.left > 0 && vt_rd_u8(&r) != ',') /* each element ends at a comma or the end */
             return vt_err_set(err, VT_E_FORMAT, "cors: Access-Control-Request-Headers is not a list of header "
                               "names");

@@ -46,18 +46,6 @@
 #define ALPHA "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #define DIGITS "0123456789"
 
-/* How many leading bytes of r are in set (none taken). */
-static size_t run_len(const vt_rd *r, const char *set)
-{
-    size_t n = 0;
-
-    if (r->failed)
-        return 0;
-    while (n < r->left && r->p[n] != '\0' && strchr(set, r->p[n]) != NULL)
-        n++;
-    return n;
-}
-
 /* The next byte without taking it; -1 at the end. */
 static int peek(const vt_rd *r)
 {
@@ -87,7 +75,7 @@ vt_status vt_origin_parse(vt_origin *out, const char *s, size_t len, vt_err *err
     if (len > VT_ORIGIN_LEN_MAX)
         return vt_err_set(err, VT_E_LIMIT, "origin: longer than %d bytes", VT_ORIGIN_LEN_MAX);
     vt_rd_init(&r, (const uint8_t *)s, len);
-    sl = run_len(&r, ALPHA);
+    sl = vt_rd_span(&r, ALPHA);
     scheme = vt_rd_take(&r, sl);
     sep = vt_rd_take(&r, 3);
     if (scheme == NULL || sep == NULL || memcmp(sep, "://", 3) != 0 ||
@@ -99,7 +87,7 @@ vt_status vt_origin_parse(vt_origin *out, const char *s, size_t len, vt_err *err
         char text[INET6_ADDRSTRLEN];
         struct in6_addr a6;
         vt_rd_skip(&r, 1);
-        hl = run_len(&r, DIGITS "abcdefABCDEF:.");
+        hl = vt_rd_span(&r, DIGITS "abcdefABCDEF:.");
         host = vt_rd_take(&r, hl);
         if (host == NULL || hl == 0 || hl >= sizeof(text) || vt_rd_u8(&r) != ']' || !vt_rd_ok(&r))
             return vt_err_set(err, VT_E_FORMAT, "origin: an IPv6 host is written [address]");
@@ -110,7 +98,7 @@ vt_status vt_origin_parse(vt_origin *out, const char *s, size_t len, vt_err *err
         o.ipv6 = true;
     } else {
         struct in_addr a4;
-        hl = run_len(&r, ALPHA DIGITS "-._");
+        hl = vt_rd_span(&r, ALPHA DIGITS "-._");
         host = vt_rd_take(&r, hl);
         if (host == NULL || hl == 0)
             return vt_err_set(err, VT_E_FORMAT, "origin: no host, or a host with a character other than "
@@ -124,7 +112,7 @@ vt_status vt_origin_parse(vt_origin *out, const char *s, size_t len, vt_err *err
     if (peek(&r) == ':') {
         const uint8_t *digits;
         vt_rd_skip(&r, 1);
-        pl = run_len(&r, DIGITS);
+        pl = vt_rd_span(&r, DIGITS);
         digits = vt_rd_take(&r, pl);
         for (size_t i = 0; digits != NULL && i < pl && i < 5; i++)
             port = port * 10 + (unsigned long)(digits[i] - '0');

@@ -66,6 +66,27 @@ static void test_base_rd__huge_length_does_not_wrap(void **state)
     assert_false(vt_rd_ok(&r));
 }
 
+/* A span stops at the first byte outside the set, at a NUL (strchr would match the set's terminator),
+ * at the end of the view, and is 0 once the reader failed; it takes nothing. */
+static void test_base_rd__span(void **state)
+{
+    static const uint8_t in[] = { 'a', 'b', '1', 'c', 0, 'a', 'a' };
+    vt_rd r;
+
+    (void)state;
+    vt_rd_init(&r, in, sizeof(in));
+    assert_int_equal(vt_rd_span(&r, "ab"), 2);
+    assert_int_equal(vt_rd_span(&r, "abc1"), 4);
+    assert_int_equal(r.left, sizeof(in));
+    vt_rd_skip(&r, 5);
+    assert_int_equal(vt_rd_span(&r, "a"), 2);
+    vt_rd_init(&r, in, 1);
+    assert_int_equal(vt_rd_span(&r, "ab"), 1);
+    (void)vt_rd_take(&r, 2);
+    assert_false(vt_rd_ok(&r));
+    assert_int_equal(vt_rd_span(&r, "ab"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -73,6 +94,7 @@ int main(void)
         cmocka_unit_test(test_base_rd__failure_is_sticky),
         cmocka_unit_test(test_base_rd__sub_reader_bounds),
         cmocka_unit_test(test_base_rd__huge_length_does_not_wrap),
+        cmocka_unit_test(test_base_rd__span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
