@@ -154,6 +154,11 @@ echo "a page of another site (or a DNS-rebinding page) posting the same chat fro
 curl -s -o /dev/null -w '  HTTP %{http_code}' -H 'Origin: http://evil.example' -H 'Content-Type: text/plain' \
   -d '{"model":"echo","messages":[{"role":"user","content":"hi"}]}' "$GW/v1/chat/completions"
 echo " (refused before any route: only loopback pages and the configured allowed_origins, docs/operations.md)"
+echo "a page of an origin it serves (loopback or allowed_origins; here a web app at http://localhost:3000), its browser's CORS preflight:"
+curl -s -o /dev/null -D - -X OPTIONS -H 'Origin: http://localhost:3000' -H 'Access-Control-Request-Method: POST' \
+  -H 'Access-Control-Request-Headers: content-type' "$GW/v1/chat/completions" |
+  tr -d '\r' | grep -iE '^(HTTP/|access-control-allow-(origin|headers))' | indent
+echo "(the page may then POST and read the answer and its Veritee-Receipt header; docs/operations.md, CORS)"
 
 AUD_BIN="${VERITEE_EXAMPLE_AUDITOR:-$(dirname "$VT")/veritee-example-auditor}"
 if [ -x "$AUD_BIN" ]; then
