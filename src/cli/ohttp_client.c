@@ -65,8 +65,9 @@ static vt_status refusal(vt_err *err, long status, const vt_buf *ctype, const ui
         snprintf(st, sizeof(st), "HTTP %ld", status);
     else
         snprintf(st, sizeof(st), "more than %u bytes", REFUSAL_READ_MAX);
-    return vt_err_set(err, VT_E_IO, "ohttp: the relay answered %s%s%s%s, not an OHTTP response: \"%s\"", st,
-                      ct[0] ? " (" : "", ct, ct[0] ? ")" : "", len > 0 ? ex : "(empty)");
+    return vt_err_set(err, VT_E_IO, "ohttp: the relay answered %s%s%s%s, not an OHTTP response%s%s%s", st,
+                      ct[0] ? " (" : "", ct, ct[0] ? ")" : "", len > 0 ? ": \"" : " (no body)", len > 0 ? ex : "",
+                      len > 0 ? "\"" : "");
 }
 
 /* The gateway's key configuration, checked against the attested key. */
