@@ -104,6 +104,7 @@ int vt_cmd_gateway(int argc, char **argv)
     const char *origin_flags[ORIGIN_FLAGS_MAX];
     size_t origin_flag_count = 0;
     char *transport = NULL;
+    vt_gw_listen_reservation lres = { .fd = { -1, -1 } };
     vt_tls_server *tls = NULL;
     vt_pkey *tls_key = NULL;
     vt_buf text = { 0 };
@@ -189,8 +190,6 @@ int vt_cmd_gateway(int argc, char **argv)
     file_check_ms = cfg.model_check_ms;
     if (rc == VT_OK && model_check_ms >= 0)
         cfg.model_check_ms = (unsigned)model_check_ms;
-    if (rc == VT_OK)
-        rc = vt_gw_transport_json(&transport, &cfg, use_tls, tls12, tls_cert != NULL, &err);
     if (rc == VT_OK && threads != NULL) {
         char *end = NULL;
         long t = strtol(threads, &end, 10);
@@ -258,6 +257,13 @@ int vt_cmd_gateway(int argc, char **argv)
         usage = true;
         goto out;
     }
+    /* The listeners' addresses are bound before the boot is measured, so the "transport" event names
+     * the ports served on (port 0 resolved), final before the first attestation; the listeners bind
+     * them after the boot (transport.h).  --measure-only binds nothing and lists no such event. */
+    if (rc == VT_OK && !measure_only)
+        rc = vt_gw_listen_reserve(&lres, &cfg, use_tls, &err);
+    if (rc == VT_OK && !measure_only)
+        rc = vt_gw_transport_json(&transport, &lres, use_tls, tls12, tls_cert != NULL, &err);
     if (rc == VT_OK && measured) {
         /* Trusted boot: measurements, enclave key, passport (docs/gateway.md). */
         to.cfg = &cfg;
@@ -265,7 +271,7 @@ int vt_cmd_gateway(int argc, char **argv)
         to.config_text = text.data; /* the bytes parsed above are the ones measured */
         to.config_len = text.len;
         /* The listeners are a fact of this run, not a reference value: not in --measure-only's list. */
-        to.transport_json = measure_only ? NULL : transport;
+        to.transport_json = transport;
         to.state_dir = vt_cli_state_dir(state != NULL ? state : cfg.state_dir);
         to.attest = cfg.verifier_url != NULL && !measure_only;
         if (!vt_cli_env_platform(&to.platform, &to.simulate, platform_flag, simulate_flag)) {
@@ -324,8 +330,13 @@ int vt_cmd_gateway(int argc, char **argv)
         cfg.tls = tls;
     }
     if (rc == VT_OK) {
+        vt_gw_listen_apply(&lres, &cfg); /* the config measured keeps what was configured (port 0) */
         rc = vt_gw_new(&gw, &cfg, &hooks, &err);
     }
+    if (rc == VT_OK && (vt_gw_port(gw) != lres.port[0] || (lres.fd[1] >= 0 && vt_gw_plain_port(gw) != lres.port[1])))
+        rc = vt_err_set(&err, VT_E_INTERNAL, "gateway: the listeners are not on the ports attested (%s %s)",
+                        lres.addr[0], lres.addr[1]);
+    vt_gw_listen_release(&lres); /* the listeners hold the ports now */
     if (rc == VT_OK) {
         vt_gw_ohttp_set_self(ohttp, vt_gw_self_of(gw));
         vt_gw_ohttp_set_guard(ohttp, vt_gw_guard(gw));
@@ -363,6 +374,7 @@ out:
     vt_tls_server_free(tls);
     vt_pkey_free(tls_key);
     free(transport);
+    vt_gw_listen_release(&lres);
     vt_gw_trust_free(trust);
     vt_gw_config_free(&cfg);
     vt_buf_free(&text);

@@ -1,6 +1,7 @@
 /* The CLI's Oblivious HTTP client (see ohttp_client.h). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ohttp_client.h"
 
@@ -12,6 +13,61 @@ static bool keep(void *arg, const uint8_t *p, size_t len)
     (void)p;
     (void)len;
     return true;
+}
+
+/* ---- a relay's answer that is not OHTTP (a refusal: 403, 502, a captive page) ---- */
+#define EXCERPT_MAX 100             /* bytes of a refusal's body shown */
+#define REFUSAL_READ_MAX (64u << 10) /* bytes of a refusal read before giving up on it */
+
+/* ctype (a Content-Type value, NUL-terminated or empty) names media, parameters aside. */
+static bool media_is(const vt_buf *ctype, const char *media)
+{
+    size_t n = strlen(media), len = 0;
+
+    if (ctype->data == NULL)
+        return false;
+    while (len < ctype->len && ctype->data[len] != ';' && ctype->data[len] != ' ' && ctype->data[len] != '\t')
+        len++;
+    return len == n && strncasecmp((const char *)ctype->data, media, n) == 0;
+}
+
+/* A bounded, printable rendering of untrusted bytes for a message: printable ASCII but quotes and
+ * backslashes kept, any other byte shown as '?', line breaks and tabs as one space, at most
+ * max bytes of input, "..." when there was more. */
+static void sanitize(char *out, size_t cap, const uint8_t *p, size_t len, size_t max)
+{
+    size_t o = 0, n = len < max ? len : max;
+
+    for (size_t i = 0; i < n && o + 4 < cap; i++) {
+        uint8_t c = p[i];
+        if (c == '\r' || c == '\n' || c == '\t') {
+            if (o > 0 && out[o - 1] != ' ')
+                out[o++] = ' ';
+        } else {
+            out[o++] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char)c : '?';
+        }
+    }
+    if (n < len && o + 4 <= cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+/* The relay's refusal as the error: its status, its media type and the start of its body. */
+static vt_status refusal(vt_err *err, long status, const vt_buf *ctype, const uint8_t *body, size_t len)
+{
+    char ex[EXCERPT_MAX + 8], ct[48], st[40];
+
+    sanitize(ex, sizeof(ex), body, len, EXCERPT_MAX);
+    sanitize(ct, sizeof(ct), ctype->data, ctype->len, 40);
+    if (status > 0)
+        snprintf(st, sizeof(st), "HTTP %ld", status);
+    else
+        snprintf(st, sizeof(st), "more than %u bytes", REFUSAL_READ_MAX);
+    return vt_err_set(err, VT_E_IO, "ohttp: the relay answered %s%s%s%s, not an OHTTP response%s%s%s", st,
+                      ct[0] ? " (" : "", ct, ct[0] ? ")" : "", len > 0 ? ": \"" : " (no body)", len > 0 ? ex : "",
+                      len > 0 ? "\"" : "");
 }
 
 /* The gateway's key configuration, checked against the attested key. */
@@ -69,6 +125,10 @@ static vt_status fetch_config(vt_ohttp_key_config *cfg, const char *relay, const
 
 struct stream {
     vt_ohttp_ctx *ctx;
+    vt_buf ctype;  /* the answer's Content-Type */
+    bool refused;  /* the answer is not message/ohttp-chunked-res: its start kept, nothing opened */
+    vt_buf refusal;
+    size_t refusal_len;
     vt_buf raw;    /* encapsulated bytes not yet opened */
     vt_buf plain;  /* opened bytes not yet read as Binary HTTP */
     vt_bhttp_reader rd;
@@ -76,6 +136,7 @@ struct stream {
     vt_http_chunk_fn on_chunk;
     void *arg;
     bool final;
+    bool opening;  /* the answer is message/ohttp-chunked-res: its chunks are opened */
     vt_status rc;
     vt_err err;
 };
@@ -126,6 +187,20 @@ static bool on_sealed(void *arg, const uint8_t *p, size_t len)
 {
     struct stream *st = arg;
 
+    /* Headers come before the body: an answer that is not chunked OHTTP (the relay's own error
+     * page, a proxy's refusal) is named as such, not fed to the decryption. */
+    if (!st->opening && !st->refused) {
+        st->opening = media_is(&st->ctype, VT_OHTTP_CHUNKED_RES_MEDIA);
+        st->refused = !st->opening;
+    }
+    if (st->refused) {
+        st->refusal_len += len;
+        if (st->refusal.len <= EXCERPT_MAX &&
+            vt_buf_append(&st->refusal, p, len < EXCERPT_MAX + 1 - st->refusal.len ? len : EXCERPT_MAX + 1 - st->refusal.len,
+                          NULL) != VT_OK)
+            return false;
+        return st->refusal_len <= REFUSAL_READ_MAX;
+    }
     if (st->rc == VT_OK && st->raw.len + len > VT_OHTTP_MAX)
         st->rc = vt_err_set(&st->err, VT_E_LIMIT, "ohttp: the chunked answer passes %u bytes", VT_OHTTP_MAX);
     if (st->rc == VT_OK)
@@ -149,6 +224,8 @@ static vt_status chunked_request(long *status, vt_buf *receipt, vt_http_chunk_fn
     vt_buf_init(&enc);
     vt_buf_init(&st.raw);
     vt_buf_init(&st.plain);
+    vt_buf_init(&st.ctype);
+    vt_buf_init(&st.refusal);
     st.receipt = receipt;
     st.on_chunk = on_chunk;
     st.arg = arg;
@@ -161,14 +238,19 @@ static vt_status chunked_request(long *status, vt_buf *receipt, vt_http_chunk_fn
         so.accept = VT_OHTTP_CHUNKED_RES_MEDIA;
         so.on_chunk = on_sealed;
         so.arg = &st;
+        so.header = "Content-Type";
+        so.header_value = &st.ctype;
         snprintf(url, sizeof(url), "%s/v1/ohttp", relay);
         rc = vt_http_request_stream(&resp, "POST", url, &so, ho, err);
     }
+    if (st.refused && (rc == VT_OK || st.refusal_len > REFUSAL_READ_MAX)) /* the relay's answer, not a transfer error */
+        rc = refusal(err, rc == VT_OK ? resp.status : 0, &st.ctype, st.refusal.data, st.refusal.len);
+    else if (rc == VT_OK && !st.opening && (resp.status != 200 || !media_is(&st.ctype, VT_OHTTP_CHUNKED_RES_MEDIA)))
+        rc = refusal(err, resp.status, &st.ctype, NULL, 0); /* a refusal without a body */
     if (st.rc != VT_OK) /* what on_sealed found outranks the transfer's "aborted" */
         rc = vt_err_set(err, st.rc == VT_E_FORMAT ? VT_E_CRYPTO : st.rc, "%s", st.err.msg);
-    if (rc == VT_OK && resp.status != 200)
-        rc = vt_err_set(err, VT_E_IO, "ohttp: %s answered HTTP %ld (the request was refused before decryption)",
-                        url, resp.status);
+    if (rc == VT_OK && resp.status != 200) /* an OHTTP body under another status */
+        rc = vt_err_set(err, VT_E_IO, "ohttp: %.900s answered HTTP %ld", url, resp.status);
     if (rc == VT_OK && !stream_step(&st, true))
         rc = vt_err_set(err, VT_E_CRYPTO, "ohttp: %s", st.err.msg);
     if (rc == VT_OK && !vt_bhttp_reader_done(&st.rd))
@@ -180,6 +262,8 @@ static vt_status chunked_request(long *status, vt_buf *receipt, vt_http_chunk_fn
     vt_buf_free(&enc);
     vt_buf_free(&st.raw);
     vt_buf_free(&st.plain);
+    vt_buf_free(&st.ctype);
+    vt_buf_free(&st.refusal);
     return rc;
 }
 
@@ -194,7 +278,7 @@ vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn o
     vt_http_client_opts ho;
     vt_http_stream_opts so;
     vt_http_response resp;
-    vt_buf req, enc, inner;
+    vt_buf req, enc, inner, ctype;
     vt_bhttp_field f[2] = { { "content-type", 12, "application/json", 16 },
                             { "accept", 6, "application/json, text/event-stream", 35 } };
     const vt_bhttp_field *rf;
@@ -204,6 +288,7 @@ vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn o
     vt_buf_init(&req);
     vt_buf_init(&enc);
     vt_buf_init(&inner);
+    vt_buf_init(&ctype);
     memset(&resp, 0, sizeof(resp));
     memset(&ho, 0, sizeof(ho));
     ho.timeout_ms = timeout_ms;
@@ -228,12 +313,14 @@ vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn o
         so.accept = VT_OHTTP_RES_MEDIA;
         so.on_chunk = keep;
         so.keep_body = true;
+        so.header = "Content-Type";
+        so.header_value = &ctype;
         snprintf(url, sizeof(url), "%s/v1/ohttp", relay);
         rc = vt_http_request_stream(&resp, "POST", url, &so, &ho, err);
     }
-    if (rc == VT_OK && resp.status != 200)
-        rc = vt_err_set(err, VT_E_IO, "ohttp: %s answered HTTP %ld (the request was refused before decryption)",
-                        url, resp.status);
+    /* Not OHTTP (the relay's own error page, a proxy's refusal): named as such, not decrypted. */
+    if (rc == VT_OK && (resp.status != 200 || !media_is(&ctype, VT_OHTTP_RES_MEDIA)))
+        rc = refusal(err, resp.status, &ctype, resp.body.data, resp.body.len);
     if (rc == VT_OK) {
         rc = vt_ohttp_decap_response(&inner, ctx, resp.body.data, resp.body.len, err);
         if (rc == VT_E_CRYPTO || rc == VT_E_FORMAT)
@@ -256,5 +343,6 @@ vt_status vt_cli_ohttp_request(long *status, vt_buf *receipt, vt_http_chunk_fn o
     vt_http_response_clear(&resp);
     vt_buf_free(&enc);
     vt_buf_free(&inner);
+    vt_buf_free(&ctype);
     return rc;
 }

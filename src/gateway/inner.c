@@ -232,6 +232,66 @@ bool vt_gw_inner_hop_by_hop(const char *name, size_t len)
     return false;
 }
 
+/* ---- plaintext kept out of libevent's buffers ---- */
+
+static void wiped_free(const void *data, size_t len, void *block)
+{
+    vt_wipe(block, len); /* data == block: the chain's bytes, ours */
+    (void)data;
+    free(block);
+}
+
+bool vt_gw_inner_add_wiped(struct evbuffer *b, const void *p, size_t len)
+{
+    uint8_t *block;
+
+    if (len == 0)
+        return true;
+    block = malloc(len);
+    if (block == NULL)
+        return false;
+    memcpy(block, p, len);
+    if (evbuffer_add_reference(b, block, len, wiped_free, block) != 0) {
+        vt_wipe(block, len);
+        free(block);
+        return false;
+    }
+    return true;
+}
+
+void vt_gw_inner_wipe_evbuffer(struct evbuffer *b)
+{
+    struct evbuffer_ptr at;
+    struct evbuffer_iovec v[16];
+    int n;
+
+    if (b == NULL || evbuffer_ptr_set(b, &at, 0, EVBUFFER_PTR_SET) != 0)
+        return;
+    /* Every extent in turn, as many as there are (evbuffer_peek from a position). */
+    while ((n = evbuffer_peek(b, -1, &at, v, 16)) > 0) {
+        size_t done = 0;
+        for (int i = 0; i < n && i < 16; i++) {
+            vt_wipe(v[i].iov_base, v[i].iov_len);
+            done += v[i].iov_len;
+        }
+        if (n <= 16 || evbuffer_ptr_set(b, &at, done, EVBUFFER_PTR_ADD) != 0)
+            break;
+    }
+}
+
+vt_status vt_gw_inner_take_wiped(vt_buf *out, struct evbuffer *b, vt_err *err)
+{
+    size_t len = evbuffer_get_length(b);
+    vt_status rc = vt_buf_reserve(out, len, err);
+
+    if (rc == VT_OK && len > 0 && evbuffer_copyout(b, out->data + out->len, len) != (ev_ssize_t)len)
+        rc = vt_err_set(err, VT_E_INTERNAL, "gateway: cannot read an inner answer");
+    if (rc == VT_OK)
+        out->len += len;
+    vt_gw_inner_wipe_evbuffer(b);
+    return rc;
+}
+
 static void add_header(struct evkeyvalq *h, const vt_bhttp_field *f)
 {
     char name[256], *value;
@@ -283,8 +343,14 @@ bool vt_gw_inner_send(const vt_gw_self *self, struct event_base *base, const vt_
     evhttp_add_header(oh, "Host", r->host != NULL && r->host[0] != '\0' ? r->host : "localhost");
     for (size_t i = 0; i < r->field_count; i++)
         add_header(oh, &r->fields[i]);
-    if (r->body_len > 0)
-        evbuffer_add(evhttp_request_get_output_buffer(ireq), r->body, r->body_len);
+    /* The body (a prompt) by reference to a block of ours, wiped when libevent lets go of it: evbuffer_add
+     * would copy it into a libevent buffer freed unwiped once written. */
+    if (!vt_gw_inner_add_wiped(evhttp_request_get_output_buffer(ireq), r->body, r->body_len)) {
+        evhttp_request_free(ireq);
+        evhttp_connection_free(k->conn);
+        free(k);
+        return false;
+    }
     /* Set before: done may run inside evhttp_make_request (a connect refused at once) and free
      * what call points into, so nothing is written through it after a success. */
     if (call != NULL)

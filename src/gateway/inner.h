@@ -90,6 +90,23 @@ struct evhttp_request *vt_gw_inner_wait_end(vt_gw_inner_waiter *w);
 
 /* True for header names that describe one hop, not the message (never replayed). */
 bool vt_gw_inner_hop_by_hop(const char *name, size_t len);
+/*
+ * Plaintext in libevent's buffers (docs/transport.md, "What is wiped").  libevent frees its
+ * buffers without wiping them, so what an inner request carries (an OHTTP client's prompt,
+ * decrypted) and what it brings back are kept out of them where the gateway's code can:
+ */
+struct evbuffer;
+/* Appends a copy of p to b by reference: the copy is the gateway's block, not a libevent
+ * buffer, and is wiped before it is freed whenever libevent lets go of it (written out, or
+ * the request freed unsent).  false when out of memory (nothing appended). */
+bool vt_gw_inner_add_wiped(struct evbuffer *b, const void *p, size_t len);
+/* Overwrites every byte b holds with zeros where it lies (evbuffer_pullup would copy them
+ * into one new block and free the old ones unwiped); b keeps its length.  b's blocks must be
+ * writable: an input buffer filled from a connection, not one referring to read-only bytes. */
+void vt_gw_inner_wipe_evbuffer(struct evbuffer *b);
+/* Appends b's bytes to out (a vt_buf, wiped when freed) and wipes b where it lies. */
+VT_NODISCARD vt_status vt_gw_inner_take_wiped(vt_buf *out, struct evbuffer *b, vt_err *err);
+
 /* Closes base's pooled connections; before event_base_free(base). */
 void vt_gw_inner_free(struct event_base *base);
 

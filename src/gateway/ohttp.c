@@ -46,6 +46,7 @@ struct pend {
     vt_gw_inner_waiter w;             /* the client's request (w.req, NULL once it left) */
     vt_ohttp_ctx *ctx;                /* response keys (wiped when freed) */
     bool started;                     /* chunked: the reply to the client has started */
+    bool seal_failed;                 /* chunked: a piece did not seal, the answer ends there */
 };
 
 vt_status vt_gw_ohttp_new(vt_gw_ohttp **out, const vt_pkey *enclave_key, size_t max_request_bytes, vt_err *err)
@@ -228,7 +229,7 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
     vt_bhttp_field f[VT_BHTTP_FIELDS_MAX];
     char names[VT_BHTTP_FIELDS_MAX][64];
     size_t n = 0;
-    vt_buf b = { 0 };
+    vt_buf b = { 0 }, body = { 0 };
     struct evbuffer *in;
     struct evhttp_request *creq = vt_gw_inner_wait_end(&p->w);
     int status;
@@ -252,16 +253,17 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
             n++;
         }
     }
-    in = evhttp_request_get_input_buffer(ireq);
-    if (vt_bhttp_encode_response(&b, status, f, n, evbuffer_pullup(in, -1), evbuffer_get_length(in), NULL) != VT_OK)
+    /* The answer into a buffer of ours (evbuffer_pullup would leave its old blocks unwiped). */
+    if (vt_gw_inner_take_wiped(&body, evhttp_request_get_input_buffer(ireq), NULL) != VT_OK ||
+        vt_bhttp_encode_response(&b, status, f, n, body.data, body.len, NULL) != VT_OK)
         inner_error(creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner response could not be encoded");
     else
         send_encapsulated(creq, p->ctx, &b);
 out:
     in = ireq != NULL ? evhttp_request_get_input_buffer(ireq) : NULL;
-    if (in != NULL && evbuffer_get_length(in) > 0) /* the answer, also when nobody is left to get it */
-        vt_wipe(evbuffer_pullup(in, -1), evbuffer_get_length(in));
-    vt_buf_free(&b); /* wipes */
+    vt_gw_inner_wipe_evbuffer(in); /* the answer, also when nobody is left to get it */
+    vt_buf_free(&body); /* wipes */
+    vt_buf_free(&b);    /* wipes: the answer as Binary HTTP, sealed by now */
     pend_free(p);
 }
 
@@ -276,16 +278,26 @@ static void start_chunked(struct evhttp_request *req)
     evhttp_send_reply_start(req, 200, "OK");
 }
 
+bool vt__gw_ohttp_seal_chunk(vt_buf *out, vt_ohttp_ctx *ctx, bool *failed, const vt_buf *plain, bool final)
+{
+    vt_err err = { 0 };
+
+    if (*failed)
+        return false; /* the answer ended at the piece that failed: logged then */
+    if (vt_ohttp_chunked_res_seal(out, ctx, plain->data, plain->len, final, &err) == VT_OK)
+        return true;
+    *failed = true;
+    vt__gw_log("error", "ohttp_encapsulate", err.msg);
+    return false;
+}
+
 /* Seals plain (one Binary HTTP piece) as one chunk and sends it. */
-static bool send_chunk(struct evhttp_request *req, vt_ohttp_ctx *ctx, const vt_buf *plain, bool final)
+static bool send_chunk(struct evhttp_request *req, vt_ohttp_ctx *ctx, bool *failed, const vt_buf *plain, bool final)
 {
     vt_buf enc = { 0 };
-    vt_err err = { 0 };
     struct evbuffer *b;
-    bool ok = vt_ohttp_chunked_res_seal(&enc, ctx, plain->data, plain->len, final, &err) == VT_OK;
+    bool ok = vt__gw_ohttp_seal_chunk(&enc, ctx, failed, plain, final);
 
-    if (!ok)
-        vt__gw_log("error", "ohttp_encapsulate", err.msg);
     b = ok ? evbuffer_new() : NULL;
     if (b != NULL) {
         evbuffer_add(b, enc.data, enc.len);
@@ -302,6 +314,7 @@ static void send_chunked_whole(struct evhttp_request *req, vt_ohttp_ctx *ctx, in
 {
     vt_buf b = { 0 };
     vt_status rc = vt_bhttp_encode_response_head(&b, status, f, n, NULL);
+    bool failed = false;
 
     if (rc == VT_OK && len > 0)
         rc = vt_bhttp_encode_content_chunk(&b, body, len, NULL);
@@ -311,7 +324,7 @@ static void send_chunked_whole(struct evhttp_request *req, vt_ohttp_ctx *ctx, in
         plain_error(req, 500, "ohttp_failed", "gateway: the response could not be encoded");
     } else {
         start_chunked(req);
-        send_chunk(req, ctx, &b, true);
+        send_chunk(req, ctx, &failed, &b, true);
         evhttp_send_reply_end(req);
     }
     vt_buf_free(&b);
@@ -347,7 +360,7 @@ static void stream_head(struct evhttp_request *ireq, void *arg)
         vt_gw_inner_wait_replying(&p->w);
         start_chunked(p->w.req);
         p->started = true;
-        send_chunk(p->w.req, p->ctx, &b, false);
+        send_chunk(p->w.req, p->ctx, &p->seal_failed, &b, false);
     }
     vt_buf_free(&b);
 }
@@ -357,15 +370,16 @@ static void stream_body(struct evhttp_request *ireq, void *arg)
 {
     struct pend *p = arg;
     struct evbuffer *in = evhttp_request_get_input_buffer(ireq);
-    size_t len = evbuffer_get_length(in);
-    vt_buf b = { 0 };
+    vt_buf b = { 0 }, piece = { 0 };
 
-    if (len == 0)
+    if (evbuffer_get_length(in) == 0)
         return;
-    if (p->w.req != NULL && p->started && vt_bhttp_encode_content_chunk(&b, evbuffer_pullup(in, -1), len, NULL) == VT_OK)
-        send_chunk(p->w.req, p->ctx, &b, false);
-    vt_wipe(evbuffer_pullup(in, -1), len); /* evhttp drains it after this call */
-    vt_buf_free(&b);
+    /* The piece into a buffer of ours; the input wiped where it lies (evhttp drains it after this call). */
+    if (vt_gw_inner_take_wiped(&piece, in, NULL) == VT_OK && p->w.req != NULL && p->started && !p->seal_failed &&
+        vt_bhttp_encode_content_chunk(&b, piece.data, piece.len, NULL) == VT_OK)
+        send_chunk(p->w.req, p->ctx, &p->seal_failed, &b, false);
+    vt_buf_free(&piece); /* wipes */
+    vt_buf_free(&b);     /* wipes: sealed by now */
 }
 
 /* The end: the final chunk, or, when the inner request failed, a truncated answer. */
@@ -383,8 +397,8 @@ static void stream_done(struct evhttp_request *ireq, void *arg)
         goto out;
     }
     /* An inner failure midway sends no final chunk: the client sees the answer truncated. */
-    if (status >= 200 && vt_bhttp_encode_response_end(&b, NULL) == VT_OK)
-        send_chunk(creq, p->ctx, &b, true);
+    if (status >= 200 && !p->seal_failed && vt_bhttp_encode_response_end(&b, NULL) == VT_OK)
+        send_chunk(creq, p->ctx, &p->seal_failed, &b, true);
     evhttp_send_reply_end(creq);
 out:
     vt_buf_free(&b);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "veritee/ohttp.h"
 #include "veritee/veritee.h"
 
 typedef struct vt_gw_ohttp vt_gw_ohttp;
@@ -53,5 +54,11 @@ bool vt_gw_ohttp_front(void *arg, void *evreq, void *base, uint16_t port);
 /* The pure handlers under the front (HS-12), testable without sockets. */
 /* The application/ohttp-keys body (borrowed, valid while o lives) and its binding (base64url, "" when none). */
 const vt_buf *vt_gw_ohttp_keys(const vt_gw_ohttp *o, const char **binding);
+
+/* Internal (send_chunk; tests): seals plain as the next chunk of ctx's chunked answer into out.
+ * After a piece failed to seal (*failed set) the answer has ended there (vt_ohttp_chunked_res_seal):
+ * nothing more is sealed and nothing more is logged, so a response logs its failure once, not once
+ * per piece the inner answer still brings. */
+bool vt__gw_ohttp_seal_chunk(vt_buf *out, vt_ohttp_ctx *ctx, bool *failed, const vt_buf *plain, bool final);
 
 #endif

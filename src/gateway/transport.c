@@ -1,7 +1,13 @@
 /* The gateway's listeners and its connections to itself (transport.h, docs/transport.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -39,17 +45,6 @@ struct evhttp_connection *vt_gw_self_connect(const vt_gw_self *s, struct event_b
     return evhttp_connection_base_new(base, NULL, s->host, s->port);
 }
 
-static json_t *addr_json(const char *host, uint16_t port)
-{
-    char a[300];
-
-    if (strchr(host, ':') != NULL)
-        snprintf(a, sizeof(a), "[%s]:%u", host, (unsigned)port);
-    else
-        snprintf(a, sizeof(a), "%s:%u", host, (unsigned)port);
-    return json_string(a);
-}
-
 vt_status vt_gw_config_set_listen_plain(vt_gw_config *c, const char *s, vt_err *err)
 {
     char *host = c->listen_host;
@@ -72,19 +67,92 @@ vt_status vt_gw_config_set_listen_plain(vt_gw_config *c, const char *s, vt_err *
     return rc;
 }
 
-vt_status vt_gw_transport_json(char **out, const vt_gw_config *cfg, bool tls, bool tls12, bool cert_configured,
-                               vt_err *err)
+/* One reserving socket: bound to the first address host:port resolves to, not listening. */
+static vt_status reserve_one(int *fd, uint16_t *port, char *addr, size_t addr_len, const char *host, uint16_t want,
+                             vt_err *err)
+{
+    struct addrinfo hints, *ai = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char ps[8], h[INET6_ADDRSTRLEN + 16], sv[8];
+    int one = 1, e;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    snprintf(ps, sizeof(ps), "%u", (unsigned)want);
+    e = getaddrinfo(host, ps, &hints, &ai);
+    if (e != 0 || ai == NULL) {
+        if (ai != NULL)
+            freeaddrinfo(ai);
+        return vt_err_set(err, VT_E_ARG, "gateway: cannot resolve listen address %s: %s", host, gai_strerror(e));
+    }
+    *fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (*fd < 0) {
+        freeaddrinfo(ai);
+        return vt_err_set(err, VT_E_IO, "gateway: socket: %s", strerror(errno));
+    }
+    /* As the listeners' sockets (proxy.c listen_socket), so they can bind the port beside it. */
+    (void)setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    (void)setsockopt(*fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    e = bind(*fd, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (e != 0 || getsockname(*fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), sv, sizeof(sv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        vt_status rc = vt_err_set(err, VT_E_IO, "gateway: cannot listen on %s:%u: %s", host, (unsigned)want,
+                                  strerror(errno));
+        close(*fd);
+        *fd = -1;
+        return rc;
+    }
+    *port = (uint16_t)strtoul(sv, NULL, 10);
+    snprintf(addr, addr_len, strchr(h, ':') != NULL ? "[%s]:%s" : "%s:%s", h, sv);
+    return VT_OK;
+}
+
+vt_status vt_gw_listen_reserve(vt_gw_listen_reservation *r, const vt_gw_config *cfg, bool tls, vt_err *err)
+{
+    vt_status rc;
+
+    memset(r, 0, sizeof(*r));
+    r->fd[0] = r->fd[1] = -1;
+    rc = reserve_one(&r->fd[0], &r->port[0], r->addr[0], sizeof(r->addr[0]), cfg->listen_host, cfg->listen_port,
+                     err);
+    if (rc == VT_OK && tls && cfg->listen_plain_host != NULL)
+        rc = reserve_one(&r->fd[1], &r->port[1], r->addr[1], sizeof(r->addr[1]), cfg->listen_plain_host,
+                         cfg->listen_plain_port, err);
+    if (rc != VT_OK)
+        vt_gw_listen_release(r);
+    return rc;
+}
+
+void vt_gw_listen_apply(const vt_gw_listen_reservation *r, vt_gw_config *cfg)
+{
+    cfg->listen_port = r->port[0];
+    if (r->fd[1] >= 0)
+        cfg->listen_plain_port = r->port[1];
+}
+
+void vt_gw_listen_release(vt_gw_listen_reservation *r)
+{
+    for (size_t i = 0; i < 2; i++) {
+        if (r->fd[i] >= 0)
+            close(r->fd[i]);
+        r->fd[i] = -1;
+    }
+}
+
+vt_status vt_gw_transport_json(char **out, const vt_gw_listen_reservation *r, bool tls, bool tls12,
+                               bool cert_configured, vt_err *err)
 {
     json_t *o = json_object();
 
     *out = NULL;
     if (o == NULL)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
-    json_object_set_new(o, "https", tls ? addr_json(cfg->listen_host, cfg->listen_port) : json_null());
-    json_object_set_new(o, "plain", !tls ? addr_json(cfg->listen_host, cfg->listen_port)
-                                  : cfg->listen_plain_host != NULL
-                                      ? addr_json(cfg->listen_plain_host, cfg->listen_plain_port)
-                                      : json_null());
+    json_object_set_new(o, "https", tls ? json_string(r->addr[0]) : json_null());
+    json_object_set_new(o, "plain", !tls ? json_string(r->addr[0]) : r->addr[1][0] ? json_string(r->addr[1])
+                                                                                  : json_null());
     json_object_set_new(o, "tls", tls ? json_string(tls12 ? "TLSv1.2+TLSv1.3" : "TLSv1.3") : json_null());
     json_object_set_new(o, "tls_key", tls ? json_string("enclave") : json_null());
     json_object_set_new(o, "certificate", tls ? json_string(cert_configured ? "configured" : "self-signed")

@@ -6,18 +6,23 @@ appends --line and a newline to a POST's 200 answer (--mode append: a witness
 adding a signature line to its cosignatures), or hands back the passport in
 --token-file, with its id, in place of the one a verifier's 2xx answer to
 POST /v1/attest carries (--mode passport: a passport issued to another
-gateway), or changes nothing (--mode pass).  With --log FILE each request's
+gateway), or answers every POST itself with HTTP --code and a text body of
+its own, forwarding nothing (--mode refuse: a relay that refuses the request,
+its body with control bytes and longer than any excerpt of it should be), or
+changes nothing (--mode pass).  With --log FILE each request's
 method and path is appended to FILE, one line each, before it is forwarded.
+Content-Type and Veritee-Key-Binding are the headers passed back.
 Prints "listening 127.0.0.1:PORT" once ready."""
 import argparse, base64, http.server, json, os, sys, urllib.error, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--to", required=True)
-ap.add_argument("--mode", choices=["request", "response", "append", "passport", "pass"], required=True)
+ap.add_argument("--mode", choices=["request", "response", "append", "passport", "pass", "refuse"], required=True)
 ap.add_argument("--byte", type=int, default=40)
 ap.add_argument("--line", default="")
 ap.add_argument("--token-file", default="")
 ap.add_argument("--log", default="")
+ap.add_argument("--code", type=int, default=403)
 a = ap.parse_args()
 
 
@@ -42,6 +47,15 @@ class H(http.server.BaseHTTPRequestHandler):
         if a.log:
             with open(a.log, "a") as f:
                 f.write("%s %s\n" % (self.command, self.path))
+        if self.command == "POST" and a.mode == "refuse":
+            # read as chunked OHTTP, "\r" after 16 bytes (a response nonce) is a chunk too short to open
+            data = b"relay refused it\r\n\x1b[2J<b>\"q\"</b>\x00\xff " + b"z" * 400 + b" END-OF-REFUSAL"
+            self.send_response(a.code)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if body is not None and a.mode == "request":
             body = flip(body)
         hdr = {k: v for k, v in self.headers.items() if k.lower() in ("content-type",)}
@@ -49,6 +63,7 @@ class H(http.server.BaseHTTPRequestHandler):
         try:
             r = urllib.request.urlopen(rq)
             code, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+            binding = r.headers.get("Veritee-Key-Binding")
             if self.command == "POST" and a.mode == "response":
                 data = flip(data)
             if self.command == "POST" and a.mode == "append" and code == 200:
@@ -57,8 +72,11 @@ class H(http.server.BaseHTTPRequestHandler):
                 data = swap_passport(data)
         except urllib.error.HTTPError as e:
             code, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+            binding = None
         self.send_response(code)
         self.send_header("Content-Type", ctype)
+        if binding is not None:  # the OHTTP key configuration's signature, as a relay passes it
+            self.send_header("Veritee-Key-Binding", binding)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

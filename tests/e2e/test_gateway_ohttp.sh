@@ -219,6 +219,26 @@ for mode in request response; do
   grep -q 'ok   receipt' "$TMP/out" && bad "a receipt verified after chunked $mode tampering" || ok
 done
 
+# A relay that refuses the request (403, or 502 as a proxy whose upstream failed) with a page of its
+# own: veritee chat names the refusal (the status and a short, printable excerpt of the page), it
+# does not report an answer that fails to decapsulate; plain and --stream (chunked OHTTP).
+for code in 403 502; do
+  "$PY" "$HERE/tamper_relay.py" --to "$R" --mode refuse --code $code >"$TMP/refuse$code.out" 2>&1 &
+  PIDS="$PIDS $!"
+  T=$(wait_addr "$TMP/refuse$code.out") || { echo "refusing relay did not start"; exit 1; }
+  for mode in "" --stream; do
+    "$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo $mode --ohttp --relay "http://$T" \
+      "zebra-refused" >"$TMP/out" 2>&1
+    rc=$?
+    [ $rc -ne 0 ] && ok || bad "chat $mode through a relay answering $code succeeded"
+    grep -qF "the relay answered HTTP $code (text/html; charset=utf-8), not an OHTTP response: \"relay refused it ?[2J<b>?q?</b>?? zz" "$TMP/out" &&
+      ok || bad "chat $mode: the relay's $code is not named: $(grep -a veritee: "$TMP/out")"
+    grep -q 'decapsulate' "$TMP/out" && bad "chat $mode: a relay's $code reported as an answer that does not decapsulate" || ok
+    grep -q 'END-OF-REFUSAL' "$TMP/out" && bad "chat $mode: the excerpt is not bounded" || ok
+    LC_ALL=C grep -q "$(printf '\033')" "$TMP/out" && bad "chat $mode: a control byte of the relay's page printed" || ok
+  done
+done
+
 # Bad input straight at the gateway: clear errors, nothing in the logs.
 code=$(curl -s -o "$TMP/b" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary 'x' "$G/v1/ohttp")
 [ "$code" = 415 ] && ok || bad "wrong media type: $code"

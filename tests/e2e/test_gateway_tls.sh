@@ -68,9 +68,10 @@ from cryptography.hazmat.primitives import serialization as S
 k = ec.EllipticCurvePublicNumbers(int.from_bytes(b(j["x"]), "big"), int.from_bytes(b(j["y"]), "big"), ec.SECP256R1()).public_key()
 print(k.public_bytes(S.Encoding.PEM, S.PublicFormat.SubjectPublicKeyInfo).decode(), end="")' >"$TMP/enclave.pem" 2>/dev/null
 if [ -s "$TMP/enclave.pem" ]; then cmp -s "$TMP/enclave.pem" "$TMP/tlspub.pem" && ok || bad "TLS key is not the enclave key"; fi
+# --listen 127.0.0.1:0: the attested listener is the port the gateway picked and serves on, not ":0".
 T=$(jq -r .transport "$TMP/att.json")
-[ "$(jq -r .https <<<"$T")" = "127.0.0.1:0" ] && [ "$(jq -r .plain <<<"$T")" = null ] && [ "$(jq -r .tls_key <<<"$T")" = enclave ] &&
-  ok || bad "transport: $T"
+[ "$(jq -r .https <<<"$T")" = "$GW" ] && [ "$(jq -r .plain <<<"$T")" = null ] && [ "$(jq -r .tls_key <<<"$T")" = enclave ] &&
+  ok || bad "transport: $T (listening on $GW)"
 D=$(printf '%s' "$T" | sha256sum | cut -c1-64)
 [ "$(jq -r '.log.events[]|select(.component=="other" and .name=="transport")|.digest' "$TMP/att.json")" = "$D" ] && ok ||
   bad "the log's transport event is not the listeners' digest"
@@ -80,7 +81,7 @@ for mode in "" --stream; do
   expect 0 "chat over https $mode" -- "$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo $mode "zebra-tls-5521 hello"
   contains "the TLS server key is the attested enclave key" "chat $mode checked the TLS key"
   contains "zebra-tls-5521" "chat $mode printed the answer"
-  contains "attested listeners: https 127.0.0.1:0, plain http none" "chat $mode showed the listeners"
+  contains "attested listeners: https $GW, plain http none" "chat $mode showed the listeners"
 done
 
 # A large answer (about 600 KiB: dozens of full TLS records, coalesced output) arrives whole on
@@ -171,12 +172,20 @@ PL=$(jq -r .plain "$TMP/gw2.out")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$PL/v1/models")
 [ "$code" = 200 ] && ok || bad "plain listener: $code ($(cat "$TMP/gw2.out"))"
 curl -s "http://$PL/v1/attestation?nonce=$(printf '%064d' 8)" | jq -r .transport >"$TMP/t2"
-[ "$(jq -r .plain "$TMP/t2")" = "127.0.0.1:0" ] && [ "$(jq -r .tls "$TMP/t2")" = "TLSv1.2+TLSv1.3" ] && ok ||
-  bad "transport with a plain listener: $(cat "$TMP/t2")"
+[ "$(jq -r .plain "$TMP/t2")" = "$PL" ] && [ "$(jq -r .https "$TMP/t2")" = "$GW2" ] &&
+  [ "$(jq -r .tls "$TMP/t2")" = "TLSv1.2+TLSv1.3" ] && ok ||
+  bad "transport with a plain listener: $(cat "$TMP/t2") (listening on $GW2, plain $PL)"
+# The log's event is that text: the bound ports are what is measured.
+curl -s "http://$PL/v1/attestation?nonce=$(printf '%064d' 9)" >"$TMP/att2.json"
+[ "$(jq -r '.log.events[]|select(.component=="other" and .name=="transport")|.digest' "$TMP/att2.json")" = \
+  "$(jq -j .transport "$TMP/att2.json" | sha256sum | cut -c1-64)" ] && ok || bad "the transport event is not the bound listeners"
+# --measure-only binds nothing and lists no transport event, whatever the port (not a reference value).
+jq -e '[.events[]|select(.name=="transport")]|length == 0' "$TMP/log.json" >/dev/null && ok ||
+  bad "--measure-only listed a transport event"
 echo | openssl s_client -connect "$GW2" -tls1_2 >"$TMP/s12b" 2>&1
 grep -q 'Protocol *: TLSv1.2' "$TMP/s12b" && ok || bad "--tls12: $(head -20 "$TMP/s12b")"
 expect 0 "chat over the plain listener" -- "$VT" chat --gateway "http://$PL" --verifier "$V" --trust-sim --model echo "zebra-plain"
-contains "plain http 127.0.0.1:0" "chat shows the plain listener"
+contains "plain http $PL" "chat shows the plain listener"
 
 # A certificate for another key is refused at start; the options need an HTTPS listener.
 expect 2 "--tls-cert for another key" -- "$VT" gateway --upstream "http://$ECHO" --listen 127.0.0.1:0 --tls-cert "$TMP/mitm.crt"
