@@ -14,7 +14,8 @@
 #include "verifier/log_reply.h"
 
 #define KEK_FILE "kbs-kek.key"
-#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID" */
+#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID:" hex(SHA-256(its policy)) */
+#define REPLAY_LABEL "veritee-kbs-release-v2"
 #define LOG_UNAVAILABLE "the transparency log cannot record the release now"
 
 static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx);
@@ -83,6 +84,34 @@ static void audit(const char *event, const char *resource, const char *passport,
     json_decref(j);
 }
 
+/*
+ * The seal key id a resource's secret is wrapped under: "kbs:" ID ":" hex(SHA-256(policy)), the
+ * policy as compact JSON with its keys sorted (so a database that reorders them, as PostgreSQL's
+ * jsonb would, changes nothing).  Whoever can write the database but not read the KEK cannot loosen
+ * a policy, nor move a secret to another id: the secret then no longer opens.  *pol_out (the
+ * policy's text, to check it by): caller frees.
+ */
+static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, const json_t *policy, vt_err *err)
+{
+    char *pol = json_is_object(policy) ? json_dumps(policy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    uint8_t d[32];
+    char hex[65];
+    vt_status rc;
+
+    *pol_out = NULL;
+    if (pol == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "kbs: the stored policy is not an object");
+    rc = vt_digest(VT_MD_SHA256, (const uint8_t *)pol, strlen(pol), d, err);
+    if (rc != VT_OK) {
+        free(pol);
+        return rc;
+    }
+    vt_hex_encode(hex, d, sizeof(d));
+    snprintf(kid, 160, WRAP_LABEL "%.63s:%s", id, hex);
+    *pol_out = pol;
+    return VT_OK;
+}
+
 /* A resource as the admin sees it: everything but the wrapped secret. */
 static json_t *public_view(const char *json)
 {
@@ -108,9 +137,9 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = req->thread_ctx;
-    json_t *in = NULL, *rec = NULL, *pol;
+    json_t *in = NULL, *rec = NULL, *pol, *cpol = NULL;
     const char *id = req->params[0], *kind, *val;
-    char *canon = NULL, *pj = NULL, *stored = NULL, kid[160];
+    char *canon = NULL, *pj = NULL, *stored = NULL, *bound = NULL, kid[160];
     vt_buf secret, wrapped, w64;
     vt_err e = { 0 };
 
@@ -145,15 +174,16 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 400, "invalid_policy", "%s", pj == NULL ? "out of memory" : e.msg);
         goto out;
     }
-    snprintf(kid, sizeof(kid), WRAP_LABEL "%s", id);
-    if (vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
+    cpol = json_loads(canon, 0, NULL);
+    if (wrap_kid(kid, &bound, id, cpol, &e) != VT_OK ||
+        vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
         vt_base64_encode(&w64, wrapped.data, wrapped.len, true, &e) != VT_OK || vt_buf_terminate(&w64, &e) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "cannot wrap the resource: %s", e.msg);
         goto out;
     }
-    rec = json_pack("{s:s, s:s, s:o, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy",
-                    json_loads(canon, 0, NULL), "size", (json_int_t)secret.len, "registered_at",
-                    (json_int_t)vt_time_now(), "revoked", 0, "wrapped", (const char *)w64.data);
+    rec = json_pack("{s:s, s:s, s:O, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy", cpol, "size",
+                    (json_int_t)secret.len, "registered_at", (json_int_t)vt_time_now(), "revoked", 0, "wrapped",
+                    (const char *)w64.data);
     stored = rec != NULL ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (stored == NULL) {
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
@@ -173,9 +203,11 @@ out:
     vt_buf_free(&w64);
     json_decref(in);
     json_decref(rec);
+    json_decref(cpol);
     free(canon);
     free(pj);
     free(stored);
+    free(bound);
 }
 
 static vt_status list_one(void *arg, const char *json, vt_err *err)
@@ -266,18 +298,55 @@ static vt_status sign_outcome(char **tok, vf_service *svc, const char *resource,
     return rc;
 }
 
-/* Fills the subject from the stored passport row and its (issued here) token. */
-static void subject_of(vt_kbs_subject *s, const vs_passport *p, const vt_passport_claims *pc, json_t *comp)
+/* Fills the subject from the passport's signed claims (never from the database's columns beside
+ * the token: whoever can write the database but holds no signing key would choose them). */
+static void subject_of(vt_kbs_subject *s, const vt_passport_claims *pc)
 {
     memset(s, 0, sizeof(*s));
-    s->environment = p->environment;
-    s->tee_type = p->tee_type;
-    s->hardware_attested = p->hardware_attested;
-    s->status = p->status;
+    s->environment = pc->environment;
+    s->tee_type = vt_tee_name(pc->tee_type);
+    s->hardware_attested = pc->hardware_attested;
+    s->status = vt_ear_status_name(pc->appraisal.status);
     s->tcb_status = pc->appraisal.tcb_status;
     for (int i = VT_SUBMOD_MODEL; i < VT_SUBMOD_COUNT; i++)
-        s->measured[i] = json_string_value(json_object_get(json_object_get(comp, vt_submod_name((vt_submod)i)),
-                                                           "digest"));
+        s->measured[i] = pc->appraisal.sub[i].measured[0] != '\0' ? pc->appraisal.sub[i].measured : NULL;
+}
+
+/* token verifies under the key set this verifier serves now (its current key and the retired ones
+ * still published; a revoked key is in neither), is unexpired and affirming or warning.  The
+ * database holds only what was issued; this is what makes a row written there by another hand,
+ * or a passport of a revoked key, open nothing. */
+static vt_status passport_verified(vt_passport_claims *pc, vf_service *svc, const char *token, vt_err *err)
+{
+    vt_passport_verify_opts o = { .accept_warning = true };
+    vt_jwks *set = NULL;
+    char *jwks = NULL;
+    vt_status rc;
+
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    rc = vt_keyring_jwks(&jwks, svc->kr, vt_time_now(), err);
+    pthread_rwlock_unlock(&svc->kr_lock);
+    if (rc == VT_OK)
+        rc = vt_jwks_parse(&set, jwks, strlen(jwks), err);
+    if (rc == VT_OK)
+        rc = vt_passport_verify_with(pc, token, strlen(token), set, vt_time_now(), &o, err);
+    vt_jwks_free(set);
+    free(jwks);
+    return rc;
+}
+
+/* The replay digest (hex into ref): SHA-256(label 0 who 0 nonce), who the RFC 7638 thumbprint of
+ * the passport's cnf key, the key that signed the request: the signature does not cover the
+ * passport, so a request signed once is one release under every passport naming that key. */
+static vt_status replay_ref(char ref[65], const char *who, const uint8_t *nonce, size_t nonce_len, vt_err *err)
+{
+    const void *parts[5] = { REPLAY_LABEL, "", who, "", nonce };
+    size_t lens[5] = { sizeof(REPLAY_LABEL) - 1, 1, strlen(who), 1, nonce_len };
+    uint8_t d[32];
+    vt_status rc = vt_digestv(VT_MD_SHA256, parts, lens, 5, d, err);
+
+    vt_hex_encode(ref, d, sizeof(d));
+    return rc;
 }
 
 /* Sets out's status and code, and err's message for the caller. */
@@ -307,17 +376,17 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
                            const uint8_t *body, size_t body_len, vt_err *err)
 {
     vf_service *svc = call->svc;
-    uint8_t nonce[VT_KBS_NONCE_MAX], d[32];
-    char *ref = out->ref, *clause = out->clause, kid[160], *json = NULL;
+    uint8_t nonce[VT_KBS_NONCE_MAX];
+    char *ref = out->ref, *clause = out->clause, kid[160], *json = NULL, *pol = NULL, thumb[44];
     size_t nonce_len = 0;
-    json_t *rec = NULL, *comp = NULL;
+    json_t *rec = NULL;
     vs_passport p;
-    vt_passport_claims pc;
+    vt_passport_claims raw, pc;
     vt_kbs_subject subj;
     vt_pkey *cnf = NULL;
-    vt_buf h, wrapped, secret;
+    vt_buf wrapped, secret;
     vt_err e = { 0 };
-    vt_status rc;
+    vt_status rc, prc;
     bool fresh = false;
     const char *w;
 
@@ -326,8 +395,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     snprintf(out->resource, sizeof(out->resource), "%s", id);
     snprintf(out->passport, sizeof(out->passport), "%s", call->passport_id);
     memset(&p, 0, sizeof(p));
+    memset(&raw, 0, sizeof(raw));
     memset(&pc, 0, sizeof(pc));
-    vt_buf_init(&h);
     vt_buf_init(&wrapped);
     vt_buf_init(&secret);
     if (!call->gateway) {
@@ -339,15 +408,23 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         answer(out, 400, "bad_request", err, e.msg);
         goto out;
     }
+    /* The passport as issued (admission found the caller's bytes equal to it) and the key that
+     * signed the request: its cnf.  Nothing in the row is believed before the token verifies. */
+    prc = st->ops->passport_get(st, &p, call->passport_id, &e);
+    if (prc != VT_OK && prc != VT_E_NOTFOUND) {
+        answer_store_failed(out, err, &e, prc);
+        goto out;
+    }
+    if (prc == VT_OK && p.token != NULL && vt_passport_decode(&raw, p.token, strlen(p.token), NULL) == VT_OK &&
+        raw.attester_jwk != NULL && vt_jwk_to_pkey(&cnf, raw.attester_jwk, strlen(raw.attester_jwk), NULL) == VT_OK &&
+        vt_jwk_thumbprint(thumb, cnf, NULL) == VT_OK)
+        rc = VT_OK;
+    else
+        rc = VT_E_POLICY; /* the request's key is unknown: its replay is kept under the passport id */
+    vt_pkey_free(cnf);
+    cnf = NULL;
     /* Replay: the nonce is in the signed body, so one signed request is one release. */
-    rc = vt_buf_append_str(&h, "veritee-kbs-release-v1", &e);
-    if (rc == VT_OK)
-        rc = vt_buf_append(&h, call->passport_id, strlen(call->passport_id) + 1, &e);
-    if (rc == VT_OK)
-        rc = vt_buf_append(&h, nonce, nonce_len, &e);
-    if (rc == VT_OK)
-        rc = vt_digest(VT_MD_SHA256, h.data, h.len, d, &e);
-    vt_hex_encode(ref, d, sizeof(d)); /* out->ref: 65 bytes */
+    rc = replay_ref(ref, rc == VT_OK ? thumb : call->passport_id, nonce, nonce_len, &e);
     if (rc == VT_OK)
         rc = st->keys->seen(st, &fresh, ref, vt_time_now() + 2 * VT_PASSPORT_AUTH_SKEW + 1, vt_time_now(), &e);
     if (rc != VT_OK) {
@@ -361,14 +438,11 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         goto out;
     }
     rc = st->keys->get(st, &json, id, &e);
-    if (rc == VT_OK)
-        rc = st->ops->passport_get(st, &p, call->passport_id, &e);
     if (rc != VT_OK && rc != VT_E_NOTFOUND) {
         answer_store_failed(out, err, &e, rc);
         goto out;
     }
     rec = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
-    comp = rc == VT_OK ? json_loads(p.components, 0, NULL) : NULL;
     if (rc == VT_E_NOTFOUND || rec == NULL) {
         snprintf(clause, sizeof(out->clause), "resource");
         snprintf(e.msg, sizeof(e.msg), "kbs: no resource '%.64s'", id);
@@ -377,21 +451,25 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         snprintf(clause, sizeof(out->clause), "revoked");
         snprintf(e.msg, sizeof(e.msg), "kbs: the resource is revoked");
         rc = VT_E_POLICY;
-    } else if (vt_passport_decode(&pc, p.token, strlen(p.token), &e) != VT_OK) {
+    } else if (prc != VT_OK || p.token == NULL || passport_verified(&pc, svc, p.token, &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "passport");
+        if (prc != VT_OK || p.token == NULL)
+            snprintf(e.msg, sizeof(e.msg), "kbs: the passport is no longer stored");
+        rc = VT_E_POLICY;
+    } else if (wrap_kid(kid, &pol, id, json_object_get(rec, "policy"), &e) != VT_OK) {
+        snprintf(clause, sizeof(out->clause), "policy");
         rc = VT_E_POLICY;
     } else {
-        char *pol = json_dumps(json_object_get(rec, "policy"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-        subject_of(&subj, &p, &pc, comp);
-        rc = pol != NULL ? vt_kbs_policy_check(pol, &subj, clause, sizeof(out->clause), &e) : VT_E_NOMEM;
-        free(pol);
+        subject_of(&subj, &pc);
+        rc = vt_kbs_policy_check(pol, &subj, clause, sizeof(out->clause), &e);
     }
     if (rc == VT_OK) {
         w = json_string_value(json_object_get(rec, "wrapped"));
-        snprintf(kid, sizeof(kid), WRAP_LABEL "%s", id);
         rc = w != NULL ? vt_base64_decode(&wrapped, w, strlen(w), &e) : VT_E_FORMAT;
-        if (rc == VT_OK)
-            rc = vt_unseal(&secret, &svc->kek, kid, wrapped.data, wrapped.len, &e);
+        if (rc == VT_OK && vt_unseal(&secret, &svc->kek, kid, wrapped.data, wrapped.len, NULL) != VT_OK)
+            rc = vt_err_set(&e, VT_E_CRYPTO, "kbs: the wrapped secret does not open under its id and policy (the "
+                                             "stored record was altered, or registered before policies were bound "
+                                             "to secrets: register it again)");
         if (rc == VT_OK)
             rc = vt_jwk_to_pkey(&cnf, pc.attester_jwk, strlen(pc.attester_jwk), &e);
         if (rc == VT_OK)
@@ -419,17 +497,15 @@ out:
         free(out->jwe);
         out->jwe = NULL;
     }
-    if (secret.data != NULL)
-        OPENSSL_cleanse(secret.data, secret.len);
-    vt_buf_free(&secret);
+    vt_buf_free(&secret); /* wipes */
     vt_buf_free(&wrapped);
-    vt_buf_free(&h);
     vt_pkey_free(cnf);
     vs_passport_clear(&p);
+    vt_passport_claims_clear(&raw);
     vt_passport_claims_clear(&pc);
     json_decref(rec);
-    json_decref(comp);
     free(json);
+    free(pol);
 }
 
 void vf_keys_release_finish(vf_release *out, vt_status logged, const vt_err *log_err, vt_err *err)

@@ -22,8 +22,10 @@ typedef struct vf_release {
 /*
  * POST /v1/keys/{id}/release without the HTTP around it: call is what admission
  * learnt (call->gateway false: 401), body the signed request's {"nonce": ...},
- * st this worker's store.  Records the replay digest, checks the resource's
- * policy against the stored passport, unwraps, encrypts to the passport's cnf
+ * st this worker's store.  Records the replay digest (the cnf key and the nonce),
+ * verifies the stored passport under the served key set, checks the resource's
+ * policy against its signed claims, unwraps (the wrap is bound to the id and
+ * the policy), encrypts to the passport's cnf
  * key, logs the outcome and audits it.  Fills out (always) and, when not 200,
  * err with the message for the caller (only "not released" for a refusal: the
  * clause goes to the admin log).  Waits for the log's commit.

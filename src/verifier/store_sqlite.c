@@ -10,6 +10,7 @@
  * commits with a full fsync. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,23 +649,39 @@ static const struct vs_ops lite_ops = {
 
 /* The database is created 0600 before SQLite opens it: SQLite gives its -wal
  * and -shm files the database file's mode, so they are 0600 too.  Files left
- * wider by an older version are tightened. */
+ * wider by an older version are tightened.
+ *
+ * A database that exists is never opened here: SQLite's locks are POSIX locks,
+ * and closing any descriptor of the file drops every lock this process holds
+ * on it, the shared lock of each connection already open included.  Without
+ * it another process (an operator's sqlite3 shell, a backup) takes the
+ * database for unused, and its close checkpoints and resets the WAL under the
+ * verifier.  Only a file made here, under create_mu (every connection of this
+ * process opens through it), is opened and closed. */
+static pthread_mutex_t create_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static vt_status private_files(const char *path, vt_err *err)
 {
     static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+    struct stat st;
     char p[4200];
     int fd;
 
     if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
         return VT_OK;
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path, strerror(errno));
-    if (fchmod(fd, 0600) != 0) {
-        close(fd);
-        return vt_err_set(err, VT_E_IO, "store: cannot chmod 600 %s: %s", path, strerror(errno));
+    if (lstat(path, &st) != 0 && errno == ENOENT) {
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0)
+            close(fd); /* nothing else had it open: it did not exist */
+        else if (errno != EEXIST)
+            return vt_err_set(err, VT_E_IO, "store: cannot create %s: %s", path, strerror(errno));
     }
-    close(fd);
+    if (lstat(path, &st) != 0)
+        return vt_err_set(err, VT_E_IO, "store: cannot stat %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return vt_err_set(err, VT_E_IO, "store: %s is not a regular file", path);
+    if ((st.st_mode & 0777) != 0600 && chmod(path, 0600) != 0)
+        return vt_err_set(err, VT_E_IO, "store: cannot chmod 600 %s: %s", path, strerror(errno));
     for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
         if (snprintf(p, sizeof(p), "%s%s", path, sfx[i]) < (int)sizeof(p) && chmod(p, 0600) != 0 && errno != ENOENT)
             return vt_err_set(err, VT_E_IO, "store: cannot chmod 600 %s: %s", p, strerror(errno));
@@ -685,16 +702,15 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
     l->base.log = &lite_log_ops;
     l->base.keys = &lite_key_ops;
     l->base.backend = "sqlite";
+    pthread_mutex_lock(&create_mu);
     rc = private_files(path, err);
-    if (rc != VT_OK)
-        goto fail;
-    rc = VT_E_INTERNAL;
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+    if (rc == VT_OK && sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                       NULL) != SQLITE_OK)
         rc = vt_err_set(err, VT_E_IO, "store: cannot open %s: %s", path,
                         l->db != NULL ? sqlite3_errmsg(l->db) : "out of memory");
+    pthread_mutex_unlock(&create_mu);
+    if (rc != VT_OK)
         goto fail;
-    }
     sqlite3_busy_timeout(l->db, 5000);
     /* cache_size: each connection (one per worker thread) keeps at most this many
      * KiB of database pages: the verifier's memory bound for SQLite (docs/operations.md). */

@@ -197,6 +197,48 @@ PY
 lacks_file() { if grep -q "$1" "$2"; then failed=$((failed + 1)); echo "FAIL: $3"; else passed=$((passed + 1)); fi; }
 lacks_file "model key 42" "$P/opened" "a blob opened with the planted bytes"
 
+# ---- the root does not cross the TPM's wire in the clear ----
+# The TPM hands the root back as the HMAC's answer.  Whoever reads the bus (a probe on LPC/SPI, a
+# hypervisor relaying a virtual TPM) would read it there and open every blob, unless the answer is
+# encrypted under a session salted to a key inside the TPM.  The tap records what the TPM says to
+# an unseal; no 32 bytes of it may open the blob.
+for _ in 1 2 3 4 5; do
+  TAP=$((20000 + RANDOM % 30000))
+  rm -f "$TMP/tap.log" "$TMP/tap.out"
+  python3 "$(dirname "$0")/tpm_tap.py" "$TAP" "$PORT" "$TMP/tap.log" 60 >"$TMP/tap.out" 2>&1 &
+  TAP_PID=$!
+  for _ in $(seq 50); do grep -q ready "$TMP/tap.out" 2>/dev/null && break; kill -0 "$TAP_PID" 2>/dev/null || break; sleep 0.1; done
+  grep -q ready "$TMP/tap.out" 2>/dev/null && break
+  TAP=
+done
+if [ -n "$TAP" ]; then
+  VERITEE_TPM_TCTI="swtpm:host=127.0.0.1,port=$TAP" expect 0 "unseal through the tap" -- \
+    "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
+  contains "model key 42" "unsealed through the tap"
+  kill "$TAP_PID" 2>/dev/null
+  wait "$TAP_PID" 2>/dev/null
+  python3 - "$TMP/tap.log" "$TMP/sealed" >"$TMP/tapped" 2>/dev/null <<'PY'
+import sys
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+wire = open(sys.argv[1], "rb").read()
+blob = open(sys.argv[2], "rb").read()
+print("tapped %d bytes" % len(wire))
+for i in range(len(wire) - 31):
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"veritee-seal-v1\0k1\0tpm").derive(wire[i:i + 32])
+    try:
+        print("opened: " + AESGCM(key).decrypt(blob[:12], blob[12:], None).decode())
+        break
+    except Exception:
+        pass
+PY
+  grep -q "tapped [1-9]" "$TMP/tapped" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the tap recorded nothing"; }
+  lacks_file "model key 42" "$TMP/tapped" "the TPM's answers on the wire hold the sealing root"
+else
+  echo "note: no free port for the tap: the wire is not checked"
+fi
+
 tpm2_pcrextend 7:sha256="$(printf '%064x' 9)"
 expect 1 "PCR 7 changed: the TPM refuses the root" -- "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
 contains "hold other values" "the refusal names the PCR policy"

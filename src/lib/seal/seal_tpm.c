@@ -5,7 +5,8 @@
  *   K    = TPM2_CreatePrimary(owner hierarchy, keyedHash HMAC-SHA256 template with
  *          fixedTPM | fixedParent | sensitiveDataOrigin | sign | noDA, no userWithAuth,
  *          authPolicy = PolicyPCR over the SHA-256 values of the chosen PCRs now)
- *   root = TPM2_HMAC(K, "veritee-seal-root-v2" ‖ u32be PCR mask), through a PolicyPCR session
+ *   root = TPM2_HMAC(K, "veritee-seal-root-v2" ‖ u32be PCR mask), through a PolicyPCR session,
+ *          the answer encrypted by an HMAC session salted to a null-hierarchy ECC key
  *
  * A primary key is derived from the hierarchy's seed and its whole template, so the same PCR
  * values give the same K on every use, other values give another K, and only a session whose
@@ -100,12 +101,57 @@ static vt_status root_key_load(vt__tpm_conn *c, const TPM2B_DIGEST *policy, ESYS
     return VT_OK;
 }
 
+/*
+ * A session that encrypts the TPM's answer (AES-128-CFB), salted to an ECC P-256 key the TPM
+ * makes in its null hierarchy: the salt reaches the TPM encrypted to that key, so neither the
+ * session key nor the HMAC it encrypts (the root) crosses the wire in the clear for whoever
+ * reads the bus or relays a virtual TPM's traffic.  (One who answers in the TPM's place can offer
+ * a key of its own; that needs the TPM's endorsement checked, which this does not do.)
+ */
+static vt_status enc_session(vt__tpm_conn *c, ESYS_TR *salt_key, ESYS_TR *s, vt_err *err)
+{
+    TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
+    TPM2B_SENSITIVE_CREATE sens;
+    TPM2B_PUBLIC t;
+    TPM2B_DATA outside;
+    TPML_PCR_SELECTION none;
+    TSS2_RC r;
+
+    *salt_key = ESYS_TR_NONE;
+    *s = ESYS_TR_NONE;
+    memset(&sens, 0, sizeof(sens));
+    memset(&t, 0, sizeof(t));
+    memset(&outside, 0, sizeof(outside));
+    memset(&none, 0, sizeof(none));
+    t.publicArea.type = TPM2_ALG_ECC;
+    t.publicArea.nameAlg = TPM2_ALG_SHA256;
+    t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                                    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_NODA;
+    t.publicArea.parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+    t.publicArea.parameters.eccDetail.symmetric.keyBits.aes = 128;
+    t.publicArea.parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    t.publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+    t.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+    t.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    r = Esys_CreatePrimary(c->esys, ESYS_TR_RH_NULL, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t,
+                           &outside, &none, salt_key, NULL, NULL, NULL, NULL);
+    if (r == TSS2_RC_SUCCESS)
+        r = Esys_StartAuthSession(c->esys, *salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+                                  TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, s);
+    if (r == TSS2_RC_SUCCESS)
+        r = Esys_TRSess_SetAttributes(c->esys, *s, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, 0xff);
+    if (r != TSS2_RC_SUCCESS)
+        return vt_err_set(err, VT_E_IO, "seal: TPM salted session for the root: %s", vt__tpm_rc(r));
+    return VT_OK;
+}
+
 static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, uint32_t mask, uint8_t out[32], vt_err *err)
 {
     vt_status rc;
     TPM2B_MAX_BUFFER msg;
     TPM2B_DIGEST *mac = NULL;
-    ESYS_TR s = ESYS_TR_NONE;
+    ESYS_TR s = ESYS_TR_NONE, enc = ESYS_TR_NONE, salt_key = ESYS_TR_NONE;
     size_t ll = strlen(ROOT_LABEL);
     TSS2_RC r;
 
@@ -113,10 +159,13 @@ static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, uint32_t mask, uint8_t 
     memcpy(msg.buffer, ROOT_LABEL, ll);
     put_u32be(msg.buffer + ll, mask);
     msg.size = (UINT16)(ll + 4);
-    rc = pcr_session(c, TPM2_SE_POLICY, mask, &s, NULL, err);
+    rc = enc_session(c, &salt_key, &enc, err);
+    if (rc == VT_OK)
+        rc = pcr_session(c, TPM2_SE_POLICY, mask, &s, NULL, err);
     if (rc != VT_OK)
-        return rc;
-    r = Esys_HMAC(c->esys, key, s, ESYS_TR_NONE, ESYS_TR_NONE, &msg, TPM2_ALG_SHA256, &mac);
+        goto out;
+    /* The policy session authorizes the key; the salted one encrypts the answer. */
+    r = Esys_HMAC(c->esys, key, s, enc, ESYS_TR_NONE, &msg, TPM2_ALG_SHA256, &mac);
     if (r != TSS2_RC_SUCCESS) {
         rc = vt_err_set(err, VT_E_CRYPTO,
                         "seal: the TPM refuses the sealing key: PCRs 0x%06x changed while it was derived (%s)", mask,
@@ -130,7 +179,13 @@ static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, uint32_t mask, uint8_t 
     if (mac != NULL)
         OPENSSL_cleanse(mac, sizeof(*mac));
     Esys_Free(mac);
-    Esys_FlushContext(c->esys, s); /* a policy session that did not authorize stays loaded */
+out:
+    if (s != ESYS_TR_NONE)
+        Esys_FlushContext(c->esys, s); /* a policy session that did not authorize stays loaded */
+    if (enc != ESYS_TR_NONE)
+        Esys_FlushContext(c->esys, enc);
+    if (salt_key != ESYS_TR_NONE)
+        Esys_FlushContext(c->esys, salt_key);
     return rc;
 }
 
@@ -202,6 +257,10 @@ vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *stat
     rc = vt__tpm_open(&c, tcti, NULL, err);
     if (rc == VT_OK)
         rc = pcr_session(&c, TPM2_SE_TRIAL, pcr_mask, &trial, &policy, err);
+    if (trial != ESYS_TR_NONE) { /* its digest is all it was for: a TPM has as few as 3 session slots */
+        Esys_FlushContext(c.esys, trial);
+        trial = ESYS_TR_NONE;
+    }
     if (rc == VT_OK)
         rc = pin_check(pin, pcr_mask, policy, err);
     if (rc == VT_OK)
