@@ -167,6 +167,32 @@ def name_split_events():
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
+def parts_events(boundary=False):
+    """Content as Mistral's API streams it for a reasoning model (Magistral): lists of parts, the
+    reasoning as thinking parts holding text parts, then the answer as text parts, the marker split
+    between two events' parts in each; a reference part and the usage in the last chunk.  With
+    boundary, the marker is split between the end of the reasoning and the start of the answer,
+    where neither half is an address."""
+    def parts(*p):
+        return chunk([{"index": 0, "delta": {"content": list(p)}, "finish_reason": None}])
+
+    def think(t):
+        return {"type": "thinking", "thinking": [{"type": "text", "text": t}]}
+
+    def text(t):
+        return {"type": "text", "text": t}
+    if boundary:
+        ev = [parts(think("think " + MARKER[:15])), parts(text(MARKER[15:] + " now"))]  # "...@exa", "mple.com"
+    else:
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]),
+              parts(think("think " + HEAD)), parts(think(TAIL + " ok.")),
+              parts({"type": "thinking", "closed": True, "thinking": [text(" Done.")]}),
+              parts(text("mail " + HEAD)), parts(text(TAIL + " now"), {"type": "reference", "reference_ids": [1]})]
+    ev.append(chunk([{"index": 0, "delta": {"content": ""}, "finish_reason": "stop"}],
+                    usage={"prompt_tokens": 1, "completion_tokens": 9, "total_tokens": 10}))
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
 def deep_args_events():
     """A tool call still open at the end of the stream whose arguments nest past the audit's limit."""
     deep = "[" * 70 + '"leak.marker\\u0040example.com"' + "]" * 70
@@ -212,6 +238,10 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, name_split_events().encode()
     if mode == "stream-trailers":
         return 200, {"Content-Type": "text/event-stream"}, trailer_events().encode()
+    if mode == "stream-parts":
+        return 200, {"Content-Type": "text/event-stream"}, parts_events().encode()
+    if mode == "stream-parts-boundary":
+        return 200, {"Content-Type": "text/event-stream"}, parts_events(boundary=True).encode()
     if mode == "stream-args-deep":
         return 200, {"Content-Type": "text/event-stream"}, deep_args_events().encode()
     if mode == "stream-json":  # JSON labelled as an event stream

@@ -212,6 +212,53 @@ lacks "[DONE]" "stream-name-split: no [DONE]"
 if joined_calls function "$TMP/out" 'assert "example.com" not in calls[0]["name"], calls'; then
   passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-name-split: the joined name is the marker"; fi
 receipt_says '.streamed and .coverage.failed == ["response"]' "stream-name-split: the receipt says the response failed"
+# Content as Mistral streams it for a reasoning model: lists of thinking and text parts, the marker
+# split between two events' parts in the reasoning and in the answer.  A client joining the parts
+# reads placeholders, the reasoning whole before the answer, and the stream ends as it should.
+parts_view() { # parts_view FILE PYTHON: answer, thinking and every text ("all") joined across events
+  python3 -c '
+import json, sys
+answer = thinking = every = ""
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.rstrip("\r\n")
+    if not line.startswith("data: {"):
+        continue
+    for c in json.loads(line[6:]).get("choices", []):
+        v = c.get("delta", {}).get("content")
+        if isinstance(v, str):
+            answer += v
+            every += v
+        for p in v if isinstance(v, list) else []:
+            if p["type"] == "text":
+                answer += p["text"]
+                every += p["text"]
+            for q in p.get("thinking", []) if p["type"] == "thinking" else []:
+                thinking += q.get("text", "")
+                every += q.get("text", "")
+exec(sys.argv[2])
+' "$1" "$2"
+}
+post stream-parts s
+contains "HTTP/1.1 200" "stream-parts: 200"
+clean "stream-parts"
+if parts_view "$TMP/out" 'assert (answer, thinking, every) == ("mail [EMAIL_1] now", "think [EMAIL_1] ok. Done.",
+    "think [EMAIL_1] ok. Done.mail [EMAIL_1] now"), (answer, thinking, every)'; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-parts: what the client joins"; fi
+contains '"reference_ids":[1]' "stream-parts: the reference part is sent"
+contains '"total_tokens":10' "stream-parts: the usage is sent"
+contains "data: [DONE]" "stream-parts: [DONE] is kept"
+lacks "upstream_unauditable" "stream-parts: no error"
+receipt_says '.streamed and .coverage.audited == ["request","response"] and .coverage.failed == []' \
+  "stream-parts: the receipt says the stream was audited"
+# The marker split between the end of the reasoning and the start of the answer: a client joining
+# every text of the list would read it whole, so the stream fails before the answer's half is sent
+# (the reasoning, released whole before the answer, went out: no address on its own).
+post stream-parts-boundary s
+lacks "$MARK" "stream-parts-boundary: the marker address"
+lacks "mple.com" "stream-parts-boundary: the answer's half"
+contains '"code":"upstream_unauditable"' "stream-parts-boundary: error event"
+lacks "[DONE]" "stream-parts-boundary: no [DONE]"
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-parts-boundary: the receipt says the response failed"
 # What servers send after a finish_reason (an empty delta, the finish_reason again, a content-filter
 # annotation, the usage-only chunk with timings) still passes, audited.
 post stream-trailers s

@@ -74,7 +74,7 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
             return false;
         } else if (vt__jt_key_is(l, k, "text")) {
             if (v->kind != VT_JT_STR && v->kind != VT_JT_NULL)
-                return false; /* text as parts: refused by response.c */
+                return false; /* text as parts: joined part after part by response.c */
             if (v->kind == VT_JT_STR && !take(s, tk, ntk, pos, F_TEXT, i))
                 return false;
         } else if (vt__jt_key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
@@ -94,13 +94,13 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
                 continue;
             streamed = true;
             if (vk != VT_JT_NULL && (vk != VT_JT_STR || !take(s, tk, ntk, pos, held[h], i)))
-                return false; /* text as parts: refused by response.c */
+                return false; /* text as parts: joined part after part by response.c */
         }
         if (!streamed && (vk == VT_JT_STR || vk == VT_JT_OBJ || vk == VT_JT_ARR))
             return false; /* another string of the delta (the role): joined across events by response.c */
     }
-    if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1)
-        return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice */
+    if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1 || vt__sse_choice_thinks(s, idx))
+        return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice; reasoning */
     seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
     for (size_t t = first; t < *ntk; t++)
         tk[t].idx = idx;
@@ -167,6 +167,7 @@ vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
         if (rc != VT_OK)
             break;
         s->txt.len = 0;
+        tk[i].f->wrote |= t->len > 0;
         rc = vt_audit_stream_feed(tk[i].f->s, vt__jt_str(&s->tw->l, t), t->len, &s->txt, err);
         if (rc == VT_OK && vt_audit_stream_blocked(tk[i].f->s))
             break;

@@ -40,8 +40,12 @@ typedef struct sse_args {
 enum { H_DELTA, H_MESSAGE, H_COUNT };
 extern const char *const vt__sse_holder_name[H_COUNT];
 
+/* The tool of a text field's reasoning written as parts: the text parts inside its thinking parts
+ * ({"type":"thinking","thinking":[{"type":"text","text":...}]}, as Magistral streams content). */
+#define SSE_THINKING (-2)
+
 typedef struct sse_field {
-    int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call) */
+    int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call; SSE_THINKING) */
     int kind;           /* F_* */
     int holder;         /* H_*: what a client joins its text from */
     vt_audit_stream *s; /* text: its holdback scanner (NULL for a held call) */
@@ -49,6 +53,7 @@ typedef struct sse_field {
     unsigned long born; /* the event (vt_audit_sse.events) that made it */
     bool done;          /* its choice finished (released, no longer fed) */
     bool superseded;    /* a call's text sent because a later tool call of the choice started */
+    bool wrote;         /* text: a piece that was not empty was fed (no reasoning may follow it) */
 } sse_field;
 
 /*
@@ -96,6 +101,8 @@ vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int ho
 /* Did choice (an index in [0, SSE_MAX_INDEX]) have its finish_reason in an earlier event?  Nothing
  * more of its reply may come (response.c, after_finish). */
 bool vt__sse_choice_finished(const vt_audit_sse *s, int choice);
+/* Did choice stream reasoning as thinking parts?  Its events go through jansson (response.c, text_feed). */
+bool vt__sse_choice_thinks(const vt_audit_sse *s, int choice);
 
 /*
  * Audits one event without building a tree, when it has the shape nearly every

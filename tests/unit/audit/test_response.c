@@ -635,19 +635,26 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
 }
 
 /*
- * A streamed text field written as parts (an array of {"type":"text","text":...}, as Mistral's
- * API streams content) or as an object: a client that joins the parts of every event reads text
- * that was scanned event by event, so an address split between two events' parts reached it.
- * Such a field cannot be audited across events and is refused, on both roads; null passes.
+ * A streamed text field that is neither a string, nor null, nor a list of parts (an object, a
+ * number), or a list with something in it that is not a part (an object with a string "type"), or
+ * a text part without a string text, or a thinking part without a list of parts: how a client
+ * reads it is unknown, so it cannot be audited as the client joins it and is refused, on both
+ * roads; null passes.
  */
 static void test_audit_response__stream_structured_text_refused(void **state)
 {
     static const char *const bad[] = {
-        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"mail leak.marker@exa\"}]}}]"),
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":{\"text\":\"mail leak.marker@exa\"}}}]"),
         CHUNK("\"choices\":[{\"index\":0,\"message\":{\"refusal\":[\"mail leak.marker@exa\"]}}]"),
         CHUNK("\"choices\":[{\"index\":0,\"text\":[\"mail leak.marker@exa\"]}]"),
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":1}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"text\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":1,\"text\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":[\"mail leak.marker@exa\"]}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":[\"mail leak.marker@exa\"]}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":2}]}]}}]"),
     };
     fixture *f = *state;
 
@@ -672,6 +679,240 @@ static void test_audit_response__stream_structured_text_refused(void **state)
         assert_int_equal(r.last, VT_OK);
         vt_buf_free(&r.all);
         assert_int_equal(sse_agree(f, ev, 2, NULL), 2);
+    }
+}
+
+/*
+ * What a client of Mistral's API reads of a streamed text field (content as a string, or as a list
+ * of parts: {"type":"text","text":...} and {"type":"thinking","thinking":[{"type":"text",
+ * "text":...}]}, as Magistral streams its reasoning): view 0 the answer (the strings and the text
+ * parts, joined across events), 1 the reasoning (the thinking parts' text parts), 2 both in the
+ * order sent, as a client that joins every text member of the list reads them.  Every list sent
+ * must hold parts only.  Caller frees.
+ */
+static char *parts_view(const sse_run *r, const char *holder, const char *key, int view)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i, k;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c, *v, *part, *sub;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) != 0)
+                continue;
+            v = json_object_get(json_object_get(c, holder), key);
+            if (json_is_string(v) && view != 1)
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+            json_array_foreach(v, k, part) {
+                const char *type = json_string_value(json_object_get(part, "type"));
+                size_t j;
+                assert_non_null(type);
+                if (strcmp(type, "text") == 0 && view != 1) {
+                    json_t *t = json_object_get(part, "text");
+                    assert_true(json_is_string(t));
+                    assert_int_equal(vt_buf_append(&got, json_string_value(t), json_string_length(t), NULL), VT_OK);
+                }
+                if (strcmp(type, "thinking") != 0 || view == 0)
+                    continue;
+                json_array_foreach(json_object_get(part, "thinking"), j, sub) {
+                    json_t *t = json_object_get(sub, "text");
+                    if (json_is_string(t))
+                        assert_int_equal(vt_buf_append(&got, json_string_value(t), json_string_length(t), NULL),
+                                         VT_OK);
+                }
+            }
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+#define PARTS(holder, parts) CHUNK("\"choices\":[{\"index\":0,\"" holder "\":{\"content\":[" parts "]}}]")
+#define TXT(s) "{\"type\":\"text\",\"text\":\"" s "\"}"
+#define THINK(s) "{\"type\":\"thinking\",\"thinking\":[" TXT(s) "]}"
+#define STOP CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]")
+
+/* Runs ev (n events) on both roads; the client's views must be want (NULL: not checked), and no
+ * event may hold "example.com". */
+static void parts_expect(fixture *f, const char *const *ev, size_t n, const char *holder, const char *answer,
+                         const char *thinking, const char *all)
+{
+    const char *want[3] = { answer, thinking, all };
+    sse_run r;
+
+    sse_events(f, &r, ev, n, true);
+    if (r.last != VT_OK)
+        fail_msg("%s: %s", vt_status_str(r.last), r.err.msg);
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    for (int v = 0; v < 3; v++) {
+        char *got = parts_view(&r, holder, "content", v);
+        if (want[v] != NULL && strcmp(got, want[v]) != 0)
+            fail_msg("view %d: got \"%s\", want \"%s\"", v, got, want[v]);
+        free(got);
+    }
+    assert_false(f->rep->failed & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ev, n, NULL);
+}
+
+/*
+ * Text streamed as parts (Mistral's API: content as a list of {"type":"text","text":...}) goes
+ * through the holdback scanner the string form uses, part after part, so an address split between
+ * two events' parts is redacted where a client joining them would read it whole; the parts keep
+ * their shape, clean text passes byte for byte, string and parts of one field join, escapes are
+ * read decoded.  Both holders, both roads.
+ */
+static void test_audit_response__stream_parts_joined(void **state)
+{
+    static const char *const split[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        PARTS("delta", TXT("mail leak.marker@exa")), PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const two_parts[] = {
+        PARTS("delta", TXT("mail leak.mar") "," TXT("ker@exa")), PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const string_then_parts[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail leak.marker@exa\"}}]"),
+        PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const parts_then_string[] = {
+        PARTS("delta", TXT("mail leak.marker@exa")),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mple.com now\"}}]"), STOP,
+    };
+    static const char *const escaped[] = {
+        PARTS("delta", TXT("mail leak.marker\\u0040exa")), PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const message[] = {
+        PARTS("message", TXT("mail leak.marker@exa")), PARTS("message", TXT("mple.com now")),
+    };
+    static const char *const clean[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        PARTS("delta", TXT("Hello \\\"there\\\" caf\\u00e9 \\ud83d\\ude00")), PARTS("delta", TXT(",") "," TXT(" world")),
+        PARTS("delta", TXT("")), STOP,
+    };
+    fixture *f = *state;
+
+    parts_expect(f, split, 4, "delta", "mail [EMAIL_1] now", "", "mail [EMAIL_1] now");
+    parts_expect(f, two_parts, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, string_then_parts, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, parts_then_string, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, escaped, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, message, 2, "message", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, clean, 5, "delta", "Hello \"there\" caf\xc3\xa9 \xf0\x9f\x98\x80, world", NULL, NULL);
+    /* A blocked term split between parts blocks the stream, and its start is not sent. */
+    {
+        const char *ev[3] = { PARTS("delta", TXT("key AKIAIOSF")), PARTS("delta", TXT("ODNN7EXAMPLE")), STOP };
+        sse_run r;
+        sse_events(f, &r, ev, 3, true);
+        assert_true(r.blocked);
+        assert_null(strstr((char *)r.all.data, "AKIA"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+}
+
+/*
+ * Magistral's reasoning, streamed as thinking parts holding text parts, has a holdback scanner of
+ * its own (clients read it apart from the answer), and is released whole before the answer's
+ * first text; an address split between two thinking parts is redacted, one split between the end
+ * of the reasoning and the start of the answer (which a client that joins every text of the list
+ * reads whole) fails the stream, and reasoning after the answer started is refused.
+ */
+static void test_audit_response__stream_parts_thinking(void **state)
+{
+    static const char *const think_split[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        PARTS("delta", THINK("think leak.marker@exa")), PARTS("delta", THINK("mple.com ok.")),
+        PARTS("delta", "{\"type\":\"thinking\",\"closed\":true,\"thinking\":[" TXT(" Done.") "]}"),
+        PARTS("delta", TXT("Answer")), PARTS("delta", TXT(" here")), STOP,
+    };
+    static const char *const answer_as_string[] = {
+        PARTS("delta", THINK("think")), CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Answer\"}}]"), STOP,
+    };
+    static const char *const one_event[] = {
+        PARTS("delta", THINK("think leak.marker@exa") "," THINK("mple.com") "," TXT("Answer")), STOP,
+    };
+    fixture *f = *state;
+
+    parts_expect(f, think_split, 7, "delta", "Answer here", "think [EMAIL_1] ok. Done.",
+                 "think [EMAIL_1] ok. Done.Answer here");
+    parts_expect(f, answer_as_string, 3, "delta", "Answer", "think", "thinkAnswer");
+    parts_expect(f, one_event, 2, "delta", "Answer", "think [EMAIL_1]", "think [EMAIL_1]Answer");
+    /* Split across the end of the reasoning and the answer: refused where the answer starts. */
+    {
+        const char *ev[3] = { PARTS("delta", THINK("think leak.marker@exa")), PARTS("delta", TXT("mple.com")), STOP };
+        sse_run r;
+        char *all;
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        all = parts_view(&r, "delta", "content", 2);
+        assert_null(strstr(all, "example.com"));
+        free(all);
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+    /* Reasoning after the answer started (by a string or a text part), in one event or two. */
+    {
+        static const char *const late[][2] = {
+            { PARTS("delta", TXT("Answer")), PARTS("delta", THINK("more")) },
+            { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Answer\"}}]"), PARTS("delta", THINK("more")) },
+            { PARTS("delta", TXT("Answer") "," THINK("more")), STOP },
+        };
+        for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+            sse_run r;
+            sse_events(f, &r, late[i], 2, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("case %zu: %s", i, vt_status_str(r.last));
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, late[i], 2, NULL);
+        }
+    }
+}
+
+/*
+ * Parts that are not text (an image_url, a reference, a type no one has invented yet) are what a
+ * whole body's are: every string in them audited where it is; and, as the other strings of a
+ * delta, joined by place across events, so an address split between two events' unknown parts
+ * fails the stream.  The text parts around them are joined as before.
+ */
+static void test_audit_response__stream_parts_not_text(void **state)
+{
+    static const char *const mixed[] = {
+        PARTS("delta", TXT("see leak.marker@exa") ","
+              "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.test/leak.marker@example.com\"}},"
+              "{\"type\":\"reference\",\"reference_ids\":[1,2]}," TXT("mple.com now")),
+        PARTS("delta", "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"reference\",\"reference_ids\":[3]}]}"), STOP,
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    sse_events(f, &r, mixed, 3, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    assert_non_null(strstr((char *)r.all.data, "\"url\":\"https://x.test/[EMAIL_1]\""));
+    assert_non_null(strstr((char *)r.all.data, "\"reference_ids\":[1,2]"));
+    {
+        char *got = parts_view(&r, "delta", "content", 0);
+        assert_string_equal(got, "see [EMAIL_1] now");
+        free(got);
+    }
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, mixed, 3, NULL);
+    {
+        const char *ev[3] = { PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mail leak.marker@exa\"}"),
+                              PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mple.com\"}"), STOP };
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
     }
 }
 
@@ -1920,6 +2161,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_joined_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_structured_text_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_thinking, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_not_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
                                         teardown),
