@@ -212,6 +212,26 @@ lacks "[DONE]" "stream-name-split: no [DONE]"
 if joined_calls function "$TMP/out" 'assert "example.com" not in calls[0]["name"], calls'; then
   passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-name-split: the joined name is the marker"; fi
 receipt_says '.streamed and .coverage.failed == ["response"]' "stream-name-split: the receipt says the response failed"
+# A choice that streams the marker's start as message chunks and its end as delta chunks: a client
+# reading the delta when there is one and the message otherwise would join them; refused where the
+# choice switches.
+post stream-holder-switch s
+lacks "$MARK" "stream-holder-switch: the marker address"
+if python3 -c '
+import json, sys
+text = ""
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith("data: {"):
+        for c in json.loads(line[6:]).get("choices", []):
+            h = c.get("delta") if c.get("delta") is not None else c.get("message") or {}
+            text += h.get("content") or ""
+assert sys.argv[2] not in text, text
+' "$TMP/out" "$MARK"; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-holder-switch: a client reading the delta or else the message reads the marker"; fi
+lacks "mple.com" "stream-holder-switch: the delta's half"
+contains '"code":"upstream_unauditable"' "stream-holder-switch: error event"
+lacks "[DONE]" "stream-holder-switch: no [DONE]"
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-holder-switch: the receipt says the response failed"
 # Content as Mistral streams it for a reasoning model: lists of thinking and text parts, the marker
 # split between two events' parts in the reasoning and in the answer.  A client joining the parts
 # reads placeholders, the reasoning whole before the answer, and the stream ends as it should.

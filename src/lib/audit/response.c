@@ -648,6 +648,34 @@ static vt_status after_finish(json_t *ch, int idx, vt_err *err)
     return VT_OK;
 }
 
+/*
+ * Choice idx's holder layout in this event (sse_int.h, L_*) must be the one its first event with a
+ * holder had: a switch (the delta, then the message; both, then one; a delta that was not empty
+ * beside a message, then an empty one) would have a client that reads the delta when there is
+ * one, and the message otherwise, read what two scanners released side by side.
+ */
+static vt_status holder_layout(vt_audit_sse *s, json_t *ch, int idx, vt_err *err)
+{
+    json_t *d = json_object_get(ch, "delta"), *m = json_object_get(ch, "message");
+    int l = L_NONE;
+
+    if (m != NULL && !json_is_null(m))
+        l = d == NULL                   ? L_MESSAGE
+            : json_is_null(d)           ? L_MESSAGE_DELTA_NULL
+            : !json_is_object(d)        ? L_BOTH_OTHER
+            : json_object_size(d) == 0 ? L_BOTH_EMPTY
+                                        : L_BOTH;
+    else if (d != NULL && !json_is_null(d))
+        l = L_DELTA;
+    if (l == L_NONE)
+        return VT_OK;
+    if (s->layout[idx] == L_NONE)
+        s->layout[idx] = (uint8_t)l;
+    if (s->layout[idx] != l)
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d switches between a delta and a message", idx);
+    return VT_OK;
+}
+
 /* Takes the streamed text fields out of holder h (H_*) of one choice: its delta or its message. */
 static vt_status take_holder(taken *t, size_t *nt, vt_audit_sse *s, json_t *ch, int h, int idx, size_t pos,
                              vt_err *err)
@@ -1144,6 +1172,8 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
             seen[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
         if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
             rc = after_finish(ch, idx[i], err);
+        if (rc == VT_OK)
+            rc = holder_layout(s, ch, idx[i], err);
         if (rc == VT_OK)
             rc = take_choice(t, &nt, s, ch, idx[i], i, err);
     }

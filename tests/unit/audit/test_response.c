@@ -307,7 +307,7 @@ static void test_audit_response__stream_split_markers_every_field_and_choice(voi
         "\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"mail\",\"arguments\":\"{\\\"to\\\":\\\"leak.mark\"}}]}}]}",
         "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"rker@example.com\"}},{\"index\":0,\"delta\":{\"tool_calls\":"
         "[{\"index\":0,\"function\":{\"arguments\":\"er@example.com\\\"}\"}}]}}]}",
-        "{\"choices\":[{\"index\":0,\"message\":{\"refusal\":\"" MARK "\"},\"logprobs\":{\"content\":[{\"token\":\""
+        "{\"choices\":[{\"index\":3,\"message\":{\"refusal\":\"" MARK "\"},\"logprobs\":{\"content\":[{\"token\":\""
         MARK "\"}]}}]}",
         "{\"choices\":[{\"index\":2,\"text\":\"leak.marker@exa\"}]}",
         "{\"choices\":[{\"index\":2,\"text\":\"mple.com\"},{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
@@ -319,8 +319,8 @@ static void test_audit_response__stream_split_markers_every_field_and_choice(voi
     assert_int_equal(r.last, VT_OK);
     assert_null(strstr((char *)r.all.data, "leak.ma"));
     assert_null(strstr((char *)r.all.data, "example.com"));
-    /* content, reasoning and tool arguments of choice 0, choice 1's content, the refusal, the logprob
-     * token and choice 2's text: seven, all in one entry per auditor. */
+    /* content, reasoning and tool arguments of choice 0, choice 1's content, choice 3's refusal and
+     * logprob token and choice 2's text: seven, all in one entry per auditor. */
     assert_int_equal(response_emails(f->rep), 7);
     assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
     /* Choice 1 (no finish_reason) and choice 2 are not dropped: they come out in the last chunk. */
@@ -590,7 +590,9 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
 
     /* A delta-only reader (the OpenAI SDKs) and a message in between: one scanner for both holders
      * released the byte 257 from the end of the delta's text ('#') into the message's event, so
-     * the delta's reader read the two halves of the address side by side. */
+     * the delta's reader read the two halves of the address side by side.  A choice that switches
+     * holders is refused now (stream_holder_layout_sticks): the delta's reader reads neither half
+     * joined. */
     snprintf(d1, sizeof(d1), "mail leak.marker@exa#mple.com%248s", "");
     snprintf(ev1, sizeof(ev1), CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]"), d1);
     {
@@ -598,13 +600,12 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
                               CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]") };
         char *got;
         sse_events(f, &r, ev, 3, true);
-        assert_int_equal(r.last, VT_OK);
+        assert_int_equal(r.last, VT_E_FORMAT);
         got = client_text(&r, 0, "delta", "content");
         assert_null(strstr(got, "leak.marker@example.com"));
-        assert_string_equal(got, d1);
         free(got);
         got = client_text(&r, 0, "message", "content");
-        assert_string_equal(got, "Z");
+        assert_string_equal(got, "");
         free(got);
         vt_buf_free(&r.all);
         (void)sse_agree(f, ev, 3, NULL);
@@ -632,6 +633,134 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
     assert_null(strstr((char *)r.all.data, "example.com"));
     vt_buf_free(&r.all);
     (void)sse_agree(f, message_only, 2, NULL);
+}
+
+/*
+ * What a client reads that takes a choice's "delta" when the event has one, else its "message"
+ * (text-generation-webui's and h2oGPT's chunks carry both), with Python's `delta or message`
+ * (empty: the message) when pythonic: choice 0's content, joined.  Caller frees.
+ */
+static char *fallback_text(const sse_run *r, bool pythonic)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c, *h, *v;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) != 0)
+                continue;
+            h = json_object_get(c, "delta");
+            if (h == NULL || json_is_null(h) || (pythonic && json_object_size(h) == 0))
+                h = json_object_get(c, "message");
+            v = json_object_get(h, "content");
+            if (json_is_string(v))
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+/*
+ * A choice keeps the holder layout of its first event that has one: a delta, a message, or both
+ * (with an empty delta or not); a client that reads the delta when there is one and the message
+ * otherwise read the two holders' releases side by side when a stream switched, each scanned by a
+ * scanner of its own: the start of an address released from the message, its end from the delta.
+ * Refused now, on both roads; the layouts servers send (OpenAI's delta, text-generation-webui's
+ * both in every chunk, a message alone, events with no holder) pass.
+ */
+static void test_audit_response__stream_holder_layout_sticks(void **state)
+{
+#define M(text) CHUNK("\"choices\":[{\"index\":0,\"message\":{\"content\":\"" text "\"}}]")
+#define DL(text) CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" text "\"}}]")
+#define BOTH(d, m) CHUNK("\"choices\":[{\"index\":0,\"delta\":" d ",\"message\":" m "}]")
+#define FIN(holders) CHUNK("\"choices\":[{\"index\":0," holders "\"finish_reason\":\"stop\"}]")
+    char z[300], pad[300], ev2[600], ev3[600];
+    fixture *f = *state;
+
+    /* The message releases "mail leak.marker@exa" when 257 more bytes came after it; the delta's
+     * "mple.com now" comes out at the finish, into the delta. */
+    memset(z, 'Z', 257);
+    z[257] = '\0';
+    snprintf(pad, sizeof(pad), "%0200d", 0);
+    snprintf(ev2, sizeof(ev2), M("%s"), z);
+    snprintf(ev3, sizeof(ev3), DL("mple.com now %s"), pad);
+    {
+        const char *ev[4] = { M("mail leak.marker@exa"), ev2, ev3, FIN("\"delta\":{},") };
+        sse_run r;
+        char *got;
+        sse_events(f, &r, ev, 4, true);
+        got = fallback_text(&r, false);
+        if (strstr(got, "leak.marker@example.com") != NULL)
+            fail_msg("a client falling back to the message read the address: %s", got);
+        free(got);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 4, NULL);
+    }
+    /* Switches: delta to message, message to delta, both to one, one to both, and, with both, a
+     * delta that is empty (Python's `delta or message` reads the message) after one that was not. */
+    {
+        static const char *const sw[][2] = {
+            { DL("a"), M("b") },
+            { M("a"), DL("b") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), M("b") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), DL("b") },
+            { DL("a"), BOTH("{\"content\":\"b\"}", "{\"content\":\"b\"}") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), BOTH("{}", "{\"content\":\"b\"}") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), BOTH("null", "{\"content\":\"b\"}") },
+            { BOTH("{}", "{\"content\":\"a\"}"), BOTH("{\"content\":\"b\"}", "{\"content\":\"b\"}") },
+        };
+        for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+            sse_run r;
+            sse_events(f, &r, sw[i], 2, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("case %zu: %s", i, vt_status_str(r.last));
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, sw[i], 2, NULL);
+        }
+    }
+    /* What servers send. */
+    {
+        static const char *const ok[][4] = {
+            /* OpenAI: the role first, an empty delta with the finish_reason, the usage chunk. */
+            { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+              DL("mail leak.marker@exa"), FIN("\"delta\":{},"), CHUNK("\"choices\":[]") },
+            /* text-generation-webui: both in every chunk, the same text, the last with the finish_reason. */
+            { BOTH("{\"role\":\"assistant\",\"content\":\"\"}", "{\"role\":\"assistant\",\"content\":\"\"}"),
+              BOTH("{\"content\":\"mail leak.marker@exa\"}", "{\"content\":\"mail leak.marker@exa\"}"),
+              BOTH("{\"content\":\"mple.com\"}", "{\"content\":\"mple.com\"}"),
+              FIN("\"delta\":{\"content\":\"\"},\"message\":{\"content\":\"\"},") },
+            /* A message alone, a choice with no holder between, a finish without one. */
+            { M("mail leak.marker@exa"), CHUNK("\"choices\":[{\"index\":0,\"finish_reason\":null}]"), M("mple.com"),
+              FIN("") },
+        };
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+            sse_run r;
+            char *got;
+            sse_events(f, &r, ok[i], 4, true);
+            if (r.last != VT_OK)
+                fail_msg("case %zu: %s (%s)", i, vt_status_str(r.last), r.err.msg);
+            for (int py = 0; py < 2; py++) {
+                got = fallback_text(&r, py != 0);
+                assert_null(strstr(got, "example.com"));
+                free(got);
+            }
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ok[i], 4, NULL);
+        }
+    }
+#undef M
+#undef DL
+#undef BOTH
+#undef FIN
 }
 
 /*
@@ -2161,6 +2290,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_joined_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_structured_text_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_holder_layout_sticks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_thinking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_not_text, setup, teardown),
