@@ -249,6 +249,13 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, name_split_events().encode()
     if mode == "stream-trailers":
         return 200, {"Content-Type": "text/event-stream"}, trailer_events().encode()
+    if mode == "parts":  # Magistral's reply: thinking, then the answer, as parts
+        return 200, {"Content-Type": "application/json"}, json.dumps(completion(content=[
+            {"type": "thinking", "thinking": [{"type": "text", "text": "think " + MARKER}]},
+            {"type": "text", "text": "mail " + MARKER}])).encode()
+    if mode == "parts-split":  # the marker split between two text parts
+        return 200, {"Content-Type": "application/json"}, json.dumps(completion(content=[
+            {"type": "text", "text": "mail " + MARKER[:15]}, {"type": "text", "text": MARKER[15:]}])).encode()
     if mode == "stream-holder-switch":
         return 200, {"Content-Type": "text/event-stream"}, holder_switch_events().encode()
     if mode == "stream-parts":

@@ -74,6 +74,19 @@ clean "error body"
 contains "bad request from [EMAIL_1]" "error body: redacted"
 receipt_says '.status == 400 and .coverage.audited == ["request","response"]' "error body: receipt"
 
+# Content as parts (Mistral's API): each part's text audited in place; the marker split between two
+# text parts, which a client joins, cannot be redacted in them and is refused.
+post parts
+contains "HTTP/1.1 200" "parts: 200"
+clean "parts"
+contains '"text":"think [EMAIL_1]"' "parts: the thinking part is redacted"
+contains '"text":"mail [EMAIL_2]"' "parts: the text part is redacted"
+post parts-split
+contains "HTTP/1.1 502" "parts-split: 502"
+contains '"code":"upstream_unauditable"' "parts-split: upstream_unauditable"
+lacks "mple.com" "parts-split: the marker's second half"
+receipt_says '.coverage.failed == ["response"] and .status == 502' "parts-split: the receipt says the response failed"
+
 # Upstream headers: only the allow-list reaches the client; the upstream's receipt never does.
 post headers
 clean "headers"

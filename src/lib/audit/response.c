@@ -206,6 +206,128 @@ static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t
     return VT_OK; /* numbers, true, false, null */
 }
 
+static void state_init(audit_state *st, const vt_audit_chain *c)
+{
+    memset(st, 0, sizeof(*st));
+    st->db = &c->resp;
+    st->phase = VT_AUDIT_RESPONSE;
+}
+
+/* The type of a part of a text field written as a list: the string "type" of an object, else NULL. */
+static const char *part_type(const json_t *part)
+{
+    return json_string_value(json_object_get(part, "type"));
+}
+
+/* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
+static vt_status count_found(vt_audit_ctx *x, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
+{
+    audit_state st;
+    vt_status rc;
+
+    state_init(&st, x->c);
+    rc = vt__audit_scan_text(x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
+    *found = 0;
+    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+        *found += st.counts[t];
+    return rc;
+}
+
+/* Appends the text of text part p (audited; nothing when it has none) to views a and b, and what a
+ * scan of it alone finds to their counts. */
+static vt_status view_add(vt_audit_ctx *x, vt_buf *view, uint32_t *alone, int a, int b, const json_t *p,
+                          vt_err *err)
+{
+    json_t *t = json_object_get(p, "text");
+    const uint8_t *s = (const uint8_t *)json_string_value(t);
+    size_t n = json_string_length(t);
+    uint32_t found = 0;
+    vt_status rc;
+
+    if (s == NULL || n == 0)
+        return VT_OK;
+    rc = count_found(x, s, n, &found, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&view[a], s, n, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&view[b], s, n, err);
+    alone[a] += found;
+    alone[b] += found;
+    return rc;
+}
+
+/*
+ * A whole body's text field written as a list of parts (Mistral's API: text parts, a reasoning
+ * model's thinking parts holding text parts before them), audited in place like every string:
+ * a client joins the text parts' text (the answer), the thinking parts' text parts (the
+ * reasoning), or both in order, and reads side by side what was scanned apart.  A finding that
+ * only a joined view shows cannot be redacted in the parts, and fails the body.
+ */
+static vt_status parts_joined(vt_audit_ctx *x, const json_t *list, int choice, const char *key, vt_err *err)
+{
+    vt_buf view[3]; /* the answer, the reasoning, both */
+    uint32_t alone[3] = { 0 }, joined = 0;
+    vt_status rc = VT_OK;
+
+    for (int v = 0; v < 3; v++)
+        vt_buf_init(&view[v]);
+    for (size_t i = 0; rc == VT_OK && i < json_array_size(list); i++) {
+        const json_t *p = json_array_get(list, i), *inner = json_object_get(p, "thinking");
+        const char *type = part_type(p);
+        if (type != NULL && strcmp(type, "text") == 0)
+            rc = view_add(x, view, alone, 0, 2, p, err);
+        for (size_t k = 0; rc == VT_OK && type != NULL && strcmp(type, "thinking") == 0 && k < json_array_size(inner);
+             k++) {
+            const char *it = part_type(json_array_get(inner, k));
+            if (it != NULL && strcmp(it, "text") == 0)
+                rc = view_add(x, view, alone, 1, 2, json_array_get(inner, k), err);
+        }
+    }
+    for (int v = 0; rc == VT_OK && v < 3; v++) {
+        if (view[v].len > 0)
+            rc = count_found(x, view[v].data, view[v].len, &joined, err);
+        if (rc == VT_OK && view[v].len > 0 && joined > alone[v])
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d's %s written as parts holds a finding only the "
+                            "joined parts show", choice, key);
+    }
+    for (int v = 0; v < 3; v++)
+        vt_buf_free(&view[v]);
+    return rc;
+}
+
+/* The text fields of every choice's message (and a completion's text) written as lists of parts,
+ * checked joined (parts_joined). */
+static vt_status body_parts(vt_audit_ctx *x, const json_t *doc, vt_err *err)
+{
+    static const char *const fields[] = { "content", "refusal", "reasoning_content", "reasoning" };
+    const json_t *chs = json_object_get(doc, "choices");
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; rc == VT_OK && i < json_array_size(chs); i++) {
+        const json_t *ch = json_array_get(chs, i), *m = json_object_get(ch, "message");
+        if (json_is_array(json_object_get(ch, "text")))
+            rc = parts_joined(x, json_object_get(ch, "text"), (int)i, "text", err);
+        for (size_t k = 0; rc == VT_OK && k < sizeof(fields) / sizeof(fields[0]); k++)
+            if (json_is_array(json_object_get(m, fields[k])))
+                rc = parts_joined(x, json_object_get(m, fields[k]), (int)i, fields[k], err);
+    }
+    return rc;
+}
+
+/* Does the token list hold a text field's name with a list as its value anywhere?  Such a body goes
+ * through the tree walk, which checks its parts joined (body_parts). */
+static bool tokens_have_parts(const audit_tokens *w)
+{
+    static const char *const fields[] = { "content", "refusal", "reasoning_content", "reasoning", "text" };
+    const vt_jt_list *l = &w->l;
+
+    for (size_t i = 0; i + 1 < l->n; i++)
+        for (size_t k = 0; l->t[i + 1].kind == VT_JT_ARR && k < sizeof(fields) / sizeof(fields[0]); k++)
+            if (vt__jt_key_is(l, &l->t[i], fields[k]))
+                return true;
+    return false;
+}
+
 /* Strict parse of an upstream JSON object; the error names the problem, never the bytes. */
 static vt_status parse_strict(json_t **out, const uint8_t *p, size_t len, const char *what, vt_err *err)
 {
@@ -245,13 +367,6 @@ static vt_status dump_to(vt_buf *out, const json_t *doc, vt_err *err)
     return VT_OK;
 }
 
-static void state_init(audit_state *st, const vt_audit_chain *c)
-{
-    memset(st, 0, sizeof(*st));
-    st->db = &c->resp;
-    st->phase = VT_AUDIT_RESPONSE;
-}
-
 /*
  * The whole body as a token list (tokens.c), without a tree: the same scans in
  * the same order, the body written from the tokens.  *done false: the body
@@ -275,7 +390,7 @@ static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit
     if (x->tw == NULL && (x->tw = calloc(1, sizeof(*x->tw))) == NULL)
         return VT_OK; /* the tree walk, which reports the shortage */
     if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) ||
-        vt__audit_tokens_has_arguments(x->tw))
+        vt__audit_tokens_has_arguments(x->tw) || tokens_have_parts(x->tw))
         return VT_OK;
     rc = vt__audit_tokens_scan(x->tw, x, st, 0, &next, &renamed, err);
     if (rc == VT_OK && renamed)
@@ -312,6 +427,8 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
     rc = parse_strict(&doc, body, len, "response body", err);
     if (rc == VT_OK)
         rc = audit_value(x, &st, doc, &r, 0, err);
+    if (rc == VT_OK)
+        rc = body_parts(x, r != NULL ? r : doc, err);
     if (rc == VT_OK)
         rc = dump_to(forward, r != NULL ? r : doc, err);
     if (rc == VT_OK) {
@@ -505,12 +622,6 @@ static vt_status take_part(taken *t, size_t *nt, json_t *list, size_t at, sse_fi
     if (json_object_set_new(part, "text", empty) != 0)
         return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
     return VT_OK;
-}
-
-/* The type of a part: the string "type" of an object, else NULL (refused). */
-static const char *part_type(const json_t *part)
-{
-    return json_string_value(json_object_get(part, "type"));
 }
 
 /*
@@ -936,18 +1047,9 @@ static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *e
     return rc;
 }
 
-/* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
 static vt_status found_in(vt_audit_sse *s, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
 {
-    audit_state st;
-    vt_status rc;
-
-    state_init(&st, s->x->c);
-    rc = vt__audit_scan_text(s->x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
-    *found = 0;
-    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
-        *found += st.counts[t];
-    return rc;
+    return count_found(s->x, p, n, found, err);
 }
 
 /* The place at path, made when absent. */

@@ -147,6 +147,58 @@ static void test_audit_response__tool_arguments_not_json_escapes(void **state)
     }
 }
 
+/*
+ * A body's text field written as a list of parts (Mistral's API: content as text parts, a
+ * reasoning model's thinking parts before them): a client joins the text parts' text, and the
+ * thinking parts' text parts, each scanned on its own in place; an address split between two
+ * parts, or across the end of the reasoning and the start of the answer, reached it whole.  Such
+ * a body is refused now, on both roads; parts each clean, or each redacted, pass.
+ */
+static void test_audit_response__parts_joined_in_a_body(void **state)
+{
+#define BODY(field, parts) "{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"" field \
+                           "\":[" parts "]},\"finish_reason\":\"stop\"}]}"
+#define T(s) "{\"type\":\"text\",\"text\":\"" s "\"}"
+#define TH(parts) "{\"type\":\"thinking\",\"thinking\":[" parts "]}"
+    static const char *const bad[] = {
+        BODY("content", T("mail leak.marker@exa") "," T("mple.com now")),
+        BODY("content", T("mail leak.marker\\u0040exa") ",{\"type\":\"reference\",\"reference_ids\":[1]}," T("mple.com")),
+        BODY("content", TH(T("think leak.marker@exa")) "," T("mple.com")),
+        BODY("content", TH(T("think leak.marker@exa") "," T("mple.com"))),
+        BODY("content", TH(T("think leak.marker@exa")) "," TH(T("mple.com")) "," T("answer")),
+        BODY("refusal", T("no, leak.marker@exa") "," T("mple.com")),
+    };
+    static const char *const good[] = {
+        BODY("content", TH(T("I think.")) "," T("Hello ") "," T("world")),
+        BODY("content", T("mail leak.marker@example.com") "," T(" ok")),
+    };
+    fixture *f = *state;
+
+    for (int fast = 0; fast < 2; fast++) {
+        vt__audit_ctx_set_fast(f->x, fast == 1);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            vt_err err = { 0 };
+            const char *out = response(f, bad[i], strlen(bad[i]), VT_E_FORMAT, &err);
+            if (out[0] != '\0')
+                fail_msg("case %zu sent: %s", i, out);
+        }
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+            vt_err err = { 0 };
+            const char *out = response(f, good[i], strlen(good[i]), VT_OK, &err);
+            assert_null(strstr(out, "example.com"));
+        }
+        {
+            vt_err err = { 0 };
+            const char *out = response(f, good[1], strlen(good[1]), VT_OK, &err);
+            assert_non_null(strstr(out, "\"text\":\"mail [EMAIL_1]\""));
+        }
+    }
+    vt__audit_ctx_set_fast(f->x, true);
+#undef BODY
+#undef T
+#undef TH
+}
+
 static void test_audit_response__every_string_position(void **state)
 {
     fixture *f = *state;
@@ -2279,6 +2331,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_response__every_string_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__parts_joined_in_a_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_audited_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_not_json_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__reserialised_not_raw, setup, teardown),
