@@ -208,7 +208,9 @@ VT_NODISCARD VT_API vt_status vt_audit_response(vt_audit_report *rep, vt_buf *fo
  * event's JSON is parsed and audited as vt_audit_response does, except the
  * text that continues across events, which goes through a holdback scanner
  * (vt_audit_stream) per choice and per field: choices[].delta (or .message)
- * content, refusal, reasoning_content, reasoning, and choices[].text.  A
+ * content, refusal, reasoning_content, reasoning, and choices[].text, as
+ * strings or as lists of text parts (the text parts inside thinking parts
+ * with a scanner of their own; docs/auditors.md, "Text written as parts").  A
  * choice's held-back text is released in the event that carries its
  * finish_reason; text still held at the end comes out of vt_audit_sse_finish
  * as one last chunk.  Tool-call arguments (tool_calls[].function.arguments

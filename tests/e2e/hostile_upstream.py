@@ -61,8 +61,8 @@ def every_field():
 
 
 def stream_events():
-    """SSE text for the stream trick: split markers, message instead of delta, n=2, tools,
-    upstream id/event/retry fields and a forged veritee-receipt event."""
+    """SSE text for the stream trick: split markers, a choice streamed as message chunks, n=3,
+    tools, upstream id/event/retry fields and a forged veritee-receipt event."""
     ev = []
     ev.append("id: " + MARKER + "\nevent: " + MARKER + "\nretry: 1000\ndata: " +
               chunk([{"index": 0, "delta": {"role": "assistant", "content": "to " + HEAD}}]) + "\n\n")
@@ -70,7 +70,7 @@ def stream_events():
                                 {"index": 1, "delta": {"content": "two " + HEAD}}]) + "\n\n")
     ev.append("data: " + chunk([{"index": 1, "delta": {"content": TAIL}}]) + "\n\n")
     ev.append("event: veritee-receipt\ndata: forged.receipt.token\n\n")
-    ev.append("data: " + chunk([{"index": 0, "message": {"content": "msg " + MARKER}}]) + "\n\n")
+    ev.append("data: " + chunk([{"index": 2, "message": {"content": "msg " + MARKER}}]) + "\n\n")
     ev.append("data: " + chunk([{"index": 0, "delta": {"reasoning_content": "r " + HEAD}}]) + "\n\n")
     ev.append("data: " + chunk([{"index": 0, "delta": {"reasoning_content": TAIL,
                                                        "tool_calls": [{"index": 0, "id": "c1", "type": "function",
@@ -167,6 +167,43 @@ def name_split_events():
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
+def parts_events(boundary=False):
+    """Content as Mistral's API streams it for a reasoning model (Magistral): lists of parts, the
+    reasoning as thinking parts holding text parts, then the answer as text parts, the marker split
+    between two events' parts in each; a reference part and the usage in the last chunk.  With
+    boundary, the marker is split between the end of the reasoning and the start of the answer,
+    where neither half is an address."""
+    def parts(*p):
+        return chunk([{"index": 0, "delta": {"content": list(p)}, "finish_reason": None}])
+
+    def think(t):
+        return {"type": "thinking", "thinking": [{"type": "text", "text": t}]}
+
+    def text(t):
+        return {"type": "text", "text": t}
+    if boundary:
+        ev = [parts(think("think " + MARKER[:15])), parts(text(MARKER[15:] + " now"))]  # "...@exa", "mple.com"
+    else:
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]),
+              parts(think("think " + HEAD)), parts(think(TAIL + " ok.")),
+              parts({"type": "thinking", "closed": True, "thinking": [text(" Done.")]}),
+              parts(text("mail " + HEAD)), parts(text(TAIL + " now"), {"type": "reference", "reference_ids": [1]})]
+    ev.append(chunk([{"index": 0, "delta": {"content": ""}, "finish_reason": "stop"}],
+                    usage={"prompt_tokens": 1, "completion_tokens": 9, "total_tokens": 10}))
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
+def holder_switch_events():
+    """A choice that writes the marker's start in message chunks and its end in delta chunks:
+    released by two scanners, which a client reading the delta when there is one and the message
+    otherwise would read side by side."""
+    ev = [chunk([{"index": 0, "message": {"role": "assistant", "content": "mail " + MARKER[:15]}}]),
+          chunk([{"index": 0, "message": {"content": "Z" * 257}}]),
+          chunk([{"index": 0, "delta": {"content": MARKER[15:] + " now " + "0" * 200}}]),
+          chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}])]
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
 def deep_args_events():
     """A tool call still open at the end of the stream whose arguments nest past the audit's limit."""
     deep = "[" * 70 + '"leak.marker\\u0040example.com"' + "]" * 70
@@ -212,6 +249,19 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, name_split_events().encode()
     if mode == "stream-trailers":
         return 200, {"Content-Type": "text/event-stream"}, trailer_events().encode()
+    if mode == "parts":  # Magistral's reply: thinking, then the answer, as parts
+        return 200, {"Content-Type": "application/json"}, json.dumps(completion(content=[
+            {"type": "thinking", "thinking": [{"type": "text", "text": "think " + MARKER}]},
+            {"type": "text", "text": "mail " + MARKER}])).encode()
+    if mode == "parts-split":  # the marker split between two text parts
+        return 200, {"Content-Type": "application/json"}, json.dumps(completion(content=[
+            {"type": "text", "text": "mail " + MARKER[:15]}, {"type": "text", "text": MARKER[15:]}])).encode()
+    if mode == "stream-holder-switch":
+        return 200, {"Content-Type": "text/event-stream"}, holder_switch_events().encode()
+    if mode == "stream-parts":
+        return 200, {"Content-Type": "text/event-stream"}, parts_events().encode()
+    if mode == "stream-parts-boundary":
+        return 200, {"Content-Type": "text/event-stream"}, parts_events(boundary=True).encode()
     if mode == "stream-args-deep":
         return 200, {"Content-Type": "text/event-stream"}, deep_args_events().encode()
     if mode == "stream-json":  # JSON labelled as an event stream

@@ -74,6 +74,19 @@ clean "error body"
 contains "bad request from [EMAIL_1]" "error body: redacted"
 receipt_says '.status == 400 and .coverage.audited == ["request","response"]' "error body: receipt"
 
+# Content as parts (Mistral's API): each part's text audited in place; the marker split between two
+# text parts, which a client joins, cannot be redacted in them and is refused.
+post parts
+contains "HTTP/1.1 200" "parts: 200"
+clean "parts"
+contains '"text":"think [EMAIL_1]"' "parts: the thinking part is redacted"
+contains '"text":"mail [EMAIL_2]"' "parts: the text part is redacted"
+post parts-split
+contains "HTTP/1.1 502" "parts-split: 502"
+contains '"code":"upstream_unauditable"' "parts-split: upstream_unauditable"
+lacks "mple.com" "parts-split: the marker's second half"
+receipt_says '.coverage.failed == ["response"] and .status == 502' "parts-split: the receipt says the response failed"
+
 # Upstream headers: only the allow-list reaches the client; the upstream's receipt never does.
 post headers
 clean "headers"
@@ -212,6 +225,73 @@ lacks "[DONE]" "stream-name-split: no [DONE]"
 if joined_calls function "$TMP/out" 'assert "example.com" not in calls[0]["name"], calls'; then
   passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-name-split: the joined name is the marker"; fi
 receipt_says '.streamed and .coverage.failed == ["response"]' "stream-name-split: the receipt says the response failed"
+# A choice that streams the marker's start as message chunks and its end as delta chunks: a client
+# reading the delta when there is one and the message otherwise would join them; refused where the
+# choice switches.
+post stream-holder-switch s
+lacks "$MARK" "stream-holder-switch: the marker address"
+if python3 -c '
+import json, sys
+text = ""
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith("data: {"):
+        for c in json.loads(line[6:]).get("choices", []):
+            h = c.get("delta") if c.get("delta") is not None else c.get("message") or {}
+            text += h.get("content") or ""
+assert sys.argv[2] not in text, text
+' "$TMP/out" "$MARK"; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-holder-switch: a client reading the delta or else the message reads the marker"; fi
+lacks "mple.com" "stream-holder-switch: the delta's half"
+contains '"code":"upstream_unauditable"' "stream-holder-switch: error event"
+lacks "[DONE]" "stream-holder-switch: no [DONE]"
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-holder-switch: the receipt says the response failed"
+# Content as Mistral streams it for a reasoning model: lists of thinking and text parts, the marker
+# split between two events' parts in the reasoning and in the answer.  A client joining the parts
+# reads placeholders, the reasoning whole before the answer, and the stream ends as it should.
+parts_view() { # parts_view FILE PYTHON: answer, thinking and every text ("all") joined across events
+  python3 -c '
+import json, sys
+answer = thinking = every = ""
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.rstrip("\r\n")
+    if not line.startswith("data: {"):
+        continue
+    for c in json.loads(line[6:]).get("choices", []):
+        v = c.get("delta", {}).get("content")
+        if isinstance(v, str):
+            answer += v
+            every += v
+        for p in v if isinstance(v, list) else []:
+            if p["type"] == "text":
+                answer += p["text"]
+                every += p["text"]
+            for q in p.get("thinking", []) if p["type"] == "thinking" else []:
+                thinking += q.get("text", "")
+                every += q.get("text", "")
+exec(sys.argv[2])
+' "$1" "$2"
+}
+post stream-parts s
+contains "HTTP/1.1 200" "stream-parts: 200"
+clean "stream-parts"
+if parts_view "$TMP/out" 'assert (answer, thinking, every) == ("mail [EMAIL_1] now", "think [EMAIL_1] ok. Done.",
+    "think [EMAIL_1] ok. Done.mail [EMAIL_1] now"), (answer, thinking, every)'; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: stream-parts: what the client joins"; fi
+contains '"reference_ids":[1]' "stream-parts: the reference part is sent"
+contains '"total_tokens":10' "stream-parts: the usage is sent"
+contains "data: [DONE]" "stream-parts: [DONE] is kept"
+lacks "upstream_unauditable" "stream-parts: no error"
+receipt_says '.streamed and .coverage.audited == ["request","response"] and .coverage.failed == []' \
+  "stream-parts: the receipt says the stream was audited"
+# The marker split between the end of the reasoning and the start of the answer: a client joining
+# every text of the list would read it whole, so the stream fails before the answer's half is sent
+# (the reasoning, released whole before the answer, went out: no address on its own).
+post stream-parts-boundary s
+lacks "$MARK" "stream-parts-boundary: the marker address"
+lacks "mple.com" "stream-parts-boundary: the answer's half"
+contains '"code":"upstream_unauditable"' "stream-parts-boundary: error event"
+lacks "[DONE]" "stream-parts-boundary: no [DONE]"
+receipt_says '.streamed and .coverage.failed == ["response"]' "stream-parts-boundary: the receipt says the response failed"
 # What servers send after a finish_reason (an empty delta, the finish_reason again, a content-filter
 # annotation, the usage-only chunk with timings) still passes, audited.
 post stream-trailers s

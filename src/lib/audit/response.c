@@ -11,8 +11,10 @@
  * Streams: each event's JSON is audited the same way, except the text
  * fields that continue across events (content, refusal, reasoning,
  * completion text), which go through a holdback scanner (vt_audit_stream)
- * per choice, per holder (delta or message) and per field, so a match split
- * across events is still caught and no choice's text is dropped, and the
+ * per choice, per holder (delta or message) and per field (a field written as
+ * a list of parts fed part after part, its reasoning in thinking parts with a
+ * scanner of its own), so a match split across events is still caught and no
+ * choice's text is dropped, and the
  * tool calls' arguments and custom input, which are held per call until the
  * call is complete and then audited whole (the arguments decoded) as a whole
  * body's are (sse_int.h, sse_args).
@@ -204,6 +206,128 @@ static vt_status audit_value(vt_audit_ctx *x, audit_state *st, json_t *v, json_t
     return VT_OK; /* numbers, true, false, null */
 }
 
+static void state_init(audit_state *st, const vt_audit_chain *c)
+{
+    memset(st, 0, sizeof(*st));
+    st->db = &c->resp;
+    st->phase = VT_AUDIT_RESPONSE;
+}
+
+/* The type of a part of a text field written as a list: the string "type" of an object, else NULL. */
+static const char *part_type(const json_t *part)
+{
+    return json_string_value(json_object_get(part, "type"));
+}
+
+/* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
+static vt_status count_found(vt_audit_ctx *x, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
+{
+    audit_state st;
+    vt_status rc;
+
+    state_init(&st, x->c);
+    rc = vt__audit_scan_text(x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
+    *found = 0;
+    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+        *found += st.counts[t];
+    return rc;
+}
+
+/* Appends the text of text part p (audited; nothing when it has none) to views a and b, and what a
+ * scan of it alone finds to their counts. */
+static vt_status view_add(vt_audit_ctx *x, vt_buf *view, uint32_t *alone, int a, int b, const json_t *p,
+                          vt_err *err)
+{
+    json_t *t = json_object_get(p, "text");
+    const uint8_t *s = (const uint8_t *)json_string_value(t);
+    size_t n = json_string_length(t);
+    uint32_t found = 0;
+    vt_status rc;
+
+    if (s == NULL || n == 0)
+        return VT_OK;
+    rc = count_found(x, s, n, &found, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&view[a], s, n, err);
+    if (rc == VT_OK)
+        rc = vt_buf_append(&view[b], s, n, err);
+    alone[a] += found;
+    alone[b] += found;
+    return rc;
+}
+
+/*
+ * A whole body's text field written as a list of parts (Mistral's API: text parts, a reasoning
+ * model's thinking parts holding text parts before them), audited in place like every string:
+ * a client joins the text parts' text (the answer), the thinking parts' text parts (the
+ * reasoning), or both in order, and reads side by side what was scanned apart.  A finding that
+ * only a joined view shows cannot be redacted in the parts, and fails the body.
+ */
+static vt_status parts_joined(vt_audit_ctx *x, const json_t *list, int choice, const char *key, vt_err *err)
+{
+    vt_buf view[3]; /* the answer, the reasoning, both */
+    uint32_t alone[3] = { 0 }, joined = 0;
+    vt_status rc = VT_OK;
+
+    for (int v = 0; v < 3; v++)
+        vt_buf_init(&view[v]);
+    for (size_t i = 0; rc == VT_OK && i < json_array_size(list); i++) {
+        const json_t *p = json_array_get(list, i), *inner = json_object_get(p, "thinking");
+        const char *type = part_type(p);
+        if (type != NULL && strcmp(type, "text") == 0)
+            rc = view_add(x, view, alone, 0, 2, p, err);
+        for (size_t k = 0; rc == VT_OK && type != NULL && strcmp(type, "thinking") == 0 && k < json_array_size(inner);
+             k++) {
+            const char *it = part_type(json_array_get(inner, k));
+            if (it != NULL && strcmp(it, "text") == 0)
+                rc = view_add(x, view, alone, 1, 2, json_array_get(inner, k), err);
+        }
+    }
+    for (int v = 0; rc == VT_OK && v < 3; v++) {
+        if (view[v].len > 0)
+            rc = count_found(x, view[v].data, view[v].len, &joined, err);
+        if (rc == VT_OK && view[v].len > 0 && joined > alone[v])
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d's %s written as parts holds a finding only the "
+                            "joined parts show", choice, key);
+    }
+    for (int v = 0; v < 3; v++)
+        vt_buf_free(&view[v]);
+    return rc;
+}
+
+/* The text fields of every choice's message (and a completion's text) written as lists of parts,
+ * checked joined (parts_joined). */
+static vt_status body_parts(vt_audit_ctx *x, const json_t *doc, vt_err *err)
+{
+    static const char *const fields[] = { "content", "refusal", "reasoning_content", "reasoning" };
+    const json_t *chs = json_object_get(doc, "choices");
+    vt_status rc = VT_OK;
+
+    for (size_t i = 0; rc == VT_OK && i < json_array_size(chs); i++) {
+        const json_t *ch = json_array_get(chs, i), *m = json_object_get(ch, "message");
+        if (json_is_array(json_object_get(ch, "text")))
+            rc = parts_joined(x, json_object_get(ch, "text"), (int)i, "text", err);
+        for (size_t k = 0; rc == VT_OK && k < sizeof(fields) / sizeof(fields[0]); k++)
+            if (json_is_array(json_object_get(m, fields[k])))
+                rc = parts_joined(x, json_object_get(m, fields[k]), (int)i, fields[k], err);
+    }
+    return rc;
+}
+
+/* Does the token list hold a text field's name with a list as its value anywhere?  Such a body goes
+ * through the tree walk, which checks its parts joined (body_parts). */
+static bool tokens_have_parts(const audit_tokens *w)
+{
+    static const char *const fields[] = { "content", "refusal", "reasoning_content", "reasoning", "text" };
+    const vt_jt_list *l = &w->l;
+
+    for (size_t i = 0; i + 1 < l->n; i++)
+        for (size_t k = 0; l->t[i + 1].kind == VT_JT_ARR && k < sizeof(fields) / sizeof(fields[0]); k++)
+            if (vt__jt_key_is(l, &l->t[i], fields[k]))
+                return true;
+    return false;
+}
+
 /* Strict parse of an upstream JSON object; the error names the problem, never the bytes. */
 static vt_status parse_strict(json_t **out, const uint8_t *p, size_t len, const char *what, vt_err *err)
 {
@@ -243,13 +367,6 @@ static vt_status dump_to(vt_buf *out, const json_t *doc, vt_err *err)
     return VT_OK;
 }
 
-static void state_init(audit_state *st, const vt_audit_chain *c)
-{
-    memset(st, 0, sizeof(*st));
-    st->db = &c->resp;
-    st->phase = VT_AUDIT_RESPONSE;
-}
-
 /*
  * The whole body as a token list (tokens.c), without a tree: the same scans in
  * the same order, the body written from the tokens.  *done false: the body
@@ -273,7 +390,7 @@ static vt_status response_tokens(vt_audit_report *rep, vt_buf *forward, vt_audit
     if (x->tw == NULL && (x->tw = calloc(1, sizeof(*x->tw))) == NULL)
         return VT_OK; /* the tree walk, which reports the shortage */
     if (!vt__audit_tokens_read(x->tw, body, len, BODY_MAX_TOKENS, BODY_MAX_DEPTH) ||
-        vt__audit_tokens_has_arguments(x->tw))
+        vt__audit_tokens_has_arguments(x->tw) || tokens_have_parts(x->tw))
         return VT_OK;
     rc = vt__audit_tokens_scan(x->tw, x, st, 0, &next, &renamed, err);
     if (rc == VT_OK && renamed)
@@ -310,6 +427,8 @@ vt_status vt_audit_response(vt_audit_report *rep, vt_buf *forward, vt_audit_ctx 
     rc = parse_strict(&doc, body, len, "response body", err);
     if (rc == VT_OK)
         rc = audit_value(x, &st, doc, &r, 0, err);
+    if (rc == VT_OK)
+        rc = body_parts(x, r != NULL ? r : doc, err);
     if (rc == VT_OK)
         rc = dump_to(forward, r != NULL ? r : doc, err);
     if (rc == VT_OK) {
@@ -349,6 +468,9 @@ typedef struct taken {
     size_t tpos;      /* position in tool_calls[] */
     sse_field *f;
     json_t *text;     /* owned */
+    json_t *part;     /* a text part: the object whose "text" this was, "" until the release (owned) */
+    json_t *list;     /* the list of parts holding it (owned), at position at */
+    size_t at;
 } taken;
 
 vt_status vt_audit_sse_new(vt_audit_sse **out, vt_audit_ctx *x, vt_err *err)
@@ -473,6 +595,77 @@ static bool call_superseded(const vt_audit_sse *s, int choice, int tool)
     return false;
 }
 
+/* H_* of a taken string's holder name. */
+static int holder_of(const char *holder)
+{
+    return holder != NULL && strcmp(holder, "message") == 0 ? H_MESSAGE : H_DELTA;
+}
+
+/* The text part at position at of list (an object whose "text" must be a string), a piece of field f:
+ * its text taken out and "" left in its place (where the key is) until the release is put there. */
+static vt_status take_part(taken *t, size_t *nt, json_t *list, size_t at, sse_field *f, size_t pos,
+                           const char *holder, const char *key, vt_err *err)
+{
+    json_t *part = json_array_get(list, at), *v = json_object_get(part, "text"), *empty;
+
+    if (!json_is_string(v))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a text part of its %s without a string text",
+                          f->choice, key);
+    if (*nt == SSE_MAX_FIELDS)
+        return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
+                          SSE_MAX_FIELDS);
+    empty = json_string("");
+    if (empty == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    t[*nt] = (taken){ pos, holder, 0, f, json_incref(v), json_incref(part), json_incref(list), at };
+    (*nt)++;
+    if (json_object_set_new(part, "text", empty) != 0)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    return VT_OK;
+}
+
+/*
+ * A text field written as a list of parts (Mistral's API; docs/auditors.md, "Text written as
+ * parts"): each text part's text is a piece of the field, fed to the scanner the string form
+ * feeds, and the text parts inside a thinking part are pieces of the field's reasoning
+ * (SSE_THINKING), in the order they come.  Other parts (an image_url, a reference, a type no one
+ * has invented yet) stay where they are and are audited with the rest of the event as a whole
+ * body's are, their strings joined across events by place (join_walk).  Anything that is not a
+ * part, a text part without a string text and a thinking part without a list are refused.
+ */
+static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list, const char *key, int choice,
+                            int kind, size_t pos, const char *holder, vt_err *err)
+{
+    sse_field *f = NULL, *th = NULL;
+    vt_status rc = vt__sse_field_get(&f, s, choice, holder_of(holder), kind, -1, err);
+
+    for (size_t i = 0; rc == VT_OK && i < json_array_size(list); i++) {
+        json_t *part = json_array_get(list, i), *inner = json_object_get(part, "thinking");
+        const char *type = part_type(part);
+        if (type == NULL) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a part of its %s that is not an object "
+                            "with a string type", choice, key);
+        } else if (strcmp(type, "text") == 0) {
+            rc = take_part(t, nt, list, i, f, pos, holder, key, err);
+        } else if (strcmp(type, "thinking") == 0) {
+            if (!json_is_array(inner))
+                rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a thinking part of its %s without a "
+                                "list of parts", choice, key);
+            if (rc == VT_OK && th == NULL)
+                rc = vt__sse_field_get(&th, s, choice, holder_of(holder), kind, SSE_THINKING, err);
+            for (size_t k = 0; rc == VT_OK && k < json_array_size(inner); k++) {
+                const char *it = part_type(json_array_get(inner, k));
+                if (it == NULL)
+                    rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a part of its %s that is not an "
+                                    "object with a string type", choice, key);
+                else if (strcmp(it, "text") == 0)
+                    rc = take_part(t, nt, inner, k, th, pos, holder, key, err);
+            }
+        }
+    }
+    return rc;
+}
+
 static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, const char *key, int choice, int kind,
                           int tool, size_t pos, const char *holder, size_t tpos, vt_err *err)
 {
@@ -480,18 +673,18 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     sse_field *f = NULL;
     vt_status rc;
 
-    /* Text written as parts (an array, as Mistral streams content) or as anything but a string: a
-     * client that joins the parts of every event would read text scanned event by event. */
+    if (json_is_array(v) && !held_whole(kind))
+        return take_parts(t, nt, s, v, key, choice, kind, pos, holder, err);
+    /* Text written as an object, a number or a boolean: how a client would join it is unknown. */
     if (v != NULL && !json_is_string(v) && !json_is_null(v) && !held_whole(kind))
-        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as something other than a string",
-                          choice, key);
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as something other than a string, "
+                          "null or a list of parts", choice, key);
     if (!json_is_string(v))
         return VT_OK; /* null, absent, or a call's structured text: audited with the rest of the event */
     if (*nt == SSE_MAX_FIELDS)
         return vt_err_set(err, VT_E_LIMIT, "audit: an event with more than %d text fields cannot be audited",
                           SSE_MAX_FIELDS);
-    rc = vt__sse_field_get(&f, s, choice, holder != NULL && strcmp(holder, "message") == 0 ? H_MESSAGE : H_DELTA,
-                           kind, tool, err);
+    rc = vt__sse_field_get(&f, s, choice, holder_of(holder), kind, tool, err);
     if (rc != VT_OK)
         return rc;
     /* Sent whole already (a later call of its choice started): a piece now would reach the client
@@ -499,7 +692,7 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     if (tool_call_kind(kind) && call_superseded(s, choice, tool))
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams tool call %d's %s after a later call started",
                           choice, tool, key);
-    t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v) };
+    t[*nt] = (taken){ pos, holder, tpos, f, json_incref(v), NULL, NULL, 0 };
     (*nt)++;
     json_object_del(obj, key);
     return VT_OK;
@@ -508,6 +701,24 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
 bool vt__sse_choice_finished(const vt_audit_sse *s, int choice)
 {
     return (s->choice_done[choice / 8] >> (choice % 8)) & 1;
+}
+
+bool vt__sse_choice_thinks(const vt_audit_sse *s, int choice)
+{
+    for (size_t i = 0; i < s->nf; i++)
+        if (s->f[i].choice == choice && s->f[i].tool == SSE_THINKING)
+            return true;
+    return false;
+}
+
+/* The reasoning written as thinking parts of text field f (SSE_THINKING), or NULL. */
+static sse_field *thinking_of(vt_audit_sse *s, const sse_field *f)
+{
+    for (size_t i = 0; i < s->nf; i++)
+        if (s->f[i].choice == f->choice && s->f[i].holder == f->holder && s->f[i].kind == f->kind &&
+            s->f[i].tool == SSE_THINKING)
+            return &s->f[i];
+    return NULL;
 }
 
 /* Does v carry nothing of a reply: absent, null, or an object whose members are all null? */
@@ -545,6 +756,34 @@ static vt_status after_finish(json_t *ch, int idx, vt_err *err)
         if (!empty_part(json_object_get(ch, reply[i])))
             return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams more of its %s after its finish_reason",
                               idx, reply[i]);
+    return VT_OK;
+}
+
+/*
+ * Choice idx's holder layout in this event (sse_int.h, L_*) must be the one its first event with a
+ * holder had: a switch (the delta, then the message; both, then one; a delta that was not empty
+ * beside a message, then an empty one) would have a client that reads the delta when there is
+ * one, and the message otherwise, read what two scanners released side by side.
+ */
+static vt_status holder_layout(vt_audit_sse *s, json_t *ch, int idx, vt_err *err)
+{
+    json_t *d = json_object_get(ch, "delta"), *m = json_object_get(ch, "message");
+    int l = L_NONE;
+
+    if (m != NULL && !json_is_null(m))
+        l = d == NULL                   ? L_MESSAGE
+            : json_is_null(d)           ? L_MESSAGE_DELTA_NULL
+            : !json_is_object(d)        ? L_BOTH_OTHER
+            : json_object_size(d) == 0 ? L_BOTH_EMPTY
+                                        : L_BOTH;
+    else if (d != NULL && !json_is_null(d))
+        l = L_DELTA;
+    if (l == L_NONE)
+        return VT_OK;
+    if (s->layout[idx] == L_NONE)
+        s->layout[idx] = (uint8_t)l;
+    if (s->layout[idx] != l)
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d switches between a delta and a message", idx);
     return VT_OK;
 }
 
@@ -640,6 +879,45 @@ static json_t *tool_call(json_t *h, int tool, size_t tpos)
     return call;
 }
 
+/* A part holding text p: {"type":"text","text":p}, or (thinking) {"type":"thinking","thinking":
+ * [{"type":"text","text":p}]}; NULL when out of memory or p is not UTF-8. */
+static json_t *part_new(bool thinking, const uint8_t *p, size_t n)
+{
+    json_t *v = json_stringn(n > 0 ? (const char *)p : "", n);
+    json_t *part = v != NULL ? json_pack("{s:s, s:o}", "type", "text", "text", v) : NULL;
+
+    if (part == NULL || !thinking)
+        return part;
+    return json_pack("{s:s, s:[o]}", "type", "thinking", "thinking", part);
+}
+
+/* Puts part (owned; NULL: a failure to make it) into the list o[name], before the part before when
+ * it is there, else at the end; a list is made where there was none (a string that is not empty
+ * becoming its first text part). */
+static vt_status list_put(json_t *o, const char *name, json_t *part, const json_t *before, vt_err *err)
+{
+    json_t *list = json_object_get(o, name);
+    size_t at;
+
+    if (part == NULL)
+        return vt_err_set(err, VT_E_FORMAT, "audit: released stream text is not valid UTF-8");
+    if (!json_is_array(list)) {
+        json_t *first = json_string_length(list) > 0 ? part_new(false, (const uint8_t *)json_string_value(list),
+                                                                json_string_length(list))
+                                                     : NULL;
+        list = json_string_length(list) > 0 ? json_pack("[o]", first) : json_array();
+        if (list == NULL || json_object_set_new(o, name, list) != 0) {
+            json_decref(part);
+            return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        }
+    }
+    for (at = 0; at < json_array_size(list) && json_array_get(list, at) != before; at++)
+        ;
+    if (json_array_insert_new(list, at, part) != 0)
+        return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+    return VT_OK;
+}
+
 /* Puts released text for field f into choice ch (appending to what is there). */
 static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse_field *f, const uint8_t *p, size_t n,
                           vt_err *err)
@@ -659,6 +937,9 @@ static vt_status put_text(json_t *ch, const char *holder, size_t tpos, const sse
     if (o == NULL)
         return vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
     old = json_object_get(o, vt__sse_field_name[f->kind]);
+    /* Reasoning goes out as a thinking part; text as a text part where the field is a list. */
+    if (!held_whole(f->kind) && (f->tool == SSE_THINKING || json_is_array(old)))
+        return list_put(o, vt__sse_field_name[f->kind], part_new(f->tool == SSE_THINKING, p, n), NULL, err);
     if (json_is_string(old)) {
         rc = vt_buf_append(&cat, json_string_value(old), json_string_length(old), err);
         if (rc == VT_OK)
@@ -717,6 +998,9 @@ static vt_status field_finish(vt_audit_sse *s, sse_field *f, vt_buf *out, vt_err
     return f->a != NULL ? call_finish(s, f, out, err) : vt_audit_stream_finish(f->s, out, NULL, err);
 }
 
+static vt_status put_released(vt_audit_sse *s, json_t *ch, const char *holder, size_t tpos, sse_field *f,
+                              const uint8_t *p, size_t n, vt_err *err);
+
 /* Ends field f and puts what it still held, audited, into choice ch. */
 static vt_status release_into(vt_audit_sse *s, json_t *ch, sse_field *f, vt_err *err)
 {
@@ -725,7 +1009,7 @@ static vt_status release_into(vt_audit_sse *s, json_t *ch, sse_field *f, vt_err 
     s->txt.len = 0;
     rc = field_finish(s, f, &s->txt, err);
     if (rc == VT_OK && s->txt.len > 0 && !state_blocked(s->x->c, field_state(f)))
-        rc = put_text(ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, s->txt.data, s->txt.len, err);
+        rc = put_released(s, ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, s->txt.data, s->txt.len, err);
     return rc;
 }
 
@@ -763,18 +1047,9 @@ static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *e
     return rc;
 }
 
-/* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
 static vt_status found_in(vt_audit_sse *s, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
 {
-    audit_state st;
-    vt_status rc;
-
-    state_init(&st, s->x->c);
-    rc = vt__audit_scan_text(s->x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
-    *found = 0;
-    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
-        *found += st.counts[t];
-    return rc;
+    return count_found(s->x, p, n, found, err);
 }
 
 /* The place at path, made when absent. */
@@ -893,6 +1168,84 @@ static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, 
     return rc;
 }
 
+/*
+ * Text p released by field f, as a client that joins every text of the field's list of parts
+ * reads it: the reasoning's and the answer's one after the other.  Each has its own scanner, so a
+ * finding across the end of the reasoning and the start of the answer is seen by neither; it is
+ * checked as the other joined strings are (join_check), and fails the stream.  Only fields that
+ * streamed reasoning as parts are checked.
+ */
+static vt_status join_parts(vt_audit_sse *s, const sse_field *f, const uint8_t *p, size_t n, vt_err *err)
+{
+    char path[SSE_MAX_PATH];
+    int plen;
+
+    if (f->a != NULL || (f->tool != SSE_THINKING && thinking_of(s, f) == NULL))
+        return VT_OK;
+    /* (a path join_walk never makes: those start with the choice's index) */
+    plen = snprintf(path, sizeof(path), "*%d/%s/%s", f->choice, vt__sse_holder_name[f->holder],
+                    vt__sse_field_name[f->kind]);
+    return join_check(s, path, (size_t)plen, n > 0 ? (const char *)p : "", n, err);
+}
+
+/* Puts text p released by field f into choice ch (put_text), joined with the field's other text
+ * first where a client reads the reasoning and the answer side by side (join_parts). */
+static vt_status put_released(vt_audit_sse *s, json_t *ch, const char *holder, size_t tpos, sse_field *f,
+                              const uint8_t *p, size_t n, vt_err *err)
+{
+    vt_status rc = join_parts(s, f, p, n, err);
+
+    return rc == VT_OK ? put_text(ch, holder, tpos, f, p, n, err) : rc;
+}
+
+/*
+ * Feeds a piece t of a text field to its holdback scanner and puts what the scanner releases where
+ * the piece was: into its text part, or the field's string.  Reasoning written as parts comes
+ * before the answer (Magistral writes the one, then the other): once the answer has started, more
+ * of it is refused, and the answer's first text ends it, what it still held going out first, in a
+ * thinking part of its own before the answer's part (or string) in this event.
+ */
+static vt_status text_feed(vt_audit_sse *s, json_t *ch, taken *t, bool *blocked, vt_err *err)
+{
+    sse_field *f = t->f, *th = f->tool == SSE_THINKING ? NULL : thinking_of(s, f), *text = NULL;
+    const char *p = json_string_value(t->text);
+    size_t n = json_string_length(t->text);
+    json_t *v;
+    vt_status rc = VT_OK;
+
+    if (f->tool == SSE_THINKING) {
+        rc = vt__sse_field_get(&text, s, f->choice, f->holder, f->kind, -1, err);
+        if (rc == VT_OK && text->wrote)
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams reasoning in its %s after its text",
+                            f->choice, vt__sse_field_name[f->kind]);
+    } else if (th != NULL && !th->done && n > 0) {
+        json_t *o = t->holder != NULL ? child(ch, t->holder) : ch;
+        s->txt.len = 0;
+        rc = o != NULL ? field_finish(s, th, &s->txt, err) : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        *blocked = state_blocked(s->x->c, field_state(th));
+        if (rc != VT_OK || *blocked)
+            return rc;
+        if (s->txt.len > 0)
+            rc = join_parts(s, th, s->txt.data, s->txt.len, err);
+        if (rc == VT_OK && s->txt.len > 0)
+            rc = list_put(o, vt__sse_field_name[f->kind], part_new(true, s->txt.data, s->txt.len), t->part, err);
+    }
+    f->wrote |= n > 0;
+    s->txt.len = 0;
+    if (rc == VT_OK)
+        rc = vt_audit_stream_feed(f->s, p, n, &s->txt, err);
+    *blocked = state_blocked(s->x->c, field_state(f));
+    if (rc != VT_OK || *blocked)
+        return rc;
+    if (t->part == NULL)
+        return put_released(s, ch, t->holder, t->tpos, f, s->txt.data, s->txt.len, err);
+    rc = join_parts(s, f, s->txt.data, s->txt.len, err);
+    v = rc == VT_OK ? json_stringn(s->txt.len > 0 ? (const char *)s->txt.data : "", s->txt.len) : NULL;
+    if (rc == VT_OK && (v == NULL || json_object_set_new(t->part, "text", v) != 0))
+        rc = vt_err_set(err, VT_E_FORMAT, "audit: released stream text is not valid UTF-8");
+    return rc;
+}
+
 static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
 {
     taken t[SSE_MAX_FIELDS];
@@ -922,6 +1275,8 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
             rc = after_finish(ch, idx[i], err);
         if (rc == VT_OK)
+            rc = holder_layout(s, ch, idx[i], err);
+        if (rc == VT_OK)
             rc = take_choice(t, &nt, s, ch, idx[i], i, err);
     }
     /* Everything else in the event: audited where it is. */
@@ -940,17 +1295,31 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
                 rc = join_walk(s, o, path, (size_t)plen, 2, err);
         }
     }
+    /* A text part the audit rebuilt (a key of it redacted) is no longer in its list. */
+    for (size_t i = 0; rc == VT_OK && i < nt; i++)
+        if (t[i].part != NULL && json_array_get(t[i].list, t[i].at) != t[i].part)
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: a key of a streamed text part holds a finding");
     for (size_t i = 0; rc == VT_OK && i < nt; i++) {
         const char *p = json_string_value(t[i].text);
         size_t n = json_string_length(t[i].text);
+        ch = json_array_get(chs, t[i].pos);
+        if (ch == NULL) {
+            rc = vt_err_set(err, VT_E_FORMAT, "audit: a choice changed shape while audited");
+            break;
+        }
+        if (t[i].f->a == NULL) {
+            bool blocked = false;
+            rc = text_feed(s, ch, &t[i], &blocked, err);
+            if (rc != VT_OK || blocked)
+                break;
+            continue;
+        }
         s->txt.len = 0;
-        rc = t[i].f->a != NULL ? call_hold(s, t[i].f, p, n, err) : vt_audit_stream_feed(t[i].f->s, p, n, &s->txt, err);
+        rc = call_hold(s, t[i].f, p, n, err);
         if (rc == VT_OK && state_blocked(s->x->c, field_state(t[i].f)))
             break;
-        ch = json_array_get(chs, t[i].pos);
         if (rc == VT_OK)
-            rc = ch != NULL ? put_text(ch, t[i].holder, t[i].tpos, t[i].f, s->txt.data, s->txt.len, err)
-                            : vt_err_set(err, VT_E_FORMAT, "audit: a choice changed shape while audited");
+            rc = put_text(ch, t[i].holder, t[i].tpos, t[i].f, s->txt.data, s->txt.len, err);
     }
     for (size_t i = 0; rc == VT_OK && i < nch && !vt_audit_sse_blocked(s); i++)
         if (idx[i] >= 0)
@@ -962,8 +1331,11 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
         s->choice_done[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
         rc = finish_choice(s, ch, idx[i], err);
     }
-    for (size_t i = 0; i < nt; i++)
+    for (size_t i = 0; i < nt; i++) {
         json_decref(t[i].text);
+        json_decref(t[i].part);
+        json_decref(t[i].list);
+    }
     json_decref(r);
     return rc;
 }
@@ -1058,7 +1430,7 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
         if (chunk == NULL)
             rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
         for (size_t i = 0; rc == VT_OK && i < s->nf; i++) {
-            const sse_field *f = &s->f[i];
+            sse_field *f = &s->f[i];
             json_t *ch = NULL;
             if (rest[i].len == 0)
                 continue;
@@ -1070,7 +1442,8 @@ vt_status vt_audit_sse_finish(vt_audit_sse *s, vt_buf *out, vt_audit_report *rep
                 if (ch == NULL || json_array_append_new(chs, ch) != 0)
                     ch = NULL;
             }
-            rc = ch != NULL ? put_text(ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, rest[i].data, rest[i].len, err)
+            rc = ch != NULL ? put_released(s, ch, vt__sse_holder_name[f->holder], SIZE_MAX, f, rest[i].data,
+                                           rest[i].len, err)
                             : vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
         }
         if (rc == VT_OK && json_array_size(chs) > 0)

@@ -60,6 +60,7 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
     const vt_jt_list *l = &s->tw->l;
     size_t first = *ntk, delta = 0, i = o + 1;
     int idx = (int)pos;
+    bool holder = false;
 
     while (l->t[i].kind != VT_JT_OBJ_END) {
         const vt_jt *k = &l->t[i], *v = &l->t[i + 1];
@@ -74,11 +75,12 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
             return false;
         } else if (vt__jt_key_is(l, k, "text")) {
             if (v->kind != VT_JT_STR && v->kind != VT_JT_NULL)
-                return false; /* text as parts: refused by response.c */
+                return false; /* text as parts: joined part after part by response.c */
             if (v->kind == VT_JT_STR && !take(s, tk, ntk, pos, F_TEXT, i))
                 return false;
-        } else if (vt__jt_key_is(l, k, "delta") && v->kind == VT_JT_OBJ) {
-            delta = i + 1;
+        } else if (vt__jt_key_is(l, k, "delta")) {
+            holder = v->kind != VT_JT_NULL;
+            delta = v->kind == VT_JT_OBJ ? i + 1 : 0;
         }
         i = vt__jt_skip(l, i + 1);
     }
@@ -94,14 +96,19 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
                 continue;
             streamed = true;
             if (vk != VT_JT_NULL && (vk != VT_JT_STR || !take(s, tk, ntk, pos, held[h], i)))
-                return false; /* text as parts: refused by response.c */
+                return false; /* text as parts: joined part after part by response.c */
         }
         if (!streamed && (vk == VT_JT_STR || vk == VT_JT_OBJ || vk == VT_JT_ARR))
             return false; /* another string of the delta (the role): joined across events by response.c */
     }
-    if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1)
-        return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice */
+    if (vt__sse_choice_finished(s, idx) || (seen[idx / 8] >> (idx % 8)) & 1 || vt__sse_choice_thinks(s, idx) ||
+        (holder && s->layout[idx] != L_NONE && s->layout[idx] != L_DELTA))
+        return false; /* after its finish_reason (refused by response.c, or an empty trailer); twice; reasoning; a
+                       * message before (refused by response.c) */
     seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
+    /* Its layout, a delta: the one response.c would give this event should the event go there. */
+    if (holder)
+        s->layout[idx] = L_DELTA;
     for (size_t t = first; t < *ntk; t++)
         tk[t].idx = idx;
     /* Sort this choice's fields into response.c's order (at most five). */
@@ -167,6 +174,7 @@ vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, 
         if (rc != VT_OK)
             break;
         s->txt.len = 0;
+        tk[i].f->wrote |= t->len > 0;
         rc = vt_audit_stream_feed(tk[i].f->s, vt__jt_str(&s->tw->l, t), t->len, &s->txt, err);
         if (rc == VT_OK && vt_audit_stream_blocked(tk[i].f->s))
             break;

@@ -40,8 +40,23 @@ typedef struct sse_args {
 enum { H_DELTA, H_MESSAGE, H_COUNT };
 extern const char *const vt__sse_holder_name[H_COUNT];
 
+/* The tool of a text field's reasoning written as parts: the text parts inside its thinking parts
+ * ({"type":"thinking","thinking":[{"type":"text","text":...}]}, as Magistral streams content). */
+#define SSE_THINKING (-2)
+
+/*
+ * A choice's holder layout: which holders its events carry.  A client may read the delta when an
+ * event has one and the message otherwise (with Python's `delta or message`, the message when the
+ * delta is empty too), so a choice whose events switch would have it read the releases of two
+ * scanners side by side.  The first event of a choice that carries a holder (not null) fixes the
+ * layout and every later one that carries a holder must have the same (response.c,
+ * holder_layout): a delta (empty or not: OpenAI's last chunk), a message, or a message beside a
+ * delta that is absent, null, empty, not empty or not an object.
+ */
+enum { L_NONE, L_DELTA, L_MESSAGE, L_MESSAGE_DELTA_NULL, L_BOTH_EMPTY, L_BOTH, L_BOTH_OTHER };
+
 typedef struct sse_field {
-    int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call) */
+    int choice, tool;   /* choices[].index; tool_calls[].index (-1: not a tool call; SSE_THINKING) */
     int kind;           /* F_* */
     int holder;         /* H_*: what a client joins its text from */
     vt_audit_stream *s; /* text: its holdback scanner (NULL for a held call) */
@@ -49,6 +64,7 @@ typedef struct sse_field {
     unsigned long born; /* the event (vt_audit_sse.events) that made it */
     bool done;          /* its choice finished (released, no longer fed) */
     bool superseded;    /* a call's text sent because a later tool call of the choice started */
+    bool wrote;         /* text: a piece that was not empty was fed (no reasoning may follow it) */
 } sse_field;
 
 /*
@@ -74,6 +90,7 @@ struct vt_audit_sse {
     sse_field f[SSE_MAX_FIELDS];
     size_t nf;
     uint8_t choice_done[(SSE_MAX_INDEX + 8) / 8]; /* choices whose finish_reason came: bit per index */
+    uint8_t layout[SSE_MAX_INDEX + 1];            /* each choice's holder layout (L_*) */
     sse_join *joins;                              /* made on first use, grown to SSE_MAX_JOINS */
     size_t njoins, joins_cap;
     vt_buf last_raw;  /* the last event as sent: its id, object, created and model make the final chunk */
@@ -96,12 +113,15 @@ vt_status vt__sse_field_get(sse_field **out, vt_audit_sse *s, int choice, int ho
 /* Did choice (an index in [0, SSE_MAX_INDEX]) have its finish_reason in an earlier event?  Nothing
  * more of its reply may come (response.c, after_finish). */
 bool vt__sse_choice_finished(const vt_audit_sse *s, int choice);
+/* Did choice stream reasoning as thinking parts?  Its events go through jansson (response.c, text_feed). */
+bool vt__sse_choice_thinks(const vt_audit_sse *s, int choice);
 
 /*
  * Audits one event without building a tree, when it has the shape nearly every
  * streamed chunk has (sse_fast.c, docs/auditors.md "Streams"): *done false
- * means it did not, nothing was changed, and the event must go through
- * jansson.  *done true: the event was audited exactly as response.c would
+ * means it did not, nothing was changed (but a choice's holder layout, set to
+ * the delta that response.c finds in the event too), and the event must go
+ * through jansson.  *done true: the event was audited exactly as response.c would
  * have, and what to send (nothing when the stream is blocked) appended to out.
  */
 vt_status vt__audit_sse_fast(vt_audit_sse *s, vt_buf *out, const uint8_t *data, size_t len, bool *done, vt_err *err);

@@ -147,6 +147,58 @@ static void test_audit_response__tool_arguments_not_json_escapes(void **state)
     }
 }
 
+/*
+ * A body's text field written as a list of parts (Mistral's API: content as text parts, a
+ * reasoning model's thinking parts before them): a client joins the text parts' text, and the
+ * thinking parts' text parts, each scanned on its own in place; an address split between two
+ * parts, or across the end of the reasoning and the start of the answer, reached it whole.  Such
+ * a body is refused now, on both roads; parts each clean, or each redacted, pass.
+ */
+static void test_audit_response__parts_joined_in_a_body(void **state)
+{
+#define BODY(field, parts) "{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"" field \
+                           "\":[" parts "]},\"finish_reason\":\"stop\"}]}"
+#define T(s) "{\"type\":\"text\",\"text\":\"" s "\"}"
+#define TH(parts) "{\"type\":\"thinking\",\"thinking\":[" parts "]}"
+    static const char *const bad[] = {
+        BODY("content", T("mail leak.marker@exa") "," T("mple.com now")),
+        BODY("content", T("mail leak.marker\\u0040exa") ",{\"type\":\"reference\",\"reference_ids\":[1]}," T("mple.com")),
+        BODY("content", TH(T("think leak.marker@exa")) "," T("mple.com")),
+        BODY("content", TH(T("think leak.marker@exa") "," T("mple.com"))),
+        BODY("content", TH(T("think leak.marker@exa")) "," TH(T("mple.com")) "," T("answer")),
+        BODY("refusal", T("no, leak.marker@exa") "," T("mple.com")),
+    };
+    static const char *const good[] = {
+        BODY("content", TH(T("I think.")) "," T("Hello ") "," T("world")),
+        BODY("content", T("mail leak.marker@example.com") "," T(" ok")),
+    };
+    fixture *f = *state;
+
+    for (int fast = 0; fast < 2; fast++) {
+        vt__audit_ctx_set_fast(f->x, fast == 1);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            vt_err err = { 0 };
+            const char *out = response(f, bad[i], strlen(bad[i]), VT_E_FORMAT, &err);
+            if (out[0] != '\0')
+                fail_msg("case %zu sent: %s", i, out);
+        }
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+            vt_err err = { 0 };
+            const char *out = response(f, good[i], strlen(good[i]), VT_OK, &err);
+            assert_null(strstr(out, "example.com"));
+        }
+        {
+            vt_err err = { 0 };
+            const char *out = response(f, good[1], strlen(good[1]), VT_OK, &err);
+            assert_non_null(strstr(out, "\"text\":\"mail [EMAIL_1]\""));
+        }
+    }
+    vt__audit_ctx_set_fast(f->x, true);
+#undef BODY
+#undef T
+#undef TH
+}
+
 static void test_audit_response__every_string_position(void **state)
 {
     fixture *f = *state;
@@ -307,7 +359,7 @@ static void test_audit_response__stream_split_markers_every_field_and_choice(voi
         "\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"mail\",\"arguments\":\"{\\\"to\\\":\\\"leak.mark\"}}]}}]}",
         "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"rker@example.com\"}},{\"index\":0,\"delta\":{\"tool_calls\":"
         "[{\"index\":0,\"function\":{\"arguments\":\"er@example.com\\\"}\"}}]}}]}",
-        "{\"choices\":[{\"index\":0,\"message\":{\"refusal\":\"" MARK "\"},\"logprobs\":{\"content\":[{\"token\":\""
+        "{\"choices\":[{\"index\":3,\"message\":{\"refusal\":\"" MARK "\"},\"logprobs\":{\"content\":[{\"token\":\""
         MARK "\"}]}}]}",
         "{\"choices\":[{\"index\":2,\"text\":\"leak.marker@exa\"}]}",
         "{\"choices\":[{\"index\":2,\"text\":\"mple.com\"},{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
@@ -319,8 +371,8 @@ static void test_audit_response__stream_split_markers_every_field_and_choice(voi
     assert_int_equal(r.last, VT_OK);
     assert_null(strstr((char *)r.all.data, "leak.ma"));
     assert_null(strstr((char *)r.all.data, "example.com"));
-    /* content, reasoning and tool arguments of choice 0, choice 1's content, the refusal, the logprob
-     * token and choice 2's text: seven, all in one entry per auditor. */
+    /* content, reasoning and tool arguments of choice 0, choice 1's content, choice 3's refusal and
+     * logprob token and choice 2's text: seven, all in one entry per auditor. */
     assert_int_equal(response_emails(f->rep), 7);
     assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
     /* Choice 1 (no finish_reason) and choice 2 are not dropped: they come out in the last chunk. */
@@ -590,7 +642,9 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
 
     /* A delta-only reader (the OpenAI SDKs) and a message in between: one scanner for both holders
      * released the byte 257 from the end of the delta's text ('#') into the message's event, so
-     * the delta's reader read the two halves of the address side by side. */
+     * the delta's reader read the two halves of the address side by side.  A choice that switches
+     * holders is refused now (stream_holder_layout_sticks): the delta's reader reads neither half
+     * joined. */
     snprintf(d1, sizeof(d1), "mail leak.marker@exa#mple.com%248s", "");
     snprintf(ev1, sizeof(ev1), CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]"), d1);
     {
@@ -598,13 +652,12 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
                               CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]") };
         char *got;
         sse_events(f, &r, ev, 3, true);
-        assert_int_equal(r.last, VT_OK);
+        assert_int_equal(r.last, VT_E_FORMAT);
         got = client_text(&r, 0, "delta", "content");
         assert_null(strstr(got, "leak.marker@example.com"));
-        assert_string_equal(got, d1);
         free(got);
         got = client_text(&r, 0, "message", "content");
-        assert_string_equal(got, "Z");
+        assert_string_equal(got, "");
         free(got);
         vt_buf_free(&r.all);
         (void)sse_agree(f, ev, 3, NULL);
@@ -635,19 +688,154 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
 }
 
 /*
- * A streamed text field written as parts (an array of {"type":"text","text":...}, as Mistral's
- * API streams content) or as an object: a client that joins the parts of every event reads text
- * that was scanned event by event, so an address split between two events' parts reached it.
- * Such a field cannot be audited across events and is refused, on both roads; null passes.
+ * What a client reads that takes a choice's "delta" when the event has one, else its "message"
+ * (text-generation-webui's and h2oGPT's chunks carry both), with Python's `delta or message`
+ * (empty: the message) when pythonic: choice 0's content, joined.  Caller frees.
+ */
+static char *fallback_text(const sse_run *r, bool pythonic)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c, *h, *v;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) != 0)
+                continue;
+            h = json_object_get(c, "delta");
+            if (h == NULL || json_is_null(h) || (pythonic && json_object_size(h) == 0))
+                h = json_object_get(c, "message");
+            v = json_object_get(h, "content");
+            if (json_is_string(v))
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+/*
+ * A choice keeps the holder layout of its first event that has one: a delta, a message, or both
+ * (with an empty delta or not); a client that reads the delta when there is one and the message
+ * otherwise read the two holders' releases side by side when a stream switched, each scanned by a
+ * scanner of its own: the start of an address released from the message, its end from the delta.
+ * Refused now, on both roads; the layouts servers send (OpenAI's delta, text-generation-webui's
+ * both in every chunk, a message alone, events with no holder) pass.
+ */
+static void test_audit_response__stream_holder_layout_sticks(void **state)
+{
+#define M(text) CHUNK("\"choices\":[{\"index\":0,\"message\":{\"content\":\"" text "\"}}]")
+#define DL(text) CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" text "\"}}]")
+#define BOTH(d, m) CHUNK("\"choices\":[{\"index\":0,\"delta\":" d ",\"message\":" m "}]")
+#define FIN(holders) CHUNK("\"choices\":[{\"index\":0," holders "\"finish_reason\":\"stop\"}]")
+    char z[300], pad[300], ev2[600], ev3[600];
+    fixture *f = *state;
+
+    /* The message releases "mail leak.marker@exa" when 257 more bytes came after it; the delta's
+     * "mple.com now" comes out at the finish, into the delta. */
+    memset(z, 'Z', 257);
+    z[257] = '\0';
+    snprintf(pad, sizeof(pad), "%0200d", 0);
+    snprintf(ev2, sizeof(ev2), M("%s"), z);
+    snprintf(ev3, sizeof(ev3), DL("mple.com now %s"), pad);
+    {
+        const char *ev[4] = { M("mail leak.marker@exa"), ev2, ev3, FIN("\"delta\":{},") };
+        sse_run r;
+        char *got;
+        sse_events(f, &r, ev, 4, true);
+        got = fallback_text(&r, false);
+        if (strstr(got, "leak.marker@example.com") != NULL)
+            fail_msg("a client falling back to the message read the address: %s", got);
+        free(got);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 4, NULL);
+    }
+    /* Switches: delta to message, message to delta, both to one, one to both, and, with both, a
+     * delta that is empty (Python's `delta or message` reads the message) after one that was not. */
+    {
+        static const char *const sw[][2] = {
+            { DL("a"), M("b") },
+            { M("a"), DL("b") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), M("b") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), DL("b") },
+            { DL("a"), BOTH("{\"content\":\"b\"}", "{\"content\":\"b\"}") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), BOTH("{}", "{\"content\":\"b\"}") },
+            { BOTH("{\"content\":\"a\"}", "{\"content\":\"a\"}"), BOTH("null", "{\"content\":\"b\"}") },
+            { BOTH("{}", "{\"content\":\"a\"}"), BOTH("{\"content\":\"b\"}", "{\"content\":\"b\"}") },
+        };
+        for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+            sse_run r;
+            sse_events(f, &r, sw[i], 2, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("case %zu: %s", i, vt_status_str(r.last));
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, sw[i], 2, NULL);
+        }
+    }
+    /* What servers send. */
+    {
+        static const char *const ok[][4] = {
+            /* OpenAI: the role first, an empty delta with the finish_reason, the usage chunk. */
+            { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+              DL("mail leak.marker@exa"), FIN("\"delta\":{},"), CHUNK("\"choices\":[]") },
+            /* text-generation-webui: both in every chunk, the same text, the last with the finish_reason. */
+            { BOTH("{\"role\":\"assistant\",\"content\":\"\"}", "{\"role\":\"assistant\",\"content\":\"\"}"),
+              BOTH("{\"content\":\"mail leak.marker@exa\"}", "{\"content\":\"mail leak.marker@exa\"}"),
+              BOTH("{\"content\":\"mple.com\"}", "{\"content\":\"mple.com\"}"),
+              FIN("\"delta\":{\"content\":\"\"},\"message\":{\"content\":\"\"},") },
+            /* A message alone, a choice with no holder between, a finish without one. */
+            { M("mail leak.marker@exa"), CHUNK("\"choices\":[{\"index\":0,\"finish_reason\":null}]"), M("mple.com"),
+              FIN("") },
+        };
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+            sse_run r;
+            char *got;
+            sse_events(f, &r, ok[i], 4, true);
+            if (r.last != VT_OK)
+                fail_msg("case %zu: %s (%s)", i, vt_status_str(r.last), r.err.msg);
+            for (int py = 0; py < 2; py++) {
+                got = fallback_text(&r, py != 0);
+                assert_null(strstr(got, "example.com"));
+                free(got);
+            }
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ok[i], 4, NULL);
+        }
+    }
+#undef M
+#undef DL
+#undef BOTH
+#undef FIN
+}
+
+/*
+ * A streamed text field that is neither a string, nor null, nor a list of parts (an object, a
+ * number), or a list with something in it that is not a part (an object with a string "type"), or
+ * a text part without a string text, or a thinking part without a list of parts: how a client
+ * reads it is unknown, so it cannot be audited as the client joins it and is refused, on both
+ * roads; null passes.
  */
 static void test_audit_response__stream_structured_text_refused(void **state)
 {
     static const char *const bad[] = {
-        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"mail leak.marker@exa\"}]}}]"),
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":{\"text\":\"mail leak.marker@exa\"}}}]"),
         CHUNK("\"choices\":[{\"index\":0,\"message\":{\"refusal\":[\"mail leak.marker@exa\"]}}]"),
         CHUNK("\"choices\":[{\"index\":0,\"text\":[\"mail leak.marker@exa\"]}]"),
         CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":1}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"text\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":1,\"text\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\",\"text\":[\"mail leak.marker@exa\"]}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"text\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":\"mail leak.marker@exa\"}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":[\"mail leak.marker@exa\"]}]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":[{\"type\":\"text\",\"text\":2}]}]}}]"),
     };
     fixture *f = *state;
 
@@ -672,6 +860,240 @@ static void test_audit_response__stream_structured_text_refused(void **state)
         assert_int_equal(r.last, VT_OK);
         vt_buf_free(&r.all);
         assert_int_equal(sse_agree(f, ev, 2, NULL), 2);
+    }
+}
+
+/*
+ * What a client of Mistral's API reads of a streamed text field (content as a string, or as a list
+ * of parts: {"type":"text","text":...} and {"type":"thinking","thinking":[{"type":"text",
+ * "text":...}]}, as Magistral streams its reasoning): view 0 the answer (the strings and the text
+ * parts, joined across events), 1 the reasoning (the thinking parts' text parts), 2 both in the
+ * order sent, as a client that joins every text member of the list reads them.  Every list sent
+ * must hold parts only.  Caller frees.
+ */
+static char *parts_view(const sse_run *r, const char *holder, const char *key, int view)
+{
+    vt_buf got = { 0 };
+    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i, k;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c, *v, *part, *sub;
+
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "choices"), i, c) {
+            if (json_integer_value(json_object_get(c, "index")) != 0)
+                continue;
+            v = json_object_get(json_object_get(c, holder), key);
+            if (json_is_string(v) && view != 1)
+                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+            json_array_foreach(v, k, part) {
+                const char *type = json_string_value(json_object_get(part, "type"));
+                size_t j;
+                assert_non_null(type);
+                if (strcmp(type, "text") == 0 && view != 1) {
+                    json_t *t = json_object_get(part, "text");
+                    assert_true(json_is_string(t));
+                    assert_int_equal(vt_buf_append(&got, json_string_value(t), json_string_length(t), NULL), VT_OK);
+                }
+                if (strcmp(type, "thinking") != 0 || view == 0)
+                    continue;
+                json_array_foreach(json_object_get(part, "thinking"), j, sub) {
+                    json_t *t = json_object_get(sub, "text");
+                    if (json_is_string(t))
+                        assert_int_equal(vt_buf_append(&got, json_string_value(t), json_string_length(t), NULL),
+                                         VT_OK);
+                }
+            }
+        }
+        json_decref(doc);
+        p += n + 1;
+    }
+    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
+    return (char *)got.data;
+}
+
+#define PARTS(holder, parts) CHUNK("\"choices\":[{\"index\":0,\"" holder "\":{\"content\":[" parts "]}}]")
+#define TXT(s) "{\"type\":\"text\",\"text\":\"" s "\"}"
+#define THINK(s) "{\"type\":\"thinking\",\"thinking\":[" TXT(s) "]}"
+#define STOP CHUNK("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]")
+
+/* Runs ev (n events) on both roads; the client's views must be want (NULL: not checked), and no
+ * event may hold "example.com". */
+static void parts_expect(fixture *f, const char *const *ev, size_t n, const char *holder, const char *answer,
+                         const char *thinking, const char *all)
+{
+    const char *want[3] = { answer, thinking, all };
+    sse_run r;
+
+    sse_events(f, &r, ev, n, true);
+    if (r.last != VT_OK)
+        fail_msg("%s: %s", vt_status_str(r.last), r.err.msg);
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    for (int v = 0; v < 3; v++) {
+        char *got = parts_view(&r, holder, "content", v);
+        if (want[v] != NULL && strcmp(got, want[v]) != 0)
+            fail_msg("view %d: got \"%s\", want \"%s\"", v, got, want[v]);
+        free(got);
+    }
+    assert_false(f->rep->failed & VT_AUDIT_RESPONSE);
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ev, n, NULL);
+}
+
+/*
+ * Text streamed as parts (Mistral's API: content as a list of {"type":"text","text":...}) goes
+ * through the holdback scanner the string form uses, part after part, so an address split between
+ * two events' parts is redacted where a client joining them would read it whole; the parts keep
+ * their shape, clean text passes byte for byte, string and parts of one field join, escapes are
+ * read decoded.  Both holders, both roads.
+ */
+static void test_audit_response__stream_parts_joined(void **state)
+{
+    static const char *const split[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        PARTS("delta", TXT("mail leak.marker@exa")), PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const two_parts[] = {
+        PARTS("delta", TXT("mail leak.mar") "," TXT("ker@exa")), PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const string_then_parts[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mail leak.marker@exa\"}}]"),
+        PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const parts_then_string[] = {
+        PARTS("delta", TXT("mail leak.marker@exa")),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mple.com now\"}}]"), STOP,
+    };
+    static const char *const escaped[] = {
+        PARTS("delta", TXT("mail leak.marker\\u0040exa")), PARTS("delta", TXT("mple.com now")), STOP,
+    };
+    static const char *const message[] = {
+        PARTS("message", TXT("mail leak.marker@exa")), PARTS("message", TXT("mple.com now")),
+    };
+    static const char *const clean[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        PARTS("delta", TXT("Hello \\\"there\\\" caf\\u00e9 \\ud83d\\ude00")), PARTS("delta", TXT(",") "," TXT(" world")),
+        PARTS("delta", TXT("")), STOP,
+    };
+    fixture *f = *state;
+
+    parts_expect(f, split, 4, "delta", "mail [EMAIL_1] now", "", "mail [EMAIL_1] now");
+    parts_expect(f, two_parts, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, string_then_parts, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, parts_then_string, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, escaped, 3, "delta", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, message, 2, "message", "mail [EMAIL_1] now", NULL, NULL);
+    parts_expect(f, clean, 5, "delta", "Hello \"there\" caf\xc3\xa9 \xf0\x9f\x98\x80, world", NULL, NULL);
+    /* A blocked term split between parts blocks the stream, and its start is not sent. */
+    {
+        const char *ev[3] = { PARTS("delta", TXT("key AKIAIOSF")), PARTS("delta", TXT("ODNN7EXAMPLE")), STOP };
+        sse_run r;
+        sse_events(f, &r, ev, 3, true);
+        assert_true(r.blocked);
+        assert_null(strstr((char *)r.all.data, "AKIA"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+}
+
+/*
+ * Magistral's reasoning, streamed as thinking parts holding text parts, has a holdback scanner of
+ * its own (clients read it apart from the answer), and is released whole before the answer's
+ * first text; an address split between two thinking parts is redacted, one split between the end
+ * of the reasoning and the start of the answer (which a client that joins every text of the list
+ * reads whole) fails the stream, and reasoning after the answer started is refused.
+ */
+static void test_audit_response__stream_parts_thinking(void **state)
+{
+    static const char *const think_split[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]"),
+        PARTS("delta", THINK("think leak.marker@exa")), PARTS("delta", THINK("mple.com ok.")),
+        PARTS("delta", "{\"type\":\"thinking\",\"closed\":true,\"thinking\":[" TXT(" Done.") "]}"),
+        PARTS("delta", TXT("Answer")), PARTS("delta", TXT(" here")), STOP,
+    };
+    static const char *const answer_as_string[] = {
+        PARTS("delta", THINK("think")), CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Answer\"}}]"), STOP,
+    };
+    static const char *const one_event[] = {
+        PARTS("delta", THINK("think leak.marker@exa") "," THINK("mple.com") "," TXT("Answer")), STOP,
+    };
+    fixture *f = *state;
+
+    parts_expect(f, think_split, 7, "delta", "Answer here", "think [EMAIL_1] ok. Done.",
+                 "think [EMAIL_1] ok. Done.Answer here");
+    parts_expect(f, answer_as_string, 3, "delta", "Answer", "think", "thinkAnswer");
+    parts_expect(f, one_event, 2, "delta", "Answer", "think [EMAIL_1]", "think [EMAIL_1]Answer");
+    /* Split across the end of the reasoning and the answer: refused where the answer starts. */
+    {
+        const char *ev[3] = { PARTS("delta", THINK("think leak.marker@exa")), PARTS("delta", TXT("mple.com")), STOP };
+        sse_run r;
+        char *all;
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        all = parts_view(&r, "delta", "content", 2);
+        assert_null(strstr(all, "example.com"));
+        free(all);
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+    /* Reasoning after the answer started (by a string or a text part), in one event or two. */
+    {
+        static const char *const late[][2] = {
+            { PARTS("delta", TXT("Answer")), PARTS("delta", THINK("more")) },
+            { CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Answer\"}}]"), PARTS("delta", THINK("more")) },
+            { PARTS("delta", TXT("Answer") "," THINK("more")), STOP },
+        };
+        for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+            sse_run r;
+            sse_events(f, &r, late[i], 2, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("case %zu: %s", i, vt_status_str(r.last));
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, late[i], 2, NULL);
+        }
+    }
+}
+
+/*
+ * Parts that are not text (an image_url, a reference, a type no one has invented yet) are what a
+ * whole body's are: every string in them audited where it is; and, as the other strings of a
+ * delta, joined by place across events, so an address split between two events' unknown parts
+ * fails the stream.  The text parts around them are joined as before.
+ */
+static void test_audit_response__stream_parts_not_text(void **state)
+{
+    static const char *const mixed[] = {
+        PARTS("delta", TXT("see leak.marker@exa") ","
+              "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.test/leak.marker@example.com\"}},"
+              "{\"type\":\"reference\",\"reference_ids\":[1,2]}," TXT("mple.com now")),
+        PARTS("delta", "{\"type\":\"thinking\",\"thinking\":[{\"type\":\"reference\",\"reference_ids\":[3]}]}"), STOP,
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    sse_events(f, &r, mixed, 3, true);
+    assert_int_equal(r.last, VT_OK);
+    assert_null(strstr((char *)r.all.data, "example.com"));
+    assert_non_null(strstr((char *)r.all.data, "\"url\":\"https://x.test/[EMAIL_1]\""));
+    assert_non_null(strstr((char *)r.all.data, "\"reference_ids\":[1,2]"));
+    {
+        char *got = parts_view(&r, "delta", "content", 0);
+        assert_string_equal(got, "see [EMAIL_1] now");
+        free(got);
+    }
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, mixed, 3, NULL);
+    {
+        const char *ev[3] = { PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mail leak.marker@exa\"}"),
+                              PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mple.com\"}"), STOP };
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
     }
 }
 
@@ -1909,6 +2331,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_response__every_string_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__parts_joined_in_a_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_audited_decoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__tool_arguments_not_json_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__reserialised_not_raw, setup, teardown),
@@ -1920,6 +2343,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_joined_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_structured_text_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_holder_layout_sticks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_thinking, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_not_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
                                         teardown),
