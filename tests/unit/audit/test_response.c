@@ -537,31 +537,60 @@ static void test_audit_response__stream_trailers_after_finish_reason(void **stat
     vt_buf_free(&sent);
 }
 
-/* What the client's program reads of field key of choice ch's holder ("delta" or "message"; NULL:
- * the choice itself) once it has joined the pieces of every event sent, in the order they come. */
-static char *client_text(const sse_run *r, int ch, const char *holder, const char *key)
+/* Calls visit(choice, arg) for each choice of index ch in every event sent (r->all), in order. */
+static void each_choice(const sse_run *r, int ch, void (*visit)(json_t *choice, void *arg), void *arg)
 {
-    vt_buf got = { 0 };
     const char *p = (const char *)r->all.data, *end = p + r->all.len;
 
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
-        json_t *doc = json_loadb(p, n, 0, NULL), *c, *v;
+        json_t *doc = json_loadb(p, n, 0, NULL), *c;
 
         assert_non_null(doc);
         json_array_foreach(json_object_get(doc, "choices"), i, c) {
-            if (json_integer_value(json_object_get(c, "index")) != ch)
-                continue;
-            v = json_object_get(holder != NULL ? json_object_get(c, holder) : c, key);
-            if (json_is_string(v))
-                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
+            if (json_integer_value(json_object_get(c, "index")) == ch)
+                visit(c, arg);
         }
         json_decref(doc);
         p += n + 1;
     }
-    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
-    return (char *)got.data;
+}
+
+/* Appends v to b when it is a string. */
+static void join_string(vt_buf *b, const json_t *v)
+{
+    if (json_is_string(v))
+        assert_int_equal(vt_buf_append(b, json_string_value(v), json_string_length(v), NULL), VT_OK);
+}
+
+/* b, terminated, handed to the caller. */
+static char *joined(vt_buf *b)
+{
+    assert_int_equal(vt_buf_terminate(b, NULL), VT_OK);
+    return (char *)b->data;
+}
+
+struct text_pick {
+    vt_buf got;
+    const char *holder, *key;
+};
+
+static void pick_text(json_t *c, void *arg)
+{
+    struct text_pick *t = arg;
+
+    join_string(&t->got, json_object_get(t->holder != NULL ? json_object_get(c, t->holder) : c, t->key));
+}
+
+/* What the client's program reads of field key of choice ch's holder ("delta" or "message"; NULL:
+ * the choice itself) once it has joined the pieces of every event sent, in the order they come. */
+static char *client_text(const sse_run *r, int ch, const char *holder, const char *key)
+{
+    struct text_pick t = { .got = { 0 }, .holder = holder, .key = key };
+
+    each_choice(r, ch, pick_text, &t);
+    return joined(&t.got);
 }
 
 /*
@@ -692,32 +721,27 @@ static void test_audit_response__stream_delta_and_message_both_audited(void **st
  * (text-generation-webui's and h2oGPT's chunks carry both), with Python's `delta or message`
  * (empty: the message) when pythonic: choice 0's content, joined.  Caller frees.
  */
+struct fallback_pick {
+    vt_buf got;
+    bool pythonic;
+};
+
+static void pick_fallback(json_t *c, void *arg)
+{
+    struct fallback_pick *t = arg;
+    json_t *h = json_object_get(c, "delta");
+
+    if (h == NULL || json_is_null(h) || (t->pythonic && json_object_size(h) == 0))
+        h = json_object_get(c, "message");
+    join_string(&t->got, json_object_get(h, "content"));
+}
+
 static char *fallback_text(const sse_run *r, bool pythonic)
 {
-    vt_buf got = { 0 };
-    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+    struct fallback_pick t = { .got = { 0 }, .pythonic = pythonic };
 
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
-        json_t *doc = json_loadb(p, n, 0, NULL), *c, *h, *v;
-
-        assert_non_null(doc);
-        json_array_foreach(json_object_get(doc, "choices"), i, c) {
-            if (json_integer_value(json_object_get(c, "index")) != 0)
-                continue;
-            h = json_object_get(c, "delta");
-            if (h == NULL || json_is_null(h) || (pythonic && json_object_size(h) == 0))
-                h = json_object_get(c, "message");
-            v = json_object_get(h, "content");
-            if (json_is_string(v))
-                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
-        }
-        json_decref(doc);
-        p += n + 1;
-    }
-    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
-    return (char *)got.data;
+    each_choice(r, 0, pick_fallback, &t);
+    return joined(&t.got);
 }
 
 /*
@@ -871,47 +895,40 @@ static void test_audit_response__stream_structured_text_refused(void **state)
  * order sent, as a client that joins every text member of the list reads them.  Every list sent
  * must hold parts only.  Caller frees.
  */
+struct parts_pick {
+    vt_buf got;
+    const char *holder, *key;
+    int view;
+};
+
+static void pick_parts(json_t *c, void *arg)
+{
+    struct parts_pick *t = arg;
+    json_t *v = json_object_get(json_object_get(c, t->holder), t->key), *part, *sub;
+    size_t k, j;
+
+    if (t->view != 1)
+        join_string(&t->got, v);
+    json_array_foreach(v, k, part) {
+        const char *type = json_string_value(json_object_get(part, "type"));
+        assert_non_null(type);
+        if (strcmp(type, "text") == 0 && t->view != 1) {
+            assert_true(json_is_string(json_object_get(part, "text")));
+            join_string(&t->got, json_object_get(part, "text"));
+        }
+        if (strcmp(type, "thinking") != 0 || t->view == 0)
+            continue;
+        json_array_foreach(json_object_get(part, "thinking"), j, sub)
+            join_string(&t->got, json_object_get(sub, "text"));
+    }
+}
+
 static char *parts_view(const sse_run *r, const char *holder, const char *key, int view)
 {
-    vt_buf got = { 0 };
-    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+    struct parts_pick t = { .got = { 0 }, .holder = holder, .key = key, .view = view };
 
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i, k;
-        json_t *doc = json_loadb(p, n, 0, NULL), *c, *v, *part, *sub;
-
-        assert_non_null(doc);
-        json_array_foreach(json_object_get(doc, "choices"), i, c) {
-            if (json_integer_value(json_object_get(c, "index")) != 0)
-                continue;
-            v = json_object_get(json_object_get(c, holder), key);
-            if (json_is_string(v) && view != 1)
-                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
-            json_array_foreach(v, k, part) {
-                const char *type = json_string_value(json_object_get(part, "type"));
-                size_t j;
-                assert_non_null(type);
-                if (strcmp(type, "text") == 0 && view != 1) {
-                    json_t *t = json_object_get(part, "text");
-                    assert_true(json_is_string(t));
-                    assert_int_equal(vt_buf_append(&got, json_string_value(t), json_string_length(t), NULL), VT_OK);
-                }
-                if (strcmp(type, "thinking") != 0 || view == 0)
-                    continue;
-                json_array_foreach(json_object_get(part, "thinking"), j, sub) {
-                    json_t *t = json_object_get(sub, "text");
-                    if (json_is_string(t))
-                        assert_int_equal(vt_buf_append(&got, json_string_value(t), json_string_length(t), NULL),
-                                         VT_OK);
-                }
-            }
-        }
-        json_decref(doc);
-        p += n + 1;
-    }
-    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
-    return (char *)got.data;
+    each_choice(r, 0, pick_parts, &t);
+    return joined(&t.got);
 }
 
 #define PARTS(holder, parts) CHUNK("\"choices\":[{\"index\":0,\"" holder "\":{\"content\":[" parts "]}}]")
@@ -1134,24 +1151,18 @@ static void sdk_accumulate(json_t *acc, json_t *delta)
 }
 
 /* The delta of choice 0 an SDK client builds from every event sent, as compact JSON; caller frees. */
+static void pick_delta(json_t *c, void *arg)
+{
+    if (json_is_object(json_object_get(c, "delta")))
+        sdk_accumulate(arg, json_object_get(c, "delta"));
+}
+
 static char *sdk_message(const sse_run *r)
 {
-    const char *p = (const char *)r->all.data, *end = p + r->all.len;
     json_t *acc = json_object();
     char *js;
 
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p), i;
-        json_t *doc = json_loadb(p, n, 0, NULL), *c;
-        assert_non_null(doc);
-        json_array_foreach(json_object_get(doc, "choices"), i, c) {
-            if (json_integer_value(json_object_get(c, "index")) == 0 && json_is_object(json_object_get(c, "delta")))
-                sdk_accumulate(acc, json_object_get(c, "delta"));
-        }
-        json_decref(doc);
-        p += n + 1;
-    }
+    each_choice(r, 0, pick_delta, acc);
     js = json_dumps(acc, JSON_COMPACT | JSON_SORT_KEYS);
     assert_non_null(js);
     json_decref(acc);
@@ -1281,42 +1292,38 @@ static void free_events(char **ev, size_t n)
  * call, or member key ("arguments", "name"; "input" of a custom call) of its function or custom
  * object.  Caller frees.
  */
+struct call_pick {
+    vt_buf got;
+    int tool;
+    const char *key;
+};
+
+static void pick_call(json_t *c, void *arg)
+{
+    struct call_pick *t = arg;
+    json_t *h = json_object_get(c, "delta"), *call, *v = NULL;
+    size_t k;
+
+    if (!json_is_object(h))
+        h = json_object_get(c, "message");
+    if (t->tool < 0)
+        v = json_object_get(json_object_get(h, "function_call"), t->key);
+    json_array_foreach(json_object_get(h, "tool_calls"), k, call) {
+        json_t *fn = json_object_get(call, "function");
+        if (!json_is_object(fn))
+            fn = json_object_get(call, "custom");
+        if (t->tool >= 0 && json_integer_value(json_object_get(call, "index")) == t->tool)
+            v = strcmp(t->key, "id") == 0 ? json_object_get(call, "id") : json_object_get(fn, t->key);
+    }
+    join_string(&t->got, v);
+}
+
 static char *client_reads(const sse_run *r, int ch, int tool, const char *key)
 {
-    vt_buf got = { 0 };
-    const char *p = (const char *)r->all.data, *end = p + r->all.len;
+    struct call_pick t = { .got = { 0 }, .tool = tool, .key = key };
 
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-        json_t *doc = json_loadb(p, n, 0, NULL), *c;
-        size_t i;
-
-        assert_non_null(doc);
-        json_array_foreach(json_object_get(doc, "choices"), i, c) {
-            json_t *h = json_object_get(c, "delta"), *call, *v = NULL;
-            size_t k;
-            if (json_integer_value(json_object_get(c, "index")) != ch)
-                continue;
-            if (!json_is_object(h))
-                h = json_object_get(c, "message");
-            if (tool < 0)
-                v = json_object_get(json_object_get(h, "function_call"), key);
-            json_array_foreach(json_object_get(h, "tool_calls"), k, call) {
-                json_t *fn = json_object_get(call, "function");
-                if (!json_is_object(fn))
-                    fn = json_object_get(call, "custom");
-                if (tool >= 0 && json_integer_value(json_object_get(call, "index")) == tool)
-                    v = strcmp(key, "id") == 0 ? json_object_get(call, "id") : json_object_get(fn, key);
-            }
-            if (json_is_string(v))
-                assert_int_equal(vt_buf_append(&got, json_string_value(v), json_string_length(v), NULL), VT_OK);
-        }
-        json_decref(doc);
-        p += n + 1;
-    }
-    assert_int_equal(vt_buf_terminate(&got, NULL), VT_OK);
-    return (char *)got.data;
+    each_choice(r, ch, pick_call, &t);
+    return joined(&t.got);
 }
 
 /* The arguments the client's program reads, decoded (json_loads); caller frees. */
