@@ -69,19 +69,27 @@ static vt_status pcr_session(vt__tpm_conn *c, TPM2_SE type, uint32_t mask, ESYS_
     return VT_OK;
 }
 
+/* A primary key of template t under hierarchy, with no auth value, outside info or PCR selection. */
+static TSS2_RC create_primary(vt__tpm_conn *c, ESYS_TR hierarchy, const TPM2B_PUBLIC *t, ESYS_TR *key)
+{
+    TPM2B_SENSITIVE_CREATE sens;
+    TPM2B_DATA outside;
+    TPML_PCR_SELECTION none;
+
+    memset(&sens, 0, sizeof(sens));
+    memset(&outside, 0, sizeof(outside));
+    memset(&none, 0, sizeof(none));
+    return Esys_CreatePrimary(c->esys, hierarchy, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, t, &outside,
+                              &none, key, NULL, NULL, NULL, NULL);
+}
+
 /* K: the HMAC key the owner seed and this template give; usable only under policy. */
 static vt_status root_key_load(vt__tpm_conn *c, const TPM2B_DIGEST *policy, ESYS_TR *key, vt_err *err)
 {
-    TPM2B_SENSITIVE_CREATE sens;
     TPM2B_PUBLIC t;
-    TPM2B_DATA outside;
-    TPML_PCR_SELECTION none;
     TSS2_RC r;
 
-    memset(&sens, 0, sizeof(sens));
     memset(&t, 0, sizeof(t));
-    memset(&outside, 0, sizeof(outside));
-    memset(&none, 0, sizeof(none));
     t.publicArea.type = TPM2_ALG_KEYEDHASH;
     t.publicArea.nameAlg = TPM2_ALG_SHA256;
     /* sensitiveDataOrigin: the TPM makes the key; no userWithAuth: only the PCR policy uses it. */
@@ -94,8 +102,7 @@ static vt_status root_key_load(vt__tpm_conn *c, const TPM2B_DIGEST *policy, ESYS
     if (vt_digest(VT_MD_SHA256, ROOT_LABEL, strlen(ROOT_LABEL), t.publicArea.unique.keyedHash.buffer, err) != VT_OK)
         return VT_E_INTERNAL;
     t.publicArea.unique.keyedHash.size = 32;
-    r = Esys_CreatePrimary(c->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t,
-                           &outside, &none, key, NULL, NULL, NULL, NULL);
+    r = create_primary(c, ESYS_TR_RH_OWNER, &t, key);
     if (r != TSS2_RC_SUCCESS)
         return vt_err_set(err, VT_E_IO, "seal: TPM sealing key (owner hierarchy): %s", vt__tpm_rc(r));
     return VT_OK;
@@ -111,18 +118,12 @@ static vt_status root_key_load(vt__tpm_conn *c, const TPM2B_DIGEST *policy, ESYS
 static vt_status enc_session(vt__tpm_conn *c, ESYS_TR *salt_key, ESYS_TR *s, vt_err *err)
 {
     TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
-    TPM2B_SENSITIVE_CREATE sens;
     TPM2B_PUBLIC t;
-    TPM2B_DATA outside;
-    TPML_PCR_SELECTION none;
     TSS2_RC r;
 
     *salt_key = ESYS_TR_NONE;
     *s = ESYS_TR_NONE;
-    memset(&sens, 0, sizeof(sens));
     memset(&t, 0, sizeof(t));
-    memset(&outside, 0, sizeof(outside));
-    memset(&none, 0, sizeof(none));
     t.publicArea.type = TPM2_ALG_ECC;
     t.publicArea.nameAlg = TPM2_ALG_SHA256;
     t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
@@ -134,8 +135,7 @@ static vt_status enc_session(vt__tpm_conn *c, ESYS_TR *salt_key, ESYS_TR *s, vt_
     t.publicArea.parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
     t.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
     t.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
-    r = Esys_CreatePrimary(c->esys, ESYS_TR_RH_NULL, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t,
-                           &outside, &none, salt_key, NULL, NULL, NULL, NULL);
+    r = create_primary(c, ESYS_TR_RH_NULL, &t, salt_key);
     if (r == TSS2_RC_SUCCESS)
         r = Esys_StartAuthSession(c->esys, *salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
                                   TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, s);
