@@ -113,7 +113,6 @@ static void unlock_dir(int fd)
 static vt_status load_key(ring_key *k, const vt_keyring *kr, vt_err *err)
 {
     char p[1100], file[VT_JWS_KID_MAX + 8], thumb[44];
-    struct stat st;
     vt_buf pem;
     vt_status rc;
 
@@ -121,14 +120,10 @@ static vt_status load_key(ring_key *k, const vt_keyring *kr, vt_err *err)
     rc = path_of(p, sizeof(p), kr, file, err);
     if (rc != VT_OK)
         return rc;
-    if (stat(p, &st) != 0)
-        return vt_err_set(err, VT_E_IO, "keyring: key %s: %s", p, strerror(errno));
-    /* A signing key others can read is a key others may have copied. */
-    if ((st.st_mode & 077) != 0)
-        return vt_err_set(err, VT_E_POLICY, "keyring: %s is readable by others (mode %03o); it must be 0600", p,
-                          (unsigned)(st.st_mode & 0777));
+    /* A signing key others can read is a key others may have copied, and one another user owns is a
+     * key another user chose: mode and owner are checked on the descriptor that is read. */
     vt_buf_init(&pem);
-    rc = vt_file_read(&pem, p, KEY_PEM_MAX, err);
+    rc = vt_file_read_private(&pem, p, KEY_PEM_MAX, err);
     if (rc == VT_OK)
         rc = vt_pkey_from_pem(&k->key, (const char *)pem.data, pem.len, err);
     vt_buf_free(&pem);
