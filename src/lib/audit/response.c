@@ -1047,11 +1047,6 @@ static vt_status supersede_calls(vt_audit_sse *s, json_t *ch, int idx, vt_err *e
     return rc;
 }
 
-static vt_status found_in(vt_audit_sse *s, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
-{
-    return count_found(s->x, p, n, found, err);
-}
-
 /* The place at path, made when absent. */
 static vt_status join_at(sse_join **out, vt_audit_sse *s, const char *path, size_t plen, vt_err *err)
 {
@@ -1103,9 +1098,9 @@ static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, cons
     if (rc == VT_OK)
         rc = vt_buf_append(&cat, p, n, err);
     if (rc == VT_OK && j->tail_len > 0)
-        rc = found_in(s, cat.data, cat.len, &both, err);
+        rc = count_found(s->x, cat.data, cat.len, &both, err);
     if (rc == VT_OK && j->tail_len > 0)
-        rc = found_in(s, (const uint8_t *)p, n, &piece, err);
+        rc = count_found(s->x, (const uint8_t *)p, n, &piece, err);
     if (rc == VT_OK && both > j->tail_found + piece)
         rc = vt_err_set(err, VT_E_FORMAT, "audit: a string joined across stream events holds a finding no piece "
                         "of it does");
@@ -1115,7 +1110,7 @@ static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, cons
     if (rc == VT_OK) {
         j->tail_len = cat.len - from;
         memcpy(j->tail, cat.data + from, j->tail_len);
-        rc = found_in(s, j->tail, j->tail_len, &j->tail_found, err);
+        rc = count_found(s->x, j->tail, j->tail_len, &j->tail_found, err);
     }
     vt_buf_free(&cat);
     return rc;
