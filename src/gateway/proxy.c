@@ -26,16 +26,12 @@
 static evutil_socket_t listen_socket(const struct sockaddr *sa, socklen_t len, vt_err *err)
 {
     int one = 1;
-    evutil_socket_t fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    evutil_socket_t fd = vt_gw_bound_socket(sa, len, true, err);
 
-    if (fd < 0) {
-        vt_err_set(err, VT_E_IO, "gateway: socket: %s", strerror(errno));
+    if (fd < 0)
         return -1;
-    }
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (bind(fd, sa, len) != 0 || listen(fd, 1024) != 0) {
+    if (listen(fd, 1024) != 0) {
         vt_err_set(err, VT_E_IO, "gateway: cannot listen: %s", strerror(errno));
         close(fd);
         return -1;

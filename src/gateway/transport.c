@@ -67,6 +67,24 @@ vt_status vt_gw_config_set_listen_plain(vt_gw_config *c, const char *s, vt_err *
     return rc;
 }
 
+int vt_gw_bound_socket(const struct sockaddr *sa, socklen_t len, bool nonblock, vt_err *err)
+{
+    int one = 1, fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+    if (fd < 0) {
+        vt_err_set(err, VT_E_IO, "gateway: socket: %s", strerror(errno));
+        return -1;
+    }
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (bind(fd, sa, len) != 0) {
+        vt_err_set(err, VT_E_IO, "gateway: cannot listen: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* One reserving socket: bound to the first address host:port resolves to, not listening. */
 static vt_status reserve_one(int *fd, uint16_t *port, char *addr, size_t addr_len, const char *host, uint16_t want,
                              vt_err *err)
@@ -75,7 +93,7 @@ static vt_status reserve_one(int *fd, uint16_t *port, char *addr, size_t addr_le
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     char ps[8], h[INET6_ADDRSTRLEN + 16], sv[8];
-    int one = 1, e;
+    int e;
 
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
@@ -87,17 +105,14 @@ static vt_status reserve_one(int *fd, uint16_t *port, char *addr, size_t addr_le
             freeaddrinfo(ai);
         return vt_err_set(err, VT_E_ARG, "gateway: cannot resolve listen address %s: %s", host, gai_strerror(e));
     }
-    *fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (*fd < 0) {
-        freeaddrinfo(ai);
-        return vt_err_set(err, VT_E_IO, "gateway: socket: %s", strerror(errno));
-    }
-    /* As the listeners' sockets (proxy.c listen_socket), so they can bind the port beside it. */
-    (void)setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    (void)setsockopt(*fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    e = bind(*fd, ai->ai_addr, ai->ai_addrlen);
+    *fd = vt_gw_bound_socket(ai->ai_addr, ai->ai_addrlen, false, err);
     freeaddrinfo(ai);
-    if (e != 0 || getsockname(*fd, (struct sockaddr *)&ss, &sl) != 0 ||
+    if (*fd < 0) {
+        char why[sizeof(((vt_err *)0)->msg)];
+        snprintf(why, sizeof(why), "%s", err != NULL ? err->msg : "cannot listen");
+        return vt_err_set(err, VT_E_IO, "%s (%s:%u)", why, host, (unsigned)want);
+    }
+    if (getsockname(*fd, (struct sockaddr *)&ss, &sl) != 0 ||
         getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), sv, sizeof(sv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
         vt_status rc = vt_err_set(err, VT_E_IO, "gateway: cannot listen on %s:%u: %s", host, (unsigned)want,
                                   strerror(errno));

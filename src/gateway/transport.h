@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "gateway/config.h"
 #include "veritee/veritee.h"
@@ -52,6 +53,10 @@ typedef struct vt_gw_listen_reservation {
     uint16_t port[2];  /* as bound */
     char addr[2][80];  /* as bound (getsockname), numeric: "127.0.0.1:41234", "[::1]:41234"; "" none */
 } vt_gw_listen_reservation;
+
+/* A TCP socket bound to sa (SO_REUSEADDR and SO_REUSEPORT, so the listeners and a reservation can
+ * bind one port side by side), not listening; nonblock as the listeners want it.  -1 and err. */
+int vt_gw_bound_socket(const struct sockaddr *sa, socklen_t len, bool nonblock, vt_err *err);
 
 /* Binds cfg's listen address and, when tls and cfg->listen_plain_host is set, the plain one (the
  * first address each resolves to, as vt_gw_new takes).  On failure nothing stays bound. */
