@@ -12,8 +12,7 @@ deploy_sim() {
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet \
     ${DEPLOY_ORIGIN:+--allow-origin "$DEPLOY_ORIGIN"} >"$TMP/v.out" 2>"$TMP/v.log" &
   PIDS="$PIDS $!"
-  for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-  V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
+  V="http://$(listening "$TMP/v.out" "verifier" "$TMP/v.log")" || exit 1
   start_echo echo
   mkdir -p "$TMP/gwmodel"
   printf 'tiny test model\n' >"$TMP/gwmodel/m.gguf"
@@ -32,5 +31,4 @@ JSON
   "$VT" env create "$env" --verifier "$V" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
     --description "$env (test)" "${envargs[@]}" "${image[@]}" >/dev/null || { echo "FAIL: env create"; exit 1; }
   start_gateway gw "$TMP/gw.json" --platform tdx --simulate --threads 1
-  for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
 }

@@ -9,16 +9,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_addr FILE: prints host:port once FILE names it (5 s at most)
-wait_addr() {
-  for _ in $(seq 1 100); do
-    a=$(grep -o '127\.0\.0\.1:[0-9]*' "$1" 2>/dev/null | head -1)
-    [ -n "$a" ] && { echo "$a"; return 0; }
-    sleep 0.05
-  done
-  return 1
-}
-
 # gw_state NAME: prints a state directory of its own for one more gateway (a receipt queue is
 # one gateway's: a second on the same directory is refused), sharing $VERITEE_STATE's
 # simulation CA and mock key, so that the verifier, which uses $VERITEE_STATE, trusts its
@@ -37,7 +27,7 @@ gw_state() {
 start_echo() {
   "$ECHO_BIN" --listen 127.0.0.1:0 >"$TMP/$1.out" 2>"$TMP/$1.err" &
   PIDS="$PIDS $!"
-  ECHO=$(wait_addr "$TMP/$1.out") || { echo "echo upstream did not start"; cat "$TMP/$1.err"; exit 1; }
+  ECHO=$(listening "$TMP/$1.out" "echo upstream" "$TMP/$1.err") || exit 1
 }
 
 # start_gateway NAME CONFIG-FILE [flags...]: sets $GW (host:port) and $GW_PID
@@ -46,7 +36,7 @@ start_gateway() {
   "$VT" gateway --config "$cfg" --listen-plain 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   GW_PID=$!
   PIDS="$PIDS $GW_PID"
-  GW=$(wait_addr "$TMP/$name.out") || { echo "gateway did not start"; cat "$TMP/$name.err"; exit 1; }
+  GW=$(listening "$TMP/$name.out" "gateway" "$TMP/$name.err") || exit 1
 }
 
 # start_sim_verifier [PORT]: a verifier that trusts the TDX simulator (--offline, state
@@ -62,8 +52,7 @@ start_sim_verifier() {
     --state "$VERITEE_STATE" --quiet >"$TMP/v.out" 2>>"$TMP/v.log" &
   VPID=$!
   PIDS="$PIDS $VPID"
-  for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-  V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
+  V="http://$(listening "$TMP/v.out" "verifier" "$TMP/v.log")" || exit 1
 }
 
 # receipt_gateway_env STATE [EXTRA]: the receipt tests' gateway, $TMP/g.json (the echo
@@ -86,8 +75,7 @@ JSON
 start_hostile() {
   python3 "$(dirname "${BASH_SOURCE[0]}")/hostile_upstream.py" >"$TMP/h.out" 2>"$TMP/h.err" &
   PIDS="$PIDS $!"
-  for _ in $(seq 300); do grep -q listening "$TMP/h.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
-  HOSTILE=$(wait_addr "$TMP/h.out") || { echo "FAIL: hostile upstream did not start"; cat "$TMP/h.err"; exit 1; }
+  HOSTILE=$(listening "$TMP/h.out" "hostile upstream" "$TMP/h.err") || exit 1
 }
 
 # gw_env_json LOG [EXTRA]: an environment accepting exactly what `veritee gateway

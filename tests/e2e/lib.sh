@@ -28,6 +28,22 @@ lacks() {
     failed=$((failed + 1)); echo "FAIL: $2: output has '$1'"; sed 's/^/    /' "$TMP/out" | head -20; fi
 }
 
+# listening OUT WHAT [LOG [SECONDS]]: prints the host:port on the "listening" line a server
+# writes to OUT, once it is there (at most SECONDS, default 30: python starts slowly on a
+# loaded machine); otherwise says WHAT did not start, shows LOG, and returns 1.
+#   U="http://$(listening "$TMP/v.out" verifier "$TMP/v.log")" || exit 1
+listening() {
+  local out="$1" what="$2" log="${3:-}" a
+  for _ in $(seq $((${4:-30} * 20))); do
+    a=$(grep -m1 listening "$out" 2>/dev/null | grep -o '127\.0\.0\.1:[0-9]*' | head -1)
+    [ -n "$a" ] && { echo "$a"; return 0; }
+    sleep 0.05
+  done
+  echo "FAIL: $what did not start" >&2
+  [ -n "$log" ] && sed 's/^/    /' "$log" >&2
+  return 1
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -17,10 +17,7 @@ start_verifier() {
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
     >"$TMP/$1.out" 2>"$TMP/$1.log" &
   PIDS="$PIDS $!"
-  for _ in $(seq 100); do grep -q listening "$TMP/$1.out" 2>/dev/null && break; sleep 0.05; done
-  local port; port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$1.out")
-  [ -n "$port" ] || { echo "FAIL: verifier $1 did not start"; cat "$TMP/$1.log"; exit 1; }
-  V="http://127.0.0.1:$port"
+  V="http://$(listening "$TMP/$1.out" "verifier $1" "$TMP/$1.log")" || exit 1
 }
 # start_fake NAME MODE PASSPORT [LOG [ENVIRONMENT]]: the stand-in gateway (its measurement log
 # $TMP/log.json, environment dev by default); sets $FAKE, hits in $TMP/NAME.hits
@@ -29,7 +26,7 @@ start_fake() {
   python3 "$HERE/fake_gateway.py" --veritee "$VT" --passport "$3" --jwk "$TMP/enclave.jwk" --pubkey "$PUBHEX" \
     --key "$TMP/enclave.pem" --log "${4:-$TMP/log.json}" --environment "${5:-dev}" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
   PIDS="$PIDS $!"
-  FAKE=$(wait_addr "$TMP/$1.out") || { echo "FAIL: fake gateway did not start"; cat "$TMP/$1.err"; exit 1; }
+  FAKE=$(listening "$TMP/$1.out" "fake gateway" "$TMP/$1.err") || exit 1
 }
 no_hits() { # NAME DESCRIPTION: the stand-in never received a POST
   if [ ! -s "$TMP/$1.hits" ]; then passed=$((passed + 1)); else
@@ -78,7 +75,7 @@ for mode in close drop; do
   python3 "$HERE/closing_relay.py" --to "$VMAIN" --mode $mode --stats "$TMP/relay-$mode.stats" \
     >"$TMP/relay-$mode.out" 2>"$TMP/relay-$mode.err" &
   PIDS="$PIDS $!"
-  RELAY=$(wait_addr "$TMP/relay-$mode.out") || { echo "FAIL: relay did not start"; cat "$TMP/relay-$mode.err"; exit 1; }
+  RELAY=$(listening "$TMP/relay-$mode.out" "relay" "$TMP/relay-$mode.err") || exit 1
   expect 0 "attest through a relay that does not keep connections ($mode)" -- "$VT" attest --verifier "http://$RELAY" \
     --environment dev --log "$TMP/log.json" --platform tdx --simulate --key "$TMP/enclave.pem" \
     --out "$TMP/pass-relay-$mode.jwt"
@@ -95,7 +92,7 @@ done
 python3 "$HERE/closing_relay.py" --to "$VMAIN" --other "$VOTHER" --mode forget --stats "$TMP/relay-forget.stats" \
   >"$TMP/relay-forget.out" 2>"$TMP/relay-forget.err" &
 PIDS="$PIDS $!"
-RELAY=$(wait_addr "$TMP/relay-forget.out") || { echo "FAIL: relay did not start"; cat "$TMP/relay-forget.err"; exit 1; }
+RELAY=$(listening "$TMP/relay-forget.out" "relay" "$TMP/relay-forget.err") || exit 1
 expect 0 "attest when the verifier forgot the nonce: asked again" -- "$VT" attest --verifier "http://$RELAY" \
   --environment dev --log "$TMP/log.json" --platform tdx --simulate --key "$TMP/enclave.pem" --out "$TMP/pass-forget.jwt"
 if grep -q "forwarded 4 forgotten 1" "$TMP/relay-forget.stats"; then passed=$((passed + 1)); else
@@ -194,14 +191,12 @@ no_hits grown "an auditor added after the passport"
 unset VERITEE_VERIFIER
 "$VT" verifier --listen 127.0.0.1:0 --offline --trust-sim --state "$TMP/evil-state" --quiet >"$TMP/evil0.out" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$TMP/evil0.out" 2>/dev/null && break; sleep 0.05; done
-EPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/evil0.out")
+VEVIL="http://$(listening "$TMP/evil0.out" "verifier evil0" "$TMP/evil0.out")" || exit 1
 kill "$pid"; wait "$pid" 2>/dev/null
-VEVIL="http://127.0.0.1:$EPORT"
-"$VT" verifier --listen "127.0.0.1:$EPORT" --offline --issuer "$VEVIL" --admin-token-file "$TMP/admin-token" --trust-sim \
+"$VT" verifier --listen "${VEVIL#http://}" --offline --issuer "$VEVIL" --admin-token-file "$TMP/admin-token" --trust-sim \
   --state "$TMP/evil-state" --quiet >"$TMP/evil.out" 2>"$TMP/evil.log" &
 PIDS="$PIDS $!"
-for _ in $(seq 100); do grep -q listening "$TMP/evil.out" 2>/dev/null && break; sleep 0.05; done
+listening "$TMP/evil.out" "verifier evil" "$TMP/evil.log" >/dev/null || exit 1
 "$VT" env create dev --verifier "$VEVIL" --admin-token-file "$TMP/admin-token" --allow-simulated --min-tcb any \
   --model "$MODEL" --auditor "$AUD" --runtime "$RUN" --config "$CFG" "${image[@]}" >/dev/null ||
   { echo "FAIL: env create (evil)"; exit 1; }
@@ -247,9 +242,7 @@ mapfile -t envargs < <(jq -r '.events[] | "--\(.component)\n\(.digest)"' "$TMP/g
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
 GW_PID=$!
 PIDS="$PIDS $!"
-for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
-GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw.out" | head -1)
-[ -n "$GW" ] || { echo "FAIL: gateway did not start"; cat "$TMP/gw.err"; exit 1; }
+GW=$(listening "$TMP/gw.out" "gateway" "$TMP/gw.err") || exit 1
 PROMPT="My email is jane.doe@example.com and my card is 4111 1111 1111 1111"
 
 expect 0 "chat against an honest gateway" -- "$VT" chat --gateway "http://$GW" --verifier "$VMAIN" --environment gw \

@@ -10,8 +10,7 @@ chmod 600 "$TMP/admin-token"
   >"$TMP/v.out" 2>"$TMP/v.log" &
 VPID=$!
 trap 'kill $VPID 2>/dev/null; wait $VPID 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-V="http://$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/v.out" | head -1)"
+V="http://$(listening "$TMP/v.out" verifier "$TMP/v.log")" || exit 1
 
 RD=$(openssl rand -hex 64)
 "$VT" sim nitro --out "$TMP/nitro" --report-data "$RD" >/dev/null || { echo "FAIL: sim nitro"; exit 1; }

@@ -48,7 +48,7 @@ chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet \
   >"$TMP/v.out" 2>"$TMP/v.log" &
 PIDS="$PIDS $!"
-V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
+V="http://$(listening "$TMP/v.out" "verifier" "$TMP/v.log")" || exit 1
 start_echo echo
 mkdir -p "$TMP/model"
 printf 'tiny test model\n' >"$TMP/model/m.gguf"
@@ -96,7 +96,7 @@ start() { # NAME: sets $GW
     >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
   PIDS="$PIDS $!"
   eval "GWPID_$1=$!"
-  GW=$(wait_addr "$TMP/gw-$1.out") || { echo "FAIL: gateway $1 did not start"; cat "$TMP/gw-$1.err"; exit 1; }
+  GW=$(listening "$TMP/gw-$1.out" "gateway $1" "$TMP/gw-$1.err") || exit 1
   for _ in $(seq 200); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$GW/v1/models")" = 200 ] && break; sleep 0.05
   done

@@ -15,8 +15,7 @@ bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin" --trust-sim --state "$TMP/state" >"$TMP/v.out" 2>"$TMP/v.err" &
 PIDS="$PIDS $!"
-for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; exit 1; }
+V="http://$(listening "$TMP/v.out" "verifier")" || exit 1
 start_echo echo
 
 mkdir -p "$TMP/models"
@@ -147,8 +146,7 @@ jq -r .passport "$TMP/att.json" >"$TMP/other-passport"
 python3 "$(dirname "$0")/tamper_relay.py" --to "$V" --mode passport --token-file "$TMP/other-passport" \
   >"$TMP/relay.out" 2>"$TMP/relay.err" &
 PIDS="$PIDS $!"
-for _ in $(seq 300); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
-RELAY="http://$(wait_addr "$TMP/relay.out")" || { echo "FAIL: relay did not start"; cat "$TMP/relay.err"; exit 1; }
+RELAY="http://$(listening "$TMP/relay.out" "relay" "$TMP/relay.err")" || exit 1
 jq --arg v "$RELAY" '. + {verifier: $v, environment: "gwrelay"}' "$TMP/g.json" >"$TMP/grelay.json"
 "$VT" gateway --config "$TMP/grelay.json" --measure-only --platform mock >"$TMP/grelay-log.json" 2>/dev/null
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \

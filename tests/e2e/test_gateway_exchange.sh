@@ -47,9 +47,7 @@ start() { # start NAME: sets $GW
     >"$TMP/gw-$1.out" 2>"$TMP/gw-$1.err" &
   PIDS="$PIDS $!"
   eval "PID_$1=$!"
-  for _ in $(seq 200); do grep -q listening "$TMP/gw-$1.out" 2>/dev/null && break; sleep 0.05; done
-  GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw-$1.out" | head -1)
-  [ -n "$GW" ] || { echo "FAIL: gateway $1 did not start"; cat "$TMP/gw-$1.err"; exit 1; }
+  GW=$(listening "$TMP/gw-$1.out" "gateway $1" "$TMP/gw-$1.err") || exit 1
 }
 start a
 A=$GW

@@ -29,9 +29,7 @@ mapfile -t image < <(sim_tdx_image_args) # the simulated TD image, pinned as a d
 "$VT" gateway --config "$TMP/gw.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate --threads 1 \
   >"$TMP/gw.out" 2>"$TMP/gw.err" &
 PIDS="$PIDS $!"
-for _ in $(seq 200); do grep -q listening "$TMP/gw.out" 2>/dev/null && break; sleep 0.05; done
-GW=$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/gw.out" | head -1)
-[ -n "$GW" ] || { echo "FAIL: gateway did not start"; cat "$TMP/gw.err"; exit 1; }
+GW=$(listening "$TMP/gw.out" "gateway" "$TMP/gw.err") || exit 1
 
 post() { # post MODE [stream]: the reply with headers in $TMP/out
   curl -sS -i --max-time 10 -H 'Content-Type: application/json' "http://$GW/v1/chat/completions" \

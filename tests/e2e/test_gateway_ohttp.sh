@@ -24,7 +24,7 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin" --trust-sim --state "$TMP/state" >"$TMP/v.out" 2>"$TMP/v.err" &
 PIDS="$PIDS $!"
-V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; exit 1; }
+V="http://$(listening "$TMP/v.out" "verifier")" || exit 1
 start_echo echo
 mkdir -p "$TMP/models"
 head -c 100000 /dev/urandom >"$TMP/models/model.bin"
@@ -173,7 +173,7 @@ expect 2 "chat: --ohttp without --relay" -- "$VT" chat --gateway "$G" --verifier
 # prompt would let the gateway link the client's address to it by timing.
 "$PY" "$HERE/tamper_relay.py" --to "$G" --mode pass --log "$TMP/direct.log" >"$TMP/direct.out" 2>&1 &
 PIDS="$PIDS $!"
-D=$(wait_addr "$TMP/direct.out") || { echo "pass-through did not start"; exit 1; }
+D=$(listening "$TMP/direct.out" "pass-through") || exit 1
 : >"$TMP/direct.log"
 for mode in "" --stream; do
   "$VT" chat --gateway "http://$D" --verifier "$V" --trust-sim --model echo $mode --ohttp --relay "$R" \
@@ -199,7 +199,7 @@ if grep -rqa -e 'zebra-ohttp-4217' -e 'secret plan' -e 'zebra-chat-9931' -e 'bob
 for mode in request response; do
   "$PY" "$HERE/tamper_relay.py" --to "$R" --mode $mode --byte 50 >"$TMP/t$mode.out" 2>&1 &
   PIDS="$PIDS $!"
-  T=$(wait_addr "$TMP/t$mode.out") || { echo "tamper relay did not start"; exit 1; }
+  T=$(listening "$TMP/t$mode.out" "tamper relay") || exit 1
   client --relay "http://$T" --no-binding --body "$BODY"
   rc=$?
   if [ $mode = request ]; then
@@ -225,7 +225,7 @@ done
 for code in 403 502; do
   "$PY" "$HERE/tamper_relay.py" --to "$R" --mode refuse --code $code >"$TMP/refuse$code.out" 2>&1 &
   PIDS="$PIDS $!"
-  T=$(wait_addr "$TMP/refuse$code.out") || { echo "refusing relay did not start"; exit 1; }
+  T=$(listening "$TMP/refuse$code.out" "refusing relay") || exit 1
   for mode in "" --stream; do
     "$VT" chat --gateway "$G" --verifier "$V" --trust-sim --model echo $mode --ohttp --relay "http://$T" \
       "zebra-refused" >"$TMP/out" 2>&1

@@ -26,7 +26,7 @@ contains "ok" "all checks"
 # HTTPS: the gateway's attested TLS listener (the enclave key, a self-signed certificate).
 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 --json >"$TMP/gws.out" 2>"$TMP/gws.err" &
 PIDS="$PIDS $!"
-GWS=$(wait_addr "$TMP/gws.out") || { echo "FAIL: https gateway did not start"; cat "$TMP/gws.err"; exit 1; }
+GWS=$(listening "$TMP/gws.out" "https gateway" "$TMP/gws.err") || exit 1
 openssl s_client -connect "$GWS" </dev/null 2>/dev/null | openssl x509 >"$TMP/gw-cert.pem"
 expect 0 "the gateway's certificate" -- openssl x509 -in "$TMP/gw-cert.pem" -noout -subject
 # Without trusting it, the client refuses the self-signed certificate (the check is real) ...

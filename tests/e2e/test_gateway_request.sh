@@ -16,7 +16,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 : >"$TMP/capture.jsonl"
 python3 "$HERE/capture_upstream.py" --capture "$TMP/capture.jsonl" >"$TMP/up.out" 2>"$TMP/up.err" &
 PIDS="$PIDS $!"
-UP=$(wait_addr "$TMP/up.out") || { echo "capture upstream did not start"; cat "$TMP/up.err"; exit 1; }
+UP=$(listening "$TMP/up.out" "capture upstream" "$TMP/up.err") || exit 1
 cat >"$TMP/gw.json" <<JSON
 {"upstream": "http://$UP", "threads": 1,
  "auditors": [{"name": "pii", "actions": {"email": "redact"}}]}

@@ -23,7 +23,7 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin" --trust-sim --state "$TMP/state" >"$TMP/v.out" 2>"$TMP/v.err" &
 PIDS="$PIDS $!"
-V="http://$(wait_addr "$TMP/v.out")" || { echo "verifier did not start"; exit 1; }
+V="http://$(listening "$TMP/v.out" "verifier")" || exit 1
 start_echo echo
 mkdir -p "$TMP/models"
 head -c 100000 /dev/urandom >"$TMP/models/model.bin"
@@ -41,7 +41,7 @@ jq '{allow_simulated:true, components:{model:[.events[]|select(.component=="mode
 "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --platform mock --threads 2 --json >"$TMP/gw.out" 2>"$TMP/gw.err" &
 GW_PID=$!
 PIDS="$PIDS $GW_PID"
-GW=$(wait_addr "$TMP/gw.out") || { echo "gateway did not start"; cat "$TMP/gw.err"; exit 1; }
+GW=$(listening "$TMP/gw.out" "gateway" "$TMP/gw.err") || exit 1
 G="https://$GW"
 [ "$(jq -r .scheme "$TMP/gw.out")" = https ] && [ "$(jq -r .plain "$TMP/gw.out")" = "" ] && ok || bad "listening line: $(cat "$TMP/gw.out")"
 PIN=$(jq -r .tls_pin "$TMP/gw.out")
@@ -167,7 +167,7 @@ grep -q 'zebra-mcp-tls' "$TMP/mcp.json" && ok || bad "MCP chat over TLS-to-self:
 "$VT" gateway --config "$TMP/g.json" --listen 127.0.0.1:0 --listen-plain 127.0.0.1:0 --platform mock --threads 1 --tls12 --state "$(gw_state 2)" \
   --json >"$TMP/gw2.out" 2>"$TMP/gw2.err" &
 PIDS="$PIDS $!"
-GW2=$(wait_addr "$TMP/gw2.out") || { echo "gateway 2 did not start"; cat "$TMP/gw2.err"; exit 1; }
+GW2=$(listening "$TMP/gw2.out" "gateway 2" "$TMP/gw2.err") || exit 1
 PL=$(jq -r .plain "$TMP/gw2.out")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$PL/v1/models")
 [ "$code" = 200 ] && ok || bad "plain listener: $code ($(cat "$TMP/gw2.out"))"

@@ -92,8 +92,7 @@ expect 0 "chat through the app to billing" -- "$VT" chat --gateway "http://$APP"
 curl -s "$V/.well-known/jwks.json" >"$TMP/vjwks.json"
 python3 "$HERE/tamper_relay.py" --to "$V" --mode pass --log "$TMP/relay.log" >"$TMP/relay.out" 2>"$TMP/relay.err" &
 PIDS="$PIDS $!"
-for _ in $(seq 300); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
-RELAY="http://$(wait_addr "$TMP/relay.out")" || { echo "FAIL: relay did not start"; cat "$TMP/relay.err"; exit 1; }
+RELAY="http://$(listening "$TMP/relay.out" "relay" "$TMP/relay.err")" || exit 1
 NODE_V=$RELAY node apppin wf-apppin app ", \"workflow\": $WF, \"verifier_jwks\": \"$TMP/vjwks.json\"" app
 run_node apppin; APPPIN=$GW
 expect 0 "chat through the pinned app to general" -- "$VT" chat --gateway "http://$APPPIN" --verifier "$V" \

@@ -24,8 +24,7 @@ start_bulk() {
   local name="$1"; shift
   python3 "$HERE/bulk_upstream.py" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   PIDS="$PIDS $!"
-  for _ in $(seq 300); do grep -q listening "$TMP/$name.out" 2>/dev/null && break; sleep 0.1; done # python starts slowly
-  BULK=$(wait_addr "$TMP/$name.out") || { echo "FAIL: bulk upstream did not start"; cat "$TMP/$name.err"; exit 1; }
+  BULK=$(listening "$TMP/$name.out" "bulk upstream" "$TMP/$name.err") || exit 1
 }
 gateway_for() { # gateway_for NAME UPSTREAM: sets $GW
   cat >"$TMP/$1.json" <<JSON
@@ -94,7 +93,7 @@ check "big stream content is the pattern" test "$(reply 1 | jq -r .content_sha25
 # reply with "Connection: close" ends and closes.
 "$VT" gateway --config "$TMP/gw.json" --listen 127.0.0.1:0 >"$TMP/gwt.out" 2>"$TMP/gwt.err" &
 PIDS="$PIDS $!"
-GWT=$(wait_addr "$TMP/gwt.out") || { echo "FAIL: TLS gateway did not start"; cat "$TMP/gwt.err"; exit 1; }
+GWT=$(listening "$TMP/gwt.out" "TLS gateway" "$TMP/gwt.err") || exit 1
 tls() { # tls BODY-FILE [curl flags...]: the reply in $TMP/tls.out, the status on stdout
   local body="$1"; shift
   curl -sk --max-time 60 -o "$TMP/tls.out" -w '%{http_code}' -H 'Content-Type: application/json' "$@" \

@@ -39,13 +39,8 @@ start_verifier() {
   "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state" --trust-sim "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
   VPID=$!
   PIDS="$PIDS $VPID"
-  VPORT=""
-  for _ in $(seq 100); do
-    VPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$name.out" 2>/dev/null)
-    [ -n "$VPORT" ] && break
-    sleep 0.05
-  done
-  [ -n "$VPORT" ] || { echo "FAIL: verifier $name did not start"; cat "$TMP/$name.log"; exit 1; }
+  VPORT=$(listening "$TMP/$name.out" "verifier $name" "$TMP/$name.log") || exit 1
+  VPORT=${VPORT##*:}
 }
 
 # framing PORT PATH WHAT: ambiguous framing is refused and the connection closed

@@ -17,7 +17,7 @@ chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet \
   >"$TMP/v.out" 2>"$TMP/v.log" &
 PIDS="$PIDS $!"
-V="http://$(wait_addr "$TMP/v.out")" || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
+V="http://$(listening "$TMP/v.out" "verifier" "$TMP/v.log")" || exit 1
 ADM=(--verifier "$V" --admin-token-file "$TMP/admin-token")
 start_echo echo
 

@@ -21,11 +21,9 @@ start_verifier() {
     --quiet >"$TMP/$1.out" 2>"$TMP/$1.log" &
   PIDS+=("$!")
   eval "PID_$1=$!"
-  for _ in $(seq 100); do grep -q listening "$TMP/$1.out" 2>/dev/null && break; sleep 0.05; done
-  local port
-  port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$1.out")
-  [ -n "$port" ] || { echo "FAIL: verifier $1 did not start"; cat "$TMP/$1.log"; exit 1; }
-  eval "U_$1=http://127.0.0.1:$port"
+  local addr
+  addr=$(listening "$TMP/$1.out" "verifier $1" "$TMP/$1.log") || exit 1
+  eval "U_$1=http://$addr"
 }
 start_verifier a "$VERITEE_STATE"
 start_verifier b "$TMP/state-b"

@@ -23,9 +23,8 @@ start() {
   "$VT" verifier --listen "127.0.0.1:${PORT:-0}" --offline --state "$STATE" --admin-token-file "$TMP/admin-token" \
     --trust-sim --threads 2 --rate 100000 --quiet "$@" >"$TMP/v.out" 2>>"$TMP/v.log" &
   PID=$!
-  for _ in $(seq 200); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-  PORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out")
-  [ -n "$PORT" ] || { echo "FAIL: the verifier did not start"; cat "$TMP/v.log"; exit 1; }
+  PORT=$(listening "$TMP/v.out" "the verifier" "$TMP/v.log") || exit 1
+  PORT=${PORT##*:}
   U="http://127.0.0.1:$PORT"; L="$U/v1/log"
 }
 ok() { passed=$((passed + 1)); }

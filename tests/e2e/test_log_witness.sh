@@ -27,9 +27,8 @@ start_verifier() {
   "$VT" verifier --listen "127.0.0.1:${VPORT:-0}" --offline --state "$STATE" --admin-token-file "$TMP/admin-token" \
     --trust-sim --rate 100000 --quiet --log-origin test.example/log "$@" >"$TMP/v.out" 2>>"$TMP/v.log" &
   VPID=$!
-  for _ in $(seq 200); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-  VPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out")
-  [ -n "$VPORT" ] || { echo "FAIL: the verifier did not start"; cat "$TMP/v.log"; exit 1; }
+  VPORT=$(listening "$TMP/v.out" "the verifier" "$TMP/v.log") || exit 1
+  VPORT=${VPORT##*:}
   U="http://127.0.0.1:$VPORT"; L="$U/v1/log"
 }
 start_witness() {
@@ -96,8 +95,7 @@ mkdir "$TMP/other"
 "$VT" verifier --listen 127.0.0.1:0 --offline --state "$TMP/other" --admin-token-file "$TMP/admin-token" --quiet \
   --log-origin test.example/log >"$TMP/o.out" 2>/dev/null &
 OPID=$!
-for _ in $(seq 200); do grep -q listening "$TMP/o.out" 2>/dev/null && break; sleep 0.05; done
-O="http://127.0.0.1:$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/o.out")"
+O="http://$(listening "$TMP/o.out" "the other verifier")" || exit 1
 curl -s "$O/v1/log/checkpoint" | cat <(printf 'old 4\n\n') - >"$TMP/req"
 code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TMP/req" "$W/add-checkpoint")
 [ "$code" = 403 ] && ok || bad "the same origin under another key: $code, want 403"
@@ -149,8 +147,7 @@ FORGED=$(python3 -c 'import base64, sys; n, h, _ = sys.argv[1].split("+"); sys.s
   n.encode() + b" " + base64.b64encode(bytes.fromhex(h) + bytes(64)))' "$KEY")
 python3 "$HERE/tamper_relay.py" --to "$W" --mode append --line "$FORGED" >"$TMP/relay.out" 2>/dev/null &
 RPID=$!
-for _ in $(seq 200); do grep -q listening "$TMP/relay.out" 2>/dev/null && break; sleep 0.05; done
-RELAY="http://$(sed -n 's/^listening //p' "$TMP/relay.out")"
+RELAY="http://$(listening "$TMP/relay.out" relay)" || exit 1
 stop "$VPID"
 start_verifier --witness "$RELAY,$WKEY"
 cosigned 7 && ok || bad "a hostile witness's extra line under the log's name broke the checkpoint: $(cat "$TMP/out")"

@@ -171,8 +171,7 @@ done
 "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state-rate" --offline --trust-sim --rate 1 --burst 2 --quiet \
   --allow-origin https://App.Example.com --allow-origin http://intranet.example:8080 >"$TMP/vr.out" 2>"$TMP/vr.log" &
 PIDS="$PIDS $!"
-for _ in $(seq 100); do grep -q listening "$TMP/vr.out" 2>/dev/null && break; sleep 0.05; done
-VR="http://$(wait_addr "$TMP/vr.out")"
+VR="http://$(listening "$TMP/vr.out" "server")" || exit 1
 LIST='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_environments"}}'
 for _ in 1 2 3; do curl -s -o /dev/null --interface 127.0.0.2 -H 'Content-Type: application/json' --data-binary "$LIST" "$VR/mcp"; done
 curl -s -o "$TMP/out" --interface 127.0.0.3 -H 'Content-Type: application/json' --data-binary "$LIST" "$VR/mcp"

@@ -28,10 +28,8 @@ start() {
   local pid=$!
   PIDS+=("$pid")
   eval "PID_$name=$pid"
-  for _ in $(seq 100); do grep -q listening "$TMP/$name.out" 2>/dev/null && break; sleep 0.05; done
-  local port; port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$name.out")
-  [ -n "$port" ] || { echo "FAIL: verifier $name did not start"; cat "$TMP/$name.log"; exit 1; }
-  eval "URL_$name=http://127.0.0.1:$port"
+  local addr; addr=$(listening "$TMP/$name.out" "verifier $name" "$TMP/$name.log") || exit 1
+  eval "URL_$name=http://$addr"
 }
 kid_of() { cut -d. -f1 "$1" | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r .kid; }
 

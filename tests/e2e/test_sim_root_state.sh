@@ -21,7 +21,7 @@ start_verifier() { # NAME LISTEN [flags...]: sets $V and $V_PID
     >"$TMP/$name.out" 2>"$TMP/$name.err" &
   V_PID=$!
   PIDS="$PIDS $V_PID"
-  V="http://$(wait_addr "$TMP/$name.out")" || { echo "verifier did not start"; cat "$TMP/$name.err"; exit 1; }
+  V="http://$(listening "$TMP/$name.out" "verifier" "$TMP/$name.err")" || exit 1
 }
 
 start_verifier v1 127.0.0.1:0 --trust-sim

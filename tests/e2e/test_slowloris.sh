@@ -63,9 +63,8 @@ check_attack() {
    --request-timeout 2 --quiet) >"$TMP/v.out" 2>"$TMP/v.log" &
 VPID=$!
 PIDS="$PIDS $VPID"
-for _ in $(seq 100); do VPORT=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out"); [ -n "$VPORT" ] && break; sleep 0.05; done
-[ -n "$VPORT" ] || { echo "FAIL: the verifier did not start"; cat "$TMP/v.log"; exit 1; }
-V="http://127.0.0.1:$VPORT"
+V="http://$(listening "$TMP/v.out" "the verifier" "$TMP/v.log")" || exit 1
+VPORT=${V##*:}
 curl -s -o /dev/null "$V/healthz"
 base=$(fds "$VPID")
 timeout 60 "$PY" "$SLOW" --port "$VPORT" --pid "$VPID" --conns $CONNS --trickle 1 --duration 4 >"$TMP/v.json" ||
@@ -88,7 +87,7 @@ JSON
   (ulimit -n 1024; exec "$VT" gateway --config "$TMP/gw.json" --listen-plain 127.0.0.1:0) >"$TMP/gw.out" 2>"$TMP/gw.log" &
   GPID=$!
   PIDS="$PIDS $GPID"
-  GW=$(wait_addr "$TMP/gw.out") || { echo "FAIL: the gateway did not start"; cat "$TMP/gw.log"; exit 1; }
+  GW=$(listening "$TMP/gw.out" "the gateway" "$TMP/gw.log") || exit 1
   # its defaults (8192 connections, 1024 per address) need more than 1024 descriptors: fitted, with a warning
   grep -q 'open-file limit 1024 is too low' "$TMP/gw.log" && ok || bad "gateway: no warning that the caps were lowered: $(head -3 "$TMP/gw.log")"
   curl -s -o /dev/null "http://$GW/healthz"

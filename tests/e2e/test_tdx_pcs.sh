@@ -121,10 +121,7 @@ chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --admin-token-file "$TMP/admin-token" --trust-sim --quiet --threads 2 \
   --pcs-url "$P/sim" >"$TMP/vf.out" 2>"$TMP/vf.log" &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q listening "$TMP/vf.out" 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/vf.out")
-[ -n "$port" ] || { echo "FAIL: verifier did not start"; cat "$TMP/vf.log"; exit 1; }
-U="http://127.0.0.1:$port"
+U="http://$(listening "$TMP/vf.out" verifier "$TMP/vf.log")" || exit 1
 curl -s -o /dev/null -X PUT -H "Authorization: Bearer $TOKEN" "$U/v1/environments/tdx" \
   -d "{\"allow_simulated\":true,\"min_tcb_status\":\"UpToDate\",\"registers\":$(sim_tdx_image_json)}"
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkey -pubout -out "$TMP/k.pub" 2>/dev/null
@@ -152,10 +149,9 @@ count_is sim "$before" "verifier: collateral reused for a second machine of the 
 "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/vf2" --quiet --threads 1 --pcs-url "$P/ok" \
   >"$TMP/vf2.out" 2>"$TMP/vf2.log" &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q listening "$TMP/vf2.out" 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/vf2.out")
+U2="http://$(listening "$TMP/vf2.out" "verifier vf2" "$TMP/vf2.log")" || exit 1
 jq -n --arg ev "$(base64 -w0 "$Q/quote.bin")" --arg at "$AT" '{evidence:$ev, platform:"tdx", at:$at}' >"$TMP/v.json"
-curl -s -o "$TMP/out" -X POST "http://127.0.0.1:$port/v1/verify" --data-binary @"$TMP/v.json"
+curl -s -o "$TMP/out" -X POST "$U2/v1/verify" --data-binary @"$TMP/v.json"
 contains '"tcb_status": "UpToDate"' "verifier real quote: fetched TCB status"
 contains '"verdict": "affirming"' "verifier real quote: affirming"
 

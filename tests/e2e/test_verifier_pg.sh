@@ -39,10 +39,8 @@ start() {
   "$VT" verifier --listen 127.0.0.1:0 --offline --db "$DB" --trust-sim --admin-token-file "$TMP/admin-token" --state "$TMP/$name-state" "$@" \
     >"$TMP/$name.out" 2>"$TMP/$name.log" &
   PIDS+=($!)
-  for _ in $(seq 100); do grep -q listening "$TMP/$name.out" 2>/dev/null && break; sleep 0.05; done
-  local port; port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/$name.out")
-  [ -n "$port" ] || { echo "FAIL: verifier $name did not start"; cat "$TMP/$name.log"; exit 1; }
-  eval "URL_$name=http://127.0.0.1:$port"
+  local addr; addr=$(listening "$TMP/$name.out" "verifier $name" "$TMP/$name.log") || exit 1
+  eval "URL_$name=http://$addr"
 }
 # Both replicas trust the same simulation root and mock key (the attester's state).
 mkdir -p "$VERITEE_STATE"

@@ -17,10 +17,7 @@ chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet \
   >"$TMP/v.out" 2>"$TMP/v.log" &
 PIDS+=("$!")
-for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*:\([0-9]*\) (store.*/\1/p' "$TMP/v.out")
-[ -n "$port" ] || { echo "FAIL: verifier did not start"; cat "$TMP/v.log"; exit 1; }
-U="http://127.0.0.1:$port"
+U="http://$(listening "$TMP/v.out" verifier "$TMP/v.log")" || exit 1
 DB="$VERITEE_STATE/verifier.db"
 MODEL=$(printf 'a%.0s' $(seq 64))
 

@@ -9,8 +9,7 @@ chmod 600 "$TMP/admin-token"
 "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --quiet >"$TMP/v.out" 2>"$TMP/v.log" &
 VPID=$!
 trap 'kill $VPID 2>/dev/null; wait $VPID 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 100); do grep -q listening "$TMP/v.out" 2>/dev/null && break; sleep 0.05; done
-V="http://$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/v.out" | head -1)"
+V="http://$(listening "$TMP/v.out" verifier "$TMP/v.log")" || exit 1
 mkenv() { "$VT" env create "$1" --verifier "$V" --admin-token-file "$TMP/admin-token" --deployment-type "$2" >/dev/null; }
 
 # --- failures first ---
