@@ -159,6 +159,8 @@ typedef struct vt_origin_list {
 VT_NODISCARD VT_API vt_status vt_origin_parse(vt_origin *out, const char *s, size_t len, vt_err *err);
 /* "scheme://host[:port]" into out (the default port left out, IPv6 in brackets); truncated to fit. */
 VT_API void vt_origin_format(char *out, size_t out_len, const vt_origin *o);
+/* Whether o names this machine's loopback: localhost, 127.0.0.0/8 or ::1. */
+VT_API bool vt_origin_loopback(const vt_origin *o);
 /* An empty list (loopback origins only). */
 VT_API void vt_origin_list_init(vt_origin_list *l);
 /*

@@ -23,7 +23,7 @@
 #include "trust.h"
 
 enum { O_GATEWAY = 256, O_VERIFIER, O_JWKS, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
-       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY, O_SIM_ROOT };
+       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY, O_SIM_ROOT, O_ALLOW_PLAIN };
 
 #define ATTESTATION_MAX ((size_t)8 << 20)
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -36,7 +36,8 @@ static void chat_usage(FILE *f)
     fprintf(f,
             "usage: veritee chat --gateway URL (--verifier URL | --jwks FILE|URL) [--environment ID]\n"
             "                    [--model M] [--stream] [--trust-sim] [--save-receipt F]\n"
-            "                    [--save-response F] [--ohttp --relay URL] [--json] \"prompt\"|-\n\n"
+            "                    [--save-response F] [--ohttp --relay URL] [--allow-plain] [--json]\n"
+            "                    \"prompt\"|-\n\n"
             "Verifies the gateway first, and only then sends the prompt:\n"
             "  1. GET <gateway>/v1/attestation (<relay>/v1/attestation with --ohttp) with a fresh\n"
             "     random nonce; the evidence must verify to a trusted root with report_data =\n"
@@ -77,6 +78,10 @@ static void chat_usage(FILE *f)
             "                     gateway never sees this client's address (docs/transport.md)\n"
             "  --relay URL        the Oblivious HTTP relay (forwards to the gateway; with --ohttp the\n"
             "                     gateway is not contacted directly)\n"
+            "  --allow-plain      send the prompt over plain http:// to a gateway that is not on this\n"
+            "                     machine's loopback; without it that is refused before anything is\n"
+            "                     contacted, since the prompt and the answer would cross the network\n"
+            "                     unencrypted (use the gateway's https:// listener or --ohttp)\n"
             "  --json             one JSON report on stdout\n"
             "Exit 0 when everything verified, 1 when a check failed (before the prompt is sent when\n"
             "it is a gateway check), 2 for usage or connection errors.\n");
@@ -85,7 +90,7 @@ static void chat_usage(FILE *f)
 typedef struct chat {
     /* options */
     const char *gateway, *vflag, *jwks_src, *env_id, *model, *state, *save_receipt, *save_response, *relay;
-    bool stream, trust_sim, json;
+    bool stream, trust_sim, json, allow_plain;
     const char *sim_roots[VT_SIM_ROOT_FILES_MAX];
     size_t sim_root_count;
     long timeout_ms;
@@ -491,6 +496,28 @@ static int check_receipt(chat *c)
     return c->status == 200 ? VT_EXIT_OK : VT_EXIT_REJECTED;
 }
 
+/*
+ * How the prompt travels: attested TLS (https://, the server key checked against the attested
+ * one), Oblivious HTTP (sealed to the attested key, through the relay), or plain HTTP.  Plain
+ * HTTP to this machine's loopback (a TEE-internal socket, the local end of a tunnel) stays on
+ * the machine; to any other host it crosses a network in the clear, so it needs --allow-plain.
+ */
+static const char *channel_of(const chat *c)
+{
+    const char *host = c->gateway + 7, *end;
+    vt_origin o;
+
+    if (c->relay != NULL)
+        return "ohttp";
+    if (strncmp(c->gateway, "https://", 8) == 0)
+        return "attested-tls";
+    end = strchr(host, '/');
+    if (vt_origin_parse(&o, c->gateway, end != NULL ? (size_t)(end - c->gateway) : strlen(c->gateway), NULL) == VT_OK &&
+        vt_origin_loopback(&o))
+        return "plain-loopback";
+    return "plain";
+}
+
 static void print_report(chat *c, int ex, bool sent)
 {
     json_t *o;
@@ -505,8 +532,9 @@ static void print_report(chat *c, int ex, bool sent)
             printf("\nNOT verified: %s\n", c->rep.error);
         return;
     }
-    o = json_pack("{s:b, s:s, s:b, s:b, s:O}", "verified", ex == VT_EXIT_OK, "gateway", c->gateway, "prompt_sent", sent,
-                  "hardware_attested", c->g.result.claims.hardware_attested, "checks", c->rep.checks);
+    o = json_pack("{s:b, s:s, s:s, s:b, s:b, s:O}", "verified", ex == VT_EXIT_OK, "gateway", c->gateway, "channel",
+                  channel_of(c), "prompt_sent", sent, "hardware_attested", c->g.result.claims.hardware_attested,
+                  "checks", c->rep.checks);
     if (o == NULL)
         return;
     if (c->rep.failed)
@@ -540,6 +568,7 @@ int vt_cmd_chat(int argc, char **argv)
         { "save-receipt", required_argument, NULL, O_SAVE_RECEIPT },
         { "save-response", required_argument, NULL, O_SAVE_RESPONSE },
         { "ohttp", no_argument, NULL, O_OHTTP },            { "relay", required_argument, NULL, O_RELAY },
+        { "allow-plain", no_argument, NULL, O_ALLOW_PLAIN },
         { NULL, 0, NULL, 0 },
     };
     chat c;
@@ -576,6 +605,7 @@ int vt_cmd_chat(int argc, char **argv)
         case O_SAVE_RESPONSE: c.save_response = optarg; break;
         case O_OHTTP: ohttp = true; break;
         case O_RELAY: c.relay = optarg; break;
+        case O_ALLOW_PLAIN: c.allow_plain = true; break;
         case O_TIMEOUT:
             t = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || t < 1 || t > 86400)
@@ -620,6 +650,11 @@ int vt_cmd_chat(int argc, char **argv)
             relay[n - 1] = '\0';
         c.relay = relay;
     }
+    if (strcmp(channel_of(&c), "plain") == 0 && !c.allow_plain)
+        return vt_cli_usage_error("chat: %s is plain HTTP to another machine: the prompt and the answer would cross "
+                                  "the network unencrypted.  Use the gateway's https:// listener (attested TLS) or "
+                                  "--ohttp --relay URL, or --allow-plain to send it in the clear anyway",
+                                  c.gateway);
     c.state = vt_cli_state_dir(state);
     vt_buf_init(&prompt);
     if (strcmp(argv[optind], "-") == 0) {
@@ -637,8 +672,11 @@ int vt_cmd_chat(int argc, char **argv)
     vt_buf_init(&c.answer);
     vt_buf_init(&c.receipt);
     if (!c.json)
-        printf("gateway %s%s%s\n", c.gateway, c.relay != NULL ? ", reached only through the relay " : "",
-               c.relay != NULL ? c.relay : "");
+        printf("gateway %s%s%s%s\n", c.gateway, c.relay != NULL ? ", reached only through the relay " : "",
+               c.relay != NULL ? c.relay : "",
+               strcmp(channel_of(&c), "plain-loopback") == 0 ? " (plain HTTP on this machine's loopback: not encrypted)"
+               : strcmp(channel_of(&c), "plain") == 0        ? " (plain HTTP: NOT encrypted, --allow-plain)"
+                                                             : "");
     ex = check_evidence(&c);
     if (ex == VT_EXIT_OK)
         ex = vt_cli_chat_check_tls(&c.rep, c.tls_pin, sizeof(c.tls_pin), c.relay != NULL ? NULL : c.gateway,

@@ -257,8 +257,22 @@ contains "before the receipt event" "stream digest covers the bytes before the r
 contains "[CARD_1]" "streamed answer shows the card placeholder"
 expect 0 "chat --json" -- sh -c '"$0" chat --json --gateway "$1" --verifier "$2" --trust-sim --model echo hi >"$3"' \
   "$VT" "http://$GW" "$VMAIN" "$TMP/ok.json"
-if jq -e '.verified == true and .prompt_sent == true and (.receipt.receipt | startswith("rcpt-"))' "$TMP/ok.json" >/dev/null; then
+if jq -e '.verified == true and .prompt_sent == true and (.receipt.receipt | startswith("rcpt-")) and
+          .channel == "plain-loopback"' "$TMP/ok.json" >/dev/null; then
   passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: json success report"; head -c 600 "$TMP/ok.json"; fi
+
+# Plain HTTP to another machine would carry the prompt across a network in the clear: refused
+# before anything is contacted (the verifier named is a port nothing listens on), unless asked
+# for.  [::ffff:127.0.0.1] is not one of the loopback names, though it reaches this machine.
+expect 2 "plain HTTP to another machine is refused" -- "$VT" chat --gateway "http://[::ffff:127.0.0.1]:${GW##*:}" \
+  --verifier "http://127.0.0.1:1" --trust-sim --model echo "$PROMPT"
+contains "plain HTTP to another machine" "the refusal says why"
+contains "--allow-plain" "the refusal names the way out"
+lacks "jane.doe" "the refusal does not show the prompt"
+expect 0 "--allow-plain sends it anyway, and says so" -- "$VT" chat --gateway "http://[::ffff:127.0.0.1]:${GW##*:}" \
+  --allow-plain --verifier "$VMAIN" --trust-sim --model echo hi
+contains "NOT encrypted" "the plain channel is named"
+contains "verified: the answer came from the attested gateway" "verified over the allowed plain channel"
 
 PASS=$(jq -r .receipt.passport "$TMP/ok.json")
 expect 0 "receipt verify (passport by id)" -- "$VT" receipt verify "$TMP/r.jwt" --passport "$PASS" --verifier "$VMAIN" \

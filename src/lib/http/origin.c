@@ -179,8 +179,8 @@ vt_status vt_origin_list_add(vt_origin_list *l, const char *origin, vt_err *err)
     return VT_OK;
 }
 
-/* localhost, 127.0.0.0/8 or ::1 (see the top of this file for why these are safe). */
-static bool loopback(const vt_origin *o)
+/* localhost, 127.0.0.0/8 or ::1 (see the top of this file for why these are safe as origins). */
+bool vt_origin_loopback(const vt_origin *o)
 {
     struct in_addr a4;
 
@@ -203,7 +203,7 @@ vt_status vt_origin_check(const vt_origin_list *l, const char *value, vt_err *er
                           "redirect) is not allowed");
     if (vt_origin_parse(&o, value, strlen(value), NULL) != VT_OK)
         return vt_err_set(err, VT_E_POLICY, "http: a malformed or overlong Origin header is not allowed");
-    if (loopback(&o) || listed(l, &o))
+    if (vt_origin_loopback(&o) || listed(l, &o))
         return VT_OK;
     vt_origin_format(shown, sizeof(shown), &o);
     return vt_err_set(err, VT_E_POLICY, "http: Origin %s is not allowed", shown);
