@@ -54,8 +54,9 @@ VT_NODISCARD vt_status vt__tpm_ek_der_split(vt__tpm_ek_certs *out, const uint8_t
 
 /*
  * Verifies that leaf chains at now to one of roots, through certificates of inter (in any
- * order; a path is searched among those whose subject names the issuer, at most 6 deep).
- * VT_E_CRYPTO naming the check that failed on the best path found.
+ * order; a path is searched among those whose subject names the issuer, at most 6 deep,
+ * 512 paths extended and 64 verified).
+ * VT_E_CRYPTO naming the check that failed on the first path that reached a root.
  */
 VT_NODISCARD vt_status vt__tpm_ek_chain_verify(const vt_x509 *leaf, const vt__tpm_ek_certs *inter,
                                                const vt__tpm_ek_certs *roots, vt_time now, vt_err *err);

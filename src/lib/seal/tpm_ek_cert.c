@@ -14,7 +14,8 @@
 #include "crypto/crypto_int.h"
 #include "seal/tpm_ek.h"
 
-#define PATH_DEPTH 6 /* intermediates between an EK certificate and its root */
+#define PATH_DEPTH 6   /* intermediates between an EK certificate and its root */
+#define PATH_NODES 512 /* paths the search extends at most (the TPM chooses its NV intermediates) */
 
 void vt__tpm_ek_certs_free(vt__tpm_ek_certs *l)
 {
@@ -184,13 +185,14 @@ typedef struct path_search {
     const vt__tpm_ek_certs *inter, *roots;
     vt_x509 *path[PATH_DEPTH + 1];
     vt_time now;
-    size_t tried;
+    size_t tried, nodes;
     vt_err first; /* why the first path that reached a root failed */
     bool have_first;
 } path_search;
 
 /* Depth-first: path[0..n) ends with a certificate; verify when a root names its issuer,
- * else extend it with each intermediate that does (none twice). */
+ * else extend it with each intermediate that does (none twice).  Bounded: PATH_DEPTH deep,
+ * PATH_NODES extended, 64 paths verified. */
 static bool search(path_search *s, size_t n)
 {
     const vt_x509 *last = s->path[n - 1];
@@ -210,7 +212,7 @@ static bool search(path_search *s, size_t n)
             s->have_first = true;
         }
     }
-    if (n > PATH_DEPTH || self_issued(last))
+    if (n > PATH_DEPTH || self_issued(last) || ++s->nodes > PATH_NODES)
         return false;
     for (size_t i = 0; i < s->inter->count; i++) {
         bool used = false;
