@@ -64,6 +64,29 @@ VT_NODISCARD VT_API vt_status vt_seal_root_mock(vt_seal_root *out, const char *s
  * root anyone with write access could have planted: never used). */
 VT_NODISCARD VT_API vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *state_dir,
                                                uint32_t pcr_mask, vt_err *err);
+
+/* What proves the TPM genuine: its endorsement key's certificate must chain to `roots`. */
+typedef struct vt_seal_tpm_ek {
+    /* Borrowed: a PEM file, or a directory of PEM or DER files, of the CAs of TPM makers
+     * (or of a cloud's vTPMs).  Self-issued certificates are the trust anchors; the
+     * others are intermediates a chain may pass through. */
+    const char *roots;
+    vt_time now; /* the certificates must be valid then */
+} vt_seal_tpm_ek;
+
+/*
+ * vt_seal_root_tpm, and the TPM's identity checked (docs/formats/tpm.md "The TPM's
+ * identity"): the EK certificate in NV (ECC P-256 at 0x01c0000a, else RSA 2048 at
+ * 0x01c00002) must chain to ek->roots, the EK the TPM makes from the standard template
+ * must hold the certificate's key, and the root comes back under a session salted to
+ * that EK, so only the TPM holding its private key can read the salt.  ek NULL: as
+ * vt_seal_root_tpm, the identity not checked (a salt key in the null hierarchy).
+ * VT_E_POLICY when the TPM holds no EK certificate; VT_E_CRYPTO when its chain does not
+ * verify or the EK differs from the certificate; VT_E_ARG when roots holds no
+ * self-issued certificate.
+ */
+VT_NODISCARD VT_API vt_status vt_seal_root_tpm_ek(vt_seal_root *out, const char *tcti, const char *state_dir,
+                                                  uint32_t pcr_mask, const vt_seal_tpm_ek *ek, vt_err *err);
 VT_API void vt_seal_root_wipe(vt_seal_root *r);
 
 /* Seals len bytes of p (at most VT_SEAL_MAX) under key_id (1..255 bytes) and

@@ -8,12 +8,13 @@
 
 #include "cli.h"
 
-enum { O_KEY_ID = 256, O_PLATFORM, O_STATE, O_OUT, O_SYSROOT };
+enum { O_KEY_ID = 256, O_PLATFORM, O_STATE, O_OUT, O_SYSROOT, O_EK_ROOTS };
 
 static void seal_usage(FILE *f, const char *verb)
 {
     fprintf(f,
-            "usage: veritee %s --key-id ID [--platform auto|sevsnp|tpm|mock] [--state DIR] [--out FILE] [FILE]\n\n"
+            "usage: veritee %s --key-id ID [--platform auto|sevsnp|tpm|mock] [--state DIR] [--out FILE]\n"
+            "                [--tpm-ek-roots PATH] [FILE]\n\n"
             "%s FILE (default: standard input) to standard output (or --out FILE), with a key derived\n"
             "(HKDF-SHA256) from this platform's sealing root, the key id and the platform; the blob is\n"
             "nonce(12) || AES-256-GCM ciphertext || tag(16) (format veritee-seal-v1, docs/keys.md).\n\n"
@@ -27,13 +28,19 @@ static void seal_usage(FILE *f, const char *verb)
             "                auto (default): sevsnp when /dev/sev-guest exists, mock when no TEE is\n"
             "                present.  TDX and Nitro have no hardware sealing key: keys for them come\n"
             "                from the verifier's key broker instead (docs/keys.md).\n"
+            "  --tpm-ek-roots PATH  tpm: the TPM must prove itself genuine: its endorsement key's certificate\n"
+            "                (NV) must chain to these CAs of TPM makers or of a cloud's vTPMs (a PEM file, or a\n"
+            "                directory of PEM/DER files; default $VERITEE_TPM_EK_ROOTS), and the root comes back\n"
+            "                salted to that key.  Without it the TPM's identity is not checked: one answering\n"
+            "                in its place could read the root (docs/formats/tpm.md)\n"
             "  --state DIR   state directory of the mock root and the TPM pin (default $VERITEE_STATE)\n"
             "  --out FILE    write there instead of standard output (mode 0600)\n\n"
             "Exit status: 0 done, 1 the blob does not open, 2 usage or input error.\n",
             verb, strcmp(verb, "seal") == 0 ? "Seals" : "Unseals");
 }
 
-static int root_for(vt_seal_root *root, const char *platform, const char *state, const char *sysroot, bool quiet)
+static int root_for(vt_seal_root *root, const char *platform, const char *state, const char *sysroot,
+                    const char *ek_roots, bool quiet)
 {
     vt_err err = { 0 };
     vt_status rc;
@@ -58,7 +65,14 @@ static int root_for(vt_seal_root *root, const char *platform, const char *state,
     if (strcmp(platform, "sevsnp") == 0) {
         rc = vt_seal_root_sevsnp(root, sysroot, &err);
     } else if (strcmp(platform, "tpm") == 0) {
-        rc = vt_seal_root_tpm(root, vt_cli_tpm_tcti(), vt_cli_state_dir(state), 0, &err); /* PCRs 0-7, docs/formats/tpm.md */
+        vt_seal_tpm_ek ek = { .roots = ek_roots, .now = vt_time_now() };
+
+        if (ek_roots == NULL)
+            fprintf(stderr, "veritee: TPM sealing: the TPM's identity is not checked (no --tpm-ek-roots): one "
+                            "answering in its place could read the sealing root\n");
+        /* PCRs 0-7, docs/formats/tpm.md */
+        rc = vt_seal_root_tpm_ek(root, vt_cli_tpm_tcti(), vt_cli_state_dir(state), 0, ek_roots != NULL ? &ek : NULL,
+                                 &err);
     } else if (strcmp(platform, "mock") == 0) {
         rc = vt_seal_root_mock(root, vt_cli_state_dir(state), &err);
         if (rc == VT_OK && !quiet)
@@ -78,11 +92,13 @@ static int seal_common(int argc, char **argv, bool sealing)
         { "state", required_argument, NULL, O_STATE },
         { "out", required_argument, NULL, O_OUT },
         { "sysroot", required_argument, NULL, O_SYSROOT },
+        { "tpm-ek-roots", required_argument, NULL, O_EK_ROOTS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *verb = sealing ? "seal" : "unseal";
     const char *key_id = NULL, *platform = "auto", *state = NULL, *out_path = NULL, *sysroot = NULL, *in = "-";
+    const char *ek_roots = getenv("VERITEE_TPM_EK_ROOTS");
     vt_seal_root root;
     vt_buf data, res;
     vt_err err = { 0 };
@@ -97,6 +113,11 @@ static int seal_common(int argc, char **argv, bool sealing)
         case O_STATE: state = optarg; break;
         case O_OUT: out_path = optarg; break;
         case O_SYSROOT: sysroot = optarg; break;
+        case O_EK_ROOTS:
+            if (*optarg == '\0')
+                return vt_cli_usage_error("%s: --tpm-ek-roots needs a file or directory", verb);
+            ek_roots = optarg;
+            break;
         case 'h': seal_usage(stdout, verb); return VT_EXIT_OK;
         default: seal_usage(stderr, verb); return VT_EXIT_USAGE;
         }
@@ -108,7 +129,9 @@ static int seal_common(int argc, char **argv, bool sealing)
     if (argc - optind == 1)
         in = argv[optind];
     memset(&root, 0, sizeof(root));
-    ex = root_for(&root, platform, state, sysroot, !sealing);
+    if (ek_roots != NULL && *ek_roots == '\0')
+        ek_roots = NULL;
+    ex = root_for(&root, platform, state, sysroot, ek_roots, !sealing);
     if (ex != VT_EXIT_OK)
         return ex;
     vt_buf_init(&data);

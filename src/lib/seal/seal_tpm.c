@@ -6,7 +6,9 @@
  *          fixedTPM | fixedParent | sensitiveDataOrigin | sign | noDA, no userWithAuth,
  *          authPolicy = PolicyPCR over the SHA-256 values of the chosen PCRs now)
  *   root = TPM2_HMAC(K, "veritee-seal-root-v2" ‖ u32be PCR mask), through a PolicyPCR session,
- *          the answer encrypted by an HMAC session salted to a null-hierarchy ECC key
+ *          the answer encrypted by an HMAC session salted to the TPM's endorsement key, checked
+ *          against its certificate (tpm_ek.c), or - when no EK roots are given - to a
+ *          null-hierarchy ECC key whose owner nothing proves
  *
  * A primary key is derived from the hierarchy's seed and its whole template, so the same PCR
  * values give the same K on every use, other values give another K, and only a session whose
@@ -27,6 +29,7 @@
 
 #include <openssl/crypto.h>
 
+#include "seal/tpm_ek.h"
 #include "tee/tpm_tss.h"
 #include "veritee/crypto.h"
 #include "veritee/seal.h"
@@ -109,20 +112,21 @@ static vt_status root_key_load(vt__tpm_conn *c, const TPM2B_DIGEST *policy, ESYS
 }
 
 /*
- * A session that encrypts the TPM's answer (AES-128-CFB), salted to an ECC P-256 key the TPM
- * makes in its null hierarchy: the salt reaches the TPM encrypted to that key, so neither the
- * session key nor the HMAC it encrypts (the root) crosses the wire in the clear for whoever
- * reads the bus or relays a virtual TPM's traffic.  (One who answers in the TPM's place can offer
- * a key of its own; that needs the TPM's endorsement checked, which this does not do.)
+ * The key the session for the root is salted to.  With EK roots: the TPM's endorsement key,
+ * its certificate verified and its public key the certificate's (tpm_ek.c), so only the TPM
+ * that holds the EK's private half can read the salt.  Without: an ECC P-256 key the TPM makes
+ * in its null hierarchy, which keeps the root from whoever only reads the bus or relays a
+ * virtual TPM's traffic, but not from one who answers in the TPM's place with a key of its own
+ * (the TPM's identity is not checked).
  */
-static vt_status enc_session(vt__tpm_conn *c, ESYS_TR *salt_key, ESYS_TR *s, vt_err *err)
+static vt_status salt_key_load(vt__tpm_conn *c, const vt_seal_tpm_ek *ek, ESYS_TR *salt_key, vt_err *err)
 {
-    TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
     TPM2B_PUBLIC t;
     TSS2_RC r;
 
     *salt_key = ESYS_TR_NONE;
-    *s = ESYS_TR_NONE;
+    if (ek != NULL)
+        return vt__tpm_ek_load(c, ek, salt_key, err);
     memset(&t, 0, sizeof(t));
     t.publicArea.type = TPM2_ALG_ECC;
     t.publicArea.nameAlg = TPM2_ALG_SHA256;
@@ -136,9 +140,24 @@ static vt_status enc_session(vt__tpm_conn *c, ESYS_TR *salt_key, ESYS_TR *s, vt_
     t.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
     t.publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
     r = create_primary(c, ESYS_TR_RH_NULL, &t, salt_key);
-    if (r == TSS2_RC_SUCCESS)
-        r = Esys_StartAuthSession(c->esys, *salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
-                                  TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, s);
+    if (r != TSS2_RC_SUCCESS)
+        return vt_err_set(err, VT_E_IO, "seal: TPM salt key (null hierarchy): %s", vt__tpm_rc(r));
+    return VT_OK;
+}
+
+/*
+ * A session that encrypts the TPM's answer (AES-128-CFB), salted to salt_key: the salt reaches
+ * the TPM encrypted to that key, so neither the session key nor the HMAC it encrypts (the root)
+ * crosses the wire in the clear.
+ */
+static vt_status enc_session(vt__tpm_conn *c, ESYS_TR salt_key, ESYS_TR *s, vt_err *err)
+{
+    TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128, .mode.aes = TPM2_ALG_CFB };
+    TSS2_RC r;
+
+    *s = ESYS_TR_NONE;
+    r = Esys_StartAuthSession(c->esys, salt_key, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, NULL,
+                              TPM2_SE_HMAC, &sym, TPM2_ALG_SHA256, s);
     if (r == TSS2_RC_SUCCESS)
         r = Esys_TRSess_SetAttributes(c->esys, *s, TPMA_SESSION_ENCRYPT | TPMA_SESSION_CONTINUESESSION, 0xff);
     if (r != TSS2_RC_SUCCESS)
@@ -146,12 +165,13 @@ static vt_status enc_session(vt__tpm_conn *c, ESYS_TR *salt_key, ESYS_TR *s, vt_
     return VT_OK;
 }
 
-static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, uint32_t mask, uint8_t out[32], vt_err *err)
+static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, ESYS_TR salt_key, uint32_t mask, uint8_t out[32],
+                           vt_err *err)
 {
     vt_status rc;
     TPM2B_MAX_BUFFER msg;
     TPM2B_DIGEST *mac = NULL;
-    ESYS_TR s = ESYS_TR_NONE, enc = ESYS_TR_NONE, salt_key = ESYS_TR_NONE;
+    ESYS_TR s = ESYS_TR_NONE, enc = ESYS_TR_NONE;
     size_t ll = strlen(ROOT_LABEL);
     TSS2_RC r;
 
@@ -159,7 +179,7 @@ static vt_status root_hmac(vt__tpm_conn *c, ESYS_TR key, uint32_t mask, uint8_t 
     memcpy(msg.buffer, ROOT_LABEL, ll);
     put_u32be(msg.buffer + ll, mask);
     msg.size = (UINT16)(ll + 4);
-    rc = enc_session(c, &salt_key, &enc, err);
+    rc = enc_session(c, salt_key, &enc, err);
     if (rc == VT_OK)
         rc = pcr_session(c, TPM2_SE_POLICY, mask, &s, NULL, err);
     if (rc != VT_OK)
@@ -184,8 +204,6 @@ out:
         Esys_FlushContext(c->esys, s); /* a policy session that did not authorize stays loaded */
     if (enc != ESYS_TR_NONE)
         Esys_FlushContext(c->esys, enc);
-    if (salt_key != ESYS_TR_NONE)
-        Esys_FlushContext(c->esys, salt_key);
     return rc;
 }
 
@@ -227,8 +245,14 @@ static vt_status pin_check(const char *path, uint32_t mask, const TPM2B_DIGEST *
 vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *state_dir, uint32_t pcr_mask,
                            vt_err *err)
 {
+    return vt_seal_root_tpm_ek(out, tcti, state_dir, pcr_mask, NULL, err);
+}
+
+vt_status vt_seal_root_tpm_ek(vt_seal_root *out, const char *tcti, const char *state_dir, uint32_t pcr_mask,
+                              const vt_seal_tpm_ek *ek, vt_err *err)
+{
     vt_status rc = VT_E_INTERNAL;
-    ESYS_TR trial = ESYS_TR_NONE, key = ESYS_TR_NONE;
+    ESYS_TR trial = ESYS_TR_NONE, key = ESYS_TR_NONE, salt_key = ESYS_TR_NONE;
     TPM2B_DIGEST *policy = NULL;
     vt__tpm_conn c;
     char pin[4096], v1[4096];
@@ -238,8 +262,9 @@ vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *stat
     memset(&c, 0, sizeof(c));
     if (pcr_mask == 0)
         pcr_mask = VT_SEAL_TPM_PCRS;
-    if (state_dir == NULL || pcr_mask > 0x00ffffffu)
-        return vt_err_set(err, VT_E_ARG, "seal: TPM sealing needs a state directory and PCRs 0..23");
+    if (state_dir == NULL || pcr_mask > 0x00ffffffu || (ek != NULL && ek->roots == NULL))
+        return vt_err_set(err, VT_E_ARG, "seal: TPM sealing needs a state directory, PCRs 0..23 and EK roots when "
+                                         "the TPM's identity is checked");
     n = snprintf(pin, sizeof(pin), "%s/seal-root-tpm.pin", state_dir);
     m = snprintf(v1, sizeof(v1), "%s/seal-root.tpm", state_dir);
     if (n < 0 || (size_t)n >= sizeof(pin) || m < 0 || (size_t)m >= sizeof(v1))
@@ -255,6 +280,9 @@ vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *stat
                           "the release that made it, remove the file, and seal again",
                           v1);
     rc = vt__tpm_open(&c, tcti, NULL, err);
+    /* The TPM's identity first: nothing (not even the pin) is written for a TPM refused. */
+    if (rc == VT_OK)
+        rc = salt_key_load(&c, ek, &salt_key, err);
     if (rc == VT_OK)
         rc = pcr_session(&c, TPM2_SE_TRIAL, pcr_mask, &trial, &policy, err);
     if (trial != ESYS_TR_NONE) { /* its digest is all it was for: a TPM has as few as 3 session slots */
@@ -266,7 +294,7 @@ vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *stat
     if (rc == VT_OK)
         rc = root_key_load(&c, policy, &key, err);
     if (rc == VT_OK)
-        rc = root_hmac(&c, key, pcr_mask, out->key, err);
+        rc = root_hmac(&c, key, salt_key, pcr_mask, out->key, err);
     if (rc != VT_OK) {
         vt_seal_root_wipe(out);
         goto out;
@@ -278,6 +306,8 @@ out:
         Esys_FlushContext(c.esys, trial);
     if (key != ESYS_TR_NONE)
         Esys_FlushContext(c.esys, key);
+    if (salt_key != ESYS_TR_NONE)
+        Esys_FlushContext(c.esys, salt_key);
     Esys_Free(policy);
     vt__tpm_close(&c);
     return rc;

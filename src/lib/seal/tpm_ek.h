@@ -1,0 +1,85 @@
+/*
+ * Internal: the TPM's endorsement key (EK) and its certificate, which prove that a
+ * salt key belongs to a genuine TPM (docs/formats/tpm.md "The TPM's identity").
+ *
+ * tpm_ek_cert.c holds what needs no TPM (trust anchors, the certificates an NV index
+ * holds, the chain, the EK template and the comparison of the EK with its certificate);
+ * tpm_ek.c reads the certificate and makes the EK through tpm2-tss.
+ */
+#ifndef VT_SEAL_TPM_EK_H
+#define VT_SEAL_TPM_EK_H
+
+#include <stdbool.h>
+#include <tss2/tss2_tpm2_types.h>
+
+#include "tee/tpm_tss.h"
+#include "veritee/crypto.h"
+#include "veritee/seal.h"
+
+/* NV indices of the TCG EK Credential Profile 2.x (section 2.2.1.4). */
+#define VT__TPM_EK_NV_RSA2048 0x01c00002u  /* EK certificate, RSA 2048 (template L-1) */
+#define VT__TPM_EK_NV_ECC256 0x01c0000au   /* EK certificate, ECC NIST P-256 (template L-2) */
+#define VT__TPM_EK_NV_CHAIN 0x01c00100u    /* first index of the EK certificate chain */
+#define VT__TPM_EK_NV_CHAIN_END 0x01c00200u
+#define VT__TPM_EK_NV_MAX 8192             /* bytes one of these indices may hold */
+#define VT__TPM_EK_CHAIN_INDICES 8         /* chain indices read at most */
+#define VT__TPM_EK_CERTS_MAX 64            /* certificates in one list */
+#define VT__TPM_EK_FILE_MAX (1u << 20)     /* one trust file */
+
+/* A list of certificates; each c[i] owned by the list. */
+typedef struct vt__tpm_ek_certs {
+    vt_x509 *c[VT__TPM_EK_CERTS_MAX];
+    size_t count;
+} vt__tpm_ek_certs;
+
+void vt__tpm_ek_certs_free(vt__tpm_ek_certs *l);
+
+/*
+ * The certificates at path (borrowed): a PEM file of any number of certificates, a DER
+ * file of one, or a directory of such files (regular files only, not recursive).
+ * Self-issued certificates become anchors (*roots), the others intermediates a chain
+ * may pass through (*inter).  Both lists are appended to; the caller frees them.
+ * VT_E_ARG when path holds no self-issued certificate.
+ */
+VT_NODISCARD vt_status vt__tpm_ek_trust_load(vt__tpm_ek_certs *roots, vt__tpm_ek_certs *inter, const char *path,
+                                             vt_err *err);
+
+/*
+ * The DER certificates one after another in p (an NV index), appended to out.  After the
+ * last one only padding may follow: bytes all 0x00 or all 0xff (indices of a fixed size).
+ * VT_E_FORMAT naming the offset otherwise; at least one certificate is required.
+ * On failure out holds what it held before.
+ */
+VT_NODISCARD vt_status vt__tpm_ek_der_split(vt__tpm_ek_certs *out, const uint8_t *p, size_t len, vt_err *err);
+
+/*
+ * Verifies that leaf chains at now to one of roots, through certificates of inter (in any
+ * order; a path is searched among those whose subject names the issuer, at most 6 deep,
+ * 512 paths extended and 64 verified).
+ * VT_E_CRYPTO naming the check that failed on the first path that reached a root.
+ */
+VT_NODISCARD vt_status vt__tpm_ek_chain_verify(const vt_x509 *leaf, const vt__tpm_ek_certs *inter,
+                                               const vt__tpm_ek_certs *roots, vt_time now, vt_err *err);
+
+/* The standard EK template (TCG EK Credential Profile 2.x, B.3.3/B.3.4): L-2 (ECC NIST
+ * P-256) when ecc, else L-1 (RSA 2048). */
+void vt__tpm_ek_template(TPM2B_PUBLIC *t, bool ecc);
+
+/*
+ * VT_OK when pub (the EK as the TPM made it) holds exactly the key of cert: ECC P-256
+ * (x, y) or RSA (modulus, exponent; 0 = 65537), compared as SubjectPublicKeyInfo.
+ * VT_E_CRYPTO when they differ; VT_E_FORMAT when pub is not such a key.
+ */
+VT_NODISCARD vt_status vt__tpm_ek_matches(const TPMT_PUBLIC *pub, const vt_x509 *cert, vt_err *err);
+
+/*
+ * The EK of the TPM at c, checked: its certificate read from NV (ECC P-256 when present,
+ * else RSA 2048), verified against cfg->roots at cfg->now with intermediates from that
+ * trust and from the chain indices, and the EK made from the standard template whose
+ * public key must equal the certificate's.  *ek is then the loaded EK (flush it).
+ * VT_E_POLICY when the TPM holds no EK certificate, VT_E_CRYPTO when the chain does not
+ * verify or the key differs, VT_E_IO when the TPM refuses.
+ */
+VT_NODISCARD vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *ek, vt_err *err);
+
+#endif
