@@ -24,7 +24,11 @@ function h(tag, attrs, ...kids) {
 const put = (root, ...kids) => root.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined));
 const link = (href, text) => h('a', { href }, text);
 const short = (s, n = 16) => (s && s.length > n ? s.slice(0, n) + '\u2026' : s || '');
-const when = (t) => (typeof t === 'number' ? new Date(t * 1000) : new Date(t)).toISOString().replace('.000Z', 'Z');
+// A time, or '' for one no Date can hold (a receipt's fields are the gateway's to choose).
+function when(t) {
+  const d = typeof t === 'number' ? new Date(t * 1000) : new Date(t);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString().replace('.000Z', 'Z');
+}
 function status(s) { return h('span', { class: 'status ' + String(s).replace(/[^a-z]/gi, '') }, s); }
 function badge(r, what) {
   if (!r) return h('span', { class: 'badge pending' }, 'checking\u2026');
@@ -67,7 +71,7 @@ async function gateways(passports) {
 }
 
 // What the passport's signature covers: its claims are shown from the token, never from the
-// fields the server sends beside it (only the status, which revocation changes, is the server's).
+// fields the server sends beside it (the status included: the signed ear_status).
 function signed(p) {
   try { return v.decodeJws(p.token).payload; } catch (e) { return {}; }
 }
@@ -90,9 +94,9 @@ async function viewGateways(root) {
     'model', 'auditors', 'runtime', 'config', 'expires', 'signature'],
   rows.map(([tp, p], i) => {
     const s = signed(p), x = s.veritee || {};
-    return [h('code', {}, short(tp, 12)), link('#/passport/' + p.id, short(p.id, 18)),
+    return [h('code', {}, short(tp, 12)), link('#/passport/' + s.jti, short(String(s.jti), 18)),
       link('#/environments/' + x.environment, x.environment), x.tee_type,
-      x.hardware_attested === true ? 'yes' : 'no (simulated)', x.tcb_status || 'unknown', status(p.status),
+      x.hardware_attested === true ? 'yes' : 'no (simulated)', x.tcb_status || 'unknown', status(s.ear_status || 'none'),
       ...measurementCells(s), s.exp ? when(s.exp) : '', badge(checks[i], 'signature')];
   })));
 }
@@ -104,10 +108,12 @@ async function viewPassport(root, id) {
   const vt = j.payload.veritee || {};
   const pc = vt.platform_claims;
   const env = await api('/v1/environments/' + encodeURIComponent(vt.environment)).catch(() => null);
-  const check = await v.verifyPassport(p.token, keys, nowS());
+  // The token verified must be the passport asked for, not another one the server answered with.
+  const check = j.payload.jti !== id ? { ok: false, why: 'the verifier answered with passport ' + j.payload.jti }
+    : await v.verifyPassport(p.token, keys, nowS());
   const ref = (env && env.components) || {};
-  put(root, h('h2', {}, 'Passport ', h('code', {}, p.id)), badge(check, 'passport signature'),
-    dl([['status', status(p.status)], ['environment', link('#/environments/' + vt.environment, vt.environment)],
+  put(root, h('h2', {}, 'Passport ', h('code', {}, id)), badge(check, 'passport signature'),
+    dl([['status', status(j.payload.ear_status || 'none')], ['environment', link('#/environments/' + vt.environment, vt.environment)],
       ['platform', vt.tee_type], ['hardware attested', vt.hardware_attested === true ? 'yes' : 'no (simulated)'],
       ['TCB status', vt.tcb_status || 'unknown'], ['issued', when(j.payload.iat)], ['expires', when(j.payload.exp)],
       ['primary measurement', h('code', {}, primary(vt.measurement))], ['issuer', j.payload.iss],
@@ -188,10 +194,24 @@ function receiptOf(bytes) {
   } catch (e) { return null; }
 }
 
+// A receipt's auditors as the page reads them: objects only (a logged receipt's fields are the
+// gateway's to choose, and one odd entry must not take the whole list down).
+const auditorsOf = (r) => (Array.isArray(r.auditors) ? r.auditors : []).filter((a) => a !== null && typeof a === 'object');
+const findingsOf = (a) => (a.findings !== null && typeof a.findings === 'object' ? Object.entries(a.findings) : []);
+
 function findingCount(r) {
   let n = 0;
-  for (const a of r.auditors || []) for (const c of Object.values(a.findings || {})) n += Number(c) || 0;
+  for (const a of auditorsOf(r)) for (const [, c] of findingsOf(a)) n += Number(c) || 0;
   return n;
+}
+
+function receiptRow(index, r) {
+  const audited = (r.coverage !== null && typeof r.coverage === 'object' && Array.isArray(r.coverage.audited))
+    ? r.coverage.audited : [];
+  return [link('#/receipt/' + r.receipt, short(String(r.receipt), 18)), index,
+    when(r.completed_ms / 1000), r.endpoint, r.status,
+    auditorsOf(r).map((a) => a.name + '/' + a.phase + ': ' + a.verdict).join(', '), findingCount(r),
+    audited.join('+') || 'none', link('#/passport/' + r.passport, short(String(r.passport), 18))];
 }
 
 async function viewReceipts(root) {
@@ -203,11 +223,7 @@ async function viewReceipts(root) {
     h('p', {}, 'The newest receipts in the transparency log (verdicts and finding counts only; receipts never hold content).'),
     rows.length === 0 ? h('p', {}, 'No receipts logged yet.') :
       table(['receipt', 'log index', 'when', 'endpoint', 'status', 'verdicts', 'findings', 'coverage', 'passport'],
-        rows.map(({ index, r }) => [link('#/receipt/' + r.receipt, short(r.receipt, 18)), index,
-          when(r.completed_ms / 1000), r.endpoint, r.status,
-          (r.auditors || []).map((a) => a.name + '/' + a.phase + ': ' + a.verdict).join(', '), findingCount(r),
-          ((r.coverage || {}).audited || []).join('+') || 'none',
-          link('#/passport/' + r.passport, short(r.passport, 18))])));
+        rows.map(({ index, r }) => receiptRow(index, r))));
 }
 
 async function inclusion(token) {
@@ -221,16 +237,18 @@ async function inclusion(token) {
 async function viewReceipt(root, id) {
   const r = await api('/v1/receipts/' + encodeURIComponent(id));
   const payload = v.decodeJws(r.token).payload;
-  const p = await api('/v1/passports/' + encodeURIComponent(r.passport)).catch(() => null);
-  const sig = p ? await v.verifyReceipt(r.token, p.token, await jwks()) : { ok: false, why: 'passport not found' };
+  // What is shown is the signed receipt's, and it must be the receipt asked for.
+  const p = await api('/v1/passports/' + encodeURIComponent(payload.passport)).catch(() => null);
+  const sig = payload.receipt !== id ? { ok: false, why: 'the verifier answered with receipt ' + payload.receipt }
+    : p ? await v.verifyReceipt(r.token, p.token, await jwks()) : { ok: false, why: 'passport not found' };
   const inc = await inclusion(r.token);
-  put(root, h('h2', {}, 'Receipt ', h('code', {}, r.id)), badge(sig, 'receipt signature'), ' ',
+  put(root, h('h2', {}, 'Receipt ', h('code', {}, id)), badge(sig, 'receipt signature'), ' ',
     badge(inc.res, 'log inclusion'),
-    dl([['passport', link('#/passport/' + r.passport, r.passport)], ['log index', r.log_index],
+    dl([['passport', link('#/passport/' + payload.passport, payload.passport)], ['log index', inc.proof.index],
       ['checkpoint', 'size ' + inc.cp.size]]),
     h('h3', {}, 'Auditors'), table(['auditor', 'phase', 'verdict', 'findings'],
-      (payload.auditors || []).map((a) => [a.name, a.phase, status(a.verdict),
-        Object.entries(a.findings || {}).map(([k, n]) => k + ': ' + n).join(', ') || 'none'])),
+      auditorsOf(payload).map((a) => [a.name, a.phase, status(a.verdict),
+        findingsOf(a).map(([k, n]) => k + ': ' + n).join(', ') || 'none'])),
     h('h3', {}, 'Signed receipt'), h('pre', {}, JSON.stringify(payload, null, 2)));
 }
 
@@ -241,8 +259,8 @@ async function viewLog(root) {
   const check = async () => {
     out.replaceChildren(h('span', { class: 'badge pending' }, 'checking\u2026'));
     try {
-      const { proof, res } = await inclusion(area.value.trim());
-      out.replaceChildren(badge(res, 'inclusion'), dl([['index', proof.index], ['tree size', proof.tree_size]]));
+      const { cp: at, proof, res } = await inclusion(area.value.trim());
+      out.replaceChildren(badge(res, 'inclusion'), dl([['index', proof.index], ['tree size', at.size]]));
     } catch (e) { out.replaceChildren(error('Not in the log: ' + e.message)); }
   };
   put(root, h('h2', {}, 'Transparency log'), badge(cp.check, 'checkpoint signature'),

@@ -82,16 +82,32 @@ export async function verifyJws(token, jwk) {
   }
 }
 
-// A passport against the verifier's JWKS: signature by the key its kid names, and its time window.
+// What `veritee passport verify` and `veritee receipt verify` require (include/veritee/passport.h,
+// receipt.h, src/lib/appraise/passport.c): the header's typ, the EAR profile, and a clock skew
+// of a minute for a passport issued "in the future".
+export const PASSPORT_TYP = 'JWT';
+export const RECEIPT_TYP = 'veritee-receipt+jwt';
+export const EAR_PROFILE = 'tag:ietf.org,2026:rats/ear#03';
+const SKEW_S = 60;
+
+const isTime = (t) => Number.isSafeInteger(t);
+
+// A passport against the verifier's JWKS: its typ, the signature by the key its kid names, its
+// issuer and profile, and its time window (issued no later than a minute from now, not expired).
+// The appraisal's status is not judged here: the page shows the signed one beside the badge.
 export async function verifyPassport(token, jwks, nowS) {
   let j;
   try { j = decodeJws(token); } catch (e) { return { ok: false, why: 'malformed token: ' + e.message }; }
-  const key = (jwks.keys || []).find((k) => k.kid === j.header.kid);
+  if (j.header.typ !== PASSPORT_TYP) return { ok: false, why: 'typ is ' + j.header.typ + ', not a passport\'s' };
+  const key = ((jwks && jwks.keys) || []).find((k) => k.kid === j.header.kid);
   if (!key) return { ok: false, why: 'signing key ' + j.header.kid + ' is not in the verifier\'s JWKS' };
   const sig = await verifyJws(token, key);
   if (!sig.ok) return sig;
   if (jwks.issuer && j.payload.iss !== jwks.issuer) return { ok: false, why: 'issuer is ' + j.payload.iss };
-  if (typeof j.payload.exp !== 'number' || j.payload.exp <= nowS) return { ok: false, why: 'expired' };
+  if (j.payload.eat_profile !== EAR_PROFILE) return { ok: false, why: 'eat_profile is ' + j.payload.eat_profile };
+  if (!isTime(j.payload.iat) || !isTime(j.payload.exp)) return { ok: false, why: 'iat and exp must be integers' };
+  if (j.payload.iat > nowS + SKEW_S) return { ok: false, why: 'not yet valid' };
+  if (j.payload.exp <= nowS) return { ok: false, why: 'expired' };
   return { ok: true };
 }
 
@@ -102,22 +118,39 @@ export async function jwkThumbprint(jwk) {
   return bytesB64(await sha256(enc.encode(canon))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-// A receipt against its passport: the passport verified against the JWKS at the receipt's
-// time (its cnf key is only as good as its signature), and the receipt signed by that cnf
-// key, naming that passport and key.
+// A receipt against its passport, as `veritee receipt verify` checks it: the passport verified
+// against the JWKS at the receipt's time and affirming (its cnf key is only as good as its
+// signature and appraisal); the receipt's typ and signature by that cnf key; and the receipt
+// naming that passport, key, environment and a model the passport measured, served within the
+// passport's validity.
 export async function verifyReceipt(token, passportToken, jwks) {
   let r, p;
   try { r = decodeJws(token); p = decodeJws(passportToken); } catch (e) {
     return { ok: false, why: 'malformed token: ' + e.message };
   }
-  if (typeof r.payload.received_ms !== 'number') return { ok: false, why: 'receipt has no received_ms' };
-  const pass = await verifyPassport(passportToken, jwks, Math.floor(r.payload.received_ms / 1000));
+  const rc = r.payload, pc = p.payload, pv = pc.veritee || {};
+  if (r.header.typ !== RECEIPT_TYP) return { ok: false, why: 'typ is ' + r.header.typ + ', not a receipt\'s' };
+  if (!isTime(rc.received_ms) || !isTime(rc.completed_ms)) {
+    return { ok: false, why: 'receipt has no integer received_ms and completed_ms' };
+  }
+  const pass = await verifyPassport(passportToken, jwks, Math.trunc(rc.received_ms / 1000));
   if (!pass.ok) return { ok: false, why: 'passport: ' + pass.why };
-  const cnf = p.payload.cnf && p.payload.cnf.jwk;
+  if (pc.ear_status !== 'affirming') return { ok: false, why: 'passport is ' + pc.ear_status + ', not affirming' };
+  const cnf = pc.cnf && pc.cnf.jwk;
   if (!cnf) return { ok: false, why: 'passport has no cnf key' };
-  if (r.payload.passport !== p.payload.jti) return { ok: false, why: 'receipt names another passport' };
-  if (r.payload.enclave_key !== await jwkThumbprint(cnf)) return { ok: false, why: 'receipt names another key' };
-  return verifyJws(token, cnf);
+  if (rc.passport !== pc.jti) return { ok: false, why: 'receipt names another passport' };
+  if (rc.enclave_key !== await jwkThumbprint(cnf)) return { ok: false, why: 'receipt names another key' };
+  const sig = await verifyJws(token, cnf);
+  if (!sig.ok) return sig;
+  if (rc.environment !== pv.environment) return { ok: false, why: 'receipt names another environment' };
+  const models = ((pv.submods || {}).model || {}).measured;
+  if (!Array.isArray(models) || !models.includes(rc.model)) {
+    return { ok: false, why: 'receipt names a model the passport did not measure' };
+  }
+  if (Math.trunc(rc.received_ms / 1000) < pc.iat - SKEW_S || Math.trunc(rc.completed_ms / 1000) > pc.exp) {
+    return { ok: false, why: 'receipt was served outside the passport\'s validity' };
+  }
+  return { ok: true };
 }
 
 // ---- the transparency log ----
@@ -163,8 +196,15 @@ export async function leafHash(entryBytes) {
 }
 
 // RFC 9162 §2.1.3.2: recompute the root from a leaf hash, its index and the proof.
+// Indices are integers and every hash 32 bytes: a fractional, negative or string index would
+// walk the same path as an integer one and be shown as the entry's position.
 export async function verifyInclusion(leaf, index, size, proof, root) {
-  if (!(index < size)) return { ok: false, why: 'index is outside the tree' };
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(index) || index < 0 || index >= size) {
+    return { ok: false, why: 'index is outside the tree' };
+  }
+  if (!Array.isArray(proof) || proof.length > 64 || [leaf, root, ...proof].some((x) => !(x instanceof Uint8Array) || x.length !== 32)) {
+    return { ok: false, why: 'proof is not a list of SHA-256 hashes' };
+  }
   let fn = index, sn = size - 1, r = leaf;
   for (const p of proof) {
     if (sn === 0) return { ok: false, why: 'proof is too long' };

@@ -10,13 +10,19 @@
 #include "verifier/inproc.h"
 #include "verifier/verifier.h"
 
-/* An id argument safe to put in a path: 1..64 of [A-Za-z0-9._-]. */
+/* An id safe to put in a path: 1..64 of [A-Za-z0-9._-]. */
+static bool id_ok(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    return n > 0 && n <= 64 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
 static vt_status id_arg(const char **out, const json_t *args, const char *name, vt_err *err)
 {
     const char *s = json_string_value(json_object_get(args, name));
-    size_t n = s != NULL ? strlen(s) : 0;
 
-    if (n == 0 || n > 64 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+    if (!id_ok(s))
         return vt_err_set(err, VT_E_ARG, "%s: 1..64 of [A-Za-z0-9._-] required", name);
     *out = s;
     return VT_OK;
@@ -95,6 +101,9 @@ static vt_status t_verify_receipt(json_t **result, const json_t *args, void *too
     if (tok == NULL || strlen(tok) > 65535)
         return vt_err_set(err, VT_E_ARG, "receipt: the receipt token (compact JWS, at most 65535 bytes) is required");
     rc = vt_receipt_decode(&r, tok, strlen(tok), err);
+    /* Not yet verified: the passport it names is the caller's to choose, and becomes a path. */
+    if (rc == VT_OK && !id_ok(r.passport))
+        rc = vt_err_set(err, VT_E_ARG, "receipt: its passport id is not 1..64 of [A-Za-z0-9._-]");
     if (rc != VT_OK)
         goto out;
     snprintf(path, sizeof(path), "/v1/passports/%.60s", r.passport);
@@ -134,7 +143,7 @@ static vt_status t_verify_receipt(json_t **result, const json_t *args, void *too
         goto out;
     }
     /* Logged or not is a fact about the verifier, not a verdict on the receipt. */
-    if (vf_call(&lj, tool_ctx, req_ctx, "GET", path, NULL, NULL, &(vt_err){ 0 }) == VT_OK)
+    if (id_ok(r.id) && vf_call(&lj, tool_ctx, req_ctx, "GET", path, NULL, NULL, &(vt_err){ 0 }) == VT_OK)
         json_object_set(*result, "log_index", json_object_get(lj, "log_index"));
     else
         json_object_set_new(*result, "log_index", json_null());

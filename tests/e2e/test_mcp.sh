@@ -206,6 +206,17 @@ contains '"endpoint":"/mcp"' "discovery names the endpoint"; contains '"verify_r
 # A forged receipt: one signature character changed.
 t=$(cat "$TMP/r.jwt"); hd=${t%.*}; i=$((${#hd} + 10)); c=A; [ "${t:i:1}" = A ] && c=B
 FORGED="${t:0:i}$c${t:i+1}"
+# A receipt whose (unsigned, not yet verified) payload names a path as its passport: refused
+# before that name becomes a route of the verifier.
+for pid in "x/y" "../environments" ""; do
+  pl=$(jq -rn --arg t "$t" --arg p "$pid" '$t | split(".")[1] | gsub("-"; "+") | gsub("_"; "/") | @base64d |
+    fromjson | .passport = $p | tojson | @base64 | gsub("\\+"; "-") | gsub("/"; "_") | gsub("="; "")')
+  rpc "$(jq -nc --arg r "${t%%.*}.$pl.${t##*.}" '{jsonrpc:"2.0",id:1,method:"tools/call",
+    params:{name:"verify_receipt",arguments:{receipt:$r}}}')"
+  contains '"isError":true' "verify_receipt naming passport '$pid'"
+  contains 'its passport id is not' "verify_receipt: passport '$pid' refused as an id"
+  lacks 'no such endpoint' "verify_receipt: passport '$pid' never routed"
+done
 TDX_B64=$(base64 -w0 "$TMP/sim-tdx-image/quote.bin")
 
 # --- the gateway's MCP endpoint ---

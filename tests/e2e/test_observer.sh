@@ -41,7 +41,10 @@ for i in 1 2; do
     --save-receipt "$TMP/r$i.jwt" "Write to jane.doe@example.com about order $i"
 done
 RID=$(jq -r .receipt <("$VT" receipt show --json "$TMP/r1.jwt"))
-for _ in $(seq 100); do curl -sf "$V/v1/receipts/$RID" >/dev/null && break; sleep 0.05; done
+RID2=$(jq -r .receipt <("$VT" receipt show --json "$TMP/r2.jwt"))
+for r in "$RID" "$RID2"; do
+  for _ in $(seq 100); do curl -sf "$V/v1/receipts/$r" >/dev/null && break; sleep 0.05; done
+done
 
 # --- the browser ---
 CHROMIUM="${CHROMIUM:-$(command -v chromium || true)}"
@@ -58,7 +61,7 @@ if [ ! -d "$cache/node_modules/playwright-core" ]; then
 fi
 shots="${VERITEE_SCREENSHOTS:-$TMP/shots}"
 mkdir -p "$shots"
-timeout 240 node "$cache/observer.mjs" "$V" "$CHROMIUM" "$shots" "$RID" "$TOKEN" >"$TMP/out" 2>&1
+timeout 240 node "$cache/observer.mjs" "$V" "$CHROMIUM" "$shots" "$RID" "$TOKEN" "$RID2" >"$TMP/out" 2>&1
 st=$?
 if [ "$st" -eq 3 ]; then cat "$TMP/out"; echo "browser half skipped"; finish; exit $?; fi
 if [ "$st" -eq 0 ]; then passed=$((passed + 1)); else

@@ -3,10 +3,13 @@
 // action; then the same pages with a lying server (a flipped signature, a
 // forged checkpoint root, a receipt under a passport whose signature fails) must
 // show a failed badge, never a verified one.
-// Usage: node observer.mjs VERIFIER_URL CHROMIUM SHOT_DIR RECEIPT_ID ADMIN_TOKEN
+// A lying server may also answer with another passport or receipt than the one asked for,
+// send a status beside the token that the token does not say, or a hostile gateway may have
+// logged a receipt with odd fields: none of it may show as verified, nor take a page down.
+// Usage: node observer.mjs VERIFIER_URL CHROMIUM SHOT_DIR RECEIPT_ID ADMIN_TOKEN OTHER_RECEIPT_ID
 import { chromium } from 'playwright-core';
 
-const [base, exe, shots, rid, adminToken] = process.argv.slice(2);
+const [base, exe, shots, rid, adminToken, rid2] = process.argv.slice(2);
 const problems = [];
 const fail = (m) => { problems.push(m); console.log('FAIL: ' + m); };
 
@@ -137,6 +140,55 @@ try {
   await badge(lie2, 'checkpoint signature', false);
   await lie2.goto(base + '/#/receipt/' + rid);
   await badge(lie2, 'log inclusion', false);
+
+  // A lying server: the status beside each passport says contraindicated, the signed token says
+  // affirming: the page shows what was signed.
+  const lie5 = await openPage(browser, (p) => p.route('**/v1/passports**', async (route) => {
+    const r = await route.fetch();
+    await route.fulfill({ response: r, body: (await r.text()).replace(/"status": ?"affirming"/g, '"status":"contraindicated"') });
+  }));
+  await lie5.goto(base + '/');
+  await badge(lie5, 'signature', true);
+  if ((await lie5.textContent('main')).includes('contraindicated')) fail('gateways: the server\'s status shown, not the signed one');
+  await lie5.click('a[href^="#/passport/"]');
+  await badge(lie5, 'passport signature', true);
+  if ((await lie5.textContent('dl')).includes('contraindicated')) fail('passport: the server\'s status shown, not the signed one');
+  // A lying server: asked for one receipt, it answers with another (validly signed, logged) one.
+  const lie6 = await openPage(browser, (p) => p.route(`**/v1/receipts/${rid}`, async (route) => {
+    const r = await route.fetch({ url: `${base}/v1/receipts/${rid2}` });
+    await route.fulfill({ response: r });
+  }));
+  await lie6.goto(base + '/#/receipt/' + rid);
+  await badge(lie6, 'receipt signature', false);
+  // ... asked for a passport it never issued, it answers with one it did.
+  const fake = 'pass-' + 'f'.repeat(32);
+  const lie7 = await openPage(browser, (p) => p.route(`**/v1/passports/${fake}**`, async (route) => {
+    const pid = (await (await fetch(`${base}/v1/passports?limit=1`)).json()).passports[0].id;
+    const r = await route.fetch({ url: `${base}/v1/passports/${pid}?attestation=1` });
+    await route.fulfill({ response: r });
+  }));
+  await lie7.goto(base + '/#/passport/' + fake);
+  await badge(lie7, 'passport signature', false);
+  // A hostile gateway's receipt in the log (its fields are the gateway's to choose): an auditor
+  // that is null, findings that are not an object, a time no Date holds.  The list still shows
+  // every other receipt.
+  const odd = (payload) => ['{"alg":"ES256","typ":"veritee-receipt+jwt"}', JSON.stringify(payload)]
+    .map((x) => Buffer.from(x).toString('base64url')).join('.') + '.AAAA';
+  const hostile = [odd({ receipt: 'rcpt-odd1', auditors: [null], completed_ms: 1e300 }),
+    odd({ receipt: 'rcpt-odd2', auditors: [{ name: 'pii', findings: null }], coverage: { audited: 'all' } }),
+    odd({ receipt: 'rcpt-odd3', auditors: 7, coverage: null, completed_ms: 'soon' })];
+  const lie8 = await openPage(browser, (p) => p.route('**/v1/log/tile/entries/**', async (route) => {
+    const r = await route.fetch();
+    const parts = [await r.body()];
+    for (const t of hostile) {
+      const b = Buffer.from(t);
+      parts.push(Buffer.from([b.length >> 8, b.length & 255]), b);
+    }
+    await route.fulfill({ response: r, body: Buffer.concat(parts) });
+  }));
+  await lie8.goto(base + '/#/receipts');
+  await lie8.waitForSelector(`a[href="#/receipt/${rid}"]`, { timeout: 30000 })
+    .catch(() => fail('receipts: a hostile logged receipt took the list down'));
 
   // A signing key revoked while the page is open: its passports stop showing verified at the
   // next refresh, without a reload (last: the key is gone for good).
