@@ -206,11 +206,17 @@ VT_NODISCARD VT_API vt_status vt_origin_check_request(const char **value_out, co
  */
 #define VT_CORS_MAX_AGE "600"              /* seconds a browser may keep a granted preflight */
 #define VT_CORS_REQUEST_HEADERS_LEN_MAX 1024 /* bytes of one Access-Control-Request-Headers value */
+#define VT_CORS_PREFIXED_MAX 16              /* headers of vt_cors.prefix one preflight may name */
+#define VT_CORS_PREFIXED_NAME_MAX 64         /* bytes of one such header name, the prefix included */
+#define VT_CORS_ALLOW_HEADERS_LEN_MAX 2048   /* Access-Control-Allow-Headers as vt_cors_preflight writes it */
 
 typedef struct vt_cors {
     const char *methods; /* borrowed: Access-Control-Allow-Methods, e.g. "GET, POST" (exact, ", " between) */
     const char *headers; /* borrowed: the request headers the service reads, lowercase, ", " between */
     const char *expose;  /* borrowed: Access-Control-Expose-Headers ("Veritee-Receipt, Retry-After"); NULL = none */
+    const char *prefix;  /* borrowed: lowercase; request headers named prefix + letters, digits, '-' (up to
+                            VT_CORS_PREFIXED_NAME_MAX bytes, VT_CORS_PREFIXED_MAX a preflight) are granted too,
+                            each by the name asked ("x-stainless-": the OpenAI SDKs'); NULL = none */
 } vt_cors;
 
 /*
@@ -219,13 +225,23 @@ typedef struct vt_cors {
  * method is one of c->methods (compared with case, as methods are) and every
  * name in headers (a comma-separated list of header names, optional spaces
  * and tabs, empty elements ignored) is one of c->headers (compared without
- * case).  VT_E_POLICY for no method, another method or another header, with
- * err naming it (a name that is not a token, or a long one, is not echoed);
- * VT_E_FORMAT for a list with anything but names, commas and spaces;
- * VT_E_LIMIT beyond VT_CORS_REQUEST_HEADERS_LEN_MAX bytes.
+ * case) or, with c->prefix, a name of that prefix (see vt_cors).  VT_E_POLICY
+ * for no method, another method or another header, with err naming it (a name
+ * that is not a token, or a long one, is not echoed); VT_E_FORMAT for a list
+ * with anything but names, commas and spaces; VT_E_LIMIT beyond
+ * VT_CORS_REQUEST_HEADERS_LEN_MAX bytes or VT_CORS_PREFIXED_MAX prefixed names.
  */
 VT_NODISCARD VT_API vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const char *headers,
                                                       vt_err *err);
+/*
+ * vt_cors_preflight_check, and on VT_OK the Access-Control-Allow-Headers value
+ * of the grant in allow_out (allow_len bytes, NUL-terminated): c->headers,
+ * then each prefixed name asked for, lowercase, once, in the order asked.
+ * VT_E_LIMIT when it does not fit (VT_CORS_ALLOW_HEADERS_LEN_MAX does for a
+ * c->headers of up to 900 bytes).  allow_out is "" on failure.
+ */
+VT_NODISCARD VT_API vt_status vt_cors_preflight_grant(char *allow_out, size_t allow_len, const vt_cors *c,
+                                                      const char *method, const char *headers, vt_err *err);
 /* Is req an OPTIONS request with an Access-Control-Request-Method header (a preflight, when it has an Origin)? */
 VT_API bool vt_cors_is_preflight(struct evhttp_request *req);
 /*

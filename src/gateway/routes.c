@@ -9,9 +9,11 @@
 /* CORS for the pages the Origin rule lets through (docs/gateway.md, "Browsers"): the front's
  * methods; the request headers it reads (a JSON or OHTTP body's Content-Type, MCP's protocol
  * version) and Authorization, which OpenAI clients always send and the gateway accepts and drops;
- * the reply headers a page needs: the receipt, the OHTTP key binding, Retry-After. */
+ * the reply headers a page needs: the receipt, the OHTTP key binding, Retry-After.  And the
+ * OpenAI SDKs' x-stainless-* telemetry, which they send by default: granted, dropped like every
+ * client header (OpenAI-Organization/-Project are not: a page setting them expects an effect). */
 const vt_cors gwp_cors = { "GET, POST", "authorization, content-type, mcp-protocol-version",
-                           "Veritee-Receipt, Veritee-Key-Binding, Retry-After" };
+                           "Veritee-Receipt, Veritee-Key-Binding, Retry-After", "x-stainless-" };
 
 /* A model id in /v1/models/{id}: 1-128 of [A-Za-z0-9._:-], not starting with
  * '.', so the upstream path can neither change directory nor carry escapes. */

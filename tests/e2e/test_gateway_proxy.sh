@@ -141,12 +141,19 @@ for o in https://evil.example null http://app.example.com http://localhost.evil.
   header_is Access-Control-Allow-Methods "" "preflight from $o grants no method"
 done
 header_is Vary Origin "a refused origin's answer varies with Origin"
-expect 0 "preflight asking for an SDK header" -- pre https://app.example.com POST "content-type, x-stainless-os"
+expect 0 "preflight asking for a look-alike of an SDK header" -- pre https://app.example.com POST "content-type, x-stainless-a!b"
 contains "HTTP/1.1 403" "a header the gateway does not read is refused"
 contains '"code":"preflight_not_allowed"' "its code"
-contains 'request header x-stainless-os is not allowed' "names the header"
+contains 'request header x-stainless-a!b is not allowed' "names the header"
 header_is Access-Control-Allow-Origin "" "nothing granted for an unknown header"
 header_is Access-Control-Allow-Headers "" "the request's headers are not echoed"
+expect 0 "preflight asking for OpenAI-Organization" -- pre https://app.example.com POST "content-type, openai-organization"
+contains 'request header openai-organization is not allowed' "OpenAI-Organization is not granted (the gateway ignores it)"
+expect 0 "preflight asking for the OpenAI SDK's headers" -- pre https://app.example.com POST \
+  "authorization,content-type,x-stainless-arch,x-stainless-lang,X-Stainless-OS,x-stainless-retry-count"
+contains "HTTP/1.1 204" "the SDK's x-stainless-* headers are granted"
+header_is Access-Control-Allow-Headers "authorization, content-type, mcp-protocol-version, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-retry-count" \
+  "the grant: the fixed names and the x-stainless-* names asked for"
 expect 0 "preflight asking for cookies" -- pre https://app.example.com POST "cookie"
 contains '"code":"preflight_not_allowed"' "cookie is not granted"
 for m in PUT DELETE PATCH; do

@@ -35,7 +35,8 @@ while IFS= read -r line; do
   code=$(curl -sS -o "$TMP/resp" -w '%{http_code}' --max-time 10 "$U$path?leak=marker.q$i@example.com" \
     -H 'Content-Type: application/json' -H "X-Leak: marker.h$i@example.com" \
     -H "Authorization: Bearer marker.a$i@example.com" -H "Cookie: s=marker.c$i@example.com" \
-    -H "OpenAI-Organization: marker.o$i@example.com" --data-binary @"$TMP/body")
+    -H "OpenAI-Organization: marker.o$i@example.com" -H "X-Stainless-OS: marker.s$i@example.com" \
+    --data-binary @"$TMP/body")
   if [ "$expect_" = redact ]; then
     want_fwd=$((want_fwd + 1))
     [ "$code" = 200 ] && ok=1 || ok=0

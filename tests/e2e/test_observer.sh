@@ -3,7 +3,8 @@
 # chromium driven headless by playwright-core (npm), against a verifier, a
 # gateway under the TDX simulator and the echo upstream started here.  Then
 # CORS in the same browser (observer/cors.mjs): a web app's page on another
-# origin chats through the gateway and reads its receipt, a page of an unlisted
+# origin chats through the gateway and reads its receipt (also through the
+# official OpenAI SDK, with its x-stainless-* headers), a page of an unlisted
 # site gets nothing.  Without chromium or the npm package (offline) the browser
 # half is skipped; the HTTP half (pages, headers, no inline script) always runs.
 . "$(dirname "$0")/lib.sh"
@@ -55,9 +56,9 @@ fi
 cache="${VERITEE_BUILD:-$TMP}/npm-observer"
 mkdir -p "$cache"
 cp "$HERE/observer/package.json" "$HERE/observer/observer.mjs" "$HERE/observer/cors.mjs" "$cache/"
-if [ ! -d "$cache/node_modules/playwright-core" ]; then
+if [ ! -d "$cache/node_modules/playwright-core" ] || [ ! -d "$cache/node_modules/openai" ]; then
   (cd "$cache" && timeout 120 npm install --no-audit --no-fund --silent >"$TMP/npm.log" 2>&1) ||
-    { echo "browser half skipped: npm install playwright-core failed (offline?)"; tail -5 "$TMP/npm.log"; finish; exit $?; }
+    { echo "browser half skipped: npm install playwright-core openai failed (offline?)"; tail -5 "$TMP/npm.log"; finish; exit $?; }
 fi
 shots="${VERITEE_SCREENSHOTS:-$TMP/shots}"
 mkdir -p "$shots"

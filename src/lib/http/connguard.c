@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -68,6 +69,7 @@
 #define WAIT_MS 200          /* at a cap, a new connection may wait this long for room or for its request */
 #define WAIT_MAX 1024        /* connections waiting so, per loop (less when descriptors are short) */
 #define WAIT_MIN 16
+#define EVICT_SCAN 16        /* waiting connections looked at to choose one to close (waiting_victim) */
 #define ACCEPT_BATCH 32      /* accepts before the loop serves its other connections (less for a small room) */
 #define FD_SPARE_MAX 256     /* descriptors kept for the rest of the process (store, logs, upstreams) */
 #define RESERVE 16           /* complete requests admitted beyond each cap when nothing can be evicted */
@@ -472,14 +474,58 @@ static int32_t oldest_idle(const struct gloop *L, const char *addr, int64_t now,
     return best;
 }
 
-/* The connection waiting longest for admission, other than skip, or -1 (the room is in
- * arrival order). */
-static int32_t oldest_waiting(const struct gloop *L, int32_t skip)
+/* Bytes a connection has sent that the loop has not parsed yet: what its
+ * bufferevent holds and what waits in its socket's receive queue (FIONREAD;
+ * for TLS, records not yet decrypted). */
+static size_t slot_unread(const struct slot *s)
 {
-    for (int32_t i = L->phead; i >= 0; i = L->slots[i].pnext)
-        if (i != skip && L->slots[i].addr[0] != '\0')
+    size_t n = evbuffer_get_length(bufferevent_get_input(s->bev));
+    evutil_socket_t fd = bufferevent_getfd(s->bev);
+    int queued = 0;
+
+    if (fd >= 0 && ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
+        n += (size_t)queued;
+    return n;
+}
+
+/*
+ * Which connection leaves the full waiting room: the one waiting longest that
+ * has nothing unread, else the one with the least unread (the oldest of
+ * those), or -1.  The room is in arrival order, and connections the loop has
+ * served since they arrived have had their bytes parsed: a connection with
+ * bytes unread is one whose request (a health check's, whole) came in while
+ * the loop was accepting, and it is the one most likely to be answered at
+ * once, so it is not the one to close.  Only the EVICT_SCAN oldest are looked
+ * at: this runs for every accept while the room is full (a flood), and each
+ * look is a system call, so the cost per accept stays fixed instead of growing
+ * with the room.  That is enough: a request sits unread only until the loop's
+ * next pass (after at most an accept batch), and to have it closed first an
+ * attacker needs every other one of the EVICT_SCAN oldest to have more bytes
+ * unread than that whole request at that moment.  A connection not yet set up
+ * (no address: accepted in this batch) is never chosen; one evhttp has freed
+ * already is, first.
+ */
+static int32_t waiting_victim(const struct gloop *L)
+{
+    int32_t best = -1;
+    size_t best_unread = SIZE_MAX;
+    unsigned looked = 0;
+
+    for (int32_t i = L->phead; i >= 0 && looked < EVICT_SCAN; i = L->slots[i].pnext, looked++) {
+        size_t n;
+        if (L->slots[i].addr[0] == '\0')
+            continue;
+        if (slot_evcon(&L->slots[i]) == NULL)
             return i;
-    return -1;
+        n = slot_unread(&L->slots[i]);
+        if (n == 0)
+            return i;
+        if (n < best_unread) {
+            best = i;
+            best_unread = n;
+        }
+    }
+    return best;
 }
 
 /* L_NONE admitted, else the L_* reason it was refused; extra: how far beyond
@@ -599,10 +645,11 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 
     if (bev == NULL)
         return NULL; /* evhttp tries itself and fails the same way: the connection is dropped */
-    /* The waiting room is full: its oldest leaves (the newest has had no time
-     * to send anything), so descriptors stay within the caps plus the room. */
+    /* The waiting room is full: one leaves (the newest has had no time to send
+     * anything), so descriptors stay within the caps plus the room; the oldest
+     * that sent nothing since the loop last read it (waiting_victim). */
     if (L->pending >= L->g->wait_max) {
-        int32_t old = oldest_waiting(L, -1);
+        int32_t old = waiting_victim(L);
         if (old >= 0) {
             note(L->g, L->slots[old].why, vt_time_mono_ms());
             slot_close(L, old, 503, "too_many_connections", "too many connections");

@@ -15,6 +15,16 @@
  *     request is echoed but its origin, already checked), and a browser may
  *     keep it VT_CORS_MAX_AGE seconds.  Anything else is refused with 403, so
  *     the page's developer sees which method or header in the answer's body.
+ *   - one exception, for a service that sets c->prefix (the gateway:
+ *     "x-stainless-", the telemetry the OpenAI SDKs send with every request
+ *     and a page cannot easily turn off): a header of that prefix is granted
+ *     too, though the service does not read it (the gateway forwards none of
+ *     a client's headers).  Its names cannot be listed ahead (each SDK
+ *     version may add one), so the grant adds the ones asked for, after the
+ *     fixed list: each checked first (the prefix, then 1 to
+ *     VT_CORS_PREFIXED_NAME_MAX bytes in all of letters, digits and '-', at
+ *     most VT_CORS_PREFIXED_MAX of them), written lowercase and once, so
+ *     nothing unchecked is echoed and the answer stays bounded.
  *   - an answer to any other request with an allowed Origin, errors and event
  *     streams included, carries Access-Control-Allow-Origin with that origin
  *     (never "*": the allow-list is the point), Vary: Origin (the answer
@@ -60,11 +70,53 @@ static bool in_list(const char *list, const char *name, size_t len, bool with_ca
     return false;
 }
 
-vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const char *headers, vt_err *err)
+/* Is name[0..len) a header c->prefix grants: the prefix (without case), then
+ * letters, digits and '-', VT_CORS_PREFIXED_NAME_MAX bytes at most in all? */
+static bool prefixed(const vt_cors *c, const char *name, size_t len)
+{
+    size_t plen = c->prefix != NULL ? strlen(c->prefix) : 0;
+
+    if (plen == 0 || len <= plen || len > VT_CORS_PREFIXED_NAME_MAX || strncasecmp(name, c->prefix, plen) != 0)
+        return false;
+    for (size_t i = plen; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* Appends ", " and name[0..len) in lowercase to the NUL-terminated out, unless
+ * it is there already.  false when out_len is too small. */
+static bool allow_add(char *out, size_t out_len, size_t fixed_len, const char *name, size_t len)
+{
+    size_t used = strlen(out);
+
+    if (in_list(out + fixed_len, name, len, false))
+        return true;
+    if (len + 3 > out_len - used) /* ", " and the NUL */
+        return false;
+    if (used > 0) {
+        out[used++] = ',';
+        out[used++] = ' ';
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)name[i];
+        out[used++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+    }
+    out[used] = '\0';
+    return true;
+}
+
+static vt_status grant(char *allow_out, size_t allow_len, const vt_cors *c, const char *method, const char *headers,
+                       vt_err *err)
 {
     vt_rd r;
-    size_t mlen, len;
+    size_t mlen, len, fixed_len;
+    unsigned extra = 0;
 
+    if (allow_len > 0)
+        allow_out[0] = '\0';
     if (method == NULL)
         return vt_err_set(err, VT_E_POLICY, "cors: a preflight without Access-Control-Request-Method");
     mlen = strlen(method);
@@ -72,6 +124,10 @@ vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const ch
         return vt_err_set(err, VT_E_POLICY, "cors: Access-Control-Request-Method is not a method");
     if (!in_list(c->methods, method, mlen, true))
         return vt_err_set(err, VT_E_POLICY, "cors: method %s is not allowed (only %s)", method, c->methods);
+    fixed_len = strlen(c->headers);
+    if (fixed_len >= allow_len)
+        return vt_err_set(err, VT_E_LIMIT, "cors: no room for Access-Control-Allow-Headers");
+    memcpy(allow_out, c->headers, fixed_len + 1);
     if (headers == NULL)
         return VT_OK;
     len = strlen(headers);
@@ -91,17 +147,44 @@ vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const ch
                               "names");
         if (n == 0) /* an empty element (RFC 9110 5.6.1) */
             continue;
-        if (!in_list(c->headers, (const char *)name, n, false)) {
-            if (n > NAME_SHOWN_MAX)
-                return vt_err_set(err, VT_E_POLICY, "cors: a %zu-byte request header is not allowed (only %s)", n,
-                                  c->headers);
-            return vt_err_set(err, VT_E_POLICY, "cors: request header %.*s is not allowed (only %s)", (int)n,
-                              (const char *)name, c->headers);
+        if (in_list(c->headers, (const char *)name, n, false))
+            continue;
+        if (prefixed(c, (const char *)name, n)) {
+            if (++extra > VT_CORS_PREFIXED_MAX)
+                return vt_err_set(err, VT_E_LIMIT, "cors: more than %d %s* request headers", VT_CORS_PREFIXED_MAX,
+                                  c->prefix);
+            if (!allow_add(allow_out, allow_len, fixed_len, (const char *)name, n))
+                return vt_err_set(err, VT_E_LIMIT, "cors: no room for Access-Control-Allow-Headers");
+            continue;
         }
+        if (n > NAME_SHOWN_MAX)
+            return vt_err_set(err, VT_E_POLICY, "cors: a %zu-byte request header is not allowed (only %s%s%s%s)", n,
+                              c->headers, c->prefix != NULL ? ", " : "", c->prefix != NULL ? c->prefix : "",
+                              c->prefix != NULL ? "*" : "");
+        return vt_err_set(err, VT_E_POLICY, "cors: request header %.*s is not allowed (only %s%s%s%s)", (int)n,
+                          (const char *)name, c->headers, c->prefix != NULL ? ", " : "",
+                          c->prefix != NULL ? c->prefix : "", c->prefix != NULL ? "*" : "");
     }
     if (!vt_rd_ok_and_empty(&r))
         return vt_err_set(err, VT_E_FORMAT, "cors: Access-Control-Request-Headers is not a list of header names");
     return VT_OK;
+}
+
+vt_status vt_cors_preflight_grant(char *allow_out, size_t allow_len, const vt_cors *c, const char *method,
+                                  const char *headers, vt_err *err)
+{
+    vt_status rc = grant(allow_out, allow_len, c, method, headers, err);
+
+    if (rc != VT_OK && allow_len > 0)
+        allow_out[0] = '\0';
+    return rc;
+}
+
+vt_status vt_cors_preflight_check(const vt_cors *c, const char *method, const char *headers, vt_err *err)
+{
+    char allow[VT_CORS_ALLOW_HEADERS_LEN_MAX];
+
+    return vt_cors_preflight_grant(allow, sizeof(allow), c, method, headers, err);
 }
 
 bool vt_cors_is_preflight(struct evhttp_request *req)
@@ -115,16 +198,17 @@ vt_status vt_cors_preflight(const vt_cors *c, struct evhttp_request *req, const 
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     const char *pna = evhttp_find_header(in, "Access-Control-Request-Private-Network");
+    char allow[VT_CORS_ALLOW_HEADERS_LEN_MAX];
     vt_status rc;
 
     evhttp_add_header(out, "Vary", "Origin");
-    rc = vt_cors_preflight_check(c, evhttp_find_header(in, "Access-Control-Request-Method"),
+    rc = vt_cors_preflight_grant(allow, sizeof(allow), c, evhttp_find_header(in, "Access-Control-Request-Method"),
                                  evhttp_find_header(in, "Access-Control-Request-Headers"), err);
     if (rc != VT_OK)
         return rc;
     evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
     evhttp_add_header(out, "Access-Control-Allow-Methods", c->methods);
-    evhttp_add_header(out, "Access-Control-Allow-Headers", c->headers);
+    evhttp_add_header(out, "Access-Control-Allow-Headers", allow);
     evhttp_add_header(out, "Access-Control-Max-Age", VT_CORS_MAX_AGE);
     /* A page of a public site calling a service on a private address (Private Network Access):
      * the operator allowed this origin, which is the consent the browser asks for. */

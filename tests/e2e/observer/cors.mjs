@@ -5,19 +5,41 @@
 //   http://evil.test:PAGE_PORT  listed nowhere
 // From each, the page's own script fetch()es a JSON chat through the gateway (a preflight first:
 // Content-Type application/json and Authorization), reads the answer and the exposed
-// Veritee-Receipt, streams a chat, and posts the receipt to the verifier.  The listed and the
-// loopback page must get everything; the other page nothing (fetch rejects, the model never runs).
+// Veritee-Receipt, streams a chat, and posts the receipt to the verifier; then it chats through
+// the official OpenAI SDK (npm "openai", its ES modules served from node_modules by the page's
+// own server) with the SDK's default headers (x-stainless-*, which the gateway grants and the
+// verifier does not).  The listed and the loopback page must get everything; the other page
+// nothing (fetch rejects, the model never runs).
 // Usage: node cors.mjs VERIFIER_URL GATEWAY_URL CHROMIUM PAGE_PORT
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const [verifier, gateway, exe, port] = process.argv.slice(2);
 const problems = [];
 const fail = (m) => { problems.push(m); console.log('FAIL: ' + m); };
+const openaiDir = fileURLToPath(new URL('./node_modules/openai', import.meta.url)); // npm install beside this file
 
+// The page, and the SDK's ES modules under /openai/ (its one bare import mapped: the browser shims).
 const server = http.createServer((req, res) => {
+  const u = new URL(req.url, 'http://x');
+  if (u.pathname.startsWith('/openai/')) {
+    const f = path.resolve(openaiDir, '.' + u.pathname.slice('/openai'.length));
+    if (!f.startsWith(openaiDir + path.sep) || !f.endsWith('.mjs') || !fs.existsSync(f)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+    res.end(fs.readFileSync(f));
+    return;
+  }
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-  res.end('<!doctype html><title>a web app</title><p>a web app in front of the gateway</p>');
+  res.end('<!doctype html><title>a web app</title><script type="importmap">' +
+          '{"imports":{"openai/_shims/auto/runtime":"/openai/_shims/auto/runtime.mjs"}}</script>' +
+          '<p>a web app in front of the gateway</p>');
 });
 await new Promise((ok, bad) => { server.once('error', bad); server.listen(Number(port), '127.0.0.1', ok); });
 
@@ -63,9 +85,21 @@ async function appFlow(page, gw, vf) {
         body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'plain' }] }) });
       return { status: r.status };
     });
-    await step('sdk', async () => { // a header the gateway does not read: the preflight is refused
+    await step('sdk', async () => { // the SDK's telemetry header: granted by the gateway ...
       const r = await fetch(gw + '/v1/models', { headers: { 'X-Stainless-OS': 'Linux' } });
       return { status: r.status };
+    });
+    await step('sdk_verifier', async () => { // ... not by the verifier, which keeps its fixed list
+      const r = await fetch(vf + '/healthz', { headers: { 'X-Stainless-OS': 'Linux' } });
+      return { status: r.status };
+    });
+    await step('openai', async () => { // the official SDK, its default headers
+      const { default: OpenAI } = await import('/openai/index.mjs');
+      const client = new OpenAI({ baseURL: gw + '/v1', apiKey: 'sk-from-the-page', dangerouslyAllowBrowser: true,
+                                  maxRetries: 0 });
+      const c = await client.chat.completions.create({ model: 'echo',
+        messages: [{ role: 'user', content: 'hello from the openai sdk' }] });
+      return { content: c.choices?.[0]?.message?.content };
     });
     if (out.chat?.receipt) {
       await step('verify', async () => {
@@ -107,7 +141,11 @@ try {
     if (o.error?.status !== 400 || o.error?.code !== 'invalid_model_id')
       fail(`${origin}: the gateway's error was not readable: ${JSON.stringify(o.error)}`);
     if (o.plain?.status !== 200) fail(`${origin}: a text/plain POST: ${JSON.stringify(o.plain)}`);
-    if (!o.sdk?.error) fail(`${origin}: a header the gateway does not read passed the preflight: ${JSON.stringify(o.sdk)}`);
+    if (o.sdk?.status !== 200) fail(`${origin}: X-Stainless-OS was not granted by the gateway: ${JSON.stringify(o.sdk)}`);
+    if (!o.sdk_verifier?.error)
+      fail(`${origin}: the verifier granted X-Stainless-OS: ${JSON.stringify(o.sdk_verifier)}`);
+    if (!String(o.openai?.content).includes('hello from the openai sdk'))
+      fail(`${origin}: the OpenAI SDK's chat: ${JSON.stringify(o.openai).slice(0, 300)}`);
     const v = o.verify || {};
     if (v.status !== 200 && v.status !== 201) fail(`${origin}: the verifier did not take the receipt: ${JSON.stringify(v)}`);
     if (!/^[0-9a-f]{16}$/.test(v.id || '')) fail(`${origin}: the page cannot read X-Request-Id: ${JSON.stringify(v)}`);
@@ -119,7 +157,7 @@ try {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`http://evil.test:${port}/`);
   const o = await appFlow(page, gateway, verifier);
-  for (const k of ['chat', 'stream', 'error', 'plain', 'sdk'])
+  for (const k of ['chat', 'stream', 'error', 'plain', 'sdk', 'openai'])
     if (!o[k]?.error) fail(`http://evil.test:${port}: ${k} was not refused: ${JSON.stringify(o[k]).slice(0, 300)}`);
   const vr = await page.evaluate(async (vf) => {
     try { const r = await fetch(vf + '/v1/passports'); return { status: r.status }; } catch (e) { return { error: String(e) }; }

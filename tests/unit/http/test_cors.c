@@ -13,8 +13,16 @@
 #include <event2/http_struct.h> /* the request's method, which evhttp sets only when it parses one */
 #include <event2/keyvalq_struct.h>
 
+/* The verifier's kind: a fixed list. */
 static const vt_cors policy = { "GET, POST", "authorization, content-type, mcp-protocol-version",
-                                "Veritee-Receipt, Retry-After" };
+                                "Veritee-Receipt, Retry-After", NULL };
+/* The gateway's kind: the OpenAI SDKs' x-stainless-* too. */
+static const vt_cors gw = { "GET, POST", "authorization, content-type, mcp-protocol-version",
+                            "Veritee-Receipt, Retry-After", "x-stainless-" };
+/* What openai 4.x sends from a browser (its preflight's list: lowercase, sorted). */
+#define SDK_HEADERS                                                                                            \
+    "authorization,content-type,x-stainless-arch,x-stainless-lang,x-stainless-os,x-stainless-package-version," \
+    "x-stainless-retry-count,x-stainless-runtime,x-stainless-runtime-version,x-stainless-timeout"
 
 static void granted(const char *method, const char *headers)
 {
@@ -262,6 +270,131 @@ static void test_http_cors__preflight_grant_headers(void **state)
     evhttp_request_free(req);
 }
 
+/* The gateway's grant: the fixed names, then exactly the x-stainless names asked for, checked,
+ * lowercase, each once; the request's other text is never echoed. */
+static void test_http_cors__sdk_headers_granted_on_the_gateway(void **state)
+{
+    char allow[VT_CORS_ALLOW_HEADERS_LEN_MAX];
+    struct evhttp_request *req;
+    const char *v;
+    vt_err e = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", SDK_HEADERS, &e), VT_OK);
+    assert_string_equal(allow, "authorization, content-type, mcp-protocol-version, x-stainless-arch, "
+                               "x-stainless-lang, x-stainless-os, x-stainless-package-version, "
+                               "x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, "
+                               "x-stainless-timeout");
+    /* case, spaces and a repeat: written lowercase, once, in the order asked */
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "GET",
+                                             " X-Stainless-OS ,content-type,,x-stainless-os,X-STAINLESS-helper-method",
+                                             &e),
+                     VT_OK);
+    assert_string_equal(allow, "authorization, content-type, mcp-protocol-version, x-stainless-os, "
+                               "x-stainless-helper-method");
+    /* nothing asked beyond the fixed list: the fixed list */
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", "content-type", &e), VT_OK);
+    assert_string_equal(allow, "authorization, content-type, mcp-protocol-version");
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", NULL, &e), VT_OK);
+    assert_string_equal(allow, "authorization, content-type, mcp-protocol-version");
+    /* the evhttp half */
+    req = preflight_req("http://127.0.0.1:5173", "POST", SDK_HEADERS);
+    assert_int_equal(vt_cors_preflight(&gw, req, "http://127.0.0.1:5173", &e), VT_OK);
+    assert_int_equal(count_out(req, "Access-Control-Allow-Headers", &v), 1);
+    assert_non_null(strstr(v, ", x-stainless-os, "));
+    assert_int_equal(strncmp(v, "authorization, content-type, mcp-protocol-version, x-stainless-arch", 67), 0);
+    assert_int_equal(count_out(req, "Access-Control-Allow-Origin", &v), 1);
+    assert_string_equal(v, "http://127.0.0.1:5173");
+    evhttp_request_free(req);
+}
+
+/* A name that only looks like the SDK's, too long a name, too many of them: refused, nothing
+ * granted; and the fixed list stays what it was for everything else. */
+static void test_http_cors__bad_sdk_headers_refused(void **state)
+{
+    static const char *const policy_refused[] = {
+        "x-stainless-",                      /* the prefix alone */
+        "x-stainless-os_name",               /* a token, but not letters, digits and '-' */
+        "x-stainless-a!b",                   /* likewise */
+        "x-stainless-a'b",                   /* likewise */
+        "x-stainlessos",                     /* not the prefix */
+        "y-stainless-os",                    /* nor this */
+        "xx-stainless-os",                   /* nor this */
+        "content-type, openai-organization", /* ignored by the gateway: not granted (docs/gateway.md) */
+        "openai-project",
+        "cookie, x-stainless-os",
+    };
+    char allow[VT_CORS_ALLOW_HEADERS_LEN_MAX], name[VT_CORS_PREFIXED_NAME_MAX + 2], list[512];
+    struct evhttp_request *req;
+    size_t used = 0;
+    vt_err e = { 0 };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(policy_refused) / sizeof(policy_refused[0]); i++) {
+        snprintf(allow, sizeof(allow), "stale");
+        if (vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", policy_refused[i], &e) != VT_E_POLICY)
+            fail_msg("[%s] not refused", policy_refused[i]);
+        assert_string_equal(allow, "");
+    }
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", "x-stainless-a!b", &e), VT_E_POLICY);
+    assert_string_equal(e.msg, "cors: request header x-stainless-a!b is not allowed (only authorization, "
+                               "content-type, mcp-protocol-version, x-stainless-*)");
+    /* malformed lists stay malformed */
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", "x-stainless-os;x", &e), VT_E_FORMAT);
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", "x-stainless-os\r\nx: 1", &e),
+                     VT_E_FORMAT);
+    /* at the name bound: granted; one byte more: refused, and not echoed */
+    memcpy(name, "x-stainless-", 12);
+    memset(name + 12, 'a', VT_CORS_PREFIXED_NAME_MAX - 12);
+    name[VT_CORS_PREFIXED_NAME_MAX] = '\0';
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", name, &e), VT_OK);
+    assert_non_null(strstr(allow, name));
+    name[VT_CORS_PREFIXED_NAME_MAX] = 'a';
+    name[VT_CORS_PREFIXED_NAME_MAX + 1] = '\0';
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", name, &e), VT_E_POLICY);
+    assert_null(strstr(e.msg, "aaaaaaaa"));
+    assert_string_equal(allow, "");
+    /* at the count bound: granted; one more: refused */
+    for (int i = 0; i < VT_CORS_PREFIXED_MAX; i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%sx-stainless-h%d", i > 0 ? "," : "", i);
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", list, &e), VT_OK);
+    assert_non_null(strstr(allow, ", x-stainless-h15"));
+    snprintf(list + used, sizeof(list) - used, ",x-stainless-h%d", VT_CORS_PREFIXED_MAX);
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", list, &e), VT_E_LIMIT);
+    assert_string_equal(allow, "");
+    /* repeats count too: the work is bounded by the elements, not the distinct names */
+    used = 0;
+    for (int i = 0; i <= VT_CORS_PREFIXED_MAX; i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%sx-stainless-os", i > 0 ? "," : "");
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &gw, "POST", list, &e), VT_E_LIMIT);
+    /* too small a buffer for the grant: refused, not cut */
+    assert_int_equal(vt_cors_preflight_grant(allow, 60, &gw, "POST", SDK_HEADERS, &e), VT_E_LIMIT);
+    assert_string_equal(allow, "");
+    assert_int_equal(vt_cors_preflight_grant(allow, 20, &gw, "POST", NULL, &e), VT_E_LIMIT);
+    /* the evhttp half: a refused one grants nothing */
+    req = preflight_req("https://app.example.com", "POST", "content-type, x-stainless-a!b");
+    assert_int_equal(vt_cors_preflight(&gw, req, "https://app.example.com", &e), VT_E_POLICY);
+    no_grant(req);
+    evhttp_request_free(req);
+}
+
+/* A service without a prefix (the verifier) keeps refusing the SDK's headers. */
+static void test_http_cors__sdk_headers_refused_without_prefix(void **state)
+{
+    char allow[VT_CORS_ALLOW_HEADERS_LEN_MAX];
+    struct evhttp_request *req;
+    vt_err e = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_cors_preflight_grant(allow, sizeof(allow), &policy, "POST", SDK_HEADERS, &e), VT_E_POLICY);
+    assert_string_equal(e.msg, "cors: request header x-stainless-arch is not allowed (only authorization, "
+                               "content-type, mcp-protocol-version)");
+    req = preflight_req("https://app.example.com", "POST", SDK_HEADERS);
+    assert_int_equal(vt_cors_preflight(&policy, req, "https://app.example.com", &e), VT_E_POLICY);
+    no_grant(req);
+    evhttp_request_free(req);
+}
+
 static void test_http_cors__is_preflight(void **state)
 {
     struct evhttp_request *req;
@@ -279,7 +412,7 @@ static void test_http_cors__is_preflight(void **state)
 
 static void test_http_cors__answer_headers(void **state)
 {
-    static const vt_cors quiet = { "GET", "authorization", NULL };
+    static const vt_cors quiet = { "GET", "authorization", NULL, NULL };
     struct evhttp_request *req = evhttp_request_new(NULL, NULL);
     struct evkeyvalq *out;
     const char *v;
@@ -313,6 +446,9 @@ int main(void)
         cmocka_unit_test(test_http_cors__every_truncation_of_a_granted_list),
         cmocka_unit_test(test_http_cors__granted_lists),
         cmocka_unit_test(test_http_cors__preflight_grant_headers),
+        cmocka_unit_test(test_http_cors__sdk_headers_granted_on_the_gateway),
+        cmocka_unit_test(test_http_cors__bad_sdk_headers_refused),
+        cmocka_unit_test(test_http_cors__sdk_headers_refused_without_prefix),
         cmocka_unit_test(test_http_cors__is_preflight),
         cmocka_unit_test(test_http_cors__answer_headers),
     };
