@@ -721,8 +721,25 @@ static sse_field *thinking_of(vt_audit_sse *s, const sse_field *f)
     return NULL;
 }
 
-/* Does v carry nothing of a reply: absent, null, or an object whose members are all null? */
-static bool empty_part(json_t *v)
+/* Is v hidden states a server sends after a choice's finish_reason: a list of at most
+ * SSE_MAX_HIDDEN_STATES numbers (SGLang's return_hidden_states, the last token's vector)? */
+static bool hidden_states_ok(const json_t *v)
+{
+    size_t i;
+    json_t *m;
+
+    if (!json_is_array(v) || json_array_size(v) > SSE_MAX_HIDDEN_STATES)
+        return false;
+    json_array_foreach(v, i, m) {
+        if (!json_is_number(m))
+            return false;
+    }
+    return true;
+}
+
+/* Does v carry nothing of a reply: absent, null, or an object whose members are all null, but, in a
+ * holder (a delta or a message), hidden states (hidden_states_ok)? */
+static bool empty_part(json_t *v, bool holder)
 {
     const char *key;
     json_t *m;
@@ -732,7 +749,7 @@ static bool empty_part(json_t *v)
     if (!json_is_object(v))
         return false;
     json_object_foreach(v, key, m) {
-        if (!json_is_null(m))
+        if (!json_is_null(m) && !(holder && strcmp(key, "hidden_states") == 0 && hidden_states_ok(m)))
             return false;
     }
     return true;
@@ -744,18 +761,47 @@ static bool empty_part(json_t *v)
  * call of any index, function or custom, a call's name alone, a role, a member no one has
  * invented yet), its text and its logprobs are refused, in this event, which is not sent; a piece
  * there would be audited and sent after the client's program took the choice as complete.  What
- * servers send after it passes: an empty delta ({}, null members), the finish_reason again, the
- * usage-only last chunk (no choice at all), members that write no reply (an annotation such as
- * content_filter_results), audited where they are like the rest of the event.
+ * servers send after it passes: an empty delta or message ({}, null members; whatever holder the
+ * choice streamed in: it adds no text, so no holder layout is kept after the finish), the
+ * finish_reason again, the usage-only last chunk (no choice at all), members that write no reply
+ * (an annotation such as content_filter_results), audited where they are like the rest of the
+ * event, and hidden states: a list of numbers, which writes no text, in the delta or message
+ * (SGLang's chat) or in the choice beside an empty text (SGLang's completions).  Hidden states that
+ * are anything else (strings, lists, objects: text a client may read) are refused.
  */
 static vt_status after_finish(json_t *ch, int idx, vt_err *err)
 {
     static const char *const reply[] = { "delta", "message", "text", "logprobs" };
+    json_t *hs = json_object_get(ch, "hidden_states"), *text = json_object_get(ch, "text");
+    bool hidden = hs != NULL && !json_is_null(hs);
 
-    for (size_t i = 0; i < sizeof(reply) / sizeof(reply[0]); i++)
-        if (!empty_part(json_object_get(ch, reply[i])))
+    if (hidden && !hidden_states_ok(hs))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams hidden_states after its finish_reason that "
+                          "are not a list of at most %d numbers", idx, SSE_MAX_HIDDEN_STATES);
+    for (size_t i = 0; i < sizeof(reply) / sizeof(reply[0]); i++) {
+        json_t *v = json_object_get(ch, reply[i]);
+        if (v == text && hidden && json_is_string(v) && json_string_length(v) == 0)
+            continue; /* a completion's hidden states: the text beside them is "" */
+        if (!empty_part(v, i < 2))
             return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams more of its %s after its finish_reason",
                               idx, reply[i]);
+    }
+    return VT_OK;
+}
+
+/*
+ * A choice's finish_reason is a string (it finishes the choice: "" too), null or absent (it goes
+ * on).  Any other value (a number, a boolean, an object, a list: a buggy server) is refused, the
+ * event not sent: clients disagree on whether it ends the choice (a test `!= null` ends it at 0 or
+ * false, a truthy test does not), and the rule that nothing of a choice follows its end, held text
+ * released there and more refused, needs the end where every client sees it.
+ */
+static vt_status finish_reason_ok(const json_t *ch, int idx, vt_err *err)
+{
+    const json_t *fr = json_object_get(ch, "finish_reason");
+
+    if (fr != NULL && !json_is_null(fr) && !json_is_string(fr))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d's finish_reason is neither a string nor null", idx);
     return VT_OK;
 }
 
@@ -1267,8 +1313,13 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
             rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d is twice in one stream event", idx[i]);
         if (rc == VT_OK)
             seen[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
-        if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
+        if (rc == VT_OK)
+            rc = finish_reason_ok(ch, idx[i], err);
+        /* Finished: nothing in it to take (after_finish), and no layout kept (what comes writes no text). */
+        if (rc == VT_OK && vt__sse_choice_finished(s, idx[i])) {
             rc = after_finish(ch, idx[i], err);
+            continue;
+        }
         if (rc == VT_OK)
             rc = holder_layout(s, ch, idx[i], err);
         if (rc == VT_OK)

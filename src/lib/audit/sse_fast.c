@@ -69,8 +69,8 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
                 return false; /* refused by response.c, with its message */
             idx = (int)v->ival;
         } else if (vt__jt_key_is(l, k, "finish_reason")) {
-            if (v->kind == VT_JT_STR)
-                return false; /* it releases the held-back text into this event */
+            if (v->kind != VT_JT_NULL)
+                return false; /* it releases the held-back text into this event, or is refused */
         } else if (vt__jt_key_is(l, k, "message")) {
             return false;
         } else if (vt__jt_key_is(l, k, "text")) {

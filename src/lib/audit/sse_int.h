@@ -8,6 +8,9 @@
 
 #define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
 #define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
+/* Numbers in a choice's hidden_states after its finish_reason (SGLang's return_hidden_states: the
+ * last token's vector, a few thousand wide; response.c, after_finish). */
+#define SSE_MAX_HIDDEN_STATES 65536
 /* Tool-call arguments and custom input held at once in one stream, all calls together: no more
  * than one whole body may be, so streaming a reply does not change what can be audited
  * (docs/auditors.md). */

@@ -840,6 +840,237 @@ static void test_audit_response__stream_holder_layout_sticks(void **state)
 }
 
 /*
+ * A choice streamed in message chunks (L_MESSAGE: a message alone; or a message beside a delta),
+ * then an empty delta after its finish_reason, as llama.cpp ends a delta stream: the empty delta
+ * adds no text, and passed after a delta stream but was refused here as a switch of holders.  It
+ * passes now, as do an empty message and both empty; anything after the finish that is not empty
+ * (text, an empty string, a role, a member holding an empty object, a holder that is not an
+ * object) is still refused, whichever holder carries it.  Both roads.
+ */
+static void test_audit_response__stream_message_layout_empty_trailer(void **state)
+{
+#define AFTER(choice) CHUNK("\"choices\":[{\"index\":0," choice "}]")
+#define M(text) AFTER("\"message\":{\"content\":\"" text "\"}")
+#define B(text) AFTER("\"delta\":{\"content\":\"" text "\"},\"message\":{\"content\":\"" text "\"}")
+    static const char *const heads[][3] = {
+        { M("mail leak.marker@exa"), M("mple.com now"), AFTER("\"message\":{\"content\":\"\"},\"finish_reason\":\"stop\"") },
+        { M("mail leak.marker@exa"), M("mple.com now"), AFTER("\"finish_reason\":\"stop\"") },
+        { B("mail leak.marker@exa"), B("mple.com now"),
+          AFTER("\"delta\":{\"content\":\"\"},\"message\":{\"content\":\"\"},\"finish_reason\":\"stop\"") },
+    };
+    static const char *const trailers[] = {
+        AFTER("\"delta\":{}"),
+        AFTER("\"delta\":{},\"finish_reason\":\"stop\""),
+        AFTER("\"delta\":{\"content\":null,\"role\":null}"),
+        AFTER("\"message\":{}"),
+        AFTER("\"delta\":{},\"message\":{}"),
+        AFTER("\"delta\":null,\"message\":{\"content\":null}"),
+    };
+    static const char *const late[] = {
+        AFTER("\"delta\":{\"content\":\"late\"}"),
+        AFTER("\"delta\":{\"content\":\"\"}"),
+        AFTER("\"delta\":{\"role\":\"assistant\"}"),
+        AFTER("\"delta\":{\"late\":{}}"),
+        AFTER("\"delta\":[]"),
+        AFTER("\"delta\":\"late\""),
+        AFTER("\"delta\":{},\"message\":{\"content\":\"late\"}"),
+        AFTER("\"message\":{\"content\":\"late\"}"),
+    };
+    fixture *f = *state;
+
+    for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+        for (size_t i = 0; i < sizeof(trailers) / sizeof(trailers[0]); i++) {
+            const char *ev[5] = { heads[h][0], heads[h][1], heads[h][2], trailers[i], CHUNK("\"choices\":[]") };
+            sse_run r;
+            char *got;
+            sse_events(f, &r, ev, 5, true);
+            if (r.last != VT_OK)
+                fail_msg("head %zu, trailer %zu: %s (%s)", h, i, vt_status_str(r.last), r.err.msg);
+            got = client_text(&r, 0, "message", "content");
+            assert_string_equal(got, "mail [EMAIL_1] now");
+            free(got);
+            assert_null(strstr((char *)r.all.data, "example.com"));
+            assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ev, 5, NULL);
+        }
+        for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+            const char *ev[4] = { heads[h][0], heads[h][1], heads[h][2], late[i] };
+            sse_run r;
+            sse_events(f, &r, ev, 4, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("head %zu, late %zu: %s", h, i, vt_status_str(r.last));
+            assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+            assert_null(strstr((char *)r.all.data, "late"));
+            assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ev, 4, NULL);
+        }
+    }
+#undef M
+#undef B
+}
+
+/*
+ * A finish_reason that is neither a string nor null (a number, a boolean, an object, a list: a
+ * buggy server) did not finish the choice, so text after it was audited and sent as more of the
+ * choice, though a client testing `finish_reason != null` (or a truthy one) had taken the choice as
+ * complete there, and clients disagree on which of 0, false, "", {} end it.  Such an event is
+ * refused now, before anything of it is sent, on both roads; null goes on, and any string (the
+ * empty one too) finishes the choice.
+ */
+static void test_audit_response__stream_finish_reason_not_a_string(void **state)
+{
+#define FR(v) AFTER("\"delta\":{\"content\":\"mail leak.mar\"},\"finish_reason\":" v)
+    static const char *const odd[] = {
+        FR("1"), FR("0"), FR("1.5"), FR("true"), FR("false"), FR("{}"), FR("{\"type\":\"stop\"}"), FR("[\"stop\"]"),
+        FR("[]"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        const char *ev[3] = { AFTER("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), odd[i],
+                              AFTER("\"delta\":{\"content\":\"ker@example.com late\"}") };
+        sse_run r;
+        sse_events(f, &r, ev, 3, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "finish_reason"));
+        assert_null(strstr((char *)r.all.data, "leak.mar"));
+        assert_null(strstr((char *)r.all.data, "late"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+    /* The empty string finishes the choice: more after it is refused. */
+    {
+        const char *ev[2] = { FR("\"\""), AFTER("\"delta\":{\"content\":\"late\"}") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+    /* null goes on. */
+    {
+        const char *ev[3] = { FR("null"), AFTER("\"delta\":{\"content\":\"ker@example.com now\"},\"finish_reason\":null"),
+                              AFTER("\"delta\":{},\"finish_reason\":\"stop\"") };
+        sse_run r;
+        char *got;
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_OK);
+        got = client_text(&r, 0, "delta", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 3, NULL), 2);
+    }
+#undef FR
+}
+
+/*
+ * SGLang's return_hidden_states: after a choice's finish_reason, one more chunk per choice with the
+ * last token's hidden states, a list of numbers, in the delta (chat, the other members null) or in
+ * the choice beside an empty text (completions).  It was refused as more of the reply; numbers
+ * write no text, so it passes now, sent as it came.  Anything else there (a string, a list of
+ * strings or of lists, an object, more than SSE_MAX_HIDDEN_STATES numbers, a text that is not
+ * empty beside it, an empty text without it, text beside it in the delta) is refused.
+ */
+static void test_audit_response__stream_hidden_states_after_finish(void **state)
+{
+#define HS_CHAT(hs) AFTER("\"delta\":{\"role\":null,\"content\":null,\"reasoning_content\":null,\"tool_calls\":null," \
+                          "\"hidden_states\":" hs "},\"logprobs\":null,\"finish_reason\":null,\"matched_stop\":null")
+#define HS_TEXT(text, hs) AFTER("\"text\":\"" text "\",\"logprobs\":null,\"finish_reason\":null,\"matched_stop\":null," \
+                                "\"hidden_states\":" hs)
+#define DL(text) AFTER("\"delta\":{\"content\":\"" text "\"}")
+#define TX(text, fin) AFTER("\"text\":\"" text "\",\"finish_reason\":" fin)
+    static const char *const chat[][6] = {
+        { AFTER("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), DL("mail leak.marker@exa"), DL("mple.com now"),
+          AFTER("\"delta\":{},\"finish_reason\":\"stop\""), HS_CHAT("[0.125,-2.5e-3,3,100]"),
+          CHUNK("\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":3,\"total_tokens\":4}") },
+        { AFTER("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), DL("mail leak.marker@exa"), DL("mple.com now"),
+          AFTER("\"delta\":{},\"finish_reason\":\"length\""), HS_CHAT("[]"), AFTER("\"delta\":{\"hidden_states\":[1]}") },
+    };
+    static const char *const completion[4] = {
+        TX("mail leak.marker@exa", "null"), TX("mple.com now", "\"length\""), HS_TEXT("", "[1.5,2]"),
+        AFTER("\"text\":null,\"hidden_states\":[]"),
+    };
+    static const char *const bad[] = {
+        HS_CHAT("[\"late\"]"), HS_CHAT("[1,\"late\"]"), HS_CHAT("[[1,2]]"), HS_CHAT("[true]"), HS_CHAT("[null]"),
+        HS_CHAT("{\"late\":1}"), HS_CHAT("\"late\""), HS_CHAT("1"),
+        AFTER("\"delta\":{\"content\":\"late\",\"hidden_states\":[1]}"),
+        AFTER("\"message\":{\"content\":\"late\",\"hidden_states\":[1]}"),
+        HS_TEXT("late", "[1]"), HS_TEXT("", "[\"late\"]"), HS_TEXT("", "{\"late\":[1]}"), HS_TEXT("", "[[1]]"),
+        AFTER("\"text\":\"\""), AFTER("\"text\":\"\",\"hidden_states\":null"),
+        AFTER("\"delta\":{\"hidden_states\":[1]},\"text\":\"\""),
+    };
+    fixture *f = *state;
+    sse_run r;
+    char *got;
+
+    for (size_t i = 0; i < sizeof(chat) / sizeof(chat[0]); i++) {
+        sse_events(f, &r, chat[i], 6, true);
+        if (r.last != VT_OK)
+            fail_msg("chat %zu: %s (%s)", i, vt_status_str(r.last), r.err.msg);
+        got = client_text(&r, 0, "delta", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+        assert_non_null(strstr((char *)r.all.data, "\"hidden_states\":["));
+        assert_null(strstr((char *)r.all.data, "example.com"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, chat[i], 6, NULL);
+    }
+    sse_events(f, &r, completion, 4, true);
+    if (r.last != VT_OK)
+        fail_msg("completion: %s (%s)", vt_status_str(r.last), r.err.msg);
+    got = client_text(&r, 0, NULL, "text");
+    assert_string_equal(got, "mail [EMAIL_1] now");
+    free(got);
+    assert_non_null(strstr((char *)r.all.data, "\"hidden_states\":[1.5,2"));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, completion, 4, NULL);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (int c = 0; c < 2; c++) {
+            const char *ev[4] = { c == 0 ? DL("mail leak.marker@exa") : TX("mail leak.marker@exa", "null"),
+                                  c == 0 ? AFTER("\"delta\":{\"content\":\"mple.com now\"},\"finish_reason\":\"stop\"")
+                                         : TX("mple.com now", "\"stop\""),
+                                  bad[i], CHUNK("\"choices\":[]") };
+            sse_events(f, &r, ev, 4, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("bad %zu (%s): %s", i, c == 0 ? "chat" : "completion", vt_status_str(r.last));
+            assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+            assert_null(strstr((char *)r.all.data, "late"));
+            assert_null(strstr((char *)r.all.data, "hidden_states"));
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ev, 4, NULL);
+        }
+    }
+    /* Bounded: SSE_MAX_HIDDEN_STATES numbers pass, one more is refused. */
+    for (size_t extra = 0; extra < 2; extra++) {
+        static const char head[] = "{\"choices\":[{\"index\":0,\"delta\":{\"hidden_states\":[";
+        vt_buf big = { 0 };
+        const char *ev[3] = { DL("mail"), AFTER("\"delta\":{},\"finish_reason\":\"stop\""), NULL };
+        assert_int_equal(vt_buf_append(&big, head, strlen(head), NULL), VT_OK);
+        for (size_t k = 0; k < SSE_MAX_HIDDEN_STATES + extra; k++)
+            assert_int_equal(vt_buf_append(&big, k == 0 ? "0" : ",0", k == 0 ? 1 : 2, NULL), VT_OK);
+        assert_int_equal(vt_buf_append(&big, "]}}]}", 5, NULL), VT_OK);
+        assert_int_equal(vt_buf_terminate(&big, NULL), VT_OK);
+        ev[2] = (const char *)big.data;
+        sse_events(f, &r, ev, 3, true);
+        if (r.last != (extra == 0 ? VT_OK : VT_E_FORMAT))
+            fail_msg("%zu numbers: %s (%s)", (size_t)SSE_MAX_HIDDEN_STATES + extra, vt_status_str(r.last), r.err.msg);
+        vt_buf_free(&r.all);
+        vt_buf_free(&big);
+    }
+#undef HS_CHAT
+#undef HS_TEXT
+#undef DL
+#undef TX
+#undef AFTER
+}
+
+/*
  * A streamed text field that is neither a string, nor null, nor a list of parts (an object, a
  * number), or a list with something in it that is not a part (an object with a string "type"), or
  * a text part without a string text, or a thinking part without a list of parts: how a client
@@ -2361,6 +2592,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_trailers_after_finish_reason, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_message_layout_empty_trailer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_finish_reason_not_a_string, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_hidden_states_after_finish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escaped_email_split, setup, teardown),
         cmocka_unit_test(test_audit_response__stream_tool_args_card_newlines_split),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escape_cut_between_events, setup,
