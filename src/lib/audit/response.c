@@ -624,14 +624,58 @@ static vt_status take_part(taken *t, size_t *nt, json_t *list, size_t at, sse_fi
     return VT_OK;
 }
 
+/* Is type one of the parts Mistral's API documents (its ContentChunk) but text and thinking? */
+static bool part_known(const char *type)
+{
+    static const char *const known[] = { "image_url", "document_url", "reference", "file", "input_audio" };
+
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(type, known[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Does v hold a string anywhere (an object's keys aside), but a part's own "type" (top)? */
+static bool holds_string(json_t *v, bool top, int depth)
+{
+    const char *key;
+    json_t *m;
+    size_t i;
+
+    if (json_is_string(v) || depth > MAX_DEPTH)
+        return true;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m) {
+            if (!(top && strcmp(key, "type") == 0) && holds_string(m, false, depth + 1))
+                return true;
+        }
+    }
+    json_array_foreach(v, i, m) {
+        if (holds_string(m, false, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+/* A part of a type that is neither text, thinking nor known (part_known): refused when it holds a
+ * string, since how a client reads it (joined with the text, per type, by place) is unknown. */
+static vt_status part_other(json_t *part, const char *type, int choice, const char *key, vt_err *err)
+{
+    if (!part_known(type) && holds_string(part, true, 0))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a part of its %s of a type not known that "
+                          "holds a string", choice, key);
+    return VT_OK;
+}
+
 /*
- * A text field written as a list of parts (Mistral's API; docs/auditors.md, "Text written as
- * parts"): each text part's text is a piece of the field, fed to the scanner the string form
- * feeds, and the text parts inside a thinking part are pieces of the field's reasoning
- * (SSE_THINKING), in the order they come.  Other parts (an image_url, a reference, a type no one
- * has invented yet) stay where they are and are audited with the rest of the event as a whole
- * body's are, their strings joined across events by place (join_walk).  Anything that is not a
- * part, a text part without a string text and a thinking part without a list are refused.
+ * A text field written as a list of parts (Mistral's API, for content only; docs/auditors.md,
+ * "Text written as parts"): each text part's text is a piece of the field, fed to the scanner the
+ * string form feeds, and the text parts inside a thinking part are pieces of the field's reasoning
+ * (SSE_THINKING), in the order they come.  The other parts Mistral documents (an image_url, a
+ * reference, ...) stay where they are and are audited with the rest of the event as a whole body's
+ * are, their strings joined across events per type (join_parts_walk).  Anything that is not a
+ * part, a text part without a string text, a thinking part without a list and a part of another
+ * type holding a string are refused.
  */
 static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list, const char *key, int choice,
                             int kind, size_t pos, const char *holder, vt_err *err)
@@ -647,7 +691,9 @@ static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list,
                             "with a string type", choice, key);
         } else if (strcmp(type, "text") == 0) {
             rc = take_part(t, nt, list, i, f, pos, holder, key, err);
-        } else if (strcmp(type, "thinking") == 0) {
+        } else if (strcmp(type, "thinking") != 0) {
+            rc = part_other(part, type, choice, key, err);
+        } else {
             if (!json_is_array(inner))
                 rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a thinking part of its %s without a "
                                 "list of parts", choice, key);
@@ -660,6 +706,8 @@ static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list,
                                     "object with a string type", choice, key);
                 else if (strcmp(it, "text") == 0)
                     rc = take_part(t, nt, inner, k, th, pos, holder, key, err);
+                else
+                    rc = part_other(json_array_get(inner, k), it, choice, key, err);
             }
         }
     }
@@ -673,8 +721,12 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     sse_field *f = NULL;
     vt_status rc;
 
-    if (json_is_array(v) && !held_whole(kind))
+    /* Parts are Mistral's form of content only: no server streams another text field as a list. */
+    if (json_is_array(v) && kind == F_CONTENT)
         return take_parts(t, nt, s, v, key, choice, kind, pos, holder, err);
+    if (json_is_array(v) && !held_whole(kind))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as a list of parts, which only "
+                          "content may be", choice, key);
     /* Text written as an object, a number or a boolean: how a client would join it is unknown. */
     if (v != NULL && !json_is_string(v) && !json_is_null(v) && !held_whole(kind))
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as something other than a string, "
@@ -1162,6 +1214,53 @@ static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, cons
     return rc;
 }
 
+static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, vt_err *err);
+
+/*
+ * The strings of a content list's parts at path (a text part's text was taken out: ""), joined
+ * across events per type ("<path>/@image_url/image_url/url"), as a client that gathers a type's
+ * parts reads them, not by their place in the list, which moves from event to event; a thinking
+ * part's list likewise.  take_parts refused what is not a part, and a part of a type not known that
+ * holds a string.
+ */
+static vt_status join_parts_walk(vt_audit_sse *s, json_t *list, char *path, size_t plen, int depth, vt_err *err)
+{
+    const char *key;
+    json_t *part, *m;
+    vt_status rc = VT_OK;
+    size_t i;
+
+    if (depth > MAX_DEPTH)
+        return vt_err_set(err, VT_E_LIMIT, "audit: response nests deeper than %d", MAX_DEPTH);
+    json_array_foreach(list, i, part) {
+        const char *type = part_type(part);
+        size_t tl = type != NULL ? strlen(type) : 0, tlen = plen + 2 + tl;
+        if (type == NULL)
+            continue;
+        if (tlen >= SSE_MAX_PATH)
+            return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+        memcpy(path + plen, "/@", 2);
+        memcpy(path + plen + 2, type, tl);
+        json_object_foreach(part, key, m) {
+            size_t klen = strlen(key);
+            if (strcmp(key, "index") == 0 || strcmp(key, "type") == 0 || json_is_null(m) || json_is_number(m) ||
+                json_is_boolean(m))
+                continue;
+            if (tlen + 1 + klen >= SSE_MAX_PATH)
+                return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+            path[tlen] = '/';
+            memcpy(path + tlen + 1, key, klen);
+            if (strcmp(type, "thinking") == 0 && strcmp(key, "thinking") == 0 && json_is_array(m))
+                rc = join_parts_walk(s, m, path, tlen + 1 + klen, depth + 2, err);
+            else
+                rc = join_walk(s, m, path, tlen + 1 + klen, depth + 2, err);
+            if (rc != VT_OK)
+                return rc;
+        }
+    }
+    return rc;
+}
+
 /*
  * The strings of v (a choice's delta or message, or a value in it) at path, as the OpenAI SDKs
  * join them across events: an object's members by key, but "index" and "type", which replace; a
@@ -1188,7 +1287,10 @@ static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, 
                 return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
             path[plen] = '/';
             memcpy(path + plen + 1, key, klen);
-            rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+            if (depth == 2 && strcmp(key, "content") == 0 && json_is_array(m)) /* a delta's or message's */
+                rc = join_parts_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+            else
+                rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
             if (rc != VT_OK)
                 return rc;
         }

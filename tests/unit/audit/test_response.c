@@ -1345,6 +1345,128 @@ static void test_audit_response__stream_parts_not_text(void **state)
     }
 }
 
+/*
+ * A part of a type not known (one no server documents) holding a string: the strings of such
+ * parts were joined across events by their position in the list, so an address split between two
+ * events' unknown parts at different positions, or in an unknown part beside the answer's text
+ * (which a client joining every "text" of the list reads side by side), reached the client.  How
+ * a client reads an unknown part is unknown: it is refused now, on both roads, in content and in a
+ * thinking part; one holding no string (numbers, as a reference's ids) passes.
+ */
+static void test_audit_response__stream_parts_unknown_type(void **state)
+{
+#define NOTE(s) "{\"type\":\"x_note\",\"text\":\"" s "\"}"
+    static const char *const bad[][2] = {
+        { PARTS("delta", TXT("see") "," NOTE("mail leak.marker@exa")), PARTS("delta", NOTE("mple.com")) },
+        { PARTS("delta", TXT("mail leak.marker@exa") "," NOTE("mple.com")), STOP },
+        { PARTS("delta", "{\"type\":\"x_note\",\"note\":{\"body\":\"mail leak.marker@exa\"}}"), STOP },
+        { PARTS("delta", "{\"type\":\"x_note\",\"lines\":[\"mail leak.marker@exa\"]}"), STOP },
+        { PARTS("delta", "{\"type\":\"thinking\",\"thinking\":[" NOTE("mail leak.marker@exa") "]}"), STOP },
+        { PARTS("message", TXT("see") "," NOTE("mail leak.marker@exa")), STOP },
+    };
+    static const char *const ok[] = {
+        PARTS("delta", TXT("mail leak.marker@exa") ",{\"type\":\"x_meta\",\"ids\":[1,2],\"score\":0.5,\"on\":true}"),
+        PARTS("delta", TXT("mple.com now") ",{\"type\":\"thinking\",\"thinking\":[{\"type\":\"x_meta\",\"n\":null}]}"),
+        STOP,
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sse_events(f, &r, bad[i], 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "type"));
+        assert_null(strstr((char *)r.all.data, "leak.marker"));
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, bad[i], 2, NULL);
+    }
+    sse_events(f, &r, ok, 3, true);
+    if (r.last != VT_OK)
+        fail_msg("%s (%s)", vt_status_str(r.last), r.err.msg);
+    assert_non_null(strstr((char *)r.all.data, "\"ids\":[1,2]"));
+    {
+        char *got = parts_view(&r, "delta", "content", 0);
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+    }
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ok, 3, NULL);
+#undef NOTE
+}
+
+/*
+ * The strings of parts of a known type that is not text (Mistral's image_url, document_url, file,
+ * input_audio) are joined across events per type, as a client that gathers a type's parts reads
+ * them, not by their position in the list: an address split between two events' image_url parts
+ * at different positions was checked at two places, each clean, and passed.  Refused now, on both
+ * roads; parts of two types, or at the same place, as before.
+ */
+static void test_audit_response__stream_parts_joined_per_type(void **state)
+{
+#define IMG(u) "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" u "\"}}"
+#define DOC(u) "{\"type\":\"document_url\",\"document_url\":\"" u "\"}"
+    static const char *const bad[][3] = {
+        { PARTS("delta", TXT("see") "," IMG("mail leak.marker@exa")), PARTS("delta", IMG("mple.com")), STOP },
+        { PARTS("delta", IMG("mail leak.marker@exa")), PARTS("delta", TXT("see") "," IMG("mple.com")), STOP },
+        { PARTS("delta", DOC("mail leak.marker@exa") "," DOC("mple.com")), STOP, STOP },
+        { PARTS("delta", DOC("mail leak.marker@exa") "," IMG("x")), PARTS("delta", DOC("mple.com")), STOP },
+    };
+    static const char *const ok[] = {
+        PARTS("delta", TXT("see") "," IMG("mail leak.marker@exa")), PARTS("delta", DOC("mple.com") "," IMG(" now")),
+        STOP,
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sse_events(f, &r, bad[i], 3, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, bad[i], 3, NULL);
+    }
+    sse_events(f, &r, ok, 3, true);
+    if (r.last != VT_OK)
+        fail_msg("%s (%s)", vt_status_str(r.last), r.err.msg);
+    assert_non_null(strstr((char *)r.all.data, "\"document_url\":\"mple.com\""));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ok, 3, NULL);
+#undef IMG
+#undef DOC
+}
+
+/*
+ * Parts are Mistral's form of content; no server streams refusal, reasoning_content, reasoning or
+ * a completion's text as a list.  A list there is refused now, on both roads (it was fed as parts).
+ */
+static void test_audit_response__stream_parts_only_in_content(void **state)
+{
+    static const char *const bad[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"refusal\":[" TXT("no") "]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":[" TXT("hm") "]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"message\":{\"reasoning\":[" TXT("hm") "]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"text\":[" TXT("hi") "]}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":[]}}]"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *ev[2] = { bad[i], STOP };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "list"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+}
+
 /* What the OpenAI SDKs' stream helpers build of a delta (openai-python's accumulate_delta): every
  * string is joined with the earlier ones at its place, but "index" and "type"; objects are merged;
  * lists of objects are merged by their "index". */
@@ -2585,6 +2707,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_thinking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_not_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_unknown_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined_per_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_only_in_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
                                         teardown),
