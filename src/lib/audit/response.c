@@ -219,6 +219,49 @@ static const char *part_type(const json_t *part)
     return json_string_value(json_object_get(part, "type"));
 }
 
+/* Is type one of the parts Mistral's API documents (its ContentChunk) but text and thinking? */
+static bool part_known(const char *type)
+{
+    static const char *const known[] = { "image_url", "document_url", "reference", "file", "input_audio" };
+
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(type, known[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Does v hold a string anywhere (an object's keys aside), but a part's own "type" (top)? */
+static bool holds_string(json_t *v, bool top, int depth)
+{
+    const char *key;
+    json_t *m;
+    size_t i;
+
+    if (json_is_string(v) || depth > MAX_DEPTH)
+        return true;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m) {
+            if (!(top && strcmp(key, "type") == 0) && holds_string(m, false, depth + 1))
+                return true;
+        }
+    }
+    json_array_foreach(v, i, m) {
+        if (holds_string(m, false, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+/* A part of a type that is neither text, thinking nor known (part_known): refused when it holds a
+ * string, since how a client reads it (joined with the text, per type, by place) is unknown. */
+static vt_status part_unknown(json_t *part, const char *type, int choice, const char *key, vt_err *err)
+{
+    if (!part_known(type) && holds_string(part, true, 0))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d's %s holds a part of a type not known that holds a "
+                          "string", choice, key);
+    return VT_OK;
+}
+
 /* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
 static vt_status count_found(vt_audit_ctx *x, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
 {
@@ -261,7 +304,8 @@ static vt_status view_add(vt_audit_ctx *x, vt_buf *view, uint32_t *alone, int a,
  * model's thinking parts holding text parts before them), audited in place like every string:
  * a client joins the text parts' text (the answer), the thinking parts' text parts (the
  * reasoning), or both in order, and reads side by side what was scanned apart.  A finding that
- * only a joined view shows cannot be redacted in the parts, and fails the body.
+ * only a joined view shows cannot be redacted in the parts, and fails the body; so does a part of
+ * a type not known that holds a string (part_unknown), which a client may join with either.
  */
 static vt_status parts_joined(vt_audit_ctx *x, const json_t *list, int choice, const char *key, vt_err *err)
 {
@@ -272,15 +316,19 @@ static vt_status parts_joined(vt_audit_ctx *x, const json_t *list, int choice, c
     for (int v = 0; v < 3; v++)
         vt_buf_init(&view[v]);
     for (size_t i = 0; rc == VT_OK && i < json_array_size(list); i++) {
-        const json_t *p = json_array_get(list, i), *inner = json_object_get(p, "thinking");
+        json_t *p = json_array_get(list, i), *inner = json_object_get(p, "thinking");
         const char *type = part_type(p);
         if (type != NULL && strcmp(type, "text") == 0)
             rc = view_add(x, view, alone, 0, 2, p, err);
+        else if (type != NULL && strcmp(type, "thinking") != 0)
+            rc = part_unknown(p, type, choice, key, err);
         for (size_t k = 0; rc == VT_OK && type != NULL && strcmp(type, "thinking") == 0 && k < json_array_size(inner);
              k++) {
             const char *it = part_type(json_array_get(inner, k));
             if (it != NULL && strcmp(it, "text") == 0)
                 rc = view_add(x, view, alone, 1, 2, json_array_get(inner, k), err);
+            else if (it != NULL)
+                rc = part_unknown(json_array_get(inner, k), it, choice, key, err);
         }
     }
     for (int v = 0; rc == VT_OK && v < 3; v++) {
@@ -624,49 +672,6 @@ static vt_status take_part(taken *t, size_t *nt, json_t *list, size_t at, sse_fi
     return VT_OK;
 }
 
-/* Is type one of the parts Mistral's API documents (its ContentChunk) but text and thinking? */
-static bool part_known(const char *type)
-{
-    static const char *const known[] = { "image_url", "document_url", "reference", "file", "input_audio" };
-
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(type, known[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Does v hold a string anywhere (an object's keys aside), but a part's own "type" (top)? */
-static bool holds_string(json_t *v, bool top, int depth)
-{
-    const char *key;
-    json_t *m;
-    size_t i;
-
-    if (json_is_string(v) || depth > MAX_DEPTH)
-        return true;
-    if (json_is_object(v)) {
-        json_object_foreach(v, key, m) {
-            if (!(top && strcmp(key, "type") == 0) && holds_string(m, false, depth + 1))
-                return true;
-        }
-    }
-    json_array_foreach(v, i, m) {
-        if (holds_string(m, false, depth + 1))
-            return true;
-    }
-    return false;
-}
-
-/* A part of a type that is neither text, thinking nor known (part_known): refused when it holds a
- * string, since how a client reads it (joined with the text, per type, by place) is unknown. */
-static vt_status part_other(json_t *part, const char *type, int choice, const char *key, vt_err *err)
-{
-    if (!part_known(type) && holds_string(part, true, 0))
-        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a part of its %s of a type not known that "
-                          "holds a string", choice, key);
-    return VT_OK;
-}
-
 /*
  * A text field written as a list of parts (Mistral's API, for content only; docs/auditors.md,
  * "Text written as parts"): each text part's text is a piece of the field, fed to the scanner the
@@ -692,7 +697,7 @@ static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list,
         } else if (strcmp(type, "text") == 0) {
             rc = take_part(t, nt, list, i, f, pos, holder, key, err);
         } else if (strcmp(type, "thinking") != 0) {
-            rc = part_other(part, type, choice, key, err);
+            rc = part_unknown(part, type, choice, key, err);
         } else {
             if (!json_is_array(inner))
                 rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a thinking part of its %s without a "
@@ -707,7 +712,7 @@ static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list,
                 else if (strcmp(it, "text") == 0)
                     rc = take_part(t, nt, inner, k, th, pos, holder, key, err);
                 else
-                    rc = part_other(json_array_get(inner, k), it, choice, key, err);
+                    rc = part_unknown(json_array_get(inner, k), it, choice, key, err);
             }
         }
     }

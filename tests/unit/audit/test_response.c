@@ -152,7 +152,9 @@ static void test_audit_response__tool_arguments_not_json_escapes(void **state)
  * reasoning model's thinking parts before them): a client joins the text parts' text, and the
  * thinking parts' text parts, each scanned on its own in place; an address split between two
  * parts, or across the end of the reasoning and the start of the answer, reached it whole.  Such
- * a body is refused now, on both roads; parts each clean, or each redacted, pass.
+ * a body is refused now, on both roads; parts each clean, or each redacted, pass.  A part of a
+ * type Mistral's API does not document that holds a string (a client may join its text with the
+ * answer's) is refused as a stream's is; the documented ones, and others holding no string, pass.
  */
 static void test_audit_response__parts_joined_in_a_body(void **state)
 {
@@ -167,10 +169,15 @@ static void test_audit_response__parts_joined_in_a_body(void **state)
         BODY("content", TH(T("think leak.marker@exa") "," T("mple.com"))),
         BODY("content", TH(T("think leak.marker@exa")) "," TH(T("mple.com")) "," T("answer")),
         BODY("refusal", T("no, leak.marker@exa") "," T("mple.com")),
+        BODY("content", T("mail leak.marker@exa") ",{\"type\":\"x_note\",\"text\":\"mple.com\"}"),
+        BODY("content", TH(T("think") ",{\"type\":\"x_note\",\"note\":[\"hi\"]}")),
+        BODY("reasoning", "{\"type\":\"x_note\",\"text\":\"hi\"}"),
     };
     static const char *const good[] = {
         BODY("content", TH(T("I think.")) "," T("Hello ") "," T("world")),
         BODY("content", T("mail leak.marker@example.com") "," T(" ok")),
+        BODY("content", T("see") ",{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.test/a.png\"}},"
+                        "{\"type\":\"reference\",\"reference_ids\":[1]},{\"type\":\"x_meta\",\"ids\":[2]}"),
     };
     fixture *f = *state;
 
@@ -1306,10 +1313,10 @@ static void test_audit_response__stream_parts_thinking(void **state)
 }
 
 /*
- * Parts that are not text (an image_url, a reference, a type no one has invented yet) are what a
- * whole body's are: every string in them audited where it is; and, as the other strings of a
- * delta, joined by place across events, so an address split between two events' unknown parts
- * fails the stream.  The text parts around them are joined as before.
+ * Parts that are not text (an image_url, a reference, a document_url) are what a whole body's are:
+ * every string in them audited where it is; and, as the other strings of a delta, joined across
+ * events (per type), so an address split between two events' document_url parts fails the stream.
+ * The text parts around them are joined as before.
  */
 static void test_audit_response__stream_parts_not_text(void **state)
 {
@@ -1335,8 +1342,8 @@ static void test_audit_response__stream_parts_not_text(void **state)
     vt_buf_free(&r.all);
     (void)sse_agree(f, mixed, 3, NULL);
     {
-        const char *ev[3] = { PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mail leak.marker@exa\"}"),
-                              PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mple.com\"}"), STOP };
+        const char *ev[3] = { PARTS("delta", "{\"type\":\"document_url\",\"document_url\":\"mail leak.marker@exa\"}"),
+                              PARTS("delta", "{\"type\":\"document_url\",\"document_url\":\"mple.com\"}"), STOP };
         sse_events(f, &r, ev, 3, true);
         assert_int_equal(r.last, VT_E_FORMAT);
         assert_null(strstr((char *)r.all.data, "mple.com"));
