@@ -5,7 +5,7 @@
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
  * as strings (or a completion's "text") and no other string (a role, which
- * response.c joins across events), no finish_reason yet, no tool calls
+ * response.c joins across events), a finish_reason that is null or absent, no tool calls
  * (function or custom: their text is held whole by response.c), no usage.
  * Such an event goes through the token walk (audit/tokens.c: a reader that
  * accepts a strict subset of what jansson's strict load accepts,
