@@ -157,6 +157,32 @@ def trailer_events():
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
+def compat_trailer_events(kind):
+    """Real servers' last chunks after a finish_reason, the marker split before it: "message" streams
+    message chunks and ends with an empty delta (as llama.cpp ends a delta stream); "hidden" is
+    SGLang's return_hidden_states, the last token's hidden states (numbers) in a chunk of their own
+    after the finish; "hidden-text" the same chunk holding the marker in place of numbers; "finish"
+    a finish_reason that is a number, then the marker's second half."""
+    if kind == "message":
+        ev = [chunk([{"index": 0, "message": {"role": "assistant", "content": "mail " + HEAD}}]),
+              chunk([{"index": 0, "message": {"content": TAIL + " now"}}]),
+              chunk([{"index": 0, "message": {"content": ""}, "finish_reason": "stop"}]),
+              chunk([{"index": 0, "delta": {}}])]
+    elif kind == "finish":
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "mail " + HEAD}, "finish_reason": 1}]),
+              chunk([{"index": 0, "delta": {"content": TAIL}, "finish_reason": None}])]
+    else:
+        hs = [0.125, -2.5, 3] if kind == "hidden" else [MARKER]
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "mail " + HEAD}}]),
+              chunk([{"index": 0, "delta": {"content": TAIL + " now"}}]),
+              chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]),
+              chunk([{"index": 0, "delta": {"role": None, "content": None, "reasoning_content": None,
+                                            "tool_calls": None, "hidden_states": hs},
+                      "logprobs": None, "finish_reason": None, "matched_stop": None}])]
+    ev.append(chunk([], usage={"prompt_tokens": 1, "completion_tokens": 3, "total_tokens": 4}))
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
 def name_split_events():
     """A tool call whose name comes in two pieces, each clean, that the client's program joins
     into the marker address (as the OpenAI SDKs join every string of a delta)."""
@@ -190,6 +216,21 @@ def parts_events(boundary=False):
               parts(text("mail " + HEAD)), parts(text(TAIL + " now"), {"type": "reference", "reference_ids": [1]})]
     ev.append(chunk([{"index": 0, "delta": {"content": ""}, "finish_reason": "stop"}],
                     usage={"prompt_tokens": 1, "completion_tokens": 9, "total_tokens": 10}))
+    return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
+
+
+def parts_other_events(unknown):
+    """Content parts that are not text, the marker split between two events' parts: of a type no
+    server documents (unknown), or Mistral's image_url at another place in each event's list."""
+    def parts(*p):
+        return chunk([{"index": 0, "delta": {"content": list(p)}, "finish_reason": None}])
+    if unknown:
+        ev = [parts({"type": "text", "text": "see"}, {"type": "x_note", "text": "mail " + MARKER[:15]}),
+              parts({"type": "x_note", "text": MARKER[15:]})]
+    else:
+        ev = [parts({"type": "text", "text": "see"}, {"type": "image_url", "image_url": {"url": "mail " + MARKER[:15]}}),
+              parts({"type": "image_url", "image_url": {"url": MARKER[15:]}})]
+    ev.append(chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
     return "".join("data: " + e + "\n\n" for e in ev) + "data: [DONE]\n\n"
 
 
@@ -245,6 +286,12 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, custom_events().encode()
     if mode == "stream-late-call":
         return 200, {"Content-Type": "text/event-stream"}, late_call_events().encode()
+    if mode in ("stream-message-trailer", "stream-hidden-states", "stream-hidden-text", "stream-finish-number"):
+        kind = {"stream-message-trailer": "message", "stream-hidden-states": "hidden",
+                "stream-hidden-text": "hidden-text", "stream-finish-number": "finish"}[mode]
+        return 200, {"Content-Type": "text/event-stream"}, compat_trailer_events(kind).encode()
+    if mode in ("stream-parts-unknown", "stream-parts-image"):
+        return 200, {"Content-Type": "text/event-stream"}, parts_other_events(mode == "stream-parts-unknown").encode()
     if mode == "stream-name-split":
         return 200, {"Content-Type": "text/event-stream"}, name_split_events().encode()
     if mode == "stream-trailers":

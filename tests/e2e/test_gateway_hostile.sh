@@ -302,6 +302,30 @@ contains "data: [DONE]" "stream-trailers: [DONE] is kept"
 lacks "upstream_unauditable" "stream-trailers: no error"
 receipt_says '.streamed and .coverage.audited == ["request","response"] and .coverage.failed == []' \
   "stream-trailers: the receipt says the stream was audited"
+# Real servers' last chunks: a message-only stream ending with an empty delta, SGLang's hidden
+# states (numbers) after the finish_reason: both pass, audited, the split marker redacted.
+for m in stream-message-trailer stream-hidden-states; do
+  post "$m" s
+  contains "HTTP/1.1 200" "$m: 200"
+  clean "$m"
+  contains "mail [EMAIL_1] now" "$m: the split marker is redacted"
+  contains "data: [DONE]" "$m: [DONE] is kept"
+  lacks "upstream_unauditable" "$m: no error"
+  receipt_says '.streamed and .coverage.audited == ["request","response"] and .coverage.failed == []' \
+    "$m: the receipt says the stream was audited"
+done
+contains '"hidden_states":[0.125,-2.5,3' "stream-hidden-states: the hidden states are sent"
+# Hidden states that are not numbers, a finish_reason that is a number, a part of a type no server
+# documents, Mistral's image_url parts at different places in the list, each holding half the
+# marker: the stream ends with an error event, the marker whole nowhere, no [DONE].
+for m in stream-hidden-text stream-finish-number stream-parts-unknown stream-parts-image; do
+  post "$m" s
+  lacks "$MARK" "$m: the marker address"
+  lacks "mple.com" "$m: the marker's second half"
+  contains '"code":"upstream_unauditable"' "$m: error event"
+  lacks "[DONE]" "$m: no [DONE]"
+  receipt_says '.streamed and .coverage.failed == ["response"]' "$m: the receipt says the response failed"
+done
 for m in stream-json stream-partial stream-dupkey; do
   post "$m" s
   clean "$m"

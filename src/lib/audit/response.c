@@ -219,6 +219,49 @@ static const char *part_type(const json_t *part)
     return json_string_value(json_object_get(part, "type"));
 }
 
+/* Is type one of the parts Mistral's API documents (its ContentChunk) but text and thinking? */
+static bool part_known(const char *type)
+{
+    static const char *const known[] = { "image_url", "document_url", "reference", "file", "input_audio" };
+
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(type, known[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Does v hold a string anywhere (an object's keys aside), but a part's own "type" (top)? */
+static bool holds_string(json_t *v, bool top, int depth)
+{
+    const char *key;
+    json_t *m;
+    size_t i;
+
+    if (json_is_string(v) || depth > MAX_DEPTH)
+        return true;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m) {
+            if (!(top && strcmp(key, "type") == 0) && holds_string(m, false, depth + 1))
+                return true;
+        }
+    }
+    json_array_foreach(v, i, m) {
+        if (holds_string(m, false, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+/* A part of a type that is neither text, thinking nor known (part_known): refused when it holds a
+ * string, since how a client reads it (joined with the text, per type, by place) is unknown. */
+static vt_status part_unknown(json_t *part, const char *type, int choice, const char *key, vt_err *err)
+{
+    if (!part_known(type) && holds_string(part, true, 0))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d's %s holds a part of a type not known that holds a "
+                          "string", choice, key);
+    return VT_OK;
+}
+
 /* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
 static vt_status count_found(vt_audit_ctx *x, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
 {
@@ -261,7 +304,8 @@ static vt_status view_add(vt_audit_ctx *x, vt_buf *view, uint32_t *alone, int a,
  * model's thinking parts holding text parts before them), audited in place like every string:
  * a client joins the text parts' text (the answer), the thinking parts' text parts (the
  * reasoning), or both in order, and reads side by side what was scanned apart.  A finding that
- * only a joined view shows cannot be redacted in the parts, and fails the body.
+ * only a joined view shows cannot be redacted in the parts, and fails the body; so does a part of
+ * a type not known that holds a string (part_unknown), which a client may join with either.
  */
 static vt_status parts_joined(vt_audit_ctx *x, const json_t *list, int choice, const char *key, vt_err *err)
 {
@@ -272,15 +316,19 @@ static vt_status parts_joined(vt_audit_ctx *x, const json_t *list, int choice, c
     for (int v = 0; v < 3; v++)
         vt_buf_init(&view[v]);
     for (size_t i = 0; rc == VT_OK && i < json_array_size(list); i++) {
-        const json_t *p = json_array_get(list, i), *inner = json_object_get(p, "thinking");
+        json_t *p = json_array_get(list, i), *inner = json_object_get(p, "thinking");
         const char *type = part_type(p);
         if (type != NULL && strcmp(type, "text") == 0)
             rc = view_add(x, view, alone, 0, 2, p, err);
+        else if (type != NULL && strcmp(type, "thinking") != 0)
+            rc = part_unknown(p, type, choice, key, err);
         for (size_t k = 0; rc == VT_OK && type != NULL && strcmp(type, "thinking") == 0 && k < json_array_size(inner);
              k++) {
             const char *it = part_type(json_array_get(inner, k));
             if (it != NULL && strcmp(it, "text") == 0)
                 rc = view_add(x, view, alone, 1, 2, json_array_get(inner, k), err);
+            else if (it != NULL)
+                rc = part_unknown(json_array_get(inner, k), it, choice, key, err);
         }
     }
     for (int v = 0; rc == VT_OK && v < 3; v++) {
@@ -625,13 +673,14 @@ static vt_status take_part(taken *t, size_t *nt, json_t *list, size_t at, sse_fi
 }
 
 /*
- * A text field written as a list of parts (Mistral's API; docs/auditors.md, "Text written as
- * parts"): each text part's text is a piece of the field, fed to the scanner the string form
- * feeds, and the text parts inside a thinking part are pieces of the field's reasoning
- * (SSE_THINKING), in the order they come.  Other parts (an image_url, a reference, a type no one
- * has invented yet) stay where they are and are audited with the rest of the event as a whole
- * body's are, their strings joined across events by place (join_walk).  Anything that is not a
- * part, a text part without a string text and a thinking part without a list are refused.
+ * A text field written as a list of parts (Mistral's API, for content only; docs/auditors.md,
+ * "Text written as parts"): each text part's text is a piece of the field, fed to the scanner the
+ * string form feeds, and the text parts inside a thinking part are pieces of the field's reasoning
+ * (SSE_THINKING), in the order they come.  The other parts Mistral documents (an image_url, a
+ * reference, ...) stay where they are and are audited with the rest of the event as a whole body's
+ * are, their strings joined across events per type (join_parts_walk).  Anything that is not a
+ * part, a text part without a string text, a thinking part without a list and a part of another
+ * type holding a string are refused.
  */
 static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list, const char *key, int choice,
                             int kind, size_t pos, const char *holder, vt_err *err)
@@ -647,7 +696,9 @@ static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list,
                             "with a string type", choice, key);
         } else if (strcmp(type, "text") == 0) {
             rc = take_part(t, nt, list, i, f, pos, holder, key, err);
-        } else if (strcmp(type, "thinking") == 0) {
+        } else if (strcmp(type, "thinking") != 0) {
+            rc = part_unknown(part, type, choice, key, err);
+        } else {
             if (!json_is_array(inner))
                 rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams a thinking part of its %s without a "
                                 "list of parts", choice, key);
@@ -660,6 +711,8 @@ static vt_status take_parts(taken *t, size_t *nt, vt_audit_sse *s, json_t *list,
                                     "object with a string type", choice, key);
                 else if (strcmp(it, "text") == 0)
                     rc = take_part(t, nt, inner, k, th, pos, holder, key, err);
+                else
+                    rc = part_unknown(json_array_get(inner, k), it, choice, key, err);
             }
         }
     }
@@ -673,8 +726,12 @@ static vt_status take_one(taken *t, size_t *nt, vt_audit_sse *s, json_t *obj, co
     sse_field *f = NULL;
     vt_status rc;
 
-    if (json_is_array(v) && !held_whole(kind))
+    /* Parts are Mistral's form of content only: no server streams another text field as a list. */
+    if (json_is_array(v) && kind == F_CONTENT)
         return take_parts(t, nt, s, v, key, choice, kind, pos, holder, err);
+    if (json_is_array(v) && !held_whole(kind))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as a list of parts, which only "
+                          "content may be", choice, key);
     /* Text written as an object, a number or a boolean: how a client would join it is unknown. */
     if (v != NULL && !json_is_string(v) && !json_is_null(v) && !held_whole(kind))
         return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams its %s as something other than a string, "
@@ -721,8 +778,25 @@ static sse_field *thinking_of(vt_audit_sse *s, const sse_field *f)
     return NULL;
 }
 
-/* Does v carry nothing of a reply: absent, null, or an object whose members are all null? */
-static bool empty_part(json_t *v)
+/* Is v hidden states a server sends after a choice's finish_reason: a list of at most
+ * SSE_MAX_HIDDEN_STATES numbers (SGLang's return_hidden_states, the last token's vector)? */
+static bool hidden_states_ok(const json_t *v)
+{
+    size_t i;
+    json_t *m;
+
+    if (!json_is_array(v) || json_array_size(v) > SSE_MAX_HIDDEN_STATES)
+        return false;
+    json_array_foreach(v, i, m) {
+        if (!json_is_number(m))
+            return false;
+    }
+    return true;
+}
+
+/* Does v carry nothing of a reply: absent, null, or an object whose members are all null, but, in a
+ * holder (a delta or a message), hidden states (hidden_states_ok)? */
+static bool empty_part(json_t *v, bool holder)
 {
     const char *key;
     json_t *m;
@@ -732,7 +806,7 @@ static bool empty_part(json_t *v)
     if (!json_is_object(v))
         return false;
     json_object_foreach(v, key, m) {
-        if (!json_is_null(m))
+        if (!json_is_null(m) && !(holder && strcmp(key, "hidden_states") == 0 && hidden_states_ok(m)))
             return false;
     }
     return true;
@@ -744,18 +818,47 @@ static bool empty_part(json_t *v)
  * call of any index, function or custom, a call's name alone, a role, a member no one has
  * invented yet), its text and its logprobs are refused, in this event, which is not sent; a piece
  * there would be audited and sent after the client's program took the choice as complete.  What
- * servers send after it passes: an empty delta ({}, null members), the finish_reason again, the
- * usage-only last chunk (no choice at all), members that write no reply (an annotation such as
- * content_filter_results), audited where they are like the rest of the event.
+ * servers send after it passes: an empty delta or message ({}, null members; whatever holder the
+ * choice streamed in: it adds no text, so no holder layout is kept after the finish), the
+ * finish_reason again, the usage-only last chunk (no choice at all), members that write no reply
+ * (an annotation such as content_filter_results), audited where they are like the rest of the
+ * event, and hidden states: a list of numbers, which writes no text, in the delta or message
+ * (SGLang's chat) or in the choice beside an empty text (SGLang's completions).  Hidden states that
+ * are anything else (strings, lists, objects: text a client may read) are refused.
  */
 static vt_status after_finish(json_t *ch, int idx, vt_err *err)
 {
     static const char *const reply[] = { "delta", "message", "text", "logprobs" };
+    json_t *hs = json_object_get(ch, "hidden_states"), *text = json_object_get(ch, "text");
+    bool hidden = hs != NULL && !json_is_null(hs);
 
-    for (size_t i = 0; i < sizeof(reply) / sizeof(reply[0]); i++)
-        if (!empty_part(json_object_get(ch, reply[i])))
+    if (hidden && !hidden_states_ok(hs))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams hidden_states after its finish_reason that "
+                          "are not a list of at most %d numbers", idx, SSE_MAX_HIDDEN_STATES);
+    for (size_t i = 0; i < sizeof(reply) / sizeof(reply[0]); i++) {
+        json_t *v = json_object_get(ch, reply[i]);
+        if (v == text && hidden && json_is_string(v) && json_string_length(v) == 0)
+            continue; /* a completion's hidden states: the text beside them is "" */
+        if (!empty_part(v, i < 2))
             return vt_err_set(err, VT_E_FORMAT, "audit: choice %d streams more of its %s after its finish_reason",
                               idx, reply[i]);
+    }
+    return VT_OK;
+}
+
+/*
+ * A choice's finish_reason is a string (it finishes the choice: "" too), null or absent (it goes
+ * on).  Any other value (a number, a boolean, an object, a list: a buggy server) is refused, the
+ * event not sent: clients disagree on whether it ends the choice (a test `!= null` ends it at 0 or
+ * false, a truthy test does not), and the rule that nothing of a choice follows its end, held text
+ * released there and more refused, needs the end where every client sees it.
+ */
+static vt_status finish_reason_ok(const json_t *ch, int idx, vt_err *err)
+{
+    const json_t *fr = json_object_get(ch, "finish_reason");
+
+    if (fr != NULL && !json_is_null(fr) && !json_is_string(fr))
+        return vt_err_set(err, VT_E_FORMAT, "audit: choice %d's finish_reason is neither a string nor null", idx);
     return VT_OK;
 }
 
@@ -1116,6 +1219,53 @@ static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, cons
     return rc;
 }
 
+static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, vt_err *err);
+
+/*
+ * The strings of a content list's parts at path (a text part's text was taken out: ""), joined
+ * across events per type ("<path>/@image_url/image_url/url"), as a client that gathers a type's
+ * parts reads them, not by their place in the list, which moves from event to event; a thinking
+ * part's list likewise.  take_parts refused what is not a part, and a part of a type not known that
+ * holds a string.
+ */
+static vt_status join_parts_walk(vt_audit_sse *s, json_t *list, char *path, size_t plen, int depth, vt_err *err)
+{
+    const char *key;
+    json_t *part, *m;
+    vt_status rc = VT_OK;
+    size_t i;
+
+    if (depth > MAX_DEPTH)
+        return vt_err_set(err, VT_E_LIMIT, "audit: response nests deeper than %d", MAX_DEPTH);
+    json_array_foreach(list, i, part) {
+        const char *type = part_type(part);
+        size_t tl = type != NULL ? strlen(type) : 0, tlen = plen + 2 + tl;
+        if (type == NULL)
+            continue;
+        if (tlen >= SSE_MAX_PATH)
+            return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+        memcpy(path + plen, "/@", 2);
+        memcpy(path + plen + 2, type, tl);
+        json_object_foreach(part, key, m) {
+            size_t klen = strlen(key);
+            if (strcmp(key, "index") == 0 || strcmp(key, "type") == 0 || json_is_null(m) || json_is_number(m) ||
+                json_is_boolean(m))
+                continue;
+            if (tlen + 1 + klen >= SSE_MAX_PATH)
+                return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
+            path[tlen] = '/';
+            memcpy(path + tlen + 1, key, klen);
+            if (strcmp(type, "thinking") == 0 && strcmp(key, "thinking") == 0 && json_is_array(m))
+                rc = join_parts_walk(s, m, path, tlen + 1 + klen, depth + 2, err);
+            else
+                rc = join_walk(s, m, path, tlen + 1 + klen, depth + 2, err);
+            if (rc != VT_OK)
+                return rc;
+        }
+    }
+    return rc;
+}
+
 /*
  * The strings of v (a choice's delta or message, or a value in it) at path, as the OpenAI SDKs
  * join them across events: an object's members by key, but "index" and "type", which replace; a
@@ -1142,7 +1292,10 @@ static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, 
                 return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
             path[plen] = '/';
             memcpy(path + plen + 1, key, klen);
-            rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+            if (depth == 2 && strcmp(key, "content") == 0 && json_is_array(m)) /* a delta's or message's */
+                rc = join_parts_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+            else
+                rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
             if (rc != VT_OK)
                 return rc;
         }
@@ -1267,8 +1420,13 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
             rc = vt_err_set(err, VT_E_FORMAT, "audit: choice %d is twice in one stream event", idx[i]);
         if (rc == VT_OK)
             seen[idx[i] / 8] |= (uint8_t)(1u << (idx[i] % 8));
-        if (rc == VT_OK && vt__sse_choice_finished(s, idx[i]))
+        if (rc == VT_OK)
+            rc = finish_reason_ok(ch, idx[i], err);
+        /* Finished: nothing in it to take (after_finish), and no layout kept (what comes writes no text). */
+        if (rc == VT_OK && vt__sse_choice_finished(s, idx[i])) {
             rc = after_finish(ch, idx[i], err);
+            continue;
+        }
         if (rc == VT_OK)
             rc = holder_layout(s, ch, idx[i], err);
         if (rc == VT_OK)

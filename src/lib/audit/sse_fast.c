@@ -5,7 +5,7 @@
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
  * as strings (or a completion's "text") and no other string (a role, which
- * response.c joins across events), no finish_reason yet, no tool calls
+ * response.c joins across events), a finish_reason that is null or absent, no tool calls
  * (function or custom: their text is held whole by response.c), no usage.
  * Such an event goes through the token walk (audit/tokens.c: a reader that
  * accepts a strict subset of what jansson's strict load accepts,
@@ -69,8 +69,8 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
                 return false; /* refused by response.c, with its message */
             idx = (int)v->ival;
         } else if (vt__jt_key_is(l, k, "finish_reason")) {
-            if (v->kind == VT_JT_STR)
-                return false; /* it releases the held-back text into this event */
+            if (v->kind != VT_JT_NULL)
+                return false; /* it releases the held-back text into this event, or is refused */
         } else if (vt__jt_key_is(l, k, "message")) {
             return false;
         } else if (vt__jt_key_is(l, k, "text")) {

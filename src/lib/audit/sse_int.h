@@ -8,6 +8,9 @@
 
 #define SSE_MAX_FIELDS 64  /* streamed fields (choice x field x tool call) per stream */
 #define SSE_MAX_INDEX 1023 /* choices[].index, tool_calls[].index */
+/* Numbers in a choice's hidden_states after its finish_reason (SGLang's return_hidden_states: the
+ * last token's vector, a few thousand wide; response.c, after_finish). */
+#define SSE_MAX_HIDDEN_STATES 65536
 /* Tool-call arguments and custom input held at once in one stream, all calls together: no more
  * than one whole body may be, so streaming a reply does not change what can be audited
  * (docs/auditors.md). */
@@ -49,9 +52,10 @@ extern const char *const vt__sse_holder_name[H_COUNT];
  * event has one and the message otherwise (with Python's `delta or message`, the message when the
  * delta is empty too), so a choice whose events switch would have it read the releases of two
  * scanners side by side.  The first event of a choice that carries a holder (not null) fixes the
- * layout and every later one that carries a holder must have the same (response.c,
- * holder_layout): a delta (empty or not: OpenAI's last chunk), a message, or a message beside a
- * delta that is absent, null, empty, not empty or not an object.
+ * layout and every later one that carries a holder before the choice's finish_reason must have
+ * the same (response.c, holder_layout): a delta (empty or not: OpenAI's last chunk), a message, or
+ * a message beside a delta that is absent, null, empty, not empty or not an object.  After it only
+ * empty holders may come (after_finish), in any layout: they add no text.
  */
 enum { L_NONE, L_DELTA, L_MESSAGE, L_MESSAGE_DELTA_NULL, L_BOTH_EMPTY, L_BOTH, L_BOTH_OTHER };
 

@@ -152,7 +152,9 @@ static void test_audit_response__tool_arguments_not_json_escapes(void **state)
  * reasoning model's thinking parts before them): a client joins the text parts' text, and the
  * thinking parts' text parts, each scanned on its own in place; an address split between two
  * parts, or across the end of the reasoning and the start of the answer, reached it whole.  Such
- * a body is refused now, on both roads; parts each clean, or each redacted, pass.
+ * a body is refused now, on both roads; parts each clean, or each redacted, pass.  A part of a
+ * type Mistral's API does not document that holds a string (a client may join its text with the
+ * answer's) is refused as a stream's is; the documented ones, and others holding no string, pass.
  */
 static void test_audit_response__parts_joined_in_a_body(void **state)
 {
@@ -167,10 +169,15 @@ static void test_audit_response__parts_joined_in_a_body(void **state)
         BODY("content", TH(T("think leak.marker@exa") "," T("mple.com"))),
         BODY("content", TH(T("think leak.marker@exa")) "," TH(T("mple.com")) "," T("answer")),
         BODY("refusal", T("no, leak.marker@exa") "," T("mple.com")),
+        BODY("content", T("mail leak.marker@exa") ",{\"type\":\"x_note\",\"text\":\"mple.com\"}"),
+        BODY("content", TH(T("think") ",{\"type\":\"x_note\",\"note\":[\"hi\"]}")),
+        BODY("reasoning", "{\"type\":\"x_note\",\"text\":\"hi\"}"),
     };
     static const char *const good[] = {
         BODY("content", TH(T("I think.")) "," T("Hello ") "," T("world")),
         BODY("content", T("mail leak.marker@example.com") "," T(" ok")),
+        BODY("content", T("see") ",{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.test/a.png\"}},"
+                        "{\"type\":\"reference\",\"reference_ids\":[1]},{\"type\":\"x_meta\",\"ids\":[2]}"),
     };
     fixture *f = *state;
 
@@ -840,6 +847,237 @@ static void test_audit_response__stream_holder_layout_sticks(void **state)
 }
 
 /*
+ * A choice streamed in message chunks (L_MESSAGE: a message alone; or a message beside a delta),
+ * then an empty delta after its finish_reason, as llama.cpp ends a delta stream: the empty delta
+ * adds no text, and passed after a delta stream but was refused here as a switch of holders.  It
+ * passes now, as do an empty message and both empty; anything after the finish that is not empty
+ * (text, an empty string, a role, a member holding an empty object, a holder that is not an
+ * object) is still refused, whichever holder carries it.  Both roads.
+ */
+static void test_audit_response__stream_message_layout_empty_trailer(void **state)
+{
+#define AFTER(choice) CHUNK("\"choices\":[{\"index\":0," choice "}]")
+#define M(text) AFTER("\"message\":{\"content\":\"" text "\"}")
+#define B(text) AFTER("\"delta\":{\"content\":\"" text "\"},\"message\":{\"content\":\"" text "\"}")
+    static const char *const heads[][3] = {
+        { M("mail leak.marker@exa"), M("mple.com now"), AFTER("\"message\":{\"content\":\"\"},\"finish_reason\":\"stop\"") },
+        { M("mail leak.marker@exa"), M("mple.com now"), AFTER("\"finish_reason\":\"stop\"") },
+        { B("mail leak.marker@exa"), B("mple.com now"),
+          AFTER("\"delta\":{\"content\":\"\"},\"message\":{\"content\":\"\"},\"finish_reason\":\"stop\"") },
+    };
+    static const char *const trailers[] = {
+        AFTER("\"delta\":{}"),
+        AFTER("\"delta\":{},\"finish_reason\":\"stop\""),
+        AFTER("\"delta\":{\"content\":null,\"role\":null}"),
+        AFTER("\"message\":{}"),
+        AFTER("\"delta\":{},\"message\":{}"),
+        AFTER("\"delta\":null,\"message\":{\"content\":null}"),
+    };
+    static const char *const late[] = {
+        AFTER("\"delta\":{\"content\":\"late\"}"),
+        AFTER("\"delta\":{\"content\":\"\"}"),
+        AFTER("\"delta\":{\"role\":\"assistant\"}"),
+        AFTER("\"delta\":{\"late\":{}}"),
+        AFTER("\"delta\":[]"),
+        AFTER("\"delta\":\"late\""),
+        AFTER("\"delta\":{},\"message\":{\"content\":\"late\"}"),
+        AFTER("\"message\":{\"content\":\"late\"}"),
+    };
+    fixture *f = *state;
+
+    for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+        for (size_t i = 0; i < sizeof(trailers) / sizeof(trailers[0]); i++) {
+            const char *ev[5] = { heads[h][0], heads[h][1], heads[h][2], trailers[i], CHUNK("\"choices\":[]") };
+            sse_run r;
+            char *got;
+            sse_events(f, &r, ev, 5, true);
+            if (r.last != VT_OK)
+                fail_msg("head %zu, trailer %zu: %s (%s)", h, i, vt_status_str(r.last), r.err.msg);
+            got = client_text(&r, 0, "message", "content");
+            assert_string_equal(got, "mail [EMAIL_1] now");
+            free(got);
+            assert_null(strstr((char *)r.all.data, "example.com"));
+            assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ev, 5, NULL);
+        }
+        for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+            const char *ev[4] = { heads[h][0], heads[h][1], heads[h][2], late[i] };
+            sse_run r;
+            sse_events(f, &r, ev, 4, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("head %zu, late %zu: %s", h, i, vt_status_str(r.last));
+            assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+            assert_null(strstr((char *)r.all.data, "late"));
+            assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ev, 4, NULL);
+        }
+    }
+#undef M
+#undef B
+}
+
+/*
+ * A finish_reason that is neither a string nor null (a number, a boolean, an object, a list: a
+ * buggy server) did not finish the choice, so text after it was audited and sent as more of the
+ * choice, though a client testing `finish_reason != null` (or a truthy one) had taken the choice as
+ * complete there, and clients disagree on which of 0, false, "", {} end it.  Such an event is
+ * refused now, before anything of it is sent, on both roads; null goes on, and any string (the
+ * empty one too) finishes the choice.
+ */
+static void test_audit_response__stream_finish_reason_not_a_string(void **state)
+{
+#define FR(v) AFTER("\"delta\":{\"content\":\"mail leak.mar\"},\"finish_reason\":" v)
+    static const char *const odd[] = {
+        FR("1"), FR("0"), FR("1.5"), FR("true"), FR("false"), FR("{}"), FR("{\"type\":\"stop\"}"), FR("[\"stop\"]"),
+        FR("[]"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        const char *ev[3] = { AFTER("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), odd[i],
+                              AFTER("\"delta\":{\"content\":\"ker@example.com late\"}") };
+        sse_run r;
+        sse_events(f, &r, ev, 3, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "finish_reason"));
+        assert_null(strstr((char *)r.all.data, "leak.mar"));
+        assert_null(strstr((char *)r.all.data, "late"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 3, NULL);
+    }
+    /* The empty string finishes the choice: more after it is refused. */
+    {
+        const char *ev[2] = { FR("\"\""), AFTER("\"delta\":{\"content\":\"late\"}") };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        assert_int_equal(r.last, VT_E_FORMAT);
+        assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
+    }
+    /* null goes on. */
+    {
+        const char *ev[3] = { FR("null"), AFTER("\"delta\":{\"content\":\"ker@example.com now\"},\"finish_reason\":null"),
+                              AFTER("\"delta\":{},\"finish_reason\":\"stop\"") };
+        sse_run r;
+        char *got;
+        sse_events(f, &r, ev, 3, true);
+        assert_int_equal(r.last, VT_OK);
+        got = client_text(&r, 0, "delta", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 3, NULL), 2);
+    }
+#undef FR
+}
+
+/*
+ * SGLang's return_hidden_states: after a choice's finish_reason, one more chunk per choice with the
+ * last token's hidden states, a list of numbers, in the delta (chat, the other members null) or in
+ * the choice beside an empty text (completions).  It was refused as more of the reply; numbers
+ * write no text, so it passes now, sent as it came.  Anything else there (a string, a list of
+ * strings or of lists, an object, more than SSE_MAX_HIDDEN_STATES numbers, a text that is not
+ * empty beside it, an empty text without it, text beside it in the delta) is refused.
+ */
+static void test_audit_response__stream_hidden_states_after_finish(void **state)
+{
+#define HS_CHAT(hs) AFTER("\"delta\":{\"role\":null,\"content\":null,\"reasoning_content\":null,\"tool_calls\":null," \
+                          "\"hidden_states\":" hs "},\"logprobs\":null,\"finish_reason\":null,\"matched_stop\":null")
+#define HS_TEXT(text, hs) AFTER("\"text\":\"" text "\",\"logprobs\":null,\"finish_reason\":null,\"matched_stop\":null," \
+                                "\"hidden_states\":" hs)
+#define DL(text) AFTER("\"delta\":{\"content\":\"" text "\"}")
+#define TX(text, fin) AFTER("\"text\":\"" text "\",\"finish_reason\":" fin)
+    static const char *const chat[][6] = {
+        { AFTER("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), DL("mail leak.marker@exa"), DL("mple.com now"),
+          AFTER("\"delta\":{},\"finish_reason\":\"stop\""), HS_CHAT("[0.125,-2.5e-3,3,100]"),
+          CHUNK("\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":3,\"total_tokens\":4}") },
+        { AFTER("\"delta\":{\"role\":\"assistant\",\"content\":\"\"}"), DL("mail leak.marker@exa"), DL("mple.com now"),
+          AFTER("\"delta\":{},\"finish_reason\":\"length\""), HS_CHAT("[]"), AFTER("\"delta\":{\"hidden_states\":[1]}") },
+    };
+    static const char *const completion[4] = {
+        TX("mail leak.marker@exa", "null"), TX("mple.com now", "\"length\""), HS_TEXT("", "[1.5,2]"),
+        AFTER("\"text\":null,\"hidden_states\":[]"),
+    };
+    static const char *const bad[] = {
+        HS_CHAT("[\"late\"]"), HS_CHAT("[1,\"late\"]"), HS_CHAT("[[1,2]]"), HS_CHAT("[true]"), HS_CHAT("[null]"),
+        HS_CHAT("{\"late\":1}"), HS_CHAT("\"late\""), HS_CHAT("1"),
+        AFTER("\"delta\":{\"content\":\"late\",\"hidden_states\":[1]}"),
+        AFTER("\"message\":{\"content\":\"late\",\"hidden_states\":[1]}"),
+        HS_TEXT("late", "[1]"), HS_TEXT("", "[\"late\"]"), HS_TEXT("", "{\"late\":[1]}"), HS_TEXT("", "[[1]]"),
+        AFTER("\"text\":\"\""), AFTER("\"text\":\"\",\"hidden_states\":null"),
+        AFTER("\"delta\":{\"hidden_states\":[1]},\"text\":\"\""),
+    };
+    fixture *f = *state;
+    sse_run r;
+    char *got;
+
+    for (size_t i = 0; i < sizeof(chat) / sizeof(chat[0]); i++) {
+        sse_events(f, &r, chat[i], 6, true);
+        if (r.last != VT_OK)
+            fail_msg("chat %zu: %s (%s)", i, vt_status_str(r.last), r.err.msg);
+        got = client_text(&r, 0, "delta", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+        assert_non_null(strstr((char *)r.all.data, "\"hidden_states\":["));
+        assert_null(strstr((char *)r.all.data, "example.com"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, chat[i], 6, NULL);
+    }
+    sse_events(f, &r, completion, 4, true);
+    if (r.last != VT_OK)
+        fail_msg("completion: %s (%s)", vt_status_str(r.last), r.err.msg);
+    got = client_text(&r, 0, NULL, "text");
+    assert_string_equal(got, "mail [EMAIL_1] now");
+    free(got);
+    assert_non_null(strstr((char *)r.all.data, "\"hidden_states\":[1.5,2"));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, completion, 4, NULL);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (int c = 0; c < 2; c++) {
+            const char *ev[4] = { c == 0 ? DL("mail leak.marker@exa") : TX("mail leak.marker@exa", "null"),
+                                  c == 0 ? AFTER("\"delta\":{\"content\":\"mple.com now\"},\"finish_reason\":\"stop\"")
+                                         : TX("mple.com now", "\"stop\""),
+                                  bad[i], CHUNK("\"choices\":[]") };
+            sse_events(f, &r, ev, 4, true);
+            if (r.last != VT_E_FORMAT)
+                fail_msg("bad %zu (%s): %s", i, c == 0 ? "chat" : "completion", vt_status_str(r.last));
+            assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+            assert_null(strstr((char *)r.all.data, "late"));
+            assert_null(strstr((char *)r.all.data, "hidden_states"));
+            vt_buf_free(&r.all);
+            (void)sse_agree(f, ev, 4, NULL);
+        }
+    }
+    /* Bounded: SSE_MAX_HIDDEN_STATES numbers pass, one more is refused. */
+    for (size_t extra = 0; extra < 2; extra++) {
+        static const char head[] = "{\"choices\":[{\"index\":0,\"delta\":{\"hidden_states\":[";
+        vt_buf big = { 0 };
+        const char *ev[3] = { DL("mail"), AFTER("\"delta\":{},\"finish_reason\":\"stop\""), NULL };
+        assert_int_equal(vt_buf_append(&big, head, strlen(head), NULL), VT_OK);
+        for (size_t k = 0; k < SSE_MAX_HIDDEN_STATES + extra; k++)
+            assert_int_equal(vt_buf_append(&big, k == 0 ? "0" : ",0", k == 0 ? 1 : 2, NULL), VT_OK);
+        assert_int_equal(vt_buf_append(&big, "]}}]}", 5, NULL), VT_OK);
+        assert_int_equal(vt_buf_terminate(&big, NULL), VT_OK);
+        ev[2] = (const char *)big.data;
+        sse_events(f, &r, ev, 3, true);
+        if (r.last != (extra == 0 ? VT_OK : VT_E_FORMAT))
+            fail_msg("%zu numbers: %s (%s)", (size_t)SSE_MAX_HIDDEN_STATES + extra, vt_status_str(r.last), r.err.msg);
+        vt_buf_free(&r.all);
+        vt_buf_free(&big);
+    }
+#undef HS_CHAT
+#undef HS_TEXT
+#undef DL
+#undef TX
+#undef AFTER
+}
+
+/*
  * A streamed text field that is neither a string, nor null, nor a list of parts (an object, a
  * number), or a list with something in it that is not a part (an object with a string "type"), or
  * a text part without a string text, or a thinking part without a list of parts: how a client
@@ -1075,10 +1313,10 @@ static void test_audit_response__stream_parts_thinking(void **state)
 }
 
 /*
- * Parts that are not text (an image_url, a reference, a type no one has invented yet) are what a
- * whole body's are: every string in them audited where it is; and, as the other strings of a
- * delta, joined by place across events, so an address split between two events' unknown parts
- * fails the stream.  The text parts around them are joined as before.
+ * Parts that are not text (an image_url, a reference, a document_url) are what a whole body's are:
+ * every string in them audited where it is; and, as the other strings of a delta, joined across
+ * events (per type), so an address split between two events' document_url parts fails the stream.
+ * The text parts around them are joined as before.
  */
 static void test_audit_response__stream_parts_not_text(void **state)
 {
@@ -1104,13 +1342,135 @@ static void test_audit_response__stream_parts_not_text(void **state)
     vt_buf_free(&r.all);
     (void)sse_agree(f, mixed, 3, NULL);
     {
-        const char *ev[3] = { PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mail leak.marker@exa\"}"),
-                              PARTS("delta", "{\"type\":\"x_note\",\"note\":\"mple.com\"}"), STOP };
+        const char *ev[3] = { PARTS("delta", "{\"type\":\"document_url\",\"document_url\":\"mail leak.marker@exa\"}"),
+                              PARTS("delta", "{\"type\":\"document_url\",\"document_url\":\"mple.com\"}"), STOP };
         sse_events(f, &r, ev, 3, true);
         assert_int_equal(r.last, VT_E_FORMAT);
         assert_null(strstr((char *)r.all.data, "mple.com"));
         vt_buf_free(&r.all);
         (void)sse_agree(f, ev, 3, NULL);
+    }
+}
+
+/*
+ * A part of a type not known (one no server documents) holding a string: the strings of such
+ * parts were joined across events by their position in the list, so an address split between two
+ * events' unknown parts at different positions, or in an unknown part beside the answer's text
+ * (which a client joining every "text" of the list reads side by side), reached the client.  How
+ * a client reads an unknown part is unknown: it is refused now, on both roads, in content and in a
+ * thinking part; one holding no string (numbers, as a reference's ids) passes.
+ */
+static void test_audit_response__stream_parts_unknown_type(void **state)
+{
+#define NOTE(s) "{\"type\":\"x_note\",\"text\":\"" s "\"}"
+    static const char *const bad[][2] = {
+        { PARTS("delta", TXT("see") "," NOTE("mail leak.marker@exa")), PARTS("delta", NOTE("mple.com")) },
+        { PARTS("delta", TXT("mail leak.marker@exa") "," NOTE("mple.com")), STOP },
+        { PARTS("delta", "{\"type\":\"x_note\",\"note\":{\"body\":\"mail leak.marker@exa\"}}"), STOP },
+        { PARTS("delta", "{\"type\":\"x_note\",\"lines\":[\"mail leak.marker@exa\"]}"), STOP },
+        { PARTS("delta", "{\"type\":\"thinking\",\"thinking\":[" NOTE("mail leak.marker@exa") "]}"), STOP },
+        { PARTS("message", TXT("see") "," NOTE("mail leak.marker@exa")), STOP },
+    };
+    static const char *const ok[] = {
+        PARTS("delta", TXT("mail leak.marker@exa") ",{\"type\":\"x_meta\",\"ids\":[1,2],\"score\":0.5,\"on\":true}"),
+        PARTS("delta", TXT("mple.com now") ",{\"type\":\"thinking\",\"thinking\":[{\"type\":\"x_meta\",\"n\":null}]}"),
+        STOP,
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sse_events(f, &r, bad[i], 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "type"));
+        assert_null(strstr((char *)r.all.data, "leak.marker"));
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, bad[i], 2, NULL);
+    }
+    sse_events(f, &r, ok, 3, true);
+    if (r.last != VT_OK)
+        fail_msg("%s (%s)", vt_status_str(r.last), r.err.msg);
+    assert_non_null(strstr((char *)r.all.data, "\"ids\":[1,2]"));
+    {
+        char *got = parts_view(&r, "delta", "content", 0);
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+    }
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ok, 3, NULL);
+#undef NOTE
+}
+
+/*
+ * The strings of parts of a known type that is not text (Mistral's image_url, document_url, file,
+ * input_audio) are joined across events per type, as a client that gathers a type's parts reads
+ * them, not by their position in the list: an address split between two events' image_url parts
+ * at different positions was checked at two places, each clean, and passed.  Refused now, on both
+ * roads; parts of two types, or at the same place, as before.
+ */
+static void test_audit_response__stream_parts_joined_per_type(void **state)
+{
+#define IMG(u) "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" u "\"}}"
+#define DOC(u) "{\"type\":\"document_url\",\"document_url\":\"" u "\"}"
+    static const char *const bad[][3] = {
+        { PARTS("delta", TXT("see") "," IMG("mail leak.marker@exa")), PARTS("delta", IMG("mple.com")), STOP },
+        { PARTS("delta", IMG("mail leak.marker@exa")), PARTS("delta", TXT("see") "," IMG("mple.com")), STOP },
+        { PARTS("delta", DOC("mail leak.marker@exa") "," DOC("mple.com")), STOP, STOP },
+        { PARTS("delta", DOC("mail leak.marker@exa") "," IMG("x")), PARTS("delta", DOC("mple.com")), STOP },
+    };
+    static const char *const ok[] = {
+        PARTS("delta", TXT("see") "," IMG("mail leak.marker@exa")), PARTS("delta", DOC("mple.com") "," IMG(" now")),
+        STOP,
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sse_events(f, &r, bad[i], 3, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, bad[i], 3, NULL);
+    }
+    sse_events(f, &r, ok, 3, true);
+    if (r.last != VT_OK)
+        fail_msg("%s (%s)", vt_status_str(r.last), r.err.msg);
+    assert_non_null(strstr((char *)r.all.data, "\"document_url\":\"mple.com\""));
+    vt_buf_free(&r.all);
+    (void)sse_agree(f, ok, 3, NULL);
+#undef IMG
+#undef DOC
+}
+
+/*
+ * Parts are Mistral's form of content; no server streams refusal, reasoning_content, reasoning or
+ * a completion's text as a list.  A list there is refused now, on both roads (it was fed as parts).
+ */
+static void test_audit_response__stream_parts_only_in_content(void **state)
+{
+    static const char *const bad[] = {
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"refusal\":[" TXT("no") "]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":[" TXT("hm") "]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"message\":{\"reasoning\":[" TXT("hm") "]}}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"text\":[" TXT("hi") "]}]"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":[]}}]"),
+    };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *ev[2] = { bad[i], STOP };
+        sse_run r;
+        sse_events(f, &r, ev, 2, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("case %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "list"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 2, NULL);
     }
 }
 
@@ -2354,6 +2714,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_thinking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_not_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_unknown_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_joined_per_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_parts_only_in_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_twice_in_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_delta_and_message_both_audited, setup,
                                         teardown),
@@ -2361,6 +2724,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_trailers_after_finish_reason, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_message_layout_empty_trailer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_finish_reason_not_a_string, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_hidden_states_after_finish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escaped_email_split, setup, teardown),
         cmocka_unit_test(test_audit_response__stream_tool_args_card_newlines_split),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escape_cut_between_events, setup,
