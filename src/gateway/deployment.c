@@ -1,4 +1,5 @@
 /* Deployment types and workflow routing (deployment.h, docs/workflows.md). */
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,9 +113,10 @@ static vt_status workflow_parse(vt_workflow *w, json_t *v, vt_err *err)
         if (strcmp(n->type, "app") == 0)
             return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%s is an app deployment: it serves "
                               "no model API to route to", key);
-        if (url == NULL || strncmp(url, "http://", 7) != 0 || strlen(url) >= sizeof(((vt_gw_node *)0)->url))
-            return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%s must be an http:// URL of at "
-                              "most 255 bytes", key);
+        if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+            strlen(url) >= sizeof(((vt_gw_node *)0)->url))
+            return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%s must be an https:// or http:// "
+                              "URL of at most 255 bytes", key);
     }
     return VT_OK;
 }
@@ -134,16 +136,41 @@ vt_status vt_gw_workflow_config(json_t **out, json_t *v, vt_err *err)
     return rc;
 }
 
-static vt_status resolve(vt_gw_node *n, vt_err *err)
+/* Whether an authority ("host", "host:port", "[v6]", "[v6]:port") names a port. */
+static bool has_port(const char *auth, size_t len)
+{
+    const char *close = auth[0] == '[' ? memchr(auth, ']', len) : NULL;
+
+    if (auth[0] == '[')
+        return close != NULL && close + 1 < auth + len && close[1] == ':';
+    return memchr(auth, ':', len) != NULL;
+}
+
+static vt_status resolve(vt_gw_node *n, vt_gw_tls_client *tls, vt_err *err)
 {
     vt_gw_config tmp;
     struct addrinfo hints, *ai = NULL;
-    char port[8];
+    struct in6_addr a6;
+    struct in_addr a4;
+    char port[8], plain[sizeof(n->url)];
     vt_status rc;
     int e;
 
+    /* An https:// URL is parsed as its http:// twin; its default port is 443. */
+    n->tgt.tls = strncmp(n->url, "https://", 8) == 0;
+    snprintf(plain, sizeof(plain), "http://%s", n->url + (n->tgt.tls ? 8 : 7));
     vt_gw_config_defaults(&tmp);
-    rc = vt_gw_config_set_upstream(&tmp, n->url, err);
+    rc = vt_gw_config_set_upstream(&tmp, plain, err);
+    if (rc == VT_OK && n->tgt.tls) {
+        const char *auth = plain + 7, *slash = strchr(auth, '/');
+        if (!has_port(auth, slash != NULL ? (size_t)(slash - auth) : strlen(auth)))
+            tmp.upstream_port = 443;
+        n->tgt.tls_client = tls;
+        n->tgt.pin = &n->pin;
+        /* SNI carries a name, never an address (RFC 6066 section 3). */
+        if (inet_pton(AF_INET, tmp.upstream_host, &a4) != 1 && inet_pton(AF_INET6, tmp.upstream_host, &a6) != 1)
+            snprintf(n->tgt.sni, sizeof(n->tgt.sni), "%s", tmp.upstream_host);
+    }
     if (rc == VT_OK) {
         memset(&hints, 0, sizeof(hints));
         hints.ai_socktype = SOCK_STREAM;
@@ -224,8 +251,12 @@ vt_status vt_gw_deploy_new(vt_gw_deploy **out, const char *type, json_t *workflo
         snprintf(n->url, sizeof(n->url), "%s", url);
         while (strlen(n->url) > 7 && n->url[strlen(n->url) - 1] == '/')
             n->url[strlen(n->url) - 1] = '\0';
-        rc = resolve(n, err);
+        vt_gw_tls_pin_init(&n->pin);
         d->node_count++;
+        if (strncmp(n->url, "https://", 8) == 0 && d->tls == NULL)
+            rc = vt_gw_tls_client_new(&d->tls, err);
+        if (rc == VT_OK)
+            rc = resolve(n, d->tls, err);
     }
 out:
     free(w);
@@ -242,6 +273,9 @@ void vt_gw_deploy_free(vt_gw_deploy *d)
     if (d == NULL)
         return;
     pthread_mutex_destroy(&d->mu);
+    for (size_t i = 0; i < d->node_count; i++)
+        vt_gw_tls_pin_destroy(&d->nodes[i].pin);
+    vt_gw_tls_client_free(d->tls);
     free(d->nodes);
     free(d->verifier);
     free(d->state_dir);
@@ -347,7 +381,9 @@ char *vt_gw_deploy_models_json(const vt_gw_deploy *d)
 
 /* ---- checking a downstream deployment (as `veritee chat` does) ---- */
 
-static vt_status get(vt_http_response *r, const char *url, long timeout_ms, vt_err *err)
+/* tls_key: NULL for the usual CA check of an https URL; else the server key's SPKI digest is
+ * written there and the caller authenticates it (vt_http_client_opts.tls_key_out). */
+static vt_status get(vt_http_response *r, const char *url, long timeout_ms, uint8_t *tls_key, vt_err *err)
 {
     vt_http_client_opts ho;
     char emsg[300];
@@ -356,6 +392,7 @@ static vt_status get(vt_http_response *r, const char *url, long timeout_ms, vt_e
     memset(&ho, 0, sizeof(ho));
     ho.timeout_ms = timeout_ms;
     ho.max_response = CHECK_MAX_BYTES;
+    ho.tls_key_out = tls_key;
     rc = vt_http_request(r, "GET", url, NULL, &ho, err);
     if (rc == VT_OK && r->status != 200) {
         vt_http_response_error(emsg, sizeof(emsg), r);
@@ -376,7 +413,7 @@ vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, co
     issuer[0] = '\0';
     if (snprintf(url, sizeof(url), "%s/.well-known/jwks.json", verifier) >= (int)sizeof(url))
         return vt_err_set(err, VT_E_ARG, "gateway: the verifier's URL is too long");
-    rc = get(&r, url, timeout_ms, err);
+    rc = get(&r, url, timeout_ms, NULL, err);
     if (rc != VT_OK)
         return rc;
     rc = vt_jwks_parse_issuer(out, issuer, issuer_len, (const char *)r.body.data, r.body.len, err);
@@ -391,11 +428,24 @@ static vt_status env_of(vt_env *env, const char *id, const vt_gw_check_opts *o, 
     vt_status rc;
 
     snprintf(url, sizeof(url), "%s/v1/environments/%s", o->verifier, id);
-    rc = get(&r, url, o->timeout_ms, err);
+    rc = get(&r, url, o->timeout_ms, NULL, err);
     if (rc != VT_OK)
         return rc;
     rc = vt_env_parse(env, (const char *)r.body.data, r.body.len, NULL, err);
     vt_http_response_clear(&r);
+    return rc;
+}
+
+/* The TLS server the attestation came over presented the attested enclave key (as `veritee chat`
+ * checks it): a TLS terminator in front of the deployment holds another key. */
+static vt_status tls_key_check(const uint8_t tls_key[32], const vt_rp_gateway *g, vt_err *err)
+{
+    uint8_t mine[32];
+    vt_status rc = vt_pkey_spki_sha256(mine, g->enclave, err);
+
+    if (rc == VT_OK && !vt_ct_equal(mine, tls_key, sizeof(mine)))
+        rc = vt_err_set(err, VT_E_POLICY, "its TLS server key is not its attested enclave key (a proxy or another "
+                        "server terminates TLS)");
     return rc;
 }
 
@@ -404,6 +454,7 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
     vt_http_response r;
     vt_jwks *jwks = NULL;
     vt_env *env = NULL;
+    uint8_t tls_key[32];
     char url[1400], issuer[128];
     vt_status rc;
 
@@ -413,7 +464,7 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
     if (rc != VT_OK)
         return rc;
     snprintf(url, sizeof(url), "%s/v1/attestation?nonce=%s", n->url, g->nonce_hex);
-    rc = get(&r, url, o->timeout_ms, err);
+    rc = get(&r, url, o->timeout_ms, n->tgt.tls ? tls_key : NULL, err);
     if (rc == VT_OK) {
         rc = vt_rp_attestation_parse(g, (const char *)r.body.data, r.body.len, err);
         vt_http_response_clear(&r);
@@ -430,6 +481,8 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
                                    vt_time_now(), err);
     if (rc == VT_OK)
         rc = vt_rp_key_match(g, err);
+    if (rc == VT_OK && n->tgt.tls)
+        rc = tls_key_check(tls_key, g, err);
     if (rc == VT_OK)
         rc = vt_rp_measurements(g, err);
     if (rc == VT_OK && strcmp(g->pc.environment, n->environment) != 0)
@@ -444,6 +497,9 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
         rc = env_of(env, n->environment, o, err);
     if (rc == VT_OK)
         rc = vt_rp_environment(g, env, NULL, 0, err);
+    /* Every connection to it from now on must meet the key the check just authenticated. */
+    if (rc == VT_OK && n->tgt.tls)
+        vt_gw_tls_pin_set(&n->pin, tls_key);
     free(env);
     vt_jwks_free(jwks);
     return rc;
@@ -466,7 +522,7 @@ vt_status vt_gw_deploy_check(vt_gw_deploy *d, size_t node, const vt_gw_check_opt
     memset(&g, 0, sizeof(g));
     /* One check at a time: the first request after the cached check expires waits for it. */
     pthread_mutex_lock(&d->mu);
-    if (n->valid_until <= now) {
+    if (n->valid_until <= now || (n->tgt.tls && vt_gw_tls_pin_refused(&n->pin))) {
         n->valid_until = 0;
         rc = check_node(n, d->allow_simulated, o, &g, &e2);
         if (rc == VT_OK) {

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "gateway/downstream_tls.h"
 #include "veritee/veritee.h"
 
 typedef enum vt_gw_dtype { VT_GW_FULL = 0, VT_GW_MODEL, VT_GW_APP, VT_GW_BRIDGE } vt_gw_dtype;
@@ -32,14 +33,21 @@ typedef struct vt_gw_target {
     socklen_t addrlen;
     char host_header[300];
     char base[256];  /* path prefix without a trailing '/' */
+    /* https:// (downstream_tls.h): connections complete only with the server key the
+     * deployment's check pinned */
+    bool tls;
+    char sni[256];               /* the host name to send; "" for an address */
+    vt_gw_tls_client *tls_client; /* borrowed from the deploy */
+    vt_gw_tls_pin *pin;          /* the node's */
 } vt_gw_target;
 
 typedef struct vt_gw_node {
     char id[VT_WORKFLOW_NAME_MAX];
     char environment[VT_ENV_ID_MAX];
     char type[VT_DEPLOYMENT_TYPE_MAX];
-    char url[256];   /* the downstream gateway, http://host:port[/base] */
+    char url[256];   /* the downstream gateway, http(s)://host[:port][/base] */
     vt_gw_target tgt;
+    vt_gw_tls_pin pin; /* with https: the attested key its TLS server must present */
     /* the cached check, guarded by the deploy's mutex */
     vt_time valid_until;   /* 0 = not checked (or failed) */
     char passport_id[48];
@@ -58,6 +66,7 @@ typedef struct vt_gw_deploy {
                               checks deployments */
     const char *pin_issuer; /* the issuer the pin names ("" when none); borrowed likewise */
     size_t node_count;
+    vt_gw_tls_client *tls; /* owned: when a deployment URL is https:// */
     pthread_mutex_t mu;
 } vt_gw_deploy;
 

@@ -44,6 +44,14 @@ static struct upconn *up_new(struct gw_loop *L, const vt_gw_target *tgt)
     gwp_uh_init(&c->headers);
     c->loop = L;
     c->tgt = tgt;
+    if (tgt != NULL && tgt->tls) {
+        /* Attested TLS to a downstream deployment (downstream_tls.h): libevent makes the socket
+         * as it connects; Nagle is turned off once connected (up_event). */
+        c->bev = vt_gw_tls_client_bev(tgt->tls_client, L->base, tgt->pin, tgt->sni[0] ? tgt->sni : NULL);
+        if (c->bev == NULL)
+            goto fail;
+        goto connect;
+    }
     fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;
@@ -53,6 +61,7 @@ static struct upconn *up_new(struct gw_loop *L, const vt_gw_target *tgt)
         close(fd);
         goto fail;
     }
+connect:
     bufferevent_setcb(c->bev, up_read, NULL, up_event, c);
     bufferevent_set_timeouts(c->bev, &gw->up_connect_tv, &gw->up_connect_tv);
     if (bufferevent_socket_connect(c->bev, sa, (int)salen) != 0)
@@ -397,6 +406,10 @@ static void up_event(struct bufferevent *bev, short what, void *arg)
 
     if (what & BEV_EVENT_CONNECTED) {
         c->connected = true;
+        if (c->tgt != NULL && c->tgt->tls) {
+            int one = 1;
+            (void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        }
         if (c->ex != NULL)
             c->ex->ctx.forwarded = true;
         bufferevent_set_timeouts(bev, &c->loop->gw->up_idle_tv, &c->loop->gw->up_idle_tv);
@@ -418,6 +431,10 @@ static void up_event(struct bufferevent *bev, short what, void *arg)
     }
     if (what & BEV_EVENT_TIMEOUT)
         up_fail(c, true, c->connected ? "sent nothing within the idle timeout" : "did not accept the connection in time");
+    else if (!c->connected && c->tgt != NULL && c->tgt->tls && vt_gw_tls_client_key_refused(bev))
+        up_fail(c, false, "presented a TLS server key other than its attested enclave key: refused");
+    else if (!c->connected && c->tgt != NULL && c->tgt->tls)
+        up_fail(c, false, "refused the connection or its TLS handshake failed");
     else if (!c->connected)
         up_fail(c, false, "refused the connection");
     else if (what & BEV_EVENT_EOF)
@@ -449,7 +466,8 @@ void gwp_ex_start_upstream(struct exchange *ex)
      * output cannot be drained outside its write callback): only what the socket does not
      * take goes through the bufferevent, so a request costs no epoll_ctl pair switching
      * EPOLLOUT on and off.  A connection still connecting is written by the bufferevent. */
-    direct = c->connected && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+    direct = c->connected && (c->tgt == NULL || !c->tgt->tls) &&
+             evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
              (ex->loop->upreq != NULL || (ex->loop->upreq = evbuffer_new()) != NULL);
     o = direct ? ex->loop->upreq : bufferevent_get_output(c->bev);
     /* Only the gateway's own headers: no client header reaches the upstream

@@ -129,6 +129,65 @@ curl -s "http://$APP/v1/models" >"$TMP/out"
 expect 0 "model deployment serves its model" -- "$VT" chat --gateway "http://$A" --verifier "$V" --environment wf-a \
   --trust-sim --model echo "Hello, A"
 
+# --- Attested TLS between deployments (docs/workflows.md): with an https:// URL the check takes
+# the TLS key the attestation came over, requires it to be the attested enclave key and pins it;
+# every connection to the deployment then completes only with that key. ---
+node t wf-t model ", \"upstream\": \"http://$ECHO\""
+start_gateway t "$TMP/t.json" --listen 127.0.0.1:0 --platform tdx --simulate --threads 1 --state "$TMP/st-t"
+T=$GW # the https listener
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/mitm.key" -out "$TMP/mitm.crt" \
+  -subj /CN=localhost -days 2 >/dev/null 2>&1 || { echo "FAIL: openssl req"; exit 1; }
+relay() { # NAME FIRST THEN AFTER [TLS-TERMINATING]: sets $RELAY (host:port); bytes seen in $TMP/NAME.bytes
+  python3 "$HERE/switch_relay.py" --first "$2" --then "$3" --after "$4" --log "$TMP/$1.bytes" \
+    ${5:+--cert "$TMP/mitm.crt" --key "$TMP/mitm.key"} >"$TMP/$1.out" 2>"$TMP/$1.err" &
+  PIDS="$PIDS $!"
+  RELAY=$(listening "$TMP/$1.out" "relay $1" "$TMP/$1.err") || exit 1
+}
+relay tap "$T" "$T" 0; TAP=$RELAY                  # a tap on the path to T: records what crosses it
+relay mitm "$T" "$T" 0 tls; MITM=$RELAY            # terminates TLS with its own key, forwards to T over TLS
+relay switch "$T" "$MITM" 1; SWITCH=$RELAY         # the check's connection to T, the next ones to the MITM
+WFT='{"graph": {"name": "sealed", "nodes": [
+   {"id": "secure", "environment": "wf-t", "type": "model", "description": "over attested TLS"},
+   {"id": "mitm", "environment": "wf-t", "type": "model", "description": "behind a TLS terminator"},
+   {"id": "switch", "environment": "wf-t", "type": "model", "description": "switched after the check"}],
+ "edges": [{"from": "orchestrator", "to": "secure", "intent": "anything"},
+   {"from": "orchestrator", "to": "mitm", "intent": "never"},
+   {"from": "orchestrator", "to": "switch", "intent": "never"}]},
+ "deployments": {"secure": "https://'$TAP'", "mitm": "https://'$MITM'", "switch": "https://'$SWITCH'"},
+ "allow_simulated": true}'
+node apptls wf-apptls app ", \"workflow\": $WFT"
+run_node apptls; APPTLS=$GW
+expect 0 "chat through the app to a deployment over attested TLS" -- "$VT" chat --gateway "http://$APPTLS" \
+  --verifier "$V" --environment wf-apptls --trust-sim --model secure --save-receipt "$TMP/rt.jwt" "zebra-hop-5521 hello"
+contains "zebra-hop-5521" "the answer came back through the hop"
+[ "$("$VT" receipt show --json "$TMP/rt.jwt" | jq -r '.deployments[0].gateway')" = "https://$TAP" ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the receipt names the https hop"; }
+[ -s "$TMP/tap.bytes" ] && ! grep -qaF zebra-hop "$TMP/tap.bytes" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the prompt crossed the hop readable (or nothing crossed the tap)"; }
+tpost() { # MODEL MARKER: status in $TMP/code, body in $TMP/out
+  curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary \
+    "{\"model\":\"$1\",\"messages\":[{\"role\":\"user\",\"content\":\"$2\"}]}" \
+    "http://$APPTLS/v1/chat/completions" >"$TMP/code"
+}
+tpost mitm zebra-mitm-3310
+[ "$(cat "$TMP/code")" = 502 ] && [ "$(jq -r .error.code "$TMP/out")" = downstream_untrusted ] &&
+  grep -qF "its TLS server key is not its attested enclave key" "$TMP/out" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a deployment behind a TLS terminator: $(cat "$TMP/code")"; cat "$TMP/out"; }
+# The switch lets the check reach T, then hands the prompt's connection to the terminator: the
+# handshake meets another key and nothing is sent; the next request checks again, and fails.
+tpost switch zebra-switch-7719
+[ "$(cat "$TMP/code")" = 502 ] && [ "$(jq -r .error.code "$TMP/out")" = upstream_error ] &&
+  grep -qF "other than its attested enclave key" "$TMP/out" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a connection switched after the check: $(cat "$TMP/code")"; cat "$TMP/out"; }
+tpost switch zebra-switch-7720
+[ "$(cat "$TMP/code")" = 502 ] && [ "$(jq -r .error.code "$TMP/out")" = downstream_untrusted ] &&
+  grep -qF "its TLS server key is not its attested enclave key" "$TMP/out" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the check after a refused handshake: $(cat "$TMP/code")"; cat "$TMP/out"; }
+grep -qaF zebra- "$TMP/mitm.bytes" && { failed=$((failed + 1)); echo "FAIL: the terminator read a prompt"; } ||
+  passed=$((passed + 1))
+grep -qaF '/v1/attestation' "$TMP/mitm.bytes" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the terminator was not on the path (no attestation request seen)"; }
+
 # A gateway whose configured type is not its environment's refuses to serve.
 node mis wf-mis bridge ", \"upstream\": \"http://$ECHO\"" model
 expect 1 "type mismatch at boot" -- timeout 60 "$VT" gateway --config "$TMP/mis.json" --listen 127.0.0.1:0 --platform tdx \

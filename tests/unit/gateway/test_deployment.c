@@ -58,8 +58,9 @@ static void test_deployment__types_refused(void **state)
                      VT_E_ARG);
     assert_non_null(strstr(err.msg, "nobody"));
     vt_gw_config_free(&c);
-    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":\"https://h\"}}}", &err),
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":\"ftp://h\"}}}", &err),
                      VT_E_ARG);
+    assert_non_null(strstr(err.msg, "https:// or http://"));
     vt_gw_config_free(&c);
     assert_int_equal(config(&c, "{\"workflow\":{\"graph\":{\"name\":\"x\"},\"deployments\":{\"a\":\"http://h\"}}}", &err),
                      VT_E_ARG);
@@ -178,6 +179,45 @@ static void test_deployment__passport_type(void **state)
     vt_pkey_free(key);
 }
 
+/* https:// deployments: the target speaks TLS (default port 443, SNI only for a name) under a pin
+ * that starts empty, and a plain one does not. */
+static void test_deployment__https_targets(void **state)
+{
+    vt_gw_config c;
+    vt_err err;
+    uint8_t k[32];
+    (void)state;
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":"
+                                "\"https://127.0.0.1:9443/\",\"billing\":\"https://localhost/b\"}}}", &err), VT_OK);
+    assert_int_equal(c.deploy->node_count, 2);
+    assert_non_null(c.deploy->tls);
+    for (size_t i = 0; i < 2; i++) {
+        const vt_gw_node *n = &c.deploy->nodes[i];
+        assert_true(n->tgt.tls);
+        assert_ptr_equal(n->tgt.pin, &n->pin);
+        assert_ptr_equal(n->tgt.tls_client, c.deploy->tls);
+        assert_false(n->pin.set);
+        if (strcmp(n->id, "general") == 0) {
+            assert_string_equal(n->tgt.host_header, "127.0.0.1:9443");
+            assert_string_equal(n->tgt.sni, ""); /* an address is never sent as SNI */
+        } else {
+            assert_string_equal(n->tgt.host_header, "localhost:443");
+            assert_string_equal(n->tgt.sni, "localhost");
+            assert_string_equal(n->tgt.base, "/b");
+        }
+    }
+    /* A handshake that met another key asks for a new check; setting the pin again clears it. */
+    memset(k, 7, sizeof(k));
+    vt_gw_tls_pin_set(&c.deploy->nodes[0].pin, k);
+    assert_false(vt_gw_tls_pin_refused(&c.deploy->nodes[0].pin));
+    vt_gw_config_free(&c);
+    assert_int_equal(config(&c, "{\"workflow\":" WORKFLOW "}", &err), VT_OK);
+    assert_null(c.deploy->tls);
+    assert_false(c.deploy->nodes[0].tgt.tls);
+    assert_string_equal(c.deploy->nodes[0].tgt.host_header, "127.0.0.1:9001");
+    vt_gw_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_deployment__routes),
         cmocka_unit_test(test_deployment__compiled),
         cmocka_unit_test(test_deployment__passport_type),
+        cmocka_unit_test(test_deployment__https_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
