@@ -223,10 +223,13 @@ static int check_passport(chat *c)
             free(env);
             return vt_cli_fail(rc, &err);
         }
-        if (rc == VT_OK)
+        if (rc == VT_OK) {
             rc = vt_rp_environment(&c->g, env, detail, sizeof(detail), &err);
-        else if (rc != VT_E_POLICY)
-            rc = vt_err_set(&err, VT_E_POLICY, "environment %s: %s", c->env_id, err.msg);
+        } else if (rc != VT_E_POLICY) { /* a verdict on the gateway, whatever the token's fault */
+            char msg[sizeof(err.msg)];
+            snprintf(msg, sizeof(msg), "%s", err.msg);
+            rc = vt_err_set(&err, VT_E_POLICY, "%s", msg);
+        }
         free(env);
         if (!vt_cli_check(&c->rep, "environment", rc, &err, "%s (signed by the verifier)", detail))
             return VT_EXIT_REJECTED;
