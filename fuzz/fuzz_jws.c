@@ -1,9 +1,10 @@
-/* libFuzzer: compact JWS, JWK / JWKS and AI Passport (EAR JWT) parsing and
- * verification.  The first byte selects: 0-1 the input is a token (parsed,
- * verified against a fixed key and JWKS, decoded as a passport); 2-3 the rest
- * is a JWK / JWKS; otherwise the rest is a passport payload that the harness
- * signs with the JWKS key, so the strict claims parser after a good signature
- * sees arbitrary JSON too. */
+/* libFuzzer: compact JWS, JWK / JWKS, AI Passport (EAR JWT) and signed
+ * environment parsing and verification.  The first byte selects: 0-1 the input
+ * is a token (parsed, verified against a fixed key and JWKS, decoded as a
+ * passport, verified as a signed environment); 2-3 the rest is a JWK / JWKS;
+ * otherwise the rest is a passport or signed-environment payload that the
+ * harness signs with the JWKS key (typ by bits 1 and 3 of the first byte), so
+ * the strict claims parsers after a good signature see arbitrary JSON too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,23 @@ static void setup(void)
         __builtin_trap();
     free(jwk);
     free(set);
+}
+
+/* The signed-environment reader: iat within VT_ENV_TOKEN_MAX_AGE of 1700000000, "sub" "prod". */
+static void environment(const char *tok, size_t len)
+{
+    static vt_env env;
+    vt_env_token_opts o = { .jwks = jwks, .jwks_issuer = "", .verifier = "https://v.example", .id = "prod",
+                            .now = 1700000000 };
+    char *json = NULL;
+
+    if (vt_env_token_verify(&env, &json, tok, len, &o, NULL) == VT_OK) {
+        if (json == NULL || strcmp(env.id, "prod") != 0)
+            __builtin_trap();
+    } else if (json != NULL || env.id[0] != '\0') {
+        __builtin_trap();
+    }
+    free(json);
 }
 
 static void passport(const char *tok, size_t len)
@@ -66,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)vt_jws_verify(&j, key, NULL);
         vt_jws_clear(&j);
         passport((const char *)data + 1, size - 1);
+        environment((const char *)data + 1, size - 1);
         break;
     case 2:
         if (vt_jwk_to_pkey(&k, (const char *)data + 1, size - 1, NULL) == VT_OK && k == NULL)
@@ -84,10 +103,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     default:
-        if (vt_jws_sign(&tok, key, data[0] & 1 ? "k1" : "k2", data[0] & 2 ? "JWT" : "x", data + 1, size - 1, NULL) !=
-            VT_OK)
+        if (vt_jws_sign(&tok, key, data[0] & 1 ? "k1" : "k2",
+                        data[0] & 2 ? "JWT" : data[0] & 8 ? VT_ENV_TOKEN_TYP : "x", data + 1, size - 1, NULL) != VT_OK)
             __builtin_trap();
         passport(tok, strlen(tok));
+        environment(tok, strlen(tok));
         free(tok);
         break;
     }

@@ -140,6 +140,45 @@ VT_NODISCARD VT_API vt_status vt_env_parse(vt_env *out, const char *json, size_t
 /* Canonical JSON form (every field present).  free() the string. */
 VT_NODISCARD VT_API vt_status vt_env_to_json(char **json_out, const vt_env *env, vt_err *err);
 
+/* ---- signed environments ----
+ * What the verifier serves at GET /v1/environments/{id}/signed (docs/verifier.md): the
+ * environment as a compact JWS signed by its passport signing key (the same key ring, the same
+ * JWKS), header typ VT_ENV_TOKEN_TYP, payload
+ *   {"iss": issuer, "iat": unix seconds, "sub": environment id, "environment": {the document}}
+ * A relying party takes reference values only from a token that verifies under the key set it
+ * checks passports with, names the environment it asked for and is fresh. */
+#define VT_ENV_TOKEN_TYP "veritee-environment+jwt"
+#define VT_ENV_TOKEN_MAX_AGE 300 /* seconds a signed environment is taken after its iat */
+#define VT_ENV_TOKEN_SKEW 60     /* seconds its iat may be ahead of now (clocks differ) */
+
+/* Signs env_json (len bytes, borrowed: an environment document, vt_env_parse must accept it and
+ * its "id" is the token's "sub") as issuer at now with key under kid.  The payload holds the
+ * document's bytes as given.  *token_out: free().  VT_E_FORMAT when the document does not parse. */
+VT_NODISCARD VT_API vt_status vt_env_token_issue(char **token_out, const char *env_json, size_t len,
+                                                 const char *issuer, vt_time now, const vt_pkey *key,
+                                                 const char *kid, vt_err *err);
+
+typedef struct vt_env_token_opts {
+    const vt_jwks *jwks;      /* borrowed: the verifier's key set (the pinned one, or the one it serves) */
+    const char *jwks_issuer;  /* borrowed: the issuer that set names ("" or NULL: none) */
+    const char *verifier;     /* borrowed: the configured verifier's URL, NULL = none */
+    const char *id;           /* borrowed: the environment asked for */
+    vt_time now;
+    int64_t max_age;          /* seconds after iat; 0 = VT_ENV_TOKEN_MAX_AGE */
+} vt_env_token_opts;
+
+/*
+ * Verifies a signed environment (token: len bytes, borrowed) and only then parses its document
+ * into *out: header typ VT_ENV_TOKEN_TYP (VT_E_FORMAT), a signature by a key of o->jwks named by
+ * its kid (VT_E_CRYPTO), "iss" the configured verifier (vt_passport_check_issuer's rule),
+ * "sub" and the document's "id" equal to o->id, iat no more than VT_ENV_TOKEN_SKEW ahead of
+ * o->now and no more than max_age behind it (VT_E_POLICY), then vt_env_parse.  json_out (NULL:
+ * not wanted) gets the document's exact signed bytes, NUL-terminated (free()).  On failure *out
+ * is zeroed and *json_out NULL.
+ */
+VT_NODISCARD VT_API vt_status vt_env_token_verify(vt_env *out, char **json_out, const char *token, size_t len,
+                                                  const vt_env_token_opts *o, vt_err *err);
+
 /* ---- appraisal ---- */
 /* Events of one component a passport names (a gateway's chain has at most VT_AUDIT_MAX_AUDITORS
  * auditors).  A log with more is appraised contraindicated: a passport never names only some. */

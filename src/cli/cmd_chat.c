@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "client/client.h"
 #include "ohttp_client.h"
 #include "tls_check.h"
 #include "remote.h"
@@ -48,7 +49,9 @@ static void chat_usage(FILE *f)
             "  3. its enclave key (cnf.jwk) must be the attested key;\n"
             "  4. the log's model, auditors, runtime and config must be those the passport appraised;\n"
             "  5. with --environment, the passport's environment and the log's digests must be\n"
-            "     that environment's reference values, fetched from the verifier;\n"
+            "     that environment's reference values, fetched from the verifier signed by the key\n"
+            "     set the passport verified under (GET /v1/environments/ID/signed), for that id and\n"
+            "     at most 300 s old;\n"
             "  6. with an https:// gateway and no --ohttp, its TLS server key must be the attested\n"
             "     enclave key (no CA: a self-signed certificate is fine); that key is pinned for the rest\n"
             "     of the session, and the listeners the log's \"transport\" event names are shown\n"
@@ -209,25 +212,31 @@ static int check_passport(chat *c)
                       "the log's model, auditors, runtime and config are those the passport appraised"))
         return VT_EXIT_REJECTED;
     if (c->env_id != NULL) {
-        json_t *reply = NULL;
-        char path[128], *text = NULL;
-        vt_env env;
-        snprintf(path, sizeof(path), "/v1/environments/%s", c->env_id);
-        rc = vt_cli_call(&reply, "GET", c->verifier, path, NULL, NULL, &err);
-        if (rc == VT_E_IO)
+        vt_env_token_opts eo;
+        vt_env *env = malloc(sizeof(*env));
+        /* Signed by the verifier whose keys the passport verified under, for this environment,
+         * fresh: whoever answers as the verifier's URL cannot choose the reference values. */
+        memset(&eo, 0, sizeof(eo));
+        eo.jwks = c->jwks;
+        eo.jwks_issuer = c->issuer;
+        eo.verifier = c->verifier;
+        eo.id = c->env_id;
+        eo.now = vt_time_now();
+        rc = env == NULL ? vt_err_set(&err, VT_E_NOMEM, "out of memory")
+                         : vt__client_env(env, NULL, c->verifier, &eo, c->timeout_ms, &err);
+        if (rc == VT_E_IO || rc == VT_E_NOMEM) {
+            free(env);
             return vt_cli_fail(rc, &err);
-        if (rc == VT_OK) {
-            text = json_dumps(reply, JSON_COMPACT);
-            rc = text != NULL ? vt_env_parse(&env, text, strlen(text), NULL, &err)
-                              : vt_err_set(&err, VT_E_NOMEM, "out of memory");
         }
-        free(text);
-        json_decref(reply);
-        if (rc == VT_OK)
-            rc = vt_rp_environment(&c->g, &env, detail, sizeof(detail), &err);
-        else if (rc != VT_E_POLICY)
-            rc = vt_err_set(&err, VT_E_POLICY, "environment %s: %s", c->env_id, err.msg);
-        if (!vt_cli_check(&c->rep, "environment", rc, &err, "%s", detail))
+        if (rc == VT_OK) {
+            rc = vt_rp_environment(&c->g, env, detail, sizeof(detail), &err);
+        } else if (rc != VT_E_POLICY) { /* a verdict on the gateway, whatever the token's fault */
+            char msg[sizeof(err.msg)];
+            snprintf(msg, sizeof(msg), "%s", err.msg);
+            rc = vt_err_set(&err, VT_E_POLICY, "%s", msg);
+        }
+        free(env);
+        if (!vt_cli_check(&c->rep, "environment", rc, &err, "%s (signed by the verifier)", detail))
             return VT_EXIT_REJECTED;
     }
     return VT_EXIT_OK;

@@ -5,52 +5,60 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client/client.h"
 #include "remote.h"
+#include "trust.h"
 #include "veritee/workflow.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: veritee workflow validate FILE [--verifier URL] [--json]\n"
+    fprintf(f, "usage: veritee workflow validate FILE [--verifier URL [--jwks FILE|URL]] [--json]\n"
                "       veritee workflow compile FILE [--out FILE]\n\n"
                "A workflow is a JSON graph of deployments (docs/workflows.md): nodes name an environment\n"
                "and its deployment type, edges carry the intent that routes a request along them.\n\n"
                "validate: the graph rules (ids, every edge between existing nodes, no edge into an app\n"
                "          deployment, every node reachable, no cycle unless allow_cycles); with\n"
-               "          --verifier also that each node's environment exists there with the node's type.\n"
+               "          --verifier also that each node's environment exists there with the node's type,\n"
+               "          read from the environment the verifier signed (GET /v1/environments/ID/signed),\n"
+               "          verified under its key set: --jwks (pinned), else <verifier>/.well-known/jwks.json.\n"
                "compile:  the orchestrator's system prompt and one MCP tool per routed deployment, as JSON.\n\n"
                "Exit 0 valid, 1 invalid, 2 usage errors.\n");
 }
 
-/* Each node's environment exists on the verifier, with the deployment type the node says. */
-static vt_status check_environments(const vt_workflow *w, const char *verifier, vt_err *err)
+/* Each node's environment exists on the verifier, with the deployment type the node says: read
+ * from the environment the verifier signed, under its key set (jwks_src, else the one it serves). */
+static vt_status check_environments(const vt_workflow *w, const char *verifier, const char *jwks_src, vt_err *err)
 {
-    for (size_t i = 0; i < w->node_count; i++) {
-        const vt_workflow_node *n = &w->nodes[i];
-        char path[128];
-        json_t *env = NULL;
-        const char *type;
-        vt_status rc;
+    vt_env_token_opts eo;
+    vt_jwks *jwks = NULL;
+    vt_env *env = malloc(sizeof(*env));
+    char issuer[128] = "";
+    vt_status rc = env != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "out of memory");
 
-        snprintf(path, sizeof(path), "/v1/environments/%s", n->environment);
-        rc = vt_cli_call(&env, "GET", verifier, path, NULL, NULL, err);
+    if (rc == VT_OK)
+        rc = vt_cli_verifier_keys(&jwks, issuer, sizeof(issuer), verifier, jwks_src, err);
+    memset(&eo, 0, sizeof(eo));
+    eo.jwks = jwks;
+    eo.jwks_issuer = issuer;
+    eo.verifier = verifier;
+    for (size_t i = 0; rc == VT_OK && i < w->node_count; i++) {
+        const vt_workflow_node *n = &w->nodes[i];
+        eo.id = n->environment;
+        eo.now = vt_time_now();
+        rc = vt__client_env(env, NULL, verifier, &eo, 0, err);
         if (rc != VT_OK) {
             char msg[sizeof(err->msg)];
             snprintf(msg, sizeof(msg), "%s", err->msg);
-            return vt_err_set(err, rc == VT_E_ARG ? VT_E_POLICY : rc, "workflow: node %s: environment %s: %s", n->id,
-                              n->environment, msg);
+            rc = vt_err_set(err, rc == VT_E_IO || rc == VT_E_NOMEM ? rc : VT_E_POLICY,
+                            "workflow: node %s: environment %s: %s", n->id, n->environment, msg);
+        } else if (strcmp(env->deployment_type, n->type) != 0) {
+            rc = vt_err_set(err, VT_E_POLICY, "workflow: node %s says %s, but environment %s is a %s deployment",
+                            n->id, n->type, n->environment, env->deployment_type);
         }
-        type = json_string_value(json_object_get(env, "deployment_type"));
-        if (type == NULL)
-            type = "full";
-        rc = strcmp(type, n->type) == 0
-                 ? VT_OK
-                 : vt_err_set(err, VT_E_POLICY, "workflow: node %s says %s, but environment %s is a %s deployment",
-                              n->id, n->type, n->environment, type);
-        json_decref(env);
-        if (rc != VT_OK)
-            return rc;
     }
-    return VT_OK;
+    vt_jwks_free(jwks);
+    free(env);
+    return rc;
 }
 
 /* A workflow that does not hold is a verdict (1); a file that cannot be read, a usage error (2). */
@@ -62,13 +70,14 @@ static int exit_for(vt_status rc)
 
 int vt_cmd_workflow(int argc, char **argv)
 {
-    enum { O_VERIFIER = 256, O_JSON, O_OUT };
+    enum { O_VERIFIER = 256, O_JSON, O_OUT, O_JWKS };
     static const struct option opts[] = {
         { "verifier", required_argument, NULL, O_VERIFIER }, { "json", no_argument, NULL, O_JSON },
-        { "out", required_argument, NULL, O_OUT },           { "help", no_argument, NULL, 'h' },
+        { "out", required_argument, NULL, O_OUT },           { "jwks", required_argument, NULL, O_JWKS },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *verb, *verifier = NULL, *out = NULL;
+    const char *verb, *verifier = NULL, *out = NULL, *jwks_src = NULL;
     bool json = false;
     vt_workflow *w = NULL;
     vt_buf text;
@@ -90,13 +99,16 @@ int vt_cmd_workflow(int argc, char **argv)
         case O_VERIFIER: verifier = optarg; break;
         case O_JSON: json = true; break;
         case O_OUT: out = optarg; break;
+        case O_JWKS: jwks_src = optarg; break;
         case 'h': usage(stdout); return VT_EXIT_OK;
         default: usage(stderr); return VT_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc)
         return vt_cli_usage_error("workflow %s: needs one FILE", verb);
-    if (strcmp(verb, "compile") == 0 ? verifier != NULL || json : out != NULL)
+    if (jwks_src != NULL && verifier == NULL)
+        return vt_cli_usage_error("workflow %s: --jwks pins the keys of the verifier given with --verifier", verb);
+    if (strcmp(verb, "compile") == 0 ? verifier != NULL || json || jwks_src != NULL : out != NULL)
         return vt_cli_usage_error("workflow %s: see 'veritee workflow --help' for its options", verb);
     vt_buf_init(&text);
     w = calloc(1, sizeof(*w));
@@ -105,7 +117,7 @@ int vt_cmd_workflow(int argc, char **argv)
     if (rc == VT_OK)
         rc = vt_workflow_parse(w, (const char *)text.data, text.len, &err);
     if (rc == VT_OK && verifier != NULL)
-        rc = check_environments(w, vt_cli_verifier_url(verifier), &err);
+        rc = check_environments(w, vt_cli_verifier_url(verifier), jwks_src, &err);
     if (rc == VT_OK && strcmp(verb, "compile") == 0) {
         rc = vt_workflow_compile(&compiled, w, &err);
         if (rc == VT_OK && out != NULL) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/client.h"
 #include "gateway/config.h"
 #include "gateway/deployment.h"
 
@@ -421,21 +422,6 @@ vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t issuer_len, co
     return rc;
 }
 
-static vt_status env_of(vt_env *env, const char *id, const vt_gw_check_opts *o, vt_err *err)
-{
-    vt_http_response r;
-    char url[1200];
-    vt_status rc;
-
-    snprintf(url, sizeof(url), "%s/v1/environments/%s", o->verifier, id);
-    rc = get(&r, url, o->timeout_ms, NULL, err);
-    if (rc != VT_OK)
-        return rc;
-    rc = vt_env_parse(env, (const char *)r.body.data, r.body.len, NULL, err);
-    vt_http_response_clear(&r);
-    return rc;
-}
-
 /* The TLS server the attestation came over presented the attested enclave key (as `veritee chat`
  * checks it): a TLS terminator in front of the deployment holds another key. */
 static vt_status tls_key_check(const uint8_t tls_key[32], const vt_rp_gateway *g, vt_err *err)
@@ -454,10 +440,12 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
     vt_http_response r;
     vt_jwks *jwks = NULL;
     vt_env *env = NULL;
+    vt_env_token_opts eo;
     uint8_t tls_key[32];
-    char url[1400], issuer[128];
+    char url[1400], issuer[128] = "";
     vt_status rc;
 
+    memset(&eo, 0, sizeof(eo));
     if (o->verifier == NULL)
         return vt_err_set(err, VT_E_POLICY, "no verifier is configured to check downstream deployments");
     rc = vt_rp_gateway_init(g, err);
@@ -475,10 +463,12 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
      * verifier's URL cannot name its own key then), else the one the verifier serves. */
     if (rc == VT_OK && o->pin == NULL)
         rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), o->verifier, o->timeout_ms, err);
+    eo.jwks = o->pin != NULL ? o->pin : jwks;
+    eo.jwks_issuer = o->pin != NULL ? (o->pin_issuer != NULL ? o->pin_issuer : "") : issuer;
+    eo.verifier = o->verifier;
+    eo.id = n->environment;
     if (rc == VT_OK)
-        rc = vt_rp_passport_verify(g, o->pin != NULL ? o->pin : jwks,
-                                   o->pin != NULL ? (o->pin_issuer != NULL ? o->pin_issuer : "") : issuer, o->verifier,
-                                   vt_time_now(), err);
+        rc = vt_rp_passport_verify(g, eo.jwks, eo.jwks_issuer, o->verifier, vt_time_now(), err);
     if (rc == VT_OK)
         rc = vt_rp_key_match(g, err);
     if (rc == VT_OK && n->tgt.tls)
@@ -493,8 +483,11 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
                         g->pc.deployment_type[0] ? g->pc.deployment_type : "full", n->type);
     if (rc == VT_OK && (env = malloc(sizeof(*env))) == NULL)
         rc = vt_err_set(err, VT_E_NOMEM, "out of memory");
+    /* The reference values under the same keys as the passport: signed by the verifier, for this
+     * environment, fresh (whoever answers as the verifier's URL cannot choose them). */
+    eo.now = vt_time_now();
     if (rc == VT_OK)
-        rc = env_of(env, n->environment, o, err);
+        rc = vt__client_env(env, NULL, o->verifier, &eo, o->timeout_ms, err);
     if (rc == VT_OK)
         rc = vt_rp_environment(g, env, NULL, 0, err);
     /* Every connection to it from now on must meet the key the check just authenticated. */

@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "client/client.h"
+#include "gateway/deployment.h"
 #include "gateway/trust.h"
 #include "gateway/xaud.h"
 
@@ -180,11 +182,56 @@ static vt_status measure_models(vt_gw_trust *t, bool snapshot, vt_err *err)
     return rc;
 }
 
+/* The environment's model digests (*out: a new reference to its components.model, a non-empty
+ * array), from the verifier's signed environment verified under the pinned key set, else under
+ * the set the verifier serves, as the gateway's passports are (upkeep.c): whoever answers as the
+ * verifier's URL cannot choose which model the artifact auditor accepts. */
+static vt_status env_model_digests(json_t **out, vt_gw_trust *t, vt_err *err)
+{
+    const vt_gw_config *cfg = t->o.cfg;
+    vt_env_token_opts eo;
+    vt_jwks *jwks = NULL;
+    vt_env *env = malloc(sizeof(*env));
+    char issuer[128] = "", *text = NULL;
+    json_t *doc = NULL, *models;
+    vt_status rc = env != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
+
+    *out = NULL;
+    if (rc == VT_OK && t->pin == NULL)
+        rc = vt_gw_verifier_keys(&jwks, issuer, sizeof(issuer), cfg->verifier_url, 10000, err);
+    memset(&eo, 0, sizeof(eo));
+    eo.jwks = t->pin != NULL ? t->pin : jwks;
+    eo.jwks_issuer = t->pin != NULL ? t->pin_issuer : issuer;
+    eo.verifier = cfg->verifier_url;
+    eo.id = cfg->environment;
+    eo.now = vt_time_now();
+    if (rc == VT_OK)
+        rc = vt__client_env(env, &text, cfg->verifier_url, &eo, 10000, err);
+    if (rc == VT_OK)
+        doc = json_loads(text, 0, NULL); /* the signed bytes: vt_env_parse took them already */
+    models = json_object_get(json_object_get(doc, "components"), "model");
+    if (rc == VT_OK && (!json_is_array(models) || json_array_size(models) == 0))
+        rc = vt_err_set(err, VT_E_POLICY, "gateway: environment %s lists no model digests for the artifact auditor",
+                        cfg->environment);
+    if (rc == VT_OK)
+        *out = json_incref(models);
+    if (rc != VT_OK && err != NULL && strncmp(err->msg, "gateway:", 8) != 0) {
+        char m[sizeof(err->msg)];
+        snprintf(m, sizeof(m), "%s", err->msg);
+        vt_err_set(err, rc, "gateway: the artifact auditor's reference digests: %s", m);
+    }
+    json_decref(doc);
+    free(text);
+    free(env);
+    vt_jwks_free(jwks);
+    return rc;
+}
+
 /* The artifact auditor without reference_digests takes the environment's model digests. */
 static vt_status auditors_json(char **out, vt_gw_trust *t, vt_err *err)
 {
     const vt_gw_config *cfg = t->o.cfg;
-    json_t *arr = cfg->auditors != NULL ? json_deep_copy(cfg->auditors) : json_array(), *a;
+    json_t *arr = cfg->auditors != NULL ? json_deep_copy(cfg->auditors) : json_array(), *a, *models = NULL;
     vt_status rc = arr == NULL ? vt_err_set(err, VT_E_NOMEM, "gateway: out of memory") : VT_OK;
     size_t i;
 
@@ -197,33 +244,12 @@ static vt_status auditors_json(char **out, vt_gw_trust *t, vt_err *err)
                             "gateway: the artifact auditor has no reference_digests and there is no verifier/environment to take them from");
             break;
         }
-        {
-            vt_http_response r;
-            vt_http_client_opts co;
-            char url[2048];
-            json_t *env = NULL, *models;
-            memset(&co, 0, sizeof(co));
-            co.timeout_ms = 10000;
-            memset(&r, 0, sizeof(r));
-            snprintf(url, sizeof(url), "%s/v1/environments/%s", cfg->verifier_url, cfg->environment);
-            rc = vt_http_request(&r, "GET", url, NULL, &co, err);
-            if (rc == VT_OK && r.status != 200) {
-                char m[300];
-                vt_http_response_error(m, sizeof(m), &r);
-                rc = vt_err_set(err, VT_E_IO, "gateway: GET %s: %s", url, m);
-            }
-            if (rc == VT_OK)
-                env = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
-            models = json_object_get(json_object_get(env, "components"), "model");
-            if (rc == VT_OK && (!json_is_array(models) || json_array_size(models) == 0))
-                rc = vt_err_set(err, VT_E_POLICY, "gateway: environment %s lists no model digests for the artifact auditor",
-                                cfg->environment);
-            if (rc == VT_OK)
-                json_object_set(a, "reference_digests", models);
-            json_decref(env);
-            vt_http_response_clear(&r);
-        }
+        if (models == NULL)
+            rc = env_model_digests(&models, t, err);
+        if (rc == VT_OK && json_object_set(a, "reference_digests", models) != 0)
+            rc = vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
     }
+    json_decref(models);
     if (rc == VT_OK)
         rc = vt__gw_xaud_measure(arr, err); /* external auditors: their programs and files */
     if (rc == VT_OK) {

@@ -943,6 +943,42 @@ static void h_env_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     free(json);
 }
 
+/* GET /v1/environments/{id}/signed: the document GET /v1/environments/{id} serves, as a compact JWS
+ * by the passport signing key (vt_env_token_issue; docs/verifier.md "Signed environments"), for
+ * relying parties that take reference values only from the verifier whose keys they trust. */
+static void h_env_signed(vt_http_resp *resp, const vt_http_req *req, void *ctx)
+{
+    vf_service *svc = ctx;
+    vs_store *st = store_of(req);
+    char *json = NULL, *tok = NULL;
+    const char *kid = NULL;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    rc = st->ops->env_get(st, &json, req->params[0], &e);
+    if (rc == VT_E_NOTFOUND) {
+        vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%.64s'", req->params[0]);
+        goto out;
+    }
+    if (rc != VT_OK) {
+        vf_reply_store_error(resp, &e);
+        goto out;
+    }
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    {
+        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
+        rc = vt_env_token_issue(&tok, json, strlen(json), svc->cfg.issuer, vt_time_now(), signer, kid, &e);
+    }
+    pthread_rwlock_unlock(&svc->kr_lock);
+    if (rc != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "cannot sign environment '%.64s': %s", req->params[0], e.msg);
+    else if (vt_http_reply_text(resp, 200, "application/jose", tok, strlen(tok), NULL) != VT_OK)
+        vt_http_reply_error(resp, 500, "internal", "out of memory");
+out:
+    free(tok);
+    free(json);
+}
+
 static vt_status env_one(void *arg, const char *json, vt_err *err)
 {
     json_t *j = json_loads(json, 0, NULL);
@@ -1386,6 +1422,7 @@ vt_status vf_routes(vf_service *svc, vt_err *err)
         { "GET", "/v1/passports/{id}", h_passport_get },
         { "GET", "/v1/environments", h_env_list },
         { "GET", "/v1/environments/{id}", h_env_get },
+        { "GET", "/v1/environments/{id}/signed", h_env_signed },
         { "PUT", "/v1/environments/{id}", h_env_put },
         { "POST", "/v1/receipts", h_receipt_post },
         { "POST", "/v1/receipts:batch", h_receipt_batch },

@@ -9,7 +9,10 @@ POST /v1/attest carries (--mode passport: a passport issued to another
 gateway), or answers every POST itself with HTTP --code and a text body of
 its own, forwarding nothing (--mode refuse: a relay that refuses the request,
 its body with control bytes and longer than any excerpt of it should be), or
-changes nothing (--mode pass).  With --log FILE each request's
+adds the model digest --digest to every environment a GET /v1/environments/ID
+answer carries, the JSON document or the signed one (/signed: the payload
+rewritten, the verifier's signature kept), as a relay that chooses a relying
+party's reference values would (--mode env), or changes nothing (--mode pass).  With --log FILE each request's
 method and path is appended to FILE, one line each, before it is forwarded.
 Content-Type and Veritee-Key-Binding are the headers passed back.
 Prints "listening 127.0.0.1:PORT" once ready."""
@@ -17,12 +20,13 @@ import argparse, base64, http.server, json, os, sys, urllib.error, urllib.reques
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--to", required=True)
-ap.add_argument("--mode", choices=["request", "response", "append", "passport", "pass", "refuse"], required=True)
+ap.add_argument("--mode", choices=["request", "response", "append", "passport", "pass", "refuse", "env"], required=True)
 ap.add_argument("--byte", type=int, default=40)
 ap.add_argument("--line", default="")
 ap.add_argument("--token-file", default="")
 ap.add_argument("--log", default="")
 ap.add_argument("--code", type=int, default=403)
+ap.add_argument("--digest", default="ee" * 32)
 a = ap.parse_args()
 
 
@@ -40,6 +44,25 @@ def swap_passport(data):
     reply["token"] = token
     reply["id"] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
     return json.dumps(reply).encode()
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=")
+
+
+def add_digest(doc):
+    doc.setdefault("components", {}).setdefault("model", []).append(a.digest)
+
+
+def rewrite_env(path, data):
+    if path.endswith("/signed"):
+        h, p, sig = data.split(b".")
+        payload = json.loads(base64.urlsafe_b64decode(p + b"=" * (-len(p) % 4)))
+        add_digest(payload["environment"])
+        return h + b"." + b64url(json.dumps(payload, separators=(",", ":")).encode()) + b"." + sig
+    doc = json.loads(data)
+    add_digest(doc)
+    return json.dumps(doc).encode()
 
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -68,6 +91,8 @@ class H(http.server.BaseHTTPRequestHandler):
                 data = flip(data)
             if self.command == "POST" and a.mode == "append" and code == 200:
                 data += os.fsencode(a.line) + b"\n"
+            if a.mode == "env" and self.command == "GET" and self.path.startswith("/v1/environments/") and code == 200:
+                data = rewrite_env(self.path, data)
             if a.mode == "passport" and self.command == "POST" and self.path.endswith("/v1/attest") and code in (200, 201):
                 data = swap_passport(data)
         except urllib.error.HTTPError as e:

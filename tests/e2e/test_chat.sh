@@ -124,6 +124,17 @@ expect 1 "a gateway outside the requested environment is refused" -- \
   "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --environment elsewhere --trust-sim "secret"
 contains "FAIL environment" "the environment check fails"
 no_hits honest "wrong environment"
+# The reference values come only from the environment the verifier signed: a relay answering as
+# the verifier's URL that adds a model digest to it (the signed payload rewritten) is not believed.
+python3 "$HERE/tamper_relay.py" --to "$VMAIN" --mode env >"$TMP/trelay.out" 2>"$TMP/trelay.err" &
+PIDS="$PIDS $!"
+TRELAY="http://$(listening "$TMP/trelay.out" "relay" "$TMP/trelay.err")" || exit 1
+expect 1 "an environment rewritten on its way is refused" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$TRELAY" --environment dev --trust-sim "secret"
+contains "ok   passport" "the passport verifies through the relay"
+contains "FAIL environment" "the environment check fails"
+contains "environment: jws: ES256 signature does not verify" "names the environment's signature"
+no_hits honest "rewritten environment"
 expect 1 "--json report of a refusal" -- \
   sh -c '"$0" chat --json --gateway "$1" --verifier "$2" --trust-sim secret >"$3"' "$VT" "http://$FAKE" "$VOTHER" "$TMP/report.json"
 if jq -e '.verified == false and .prompt_sent == false and (.checks[] | select(.check=="passport") | .status) == "FAIL"' \

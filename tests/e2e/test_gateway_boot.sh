@@ -72,6 +72,28 @@ put_env() { # ID MODEL-DIGEST [REGISTERS-JSON]
 [ "$(put_env gw "$MD")" = 200 ] && ok || bad "register environment"
 [ "$(put_env wrong "$(printf 'c%.0s' $(seq 64))")" = 200 ] && ok || bad "register wrong environment"
 
+# The artifact auditor without reference_digests takes the environment's model digests, only from
+# the environment the verifier signed, verified under its keys: the auditor event is the one the
+# digests written out give, and a relay answering as the verifier's URL that adds a model digest
+# of its own to the environment (the signed payload rewritten) stops the boot.
+auditor2() { jq -r '[.events[]|select(.component=="auditor")][1].digest' "$1"; }
+jq '.auditors[1] = {name: "artifact"}' "$TMP/g.json" >"$TMP/g-envd.json"
+"$VT" gateway --config "$TMP/g-envd.json" --measure-only >"$TMP/envd.json" 2>"$TMP/envd.err" &&
+  [ "$(auditor2 "$TMP/envd.json")" = "$(auditor2 "$TMP/log.json")" ] && ok ||
+  bad "the artifact auditor did not take the signed environment's digests: $(cat "$TMP/envd.err")"
+python3 "$(dirname "$0")/tamper_relay.py" --to "$V" --mode env --log "$TMP/trelay.log" >"$TMP/trelay.out" \
+  2>"$TMP/trelay.err" &
+PIDS="$PIDS $!"
+TRELAY="http://$(listening "$TMP/trelay.out" "relay" "$TMP/trelay.err")" || exit 1
+jq --arg v "$TRELAY" '.verifier = $v' "$TMP/g-envd.json" >"$TMP/g-envt.json"
+expect 1 "measure-only with the environment rewritten by a relay" -- \
+  "$VT" gateway --config "$TMP/g-envt.json" --measure-only
+contains "reference digests: environment: jws: ES256 signature does not verify" "names the environment's signature"
+expect 1 "boot with the environment rewritten by a relay" -- \
+  timeout 60 "$VT" gateway --config "$TMP/g-envt.json" --listen 127.0.0.1:0 --platform mock
+contains "environment: jws: ES256 signature does not verify" "boot names the environment's signature"
+grep -q '^GET /v1/environments/gw/signed$' "$TMP/trelay.log" && ok || bad "the boot did not read gw through the relay"
+
 # A wrong model reference: the passport is contraindicated, naming the model, and the gateway refuses to start.
 sed 's/"environment":"gw"/"environment":"wrong"/' "$TMP/g.json" >"$TMP/wrong.json"
 expect 1 "refuses to serve with a contraindicated passport" -- "$VT" gateway --config "$TMP/wrong.json" --listen 127.0.0.1:0 --platform mock

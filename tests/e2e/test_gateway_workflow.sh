@@ -97,10 +97,26 @@ NODE_V=$RELAY node apppin wf-apppin app ", \"workflow\": $WF, \"verifier_jwks\":
 run_node apppin; APPPIN=$GW
 expect 0 "chat through the pinned app to general" -- "$VT" chat --gateway "http://$APPPIN" --verifier "$V" \
   --environment wf-apppin --trust-sim --model general "Hello, general"
-grep -q '^GET /v1/environments/wf-a$' "$TMP/relay.log" && passed=$((passed + 1)) ||
+grep -q '^GET /v1/environments/wf-a/signed$' "$TMP/relay.log" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the pinned app did not check general through the relay"; cat "$TMP/relay.log"; }
 grep -q 'jwks' "$TMP/relay.log" && { failed=$((failed + 1)); echo "FAIL: a pinned app fetched the key set"; cat "$TMP/relay.log"; } ||
   passed=$((passed + 1))
+
+# The deployment's reference values come only from the environment the verifier signed, under the
+# same pinned keys: a relay answering as the verifier's URL that adds a model digest of its own to
+# the environment (the signed payload rewritten) makes the downstream check fail, it is not believed.
+python3 "$HERE/tamper_relay.py" --to "$V" --mode env --log "$TMP/trelay.log" >"$TMP/trelay.out" 2>"$TMP/trelay.err" &
+PIDS="$PIDS $!"
+TRELAY="http://$(listening "$TMP/trelay.out" "relay" "$TMP/trelay.err")" || exit 1
+NODE_V=$TRELAY node apptamper wf-apptamper app ", \"workflow\": $WF, \"verifier_jwks\": \"$TMP/vjwks.json\"" app
+run_node apptamper; APPTAMPER=$GW
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data-binary '{"model":"general","messages":[{"role":"user","content":"hi"}]}' "http://$APPTAMPER/v1/chat/completions")
+[ "$code" = 502 ] && [ "$(jq -r .error.code "$TMP/out")" = downstream_untrusted ] &&
+  grep -qF 'environment: jws: ES256 signature does not verify' "$TMP/out" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a rewritten environment was believed: $code"; cat "$TMP/out"; }
+grep -q '^GET /v1/environments/wf-a' "$TMP/trelay.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the check did not read the environment through the relay"; cat "$TMP/trelay.log"; }
 
 # post MODEL PATH: status in $TMP/code, body in $TMP/out, headers in $TMP/hdr
 post() { curl -s -D "$TMP/hdr" -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \

@@ -69,6 +69,18 @@ contains "$MODEL" "env show has the model digest"
 expect 0 "env list" -- "$VT" env list --verifier "$U"
 contains "strict" "env list"
 http GET "$U/v1/environments/nope"; status_is 404 "unknown environment"; json_error_is environment_unknown "404 code"
+# The signed form (docs/verifier.md "Signed environments"): a compact JWS by a key of the served
+# JWKS, typ veritee-environment+jwt, carrying the document GET /v1/environments/dev serves.
+b64d() { local s; s=$(tr '_-' '/+' <<<"$1"); while [ $(( ${#s} % 4 )) -ne 0 ]; do s="$s="; done; base64 -d <<<"$s"; }
+curl -s -D "$TMP/hdr" -o "$TMP/envtok" "$U/v1/environments/dev/signed"
+IFS=. read -r EH EP ES <"$TMP/envtok"
+[ -n "$ES" ] && grep -qi '^content-type: application/jose' "$TMP/hdr" &&
+  [ "$(b64d "$EH" | jq -r .typ)" = veritee-environment+jwt ] &&
+  curl -s "$U/.well-known/jwks.json" | jq -e --arg k "$(b64d "$EH" | jq -r .kid)" '.keys[]|select(.kid==$k)' >/dev/null &&
+  [ "$(b64d "$EP" | jq -r .sub)" = dev ] &&
+  [ "$(b64d "$EP" | jq -c .environment)" = "$(curl -s "$U/v1/environments/dev" | jq -c .)" ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: signed environment: $(cat "$TMP/hdr" "$TMP/envtok")"; }
+http GET "$U/v1/environments/nope/signed"; status_is 404 "unknown signed environment"; json_error_is environment_unknown "404 code (signed)"
 
 # Attester side: mock register extended by the log, then a passport.
 expect 0 "log append (mock register)" -- "$VT" log append --log "$TMP/log.json" --component model --name llm --digest "$MODEL" --extend mock

@@ -32,6 +32,20 @@ mkenv docs-bridge bridge
 # --- valid ---
 expect 0 "valid against the verifier" -- "$VT" workflow validate --verifier "$V" "$WF"
 contains "valid (3 deployments, 3 routes)" "summary"
+# The environments are read signed, under the verifier's keys: pinned with --jwks (a pin whose key
+# is not the verifier's refuses them), and a relay that rewrites them is not believed.
+curl -s "$V/.well-known/jwks.json" >"$TMP/jwks.json"
+jq '.keys[0].kid = "not-the-verifiers"' "$TMP/jwks.json" >"$TMP/jwks-other.json"
+expect 0 "valid under the pinned keys" -- "$VT" workflow validate --verifier "$V" --jwks "$TMP/jwks.json" "$WF"
+expect 1 "a pin without the verifier's key" -- "$VT" workflow validate --verifier "$V" --jwks "$TMP/jwks-other.json" "$WF"
+contains "is not in the verifier's JWKS" "names the key"
+expect 2 "--jwks without --verifier" -- "$VT" workflow validate --jwks "$TMP/jwks.json" "$WF"
+python3 "$HERE/tamper_relay.py" --to "$V" --mode env >"$TMP/trelay.out" 2>"$TMP/trelay.err" &
+RPID=$!
+trap 'kill $VPID $RPID 2>/dev/null; wait $VPID $RPID 2>/dev/null; rm -rf "$TMP"' EXIT
+TRELAY="http://$(listening "$TMP/trelay.out" relay "$TMP/trelay.err")" || exit 1
+expect 1 "environments rewritten on their way" -- "$VT" workflow validate --verifier "$TRELAY" "$WF"
+contains "environment: jws: ES256 signature does not verify" "names the environment's signature"
 expect 0 "environment shows its type" -- curl -sf "$V/v1/environments/docs-bridge"
 contains '"deployment_type": "bridge"' "deployment_type stored"
 expect 0 "compile" -- "$VT" workflow compile "$WF"

@@ -18,4 +18,11 @@ int vt__tcb_rank(const char *status);
  * which no passport names (out then holds the first of them).  appraise.c. */
 bool vt__measured_of(char out[VT_APPRAISAL_MEASURED_MAX], const vt_mlog *log, vt_component comp);
 
+/* A token's "iss" is the configured verifier's (rp.c): equal to jwks_issuer when the key set names
+ * one, else, when iss is a URL and a verifier URL is configured, that URL.  VT_E_POLICY naming what
+ * ("passport pass-…", "environment prod") and both issuers otherwise.  vt_passport_check_issuer and
+ * vt_env_token_verify. */
+vt_status vt__issuer_check(const char *iss, const char *what, const char *jwks_issuer, const char *verifier,
+                           vt_err *err);
+
 #endif

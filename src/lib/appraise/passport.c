@@ -492,7 +492,6 @@ vt_status vt_passport_verify_with(vt_passport_claims *out, const char *token, si
     vt_status rc = VT_E_INTERNAL;
     vt_jws j;
     json_t *doc = NULL;
-    const vt_pkey *key;
     const char *profile;
     char t1[32], t2[32];
 
@@ -502,24 +501,9 @@ vt_status vt_passport_verify_with(vt_passport_claims *out, const char *token, si
         rc = vt_err_set(err, VT_E_ARG, "passport: token, JWKS and time are required");
         goto out;
     }
-    rc = vt_jws_parse(&j, token, len, err);
+    rc = vt__jws_verify_set(&j, token, len, VT_PASSPORT_TYP, jwks, "passport", err);
     if (rc != VT_OK)
         goto out;
-    if (strcmp(j.typ, VT_PASSPORT_TYP) != 0) {
-        rc = vt_err_set(err, VT_E_FORMAT, "passport: header typ is \"%s\", not \"%s\"", j.typ, VT_PASSPORT_TYP);
-        goto out;
-    }
-    key = j.kid[0] ? vt_jwks_find(jwks, j.kid) : NULL;
-    if (key == NULL) {
-        rc = vt_err_set(err, VT_E_CRYPTO, "passport: signing key %s is not in the verifier's JWKS",
-                        j.kid[0] ? j.kid : "(no kid)");
-        goto out;
-    }
-    rc = vt_jws_verify(&j, key, err);
-    if (rc != VT_OK) {
-        rc = VT_E_CRYPTO;
-        goto out;
-    }
     rc = load_payload(&doc, &j, err);
     if (rc != VT_OK)
         goto out;

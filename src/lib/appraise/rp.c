@@ -198,22 +198,31 @@ static size_t url_len(const char *s)
     return n;
 }
 
-vt_status vt_passport_check_issuer(const vt_passport_claims *c, const char *jwks_issuer, const char *verifier,
-                                   vt_err *err)
+vt_status vt__issuer_check(const char *iss, const char *what, const char *jwks_issuer, const char *verifier,
+                           vt_err *err)
 {
     if (jwks_issuer != NULL && jwks_issuer[0] != '\0') {
-        if (strcmp(c->issuer, jwks_issuer) != 0)
-            return vt_err_set(err, VT_E_POLICY, "passport %s was issued by '%s', not by the configured verifier%s%s "
-                              "(issuer '%s')", c->id, c->issuer, verifier != NULL ? " " : "",
+        if (strcmp(iss, jwks_issuer) != 0)
+            return vt_err_set(err, VT_E_POLICY, "%s was issued by '%s', not by the configured verifier%s%s "
+                              "(issuer '%s')", what, iss, verifier != NULL ? " " : "",
                               verifier != NULL ? verifier : "", jwks_issuer);
         return VT_OK;
     }
     /* A key set that names no issuer: a URL issuer must still be the configured verifier. */
-    if (verifier != NULL && is_url(c->issuer) &&
-        (url_len(c->issuer) != url_len(verifier) || strncmp(c->issuer, verifier, url_len(verifier)) != 0))
-        return vt_err_set(err, VT_E_POLICY, "passport %s was issued by '%s', not by the configured verifier %s",
-                          c->id, c->issuer, verifier);
+    if (verifier != NULL && is_url(iss) &&
+        (url_len(iss) != url_len(verifier) || strncmp(iss, verifier, url_len(verifier)) != 0))
+        return vt_err_set(err, VT_E_POLICY, "%s was issued by '%s', not by the configured verifier %s", what, iss,
+                          verifier);
     return VT_OK;
+}
+
+vt_status vt_passport_check_issuer(const vt_passport_claims *c, const char *jwks_issuer, const char *verifier,
+                                   vt_err *err)
+{
+    char what[64];
+
+    snprintf(what, sizeof(what), "passport %s", c->id);
+    return vt__issuer_check(c->issuer, what, jwks_issuer, verifier, err);
 }
 
 vt_status vt_passport_affirming(const vt_passport_claims *c, vt_err *err)

@@ -9,6 +9,7 @@
 
 #include "veritee/base.h"
 #include "veritee/http.h"
+#include "veritee/passport.h"
 
 /* The vt_status of a non-2xx reply: the service's refusals (401, 403, 409,
  * 410, 422: bad auth, replayed nonce, refused appraisal) VT_E_POLICY; 5xx and
@@ -26,5 +27,18 @@ vt_status vt__client_status(long http_status);
  */
 vt_status vt__client_call(json_t **out, json_t **refusal, const char *method, const char *url, const char *body,
                           const vt_http_client_opts *o, vt_err *err);
+
+/*
+ * The environment o->id, signed: GET <verifier>/v1/environments/<id>/signed (verifier: base URL
+ * without a trailing '/', borrowed) and vt_env_token_verify under o (o->verifier, the URL a URL
+ * "iss" must be, is usually verifier itself).  *out and
+ * json_out (NULL: not wanted; the document's signed bytes, free()) are filled only when the token
+ * verifies.  timeout_ms: the whole request (0 = 30000).  A non-200 reply: vt__client_status and
+ * "GET <url>: <code: message> (HTTP n)"; a token that does not verify: vt_env_token_verify's code.
+ * One fetch for every relying party (gateway deployment checks, the artifact auditor at boot,
+ * `veritee chat`, `veritee workflow validate`).
+ */
+vt_status vt__client_env(vt_env *out, char **json_out, const char *verifier, const vt_env_token_opts *o,
+                         long timeout_ms, vt_err *err);
 
 #endif

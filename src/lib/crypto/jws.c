@@ -1,6 +1,7 @@
 /* Compact JWS (RFC 7515) with ES256/ES384 (RFC 7518 §3.4).  Tokens are
  * untrusted: the parser accepts one encoding of one shape, and the header
  * can never choose a weaker algorithm than the key's own. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/enc.h"
@@ -278,4 +279,37 @@ vt_status vt_jws_verify(const vt_jws *j, const vt_pkey *key, vt_err *err)
         return vt_err_set(err, VT_E_CRYPTO, "jws: %s signature does not verify%s%s", j->alg,
                           j->kid[0] ? " with key " : "", j->kid);
     return VT_OK;
+}
+
+vt_status vt__jws_verify_set(vt_jws *out, const char *token, size_t len, const char *typ, const vt_jwks *set,
+                             const char *what, vt_err *err)
+{
+    const vt_pkey *key;
+    vt_status rc;
+
+    rc = vt_jws_parse(out, token, len, err);
+    if (rc != VT_OK)
+        return rc;
+    if (strcmp(out->typ, typ) != 0) {
+        rc = vt_err_set(err, VT_E_FORMAT, "%s: header typ is \"%s\", not \"%s\"", what, out->typ, typ);
+        goto out;
+    }
+    key = out->kid[0] ? vt_jwks_find(set, out->kid) : NULL;
+    if (key == NULL) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "%s: signing key %s is not in the verifier's JWKS", what,
+                        out->kid[0] ? out->kid : "(no kid)");
+        goto out;
+    }
+    rc = vt_jws_verify(out, key, err);
+    if (rc != VT_OK && err != NULL) {
+        char m[sizeof(err->msg)];
+        snprintf(m, sizeof(m), "%s", err->msg);
+        vt_err_set(err, VT_E_CRYPTO, "%s: %s", what, m);
+    }
+    if (rc != VT_OK)
+        rc = VT_E_CRYPTO;
+out:
+    if (rc != VT_OK)
+        vt_jws_clear(out);
+    return rc;
 }

@@ -5,7 +5,8 @@
  * nonce, signer, status, deployment type) is refused while the one from before keeps serving;
  * with the verifier's keys pinned ("verifier_jwks") a passport is checked against the pin alone,
  * never against a key set fetched from the stand-in, its own and a downstream deployment's alike
- * (the stand-in also answers as a downstream gateway: the booted one's GET /v1/attestation).
+ * (the stand-in also answers as a downstream gateway: the booted one's GET /v1/attestation),
+ * and a downstream deployment's environment is taken only signed under that same set.
  * Failure cases first. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,8 +76,11 @@ typedef struct standin {
     unsigned jwks_gets;   /* GET /.well-known/jwks.json answered */
     char last_id[48];     /* the last one's id */
     vt_gw_hooks down;     /* as a downstream deployment: the booted gateway's hooks (on_attestation NULL:
-                             none), and the environment it is registered in (GET /v1/environments/gw) */
+                             none), and the environment it is registered in, served signed only
+                             (GET /v1/environments/gw/signed) */
     char env[256];
+    bend env_bend;        /* BEND_NONE: the environment signed by key (standin-1); BEND_SERVED: by
+                             served (standin-2); BEND_SIGNER: by rogue under kid standin-1 */
 } standin;
 
 static void send_all(int fd, const char *p, size_t n)
@@ -205,6 +209,7 @@ static bool serve_one(standin *s, conn *c)
     json_t *req;
     char *out = NULL, env[sizeof(s->env)];
     vt_gw_hooks down;
+    bend eb;
 
     if (c->in.len == 0 || vt_buf_terminate(&c->in, NULL) != VT_OK)
         return false;
@@ -223,6 +228,7 @@ static bool serve_one(standin *s, conn *c)
     pthread_mutex_lock(&s->mu);
     down = s->down;
     snprintf(env, sizeof(env), "%s", s->env);
+    eb = s->env_bend;
     pthread_mutex_unlock(&s->mu);
     if (strcmp(path, "/v1/challenge") == 0) {
         uint8_t n[32] = { 0 };
@@ -249,8 +255,11 @@ static bool serve_one(standin *s, conn *c)
         else
             reply(c->fd, 500, "{\"error\":{\"code\":\"gateway_error\",\"message\":\"stand-in: no attestation\"}}");
         vt_buf_free(&b);
-    } else if (strcmp(path, "/v1/environments/gw") == 0 && env[0] != '\0') {
-        reply(c->fd, 200, env);
+    } else if (strcmp(path, "/v1/environments/gw/signed") == 0 && env[0] != '\0' &&
+               vt_env_token_issue(&out, env, strlen(env), "standin", vt_time_now(),
+                                  eb == BEND_SERVED ? s->served : eb == BEND_SIGNER ? s->rogue : s->key,
+                                  eb == BEND_SERVED ? "standin-2" : "standin-1", NULL) == VT_OK) {
+        reply(c->fd, 200, out);
     } else {
         reply(c->fd, 400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"stand-in: not a gateway's request\"}}");
     }
@@ -955,6 +964,34 @@ static void test_gateway_trust_upkeep__deployment_served_key_not_pinned_refused(
     vt_gw_config_free(&pc);
 }
 
+/* The environment a downstream deployment is checked against is taken only signed under the key
+ * set its passport is checked under (the stand-in serves it signed only, never the plain document): one signed by a key outside the verifier's set (what whoever
+ * answers as the verifier's URL can make) is refused, pinned or not; one signed by a key the URL
+ * serves but the pin leaves out is refused under the pin and taken without one. */
+static void test_gateway_trust_upkeep__deployment_environment_signer_outside_key_set_refused(void **state)
+{
+    fixture *fx = *state;
+    vt_err err = { 0 };
+
+    standin_as_downstream(fx);
+    pthread_mutex_lock(&fx->v.mu);
+    fx->v.env_bend = BEND_SIGNER;
+    pthread_mutex_unlock(&fx->v.mu);
+    assert_int_equal(deploy_check(fx, fx->t->pin, fx->t->pin_issuer, &err), VT_E_POLICY);
+    if (strstr(err.msg, "environment: jws: ES256 signature does not verify with key standin-1") == NULL)
+        fail_msg("refusal does not name the environment's signature: %s", err.msg);
+    assert_int_equal(deploy_check(fx, NULL, NULL, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "environment: jws: ES256 signature does not verify"));
+    pthread_mutex_lock(&fx->v.mu);
+    fx->v.env_bend = BEND_SERVED;
+    pthread_mutex_unlock(&fx->v.mu);
+    assert_int_equal(deploy_check(fx, fx->t->pin, fx->t->pin_issuer, &err), VT_E_POLICY);
+    if (strstr(err.msg, "environment: signing key standin-2 is not in the verifier's JWKS") == NULL)
+        fail_msg("refusal does not name the key: %s", err.msg);
+    if (deploy_check(fx, NULL, NULL, &err) != VT_OK)
+        fail_msg("unpinned check: %s", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -983,6 +1020,8 @@ int main(void)
                                         setup_pinned, teardown),
         cmocka_unit_test_setup_teardown(test_gateway_trust_upkeep__deployment_served_key_not_pinned_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_gateway_trust_upkeep__deployment_environment_signer_outside_key_set_refused, setup_pinned, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
