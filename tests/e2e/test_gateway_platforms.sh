@@ -74,7 +74,7 @@ trap 'stop_tpm; stop_az; cleanup' EXIT
 start_swtpm() {
   local dir="$1"; shift
   for _ in 1 2 3 4 5; do
-    PORT=$((20000 + RANDOM % 30000))
+    PORT=$((20000 + RANDOM % 12000))
     "$VT" sim tpm start --state "$dir" --port "$PORT" "$@" >"$TMP/tpm.out" 2>"$TMP/tpm.err" || continue
     export VERITEE_TPM_TCTI VERITEE_TPM_HW_CERTS TPM2TOOLS_TCTI
     VERITEE_TPM_TCTI=$(sed -n 's/^VERITEE_TPM_TCTI=//p' "$TMP/tpm.out")

@@ -39,7 +39,7 @@ start_tpm() {
       { echo "FAIL: swtpm_setup for $name"; cat "$TMP/$name.setup"; exit 1; }
   fi
   for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12000))
     swtpm socket --tpm2 --tpmstate dir="$TMP/$name" --flags not-need-init,startup-clear \
       --server type=tcp,port=$port,bindaddr=127.0.0.1 --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
       --pid file="$TMP/$name.pid" --daemon 2>"$TMP/$name.err" && break
@@ -95,12 +95,12 @@ contains "no self-signed" "the error says what the roots lack"
 # it) but makes every key and session itself.  Without roots it is sealed to, as before; with
 # them its EK is not the certificate's.
 for _ in 1 2 3 4 5; do
-  SPLICE=$((20000 + RANDOM % 30000))
+  SPLICE=$((20000 + RANDOM % 12000))
   rm -f "$TMP/splice.out"
   python3 "$(dirname "$0")/tpm_splice.py" "$SPLICE" "$PORT_genuine" "$PORT_impostor" 120 >"$TMP/splice.out" 2>&1 &
   SPLICE_PID=$!
-  for _ in $(seq 50); do grep -q ready "$TMP/splice.out" 2>/dev/null && break; kill -0 "$SPLICE_PID" 2>/dev/null || break; sleep 0.1; done
-  grep -q ready "$TMP/splice.out" 2>/dev/null && break
+  for _ in $(seq 50); do grep -qx ready "$TMP/splice.out" 2>/dev/null && break; kill -0 "$SPLICE_PID" 2>/dev/null || break; sleep 0.1; done
+  grep -qx ready "$TMP/splice.out" 2>/dev/null && break
   SPLICE=
 done
 [ -n "$SPLICE" ] || { echo "FAIL: the impersonator did not start"; cat "$TMP/splice.out"; exit 1; }

@@ -15,7 +15,7 @@ PARTS="$(dirname "$0")/tpm_parts.py"
 mkdir -p "$TMP/swtpm"
 # Two free ports on 127.0.0.1: the TPM and its control channel.
 for _ in 1 2 3 4 5; do
-  PORT=$((20000 + RANDOM % 30000))
+  PORT=$((20000 + RANDOM % 12000))
   swtpm socket --tpm2 --tpmstate dir="$TMP/swtpm" --flags not-need-init,startup-clear \
     --server type=tcp,port=$PORT,bindaddr=127.0.0.1 --ctrl type=tcp,port=$((PORT + 1)),bindaddr=127.0.0.1 \
     --pid file="$TMP/swtpm.pid" --daemon 2>"$TMP/swtpm.err" && break
@@ -203,12 +203,12 @@ lacks_file "model key 42" "$P/opened" "a blob opened with the planted bytes"
 # encrypted under a session salted to a key inside the TPM.  The tap records what the TPM says to
 # an unseal; no 32 bytes of it may open the blob.
 for _ in 1 2 3 4 5; do
-  TAP=$((20000 + RANDOM % 30000))
+  TAP=$((20000 + RANDOM % 12000))
   rm -f "$TMP/tap.log" "$TMP/tap.out"
   python3 "$(dirname "$0")/tpm_tap.py" "$TAP" "$PORT" "$TMP/tap.log" 60 >"$TMP/tap.out" 2>&1 &
   TAP_PID=$!
-  for _ in $(seq 50); do grep -q ready "$TMP/tap.out" 2>/dev/null && break; kill -0 "$TAP_PID" 2>/dev/null || break; sleep 0.1; done
-  grep -q ready "$TMP/tap.out" 2>/dev/null && break
+  for _ in $(seq 50); do grep -qx ready "$TMP/tap.out" 2>/dev/null && break; kill -0 "$TAP_PID" 2>/dev/null || break; sleep 0.1; done
+  grep -qx ready "$TMP/tap.out" 2>/dev/null && break
   TAP=
 done
 if [ -n "$TAP" ]; then
