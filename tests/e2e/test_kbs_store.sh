@@ -65,6 +65,14 @@ refused() {
 release dev-key "$TMP/p1.jwt" "$TMP/enclave.pem" && cmp -s "$TMP/secret" "$TMP/got" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the untouched release"; cat "$TMP/out"; }
 
+# The answer's JWE names the resource in its protected header (the A256GCM associated data): the
+# CLI and the gateway refuse an answer that names another (tests/unit/gateway/test_model_keys.c).
+"$VT" key release dev-key --verifier "$U" --passport "$TMP/p1.jwt" --key "$TMP/enclave.pem" >"$TMP/reply.json" 2>&1
+h=$(jq -r .jwe "$TMP/reply.json" | cut -d. -f1 | tr '_-' '/+')
+while [ $((${#h} % 4)) -ne 0 ]; do h="$h="; done
+[ "$(base64 -d <<<"$h" 2>/dev/null | jq -r .kid)" = dev-key ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the JWE's protected header does not name dev-key"; cat "$TMP/reply.json"; }
+
 # 1. One signed request, presented again with the gateway's other passport: a replay.
 release dev-key "$TMP/p2.jwt" "$TMP/enclave.pem" || { failed=$((failed + 1)); echo "FAIL: release with p2"; cat "$TMP/out"; }
 "$VT" key release dev-key --verifier "$U" --passport "$TMP/p1.jwt" --key "$TMP/enclave.pem" --out "$TMP/got1" \

@@ -14,11 +14,13 @@
 #include "veritee/jwe.h"
 
 /* The protected header, checked before cjose sees the token: "alg" ECDH-ES and
- * "enc" A256GCM, nothing else (no algorithm chosen by the sender). */
-static vt_status check_header(const char *jwe, size_t len, vt_err *err)
+ * "enc" A256GCM, nothing else (no algorithm chosen by the sender); and when kid is not NULL,
+ * "kid" exactly kid (a header naming another, or none, is refused before anything is
+ * decrypted; one that names it is authenticated by the decryption, as associated data). */
+static vt_status check_header(const char *jwe, size_t len, const char *kid, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    const char *dot = memchr(jwe, '.', len), *alg, *enc;
+    const char *dot = memchr(jwe, '.', len), *alg, *enc, *hkid;
     json_t *h = NULL;
     vt_buf raw;
 
@@ -43,6 +45,12 @@ static vt_status check_header(const char *jwe, size_t len, vt_err *err)
         rc = vt_err_set(err, VT_E_UNSUPPORTED, "jwe: zip and crit are not supported");
     else
         rc = VT_OK;
+    hkid = json_string_value(json_object_get(h, "kid"));
+    if (rc == VT_OK && kid != NULL && hkid == NULL)
+        rc = vt_err_set(err, VT_E_POLICY, "jwe: the protected header names no kid, expected '%.64s'", kid);
+    else if (rc == VT_OK && kid != NULL && strcmp(hkid, kid) != 0)
+        rc = vt_err_set(err, VT_E_POLICY, "jwe: the protected header's kid '%.64s' is not the expected '%.64s'",
+                        hkid, kid);
 out:
     json_decref(h);
     vt_buf_free(&raw);
@@ -131,7 +139,8 @@ out:
     return rc;
 }
 
-vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size_t len, vt_err *err)
+vt_status vt_jwe_decrypt_kid(vt_buf *out, const vt_pkey *priv, const char *kid, const char *jwe, size_t len,
+                             vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     cjose_jwk_t *jwk = NULL;
@@ -142,7 +151,7 @@ vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size
 
     if (jwe == NULL || len == 0 || len > VT_JWE_MAX)
         return vt_err_set(err, VT_E_LIMIT, "jwe: token of %zu bytes (1..%zu)", jwe == NULL ? 0 : len, VT_JWE_MAX);
-    rc = check_header(jwe, len, err);
+    rc = check_header(jwe, len, kid, err);
     if (rc != VT_OK)
         goto out;
     j = cjose_jwe_import(jwe, len, &cerr);
@@ -167,4 +176,9 @@ out:
     cjose_jwe_release(j);
     cjose_jwk_release(jwk);
     return rc;
+}
+
+vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size_t len, vt_err *err)
+{
+    return vt_jwe_decrypt_kid(out, priv, NULL, jwe, len, err);
 }

@@ -137,6 +137,67 @@ static void test_appraise_jwe__other_algorithms_refused(void **state)
     vt_buf_free(&out);
 }
 
+/* The protected header with the string from ("kid"'s value) replaced by to, the rest of the token kept. */
+static char *with_kid(const char *jwe, const char *from, const char *to)
+{
+    const char *dot = strchr(jwe, '.');
+    char want[80], *at, *h, *out;
+    vt_buf raw, enc;
+
+    vt_buf_init(&raw);
+    vt_buf_init(&enc);
+    assert_non_null(dot);
+    assert_int_equal(vt_base64_decode(&raw, jwe, (size_t)(dot - jwe), NULL), VT_OK);
+    assert_int_equal(vt_buf_terminate(&raw, NULL), VT_OK);
+    snprintf(want, sizeof(want), "\"%s\"", from);
+    at = strstr((char *)raw.data, want);
+    assert_non_null(at);
+    assert_int_not_equal(asprintf(&h, "%.*s\"%s\"%s", (int)(at - (char *)raw.data), (char *)raw.data, to,
+                                  at + strlen(want)), -1);
+    assert_int_equal(vt_base64_encode(&enc, (const uint8_t *)h, strlen(h), true, NULL), VT_OK);
+    assert_int_not_equal(asprintf(&out, "%.*s%s", (int)enc.len, (const char *)enc.data, dot), -1);
+    free(h);
+    vt_buf_free(&raw);
+    vt_buf_free(&enc);
+    return out;
+}
+
+/* The key broker's answer names its resource in the protected header: another kid, or none, is
+ * refused before decrypting; a kid rewritten on the way does not decrypt (associated data). */
+static void test_appraise_jwe__kid_other_or_none_refused(void **state)
+{
+    vt_pkey *k = NULL;
+    char *jwe = NULL, *bare = NULL, *swapped = NULL;
+    const uint8_t secret[32] = { 7, 7, 7 };
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    assert_int_equal(vt_pkey_generate(&k, VT_KEY_EC_P256, NULL), VT_OK);
+    assert_int_equal(vt_jwe_encrypt(&jwe, k, "model-a", secret, sizeof(secret), &err), VT_OK);
+    assert_int_equal(vt_jwe_encrypt(&bare, k, NULL, secret, sizeof(secret), &err), VT_OK);
+    assert_int_equal(vt_jwe_decrypt_kid(&out, k, "model-b", jwe, strlen(jwe), &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "kid 'model-a' is not the expected 'model-b'"));
+    assert_int_equal(out.len, 0);
+    assert_int_equal(vt_jwe_decrypt_kid(&out, k, "model-a", bare, strlen(bare), &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "names no kid"));
+    assert_int_equal(out.len, 0);
+    assert_int_equal(vt_jwe_decrypt_kid(&out, k, "model-", jwe, strlen(jwe), &err), VT_E_POLICY); /* a prefix */
+    /* The header rewritten to name model-b: the kid check passes, the decryption does not. */
+    swapped = with_kid(jwe, "model-a", "model-b");
+    assert_int_equal(vt_jwe_decrypt_kid(&out, k, "model-b", swapped, strlen(swapped), &err), VT_E_CRYPTO);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(vt_jwe_decrypt_kid(&out, k, "model-a", jwe, strlen(jwe), &err), VT_OK);
+    assert_int_equal(out.len, sizeof(secret));
+    assert_memory_equal(out.data, secret, sizeof(secret));
+    free(jwe);
+    free(bare);
+    free(swapped);
+    vt_pkey_free(k);
+    vt_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_appraise_jwe__round_trip_to_the_recipient_only),
         cmocka_unit_test(test_appraise_jwe__altered_parts_fail),
         cmocka_unit_test(test_appraise_jwe__other_algorithms_refused),
+        cmocka_unit_test(test_appraise_jwe__kid_other_or_none_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
