@@ -172,7 +172,8 @@ static vt_status put_body(vt_buf *secret, const char **kind, const uint8_t **pol
     }
     if (!ok || val == NULL || !has_policy || vt__json_member_raw(pol, pol_len, body, len, "policy", NULL) != VT_OK)
         rc = vt_err_set(err, VT_E_FORMAT, PUT_SHAPE);
-    else if (vt_base64_decode(secret, (const char *)vt__jt_str(&l, val), val->len, NULL) != VT_OK ||
+    else if (val->len > (VT_KBS_VALUE_MAX + 2) / 3 * 4 || /* its most, before anything is decoded */
+             vt_base64_decode(secret, (const char *)vt__jt_str(&l, val), val->len, NULL) != VT_OK ||
              secret->len == 0 || secret->len > VT_KBS_VALUE_MAX)
         rc = vt_err_set(err, VT_E_FORMAT, "value: base64 of 1..%d bytes", VT_KBS_VALUE_MAX);
     else

@@ -156,8 +156,20 @@ static void test_verifier_keys__put_bodies_refused(void **state)
         "{\"value\":\"c2Vj*mV0\",\"policy\":{\"environment\":\"e\"}}",               /* not base64 */
         "{\"value\":\"\",\"policy\":{\"environment\":\"e\"}}",                       /* empty */
     };
-    char reply[1024];
+    char reply[1024], *big = NULL;
 
+    /* Values of VT_KBS_VALUE_MAX bytes (5462 base64 characters), 4098 (5464) and longer than
+     * the base64 of the most (5468: refused before it is decoded). */
+    static const int chars[] = { 5462, 5464, 5468 };
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_not_equal(asprintf(&big, "{\"value\":\"%*s\",\"policy\":{\"environment\":\"e\"}}", chars[i], ""),
+                             -1);
+        for (char *c = big + 10; *c == ' '; c++)
+            *c = 'A';
+        assert_int_equal(put(f, "/v1/admin/resources/r1", big, reply, sizeof(reply)), i == 0 ? 200 : 400);
+        assert_non_null(strstr(reply, i == 0 ? "\"size\":4096" : "value: base64 of 1..4096 bytes"));
+        free(big);
+    }
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (put(f, "/v1/admin/resources/r1", bad[i], reply, sizeof(reply)) != 400)
             fail_msg("body %zu accepted: %s", i, reply);
