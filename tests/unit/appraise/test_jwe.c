@@ -198,6 +198,83 @@ static void test_appraise_jwe__kid_other_or_none_refused(void **state)
     vt_buf_free(&out);
 }
 
+/* jwe with part i (0..4) replaced by with. */
+static char *with_part(const char *jwe, int i, const char *with)
+{
+    const char *start = jwe, *end;
+    char *out = NULL;
+
+    for (int k = 0; k < i; k++)
+        start = strchr(start, '.') + 1;
+    end = strchr(start, '.');
+    if (end == NULL)
+        end = start + strlen(start);
+    assert_int_not_equal(asprintf(&out, "%.*s%s%s", (int)(start - jwe), jwe, with, end), -1);
+    return out;
+}
+
+/* What cjose 0.6 mishandles is refused before it sees it: an IV of another length than 12
+ * bytes (cjose handed it to the cipher, which read 12 bytes from a shorter block), an
+ * encrypted key (none with ECDH-ES), a tag of another length, another number of parts, text
+ * that is not base64url (cjose's decoder asserted on it), an epk that is not a P-256 point. */
+static void test_appraise_jwe__malformed_parts_refused_before_cjose(void **state)
+{
+    vt_pkey *k = key_from_pem(indep_key);
+    static const struct { int part; const char *with; } bad[] = {
+        { 2, "AAAAAAAA" },                   /* 6-byte IV */
+        { 2, "AAAAAAAAAAAAAAAAAAAAAA" },     /* 16-byte IV */
+        { 2, "" },                           /* none */
+        { 1, "AAAAAAAA" },                   /* an encrypted key */
+        { 4, "AAAAAAAAAAAAAAAA" },           /* 12-byte tag */
+        { 4, "ojEdbZahd_LfpU4_y4WCiw.x" },   /* six parts */
+        { 3, "FKsJoWRljJ6lX6d4SXcF7VKBXF6LY2yK-wg4K05MT_iYihv64AWY7592QES=Lw" }, /* '=' (cjose asserted) */
+        { 3, "FKsJoWRljJ6lX6d4SXcF7VKBXF6LY2yK-wg4K05MT_iYihv64AWY7592QESxLwAAA" }, /* 4n + 1 characters */
+    };
+    vt_buf out;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&out);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *t = with_part(indep_jwe, bad[i].part, bad[i].with);
+        if (vt_jwe_decrypt(&out, k, t, strlen(t), &err) != VT_E_FORMAT)
+            fail_msg("case %zu: not refused as malformed: %s", i, err.msg);
+        assert_int_equal(out.len, 0);
+        free(t);
+    }
+    /* An epk that is not a P-256 point (cjose 0.6 decodes x and y with the base64 decoder that
+     * asserts, and aborts the process, on the first), an apu or apv that is not base64url. */
+    static const char *const epks[] = {
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"epk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+        "\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=A\",\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}}",
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"epk\":{\"kty\":\"EC\",\"crv\":\"P-<9VZB4a1bfMBg\"}}",
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"epk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+        "\"x\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\",\"y\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}}",
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"epk\":\"x\"}",
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"apu\":\"QUJD=Q\",\"epk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+        "\"x\":\"OuCaptUjzvdecBtcfwGtKgJTxuxlr85nACEq1hWJQn8\",\"y\":\"6hWEdILS4fa4cLH7Eb92T7x9CFxuOGBegB2Sd-uKJsw\"}}",
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"apv\":5,\"epk\":{\"kty\":\"EC\",\"crv\":\"P-256\","
+        "\"x\":\"OuCaptUjzvdecBtcfwGtKgJTxuxlr85nACEq1hWJQn8\",\"y\":\"6hWEdILS4fa4cLH7Eb92T7x9CFxuOGBegB2Sd-uKJsw\"}}",
+        "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\"}",
+    };
+    for (size_t i = 0; i < sizeof(epks) / sizeof(epks[0]); i++) {
+        vt_buf h;
+        char *t;
+        vt_buf_init(&h);
+        assert_int_equal(vt_base64_encode(&h, (const uint8_t *)epks[i], strlen(epks[i]), true, NULL), VT_OK);
+        assert_int_equal(vt_buf_terminate(&h, NULL), VT_OK);
+        t = with_part(indep_jwe, 0, (const char *)h.data);
+        if (vt_jwe_decrypt(&out, k, t, strlen(t), &err) != VT_E_FORMAT)
+            fail_msg("epk %zu: not refused as malformed: %s", i, err.msg);
+        free(t);
+        vt_buf_free(&h);
+    }
+    assert_int_equal(vt_jwe_decrypt(&out, k, "e30.", 4, &err), VT_E_UNSUPPORTED); /* header first */
+    assert_int_equal(vt_jwe_decrypt(&out, k, indep_jwe, strlen(indep_jwe), &err), VT_OK);
+    vt_pkey_free(k);
+    vt_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_appraise_jwe__altered_parts_fail),
         cmocka_unit_test(test_appraise_jwe__other_algorithms_refused),
         cmocka_unit_test(test_appraise_jwe__kid_other_or_none_refused),
+        cmocka_unit_test(test_appraise_jwe__malformed_parts_refused_before_cjose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
