@@ -1,5 +1,6 @@
 /* libFuzzer: compact JWEs from untrusted bytes (what a gateway receives from
- * the key broker), decrypted with a fixed P-256 key. */
+ * the key broker), decrypted with a fixed P-256 key, without and with an
+ * expected kid. */
 #include <string.h>
 
 #include "veritee/jwe.h"
@@ -15,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     vt_buf_init(&out);
     (void)!vt_jwe_decrypt(&out, key, (const char *)data, size, NULL);
+    (void)!vt_jwe_decrypt_kid(&out, key, "model-key", (const char *)data, size, NULL); /* the gateway's */
     vt_buf_free(&out);
     return 0;
 }

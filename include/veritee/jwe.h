@@ -28,6 +28,14 @@ VT_NODISCARD VT_API vt_status vt_jwe_encrypt(char **jwe_out, const vt_pkey *reci
  * it is not a JWE.  All borrowed. */
 VT_NODISCARD VT_API vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size_t len,
                                              vt_err *err);
+/* vt_jwe_decrypt of a JWE whose protected header's "kid" is exactly kid (the key broker's
+ * answer names the resource there): VT_E_POLICY, naming what the header has, when it names
+ * another or none, before anything is decrypted.  The protected header is the A256GCM
+ * associated data, so a kid altered on the way does not decrypt.  ECDH-ES does not
+ * authenticate the sender: this tells one answer of the broker from another, not the broker
+ * from anyone else holding the recipient's public key.  All borrowed. */
+VT_NODISCARD VT_API vt_status vt_jwe_decrypt_kid(vt_buf *out, const vt_pkey *priv, const char *kid, const char *jwe,
+                                                 size_t len, vt_err *err);
 
 #ifdef __cplusplus
 }

@@ -303,7 +303,7 @@ static int key_release(int argc, char **argv)
         ex = VT_EXIT_OK;
         goto out;
     }
-    rc = vt_jwe_decrypt(&plain, k, jwe, strlen(jwe), &err);
+    rc = vt_jwe_decrypt_kid(&plain, k, argv[optind], jwe, strlen(jwe), &err); /* its header names the resource */
     if (rc == VT_OK)
         rc = vt_file_write(outf, plain.data, plain.len, 0600, &err);
     ex = rc == VT_OK ? VT_EXIT_OK : vt_cli_fail(rc, &err);

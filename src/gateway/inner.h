@@ -100,12 +100,8 @@ struct evbuffer;
  * buffer, and is wiped before it is freed whenever libevent lets go of it (written out, or
  * the request freed unsent).  false when out of memory (nothing appended). */
 bool vt_gw_inner_add_wiped(struct evbuffer *b, const void *p, size_t len);
-/* Overwrites every byte b holds with zeros where it lies (evbuffer_pullup would copy them
- * into one new block and free the old ones unwiped); b keeps its length.  b's blocks must be
- * writable: an input buffer filled from a connection, not one referring to read-only bytes. */
-void vt_gw_inner_wipe_evbuffer(struct evbuffer *b);
-/* Appends b's bytes to out (a vt_buf, wiped when freed) and wipes b where it lies. */
-VT_NODISCARD vt_status vt_gw_inner_take_wiped(vt_buf *out, struct evbuffer *b, vt_err *err);
+/* Wiping what libevent's buffers hold where it lies, and taking an answer out of one wiped:
+ * http/evwipe.h (vt__http_evwipe, vt__http_evwipe_take), shared with the services' server. */
 
 /* Closes base's pooled connections; before event_base_free(base). */
 void vt_gw_inner_free(struct event_base *base);

@@ -168,7 +168,16 @@ static vt_status fetch_key(uint8_t key[32], vt_gw_trust *t, const char *resource
                         resource, r.status, m != NULL ? m : "no answer");
         goto out;
     }
-    rc = vt_jwe_decrypt(&plain, t->key, jwe, strlen(jwe), err);
+    /* The answer names its resource in the JWE's protected header (authenticated with the secret):
+     * another resource's key, or one that names none, is refused before it is decrypted. */
+    rc = vt_jwe_decrypt_kid(&plain, t->key, resource, jwe, strlen(jwe), err);
+    if (rc == VT_E_POLICY) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", err != NULL ? err->msg : "");
+        rc = vt_err_set(err, VT_E_POLICY,
+                        "gateway: the key broker's answer for '%s' is not that resource's key (%s); refusing to serve",
+                        resource, why);
+    }
     if (rc == VT_OK)
         rc = key_of(key, &plain, err);
 out:

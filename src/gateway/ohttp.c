@@ -24,6 +24,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "gateway/inner.h"
+#include "http/evwipe.h"
 #include "gateway/ohttp.h"
 #include "gateway/transport.h"
 #include "gateway/trust.h"
@@ -254,14 +255,14 @@ static void inner_done(struct evhttp_request *ireq, void *arg)
         }
     }
     /* The answer into a buffer of ours (evbuffer_pullup would leave its old blocks unwiped). */
-    if (vt_gw_inner_take_wiped(&body, evhttp_request_get_input_buffer(ireq), NULL) != VT_OK ||
+    if (vt__http_evwipe_take(&body, evhttp_request_get_input_buffer(ireq), NULL) != VT_OK ||
         vt_bhttp_encode_response(&b, status, f, n, body.data, body.len, NULL) != VT_OK)
         inner_error(creq, p->ctx, 502, "ohttp_inner_failed", "gateway: the inner response could not be encoded");
     else
         send_encapsulated(creq, p->ctx, &b);
 out:
     in = ireq != NULL ? evhttp_request_get_input_buffer(ireq) : NULL;
-    vt_gw_inner_wipe_evbuffer(in); /* the answer, also when nobody is left to get it */
+    vt__http_evwipe(in); /* the answer, also when nobody is left to get it */
     vt_buf_free(&body); /* wipes */
     vt_buf_free(&b);    /* wipes: the answer as Binary HTTP, sealed by now */
     pend_free(p);
@@ -375,7 +376,7 @@ static void stream_body(struct evhttp_request *ireq, void *arg)
     if (evbuffer_get_length(in) == 0)
         return;
     /* The piece into a buffer of ours; the input wiped where it lies (evhttp drains it after this call). */
-    if (vt_gw_inner_take_wiped(&piece, in, NULL) == VT_OK && p->w.req != NULL && p->started && !p->seal_failed &&
+    if (vt__http_evwipe_take(&piece, in, NULL) == VT_OK && p->w.req != NULL && p->started && !p->seal_failed &&
         vt_bhttp_encode_content_chunk(&b, piece.data, piece.len, NULL) == VT_OK)
         send_chunk(p->w.req, p->ctx, &p->seal_failed, &b, false);
     vt_buf_free(&piece); /* wipes */

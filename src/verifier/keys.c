@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "base/json.h"
+#include "base/json_tokens.h"
 #include "verifier/keys.h"
 #include "verifier/log_reply.h"
 
@@ -132,14 +133,66 @@ static void reply_json(vt_http_resp *resp, int status, json_t *j)
     json_decref(j);
 }
 
-/* PUT /v1/admin/resources/{id}: {"kind":"key"|"secret", "value":"<base64>", "policy":{...}}. */
+#define PUT_SHAPE "body: {\"kind\":\"key\"|\"secret\", \"value\":\"<base64>\", \"policy\":{...}}"
+#define PUT_MAX_TOKENS 256 /* a policy is a few members and four measurements */
+#define PUT_MAX_DEPTH 4
+
+/*
+ * The registration body {"kind":"key"|"secret", "value":"<base64>", "policy":{...}}, read with the
+ * token reader, not into a jansson tree: jansson would keep the value in a string of its own,
+ * freed unwiped.  The value's text lives only in the token list's buffer (wiped when freed) and
+ * is decoded into secret (the caller wipes it).  *kind is static; *pol, *pol_len: the policy's
+ * bytes in body.  VT_E_FORMAT with the message for the caller.
+ */
+static vt_status put_body(vt_buf *secret, const char **kind, const uint8_t **pol, size_t *pol_len,
+                          const uint8_t *body, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    const vt_jt *val = NULL;
+    bool ok, has_policy = false;
+    vt_jt_list l;
+
+    memset(&l, 0, sizeof(l));
+    *kind = "key";
+    ok = vt__json_tokens(&l, body, len, PUT_MAX_TOKENS, PUT_MAX_DEPTH);
+    for (size_t i = 1; ok && i + 1 < l.n && l.t[i].kind == VT_JT_KEY; i = vt__jt_skip(&l, i + 1)) {
+        const vt_jt *k = &l.t[i], *v = &l.t[i + 1];
+        if (vt__jt_key_is(&l, k, "value") && v->kind == VT_JT_STR)
+            val = v;
+        else if (vt__jt_key_is(&l, k, "policy") && v->kind == VT_JT_OBJ)
+            has_policy = true;
+        else if (vt__jt_key_is(&l, k, "kind") && v->kind == VT_JT_STR && v->len == 3 &&
+                 memcmp(vt__jt_str(&l, v), "key", 3) == 0)
+            *kind = "key";
+        else if (vt__jt_key_is(&l, k, "kind") && v->kind == VT_JT_STR && v->len == 6 &&
+                 memcmp(vt__jt_str(&l, v), "secret", 6) == 0)
+            *kind = "secret";
+        else
+            ok = false; /* another member, or one of another type */
+    }
+    if (!ok || val == NULL || !has_policy || vt__json_member_raw(pol, pol_len, body, len, "policy", NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_FORMAT, PUT_SHAPE);
+    else if (val->len > (VT_KBS_VALUE_MAX + 2) / 3 * 4 || /* its most, before anything is decoded */
+             vt_base64_decode(secret, (const char *)vt__jt_str(&l, val), val->len, NULL) != VT_OK ||
+             secret->len == 0 || secret->len > VT_KBS_VALUE_MAX)
+        rc = vt_err_set(err, VT_E_FORMAT, "value: base64 of 1..%d bytes", VT_KBS_VALUE_MAX);
+    else
+        rc = VT_OK;
+    vt__json_tokens_free(&l); /* wipes the decoded strings */
+    return rc;
+}
+
+/* PUT /v1/admin/resources/{id}: put_body's document.  The secret is in secret (wiped here), the
+ * request body is the server's (wiped when it lets go of it); nothing else holds it. */
 static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = req->thread_ctx;
-    json_t *in = NULL, *rec = NULL, *pol, *cpol = NULL;
-    const char *id = req->params[0], *kind, *val;
-    char *canon = NULL, *pj = NULL, *stored = NULL, *bound = NULL, kid[160];
+    json_t *rec = NULL, *cpol = NULL;
+    const char *id = req->params[0], *kind = NULL;
+    const uint8_t *pol = NULL;
+    size_t pol_len = 0;
+    char *canon = NULL, *stored = NULL, *bound = NULL, kid[160];
     vt_buf secret, wrapped, w64;
     vt_err e = { 0 };
 
@@ -152,26 +205,12 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 400, "bad_request", "resource id: 1..63 of [A-Za-z0-9._-]");
         goto out;
     }
-    in = vt__json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
-    kind = json_string_value(json_object_get(in, "kind"));
-    val = json_string_value(json_object_get(in, "value"));
-    pol = json_object_get(in, "policy");
-    if (kind == NULL)
-        kind = "key";
-    if (!json_is_object(in) || val == NULL || !json_is_object(pol) ||
-        (strcmp(kind, "key") != 0 && strcmp(kind, "secret") != 0) || json_object_size(in) > 3) {
-        vt_http_reply_error(resp, 400, "bad_request",
-                            "body: {\"kind\":\"key\"|\"secret\", \"value\":\"<base64>\", \"policy\":{...}}");
+    if (put_body(&secret, &kind, &pol, &pol_len, req->body, req->body_len, &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "bad_request", "%s", e.msg);
         goto out;
     }
-    if (vt_base64_decode(&secret, val, strlen(val), &e) != VT_OK || secret.len == 0 ||
-        secret.len > VT_KBS_VALUE_MAX) {
-        vt_http_reply_error(resp, 400, "bad_request", "value: base64 of 1..%d bytes", VT_KBS_VALUE_MAX);
-        goto out;
-    }
-    pj = json_dumps(pol, JSON_COMPACT);
-    if (pj == NULL || vt_kbs_policy_parse(&canon, pj, strlen(pj), &e) != VT_OK) {
-        vt_http_reply_error(resp, 400, "invalid_policy", "%s", pj == NULL ? "out of memory" : e.msg);
+    if (vt_kbs_policy_parse(&canon, (const char *)pol, pol_len, &e) != VT_OK) {
+        vt_http_reply_error(resp, 400, "invalid_policy", "%s", e.msg);
         goto out;
     }
     cpol = json_loads(canon, 0, NULL);
@@ -196,16 +235,12 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     audit("kbs_registered", id, NULL, NULL, NULL);
     reply_json(resp, 200, public_view(stored));
 out:
-    if (secret.data != NULL)
-        OPENSSL_cleanse(secret.data, secret.len);
-    vt_buf_free(&secret);
+    vt_buf_free(&secret); /* wipes */
     vt_buf_free(&wrapped);
     vt_buf_free(&w64);
-    json_decref(in);
     json_decref(rec);
     json_decref(cpol);
     free(canon);
-    free(pj);
     free(stored);
     free(bound);
 }

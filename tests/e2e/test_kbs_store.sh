@@ -63,6 +63,24 @@ refused() {
 release dev-key "$TMP/p1.jwt" "$TMP/enclave.pem" && cmp -s "$TMP/secret" "$TMP/got" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the untouched release"; cat "$TMP/out"; }
 
+# The answer's JWE names the resource in its protected header (the A256GCM associated data): the
+# CLI and the gateway refuse an answer that names another (tests/unit/gateway/test_model_keys.c).
+"$VT" key release dev-key --verifier "$U" --passport "$TMP/p1.jwt" --key "$TMP/enclave.pem" >"$TMP/reply.json" 2>&1
+h=$(jq -r .jwe "$TMP/reply.json" | cut -d. -f1 | tr '_-' '/+')
+while [ $((${#h} % 4)) -ne 0 ]; do h="$h="; done
+[ "$(base64 -d <<<"$h" 2>/dev/null | jq -r .kid)" = dev-key ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the JWE's protected header does not name dev-key"; cat "$TMP/reply.json"; }
+
+# A passport that expires within seconds, released to while it is valid (its row is extended below).
+expect 0 "env create short" -- "$VT" env create short "${ADM[@]}" --allow-simulated --model "$MODEL" --passport-lifetime 6
+expect 0 "attest short" -- "$VT" attest --verifier "$U" --environment short --log "$TMP/log.json" --key "$TMP/short.pem" --out "$TMP/p3.jwt"
+expect 0 "attest short 2" -- "$VT" attest --verifier "$U" --environment short --log "$TMP/log.json" --key "$TMP/short.pem" --out "$TMP/p4.jwt"
+expect 0 "register short-key" -- "$VT" key register short-key "${ADM[@]}" --value-file "$TMP/secret" --environment short --allow-simulated --min-tcb any --model "$MODEL"
+release short-key "$TMP/p3.jwt" "$TMP/short.pem" && cmp -s "$TMP/secret" "$TMP/got" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the release before the passport expired"; cat "$TMP/out"; }
+P3_EXP=$(cut -d. -f2 "$TMP/p3.jwt" | tr '_-' '/+' | { read -r x; while [ $((${#x} % 4)) -ne 0 ]; do x="$x="; done; base64 -d <<<"$x"; } | jq -r .exp)
+[ "$P3_EXP" -gt 0 ] 2>/dev/null || { failed=$((failed + 1)); echo "FAIL: p3 has no exp"; P3_EXP=0; }
+
 # 1. One signed request, presented again with the gateway's other passport: a replay.
 release dev-key "$TMP/p2.jwt" "$TMP/enclave.pem" || { failed=$((failed + 1)); echo "FAIL: release with p2"; cat "$TMP/out"; }
 "$VT" key release dev-key --verifier "$U" --passport "$TMP/p1.jwt" --key "$TMP/enclave.pem" --out "$TMP/got1" \
@@ -98,6 +116,11 @@ sqlite3 "$TMP/state-b/verifier.db" ".mode insert passports" "SELECT $cols FROM p
   sed "s/^INSERT INTO passports VALUES/INSERT INTO passports ($cols) VALUES/" | sqlite3 "$DB"
 [ -n "$(sqlite3 "$DB" "SELECT id FROM passports WHERE token = '$(cat "$TMP/pb.jwt")'")" ] ||
   { failed=$((failed + 1)); echo "FAIL: the passport was not copied in"; }
+# 5. An expired passport's row given another day: admission reads the row, the broker the signed exp.
+P3=$(sqlite3 "$DB" "SELECT id FROM passports WHERE token = '$(cat "$TMP/p3.jwt")'")
+sqlite3 "$DB" "UPDATE passports SET expires_at = expires_at + 86400 WHERE id = '$P3'"
+[ "$(sqlite3 "$DB" "SELECT expires_at FROM passports WHERE id = '$P3'")" -gt $((P3_EXP + 3600)) ] ||
+  { failed=$((failed + 1)); echo "FAIL: p3's row was not extended"; }
 [ "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok ] || { failed=$((failed + 1)); echo "FAIL: the database is damaged"; }
 start_verifier a "$VERITEE_STATE"
 U="$U_a"
@@ -111,8 +134,15 @@ grep -q "\"resource\":\"dev-key\",\"passport\":\"pass-[0-9a-f]*\",\"clause\":\"p
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the copied passport is not the clause"; }
 release dev-key "$TMP/p2.jwt" "$TMP/enclave.pem" && cmp -s "$TMP/secret" "$TMP/got" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the untouched passport after the restart"; cat "$TMP/out"; }
+while [ "$(date +%s)" -le "$P3_EXP" ]; do sleep 0.5; done
+refused "an expired passport whose row was extended" short-key "$TMP/p3.jwt" "$TMP/short.pem"
+grep "\"resource\":\"short-key\",\"passport\":\"$P3\",\"clause\":\"passport\"" "$TMP/a.log" | grep -q 'expired at' &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the expired passport is not the clause"; grep short-key "$TMP/a.log"; }
+grep -q '"event":"kbs_released","resource":"short-key"' "$TMP/a.log" &&
+  { failed=$((failed + 1)); echo "FAIL: short-key released after the restart"; } || passed=$((passed + 1))
+refused "an expired passport" short-key "$TMP/p4.jwt" "$TMP/short.pem"
 
-# 5. The key that signed the passports is revoked: they open nothing.
+# 6. The key that signed the passports is revoked: they open nothing.
 kid=$(curl -s "$U/.well-known/jwks.json" | jq -r '.keys[0].kid')
 curl -s -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" "$U/v1/admin/keys/$kid/revoke"
 [ "$(curl -s "$U/.well-known/jwks.json" | jq -r '.keys[0].kid')" != "$kid" ] ||

@@ -10,15 +10,44 @@
 #include <jansson.h>
 
 #include "appraise/appraise_int.h"
+#include "base/enc.h"
 #include "crypto/crypto_int.h"
 #include "veritee/jwe.h"
 
+/* epk is a P-256 public key on the curve, read by our strict JWK reader: cjose 0.6 decodes its x
+ * and y with a base64 decoder that asserts, and aborts the process, on some text. */
+static vt_status epk_check(const json_t *epk, vt_err *err)
+{
+    vt_pkey *k = NULL;
+    vt_status rc;
+
+    if (!json_is_object(epk))
+        return vt_err_set(err, VT_E_FORMAT, "jwe: the protected header has no epk object");
+    rc = vt__jwk_from_object(&k, epk, NULL);
+    if (rc == VT_OK && vt_pkey_type(k) != VT_KEY_EC_P256)
+        rc = VT_E_UNSUPPORTED;
+    vt_pkey_free(k);
+    return rc == VT_OK ? VT_OK : vt_err_set(err, VT_E_FORMAT, "jwe: epk is not a P-256 public key");
+}
+
+/* v is absent, or base64url (apu and apv, RFC 7518 4.6.1.2): refused as malformed, not left to cjose. */
+static bool b64url_or_absent(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+
+    return v == NULL || (s != NULL && n % 4 != 1 && vt__b64url_prefix(s, n) == n);
+}
+
 /* The protected header, checked before cjose sees the token: "alg" ECDH-ES and
- * "enc" A256GCM, nothing else (no algorithm chosen by the sender). */
-static vt_status check_header(const char *jwe, size_t len, vt_err *err)
+ * "enc" A256GCM, nothing else (no algorithm chosen by the sender), "epk" a P-256 point; and
+ * when kid is not NULL, "kid" exactly kid (a header naming another, or none, is refused before
+ * anything is decrypted; one that names it is authenticated by the decryption, as associated
+ * data). */
+static vt_status check_header(const char *jwe, size_t len, const char *kid, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    const char *dot = memchr(jwe, '.', len), *alg, *enc;
+    const char *dot = memchr(jwe, '.', len), *alg, *enc, *hkid;
     json_t *h = NULL;
     vt_buf raw;
 
@@ -41,11 +70,58 @@ static vt_status check_header(const char *jwe, size_t len, vt_err *err)
         rc = vt_err_set(err, VT_E_UNSUPPORTED, "jwe: enc %.32s is not A256GCM", enc != NULL ? enc : "(none)");
     else if (json_object_get(h, "zip") != NULL || json_object_get(h, "crit") != NULL)
         rc = vt_err_set(err, VT_E_UNSUPPORTED, "jwe: zip and crit are not supported");
+    else if (!b64url_or_absent(json_object_get(h, "apu")) || !b64url_or_absent(json_object_get(h, "apv")))
+        rc = vt_err_set(err, VT_E_FORMAT, "jwe: apu and apv must be base64url");
     else
-        rc = VT_OK;
+        rc = epk_check(json_object_get(h, "epk"), err);
+    hkid = json_string_value(json_object_get(h, "kid"));
+    if (rc == VT_OK && kid != NULL && hkid == NULL)
+        rc = vt_err_set(err, VT_E_POLICY, "jwe: the protected header names no kid, expected '%.64s'", kid);
+    else if (rc == VT_OK && kid != NULL && strcmp(hkid, kid) != 0)
+        rc = vt_err_set(err, VT_E_POLICY, "jwe: the protected header's kid '%.64s' is not the expected '%.64s'",
+                        hkid, kid);
 out:
     json_decref(h);
     vt_buf_free(&raw);
+    return rc;
+}
+
+/* The parts after the header, checked before cjose sees them (cjose 0.6 hands an IV of any length
+ * to the cipher, which reads 12 bytes from it, and its base64 decoder asserts on some text that
+ * is not base64url): exactly five parts, the encrypted key empty (ECDH-ES agrees the key
+ * directly), a 12-byte IV, ciphertext in base64url, a 16-byte tag. */
+static vt_status check_parts(const char *jwe, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    const char *at[5], *end = jwe + len;
+    size_t n[5];
+    vt_buf iv, tag;
+
+    at[0] = jwe;
+    for (int i = 1; i < 5; i++) {
+        const char *dot = memchr(at[i - 1], '.', (size_t)(end - at[i - 1]));
+        if (dot == NULL)
+            return vt_err_set(err, VT_E_FORMAT, "jwe: not a compact JWE (%d parts, not 5)", i);
+        n[i - 1] = (size_t)(dot - at[i - 1]);
+        at[i] = dot + 1;
+    }
+    n[4] = (size_t)(end - at[4]);
+    if (memchr(at[4], '.', n[4]) != NULL)
+        return vt_err_set(err, VT_E_FORMAT, "jwe: not a compact JWE (more than 5 parts)");
+    if (n[1] != 0)
+        return vt_err_set(err, VT_E_FORMAT, "jwe: the encrypted key must be empty for ECDH-ES");
+    /* cjose's base64 decoder asserts (and aborts) on some non-canonical text: the URL alphabet only */
+    if (n[3] % 4 == 1 || vt__b64url_prefix(at[3], n[3]) != n[3])
+        return vt_err_set(err, VT_E_FORMAT, "jwe: the ciphertext is not base64url");
+    vt_buf_init(&iv);
+    vt_buf_init(&tag);
+    if (vt__b64url_decode(&iv, at[2], n[2], 12, "IV", NULL) != VT_OK || iv.len != 12 ||
+        vt__b64url_decode(&tag, at[4], n[4], 16, "tag", NULL) != VT_OK || tag.len != 16)
+        rc = vt_err_set(err, VT_E_FORMAT, "jwe: the IV and the tag must be base64url of 12 and 16 bytes (A256GCM)");
+    else
+        rc = VT_OK;
+    vt_buf_free(&iv);
+    vt_buf_free(&tag);
     return rc;
 }
 
@@ -131,7 +207,8 @@ out:
     return rc;
 }
 
-vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size_t len, vt_err *err)
+vt_status vt_jwe_decrypt_kid(vt_buf *out, const vt_pkey *priv, const char *kid, const char *jwe, size_t len,
+                             vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     cjose_jwk_t *jwk = NULL;
@@ -142,7 +219,9 @@ vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size
 
     if (jwe == NULL || len == 0 || len > VT_JWE_MAX)
         return vt_err_set(err, VT_E_LIMIT, "jwe: token of %zu bytes (1..%zu)", jwe == NULL ? 0 : len, VT_JWE_MAX);
-    rc = check_header(jwe, len, err);
+    rc = check_header(jwe, len, kid, err);
+    if (rc == VT_OK)
+        rc = check_parts(jwe, len, err);
     if (rc != VT_OK)
         goto out;
     j = cjose_jwe_import(jwe, len, &cerr);
@@ -167,4 +246,9 @@ out:
     cjose_jwe_release(j);
     cjose_jwk_release(jwk);
     return rc;
+}
+
+vt_status vt_jwe_decrypt(vt_buf *out, const vt_pkey *priv, const char *jwe, size_t len, vt_err *err)
+{
+    return vt_jwe_decrypt_kid(out, priv, NULL, jwe, len, err);
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "http/evlog.h"
+#include "http/evwipe.h"
 #include "veritee/crypto.h"
 #include "veritee/http.h"
 
@@ -244,7 +245,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
     rs = (struct req_state){ .w = w, .ev = ev, .body = &body, .t0 = t0 };
     r.server_req = &rs;
 
-    /* Rate limits are the service's (the verifier's admission, admit.c: per
+    /* The body reaches the handler in a vt_buf wiped when freed, and libevent's copy is wiped
+     * where it lies (a key registration's secret), not freed as it is: evbuffer_pullup copied it
+     * into a new block and freed the old ones unwiped.
+     *
+     * Rate limits are the service's (the verifier's admission, admit.c: per
      * address for anonymous callers, per passport for gateways).  A page of
      * another site is refused before anything else (http/origin.c). */
     if (vt_origin_check_request(&origin, s->o.origins, ev, &oe) != VT_OK) {
@@ -263,8 +268,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
         vt_http_reply_error(&resp, 413, "body_too_large", "request body of %zu bytes exceeds the %zu-byte limit",
                             in_len, s->o.max_body);
-    } else if (vt_buf_append(&body, evbuffer_pullup(in, -1), in_len, NULL) != VT_OK ||
-               vt_buf_terminate(&body, NULL) != VT_OK) {
+    } else if (vt__http_evwipe_take(&body, in, NULL) != VT_OK || vt_buf_terminate(&body, NULL) != VT_OK) {
         vt_http_reply_error(&resp, 503, "out_of_memory", "cannot hold the request body");
     } else {
         r.body = body.data != NULL ? body.data : (const uint8_t *)"";

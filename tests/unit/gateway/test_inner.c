@@ -21,6 +21,7 @@
 #include "vt_test.h"
 
 #include "gateway/inner.h"
+#include "http/evwipe.h"
 #include "gateway/transport.h"
 
 #define MARK "zebra-prompt-4471"
@@ -108,7 +109,7 @@ static void test_gateway_inner__wipe_evbuffer_in_place(void **state)
     b = prompt_buffer(own, sizeof(own));
     len = evbuffer_get_length(b);
     assert_true(evbuffer_peek(b, -1, NULL, NULL, 0) > 2); /* several blocks */
-    vt_gw_inner_wipe_evbuffer(b);
+    vt__http_evwipe(b);
     assert_int_equal(evbuffer_get_length(b), len);
     n = evbuffer_peek(b, -1, NULL, v, 64);
     assert_true(n > 0 && n <= 64);
@@ -117,7 +118,7 @@ static void test_gateway_inner__wipe_evbuffer_in_place(void **state)
     assert_true(all_zero(own, sizeof(own)));
     evbuffer_free(b);
     assert_int_equal(unwiped, 0);
-    vt_gw_inner_wipe_evbuffer(NULL);
+    vt__http_evwipe(NULL);
 }
 
 /* The bytes reach a vt_buf (wiped when freed) whole and in order; the evbuffer is wiped. */
@@ -136,7 +137,7 @@ static void test_gateway_inner__take_wiped(void **state)
     want = malloc(len);
     assert_non_null(want);
     assert_int_equal(evbuffer_copyout(b, want, len), (ev_ssize_t)len);
-    assert_int_equal(vt_gw_inner_take_wiped(&out, b, NULL), VT_OK);
+    assert_int_equal(vt__http_evwipe_take(&out, b, NULL), VT_OK);
     assert_int_equal(out.len, len);
     assert_memory_equal(out.data, want, len);
     assert_true(all_zero(own, sizeof(own)));
