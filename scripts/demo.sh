@@ -103,11 +103,12 @@ done < <("$VT" inspect "$work/image/quote.bin" |
 "$VT" env show demo --verifier "$V" | indent
 
 say "4. The gateway boots under the TDX simulator: measure, attest, get a passport, serve"
-"$VT" gateway --config "$work/gateway.json" --listen-plain 127.0.0.1:0 --platform tdx --simulate \
+"$VT" gateway --config "$work/gateway.json" --listen 127.0.0.1:0 --listen-plain 127.0.0.1:0 --platform tdx --simulate \
   >"$work/gateway.out" 2>"$work/gateway.out.err" &
 pids+=($!)
-GW="http://$(WAIT_STEPS=400 wait_for "$work/gateway.out" '127\.0\.0\.1:[0-9]*')"
-echo "gateway   $GW"
+GWS="https://$(WAIT_STEPS=400 wait_for "$work/gateway.out" '127\.0\.0\.1:[0-9]*')"
+GW="http://$(wait_for "$work/gateway.out" 'plain HTTP on http://127\.0\.0\.1:[0-9]*' | grep -o '127\..*')"
+echo "gateway   $GWS (TLS under its attested enclave key), and plain HTTP on $GW for this machine"
 curl -s "$GW/v1/attestation?nonce=$(openssl rand -hex 32)" >"$work/att.json"
 PASS=$(jq -r .passport_id "$work/att.json")
 "$VT" passport show "$PASS" --verifier "$V" | indent
@@ -115,7 +116,7 @@ PASS=$(jq -r .passport_id "$work/att.json")
 PROMPT="My email is jane.doe@example.com and my card is 4111 1111 1111 1111; what do you know about me?"
 say "5. veritee chat: verify the gateway, then send a prompt with an e-mail address and a card number"
 echo "prompt: $PROMPT"
-"$VT" chat --gateway "$GW" --verifier "$V" --environment demo --trust-sim --model echo \
+"$VT" chat --gateway "$GWS" --verifier "$V" --environment demo --trust-sim --model echo \
   --save-receipt "$work/receipt.jwt" --save-response "$work/response.json" "$PROMPT"
 echo "(the echo answer above is what the model received: placeholders, not the address and the number)"
 
