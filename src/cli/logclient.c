@@ -1,10 +1,12 @@
 /* veritee log checkpoint|prove|consistency|monitor and the helpers receipt
  * verify --log uses: nothing the log says is believed before its checkpoint
  * verifies under the pinned key and the proofs verify locally. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -366,7 +368,10 @@ int vt_cmd_log_tlog(int argc, char **argv)
         ex = VT_EXIT_OK;
     } else if (strcmp(sub, "consistency") == 0 || strcmp(sub, "monitor") == 0) {
         const char *path = from != NULL ? from : state;
-        bool first = strcmp(sub, "monitor") == 0 && access(path, F_OK) != 0;
+        struct stat sb;
+        /* A first run only when nothing is at the path: a link to what is absent (a volume not
+         * mounted) or a file that cannot be looked at is an error, not a reason to trust afresh. */
+        bool first = strcmp(sub, "monitor") == 0 && lstat(path, &sb) != 0 && errno == ENOENT;
         if (!first) {
             rc = read_cp(&old, &oldnote, path, v, &err);
             if (rc != VT_OK) {

@@ -52,6 +52,7 @@ struct vt_gw_rq {
     uint64_t roff;
     uint64_t bytes;          /* sum of segment sizes */
     bool dirty;              /* pushed since the last sync */
+    bool dir_dirty;          /* a segment was made (or the spare renamed to one) since the last sync */
     bool must_rotate;        /* a failed write left bytes after the last whole record */
     uint8_t *rbuf;           /* the reader's piece of a segment (RQ_READ_CHUNK), made on first peek */
     bool reserved;           /* the last segment's room is reserved on disk */
@@ -262,20 +263,27 @@ static vt_status seg_open_fd(vt_gw_rq *q, uint64_t first, uint64_t keep, vt_err 
 }
 
 /* Starts a new, empty last segment at next_seq (the old one is synced and closed): the spare
- * when there is one, then a new spare. */
+ * when there is one, then a new spare.  A last segment without records (its first write failed
+ * and could not be cut back) is the one replaced: the new one has its number, so its file. */
 static vt_status seg_rotate(vt_gw_rq *q, vt_err *err)
 {
     struct rq_seg *ns;
     vt_status rc;
 
     if (q->fd >= 0) {
-        if (q->dirty)
-            (void)fdatasync(q->fd);
+        /* the records behind the closed descriptor are durable now, or the rotation waits: no
+         * later sync would reach them */
+        if (q->dirty && fdatasync(q->fd) != 0)
+            return vt_err_set(err, VT_E_IO, "receipt queue: sync %s: %s", q->dir, strerror(errno));
         close(q->fd);
         q->fd = -1;
         q->dirty = false;
     }
     q->must_rotate = false;
+    if (q->nseg > 0 && q->segs[q->nseg - 1].count == 0) {
+        q->bytes -= q->segs[q->nseg - 1].size;
+        q->nseg--;
+    }
     ns = realloc(q->segs, (q->nseg + 1) * sizeof(*q->segs));
     if (ns == NULL)
         return vt_err_set(err, VT_E_NOMEM, "receipt queue: out of memory");
@@ -284,6 +292,7 @@ static vt_status seg_rotate(vt_gw_rq *q, vt_err *err)
     q->segs[q->nseg].count = 0;
     q->segs[q->nseg].size = 0;
     q->nseg++;
+    q->dir_dirty = true; /* its name reaches the disk with the next sync's directory fsync */
     if (q->spare) {
         char from[4100], to[4100];
         snprintf(from, sizeof(from), "%s/" RQ_SPARE, q->dir);
@@ -415,8 +424,11 @@ static vt_status rq_recover(vt_gw_rq *q, vt_err *err)
     }
     if (rc == VT_OK)
         rc = reader_seek(q, err);
-    if (rc == VT_OK)
-        q->st.recovered = q->next_seq - q->acked;
+    for (size_t i = 0; rc == VT_OK && i < q->nseg; i++) { /* the records there are, not their numbers */
+        const struct rq_seg *s = &q->segs[i];
+        if (s->first + s->count > q->acked)
+            q->st.recovered += s->first + s->count - (s->first > q->acked ? s->first : q->acked);
+    }
     if (rc == VT_OK && q->nseg == 0) {
         rc = seg_rotate(q, err);
     } else if (rc == VT_OK) {
@@ -637,6 +649,7 @@ vt_status vt_gw_rq_push(vt_gw_rq *q, const uint8_t *p, size_t len, vt_err *err)
 
 vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err)
 {
+    bool dir_sync;
     int fd;
 
     pthread_mutex_lock(&q->mu);
@@ -652,7 +665,26 @@ vt_status vt_gw_rq_sync(vt_gw_rq *q, vt_err *err)
     fd = q->dirty && q->fd >= 0 ? dup(q->fd) : -1;
     if (fd >= 0)
         q->dirty = false;
+    dir_sync = q->dir_dirty;
+    q->dir_dirty = false;
     pthread_mutex_unlock(&q->mu);
+    /* A new segment's name first: receipts synced into a file the directory lost (a power cut
+     * after the rename of the spare, say) would be gone with it. */
+    if (dir_sync) {
+        int dfd = open(q->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int e = dfd < 0 || fsync(dfd) != 0 ? errno : 0;
+        if (dfd >= 0)
+            close(dfd);
+        if (e != 0) {
+            if (fd >= 0)
+                close(fd);
+            pthread_mutex_lock(&q->mu);
+            q->dir_dirty = true;
+            q->dirty |= fd >= 0;
+            pthread_mutex_unlock(&q->mu);
+            return vt_err_set(err, VT_E_IO, "receipt queue: sync the directory %s: %s", q->dir, strerror(e));
+        }
+    }
     if (fd < 0)
         return VT_OK;
     /* outside the lock: pushes go on while the disk flushes (the next sync covers them) */
@@ -759,6 +791,8 @@ vt_status vt_gw_rq_peek(vt_gw_rq *q, vt_gw_rq_batch *b, size_t max_count, size_t
         if (off >= s->size) { /* this segment is done: the next one */
             si++;
             off = 0;
+            if (si < q->nseg && q->segs[si].first > seq)
+                seq = q->segs[si].first; /* records lost before it (a corrupt one cut its segment short) */
             pc = (struct rq_piece){ 0, 0 };
             if (fd >= 0)
                 close(fd);

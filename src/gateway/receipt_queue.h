@@ -19,7 +19,9 @@
  *
  * vt_gw_rq_push writes the record at once (it survives kill -9 of the gateway);
  * vt_gw_rq_sync makes everything pushed so far durable with one fdatasync (group
- * commit: the sink thread calls it once per round, not once per receipt).  At
+ * commit: the sink thread calls it once per round, not once per receipt), after
+ * an fsync of the directory when a segment was started since (its name).  A
+ * segment is closed only once its records are synced.  At
  * open the segments are scanned: a torn or corrupt record ends its segment (the
  * last segment is truncated there, which is what a crash mid-write leaves) and
  * the receipts from the cursor on are replayed.  Disk use is bounded by

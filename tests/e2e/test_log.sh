@@ -147,6 +147,11 @@ curl -s -o /dev/null -X POST "$U/v1/receipts" -d "{\"token\":\"$tok\"}"
 expect 1 "monitor: a log that rewrote its history fails loudly" -- "$VT" log monitor --log "$L" --log-key "$KEY" --state "$TMP/mon6"
 contains "NOT consistent" "the monitor names the inconsistency"
 expect 0 "the monitor kept the last good checkpoint" -- cmp "$TMP/mon6" "$TMP/mon6.before"
+# A state path that names something absent (a link to a volume not mounted) is not a first run:
+# that would trust the forked log from scratch and overwrite the link.
+ln -s "$TMP/unmounted/mon" "$TMP/mon7"
+expect 2 "monitor: a dangling state link is an error, not a first run" -- "$VT" log monitor --log "$L" --log-key "$KEY" --state "$TMP/mon7"
+[ -L "$TMP/mon7" ] && ok || bad "the monitor replaced the state link"
 kill "$PID"; wait "$PID" 2>/dev/null; PID=""
 expect 2 "the origin is the log's identity: another --log-origin is refused" -- \
   "$VT" verifier --listen 127.0.0.1:0 --offline --state "$STATE" --log-origin other.example/log --quiet

@@ -644,6 +644,161 @@ static void test_gateway_receipt_queue__one_owner(void **state)
     vt_test_rmdir(dir);
 }
 
+/* ---- syscalls the queue makes, mocked (HS-13) ---- */
+static bool fail_ftruncate;  /* ftruncate fails with EIO */
+static dev_t watch_dev;      /* the directory whose fsyncs are counted */
+static ino_t watch_ino;
+static int dir_fsyncs;
+
+int __real_ftruncate(int fd, off_t len);
+int __wrap_ftruncate(int fd, off_t len);
+int __wrap_ftruncate(int fd, off_t len)
+{
+    if (fail_ftruncate) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_ftruncate(fd, len);
+}
+
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+int __wrap_fsync(int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_dev == watch_dev && sb.st_ino == watch_ino)
+        dir_fsyncs++;
+    return __real_fsync(fd);
+}
+
+/* A segment in the middle of the queue lost a record to corruption (the records after it in
+ * that segment go with it): the reader skips the gap to the next segment's numbers, so a drained
+ * queue is empty (depth 0) and a restart sends nothing again that the verifier acknowledged. */
+static void test_gateway_receipt_queue__gap_between_segments(void **state)
+{
+    char dir[4096], seg[4200];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    vt_err err;
+    int fd;
+    char c;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 0, 47 * 3); /* three records a segment */
+    for (int i = 0; i < 5; i++)
+        push(q, i);
+    vt_gw_rq_close(q);
+    assert_int_equal(count_segments(dir), 2);
+    snprintf(seg, sizeof(seg), "%s/%020d.seg", dir, 0);
+    fd = open(seg, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &c, 1, 1 * 47 + 20), 1); /* record 1's payload: 1 and 2 are cut off */
+    c ^= 0x01;
+    assert_int_equal(pwrite(fd, &c, 1, 1 * 47 + 20), 1);
+    close(fd);
+    q = open_q(dir, 0, 47 * 3);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.recovered, 3); /* 0, 3 and 4: what is there to send */
+    assert_int_equal(vt_gw_rq_peek(q, &b, 100, 1 << 20, &err), VT_OK);
+    assert_int_equal(b.count, 3);
+    assert_string_equal((const char *)b.data.data + b.off[1], "eyJhbGciOiJFUzI1NiJ9.receipt-000003.sig");
+    assert_int_equal(b.first_seq, 0);
+    assert_int_equal(b.end_seq, 5);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.depth, 0);
+    vt_gw_rq_close(q);
+    q = reopen(dir, 0, 0); /* nothing acknowledged is sent again */
+    assert_int_equal(vt_gw_rq_peek(q, &b, 100, 1 << 20, &err), VT_OK);
+    assert_int_equal(b.count, 0);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
+/* The first write to a fresh segment fails half-way and the cut back fails too: the next
+ * write starts a new segment at the same number (the same file).  The empty one it replaces
+ * is not kept beside it, where removing it once acknowledged would unlink the live segment
+ * and lose every receipt written to it since. */
+static void test_gateway_receipt_queue__failed_first_write_rotates_in_place(void **state)
+{
+    char dir[4096];
+    vt_gw_rq *q;
+    vt_gw_rq_batch b;
+    vt_gw_rq_stats st;
+    struct rlimit was, lim;
+    vt_err err;
+    (void)state;
+
+    memset(&b, 0, sizeof(b));
+    vt_test_mkdtemp(dir, sizeof(dir));
+    q = open_q(dir, 0, 0);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+    lim = was;
+    lim.rlim_cur = 20; /* the record's first 20 bytes are written, then EFBIG */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    fail_ftruncate = true;
+    push(q, 0); /* held in memory */
+    fail_ftruncate = false;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.held, 1);
+    push(q, 1);
+    push(q, 2);
+    vt_gw_rq_stats_get(q, &st);
+    assert_int_equal(st.held, 0);
+    assert_int_equal(expect_batch(q, &b, 1, 0), 1);
+    assert_int_equal(vt_gw_rq_ack(q, &b, &err), VT_OK);
+    vt_gw_rq_batch_clear(&b);
+    assert_int_equal(count_segments(dir), 1);
+    vt_gw_rq_close(q);
+    q = reopen(dir, 2, 0);
+    assert_int_equal(expect_batch(q, &b, 100, 1), 2);
+    vt_gw_rq_batch_clear(&b);
+    vt_gw_rq_close(q);
+    vt_test_rmdir(dir);
+}
+
+/* A new segment's name (made, or the spare renamed to it) is in the directory, and so durable,
+ * by the sync that makes its first receipts durable: the directory is fsynced too. */
+static void test_gateway_receipt_queue__new_segment_name_synced(void **state)
+{
+    char dir[4096];
+    vt_gw_rq *q;
+    struct stat sb;
+    vt_err err;
+    int before;
+    (void)state;
+
+    vt_test_mkdtemp(dir, sizeof(dir));
+    assert_int_equal(stat(dir, &sb), 0);
+    watch_dev = sb.st_dev;
+    watch_ino = sb.st_ino;
+    dir_fsyncs = 0;
+    q = open_q(dir, 0, 47 * 2);
+    push(q, 0);
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK);
+    assert_true(dir_fsyncs >= 1); /* the first segment's name */
+    push(q, 1);
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK);
+    before = dir_fsyncs;
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK); /* nothing new: no directory sync */
+    assert_int_equal(dir_fsyncs, before);
+    push(q, 2); /* a new segment: the spare renamed */
+    assert_int_equal(count_segments(dir), 2);
+    assert_int_equal(vt_gw_rq_sync(q, &err), VT_OK);
+    assert_int_equal(dir_fsyncs, before + 1);
+    vt_gw_rq_close(q);
+    watch_ino = 0;
+    vt_test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +814,9 @@ int main(void)
         cmocka_unit_test(test_gateway_receipt_queue__crc32),
         cmocka_unit_test(test_gateway_receipt_queue__one_owner),
         cmocka_unit_test(test_gateway_receipt_queue__records_across_pieces),
+        cmocka_unit_test(test_gateway_receipt_queue__gap_between_segments),
+        cmocka_unit_test(test_gateway_receipt_queue__failed_first_write_rotates_in_place),
+        cmocka_unit_test(test_gateway_receipt_queue__new_segment_name_synced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
