@@ -319,6 +319,14 @@ typedef struct vt_connguard_opts {
                                     upstream); the caps are fitted to RLIMIT_NOFILE with it; 0 = 1 */
     const char *name;            /* static; service name in log lines */
     vt_metrics *metrics;         /* borrowed, optional; must outlive the guard */
+    /* Browsers: the service's Origin allow-list (NULL = loopback origins only) and CORS policy
+     * (NULL = no CORS headers), both borrowed, outliving the guard.  A reply the guard writes to
+     * a request it has read (400 for ambiguous framing, 503 for a complete request refused at a
+     * cap) carries vt_cors_add's headers when vt_origin_check_request allows the request's
+     * Origin, so the page sees the status instead of a network error; never for a refused
+     * Origin.  A connection closed before its request was read (timeout, eviction) gets none. */
+    const vt_origin_list *origins;
+    const vt_cors *cors;
 } vt_connguard_opts;
 
 typedef struct vt_connguard vt_connguard; /* caller owns, vt_connguard_free(); shared by the loops */

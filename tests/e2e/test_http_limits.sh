@@ -5,7 +5,8 @@
 # (RFC 9112 6.3; evhttp took the first header and went on); rate-limited
 # requests are counted in /metrics under the route they asked for (they were
 # counted as route="unmatched"); a connection that never sends a request is
-# closed at the request deadline with 408.
+# closed at the request deadline with 408.  The guard's 400 carries CORS headers
+# for an allowed Origin only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_lib.sh"
 # the system interpreter: a version-manager shim can take seconds to start
@@ -57,10 +58,22 @@ framing() {
   printf 'POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$path" | raw "$port"
   contains 'HTTP/1.1 400' "$what: Content-Length with Transfer-Encoding -> 400"
   contains '[closed]' "$what: the connection is closed"
+  # The guard's 400 for a page the service allows carries the CORS answer headers, so the page
+  # sees the status rather than a network error; for a refused page, none.
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: allowed Origin, two Content-Length headers -> 400"
+  contains 'Access-Control-Allow-Origin: https://app.example' "$what: the guard's 400 names the allowed origin"
+  contains 'Vary: Origin' "$what: the guard's 400 varies with Origin"
+  contains 'Access-Control-Expose-Headers:' "$what: the guard's 400 exposes the service's headers"
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nOrigin: http://localhost:3000\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}' "$path" | raw "$port"
+  contains 'Access-Control-Allow-Origin: http://localhost:3000' "$what: the guard's 400 answers a loopback page too"
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: refused Origin, two Content-Length headers -> 400"
+  lacks 'Access-Control-' "$what: no CORS header for a refused origin"
 }
 
 # ---- the verifier ----
-start_verifier v1 --threads 2 --request-timeout 1 --quiet
+start_verifier v1 --threads 2 --request-timeout 1 --quiet --allow-origin https://app.example
 framing "$VPORT" /v1/challenge verifier
 printf 'POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' | raw "$VPORT"
 contains '"nonce"' "verifier: one Content-Length is fine"
@@ -91,7 +104,7 @@ kill "$VPID"; wait "$VPID" 2>/dev/null
 # ---- the gateway ----
 if [ -x "$ECHO_BIN" ]; then
   start_echo echo
-  echo "{ \"upstream\": \"http://$ECHO\", \"threads\": 1 }" >"$TMP/gw.json"
+  echo "{ \"upstream\": \"http://$ECHO\", \"threads\": 1, \"allowed_origins\": [\"https://app.example\"] }" >"$TMP/gw.json"
   start_gateway gw "$TMP/gw.json"
   framing "${GW##*:}" /v1/chat/completions gateway
   # Connections closed right after their reply (HTTP/1.0, as nginx speaks to upstreams) free

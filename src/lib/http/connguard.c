@@ -865,6 +865,20 @@ static const char *framing_problem(struct evhttp_request *req)
     return NULL;
 }
 
+/* The headers of a reply the guard writes to a request it has read: for a page whose Origin the
+ * service allows, the service's CORS answer headers (cors.c), so that the page's browser shows it
+ * the status instead of a network error; nothing of CORS for a refused Origin. */
+static void own_reply_headers(const struct vt_connguard *g, struct evhttp_request *req)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    const char *origin = NULL;
+
+    evhttp_add_header(oh, "Content-Type", "application/json");
+    evhttp_add_header(oh, "Connection", "close");
+    if (g->o.cors != NULL && vt_origin_check_request(&origin, g->o.origins, req, NULL) == VT_OK && origin != NULL)
+        vt_cors_add(g->o.cors, oh, origin);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct gloop *L = arg;
@@ -883,10 +897,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         bad = framing_problem(req);
     if (full) {
         struct evbuffer *b = evbuffer_new();
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-        evhttp_add_header(oh, "Content-Type", "application/json");
-        evhttp_add_header(oh, "Connection", "close");
-        evhttp_add_header(oh, "Retry-After", "1");
+        own_reply_headers(L->g, req);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
         if (b != NULL)
             evbuffer_add_printf(b, "{\"error\":{\"code\":\"too_many_connections\",\"type\":\"server_error\","
                                    "\"message\":\"http: too many connections; retry later\"}}\n");
@@ -897,9 +909,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (bad != NULL) {
         struct evbuffer *b = evbuffer_new();
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-        evhttp_add_header(oh, "Content-Type", "application/json");
-        evhttp_add_header(oh, "Connection", "close");
+        own_reply_headers(L->g, req);
         if (b != NULL)
             evbuffer_add_printf(b,
                                 "{\"error\":{\"code\":\"bad_request\",\"type\":\"invalid_request_error\","

@@ -621,7 +621,9 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
                                  .max_per_client = s->o.max_per_client,
                                  .request_timeout_ms = (unsigned)s->o.timeout_s * 1000u,
                                  .name = s->o.name,
-                                 .metrics = s->o.metrics };
+                                 .metrics = s->o.metrics,
+                                 .origins = s->o.origins,
+                                 .cors = &s->cors };
         rc = vt_connguard_new(&s->guard, &go, err);
         if (rc != VT_OK)
             goto fail;
