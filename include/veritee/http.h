@@ -264,6 +264,18 @@ VT_NODISCARD VT_API vt_status vt_cors_preflight(const vt_cors *c, struct evhttp_
 struct evkeyvalq;
 VT_API void vt_cors_add(const vt_cors *c, struct evkeyvalq *headers, const char *origin);
 
+/* ---- Security headers: on every reply of both services ----
+ *
+ * X-Content-Type-Options: nosniff (a browser never runs or renders an answer
+ * as another type than its Content-Type) and Referrer-Policy: no-referrer.
+ * The verifier's server, the gateway (proxied answers, its own errors, OHTTP,
+ * MCP) and the connection guard's own replies add them with this one
+ * function; why: src/lib/http/sechdr.c.
+ */
+/* Adds the security headers to headers (a request's output headers).  Call again after anything
+ * that clears them. */
+VT_API void vt_http_sechdr_add(struct evkeyvalq *headers);
+
 /* ---- Prometheus metrics ---- */
 typedef struct vt_metrics vt_metrics; /* caller owns, vt_metrics_free(); thread-safe */
 VT_NODISCARD VT_API vt_status vt_metrics_new(vt_metrics **out, vt_err *err);

@@ -80,6 +80,9 @@ void gwp_handle(struct evhttp_request *req, void *arg)
 
     if (path == NULL || *path == '\0')
         path = "/";
+    /* Every reply of the front, whatever answers it (a route, MCP, OHTTP, an error); the proxy
+     * adds them again where it clears the headers (exchange.c). */
+    vt_http_sechdr_add(evhttp_request_get_output_headers(req));
     /* A page of another site, or a DNS-rebinding page, is refused before any route runs: the
      * API, MCP, Oblivious HTTP (relays send no Origin; a browser posting to it does) and the
      * local answers alike (http/origin.c). */

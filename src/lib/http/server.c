@@ -184,10 +184,9 @@ static void send_reply(const struct vt_http_server *s, struct evhttp_request *ev
     evhttp_add_header(oh, "Content-Type", resp->content_type != NULL ? resp->content_type : "application/json");
     evhttp_add_header(oh, "X-Request-Id", r->request_id);
     evhttp_add_header(oh, "Cache-Control", resp->cache_control != NULL ? resp->cache_control : "no-store");
-    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    vt_http_sechdr_add(oh);
     evhttp_add_header(oh, "Content-Security-Policy",
                       resp->csp != NULL ? resp->csp : "default-src 'none'; frame-ancestors 'none'");
-    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
     if (origin != NULL)
         vt_cors_add(&s->cors, oh, origin);
     else if (resp->cache_control != NULL) /* a cache may keep it (a tile, a page): not for a page of another origin */
