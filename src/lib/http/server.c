@@ -114,6 +114,7 @@ static const char *reason(int status)
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 410: return "Gone";
+    case 421: return "Misdirected Request";
     case 413: return "Payload Too Large";
     case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
@@ -251,7 +252,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
      * Rate limits are the service's (the verifier's admission, admit.c: per
      * address for anonymous callers, per passport for gateways).  A page of
      * another site is refused before anything else (http/origin.c). */
-    if (vt_origin_check_request(&origin, s->o.origins, ev, &oe) != VT_OK) {
+    if (vt_host_check_request(s->o.hosts, ev, &oe) != VT_OK) { /* DNS rebinding (http/host.c) */
+        vt_http_reply_error(&resp, 421, "host_not_allowed", "%s (this service answers only the names its operator "
+                            "listed%s%s)", oe.msg, s->o.host_hint != NULL ? "; " : "",
+                            s->o.host_hint != NULL ? s->o.host_hint : "");
+    } else if (vt_origin_check_request(&origin, s->o.origins, ev, &oe) != VT_OK) {
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Vary", "Origin");
         vt_http_reply_error(&resp, 403, "origin_not_allowed",
                             "%s (a page of another site may not call this service%s%s)", oe.msg,
