@@ -190,6 +190,48 @@ struct evhttp_request;
 VT_NODISCARD VT_API vt_status vt_origin_check_request(const char **value_out, const vt_origin_list *l,
                                                       struct evhttp_request *req, vt_err *err);
 
+/* ---- Host: which names a service answers (opt-in) ----
+ *
+ * Same-origin GETs carry no Origin, so after DNS rebinding a page reads a
+ * service's GET routes as its own; its browser still sends the attacker's
+ * name as Host.  With a list of the names clients use (--allow-host), a
+ * request whose Host is neither one of them nor a loopback name (localhost,
+ * 127.0.0.0/8, [::1]) is refused 421 host_not_allowed before routing.  No
+ * list: nothing is checked.  The rule and its reasons: src/lib/http/host.c;
+ * for operators: docs/operations.md ("Browsers and the Origin header").
+ */
+#define VT_HOST_MAX 32 /* entries of one allow-list */
+
+typedef struct vt_host_list {
+    vt_origin entries[VT_HOST_MAX]; /* host, ipv6 and port (0 = any port); https unused */
+    size_t count;
+} vt_host_list;
+
+/* An empty list (nothing checked). */
+VT_API void vt_host_list_init(vt_host_list *l);
+/*
+ * Adds one allowed NAME[:PORT]: a name of [A-Za-z0-9._-] (compared without
+ * case), a dotted IPv4 address or [IPv6], and an optional port 1..65535
+ * (none = any port; a Host without a port matches :80 and :443 entries).
+ * VT_E_FORMAT for anything else (a scheme, a path, userinfo), VT_E_LIMIT beyond
+ * VT_HOST_MAX entries or 248 bytes.  An entry already listed is not added
+ * twice; l unchanged on failure.
+ */
+VT_NODISCARD VT_API vt_status vt_host_list_add(vt_host_list *l, const char *host, vt_err *err);
+/* "name[:port]" of an entry (IPv6 in brackets) into out; truncated to fit. */
+VT_API void vt_host_format(char *out, size_t out_len, const vt_origin *entry);
+/*
+ * The decision on one request's Host header value (NULL when absent): VT_OK
+ * when l is NULL or empty, for a loopback name, or a name l allows;
+ * VT_E_POLICY otherwise (no Host, a malformed or overlong one, another name),
+ * with err saying which (a parsed name is echoed normalised; a malformed one is
+ * not echoed).
+ */
+VT_NODISCARD VT_API vt_status vt_host_check(const vt_host_list *l, const char *value, vt_err *err);
+/* vt_host_check on req's Host header; more than one is VT_E_POLICY.  req borrowed. */
+struct evhttp_request;
+VT_NODISCARD VT_API vt_status vt_host_check_request(const vt_host_list *l, struct evhttp_request *req, vt_err *err);
+
 /* ---- CORS: what an allowed page may send and read ----
  *
  * A page whose origin the Origin rule lets through (a loopback page, an
@@ -264,6 +306,18 @@ VT_NODISCARD VT_API vt_status vt_cors_preflight(const vt_cors *c, struct evhttp_
 struct evkeyvalq;
 VT_API void vt_cors_add(const vt_cors *c, struct evkeyvalq *headers, const char *origin);
 
+/* ---- Security headers: on every reply of both services ----
+ *
+ * X-Content-Type-Options: nosniff (a browser never runs or renders an answer
+ * as another type than its Content-Type) and Referrer-Policy: no-referrer.
+ * The verifier's server, the gateway (proxied answers, its own errors, OHTTP,
+ * MCP) and the connection guard's own replies add them with this one
+ * function; why: src/lib/http/sechdr.c.
+ */
+/* Adds the security headers to headers (a request's output headers).  Call again after anything
+ * that clears them. */
+VT_API void vt_http_sechdr_add(struct evkeyvalq *headers);
+
 /* ---- Prometheus metrics ---- */
 typedef struct vt_metrics vt_metrics; /* caller owns, vt_metrics_free(); thread-safe */
 VT_NODISCARD VT_API vt_status vt_metrics_new(vt_metrics **out, vt_err *err);
@@ -319,6 +373,14 @@ typedef struct vt_connguard_opts {
                                     upstream); the caps are fitted to RLIMIT_NOFILE with it; 0 = 1 */
     const char *name;            /* static; service name in log lines */
     vt_metrics *metrics;         /* borrowed, optional; must outlive the guard */
+    /* Browsers: the service's Origin allow-list (NULL = loopback origins only) and CORS policy
+     * (NULL = no CORS headers), both borrowed, outliving the guard.  A reply the guard writes to
+     * a request it has read (400 for ambiguous framing, 503 for a complete request refused at a
+     * cap) carries vt_cors_add's headers when vt_origin_check_request allows the request's
+     * Origin, so the page sees the status instead of a network error; never for a refused
+     * Origin.  A connection closed before its request was read (timeout, eviction) gets none. */
+    const vt_origin_list *origins;
+    const vt_cors *cors;
 } vt_connguard_opts;
 
 typedef struct vt_connguard vt_connguard; /* caller owns, vt_connguard_free(); shared by the loops */
@@ -388,6 +450,11 @@ typedef struct vt_http_server_opts {
      * an origin ("start the verifier with --allow-origin ORIGIN"). */
     const vt_origin_list *origins;
     const char *origin_hint;
+    /* DNS rebinding (vt_host_check): with a non-empty list, a request whose Host is not in it (nor
+     * a loopback name) is answered 421 host_not_allowed before anything else.  hosts borrowed,
+     * outliving the server; NULL or empty = nothing checked.  host_hint as origin_hint. */
+    const vt_host_list *hosts;
+    const char *host_hint;
 } vt_http_server_opts;
 
 typedef struct vt_http_server vt_http_server; /* caller owns, vt_http_server_free() */

@@ -17,7 +17,7 @@
 
 enum { O_CONFIG = 256, O_LISTEN, O_UPSTREAM, O_THREADS, O_JSON, O_CHECK, O_PLATFORM, O_SIMULATE, O_UNVERIFIED,
        O_STATE, O_MODEL_CHECK, O_MEASURE, O_LISTEN_PLAIN, O_TLS_CERT, O_TLS12, O_DTYPE, O_ALLOW_ORIGIN,
-       O_VERIFIER_JWKS };
+       O_VERIFIER_JWKS, O_ALLOW_HOST };
 #define ORIGIN_FLAGS_MAX 64 /* --allow-origin flags read (the list itself holds VT_ORIGIN_MAX) */
 
 static void gateway_usage(FILE *f)
@@ -58,6 +58,11 @@ static void gateway_usage(FILE *f)
             "                     Requests with no Origin (curl, SDKs, relays) and from loopback pages\n"
             "                     are always served; any other Origin gets 403 (docs/gateway.md,\n"
             "                     \"Browsers\").  Under a measured boot it may only restate the file's list\n"
+            "  --allow-host NAME[:PORT]  a name clients reach the gateway by (no port: any), added to the\n"
+            "                     config's \"allowed_hosts\"; repeatable.  Once one is set, a request whose\n"
+            "                     Host is neither listed nor a loopback name gets 421 (DNS rebinding;\n"
+            "                     docs/gateway.md, \"Browsers\").  Default: any Host.  Under a measured boot\n"
+            "                     it may only restate a name the file lists\n"
             "  --verifier-jwks FILE  the verifier's JWK Set (its /.well-known/jwks.json, saved): the gateway's\n"
             "                     passports and its workflow's deployments' are checked against these keys,\n"
             "                     none fetched; measured (the path, and the file's bytes as a config event):\n"
@@ -80,6 +85,7 @@ int vt_cmd_gateway(int argc, char **argv)
         { "tls12", no_argument, NULL, O_TLS12 },
         { "deployment-type", required_argument, NULL, O_DTYPE },
         { "allow-origin", required_argument, NULL, O_ALLOW_ORIGIN },
+        { "allow-host", required_argument, NULL, O_ALLOW_HOST },
         { "verifier-jwks", required_argument, NULL, O_VERIFIER_JWKS },
         { "help", no_argument, NULL, 'h' },                { NULL, 0, NULL, 0 },
     };
@@ -103,6 +109,8 @@ int vt_cmd_gateway(int argc, char **argv)
     bool tls12 = false, use_tls;
     const char *origin_flags[ORIGIN_FLAGS_MAX];
     size_t origin_flag_count = 0;
+    const char *host_flags[ORIGIN_FLAGS_MAX];
+    size_t host_flag_count = 0;
     char *transport = NULL;
     vt_gw_listen_reservation lres = { .fd = { -1, -1 } };
     vt_tls_server *tls = NULL;
@@ -140,6 +148,11 @@ int vt_cmd_gateway(int argc, char **argv)
             if (origin_flag_count == ORIGIN_FLAGS_MAX)
                 return vt_cli_usage_error("gateway: --allow-origin: at most %d", VT_ORIGIN_MAX);
             origin_flags[origin_flag_count++] = optarg;
+            break;
+        case O_ALLOW_HOST:
+            if (host_flag_count == ORIGIN_FLAGS_MAX)
+                return vt_cli_usage_error("gateway: --allow-host: at most %d", VT_HOST_MAX);
+            host_flags[host_flag_count++] = optarg;
             break;
         case O_LISTEN: listen = optarg; break;
         case O_LISTEN_PLAIN: listen_plain = optarg; break;
@@ -225,6 +238,20 @@ int vt_cmd_gateway(int argc, char **argv)
                             "\"allowed_origins\" (the file is what is measured: list it there)", origin_flags[i]);
         else if (vt_origin_list_add(&cfg.origins, origin_flags[i], &e) != VT_OK)
             rc = vt_err_set(&err, e.code, "gateway: --allow-origin %.300s: %s", origin_flags[i], e.msg);
+    }
+    /* The Host list too: under a measured boot a flag may only restate a name the file lists
+     * (with an empty list in the file any Host is served, and a flag would change that). */
+    for (size_t i = 0; rc == VT_OK && i < host_flag_count; i++) {
+        vt_host_list one;
+        vt_err e = { 0 };
+        vt_host_list_init(&one);
+        if (vt_host_list_add(&one, host_flags[i], &e) != VT_OK)
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --allow-host %.300s: %s", host_flags[i], e.msg);
+        else if (measured && (cfg.hosts.count == 0 || vt_host_check(&cfg.hosts, host_flags[i], NULL) != VT_OK))
+            rc = vt_err_set(&err, VT_E_ARG, "gateway: --allow-host %.300s is not in the config file's "
+                            "\"allowed_hosts\" (the file is what is measured: list it there)", host_flags[i]);
+        else if (vt_host_list_add(&cfg.hosts, host_flags[i], &e) != VT_OK)
+            rc = vt_err_set(&err, e.code, "gateway: --allow-host %.300s: %s", host_flags[i], e.msg);
     }
     if (rc == VT_OK)
         rc = vt_gw_config_check(&cfg, &err);

@@ -12,7 +12,7 @@ enum { O_LISTEN = 256, O_STATE, O_DB, O_ADMIN, O_ISSUER, O_SIM, O_ROTATE, O_THRE
 enum { O_LOG_ORIGIN = 512, O_WITNESS, O_COMMIT_DELAY };
 enum { O_PERCLIENT = 400, O_REQTIMEOUT }; /* connection limits (docs/operations.md) */
 enum { O_SIMROOT = 600 };
-enum { O_ALLOW_ORIGIN = 700 };
+enum { O_ALLOW_ORIGIN = 700, O_ALLOW_HOST };
 
 static void usage(FILE *f)
 {
@@ -47,6 +47,10 @@ static void usage(FILE *f)
                "                           from a browser; repeatable, up to 32.  Requests with no Origin\n"
                "                           (curl, the CLI, SDKs) and from loopback pages are always served;\n"
                "                           any other Origin gets 403 (docs/verifier.md, \"Browsers\")\n"
+               "  --allow-host NAME[:PORT] a name clients reach this verifier by (no port: any); repeatable,\n"
+               "                           up to 32.  Once one is given, a request whose Host is neither\n"
+               "                           listed nor a loopback name gets 421 (DNS rebinding; docs/verifier.md,\n"
+               "                           \"Browsers\").  Default: any Host\n"
                "  --quiet                  no access log\n"
                "  --log-origin NAME        the transparency log's checkpoint origin (default HOST/veritee-log;\n"
                "                           fixed by the first checkpoint; docs/log.md)\n"
@@ -123,6 +127,7 @@ int vt_cmd_verifier(int argc, char **argv)
         { "request-timeout", required_argument, NULL, O_REQTIMEOUT },
         { "quiet", no_argument, NULL, O_QUIET },
         { "allow-origin", required_argument, NULL, O_ALLOW_ORIGIN },
+        { "allow-host", required_argument, NULL, O_ALLOW_HOST },
         { "log-origin", required_argument, NULL, O_LOG_ORIGIN },
         { "log-commit-delay", required_argument, NULL, O_COMMIT_DELAY },
         { "witness", required_argument, NULL, O_WITNESS },
@@ -162,6 +167,12 @@ int vt_cmd_verifier(int argc, char **argv)
             vt_err e = { 0 };
             if (vt_origin_list_add(&cfg.origins, optarg, &e) != VT_OK)
                 return vt_cli_usage_error("--allow-origin %.300s: %s", optarg, e.msg);
+            break;
+        }
+        case O_ALLOW_HOST: {
+            vt_err e = { 0 };
+            if (vt_host_list_add(&cfg.hosts, optarg, &e) != VT_OK)
+                return vt_cli_usage_error("--allow-host %.300s: %s", optarg, e.msg);
             break;
         }
         case O_LOG_ORIGIN:

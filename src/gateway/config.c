@@ -334,6 +334,30 @@ static vt_status parse_origins(vt_gw_config *c, json_t *arr, vt_err *err)
     return VT_OK;
 }
 
+/* "allowed_hosts": ["gateway.internal", "10.0.0.5:8080", ...]; replaces what c has, or leaves it as it was. */
+static vt_status parse_hosts(vt_gw_config *c, json_t *arr, vt_err *err)
+{
+    vt_host_list l;
+    size_t i;
+    json_t *v;
+
+    if (!json_is_array(arr))
+        return vt_err_set(err, VT_E_ARG, "gateway config: allowed_hosts must be an array of NAME[:PORT] "
+                          "(\"gateway.internal\")");
+    if (json_array_size(arr) > VT_HOST_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "gateway config: allowed_hosts lists more than %d names", VT_HOST_MAX);
+    vt_host_list_init(&l);
+    json_array_foreach(arr, i, v) {
+        vt_err e = { 0 };
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+            return vt_err_set(err, VT_E_ARG, "gateway config: allowed_hosts[%zu] must be a string", i);
+        if (vt_host_list_add(&l, json_string_value(v), &e) != VT_OK)
+            return vt_err_set(err, VT_E_ARG, "gateway config: allowed_hosts[%zu]: %s", i, e.msg);
+    }
+    c->hosts = l;
+    return VT_OK;
+}
+
 vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_err *err)
 {
     json_error_t jerr;
@@ -406,6 +430,8 @@ vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_e
                  : vt_err_set(err, VT_E_ARG, "gateway config: deployment_type must be full, model, app or bridge");
         } else if (strcmp(key, "allowed_origins") == 0) {
             rc = parse_origins(c, v, err);
+        } else if (strcmp(key, "allowed_hosts") == 0) {
+            rc = parse_hosts(c, v, err);
         } else if (strcmp(key, "workflow") == 0) {
             json_t *w = NULL;
             rc = vt_gw_workflow_config(&w, v, err);
@@ -529,6 +555,15 @@ vt_status vt_gw_config_to_json(char **out, const vt_gw_config *c, vt_err *err)
             json_array_append_new(origins, json_string(o));
         }
         json_object_set_new(doc, "allowed_origins", origins);
+    }
+    {
+        json_t *hosts = json_array();
+        for (size_t i = 0; hosts != NULL && i < c->hosts.count; i++) {
+            char h[VT_ORIGIN_LEN_MAX + 16];
+            vt_host_format(h, sizeof(h), &c->hosts.entries[i]);
+            json_array_append_new(hosts, json_string(h));
+        }
+        json_object_set_new(doc, "allowed_hosts", hosts);
     }
     *out = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(doc);

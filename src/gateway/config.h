@@ -75,6 +75,9 @@ typedef struct vt_gw_config {
     /* Browser pages allowed to call the gateway besides loopback ones ("allowed_origins", then
      * --allow-origin; vt_origin_check before any route, docs/gateway.md "Browsers"). */
     vt_origin_list origins;
+    /* Host names answered besides loopback ones ("allowed_hosts", then --allow-host; empty = any
+     * Host; vt_host_check before any route, docs/gateway.md "Browsers"). */
+    vt_host_list hosts;
 } vt_gw_config;
 
 /* Fills c with the defaults (listen 127.0.0.1:8080, no upstream). */

@@ -30,6 +30,8 @@ static void reply_error_with(struct evhttp_request *req, int status, struct evbu
 
     evhttp_remove_header(h, "Content-Type");
     evhttp_add_header(h, "Content-Type", "application/json");
+    evhttp_remove_header(h, "Cache-Control"); /* an error names what the request asked */
+    evhttp_add_header(h, "Cache-Control", "no-store");
     for (size_t i = 0; extra != NULL && i < extra->count; i++)
         evhttp_add_header(h, extra->name[i], extra->value[i]);
     evhttp_send_reply(req, status, NULL, b);
@@ -71,8 +73,8 @@ static const char *loop_date(struct gw_loop *L)
  * The reply's headers (docs/gateway.md): the upstream's headers are strings
  * the auditors do not see, so none passes except Retry-After as plain
  * delta-seconds; the gateway sets Content-Type itself (the body is the
- * audited JSON, or the audited event stream) and the hooks add
- * Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
+ * audited JSON, or the audited event stream), Cache-Control: no-store and the
+ * security headers (http/sechdr.c), and the hooks add Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
  * Content-Encoding or X-... header never reaches the client.
  */
 static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, const vt_gw_upheaders *from,
@@ -87,8 +89,10 @@ static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, 
     if (ra != NULL && *ra != '\0' && strlen(ra) <= 9 && strspn(ra, "0123456789") == strlen(ra))
         evhttp_add_header(to, "Retry-After", ra);
     evhttp_add_header(to, "Content-Type", stream ? "text/event-stream" : "application/json");
-    if (stream)
-        evhttp_add_header(to, "Cache-Control", "no-cache");
+    /* An answer is a result of the client's prompt: no cache may keep it (none of the
+     * upstream's cache headers passes). */
+    evhttp_add_header(to, "Cache-Control", "no-store");
+    vt_http_sechdr_add(to);
     if (origin != NULL) /* the page's browser shows it the answer (routes.c, gwp_cors) */
         vt_cors_add(&gwp_cors, to, origin);
 }
@@ -278,6 +282,7 @@ static void ex_fail_reply(struct exchange *ex, int status, const char *type, con
     }
     ex->answered = true;
     evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
+    vt_http_sechdr_add(evhttp_request_get_output_headers(ex->req));
     if (ex->origin != NULL)
         vt_cors_add(&gwp_cors, evhttp_request_get_output_headers(ex->req), ex->origin);
     reply_error_with(gwp_ex_take_req(ex), status, b, &extra);

@@ -310,7 +310,8 @@ static bool chat_start(struct evhttp_request *req, const vt_gw_mcp_env *env, con
     {
         static const vt_gw_inner_cb cb = { NULL, NULL, chat_done };
         const vt_bhttp_field ct = { "content-type", 12, "application/json", 16 };
-        const vt_gw_inner_req r = { EVHTTP_REQ_POST, "/v1/chat/completions", env->self_host, &ct, 1,
+        /* Host: localhost (inner.c's default), a loopback name every Host list allows (http/host.c) */
+        const vt_gw_inner_req r = { EVHTTP_REQ_POST, "/v1/chat/completions", NULL, &ct, 1,
                                     (const uint8_t *)s, s != NULL ? strlen(s) : 0, CHAT_TIMEOUT_S, 0 };
         bool sent = s != NULL && vt_gw_inner_send(env->self, env->base, &r, &cb, c, &c->w.call); /* as a client's */
 

@@ -195,7 +195,9 @@ vt_status vt_gw_new(vt_gw **out, const vt_gw_config *cfg, const vt_gw_hooks *hoo
                                                        cfg->limits.client_body_timeout_ms,
                                  .fds_per_conn = 2, /* a request holds an upstream connection */
                                  .name = "gateway",
-                                 .metrics = NULL };
+                                 .metrics = NULL,
+                                 .origins = &cfg->origins,
+                                 .cors = &gwp_cors };
         if (plai != NULL)
             go.loops *= 2; /* the plain listener's evhttp of loop i is guard loop nloops + i */
         rc = vt_connguard_new(&gw->guard, &go, err);

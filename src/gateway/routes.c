@@ -80,6 +80,19 @@ void gwp_handle(struct evhttp_request *req, void *arg)
 
     if (path == NULL || *path == '\0')
         path = "/";
+    /* Every reply of the front, whatever answers it (a route, MCP, OHTTP, an error); the proxy
+     * adds them again where it clears the headers (exchange.c). */
+    vt_http_sechdr_add(evhttp_request_get_output_headers(req));
+    /* DNS rebinding, when the operator listed the gateway's names (http/host.c): a page reading a
+     * GET route as its own sends the attacker's name as Host. */
+    if (vt_host_check_request(&gw->cfg->hosts, req, &err) != VT_OK) {
+        char msg[sizeof(err.msg) + 160];
+        const char *why = strncmp(err.msg, "http: ", 6) == 0 ? err.msg + 6 : err.msg;
+        snprintf(msg, sizeof(msg), "gateway: %s (the gateway answers only the names its operator listed in "
+                 "\"allowed_hosts\")", why);
+        gwp_reply_error(req, 421, "invalid_request_error", "host_not_allowed", msg);
+        return;
+    }
     /* A page of another site, or a DNS-rebinding page, is refused before any route runs: the
      * API, MCP, Oblivious HTTP (relays send no Origin; a browser posting to it does) and the
      * local answers alike (http/origin.c). */

@@ -266,6 +266,8 @@ int vf_run(const vf_config *cfg)
     o.thread_arg = &svc;
     o.origins = &svc.cfg.origins;
     o.origin_hint = "the verifier allows a web app's origin with --allow-origin ORIGIN";
+    o.hosts = &svc.cfg.hosts;
+    o.host_hint = "the verifier answers a name listed with --allow-host NAME[:PORT]";
     if (vt_http_server_new(&srv, &o, &svc.router, &err) != VT_OK) {
         fprintf(stderr, "veritee: %s\n", err.msg);
         vf_service_fini(&svc);

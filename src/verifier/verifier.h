@@ -46,6 +46,7 @@ typedef struct vf_config {
     const char *ocsp_url;        /* NVIDIA OCSP responder; NULL = NVIDIA's */
     const char *kek_file;        /* key broker's key-encryption key; NULL = <state>/kbs-kek.key (made 0600) */
     vt_origin_list origins;      /* browser pages allowed besides loopback ones (--allow-origin; veritee/http.h) */
+    vt_host_list hosts;          /* Host names answered besides loopback ones (--allow-host); empty = any */
 } vf_config;
 
 #define VF_COLLATERAL_REFRESH_S 86400 /* fetched collateral is renewed this long before its nextUpdate */

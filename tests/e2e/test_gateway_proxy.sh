@@ -233,6 +233,54 @@ contains "HTTP/1.1 500" "500 status"
 contains "Content-Type: application/json" "500 content type"
 contains '"code":"echo_status_500"' "500 body"
 
+# Security headers (http/sechdr.c, as the verifier's) on every reply: proxied answers, streamed or
+# not, upstream errors passed through, the gateway's own errors (routing, limits, a hanging
+# upstream: headers cleared and set again), MCP, OHTTP, health and the connection guard's own
+# 400.  A proxied answer or an error is a result of a prompt: Cache-Control: no-store.
+sec() {
+  header_is X-Content-Type-Options nosniff "$1: X-Content-Type-Options"
+  header_is Referrer-Policy no-referrer "$1: Referrer-Policy"
+  [ -z "${2:-}" ] || header_is Cache-Control "$2" "$1: Cache-Control"
+}
+expect 0 "plain chat" -- post "$U/v1/chat/completions" -d "$(chat echo sec)"
+contains "HTTP/1.1 200" "plain chat 200"; sec "plain chat" no-store
+expect 0 "streamed chat" -- post -N "$U/v1/chat/completions" -d "$(chat echo 'sec two' s)"
+contains "data: [DONE]" "streamed"; sec "streamed chat" no-store
+expect 0 "embeddings" -- post "$U/v1/embeddings" -d '{"model":"echo","input":"a"}'
+sec "embeddings" no-store
+expect 0 "upstream 500" -- post "$U/v1/chat/completions" -d "$(chat echo-status-500 x)"
+contains "HTTP/1.1 500" "upstream 500"; sec "upstream 500 passed through" no-store
+expect 0 "unknown URL" -- curl -sS -i "$U/v1/nope"
+contains "HTTP/1.1 404" "404"; sec "the gateway's 404" no-store
+expect 0 "too large" -- post "$U/v1/chat/completions" -d "$(chat echo "$(head -c 5000 /dev/zero | tr '\0' a)")"
+contains "HTTP/1.1 413" "413"; sec "the gateway's 413" no-store
+expect 0 "hanging upstream" -- post "$U/v1/chat/completions" -d "$(chat echo-hang x)"
+contains "HTTP/1.1 504" "504"; sec "the gateway's 504" no-store
+expect 0 "MCP" -- curl -sS -i -H 'Content-Type: application/json' --data-binary '{"jsonrpc":"2.0","id":1,"method":"ping"}' "$U/mcp"
+contains "HTTP/1.1 200" "MCP 200"; sec "MCP"
+expect 0 "OHTTP key config" -- curl -sS -i "$U/.well-known/ohttp-keys"
+sec "OHTTP key config"
+expect 0 "OHTTP request" -- curl -sS -i -H 'Content-Type: message/ohttp-req' --data-binary x "$U/v1/ohttp"
+sec "OHTTP error"
+expect 0 "health" -- curl -sS -i "$U/healthz"
+sec "health"
+python3 - "${U##*:}" >"$TMP/out" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}")
+d = b""
+while True:
+    try:
+        c = s.recv(4096)
+    except OSError:
+        break
+    if not c:
+        break
+    d += c
+print(d.decode(errors="replace"))
+PY
+contains "HTTP/1.1 400" "the guard's 400"; sec "the connection guard's 400"
+
 # Client headers and query strings never reach the upstream (the echo upstream obeys an
 # X-Echo header and would answer 500 if it got one).
 expect 0 "client header dropped" -- post "$U/v1/chat/completions?x=1" -H 'X-Echo: status-500' -d "$(chat echo 'hdr')"

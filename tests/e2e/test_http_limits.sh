@@ -5,7 +5,8 @@
 # (RFC 9112 6.3; evhttp took the first header and went on); rate-limited
 # requests are counted in /metrics under the route they asked for (they were
 # counted as route="unmatched"); a connection that never sends a request is
-# closed at the request deadline with 408.
+# closed at the request deadline with 408.  The guard's 400 carries CORS headers
+# for an allowed Origin only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gateway_lib.sh"
 # the system interpreter: a version-manager shim can take seconds to start
@@ -57,10 +58,22 @@ framing() {
   printf 'POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' "$path" | raw "$port"
   contains 'HTTP/1.1 400' "$what: Content-Length with Transfer-Encoding -> 400"
   contains '[closed]' "$what: the connection is closed"
+  # The guard's 400 for a page the service allows carries the CORS answer headers, so the page
+  # sees the status rather than a network error; for a refused page, none.
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: allowed Origin, two Content-Length headers -> 400"
+  contains 'Access-Control-Allow-Origin: https://app.example' "$what: the guard's 400 names the allowed origin"
+  contains 'Vary: Origin' "$what: the guard's 400 varies with Origin"
+  contains 'Access-Control-Expose-Headers:' "$what: the guard's 400 exposes the service's headers"
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nOrigin: http://localhost:3000\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}' "$path" | raw "$port"
+  contains 'Access-Control-Allow-Origin: http://localhost:3000' "$what: the guard's 400 answers a loopback page too"
+  printf 'POST %s HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}' "$path" | raw "$port"
+  contains 'HTTP/1.1 400' "$what: refused Origin, two Content-Length headers -> 400"
+  lacks 'Access-Control-' "$what: no CORS header for a refused origin"
 }
 
 # ---- the verifier ----
-start_verifier v1 --threads 2 --request-timeout 1 --quiet
+start_verifier v1 --threads 2 --request-timeout 1 --quiet --allow-origin https://app.example
 framing "$VPORT" /v1/challenge verifier
 printf 'POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' | raw "$VPORT"
 contains '"nonce"' "verifier: one Content-Length is fine"
@@ -68,6 +81,8 @@ contains '"nonce"' "verifier: one Content-Length is fine"
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' | raw "$VPORT"
 contains 'HTTP/1.1 408' "verifier: an unfinished request gets 408 at the deadline"
 contains '"request_timeout"' "verifier: 408 names request_timeout"
+contains 'X-Content-Type-Options: nosniff' "verifier: the guard's 408 has the security headers"
+contains 'Referrer-Policy: no-referrer' "verifier: the guard's 408 has Referrer-Policy"
 contains '[closed]' "verifier: and is closed"
 curl -s "http://127.0.0.1:$VPORT/metrics" >"$TMP/out"
 contains 'http_connections_closed_by_server_total{reason="request_timeout"} 1' "verifier: the deadline close is counted"
@@ -88,10 +103,43 @@ curl -s "http://127.0.0.1:$VPORT/metrics" >"$TMP/out"
 contains 'route="unmatched",method="GET",code="404"' "an unknown path is still unmatched"
 kill "$VPID"; wait "$VPID" 2>/dev/null
 
+# ---- DNS rebinding: --allow-host (docs/operations.md, "Browsers and the Origin header") ----
+# A rebinding page reads a GET route as same-origin (no Origin), but its browser sends the
+# attacker's name as Host.  Usage errors first.
+expect 0 "verifier --help" -- "$VT" verifier --help
+contains "--allow-host NAME[:PORT]" "verifier --help lists --allow-host"
+for h in 'http://verifier.internal' 'verifier.internal/x' 'a b' 'verifier.internal:0' 'verifier.internal:65536' \
+  'user@verifier.internal' '' '10.1.2' '[::1' "$(printf '%0300d' 0).example"; do
+  expect 2 "verifier --allow-host '${h:0:40}'" -- "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state" --allow-host "$h"
+  contains "--allow-host" "the usage error names the flag"
+done
+start_verifier v3 --threads 1 --quiet --allow-host Verifier.Internal --allow-host 10.1.2.3:8600
+for h in rebind.evil.example "rebind.evil.example:$VPORT" verifier.internal.evil.example 10.1.2.3 10.1.2.3:8601 \
+  localhost.evil.example; do
+  expect 0 "verifier: Host $h" -- curl -sS -i -H "Host: $h" "http://127.0.0.1:$VPORT/.well-known/jwks.json"
+  contains "HTTP/1.1 421" "verifier: Host $h refused"
+  contains '"code":"host_not_allowed"' "verifier: Host $h: the error's code"
+  lacks '"keys"' "verifier: Host $h: nothing of the route"
+done
+contains "--allow-host" "verifier: the 421 names the option"
+for h in verifier.internal "VERIFIER.internal:$VPORT" 10.1.2.3:8600 "127.0.0.1:$VPORT" localhost "[::1]:$VPORT"; do
+  expect 0 "verifier: Host $h" -- curl -sS -i -H "Host: $h" "http://127.0.0.1:$VPORT/.well-known/jwks.json"
+  contains "HTTP/1.1 200" "verifier: Host $h served"
+done
+printf 'GET /healthz HTTP/1.0\r\n\r\n' | raw "$VPORT"
+contains ' 421 ' "verifier: no Host refused once a list is set"
+printf 'GET /healthz HTTP/1.1\r\nHost: verifier.internal\r\nHost: verifier.internal\r\nConnection: close\r\n\r\n' | raw "$VPORT"
+contains 'HTTP/1.1 421' "verifier: two Host headers refused"
+kill "$VPID"; wait "$VPID" 2>/dev/null
+start_verifier v4 --threads 1 --quiet
+expect 0 "verifier without a list" -- curl -sS -i -H "Host: rebind.evil.example" "http://127.0.0.1:$VPORT/.well-known/jwks.json"
+contains "HTTP/1.1 200" "verifier: without --allow-host any Host is served"
+kill "$VPID"; wait "$VPID" 2>/dev/null
+
 # ---- the gateway ----
 if [ -x "$ECHO_BIN" ]; then
   start_echo echo
-  echo "{ \"upstream\": \"http://$ECHO\", \"threads\": 1 }" >"$TMP/gw.json"
+  echo "{ \"upstream\": \"http://$ECHO\", \"threads\": 1, \"allowed_origins\": [\"https://app.example\"] }" >"$TMP/gw.json"
   start_gateway gw "$TMP/gw.json"
   framing "${GW##*:}" /v1/chat/completions gateway
   # Connections closed right after their reply (HTTP/1.0, as nginx speaks to upstreams) free
@@ -118,6 +166,41 @@ for _ in range(40):
 print("answered %d of 40" % ok)
 PY
   contains "answered 40 of 40" "back-to-back HTTP/1.0 requests, each on a new connection"
+  expect 0 "gateway without a list" -- curl -sS -i -H "Host: rebind.evil.example" "http://$GW/v1/models"
+  contains "HTTP/1.1 200" "gateway: without allowed_hosts any Host is served"
+
+  # --allow-host and "allowed_hosts" (measured with the file, as allowed_origins)
+  expect 0 "gateway --help" -- "$VT" gateway --help
+  contains "--allow-host NAME[:PORT]" "gateway --help lists --allow-host"
+  expect 2 "gateway --allow-host with a scheme" -- "$VT" gateway --config "$TMP/gw.json" --allow-host http://gw.internal --check-config
+  contains "--allow-host" "the usage error names the flag"
+  for v in '["gw.internal/"]' '["gw.internal:0"]' '[1]' '"gw.internal"' "[$(seq -f '"a%g.example"' 1 33 | paste -sd,)]"; do
+    printf '{"upstream": "http://%s", "allowed_hosts": %s}\n' "$ECHO" "$v" >"$TMP/gw-bad.json"
+    expect 2 "allowed_hosts ${v:0:40} refused at startup" -- "$VT" gateway --config "$TMP/gw-bad.json" --check-config
+    contains "allowed_hosts" "the error names the key"
+  done
+  printf '{"upstream": "http://%s", "allowed_hosts": ["GW.Internal"], "auditors": []}\n' "$ECHO" >"$TMP/gw-m.json"
+  expect 2 "measured: --allow-host the file does not list" -- "$VT" gateway --config "$TMP/gw-m.json" --allow-host other.internal --check-config
+  contains '"allowed_hosts" (the file is what is measured' "the error says the file is measured"
+  printf '{"upstream": "http://%s", "threads": 1, "allowed_hosts": ["GW.Internal"]}\n' "$ECHO" >"$TMP/gw-h.json"
+  expect 0 "check-config with allowed_hosts" -- "$VT" gateway --config "$TMP/gw-h.json" --allow-host 10.1.2.3:8080 --check-config
+  contains '"gw.internal"' "allowed hosts normalised"
+  contains '"10.1.2.3:8080"' "the flag's host added"
+  start_gateway gwh "$TMP/gw-h.json" --allow-host 10.1.2.3:8080
+  for h in rebind.evil.example "rebind.evil.example:${GW##*:}" gw.internal.evil.example 10.1.2.3:8081; do
+    expect 0 "gateway: Host $h" -- curl -sS -i -H "Host: $h" "http://$GW/v1/models"
+    contains "HTTP/1.1 421" "gateway: Host $h refused"
+    contains '"code":"host_not_allowed"' "gateway: Host $h: the error's code"
+    lacks '"id":"echo"' "gateway: Host $h: nothing of the route"
+  done
+  contains "allowed_hosts" "gateway: the 421 names the key"
+  expect 0 "gateway: chat with a rebinding Host" -- curl -sS -i -H "Host: rebind.evil.example" -H 'Content-Type: application/json' \
+    -d '{"model":"echo","messages":[{"role":"user","content":"x"}]}' "http://$GW/v1/chat/completions"
+  contains "HTTP/1.1 421" "gateway: a POST with a rebinding Host refused too"
+  for h in gw.internal "GW.internal:${GW##*:}" 10.1.2.3:8080 "127.0.0.1:${GW##*:}" localhost; do
+    expect 0 "gateway: Host $h" -- curl -sS -i -H "Host: $h" "http://$GW/v1/models"
+    contains "HTTP/1.1 200" "gateway: Host $h served"
+  done
 else
   echo "note: $ECHO_BIN not built; gateway part skipped"
 fi

@@ -62,6 +62,7 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include "http/sechdr.h"
 #include "veritee/http.h"
 
 #define TICK_MS 100          /* closed connections are released and deadlines checked this often */
@@ -412,15 +413,16 @@ static struct evhttp_connection *slot_evcon(const struct slot *s)
 static void slot_close(struct gloop *L, int32_t idx, int status, const char *code, const char *msg)
 {
     struct evhttp_connection *evcon = slot_evcon(&L->slots[idx]);
-    char reply[384];
+    char reply[512], sec[128];
     int n;
 
     if (evcon != NULL) {
         evutil_socket_t fd = bufferevent_getfd(L->slots[idx].bev);
+        (void)vt__http_sechdr_raw(sec, sizeof(sec));
         n = snprintf(reply, sizeof(reply),
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n%sContent-Length: "
                      "%zu\r\n\r\n{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                     status, status == 408 ? "Request Timeout" : "Service Unavailable",
+                     status, status == 408 ? "Request Timeout" : "Service Unavailable", sec,
                      strlen(code) + strlen(msg) + 32, code, msg);
         if (fd >= 0 && n > 0 && (size_t)n < sizeof(reply))
             (void)send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -865,6 +867,21 @@ static const char *framing_problem(struct evhttp_request *req)
     return NULL;
 }
 
+/* The headers of a reply the guard writes to a request it has read: for a page whose Origin the
+ * service allows, the service's CORS answer headers (cors.c), so that the page's browser shows it
+ * the status instead of a network error; nothing of CORS for a refused Origin. */
+static void own_reply_headers(const struct vt_connguard *g, struct evhttp_request *req)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    const char *origin = NULL;
+
+    evhttp_add_header(oh, "Content-Type", "application/json");
+    evhttp_add_header(oh, "Connection", "close");
+    vt_http_sechdr_add(oh);
+    if (g->o.cors != NULL && vt_origin_check_request(&origin, g->o.origins, req, NULL) == VT_OK && origin != NULL)
+        vt_cors_add(g->o.cors, oh, origin);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct gloop *L = arg;
@@ -883,10 +900,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         bad = framing_problem(req);
     if (full) {
         struct evbuffer *b = evbuffer_new();
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-        evhttp_add_header(oh, "Content-Type", "application/json");
-        evhttp_add_header(oh, "Connection", "close");
-        evhttp_add_header(oh, "Retry-After", "1");
+        own_reply_headers(L->g, req);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
         if (b != NULL)
             evbuffer_add_printf(b, "{\"error\":{\"code\":\"too_many_connections\",\"type\":\"server_error\","
                                    "\"message\":\"http: too many connections; retry later\"}}\n");
@@ -897,9 +912,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (bad != NULL) {
         struct evbuffer *b = evbuffer_new();
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-        evhttp_add_header(oh, "Content-Type", "application/json");
-        evhttp_add_header(oh, "Connection", "close");
+        own_reply_headers(L->g, req);
         if (b != NULL)
             evbuffer_add_printf(b,
                                 "{\"error\":{\"code\":\"bad_request\",\"type\":\"invalid_request_error\","

@@ -114,6 +114,7 @@ static const char *reason(int status)
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
     case 410: return "Gone";
+    case 421: return "Misdirected Request";
     case 413: return "Payload Too Large";
     case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
@@ -184,10 +185,9 @@ static void send_reply(const struct vt_http_server *s, struct evhttp_request *ev
     evhttp_add_header(oh, "Content-Type", resp->content_type != NULL ? resp->content_type : "application/json");
     evhttp_add_header(oh, "X-Request-Id", r->request_id);
     evhttp_add_header(oh, "Cache-Control", resp->cache_control != NULL ? resp->cache_control : "no-store");
-    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    vt_http_sechdr_add(oh);
     evhttp_add_header(oh, "Content-Security-Policy",
                       resp->csp != NULL ? resp->csp : "default-src 'none'; frame-ancestors 'none'");
-    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
     if (origin != NULL)
         vt_cors_add(&s->cors, oh, origin);
     else if (resp->cache_control != NULL) /* a cache may keep it (a tile, a page): not for a page of another origin */
@@ -252,7 +252,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
      * Rate limits are the service's (the verifier's admission, admit.c: per
      * address for anonymous callers, per passport for gateways).  A page of
      * another site is refused before anything else (http/origin.c). */
-    if (vt_origin_check_request(&origin, s->o.origins, ev, &oe) != VT_OK) {
+    if (vt_host_check_request(s->o.hosts, ev, &oe) != VT_OK) { /* DNS rebinding (http/host.c) */
+        vt_http_reply_error(&resp, 421, "host_not_allowed", "%s (this service answers only the names its operator "
+                            "listed%s%s)", oe.msg, s->o.host_hint != NULL ? "; " : "",
+                            s->o.host_hint != NULL ? s->o.host_hint : "");
+    } else if (vt_origin_check_request(&origin, s->o.origins, ev, &oe) != VT_OK) {
         evhttp_add_header(evhttp_request_get_output_headers(ev), "Vary", "Origin");
         vt_http_reply_error(&resp, 403, "origin_not_allowed",
                             "%s (a page of another site may not call this service%s%s)", oe.msg,
@@ -621,7 +625,9 @@ vt_status vt_http_server_new(vt_http_server **out, const vt_http_server_opts *op
                                  .max_per_client = s->o.max_per_client,
                                  .request_timeout_ms = (unsigned)s->o.timeout_s * 1000u,
                                  .name = s->o.name,
-                                 .metrics = s->o.metrics };
+                                 .metrics = s->o.metrics,
+                                 .origins = s->o.origins,
+                                 .cors = &s->cors };
         rc = vt_connguard_new(&s->guard, &go, err);
         if (rc != VT_OK)
             goto fail;

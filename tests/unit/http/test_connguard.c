@@ -37,10 +37,8 @@ static void on_req(struct evhttp_request *req, void *arg)
     evhttp_send_reply(req, 200, "OK", NULL);
 }
 
-static void server_start(struct server *s, unsigned max_connections, unsigned max_per_client)
+static void server_start_with(struct server *s, const vt_connguard_opts *o)
 {
-    vt_connguard_opts o = { .loops = 1, .max_connections = max_connections, .max_per_client = max_per_client,
-                            .request_timeout_ms = 60000, .name = "test" };
     struct evhttp_bound_socket *bound;
     struct sockaddr_in a;
     socklen_t alen = sizeof(a);
@@ -56,10 +54,18 @@ static void server_start(struct server *s, unsigned max_connections, unsigned ma
     s->lfd = evhttp_bound_socket_get_fd(bound);
     assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &alen), 0);
     s->port = ntohs(a.sin_port);
-    if (vt_connguard_new(&s->g, &o, &e) != VT_OK)
+    if (vt_connguard_new(&s->g, o, &e) != VT_OK)
         fail_msg("%s", e.msg);
     if (vt_connguard_attach(s->g, 0, s->base, s->http, bound, on_req, s, &e) != VT_OK)
         fail_msg("%s", e.msg);
+}
+
+static void server_start(struct server *s, unsigned max_connections, unsigned max_per_client)
+{
+    vt_connguard_opts o = { .loops = 1, .max_connections = max_connections, .max_per_client = max_per_client,
+                            .request_timeout_ms = 60000, .name = "test" };
+
+    server_start_with(s, &o);
 }
 
 static void server_stop(struct server *s)
@@ -257,11 +263,77 @@ static void test_http_connguard__full_room_closes_least_unread(void **state)
     overflow(true);
 }
 
+/* The guard's 400 for ambiguous framing, to a request with origin_line ("Origin: ...\r\n" or ""),
+ * from a guard given the allow-list l and the policy cors (each may be NULL); the answer in buf. */
+static void framing_answer(const vt_origin_list *l, const vt_cors *cors, const char *origin_line, char *buf,
+                           size_t len)
+{
+    vt_connguard_opts o = { .loops = 1, .max_connections = 16, .max_per_client = 16, .request_timeout_ms = 60000,
+                            .name = "test", .origins = l, .cors = cors };
+    struct server s;
+    char req[256];
+    int c, n;
+
+    server_start_with(&s, &o);
+    c = client(&s);
+    n = snprintf(req, sizeof(req), "POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: 2\r\n"
+                 "Content-Length: 40\r\n\r\n{}", origin_line);
+    assert_int_equal(send(c, req, (size_t)n, 0), (ssize_t)n);
+    await_closed(&s, c, buf, len);
+    if (strncmp(buf, "HTTP/1.1 400", 12) != 0 || strstr(buf, "more than one Content-Length") == NULL)
+        fail_msg("two Content-Length headers got: %.120s", buf);
+    assert_int_equal(s.answered, 0);
+    close(c);
+    server_stop(&s);
+}
+
+static const vt_cors cors = { "GET, POST", "content-type", "X-Request-Id", NULL };
+
+/* An allow-listed page and a loopback page see the 400: the CORS answer headers name them. */
+static void test_http_connguard__framing_400_cors_for_allowed_origin(void **state)
+{
+    vt_origin_list l;
+    char buf[1024];
+
+    (void)state;
+    vt_origin_list_init(&l);
+    assert_int_equal(vt_origin_list_add(&l, "https://app.example", NULL), VT_OK);
+    framing_answer(&l, &cors, "Origin: https://app.example\r\n", buf, sizeof(buf));
+    assert_non_null(strstr(buf, "\r\nAccess-Control-Allow-Origin: https://app.example\r\n"));
+    assert_non_null(strstr(buf, "\r\nVary: Origin\r\n"));
+    assert_non_null(strstr(buf, "\r\nAccess-Control-Expose-Headers: X-Request-Id\r\n"));
+    framing_answer(NULL, &cors, "Origin: http://localhost:3000\r\n", buf, sizeof(buf));
+    assert_non_null(strstr(buf, "\r\nAccess-Control-Allow-Origin: http://localhost:3000\r\n"));
+}
+
+/* Another site, null, two Origin headers, none at all, or a guard without a policy: no CORS. */
+static void test_http_connguard__framing_400_no_cors_for_refused_origin(void **state)
+{
+    static const char *const lines[] = { "Origin: https://evil.example\r\n", "Origin: null\r\n",
+                                         "Origin: https://app.example/\r\n",
+                                         "Origin: https://app.example\r\nOrigin: https://app.example\r\n", "" };
+    vt_origin_list l;
+    char buf[1024];
+
+    (void)state;
+    vt_origin_list_init(&l);
+    assert_int_equal(vt_origin_list_add(&l, "https://app.example", NULL), VT_OK);
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        framing_answer(&l, &cors, lines[i], buf, sizeof(buf));
+        if (strstr(buf, "Access-Control-") != NULL)
+            fail_msg("'%s' got CORS headers: %.300s", lines[i], buf);
+    }
+    framing_answer(&l, NULL, "Origin: https://app.example\r\n", buf, sizeof(buf));
+    assert_null(strstr(buf, "Access-Control-"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_http_connguard__full_room_keeps_unread_request),
         cmocka_unit_test(test_http_connguard__full_room_closes_least_unread),
+        cmocka_unit_test(test_http_connguard__framing_400_cors_for_allowed_origin),
+        cmocka_unit_test(test_http_connguard__framing_400_no_cors_for_refused_origin),
     };
     struct rlimit rl = { FD_LIMIT, FD_LIMIT };
 
