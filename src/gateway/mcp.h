@@ -12,8 +12,6 @@
 /* What the endpoint needs of the gateway: borrowed, outliving every request. */
 typedef struct vt_gw_mcp_env {
     struct event_base *base;   /* the calling event loop's */
-    const char *self_host;     /* where this gateway listens, reachable from itself (127.0.0.1 for 0.0.0.0) */
-    uint16_t self_port;
     const vt_gw_hooks *hooks;
     const vt_gw_config *cfg;
     const struct vt_gw_self *self; /* how to reach the gateway itself (transport.h) */

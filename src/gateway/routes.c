@@ -122,9 +122,7 @@ void gwp_handle(struct evhttp_request *req, void *arg)
         vt_cors_add(&gwp_cors, evhttp_request_get_output_headers(req), origin);
     }
     if (strcmp(path, "/mcp") == 0 || strcmp(path, "/.well-known/mcp") == 0) {
-        const char *h = gw->cfg->listen_host;
-        vt_gw_mcp_env env = { L->base, h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 ? "127.0.0.1" : strcmp(h, "::") == 0 ? "::1" : h,
-                              gw->port, gw->hooks, gw->cfg, &gw->self, gw->guard, gw->attest_rl };
+        vt_gw_mcp_env env = { L->base, gw->hooks, gw->cfg, &gw->self, gw->guard, gw->attest_rl };
         vt_gw_mcp_serve(req, &env, path[1] == '.'); /* mcp.c */
         return;
     }
