@@ -25,6 +25,7 @@ gw_state() {
 
 # start_echo NAME: sets $ECHO (host:port)
 start_echo() {
+  : >"$TMP/$1.out"
   "$ECHO_BIN" --listen 127.0.0.1:0 >"$TMP/$1.out" 2>"$TMP/$1.err" &
   PIDS="$PIDS $!"
   ECHO=$(listening "$TMP/$1.out" "echo upstream" "$TMP/$1.err") || exit 1
@@ -33,6 +34,7 @@ start_echo() {
 # start_gateway NAME CONFIG-FILE [flags...]: sets $GW (host:port) and $GW_PID
 start_gateway() {
   local name="$1" cfg="$2"; shift 2
+  : >"$TMP/$name.out"
   "$VT" gateway --config "$cfg" --listen-plain 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   GW_PID=$!
   PIDS="$PIDS $GW_PID"

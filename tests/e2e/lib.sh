@@ -30,7 +30,9 @@ lacks() {
 
 # listening OUT WHAT [LOG [SECONDS]]: prints the host:port on the "listening" line a server
 # writes to OUT, once it is there (at most SECONDS, default 30: python starts slowly on a
-# loaded machine); otherwise says WHAT did not start, shows LOG, and returns 1.
+# loaded machine); otherwise says WHAT did not start, shows LOG, and returns 1.  OUT must not
+# hold an earlier run's line: truncate it (: >OUT) before starting the server again, since a
+# background job's own redirection truncates it only once the job runs.
 #   U="http://$(listening "$TMP/v.out" verifier "$TMP/v.log")" || exit 1
 listening() {
   local out="$1" what="$2" log="${3:-}" a

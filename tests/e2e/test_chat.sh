@@ -14,6 +14,7 @@ echo "$TOKEN" >"$TMP/admin-token"
 chmod 600 "$TMP/admin-token"
 # start_verifier NAME STATE: a verifier on a free port (keys, database, simulation root in STATE); sets $V
 start_verifier() {
+  : >"$TMP/$1.out"
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$2" --quiet \
     >"$TMP/$1.out" 2>"$TMP/$1.log" &
   PIDS="$PIDS $!"
@@ -23,6 +24,7 @@ start_verifier() {
 # $TMP/log.json, environment dev by default); sets $FAKE, hits in $TMP/NAME.hits
 start_fake() {
   : >"$TMP/$1.hits"
+  : >"$TMP/$1.out"
   python3 "$HERE/fake_gateway.py" --veritee "$VT" --passport "$3" --jwk "$TMP/enclave.jwk" --pubkey "$PUBHEX" \
     --key "$TMP/enclave.pem" --log "${4:-$TMP/log.json}" --environment "${5:-dev}" --hits "$TMP/$1.hits" --mode "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" &
   PIDS="$PIDS $!"

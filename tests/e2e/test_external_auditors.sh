@@ -33,6 +33,7 @@ mkdir -p "$TMP/bin"
 cp "$AUD_BIN" "$TMP/bin/customer"
 start_aud() { # NAME COMMAND...: starts an auditor, waits for its socket line
   local n="$1"; shift
+  : >"$TMP/aud-$n.out"
   "$@" >"$TMP/aud-$n.out" 2>"$TMP/aud-$n.err" &
   eval "PID_$n=$!"
   PIDS="$PIDS $!"

@@ -37,6 +37,7 @@ print("[closed]")' "$1" >"$TMP/out" 2>&1
 # start_verifier NAME ARGS...: sets VPORT and VPID
 start_verifier() {
   local name="$1"; shift
+  : >"$TMP/$name.out"
   "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/state" --trust-sim "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
   VPID=$!
   PIDS="$PIDS $VPID"

@@ -17,6 +17,7 @@ echo "$TOKEN" >"$TMP/admin-token"
 chmod 600 "$TMP/admin-token"
 # start_verifier NAME STATE: a verifier on a port of its own; sets U_NAME
 start_verifier() {
+  : >"$TMP/$1.out"
   VERITEE_STATE="$2" "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim \
     --quiet >"$TMP/$1.out" 2>"$TMP/$1.log" &
   PIDS+=("$!")

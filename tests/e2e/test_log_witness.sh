@@ -24,6 +24,7 @@ STATE="$TMP/vstate"
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 start_verifier() {
+  : >"$TMP/v.out"
   "$VT" verifier --listen "127.0.0.1:${VPORT:-0}" --offline --state "$STATE" --admin-token-file "$TMP/admin-token" \
     --trust-sim --rate 100000 --quiet --log-origin test.example/log "$@" >"$TMP/v.out" 2>>"$TMP/v.log" &
   VPID=$!
@@ -32,6 +33,7 @@ start_verifier() {
   U="http://127.0.0.1:$VPORT"; L="$U/v1/log"
 }
 start_witness() {
+  : >"$TMP/w.out"
   "$VT" log witness --log-key "$KEY" --key "$TMP/witness.pem" --name witness.test/w1 --state "$TMP/wstate" \
     --listen "127.0.0.1:${WPORT:-0}" --quiet >"$TMP/w.out" 2>>"$TMP/w.log" &
   WPID=$!

@@ -23,6 +23,7 @@ core_off() { # PID DESCRIPTION: RLIMIT_CORE is 0, soft and hard
 # start NAME STATE: a verifier on a free port; sets URL_NAME and PID_NAME
 start() {
   local name="$1" state="$2"
+  : >"$TMP/$name.out"
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --state "$state" --quiet \
     >"$TMP/$name.out" 2>"$TMP/$name.log" &
   local pid=$!

@@ -17,6 +17,7 @@ VSTATE="$TMP/verifier-state" GSTATE="$TMP/gateway-state"
 
 start_verifier() { # NAME LISTEN [flags...]: sets $V and $V_PID
   local name="$1" listen="$2"; shift 2
+  : >"$TMP/$name.out"
   "$VT" verifier --listen "$listen" --offline --admin-token-file "$TMP/admin" --state "$VSTATE" --quiet "$@" \
     >"$TMP/$name.out" 2>"$TMP/$name.err" &
   V_PID=$!

@@ -14,6 +14,7 @@ chmod 600 "$TMP/admin-token"
 # start NAME ARGS...: runs a verifier on a free port; sets URL_<NAME>
 start() {
   local name="$1"; shift
+  : >"$TMP/$name.out"
   "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
   local pid=$!
   PIDS+=("$pid")

@@ -36,6 +36,7 @@ echo "$TOKEN" >"$TMP/admin-token"
 chmod 600 "$TMP/admin-token"
 start() {
   local name="$1"; shift
+  : >"$TMP/$name.out"
   "$VT" verifier --listen 127.0.0.1:0 --offline --db "$DB" --trust-sim --admin-token-file "$TMP/admin-token" --state "$TMP/$name-state" "$@" \
     >"$TMP/$name.out" 2>"$TMP/$name.log" &
   PIDS+=($!)
