@@ -1,10 +1,15 @@
 /* libFuzzer: the certificates of a TPM's EK NV index (seal/tpm_ek_cert.c) on arbitrary bytes:
  * split, then the first as an EK certificate chained through the others to the last, and its
- * key compared with an EK public area taken from the input's first bytes.  Invariants: a
- * failed split leaves the list as it was; a certificate the input made never chains to a
- * root the harness made. */
+ * key compared with an EK public area of one of the templates (L-2, H-3, L-1, chosen by the
+ * first byte) holding the input's first bytes as its key; and the input read as the public
+ * area a TPM returns (TPMT_PUBLIC), checked against every template and that certificate.
+ * Invariants: a failed split leaves the list as it was; a certificate the input made never
+ * chains to a root the harness made; a public area the check takes as kind's template is
+ * that template with a key of its size. */
 #include <stdlib.h>
 #include <string.h>
+
+#include <tss2/tss2_mu.h>
 
 #include "seal/tpm_ek.h"
 
@@ -15,6 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static vt__tpm_ek_certs ours;
     vt__tpm_ek_certs l, inter, roots;
     TPM2B_PUBLIC t;
+    TPMT_PUBLIC pub;
+    vt__tpm_ek_kind kind;
+    size_t off = 0, n;
+    bool parsed;
 
     if (ours.count == 0) {
         vt_pkey *k = NULL;
@@ -29,6 +38,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size > VT__TPM_EK_NV_MAX)
         return 0;
+    /* The TPM's answer: accepted only as a template's EK with a key of the template's size. */
+    memset(&pub, 0, sizeof(pub));
+    parsed = Tss2_MU_TPMT_PUBLIC_Unmarshal(data, size, &off, &pub) == TSS2_RC_SUCCESS;
+    if (parsed) {
+        for (int k = 0; k < VT__TPM_EK_KINDS; k++) {
+            if (vt__tpm_ek_of_template(&pub, (vt__tpm_ek_kind)k, NULL) != VT_OK)
+                continue;
+            vt__tpm_ek_template(&t, (vt__tpm_ek_kind)k);
+            if (pub.type != t.publicArea.type || pub.nameAlg != t.publicArea.nameAlg ||
+                pub.objectAttributes != t.publicArea.objectAttributes ||
+                pub.authPolicy.size != t.publicArea.authPolicy.size ||
+                memcmp(pub.authPolicy.buffer, t.publicArea.authPolicy.buffer, pub.authPolicy.size) != 0)
+                __builtin_trap();
+            n = k == VT__TPM_EK_ECC_P384 ? 48 : k == VT__TPM_EK_ECC_P256 ? 32 : 256;
+            if (pub.type == TPM2_ALG_ECC ? pub.unique.ecc.x.size != n || pub.unique.ecc.y.size != n
+                                         : pub.unique.rsa.size != n)
+                __builtin_trap();
+        }
+    }
     memset(&l, 0, sizeof(l));
     if (vt__tpm_ek_der_split(&l, data, size, NULL) != VT_OK) {
         if (l.count != 0 || l.c[0] != NULL)
@@ -43,12 +71,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)vt__tpm_ek_chain_verify(l.c[0], &inter, &roots, 1700000000, NULL);
     if (vt__tpm_ek_chain_verify(l.c[0], &inter, &ours, 1700000000, NULL) == VT_OK)
         __builtin_trap(); /* the input cannot hold a certificate our fresh key signed */
-    vt__tpm_ek_template(&t, size > 0 && (data[0] & 1));
-    if (size >= 64) {
-        memcpy(t.publicArea.unique.ecc.x.buffer, data, 32);
-        memcpy(t.publicArea.unique.ecc.y.buffer, data + 32, 32);
+    kind = (vt__tpm_ek_kind)(size > 0 ? data[0] % VT__TPM_EK_KINDS : 0);
+    vt__tpm_ek_template(&t, kind);
+    n = kind == VT__TPM_EK_ECC_P384 ? 48 : 32;
+    if (kind != VT__TPM_EK_RSA_2048 && size >= 2 * n) {
+        memcpy(t.publicArea.unique.ecc.x.buffer, data, n);
+        memcpy(t.publicArea.unique.ecc.y.buffer, data + n, n);
+        t.publicArea.unique.ecc.x.size = (UINT16)n;
+        t.publicArea.unique.ecc.y.size = (UINT16)n;
+    } else if (kind == VT__TPM_EK_RSA_2048 && size >= 256) {
+        memcpy(t.publicArea.unique.rsa.buffer, data, 256);
     }
     (void)vt__tpm_ek_matches(&t.publicArea, l.c[0], NULL);
+    if (parsed)
+        (void)vt__tpm_ek_matches(&pub, l.c[0], NULL);
     vt__tpm_ek_certs_free(&l);
     return 0;
 }

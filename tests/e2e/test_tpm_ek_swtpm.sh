@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # TPM sealing with the TPM's identity checked (veritee seal/unseal --tpm-ek-roots,
 # docs/formats/tpm.md "The TPM's identity"), against software TPMs (swtpm on 127.0.0.1,
-# throwaway state).  Each TPM is manufactured by swtpm_setup with an EK certificate from a
+# throwaway state).  Each TPM is manufactured by swtpm_setup with EK certificates from a
 # local CA made in this test's directory (swtpm_localca with its own configuration: nothing
-# system-wide is touched).  Refused first: roots without the TPM's CA, a chain missing its
-# intermediate, a TPM without an EK certificate, another TPM whose EK certificate comes from
-# another CA, an impersonator that shows the genuine TPM's EK certificate but answers with its
-# own keys (tpm_splice.py), and an ECC EK certificate for another key.  Then the genuine TPM
-# seals and unseals with its RSA EK, the intermediate taken from the bundle, a directory or NV
-# 0x01c00100, and with an ECC P-256 EK certificate at 0x01c0000a.
+# system-wide is touched): RSA 2048 at 0x01c00002 and ECC NIST P-384 at 0x01c00016 (the
+# TCG high range, template H-3).  Refused first: roots without the TPM's CA, a chain missing
+# its intermediate, a TPM without an EK certificate, another TPM whose EK certificate comes
+# from another CA, an impersonator that shows the genuine TPM's EK certificates but answers
+# with its own keys (tpm_splice.py; with the P-384, the P-384 alone and the RSA alone), and
+# ECC P-256 and P-384 EK certificates for another key.  Then the genuine TPM seals and
+# unseals with its P-384 EK (preferred to RSA), the intermediate taken from the bundle, a
+# directory or NV 0x01c00100; with the P-384 EK alone; with the RSA EK alone; and with an
+# ECC P-256 EK certificate at 0x01c0000a.
 . "$(dirname "$0")/lib.sh"
 
 for t in swtpm swtpm_setup swtpm_localca certtool tpm2_createek tpm2_nvdefine tpm2_nvwrite openssl python3; do
@@ -70,6 +73,15 @@ openssl x509 -in "$A/issuercert.pem" -outform DER -out "$TMP/roots-a.d/intermedi
 S="$TMP/seal-state"
 printf 'model key 42' >"$TMP/secret"
 G=$(tcti "$PORT_genuine")
+export TPM2TOOLS_TCTI="$G"
+# swtpm_setup's own EK certificates: RSA 2048 and ECC NIST P-384 (high range), no P-256.
+tpm2_getcap handles-nv-index >"$TMP/nv-genuine"
+grep -qix -- '- 0x1c00016' "$TMP/nv-genuine" && grep -qix -- '- 0x1c00002' "$TMP/nv-genuine" &&
+  ! grep -qix -- '- 0x1c0000a' "$TMP/nv-genuine" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: swtpm_setup did not make RSA and P-384 EK certificates only"; cat "$TMP/nv-genuine"; }
+tpm2_nvread -Q -C o 0x01c00016 -o "$TMP/ek384-swtpm.der" 2>/dev/null &&
+  tpm2_nvread -Q -C o 0x01c00002 -o "$TMP/ek-rsa-swtpm.der" 2>/dev/null ||
+  { echo "FAIL: reading swtpm's EK certificates"; exit 1; }
 seal() { # TCTI ROOTS(or -) OUT: veritee seal to that TPM
   local r=()
   [ "$2" = - ] || r=(--tpm-ek-roots "$2")
@@ -79,6 +91,7 @@ seal() { # TCTI ROOTS(or -) OUT: veritee seal to that TPM
 # ---- refused: the TPM cannot prove itself genuine ----
 expect 1 "roots of another CA: refused" -- seal "$G" "$TMP/roots-b.pem" "$TMP/x1"
 contains "does not chain to the EK roots" "the refusal says the chain does not verify"
+contains "ECC NIST P-384 EK certificate (NV 0x01c00016)" "the high-range P-384 certificate is the one checked"
 expect 1 "the root without its intermediate: refused" -- seal "$G" "$A/swtpm-localca-rootca-cert.pem" "$TMP/x2"
 contains "no path from the issuer" "the refusal names the missing link"
 expect 1 "a TPM without an EK certificate: refused" -- seal "$(tcti "$PORT_bare")" "$TMP/roots-a.pem" "$TMP/x3"
@@ -97,7 +110,7 @@ contains "no self-signed" "the error says what the roots lack"
 for _ in 1 2 3 4 5; do
   SPLICE=$((20000 + RANDOM % 12000))
   rm -f "$TMP/splice.out"
-  python3 "$(dirname "$0")/tpm_splice.py" "$SPLICE" "$PORT_genuine" "$PORT_impostor" 120 >"$TMP/splice.out" 2>&1 &
+  python3 "$(dirname "$0")/tpm_splice.py" "$SPLICE" "$PORT_genuine" "$PORT_impostor" 600 >"$TMP/splice.out" 2>&1 &
   SPLICE_PID=$!
   for _ in $(seq 50); do grep -qx ready "$TMP/splice.out" 2>/dev/null && break; kill -0 "$SPLICE_PID" 2>/dev/null || break; sleep 0.1; done
   grep -qx ready "$TMP/splice.out" 2>/dev/null && break
@@ -105,18 +118,22 @@ for _ in 1 2 3 4 5; do
 done
 [ -n "$SPLICE" ] || { echo "FAIL: the impersonator did not start"; cat "$TMP/splice.out"; exit 1; }
 PIDS+=("$SPLICE_PID")
-expect 1 "an impersonator showing the genuine EK certificate: refused" -- \
-  seal "$(tcti "$SPLICE")" "$TMP/roots-a.pem" "$TMP/x6"
-contains "EK public key differs from its EK certificate" "the refusal says the EK is not the certificate's"
-[ ! -e "$TMP/x6" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sealed to the impersonator"; }
+impersonator_refused() { # WHAT: the impersonator relaying the genuine TPM's NV as it is now
+  rm -f "$TMP/x6"
+  expect 1 "an impersonator showing the genuine $1 EK certificate: refused" -- \
+    seal "$(tcti "$SPLICE")" "$TMP/roots-a.pem" "$TMP/x6"
+  contains "EK public key differs from its EK certificate" "the refusal says the EK is not the certificate's"
+  [ ! -e "$TMP/x6" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sealed to the impersonator"; }
+}
+impersonator_refused "P-384 (and RSA)"
 S="$TMP/seal-state-splice"
 expect 0 "without EK roots the impersonator is sealed to (the identity unchecked)" -- \
   seal "$(tcti "$SPLICE")" - "$TMP/x7"
 contains "identity is not checked" "sealing without roots says the identity is not checked"
 S="$TMP/seal-state"
 
-# An ECC P-256 EK certificate is preferred when present; one for another key is refused.
-export TPM2TOOLS_TCTI="$G"
+# An ECC P-256 EK certificate is preferred when present; one for another key is refused
+# (the P-384 and RSA ones are not tried instead).
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/other.key" -subj "/CN=csr" \
   -out "$TMP/ek.csr" 2>/dev/null
 openssl pkey -in "$TMP/other.key" -pubout -out "$TMP/other.pub"
@@ -136,8 +153,8 @@ expect 1 "an ECC EK certificate for another key: refused" -- seal "$G" "$TMP/roo
 contains "EK public key differs from its EK certificate" "the refusal says the EK is not the certificate's"
 tpm2_nvundefine -Q 0x01c0000a -C o
 
-# ---- the genuine TPM: RSA 2048 EK (swtpm_setup's) ----
-expect 0 "the genuine TPM seals (RSA EK, intermediate in the bundle)" -- seal "$G" "$TMP/roots-a.pem" "$TMP/sealed"
+# ---- the genuine TPM: ECC P-384 EK (swtpm_setup's, preferred to its RSA one) ----
+expect 0 "the genuine TPM seals (P-384 EK, intermediate in the bundle)" -- seal "$G" "$TMP/roots-a.pem" "$TMP/sealed"
 lacks "identity is not checked" "no warning when the identity is checked"
 VERITEE_TPM_TCTI="$G" expect 0 "and unseals (roots as a directory, intermediate DER)" -- \
   "$VT" unseal --platform tpm --key-id k1 --state "$S" --tpm-ek-roots "$TMP/roots-a.d" "$TMP/sealed"
@@ -159,6 +176,36 @@ VERITEE_TPM_TCTI="$G" expect 0 "intermediate from NV 0x01c00100, only the root c
   "$VT" unseal --platform tpm --key-id k1 --state "$S" --tpm-ek-roots "$A/swtpm-localca-rootca-cert.pem" "$TMP/sealed"
 contains "model key 42" "unsealed plaintext, chain from NV"
 tpm2_nvundefine -Q 0x01c00100 -C o
+
+# A P-384 EK certificate for another key is refused while the RSA one is there (P-384 is
+# preferred, and RSA is not tried instead).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$TMP/other384.key" 2>/dev/null
+openssl pkey -in "$TMP/other384.key" -pubout -out "$TMP/other384.pub"
+issue_ek "$TMP/other384.pub" "$TMP/ek384-other.der"
+tpm2_nvundefine -Q 0x01c00016 -C p
+nv_put 0x01c00016 "$TMP/ek384-other.der"
+expect 1 "a P-384 EK certificate for another key: refused" -- seal "$G" "$TMP/roots-a.pem" "$TMP/x9"
+contains "EK public key differs from its EK certificate" "the refusal says the EK is not the certificate's"
+nv_put 0x01c00016 "$TMP/ek384-swtpm.der"
+
+# ---- the genuine TPM with its high-range P-384 EK certificate alone ----
+tpm2_nvundefine -Q 0x01c00002 -C p
+VERITEE_TPM_TCTI="$G" expect 0 "the P-384 EK alone: unseals" -- \
+  "$VT" unseal --platform tpm --key-id k1 --state "$S" --tpm-ek-roots "$TMP/roots-a.pem" "$TMP/sealed"
+contains "model key 42" "unsealed plaintext through the P-384 EK alone"
+expect 0 "the P-384 EK alone: seals" -- seal "$G" "$TMP/roots-a.pem" "$TMP/sealed384"
+VERITEE_TPM_TCTI="$G" expect 0 "and unseals what it sealed" -- \
+  "$VT" unseal --platform tpm --key-id k1 --state "$S" --tpm-ek-roots "$TMP/roots-a.d" "$TMP/sealed384"
+contains "model key 42" "unsealed plaintext sealed through the P-384 EK"
+impersonator_refused "P-384 (alone)"
+
+# ---- the genuine TPM with its RSA 2048 EK certificate alone ----
+tpm2_nvundefine -Q 0x01c00016 -C o
+nv_put 0x01c00002 "$TMP/ek-rsa-swtpm.der"
+VERITEE_TPM_TCTI="$G" expect 0 "the RSA EK alone: unseals" -- \
+  "$VT" unseal --platform tpm --key-id k1 --state "$S" --tpm-ek-roots "$TMP/roots-a.pem" "$TMP/sealed384"
+contains "model key 42" "unsealed plaintext through the RSA EK"
+impersonator_refused "RSA (alone)"
 
 # ---- the genuine TPM: an ECC P-256 EK certificate for its own L-2 EK ----
 tpm2_createek -Q -c "$TMP/ek.ctx" -G ecc -u "$TMP/ek-ecc.pem" -f pem && tpm2_flushcontext -t

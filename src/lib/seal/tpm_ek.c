@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <tss2/tss2_mu.h>
-
 #include "seal/tpm_ek.h"
 
 #define NV_CHUNK_DEFAULT 512u /* below every TPM's MAX_NV_BUFFER_SIZE */
@@ -112,60 +110,59 @@ static vt_status chain_read(vt__tpm_conn *c, vt__tpm_ek_certs *inter, vt_err *er
     return rc;
 }
 
-/* The EK certificate of the TPM (ECC P-256 preferred) into *leaf; *ecc says which. */
-static vt_status cert_read(vt__tpm_conn *c, vt__tpm_ek_certs *leaf, bool *ecc, TPM2_HANDLE *index, vt_err *err)
+/* The EK certificate of the TPM into *leaf: the first kind, in the order of preference,
+ * whose index the TPM lists (no other is tried when that one fails); *kind says which. */
+static vt_status cert_read(vt__tpm_conn *c, vt__tpm_ek_certs *leaf, vt__tpm_ek_kind *kind, vt_err *err)
 {
     vt_err e = { 0 };
     vt_status rc;
+    TPM2_HANDLE index = 0;
     vt_buf b;
 
-    *ecc = vt__tpm_has_handle(c, VT__TPM_EK_NV_ECC256);
-    *index = *ecc ? VT__TPM_EK_NV_ECC256 : VT__TPM_EK_NV_RSA2048;
-    if (!*ecc && !vt__tpm_has_handle(c, VT__TPM_EK_NV_RSA2048))
+    for (int k = 0; k < VT__TPM_EK_KINDS && index == 0; k++) {
+        if (vt__tpm_has_handle(c, vt__tpm_ek_nv_index((vt__tpm_ek_kind)k))) {
+            *kind = (vt__tpm_ek_kind)k;
+            index = vt__tpm_ek_nv_index(*kind);
+        }
+    }
+    if (index == 0)
         return vt_err_set(err, VT_E_POLICY,
                           "seal: the TPM's identity cannot be checked: it holds no EK certificate (NV 0x%08x ECC "
-                          "P-256, 0x%08x RSA 2048)",
-                          VT__TPM_EK_NV_ECC256, VT__TPM_EK_NV_RSA2048);
+                          "P-256, 0x%08x ECC P-384, 0x%08x RSA 2048)",
+                          VT__TPM_EK_NV_ECC256, VT__TPM_EK_NV_ECC384, VT__TPM_EK_NV_RSA2048);
     vt_buf_init(&b);
-    rc = nv_read(c, *index, &b, &e);
+    rc = nv_read(c, index, &b, &e);
     if (rc == VT_OK)
         rc = vt__tpm_ek_der_split(leaf, b.data, b.len, &e);
     vt_buf_free(&b);
     if (rc != VT_OK)
         return vt_err_set(err, rc == VT_E_IO ? VT_E_IO : VT_E_POLICY,
-                          "seal: the TPM's EK certificate (NV 0x%08x) is unreadable: %s", *index, e.msg);
+                          "seal: the TPM's %s EK certificate (NV 0x%08x) is unreadable: %s", vt__tpm_ek_name(*kind),
+                          index, e.msg);
     return VT_OK;
 }
 
-/* The EK from the standard template; *pub what the TPM says it is (Esys_Free). */
-static vt_status ek_create(vt__tpm_conn *c, bool ecc, ESYS_TR *ek, TPM2B_PUBLIC **pub, vt_err *err)
+/* The EK from kind's template; *pub what the TPM says it is (Esys_Free), checked to be
+ * that template in everything but the key. */
+static vt_status ek_create(vt__tpm_conn *c, vt__tpm_ek_kind kind, ESYS_TR *ek, TPM2B_PUBLIC **pub, vt_err *err)
 {
     TPM2B_SENSITIVE_CREATE sens;
-    TPM2B_PUBLIC t, got;
+    TPM2B_PUBLIC t;
     TPM2B_DATA outside;
     TPML_PCR_SELECTION none;
-    uint8_t a[sizeof(TPMT_PUBLIC)], b[sizeof(TPMT_PUBLIC)];
-    size_t al = 0, bl = 0;
     TSS2_RC r;
 
     memset(&sens, 0, sizeof(sens));
     memset(&outside, 0, sizeof(outside));
     memset(&none, 0, sizeof(none));
-    vt__tpm_ek_template(&t, ecc);
+    vt__tpm_ek_template(&t, kind);
     r = Esys_CreatePrimary(c->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &t,
                            &outside, &none, ek, pub, NULL, NULL, NULL);
     if (r != TSS2_RC_SUCCESS)
         return vt_err_set(err, VT_E_IO,
-                          "seal: creating the TPM's EK (endorsement hierarchy, whose auth must be empty): %s",
-                          vt__tpm_rc(r));
-    /* Everything but the key itself must be the template's. */
-    got = **pub;
-    got.publicArea.unique = t.publicArea.unique;
-    if (Tss2_MU_TPMT_PUBLIC_Marshal(&t.publicArea, a, sizeof(a), &al) != TSS2_RC_SUCCESS ||
-        Tss2_MU_TPMT_PUBLIC_Marshal(&got.publicArea, b, sizeof(b), &bl) != TSS2_RC_SUCCESS || al != bl ||
-        !vt_ct_equal(a, b, al))
-        return vt_err_set(err, VT_E_CRYPTO, "seal: the TPM's EK is not of the EK template it was asked for");
-    return VT_OK;
+                          "seal: creating the TPM's %s EK (endorsement hierarchy, whose auth must be empty): %s",
+                          vt__tpm_ek_name(kind), vt__tpm_rc(r));
+    return vt__tpm_ek_of_template(&(*pub)->publicArea, kind, err);
 }
 
 vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *ek, vt_err *err)
@@ -174,8 +171,7 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
     vt__tpm_ek_certs roots, inter, leaf;
     TPM2B_PUBLIC *pub = NULL;
     ESYS_TR key = ESYS_TR_NONE;
-    TPM2_HANDLE index = 0;
-    bool ecc = false;
+    vt__tpm_ek_kind kind = VT__TPM_EK_ECC_P256;
 
     *ek = ESYS_TR_NONE;
     memset(&roots, 0, sizeof(roots));
@@ -183,7 +179,7 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
     memset(&leaf, 0, sizeof(leaf));
     rc = vt__tpm_ek_trust_load(&roots, &inter, cfg->roots, err);
     if (rc == VT_OK)
-        rc = cert_read(c, &leaf, &ecc, &index, err);
+        rc = cert_read(c, &leaf, &kind, err);
     /* Certificates after the EK's in its index, then the chain indices: intermediates. */
     for (size_t i = 1; rc == VT_OK && i < leaf.count; i++) {
         if (inter.count == VT__TPM_EK_CERTS_MAX) {
@@ -199,11 +195,12 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
 
         rc = vt__tpm_ek_chain_verify(leaf.c[0], &inter, &roots, cfg->now, &e);
         if (rc != VT_OK)
-            rc = vt_err_set(err, rc, "seal: the TPM's EK certificate (NV 0x%08x) does not chain to the EK roots %s: %s",
-                            index, cfg->roots, e.msg);
+            rc = vt_err_set(err, rc,
+                            "seal: the TPM's %s EK certificate (NV 0x%08x) does not chain to the EK roots %s: %s",
+                            vt__tpm_ek_name(kind), vt__tpm_ek_nv_index(kind), cfg->roots, e.msg);
     }
     if (rc == VT_OK)
-        rc = ek_create(c, ecc, &key, &pub, err);
+        rc = ek_create(c, kind, &key, &pub, err);
     if (rc == VT_OK)
         rc = vt__tpm_ek_matches(&pub->publicArea, leaf.c[0], err);
     if (rc != VT_OK)

@@ -16,15 +16,31 @@
 #include "veritee/crypto.h"
 #include "veritee/seal.h"
 
-/* NV indices of the TCG EK Credential Profile 2.x (section 2.2.1.4). */
+/* NV indices of the TCG EK Credential Profile 2.x (section 2.2.1.4 and 2.2.1.5). */
 #define VT__TPM_EK_NV_RSA2048 0x01c00002u  /* EK certificate, RSA 2048 (template L-1) */
 #define VT__TPM_EK_NV_ECC256 0x01c0000au   /* EK certificate, ECC NIST P-256 (template L-2) */
+#define VT__TPM_EK_NV_ECC384 0x01c00016u   /* EK certificate, ECC NIST P-384 (high range, template H-3) */
 #define VT__TPM_EK_NV_CHAIN 0x01c00100u    /* first index of the EK certificate chain */
 #define VT__TPM_EK_NV_CHAIN_END 0x01c00200u
 #define VT__TPM_EK_NV_MAX 8192             /* bytes one of these indices may hold */
 #define VT__TPM_EK_CHAIN_INDICES 8         /* chain indices read at most */
 #define VT__TPM_EK_CERTS_MAX 64            /* certificates in one list */
 #define VT__TPM_EK_FILE_MAX (1u << 20)     /* one trust file */
+
+/*
+ * The EKs whose certificates are read, in the order they are preferred when a TPM holds
+ * several (docs/formats/tpm.md "The TPM's identity"): ECC before RSA, P-256 before P-384.
+ */
+typedef enum vt__tpm_ek_kind {
+    VT__TPM_EK_ECC_P256 = 0, /* template L-2, certificate at VT__TPM_EK_NV_ECC256 */
+    VT__TPM_EK_ECC_P384 = 1, /* template H-3, certificate at VT__TPM_EK_NV_ECC384 */
+    VT__TPM_EK_RSA_2048 = 2, /* template L-1, certificate at VT__TPM_EK_NV_RSA2048 */
+    VT__TPM_EK_KINDS = 3
+} vt__tpm_ek_kind;
+
+/* The NV index of kind's EK certificate, and a name for messages ("ECC NIST P-256"...). */
+uint32_t vt__tpm_ek_nv_index(vt__tpm_ek_kind kind);
+const char *vt__tpm_ek_name(vt__tpm_ek_kind kind);
 
 /* A list of certificates; each c[i] owned by the list. */
 typedef struct vt__tpm_ek_certs {
@@ -61,22 +77,31 @@ VT_NODISCARD vt_status vt__tpm_ek_der_split(vt__tpm_ek_certs *out, const uint8_t
 VT_NODISCARD vt_status vt__tpm_ek_chain_verify(const vt_x509 *leaf, const vt__tpm_ek_certs *inter,
                                                const vt__tpm_ek_certs *roots, vt_time now, vt_err *err);
 
-/* The standard EK template (TCG EK Credential Profile 2.x, B.3.3/B.3.4): L-2 (ECC NIST
- * P-256) when ecc, else L-1 (RSA 2048). */
-void vt__tpm_ek_template(TPM2B_PUBLIC *t, bool ecc);
+/* The standard EK template of kind (TCG EK Credential Profile 2.x, B.3.3/B.3.4 and B.4):
+ * L-2 (ECC NIST P-256), H-3 (ECC NIST P-384) or L-1 (RSA 2048). */
+void vt__tpm_ek_template(TPM2B_PUBLIC *t, vt__tpm_ek_kind kind);
 
 /*
- * VT_OK when pub (the EK as the TPM made it) holds exactly the key of cert: ECC P-256
- * (x, y) or RSA (modulus, exponent; 0 = 65537), compared as SubjectPublicKeyInfo.
+ * VT_OK when pub (the EK as the TPM made it from kind's template) is that template in
+ * every field but unique, and unique holds a key of the template's size (x and y of 32
+ * bytes for P-256, 48 for P-384; a 256-byte modulus for RSA 2048).
+ * VT_E_CRYPTO otherwise.
+ */
+VT_NODISCARD vt_status vt__tpm_ek_of_template(const TPMT_PUBLIC *pub, vt__tpm_ek_kind kind, vt_err *err);
+
+/*
+ * VT_OK when pub (the EK as the TPM made it) holds exactly the key of cert: ECC P-256 or
+ * P-384 (x, y) or RSA 2048 (modulus, exponent; 0 = 65537), compared as SubjectPublicKeyInfo.
  * VT_E_CRYPTO when they differ; VT_E_FORMAT when pub is not such a key.
  */
 VT_NODISCARD vt_status vt__tpm_ek_matches(const TPMT_PUBLIC *pub, const vt_x509 *cert, vt_err *err);
 
 /*
- * The EK of the TPM at c, checked: its certificate read from NV (ECC P-256 when present,
- * else RSA 2048), verified against cfg->roots at cfg->now with intermediates from that
- * trust and from the chain indices, and the EK made from the standard template whose
- * public key must equal the certificate's.  *ek is then the loaded EK (flush it).
+ * The EK of the TPM at c, checked: its certificate read from NV (the first kind, in
+ * vt__tpm_ek_kind's order, whose index the TPM lists; no other is tried), verified
+ * against cfg->roots at cfg->now with intermediates from that trust and from the chain
+ * indices, and the EK made from that kind's template, which must be the template in
+ * everything but the key and whose public key must equal the certificate's.  *ek is then the loaded EK (flush it).
  * VT_E_POLICY when the TPM holds no EK certificate, VT_E_CRYPTO when the chain does not
  * verify or the key differs, VT_E_IO when the TPM refuses.
  */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <openssl/x509.h>
+#include <tss2/tss2_mu.h>
 
 #include "crypto/crypto_int.h"
 #include "seal/tpm_ek.h"
@@ -249,31 +250,70 @@ vt_status vt__tpm_ek_chain_verify(const vt_x509 *leaf, const vt__tpm_ek_certs *i
     return vt_err_set(err, VT_E_CRYPTO, "chain: no path from the issuer %s to a trusted root", issuer);
 }
 
-/* PolicySecret(TPM_RH_ENDORSEMENT), the authPolicy of the low-range templates (B.3.2). */
-static const uint8_t ek_policy[32] = {
+uint32_t vt__tpm_ek_nv_index(vt__tpm_ek_kind kind)
+{
+    static const uint32_t idx[VT__TPM_EK_KINDS] = { VT__TPM_EK_NV_ECC256, VT__TPM_EK_NV_ECC384,
+                                                    VT__TPM_EK_NV_RSA2048 };
+
+    return (unsigned)kind < VT__TPM_EK_KINDS ? idx[kind] : 0;
+}
+
+const char *vt__tpm_ek_name(vt__tpm_ek_kind kind)
+{
+    static const char *const name[VT__TPM_EK_KINDS] = { "ECC NIST P-256", "ECC NIST P-384", "RSA 2048" };
+
+    return (unsigned)kind < VT__TPM_EK_KINDS ? name[kind] : "?";
+}
+
+/* PolicySecret(TPM_RH_ENDORSEMENT) in SHA-256, PolicyA, the authPolicy of the low-range
+ * templates (B.3.2). */
+static const uint8_t policy_a_sha256[32] = {
     0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
     0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa,
 };
 
-void vt__tpm_ek_template(TPM2B_PUBLIC *t, bool ecc)
+/* PolicyB in SHA-384, the authPolicy of the SHA-384 high-range templates (B.4): PolicyOR of
+ * PolicyA (PolicySecret(TPM_RH_ENDORSEMENT)) and PolicyC (PolicyAuthorizeNV of the EK policy
+ * index), both in SHA-384. */
+static const uint8_t policy_b_sha384[48] = {
+    0xb2, 0x6e, 0x7d, 0x28, 0xd1, 0x1a, 0x50, 0xbc, 0x53, 0xd8, 0x82, 0xbc, 0xf5, 0xfd, 0x3a, 0x1a,
+    0x07, 0x41, 0x48, 0xbb, 0x35, 0xd3, 0xb4, 0xe4, 0xcb, 0x1c, 0x0a, 0xd9, 0xbd, 0xe4, 0x19, 0xca,
+    0xcb, 0x47, 0xba, 0x09, 0x69, 0x96, 0x46, 0x15, 0x0f, 0x9f, 0xc0, 0x00, 0xf3, 0xf8, 0x0e, 0x12,
+};
+
+static void ecc_template(TPMT_PUBLIC *p, TPMI_ECC_CURVE curve, uint16_t aes_bits)
+{
+    p->type = TPM2_ALG_ECC;
+    p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+    p->parameters.eccDetail.symmetric.keyBits.aes = aes_bits;
+    p->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+    p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+    p->parameters.eccDetail.curveID = curve;
+    p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+}
+
+void vt__tpm_ek_template(TPM2B_PUBLIC *t, vt__tpm_ek_kind kind)
 {
     TPMT_PUBLIC *p = &t->publicArea;
 
     memset(t, 0, sizeof(*t));
-    p->nameAlg = TPM2_ALG_SHA256;
     /* 0x000300b2: fixedTPM, fixedParent, sensitiveDataOrigin, adminWithPolicy, restricted, decrypt */
     p->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
                           TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
-    p->authPolicy.size = sizeof(ek_policy);
-    memcpy(p->authPolicy.buffer, ek_policy, sizeof(ek_policy));
-    if (ecc) {
-        p->type = TPM2_ALG_ECC;
-        p->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
-        p->parameters.eccDetail.symmetric.keyBits.aes = 128;
-        p->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
-        p->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
-        p->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
-        p->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+    if (kind == VT__TPM_EK_ECC_P384) {
+        /* H-3: 0x000300f2, userWithAuth set (B.4); SHA-384, PolicyB, AES-256, unique empty. */
+        p->objectAttributes |= TPMA_OBJECT_USERWITHAUTH;
+        p->nameAlg = TPM2_ALG_SHA384;
+        p->authPolicy.size = sizeof(policy_b_sha384);
+        memcpy(p->authPolicy.buffer, policy_b_sha384, sizeof(policy_b_sha384));
+        ecc_template(p, TPM2_ECC_NIST_P384, 256);
+        return;
+    }
+    p->nameAlg = TPM2_ALG_SHA256;
+    p->authPolicy.size = sizeof(policy_a_sha256);
+    memcpy(p->authPolicy.buffer, policy_a_sha256, sizeof(policy_a_sha256));
+    if (kind == VT__TPM_EK_ECC_P256) {
+        ecc_template(p, TPM2_ECC_NIST_P256, 128);
         p->unique.ecc.x.size = 32; /* 32 zero bytes each */
         p->unique.ecc.y.size = 32;
     } else {
@@ -288,19 +328,45 @@ void vt__tpm_ek_template(TPM2B_PUBLIC *t, bool ecc)
     }
 }
 
-/* The key pub holds: ECC P-256 or RSA 2048, as the EK templates make. */
+vt_status vt__tpm_ek_of_template(const TPMT_PUBLIC *pub, vt__tpm_ek_kind kind, vt_err *err)
+{
+    TPM2B_PUBLIC t;
+    TPMT_PUBLIC got;
+    uint8_t a[sizeof(TPMT_PUBLIC)], b[sizeof(TPMT_PUBLIC)];
+    size_t al = 0, bl = 0, n;
+    bool sized;
+
+    vt__tpm_ek_template(&t, kind);
+    /* The key's size in unique, then everything else byte for byte as marshalled. */
+    n = kind == VT__TPM_EK_ECC_P384 ? 48 : kind == VT__TPM_EK_ECC_P256 ? 32 : 256;
+    if (pub->type == TPM2_ALG_ECC)
+        sized = kind != VT__TPM_EK_RSA_2048 && pub->unique.ecc.x.size == n && pub->unique.ecc.y.size == n;
+    else
+        sized = kind == VT__TPM_EK_RSA_2048 && pub->type == TPM2_ALG_RSA && pub->unique.rsa.size == n;
+    got = *pub;
+    got.unique = t.publicArea.unique;
+    if (!sized || Tss2_MU_TPMT_PUBLIC_Marshal(&t.publicArea, a, sizeof(a), &al) != TSS2_RC_SUCCESS ||
+        Tss2_MU_TPMT_PUBLIC_Marshal(&got, b, sizeof(b), &bl) != TSS2_RC_SUCCESS || al != bl ||
+        !vt_ct_equal(a, b, al))
+        return vt_err_set(err, VT_E_CRYPTO, "seal: the TPM's EK is not of the %s EK template it was asked for",
+                          vt__tpm_ek_name(kind));
+    return VT_OK;
+}
+
+/* The key pub holds: ECC P-256, P-384 or RSA 2048, as the EK templates make. */
 static vt_status pub_key(vt_pkey **out, const TPMT_PUBLIC *pub, vt_err *err)
 {
     *out = NULL;
     if (pub->type == TPM2_ALG_ECC) {
-        uint8_t xy[64];
+        TPMI_ECC_CURVE curve = pub->parameters.eccDetail.curveID;
+        size_t n = curve == TPM2_ECC_NIST_P256 ? 32 : curve == TPM2_ECC_NIST_P384 ? 48 : 0;
+        uint8_t xy[96];
 
-        if (pub->parameters.eccDetail.curveID != TPM2_ECC_NIST_P256 || pub->unique.ecc.x.size != 32 ||
-            pub->unique.ecc.y.size != 32)
-            return vt_err_set(err, VT_E_FORMAT, "seal: the TPM's EK is not an ECC P-256 key");
-        memcpy(xy, pub->unique.ecc.x.buffer, 32);
-        memcpy(xy + 32, pub->unique.ecc.y.buffer, 32);
-        return vt_pkey_from_ec_raw(out, VT_KEY_EC_P256, xy, sizeof(xy), err);
+        if (n == 0 || pub->unique.ecc.x.size != n || pub->unique.ecc.y.size != n)
+            return vt_err_set(err, VT_E_FORMAT, "seal: the TPM's EK is not an ECC P-256 or P-384 key");
+        memcpy(xy, pub->unique.ecc.x.buffer, n);
+        memcpy(xy + n, pub->unique.ecc.y.buffer, n);
+        return vt_pkey_from_ec_raw(out, n == 32 ? VT_KEY_EC_P256 : VT_KEY_EC_P384, xy, 2 * n, err);
     }
     if (pub->type == TPM2_ALG_RSA) {
         uint32_t x = pub->parameters.rsaDetail.exponent != 0 ? pub->parameters.rsaDetail.exponent : 65537;
