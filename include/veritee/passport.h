@@ -203,6 +203,10 @@ typedef struct vt_appraisal {
      * where REPORTED_TCB is compared with env's sevsnp_min_tcb ("UpToDate",
      * "OutOfDate", or "Unknown" when env states no minimum for the product). */
     char tcb_status[48];
+    /* The latest exp a passport from this appraisal may carry: now + env's passport_lifetime,
+     * or the end of the evidence's validity window (claims.not_after: every certificate and
+     * collateral item it was verified with) when that comes first.  0 in decoded passports. */
+    vt_time expires;
 } vt_appraisal;
 
 /*

@@ -601,7 +601,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     memcpy(pc.nonce, nonce, NONCE_LEN);
     pc.nonce_len = NONCE_LEN;
     pc.iat = now;
-    pc.exp = now + env.passport_lifetime;
+    pc.exp = ap.expires; /* iat + passport_lifetime, within the evidence's validity window */
     snprintf(pc.verifier_build, sizeof(pc.verifier_build), "veritee %s", VT_VERSION_STRING);
     pc.appraisal = ap;
     pc.platform_claims = a.claims_json;

@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -349,6 +350,16 @@ static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result 
         reason(s, "tee: evidence is %lld s old, environment %s accepts at most %lld s",
                (long long)(now - evidence_time), env->id, (long long)env->max_evidence_age);
     }
+    /* A passport never outlives what the evidence was verified with (vt_appraisal.expires). */
+    if (c->not_after != 0 && c->not_after <= now) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: the evidence's certificate and collateral validity ended %lld s ago",
+               (long long)(now - c->not_after));
+    } else if (c->not_before > now + SKEW) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: the evidence's certificate and collateral validity begins in %lld s",
+               (long long)(c->not_before - now));
+    }
     sub_status(s);
 }
 
@@ -443,11 +454,16 @@ vt_status vt_appraise(vt_appraisal *out, const vt_result *result, const vt_mlog 
     out->status = VT_EAR_CONTRAINDICATED;
     if (result == NULL || env == NULL)
         return vt_err_set(err, VT_E_ARG, "appraise: missing result or environment");
-    if (now <= 0 || env->max_evidence_age <= 0)
-        return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age are required");
+    if (now <= 0 || env->max_evidence_age <= 0 || env->passport_lifetime <= 0 ||
+        now > INT64_MAX - env->passport_lifetime || evidence_time < 0)
+        return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age and "
+                                         "passport_lifetime are required");
     appraise_tee(&out->sub[VT_SUBMOD_TEE], out->tcb_status, result, log, env, evidence_time, now);
     for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++)
         appraise_component(&out->sub[s], (vt_submod)s, log, env);
+    out->expires = now + env->passport_lifetime;
+    if (result->claims.not_after != 0 && result->claims.not_after < out->expires)
+        out->expires = result->claims.not_after;
     out->status = VT_EAR_AFFIRMING;
     for (int s = 0; s < VT_SUBMOD_COUNT; s++)
         if (out->sub[s].status > out->status)

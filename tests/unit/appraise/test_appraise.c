@@ -481,6 +481,38 @@ static void test_appraise_appraise__evidence_age(void **state)
     assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "future"));
 }
 
+/* Finding: a passport lived iat + passport_lifetime even when a certificate or collateral item the
+ * evidence was verified with (a PCK certificate, TDX TCB info, a VCEK) stopped being valid sooner. */
+static void test_appraise_appraise__expiry_within_evidence_validity(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(f->res.claims.not_after, 0); /* mock: no certificate window */
+    assert_true(a.expires == f->now + f->env.passport_lifetime);
+
+    f->res.claims.not_before = f->now - 86400;
+    f->res.claims.not_after = f->now + 600;
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(a.status, VT_EAR_AFFIRMING);
+    assert_true(a.expires == f->now + 600);
+    f->res.claims.not_after = f->now + f->env.passport_lifetime + 1;
+    a = ap_run(f, f->log, f->now);
+    assert_true(a.expires == f->now + f->env.passport_lifetime);
+
+    /* A window already over (or not yet begun) leaves nothing to issue. */
+    f->res.claims.not_after = f->now;
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "validity ended"));
+    f->res.claims.not_after = f->now + 600;
+    f->res.claims.not_before = f->now + 3600;
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "validity begins"));
+}
+
 static void test_appraise_appraise__rejected_evidence(void **state)
 {
     struct fx *f = *state;
@@ -694,6 +726,7 @@ int main(void)
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
         T(test_appraise_appraise__rejected_evidence),
+        T(test_appraise_appraise__expiry_within_evidence_validity),
         T(test_appraise_appraise__every_event_recorded),
         T(test_appraise_appraise__too_many_events_fail_closed),
         T(test_appraise_rp__event_added_after_the_passport),
