@@ -379,6 +379,100 @@ static void test_appraise_appraise__snp_min_tcb(void **state)
     assert_string_equal(a.tcb_status, "Unknown");
 }
 
+/* Composite evidence (a CPU report bound to device reports) whose CPU is a hardware TD: its claims are
+ * the CPU's under "cpu.", the CPU platform in cpu_platform, the TD image pinned under those names. */
+static void as_composite(struct fx *f, const char *cpu)
+{
+    static const uint8_t reg[48] = { 0x11 };
+
+    f->res.claims.platform = VT_TEE_COMPOSITE;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    f->env.register_count = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "UpToDate");
+    set_claim(f, "cpu_platform", (const uint8_t *)cpu, strlen(cpu));
+    if (strcmp(cpu, "tdx") == 0) {
+        set_le(f, "cpu.td_attributes", 0x10000000, 8);
+        set_claim(f, "cpu.mrtd", reg, 48);
+        set_claim(f, "cpu.rtmr1", reg, 48);
+        set_claim(f, "cpu.rtmr2", reg, 48);
+        pin(f, "cpu.mrtd");
+        pin(f, "cpu.rtmr1");
+        pin(f, "cpu.rtmr2");
+    } else {
+        set_le(f, "cpu.policy", 0x30000, 8);
+        set_le(f, "cpu.vmpl", 0, 4);
+        set_claim(f, "cpu.measurement", reg, 48);
+        pin(f, "cpu.measurement");
+    }
+}
+
+/* Finding: composite evidence skipped every CPU-platform rule: a TD with SEPT_VE_DISABLE clear, an SNP
+ * guest at VMPL 3 or with a migration agent, and an unpinned CPU image were all affirming. */
+static void test_appraise_appraise__composite_cpu_rules(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+    char json[256];
+    vt_env env;
+    vt_err err = { 0 };
+
+    as_composite(f, "tdx");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+
+    set_le(f, "cpu.td_attributes", 0, 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "SEPT_VE_DISABLE clear"));
+    set_le(f, "cpu.td_attributes", 0x10000000, 8);
+
+    f->env.register_count = 1;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for cpu.rtmr1, cpu.rtmr2"));
+
+    /* Without the CPU's platform nothing can be judged. */
+    as_composite(f, "tdx");
+    set_claim(f, "cpu_platform", (const uint8_t *)"nvgpu", 5);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "composite CPU platform"));
+    snprintf(((vt_claim *)vt_claims_get(&f->res.claims, "cpu_platform"))->name, VT_CLAIM_NAME_MAX, "%s", "other");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "composite CPU platform"));
+
+    f->res.claims.field_count = 0;
+    as_composite(f, "sevsnp");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    set_le(f, "cpu.vmpl", 3, 4);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "VMPL 3"));
+    set_le(f, "cpu.vmpl", 0, 4);
+    set_le(f, "cpu.policy", 0x30000 | (1ull << 18), 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "migration agent"));
+    f->res.claims.field_count = 0;
+    as_composite(f, "sevsnp");
+    f->res.claims.field_count--; /* no cpu.measurement */
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    f->env.register_count = 0;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+
+    /* An environment pins a composite's CPU image under the claims' names. */
+    snprintf(json, sizeof(json), "{\"id\":\"c\",\"registers\":{\"cpu.mrtd\":\"11\"}}");
+    assert_int_equal(vt_env_parse(&env, json, strlen(json), NULL, &err), VT_OK);
+    assert_string_equal(env.registers[0].name, "cpu.mrtd");
+    snprintf(json, sizeof(json), "{\"id\":\"c\",\"registers\":{\".mrtd\":\"11\"}}");
+    assert_int_equal(vt_env_parse(&env, json, strlen(json), NULL, NULL), VT_E_FORMAT);
+}
+
 /* Nitro has no TCB: NotApplicable passes the TCB rule (nothing to compare), anything else does not. */
 static void test_appraise_appraise__nitro_not_applicable(void **state)
 {
@@ -723,6 +817,7 @@ int main(void)
         T(test_appraise_appraise__snp_policy),
         T(test_appraise_appraise__snp_min_tcb),
         T(test_appraise_appraise__nitro_not_applicable),
+        T(test_appraise_appraise__composite_cpu_rules),
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
         T(test_appraise_appraise__rejected_evidence),
