@@ -244,6 +244,12 @@ typedef struct vt_passport_claims {
 } vt_passport_claims;
 VT_API void vt_passport_claims_clear(vt_passport_claims *c);
 
+/* Fills c's primary launch measurement (measurement_name, measurement) from the evidence's
+ * claims: the first of mrtd (TDX), measurement (SEV-SNP), pcr0 (Nitro, TPM), mr (mock), then the
+ * same under "cpu." (composite evidence's CPU).  None of them: the name is left empty and the
+ * passport carries no measurement (never another claim, such as a nonce or report_data). */
+VT_API void vt_passport_measurement_set(vt_passport_claims *c, const vt_claims *cl);
+
 /* A fresh passport id "pass-<32 hex>". */
 VT_NODISCARD VT_API vt_status vt_passport_new_id(char out[48], vt_err *err);
 /* Signs the EAR JWT with key (ES256) under kid.  free() the token. */

@@ -301,22 +301,6 @@ static bool get_log(vt_http_resp *resp, vt_mlog **out, json_t *body)
     return true;
 }
 
-static void primary_measurement(vt_passport_claims *c, const vt_claims *cl)
-{
-    static const char *const names[] = { "mrtd", "measurement", "pcr0", "mr" };
-    const vt_claim *m = NULL;
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && m == NULL; i++)
-        m = vt_claims_get(cl, names[i]);
-    if (m == NULL && cl->field_count > 0)
-        m = &cl->fields[0];
-    if (m == NULL)
-        return;
-    snprintf(c->measurement_name, sizeof(c->measurement_name), "%s", m->name);
-    memcpy(c->measurement, m->value, m->len);
-    c->measurement_len = m->len;
-}
-
 /* The JSON form of a stored passport (GET /v1/passports/{id}). */
 static json_t *passport_json(const vs_passport *p, bool with_claims)
 {
@@ -596,7 +580,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     snprintf(pc.issuer, sizeof(pc.issuer), "%s", svc->cfg.issuer);
     pc.tee_type = res->claims.platform;
     pc.hardware_attested = res->claims.hardware_attested;
-    primary_measurement(&pc, &res->claims);
+    vt_passport_measurement_set(&pc, &res->claims);
     pc.attester_jwk = a.attester_jwk;
     memcpy(pc.nonce, nonce, NONCE_LEN);
     pc.nonce_len = NONCE_LEN;
