@@ -29,9 +29,11 @@ image_registers() {
       "$VT" inspect "$TMP/img-$1/report.bin" | jq -r '[.. | objects | select(has("measurement"))][0] | "--register\nmeasurement=\(.measurement)"' ;;
     nitro) "$VT" sim nitro --out "$TMP/img-$1" --state "$TMP/img-state" >/dev/null 2>&1 &&
       "$VT" inspect "$TMP/img-$1/attestation.cbor" | jq -r '"--register\npcr0=\(.payload.pcrs["0"])"' ;;
-    tpm) ;; # a TPM's image is PCRs 0-9 of its firmware and OS: not pinned here
-    azure) # the CVM's launch measurement, from the HCL report's SNP report (the simulator's image)
-      image_registers sevsnp | sed 's/^measurement=/snp_measurement=/' ;;
+    tpm) # the boot chain: firmware (PCR 0), boot loader and kernel (4), command line (8), initrd (9)
+      tpm2_pcrread sha256:0,4,8,9 | sed -n 's/^ *\([0-9]*\) *: *0x\([0-9A-Fa-f]*\).*/--register\npcr\1=\2/p' | tr A-F a-f ;;
+    azure) # the CVM's launch measurement, from the HCL report's SNP report (the simulator's image),
+      # and its vTPM's boot chain
+      image_registers sevsnp | sed 's/^measurement=/snp_measurement=/'; image_registers tpm ;;
   esac
 }
 # env_for NAME LOG-FILE [MODEL] [flags...]: an environment for the boot log

@@ -220,17 +220,22 @@ static void tee_registers(vt_appraisal_sub *s, const vt_claims *c, const vt_mlog
 }
 
 /* The registers that identify a platform's TEE image; rtmr0 (firmware configuration, which
- * varies with the VM's shape) and rtmr3 (the measurement log) are not among them. */
+ * varies with the VM's shape) and rtmr3 (the measurement log) are not among them.  A TPM's
+ * boot chain: firmware (PCR 0), boot loader and kernel images (4), the boot loader's commands
+ * and kernel command line (8) and the files it loads, the initrd (9); without them the OS,
+ * which extends the application PCR, could be anything and the log anything it says. */
 static const char *const *image_registers(vt_tee_kind k, size_t *n)
 {
     static const char *const tdx[] = { "mrtd", "rtmr1", "rtmr2" };
     static const char *const snp[] = { "measurement" };
     static const char *const nitro[] = { "pcr0" };
+    static const char *const tpm[] = { "pcr0", "pcr4", "pcr8", "pcr9" };
 
     switch (k) {
     case VT_TEE_TDX: *n = 3; return tdx;
     case VT_TEE_SEVSNP: *n = 1; return snp;
     case VT_TEE_NITRO: *n = 1; return nitro;
+    case VT_TEE_TPM: *n = 4; return tpm;
     default: *n = 0; return NULL;
     }
 }

@@ -473,6 +473,39 @@ static void test_appraise_appraise__composite_cpu_rules(void **state)
     assert_int_equal(vt_env_parse(&env, json, strlen(json), NULL, NULL), VT_E_FORMAT);
 }
 
+/* Finding: a TPM's boot chain needed no reference value: with none pinned, any OS on a genuine TPM
+ * (which can extend the application PCR with any log it likes) was affirming. */
+static void test_appraise_appraise__tpm_image(void **state)
+{
+    struct fx *f = *state;
+    static const uint8_t v[32] = { 0x44 };
+    vt_appraisal a;
+
+    f->res.claims.platform = VT_TEE_TPM;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "NotApplicable");
+    set_claim(f, "pcr0", v, 32);
+    set_claim(f, "pcr4", v, 32);
+    set_claim(f, "pcr8", v, 32);
+    set_claim(f, "pcr9", v, 32);
+    set_claim(f, "pcr23", v, 32);
+    pin(f, "pcr23"); /* the application PCR is the log's, not the image */
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_EXECUTABLES], 33);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for pcr0, pcr4, pcr8, pcr9"));
+    pin(f, "pcr0");
+    pin(f, "pcr4");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for pcr8, pcr9 (any tpm image"));
+    pin(f, "pcr8");
+    pin(f, "pcr9");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+}
+
 /* Nitro has no TCB: NotApplicable passes the TCB rule (nothing to compare), anything else does not. */
 static void test_appraise_appraise__nitro_not_applicable(void **state)
 {
@@ -817,6 +850,7 @@ int main(void)
         T(test_appraise_appraise__snp_policy),
         T(test_appraise_appraise__snp_min_tcb),
         T(test_appraise_appraise__nitro_not_applicable),
+        T(test_appraise_appraise__tpm_image),
         T(test_appraise_appraise__composite_cpu_rules),
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
