@@ -536,6 +536,9 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vo.expected_report_data = rd;
     vo.expected_report_data_len = sizeof(rd);
     vo.allow_debug = env.allow_debug;
+    /* The environment's minimum judges every SEV-SNP report, an Azure CVM's HCL report and a
+     * composite's CPU too (the appraisal recomputes a bare SEV-SNP report's status itself). */
+    vo.sevsnp_min_tcb = env.snp_min_tcb;
     vo.trust_sim = svc->cfg.trust_sim;
     vo.sim_root_files = svc->cfg.sim_roots;
     vo.sim_root_file_count = svc->cfg.sim_root_count;
