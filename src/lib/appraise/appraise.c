@@ -505,7 +505,7 @@ vt_status vt_appraise(vt_appraisal *out, const vt_result *result, const vt_mlog 
     if (result == NULL || env == NULL)
         return vt_err_set(err, VT_E_ARG, "appraise: missing result or environment");
     if (now <= 0 || env->max_evidence_age <= 0 || env->passport_lifetime <= 0 ||
-        now > INT64_MAX - env->passport_lifetime || evidence_time < 0)
+        now > INT64_MAX - SKEW - env->passport_lifetime || evidence_time < 0)
         return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age and "
                                          "passport_lifetime are required");
     appraise_tee(&out->sub[VT_SUBMOD_TEE], out->tcb_status, result, log, env, evidence_time, now);

@@ -638,6 +638,10 @@ static void test_appraise_appraise__expiry_within_evidence_validity(void **state
     a = ap_run(f, f->log, f->now);
     assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
     assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "validity begins"));
+
+    /* Times whose sums would overflow are refused, not wrapped. */
+    assert_int_equal(vt_appraise(&a, &f->res, f->log, &f->env, 0, INT64_MAX, NULL), VT_E_ARG);
+    assert_int_equal(vt_appraise(&a, &f->res, f->log, &f->env, INT64_MIN, f->now, NULL), VT_E_ARG);
 }
 
 static void test_appraise_appraise__rejected_evidence(void **state)
