@@ -43,7 +43,7 @@ static void environment(const char *tok, size_t len)
                             .now = 1700000000 };
     char *json = NULL;
 
-    if (vt_env_token_verify(&env, &json, tok, len, &o, NULL) == VT_OK) {
+    if (vt_env_token_verify(&env, &json, NULL, tok, len, &o, NULL) == VT_OK) {
         if (json == NULL || strcmp(env.id, "prod") != 0)
             __builtin_trap();
     } else if (json != NULL || env.id[0] != '\0') {

@@ -67,6 +67,8 @@ typedef struct vt_gw_deploy {
     const char *pin_issuer; /* the issuer the pin names ("" when none); borrowed likewise */
     size_t node_count;
     vt_gw_tls_client *tls; /* owned: when a deployment URL is https:// */
+    vt_env_revs *revs;     /* owned (with a workflow): the highest revision of each environment its
+                              checks took; a lower one is a replayed environment, refused */
     pthread_mutex_t mu;
 } vt_gw_deploy;
 
