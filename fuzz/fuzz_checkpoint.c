@@ -22,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vt_note_open(&tl, data, size, v, NULL) == VT_OK && (tl == 0 || tl >= size || data[tl - 1] != '\n'))
         __builtin_trap(); /* the signed text is a proper prefix ending in its newline */
     if (vt_checkpoint_parse(&c, data, size, NULL) == VT_OK) {
+        if (c.size > VT_TLOG_SIZE_MAX)
+            __builtin_trap(); /* no size past the largest tree the library handles */
         /* a parsed checkpoint formats back to a prefix of its text (extension lines follow) */
         vt_buf_init(&b);
         if (vt_checkpoint_text(&b, &c, NULL) != VT_OK || b.len > size || memcmp(b.data, data, b.len) != 0)

@@ -35,18 +35,26 @@ static void setup(void)
     free(set);
 }
 
-/* The signed-environment reader: iat within VT_ENV_TOKEN_MAX_AGE of 1700000000, "sub" "prod". */
+/* The signed-environment reader: iat within VT_ENV_TOKEN_MAX_AGE of 1700000000, "sub" "prod", the
+ * revisions taken across inputs remembered (a lower one is refused, the highest never falls). */
 static void environment(const char *tok, size_t len)
 {
     static vt_env env;
+    static vt_env_revs *revs;
     vt_env_token_opts o = { .jwks = jwks, .jwks_issuer = "", .verifier = "https://v.example", .id = "prod",
                             .now = 1700000000 };
     char *json = NULL;
+    uint64_t rev = 1, seen;
 
-    if (vt_env_token_verify(&env, &json, tok, len, &o, NULL) == VT_OK) {
-        if (json == NULL || strcmp(env.id, "prod") != 0)
+    if (revs == NULL && vt_env_revs_new(&revs, NULL) != VT_OK)
+        __builtin_trap();
+    o.revs = revs;
+    seen = vt_env_revs_seen(revs, o.verifier, "prod");
+    if (vt_env_token_verify(&env, &json, &rev, tok, len, &o, NULL) == VT_OK) {
+        if (json == NULL || strcmp(env.id, "prod") != 0 || rev == 0 || rev < seen ||
+            vt_env_revs_seen(revs, o.verifier, "prod") != rev)
             __builtin_trap();
-    } else if (json != NULL || env.id[0] != '\0') {
+    } else if (json != NULL || env.id[0] != '\0' || rev != 0 || vt_env_revs_seen(revs, o.verifier, "prod") != seen) {
         __builtin_trap();
     }
     free(json);

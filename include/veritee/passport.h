@@ -144,19 +144,43 @@ VT_NODISCARD VT_API vt_status vt_env_to_json(char **json_out, const vt_env *env,
  * What the verifier serves at GET /v1/environments/{id}/signed (docs/verifier.md): the
  * environment as a compact JWS signed by its passport signing key (the same key ring, the same
  * JWKS), header typ VT_ENV_TOKEN_TYP, payload
- *   {"iss": issuer, "iat": unix seconds, "sub": environment id, "environment": {the document}}
- * A relying party takes reference values only from a token that verifies under the key set it
- * checks passports with, names the environment it asked for and is fresh. */
+ *   {"iss": issuer, "iat": unix seconds, "sub": environment id, "rev": revision,
+ *    "environment": {the document}}
+ * "rev" is the environment's revision at the verifier: 1 at its first PUT, one more at each PUT
+ * after.  A relying party takes reference values only from a token that verifies under the key
+ * set it checks passports with, names the environment it asked for and is fresh; a long-lived one
+ * also remembers the highest revision it took per (verifier, environment) (vt_env_revs) and
+ * refuses a lower one: an older token, still fresh, that a relay replays. */
 #define VT_ENV_TOKEN_TYP "veritee-environment+jwt"
 #define VT_ENV_TOKEN_MAX_AGE 300 /* seconds a signed environment is taken after its iat */
 #define VT_ENV_TOKEN_SKEW 60     /* seconds its iat may be ahead of now (clocks differ) */
+#define VT_ENV_REV_MAX INT64_MAX  /* the highest revision a token may carry */
+#define VT_ENV_REVS_MAX 1024      /* (verifier, environment) pairs a vt_env_revs remembers */
 
 /* Signs env_json (len bytes, borrowed: an environment document, vt_env_parse must accept it and
- * its "id" is the token's "sub") as issuer at now with key under kid.  The payload holds the
- * document's bytes as given.  *token_out: free().  VT_E_FORMAT when the document does not parse. */
+ * its "id" is the token's "sub") as issuer at now, revision rev (1..VT_ENV_REV_MAX), with key
+ * under kid.  The payload holds the document's bytes as given.  *token_out: free().  VT_E_FORMAT
+ * when the document does not parse, VT_E_ARG for a revision out of range. */
 VT_NODISCARD VT_API vt_status vt_env_token_issue(char **token_out, const char *env_json, size_t len,
-                                                 const char *issuer, vt_time now, const vt_pkey *key,
-                                                 const char *kid, vt_err *err);
+                                                 const char *issuer, vt_time now, uint64_t rev,
+                                                 const vt_pkey *key, const char *kid, vt_err *err);
+
+/* The highest revision taken per (verifier URL, environment id), in memory, for a relying party
+ * that reads signed environments more than once (the gateway's downstream checks).  Safe to use
+ * from several threads.  A one-shot reader has none: only the freshness window protects it. */
+typedef struct vt_env_revs vt_env_revs;
+/* *out: free with vt_env_revs_free. */
+VT_NODISCARD VT_API vt_status vt_env_revs_new(vt_env_revs **out, vt_err *err);
+VT_API void vt_env_revs_free(vt_env_revs *r);
+/* Takes revision rev of environment id from verifier (both borrowed for the call): VT_E_POLICY
+ * "environment <id> revision <rev> is older than revision <seen> already seen: a replayed
+ * environment" when a higher one was taken, else remembers max(rev, seen) and returns VT_OK (the
+ * same revision again is taken).  VT_E_LIMIT when VT_ENV_REVS_MAX pairs are remembered already
+ * and this one is new.  vt_env_token_verify calls it with o->revs; nothing else needs to. */
+VT_NODISCARD VT_API vt_status vt_env_revs_take(vt_env_revs *r, const char *verifier, const char *id, uint64_t rev,
+                                               vt_err *err);
+/* The highest revision taken for (verifier, id), 0 when none. */
+VT_API uint64_t vt_env_revs_seen(vt_env_revs *r, const char *verifier, const char *id);
 
 typedef struct vt_env_token_opts {
     const vt_jwks *jwks;      /* borrowed: the verifier's key set (the pinned one, or the one it serves) */
@@ -165,6 +189,8 @@ typedef struct vt_env_token_opts {
     const char *id;           /* borrowed: the environment asked for */
     vt_time now;
     int64_t max_age;          /* seconds after iat; 0 = VT_ENV_TOKEN_MAX_AGE */
+    vt_env_revs *revs;        /* borrowed: the revisions this relying party took (keyed by
+                                 verifier, "" when NULL), NULL = none (a one-shot reader) */
 } vt_env_token_opts;
 
 /*
@@ -172,12 +198,15 @@ typedef struct vt_env_token_opts {
  * into *out: header typ VT_ENV_TOKEN_TYP (VT_E_FORMAT), a signature by a key of o->jwks named by
  * its kid (VT_E_CRYPTO), "iss" the configured verifier (vt_passport_check_issuer's rule),
  * "sub" and the document's "id" equal to o->id, iat no more than VT_ENV_TOKEN_SKEW ahead of
- * o->now and no more than max_age behind it (VT_E_POLICY), then vt_env_parse.  json_out (NULL:
- * not wanted) gets the document's exact signed bytes, NUL-terminated (free()).  On failure *out
- * is zeroed and *json_out NULL.
+ * o->now and no more than max_age behind it (VT_E_POLICY), "rev" an integer 1..VT_ENV_REV_MAX
+ * (VT_E_FORMAT: a token without one is refused), then vt_env_parse; last, with o->revs, the
+ * revision taken by vt_env_revs_take (VT_E_POLICY for one lower than already taken, nothing
+ * remembered from a token refused before).  json_out (NULL: not wanted) gets the document's exact
+ * signed bytes, NUL-terminated (free()); rev_out (NULL: not wanted) its revision.  On failure *out
+ * is zeroed, *json_out NULL and *rev_out 0.
  */
-VT_NODISCARD VT_API vt_status vt_env_token_verify(vt_env *out, char **json_out, const char *token, size_t len,
-                                                  const vt_env_token_opts *o, vt_err *err);
+VT_NODISCARD VT_API vt_status vt_env_token_verify(vt_env *out, char **json_out, uint64_t *rev_out, const char *token,
+                                                  size_t len, const vt_env_token_opts *o, vt_err *err);
 
 /* ---- appraisal ---- */
 /* Events of one component a passport names (a gateway's chain has at most VT_AUDIT_MAX_AUDITORS

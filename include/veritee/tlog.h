@@ -20,6 +20,10 @@ extern "C" {
 #endif
 
 #define VT_TLOG_HASH_LEN 32
+/* Largest tree, leaves: every size the library reads, proves or writes (a checkpoint's, a
+ * witness request's, the frontier's) is at most this, so none can go past what an append
+ * can reach or what a signed 64-bit integer holds. */
+#define VT_TLOG_SIZE_MAX (((uint64_t)1 << 63) - 1)
 /* Longest inclusion or consistency proof for a tree of up to 2^63 leaves. */
 #define VT_TLOG_PROOF_MAX 66
 /* Stored hashes one append writes at most (its leaf and 63 completed subtrees). */

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/owner_lock.h"
 #include "cli.h"
 #include "logclient.h"
 
@@ -22,6 +24,7 @@ struct witness {
     vt_note_signer *cosigner;
     vt_note_verifier *log;
     char state_path[4200];
+    int lock_fd; /* <state_path>.lock, flock()ed while the witness runs; -1 before */
     pthread_mutex_t mu; /* the check and the persisted state change together */
     vt_witness_state st;
 };
@@ -89,6 +92,28 @@ static vt_status state_save(const struct witness *w, const vt_witness_state *st,
     if (rc == VT_OK)
         rc = vt_file_write(w->state_path, b.data, b.len, 0600, err); /* atomic: temp file + rename */
     vt_buf_free(&b);
+    return rc;
+}
+
+/*
+ * One witness process per state file: two would each check a checkpoint against what
+ * they last loaded and each save its own, so one could cosign a fork of what the other
+ * had just cosigned (or roll the state back).  <state_path>.lock is held until the
+ * process ends (base/owner_lock.h), so a second witness of the same log on the same
+ * --state fails at start, naming the first.
+ */
+static vt_status state_lock(struct witness *w, vt_err *err)
+{
+    char path[sizeof(w->state_path) + 8], pid[VT_OWNER_PID_MAX];
+    vt_status rc;
+
+    snprintf(path, sizeof(path), "%s.lock", w->state_path);
+    rc = vt__owner_lock(&w->lock_fd, pid, path, err);
+    if (rc == VT_E_POLICY)
+        return vt_err_set(err, VT_E_POLICY,
+                          "%s is in use by another witness%s%s%s; run one witness per log and state directory "
+                          "(--state)",
+                          w->state_path, pid[0] != '\0' ? " (pid " : "", pid, pid[0] != '\0' ? ")" : "");
     return rc;
 }
 
@@ -175,6 +200,7 @@ int vt_cmd_log_witness(int argc, char **argv)
     int c, ex = 1;
 
     memset(&w, 0, sizeof(w));
+    w.lock_fd = -1;
     memset(&run, 0, sizeof(run));
     pthread_mutex_init(&w.mu, NULL);
     vt_buf_init(&vkey);
@@ -207,7 +233,7 @@ int vt_cmd_log_witness(int argc, char **argv)
         goto fail;
     vt_hex_encode(ohex, oh, 16);
     snprintf(w.state_path, sizeof(w.state_path), "%s/%s.witness", state, ohex);
-    if (state_load(&w, &err) != VT_OK)
+    if (state_lock(&w, &err) != VT_OK || state_load(&w, &err) != VT_OK)
         goto fail;
 
     vt_http_router_init(&router);
@@ -258,5 +284,7 @@ out:
     vt_pkey_free(key);
     vt_buf_free(&vkey);
     pthread_mutex_destroy(&w.mu);
+    if (w.lock_fd >= 0)
+        close(w.lock_fd); /* lets the state go */
     return ex;
 }

@@ -233,6 +233,9 @@ vt_status vt_gw_deploy_new(vt_gw_deploy **out, const char *type, json_t *workflo
     rc = workflow_parse(w, workflow, err);
     if (rc != VT_OK)
         goto out;
+    rc = vt_env_revs_new(&d->revs, err);
+    if (rc != VT_OK)
+        goto out;
     d->has_workflow = true;
     d->allow_simulated = json_is_true(json_object_get(workflow, "allow_simulated"));
     snprintf(d->workflow, sizeof(d->workflow), "%s", w->name);
@@ -277,6 +280,7 @@ void vt_gw_deploy_free(vt_gw_deploy *d)
     for (size_t i = 0; i < d->node_count; i++)
         vt_gw_tls_pin_destroy(&d->nodes[i].pin);
     vt_gw_tls_client_free(d->tls);
+    vt_env_revs_free(d->revs);
     free(d->nodes);
     free(d->verifier);
     free(d->state_dir);
@@ -435,7 +439,8 @@ static vt_status tls_key_check(const uint8_t tls_key[32], const vt_rp_gateway *g
     return rc;
 }
 
-static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opts *o, vt_rp_gateway *g, vt_err *err)
+static vt_status check_node(vt_gw_node *n, bool allow_sim, vt_env_revs *revs, const vt_gw_check_opts *o,
+                            vt_rp_gateway *g, vt_err *err)
 {
     vt_http_response r;
     vt_jwks *jwks = NULL;
@@ -467,6 +472,7 @@ static vt_status check_node(vt_gw_node *n, bool allow_sim, const vt_gw_check_opt
     eo.jwks_issuer = o->pin != NULL ? (o->pin_issuer != NULL ? o->pin_issuer : "") : issuer;
     eo.verifier = o->verifier;
     eo.id = n->environment;
+    eo.revs = revs; /* an older revision than one a check took already: replayed, refused */
     if (rc == VT_OK)
         rc = vt_rp_passport_verify(g, eo.jwks, eo.jwks_issuer, o->verifier, vt_time_now(), err);
     if (rc == VT_OK)
@@ -517,7 +523,7 @@ vt_status vt_gw_deploy_check(vt_gw_deploy *d, size_t node, const vt_gw_check_opt
     pthread_mutex_lock(&d->mu);
     if (n->valid_until <= now || (n->tgt.tls && vt_gw_tls_pin_refused(&n->pin))) {
         n->valid_until = 0;
-        rc = check_node(n, d->allow_simulated, o, &g, &e2);
+        rc = check_node(n, d->allow_simulated, d->revs, o, &g, &e2);
         if (rc == VT_OK) {
             n->valid_until = g.pc.exp;
             snprintf(n->passport_id, sizeof(n->passport_id), "%s", g.pc.id);

@@ -67,6 +67,8 @@ typedef struct vt_gw_deploy {
     const char *pin_issuer; /* the issuer the pin names ("" when none); borrowed likewise */
     size_t node_count;
     vt_gw_tls_client *tls; /* owned: when a deployment URL is https:// */
+    vt_env_revs *revs;     /* owned (with a workflow): the highest revision of each environment its
+                              checks took; a lower one is a replayed environment, refused */
     pthread_mutex_t mu;
 } vt_gw_deploy;
 
@@ -118,7 +120,8 @@ VT_NODISCARD vt_status vt_gw_verifier_keys(vt_jwks **out, char *issuer, size_t i
 /* Checks node (cached until its passport expires) as `veritee chat` does: its passport under the
  * pinned key set (o->pin: nothing fetched) when the gateway has one, else under the set fetched
  * from the verifier (vt_gw_verifier_keys), and the log's digests against the environment the
- * verifier signed, verified under that same set (vt__client_env); on success fills *entry_out with the
+ * verifier signed, verified under that same set and of a revision no lower than d->revs holds for it
+ * (vt__client_env); on success fills *entry_out with the
  * receipt's "deployments" entry {node, environment, deployment_type, passport, gateway} as
  * compact JSON (free()).  VT_E_POLICY/VT_E_IO with a message naming the node otherwise. */
 VT_NODISCARD vt_status vt_gw_deploy_check(vt_gw_deploy *d, size_t node, const vt_gw_check_opts *o, char **entry_out,

@@ -484,7 +484,7 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     if (!get_evidence(resp, &a.evidence, a.body) || !get_platform(resp, &platform, a.body) ||
         !get_collateral(resp, &a.coll, a.body) || !get_pubkey(resp, &a.pub, a.body) || !get_log(resp, &a.log, a.body))
         goto out;
-    rc = st->ops->env_get(st, &a.env_json, env_id, &e);
+    rc = st->ops->env_get(st, &a.env_json, NULL, env_id, &e);
     if (rc == VT_E_NOTFOUND) {
         vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%s' (PUT /v1/environments/%s first)",
                             env_id, env_id);
@@ -880,7 +880,7 @@ static void h_env_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 400, "invalid_environment", "%s", e.msg);
     } else if (vt_env_to_json(&canon, env, &e) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "%s", e.msg);
-    } else if (st->ops->env_put(st, env->id, canon, vt_time_now(), &e) != VT_OK) {
+    } else if (st->ops->env_put(st, NULL, env->id, canon, vt_time_now(), &e) != VT_OK) {
         vf_reply_store_error(resp, &e);
     } else if (vt_http_reply_json(resp, 200, canon, NULL) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "out of memory");
@@ -920,7 +920,7 @@ static void h_env_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vt_status rc;
 
     (void)ctx;
-    rc = st->ops->env_get(st, &json, req->params[0], &e);
+    rc = st->ops->env_get(st, &json, NULL, req->params[0], &e);
     if (rc == VT_E_NOTFOUND)
         vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%.64s'", req->params[0]);
     else if (rc != VT_OK)
@@ -931,18 +931,20 @@ static void h_env_get(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 }
 
 /* GET /v1/environments/{id}/signed: the document GET /v1/environments/{id} serves, as a compact JWS
- * by the passport signing key (vt_env_token_issue; docs/verifier.md "Signed environments"), for
- * relying parties that take reference values only from the verifier whose keys they trust. */
+ * by the passport signing key (vt_env_token_issue; docs/verifier.md "Signed environments"), with its
+ * revision (the store's count of its PUTs), for relying parties that take reference values only
+ * from the verifier whose keys they trust, and refuse a revision older than one they took. */
 static void h_env_signed(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = store_of(req);
     char *json = NULL, *tok = NULL;
     const char *kid = NULL;
+    uint64_t rev = 0;
     vt_err e = { 0 };
     vt_status rc;
 
-    rc = st->ops->env_get(st, &json, req->params[0], &e);
+    rc = st->ops->env_get(st, &json, &rev, req->params[0], &e);
     if (rc == VT_E_NOTFOUND) {
         vt_http_reply_error(resp, 404, "environment_unknown", "no environment '%.64s'", req->params[0]);
         goto out;
@@ -954,7 +956,7 @@ static void h_env_signed(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     pthread_rwlock_rdlock(&svc->kr_lock);
     {
         const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
-        rc = vt_env_token_issue(&tok, json, strlen(json), svc->cfg.issuer, vt_time_now(), signer, kid, &e);
+        rc = vt_env_token_issue(&tok, json, strlen(json), svc->cfg.issuer, vt_time_now(), rev, signer, kid, &e);
     }
     pthread_rwlock_unlock(&svc->kr_lock);
     if (rc != VT_OK)

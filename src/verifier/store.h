@@ -57,9 +57,14 @@ struct vs_ops {
     vt_status (*challenge_key)(vs_store *s, uint8_t key[VS_CHALLENGE_KEY_LEN], vt_err *err);
     vt_status (*challenge_spend)(vs_store *s, bool *fresh, const uint8_t tag[VS_CHALLENGE_TAG_LEN], vt_time expires,
                                  vt_time now, vt_err *err);
-    vt_status (*env_put)(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err);
-    /* VT_E_NOTFOUND when absent; *json_out freed with free(). */
-    vt_status (*env_get)(vs_store *s, char **json_out, const char *id, vt_err *err);
+    /* Inserts environment id at revision 1, or replaces its document and adds one to its
+     * revision, in one statement (replicas sharing a database count every PUT);
+     * *rev_out (NULL: not wanted) the revision it has now. */
+    vt_status (*env_put)(vs_store *s, uint64_t *rev_out, const char *id, const char *json, vt_time now,
+                         vt_err *err);
+    /* VT_E_NOTFOUND when absent; *json_out freed with free(); *rev_out (NULL: not wanted) its
+     * revision (>= 1). */
+    vt_status (*env_get)(vs_store *s, char **json_out, uint64_t *rev_out, const char *id, vt_err *err);
     /* Calls fn for each environment in id order. */
     vt_status (*env_list)(vs_store *s, vt_status (*fn)(void *arg, const char *json, vt_err *err), void *arg,
                           vt_err *err);

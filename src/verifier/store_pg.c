@@ -1,5 +1,6 @@
 /* PostgreSQL backend: the same schema, so several verifier processes can
  * serve one deployment.  Statements are prepared once per connection. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS challenge_key (one INTEGER PRIMARY KEY CHECK (one = 1), key BYTEA NOT NULL);"
     "CREATE TABLE IF NOT EXISTS challenges_taken (tag BYTEA PRIMARY KEY, expires_at BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS challenges_taken_expiry ON challenges_taken(expires_at);"
-    "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
+    /* revision: 1 at the first PUT, one more at each after; a database made before it had one gets
+     * the column, each environment at revision 1 (it was put once at least) */
+    "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL,"
+    " revision BIGINT NOT NULL DEFAULT 1);"
+    "ALTER TABLE environments ADD COLUMN IF NOT EXISTS revision BIGINT NOT NULL DEFAULT 1;"
     "CREATE TABLE IF NOT EXISTS kbs_resources (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at BIGINT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS kbs_seen (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS kbs_seen_expiry ON kbs_seen(expires_at);"
@@ -57,9 +62,11 @@ static const struct {
     { "ch_spend", "WITH async AS (SELECT set_config('synchronous_commit', 'off', true))"
                   " INSERT INTO challenges_taken (tag, expires_at) SELECT decode($1, 'hex'), $2::bigint FROM async"
                   " ON CONFLICT (tag) DO NOTHING" },
-    { "env_put", "INSERT INTO environments (id, json, updated_at) VALUES ($1, $2, $3::bigint)"
-                 " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at" },
-    { "env_get", "SELECT json FROM environments WHERE id = $1" },
+    /* the row is locked by the upsert: replicas putting the same environment together count both */
+    { "env_put", "INSERT INTO environments (id, json, updated_at, revision) VALUES ($1, $2, $3::bigint, 1)"
+                 " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at,"
+                 " revision = environments.revision + 1 RETURNING revision" },
+    { "env_get", "SELECT json, revision FROM environments WHERE id = $1" },
     { "env_list", "SELECT json FROM environments ORDER BY id" },
     { "k_put", "INSERT INTO kbs_resources (id, json, updated_at) VALUES ($1, $2, $3::bigint)"
                " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json, updated_at = EXCLUDED.updated_at" },
@@ -266,35 +273,68 @@ static vt_status pg_challenge_spend(vs_store *s, bool *fresh, const uint8_t tag[
     return VT_OK;
 }
 
-static vt_status pg_env_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
+/* A revision column's text as the server sent it: 1..INT64_MAX, else 0. */
+static uint64_t revision_of(const char *s)
+{
+    char *end = NULL;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0' && v > 0 ? (uint64_t)v : 0;
+}
+
+static vt_status pg_env_put(vs_store *s, uint64_t *rev_out, const char *id, const char *json, vt_time now,
+                            vt_err *err)
 {
     struct pg *p = (struct pg *)s;
     char a[24];
     const char *v[3] = { id, json, a };
     PGresult *r;
+    uint64_t rev;
 
+    if (rev_out != NULL)
+        *rev_out = 0;
     i64(a, now);
     r = run(p, "env_put", 3, v);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
         return pg_fail(p, r, err, "environment upsert");
+    rev = PQntuples(r) == 1 ? revision_of(PQgetvalue(r, 0, 0)) : 0;
     PQclear(r);
+    if (rev == 0)
+        return vt_err_set(err, VT_E_IO, "store: postgres environment upsert: no revision");
+    if (rev_out != NULL)
+        *rev_out = rev;
     return VT_OK;
 }
 
-static vt_status pg_env_get(vs_store *s, char **json_out, const char *id, vt_err *err)
+static vt_status pg_env_get(vs_store *s, char **json_out, uint64_t *rev_out, const char *id, vt_err *err)
 {
     struct pg *p = (struct pg *)s;
     const char *v[1] = { id };
     PGresult *r = run(p, "env_get", 1, v);
     vt_status rc = VT_OK;
+    uint64_t rev = 0;
 
     *json_out = NULL;
+    if (rev_out != NULL)
+        *rev_out = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         return pg_fail(p, r, err, "environment select");
-    if (PQntuples(r) == 0)
+    if (PQntuples(r) == 0) {
         rc = vt_err_set(err, VT_E_NOTFOUND, "no environment '%s'", id);
-    else if ((*json_out = strdup(PQgetvalue(r, 0, 0))) == NULL)
-        rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    } else {
+        rev = revision_of(PQgetvalue(r, 0, 1));
+        if (rev == 0)
+            rc = vt_err_set(err, VT_E_IO, "store: environment '%s' has revision %.24s", id, PQgetvalue(r, 0, 1));
+    }
+    if (rc == VT_OK) {
+        *json_out = strdup(PQgetvalue(r, 0, 0));
+        if (*json_out == NULL)
+            rc = vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+    }
+    if (rc == VT_OK && rev_out != NULL)
+        *rev_out = rev;
     PQclear(r);
     return rc;
 }

@@ -24,7 +24,10 @@
 #define VS_SQLITE_CACHE_KIB_STR "2048" /* page cache per connection, KiB (SQLite's own default is 2000) */
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    /* revision: 1 at the first PUT, one more at each after (a database made before it had one gets
+     * the column at open: env_revision_column) */
+    "CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+    " revision INTEGER NOT NULL DEFAULT 1);"
     "CREATE TABLE IF NOT EXISTS passports (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
     " environment TEXT NOT NULL, token TEXT NOT NULL, status TEXT NOT NULL, issued_at INTEGER NOT NULL,"
     " expires_at INTEGER NOT NULL, tee_type TEXT NOT NULL, hardware_attested INTEGER NOT NULL,"
@@ -46,9 +49,10 @@ enum {
                " components, platform_claims"
 
 static const char *const sql[Q_COUNT] = {
-    [Q_ENV_PUT] = "INSERT INTO environments (id, json, updated_at) VALUES (?1, ?2, ?3)"
-                  " ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
-    [Q_ENV_GET] = "SELECT json FROM environments WHERE id = ?1",
+    [Q_ENV_PUT] = "INSERT INTO environments (id, json, updated_at, revision) VALUES (?1, ?2, ?3, 1)"
+                  " ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at,"
+                  " revision = environments.revision + 1 RETURNING revision",
+    [Q_ENV_GET] = "SELECT json, revision FROM environments WHERE id = ?1",
     [Q_ENV_LIST] = "SELECT json FROM environments ORDER BY id",
     [Q_P_PUT] = "INSERT INTO passports (" P_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [Q_P_GET] = "SELECT " P_COLS " FROM passports WHERE id = ?1",
@@ -235,21 +239,35 @@ static vt_status lite_key_seen(vs_store *s, bool *fresh_out, const char *nonce, 
     return VT_OK;
 }
 
-static vt_status lite_env_put(vs_store *s, const char *id, const char *json, vt_time now, vt_err *err)
+static vt_status lite_env_put(vs_store *s, uint64_t *rev_out, const char *id, const char *json, vt_time now,
+                              vt_err *err)
 {
     struct lite *l = (struct lite *)s;
     sqlite3_stmt *st = q(l, Q_ENV_PUT);
+    sqlite3_int64 rev = 0;
     int rc;
 
+    if (rev_out != NULL)
+        *rev_out = 0;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    rc = sqlite3_step(st);
+    rc = sqlite3_step(st); /* the upsert is made at this first step; its row is the new revision */
+    if (rc == SQLITE_ROW) {
+        rev = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st);
+    }
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? VT_OK : db_err(l, err, "environment upsert");
+    if (rc != SQLITE_DONE)
+        return db_err(l, err, "environment upsert");
+    if (rev <= 0)
+        return vt_err_set(err, VT_E_IO, "store: sqlite environment upsert: revision %lld", (long long)rev);
+    if (rev_out != NULL)
+        *rev_out = (uint64_t)rev;
+    return VT_OK;
 }
 
-static vt_status lite_env_get(vs_store *s, char **json_out, const char *id, vt_err *err)
+static vt_status lite_env_get(vs_store *s, char **json_out, uint64_t *rev_out, const char *id, vt_err *err)
 {
     struct lite *l = (struct lite *)s;
     sqlite3_stmt *st = q(l, Q_ENV_GET);
@@ -257,11 +275,18 @@ static vt_status lite_env_get(vs_store *s, char **json_out, const char *id, vt_e
     int rc;
 
     *json_out = NULL;
+    if (rev_out != NULL)
+        *rev_out = 0;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) <= 0) {
+        ret = vt_err_set(err, VT_E_IO, "store: environment '%s' has revision %lld", id,
+                         (long long)sqlite3_column_int64(st, 1));
+    } else if (rc == SQLITE_ROW) {
         *json_out = strdup((const char *)sqlite3_column_text(st, 0));
         ret = *json_out != NULL ? VT_OK : vt_err_set(err, VT_E_NOMEM, "store: out of memory");
+        if (ret == VT_OK && rev_out != NULL)
+            *rev_out = (uint64_t)sqlite3_column_int64(st, 1);
     } else if (rc == SQLITE_DONE) {
         ret = vt_err_set(err, VT_E_NOTFOUND, "no environment '%s'", id);
     } else {
@@ -688,6 +713,39 @@ static vt_status private_files(const char *path, vt_err *err)
     return VT_OK;
 }
 
+/* A database made before environments had a revision gets the column, each environment at
+ * revision 1 (it was put once at least).  In a write transaction of its own: connections opening
+ * together add it once. */
+static vt_status env_revision_column(struct lite *l, const char *path, vt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char *msg = NULL;
+    int rc, has = 0;
+    vt_status ret;
+
+    if (sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    rc = sqlite3_prepare_v2(l->db, "SELECT count(*) FROM pragma_table_info('environments') WHERE name = 'revision'",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        has = sqlite3_column_int(st, 0);
+    else
+        rc = SQLITE_ERROR;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK ||
+        (has == 0 && sqlite3_exec(l->db, "ALTER TABLE environments ADD COLUMN revision INTEGER NOT NULL DEFAULT 1",
+                                  NULL, NULL, &msg) != SQLITE_OK) ||
+        sqlite3_exec(l->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    return VT_OK;
+fail:
+    ret = vt_err_set(err, VT_E_IO, "store: %s: environments' revision: %s", path,
+                     msg != NULL ? msg : sqlite3_errmsg(l->db));
+    sqlite3_free(msg);
+    sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
 vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
 {
     struct lite *l;
@@ -725,6 +783,9 @@ vt_status vs_sqlite_open(vs_store **out, const char *path, vt_err *err)
         sqlite3_free(msg);
         goto fail;
     }
+    rc = env_revision_column(l, path, err);
+    if (rc != VT_OK)
+        goto fail;
     for (int i = 0; i < Q_COUNT; i++)
         if (sqlite3_prepare_v3(l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i], NULL) != SQLITE_OK) {
             rc = db_err(l, err, "prepare");

@@ -12,21 +12,25 @@ its body with control bytes and longer than any excerpt of it should be), or
 adds the model digest --digest to every environment a GET /v1/environments/ID
 answer carries, the JSON document or the signed one (/signed: the payload
 rewritten, the verifier's signature kept), as a relay that chooses a relying
-party's reference values would (--mode env), or changes nothing (--mode pass).  With --log FILE each request's
+party's reference values would (--mode env), or keeps the first signed environment
+each GET /v1/environments/ID/signed got, forwards --count such requests in all,
+and answers every later one with the one it kept (--mode replay: an older token,
+still fresh, rolling back reference values), or changes nothing (--mode pass).  With --log FILE each request's
 method and path is appended to FILE, one line each, before it is forwarded.
 Content-Type and Veritee-Key-Binding are the headers passed back.
 Prints "listening 127.0.0.1:PORT" once ready."""
-import argparse, base64, http.server, json, os, sys, urllib.error, urllib.request
+import argparse, base64, http.server, json, os, sys, threading, urllib.error, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--to", required=True)
-ap.add_argument("--mode", choices=["request", "response", "append", "passport", "pass", "refuse", "env"], required=True)
+ap.add_argument("--mode", choices=["request", "response", "append", "passport", "pass", "refuse", "env", "replay"], required=True)
 ap.add_argument("--byte", type=int, default=40)
 ap.add_argument("--line", default="")
 ap.add_argument("--token-file", default="")
 ap.add_argument("--log", default="")
 ap.add_argument("--code", type=int, default=403)
 ap.add_argument("--digest", default="ee" * 32)
+ap.add_argument("--count", type=int, default=2)
 a = ap.parse_args()
 
 
@@ -65,6 +69,20 @@ def rewrite_env(path, data):
     return json.dumps(doc).encode()
 
 
+kept = {}  # --mode replay: path -> [requests forwarded, the first 200 answer]
+kept_lock = threading.Lock()
+
+
+def replayed(path):
+    """The kept answer for path once --count requests for it were forwarded, else None."""
+    with kept_lock:
+        k = kept.setdefault(path, [0, None])
+        if k[0] >= a.count and k[1] is not None:
+            return k[1]
+        k[0] += 1
+        return None
+
+
 class H(http.server.BaseHTTPRequestHandler):
     def relay(self, body):
         if a.log:
@@ -81,6 +99,16 @@ class H(http.server.BaseHTTPRequestHandler):
             return
         if body is not None and a.mode == "request":
             body = flip(body)
+        signed = self.command == "GET" and self.path.startswith("/v1/environments/") and self.path.endswith("/signed")
+        if a.mode == "replay" and signed:
+            old = replayed(self.path)
+            if old is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/jose")
+                self.send_header("Content-Length", str(len(old)))
+                self.end_headers()
+                self.wfile.write(old)
+                return
         hdr = {k: v for k, v in self.headers.items() if k.lower() in ("content-type",)}
         rq = urllib.request.Request(a.to + self.path, data=body, method=self.command, headers=hdr)
         try:
@@ -93,6 +121,10 @@ class H(http.server.BaseHTTPRequestHandler):
                 data += os.fsencode(a.line) + b"\n"
             if a.mode == "env" and self.command == "GET" and self.path.startswith("/v1/environments/") and code == 200:
                 data = rewrite_env(self.path, data)
+            if a.mode == "replay" and signed and code == 200:
+                with kept_lock:
+                    if kept[self.path][1] is None:
+                        kept[self.path][1] = data
             if a.mode == "passport" and self.command == "POST" and self.path.endswith("/v1/attest") and code in (200, 201):
                 data = swap_passport(data)
         except urllib.error.HTTPError as e:

@@ -118,6 +118,48 @@ code=$(curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/jso
 grep -q '^GET /v1/environments/wf-a' "$TMP/trelay.log" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the check did not read the environment through the relay"; cat "$TMP/trelay.log"; }
 
+# A relay answering as the verifier's URL that keeps the first signed environment wf-a it forwards
+# and, after two, answers with that one (signed, still fresh) every time: an app gateway that took
+# wf-a's next revision in between refuses the older one, a replayed environment, instead of rolling
+# its reference values back to it.  Three nodes on A under wf-a: each check reads wf-a once.
+python3 "$HERE/tamper_relay.py" --to "$V" --mode replay --count 2 --log "$TMP/rrelay.log" >"$TMP/rrelay.out" \
+  2>"$TMP/rrelay.err" &
+PIDS="$PIDS $!"
+RRELAY="http://$(listening "$TMP/rrelay.out" "relay" "$TMP/rrelay.err")" || exit 1
+RWF='{"graph": {"name": "rep", "nodes": [
+   {"id": "g1", "environment": "wf-a", "type": "model", "description": "before the update"},
+   {"id": "g2", "environment": "wf-a", "type": "model", "description": "after it"},
+   {"id": "g3", "environment": "wf-a", "type": "model", "description": "the replay"}],
+ "edges": [{"from": "orchestrator", "to": "g1", "intent": "one"},
+   {"from": "orchestrator", "to": "g2", "intent": "two"},
+   {"from": "orchestrator", "to": "g3", "intent": "three"}]},
+ "deployments": {"g1": "http://'$A'", "g2": "http://'$A'", "g3": "http://'$A'"}, "allow_simulated": true}'
+NODE_V=$RRELAY node apprep wf-apprep app ", \"workflow\": $RWF, \"verifier_jwks\": \"$TMP/vjwks.json\"" app
+run_node apprep; APPREP=$GW
+# rpost MODEL: the status; the body in $TMP/out
+rpost() { curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data-binary "{\"model\":\"$1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" "http://$APPREP/v1/chat/completions"; }
+envrev() { curl -s "$V/v1/environments/$1/signed" | python3 -c 'import base64, json, sys
+p = sys.stdin.read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["rev"])'; }
+REV=$(envrev wf-a)
+code=$(rpost g1)
+[ "$code" = 200 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: g1 through the replaying relay: $code"; cat "$TMP/out"; }
+# The operator updates wf-a (its description): revision REV + 1.
+curl -s "$V/v1/environments/wf-a" | jq '.description = "updated"' >"$TMP/wf-a.json"
+code=$(curl -s -o "$TMP/put" -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$TMP/admin-token")" \
+  -H 'Content-Type: application/json' --data-binary @"$TMP/wf-a.json" "$V/v1/environments/wf-a")
+[ "$code" = 200 ] && [ "$(envrev wf-a)" = $((REV + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: wf-a updated: $code, revision $(envrev wf-a) after $REV"; cat "$TMP/put"; }
+code=$(rpost g2)
+[ "$code" = 200 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: g2 after the update: $code"; cat "$TMP/out"; }
+code=$(rpost g3)
+[ "$code" = 502 ] && [ "$(jq -r .error.code "$TMP/out")" = downstream_untrusted ] &&
+  grep -qF "environment wf-a revision $REV is older than revision $((REV + 1)) already seen: a replayed environment" \
+    "$TMP/out" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a replayed older revision of wf-a was believed: $code"; cat "$TMP/out"; }
+[ "$(grep -c '^GET /v1/environments/wf-a/signed$' "$TMP/rrelay.log")" = 3 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the checks did not read wf-a through the relay three times"; cat "$TMP/rrelay.log"; }
+
 # post MODEL PATH: status in $TMP/code, body in $TMP/out, headers in $TMP/hdr
 post() { curl -s -D "$TMP/hdr" -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary "{\"model\":\"$1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" "http://$APP${2:-/v1/chat/completions}" >"$TMP/code"; }

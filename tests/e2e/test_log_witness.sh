@@ -5,7 +5,8 @@
 # `veritee log checkpoint --witness-key` requires it.  The witness refuses
 # another log's checkpoint (403), a stale old size (409 with its size), and
 # keeps its state across a restart; the log keeps appending while the witness
-# is down, and catches it up afterwards.
+# is down, and catches it up afterwards.  A second witness on the same state is
+# refused at start.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null && command -v jq >/dev/null || { echo "skipped: needs curl and jq"; exit 77; }
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -64,6 +65,14 @@ expect 2 "witness with a malformed log key" -- "$VT" log witness --log-key nonse
 start_witness
 [ "$(stat -c %a "$TMP/witness.pem")" = 600 ] && ok || bad "witness key file is not 0600"
 case "$WKEY" in witness.test/w1+????????+B*) ok ;; *) bad "witness key '$WKEY' is not a type-0x04 vkey" ;; esac
+# One witness per log and state directory: a second one on the same --state is refused at start
+# (the two would race on the state file), naming the first; the first goes on serving.
+expect 1 "a second witness on the same state" -- timeout 10 "$VT" log witness --log-key "$KEY" \
+  --key "$TMP/witness2.pem" --name witness.test/w2 --state "$TMP/wstate" --listen 127.0.0.1:0 --quiet
+contains "is in use by another witness (pid $WPID)" "the second witness names the first"
+kill -0 "$WPID" 2>/dev/null && ok || bad "the first witness stopped when a second one was refused"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary 'old 0' "$W/add-checkpoint")
+[ "$code" = 400 ] && ok || bad "the first witness no longer answers after a second was refused: $code, want 400"
 expect 2 "verifier: --witness without a key" -- "$VT" verifier --listen 127.0.0.1:0 --state "$TMP/x" --witness "$W"
 start_verifier --witness "$W,$WKEY"
 

@@ -81,6 +81,12 @@ IFS=. read -r EH EP ES <"$TMP/envtok"
   [ "$(b64d "$EP" | jq -r .sub)" = dev ] &&
   [ "$(b64d "$EP" | jq -c .environment)" = "$(curl -s "$U/v1/environments/dev" | jq -c .)" ] &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: signed environment: $(cat "$TMP/hdr" "$TMP/envtok")"; }
+# Its revision ("rev"): one more at every PUT, the same document put again too.
+REV1=$(b64d "$EP" | jq -r .rev)
+http PUT "$U/v1/environments/dev" -H "$A" -d "{\"allow_simulated\":true,\"components\":{\"model\":[\"$MODEL\"]}}"; status_is 200 "PUT dev again"
+IFS=. read -r EH EP ES < <(curl -s "$U/v1/environments/dev/signed")
+[[ "$REV1" =~ ^[1-9][0-9]*$ ]] && [ "$(b64d "$EP" | jq -r .rev)" = $((REV1 + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the revision after a PUT: $REV1, then $(b64d "$EP" | jq -c .)"; }
 http GET "$U/v1/environments/nope/signed"; status_is 404 "unknown signed environment"; json_error_is environment_unknown "404 code (signed)"
 
 # Attester side: mock register extended by the log, then a passport.

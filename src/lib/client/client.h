@@ -33,7 +33,8 @@ vt_status vt__client_call(json_t **out, json_t **refusal, const char *method, co
  * without a trailing '/', borrowed) and vt_env_token_verify under o (o->verifier, the URL a URL
  * "iss" must be, is usually verifier itself).  *out and
  * json_out (NULL: not wanted; the document's signed bytes, free()) are filled only when the token
- * verifies.  timeout_ms: the whole request (0 = 30000).  A non-200 reply: vt__client_status and
+ * verifies (with o->revs, of a revision no lower than one taken before).  timeout_ms: the whole
+ * request (0 = 30000).  A non-200 reply: vt__client_status and
  * "GET <url>: <code: message> (HTTP n)"; a token that does not verify: vt_env_token_verify's code.
  * One fetch for every relying party (gateway deployment checks, the artifact auditor at boot,
  * `veritee chat`, `veritee workflow validate`).

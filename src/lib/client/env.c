@@ -33,7 +33,7 @@ vt_status vt__client_env(vt_env *out, char **json_out, const char *verifier, con
         vt_http_response_error(emsg, sizeof(emsg), &r);
         rc = vt_err_set(err, vt__client_status(r.status), "GET %s: %s (HTTP %ld)", url, emsg, r.status);
     } else {
-        rc = vt_env_token_verify(out, json_out, (const char *)r.body.data, r.body.len, o, err);
+        rc = vt_env_token_verify(out, json_out, NULL, (const char *)r.body.data, r.body.len, o, err);
     }
     vt_http_response_clear(&r);
     return rc;

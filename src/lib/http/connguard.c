@@ -847,7 +847,12 @@ static void on_reply_done(struct evhttp_request *req, void *arg)
 
 /* RFC 9112 section 6.3: a request with more than one Content-Length, or with
  * both Content-Length and Transfer-Encoding, has no trustworthy framing
- * (evhttp would silently use the first); refuse it and close. */
+ * (evhttp would silently use the first); refuse it and close.  The second case
+ * never gets here with the libevent we run on (Debian's 2.1.12 security update):
+ * evhttp_read_header refuses Transfer-Encoding with Content-Length itself, right
+ * after parsing the headers and before any callback, with its own HTML 400, and
+ * 2.1 has no hook for that page (docs/operations.md, "Framing").  The check stays
+ * for a libevent without that update, which reads such a request as chunked. */
 static const char *framing_problem(struct evhttp_request *req)
 {
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);

@@ -12,6 +12,8 @@ vt_status vt_checkpoint_text(vt_buf *out, const vt_checkpoint *c, vt_err *err)
     if (c->origin[0] == '\0' || strchr(c->origin, '\n') != NULL ||
         !vt__note_text_ok((const uint8_t *)c->origin, strlen(c->origin)))
         return vt_err_set(err, VT_E_ARG, "checkpoint: origin must be one non-empty line");
+    if (c->size > VT_TLOG_SIZE_MAX)
+        return vt_err_set(err, VT_E_ARG, "checkpoint: tree size %llu is past 2^63 - 1", (unsigned long long)c->size);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)c->size);
     rc = vt_buf_append_str(out, c->origin, err);
     if (rc == VT_OK)
@@ -72,8 +74,8 @@ vt_status vt_checkpoint_parse(vt_checkpoint *out, const uint8_t *text, size_t le
             return vt_err_set(err, VT_E_FORMAT, "checkpoint: tree size is not a decimal without leading zeroes");
         n = n * 10 + (uint64_t)(size[i] - '0'); /* 19 digits cannot overflow */
     }
-    if (n > ((uint64_t)1 << 63))
-        return vt_err_set(err, VT_E_LIMIT, "checkpoint: tree size past 2^63");
+    if (n > VT_TLOG_SIZE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "checkpoint: tree size %llu is past 2^63 - 1", (unsigned long long)n);
     while (vt_rd_ok(&r) && r.left > 0) {
         if (!next_line(&r, &ext, &elen) || elen == 0)
             return vt_err_set(err, VT_E_FORMAT, "checkpoint: extension line empty or without a newline");

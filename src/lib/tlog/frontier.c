@@ -12,8 +12,8 @@ vt_status vt_tlog_frontier_load(vt_tlog_frontier *f, uint64_t size, vt_tlog_read
     uint64_t start = 0;
 
     memset(f, 0, sizeof(*f));
-    if (size >= ((uint64_t)1 << 63))
-        return vt_err_set(err, VT_E_LIMIT, "tlog: tree size %llu is past 2^63", (unsigned long long)size);
+    if (size > VT_TLOG_SIZE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "tlog: tree size %llu is past 2^63 - 1", (unsigned long long)size);
     for (int level = 63; level >= 0; level--) {
         vt_status rc;
         if ((size & ((uint64_t)1 << level)) == 0)
@@ -36,8 +36,9 @@ vt_status vt_tlog_frontier_append(vt_tlog_frontier *f, uint8_t out[VT_TLOG_STORE
     size_t n = 1;
 
     *count = 0;
-    if (f->size >= ((uint64_t)1 << 63) - 1)
-        return vt_err_set(err, VT_E_LIMIT, "tlog: tree size %llu is past 2^63", (unsigned long long)f->size);
+    if (f->size >= VT_TLOG_SIZE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "tlog: a tree of %llu leaves is full (2^63 - 1 at most)",
+                          (unsigned long long)f->size);
     memcpy(out[0], leaf_hash, 32);
     /* Each trailing one bit of size is a subtree at the end of the list that the leaf completes. */
     for (uint64_t i = f->size; (i & 1) != 0; i >>= 1, n++) {

@@ -57,8 +57,9 @@ vt_status vt_tlog_stored_hashes(uint8_t out[VT_TLOG_STORED_MAX][32], size_t *cou
     uint8_t left[32];
 
     *count = 0;
-    if (index >= ((uint64_t)1 << 63))
-        return vt_err_set(err, VT_E_LIMIT, "tlog: tree size %llu is past 2^63", (unsigned long long)index);
+    if (index >= VT_TLOG_SIZE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "tlog: leaf %llu would take the tree past 2^63 - 1",
+                          (unsigned long long)index);
     memcpy(out[0], leaf_hash, 32);
     /* Each trailing one bit of index is a left sibling this leaf completes a subtree with. */
     for (uint64_t i = index; (i & 1) != 0 && rc == VT_OK; i >>= 1, level++) {
@@ -113,8 +114,8 @@ vt_status vt_tlog_tree_hash(uint8_t out[32], uint64_t size, vt_tlog_reader rd, v
 {
     if (size == 0)
         return vt_digest(VT_MD_SHA256, "", 0, out, err);
-    if (size > ((uint64_t)1 << 63))
-        return vt_err_set(err, VT_E_LIMIT, "tlog: tree size past 2^63");
+    if (size > VT_TLOG_SIZE_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "tlog: tree size %llu is past 2^63 - 1", (unsigned long long)size);
     return subtree_hash(out, 0, size, rd, arg, err);
 }
 
@@ -137,7 +138,7 @@ vt_status vt_tlog_prove_inclusion(uint8_t proof[VT_TLOG_PROOF_MAX][32], size_t *
     vt_status rc = VT_OK;
 
     *count = 0;
-    if (index >= size || size > ((uint64_t)1 << 63))
+    if (index >= size || size > VT_TLOG_SIZE_MAX)
         return vt_err_set(err, VT_E_ARG, "tlog: index %llu is not in a tree of %llu leaves",
                           (unsigned long long)index, (unsigned long long)size);
     /* PATH(m, D[lo:hi]), top-down: each level contributes the sibling subtree. */
@@ -170,7 +171,7 @@ vt_status vt_tlog_prove_consistency(uint8_t proof[VT_TLOG_PROOF_MAX][32], size_t
     vt_status rc = VT_OK;
 
     *count = 0;
-    if (old_size > size || size > ((uint64_t)1 << 63))
+    if (old_size > size || size > VT_TLOG_SIZE_MAX)
         return vt_err_set(err, VT_E_ARG, "tlog: no consistency proof from %llu to %llu leaves",
                           (unsigned long long)old_size, (unsigned long long)size);
     if (old_size == 0 || old_size == size)

@@ -34,7 +34,7 @@ static bool decimal(uint64_t *out, const uint8_t *p, size_t n)
             return false;
         v = v * 10 + (uint64_t)(p[i] - '0');
     }
-    if (v > INT64_MAX)
+    if (v > VT_TLOG_SIZE_MAX)
         return false;
     *out = v;
     return true;

@@ -1,5 +1,6 @@
 /* Signed environments: issue, verify under the verifier's key set, and every way a token that a
- * relay or another signer made is refused (wrong key, wrong id, wrong typ, tampered, too old). */
+ * relay or another signer made is refused (wrong key, wrong id, wrong typ, tampered, too old, no
+ * revision, an older revision than one taken: replayed). */
 #include "vt_test.h"
 
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #define EVIL "ee00000000000000000000000000000000000000000000000000000000000066"
 #define ISS "https://verifier.example"
 #define NOW ((vt_time)1767225600) /* 2026-01-01T00:00:00Z */
+#define REV 7 /* the revision issue() signs */
 
 /* The stored form carries a space and member order of its own: the reader gets these bytes back. */
 static const char doc[] = "{\"id\":\"prod\", \"deployment_type\":\"model\",\"allow_simulated\":true,"
@@ -69,7 +71,7 @@ static char *issue(const struct efx *e, const vt_pkey *key, const char *kid, vt_
     char *tok = NULL;
     vt_err err = { 0 };
 
-    if (vt_env_token_issue(&tok, doc, strlen(doc), ISS, at, key, kid, &err) != VT_OK)
+    if (vt_env_token_issue(&tok, doc, strlen(doc), ISS, at, REV, key, kid, &err) != VT_OK)
         fail_msg("issue: %s", err.msg);
     (void)e;
     return tok;
@@ -83,7 +85,7 @@ static vt_status verify(struct efx *e, const char *tok, size_t len, vt_time now,
     vt_status rc;
 
     memset(e->env, 0x5a, sizeof(*e->env));
-    rc = vt_env_token_verify(e->env, &json, tok, len, &o, err);
+    rc = vt_env_token_verify(e->env, &json, NULL, tok, len, &o, err);
     if (rc != VT_OK) {
         assert_null(json);
         assert_string_equal(e->env->id, "");
@@ -125,23 +127,23 @@ static void test_appraise_env_token__issue_verify(void **state)
     vt_jws j;
     vt_err err = { 0 };
 
-    assert_int_equal(vt_env_token_verify(e->env, &json, tok, strlen(tok), &o, &err), VT_OK);
+    assert_int_equal(vt_env_token_verify(e->env, &json, NULL, tok, strlen(tok), &o, &err), VT_OK);
     assert_string_equal(e->env->id, "prod");
     assert_string_equal(e->env->deployment_type, "model");
     assert_int_equal(e->env->digest_count[VT_SUBMOD_MODEL], 1);
     assert_string_equal(json, doc); /* the document's bytes as signed, not a re-serialisation */
     free(json);
     /* json_out is optional; the header names the type and the key. */
-    assert_int_equal(vt_env_token_verify(e->env, NULL, tok, strlen(tok), &o, &err), VT_OK);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, tok, strlen(tok), &o, &err), VT_OK);
     assert_int_equal(vt_jws_parse(&j, tok, strlen(tok), NULL), VT_OK);
     assert_string_equal(j.typ, VT_ENV_TOKEN_TYP);
     assert_string_equal(j.kid, e->kid);
-    assert_non_null(strstr((char *)j.payload.data, "\"iss\":\"" ISS "\",\"iat\":1767225600,\"sub\":\"prod\","));
+    assert_non_null(strstr((char *)j.payload.data, "\"iss\":\"" ISS "\",\"iat\":1767225600,\"sub\":\"prod\",\"rev\":7,"));
     vt_jws_clear(&j);
     /* A key set naming no issuer, no verifier configured: the signature is what counts. */
     o.jwks_issuer = "";
     o.verifier = NULL;
-    assert_int_equal(vt_env_token_verify(e->env, NULL, tok, strlen(tok), &o, &err), VT_OK);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, tok, strlen(tok), &o, &err), VT_OK);
     free(tok);
 }
 
@@ -174,16 +176,16 @@ static void test_appraise_env_token__wrong_id(void **state)
     vt_err err = { 0 };
 
     /* A validly signed environment, but not the one asked for. */
-    assert_int_equal(vt_env_token_verify(e->env, NULL, tok, strlen(tok), &o, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, tok, strlen(tok), &o, &err), VT_E_POLICY);
     assert_non_null(strstr(err.msg, "signed environment prod, not dev"));
     /* "sub" says dev, the document inside is prod's. */
     bad = resign(e, tok, "\"sub\":\"prod\"", "\"sub\":\"dev\"", VT_ENV_TOKEN_TYP);
-    assert_int_equal(vt_env_token_verify(e->env, NULL, bad, strlen(bad), &o, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, bad, strlen(bad), &o, &err), VT_E_POLICY);
     assert_non_null(strstr(err.msg, "the signed document is environment prod, not dev"));
     free(bad);
     /* An id that is no environment id is a caller's error, checked before anything else. */
     o.id = "../x";
-    assert_int_equal(vt_env_token_verify(e->env, NULL, tok, strlen(tok), &o, &err), VT_E_ARG);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, tok, strlen(tok), &o, &err), VT_E_ARG);
     free(tok);
 }
 
@@ -271,9 +273,9 @@ static void test_appraise_env_token__too_old_and_future(void **state)
     assert_int_equal(verify(e, tok, strlen(tok), NOW + 86400, &err), VT_E_POLICY);
     /* A tighter bound of the caller's. */
     o.max_age = 10;
-    assert_int_equal(vt_env_token_verify(e->env, NULL, tok, strlen(tok), &o, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, tok, strlen(tok), &o, &err), VT_E_POLICY);
     o.now = NOW + 10;
-    assert_int_equal(vt_env_token_verify(e->env, NULL, tok, strlen(tok), &o, &err), VT_OK);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, tok, strlen(tok), &o, &err), VT_OK);
     /* Signed in the future beyond the skew. */
     assert_int_equal(verify(e, tok, strlen(tok), NOW - VT_ENV_TOKEN_SKEW, &err), VT_OK);
     assert_int_equal(verify(e, tok, strlen(tok), NOW - VT_ENV_TOKEN_SKEW - 1, &err), VT_E_POLICY);
@@ -294,7 +296,7 @@ static void test_appraise_env_token__issuer_and_claims(void **state)
     assert_non_null(strstr(err.msg, "environment prod was issued by 'https://other.example'"));
     /* A set that names none: a URL issuer must be the configured verifier. */
     o.jwks_issuer = NULL;
-    assert_int_equal(vt_env_token_verify(e->env, NULL, bad, strlen(bad), &o, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, bad, strlen(bad), &o, &err), VT_E_POLICY);
     free(bad);
     /* The claims the reader requires, each missing or of another type. */
     bad = resign(e, tok, "\"iat\":1767225600", "\"iat\":\"1767225600\"", VT_ENV_TOKEN_TYP);
@@ -326,11 +328,143 @@ static void test_appraise_env_token__issue_refuses_bad_document(void **state)
                           "{\"id\":\"prod\",\"allow_debug\":\"yes\"}" };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_not_equal(vt_env_token_issue(&tok, bad[i], strlen(bad[i]), ISS, NOW, e->key, e->kid, NULL), VT_OK);
+        assert_int_not_equal(vt_env_token_issue(&tok, bad[i], strlen(bad[i]), ISS, NOW, REV, e->key, e->kid, NULL), VT_OK);
         assert_null(tok);
     }
-    assert_int_equal(vt_env_token_issue(&tok, doc, strlen(doc), ISS, NOW, NULL, e->kid, NULL), VT_E_ARG);
-    assert_int_equal(vt_env_token_issue(&tok, doc, strlen(doc), NULL, NOW, e->key, e->kid, NULL), VT_E_ARG);
+    assert_int_equal(vt_env_token_issue(&tok, doc, strlen(doc), ISS, NOW, REV, NULL, e->kid, NULL), VT_E_ARG);
+    assert_int_equal(vt_env_token_issue(&tok, doc, strlen(doc), NULL, NOW, REV, e->key, e->kid, NULL), VT_E_ARG);
+}
+
+/* A token signed at revision rev (issue() signs REV). */
+static char *issue_rev(const struct efx *e, const char *d, vt_time at, uint64_t rev)
+{
+    char *tok = NULL;
+    vt_err err = { 0 };
+
+    if (vt_env_token_issue(&tok, d, strlen(d), ISS, at, rev, e->key, e->kid, &err) != VT_OK)
+        fail_msg("issue: %s", err.msg);
+    return tok;
+}
+
+static void test_appraise_env_token__rev_parsed_and_required(void **state)
+{
+    struct efx *e = *state;
+    char *tok = issue(e, e->key, e->kid, NOW), *bad;
+    vt_env_token_opts o = opts(e, "prod", NOW);
+    uint64_t rev = 99;
+    vt_err err = { 0 };
+    const char *wrong[] = { "", "\"rev\":0,", "\"rev\":-7,", "\"rev\":\"7\",", "\"rev\":7.0,", "\"rev\":null,",
+                            "\"rev\":true,", "\"rev\":[7]," };
+
+    assert_int_equal(vt_env_token_verify(e->env, NULL, &rev, tok, strlen(tok), &o, &err), VT_OK);
+    assert_int_equal(rev, REV);
+    bad = resign(e, tok, "\"rev\":7,", "\"rev\":9223372036854775807,", VT_ENV_TOKEN_TYP);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, &rev, bad, strlen(bad), &o, &err), VT_OK);
+    assert_int_equal(rev, (uint64_t)INT64_MAX);
+    free(bad);
+    /* No revision (a token as a verifier without revisions would sign it), or none usable. */
+    for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+        bad = resign(e, tok, "\"rev\":7,", wrong[i], VT_ENV_TOKEN_TYP);
+        rev = 99;
+        assert_int_equal(vt_env_token_verify(e->env, NULL, &rev, bad, strlen(bad), &o, &err), VT_E_FORMAT);
+        assert_non_null(strstr(err.msg, "the token needs a positive revision \"rev\""));
+        assert_int_equal(rev, 0);
+        free(bad);
+    }
+    /* Past int64 (jansson refuses the number itself). */
+    bad = resign(e, tok, "\"rev\":7,", "\"rev\":18446744073709551615,", VT_ENV_TOKEN_TYP);
+    assert_int_not_equal(vt_env_token_verify(e->env, NULL, &rev, bad, strlen(bad), &o, &err), VT_OK);
+    free(bad);
+    /* The issuer signs none out of range. */
+    free(tok);
+    tok = NULL;
+    assert_int_equal(vt_env_token_issue(&tok, doc, strlen(doc), ISS, NOW, 0, e->key, e->kid, &err), VT_E_ARG);
+    assert_null(tok);
+    assert_int_equal(vt_env_token_issue(&tok, doc, strlen(doc), ISS, NOW, (uint64_t)INT64_MAX + 1, e->key, e->kid,
+                                        &err), VT_E_ARG);
+    assert_null(tok);
+}
+
+/* A relay that kept an older token, still fresh, replays it to a reader that took a newer one. */
+static void test_appraise_env_token__older_rev_refused(void **state)
+{
+    struct efx *e = *state;
+    static const char dev[] = "{\"id\":\"dev\",\"allow_simulated\":true}";
+    char *t7 = issue_rev(e, doc, NOW, 7), *t8 = issue_rev(e, doc, NOW + 5, 8), *old100;
+    char *d3 = issue_rev(e, dev, NOW, 3), *json = (char *)"unset";
+    vt_env_token_opts o = opts(e, "prod", NOW + 10);
+    vt_env_revs *revs = NULL;
+    uint64_t rev = 99;
+    vt_err err = { 0 };
+
+    assert_int_equal(vt_env_revs_new(&revs, NULL), VT_OK);
+    o.revs = revs;
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, t7, strlen(t7), &o, &err), VT_OK);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, &rev, t8, strlen(t8), &o, &err), VT_OK);
+    assert_int_equal(rev, 8);
+    assert_int_equal(vt_env_revs_seen(revs, ISS, "prod"), 8);
+    /* Revision 7 again, after 8: refused, nothing handed out. */
+    memset(e->env, 0x5a, sizeof(*e->env));
+    assert_int_equal(vt_env_token_verify(e->env, &json, &rev, t7, strlen(t7), &o, &err), VT_E_POLICY);
+    assert_string_equal(err.msg, "environment prod revision 7 is older than revision 8 already seen: "
+                                 "a replayed environment");
+    assert_null(json);
+    assert_int_equal(rev, 0);
+    assert_string_equal(e->env->id, "");
+    /* The same revision again is taken (every fetch of an unchanged environment). */
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, t8, strlen(t8), &o, &err), VT_OK);
+    /* Without a tracker (a one-shot reader) only the window protects: 7 is taken. */
+    o.revs = NULL;
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, t7, strlen(t7), &o, &err), VT_OK);
+    o.revs = revs;
+    /* Per environment and per verifier: dev at 3, and prod from another verifier URL at 7. */
+    o.id = "dev";
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, d3, strlen(d3), &o, &err), VT_OK);
+    o.id = "prod";
+    assert_int_equal(vt_env_revs_take(revs, "https://other.example", "prod", 7, &err), VT_OK);
+    assert_int_equal(vt_env_revs_seen(revs, ISS, "prod"), 8);
+    /* A token refused for another reason moves nothing: revision 100, too old. */
+    old100 = issue_rev(e, doc, NOW - VT_ENV_TOKEN_MAX_AGE - 100, 100);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, old100, strlen(old100), &o, &err), VT_E_POLICY);
+    assert_non_null(strstr(err.msg, "too old to take"));
+    assert_int_equal(vt_env_revs_seen(revs, ISS, "prod"), 8);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, t8, strlen(t8), &o, &err), VT_OK);
+    /* A reader without a configured verifier URL keeps its revisions under "". */
+    o.verifier = NULL;
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, t8, strlen(t8), &o, &err), VT_OK);
+    assert_int_equal(vt_env_token_verify(e->env, NULL, NULL, t7, strlen(t7), &o, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_revs_seen(revs, "", "prod"), 8);
+    vt_env_revs_free(revs);
+    free(old100);
+    free(d3);
+    free(t8);
+    free(t7);
+}
+
+static void test_appraise_env_token__revs_bounds(void **state)
+{
+    vt_env_revs *revs = NULL;
+    char id[16];
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_env_revs_new(&revs, NULL), VT_OK);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "prod", 0, &err), VT_E_ARG);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "../x", 1, &err), VT_E_ARG);
+    assert_int_equal(vt_env_revs_take(revs, NULL, "prod", 1, &err), VT_E_ARG);
+    assert_int_equal(vt_env_revs_take(NULL, ISS, "prod", 1, &err), VT_E_ARG);
+    assert_int_equal(vt_env_revs_seen(revs, ISS, "prod"), 0);
+    for (int i = 0; i < VT_ENV_REVS_MAX; i++) {
+        snprintf(id, sizeof(id), "e%d", i);
+        assert_int_equal(vt_env_revs_take(revs, ISS, id, (uint64_t)i + 1, &err), VT_OK);
+    }
+    /* Full: a new pair is refused, the ones remembered still move and still refuse. */
+    assert_int_equal(vt_env_revs_take(revs, ISS, "one-more", 1, &err), VT_E_LIMIT);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "e5", 7, &err), VT_OK);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "e5", 6, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_revs_seen(revs, ISS, "e1023"), 1024);
+    vt_env_revs_free(revs);
+    vt_env_revs_free(NULL);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -346,6 +480,9 @@ int main(void)
         T(test_appraise_env_token__too_old_and_future),
         T(test_appraise_env_token__issuer_and_claims),
         T(test_appraise_env_token__issue_refuses_bad_document),
+        T(test_appraise_env_token__rev_parsed_and_required),
+        T(test_appraise_env_token__older_rev_refused),
+        T(test_appraise_env_token__revs_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,7 +256,7 @@ static bool serve_one(standin *s, conn *c)
             reply(c->fd, 500, "{\"error\":{\"code\":\"gateway_error\",\"message\":\"stand-in: no attestation\"}}");
         vt_buf_free(&b);
     } else if (strcmp(path, "/v1/environments/gw/signed") == 0 && env[0] != '\0' &&
-               vt_env_token_issue(&out, env, strlen(env), "standin", vt_time_now(),
+               vt_env_token_issue(&out, env, strlen(env), "standin", vt_time_now(), 1,
                                   eb == BEND_SERVED ? s->served : eb == BEND_SIGNER ? s->rogue : s->key,
                                   eb == BEND_SERVED ? "standin-2" : "standin-1", NULL) == VT_OK) {
         reply(c->fd, 200, out);

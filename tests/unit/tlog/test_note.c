@@ -232,6 +232,39 @@ static void test_tlog_checkpoint__malformed_rejected(void **state)
     assert_int_equal(c.size, 0);
 }
 
+static void test_tlog_checkpoint__size_past_max_refused(void **state)
+{
+    static const char max[] = "o\n9223372036854775807\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    static const char past[] = "o\n9223372036854775808\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    static const char top[] = "o\n9999999999999999999\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    vt_checkpoint c;
+    vt_buf b;
+    vt_err e = { 0 };
+
+    (void)state;
+    /* 2^63 - 1, the largest tree (VT_TLOG_SIZE_MAX), parses and formats back. */
+    assert_int_equal(vt_checkpoint_parse(&c, (const uint8_t *)max, strlen(max), NULL), VT_OK);
+    assert_true(c.size == VT_TLOG_SIZE_MAX);
+    vt_buf_init(&b);
+    assert_int_equal(vt_checkpoint_text(&b, &c, NULL), VT_OK);
+    assert_int_equal(b.len, strlen(max));
+    assert_memory_equal(b.data, max, b.len);
+    vt_buf_free(&b);
+    /* 2^63 and the largest 19-digit number: refused, out left cleared. */
+    assert_int_equal(vt_checkpoint_parse(&c, (const uint8_t *)past, strlen(past), &e), VT_E_LIMIT);
+    assert_non_null(strstr(e.msg, "9223372036854775808"));
+    assert_true(c.size == 0 && c.origin[0] == '\0');
+    assert_int_equal(vt_checkpoint_parse(&c, (const uint8_t *)top, strlen(top), NULL), VT_E_LIMIT);
+    /* Nor is such a checkpoint written. */
+    memset(&c, 0, sizeof(c));
+    memcpy(c.origin, "o", 2);
+    c.size = VT_TLOG_SIZE_MAX + 1;
+    vt_buf_init(&b);
+    assert_int_equal(vt_checkpoint_text(&b, &c, NULL), VT_E_ARG);
+    assert_int_equal(b.len, 0);
+    vt_buf_free(&b);
+}
+
 static void test_tlog_checkpoint__signed_open_and_origin(void **state)
 {
     vt_pkey *k = NULL;
@@ -282,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_tlog_note__generated_key_round_trip),
         cmocka_unit_test(test_tlog_checkpoint__c2sp_example_parses),
         cmocka_unit_test(test_tlog_checkpoint__malformed_rejected),
+        cmocka_unit_test(test_tlog_checkpoint__size_past_max_refused),
         cmocka_unit_test(test_tlog_checkpoint__signed_open_and_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

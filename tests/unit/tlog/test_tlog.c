@@ -299,6 +299,47 @@ static void test_tlog_tlog__frontier_matches_stored_hashes(void **state)
     assert_int_equal(vt_tlog_frontier_append(&g, add, &n, root, NULL), VT_E_LIMIT);
 }
 
+/* Any stored hash: a reader for trees far too large to store, counting its reads. */
+static vt_status any_read(void *arg, uint8_t out[32], uint64_t i, vt_err *err)
+{
+    (void)i;
+    (void)err;
+    memset(out, 0x5a, 32);
+    (*(unsigned *)arg)++;
+    return VT_OK;
+}
+
+static void test_tlog_tlog__sizes_past_max_refused(void **state)
+{
+    uint8_t out[32], proof[VT_TLOG_PROOF_MAX][32], add[VT_TLOG_STORED_MAX][32], leaf[32] = { 1 };
+    const uint64_t past = VT_TLOG_SIZE_MAX + 1; /* 2^63 */
+    unsigned reads = 0;
+    size_t n = 1;
+
+    (void)state;
+    /* One past the largest tree: refused before anything is read. */
+    assert_int_equal(vt_tlog_tree_hash(out, past, any_read, &reads, NULL), VT_E_LIMIT);
+    assert_int_equal(vt_tlog_prove_inclusion(proof, &n, 0, past, any_read, &reads, NULL), VT_E_ARG);
+    assert_int_equal(n, 0);
+    n = 1;
+    assert_int_equal(vt_tlog_prove_consistency(proof, &n, 1, past, any_read, &reads, NULL), VT_E_ARG);
+    assert_int_equal(n, 0);
+    n = 1;
+    /* Appending leaf 2^63 - 1 would make a tree of 2^63. */
+    assert_int_equal(vt_tlog_stored_hashes(add, &n, VT_TLOG_SIZE_MAX, leaf, any_read, &reads, NULL), VT_E_LIMIT);
+    assert_int_equal(n, 0);
+    assert_int_equal(reads, 0);
+    /* The largest tree itself is still served: 63 complete subtrees, one read each. */
+    assert_int_equal(vt_tlog_tree_hash(out, VT_TLOG_SIZE_MAX, any_read, &reads, NULL), VT_OK);
+    assert_int_equal(reads, 63);
+    assert_int_equal(vt_tlog_prove_inclusion(proof, &n, VT_TLOG_SIZE_MAX - 1, VT_TLOG_SIZE_MAX, any_read, &reads,
+                                             NULL),
+                     VT_OK);
+    assert_int_equal(n, 62);
+    assert_int_equal(vt_tlog_stored_hashes(add, &n, VT_TLOG_SIZE_MAX - 1, leaf, any_read, &reads, NULL), VT_OK);
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_tlog_tlog__tampered_consistency_rejected),
         cmocka_unit_test(test_tlog_tlog__tree_of_600_every_size),
         cmocka_unit_test(test_tlog_tlog__frontier_matches_stored_hashes),
+        cmocka_unit_test(test_tlog_tlog__sizes_past_max_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

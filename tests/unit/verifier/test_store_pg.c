@@ -364,6 +364,36 @@ static void test_replay_records(void **state)
     vs_close(b);
 }
 
+/* An environment's revision (store_cases.h), and a table from before revisions: the column added
+ * at open, each environment at revision 1. */
+static void test_env_revisions(void **state)
+{
+    vs_store *a = open_store(), *b;
+    PGconn *c = PQconnectdb(url);
+    char id[48];
+    PGresult *r;
+    (void)state;
+
+    snprintf(id, sizeof(id), "pg-%ld", (long)getpid());
+    b = open_store();
+    store_case_env_revisions(a, b, id);
+    vs_close(a);
+    vs_close(b);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("connect: %s", PQerrorMessage(c));
+    r = PQexec(c, "ALTER TABLE environments DROP COLUMN revision;"
+                  "INSERT INTO environments (id, json, updated_at) VALUES ('pg-old', '{\"o\":1}', 5)"
+                  " ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("old table: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+    a = open_store();
+    assert_int_equal(store_case_env_rev(a, "pg-old", "{\"o\":1}"), 1);
+    assert_int_equal(store_case_env_put(a, "pg-old", "{\"o\":2}"), 2);
+    vs_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_challenge_taken_once),
         cmocka_unit_test(test_challenge_sweep_not_per_spend),
         cmocka_unit_test(test_replay_records),
+        cmocka_unit_test(test_env_revisions),
     };
 
     url = getenv("VERITEE_TEST_PG_URL");
