@@ -232,6 +232,10 @@ typedef struct vt_appraisal {
      * where REPORTED_TCB is compared with env's sevsnp_min_tcb ("UpToDate",
      * "OutOfDate", or "Unknown" when env states no minimum for the product). */
     char tcb_status[48];
+    /* The latest exp a passport from this appraisal may carry: now + env's passport_lifetime,
+     * or the end of the evidence's validity window (claims.not_after: every certificate and
+     * collateral item it was verified with) when that comes first.  0 in decoded passports. */
+    vt_time expires;
 } vt_appraisal;
 
 /*
@@ -268,6 +272,12 @@ typedef struct vt_passport_claims {
     char *platform_claims;      /* owned, optional: vt_claims_to_json() of the evidence */
 } vt_passport_claims;
 VT_API void vt_passport_claims_clear(vt_passport_claims *c);
+
+/* Fills c's primary launch measurement (measurement_name, measurement) from the evidence's
+ * claims: the first of mrtd (TDX), measurement (SEV-SNP), pcr0 (Nitro, TPM), mr (mock), then the
+ * same under "cpu." (composite evidence's CPU).  None of them: the name is left empty and the
+ * passport carries no measurement (never another claim, such as a nonce or report_data). */
+VT_API void vt_passport_measurement_set(vt_passport_claims *c, const vt_claims *cl);
 
 /* A fresh passport id "pass-<32 hex>". */
 VT_NODISCARD VT_API vt_status vt_passport_new_id(char out[48], vt_err *err);

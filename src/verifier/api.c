@@ -301,22 +301,6 @@ static bool get_log(vt_http_resp *resp, vt_mlog **out, json_t *body)
     return true;
 }
 
-static void primary_measurement(vt_passport_claims *c, const vt_claims *cl)
-{
-    static const char *const names[] = { "mrtd", "measurement", "pcr0", "mr" };
-    const vt_claim *m = NULL;
-
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && m == NULL; i++)
-        m = vt_claims_get(cl, names[i]);
-    if (m == NULL && cl->field_count > 0)
-        m = &cl->fields[0];
-    if (m == NULL)
-        return;
-    snprintf(c->measurement_name, sizeof(c->measurement_name), "%s", m->name);
-    memcpy(c->measurement, m->value, m->len);
-    c->measurement_len = m->len;
-}
-
 /* The JSON form of a stored passport (GET /v1/passports/{id}). */
 static json_t *passport_json(const vs_passport *p, bool with_claims)
 {
@@ -552,6 +536,9 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     vo.expected_report_data = rd;
     vo.expected_report_data_len = sizeof(rd);
     vo.allow_debug = env.allow_debug;
+    /* The environment's minimum judges every SEV-SNP report, an Azure CVM's HCL report and a
+     * composite's CPU too (the appraisal recomputes a bare SEV-SNP report's status itself). */
+    vo.sevsnp_min_tcb = env.snp_min_tcb;
     vo.trust_sim = svc->cfg.trust_sim;
     vo.sim_root_files = svc->cfg.sim_roots;
     vo.sim_root_file_count = svc->cfg.sim_root_count;
@@ -596,12 +583,12 @@ static void h_attest(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     snprintf(pc.issuer, sizeof(pc.issuer), "%s", svc->cfg.issuer);
     pc.tee_type = res->claims.platform;
     pc.hardware_attested = res->claims.hardware_attested;
-    primary_measurement(&pc, &res->claims);
+    vt_passport_measurement_set(&pc, &res->claims);
     pc.attester_jwk = a.attester_jwk;
     memcpy(pc.nonce, nonce, NONCE_LEN);
     pc.nonce_len = NONCE_LEN;
     pc.iat = now;
-    pc.exp = now + env.passport_lifetime;
+    pc.exp = ap.expires; /* iat + passport_lifetime, within the evidence's validity window */
     snprintf(pc.verifier_build, sizeof(pc.verifier_build), "veritee %s", VT_VERSION_STRING);
     pc.appraisal = ap;
     pc.platform_claims = a.claims_json;

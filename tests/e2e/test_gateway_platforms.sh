@@ -29,9 +29,11 @@ image_registers() {
       "$VT" inspect "$TMP/img-$1/report.bin" | jq -r '[.. | objects | select(has("measurement"))][0] | "--register\nmeasurement=\(.measurement)"' ;;
     nitro) "$VT" sim nitro --out "$TMP/img-$1" --state "$TMP/img-state" >/dev/null 2>&1 &&
       "$VT" inspect "$TMP/img-$1/attestation.cbor" | jq -r '"--register\npcr0=\(.payload.pcrs["0"])"' ;;
-    tpm) ;; # a TPM's image is PCRs 0-9 of its firmware and OS: not pinned here
-    azure) # the CVM's launch measurement, from the HCL report's SNP report (the simulator's image)
-      image_registers sevsnp | sed 's/^measurement=/snp_measurement=/' ;;
+    tpm) # the boot chain: firmware (PCR 0), boot loader and kernel (4), command line (8), initrd (9)
+      tpm2_pcrread sha256:0,4,8,9 | sed -n 's/^ *\([0-9]*\) *: *0x\([0-9A-Fa-f]*\).*/--register\npcr\1=\2/p' | tr A-F a-f ;;
+    azure) # the CVM's launch measurement, from the HCL report's SNP report (the simulator's image),
+      # and its vTPM's boot chain
+      image_registers sevsnp | sed 's/^measurement=/snp_measurement=/'; image_registers tpm ;;
   esac
 }
 # env_for NAME LOG-FILE [MODEL] [flags...]: an environment for the boot log
@@ -66,6 +68,7 @@ verify_att() { # EXIT WHAT LOG
     --state "$VERITEE_STATE" "${COLL[@]}"
 }
 
+POLICY=() # more env create flags for the platform run next
 TPM_STARTED= AZ_STARTED=
 stop_tpm() { [ -n "$TPM_STARTED" ] && "$VT" sim tpm stop --state "$TMP/tpm" >/dev/null 2>&1; TPM_STARTED=; }
 stop_az() { [ -n "$AZ_STARTED" ] && "$VT" sim tpm stop --state "$VERITEE_STATE" >/dev/null 2>&1; AZ_STARTED=; }
@@ -94,6 +97,7 @@ run_platform() { # NAME [PLATFORM]: PLATFORM (default NAME) is the gateway's --p
   "$VT" gateway --config "$cfg" --measure-only --platform "$gp" --simulate >"$TMP/log-$p.json" 2>"$TMP/m-$p.err" &&
     [ "$(jq -r '.events[0].digest' "$TMP/log-$p.json")" = "$MD" ] && ok || bad "$p: measure-only: $(cat "$TMP/m-$p.err")"
   mapfile -t image < <(image_registers "$p")
+  image+=("${POLICY[@]}")
   env_for "gw-$p" "$TMP/log-$p.json" "$MD" "${image[@]}" && ok || bad "$p: env create"
   env_for "wrong-$p" "$TMP/log-$p.json" "$(printf 'c%.0s' $(seq 64))" "${image[@]}" && ok || bad "$p: env create wrong"
 
@@ -220,7 +224,22 @@ if command -v swtpm >/dev/null 2>&1 && command -v tpm2_nvwrite >/dev/null 2>&1; 
     contains '"snp_measurement"' "azure: the SNP report's measurement is a claim"
     contains '"hardware_attested": false' "azure: simulated, so never hardware attested"
 
+    # The environment's SEV-SNP minimum TCB judges the HCL report's REPORTED_TCB (it was Unknown,
+    # so an Azure CVM passed only under --min-tcb any, which judges no TCB at all).
+    snp_min() { printf -- '--sevsnp-min-tcb\n%s:bootloader=%s,tee=%s,snp=%s,microcode=%s\n' milan "$1" "$1" "$1" "$1" \
+      genoa "$1" "$1" "$1" "$1"; printf -- '--sevsnp-min-tcb\nturin:fmc=%s,bootloader=%s,tee=%s,snp=%s,microcode=%s\n' \
+      "$1" "$1" "$1" "$1" "$1"; }
+    mapfile -t POLICY < <(printf -- '--min-tcb\nUpToDate\n'; snp_min 0)
     run_platform azure tpm
+    jq '.environment="high-azure"' "$TMP/g-azure.json" >"$TMP/g-high-azure.json"
+    "$VT" gateway --config "$TMP/g-high-azure.json" --measure-only --platform tpm --simulate >"$TMP/log-high-azure.json" &&
+      ok || bad "azure: measure-only (high TCB)"
+    mapfile -t image < <(image_registers azure; printf -- '--min-tcb\nUpToDate\n'; snp_min 255)
+    env_for "high-azure" "$TMP/log-high-azure.json" "$MD" "${image[@]}" && ok || bad "azure: env create (high TCB)"
+    expect 1 "azure: a REPORTED_TCB below the environment's minimum is refused" -- \
+      timeout 60 "$VT" gateway --config "$TMP/g-high-azure.json" --listen 127.0.0.1:0 --platform tpm --simulate
+    contains "tcb_status OutOfDate is below UpToDate" "azure: the refusal names the TCB status"
+    POLICY=()
     # The same gateway booting on a vTPM whose HCL report names another AK: no passport.
     cp "$TMP/foreign-certs.pem" "$VERITEE_TPM_HW_CERTS"
     nv_put "$TMP/hcl-foreign.bin"

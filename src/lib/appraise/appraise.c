@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,10 +110,19 @@ static void tee_findings(vt_appraisal_sub *s, const vt_result *r)
     }
 }
 
-/* A little-endian integer claim of 1..8 bytes. */
-static bool claim_le(uint64_t *out, const vt_claims *c, const char *name)
+/* A claim of the platform whose rules apply: prefix "cpu." in composite evidence, else "". */
+static const vt_claim *pclaim(const vt_claims *c, const char *prefix, const char *name)
 {
-    const vt_claim *cl = vt_claims_get(c, name);
+    char full[VT_CLAIM_NAME_MAX + 8];
+
+    snprintf(full, sizeof(full), "%s%s", prefix, name);
+    return vt_claims_get(c, full);
+}
+
+/* A little-endian integer claim of 1..8 bytes. */
+static bool claim_le(uint64_t *out, const vt_claims *c, const char *prefix, const char *name)
+{
+    const vt_claim *cl = pclaim(c, prefix, name);
 
     *out = 0;
     if (cl == NULL || cl->len == 0 || cl->len > 8)
@@ -210,51 +220,86 @@ static void tee_registers(vt_appraisal_sub *s, const vt_claims *c, const vt_mlog
 }
 
 /* The registers that identify a platform's TEE image; rtmr0 (firmware configuration, which
- * varies with the VM's shape) and rtmr3 (the measurement log) are not among them. */
+ * varies with the VM's shape) and rtmr3 (the measurement log) are not among them.  A TPM's
+ * boot chain: firmware (PCR 0), boot loader and kernel images (4), the boot loader's commands
+ * and kernel command line (8) and the files it loads, the initrd (9); without them the OS,
+ * which extends the application PCR, could be anything and the log anything it says. */
 static const char *const *image_registers(vt_tee_kind k, size_t *n)
 {
     static const char *const tdx[] = { "mrtd", "rtmr1", "rtmr2" };
     static const char *const snp[] = { "measurement" };
     static const char *const nitro[] = { "pcr0" };
+    static const char *const tpm[] = { "pcr0", "pcr4", "pcr8", "pcr9" };
 
     switch (k) {
     case VT_TEE_TDX: *n = 3; return tdx;
     case VT_TEE_SEVSNP: *n = 1; return snp;
     case VT_TEE_NITRO: *n = 1; return nitro;
+    case VT_TEE_TPM: *n = 4; return tpm;
     default: *n = 0; return NULL;
     }
 }
 
 /* Without a reference value for the TEE image, any image passes: at most warning. */
-static void tee_image(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+static void tee_image(vt_appraisal_sub *s, vt_tee_kind k, const char *prefix, const vt_env *env)
 {
     size_t n = 0, used = 0;
-    const char *const *names = image_registers(c->platform, &n);
-    char missing[64] = "";
+    const char *const *names = image_registers(k, &n);
+    char missing[80] = "", full[VT_CLAIM_NAME_MAX + 8];
 
     for (size_t i = 0; i < n; i++) {
         bool pinned = false;
+        snprintf(full, sizeof(full), "%s%s", prefix, names[i]);
         for (size_t j = 0; j < env->register_count && j < VT_ENV_MAX_VALUES; j++)
-            if (strcmp(env->registers[j].name, names[i]) == 0)
+            if (strcmp(env->registers[j].name, full) == 0)
                 pinned = true;
-        if (!pinned && used + strlen(names[i]) + 2 < sizeof(missing))
-            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "", names[i]);
+        if (!pinned && used + strlen(full) + 2 < sizeof(missing))
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "", full);
     }
     if (used == 0)
         return;
     tv_set(s, VT_AR4SI_EXECUTABLES, TV_UNRECOGNIZED_RT);
     reason(s, "tee: environment %s has no reference value for %s (any %s image is accepted)", env->id, missing,
-           vt_tee_name(c->platform));
+           vt_tee_name(k));
+}
+
+/*
+ * The platform whose rules (TD_ATTRIBUTES, SEV-SNP policy, image registers) apply and the
+ * prefix of its claims: the evidence's own, or for composite evidence its CPU's, named by the
+ * cpu_platform claim, with claims "cpu.<name>".  False when a composite names no CPU platform.
+ */
+static bool rules_platform(vt_tee_kind *kind, const char **prefix, const vt_claims *c)
+{
+    const vt_claim *cl;
+    char name[16];
+
+    *kind = c->platform;
+    *prefix = "";
+    if (c->platform != VT_TEE_COMPOSITE)
+        return true;
+    *kind = VT_TEE_NONE;
+    cl = vt_claims_get(c, "cpu_platform");
+    if (cl == NULL || cl->len == 0 || cl->len >= sizeof(name))
+        return false;
+    memcpy(name, cl->value, cl->len);
+    name[cl->len] = '\0';
+    if (strlen(name) != cl->len || vt_tee_parse(kind, name, NULL) != VT_OK || *kind == VT_TEE_NONE ||
+        *kind == VT_TEE_COMPOSITE || *kind == VT_TEE_NVGPU) {
+        *kind = VT_TEE_NONE;
+        return false;
+    }
+    *prefix = "cpu.";
+    return true;
 }
 
 #define SNP_POLICY_SMT (1ull << 16)
 #define SNP_POLICY_MIGRATE_MA (1ull << 18)
 
-static void tee_snp_policy(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+static void tee_snp_policy(vt_appraisal_sub *s, const vt_claims *c, const char *prefix, const vt_env *env)
 {
     uint64_t pol, vmpl;
 
-    if (!claim_le(&pol, c, "policy") || !claim_le(&vmpl, c, "vmpl")) {
+    if (!claim_le(&pol, c, prefix, "policy") || !claim_le(&vmpl, c, prefix, "vmpl")) {
         tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
         reason(s, "tee: sevsnp evidence has no policy or vmpl claim");
         return;
@@ -276,7 +321,7 @@ static void tee_snp_policy(vt_appraisal_sub *s, const vt_claims *c, const vt_env
     }
 }
 
-static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const vt_env *env)
+static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const char *prefix, const vt_env *env)
 {
     static const struct {
         int bit;
@@ -289,7 +334,7 @@ static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const vt
 
     if (env->allow_debug)
         mask &= ~UINT64_C(1); /* the debug rule above decides */
-    if (!claim_le(&attr, c, "td_attributes")) {
+    if (!claim_le(&attr, c, prefix, "td_attributes")) {
         tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
         reason(s, "tee: tdx evidence has no td_attributes claim");
         return;
@@ -311,14 +356,20 @@ static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result 
                          const vt_env *env, vt_time evidence_time, vt_time now)
 {
     const vt_claims *c = &r->claims;
-    vt_tee_kind k = c->platform;
+    vt_tee_kind k = c->platform, rk;
+    const char *prefix;
+    bool named = rules_platform(&rk, &prefix, c);
 
     tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_OK);
     if (c->hardware_attested)
         tv_set(s, VT_AR4SI_HARDWARE, TV_OK);
-    if (c->hardware_attested && (k == VT_TEE_TDX || k == VT_TEE_SEVSNP))
+    if (c->hardware_attested && (rk == VT_TEE_TDX || rk == VT_TEE_SEVSNP))
         tv_set(s, VT_AR4SI_RUNTIME_OPAQUE, TV_OK); /* memory encrypted against the host */
     tee_findings(s, r);
+    if (!named) {
+        tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
+        reason(s, "tee: the composite CPU platform (claim cpu_platform) is missing or not a CPU TEE");
+    }
     if (env->platforms != 0 && (k <= VT_TEE_NONE || k > 31 || !(env->platforms & (1u << k)))) {
         tv_set(s, VT_AR4SI_HARDWARE, TV_UNRECOGNIZED);
         reason(s, "tee: platform %s is not allowed by environment %s", vt_tee_name(k), env->id);
@@ -334,13 +385,13 @@ static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result 
     } else {
         tv_set(s, VT_AR4SI_CONFIGURATION, TV_OK);
     }
-    if (k == VT_TEE_SEVSNP)
-        tee_snp_policy(s, c, env);
-    if (k == VT_TEE_TDX)
-        tee_tdx_attributes(s, c, env);
+    if (rk == VT_TEE_SEVSNP)
+        tee_snp_policy(s, c, prefix, env);
+    if (rk == VT_TEE_TDX)
+        tee_tdx_attributes(s, c, prefix, env);
     tee_tcb(s, c, env, tcb_out);
     tee_registers(s, c, log, env);
-    tee_image(s, c, env);
+    tee_image(s, rk, prefix, env);
     if (evidence_time > now + SKEW) {
         tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
         reason(s, "tee: evidence time is %lld s in the future", (long long)(evidence_time - now));
@@ -348,6 +399,16 @@ static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result 
         tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
         reason(s, "tee: evidence is %lld s old, environment %s accepts at most %lld s",
                (long long)(now - evidence_time), env->id, (long long)env->max_evidence_age);
+    }
+    /* A passport never outlives what the evidence was verified with (vt_appraisal.expires). */
+    if (c->not_after != 0 && c->not_after <= now) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: the evidence's certificate and collateral validity ended %lld s ago",
+               (long long)(now - c->not_after));
+    } else if (c->not_before > now + SKEW) {
+        tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
+        reason(s, "tee: the evidence's certificate and collateral validity begins in %lld s",
+               (long long)(c->not_before - now));
     }
     sub_status(s);
 }
@@ -443,11 +504,16 @@ vt_status vt_appraise(vt_appraisal *out, const vt_result *result, const vt_mlog 
     out->status = VT_EAR_CONTRAINDICATED;
     if (result == NULL || env == NULL)
         return vt_err_set(err, VT_E_ARG, "appraise: missing result or environment");
-    if (now <= 0 || env->max_evidence_age <= 0)
-        return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age are required");
+    if (now <= 0 || env->max_evidence_age <= 0 || env->passport_lifetime <= 0 ||
+        now > INT64_MAX - SKEW - env->passport_lifetime || evidence_time < 0)
+        return vt_err_set(err, VT_E_ARG, "appraise: a time and an environment with max_evidence_age and "
+                                         "passport_lifetime are required");
     appraise_tee(&out->sub[VT_SUBMOD_TEE], out->tcb_status, result, log, env, evidence_time, now);
     for (int s = VT_SUBMOD_MODEL; s < VT_SUBMOD_COUNT; s++)
         appraise_component(&out->sub[s], (vt_submod)s, log, env);
+    out->expires = now + env->passport_lifetime;
+    if (result->claims.not_after != 0 && result->claims.not_after < out->expires)
+        out->expires = result->claims.not_after;
     out->status = VT_EAR_AFFIRMING;
     for (int s = 0; s < VT_SUBMOD_COUNT; s++)
         if (out->sub[s].status > out->status)

@@ -61,10 +61,10 @@ static bool claim_name_ok(const char *s)
 {
     size_t n = strlen(s);
 
-    if (n == 0 || n >= VT_CLAIM_NAME_MAX)
+    if (n == 0 || n >= VT_CLAIM_NAME_MAX || s[0] == '.' || s[n - 1] == '.')
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.'))
             return false;
     return true;
 }
@@ -127,7 +127,7 @@ static vt_status parse_registers(vt_env *env, const json_t *v, vt_err *err)
     json_object_foreach((json_t *)v, name, val) {
         vt_env_register *r = &env->registers[env->register_count];
         if (!claim_name_ok(name))
-            return vt_err_set(err, VT_E_FORMAT, "env: registers: \"%.32s\" is not a claim name ([a-z0-9_], < %d)",
+            return vt_err_set(err, VT_E_FORMAT, "env: registers: \"%.32s\" is not a claim name ([a-z0-9_.], < %d)",
                               name, VT_CLAIM_NAME_MAX);
         snprintf(field, sizeof(field), "registers.%s", name);
         rc = hex_field(r->value, &r->len, VT_CLAIM_VALUE_MAX, val, field, err);

@@ -37,6 +37,27 @@ vt_status vt_passport_new_id(char out[48], vt_err *err)
     return VT_OK;
 }
 
+void vt_passport_measurement_set(vt_passport_claims *c, const vt_claims *cl)
+{
+    static const char *const names[] = { "mrtd", "measurement", "pcr0", "mr" };
+    static const char *const prefixes[] = { "", "cpu." };
+    const vt_claim *m = NULL;
+    char full[VT_CLAIM_NAME_MAX + 8];
+
+    c->measurement_name[0] = '\0';
+    c->measurement_len = 0;
+    for (size_t p = 0; p < 2 && m == NULL; p++)
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && m == NULL; i++) {
+            snprintf(full, sizeof(full), "%s%s", prefixes[p], names[i]);
+            m = vt_claims_get(cl, full);
+        }
+    if (m == NULL || m->len > sizeof(c->measurement))
+        return;
+    snprintf(c->measurement_name, sizeof(c->measurement_name), "%s", m->name);
+    memcpy(c->measurement, m->value, m->len);
+    c->measurement_len = m->len;
+}
+
 static bool id_ok(const char *id)
 {
     if (strncmp(id, "pass-", 5) != 0 || strlen(id) != 37)

@@ -518,6 +518,7 @@ static void add_claims(vt_result *res, const composite *c, const vt_result *cpu,
     else if (vt_digest(VT_MD_SHA256, c->pub, c->pub_len, h, NULL) == VT_OK)
         vt__claims_add(cl, "public_key_sha256", h, sizeof(h));
     vt__claims_add(cl, "binding", binding, VT_REPORT_DATA_LEN);
+    vt__claims_add_text(cl, "cpu_platform", vt_tee_name(c->cpu.platform)); /* whose rules the cpu.* claims take */
     for (size_t i = 0; i < c->dev_count; i++) {
         snprintf(name, sizeof(name), "dev%zu.sha384", i);
         vt__claims_add(cl, name, c->dev[i].sha384, VT_COMPOSITE_DIGEST_LEN);

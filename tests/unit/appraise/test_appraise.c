@@ -379,6 +379,133 @@ static void test_appraise_appraise__snp_min_tcb(void **state)
     assert_string_equal(a.tcb_status, "Unknown");
 }
 
+/* Composite evidence (a CPU report bound to device reports) whose CPU is a hardware TD: its claims are
+ * the CPU's under "cpu.", the CPU platform in cpu_platform, the TD image pinned under those names. */
+static void as_composite(struct fx *f, const char *cpu)
+{
+    static const uint8_t reg[48] = { 0x11 };
+
+    f->res.claims.platform = VT_TEE_COMPOSITE;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    f->env.register_count = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "UpToDate");
+    set_claim(f, "cpu_platform", (const uint8_t *)cpu, strlen(cpu));
+    if (strcmp(cpu, "tdx") == 0) {
+        set_le(f, "cpu.td_attributes", 0x10000000, 8);
+        set_claim(f, "cpu.mrtd", reg, 48);
+        set_claim(f, "cpu.rtmr1", reg, 48);
+        set_claim(f, "cpu.rtmr2", reg, 48);
+        pin(f, "cpu.mrtd");
+        pin(f, "cpu.rtmr1");
+        pin(f, "cpu.rtmr2");
+    } else {
+        set_le(f, "cpu.policy", 0x30000, 8);
+        set_le(f, "cpu.vmpl", 0, 4);
+        set_claim(f, "cpu.measurement", reg, 48);
+        pin(f, "cpu.measurement");
+    }
+}
+
+/* Finding: composite evidence skipped every CPU-platform rule: a TD with SEPT_VE_DISABLE clear, an SNP
+ * guest at VMPL 3 or with a migration agent, and an unpinned CPU image were all affirming. */
+static void test_appraise_appraise__composite_cpu_rules(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+    char json[256];
+    vt_env env;
+    vt_err err = { 0 };
+
+    as_composite(f, "tdx");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+
+    set_le(f, "cpu.td_attributes", 0, 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "SEPT_VE_DISABLE clear"));
+    set_le(f, "cpu.td_attributes", 0x10000000, 8);
+
+    f->env.register_count = 1;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for cpu.rtmr1, cpu.rtmr2"));
+
+    /* Without the CPU's platform nothing can be judged. */
+    as_composite(f, "tdx");
+    set_claim(f, "cpu_platform", (const uint8_t *)"nvgpu", 5);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "composite CPU platform"));
+    snprintf(((vt_claim *)vt_claims_get(&f->res.claims, "cpu_platform"))->name, VT_CLAIM_NAME_MAX, "%s", "other");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "composite CPU platform"));
+
+    f->res.claims.field_count = 0;
+    as_composite(f, "sevsnp");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    set_le(f, "cpu.vmpl", 3, 4);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "VMPL 3"));
+    set_le(f, "cpu.vmpl", 0, 4);
+    set_le(f, "cpu.policy", 0x30000 | (1ull << 18), 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "migration agent"));
+    f->res.claims.field_count = 0;
+    as_composite(f, "sevsnp");
+    f->res.claims.field_count--; /* no cpu.measurement */
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    f->env.register_count = 0;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+
+    /* An environment pins a composite's CPU image under the claims' names. */
+    snprintf(json, sizeof(json), "{\"id\":\"c\",\"registers\":{\"cpu.mrtd\":\"11\"}}");
+    assert_int_equal(vt_env_parse(&env, json, strlen(json), NULL, &err), VT_OK);
+    assert_string_equal(env.registers[0].name, "cpu.mrtd");
+    snprintf(json, sizeof(json), "{\"id\":\"c\",\"registers\":{\".mrtd\":\"11\"}}");
+    assert_int_equal(vt_env_parse(&env, json, strlen(json), NULL, NULL), VT_E_FORMAT);
+}
+
+/* Finding: a TPM's boot chain needed no reference value: with none pinned, any OS on a genuine TPM
+ * (which can extend the application PCR with any log it likes) was affirming. */
+static void test_appraise_appraise__tpm_image(void **state)
+{
+    struct fx *f = *state;
+    static const uint8_t v[32] = { 0x44 };
+    vt_appraisal a;
+
+    f->res.claims.platform = VT_TEE_TPM;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "NotApplicable");
+    set_claim(f, "pcr0", v, 32);
+    set_claim(f, "pcr4", v, 32);
+    set_claim(f, "pcr8", v, 32);
+    set_claim(f, "pcr9", v, 32);
+    set_claim(f, "pcr23", v, 32);
+    pin(f, "pcr23"); /* the application PCR is the log's, not the image */
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_EXECUTABLES], 33);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for pcr0, pcr4, pcr8, pcr9"));
+    pin(f, "pcr0");
+    pin(f, "pcr4");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for pcr8, pcr9 (any tpm image"));
+    pin(f, "pcr8");
+    pin(f, "pcr9");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+}
+
 /* Nitro has no TCB: NotApplicable passes the TCB rule (nothing to compare), anything else does not. */
 static void test_appraise_appraise__nitro_not_applicable(void **state)
 {
@@ -479,6 +606,42 @@ static void test_appraise_appraise__evidence_age(void **state)
     a = ap_run(f, f->log, f->now + 3600);
     assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
     assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "future"));
+}
+
+/* Finding: a passport lived iat + passport_lifetime even when a certificate or collateral item the
+ * evidence was verified with (a PCK certificate, TDX TCB info, a VCEK) stopped being valid sooner. */
+static void test_appraise_appraise__expiry_within_evidence_validity(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(f->res.claims.not_after, 0); /* mock: no certificate window */
+    assert_true(a.expires == f->now + f->env.passport_lifetime);
+
+    f->res.claims.not_before = f->now - 86400;
+    f->res.claims.not_after = f->now + 600;
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(a.status, VT_EAR_AFFIRMING);
+    assert_true(a.expires == f->now + 600);
+    f->res.claims.not_after = f->now + f->env.passport_lifetime + 1;
+    a = ap_run(f, f->log, f->now);
+    assert_true(a.expires == f->now + f->env.passport_lifetime);
+
+    /* A window already over (or not yet begun) leaves nothing to issue. */
+    f->res.claims.not_after = f->now;
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "validity ended"));
+    f->res.claims.not_after = f->now + 600;
+    f->res.claims.not_before = f->now + 3600;
+    a = ap_run(f, f->log, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "validity begins"));
+
+    /* Times whose sums would overflow are refused, not wrapped. */
+    assert_int_equal(vt_appraise(&a, &f->res, f->log, &f->env, 0, INT64_MAX, NULL), VT_E_ARG);
+    assert_int_equal(vt_appraise(&a, &f->res, f->log, &f->env, INT64_MIN, f->now, NULL), VT_E_ARG);
 }
 
 static void test_appraise_appraise__rejected_evidence(void **state)
@@ -691,9 +854,12 @@ int main(void)
         T(test_appraise_appraise__snp_policy),
         T(test_appraise_appraise__snp_min_tcb),
         T(test_appraise_appraise__nitro_not_applicable),
+        T(test_appraise_appraise__tpm_image),
+        T(test_appraise_appraise__composite_cpu_rules),
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
         T(test_appraise_appraise__rejected_evidence),
+        T(test_appraise_appraise__expiry_within_evidence_validity),
         T(test_appraise_appraise__every_event_recorded),
         T(test_appraise_appraise__too_many_events_fail_closed),
         T(test_appraise_rp__event_added_after_the_passport),

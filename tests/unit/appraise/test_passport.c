@@ -343,6 +343,52 @@ static void test_appraise_passport__measured_bound(void **state)
     free(tok);
 }
 
+static void add_claim(vt_claims *c, const char *name, uint8_t v, size_t len)
+{
+    vt_claim *cl = &c->fields[c->field_count++];
+
+    snprintf(cl->name, sizeof(cl->name), "%s", name);
+    memset(cl->value, v, len);
+    cl->len = len;
+}
+
+/* Finding: the primary measurement fell back to the evidence's first claim: a composite's passport
+ * (and a TPM's without PCR 0 quoted) named its nonce ("nonce", "extra_data") as the launch
+ * measurement and its mrenclave, and a relying party's fresh evidence never matched it. */
+static void test_appraise_passport__primary_measurement(void **state)
+{
+    struct pfx *p = *state;
+    vt_passport_claims c;
+    vt_claims *cl = calloc(1, sizeof(*cl));
+
+    assert_non_null(cl);
+    memset(&c, 0, sizeof(c));
+    vt_passport_measurement_set(&c, &p->f->res.claims);
+    assert_string_equal(c.measurement_name, "mr");
+
+    cl->platform = VT_TEE_COMPOSITE;
+    add_claim(cl, "nonce", 0x01, 32);
+    add_claim(cl, "binding", 0x02, 64);
+    add_claim(cl, "cpu.rtmr0", 0x03, 48);
+    add_claim(cl, "cpu.mrtd", 0x04, 48);
+    vt_passport_measurement_set(&c, cl);
+    assert_string_equal(c.measurement_name, "cpu.mrtd");
+    assert_int_equal(c.measurement_len, 48);
+    assert_int_equal(c.measurement[0], 0x04);
+
+    memset(cl, 0, sizeof(*cl));
+    cl->platform = VT_TEE_TPM;
+    add_claim(cl, "extra_data", 0x05, 32);
+    add_claim(cl, "pcr23", 0x06, 32);
+    vt_passport_measurement_set(&c, cl);
+    assert_string_equal(c.measurement_name, "");
+    assert_int_equal(c.measurement_len, 0);
+    add_claim(cl, "pcr0", 0x07, 32);
+    vt_passport_measurement_set(&c, cl);
+    assert_string_equal(c.measurement_name, "pcr0");
+    free(cl);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -357,6 +403,7 @@ int main(void)
         T(test_appraise_passport__tampered_payload),
         T(test_appraise_passport__issue_refuses_bad_claims),
         T(test_appraise_passport__measured_bound),
+        T(test_appraise_passport__primary_measurement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,6 +178,10 @@ static void test_tee_composite__accepted(void **state)
     assert_non_null(vt_claims_get(&res.claims, "binding"));
     assert_non_null(vt_claims_get(&res.claims, "dev1.sha384"));
     assert_non_null(vt_claims_get(&res.claims, "cpu.mrtd"));
+    assert_non_null(vt_claims_get(&res.claims, "cpu.td_attributes"));
+    assert_non_null(vt_claims_get(&res.claims, "cpu_platform")); /* the appraisal's rules for the cpu.* claims */
+    assert_int_equal(vt_claims_get(&res.claims, "cpu_platform")->len, 3);
+    assert_memory_equal(vt_claims_get(&res.claims, "cpu_platform")->value, "tdx", 3);
     assert_memory_equal(vt_claims_get(&res.claims, "nonce")->value, f->nonce, 32);
     assert_int_equal(vt_evidence_inspect(&js, VT_TEE_NONE, f->container.data, f->container.len, &err), VT_OK);
     assert_non_null(strstr(js, "\"sha384_matches_evidence\": true"));
