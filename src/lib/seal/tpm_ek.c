@@ -9,76 +9,6 @@
 
 #include "seal/tpm_ek.h"
 
-#define NV_CHUNK_DEFAULT 512u /* below every TPM's MAX_NV_BUFFER_SIZE */
-
-/* The most one TPM2_NV_Read returns (TPM2_PT_NV_BUFFER_MAX), within what ESYS carries. */
-static UINT16 nv_chunk(vt__tpm_conn *c)
-{
-    TPMS_CAPABILITY_DATA *cap = NULL;
-    UINT32 v = NV_CHUNK_DEFAULT;
-    TSS2_RC r;
-
-    r = Esys_GetCapability(c->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_TPM_PROPERTIES,
-                           TPM2_PT_NV_BUFFER_MAX, 1, NULL, &cap);
-    if (r == TSS2_RC_SUCCESS && cap->data.tpmProperties.count == 1 &&
-        cap->data.tpmProperties.tpmProperty[0].property == TPM2_PT_NV_BUFFER_MAX)
-        v = cap->data.tpmProperties.tpmProperty[0].value;
-    Esys_Free(cap);
-    if (v < 64 || v > TPM2_MAX_NV_BUFFER_SIZE)
-        v = v < 64 ? NV_CHUNK_DEFAULT : TPM2_MAX_NV_BUFFER_SIZE;
-    return (UINT16)v;
-}
-
-/* The whole of NV index `index` (1..VT__TPM_EK_NV_MAX bytes), appended to out; read with
- * the index's own (empty) auth when it allows, else the owner's. */
-static vt_status nv_read(vt__tpm_conn *c, TPM2_HANDLE index, vt_buf *out, vt_err *err)
-{
-    vt_status rc = VT_E_INTERNAL;
-    ESYS_TR nv = ESYS_TR_NONE, auth;
-    TPM2B_NV_PUBLIC *pub = NULL;
-    size_t size, off = 0;
-    UINT16 chunk = nv_chunk(c);
-    TSS2_RC r;
-
-    r = Esys_TR_FromTPMPublic(c->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv);
-    if (r == TSS2_RC_SUCCESS)
-        r = Esys_NV_ReadPublic(c->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
-    if (r != TSS2_RC_SUCCESS) {
-        rc = vt_err_set(err, VT_E_IO, "seal: TPM NV index 0x%08x: %s", index, vt__tpm_rc(r));
-        goto out;
-    }
-    size = pub->nvPublic.dataSize;
-    auth = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? nv : ESYS_TR_RH_OWNER;
-    if (size == 0 || size > VT__TPM_EK_NV_MAX) {
-        rc = vt_err_set(err, VT_E_LIMIT, "seal: TPM NV index 0x%08x holds %zu bytes (1..%d expected)", index, size,
-                        VT__TPM_EK_NV_MAX);
-        goto out;
-    }
-    while (off < size) {
-        TPM2B_MAX_NV_BUFFER *data = NULL;
-        UINT16 n = (UINT16)(size - off < chunk ? size - off : chunk);
-
-        r = Esys_NV_Read(c->esys, auth, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n, (UINT16)off, &data);
-        if (r != TSS2_RC_SUCCESS || data->size != n) {
-            Esys_Free(data);
-            rc = vt_err_set(err, VT_E_IO, "seal: reading TPM NV index 0x%08x at %zu: %s", index, off,
-                            r != TSS2_RC_SUCCESS ? vt__tpm_rc(r) : "short read");
-            goto out;
-        }
-        rc = vt_buf_append(out, data->buffer, n, err);
-        Esys_Free(data);
-        if (rc != VT_OK)
-            goto out;
-        off += n;
-    }
-    rc = VT_OK;
-out:
-    Esys_Free(pub);
-    if (nv != ESYS_TR_NONE)
-        Esys_TR_Close(c->esys, &nv);
-    return rc;
-}
-
 /* The certificates of the EK chain indices (0x01c00100..0x01c001ff, at most
  * VT__TPM_EK_CHAIN_INDICES of them), appended to inter. */
 static vt_status chain_read(vt__tpm_conn *c, vt__tpm_ek_certs *inter, vt_err *err)
@@ -99,7 +29,7 @@ static vt_status chain_read(vt__tpm_conn *c, vt__tpm_ek_certs *inter, vt_err *er
         if (h < VT__TPM_EK_NV_CHAIN || h >= VT__TPM_EK_NV_CHAIN_END)
             break;
         vt_buf_init(&b);
-        rc = nv_read(c, h, &b, &e);
+        rc = vt__tpm_nv_read(c, h, &b, VT__TPM_EK_NV_MAX, &e);
         if (rc == VT_OK)
             rc = vt__tpm_ek_der_split(inter, b.data, b.len, &e);
         vt_buf_free(&b);
@@ -131,7 +61,7 @@ static vt_status cert_read(vt__tpm_conn *c, vt__tpm_ek_certs *leaf, vt__tpm_ek_k
                           "P-256, 0x%08x ECC P-384, 0x%08x RSA 2048)",
                           VT__TPM_EK_NV_ECC256, VT__TPM_EK_NV_ECC384, VT__TPM_EK_NV_RSA2048);
     vt_buf_init(&b);
-    rc = nv_read(c, index, &b, &e);
+    rc = vt__tpm_nv_read(c, index, &b, VT__TPM_EK_NV_MAX, &e);
     if (rc == VT_OK)
         rc = vt__tpm_ek_der_split(leaf, b.data, b.len, &e);
     vt_buf_free(&b);

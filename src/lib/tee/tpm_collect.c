@@ -291,9 +291,13 @@ out:
 
 /* ---- Azure: the HCL report ---- */
 
-static vt_status nv_read_all(vt__tpm_conn *c, TPM2_HANDLE index, vt_buf *out, size_t max, vt_err *err)
+/* Every byte of NV index `index` (1..max bytes), appended to out.  Read with the index's own
+ * (empty) auth when its attributes allow that, else with the owner's (Azure's HCL index is
+ * owner-readable; EK certificate indices are usually both), the other tried if the first is
+ * refused. */
+vt_status vt__tpm_nv_read(vt__tpm_conn *c, TPM2_HANDLE index, vt_buf *out, size_t max, vt_err *err)
 {
-    ESYS_TR nv = ESYS_TR_NONE;
+    ESYS_TR nv = ESYS_TR_NONE, first, second;
     TPM2B_NV_PUBLIC *pub = NULL;
     vt_status rc = VT_E_INTERNAL;
     size_t size, off = 0;
@@ -311,14 +315,18 @@ static vt_status nv_read_all(vt__tpm_conn *c, TPM2_HANDLE index, vt_buf *out, si
         rc = vt_err_set(err, VT_E_LIMIT, "tpm: NV index 0x%08x holds %zu bytes (1..%zu expected)", index, size, max);
         goto out;
     }
+    first = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? nv : ESYS_TR_RH_OWNER;
+    second = first == nv ? ESYS_TR_RH_OWNER : nv;
     while (off < size) {
         TPM2B_MAX_NV_BUFFER *data = NULL;
         UINT16 n = (UINT16)(size - off < NV_CHUNK ? size - off : NV_CHUNK);
-        /* Azure's index is owner-readable; others may be read with their own auth. */
-        r = Esys_NV_Read(c->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n, (UINT16)off,
-                         &data);
-        if (r != TSS2_RC_SUCCESS)
-            r = Esys_NV_Read(c->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n, (UINT16)off, &data);
+        r = Esys_NV_Read(c->esys, first, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n, (UINT16)off, &data);
+        if (r != TSS2_RC_SUCCESS && off == 0) {
+            ESYS_TR t = first;
+            first = second; /* this auth for the rest of the index */
+            second = t;
+            r = Esys_NV_Read(c->esys, first, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n, (UINT16)off, &data);
+        }
         if (r != TSS2_RC_SUCCESS || data->size != n) {
             Esys_Free(data);
             rc = vt_err_set(err, VT_E_IO, "tpm: reading NV index 0x%08x at %zu: %s", index, off,
@@ -395,7 +403,7 @@ static vt_status hcl_report(vt__tpm_conn *c, const uint8_t rd[VT_REPORT_DATA_LEN
             return vt_err_set(err, VT_E_IO, "tpm: writing the HCL user-data (NV 0x%08x): %s",
                               VT_TPM_HCL_USERDATA_NV_INDEX, vt__tpm_rc(r));
     }
-    return nv_read_all(c, VT_TPM_HCL_NV_INDEX, out, HCL_MAX, err);
+    return vt__tpm_nv_read(c, VT_TPM_HCL_NV_INDEX, out, HCL_MAX, err);
 }
 
 /* ---- collection ---- */

@@ -37,6 +37,9 @@ VT_NODISCARD vt_status vt__tpm_pcrs_read(vt__tpm_conn *c, TPMI_ALG_HASH alg, uin
 VT_NODISCARD vt_status vt__tpm_ak_key(vt__tpm_conn *c, const vt_collect_opts *co, vt_pkey **out, vt_err *err);
 /* (Re)defines NV index `index` as an owner-read, owner-write index of len
  * bytes and writes p into it (a simulated vTPM's HCL report). */
+/* Every byte of NV index `index` (1..max bytes, else VT_E_LIMIT), appended to out; read with the
+ * index's own empty auth or the owner's (the other tried when the first is refused). */
+VT_NODISCARD vt_status vt__tpm_nv_read(vt__tpm_conn *c, TPM2_HANDLE index, vt_buf *out, size_t max, vt_err *err);
 VT_NODISCARD vt_status vt__tpm_nv_store(vt__tpm_conn *c, TPM2_HANDLE index, const uint8_t *p, size_t len,
                                         vt_err *err);
 
