@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "free_check.h"
 #include "vt_test.h"
 
 #include "gateway/inner.h"
@@ -26,46 +27,6 @@
 
 #define MARK "zebra-prompt-4471"
 
-static size_t unwiped; /* blocks freed with MARK in them */
-
-static void check_block(void *p)
-{
-    size_t n = p != NULL ? malloc_usable_size(p) : 0;
-
-    if (n >= sizeof(MARK) - 1 && memmem(p, n, MARK, sizeof(MARK) - 1) != NULL)
-        unwiped++;
-}
-
-void __real_free(void *p);
-void __wrap_free(void *p);
-void __wrap_free(void *p)
-{
-    check_block(p);
-    __real_free(p);
-}
-
-static void ev_free(void *p)
-{
-    check_block(p);
-    __real_free(p);
-}
-
-/* realloc as malloc, copy, checked free: the old block is freed as any other. */
-static void *ev_realloc(void *p, size_t n)
-{
-    void *q;
-    size_t old;
-
-    if (p == NULL)
-        return malloc(n);
-    q = malloc(n);
-    if (q == NULL)
-        return NULL;
-    old = malloc_usable_size(p);
-    memcpy(q, p, old < n ? old : n);
-    ev_free(p);
-    return q;
-}
 
 /* A buffer of many blocks holding the prompt several times: added (several chains), prepended,
  * and by reference to the test's own bytes. */
@@ -105,7 +66,7 @@ static void test_gateway_inner__wipe_evbuffer_in_place(void **state)
     int n;
 
     (void)state;
-    unwiped = 0;
+    vt_test_freed_reset();
     b = prompt_buffer(own, sizeof(own));
     len = evbuffer_get_length(b);
     assert_true(evbuffer_peek(b, -1, NULL, NULL, 0) > 2); /* several blocks */
@@ -117,7 +78,7 @@ static void test_gateway_inner__wipe_evbuffer_in_place(void **state)
         assert_true(all_zero(v[i].iov_base, v[i].iov_len));
     assert_true(all_zero(own, sizeof(own)));
     evbuffer_free(b);
-    assert_int_equal(unwiped, 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
     vt__http_evwipe(NULL);
 }
 
@@ -131,7 +92,7 @@ static void test_gateway_inner__take_wiped(void **state)
     size_t len;
 
     (void)state;
-    unwiped = 0;
+    vt_test_freed_reset();
     b = prompt_buffer(own, sizeof(own));
     len = evbuffer_get_length(b);
     want = malloc(len);
@@ -145,7 +106,7 @@ static void test_gateway_inner__take_wiped(void **state)
     vt_wipe(want, len);
     free(want);
     vt_buf_free(&out);
-    assert_int_equal(unwiped, 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
 }
 
 /* The copy added by reference is the gateway's, and is wiped when libevent lets go of it. */
@@ -155,14 +116,14 @@ static void test_gateway_inner__add_wiped_freed_unsent(void **state)
     char body[200];
 
     (void)state;
-    unwiped = 0;
+    vt_test_freed_reset();
     memset(body, 'p', sizeof(body));
     memcpy(body + 50, MARK, sizeof(MARK) - 1);
     assert_true(vt_gw_inner_add_wiped(b, body, sizeof(body)));
     assert_true(vt_gw_inner_add_wiped(b, body, 0));
     assert_int_equal(evbuffer_get_length(b), sizeof(body));
     evbuffer_free(b);
-    assert_int_equal(unwiped, 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
 }
 
 struct done {
@@ -203,7 +164,7 @@ static void test_gateway_inner__request_body_never_in_a_freed_block(void **state
     int ls, cs = -1;
 
     (void)state;
-    unwiped = 0;
+    vt_test_freed_reset();
     assert_non_null(base);
     ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(ls >= 0);
@@ -251,7 +212,7 @@ static void test_gateway_inner__request_body_never_in_a_freed_block(void **state
     close(ls);
     vt_wipe(got, sizeof(got));
     vt_wipe(body, sizeof(body));
-    assert_int_equal(unwiped, 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
 }
 
 int main(void)
@@ -263,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_gateway_inner__request_body_never_in_a_freed_block),
     };
 
-    event_set_mem_functions(malloc, ev_realloc, ev_free); /* before any libevent allocation */
+    vt_test_free_marks(MARK, NULL);
+    vt_test_free_check_libevent(); /* before any libevent allocation */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * a free that looks for a marker in every block it frees (event_set_mem_functions, before any
  * libevent call), and this program's own frees through the same check (-Wl,--wrap=free).  The
  * body arrives in several pieces, so libevent holds it in several blocks. */
+#include "free_check.h"
 #include "vt_test.h"
 
 #include <arpa/inet.h>
@@ -20,47 +21,7 @@
 
 #define MARK "zebra-secret-8812"
 
-static atomic_size_t unwiped; /* blocks freed with MARK in them */
-static atomic_int seen;       /* bodies the handler got whole, MARK in them */
-
-static void check_block(void *p)
-{
-    size_t n = p != NULL ? malloc_usable_size(p) : 0;
-
-    if (n >= sizeof(MARK) - 1 && memmem(p, n, MARK, sizeof(MARK) - 1) != NULL)
-        atomic_fetch_add(&unwiped, 1);
-}
-
-void __real_free(void *p);
-void __wrap_free(void *p);
-void __wrap_free(void *p)
-{
-    check_block(p);
-    __real_free(p);
-}
-
-static void ev_free(void *p)
-{
-    check_block(p);
-    __real_free(p);
-}
-
-/* realloc as malloc, copy, checked free: the old block is freed as any other. */
-static void *ev_realloc(void *p, size_t n)
-{
-    void *q;
-    size_t old;
-
-    if (p == NULL)
-        return malloc(n);
-    q = malloc(n);
-    if (q == NULL)
-        return NULL;
-    old = malloc_usable_size(p);
-    memcpy(q, p, old < n ? old : n);
-    ev_free(p);
-    return q;
-}
+static atomic_int seen; /* bodies the handler got whole, MARK in them */
 
 static void h_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
@@ -149,7 +110,7 @@ static void test_http_server_wipe__request_body_never_in_a_freed_block(void **st
     assert_int_equal(pthread_join(v.th, NULL), 0);
     vt_http_server_free(v.s);
     vt_wipe(body, sizeof(body));
-    assert_int_equal(atomic_load(&unwiped), 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
 }
 
 int main(void)
@@ -158,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_http_server_wipe__request_body_never_in_a_freed_block),
     };
 
-    event_set_mem_functions(malloc, ev_realloc, ev_free); /* before any libevent allocation */
+    vt_test_free_marks(MARK, NULL);
+    vt_test_free_check_libevent(); /* before any libevent allocation */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "free_check.h"
 #include "vt_test.h"
 
 #include "verifier/verifier.h"
@@ -19,31 +20,6 @@
 #define MARK "zebra-secret-4471"
 
 static char mark64[64]; /* the start of the secret's base64, as the body carries it */
-static size_t unwiped;  /* blocks freed with the secret in them */
-
-static void check_block(void *p)
-{
-    size_t n = p != NULL ? malloc_usable_size(p) : 0;
-
-    if (n >= sizeof(MARK) - 1 && memmem(p, n, MARK, sizeof(MARK) - 1) != NULL)
-        unwiped++;
-    else if (mark64[0] != '\0' && n >= strlen(mark64) && memmem(p, n, mark64, strlen(mark64)) != NULL)
-        unwiped++;
-}
-
-void __real_free(void *p);
-void __wrap_free(void *p);
-void __wrap_free(void *p)
-{
-    check_block(p);
-    __real_free(p);
-}
-
-static void json_checked_free(void *p)
-{
-    check_block(p);
-    __real_free(p);
-}
 
 struct fx {
     char dir[4096];
@@ -193,13 +169,13 @@ static void test_verifier_keys__put_secret_not_left_in_freed_memory(void **state
     char *bad = body_with_secret("{\"environment\":\"prod\",\"min_tcb_status\":\"sometimes\"}");
     char reply[1024];
 
-    unwiped = 0;
+    vt_test_freed_reset();
     assert_int_equal(put(f, "/v1/admin/resources/model-key", ok, reply, sizeof(reply)), 200);
     assert_non_null(strstr(reply, "\"size\":48"));
-    assert_int_equal(unwiped, 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
     assert_int_equal(put(f, "/v1/admin/resources/model-key", bad, reply, sizeof(reply)), 400);
     assert_non_null(strstr(reply, "invalid_policy"));
-    assert_int_equal(unwiped, 0);
+    assert_int_equal(vt_test_freed_unwiped(), 0);
     free_body(ok);
     free_body(bad);
     mark64[0] = '\0';
@@ -212,6 +188,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verifier_keys__put_secret_not_left_in_freed_memory, setup, teardown),
     };
 
-    json_set_alloc_funcs(malloc, json_checked_free); /* before any jansson allocation */
+    vt_test_free_marks(MARK, mark64);
+    json_set_alloc_funcs(malloc, vt_test_free_checked); /* before any jansson allocation */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
