@@ -13,6 +13,7 @@
 # directory or NV 0x01c00100; with the P-384 EK alone; with the RSA EK alone; and with an
 # ECC P-256 EK certificate at 0x01c0000a.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tpm_lib.sh"
 
 for t in swtpm swtpm_setup swtpm_localca certtool tpm2_createek tpm2_nvdefine tpm2_nvwrite openssl python3; do
   command -v "$t" >/dev/null 2>&1 || { echo "skipped: $t not installed (scripts/install-deps)"; exit 77; }
@@ -34,27 +35,16 @@ make_ca() {
 # start_tpm NAME [CA]: swtpm with state $TMP/NAME, manufactured with an EK certificate from CA
 # (none without); sets PORT_<NAME>.
 start_tpm() {
-  local name="$1" ca="${2:-}" port=
+  local name="$1" ca="${2:-}"
   mkdir -p "$TMP/$name"
   if [ -n "$ca" ]; then
     swtpm_setup --tpm2 --tpmstate "$TMP/$name" --create-ek-cert --create-platform-cert \
       --config "$TMP/$ca-ca/swtpm_setup.conf" >"$TMP/$name.setup" 2>&1 ||
       { echo "FAIL: swtpm_setup for $name"; cat "$TMP/$name.setup"; exit 1; }
   fi
-  for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 12000))
-    swtpm socket --tpm2 --tpmstate dir="$TMP/$name" --flags not-need-init,startup-clear \
-      --server type=tcp,port=$port,bindaddr=127.0.0.1 --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-      --pid file="$TMP/$name.pid" --daemon 2>"$TMP/$name.err" && break
-    port=
-  done
-  [ -n "$port" ] || { echo "FAIL: swtpm $name did not start"; cat "$TMP/$name.err"; exit 1; }
+  swtpm_start "$name"
   PIDS+=("$(cat "$TMP/$name.pid")")
-  for _ in $(seq 50); do
-    TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port" tpm2_pcrread sha256:0 >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  eval "PORT_$name=$port"
+  eval "PORT_$name=$SWTPM_PORT"
 }
 tcti() { echo "swtpm:host=127.0.0.1,port=$1"; }
 
@@ -107,17 +97,10 @@ contains "no self-signed" "the error says what the roots lack"
 # The impersonator: shows the genuine TPM's EK certificate (NV reads and handle lists relayed to
 # it) but makes every key and session itself.  Without roots it is sealed to, as before; with
 # them its EK is not the certificate's.
-for _ in 1 2 3 4 5; do
-  SPLICE=$((20000 + RANDOM % 12000))
-  rm -f "$TMP/splice.out"
-  python3 "$(dirname "$0")/tpm_splice.py" "$SPLICE" "$PORT_genuine" "$PORT_impostor" 600 >"$TMP/splice.out" 2>&1 &
-  SPLICE_PID=$!
-  for _ in $(seq 50); do grep -qx ready "$TMP/splice.out" 2>/dev/null && break; kill -0 "$SPLICE_PID" 2>/dev/null || break; sleep 0.1; done
-  grep -qx ready "$TMP/splice.out" 2>/dev/null && break
-  SPLICE=
-done
+wire_start splice "$(dirname "$0")/tpm_splice.py" "$PORT_genuine" "$PORT_impostor" 600
+SPLICE=$WIRE_PORT
 [ -n "$SPLICE" ] || { echo "FAIL: the impersonator did not start"; cat "$TMP/splice.out"; exit 1; }
-PIDS+=("$SPLICE_PID")
+PIDS+=("$WIRE_PID")
 impersonator_refused() { # WHAT: the impersonator relaying the genuine TPM's NV as it is now
   rm -f "$TMP/x6"
   expect 1 "an impersonator showing the genuine $1 EK certificate: refused" -- \

@@ -12,20 +12,12 @@ for t in swtpm tpm2_quote tpm2_checkquote tpm2_createprimary openssl python3; do
   command -v "$t" >/dev/null 2>&1 || { echo "skipped: $t not installed (scripts/install-deps)"; exit 77; }
 done
 PARTS="$(dirname "$0")/tpm_parts.py"
-mkdir -p "$TMP/swtpm"
-# Two free ports on 127.0.0.1: the TPM and its control channel.
-for _ in 1 2 3 4 5; do
-  PORT=$((20000 + RANDOM % 12000))
-  swtpm socket --tpm2 --tpmstate dir="$TMP/swtpm" --flags not-need-init,startup-clear \
-    --server type=tcp,port=$PORT,bindaddr=127.0.0.1 --ctrl type=tcp,port=$((PORT + 1)),bindaddr=127.0.0.1 \
-    --pid file="$TMP/swtpm.pid" --daemon 2>"$TMP/swtpm.err" && break
-  PORT=
-done
-[ -n "$PORT" ] || { echo "FAIL: swtpm did not start"; cat "$TMP/swtpm.err"; exit 1; }
+. "$(dirname "$0")/tpm_lib.sh"
 trap 'kill "$(cat "$TMP/swtpm.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$TMP"' EXIT
+swtpm_start swtpm
+PORT=$SWTPM_PORT
 export VERITEE_TPM_TCTI="swtpm:host=127.0.0.1,port=$PORT"
 export TPM2TOOLS_TCTI="$VERITEE_TPM_TCTI"
-for _ in $(seq 50); do tpm2_pcrread sha256:0 >/dev/null 2>&1 && break; sleep 0.1; done
 ALL="sha256:$(seq -s, 0 23)"
 sha512hex() { python3 -c "import hashlib,sys;print(hashlib.sha512(bytes.fromhex(sys.argv[1])).hexdigest())" "$1"; }
 
@@ -202,15 +194,9 @@ lacks_file "model key 42" "$P/opened" "a blob opened with the planted bytes"
 # hypervisor relaying a virtual TPM) would read it there and open every blob, unless the answer is
 # encrypted under a session salted to a key inside the TPM.  The tap records what the TPM says to
 # an unseal; no 32 bytes of it may open the blob.
-for _ in 1 2 3 4 5; do
-  TAP=$((20000 + RANDOM % 12000))
-  rm -f "$TMP/tap.log" "$TMP/tap.out"
-  python3 "$(dirname "$0")/tpm_tap.py" "$TAP" "$PORT" "$TMP/tap.log" 60 >"$TMP/tap.out" 2>&1 &
-  TAP_PID=$!
-  for _ in $(seq 50); do grep -qx ready "$TMP/tap.out" 2>/dev/null && break; kill -0 "$TAP_PID" 2>/dev/null || break; sleep 0.1; done
-  grep -qx ready "$TMP/tap.out" 2>/dev/null && break
-  TAP=
-done
+rm -f "$TMP/tap.log"
+wire_start tap "$(dirname "$0")/tpm_tap.py" "$PORT" "$TMP/tap.log" 60
+TAP=$WIRE_PORT TAP_PID=$WIRE_PID
 if [ -n "$TAP" ]; then
   VERITEE_TPM_TCTI="swtpm:host=127.0.0.1,port=$TAP" expect 0 "unseal through the tap" -- \
     "$VT" unseal --platform tpm --key-id k1 --state "$S" "$TMP/sealed"
