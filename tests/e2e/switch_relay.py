@@ -15,6 +15,8 @@ import socket
 import ssl
 import threading
 
+from pump import pump
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--first", required=True)
 ap.add_argument("--then", required=True)
@@ -40,22 +42,9 @@ def addr(s):
     return host, int(port)
 
 
-def pump(src, dst):
-    try:
-        while True:
-            b = src.recv(65536)
-            if not b:
-                break
-            with lock, open(a.log, "ab") as f:
-                f.write(b)
-            dst.sendall(b)
-    except OSError:
-        pass
-    for s in (dst, src):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def record(b):
+    with lock, open(a.log, "ab") as f:
+        f.write(b)
 
 
 def serve(c):
@@ -72,9 +61,9 @@ def serve(c):
     except OSError:
         c.close()
         return
-    t = threading.Thread(target=pump, args=(u, c), daemon=True)
+    t = threading.Thread(target=pump, args=(u, c, record), daemon=True)
     t.start()
-    pump(c, u)
+    pump(c, u, record)
     t.join()
     c.close()
     u.close()

@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 
+from pump import pump
+
 TO_GENUINE = {0x00000169, 0x0000014E, 0x0000017A}  # NV_ReadPublic, NV_Read, GetCapability
 
 
@@ -46,22 +48,6 @@ def serve_commands(c, genuine, impostor):
         pass
     for s in (c, g, i):
         s.close()
-
-
-def pump(src, dst):
-    try:
-        while True:
-            b = src.recv(65536)
-            if not b:
-                break
-            dst.sendall(b)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def serve_control(c, impostor_ctrl):

@@ -11,48 +11,36 @@ import sys
 import threading
 import time
 
-
-def pump(src, dst, log, lock):
-    try:
-        while True:
-            b = src.recv(65536)
-            if not b:
-                break
-            if log is not None:
-                with lock:
-                    log.write(b)
-                    log.flush()
-            dst.sendall(b)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+from pump import pump
 
 
-def serve(listener, to_port, log, lock):
+def serve(listener, to_port, log):
     while True:
         try:
             c, _ = listener.accept()
         except OSError:
             return
         u = socket.create_connection(("127.0.0.1", to_port))
-        threading.Thread(target=pump, args=(c, u, None, lock), daemon=True).start()
-        threading.Thread(target=pump, args=(u, c, log, lock), daemon=True).start()
+        threading.Thread(target=pump, args=(c, u), daemon=True).start()
+        threading.Thread(target=pump, args=(u, c, log), daemon=True).start()
 
 
 def main():
     port, to, path, secs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
     lock = threading.Lock()
     log = open(path, "ab")
-    for off, rec in ((0, log), (1, None)):
+
+    def record(b):
+        with lock:
+            log.write(b)
+            log.flush()
+
+    for off, rec in ((0, record), (1, None)):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port + off))
         s.listen(8)
-        threading.Thread(target=serve, args=(s, to + off, rec, lock), daemon=True).start()
+        threading.Thread(target=serve, args=(s, to + off, rec), daemon=True).start()
     print("ready", flush=True)
     time.sleep(secs)
 
