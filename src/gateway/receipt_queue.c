@@ -870,11 +870,26 @@ out:
     return rc;
 }
 
+/* Records on disk from `acked` on.  Not next_seq - acked: numbers lost in a gap between
+ * segments (a corrupted record and those after it in its segment) are no receipts to send. */
+static uint64_t pending_records(const vt_gw_rq *q)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < q->nseg; i++) {
+        uint64_t from = q->segs[i].first > q->acked ? q->segs[i].first : q->acked;
+        uint64_t end = q->segs[i].first + q->segs[i].count;
+        if (end > from)
+            n += end - from;
+    }
+    return n;
+}
+
 void vt_gw_rq_stats_get(vt_gw_rq *q, vt_gw_rq_stats *out)
 {
     pthread_mutex_lock(&q->mu);
     *out = q->st;
-    out->depth = q->next_seq - q->acked;
+    out->depth = pending_records(q);
     out->bytes = q->bytes;
     out->segments = q->nseg;
     out->reserve = 0;
