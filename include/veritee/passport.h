@@ -181,6 +181,13 @@ VT_NODISCARD VT_API vt_status vt_env_revs_take(vt_env_revs *r, const char *verif
                                                vt_err *err);
 /* The highest revision taken for (verifier, id), 0 when none. */
 VT_API uint64_t vt_env_revs_seen(vt_env_revs *r, const char *verifier, const char *id);
+/* Calls fn for each (verifier, id, revision) remembered, in the order first taken, under the
+ * set's lock (fn must not use r); stops at, and returns, the first status fn does not return
+ * VT_OK.  For a relying party that keeps its revisions across runs. */
+VT_NODISCARD VT_API vt_status vt_env_revs_each(vt_env_revs *r,
+                                               vt_status (*fn)(void *arg, const char *verifier, const char *id,
+                                                               uint64_t rev, vt_err *err),
+                                               void *arg, vt_err *err);
 
 typedef struct vt_env_token_opts {
     const vt_jwks *jwks;      /* borrowed: the verifier's key set (the pinned one, or the one it serves) */

@@ -18,13 +18,15 @@
 
 #include "cli.h"
 #include "client/client.h"
+#include "env_revs.h"
 #include "ohttp_client.h"
 #include "tls_check.h"
 #include "remote.h"
 #include "trust.h"
 
 enum { O_GATEWAY = 256, O_VERIFIER, O_JWKS, O_ENV, O_MODEL, O_STREAM, O_TRUST_SIM, O_JSON, O_STATE, O_TIMEOUT,
-       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY, O_SIM_ROOT, O_ALLOW_PLAIN };
+       O_SAVE_RECEIPT, O_SAVE_RESPONSE, O_OHTTP, O_RELAY, O_SIM_ROOT, O_ALLOW_PLAIN,
+       O_ENV_STATE };
 
 #define ATTESTATION_MAX ((size_t)8 << 20)
 #define ANSWER_MAX ((size_t)64 << 20)
@@ -68,7 +70,12 @@ static void chat_usage(FILE *f)
             "  --model M          model name sent upstream (default \"default\")\n"
             "  --stream           stream the answer (server-sent events)\n"
             "  --trust-sim        accept simulated hardware (the local simulation root); says so\n"
-            "  --state DIR        state directory holding the simulation root\n"
+            "  --state DIR        state directory holding the simulation root and the environment\n"
+            "                     revisions taken (default $VERITEE_STATE, else ~/.local/state/veritee)\n"
+            "  --env-state FILE|none\n"
+            "                     where the revision of each signed environment taken is remembered\n"
+            "                     (default <state>/environment-revisions): an older one, replayed by\n"
+            "                     whoever answers as the verifier, is refused; none: not remembered\n"
             "  --sim-root FILE    with --trust-sim: also this simulation root (the gateway's own\n"
             "                     <state>/sim/root_ca.pem; never hardware; up to 4 times)\n"
             "  --timeout SEC      per HTTP request (default 120)\n"
@@ -93,6 +100,8 @@ static void chat_usage(FILE *f)
 typedef struct chat {
     /* options */
     const char *gateway, *vflag, *jwks_src, *env_id, *model, *state, *save_receipt, *save_response, *relay;
+    const char *env_revs;  /* the revisions file, NULL = not kept */
+    vt_env_revs *revs;     /* with --environment: the revisions taken before, from env_revs */
     bool stream, trust_sim, json, allow_plain;
     const char *sim_roots[VT_SIM_ROOT_FILES_MAX];
     size_t sim_root_count;
@@ -215,15 +224,21 @@ static int check_passport(chat *c)
         vt_env_token_opts eo;
         vt_env *env = malloc(sizeof(*env));
         /* Signed by the verifier whose keys the passport verified under, for this environment,
-         * fresh: whoever answers as the verifier's URL cannot choose the reference values. */
+         * fresh and no older than a revision taken before: whoever answers as the verifier's
+         * URL cannot choose the reference values, nor roll them back. */
         memset(&eo, 0, sizeof(eo));
         eo.jwks = c->jwks;
         eo.jwks_issuer = c->issuer;
         eo.verifier = c->verifier;
         eo.id = c->env_id;
         eo.now = vt_time_now();
+        eo.revs = c->revs;
         rc = env == NULL ? vt_err_set(&err, VT_E_NOMEM, "out of memory")
                          : vt__client_env(env, NULL, c->verifier, &eo, c->timeout_ms, &err);
+        if (rc == VT_OK)
+            rc = vt_cli_env_revs_save(c->revs, c->env_revs, &err);
+        else
+            vt_cli_env_revs_hint(&err, c->env_revs);
         if (rc == VT_E_IO || rc == VT_E_NOMEM) {
             free(env);
             return vt_cli_fail(rc, &err);
@@ -578,12 +593,13 @@ int vt_cmd_chat(int argc, char **argv)
         { "save-response", required_argument, NULL, O_SAVE_RESPONSE },
         { "ohttp", no_argument, NULL, O_OHTTP },            { "relay", required_argument, NULL, O_RELAY },
         { "allow-plain", no_argument, NULL, O_ALLOW_PLAIN },
+        { "env-state", required_argument, NULL, O_ENV_STATE },
         { NULL, 0, NULL, 0 },
     };
     chat c;
-    char gw[1024], relay[1024], *end;
+    char gw[1024], relay[1024], revs_path[4200], *end;
     vt_buf prompt;
-    const char *state = NULL;
+    const char *state = NULL, *env_state = NULL;
     bool sent = false, ohttp = false;
     vt_err err = { 0 };
     long t;
@@ -615,6 +631,7 @@ int vt_cmd_chat(int argc, char **argv)
         case O_OHTTP: ohttp = true; break;
         case O_RELAY: c.relay = optarg; break;
         case O_ALLOW_PLAIN: c.allow_plain = true; break;
+        case O_ENV_STATE: env_state = optarg; break;
         case O_TIMEOUT:
             t = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || t < 1 || t > 86400)
@@ -665,6 +682,7 @@ int vt_cmd_chat(int argc, char **argv)
                                   "--ohttp --relay URL, or --allow-plain to send it in the clear anyway",
                                   c.gateway);
     c.state = vt_cli_state_dir(state);
+    c.env_revs = vt_cli_env_revs_path(revs_path, sizeof(revs_path), env_state, c.state);
     vt_buf_init(&prompt);
     if (strcmp(argv[optind], "-") == 0) {
         if (vt_cli_read(&prompt, "-", PROMPT_MAX, &err) != VT_OK || vt_buf_terminate(&prompt, &err) != VT_OK) {
@@ -675,6 +693,11 @@ int vt_cmd_chat(int argc, char **argv)
                vt_buf_terminate(&prompt, &err) != VT_OK) {
         vt_buf_free(&prompt);
         return vt_cli_fail(VT_E_NOMEM, &err);
+    }
+    /* Read before anything is contacted: a damaged file is the user's to mend first. */
+    if (c.env_id != NULL && vt_cli_env_revs_open(&c.revs, c.env_revs, &err) != VT_OK) {
+        vt_buf_free(&prompt);
+        return vt_cli_usage_error("chat: %s", err.msg);
     }
     vt_cli_report_init(&c.rep, c.json);
     vt_buf_init(&c.raw);
@@ -710,5 +733,6 @@ int vt_cmd_chat(int argc, char **argv)
     vt_buf_free(&c.answer);
     vt_buf_free(&c.receipt);
     vt_receipt_clear(&c.r);
+    vt_env_revs_free(c.revs);
     return ex;
 }

@@ -137,6 +137,49 @@ contains "ok   passport" "the passport verifies through the relay"
 contains "FAIL environment" "the environment check fails"
 contains "environment: jws: ES256 signature does not verify" "names the environment's signature"
 no_hits honest "rewritten environment"
+# Nor can it roll them back: a relay that keeps the first signed environment dev it forwards and,
+# after two, answers with that one (signed, still fresh) is refused by the next chat once the
+# verifier updated dev in between, since the revision taken is kept across runs in
+# <state>/environment-revisions.  With --env-state none (what every chat did before) the replay passes.
+python3 "$HERE/tamper_relay.py" --to "$VMAIN" --mode replay --count 2 >"$TMP/rrelay.out" 2>"$TMP/rrelay.err" &
+PIDS="$PIDS $!"
+RRELAY="http://$(listening "$TMP/rrelay.out" "relay" "$TMP/rrelay.err")" || exit 1
+envrev() { curl -s "$VMAIN/v1/environments/dev/signed" | python3 -c 'import base64, json, sys
+p = sys.stdin.read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["rev"])'; }
+REV=$(envrev)
+expect 1 "chat through the replaying relay, before the update" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$RRELAY" --environment dev --trust-sim "hello"
+contains "ok   environment" "the environment of revision $REV is taken"
+curl -s "$VMAIN/v1/environments/dev" | jq '.description = "updated"' >"$TMP/dev.json"
+code=$(curl -s -o "$TMP/put" -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' --data-binary @"$TMP/dev.json" "$VMAIN/v1/environments/dev")
+[ "$code" = 200 ] && [ "$(envrev)" = $((REV + 1)) ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: dev updated: $code, revision $(envrev) after $REV"; cat "$TMP/put"; }
+expect 1 "chat through the replaying relay, after the update" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$RRELAY" --environment dev --trust-sim "hello"
+contains "ok   environment" "the environment of revision $((REV + 1)) is taken"
+: >"$TMP/honest.hits"
+expect 1 "a replayed older revision is refused by the next run" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$RRELAY" --environment dev --trust-sim "secret"
+contains "FAIL environment" "the environment check fails"
+contains "environment dev revision $REV is older than revision $((REV + 1)) already seen: a replayed environment" \
+  "names the replay"
+contains "$VERITEE_STATE/environment-revisions" "names where the revision is kept"
+no_hits honest "replayed environment"
+[ "$(stat -c %a "$VERITEE_STATE/environment-revisions")" = 600 ] &&
+  grep -qxF "$((REV + 1)) dev $RRELAY" "$VERITEE_STATE/environment-revisions" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the revisions file"; ls -l "$VERITEE_STATE/environment-revisions";
+    cat "$VERITEE_STATE/environment-revisions"; }
+expect 1 "with --env-state none the replay is not seen (the check a one-shot run had before)" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$RRELAY" --environment dev --trust-sim --env-state none "hello"
+contains "ok   environment" "the replayed revision is taken without the file"
+printf 'not a revisions file\n' >"$TMP/bad-revs"
+: >"$TMP/honest.hits"
+expect 2 "a damaged revisions file is named before anything is contacted" -- \
+  "$VT" chat --gateway "http://$FAKE" --verifier "$VMAIN" --environment dev --trust-sim --env-state "$TMP/bad-revs" "hi"
+contains "$TMP/bad-revs: not an environment revisions file" "names the file"
+lacks "attestation" "nothing was contacted"
+no_hits honest "damaged revisions file"
 expect 1 "--json report of a refusal" -- \
   sh -c '"$0" chat --json --gateway "$1" --verifier "$2" --trust-sim secret >"$3"' "$VT" "http://$FAKE" "$VOTHER" "$TMP/report.json"
 if jq -e '.verified == false and .prompt_sent == false and (.checks[] | select(.check=="passport") | .status) == "FAIL"' \

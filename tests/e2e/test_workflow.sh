@@ -46,6 +46,26 @@ trap 'kill $VPID $RPID 2>/dev/null; wait $VPID $RPID 2>/dev/null; rm -rf "$TMP"'
 TRELAY="http://$(listening "$TMP/trelay.out" relay "$TMP/trelay.err")" || exit 1
 expect 1 "environments rewritten on their way" -- "$VT" workflow validate --verifier "$TRELAY" "$WF"
 contains "environment: jws: ES256 signature does not verify" "names the environment's signature"
+# Nor rolled back: the revision of each environment taken is kept across runs
+# (<state>/environment-revisions), so a relay that replays the signed support-model it kept, after
+# the verifier updated it, is refused by the next run; --env-state none does not see it.
+python3 "$HERE/tamper_relay.py" --to "$V" --mode replay --count 2 >"$TMP/rrelay.out" 2>"$TMP/rrelay.err" &
+RRPID=$!
+trap 'kill $VPID $RPID $RRPID 2>/dev/null; wait $VPID $RPID $RRPID 2>/dev/null; rm -rf "$TMP"' EXIT
+RRELAY="http://$(listening "$TMP/rrelay.out" relay "$TMP/rrelay.err")" || exit 1
+expect 0 "valid through the replaying relay" -- "$VT" workflow validate --verifier "$RRELAY" "$WF"
+curl -s "$V/v1/environments/support-model" | jq '.description = "updated"' >"$TMP/sm.json"
+expect 0 "support-model updated" -- curl -sf -X PUT -H "Authorization: Bearer $(cat "$TMP/admin-token")" \
+  -H 'Content-Type: application/json' --data-binary @"$TMP/sm.json" "$V/v1/environments/support-model"
+expect 0 "valid after the update" -- "$VT" workflow validate --verifier "$RRELAY" "$WF"
+expect 1 "a replayed older revision" -- "$VT" workflow validate --verifier "$RRELAY" "$WF"
+contains "node general: environment support-model: environment support-model revision 1 is older than revision 2" \
+  "names the replay"
+expect 0 "--env-state none does not see it" -- "$VT" workflow validate --verifier "$RRELAY" --env-state none "$WF"
+echo garbage >"$TMP/bad-revs"
+expect 2 "a damaged revisions file" -- "$VT" workflow validate --verifier "$V" --env-state "$TMP/bad-revs" "$WF"
+contains "bad-revs: not an environment revisions file" "names the file"
+expect 2 "--env-state without --verifier" -- "$VT" workflow validate --env-state none "$WF"
 expect 0 "environment shows its type" -- curl -sf "$V/v1/environments/docs-bridge"
 contains '"deployment_type": "bridge"' "deployment_type stored"
 expect 0 "compile" -- "$VT" workflow compile "$WF"

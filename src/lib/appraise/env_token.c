@@ -277,3 +277,19 @@ uint64_t vt_env_revs_seen(vt_env_revs *r, const char *verifier, const char *id)
     pthread_mutex_unlock(&r->mu);
     return rev;
 }
+
+vt_status vt_env_revs_each(vt_env_revs *r,
+                           vt_status (*fn)(void *arg, const char *verifier, const char *id, uint64_t rev,
+                                           vt_err *err),
+                           void *arg, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    if (r == NULL || fn == NULL)
+        return vt_err_set(err, VT_E_ARG, "environment: revisions and a function are required");
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; rc == VT_OK && i < r->count; i++)
+        rc = fn(arg, r->v[i].verifier, r->v[i].id, r->v[i].rev, err);
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
