@@ -35,8 +35,7 @@ static bool url_storable(const char *u)
     return n > 0 && n <= REVS_URL_MAX;
 }
 
-/* Takes every line of the file's text into r; VT_E_FORMAT naming path and the line otherwise. */
-static vt_status revs_parse(vt_env_revs *r, const char *path, const uint8_t *p, size_t len, vt_err *err)
+vt_status vt_cli_env_revs_parse(vt_env_revs *r, const char *path, const uint8_t *p, size_t len, vt_err *err)
 {
     size_t hl = strlen(REVS_HEADER), line = 1;
 
@@ -84,7 +83,7 @@ static vt_status revs_read(vt_env_revs *r, const char *path, vt_err *err)
     vt_buf_init(&b);
     rc = vt_file_read(&b, path, REVS_FILE_MAX, err);
     if (rc == VT_OK)
-        rc = revs_parse(r, path, b.data, b.len, err);
+        rc = vt_cli_env_revs_parse(r, path, b.data, b.len, err);
     vt_buf_free(&b);
     return rc;
 }
@@ -124,6 +123,13 @@ static vt_status write_one(void *arg, const char *verifier, const char *id, uint
     return vt_buf_append(arg, line, (size_t)n, err);
 }
 
+vt_status vt_cli_env_revs_format(vt_buf *out, vt_env_revs *r, vt_err *err)
+{
+    vt_status rc = vt_buf_append_str(out, REVS_HEADER, err);
+
+    return rc == VT_OK ? vt_env_revs_each(r, write_one, out, err) : rc;
+}
+
 vt_status vt_cli_env_revs_save(vt_env_revs *r, const char *path, vt_err *err)
 {
     char lock[4200], dir[4200], *slash;
@@ -159,9 +165,7 @@ vt_status vt_cli_env_revs_save(vt_env_revs *r, const char *path, vt_err *err)
     if (rc == VT_OK)
         rc = vt_env_revs_each(r, merge_one, all, err);
     if (rc == VT_OK)
-        rc = vt_buf_append_str(&out, REVS_HEADER, err);
-    if (rc == VT_OK)
-        rc = vt_env_revs_each(all, write_one, &out, err);
+        rc = vt_cli_env_revs_format(&out, all, err);
     if (rc == VT_OK)
         rc = vt_file_write(path, out.data, out.len, 0600, err);
     vt_buf_free(&out);
