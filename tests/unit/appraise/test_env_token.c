@@ -467,12 +467,56 @@ static void test_appraise_env_token__revs_bounds(void **state)
     vt_env_revs_free(NULL);
 }
 
+struct each_seen {
+    char text[256];
+    int calls, stop_at;
+};
+
+static vt_status each_line(void *arg, const char *verifier, const char *id, uint64_t rev, vt_err *err)
+{
+    struct each_seen *e = arg;
+    size_t n = strlen(e->text);
+
+    if (++e->calls == e->stop_at)
+        return vt_err_set(err, VT_E_IO, "stop");
+    snprintf(e->text + n, sizeof(e->text) - n, "%llu %s %s;", (unsigned long long)rev, id, verifier);
+    return VT_OK;
+}
+
+/* Each pair once, in the order first taken, at its highest revision; fn's failure stops it. */
+static void test_appraise_env_token__revs_each(void **state)
+{
+    vt_env_revs *revs = NULL;
+    struct each_seen e;
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_env_revs_new(&revs, NULL), VT_OK);
+    memset(&e, 0, sizeof(e));
+    assert_int_equal(vt_env_revs_each(revs, each_line, &e, &err), VT_OK);
+    assert_int_equal(e.calls, 0);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "prod", 3, &err), VT_OK);
+    assert_int_equal(vt_env_revs_take(revs, "https://other.example", "prod", 1, &err), VT_OK);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "prod", 5, &err), VT_OK);
+    assert_int_equal(vt_env_revs_take(revs, ISS, "prod", 4, &err), VT_E_POLICY);
+    assert_int_equal(vt_env_revs_each(revs, each_line, &e, &err), VT_OK);
+    assert_string_equal(e.text, "5 prod " ISS ";1 prod https://other.example;");
+    memset(&e, 0, sizeof(e));
+    e.stop_at = 1;
+    assert_int_equal(vt_env_revs_each(revs, each_line, &e, &err), VT_E_IO);
+    assert_int_equal(e.calls, 1);
+    assert_int_equal(vt_env_revs_each(NULL, each_line, &e, &err), VT_E_ARG);
+    assert_int_equal(vt_env_revs_each(revs, NULL, &e, &err), VT_E_ARG);
+    vt_env_revs_free(revs);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_appraise_env_token__issue_verify),
+        T(test_appraise_env_token__revs_each),
         T(test_appraise_env_token__wrong_key),
         T(test_appraise_env_token__wrong_id),
         T(test_appraise_env_token__wrong_typ),
