@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MARKER = "leak.marker@example.com"
 HEAD = "leak.mar"            # the marker split across two events
 TAIL = "ker@example.com"
+ROUTED_EXPERTS = "BQAAABEAAAADAAAAYwAAAAAAAAB/AAAAQAAAAAwAAAAFAAAAEQAAAAMAAABjAAAAAAAAAH8AAABAAAAADAAAAA=="
 
 
 def chunk(choices, **extra):
@@ -161,13 +162,26 @@ def compat_trailer_events(kind):
     """Real servers' last chunks after a finish_reason, the marker split before it: "message" streams
     message chunks and ends with an empty delta (as llama.cpp ends a delta stream); "hidden" is
     SGLang's return_hidden_states, the last token's hidden states (numbers) in a chunk of their own
-    after the finish; "hidden-text" the same chunk holding the marker in place of numbers; "finish"
-    a finish_reason that is a number, then the marker's second half."""
+    after the finish; "hidden-text" the same chunk holding the marker in place of numbers; "experts"
+    SGLang's return_routed_experts chunk; "member" the marker split in a member of the choice;
+    "finish" a finish_reason that is a number, then the marker's second half."""
     if kind == "message":
         ev = [chunk([{"index": 0, "message": {"role": "assistant", "content": "mail " + HEAD}}]),
               chunk([{"index": 0, "message": {"content": TAIL + " now"}}]),
               chunk([{"index": 0, "message": {"content": ""}, "finish_reason": "stop"}]),
               chunk([{"index": 0, "delta": {}}])]
+    elif kind == "experts":
+        # SGLang's return_routed_experts: after the finish, a chunk with no choice whose top-level
+        # sglext holds the MoE routing trace (base64 of int32 expert ids); null in every other chunk.
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "mail " + HEAD}}], sglext=None),
+              chunk([{"index": 0, "delta": {"content": TAIL + " now"}}], sglext=None),
+              chunk([{"index": 0, "delta": {}, "finish_reason": "stop", "matched_stop": 151645}], sglext=None),
+              chunk([], usage=None, sglext={"routed_experts": ROUTED_EXPERTS})]
+    elif kind == "member":
+        # The marker split between two events' pieces of a member of the choice no server documents.
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "a"}, "annotation": HEAD}]),
+              chunk([{"index": 0, "delta": {"content": "b"}, "annotation": TAIL}]),
+              chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}])]
     elif kind == "finish":
         ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "mail " + HEAD}, "finish_reason": 1}]),
               chunk([{"index": 0, "delta": {"content": TAIL}, "finish_reason": None}])]
@@ -286,9 +300,11 @@ def reply(mode):
         return 200, {"Content-Type": "text/event-stream"}, custom_events().encode()
     if mode == "stream-late-call":
         return 200, {"Content-Type": "text/event-stream"}, late_call_events().encode()
-    if mode in ("stream-message-trailer", "stream-hidden-states", "stream-hidden-text", "stream-finish-number"):
+    if mode in ("stream-message-trailer", "stream-hidden-states", "stream-hidden-text", "stream-finish-number",
+                "stream-routed-experts", "stream-choice-member-split"):
         kind = {"stream-message-trailer": "message", "stream-hidden-states": "hidden",
-                "stream-hidden-text": "hidden-text", "stream-finish-number": "finish"}[mode]
+                "stream-hidden-text": "hidden-text", "stream-finish-number": "finish",
+                "stream-routed-experts": "experts", "stream-choice-member-split": "member"}[mode]
         return 200, {"Content-Type": "text/event-stream"}, compat_trailer_events(kind).encode()
     if mode in ("stream-parts-unknown", "stream-parts-image"):
         return 200, {"Content-Type": "text/event-stream"}, parts_other_events(mode == "stream-parts-unknown").encode()

@@ -303,8 +303,9 @@ lacks "upstream_unauditable" "stream-trailers: no error"
 receipt_says '.streamed and .coverage.audited == ["request","response"] and .coverage.failed == []' \
   "stream-trailers: the receipt says the stream was audited"
 # Real servers' last chunks: a message-only stream ending with an empty delta, SGLang's hidden
-# states (numbers) after the finish_reason: both pass, audited, the split marker redacted.
-for m in stream-message-trailer stream-hidden-states; do
+# states (numbers) and its routed experts (a chunk with no choice) after the finish_reason: they
+# pass, audited, the split marker redacted.
+for m in stream-message-trailer stream-routed-experts stream-hidden-states; do
   post "$m" s
   contains "HTTP/1.1 200" "$m: 200"
   clean "$m"
@@ -315,10 +316,13 @@ for m in stream-message-trailer stream-hidden-states; do
     "$m: the receipt says the stream was audited"
 done
 contains '"hidden_states":[0.125,-2.5,3' "stream-hidden-states: the hidden states are sent"
+post stream-routed-experts s
+contains '"sglext":{"routed_experts":"BQAAABEAAAAD' "stream-routed-experts: the routing trace is sent"
 # Hidden states that are not numbers, a finish_reason that is a number, a part of a type no server
-# documents, Mistral's image_url parts at different places in the list, each holding half the
-# marker: the stream ends with an error event, the marker whole nowhere, no [DONE].
-for m in stream-hidden-text stream-finish-number stream-parts-unknown stream-parts-image; do
+# documents, Mistral's image_url parts at different places in the list, a member of the choice no
+# server documents, each holding half the marker: the stream ends with an error event, the marker
+# whole nowhere, no [DONE].
+for m in stream-hidden-text stream-finish-number stream-parts-unknown stream-parts-image stream-choice-member-split; do
   post "$m" s
   lacks "$MARK" "$m: the marker address"
   lacks "mple.com" "$m: the marker's second half"

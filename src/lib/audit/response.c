@@ -1219,7 +1219,10 @@ static vt_status join_check(vt_audit_sse *s, const char *path, size_t plen, cons
     return rc;
 }
 
-static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, vt_err *err);
+/* What join_walk walks: a choice (its own members), a choice's delta or message, or a value in one. */
+enum { J_CHOICE, J_HOLDER, J_INNER };
+
+static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, int at, vt_err *err);
 
 /*
  * The strings of a content list's parts at path (a text part's text was taken out: ""), joined
@@ -1258,7 +1261,7 @@ static vt_status join_parts_walk(vt_audit_sse *s, json_t *list, char *path, size
             if (strcmp(type, "thinking") == 0 && strcmp(key, "thinking") == 0 && json_is_array(m))
                 rc = join_parts_walk(s, m, path, tlen + 1 + klen, depth + 2, err);
             else
-                rc = join_walk(s, m, path, tlen + 1 + klen, depth + 2, err);
+                rc = join_walk(s, m, path, tlen + 1 + klen, depth + 2, J_INNER, err);
             if (rc != VT_OK)
                 return rc;
         }
@@ -1267,11 +1270,24 @@ static vt_status join_parts_walk(vt_audit_sse *s, json_t *list, char *path, size
 }
 
 /*
- * The strings of v (a choice's delta or message, or a value in it) at path, as the OpenAI SDKs
- * join them across events: an object's members by key, but "index" and "type", which replace; a
- * list's objects by their "index".  The streamed fields were taken out already.
+ * A member of a choice that join_walk leaves out: its finish_reason (replaced, not joined), its
+ * text (a streamed field, fed to its own scanner) and its logprobs (tokens a client lists, each
+ * scanned on its own with the rest of the event).
  */
-static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, vt_err *err)
+static bool join_skip_choice(const char *key)
+{
+    return strcmp(key, "finish_reason") == 0 || strcmp(key, "text") == 0 || strcmp(key, "logprobs") == 0;
+}
+
+/*
+ * The strings of v at path, as the OpenAI SDKs join them across events: an object's members by
+ * key, but "index" and "type", which replace; a list's objects by their "index".  v is a choice
+ * (at: J_CHOICE; path its index), whose own members a client may join as it joins its delta's (a
+ * member no one has invented yet), and whose delta and message (J_HOLDER) are walked the same way
+ * (a content list's parts per type: join_parts_walk), or a value in one of them (J_INNER).  The
+ * streamed fields were taken out already.
+ */
+static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, int depth, int at, vt_err *err)
 {
     const char *key;
     json_t *m;
@@ -1285,17 +1301,18 @@ static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, 
     if (json_is_object(v)) {
         json_object_foreach(v, key, m) {
             size_t klen = strlen(key);
+            bool holder = at == J_CHOICE && (strcmp(key, "delta") == 0 || strcmp(key, "message") == 0);
             if (strcmp(key, "index") == 0 || strcmp(key, "type") == 0 || json_is_null(m) || json_is_number(m) ||
-                json_is_boolean(m))
+                json_is_boolean(m) || (at == J_CHOICE && join_skip_choice(key)))
                 continue;
             if (plen + 1 + klen >= SSE_MAX_PATH)
                 return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
             path[plen] = '/';
             memcpy(path + plen + 1, key, klen);
-            if (depth == 2 && strcmp(key, "content") == 0 && json_is_array(m)) /* a delta's or message's */
+            if (at == J_HOLDER && strcmp(key, "content") == 0 && json_is_array(m))
                 rc = join_parts_walk(s, m, path, plen + 1 + klen, depth + 1, err);
             else
-                rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, err);
+                rc = join_walk(s, m, path, plen + 1 + klen, depth + 1, holder ? J_HOLDER : J_INNER, err);
             if (rc != VT_OK)
                 return rc;
         }
@@ -1308,7 +1325,7 @@ static vt_status join_walk(vt_audit_sse *s, json_t *v, char *path, size_t plen, 
             if (plen + (size_t)sl >= SSE_MAX_PATH)
                 return vt_err_set(err, VT_E_LIMIT, "audit: a stream event's member is too deep to be audited joined");
             memcpy(path + plen, seg, (size_t)sl);
-            rc = join_walk(s, m, path, plen + (size_t)sl, depth + 1, err);
+            rc = join_walk(s, m, path, plen + (size_t)sl, depth + 1, J_INNER, err);
             if (rc != VT_OK)
                 return rc;
         }
@@ -1438,15 +1455,12 @@ static vt_status sse_event(vt_audit_sse *s, json_t *doc, vt_err *err)
     if (rc == VT_OK && r != NULL) /* a key of the top-level object was redacted */
         rc = vt_err_set(err, VT_E_FORMAT, "audit: a stream event's top-level key holds a finding");
     chs = json_object_get(doc, "choices");
-    /* The other strings of each delta and message, as the client joins them. */
+    /* The other strings of each choice, its delta and its message, as the client joins them. */
     for (size_t i = 0; rc == VT_OK && i < nch; i++) {
-        for (int h = 0; rc == VT_OK && idx[i] >= 0 && h < H_COUNT; h++) {
-            char path[SSE_MAX_PATH];
-            json_t *o = json_object_get(json_array_get(chs, i), vt__sse_holder_name[h]);
-            int plen = snprintf(path, sizeof(path), "%d/%s", idx[i], vt__sse_holder_name[h]);
-            if (json_is_object(o))
-                rc = join_walk(s, o, path, (size_t)plen, 2, err);
-        }
+        char path[SSE_MAX_PATH];
+        int plen = snprintf(path, sizeof(path), "%d", idx[i]);
+        if (idx[i] >= 0)
+            rc = join_walk(s, json_array_get(chs, i), path, (size_t)plen, 1, J_CHOICE, err);
     }
     /* A text part the audit rebuilt (a key of it redacted) is no longer in its list. */
     for (size_t i = 0; rc == VT_OK && i < nt; i++)

@@ -4,7 +4,8 @@
  * A model streams one small chunk per token, and building a jansson tree of
  * each, walking it and serialising it again cost more than the audit itself.
  * Nearly every chunk has one shape: choices whose delta carries text fields
- * as strings (or a completion's "text") and no other string (a role, which
+ * as strings (or a completion's "text") and no other string in the delta or
+ * the choice but its logprobs (a role, a member no one has invented yet, which
  * response.c joins across events), a finish_reason that is null or absent, no tool calls
  * (function or custom: their text is held whole by response.c), no usage.
  * Such an event goes through the token walk (audit/tokens.c: a reader that
@@ -52,6 +53,15 @@ static int take_rank(int kind)
     return kind == F_TEXT ? -1 : kind;
 }
 
+/* Does the value at token v hold a string (an object's keys aside)? */
+static bool holds_str(const vt_jt_list *l, size_t v)
+{
+    for (size_t e = vt__jt_skip(l, v); v < e; v++)
+        if (l->t[v].kind == VT_JT_STR)
+            return true;
+    return false;
+}
+
 /* One choice object at token o: its index and its streamed fields, or false (not this shape).  seen:
  * the indexes of the event's choices so far (one twice is refused by response.c). */
 static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t *ntk, uint8_t *seen)
@@ -79,8 +89,12 @@ static bool choice(vt_audit_sse *s, size_t o, size_t pos, fast_take *tk, size_t 
             if (v->kind == VT_JT_STR && !take(s, tk, ntk, pos, F_TEXT, i))
                 return false;
         } else if (vt__jt_key_is(l, k, "delta")) {
+            if (v->kind != VT_JT_OBJ && holds_str(l, i + 1))
+                return false; /* a delta written as a string: joined across events by response.c */
             holder = v->kind != VT_JT_NULL;
             delta = v->kind == VT_JT_OBJ ? i + 1 : 0;
+        } else if (!vt__jt_key_is(l, k, "logprobs") && holds_str(l, i + 1)) {
+            return false; /* a string of the choice's own (a member no one has invented yet): joined by response.c */
         }
         i = vt__jt_skip(l, i + 1);
     }

@@ -1078,6 +1078,139 @@ static void test_audit_response__stream_hidden_states_after_finish(void **state)
 }
 
 /*
+ * SGLang's return_routed_experts (its OpenAI-compatible chat and completions streams): after the
+ * finish_reason and hidden-states chunks, one chunk with no choice at all ("choices": []) whose
+ * top-level "sglext" object holds "routed_experts", the MoE routing trace as a base64 string
+ * (int32 expert ids), before the usage chunk; every other chunk carries "sglext": null.  It names
+ * no choice, so it adds nothing to a choice's reply, and it passes, its string scanned where it is
+ * like every top-level string (a marker written there is redacted, not sent).  The same trace
+ * inside a finished choice's delta or beside more of its text, or a choice with text in that
+ * chunk, is more of the reply after its finish_reason and is refused.
+ */
+static void test_audit_response__stream_sglang_routed_experts(void **state)
+{
+#define SGL(body) CHUNK(body ",\"usage\":null,\"sglext\":null")
+#define SGL_CH(choice) SGL("\"choices\":[{\"index\":0," choice ",\"logprobs\":null,\"matched_stop\":null}]")
+#define RE "BQAAABEAAAADAAAAYwAAAAAAAAB/AAAAQAAAAAwAAAAFAAAAEQAAAAMAAABjAAAAAAAAAH8AAABAAAAADAAAAA=="
+#define EXPERTS(re) CHUNK("\"choices\":[],\"usage\":null,\"sglext\":{\"routed_experts\":\"" re "\"}")
+    static const char *const head[4] = {
+        SGL_CH("\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null"),
+        SGL_CH("\"delta\":{\"content\":\"mail leak.marker@exa\"},\"finish_reason\":null"),
+        SGL_CH("\"delta\":{\"content\":\"mple.com now\"},\"finish_reason\":null"),
+        SGL_CH("\"delta\":{},\"finish_reason\":\"stop\""),
+    };
+    static const char *const late[] = {
+        SGL_CH("\"delta\":{\"routed_experts\":\"" RE "\"},\"finish_reason\":null"),
+        SGL_CH("\"delta\":{\"content\":\"late\"},\"finish_reason\":null"),
+        CHUNK("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"late\"}}],\"sglext\":{\"routed_experts\":\"" RE "\"}"),
+        CHUNK("\"choices\":[{\"index\":0,\"text\":\"late\"}],\"sglext\":{\"routed_experts\":\"" RE "\"}"),
+    };
+    fixture *f = *state;
+    sse_run r;
+    char *got;
+
+    {
+        const char *ev[6] = { head[0], head[1], head[2], head[3], EXPERTS(RE),
+                              CHUNK("\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":3,"
+                                    "\"total_tokens\":4},\"sglext\":null") };
+        vt_buf sent = { 0 };
+        sse_events(f, &r, ev, 6, true);
+        if (r.last != VT_OK)
+            fail_msg("routed experts: %s (%s)", vt_status_str(r.last), r.err.msg);
+        got = client_text(&r, 0, "delta", "content");
+        assert_string_equal(got, "mail [EMAIL_1] now");
+        free(got);
+        assert_non_null(strstr((char *)r.all.data, "\"sglext\":{\"routed_experts\":\"" RE "\"}"));
+        assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        assert_int_equal(sse_agree(f, ev, 6, &sent), 3); /* the two pieces of text and the trace: no tree */
+        vt_buf_free(&sent);
+    }
+    /* A marker written where the trace goes is scanned as every top-level string is. */
+    {
+        const char *ev[5] = { head[0], head[1], head[2], head[3], EXPERTS(MARK) };
+        sse_events(f, &r, ev, 5, true);
+        assert_int_equal(r.last, VT_OK);
+        assert_null(strstr((char *)r.all.data, "example.com"));
+        assert_non_null(strstr((char *)r.all.data, "\"routed_experts\":\"[EMAIL_"));
+        assert_int_equal(response_emails(f->rep), 2);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 5, NULL);
+    }
+    for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+        const char *ev[5] = { head[0], head[1], head[2], head[3], late[i] };
+        sse_events(f, &r, ev, 5, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("late %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "after its finish_reason"));
+        assert_null(strstr((char *)r.all.data, "late"));
+        assert_null(strstr((char *)r.all.data, "routed_experts"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, ev, 5, NULL);
+    }
+#undef SGL
+#undef SGL_CH
+#undef RE
+#undef EXPERTS
+}
+
+/*
+ * A member of a choice that no one has invented yet, holding a string: a client that joins a
+ * choice's members across events as the OpenAI SDKs join a delta's read its pieces side by side,
+ * but each was scanned in its own event, so an address whose halves came in two events' pieces
+ * passed.  The choice's own strings are joined now as its delta's are (the same join_walk: each
+ * piece scanned with the last 256 bytes sent at the same place), at any depth, and a delta written
+ * as a string too: a finding only the join shows fails the stream before the second piece is
+ * sent, on both roads.  The same member clean in every event, or holding the address whole (then
+ * redacted where it is), passes.
+ */
+static void test_audit_response__stream_choice_member_joined(void **state)
+{
+#define CH(choice) CHUNK("\"choices\":[{\"index\":0," choice "}]")
+    static const char *const split[][3] = {
+        { CH("\"delta\":{\"content\":\"a\"},\"annotation\":\"leak.marker@exa\""),
+          CH("\"delta\":{\"content\":\"b\"},\"annotation\":\"mple.com\""), CH("\"delta\":{},\"finish_reason\":\"stop\"") },
+        { CH("\"delta\":{\"content\":\"a\"},\"trace\":{\"note\":[\"leak.marker@exa\"]}"),
+          CH("\"delta\":{\"content\":\"b\"},\"trace\":{\"note\":[\"mple.com\"]}"), CH("\"finish_reason\":\"stop\"") },
+        { CH("\"text\":\"a\",\"annotation\":\"leak.marker@exa\""), CH("\"text\":\"b\",\"annotation\":\"mple.com\""),
+          CH("\"text\":\"\",\"finish_reason\":\"stop\"") },
+        { CH("\"delta\":\"leak.marker@exa\""), CH("\"delta\":\"mple.com\""), CH("\"finish_reason\":\"stop\"") },
+    };
+    static const char *const fine[][3] = {
+        { CH("\"delta\":{\"content\":\"a\"},\"annotation\":\"safe\""),
+          CH("\"delta\":{\"content\":\"b\"},\"annotation\":\"safe\""),
+          CH("\"delta\":{},\"finish_reason\":\"stop\",\"annotation\":\"safe\"") },
+        { CH("\"delta\":{\"content\":\"a\"},\"annotation\":\"" MARK "\""),
+          CH("\"delta\":{\"content\":\"b\"},\"annotation\":\"safe\""), CH("\"delta\":{},\"finish_reason\":\"stop\"") },
+    };
+    fixture *f = *state;
+    sse_run r;
+
+    for (size_t i = 0; i < sizeof(split) / sizeof(split[0]); i++) {
+        sse_events(f, &r, split[i], 3, true);
+        if (r.last != VT_E_FORMAT)
+            fail_msg("split %zu: %s", i, vt_status_str(r.last));
+        assert_non_null(strstr(r.err.msg, "joined across stream events"));
+        assert_null(strstr((char *)r.all.data, "mple.com"));
+        assert_true(f->rep->failed & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, split[i], 3, NULL);
+    }
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        sse_events(f, &r, fine[i], 3, true);
+        if (r.last != VT_OK)
+            fail_msg("fine %zu: %s (%s)", i, vt_status_str(r.last), r.err.msg);
+        assert_null(strstr((char *)r.all.data, "example.com"));
+        assert_non_null(strstr((char *)r.all.data, "\"annotation\":\"safe\""));
+        assert_true(f->rep->audited & VT_AUDIT_RESPONSE);
+        vt_buf_free(&r.all);
+        (void)sse_agree(f, fine[i], 3, NULL);
+    }
+#undef CH
+}
+
+/*
  * A streamed text field that is neither a string, nor null, nor a list of parts (an object, a
  * number), or a list with something in it that is not a part (an object with a string "type"), or
  * a text part without a string text, or a thinking part without a list of parts: how a client
@@ -2728,6 +2861,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_finish_reason_not_a_string, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_hidden_states_after_finish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_sglang_routed_experts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_response__stream_choice_member_joined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escaped_email_split, setup, teardown),
         cmocka_unit_test(test_audit_response__stream_tool_args_card_newlines_split),
         cmocka_unit_test_setup_teardown(test_audit_response__stream_tool_args_escape_cut_between_events, setup,
