@@ -178,9 +178,10 @@ def compat_trailer_events(kind):
               chunk([{"index": 0, "delta": {}, "finish_reason": "stop", "matched_stop": 151645}], sglext=None),
               chunk([], usage=None, sglext={"routed_experts": ROUTED_EXPERTS})]
     elif kind == "member":
-        # The marker split between two events' pieces of a member of the choice no server documents.
-        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "a"}, "annotation": HEAD}]),
-              chunk([{"index": 0, "delta": {"content": "b"}, "annotation": TAIL}]),
+        # The marker split between two events' pieces of a member of the choice no server documents,
+        # where neither piece alone is an address (the tail of HEAD/TAIL is one, redacted in place).
+        ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "a"}, "annotation": "leak.marker@exa"}]),
+              chunk([{"index": 0, "delta": {"content": "b"}, "annotation": "mple.com"}]),
               chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}])]
     elif kind == "finish":
         ev = [chunk([{"index": 0, "delta": {"role": "assistant", "content": "mail " + HEAD}, "finish_reason": 1}]),
