@@ -218,6 +218,19 @@ static void test_deployment__https_targets(void **state)
     vt_gw_config_free(&c);
 }
 
+/* The config with deployment "general" = dep is refused when it is read (VT_E_ARG, err filled). */
+static void read_refused(const char *dep, vt_err *err)
+{
+    char json[1024];
+    vt_gw_config c;
+
+    snprintf(json, sizeof(json), "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":%s}}}", dep);
+    vt_gw_config_defaults(&c);
+    if (vt_gw_config_parse(&c, json, strlen(json), err) != VT_E_ARG)
+        fail_msg("not refused: %s", dep);
+    vt_gw_config_free(&c);
+}
+
 /* Plain http:// to another machine carries the prompts in the clear: refused when the config is
  * read, unless that deployment says "allow_plain": true (then the effective config shows it);
  * the loopback (as `veritee chat` decides it: localhost, 127/8, [::1]) and https:// need nothing. */
@@ -259,25 +272,15 @@ static void test_deployment__plain_http_refused(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-        snprintf(json, sizeof(json), "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":%s}}}",
-                 refused[i]);
-        vt_gw_config_defaults(&c);
-        if (vt_gw_config_parse(&c, json, strlen(json), &err) != VT_E_ARG)
-            fail_msg("not refused: %s", refused[i]);
+        read_refused(refused[i], &err);
         if (strstr(err.msg, "workflow.deployments.general is plain http:// to another machine") == NULL ||
             strstr(err.msg, "\"allow_plain\": true") == NULL || strstr(err.msg, "https://") == NULL)
             fail_msg("%s: %s", refused[i], err.msg);
-        vt_gw_config_free(&c);
     }
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        snprintf(json, sizeof(json), "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":%s}}}",
-                 bad[i]);
-        vt_gw_config_defaults(&c);
-        if (vt_gw_config_parse(&c, json, strlen(json), &err) != VT_E_ARG)
-            fail_msg("not refused: %s", bad[i]);
+        read_refused(bad[i], &err);
         if (strstr(err.msg, "workflow.deployments.general") == NULL)
             fail_msg("%s: %s", bad[i], err.msg);
-        vt_gw_config_free(&c);
     }
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
         snprintf(json, sizeof(json), "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":%s}}}",
