@@ -161,6 +161,14 @@ VT_NODISCARD VT_API vt_status vt_origin_parse(vt_origin *out, const char *s, siz
 VT_API void vt_origin_format(char *out, size_t out_len, const vt_origin *o);
 /* Whether o names this machine's loopback: localhost, 127.0.0.0/8 or ::1. */
 VT_API bool vt_origin_loopback(const vt_origin *o);
+/*
+ * Whether url ("http://" or "https://", borrowed) goes to this machine's loopback: its scheme,
+ * host and port (up to the first '/' after the scheme) parse as an origin (vt_origin_parse) that
+ * vt_origin_loopback takes.  false for anything else, and for what does not parse: an address
+ * that only maps to the loopback ([::ffff:127.0.0.1]) or a name that may resolve to it is another
+ * host.  What `veritee chat` and the gateway's workflow deployments ask of a plain http:// URL.
+ */
+VT_API bool vt_url_loopback(const char *url);
 /* An empty list (loopback origins only). */
 VT_API void vt_origin_list_init(vt_origin_list *l);
 /*

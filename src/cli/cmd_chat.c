@@ -528,18 +528,11 @@ static int check_receipt(chat *c)
  */
 static const char *channel_of(const chat *c)
 {
-    const char *host = c->gateway + 7, *end;
-    vt_origin o;
-
     if (c->relay != NULL)
         return "ohttp";
     if (strncmp(c->gateway, "https://", 8) == 0)
         return "attested-tls";
-    end = strchr(host, '/');
-    if (vt_origin_parse(&o, c->gateway, end != NULL ? (size_t)(end - c->gateway) : strlen(c->gateway), NULL) == VT_OK &&
-        vt_origin_loopback(&o))
-        return "plain-loopback";
-    return "plain";
+    return vt_url_loopback(c->gateway) ? "plain-loopback" : "plain";
 }
 
 static void print_report(chat *c, int ex, bool sent)

@@ -1,4 +1,5 @@
 /* gateway.json: strict parsing, defaults, flag overrides (see config.h). */
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,45 +139,86 @@ vt_status vt_gw_config_set_listen(vt_gw_config *c, const char *s, vt_err *err)
     return rc;
 }
 
-vt_status vt_gw_config_set_upstream(vt_gw_config *c, const char *url, vt_err *err)
+static vt_status url_split(vt_gw_url *out, const char *url, unsigned schemes, const char *what, vt_err *err)
 {
+    bool https = strncmp(url, "https://", 8) == 0;
     const char *rest, *slash, *host, *port;
-    size_t len, hlen, plen, blen;
-    uint16_t p = 80;
+    size_t len, alen, hlen, plen, blen;
+    struct in6_addr a6;
     vt_status rc;
 
-    if (strncmp(url, "https://", 8) == 0)
-        return vt_err_set(err, VT_E_UNSUPPORTED,
-                          "gateway config: upstream https is not supported (the model server runs beside the gateway)");
-    if (strncmp(url, "http://", 7) != 0)
-        return vt_err_set(err, VT_E_ARG, "gateway config: upstream must be an http:// URL");
-    rest = url + 7;
-    len = strlen(rest);
-    if (len > 2048)
-        return vt_err_set(err, VT_E_LIMIT, "gateway config: upstream URL is too long");
+    if (!https && strncmp(url, "http://", 7) != 0)
+        return vt_err_set(err, VT_E_ARG, "gateway config: %s must be an %s URL", what,
+                          schemes == VT_GW_URL_HTTP ? "http://" : schemes == VT_GW_URL_HTTPS ? "https://"
+                                                                                             : "https:// or http://");
+    if (https && (schemes & VT_GW_URL_HTTPS) == 0)
+        return vt_err_set(err, VT_E_UNSUPPORTED, "gateway config: %s: https is not supported here", what);
+    if (!https && (schemes & VT_GW_URL_HTTP) == 0)
+        return vt_err_set(err, VT_E_ARG, "gateway config: %s must be an https:// URL", what);
+    rest = url + (https ? 8 : 7);
+    len = strnlen(rest, VT_GW_URL_MAX + 1);
+    if (len > VT_GW_URL_MAX)
+        return vt_err_set(err, VT_E_LIMIT, "gateway config: %s URL is too long", what);
     slash = memchr(rest, '/', len);
-    rc = split_hostport(rest, slash != NULL ? (size_t)(slash - rest) : len, &host, &hlen, &port, &plen, "upstream",
-                        err);
+    alen = slash != NULL ? (size_t)(slash - rest) : len;
+    if (memchr(rest, '@', alen) != NULL)
+        return vt_err_set(err, VT_E_ARG, "gateway config: %s may not hold userinfo (user@)", what);
+    rc = split_hostport(rest, alen, &host, &hlen, &port, &plen, what, err);
     if (rc != VT_OK)
         return rc;
     if (hlen == 0)
-        return vt_err_set(err, VT_E_ARG, "gateway config: upstream has no host");
-    if (port != NULL && (rc = parse_port(&p, port, plen, "upstream", false, err)) != VT_OK)
+        return vt_err_set(err, VT_E_ARG, "gateway config: %s has no host", what);
+    if (hlen >= sizeof(out->host))
+        return vt_err_set(err, VT_E_LIMIT, "gateway config: %s host is longer than %zu bytes", what,
+                          sizeof(out->host) - 1);
+    memcpy(out->host, host, hlen);
+    if (rest[0] == '[' && inet_pton(AF_INET6, out->host, &a6) != 1)
+        return vt_err_set(err, VT_E_ARG, "gateway config: %s host [...] is not an IPv6 address", what);
+    out->https = https;
+    out->port = https ? 443 : 80;
+    if (port != NULL && (rc = parse_port(&out->port, port, plen, what, false, err)) != VT_OK)
         return rc;
-    blen = slash != NULL ? len - (size_t)(slash - rest) : 0;
+    blen = slash != NULL ? len - alen : 0;
     while (blen > 0 && slash[blen - 1] == '/')
         blen--;
     for (size_t i = 0; i < blen; i++) {
         unsigned char ch = (unsigned char)slash[i];
         if (ch <= ' ' || ch >= 0x7f || ch == '?' || ch == '#')
-            return vt_err_set(err, VT_E_ARG, "gateway config: upstream path may not hold a query, fragment or space");
+            return vt_err_set(err, VT_E_ARG, "gateway config: %s path may not hold a query, fragment or space", what);
     }
-    if ((rc = set_str(&c->upstream_host, host, hlen, err)) != VT_OK ||
-        (rc = set_str(&c->upstream_base, blen > 0 ? slash : "", blen, err)) != VT_OK ||
-        (rc = set_str(&c->upstream_url, url, strlen(url), err)) != VT_OK)
-        return rc;
-    c->upstream_port = p;
+    if (blen > 0)
+        memcpy(out->base, slash, blen);
     return VT_OK;
+}
+
+vt_status vt_gw_url_split(vt_gw_url *out, const char *url, unsigned schemes, const char *what, vt_err *err)
+{
+    vt_status rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = url_split(out, url, schemes, what, err);
+    if (rc != VT_OK)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}
+
+vt_status vt_gw_config_set_upstream(vt_gw_config *c, const char *url, vt_err *err)
+{
+    vt_gw_url u;
+    vt_status rc = vt_gw_url_split(&u, url, VT_GW_URL_HTTP, "upstream", err);
+
+    if (rc == VT_E_UNSUPPORTED)
+        return vt_err_set(err, VT_E_UNSUPPORTED,
+                          "gateway config: upstream https is not supported (the model server runs beside the gateway)");
+    if (rc == VT_OK)
+        rc = set_str(&c->upstream_host, u.host, strlen(u.host), err);
+    if (rc == VT_OK)
+        rc = set_str(&c->upstream_base, u.base, strlen(u.base), err);
+    if (rc == VT_OK)
+        rc = set_str(&c->upstream_url, url, strlen(url), err);
+    if (rc == VT_OK)
+        c->upstream_port = u.port;
+    return rc;
 }
 
 static vt_status get_uint(uint64_t *out, json_t *v, const char *key, uint64_t min, uint64_t max, vt_err *err)

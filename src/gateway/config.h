@@ -88,8 +88,32 @@ void vt_gw_config_free(vt_gw_config *c);
 VT_NODISCARD vt_status vt_gw_config_parse(vt_gw_config *c, const char *json, size_t len, vt_err *err);
 /* "host:port", "[v6]:port" or ":port" (host kept when absent). */
 VT_NODISCARD vt_status vt_gw_config_set_listen(vt_gw_config *c, const char *s, vt_err *err);
-/* "http://host[:port][/base]"; https is refused for now (the upstream is local to the TEE). */
+/* "http://host[:port][/base]" (vt_gw_url_split); https is refused for now (the upstream is local
+ * to the TEE). */
 VT_NODISCARD vt_status vt_gw_config_set_upstream(vt_gw_config *c, const char *url, vt_err *err);
+
+/* The schemes vt_gw_url_split accepts (a mask). */
+#define VT_GW_URL_HTTP 1u
+#define VT_GW_URL_HTTPS 2u
+#define VT_GW_URL_MAX 2048 /* bytes after "scheme://" */
+
+/* A URL the gateway connects to (the upstream, a workflow's deployment), split. */
+typedef struct vt_gw_url {
+    bool https;
+    char host[256];               /* a name or an address; an IPv6 address without its brackets */
+    uint16_t port;                /* as given (1..65535), else the scheme's default: 80 or 443 */
+    char base[VT_GW_URL_MAX + 1]; /* the path prefix without a trailing '/', "" for none */
+} vt_gw_url;
+
+/*
+ * Splits "scheme://host[:port][/base]" (url borrowed): a scheme of the mask schemes, a host (a name,
+ * an IPv4 address or [IPv6], at most 255 bytes) and a port 1..65535, no userinfo ("user@"), and a
+ * base without query, fragment, space or control character.  what names the URL in errors
+ * ("upstream", "workflow.deployments.NODE").  VT_E_UNSUPPORTED for https when schemes leave it
+ * out, VT_E_LIMIT beyond VT_GW_URL_MAX, VT_E_ARG for anything else; *out is zeroed on failure.
+ */
+VT_NODISCARD vt_status vt_gw_url_split(vt_gw_url *out, const char *url, unsigned schemes, const char *what,
+                                       vt_err *err);
 /* Checks the whole configuration is usable (an upstream is set, limits consistent). */
 VT_NODISCARD vt_status vt_gw_config_check(const vt_gw_config *c, vt_err *err);
 /* The pinned verifier key set: c->verifier_jwks read once (at most VT_GW_VERIFIER_JWKS_MAX bytes) and

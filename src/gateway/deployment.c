@@ -81,11 +81,45 @@ static const vt_workflow_node *find_node(const vt_workflow *w, const char *id)
     return NULL;
 }
 
+/*
+ * One entry of workflow.deployments (x, borrowed): "URL", or {"url": "URL", "allow_plain": true}.
+ * *url: the URL, borrowed from x.  Plain http:// to another machine than this one (vt_url_loopback,
+ * as `veritee chat` decides it) carries the prompts across that network in the clear: refused
+ * unless the entry says "allow_plain": true, which the measured config then shows.
+ */
+static vt_status deployment_url(const char **url, json_t *x, const char *node, vt_err *err)
+{
+    json_t *plain = json_object_get(x, "allow_plain"), *v;
+    char what[80];
+    const char *key;
+    vt_gw_url u;
+    vt_status rc;
+
+    *url = json_is_object(x) ? json_string_value(json_object_get(x, "url")) : json_string_value(x);
+    json_object_foreach(x, key, v) {
+        if (strcmp(key, "url") != 0 && strcmp(key, "allow_plain") != 0)
+            return vt_err_set(err, VT_E_ARG, "gateway config: unknown key workflow.deployments.%s.%.48s", node, key);
+    }
+    if (plain != NULL && !json_is_boolean(plain))
+        return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%s.allow_plain must be true or false",
+                          node);
+    snprintf(what, sizeof(what), "workflow.deployments.%s", node);
+    if (*url == NULL || strlen(*url) >= sizeof(((vt_gw_node *)0)->url))
+        return vt_err_set(err, VT_E_ARG, "gateway config: %s must be an https:// or http:// URL of at most 255 bytes "
+                          "(or {\"url\", \"allow_plain\"})", what);
+    rc = vt_gw_url_split(&u, *url, VT_GW_URL_HTTP | VT_GW_URL_HTTPS, what, err);
+    if (rc == VT_OK && !u.https && !json_is_true(plain) && !vt_url_loopback(*url))
+        rc = vt_err_set(err, VT_E_ARG, "gateway config: %s is plain http:// to another machine: prompts would cross "
+                        "the network unencrypted. Use https:// (attested TLS), or {\"url\": ..., "
+                        "\"allow_plain\": true}", what);
+    return rc;
+}
+
 /* Parses the workflow value into w (heap: a vt_workflow is large) and checks the deployments. */
 static vt_status workflow_parse(vt_workflow *w, json_t *v, vt_err *err)
 {
     json_t *deps, *x;
-    const char *key;
+    const char *key, *url;
     vt_status rc;
 
     if (!json_is_object(v))
@@ -107,17 +141,15 @@ static vt_status workflow_parse(vt_workflow *w, json_t *v, vt_err *err)
         return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments must map node ids to gateway URLs");
     json_object_foreach(deps, key, x) {
         const vt_workflow_node *n = find_node(w, key);
-        const char *url = json_string_value(x);
         if (n == NULL)
             return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%.48s is not a node of the workflow",
                               key);
         if (strcmp(n->type, "app") == 0)
             return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%s is an app deployment: it serves "
                               "no model API to route to", key);
-        if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
-            strlen(url) >= sizeof(((vt_gw_node *)0)->url))
-            return vt_err_set(err, VT_E_ARG, "gateway config: workflow.deployments.%s must be an https:// or http:// "
-                              "URL of at most 255 bytes", key);
+        rc = deployment_url(&url, x, key, err);
+        if (rc != VT_OK)
+            return rc;
     }
     return VT_OK;
 }
@@ -137,46 +169,31 @@ vt_status vt_gw_workflow_config(json_t **out, json_t *v, vt_err *err)
     return rc;
 }
 
-/* Whether an authority ("host", "host:port", "[v6]", "[v6]:port") names a port. */
-static bool has_port(const char *auth, size_t len)
-{
-    const char *close = auth[0] == '[' ? memchr(auth, ']', len) : NULL;
-
-    if (auth[0] == '[')
-        return close != NULL && close + 1 < auth + len && close[1] == ':';
-    return memchr(auth, ':', len) != NULL;
-}
-
 static vt_status resolve(vt_gw_node *n, vt_gw_tls_client *tls, vt_err *err)
 {
-    vt_gw_config tmp;
+    vt_gw_url u;
     struct addrinfo hints, *ai = NULL;
     struct in6_addr a6;
     struct in_addr a4;
-    char port[8], plain[sizeof(n->url)];
+    char port[8], what[80];
     vt_status rc;
     int e;
 
-    /* An https:// URL is parsed as its http:// twin; its default port is 443. */
-    n->tgt.tls = strncmp(n->url, "https://", 8) == 0;
-    snprintf(plain, sizeof(plain), "http://%s", n->url + (n->tgt.tls ? 8 : 7));
-    vt_gw_config_defaults(&tmp);
-    rc = vt_gw_config_set_upstream(&tmp, plain, err);
-    if (rc == VT_OK && n->tgt.tls) {
-        const char *auth = plain + 7, *slash = strchr(auth, '/');
-        if (!has_port(auth, slash != NULL ? (size_t)(slash - auth) : strlen(auth)))
-            tmp.upstream_port = 443;
+    snprintf(what, sizeof(what), "workflow.deployments.%s", n->id);
+    rc = vt_gw_url_split(&u, n->url, VT_GW_URL_HTTP | VT_GW_URL_HTTPS, what, err);
+    if (rc == VT_OK && u.https) {
+        n->tgt.tls = true;
         n->tgt.tls_client = tls;
         n->tgt.pin = &n->pin;
         /* SNI carries a name, never an address (RFC 6066 section 3). */
-        if (inet_pton(AF_INET, tmp.upstream_host, &a4) != 1 && inet_pton(AF_INET6, tmp.upstream_host, &a6) != 1)
-            snprintf(n->tgt.sni, sizeof(n->tgt.sni), "%s", tmp.upstream_host);
+        if (inet_pton(AF_INET, u.host, &a4) != 1 && inet_pton(AF_INET6, u.host, &a6) != 1)
+            snprintf(n->tgt.sni, sizeof(n->tgt.sni), "%s", u.host);
     }
     if (rc == VT_OK) {
         memset(&hints, 0, sizeof(hints));
         hints.ai_socktype = SOCK_STREAM;
-        snprintf(port, sizeof(port), "%u", (unsigned)tmp.upstream_port);
-        e = getaddrinfo(tmp.upstream_host, port, &hints, &ai);
+        snprintf(port, sizeof(port), "%u", (unsigned)u.port);
+        e = getaddrinfo(u.host, port, &hints, &ai);
         if (e != 0 || ai == NULL || ai->ai_addrlen > sizeof(n->tgt.addr))
             rc = vt_err_set(err, VT_E_ARG, "gateway: cannot resolve the host of deployment %s (%s): %s", n->id, n->url,
                             gai_strerror(e));
@@ -184,17 +201,14 @@ static vt_status resolve(vt_gw_node *n, vt_gw_tls_client *tls, vt_err *err)
     if (rc == VT_OK) {
         memcpy(&n->tgt.addr, ai->ai_addr, ai->ai_addrlen);
         n->tgt.addrlen = ai->ai_addrlen;
-        if (strchr(tmp.upstream_host, ':') != NULL)
-            snprintf(n->tgt.host_header, sizeof(n->tgt.host_header), "[%s]:%u", tmp.upstream_host,
-                     (unsigned)tmp.upstream_port);
+        if (strchr(u.host, ':') != NULL)
+            snprintf(n->tgt.host_header, sizeof(n->tgt.host_header), "[%s]:%u", u.host, (unsigned)u.port);
         else
-            snprintf(n->tgt.host_header, sizeof(n->tgt.host_header), "%s:%u", tmp.upstream_host,
-                     (unsigned)tmp.upstream_port);
-        snprintf(n->tgt.base, sizeof(n->tgt.base), "%s", tmp.upstream_base);
+            snprintf(n->tgt.host_header, sizeof(n->tgt.host_header), "%s:%u", u.host, (unsigned)u.port);
+        memcpy(n->tgt.base, u.base, strnlen(u.base, sizeof(n->tgt.base) - 1)); /* n->url is shorter */
     }
     if (ai != NULL)
         freeaddrinfo(ai);
-    vt_gw_config_free(&tmp);
     return rc;
 }
 
@@ -245,10 +259,14 @@ vt_status vt_gw_deploy_new(vt_gw_deploy **out, const char *type, json_t *workflo
         goto out;
     }
     for (size_t i = 0; i < w->node_count && rc == VT_OK; i++) {
-        const char *url = json_string_value(json_object_get(json_object_get(workflow, "deployments"), w->nodes[i].id));
+        json_t *x = json_object_get(json_object_get(workflow, "deployments"), w->nodes[i].id);
         vt_gw_node *n = &d->nodes[d->node_count];
-        if (url == NULL)
+        const char *url;
+        if (x == NULL)
             continue; /* a node this gateway does not route to (another deployment calls it) */
+        rc = deployment_url(&url, x, w->nodes[i].id, err); /* checked by workflow_parse: cannot fail here */
+        if (rc != VT_OK)
+            break;
         snprintf(n->id, sizeof(n->id), "%s", w->nodes[i].id);
         snprintf(n->environment, sizeof(n->environment), "%s", w->nodes[i].environment);
         snprintf(n->type, sizeof(n->type), "%s", w->nodes[i].type);

@@ -3,8 +3,9 @@
  * (docs/workflows.md, "What each deployment type serves").
  *
  * gateway.json's "deployment_type" (full, model, app, bridge; default full) and
- * "workflow" ({"graph", "deployments", "allow_simulated"}) are part of the
- * measured config, so the passport's appraisal covers them; the type must be
+ * "workflow" ({"graph", "deployments", "allow_simulated"}; a deployment is
+ * "URL" or {"url", "allow_plain"}, plain http:// to another host refused
+ * without allow_plain) are part of the measured config, so the passport's appraisal covers them; the type must be
  * the deployment_type of every passport the gateway installs (at boot and at
  * each renewal).  vt_gw_deploy_route decides each
  * request (no I/O); vt_gw_deploy_check checks a downstream deployment as

@@ -73,17 +73,19 @@ static const char *loop_date(struct gw_loop *L)
  * The reply's headers (docs/gateway.md): the upstream's headers are strings
  * the auditors do not see, so none passes except Retry-After as plain
  * delta-seconds; the gateway sets Content-Type itself (the body is the
- * audited JSON, or the audited event stream), Cache-Control: no-store and the
- * security headers (http/sechdr.c), and the hooks add Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
- * Content-Encoding or X-... header never reaches the client.
+ * audited JSON, or the audited event stream) and Cache-Control: no-store, and
+ * the hooks add Veritee-Receipt.  An upstream's Veritee-Receipt, Set-Cookie,
+ * Content-Encoding or X-... header never reaches the client.  The security
+ * headers (http/sechdr.c) and an allowed page's CORS headers are the front's
+ * (routes.c), set once for every answer: called once, just before the reply
+ * starts, this adds to them and removes nothing.
  */
 static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, const vt_gw_upheaders *from,
-                                 bool stream, const char *origin)
+                                 bool stream)
 {
     struct evkeyvalq *to = evhttp_request_get_output_headers(req);
     const char *ra = gwp_uh_find(from, "Retry-After"), *date = loop_date(L);
 
-    evhttp_clear_headers(to);
     if (date != NULL)
         evhttp_add_header(to, "Date", date);
     if (ra != NULL && *ra != '\0' && strlen(ra) <= 9 && strspn(ra, "0123456789") == strlen(ra))
@@ -92,9 +94,6 @@ static void set_response_headers(struct gw_loop *L, struct evhttp_request *req, 
     /* An answer is a result of the client's prompt: no cache may keep it (none of the
      * upstream's cache headers passes). */
     evhttp_add_header(to, "Cache-Control", "no-store");
-    vt_http_sechdr_add(to);
-    if (origin != NULL) /* the page's browser shows it the answer (routes.c, gwp_cors) */
-        vt_cors_add(&gwp_cors, to, origin);
 }
 
 /*
@@ -281,10 +280,8 @@ static void ex_fail_reply(struct exchange *ex, int status, const char *type, con
         vt_buf_free(&body);
     }
     ex->answered = true;
-    evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
-    vt_http_sechdr_add(evhttp_request_get_output_headers(ex->req));
-    if (ex->origin != NULL)
-        vt_cors_add(&gwp_cors, evhttp_request_get_output_headers(ex->req), ex->origin);
+    /* The output headers are still the front's (security, CORS): set_response_headers runs only
+     * right before the reply starts, after which an error goes into the body instead. */
     reply_error_with(gwp_ex_take_req(ex), status, b, &extra);
     vt_gw_headers_free(&extra);
     if (b != NULL)
@@ -429,7 +426,7 @@ bool gwp_ex_headers(struct exchange *ex, struct upconn *c)
     vt_gw_sse_init_upstream(&ex->sse, lim->max_event_bytes, sse_event, ex);
     {
         vt_gw_watch *watch = watch_detach(ex); /* evhttp watches a connection it writes to for the close */
-        set_response_headers(ex->loop, ex->req, &c->headers, true, ex->origin);
+        set_response_headers(ex->loop, ex->req, &c->headers, true);
         evhttp_send_reply_start(ex->req, c->status, NULL);
         vt_gw_watch_free(watch);
     }
@@ -521,7 +518,6 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         gwp_ex_finish(ex);
         return;
     }
-    set_response_headers(ex->loop, ex->req, &c->headers, false, ex->origin);
     if (hooks->on_response != NULL) {
         vt_gw_header_view view = { view_get, &c->headers };
         size_t n = evbuffer_get_length(ex->resp);
@@ -539,20 +535,22 @@ void gwp_ex_complete(struct exchange *ex, bool reusable)
         if (rc != VT_OK) {
             vt_gw_headers_free(&extra);
             vt__gw_log("error", "on_response", err.msg);
-            evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
             gwp_ex_fail(ex, 500, "server_error", "gateway_error", "gateway: the response was refused");
             return;
         }
-        for (size_t i = 0; i < extra.count; i++)
-            evhttp_add_header(evhttp_request_get_output_headers(ex->req), extra.name[i], extra.value[i]);
-        vt_gw_headers_free(&extra);
     }
     if (ex->ctx.unauditable != NULL) { /* no hook answered for the unauditable reply */
+        vt_gw_headers_free(&extra);
         vt__gw_log("warn", "upstream_unauditable", ex->ctx.unauditable);
-        evhttp_clear_headers(evhttp_request_get_output_headers(ex->req));
         gwp_ex_fail(ex, 502, "server_error", "upstream_unauditable", ex->ctx.unauditable);
         return;
     }
+    /* The answer goes out: only now its own headers, so that a failure above still had the
+     * front's alone to answer with. */
+    set_response_headers(ex->loop, ex->req, &c->headers, false);
+    for (size_t i = 0; i < extra.count; i++)
+        evhttp_add_header(evhttp_request_get_output_headers(ex->req), extra.name[i], extra.value[i]);
+    vt_gw_headers_free(&extra);
     ex->up = NULL;
     gwp_up_release(c, reusable);
     {

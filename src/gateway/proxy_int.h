@@ -98,7 +98,6 @@ struct exchange {
     char *deployments;       /* ctx.deployments (owned) */
     bool retried;
     bool answered;   /* on_response ran, or on_request blocked: on_error is not called */
-    const char *origin; /* the allowed Origin (borrowed from req), NULL = none: CORS after each header clear */
 };
 
 struct gw_loop {

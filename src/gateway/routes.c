@@ -80,8 +80,8 @@ void gwp_handle(struct evhttp_request *req, void *arg)
 
     if (path == NULL || *path == '\0')
         path = "/";
-    /* Every reply of the front, whatever answers it (a route, MCP, OHTTP, an error); the proxy
-     * adds them again where it clears the headers (exchange.c). */
+    /* Every reply of the front, whatever answers it (a route, MCP, OHTTP, an error, a proxied
+     * answer): added here once; the proxy adds to them and never clears them (exchange.c). */
     vt_http_sechdr_add(evhttp_request_get_output_headers(req));
     /* DNS rebinding, when the operator listed the gateway's names (http/host.c): a page reading a
      * GET route as its own sends the attacker's name as Host. */
@@ -258,7 +258,6 @@ void gwp_handle(struct evhttp_request *req, void *arg)
     ex->tgt = tgt;
     ex->loop = L;
     ex->req = req;
-    ex->origin = origin;
     ex->cevcon = evhttp_request_get_connection(req);
     snprintf(ex->method, sizeof(ex->method), "%s", post ? "POST" : "GET");
     snprintf(ex->path, sizeof(ex->path), "%s", path);

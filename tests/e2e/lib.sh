@@ -72,6 +72,15 @@ header() {
   tr -d '\r' <"$TMP/out" | sed -n "s/^$1: //Ip" | head -1
 }
 
+# header_once NAME DESCRIPTION: the last output's response headers (curl -i, up to the first empty
+# line) hold NAME exactly once
+header_once() {
+  local n
+  n=$(tr -d '\r' <"$TMP/out" | sed '/^$/q' | grep -ic "^$1:")
+  if [ "$n" = 1 ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $2: $1 appears $n times, wanted once"; sed 's/^/    /' "$TMP/out" | head -20; fi
+}
+
 # header_is NAME VALUE DESCRIPTION: the last output's response header NAME is exactly VALUE
 # ("" = the answer has no such header)
 header_is() {

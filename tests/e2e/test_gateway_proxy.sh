@@ -192,6 +192,8 @@ header_is Access-Control-Allow-Private-Network true "Private Network Access gran
 EXPOSE="Veritee-Receipt, Veritee-Key-Binding, Retry-After"
 answer_is_cors() { # ORIGIN DESCRIPTION
   header_is Access-Control-Allow-Origin "$1" "$2: names the origin"
+  header_once Access-Control-Allow-Origin "$2: names the origin once"
+  header_once X-Content-Type-Options "$2: X-Content-Type-Options once"
   header_is Vary Origin "$2: Vary"
   header_is Access-Control-Expose-Headers "$EXPOSE" "$2: exposes the gateway's headers"
   header_is Access-Control-Allow-Credentials "" "$2: no credentials"
@@ -209,7 +211,7 @@ contains "HTTP/1.1 429" "429"; header_is Retry-After 1 "429 keeps Retry-After"
 answer_is_cors http://localhost:3000 "upstream 429"
 expect 0 "hanging upstream to a loopback page" -- post -H 'Origin: http://localhost:3000' \
   "$U/v1/chat/completions" -d "$(chat echo-hang x)" # the first gateway: a 1 s upstream idle timeout
-contains "HTTP/1.1 504" "504"; answer_is_cors http://localhost:3000 "the gateway's 504 (headers cleared and set again)"
+contains "HTTP/1.1 504" "504"; answer_is_cors http://localhost:3000 "the gateway's 504"
 for r in "GET /v1/models 200" "GET /healthz 200" "GET /v1/nope 404" "GET /v1/chat/completions 405" \
   "POST /mcp 200" "GET /.well-known/mcp 200"; do
   set -- $r
@@ -233,13 +235,15 @@ contains "HTTP/1.1 500" "500 status"
 contains "Content-Type: application/json" "500 content type"
 contains '"code":"echo_status_500"' "500 body"
 
-# Security headers (http/sechdr.c, as the verifier's) on every reply: proxied answers, streamed or
-# not, upstream errors passed through, the gateway's own errors (routing, limits, a hanging
-# upstream: headers cleared and set again), MCP, OHTTP, health and the connection guard's own
-# 400.  A proxied answer or an error is a result of a prompt: Cache-Control: no-store.
+# Security headers (http/sechdr.c, as the verifier's) on every reply, each exactly once (the front
+# adds them for every answer, the proxy never again): proxied answers, streamed or not, upstream
+# errors passed through, the gateway's own errors (routing, limits, a hanging upstream), MCP,
+# OHTTP, health and the connection guard's own 400.  A proxied answer or an error is a result of a prompt: Cache-Control: no-store.
 sec() {
   header_is X-Content-Type-Options nosniff "$1: X-Content-Type-Options"
   header_is Referrer-Policy no-referrer "$1: Referrer-Policy"
+  header_once X-Content-Type-Options "$1: X-Content-Type-Options"
+  header_once Referrer-Policy "$1: Referrer-Policy"
   [ -z "${2:-}" ] || header_is Cache-Control "$2" "$1: Cache-Control"
 }
 expect 0 "plain chat" -- post "$U/v1/chat/completions" -d "$(chat echo sec)"

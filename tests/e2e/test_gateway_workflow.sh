@@ -257,4 +257,28 @@ expect 2 "model with a workflow" -- "$VT" gateway --config "$TMP/bad.json" --che
 contains "routes no workflow" "model with a workflow message"
 expect 2 "flag contradicts the file" -- "$VT" gateway --config "$TMP/a.json" --deployment-type app --check-config
 contains "differs from the config file" "flag contradicts message"
+
+# Plain http:// to another machine than this one carries the prompts across that network in the
+# clear: refused when the config is read, naming the way out, unless that deployment says
+# "allow_plain": true (which the effective, measured config then shows); the loopback as
+# `veritee chat` decides it (not an address that only maps to it) and https:// need nothing.
+plainwf() {
+  jq -n --argjson wf "$WF" --argjson dep "$1" \
+    '{"deployment_type": "app", "workflow": {"graph": $wf.graph, "deployments": {"general": $dep}}}' >"$TMP/plainwf.json"
+}
+plainwf '"http://192.0.2.1:9001"'
+expect 2 "plain http:// to another machine" -- "$VT" gateway --config "$TMP/plainwf.json" --check-config
+contains "workflow.deployments.general is plain http:// to another machine" "plain hop refusal"
+contains '"allow_plain": true' "the refusal names the way out"
+plainwf '"http://[::ffff:127.0.0.1]:9001"'
+expect 2 "plain http:// to a v4-mapped loopback address" -- "$VT" gateway --config "$TMP/plainwf.json" --check-config
+contains "is plain http:// to another machine" "v4-mapped refusal"
+plainwf '{"url": "http://192.0.2.1:9001", "allow_plain": true}'
+expect 0 "plain http:// with allow_plain" -- "$VT" gateway --config "$TMP/plainwf.json" --check-config
+[ "$(jq -r '.workflow.deployments.general.allow_plain' "$TMP/out")" = true ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the effective config shows allow_plain"; cat "$TMP/out"; }
+for dep in '"http://localhost:9001"' '"http://127.0.0.2:9001"' '"http://[::1]:9001"' '"https://192.0.2.1:9443"'; do
+  plainwf "$dep"
+  expect 0 "$dep needs no allow_plain" -- "$VT" gateway --config "$TMP/plainwf.json" --check-config
+done
 finish

@@ -191,6 +191,16 @@ bool vt_origin_loopback(const vt_origin *o)
     return inet_pton(AF_INET, o->host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
+bool vt_url_loopback(const char *url)
+{
+    const char *sep = strstr(url, "://"), *end = sep != NULL ? strchr(sep + 3, '/') : NULL;
+    vt_origin o;
+
+    return sep != NULL &&
+           vt_origin_parse(&o, url, end != NULL ? (size_t)(end - url) : strlen(url), NULL) == VT_OK &&
+           vt_origin_loopback(&o);
+}
+
 vt_status vt_origin_check(const vt_origin_list *l, const char *value, vt_err *err)
 {
     vt_origin o;

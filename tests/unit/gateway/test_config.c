@@ -84,6 +84,9 @@ static void test_gateway_config__refused(void **state)
         "{\"upstream\":\"http://x:0\"}",
         "{\"upstream\":\"http://x:1/a?b\"}",
         "{\"upstream\":\"http://us@er:1\"}",
+        "{\"upstream\":\"http://user:pw@model:1\"}", /* userinfo */
+        "{\"upstream\":\"http://x:65536\"}",
+        "{\"upstream\":\"http://[model]:1\"}",
         "{\"verifier\":\"v.example\"}",
         "{\"models\":\"/m\"}",
         "{\"models\":[1]}",
@@ -356,6 +359,83 @@ static void test_gateway_config__allowed_origins(void **state)
     vt_gw_config_free(&c);
 }
 
+/* The one URL splitter of the upstream and the workflow's deployments: the schemes it is given,
+ * the scheme's default port, [IPv6] with and without a port; userinfo, ports 0 and 65536, a
+ * bracketed non-address and a scheme left out are refused with *out zeroed. */
+static void test_gateway_config__url_split(void **state)
+{
+    static const struct {
+        const char *url;
+        unsigned schemes;
+        vt_status rc;
+        const char *msg; /* in the error */
+    } bad[] = {
+        { "http://user@h:1", VT_GW_URL_HTTP, VT_E_ARG, "userinfo" },
+        { "https://user:pw@h/b", VT_GW_URL_HTTP | VT_GW_URL_HTTPS, VT_E_ARG, "userinfo" },
+        { "http://@h", VT_GW_URL_HTTP, VT_E_ARG, "userinfo" },
+        { "http://h:0", VT_GW_URL_HTTP, VT_E_ARG, "port" },
+        { "http://h:65536", VT_GW_URL_HTTP, VT_E_ARG, "port" },
+        { "https://[::1]:0/", VT_GW_URL_HTTPS, VT_E_ARG, "port" },
+        { "http://h:", VT_GW_URL_HTTP, VT_E_ARG, "port" },
+        { "http://h:8a", VT_GW_URL_HTTP, VT_E_ARG, "port" },
+        { "http://[::1]x", VT_GW_URL_HTTP, VT_E_ARG, "after ']'" },
+        { "http://[::1", VT_GW_URL_HTTP, VT_E_ARG, "without ']'" },
+        { "http://[model]:80", VT_GW_URL_HTTP, VT_E_ARG, "not an IPv6 address" },
+        { "http://::1:80", VT_GW_URL_HTTP, VT_E_ARG, "[addr]:port" },
+        { "http://", VT_GW_URL_HTTP, VT_E_ARG, "no host" },
+        { "http:///b", VT_GW_URL_HTTP, VT_E_ARG, "no host" },
+        { "http://h/a?b", VT_GW_URL_HTTP, VT_E_ARG, "query" },
+        { "http://h/a b", VT_GW_URL_HTTP, VT_E_ARG, "query" },
+        { "https://h", VT_GW_URL_HTTP, VT_E_UNSUPPORTED, "https" },
+        { "http://h", VT_GW_URL_HTTPS, VT_E_ARG, "https://" },
+        { "ftp://h", VT_GW_URL_HTTP | VT_GW_URL_HTTPS, VT_E_ARG, "https:// or http://" },
+        { "HTTP://h", VT_GW_URL_HTTP, VT_E_ARG, "http://" },
+    };
+    vt_gw_url u, zero;
+    vt_err err;
+    char longhost[300];
+    (void)state;
+
+    memset(&zero, 0, sizeof(zero));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&u, 0x5a, sizeof(u));
+        if (vt_gw_url_split(&u, bad[i].url, bad[i].schemes, "x", &err) != bad[i].rc)
+            fail_msg("%s: not refused with %d (%s)", bad[i].url, bad[i].rc, err.msg);
+        if (strstr(err.msg, bad[i].msg) == NULL || strncmp(err.msg, "gateway config: x", 17) != 0)
+            fail_msg("%s: message %s", bad[i].url, err.msg);
+        assert_memory_equal(&u, &zero, sizeof(u));
+    }
+    snprintf(longhost, sizeof(longhost), "http://%0256d", 0);
+    assert_int_equal(vt_gw_url_split(&u, longhost, VT_GW_URL_HTTP, "x", &err), VT_E_LIMIT);
+
+    /* The scheme's default port when none is given. */
+    assert_int_equal(vt_gw_url_split(&u, "http://model", VT_GW_URL_HTTP, "x", &err), VT_OK);
+    assert_false(u.https);
+    assert_string_equal(u.host, "model");
+    assert_int_equal(u.port, 80);
+    assert_string_equal(u.base, "");
+    assert_int_equal(vt_gw_url_split(&u, "https://gw.example/v//", VT_GW_URL_HTTP | VT_GW_URL_HTTPS, "x", &err), VT_OK);
+    assert_true(u.https);
+    assert_string_equal(u.host, "gw.example");
+    assert_int_equal(u.port, 443);
+    assert_string_equal(u.base, "/v");
+    assert_int_equal(vt_gw_url_split(&u, "https://gw.example:8443", VT_GW_URL_HTTPS, "x", &err), VT_OK);
+    assert_int_equal(u.port, 8443);
+    assert_int_equal(vt_gw_url_split(&u, "http://h:65535/", VT_GW_URL_HTTP, "x", &err), VT_OK);
+    assert_int_equal(u.port, 65535);
+    assert_string_equal(u.base, "");
+    /* IPv6 literals, with and without a port: the host without its brackets. */
+    assert_int_equal(vt_gw_url_split(&u, "https://[2001:db8::5]/b", VT_GW_URL_HTTPS, "x", &err), VT_OK);
+    assert_string_equal(u.host, "2001:db8::5");
+    assert_int_equal(u.port, 443);
+    assert_string_equal(u.base, "/b");
+    assert_int_equal(vt_gw_url_split(&u, "http://[::1]:8000", VT_GW_URL_HTTP, "x", &err), VT_OK);
+    assert_string_equal(u.host, "::1");
+    assert_int_equal(u.port, 8000);
+    assert_int_equal(vt_gw_url_split(&u, "http://[::1]", VT_GW_URL_HTTP, "x", &err), VT_OK);
+    assert_int_equal(u.port, 80);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_gateway_config__refused),
         cmocka_unit_test(test_gateway_config__models_bound),
         cmocka_unit_test(test_gateway_config__addresses),
+        cmocka_unit_test(test_gateway_config__url_split),
         cmocka_unit_test(test_gateway_config__allowed_origins),
         cmocka_unit_test(test_gateway_config__verifier_jwks),
         cmocka_unit_test(test_gateway_config__verifier_jwks_load),

@@ -218,6 +218,91 @@ static void test_deployment__https_targets(void **state)
     vt_gw_config_free(&c);
 }
 
+/* The config with deployment "general" = dep is refused when it is read (VT_E_ARG, err filled). */
+static void read_refused(const char *dep, vt_err *err)
+{
+    char json[1024];
+    vt_gw_config c;
+
+    snprintf(json, sizeof(json), "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":%s}}}", dep);
+    vt_gw_config_defaults(&c);
+    if (vt_gw_config_parse(&c, json, strlen(json), err) != VT_E_ARG)
+        fail_msg("not refused: %s", dep);
+    vt_gw_config_free(&c);
+}
+
+/* Plain http:// to another machine carries the prompts in the clear: refused when the config is
+ * read, unless that deployment says "allow_plain": true (then the effective config shows it);
+ * the loopback (as `veritee chat` decides it: localhost, 127/8, [::1]) and https:// need nothing. */
+static void test_deployment__plain_http_refused(void **state)
+{
+    static const char *const refused[] = {
+        "\"http://192.0.2.1:9001\"",
+        "\"http://gw.example\"",
+        "\"http://[::ffff:127.0.0.1]:9001\"", /* maps to the loopback, but is not it */
+        "\"http://localhost.example:9001\"",
+        "\"http://127.0.0.1.example\"",
+        "{\"url\":\"http://192.0.2.1:9001\"}",
+        "{\"url\":\"http://192.0.2.1:9001\",\"allow_plain\":false}",
+    };
+    static const char *const bad[] = {
+        "{\"url\":\"http://192.0.2.1:9001\",\"allow_plain\":1}",
+        "{\"url\":\"http://192.0.2.1:9001\",\"allow_plain\":true,\"x\":1}",
+        "{\"allow_plain\":true}",
+        "{\"url\":5}",
+        "5",
+        "\"http://user@127.0.0.1:9001\"", /* the splitter's refusals at load time too */
+        "\"http://127.0.0.1:0\"",
+        "\"https://127.0.0.1:65536\"",
+    };
+    static const char *const allowed[] = {
+        "\"http://127.0.0.1:9001\"",
+        "\"http://127.9.8.7:9001/b\"",
+        "\"http://localhost\"",
+        "\"http://LocalHost:9001\"",
+        "\"http://[::1]:9001\"",
+        "\"https://192.0.2.1:9443\"",
+        "{\"url\":\"http://192.0.2.1:9001\",\"allow_plain\":true}",
+        "{\"url\":\"http://127.0.0.1:9001\"}",
+    };
+    char json[1024];
+    vt_gw_config c;
+    vt_err err;
+    char *s;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        read_refused(refused[i], &err);
+        if (strstr(err.msg, "workflow.deployments.general is plain http:// to another machine") == NULL ||
+            strstr(err.msg, "\"allow_plain\": true") == NULL || strstr(err.msg, "https://") == NULL)
+            fail_msg("%s: %s", refused[i], err.msg);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        read_refused(bad[i], &err);
+        if (strstr(err.msg, "workflow.deployments.general") == NULL)
+            fail_msg("%s: %s", bad[i], err.msg);
+    }
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+        snprintf(json, sizeof(json), "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":%s}}}",
+                 allowed[i]);
+        if (config(&c, json, &err) != VT_OK)
+            fail_msg("refused: %s: %s", allowed[i], err.msg);
+        assert_int_equal(c.deploy->node_count, 1);
+        vt_gw_config_free(&c);
+    }
+    /* Allowed: routed as any plain deployment, and the measured config says so. */
+    assert_int_equal(config(&c, "{\"workflow\":{\"graph\":" GRAPH ",\"deployments\":{\"general\":{\"url\":"
+                                "\"http://192.0.2.1:9001/b/\",\"allow_plain\":true}}}}", &err), VT_OK);
+    assert_false(c.deploy->nodes[0].tgt.tls);
+    assert_string_equal(c.deploy->nodes[0].url, "http://192.0.2.1:9001/b");
+    assert_string_equal(c.deploy->nodes[0].tgt.host_header, "192.0.2.1:9001");
+    assert_string_equal(c.deploy->nodes[0].tgt.base, "/b");
+    assert_int_equal(vt_gw_config_to_json(&s, &c, &err), VT_OK);
+    assert_non_null(strstr(s, "\"allow_plain\": true"));
+    free(s);
+    vt_gw_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_deployment__compiled),
         cmocka_unit_test(test_deployment__passport_type),
         cmocka_unit_test(test_deployment__https_targets),
+        cmocka_unit_test(test_deployment__plain_http_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,6 +291,28 @@ static void test_http_origin__request_headers(void **state)
     evhttp_request_free(req);
 }
 
+/* A URL's way to the loopback (what `veritee chat` and the gateway's deployments decide a plain
+ * http:// URL by): its origin part only, the path ignored; look-alikes are other hosts. */
+static void test_http_origin__url_loopback(void **state)
+{
+    static const char *const yes[] = {
+        "http://localhost", "http://127.0.0.1:8080/v1", "http://127.255.0.9", "http://[::1]:9001/",
+        "http://[0:0:0:0:0:0:0:1]", "HTTP://LOCALHOST:1/x", "https://localhost:8443",
+    };
+    static const char *const no[] = {
+        "http://[::ffff:127.0.0.1]:9001", "http://192.0.2.1", "http://localhost.example", "http://127.0.0.1.example",
+        "http://user@127.0.0.1", "http://127.1", "http://0177.0.0.1", "127.0.0.1:80", "http://", "",
+        "http://10.0.0.1/http://localhost", "ftp://localhost",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (!vt_url_loopback(yes[i]))
+            fail_msg("not loopback: %s", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (vt_url_loopback(no[i]))
+            fail_msg("loopback: %s", no[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_http_origin__default_ports_normalised),
         cmocka_unit_test(test_http_origin__case_insensitive_scheme_and_host),
         cmocka_unit_test(test_http_origin__loopback_allowed_by_default),
+        cmocka_unit_test(test_http_origin__url_loopback),
         cmocka_unit_test(test_http_origin__look_alikes_refused),
         cmocka_unit_test(test_http_origin__overlong_refused),
         cmocka_unit_test(test_http_origin__every_truncation_and_trailing_byte),
