@@ -16,7 +16,7 @@ static vt_pkey *gen(vt_key_type t)
 
 static void test_crypto_pkey__generate_each_type(void **state)
 {
-    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384, VT_KEY_ED25519 };
+    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384, VT_KEY_EC_P521, VT_KEY_ED25519 };
     vt_pkey *k = (vt_pkey *)&k;
     vt_err err = { 0 };
 
@@ -31,10 +31,11 @@ static void test_crypto_pkey__generate_each_type(void **state)
 
 static void test_crypto_pkey__raw_ec_round_trip(void **state)
 {
-    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384 };
+    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384, VT_KEY_EC_P521 };
+    const size_t lens[] = { 64, 96, 132 };
 
     (void)state;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         vt_pkey *k = gen(types[i]), *pub = NULL;
         vt_buf raw, raw2;
         vt_err err = { 0 };
@@ -42,7 +43,7 @@ static void test_crypto_pkey__raw_ec_round_trip(void **state)
         vt_buf_init(&raw);
         vt_buf_init(&raw2);
         assert_int_equal(vt_pkey_public_raw(&raw, k, &err), VT_OK);
-        assert_int_equal(raw.len, types[i] == VT_KEY_EC_P256 ? 64 : 96);
+        assert_int_equal(raw.len, lens[i]);
         assert_int_equal(vt_pkey_from_ec_raw(&pub, types[i], raw.data, raw.len, &err), VT_OK);
         assert_int_equal(vt_pkey_type(pub), types[i]);
         assert_int_equal(vt_pkey_public_raw(&raw2, pub, &err), VT_OK);
@@ -57,7 +58,7 @@ static void test_crypto_pkey__raw_ec_round_trip(void **state)
 
 static void test_crypto_pkey__raw_ec_wrong_length(void **state)
 {
-    uint8_t xy[97] = { 0 };
+    uint8_t xy[133] = { 0 };
     vt_pkey *k = (vt_pkey *)&k;
     vt_err err = { 0 };
 
@@ -66,6 +67,8 @@ static void test_crypto_pkey__raw_ec_wrong_length(void **state)
     assert_null(k);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P256, xy, 65, &err), VT_E_FORMAT);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P384, xy, 64, &err), VT_E_FORMAT);
+    assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P521, xy, 96, &err), VT_E_FORMAT);
+    assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P521, xy, 133, &err), VT_E_FORMAT);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_ED25519, xy, 32, &err), VT_E_ARG);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_RSA, xy, 64, &err), VT_E_ARG);
 }
