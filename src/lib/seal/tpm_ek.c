@@ -150,9 +150,9 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
                             vt__tpm_ek_name(kind), vt__tpm_ek_nv_index(kind), cfg->roots, e.msg);
         else if (rc != VT_OK)
             rc = vt_err_set(err, rc,
-                            "seal: the TPM's %s EK certificate (NV 0x%08x) does not verify against the EK roots %s "
-                            "and CRLs %s: %s",
-                            vt__tpm_ek_name(kind), vt__tpm_ek_nv_index(kind), cfg->roots, cfg->crls, e.msg);
+                            "seal: the TPM's %s EK certificate (NV 0x%08x) does not verify against the EK roots and "
+                            "CRLs: %s",
+                            vt__tpm_ek_name(kind), vt__tpm_ek_nv_index(kind), e.msg);
     }
     if (rc == VT_OK)
         rc = ek_create(c, kind, &key, &pub, err);

@@ -79,8 +79,9 @@ static vt_status load_file(vt__tpm_ek_certs *roots, vt__tpm_ek_certs *inter, con
 
 /* Calls load(ctx, file) for path, or for each regular file of the directory path (not
  * recursive, dot files skipped); what names the setting in messages. */
-static vt_status each_file(const char *path, const char *what, vt_status (*load)(void *ctx, const char *file, vt_err *err),
-                           void *ctx, vt_err *err)
+typedef vt_status (*file_loader)(void *ctx, const char *file, vt_err *err);
+
+static vt_status each_file(const char *path, const char *what, file_loader load, void *ctx, vt_err *err)
 {
     vt_status rc = VT_OK;
     struct stat st;
@@ -519,7 +520,10 @@ static vt_status pub_key(vt_pkey **out, const TPMT_PUBLIC *pub, vt_err *err)
     *out = NULL;
     if (pub->type == TPM2_ALG_ECC) {
         TPMI_ECC_CURVE curve = pub->parameters.eccDetail.curveID;
-        size_t n = curve == TPM2_ECC_NIST_P256 ? 32 : curve == TPM2_ECC_NIST_P384 ? 48 : curve == TPM2_ECC_NIST_P521 ? 66 : 0;
+        size_t n = curve == TPM2_ECC_NIST_P256   ? 32
+                   : curve == TPM2_ECC_NIST_P384 ? 48
+                   : curve == TPM2_ECC_NIST_P521 ? 66
+                                                 : 0;
         uint8_t xy[2 * 66];
 
         if (n == 0 || pub->unique.ecc.x.size != n || pub->unique.ecc.y.size != n)
