@@ -20,6 +20,7 @@
 # when the EK certificate or the intermediate is revoked, a CRL has expired or does not verify,
 # the root's CRL is missing, or the CRL file is no CRL (exit 2); sealed and unsealed when
 # neither is revoked (DER files in a directory, a PEM bundle, $VERITEE_TPM_EK_CRLS).
+# Last, the endorsement hierarchy's auth set: refused (exit 2), no lockout counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tpm_lib.sh"
 
@@ -325,5 +326,15 @@ wire_start splice3k "$(dirname "$0")/tpm_splice.py" "$PORT_rsa3k" "$PORT_imposto
 [ -n "$WIRE_PORT" ] || { echo "FAIL: the second impersonator did not start"; cat "$TMP/splice3k.out"; exit 1; }
 PIDS+=("$WIRE_PID")
 impersonator_refused "RSA 3072 (alone)" "$WIRE_PORT"
+# The endorsement hierarchy's auth set: the EK cannot be made, so nothing is sealed, and the
+# failure does not count toward the TPM's dictionary-attack lockout.
+TPM2TOOLS_TCTI="$R3" tpm2_changeauth -c e endorsement-secret || { echo "FAIL: tpm2_changeauth -c e"; exit 1; }
+for i in 1 2 3 4; do
+  expect 2 "endorsement auth set, attempt $i: refused" -- seal "$R3" "$TMP/roots-a.pem" "$TMP/x12"
+done
+contains "endorsement hierarchy, whose auth must be empty" "the refusal says the endorsement auth must be empty"
+TPM2TOOLS_TCTI="$R3" tpm2_getcap properties-variable >"$TMP/out" 2>&1
+contains "TPM2_PT_LOCKOUT_COUNTER: 0x0" "no dictionary-attack failure counted"
+[ ! -e "$TMP/x12" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: sealed without the EK"; }
 
 finish
