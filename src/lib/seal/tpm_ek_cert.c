@@ -190,17 +190,21 @@ vt_status vt__tpm_ek_crls_parse(vt__tpm_ek_crls *out, const uint8_t *p, size_t l
     return VT_OK;
 }
 
+/* One CRL file; what it holds that is not CRLs is the operator's error (VT_E_ARG). */
 static vt_status crl_file(void *ctx, const char *file, vt_err *err)
 {
+    vt_err e = { 0 }, r = { 0 };
     vt_status rc;
     vt_buf b;
 
     vt_buf_init(&b);
-    rc = vt_file_read(&b, file, VT__TPM_EK_CRL_FILE_MAX, err);
+    rc = vt_file_read(&b, file, VT__TPM_EK_CRL_FILE_MAX, &r);
     if (rc == VT_OK)
-        rc = vt__tpm_ek_crls_parse(ctx, b.data, b.len, file, err);
+        rc = vt__tpm_ek_crls_parse(ctx, b.data, b.len, file, &e);
+    else
+        rc = vt_err_set(&e, rc, "seal: EK CRL file %s: %s", file, r.msg);
     vt_buf_free(&b);
-    return rc;
+    return rc == VT_OK ? VT_OK : vt_err_set(err, rc == VT_E_IO ? VT_E_IO : VT_E_ARG, "%s", e.msg);
 }
 
 vt_status vt__tpm_ek_crls_load(vt__tpm_ek_crls *out, const char *path, vt_err *err)
@@ -208,8 +212,6 @@ vt_status vt__tpm_ek_crls_load(vt__tpm_ek_crls *out, const char *path, vt_err *e
     vt_status rc;
 
     rc = each_file(path, "EK CRLs", crl_file, out, err);
-    if (rc == VT_E_FORMAT || rc == VT_E_LIMIT)
-        rc = VT_E_ARG; /* the operator's file: a usage error, as the roots' */
     if (rc == VT_OK && out->count == 0)
         rc = vt_err_set(err, VT_E_ARG, "seal: EK CRLs %s hold no CRL", path);
     return rc;

@@ -56,6 +56,23 @@ static void test_crypto_pkey__raw_ec_round_trip(void **state)
     }
 }
 
+/* P-521 keys are TPM endorsement keys here: imported and compared, never used to sign or verify. */
+static void test_crypto_pkey__p521_neither_signs_nor_verifies(void **state)
+{
+    vt_pkey *k = gen(VT_KEY_EC_P521);
+    vt_buf sig;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&sig);
+    assert_int_equal(vt_pkey_type(k), VT_KEY_EC_P521);
+    assert_int_equal(vt_sig_sign(&sig, k, VT_MD_SHA512, false, "m", 1, &err), VT_E_UNSUPPORTED);
+    assert_int_equal(vt_sig_verify(k, VT_MD_SHA512, false, "m", 1, (const uint8_t *)"x", 1, &err), VT_E_UNSUPPORTED);
+    assert_int_equal(sig.len, 0);
+    vt_pkey_free(k);
+    vt_buf_free(&sig);
+}
+
 static void test_crypto_pkey__raw_ec_wrong_length(void **state)
 {
     uint8_t xy[133] = { 0 };
@@ -260,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crypto_pkey__generate_each_type),
         cmocka_unit_test(test_crypto_pkey__raw_ec_round_trip),
+        cmocka_unit_test(test_crypto_pkey__p521_neither_signs_nor_verifies),
         cmocka_unit_test(test_crypto_pkey__raw_ec_wrong_length),
         cmocka_unit_test(test_crypto_pkey__raw_ec_point_off_curve),
         cmocka_unit_test(test_crypto_pkey__raw_ec_imports_kept_exact),
