@@ -111,7 +111,8 @@ VT_NODISCARD vt_status vt__tpm_ek_der_split(vt__tpm_ek_certs *out, const uint8_t
  * certificate of the path below its root must be covered by a CRL of its issuer: one whose
  * issuer is named, signed by the issuer's key, current at now (vt_chain_verify's checks of
  * a CRL, which also refuse one of a path certificate's name that does not verify), and
- * that does not list it; CRLs of other issuers are ignored.
+ * that does not list it.  Of the CRLs of one issuer name only the newest (thisUpdate) are
+ * used; CRLs of other issuers are ignored.
  * VT_E_CRYPTO naming the check that failed on the first path that reached a root.
  */
 VT_NODISCARD vt_status vt__tpm_ek_chain_verify(const vt_x509 *leaf, const vt__tpm_ek_certs *inter,

@@ -77,10 +77,10 @@ static vt_status load_file(vt__tpm_ek_certs *roots, vt__tpm_ek_certs *inter, con
     return sort_in(roots, inter, got, n, err);
 }
 
-/* Calls load(ctx, file) for path, or for each regular file of the directory path (not
- * recursive, dot files skipped); what names the setting in messages. */
 typedef vt_status (*file_loader)(void *ctx, const char *file, vt_err *err);
 
+/* Calls load(ctx, file) for path, or for each regular file of the directory path (not
+ * recursive, dot files skipped); what names the setting in messages. */
 static vt_status each_file(const char *path, const char *what, file_loader load, void *ctx, vt_err *err)
 {
     vt_status rc = VT_OK;
@@ -289,7 +289,8 @@ static bool issued_by_name(const vt_x509 *child, const vt_x509 *parent)
 
 typedef struct path_search {
     const vt__tpm_ek_certs *inter, *roots;
-    const vt__tpm_ek_crls *crls; /* NULL: revocation not checked */
+    vt_crl *const *crls; /* the newest CRL of each issuer; NULL: revocation not checked */
+    size_t crl_count;
     vt_x509 *path[PATH_DEPTH + 1];
     vt_time now;
     size_t tried, nodes;
@@ -307,8 +308,8 @@ static vt_status crl_covered(const path_search *s, size_t n, vt_err *err)
         bool covered = self_issued(s->path[i]); /* the anchor */
         char subject[160], issuer[160];
 
-        for (size_t k = 0; k < s->crls->count && !covered; k++)
-            covered = X509_NAME_cmp(X509_CRL_get_issuer(vt__crl_get(s->crls->c[k])), X509_get_issuer_name(x)) == 0;
+        for (size_t k = 0; k < s->crl_count && !covered; k++)
+            covered = X509_NAME_cmp(X509_CRL_get_issuer(vt__crl_get(s->crls[k])), X509_get_issuer_name(x)) == 0;
         if (!covered) {
             vt_x509_subject(s->path[i], subject, sizeof(subject));
             vt_x509_issuer(s->path[i], issuer, sizeof(issuer));
@@ -335,8 +336,8 @@ static bool search(path_search *s, size_t n)
         vt_err e = { 0 };
 
         s->tried++;
-        if (vt_chain_verify(&cr, s->path, n, s->roots->c, s->roots->count, s->crls != NULL ? s->crls->c : NULL,
-                            s->crls != NULL ? s->crls->count : 0, s->now, &e) == VT_OK &&
+        if (vt_chain_verify(&cr, s->path, n, s->roots->c, s->roots->count, s->crls, s->crl_count, s->now, &e) ==
+                VT_OK &&
             crl_covered(s, n, &e) == VT_OK)
             return true;
         if (!s->have_first) {
@@ -360,16 +361,43 @@ static bool search(path_search *s, size_t n)
     return false;
 }
 
+/* Into use (crls->count entries), the CRLs of crls that no other CRL of the same issuer
+ * name follows (a later thisUpdate): an operator's directory may keep last quarter's CRL
+ * beside this one, and only the newest says what is revoked now.  Their count. */
+static size_t crls_newest(vt_crl **use, const vt__tpm_ek_crls *crls)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < crls->count; i++) {
+        const X509_NAME *name = X509_CRL_get_issuer(vt__crl_get(crls->c[i]));
+        vt_time ti, tj;
+        bool newer = false;
+
+        vt_crl_validity(crls->c[i], &ti, NULL);
+        for (size_t j = 0; j < crls->count && !newer; j++) {
+            vt_crl_validity(crls->c[j], &tj, NULL);
+            newer = tj > ti && X509_NAME_cmp(X509_CRL_get_issuer(vt__crl_get(crls->c[j])), name) == 0;
+        }
+        if (!newer)
+            use[n++] = crls->c[i];
+    }
+    return n;
+}
+
 vt_status vt__tpm_ek_chain_verify(const vt_x509 *leaf, const vt__tpm_ek_certs *inter, const vt__tpm_ek_certs *roots,
                                   const vt__tpm_ek_crls *crls, vt_time now, vt_err *err)
 {
+    vt_crl *use[VT__TPM_EK_CRLS_MAX];
     path_search s;
     char issuer[160];
 
     memset(&s, 0, sizeof(s));
     s.inter = inter;
     s.roots = roots;
-    s.crls = crls;
+    if (crls != NULL) {
+        s.crl_count = crls_newest(use, crls);
+        s.crls = use;
+    }
     s.now = now;
     s.path[0] = (vt_x509 *)leaf; /* vt_chain_verify only reads it */
     if (roots->count == 0)

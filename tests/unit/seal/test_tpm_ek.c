@@ -597,6 +597,16 @@ static void test_seal_tpm_ek__crls_revoked_expired_forged_or_missing_refused(voi
     assert_int_equal(verify_with(f, &l, &err), VT_E_CRYPTO);
     assert_non_null(strstr(err.msg, "not yet valid"));
     vt__tpm_ek_crls_free(&l);
+    /* Last month's expired CRL beside the current one: the newest of an issuer is used, so
+     * one that revokes is not hidden behind an older one either. */
+    crl_add(&l, f->inter, f->int_key, others, 1, T0 - 60 * DAY, T0 - 30 * DAY);
+    crl_add(&l, f->root, f->root_key, others, 1, T0 - DAY, T0 + 30 * DAY);
+    crl_add(&l, f->inter, f->int_key, others, 1, T0 - DAY, T0 + 30 * DAY);
+    assert_int_equal(verify_with(f, &l, &err), VT_OK);
+    crl_add(&l, f->inter, f->int_key, &leaf, 1, T0 - DAY / 2, T0 + 30 * DAY);
+    assert_int_equal(verify_with(f, &l, &err), VT_E_CRYPTO);
+    assert_non_null(strstr(err.msg, "is revoked"));
+    vt__tpm_ek_crls_free(&l);
     /* A CRL in the EK CA's name by another key, beside the genuine ones: refused. */
     assert_int_equal(vt_pkey_generate(&dk, VT_KEY_EC_P256, NULL), VT_OK);
     spec_init(&s, "TPM Maker EK CA", 9, true);
