@@ -64,13 +64,14 @@ typedef enum vt_key_type {
     VT_KEY_EC_P384 = 2,
     VT_KEY_ED25519 = 3,
     VT_KEY_RSA = 4,
+    VT_KEY_EC_P521 = 5, /* TPM endorsement keys (template H-4); no signing or JWS here */
 } vt_key_type;
 
 /* A public or private key; caller owns, free with vt_pkey_free() (wipes). */
 typedef struct vt_pkey vt_pkey;
 
 VT_NODISCARD VT_API vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, vt_err *err);
-/* Public EC key from raw big-endian X||Y (64 bytes for P-256, 96 for P-384). */
+/* Public EC key from raw big-endian X||Y (64 bytes for P-256, 96 for P-384, 132 for P-521). */
 VT_NODISCARD VT_API vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy,
                                                   size_t len, vt_err *err);
 /* Public RSA key from its big-endian modulus and exponent (a TPM AK, a JWK).
@@ -93,7 +94,8 @@ VT_NODISCARD VT_API vt_status vt_pkey_from_pem(vt_pkey **out, const char *pem, s
 VT_NODISCARD VT_API vt_status vt_pkey_load_or_create(vt_pkey **out, const char *path, vt_key_type type, vt_err *err);
 /* PEM of the private key (PKCS#8, unencrypted) or of the public key, appended to out. */
 VT_NODISCARD VT_API vt_status vt_pkey_to_pem(vt_buf *out, const vt_pkey *k, bool priv, vt_err *err);
-/* Raw public key: X||Y for EC, 32 bytes for Ed25519.  Appended to out. */
+/* Raw public key: X||Y for EC (each half the curve's size: 32, 48 or 66 bytes), 32 bytes for
+ * Ed25519.  Appended to out. */
 VT_NODISCARD VT_API vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err);
 VT_API vt_key_type vt_pkey_type(const vt_pkey *k);
 VT_API void vt_pkey_free(vt_pkey *k);

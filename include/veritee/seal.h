@@ -65,25 +65,34 @@ VT_NODISCARD VT_API vt_status vt_seal_root_mock(vt_seal_root *out, const char *s
 VT_NODISCARD VT_API vt_status vt_seal_root_tpm(vt_seal_root *out, const char *tcti, const char *state_dir,
                                                uint32_t pcr_mask, vt_err *err);
 
-/* What proves the TPM genuine: its endorsement key's certificate must chain to `roots`. */
+/* What proves the TPM genuine: its endorsement key's certificate must chain to `roots`
+ * (and not be revoked by `crls`). */
 typedef struct vt_seal_tpm_ek {
     /* Borrowed: a PEM file, or a directory of PEM or DER files, of the CAs of TPM makers
      * (or of a cloud's vTPMs).  Self-issued certificates are the trust anchors; the
      * others are intermediates a chain may pass through. */
     const char *roots;
-    vt_time now; /* the certificates must be valid then */
+    vt_time now; /* the certificates (and CRLs) must be valid then */
+    /* Borrowed, NULL = revocation not checked: a PEM file of CRLs, a DER CRL, or a directory
+     * of such files, the makers' CRLs as the operator downloaded them (nothing is fetched).
+     * Then every certificate of the chain below its root needs a current CRL of its issuer
+     * that verifies and does not list it; a chain without one is refused. */
+    const char *crls;
 } vt_seal_tpm_ek;
 
 /*
  * vt_seal_root_tpm, and the TPM's identity checked (docs/formats/tpm.md "The TPM's
- * identity"): the EK certificate in NV (ECC P-256 at 0x01c0000a, else RSA 2048 at
- * 0x01c00002) must chain to ek->roots, the EK the TPM makes from the standard template
- * must hold the certificate's key, and the root comes back under a session salted to
+ * identity"): the EK certificate in NV (the first of ECC P-256 at 0x01c0000a, P-384 at
+ * 0x01c00016, P-521 at 0x01c00018, RSA 2048 at 0x01c00002, RSA 3072 at 0x01c0001c, RSA 4096
+ * at 0x01c0001e) must chain to ek->roots (not revoked by ek->crls when set), the EK the TPM
+ * makes from the standard template must hold the certificate's key, and the root comes
+ * back under a session salted to
  * that EK, so only the TPM holding its private key can read the salt.  ek NULL: as
  * vt_seal_root_tpm, the identity not checked (a salt key in the null hierarchy).
- * VT_E_POLICY when the TPM holds no EK certificate; VT_E_CRYPTO when its chain does not
- * verify or the EK differs from the certificate; VT_E_ARG when roots holds no
- * self-issued certificate.
+ * VT_E_POLICY when the TPM holds no EK certificate of those kinds (an SM2 one: not
+ * supported); VT_E_CRYPTO when its chain does not verify, a certificate of it is revoked or
+ * has no current CRL of its issuer, or the EK differs from the certificate; VT_E_ARG when
+ * roots holds no self-issued certificate or crls no CRL.
  */
 VT_NODISCARD VT_API vt_status vt_seal_root_tpm_ek(vt_seal_root *out, const char *tcti, const char *state_dir,
                                                   uint32_t pcr_mask, const vt_seal_tpm_ek *ek, vt_err *err);

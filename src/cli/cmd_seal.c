@@ -8,13 +8,13 @@
 
 #include "cli.h"
 
-enum { O_KEY_ID = 256, O_PLATFORM, O_STATE, O_OUT, O_SYSROOT, O_EK_ROOTS };
+enum { O_KEY_ID = 256, O_PLATFORM, O_STATE, O_OUT, O_SYSROOT, O_EK_ROOTS, O_EK_CRLS };
 
 static void seal_usage(FILE *f, const char *verb)
 {
     fprintf(f,
             "usage: veritee %s --key-id ID [--platform auto|sevsnp|tpm|mock] [--state DIR] [--out FILE]\n"
-            "                [--tpm-ek-roots PATH] [FILE]\n\n"
+            "                [--tpm-ek-roots PATH [--tpm-ek-crls PATH]] [FILE]\n\n"
             "%s FILE (default: standard input) to standard output (or --out FILE), with a key derived\n"
             "(HKDF-SHA256) from this platform's sealing root, the key id and the platform; the blob is\n"
             "nonce(12) || AES-256-GCM ciphertext || tag(16) (format veritee-seal-v1, docs/keys.md).\n\n"
@@ -32,7 +32,15 @@ static void seal_usage(FILE *f, const char *verb)
             "                (NV) must chain to these CAs of TPM makers or of a cloud's vTPMs (a PEM file, or a\n"
             "                directory of PEM/DER files; default $VERITEE_TPM_EK_ROOTS), and the root comes back\n"
             "                salted to that key.  Without it the TPM's identity is not checked: one answering\n"
-            "                in its place could read the root (docs/formats/tpm.md)\n"
+            "                in its place could read the root (docs/formats/tpm.md).  EK certificates of ECC\n"
+            "                P-256, P-384, P-521 and RSA 2048, 3072, 4096 (TCG EK Credential Profile); SM2:\n"
+            "                refused\n"
+            "  --tpm-ek-crls PATH  tpm, with --tpm-ek-roots: the makers' CRLs, downloaded by the operator\n"
+            "                (a PEM file of CRLs, a DER CRL, or a directory of such files; default\n"
+            "                $VERITEE_TPM_EK_CRLS; nothing is fetched).  Every certificate of the EK's chain\n"
+            "                below its root then needs a current CRL of its issuer that verifies and does not\n"
+            "                list it: a revoked EK or CA, a CRL that does not verify or has expired, or a\n"
+            "                missing one is refused\n"
             "  --state DIR   state directory of the mock root and the TPM pin (default $VERITEE_STATE)\n"
             "  --out FILE    write there instead of standard output (mode 0600)\n\n"
             "Exit status: 0 done, 1 the blob does not open, 2 usage or input error.\n",
@@ -40,7 +48,7 @@ static void seal_usage(FILE *f, const char *verb)
 }
 
 static int root_for(vt_seal_root *root, const char *platform, const char *state, const char *sysroot,
-                    const char *ek_roots, bool quiet)
+                    const char *ek_roots, const char *ek_crls, bool quiet)
 {
     vt_err err = { 0 };
     vt_status rc;
@@ -65,8 +73,11 @@ static int root_for(vt_seal_root *root, const char *platform, const char *state,
     if (strcmp(platform, "sevsnp") == 0) {
         rc = vt_seal_root_sevsnp(root, sysroot, &err);
     } else if (strcmp(platform, "tpm") == 0) {
-        vt_seal_tpm_ek ek = { .roots = ek_roots, .now = vt_time_now() };
+        vt_seal_tpm_ek ek = { .roots = ek_roots, .now = vt_time_now(), .crls = ek_crls };
 
+        if (ek_crls != NULL && ek_roots == NULL)
+            return vt_cli_usage_error("seal: --tpm-ek-crls (or VERITEE_TPM_EK_CRLS) needs --tpm-ek-roots: "
+                                      "revocation is checked on the EK's chain to those roots");
         if (ek_roots == NULL)
             fprintf(stderr, "veritee: TPM sealing: the TPM's identity is not checked (no --tpm-ek-roots): one "
                             "answering in its place could read the sealing root\n");
@@ -93,12 +104,13 @@ static int seal_common(int argc, char **argv, bool sealing)
         { "out", required_argument, NULL, O_OUT },
         { "sysroot", required_argument, NULL, O_SYSROOT },
         { "tpm-ek-roots", required_argument, NULL, O_EK_ROOTS },
+        { "tpm-ek-crls", required_argument, NULL, O_EK_CRLS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *verb = sealing ? "seal" : "unseal";
     const char *key_id = NULL, *platform = "auto", *state = NULL, *out_path = NULL, *sysroot = NULL, *in = "-";
-    const char *ek_roots = getenv("VERITEE_TPM_EK_ROOTS");
+    const char *ek_roots = getenv("VERITEE_TPM_EK_ROOTS"), *ek_crls = getenv("VERITEE_TPM_EK_CRLS");
     vt_seal_root root;
     vt_buf data, res;
     vt_err err = { 0 };
@@ -118,6 +130,11 @@ static int seal_common(int argc, char **argv, bool sealing)
                 return vt_cli_usage_error("%s: --tpm-ek-roots needs a file or directory", verb);
             ek_roots = optarg;
             break;
+        case O_EK_CRLS:
+            if (*optarg == '\0')
+                return vt_cli_usage_error("%s: --tpm-ek-crls needs a file or directory", verb);
+            ek_crls = optarg;
+            break;
         case 'h': seal_usage(stdout, verb); return VT_EXIT_OK;
         default: seal_usage(stderr, verb); return VT_EXIT_USAGE;
         }
@@ -131,7 +148,9 @@ static int seal_common(int argc, char **argv, bool sealing)
     memset(&root, 0, sizeof(root));
     if (ek_roots != NULL && *ek_roots == '\0')
         ek_roots = NULL;
-    ex = root_for(&root, platform, state, sysroot, ek_roots, !sealing);
+    if (ek_crls != NULL && *ek_crls == '\0')
+        ek_crls = NULL;
+    ex = root_for(&root, platform, state, sysroot, ek_roots, ek_crls, !sealing);
     if (ex != VT_EXIT_OK)
         return ex;
     vt_buf_init(&data);

@@ -19,6 +19,7 @@
 #include "crypto_int.h"
 
 #define PKEY_PEM_MAX (64u * 1024u)
+#define EC_RAW_MAX 132 /* X||Y of a P-521 point */
 #define CTX_POOL 4 /* idle contexts kept per key and use: about the threads that sign at once */
 
 /* A value derived from the key, kept once computed (a key never changes, so it is a cache,
@@ -28,7 +29,7 @@
 struct kept {
     atomic_int state;
     size_t len;
-    uint8_t v[96];
+    uint8_t v[EC_RAW_MAX];
 };
 
 enum { KEPT_NONE, KEPT_FILLING, KEPT_READY };
@@ -82,6 +83,8 @@ static vt_key_type pkey_kind(EVP_PKEY *pk)
             return VT_KEY_EC_P256;
         if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
             return VT_KEY_EC_P384;
+        if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
+            return VT_KEY_EC_P521;
         return VT_KEY_NONE;
     }
     if (EVP_PKEY_is_a(pk, "ED25519"))
@@ -96,6 +99,7 @@ static const char *key_type_name(vt_key_type t)
     switch (t) {
     case VT_KEY_EC_P256: return "P-256";
     case VT_KEY_EC_P384: return "P-384";
+    case VT_KEY_EC_P521: return "P-521";
     case VT_KEY_ED25519: return "Ed25519";
     case VT_KEY_RSA: return "RSA";
     case VT_KEY_NONE: break;
@@ -228,6 +232,7 @@ vt_status vt_pkey_generate(vt_pkey **out, vt_key_type type, vt_err *err)
     switch (type) {
     case VT_KEY_EC_P256: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"); break;
     case VT_KEY_EC_P384: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"); break;
+    case VT_KEY_EC_P521: pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"); break;
     case VT_KEY_ED25519: pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); break;
     case VT_KEY_RSA: pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072); break;
     case VT_KEY_NONE:
@@ -290,7 +295,7 @@ out:
 
 struct imported {
     vt_key_type type;
-    uint8_t xy[96];
+    uint8_t xy[EC_RAW_MAX];
     vt_pkey *k; /* one reference, the table's */
 };
 
@@ -335,7 +340,7 @@ static void import_keep(vt_pkey *k, vt_key_type type, const uint8_t *xy, size_t 
 vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    uint8_t pt[1 + 96];
+    uint8_t pt[1 + EC_RAW_MAX];
     const char *group;
     size_t want;
     OSSL_PARAM params[3];
@@ -347,6 +352,9 @@ vt_status vt_pkey_from_ec_raw(vt_pkey **out, vt_key_type type, const uint8_t *xy
     } else if (type == VT_KEY_EC_P384) {
         group = "secp384r1";
         want = 96;
+    } else if (type == VT_KEY_EC_P521) {
+        group = "secp521r1";
+        want = 132;
     } else {
         rc = vt_err_set(err, VT_E_ARG, "pkey: raw key type %s is not an EC curve", key_type_name(type));
         goto out;
@@ -585,7 +593,7 @@ vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     BIGNUM *x = NULL, *y = NULL;
-    uint8_t raw[96];
+    uint8_t raw[EC_RAW_MAX];
     size_t half, rlen = 0;
 
     if (k == NULL) {
@@ -597,7 +605,8 @@ vt_status vt_pkey_public_raw(vt_buf *out, const vt_pkey *k, vt_err *err)
     switch (k->type) {
     case VT_KEY_EC_P256:
     case VT_KEY_EC_P384:
-        half = k->type == VT_KEY_EC_P256 ? 32 : 48;
+    case VT_KEY_EC_P521:
+        half = k->type == VT_KEY_EC_P256 ? 32 : k->type == VT_KEY_EC_P384 ? 48 : 66;
         if (EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_EC_PUB_X, &x) != 1 ||
             EVP_PKEY_get_bn_param(k->pk, OSSL_PKEY_PARAM_EC_PUB_Y, &y) != 1 ||
             BN_bn2binpad(x, raw, (int)half) != (int)half ||

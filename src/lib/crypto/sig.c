@@ -229,7 +229,7 @@ static vt_status sig_prepare(const EVP_MD **m, const vt_pkey *k, vt_md md, bool 
     vt_key_type t = vt_pkey_type(k);
 
     *m = NULL;
-    if (t == VT_KEY_NONE)
+    if (t == VT_KEY_NONE || t == VT_KEY_EC_P521) /* P-521: TPM EKs, which are never signature keys here */
         return vt_err_set(err, VT_E_UNSUPPORTED, "sig: key type not supported");
     if (pss && t != VT_KEY_RSA)
         return vt_err_set(err, VT_E_ARG, "sig: PSS requested for a non-RSA key");

@@ -40,6 +40,16 @@ static vt_status chain_read(vt__tpm_conn *c, vt__tpm_ek_certs *inter, vt_err *er
     return rc;
 }
 
+/* The EK certificate indices of the profile that are not used, and why. */
+static const struct {
+    uint32_t nv;
+    const char *what;
+} unused[] = {
+    { VT__TPM_EK_NV_SM2, "ECC SM2 P-256 (template H-5): SM2 EKs are not supported" },
+    { VT__TPM_EK_NV_ECC256_H, "ECC NIST P-256 of the high range (template H-2), which is not supported" },
+    { VT__TPM_EK_NV_RSA2048_H, "RSA 2048 of the high range (template H-1), which is not supported" },
+};
+
 /* The EK certificate of the TPM into *leaf: the first kind, in the order of preference,
  * whose index the TPM lists (no other is tried when that one fails); *kind says which. */
 static vt_status cert_read(vt__tpm_conn *c, vt__tpm_ek_certs *leaf, vt__tpm_ek_kind *kind, vt_err *err)
@@ -55,11 +65,17 @@ static vt_status cert_read(vt__tpm_conn *c, vt__tpm_ek_certs *leaf, vt__tpm_ek_k
             index = vt__tpm_ek_nv_index(*kind);
         }
     }
+    for (size_t i = 0; index == 0 && i < sizeof(unused) / sizeof(unused[0]); i++)
+        if (vt__tpm_has_handle(c, unused[i].nv))
+            return vt_err_set(err, VT_E_POLICY,
+                              "seal: the TPM's identity cannot be checked: its EK certificate (NV 0x%08x) is %s",
+                              unused[i].nv, unused[i].what);
     if (index == 0)
         return vt_err_set(err, VT_E_POLICY,
                           "seal: the TPM's identity cannot be checked: it holds no EK certificate (NV 0x%08x ECC "
-                          "P-256, 0x%08x ECC P-384, 0x%08x RSA 2048)",
-                          VT__TPM_EK_NV_ECC256, VT__TPM_EK_NV_ECC384, VT__TPM_EK_NV_RSA2048);
+                          "P-256, 0x%08x P-384, 0x%08x P-521, 0x%08x RSA 2048, 0x%08x RSA 3072, 0x%08x RSA 4096)",
+                          VT__TPM_EK_NV_ECC256, VT__TPM_EK_NV_ECC384, VT__TPM_EK_NV_ECC521, VT__TPM_EK_NV_RSA2048,
+                          VT__TPM_EK_NV_RSA3072, VT__TPM_EK_NV_RSA4096);
     vt_buf_init(&b);
     rc = vt__tpm_nv_read(c, index, &b, VT__TPM_EK_NV_MAX, &e);
     if (rc == VT_OK)
@@ -99,6 +115,7 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
 {
     vt_status rc = VT_E_INTERNAL;
     vt__tpm_ek_certs roots, inter, leaf;
+    vt__tpm_ek_crls crls;
     TPM2B_PUBLIC *pub = NULL;
     ESYS_TR key = ESYS_TR_NONE;
     vt__tpm_ek_kind kind = VT__TPM_EK_ECC_P256;
@@ -107,7 +124,10 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
     memset(&roots, 0, sizeof(roots));
     memset(&inter, 0, sizeof(inter));
     memset(&leaf, 0, sizeof(leaf));
+    memset(&crls, 0, sizeof(crls));
     rc = vt__tpm_ek_trust_load(&roots, &inter, cfg->roots, err);
+    if (rc == VT_OK && cfg->crls != NULL)
+        rc = vt__tpm_ek_crls_load(&crls, cfg->crls, err);
     if (rc == VT_OK)
         rc = cert_read(c, &leaf, &kind, err);
     /* Certificates after the EK's in its index, then the chain indices: intermediates. */
@@ -123,11 +143,16 @@ vt_status vt__tpm_ek_load(vt__tpm_conn *c, const vt_seal_tpm_ek *cfg, ESYS_TR *e
     if (rc == VT_OK) {
         vt_err e = { 0 };
 
-        rc = vt__tpm_ek_chain_verify(leaf.c[0], &inter, &roots, cfg->now, &e);
-        if (rc != VT_OK)
+        rc = vt__tpm_ek_chain_verify(leaf.c[0], &inter, &roots, cfg->crls != NULL ? &crls : NULL, cfg->now, &e);
+        if (rc != VT_OK && cfg->crls == NULL)
             rc = vt_err_set(err, rc,
                             "seal: the TPM's %s EK certificate (NV 0x%08x) does not chain to the EK roots %s: %s",
                             vt__tpm_ek_name(kind), vt__tpm_ek_nv_index(kind), cfg->roots, e.msg);
+        else if (rc != VT_OK)
+            rc = vt_err_set(err, rc,
+                            "seal: the TPM's %s EK certificate (NV 0x%08x) does not verify against the EK roots and "
+                            "CRLs: %s",
+                            vt__tpm_ek_name(kind), vt__tpm_ek_nv_index(kind), e.msg);
     }
     if (rc == VT_OK)
         rc = ek_create(c, kind, &key, &pub, err);
@@ -144,5 +169,6 @@ out:
     vt__tpm_ek_certs_free(&leaf);
     vt__tpm_ek_certs_free(&inter);
     vt__tpm_ek_certs_free(&roots);
+    vt__tpm_ek_crls_free(&crls);
     return rc;
 }

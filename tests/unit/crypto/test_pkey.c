@@ -16,7 +16,7 @@ static vt_pkey *gen(vt_key_type t)
 
 static void test_crypto_pkey__generate_each_type(void **state)
 {
-    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384, VT_KEY_ED25519 };
+    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384, VT_KEY_EC_P521, VT_KEY_ED25519 };
     vt_pkey *k = (vt_pkey *)&k;
     vt_err err = { 0 };
 
@@ -31,10 +31,11 @@ static void test_crypto_pkey__generate_each_type(void **state)
 
 static void test_crypto_pkey__raw_ec_round_trip(void **state)
 {
-    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384 };
+    vt_key_type types[] = { VT_KEY_EC_P256, VT_KEY_EC_P384, VT_KEY_EC_P521 };
+    const size_t lens[] = { 64, 96, 132 };
 
     (void)state;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         vt_pkey *k = gen(types[i]), *pub = NULL;
         vt_buf raw, raw2;
         vt_err err = { 0 };
@@ -42,7 +43,7 @@ static void test_crypto_pkey__raw_ec_round_trip(void **state)
         vt_buf_init(&raw);
         vt_buf_init(&raw2);
         assert_int_equal(vt_pkey_public_raw(&raw, k, &err), VT_OK);
-        assert_int_equal(raw.len, types[i] == VT_KEY_EC_P256 ? 64 : 96);
+        assert_int_equal(raw.len, lens[i]);
         assert_int_equal(vt_pkey_from_ec_raw(&pub, types[i], raw.data, raw.len, &err), VT_OK);
         assert_int_equal(vt_pkey_type(pub), types[i]);
         assert_int_equal(vt_pkey_public_raw(&raw2, pub, &err), VT_OK);
@@ -55,9 +56,26 @@ static void test_crypto_pkey__raw_ec_round_trip(void **state)
     }
 }
 
+/* P-521 keys are TPM endorsement keys here: imported and compared, never used to sign or verify. */
+static void test_crypto_pkey__p521_neither_signs_nor_verifies(void **state)
+{
+    vt_pkey *k = gen(VT_KEY_EC_P521);
+    vt_buf sig;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_buf_init(&sig);
+    assert_int_equal(vt_pkey_type(k), VT_KEY_EC_P521);
+    assert_int_equal(vt_sig_sign(&sig, k, VT_MD_SHA512, false, "m", 1, &err), VT_E_UNSUPPORTED);
+    assert_int_equal(vt_sig_verify(k, VT_MD_SHA512, false, "m", 1, (const uint8_t *)"x", 1, &err), VT_E_UNSUPPORTED);
+    assert_int_equal(sig.len, 0);
+    vt_pkey_free(k);
+    vt_buf_free(&sig);
+}
+
 static void test_crypto_pkey__raw_ec_wrong_length(void **state)
 {
-    uint8_t xy[97] = { 0 };
+    uint8_t xy[133] = { 0 };
     vt_pkey *k = (vt_pkey *)&k;
     vt_err err = { 0 };
 
@@ -66,6 +84,8 @@ static void test_crypto_pkey__raw_ec_wrong_length(void **state)
     assert_null(k);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P256, xy, 65, &err), VT_E_FORMAT);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P384, xy, 64, &err), VT_E_FORMAT);
+    assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P521, xy, 96, &err), VT_E_FORMAT);
+    assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_EC_P521, xy, 133, &err), VT_E_FORMAT);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_ED25519, xy, 32, &err), VT_E_ARG);
     assert_int_equal(vt_pkey_from_ec_raw(&k, VT_KEY_RSA, xy, 64, &err), VT_E_ARG);
 }
@@ -257,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crypto_pkey__generate_each_type),
         cmocka_unit_test(test_crypto_pkey__raw_ec_round_trip),
+        cmocka_unit_test(test_crypto_pkey__p521_neither_signs_nor_verifies),
         cmocka_unit_test(test_crypto_pkey__raw_ec_wrong_length),
         cmocka_unit_test(test_crypto_pkey__raw_ec_point_off_curve),
         cmocka_unit_test(test_crypto_pkey__raw_ec_imports_kept_exact),
