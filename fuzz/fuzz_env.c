@@ -19,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap(); /* and its canonical form parses back */
         if (back->snp_max_vmpl != e->snp_max_vmpl || back->tdx_attributes != e->tdx_attributes ||
             back->tdx_attributes_mask != e->tdx_attributes_mask || back->snp_allow_smt != e->snp_allow_smt ||
+            back->azure_tdx_attributes != e->azure_tdx_attributes ||
+            back->azure_tdx_attributes_mask != e->azure_tdx_attributes_mask ||
+            (e->azure_tdx_attributes & ~e->azure_tdx_attributes_mask) != 0 ||
             memcmp(back->snp_min_tcb, e->snp_min_tcb, sizeof(e->snp_min_tcb)) != 0)
             __builtin_trap();
         free(json);

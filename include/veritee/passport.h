@@ -79,7 +79,9 @@ VT_API const char *vt_submod_name(vt_submod s); /* "tee", "model", ... */
  *                                               the SEV-SNP TCB status is Unknown
  *  "sevsnp_allow_smt":true, "sevsnp_max_vmpl":0, "sevsnp_allow_migration_agent":false,
  *  "tdx_td_attributes":"0000001000000000",       TD_ATTRIBUTES value (quote byte order) ...
- *  "tdx_td_attributes_mask":"0100001000000000"}  ... compared under this mask
+ *  "tdx_td_attributes_mask":"0100001000000000",  ... compared under this mask
+ *  "azure_tdx_td_attributes":"0000000000000000", the same for the TD beneath an Azure CVM's
+ *  "azure_tdx_td_attributes_mask":"0100000000000000"}   HCL report (Azure's paravisor)
  * An environment that pins none of the platform's image registers (tdx: mrtd,
  * rtmr1, rtmr2; sevsnp: measurement; nitro: pcr0) appraises at most warning.
  */
@@ -98,6 +100,10 @@ typedef struct vt_env_digest {
 /* Default TD_ATTRIBUTES policy: DEBUG (bit 0) clear, SEPT_VE_DISABLE (bit 28) set. */
 #define VT_ENV_TDX_ATTR_DEFAULT UINT64_C(0x0000000010000000)
 #define VT_ENV_TDX_ATTR_MASK_DEFAULT UINT64_C(0x0000000010000001)
+/* For an Azure CVM's TD (Azure's paravisor, docs/passport.md): DEBUG clear; SEPT_VE_DISABLE is
+ * not judged (Azure's TDs report it clear). */
+#define VT_ENV_AZURE_TDX_ATTR_DEFAULT UINT64_C(0x0000000000000000)
+#define VT_ENV_AZURE_TDX_ATTR_MASK_DEFAULT UINT64_C(0x0000000000000001)
 
 /* What a deployment serves (docs/workflows.md): "full" (app + model + auditors), "model"
  * (headless API + auditors), "app" (front end only: its model comes through a workflow),
@@ -125,6 +131,8 @@ typedef struct vt_env {
     bool snp_allow_migration_agent;  /* default false */
     uint64_t tdx_attributes;         /* TD_ATTRIBUTES & mask must equal this & mask */
     uint64_t tdx_attributes_mask;
+    uint64_t azure_tdx_attributes;   /* the same for the TD beneath an Azure CVM's HCL report */
+    uint64_t azure_tdx_attributes_mask;
 } vt_env;
 
 /* Environment ids: 1..63 chars of [A-Za-z0-9._-], not starting with '.' or '-'. */
@@ -133,7 +141,8 @@ VT_API bool vt_env_id_valid(const char *id);
  * min_tcb_status "UpToDate", max_evidence_age 300, passport_lifetime 3600,
  * no sevsnp_min_tcb, sevsnp_allow_smt true, sevsnp_max_vmpl 0,
  * sevsnp_allow_migration_agent false, TD_ATTRIBUTES VT_ENV_TDX_ATTR_DEFAULT
- * under VT_ENV_TDX_ATTR_MASK_DEFAULT.
+ * under VT_ENV_TDX_ATTR_MASK_DEFAULT, an Azure CVM's VT_ENV_AZURE_TDX_ATTR_DEFAULT
+ * under VT_ENV_AZURE_TDX_ATTR_MASK_DEFAULT.
  * If id_override is non-NULL it must be a valid id and replaces/fills "id". */
 VT_NODISCARD VT_API vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id_override,
                                            vt_err *err);

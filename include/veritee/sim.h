@@ -107,6 +107,13 @@ typedef struct vt_sim_azure_opts {
     bool tdx;                    /* an Azure TDX CVM (TDREPORT + TD quote; versions 1, 2) instead of SEV-SNP */
     vt_time now;                 /* the VCEK, PCK and collateral are valid around this time */
     const char *state_dir;       /* borrowed; the simulation root and CAs live in <state_dir>/sim */
+    /* The hardware report's configuration; zero is what Azure's CVMs report (SEV-SNP POLICY with SMT
+     * allowed, VMPL 0, the paravisor's; TD_ATTRIBUTES 0). */
+    bool debug;                  /* SEV-SNP POLICY.DEBUG, or TD_ATTRIBUTES.DEBUG */
+    bool no_smt;                 /* SEV-SNP: clear POLICY.SMT */
+    bool migrate_ma;             /* SEV-SNP: set POLICY.MIGRATE_MA */
+    uint32_t vmpl;               /* SEV-SNP: the report's VMPL, 0..3 */
+    uint64_t td_attributes;      /* TDX: TD_ATTRIBUTES (DEBUG is added when debug is set) */
 } vt_sim_azure_opts;
 
 /*

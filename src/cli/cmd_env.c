@@ -10,7 +10,7 @@
 
 enum { O_VERIFIER = 256, O_ADMIN, O_FILE, O_JSON, O_PLATFORM, O_REGISTER, O_MODEL, O_AUDITOR, O_RUNTIME, O_CONFIG,
        O_DEBUG, O_SIM, O_TCB, O_AGE, O_LIFE, O_DESC, O_AT, O_SNP_TCB, O_SNP_NOSMT, O_SNP_VMPL, O_SNP_MA,
-       O_TDX_ATTR, O_DEPLOY };
+       O_TDX_ATTR, O_AZURE_TDX_ATTR, O_DEPLOY };
 
 static void env_usage(FILE *f)
 {
@@ -34,6 +34,8 @@ static void env_usage(FILE *f)
                "  --tdx-td-attributes HEX/MASK     TD_ATTRIBUTES value and mask, 16 hex digits each in quote byte\n"
                "                          order (default 0000001000000000/0100001000000000: DEBUG clear,\n"
                "                          SEPT_VE_DISABLE set)\n"
+               "  --azure-tdx-td-attributes HEX/MASK   the same for an Azure CVM's TD (default\n"
+               "                          0000000000000000/0100000000000000: DEBUG clear)\n"
                "  --max-evidence-age S    --passport-lifetime S    --description TEXT\n"
                "  --deployment-type T     full (default), model, app or bridge (docs/workflows.md)\n\n"
                "verify: the state of the environment's latest passport, checked against the verifier's\n"
@@ -69,6 +71,7 @@ static int env_create(int argc, char **argv)
         { "sevsnp-max-vmpl", required_argument, NULL, O_SNP_VMPL },
         { "sevsnp-allow-migration-agent", no_argument, NULL, O_SNP_MA },
         { "tdx-td-attributes", required_argument, NULL, O_TDX_ATTR },
+        { "azure-tdx-td-attributes", required_argument, NULL, O_AZURE_TDX_ATTR },
         { NULL, 0, NULL, 0 },
     };
     const char *url = NULL, *tokf = NULL, *file = NULL, *id;
@@ -122,16 +125,23 @@ static int env_create(int argc, char **argv)
         case O_SNP_VMPL: json_object_set_new(env, "sevsnp_max_vmpl", json_integer(strtoll(optarg, NULL, 10))); flags = true; break;
         case O_SNP_MA: json_object_set_new(env, "sevsnp_allow_migration_agent", json_true()); flags = true; break;
         case O_TDX_ATTR:
+        case O_AZURE_TDX_ATTR: {
+            const char *field = ch == O_TDX_ATTR ? "tdx_td_attributes" : "azure_tdx_td_attributes";
+            char mask[40];
+
             eq = strchr(optarg, '/');
             if (eq == NULL) {
-                vt_cli_usage_error("env create: --tdx-td-attributes VALUE/MASK (16 hex digits each)");
+                vt_cli_usage_error("env create: --%s VALUE/MASK (16 hex digits each)",
+                                   ch == O_TDX_ATTR ? "tdx-td-attributes" : "azure-tdx-td-attributes");
                 goto out;
             }
             *eq = '\0';
-            json_object_set_new(env, "tdx_td_attributes", json_string(optarg));
-            json_object_set_new(env, "tdx_td_attributes_mask", json_string(eq + 1));
+            snprintf(mask, sizeof(mask), "%s_mask", field);
+            json_object_set_new(env, field, json_string(optarg));
+            json_object_set_new(env, mask, json_string(eq + 1));
             flags = true;
             break;
+        }
         case 'h': env_usage(stdout); ex = VT_EXIT_OK; goto out;
         default: env_usage(stderr); goto out;
         }

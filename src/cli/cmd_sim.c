@@ -25,7 +25,8 @@ static void sim_usage(FILE *f)
                "       veritee sim nvgpu --out DIR [--nonce HEX] [--driver-version V] [--at TIME] [--state DIR]\n"
                "                         [--json]\n"
                "       veritee sim azure --out DIR [--tdx] [--version 0|1|2] [--nonce HEX [--pubkey HEX] |\n"
-               "                         --report-data HEX] [--at TIME] [--state DIR] [--json]\n"
+               "                         --report-data HEX] [--debug] [--vmpl N] [--no-smt] [--migration-agent]\n"
+               "                         [--td-attributes HEX] [--at TIME] [--state DIR] [--json]\n"
                "       veritee sim root [--state DIR]\n\n"
                "azure: an Azure SEV-SNP (or with --tdx, TDX) confidential VM evidence envelope in DIR/evidence.json, in the\n"
                "attesters' JSON format (docs/formats/azure-cvm.md; --version 0: byte arrays, 1 (default) or\n"
@@ -34,7 +35,10 @@ static void sim_usage(FILE *f)
                "data holding a fresh vTPM attestation key, and a\n"
                "TPM2 quote signed with that key whose extraData is SHA-512(nonce || pubkey) with --nonce or\n"
                "the raw --report-data bytes (default: none).  The VCEK is in the envelope, its ASK in\n"
-               "DIR/collateral/ask.pem (TDX: the PCS collateral in DIR/collateral/).\n"
+               "DIR/collateral/ask.pem (TDX: the PCS collateral in DIR/collateral/).  The hardware report is\n"
+               "configured as Azure's are (SEV-SNP: SMT allowed, VMPL 0; TDX: TD_ATTRIBUTES 0) unless --debug,\n"
+               "--vmpl N, --no-smt, --migration-agent (SEV-SNP) or --td-attributes HEX (TDX; DEBUG added by\n"
+               "--debug) say otherwise.\n"
                "Verify with: veritee verify --trust-sim --collateral DIR/collateral DIR/evidence.json\n\n"
                "nvgpu: NVIDIA GPU evidence (SPDM 1.1 GET_MEASUREMENTS request and signed MEASUREMENTS, as the\n"
                "driver returns it) in DIR/report.bin and its device chain in DIR/collateral/certchain.pem (leaf,\n"
@@ -161,6 +165,27 @@ static int sim_common_finish(sim_common *c, int argc, char **argv, uint8_t rd[VT
     return VT_EXIT_OK;
 }
 
+/* --vmpl N (0..3) and --td-attributes HEX (16 hex digits, quote byte order): 0, or a usage error. */
+static int parse_vmpl(uint32_t *out, const char *arg)
+{
+    if (strlen(arg) != 1 || arg[0] < '0' || arg[0] > '3')
+        return vt_cli_usage_error("sim: --vmpl must be 0..3");
+    *out = (uint32_t)(arg[0] - '0');
+    return 0;
+}
+
+static int parse_td_attributes(uint64_t *out, const char *arg)
+{
+    uint8_t b[8];
+
+    if (strlen(arg) != 16 || vt_hex_decode(b, sizeof(b), arg, 16, NULL) != VT_OK)
+        return vt_cli_usage_error("sim: --td-attributes must be 16 hex digits (quote byte order)");
+    *out = 0;
+    for (int i = 7; i >= 0; i--)
+        *out = (*out << 8) | b[i];
+    return 0;
+}
+
 static int sim_sevsnp(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -192,9 +217,8 @@ static int sim_sevsnp(int argc, char **argv)
         switch (ch) {
         case O_DEBUG: o.debug = true; break;
         case O_VMPL:
-            if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3')
-                return vt_cli_usage_error("sim: --vmpl must be 0..3");
-            o.vmpl = (uint32_t)(optarg[0] - '0');
+            if (parse_vmpl(&o.vmpl, optarg) != 0)
+                return VT_EXIT_USAGE;
             break;
         case O_NOSMT: o.no_smt = true; break;
         case O_MA: o.migrate_ma = true; break;
@@ -407,6 +431,11 @@ static int sim_azure(int argc, char **argv)
     static const struct option longopts[] = {
         { "version", required_argument, NULL, O_V },
         { "tdx", no_argument, NULL, O_TDX },
+        { "debug", no_argument, NULL, O_DEBUG },
+        { "vmpl", required_argument, NULL, O_VMPL },
+        { "no-smt", no_argument, NULL, O_NOSMT },
+        { "migration-agent", no_argument, NULL, O_MA },
+        { "td-attributes", required_argument, NULL, O_ATTR },
         SIM_COMMON_LONGOPTS,
     };
     vt_sim_azure_opts o;
@@ -435,6 +464,17 @@ static int sim_azure(int argc, char **argv)
             o.version = optarg[0] - '0';
             break;
         case O_TDX: o.tdx = true; break;
+        case O_DEBUG: o.debug = true; break;
+        case O_VMPL:
+            if (parse_vmpl(&o.vmpl, optarg) != 0)
+                return VT_EXIT_USAGE;
+            break;
+        case O_NOSMT: o.no_smt = true; break;
+        case O_MA: o.migrate_ma = true; break;
+        case O_ATTR:
+            if (parse_td_attributes(&o.td_attributes, optarg) != 0)
+                return VT_EXIT_USAGE;
+            break;
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }
@@ -570,16 +610,11 @@ int vt_cmd_sim(int argc, char **argv)
         case O_STATE: state = optarg; break;
         case O_JSON: json = true; break;
         case O_LOG: logp = optarg; break;
-        case O_ATTR: {
-            uint8_t b[8];
-            if (strlen(optarg) != 16 || vt_hex_decode(b, sizeof(b), optarg, 16, &err) != VT_OK)
-                return vt_cli_usage_error("sim: --td-attributes must be 16 hex digits (quote byte order)");
-            o.td_attributes = 0;
-            for (int i = 7; i >= 0; i--)
-                o.td_attributes = (o.td_attributes << 8) | b[i];
+        case O_ATTR:
+            if (parse_td_attributes(&o.td_attributes, optarg) != 0)
+                return VT_EXIT_USAGE;
             o.td_attributes_set = true;
             break;
-        }
         case 'h': sim_usage(stdout); return VT_EXIT_OK;
         default: sim_usage(stderr); return VT_EXIT_USAGE;
         }

@@ -181,12 +181,18 @@ raw_attest() { # ENV PLATFORM OUT [x SIM-FLAGS...]: POST /v1/attest with a fresh
          for f in "$3"/collateral/*; do
            coll=$(jq --arg k "${f##*/}" --arg v "$(base64 -w0 "$f")" '. + {($k): $v}' <<<"$coll")
          done ;;
+    tpm) rm -rf "$3"; "$VT" sim azure --nonce "$n" --pubkey "$XY" --out "$3" "${@:5}" >/dev/null
+         ev="$3/evidence.json"
+         for f in "$3"/collateral/*; do
+           coll=$(jq --arg k "${f##*/}" --arg v "$(base64 -w0 "$f")" '. + {($k): $v}' <<<"$coll")
+         done ;;
   esac
-  # SEV-SNP has no runtime register a log could extend: no log, and its environments list no components.
+  # SEV-SNP has no runtime register a log could extend, and the simulated Azure CVM's PCR 23 holds
+  # no log: no log, and their environments list no components.
   jq -n --arg ev "$(base64 -w0 "$ev")" --arg n "$n" --arg p "$2" --rawfile pk "$TMP/k.pub" --slurpfile log "$TMP/log.json" \
     --arg env "$1" --argjson coll "$coll" \
     '{evidence:$ev, platform:$p, nonce:$n, public_key:$pk, environment:$env, collateral:$coll}
-     + (if $p == "sevsnp" then {} else {log:$log[0]} end)' >"$TMP/rawreq.json"
+     + (if $p == "sevsnp" or $p == "tpm" then {} else {log:$log[0]} end)' >"$TMP/rawreq.json"
   http POST "$U/v1/attest" --data-binary @"$TMP/rawreq.json"
 }
 raw_attest strict mock "$TMP/raw2.bin"; status_is 403 "contraindicated: 403"; json_error_is contraindicated "403 code"
@@ -237,6 +243,24 @@ expect 0 "env create tdx-strict" -- "$VT" env create tdx-strict --verifier "$U" 
   --allow-simulated --model "$MODEL" "${image[@]}" --tdx-td-attributes 0000001000000000/010000d000000080
 raw_attest tdx-strict tdx "$TMP/tdx3" x --td-attributes 000000d000000080; status_is 403 "PKS, KL, PERFMON refused when the mask says so"
 contains "PKS set, KL set, PERFMON set" "each bit named"
+
+# Azure CVMs: the SEV-SNP report or TD beneath the HCL report is judged by the same rules; as Azure
+# makes them (SEV-SNP: SMT, VMPL 0; TDX: TD_ATTRIBUTES 0) they pass the defaults.
+expect 0 "env create azure" -- "$VT" env create azure --verifier "$U" --admin-token-file "$TMP/admin-token" --allow-simulated
+raw_attest azure tpm "$TMP/az0" x; status_is 201 "Azure SEV-SNP CVM: passport"
+raw_attest azure tpm "$TMP/az1" x --vmpl 1; status_is 403 "Azure CVM at VMPL 1 refused"
+contains "sevsnp report is from VMPL 1; environment azure accepts at most VMPL 0" "VMPL named"
+raw_attest azure tpm "$TMP/az2" x --migration-agent; status_is 403 "Azure CVM with a migration agent refused"
+contains "migration agent" "migration agent named"
+raw_attest azure tpm "$TMP/az3" x --debug; status_is 403 "debug Azure CVM refused"
+contains "debug TEE" "debug named"
+raw_attest azure tpm "$TMP/az4" x --tdx; status_is 201 "Azure TDX CVM (TD_ATTRIBUTES 0): passport"
+raw_attest azure tpm "$TMP/az5" x --tdx --debug; status_is 403 "debug Azure TD refused"
+contains "debug TEE" "TD debug named"
+expect 0 "env create azure-td" -- "$VT" env create azure-td --verifier "$U" --admin-token-file "$TMP/admin-token" \
+  --allow-simulated --azure-tdx-td-attributes 0000000000000000/0100002000000000
+raw_attest azure-td tpm "$TMP/az6" x --tdx --td-attributes 0000002000000000; status_is 403 "MIGRATABLE refused when pinned"
+contains "Azure CVM td_attributes 0x0000000020000000" "Azure TD attribute named"
 
 # Stateless verification: the same JSON as `veritee verify --json`.
 jq -n --arg ev "$(base64 -w0 "$TMP/raw.bin")" --arg n "$N" --rawfile pk "$TMP/k.pub" '{evidence:$ev, nonce:$n, public_key:$pk}' >"$TMP/v.json"

@@ -264,31 +264,71 @@ static void tee_image(vt_appraisal_sub *s, vt_tee_kind k, const char *prefix, co
 }
 
 /*
- * The platform whose rules (TD_ATTRIBUTES, SEV-SNP policy, image registers) apply and the
- * prefix of its claims: the evidence's own, or for composite evidence its CPU's, named by the
- * cpu_platform claim, with claims "cpu.<name>".  False when a composite names no CPU platform.
+ * The platforms whose rules apply and the prefixes of their claims.  Evidence names the CPU TEE
+ * beneath it in a cpu_platform claim, with that TEE's claims as "cpu.<name>": composite evidence
+ * must (its CPU part), an Azure CVM's TPM evidence does (the SEV-SNP report or TD beneath its HCL
+ * report), and a composite whose CPU part is an Azure CVM does both ("cpu.cpu.").  The innermost
+ * CPU TEE's rules (TD_ATTRIBUTES, SEV-SNP policy, encrypted memory) apply; the image registers
+ * are the outermost platform's that has some (an Azure CVM's PCRs: the guest's boot chain, where
+ * its SEV-SNP MEASUREMENT or MRTD is Azure's paravisor).  False when a composite names no CPU
+ * TEE, or either names one that cannot be beneath it.
  */
-static bool rules_platform(vt_tee_kind *kind, const char **prefix, const vt_claims *c)
+typedef struct rules {
+    vt_tee_kind cpu, image;   /* VT_TEE_NONE: no rules */
+    const char *cpu_prefix, *image_prefix;
+    bool paravisor;           /* the CPU TEE is an Azure CVM's, beneath its TPM */
+    vt_tee_kind parent;       /* when false is returned: the evidence that named no valid CPU TEE */
+    const char *parent_prefix;
+} rules;
+
+static bool cpu_named(vt_tee_kind *kind, const vt_claim *cl, vt_tee_kind parent)
 {
-    const vt_claim *cl;
     char name[16];
 
-    *kind = c->platform;
-    *prefix = "";
-    if (c->platform != VT_TEE_COMPOSITE)
-        return true;
-    *kind = VT_TEE_NONE;
-    cl = vt_claims_get(c, "cpu_platform");
     if (cl == NULL || cl->len == 0 || cl->len >= sizeof(name))
         return false;
     memcpy(name, cl->value, cl->len);
     name[cl->len] = '\0';
-    if (strlen(name) != cl->len || vt_tee_parse(kind, name, NULL) != VT_OK || *kind == VT_TEE_NONE ||
-        *kind == VT_TEE_COMPOSITE || *kind == VT_TEE_NVGPU) {
-        *kind = VT_TEE_NONE;
+    if (strlen(name) != cl->len || vt_tee_parse(kind, name, NULL) != VT_OK)
         return false;
+    if (parent == VT_TEE_TPM) /* an HCL report holds an SEV-SNP report or a TD's */
+        return *kind == VT_TEE_SEVSNP || *kind == VT_TEE_TDX;
+    return *kind != VT_TEE_NONE && *kind != VT_TEE_COMPOSITE && *kind != VT_TEE_NVGPU;
+}
+
+static bool rules_platform(rules *out, const vt_claims *c)
+{
+    static const char *const prefixes[] = { "", "cpu.", "cpu.cpu." };
+    size_t n;
+
+    memset(out, 0, sizeof(*out));
+    out->cpu = out->image = c->platform;
+    out->cpu_prefix = out->image_prefix = "";
+    for (size_t d = 0; d + 1 < sizeof(prefixes) / sizeof(prefixes[0]); d++) {
+        vt_tee_kind k = out->cpu, next;
+        const vt_claim *cl;
+
+        if (k != VT_TEE_COMPOSITE && k != VT_TEE_TPM)
+            break;
+        cl = pclaim(c, prefixes[d], "cpu_platform");
+        if (cl == NULL && k == VT_TEE_TPM)
+            break; /* a TPM without an HCL report: its own rules */
+        if (!cpu_named(&next, cl, k)) {
+            out->parent = k;
+            out->parent_prefix = prefixes[d];
+            out->cpu = VT_TEE_NONE;
+            if (image_registers(out->image, &n) == NULL)
+                out->image = VT_TEE_NONE;
+            return false;
+        }
+        out->paravisor = k == VT_TEE_TPM;
+        out->cpu = next;
+        out->cpu_prefix = prefixes[d + 1];
+        if (image_registers(out->image, &n) == NULL) {
+            out->image = next;
+            out->image_prefix = prefixes[d + 1];
+        }
     }
-    *prefix = "cpu.";
     return true;
 }
 
@@ -321,14 +361,18 @@ static void tee_snp_policy(vt_appraisal_sub *s, const vt_claims *c, const char *
     }
 }
 
-static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const char *prefix, const vt_env *env)
+/* TD_ATTRIBUTES against the environment's tdx_td_attributes, or for an Azure CVM's TD (Azure's
+ * paravisor, whose #VE handling is Azure's: docs/passport.md) its azure_tdx_td_attributes. */
+static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const char *prefix, bool paravisor,
+                               const vt_env *env)
 {
     static const struct {
         int bit;
         const char *name;
     } names[] = { { 0, "DEBUG" }, { 28, "SEPT_VE_DISABLE" }, { 29, "MIGRATABLE" }, { 30, "PKS" }, { 31, "KL" },
                   { 63, "PERFMON" } };
-    uint64_t attr, mask = env->tdx_attributes_mask, diff;
+    uint64_t attr, want = paravisor ? env->azure_tdx_attributes : env->tdx_attributes,
+                   mask = paravisor ? env->azure_tdx_attributes_mask : env->tdx_attributes_mask, diff;
     char bits[96] = "";
     size_t used = 0;
 
@@ -339,7 +383,7 @@ static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const ch
         reason(s, "tee: tdx evidence has no td_attributes claim");
         return;
     }
-    diff = (attr ^ env->tdx_attributes) & mask;
+    diff = (attr ^ want) & mask;
     if (diff == 0)
         return;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -347,8 +391,9 @@ static void tee_tdx_attributes(vt_appraisal_sub *s, const vt_claims *c, const ch
             used += (size_t)snprintf(bits + used, sizeof(bits) - used, "%s%s %s", used ? ", " : "", names[i].name,
                                      (attr >> names[i].bit) & 1 ? "set" : "clear");
     tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
-    reason(s, "tee: td_attributes 0x%016llx differ from environment %s's 0x%016llx under mask 0x%016llx%s%s",
-           (unsigned long long)attr, env->id, (unsigned long long)env->tdx_attributes, (unsigned long long)mask,
+    reason(s, "tee: %std_attributes 0x%016llx differ from environment %s's %s0x%016llx under mask 0x%016llx%s%s",
+           paravisor ? "Azure CVM " : "", (unsigned long long)attr, env->id,
+           paravisor ? "azure_tdx_td_attributes " : "", (unsigned long long)want, (unsigned long long)mask,
            used ? ": " : "", bits);
 }
 
@@ -356,19 +401,20 @@ static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result 
                          const vt_env *env, vt_time evidence_time, vt_time now)
 {
     const vt_claims *c = &r->claims;
-    vt_tee_kind k = c->platform, rk;
-    const char *prefix;
-    bool named = rules_platform(&rk, &prefix, c);
+    vt_tee_kind k = c->platform;
+    rules ru;
+    bool named = rules_platform(&ru, c);
 
     tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_OK);
     if (c->hardware_attested)
         tv_set(s, VT_AR4SI_HARDWARE, TV_OK);
-    if (c->hardware_attested && (rk == VT_TEE_TDX || rk == VT_TEE_SEVSNP))
+    if (c->hardware_attested && (ru.cpu == VT_TEE_TDX || ru.cpu == VT_TEE_SEVSNP))
         tv_set(s, VT_AR4SI_RUNTIME_OPAQUE, TV_OK); /* memory encrypted against the host */
     tee_findings(s, r);
     if (!named) {
         tv_set(s, VT_AR4SI_CONFIGURATION, TV_BAD);
-        reason(s, "tee: the composite CPU platform (claim cpu_platform) is missing or not a CPU TEE");
+        reason(s, "tee: the %s CPU platform (claim %scpu_platform) is missing or not a CPU TEE",
+               vt_tee_name(ru.parent), ru.parent_prefix);
     }
     if (env->platforms != 0 && (k <= VT_TEE_NONE || k > 31 || !(env->platforms & (1u << k)))) {
         tv_set(s, VT_AR4SI_HARDWARE, TV_UNRECOGNIZED);
@@ -385,13 +431,13 @@ static void appraise_tee(vt_appraisal_sub *s, char tcb_out[48], const vt_result 
     } else {
         tv_set(s, VT_AR4SI_CONFIGURATION, TV_OK);
     }
-    if (rk == VT_TEE_SEVSNP)
-        tee_snp_policy(s, c, prefix, env);
-    if (rk == VT_TEE_TDX)
-        tee_tdx_attributes(s, c, prefix, env);
+    if (ru.cpu == VT_TEE_SEVSNP)
+        tee_snp_policy(s, c, ru.cpu_prefix, env);
+    if (ru.cpu == VT_TEE_TDX)
+        tee_tdx_attributes(s, c, ru.cpu_prefix, ru.paravisor, env);
     tee_tcb(s, c, env, tcb_out);
     tee_registers(s, c, log, env);
-    tee_image(s, rk, prefix, env);
+    tee_image(s, ru.image, ru.image_prefix, env);
     if (evidence_time > now + SKEW) {
         tv_set(s, VT_AR4SI_INSTANCE_IDENTITY, TV_BAD);
         reason(s, "tee: evidence time is %lld s in the future", (long long)(evidence_time - now));

@@ -344,6 +344,10 @@ static vt_status parse_fields(vt_env *env, const json_t *doc, vt_err *err)
             rc = parse_attr(&env->tdx_attributes, v, key, err);
         } else if (strcmp(key, "tdx_td_attributes_mask") == 0) {
             rc = parse_attr(&env->tdx_attributes_mask, v, key, err);
+        } else if (strcmp(key, "azure_tdx_td_attributes") == 0) {
+            rc = parse_attr(&env->azure_tdx_attributes, v, key, err);
+        } else if (strcmp(key, "azure_tdx_td_attributes_mask") == 0) {
+            rc = parse_attr(&env->azure_tdx_attributes_mask, v, key, err);
         } else {
             return vt_err_set(err, VT_E_FORMAT, "env: unknown field \"%.40s\"", key);
         }
@@ -378,6 +382,8 @@ vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id
     env->snp_allow_smt = true;
     env->tdx_attributes = VT_ENV_TDX_ATTR_DEFAULT;
     env->tdx_attributes_mask = VT_ENV_TDX_ATTR_MASK_DEFAULT;
+    env->azure_tdx_attributes = VT_ENV_AZURE_TDX_ATTR_DEFAULT;
+    env->azure_tdx_attributes_mask = VT_ENV_AZURE_TDX_ATTR_MASK_DEFAULT;
     doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc == NULL) {
         rc = vt_err_set(err, VT_E_FORMAT, "env: not JSON (line %d: %.80s)", jerr.line, jerr.text);
@@ -398,6 +404,11 @@ vt_status vt_env_parse(vt_env *out, const char *json, size_t len, const char *id
     }
     if ((env->tdx_attributes & ~env->tdx_attributes_mask) != 0) {
         rc = vt_err_set(err, VT_E_FORMAT, "env: tdx_td_attributes sets bits outside tdx_td_attributes_mask");
+        goto out;
+    }
+    if ((env->azure_tdx_attributes & ~env->azure_tdx_attributes_mask) != 0) {
+        rc = vt_err_set(err, VT_E_FORMAT,
+                        "env: azure_tdx_td_attributes sets bits outside azure_tdx_td_attributes_mask");
         goto out;
     }
     *out = *env;
@@ -457,6 +468,8 @@ vt_status vt_env_to_json(char **json_out, const vt_env *env, vt_err *err)
         json_object_set_new(doc, "sevsnp_allow_migration_agent", json_boolean(env->snp_allow_migration_agent));
         json_object_set_new(doc, "tdx_td_attributes", attr_json(env->tdx_attributes));
         json_object_set_new(doc, "tdx_td_attributes_mask", attr_json(env->tdx_attributes_mask));
+        json_object_set_new(doc, "azure_tdx_td_attributes", attr_json(env->azure_tdx_attributes));
+        json_object_set_new(doc, "azure_tdx_td_attributes_mask", attr_json(env->azure_tdx_attributes_mask));
         *json_out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     }
     json_decref(doc);

@@ -165,6 +165,10 @@ static vt_status snp_hardware(sim_parts *s, const vt_sim_azure_opts *o, vt_err *
     vt_status rc;
 
     memset(&so, 0, sizeof(so));
+    so.debug = o->debug;
+    so.no_smt = o->no_smt;
+    so.migrate_ma = o->migrate_ma;
+    so.vmpl = o->vmpl;
     memcpy(so.report_data, s->runtime_sha256, sizeof(s->runtime_sha256));
     so.now = o->now;
     so.state_dir = o->state_dir;
@@ -193,6 +197,8 @@ static vt_status tdx_hardware(sim_parts *s, const vt_sim_azure_opts *o, vt_err *
 
     memset(&to, 0, sizeof(to));
     to.version = 4;
+    to.td_attributes_set = true;
+    to.td_attributes = o->td_attributes | (o->debug ? 1u : 0u); /* bit 0: DEBUG */
     memcpy(to.report_data, s->runtime_sha256, sizeof(s->runtime_sha256));
     to.now = o->now;
     to.state_dir = o->state_dir;
@@ -206,6 +212,7 @@ static vt_status tdx_hardware(sim_parts *s, const vt_sim_azure_opts *o, vt_err *
         vo.now = o->now;
         vo.collateral = s->hw_coll;
         vo.trust_sim = true;
+        vo.allow_debug = true; /* only its fields are read here: a debug TD is the caller's to make */
         vo.state_dir = o->state_dir;
         rc = vt_evidence_verify(r, s->td_quote.data, s->td_quote.len, &vo, err);
     }

@@ -212,8 +212,30 @@ static bool tdreport_matches_quote(tpm_ctx *x, const vt_claims *c)
     return true;
 }
 
-/* The SEV-SNP report inside the HCL report, verified through the registry
- * with the caller's policy; its REPORT_DATA must be SHA-256(runtime data). */
+/* The CPU TEE's configuration beneath the HCL report, in its plugin's claims, named as
+ * composite evidence names its CPU part's: the platform in cpu_platform, the claims under
+ * "cpu.".  The appraisal's debug, SEV-SNP policy (VMPL, SMT, migration agent) and
+ * TD_ATTRIBUTES rules judge them as they judge a plain report (docs/passport.md). */
+static void hcl_cpu_claims(tpm_ctx *x, vt_tee_kind kind, const vt_claims *hw)
+{
+    static const char *const snp[] = { "policy", "vmpl", NULL }, *const tdx[] = { "td_attributes", NULL };
+    const char *const *names = kind == VT_TEE_TDX ? tdx : snp;
+    char full[VT_CLAIM_NAME_MAX];
+
+    vt__claims_add_text(&x->res->claims, "cpu_platform", vt_tee_name(kind));
+    for (size_t i = 0; names[i] != NULL; i++) {
+        const vt_claim *f = vt_claims_get(hw, names[i]);
+        snprintf(full, sizeof(full), "cpu.%s", names[i]);
+        if (f != NULL)
+            vt__claims_copy(&x->res->claims, full, f);
+    }
+    x->res->claims.debug = x->res->claims.debug || hw->debug; /* SEV-SNP POLICY.DEBUG, TD_ATTRIBUTES.DEBUG */
+}
+
+/* The SEV-SNP report inside the HCL report (or the TD quote of its TDREPORT),
+ * verified through the registry with the caller's policy but debug, which
+ * the registry applies to this result; its REPORT_DATA must be
+ * SHA-256(runtime data).  Its configuration becomes claims (hcl_cpu_claims). */
 static void hcl_hardware(tpm_ctx *x)
 {
     const vt_verify_opts *o = x->req->opts;
@@ -263,6 +285,9 @@ static void hcl_hardware(tpm_ctx *x)
     sub.expected_report_data = x->hcl.runtime_sha256;
     sub.expected_report_data_len = sizeof(x->hcl.runtime_sha256);
     sub.mlog = NULL;
+    /* A debug CPU TEE is judged once, on this result (claims.debug, below): refused as debug
+     * unless allowed, not as a hardware report that does not verify. */
+    sub.allow_debug = true;
     sub.tpm_ak_sha256 = NULL;
     sub.tpm_ak_count = 0;
     if (vt_evidence_verify(r, hw, hw_len, &sub, &e) != VT_OK && r->error_count == 0)
@@ -273,8 +298,9 @@ static void hcl_hardware(tpm_ctx *x)
     /* Warnings keep their check: the environment judges the hardware report's TCB status,
      * simulation root and collateral as it does for that platform's own evidence. */
     for (size_t i = 0; i < r->warning_count; i++)
-        vt__result_warn(x->res, r->warnings[i].check, "HCL %s report: %s", vt_tee_name(sub.platform),
-                        r->warnings[i].msg);
+        if (strcmp(r->warnings[i].check, "debug") != 0)
+            vt__result_warn(x->res, r->warnings[i].check, "HCL %s report: %s", vt_tee_name(sub.platform),
+                            r->warnings[i].msg);
     snprintf(x->res->claims.tcb_status, sizeof(x->res->claims.tcb_status), "%s", r->claims.tcb_status);
     x->res->collateral_verified = r->collateral_verified;
     for (size_t i = 0; i < r->claims.signer_count; i++)
@@ -287,7 +313,7 @@ static void hcl_hardware(tpm_ctx *x)
         const vt_claim *m = vt_claims_get(&r->claims, "mrtd");
         vt__claims_add(&x->res->claims, "tdx_mrtd", m->value, m->len);
     }
-    x->res->claims.debug = r->claims.debug;
+    hcl_cpu_claims(x, sub.platform, &r->claims);
     vt__claims_window(&x->res->claims, r->claims.not_before, r->claims.not_after);
     if (r->valid && (x->hcl.report_type != VT_HCL_TYPE_TDX || tdreport_matches_quote(x, &r->claims))) {
         x->ak_trusted = true;

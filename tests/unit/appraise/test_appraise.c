@@ -506,6 +506,107 @@ static void test_appraise_appraise__tpm_image(void **state)
     assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
 }
 
+/* A hardware Azure CVM: TPM evidence whose HCL report holds an SEV-SNP report or a TD's, named as
+ * the TPM plugin names it (cpu_platform, cpu.policy and cpu.vmpl, or cpu.td_attributes), the boot
+ * chain pinned by its PCRs. */
+static void as_azure(struct fx *f, const char *cpu)
+{
+    static const uint8_t v[32] = { 0x44 };
+    static const char *const pcrs[] = { "pcr0", "pcr4", "pcr8", "pcr9" };
+
+    f->res.claims.field_count = 0;
+    f->res.claims.platform = VT_TEE_TPM;
+    f->res.claims.hardware_attested = true;
+    f->env.platforms = 0;
+    f->env.register_count = 0;
+    snprintf(f->res.claims.tcb_status, sizeof(f->res.claims.tcb_status), "%s", "UpToDate");
+    set_claim(f, "cpu_platform", (const uint8_t *)cpu, strlen(cpu));
+    if (strcmp(cpu, "tdx") == 0) {
+        set_le(f, "cpu.td_attributes", 0, 8);
+    } else {
+        set_le(f, "cpu.policy", 0x3001f, 8);
+        set_le(f, "cpu.vmpl", 0, 4);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        set_claim(f, pcrs[i], v, 32);
+        pin(f, pcrs[i]);
+    }
+}
+
+/* Finding: an Azure CVM's SEV-SNP report or TD was not judged: a guest at VMPL 3, with a migration
+ * agent, or a TD with attributes the environment pins were affirming. */
+static void test_appraise_appraise__azure_cvm_cpu_rules(void **state)
+{
+    struct fx *f = *state;
+    vt_appraisal a;
+
+    as_azure(f, "sevsnp");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    /* Memory encrypted against the host; the image is the TPM's boot chain, not the paravisor's
+     * MEASUREMENT (no cpu.measurement is asked for). */
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_RUNTIME_OPAQUE], 2);
+    set_le(f, "cpu.vmpl", 3, 4);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_CONFIGURATION], 96);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "sevsnp report is from VMPL 3"));
+    set_le(f, "cpu.vmpl", 0, 4);
+    set_le(f, "cpu.policy", 0x3001f | (1ull << 18), 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "migration agent"));
+    /* The SEV-SNP report's configuration is missing: refused, not passed. */
+    f->res.claims.field_count = 0;
+    as_azure(f, "sevsnp");
+    snprintf(((vt_claim *)vt_claims_get(&f->res.claims, "cpu.vmpl"))->name, VT_CLAIM_NAME_MAX, "%s", "other");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "no policy or vmpl claim"));
+    /* An HCL report holds an SEV-SNP report or a TD's, nothing else. */
+    as_azure(f, "nitro");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "the tpm CPU platform (claim cpu_platform)"));
+
+    /* A TD: the environment's Azure TD_ATTRIBUTES, DEBUG clear by default (SEPT_VE_DISABLE not judged). */
+    as_azure(f, "tdx");
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_AFFIRMING);
+    set_le(f, "cpu.td_attributes", 1, 8);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "Azure CVM td_attributes 0x0000000000000001"));
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "DEBUG set"));
+    set_le(f, "cpu.td_attributes", 1ull << 29, 8);
+    f->env.azure_tdx_attributes_mask |= 1ull << 29;
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "MIGRATABLE set"));
+    f->env.azure_tdx_attributes_mask = VT_ENV_AZURE_TDX_ATTR_MASK_DEFAULT;
+
+    /* A composite whose CPU part is an Azure CVM: the SEV-SNP rules under cpu.cpu., the image the
+     * TPM's under cpu.  */
+    as_azure(f, "sevsnp");
+    f->res.claims.platform = VT_TEE_COMPOSITE;
+    f->env.register_count = 0;
+    for (size_t i = 0; i < f->res.claims.field_count; i++) {
+        char name[VT_CLAIM_NAME_MAX];
+        snprintf(name, sizeof(name), "cpu.%s", f->res.claims.fields[i].name);
+        snprintf(f->res.claims.fields[i].name, sizeof(f->res.claims.fields[i].name), "%s", name);
+    }
+    set_claim(f, "cpu_platform", (const uint8_t *)"tpm", 3);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_WARNING);
+    assert_non_null(
+        strstr(a.sub[VT_SUBMOD_TEE].reason, "no reference value for cpu.pcr0, cpu.pcr4, cpu.pcr8, cpu.pcr9"));
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].tv[VT_AR4SI_CONFIGURATION], 2);
+    set_le(f, "cpu.cpu.vmpl", 2, 4);
+    a = ap_run(f, NULL, f->now);
+    assert_int_equal(a.sub[VT_SUBMOD_TEE].status, VT_EAR_CONTRAINDICATED);
+    assert_non_null(strstr(a.sub[VT_SUBMOD_TEE].reason, "sevsnp report is from VMPL 2"));
+}
+
 /* Nitro has no TCB: NotApplicable passes the TCB rule (nothing to compare), anything else does not. */
 static void test_appraise_appraise__nitro_not_applicable(void **state)
 {
@@ -856,6 +957,7 @@ int main(void)
         T(test_appraise_appraise__nitro_not_applicable),
         T(test_appraise_appraise__tpm_image),
         T(test_appraise_appraise__composite_cpu_rules),
+        T(test_appraise_appraise__azure_cvm_cpu_rules),
         T(test_appraise_appraise__register_mismatch),
         T(test_appraise_appraise__evidence_age),
         T(test_appraise_appraise__rejected_evidence),

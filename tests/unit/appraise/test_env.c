@@ -17,7 +17,9 @@ static const char good[] = "{\"id\":\"prod-llm\",\"description\":\"production\",
                            "\"sevsnp_min_tcb\":{\"milan\":{\"bootloader\":3,\"tee\":0,\"snp\":8,\"microcode\":115},"
                            "\"turin\":{\"fmc\":1,\"bootloader\":2,\"tee\":0,\"snp\":3,\"microcode\":70}},"
                            "\"sevsnp_allow_smt\":false,\"sevsnp_max_vmpl\":2,\"sevsnp_allow_migration_agent\":true,"
-                           "\"tdx_td_attributes\":\"0000001000000000\",\"tdx_td_attributes_mask\":\"01000030000000c0\"}";
+                           "\"tdx_td_attributes\":\"0000001000000000\",\"tdx_td_attributes_mask\":\"01000030000000c0\","
+                           "\"azure_tdx_td_attributes\":\"0000000000000000\","
+                           "\"azure_tdx_td_attributes_mask\":\"0100002000000080\"}";
 
 static void test_appraise_env__good_and_roundtrip(void **state)
 {
@@ -50,6 +52,8 @@ static void test_appraise_env__good_and_roundtrip(void **state)
     assert_true(e->snp_allow_migration_agent);
     assert_true(e->tdx_attributes == UINT64_C(0x10000000));
     assert_true(e->tdx_attributes_mask == UINT64_C(0xc000000030000001));
+    assert_true(e->azure_tdx_attributes == 0);
+    assert_true(e->azure_tdx_attributes_mask == UINT64_C(0x8000000020000001));
 
     assert_int_equal(vt_env_to_json(&json, e, &err), VT_OK);
     assert_int_equal(vt_env_parse(back, json, strlen(json), NULL, &err), VT_OK);
@@ -74,6 +78,9 @@ static void test_appraise_env__good_and_roundtrip(void **state)
     assert_false(e->snp_allow_migration_agent);
     assert_true(e->tdx_attributes == UINT64_C(0x10000000));
     assert_true(e->tdx_attributes_mask == UINT64_C(0x10000001));
+    /* An Azure CVM's TD (Azure's paravisor): DEBUG clear, SEPT_VE_DISABLE not judged. */
+    assert_true(e->azure_tdx_attributes == 0);
+    assert_true(e->azure_tdx_attributes_mask == UINT64_C(0x1));
     assert_int_equal(vt_env_parse(e, "{\"id\":\"a\"}", 10, "b", &err), VT_OK);
     assert_string_equal(e->id, "b");
     assert_int_equal(vt_env_parse(e, "{}", 2, "../etc", &err), VT_E_ARG);
@@ -149,6 +156,11 @@ static void test_appraise_env__each_bad_field_named(void **state)
         { "{\"id\":\"x\",\"tdx_td_attributes\":\"10000000\"}", "tdx_td_attributes must be 16 hex digits" },
         { "{\"id\":\"x\",\"tdx_td_attributes_mask\":\"zz00001000000000\"}", "tdx_td_attributes_mask is not valid hex" },
         { "{\"id\":\"x\",\"tdx_td_attributes\":\"0000005000000000\"}", "outside tdx_td_attributes_mask" },
+        { "{\"id\":\"x\",\"azure_tdx_td_attributes\":\"00\"}", "azure_tdx_td_attributes must be 16 hex digits" },
+        { "{\"id\":\"x\",\"azure_tdx_td_attributes_mask\":\"0g00000000000000\"}",
+          "azure_tdx_td_attributes_mask is not valid hex" },
+        { "{\"id\":\"x\",\"azure_tdx_td_attributes\":\"0000001000000000\"}",
+          "azure_tdx_td_attributes sets bits outside azure_tdx_td_attributes_mask" },
     };
     vt_env *e = calloc(1, sizeof(*e));
 

@@ -6,7 +6,8 @@
  * is refused for the right reason with: a tampered quote, signature, PCR
  * value or HCL report, a wrong nonce, another VCEK, v1 relabelled v2 (whose
  * runtime user-data then does not carry the nonce), a TDX envelope without
- * its TD quote. */
+ * its TD quote.  And each passes the default environment's rules for the CPU
+ * TEE beneath its HCL report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,53 @@ static void test_tee_azure_vectors__each_envelope_verifies(void **state)
         free(r);
         vt_buf_free(&b);
         json_decref(o);
+    }
+}
+
+/* What the genuine CVMs report beneath their HCL report (MANIFEST, read from the bytes): SEV-SNP
+ * POLICY 0x3001f (SMT allowed, no debug, no migration agent) at VMPL 0, Azure's paravisor; the TD
+ * TD_ATTRIBUTES 0 (SEPT_VE_DISABLE clear).  Each passes the CPU TEE's rules of the default
+ * environment (only the TCB minimum is left out: the SEV-SNP samples' product minimums are the
+ * deployment's to state, and no TCB Info exists for the TD's FMSPC). */
+static void test_tee_azure_vectors__default_environment_passes(void **state)
+{
+    static const char json[] = "{\"id\":\"azure\",\"min_tcb_status\":\"any\"}";
+    vt_env env;
+    vt_err err = { 0 };
+
+    (void)state;
+    assert_int_equal(vt_env_parse(&env, json, strlen(json), NULL, &err), VT_OK);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        const sample *s = &samples[i];
+        char rel[256];
+        vt_buf b;
+        vt_result *r;
+        vt_appraisal a;
+        const vt_appraisal_sub *t = &a.sub[VT_SUBMOD_TEE];
+
+        snprintf(rel, sizeof(rel), "tpm/%s/evidence.orig.json", s->dir);
+        vt_buf_init(&b);
+        vt_test_load(&b, rel);
+        r = verify_text(s, (const char *)b.data, b.len, s->nonce, NULL);
+        assert_true(r->valid);
+        vt_test_claim_hex(r, "cpu_platform", s->tdx ? "746478" : "736576736e70");
+        if (s->tdx) {
+            vt_test_claim_hex(r, "cpu.td_attributes", "0000000000000000");
+        } else {
+            vt_test_claim_hex(r, "cpu.policy", "1f00030000000000");
+            vt_test_claim_hex(r, "cpu.vmpl", "00000000");
+        }
+        assert_false(r->claims.debug);
+        assert_int_equal(vt_appraise(&a, r, NULL, &env, vt_test_time(s->at), vt_test_time(s->at), &err), VT_OK);
+        if (t->status == VT_EAR_CONTRAINDICATED || t->tv[VT_AR4SI_CONFIGURATION] != 2)
+            fail_msg("%s refused: %s", s->dir, t->reason);
+        /* Hardware, memory encrypted against the host; the image only unpinned (executables 33). */
+        assert_int_equal(t->tv[VT_AR4SI_HARDWARE], 2);
+        assert_int_equal(t->tv[VT_AR4SI_RUNTIME_OPAQUE], 2);
+        assert_int_equal(t->status, VT_EAR_WARNING);
+        assert_non_null(strstr(t->reason, "no reference value for pcr0, pcr4, pcr8, pcr9 (any tpm image"));
+        free(r);
+        vt_buf_free(&b);
     }
 }
 
@@ -465,6 +513,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tee_azure_vectors__each_envelope_verifies),
+        cmocka_unit_test(test_tee_azure_vectors__default_environment_passes),
         cmocka_unit_test(test_tee_azure_vectors__parts_are_the_decoded_files),
         cmocka_unit_test(test_tee_azure_vectors__tampered_quote),
         cmocka_unit_test(test_tee_azure_vectors__tampered_signature_and_pcrs),
