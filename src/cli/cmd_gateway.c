@@ -392,6 +392,14 @@ int vt_cmd_gateway(int argc, char **argv)
                    cfg.upstream_url != NULL ? cfg.upstream_url : "(none: an app deployment)");
         if (plain[0] && !json)
             printf("veritee gateway: plain HTTP on http://%s\n", plain);
+        /* Not refused like a plain hop to a deployment: a model server in another container of
+         * the same TEE (a compose network, a pod) is reached this way.  Said, since the prompts
+         * leave this machine unencrypted otherwise. */
+        if (cfg.upstream_url != NULL && strncmp(cfg.upstream_url, "http://", 7) == 0 &&
+            !vt_url_loopback(cfg.upstream_url))
+            fprintf(stderr, "veritee gateway: note: the upstream %s is plain HTTP to another machine: prompts and "
+                    "answers cross that network unencrypted, which is safe only inside the TEE's own boundary "
+                    "(docs/transport.md)\n", cfg.upstream_url);
         fflush(stdout);
         rc = vt_gw_run(gw, &err);
     }

@@ -343,6 +343,17 @@ expect 0 "upstream down" -- post "http://$GW/v1/chat/completions" -d "$(chat ech
 contains "HTTP/1.1 502" "502 when the upstream is down"
 contains '"code":"upstream_error"' "upstream_error code"
 
+# An upstream that is plain http:// to another machine ([::ffff:127.0.0.1] reaches this one but is
+# no loopback name) is said at start, not refused: a model server in another container of the same
+# TEE is reached so.  A loopback upstream is not.
+start_gateway gw3 "$TMP/gw.json" --upstream "http://[::ffff:127.0.0.1]:${ECHO##*:}"
+expect 0 "chat through a plain upstream on another host" -- post "http://$GW/v1/chat/completions" -d "$(chat echo far)"
+contains "HTTP/1.1 200" "served"
+if grep -qF "note: the upstream http://[::ffff:127.0.0.1]:${ECHO##*:} is plain HTTP to another machine" "$TMP/gw3.err" &&
+  ! grep -q "plain HTTP to another machine" "$TMP/gw.err"; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAIL: the plain upstream to another host was not said at start (or a loopback one was)"
+  cat "$TMP/gw3.err"; fi
+
 # Clean stop on SIGTERM.
 kill -TERM "$GW_PID"
 wait "$GW_PID"
