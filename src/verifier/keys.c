@@ -15,7 +15,8 @@
 #include "verifier/log_reply.h"
 
 #define KEK_FILE "kbs-kek.key"
-#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID:" hex(SHA-256(its policy)) */
+#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID:G:" hex(SHA-256(its policy)) */
+#define GENERATION_MAX ((json_int_t)1 << 53) /* a resource's generations: 1, 2, ... (exact in any JSON reader) */
 #define REPLAY_LABEL "veritee-kbs-release-v2"
 #define LOG_UNAVAILABLE "the transparency log cannot record the release now"
 
@@ -86,13 +87,15 @@ static void audit(const char *event, const char *resource, const char *passport,
 }
 
 /*
- * The seal key id a resource's secret is wrapped under: "kbs:" ID ":" hex(SHA-256(policy)), the
- * policy as compact JSON with its keys sorted (so a database that reorders them, as PostgreSQL's
- * jsonb would, changes nothing).  Whoever can write the database but not read the KEK cannot loosen
- * a policy, nor move a secret to another id: the secret then no longer opens.  *pol_out (the
- * policy's text, to check it by): caller frees.
+ * The seal key id a resource's secret is wrapped under: "kbs:" ID ":" G ":" hex(SHA-256(policy)),
+ * G its generation (each registration and revocation of ID takes the next one), the policy as
+ * compact JSON with its keys sorted (so a database that reorders them, as PostgreSQL's jsonb
+ * would, changes nothing).  Whoever can write the database but not read the KEK cannot loosen a
+ * policy, move a secret to another id, or make a record claim another generation: the secret then
+ * no longer opens.  *pol_out (the policy's text, to check it by): caller frees.
  */
-static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, const json_t *policy, vt_err *err)
+static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, json_int_t generation, const json_t *policy,
+                          vt_err *err)
 {
     char *pol = json_is_object(policy) ? json_dumps(policy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     uint8_t d[32];
@@ -108,9 +111,18 @@ static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, const j
         return rc;
     }
     vt_hex_encode(hex, d, sizeof(d));
-    snprintf(kid, 160, WRAP_LABEL "%.63s:%s", id, hex);
+    snprintf(kid, 160, WRAP_LABEL "%.63s:%lld:%s", id, (long long)generation, hex);
     *pol_out = pol;
     return VT_OK;
+}
+
+/* A record's generation: a positive integer, else 0 (a record from before generations). */
+static json_int_t generation_of(const json_t *rec)
+{
+    const json_t *g = json_object_get(rec, "generation");
+    json_int_t v = json_is_integer(g) ? json_integer_value(g) : 0;
+
+    return v > 0 && v <= GENERATION_MAX ? v : 0;
 }
 
 /* A resource as the admin sees it: everything but the wrapped secret. */
@@ -188,11 +200,13 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = req->thread_ctx;
-    json_t *rec = NULL, *cpol = NULL;
+    json_t *rec = NULL, *cpol = NULL, *old = NULL;
     const char *id = req->params[0], *kind = NULL;
     const uint8_t *pol = NULL;
     size_t pol_len = 0;
-    char *canon = NULL, *stored = NULL, *bound = NULL, kid[160];
+    char *canon = NULL, *stored = NULL, *bound = NULL, *prev = NULL, kid[160];
+    json_int_t gen;
+    vt_status rc;
     vt_buf secret, wrapped, w64;
     vt_err e = { 0 };
 
@@ -213,16 +227,23 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 400, "invalid_policy", "%s", e.msg);
         goto out;
     }
+    rc = st->keys->get(st, &prev, id, &e); /* its generation goes on from the record's */
+    if (rc != VT_OK && rc != VT_E_NOTFOUND) {
+        vf_reply_store_error(resp, &e);
+        goto out;
+    }
+    old = rc == VT_OK ? json_loads(prev, 0, NULL) : NULL;
+    gen = generation_of(old) + 1;
     cpol = json_loads(canon, 0, NULL);
-    if (wrap_kid(kid, &bound, id, cpol, &e) != VT_OK ||
+    if (wrap_kid(kid, &bound, id, gen, cpol, &e) != VT_OK ||
         vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
         vt_base64_encode(&w64, wrapped.data, wrapped.len, true, &e) != VT_OK || vt_buf_terminate(&w64, &e) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "cannot wrap the resource: %s", e.msg);
         goto out;
     }
-    rec = json_pack("{s:s, s:s, s:O, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy", cpol, "size",
-                    (json_int_t)secret.len, "registered_at", (json_int_t)vt_time_now(), "revoked", 0, "wrapped",
-                    (const char *)w64.data);
+    rec = json_pack("{s:s, s:s, s:O, s:I, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy", cpol, "size",
+                    (json_int_t)secret.len, "generation", gen, "registered_at", (json_int_t)vt_time_now(), "revoked",
+                    0, "wrapped", (const char *)w64.data);
     stored = rec != NULL ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (stored == NULL) {
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
@@ -240,9 +261,11 @@ out:
     vt_buf_free(&w64);
     json_decref(rec);
     json_decref(cpol);
+    json_decref(old);
     free(canon);
     free(stored);
     free(bound);
+    free(prev);
 }
 
 static vt_status list_one(void *arg, const char *json, vt_err *err)
@@ -291,6 +314,7 @@ static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     }
     j = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
     if (j != NULL) {
+        json_object_set_new(j, "generation", json_integer(generation_of(j) + 1));
         json_object_set_new(j, "revoked", json_true());
         json_object_set_new(j, "revoked_at", json_integer(vt_time_now()));
         json_object_set_new(j, "wrapped", json_string("")); /* the secret itself is gone */
@@ -486,12 +510,17 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         snprintf(clause, sizeof(out->clause), "revoked");
         snprintf(e.msg, sizeof(e.msg), "kbs: the resource is revoked");
         rc = VT_E_POLICY;
+    } else if (generation_of(rec) == 0) {
+        snprintf(clause, sizeof(out->clause), "generation");
+        snprintf(e.msg, sizeof(e.msg), "kbs: the record carries no generation (registered before generations were "
+                                       "bound to secrets): register it again");
+        rc = VT_E_POLICY;
     } else if (prc != VT_OK || p.token == NULL || passport_verified(&pc, svc, p.token, &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "passport");
         if (prc != VT_OK || p.token == NULL)
             snprintf(e.msg, sizeof(e.msg), "kbs: the passport is no longer stored");
         rc = VT_E_POLICY;
-    } else if (wrap_kid(kid, &pol, id, json_object_get(rec, "policy"), &e) != VT_OK) {
+    } else if (wrap_kid(kid, &pol, id, generation_of(rec), json_object_get(rec, "policy"), &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "policy");
         rc = VT_E_POLICY;
     } else {
@@ -502,9 +531,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         w = json_string_value(json_object_get(rec, "wrapped"));
         rc = w != NULL ? vt_base64_decode(&wrapped, w, strlen(w), &e) : VT_E_FORMAT;
         if (rc == VT_OK && vt_unseal(&secret, &svc->kek, kid, wrapped.data, wrapped.len, NULL) != VT_OK)
-            rc = vt_err_set(&e, VT_E_CRYPTO, "kbs: the wrapped secret does not open under its id and policy (the "
-                                             "stored record was altered, or registered before policies were bound "
-                                             "to secrets: register it again)");
+            rc = vt_err_set(&e, VT_E_CRYPTO, "kbs: the wrapped secret does not open under its id, generation "
+                                             "and policy (the stored record was altered)");
         if (rc == VT_OK)
             rc = vt_jwk_to_pkey(&cnf, pc.attester_jwk, strlen(pc.attester_jwk), &e);
         if (rc == VT_OK)
