@@ -19,6 +19,8 @@
 #define GENERATION_MAX ((json_int_t)1 << 53) /* a resource's generations: 1, 2, ... (exact in any JSON reader) */
 #define REPLAY_LABEL "veritee-kbs-release-v2"
 #define LOG_UNAVAILABLE "the transparency log cannot record the release now"
+#define LOG_CHANGE_UNAVAILABLE "the transparency log cannot record the change now; nothing was changed"
+#define KBS_RESOURCE_TYP "veritee-kbs-resource+jwt" /* the log entry of a registration or revocation */
 
 static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx);
 
@@ -94,12 +96,11 @@ static void audit(const char *event, const char *resource, const char *passport,
  * policy, move a secret to another id, or make a record claim another generation: the secret then
  * no longer opens.  *pol_out (the policy's text, to check it by): caller frees.
  */
-static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, json_int_t generation, const json_t *policy,
-                          vt_err *err)
+static vt_status wrap_kid(char kid[160], char hex[65], char **pol_out, const char *id, json_int_t generation,
+                          const json_t *policy, vt_err *err)
 {
     char *pol = json_is_object(policy) ? json_dumps(policy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     uint8_t d[32];
-    char hex[65];
     vt_status rc;
 
     *pol_out = NULL;
@@ -194,6 +195,116 @@ static vt_status put_body(vt_buf *secret, const char **kind, const uint8_t **pol
     return rc;
 }
 
+/* A compact JWS of payload (stolen) by the verifier's current passport key, typ typ: the log
+ * entries of releases and of registrations and revocations (docs/keys.md).  *tok: caller frees. */
+static vt_status sign_entry(char **tok, vf_service *svc, const char *typ, json_t *payload, vt_err *err)
+{
+    char *text = payload != NULL ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    const char *kid = NULL;
+    vt_status rc;
+
+    *tok = NULL;
+    json_decref(payload);
+    if (text == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "kbs: out of memory");
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    {
+        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
+        rc = vt_jws_sign(tok, signer, kid, typ, (const uint8_t *)text, strlen(text), err);
+    }
+    pthread_rwlock_unlock(&svc->kr_lock);
+    free(text);
+    return rc;
+}
+
+/* A registration or revocation on its way to the log: the record is stored once its entry is
+ * committed, never before (a change that cannot be logged is not made). */
+struct change {
+    vf_service *svc;
+    vs_store *st;              /* the request's worker's (the reply runs on its loop) */
+    char id[64], ref[96];      /* ref "<id>:<generation>" */
+    const char *event;         /* "registered" or "revoked" */
+    char *stored, *entry;      /* owned: the record, the signed entry */
+};
+
+static void change_free(struct change *c)
+{
+    if (c == NULL)
+        return;
+    free(c->stored);
+    free(c->entry);
+    free(c);
+}
+
+/* The change's second half, once its entry is committed (on the request's loop; resp NULL when
+ * nobody waits: the record is stored all the same, the log says it was made). */
+static void change_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
+{
+    struct change *c = ctx;
+    vt_err e = { 0 };
+    json_t *j;
+
+    if (rc == VT_OK && index[0] == VF_LOG_CONFLICT) { /* another change took this generation first */
+        audit("kbs_error", c->id, NULL, "log", "another change of the resource was logged at its generation");
+        if (resp != NULL)
+            vt_http_reply_error(resp, 409, "resource_conflict", "another change of '%s' was logged at generation %s;"
+                                " nothing was changed: try again", c->id, strchr(c->ref, ':') + 1);
+    } else if (rc != VT_OK) {
+        audit("kbs_error", c->id, NULL, "log", err != NULL ? err->msg : "");
+        if (resp != NULL)
+            vt_http_reply_error(resp, 503, "log_unavailable", LOG_CHANGE_UNAVAILABLE);
+    } else if (c->st->keys->put(c->st, c->id, c->stored, vt_time_now(), &e) != VT_OK) {
+        /* Logged, not stored: the log is what releases follow, so the old record opens nothing. */
+        audit("kbs_error", c->id, NULL, "store", e.msg);
+        if (resp != NULL)
+            vf_reply_store_error(resp, &e);
+    } else {
+        audit(strcmp(c->event, "registered") == 0 ? "kbs_registered" : "kbs_revoked", c->id, NULL, NULL, NULL);
+        j = public_view(c->stored);
+        if (j != NULL)
+            json_object_set_new(j, "log_index", json_integer((json_int_t)index[0]));
+        if (resp != NULL)
+            reply_json(resp, 200, j);
+        else
+            json_decref(j);
+    }
+    change_free(c);
+}
+
+/* Logs the change of id to generation gen (event "registered" or "revoked", the policy's hex
+ * SHA-256) and, once committed, stores the record stored (taken) and answers. */
+static void log_change(vt_http_resp *resp, const vt_http_req *req, vf_service *svc, const char *id, json_int_t gen,
+                       const char *event, const char *policy_hex, char *stored)
+{
+    struct change *c = calloc(1, sizeof(*c));
+    vf_log_entry le;
+    vt_err e = { 0 };
+
+    if (c == NULL) {
+        free(stored);
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        return;
+    }
+    c->svc = svc;
+    c->st = req->thread_ctx;
+    c->stored = stored;
+    c->event = event;
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    snprintf(c->ref, sizeof(c->ref), "%s:%lld", id, (long long)gen);
+    if (sign_entry(&c->entry, svc, KBS_RESOURCE_TYP,
+                   json_pack("{s:s, s:s, s:I, s:s, s:s, s:I}", "type", "kbs_resource", "resource", id, "generation",
+                             gen, "event", event, "policy", policy_hex, "iat", (json_int_t)vt_time_now()),
+                   &e) != VT_OK) {
+        audit("kbs_error", id, NULL, "log", e.msg);
+        vt_http_reply_error(resp, 503, "log_unavailable", LOG_CHANGE_UNAVAILABLE);
+        change_free(c);
+        return;
+    }
+    le = (vf_log_entry){ .kind = "kbs_resource", .ref = c->ref, .data = (const uint8_t *)c->entry,
+                         .len = strlen(c->entry) };
+    vf_reply_after_log(resp, req, svc->log, &le, 1, change_logged, c);
+}
+
 /* PUT /v1/admin/resources/{id}: put_body's document.  The secret is in secret (wiped here), the
  * request body is the server's (wiped when it lets go of it); nothing else holds it. */
 static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
@@ -204,7 +315,7 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     const char *id = req->params[0], *kind = NULL;
     const uint8_t *pol = NULL;
     size_t pol_len = 0;
-    char *canon = NULL, *stored = NULL, *bound = NULL, *prev = NULL, kid[160];
+    char *canon = NULL, *stored = NULL, *bound = NULL, *prev = NULL, kid[160], hex[65];
     json_int_t gen;
     vt_status rc;
     vt_buf secret, wrapped, w64;
@@ -235,7 +346,7 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     old = rc == VT_OK ? json_loads(prev, 0, NULL) : NULL;
     gen = generation_of(old) + 1;
     cpol = json_loads(canon, 0, NULL);
-    if (wrap_kid(kid, &bound, id, gen, cpol, &e) != VT_OK ||
+    if (wrap_kid(kid, hex, &bound, id, gen, cpol, &e) != VT_OK ||
         vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
         vt_base64_encode(&w64, wrapped.data, wrapped.len, true, &e) != VT_OK || vt_buf_terminate(&w64, &e) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "cannot wrap the resource: %s", e.msg);
@@ -249,12 +360,8 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
         goto out;
     }
-    if (st->keys->put(st, id, stored, vt_time_now(), &e) != VT_OK) {
-        vf_reply_store_error(resp, &e);
-        goto out;
-    }
-    audit("kbs_registered", id, NULL, NULL, NULL);
-    reply_json(resp, 200, public_view(stored));
+    log_change(resp, req, svc, id, gen, "registered", hex, stored);
+    stored = NULL; /* log_change's */
 out:
     vt_buf_free(&secret); /* wipes */
     vt_buf_free(&wrapped);
@@ -295,13 +402,15 @@ static void kbs_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     reply_json(resp, 200, json_pack("{s:o}", "resources", arr));
 }
 
-/* POST /v1/admin/resources/{id}/revoke: never released again (register it anew to replace it). */
+/* POST /v1/admin/resources/{id}/revoke: never released again (register it anew to replace it).
+ * The revocation takes the next generation and is logged before the record is stored. */
 static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = req->thread_ctx;
-    char *json = NULL, *s = NULL;
+    char *json = NULL, *s = NULL, *pol = NULL, kid[160], hex[65] = "";
     json_t *j = NULL;
+    json_int_t gen = 0;
     vt_err e = { 0 };
     vt_status rc;
 
@@ -314,22 +423,26 @@ static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     }
     j = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
     if (j != NULL) {
-        json_object_set_new(j, "generation", json_integer(generation_of(j) + 1));
+        gen = generation_of(j) + 1;
+        if (wrap_kid(kid, hex, &pol, req->params[0], gen, json_object_get(j, "policy"), NULL) != VT_OK)
+            hex[0] = '\0'; /* a record without a policy is revoked all the same */
+        json_object_set_new(j, "generation", json_integer(gen));
         json_object_set_new(j, "revoked", json_true());
         json_object_set_new(j, "revoked_at", json_integer(vt_time_now()));
         json_object_set_new(j, "wrapped", json_string("")); /* the secret itself is gone */
         s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
-    if (s == NULL || st->keys->put(st, req->params[0], s, vt_time_now(), &e) != VT_OK) {
+    if (s == NULL) {
         vf_reply_store_error(resp, &e);
         goto out;
     }
-    audit("kbs_revoked", req->params[0], NULL, NULL, NULL);
-    reply_json(resp, 200, public_view(s));
+    log_change(resp, req, svc, req->params[0], gen, "revoked", hex, s);
+    s = NULL; /* log_change's */
 out:
     json_decref(j);
     free(json);
     free(s);
+    free(pol);
 }
 
 /* The transparency log entry of a release or refusal (docs/keys.md): a compact JWS by the
@@ -338,23 +451,11 @@ out:
 static vt_status sign_outcome(char **tok, vf_service *svc, const char *resource, const char *passport,
                               bool released, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "kbs_release", "resource", resource, "passport",
-                          passport, "result", released ? "released" : "refused", "iat", (json_int_t)vt_time_now());
-    char *payload = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    const char *kid = NULL;
-
-    json_decref(j);
-    if (payload == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "kbs: out of memory");
-    pthread_rwlock_rdlock(&svc->kr_lock);
-    {
-        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
-        rc = vt_jws_sign(tok, signer, kid, "veritee-kbs+jwt", (const uint8_t *)payload, strlen(payload), err);
-    }
-    pthread_rwlock_unlock(&svc->kr_lock);
-    free(payload);
-    return rc;
+    return sign_entry(tok, svc, "veritee-kbs+jwt",
+                      json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "kbs_release", "resource", resource, "passport",
+                                passport, "result", released ? "released" : "refused", "iat",
+                                (json_int_t)vt_time_now()),
+                      err);
 }
 
 /* Fills the subject from the passport's signed claims (never from the database's columns beside
@@ -436,7 +537,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
 {
     vf_service *svc = call->svc;
     uint8_t nonce[VT_KBS_NONCE_MAX];
-    char *ref = out->ref, *clause = out->clause, kid[160], *json = NULL, *pol = NULL, thumb[44];
+    char *ref = out->ref, *clause = out->clause, kid[160], hex[65], *json = NULL, *pol = NULL, thumb[44];
     size_t nonce_len = 0;
     json_t *rec = NULL;
     vs_passport p;
@@ -520,7 +621,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         if (prc != VT_OK || p.token == NULL)
             snprintf(e.msg, sizeof(e.msg), "kbs: the passport is no longer stored");
         rc = VT_E_POLICY;
-    } else if (wrap_kid(kid, &pol, id, generation_of(rec), json_object_get(rec, "policy"), &e) != VT_OK) {
+    } else if (wrap_kid(kid, hex, &pol, id, generation_of(rec), json_object_get(rec, "policy"), &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "policy");
         rc = VT_E_POLICY;
     } else {

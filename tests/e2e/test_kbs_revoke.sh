@@ -82,4 +82,37 @@ refused "a record without a generation" edited generation
 grep '"resource":"edited"' "$TMP/v.log" | tail -1 | grep -q "register it again" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the refusal does not say to register again"; }
 
+# 2. Registrations and revocations are transparency-log entries (kind kbs_resource): a JWS by the
+# verifier's passport key, fetched here from the log's entry bundles, as anyone can.
+# entry INDEX: the payload of log entry INDEX (from /v1/log/tile/entries), or nothing
+entry() {
+  local size
+  size=$(curl -s "$U/v1/log/checkpoint" | sed -n 2p)
+  curl -s "$U/v1/log/tile/entries/000.p/$((size % 256))" -o "$TMP/bundle" # the tests' logs stay below 256
+  python3 - "$TMP/bundle" "$1" <<'PY'
+import base64, json, sys
+b, want, i, n = open(sys.argv[1], "rb").read(), int(sys.argv[2]), 0, 0
+while i + 2 <= len(b):
+    ln = int.from_bytes(b[i:i + 2], "big"); tok = b[i + 2:i + 2 + ln].decode(); i += 2 + ln
+    if n == want:
+        h, p = (json.loads(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))) for x in tok.split(".")[:2])
+        print(json.dumps({"typ": h.get("typ"), **p}))
+    n += 1
+PY
+}
+expect 0 "register logged" -- "$VT" key register logged "${ADM[@]}" "${POLICY[@]}"
+i1=$(jq -r .log_index "$TMP/out")
+expect 0 "revoke logged" -- "$VT" key revoke logged "${ADM[@]}"
+i2=$(jq -r .log_index "$TMP/out")
+e1=$(entry "$i1")
+e2=$(entry "$i2")
+[ "$(jq -c '[.typ, .type, .resource, .generation, .event, (.policy | length)]' <<<"$e1")" = \
+  '["veritee-kbs-resource+jwt","kbs_resource","logged",1,"registered",64]' ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the registration's log entry ($i1): $e1"; }
+[ "$(jq -c '[.type, .resource, .generation, .event]' <<<"$e2")" = '["kbs_resource","logged",2,"revoked"]' ] &&
+  [ "$(jq -r .policy <<<"$e2")" = "$(jq -r .policy <<<"$e1")" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the revocation's log entry ($i2): $e2"; }
+sql "SELECT kind, ref FROM log_entries WHERE idx IN ($i1, $i2) ORDER BY idx" | tr '\n' ' ' | grep -qx 'kbs_resource|logged:1 kbs_resource|logged:2 ' &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: kind and ref of the entries"; }
+
 finish
