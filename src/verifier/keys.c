@@ -11,16 +11,15 @@
 
 #include "base/json.h"
 #include "base/json_tokens.h"
+#include "verifier/kbs_gen.h"
 #include "verifier/keys.h"
 #include "verifier/log_reply.h"
 
 #define KEK_FILE "kbs-kek.key"
 #define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID:G:" hex(SHA-256(its policy)) */
-#define GENERATION_MAX ((json_int_t)1 << 53) /* a resource's generations: 1, 2, ... (exact in any JSON reader) */
 #define REPLAY_LABEL "veritee-kbs-release-v2"
 #define LOG_UNAVAILABLE "the transparency log cannot record the release now"
 #define LOG_CHANGE_UNAVAILABLE "the transparency log cannot record the change now; nothing was changed"
-#define KBS_RESOURCE_TYP "veritee-kbs-resource+jwt" /* the log entry of a registration or revocation */
 
 static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx);
 
@@ -66,6 +65,17 @@ out:
 void vf_keys_fini(vf_service *svc)
 {
     vt_seal_root_wipe(&svc->kek);
+    vf_kbs_gen_free(svc->kbs_gen);
+    svc->kbs_gen = NULL;
+}
+
+vt_status vf_keys_follow(vf_service *svc, vt_err *err)
+{
+    vt_status rc = svc->kbs_gen != NULL ? VT_OK : vf_kbs_gen_new(&svc->kbs_gen, err);
+
+    if (rc == VT_OK)
+        rc = vf_log_follow(svc->log, vf_kbs_gen_learn, svc->kbs_gen, err);
+    return rc;
 }
 
 /* One JSON line on stderr: the admin's audit log (the caller never sees clause or detail). */
@@ -123,7 +133,47 @@ static json_int_t generation_of(const json_t *rec)
     const json_t *g = json_object_get(rec, "generation");
     json_int_t v = json_is_integer(g) ? json_integer_value(g) : 0;
 
-    return v > 0 && v <= GENERATION_MAX ? v : 0;
+    return v > 0 && (uint64_t)v <= VF_KBS_GENERATION_MAX ? v : 0;
+}
+
+/* The generation the next change of id takes: one above the log's (the record's when higher:
+ * a record from before the log named it). */
+static json_int_t next_generation(vf_service *svc, const char *id, const json_t *rec)
+{
+    uint64_t logged = 0;
+    bool registered;
+    json_int_t g = generation_of(rec);
+
+    if (svc->kbs_gen != NULL && vf_kbs_gen_get(svc->kbs_gen, id, &logged, &registered) && (json_int_t)logged > g)
+        g = (json_int_t)logged;
+    return g + 1;
+}
+
+/* Whether id's record of generation gen is the one the log says is registered: VT_OK, or the
+ * refusal's clause ("revoked", "generation") and its reason in err. */
+static vt_status generation_current(const char **clause, vf_service *svc, const char *id, json_int_t gen, vt_err *err)
+{
+    uint64_t logged = 0;
+    bool registered = false, known = vf_kbs_gen_get(svc->kbs_gen, id, &logged, &registered);
+
+    *clause = "generation";
+    if (gen == 0)
+        return vt_err_set(err, VT_E_POLICY, "kbs: the record carries no generation (registered before generations "
+                                            "were bound to secrets): register it again");
+    if (known && !registered) {
+        *clause = "revoked";
+        return vt_err_set(err, VT_E_POLICY, "kbs: the log's last change of the resource is its revocation "
+                                            "(generation %llu); the record says generation %lld",
+                          (unsigned long long)logged, (long long)gen);
+    }
+    if (!known)
+        return vt_err_set(err, VT_E_POLICY, "kbs: the log names no registration of the resource (the record says "
+                                            "generation %lld): register it again", (long long)gen);
+    if ((uint64_t)gen != logged)
+        return vt_err_set(err, VT_E_POLICY, "kbs: the record is generation %lld, the log's registration is "
+                                            "generation %llu", (long long)gen, (unsigned long long)logged);
+    *clause = "";
+    return VT_OK;
 }
 
 /* A resource as the admin sees it: everything but the wrapped secret. */
@@ -291,7 +341,7 @@ static void log_change(vt_http_resp *resp, const vt_http_req *req, vf_service *s
     c->event = event;
     snprintf(c->id, sizeof(c->id), "%s", id);
     snprintf(c->ref, sizeof(c->ref), "%s:%lld", id, (long long)gen);
-    if (sign_entry(&c->entry, svc, KBS_RESOURCE_TYP,
+    if (sign_entry(&c->entry, svc, VF_KBS_RESOURCE_TYP,
                    json_pack("{s:s, s:s, s:I, s:s, s:s, s:I}", "type", "kbs_resource", "resource", id, "generation",
                              gen, "event", event, "policy", policy_hex, "iat", (json_int_t)vt_time_now()),
                    &e) != VT_OK) {
@@ -344,7 +394,7 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         goto out;
     }
     old = rc == VT_OK ? json_loads(prev, 0, NULL) : NULL;
-    gen = generation_of(old) + 1;
+    gen = next_generation(svc, id, old);
     cpol = json_loads(canon, 0, NULL);
     if (wrap_kid(kid, hex, &bound, id, gen, cpol, &e) != VT_OK ||
         vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
@@ -423,7 +473,7 @@ static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     }
     j = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
     if (j != NULL) {
-        gen = generation_of(j) + 1;
+        gen = next_generation(svc, req->params[0], j);
         if (wrap_kid(kid, hex, &pol, req->params[0], gen, json_object_get(j, "policy"), NULL) != VT_OK)
             hex[0] = '\0'; /* a record without a policy is revoked all the same */
         json_object_set_new(j, "generation", json_integer(gen));
@@ -548,7 +598,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     vt_err e = { 0 };
     vt_status rc, prc;
     bool fresh = false;
-    const char *w;
+    const char *w, *gc = NULL;
 
     memset(out, 0, sizeof(*out));
     out->svc = svc;
@@ -566,6 +616,14 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     }
     if (vt_kbs_request_parse(nonce, &nonce_len, body, body_len, &e) != VT_OK) {
         answer(out, 400, "bad_request", err, e.msg);
+        goto out;
+    }
+    /* A log that is not the one this verifier signed (a database restored from a backup, rows
+     * deleted): what it says of the resources cannot be believed. */
+    if (vf_log_rolled_back(svc->log)) {
+        audit("kbs_error", id, call->passport_id, "log_rollback", "the stored transparency log is not the one this "
+              "verifier signed (smaller, another tree, or rows deleted or altered)");
+        answer(out, 503, "kbs_unavailable", err, "the key broker cannot release now");
         goto out;
     }
     /* The passport as issued (admission found the caller's bytes equal to it) and the key that
@@ -607,14 +665,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         snprintf(clause, sizeof(out->clause), "resource");
         snprintf(e.msg, sizeof(e.msg), "kbs: no resource '%.64s'", id);
         rc = VT_E_POLICY;
-    } else if (json_is_true(json_object_get(rec, "revoked"))) {
-        snprintf(clause, sizeof(out->clause), "revoked");
-        snprintf(e.msg, sizeof(e.msg), "kbs: the resource is revoked");
-        rc = VT_E_POLICY;
-    } else if (generation_of(rec) == 0) {
-        snprintf(clause, sizeof(out->clause), "generation");
-        snprintf(e.msg, sizeof(e.msg), "kbs: the record carries no generation (registered before generations were "
-                                       "bound to secrets): register it again");
+    } else if (generation_current(&gc, svc, id, generation_of(rec), &e) != VT_OK) {
+        snprintf(clause, sizeof(out->clause), "%s", gc); /* the log's word, never the record's own flag */
         rc = VT_E_POLICY;
     } else if (prc != VT_OK || p.token == NULL || passport_verified(&pc, svc, p.token, &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "passport");
@@ -644,6 +696,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
             goto out;
         }
         out->released = true;
+        out->generation = (uint64_t)generation_of(rec);
     }
     out->why = e;
     if (sign_outcome(&out->entry, svc, id, call->passport_id, out->released, &e) != VT_OK) {
@@ -674,11 +727,21 @@ out:
 
 void vf_keys_release_finish(vf_release *out, vt_status logged, const vt_err *log_err, vt_err *err)
 {
+    const char *clause = NULL;
+    vt_err why = { 0 };
+
     free(out->entry);
     out->entry = NULL;
     if (logged != VT_OK) {
         audit("kbs_error", out->resource, out->passport, "log", log_err != NULL ? log_err->msg : "");
         answer(out, 503, "log_unavailable", err, LOG_UNAVAILABLE);
+    } else if (out->released && generation_current(&clause, out->svc, out->resource, (json_int_t)out->generation,
+                                                   &why) != VT_OK) {
+        /* A change of the resource (another replica's, or one that committed first) is in the log
+         * now, before this outcome: refused after all, its entry saying more than was given. */
+        audit("kbs_refused", out->resource, out->passport, clause, why.msg);
+        vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);
+        answer(out, 403, "not_released", err, "not released");
     } else if (!out->released) {
         audit("kbs_refused", out->resource, out->passport, out->clause, out->why.msg);
         vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);

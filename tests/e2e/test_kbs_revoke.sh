@@ -115,4 +115,43 @@ e2=$(entry "$i2")
 sql "SELECT kind, ref FROM log_entries WHERE idx IN ($i1, $i2) ORDER BY idx" | tr '\n' ' ' | grep -qx 'kbs_resource|logged:1 kbs_resource|logged:2 ' &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: kind and ref of the entries"; }
 
+# 3. A release checks the record against the log, which the database writer cannot roll back.
+register copied
+saved=$(record copied)
+released copied "generation 1"
+expect 0 "revoke copied" -- "$VT" key revoke copied "${ADM[@]}"
+put_back copied "$saved"
+refused "a record copied before its revocation, put back" copied revoked
+register copied
+released copied "registered again (generation 3)"
+put_back copied "$saved"
+refused "an earlier registration put back over a later one" copied generation
+sql "DELETE FROM kbs_resources WHERE id = 'copied'"
+refused "a deleted record" copied resource
+# After a restart, the generations come from the log's entries.
+stop
+start
+sql "INSERT INTO kbs_resources (id, json, updated_at) VALUES ('copied', '$saved', 0)"
+refused "after a restart: an earlier registration put back" copied generation
+expect 0 "revoke copied again" -- "$VT" key revoke copied "${ADM[@]}"
+[ "$(record copied | jq -c '[.generation, .revoked]')" = '[4,true]' ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the revocation did not take generation 4: $(record copied)"; }
+put_back copied "$saved"
+refused "after a restart: a record copied before its revocation" copied revoked
+# The revocation's entry deleted from the log (and its row from the table it is read from): the
+# tree no longer hashes to the signed checkpoint, and the key broker releases nothing.
+stop
+cp "$DB" "$TMP/whole.db"
+sql "DELETE FROM log_entries WHERE kind = 'kbs_resource' AND ref = 'copied:4'"
+start
+refused "a log whose revocation entry was deleted" copied log_rollback
+grep -q 'do not hash to the signed checkpoint\|of [0-9]* log entries' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the operator's log does not say why"; }
+refused "... nor any other resource" edited log_rollback
+stop
+cp "$TMP/whole.db" "$DB"
+start
+register edited
+released edited "the log whole again"
+
 finish
