@@ -69,12 +69,15 @@ void vf_keys_fini(vf_service *svc)
     svc->kbs_gen = NULL;
 }
 
+/* The log's anchor (STATE/log-size) is fsynced after each commit that holds a registration or
+ * revocation: a rollback of only what came after (releases' outcomes, passports, receipts)
+ * changes no generation, so a release does not pay for a second fsync. */
 vt_status vf_keys_follow(vf_service *svc, vt_err *err)
 {
     vt_status rc = svc->kbs_gen != NULL ? VT_OK : vf_kbs_gen_new(&svc->kbs_gen, err);
 
     if (rc == VT_OK)
-        rc = vf_log_follow(svc->log, vf_kbs_gen_learn, svc->kbs_gen, err);
+        rc = vf_log_follow(svc->log, vf_kbs_gen_learn, svc->kbs_gen, "kbs_resource", err);
     return rc;
 }
 
@@ -622,7 +625,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
      * deleted): what it says of the resources cannot be believed. */
     if (vf_log_rolled_back(svc->log)) {
         audit("kbs_error", id, call->passport_id, "log_rollback", "the stored transparency log is not the one this "
-              "verifier signed (smaller, another tree, or rows deleted or altered)");
+              "verifier signed (smaller than STATE/log-size, another tree, or rows deleted or altered)");
         answer(out, 503, "kbs_unavailable", err, "the key broker cannot release now");
         goto out;
     }

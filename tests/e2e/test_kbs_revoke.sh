@@ -154,4 +154,39 @@ start
 register edited
 released edited "the log whole again"
 
+# 4. The anchor: a whole database restored from a copy taken before a revocation carries an older
+# log, consistent and signed; the verifier signed a larger one (STATE/log-size) and refuses.
+[ "$(stat -c %a "$VERITEE_STATE/log-size")" = 600 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: STATE/log-size is not 0600"; }
+register restored
+released restored "before the copy"
+sql ".backup '$TMP/before.db'"
+expect 0 "revoke restored" -- "$VT" key revoke restored "${ADM[@]}"
+refused "revoked" restored revoked
+size=$(curl -s "$U/v1/log/checkpoint" | sed -n 2p)
+[ "$(sed 's/ .*//' "$VERITEE_STATE/log-size" | sed 's/^0*//')" = "$size" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: STATE/log-size is not the signed size $size: $(cat "$VERITEE_STATE/log-size")"; }
+stop
+cp "$TMP/before.db" "$DB"
+rm -f "$DB-wal" "$DB-shm"
+start
+refused "a whole database restored from before the revocation" restored log_rollback
+grep -q 'fewer than the [0-9]* this verifier signed' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the operator's log does not say the log is smaller than signed"; }
+# The restored log grown past the anchor (passports are logged) is still not the tree signed.
+for i in 1 2 3 4; do
+  expect 0 "attest $i on the restored log" -- "$VT" attest --verifier "$U" --environment dev --log "$TMP/log.json" --key "$TMP/enclave.pem" --out "$TMP/p$i.jwt"
+done
+[ "$(curl -s "$U/v1/log/checkpoint" | sed -n 2p)" -gt "$size" ] || { failed=$((failed + 1)); echo "FAIL: the log did not grow"; }
+stop
+start
+refused "a restored database grown past the anchor" restored log_rollback
+grep -q 'the database was restored and has grown since' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the operator's log does not say the tree differs"; }
+# The operator accepts the restored log on purpose: remove the anchor.
+stop
+rm "$VERITEE_STATE/log-size"
+start
+released restored "after the anchor is removed (the operator's choice)"
+
 finish
