@@ -273,7 +273,6 @@ static vt_status sign_entry(char **tok, vf_service *svc, const char *typ, json_t
 /* A registration or revocation on its way to the log: the record is stored once its entry is
  * committed, never before (a change that cannot be logged is not made). */
 struct change {
-    vf_service *svc;
     vs_store *st;              /* the request's worker's (the reply runs on its loop) */
     char id[64], ref[96];      /* ref "<id>:<generation>" */
     const char *event;         /* "registered" or "revoked" */
@@ -289,8 +288,9 @@ static void change_free(struct change *c)
     free(c);
 }
 
-/* The change's second half, once its entry is committed (on the request's loop; resp NULL when
- * nobody waits: the record is stored all the same, the log says it was made). */
+/* The change's second half, once its entry is committed (on the request's loop).  resp NULL:
+ * the server is gone, and with it, maybe, the worker's store: the record is not stored, and
+ * since releases follow the log, the old record opens nothing (register again). */
 static void change_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
 {
     struct change *c = ctx;
@@ -306,20 +306,18 @@ static void change_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, 
         audit("kbs_error", c->id, NULL, "log", err != NULL ? err->msg : "");
         if (resp != NULL)
             vt_http_reply_error(resp, 503, "log_unavailable", LOG_CHANGE_UNAVAILABLE);
+    } else if (resp == NULL) {
+        audit("kbs_error", c->id, NULL, "store", "logged; not stored: the verifier is stopping");
     } else if (c->st->keys->put(c->st, c->id, c->stored, vt_time_now(), &e) != VT_OK) {
         /* Logged, not stored: the log is what releases follow, so the old record opens nothing. */
         audit("kbs_error", c->id, NULL, "store", e.msg);
-        if (resp != NULL)
-            vf_reply_store_error(resp, &e);
+        vf_reply_store_error(resp, &e);
     } else {
         audit(strcmp(c->event, "registered") == 0 ? "kbs_registered" : "kbs_revoked", c->id, NULL, NULL, NULL);
         j = public_view(c->stored);
         if (j != NULL)
             json_object_set_new(j, "log_index", json_integer((json_int_t)index[0]));
-        if (resp != NULL)
-            reply_json(resp, 200, j);
-        else
-            json_decref(j);
+        reply_json(resp, 200, j);
     }
     change_free(c);
 }
@@ -338,7 +336,6 @@ static void log_change(vt_http_resp *resp, const vt_http_req *req, vf_service *s
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
         return;
     }
-    c->svc = svc;
     c->st = req->thread_ctx;
     c->stored = stored;
     c->event = event;
