@@ -179,6 +179,13 @@ static void rolled_back(vf_log *l, const char *why)
                     why);
 }
 
+/* A witness cosigned a larger tree than the stored one (witness_push.h): the anchor of
+ * replicas whose state directories are their own. */
+static void witness_ahead(void *arg, const char *why)
+{
+    rolled_back(arg, why);
+}
+
 bool vf_log_rolled_back(vf_log *l)
 {
     return l != NULL && atomic_load(&l->rolled_back);
@@ -804,7 +811,7 @@ vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const ch
 
     if (l->wit != NULL)
         return vt_err_set(err, VT_E_ARG, "log: witnesses are already set");
-    rc = vf_witnesses_open(&l->wit, specs, n, db_url, err);
+    rc = vf_witnesses_open(&l->wit, specs, n, db_url, witness_ahead, l, err);
     if (rc == VT_OK)
         vf_witnesses_kick(l->wit); /* the current checkpoint, at once */
     return rc;

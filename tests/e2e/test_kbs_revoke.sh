@@ -189,4 +189,50 @@ rm "$VERITEE_STATE/log-size"
 start
 released restored "after the anchor is removed (the operator's choice)"
 
+# 5. A witness as the anchor (replicas whose state directories are their own): it cosigned the
+# tree with the revocation, the restored database's log is smaller, and no local anchor says so.
+KEY=$(curl -s "$U/v1/log/key")
+: >"$TMP/w.out"
+"$VT" log witness --log-key "$KEY" --key "$TMP/witness.pem" --name witness.test/w1 --state "$TMP/wstate" \
+  --listen 127.0.0.1:0 --quiet >"$TMP/w.out" 2>"$TMP/w.log" &
+PIDS+=("$!")
+for _ in $(seq 200); do grep -q '^witness key' "$TMP/w.out" 2>/dev/null && break; sleep 0.05; done
+W="http://$(grep -o '127\.0\.0\.1:[0-9]*' "$TMP/w.out" | head -1)"
+WKEY=$(sed -n 's/^witness key //p' "$TMP/w.out")
+[ -n "$WKEY" ] || { failed=$((failed + 1)); echo "FAIL: the witness did not start"; cat "$TMP/w.log"; }
+WITNESS=(--witness "$W,$WKEY")
+# cosigned: waits (10 s at most) until the witness cosigned the current checkpoint
+cosigned() {
+  for _ in $(seq 200); do
+    "$VT" log checkpoint --log "$U/v1/log" --log-key "$KEY" --witness-key "$WKEY" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  return 1
+}
+start_w() {
+  : >"$TMP/v.out"
+  "$VT" verifier --listen 127.0.0.1:0 --offline --admin-token-file "$TMP/admin-token" --trust-sim --quiet "${WITNESS[@]}" \
+    >"$TMP/v.out" 2>>"$TMP/v.log" &
+  PID=$!
+  PIDS+=("$PID")
+  U="http://$(listening "$TMP/v.out" verifier "$TMP/v.log")" || exit 1
+  ADM=(--verifier "$U" --admin-token-file "$TMP/admin-token")
+}
+stop
+start_w
+register witnessed
+cosigned || { failed=$((failed + 1)); echo "FAIL: the witness did not cosign the registration"; }
+released witnessed "registered, cosigned"
+sql ".backup '$TMP/before-w.db'"
+expect 0 "revoke witnessed" -- "$VT" key revoke witnessed "${ADM[@]}"
+cosigned && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the witness did not cosign the revocation"; }
+stop
+cp "$TMP/before-w.db" "$DB"
+rm -f "$DB-wal" "$DB-shm" "$VERITEE_STATE/log-size"
+start_w
+for _ in $(seq 200); do grep -q 'the witness .* cosigned a tree of' "$TMP/v.log" && break; sleep 0.05; done
+grep -q 'the witness .* cosigned a tree of [0-9]* entries; the stored log holds' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the verifier did not learn the witness's larger tree"; }
+refused "a restored database, no local anchor, the witness's cosigned tree larger" witnessed log_rollback
+
 finish
