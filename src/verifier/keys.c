@@ -11,13 +11,15 @@
 
 #include "base/json.h"
 #include "base/json_tokens.h"
+#include "verifier/kbs_gen.h"
 #include "verifier/keys.h"
 #include "verifier/log_reply.h"
 
 #define KEK_FILE "kbs-kek.key"
-#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID:" hex(SHA-256(its policy)) */
+#define WRAP_LABEL "kbs:" /* the seal key id of resource ID is "kbs:ID:G:" hex(SHA-256(its policy)) */
 #define REPLAY_LABEL "veritee-kbs-release-v2"
 #define LOG_UNAVAILABLE "the transparency log cannot record the release now"
+#define LOG_CHANGE_UNAVAILABLE "the transparency log cannot record the change now; nothing was changed"
 
 static void kbs_release(vt_http_resp *resp, const vt_http_req *req, void *ctx);
 
@@ -63,6 +65,20 @@ out:
 void vf_keys_fini(vf_service *svc)
 {
     vt_seal_root_wipe(&svc->kek);
+    vf_kbs_gen_free(svc->kbs_gen);
+    svc->kbs_gen = NULL;
+}
+
+/* The log's anchor (STATE/log-size) is fsynced after each commit that holds a registration or
+ * revocation: a rollback of only what came after (releases' outcomes, passports, receipts)
+ * changes no generation, so a release does not pay for a second fsync. */
+vt_status vf_keys_follow(vf_service *svc, vt_err *err)
+{
+    vt_status rc = svc->kbs_gen != NULL ? VT_OK : vf_kbs_gen_new(&svc->kbs_gen, err);
+
+    if (rc == VT_OK)
+        rc = vf_log_follow(svc->log, vf_kbs_gen_learn, svc->kbs_gen, "kbs_resource", err);
+    return rc;
 }
 
 /* One JSON line on stderr: the admin's audit log (the caller never sees clause or detail). */
@@ -86,17 +102,18 @@ static void audit(const char *event, const char *resource, const char *passport,
 }
 
 /*
- * The seal key id a resource's secret is wrapped under: "kbs:" ID ":" hex(SHA-256(policy)), the
- * policy as compact JSON with its keys sorted (so a database that reorders them, as PostgreSQL's
- * jsonb would, changes nothing).  Whoever can write the database but not read the KEK cannot loosen
- * a policy, nor move a secret to another id: the secret then no longer opens.  *pol_out (the
- * policy's text, to check it by): caller frees.
+ * The seal key id a resource's secret is wrapped under: "kbs:" ID ":" G ":" hex(SHA-256(policy)),
+ * G its generation (each registration and revocation of ID takes the next one), the policy as
+ * compact JSON with its keys sorted (so a database that reorders them, as PostgreSQL's jsonb
+ * would, changes nothing).  Whoever can write the database but not read the KEK cannot loosen a
+ * policy, move a secret to another id, or make a record claim another generation: the secret then
+ * no longer opens.  *pol_out (the policy's text, to check it by): caller frees.
  */
-static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, const json_t *policy, vt_err *err)
+static vt_status wrap_kid(char kid[160], char hex[65], char **pol_out, const char *id, json_int_t generation,
+                          const json_t *policy, vt_err *err)
 {
     char *pol = json_is_object(policy) ? json_dumps(policy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     uint8_t d[32];
-    char hex[65];
     vt_status rc;
 
     *pol_out = NULL;
@@ -108,8 +125,57 @@ static vt_status wrap_kid(char kid[160], char **pol_out, const char *id, const j
         return rc;
     }
     vt_hex_encode(hex, d, sizeof(d));
-    snprintf(kid, 160, WRAP_LABEL "%.63s:%s", id, hex);
+    snprintf(kid, 160, WRAP_LABEL "%.63s:%lld:%s", id, (long long)generation, hex);
     *pol_out = pol;
+    return VT_OK;
+}
+
+/* A record's generation: a positive integer, else 0 (a record from before generations). */
+static json_int_t generation_of(const json_t *rec)
+{
+    const json_t *g = json_object_get(rec, "generation");
+    json_int_t v = json_is_integer(g) ? json_integer_value(g) : 0;
+
+    return v > 0 && (uint64_t)v <= VF_KBS_GENERATION_MAX ? v : 0;
+}
+
+/* The generation the next change of id takes: one above the log's (the record's when higher:
+ * a record from before the log named it). */
+static json_int_t next_generation(vf_service *svc, const char *id, const json_t *rec)
+{
+    uint64_t logged = 0;
+    bool registered;
+    json_int_t g = generation_of(rec);
+
+    if (svc->kbs_gen != NULL && vf_kbs_gen_get(svc->kbs_gen, id, &logged, &registered) && (json_int_t)logged > g)
+        g = (json_int_t)logged;
+    return g + 1;
+}
+
+/* Whether id's record of generation gen is the one the log says is registered: VT_OK, or the
+ * refusal's clause ("revoked", "generation") and its reason in err. */
+static vt_status generation_current(const char **clause, vf_service *svc, const char *id, json_int_t gen, vt_err *err)
+{
+    uint64_t logged = 0;
+    bool registered = false, known = vf_kbs_gen_get(svc->kbs_gen, id, &logged, &registered);
+
+    *clause = "generation";
+    if (gen == 0)
+        return vt_err_set(err, VT_E_POLICY, "kbs: the record carries no generation (registered before generations "
+                                            "were bound to secrets): register it again");
+    if (known && !registered) {
+        *clause = "revoked";
+        return vt_err_set(err, VT_E_POLICY, "kbs: the log's last change of the resource is its revocation "
+                                            "(generation %llu); the record says generation %lld",
+                          (unsigned long long)logged, (long long)gen);
+    }
+    if (!known)
+        return vt_err_set(err, VT_E_POLICY, "kbs: the log names no registration of the resource (the record says "
+                                            "generation %lld): register it again", (long long)gen);
+    if ((uint64_t)gen != logged)
+        return vt_err_set(err, VT_E_POLICY, "kbs: the record is generation %lld, the log's registration is "
+                                            "generation %llu", (long long)gen, (unsigned long long)logged);
+    *clause = "";
     return VT_OK;
 }
 
@@ -182,17 +248,126 @@ static vt_status put_body(vt_buf *secret, const char **kind, const uint8_t **pol
     return rc;
 }
 
+/* A compact JWS of payload (stolen) by the verifier's current passport key, typ typ: the log
+ * entries of releases and of registrations and revocations (docs/keys.md).  *tok: caller frees. */
+static vt_status sign_entry(char **tok, vf_service *svc, const char *typ, json_t *payload, vt_err *err)
+{
+    char *text = payload != NULL ? json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    const char *kid = NULL;
+    vt_status rc;
+
+    *tok = NULL;
+    json_decref(payload);
+    if (text == NULL)
+        return vt_err_set(err, VT_E_NOMEM, "kbs: out of memory");
+    pthread_rwlock_rdlock(&svc->kr_lock);
+    {
+        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
+        rc = vt_jws_sign(tok, signer, kid, typ, (const uint8_t *)text, strlen(text), err);
+    }
+    pthread_rwlock_unlock(&svc->kr_lock);
+    free(text);
+    return rc;
+}
+
+/* A registration or revocation on its way to the log: the record is stored once its entry is
+ * committed, never before (a change that cannot be logged is not made). */
+struct change {
+    vs_store *st;              /* the request's worker's (the reply runs on its loop) */
+    char id[64], ref[96];      /* ref "<id>:<generation>" */
+    const char *event;         /* "registered" or "revoked" */
+    char *stored, *entry;      /* owned: the record, the signed entry */
+};
+
+static void change_free(struct change *c)
+{
+    if (c == NULL)
+        return;
+    free(c->stored);
+    free(c->entry);
+    free(c);
+}
+
+/* The change's second half, once its entry is committed (on the request's loop).  resp NULL:
+ * the server is gone, and with it, maybe, the worker's store: the record is not stored, and
+ * since releases follow the log, the old record opens nothing (register again). */
+static void change_logged(vt_http_resp *resp, void *ctx, const uint64_t *index, vt_status rc, const vt_err *err)
+{
+    struct change *c = ctx;
+    vt_err e = { 0 };
+    json_t *j;
+
+    if (rc == VT_OK && index[0] == VF_LOG_CONFLICT) { /* another change took this generation first */
+        audit("kbs_error", c->id, NULL, "log", "another change of the resource was logged at its generation");
+        if (resp != NULL)
+            vt_http_reply_error(resp, 409, "resource_conflict", "another change of '%s' was logged at generation %s;"
+                                " nothing was changed: try again", c->id, strchr(c->ref, ':') + 1);
+    } else if (rc != VT_OK) {
+        audit("kbs_error", c->id, NULL, "log", err != NULL ? err->msg : "");
+        if (resp != NULL)
+            vt_http_reply_error(resp, 503, "log_unavailable", LOG_CHANGE_UNAVAILABLE);
+    } else if (resp == NULL) {
+        audit("kbs_error", c->id, NULL, "store", "logged; not stored: the verifier is stopping");
+    } else if (c->st->keys->put(c->st, c->id, c->stored, vt_time_now(), &e) != VT_OK) {
+        /* Logged, not stored: the log is what releases follow, so the old record opens nothing. */
+        audit("kbs_error", c->id, NULL, "store", e.msg);
+        vf_reply_store_error(resp, &e);
+    } else {
+        audit(strcmp(c->event, "registered") == 0 ? "kbs_registered" : "kbs_revoked", c->id, NULL, NULL, NULL);
+        j = public_view(c->stored);
+        if (j != NULL)
+            json_object_set_new(j, "log_index", json_integer((json_int_t)index[0]));
+        reply_json(resp, 200, j);
+    }
+    change_free(c);
+}
+
+/* Logs the change of id to generation gen (event "registered" or "revoked", the policy's hex
+ * SHA-256) and, once committed, stores the record stored (taken) and answers. */
+static void log_change(vt_http_resp *resp, const vt_http_req *req, vf_service *svc, const char *id, json_int_t gen,
+                       const char *event, const char *policy_hex, char *stored)
+{
+    struct change *c = calloc(1, sizeof(*c));
+    vf_log_entry le;
+    vt_err e = { 0 };
+
+    if (c == NULL) {
+        free(stored);
+        vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
+        return;
+    }
+    c->st = req->thread_ctx;
+    c->stored = stored;
+    c->event = event;
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    snprintf(c->ref, sizeof(c->ref), "%s:%lld", id, (long long)gen);
+    if (sign_entry(&c->entry, svc, VF_KBS_RESOURCE_TYP,
+                   json_pack("{s:s, s:s, s:I, s:s, s:s, s:I}", "type", "kbs_resource", "resource", id, "generation",
+                             gen, "event", event, "policy", policy_hex, "iat", (json_int_t)vt_time_now()),
+                   &e) != VT_OK) {
+        audit("kbs_error", id, NULL, "log", e.msg);
+        vt_http_reply_error(resp, 503, "log_unavailable", LOG_CHANGE_UNAVAILABLE);
+        change_free(c);
+        return;
+    }
+    le = (vf_log_entry){ .kind = "kbs_resource", .ref = c->ref, .data = (const uint8_t *)c->entry,
+                         .len = strlen(c->entry) };
+    vf_reply_after_log(resp, req, svc->log, &le, 1, change_logged, c);
+}
+
 /* PUT /v1/admin/resources/{id}: put_body's document.  The secret is in secret (wiped here), the
  * request body is the server's (wiped when it lets go of it); nothing else holds it. */
 static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = req->thread_ctx;
-    json_t *rec = NULL, *cpol = NULL;
+    json_t *rec = NULL, *cpol = NULL, *old = NULL;
     const char *id = req->params[0], *kind = NULL;
     const uint8_t *pol = NULL;
     size_t pol_len = 0;
-    char *canon = NULL, *stored = NULL, *bound = NULL, kid[160];
+    char *canon = NULL, *stored = NULL, *bound = NULL, *prev = NULL, kid[160], hex[65];
+    json_int_t gen;
+    vt_status rc;
     vt_buf secret, wrapped, w64;
     vt_err e = { 0 };
 
@@ -213,36 +388,41 @@ static void kbs_put(vt_http_resp *resp, const vt_http_req *req, void *ctx)
         vt_http_reply_error(resp, 400, "invalid_policy", "%s", e.msg);
         goto out;
     }
+    rc = st->keys->get(st, &prev, id, &e); /* its generation goes on from the record's */
+    if (rc != VT_OK && rc != VT_E_NOTFOUND) {
+        vf_reply_store_error(resp, &e);
+        goto out;
+    }
+    old = rc == VT_OK ? json_loads(prev, 0, NULL) : NULL;
+    gen = next_generation(svc, id, old);
     cpol = json_loads(canon, 0, NULL);
-    if (wrap_kid(kid, &bound, id, cpol, &e) != VT_OK ||
+    if (wrap_kid(kid, hex, &bound, id, gen, cpol, &e) != VT_OK ||
         vt_seal(&wrapped, &svc->kek, kid, secret.data, secret.len, &e) != VT_OK ||
         vt_base64_encode(&w64, wrapped.data, wrapped.len, true, &e) != VT_OK || vt_buf_terminate(&w64, &e) != VT_OK) {
         vt_http_reply_error(resp, 500, "internal", "cannot wrap the resource: %s", e.msg);
         goto out;
     }
-    rec = json_pack("{s:s, s:s, s:O, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy", cpol, "size",
-                    (json_int_t)secret.len, "registered_at", (json_int_t)vt_time_now(), "revoked", 0, "wrapped",
-                    (const char *)w64.data);
+    rec = json_pack("{s:s, s:s, s:O, s:I, s:I, s:I, s:b, s:s}", "id", id, "kind", kind, "policy", cpol, "size",
+                    (json_int_t)secret.len, "generation", gen, "registered_at", (json_int_t)vt_time_now(), "revoked",
+                    0, "wrapped", (const char *)w64.data);
     stored = rec != NULL ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (stored == NULL) {
         vt_http_reply_error(resp, 503, "out_of_memory", "out of memory");
         goto out;
     }
-    if (st->keys->put(st, id, stored, vt_time_now(), &e) != VT_OK) {
-        vf_reply_store_error(resp, &e);
-        goto out;
-    }
-    audit("kbs_registered", id, NULL, NULL, NULL);
-    reply_json(resp, 200, public_view(stored));
+    log_change(resp, req, svc, id, gen, "registered", hex, stored);
+    stored = NULL; /* log_change's */
 out:
     vt_buf_free(&secret); /* wipes */
     vt_buf_free(&wrapped);
     vt_buf_free(&w64);
     json_decref(rec);
     json_decref(cpol);
+    json_decref(old);
     free(canon);
     free(stored);
     free(bound);
+    free(prev);
 }
 
 static vt_status list_one(void *arg, const char *json, vt_err *err)
@@ -272,13 +452,15 @@ static void kbs_list(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     reply_json(resp, 200, json_pack("{s:o}", "resources", arr));
 }
 
-/* POST /v1/admin/resources/{id}/revoke: never released again (register it anew to replace it). */
+/* POST /v1/admin/resources/{id}/revoke: never released again (register it anew to replace it).
+ * The revocation takes the next generation and is logged before the record is stored. */
 static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
 {
     vf_service *svc = ctx;
     vs_store *st = req->thread_ctx;
-    char *json = NULL, *s = NULL;
+    char *json = NULL, *s = NULL, *pol = NULL, kid[160], hex[65] = "";
     json_t *j = NULL;
+    json_int_t gen = 0;
     vt_err e = { 0 };
     vt_status rc;
 
@@ -291,21 +473,26 @@ static void kbs_revoke(vt_http_resp *resp, const vt_http_req *req, void *ctx)
     }
     j = rc == VT_OK ? json_loads(json, 0, NULL) : NULL;
     if (j != NULL) {
+        gen = next_generation(svc, req->params[0], j);
+        if (wrap_kid(kid, hex, &pol, req->params[0], gen, json_object_get(j, "policy"), NULL) != VT_OK)
+            hex[0] = '\0'; /* a record without a policy is revoked all the same */
+        json_object_set_new(j, "generation", json_integer(gen));
         json_object_set_new(j, "revoked", json_true());
         json_object_set_new(j, "revoked_at", json_integer(vt_time_now()));
         json_object_set_new(j, "wrapped", json_string("")); /* the secret itself is gone */
         s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
-    if (s == NULL || st->keys->put(st, req->params[0], s, vt_time_now(), &e) != VT_OK) {
+    if (s == NULL) {
         vf_reply_store_error(resp, &e);
         goto out;
     }
-    audit("kbs_revoked", req->params[0], NULL, NULL, NULL);
-    reply_json(resp, 200, public_view(s));
+    log_change(resp, req, svc, req->params[0], gen, "revoked", hex, s);
+    s = NULL; /* log_change's */
 out:
     json_decref(j);
     free(json);
     free(s);
+    free(pol);
 }
 
 /* The transparency log entry of a release or refusal (docs/keys.md): a compact JWS by the
@@ -314,23 +501,11 @@ out:
 static vt_status sign_outcome(char **tok, vf_service *svc, const char *resource, const char *passport,
                               bool released, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "kbs_release", "resource", resource, "passport",
-                          passport, "result", released ? "released" : "refused", "iat", (json_int_t)vt_time_now());
-    char *payload = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    const char *kid = NULL;
-
-    json_decref(j);
-    if (payload == NULL)
-        return vt_err_set(err, VT_E_NOMEM, "kbs: out of memory");
-    pthread_rwlock_rdlock(&svc->kr_lock);
-    {
-        const vt_pkey *signer = vt_keyring_current(svc->kr, &kid);
-        rc = vt_jws_sign(tok, signer, kid, "veritee-kbs+jwt", (const uint8_t *)payload, strlen(payload), err);
-    }
-    pthread_rwlock_unlock(&svc->kr_lock);
-    free(payload);
-    return rc;
+    return sign_entry(tok, svc, "veritee-kbs+jwt",
+                      json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "kbs_release", "resource", resource, "passport",
+                                passport, "result", released ? "released" : "refused", "iat",
+                                (json_int_t)vt_time_now()),
+                      err);
 }
 
 /* Fills the subject from the passport's signed claims (never from the database's columns beside
@@ -412,7 +587,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
 {
     vf_service *svc = call->svc;
     uint8_t nonce[VT_KBS_NONCE_MAX];
-    char *ref = out->ref, *clause = out->clause, kid[160], *json = NULL, *pol = NULL, thumb[44];
+    char *ref = out->ref, *clause = out->clause, kid[160], hex[65], *json = NULL, *pol = NULL, thumb[44];
     size_t nonce_len = 0;
     json_t *rec = NULL;
     vs_passport p;
@@ -423,7 +598,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     vt_err e = { 0 };
     vt_status rc, prc;
     bool fresh = false;
-    const char *w;
+    const char *w, *gc = NULL;
 
     memset(out, 0, sizeof(*out));
     out->svc = svc;
@@ -441,6 +616,14 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
     }
     if (vt_kbs_request_parse(nonce, &nonce_len, body, body_len, &e) != VT_OK) {
         answer(out, 400, "bad_request", err, e.msg);
+        goto out;
+    }
+    /* A log that is not the one this verifier signed (a database restored from a backup, rows
+     * deleted): what it says of the resources cannot be believed. */
+    if (vf_log_rolled_back(svc->log)) {
+        audit("kbs_error", id, call->passport_id, "log_rollback", "the stored transparency log is not the one this "
+              "verifier signed (smaller than STATE/log-size, another tree, or rows deleted or altered)");
+        answer(out, 503, "kbs_unavailable", err, "the key broker cannot release now");
         goto out;
     }
     /* The passport as issued (admission found the caller's bytes equal to it) and the key that
@@ -482,16 +665,15 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         snprintf(clause, sizeof(out->clause), "resource");
         snprintf(e.msg, sizeof(e.msg), "kbs: no resource '%.64s'", id);
         rc = VT_E_POLICY;
-    } else if (json_is_true(json_object_get(rec, "revoked"))) {
-        snprintf(clause, sizeof(out->clause), "revoked");
-        snprintf(e.msg, sizeof(e.msg), "kbs: the resource is revoked");
+    } else if (generation_current(&gc, svc, id, generation_of(rec), &e) != VT_OK) {
+        snprintf(clause, sizeof(out->clause), "%s", gc); /* the log's word, never the record's own flag */
         rc = VT_E_POLICY;
     } else if (prc != VT_OK || p.token == NULL || passport_verified(&pc, svc, p.token, &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "passport");
         if (prc != VT_OK || p.token == NULL)
             snprintf(e.msg, sizeof(e.msg), "kbs: the passport is no longer stored");
         rc = VT_E_POLICY;
-    } else if (wrap_kid(kid, &pol, id, json_object_get(rec, "policy"), &e) != VT_OK) {
+    } else if (wrap_kid(kid, hex, &pol, id, generation_of(rec), json_object_get(rec, "policy"), &e) != VT_OK) {
         snprintf(clause, sizeof(out->clause), "policy");
         rc = VT_E_POLICY;
     } else {
@@ -502,9 +684,8 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
         w = json_string_value(json_object_get(rec, "wrapped"));
         rc = w != NULL ? vt_base64_decode(&wrapped, w, strlen(w), &e) : VT_E_FORMAT;
         if (rc == VT_OK && vt_unseal(&secret, &svc->kek, kid, wrapped.data, wrapped.len, NULL) != VT_OK)
-            rc = vt_err_set(&e, VT_E_CRYPTO, "kbs: the wrapped secret does not open under its id and policy (the "
-                                             "stored record was altered, or registered before policies were bound "
-                                             "to secrets: register it again)");
+            rc = vt_err_set(&e, VT_E_CRYPTO, "kbs: the wrapped secret does not open under its id, generation "
+                                             "and policy (the stored record was altered)");
         if (rc == VT_OK)
             rc = vt_jwk_to_pkey(&cnf, pc.attester_jwk, strlen(pc.attester_jwk), &e);
         if (rc == VT_OK)
@@ -515,6 +696,7 @@ void vf_keys_release_start(vf_release *out, const struct vf_call *call, vs_store
             goto out;
         }
         out->released = true;
+        out->generation = (uint64_t)generation_of(rec);
     }
     out->why = e;
     if (sign_outcome(&out->entry, svc, id, call->passport_id, out->released, &e) != VT_OK) {
@@ -545,11 +727,21 @@ out:
 
 void vf_keys_release_finish(vf_release *out, vt_status logged, const vt_err *log_err, vt_err *err)
 {
+    const char *clause = NULL;
+    vt_err why = { 0 };
+
     free(out->entry);
     out->entry = NULL;
     if (logged != VT_OK) {
         audit("kbs_error", out->resource, out->passport, "log", log_err != NULL ? log_err->msg : "");
         answer(out, 503, "log_unavailable", err, LOG_UNAVAILABLE);
+    } else if (out->released && generation_current(&clause, out->svc, out->resource, (json_int_t)out->generation,
+                                                   &why) != VT_OK) {
+        /* A change of the resource (another replica's, or one that committed first) is in the log
+         * now, before this outcome: refused after all, its entry saying more than was given. */
+        audit("kbs_refused", out->resource, out->passport, clause, why.msg);
+        vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);
+        answer(out, 403, "not_released", err, "not released");
     } else if (!out->released) {
         audit("kbs_refused", out->resource, out->passport, out->clause, out->why.msg);
         vt_metrics_inc(out->svc->metrics, "verifier_kbs_total", "result=\"refused\"", 1);

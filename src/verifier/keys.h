@@ -16,6 +16,7 @@ typedef struct vf_release {
     char ref[65];        /* the request's replay digest */
     bool released;
     char resource[64], passport[48], clause[64];
+    uint64_t generation; /* the record's, checked against the log's again once the outcome is logged */
     vt_err why;          /* a refusal's reason (the admin log's, never the caller's) */
 } vf_release;
 

@@ -2,6 +2,9 @@
  * committed by one thread in batches (group commit, with a commit delay while
  * more appends are on their way), each batch in one store transaction that also
  * holds the new signed checkpoint. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +21,9 @@
 #define BATCH_MAX 4096
 #define BATCH_FILL 64                  /* a batch this large commits without waiting for more */
 #define COMMIT_DELAY_NS 2000000L       /* vf_log_set_commit_delay's default: 2 ms */
+#define SCAN_CHUNK 1024                /* entries read at once when following */
+#define ANCHOR_FILE "log-size"         /* in the state directory: the largest tree signed */
+#define ANCHOR_LEN 86                  /* "%020" PRIu64 " <64 hex of its root>\n" */
 
 struct group;
 
@@ -67,6 +73,19 @@ struct vf_log {
     atomic_int coming;
     size_t queued;             /* under mu */
     _Atomic long delay_ns;
+    /* Following (vf_log_follow): fn sees every entry once, in order; vfr is the tree of the
+     * entries it saw, recomputed from their bytes (never read from the stored hashes). */
+    pthread_mutex_t commit_mu; /* held by a commit and by vf_log_follow's scan */
+    vf_log_follow_fn follow;
+    void *follow_arg;
+    const char *sync_kind;     /* the anchor is fsynced after a commit that holds one (NULL: each) */
+    bool verified;             /* vfr is the stored tree, checked against its signed checkpoint */
+    vt_tlog_frontier vfr;
+    /* The anchor: STATE/log-size, the largest tree this verifier signed (size and root). */
+    char state_dir[4096];
+    int anchor_fd;             /* -1 = none */
+    uint64_t anchor_size;      /* the largest size written or read there */
+    _Atomic bool rolled_back;  /* latched: the stored log is not the one this verifier signed */
 };
 
 vt_status vf_log_read(void *arg, uint8_t out[32], uint64_t stored_index, vt_err *err)
@@ -149,6 +168,270 @@ static void log_metrics_queued(vf_log *l, double n)
         vt_metrics_inc(m, "verifier_log_queued", "", n);
 }
 
+/* ---- following the log (vf_log_follow) and its anchor in the state directory ---- */
+
+/* Latches the rollback (releases refuse from now on) and says why, once. */
+static void rolled_back(vf_log *l, const char *why)
+{
+    if (!atomic_exchange(&l->rolled_back, true))
+        vf_log_line("error", "the stored transparency log is not the one this verifier signed; the key broker "
+                             "releases nothing until it is (docs/keys.md, \"Revocation the database cannot undo\")",
+                    why);
+}
+
+/* A witness cosigned a larger tree than the stored one (witness_push.h): the anchor of
+ * replicas whose state directories are their own. */
+static void witness_ahead(void *arg, const char *why)
+{
+    rolled_back(arg, why);
+}
+
+bool vf_log_rolled_back(vf_log *l)
+{
+    return l != NULL && atomic_load(&l->rolled_back);
+}
+
+/* Writes the anchor (size, root) in place, only ever a larger size, and (sync) fsyncs it. */
+static void anchor_write(vf_log *l, const vt_tlog_frontier *f, bool sync)
+{
+    uint8_t root[32];
+    char hex[65], line[ANCHOR_LEN + 1];
+
+    if (l->anchor_fd < 0 || f->size <= l->anchor_size || atomic_load(&l->rolled_back) ||
+        vt_tlog_frontier_root(root, f, NULL) != VT_OK)
+        return;
+    vt_hex_encode(hex, root, sizeof(root));
+    snprintf(line, sizeof(line), "%020" PRIu64 " %s\n", f->size, hex);
+    if (pwrite(l->anchor_fd, line, ANCHOR_LEN, 0) != ANCHOR_LEN || (sync && fdatasync(l->anchor_fd) != 0)) {
+        vf_log_line("error", "cannot write the log's anchor (STATE/" ANCHOR_FILE ")", strerror(errno));
+        return;
+    }
+    l->anchor_size = f->size;
+}
+
+/* Opens (makes, 0600) STATE/log-size and reads the anchor: *size 0 when it is new. */
+static vt_status anchor_open(vf_log *l, uint64_t *size, uint8_t root[32], vt_err *err)
+{
+    char path[4200], line[ANCHOR_LEN + 1], *end = NULL;
+    ssize_t n;
+
+    *size = 0;
+    if (snprintf(path, sizeof(path), "%s/" ANCHOR_FILE, l->state_dir) >= (int)sizeof(path))
+        return vt_err_set(err, VT_E_ARG, "log: state directory path too long");
+    l->anchor_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (l->anchor_fd < 0)
+        return vt_err_set(err, VT_E_IO, "log: cannot open %s: %s", path, strerror(errno));
+    n = pread(l->anchor_fd, line, ANCHOR_LEN, 0);
+    if (n == 0) { /* new: its name made durable too */
+        int dfd = open(l->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+        return VT_OK;
+    }
+    line[n > 0 ? n : 0] = '\0';
+    if (n == ANCHOR_LEN && line[20] == ' ' && line[ANCHOR_LEN - 1] == '\n')
+        *size = strtoull(line, &end, 10);
+    if (end != line + 20 || vt_hex_decode(root, 32, line + 21, 64, NULL) != VT_OK) {
+        rolled_back(l, "STATE/" ANCHOR_FILE " is malformed: remove it to accept the stored log as it is");
+        *size = 0;
+        return VT_OK;
+    }
+    l->anchor_size = *size;
+    return VT_OK;
+}
+
+/* Reads entries [vfr.size, size) and tells them to the follower, growing vfr, and checks (at
+ * check_size, when it is passed) that the tree there has check_root.  VT_E_NOTFOUND when the
+ * stored entries have a gap. */
+struct scan {
+    vf_log *l;
+    uint64_t check_size;
+    const uint8_t *check_root;
+    bool check_ok;
+};
+
+static vt_status scan_one(void *arg, const uint8_t *p, size_t len, vt_err *err)
+{
+    struct scan *sc = arg;
+    vf_log *l = sc->l;
+    uint8_t leaf[32], add[VT_TLOG_STORED_MAX][32], root[32];
+    size_t n = 0;
+    uint64_t index = l->vfr.size;
+    vt_status rc = vt_tlog_leaf_hash(leaf, p, len, err);
+
+    if (rc == VT_OK)
+        rc = vt_tlog_frontier_append(&l->vfr, add, &n, leaf, err);
+    if (rc == VT_OK && l->vfr.size == sc->check_size) {
+        rc = vt_tlog_frontier_root(root, &l->vfr, err);
+        sc->check_ok = rc == VT_OK && memcmp(root, sc->check_root, 32) == 0;
+    }
+    if (rc == VT_OK)
+        l->follow(l->follow_arg, index, p, len);
+    return rc;
+}
+
+static vt_status scan_to(vf_log *l, vs_store *s, uint64_t size, struct scan *sc, vt_err *err)
+{
+    vt_status rc = VT_OK;
+
+    while (rc == VT_OK && l->vfr.size < size) {
+        uint64_t n = size - l->vfr.size;
+        rc = s->log->entries(s, l->vfr.size, n > SCAN_CHUNK ? SCAN_CHUNK : (unsigned)n, scan_one, sc, err);
+    }
+    return rc;
+}
+
+/* The stored checkpoint's tree (size, root), its signature by this log's key checked. */
+static vt_status signed_head(vf_log *l, vs_store *s, vt_checkpoint *c, vt_err *err)
+{
+    vt_note_verifier *v = NULL;
+    uint64_t size = 0;
+    char *cp = NULL;
+    vt_status rc = s->log->head(s, &size, &cp, err);
+
+    if (rc == VT_OK && cp == NULL)
+        rc = vt_err_set(err, VT_E_NOTFOUND, "log: no stored checkpoint");
+    if (rc == VT_OK)
+        rc = vt_note_verifier_parse(&v, (const char *)l->vkey.data, l->vkey.len, err);
+    if (rc == VT_OK)
+        rc = vt_checkpoint_open(c, (const uint8_t *)cp, strlen(cp), v, l->origin, err);
+    if (rc == VT_OK && c->size != size)
+        rc = vt_err_set(err, VT_E_CRYPTO, "log: the stored size %" PRIu64 " is not the signed checkpoint's %" PRIu64,
+                        size, c->size);
+    vt_note_verifier_free(v);
+    free(cp);
+    return rc;
+}
+
+/* The stored entries up to the signed checkpoint c hash to its root: else the tree is not the
+ * one signed (rows deleted or altered), and the rollback is latched.  VT_OK also then; only a
+ * store's failure (scanned, serr) is an error. */
+static vt_status follow_check(vf_log *l, const vt_checkpoint *c, vt_status scanned, const vt_err *serr)
+{
+    uint8_t root[32];
+
+    l->verified = false;
+    if (scanned == VT_E_NOTFOUND) { /* a gap in the stored entries */
+        char why[300];
+        snprintf(why, sizeof(why), "rows deleted from log_entries (%s)", serr->msg);
+        rolled_back(l, why);
+        return VT_OK;
+    }
+    if (scanned != VT_OK)
+        return scanned;
+    if (l->vfr.size != c->size || vt_tlog_frontier_root(root, &l->vfr, NULL) != VT_OK ||
+        memcmp(root, c->root, 32) != 0) {
+        rolled_back(l, "the stored entries do not hash to the signed checkpoint's root (rows deleted or altered "
+                       "in log_entries)");
+        return VT_OK;
+    }
+    l->verified = true;
+    return VT_OK;
+}
+
+/*
+ * In a commit's transaction (commit_mu held), the tree another replica grew since the last
+ * commit: its entries are read and told to the follower, vfr grows by them and must reach the
+ * signed checkpoint's root.  A tree smaller than the one followed, or than the anchor, is a
+ * rollback.  Not following, or after a rollback: nothing (the frontier is loaded as before).
+ * A store's failure fails the commit and leaves vfr as it was (the follower may be told some
+ * entries twice: learning is idempotent).
+ */
+static vt_status follow_others(vf_log *l, vs_store *s, uint64_t size, vt_err *err)
+{
+    vt_tlog_frontier was;
+    vt_checkpoint c;
+    struct scan sc = { .l = l };
+    vt_err e = { 0 }, he = { 0 };
+    vt_status rc, hrc;
+
+    if (l->follow == NULL || !l->verified)
+        return VT_OK;
+    if (size < l->vfr.size || size < l->anchor_size) {
+        char why[160];
+        snprintf(why, sizeof(why), "the stored log holds %" PRIu64 " entries, fewer than the %" PRIu64
+                 " this verifier signed", size, l->vfr.size > l->anchor_size ? l->vfr.size : l->anchor_size);
+        rolled_back(l, why);
+        l->verified = false;
+        return VT_OK;
+    }
+    if (size == l->vfr.size)
+        return VT_OK;
+    was = l->vfr;
+    rc = scan_to(l, s, size, &sc, &e);
+    hrc = rc == VT_OK || rc == VT_E_NOTFOUND ? signed_head(l, s, &c, &he) : rc;
+    if (hrc == VT_E_CRYPTO) {
+        rolled_back(l, he.msg);
+        l->verified = false;
+        return VT_OK;
+    }
+    if (hrc != VT_OK) {
+        l->vfr = was;
+        if (err != NULL)
+            *err = rc != VT_OK ? e : he;
+        return hrc;
+    }
+    return follow_check(l, &c, rc, &e);
+}
+
+vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *sync_kind, vt_err *err)
+{
+    vt_checkpoint c;
+    uint8_t aroot[32];
+    uint64_t asize = 0;
+    struct scan sc = { .l = l, .check_root = aroot };
+    vt_err e = { 0 };
+    vt_status rc;
+
+    pthread_mutex_lock(&l->commit_mu);
+    if (l->follow != NULL) {
+        pthread_mutex_unlock(&l->commit_mu);
+        return vt_err_set(err, VT_E_ARG, "log: already followed");
+    }
+    l->follow = fn;
+    l->follow_arg = arg;
+    l->sync_kind = sync_kind;
+    memset(&l->vfr, 0, sizeof(l->vfr));
+    rc = anchor_open(l, &asize, aroot, err);
+    if (rc == VT_OK)
+        rc = signed_head(l, l->st, &c, &e);
+    if (rc == VT_E_CRYPTO) { /* a checkpoint this log's key did not sign */
+        rolled_back(l, e.msg);
+        rc = VT_OK;
+        goto out;
+    }
+    if (rc != VT_OK) {
+        if (err != NULL && e.msg[0] != '\0')
+            *err = e;
+        goto out;
+    }
+    sc.check_size = asize;
+    sc.check_ok = asize == 0;
+    rc = scan_to(l, l->st, c.size, &sc, &e);
+    rc = follow_check(l, &c, rc, &e);
+    if (rc != VT_OK && err != NULL)
+        *err = e;
+    if (rc == VT_OK && c.size < asize) {
+        char why[160];
+        snprintf(why, sizeof(why), "the stored log holds %" PRIu64 " entries, fewer than the %" PRIu64
+                 " this verifier signed (STATE/" ANCHOR_FILE ")", c.size, asize);
+        rolled_back(l, why);
+    } else if (rc == VT_OK && !sc.check_ok) {
+        rolled_back(l, "the stored log's first entries are not the ones this verifier signed (STATE/" ANCHOR_FILE
+                       "): the database was restored and has grown since");
+    }
+    if (rc == VT_OK && l->verified) {
+        l->fr = l->vfr;
+        l->fr_valid = true;
+        anchor_write(l, &l->vfr, true); /* a log older than the anchor file: its size now */
+    }
+out:
+    pthread_mutex_unlock(&l->commit_mu);
+    return rc;
+}
+
 /* Marks the batch's entries that are logged already (a retried POST), with their index: one
  * query for the batch.  The same entry twice in one batch is not seen here: its second
  * insert fails the batch, and each entry is then committed alone (commit_isolated). */
@@ -208,7 +491,11 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         return rc;
     }
     size0 = size;
-    if (!l->fr_valid || f->size != size) {
+    rc = follow_others(l, s, size, err); /* another replica's entries, told to the follower */
+    if (rc == VT_OK && l->verified) {
+        *f = l->vfr; /* recomputed from the entries, checked against the signed checkpoint */
+        l->fr_valid = true;
+    } else if (rc == VT_OK && (!l->fr_valid || f->size != size)) {
         rc = vt_tlog_frontier_load(f, size, vf_log_read, s, err);
         l->fr_valid = rc == VT_OK;
     }
@@ -244,6 +531,19 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         (void)s->log->end(s, false, NULL);
     if (rc != VT_OK)
         l->fr_valid = false; /* it followed appends that were rolled back */
+    if (rc == VT_OK && l->follow != NULL) {
+        /* Before any of the batch's appends is told: its anchor, then the follower. */
+        if (l->verified)
+            l->vfr = *f;
+        bool sync = l->sync_kind == NULL;
+        for (struct item *it = batch; it != NULL && !sync; it = it->next)
+            sync = !it->logged && strcmp(it->kind, l->sync_kind) == 0;
+        if (size != size0)
+            anchor_write(l, f, sync);
+        for (struct item *it = batch; it != NULL; it = it->next)
+            if (!it->logged)
+                l->follow(l->follow_arg, it->index, it->data, it->len);
+    }
     log_metrics_commit(l, rc, size0, size, t0);
     vt_buf_free(&note);
     return rc;
@@ -261,7 +561,10 @@ static vt_status commit_batch_again(vf_log *l, struct item *batch, vt_err *err)
 {
     for (int i = 1;; i++) {
         unsigned long seen = l->st->lost_connections;
-        vt_status rc = commit_batch(l, batch, err);
+        vt_status rc;
+        pthread_mutex_lock(&l->commit_mu);
+        rc = commit_batch(l, batch, err);
+        pthread_mutex_unlock(&l->commit_mu);
         if (rc == VT_OK || l->st->lost_connections == seen || i == LOST_TRIES)
             return rc;
         vf_log_line("error", "log batch lost with its connection; committing it again", err->msg);
@@ -508,7 +811,7 @@ vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const ch
 
     if (l->wit != NULL)
         return vt_err_set(err, VT_E_ARG, "log: witnesses are already set");
-    rc = vf_witnesses_open(&l->wit, specs, n, db_url, err);
+    rc = vf_witnesses_open(&l->wit, specs, n, db_url, witness_ahead, l, err);
     if (rc == VT_OK)
         vf_witnesses_kick(l->wit); /* the current checkpoint, at once */
     return rc;
@@ -586,6 +889,9 @@ vt_status vf_log_open(vf_log **out, const char *db_url, const char *state_dir, c
     if (l == NULL)
         return vt_err_set(err, VT_E_NOMEM, "log: out of memory");
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->commit_mu, NULL);
+    l->anchor_fd = -1;
+    snprintf(l->state_dir, sizeof(l->state_dir), "%s", state_dir);
     (void)vt__cond_init(&l->more); /* the commit delay is measured on the monotonic clock */
     l->delay_ns = COMMIT_DELAY_NS;
     pthread_cond_init(&l->told, NULL);
@@ -668,6 +974,9 @@ void vf_log_close(vf_log *l)
     vt_note_signer_free(l->signer);
     vt_buf_free(&l->vkey);
     pthread_mutex_destroy(&l->mu);
+    pthread_mutex_destroy(&l->commit_mu);
+    if (l->anchor_fd >= 0)
+        close(l->anchor_fd);
     pthread_cond_destroy(&l->more);
     pthread_cond_destroy(&l->told);
     free(l);

@@ -78,6 +78,29 @@ vt_status vf_log_witness(vf_log *l, const char *const *specs, size_t n, const ch
 /* The signed checkpoint note cp (as the store keeps it) with every witness cosignature kept
  * for it appended, into out (NUL-terminated). */
 vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
+/*
+ * Follows the log: fn(arg, index, entry, len) is told every entry once, in log order, on the
+ * caller's thread for the stored ones (now) and on the sequencer's thread for the rest (each
+ * batch's once committed, before its appends are told; another replica's as the next commit
+ * finds them).  fn must be quick and must not append.
+ *
+ * Before, it checks what it reads: the stored checkpoint must verify under this log's key and
+ * the stored entries must hash to its root (so rows deleted or altered in the database are
+ * found), and the anchor <state_dir>/log-size (made 0600: the size and root of the largest
+ * tree this verifier signed) must name a tree the stored one extends.  The anchor is written
+ * after each commit, before its appends are told, and fsynced when the commit holds an entry
+ * of kind sync_kind (NULL: every commit): a crash loses at most the unsynced sizes, so the
+ * anchor lags, never leads.  Another replica's entries are checked the same way against the
+ * checkpoint they come with.  When any of this fails the rollback is latched
+ * (vf_log_rolled_back, an error line says why) and the log goes on as before; only a store's
+ * failure is an error.  Once per log.
+ */
+typedef void (*vf_log_follow_fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len);
+vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *sync_kind, vt_err *err);
+/* True once the stored log was found not to be the one this verifier signed (vf_log_follow):
+ * smaller than its anchor, another tree, or rows deleted or altered.  Until a restart that
+ * finds it whole again (remove STATE/log-size to accept a restored database as it is). */
+bool vf_log_rolled_back(vf_log *l);
 /* Borrowed, valid while l lives: the checkpoint origin and the note verifier key. */
 const char *vf_log_origin(const vf_log *l);
 const char *vf_log_vkey(const vf_log *l);

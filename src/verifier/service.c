@@ -125,6 +125,8 @@ vt_status vf_service_init(vf_service *svc, const vf_config *cfg, vt_err *err)
     vs_close(st);
     if (rc == VT_OK)
         rc = vf_log_open(&svc->log, svc->db_url, cfg->state_dir, cfg->log_origin, cfg->listen, err);
+    if (rc == VT_OK)
+        rc = vf_keys_follow(svc, err);
     if (rc == VT_OK && cfg->log_commit_delay_us != 0)
         vf_log_set_commit_delay(svc->log, cfg->log_commit_delay_us);
     if (rc == VT_OK)

@@ -88,6 +88,7 @@ struct vf_service {
     vt_ratelimit *rl_gateway;    /* gateways, per passport */
     struct vf_guard guards[VT_HTTP_MAX_ROUTES];
     vt_seal_root kek;            /* the key broker's key-encryption key (keys.c); wiped at fini */
+    struct vf_kbs_gen *kbs_gen;  /* each resource's generation as the log says (kbs_gen.h) */
     vf_challenges *challenges;   /* nonces issued and taken (challenges.h) */
     int owner_fd;                /* SQLite: the lock that makes this process its only server */
 };
@@ -112,6 +113,9 @@ bool vf_admin_ok(vt_http_resp *resp, const vt_http_req *req, const vf_service *s
 vt_status vf_keys_routes(vf_service *svc, vt_err *err);
 bool vf_keys_takes_call(vt_http_handler fn);
 vt_status vf_keys_init(vf_service *svc, vt_err *err);
+/* Once the log is open: builds each resource's generation from its entries and follows it
+ * (vf_log_follow). */
+vt_status vf_keys_follow(vf_service *svc, vt_err *err);
 void vf_keys_fini(vf_service *svc);
 
 /* Runs the service until SIGTERM/SIGINT; SIGHUP rotates the signing key. Returns an exit status. */

@@ -31,11 +31,33 @@ struct vf_witnesses {
     bool started, stop, kicked;
     pthread_mutex_t mu; /* guards stop, kicked and every witness's text and line */
     pthread_cond_t cv;
+    vf_witness_ahead_fn ahead; /* NULL = nobody to tell */
+    void *ahead_arg;
 };
 
 static void log_line(const char *level, const char *msg, const char *url, const char *detail)
 {
     vf_log_line_at(level, msg, "witness", url, detail);
+}
+
+/* x says it cosigned a tree of `have` entries, more than the checkpoint offered: unless the log
+ * grew meanwhile (another replica's commit, offered to x first), the stored log is smaller than
+ * a tree this log signed, and whoever waits for that is told.  The size in a 409 is not signed:
+ * a forged one can only stop releases. */
+static void witness_ahead(vf_witnesses *ws, const struct witness *x, uint64_t have)
+{
+    uint64_t size = 0;
+    char *cp = NULL, why[700];
+    vt_err e = { 0 };
+
+    if (ws->ahead == NULL || ws->st->log->head(ws->st, &size, &cp, &e) != VT_OK || size >= have) {
+        free(cp);
+        return;
+    }
+    free(cp);
+    snprintf(why, sizeof(why), "the witness %s cosigned a tree of %llu entries; the stored log holds %llu", x->url,
+             (unsigned long long)have, (unsigned long long)size);
+    ws->ahead(ws->ahead_arg, why);
 }
 
 /* One offer of the checkpoint note (text[0..tl) + signatures) of `size` to witness x.
@@ -85,6 +107,8 @@ static bool offer(vf_witnesses *ws, struct witness *x, const char *note, size_t 
                 log_line("warn", "witness 409 without a size", x->url, "");
                 break;
             }
+            if (have > size)
+                witness_ahead(ws, x, have);
             x->size = have;
             continue;
         }
@@ -169,7 +193,7 @@ static void *pusher(void *arg)
 }
 
 vt_status vf_witnesses_open(vf_witnesses **out, const char *const *specs, size_t n, const char *db_url,
-                            vt_err *err)
+                            vf_witness_ahead_fn ahead, void *ahead_arg, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     vf_witnesses *ws;
@@ -182,6 +206,8 @@ vt_status vf_witnesses_open(vf_witnesses **out, const char *const *specs, size_t
         return vt_err_set(err, VT_E_NOMEM, "witness: out of memory");
     pthread_mutex_init(&ws->mu, NULL);
     (void)vt__cond_init(&ws->cv);
+    ws->ahead = ahead;
+    ws->ahead_arg = ahead_arg;
     for (size_t i = 0; i < n; i++) {
         struct witness *x = &ws->w[i];
         const char *comma = strchr(specs[i], ',');

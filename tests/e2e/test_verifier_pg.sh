@@ -215,4 +215,27 @@ expect 0 "attest once the log accepts again" -- "$VT" attest --verifier "$URL_a"
 expect 0 "monitor: consistent after the refusal" -- \
   "$VT" log monitor --log "$URL_b/v1/log" --log-key "$TMP/log.vkey" --state "$TMP/mon"
 expect 0 "the passport after the refusal proven" -- "$VT" log prove --log "$URL_a/v1/log" --log-key "$TMP/log.vkey" "$TMP/accepted.jwt"
+
+# The key broker across replicas (docs/keys.md, "Revocation the database cannot undo"): a
+# resource registered at a is revoked at b; its record copied before the revocation and put
+# back opens nothing at a, which learns of b's revocation from the log, not from the record.
+ADM_a=(--verifier "$URL_a" --admin-token-file "$TMP/admin-token")
+expect 0 "attest at a with an enclave key" -- "$VT" attest --verifier "$URL_a" --environment dev --log "$TMP/log.json" \
+  --key "$TMP/enclave.pem" --out "$TMP/kbs.jwt"
+head -c 32 /dev/urandom >"$TMP/secret"
+chmod 600 "$TMP/secret"
+expect 0 "register at a" -- "$VT" key register rk "${ADM_a[@]}" --value-file "$TMP/secret" --environment dev \
+  --allow-simulated --min-tcb any --model "$MODEL"
+expect 0 "release at a" -- "$VT" key release rk --verifier "$URL_a" --passport "$TMP/kbs.jwt" --key "$TMP/enclave.pem" --out "$TMP/got"
+cmp -s "$TMP/secret" "$TMP/got" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the released bytes differ"; }
+saved=$(psql -qAtX "$PG_URL" -c "SELECT json FROM kbs_resources WHERE id = 'rk'")
+expect 0 "revoke at b" -- "$VT" key revoke rk --verifier "$URL_b" --admin-token-file "$TMP/admin-token"
+psql -qAtX "$PG_URL" -c "UPDATE kbs_resources SET json = '$saved' WHERE id = 'rk'" >/dev/null
+rm -f "$TMP/got"
+expect 1 "a: the record copied before b's revocation, put back" -- "$VT" key release rk --verifier "$URL_a" \
+  --passport "$TMP/kbs.jwt" --key "$TMP/enclave.pem" --out "$TMP/got"
+[ ! -e "$TMP/got" ] && grep '"resource":"rk"' "$TMP/a.log" | tail -1 | grep -q '"clause":"revoked"' &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a released, or not for b's revocation"; grep '"resource":"rk"' "$TMP/a.log"; }
+expect 1 "... and again, a knowing it now" -- "$VT" key release rk --verifier "$URL_a" \
+  --passport "$TMP/kbs.jwt" --key "$TMP/enclave.pem" --out "$TMP/got"
 finish

@@ -93,6 +93,7 @@ static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
 static int evthread_rc;
 static void evthread_setup(void)
 {
+    vt__http_evwipe_frees(); /* before evthread allocates: a bearer token is in no freed block */
     evthread_rc = evthread_use_pthreads();
 }
 
@@ -280,6 +281,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
         rs.origin = origin;
         vt_http_dispatch(&resp, s->router, &r);
     }
+    /* The handler is done with it (a later reply keeps no Authorization): an admin's bearer
+     * token or a gateway's signed authorization lives no longer than the call. */
+    r.authorization = NULL;
+    vt__http_evwipe_header(evhttp_request_get_input_headers(ev), "Authorization");
     if (rs.later != NULL) { /* its finish replies; the body went with it */
         vt_buf_free(&resp.body);
         return;
