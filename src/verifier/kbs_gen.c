@@ -1,4 +1,5 @@
 /* The key broker's resources as the transparency log says they are (kbs_gen.h). */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,65 @@ void vf_kbs_gen_learn(void *arg, uint64_t index, const uint8_t *entry, size_t le
 out:
     json_decref(h);
     json_decref(p);
+}
+
+vt_status vf_kbs_gen_save(void *arg, vt_buf *out, vt_err *err)
+{
+    vf_kbs_gen *g = arg;
+    vt_status rc = VT_OK;
+    char line[128];
+
+    pthread_rwlock_rdlock(&g->lock);
+    for (size_t i = 0; rc == VT_OK && i < g->n; i++) {
+        int n = snprintf(line, sizeof(line), "%" PRIu64 " %s %s\n", g->v[i].generation,
+                         g->v[i].registered ? "registered" : "revoked", g->v[i].id);
+        rc = vt_buf_append(out, line, (size_t)n, err);
+    }
+    pthread_rwlock_unlock(&g->lock);
+    return rc;
+}
+
+/* Three words between single spaces, nothing else below '!' (sscanf alone takes any blanks). */
+static bool three_words(const char *s)
+{
+    int spaces = 0;
+
+    for (const char *c = s; *c != '\0'; c++) {
+        if (*c == ' ' && (c == s || c[-1] == ' ' || c[1] == '\0'))
+            return false;
+        if (*c == ' ')
+            spaces++;
+        else if ((unsigned char)*c < '!')
+            return false;
+    }
+    return spaces == 2;
+}
+
+vt_status vf_kbs_gen_load(void *arg, const uint8_t *p, size_t len, vt_err *err)
+{
+    size_t line = 0;
+
+    for (size_t at = 0; at < len;) {
+        const uint8_t *nl = memchr(p + at, '\n', len - at);
+        size_t n = nl != NULL ? (size_t)(nl - (p + at)) : len - at;
+        char buf[128], ev[16], id[80];
+        unsigned long long gen;
+        int used = -1;
+
+        line++;
+        if (nl == NULL || n == 0 || n >= sizeof(buf) || memchr(p + at, '\0', n) != NULL)
+            return vt_err_set(err, VT_E_FORMAT, "kbs: follower state line %zu is not a generation", line);
+        memcpy(buf, p + at, n);
+        buf[n] = '\0';
+        if (!three_words(buf) || sscanf(buf, "%llu %15s %79s%n", &gen, ev, id, &used) != 3 || used != (int)n ||
+            buf[0] < '1' ||
+            buf[0] > '9' || gen > VF_KBS_GENERATION_MAX || !vt_env_id_valid(id) ||
+            (strcmp(ev, "registered") != 0 && strcmp(ev, "revoked") != 0))
+            return vt_err_set(err, VT_E_FORMAT, "kbs: follower state line %zu is not a generation", line);
+        raise_to(arg, id, (uint64_t)gen, strcmp(ev, "registered") == 0);
+        at += n + 1;
+    }
+    return VT_OK;
 }
 
 bool vf_kbs_gen_get(vf_kbs_gen *g, const char *id, uint64_t *generation, bool *registered)

@@ -25,6 +25,13 @@ void vf_kbs_gen_free(vf_kbs_gen *g);
  * checked against its signed checkpoint; only the verifier signs entries of this typ).
  */
 void vf_kbs_gen_learn(void *g, uint64_t index, const uint8_t *entry, size_t len);
+/* The map as text for STATE/log-follow (vf_log_follow_save_fn; arg is the vf_kbs_gen): one
+ * line "GENERATION registered|revoked ID" per resource, sorted by id. */
+vt_status vf_kbs_gen_save(void *g, vt_buf *out, vt_err *err);
+/* Takes such text back (vf_log_follow_load_fn): every line raises its resource as an entry
+ * would; VT_E_FORMAT at the first line that is not one (what came before stays learnt: raising
+ * is idempotent, and the caller reads the whole log then). */
+vt_status vf_kbs_gen_load(void *g, const uint8_t *p, size_t len, vt_err *err);
 /* The highest generation of id and whether its event was "registered": false when the log
  * names id nowhere. */
 bool vf_kbs_gen_get(vf_kbs_gen *g, const char *id, uint64_t *generation, bool *registered);

@@ -77,7 +77,8 @@ vt_status vf_keys_follow(vf_service *svc, vt_err *err)
     vt_status rc = svc->kbs_gen != NULL ? VT_OK : vf_kbs_gen_new(&svc->kbs_gen, err);
 
     if (rc == VT_OK)
-        rc = vf_log_follow(svc->log, vf_kbs_gen_learn, svc->kbs_gen, "kbs_resource", err);
+        rc = vf_log_follow(svc->log, vf_kbs_gen_learn, vf_kbs_gen_save, vf_kbs_gen_load, svc->kbs_gen, "kbs_resource",
+                           err);
     return rc;
 }
 

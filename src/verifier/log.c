@@ -24,6 +24,10 @@
 #define SCAN_CHUNK 1024                /* entries read at once when following */
 #define ANCHOR_FILE "log-size"         /* in the state directory: the largest tree signed */
 #define ANCHOR_LEN 86                  /* "%020" PRIu64 " <64 hex of its root>\n" */
+#define FOLLOW_FILE "log-follow"       /* in the state directory: the follower's state and its tree */
+#define FOLLOW_HEADER "veritee log-follow v1\n"
+#define FOLLOW_FILE_MAX ((size_t)64 << 20)
+#define FOLLOW_SAVE_NS 10000000000LL   /* the follower's state is written at least this often */
 
 struct group;
 
@@ -77,7 +81,10 @@ struct vf_log {
      * entries it saw, recomputed from their bytes (never read from the stored hashes). */
     pthread_mutex_t commit_mu; /* held by a commit and by vf_log_follow's scan */
     vf_log_follow_fn follow;
+    vf_log_follow_save_fn follow_save;
+    vf_log_follow_load_fn follow_load;
     void *follow_arg;
+    int64_t follow_saved_ns;   /* monotonic: when STATE/log-follow was last written */
     const char *sync_kind;     /* the anchor is fsynced after a commit that holds one (NULL: each) */
     bool verified;             /* vfr is the stored tree, checked against its signed checkpoint */
     vt_tlog_frontier vfr;
@@ -376,11 +383,107 @@ static vt_status follow_others(vf_log *l, vs_store *s, uint64_t size, vt_err *er
     return follow_check(l, &c, rc, &e);
 }
 
-vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *sync_kind, vt_err *err)
+/*
+ * STATE/log-follow: the follower's state as of a tree this verifier checked (its size and
+ * root), so that a start reads only the entries after it instead of the whole log, which grows
+ * by every passport and receipt.  A cache of what the entries say, in the state directory the
+ * database writer cannot reach: one that does not fit the stored log (a restored or altered
+ * database, a file of another log) is ignored and the whole log is read, as without it.
+ * Written whole (temporary file, fsync, rename), 0600; a failure is said and costs only the
+ * next start's time.  commit_mu held, or before the sequencer runs.
+ */
+static void follow_save(vf_log *l)
+{
+    char path[4200], head[128], hex[65];
+    uint8_t root[32];
+    vt_buf b;
+    vt_err e = { 0 };
+    vt_status rc;
+
+    if (l->follow_save == NULL || !l->verified || atomic_load(&l->rolled_back))
+        return;
+    l->follow_saved_ns = vt_time_mono_ns();
+    snprintf(path, sizeof(path), "%s/" FOLLOW_FILE, l->state_dir);
+    vt_buf_init(&b);
+    rc = vt_tlog_frontier_root(root, &l->vfr, &e);
+    if (rc == VT_OK) {
+        vt_hex_encode(hex, root, sizeof(root));
+        snprintf(head, sizeof(head), FOLLOW_HEADER "%020" PRIu64 " %s\n", l->vfr.size, hex);
+        rc = vt_buf_append_str(&b, head, &e);
+    }
+    if (rc == VT_OK)
+        rc = l->follow_save(l->follow_arg, &b, &e);
+    if (rc == VT_OK)
+        rc = vt_file_write(path, b.data, b.len, 0600, &e);
+    if (rc != VT_OK)
+        vf_log_line("error", "cannot write the log's follower state (STATE/" FOLLOW_FILE "); the next start reads "
+                             "the whole log", e.msg);
+    vt_buf_free(&b);
+}
+
+/*
+ * Resumes from STATE/log-follow when the stored tree holds the one it names (the stored hashes
+ * at its size give its root): the follower's state is loaded, vfr is that tree, and the anchor
+ * at or below it is checked the same way (sc->check_ok), so only the entries after it are read.
+ * False, with vfr empty and the follower untouched, when there is none or it does not fit.
+ */
+static bool follow_resume(vf_log *l, const vt_checkpoint *c, uint64_t asize, const uint8_t aroot[32], struct scan *sc)
+{
+    char path[4200], hexroot[65];
+    uint8_t froot[32], root[32];
+    uint64_t fsize = 0;
+    size_t hl = strlen(FOLLOW_HEADER);
+    vt_tlog_frontier f;
+    vt_buf b;
+    vt_err e = { 0 };
+    bool ok = false;
+
+    if (l->follow_load == NULL)
+        return false;
+    snprintf(path, sizeof(path), "%s/" FOLLOW_FILE, l->state_dir);
+    vt_buf_init(&b);
+    if (access(path, F_OK) != 0 || vt_file_read_private(&b, path, FOLLOW_FILE_MAX, &e) != VT_OK ||
+        b.len < hl + 86 || memcmp(b.data, FOLLOW_HEADER, hl) != 0 || b.data[hl + 20] != ' ' ||
+        b.data[hl + 85] != '\n')
+        goto out;
+    memcpy(hexroot, b.data + hl + 21, 64);
+    hexroot[64] = '\0';
+    for (size_t i = 0; i < 20; i++) {
+        if (b.data[hl + i] < '0' || b.data[hl + i] > '9' || fsize > (UINT64_MAX - 9) / 10)
+            goto out;
+        fsize = fsize * 10 + (uint64_t)(b.data[hl + i] - '0');
+    }
+    if (fsize == 0 || fsize > c->size || vt_hex_decode(froot, 32, hexroot, 64, NULL) != VT_OK)
+        goto out;
+    if (vt_tlog_frontier_load(&f, fsize, vf_log_read, l->st, &e) != VT_OK ||
+        vt_tlog_frontier_root(root, &f, &e) != VT_OK || memcmp(root, froot, 32) != 0)
+        goto out; /* not this tree: the whole log is read and judged */
+    if (asize != 0 && asize <= fsize) { /* the anchor inside it: checked here, the scan starts past it */
+        vt_tlog_frontier a;
+        if (vt_tlog_frontier_load(&a, asize, vf_log_read, l->st, &e) != VT_OK ||
+            vt_tlog_frontier_root(root, &a, &e) != VT_OK)
+            goto out;
+        sc->check_ok = memcmp(root, aroot, 32) == 0;
+    }
+    if (l->follow_load(l->follow_arg, b.data + hl + 86, b.len - hl - 86, &e) != VT_OK) {
+        vf_log_line("error", "the log's follower state (STATE/" FOLLOW_FILE ") does not load; reading the whole log",
+                    e.msg);
+        goto out;
+    }
+    l->vfr = f;
+    ok = true;
+out:
+    vt_buf_free(&b);
+    return ok;
+}
+
+vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, vf_log_follow_save_fn save,
+                        vf_log_follow_load_fn load, void *arg, const char *sync_kind, vt_err *err)
 {
     vt_checkpoint c;
     uint8_t aroot[32];
-    uint64_t asize = 0;
+    uint64_t asize = 0, from = 0;
+    char line[160];
     struct scan sc = { .l = l, .check_root = aroot };
     vt_err e = { 0 };
     vt_status rc;
@@ -391,6 +494,8 @@ vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *s
         return vt_err_set(err, VT_E_ARG, "log: already followed");
     }
     l->follow = fn;
+    l->follow_save = save;
+    l->follow_load = load;
     l->follow_arg = arg;
     l->sync_kind = sync_kind;
     memset(&l->vfr, 0, sizeof(l->vfr));
@@ -409,6 +514,7 @@ vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *s
     }
     sc.check_size = asize;
     sc.check_ok = asize == 0;
+    from = follow_resume(l, &c, asize, aroot, &sc) ? l->vfr.size : 0;
     rc = scan_to(l, l->st, c.size, &sc, &e);
     rc = follow_check(l, &c, rc, &e);
     if (rc != VT_OK && err != NULL)
@@ -426,6 +532,10 @@ vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *s
         l->fr = l->vfr;
         l->fr_valid = true;
         anchor_write(l, &l->vfr, true); /* a log older than the anchor file: its size now */
+        follow_save(l);
+        snprintf(line, sizeof(line), "entries %" PRIu64 "..%" PRIu64 " read%s", from, c.size,
+                 from != 0 ? " (the ones before from STATE/" FOLLOW_FILE ")" : " (the whole log)");
+        vf_log_line("info", "log followed", line);
     }
 out:
     pthread_mutex_unlock(&l->commit_mu);
@@ -543,6 +653,8 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
         for (struct item *it = batch; it != NULL; it = it->next)
             if (!it->logged)
                 l->follow(l->follow_arg, it->index, it->data, it->len);
+        if (size != size0 && (sync || vt_time_mono_ns() - l->follow_saved_ns >= FOLLOW_SAVE_NS))
+            follow_save(l);
     }
     log_metrics_commit(l, rc, size0, size, t0);
     vt_buf_free(&note);

@@ -85,8 +85,8 @@ vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
  * finds them).  fn must be quick and must not append.
  *
  * Before, it checks what it reads: the stored checkpoint must verify under this log's key and
- * the stored entries must hash to its root (so rows deleted or altered in the database are
- * found), and the anchor <state_dir>/log-size (made 0600: the size and root of the largest
+ * the stored entries it reads must hash to its root (so rows deleted or altered in the database
+ * are found; below a state it resumes from, only the stored hashes are checked), and the anchor <state_dir>/log-size (made 0600: the size and root of the largest
  * tree this verifier signed) must name a tree the stored one extends.  The anchor is written
  * after each commit, before its appends are told, and fsynced when the commit holds an entry
  * of kind sync_kind (NULL: every commit): a crash loses at most the unsynced sizes, so the
@@ -96,7 +96,18 @@ vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
  * failure is an error.  Once per log.
  */
 typedef void (*vf_log_follow_fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len);
-vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, void *arg, const char *sync_kind, vt_err *err);
+/*
+ * The follower's state, kept in <state_dir>/log-follow beside the tree it covers (written at
+ * start, after each commit holding a sync_kind entry and at least every 10 s): save appends it
+ * to out, load takes it back (the state before any entry is told).  A start whose stored tree
+ * holds that one (its stored hashes give the root written there) loads it and reads only the
+ * entries after it; a file that does not fit is ignored and the whole log is read.  NULL, NULL:
+ * the whole log at every start.
+ */
+typedef vt_status (*vf_log_follow_save_fn)(void *arg, vt_buf *out, vt_err *err);
+typedef vt_status (*vf_log_follow_load_fn)(void *arg, const uint8_t *p, size_t len, vt_err *err);
+vt_status vf_log_follow(vf_log *l, vf_log_follow_fn fn, vf_log_follow_save_fn save, vf_log_follow_load_fn load,
+                        void *arg, const char *sync_kind, vt_err *err);
 /* True once the stored log was found not to be the one this verifier signed (vf_log_follow):
  * smaller than its anchor, another tree, or rows deleted or altered.  Until a restart that
  * finds it whole again (remove STATE/log-size to accept a restored database as it is). */

@@ -138,18 +138,33 @@ expect 0 "revoke copied again" -- "$VT" key revoke copied "${ADM[@]}"
   { failed=$((failed + 1)); echo "FAIL: the revocation did not take generation 4: $(record copied)"; }
 put_back copied "$saved"
 refused "after a restart: a record copied before its revocation" copied revoked
-# The revocation's entry deleted from the log (and its row from the table it is read from): the
-# tree no longer hashes to the signed checkpoint, and the key broker releases nothing.
+# The revocation's entry deleted from the log (and its row from the table it is read from): a
+# start that reads the whole log (no STATE/log-follow) finds the tree no longer hashes to the
+# signed checkpoint, and the key broker releases nothing.
 stop
 cp "$DB" "$TMP/whole.db"
 sql "DELETE FROM log_entries WHERE kind = 'kbs_resource' AND ref = 'copied:4'"
+mv "$VERITEE_STATE/log-follow" "$TMP/log-follow.saved"
 start
 refused "a log whose revocation entry was deleted" copied log_rollback
 grep -q 'do not hash to the signed checkpoint\|of [0-9]* log entries' "$TMP/v.log" && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: the operator's log does not say why"; }
 refused "... nor any other resource" edited log_rollback
+# A start that resumes from STATE/log-follow reads only the entries after the tree it names (its
+# stored hashes checked against the root written there): a row deleted below it goes unseen at
+# start (a log monitor sees it), but what the followed state says of the resources holds.
+stop
+cp "$TMP/log-follow.saved" "$VERITEE_STATE/log-follow"
+: >"$TMP/v.log"
+start
+grep -q '"msg":"log followed".*read (the ones before from STATE/log-follow)' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the start did not resume from STATE/log-follow: $(grep 'log followed' "$TMP/v.log")"; }
+refused "a resumed start: the deleted revocation still holds" copied revoked
+# The operator restores the database from before the deletion and accepts it (the anchor removed:
+# this log signed entries since).
 stop
 cp "$TMP/whole.db" "$DB"
+rm -f "$DB-wal" "$DB-shm" "$VERITEE_STATE/log-size"
 start
 register edited
 released edited "the log whole again"

@@ -125,11 +125,62 @@ static void test_verifier_kbs_gen__highest_generation_wins(void **state)
     vf_kbs_gen_free(g);
 }
 
+/* The map saved for STATE/log-follow loads back to the same map; text that is not such a map is
+ * refused at its first bad line. */
+static void test_verifier_kbs_gen__save_load(void **state)
+{
+    static const char *const bad[] = {
+        "1 registered model-key",         /* no newline: cut short */
+        "0 registered model-key\n",       /* generation 0 */
+        "01 registered model-key\n",      /* a leading zero */
+        "9007199254740993 revoked k\n",   /* past 2^53 */
+        "1 granted model-key\n",          /* another event */
+        "1 registered ../x\n",            /* not an id */
+        "1 registered model-key extra\n", /* more on the line */
+        "1  registered model-key\n",      /* two spaces */
+        "\n",
+    };
+    vf_kbs_gen *g = NULL, *back = NULL;
+    uint64_t gen = 0;
+    bool reg = true;
+    vt_buf one, two;
+    vt_err err = { 0 };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(vf_kbs_gen_new(&g, NULL), VT_OK);
+        if (vf_kbs_gen_load(g, (const uint8_t *)bad[i], strlen(bad[i]), &err) != VT_E_FORMAT)
+            fail_msg("taken: %s", bad[i]);
+        vf_kbs_gen_free(g);
+    }
+    assert_int_equal(vf_kbs_gen_new(&g, NULL), VT_OK);
+    assert_int_equal(vf_kbs_gen_new(&back, NULL), VT_OK);
+    entry(g, "model-key", 4, "revoked");
+    entry(g, "adapter", 2, "registered");
+    vt_buf_init(&one);
+    vt_buf_init(&two);
+    assert_int_equal(vf_kbs_gen_save(g, &one, &err), VT_OK);
+    assert_int_equal(one.len, strlen("2 registered adapter\n4 revoked model-key\n"));
+    assert_memory_equal(one.data, "2 registered adapter\n4 revoked model-key\n", one.len);
+    assert_int_equal(vf_kbs_gen_load(back, one.data, one.len, &err), VT_OK);
+    assert_true(vf_kbs_gen_get(back, "model-key", &gen, &reg));
+    assert_int_equal(gen, 4);
+    assert_false(reg);
+    assert_int_equal(vf_kbs_gen_save(back, &two, &err), VT_OK);
+    assert_int_equal(one.len, two.len);
+    assert_memory_equal(one.data, two.data, one.len);
+    vt_buf_free(&one);
+    vt_buf_free(&two);
+    vf_kbs_gen_free(g);
+    vf_kbs_gen_free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verifier_kbs_gen__other_entries_ignored),
         cmocka_unit_test(test_verifier_kbs_gen__highest_generation_wins),
+        cmocka_unit_test(test_verifier_kbs_gen__save_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
