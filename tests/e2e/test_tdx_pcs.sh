@@ -29,11 +29,13 @@ trap cleanup EXIT
 # Simulated TDs: one whose PCK is fine, one whose PCK the simulated PCK CRL revokes.
 expect 0 "sim collateral" -- "$VT" sim tdx --out "$TMP/sim"
 expect 0 "sim revoked" -- "$VT" sim tdx --revoked --out "$TMP/rev"
+# After a TCB recovery: evaluation number 18 rates the same simulated platform OutOfDate.
+expect 0 "sim recovered" -- "$VT" sim tdx --out-of-date --tcb-eval 18 --out "$TMP/simnew"
 
 python3 "$STANDIN" "$TMP/port" ok=ok:"$C":"$Q/quote.bin" hex=hex:"$C":"$Q/quote.bin" \
   tamper=tamper:"$C":"$Q/quote.bin" wrongchain=wrongchain:"$C":"$Q/quote.bin" nochain=nochain:"$C":"$Q/quote.bin" \
   e404=404:"$C":"$Q/quote.bin" e500=500:"$C":"$Q/quote.bin" slow=slow:"$C":"$Q/quote.bin" \
-  sim=ok:"$TMP/sim/collateral" rev=ok:"$TMP/rev/collateral" 2>"$TMP/pcs.log" &
+  sim=ok:"$TMP/sim/collateral" rev=ok:"$TMP/rev/collateral" simnew=ok:"$TMP/simnew/collateral" 2>"$TMP/pcs.log" &
 SRV=$!
 PIDS+=("$SRV")
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
@@ -113,6 +115,14 @@ contains '"tcb_status": "UpToDate"' "sim tcb status"
 expect 1 "sim revoked" -- "$VT" verify --json --trust-sim --pcs-url "$P/rev" "$TMP/rev/quote.bin"
 contains '"check": "pck_chain"' "revoked: pck_chain"
 contains 'revoked' "revoked named"
+
+# Rollback: once evaluation number 18 was fetched and verified, the older TCB info (17, still inside
+# its own window and validly signed) served at another time is refused, not taken as UpToDate.
+expect 0 "recovered TCB info fetched" -- "$VT" verify --json --trust-sim --pcs-url "$P/simnew" "$TMP/sim/quote.bin"
+contains '"tcb_status": "OutOfDate"' "recovered: OutOfDate"
+expect 1 "older TCB info served after it" -- "$VT" verify --json --trust-sim --pcs-url "$P/sim" "$TMP/sim/quote.bin"
+contains 'tcbEvaluationDataNumber 17 is older than 18' "rollback named"
+contains '"tcb_status": "unknown"' "rollback: not rated by the older levels"
 
 # The verifier fetches by itself (its own cache under its state directory).
 TOKEN=0123456789abcdef0123456789abcdef

@@ -686,6 +686,20 @@ static bool check_qe_report_signature(tdx_ctx *x)
 
 /* ---- collateral ---- */
 
+/* The rollback floors of the TCB info of this FMSPC and of the TD_QE identity (tdx_eval.h). */
+static void eval_floors(char tcb_name[TDX_EVAL_NAME_MAX], char qe_name[TDX_EVAL_NAME_MAX], vt__tdx_eval_floor *tcb,
+                        vt__tdx_eval_floor *qe, const tdx_ctx *x, bool sim)
+{
+    const vt_verify_opts *o = x->req->opts;
+    char fhex[13];
+
+    vt_hex_encode(fhex, x->pck->ext.fmspc, 6);
+    vt__tdx_eval_name(tcb_name, sim, "tcb", fhex);
+    vt__tdx_eval_name(qe_name, sim, "qe", "TD_QE");
+    vt__tdx_eval_floor_get(tcb, o->cache, o->fetch_cache_dir, tcb_name);
+    vt__tdx_eval_floor_get(qe, o->cache, o->fetch_cache_dir, qe_name);
+}
+
 static void coll_obtain(tdx_ctx *x)
 {
     static const char tag[] = "veritee/tdx/collateral";
@@ -694,6 +708,8 @@ static void coll_obtain(tdx_ctx *x)
     size_t root_count = req->root_count;
     uint8_t rdig[32], key[32];
     vt__tdx_coll *c = NULL;
+    vt__tdx_eval_floor tcb_floor, qe_floor;
+    char tcb_name[TDX_EVAL_NAME_MAX], qe_name[TDX_EVAL_NAME_MAX];
 
     size_t prod_count = req->prod_root_count;
 
@@ -716,18 +732,31 @@ static void coll_obtain(tdx_ctx *x)
             return;
         }
     }
+    eval_floors(tcb_name, qe_name, &tcb_floor, &qe_floor, x, prod_count == 0);
     c = (vt__tdx_coll *)vt__cache_get(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, x->now);
-    if (c != NULL) {
+    if (c != NULL && !vt__tdx_eval_refused(&tcb_floor, c->tcb.tcb_eval_num, x->now) &&
+        !vt__tdx_eval_refused(&qe_floor, c->qe.tcb_eval_num, x->now)) {
         x->coll = c;
         return;
     }
+    vt__tdx_coll_release(c); /* verified once, but older than what was verified since: checked again, and refused */
+    c = NULL;
     load_set(x);
     if (x->set_failed)
         return;
     vt__tdx_coll_verify(&c, &x->set, x->pck->ext.fmspc, x->pck->ext.pceid, roots, root_count, prod_count, x->now,
-                        x->res);
+                        &tcb_floor, &qe_floor, x->res);
     if (c == NULL)
         return;
+    /* Only collateral fetched by the verifier itself, under the PCK chain's own root, raises a floor:
+     * what a caller passes (a genuine document of Intel's early stream, say) could otherwise make the
+     * fetched standard one look like a rollback for everyone. */
+    if (x->chain_ok && x->pcs != NULL && vt_collateral_count(req->opts->collateral) == 0) {
+        vt__tdx_eval_floor_raise(req->opts->cache, req->opts->fetch_cache_dir, tcb_name, c->tcb.tcb_eval_num,
+                                 c->tcb.issue_date);
+        vt__tdx_eval_floor_raise(req->opts->cache, req->opts->fetch_cache_dir, qe_name, c->qe.tcb_eval_num,
+                                 c->qe.issue_date);
+    }
     vt__cache_put(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, c->not_before, c->not_after, &c->base);
     x->coll = c;
 }
