@@ -367,6 +367,22 @@ static void pcs_obtain(tdx_ctx *x)
             snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
             goto out;
         }
+        /* Each answer on its own: a bad one is dropped from the disk cache (and not asked for again at
+         * once); one that is fine stays, whatever becomes of this quote.  A simulated PCK under a
+         * verifier that trusts no simulation root proves nothing about the answers: left alone. */
+        if (!id->sim || x->req->root_count > x->req->prod_root_count) {
+            char why[200];
+            int bad = vt__tdx_pcs_check(s, id->fmspc, x->req->roots, x->req->root_count, x->req->prod_root_count,
+                                        why, sizeof(why), &e);
+
+            if (bad >= 0) {
+                vt__tdx_pcs_forget_one(s, o, bad, why);
+                snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
+                vt__tdx_pcs_set_release(s);
+                s = NULL;
+                goto out;
+            }
+        }
         /* Held in memory until the refresh window; inside it, a minute at a time
          * (the disk layer refreshes it then, or keeps serving it until nextUpdate). */
         if (s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0) >= x->now)
@@ -889,10 +905,6 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);
-    /* Fresh answers that fail verification are dropped (and not asked for again at once);
-     * answers merely past their nextUpdate stay: they are refused, and fetched again, anyway. */
-    if (x->coll == NULL && x->pcs != NULL && x->pcs->fetched > 0 && x->pcs->until >= x->now)
-        vt__tdx_pcs_forget(x->pcs, req->opts, "collateral fetched from the PCS did not verify");
     if (x->coll == NULL && x->pcs_error[0] != '\0') {
         if (req->opts->allow_missing_collateral)
             vt__result_warn(res, "collateral", "%s", x->pcs_error);

@@ -111,10 +111,11 @@ void vt__tdx_eval_floor_get(vt__tdx_eval_floor *out, vt_verify_cache *cache, con
     memset(out, 0, sizeof(*out));
     if (keyed && mem_get(out, cache, key))
         return;
-    if (eval_path(path, sizeof(path), dir, name))
-        file_get(out, path);
+    if (!eval_path(path, sizeof(path), dir, name))
+        return;
+    file_get(out, path);
     if (keyed)
-        mem_put(cache, key, out);
+        mem_put(cache, key, out); /* the file is read once per process, not once per quote */
 }
 
 void vt__tdx_eval_floor_raise(vt_verify_cache *cache, const char *dir, const char *name, uint32_t num, vt_time since)

@@ -14,6 +14,8 @@
 
 #include "tee/fetch.h"
 #include "tee/plugin.h"
+#include "tee/sim_root.h"
+#include "tee/tdx_collateral.h"
 #include "tee/tdx_pcs.h"
 
 /* ---- issuer-chain headers ---- */
@@ -347,14 +349,160 @@ out:
     return rc;
 }
 
-void vt__tdx_pcs_forget(const vt__tdx_pcs_set *s, const vt_verify_opts *o, const char *why)
+/* ---- each answer on its own ---- */
+
+/* The blob named name in s, or NULL. */
+static const uint8_t *set_item(const vt__tdx_pcs_set *s, const char *name, size_t *len)
+{
+    for (size_t i = 0; i < vt_collateral_count(s->coll); i++) {
+        const char *n = NULL;
+        const uint8_t *p = vt_collateral_get(s->coll, i, &n, len);
+
+        if (strcmp(n, name) == 0)
+            return p;
+    }
+    *len = 0;
+    return NULL;
+}
+
+/* The issuer chain header of item which, verified to a trusted root at t (no CRLs). */
+static vt_status issuer_chain(vt_x509 **c, size_t *n, vt_chain_result *cr, const vt__tdx_pcs_set *s, int which,
+                              vt_x509 *const *roots, size_t root_count, vt_crl *const *crls, size_t crl_count, vt_time t,
+                              vt_err *err)
+{
+    char name[48];
+    size_t len = 0;
+    const uint8_t *pem;
+    vt_err e = { 0 };
+
+    *n = 0;
+    snprintf(name, sizeof(name), "pcs-%s-issuer-chain.pem", resources[which].name);
+    pem = set_item(s, name, &len);
+    if (pem == NULL || vt_x509_list_from_pem(c, n, VT_PCS_CHAIN_MAX, (const char *)pem, len, &e) != VT_OK || *n == 0)
+        return vt_err_set(err, VT_E_FORMAT, "issuer chain is not PEM certificates%s%s", e.msg[0] ? ": " : "", e.msg);
+    if (vt_chain_verify(cr, c, *n, roots, root_count, crls, crl_count, t, &e) != VT_OK)
+        return vt_err_set(err, VT_E_CRYPTO, "issuer chain does not verify to a trusted root: %s", e.msg);
+    return VT_OK;
+}
+
+/* A TCB info (R_TCB) or TD QE identity (R_QE): for fmspc, signed by its header's TCB signing certificate. */
+static vt_status check_signed_doc(const vt__tdx_pcs_set *s, int which, const uint8_t fmspc[6], vt_x509 *const *roots,
+                                  size_t root_count, size_t prod_root_count, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt__tdx_tcb_info *tcb = NULL;
+    vt__tdx_qe_identity *qe = NULL;
+    vt__tdx_signed_doc d;
+    vt_chain_result cr;
+    vt_x509 *c[VT_PCS_CHAIN_MAX] = { NULL };
+    vt_pkey *key = NULL;
+    size_t n = 0, len = 0;
+    vt_time issued = 0;
+    const uint8_t *body = set_item(s, which == R_TCB ? "pcs-tcb_info" : "pcs-qe_identity", &len);
+    char cn[128];
+
+    rc = vt__tdx_signed_doc_split(&d, body, len, which == R_TCB ? "tcbInfo" : "enclaveIdentity", err);
+    if (rc != VT_OK)
+        goto out;
+    if (which == R_TCB) {
+        tcb = calloc(1, sizeof(*tcb));
+        rc = tcb == NULL ? vt_err_set(err, VT_E_NOMEM, "out of memory")
+                         : vt__tdx_tcb_info_parse(tcb, d.value, d.value_len, err);
+        if (rc == VT_OK && !vt_ct_equal(tcb->fmspc, fmspc, 6))
+            rc = vt_err_set(err, VT_E_FORMAT, "a TCB info for another FMSPC than the one asked for");
+        if (rc == VT_OK)
+            issued = tcb->issue_date;
+    } else {
+        qe = calloc(1, sizeof(*qe));
+        rc = qe == NULL ? vt_err_set(err, VT_E_NOMEM, "out of memory")
+                        : vt__tdx_qe_identity_parse(qe, d.value, d.value_len, err);
+        if (rc == VT_OK && strcmp(qe->id, "TD_QE") != 0)
+            rc = vt_err_set(err, VT_E_FORMAT, "an identity of \"%s\", not TD_QE", qe->id);
+        if (rc == VT_OK)
+            issued = qe->issue_date;
+    }
+    /* Signed when issued: the chain is checked at the issueDate, whatever the verification time. */
+    if (rc == VT_OK)
+        rc = issuer_chain(c, &n, &cr, s, which, roots, root_count, NULL, 0, issued, err);
+    if (rc != VT_OK)
+        goto out;
+    vt_x509_subject_cn(c[0], cn, sizeof(cn));
+    if (strcmp(cn, TDX_TCB_SIGNER_CN) != 0 && (cr.root_index < prod_root_count || strcmp(cn, VT_SIM_TCB_CN) != 0)) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "certificate \"%.100s\" is not an %s certificate", cn, TDX_TCB_SIGNER_CN);
+        goto out;
+    }
+    rc = vt_x509_pubkey(&key, c[0], err);
+    if (rc == VT_OK && vt_ecdsa_verify_raw(key, VT_MD_SHA256, d.value, d.value_len, d.sig, sizeof(d.sig), NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_CRYPTO, "signature does not verify with the %s key", TDX_TCB_SIGNER_CN);
+out:
+    vt_pkey_free(key);
+    for (size_t i = 0; i < n; i++)
+        vt_x509_free(c[i]);
+    free(tcb);
+    free(qe);
+    return rc;
+}
+
+/* A CRL signed by its header's issuer (R_PCK_CRL) or by a trusted root (R_ROOT_CRL), checked at its thisUpdate. */
+static vt_status check_crl_signed(const vt__tdx_pcs_set *s, int which, vt_x509 *const *roots, size_t root_count,
+                                  vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_chain_result cr;
+    vt_x509 *c[VT_PCS_CHAIN_MAX] = { NULL };
+    vt_crl *crl = NULL;
+    size_t n = 0, len = 0;
+    vt_time tu = 0, nu = 0;
+    const uint8_t *der = set_item(s, which == R_PCK_CRL ? "pcs-pck_crl" : "pcs-root_ca_crl", &len);
+    vt_err e = { 0 };
+
+    if (der == NULL || vt_crl_parse(&crl, der, len, NULL) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "not a CRL");
+    vt_crl_validity(crl, &tu, &nu);
+    memset(&cr, 0, sizeof(cr));
+    if (which == R_PCK_CRL) {
+        rc = issuer_chain(c, &n, &cr, s, which, roots, root_count, &crl, 1, tu, err);
+    } else {
+        rc = vt_err_set(err, VT_E_CRYPTO, "not signed by a trusted root");
+        for (size_t i = 0; i < root_count && cr.crls_checked == 0; i++)
+            if (vt_chain_verify(&cr, &roots[i], 1, roots, root_count, &crl, 1, tu, &e) == VT_OK && cr.crls_checked > 0)
+                rc = VT_OK;
+        if (rc != VT_OK && e.msg[0] != '\0')
+            rc = vt_err_set(err, VT_E_CRYPTO, "not signed by a trusted root: %s", e.msg);
+    }
+    if (rc == VT_OK && cr.crls_checked == 0)
+        rc = vt_err_set(err, VT_E_CRYPTO, "not issued by a certificate of its issuer chain");
+    for (size_t i = 0; i < n; i++)
+        vt_x509_free(c[i]);
+    vt_crl_free(crl);
+    return rc;
+}
+
+int vt__tdx_pcs_check(const vt__tdx_pcs_set *s, const uint8_t fmspc[6], vt_x509 *const *roots, size_t root_count,
+                      size_t prod_root_count, char *why, size_t why_len, vt_err *err)
+{
+    for (int i = 0; i < 4; i++) {
+        vt_err e = { 0 };
+        vt_status rc = i == R_TCB || i == R_QE
+                           ? check_signed_doc(s, i, fmspc, roots, root_count, prod_root_count, &e)
+                           : check_crl_signed(s, i, roots, root_count, &e);
+
+        if (rc != VT_OK) {
+            snprintf(why, why_len, "%s", e.msg);
+            vt_err_set(err, rc, "tdx: %s from %s: %s", resources[i].name, s->urls[i], e.msg);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void vt__tdx_pcs_forget_one(const vt__tdx_pcs_set *s, const vt_verify_opts *o, int which, const char *why)
 {
     vt__fetch_opts fo;
 
-    if (s == NULL || o == NULL)
+    if (s == NULL || o == NULL || which < 0 || which >= 4)
         return;
-    for (int i = 0; i < 4; i++) {
-        fetch_opts(&fo, o, &resources[i]);
-        vt__fetch_forget(s->urls[i], &fo, why);
-    }
+    fetch_opts(&fo, o, &resources[which]);
+    vt__fetch_forget(s->urls[which], &fo, why);
 }
+
