@@ -180,6 +180,16 @@ static vt_status get(vt_buf *out, int *source, const char *url, const vt_verify_
     return vt__fetch(out, source, url, &fo, err);
 }
 
+void vt__snp_kds_forget(const char *url, const vt_verify_opts *o, const char *why)
+{
+    vt__fetch_opts fo;
+
+    memset(&fo, 0, sizeof(fo));
+    fo.cache_dir = o->fetch_cache_dir;
+    if (url != NULL && url[0] != '\0')
+        vt__fetch_forget(url, &fo, why);
+}
+
 vt_status vt__snp_kds_get_vcek(vt_buf *der, int *source, const char *url, const vt_verify_opts *o, vt_err *err)
 {
     return get(der, source, url, o, VT_KDS_VCEK_MAX, check_vcek, NULL, err);
