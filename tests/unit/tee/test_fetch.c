@@ -1,0 +1,132 @@
+/* The collateral fetcher (tee/fetch.c) under a transport installed here, which
+ * answers from memory and counts what it is asked: a verification time in the
+ * future (a request's "at") makes one request, not one per verification. */
+#include "vt_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tee/fetch.h"
+#include "veritee/fetch.h"
+
+static int asked;
+static vt_time answer_until; /* the expiry of the document the service hands out */
+
+/* Answers "until=<seconds>" to every request. */
+static vt_status transport(void *ctx, const vt_fetch_request *rq, vt_fetch_reply *rp, vt_buf *body, vt_buf *hdr,
+                           vt_err *err)
+{
+    char b[64];
+    int n = snprintf(b, sizeof(b), "until=%lld", (long long)answer_until);
+
+    (void)ctx;
+    (void)rq;
+    (void)hdr;
+    asked++;
+    rp->status = 200;
+    return vt_buf_append(body, b, (size_t)n, err);
+}
+
+static vt_status expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+{
+    char b[64];
+    long long u;
+
+    if (len >= sizeof(b))
+        return vt_err_set(err, VT_E_FORMAT, "too long");
+    memcpy(b, p, len);
+    b[len] = '\0';
+    if (sscanf(b, "until=%lld", &u) != 1)
+        return vt_err_set(err, VT_E_FORMAT, "no until");
+    *until = (vt_time)u;
+    return VT_OK;
+}
+
+static vt_status get(vt__fetch_opts *o, const char *url, int *src)
+{
+    vt_buf out;
+    vt_status rc;
+
+    vt_buf_init(&out);
+    rc = vt__fetch(&out, src, url, o, NULL);
+    vt_buf_free(&out);
+    return rc;
+}
+
+static void test_tee_fetch__future_time_asks_once(void **state)
+{
+    const char *url = "http://127.0.0.1:9/tcb";
+    vt_time real = vt_time_now();
+    vt__fetch_opts o;
+    char dir[512];
+    int src = -1;
+
+    (void)state;
+    vt_fetch_set_transport(transport, NULL);
+    vt_test_mkdtemp(dir, sizeof(dir));
+    memset(&o, 0, sizeof(o));
+    o.cache_dir = dir;
+    o.network = true;
+    o.expiry = expiry;
+    o.now = real + 40 * 86400; /* beyond what the service's current document covers */
+    answer_until = real + 30 * 86400;
+    asked = 0;
+    /* The first asks the service (and is handed a document the caller will refuse as expired then). */
+    assert_int_equal(get(&o, url, &src), VT_OK);
+    assert_int_equal(src, VT_FETCH_FROM_NETWORK);
+    assert_int_equal(asked, 1);
+    /* The next ones do not ask again: the same document would come back. */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(get(&o, url, &src), VT_E_NOTFOUND);
+    assert_int_equal(asked, 1);
+    /* At the real time, the document kept is used. */
+    o.now = real;
+    assert_int_equal(get(&o, url, &src), VT_OK);
+    assert_int_equal(src, VT_FETCH_FROM_CACHE);
+    assert_int_equal(asked, 1);
+    vt_test_rmdir(dir);
+    vt_fetch_set_transport(NULL, NULL);
+}
+
+/* A cached copy expired at the real time too is fetched again, future verification time or not. */
+static void test_tee_fetch__future_time_expired_copy_refreshed(void **state)
+{
+    const char *url = "http://127.0.0.1:9/qe";
+    vt_time real = vt_time_now();
+    vt__fetch_opts o;
+    char dir[512];
+    int src = -1;
+
+    (void)state;
+    vt_fetch_set_transport(transport, NULL);
+    vt_test_mkdtemp(dir, sizeof(dir));
+    memset(&o, 0, sizeof(o));
+    o.cache_dir = dir;
+    o.network = true;
+    o.expiry = expiry;
+    o.now = real - 2 * 86400; /* a past verification time caches a document that has since expired */
+    answer_until = real - 86400;
+    asked = 0;
+    assert_int_equal(get(&o, url, &src), VT_OK);
+    assert_int_equal(asked, 1);
+    o.now = real + 86400;
+    answer_until = real + 30 * 86400;
+    assert_int_equal(get(&o, url, &src), VT_OK);
+    assert_int_equal(src, VT_FETCH_FROM_NETWORK);
+    assert_int_equal(asked, 2);
+    assert_int_equal(get(&o, url, &src), VT_OK);
+    assert_int_equal(src, VT_FETCH_FROM_CACHE);
+    assert_int_equal(asked, 2);
+    vt_test_rmdir(dir);
+    vt_fetch_set_transport(NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tee_fetch__future_time_asks_once),
+        cmocka_unit_test(test_tee_fetch__future_time_expired_copy_refreshed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
