@@ -54,6 +54,23 @@ expect 0 "cached, fetch off" -- "$VT" verify --json --kds-url "$K/ok" --at $AT_M
 mkdir -p "$R/swap/vcek/v1/Milan" && cp "$S/trustee-milan-v2/vcek.der" "$R/swap/vcek/v1/Milan/$HM"
 expect 1 "wrong vcek served" -- "$VT" verify --json --fetch --kds-url "$K/swap" --at $AT_M "$MILAN/report.bin"
 contains '"check": "report_signature"' "wrong vcek signature"
+# ... and not kept for ever under this chip's URL: dropped, KDS asked again after the backoff.
+expect 1 "wrong vcek, again" -- "$VT" verify --json --fetch --kds-url "$K/swap" --at $AT_M "$MILAN/report.bin"
+contains 'VCEK for another chip or TCB than the URL names (remembered failure' "wrong vcek: dropped, remembered"
+# A forged VCEK (CN SEV-VCEK under the ASK's name, another key): refused, and dropped the same way.
+openssl ecparam -name secp384r1 -genkey -noout -out "$TMP/fca.key" 2>/dev/null
+openssl req -x509 -new -key "$TMP/fca.key" -days 3650 -out "$TMP/fca.pem" \
+  -subj "/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices/CN=SEV-Milan" 2>/dev/null
+openssl ecparam -name secp384r1 -genkey -noout -out "$TMP/fv.key" 2>/dev/null
+openssl req -new -key "$TMP/fv.key" -out "$TMP/fv.csr" \
+  -subj "/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices/CN=SEV-VCEK" 2>/dev/null
+mkdir -p "$R/forged/vcek/v1/Milan"
+openssl x509 -req -in "$TMP/fv.csr" -CA "$TMP/fca.pem" -CAkey "$TMP/fca.key" -set_serial 7 -days 3650 -outform DER \
+  -out "$R/forged/vcek/v1/Milan/$HM" 2>/dev/null
+expect 1 "forged vcek served" -- "$VT" verify --json --fetch --kds-url "$K/forged" --at $AT_M "$MILAN/report.bin"
+contains '"check": "vcek_chain"' "forged vcek: chain refused"
+expect 1 "forged vcek, again" -- "$VT" verify --json --fetch --kds-url "$K/forged" --at $AT_M "$MILAN/report.bin"
+contains 'VCEK not issued by an AMD ASK under a trusted ARK (remembered failure' "forged vcek: dropped, remembered"
 
 # Four processes at once: one request in flight, the others wait and read the cache.
 export VERITEE_STATE="$TMP/state-par"

@@ -73,6 +73,8 @@ typedef struct snp_ctx {
     vt_buf kds_crl;          /* the ARK's CRL from the fetch cache or AMD KDS; empty when none */
     uint8_t kds_crl_digest[32];
     char kds_crl_url[VT_FETCH_URL_MAX]; /* where it came from */
+    const vt_x509 *kds_vcek;             /* the VCEK from the fetch cache or AMD KDS (in coll), or NULL */
+    char kds_vcek_url[VT_FETCH_URL_MAX];
 } snp_ctx;
 
 static void chain_destroy(vt__cached *base)
@@ -562,6 +564,12 @@ static bool kds_supplement(snp_ctx *x)
     leaf = vcek;
     if (!coll_push(x, vcek))
         return false;
+    x->kds_vcek = vcek;
+    snprintf(x->kds_vcek_url, sizeof(x->kds_vcek_url), "%s", url);
+    /* The URL names this chip and REPORTED_TCB: a certificate for another is a wrong answer, dropped
+     * (whatever becomes of this report) instead of failing that chip's verifications for ever. */
+    if (!leaf_fits(x, vcek, false))
+        vt__snp_kds_forget(url, o, "VCEK for another chip or TCB than the URL names");
     if (!issuer_known(x, leaf))
         kds_chain(x, product);
     return true;
@@ -687,6 +695,43 @@ static void kds_crl_blame(snp_ctx *x)
         vt__snp_kds_forget(x->kds_crl_url, req->opts, "CRL not signed by an AMD ARK, ASK or ASVK");
 }
 
+/*
+ * After a chain failed with the fetched VCEK as its leaf: whether that VCEK is
+ * bad on its own (issued, at its notBefore, by no pinned ASK and no collateral
+ * certificate that chains to a trusted root).  A bad one is dropped from the
+ * cache (and remembered as a failure) instead of being kept for ever.
+ */
+static void kds_vcek_blame(snp_ctx *x)
+{
+    const vt__verify_req *req = x->req;
+    vt_x509 *pinned[2 * VT_AMD_PRODUCTS] = { NULL };
+    vt_x509 *chain[2] = { (vt_x509 *)x->kds_vcek, NULL };
+    vt_chain_result cr;
+    vt_time nb = 0, na = 0;
+    char issuer[256], subj[256];
+    bool good = false;
+
+    if (x->kds_vcek == NULL)
+        return;
+    vt_x509_validity(x->kds_vcek, &nb, &na);
+    vt_x509_issuer(x->kds_vcek, issuer, sizeof(issuer));
+    if (vt__roots_amd_intermediates(pinned, NULL) == VT_OK)
+        for (size_t i = 0; i < 2 * VT_AMD_PRODUCTS && !good; i++) {
+            vt_x509_subject(pinned[i], subj, sizeof(subj));
+            chain[1] = pinned[i];
+            good = strcmp(subj, issuer) == 0 &&
+                   vt_chain_verify(&cr, chain, 2, req->roots, req->root_count, NULL, 0, nb, NULL) == VT_OK;
+        }
+    for (size_t i = 0; i < x->coll.cert_count && !good; i++) {
+        vt_x509_subject(x->coll.certs[i], subj, sizeof(subj));
+        chain[1] = x->coll.certs[i];
+        good = x->coll.certs[i] != x->kds_vcek && strcmp(subj, issuer) == 0 &&
+               vt_chain_verify(&cr, chain, 2, req->roots, req->root_count, NULL, 0, nb, NULL) == VT_OK;
+    }
+    if (!good)
+        vt__snp_kds_forget(x->kds_vcek_url, req->opts, "VCEK not issued by an AMD ASK under a trusted ARK");
+}
+
 static bool chain_key(uint8_t key[32], snp_ctx *x)
 {
     static const char tag[] = "veritee/sevsnp/chain";
@@ -740,8 +785,10 @@ static void chain_obtain(snp_ctx *x)
     if (!kds_supplement(x) || !kds_crl_push(x))
         return;
     chain_build(x, ch);
-    if (!x->chain_ok)
+    if (!x->chain_ok) {
         kds_crl_blame(x);
+        kds_vcek_blame(x);
+    }
     if (x->chain_ok)
         vt__cache_put(cache, VT_CACHE_SNP_CHAIN, key, ch->not_before, ch->not_after, &ch->base);
 }
