@@ -323,6 +323,7 @@ vt_status vt__tdx_pcs_get(vt__tdx_pcs_set **out, const vt_verify_opts *o, const 
         return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
     vt__cached_init(&s->base, set_destroy);
     s->until = INT64_MAX;
+    snprintf(s->ca, sizeof(s->ca), "%s", ca);
     vt_hex_encode(fhex, fmspc, 6);
     n1 = snprintf(s->urls[R_TCB], sizeof(s->urls[R_TCB]), "%s/tdx/certification/v4/tcb?fmspc=%s", base, fhex);
     n2 = snprintf(s->urls[R_QE], sizeof(s->urls[R_QE]), "%s/tdx/certification/v4/qe/identity", base);
@@ -461,7 +462,16 @@ static vt_status check_crl_signed(const vt__tdx_pcs_set *s, int which, vt_x509 *
     vt_crl_validity(crl, &tu, &nu);
     memset(&cr, 0, sizeof(cr));
     if (which == R_PCK_CRL) {
+        char cn[128], want[32];
+
         rc = issuer_chain(c, &n, &cr, s, which, roots, root_count, &crl, 1, tu, err);
+        /* The CRL of the CA asked for ("... PCK Platform CA"), not of the other one. */
+        snprintf(want, sizeof(want), "PCK %s CA", strcmp(s->ca, "processor") == 0 ? "Processor" : "Platform");
+        if (rc == VT_OK) {
+            vt_x509_subject_cn(c[0], cn, sizeof(cn));
+            if (strlen(cn) < strlen(want) || strcmp(cn + strlen(cn) - strlen(want), want) != 0)
+                rc = vt_err_set(err, VT_E_FORMAT, "issued by \"%.80s\", not the %s asked for", cn, want);
+        }
     } else {
         rc = vt_err_set(err, VT_E_CRYPTO, "not signed by a trusted root");
         for (size_t i = 0; i < root_count && cr.crls_checked == 0; i++)
