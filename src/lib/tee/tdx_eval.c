@@ -4,6 +4,7 @@
  * fetch cache directory, "v1 <number> <issueDate>", replaced atomically under
  * a lock so that two processes cannot lower it).  See tdx_eval.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,22 +53,34 @@ static bool eval_path(char *out, size_t cap, const char *dir, const char *name)
     return n > 0 && (size_t)n < cap;
 }
 
-/* "v1 <num> <since>"; { 0, 0 } when absent or unreadable. */
+/* "v1 <num> <since>\n", nothing else; { 0, 0 } when absent or unreadable. */
 static void file_get(vt__tdx_eval_floor *out, const char *path)
 {
     vt_buf b;
-    unsigned long long num = 0;
-    long long since = 0;
-    char tail;
+    char *p, *end;
+    unsigned long long num;
+    long long since;
 
     memset(out, 0, sizeof(*out));
     vt_buf_init(&b);
-    if (vt_file_read(&b, path, EVAL_FILE_MAX, NULL) == VT_OK && b.len > 0 &&
-        sscanf((const char *)b.data, "v1 %llu %lld%c", &num, &since, &tail) == 3 && tail == '\n' &&
-        num <= UINT32_MAX) {
-        out->num = (uint32_t)num;
-        out->since = (vt_time)since;
-    }
+    if (vt_file_read(&b, path, EVAL_FILE_MAX, NULL) != VT_OK || b.len < 4 || memcmp(b.data, "v1 ", 3) != 0)
+        goto out;
+    p = (char *)b.data + 3; /* vt_file_read terminates */
+    if (!isdigit((unsigned char)*p))
+        goto out;
+    errno = 0;
+    num = strtoull(p, &end, 10);
+    if (errno != 0 || *end != ' ' || num > UINT32_MAX)
+        goto out;
+    p = end + 1;
+    if (!isdigit((unsigned char)*p) && !(*p == '-' && isdigit((unsigned char)p[1])))
+        goto out;
+    since = strtoll(p, &end, 10);
+    if (errno != 0 || strcmp(end, "\n") != 0 || (size_t)(end + 1 - (char *)b.data) != b.len)
+        goto out;
+    out->num = (uint32_t)num;
+    out->since = (vt_time)since;
+out:
     vt_buf_free(&b);
 }
 

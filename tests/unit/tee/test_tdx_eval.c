@@ -179,9 +179,21 @@ static void test_tee_tdx_eval__floor_file(void **state)
     assert_true(vt__tdx_eval_refused(&fl, 17, 1000));
     assert_false(vt__tdx_eval_refused(&fl, 17, 999));
     snprintf(path, sizeof(path), "%s/tdx-eval-tcb-00aa00000000", dir);
-    assert_int_equal(vt_file_write(path, "v1 18 x\n", 8, 0600, NULL), VT_OK);
+    {
+        static const char *const bad[] = { "v1 18 x\n", "v118 1000\n", "v1 -4294967295 0\n", "v1 18 1000\nx",
+                                           "v1 18 1000", "v1  18 1000\n", "v1 4294967296 0\n", "v2 18 1000\n" };
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            assert_int_equal(vt_file_write(path, bad[i], strlen(bad[i]), 0600, NULL), VT_OK);
+            vt__tdx_eval_floor_get(&fl, NULL, dir, "tcb-00aa00000000");
+            if (fl.num != 0)
+                fail_msg("floor file \"%s\" taken as %u", bad[i], fl.num);
+        }
+    }
+    assert_int_equal(vt_file_write(path, "v1 4294967295 -5\n", 17, 0600, NULL), VT_OK);
     vt__tdx_eval_floor_get(&fl, NULL, dir, "tcb-00aa00000000");
-    assert_int_equal(fl.num, 0);
+    assert_int_equal(fl.num, UINT32_MAX);
+    assert_int_equal(fl.since, -5);
 }
 
 int main(void)
