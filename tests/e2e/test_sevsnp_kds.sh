@@ -71,6 +71,22 @@ expect 1 "forged vcek served" -- "$VT" verify --json --fetch --kds-url "$K/forge
 contains '"check": "vcek_chain"' "forged vcek: chain refused"
 expect 1 "forged vcek, again" -- "$VT" verify --json --fetch --kds-url "$K/forged" --at $AT_M "$MILAN/report.bin"
 contains 'VCEK not issued by an AMD ASK under a trusted ARK (remembered failure' "forged vcek: dropped, remembered"
+# A VCEK under an ASK this build does not pin sends veritee to the product's cert_chain: one whose
+# ASK no trusted ARK issued is not kept (before, it stayed in the cache for ever).
+M="/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices"
+openssl req -new -key "$TMP/fca.key" -subj "$M/CN=SEV-Milan-X" -out "$TMP/fask.csr" 2>/dev/null
+mkdir -p "$R/fchain/vcek/v1/Milan"
+openssl x509 -req -in "$TMP/fask.csr" -CA "$TMP/fca.pem" -CAkey "$TMP/fca.key" -set_serial 8 -days 3650 \
+  -out "$TMP/fask.pem" 2>/dev/null
+openssl x509 -req -in "$TMP/fv.csr" -CA "$TMP/fask.pem" -CAkey "$TMP/fca.key" -set_serial 9 -days 3650 -outform DER \
+  -out "$R/fchain/vcek/v1/Milan/$HM" 2>/dev/null
+cat "$TMP/fask.pem" "$TMP/fca.pem" >"$R/fchain/vcek/v1/Milan/cert_chain"
+expect 1 "forged cert_chain" -- "$VT" verify --json --fetch --kds-url "$K/fchain" --at $AT_M "$MILAN/report.bin"
+h=$(printf %s "$K/fchain/vcek/v1/Milan/cert_chain" | sha256sum | cut -d' ' -f1)
+[ ! -e "$VERITEE_STATE/cache/kds/$h.bin" ] && [ -e "$VERITEE_STATE/cache/kds/$h.neg" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a cert_chain with no ASK under a trusted ARK was kept"; }
+grep -q "GET /fchain/vcek/v1/Milan/cert_chain " "$TMP/kds.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the cert_chain was not asked for"; }
 
 # Four processes at once: one request in flight, the others wait and read the cache.
 export VERITEE_STATE="$TMP/state-par"

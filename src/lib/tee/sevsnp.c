@@ -488,15 +488,26 @@ static void kds_chain(snp_ctx *x, const char *product)
     if (vt__snp_kds_chain_url(url, sizeof(url), vt__snp_kds_base(o), product, false, &e) == VT_OK &&
         vt__snp_kds_get_chain(&pem, NULL, url, o, &e) == VT_OK &&
         vt_x509_list_from_pem(c, &n, 4, (const char *)pem.data, pem.len, &e) == VT_OK) {
+        bool any = false;
+
         for (size_t i = 0; i < n; i++) {
             vt_x509 *t = c[i];
+            vt_chain_result cr;
+            vt_time nb = 0, na = 0;
 
             if (is_self_issued(t))
                 continue; /* roots come only from the pinned set */
+            /* An ASK that no trusted ARK issued (checked at its notBefore) is no answer: not kept. */
+            vt_x509_validity(t, &nb, &na);
+            if (vt_chain_verify(&cr, &t, 1, x->req->roots, x->req->root_count, NULL, 0, nb, NULL) != VT_OK)
+                continue;
+            any = true;
             c[i] = NULL;
             if (!coll_push(x, t)) /* owns t now, even when it refuses */
                 break;
         }
+        if (!any)
+            vt__snp_kds_forget(url, o, "cert_chain holds no ASK issued by a trusted ARK");
     }
     for (size_t i = 0; i < n; i++)
         vt_x509_free(c[i]);
