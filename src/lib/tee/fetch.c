@@ -182,6 +182,15 @@ static bool future_stop(int entry, vt_time cuntil, const vt__fetch_opts *o, vt_t
     return true;
 }
 
+/* True when the fresh answer was issued before the cached copy it would replace (o->issued). */
+static bool older_than(const vt_buf *fresh, const vt_buf *cached, const vt__fetch_opts *o)
+{
+    vt_time a = 0, b = 0;
+
+    return o->issued != NULL && o->issued(&a, fresh->data, fresh->len, NULL) == VT_OK &&
+           o->issued(&b, cached->data, cached->len, NULL) == VT_OK && a < b;
+}
+
 static void cache_put(const char *path, const vt_buf *body, const vt_buf *hdr, const vt__fetch_opts *o)
 {
     vt_buf f;
@@ -445,6 +454,10 @@ vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *so
         goto out;
     }
     rc = fetch_checked(&body, &hdr, &until, url, o, max, &backoff, &e);
+    if (rc == VT_OK && entry == ENTRY_REFRESH && older_than(&body, &cbody, o)) {
+        unlink(p->neg);
+        goto use_cached; /* never back in time: the cached copy is newer, and good until its expiry */
+    }
     if (rc == VT_OK) {
         src = VT_FETCH_FROM_NETWORK;
         /* An answer already past its expiry is not kept (at a verification time in the future: one

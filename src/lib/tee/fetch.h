@@ -41,6 +41,8 @@ typedef vt_status (*vt__fetch_check_fn)(const uint8_t *p, size_t len, vt_err *er
 typedef vt_status (*vt__fetch_hdr_check_fn)(const uint8_t *p, size_t len, vt_err *err);
 /* When a body stops being usable (its nextUpdate); VT_OK with *until set. */
 typedef vt_status (*vt__fetch_expiry_fn)(vt_time *until, const uint8_t *p, size_t len, vt_err *err);
+/* When a body was issued (its issueDate, thisUpdate); VT_OK with *issued set. */
+typedef vt_status (*vt__fetch_issued_fn)(vt_time *issued, const uint8_t *p, size_t len, vt_err *err);
 
 typedef struct vt__fetch_opts {
     const char *cache_dir;    /* borrowed; NULL: no disk cache, lock or backoff */
@@ -67,6 +69,11 @@ typedef struct vt__fetch_opts {
     vt__fetch_expiry_fn expiry;
     vt_time now;                  /* with expiry: the verification time */
     int64_t refresh_before_s;     /* with expiry; 0 = no refresh ahead */
+    /* Optional, with refresh ahead: a refreshed answer issued before the cached
+     * copy it would replace (an older document served again, by a stale mirror
+     * or whoever sits on the way) is not taken; the cached copy is answered and
+     * kept.  A cached document never goes back in time. */
+    vt__fetch_issued_fn issued;
     /* Optional: POST this body (borrowed) with this Content-Type instead of a
      * GET (OCSP).  The cache key is then the URL and the body together. */
     const uint8_t *post;

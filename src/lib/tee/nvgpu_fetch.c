@@ -231,6 +231,11 @@ static vt_status ocsp_expiry(vt_time *until, const uint8_t *p, size_t len, vt_er
     return vt__ocsp_response_expiry(until, p, len, err);
 }
 
+static vt_status ocsp_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    return vt__ocsp_response_issued(issued, p, len, err);
+}
+
 static vt_status ocsp_check_body(const uint8_t *p, size_t len, vt_err *err)
 {
     vt_time t;
@@ -260,6 +265,7 @@ vt_status vt__nvgpu_ocsp_check(vt__nvgpu_ocsp_result *out, vt_x509 *const *chain
     fo.max_len = VT_OCSP_RESPONSE_MAX;
     fo.check = ocsp_check_body;
     fo.expiry = ocsp_expiry;
+    fo.issued = ocsp_issued; /* an older answer replayed at renewal is not taken */
     fo.refresh_before_s = o->refresh_before_s;
     fo.post_type = OCSP_TYPE;
     for (size_t i = 1; i + 1 < n; i++) {

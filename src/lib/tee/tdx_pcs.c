@@ -128,6 +128,29 @@ static vt_status qe_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err 
     return json_next_update(until, p, len, "enclaveIdentity", err);
 }
 
+/* issueDate of a TCB info ("tcbInfo") or QE identity ("enclaveIdentity") response. */
+static vt_status json_issue_date(vt_time *issued, const uint8_t *p, size_t len, const char *key)
+{
+    json_t *doc = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, NULL);
+    const char *s = json_string_value(json_object_get(json_object_get(doc, key), "issueDate"));
+    vt_status rc = s != NULL && vt_time_parse(issued, s, NULL) == VT_OK ? VT_OK : VT_E_FORMAT;
+
+    json_decref(doc);
+    return rc;
+}
+
+static vt_status tcb_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    (void)err;
+    return json_issue_date(issued, p, len, "tcbInfo");
+}
+
+static vt_status qe_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    (void)err;
+    return json_issue_date(issued, p, len, "enclaveIdentity");
+}
+
 static bool all_hex(const uint8_t *p, size_t len)
 {
     while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' '))
@@ -165,6 +188,24 @@ static vt_status crl_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err
         rc = vt_err_set(err, VT_E_FORMAT, "not a CRL (DER, PEM or hex)");
     if (rc == VT_OK)
         vt_crl_validity(crl, &this_update, until);
+    vt_crl_free(crl);
+    vt_buf_free(&der);
+    return rc;
+}
+
+static vt_status crl_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_buf der;
+    vt_crl *crl = NULL;
+    vt_time next_update = 0;
+
+    vt_buf_init(&der);
+    rc = crl_der(&der, p, len, err);
+    if (rc == VT_OK && vt_crl_parse(&crl, der.data, der.len, NULL) != VT_OK)
+        rc = VT_E_FORMAT;
+    if (rc == VT_OK)
+        vt_crl_validity(crl, issued, &next_update);
     vt_crl_free(crl);
     vt_buf_free(&der);
     return rc;
@@ -228,13 +269,14 @@ typedef struct resource {
     const char *header; /* NULL: none */
     size_t max;
     vt__fetch_expiry_fn expiry;
+    vt__fetch_issued_fn issued;
 } resource;
 
 static const resource resources[4] = {
-    [R_TCB] = { "tcb_info", VT_PCS_HDR_TCB, VT_PCS_JSON_MAX, tcb_expiry },
-    [R_QE] = { "qe_identity", VT_PCS_HDR_QE, VT_PCS_JSON_MAX, qe_expiry },
-    [R_PCK_CRL] = { "pck_crl", VT_PCS_HDR_CRL, VT_PCS_CRL_MAX, crl_expiry },
-    [R_ROOT_CRL] = { "root_ca_crl", NULL, VT_PCS_CRL_MAX, crl_expiry },
+    [R_TCB] = { "tcb_info", VT_PCS_HDR_TCB, VT_PCS_JSON_MAX, tcb_expiry, tcb_issued },
+    [R_QE] = { "qe_identity", VT_PCS_HDR_QE, VT_PCS_JSON_MAX, qe_expiry, qe_issued },
+    [R_PCK_CRL] = { "pck_crl", VT_PCS_HDR_CRL, VT_PCS_CRL_MAX, crl_expiry, crl_issued },
+    [R_ROOT_CRL] = { "root_ca_crl", NULL, VT_PCS_CRL_MAX, crl_expiry, crl_issued },
 };
 
 static void fetch_opts(vt__fetch_opts *fo, const vt_verify_opts *o, const resource *r)
@@ -247,6 +289,7 @@ static void fetch_opts(vt__fetch_opts *fo, const vt_verify_opts *o, const resour
     fo->header_max = VT_PCS_HDR_MAX;
     fo->header_check = r->header != NULL ? check_chain_hdr : NULL;
     fo->expiry = r->expiry;
+    fo->issued = r->issued;
     fo->now = o->now;
     fo->refresh_before_s = o->refresh_before_s;
     fo->total_timeout_s = o->fetch_timeout_s;
