@@ -175,40 +175,36 @@ static vt_status crl_der(vt_buf *der, const uint8_t *p, size_t len, vt_err *err)
     return vt_hex_decode_buf(der, (const char *)p, n, n / 2, err);
 }
 
-static vt_status crl_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+/* thisUpdate and nextUpdate of a CRL as served (DER, PEM or hex). */
+static vt_status crl_times(vt_time *this_update, vt_time *next_update, const uint8_t *p, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     vt_buf der;
     vt_crl *crl = NULL;
-    vt_time this_update = 0;
 
     vt_buf_init(&der);
     rc = crl_der(&der, p, len, err);
     if (rc == VT_OK && vt_crl_parse(&crl, der.data, der.len, NULL) != VT_OK)
         rc = vt_err_set(err, VT_E_FORMAT, "not a CRL (DER, PEM or hex)");
     if (rc == VT_OK)
-        vt_crl_validity(crl, &this_update, until);
+        vt_crl_validity(crl, this_update, next_update);
     vt_crl_free(crl);
     vt_buf_free(&der);
     return rc;
 }
 
+static vt_status crl_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_time this_update = 0;
+
+    return crl_times(&this_update, until, p, len, err);
+}
+
 static vt_status crl_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
 {
-    vt_status rc = VT_E_INTERNAL;
-    vt_buf der;
-    vt_crl *crl = NULL;
     vt_time next_update = 0;
 
-    vt_buf_init(&der);
-    rc = crl_der(&der, p, len, err);
-    if (rc == VT_OK && vt_crl_parse(&crl, der.data, der.len, NULL) != VT_OK)
-        rc = VT_E_FORMAT;
-    if (rc == VT_OK)
-        vt_crl_validity(crl, issued, &next_update);
-    vt_crl_free(crl);
-    vt_buf_free(&der);
-    return rc;
+    return crl_times(issued, &next_update, p, len, err);
 }
 
 /* ---- URLs ---- */

@@ -79,6 +79,19 @@ static vt_status get(vt__fetch_opts *o, const char *url, int *src)
     return get_body(o, url, src, NULL);
 }
 
+/* Options over the transport above, with a fresh cache directory (dir) and the question count at 0. */
+static void opts_init(vt__fetch_opts *o, char *dir, size_t dir_len, vt_time now)
+{
+    vt_fetch_set_transport(transport, NULL);
+    vt_test_mkdtemp(dir, dir_len);
+    memset(o, 0, sizeof(*o));
+    o->cache_dir = dir;
+    o->network = true;
+    o->expiry = expiry;
+    o->now = now;
+    asked = 0;
+}
+
 /* Renewing ahead of expiry, an older document handed out again (a stale mirror, a replay) is not taken. */
 static void test_tee_fetch__refresh_never_goes_back(void **state)
 {
@@ -89,16 +102,9 @@ static void test_tee_fetch__refresh_never_goes_back(void **state)
     int src = -1;
 
     (void)state;
-    vt_fetch_set_transport(transport, NULL);
-    vt_test_mkdtemp(dir, sizeof(dir));
-    memset(&o, 0, sizeof(o));
-    o.cache_dir = dir;
-    o.network = true;
-    o.expiry = expiry;
+    opts_init(&o, dir, sizeof(dir), real);
     o.issued = issued;
-    o.now = real;
     o.refresh_before_s = 10 * 86400;
-    asked = 0;
     answer_until = real + 5 * 86400; /* inside the refresh window from the start */
     answer_issued = real - 86400;
     assert_int_equal(get_body(&o, url, &src, &at), VT_OK);
@@ -133,15 +139,8 @@ static void test_tee_fetch__future_time_asks_once(void **state)
     int src = -1;
 
     (void)state;
-    vt_fetch_set_transport(transport, NULL);
-    vt_test_mkdtemp(dir, sizeof(dir));
-    memset(&o, 0, sizeof(o));
-    o.cache_dir = dir;
-    o.network = true;
-    o.expiry = expiry;
-    o.now = real + 40 * 86400; /* beyond what the service's current document covers */
+    opts_init(&o, dir, sizeof(dir), real + 40 * 86400); /* beyond what the service's current document covers */
     answer_until = real + 30 * 86400;
-    asked = 0;
     /* The first asks the service (and is handed a document the caller will refuse as expired then). */
     assert_int_equal(get(&o, url, &src), VT_OK);
     assert_int_equal(src, VT_FETCH_FROM_NETWORK);
@@ -169,15 +168,8 @@ static void test_tee_fetch__future_time_expired_copy_refreshed(void **state)
     int src = -1;
 
     (void)state;
-    vt_fetch_set_transport(transport, NULL);
-    vt_test_mkdtemp(dir, sizeof(dir));
-    memset(&o, 0, sizeof(o));
-    o.cache_dir = dir;
-    o.network = true;
-    o.expiry = expiry;
-    o.now = real - 2 * 86400; /* a past verification time caches a document that has since expired */
+    opts_init(&o, dir, sizeof(dir), real - 2 * 86400); /* a past time caches a document since expired */
     answer_until = real - 86400;
-    asked = 0;
     assert_int_equal(get(&o, url, &src), VT_OK);
     assert_int_equal(asked, 1);
     o.now = real + 86400;
