@@ -31,10 +31,12 @@ expect 0 "sim collateral" -- "$VT" sim tdx --out "$TMP/sim"
 expect 0 "sim revoked" -- "$VT" sim tdx --revoked --out "$TMP/rev"
 # After a TCB recovery: evaluation number 18 rates the same simulated platform OutOfDate.
 expect 0 "sim recovered" -- "$VT" sim tdx --out-of-date --tcb-eval 18 --out "$TMP/simnew"
+# The real collateral with the simulator's Root CA CRL in place of Intel's (a CRL no trusted root signed).
+mkdir -p "$TMP/mix" && cp "$C"/* "$TMP/mix/" && cp "$TMP/sim/collateral/root_ca_crl.der" "$TMP/mix/root_ca_crl.der"
 
 python3 "$STANDIN" "$TMP/port" ok=ok:"$C":"$Q/quote.bin" hex=hex:"$C":"$Q/quote.bin" \
   tamper=tamper:"$C":"$Q/quote.bin" wrongchain=wrongchain:"$C":"$Q/quote.bin" nochain=nochain:"$C":"$Q/quote.bin" \
-  rootaspck=rootaspck:"$C":"$Q/quote.bin" \
+  rootaspck=rootaspck:"$C":"$Q/quote.bin" mix=ok:"$TMP/mix":"$Q/quote.bin" \
   e404=404:"$C":"$Q/quote.bin" e500=500:"$C":"$Q/quote.bin" slow=slow:"$C":"$Q/quote.bin" \
   sim=ok:"$TMP/sim/collateral" rev=ok:"$TMP/rev/collateral" simnew=ok:"$TMP/simnew/collateral" 2>"$TMP/pcs.log" &
 SRV=$!
@@ -104,6 +106,8 @@ contains 'is not an Intel SGX TCB Signing certificate' "wrong chain named"
 # A validly signed CRL of another CA where the PCK CA's belongs (revocation of the PCK would go unchecked).
 expect 1 "root CRL served as the PCK CRL" -- "$VT" verify --json --pcs-url "$P/rootaspck" --at $AT "$Q/quote.bin"
 contains 'pck_crl from '"$P"'/rootaspck/sgx/certification/v4/pckcrl?ca=platform&encoding=der: issued by \"Intel SGX Root CA\", not the PCK Platform CA asked for' "wrong CA's CRL named"
+expect 1 "root CRL signed by no trusted root" -- "$VT" verify --json --pcs-url "$P/mix" --at $AT "$Q/quote.bin"
+contains "root_ca_crl from $P/mix/sgx/certification/v4/rootcacrl: not signed by a trusted root" "foreign root CRL named"
 expect 1 "no issuer chain" -- "$VT" verify --json --pcs-url "$P/nochain" --at $AT "$Q/quote.bin"
 contains "HTTP 200 without the TCB-Info-Issuer-Chain header" "no chain named"
 
