@@ -134,14 +134,6 @@ expect 1 "sim revoked" -- "$VT" verify --json --trust-sim --pcs-url "$P/rev" "$T
 contains '"check": "pck_chain"' "revoked: pck_chain"
 contains 'revoked' "revoked named"
 
-# Rollback: once evaluation number 18 was fetched and verified, the older TCB info (17, still inside
-# its own window and validly signed) served at another time is refused, not taken as UpToDate.
-expect 0 "recovered TCB info fetched" -- "$VT" verify --json --trust-sim --pcs-url "$P/simnew" "$TMP/sim/quote.bin"
-contains '"tcb_status": "OutOfDate"' "recovered: OutOfDate"
-expect 1 "older TCB info served after it" -- "$VT" verify --json --trust-sim --pcs-url "$P/sim" "$TMP/sim/quote.bin"
-contains 'tcbEvaluationDataNumber 17 is older than 18' "rollback named"
-contains '"tcb_status": "unknown"' "rollback: not rated by the older levels"
-
 # The verifier fetches by itself (its own cache under its state directory).
 TOKEN=0123456789abcdef0123456789abcdef
 echo "$TOKEN" >"$TMP/admin-token"
@@ -182,6 +174,15 @@ jq -n --arg ev "$(base64 -w0 "$Q/quote.bin")" --arg at "$AT" '{evidence:$ev, pla
 curl -s -o "$TMP/out" -X POST "$U2/v1/verify" --data-binary @"$TMP/v.json"
 contains '"tcb_status": "UpToDate"' "verifier real quote: fetched TCB status"
 contains '"verdict": "affirming"' "verifier real quote: affirming"
+
+# Rollback (last of the simulated runs: the floor is state, shared by the CLI and the verifiers
+# above): once evaluation number 18 was fetched and verified, the older TCB info (17, still inside
+# its own window and validly signed) served at another time is refused, not taken as UpToDate.
+expect 0 "recovered TCB info fetched" -- "$VT" verify --json --trust-sim --pcs-url "$P/simnew" "$TMP/sim/quote.bin"
+contains '"tcb_status": "OutOfDate"' "recovered: OutOfDate"
+expect 1 "older TCB info served after it" -- "$VT" verify --json --trust-sim --pcs-url "$P/sim" "$TMP/sim/quote.bin"
+contains 'tcbEvaluationDataNumber 17 is older than 18' "rollback named"
+contains '"tcb_status": "unknown"' "rollback: not rated by the older levels"
 
 # The server goes away: the CLI cache still answers until nextUpdate, and not after.
 kill "$SRV"; wait "$SRV" 2>/dev/null

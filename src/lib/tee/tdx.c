@@ -702,9 +702,21 @@ static bool check_qe_report_signature(tdx_ctx *x)
 
 /* ---- collateral ---- */
 
+/* Where the rollback floors are kept: state, not cache (clearing the cache keeps them), so
+ * <state_dir>/collateral-floors, or the fetch cache directory without a state directory. */
+static const char *floor_dir(char *buf, size_t cap, const vt_verify_opts *o)
+{
+    int n;
+
+    if (o->state_dir == NULL || o->state_dir[0] == '\0')
+        return o->fetch_cache_dir;
+    n = snprintf(buf, cap, "%s/collateral-floors", o->state_dir);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
 /* The rollback floors of the TCB info of this FMSPC and of the TD_QE identity (tdx_eval.h). */
 static void eval_floors(char tcb_name[TDX_EVAL_NAME_MAX], char qe_name[TDX_EVAL_NAME_MAX], vt__tdx_eval_floor *tcb,
-                        vt__tdx_eval_floor *qe, const tdx_ctx *x, bool sim)
+                        vt__tdx_eval_floor *qe, const tdx_ctx *x, const char *dir, bool sim)
 {
     const vt_verify_opts *o = x->req->opts;
     char fhex[13];
@@ -712,8 +724,8 @@ static void eval_floors(char tcb_name[TDX_EVAL_NAME_MAX], char qe_name[TDX_EVAL_
     vt_hex_encode(fhex, x->pck->ext.fmspc, 6);
     vt__tdx_eval_name(tcb_name, sim, "tcb", fhex);
     vt__tdx_eval_name(qe_name, sim, "qe", "TD_QE");
-    vt__tdx_eval_floor_get(tcb, o->cache, o->fetch_cache_dir, tcb_name);
-    vt__tdx_eval_floor_get(qe, o->cache, o->fetch_cache_dir, qe_name);
+    vt__tdx_eval_floor_get(tcb, o->cache, dir, tcb_name);
+    vt__tdx_eval_floor_get(qe, o->cache, dir, qe_name);
 }
 
 static void coll_obtain(tdx_ctx *x)
@@ -725,7 +737,8 @@ static void coll_obtain(tdx_ctx *x)
     uint8_t rdig[32], key[32];
     vt__tdx_coll *c = NULL;
     vt__tdx_eval_floor tcb_floor, qe_floor;
-    char tcb_name[TDX_EVAL_NAME_MAX], qe_name[TDX_EVAL_NAME_MAX];
+    char tcb_name[TDX_EVAL_NAME_MAX], qe_name[TDX_EVAL_NAME_MAX], fbuf[4096];
+    const char *fdir = floor_dir(fbuf, sizeof(fbuf), req->opts);
 
     size_t prod_count = req->prod_root_count;
 
@@ -748,7 +761,7 @@ static void coll_obtain(tdx_ctx *x)
             return;
         }
     }
-    eval_floors(tcb_name, qe_name, &tcb_floor, &qe_floor, x, prod_count == 0);
+    eval_floors(tcb_name, qe_name, &tcb_floor, &qe_floor, x, fdir, prod_count == 0);
     c = (vt__tdx_coll *)vt__cache_get(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, x->now);
     if (c != NULL && !vt__tdx_eval_refused(&tcb_floor, c->tcb.tcb_eval_num, x->now) &&
         !vt__tdx_eval_refused(&qe_floor, c->qe.tcb_eval_num, x->now)) {
@@ -768,9 +781,9 @@ static void coll_obtain(tdx_ctx *x)
      * what a caller passes (a genuine document of Intel's early stream, say) could otherwise make the
      * fetched standard one look like a rollback for everyone. */
     if (x->chain_ok && x->pcs != NULL && vt_collateral_count(req->opts->collateral) == 0) {
-        vt__tdx_eval_floor_raise(req->opts->cache, req->opts->fetch_cache_dir, tcb_name, c->tcb.tcb_eval_num,
+        vt__tdx_eval_floor_raise(req->opts->cache, fdir, tcb_name, c->tcb.tcb_eval_num,
                                  c->tcb.issue_date);
-        vt__tdx_eval_floor_raise(req->opts->cache, req->opts->fetch_cache_dir, qe_name, c->qe.tcb_eval_num,
+        vt__tdx_eval_floor_raise(req->opts->cache, fdir, qe_name, c->qe.tcb_eval_num,
                                  c->qe.issue_date);
     }
     vt__cache_put(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, c->not_before, c->not_after, &c->base);

@@ -7,8 +7,9 @@
  * with a request) it would rate a platform by the levels of before the
  * recovery.  The highest number verified per document (the TCB info of one
  * FMSPC, the TD_QE identity) is kept with the issueDate of that document, in
- * the verification cache and in the fetch cache directory; from that issueDate
- * on, a document with a lower number is refused.
+ * the verification cache and in a directory the caller names (tdx.c: the state
+ * directory's collateral-floors/, which clearing the cache leaves alone); from
+ * that issueDate on, a document with a lower number is refused.
  */
 #ifndef VT_TEE_TDX_EVAL_H
 #define VT_TEE_TDX_EVAL_H

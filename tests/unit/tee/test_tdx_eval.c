@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tee/tdx_eval.h"
 
@@ -113,28 +114,35 @@ static void test_tee_tdx_eval__newest_of_two_rates(void **state)
     sim_free(&cur);
 }
 
-/* Number 18 seen on disk: 17 is refused from 18's issueDate on, and still taken before it (--at). */
+/* Number 18 seen on disk (state, not cache): 17 is refused from 18's issueDate on, and still taken
+ * before it (--at). */
 static void test_tee_tdx_eval__older_refused_after_newer(void **state)
 {
     const vt_test_state_dir *f = *state;
     static vt_result res;
     sim_run old;
-    char dir[600];
+    char dir[600], cache[600], path[700];
 
     sim_make(&old, f->state, false);
-    snprintf(dir, sizeof(dir), "%s/fetch", f->state);
-    verify(&res, &old, old.coll, NULL, dir, T0);
+    snprintf(dir, sizeof(dir), "%s/collateral-floors", f->state);
+    snprintf(cache, sizeof(cache), "%s/cache", f->state);
+    verify(&res, &old, old.coll, NULL, cache, T0);
     assert_string_equal(res.claims.tcb_status, "UpToDate");
     vt__tdx_eval_floor_raise(NULL, dir, SIM_TCB_NAME, 18, T0 - 3600);
-    verify(&res, &old, old.coll, NULL, dir, T0);
-    assert_false(res.collateral_verified);
-    assert_int_not_equal(res.verdict, VT_VERDICT_AFFIRMING);
-    assert_string_equal(res.claims.tcb_status, "unknown");
-    if (!error_says(&res, "tcb_info", "tcbEvaluationDataNumber 17 is older than 18"))
-        fail_msg("tcb_info not refused as a rollback: %s", res.error_count > 0 ? res.errors[0].msg : "no error");
+    /* With the fetch cache or without it (cleared): the floor is state. */
+    for (int k = 0; k < 2; k++) {
+        verify(&res, &old, old.coll, NULL, k == 0 ? cache : NULL, T0);
+        assert_false(res.collateral_verified);
+        assert_int_not_equal(res.verdict, VT_VERDICT_AFFIRMING);
+        assert_string_equal(res.claims.tcb_status, "unknown");
+        if (!error_says(&res, "tcb_info", "tcbEvaluationDataNumber 17 is older than 18"))
+            fail_msg("tcb_info not refused as a rollback: %s", res.error_count > 0 ? res.errors[0].msg : "no error");
+    }
     /* Before the newer one was issued, the older one was the current one. */
-    verify(&res, &old, old.coll, NULL, dir, T0 - 7200);
+    verify(&res, &old, old.coll, NULL, cache, T0 - 7200);
     assert_string_equal(res.claims.tcb_status, "UpToDate");
+    snprintf(path, sizeof(path), "%s/tdx-eval-" SIM_TCB_NAME, dir);
+    assert_int_equal(unlink(path), 0); /* the other tests share the state directory */
     sim_free(&old);
 }
 
@@ -145,6 +153,7 @@ static void test_tee_tdx_eval__cached_verdict_refused_after_newer(void **state)
     static vt_result res;
     vt_verify_cache *cache = NULL;
     sim_run old;
+    char dir[600], path[700];
 
     assert_int_equal(vt_verify_cache_new(&cache, NULL), VT_OK);
     sim_make(&old, f->state, false);
@@ -152,7 +161,12 @@ static void test_tee_tdx_eval__cached_verdict_refused_after_newer(void **state)
     assert_string_equal(res.claims.tcb_status, "UpToDate");
     verify(&res, &old, old.coll, cache, NULL, T0);
     assert_string_equal(res.claims.tcb_status, "UpToDate");
+    /* In memory only (the state directory's file is not there): the memory's floor holds. */
+    snprintf(dir, sizeof(dir), "%s/collateral-floors", f->state);
     vt__tdx_eval_floor_raise(cache, NULL, "sim-qe-TD_QE", 18, T0 - 3600);
+    vt__tdx_eval_floor_raise(cache, dir, "sim-qe-TD_QE", 18, T0 - 3600);
+    snprintf(path, sizeof(path), "%s/tdx-eval-sim-qe-TD_QE", dir);
+    assert_int_equal(unlink(path), 0);
     verify(&res, &old, old.coll, cache, NULL, T0);
     assert_false(res.collateral_verified);
     assert_true(error_says(&res, "qe_identity", "tcbEvaluationDataNumber 17 is older than 18"));
