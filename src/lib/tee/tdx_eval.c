@@ -131,30 +131,41 @@ void vt__tdx_eval_floor_get(vt__tdx_eval_floor *out, vt_verify_cache *cache, con
         mem_put(cache, key, out); /* the file is read once per process, not once per quote */
 }
 
+/* Puts f in memory unless memory already holds a floor at least as high. */
+static void mem_raise(vt_verify_cache *cache, const char *dir, const char *name, const vt__tdx_eval_floor *f)
+{
+    vt__tdx_eval_floor cur;
+    uint8_t key[32];
+
+    if (cache != NULL && eval_key(key, dir, name) && (!mem_get(&cur, cache, key) || f->num > cur.num))
+        mem_put(cache, key, f);
+}
+
 void vt__tdx_eval_floor_raise(vt_verify_cache *cache, const char *dir, const char *name, uint32_t num, vt_time since)
 {
     char path[4096], lock[4200], line[EVAL_FILE_MAX];
     vt__tdx_eval_floor cur, f = { num, since };
-    uint8_t key[32];
-    int fd, n;
+    int fd = -1, n;
 
-    if (cache != NULL && eval_key(key, dir, name) && (!mem_get(&cur, cache, key) || num > cur.num))
-        mem_put(cache, key, &f);
-    if (!eval_path(path, sizeof(path), dir, name) || snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
+    if (eval_path(path, sizeof(path), dir, name) && snprintf(lock, sizeof(lock), "%s.lock", path) < (int)sizeof(lock) &&
+        vt_mkdir_p(dir, 0700, NULL) == VT_OK)
+        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        mem_raise(cache, dir, name, &f); /* best effort: the floor holds in memory */
         return;
-    if (vt_mkdir_p(dir, 0700, NULL) != VT_OK)
-        return;
-    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
+    }
     while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
         ;
+    /* Under the lock, so that neither the file nor the memory goes down when two raise at once. */
     file_get(&cur, path);
     if (num > cur.num) {
         n = snprintf(line, sizeof(line), "v1 %u %lld\n", num, (long long)since);
         if (n > 0 && (size_t)n < sizeof(line) && vt_file_write(path, line, (size_t)n, 0600, NULL) != VT_OK) {
             /* best effort: the floor still holds in memory */
         }
+    } else {
+        f = cur;
     }
+    mem_raise(cache, dir, name, &f);
     close(fd); /* releases the lock */
 }
