@@ -149,6 +149,19 @@ for t in "$build"/fuzz/fuzz_*; do
     *tpm*) cp -n "$tp/container"/* "$corpus/" 2>/dev/null || true ;;
     *nvgpu_rim*) cp -n "$vectors"/nvgpu/*/*.swidtag "$corpus/" 2>/dev/null || true ;;
     *pck_leaf*) cp -n "$pl"/* "$corpus/" 2>/dev/null || true ;;
+    *pcs_answers*) printf '\001v1 18 1773700000\n' >"$corpus/floor"
+      python3 - "$vectors/tdx/gotdx-v5-tdx15" "$corpus/answers" <<'PY' || true
+import os, re, sys
+d, out = sys.argv[1], sys.argv[2]
+c = os.path.join(d, "collateral-2026-03-lunal")
+if os.path.isdir(c):
+    r = lambda n: open(os.path.join(c, n), "rb").read()
+    certs = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----\n?", open(os.path.join(d, "quote.bin"), "rb").read(), re.S)
+    parts = [r("tcb_info_90c06f000000.json"), r("tcb_signing_chain.pem"), r("td_qe_identity.json"),
+             r("qe_identity_signing_chain.pem"), r("pck_crl_platform.der"), b"".join(certs[1:]), r("root_ca_crl.der")]
+    open(out, "wb").write(b"\0" + b"\n@@\n".join(parts))
+PY
+      ;;
     *) cp -n "$q"/* "$corpus/" 2>/dev/null || true ;; esac
   # Kept seed corpora (small, written by hand or by our own tools): fuzz/corpus/<target>/.
   if [ -d "$root/fuzz/corpus/$name" ]; then cp -n "$root/fuzz/corpus/$name"/* "$corpus/" 2>/dev/null || true; fi

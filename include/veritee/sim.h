@@ -29,6 +29,7 @@ typedef struct vt_sim_tdx_opts {
     bool same_machine;    /* one simulated machine per simulation root in this process: the PCK key
                              and certificate, and the collateral for up to an hour, are reused as a
                              real platform's are; false = a new machine (new PCK) on every call */
+    uint32_t tcb_eval_num; /* tcbEvaluationDataNumber of the TCB info and QE identity; 0 = 17 */
 } vt_sim_tdx_opts;
 
 /*

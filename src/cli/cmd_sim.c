@@ -1,6 +1,8 @@
 /* veritee sim: evidence in a platform's real binary format under a local
  * simulation root (never hardware attested). */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,7 @@
 #include "cli.h"
 
 enum { O_LOG = 254, O_JSON = 255, O_V = 256, O_DEBUG, O_OOD, O_REVOKED, O_NOCRL, O_RD, O_NONCE, O_PUB, O_AT, O_OUT, O_STATE, O_UD, O_PK,
-       O_VMPL, O_NOSMT, O_MA, O_ATTR, O_TDX };
+       O_VMPL, O_NOSMT, O_MA, O_ATTR, O_TDX, O_EVAL };
 
 static void sim_usage(FILE *f)
 {
@@ -73,6 +75,7 @@ static void sim_usage(FILE *f)
                "  --out-of-date              collateral rates the TCB OutOfDate, with advisories\n"
                "  --revoked                  the PCK CRL revokes the PCK certificate\n"
                "  --no-crl                   leave the CRLs out of the collateral\n"
+               "  --tcb-eval N               tcbEvaluationDataNumber of the collateral (default 17)\n"
                "  --log FILE                 RTMR3 = the replay of this measurement log (veritee log)\n"
                "  --at TIME                  issue certificates and collateral around TIME (default now)\n"
                "  --state DIR                state directory (default $VERITEE_STATE or ~/.local/state/veritee)\n"
@@ -537,6 +540,7 @@ int vt_cmd_sim(int argc, char **argv)
         { "out-of-date", no_argument, NULL, O_OOD },
         { "revoked", no_argument, NULL, O_REVOKED },
         { "no-crl", no_argument, NULL, O_NOCRL },
+        { "tcb-eval", required_argument, NULL, O_EVAL },
         { "report-data", required_argument, NULL, O_RD },
         { "nonce", required_argument, NULL, O_NONCE },
         { "pubkey", required_argument, NULL, O_PUB },
@@ -599,6 +603,17 @@ int vt_cmd_sim(int argc, char **argv)
         case O_OOD: o.out_of_date = true; break;
         case O_REVOKED: o.revoked = true; break;
         case O_NOCRL: o.no_crl = true; break;
+        case O_EVAL: {
+            char *end = NULL;
+            unsigned long n;
+
+            errno = 0;
+            n = strtoul(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || n == 0 || n > UINT32_MAX)
+                return vt_cli_usage_error("sim: --tcb-eval must be a number from 1 to %u", UINT32_MAX);
+            o.tcb_eval_num = (uint32_t)n;
+            break;
+        }
         case O_RD: rd = optarg; break;
         case O_NONCE: nonce = optarg; break;
         case O_PUB: pub = optarg; break;

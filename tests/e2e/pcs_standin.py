@@ -16,6 +16,8 @@ encoding=der and /PREFIX/sgx/certification/v4/rootcacrl.  MODE:
   wrongchain the PCK CRL issuer chain in the TCB-Info-Issuer-Chain and
              SGX-Enclave-Identity-Issuer-Chain headers
   nochain    no TCB-Info-Issuer-Chain header at all
+  rootaspck  the Root CA CRL (and the root alone as its issuer chain) where the
+             PCK CRL belongs: validly signed, but the wrong CA's
   404 / 500  that status for every request
   slow       ok, after 3 seconds
 When DIR has no pck_crl_issuer_chain.pem, QUOTE (a TDX quote) gives it: the
@@ -114,8 +116,11 @@ class H(http.server.BaseHTTPRequestHandler):
         if rest == "/sgx/certification/v4/pckcrl":
             if q.get("ca") != ["platform"] or q.get("encoding") != ["der"]:
                 return self.reply(404, b"")
-            return self.reply(200, p.crl, [("Content-Type", "application/pkix-crl"),
-                                           ("SGX-PCK-CRL-Issuer-Chain", enc(p.crl_chain))])
+            body, chain = p.crl, p.crl_chain
+            if p.mode == "rootaspck":
+                body, chain = p.root_crl, PEM_RE.findall(p.crl_chain)[-1]
+            return self.reply(200, body, [("Content-Type", "application/pkix-crl"),
+                                          ("SGX-PCK-CRL-Issuer-Chain", enc(chain))])
         if rest == "/sgx/certification/v4/rootcacrl":
             body = p.root_crl.hex().encode() if p.mode == "hex" else p.root_crl
             return self.reply(200, body, [("Content-Type", "application/pkix-crl")])

@@ -59,6 +59,17 @@ grep -c "^POST /ok/" "$TMP/standin.log" >"$TMP/n2"
 if [ "$(cat "$TMP/n1")" = 1 ] && [ "$(cat "$TMP/n2")" = 1 ]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAIL: OCSP asked $(cat "$TMP/n1") then $(cat "$TMP/n2") times, wanted 1 and 1"; fi
 
+# An answer outside its window only at a request's own time ("at" before its thisUpdate, which any
+# client of /v1/verify may send) is not dropped: the next verification at the real time still uses it.
+expect 1 "ocsp at a time before its thisUpdate" -- "$VT" verify --trust-sim --json --collateral "$TMP/g/collateral" \
+  --report-data "$N" --ocsp-url "$U/ok" --at "$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%SZ)" "$TMP/g/report.bin"
+contains 'thisUpdate is in the future' "before thisUpdate named"
+expect 0 "ocsp still cached after it" -- "$VT" verify --trust-sim --json --collateral "$TMP/g/collateral" \
+  --report-data "$N" --ocsp-url "$U/ok" "$TMP/g/report.bin"
+contains '"tcb_status": "UpToDate"' "still cached: UpToDate"
+[ "$(grep -c "^POST /ok/" "$TMP/standin.log")" = 1 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a good OCSP answer was dropped by a verification at another time"; }
+
 expect 1 "ocsp revoked" -- gpu revoked
 contains 'nvgpu: OCSP: \"veritee Simulation GH100 BROM\" is revoked' "revoked named"
 expect 0 "ocsp unknown" -- gpu unknown
@@ -104,6 +115,10 @@ rm -rf "$VERITEE_STATE/cache"
 expect 1 "rim tampered" -- "$VT" verify --json --at "$AT" --certs "$S/certchain.pem" --rim-url "$U/tampered" "$S/report.bin"
 contains 'rim' "tampered: a RIM error"
 lacks '"role": "vbios_rim"' "tampered: no VBIOS RIM signer"
+# ... and not kept for ever: dropped from the cache, the service asked again after the backoff.
+expect 1 "rim tampered, again" -- "$VT" verify --json --at "$AT" --certs "$S/certchain.pem" --rim-url "$U/tampered" "$S/report.bin"
+contains "RIM NV_GPU_DRIVER_GH100_545.00 from $U/tampered/v1/rim/NV_GPU_DRIVER_GH100_545.00" "tampered: dropped"
+contains 'remembered failure' "tampered: remembered, not reused"
 rm -rf "$VERITEE_STATE/cache"
 expect 1 "rim bad sha256" -- "$VT" verify --json --at "$AT" --certs "$S/certchain.pem" --rim-url "$U/badsha" "$S/report.bin"
 contains 'sha256 does not match its rim' "bad sha named"

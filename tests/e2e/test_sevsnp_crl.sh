@@ -66,6 +66,13 @@ contains 'is revoked by CRL of' "revoked vcek reason"
 # Forged (another key under the ARK's name), expired, garbage: rejected or refused.
 expect 1 "forged crl" -- v --fetch --kds-url "$K/forged"
 contains 'has a bad signature' "forged named"
+# ... and not kept until the nextUpdate it gives itself: dropped, KDS asked again after the backoff
+# (meanwhile revocation is not checked, as with KDS down).  The revoking CRLs above stayed.
+expect 0 "forged crl, again" -- v --fetch --kds-url "$K/forged"
+contains 'CRL not signed by an AMD ARK, ASK or ASVK (remembered failure' "forged: dropped, remembered"
+contains 'ASK revocation not checked' "forged: revocation not checked meanwhile"
+expect 1 "revoking crl kept" -- v --kds-url "$K/ask"
+contains 'is revoked by CRL of CN=veritee Simulation Root CA' "revoking crl still cached"
 expect 1 "expired crl" -- v --fetch --kds-url "$K/expired"
 contains 'has expired (nextUpdate' "expired named"
 expect 0 "garbage crl" -- v --fetch --kds-url "$K/junk"

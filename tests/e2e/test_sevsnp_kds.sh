@@ -54,6 +54,39 @@ expect 0 "cached, fetch off" -- "$VT" verify --json --kds-url "$K/ok" --at $AT_M
 mkdir -p "$R/swap/vcek/v1/Milan" && cp "$S/trustee-milan-v2/vcek.der" "$R/swap/vcek/v1/Milan/$HM"
 expect 1 "wrong vcek served" -- "$VT" verify --json --fetch --kds-url "$K/swap" --at $AT_M "$MILAN/report.bin"
 contains '"check": "report_signature"' "wrong vcek signature"
+# ... and not kept for ever under this chip's URL: dropped, KDS asked again after the backoff.
+expect 1 "wrong vcek, again" -- "$VT" verify --json --fetch --kds-url "$K/swap" --at $AT_M "$MILAN/report.bin"
+contains 'VCEK for another chip or TCB than the URL names (remembered failure' "wrong vcek: dropped, remembered"
+# A forged VCEK (CN SEV-VCEK under the ASK's name, another key): refused, and dropped the same way.
+openssl ecparam -name secp384r1 -genkey -noout -out "$TMP/fca.key" 2>/dev/null
+openssl req -x509 -new -key "$TMP/fca.key" -days 3650 -out "$TMP/fca.pem" \
+  -subj "/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices/CN=SEV-Milan" 2>/dev/null
+openssl ecparam -name secp384r1 -genkey -noout -out "$TMP/fv.key" 2>/dev/null
+openssl req -new -key "$TMP/fv.key" -out "$TMP/fv.csr" \
+  -subj "/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices/CN=SEV-VCEK" 2>/dev/null
+mkdir -p "$R/forged/vcek/v1/Milan"
+openssl x509 -req -in "$TMP/fv.csr" -CA "$TMP/fca.pem" -CAkey "$TMP/fca.key" -set_serial 7 -days 3650 -outform DER \
+  -out "$R/forged/vcek/v1/Milan/$HM" 2>/dev/null
+expect 1 "forged vcek served" -- "$VT" verify --json --fetch --kds-url "$K/forged" --at $AT_M "$MILAN/report.bin"
+contains '"check": "vcek_chain"' "forged vcek: chain refused"
+expect 1 "forged vcek, again" -- "$VT" verify --json --fetch --kds-url "$K/forged" --at $AT_M "$MILAN/report.bin"
+contains 'VCEK not issued by an AMD ASK under a trusted ARK (remembered failure' "forged vcek: dropped, remembered"
+# A VCEK under an ASK this build does not pin sends veritee to the product's cert_chain: one whose
+# ASK no trusted ARK issued is not kept (before, it stayed in the cache for ever).
+M="/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices"
+openssl req -new -key "$TMP/fca.key" -subj "$M/CN=SEV-Milan-X" -out "$TMP/fask.csr" 2>/dev/null
+mkdir -p "$R/fchain/vcek/v1/Milan"
+openssl x509 -req -in "$TMP/fask.csr" -CA "$TMP/fca.pem" -CAkey "$TMP/fca.key" -set_serial 8 -days 3650 \
+  -out "$TMP/fask.pem" 2>/dev/null
+openssl x509 -req -in "$TMP/fv.csr" -CA "$TMP/fask.pem" -CAkey "$TMP/fca.key" -set_serial 9 -days 3650 -outform DER \
+  -out "$R/fchain/vcek/v1/Milan/$HM" 2>/dev/null
+cat "$TMP/fask.pem" "$TMP/fca.pem" >"$R/fchain/vcek/v1/Milan/cert_chain"
+expect 1 "forged cert_chain" -- "$VT" verify --json --fetch --kds-url "$K/fchain" --at $AT_M "$MILAN/report.bin"
+h=$(printf %s "$K/fchain/vcek/v1/Milan/cert_chain" | sha256sum | cut -d' ' -f1)
+[ ! -e "$VERITEE_STATE/cache/kds/$h.bin" ] && [ -e "$VERITEE_STATE/cache/kds/$h.neg" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a cert_chain with no ASK under a trusted ARK was kept"; }
+grep -q "GET /fchain/vcek/v1/Milan/cert_chain " "$TMP/kds.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: the cert_chain was not asked for"; }
 
 # Four processes at once: one request in flight, the others wait and read the cache.
 export VERITEE_STATE="$TMP/state-par"

@@ -29,11 +29,16 @@ trap cleanup EXIT
 # Simulated TDs: one whose PCK is fine, one whose PCK the simulated PCK CRL revokes.
 expect 0 "sim collateral" -- "$VT" sim tdx --out "$TMP/sim"
 expect 0 "sim revoked" -- "$VT" sim tdx --revoked --out "$TMP/rev"
+# After a TCB recovery: evaluation number 18 rates the same simulated platform OutOfDate.
+expect 0 "sim recovered" -- "$VT" sim tdx --out-of-date --tcb-eval 18 --out "$TMP/simnew"
+# The real collateral with the simulator's Root CA CRL in place of Intel's (a CRL no trusted root signed).
+mkdir -p "$TMP/mix" && cp "$C"/* "$TMP/mix/" && cp "$TMP/sim/collateral/root_ca_crl.der" "$TMP/mix/root_ca_crl.der"
 
 python3 "$STANDIN" "$TMP/port" ok=ok:"$C":"$Q/quote.bin" hex=hex:"$C":"$Q/quote.bin" \
   tamper=tamper:"$C":"$Q/quote.bin" wrongchain=wrongchain:"$C":"$Q/quote.bin" nochain=nochain:"$C":"$Q/quote.bin" \
+  rootaspck=rootaspck:"$C":"$Q/quote.bin" mix=ok:"$TMP/mix":"$Q/quote.bin" \
   e404=404:"$C":"$Q/quote.bin" e500=500:"$C":"$Q/quote.bin" slow=slow:"$C":"$Q/quote.bin" \
-  sim=ok:"$TMP/sim/collateral" rev=ok:"$TMP/rev/collateral" 2>"$TMP/pcs.log" &
+  sim=ok:"$TMP/sim/collateral" rev=ok:"$TMP/rev/collateral" simnew=ok:"$TMP/simnew/collateral" 2>"$TMP/pcs.log" &
 SRV=$!
 PIDS+=("$SRV")
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
@@ -67,27 +72,42 @@ grep -o '"tcb_status": "[A-Za-z]*"' "$TMP/out" >"$TMP/local"
 # Cached: no new request, with the server up or gone.
 expect 0 "cached" -- "$VT" verify --json --pcs-url "$P/ok" --at $AT "$Q/quote.bin"
 count_is ok 4 "cache reused"
+# A verification that fails for reasons of its own (a time before the collateral was issued, which any
+# client of /v1/verify may ask for) leaves good answers in the cache: before, they were all dropped and
+# remembered as failures for 10 minutes, for every other verification too.
+expect 1 "before issueDate" -- "$VT" verify --json --state "$TMP/st2" --pcs-url "$P/ok" --at 2026-03-10T00:00:00Z "$Q/quote.bin"
+contains 'not yet valid' "before issueDate named"
+n=$(gets ok)
+expect 0 "then at a good time" -- "$VT" verify --json --state "$TMP/st2" --pcs-url "$P/ok" --at $AT "$Q/quote.bin"
+contains '"tcb_status": "UpToDate"' "good answers kept"
+count_is ok "$n" "good answers not asked for again"
 # Hex-encoded Root CA CRL (older PCCS) is the same CRL.
 expect 0 "hex root crl" -- "$VT" verify --json --pcs-url "$P/hex" --at $AT "$Q/quote.bin"
 contains '"tcb_status": "UpToDate"' "hex root crl status"
 
 # Past nextUpdate: fetched again (the cached copy is not used), and still refused.
+n=$(gets ok)
 expect 1 "expired" -- "$VT" verify --json --pcs-url "$P/ok" --at $LATE "$Q/quote.bin"
 contains 'tcb_info expired: nextUpdate 2026-04-15T22:06:09Z' "expired named"
-count_is ok 7 "expired: the three items past nextUpdate asked again (the Root CA CRL is good until 2027)"
+count_is ok $((n + 3)) "expired: the three items past nextUpdate asked again (the Root CA CRL is good until 2027)"
 # An answer already expired is not kept: asked again next time too.
 expect 1 "expired again" -- "$VT" verify --json --pcs-url "$P/ok" --at $LATE "$Q/quote.bin"
-[ "$(gets ok)" -eq 10 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: an expired answer was cached"; }
+[ "$(gets ok)" -eq $((n + 6)) ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: an expired answer was cached"; }
 
 # Tampered TCB info (a level's OutOfDate made UpToDate): the signature fails.
 expect 1 "tampered tcb info" -- "$VT" verify --json --pcs-url "$P/tamper" --at $AT "$Q/quote.bin"
-contains 'tcb_info signature does not verify' "tamper named"
+contains "tcb_info from $P/tamper/tdx/certification/v4/tcb?fmspc=90c06f000000: signature does not verify" "tamper named"
 # ... and it is not kept: with a fresh server answer later it would be fetched again (remembered failure now).
 expect 1 "tampered, remembered" -- "$VT" verify --json --pcs-url "$P/tamper" --at $AT "$Q/quote.bin"
 contains 'remembered failure' "tamper remembered"
 # The PCK CRL issuer chain where the TCB signing chains belong.
 expect 1 "wrong issuer chain" -- "$VT" verify --json --pcs-url "$P/wrongchain" --at $AT "$Q/quote.bin"
 contains 'is not an Intel SGX TCB Signing certificate' "wrong chain named"
+# A validly signed CRL of another CA where the PCK CA's belongs (revocation of the PCK would go unchecked).
+expect 1 "root CRL served as the PCK CRL" -- "$VT" verify --json --pcs-url "$P/rootaspck" --at $AT "$Q/quote.bin"
+contains 'pck_crl from '"$P"'/rootaspck/sgx/certification/v4/pckcrl?ca=platform&encoding=der: issued by \"Intel SGX Root CA\", not the PCK Platform CA asked for' "wrong CA's CRL named"
+expect 1 "root CRL signed by no trusted root" -- "$VT" verify --json --pcs-url "$P/mix" --at $AT "$Q/quote.bin"
+contains "root_ca_crl from $P/mix/sgx/certification/v4/rootcacrl: not signed by a trusted root" "foreign root CRL named"
 expect 1 "no issuer chain" -- "$VT" verify --json --pcs-url "$P/nochain" --at $AT "$Q/quote.bin"
 contains "HTTP 200 without the TCB-Info-Issuer-Chain header" "no chain named"
 
@@ -154,6 +174,15 @@ jq -n --arg ev "$(base64 -w0 "$Q/quote.bin")" --arg at "$AT" '{evidence:$ev, pla
 curl -s -o "$TMP/out" -X POST "$U2/v1/verify" --data-binary @"$TMP/v.json"
 contains '"tcb_status": "UpToDate"' "verifier real quote: fetched TCB status"
 contains '"verdict": "affirming"' "verifier real quote: affirming"
+
+# Rollback (last of the simulated runs: the floor is state, shared by the CLI and the verifiers
+# above): once evaluation number 18 was fetched and verified, the older TCB info (17, still inside
+# its own window and validly signed) served at another time is refused, not taken as UpToDate.
+expect 0 "recovered TCB info fetched" -- "$VT" verify --json --trust-sim --pcs-url "$P/simnew" "$TMP/sim/quote.bin"
+contains '"tcb_status": "OutOfDate"' "recovered: OutOfDate"
+expect 1 "older TCB info served after it" -- "$VT" verify --json --trust-sim --pcs-url "$P/sim" "$TMP/sim/quote.bin"
+contains 'tcbEvaluationDataNumber 17 is older than 18' "rollback named"
+contains '"tcb_status": "unknown"' "rollback: not rated by the older levels"
 
 # The server goes away: the CLI cache still answers until nextUpdate, and not after.
 kill "$SRV"; wait "$SRV" 2>/dev/null

@@ -98,7 +98,8 @@ static bool gentime(vt_time *out, const ASN1_GENERALIZEDTIME *t)
     return t != NULL && vt__asn1_time(t, out);
 }
 
-vt_status vt__ocsp_response_expiry(vt_time *until, const uint8_t *der, size_t len, vt_err *err)
+/* thisUpdate and the expiry (nextUpdate, or an hour after thisUpdate) of the one single response. */
+static vt_status response_times(vt_time *issued, vt_time *until, const uint8_t *der, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     OCSP_RESPONSE *rsp = NULL;
@@ -108,6 +109,7 @@ vt_status vt__ocsp_response_expiry(vt_time *until, const uint8_t *der, size_t le
     vt_time t = 0;
 
     *until = 0;
+    *issued = 0;
     rc = basic_parse(&rsp, &bs, der, len, err);
     if (rc != VT_OK)
         return rc;
@@ -121,11 +123,26 @@ vt_status vt__ocsp_response_expiry(vt_time *until, const uint8_t *der, size_t le
         rc = vt_err_set(err, VT_E_FORMAT, "ocsp: nextUpdate is malformed");
         goto out;
     }
+    *issued = t;
     rc = VT_OK;
 out:
     OCSP_BASICRESP_free(bs);
     OCSP_RESPONSE_free(rsp);
     return rc;
+}
+
+vt_status vt__ocsp_response_expiry(vt_time *until, const uint8_t *der, size_t len, vt_err *err)
+{
+    vt_time issued;
+
+    return response_times(&issued, until, der, len, err);
+}
+
+vt_status vt__ocsp_response_issued(vt_time *issued, const uint8_t *der, size_t len, vt_err *err)
+{
+    vt_time until;
+
+    return response_times(issued, &until, der, len, err);
 }
 
 vt_status vt__ocsp_response_verify(vt__ocsp_answer *out, const uint8_t *der, size_t len, const vt_x509 *cert,

@@ -36,6 +36,8 @@ VT_NODISCARD vt_status vt__ocsp_request(vt_buf *der_out, const vt_x509 *cert, co
  * For the fetcher's cache (fetch.h expiry); VT_E_FORMAT / VT_E_LIMIT.
  */
 VT_NODISCARD vt_status vt__ocsp_response_expiry(vt_time *until, const uint8_t *der, size_t len, vt_err *err);
+/* thisUpdate of the one single response in der (not verified); as vt__ocsp_response_expiry. */
+VT_NODISCARD vt_status vt__ocsp_response_issued(vt_time *issued, const uint8_t *der, size_t len, vt_err *err);
 
 /*
  * Verifies a DER OCSPResponse for cert (issued by issuer; both borrowed) at

@@ -38,6 +38,7 @@ enum {
     VT_CACHE_TDX_PCK_ID = 8,  /* FMSPC and CA named by a PCK leaf (parsed, not trusted) */
     VT_CACHE_TDX_PCK_CA = 9,  /* verified PCK CA + root with their CRLs (new leaves parse only the leaf) */
     VT_CACHE_TPM_AK = 10,     /* TPM: the imported AK and its verified certificate chain (tee/tpm.c) */
+    VT_CACHE_TDX_EVAL = 11,   /* TDX: the highest tcbEvaluationDataNumber verified per document (tee/tdx_eval.c) */
 };
 
 /* A new reference to the value under (kind, key) when now is inside its

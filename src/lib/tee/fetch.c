@@ -166,6 +166,31 @@ out:
     return r;
 }
 
+/*
+ * A verification time in the future (a request's "at") whose cached copy is
+ * the current one, valid now but not then: fetching again would bring the same
+ * document, so it is not fetched again before the cached copy expires --
+ * otherwise every such request would ask the service, and one client could
+ * spend the rate limit of the service for all.
+ */
+static bool future_stop(int entry, vt_time cuntil, const vt__fetch_opts *o, vt_time real, vt_err *err)
+{
+    if (entry != ENTRY_EXPIRED || o->now <= real + VT_FETCH_FUTURE_SKEW_S || cuntil < real)
+        return false;
+    vt_err_set(err, VT_E_NOTFOUND, "the current copy expires before the verification time, which is in the future "
+                                   "(not fetched again before it expires)");
+    return true;
+}
+
+/* True when the fresh answer was issued before the cached copy it would replace (o->issued). */
+static bool older_than(const vt_buf *fresh, const vt_buf *cached, const vt__fetch_opts *o)
+{
+    vt_time a = 0, b = 0;
+
+    return o->issued != NULL && o->issued(&a, fresh->data, fresh->len, NULL) == VT_OK &&
+           o->issued(&b, cached->data, cached->len, NULL) == VT_OK && a < b;
+}
+
 static void cache_put(const char *path, const vt_buf *body, const vt_buf *hdr, const vt__fetch_opts *o)
 {
     vt_buf f;
@@ -377,6 +402,10 @@ vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *so
         entry = cache_get(&cbody, &chdr, &cuntil, p->bin, o, max);
         if (entry == ENTRY_FRESH)
             goto use_cached;
+        if (o->network && future_stop(entry, cuntil, o, vt_time_now(), err)) {
+            rc = VT_E_NOTFOUND;
+            goto out;
+        }
     }
     if (!o->network) {
         rc = entry == ENTRY_EXPIRED ? vt_err_set(err, VT_E_NOTFOUND, "cached copy expired, and fetching is off")
@@ -413,6 +442,10 @@ vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *so
             goto use_cached;
     }
     now = vt_time_now();
+    if (future_stop(entry, cuntil, o, now, err)) {
+        rc = VT_E_NOTFOUND;
+        goto out;
+    }
     if (neg_get(p->neg, now, &nuntil, &ncode, nmsg, sizeof(nmsg))) {
         if (entry == ENTRY_REFRESH)
             goto use_cached;
@@ -421,10 +454,16 @@ vt_status vt__fetch_ex(vt_buf *out, vt_buf *hdr_out, vt_time *until_out, int *so
         goto out;
     }
     rc = fetch_checked(&body, &hdr, &until, url, o, max, &backoff, &e);
+    if (rc == VT_OK && entry == ENTRY_REFRESH && older_than(&body, &cbody, o)) {
+        unlink(p->neg);
+        goto use_cached; /* never back in time: the cached copy is newer, and good until its expiry */
+    }
     if (rc == VT_OK) {
         src = VT_FETCH_FROM_NETWORK;
-        if (o->expiry == NULL || until >= o->now)
-            cache_put(p->bin, &body, &hdr, o); /* an answer already past its expiry is not kept */
+        /* An answer already past its expiry is not kept (at a verification time in the future: one
+         * still good now is, so that the next such request finds it and does not ask again). */
+        if (o->expiry == NULL || until >= (o->now < now ? o->now : now))
+            cache_put(p->bin, &body, &hdr, o);
         unlink(p->neg);
     } else {
         if (rc != VT_E_NOMEM && rc != VT_E_INTERNAL && backoff > 0)

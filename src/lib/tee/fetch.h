@@ -33,6 +33,7 @@
 #define VT_FETCH_BACKOFF_NOTFOUND_S 600 /* 404: the same question gets the same answer */
 #define VT_FETCH_BACKOFF_BAD_S 600      /* too large, or refused by the check */
 #define VT_FETCH_BACKOFF_MAX_S 3600
+#define VT_FETCH_FUTURE_SKEW_S 300 /* a verification time further ahead than this is "in the future" */
 
 /* Accepts or refuses a body before it is returned or cached. */
 typedef vt_status (*vt__fetch_check_fn)(const uint8_t *p, size_t len, vt_err *err);
@@ -40,6 +41,8 @@ typedef vt_status (*vt__fetch_check_fn)(const uint8_t *p, size_t len, vt_err *er
 typedef vt_status (*vt__fetch_hdr_check_fn)(const uint8_t *p, size_t len, vt_err *err);
 /* When a body stops being usable (its nextUpdate); VT_OK with *until set. */
 typedef vt_status (*vt__fetch_expiry_fn)(vt_time *until, const uint8_t *p, size_t len, vt_err *err);
+/* When a body was issued (its issueDate, thisUpdate); VT_OK with *issued set. */
+typedef vt_status (*vt__fetch_issued_fn)(vt_time *issued, const uint8_t *p, size_t len, vt_err *err);
 
 typedef struct vt__fetch_opts {
     const char *cache_dir;    /* borrowed; NULL: no disk cache, lock or backoff */
@@ -59,10 +62,18 @@ typedef struct vt__fetch_opts {
      * first caller that finds the lock free fetches a new one and, when that
      * fails, still answers with the cached copy; other callers meanwhile get
      * the cached copy without waiting.  A fresh answer already past its
-     * expiry is returned (the caller's own checks reject it) but not cached. */
+     * expiry is returned (the caller's own checks reject it) but not cached,
+     * unless now is in the future and it is still good at the real time.  With
+     * now in the future and a cached copy good at the real time but not at
+     * now, nothing is fetched (VT_E_NOTFOUND): it would be the same document. */
     vt__fetch_expiry_fn expiry;
     vt_time now;                  /* with expiry: the verification time */
     int64_t refresh_before_s;     /* with expiry; 0 = no refresh ahead */
+    /* Optional, with refresh ahead: a refreshed answer issued before the cached
+     * copy it would replace (an older document served again, by a stale mirror
+     * or whoever sits on the way) is not taken; the cached copy is answered and
+     * kept.  A cached document never goes back in time. */
+    vt__fetch_issued_fn issued;
     /* Optional: POST this body (borrowed) with this Content-Type instead of a
      * GET (OCSP).  The cache key is then the URL and the body together. */
     const uint8_t *post;

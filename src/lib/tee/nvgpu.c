@@ -60,6 +60,7 @@ typedef struct nvgpu_ctx {
     } rim[2]; /* RIM blobs (SWID XML), borrowed from the collateral or rim_owned */
     size_t rim_count;
     vt_buf rim_owned[2]; /* RIMs fetched from the RIM service */
+    char rim_id[2][VT_NVGPU_RIM_ID_MAX]; /* beside rim[]: the RIM service ID of a fetched one, else "" */
     nvgpu_chain *chain;
     bool chain_ok;
 } nvgpu_ctx;
@@ -390,6 +391,12 @@ static bool check_rims(nvgpu_ctx *x)
         }
         if (vt__nvgpu_rim_verify(r, x->rim[i].p, x->rim[i].len, &root, 1, x->now, &e) != VT_OK) {
             vt__result_fail(x->res, "rim", "%s", e.msg);
+            /* A fetched RIM that does not verify now either (tampered, or its signer expired) is dropped
+             * from the cache, so that the service is asked again after the backoff instead of never;
+             * one that fails only at a request's own time ("at") stays. */
+            if (x->rim_id[i][0] != '\0' &&
+                vt__nvgpu_rim_verify(r, x->rim[i].p, x->rim[i].len, &root, 1, vt_time_now(), NULL) != VT_OK)
+                vt__nvgpu_rim_forget(x->rim_id[i], x->req->opts, e.msg);
             free(r);
             ok = false;
             break;
@@ -480,6 +487,7 @@ static void rims_fetch(nvgpu_ctx *x)
         }
         x->rim[x->rim_count].p = x->rim_owned[k].data;
         x->rim[x->rim_count].len = x->rim_owned[k].len;
+        memcpy(x->rim_id[x->rim_count], id[k], sizeof(x->rim_id[0])); /* both VT_NVGPU_RIM_ID_MAX, terminated */
         x->rim_count++;
     }
 }

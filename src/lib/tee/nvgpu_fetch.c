@@ -175,22 +175,45 @@ static void fetch_opts(vt__fetch_opts *fo, const vt_verify_opts *o)
         fo->total_timeout_s = o->fetch_timeout_s;
 }
 
+#define RIM_URL_MAX (VT_NVGPU_URL_MAX + VT_NVGPU_RIM_ID_MAX + 16)
+
+/* The URL of RIM id and how it is fetched. */
+static vt_status rim_request(char url[RIM_URL_MAX], vt__fetch_opts *fo, const char *id, const vt_verify_opts *o,
+                             vt_err *err)
+{
+    char base[VT_NVGPU_URL_MAX];
+    vt_status rc = base_of(base, sizeof(base), o->rim_url, VT_NVGPU_RIM_DEFAULT_URL, "RIM service", err);
+
+    if (rc != VT_OK)
+        return rc;
+    snprintf(url, RIM_URL_MAX, "%s/v1/rim/%s", base, id);
+    fetch_opts(fo, o);
+    fo->max_len = VT_NVGPU_RIM_JSON_MAX;
+    fo->check = check_rim_answer;
+    return VT_OK;
+}
+
+void vt__nvgpu_rim_forget(const char *id, const vt_verify_opts *o, const char *why)
+{
+    char url[RIM_URL_MAX];
+    vt__fetch_opts fo;
+
+    if (id != NULL && id[0] != '\0' && rim_request(url, &fo, id, o, NULL) == VT_OK)
+        vt__fetch_forget(url, &fo, why);
+}
+
 vt_status vt__nvgpu_rim_fetch(vt_buf *xml, const char *id, const vt_verify_opts *o, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
-    char base[VT_NVGPU_URL_MAX], url[VT_NVGPU_URL_MAX + VT_NVGPU_RIM_ID_MAX + 16];
+    char url[RIM_URL_MAX];
     vt__fetch_opts fo;
     vt_buf body;
     vt_err e = { 0 };
 
     vt_buf_init(&body);
-    rc = base_of(base, sizeof(base), o->rim_url, VT_NVGPU_RIM_DEFAULT_URL, "RIM service", err);
+    rc = rim_request(url, &fo, id, o, err);
     if (rc != VT_OK)
         return rc;
-    snprintf(url, sizeof(url), "%s/v1/rim/%s", base, id);
-    fetch_opts(&fo, o);
-    fo.max_len = VT_NVGPU_RIM_JSON_MAX;
-    fo.check = check_rim_answer;
     rc = vt__fetch(&body, NULL, url, &fo, &e);
     if (rc == VT_OK)
         rc = vt__nvgpu_rim_service_decode(xml, body.data, body.len, id, &e);
@@ -206,6 +229,11 @@ vt_status vt__nvgpu_rim_fetch(vt_buf *xml, const char *id, const vt_verify_opts 
 static vt_status ocsp_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
 {
     return vt__ocsp_response_expiry(until, p, len, err);
+}
+
+static vt_status ocsp_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    return vt__ocsp_response_issued(issued, p, len, err);
 }
 
 static vt_status ocsp_check_body(const uint8_t *p, size_t len, vt_err *err)
@@ -237,6 +265,7 @@ vt_status vt__nvgpu_ocsp_check(vt__nvgpu_ocsp_result *out, vt_x509 *const *chain
     fo.max_len = VT_OCSP_RESPONSE_MAX;
     fo.check = ocsp_check_body;
     fo.expiry = ocsp_expiry;
+    fo.issued = ocsp_issued; /* an older answer replayed at renewal is not taken */
     fo.refresh_before_s = o->refresh_before_s;
     fo.post_type = OCSP_TYPE;
     for (size_t i = 1; i + 1 < n; i++) {
@@ -254,7 +283,9 @@ vt_status vt__nvgpu_ocsp_check(vt__nvgpu_ocsp_result *out, vt_x509 *const *chain
         }
         if (rc == VT_OK) {
             rc = vt__ocsp_response_verify(&a, rsp.data, rsp.len, chain[i], chain[i + 1], o->now, &e);
-            if (rc != VT_OK)
+            /* A bad answer is dropped; one merely outside its window at this verification time (a
+             * request's "at") is not: it may be just right for the next one. */
+            if (rc != VT_OK && rc != VT_E_POLICY)
                 vt__fetch_forget(url, &fo, e.msg);
         }
         if (rc != VT_OK) {

@@ -45,6 +45,11 @@ VT_NODISCARD vt_status vt__nvgpu_rim_service_decode(vt_buf *xml, const uint8_t *
  * fetcher and appends the decoded RIM to xml.  err names the URL. */
 VT_NODISCARD vt_status vt__nvgpu_rim_fetch(vt_buf *xml, const char *id, const vt_verify_opts *o, vt_err *err);
 
+/* Drops the cached answer for RIM id (it failed verification at the real
+ * time as well as at the verification time) and remembers the failure, so that
+ * the RIM service is asked again after the backoff instead of never. */
+void vt__nvgpu_rim_forget(const char *id, const vt_verify_opts *o, const char *why);
+
 typedef struct vt__nvgpu_ocsp_result {
     size_t checked;        /* certificates asked about */
     size_t good, revoked, unknown;

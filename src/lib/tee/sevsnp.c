@@ -72,6 +72,9 @@ typedef struct snp_ctx {
     bool chain_ok;
     vt_buf kds_crl;          /* the ARK's CRL from the fetch cache or AMD KDS; empty when none */
     uint8_t kds_crl_digest[32];
+    char kds_crl_url[VT_FETCH_URL_MAX]; /* where it came from */
+    const vt_x509 *kds_vcek;             /* the VCEK from the fetch cache or AMD KDS (in coll), or NULL */
+    char kds_vcek_url[VT_FETCH_URL_MAX];
 } snp_ctx;
 
 static void chain_destroy(vt__cached *base)
@@ -485,15 +488,26 @@ static void kds_chain(snp_ctx *x, const char *product)
     if (vt__snp_kds_chain_url(url, sizeof(url), vt__snp_kds_base(o), product, false, &e) == VT_OK &&
         vt__snp_kds_get_chain(&pem, NULL, url, o, &e) == VT_OK &&
         vt_x509_list_from_pem(c, &n, 4, (const char *)pem.data, pem.len, &e) == VT_OK) {
+        bool any = false;
+
         for (size_t i = 0; i < n; i++) {
             vt_x509 *t = c[i];
+            vt_chain_result cr;
+            vt_time nb = 0, na = 0;
 
             if (is_self_issued(t))
                 continue; /* roots come only from the pinned set */
+            /* An ASK that no trusted ARK issued (checked at its notBefore) is no answer: not kept. */
+            vt_x509_validity(t, &nb, &na);
+            if (vt_chain_verify(&cr, &t, 1, x->req->roots, x->req->root_count, NULL, 0, nb, NULL) != VT_OK)
+                continue;
+            any = true;
             c[i] = NULL;
             if (!coll_push(x, t)) /* owns t now, even when it refuses */
                 break;
         }
+        if (!any)
+            vt__snp_kds_forget(url, o, "cert_chain holds no ASK issued by a trusted ARK");
     }
     for (size_t i = 0; i < n; i++)
         vt_x509_free(c[i]);
@@ -561,6 +575,12 @@ static bool kds_supplement(snp_ctx *x)
     leaf = vcek;
     if (!coll_push(x, vcek))
         return false;
+    x->kds_vcek = vcek;
+    snprintf(x->kds_vcek_url, sizeof(x->kds_vcek_url), "%s", url);
+    /* The URL names this chip and REPORTED_TCB: a certificate for another is a wrong answer, dropped
+     * (whatever becomes of this report) instead of failing that chip's verifications for ever. */
+    if (!leaf_fits(x, vcek, false))
+        vt__snp_kds_forget(url, o, "VCEK for another chip or TCB than the URL names");
     if (!issuer_known(x, leaf))
         kds_chain(x, product);
     return true;
@@ -589,8 +609,10 @@ static void kds_crl_get(snp_ctx *x)
                         x->r.cpuid_fam, x->r.cpuid_mod);
     else
         rc = vt__snp_kds_crl_url(url, sizeof(url), base, product, vlek, &e);
-    if (rc == VT_OK)
+    if (rc == VT_OK) {
         rc = vt__snp_kds_get_crl(&x->kds_crl, NULL, url, o, &e);
+        snprintf(x->kds_crl_url, sizeof(x->kds_crl_url), "%s", url);
+    }
     if (rc == VT_OK && vt_digest(VT_MD_SHA256, x->kds_crl.data, x->kds_crl.len, x->kds_crl_digest, NULL) != VT_OK)
         rc = VT_E_NOMEM;
     if (rc != VT_OK) {
@@ -621,6 +643,104 @@ static bool kds_crl_push(snp_ctx *x)
     }
     x->coll.crls[x->coll.crl_count++] = crl;
     return true;
+}
+
+/* Whether c signed the CRL: c (with the pinned or collateral certificates above it) verifies to a
+ * trusted root with the CRL applied to it, at the CRL's own thisUpdate. */
+static bool crl_signed_by(const vt_x509 *c, vt_crl *crl, const snp_ctx *x)
+{
+    const vt__verify_req *req = x->req;
+    vt_x509 *chain[2] = { (vt_x509 *)c, NULL };
+    vt_x509 *pinned[2 * VT_AMD_PRODUCTS] = { NULL };
+    vt_chain_result cr;
+    vt_time tu = 0, nu = 0;
+    char issuer[256], subj[256];
+
+    vt_crl_validity(crl, &tu, &nu);
+    if (vt_chain_verify(&cr, chain, 1, req->roots, req->root_count, &crl, 1, tu, NULL) == VT_OK && cr.crls_checked > 0)
+        return true;
+    /* An ASK (or ASVK) under its ARK. */
+    vt_x509_issuer(c, issuer, sizeof(issuer));
+    for (size_t i = 0; i < req->root_count; i++) {
+        vt_x509_subject(req->roots[i], subj, sizeof(subj));
+        if (strcmp(subj, issuer) == 0)
+            return false; /* the check above covered it */
+    }
+    if (vt__roots_amd_intermediates(pinned, NULL) == VT_OK)
+        for (size_t i = 0; i < 2 * VT_AMD_PRODUCTS; i++) {
+            vt_x509_subject(pinned[i], subj, sizeof(subj));
+            chain[1] = pinned[i];
+            if (strcmp(subj, issuer) == 0 &&
+                vt_chain_verify(&cr, chain, 2, req->roots, req->root_count, &crl, 1, tu, NULL) == VT_OK &&
+                cr.crls_checked > 0)
+                return true;
+        }
+    return false;
+}
+
+/*
+ * After a chain failed with the fetched CRL in it: whether that CRL is bad on
+ * its own (signed by none of the trusted roots, pinned ASKs/ASVKs and
+ * collateral certificates named as its issuer).  A bad one is dropped from the
+ * cache (and remembered as a failure), instead of failing every verification
+ * until the nextUpdate it gives itself; a good one that revokes stays.
+ */
+static void kds_crl_blame(snp_ctx *x)
+{
+    const vt__verify_req *req = x->req;
+    vt_x509 *pinned[2 * VT_AMD_PRODUCTS] = { NULL };
+    vt_crl *crl = NULL;
+    bool good = false;
+
+    if (x->kds_crl.len == 0 || vt_crl_parse(&crl, x->kds_crl.data, x->kds_crl.len, NULL) != VT_OK)
+        return;
+    for (size_t i = 0; i < req->root_count && !good; i++)
+        good = crl_signed_by(req->roots[i], crl, x);
+    if (vt__roots_amd_intermediates(pinned, NULL) == VT_OK)
+        for (size_t i = 0; i < 2 * VT_AMD_PRODUCTS && !good; i++)
+            good = crl_signed_by(pinned[i], crl, x);
+    for (size_t i = 0; i < x->coll.cert_count && !good; i++)
+        good = crl_signed_by(x->coll.certs[i], crl, x);
+    vt_crl_free(crl);
+    if (!good)
+        vt__snp_kds_forget(x->kds_crl_url, req->opts, "CRL not signed by an AMD ARK, ASK or ASVK");
+}
+
+/*
+ * After a chain failed with the fetched VCEK as its leaf: whether that VCEK is
+ * bad on its own (issued, at its notBefore, by no pinned ASK and no collateral
+ * certificate that chains to a trusted root).  A bad one is dropped from the
+ * cache (and remembered as a failure) instead of being kept for ever.
+ */
+static void kds_vcek_blame(snp_ctx *x)
+{
+    const vt__verify_req *req = x->req;
+    vt_x509 *pinned[2 * VT_AMD_PRODUCTS] = { NULL };
+    vt_x509 *chain[2] = { (vt_x509 *)x->kds_vcek, NULL };
+    vt_chain_result cr;
+    vt_time nb = 0, na = 0;
+    char issuer[256], subj[256];
+    bool good = false;
+
+    if (x->kds_vcek == NULL)
+        return;
+    vt_x509_validity(x->kds_vcek, &nb, &na);
+    vt_x509_issuer(x->kds_vcek, issuer, sizeof(issuer));
+    if (vt__roots_amd_intermediates(pinned, NULL) == VT_OK)
+        for (size_t i = 0; i < 2 * VT_AMD_PRODUCTS && !good; i++) {
+            vt_x509_subject(pinned[i], subj, sizeof(subj));
+            chain[1] = pinned[i];
+            good = strcmp(subj, issuer) == 0 &&
+                   vt_chain_verify(&cr, chain, 2, req->roots, req->root_count, NULL, 0, nb, NULL) == VT_OK;
+        }
+    for (size_t i = 0; i < x->coll.cert_count && !good; i++) {
+        vt_x509_subject(x->coll.certs[i], subj, sizeof(subj));
+        chain[1] = x->coll.certs[i];
+        good = x->coll.certs[i] != x->kds_vcek && strcmp(subj, issuer) == 0 &&
+               vt_chain_verify(&cr, chain, 2, req->roots, req->root_count, NULL, 0, nb, NULL) == VT_OK;
+    }
+    if (!good)
+        vt__snp_kds_forget(x->kds_vcek_url, req->opts, "VCEK not issued by an AMD ASK under a trusted ARK");
 }
 
 static bool chain_key(uint8_t key[32], snp_ctx *x)
@@ -676,6 +796,10 @@ static void chain_obtain(snp_ctx *x)
     if (!kds_supplement(x) || !kds_crl_push(x))
         return;
     chain_build(x, ch);
+    if (!x->chain_ok) {
+        kds_crl_blame(x);
+        kds_vcek_blame(x);
+    }
     if (x->chain_ok)
         vt__cache_put(cache, VT_CACHE_SNP_CHAIN, key, ch->not_before, ch->not_after, &ch->base);
 }

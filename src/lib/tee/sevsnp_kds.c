@@ -157,6 +157,18 @@ static vt_status crl_until(vt_time *until, const uint8_t *p, size_t len, vt_err 
     return VT_OK;
 }
 
+static vt_status crl_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_crl *c = NULL;
+    vt_time nu = 0;
+
+    if (vt_crl_parse(&c, p, len, NULL) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "not a CRL with a nextUpdate");
+    vt_crl_validity(c, issued, &nu);
+    vt_crl_free(c);
+    return VT_OK;
+}
+
 static vt_status check_crl(const uint8_t *p, size_t len, vt_err *err)
 {
     return crl_until(NULL, p, len, err);
@@ -175,9 +187,20 @@ static vt_status get(vt_buf *out, int *source, const char *url, const vt_verify_
     fo.expiry = expiry;
     fo.now = o->now;
     fo.refresh_before_s = expiry != NULL ? o->refresh_before_s : 0;
+    fo.issued = expiry == crl_until ? crl_issued : NULL; /* a CRL never goes back in time */
     if (o->fetch_timeout_s > 0)
         fo.total_timeout_s = o->fetch_timeout_s;
     return vt__fetch(out, source, url, &fo, err);
+}
+
+void vt__snp_kds_forget(const char *url, const vt_verify_opts *o, const char *why)
+{
+    vt__fetch_opts fo;
+
+    memset(&fo, 0, sizeof(fo));
+    fo.cache_dir = o->fetch_cache_dir;
+    if (url != NULL && url[0] != '\0')
+        vt__fetch_forget(url, &fo, why);
 }
 
 vt_status vt__snp_kds_get_vcek(vt_buf *der, int *source, const char *url, const vt_verify_opts *o, vt_err *err)

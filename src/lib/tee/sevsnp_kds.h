@@ -52,4 +52,8 @@ VT_NODISCARD vt_status vt__snp_kds_get_chain(vt_buf *pem, int *source, const cha
 VT_NODISCARD vt_status vt__snp_kds_get_crl(vt_buf *der, int *source, const char *url, const vt_verify_opts *o,
                                            vt_err *err);
 
+/* Drops the cached answer for url (it proved bad on its own) and remembers the
+ * failure, so that KDS is asked again after the backoff. */
+void vt__snp_kds_forget(const char *url, const vt_verify_opts *o, const char *why);
+
 #endif

@@ -367,6 +367,22 @@ static void pcs_obtain(tdx_ctx *x)
             snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
             goto out;
         }
+        /* Each answer on its own: a bad one is dropped from the disk cache (and not asked for again at
+         * once); one that is fine stays, whatever becomes of this quote.  A simulated PCK under a
+         * verifier that trusts no simulation root proves nothing about the answers: left alone. */
+        if (!id->sim || x->req->root_count > x->req->prod_root_count) {
+            char why[200];
+            int bad = vt__tdx_pcs_check(s, id->fmspc, x->req->roots, x->req->root_count, x->req->prod_root_count,
+                                        why, sizeof(why), &e);
+
+            if (bad >= 0) {
+                vt__tdx_pcs_forget_one(s, o, bad, why);
+                snprintf(x->pcs_error, sizeof(x->pcs_error), "%s", e.msg);
+                vt__tdx_pcs_set_release(s);
+                s = NULL;
+                goto out;
+            }
+        }
         /* Held in memory until the refresh window; inside it, a minute at a time
          * (the disk layer refreshes it then, or keeps serving it until nextUpdate). */
         if (s->until - (o->refresh_before_s > 0 ? o->refresh_before_s : 0) >= x->now)
@@ -686,6 +702,32 @@ static bool check_qe_report_signature(tdx_ctx *x)
 
 /* ---- collateral ---- */
 
+/* Where the rollback floors are kept: state, not cache (clearing the cache keeps them), so
+ * <state_dir>/collateral-floors, or the fetch cache directory without a state directory. */
+static const char *floor_dir(char *buf, size_t cap, const vt_verify_opts *o)
+{
+    int n;
+
+    if (o->state_dir == NULL || o->state_dir[0] == '\0')
+        return o->fetch_cache_dir;
+    n = snprintf(buf, cap, "%s/collateral-floors", o->state_dir);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+/* The rollback floors of the TCB info of this FMSPC and of the TD_QE identity (tdx_eval.h). */
+static void eval_floors(char tcb_name[TDX_EVAL_NAME_MAX], char qe_name[TDX_EVAL_NAME_MAX], vt__tdx_eval_floor *tcb,
+                        vt__tdx_eval_floor *qe, const tdx_ctx *x, const char *dir, bool sim)
+{
+    const vt_verify_opts *o = x->req->opts;
+    char fhex[13];
+
+    vt_hex_encode(fhex, x->pck->ext.fmspc, 6);
+    vt__tdx_eval_name(tcb_name, sim, "tcb", fhex);
+    vt__tdx_eval_name(qe_name, sim, "qe", "TD_QE");
+    vt__tdx_eval_floor_get(tcb, o->cache, dir, tcb_name);
+    vt__tdx_eval_floor_get(qe, o->cache, dir, qe_name);
+}
+
 static void coll_obtain(tdx_ctx *x)
 {
     static const char tag[] = "veritee/tdx/collateral";
@@ -694,6 +736,9 @@ static void coll_obtain(tdx_ctx *x)
     size_t root_count = req->root_count;
     uint8_t rdig[32], key[32];
     vt__tdx_coll *c = NULL;
+    vt__tdx_eval_floor tcb_floor, qe_floor;
+    char tcb_name[TDX_EVAL_NAME_MAX], qe_name[TDX_EVAL_NAME_MAX], fbuf[4096];
+    const char *fdir = floor_dir(fbuf, sizeof(fbuf), req->opts);
 
     size_t prod_count = req->prod_root_count;
 
@@ -716,18 +761,31 @@ static void coll_obtain(tdx_ctx *x)
             return;
         }
     }
+    eval_floors(tcb_name, qe_name, &tcb_floor, &qe_floor, x, fdir, prod_count == 0);
     c = (vt__tdx_coll *)vt__cache_get(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, x->now);
-    if (c != NULL) {
+    if (c != NULL && !vt__tdx_eval_refused(&tcb_floor, c->tcb.tcb_eval_num, x->now) &&
+        !vt__tdx_eval_refused(&qe_floor, c->qe.tcb_eval_num, x->now)) {
         x->coll = c;
         return;
     }
+    vt__tdx_coll_release(c); /* verified once, but older than what was verified since: checked again, and refused */
+    c = NULL;
     load_set(x);
     if (x->set_failed)
         return;
     vt__tdx_coll_verify(&c, &x->set, x->pck->ext.fmspc, x->pck->ext.pceid, roots, root_count, prod_count, x->now,
-                        x->res);
+                        &tcb_floor, &qe_floor, x->res);
     if (c == NULL)
         return;
+    /* Only collateral fetched by the verifier itself, under the PCK chain's own root, raises a floor:
+     * what a caller passes (a genuine document of Intel's early stream, say) could otherwise make the
+     * fetched standard one look like a rollback for everyone. */
+    if (x->chain_ok && x->pcs != NULL && vt_collateral_count(req->opts->collateral) == 0) {
+        vt__tdx_eval_floor_raise(req->opts->cache, fdir, tcb_name, c->tcb.tcb_eval_num,
+                                 c->tcb.issue_date);
+        vt__tdx_eval_floor_raise(req->opts->cache, fdir, qe_name, c->qe.tcb_eval_num,
+                                 c->qe.issue_date);
+    }
     vt__cache_put(req->opts->cache, VT_CACHE_TDX_COLLATERAL, key, c->not_before, c->not_after, &c->base);
     x->coll = c;
 }
@@ -860,10 +918,6 @@ static vt_status tdx_verify(const vt__verify_req *req, vt_result *res, vt_err *e
 
     if (x->have_coll && x->pck != NULL && x->pck->ext_ok)
         coll_obtain(x);
-    /* Fresh answers that fail verification are dropped (and not asked for again at once);
-     * answers merely past their nextUpdate stay: they are refused, and fetched again, anyway. */
-    if (x->coll == NULL && x->pcs != NULL && x->pcs->fetched > 0 && x->pcs->until >= x->now)
-        vt__tdx_pcs_forget(x->pcs, req->opts, "collateral fetched from the PCS did not verify");
     if (x->coll == NULL && x->pcs_error[0] != '\0') {
         if (req->opts->allow_missing_collateral)
             vt__result_warn(res, "collateral", "%s", x->pcs_error);

@@ -765,7 +765,7 @@ static void why_set(why *w, int rank, const char *fmt, ...)
     va_end(ap);
 }
 
-enum { WHY_OTHER_FMSPC = 1, WHY_PARSE = 2, WHY_PCEID = 3, WHY_SIGNATURE = 4, WHY_TIME = 5 };
+enum { WHY_OTHER_FMSPC = 1, WHY_PARSE = 2, WHY_PCEID = 3, WHY_SIGNATURE = 4, WHY_TIME = 5, WHY_ROLLBACK = 6 };
 
 static void signer_why(why *w, const char *what, const vt__tdx_coll_set *set, vt_time now)
 {
@@ -815,15 +815,50 @@ static void narrow(vt_time *nb, vt_time *na, vt_time b, vt_time a)
         *na = a;
 }
 
+/* Below the highest evaluation number already verified (tdx_eval.h): recorded as a rollback. */
+static bool rolled_back(why *w, const char *what, const vt__tdx_eval_floor *f, uint32_t num, vt_time now)
+{
+    char t[32];
+
+    if (!vt__tdx_eval_refused(f, num, now))
+        return false;
+    vt_time_format(t, f->since);
+    why_set(w, WHY_ROLLBACK,
+            "tdx: %s tcbEvaluationDataNumber %u is older than %u, verified before (issued %s): refused as a rollback",
+            what, num, f->num, t);
+    return true;
+}
+
+/* Of two verified documents the one Intel published last: the higher evaluation number, then the later issueDate. */
+static bool newer(uint32_t num, vt_time issue, uint32_t than_num, vt_time than_issue)
+{
+    return num > than_num || (num == than_num && issue > than_issue);
+}
+
+/* The window in which a verified document holds: its own and its signer chain's. */
+typedef struct held {
+    bool ok;
+    vt_time nb, na;
+} held;
+
+static void held_set(held *h, vt_time issue, vt_time next, const vt__tdx_signer *s)
+{
+    h->ok = true;
+    h->nb = INT64_MIN;
+    h->na = INT64_MAX;
+    narrow(&h->nb, &h->na, issue, next);
+    narrow(&h->nb, &h->na, s->not_before, s->not_after);
+}
+
 void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_t fmspc[6], const uint8_t pceid[2],
                          vt_x509 *const *roots, size_t root_count, size_t prod_root_count, vt_time now,
-                         vt_result *res)
+                         const vt__tdx_eval_floor *tcb_floor, const vt__tdx_eval_floor *qe_floor, vt_result *res)
 {
     vt__tdx_coll *c = NULL;
     vt__tdx_tcb_info *tcb_tmp = NULL;
     vt__tdx_qe_identity *qe_tmp = NULL;
     why tw = { 0, "" }, qw = { 0, "" };
-    bool tcb_ok = false, qe_ok = false;
+    held th = { false, 0, 0 }, qh = { false, 0, 0 };
     char want[13], got[13];
 
     *out = NULL;
@@ -835,11 +870,10 @@ void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_
         goto out;
     }
     vt__cached_init(&c->base, coll_destroy);
-    c->not_before = INT64_MIN;
-    c->not_after = INT64_MAX;
     for (size_t i = 0; i < set->chain_count; i++)
         signer_prepare(&set->signers[i], set, i, roots, root_count, prod_root_count, now);
     vt_hex_encode(want, fmspc, 6);
+    /* Every document is looked at: of several that verify, the last Intel published is used. */
     for (size_t i = 0; i < set->json_count; i++) {
         vt__tdx_signed_doc d;
         vt_err e2 = { 0 };
@@ -847,7 +881,7 @@ void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_
         int si;
 
         st = vt__tdx_signed_doc_split(&d, set->json[i], set->json_len[i], "tcbInfo", &e2);
-        if (st == VT_OK && !tcb_ok) {
+        if (st == VT_OK) {
             if (vt__tdx_tcb_info_parse(tcb_tmp, d.value, d.value_len, &e2) != VT_OK) {
                 why_set(&tw, WHY_PARSE, "%s", e2.msg);
                 continue;
@@ -867,13 +901,14 @@ void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_
                 signer_why(&tw, "tcb_info", set, now);
                 continue;
             }
-            if (!window_ok(&tw, "tcb_info", tcb_tmp->issue_date, tcb_tmp->next_update, now))
+            if (!window_ok(&tw, "tcb_info", tcb_tmp->issue_date, tcb_tmp->next_update, now) ||
+                rolled_back(&tw, "tcb_info", tcb_floor, tcb_tmp->tcb_eval_num, now))
+                continue;
+            if (th.ok && !newer(tcb_tmp->tcb_eval_num, tcb_tmp->issue_date, c->tcb.tcb_eval_num, c->tcb.issue_date))
                 continue;
             memcpy(&c->tcb, tcb_tmp, sizeof(c->tcb));
             snprintf(c->tcb_signer, sizeof(c->tcb_signer), "%s", set->signers[si].subject);
-            narrow(&c->not_before, &c->not_after, tcb_tmp->issue_date, tcb_tmp->next_update);
-            narrow(&c->not_before, &c->not_after, set->signers[si].not_before, set->signers[si].not_after);
-            tcb_ok = true;
+            held_set(&th, tcb_tmp->issue_date, tcb_tmp->next_update, &set->signers[si]);
             continue;
         }
         if (st == VT_E_FORMAT || st == VT_E_LIMIT) {
@@ -881,10 +916,8 @@ void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_
             why_set(&qw, WHY_PARSE, "%s", e2.msg);
             continue;
         }
-        if (st == VT_OK)
-            continue; /* a second TCB info after one verified */
         st = vt__tdx_signed_doc_split(&d, set->json[i], set->json_len[i], "enclaveIdentity", &e2);
-        if (st != VT_OK || qe_ok) {
+        if (st != VT_OK) {
             if (st == VT_E_FORMAT || st == VT_E_LIMIT)
                 why_set(&qw, WHY_PARSE, "%s", e2.msg);
             continue;
@@ -902,22 +935,25 @@ void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_
             signer_why(&qw, "qe_identity", set, now);
             continue;
         }
-        if (!window_ok(&qw, "qe_identity", qe_tmp->issue_date, qe_tmp->next_update, now))
+        if (!window_ok(&qw, "qe_identity", qe_tmp->issue_date, qe_tmp->next_update, now) ||
+            rolled_back(&qw, "qe_identity", qe_floor, qe_tmp->tcb_eval_num, now))
+            continue;
+        if (qh.ok && !newer(qe_tmp->tcb_eval_num, qe_tmp->issue_date, c->qe.tcb_eval_num, c->qe.issue_date))
             continue;
         memcpy(&c->qe, qe_tmp, sizeof(c->qe));
         snprintf(c->qe_signer, sizeof(c->qe_signer), "%s", set->signers[si].subject);
-        narrow(&c->not_before, &c->not_after, qe_tmp->issue_date, qe_tmp->next_update);
-        narrow(&c->not_before, &c->not_after, set->signers[si].not_before, set->signers[si].not_after);
-        qe_ok = true;
+        held_set(&qh, qe_tmp->issue_date, qe_tmp->next_update, &set->signers[si]);
     }
-    if (!tcb_ok)
+    if (!th.ok)
         vt__result_fail(res, "tcb_info", "%s",
                         tw.rank > 0 ? tw.msg
                                     : "tdx: tcb_info missing from the collateral (TDX TCB info for the PCK FMSPC)");
-    if (!qe_ok)
+    if (!qh.ok)
         vt__result_fail(res, "qe_identity", "%s",
                         qw.rank > 0 ? qw.msg : "tdx: qe_identity missing from the collateral (TD_QE identity)");
-    if (tcb_ok && qe_ok) {
+    if (th.ok && qh.ok) {
+        c->not_before = th.nb > qh.nb ? th.nb : qh.nb;
+        c->not_after = th.na < qh.na ? th.na : qh.na;
         *out = c;
         c = NULL;
     }

@@ -10,6 +10,7 @@
 #include "veritee/crypto.h"
 #include "veritee/tee.h"
 #include "tee/cache.h"
+#include "tee/tdx_eval.h"
 
 #define TDX_COLL_JSON_MAX (1024 * 1024) /* one TCB info / QE identity document */
 #define TDX_TCB_LEVELS_MAX 64
@@ -213,11 +214,14 @@ void vt__tdx_coll_release(vt__tdx_coll *c);
  * roots at now (CRLs of the set applied), and checks issueDate/nextUpdate.
  * roots[0..prod_root_count) are production roots; under any other root the
  * simulator's "veritee Simulation TCB Signing" name is accepted too.
- * Each failure is recorded on res ("tcb_info", "qe_identity"); *out is set
- * only when both verify.
+ * Of several TCB infos (QE identities) that verify, the one with the highest
+ * tcbEvaluationDataNumber (then the latest issueDate) is used, whatever their
+ * order; one below tcb_floor (qe_floor) is refused as a rollback (tdx_eval.h;
+ * NULL: no floor).  Each failure is recorded on res ("tcb_info",
+ * "qe_identity"); *out is set only when both verify.
  */
 void vt__tdx_coll_verify(vt__tdx_coll **out, vt__tdx_coll_set *set, const uint8_t fmspc[6], const uint8_t pceid[2],
                          vt_x509 *const *roots, size_t root_count, size_t prod_root_count, vt_time now,
-                         vt_result *res);
+                         const vt__tdx_eval_floor *tcb_floor, const vt__tdx_eval_floor *qe_floor, vt_result *res);
 
 #endif

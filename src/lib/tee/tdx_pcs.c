@@ -14,6 +14,8 @@
 
 #include "tee/fetch.h"
 #include "tee/plugin.h"
+#include "tee/sim_root.h"
+#include "tee/tdx_collateral.h"
 #include "tee/tdx_pcs.h"
 
 /* ---- issuer-chain headers ---- */
@@ -126,6 +128,29 @@ static vt_status qe_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err 
     return json_next_update(until, p, len, "enclaveIdentity", err);
 }
 
+/* issueDate of a TCB info ("tcbInfo") or QE identity ("enclaveIdentity") response. */
+static vt_status json_issue_date(vt_time *issued, const uint8_t *p, size_t len, const char *key)
+{
+    json_t *doc = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, NULL);
+    const char *s = json_string_value(json_object_get(json_object_get(doc, key), "issueDate"));
+    vt_status rc = s != NULL && vt_time_parse(issued, s, NULL) == VT_OK ? VT_OK : VT_E_FORMAT;
+
+    json_decref(doc);
+    return rc;
+}
+
+static vt_status tcb_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    (void)err;
+    return json_issue_date(issued, p, len, "tcbInfo");
+}
+
+static vt_status qe_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    (void)err;
+    return json_issue_date(issued, p, len, "enclaveIdentity");
+}
+
 static bool all_hex(const uint8_t *p, size_t len)
 {
     while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r' || p[len - 1] == ' '))
@@ -150,22 +175,36 @@ static vt_status crl_der(vt_buf *der, const uint8_t *p, size_t len, vt_err *err)
     return vt_hex_decode_buf(der, (const char *)p, n, n / 2, err);
 }
 
-static vt_status crl_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+/* thisUpdate and nextUpdate of a CRL as served (DER, PEM or hex). */
+static vt_status crl_times(vt_time *this_update, vt_time *next_update, const uint8_t *p, size_t len, vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     vt_buf der;
     vt_crl *crl = NULL;
-    vt_time this_update = 0;
 
     vt_buf_init(&der);
     rc = crl_der(&der, p, len, err);
     if (rc == VT_OK && vt_crl_parse(&crl, der.data, der.len, NULL) != VT_OK)
         rc = vt_err_set(err, VT_E_FORMAT, "not a CRL (DER, PEM or hex)");
     if (rc == VT_OK)
-        vt_crl_validity(crl, &this_update, until);
+        vt_crl_validity(crl, this_update, next_update);
     vt_crl_free(crl);
     vt_buf_free(&der);
     return rc;
+}
+
+static vt_status crl_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_time this_update = 0;
+
+    return crl_times(&this_update, until, p, len, err);
+}
+
+static vt_status crl_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
+{
+    vt_time next_update = 0;
+
+    return crl_times(issued, &next_update, p, len, err);
 }
 
 /* ---- URLs ---- */
@@ -226,13 +265,14 @@ typedef struct resource {
     const char *header; /* NULL: none */
     size_t max;
     vt__fetch_expiry_fn expiry;
+    vt__fetch_issued_fn issued;
 } resource;
 
 static const resource resources[4] = {
-    [R_TCB] = { "tcb_info", VT_PCS_HDR_TCB, VT_PCS_JSON_MAX, tcb_expiry },
-    [R_QE] = { "qe_identity", VT_PCS_HDR_QE, VT_PCS_JSON_MAX, qe_expiry },
-    [R_PCK_CRL] = { "pck_crl", VT_PCS_HDR_CRL, VT_PCS_CRL_MAX, crl_expiry },
-    [R_ROOT_CRL] = { "root_ca_crl", NULL, VT_PCS_CRL_MAX, crl_expiry },
+    [R_TCB] = { "tcb_info", VT_PCS_HDR_TCB, VT_PCS_JSON_MAX, tcb_expiry, tcb_issued },
+    [R_QE] = { "qe_identity", VT_PCS_HDR_QE, VT_PCS_JSON_MAX, qe_expiry, qe_issued },
+    [R_PCK_CRL] = { "pck_crl", VT_PCS_HDR_CRL, VT_PCS_CRL_MAX, crl_expiry, crl_issued },
+    [R_ROOT_CRL] = { "root_ca_crl", NULL, VT_PCS_CRL_MAX, crl_expiry, crl_issued },
 };
 
 static void fetch_opts(vt__fetch_opts *fo, const vt_verify_opts *o, const resource *r)
@@ -245,6 +285,7 @@ static void fetch_opts(vt__fetch_opts *fo, const vt_verify_opts *o, const resour
     fo->header_max = VT_PCS_HDR_MAX;
     fo->header_check = r->header != NULL ? check_chain_hdr : NULL;
     fo->expiry = r->expiry;
+    fo->issued = r->issued;
     fo->now = o->now;
     fo->refresh_before_s = o->refresh_before_s;
     fo->total_timeout_s = o->fetch_timeout_s;
@@ -321,6 +362,7 @@ vt_status vt__tdx_pcs_get(vt__tdx_pcs_set **out, const vt_verify_opts *o, const 
         return vt_err_set(err, VT_E_NOMEM, "tdx: out of memory");
     vt__cached_init(&s->base, set_destroy);
     s->until = INT64_MAX;
+    snprintf(s->ca, sizeof(s->ca), "%s", ca);
     vt_hex_encode(fhex, fmspc, 6);
     n1 = snprintf(s->urls[R_TCB], sizeof(s->urls[R_TCB]), "%s/tdx/certification/v4/tcb?fmspc=%s", base, fhex);
     n2 = snprintf(s->urls[R_QE], sizeof(s->urls[R_QE]), "%s/tdx/certification/v4/qe/identity", base);
@@ -347,14 +389,169 @@ out:
     return rc;
 }
 
-void vt__tdx_pcs_forget(const vt__tdx_pcs_set *s, const vt_verify_opts *o, const char *why)
+/* ---- each answer on its own ---- */
+
+/* The blob named name in s, or NULL. */
+static const uint8_t *set_item(const vt__tdx_pcs_set *s, const char *name, size_t *len)
+{
+    for (size_t i = 0; i < vt_collateral_count(s->coll); i++) {
+        const char *n = NULL;
+        const uint8_t *p = vt_collateral_get(s->coll, i, &n, len);
+
+        if (strcmp(n, name) == 0)
+            return p;
+    }
+    *len = 0;
+    return NULL;
+}
+
+/* The issuer chain header of item which, verified to a trusted root at t (no CRLs). */
+static vt_status issuer_chain(vt_x509 **c, size_t *n, vt_chain_result *cr, const vt__tdx_pcs_set *s, int which,
+                              vt_x509 *const *roots, size_t root_count, vt_crl *const *crls, size_t crl_count, vt_time t,
+                              vt_err *err)
+{
+    char name[48];
+    size_t len = 0;
+    const uint8_t *pem;
+    vt_err e = { 0 };
+
+    *n = 0;
+    snprintf(name, sizeof(name), "pcs-%s-issuer-chain.pem", resources[which].name);
+    pem = set_item(s, name, &len);
+    if (pem == NULL || vt_x509_list_from_pem(c, n, VT_PCS_CHAIN_MAX, (const char *)pem, len, &e) != VT_OK || *n == 0)
+        return vt_err_set(err, VT_E_FORMAT, "issuer chain is not PEM certificates%s%s", e.msg[0] ? ": " : "", e.msg);
+    if (vt_chain_verify(cr, c, *n, roots, root_count, crls, crl_count, t, &e) != VT_OK)
+        return vt_err_set(err, VT_E_CRYPTO, "issuer chain does not verify to a trusted root: %s", e.msg);
+    return VT_OK;
+}
+
+/* A TCB info (R_TCB) or TD QE identity (R_QE): for fmspc, signed by its header's TCB signing certificate. */
+static vt_status check_signed_doc(const vt__tdx_pcs_set *s, int which, const uint8_t fmspc[6], vt_x509 *const *roots,
+                                  size_t root_count, size_t prod_root_count, vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt__tdx_tcb_info *tcb = NULL;
+    vt__tdx_qe_identity *qe = NULL;
+    vt__tdx_signed_doc d;
+    vt_chain_result cr;
+    vt_x509 *c[VT_PCS_CHAIN_MAX] = { NULL };
+    vt_pkey *key = NULL;
+    size_t n = 0, len = 0;
+    vt_time issued = 0;
+    const uint8_t *body = set_item(s, which == R_TCB ? "pcs-tcb_info" : "pcs-qe_identity", &len);
+    char cn[128];
+
+    rc = vt__tdx_signed_doc_split(&d, body, len, which == R_TCB ? "tcbInfo" : "enclaveIdentity", err);
+    if (rc != VT_OK)
+        goto out;
+    if (which == R_TCB) {
+        tcb = calloc(1, sizeof(*tcb));
+        rc = tcb == NULL ? vt_err_set(err, VT_E_NOMEM, "out of memory")
+                         : vt__tdx_tcb_info_parse(tcb, d.value, d.value_len, err);
+        if (rc == VT_OK && !vt_ct_equal(tcb->fmspc, fmspc, 6))
+            rc = vt_err_set(err, VT_E_FORMAT, "a TCB info for another FMSPC than the one asked for");
+        if (rc == VT_OK)
+            issued = tcb->issue_date;
+    } else {
+        qe = calloc(1, sizeof(*qe));
+        rc = qe == NULL ? vt_err_set(err, VT_E_NOMEM, "out of memory")
+                        : vt__tdx_qe_identity_parse(qe, d.value, d.value_len, err);
+        if (rc == VT_OK && strcmp(qe->id, "TD_QE") != 0)
+            rc = vt_err_set(err, VT_E_FORMAT, "an identity of \"%s\", not TD_QE", qe->id);
+        if (rc == VT_OK)
+            issued = qe->issue_date;
+    }
+    /* Signed when issued: the chain is checked at the issueDate, whatever the verification time. */
+    if (rc == VT_OK)
+        rc = issuer_chain(c, &n, &cr, s, which, roots, root_count, NULL, 0, issued, err);
+    if (rc != VT_OK)
+        goto out;
+    vt_x509_subject_cn(c[0], cn, sizeof(cn));
+    if (strcmp(cn, TDX_TCB_SIGNER_CN) != 0 && (cr.root_index < prod_root_count || strcmp(cn, VT_SIM_TCB_CN) != 0)) {
+        rc = vt_err_set(err, VT_E_CRYPTO, "certificate \"%.100s\" is not an %s certificate", cn, TDX_TCB_SIGNER_CN);
+        goto out;
+    }
+    rc = vt_x509_pubkey(&key, c[0], err);
+    if (rc == VT_OK && vt_ecdsa_verify_raw(key, VT_MD_SHA256, d.value, d.value_len, d.sig, sizeof(d.sig), NULL) != VT_OK)
+        rc = vt_err_set(err, VT_E_CRYPTO, "signature does not verify with the %s key", TDX_TCB_SIGNER_CN);
+out:
+    vt_pkey_free(key);
+    for (size_t i = 0; i < n; i++)
+        vt_x509_free(c[i]);
+    free(tcb);
+    free(qe);
+    return rc;
+}
+
+/* A CRL signed by its header's issuer (R_PCK_CRL) or by a trusted root (R_ROOT_CRL), checked at its thisUpdate. */
+static vt_status check_crl_signed(const vt__tdx_pcs_set *s, int which, vt_x509 *const *roots, size_t root_count,
+                                  vt_err *err)
+{
+    vt_status rc = VT_E_INTERNAL;
+    vt_chain_result cr;
+    vt_x509 *c[VT_PCS_CHAIN_MAX] = { NULL };
+    vt_crl *crl = NULL;
+    size_t n = 0, len = 0;
+    vt_time tu = 0, nu = 0;
+    const uint8_t *der = set_item(s, which == R_PCK_CRL ? "pcs-pck_crl" : "pcs-root_ca_crl", &len);
+    vt_err e = { 0 };
+
+    if (der == NULL || vt_crl_parse(&crl, der, len, NULL) != VT_OK)
+        return vt_err_set(err, VT_E_FORMAT, "not a CRL");
+    vt_crl_validity(crl, &tu, &nu);
+    memset(&cr, 0, sizeof(cr));
+    if (which == R_PCK_CRL) {
+        char cn[128], want[32];
+
+        rc = issuer_chain(c, &n, &cr, s, which, roots, root_count, &crl, 1, tu, err);
+        /* The CRL of the CA asked for ("... PCK Platform CA"), not of the other one. */
+        snprintf(want, sizeof(want), "PCK %s CA", strcmp(s->ca, "processor") == 0 ? "Processor" : "Platform");
+        if (rc == VT_OK) {
+            vt_x509_subject_cn(c[0], cn, sizeof(cn));
+            if (strlen(cn) < strlen(want) || strcmp(cn + strlen(cn) - strlen(want), want) != 0)
+                rc = vt_err_set(err, VT_E_FORMAT, "issued by \"%.80s\", not the %s asked for", cn, want);
+        }
+    } else {
+        rc = vt_err_set(err, VT_E_CRYPTO, "not signed by a trusted root");
+        for (size_t i = 0; i < root_count && cr.crls_checked == 0; i++)
+            if (vt_chain_verify(&cr, &roots[i], 1, roots, root_count, &crl, 1, tu, &e) == VT_OK && cr.crls_checked > 0)
+                rc = VT_OK;
+        if (rc != VT_OK && e.msg[0] != '\0')
+            rc = vt_err_set(err, VT_E_CRYPTO, "not signed by a trusted root: %s", e.msg);
+    }
+    if (rc == VT_OK && cr.crls_checked == 0)
+        rc = vt_err_set(err, VT_E_CRYPTO, "not issued by a certificate of its issuer chain");
+    for (size_t i = 0; i < n; i++)
+        vt_x509_free(c[i]);
+    vt_crl_free(crl);
+    return rc;
+}
+
+int vt__tdx_pcs_check(const vt__tdx_pcs_set *s, const uint8_t fmspc[6], vt_x509 *const *roots, size_t root_count,
+                      size_t prod_root_count, char *why, size_t why_len, vt_err *err)
+{
+    for (int i = 0; i < 4; i++) {
+        vt_err e = { 0 };
+        vt_status rc = i == R_TCB || i == R_QE
+                           ? check_signed_doc(s, i, fmspc, roots, root_count, prod_root_count, &e)
+                           : check_crl_signed(s, i, roots, root_count, &e);
+
+        if (rc != VT_OK) {
+            snprintf(why, why_len, "%s", e.msg);
+            vt_err_set(err, rc, "tdx: %s from %s: %s", resources[i].name, s->urls[i], e.msg);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void vt__tdx_pcs_forget_one(const vt__tdx_pcs_set *s, const vt_verify_opts *o, int which, const char *why)
 {
     vt__fetch_opts fo;
 
-    if (s == NULL || o == NULL)
+    if (s == NULL || o == NULL || which < 0 || which >= 4)
         return;
-    for (int i = 0; i < 4; i++) {
-        fetch_opts(&fo, o, &resources[i]);
-        vt__fetch_forget(s->urls[i], &fo, why);
-    }
+    fetch_opts(&fo, o, &resources[which]);
+    vt__fetch_forget(s->urls[which], &fo, why);
 }
+

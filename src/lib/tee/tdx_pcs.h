@@ -50,6 +50,7 @@ typedef struct vt__tdx_pcs_set {
     uint8_t digest[32];  /* of coll, as vt__collateral_digest gives it */
     vt_time until;       /* earliest nextUpdate of what it holds */
     unsigned fetched;    /* answers that came from the network (0: all from the disk cache) */
+    char ca[12];         /* "platform" or "processor": whose PCK CRL */
     char urls[4][VT_PCS_BASE_MAX + 96];
 } vt__tdx_pcs_set;
 
@@ -65,8 +66,22 @@ void vt__tdx_pcs_set_release(vt__tdx_pcs_set *s);
 VT_NODISCARD vt_status vt__tdx_pcs_get(vt__tdx_pcs_set **out, const vt_verify_opts *o, const uint8_t fmspc[6],
                                        const char *ca, vt_err *err);
 
-/* Drops the disk-cached answers of s (after they failed verification) and
+/*
+ * Each answer of s on its own, whatever quote it is for and whatever the
+ * verification time: the TCB info is for fmspc and the QE identity is TD_QE,
+ * each signed by the TCB signing certificate of its issuer-chain header, the
+ * PCK CRL by the CA of its header (the PCK CA asked for), the Root CA CRL by
+ * a trusted root; chains
+ * verify to roots at the document's issueDate (thisUpdate).  What fails here
+ * is a bad answer (forget it); what passes here and fails later is a problem
+ * of the quote or the time.  -1 when all four pass, else the index of the
+ * first that fails (err names it and its URL, why says only what is wrong).
+ */
+int vt__tdx_pcs_check(const vt__tdx_pcs_set *s, const uint8_t fmspc[6], vt_x509 *const *roots, size_t root_count,
+                      size_t prod_root_count, char *why, size_t why_len, vt_err *err);
+
+/* Drops the disk-cached answer `which` of s (vt__tdx_pcs_check refused it) and
  * remembers the failure so that the service is not asked again at once. */
-void vt__tdx_pcs_forget(const vt__tdx_pcs_set *s, const vt_verify_opts *o, const char *why);
+void vt__tdx_pcs_forget_one(const vt__tdx_pcs_set *s, const vt_verify_opts *o, int which, const char *why);
 
 #endif

@@ -627,6 +627,11 @@ static void sim_module_fields(json_t *o, bool *ok)
     jset(o, "attributesMask", json_string("FFFFFFFFFFFFFFFF"), ok);
 }
 
+static json_int_t sim_eval_num(const vt_sim_tdx_opts *opts)
+{
+    return opts->tcb_eval_num != 0 ? (json_int_t)opts->tcb_eval_num : SIM_TCB_EVAL_NUM;
+}
+
 static json_t *sim_tcb_info(const vt_sim_tdx_opts *opts, bool *ok)
 {
     json_t *ti = json_object(), *mod = json_object(), *ids = json_array(), *id = json_object();
@@ -653,7 +658,7 @@ static json_t *sim_tcb_info(const vt_sim_tdx_opts *opts, bool *ok)
     jset(ti, "fmspc", json_string(SIM_FMSPC_HEX), ok);
     jset(ti, "pceId", json_string(SIM_PCEID_HEX), ok);
     jset(ti, "tcbType", json_integer(0), ok);
-    jset(ti, "tcbEvaluationDataNumber", json_integer(SIM_TCB_EVAL_NUM), ok);
+    jset(ti, "tcbEvaluationDataNumber", json_integer(sim_eval_num(opts)), ok);
     sim_module_fields(mod, ok);
     jset(ti, "tdxModule", mod, ok);
 
@@ -691,7 +696,7 @@ static json_t *sim_qe_identity(const vt_sim_tdx_opts *opts, const uint8_t mrsign
     jset(qi, "version", json_integer(2), ok);
     jset(qi, "issueDate", json_string(issue), ok);
     jset(qi, "nextUpdate", json_string(next), ok);
-    jset(qi, "tcbEvaluationDataNumber", json_integer(SIM_TCB_EVAL_NUM), ok);
+    jset(qi, "tcbEvaluationDataNumber", json_integer(sim_eval_num(opts)), ok);
     jset(qi, "miscselect", json_string("00000000"), ok);
     jset(qi, "miscselectMask", json_string("FFFFFFFF"), ok);
     jset(qi, "attributes", json_string(SIM_QE_ATTRIBUTES_HEX), ok);
@@ -838,6 +843,7 @@ static struct {
     vt_collateral *coll;
     vt_time coll_now;
     bool out_of_date, revoked, no_crl;
+    uint32_t tcb_eval_num;
     vt_buf cd;                       /* certification data of cd_leaf and the key cd_att */
     const vt_x509 *cd_leaf;          /* identity only: machine.leaf when cd was made */
     uint8_t cd_att[TDX_ATT_KEY_LEN];
@@ -931,7 +937,8 @@ static vt_status sim_machine_collateral(vt_collateral *coll, const vt_sim_tdx_op
         return sim_collateral(coll, opts, ca, serial, err);
     pthread_mutex_lock(&machine_lock);
     if (machine.coll != NULL && machine.leaf == leaf && machine.out_of_date == opts->out_of_date &&
-        machine.revoked == opts->revoked && machine.no_crl == opts->no_crl && opts->now >= machine.coll_now &&
+        machine.revoked == opts->revoked && machine.no_crl == opts->no_crl &&
+        machine.tcb_eval_num == opts->tcb_eval_num && opts->now >= machine.coll_now &&
         opts->now - machine.coll_now < SIM_COLL_REUSE_SECS) {
         rc = sim_collateral_copy(coll, machine.coll, err);
         pthread_mutex_unlock(&machine_lock);
@@ -953,6 +960,7 @@ static vt_status sim_machine_collateral(vt_collateral *coll, const vt_sim_tdx_op
             machine.out_of_date = opts->out_of_date;
             machine.revoked = opts->revoked;
             machine.no_crl = opts->no_crl;
+            machine.tcb_eval_num = opts->tcb_eval_num;
         }
         pthread_mutex_unlock(&machine_lock);
     }
