@@ -1081,6 +1081,9 @@ void vf_log_close(vf_log *l)
     pthread_mutex_unlock(&l->mu);
     if (l->started)
         pthread_join(l->th, NULL);
+    pthread_mutex_lock(&l->commit_mu);
+    follow_save(l); /* a clean stop: the next start reads nothing before it */
+    pthread_mutex_unlock(&l->commit_mu);
     vf_witnesses_close(l->wit);
     vs_close(l->st);
     vt_note_signer_free(l->signer);

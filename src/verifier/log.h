@@ -98,7 +98,7 @@ vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
 typedef void (*vf_log_follow_fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len);
 /*
  * The follower's state, kept in <state_dir>/log-follow beside the tree it covers (written at
- * start, after each commit holding a sync_kind entry and at least every 10 s): save appends it
+ * start, after each commit holding a sync_kind entry, at least every 10 s and at a clean stop): save appends it
  * to out, load takes it back (the state before any entry is told).  A start whose stored tree
  * holds that one (its stored hashes give the root written there) loads it and reads only the
  * entries after it; a file that does not fit is ignored and the whole log is read.  NULL, NULL:
