@@ -424,12 +424,14 @@ vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_
 
 /* ---- JSON documents ---- */
 
-static const char *const skip_request[] = { "model", "role", "type", "id", "tool_call_id", "detail", "format",
-                                            "encoding_format", "reasoning_effort", "verbosity", "service_tier",
-                                            "url", "data", "file_data", "file_id", "user", "prompt_cache_key",
-                                            "safety_identifier", "prompt_cache_retention", NULL };
+/* Strings left out of the audited view: a request's controls and enums (request.c validates each;
+ * its free text, ids and names included, is sent), a response's identifiers and enums, and inline
+ * media payloads (a "url" only when it is a data: URL). */
+static const char *const skip_request[] = { "model", "role", "type", "detail", "format", "encoding_format",
+                                            "reasoning_effort", "verbosity", "service_tier",
+                                            "prompt_cache_retention", "data", "file_data", NULL };
 static const char *const skip_response[] = { "id", "object", "model", "role", "type", "finish_reason",
-                                             "system_fingerprint", "service_tier", "url", "data", NULL };
+                                             "system_fingerprint", "service_tier", "data", NULL };
 
 typedef struct collect {
     vt_xaud_text *texts;
@@ -441,8 +443,14 @@ typedef struct collect {
     bool request; /* skip holds the request's identifiers */
 } collect;
 
-static bool skipped(const collect *cl, const char *key)
+/* Is member key (value m) left out of the view?  Only strings are: an object or array under such a
+ * name is walked. */
+static bool skipped(const collect *cl, const char *key, const json_t *m)
 {
+    if (!json_is_string(m))
+        return false;
+    if (strcmp(key, "url") == 0)
+        return json_string_length(m) >= 5 && strncmp(json_string_value(m), "data:", 5) == 0;
     for (size_t i = 0; cl->skip[i] != NULL; i++)
         if (strcmp(key, cl->skip[i]) == 0)
             return true;
@@ -495,9 +503,8 @@ static vt_status add_text(collect *cl, const char *path, json_t *node, vt_err *e
     return VT_OK;
 }
 
-/* in_free: v is in free-form JSON of a request, where every string is sent.  Elsewhere a request's
- * identifiers and enums (strings under a skip key) are left out; a response's skip keys leave out
- * what they hold. */
+/* in_free: v is in free-form JSON of a request, where every string is sent.  Elsewhere the strings
+ * under a skip key are left out. */
 static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t cap, int depth, bool in_free,
                       vt_err *err)
 {
@@ -513,7 +520,7 @@ static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t ca
         json_object_foreach(v, k, m) {
             int w;
             bool f = in_free || (cl->request && request_free(path, plen, k, m));
-            if (!in_free && skipped(cl, k) && (!cl->request || json_is_string(m)))
+            if (!in_free && skipped(cl, k, m))
                 continue;
             w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
             if (w < 0 || (size_t)w >= cap - plen)

@@ -233,12 +233,75 @@ static void test_xchain__request_view_keeps_free_form_text(void **state)
     for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
         if (strstr(s.seen[0], hidden[i]) == NULL)
             fail_msg("not in the audited view: %s", hidden[i]);
-    /* The schema's identifiers and enums are still left out. */
-    assert_null(strstr(s.seen[0], "call_1"));
-    assert_null(strstr(s.seen[0], "u-1"));
+    /* The schema's enums are still left out. */
     assert_null(strstr(s.seen[0], "\"assistant\""));
     assert_non_null(strstr(s.seen[0], "\"path\":\"tools[1].custom.format.type\",\"text\":\"grammar\""));
     assert_null(strstr(s.seen[0], "\"json_schema\""));
+    vt_buf_free(&body);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
+/* Strings the built-in auditors scan as text are in the view too: a tool call's id and a tool
+ * message's tool_call_id (chat templates print them to the model), user, prompt_cache_key,
+ * safety_identifier, a file part's file_id and an http image URL (the model server fetches it).
+ * Each was left out, so a client could put what an external auditor blocks there.  An inline data:
+ * URL and the media payloads are still left out; in a response, a link is text the client reads,
+ * and an object under an identifier's name (which no client reads as text) is walked. */
+static void test_xchain__view_keeps_ids_names_and_links(void **state)
+{
+    static const char *const req_seen[] = {
+        "\"path\":\"messages[0].tool_calls[0].id\",\"text\":\"falcon 1\"",
+        "\"path\":\"messages[1].tool_call_id\",\"text\":\"falcon 2\"",
+        "\"path\":\"messages[2].content[0].image_url.url\",\"text\":\"https://x.example/falcon 3\"",
+        "\"path\":\"messages[2].content[2].file.file_id\",\"text\":\"falcon 4\"",
+        "\"path\":\"user\",\"text\":\"falcon 5\"",
+        "\"path\":\"prompt_cache_key\",\"text\":\"falcon 6\"",
+        "\"path\":\"safety_identifier\",\"text\":\"falcon 7\"",
+    };
+    static const char *const resp_seen[] = {
+        "\"path\":\"choices[0].message.annotations[0].url_citation.url\",\"text\":\"https://falcon.example/\"",
+        "\"path\":\"choices[0].message.model.text\",\"text\":\"falcon 8\"",
+    };
+    vt_audit_chain *c = chain("[" EXT("kw", "") "]");
+    script s = { { "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_xaud_result res = { 0 };
+    vt_buf body;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_audit_report_init(rep);
+    vt_buf_init(&body);
+    assert_int_equal(vt_buf_append_str(&body,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":null,"
+        "\"tool_calls\":[{\"id\":\"falcon 1\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},"
+        "{\"role\":\"tool\",\"tool_call_id\":\"falcon 2\",\"content\":\"ok\"},"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.example/falcon 3\"}},"
+        "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,ZmFsY29u\"}},"
+        "{\"type\":\"file\",\"file\":{\"file_id\":\"falcon 4\",\"file_data\":\"ZmFsY29u\"}}]}],"
+        "\"user\":\"falcon 5\",\"prompt_cache_key\":\"falcon 6\",\"safety_identifier\":\"falcon 7\"}", &err), VT_OK);
+    assert_int_equal(vt_xaud_run_body(rep, &res, c, VT_AUDIT_REQUEST, VT_XAUD_BEFORE, &body, &io, &err), VT_OK);
+    assert_int_equal(s.n, 1);
+    for (size_t i = 0; i < sizeof(req_seen) / sizeof(req_seen[0]); i++)
+        if (strstr(s.seen[0], req_seen[i]) == NULL)
+            fail_msg("not in the request's audited view: %s", req_seen[i]);
+    assert_null(strstr(s.seen[0], "data:image"));
+    assert_null(strstr(s.seen[0], "ZmFsY29u"));
+    body.len = 0;
+    assert_int_equal(vt_buf_append_str(&body,
+        "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
+        "{\"role\":\"assistant\",\"content\":\"see\",\"model\":{\"text\":\"falcon 8\"},"
+        "\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://falcon.example/\"}}]},"
+        "\"finish_reason\":\"stop\"}]}", &err), VT_OK);
+    assert_int_equal(vt_xaud_run_body(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_BEFORE, &body, &io, &err), VT_OK);
+    assert_int_equal(s.n, 2);
+    for (size_t i = 0; i < sizeof(resp_seen) / sizeof(resp_seen[0]); i++)
+        if (strstr(s.seen[1], resp_seen[i]) == NULL)
+            fail_msg("not in the response's audited view: %s", resp_seen[i]);
+    assert_null(strstr(s.seen[1], "chat.completion"));
     vt_buf_free(&body);
     script_free(&s);
     free(rep);
@@ -357,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_xchain__measurement_changes_digests),
         cmocka_unit_test(test_xchain__order_and_redactions_compose),
         cmocka_unit_test(test_xchain__request_view_keeps_free_form_text),
+        cmocka_unit_test(test_xchain__view_keeps_ids_names_and_links),
         cmocka_unit_test(test_xchain__block_stops),
         cmocka_unit_test(test_xchain__failures),
         cmocka_unit_test(test_xchain__window_docs),
