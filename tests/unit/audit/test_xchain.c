@@ -143,7 +143,7 @@ static void test_xchain__order_and_redactions_compose(void **state)
                    "\"end\":10,\"replacement\":\"[CODE]\"}]}",
                    "{\"verdict\":\"annotate\",\"annotations\":{\"score\":0.25,\"hit\":true,\"n\":7,\"label\":\"x\"}}" },
                  { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_result res = { 0 };
     vt_buf body;
@@ -208,7 +208,7 @@ static void test_xchain__request_view_keeps_free_form_text(void **state)
     };
     vt_audit_chain *c = chain("[" EXT("kw", "") "]");
     script s = { { "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_result res = { 0 };
     vt_buf body;
@@ -266,7 +266,7 @@ static void test_xchain__view_keeps_ids_names_and_links(void **state)
     };
     vt_audit_chain *c = chain("[" EXT("kw", "") "]");
     script s = { { "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_result res = { 0 };
     vt_buf body;
@@ -314,7 +314,7 @@ static void test_xchain__block_stops(void **state)
     vt_audit_chain *c = chain("[" EXT("a", "") "," EXT("b", "") "]");
     script s = { { "{\"verdict\":\"block\",\"reason\":\"no\",\"findings\":{\"topic\":2}}", "{\"verdict\":\"allow\"}" },
                  { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, false, 0, false, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, false, 0, false, NULL, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
     vt_xaud_text t = { "p", "hello", 5 };
     vt_buf b = { 0 };
@@ -349,7 +349,7 @@ static void test_xchain__failures(void **state)
             vt_audit_chain *c = chain(open ? "[" EXT("a", ",\"fail_open\":true") "," EXT("b", "") "]"
                                            : "[" EXT("a", "") "," EXT("b", "") "]");
             script s = { { answers[k], "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
-            vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, false, 0, false, NULL };
+            vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, false, 0, false, NULL, NULL };
             vt_audit_report *rep = calloc(1, sizeof(*rep));
             vt_xaud_text t = { "p", "hello", 5 };
             vt_buf b = { 0 };
@@ -383,31 +383,154 @@ static void test_xchain__failures(void **state)
     }
 }
 
-/* Several documents (a stream window): paths say which event; redactions land in each tree. */
-static void test_xchain__window_docs(void **state)
+static const char *delta_content(json_t *doc, size_t choice)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_array_get(json_object_get(doc, "choices"), choice), "delta"), "content"));
+}
+
+/* A stream window: each field's pieces are joined across the events, as the client joins them, so
+ * a term the model streamed over several events (here over three) is seen whole; it was three
+ * texts, and an auditor that scans each text found nothing.  The redaction is cut back into the
+ * pieces: the replacement in the piece where the term starts, the rest of the term removed from
+ * the pieces after it. */
+static void test_xchain__window_joined(void **state)
 {
     vt_audit_chain *c = chain("[" EXT("a", "") "]");
-    script s = { { "{\"verdict\":\"redact\",\"redactions\":[{\"text\":1,\"start\":0,\"end\":3,\"replacement\":\"#\"}]}" },
+    script s = { { "{\"verdict\":\"redact\",\"redactions\":[{\"text\":0,\"start\":4,\"end\":18,"
+                   "\"replacement\":\"[CODE]\"}]}" },
                  { 0 }, { 0 }, 0 };
-    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, true, 4, true, NULL };
+    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, true, 4, true, NULL, NULL };
     vt_audit_report *rep = calloc(1, sizeof(*rep));
-    json_t *docs[2] = { json_loads("{\"id\":\"x\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"ab\"},"
+    json_t *docs[3] = { json_loads("{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                                   "\"content\":\"the Proj\"},\"finish_reason\":null}]}", 0, NULL),
+                        json_loads("{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ect Fal\"},"
                                    "\"finish_reason\":null}]}", 0, NULL),
-                        json_loads("{\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":\"cdef\"},"
+                        json_loads("{\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"con flies\"},"
                                    "\"finish_reason\":\"stop\"}]}", 0, NULL) };
     vt_xaud_result res = { 0 };
     vt_err err = { 0 };
 
     (void)state;
     vt_audit_report_init(rep);
-    assert_int_equal(vt_xaud_run_docs(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, docs, 2, &io, &err), VT_OK);
-    assert_non_null(strstr(s.seen[0], "\"path\":\"events[1].choices[0].delta.content\",\"text\":\"cdef\""));
+    assert_int_equal(vt_xaud_run_docs(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, docs, 3, &io, &err), VT_OK);
+    assert_int_equal(s.n, 1);
+    assert_non_null(strstr(s.seen[0], "\"texts\":[{\"path\":\"choices[0].delta.content\",\"text\":\"the Project "
+                                      "Falcon flies\"}]"));
     assert_non_null(strstr(s.seen[0], "\"stream\":{\"window\":4,\"final\":true}"));
     assert_null(strstr(s.seen[0], "stop")); /* finish_reason is not text */
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(docs[1],
-                        "choices"), 0), "delta"), "content")), "#f");
+    assert_true(res.changed);
+    assert_string_equal(delta_content(docs[0], 0), "the [CODE]");
+    assert_string_equal(delta_content(docs[1], 0), "");
+    assert_string_equal(delta_content(docs[2], 0), " flies");
+    for (size_t i = 0; i < 3; i++)
+        json_decref(docs[i]);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
+/* Choices are joined by their index, not their place in each event's list (which moves); a
+ * redaction that touches no boundary stays in its piece, and an untouched field is left alone. */
+static void test_xchain__window_joined_by_index(void **state)
+{
+    vt_audit_chain *c = chain("[" EXT("a", "") "]");
+    script s = { { "{\"verdict\":\"redact\",\"redactions\":[{\"text\":0,\"start\":0,\"end\":2,"
+                   "\"replacement\":\"#\"}]}" },
+                 { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, true, 0, false, NULL, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    json_t *docs[2] = { json_loads("{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"x1\"}},"
+                                   "{\"index\":0,\"delta\":{\"content\":\"ab\"}}]}", 0, NULL),
+                        json_loads("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"cd\"}},"
+                                   "{\"index\":1,\"delta\":{\"content\":\"y\"}}]}", 0, NULL) };
+    vt_xaud_result res = { 0 };
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_audit_report_init(rep);
+    assert_int_equal(vt_xaud_run_docs(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, docs, 2, &io, &err), VT_OK);
+    assert_non_null(strstr(s.seen[0], "\"texts\":[{\"path\":\"choices[1].delta.content\",\"text\":\"x1y\"},"
+                                      "{\"path\":\"choices[0].delta.content\",\"text\":\"abcd\"}]"));
+    assert_string_equal(delta_content(docs[0], 0), "#");
+    assert_string_equal(delta_content(docs[1], 1), "y");
+    assert_string_equal(delta_content(docs[0], 1), "ab");
+    assert_string_equal(delta_content(docs[1], 0), "cd");
     json_decref(docs[0]);
     json_decref(docs[1]);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
+/* A stream's rewrite is not audited again by the built-in walker, so with io->recheck it must pass
+ * the built-in scanners unchanged: an auditor that writes an e-mail address (or anything the
+ * built-ins redact or block) fails closed, fail_open or not; a plain replacement passes. */
+static void test_xchain__window_rewrite_rechecked(void **state)
+{
+    static const char *const answers[] = {
+        "{\"verdict\":\"redact\",\"redactions\":[{\"text\":0,\"start\":0,\"end\":4,"
+        "\"replacement\":\"jane.doe@example.com\"}]}",
+        "{\"verdict\":\"redact\",\"redactions\":[{\"text\":0,\"start\":0,\"end\":4,\"replacement\":\"[X]\"}]}",
+    };
+    (void)state;
+    for (size_t k = 0; k < 2; k++) {
+        for (int open = 0; open < 2; open++) {
+            vt_audit_chain *c = chain(open ? "[{\"name\":\"pii\"}," EXT("a", ",\"fail_open\":true") "]"
+                                           : "[{\"name\":\"pii\"}," EXT("a", "") "]");
+            vt_audit_ctx *cx = NULL;
+            script s = { { answers[k] }, { 0 }, { 0 }, 0 };
+            vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, true, 0, false, NULL, NULL };
+            vt_audit_report *rep = calloc(1, sizeof(*rep));
+            json_t *doc = json_loads("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"name here\"}}]}", 0, NULL);
+            vt_xaud_result res = { 0 };
+            vt_err err = { 0 };
+
+            assert_int_equal(vt_audit_ctx_new(&cx, c, &err), VT_OK);
+            io.recheck = cx;
+            vt_audit_report_init(rep);
+            assert_int_equal(vt_xaud_run_docs(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, &doc, 1, &io, &err), VT_OK);
+            if (k == 0) {
+                assert_true(res.failed_closed);
+                assert_string_equal(res.failed, "a");
+                assert_non_null(strstr(entry(rep, "a")->reason, "a: auditor failed: its rewrite does not pass"));
+                assert_int_equal(rep->verdict, VT_AUDIT_BLOCK);
+            } else {
+                assert_false(res.failed_closed);
+                assert_string_equal(delta_content(doc, 0), "[X] here");
+            }
+            json_decref(doc);
+            vt_audit_ctx_free(cx);
+            script_free(&s);
+            free(rep);
+            vt_audit_chain_free(c);
+        }
+    }
+}
+
+/* More strings in a window than one request may carry: every auditor fails (closed by default),
+ * none is sent a part of them. */
+static void test_xchain__window_too_many_strings(void **state)
+{
+    vt_audit_chain *c = chain("[" EXT("a", "") "]");
+    script s = { { "{\"verdict\":\"allow\"}" }, { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { scripted_call, &s, "1", "/", NULL, true, 0, false, NULL, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    json_t *doc = json_object();
+    vt_xaud_result res = { 0 };
+    vt_err err = { 0 };
+
+    (void)state;
+    for (size_t i = 0; i < VT_XAUD_MAX_TEXTS + 1; i++) { /* distinct paths: nothing to join */
+        char k[16];
+        snprintf(k, sizeof(k), "k%zu", i);
+        json_object_set_new(doc, k, json_string("x"));
+    }
+    vt_audit_report_init(rep);
+    assert_int_equal(vt_xaud_run_docs(rep, &res, c, VT_AUDIT_RESPONSE, VT_XAUD_ALL, &doc, 1, &io, &err), VT_OK);
+    assert_true(res.failed_closed);
+    assert_int_equal(s.n, 0);
+    json_decref(doc);
     script_free(&s);
     free(rep);
     vt_audit_chain_free(c);
@@ -423,7 +546,10 @@ int main(void)
         cmocka_unit_test(test_xchain__view_keeps_ids_names_and_links),
         cmocka_unit_test(test_xchain__block_stops),
         cmocka_unit_test(test_xchain__failures),
-        cmocka_unit_test(test_xchain__window_docs),
+        cmocka_unit_test(test_xchain__window_joined),
+        cmocka_unit_test(test_xchain__window_joined_by_index),
+        cmocka_unit_test(test_xchain__window_rewrite_rechecked),
+        cmocka_unit_test(test_xchain__window_too_many_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
