@@ -421,8 +421,19 @@ static vt_status exchange(struct xconn *c, const char *method, const char *path,
     return rc;
 }
 
+/* Is a kept-alive connection out of step?  Between calls nothing may be waiting on it: bytes there
+ * are an answer no call asked for (an auditor that answered twice, or late), which the next call
+ * would read as its own; an end or an error means the auditor dropped it. */
+static bool conn_stale(const struct xconn *c)
+{
+    char b;
+    ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 /* A request to auditor i on a slot's connection: reconnects (and re-checks the peer) when there
- * is none, and retries once when a kept-alive connection turns out closed. */
+ * is none or it is out of step, and retries once when a kept-alive connection turns out closed. */
 static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const char *path, const char *body,
                            size_t len, unsigned timeout_ms, vt_buf *answer, vt_err *err)
 {
@@ -434,6 +445,8 @@ static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const
 
     if (atomic_load(&x->unmeasured))
         return vt_err_set(err, VT_E_POLICY, "gateway: %s", x->why);
+    if (c->fd >= 0 && conn_stale(c))
+        conn_close(c);
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = c->fd >= 0, eof = false;
         size_t before = answer->len;
