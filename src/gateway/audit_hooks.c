@@ -750,6 +750,7 @@ static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev,
         ev->data.len = 0;
         ev->raw = true;
         rc = xflush(t, x, ctx, false, &ev->data, err);
+        ctx->auditor_failed = x->xfailed;
         if (rc == VT_E_POLICY) {
             if (vt_audit_sse_finish(x->sse, NULL, x->rep, NULL) != VT_OK)
                 vt__gw_log("error", "audit", "cannot finish the blocked stream");

@@ -175,6 +175,9 @@ chat "$GWA" "Stream this: $long, and UNREDACT here and $long." true
 grep -q 'jane.doe@example.com' "$TMP/body" && bad "stream: an auditor wrote an e-mail address to the client" || ok
 grep -q 'the flaky auditor failed (response phase)' "$TMP/body" && ok ||
   bad "stream: a rewrite the built-ins refuse fails closed: $(cat "$TMP/body")"
+# (The error event names the failure as a failure, auditor_failed, not as a block.)
+sed -n 's/^data: //p' "$TMP/body" | grep -q '"code":"auditor_failed"' && ok ||
+  bad "stream: a failed auditor's error event says content_blocked: $(grep error "$TMP/body")"
 jq -e '.coverage.failed | index("response") != null' "$TMP/rcpt.json" >/dev/null && ok ||
   bad "stream: the receipt says the response failed: $(cat "$TMP/rcpt.json")"
 chat "$GWA" "and UNREDACT here"
