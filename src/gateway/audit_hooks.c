@@ -286,6 +286,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     if (!v->block && (x->xfailed || vt__gw_xaud_unmeasured(t->xaud) != NULL)) {
         /* Fail closed: an auditor that failed, or one no longer the measured process. */
         const char *why = vt__gw_xaud_unmeasured(t->xaud);
+        vt_audit_report_failed(x->rep, VT_AUDIT_REQUEST); /* not every auditor of the phase passed it */
         v->block = true;
         v->status = 503;
         snprintf(v->code, sizeof(v->code), "%s", why != NULL ? "auditor_unmeasured" : "auditor_failed");

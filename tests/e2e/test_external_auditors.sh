@@ -192,6 +192,9 @@ t1=$(date +%s%N)
 [ $(((t1 - t0) / 1000000)) -lt 2900 ] && ok || bad "timeout: the gateway waited for the auditor's late answer"
 entry flaky | jq -e '.verdict == "block" and (.reason | contains("auditor failed: timed out"))' >/dev/null && ok ||
   bad "timeout: receipt entry $(entry flaky)"
+# The request phase is not covered when one of its auditors failed: the receipt says it failed.
+jq -e '.coverage.failed == ["request"] and .coverage.audited == []' "$TMP/rcpt.json" >/dev/null && ok ||
+  bad "timeout: the receipt's coverage says the request was audited: $(jq -c .coverage "$TMP/rcpt.json")"
 chat "$GWA" "BADANSWER"
 [ "$ST" = 503 ] && ok || bad "bad answer: $ST"
 entry flaky | jq -e '.reason | contains("not a text of the request") or contains("start < end")' >/dev/null && ok ||
