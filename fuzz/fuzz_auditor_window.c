@@ -3,8 +3,9 @@
  * k goes to the choice of index k % 2 when the first byte after the newline is odd, else all to
  * index 0).  Invariants: the run never fails for an answer (only the auditor does); an answer
  * that the protocol refuses fails closed and leaves the events alone; one it takes leaves each
- * choice's pieces, joined, equal to its joined text with the redactions applied, every piece
- * valid UTF-8 (jansson takes only that). */
+ * choice's pieces, joined, equal to its joined text with the redactions applied, and each piece
+ * its own bytes that no redaction covers with the replacement of each redaction that starts in it
+ * (so valid UTF-8, which jansson checks). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     answer a;
     json_t *docs[MAX_PIECES];
     int choice[MAX_PIECES];
+    size_t plen[MAX_PIECES];
     size_t n = 0, first = 2;
     bool two;
     vt_buf joined[2];
@@ -78,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (first == 2)
             first = (size_t)choice[n];
         (void)vt_buf_append(&joined[choice[n]], p, len, NULL);
+        plen[n] = len;
         n++;
         if (q == NULL)
             break;
@@ -119,10 +122,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vt_buf_init(&got);
             if (vt_xaud_apply(&want, &ans, &rq, g, NULL) != VT_OK)
                 __builtin_trap();
-            for (size_t i = 0; i < n; i++)
-                if (choice[i] == (int)k)
-                    (void)vt_buf_append(&got, json_string_value(content(docs[i])),
-                                        json_string_length(content(docs[i])), NULL);
+            for (size_t i = 0, ps = 0; i < n; i++) {
+                vt_buf one;
+                if (choice[i] != (int)k)
+                    continue;
+                (void)vt_buf_append(&got, json_string_value(content(docs[i])), json_string_length(content(docs[i])),
+                                    NULL);
+                /* The piece itself: its own bytes that no redaction covers, and the replacement of each
+                 * redaction that starts in it. */
+                vt_buf_init(&one);
+                for (size_t pos = ps; pos < ps + plen[i]; pos++) {
+                    bool covered = false;
+                    for (size_t r = 0; r < ans.redaction_count; r++) {
+                        const vt_xaud_redaction *d = &ans.redactions[r];
+                        if (d->text != g)
+                            continue;
+                        if (d->start == pos)
+                            (void)vt_buf_append(&one, d->replacement, strlen(d->replacement), NULL);
+                        covered |= d->start <= pos && pos < d->end;
+                    }
+                    if (!covered)
+                        (void)vt_buf_append(&one, texts[g].text + pos, 1, NULL);
+                }
+                if (one.len != json_string_length(content(docs[i])) ||
+                    (one.len > 0 && memcmp(one.data, json_string_value(content(docs[i])), one.len) != 0))
+                    __builtin_trap();
+                vt_buf_free(&one);
+                ps += plen[i];
+            }
             if (got.len != want.len || (got.len > 0 && memcmp(got.data, want.data, got.len) != 0))
                 __builtin_trap();
             vt_buf_free(&want);
