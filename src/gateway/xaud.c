@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -48,6 +49,8 @@ struct xcheck {          /* the last process that passed the peer check, per aud
     pthread_mutex_t mu;
     int pid;
     unsigned long long start;
+    dev_t dev;           /* the file it ran then (an exec() keeps the pid and start time) */
+    ino_t ino;
 };
 
 struct vt_gw_xaud {
@@ -193,14 +196,22 @@ static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
     struct ucred cr;
     socklen_t cl = sizeof(cr);
     unsigned long long st;
+    struct stat sb;
     vt_status rc = VT_OK;
     char why[256] = "";
 
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 || cr.pid <= 0)
         return vt_err_set(err, VT_E_IO, "gateway: auditor %s: no peer credentials on %s", s->name, s->socket);
     st = start_time(cr.pid);
+    {
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/%d/exe", (int)cr.pid);
+        if (stat(p, &sb) != 0)
+            memset(&sb, 0, sizeof(sb));
+    }
     pthread_mutex_lock(&ck->mu);
-    if (ck->pid == cr.pid && ck->start == st && st != 0) {
+    if (ck->pid == cr.pid && ck->start == st && st != 0 && sb.st_ino != 0 && ck->dev == sb.st_dev &&
+        ck->ino == sb.st_ino) {
         pthread_mutex_unlock(&ck->mu);
         return VT_OK;
     }
@@ -224,6 +235,8 @@ static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
     if (why[0] == '\0') {
         ck->pid = cr.pid;
         ck->start = st;
+        ck->dev = sb.st_dev;
+        ck->ino = sb.st_ino;
     }
     pthread_mutex_unlock(&ck->mu);
     if (why[0] != '\0') {

@@ -4,12 +4,15 @@
 #include "vt_test.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/xchain.h"
@@ -207,10 +210,106 @@ static void test_xaud__stale_answer_not_read_as_the_next(void **state)
     standin_stop(&s);
 }
 
+/* The auditor after its exec(): a Python server on the inherited listening socket, ready once it
+ * says so on the pipe. */
+static const char exec_server[] =
+    "import os, socket, sys\n"
+    "l = socket.socket(fileno=int(sys.argv[1]))\n"
+    "os.write(int(sys.argv[2]), b'r')\n"
+    "while True:\n"
+    "    c, _ = l.accept()\n"
+    "    b = b''\n"
+    "    while b'\\r\\n\\r\\n' not in b:\n"
+    "        d = c.recv(65536)\n"
+    "        if not d: break\n"
+    "        b += d\n"
+    "    a = b'{\"verdict\":\"annotate\",\"annotations\":{\"exec\":1}}'\n"
+    "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(a) + a)\n";
+
+/* The forked auditor: this program (the measured one) answers the boot check on one connection,
+ * then, when told, runs python3 in its place (same pid, same start time) on the same socket. */
+static void exec_child(int lfd, int go, int ready)
+{
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    bool post;
+    char b, lfds[16], readys[16];
+
+    if (fd < 0 || !read_request(fd, &post) || !reply(fd, INFO) || read(go, &b, 1) != 1)
+        _exit(2);
+    snprintf(lfds, sizeof(lfds), "%d", lfd);
+    snprintf(readys, sizeof(readys), "%d", ready);
+    dup2(open("/dev/null", O_WRONLY | O_CLOEXEC), 1); /* not the test's output */
+    fcntl(lfd, F_SETFD, 0); /* inherited by the program that follows */
+    fcntl(ready, F_SETFD, 0);
+    execlp("python3", "python3", "-c", exec_server, lfds, readys, (char *)NULL);
+    _exit(3);
+}
+
+/* A checked process that exec()s another program keeps its pid and start time, which is all the
+ * check remembered: the next connection was taken as the measured auditor's, and the other
+ * program's answers used.  It is checked again, and the gateway stops serving. */
+static void test_xaud__exec_checked_again(void **state)
+{
+    standin s = { 0 };
+    int go[2], ready[2];
+    pid_t pid;
+    vt_audit_chain *c;
+    vt_gw_xaud *x = NULL;
+    vt_buf a;
+    vt_err err = { 0 };
+    char b, why[256];
+    vt_status rc;
+
+    (void)state;
+    if (system("python3 -c '' 2>/dev/null") != 0)
+        skip();
+    snprintf(s.dir, sizeof(s.dir), "/tmp/vtxaud-XXXXXX");
+    assert_non_null(mkdtemp(s.dir));
+    snprintf(s.path, sizeof(s.path), "%s/a.sock", s.dir);
+    assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* the child listens: the peer check names the process that called listen() */
+        struct sockaddr_un sa;
+        int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        memset(&sa, 0, sizeof(sa));
+        sa.sun_family = AF_UNIX;
+        memcpy(sa.sun_path, s.path, strlen(s.path) + 1); /* under 40 bytes */
+        if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 8) != 0)
+            _exit(1);
+        exec_child(lfd, go[0], ready[1]);
+    }
+    close(ready[1]);
+    c = measured_chain(&s);
+    if (vt__gw_xaud_new(&x, c, 1, 5000, NULL, &err) != VT_OK)
+        fail_msg("xaud: %s", err.msg);
+    assert_int_equal(write(go[1], "x", 1), 1);
+    assert_int_equal(read(ready[0], &b, 1), 1); /* python3 runs, on the same socket */
+    vt_buf_init(&a);
+    rc = vt__gw_xaud_call(vt__gw_xaud_arg(x, 0), 0, "{}", 2, &a, &err);
+    snprintf(why, sizeof(why), "%s", vt__gw_xaud_unmeasured(x) != NULL ? vt__gw_xaud_unmeasured(x) : "");
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(go[0]);
+    close(go[1]);
+    close(ready[0]);
+    unlink(s.path);
+    rmdir(s.dir);
+    if (rc == VT_OK)
+        fail_msg("the exec'd program's answer was taken: %.*s", (int)a.len, (const char *)a.data);
+    if (rc != VT_E_POLICY || strstr(why, "does not run the measured program") == NULL)
+        fail_msg("call: %d %s; unmeasured: %s", rc, err.msg, why);
+    vt_buf_free(&a);
+    vt__gw_xaud_free(x);
+    vt_audit_chain_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xaud__stale_answer_not_read_as_the_next),
+        cmocka_unit_test(test_xaud__exec_checked_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
