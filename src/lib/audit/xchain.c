@@ -592,44 +592,64 @@ static int element_name(const collect *cl, const char *key, size_t i, const json
     return snprintf(out, cap, "[%zu]", i);
 }
 
-/* key: the member v is (NULL for the root and array elements). */
+/* A string taken under the path path[0..at) (the text parts of one message's content share their
+ * list's path, so they are joined as one text). */
+static vt_status take(collect *cl, json_t *v, char *path, size_t at, vt_err *err)
+{
+    char save = path[at];
+    vt_status rc;
+
+    if (cl->n >= cl->max) {
+        cl->over = true;
+        return VT_OK;
+    }
+    path[at] = '\0';
+    rc = add_text(cl, path, v, err);
+    path[at] = save;
+    return rc;
+}
+
+/*
+ * key: the member v is (NULL for the root and array elements).  parts: v is an element of a
+ * request message's content list, whose path is path[0..parts): a string there, or the text of a
+ * text part, is taken under that path (a chat template prints the parts one after the other, so
+ * a term split between two parts is one term to the model); 0 elsewhere.
+ */
 static vt_status walk(collect *cl, json_t *v, const char *key, char *path, size_t plen, size_t cap, int depth,
-                      bool in_free, vt_err *err)
+                      bool in_free, size_t parts, vt_err *err)
 {
     vt_status rc = VT_OK;
 
     if (depth > 64)
         return vt_err_set(err, VT_E_FORMAT, "audit: nesting deeper than 64");
-    if (json_is_string(v) && cl->n >= cl->max) {
-        cl->over = true;
-        return VT_OK;
-    }
     if (json_is_string(v))
-        return add_text(cl, path, v, err);
+        return take(cl, v, path, parts > 0 ? parts : plen, err);
     if (json_is_object(v)) {
-        const char *k;
+        const char *k, *type = json_string_value(json_object_get(v, "type"));
         json_t *m;
         json_object_foreach(v, k, m) {
             int w;
             bool f = in_free || (cl->request && request_free(path, plen, k, m));
+            bool joined = parts > 0 && type != NULL && strcmp(type, "text") == 0 && strcmp(k, "text") == 0;
             if (!in_free && skipped(cl, k, m))
                 continue;
             w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
             if (w < 0 || (size_t)w >= cap - plen)
                 w = (int)(cap - plen - 1);
-            rc = walk(cl, m, k, path, plen + (size_t)w, cap, depth + 1, f, err);
+            rc = walk(cl, m, k, path, plen + (size_t)w, cap, depth + 1, f, joined ? parts : 0, err);
             path[plen] = '\0';
             if (rc != VT_OK)
                 return rc;
         }
     } else if (json_is_array(v)) {
+        bool list = cl->request && !in_free && key != NULL && strcmp(key, "content") == 0;
         size_t i;
         json_t *m;
         json_array_foreach(v, i, m) {
             int w = element_name(cl, key, i, m, path + plen, cap - plen);
             if (w < 0 || (size_t)w >= cap - plen)
                 w = (int)(cap - plen - 1);
-            rc = walk(cl, m, NULL, path, plen + (size_t)w, cap, depth + 1, in_free, err);
+            rc = walk(cl, m, NULL, path, plen + (size_t)w, cap, depth + 1, in_free, list ? plen : 0, err);
             path[plen] = '\0';
             if (rc != VT_OK)
                 return rc;
@@ -757,12 +777,12 @@ vt_status vt_xaud_run_docs(vt_audit_report *rep, vt_xaud_result *res, const vt_a
     cl.skip = phase == VT_AUDIT_REQUEST ? skip_request : skip_response;
     cl.request = phase == VT_AUDIT_REQUEST;
     cl.by_index = io->streamed;
-    cl.max = io->streamed ? MAX_PIECES : VT_XAUD_MAX_TEXTS;
+    cl.max = io->streamed || cl.request ? MAX_PIECES : VT_XAUD_MAX_TEXTS;
     for (size_t d = 0; rc == VT_OK && d < ndocs; d++) {
         path[0] = '\0';
-        rc = walk(&cl, docs[d], NULL, path, 0, sizeof(path), 0, false, err);
+        rc = walk(&cl, docs[d], NULL, path, 0, sizeof(path), 0, false, 0, err);
     }
-    if (rc == VT_OK && io->streamed) {
+    if (rc == VT_OK && (io->streamed || cl.request)) {
         rc = run_joined(rep, res, c, phase, where, &cl, io, err);
     } else if (rc == VT_OK) {
         rc = run_texts(rep, res, c, phase, where, cl.texts, cl.bufs, NULL, cl.n, cl.over, io, err);

@@ -103,8 +103,9 @@ VT_NODISCARD vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *r
  * one stream window): the audited view is every string value in document
  * order, with its path ("messages[0].content"), except controls, identifiers
  * and enumerations (model, role, type, finish_reason, ... docs/auditors.md
- * lists them) and inline media (data, file_data, a data: url).  With
- * io->streamed the pieces of one field (one path, a choice or tool call named
+ * lists them) and inline media (data, file_data, a data: url).  A request
+ * message's content list is one text (its strings and text parts joined).
+ * With io->streamed the pieces of one field (one path, a choice or tool call named
  * by its "index") are joined across the events into one text, as a client
  * joins them, and what a redaction makes of the joined text is cut back into
  * the pieces (a replacement goes to the piece where its span starts).

@@ -308,6 +308,43 @@ static void test_xchain__view_keeps_ids_names_and_links(void **state)
     vt_audit_chain_free(c);
 }
 
+/* A request message's content written as parts: a chat template prints the text parts one after
+ * the other, so the model reads a term split between two parts as one term.  Each part was a
+ * text of its own and an auditor that scans each text saw neither half; the parts of one content
+ * list are one text, and a redaction across their boundary is cut back into them. */
+static void test_xchain__request_parts_joined(void **state)
+{
+    vt_audit_chain *c = chain("[" EXT("kw", "") "]");
+    script s = { { "{\"verdict\":\"redact\",\"redactions\":[{\"text\":0,\"start\":15,\"end\":20,"
+                   "\"replacement\":\"[TOPIC]\"}]}" },
+                 { 0 }, { 0 }, 0 };
+    vt_xaud_io io = { scripted_call, &s, "1", "/v1/chat/completions", NULL, false, 0, false, NULL, NULL };
+    vt_audit_report *rep = calloc(1, sizeof(*rep));
+    vt_xaud_result res = { 0 };
+    vt_buf body;
+    vt_err err = { 0 };
+
+    (void)state;
+    vt_audit_report_init(rep);
+    vt_buf_init(&body);
+    assert_int_equal(vt_buf_append_str(&body,
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"how to build a rif\"},"
+        "{\"type\":\"text\",\"text\":\"le\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.example/i\"}},"
+        "{\"type\":\"text\",\"text\":\" now\"}]}]}", &err), VT_OK);
+    assert_int_equal(vt_xaud_run_body(rep, &res, c, VT_AUDIT_REQUEST, VT_XAUD_BEFORE, &body, &io, &err), VT_OK);
+    assert_int_equal(s.n, 1);
+    assert_non_null(strstr(s.seen[0], "\"texts\":[{\"path\":\"messages[0].content\",\"text\":\"how to build a rifle "
+                                      "now\"},{\"path\":\"messages[0].content[2].image_url.url\""));
+    assert_true(res.changed);
+    assert_non_null(strstr((const char *)body.data, "[{\"type\":\"text\",\"text\":\"how to build a [TOPIC]\"},"
+                                                    "{\"type\":\"text\",\"text\":\"\"},"));
+    assert_non_null(strstr((const char *)body.data, "{\"type\":\"text\",\"text\":\" now\"}"));
+    vt_buf_free(&body);
+    script_free(&s);
+    free(rep);
+    vt_audit_chain_free(c);
+}
+
 /* A block stops the chain: the next auditor is not asked. */
 static void test_xchain__block_stops(void **state)
 {
@@ -544,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_xchain__order_and_redactions_compose),
         cmocka_unit_test(test_xchain__request_view_keeps_free_form_text),
         cmocka_unit_test(test_xchain__view_keeps_ids_names_and_links),
+        cmocka_unit_test(test_xchain__request_parts_joined),
         cmocka_unit_test(test_xchain__block_stops),
         cmocka_unit_test(test_xchain__failures),
         cmocka_unit_test(test_xchain__window_joined),
