@@ -187,6 +187,34 @@ static unsigned long long start_time(int pid)
     return v;
 }
 
+/* Is process pid, started at start, still running (not exited, exiting or a zombie)?  Fields 3
+ * (state) and 9 (flags: PF_EXITING 0x4) of /proc/<pid>/stat. */
+static bool still_running(int pid, unsigned long long start)
+{
+    char p[64], buf[1024], *s;
+    unsigned long flags = 0;
+    ssize_t n;
+    int fd;
+
+    snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+    fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    s = strrchr(buf, ')');
+    if (s == NULL || s[1] != ' ' || s[2] == 'Z' || s[2] == 'X' || s[2] == 'x')
+        return false;
+    for (int field = 2; s != NULL && field < 9; field++)
+        s = strchr(s + 1, ' ');
+    if (s != NULL)
+        flags = strtoul(s + 1, NULL, 10);
+    return s != NULL && !(flags & 0x4) && start_time(pid) == start;
+}
+
 /* Is the process on fd the measured auditor i?  VT_E_POLICY (and the gateway stops serving)
  * when not. */
 static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
@@ -220,6 +248,11 @@ static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
         uint8_t d[32];
         snprintf(p, sizeof(p), "/proc/%d/exe", (int)cr.pid);
         rc = file_digest(d, p, err);
+        if (rc != VT_OK && !still_running((int)cr.pid, st)) {
+            /* It exited (a crash) after it took the connection: not running, not another program. */
+            pthread_mutex_unlock(&ck->mu);
+            return vt_err_set(err, VT_E_IO, "not running (the process on %s exited)", s->socket);
+        }
         if (rc != VT_OK)
             snprintf(why, sizeof(why), "auditor %s: cannot read the program of process %d on its socket", s->name,
                      (int)cr.pid);
