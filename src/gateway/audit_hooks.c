@@ -28,8 +28,8 @@ struct xstate {
     vt_xaud_io xio;
     vt_xaud_context xcx;
     char xmodel[65], xid[24];
-    json_t *win;                /* streams: the audited events of the window being held */
-    size_t win_bytes;
+    json_t *win;                /* streams: the audited events held for the external auditors */
+    size_t win_new;             /* bytes of those events that no auditor has seen yet */
     unsigned win_index;
     bool xfailed;               /* an external auditor failed closed */
 };
@@ -286,6 +286,7 @@ static vt_status on_request(void *arg, vt_gw_ctx *ctx, vt_buf *body, vt_gw_verdi
     if (!v->block && (x->xfailed || vt__gw_xaud_unmeasured(t->xaud) != NULL)) {
         /* Fail closed: an auditor that failed, or one no longer the measured process. */
         const char *why = vt__gw_xaud_unmeasured(t->xaud);
+        vt_audit_report_failed(x->rep, VT_AUDIT_REQUEST); /* not every auditor of the phase passed it */
         v->block = true;
         v->status = 503;
         snprintf(v->code, sizeof(v->code), "%s", why != NULL ? "auditor_unmeasured" : "auditor_failed");
@@ -562,6 +563,29 @@ static size_t xwindow(const vt_gw_trust *t)
     return w;
 }
 
+/* Text a window keeps back (at least, in whole events) when it goes out: sent again at the start of
+ * the next window, so a term of up to this many bytes that the window boundary cuts is still seen
+ * whole by one call (as the built-in stream auditor holds back VT_AUDIT_HOLDBACK). */
+#define XHOLD 256
+
+/* Bytes of string values in an audited event (nested at most 64, as the stream auditor checked). */
+static size_t text_bytes(const json_t *v)
+{
+    size_t n = 0, i;
+    const char *k;
+    json_t *m;
+
+    if (json_is_string(v))
+        return json_string_length(v);
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, m)
+            n += text_bytes(m);
+    if (json_is_array(v))
+        json_array_foreach(v, i, m)
+            n += text_bytes(m);
+    return n;
+}
+
 /* One entry per auditor over the whole stream: a window's entries merged into rep. */
 static void merge_entries(vt_audit_report *rep, const vt_audit_report *w)
 {
@@ -605,14 +629,17 @@ static void merge_entries(vt_audit_report *rep, const vt_audit_report *w)
 }
 
 /* The held window through the external response auditors; its events, audited, appended to out
- * (SSE wire text).  VT_E_POLICY with the message when one blocked or failed closed. */
-static vt_status xflush(vt_gw_trust *t, struct xstate *x, bool final, vt_buf *out, vt_err *err)
+ * (SSE wire text).  VT_E_POLICY with the message when one blocked or failed closed.  A rewrite is
+ * not audited again by the built-in stream auditor, so it must pass the built-in scanners as it is
+ * (io.recheck). */
+static vt_status xflush(vt_gw_trust *t, struct xstate *x, vt_gw_ctx *ctx, bool final, vt_buf *out, vt_err *err)
 {
     size_t n = json_array_size(x->win);
     json_t **docs = NULL;
     vt_audit_report *w = NULL;
     vt_xaud_result res;
     vt_status rc = VT_OK;
+    size_t keep = 0;
 
     if (n == 0)
         return VT_OK;
@@ -630,6 +657,7 @@ static vt_status xflush(vt_gw_trust *t, struct xstate *x, bool final, vt_buf *ou
     x->xio.streamed = true;
     x->xio.window = x->win_index++;
     x->xio.final_window = final;
+    x->xio.recheck = t->ctxs[ctx->loop];
     rc = vt_xaud_run_docs(w, &res, t->chain, VT_AUDIT_RESPONSE, VT_XAUD_ALL, docs, n, &x->xio, err);
     merge_entries(x->rep, w);
     x->xfailed |= res.failed_closed;
@@ -641,14 +669,21 @@ static vt_status xflush(vt_gw_trust *t, struct xstate *x, bool final, vt_buf *ou
             block_message(msg, sizeof(msg), w);
         rc = vt_err_set(err, VT_E_POLICY, "%s", msg);
     }
-    for (size_t i = 0; rc == VT_OK && i < n; i++) {
+    /* Until the last window, the events holding its last XHOLD bytes of text stay for the next
+     * one (as this call left them): only the events before them are sent. */
+    for (size_t held = 0; rc == VT_OK && !final && keep < n && held < XHOLD; keep++)
+        held += text_bytes(docs[n - 1 - keep]);
+    for (size_t i = 0; rc == VT_OK && i < n - keep; i++) {
         char *js = json_dumps(docs[i], JSON_COMPACT | JSON_PRESERVE_ORDER);
         rc = js != NULL ? vt_gw_sse_write_str(out, NULL, js, strlen(js), err)
                         : vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
         free(js);
     }
-    json_array_clear(x->win);
-    x->win_bytes = 0;
+    if (rc != VT_OK)
+        keep = 0;
+    for (size_t i = 0; i < n - keep; i++)
+        json_array_remove(x->win, 0);
+    x->win_new = 0;
     free(docs);
     free(w);
     return rc;
@@ -667,7 +702,7 @@ static vt_status xhold(struct xstate *x, vt_err *err)
     }
     if (json_array_append_new(x->win, doc) != 0)
         return vt_err_set(err, VT_E_NOMEM, "gateway: out of memory");
-    x->win_bytes += x->tmp.len;
+    x->win_new += x->tmp.len;
     return VT_OK;
 }
 
@@ -709,13 +744,14 @@ static vt_status on_stream_event(void *arg, vt_gw_ctx *ctx, vt_gw_sse_event *ev,
     if (xany(t, VT_AUDIT_RESPONSE)) {
         /* Held until the window is full, then sent through the external auditors. */
         rc = xhold(x, err);
-        if (rc != VT_OK || x->win_bytes < xwindow(t)) {
+        if (rc != VT_OK || x->win_new < xwindow(t)) {
             ev->drop = true;
             return rc;
         }
         ev->data.len = 0;
         ev->raw = true;
-        rc = xflush(t, x, false, &ev->data, err);
+        rc = xflush(t, x, ctx, false, &ev->data, err);
+        ctx->auditor_failed = x->xfailed;
         if (rc == VT_E_POLICY) {
             if (vt_audit_sse_finish(x->sse, NULL, x->rep, NULL) != VT_OK)
                 vt__gw_log("error", "audit", "cannot finish the blocked stream");
@@ -804,7 +840,7 @@ static vt_status on_stream_end(void *arg, vt_gw_ctx *ctx, bool complete, vt_buf 
         /* The last window (and the held-back text) through the external auditors. */
         vt_buf w;
         vt_buf_init(&w);
-        rc = xflush(t, x, true, &w, err);
+        rc = xflush(t, x, ctx, true, &w, err);
         if (rc == VT_E_POLICY) {
             w.len = 0;
             rc = error_json(&w, x->xfailed ? "server_error" : "invalid_request_error",

@@ -458,6 +458,10 @@ bool gwp_ex_body(struct exchange *ex, struct evbuffer *in, size_t n)
         for (int i = 0; i < k && i < 16 && used < n; i++) {
             size_t l = vec[i].iov_len < n - used ? vec[i].iov_len : n - used;
             vt_status frc = vt_gw_sse_feed(&ex->sse, vec[i].iov_base, l, &err);
+            if (frc == VT_E_POLICY && ex->ctx.auditor_failed) { /* one failed closed */
+                gwp_ex_fail(ex, 503, "server_error", "auditor_failed", err.msg);
+                return false;
+            }
             if (frc == VT_E_POLICY) { /* a response auditor ended the stream */
                 gwp_ex_fail(ex, 403, "invalid_request_error", "content_blocked", err.msg);
                 return false;

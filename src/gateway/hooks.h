@@ -48,6 +48,7 @@ typedef struct vt_gw_ctx {
     int upstream_status; /* 0 until the upstream answered */
     bool forwarded;      /* the request was written to a connected upstream connection */
     bool streamed;       /* the reply is an event stream */
+    bool auditor_failed; /* on_stream_event's VT_E_POLICY is an auditor that failed closed, not a block */
     /* Set by the proxy when the upstream's reply cannot be audited (a reason such as
      * "Content-Encoding gzip"; static storage); its body is then not forwarded.  on_response
      * clears it when it built the reply itself (a 502 with a receipt); otherwise the proxy

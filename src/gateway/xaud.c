@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -48,6 +49,8 @@ struct xcheck {          /* the last process that passed the peer check, per aud
     pthread_mutex_t mu;
     int pid;
     unsigned long long start;
+    dev_t dev;           /* the file it ran then (an exec() keeps the pid and start time) */
+    ino_t ino;
 };
 
 struct vt_gw_xaud {
@@ -184,6 +187,34 @@ static unsigned long long start_time(int pid)
     return v;
 }
 
+/* Is process pid, started at start, still running (not exited, exiting or a zombie)?  Fields 3
+ * (state) and 9 (flags: PF_EXITING 0x4) of /proc/<pid>/stat. */
+static bool still_running(int pid, unsigned long long start)
+{
+    char p[64], buf[1024], *s;
+    unsigned long flags = 0;
+    ssize_t n;
+    int fd;
+
+    snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+    fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    s = strrchr(buf, ')');
+    if (s == NULL || s[1] != ' ' || s[2] == 'Z' || s[2] == 'X' || s[2] == 'x')
+        return false;
+    for (int field = 2; s != NULL && field < 9; field++)
+        s = strchr(s + 1, ' ');
+    if (s != NULL)
+        flags = strtoul(s + 1, NULL, 10);
+    return s != NULL && !(flags & 0x4) && start_time(pid) == start;
+}
+
 /* Is the process on fd the measured auditor i?  VT_E_POLICY (and the gateway stops serving)
  * when not. */
 static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
@@ -193,14 +224,22 @@ static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
     struct ucred cr;
     socklen_t cl = sizeof(cr);
     unsigned long long st;
+    struct stat sb;
     vt_status rc = VT_OK;
     char why[256] = "";
 
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 || cr.pid <= 0)
         return vt_err_set(err, VT_E_IO, "gateway: auditor %s: no peer credentials on %s", s->name, s->socket);
     st = start_time(cr.pid);
+    {
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/%d/exe", (int)cr.pid);
+        if (stat(p, &sb) != 0)
+            memset(&sb, 0, sizeof(sb));
+    }
     pthread_mutex_lock(&ck->mu);
-    if (ck->pid == cr.pid && ck->start == st && st != 0) {
+    if (ck->pid == cr.pid && ck->start == st && st != 0 && sb.st_ino != 0 && ck->dev == sb.st_dev &&
+        ck->ino == sb.st_ino) {
         pthread_mutex_unlock(&ck->mu);
         return VT_OK;
     }
@@ -209,6 +248,11 @@ static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
         uint8_t d[32];
         snprintf(p, sizeof(p), "/proc/%d/exe", (int)cr.pid);
         rc = file_digest(d, p, err);
+        if (rc != VT_OK && !still_running((int)cr.pid, st)) {
+            /* It exited (a crash) after it took the connection: not running, not another program. */
+            pthread_mutex_unlock(&ck->mu);
+            return vt_err_set(err, VT_E_IO, "not running (the process on %s exited)", s->socket);
+        }
         if (rc != VT_OK)
             snprintf(why, sizeof(why), "auditor %s: cannot read the program of process %d on its socket", s->name,
                      (int)cr.pid);
@@ -224,6 +268,8 @@ static vt_status peer_check(vt_gw_xaud *x, size_t i, int fd, vt_err *err)
     if (why[0] == '\0') {
         ck->pid = cr.pid;
         ck->start = st;
+        ck->dev = sb.st_dev;
+        ck->ino = sb.st_ino;
     }
     pthread_mutex_unlock(&ck->mu);
     if (why[0] != '\0') {
@@ -421,8 +467,19 @@ static vt_status exchange(struct xconn *c, const char *method, const char *path,
     return rc;
 }
 
+/* Is a kept-alive connection out of step?  Between calls nothing may be waiting on it: bytes there
+ * are an answer no call asked for (an auditor that answered twice, or late), which the next call
+ * would read as its own; an end or an error means the auditor dropped it. */
+static bool conn_stale(const struct xconn *c)
+{
+    char b;
+    ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 /* A request to auditor i on a slot's connection: reconnects (and re-checks the peer) when there
- * is none, and retries once when a kept-alive connection turns out closed. */
+ * is none or it is out of step, and retries once when a kept-alive connection turns out closed. */
 static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const char *path, const char *body,
                            size_t len, unsigned timeout_ms, vt_buf *answer, vt_err *err)
 {
@@ -434,6 +491,8 @@ static vt_status slot_call(struct xslot *sl, size_t i, const char *method, const
 
     if (atomic_load(&x->unmeasured))
         return vt_err_set(err, VT_E_POLICY, "gateway: %s", x->why);
+    if (c->fd >= 0 && conn_stale(c))
+        conn_close(c);
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = c->fd >= 0, eof = false;
         size_t before = answer->len;

@@ -14,8 +14,9 @@
  * the measured one (or whose measured files changed on disk) is refused, and
  * the gateway stops serving inference (503 auditor_unmeasured) until it is
  * restarted and measures again.  The check is remembered per (pid, start
- * time), so reconnecting to the same process does not digest it again; an
- * auditor that restarted is checked again.
+ * time, the file /proc/<pid>/exe names), so reconnecting to the same process
+ * does not digest it again; an auditor that restarted or exec()ed another
+ * program is checked again.
  *
  * Calls: one connection per auditor per event loop (no lock on the hot path),
  * each call bounded by the auditor's timeout_ms with poll().  A call waits on

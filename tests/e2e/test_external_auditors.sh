@@ -152,6 +152,38 @@ W=$(entry flaky response | jq -r '.findings.windows')
 [ "$W" -ge 2 ] 2>/dev/null && [ "$(entry flaky response | jq -r '.annotations.window')" = $((W - 1)) ] && ok ||
   bad "stream: one response entry over several windows: $(entry flaky response)"
 
+# A phrase the model streams over several events (the echo upstream streams a word per event) is
+# joined for the auditor, so the auditor that blocks it sees it: the stream ends with an error
+# event (each event was a text of its own, and it reached the client).
+# (Past the first 256 bytes and before the last: the built-in pii auditor holds back 256 bytes and
+# then releases about a word per event, so the two words come in events of their own.)
+long="a longer text comes first so that the phrase falls well after the first window of the auditors"
+long="$long and after the text that the built-in auditor holds back before it releases a word per event"
+long="$long while the stream goes on, one word after another, as a model streams its tokens to a client"
+long="$long that joins them"
+chat "$GWA" "Stream this: $long, then the FORBIDDEN PHRASE and $long." true
+grep -q '"code":"content_blocked"' "$TMP/body" && ok || bad "stream: a phrase over two events is not blocked: $(cat "$TMP/body")"
+grep -q '^data: \[DONE\]' "$TMP/body" && bad "stream: a blocked stream ends with [DONE]" || ok
+sed -n 's/^data: //p' "$TMP/body" | jq -rj '.choices[0].delta.content // empty' 2>/dev/null | grep -q 'FORBIDDEN PHRASE' &&
+  bad "stream: the client read the blocked phrase" || ok
+chat "$GWA" "the FORBIDDEN PHRASE whole"
+[ "$ST" = 403 ] && ok || bad "the phrase in a whole answer: $ST"
+# An auditor's rewrite of a stream is not audited again by the built-in stream auditor: one that
+# writes what pii redacts (an e-mail address) fails closed; in a whole answer the built-ins
+# redact it again.
+chat "$GWA" "Stream this: $long, and UNREDACT here and $long." true
+grep -q 'jane.doe@example.com' "$TMP/body" && bad "stream: an auditor wrote an e-mail address to the client" || ok
+grep -q 'the flaky auditor failed (response phase)' "$TMP/body" && ok ||
+  bad "stream: a rewrite the built-ins refuse fails closed: $(cat "$TMP/body")"
+# (The error event names the failure as a failure, auditor_failed, not as a block.)
+sed -n 's/^data: //p' "$TMP/body" | grep -q '"code":"auditor_failed"' && ok ||
+  bad "stream: a failed auditor's error event says content_blocked: $(grep error "$TMP/body")"
+jq -e '.coverage.failed | index("response") != null' "$TMP/rcpt.json" >/dev/null && ok ||
+  bad "stream: the receipt says the response failed: $(cat "$TMP/rcpt.json")"
+chat "$GWA" "and UNREDACT here"
+[ "$ST" = 200 ] && ! grep -q 'jane.doe@example.com' "$TMP/body" && grep -q 'EMAIL_1' "$TMP/body" && ok ||
+  bad "whole answer: the rewrite is redacted again: $ST $(cat "$TMP/body")"
+
 # failures fail closed
 t0=$(date +%s%N)
 chat "$GWA" "please SLEEP now"
@@ -160,6 +192,9 @@ t1=$(date +%s%N)
 [ $(((t1 - t0) / 1000000)) -lt 2900 ] && ok || bad "timeout: the gateway waited for the auditor's late answer"
 entry flaky | jq -e '.verdict == "block" and (.reason | contains("auditor failed: timed out"))' >/dev/null && ok ||
   bad "timeout: receipt entry $(entry flaky)"
+# The request phase is not covered when one of its auditors failed: the receipt says it failed.
+jq -e '.coverage.failed == ["request"] and .coverage.audited == []' "$TMP/rcpt.json" >/dev/null && ok ||
+  bad "timeout: the receipt's coverage says the request was audited: $(jq -c .coverage "$TMP/rcpt.json")"
 chat "$GWA" "BADANSWER"
 [ "$ST" = 503 ] && ok || bad "bad answer: $ST"
 entry flaky | jq -e '.reason | contains("not a text of the request") or contains("start < end")' >/dev/null && ok ||

@@ -7,6 +7,8 @@
 #include "audit/audit_int.h"
 #include "base/json.h"
 
+#define MAX_PIECES 65536 /* strings of one stream window, before its fields are joined */
+
 static const char *const builtin_kinds[] = { "pii", "policy", "artifact", "execution" };
 
 void vt__xaud_spec_free(vt_xaud_spec *s)
@@ -327,9 +329,58 @@ static void failed(vt_audit_report *rep, vt_xaud_result *res, vt_audit_entry *e,
         snprintf(res->failed, sizeof(res->failed), "%s", s->name);
 }
 
-vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
-                            vt_xaud_where where, vt_xaud_text *texts, vt_buf *bufs, size_t n, const vt_xaud_io *io,
-                            vt_err *err)
+/* The places inside a joined text where one document's piece ends and the next one's starts
+ * (ascending byte offsets), kept through redactions so each piece can be written back. */
+typedef struct bounds {
+    size_t *at;
+    size_t n;
+} bounds;
+
+/* Moves b through the redactions of text k (sorted, not overlapping): a boundary inside a redacted
+ * span goes to the end of its replacement, so the replacement stays in the piece where the span
+ * starts. */
+static void bounds_shift(bounds *b, const vt_xaud_answer *a, size_t k)
+{
+    for (size_t j = 0; j < b->n; j++) {
+        size_t to = b->at[j], added = 0, removed = 0;
+        for (size_t r = 0; r < a->redaction_count; r++) {
+            const vt_xaud_redaction *d = &a->redactions[r];
+            if (d->text != k)
+                continue;
+            if (d->start >= b->at[j])
+                break;
+            if (d->end > b->at[j])
+                to = d->end;
+            added += strlen(d->replacement);
+            removed += d->end - d->start;
+        }
+        b->at[j] = to + added - removed; /* every removed byte lies before `to` */
+    }
+}
+
+/* Does a rewritten text pass the built-in scanners of phase unchanged (nothing to redact, nothing
+ * to block)?  A rewrite that is never audited again must not carry what they would catch. */
+static bool recheck_ok(vt_audit_ctx *cx, vt_audit_phase phase, const vt_xaud_text *t)
+{
+    vt_audit_report *scratch = malloc(sizeof(*scratch));
+    vt_buf out;
+    bool ok;
+
+    if (scratch == NULL)
+        return false;
+    vt_audit_report_init(scratch);
+    vt_buf_init(&out);
+    ok = vt_audit_text(scratch, &out, cx, phase, t->text, t->len, NULL) == VT_OK &&
+         scratch->verdict != VT_AUDIT_BLOCK && out.len == t->len && memcmp(out.data, t->text, t->len) == 0;
+    vt_buf_free(&out);
+    free(scratch);
+    return ok;
+}
+
+/* over: there were more strings than one request may carry, so no auditor can see them all. */
+static vt_status run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
+                           vt_xaud_where where, vt_xaud_text *texts, vt_buf *bufs, bounds *bd, size_t n, bool over,
+                           const vt_xaud_io *io, vt_err *err)
 {
     size_t first = first_scanner(c, phase);
     vt_buf answer, tmp;
@@ -367,7 +418,9 @@ vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_
         rq.texts = texts;
         rq.text_count = n;
         rq.context = io->context;
-        rc = vt_xaud_request_json(&req, &rq, &cerr);
+        rc = over ? vt_err_set(&cerr, VT_E_LIMIT, "auditor %s: more than %d texts in one request", s->name,
+                               VT_XAUD_MAX_TEXTS)
+                  : vt_xaud_request_json(&req, &rq, &cerr);
         if (rc == VT_E_LIMIT) { /* more texts than the protocol carries: the auditor cannot see them all */
             failed(rep, res, e, s, cerr.msg);
             rc = VT_OK;
@@ -413,6 +466,18 @@ vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_
                 texts[k].text = (const char *)bufs[k].data;
                 texts[k].len = bufs[k].len;
                 res->changed = true;
+                if (bd != NULL)
+                    bounds_shift(&bd[k], &ans, k);
+            }
+            if (rc == VT_OK && io->recheck != NULL && !recheck_ok(io->recheck, phase, &texts[k])) {
+                /* Fails closed even when fail_open: the rewrite is what would be sent. */
+                snprintf(e->reason, sizeof(e->reason), "%s: auditor failed: its rewrite does not pass the "
+                         "built-in auditors again", s->name);
+                vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
+                res->failed_closed = true;
+                if (res->failed[0] == '\0')
+                    snprintf(res->failed, sizeof(res->failed), "%s", s->name);
+                break;
             }
         }
         vt_xaud_answer_clear(&ans);
@@ -422,14 +487,23 @@ vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_
     return rc;
 }
 
+vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
+                            vt_xaud_where where, vt_xaud_text *texts, vt_buf *bufs, size_t n, const vt_xaud_io *io,
+                            vt_err *err)
+{
+    return run_texts(rep, res, c, phase, where, texts, bufs, NULL, n, false, io, err);
+}
+
 /* ---- JSON documents ---- */
 
-static const char *const skip_request[] = { "model", "role", "type", "id", "tool_call_id", "detail", "format",
-                                            "encoding_format", "reasoning_effort", "verbosity", "service_tier",
-                                            "url", "data", "file_data", "file_id", "user", "prompt_cache_key",
-                                            "safety_identifier", "prompt_cache_retention", NULL };
+/* Strings left out of the audited view: a request's controls and enums (request.c validates each;
+ * its free text, ids and names included, is sent), a response's identifiers and enums, and inline
+ * media payloads (a "url" only when it is a data: URL). */
+static const char *const skip_request[] = { "model", "role", "type", "detail", "format", "encoding_format",
+                                            "reasoning_effort", "verbosity", "service_tier",
+                                            "prompt_cache_retention", "data", "file_data", NULL };
 static const char *const skip_response[] = { "id", "object", "model", "role", "type", "finish_reason",
-                                             "system_fingerprint", "service_tier", "url", "data", NULL };
+                                             "system_fingerprint", "service_tier", "data", NULL };
 
 typedef struct collect {
     vt_xaud_text *texts;
@@ -439,10 +513,19 @@ typedef struct collect {
     size_t n, cap;
     const char *const *skip;
     bool request; /* skip holds the request's identifiers */
+    bool by_index; /* stream events: a choice or tool call is named by its "index", not its place */
+    size_t max;    /* strings taken; one more sets over */
+    bool over;     /* more strings than one request may carry: the auditors fail */
 } collect;
 
-static bool skipped(const collect *cl, const char *key)
+/* Is member key (value m) left out of the view?  Only strings are: an object or array under such a
+ * name is walked. */
+static bool skipped(const collect *cl, const char *key, const json_t *m)
 {
+    if (!json_is_string(m))
+        return false;
+    if (strcmp(key, "url") == 0)
+        return json_string_length(m) >= 5 && strncmp(json_string_value(m), "data:", 5) == 0;
     for (size_t i = 0; cl->skip[i] != NULL; i++)
         if (strcmp(key, cl->skip[i]) == 0)
             return true;
@@ -495,47 +578,192 @@ static vt_status add_text(collect *cl, const char *path, json_t *node, vt_err *e
     return VT_OK;
 }
 
-/* in_free: v is in free-form JSON of a request, where every string is sent.  Elsewhere a request's
- * identifiers and enums (strings under a skip key) are left out; a response's skip keys leave out
- * what they hold. */
-static vt_status walk(collect *cl, json_t *v, char *path, size_t plen, size_t cap, int depth, bool in_free,
-                      vt_err *err)
+/* in_free: v is in free-form JSON of a request, where every string is sent.  Elsewhere the strings
+ * under a skip key are left out. */
+/* Element i of the array under key: "[i]", or in stream events, for choices and tool calls,
+ * "[<index>]" (the place of one choice moves from event to event). */
+static int element_name(const collect *cl, const char *key, size_t i, const json_t *m, char *out, size_t cap)
+{
+    const json_t *ix = json_object_get(m, "index");
+
+    if (cl->by_index && key != NULL && (strcmp(key, "choices") == 0 || strcmp(key, "tool_calls") == 0) &&
+        json_is_integer(ix) && json_integer_value(ix) >= 0 && json_integer_value(ix) <= 1023)
+        return snprintf(out, cap, "[%d]", (int)json_integer_value(ix));
+    return snprintf(out, cap, "[%zu]", i);
+}
+
+/* A string taken under the path path[0..at) (the text parts of one message's content share their
+ * list's path, so they are joined as one text). */
+static vt_status take(collect *cl, json_t *v, char *path, size_t at, vt_err *err)
+{
+    char save = path[at];
+    vt_status rc;
+
+    if (cl->n >= cl->max) {
+        cl->over = true;
+        return VT_OK;
+    }
+    path[at] = '\0';
+    rc = add_text(cl, path, v, err);
+    path[at] = save;
+    return rc;
+}
+
+/*
+ * key: the member v is (NULL for the root and array elements).  parts: v is an element of a
+ * request message's content list, whose path is path[0..parts): a string there, or the text of a
+ * text part, is taken under that path (a chat template prints the parts one after the other, so
+ * a term split between two parts is one term to the model); 0 elsewhere.
+ */
+static vt_status walk(collect *cl, json_t *v, const char *key, char *path, size_t plen, size_t cap, int depth,
+                      bool in_free, size_t parts, vt_err *err)
 {
     vt_status rc = VT_OK;
 
     if (depth > 64)
         return vt_err_set(err, VT_E_FORMAT, "audit: nesting deeper than 64");
     if (json_is_string(v))
-        return cl->n >= VT_XAUD_MAX_TEXTS + 1 ? VT_OK : add_text(cl, path, v, err);
+        return take(cl, v, path, parts > 0 ? parts : plen, err);
     if (json_is_object(v)) {
-        const char *k;
+        const char *k, *type = json_string_value(json_object_get(v, "type"));
         json_t *m;
         json_object_foreach(v, k, m) {
             int w;
             bool f = in_free || (cl->request && request_free(path, plen, k, m));
-            if (!in_free && skipped(cl, k) && (!cl->request || json_is_string(m)))
+            bool joined = parts > 0 && type != NULL && strcmp(type, "text") == 0 && strcmp(k, "text") == 0;
+            if (!in_free && skipped(cl, k, m))
                 continue;
             w = snprintf(path + plen, cap - plen, "%s%s", plen ? "." : "", k);
             if (w < 0 || (size_t)w >= cap - plen)
                 w = (int)(cap - plen - 1);
-            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, f, err);
+            rc = walk(cl, m, k, path, plen + (size_t)w, cap, depth + 1, f, joined ? parts : 0, err);
             path[plen] = '\0';
             if (rc != VT_OK)
                 return rc;
         }
     } else if (json_is_array(v)) {
+        bool list = cl->request && !in_free && key != NULL && strcmp(key, "content") == 0;
         size_t i;
         json_t *m;
         json_array_foreach(v, i, m) {
-            int w = snprintf(path + plen, cap - plen, "[%zu]", i);
+            int w = element_name(cl, key, i, m, path + plen, cap - plen);
             if (w < 0 || (size_t)w >= cap - plen)
                 w = (int)(cap - plen - 1);
-            rc = walk(cl, m, path, plen + (size_t)w, cap, depth + 1, in_free, err);
+            rc = walk(cl, m, NULL, path, plen + (size_t)w, cap, depth + 1, in_free, list ? plen : 0, err);
             path[plen] = '\0';
             if (rc != VT_OK)
                 return rc;
         }
     }
+    return rc;
+}
+
+static void collect_free(collect *cl)
+{
+    for (size_t i = 0; i < cl->n; i++) {
+        vt_buf_free(&cl->bufs[i]);
+        free(cl->paths[i]);
+    }
+    free(cl->texts);
+    free(cl->bufs);
+    free(cl->paths);
+    free(cl->nodes);
+}
+
+typedef struct piece_ref {
+    const char *path;
+    size_t i;
+} piece_ref;
+
+static int by_path(const void *x, const void *y)
+{
+    const piece_ref *a = x, *b = y;
+    int d = strcmp(a->path, b->path);
+
+    return d != 0 ? d : a->i < b->i ? -1 : a->i > b->i;
+}
+
+typedef struct group_ref {
+    size_t lead; /* its first piece */
+    size_t from; /* its pieces: order[from .. from + count) */
+    size_t count;
+} group_ref;
+
+static int by_lead(const void *x, const void *y)
+{
+    const group_ref *a = x, *b = y;
+
+    return a->lead < b->lead ? -1 : a->lead > b->lead;
+}
+
+/*
+ * A stream window: the pieces of one field (the same path in several events, a choice by its
+ * index) joined into one text, as the client joins them, so a term the model streamed over
+ * several events is seen whole.  Each piece gets what its part of the joined text became.
+ */
+static vt_status run_joined(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c, vt_audit_phase phase,
+                            vt_xaud_where where, collect *cl, const vt_xaud_io *io, vt_err *err)
+{
+    size_t n = cl->n, ng = 0, slots = n > 0 ? n : 1;
+    piece_ref *order = calloc(slots, sizeof(*order));
+    group_ref *gr = calloc(slots, sizeof(*gr));
+    vt_xaud_text *gt = calloc(slots, sizeof(*gt));
+    vt_buf *joined = calloc(slots, sizeof(*joined)), *gb = calloc(slots, sizeof(*gb));
+    bounds *bd = calloc(slots, sizeof(*bd));
+    size_t *at = calloc(slots, sizeof(*at));
+    vt_status rc = VT_OK;
+
+    if (order == NULL || gr == NULL || gt == NULL || joined == NULL || gb == NULL || bd == NULL || at == NULL) {
+        rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = (piece_ref){ cl->paths[i], i };
+    qsort(order, n, sizeof(*order), by_path); /* a path's pieces together, in event order */
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(order[i].path, order[i - 1].path) != 0)
+            gr[ng++] = (group_ref){ order[i].i, i, 0 };
+        gr[ng - 1].count++;
+    }
+    qsort(gr, ng, sizeof(*gr), by_lead); /* the fields in the order they first came */
+    for (size_t g = 0, used = 0; rc == VT_OK && g < ng; g++) {
+        bd[g].at = at + used;
+        for (size_t k = 0; rc == VT_OK && k < gr[g].count; k++) {
+            const vt_xaud_text *t = &cl->texts[order[gr[g].from + k].i];
+            if (k > 0)
+                bd[g].at[bd[g].n++] = joined[g].len;
+            rc = vt_buf_append(&joined[g], t->text, t->len, err);
+        }
+        used += bd[g].n;
+        if (rc == VT_OK)
+            rc = vt_buf_terminate(&joined[g], err);
+        gt[g].path = cl->paths[gr[g].lead];
+        gt[g].text = (const char *)joined[g].data;
+        gt[g].len = joined[g].len;
+    }
+    if (rc == VT_OK)
+        rc = run_texts(rep, res, c, phase, where, gt, gb, bd, ng, cl->over, io, err);
+    for (size_t g = 0; rc == VT_OK && g < ng; g++) {
+        if (gb[g].data == NULL)
+            continue; /* not rewritten: its pieces stay as they came */
+        for (size_t k = 0; rc == VT_OK && k < gr[g].count; k++) {
+            size_t from = k == 0 ? 0 : bd[g].at[k - 1], to = k < bd[g].n ? bd[g].at[k] : gb[g].len;
+            if (json_string_setn(cl->nodes[order[gr[g].from + k].i], (const char *)gb[g].data + from, to - from) != 0)
+                rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
+        }
+    }
+out:
+    for (size_t g = 0; joined != NULL && gb != NULL && g < ng; g++) {
+        vt_buf_free(&joined[g]);
+        vt_buf_free(&gb[g]);
+    }
+    free(order);
+    free(gr);
+    free(gt);
+    free(joined);
+    free(gb);
+    free(bd);
+    free(at);
     return rc;
 }
 
@@ -548,26 +776,22 @@ vt_status vt_xaud_run_docs(vt_audit_report *rep, vt_xaud_result *res, const vt_a
 
     cl.skip = phase == VT_AUDIT_REQUEST ? skip_request : skip_response;
     cl.request = phase == VT_AUDIT_REQUEST;
+    cl.by_index = io->streamed;
+    cl.max = io->streamed || cl.request ? MAX_PIECES : VT_XAUD_MAX_TEXTS;
     for (size_t d = 0; rc == VT_OK && d < ndocs; d++) {
-        size_t plen = 0;
         path[0] = '\0';
-        if (ndocs > 1)
-            plen = (size_t)snprintf(path, sizeof(path), "events[%zu]", d);
-        rc = walk(&cl, docs[d], path, plen, sizeof(path), 0, false, err);
+        rc = walk(&cl, docs[d], NULL, path, 0, sizeof(path), 0, false, 0, err);
     }
-    if (rc == VT_OK)
-        rc = vt_xaud_run_texts(rep, res, c, phase, where, cl.texts, cl.bufs, cl.n, io, err);
-    for (size_t i = 0; i < cl.n; i++) {
-        if (rc == VT_OK && cl.bufs[i].data != NULL && json_string_setn(cl.nodes[i], (const char *)cl.bufs[i].data,
-                                                                        cl.bufs[i].len) != 0)
-            rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
-        vt_buf_free(&cl.bufs[i]);
-        free(cl.paths[i]);
+    if (rc == VT_OK && (io->streamed || cl.request)) {
+        rc = run_joined(rep, res, c, phase, where, &cl, io, err);
+    } else if (rc == VT_OK) {
+        rc = run_texts(rep, res, c, phase, where, cl.texts, cl.bufs, NULL, cl.n, cl.over, io, err);
+        for (size_t i = 0; rc == VT_OK && i < cl.n; i++)
+            if (cl.bufs[i].data != NULL &&
+                json_string_setn(cl.nodes[i], (const char *)cl.bufs[i].data, cl.bufs[i].len) != 0)
+                rc = vt_err_set(err, VT_E_NOMEM, "audit: out of memory");
     }
-    free(cl.texts);
-    free(cl.bufs);
-    free(cl.paths);
-    free(cl.nodes);
+    collect_free(&cl);
     return rc;
 }
 

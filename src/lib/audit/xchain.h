@@ -72,6 +72,8 @@ typedef struct vt_xaud_io {
     unsigned window;                 /* ... its index */
     bool final_window;
     const char *only;                /* run only the auditor of this name (MCP's audit_check); NULL = all */
+    vt_audit_ctx *recheck;           /* borrowed; non-NULL: each rewrite must pass the built-in scanners
+                                      * unchanged (a stream's, never audited again), else it fails closed */
 } vt_xaud_io;
 
 /* Where the external auditors run relative to the built-in scanners (pii, policy) of a phase:
@@ -99,10 +101,15 @@ VT_NODISCARD vt_status vt_xaud_run_texts(vt_audit_report *rep, vt_xaud_result *r
 /*
  * The same over JSON documents (a request or response body, or the events of
  * one stream window): the audited view is every string value in document
- * order, with its path ("messages[0].content"; "events[k]." before it when
- * there are several documents), except identifiers and enumerations (model,
- * role, type, id, finish_reason, ... docs/auditors.md lists them) and media
- * (url, data, file_data).  Redactions are written into the trees.
+ * order, with its path ("messages[0].content"), except controls, identifiers
+ * and enumerations (model, role, type, finish_reason, ... docs/auditors.md
+ * lists them) and inline media (data, file_data, a data: url).  A request
+ * message's content list is one text (its strings and text parts joined).
+ * With io->streamed the pieces of one field (one path, a choice or tool call named
+ * by its "index") are joined across the events into one text, as a client
+ * joins them, and what a redaction makes of the joined text is cut back into
+ * the pieces (a replacement goes to the piece where its span starts).
+ * Redactions are written into the trees.
  */
 VT_NODISCARD vt_status vt_xaud_run_docs(vt_audit_report *rep, vt_xaud_result *res, const vt_audit_chain *c,
                                         vt_audit_phase phase, vt_xaud_where where, json_t **docs, size_t ndocs,
