@@ -153,6 +153,11 @@ typedef struct audit_state {
  * answer is the same.  scan.c.
  */
 vt_status vt__audit_scan_text(vt_audit_ctx *x, audit_state *st, const uint8_t *s, size_t n, vt_err *err);
+/* What a scan of [p, p + n) alone finds (every type counted), with like's phase and patterns and a
+ * state of its own: for text a reader sees joined from pieces each scanned apart.  Overwrites
+ * x->red. */
+vt_status vt__audit_count_found(vt_audit_ctx *x, const audit_state *like, const uint8_t *p, size_t n,
+                                uint32_t *found, vt_err *err);
 /* Tests: whole bodies through the jansson tree walk only (false), or the token walk first (response.c). */
 void vt__audit_ctx_set_fast(vt_audit_ctx *x, bool on);
 /*

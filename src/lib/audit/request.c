@@ -667,6 +667,45 @@ static vt_status wrong_type(rwalk *w, const vspec *vs)
     }
 }
 
+/*
+ * A message's content written as a list (strings, text and refusal parts), after each piece was
+ * audited and redacted in place: the model reads the pieces joined (a chat template puts the text
+ * parts side by side), so a finding only the joined text shows (an address split between two
+ * parts) cannot be redacted in the pieces, and the request is refused.
+ */
+static vt_status parts_joined(rwalk *w, const json_t *list)
+{
+    uint32_t alone = 0, joined = 0, found;
+    vt_status rc = VT_OK;
+    const json_t *c;
+    size_t i, pieces = 0;
+    vt_buf view;
+
+    vt_buf_init(&view);
+    json_array_foreach(list, i, c) {
+        const char *type = json_string_value(json_object_get(c, "type"));
+        const json_t *t = json_is_string(c)                                  ? c
+                          : type != NULL && strcmp(type, "text") == 0    ? json_object_get(c, "text")
+                          : type != NULL && strcmp(type, "refusal") == 0 ? json_object_get(c, "refusal")
+                                                                           : NULL;
+        if (rc != VT_OK || !json_is_string(t) || json_string_length(t) == 0)
+            continue;
+        rc = vt__audit_count_found(w->x, w->st, (const uint8_t *)json_string_value(t), json_string_length(t), &found,
+                                   w->err);
+        alone += found;
+        pieces++;
+        if (rc == VT_OK)
+            rc = vt_buf_append(&view, json_string_value(t), json_string_length(t), w->err);
+    }
+    if (rc == VT_OK && pieces > 1)
+        rc = vt__audit_count_found(w->x, w->st, view.data, view.len, &joined, w->err);
+    if (rc == VT_OK && joined > alone)
+        rc = refuse(w, "holds a finding only its parts joined show (the model reads them side by side): send it as "
+                       "one text");
+    vt_buf_free(&view);
+    return rc;
+}
+
 static vt_status walk_string(rwalk *w, const vspec *vs, json_t *v)
 {
     const char *s = json_string_value(v);
@@ -758,7 +797,7 @@ static vt_status walk_value(rwalk *w, const vspec *vs, json_t *v)
         if (rc != VT_OK)
             return rc;
     }
-    return VT_OK;
+    return vs == &v_content || vs == &v_text_content ? parts_joined(w, v) : VT_OK;
 }
 
 static const shape *route_shape(vt_audit_route r)

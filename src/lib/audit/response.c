@@ -265,15 +265,10 @@ static vt_status part_unknown(json_t *part, const char *type, int choice, const 
 /* Findings of every kind a scan of p makes, counted in a state of its own (nothing is recorded). */
 static vt_status count_found(vt_audit_ctx *x, const uint8_t *p, size_t n, uint32_t *found, vt_err *err)
 {
-    audit_state st;
-    vt_status rc;
+    audit_state like;
 
-    state_init(&st, x->c);
-    rc = vt__audit_scan_text(x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
-    *found = 0;
-    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
-        *found += st.counts[t];
-    return rc;
+    state_init(&like, x->c);
+    return vt__audit_count_found(x, &like, p, n, found, err);
 }
 
 /* Appends the text of text part p (audited; nothing when it has none) to views a and b, and what a

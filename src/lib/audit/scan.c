@@ -803,3 +803,19 @@ vt_status vt__audit_scan_text(vt_audit_ctx *x, audit_state *st, const uint8_t *s
     }
     return rc;
 }
+
+vt_status vt__audit_count_found(vt_audit_ctx *x, const audit_state *like, const uint8_t *p, size_t n,
+                                uint32_t *found, vt_err *err)
+{
+    audit_state st;
+    vt_status rc;
+
+    memset(&st, 0, sizeof(st));
+    st.db = like->db;
+    st.phase = like->phase;
+    rc = vt__audit_scan_text(x, &st, n > 0 ? p : (const uint8_t *)"", n, err);
+    *found = 0;
+    for (size_t t = 0; t < AUDIT_MAX_TYPES; t++)
+        *found += st.counts[t];
+    return rc;
+}

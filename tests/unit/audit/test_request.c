@@ -263,6 +263,42 @@ static void test_audit_request__every_string_position_is_redacted(void **state)
     audit_fx_free(f);
 }
 
+/* A message's parts are read joined by the model: an address split between two text parts (or a
+ * string and a part, or a refusal part) is refused, since no redaction of the pieces removes it;
+ * the same address whole in one part is redacted there, and clean parts pass. */
+static void test_audit_request__parts_checked_joined(void **state)
+{
+    static const char *const split[] = {
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"mail "
+        "leak.marker@exa\"},{\"type\":\"text\",\"text\":\"mple.com now\"}]}]}",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":[\"leak.marker@exa\",{\"type\":\"text\","
+        "\"text\":\"mple.com\"}]}]}",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":[{\"type\":\"refusal\",\"refusal\":"
+        "\"leak.marker@exa\"},{\"type\":\"text\",\"text\":\"mple.com\"}]}]}",
+    };
+    static const char *const fine[] = {
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"mail "
+        "leak.marker@example.com\"},{\"type\":\"text\",\"text\":\"now\"}]}]}",
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello \"},"
+        "{\"type\":\"text\",\"text\":\"world\"}]}]}",
+    };
+    fixture *f = audit_fx_new(CFG_PII);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(split) / sizeof(split[0]); i++) {
+        if (run(f, CHAT, split[i]) != VT_E_FORMAT)
+            fail_msg("split %zu forwarded: %s", i, (const char *)f->fwd.data);
+        assert_non_null(strstr(f->err.msg, "only its parts joined show"));
+        assert_non_null(strstr(f->err.msg, "messages[0].content"));
+    }
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        if (run(f, CHAT, fine[i]) != VT_OK)
+            fail_msg("fine %zu refused: %s", i, f->err.msg);
+        assert_null(strstr((const char *)f->fwd.data, "marker"));
+    }
+    audit_fx_free(f);
+}
+
 static void test_audit_request__placeholders_are_numbered_once_per_body(void **state)
 {
     fixture *f = audit_fx_new(CFG_PII);
@@ -391,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_audit_request__refused_shapes_name_the_field),
         cmocka_unit_test(test_audit_request__oversized_body_is_a_limit),
         cmocka_unit_test(test_audit_request__every_string_position_is_redacted),
+        cmocka_unit_test(test_audit_request__parts_checked_joined),
         cmocka_unit_test(test_audit_request__placeholders_are_numbered_once_per_body),
         cmocka_unit_test(test_audit_request__tool_arguments_are_reserialised),
         cmocka_unit_test(test_audit_request__block_verdict_and_policy_model),
