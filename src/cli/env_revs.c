@@ -18,6 +18,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "base/lines.h"
 #include "cli/env_revs.h"
 
 #define REVS_HEADER "# veritee environment revisions v1\n"
@@ -45,29 +46,20 @@ vt_status vt_cli_env_revs_parse(vt_env_revs *r, const char *path, const uint8_t 
         return vt_err_set(err, VT_E_FORMAT, "%s: not an environment revisions file (remove it to start afresh)",
                           path);
     for (size_t at = hl; at < len;) {
-        const uint8_t *nl = memchr(p + at, '\n', len - at);
-        char buf[REVS_URL_MAX + 128], id[80], url[REVS_URL_MAX + 2];
-        unsigned long long rev;
-        size_t n = nl != NULL ? (size_t)(nl - (p + at)) : len - at;
-        int used = -1;
+        char buf[REVS_URL_MAX + 128], *f[3];
+        uint64_t rev;
         vt_status rc;
 
         line++;
-        if (nl == NULL || n >= sizeof(buf) || memchr(p + at, '\0', n) != NULL)
+        if (!vt__line_fields(p, len, &at, buf, sizeof(buf), f, 3) || !vt__line_count(f[0], VT_ENV_REV_MAX, &rev) ||
+            !vt_env_id_valid(f[1]) || !url_storable(f[2]))
             return vt_err_set(err, VT_E_FORMAT, "%s: line %zu is not \"REV ID VERIFIER\" (remove the file to start "
                               "afresh)", path, line);
-        memcpy(buf, p + at, n);
-        buf[n] = '\0';
-        if (sscanf(buf, "%llu %79s %1025s%n", &rev, id, url, &used) != 3 || used != (int)n || buf[0] < '1' ||
-            buf[0] > '9' || !vt_env_id_valid(id) || !url_storable(url))
-            return vt_err_set(err, VT_E_FORMAT, "%s: line %zu is not \"REV ID VERIFIER\" (remove the file to start "
-                              "afresh)", path, line);
-        rc = vt_env_revs_take(r, url, id, (uint64_t)rev, err);
+        rc = vt_env_revs_take(r, f[2], f[1], rev, err);
         if (rc == VT_E_POLICY)
             rc = VT_OK; /* the same pair twice: the higher stays */
         if (rc != VT_OK)
             return rc;
-        at += n + 1;
     }
     return VT_OK;
 }

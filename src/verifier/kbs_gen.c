@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "base/lines.h"
 #include "verifier/kbs_gen.h"
 
 #define PART_MAX 4096 /* a kbs_resource entry's header or payload, base64url */
@@ -160,45 +161,20 @@ vt_status vf_kbs_gen_save(void *arg, vt_buf *out, vt_err *err)
     return rc;
 }
 
-/* Three words between single spaces, nothing else below '!' (sscanf alone takes any blanks). */
-static bool three_words(const char *s)
-{
-    int spaces = 0;
-
-    for (const char *c = s; *c != '\0'; c++) {
-        if (*c == ' ' && (c == s || c[-1] == ' ' || c[1] == '\0'))
-            return false;
-        if (*c == ' ')
-            spaces++;
-        else if ((unsigned char)*c < '!')
-            return false;
-    }
-    return spaces == 2;
-}
-
 vt_status vf_kbs_gen_load(void *arg, const uint8_t *p, size_t len, vt_err *err)
 {
     size_t line = 0;
 
     for (size_t at = 0; at < len;) {
-        const uint8_t *nl = memchr(p + at, '\n', len - at);
-        size_t n = nl != NULL ? (size_t)(nl - (p + at)) : len - at;
-        char buf[128], ev[16], id[80];
-        unsigned long long gen;
-        int used = -1;
+        char buf[128], *f[3];
+        uint64_t gen;
 
         line++;
-        if (nl == NULL || n == 0 || n >= sizeof(buf) || memchr(p + at, '\0', n) != NULL)
+        if (!vt__line_fields(p, len, &at, buf, sizeof(buf), f, 3) ||
+            !vt__line_count(f[0], VF_KBS_GENERATION_MAX, &gen) || !vt_env_id_valid(f[2]) ||
+            (strcmp(f[1], "registered") != 0 && strcmp(f[1], "revoked") != 0))
             return vt_err_set(err, VT_E_FORMAT, "kbs: follower state line %zu is not a generation", line);
-        memcpy(buf, p + at, n);
-        buf[n] = '\0';
-        if (!three_words(buf) || sscanf(buf, "%llu %15s %79s%n", &gen, ev, id, &used) != 3 || used != (int)n ||
-            buf[0] < '1' ||
-            buf[0] > '9' || gen > VF_KBS_GENERATION_MAX || !vt_env_id_valid(id) ||
-            (strcmp(ev, "registered") != 0 && strcmp(ev, "revoked") != 0))
-            return vt_err_set(err, VT_E_FORMAT, "kbs: follower state line %zu is not a generation", line);
-        raise_to(arg, id, (uint64_t)gen, strcmp(ev, "registered") == 0);
-        at += n + 1;
+        raise_to(arg, f[2], gen, strcmp(f[1], "registered") == 0);
     }
     return VT_OK;
 }
