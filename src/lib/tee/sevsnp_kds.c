@@ -143,30 +143,31 @@ static vt_status check_chain(const uint8_t *p, size_t len, vt_err *err)
     return VT_OK;
 }
 
-/* A DER CRL with a nextUpdate (vt_crl_parse refuses one without). */
-static vt_status crl_until(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+/* A DER CRL's thisUpdate and nextUpdate (vt_crl_parse refuses one without); either may be NULL. */
+static vt_status crl_times(vt_time *issued, vt_time *until, const uint8_t *p, size_t len, vt_err *err)
 {
     vt_crl *c = NULL;
-    vt_time tu = 0;
+    vt_time tu = 0, nu = 0;
 
     if (vt_crl_parse(&c, p, len, NULL) != VT_OK)
         return vt_err_set(err, VT_E_FORMAT, "not a CRL with a nextUpdate");
-    if (until != NULL)
-        vt_crl_validity(c, &tu, until);
+    vt_crl_validity(c, &tu, &nu);
     vt_crl_free(c);
+    if (issued != NULL)
+        *issued = tu;
+    if (until != NULL)
+        *until = nu;
     return VT_OK;
+}
+
+static vt_status crl_until(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
+{
+    return crl_times(NULL, until, p, len, err);
 }
 
 static vt_status crl_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
 {
-    vt_crl *c = NULL;
-    vt_time nu = 0;
-
-    if (vt_crl_parse(&c, p, len, NULL) != VT_OK)
-        return vt_err_set(err, VT_E_FORMAT, "not a CRL with a nextUpdate");
-    vt_crl_validity(c, issued, &nu);
-    vt_crl_free(c);
-    return VT_OK;
+    return crl_times(issued, NULL, p, len, err);
 }
 
 static vt_status check_crl(const uint8_t *p, size_t len, vt_err *err)

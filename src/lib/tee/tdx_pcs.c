@@ -91,14 +91,16 @@ static vt_status check_chain_hdr(const uint8_t *p, size_t len, vt_err *err)
 
 /* ---- bodies ---- */
 
-/* nextUpdate of a TCB info ("tcbInfo") or QE identity ("enclaveIdentity") response. */
-static vt_status json_next_update(vt_time *until, const uint8_t *p, size_t len, const char *key, vt_err *err)
+/* A date (field: "nextUpdate", "issueDate") of a TCB info ("tcbInfo") or QE identity
+ * ("enclaveIdentity") response. */
+static vt_status json_date(vt_time *out, const uint8_t *p, size_t len, const char *key, const char *field,
+                           vt_err *err)
 {
     vt_status rc = VT_E_INTERNAL;
     json_error_t jerr;
     json_t *doc = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
     const json_t *v = json_is_object(doc) ? json_object_get(doc, key) : NULL;
-    const char *s = json_string_value(json_object_get(v, "nextUpdate"));
+    const char *s = json_string_value(json_object_get(v, field));
 
     if (doc == NULL) {
         rc = vt_err_set(err, VT_E_FORMAT, "not JSON (%s)", jerr.text);
@@ -108,8 +110,8 @@ static vt_status json_next_update(vt_time *until, const uint8_t *p, size_t len, 
         rc = vt_err_set(err, VT_E_FORMAT, "JSON without \"%s\" and \"signature\"", key);
         goto out;
     }
-    if (s == NULL || vt_time_parse(until, s, NULL) != VT_OK) {
-        rc = vt_err_set(err, VT_E_FORMAT, "%s.nextUpdate missing or not a date", key);
+    if (s == NULL || vt_time_parse(out, s, NULL) != VT_OK) {
+        rc = vt_err_set(err, VT_E_FORMAT, "%s.%s missing or not a date", key, field);
         goto out;
     }
     rc = VT_OK;
@@ -120,35 +122,22 @@ out:
 
 static vt_status tcb_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
 {
-    return json_next_update(until, p, len, "tcbInfo", err);
+    return json_date(until, p, len, "tcbInfo", "nextUpdate", err);
 }
 
 static vt_status qe_expiry(vt_time *until, const uint8_t *p, size_t len, vt_err *err)
 {
-    return json_next_update(until, p, len, "enclaveIdentity", err);
-}
-
-/* issueDate of a TCB info ("tcbInfo") or QE identity ("enclaveIdentity") response. */
-static vt_status json_issue_date(vt_time *issued, const uint8_t *p, size_t len, const char *key)
-{
-    json_t *doc = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, NULL);
-    const char *s = json_string_value(json_object_get(json_object_get(doc, key), "issueDate"));
-    vt_status rc = s != NULL && vt_time_parse(issued, s, NULL) == VT_OK ? VT_OK : VT_E_FORMAT;
-
-    json_decref(doc);
-    return rc;
+    return json_date(until, p, len, "enclaveIdentity", "nextUpdate", err);
 }
 
 static vt_status tcb_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
 {
-    (void)err;
-    return json_issue_date(issued, p, len, "tcbInfo");
+    return json_date(issued, p, len, "tcbInfo", "issueDate", err);
 }
 
 static vt_status qe_issued(vt_time *issued, const uint8_t *p, size_t len, vt_err *err)
 {
-    (void)err;
-    return json_issue_date(issued, p, len, "enclaveIdentity");
+    return json_date(issued, p, len, "enclaveIdentity", "issueDate", err);
 }
 
 static bool all_hex(const uint8_t *p, size_t len)
