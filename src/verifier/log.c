@@ -442,7 +442,7 @@ static bool follow_resume(vf_log *l, const vt_checkpoint *c, uint64_t asize, con
         return false;
     snprintf(path, sizeof(path), "%s/" FOLLOW_FILE, l->state_dir);
     vt_buf_init(&b);
-    if (access(path, F_OK) != 0 || vt_file_read_private(&b, path, FOLLOW_FILE_MAX, &e) != VT_OK ||
+    if (vt_file_read_private(&b, path, FOLLOW_FILE_MAX, &e) != VT_OK ||
         b.len < hl + 86 || memcmp(b.data, FOLLOW_HEADER, hl) != 0 || b.data[hl + 20] != ' ' ||
         b.data[hl + 85] != '\n')
         goto out;
@@ -650,8 +650,8 @@ static vt_status commit_batch(vf_log *l, struct item *batch, vt_err *err)
             sync = !it->logged && strcmp(it->kind, l->sync_kind) == 0;
         if (size != size0)
             anchor_write(l, f, sync);
-        for (struct item *it = batch; it != NULL; it = it->next)
-            if (!it->logged)
+        for (struct item *it = batch; it != NULL; it = it->next) /* its kind only: no parse per receipt */
+            if (!it->logged && (l->sync_kind == NULL || strcmp(it->kind, l->sync_kind) == 0))
                 l->follow(l->follow_arg, it->index, it->data, it->len);
         if (size != size0 && (sync || vt_time_mono_ns() - l->follow_saved_ns >= FOLLOW_SAVE_NS))
             follow_save(l);

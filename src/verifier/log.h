@@ -81,8 +81,9 @@ vt_status vf_log_cosigned(vf_log *l, vt_buf *out, const char *cp, vt_err *err);
 /*
  * Follows the log: fn(arg, index, entry, len) is told every entry once, in log order, on the
  * caller's thread for the stored ones (now) and on the sequencer's thread for the rest (each
- * batch's once committed, before its appends are told; another replica's as the next commit
- * finds them).  fn must be quick and must not append.
+ * batch's once committed, before its appends are told, only those of kind sync_kind when it is
+ * not NULL: their kind is known there, so fn need not parse a receipt to ignore it; another
+ * replica's as the next commit finds them).  fn must be quick and must not append.
  *
  * Before, it checks what it reads: the stored checkpoint must verify under this log's key and
  * the stored entries it reads must hash to its root (so rows deleted or altered in the database
