@@ -162,57 +162,60 @@ const char *vt__gw_xaud_unmeasured(const vt_gw_xaud *x)
     return x != NULL && atomic_load(&x->unmeasured) ? x->why : NULL;
 }
 
-/* Field 22 of /proc/<pid>/stat: the process's start time (distinguishes a reused pid). */
-static unsigned long long start_time(int pid)
+/* What /proc/<pid>/stat says of pid: field 3 (state), 9 (flags) and 22 (start time, which
+ * distinguishes a reused pid).  False when it cannot be read. */
+struct proc_stat {
+    char state;
+    unsigned long flags;
+    unsigned long long start;
+};
+
+static bool proc_stat(int pid, struct proc_stat *ps)
 {
     char p[64], buf[1024], *s;
-    unsigned long long v = 0;
     ssize_t n;
     int fd;
 
+    memset(ps, 0, sizeof(*ps));
     snprintf(p, sizeof(p), "/proc/%d/stat", pid);
     fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return false;
     n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     if (n <= 0)
-        return 0;
+        return false;
     buf[n] = '\0';
     s = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
-    for (int field = 2; s != NULL && field < 22; field++)
+    if (s == NULL || s[1] != ' ')
+        return false;
+    ps->state = s[2];
+    for (int field = 2; s != NULL && field < 22; field++) {
         s = strchr(s + 1, ' ');
-    if (s != NULL)
-        v = strtoull(s + 1, NULL, 10);
-    return v;
+        if (s != NULL && field == 8)
+            ps->flags = strtoul(s + 1, NULL, 10);
+    }
+    if (s == NULL)
+        return false;
+    ps->start = strtoull(s + 1, NULL, 10);
+    return true;
 }
 
-/* Is process pid, started at start, still running (not exited, exiting or a zombie)?  Fields 3
- * (state) and 9 (flags: PF_EXITING 0x4) of /proc/<pid>/stat. */
+static unsigned long long start_time(int pid)
+{
+    struct proc_stat ps;
+
+    return proc_stat(pid, &ps) ? ps.start : 0;
+}
+
+/* Is process pid, started at start, still running (not exited, exiting: PF_EXITING 0x4, or a
+ * zombie)? */
 static bool still_running(int pid, unsigned long long start)
 {
-    char p[64], buf[1024], *s;
-    unsigned long flags = 0;
-    ssize_t n;
-    int fd;
+    struct proc_stat ps;
 
-    snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-    fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    s = strrchr(buf, ')');
-    if (s == NULL || s[1] != ' ' || s[2] == 'Z' || s[2] == 'X' || s[2] == 'x')
-        return false;
-    for (int field = 2; s != NULL && field < 9; field++)
-        s = strchr(s + 1, ' ');
-    if (s != NULL)
-        flags = strtoul(s + 1, NULL, 10);
-    return s != NULL && !(flags & 0x4) && start_time(pid) == start;
+    return proc_stat(pid, &ps) && ps.state != 'Z' && ps.state != 'X' && ps.state != 'x' && !(ps.flags & 0x4) &&
+           ps.start == start;
 }
 
 /* Is the process on fd the measured auditor i?  VT_E_POLICY (and the gateway stops serving)
