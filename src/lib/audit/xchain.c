@@ -314,19 +314,25 @@ static void append_reason(vt_audit_entry *e, const char *s)
     e->reason[off + n] = '\0';
 }
 
-static void failed(vt_audit_report *rep, vt_xaud_result *res, vt_audit_entry *e, const vt_xaud_spec *s,
-                   const char *why)
+/* The auditor failed and the exchange stops: its entry blocks, and the result names it. */
+static void fail_closed(vt_audit_report *rep, vt_xaud_result *res, vt_audit_entry *e, const vt_xaud_spec *s,
+                        const char *why)
 {
-    if (s->fail_open) {
-        vt__audit_entry_note(e, "failed_open", 1);
-        return;
-    }
     snprintf(e->reason, sizeof(e->reason), "%s: auditor failed: ", s->name);
     append_reason(e, why);
     vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
     res->failed_closed = true;
     if (res->failed[0] == '\0')
         snprintf(res->failed, sizeof(res->failed), "%s", s->name);
+}
+
+static void failed(vt_audit_report *rep, vt_xaud_result *res, vt_audit_entry *e, const vt_xaud_spec *s,
+                   const char *why)
+{
+    if (s->fail_open)
+        vt__audit_entry_note(e, "failed_open", 1);
+    else
+        fail_closed(rep, res, e, s, why);
 }
 
 /* The places inside a joined text where one document's piece ends and the next one's starts
@@ -471,12 +477,7 @@ static vt_status run_texts(vt_audit_report *rep, vt_xaud_result *res, const vt_a
             }
             if (rc == VT_OK && io->recheck != NULL && !recheck_ok(io->recheck, phase, &texts[k])) {
                 /* Fails closed even when fail_open: the rewrite is what would be sent. */
-                snprintf(e->reason, sizeof(e->reason), "%s: auditor failed: its rewrite does not pass the "
-                         "built-in auditors again", s->name);
-                vt__audit_entry_verdict(rep, e, VT_AUDIT_BLOCK);
-                res->failed_closed = true;
-                if (res->failed[0] == '\0')
-                    snprintf(res->failed, sizeof(res->failed), "%s", s->name);
+                fail_closed(rep, res, e, s, "its rewrite does not pass the built-in auditors again");
                 break;
             }
         }
