@@ -168,6 +168,23 @@ rm -f "$DB-wal" "$DB-shm" "$VERITEE_STATE/log-size"
 start
 register edited
 released edited "the log whole again"
+# A follower state that is not one (cut short; naming a root the stored tree does not have) is
+# ignored: the whole log is read, and what the log says holds.
+stop
+head -c 60 "$VERITEE_STATE/log-follow" >"$TMP/cut" && cat "$TMP/cut" >"$VERITEE_STATE/log-follow"
+: >"$TMP/v.log"
+start
+grep -q '"msg":"log followed".*read (the whole log)' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a follower state cut short was used: $(grep 'log followed' "$TMP/v.log")"; }
+released edited "after a follower state cut short"
+refused "after a follower state cut short: still revoked" copied revoked
+stop
+sed -i '2s/ [0-9a-f]\{64\}$/ '"$(printf '0%.0s' $(seq 64))"'/' "$VERITEE_STATE/log-follow"
+: >"$TMP/v.log"
+start
+grep -q '"msg":"log followed".*read (the whole log)' "$TMP/v.log" && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a follower state of another root was used: $(grep 'log followed' "$TMP/v.log")"; }
+released edited "after a follower state of another root"
 
 # 4. The anchor: a whole database restored from a copy taken before a revocation carries an older
 # log, consistent and signed; the verifier signed a larger one (STATE/log-size) and refuses.
